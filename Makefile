@@ -1,0 +1,190 @@
+# DC fast-charger controller firmware: top-level build.
+#
+#   make sim            build and run a whole simulated session (the main job)
+#   make test           unit, integration, vcan, Cortex-M and static checks; ends "N passed, N failed"
+#   make                the host binaries (simulator, Linux charger)
+#   make BOARD=NAME     one board: sim, linux, mps2-an386 (Cortex-M4, prints flash/RAM)
+#   make bench          benchmark programs print their figures
+#   make fuzz           libFuzzer harnesses, a short bounded run each
+#   make help           this list
+#
+# Layer rules (see docs/architecture.md): each layer is compiled with only the
+# include paths it may use, so a forbidden #include fails to compile.
+
+BOARD  ?= sim
+BUILD  ?= build
+SHARED ?= ../shared
+V      ?= 0
+
+HOST_CC ?= gcc
+CORE_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wconversion -Wundef -Wstrict-prototypes \
+             -Wmissing-prototypes
+HOST_CFLAGS_REL    := $(CORE_WARN) -D_DEFAULT_SOURCE -O2 -g -MMD -MP
+HOST_CFLAGS_COMMON := $(CORE_WARN) -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer \
+                      -fsanitize=address,undefined -fno-sanitize-recover=undefined -MMD -MP
+HOST_LDFLAGS_SAN   := -fsanitize=address,undefined
+
+# Who may include whom. A file's layer is the first directory of its path.
+INC_hal       := -Ihal
+INC_protocols := -Ihal -Iprotocols
+INC_firmware  := -Ihal -Iprotocols -Ifirmware
+INC_hal_linux := -Ihal -Ihal_linux
+INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
+INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
+
+HAL_SRCS   := $(sort $(wildcard hal/*.c))
+PROTO_SRCS := $(sort $(shell find protocols -name '*.c' 2>/dev/null))
+FW_SRCS    := $(sort $(wildcard firmware/*.c))
+CORE_SRCS  := $(HAL_SRCS) $(PROTO_SRCS) $(FW_SRCS)
+LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
+FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
+SIM_SRCS   := $(sort $(wildcard board/sim/*.c))
+LINUXB_SRCS:= $(sort $(wildcard board/linux/*.c))
+UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
+
+rel = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
+san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
+
+CORE_OBJS_REL := $(call rel,$(CORE_SRCS))
+CORE_OBJS_SAN := $(call san,$(CORE_SRCS))
+CORE_LIB      := $(BUILD)/san/libcore.a
+CORE_LIB_REL  := $(BUILD)/rel/libcore.a
+LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c)
+LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
+
+BIN := $(BUILD)/bin
+INTEGRATION_TESTS :=
+BENCHES :=
+FUZZERS :=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Debian packages, installed on demand by tools/deps (see README "Set-up").
+DEPS_BUILD := gcc libc6-dev make
+DEPS_LINUX := libsocketcan-dev pkg-config
+DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
+              qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3
+DEPS_FUZZ  := clang libclang-rt-14-dev
+
+.PHONY: all sim test help bench fuzz clean unit checks integration board-build
+.DEFAULT_GOAL := all
+
+ifeq ($(BOARD),sim)
+all: $(BIN)/sim $(BIN)/charger
+else ifeq ($(BOARD),linux)
+all: $(BIN)/charger
+else
+all: board-all
+endif
+
+help:
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
+
+# ---------------------------------------------------------------- packages
+$(BUILD)/.deps-%:
+	@mkdir -p $(BUILD)
+	$(Q)tools/deps $(DEPS_$*)
+	@touch $@
+DEPS_STAMP_BUILD := $(BUILD)/.deps-BUILD
+DEPS_STAMP_LINUX := $(BUILD)/.deps-LINUX
+DEPS_STAMP_TEST  := $(BUILD)/.deps-TEST
+DEPS_STAMP_FUZZ  := $(BUILD)/.deps-FUZZ
+.PRECIOUS: $(BUILD)/.deps-%
+
+# ---------------------------------------------------------------- compile rules
+$(BUILD)/rel/%.o: %.c | $(DEPS_STAMP_BUILD)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(call layer_inc,$<) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | $(DEPS_STAMP_BUILD)
+	@mkdir -p $(@D)
+	@echo "  CC san  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_COMMON) $(call layer_inc,$<) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS_SAN)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(CORE_LIB_REL): $(CORE_OBJS_REL)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---------------------------------------------------------------- binaries
+$(BIN)/sim: $(call rel,$(SIM_SRCS)) $(CORE_LIB_REL)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^
+
+$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS)) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^
+
+$(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ -lsocketcan
+
+$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lsocketcan
+
+$(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
+
+# ---------------------------------------------------------------- main job
+sim: $(BIN)/sim
+	$(BIN)/sim
+
+# ---------------------------------------------------------------- unit tests
+UNIT_BINS := $(addprefix $(BUILD)/san/tests/,$(UNIT_TESTS))
+$(BUILD)/san/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(call san,$(FAKE_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+$(call san,$(wildcard tests/unit/*.c) $(FAKE_SRCS)): | $(DEPS_STAMP_TEST)
+
+unit: $(UNIT_BINS)
+
+# ---------------------------------------------------------------- fragments of other parts
+-include tests/integration/*.mk
+-include protocols/exi/exi.mk
+ifneq ($(BOARD),sim)
+ifneq ($(BOARD),linux)
+ifeq ($(wildcard board/$(BOARD)/board.mk),)
+$(error unknown BOARD '$(BOARD)': boards are sim, linux and $(notdir $(patsubst %/board.mk,%,$(wildcard board/*/board.mk))))
+endif
+endif
+endif
+# The Cortex-M fragment is always read so `make test` can run its target tests.
+-include board/mps2-an386/board.mk
+
+# ---------------------------------------------------------------- integration tests
+INTEGRATION_TESTS += config sim
+integration-config: $(BUILD)/san/bin/charger
+	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
+integration-sim: $(BUILD)/san/bin/sim
+	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim
+
+# ---------------------------------------------------------------- static checks
+checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
+	$(Q)tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware
+	$(Q)tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux
+	$(Q)tests/checks/layering.sh
+
+# ---------------------------------------------------------------- the whole test run
+test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+	$(Q)$(MAKE) --no-print-directory unit checks $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
+	    $(INTEGRATION_PREREQS)
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
+	    --unit "$(UNIT_BINS)" --integration "$(INTEGRATION_TESTS)" \
+	    --target "$(if $(TARGET_TEST),board-test)"
+
+bench: $(BENCHES)
+fuzz: $(FUZZERS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,378 @@
+#include "plant.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Mechanical delays of the simulated parts (typical DC contactors and lock motors). */
+#define PLANT_CONTACTOR_CLOSE_MS 30u
+#define PLANT_CONTACTOR_OPEN_MS 20u
+#define PLANT_LOCK_MOVE_MS 300u
+/* Power stage slew in mA per ms (100 A in 5 ms). */
+#define PLANT_PSU_SLEW_MA 20000
+/* The monitor's threshold and grace time are the interlock's defaults: opening above
+ * the threshold is a violation unless "off" was commanded at least this long before. */
+#define PLANT_SAFE_CURRENT_MA 2000
+#define PLANT_POWER_DOWN_GRACE_MS 500u
+/* An EV that sees no PWM this long after plugging in gives up and leaves. */
+#define PLANT_EV_GIVE_UP_MS 5000u
+/* Injected faults strike this long after charging starts. */
+#define PLANT_FAULT_DELAY_MS 2000u
+
+static void plant_say(struct plant *p, enum hal_log_level lvl, const char *fmt, const char *arg)
+{
+    char line[96];
+    snprintf(line, sizeof line, fmt, arg);
+    hal_logf(p->log, lvl, p->now_ms, "[%s] plant: %s", p->name, line);
+}
+
+static void plant_violation(struct plant *p, const char *what)
+{
+    p->violations++;
+    hal_logf(p->log, HAL_LOG_ERROR, p->now_ms, "[%s] SAFETY VIOLATION: %s", p->name, what);
+}
+
+/* ---------------------------------------------------------------- power stage */
+
+static int plant_psu_set_mode(struct psu *base, enum psu_mode mode)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    if (mode == PSU_MODE_IMPORT) {
+        return HAL_ENOTSUP;
+    }
+    if (mode == PSU_MODE_OFF && s->mode != PSU_MODE_OFF) {
+        s->off_cmd_ms = s->plant->now_ms;
+        if (s->stuck_armed) {
+            s->stuck_armed = false;
+            s->stuck_until_ms = s->plant->now_ms + 2000u;
+        }
+    }
+    s->mode = mode;
+    return HAL_OK;
+}
+
+static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    if (voltage_mv > 1000000u || current_ma > 500000u) {
+        return HAL_EINVAL;
+    }
+    s->set_mv = voltage_mv;
+    s->set_ma = current_ma;
+    return HAL_OK;
+}
+
+static int plant_psu_read_output(struct psu *base, struct psu_output *out)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    out->voltage_mv = s->out_mv;
+    out->current_ma = s->out_ma;
+    out->valid = true;
+    return HAL_OK;
+}
+
+static const struct psu_ops s_psu_ops = {
+    .set_mode = plant_psu_set_mode,
+    .set_export = plant_psu_set_export,
+    .read_output = plant_psu_read_output,
+};
+
+/* ---------------------------------------------------------------- GPIO */
+
+static int plant_gpio_write(struct hal_gpio *base, enum hal_gpio_out out, bool active)
+{
+    struct plant *p = ((struct plant_gpio *)base)->plant;
+    if ((unsigned)out >= HAL_GPIO_OUT_COUNT) {
+        return HAL_EINVAL;
+    }
+    if (p->coil[out] == active) {
+        return HAL_OK;
+    }
+    /* The monitor judges each coil command against the physical state at that instant. */
+    if (out == HAL_GPIO_OUT_CONTACTOR_POS || out == HAL_GPIO_OUT_CONTACTOR_NEG) {
+        if (active && !p->locked) {
+            plant_violation(p, "contactor closed while the connector is not locked");
+        }
+        if (!active && p->psu.out_ma > PLANT_SAFE_CURRENT_MA) {
+            if (p->psu.mode == PSU_MODE_OFF &&
+                p->now_ms - p->psu.off_cmd_ms >= PLANT_POWER_DOWN_GRACE_MS) {
+                if (out == HAL_GPIO_OUT_CONTACTOR_POS) { /* one event per opening, not per pole */
+                    p->forced_opens++;
+                    plant_say(p, HAL_LOG_WARN, "%s",
+                              "contactors forced open under load after the power-down timeout");
+                }
+            } else {
+                char what[96];
+                snprintf(what, sizeof what, "contactor opened at %ld mA (stage %s)",
+                         (long)p->psu.out_ma, p->psu.mode == PSU_MODE_OFF ? "off" : "still on");
+                plant_violation(p, what);
+            }
+        }
+    }
+    if (out == HAL_GPIO_OUT_LOCK && !active && (p->contact_pos || p->contact_neg)) {
+        plant_violation(p, "unlock commanded while a contactor is closed");
+    }
+    p->coil[out] = active;
+    p->coil_changed_ms[out] = p->now_ms;
+    return HAL_OK;
+}
+
+static int plant_gpio_read(struct hal_gpio *base, enum hal_gpio_in in, bool *active)
+{
+    struct plant *p = ((struct plant_gpio *)base)->plant;
+    switch (in) {
+    case HAL_GPIO_IN_CONTACTOR_POS_FB:
+        *active = p->contact_pos;
+        return HAL_OK;
+    case HAL_GPIO_IN_CONTACTOR_NEG_FB:
+        *active = p->contact_neg;
+        return HAL_OK;
+    case HAL_GPIO_IN_LOCK_FB:
+        *active = p->locked && !p->lock_fb_broken;
+        return HAL_OK;
+    case HAL_GPIO_IN_ESTOP:
+        *active = p->estop;
+        return HAL_OK;
+    case HAL_GPIO_IN_COUNT:
+        break;
+    }
+    return HAL_EINVAL;
+}
+
+static const struct hal_gpio_ops s_gpio_ops = {.write = plant_gpio_write, .read = plant_gpio_read};
+
+/* ---------------------------------------------------------------- pilot */
+
+static int plant_pilot_set_duty(struct hal_pilot *base, uint16_t duty)
+{
+    struct plant *p = ((struct plant_pilot *)base)->plant;
+    if (duty > HAL_PILOT_DUTY_DC_HIGH) {
+        return HAL_EINVAL;
+    }
+    p->duty = duty;
+    return HAL_OK;
+}
+
+static int plant_pilot_read(struct hal_pilot *base, struct hal_pilot_sample *s)
+{
+    struct plant *p = ((struct plant_pilot *)base)->plant;
+    pilot_ev_sample(&p->ev, p->duty, s);
+    return HAL_OK;
+}
+
+static int plant_pilot_read_pp(struct hal_pilot *base, uint32_t *ohms)
+{
+    struct plant *p = ((struct plant_pilot *)base)->plant;
+    /* A CCS2 DC cable codes its rating with a resistor between PP and PE. */
+    *ohms = p->ev.plugged ? 220u : UINT32_MAX;
+    return HAL_OK;
+}
+
+static const struct hal_pilot_ops s_pilot_ops = {
+    .set_duty = plant_pilot_set_duty,
+    .read = plant_pilot_read,
+    .read_proximity = plant_pilot_read_pp,
+};
+
+/* ---------------------------------------------------------------- world */
+
+void plant_init(struct plant *p, const char *name, const struct plant_script *script,
+                struct hal_log *log)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->script = *script;
+    p->log = log;
+    p->psu.base.ops = &s_psu_ops;
+    p->psu.plant = p;
+    p->gpio.base.ops = &s_gpio_ops;
+    p->gpio.plant = p;
+    p->pilot.base.ops = &s_pilot_ops;
+    p->pilot.plant = p;
+    p->duty = HAL_PILOT_DUTY_DC_HIGH;
+    pilot_ev_init(&p->ev);
+}
+
+static void plant_phase(struct plant *p, enum plant_ev_phase ph)
+{
+    p->phase = ph;
+    p->phase_since_ms = p->now_ms;
+}
+
+static void plant_fire_fault(struct plant *p)
+{
+    p->fault_fired = true;
+    plant_say(p, HAL_LOG_WARN, "injecting fault: %s", plant_fault_name(p->script.fault));
+    switch (p->script.fault) {
+    case PLANT_FAULT_ESTOP:
+        p->estop = true;
+        break;
+    case PLANT_FAULT_UNPLUG:
+        pilot_ev_plug(&p->ev, false);
+        p->psu.out_ma = 0; /* the plug breaks the circuit */
+        plant_phase(p, PLANT_EV_LEFT);
+        p->sessions_done++;
+        break;
+    case PLANT_FAULT_WELD:
+        p->welded = true;
+        break;
+    case PLANT_FAULT_LOCK:
+        p->lock_fb_broken = true;
+        break;
+    case PLANT_FAULT_PSU_STUCK:
+        p->psu.stuck_armed = true;
+        break;
+    case PLANT_FAULT_DIODE:
+    case PLANT_FAULT_NONE:
+        break;
+    }
+}
+
+static void plant_ev_script(struct plant *p)
+{
+    uint32_t in_phase = p->now_ms - p->phase_since_ms;
+    bool first = p->sessions_done == 0;
+
+    switch (p->phase) {
+    case PLANT_EV_AWAY:
+    case PLANT_EV_LEFT:
+        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
+            p->estop = false; /* the operator releases the e-stop once the car has gone */
+            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+        }
+        if (p->sessions_done >= p->script.sessions) {
+            break;
+        }
+        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
+            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
+            /* Faults of the first session are over once the EV has left. */
+            p->estop = false;
+            p->lock_fb_broken = false;
+            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+            pilot_ev_plug(&p->ev, true);
+            plant_say(p, HAL_LOG_INFO, "%s", "EV plugged in (state B)");
+            plant_phase(p, PLANT_EV_PLUGGED);
+        }
+        break;
+    case PLANT_EV_PLUGGED: {
+        enum pilot_ev_mode mode = pilot_ev_observe(&p->ev, p->duty);
+        if (mode == PILOT_EV_MODE_HLC && in_phase >= p->script.start_delay_ms) {
+            (void)pilot_ev_set_s2(&p->ev, true);
+            plant_say(p, HAL_LOG_INFO, "%s", "EV ready to charge (S2 closed, state C)");
+            plant_phase(p, PLANT_EV_CHARGING);
+            if (first && p->script.fault != PLANT_FAULT_NONE && p->script.fault != PLANT_FAULT_DIODE) {
+                p->fault_at_ms = p->now_ms + PLANT_FAULT_DELAY_MS;
+            }
+        } else if (mode != PILOT_EV_MODE_HLC && in_phase >= PLANT_EV_GIVE_UP_MS) {
+            plant_say(p, HAL_LOG_WARN, "%s", "EV saw no 5 % PWM and gives up");
+            (void)pilot_ev_set_s2(&p->ev, false);
+            plant_phase(p, PLANT_EV_DONE);
+        }
+        break;
+    }
+    case PLANT_EV_CHARGING:
+        if (p->fault_at_ms != 0 && !p->fault_fired && p->now_ms >= p->fault_at_ms) {
+            plant_fire_fault(p);
+            if (p->phase != PLANT_EV_CHARGING) {
+                break;
+            }
+        }
+        if (in_phase >= p->script.charge_ms || p->duty == HAL_PILOT_DUTY_DC_HIGH) {
+            (void)pilot_ev_set_s2(&p->ev, false);
+            plant_say(p, HAL_LOG_INFO, "%s", "EV done (S2 open, state B)");
+            plant_phase(p, PLANT_EV_DONE);
+        }
+        break;
+    case PLANT_EV_DONE:
+        /* The connector can only be pulled once the lock has physically released. */
+        if (p->locked) {
+            p->phase_since_ms = p->now_ms;
+            if (p->held_since_ms == 0) {
+                p->held_since_ms = p->now_ms;
+            }
+            break;
+        }
+        p->held_since_ms = 0;
+        if (in_phase >= p->script.unplug_delay_ms) {
+            pilot_ev_plug(&p->ev, false);
+            p->sessions_done++;
+            plant_say(p, HAL_LOG_INFO, "%s", "EV unplugged (state A)");
+            plant_phase(p, PLANT_EV_LEFT);
+        }
+        break;
+    }
+}
+
+static void plant_mechanics(struct plant *p)
+{
+    bool pos = p->coil[HAL_GPIO_OUT_CONTACTOR_POS], neg = p->coil[HAL_GPIO_OUT_CONTACTOR_NEG];
+    uint32_t dpos = p->now_ms - p->coil_changed_ms[HAL_GPIO_OUT_CONTACTOR_POS];
+    uint32_t dneg = p->now_ms - p->coil_changed_ms[HAL_GPIO_OUT_CONTACTOR_NEG];
+    uint32_t dlock = p->now_ms - p->coil_changed_ms[HAL_GPIO_OUT_LOCK];
+
+    if (pos != p->contact_pos && dpos >= (pos ? PLANT_CONTACTOR_CLOSE_MS : PLANT_CONTACTOR_OPEN_MS) &&
+        !(p->welded && p->contact_pos)) {
+        p->contact_pos = pos;
+    }
+    if (neg != p->contact_neg && dneg >= (neg ? PLANT_CONTACTOR_CLOSE_MS : PLANT_CONTACTOR_OPEN_MS)) {
+        p->contact_neg = neg;
+    }
+    bool lock = p->coil[HAL_GPIO_OUT_LOCK];
+    if (lock != p->locked && dlock >= PLANT_LOCK_MOVE_MS) {
+        if (!lock && (p->contact_pos || p->contact_neg)) {
+            plant_violation(p, "connector unlocked while a contactor is closed");
+        }
+        p->locked = lock;
+    }
+}
+
+static void plant_power(struct plant *p)
+{
+    struct plant_psu *s = &p->psu;
+    bool on = s->mode == PSU_MODE_EXPORT || (int32_t)(s->stuck_until_ms - p->now_ms) > 0;
+    bool path = p->contact_pos && p->contact_neg && p->ev.plugged;
+    int32_t target = on && path ? (int32_t)s->set_ma : 0;
+
+    if (!path) {
+        /* No closed circuit, no current: opening under load is judged in plant_gpio_write. */
+        s->out_ma = 0;
+    } else if (s->out_ma < target) {
+        s->out_ma = s->out_ma + PLANT_PSU_SLEW_MA < target ? s->out_ma + PLANT_PSU_SLEW_MA : target;
+    } else if (s->out_ma > target) {
+        s->out_ma = s->out_ma - PLANT_PSU_SLEW_MA > target ? s->out_ma - PLANT_PSU_SLEW_MA : target;
+    }
+    s->out_mv = on ? (int32_t)s->set_mv : 0;
+    p->energy_wh += (double)s->out_mv * (double)s->out_ma / 1e6 / 1000.0 / 3600.0;
+}
+
+void plant_tick(struct plant *p, uint32_t now_ms)
+{
+    p->now_ms = now_ms;
+    plant_ev_script(p);
+    plant_mechanics(p);
+    plant_power(p);
+}
+
+bool plant_done(const struct plant *p)
+{
+    return p->sessions_done >= p->script.sessions && p->phase == PLANT_EV_LEFT &&
+           !p->locked && !p->coil[HAL_GPIO_OUT_LOCK];
+}
+
+static const char *const s_fault_names[] = {"none",  "estop", "unplug",   "weld",
+                                            "lock",  "diode", "psu-stuck"};
+
+int plant_fault_parse(const char *name, enum plant_fault *out)
+{
+    for (size_t i = 0; i < sizeof s_fault_names / sizeof s_fault_names[0]; i++) {
+        if (strcmp(name, s_fault_names[i]) == 0) {
+            *out = (enum plant_fault)i;
+            return HAL_OK;
+        }
+    }
+    return HAL_EINVAL;
+}
+
+const char *plant_fault_name(enum plant_fault f)
+{
+    return (unsigned)f < sizeof s_fault_names / sizeof s_fault_names[0] ? s_fault_names[f] : "?";
+}

@@ -1,0 +1,123 @@
+/**
+ * @file plant.h
+ * @brief The simulator's physical world for one connector: an EV at the pilot level
+ *        (plug, S2, charge, unplug), DC contactors and a lock with feedback contacts
+ *        that lag their coils, a power stage whose current ramps, and a monitor that
+ *        checks the safety order from these physical states, not from log text.
+ *
+ * It also provides the HAL ports the firmware sees (pilot, GPIO) and the power stage
+ * (struct psu), all in memory.
+ */
+#ifndef PLANT_H
+#define PLANT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_gpio.h"
+#include "hal_log.h"
+#include "hal_pilot.h"
+#include "iec61851/pilot_ev.h"
+#include "psu.h"
+
+/** Faults the simulator can inject. */
+enum plant_fault {
+    PLANT_FAULT_NONE = 0,
+    PLANT_FAULT_ESTOP,        /**< e-stop pressed while charging */
+    PLANT_FAULT_UNPLUG,       /**< EV unplugged while charging (pilot to A under load) */
+    PLANT_FAULT_WELD,         /**< DC+ contactor welds while charging */
+    PLANT_FAULT_LOCK,         /**< lock feedback drops while charging */
+    PLANT_FAULT_DIODE,        /**< the EV's pilot diode is missing */
+    PLANT_FAULT_PSU_STUCK,    /**< the power stage ignores "off" for 2 s */
+};
+
+/** Where the EV is in its script. */
+enum plant_ev_phase {
+    PLANT_EV_AWAY = 0,
+    PLANT_EV_PLUGGED,   /**< B, waiting for 5 % and its own start-up delay */
+    PLANT_EV_CHARGING,  /**< C, taking current */
+    PLANT_EV_DONE,      /**< back to B, waiting for the lock to release */
+    PLANT_EV_LEFT,      /**< unplugged; the script may start another session */
+};
+
+/** Timing of the EV's script, in simulated ms. */
+struct plant_script {
+    uint32_t plug_at_ms;      /**< first plug-in */
+    uint32_t start_delay_ms;  /**< from seeing 5 % to closing S2 (stands for SLAC + V2G) */
+    uint32_t charge_ms;       /**< how long it takes current */
+    uint32_t unplug_delay_ms; /**< from lock release to pulling the plug */
+    uint32_t pause_ms;        /**< between sessions */
+    uint32_t sessions;        /**< how many times it plugs in */
+    enum plant_fault fault;   /**< injected in the first session, 2 s into charging */
+};
+
+/** Simulated power stage (implements struct psu). */
+struct plant_psu {
+    struct psu base;
+    enum psu_mode mode;
+    uint32_t set_mv, set_ma;
+    int32_t out_mv, out_ma;
+    uint32_t off_cmd_ms;     /**< when "off" was last commanded */
+    uint32_t stuck_until_ms; /**< fault injection: "off" ignored until then */
+    bool stuck_armed;        /**< fault injection: the next "off" will be ignored for 2 s */
+    struct plant *plant;
+};
+
+/** Simulated GPIO (implements struct hal_gpio). */
+struct plant_gpio {
+    struct hal_gpio base;
+    struct plant *plant;
+};
+
+/** Simulated pilot front end (implements struct hal_pilot). */
+struct plant_pilot {
+    struct hal_pilot base;
+    struct plant *plant;
+};
+
+/** One connector's world. */
+struct plant {
+    char name[16];
+    struct plant_script script;
+    struct plant_psu psu;
+    struct plant_gpio gpio;
+    struct plant_pilot pilot;
+    struct pilot_ev ev;
+    struct hal_log *log;
+    uint16_t duty;               /**< what the firmware drives */
+    bool coil[HAL_GPIO_OUT_COUNT];
+    bool contact_pos, contact_neg; /**< main contacts, following the coils after a delay */
+    bool locked;                 /**< lock pin position */
+    uint32_t coil_changed_ms[HAL_GPIO_OUT_COUNT];
+    bool estop;
+    bool welded;
+    bool lock_fb_broken;
+    enum plant_ev_phase phase;
+    uint32_t phase_since_ms;
+    uint32_t sessions_done;
+    uint32_t fault_at_ms;        /**< 0 = not scheduled */
+    bool fault_fired;
+    double energy_wh;            /**< delivered into the EV */
+    uint32_t violations;         /**< safety-order violations seen by the monitor */
+    uint32_t forced_opens;       /**< contactors opened under load after the power-down timeout */
+    uint32_t held_since_ms;      /**< the EV waits for an unlock that does not come (0 = no) */
+    uint32_t now_ms;
+};
+
+/** @brief A plant with its ports wired; the EV is away. */
+void plant_init(struct plant *p, const char *name, const struct plant_script *script,
+                struct hal_log *log);
+
+/** @brief Advance the physical world by 1 ms to @p now_ms. */
+void plant_tick(struct plant *p, uint32_t now_ms);
+
+/** @brief True once the script has played every session and the EV has left. */
+bool plant_done(const struct plant *p);
+
+/** @brief Parse a fault name ("estop", "unplug", ...). @retval HAL_EINVAL unknown */
+int plant_fault_parse(const char *name, enum plant_fault *out);
+
+/** @brief Name of a fault. */
+const char *plant_fault_name(enum plant_fault f);
+
+#endif /* PLANT_H */

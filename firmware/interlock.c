@@ -1,0 +1,318 @@
+#include "interlock.h"
+
+#include <stddef.h>
+
+#include "hal_clock.h"
+
+void interlock_default_config(struct interlock_config *cfg)
+{
+    cfg->safe_current_ma = 2000;
+    cfg->power_down_timeout_ms = 500;
+    cfg->contactor_timeout_ms = 200;
+    cfg->lock_timeout_ms = 1500;
+}
+
+/* Inputs of one supervision pass. `ok` is false when any of them could not be read;
+ * then nothing below may be believed and the power path must not be trusted. */
+struct interlock_inputs {
+    bool ok;
+    bool pos;
+    bool neg;
+    bool lock;
+    bool estop;
+};
+
+static struct interlock_inputs interlock_read(struct interlock *il)
+{
+    struct interlock_inputs in = {.ok = true};
+
+    in.ok = hal_gpio_read(il->gpio, HAL_GPIO_IN_CONTACTOR_POS_FB, &in.pos) == HAL_OK &&
+            hal_gpio_read(il->gpio, HAL_GPIO_IN_CONTACTOR_NEG_FB, &in.neg) == HAL_OK &&
+            hal_gpio_read(il->gpio, HAL_GPIO_IN_LOCK_FB, &in.lock) == HAL_OK;
+    /* A board without an e-stop input reports ENOTSUP; a failing e-stop input is a fault. */
+    int rc = hal_gpio_read(il->gpio, HAL_GPIO_IN_ESTOP, &in.estop);
+    if (rc == HAL_ENOTSUP) {
+        in.estop = false;
+    } else if (rc != HAL_OK) {
+        in.ok = false;
+    }
+    return in;
+}
+
+static void interlock_raise(struct interlock *il, enum interlock_fault f)
+{
+    if (il->fault == INTERLOCK_FAULT_NONE) {
+        il->fault = f;
+    }
+    /* Any fault ends the session: walk to the safest reachable state. */
+    il->target = INTERLOCK_TARGET_UNLOCKED;
+}
+
+static void interlock_contactors(struct interlock *il, bool closed)
+{
+    /* A failed write is caught by the feedback check that follows every command. */
+    (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_CONTACTOR_POS, closed);
+    (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_CONTACTOR_NEG, closed);
+}
+
+static void interlock_enter(struct interlock *il, enum interlock_state s, uint32_t now_ms)
+{
+    il->state = s;
+    switch (s) {
+    case INTERLOCK_LOCKING:
+        (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
+        il->deadline_ms = now_ms + il->cfg.lock_timeout_ms;
+        break;
+    case INTERLOCK_CLOSING:
+        interlock_contactors(il, true);
+        il->deadline_ms = now_ms + il->cfg.contactor_timeout_ms;
+        break;
+    case INTERLOCK_POWER_DOWN:
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        il->deadline_ms = now_ms + il->cfg.power_down_timeout_ms;
+        break;
+    case INTERLOCK_OPENING:
+        interlock_contactors(il, false);
+        il->deadline_ms = now_ms + il->cfg.contactor_timeout_ms;
+        break;
+    case INTERLOCK_UNLOCKING:
+        (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, false);
+        il->deadline_ms = now_ms + il->cfg.lock_timeout_ms;
+        break;
+    case INTERLOCK_HELD:
+        /* Contactor state unknown or welded: keep the pins out of reach. */
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        interlock_contactors(il, false);
+        (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
+        break;
+    case INTERLOCK_UNLOCKED:
+    case INTERLOCK_LOCKED:
+    case INTERLOCK_CLOSED:
+        break;
+    }
+}
+
+int interlock_init(struct interlock *il, const struct interlock_config *cfg, struct hal_gpio *gpio,
+                   struct psu *psu, uint32_t now_ms)
+{
+    if (cfg->power_down_timeout_ms == 0 || cfg->contactor_timeout_ms == 0 ||
+        cfg->lock_timeout_ms == 0 || cfg->safe_current_ma == 0) {
+        return HAL_EINVAL;
+    }
+    il->cfg = *cfg;
+    il->gpio = gpio;
+    il->psu = psu;
+    il->target = INTERLOCK_TARGET_UNLOCKED;
+    il->fault = INTERLOCK_FAULT_NONE;
+    il->opened_under_load = false;
+
+    (void)psu_set_mode(psu, PSU_MODE_OFF);
+    interlock_contactors(il, false);
+    struct interlock_inputs in = interlock_read(il);
+    if (!in.ok) {
+        interlock_raise(il, INTERLOCK_FAULT_FEEDBACK_IO);
+        interlock_enter(il, INTERLOCK_HELD, now_ms);
+    } else if (in.pos || in.neg) {
+        interlock_raise(il, INTERLOCK_FAULT_WELDED);
+        interlock_enter(il, INTERLOCK_HELD, now_ms);
+    } else {
+        interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+    }
+    return HAL_OK;
+}
+
+void interlock_request(struct interlock *il, enum interlock_target target)
+{
+    /* After a fault only "release" is accepted until interlock_reset(). */
+    if (il->fault != INTERLOCK_FAULT_NONE && target != INTERLOCK_TARGET_UNLOCKED) {
+        return;
+    }
+    il->target = target;
+}
+
+/* Contactors were commanded closed (or are closing): everything that ends this leads
+ * through POWER_DOWN, never straight to OPENING. */
+static void interlock_step_live(struct interlock *il, const struct interlock_inputs *in,
+                                uint32_t now_ms)
+{
+    if (!in->ok) {
+        interlock_raise(il, INTERLOCK_FAULT_FEEDBACK_IO);
+    } else if (in->estop) {
+        interlock_raise(il, INTERLOCK_FAULT_ESTOP);
+    } else if (!in->lock) {
+        interlock_raise(il, INTERLOCK_FAULT_LOCK_LOST);
+    } else if (il->state == INTERLOCK_CLOSING) {
+        if (in->pos && in->neg) {
+            interlock_enter(il, INTERLOCK_CLOSED, now_ms);
+        } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+            interlock_raise(il, INTERLOCK_FAULT_CLOSE_TIMEOUT);
+        }
+    } else if (!in->pos || !in->neg) {
+        interlock_raise(il, INTERLOCK_FAULT_CONTACTOR_DROPPED);
+    }
+    if (il->target != INTERLOCK_TARGET_CLOSED) {
+        interlock_enter(il, INTERLOCK_POWER_DOWN, now_ms);
+    }
+}
+
+static void interlock_step_power_down(struct interlock *il, uint32_t now_ms)
+{
+    struct psu_output out = {0};
+    int rc = psu_read_output(il->psu, &out);
+    int32_t current = out.current_ma < 0 ? -out.current_ma : out.current_ma;
+
+    if (rc == HAL_OK && out.valid && (uint32_t)current < il->cfg.safe_current_ma) {
+        interlock_enter(il, INTERLOCK_OPENING, now_ms);
+    } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+        /* The stage did not stop (or cannot be read). Opening under load wears the
+         * contacts, but leaving an uncontrolled source connected is worse. */
+        il->opened_under_load = true;
+        interlock_raise(il, INTERLOCK_FAULT_POWER_DOWN_TIMEOUT);
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        interlock_enter(il, INTERLOCK_OPENING, now_ms);
+    }
+}
+
+/* Contactors are commanded open in UNLOCKED, LOCKING, LOCKED and UNLOCKING: if either
+ * feedback says closed, or cannot be read, the connector must not be released. */
+static bool interlock_check_open(struct interlock *il, const struct interlock_inputs *in,
+                                 uint32_t now_ms)
+{
+    if (!in->ok) {
+        interlock_raise(il, INTERLOCK_FAULT_FEEDBACK_IO);
+        interlock_enter(il, INTERLOCK_HELD, now_ms);
+        return false;
+    }
+    if (in->pos || in->neg) {
+        interlock_raise(il, INTERLOCK_FAULT_WELDED);
+        interlock_enter(il, INTERLOCK_HELD, now_ms);
+        return false;
+    }
+    if (in->estop) {
+        interlock_raise(il, INTERLOCK_FAULT_ESTOP);
+    }
+    return true;
+}
+
+void interlock_step(struct interlock *il, uint32_t now_ms)
+{
+    struct interlock_inputs in = interlock_read(il);
+
+    switch (il->state) {
+    case INTERLOCK_CLOSING:
+    case INTERLOCK_CLOSED:
+        interlock_step_live(il, &in, now_ms);
+        break;
+    case INTERLOCK_POWER_DOWN:
+        if (in.ok && in.estop) {
+            interlock_raise(il, INTERLOCK_FAULT_ESTOP);
+        }
+        interlock_step_power_down(il, now_ms);
+        break;
+    case INTERLOCK_OPENING:
+        if (in.ok && !in.pos && !in.neg) {
+            interlock_enter(il, INTERLOCK_LOCKED, now_ms);
+        } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+            interlock_raise(il, in.ok ? INTERLOCK_FAULT_WELDED : INTERLOCK_FAULT_FEEDBACK_IO);
+            interlock_enter(il, INTERLOCK_HELD, now_ms);
+        }
+        break;
+    case INTERLOCK_UNLOCKED:
+        if (interlock_check_open(il, &in, now_ms) && il->target != INTERLOCK_TARGET_UNLOCKED) {
+            interlock_enter(il, INTERLOCK_LOCKING, now_ms);
+        }
+        break;
+    case INTERLOCK_LOCKING:
+        if (!interlock_check_open(il, &in, now_ms)) {
+            break;
+        }
+        if (il->target == INTERLOCK_TARGET_UNLOCKED) {
+            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        } else if (in.lock) {
+            interlock_enter(il, INTERLOCK_LOCKED, now_ms);
+        } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+            interlock_raise(il, INTERLOCK_FAULT_LOCK_TIMEOUT);
+            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        }
+        break;
+    case INTERLOCK_LOCKED:
+        if (!interlock_check_open(il, &in, now_ms)) {
+            break;
+        }
+        if (!in.lock && il->target != INTERLOCK_TARGET_UNLOCKED) {
+            interlock_raise(il, INTERLOCK_FAULT_LOCK_LOST);
+        }
+        if (il->target == INTERLOCK_TARGET_UNLOCKED) {
+            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        } else if (il->target == INTERLOCK_TARGET_CLOSED) {
+            (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+            interlock_enter(il, INTERLOCK_CLOSING, now_ms);
+        }
+        break;
+    case INTERLOCK_UNLOCKING:
+        if (!interlock_check_open(il, &in, now_ms)) {
+            break;
+        }
+        if (!in.lock) {
+            interlock_enter(il, INTERLOCK_UNLOCKED, now_ms);
+        } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+            interlock_raise(il, INTERLOCK_FAULT_UNLOCK_TIMEOUT);
+            interlock_enter(il, INTERLOCK_UNLOCKED, now_ms);
+        }
+        break;
+    case INTERLOCK_HELD:
+        break;
+    }
+}
+
+bool interlock_power_allowed(const struct interlock *il)
+{
+    return il->state == INTERLOCK_CLOSED && il->fault == INTERLOCK_FAULT_NONE &&
+           il->target == INTERLOCK_TARGET_CLOSED;
+}
+
+int interlock_reset(struct interlock *il, uint32_t now_ms)
+{
+    struct interlock_inputs in = interlock_read(il);
+
+    if (!in.ok || in.estop || in.pos || in.neg) {
+        return HAL_ESTATE;
+    }
+    if (il->state != INTERLOCK_HELD && il->state != INTERLOCK_UNLOCKED &&
+        il->state != INTERLOCK_LOCKED) {
+        return HAL_ESTATE; /* still sequencing: let it finish first */
+    }
+    il->fault = INTERLOCK_FAULT_NONE;
+    il->opened_under_load = false;
+    if (il->state == INTERLOCK_HELD) {
+        il->target = INTERLOCK_TARGET_UNLOCKED;
+        interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+    }
+    return HAL_OK;
+}
+
+enum interlock_state interlock_state(const struct interlock *il)
+{
+    return il->state;
+}
+
+enum interlock_fault interlock_fault(const struct interlock *il)
+{
+    return il->fault;
+}
+
+const char *interlock_state_name(enum interlock_state s)
+{
+    static const char *const names[] = {"unlocked", "locking",  "locked",    "closing", "closed",
+                                        "power-down", "opening", "unlocking", "held"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+const char *interlock_fault_name(enum interlock_fault f)
+{
+    static const char *const names[] = {
+        "none",          "emergency stop",        "lock did not engage", "lock lost",
+        "contactor did not close", "contactor dropped out", "contactor welded",
+        "feedback unreadable",     "power stage did not stop", "lock did not release"};
+    return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "?";
+}

@@ -1,0 +1,120 @@
+/**
+ * @file interlock.h
+ * @brief The power path of one connector: DC contactors and connector lock, sequenced
+ *        so that the safety order holds in every path, faults and timeouts included:
+ *
+ *   1. power stage off and output current below the safe threshold (or a bounded
+ *      timeout, after which the contactors are opened anyway and the fault recorded),
+ *   2. then the contactors open, confirmed by both feedback contacts,
+ *   3. only then the connector unlocks.
+ *
+ * Contactors close only with the lock confirmed locked, both feedback contacts
+ * confirmed open and the power stage off. A contactor whose feedback says "closed"
+ * when it was told to open (welded), or whose feedback cannot be read, keeps the
+ * connector locked until a person resets the fault.
+ */
+#ifndef INTERLOCK_H
+#define INTERLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_gpio.h"
+#include "psu.h"
+
+/** Where the power path is. */
+enum interlock_state {
+    INTERLOCK_UNLOCKED = 0, /**< contactors open, connector free */
+    INTERLOCK_LOCKING,      /**< lock commanded, waiting for its feedback */
+    INTERLOCK_LOCKED,       /**< locked, contactors open */
+    INTERLOCK_CLOSING,      /**< contactors commanded closed, waiting for feedback */
+    INTERLOCK_CLOSED,       /**< contactors closed: the power stage may run */
+    INTERLOCK_POWER_DOWN,   /**< power stage told off, waiting for the current to fall */
+    INTERLOCK_OPENING,      /**< contactors commanded open, waiting for feedback */
+    INTERLOCK_UNLOCKING,    /**< unlock commanded, waiting for feedback */
+    INTERLOCK_HELD,         /**< faulted with the connector held locked (welded or unknown contactor) */
+};
+
+/** Where the charger wants the power path to go. */
+enum interlock_target {
+    INTERLOCK_TARGET_UNLOCKED = 0,
+    INTERLOCK_TARGET_LOCKED,
+    INTERLOCK_TARGET_CLOSED,
+};
+
+/** The first fault seen; latched until interlock_reset(). */
+enum interlock_fault {
+    INTERLOCK_FAULT_NONE = 0,
+    INTERLOCK_FAULT_ESTOP,             /**< emergency stop pressed */
+    INTERLOCK_FAULT_LOCK_TIMEOUT,      /**< lock feedback did not follow the command */
+    INTERLOCK_FAULT_LOCK_LOST,         /**< lock feedback went to "unlocked" while locked */
+    INTERLOCK_FAULT_CLOSE_TIMEOUT,     /**< contactor feedback did not confirm closing */
+    INTERLOCK_FAULT_CONTACTOR_DROPPED, /**< a contactor opened on its own while closed */
+    INTERLOCK_FAULT_WELDED,            /**< a contactor stayed closed when told to open */
+    INTERLOCK_FAULT_FEEDBACK_IO,       /**< feedback could not be read */
+    INTERLOCK_FAULT_POWER_DOWN_TIMEOUT, /**< current stayed above the threshold; opened under load */
+    INTERLOCK_FAULT_UNLOCK_TIMEOUT,    /**< lock did not release */
+};
+
+/** Thresholds and timeouts. */
+struct interlock_config {
+    uint32_t safe_current_ma;       /**< contactors may open below this output current */
+    uint32_t power_down_timeout_ms; /**< longest wait for the current to fall */
+    uint32_t contactor_timeout_ms;  /**< feedback must follow a coil command within this */
+    uint32_t lock_timeout_ms;       /**< lock feedback must follow within this */
+};
+
+/** Defaults: 2 A, 500 ms, 200 ms, 1500 ms. */
+void interlock_default_config(struct interlock_config *cfg);
+
+/** Power-path state of one connector. */
+struct interlock {
+    struct interlock_config cfg;
+    struct hal_gpio *gpio;
+    struct psu *psu;
+    enum interlock_state state;
+    enum interlock_target target;
+    enum interlock_fault fault;
+    uint32_t deadline_ms;
+    bool opened_under_load; /**< the power-down timeout forced the contactors open */
+};
+
+/**
+ * @brief Start with everything de-energised: power stage off, contactors open, lock
+ *        released only when both contactor feedbacks read open (otherwise HELD).
+ * @retval HAL_OK started
+ * @retval HAL_EINVAL a timeout or threshold of @p cfg is zero
+ */
+int interlock_init(struct interlock *il, const struct interlock_config *cfg, struct hal_gpio *gpio,
+                   struct psu *psu, uint32_t now_ms);
+
+/** @brief Ask for a target; the step walks there in the safe order. */
+void interlock_request(struct interlock *il, enum interlock_target target);
+
+/**
+ * @brief Supervise and advance: read feedback and e-stop, check timeouts, move on.
+ *        Call at least every CFG_INTERLOCK_PERIOD_MS.
+ */
+void interlock_step(struct interlock *il, uint32_t now_ms);
+
+/** @brief True only in INTERLOCK_CLOSED with no fault: the power stage may deliver. */
+bool interlock_power_allowed(const struct interlock *il);
+
+/**
+ * @brief Clear a latched fault once its cause is gone (a person acknowledged it, or a
+ *        new session starts). A HELD power path is re-checked from its feedback.
+ * @retval HAL_OK cleared
+ * @retval HAL_ESTATE the cause is still there (e-stop pressed, contactor still closed)
+ */
+int interlock_reset(struct interlock *il, uint32_t now_ms);
+
+/** @brief Current state. */
+enum interlock_state interlock_state(const struct interlock *il);
+/** @brief Latched fault. */
+enum interlock_fault interlock_fault(const struct interlock *il);
+/** @brief Name of a state, for logs. */
+const char *interlock_state_name(enum interlock_state s);
+/** @brief Name of a fault, for logs and stop reasons. */
+const char *interlock_fault_name(enum interlock_fault f);
+
+#endif /* INTERLOCK_H */

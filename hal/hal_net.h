@@ -1,0 +1,172 @@
+/**
+ * @file hal_net.h
+ * @brief IPv6 UDP (link-local multicast for SDP) and TCP (V2G) sockets.
+ *
+ * Sockets are small integer handles owned by the port (a fixed table), so the core
+ * never sees a descriptor or an OS type. Everything is non-blocking.
+ */
+#ifndef HAL_NET_H
+#define HAL_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal_err.h"
+
+/** An IPv6 endpoint. `scope` is the interface index for link-local addresses. */
+struct hal_ip6_endpoint {
+    uint8_t addr[16];
+    uint16_t port;
+    uint32_t scope;
+};
+
+struct hal_net;
+
+/** Operations of a network port. Handles are >= 0; negative values are errors. */
+struct hal_net_ops {
+    int (*local_addr)(struct hal_net *net, struct hal_ip6_endpoint *ep);
+    int (*udp_open)(struct hal_net *net, uint16_t port, bool join_all_nodes);
+    int (*udp_sendto)(struct hal_net *net, int sock, const struct hal_ip6_endpoint *to,
+                      const uint8_t *buf, size_t len);
+    int (*udp_recvfrom)(struct hal_net *net, int sock, struct hal_ip6_endpoint *from, uint8_t *buf,
+                        size_t cap, size_t *len);
+    int (*tcp_listen)(struct hal_net *net, uint16_t port);
+    int (*tcp_accept)(struct hal_net *net, int listener, struct hal_ip6_endpoint *peer);
+    int (*tcp_connect)(struct hal_net *net, const struct hal_ip6_endpoint *to);
+    int (*tcp_send)(struct hal_net *net, int sock, const uint8_t *buf, size_t len, size_t *sent);
+    int (*tcp_recv)(struct hal_net *net, int sock, uint8_t *buf, size_t cap, size_t *len);
+    void (*close)(struct hal_net *net, int sock);
+};
+
+/** A network instance, bound to one interface. */
+struct hal_net {
+    const struct hal_net_ops *ops;
+};
+
+/**
+ * @brief The interface's link-local address (fe80::/64) and scope.
+ * @retval HAL_OK @p ep->addr and @p ep->scope are valid (port is 0)
+ * @retval HAL_EAGAIN the address is still tentative (duplicate address detection)
+ * @retval HAL_ENOENT the interface has no link-local address
+ * @retval HAL_ENOTSUP the port has no IP
+ */
+static inline int hal_net_local_addr(struct hal_net *net, struct hal_ip6_endpoint *ep)
+{
+    return net->ops->local_addr(net, ep);
+}
+
+/**
+ * @brief Open a UDP socket on @p port (0 = any), optionally joined to ff02::1.
+ * @return a handle >= 0
+ * @retval HAL_ENOMEM the port's socket table is full
+ * @retval HAL_EBUSY the port is in use
+ * @retval HAL_ENOTSUP the port has no IP
+ * @retval HAL_EIO any other failure
+ */
+static inline int hal_net_udp_open(struct hal_net *net, uint16_t port, bool join_all_nodes)
+{
+    return net->ops->udp_open(net, port, join_all_nodes);
+}
+
+/**
+ * @brief Send one datagram.
+ * @retval HAL_OK sent
+ * @retval HAL_EAGAIN the socket buffer is full
+ * @retval HAL_EINVAL bad handle or datagram too large
+ * @retval HAL_EIO send failed
+ */
+static inline int hal_net_udp_sendto(struct hal_net *net, int sock,
+                                     const struct hal_ip6_endpoint *to, const uint8_t *buf,
+                                     size_t len)
+{
+    return net->ops->udp_sendto(net, sock, to, buf, len);
+}
+
+/**
+ * @brief Receive one datagram.
+ * @retval HAL_OK a datagram of @p len bytes from @p from
+ * @retval HAL_EAGAIN nothing received
+ * @retval HAL_EOVERFLOW the datagram was larger than @p cap and was dropped
+ * @retval HAL_EINVAL bad handle
+ * @retval HAL_EIO receive failed
+ */
+static inline int hal_net_udp_recvfrom(struct hal_net *net, int sock,
+                                       struct hal_ip6_endpoint *from, uint8_t *buf, size_t cap,
+                                       size_t *len)
+{
+    return net->ops->udp_recvfrom(net, sock, from, buf, cap, len);
+}
+
+/**
+ * @brief Listen for TCP connections on @p port (0 = let the port choose; read it back
+ *        with the port's own means).
+ * @return a listener handle >= 0
+ * @retval HAL_EBUSY the TCP port is in use
+ * @retval HAL_ENOMEM the socket table is full
+ * @retval HAL_ENOTSUP the port has no IP
+ * @retval HAL_EIO any other failure
+ */
+static inline int hal_net_tcp_listen(struct hal_net *net, uint16_t port)
+{
+    return net->ops->tcp_listen(net, port);
+}
+
+/**
+ * @brief Accept one pending connection.
+ * @return a connection handle >= 0; @p peer is filled when not NULL
+ * @retval HAL_EAGAIN no connection pending
+ * @retval HAL_ENOMEM the socket table is full; the connection was refused
+ * @retval HAL_EINVAL bad handle
+ */
+static inline int hal_net_tcp_accept(struct hal_net *net, int listener,
+                                     struct hal_ip6_endpoint *peer)
+{
+    return net->ops->tcp_accept(net, listener, peer);
+}
+
+/**
+ * @brief Start a TCP connection; it completes when the first send or receive succeeds.
+ * @return a connection handle >= 0
+ * @retval HAL_ENOMEM the socket table is full
+ * @retval HAL_ECLOSED refused at once
+ * @retval HAL_EIO any other failure
+ */
+static inline int hal_net_tcp_connect(struct hal_net *net, const struct hal_ip6_endpoint *to)
+{
+    return net->ops->tcp_connect(net, to);
+}
+
+/**
+ * @brief Send bytes; may send fewer than @p len.
+ * @retval HAL_OK @p sent bytes were taken (at least 1)
+ * @retval HAL_EAGAIN nothing could be taken now (or the connection is still being set up)
+ * @retval HAL_ECLOSED the peer closed or reset the connection
+ * @retval HAL_EINVAL bad handle
+ */
+static inline int hal_net_tcp_send(struct hal_net *net, int sock, const uint8_t *buf, size_t len,
+                                   size_t *sent)
+{
+    return net->ops->tcp_send(net, sock, buf, len, sent);
+}
+
+/**
+ * @brief Receive what has arrived, up to @p cap bytes.
+ * @retval HAL_OK @p len >= 1 bytes were copied
+ * @retval HAL_EAGAIN nothing arrived
+ * @retval HAL_ECLOSED the peer closed (orderly or by reset)
+ * @retval HAL_EINVAL bad handle
+ */
+static inline int hal_net_tcp_recv(struct hal_net *net, int sock, uint8_t *buf, size_t cap,
+                                   size_t *len)
+{
+    return net->ops->tcp_recv(net, sock, buf, cap, len);
+}
+
+/** @brief Close any handle; closing a closed or invalid handle does nothing. */
+static inline void hal_net_close(struct hal_net *net, int sock)
+{
+    net->ops->close(net, sock);
+}
+
+#endif /* HAL_NET_H */
