@@ -34,8 +34,10 @@ INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
 INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
 layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
 
+# Work in progress kept out of the core library until it builds clean (see git log).
+PROTO_EXCLUDE ?= protocols/exi/%
 HAL_SRCS   := $(sort $(wildcard hal/*.c))
-PROTO_SRCS := $(sort $(shell find protocols -name '*.c' 2>/dev/null))
+PROTO_SRCS := $(sort $(filter-out $(PROTO_EXCLUDE),$(shell find protocols -name '*.c' 2>/dev/null)))
 FW_SRCS    := $(sort $(wildcard firmware/*.c))
 CORE_SRCS  := $(HAL_SRCS) $(PROTO_SRCS) $(FW_SRCS)
 LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
@@ -149,7 +151,7 @@ unit: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- fragments of other parts
 -include tests/integration/*.mk
--include protocols/exi/exi.mk
+#-include protocols/exi/exi.mk
 ifneq ($(BOARD),sim)
 ifneq ($(BOARD),linux)
 ifeq ($(wildcard board/$(BOARD)/board.mk),)

@@ -96,8 +96,11 @@ int pilot_duty_from_current(uint32_t current_da, uint16_t *duty_permille)
         /* 6..51 A: duty[%] = I / 0.6, so duty[0.1 %] = I[0.1 A] * 5 / 3 */
         *duty_permille = (uint16_t)(current_da * 5u / 3u);
     } else {
-        /* 51..80 A: duty[%] = I / 2.5 + 64 */
-        *duty_permille = (uint16_t)(current_da * 2u / 5u + 640u);
+        /* 51..80 A: duty[%] = I / 2.5 + 64. Just above 51 A this formula gives less than
+         * 85 %, which an EV reads with the other formula as under 51 A; 85 % (51 A) is
+         * the closest announcement that never exceeds the limit. */
+        uint32_t d = current_da * 2u / 5u + 640u;
+        *duty_permille = (uint16_t)(d < 850u ? 850u : d);
     }
     return HAL_OK;
 }

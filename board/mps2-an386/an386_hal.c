@@ -1,0 +1,210 @@
+#include "an386_hal.h"
+
+#include <stddef.h>
+
+#include "an386_cpu.h"
+#include "semihost.h"
+
+/* ------------------------------------------------------------------ clock */
+
+static uint32_t an386_clock_now_ms(struct hal_clock *clk)
+{
+    (void)clk;
+    return an386_millis();
+}
+
+static int an386_clock_wall(struct hal_clock *clk, int64_t *unix_ms)
+{
+    (void)clk;
+    (void)unix_ms;
+    return HAL_ENOTSUP; /* the MPS2 has no battery-backed RTC */
+}
+
+static int an386_clock_idle(struct hal_clock *clk, uint32_t max_ms)
+{
+    struct an386_clock *c = (struct an386_clock *)clk;
+    uint32_t start = an386_millis();
+
+    for (;;) {
+        if (c->io_pending) {
+            c->io_pending = false;
+            return HAL_OK;
+        }
+        if (an386_millis() - start >= max_ms) {
+            return HAL_ETIMEDOUT;
+        }
+        /* An interrupt that sets io_pending between the check and WFI is
+         * noticed at the next SysTick, 1 ms later at most. */
+        an386_idle();
+    }
+}
+
+static const struct hal_clock_ops s_an386_clock_ops = {
+    .now_ms = an386_clock_now_ms,
+    .wall = an386_clock_wall,
+    .idle = an386_clock_idle,
+};
+
+int an386_clock_init(struct an386_clock *clk)
+{
+    clk->base.ops = &s_an386_clock_ops;
+    clk->io_pending = false;
+    return an386_systick_start(AN386_CORE_HZ) == 0 ? HAL_OK : HAL_EINVAL;
+}
+
+/* ------------------------------------------------------------------ log */
+
+/* Appends s to buf at *pos, keeping room for the final "\n\0". */
+static void an386_append(char *buf, size_t size, size_t *pos, const char *s)
+{
+    while (*s != '\0' && *pos + 2u < size) {
+        buf[(*pos)++] = *s++;
+    }
+}
+
+static void an386_log_write(struct hal_log *log, enum hal_log_level level, uint32_t now_ms,
+                            const char *line)
+{
+    struct an386_log *l = (struct an386_log *)log;
+    char out[CFG_HAL_LOG_LINE_MAX + 32];
+    char num[11];
+    size_t pos = 0;
+    size_t n = sizeof num - 1u;
+
+    /* "[   12345] INFO  line": formatted by hand, the sink must not need printf. */
+    num[n] = '\0';
+    do {
+        num[--n] = (char)('0' + now_ms % 10u);
+        now_ms /= 10u;
+    } while (now_ms != 0u && n > 0u);
+    while (n > 2u) {
+        num[--n] = ' ';
+    }
+    an386_append(out, sizeof out, &pos, "[");
+    an386_append(out, sizeof out, &pos, &num[n]);
+    an386_append(out, sizeof out, &pos, "] ");
+    an386_append(out, sizeof out, &pos, hal_log_level_name(level));
+    an386_append(out, sizeof out, &pos, level == HAL_LOG_INFO || level == HAL_LOG_WARN ? "  " : " ");
+    size_t before = pos;
+    an386_append(out, sizeof out, &pos, line);
+    if (line[pos - before] != '\0') {
+        l->dropped++;
+    }
+    out[pos++] = '\n';
+    out[pos] = '\0';
+    semihost_write0(out);
+}
+
+static const struct hal_log_ops s_an386_log_ops = {
+    .write = an386_log_write,
+};
+
+void an386_log_init(struct an386_log *log, enum hal_log_level min_level)
+{
+    log->base.ops = &s_an386_log_ops;
+    log->base.min_level = min_level;
+    log->dropped = 0;
+}
+
+/* ------------------------------------------------------------------ pilot */
+/* The MPS2 has no pilot generator or ADC front end. The charger treats an
+ * unreadable pilot as state E (fault) after its debounce, which is the safe
+ * reading of "no hardware". */
+
+static int an386_pilot_set_duty(struct hal_pilot *pilot, uint16_t duty_permille)
+{
+    (void)pilot;
+    (void)duty_permille;
+    return HAL_ENOTSUP;
+}
+
+static int an386_pilot_read(struct hal_pilot *pilot, struct hal_pilot_sample *sample)
+{
+    (void)pilot;
+    (void)sample;
+    return HAL_ENOTSUP;
+}
+
+static int an386_pilot_read_proximity(struct hal_pilot *pilot, uint32_t *ohms)
+{
+    (void)pilot;
+    (void)ohms;
+    return HAL_ENOTSUP;
+}
+
+static const struct hal_pilot_ops s_an386_pilot_ops = {
+    .set_duty = an386_pilot_set_duty,
+    .read = an386_pilot_read,
+    .read_proximity = an386_pilot_read_proximity,
+};
+
+void an386_pilot_init(struct an386_pilot *p)
+{
+    p->base.ops = &s_an386_pilot_ops;
+}
+
+/* ------------------------------------------------------------------ GPIO */
+/* No contactors, lock or e-stop. The interlock treats unreadable feedback as a
+ * fault and holds the (absent) connector: again the safe reading. */
+
+static int an386_gpio_write(struct hal_gpio *gpio, enum hal_gpio_out out, bool active)
+{
+    (void)gpio;
+    (void)active;
+    return (unsigned)out < (unsigned)HAL_GPIO_OUT_COUNT ? HAL_ENOTSUP : HAL_EINVAL;
+}
+
+static int an386_gpio_read(struct hal_gpio *gpio, enum hal_gpio_in in, bool *active)
+{
+    (void)gpio;
+    (void)active;
+    return (unsigned)in < (unsigned)HAL_GPIO_IN_COUNT ? HAL_ENOTSUP : HAL_EINVAL;
+}
+
+static const struct hal_gpio_ops s_an386_gpio_ops = {
+    .write = an386_gpio_write,
+    .read = an386_gpio_read,
+};
+
+void an386_gpio_init(struct an386_gpio *g)
+{
+    g->base.ops = &s_an386_gpio_ops;
+}
+
+/* ------------------------------------------------------------------ power stage */
+/* No power stage: OFF is always accepted (psu.h: OFF is never refused), EXPORT
+ * is refused, and the output reads as a valid 0 V / 0 A, which is the truth. */
+
+static int an386_psu_set_mode(struct psu *p, enum psu_mode mode)
+{
+    (void)p;
+    return mode == PSU_MODE_OFF ? HAL_OK : HAL_ESTATE;
+}
+
+static int an386_psu_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma)
+{
+    (void)p;
+    (void)voltage_mv;
+    (void)current_ma;
+    return HAL_ENOTSUP;
+}
+
+static int an386_psu_read_output(struct psu *p, struct psu_output *out)
+{
+    (void)p;
+    out->voltage_mv = 0;
+    out->current_ma = 0;
+    out->valid = true;
+    return HAL_OK;
+}
+
+static const struct psu_ops s_an386_psu_ops = {
+    .set_mode = an386_psu_set_mode,
+    .set_export = an386_psu_set_export,
+    .read_output = an386_psu_read_output,
+};
+
+void an386_psu_init(struct an386_psu *p)
+{
+    p->base.ops = &s_an386_psu_ops;
+}

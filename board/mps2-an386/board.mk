@@ -1,0 +1,195 @@
+# board/mps2-an386/board.mk - Cortex-M4F board (Arm MPS2 + AN386, qemu-system-arm
+# -M mps2-an386). Included by the top Makefile.
+#
+#   make BOARD=mps2-an386            firmware.elf, then its flash and RAM use
+#   make board-test                  core unit tests on qemu-system-arm (PASS/FAIL each)
+#   make board-run                   firmware built with -DAN386_DEMO_PASSES, run on QEMU
+#
+# From the top Makefile: CORE_SRCS, FAKE_SRCS, UNIT_TESTS, BUILD, CORE_WARN.
+# Everything built here goes to $(BUILD)/mps2-an386/. See docs/cortex-m.md.
+
+MPS2_DIR  := board/mps2-an386
+MPS2_B    := $(BUILD)/mps2-an386
+MPS2_LD   := linker/mps2-an386.ld
+MPS2_RUN  := tools/cortexm-run
+
+MPS2_CROSS ?= arm-none-eabi-
+MPS2_CC    := $(MPS2_CROSS)gcc
+MPS2_AR    := $(MPS2_CROSS)ar
+MPS2_SIZE  := $(MPS2_CROSS)size
+MPS2_NM    := $(MPS2_CROSS)nm
+
+MPS2_ARCH   := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+# -fstack-usage writes a .su file next to each object: per-function frame sizes.
+MPS2_CFLAGS := $(MPS2_ARCH) $(CORE_WARN) -Os -g -ffunction-sections -fdata-sections \
+               -fstack-usage -MMD -MP $(MPS2_EXTRA_CFLAGS)
+# newlib-nano supplies memcpy/memset/vsnprintf; board/mps2-an386/syscalls.c
+# replaces librdimon/libnosys, and startup.c replaces crt0.
+MPS2_LDFLAGS := $(MPS2_ARCH) --specs=nano.specs -nostartfiles -T $(MPS2_LD) -Wl,--gc-sections \
+                -Wl,--no-warn-rwx-segments
+MPS2_LDLIBS  := -Wl,--start-group -lc -lgcc -Wl,--end-group
+
+# Unit-test images carry the test code and the shim, so they get the whole 4 MiB
+# of each QEMU memory, a 64 KiB stack and a 1 MiB heap for test code (the core's
+# own freedom from malloc is checked on the host with nm, tests/checks/). The
+# firmware keeps the realistic 512K/256K/8K/no heap of the linker script.
+MPS2_TEST_LDFLAGS := -Wl,--defsym=an386_flash_size=4M -Wl,--defsym=an386_ram_size=4M \
+                     -Wl,--defsym=an386_stack_size=64K -Wl,--defsym=an386_heap_size=1M \
+                     -u _printf_float
+MPS2_TEST_TIMEOUT ?= 60
+AN386_DEMO_PASSES ?= 200
+
+# Layer include paths, as on the host: the core sees only its own layers.
+MPS2_CORE_INC  := -Ihal -Iprotocols -Ifirmware
+MPS2_BOARD_INC := -Ihal -Iprotocols -Ifirmware -I$(MPS2_DIR)
+# -Itests/target FIRST: <cmocka.h> must be the target shim, not /usr/include's.
+MPS2_TEST_INC  := -Itests/target -Ihal -Iprotocols -Ifirmware -Itests/fakes
+
+# Run-time of every image (firmware and tests): vectors, reset, faults,
+# semihosting, SysTick, newlib hooks.
+MPS2_RT_SRCS := $(MPS2_DIR)/startup.c $(MPS2_DIR)/semihost.c $(MPS2_DIR)/an386_cpu.c \
+                $(MPS2_DIR)/syscalls.c
+MPS2_FW_SRCS := $(MPS2_DIR)/an386_hal.c
+MPS2_SHIM_SRCS := tests/target/cmocka_target.c
+
+mps2_obj = $(patsubst %.c,$(MPS2_B)/obj/%.o,$(1))
+
+MPS2_CORE_OBJS := $(call mps2_obj,$(CORE_SRCS))
+MPS2_FAKE_OBJS := $(call mps2_obj,$(FAKE_SRCS))
+MPS2_RT_OBJS   := $(call mps2_obj,$(MPS2_RT_SRCS))
+MPS2_FW_OBJS   := $(call mps2_obj,$(MPS2_FW_SRCS))
+MPS2_SHIM_OBJS := $(call mps2_obj,$(MPS2_SHIM_SRCS))
+MPS2_MAIN_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main.o
+MPS2_DEMO_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main-demo.o
+MPS2_UNIT_OBJS := $(patsubst %,$(MPS2_B)/obj/tests/unit/%.o,$(UNIT_TESTS))
+MPS2_SELF_OBJ  := $(MPS2_B)/obj/tests/target/test_cmocka_shim.o
+
+MPS2_CORE_LIB := $(MPS2_B)/libcore.a
+MPS2_FAKE_LIB := $(MPS2_B)/libfakes.a
+MPS2_FW_ELF   := $(MPS2_B)/firmware.elf
+MPS2_DEMO_ELF := $(MPS2_B)/firmware-demo.elf
+# The shim's self-test runs first: if it is broken, no other result counts.
+MPS2_TESTS     := test_cmocka_shim $(UNIT_TESTS)
+MPS2_TEST_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_TESTS))
+
+# Tell the top Makefile that `make test` should run board-test.
+TARGET_TEST ?= mps2-an386
+
+.PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs
+
+MPS2_Q := $(if $(filter 1,$(V)),,@)
+
+# ---------------------------------------------------------------- compile
+$(MPS2_CORE_OBJS): $(MPS2_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $<"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_CORE_INC) -c $< -o $@
+
+$(MPS2_FW_OBJS) $(MPS2_MAIN_OBJ): $(MPS2_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $<"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -c $< -o $@
+
+$(MPS2_DEMO_OBJ): $(MPS2_DIR)/main.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $< (demo, $(AN386_DEMO_PASSES) passes)"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -DAN386_DEMO_PASSES=$(AN386_DEMO_PASSES) \
+	    -c $< -o $@
+
+# startup.c: no memcpy/memset calls may replace the .data/.bss loops (they run
+# before the C library's data exists).
+$(MPS2_RT_OBJS): $(MPS2_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $<"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) -fno-tree-loop-distribute-patterns -I$(MPS2_DIR) -c $< -o $@
+
+$(MPS2_FAKE_OBJS) $(MPS2_UNIT_OBJS) $(MPS2_SHIM_OBJS) $(MPS2_SELF_OBJ): $(MPS2_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $<"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_TEST_INC) -c $< -o $@
+
+$(MPS2_CORE_LIB): $(MPS2_CORE_OBJS)
+	@mkdir -p $(@D)
+	$(MPS2_Q)rm -f $@ && $(MPS2_AR) rcs $@ $^
+
+$(MPS2_FAKE_LIB): $(MPS2_FAKE_OBJS)
+	@mkdir -p $(@D)
+	$(MPS2_Q)rm -f $@ && $(MPS2_AR) rcs $@ $(MPS2_FAKE_OBJS)
+
+# ---------------------------------------------------------------- firmware
+$(MPS2_FW_ELF): $(MPS2_MAIN_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LD)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $(MPS2_MAIN_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+
+$(MPS2_DEMO_ELF): $(MPS2_DEMO_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LD)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $(MPS2_DEMO_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+
+board-all: $(MPS2_FW_ELF)
+	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_FW_ELF)
+
+board-size: board-all
+	$(MPS2_Q)$(MPS2_SIZE) $(MPS2_FW_ELF)
+
+# The 15 largest stack frames (from -fstack-usage) of everything compiled for
+# the image, including functions the linker then dropped. Frames only, not call
+# chains; the measured run-time high-water mark is printed by board-run.
+board-stack: $(MPS2_FW_ELF)
+	$(MPS2_Q)cat $(patsubst %.o,%.su,$(MPS2_MAIN_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_OBJS)) \
+	    | sort -t '	' -k2 -n -r | head -15
+
+board-run: $(MPS2_DEMO_ELF)
+	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_DEMO_ELF)
+	$(MPS2_Q)$(MPS2_RUN) --timeout $(MPS2_TEST_TIMEOUT) $(MPS2_DEMO_ELF)
+
+# ---------------------------------------------------------------- unit tests on the target
+MPS2_UNIT_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(UNIT_TESTS))
+MPS2_SELF_ELF  := $(MPS2_B)/tests/test_cmocka_shim.elf
+MPS2_TEST_DEPS := $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_FAKE_LIB) $(MPS2_CORE_LIB) $(MPS2_LD)
+define MPS2_LINK_TEST
+	@mkdir -p $(@D)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) $(MPS2_TEST_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $< $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_FAKE_LIB) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+endef
+
+$(MPS2_UNIT_ELFS): $(MPS2_B)/tests/%.elf: $(MPS2_B)/obj/tests/unit/%.o $(MPS2_TEST_DEPS)
+	$(MPS2_LINK_TEST)
+
+# The shim's own self-test lives in tests/target/, not tests/unit/, and needs
+# neither the core nor the fakes, so it still runs when those do not build.
+$(MPS2_SELF_ELF): $(MPS2_SELF_OBJ) $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_LD)
+	@mkdir -p $(@D)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) $(MPS2_TEST_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $< $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_LDLIBS)
+
+mps2-test-elfs: $(MPS2_TEST_ELFS)
+	@:
+
+# Every test is built and run even after another failed (a test that does not
+# compile for the target is a FAIL line, not the end of the run, and `make -q`
+# makes sure a stale ELF from an earlier build is never run); the log of a
+# failing test is shown. The exit status is non-zero if any test failed.
+board-test:
+	-$(MPS2_Q)$(MAKE) --no-print-directory -k mps2-test-elfs
+	$(MPS2_Q)pass=0; fail=0; \
+	for t in $(MPS2_TESTS); do \
+	    elf=$(MPS2_B)/tests/$$t.elf; log=$(MPS2_B)/tests/$$t.log; \
+	    if ! $(MAKE) -q --no-print-directory $$elf 2>/dev/null; then \
+	        echo "FAIL $$t (does not build for the target; see the compiler output above)"; \
+	        fail=$$((fail + 1)); continue; \
+	    fi; \
+	    if $(MPS2_RUN) --timeout $(MPS2_TEST_TIMEOUT) $$elf >$$log 2>&1; then \
+	        echo "PASS $$t"; pass=$$((pass + 1)); \
+	    else \
+	        rc=$$?; echo "FAIL $$t (exit $$rc; log $$log)"; \
+	        tail -n 30 $$log | sed 's/^/    /'; fail=$$((fail + 1)); \
+	    fi; \
+	done; \
+	echo "cortex-m: $$pass passed, $$fail failed"; \
+	test $$fail -eq 0
+
+-include $(wildcard $(MPS2_B)/obj/*.d $(MPS2_B)/obj/*/*.d $(MPS2_B)/obj/*/*/*.d $(MPS2_B)/obj/*/*/*/*.d)

@@ -1,0 +1,29 @@
+/**
+ * @file linux_log.h
+ * @brief Log sink to stderr (with time stamps) and, optionally, syslog.
+ */
+#ifndef LINUX_LOG_H
+#define LINUX_LOG_H
+
+#include <stdbool.h>
+
+#include "hal_log.h"
+
+/** The Linux log port. */
+struct linux_log {
+    struct hal_log base;
+    bool to_stderr;
+    bool to_syslog;
+};
+
+/**
+ * @brief Set up the sink. With @p to_syslog the process opens syslog under @p ident.
+ * @param min_level lines less severe than this are dropped
+ */
+void linux_log_init(struct linux_log *l, enum hal_log_level min_level, bool to_stderr,
+                    bool to_syslog, const char *ident);
+
+/** @brief Close syslog if it was opened. */
+void linux_log_close(struct linux_log *l);
+
+#endif /* LINUX_LOG_H */
