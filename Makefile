@@ -173,14 +173,14 @@ integration-sim: $(BUILD)/san/bin/sim
 checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
 	$(Q)tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware
 	$(Q)tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux
-	$(Q)tests/checks/layering.sh
+	$(Q)INC_PROTOCOLS="$(INC_protocols)" INC_HAL_LINUX="$(INC_hal_linux)" tests/checks/layering.sh
 
 # ---------------------------------------------------------------- the whole test run
 test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	$(Q)$(MAKE) --no-print-directory unit checks $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
 	    $(INTEGRATION_PREREQS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
-	    --unit "$(UNIT_BINS)" --integration "$(INTEGRATION_TESTS)" \
+	    --unit "$(UNIT_BINS)" --checks checks --integration "$(INTEGRATION_TESTS)" \
 	    --target "$(if $(TARGET_TEST),board-test)"
 
 bench: $(BENCHES)

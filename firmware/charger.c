@@ -132,7 +132,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         }
         break;
     case CHARGER_READY:
-        if (ev_ready) {
+        if (ev_ready && pilot_confirmed(&c->pilot)) {
             interlock_request(&c->il, INTERLOCK_TARGET_CLOSED);
             charger_goto(c, CHARGER_ENERGIZING, now_ms);
         }

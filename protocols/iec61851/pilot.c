@@ -25,6 +25,7 @@ void pilot_init(struct pilot *p, const struct pilot_config *cfg)
     p->candidate_since_ms = 0;
     p->candidate_diode_fault = false;
     p->diode_fault = false;
+    p->confirmed = false;
     p->duty_permille = HAL_PILOT_DUTY_DC_HIGH;
 }
 
@@ -76,7 +77,11 @@ bool pilot_update(struct pilot *p, const struct hal_pilot_sample *s, uint32_t no
         p->candidate_diode_fault = no_diode;
         p->candidate_since_ms = now_ms;
     }
-    if (p->candidate == p->state || (uint32_t)(now_ms - p->candidate_since_ms) < p->cfg.debounce_ms) {
+    if ((uint32_t)(now_ms - p->candidate_since_ms) < p->cfg.debounce_ms) {
+        return false;
+    }
+    p->confirmed = true;
+    if (p->candidate == p->state) {
         return false;
     }
     ev->from = p->state;
@@ -125,7 +130,17 @@ int pilot_current_from_duty(uint16_t duty_permille, uint32_t *current_da)
 
 void pilot_set_duty(struct pilot *p, uint16_t duty_permille)
 {
+    if (pilot_pwm_running(duty_permille) != pilot_pwm_running(p->duty_permille)) {
+        /* Start the debounce afresh: the next sample is the first under the new duty. */
+        p->confirmed = false;
+        p->candidate = PILOT_STATE_UNKNOWN;
+    }
     p->duty_permille = duty_permille;
+}
+
+bool pilot_confirmed(const struct pilot *p)
+{
+    return p->confirmed;
 }
 
 enum pilot_state pilot_state(const struct pilot *p)

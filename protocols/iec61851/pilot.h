@@ -54,6 +54,7 @@ struct pilot {
     uint32_t candidate_since_ms;
     bool candidate_diode_fault;
     bool diode_fault;
+    bool confirmed;         /**< the debounced state was measured under the present duty */
     uint16_t duty_permille; /**< what the generator is told to output */
 };
 
@@ -101,6 +102,14 @@ int pilot_current_from_duty(uint16_t duty_permille, uint32_t *current_da);
 
 /** @brief Remember the duty now commanded, so classification knows whether PWM runs. */
 void pilot_set_duty(struct pilot *p, uint16_t duty_permille);
+
+/**
+ * @brief True once the debounced state has been measured for a whole debounce time
+ *        under the duty now commanded. Starting or stopping the PWM changes what can
+ *        be seen (the diode check needs the PWM), so a state from before the change
+ *        must not be used to energise.
+ */
+bool pilot_confirmed(const struct pilot *p);
 
 /** @brief Debounced state. */
 enum pilot_state pilot_state(const struct pilot *p);

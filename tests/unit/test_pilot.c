@@ -104,6 +104,31 @@ static void test_diode_fault_event(void **state)
     assert_true(p.diode_fault);
 }
 
+static void test_confirmation_restarts_with_pwm(void **state)
+{
+    (void)state;
+    struct pilot p;
+    struct pilot_event ev;
+    struct hal_pilot_sample c = {6000, -12000};
+    pilot_init(&p, NULL);
+    assert_false(pilot_confirmed(&p));
+    assert_false(pilot_update(&p, &c, 0, &ev));
+    assert_true(pilot_update(&p, &c, 30, &ev));
+    assert_true(pilot_confirmed(&p));
+    /* starting the PWM: C must be seen again for a whole debounce time */
+    pilot_set_duty(&p, PILOT_DUTY_HLC);
+    assert_false(pilot_confirmed(&p));
+    assert_false(pilot_update(&p, &c, 40, &ev));
+    assert_false(pilot_confirmed(&p));
+    assert_false(pilot_update(&p, &c, 69, &ev));
+    assert_false(pilot_confirmed(&p));
+    assert_false(pilot_update(&p, &c, 70, &ev)); /* same state: no event, but confirmed */
+    assert_true(pilot_confirmed(&p));
+    /* a change of duty within PWM keeps the confirmation */
+    pilot_set_duty(&p, 266);
+    assert_true(pilot_confirmed(&p));
+}
+
 static void test_duty_from_current(void **state)
 {
     (void)state;
@@ -162,6 +187,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bands),          cmocka_unit_test(test_diode_check),
         cmocka_unit_test(test_debounce),       cmocka_unit_test(test_diode_fault_event),
+        cmocka_unit_test(test_confirmation_restarts_with_pwm),
         cmocka_unit_test(test_duty_from_current), cmocka_unit_test(test_current_from_duty),
         cmocka_unit_test(test_names),
     };

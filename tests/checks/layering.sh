@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# layering.sh [ROOT] - the include rules that -I paths alone cannot enforce:
+#  1. no relative climbs (#include "../...") anywhere in the layers;
+#  2. the core (hal/, protocols/, firmware/) includes no OS or library header:
+#     it must build for a bare-metal target with only the C standard library;
+#  3. a forbidden include really fails to compile: a probe file in protocols/
+#     including a hal_linux/ header is compiled with the protocols/ flags and
+#     must be rejected by the compiler.
+set -u
+root=${1:-.}
+cd "$root" || exit 1
+bad=0
+climb=$(grep -rnE '#[[:space:]]*include[[:space:]]*"[^"]*\.\./' hal protocols firmware hal_linux board 2>/dev/null || true)
+if [ -n "$climb" ]; then echo "FAIL layering: relative includes:"; echo "$climb"; bad=1; fi
+std='assert|complex|ctype|errno|fenv|float|inttypes|iso646|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|tgmath|threads|time|uchar|wchar|wctype'
+os=$(grep -rnE '#[[:space:]]*include[[:space:]]*<' hal protocols firmware --include='*.[ch]' 2>/dev/null |
+     grep -vE "<($std)\.h>" || true)
+if [ -n "$os" ]; then echo "FAIL layering: non-standard system headers in the core:"; echo "$os"; bad=1; fi
+probe=$(mktemp /tmp/layer-probe.XXXXXX.c)
+printf '#include "linux_can.h"\nint layer_probe(void);\nint layer_probe(void) { return 0; }\n' > "$probe"
+if ${CC:-gcc} -std=c11 ${INC_PROTOCOLS:--Ihal -Iprotocols} -fsyntax-only "$probe" 2>/dev/null; then
+    echo "FAIL layering: a protocols/ file could include a hal_linux/ header"; bad=1
+fi
+printf '#include "charger.h"\n' > "$probe"
+if ${CC:-gcc} -std=c11 ${INC_PROTOCOLS:--Ihal -Iprotocols} -fsyntax-only "$probe" 2>/dev/null; then
+    echo "FAIL layering: a protocols/ file could include a firmware/ header"; bad=1
+fi
+printf '#include "iec61851/pilot.h"\n' > "$probe"
+if ${CC:-gcc} -std=c11 ${INC_HAL_LINUX:--Ihal -Ihal_linux} -fsyntax-only "$probe" 2>/dev/null; then
+    echo "FAIL layering: a hal_linux/ file could include a protocols/ header"; bad=1
+fi
+rm -f "$probe"
+[ $bad -eq 0 ] && echo "PASS layering: include rules hold (no climbs, no OS headers in the core, forbidden includes fail to compile)"
+[ $bad -eq 0 ]

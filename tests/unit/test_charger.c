@@ -1,0 +1,274 @@
+/* Unit tests of the connector session at the pilot level: plug-in, charge, stop and
+ * unplug, the faults that end a session, and two connectors in one scheduler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "charger.h"
+#include "fake_log.h"
+#include "fake_pilot.h"
+#include "fake_power.h"
+
+struct rig {
+    struct fake_pilot pilot;
+    struct fake_power power;
+    struct fake_log log;
+    struct sched sched;
+    struct charger charger;
+    uint32_t now;
+};
+
+static struct rig s_rigs[2];
+
+static void rig_init(struct rig *r, const char *name, struct sched *shared)
+{
+    struct charger_config cfg;
+    fake_pilot_init(&r->pilot);
+    fake_power_init(&r->power);
+    fake_log_init(&r->log);
+    charger_default_config(&cfg);
+    snprintf(cfg.name, sizeof cfg.name, "%s", name);
+    struct charger_ports ports = {
+        .pilot = &r->pilot.base, .gpio = &r->power.gpio, .psu = &r->power.psu, .log = &r->log.base};
+    struct sched *s = shared != NULL ? shared : &r->sched;
+    if (shared == NULL) {
+        sched_init(s);
+    }
+    r->now = 0;
+    assert_int_equal(charger_init(&r->charger, &cfg, &ports, s, 0), HAL_OK);
+}
+
+static void run(struct rig *r, struct sched *s, uint32_t ms)
+{
+    for (uint32_t i = 0; i < ms; i++) {
+        r->now++;
+        fake_power_tick(&r->power, r->now);
+        sched_run(s, r->now, false);
+    }
+}
+
+static int setup(void **state)
+{
+    rig_init(&s_rigs[0], "cp0", NULL);
+    run(&s_rigs[0], &s_rigs[0].sched, 100);
+    *state = &s_rigs[0];
+    return 0;
+}
+
+static void plug_and_charge(struct rig *r)
+{
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 100);
+    assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY);
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(pilot_ev_set_s2(&r->pilot.ev, true), HAL_OK);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    assert_int_equal(r->power.mode, PSU_MODE_EXPORT);
+    assert_true(r->power.current_ma > 2000);
+}
+
+static void assert_safe(const struct rig *r)
+{
+    assert_int_equal(r->power.breach_open_under_load, 0);
+    assert_int_equal(r->power.breach_unlock_while_closed, 0);
+    assert_int_equal(r->power.breach_close_unlocked, 0);
+    assert_int_equal(r->power.breach_export_open, 0);
+}
+
+static void test_full_session(void **state)
+{
+    struct rig *r = *state;
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    plug_and_charge(r);
+    run(r, &r->sched, 1000);
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FINISHED);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    const struct charger_stats *st = charger_stats(&r->charger);
+    assert_int_equal(st->sessions, 1);
+    assert_int_equal(st->sessions_charged, 1);
+    assert_int_equal(st->last_stop, CHARGER_STOP_EV);
+    assert_in_range(st->charge_ms_total, 1000, 1100);
+    const struct charger_session_record *rec = charger_history(&r->charger, 0);
+    assert_non_null(rec);
+    assert_int_equal(rec->number, 1);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_null(charger_history(&r->charger, 1));
+    /* order of the physical commands: off, open, unlock */
+    int off = fake_power_find(&r->power, FAKE_PSU_OFF, fake_power_find(&r->power, FAKE_PSU_EXPORT, 0));
+    int open = fake_power_find(&r->power, FAKE_CONTACTORS_OPEN, off);
+    int unlock = fake_power_find(&r->power, FAKE_UNLOCK, open);
+    assert_true(off > 0 && open > off && unlock > open);
+    assert_safe(r);
+}
+
+static void test_unplug_under_load(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_UNPLUGGED);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    assert_safe(r);
+}
+
+static void test_diode_fault_never_energises(void **state)
+{
+    struct rig *r = *state;
+    r->pilot.ev.diode_missing = true;
+    pilot_ev_plug(&r->pilot.ev, true);
+    (void)pilot_ev_set_s2(&r->pilot.ev, true);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_DIODE_FAULT);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+    assert_int_equal(fake_power_find(&r->power, FAKE_PSU_EXPORT, 0), -1);
+    /* a fault ends only with the vehicle gone */
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+}
+
+static void test_pilot_unreadable_stops(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->pilot.read_error = HAL_EIO;
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_PILOT_ERROR);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    assert_safe(r);
+}
+
+static void test_estop_while_charging(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->power.estop = true;
+    run(r, &r->sched, 10);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_ESTOP);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    /* stays in fault while the e-stop is pressed, even after unplugging */
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    r->power.estop = false;
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    /* and the next car charges */
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+static void test_welded_holds_connector(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->power.weld_pos = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 2000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_WELDED);
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(fake_power_find(&r->power, FAKE_UNLOCK, 0), -1);
+    assert_safe(r);
+}
+
+static void test_local_stop(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    charger_request_stop(&r->charger);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FINISHED);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_LOCAL);
+    assert_safe(r);
+}
+
+static void test_short_c_glitch_does_not_energise(void **state)
+{
+    struct rig *r = *state;
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 400);
+    (void)pilot_ev_set_s2(&r->pilot.ev, true);
+    run(r, &r->sched, 20); /* shorter than the 30 ms debounce */
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 600);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY);
+    assert_int_equal(charger_stats(&r->charger)->sessions_charged, 0);
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+    assert_safe(r);
+}
+
+static void test_two_connectors_one_scheduler(void **state)
+{
+    (void)state;
+    struct sched s;
+    sched_init(&s);
+    rig_init(&s_rigs[0], "cp0", &s);
+    rig_init(&s_rigs[1], "cp1", &s);
+    pilot_ev_plug(&s_rigs[1].pilot.ev, true);
+    for (int i = 0; i < 300; i++) {
+        s_rigs[0].now++;
+        s_rigs[1].now++;
+        fake_power_tick(&s_rigs[0].power, s_rigs[0].now);
+        fake_power_tick(&s_rigs[1].power, s_rigs[1].now);
+        sched_run(&s, s_rigs[0].now, false);
+    }
+    assert_int_equal(charger_state(&s_rigs[0].charger), CHARGER_IDLE);
+    assert_int_equal(charger_state(&s_rigs[1].charger), CHARGER_READY);
+    assert_false(s_rigs[0].power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_true(s_rigs[1].power.coil[HAL_GPIO_OUT_LOCK]);
+}
+
+static void test_init_rejects_missing_ports(void **state)
+{
+    (void)state;
+    struct charger c;
+    struct charger_config cfg;
+    struct sched s;
+    sched_init(&s);
+    charger_default_config(&cfg);
+    struct charger_ports none = {0};
+    assert_int_equal(charger_init(&c, &cfg, &none, &s, 0), HAL_EINVAL);
+    assert_string_equal(charger_state_name(CHARGER_CHARGING), "charging");
+    assert_string_equal(charger_stop_reason_name(CHARGER_STOP_DIODE_FAULT), "diode fault");
+    assert_string_equal(charger_stop_reason_name((enum charger_stop_reason)77), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_full_session, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_unplug_under_load, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_diode_fault_never_energises, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_pilot_unreadable_stops, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_estop_while_charging, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_welded_holds_connector, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
+        cmocka_unit_test(test_two_connectors_one_scheduler),
+        cmocka_unit_test(test_init_rejects_missing_ports),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
