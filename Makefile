@@ -173,6 +173,8 @@ integration-sim: $(BUILD)/san/bin/sim
 checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
 	$(Q)tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware
 	$(Q)tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux
+	$(Q)$(HOST_CC) $(CORE_WARN) $(INC_hal) -Ihal/template -fsyntax-only hal/template/template_port.c && \
+	    echo "PASS template-port: hal/template compiles against the HAL headers"
 	$(Q)INC_PROTOCOLS="$(INC_protocols)" INC_HAL_LINUX="$(INC_hal_linux)" tests/checks/layering.sh
 
 # ---------------------------------------------------------------- the whole test run
