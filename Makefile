@@ -163,7 +163,9 @@ endif
 -include board/mps2-an386/board.mk
 
 # ---------------------------------------------------------------- integration tests
-INTEGRATION_TESTS += config sim
+INTEGRATION_TESTS += config sim linux_board
+integration-linux_board: $(BUILD)/san/bin/charger
+	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
 integration-sim: $(BUILD)/san/bin/sim

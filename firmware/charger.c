@@ -233,6 +233,11 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     pilot_set_duty(&c->pilot, HAL_PILOT_DUTY_DC_HIGH);
     (void)hal_pilot_set_duty(ports->pilot, HAL_PILOT_DUTY_DC_HIGH);
     c->logged_il_state = interlock_state(&c->il);
+    hal_logf(c->io.log, interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? HAL_LOG_ERROR : HAL_LOG_INFO,
+             now_ms, "[%s] power path at start: %s%s%s", c->cfg.name,
+             interlock_state_name(interlock_state(&c->il)),
+             interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? ", fault: " : "",
+             interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? interlock_fault_name(interlock_fault(&c->il)) : "");
     c->state = CHARGER_IDLE;
     c->state_since_ms = now_ms;
     sched_task_init(&c->task, c->cfg.name, charger_step, c, false);

@@ -65,7 +65,9 @@ struct hal_can {
  * @retval HAL_OK on the bus (a bit rate the interface cannot set, as on vcan, is not an error)
  * @retval HAL_ENOENT no such interface
  * @retval HAL_EINVAL bit rate not supported by the controller
- * @retval HAL_EIO the controller could not be started
+ * @retval HAL_EIO the controller could not be started (on Linux also: no CAN in the kernel)
+ *
+ * Opening an open port closes it first and starts from scratch.
  */
 static inline int hal_can_open(struct hal_can *can, uint32_t bitrate)
 {
@@ -75,7 +77,7 @@ static inline int hal_can_open(struct hal_can *can, uint32_t bitrate)
 /**
  * @brief Queue one frame for transmission.
  * @retval HAL_OK queued
- * @retval HAL_EINVAL dlc > 8, or the id does not fit its 11/29-bit field
+ * @retval HAL_EINVAL dlc > 8, the id does not fit its 11/29-bit field, or unknown flag bits
  * @retval HAL_EAGAIN the transmit queue is full; try on a later pass
  * @retval HAL_ECLOSED the controller is bus-off or stopped
  * @retval HAL_EIO any other transmit failure
@@ -87,6 +89,8 @@ static inline int hal_can_send(struct hal_can *can, const struct hal_can_frame *
 
 /**
  * @brief Take one received frame, if any.
+ * Frames received before a bus-off are still delivered; HAL_ECLOSED comes once they
+ * have all been taken.
  * @retval HAL_OK a frame was copied to @p frame
  * @retval HAL_EAGAIN nothing received
  * @retval HAL_ECLOSED the controller is bus-off or stopped
@@ -99,7 +103,7 @@ static inline int hal_can_recv(struct hal_can *can, struct hal_can_frame *frame)
 
 /**
  * @brief Read the controller's error state.
- * @retval HAL_OK @p state is valid
+ * @retval HAL_OK @p state is valid (a closed port reports HAL_CAN_STATE_STOPPED)
  * @retval HAL_ENOTSUP the interface has no error state (vcan); treat as active
  * @retval HAL_EIO could not be read
  */
@@ -110,7 +114,8 @@ static inline int hal_can_get_state(struct hal_can *can, enum hal_can_state *sta
 
 /**
  * @brief Restart a controller after bus-off.
- * @retval HAL_OK restart started (the state is read again later)
+ * @retval HAL_OK restart started (the state is read again later), or nothing to do
+ *         because the controller is not bus-off or restarts by itself
  * @retval HAL_ENOTSUP the interface cannot be restarted this way (vcan); nothing was done
  * @retval HAL_EIO the restart request failed
  */

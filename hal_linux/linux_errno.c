@@ -16,6 +16,7 @@ int linux_errno_to_hal(int err)
         return HAL_EAGAIN;
     case EINVAL:
     case ERANGE:
+    case EDOM:
     case EMSGSIZE:
         return HAL_EINVAL;
     case ENOMEM:
