@@ -173,15 +173,18 @@ integration-sim: $(BUILD)/san/bin/sim
 
 # ---------------------------------------------------------------- static checks
 checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
-	$(Q)tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware
-	$(Q)tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux
-	$(Q)$(HOST_CC) $(CORE_WARN) $(INC_hal) -Ihal/template -fsyntax-only hal/template/template_port.c && \
-	    echo "PASS template-port: hal/template compiles against the HAL headers"
-	$(Q)INC_PROTOCOLS="$(INC_protocols)" INC_HAL_LINUX="$(INC_hal_linux)" tests/checks/layering.sh
+	$(Q)rc=0; \
+	tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware || rc=1; \
+	tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux || rc=1; \
+	if $(HOST_CC) $(CORE_WARN) $(INC_hal) -Ihal/template -fsyntax-only hal/template/template_port.c; then \
+	    echo "PASS template-port: hal/template compiles against the HAL headers"; \
+	else echo "FAIL template-port: hal/template does not compile"; rc=1; fi; \
+	INC_PROTOCOLS="$(INC_protocols)" INC_HAL_LINUX="$(INC_hal_linux)" tests/checks/layering.sh || rc=1; \
+	exit $$rc
 
 # ---------------------------------------------------------------- the whole test run
 test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
-	$(Q)$(MAKE) --no-print-directory unit checks $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
+	$(Q)$(MAKE) --no-print-directory unit $(CORE_OBJS_REL) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
 	    $(INTEGRATION_PREREQS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
 	    --unit "$(UNIT_BINS)" --checks checks --integration "$(INTEGRATION_TESTS)" \
