@@ -57,6 +57,9 @@ LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_
 LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
 
 BIN := $(BUILD)/bin
+LINUX_LIBS := -lsocketcan
+HOST_BINS :=
+INTEGRATION_PREREQS :=
 INTEGRATION_TESTS :=
 BENCHES :=
 FUZZERS :=
@@ -78,9 +81,9 @@ DEPS_FUZZ  := clang libclang-rt-14-dev
 .DEFAULT_GOAL := all
 
 ifeq ($(BOARD),sim)
-all: $(BIN)/sim $(BIN)/charger
+all: $(BIN)/sim $(BIN)/charger host-bins
 else ifeq ($(BOARD),linux)
-all: $(BIN)/charger
+all: $(BIN)/charger host-bins
 else
 all: board-all
 endif
@@ -89,7 +92,8 @@ help:
 	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 
 # ---------------------------------------------------------------- packages
-$(BUILD)/.deps-%:
+# Re-checked whenever a make file changes, since fragments add packages.
+$(BUILD)/.deps-%: Makefile $(wildcard tests/integration/*.mk protocols/*/*.mk board/*/board.mk)
 	@mkdir -p $(BUILD)
 	$(Q)tools/deps $(DEPS_$*)
 	@touch $@
@@ -128,11 +132,11 @@ $(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS)) $(CORE_LIB)
 $(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^ -lsocketcan
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
 
 $(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lsocketcan
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
 $(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
 
@@ -151,7 +155,9 @@ unit: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- fragments of other parts
 -include tests/integration/*.mk
-#-include protocols/exi/exi.mk
+-include $(filter-out $(PROTO_EXCLUDE:%=%.mk),$(wildcard protocols/*/*.mk))
+.PHONY: host-bins
+host-bins: $(HOST_BINS)
 ifneq ($(BOARD),sim)
 ifneq ($(BOARD),linux)
 ifeq ($(wildcard board/$(BOARD)/board.mk),)
