@@ -1,0 +1,185 @@
+/* Tests of the Linux port's own peripherals on the real OS: the file store (atomic
+ * replace, bounds, hostile names, a crash left-over), the random source, the poll()
+ * idle and the errno mapping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "linux_errno.h"
+#include "linux_loop.h"
+#include "linux_nvs.h"
+#include "linux_rng.h"
+
+static char s_dir[64];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/nvs-test.XXXXXX");
+    return mkdtemp(s_dir) != NULL ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_nvs_roundtrip(void **state)
+{
+    (void)state;
+    struct linux_nvs n;
+    uint8_t buf[16];
+    size_t len = 99;
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_ENOENT);
+    assert_int_equal(hal_nvs_write(&n.base, "rec", (const uint8_t *)"hello", 5), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_OK);
+    assert_int_equal(len, 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(hal_nvs_write(&n.base, "rec", (const uint8_t *)"bye", 3), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_OK);
+    assert_int_equal(len, 3);
+    /* exactly full buffer is fine, one byte short is an overflow */
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, 3, &len), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, 2, &len), HAL_EOVERFLOW);
+    assert_int_equal(len, 0);
+    assert_int_equal(hal_nvs_write(&n.base, "empty", NULL, 0), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "empty", buf, sizeof buf, &len), HAL_OK);
+    assert_int_equal(len, 0);
+    assert_int_equal(hal_nvs_erase(&n.base, "rec"), HAL_OK);
+    assert_int_equal(hal_nvs_erase(&n.base, "rec"), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_ENOENT);
+}
+
+static void test_nvs_hostile_names(void **state)
+{
+    (void)state;
+    struct linux_nvs n;
+    uint8_t buf[4];
+    size_t len;
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_write(&n.base, "../escape", buf, 1), HAL_EINVAL);
+    assert_int_equal(hal_nvs_write(&n.base, "a/b", buf, 1), HAL_EINVAL);
+    assert_int_equal(hal_nvs_read(&n.base, "..", buf, sizeof buf, &len), HAL_EINVAL);
+    assert_int_equal(hal_nvs_erase(&n.base, ""), HAL_EINVAL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/../escape", s_dir);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_nvs_crash_leftover_keeps_old_record(void **state)
+{
+    (void)state;
+    struct linux_nvs n;
+    uint8_t buf[16];
+    size_t len;
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_write(&n.base, "cfg", (const uint8_t *)"old", 3), HAL_OK);
+    /* a power loss after the temporary file was written but before the rename */
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s/.tmp.cfg", s_dir);
+    FILE *f = fopen(tmp, "wb");
+    assert_non_null(f);
+    fputs("half-writ", f);
+    fclose(f);
+    assert_int_equal(hal_nvs_read(&n.base, "cfg", buf, sizeof buf, &len), HAL_OK);
+    assert_memory_equal(buf, "old", 3);
+    /* the next write replaces the left-over and the record */
+    assert_int_equal(hal_nvs_write(&n.base, "cfg", (const uint8_t *)"new", 3), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "cfg", buf, sizeof buf, &len), HAL_OK);
+    assert_memory_equal(buf, "new", 3);
+    assert_int_equal(access(tmp, F_OK), -1);
+}
+
+static void test_nvs_bad_dir(void **state)
+{
+    (void)state;
+    struct linux_nvs n;
+    char file[128];
+    snprintf(file, sizeof file, "%s/plainfile", s_dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(linux_nvs_init(&n, file), HAL_EIO);
+    assert_int_equal(linux_nvs_init(&n, ""), HAL_EINVAL);
+}
+
+static void test_rng(void **state)
+{
+    (void)state;
+    struct linux_rng r;
+    uint8_t a[64] = {0}, b[64] = {0}, zero[64] = {0};
+    linux_rng_init(&r);
+    assert_int_equal(hal_rng_fill(&r.base, a, sizeof a), HAL_OK);
+    assert_int_equal(hal_rng_fill(&r.base, b, sizeof b), HAL_OK);
+    assert_memory_not_equal(a, zero, sizeof a);
+    assert_memory_not_equal(a, b, sizeof a);
+    assert_int_equal(hal_rng_fill(&r.base, a, 0), HAL_OK);
+}
+
+static void test_loop_wakes_on_io(void **state)
+{
+    (void)state;
+    struct linux_loop l;
+    int fds[2];
+    linux_loop_init(&l);
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(linux_loop_watch(&l, fds[0], POLLIN), HAL_OK);
+    assert_int_equal(linux_loop_watch(&l, -1, POLLIN), HAL_EINVAL);
+    uint32_t t0 = hal_clock_now_ms(&l.base);
+    assert_int_equal(hal_clock_idle(&l.base, 5), HAL_ETIMEDOUT);
+    assert_true(hal_time_reached(hal_clock_now_ms(&l.base), t0));
+    assert_int_equal(write(fds[1], "x", 1), 1);
+    assert_int_equal(hal_clock_idle(&l.base, 10000), HAL_OK);
+    linux_loop_unwatch(&l, fds[0]);
+    assert_int_equal(hal_clock_idle(&l.base, 1), HAL_ETIMEDOUT); /* no longer watched */
+    close(fds[0]);
+    close(fds[1]);
+    for (int i = 0; i < CFG_LINUX_LOOP_MAX_FDS; i++) {
+        assert_int_equal(linux_loop_watch(&l, 0, POLLIN), HAL_OK);
+    }
+    assert_int_equal(linux_loop_watch(&l, 0, POLLIN), HAL_ENOMEM);
+    int64_t ms = 0;
+    assert_int_equal(hal_clock_wall(&l.base, &ms), HAL_OK);
+    assert_true(ms > 1577836800000LL);
+}
+
+static void test_errno_mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(linux_errno_to_hal(EAGAIN), HAL_EAGAIN);
+    assert_int_equal(linux_errno_to_hal(ENOENT), HAL_ENOENT);
+    assert_int_equal(linux_errno_to_hal(ENODEV), HAL_ENOENT);
+    assert_int_equal(linux_errno_to_hal(EDOM), HAL_EINVAL);
+    assert_int_equal(linux_errno_to_hal(ECONNRESET), HAL_ECLOSED);
+    assert_int_equal(linux_errno_to_hal(ETIMEDOUT), HAL_ETIMEDOUT);
+    assert_int_equal(linux_errno_to_hal(EPERM), HAL_EIO);
+    assert_int_not_equal(linux_errno_to_hal(0), HAL_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_nvs_roundtrip, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_nvs_hostile_names, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_nvs_crash_leftover_keeps_old_record, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_nvs_bad_dir, make_dir, remove_dir),
+        cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_loop_wakes_on_io),
+        cmocka_unit_test(test_errno_mapping),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
