@@ -196,6 +196,15 @@ test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	    --unit "$(UNIT_BINS)" --checks checks --integration "$(INTEGRATION_TESTS)" \
 	    --target "$(if $(TARGET_TEST),board-test)"
 
+# Benchmarks run unsanitized at -O2 against the release core; they print, never assert.
+$(BUILD)/rel/bin/bench_core: $(call rel,tests/bench/bench_core.c tests/fakes/fake_power.c) $(CORE_LIB_REL)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) -o $@ $^
+.PHONY: bench-core
+bench-core: $(BUILD)/rel/bin/bench_core
+	$(Q)$<
+BENCHES += bench-core
+
 bench: $(BENCHES)
 fuzz: $(FUZZERS)
 
