@@ -1,0 +1,244 @@
+#include "ev_link.h"
+
+#include <string.h>
+
+#include "hal_clock.h"
+
+static const uint16_t s_v2g_types[] = {V2GTP_PT_EXI, 0x8002u, 0x8003u, 0x8004u};
+
+void ev_link_default_config(struct ev_link_config *c)
+{
+    memset(c, 0, sizeof *c);
+    slac_config_default(&c->slac);
+    c->sdp_retry_ms = 250;
+    c->sdp_max_requests = 50;
+    c->sdp_security = SDP_SEC_NONE;
+    c->v2gtp_max_len = CFG_V2GTP_PAYLOAD_MAX;
+    c->poll_ms = 10;
+}
+
+static void ev_link_task(struct sched_task *t, uint32_t now_ms)
+{
+    ev_link_step(t->ctx, now_ms);
+}
+
+int ev_link_init(struct ev_link *l, const struct ev_link_config *cfg,
+                 const struct ev_link_ports *ports, struct sched *s, uint32_t now_ms)
+{
+    uint8_t run_id[HOMEPLUG_RUN_ID_LEN];
+    memset(l, 0, sizeof *l);
+    l->cfg = *cfg;
+    l->p = *ports;
+    l->udp = l->conn = -1;
+    l->reason = "none";
+    int rc = hal_eth_mac(l->p.eth, l->mac);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    rc = hal_rng_fill(l->p.rng, run_id, sizeof run_id);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    slac_ev_init(&l->slac, &cfg->slac, l->mac);
+    v2gtp_rx_init(&l->rx, s_v2g_types, sizeof s_v2g_types / sizeof s_v2g_types[0],
+                  cfg->v2gtp_max_len);
+    slac_ev_start(&l->slac, run_id, now_ms);
+    l->t_start_ms = now_ms;
+    l->state = EV_LINK_SLAC;
+    sched_task_init(&l->task, "ev_link", ev_link_task, l, true);
+    hal_logf(l->p.log, HAL_LOG_INFO, now_ms, "link: CM_SLAC_PARM.REQ sent");
+    return sched_add(s, &l->task, now_ms);
+}
+
+static void ev_link_fail(struct ev_link *l, uint32_t now, const char *why)
+{
+    l->state = EV_LINK_FAILED;
+    l->reason = why;
+    hal_logf(l->p.log, HAL_LOG_ERROR, now, "link: failed: %s", why);
+}
+
+static void ev_link_slac(struct ev_link *l, uint32_t now)
+{
+    uint8_t f[HAL_ETH_FRAME_MAX];
+    size_t n;
+    for (int i = 0; i < 16; i++) {
+        if (hal_eth_recv(l->p.eth, f, sizeof f, &n) != HAL_OK) {
+            break;
+        }
+        (void)slac_ev_input(&l->slac, f, n, now);
+    }
+    enum slac_ev_state before = l->slac.state;
+    slac_ev_tick(&l->slac, now);
+    while (slac_ev_pop(&l->slac, f, sizeof f, &n) == HAL_OK) {
+        (void)hal_eth_send(l->p.eth, f, n);
+    }
+    if (l->state != EV_LINK_SLAC) {
+        return;
+    }
+    if (l->slac.state == SLAC_EV_MATCHED) {
+        l->t_match_ms = l->slac.t_match_cnf_ms;
+        hal_logf(l->p.log, HAL_LOG_INFO, now,
+                 "link: SLAC matched with %02x:%02x:%02x:%02x:%02x:%02x (%lu ms after the first "
+                 "CM_SLAC_PARM.REQ)",
+                 l->slac.evse_mac[0], l->slac.evse_mac[1], l->slac.evse_mac[2], l->slac.evse_mac[3],
+                 l->slac.evse_mac[4], l->slac.evse_mac[5],
+                 (unsigned long)(l->t_match_ms - l->t_start_ms));
+        l->udp = hal_net_udp_open(l->p.net, 0, false);
+        if (l->udp < 0) {
+            ev_link_fail(l, now, "cannot open the SDP socket");
+            return;
+        }
+        l->state = EV_LINK_SDP;
+        l->sdp_next_ms = now;
+    } else if (l->slac.state == SLAC_EV_FAILED) {
+        ev_link_fail(l, now, l->slac.reason);
+    } else if (l->slac.state != before) {
+        hal_logf(l->p.log, HAL_LOG_INFO, now, "link: SLAC %s", slac_ev_state_name(l->slac.state));
+    }
+}
+
+static void ev_link_sdp(struct ev_link *l, uint32_t now)
+{
+    uint8_t b[64];
+    size_t n;
+    struct hal_ip6_endpoint from;
+    while (hal_net_udp_recvfrom(l->p.net, l->udp, &from, b, sizeof b, &n) == HAL_OK) {
+        if (sdp_response_parse(b, n, &l->sdp) != HAL_OK || l->sdp.transport != SDP_TRANSPORT_TCP) {
+            continue;
+        }
+        if (l->sdp.security != l->cfg.sdp_security) {
+            continue; /* policy: only what was asked */
+        }
+        struct hal_ip6_endpoint to;
+        memcpy(to.addr, l->sdp.addr, 16);
+        to.port = l->sdp.port; /* the announced port, not 15118 (P15) */
+        to.scope = from.scope;
+        l->t_sdp_ms = now;
+        hal_logf(l->p.log, HAL_LOG_INFO, now, "link: SDP answered: TCP port %u, %s",
+                 (unsigned)l->sdp.port, l->sdp.security == SDP_SEC_TLS ? "TLS" : "no TLS");
+        hal_net_close(l->p.net, l->udp);
+        l->udp = -1;
+        l->conn = hal_net_tcp_connect(l->p.net, &to);
+        if (l->conn < 0) {
+            ev_link_fail(l, now, "TCP connection refused");
+            return;
+        }
+        l->state = EV_LINK_CONNECTING;
+        return;
+    }
+    if (!hal_time_reached(now, l->sdp_next_ms)) {
+        return;
+    }
+    if (l->sdp_sent >= l->cfg.sdp_max_requests) {
+        ev_link_fail(l, now, "no SDP response");
+        return;
+    }
+    struct hal_ip6_endpoint all = {.port = SDP_PORT, .scope = 0};
+    all.addr[0] = 0xff;
+    all.addr[1] = 0x02;
+    all.addr[15] = 0x01;
+    struct sdp_request rq = {.security = l->cfg.sdp_security, .transport = SDP_TRANSPORT_TCP};
+    sdp_request_write(&rq, b);
+    (void)hal_net_udp_sendto(l->p.net, l->udp, &all, b, SDP_REQ_LEN);
+    l->sdp_sent++;
+    l->sdp_next_ms = now + l->cfg.sdp_retry_ms;
+}
+
+static void ev_link_tcp(struct ev_link *l, uint32_t now)
+{
+    while (l->tx_off < l->tx_len) {
+        size_t sent = 0;
+        int rc = hal_net_tcp_send(l->p.net, l->conn, &l->tx[l->tx_off], l->tx_len - l->tx_off, &sent);
+        if (rc == HAL_EAGAIN) {
+            break;
+        }
+        if (rc != HAL_OK) {
+            ev_link_fail(l, now, "V2GTP connection closed by the EVSE");
+            return;
+        }
+        l->tx_off += sent;
+    }
+    if (l->tx_off == l->tx_len) {
+        l->tx_off = l->tx_len = 0;
+    }
+    uint8_t b[512];
+    while (!l->msg_ready) {
+        size_t n = 0;
+        int rc = hal_net_tcp_recv(l->p.net, l->conn, b, sizeof b, &n);
+        if (rc == HAL_EAGAIN) {
+            return;
+        }
+        if (rc != HAL_OK) {
+            ev_link_fail(l, now, "V2GTP connection closed by the EVSE");
+            return;
+        }
+        size_t used = 0;
+        rc = v2gtp_rx_feed(&l->rx, b, n, &used);
+        if (rc == HAL_EPROTO) {
+            ev_link_fail(l, now, v2gtp_reason_str(l->rx.reason));
+            return;
+        }
+        if (rc == HAL_OK) {
+            l->msg_ready = true;
+        }
+    }
+}
+
+void ev_link_step(struct ev_link *l, uint32_t now_ms)
+{
+    ev_link_slac(l, now_ms);
+    if (l->state == EV_LINK_SDP) {
+        ev_link_sdp(l, now_ms);
+    }
+    if (l->state == EV_LINK_CONNECTING) {
+        /* connected once a zero-byte probe does not fail: the first queued send decides */
+        l->state = EV_LINK_CONNECTED;
+        l->t_connected_ms = now_ms;
+        hal_logf(l->p.log, HAL_LOG_INFO, now_ms, "link: V2GTP connection opened");
+    }
+    if (l->state == EV_LINK_CONNECTED) {
+        ev_link_tcp(l, now_ms);
+    }
+    uint32_t due = now_ms + l->cfg.poll_ms;
+    uint32_t sd;
+    if (slac_ev_next_due(&l->slac, &sd) && hal_time_diff(sd, due) < 0) {
+        due = sd;
+    }
+    sched_task_at(&l->task, due);
+}
+
+int ev_link_recv(struct ev_link *l, uint16_t *type, const uint8_t **payload, uint32_t *len)
+{
+    if (!l->msg_ready) {
+        return HAL_EAGAIN;
+    }
+    *type = l->rx.h.type;
+    *payload = l->rx.payload;
+    *len = l->rx.h.length;
+    return HAL_OK;
+}
+
+void ev_link_consume(struct ev_link *l)
+{
+    if (l->msg_ready) {
+        l->msg_ready = false;
+        v2gtp_rx_next(&l->rx);
+    }
+}
+
+int ev_link_send(struct ev_link *l, uint16_t type, const uint8_t *payload, uint32_t len, bool raw)
+{
+    size_t need = (raw ? 0u : V2GTP_HDR_LEN) + len;
+    if (l->state != EV_LINK_CONNECTED) {
+        return HAL_ESTATE;
+    }
+    if (need > sizeof l->tx - l->tx_len) {
+        return HAL_ENOMEM;
+    }
+    if (!raw) {
+        v2gtp_header_write(&l->tx[l->tx_len], type, len);
+    }
+    memcpy(&l->tx[l->tx_len + (raw ? 0u : V2GTP_HDR_LEN)], payload, len);
+    l->tx_len += need;
+    return HAL_OK;
+}

@@ -1,0 +1,107 @@
+/**
+ * @file evse_link.h
+ * @brief The EVSE side of the link to the car, as one scheduler task: SLAC on raw
+ *        Ethernet, the SDP server on UDP 15118, the V2GTP server on TCP. The charging
+ *        session above it pulls whole V2GTP messages with evse_link_recv() and answers
+ *        with evse_link_send().
+ */
+#ifndef EVSE_LINK_H
+#define EVSE_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_eth.h"
+#include "hal_log.h"
+#include "hal_net.h"
+#include "hal_rng.h"
+#include "sched.h"
+#include "sdp/sdp.h"
+#include "slac/slac_evse.h"
+#include "v2gtp/v2gtp.h"
+
+/** Bytes of V2GTP output one connection buffers. */
+#ifndef CFG_EVSE_LINK_TX
+#define CFG_EVSE_LINK_TX 2048u
+#endif
+_Static_assert(CFG_EVSE_LINK_TX >= 64u, "CFG_EVSE_LINK_TX must hold a header and a message");
+
+/** Configuration. */
+struct evse_link_config {
+    struct slac_config slac;
+    uint16_t tcp_port;       /**< V2GTP server port announced in SDP (not 0: hal_net cannot
+                                  report a port it chose) */
+    uint32_t v2gtp_max_len;  /**< largest accepted payload, <= CFG_V2GTP_PAYLOAD_MAX */
+    uint32_t poll_ms;        /**< idle re-check period (I/O wakes the task anyway), 10 */
+};
+
+/** The ports the link uses. */
+struct evse_link_ports {
+    struct hal_eth *eth;
+    struct hal_net *net;
+    struct hal_rng *rng;
+    struct hal_log *log; /**< may be NULL */
+};
+
+/** Link state, as the session manager sees it. */
+enum evse_link_state {
+    EVSE_LINK_SLAC = 0,  /**< matching */
+    EVSE_LINK_WAIT_TCP,  /**< matched / SDP served; waiting for the V2GTP connection */
+    EVSE_LINK_CONNECTED, /**< V2GTP connection up */
+    EVSE_LINK_FAILED,    /**< SLAC failed; `slac.reason` */
+};
+
+/** One EVSE link (one connector). */
+struct evse_link {
+    struct evse_link_config cfg;
+    struct evse_link_ports p;
+    struct sched_task task;
+    struct slac_evse slac;
+    enum evse_link_state state;
+    enum slac_evse_state slac_seen;
+    int sdp_sock, listener, conn;
+    uint8_t mac[HAL_ETH_ALEN];
+    struct hal_ip6_endpoint local;
+    struct v2gtp_rx rx;
+    bool msg_ready;
+    uint8_t tx[CFG_EVSE_LINK_TX];
+    size_t tx_len, tx_off;
+    uint32_t sdp_answered, v2gtp_rx_msgs, v2gtp_tx_msgs, closed_bad_header;
+    uint32_t t_first_payload_ms;
+    bool have_first_payload;
+};
+
+/** @brief The standard's defaults, TCP port 15118, 8 kB payloads. */
+void evse_link_default_config(struct evse_link_config *c);
+
+/**
+ * @brief Open the sockets, load a fresh random key, start matching, add the task.
+ * @retval HAL_OK running
+ * @retval HAL_EAGAIN the link-local address is still tentative, or the RNG is not seeded
+ * @retval other the failing port's code (the socket or the MAC could not be had)
+ */
+int evse_link_init(struct evse_link *l, const struct evse_link_config *cfg,
+                   const struct evse_link_ports *ports, struct sched *s, uint32_t now_ms);
+
+/**
+ * @brief Take the next whole V2GTP message.
+ * @retval HAL_OK @p type, @p payload (valid until evse_link_consume) and @p len set
+ * @retval HAL_EAGAIN nothing complete yet
+ */
+int evse_link_recv(struct evse_link *l, uint16_t *type, const uint8_t **payload, uint32_t *len);
+
+/** @brief Release the message returned by evse_link_recv(). */
+void evse_link_consume(struct evse_link *l);
+
+/**
+ * @brief Queue one V2GTP message.
+ * @retval HAL_OK queued (sent by the task)
+ * @retval HAL_ESTATE no connection
+ * @retval HAL_ENOMEM does not fit the output buffer now
+ */
+int evse_link_send(struct evse_link *l, uint16_t type, const uint8_t *payload, uint32_t len);
+
+/** @brief One step (the task's step; also callable directly by tests). */
+void evse_link_step(struct evse_link *l, uint32_t now_ms);
+
+#endif /* EVSE_LINK_H */
