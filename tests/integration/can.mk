@@ -20,7 +20,7 @@ $(CAN_VCAN_TEST_OBJ): tests/integration/can_vcan_test.c | $(DEPS_STAMP_LINUX) $(
 $(CAN_VCAN_TEST): $(CAN_VCAN_TEST_OBJ) $(LINUX_PORT_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lsocketcan
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
 -include $(CAN_VCAN_TEST_OBJ:.o=.d)
 
