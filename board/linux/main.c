@@ -17,7 +17,7 @@
 #include "linux_loop.h"
 #include "linux_nvs.h"
 #include "linux_rng.h"
-#include "linux_unsupported.h"
+#include "hal_unsupported.h"
 #include "sched.h"
 #include "superloop.h"
 
@@ -161,8 +161,8 @@ static int board_start(struct board *b)
     /* No portable Linux interface exists for the pilot and the power-path GPIO: until a
      * board names its hardware these report "not supported", which the interlock
      * treats as unreadable feedback and the pilot as state E: nothing is energised. */
-    linux_unsupported_pilot(&b->pilot);
-    linux_unsupported_gpio(&b->gpio);
+    hal_unsupported_pilot(&b->pilot);
+    hal_unsupported_gpio(&b->gpio);
     b->psu.base.ops = &s_no_psu_ops;
 
     charger_default_config(&cc);

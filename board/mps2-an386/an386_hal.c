@@ -1,5 +1,7 @@
 #include "an386_hal.h"
 
+#include "hal_unsupported.h"
+
 #include <stddef.h>
 
 #include "an386_cpu.h"
@@ -106,69 +108,19 @@ void an386_log_init(struct an386_log *log, enum hal_log_level min_level)
     log->dropped = 0;
 }
 
-/* ------------------------------------------------------------------ pilot */
-/* The MPS2 has no pilot generator or ADC front end. The charger treats an
- * unreadable pilot as state E (fault) after its debounce, which is the safe
- * reading of "no hardware". */
-
-static int an386_pilot_set_duty(struct hal_pilot *pilot, uint16_t duty_permille)
-{
-    (void)pilot;
-    (void)duty_permille;
-    return HAL_ENOTSUP;
-}
-
-static int an386_pilot_read(struct hal_pilot *pilot, struct hal_pilot_sample *sample)
-{
-    (void)pilot;
-    (void)sample;
-    return HAL_ENOTSUP;
-}
-
-static int an386_pilot_read_proximity(struct hal_pilot *pilot, uint32_t *ohms)
-{
-    (void)pilot;
-    (void)ohms;
-    return HAL_ENOTSUP;
-}
-
-static const struct hal_pilot_ops s_an386_pilot_ops = {
-    .set_duty = an386_pilot_set_duty,
-    .read = an386_pilot_read,
-    .read_proximity = an386_pilot_read_proximity,
-};
+/* ------------------------------------------------------------------ pilot, GPIO */
+/* The MPS2 has no pilot front end, contactors, lock or e-stop: the shared
+ * "unsupported" ports answer HAL_ENOTSUP, which the charger reads safely (pilot
+ * state E, power path held). */
 
 void an386_pilot_init(struct an386_pilot *p)
 {
-    p->base.ops = &s_an386_pilot_ops;
+    hal_unsupported_pilot(&p->base);
 }
-
-/* ------------------------------------------------------------------ GPIO */
-/* No contactors, lock or e-stop. The interlock treats unreadable feedback as a
- * fault and holds the (absent) connector: again the safe reading. */
-
-static int an386_gpio_write(struct hal_gpio *gpio, enum hal_gpio_out out, bool active)
-{
-    (void)gpio;
-    (void)active;
-    return (unsigned)out < (unsigned)HAL_GPIO_OUT_COUNT ? HAL_ENOTSUP : HAL_EINVAL;
-}
-
-static int an386_gpio_read(struct hal_gpio *gpio, enum hal_gpio_in in, bool *active)
-{
-    (void)gpio;
-    (void)active;
-    return (unsigned)in < (unsigned)HAL_GPIO_IN_COUNT ? HAL_ENOTSUP : HAL_EINVAL;
-}
-
-static const struct hal_gpio_ops s_an386_gpio_ops = {
-    .write = an386_gpio_write,
-    .read = an386_gpio_read,
-};
 
 void an386_gpio_init(struct an386_gpio *g)
 {
-    g->base.ops = &s_an386_gpio_ops;
+    hal_unsupported_gpio(&g->base);
 }
 
 /* ------------------------------------------------------------------ power stage */
