@@ -35,7 +35,7 @@ INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
 layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
 
 # Work in progress kept out of the core library until it builds clean (see git log).
-PROTO_EXCLUDE ?= protocols/exi/%
+PROTO_EXCLUDE ?=
 HAL_SRCS   := $(sort $(wildcard hal/*.c))
 PROTO_SRCS := $(sort $(filter-out $(PROTO_EXCLUDE),$(shell find protocols -name '*.c' 2>/dev/null)))
 FW_SRCS    := $(sort $(wildcard firmware/*.c))
