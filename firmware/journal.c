@@ -1,0 +1,291 @@
+#include "journal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define JOURNAL_MAGIC 0x4A524E31u /* "JRN1" */
+#define JOURNAL_VERSION 1u
+
+uint32_t journal_crc32(const uint8_t *p, size_t len)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        for (unsigned k = 0; k < 8; k++) {
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        }
+    }
+    return ~c;
+}
+
+static void journal_key(uint32_t slot, char key[HAL_NVS_KEY_MAX])
+{
+    snprintf(key, HAL_NVS_KEY_MAX, "jrnl.%lu", (unsigned long)slot);
+}
+
+static void journal_put32(uint8_t *p, uint32_t v)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8u * i));
+    }
+}
+
+static uint32_t journal_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void journal_put64(uint8_t *p, int64_t v)
+{
+    journal_put32(p, (uint32_t)(uint64_t)v);
+    journal_put32(p + 4, (uint32_t)((uint64_t)v >> 32));
+}
+
+static int64_t journal_get64(const uint8_t *p)
+{
+    return (int64_t)((uint64_t)journal_get32(p) | (uint64_t)journal_get32(p + 4) << 32);
+}
+
+/* Layout: magic, version, seq, state, end, flags, txid_len, txid, 4 x int64,
+ * ocmf_len (2), ocmf, crc32 of everything before it. */
+static size_t journal_encode(const struct journal_entry *e, uint8_t *b)
+{
+    size_t n = 0;
+    journal_put32(b, JOURNAL_MAGIC);
+    b[4] = JOURNAL_VERSION;
+    journal_put32(b + 5, e->seq);
+    b[9] = (uint8_t)e->state;
+    b[10] = (uint8_t)e->end;
+    b[11] = (uint8_t)((e->delivered ? 1u : 0u) | (e->verified ? 2u : 0u));
+    size_t tl = strlen(e->txid);
+    b[12] = (uint8_t)tl;
+    memcpy(b + 13, e->txid, tl);
+    n = 13 + tl;
+    journal_put64(b + n, e->start_wh);
+    journal_put64(b + n + 8, e->stop_wh);
+    journal_put64(b + n + 16, e->start_unix_s);
+    journal_put64(b + n + 24, e->stop_unix_s);
+    n += 32;
+    b[n] = (uint8_t)(e->ocmf_len & 0xffu);
+    b[n + 1] = (uint8_t)(e->ocmf_len >> 8);
+    n += 2;
+    memcpy(b + n, e->ocmf, e->ocmf_len);
+    n += e->ocmf_len;
+    journal_put32(b + n, journal_crc32(b, n));
+    return n + 4;
+}
+
+static int journal_decode(const uint8_t *b, size_t len, struct journal_entry *e)
+{
+    if (len < 13 + 32 + 2 + 4 || journal_get32(b) != JOURNAL_MAGIC || b[4] != JOURNAL_VERSION ||
+        journal_get32(b + len - 4) != journal_crc32(b, len - 4)) {
+        return HAL_EIO;
+    }
+    size_t tl = b[12];
+    if (tl == 0 || tl >= JOURNAL_TXID_MAX || 13 + tl + 34 + 4 > len) {
+        return HAL_EIO;
+    }
+    memset(e, 0, sizeof *e);
+    e->seq = journal_get32(b + 5);
+    e->state = (enum journal_state)b[9];
+    e->end = (enum journal_end)b[10];
+    e->delivered = (b[11] & 1u) != 0;
+    e->verified = (b[11] & 2u) != 0;
+    memcpy(e->txid, b + 13, tl);
+    size_t n = 13 + tl;
+    e->start_wh = journal_get64(b + n);
+    e->stop_wh = journal_get64(b + n + 8);
+    e->start_unix_s = journal_get64(b + n + 16);
+    e->stop_unix_s = journal_get64(b + n + 24);
+    n += 32;
+    size_t ol = (size_t)b[n] | (size_t)b[n + 1] << 8;
+    n += 2;
+    if (ol > CFG_OCMF_MAX_LEN || n + ol + 4 != len || e->seq == 0 ||
+        (e->state != JOURNAL_STARTED && e->state != JOURNAL_CLOSED) ||
+        e->end > JOURNAL_END_FAILED) {
+        return HAL_EIO;
+    }
+    memcpy(e->ocmf, b + n, ol);
+    e->ocmf[ol] = '\0';
+    e->ocmf_len = (uint16_t)ol;
+    return HAL_OK;
+}
+
+static int journal_load(struct journal *j, uint32_t slot, struct journal_entry *e)
+{
+    char key[HAL_NVS_KEY_MAX];
+    journal_key(slot, key);
+    size_t len = 0;
+    int rc = hal_nvs_read(j->nvs, key, j->buf, sizeof j->buf, &len);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    return journal_decode(j->buf, len, e);
+}
+
+static int journal_store(struct journal *j, const struct journal_entry *e)
+{
+    uint32_t slot = e->seq % CFG_JOURNAL_SLOTS;
+    char key[HAL_NVS_KEY_MAX];
+    journal_key(slot, key);
+    size_t n = journal_encode(e, j->buf);
+    int rc = hal_nvs_write(j->nvs, key, j->buf, n);
+    if (rc == HAL_OK) {
+        j->slot_seq[slot] = e->seq;
+        j->slot_state[slot] = (uint8_t)e->state;
+        j->slot_delivered[slot] = e->delivered;
+    }
+    return rc;
+}
+
+int journal_open(struct journal *j, struct hal_nvs *nvs)
+{
+    memset(j, 0, sizeof *j);
+    j->nvs = nvs;
+    uint32_t max = 0;
+    for (uint32_t slot = 0; slot < CFG_JOURNAL_SLOTS; slot++) {
+        int rc = journal_load(j, slot, &j->tmp);
+        if (rc == HAL_ENOENT) {
+            continue;
+        }
+        if (rc == HAL_EIO || rc == HAL_EOVERFLOW || j->tmp.seq % CFG_JOURNAL_SLOTS != slot) {
+            /* Fails its checks: a torn or rotten record. Drop only this one. */
+            char key[HAL_NVS_KEY_MAX];
+            journal_key(slot, key);
+            if (hal_nvs_erase(nvs, key) != HAL_OK) {
+                return HAL_EIO;
+            }
+            j->discarded++;
+            continue;
+        }
+        if (rc != HAL_OK) {
+            return HAL_EIO;
+        }
+        j->slot_seq[slot] = j->tmp.seq;
+        j->slot_state[slot] = (uint8_t)j->tmp.state;
+        j->slot_delivered[slot] = j->tmp.delivered;
+        if (j->tmp.seq > max) {
+            max = j->tmp.seq;
+        }
+    }
+    j->next_seq = max + 1u;
+    return HAL_OK;
+}
+
+int journal_begin(struct journal *j, const char *txid, int64_t start_wh, int64_t unix_s,
+                  uint32_t *seq)
+{
+    size_t tl = txid != NULL ? strlen(txid) : 0;
+    if (tl == 0 || tl >= JOURNAL_TXID_MAX) {
+        return HAL_EINVAL;
+    }
+    uint32_t s = j->next_seq;
+    uint32_t slot = s % CFG_JOURNAL_SLOTS;
+    if (j->slot_seq[slot] != 0 && !j->slot_delivered[slot]) {
+        return HAL_ENOMEM;
+    }
+    struct journal_entry *e = &j->tmp;
+    memset(e, 0, sizeof *e);
+    e->seq = s;
+    e->state = JOURNAL_STARTED;
+    memcpy(e->txid, txid, tl + 1u);
+    e->start_wh = start_wh;
+    e->start_unix_s = unix_s;
+    int rc = journal_store(j, e);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    j->next_seq = s + 1u;
+    *seq = s;
+    return HAL_OK;
+}
+
+static int journal_find(const struct journal *j, uint32_t seq, uint32_t *slot)
+{
+    uint32_t s = seq % CFG_JOURNAL_SLOTS;
+    if (seq == 0 || j->slot_seq[s] != seq) {
+        return HAL_ENOENT;
+    }
+    *slot = s;
+    return HAL_OK;
+}
+
+int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix_s,
+                  enum journal_end end, const char *ocmf, size_t ocmf_len, bool verified)
+{
+    uint32_t slot;
+    if (journal_find(j, seq, &slot) != HAL_OK) {
+        return HAL_ENOENT;
+    }
+    if (j->slot_state[slot] != JOURNAL_STARTED) {
+        return HAL_ESTATE;
+    }
+    if (ocmf_len > CFG_OCMF_MAX_LEN) {
+        return HAL_EOVERFLOW;
+    }
+    struct journal_entry *e = &j->tmp;
+    int rc = journal_load(j, slot, e);
+    if (rc != HAL_OK) {
+        return HAL_EIO;
+    }
+    e->state = JOURNAL_CLOSED;
+    e->end = end;
+    e->stop_wh = stop_wh;
+    e->stop_unix_s = unix_s;
+    e->verified = verified;
+    e->ocmf_len = (uint16_t)ocmf_len;
+    if (ocmf_len > 0) {
+        memcpy(e->ocmf, ocmf, ocmf_len);
+    }
+    e->ocmf[ocmf_len] = '\0';
+    return journal_store(j, e);
+}
+
+int journal_delivered(struct journal *j, uint32_t seq)
+{
+    uint32_t slot;
+    if (journal_find(j, seq, &slot) != HAL_OK) {
+        return HAL_ENOENT;
+    }
+    if (j->slot_state[slot] != JOURNAL_CLOSED) {
+        return HAL_ESTATE;
+    }
+    struct journal_entry *e = &j->tmp;
+    if (journal_load(j, slot, e) != HAL_OK) {
+        return HAL_EIO;
+    }
+    e->delivered = true;
+    return journal_store(j, e);
+}
+
+int journal_get(struct journal *j, uint32_t seq, struct journal_entry *out)
+{
+    uint32_t slot;
+    if (journal_find(j, seq, &slot) != HAL_OK) {
+        return HAL_ENOENT;
+    }
+    int rc = journal_load(j, slot, out);
+    return rc == HAL_OK ? HAL_OK : HAL_EIO;
+}
+
+int journal_next(const struct journal *j, uint32_t after, enum journal_state state, uint32_t *seq)
+{
+    uint32_t best = 0;
+    for (uint32_t s = 0; s < CFG_JOURNAL_SLOTS; s++) {
+        uint32_t q = j->slot_seq[s];
+        if (q > after && (state == JOURNAL_FREE || j->slot_state[s] == (uint8_t)state) &&
+            (best == 0 || q < best)) {
+            best = q;
+        }
+    }
+    if (best == 0) {
+        return HAL_ENOENT;
+    }
+    *seq = best;
+    return HAL_OK;
+}
+
+uint32_t journal_discarded(const struct journal *j)
+{
+    return j->discarded;
+}

@@ -1,0 +1,141 @@
+/**
+ * @file journal.h
+ * @brief Durable transaction journal on hal_nvs: start reading, stop reading and the signed
+ *        OCMF record of every transaction, stored before they are acknowledged upward.
+ *
+ * One record per transaction, named "jrnl.<slot>" with slot = seq % CFG_JOURNAL_SLOTS.
+ * A transaction's record is written twice with hal_nvs's atomic replace: STARTED (id,
+ * start reading) before the start is acknowledged, CLOSED (stop reading, OCMF) before the
+ * stop is acknowledged. Every record carries a magic, a version and a CRC-32; at start-up
+ * a record that fails them (a torn or rotten write on a medium without atomic replace)
+ * is discarded and counted, and nothing else is. The largest sequence number found
+ * continues the count, so an id is never reused. A STARTED record found at start-up is an
+ * unfinished transaction: the meter session closes it with the meter's data
+ * (journal_close() on the same seq), so it is neither lost nor duplicated.
+ */
+#ifndef JOURNAL_H
+#define JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal_nvs.h"
+#include "ocmf/ocmf.h"
+
+/** Transactions kept (a slot is reused only after its record was delivered). */
+#ifndef CFG_JOURNAL_SLOTS
+#define CFG_JOURNAL_SLOTS 64u
+#endif
+_Static_assert(CFG_JOURNAL_SLOTS >= 2u && CFG_JOURNAL_SLOTS <= 1000u,
+               "CFG_JOURNAL_SLOTS must be 2..1000");
+
+#define JOURNAL_TXID_MAX 40u
+/** Bytes of a serialised record at most. */
+#define JOURNAL_RECORD_MAX (64u + JOURNAL_TXID_MAX + CFG_OCMF_MAX_LEN)
+
+/** State of a journal entry. */
+enum journal_state {
+    JOURNAL_FREE = 0,
+    JOURNAL_STARTED = 1, /**< begun; stop not yet stored */
+    JOURNAL_CLOSED = 2,  /**< stopped; stop reading (and OCMF record if any) stored */
+};
+
+/** How a transaction ended. */
+enum journal_end {
+    JOURNAL_END_NONE = 0,
+    JOURNAL_END_NORMAL,    /**< stopped by request, record verified or meter unsigned */
+    JOURNAL_END_RECOVERED, /**< closed at start-up after a power loss, with the meter's record */
+    JOURNAL_END_ABORTED,   /**< the meter never ran it (power lost before it started) */
+    JOURNAL_END_FAILED,    /**< the meter lost or refused the record: no OCMF */
+};
+
+/** One transaction. */
+struct journal_entry {
+    uint32_t seq;
+    enum journal_state state;
+    enum journal_end end;
+    bool delivered;        /**< the upper layer (OCPP) has it: the slot may be reused */
+    bool verified;         /**< the OCMF signature was checked and is valid */
+    char txid[JOURNAL_TXID_MAX];
+    int64_t start_wh;
+    int64_t stop_wh;
+    int64_t start_unix_s;
+    int64_t stop_unix_s;
+    uint16_t ocmf_len;
+    char ocmf[CFG_OCMF_MAX_LEN + 1u];
+};
+
+/** The journal. Only journal.c touches the fields. */
+struct journal {
+    struct hal_nvs *nvs;
+    uint32_t next_seq;
+    uint32_t slot_seq[CFG_JOURNAL_SLOTS];             /**< 0 = empty */
+    uint8_t slot_state[CFG_JOURNAL_SLOTS];
+    bool slot_delivered[CFG_JOURNAL_SLOTS];
+    uint32_t discarded;                              /**< bad records dropped at open */
+    uint8_t buf[JOURNAL_RECORD_MAX];
+    struct journal_entry tmp;
+};
+
+/**
+ * @brief Scan the store, drop records that fail their checks, continue the sequence.
+ * @retval HAL_OK open
+ * @retval HAL_EIO the store failed
+ */
+int journal_open(struct journal *j, struct hal_nvs *nvs);
+
+/**
+ * @brief Store a new STARTED transaction.
+ * @param[out] seq its sequence number (> 0)
+ * @retval HAL_OK durable
+ * @retval HAL_ENOMEM its slot still holds an undelivered transaction
+ * @retval HAL_EINVAL txid empty or too long
+ * @retval HAL_EIO (or what the store answered) not stored; nothing changed
+ */
+int journal_begin(struct journal *j, const char *txid, int64_t start_wh, int64_t unix_s,
+                  uint32_t *seq);
+
+/**
+ * @brief Close a transaction: stop reading and the OCMF record (may be NULL / 0).
+ * @retval HAL_OK durable
+ * @retval HAL_ENOENT no such transaction
+ * @retval HAL_ESTATE it is already closed (the first close stays)
+ * @retval HAL_EOVERFLOW the record is longer than CFG_OCMF_MAX_LEN
+ * @retval HAL_EIO not stored; the STARTED record is intact
+ */
+int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix_s,
+                  enum journal_end end, const char *ocmf, size_t ocmf_len, bool verified);
+
+/**
+ * @brief Mark a closed transaction as delivered upward; its slot may then be reused.
+ * @retval HAL_OK stored
+ * @retval HAL_ENOENT no such transaction
+ * @retval HAL_ESTATE it is not closed
+ * @retval HAL_EIO not stored
+ */
+int journal_delivered(struct journal *j, uint32_t seq);
+
+/**
+ * @brief Read one transaction.
+ * @retval HAL_OK @p out filled
+ * @retval HAL_ENOENT no such transaction
+ * @retval HAL_EIO the store failed or the record no longer checks
+ */
+int journal_get(struct journal *j, uint32_t seq, struct journal_entry *out);
+
+/**
+ * @brief Oldest transaction with seq > @p after in state @p state (JOURNAL_FREE = any).
+ * @retval HAL_OK @p seq set
+ * @retval HAL_ENOENT none
+ */
+int journal_next(const struct journal *j, uint32_t after, enum journal_state state,
+                 uint32_t *seq);
+
+/** @brief Records dropped at open because they failed their checks. */
+uint32_t journal_discarded(const struct journal *j);
+
+/** @brief CRC-32 (IEEE 802.3, reflected) of @p len bytes. */
+uint32_t journal_crc32(const uint8_t *p, size_t len);
+
+#endif /* JOURNAL_H */

@@ -1,0 +1,338 @@
+#include "meter.h"
+
+#include <string.h>
+
+#include "hal_clock.h"
+
+static void meter_emit(struct meter_session *s, enum meter_event_kind kind, int status, int verify)
+{
+    if (s->nev >= METER_SESSION_EVENTS) {
+        /* The owner is not collecting: drop the oldest, the journal still has everything. */
+        memmove(&s->ev[0], &s->ev[1], sizeof s->ev[0] * (METER_SESSION_EVENTS - 1u));
+        s->nev--;
+    }
+    s->ev[s->nev++] = (struct meter_event){.kind = kind, .seq = s->seq, .status = status,
+                                           .verify = verify};
+}
+
+static void meter_session_task_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct meter_session *s = t->ctx;
+    sched_task_at(t, meter_session_step(s, now_ms));
+}
+
+void meter_session_init(struct meter_session *s, struct meter *m, struct journal *j,
+                        struct hal_crypto *crypto)
+{
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->j = j;
+    s->crypto = crypto;
+    s->state = METER_S_RECOVER;
+    sched_task_init(&s->task, "meter_session", meter_session_task_step, s, true);
+}
+
+struct sched_task *meter_session_task(struct meter_session *s)
+{
+    return &s->task;
+}
+
+void meter_session_set_wall(struct meter_session *s, int64_t unix_s)
+{
+    s->wall_s = unix_s;
+}
+
+/* Parse the record and check it against the meter's key. */
+static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
+{
+    if (ocmf == NULL || ocmf_parse(&s->rec, ocmf, len) != HAL_OK) {
+        return HAL_EPROTO;
+    }
+    if (s->crypto == NULL) {
+        return HAL_ENOTSUP;
+    }
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    size_t pub_len = 0;
+    enum hal_crypto_curve curve;
+    if (meter_pubkey(s->m, pub, sizeof pub, &pub_len, &curve) != HAL_OK) {
+        return HAL_ENOTSUP;
+    }
+    return ocmf_verify(&s->rec, s->crypto, pub, pub_len);
+}
+
+static int64_t meter_live_wh(struct meter_session *s)
+{
+    struct meter_live lv;
+    int rc = meter_live(s->m, &lv);
+    return rc == HAL_OK || rc == HAL_ETIMEDOUT ? lv.import_wh : -1;
+}
+
+/* Stop reading: the record's last reading when it is a parsed energy value, else live. */
+static int64_t meter_stop_wh(struct meter_session *s, bool parsed)
+{
+    int64_t wh;
+    if (parsed && s->rec.nreadings > 0 &&
+        ocmf_reading_wh(&s->rec, (unsigned)s->rec.nreadings - 1u, &wh) == HAL_OK) {
+        return wh;
+    }
+    return meter_live_wh(s);
+}
+
+static void meter_recover_step(struct meter_session *s, uint32_t now)
+{
+    uint32_t seq;
+    if (journal_next(s->j, 0, JOURNAL_STARTED, &seq) != HAL_OK) {
+        s->state = METER_S_IDLE;
+        return;
+    }
+    if (!hal_time_reached(now, s->retry_at_ms)) {
+        return;
+    }
+    s->seq = seq;
+    uint32_t dev;
+    int st = meter_status(s->m, &dev);
+    if (st != HAL_OK && st != HAL_EIO) {
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        return;
+    }
+    int rc = meter_stop(s->m, "");
+    if (rc == HAL_OK) {
+        s->state = METER_S_RECOVER_STOP;
+    } else if (rc == HAL_ENOTSUP) {
+        /* An unsigned meter: the stop reading is what it shows now. */
+        if (journal_close(s->j, seq, meter_live_wh(s), s->wall_s, JOURNAL_END_RECOVERED, NULL, 0,
+                          false) == HAL_OK) {
+            meter_emit(s, METER_EV_RECOVERED, HAL_OK, HAL_ENOTSUP);
+        } else {
+            s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        }
+    } else {
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+    }
+}
+
+static void meter_recover_result(struct meter_session *s, uint32_t now, const struct meter_done *d)
+{
+    if (d->status != HAL_OK) {
+        s->state = METER_S_RECOVER;
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        return;
+    }
+    struct journal_entry *e = &s->j->tmp;
+    if (journal_get(s->j, s->seq, e) != HAL_OK) {
+        s->state = METER_S_RECOVER;
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        return;
+    }
+    char txid[JOURNAL_TXID_MAX];
+    txid[0] = '\0';
+    bool parsed = d->ocmf != NULL && ocmf_parse(&s->rec, d->ocmf, d->ocmf_len) == HAL_OK;
+    bool ours = parsed && ocmf_txid(&s->rec, txid, sizeof txid) == HAL_OK &&
+                strcmp(txid, e->txid) == 0;
+    int rc;
+    if (ours) {
+        int v = meter_check(s, d->ocmf, d->ocmf_len);
+        rc = journal_close(s->j, s->seq, meter_stop_wh(s, true), s->wall_s, JOURNAL_END_RECOVERED,
+                           d->ocmf, d->ocmf_len, v == HAL_OK);
+        if (rc == HAL_OK) {
+            meter_emit(s, METER_EV_RECOVERED, HAL_OK, v);
+        }
+    } else {
+        if (d->ocmf != NULL) {
+            s->orphans++; /* an older record whose confirm was lost: already journaled */
+        }
+        /* The meter never ran this transaction: nothing was acknowledged for it. */
+        rc = journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_ABORTED, NULL, 0,
+                           false);
+        if (rc == HAL_OK) {
+            meter_emit(s, METER_EV_RECOVERED, HAL_ENOENT, HAL_ENOTSUP);
+        }
+    }
+    if (rc != HAL_OK) {
+        /* Not stored: the meter still holds the record (not confirmed); ask again later. */
+        s->state = METER_S_RECOVER;
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        return;
+    }
+    if (d->confirm_pending && meter_confirm(s->m) == HAL_OK) {
+        s->state = METER_S_RECOVER_CONFIRM;
+    } else {
+        s->state = METER_S_RECOVER;
+    }
+}
+
+static void meter_stopped(struct meter_session *s, uint32_t now, const struct meter_done *d)
+{
+    if (d->status != HAL_OK) {
+        meter_emit(s, METER_EV_STOP_FAILED, d->status, HAL_ENOTSUP);
+        s->state = METER_S_ACTIVE;
+        return;
+    }
+    int v = meter_check(s, d->ocmf, d->ocmf_len);
+    bool parsed = v != HAL_EPROTO || (d->ocmf != NULL && s->rec.nreadings > 0);
+    int rc = journal_close(s->j, s->seq, meter_stop_wh(s, parsed), s->wall_s, JOURNAL_END_NORMAL,
+                           d->ocmf, d->ocmf_len, v == HAL_OK);
+    if (rc != HAL_OK) {
+        /* Not durable: do not acknowledge; the meter keeps its copy. Retry the stop. */
+        s->state = METER_S_ACTIVE;
+        meter_emit(s, METER_EV_STOP_FAILED, rc, v);
+        (void)now;
+        return;
+    }
+    meter_emit(s, METER_EV_STOPPED, HAL_OK, v);
+    if (d->confirm_pending && meter_confirm(s->m) == HAL_OK) {
+        s->state = METER_S_CONFIRMING;
+    } else {
+        s->state = METER_S_IDLE;
+    }
+}
+
+uint32_t meter_session_step(struct meter_session *s, uint32_t now)
+{
+    struct meter_done d;
+    s->last_now_ms = now;
+    switch (s->state) {
+    case METER_S_RECOVER:
+        meter_recover_step(s, now);
+        break;
+    case METER_S_RECOVER_STOP:
+        if (meter_result(s->m, &d) == HAL_OK) {
+            meter_recover_result(s, now, &d);
+        }
+        break;
+    case METER_S_RECOVER_CONFIRM:
+        if (meter_result(s->m, &d) == HAL_OK) {
+            s->state = METER_S_RECOVER;
+        }
+        break;
+    case METER_S_STARTING:
+        if (meter_result(s->m, &d) == HAL_OK) {
+            if (d.orphan) {
+                s->orphans++;
+            }
+            if (d.status == HAL_OK) {
+                s->state = METER_S_ACTIVE;
+                meter_emit(s, METER_EV_STARTED, HAL_OK, HAL_ENOTSUP);
+            } else if (journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s,
+                                     JOURNAL_END_ABORTED, NULL, 0, false) == HAL_OK) {
+                s->state = METER_S_IDLE;
+                meter_emit(s, METER_EV_START_FAILED, d.status, HAL_ENOTSUP);
+            } else {
+                /* Cannot even close it: the boot recovery will (as aborted). */
+                s->state = METER_S_RECOVER;
+                s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+                meter_emit(s, METER_EV_START_FAILED, d.status, HAL_ENOTSUP);
+            }
+        }
+        break;
+    case METER_S_STOPPING:
+        if (meter_result(s->m, &d) == HAL_OK) {
+            meter_stopped(s, now, &d);
+        }
+        break;
+    case METER_S_CONFIRMING:
+        if (meter_result(s->m, &d) == HAL_OK) {
+            s->state = METER_S_IDLE;
+        }
+        break;
+    case METER_S_IDLE:
+    case METER_S_ACTIVE:
+        break;
+    }
+    if (s->state == METER_S_RECOVER) {
+        return hal_time_diff(s->retry_at_ms, now) > 0 ? s->retry_at_ms : now + 10u;
+    }
+    /* Waiting for a meter result: the meter's own task wakes on I/O, so poll often. */
+    bool waiting = s->state != METER_S_IDLE && s->state != METER_S_ACTIVE;
+    return now + (waiting ? 5u : 1000u);
+}
+
+int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
+{
+    if (s->state == METER_S_RECOVER || s->state == METER_S_RECOVER_STOP ||
+        s->state == METER_S_RECOVER_CONFIRM || s->state == METER_S_CONFIRMING) {
+        return HAL_EAGAIN;
+    }
+    if (s->state != METER_S_IDLE) {
+        return HAL_ESTATE;
+    }
+    if (req == NULL || req->txid == NULL || req->txid[0] == '\0' ||
+        strlen(req->txid) >= sizeof s->txid) {
+        return HAL_EINVAL;
+    }
+    int64_t wh = meter_live_wh(s);
+    if (wh < 0) {
+        return HAL_EAGAIN;
+    }
+    uint32_t seq;
+    int rc = journal_begin(s->j, req->txid, wh, s->wall_s, &seq);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    s->seq = seq;
+    s->req = *req;
+    memcpy(s->txid, req->txid, strlen(req->txid) + 1u);
+    rc = meter_start(s->m, req);
+    if (rc == HAL_OK) {
+        s->signed_tx = true;
+        s->state = METER_S_STARTING;
+        sched_task_at(&s->task, s->last_now_ms);
+        return HAL_OK;
+    }
+    if (rc == HAL_ENOTSUP) {
+        s->signed_tx = false; /* live-metering only: start/stop readings, no record */
+        s->state = METER_S_ACTIVE;
+        meter_emit(s, METER_EV_STARTED, HAL_OK, HAL_ENOTSUP);
+        return HAL_OK;
+    }
+    /* Refused at once: close the entry so it does not look unfinished at the next boot. */
+    if (journal_close(s->j, seq, wh, s->wall_s, JOURNAL_END_ABORTED, NULL, 0, false) != HAL_OK) {
+        s->state = METER_S_RECOVER;
+    }
+    return rc;
+}
+
+int meter_session_stop(struct meter_session *s)
+{
+    if (s->state != METER_S_ACTIVE) {
+        return HAL_ESTATE;
+    }
+    if (!s->signed_tx) {
+        int rc = journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_NORMAL, NULL,
+                               0, false);
+        if (rc != HAL_OK) {
+            return rc;
+        }
+        s->state = METER_S_IDLE;
+        meter_emit(s, METER_EV_STOPPED, HAL_OK, HAL_ENOTSUP);
+        return HAL_OK;
+    }
+    int rc = meter_stop(s->m, s->txid);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    s->state = METER_S_STOPPING;
+    sched_task_at(&s->task, s->last_now_ms);
+    return HAL_OK;
+}
+
+int meter_session_event(struct meter_session *s, struct meter_event *out)
+{
+    if (s->nev == 0) {
+        return HAL_EAGAIN;
+    }
+    *out = s->ev[0];
+    memmove(&s->ev[0], &s->ev[1], sizeof s->ev[0] * (METER_SESSION_EVENTS - 1u));
+    s->nev--;
+    return HAL_OK;
+}
+
+enum meter_session_state meter_session_state(const struct meter_session *s)
+{
+    return s->state;
+}
+
+uint32_t meter_session_orphans(const struct meter_session *s)
+{
+    return s->orphans;
+}

@@ -1,0 +1,278 @@
+/**
+ * @file meter.h
+ * @brief The meter interface of the firmware (live values, signed transactions, public
+ *        key, errors) and the meter session: the transaction manager that puts every
+ *        transaction into the durable journal before it is acknowledged upward.
+ *
+ * A meter is an ops table (the EM580/EM300 adapter in meter_em580.c, the simulated
+ * meter of board/sim). Start, stop and confirm are asynchronous: accepted now, finished
+ * later through `result`. The meter session drives one meter with one journal:
+ *
+ *   start:  live import -> journal STARTED (durable) -> meter start -> event STARTED
+ *   stop:   meter stop -> OCMF record -> verify -> journal CLOSED (durable) -> meter
+ *           confirm (the meter drops its copy only now) -> event STOPPED
+ *   boot:   a STARTED entry is closed with what the meter has ("" stop ends whatever
+ *           is open and returns its record; the id in TT matches it to the entry)
+ */
+#ifndef METER_H
+#define METER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal_crypto.h"
+#include "hal_err.h"
+#include "journal.h"
+#include "ocmf/ocmf.h"
+#include "sched.h"
+
+/** Live values of a meter. */
+struct meter_live {
+    int64_t import_wh;
+    int64_t export_wh;
+    int32_t voltage_dv[3]; /**< 0.1 V */
+    int32_t current_ma[3];
+    int32_t power_dw;      /**< total, 0.1 W, + import */
+    uint32_t at_ms;        /**< when read */
+};
+
+/** Identification of a transaction. */
+struct meter_tx_req {
+    const char *txid;        /**< <= 36 characters */
+    const char *evse_id;
+    const char *id_data;     /**< may be NULL */
+    const char *tariff_text; /**< may be NULL */
+    bool assigned;
+    uint8_t level;
+    uint8_t type;
+    uint8_t flags[4];
+};
+
+/** Outcome of a start / stop / confirm. */
+struct meter_done {
+    int status;              /**< HAL_OK or the failure */
+    const char *ocmf;        /**< stop (and start with an orphan): the record, else NULL */
+    size_t ocmf_len;
+    bool recovered;          /**< the record was pending on the meter after a power loss */
+    bool orphan;             /**< start: an old record was collected before starting */
+    bool confirm_pending;    /**< the meter keeps the record until confirm */
+    uint32_t error;          /**< the device's own error code (EM580: enum em580_error) */
+};
+
+struct meter;
+
+/** Operations of a meter. */
+struct meter_ops {
+    /** Latest live values: HAL_OK, HAL_EAGAIN (none yet), HAL_ETIMEDOUT (stale). */
+    int (*live)(struct meter *m, struct meter_live *out);
+    /** Begin a signed transaction: HAL_OK accepted, HAL_ENOTSUP (unsigned meter), HAL_EAGAIN,
+     *  HAL_EBUSY, HAL_ESTATE, HAL_EINVAL. */
+    int (*start)(struct meter *m, const struct meter_tx_req *req);
+    /** End a transaction ("" = whatever is open): as start. */
+    int (*stop)(struct meter *m, const char *txid);
+    /** The stopped record is stored: the meter may drop it. HAL_ESTATE if nothing pends. */
+    int (*confirm)(struct meter *m);
+    /** Outcome of the last start/stop/confirm: HAL_OK (filled) or HAL_EAGAIN. */
+    int (*result)(struct meter *m, struct meter_done *out);
+    /** Public key: HAL_OK, HAL_ENOENT (none), HAL_EOVERFLOW. */
+    int (*pubkey)(struct meter *m, uint8_t *pub, size_t cap, size_t *len,
+                  enum hal_crypto_curve *curve);
+    /** Health: HAL_OK ready, HAL_EAGAIN still detecting, HAL_ETIMEDOUT communication lost,
+     *  HAL_EIO the device reports an error (see @p device_error). */
+    int (*status)(struct meter *m, uint32_t *device_error);
+};
+
+/** A meter instance. */
+struct meter {
+    const struct meter_ops *ops;
+};
+
+/**
+ * @brief Latest live values.
+ * @retval HAL_OK filled
+ * @retval HAL_EAGAIN nothing read yet
+ * @retval HAL_ETIMEDOUT communication lost: @p out holds the last (stale) values
+ */
+static inline int meter_live(struct meter *m, struct meter_live *out)
+{
+    return m->ops->live(m, out);
+}
+
+/**
+ * @brief Ask the meter to begin a signed transaction.
+ * @retval HAL_OK accepted; the outcome comes from meter_result()
+ * @retval HAL_ENOTSUP the meter does not sign (EM300/ET300, no key, simulator without keys)
+ * @retval HAL_EAGAIN not ready (detecting, or communication lost)
+ * @retval HAL_EBUSY another start/stop/confirm is running
+ * @retval HAL_ESTATE a transaction is open
+ * @retval HAL_EINVAL bad identification data
+ */
+static inline int meter_start(struct meter *m, const struct meter_tx_req *req)
+{
+    return m->ops->start(m, req);
+}
+
+/**
+ * @brief Ask the meter to end a transaction and hand over its record.
+ * @retval HAL_OK accepted; the outcome comes from meter_result()
+ * @retval HAL_ENOTSUP the meter does not sign
+ * @retval HAL_EAGAIN not ready
+ * @retval HAL_EBUSY another job is running
+ * @retval HAL_EINVAL bad id
+ */
+static inline int meter_stop(struct meter *m, const char *txid)
+{
+    return m->ops->stop(m, txid);
+}
+
+/**
+ * @brief Let the meter drop the record of the last stop (it is stored now).
+ * @retval HAL_OK accepted (or nothing to do when the op is absent); outcome via meter_result()
+ * @retval HAL_ESTATE nothing waits for confirmation
+ * @retval HAL_EAGAIN not ready
+ * @retval HAL_EBUSY another job is running
+ */
+static inline int meter_confirm(struct meter *m)
+{
+    return m->ops->confirm != NULL ? m->ops->confirm(m) : HAL_ESTATE;
+}
+
+/**
+ * @brief Outcome of the last accepted start/stop/confirm.
+ * @retval HAL_OK @p out filled (the record pointer stays valid until the next job)
+ * @retval HAL_EAGAIN still running or nothing asked
+ */
+static inline int meter_result(struct meter *m, struct meter_done *out)
+{
+    return m->ops->result(m, out);
+}
+
+/**
+ * @brief The meter's public key.
+ * @retval HAL_OK copied
+ * @retval HAL_ENOENT no key
+ * @retval HAL_EOVERFLOW @p cap too small
+ */
+static inline int meter_pubkey(struct meter *m, uint8_t *pub, size_t cap, size_t *len,
+                               enum hal_crypto_curve *curve)
+{
+    return m->ops->pubkey(m, pub, cap, len, curve);
+}
+
+/**
+ * @brief Health of the meter.
+ * @retval HAL_OK ready
+ * @retval HAL_EAGAIN still detecting
+ * @retval HAL_ETIMEDOUT communication lost
+ * @retval HAL_EIO the device reports an error; @p device_error says which
+ */
+static inline int meter_status(struct meter *m, uint32_t *device_error)
+{
+    return m->ops->status(m, device_error);
+}
+
+/** Session states. */
+enum meter_session_state {
+    METER_S_RECOVER = 0,   /**< closing what the journal found open (waits for the meter) */
+    METER_S_RECOVER_STOP,  /**< "" stop sent during recovery */
+    METER_S_RECOVER_CONFIRM,
+    METER_S_IDLE,
+    METER_S_STARTING,      /**< journal has STARTED, meter start running */
+    METER_S_ACTIVE,
+    METER_S_STOPPING,      /**< meter stop running */
+    METER_S_CONFIRMING,    /**< journal has CLOSED, meter confirm running */
+};
+
+/** What the session reports upward. */
+enum meter_event_kind {
+    METER_EV_NONE = 0,
+    METER_EV_STARTED,      /**< start stored and the meter runs it: acknowledge upward */
+    METER_EV_START_FAILED, /**< not started (journal entry closed as aborted) */
+    METER_EV_STOPPED,      /**< stop reading and record stored: acknowledge upward */
+    METER_EV_STOP_FAILED,  /**< the meter did not deliver; the transaction stays open */
+    METER_EV_RECOVERED,    /**< an unfinished transaction of a previous run was closed */
+};
+
+/** One event. */
+struct meter_event {
+    enum meter_event_kind kind;
+    uint32_t seq;          /**< journal sequence number */
+    int status;            /**< HAL_OK or why it failed */
+    int verify;            /**< STOPPED/RECOVERED: HAL_OK valid signature, HAL_ENOTSUP not
+                                checked (no key / no crypto / unsigned), else the failure */
+};
+
+#define METER_SESSION_EVENTS 4u
+/** Retry period while the meter is not ready during recovery or a failed journal write. */
+#define METER_SESSION_RETRY_MS 500u
+
+/** A meter with its journal. Only meter.c touches the fields. */
+struct meter_session {
+    struct meter *m;
+    struct journal *j;
+    struct hal_crypto *crypto; /**< NULL: records are stored unchecked */
+    struct sched_task task;
+    enum meter_session_state state;
+    uint32_t seq;
+    char txid[JOURNAL_TXID_MAX];
+    struct meter_tx_req req;
+    bool signed_tx;           /**< the meter signs this transaction */
+    int64_t wall_s;           /**< wall clock in Unix seconds, set by the board */
+    int last_verify;
+    struct meter_event ev[METER_SESSION_EVENTS];
+    uint8_t nev;
+    uint32_t orphans;          /**< records found on the meter that matched no open entry */
+    uint32_t retry_at_ms;
+    uint32_t last_now_ms;      /**< time of the last step: start/stop re-arm the task for it */
+    struct ocmf_record rec;
+};
+
+/**
+ * @brief Set up; recovery of unfinished transactions starts on the first step.
+ * @param crypto may be NULL (records stored without a check)
+ */
+void meter_session_init(struct meter_session *s, struct meter *m, struct journal *j,
+                        struct hal_crypto *crypto);
+
+/** @brief The session's task (step every pass with I/O, deadlines as it needs). */
+struct sched_task *meter_session_task(struct meter_session *s);
+
+/** @brief Advance the session (the task calls this). @return next deadline. */
+uint32_t meter_session_step(struct meter_session *s, uint32_t now_ms);
+
+/** @brief Tell the session the wall clock (stored with each transaction). */
+void meter_session_set_wall(struct meter_session *s, int64_t unix_s);
+
+/**
+ * @brief Begin a transaction. The strings must stay valid until the STARTED/START_FAILED event.
+ * @retval HAL_OK accepted: METER_EV_STARTED or METER_EV_START_FAILED follows
+ * @retval HAL_EAGAIN recovery still running, or no live reading yet
+ * @retval HAL_ESTATE a transaction is open
+ * @retval HAL_ENOMEM the journal's slot still holds an undelivered transaction
+ * @retval HAL_EINVAL bad id
+ * @retval HAL_EIO the journal could not store the start
+ */
+int meter_session_start(struct meter_session *s, const struct meter_tx_req *req);
+
+/**
+ * @brief End the open transaction.
+ * @retval HAL_OK accepted: METER_EV_STOPPED or METER_EV_STOP_FAILED follows
+ * @retval HAL_ESTATE no transaction is open
+ */
+int meter_session_stop(struct meter_session *s);
+
+/**
+ * @brief Take the oldest event.
+ * @retval HAL_OK @p out filled
+ * @retval HAL_EAGAIN none
+ */
+int meter_session_event(struct meter_session *s, struct meter_event *out);
+
+/** @brief Current state. */
+enum meter_session_state meter_session_state(const struct meter_session *s);
+
+/** @brief Records found on the meter that matched no open journal entry. */
+uint32_t meter_session_orphans(const struct meter_session *s);
+
+#endif /* METER_H */

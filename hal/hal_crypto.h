@@ -1,0 +1,94 @@
+/**
+ * @file hal_crypto.h
+ * @brief Signature verification (ECDSA over the curves OCMF names) and SHA-256.
+ *
+ * The OCMF check of a meter's record needs SHA-256 of the signed payload and an
+ * ECDSA verification of (r, s) against the meter's public key. The port verifies over
+ * a digest; hashing stays in the portable core (protocols/ocmf/ocmf_sha256.c) because
+ * the verifier hashes two forms of a 4 kB record (exact and whitespace-compacted) as a
+ * stream, with no second copy, and SHA-256 in C is fast enough on every target.
+ *
+ * The operation is a bounded computation, not a wait: it returns at once in the sense
+ * of the HAL contract (no I/O). A software ECDSA verify on a Cortex-M4 takes tens to
+ * hundreds of milliseconds; it runs once per finished transaction.
+ */
+#ifndef HAL_CRYPTO_H
+#define HAL_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal_err.h"
+
+/** Bytes of a SHA-256 digest. */
+#define HAL_CRYPTO_SHA256_LEN 32u
+/** Largest raw signature r||s (P-384: 2 x 48 bytes). */
+#define HAL_CRYPTO_SIG_MAX 96u
+/** Largest uncompressed public point 04||X||Y (P-384: 1 + 2 x 48 bytes). */
+#define HAL_CRYPTO_PUB_MAX 97u
+
+/** Curves of the OCMF algorithm table. */
+enum hal_crypto_curve {
+    HAL_CRYPTO_SECP192K1 = 1,
+    HAL_CRYPTO_SECP256K1,
+    HAL_CRYPTO_SECP192R1,
+    HAL_CRYPTO_SECP256R1,
+    HAL_CRYPTO_BRAINPOOL256R1,
+    HAL_CRYPTO_SECP384R1,
+    HAL_CRYPTO_BRAINPOOL384R1,
+};
+
+struct hal_crypto;
+
+/** Operations of a crypto port. */
+struct hal_crypto_ops {
+    /** @see hal_crypto_ecdsa_verify (required) */
+    int (*ecdsa_verify)(struct hal_crypto *c, enum hal_crypto_curve curve, const uint8_t *pub,
+                        size_t pub_len, const uint8_t *digest, size_t digest_len,
+                        const uint8_t *sig, size_t sig_len);
+};
+
+/** A crypto instance. */
+struct hal_crypto {
+    const struct hal_crypto_ops *ops;
+};
+
+/** @brief Field size in bytes of @p curve (24, 32 or 48), 0 for an unknown value. */
+static inline size_t hal_crypto_curve_bytes(enum hal_crypto_curve curve)
+{
+    switch (curve) {
+    case HAL_CRYPTO_SECP192K1:
+    case HAL_CRYPTO_SECP192R1:
+        return 24u;
+    case HAL_CRYPTO_SECP256K1:
+    case HAL_CRYPTO_SECP256R1:
+    case HAL_CRYPTO_BRAINPOOL256R1:
+        return 32u;
+    case HAL_CRYPTO_SECP384R1:
+    case HAL_CRYPTO_BRAINPOOL384R1:
+        return 48u;
+    }
+    return 0u;
+}
+
+/**
+ * @brief Verify an ECDSA signature over a digest.
+ * @param pub uncompressed point 04||X||Y, 1 + 2 x field bytes
+ * @param digest the message hash (SHA-256 for OCMF), used as the curve's rules say
+ *               (truncated to the field size when longer)
+ * @param sig raw r||s, 2 x field bytes, each big-endian and zero-padded
+ * @retval HAL_OK the signature is valid for this key and digest
+ * @retval HAL_EPROTO the signature does not verify (a forged or altered record)
+ * @retval HAL_EINVAL a length does not match the curve, or the key is not a point on it
+ * @retval HAL_ENOTSUP the port does not implement this curve
+ * @retval HAL_EIO the crypto engine failed
+ */
+static inline int hal_crypto_ecdsa_verify(struct hal_crypto *c, enum hal_crypto_curve curve,
+                                          const uint8_t *pub, size_t pub_len,
+                                          const uint8_t *digest, size_t digest_len,
+                                          const uint8_t *sig, size_t sig_len)
+{
+    return c->ops->ecdsa_verify(c, curve, pub, pub_len, digest, digest_len, sig, sig_len);
+}
+
+#endif /* HAL_CRYPTO_H */

@@ -1,0 +1,37 @@
+#include "fake_crypto.h"
+
+#include <string.h>
+
+static int fake_crypto_verify(struct hal_crypto *base, enum hal_crypto_curve curve,
+                              const uint8_t *pub, size_t pub_len, const uint8_t *digest,
+                              size_t digest_len, const uint8_t *sig, size_t sig_len)
+{
+    struct fake_crypto *c = (struct fake_crypto *)base;
+    (void)pub;
+    c->calls++;
+    c->last_curve = curve;
+    c->last_pub_len = pub_len;
+    if (digest_len == 32) {
+        memcpy(c->last_digest, digest, 32);
+    }
+    if (c->force != 0) {
+        return c->force;
+    }
+    size_t fb = hal_crypto_curve_bytes(curve);
+    if (pub_len != 1u + 2u * fb || sig_len != 2u * fb) {
+        return HAL_EINVAL;
+    }
+    if (digest_len == 32 && memcmp(digest, c->good_digest, 32) == 0 &&
+        sig_len == c->good_sig_len && memcmp(sig, c->good_sig, sig_len) == 0) {
+        return HAL_OK;
+    }
+    return HAL_EPROTO;
+}
+
+static const struct hal_crypto_ops s_fake_crypto_ops = {.ecdsa_verify = fake_crypto_verify};
+
+void fake_crypto_init(struct fake_crypto *c)
+{
+    memset(c, 0, sizeof *c);
+    c->base.ops = &s_fake_crypto_ops;
+}

@@ -1,0 +1,72 @@
+# Modbus devices (issue 4): linux_modbus, EM580/EM300 + OCMF + journal, emulators and tools.
+# Included by the top Makefile after LINUX_PORT_OBJS, CORE_LIB and friends are defined.
+#
+#   make integration-meter      linux_modbus vs pymodbus, driver vs metersim (pty RTU + TCP),
+#                               mbpoll vs metersim, OCMF/openssl checks, journal under SIGKILL
+#   make bench-meter            figures: stop -> verified OCMF at 9600/115200 Bd, loop pauses
+#   $(BUILD)/bin/metersim, $(BUILD)/bin/meter-ctl   host tools (also in `make`)
+
+LINUX_LIBS += -lmodbus -lcrypto -lpthread
+DEPS_LINUX += libmodbus-dev libssl-dev
+DEPS_TEST  += socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio openssl xxd
+
+METERSIM   := $(BUILD)/bin/metersim
+METER_CTL  := $(BUILD)/bin/meter-ctl
+METER_MBT  := $(BUILD)/bin/meter_modbus_test
+METER_FUZZ := $(BUILD)/fuzz/fuzz_ocmf
+METER_BENCH := $(BUILD)/bin/bench_meter
+
+METER_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux
+
+$(BUILD)/meter-san/%.o: %.c | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  CC san  $<"
+	$(Q)$(HOST_CC) $(METER_CFLAGS) -c $< -o $@
+
+# Through an archive: a tool links only the port objects it uses.
+METER_PORT_LIB := $(BUILD)/meter-san/liblinuxport.a
+$(METER_PORT_LIB): $(LINUX_PORT_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(METERSIM): $(BUILD)/meter-san/tools/metersim/metersim.o
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus -lcrypto
+
+$(METER_CTL): $(BUILD)/meter-san/tools/meter-ctl/meter_ctl.o $(METER_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
+
+$(METER_MBT): $(BUILD)/meter-san/tests/integration/meter_modbus_test.o $(METER_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
+
+$(METER_BENCH): tests/bench/bench_meter.c $(CORE_LIB_REL)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -Ifirmware -o $@ $^
+
+$(METER_FUZZ): tests/fuzz/fuzz_ocmf.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_sha256.c hal/hal_err.c | $(DEPS_STAMP_FUZZ)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihal -Iprotocols -o $@ $^
+	$(Q)$@ -max_total_time=$(or $(FUZZ_SECONDS),20) -rss_limit_mb=512 2>&1 | tail -n 3
+
+-include $(patsubst %.o,%.d,$(wildcard $(BUILD)/meter-san/tools/*/*.o $(BUILD)/meter-san/tests/integration/*.o))
+
+HOST_BINS += $(METERSIM) $(METER_CTL)
+INTEGRATION_TESTS += meter
+INTEGRATION_PREREQS += $(METERSIM) $(METER_CTL) $(METER_MBT)
+BENCHES += bench-meter
+FUZZERS += $(METER_FUZZ)
+
+.PHONY: integration-meter bench-meter
+integration-meter: $(METERSIM) $(METER_CTL) $(METER_MBT)
+	$(Q)tests/integration/meter_test.sh $(METERSIM) $(METER_CTL) $(METER_MBT)
+
+bench-meter: $(METERSIM) $(METER_CTL) $(METER_BENCH)
+	$(Q)$(METER_BENCH)
+	$(Q)tests/integration/meter_figures.sh $(METERSIM) $(METER_CTL)

@@ -1,0 +1,215 @@
+/* Unit tests of the durable transaction journal, with power loss at every write step. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_nvs.h"
+#include "journal.h"
+
+static struct fake_nvs s_nvs;
+static struct journal s_j;
+static struct journal_entry s_e;
+
+static const char *REC = "OCMF|{\"PG\":\"T1\"}|{\"SD\":\"00\"}";
+
+static void test_roundtrip_and_sequence(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t seq;
+    assert_int_equal(journal_begin(&s_j, "tx-1", 1000, 1767225600, &seq), HAL_OK);
+    assert_int_equal(seq, 1);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_STARTED);
+    assert_string_equal(s_e.txid, "tx-1");
+    assert_true(s_e.start_wh == 1000);
+    assert_int_equal(journal_close(&s_j, 1, 2500, 1767229200, JOURNAL_END_NORMAL, REC, strlen(REC), true), HAL_OK);
+    assert_int_equal(journal_close(&s_j, 1, 2600, 0, JOURNAL_END_NORMAL, NULL, 0, false), HAL_ESTATE);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_CLOSED);
+    assert_int_equal(s_e.end, JOURNAL_END_NORMAL);
+    assert_true(s_e.verified);
+    assert_true(s_e.stop_wh == 2500);
+    assert_true(s_e.stop_unix_s == 1767229200);
+    assert_string_equal(s_e.ocmf, REC);
+    assert_int_equal(journal_get(&s_j, 7, &s_e), HAL_ENOENT);
+    assert_int_equal(journal_close(&s_j, 7, 0, 0, JOURNAL_END_NORMAL, NULL, 0, false), HAL_ENOENT);
+    assert_int_equal(journal_delivered(&s_j, 7), HAL_ENOENT);
+    assert_int_equal(journal_begin(&s_j, "", 0, 0, &seq), HAL_EINVAL);
+    assert_int_equal(journal_begin(&s_j, "0123456789012345678901234567890123456789", 0, 0, &seq),
+                     HAL_EINVAL);
+    /* reopen: the sequence continues, the entry is intact */
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    assert_int_equal(journal_begin(&s_j, "tx-2", 2500, 0, &seq), HAL_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(journal_delivered(&s_j, 2), HAL_ESTATE);
+    uint32_t q;
+    assert_int_equal(journal_next(&s_j, 0, JOURNAL_STARTED, &q), HAL_OK);
+    assert_int_equal(q, 2);
+    assert_int_equal(journal_next(&s_j, 0, JOURNAL_CLOSED, &q), HAL_OK);
+    assert_int_equal(q, 1);
+    assert_int_equal(journal_next(&s_j, 2, JOURNAL_FREE, &q), HAL_ENOENT);
+    static char big[CFG_OCMF_MAX_LEN + 2];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(journal_close(&s_j, 2, 0, 0, JOURNAL_END_NORMAL, big, sizeof big, false),
+                     HAL_EOVERFLOW);
+}
+
+static void test_slots_reused_only_after_delivery(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t seq;
+    char id[16];
+    for (unsigned i = 1; i < CFG_JOURNAL_SLOTS; i++) {
+        snprintf(id, sizeof id, "tx-%u", i);
+        assert_int_equal(journal_begin(&s_j, id, 0, 0, &seq), HAL_OK);
+        assert_int_equal(journal_close(&s_j, seq, 1, 0, JOURNAL_END_NORMAL, REC, strlen(REC), false), HAL_OK);
+    }
+    /* seq CFG_JOURNAL_SLOTS maps to slot 0: free */
+    assert_int_equal(journal_begin(&s_j, "tx-n", 0, 0, &seq), HAL_OK);
+    assert_int_equal(seq, CFG_JOURNAL_SLOTS);
+    assert_int_equal(journal_close(&s_j, seq, 1, 0, JOURNAL_END_NORMAL, NULL, 0, false), HAL_OK);
+    /* the next maps to slot 1, which holds tx-1 undelivered */
+    assert_int_equal(journal_begin(&s_j, "tx-n1", 0, 0, &seq), HAL_ENOMEM);
+    assert_int_equal(journal_delivered(&s_j, 1), HAL_OK);
+    assert_int_equal(journal_begin(&s_j, "tx-n1", 0, 0, &seq), HAL_OK);
+    assert_int_equal(seq, CFG_JOURNAL_SLOTS + 1u);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_ENOENT);
+    assert_int_equal(journal_get(&s_j, CFG_JOURNAL_SLOTS + 1u, &s_e), HAL_OK);
+}
+
+static void test_corrupt_record_is_discarded_alone(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t seq;
+    assert_int_equal(journal_begin(&s_j, "a", 10, 0, &seq), HAL_OK);
+    assert_int_equal(journal_begin(&s_j, "b", 20, 0, &seq), HAL_OK);
+    assert_int_equal(journal_begin(&s_j, "c", 30, 0, &seq), HAL_OK);
+    assert_true(fake_nvs_corrupt(&s_nvs, "jrnl.2", 20));
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    assert_int_equal(journal_discarded(&s_j), 1);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(journal_get(&s_j, 2, &s_e), HAL_ENOENT);
+    assert_int_equal(journal_get(&s_j, 3, &s_e), HAL_OK);
+    assert_int_equal(journal_begin(&s_j, "d", 40, 0, &seq), HAL_OK);
+    assert_int_equal(seq, 4); /* never reuses a number it has seen */
+    /* a truncated (torn) record is also dropped */
+    s_nvs.len[0] = 10;
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    assert_int_equal(journal_discarded(&s_j), 1);
+}
+
+/* The scenario: three transactions, each begin -> close -> delivered.
+ * acked[i] bit 0 = begin acknowledged, bit 1 = close acknowledged. */
+static int scenario(unsigned acked[3])
+{
+    char id[8];
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t seq;
+        snprintf(id, sizeof id, "tx-%u", i);
+        if (journal_begin(&s_j, id, (int64_t)i * 100, 0, &seq) != HAL_OK) {
+            return -1;
+        }
+        acked[i] |= 1u;
+        char rec[64];
+        snprintf(rec, sizeof rec, "OCMF|{\"TT\":\"<=>%s\"}|{}", id);
+        if (journal_close(&s_j, seq, (int64_t)i * 100 + 50, 0, JOURNAL_END_NORMAL, rec,
+                          strlen(rec), true) != HAL_OK) {
+            return -1;
+        }
+        acked[i] |= 2u;
+        if (journal_delivered(&s_j, seq) != HAL_OK) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void test_power_loss_at_every_write(void **state)
+{
+    (void)state;
+    unsigned points = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        for (int cut = 0; cut < 9; cut++) {
+            fake_nvs_init(&s_nvs);
+            assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+            s_nvs.cut_after_writes = cut;
+            s_nvs.cut_mode = mode == 0 ? FAKE_NVS_CUT_BEFORE : FAKE_NVS_CUT_AFTER;
+            unsigned acked[3] = {0, 0, 0};
+            assert_int_equal(scenario(acked), -1); /* power went somewhere inside */
+            assert_true(s_nvs.dead);
+            points++;
+            /* reboot */
+            fake_nvs_power_on(&s_nvs);
+            assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+            assert_int_equal(journal_discarded(&s_j), 0);
+            unsigned seen[3] = {0, 0, 0};
+            uint32_t q = 0;
+            while (journal_next(&s_j, q, JOURNAL_FREE, &q) == HAL_OK) {
+                assert_int_equal(journal_get(&s_j, q, &s_e), HAL_OK);
+                int i = s_e.txid[3] - '0';
+                assert_true(i >= 0 && i < 3);
+                seen[i]++;
+                if (acked[i] & 2u) {
+                    assert_int_equal(s_e.state, JOURNAL_CLOSED);
+                    assert_non_null(strstr(s_e.ocmf, s_e.txid));
+                    assert_true(s_e.stop_wh == i * 100 + 50);
+                }
+                if (s_e.state == JOURNAL_CLOSED) {
+                    assert_true(s_e.ocmf_len > 0); /* never a closed entry without its record */
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                assert_true(seen[i] <= 1); /* never duplicated */
+                if (acked[i] & 1u) {
+                    assert_int_equal(seen[i], 1); /* never lost */
+                }
+            }
+            /* after the reboot the journal keeps working, numbers go on */
+            uint32_t seq;
+            assert_int_equal(journal_begin(&s_j, "after", 0, 0, &seq), HAL_OK);
+            assert_true(seq >= 1);
+            assert_int_equal(journal_get(&s_j, seq, &s_e), HAL_OK);
+            assert_string_equal(s_e.txid, "after");
+        }
+    }
+    assert_int_equal(points, 18);
+}
+
+static void test_store_failure_keeps_old_record(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t seq;
+    assert_int_equal(journal_begin(&s_j, "x", 5, 0, &seq), HAL_OK);
+    s_nvs.cut_after_writes = 0;
+    s_nvs.cut_mode = FAKE_NVS_CUT_BEFORE;
+    assert_int_equal(journal_close(&s_j, seq, 9, 0, JOURNAL_END_NORMAL, REC, strlen(REC), false), HAL_EIO);
+    fake_nvs_power_on(&s_nvs);
+    assert_int_equal(journal_get(&s_j, seq, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_STARTED);
+    assert_int_equal(journal_close(&s_j, seq, 9, 0, JOURNAL_END_NORMAL, REC, strlen(REC), false), HAL_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_and_sequence),
+        cmocka_unit_test(test_slots_reused_only_after_delivery),
+        cmocka_unit_test(test_corrupt_record_is_discarded_alone),
+        cmocka_unit_test(test_power_loss_at_every_write),
+        cmocka_unit_test(test_store_failure_keeps_old_record),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
