@@ -1,0 +1,50 @@
+/**
+ * @file fake_can.h
+ * @brief Test fake of a CAN port: a journal of every frame sent (with the time the test
+ *        set), a queue of frames to receive, and injectable results and states.
+ */
+#ifndef FAKE_CAN_H
+#define FAKE_CAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_can.h"
+
+#define FAKE_CAN_TX_MAX 512
+#define FAKE_CAN_RX_MAX 256
+
+struct fake_can {
+    struct hal_can base; /**< must stay first */
+    uint32_t now_ms;     /**< stamped on every sent frame; the test sets it */
+    /* sent frames */
+    struct hal_can_frame tx[FAKE_CAN_TX_MAX];
+    uint32_t tx_ms[FAKE_CAN_TX_MAX];
+    int ntx;      /**< frames in the journal (capped at FAKE_CAN_TX_MAX) */
+    int tx_total; /**< frames sent, including those past the journal */
+    /* frames waiting to be received */
+    struct hal_can_frame rx[FAKE_CAN_RX_MAX];
+    int rx_head, rx_count;
+    /* injection */
+    int send_rc;                /**< returned by send instead of queueing (HAL_OK = work) */
+    int recv_rc;                /**< returned by recv when the queue is empty (HAL_EAGAIN) */
+    bool bus_off;               /**< send and (empty) recv answer HAL_ECLOSED, state BUS_OFF */
+    bool state_unsupported;     /**< get_state answers HAL_ENOTSUP (vcan) */
+    bool restart_clears;        /**< restart() brings the bus back */
+    int restarts;               /**< restart() calls */
+    int opens;
+};
+
+/** @brief Empty journal and queue, everything working. */
+void fake_can_init(struct fake_can *c);
+
+/** @brief Queue a frame for recv. @retval HAL_ENOMEM queue full */
+int fake_can_push(struct fake_can *c, const struct hal_can_frame *f);
+
+/** @brief Queue an extended frame with 8 data bytes. */
+int fake_can_push_ext(struct fake_can *c, uint32_t id, const uint8_t data[8]);
+
+/** @brief Forget the journal of sent frames. */
+void fake_can_clear_tx(struct fake_can *c);
+
+#endif /* FAKE_CAN_H */
