@@ -213,12 +213,22 @@ kills=0
 PK=$(port)
 startsim kill --tcp "$PK" --ready-delay-ms 20
 KHEX=$(sed -n 's/^pubkey //p' "$W/kill.out")
+# Odd rounds kill at a random time after launch (start-up, the first start request);
+# even rounds wait until a transaction is acknowledged and then kill at a random
+# point, so the kill points cover open transactions however slow the machine is.
 for i in $(seq 50); do
-    "$CTL" --tcp "127.0.0.1:$PK" --journal "$K" --charge-ms 300 session 63 >>"$W/kill.log" 2>>"$W/kill.err" &
+    : >"$W/kill.round"
+    "$CTL" --tcp "127.0.0.1:$PK" --journal "$K" --charge-ms 300 session 63 >"$W/kill.round" 2>>"$W/kill.err" &
     cpid=$!
-    sleep "0.$(printf "%03d" $((RANDOM % 800 + 50)))"
+    if [ $((i % 2)) -eq 0 ]; then
+        for _ in $(seq 100); do grep -q '^ACK-START' "$W/kill.round" && break; sleep 0.05; done
+        sleep "0.$(printf "%03d" $((RANDOM % 400)))"
+    else
+        sleep "0.$(printf "%03d" $((RANDOM % 800 + 50)))"
+    fi
     if kill -9 "$cpid" 2>/dev/null; then kills=$((kills + 1)); fi
     wait "$cpid" 2>/dev/null
+    cat "$W/kill.round" >>"$W/kill.log"
 done
 # restart once more and let it finish cleanly
 "$CTL" --tcp "127.0.0.1:$PK" --journal "$K" --charge-ms 40 session 0 >>"$W/kill.log" 2>>"$W/kill.err"
