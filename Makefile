@@ -42,7 +42,7 @@ FW_SRCS    := $(sort $(wildcard firmware/*.c))
 CORE_SRCS  := $(HAL_SRCS) $(PROTO_SRCS) $(FW_SRCS)
 LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
 FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
-SIM_SRCS   := $(sort $(wildcard board/sim/*.c))
+SIM_SRCS   := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
 LINUXB_SRCS:= $(sort $(wildcard board/linux/*.c))
 UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
 

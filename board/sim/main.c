@@ -11,6 +11,8 @@
 
 #include "charger.h"
 #include "plant.h"
+#include "psu_infy.h"
+#include "sim_infy.h"
 #include "sched.h"
 #include "superloop.h"
 
@@ -24,6 +26,7 @@ struct sim_clock {
     uint32_t now_ms;
     bool realtime;
     struct plant *plants;
+    struct sim_infy *modules; /**< per connector, or NULL with the ideal stage */
     int nplants;
 };
 
@@ -38,6 +41,10 @@ struct sim {
     struct sched sched;
     struct plant plants[SIM_MAX_CONNECTORS];
     struct charger chargers[SIM_MAX_CONNECTORS];
+    /* The real InfyPower driver per connector, on an in-memory CAN bus to simulated modules. */
+    struct sim_infy modules[SIM_MAX_CONNECTORS];
+    struct sim_infy_can can[SIM_MAX_CONNECTORS];
+    struct psu_infy stage[SIM_MAX_CONNECTORS];
     int n;
     uint32_t max_ms;
 };
@@ -63,6 +70,9 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
     for (uint32_t i = 0; i < max_ms; i++) {
         c->now_ms++;
         for (int k = 0; k < c->nplants; k++) {
+            if (c->modules != NULL) {
+                sim_infy_tick(&c->modules[k], c->now_ms);
+            }
             plant_tick(&c->plants[k], c->now_ms);
         }
     }
@@ -113,6 +123,9 @@ static void sim_usage(FILE *f)
             "  --sessions N     sessions per connector (default 1)\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
             "  --charge-s S     how long the EV takes power, simulated seconds (default 10)\n"
+            "  --psu KIND       infy: the real InfyPower driver over an in-memory CAN bus\n"
+            "                   to simulated modules (default); ideal: a simple model\n"
+            "  --modules N      power modules per connector with --psu infy, 1..%d (default 4)\n"
             "  --fault NAME     inject a fault 2 s into the first charge: estop, unplug, weld,\n"
             "                   lock, psu-stuck; or diode (from plug-in)\n"
             "  --max-s S        stop after S simulated seconds (default 600)\n"
@@ -123,7 +136,7 @@ static void sim_usage(FILE *f)
             "\n"
             "Exit status: 0 when the outcome is the expected one for the scenario and the\n"
             "safety monitor saw no violation; 1 otherwise; 2 for bad arguments.\n",
-            SIM_MAX_CONNECTORS);
+            SIM_INFY_MAX, SIM_MAX_CONNECTORS);
 }
 
 static int sim_number(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
@@ -186,6 +199,41 @@ static bool sim_expected(const struct charger *c, const struct plant *p, enum pl
     return false;
 }
 
+/* Connector i's power stage: N simulated 30 kW modules behind a battery-like load,
+ * driven by the real InfyPower driver through an in-memory CAN bus. */
+static int sim_start_stage(struct sim *s, int i, uint8_t count)
+{
+    struct sim_infy *m = &s->modules[i];
+    struct sim_infy_rating r;
+    struct infy_config ic;
+
+    sim_infy_init(m);
+    sim_infy_default_rating(&r);
+    for (uint8_t a = 0; a < count; a++) {
+        if (sim_infy_add(m, a, &r) != HAL_OK) {
+            fprintf(stderr, "sim: cannot add module %u\n", a);
+            return HAL_EINVAL;
+        }
+    }
+    m->load = SIM_INFY_LOAD_BATTERY;
+    m->battery_mv = 380000;
+    m->load_mohm = 50;
+    sim_infy_can_init(&s->can[i], m);
+    infy_default_config(&ic);
+    ic.count = count;
+    for (uint8_t a = 0; a < count; a++) {
+        ic.addresses[a] = a;
+    }
+    int rc = psu_infy_init(&s->stage[i], &ic, &s->can[i].base, &s->log.base, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: InfyPower driver refused its configuration: %s\n", hal_strerror(rc));
+        return rc;
+    }
+    s->plants[i].psu.inner = &s->stage[i].base;
+    s->plants[i].stage = m;
+    return HAL_OK;
+}
+
 static struct sim s_sim; /* board-level instance: the board owns its objects */
 
 int main(int argc, char **argv)
@@ -200,8 +248,8 @@ int main(int argc, char **argv)
         .sessions = 1,
         .fault = PLANT_FAULT_NONE,
     };
-    unsigned long connectors = 1, v = 0, max_s = 600;
-    bool quiet = false, realtime = false;
+    unsigned long connectors = 1, v = 0, max_s = 600, modules = 4;
+    bool quiet = false, realtime = false, ideal = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -233,6 +281,18 @@ int main(int argc, char **argv)
             }
             script.charge_ms = (uint32_t)v * 1000u;
             i++;
+        } else if (strcmp(a, "--psu") == 0) {
+            if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0)) {
+                fprintf(stderr, "sim: --psu needs infy or ideal\n");
+                return 2;
+            }
+            ideal = strcmp(next, "ideal") == 0;
+            i++;
+        } else if (strcmp(a, "--modules") == 0) {
+            if (sim_number(a, next, 1, SIM_INFY_MAX, &modules) != 0) {
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--max-s") == 0) {
             if (sim_number(a, next, 1, 4000000, &max_s) != 0) {
                 return 2;
@@ -255,6 +315,7 @@ int main(int argc, char **argv)
     s->clock.base.ops = &s_clock_ops;
     s->clock.realtime = realtime;
     s->clock.plants = s->plants;
+    s->clock.modules = ideal ? NULL : s->modules;
     s->clock.nplants = s->n;
     s->log.base.ops = &s_log_ops;
     s->log.base.min_level = quiet ? HAL_LOG_ERROR : HAL_LOG_INFO;
@@ -271,6 +332,12 @@ int main(int argc, char **argv)
         struct plant_script sc = script;
         sc.plug_at_ms += (uint32_t)i * 700u; /* stagger the cars so their logs interleave */
         plant_init(&s->plants[i], name, &sc, &s->log.base);
+        if (!ideal && sim_start_stage(s, i, (uint8_t)modules) != HAL_OK) {
+            return 1;
+        }
+        /* The InfyPower stage proves "off" by reading every module back, one frame slot
+         * each; give the interlock room for that before it would force the contactors. */
+        cfg.interlock.power_down_timeout_ms = ideal ? 500u : 1500u;
         struct charger_ports ports = {
             .pilot = &s->plants[i].pilot.base,
             .gpio = &s->plants[i].gpio.base,

@@ -47,7 +47,7 @@ static int plant_psu_set_mode(struct psu *base, enum psu_mode mode)
         }
     }
     s->mode = mode;
-    return HAL_OK;
+    return s->inner != NULL ? psu_set_mode(s->inner, mode) : HAL_OK;
 }
 
 static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma)
@@ -58,12 +58,15 @@ static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t 
     }
     s->set_mv = voltage_mv;
     s->set_ma = current_ma;
-    return HAL_OK;
+    return s->inner != NULL ? psu_set_export(s->inner, voltage_mv, current_ma) : HAL_OK;
 }
 
 static int plant_psu_read_output(struct psu *base, struct psu_output *out)
 {
     struct plant_psu *s = (struct plant_psu *)base;
+    if (s->inner != NULL) {
+        return psu_read_output(s->inner, out);
+    }
     out->voltage_mv = s->out_mv;
     out->current_ma = s->out_ma;
     out->valid = true;
@@ -219,7 +222,13 @@ static void plant_fire_fault(struct plant *p)
         p->lock_fb_broken = true;
         break;
     case PLANT_FAULT_PSU_STUCK:
-        p->psu.stuck_armed = true;
+        if (p->stage != NULL) {
+            for (int k = 0; k < p->stage->n; k++) {
+                sim_infy_fault(p->stage, &p->stage->mod[k], SIM_INFY_FAULT_STUCK);
+            }
+        } else {
+            p->psu.stuck_armed = true;
+        }
         break;
     case PLANT_FAULT_DIODE:
     case PLANT_FAULT_NONE:
@@ -331,6 +340,15 @@ static void plant_power(struct plant *p)
     bool on = s->mode == PSU_MODE_EXPORT || (int32_t)(s->stuck_until_ms - p->now_ms) > 0;
     bool path = p->contact_pos && p->contact_neg && p->ev.plugged;
     int32_t target = on && path ? (int32_t)s->set_ma : 0;
+
+    if (p->stage != NULL) {
+        /* The modules drive the output; the plant only closes or opens the path. */
+        p->stage->connected = path;
+        s->out_ma = path ? p->stage->out_ma : 0;
+        s->out_mv = p->stage->out_mv;
+        p->energy_wh += (double)s->out_mv * (double)s->out_ma / 1e6 / 1000.0 / 3600.0;
+        return;
+    }
 
     if (!path) {
         /* No closed circuit, no current: opening under load is judged in plant_gpio_write. */

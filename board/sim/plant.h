@@ -19,6 +19,7 @@
 #include "hal_pilot.h"
 #include "iec61851/pilot_ev.h"
 #include "psu.h"
+#include "sim_infy.h"
 
 /** Faults the simulator can inject. */
 enum plant_fault {
@@ -51,9 +52,13 @@ struct plant_script {
     enum plant_fault fault;   /**< injected in the first session, 2 s into charging */
 };
 
-/** Simulated power stage (implements struct psu). */
+/** The power stage as the firmware sees it (implements struct psu). With `inner` set,
+ *  every command goes on to a real driver (InfyPower over an in-memory CAN bus to
+ *  simulated modules) and the output comes from those modules; without it, a simple
+ *  ideal stage is modelled here. Either way the plant's monitor sees every command. */
 struct plant_psu {
     struct psu base;
+    struct psu *inner;       /**< the real driver, or NULL for the ideal stage */
     enum psu_mode mode;
     uint32_t set_mv, set_ma;
     int32_t out_mv, out_ma;
@@ -82,6 +87,7 @@ struct plant {
     struct plant_psu psu;
     struct plant_gpio gpio;
     struct plant_pilot pilot;
+    struct sim_infy *stage;      /**< simulated modules behind `psu.inner`, or NULL */
     struct pilot_ev ev;
     struct hal_log *log;
     uint16_t duty;               /**< what the firmware drives */

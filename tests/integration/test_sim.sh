@@ -18,9 +18,22 @@ check() {  # NAME ARGS... : the run must exit 0 and report PASS with 0 violation
 check session
 check three-sessions --sessions 3
 check two-connectors --connectors 2 --sessions 2
+check four-connectors --connectors 4 --sessions 2
+check sixty-modules --modules 60
+check ideal-stage --psu ideal
 for f in estop unplug weld lock diode psu-stuck; do
     check "fault-$f" --fault "$f" --sessions 2
+    check "fault-$f-ideal-stage" --psu ideal --fault "$f"
 done
+# The simulated session drives the real InfyPower driver: its modules are found and
+# switched on and off over the in-memory CAN bus.
+out=$("$sim" 2>&1)
+if echo "$out" | grep -q 'Infy\[0x03/SN_' && echo "$out" | grep -q 'Infy: output on at 400000 mV' &&
+   echo "$out" | grep -q 'Infy: output off'; then
+    echo "PASS sim/real-infypower-driver"; pass=$((pass + 1))
+else
+    echo "FAIL sim/real-infypower-driver"; fail=$((fail + 1))
+fi
 # The main job's output: the pilot walks A -> B -> C with 5 % PWM, the power path closes
 # and opens in order, and a summary line ends it.
 out=$("$sim" 2>&1)
