@@ -1,0 +1,160 @@
+/**
+ * @file bench_din.c
+ * @brief Time from a received CurrentDemandReq (EXI bytes) to the encoded
+ *        CurrentDemandRes in our EVSE machine: exi_din_decode + din_evse_handle +
+ *        exi_din_encode, on the reference Ioniq request (48 bytes). Prints ns per
+ *        message (median of runs) and the split; asserts nothing about speed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "din/din_evse.h"
+
+static struct exi_din_document s_req, s_res;
+static struct din_evse s_m;
+static uint8_t s_in[64], s_out[512];
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Drive the machine through the DIN preamble to the charging loop (not timed). */
+static void to_current_demand(const struct din_session_id *sid, const struct din_evse_status *st)
+{
+    struct din_evse_request out;
+    for (int k = DIN_MSG_SESSION_SETUP; k <= DIN_MSG_POWER_DELIVERY; k++) {
+        memset(&s_req, 0, sizeof s_req);
+        s_req.V2G_Message_isUsed = true;
+        din_session_id_to_header(&s_req.V2G_Message.Header, sid);
+        struct exi_din_BodyType *b = &s_req.V2G_Message.Body;
+        switch (k) {
+        case DIN_MSG_SESSION_SETUP: b->SessionSetupReq_isUsed = true; break;
+        case DIN_MSG_SERVICE_DISCOVERY: b->ServiceDiscoveryReq_isUsed = true; break;
+        case DIN_MSG_PAYMENT_SELECTION:
+            b->ServicePaymentSelectionReq_isUsed = true;
+            b->ServicePaymentSelectionReq.SelectedPaymentOption = exi_din_paymentOptionType_ExternalPayment;
+            b->ServicePaymentSelectionReq.SelectedServiceList.SelectedService.arrayLen = 1;
+            b->ServicePaymentSelectionReq.SelectedServiceList.SelectedService.array[0].ServiceID = 1;
+            break;
+        case DIN_MSG_CONTRACT_AUTH: b->ContractAuthenticationReq_isUsed = true; break;
+        case DIN_MSG_CHARGE_PARAMETER:
+            b->ChargeParameterDiscoveryReq_isUsed = true;
+            b->ChargeParameterDiscoveryReq.EVRequestedEnergyTransferType =
+                exi_din_EVRequestedEnergyTransferType_DC_extended;
+            b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed = true;
+            break;
+        case DIN_MSG_CABLE_CHECK: b->CableCheckReq_isUsed = true; break;
+        case DIN_MSG_PRECHARGE: b->PreChargeReq_isUsed = true; break;
+        default:
+            b->PowerDeliveryReq_isUsed = true;
+            b->PowerDeliveryReq.ReadyToChargeState = true;
+            break;
+        }
+        if (din_evse_handle(&s_m, &s_req, st, &s_res, &out, 0) != HAL_OK ||
+            !din_response_code_ok(out.response_code)) {
+            fprintf(stderr, "bench_din: preamble refused at %s\n", din_msg_name((enum din_msg)k));
+            exit(1);
+        }
+    }
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+    static const char *hex =
+        "809a02004080c1014181c210d100000ba0406014010285010004061a01e04070c84c0400c081e00604000040a1503c00";
+    size_t n = 0;
+    for (const char *h = hex; h[0] && h[1]; h += 2) {
+        unsigned v;
+        sscanf(h, "%2x", &v);
+        s_in[n++] = (uint8_t)v;
+    }
+    static const struct din_session_id sid = {{1, 2, 3, 4, 5, 6, 7, 8}, 8};
+    struct din_evse_config cfg;
+    din_evse_default_config(&cfg);
+    struct din_evse_status st;
+    memset(&st, 0, sizeof st);
+    st.present_voltage_mv = 345000;
+    st.present_current_ma = 57000;
+    st.max_voltage_mv = 500000;
+    st.max_current_ma = 200000;
+    st.max_power_w = 100000;
+    st.min_voltage_mv = 50000;
+    st.current_regulation_tolerance_ma = -1;
+    st.energy_to_deliver_wh = -1;
+    st.isolation = exi_din_isolationLevelType_Valid;
+    st.status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
+    st.auth_done = st.power_ready = st.cable_check_done = true;
+    struct din_evse_request out;
+    const int runs = 15, iters = 200000;
+    double total[15], dec[15], hnd[15], enc[15];
+    size_t out_len = 0;
+    for (int k = 0; k < runs; k++) {
+        double t_dec = 0, t_hnd = 0, t_enc = 0;
+        din_evse_start(&s_m, &cfg, &sid, 0);
+        to_current_demand(&sid, &st);
+        double t0 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            struct exi_reader r;
+            exi_reader_init(&r, s_in, n);
+            if (exi_din_decode(&r, &s_req) != HAL_OK ||
+                din_evse_handle(&s_m, &s_req, &st, &s_res, &out, (uint32_t)i) != HAL_OK) {
+                fprintf(stderr, "bench_din: request rejected\n");
+                return 1;
+            }
+            struct exi_writer w;
+            exi_writer_init(&w, s_out, sizeof s_out);
+            if (exi_din_encode(&w, &s_res) != HAL_OK || out.response_code != 0) {
+                fprintf(stderr, "bench_din: response not encoded\n");
+                return 1;
+            }
+            out_len = exi_writer_len(&w);
+        }
+        total[k] = (now_ns() - t0) / iters;
+        /* the split, measured separately (same work, one stage per loop) */
+        t0 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            struct exi_reader r;
+            exi_reader_init(&r, s_in, n);
+            exi_din_decode(&r, &s_req);
+        }
+        t_dec = (now_ns() - t0) / iters;
+        t0 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            din_evse_handle(&s_m, &s_req, &st, &s_res, &out, (uint32_t)i);
+        }
+        t_hnd = (now_ns() - t0) / iters;
+        t0 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            struct exi_writer w;
+            exi_writer_init(&w, s_out, sizeof s_out);
+            exi_din_encode(&w, &s_res);
+        }
+        t_enc = (now_ns() - t0) / iters;
+        dec[k] = t_dec;
+        hnd[k] = t_hnd;
+        enc[k] = t_enc;
+    }
+    qsort(total, runs, sizeof total[0], cmp);
+    qsort(dec, runs, sizeof dec[0], cmp);
+    qsort(hnd, runs, sizeof hnd[0], cmp);
+    qsort(enc, runs, sizeof enc[0], cmp);
+    printf("bench_din: CurrentDemandReq (Ioniq, %zu bytes) -> CurrentDemandRes (%zu bytes)\n", n, out_len);
+    printf("bench_din: decode+handle+encode %.0f ns/message (median of %d x %d; min %.0f, max %.0f)\n",
+           total[runs / 2], runs, iters, total[0], total[runs - 1]);
+    printf("bench_din: split: exi_din_decode %.0f ns, din_evse_handle %.0f ns, exi_din_encode %.0f ns\n",
+           dec[runs / 2], hnd[runs / 2], enc[runs / 2]);
+    printf("bench_din: DIN budget for CurrentDemandRes is 25 ms = %.0fx this time\n",
+           25e6 / total[runs / 2]);
+    return 0;
+}

@@ -1,0 +1,575 @@
+/**
+ * @file v2g_replay.c
+ * @brief Replay the car side of a recorded DIN 70121 session against our EVSE machine.
+ *
+ *   v2g-replay [-q] FILE.jsonl
+ *
+ * Reads a session file of the shared vectors (one JSON object per frame, see
+ * shared/vectors/README.md), feeds every EV->EVSE V2GTP request to apphand_select() /
+ * din_evse_handle() and judges each answer:
+ *   - it encodes and our own encoding decodes again,
+ *   - it is positive (ResponseCode OK*), unless the recorded car itself stopped (an
+ *     EVErrorCode in its request) or the recorded charger refused it as well,
+ *   - it keeps the session where the recorded charger kept it: same response message,
+ *     same EVSEProcessing (Ongoing/Finished) in the loops.
+ *
+ * The devices are a tiny plant inside the tool: the output voltage follows the
+ * pre-charge / current-demand targets with a slew rate, the current follows the EV's
+ * request up to the EVSE limit, isolation is valid once the cable check is over. What
+ * only the recorded charger could know (when authorisation, the power stage and the
+ * insulation test were finished, and whether it asked the car to stop) is taken from the
+ * recorded response to the same request, so the two chargers face the same car.
+ * A supportedAppProtocolReq starts a new session (a file may hold several).
+ *
+ * One line per request (-q: only the ones that fail), then the last line
+ *   replayed=N accepted=N phase=<furthest phase reached>
+ * Exit 0 when every request was judged good, 1 otherwise, 2 on usage or file errors.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apphand/apphand.h"
+#include "din/din_evse.h"
+#include "exi/exi_apphand.h"
+#include "exi/exi_din.h"
+
+struct rec {
+    unsigned long frame;
+    double t;
+    bool ev_to_evse;
+    bool apphand; /* schema appHand, else din */
+    char msg[48];
+    uint8_t *exi;
+    size_t len;
+};
+
+static struct exi_din_document s_req, s_res, s_check, s_rec_res;
+static struct exi_apphand_document s_areq, s_ares, s_acheck;
+static uint8_t s_out[4096];
+
+/* ------------------------------------------------------------------ tiny JSON field reader */
+
+static const char *field(const char *line, const char *key)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(line, pat);
+    return p != NULL ? p + strlen(pat) : NULL;
+}
+
+static bool field_str(const char *line, const char *key, char *dst, size_t cap)
+{
+    const char *p = field(line, key);
+    if (p == NULL || *p != '"') {
+        return false;
+    }
+    p++;
+    size_t n = 0;
+    while (*p != '\0' && *p != '"') {
+        if (n + 1 < cap) {
+            dst[n++] = *p;
+        }
+        p++;
+    }
+    dst[n] = '\0';
+    return *p == '"';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static uint8_t *field_hex(const char *line, const char *key, size_t *len)
+{
+    const char *p = field(line, key);
+    if (p == NULL || *p != '"') {
+        return NULL;
+    }
+    p++;
+    const char *e = strchr(p, '"');
+    if (e == NULL || (e - p) % 2 != 0) {
+        return NULL;
+    }
+    size_t n = (size_t)(e - p) / 2;
+    uint8_t *b = malloc(n > 0 ? n : 1);
+    if (b == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(p[2 * i]);
+        int lo = hexval(p[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            free(b);
+            return NULL;
+        }
+        b[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n;
+    return b;
+}
+
+static int load(const char *path, struct rec **out, size_t *count)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        perror(path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    size_t n = 0, room = 0;
+    struct rec *v = NULL;
+    while (getline(&line, &cap, f) > 0) {
+        char p[16], dir[16], schema[16];
+        if (!field_str(line, "p", p, sizeof p) || strcmp(p, "V2GTP") != 0 ||
+            !field_str(line, "dir", dir, sizeof dir) || !field_str(line, "schema", schema, sizeof schema)) {
+            continue;
+        }
+        if (strcmp(schema, "din") != 0 && strcmp(schema, "appHand") != 0) {
+            continue;
+        }
+        if (n == room) {
+            room = room ? room * 2 : 256;
+            struct rec *nv = realloc(v, room * sizeof *v);
+            if (nv == NULL) {
+                fclose(f);
+                free(line);
+                free(v);
+                return -1;
+            }
+            v = nv;
+        }
+        struct rec *r = &v[n];
+        memset(r, 0, sizeof *r);
+        const char *fp = field(line, "f");
+        const char *tp = field(line, "t");
+        r->frame = fp != NULL ? strtoul(fp, NULL, 10) : 0;
+        r->t = tp != NULL ? strtod(tp, NULL) : 0.0;
+        r->ev_to_evse = strcmp(dir, "EV->EVSE") == 0;
+        if (!r->ev_to_evse && strcmp(dir, "EVSE->EV") != 0) {
+            continue; /* capture started mid-connection: direction unknown */
+        }
+        r->apphand = strcmp(schema, "appHand") == 0;
+        field_str(line, "msg", r->msg, sizeof r->msg);
+        r->exi = field_hex(line, "exi", &r->len);
+        if (r->exi == NULL) {
+            continue;
+        }
+        n++;
+    }
+    free(line);
+    fclose(f);
+    *out = v;
+    *count = n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the plant */
+
+struct plant {
+    int32_t u_mv;          /* output voltage */
+    int32_t i_ma;          /* output current */
+    double last_t;
+    bool cable_done;
+    bool powered;          /* between PowerDelivery(start) and (stop) */
+};
+
+static void plant_step(struct plant *p, double t, int32_t target_mv, int32_t target_ma)
+{
+    /* 200 V/s slew, at least 20 V per request: a real stage reaches a pre-charge target
+     * in a second or two. */
+    double dt = t - p->last_t;
+    p->last_t = t;
+    int32_t step = (int32_t)(dt * 200000.0);
+    if (step < 20000) {
+        step = 20000;
+    }
+    int32_t d = target_mv - p->u_mv;
+    if (d > step) {
+        d = step;
+    } else if (d < -step) {
+        d = -step;
+    }
+    p->u_mv += d;
+    p->i_ma = target_ma;
+}
+
+static void plant_status(const struct plant *p, struct din_evse_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->present_voltage_mv = p->u_mv;
+    st->present_current_ma = p->i_ma;
+    st->max_voltage_mv = 500000;
+    st->max_current_ma = 200000;
+    st->max_power_w = 100000;
+    st->min_voltage_mv = 50000;
+    st->min_current_ma = 0;
+    st->current_regulation_tolerance_ma = 5000;
+    st->peak_current_ripple_ma = 5000;
+    st->energy_to_deliver_wh = -1;
+    st->isolation = p->cable_done ? exi_din_isolationLevelType_Valid : exi_din_isolationLevelType_Invalid;
+    st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
+    st->notification = exi_din_EVSENotificationType_None;
+}
+
+/* What the recorded charger decided for this request. */
+struct verdict {
+    bool have;
+    enum din_msg kind;
+    uint8_t code;
+    int processing;        /* -1: the message has no EVSEProcessing */
+    uint8_t status_code;   /* 0xFF: none */
+    uint8_t notification;
+    uint32_t max_delay;
+};
+
+static void recorded(const struct rec *r, struct verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->processing = -1;
+    v->status_code = 0xFF;
+    if (r == NULL || r->apphand) {
+        return;
+    }
+    struct exi_reader rd;
+    exi_reader_init(&rd, r->exi, r->len);
+    if (exi_din_decode(&rd, &s_rec_res) != HAL_OK) {
+        return;
+    }
+    const struct exi_din_BodyType *b = &s_rec_res.V2G_Message.Body;
+    v->have = true;
+    v->kind = din_response_kind(&s_rec_res);
+    v->code = din_response_code(&s_rec_res);
+    const struct exi_din_DC_EVSEStatusType *s = NULL;
+    switch (v->kind) {
+    case DIN_MSG_CONTRACT_AUTH: v->processing = b->ContractAuthenticationRes.EVSEProcessing; break;
+    case DIN_MSG_CHARGE_PARAMETER:
+        v->processing = b->ChargeParameterDiscoveryRes.EVSEProcessing;
+        if (b->ChargeParameterDiscoveryRes.DC_EVSEChargeParameter_isUsed) {
+            s = &b->ChargeParameterDiscoveryRes.DC_EVSEChargeParameter.DC_EVSEStatus;
+        }
+        break;
+    case DIN_MSG_CABLE_CHECK:
+        v->processing = b->CableCheckRes.EVSEProcessing;
+        s = &b->CableCheckRes.DC_EVSEStatus;
+        break;
+    case DIN_MSG_PRECHARGE: s = &b->PreChargeRes.DC_EVSEStatus; break;
+    case DIN_MSG_POWER_DELIVERY:
+        if (b->PowerDeliveryRes.DC_EVSEStatus_isUsed) {
+            s = &b->PowerDeliveryRes.DC_EVSEStatus;
+        }
+        break;
+    case DIN_MSG_CURRENT_DEMAND: s = &b->CurrentDemandRes.DC_EVSEStatus; break;
+    case DIN_MSG_WELDING_DETECTION: s = &b->WeldingDetectionRes.DC_EVSEStatus; break;
+    default: break;
+    }
+    if (s != NULL) {
+        v->status_code = s->EVSEStatusCode;
+        v->notification = s->EVSENotification;
+        v->max_delay = s->NotificationMaxDelay;
+    }
+}
+
+static int processing_of(const struct exi_din_document *d)
+{
+    const struct exi_din_BodyType *b = &d->V2G_Message.Body;
+    switch (din_response_kind(d)) {
+    case DIN_MSG_CONTRACT_AUTH: return b->ContractAuthenticationRes.EVSEProcessing;
+    case DIN_MSG_CHARGE_PARAMETER: return b->ChargeParameterDiscoveryRes.EVSEProcessing;
+    case DIN_MSG_CABLE_CHECK: return b->CableCheckRes.EVSEProcessing;
+    default: return -1;
+    }
+}
+
+static uint8_t ev_error_of(const struct exi_din_document *d)
+{
+    const struct exi_din_BodyType *b = &d->V2G_Message.Body;
+    switch (din_request_kind(d)) {
+    case DIN_MSG_CHARGE_PARAMETER:
+        return b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed
+                   ? b->ChargeParameterDiscoveryReq.DC_EVChargeParameter.DC_EVStatus.EVErrorCode : 0;
+    case DIN_MSG_CABLE_CHECK: return b->CableCheckReq.DC_EVStatus.EVErrorCode;
+    case DIN_MSG_PRECHARGE: return b->PreChargeReq.DC_EVStatus.EVErrorCode;
+    case DIN_MSG_POWER_DELIVERY:
+        return b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed
+                   ? b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus.EVErrorCode : 0;
+    case DIN_MSG_CURRENT_DEMAND: return b->CurrentDemandReq.DC_EVStatus.EVErrorCode;
+    case DIN_MSG_WELDING_DETECTION: return b->WeldingDetectionReq.DC_EVStatus.EVErrorCode;
+    default: return 0;
+    }
+}
+
+/* ------------------------------------------------------------------ replay */
+
+static const struct apphand_protocol s_ours[] = {{APPHAND_NS_DIN, 2, 0}};
+
+struct run {
+    bool quiet;
+    unsigned replayed, accepted, bad, car_stopped, sessions;
+    enum din_evse_phase furthest;
+    bool in_session;
+    struct din_evse m;
+    struct plant plant;
+    double t0;
+};
+
+static void report(struct run *R, const struct rec *q, const char *what, bool good, const char *why)
+{
+    if (!good || !R->quiet) {
+        printf("f=%lu t=%.3f %-28s -> %-34s %s%s%s\n", q->frame, q->t - R->t0, q->msg, what,
+               good ? "ok" : "FAIL", why[0] ? ": " : "", why);
+    }
+}
+
+/* The SessionID the recorded charger issued in the next SessionSetupRes (the car echoes
+ * it, so our machine must issue the same one). */
+static void recorded_session_id(const struct rec *v, size_t n, size_t from, struct din_session_id *id)
+{
+    static const uint8_t fallback[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    memcpy(id->bytes, fallback, 8);
+    id->len = 8;
+    for (size_t i = from; i < n; i++) {
+        if (v[i].apphand && v[i].ev_to_evse && i > from) {
+            break; /* next connection */
+        }
+        if (!v[i].ev_to_evse && !v[i].apphand && strcmp(v[i].msg, "SessionSetupRes") == 0) {
+            struct exi_reader rd;
+            exi_reader_init(&rd, v[i].exi, v[i].len);
+            if (exi_din_decode(&rd, &s_rec_res) == HAL_OK) {
+                struct din_session_id got;
+                din_session_id_from_header(&got, &s_rec_res.V2G_Message.Header);
+                if (got.len > 0 && !din_session_id_is_zero(&got)) {
+                    *id = got;
+                }
+            }
+            return;
+        }
+    }
+}
+
+static void replay_apphand(struct run *R, const struct rec *v, size_t n, size_t i, uint32_t now)
+{
+    const struct rec *q = &v[i];
+    char what[64];
+    struct exi_reader rd;
+    exi_reader_init(&rd, q->exi, q->len);
+    if (exi_apphand_decode(&rd, &s_areq) != HAL_OK) {
+        report(R, q, "request does not decode", false, exi_error_str(rd.error));
+        R->bad++;
+        return;
+    }
+    int chosen = -1;
+    struct exi_writer w;
+    exi_writer_init(&w, s_out, sizeof s_out);
+    if (apphand_select(&s_areq, s_ours, 1, &s_ares, &chosen) != HAL_OK ||
+        exi_apphand_encode(&w, &s_ares) != HAL_OK) {
+        report(R, q, "no response", false, "apphand_select/encode failed");
+        R->bad++;
+        return;
+    }
+    exi_reader_init(&rd, s_out, exi_writer_len(&w));
+    bool decodes = exi_apphand_decode(&rd, &s_acheck) == HAL_OK;
+    bool positive = chosen >= 0;
+    snprintf(what, sizeof what, "%s schema=%u", positive ? "OK_SuccessfulNegotiation" : "Failed_NoNegotiation",
+             (unsigned)s_ares.supportedAppProtocolRes.SchemaID);
+    bool good = decodes && positive;
+    report(R, q, what, good, !decodes ? "our response does not decode" : positive ? "" : "no DIN offered");
+    if (good) {
+        R->accepted++;
+        struct din_evse_config cfg;
+        din_evse_default_config(&cfg);
+        struct din_session_id id;
+        recorded_session_id(v, n, i, &id);
+        din_evse_start(&R->m, &cfg, &id, now);
+        memset(&R->plant, 0, sizeof R->plant);
+        R->plant.last_t = q->t;
+        R->in_session = true;
+        R->sessions++;
+    } else {
+        R->bad++;
+        R->in_session = false;
+    }
+}
+
+static void replay_din(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
+{
+    char what[96];
+    char why[160] = "";
+    R->replayed++;
+    if (!R->in_session) {
+        report(R, q, "(no negotiated session)", false, "request outside a session");
+        R->bad++;
+        return;
+    }
+    struct exi_reader rd;
+    exi_reader_init(&rd, q->exi, q->len);
+    if (exi_din_decode(&rd, &s_req) != HAL_OK) {
+        report(R, q, "request does not decode", false, exi_error_str(rd.error));
+        R->bad++;
+        return;
+    }
+    struct verdict rv;
+    recorded(recres, &rv);
+    enum din_msg k = din_request_kind(&s_req);
+    struct plant *p = &R->plant;
+    const struct din_evse_ev *ev = din_evse_ev(&R->m);
+
+    /* The plant before the answer: what the charger would measure now. */
+    if (k == DIN_MSG_CABLE_CHECK && rv.processing == exi_din_EVSEProcessingType_Finished) {
+        p->cable_done = true;
+    }
+    if (k == DIN_MSG_PRECHARGE) {
+        int32_t tgt = din_pv_milli32(&s_req.V2G_Message.Body.PreChargeReq.EVTargetVoltage);
+        plant_step(p, q->t, tgt, 0);
+    } else if (k == DIN_MSG_CURRENT_DEMAND && p->powered) {
+        int32_t i = din_pv_milli32(&s_req.V2G_Message.Body.CurrentDemandReq.EVTargetCurrent);
+        int32_t u = ev->target_voltage_mv > 0 && p->u_mv == 0 ? ev->target_voltage_mv : p->u_mv;
+        plant_step(p, q->t, u, i < 0 ? 0 : (i > 200000 ? 200000 : i));
+    } else if (k == DIN_MSG_WELDING_DETECTION || (k == DIN_MSG_POWER_DELIVERY && !p->powered)) {
+        plant_step(p, q->t, 0, 0);
+    } else {
+        p->last_t = q->t;
+    }
+    struct din_evse_status st;
+    plant_status(p, &st);
+    st.auth_done = !(k == DIN_MSG_CONTRACT_AUTH && rv.processing == exi_din_EVSEProcessingType_Ongoing);
+    st.power_ready = !(k == DIN_MSG_CHARGE_PARAMETER && rv.processing == exi_din_EVSEProcessingType_Ongoing);
+    st.cable_check_done = p->cable_done;
+    if (rv.status_code == exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown ||
+        rv.status_code == exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown) {
+        st.status_code = rv.status_code; /* the recorded charger stopped the session */
+    }
+    if (k == DIN_MSG_CABLE_CHECK && rv.have && !din_response_code_ok(rv.code)) {
+        st.cable_check_failed = true; /* the recorded insulation test failed */
+    }
+    if (rv.notification == exi_din_EVSENotificationType_StopCharging) {
+        st.notification = rv.notification;
+        st.notification_max_delay_s = rv.max_delay;
+    }
+
+    struct din_evse_request out;
+    int rc = din_evse_handle(&R->m, &s_req, &st, &s_res, &out, now);
+    if (rc != HAL_OK) {
+        snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
+        report(R, q, what, false, din_evse_phase_name(din_evse_phase(&R->m)));
+        R->bad++;
+        return;
+    }
+    din_evse_sent(&R->m, now);
+    if (out.events & DIN_EVSE_EV_POWER_ON) {
+        p->powered = true;
+    }
+    if (out.events & DIN_EVSE_EV_POWER_OFF) {
+        p->powered = false;
+        p->i_ma = 0;
+    }
+    if (out.phase > R->furthest && out.phase < DIN_EVSE_STOPPED) {
+        R->furthest = out.phase;
+    }
+
+    struct exi_writer w;
+    exi_writer_init(&w, s_out, sizeof s_out);
+    int erc = exi_din_encode(&w, &s_res);
+    bool decodes = false;
+    if (erc == HAL_OK) {
+        exi_reader_init(&rd, s_out, exi_writer_len(&w));
+        decodes = exi_din_decode(&rd, &s_check) == HAL_OK && din_response_kind(&s_check) == out.msg &&
+                  din_response_code(&s_check) == out.response_code;
+    }
+    bool positive = din_response_code_ok(out.response_code);
+    bool car_stopped = ev_error_of(&s_req) != exi_din_DC_EVErrorCodeType_NO_ERROR;
+    bool rec_negative = rv.have && !din_response_code_ok(rv.code);
+    bool same_msg = !rv.have || rv.kind == out.msg;
+    int proc = processing_of(&s_res);
+    bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
+    snprintf(what, sizeof what, "%s%s %s", din_response_code_name(out.response_code),
+             proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
+             din_evse_phase_name(out.phase));
+    if (erc != HAL_OK) {
+        snprintf(why, sizeof why, "our response does not encode (%s)", hal_strerror(erc));
+    } else if (!decodes) {
+        snprintf(why, sizeof why, "our response does not decode back");
+    } else if (!same_msg) {
+        snprintf(why, sizeof why, "recorded charger answered %s", din_msg_name(rv.kind));
+    } else if (!same_proc) {
+        snprintf(why, sizeof why, "recorded charger said %s",
+                 rv.processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
+    } else if (!positive && !car_stopped && !rec_negative) {
+        snprintf(why, sizeof why, "%s", rv.have ? "negative answer to a request the recorded charger accepted"
+                                                : "negative answer (the recorded charger did not answer)");
+    } else if (!positive) {
+        snprintf(why, sizeof why, "%s", car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
+    } else if (car_stopped) {
+        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_error_of(&s_req));
+    }
+    bool good = erc == HAL_OK && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
+    report(R, q, what, good, why);
+    if (positive && good) {
+        R->accepted++;
+    }
+    if (!positive && good) {
+        R->car_stopped++;
+    }
+    if (!good) {
+        R->bad++;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct run R;
+    memset(&R, 0, sizeof R);
+    int a = 1;
+    if (a < argc && strcmp(argv[a], "-q") == 0) {
+        R.quiet = true;
+        a++;
+    }
+    if (a + 1 != argc) {
+        fprintf(stderr, "usage: v2g-replay [-q] FILE.jsonl\n");
+        return 2;
+    }
+    struct rec *v = NULL;
+    size_t n = 0;
+    if (load(argv[a], &v, &n) != 0) {
+        return 2;
+    }
+    R.t0 = n > 0 ? v[0].t : 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const struct rec *q = &v[i];
+        if (!q->ev_to_evse) {
+            continue;
+        }
+        uint32_t now = (uint32_t)((q->t - R.t0) * 1000.0);
+        if (q->apphand) {
+            R.replayed++;
+            replay_apphand(&R, v, n, i, now);
+            continue;
+        }
+        /* The recorded answer is the next EVSE->EV message, unless the car spoke again. */
+        const struct rec *res = NULL;
+        if (i + 1 < n && !v[i + 1].ev_to_evse && !v[i + 1].apphand) {
+            res = &v[i + 1];
+        }
+        replay_din(&R, q, res, now);
+    }
+    printf("sessions=%u car_stopped=%u failed=%u\n", R.sessions, R.car_stopped, R.bad);
+    printf("replayed=%u accepted=%u phase=%s\n", R.replayed, R.accepted, din_evse_phase_name(R.furthest));
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].exi);
+    }
+    free(v);
+    return R.bad == 0 && R.replayed > 0 ? 0 : 1;
+}
