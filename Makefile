@@ -71,7 +71,7 @@ Q := @
 endif
 
 # Debian packages, installed on demand by tools/deps (see README "Set-up").
-DEPS_BUILD := gcc libc6-dev make
+DEPS_BUILD := gcc libc6-dev make python3
 DEPS_LINUX := libsocketcan-dev pkg-config
 DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
               qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3

@@ -26,7 +26,7 @@ EXI_REF_HEX    := 809a02004080c1014181c210d100000ba0406014010285010004061a01e040
 # The schemas are read in place; without $(SHARED) the committed codecs are used.
 ifneq ($(wildcard $(EXI_XSD_DIR)/din70121),)
 EXI_XSDS := $(sort $(wildcard $(EXI_XSD_DIR)/*/*.xsd))
-$(EXI_STAMP): $(EXIGEN_SRCS) $(EXI_XSDS)
+$(EXI_STAMP): $(EXIGEN_SRCS) $(EXI_XSDS) | $(DEPS_STAMP_BUILD)
 	@mkdir -p $(@D)
 	@echo "  EXIGEN  $(EXI_XSD_DIR) -> $(EXI_DIR)"
 	$(Q)python3 tools/exigen/exigen.py --xsd $(EXI_XSD_DIR) --out $(EXI_DIR)
