@@ -37,6 +37,7 @@ struct hal_net_ops {
     int (*tcp_send)(struct hal_net *net, int sock, const uint8_t *buf, size_t len, size_t *sent);
     int (*tcp_recv)(struct hal_net *net, int sock, uint8_t *buf, size_t cap, size_t *len);
     void (*close)(struct hal_net *net, int sock);
+    int (*local_port)(struct hal_net *net, int sock, uint16_t *port);
 };
 
 /** A network instance, bound to one interface. */
@@ -100,7 +101,7 @@ static inline int hal_net_udp_recvfrom(struct hal_net *net, int sock,
 
 /**
  * @brief Listen for TCP connections on @p port (0 = let the port choose; read it back
- *        with the port's own means).
+ *        with hal_net_local_port()).
  * @return a listener handle >= 0
  * @retval HAL_EBUSY the TCP port is in use
  * @retval HAL_ENOMEM the socket table is full
@@ -167,6 +168,22 @@ static inline int hal_net_tcp_recv(struct hal_net *net, int sock, uint8_t *buf, 
 static inline void hal_net_close(struct hal_net *net, int sock)
 {
     net->ops->close(net, sock);
+}
+
+/**
+ * @brief The local port of a handle: the way to learn the port tcp_listen(0) or
+ *        udp_open(0) chose.
+ * @retval HAL_OK @p port is set (never 0)
+ * @retval HAL_EINVAL bad or closed handle
+ * @retval HAL_ENOTSUP the port cannot tell (or has no IP, or predates this operation)
+ * @retval HAL_EIO the stack could not say
+ */
+static inline int hal_net_local_port(struct hal_net *net, int sock, uint16_t *port)
+{
+    if (net->ops->local_port == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return net->ops->local_port(net, sock, port);
 }
 
 #endif /* HAL_NET_H */

@@ -117,6 +117,13 @@ static void hal_unsupported_net_close(struct hal_net *n, int s)
     (void)n;
     (void)s;
 }
+static int hal_unsupported_net_local_port(struct hal_net *n, int s, uint16_t *port)
+{
+    (void)n;
+    (void)s;
+    *port = 0;
+    return HAL_ENOTSUP;
+}
 static const struct hal_net_ops s_net = {
     .local_addr = hal_unsupported_net_addr,
     .udp_open = hal_unsupported_net_udp_open,
@@ -128,6 +135,7 @@ static const struct hal_net_ops s_net = {
     .tcp_send = hal_unsupported_net_send,
     .tcp_recv = hal_unsupported_net_recv,
     .close = hal_unsupported_net_close,
+    .local_port = hal_unsupported_net_local_port,
 };
 
 static int hal_unsupported_tls_start(struct hal_tls *t, int sock, int is_server)

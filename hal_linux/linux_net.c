@@ -329,6 +329,17 @@ static void linux_net_close(struct hal_net *base, int sock)
     n->fd[sock] = -1;
 }
 
+static int linux_net_local_port_op(struct hal_net *base, int sock, uint16_t *port)
+{
+    struct linux_net *n = (struct linux_net *)base;
+    *port = 0;
+    if (linux_net_get(n, sock) < 0) {
+        return HAL_EINVAL;
+    }
+    *port = linux_net_local_port(n, sock);
+    return *port != 0 ? HAL_OK : HAL_EIO;
+}
+
 static const struct hal_net_ops s_ops = {
     .local_addr = linux_net_local_addr,
     .udp_open = linux_net_udp_open,
@@ -340,6 +351,7 @@ static const struct hal_net_ops s_ops = {
     .tcp_send = linux_net_tcp_send,
     .tcp_recv = linux_net_tcp_recv,
     .close = linux_net_close,
+    .local_port = linux_net_local_port_op,
 };
 
 int linux_net_init(struct linux_net *n, const char *ifname, struct linux_loop *loop)

@@ -274,6 +274,15 @@ static void template_net_close(struct hal_net *n, int s)
     (void)n;
     (void)s;
 }
+/* local_port: the bound port of a handle (lwIP: pcb->local_port), so an SECC that
+ * listens on port 0 can announce the port the stack chose in its SDP answer. */
+static int template_net_local_port(struct hal_net *n, int s, uint16_t *port)
+{
+    (void)n;
+    (void)s;
+    *port = 0;
+    return HAL_ENOTSUP;
+}
 static const struct hal_net_ops s_net = {.local_addr = template_net_addr,
                                          .udp_open = template_net_udp_open,
                                          .udp_sendto = template_net_sendto,
@@ -283,7 +292,8 @@ static const struct hal_net_ops s_net = {.local_addr = template_net_addr,
                                          .tcp_connect = template_net_connect,
                                          .tcp_send = template_net_send,
                                          .tcp_recv = template_net_recv,
-                                         .close = template_net_close};
+                                         .close = template_net_close,
+                                         .local_port = template_net_local_port};
 
 /* ---- TLS: mbedTLS or wolfSSL with non-blocking BIO callbacks onto hal_net. */
 static int template_tls_start(struct hal_tls *t, int sock, int is_server)
