@@ -51,6 +51,19 @@ static int fake_modbus_poll(struct hal_modbus *base, struct hal_modbus_result *r
         res->status = HAL_ETIMEDOUT;
         return HAL_OK;
     }
+    if (f->bad_replies_next > 0) {
+        f->bad_replies_next--;
+        res->status = HAL_EPROTO;
+        return HAL_OK;
+    }
+    if (f->gate != NULL) {
+        uint8_t exc = f->gate(f, r);
+        if (exc != 0) {
+            res->status = HAL_EPROTO;
+            res->exception = exc;
+            return HAL_OK;
+        }
+    }
     bool read = r->fn == HAL_MODBUS_READ_HOLDING || r->fn == HAL_MODBUS_READ_INPUT;
     uint32_t end = (uint32_t)r->addr + r->count;
     if ((f->exc_code != 0 && r->addr < (uint32_t)f->exc_addr + f->exc_count &&
@@ -68,7 +81,9 @@ static int fake_modbus_poll(struct hal_modbus *base, struct hal_modbus_result *r
     if (read && f->on_read != NULL) {
         f->on_read(f, r->addr, r->count);
     }
-    if (read) {
+    if (read && f->split_input && r->fn == HAL_MODBUS_READ_INPUT) {
+        memcpy(r->regs, f->input + r->addr, (size_t)r->count * 2u);
+    } else if (read) {
         memcpy(r->regs, f->regs + r->addr, (size_t)r->count * 2u);
     } else {
         memcpy(f->regs + r->addr, r->regs, (size_t)r->count * 2u);

@@ -21,6 +21,10 @@ struct fake_modbus;
 /** Called after a write was applied to the map (addr, count as on the wire). */
 typedef void (*fake_modbus_hook)(struct fake_modbus *f, uint16_t addr, uint16_t count);
 
+/** Called before a request is answered: return 0 to answer it normally, or a Modbus
+ *  exception code to refuse it (a device that rejects writes in some state). */
+typedef uint8_t (*fake_modbus_gate)(struct fake_modbus *f, const struct hal_modbus_req *req);
+
 /** One logged request. */
 struct fake_modbus_entry {
     enum hal_modbus_fn fn;
@@ -51,6 +55,12 @@ struct fake_modbus {
     fake_modbus_hook on_write;
     fake_modbus_hook on_read;  /**< called before a read is answered from the map */
     void *ctx;                 /**< for the hook */
+    /* additions for devices whose input and holding registers differ (IMDs) */
+    bool split_input;          /**< FC04 reads come from `input`, not from `regs` */
+    uint16_t input[FAKE_MODBUS_REGS];
+    uint32_t bad_replies_next; /**< the next N requests end HAL_EPROTO without an exception
+                                    (CRC error, short or mismatched reply, as the port reports) */
+    fake_modbus_gate gate;     /**< optional, see fake_modbus_gate */
     /* log */
     struct fake_modbus_entry log[FAKE_MODBUS_LOG];
     uint32_t nlog;

@@ -1,0 +1,268 @@
+#include "imd_isolation.h"
+
+#include <string.h>
+
+#include "hal_clock.h"
+
+int imd_isolation_measurement(const struct imd_status *st, const struct isolation_limits *lim,
+                              uint32_t now_ms, struct isolation_measurement *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = ISOLATION_INVALID;
+    const struct imd_values *v = &st->values;
+    bool fresh = st->published && hal_time_diff(now_ms, v->at_ms) <= (int32_t)lim->stale_ms;
+    if (!fresh || st->error == IMD_ERR_DEVICE || st->error == IMD_ERR_COMM ||
+        st->error == IMD_ERR_EXCEPTION || st->test == IMD_TEST_RUNNING ||
+        v->r_bound == IMD_BOUND_BELOW) {
+        return HAL_EAGAIN;
+    }
+    out->valid = true;
+    out->resistance_ohm = v->resistance_ohm;
+    out->resistance_lower_bound = v->r_bound == IMD_BOUND_ABOVE;
+    out->voltage_valid = v->voltage_valid;
+    out->voltage_dv = v->voltage_dv;
+    out->earth_valid = v->earth_valid;
+    out->l1e_dv = v->l1e_dv;
+    out->l2e_dv = v->l2e_dv;
+    out->alarm = v->alarm == IMD_ALARM_ALARM        ? ISOLATION_ALARM_ALARM
+                 : v->alarm == IMD_ALARM_PREWARNING ? ISOLATION_ALARM_PREWARNING
+                                                    : ISOLATION_ALARM_NONE;
+    out->status = isolation_classify(lim, v->resistance_ohm, out->alarm);
+    out->at_ms = v->at_ms;
+    out->seq = v->seq;
+    return HAL_OK;
+}
+
+static void imd_isolation_add(struct isolation_error *out, size_t max, size_t *n, bool *over,
+                              enum isolation_error_type t, enum isolation_severity sev, uint32_t code)
+{
+    if (*n >= max) {
+        *over = true;
+        return;
+    }
+    out[*n] = (struct isolation_error){.type = t, .severity = sev, .vendor_code = code};
+    (*n)++;
+}
+
+int imd_isolation_errors(const struct imd_status *st, struct isolation_error *out, size_t max,
+                         size_t *count)
+{
+    size_t n = 0;
+    bool over = false;
+    switch (st->error) {
+    case IMD_ERR_COMM:
+        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_COMMUNICATION_FAULT,
+                          ISOLATION_SEV_HIGH, 0);
+        break;
+    case IMD_ERR_EXCEPTION:
+        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_ERROR, ISOLATION_SEV_HIGH,
+                          st->exception);
+        break;
+    case IMD_ERR_DEVICE:
+        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_DEVICE_FAULT, ISOLATION_SEV_HIGH,
+                          st->device_code);
+        break;
+    case IMD_ERR_MALFORMED:
+    case IMD_ERR_NONE:
+        break;
+    }
+    if (st->malformed || st->error == IMD_ERR_MALFORMED) {
+        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_WARNING, ISOLATION_SEV_LOW,
+                          st->malformed_count);
+    }
+    *count = n;
+    return over ? HAL_EOVERFLOW : HAL_OK;
+}
+
+static enum isolation_test imd_isolation_test_state(enum imd_test t)
+{
+    switch (t) {
+    case IMD_TEST_RUNNING:
+        return ISOLATION_TEST_RUNNING;
+    case IMD_TEST_PASSED:
+        return ISOLATION_TEST_PASSED;
+    case IMD_TEST_FAILED:
+        return ISOLATION_TEST_FAILED;
+    case IMD_TEST_NONE:
+        break;
+    }
+    return ISOLATION_TEST_NONE;
+}
+
+/* ---------------------------------------------------------------- Bender */
+
+static void imd_isolation_bender_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct imd_isolation_bender *m = t->ctx;
+    m->last_now_ms = now_ms;
+    sched_task_at(t, imd_bender_step(&m->dev, now_ms));
+}
+
+static int imd_isolation_bender_start(struct isolation *base)
+{
+    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    sched_task_at(&m->task, m->last_now_ms);
+    return imd_bender_start(&m->dev);
+}
+
+static int imd_isolation_bender_stop(struct isolation *base)
+{
+    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    sched_task_at(&m->task, m->last_now_ms);
+    return imd_bender_stop(&m->dev);
+}
+
+static int imd_isolation_bender_self_test(struct isolation *base, uint32_t test_voltage_v)
+{
+    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    (void)test_voltage_v;
+    int rc = imd_bender_self_test(&m->dev, m->last_now_ms);
+    if (rc == HAL_OK) {
+        sched_task_at(&m->task, m->last_now_ms);
+    }
+    return rc;
+}
+
+static enum isolation_test imd_isolation_bender_result(struct isolation *base)
+{
+    struct imd_status st;
+    imd_bender_status(&((struct imd_isolation_bender *)base)->dev, &st);
+    return imd_isolation_test_state(st.test);
+}
+
+static int imd_isolation_bender_read(struct isolation *base, struct isolation_measurement *out)
+{
+    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    struct imd_status st;
+    imd_bender_status(&m->dev, &st);
+    return imd_isolation_measurement(&st, &m->lim, m->last_now_ms, out);
+}
+
+static int imd_isolation_bender_errors(struct isolation *base, struct isolation_error *out,
+                                       size_t max, size_t *count)
+{
+    struct imd_status st;
+    imd_bender_status(&((struct imd_isolation_bender *)base)->dev, &st);
+    return imd_isolation_errors(&st, out, max, count);
+}
+
+static const struct isolation_ops s_imd_isolation_bender_ops = {
+    .start = imd_isolation_bender_start,
+    .stop = imd_isolation_bender_stop,
+    .self_test = imd_isolation_bender_self_test,
+    .self_test_result = imd_isolation_bender_result,
+    .read = imd_isolation_bender_read,
+    .get_errors = imd_isolation_bender_errors,
+};
+
+int imd_isolation_bender_init(struct imd_isolation_bender *m, struct hal_modbus *mb,
+                              const struct imd_bender_config *cfg, const struct isolation_limits *lim)
+{
+    m->base.ops = &s_imd_isolation_bender_ops;
+    if (lim != NULL) {
+        m->lim = *lim;
+    } else {
+        isolation_limits_default(&m->lim);
+    }
+    m->last_now_ms = 0;
+    int rc = imd_bender_init(&m->dev, mb, cfg);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    sched_task_init(&m->task, "imd_bender", imd_isolation_bender_step, m, true);
+    return HAL_OK;
+}
+
+struct sched_task *imd_isolation_bender_task(struct imd_isolation_bender *m)
+{
+    return &m->task;
+}
+
+/* ---------------------------------------------------------------- Dold */
+
+static void imd_isolation_dold_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct imd_isolation_dold *m = t->ctx;
+    m->last_now_ms = now_ms;
+    sched_task_at(t, imd_dold_step(&m->dev, now_ms));
+}
+
+static int imd_isolation_dold_start(struct isolation *base)
+{
+    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    sched_task_at(&m->task, m->last_now_ms);
+    return imd_dold_start(&m->dev);
+}
+
+static int imd_isolation_dold_stop(struct isolation *base)
+{
+    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    sched_task_at(&m->task, m->last_now_ms);
+    return imd_dold_stop(&m->dev);
+}
+
+static int imd_isolation_dold_self_test(struct isolation *base, uint32_t test_voltage_v)
+{
+    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    (void)test_voltage_v;
+    int rc = imd_dold_self_test(&m->dev, m->last_now_ms);
+    if (rc == HAL_OK) {
+        sched_task_at(&m->task, m->last_now_ms);
+    }
+    return rc;
+}
+
+static enum isolation_test imd_isolation_dold_result(struct isolation *base)
+{
+    struct imd_status st;
+    imd_dold_status(&((struct imd_isolation_dold *)base)->dev, &st);
+    return imd_isolation_test_state(st.test);
+}
+
+static int imd_isolation_dold_read(struct isolation *base, struct isolation_measurement *out)
+{
+    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    struct imd_status st;
+    imd_dold_status(&m->dev, &st);
+    return imd_isolation_measurement(&st, &m->lim, m->last_now_ms, out);
+}
+
+static int imd_isolation_dold_errors(struct isolation *base, struct isolation_error *out,
+                                     size_t max, size_t *count)
+{
+    struct imd_status st;
+    imd_dold_status(&((struct imd_isolation_dold *)base)->dev, &st);
+    return imd_isolation_errors(&st, out, max, count);
+}
+
+static const struct isolation_ops s_imd_isolation_dold_ops = {
+    .start = imd_isolation_dold_start,
+    .stop = imd_isolation_dold_stop,
+    .self_test = imd_isolation_dold_self_test,
+    .self_test_result = imd_isolation_dold_result,
+    .read = imd_isolation_dold_read,
+    .get_errors = imd_isolation_dold_errors,
+};
+
+int imd_isolation_dold_init(struct imd_isolation_dold *m, struct hal_modbus *mb,
+                            const struct imd_dold_config *cfg, const struct isolation_limits *lim)
+{
+    m->base.ops = &s_imd_isolation_dold_ops;
+    if (lim != NULL) {
+        m->lim = *lim;
+    } else {
+        isolation_limits_default(&m->lim);
+    }
+    m->last_now_ms = 0;
+    int rc = imd_dold_init(&m->dev, mb, cfg);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    sched_task_init(&m->task, "imd_dold", imd_isolation_dold_step, m, true);
+    return HAL_OK;
+}
+
+struct sched_task *imd_isolation_dold_task(struct imd_isolation_dold *m)
+{
+    return &m->task;
+}
