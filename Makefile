@@ -142,7 +142,7 @@ $(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)
 
 # ---------------------------------------------------------------- main job
 sim: $(BIN)/sim
-	$(BIN)/sim
+	$(BIN)/sim --out $(BUILD)/sim
 
 # ---------------------------------------------------------------- unit tests
 UNIT_BINS := $(addprefix $(BUILD)/san/tests/,$(UNIT_TESTS))

@@ -1,10 +1,24 @@
 #include "charger.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "hal_clock.h"
+#include "v2gtp/v2gtp.h"
 
 /* Consecutive failed pilot reads after which the pilot counts as broken (50 ms). */
 #define CHARGER_PILOT_READ_FAILS_MAX 10u
+/* Below this the output counts as discharged (IEC 61851-23 safe voltage). */
+#define CHARGER_SAFE_MV 60000
+/* How long an emergency keeps the connection to answer FAILED before closing it. */
+#define CHARGER_CLOSE_DELAY_MS 300u
+/* Codes of the IMD source besides the interface's error types. */
+#define CHARGER_IMD_INSULATION_FAULT 0x100u
+
+static const struct apphand_protocol s_protocols[] = {
+    {.ns = APPHAND_NS_DIN, .major = 2, .minor = 0},
+};
 
 void charger_default_config(struct charger_config *cfg)
 {
@@ -14,6 +28,29 @@ void charger_default_config(struct charger_config *cfg)
     cfg->export_current_ma = 10000;
     cfg->pilot.debounce_ms = CFG_PILOT_DEBOUNCE_MS;
     interlock_default_config(&cfg->interlock);
+    din_evse_default_config(&cfg->din);
+    cfg->max_voltage_mv = 1000000;
+    cfg->max_current_ma = 200000;
+    cfg->max_power_w = 150000;
+    cfg->auth = CHARGER_AUTH_AUTOSTART;
+    cfg->auth_timeout_ms = 55000;
+    cfg->link_timeout_ms = 60000;
+    cfg->link_retries = 3;
+    cfg->cable_check_voltage_mv = 0;
+    cfg->cable_check_current_ma = 2000;
+    cfg->cable_check_tolerance_mv = 10000;
+    cfg->cable_check_ramp_ms = 10000;
+    cfg->cp_c_timeout_ms = 1500;
+    cfg->selftest_timeout_ms = 30000;
+    cfg->measure_timeout_ms = 5000;
+    cfg->cable_check_discharge = true;
+    cfg->require_imd = true;
+    cfg->precharge_current_ma = 2000;
+    cfg->shutdown_grace_ms = 10000;
+    cfg->notification_max_delay_s = 10;
+    cfg->ov_time_ms = 9;
+    cfg->derate_permille = 500;
+    cfg->meter_timeout_ms = 10000;
 }
 
 static void charger_log(struct charger *c, enum hal_log_level lvl, uint32_t now_ms, const char *what,
@@ -39,20 +76,25 @@ static void charger_set_duty(struct charger *c, uint16_t duty, uint32_t now_ms)
 
 static void charger_goto(struct charger *c, enum charger_state s, uint32_t now_ms)
 {
-    if (c->state == CHARGER_CHARGING && s != CHARGER_CHARGING) {
+    if (c->state == s) {
+        return;
+    }
+    if (c->state == CHARGER_CHARGING) {
         c->stats.charge_ms_total += now_ms - c->charging_since_ms;
+        c->current.charge_ms += now_ms - c->charging_since_ms;
     }
     if (s == CHARGER_CHARGING) {
         c->charging_since_ms = now_ms;
         c->stats.sessions_charged++;
     }
-    if (c->state == CHARGER_CHARGING && s != CHARGER_CHARGING) {
-        c->current.charge_ms += now_ms - c->charging_since_ms;
-    }
     if (s == CHARGER_IDLE && c->current.number != 0) {
         c->current.ended_ms = now_ms;
         c->current.stop = c->stop_reason;
         c->current.fault = c->stats.last_fault;
+        c->current.detail = c->stop_detail != NULL ? c->stop_detail : "";
+        if (!c->current.metered) {
+            c->current.energy_wh = (int64_t)(c->energy_mwh / 1000.0 + 0.5);
+        }
         c->history[c->history_count % CFG_CHARGER_HISTORY] = c->current;
         c->history_count++;
         memset(&c->current, 0, sizeof c->current);
@@ -63,21 +105,1230 @@ static void charger_goto(struct charger *c, enum charger_state s, uint32_t now_m
     c->state_since_ms = now_ms;
 }
 
-/* Every stop goes through here: the power stage is switched off at once, and the
- * interlock walks power-down -> contactors open -> unlock in that order. */
-static void charger_stop(struct charger *c, enum charger_stop_reason why, uint32_t now_ms)
+/* The record of the session in progress, or the last finished one when the session
+ * already ended (a meter acknowledgement may come after the unplug). */
+static struct charger_session_record *charger_record(struct charger *c)
+{
+    if (c->current.number != 0 || c->history_count == 0) {
+        return &c->current;
+    }
+    return &c->history[(c->history_count - 1u) % CFG_CHARGER_HISTORY];
+}
+
+/* ------------------------------------------------------------------ meter */
+
+static void charger_meter_stop(struct charger *c, uint32_t now_ms)
+{
+    if (c->io.meter == NULL || (c->tx != CHARGER_TX_OPEN && c->tx != CHARGER_TX_STARTING)) {
+        return;
+    }
+    if (c->tx == CHARGER_TX_STARTING) {
+        /* The start has not been acknowledged: its event decides, then we stop. */
+        return;
+    }
+    int rc = meter_session_stop(c->io.meter);
+    if (rc == HAL_OK) {
+        c->tx = CHARGER_TX_STOPPING;
+        c->tx_since_ms = now_ms;
+        charger_log(c, HAL_LOG_INFO, now_ms, "meter", "stopping the transaction");
+    } else {
+        c->tx = CHARGER_TX_FAILED;
+        charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop refused", hal_strerror(rc));
+    }
+}
+
+static void charger_meter_start(struct charger *c, uint32_t now_ms)
+{
+    if (c->io.meter == NULL || c->tx != CHARGER_TX_NONE) {
+        return;
+    }
+    int64_t wall_ms = 0;
+    if (c->io.clock == NULL || hal_clock_wall(c->io.clock, &wall_ms) != HAL_OK) {
+        wall_ms = 0;
+    }
+    meter_session_set_wall(c->io.meter, wall_ms / 1000);
+    /* <= 36 characters: name (15) - session (<= 10) - Unix seconds (10 until 2286). */
+    snprintf(c->txid, sizeof c->txid, "%.15s-%lu-%lu", c->cfg.name,
+             (unsigned long)(c->current.number % 100000u),
+             (unsigned long)(uint32_t)(wall_ms / 1000));
+    snprintf(c->tx_idtag, sizeof c->tx_idtag, "%s", c->current.evccid);
+    struct meter_tx_req req = {
+        .txid = c->txid,
+        .evse_id = c->cfg.name,
+        .id_data = c->tx_idtag[0] ? c->tx_idtag : NULL,
+        .tariff_text = NULL,
+        .assigned = true,
+    };
+    int rc = meter_session_start(c->io.meter, &req);
+    if (rc == HAL_OK) {
+        c->tx = CHARGER_TX_STARTING;
+        c->tx_since_ms = now_ms;
+        charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->txid);
+    } else if (rc != HAL_EAGAIN) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "meter: transaction refused", hal_strerror(rc));
+        errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-rc, ERRORS_SEV_MEDIUM,
+                     "meter refused the transaction", now_ms);
+        c->tx = CHARGER_TX_FAILED;
+    }
+}
+
+static void charger_meter_events(struct charger *c, uint32_t now_ms)
+{
+    struct meter_event ev;
+    if (c->io.meter == NULL) {
+        return;
+    }
+    while (meter_session_event(c->io.meter, &ev) == HAL_OK) {
+        struct charger_session_record *r = charger_record(c);
+        struct meter_live live;
+        bool have_live = c->io.meter_dev != NULL && meter_live(c->io.meter_dev, &live) == HAL_OK;
+        switch (ev.kind) {
+        case METER_EV_STARTED:
+            c->tx = CHARGER_TX_OPEN;
+            c->tx_start_wh = have_live ? live.import_wh : 0;
+            r->meter_seq = ev.seq;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] meter: transaction %s started (journal #%lu, %lld Wh)", c->cfg.name,
+                     c->txid, (unsigned long)ev.seq, (long long)c->tx_start_wh);
+            if (c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
+                c->state == CHARGER_FAULT || c->state == CHARGER_IDLE || c->state == CHARGER_WELDING) {
+                charger_meter_stop(c, now_ms); /* the session ended while it started */
+            }
+            break;
+        case METER_EV_START_FAILED:
+            c->tx = CHARGER_TX_FAILED;
+            errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-ev.status, ERRORS_SEV_MEDIUM,
+                         "meter transaction did not start", now_ms);
+            break;
+        case METER_EV_STOPPED:
+            c->tx = CHARGER_TX_DONE;
+            r->meter_seq = ev.seq;
+            r->meter_ok = true;
+            if (have_live) {
+                r->energy_wh = live.import_wh - c->tx_start_wh;
+                r->metered = true;
+            }
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] meter: transaction stopped, OCMF record stored (journal #%lu, "
+                     "signature %s, %lld Wh)",
+                     c->cfg.name, (unsigned long)ev.seq,
+                     ev.verify == HAL_OK ? "valid" : ev.verify == HAL_ENOTSUP ? "not checked" : "INVALID",
+                     (long long)r->energy_wh);
+            break;
+        case METER_EV_STOP_FAILED:
+            c->tx = CHARGER_TX_FAILED;
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter: the stop was not acknowledged",
+                        hal_strerror(ev.status));
+            break;
+        case METER_EV_RECOVERED:
+            charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");
+            break;
+        case METER_EV_NONE:
+            break;
+        }
+    }
+    if ((c->tx == CHARGER_TX_STARTING || c->tx == CHARGER_TX_STOPPING) &&
+        now_ms - c->tx_since_ms >= c->cfg.meter_timeout_ms) {
+        bool starting = c->tx == CHARGER_TX_STARTING;
+        c->tx = CHARGER_TX_FAILED;
+        if (starting) {
+            errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-HAL_ETIMEDOUT, ERRORS_SEV_MEDIUM,
+                         "meter start not acknowledged in time", now_ms);
+        } else {
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter", "stop not acknowledged in time");
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ stops */
+
+static enum charger_stop_reason charger_reason_of(const struct errors_entry *e)
+{
+    switch (e->source) {
+    case ERRORS_SRC_PSU:
+        return CHARGER_STOP_PSU;
+    case ERRORS_SRC_METER:
+        return CHARGER_STOP_METER;
+    case ERRORS_SRC_IMD:
+        return e->code == CHARGER_IMD_INSULATION_FAULT ? CHARGER_STOP_ISOLATION : CHARGER_STOP_IMD;
+    case ERRORS_SRC_LINK:
+        return CHARGER_STOP_LINK;
+    case ERRORS_SRC_EV:
+        return CHARGER_STOP_EV_ERROR;
+    case ERRORS_SRC_POWER_PATH:
+        return CHARGER_STOP_POWER_PATH;
+    case ERRORS_SRC_V2G:
+    case ERRORS_SRC_PILOT:
+    case ERRORS_SRC_SESSION:
+        return e->code < CHARGER_STOP_COUNT ? (enum charger_stop_reason)e->code : CHARGER_STOP_LOCAL;
+    case ERRORS_SRC_COUNT:
+        break;
+    }
+    return CHARGER_STOP_LOCAL;
+}
+
+static bool charger_hlc_active(enum charger_state s)
+{
+    return s == CHARGER_LINK || s == CHARGER_NEGOTIATING || s == CHARGER_AUTHORIZING ||
+           s == CHARGER_PARAMETERS || s == CHARGER_CABLE_CHECK || s == CHARGER_PRECHARGE ||
+           s == CHARGER_CHARGING || s == CHARGER_WELDING;
+}
+
+static void charger_set_reason(struct charger *c, enum charger_stop_reason why, const char *detail)
+{
+    if (c->stop_reason == CHARGER_STOP_NONE) {
+        c->stop_reason = why;
+        c->stop_detail = detail;
+        c->stats.last_stop = why;
+    }
+}
+
+/* The DIN connection is over: forget it and make the link ready for the next car. */
+static void charger_close_link(struct charger *c, uint32_t now_ms)
+{
+    if (c->io.link != NULL && !c->link_closed) {
+        (void)c->io.link->ops->restart(c->io.link, now_ms);
+        c->link_closed = true;
+    }
+    c->v2g = false;
+    c->handshake_done = false;
+    c->close_at_ms = 0;
+}
+
+/* Every stop that ends the session now goes through here: the power stage is switched
+ * off at once, and the interlock walks power-down -> contactors open -> unlock in that
+ * order. With a DIN session the EV sees EVSE_EmergencyShutdown (every answer FAILED)
+ * until the connection closes shortly after. */
+static void charger_stop(struct charger *c, enum charger_stop_reason why, const char *detail,
+                         uint32_t now_ms)
 {
     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    c->powered_off = true;
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
-    c->stop_reason = why;
-    c->stats.last_stop = why;
+    charger_set_reason(c, why, detail);
     c->stop_requested = false;
-    charger_log(c, why == CHARGER_STOP_EV || why == CHARGER_STOP_LOCAL ? HAL_LOG_INFO : HAL_LOG_WARN,
-                now_ms, "stop", charger_stop_reason_name(why));
-    bool fault = why != CHARGER_STOP_EV && why != CHARGER_STOP_LOCAL;
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd);
+    }
+    charger_meter_stop(c, now_ms);
+    bool fault = why != CHARGER_STOP_EV && why != CHARGER_STOP_LOCAL && why != CHARGER_STOP_EV_ERROR;
+    char line[96];
+    snprintf(line, sizeof line, "%s%s%s", charger_stop_reason_name(c->stop_reason),
+             c->stop_detail != NULL && c->stop_detail[0] ? " - " : "",
+             c->stop_detail != NULL ? c->stop_detail : "");
+    charger_log(c, fault ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "stop", line);
+    if (c->v2g) {
+        /* Keep the connection a moment: the last answer (FAILED) must still go out. */
+        c->emergency = true;
+        if (c->close_at_ms == 0) {
+            c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+        }
+    } else {
+        charger_close_link(c, now_ms);
+    }
     charger_goto(c, fault ? CHARGER_FAULT : CHARGER_STOPPING, now_ms);
 }
+
+/* A graceful stop (operator, backend, a MEDIUM error): while power flows the EV is asked
+ * to end the session (EVSE_Shutdown + StopCharging) and the current ramps down; before
+ * that nothing is energised, so the session ends at once. */
+static void charger_stop_graceful(struct charger *c, enum charger_stop_reason why,
+                                  const char *detail, uint32_t now_ms)
+{
+    if (c->state == CHARGER_CHARGING && c->v2g && !din_evse_over(&c->din)) {
+        if (!c->stopping_gracefully) {
+            charger_set_reason(c, why, detail);
+            c->stopping_gracefully = true;
+            c->graceful_since_ms = now_ms;
+            charger_log(c, HAL_LOG_INFO, now_ms, "asking the EV to stop (EVSE_Shutdown, StopCharging)",
+                        detail);
+        }
+        return;
+    }
+    if (c->state == CHARGER_WELDING && c->v2g && !din_evse_over(&c->din)) {
+        /* Power is already off and the EV is ending the session: let it finish. */
+        charger_set_reason(c, why, detail);
+        return;
+    }
+    charger_stop(c, why, detail, now_ms);
+}
+
+/* React to the worst active error once per step. */
+static void charger_react(struct charger *c, uint32_t now_ms)
+{
+    enum errors_severity worst;
+    const struct errors_entry *first = errors_first(&c->err);
+    if (!charger_hlc_active(c->state) || !errors_worst(&c->err, &worst)) {
+        return;
+    }
+    for (uint8_t i = 0; first == NULL && i < c->err.count; i++) {
+        first = c->err.active[i].severity == worst ? &c->err.active[i] : NULL;
+    }
+    enum charger_stop_reason why = charger_reason_of(first);
+    if (worst == ERRORS_SEV_HIGH) {
+        charger_stop(c, why, first->text, now_ms);
+    } else if (worst == ERRORS_SEV_MEDIUM) {
+        charger_stop_graceful(c, why, first->text, now_ms);
+    }
+}
+
+static void charger_raise(struct charger *c, enum errors_source src, uint32_t code,
+                          enum errors_severity sev, const char *text, uint32_t now_ms)
+{
+    if (errors_raise(&c->err, src, code, sev, text, now_ms)) {
+        hal_logf(c->io.log, sev == ERRORS_SEV_LOW ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms,
+                 "[%s] error (%s, %s): %s", c->cfg.name, errors_source_name(src),
+                 errors_severity_name(sev), text);
+    }
+}
+
+/* ------------------------------------------------------------------ devices */
+
+static bool charger_energised(const struct charger *c)
+{
+    return c->state == CHARGER_CABLE_CHECK || c->state == CHARGER_PRECHARGE ||
+           c->state == CHARGER_CHARGING;
+}
+
+static void charger_poll_psu(struct charger *c, uint32_t now_ms)
+{
+    struct psu_error pe[8];
+    size_t n = 0;
+    bool warn = false;
+    if (psu_get_errors(c->io.psu, pe, sizeof pe / sizeof pe[0], &n) != HAL_OK) {
+        n = 0;
+    }
+    /* Clear what the stage no longer reports. */
+    for (int i = (int)c->err.count - 1; i >= 0; i--) {
+        const struct errors_entry *e = &c->err.active[i];
+        if (e->source != ERRORS_SRC_PSU) {
+            continue;
+        }
+        bool still = false;
+        for (size_t k = 0; k < n; k++) {
+            still = still || e->code == ((uint32_t)pe[k].type << 8 | pe[k].subtype);
+        }
+        if (!still) {
+            (void)errors_clear(&c->err, ERRORS_SRC_PSU, e->code);
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        enum errors_severity sev = !psu_error_stops_session(pe[k].type) ? ERRORS_SEV_LOW
+                                   : pe[k].subtype == PSU_SUBTYPE_SYSTEM ? ERRORS_SEV_HIGH
+                                                                         : ERRORS_SEV_MEDIUM;
+        warn = warn || sev == ERRORS_SEV_LOW;
+        charger_raise(c, ERRORS_SRC_PSU, (uint32_t)pe[k].type << 8 | pe[k].subtype, sev,
+                      psu_error_name(pe[k].type), now_ms);
+    }
+    if (warn != c->derated) {
+        c->derated = warn;
+        charger_log(c, HAL_LOG_INFO, now_ms, "power derating",
+                    warn ? "on (power stage warning)" : "off");
+    }
+}
+
+static void charger_poll_imd(struct charger *c, uint32_t now_ms)
+{
+    if (c->io.imd == NULL) {
+        return;
+    }
+    struct isolation_error ie[ISOLATION_ERRORS_MAX];
+    size_t n = 0;
+    if (isolation_get_errors(c->io.imd, ie, ISOLATION_ERRORS_MAX, &n) != HAL_OK) {
+        n = 0;
+    }
+    for (int i = (int)c->err.count - 1; i >= 0; i--) {
+        const struct errors_entry *e = &c->err.active[i];
+        if (e->source != ERRORS_SRC_IMD || e->code == CHARGER_IMD_INSULATION_FAULT) {
+            continue;
+        }
+        bool still = false;
+        for (size_t k = 0; k < n; k++) {
+            still = still || e->code == (uint32_t)ie[k].type;
+        }
+        if (!still) {
+            (void)errors_clear(&c->err, ERRORS_SRC_IMD, e->code);
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        enum errors_severity sev = !isolation_error_stops_session(ie[k].type) ? ERRORS_SEV_LOW
+                                   : charger_energised(c)                     ? ERRORS_SEV_HIGH
+                                                                              : ERRORS_SEV_LOW;
+        charger_raise(c, ERRORS_SRC_IMD, (uint32_t)ie[k].type, sev, isolation_error_name(ie[k].type),
+                      now_ms);
+    }
+    /* Insulation monitored while power flows (after the cable check decided). */
+    if (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) {
+        struct isolation_measurement m;
+        if (isolation_read(c->io.imd, &m) == HAL_OK && m.status == ISOLATION_FAULT) {
+            charger_raise(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT, ERRORS_SEV_HIGH,
+                          "insulation fault while charging", now_ms);
+        }
+    }
+}
+
+static void charger_poll_meter(struct charger *c, uint32_t now_ms)
+{
+    uint32_t dev = 0;
+    if (c->io.meter_dev == NULL) {
+        return;
+    }
+    int rc = meter_status(c->io.meter_dev, &dev);
+    bool bad = rc == HAL_ETIMEDOUT || rc == HAL_EIO;
+    if (bad) {
+        bool tx = c->tx == CHARGER_TX_OPEN || c->tx == CHARGER_TX_STARTING;
+        charger_raise(c, ERRORS_SRC_METER, (uint32_t)-rc, tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW,
+                      rc == HAL_ETIMEDOUT ? "meter not answering" : "meter reports a device error",
+                      now_ms);
+    } else {
+        (void)errors_clear(&c->err, ERRORS_SRC_METER, (uint32_t)-HAL_ETIMEDOUT);
+        (void)errors_clear(&c->err, ERRORS_SRC_METER, (uint32_t)-HAL_EIO);
+    }
+}
+
+/* Output readings, the energy integral and the IEC 61851-23 over-voltage monitor. */
+static void charger_measure(struct charger *c, uint32_t now_ms)
+{
+    struct psu_output out = {0};
+    if (psu_read_output(c->io.psu, &out) == HAL_OK && out.valid) {
+        c->present_mv = out.voltage_mv;
+        c->present_ma = out.current_ma;
+    } else {
+        c->present_ma = 0;
+    }
+    if (c->state == CHARGER_CHARGING && c->energy_at_ms != 0) {
+        double dt_h = (double)(now_ms - c->energy_at_ms) / 3600000.0;
+        c->energy_mwh += (double)c->present_mv * (double)c->present_ma / 1e6 * dt_h;
+    }
+    c->energy_at_ms = now_ms;
+
+    /* Limit: the EV's maximum + 10 %, never above IEC 61851-23 Table 103 for the class. */
+    const struct din_evse_ev *ev = din_evse_ev(&c->din);
+    if (!charger_energised(c) || !c->v2g || ev->max_voltage_mv <= 0) {
+        c->ov_active = false;
+        return;
+    }
+    int32_t emerg = ev->max_voltage_mv <= 500000 ? 550000 : ev->max_voltage_mv <= 750000 ? 825000
+                    : ev->max_voltage_mv <= 850000                        ? 935000
+                                                                          : 1100000;
+    /* The cable check tests above the EV's maximum with the EV's contactors open: there
+     * the limit is the test voltage's. */
+    int32_t base = c->state == CHARGER_CABLE_CHECK && (int32_t)c->cc_test_mv > ev->max_voltage_mv
+                       ? (int32_t)c->cc_test_mv
+                       : ev->max_voltage_mv;
+    int32_t lim = base + base / 10;
+    lim = lim < emerg || c->state == CHARGER_CABLE_CHECK ? lim : emerg;
+    if (c->present_mv > lim) {
+        if (!c->ov_active) {
+            c->ov_active = true;
+            c->ov_since_ms = now_ms;
+        } else if (now_ms - c->ov_since_ms >= c->cfg.ov_time_ms) {
+            charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
+                          "output over-voltage", now_ms);
+        }
+    } else {
+        c->ov_active = false;
+    }
+}
+
+/* ------------------------------------------------------------------ limits */
+
+struct charger_limits {
+    int32_t max_mv, max_ma, max_w, min_mv, min_ma, tol_ma, ripple_ma;
+};
+
+static void charger_limits(struct charger *c, struct charger_limits *l)
+{
+    struct psu_capabilities caps;
+    l->max_mv = (int32_t)c->cfg.max_voltage_mv;
+    l->max_ma = (int32_t)c->cfg.max_current_ma;
+    l->max_w = (int32_t)c->cfg.max_power_w;
+    l->min_mv = 0;
+    l->min_ma = 0;
+    l->tol_ma = -1;
+    l->ripple_ma = 0;
+    if (psu_get_capabilities(c->io.psu, &caps) == HAL_OK) {
+        l->max_mv = (int32_t)caps.max_export_voltage_mv < l->max_mv ? (int32_t)caps.max_export_voltage_mv
+                                                                   : l->max_mv;
+        l->max_ma = (int32_t)caps.max_export_current_ma < l->max_ma ? (int32_t)caps.max_export_current_ma
+                                                                   : l->max_ma;
+        l->max_w = (int32_t)caps.max_export_power_w < l->max_w ? (int32_t)caps.max_export_power_w : l->max_w;
+        l->min_mv = (int32_t)caps.min_export_voltage_mv;
+        l->min_ma = (int32_t)caps.min_export_current_ma;
+        l->tol_ma = (int32_t)caps.current_regulation_tolerance_ma;
+        l->ripple_ma = (int32_t)caps.peak_current_ripple_ma;
+    }
+    if (c->power_limit_w != 0 && (int32_t)c->power_limit_w < l->max_w) {
+        l->max_w = (int32_t)c->power_limit_w;
+    }
+    if (c->derated) {
+        l->max_w = (int32_t)((int64_t)l->max_w * c->cfg.derate_permille / 1000);
+    }
+}
+
+/* Current control with the voltage as a ceiling (EvseManager's rule, docs/session.md). */
+static void charger_regulate(struct charger *c, uint32_t now_ms)
+{
+    const struct din_evse_ev *ev = din_evse_ev(&c->din);
+    struct charger_limits l;
+    charger_limits(c, &l);
+    int32_t u = ev->target_voltage_mv;
+    u = ev->max_voltage_mv > 0 && ev->max_voltage_mv < u ? ev->max_voltage_mv : u;
+    bool v_lim = l.max_mv < u;
+    u = v_lim ? l.max_mv : u;
+    int32_t want = ev->target_current_ma < 0 ? 0 : ev->target_current_ma;
+    int32_t i = want;
+    i = ev->max_current_ma > 0 && ev->max_current_ma < i ? ev->max_current_ma : i;
+    bool i_lim = l.max_ma < i;
+    i = i_lim ? l.max_ma : i;
+    int32_t u_for_p = c->present_mv > CHARGER_SAFE_MV ? c->present_mv : u;
+    int32_t p_i = u_for_p > 0 ? (int32_t)((int64_t)l.max_w * 1000000 / u_for_p) : i;
+    bool p_lim = p_i < i;
+    i = p_lim ? p_i : i;
+    if (c->stopping_gracefully) {
+        i = 0; /* ramp down while the EV ends the session */
+    }
+    c->st.current_limit_achieved = i_lim && !p_lim;
+    c->st.power_limit_achieved = p_lim;
+    c->st.voltage_limit_achieved = v_lim;
+    c->set_mv = u;
+    c->set_ma = i;
+    (void)psu_set_export(c->io.psu, (uint32_t)(u > 0 ? u : 0), (uint32_t)(i > 0 ? i : 0));
+    if (interlock_power_allowed(&c->il)) {
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+    }
+    (void)now_ms;
+}
+
+static void charger_precharge(struct charger *c)
+{
+    const struct din_evse_ev *ev = din_evse_ev(&c->din);
+    int32_t i = ev->target_current_ma;
+    int32_t lim = (int32_t)c->cfg.precharge_current_ma;
+    /* 0 A (Tesla, Polestar) still needs a little to charge the cable: the stage's own
+     * minimum; never more than the pre-charge limit. */
+    i = i < 1000 ? 1000 : i;
+    i = i > lim ? lim : i;
+    c->set_mv = ev->target_voltage_mv;
+    c->set_ma = i;
+    (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), (uint32_t)i);
+    if (interlock_power_allowed(&c->il)) {
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+    }
+}
+
+static void charger_fill_status(struct charger *c, uint32_t now_ms)
+{
+    struct din_evse_status *st = &c->st;
+    struct charger_limits l;
+    charger_limits(c, &l);
+    st->present_voltage_mv = c->present_mv > 0 ? c->present_mv : 0;
+    st->present_current_ma = c->present_ma > 0 ? c->present_ma : 0;
+    st->max_voltage_mv = l.max_mv;
+    int32_t u = c->present_mv > CHARGER_SAFE_MV ? c->present_mv : l.max_mv;
+    int32_t p_i = u > 0 ? (int32_t)((int64_t)l.max_w * 1000000 / u) : l.max_ma;
+    st->max_current_ma = p_i < l.max_ma ? p_i : l.max_ma;
+    st->max_power_w = l.max_w;
+    st->min_voltage_mv = l.min_mv;
+    st->min_current_ma = l.min_ma;
+    st->current_regulation_tolerance_ma = l.tol_ma;
+    st->peak_current_ripple_ma = l.ripple_ma;
+    st->energy_to_deliver_wh = -1;
+    /* Isolation: the cable check's result, then the live monitor while power flows. */
+    st->isolation = exi_din_isolationLevelType_Invalid;
+    if (c->cc == CHARGER_CC_DONE) {
+        st->isolation = c->cc_result == ISOLATION_WARNING ? exi_din_isolationLevelType_Warning
+                                                           : exi_din_isolationLevelType_Valid;
+    } else if (c->cc == CHARGER_CC_FAILED) {
+        st->isolation = c->cc_result == ISOLATION_FAULT ? exi_din_isolationLevelType_Fault
+                                                         : exi_din_isolationLevelType_Invalid;
+    }
+    if (errors_active(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT)) {
+        st->isolation = exi_din_isolationLevelType_Fault;
+    }
+    st->notification = exi_din_EVSENotificationType_None;
+    st->notification_max_delay_s = 0;
+    if (c->emergency) {
+        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown;
+    } else if (c->stopping_gracefully) {
+        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown;
+        st->notification = exi_din_EVSENotificationType_StopCharging;
+        st->notification_max_delay_s = c->cfg.notification_max_delay_s;
+    } else {
+        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
+    }
+    st->auth_done = c->auth_decided && c->auth_ok;
+    st->auth_rejected = c->auth_decided && !c->auth_ok;
+    struct psu_capabilities caps;
+    /* A stage that cannot tell its capabilities is run within the connector's rating;
+     * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */
+    int caps_rc = psu_get_capabilities(c->io.psu, &caps);
+    bool caps_ok = caps_rc == HAL_OK || caps_rc == HAL_ENOTSUP;
+    st->power_ready = caps_ok && (c->io.meter == NULL || c->tx == CHARGER_TX_OPEN);
+    st->cable_check_done = c->cc == CHARGER_CC_DONE || c->cc == CHARGER_CC_FAILED;
+    st->cable_check_failed = c->cc == CHARGER_CC_FAILED;
+    int64_t wall_ms = 0;
+    st->unix_time_s = c->io.clock != NULL && hal_clock_wall(c->io.clock, &wall_ms) == HAL_OK
+                          ? wall_ms / 1000
+                          : 0;
+    (void)now_ms;
+}
+
+/* ------------------------------------------------------------------ authorisation */
+
+static void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t now_ms)
+{
+    c->auth_decided = true;
+    c->auth_ok = ok;
+    charger_log(c, ok ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms, ok ? "authorised" : "authorisation refused",
+                how);
+    if (!ok) {
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_AUTH_REJECTED, ERRORS_SEV_MEDIUM,
+                      "authorisation refused", now_ms);
+    } else {
+        uint32_t dev = 0;
+        c->tx_since_ms = now_ms;
+        if (c->io.meter_dev != NULL && meter_status(c->io.meter_dev, &dev) == HAL_OK) {
+            charger_meter_start(c, now_ms);
+        }
+    }
+}
+
+static void charger_auth_begin(struct charger *c, uint32_t now_ms)
+{
+    if (c->auth_started) {
+        return;
+    }
+    c->auth_started = true;
+    c->auth_since_ms = now_ms;
+    switch (c->cfg.auth) {
+    case CHARGER_AUTH_AUTOSTART:
+        charger_auth_decide(c, true, "autostart", now_ms);
+        break;
+    case CHARGER_AUTH_ALLOWLIST: {
+        bool ok = false;
+        for (unsigned i = 0; i < CFG_CHARGER_AUTH_IDS && !ok; i++) {
+            ok = c->cfg.auth_ids[i][0] != '\0' && strcmp(c->cfg.auth_ids[i], c->current.evccid) == 0;
+        }
+        charger_auth_decide(c, ok, ok ? "EVCCID on the allow-list" : "EVCCID not on the allow-list",
+                            now_ms);
+        break;
+    }
+    case CHARGER_AUTH_EXTERNAL:
+        charger_log(c, HAL_LOG_INFO, now_ms, "authorisation", "waiting for the external authoriser");
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ cable check */
+
+static uint32_t charger_cc_voltage(const struct charger *c)
+{
+    if (c->cfg.cable_check_voltage_mv != 0) {
+        return c->cfg.cable_check_voltage_mv;
+    }
+    struct charger_limits l;
+    charger_limits((struct charger *)c, &l);
+    int32_t evmax = din_evse_ev(&c->din)->max_voltage_mv;
+    int64_t v;
+    if (evmax <= 0) {
+        v = 500000;
+    } else if (evmax <= 500000) {
+        v = evmax + 50000 < 500000 ? evmax + 50000 : 500000;
+    } else {
+        v = (int64_t)evmax * 11 / 10;
+    }
+    v = v < l.max_mv ? v : l.max_mv;
+    return (uint32_t)(v > 0 ? v : 0);
+}
+
+static void charger_cc_go(struct charger *c, enum charger_cc_step s, uint32_t now_ms)
+{
+    static const char *const names[] = {"idle",    "waiting for state C", "closing contactors",
+                                        "ramping to the test voltage", "isolation self-test",
+                                        "measuring insulation", "discharging", "passed", "failed"};
+    c->cc = s;
+    c->cc_since_ms = now_ms;
+    charger_log(c, s == CHARGER_CC_FAILED ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "cable check",
+                names[s]);
+}
+
+static void charger_cc_fail(struct charger *c, enum errors_source src, uint32_t code, const char *why,
+                            uint32_t now_ms)
+{
+    charger_raise(c, src, code, ERRORS_SEV_HIGH, why, now_ms);
+    charger_cc_go(c, CHARGER_CC_FAILED, now_ms);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+}
+
+static void charger_cable_check(struct charger *c, uint32_t now_ms)
+{
+    uint32_t in = now_ms - c->cc_since_ms;
+    enum pilot_state ps = pilot_state(&c->pilot);
+    switch (c->cc) {
+    case CHARGER_CC_WAIT_C:
+        if ((ps == PILOT_STATE_C || ps == PILOT_STATE_D) && pilot_confirmed(&c->pilot)) {
+            interlock_request(&c->il, INTERLOCK_TARGET_CLOSED);
+            charger_cc_go(c, CHARGER_CC_CLOSING, now_ms);
+        } else if (in >= c->cfg.cp_c_timeout_ms) {
+            charger_cc_fail(c, ERRORS_SRC_SESSION, CHARGER_STOP_CABLE_CHECK,
+                            "EV not in state C for the cable check", now_ms);
+        }
+        break;
+    case CHARGER_CC_CLOSING:
+        if (interlock_power_allowed(&c->il)) {
+            c->cc_test_mv = charger_cc_voltage(c);
+            (void)psu_set_export(c->io.psu, c->cc_test_mv, c->cfg.cable_check_current_ma);
+            (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: test voltage %lu V, %lu mA limit",
+                     c->cfg.name, (unsigned long)(c->cc_test_mv / 1000u),
+                     (unsigned long)c->cfg.cable_check_current_ma);
+            charger_cc_go(c, CHARGER_CC_RAMP, now_ms);
+        } else if (in >= 5000u) {
+            charger_cc_fail(c, ERRORS_SRC_SESSION, CHARGER_STOP_CABLE_CHECK,
+                            "contactors did not close", now_ms);
+        }
+        break;
+    case CHARGER_CC_RAMP: {
+        int32_t d = c->present_mv - (int32_t)c->cc_test_mv;
+        d = d < 0 ? -d : d;
+        if (d <= (int32_t)c->cfg.cable_check_tolerance_mv) {
+            if (c->io.imd == NULL) {
+                if (c->cfg.require_imd) {
+                    charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
+                                    "no isolation monitor", now_ms);
+                } else {
+                    charger_log(c, HAL_LOG_WARN, now_ms, "cable check",
+                                "no isolation monitor configured: insulation NOT measured");
+                    c->cc_result = ISOLATION_VALID;
+                    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                    charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
+                }
+                break;
+            }
+            (void)isolation_start(c->io.imd);
+            int rc = isolation_self_test(c->io.imd, c->cc_test_mv / 1000u);
+            if (rc == HAL_ENOTSUP) {
+                struct isolation_measurement m;
+                (void)isolation_read(c->io.imd, &m);
+                c->cc_seq = m.seq;
+                charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
+            } else {
+                charger_cc_go(c, CHARGER_CC_SELFTEST, now_ms);
+            }
+        } else if (in >= c->cfg.cable_check_ramp_ms) {
+            charger_cc_fail(c, ERRORS_SRC_SESSION, CHARGER_STOP_CABLE_CHECK,
+                            "test voltage not reached", now_ms);
+        }
+        break;
+    }
+    case CHARGER_CC_SELFTEST: {
+        enum isolation_test t = isolation_self_test_result(c->io.imd);
+        if (t == ISOLATION_TEST_PASSED) {
+            struct isolation_measurement m;
+            (void)isolation_read(c->io.imd, &m);
+            c->cc_seq = m.seq;
+            charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
+        } else if (t == ISOLATION_TEST_FAILED) {
+            charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
+                            "isolation monitor self-test failed", now_ms);
+        } else if (in >= c->cfg.selftest_timeout_ms) {
+            charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
+                            "isolation monitor self-test timed out", now_ms);
+        }
+        break;
+    }
+    case CHARGER_CC_MEASURE: {
+        struct isolation_measurement m;
+        if (isolation_read(c->io.imd, &m) == HAL_OK && m.seq != c->cc_seq) {
+            c->cc_result = m.status;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: insulation %lu kOhm at %ld V: %s",
+                     c->cfg.name, (unsigned long)(m.resistance_ohm / 1000u), (long)(c->present_mv / 1000),
+                     isolation_status_name(m.status));
+            if (m.status == ISOLATION_FAULT) {
+                charger_cc_fail(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT,
+                                "insulation fault in the cable check", now_ms);
+            } else if (c->cfg.cable_check_discharge) {
+                (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
+            } else {
+                charger_cc_go(c, CHARGER_CC_DONE, now_ms);
+            }
+        } else if (in >= c->cfg.measure_timeout_ms) {
+            charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
+                            "no insulation measurement", now_ms);
+        }
+        break;
+    }
+    case CHARGER_CC_DISCHARGE:
+        if (c->present_mv < CHARGER_SAFE_MV) {
+            charger_cc_go(c, CHARGER_CC_DONE, now_ms);
+        } else if (in >= 10000u) {
+            charger_cc_fail(c, ERRORS_SRC_SESSION, CHARGER_STOP_CABLE_CHECK,
+                            "output did not discharge below 60 V", now_ms);
+        }
+        break;
+    case CHARGER_CC_IDLE:
+    case CHARGER_CC_DONE:
+    case CHARGER_CC_FAILED:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ V2G */
+
+static int charger_send(struct charger *c, size_t len, uint32_t now_ms)
+{
+    return c->io.link->ops->send(c->io.link, V2GTP_PT_EXI, c->out, (uint32_t)len, now_ms);
+}
+
+static void charger_handshake(struct charger *c, const uint8_t *p, uint32_t len, uint32_t now_ms)
+{
+    struct exi_reader r;
+    struct exi_writer w;
+    int chosen = -1;
+    exi_reader_init(&r, p, len);
+    if (exi_apphand_decode(&r, &c->app_req) != HAL_OK || !c->app_req.supportedAppProtocolReq_isUsed) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "undecodable supportedAppProtocolReq", now_ms);
+        return;
+    }
+    if (apphand_select(&c->app_req, s_protocols, sizeof s_protocols / sizeof s_protocols[0],
+                       &c->app_res, &chosen) != HAL_OK) {
+        return;
+    }
+    exi_writer_init(&w, c->out, sizeof c->out);
+    if (exi_apphand_encode(&w, &c->app_res) == HAL_OK) {
+        (void)charger_send(c, exi_writer_len(&w), now_ms);
+    }
+    if (chosen < 0) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "no common protocol (EV offers no DIN 70121)", now_ms);
+        return;
+    }
+    struct din_session_id id = {.len = 8};
+    do {
+        if (hal_rng_fill(c->io.rng, id.bytes, id.len) != HAL_OK) {
+            charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                          "no random SessionID", now_ms);
+            return;
+        }
+    } while (din_session_id_is_zero(&id));
+    if (din_evse_start(&c->din, &c->cfg.din, &id, now_ms) != HAL_OK) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "DIN session refused its configuration", now_ms);
+        return;
+    }
+    c->handshake_done = true;
+    c->v2g = true;
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: protocol negotiated", APPHAND_NS_DIN);
+    charger_goto(c, CHARGER_NEGOTIATING, now_ms);
+}
+
+static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < cap; i++) {
+        out[k++] = hex[b[i] >> 4];
+        out[k++] = hex[b[i] & 15u];
+    }
+    out[k] = '\0';
+}
+
+static void charger_power_off(struct charger *c, uint32_t now_ms)
+{
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    c->powered_off = true;
+    /* Contactors open once the current has fallen: the interlock's power-down step. */
+    interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd);
+    }
+    charger_meter_stop(c, now_ms);
+}
+
+static void charger_on_events(struct charger *c, const struct din_evse_request *out, uint32_t now_ms)
+{
+    uint32_t ev = out->events;
+    if (ev & DIN_EVSE_EV_SESSION) {
+        charger_hex(c->current.evccid, sizeof c->current.evccid, out->ev.evccid, out->ev.evccid_len);
+        charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session set up, EVCCID", c->current.evccid);
+    }
+    if (ev & DIN_EVSE_EV_AUTHORIZE) {
+        charger_goto(c, CHARGER_AUTHORIZING, now_ms);
+        charger_auth_begin(c, now_ms);
+    }
+    if (ev & DIN_EVSE_EV_CHARGE_PARAMS) {
+        if (c->state != CHARGER_PARAMETERS) {
+            c->current.soc_start = out->ev.soc;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] EV: SOC %u %%, max %ld V / %ld A, battery capacity %ld Wh", c->cfg.name,
+                     out->ev.soc, (long)(out->ev.max_voltage_mv / 1000), (long)(out->ev.max_current_ma / 1000),
+                     (long)out->ev.energy_capacity_wh);
+            charger_goto(c, CHARGER_PARAMETERS, now_ms);
+        }
+    }
+    if (ev & DIN_EVSE_EV_CABLE_CHECK) {
+        charger_goto(c, CHARGER_CABLE_CHECK, now_ms);
+        charger_cc_go(c, CHARGER_CC_WAIT_C, now_ms);
+    }
+    if (ev & DIN_EVSE_EV_PRECHARGE) {
+        if (c->state != CHARGER_PRECHARGE) {
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] pre-charge to %ld V (%ld mA)", c->cfg.name,
+                     (long)(out->ev.target_voltage_mv / 1000), (long)out->ev.target_current_ma);
+            charger_goto(c, CHARGER_PRECHARGE, now_ms);
+        }
+        charger_precharge(c);
+    }
+    if (ev & DIN_EVSE_EV_POWER_ON) {
+        hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery on at %ld V", c->cfg.name,
+                 (long)(c->present_mv / 1000));
+        charger_goto(c, CHARGER_CHARGING, now_ms);
+    }
+    if (ev & DIN_EVSE_EV_CURRENT_DEMAND) {
+        c->stats.cd_requests++;
+        c->current.soc_end = out->ev.soc;
+        if (c->current.first_cd_ms == 0) {
+            c->current.first_cd_ms = now_ms - c->current.plugged_ms;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] first CurrentDemand %lu ms after plug-in",
+                     c->cfg.name, (unsigned long)c->current.first_cd_ms);
+        }
+        if (c->state == CHARGER_CHARGING) {
+            charger_regulate(c, now_ms);
+        }
+    }
+    if (ev & DIN_EVSE_EV_EV_ERROR) {
+        charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
+        charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
+        if (c->state == CHARGER_CHARGING) {
+            (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), 0);
+        }
+    }
+    if (ev & DIN_EVSE_EV_CHARGING_COMPLETE) {
+        charger_log(c, HAL_LOG_INFO, now_ms, "EV", "charging complete");
+    }
+    if (ev & DIN_EVSE_EV_POWER_OFF) {
+        hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery off (EV at %u %%)",
+                 c->cfg.name, out->ev.soc);
+        c->current.soc_end = out->ev.soc;
+        charger_power_off(c, now_ms);
+        charger_goto(c, CHARGER_WELDING, now_ms);
+    }
+    if (ev & DIN_EVSE_EV_TIMEOUT) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
+                      "DIN loop timed out", now_ms);
+    }
+    if (ev & DIN_EVSE_EV_PRECHARGE_LONG) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "pre-charge", "longer than 7 s (the EV owns that timer)");
+    }
+}
+
+static void charger_session_end(struct charger *c, uint32_t now_ms)
+{
+    /* SessionStop: nothing flows any more; release the connector in the safe order. */
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    c->powered_off = true;
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd);
+    }
+    charger_meter_stop(c, now_ms);
+    interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
+    charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
+    charger_set_reason(c, c->stopping_gracefully ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session stopped", charger_stop_reason_name(c->stop_reason));
+    /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
+    c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+    charger_goto(c, CHARGER_STOPPING, now_ms);
+}
+
+static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t len, bool act,
+                                uint32_t now_ms)
+{
+    struct exi_reader r;
+    exi_reader_init(&r, p, len);
+    if (exi_din_decode(&r, &c->req) != HAL_OK) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
+        return;
+    }
+    charger_fill_status(c, now_ms);
+    struct din_evse_request out;
+    int rc = din_evse_handle(&c->din, &c->req, &c->st, &c->res, &out, now_ms);
+    if (rc != HAL_OK) {
+        return;
+    }
+    struct exi_writer w;
+    exi_writer_init(&w, c->out, sizeof c->out);
+    if (exi_din_encode(&w, &c->res) == HAL_OK && charger_send(c, exi_writer_len(&w), now_ms) == HAL_OK) {
+        din_evse_sent(&c->din, now_ms);
+    } else {
+        charger_log(c, HAL_LOG_ERROR, now_ms, "V2G", "response could not be sent");
+    }
+    if (!din_response_code_ok(out.response_code) && out.phase == DIN_EVSE_FAILED) {
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] V2G: answered %s with %s", c->cfg.name,
+                 din_msg_name(out.msg), din_response_code_name(out.response_code));
+    }
+    if (!act) {
+        return; /* the session has ended: answers only (FAILED), nothing more is done */
+    }
+    charger_on_events(c, &out, now_ms);
+    if (out.events & DIN_EVSE_EV_SESSION_STOP) {
+        charger_session_end(c, now_ms);
+    } else if ((out.events & DIN_EVSE_EV_CLOSE) || out.phase == DIN_EVSE_FAILED) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "FAILED answer: session ended", now_ms);
+        c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+    }
+}
+
+static void charger_v2g_io(struct charger *c, uint32_t now_ms)
+{
+    struct charger_link *l = c->io.link;
+    uint16_t type;
+    const uint8_t *p;
+    uint32_t len;
+    /* Bounded: at most two messages per pass. */
+    for (int k = 0; k < 2 && !c->link_closed && l->ops->recv(l, &type, &p, &len) == HAL_OK; k++) {
+        if (c->link_since_ms != 0 && !c->handshake_done && !c->v2g) {
+            charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "first message: SupportedAppProtocol");
+        }
+        if (type != V2GTP_PT_EXI) {
+            /* not ours */
+        } else if (!c->handshake_done) {
+            charger_handshake(c, p, len, now_ms);
+        } else if (c->v2g && !din_evse_over(&c->din)) {
+            charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
+        }
+        if (!c->link_closed) {
+            l->ops->consume(l);
+        }
+    }
+    if (c->v2g && !din_evse_over(&c->din) && (din_evse_tick(&c->din, now_ms) & DIN_EVSE_EV_TIMEOUT)) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
+                      "no request within the sequence timeout", now_ms);
+    }
+}
+
+/* ------------------------------------------------------------------ sessions */
+
+static void charger_session_begin(struct charger *c, uint32_t now_ms)
+{
+    c->stats.sessions++;
+    memset(&c->current, 0, sizeof c->current);
+    c->current.number = c->stats.sessions;
+    c->current.plugged_ms = now_ms;
+    c->current.soc_start = -1;
+    c->current.soc_end = -1;
+    c->stop_reason = CHARGER_STOP_NONE;
+    c->stop_detail = "";
+    c->stats.last_stop = CHARGER_STOP_NONE;
+    c->stats.last_fault = INTERLOCK_FAULT_NONE;
+    c->energy_mwh = 0;
+    c->energy_at_ms = 0;
+}
+
+static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
+{
+    charger_session_begin(c, now_ms);
+    errors_session_begin(&c->err);
+    errors_clear_source(&c->err, ERRORS_SRC_V2G);
+    errors_clear_source(&c->err, ERRORS_SRC_EV);
+    errors_clear_source(&c->err, ERRORS_SRC_LINK);
+    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
+    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    /* Device errors come back at the next poll if their cause is still there. */
+    errors_clear_source(&c->err, ERRORS_SRC_METER);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
+    c->v2g = c->handshake_done = false;
+    c->link_retries = 0;
+    c->link_since_ms = now_ms;
+    c->auth_started = c->auth_decided = c->auth_ok = false;
+    c->stopping_gracefully = c->emergency = c->powered_off = false;
+    c->close_at_ms = 0;
+    c->cc = CHARGER_CC_IDLE;
+    c->cc_result = ISOLATION_INVALID;
+    c->tx = CHARGER_TX_NONE;
+    c->ov_active = false;
+    c->set_mv = c->set_ma = 0;
+    memset(&c->st, 0, sizeof c->st);
+    memset(&c->din, 0, sizeof c->din);
+    if (c->link_closed) {
+        c->link_closed = false;
+    }
+    charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
+    interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", "waiting for SLAC");
+    charger_goto(c, CHARGER_LINK, now_ms);
+}
+
+/* Conditions that end a running DIN session, checked before the per-state logic. */
+static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+        c->stats.last_fault = interlock_fault(&c->il);
+        charger_raise(c, ERRORS_SRC_POWER_PATH, (uint32_t)interlock_fault(&c->il), ERRORS_SEV_HIGH,
+                      interlock_fault_name(interlock_fault(&c->il)), now_ms);
+    } else if (ps == PILOT_STATE_A) {
+        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, ERRORS_SEV_HIGH, "EV unplugged", now_ms);
+    } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
+        bool diode = c->pilot.diode_fault;
+        charger_raise(c, ERRORS_SRC_PILOT, diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR,
+                      ERRORS_SEV_HIGH, diode ? "EV diode missing" : "pilot state E/F", now_ms);
+    } else if (c->stop_requested) {
+        c->stop_requested = false;
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_MEDIUM, "stop requested",
+                      now_ms);
+    }
+    charger_react(c, now_ms);
+    return !charger_hlc_active(c->state);
+}
+
+static void charger_hlc(struct charger *c, uint32_t now_ms)
+{
+    enum pilot_state ps = pilot_state(&c->pilot);
+    struct charger_link *l = c->io.link;
+
+    charger_measure(c, now_ms);
+    charger_meter_events(c, now_ms);
+    charger_poll_psu(c, now_ms);
+    charger_poll_imd(c, now_ms);
+    charger_poll_meter(c, now_ms);
+
+    /* An emergency keeps the connection only long enough to answer FAILED. */
+    if (c->close_at_ms != 0 && hal_time_reached(now_ms, c->close_at_ms)) {
+        charger_close_link(c, now_ms);
+    } else if (c->v2g && !c->link_closed && !charger_hlc_active(c->state)) {
+        charger_fill_status(c, now_ms);
+        charger_v2g_io(c, now_ms);
+    }
+
+    if (charger_hlc_active(c->state)) {
+        if (charger_hlc_abort(c, ps, now_ms)) {
+            return;
+        }
+        charger_v2g_io(c, now_ms);
+        /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
+         * debounce) is reported as what it is. */
+        if (c->v2g && !din_evse_over(&c->din) && !c->link_closed &&
+            l->ops->state(l) != CHARGER_LINK_CONNECTED) {
+            if (c->link_lost_ms == 0) {
+                c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
+            } else if (now_ms - c->link_lost_ms >= 100u) {
+                charger_raise(c, ERRORS_SRC_LINK, 3, ERRORS_SEV_HIGH, "V2G connection lost", now_ms);
+            }
+        } else {
+            c->link_lost_ms = 0;
+        }
+        if (charger_hlc_abort(c, ps, now_ms)) {
+            return;
+        }
+    }
+
+    switch (c->state) {
+    case CHARGER_IDLE:
+        if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
+            enum errors_severity worst;
+            if (errors_worst(&c->err, &worst) && worst == ERRORS_SEV_HIGH &&
+                (c->err.active[0].source == ERRORS_SRC_PSU)) {
+                break; /* the stage is faulted: no session is offered */
+            }
+            charger_hlc_begin(c, now_ms);
+        }
+        break;
+    case CHARGER_LINK:
+        if (l->ops->state(l) == CHARGER_LINK_FAILED) {
+            if (c->link_retries < c->cfg.link_retries) {
+                c->link_retries++;
+                charger_log(c, HAL_LOG_WARN, now_ms, "SLAC failed, restarting", l->ops->reason(l));
+                (void)l->ops->restart(l, now_ms);
+            } else {
+                charger_raise(c, ERRORS_SRC_LINK, 1, ERRORS_SEV_MEDIUM, "SLAC failed", now_ms);
+            }
+        } else if (now_ms - c->link_since_ms >= c->cfg.link_timeout_ms) {
+            charger_raise(c, ERRORS_SRC_LINK, 2, ERRORS_SEV_MEDIUM, "no V2G session after plug-in",
+                          now_ms);
+        }
+        break;
+    case CHARGER_PARAMETERS:
+        /* The transaction must run before power flows: retry a meter that was not ready. */
+        if (c->io.meter != NULL && c->auth_decided && c->auth_ok && c->tx == CHARGER_TX_NONE) {
+            /* Each refused start costs a journal slot: only ask a meter that answers,
+             * and at most once a second. */
+            uint32_t dev = 0;
+            if (meter_status(c->io.meter_dev, &dev) == HAL_OK && now_ms - c->tx_since_ms >= 1000u) {
+                c->tx_since_ms = now_ms;
+                charger_meter_start(c, now_ms);
+            }
+            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_since_ms >= c->cfg.meter_timeout_ms) {
+                charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
+                              "meter not ready for a transaction", now_ms);
+            }
+        }
+        break;
+    case CHARGER_NEGOTIATING:
+    case CHARGER_PRECHARGE:
+    case CHARGER_WELDING:
+        break;
+    case CHARGER_AUTHORIZING:
+        if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
+            now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
+            charger_auth_decide(c, false, "external authorisation timed out", now_ms);
+        }
+        break;
+    case CHARGER_CABLE_CHECK:
+        charger_cable_check(c, now_ms);
+        break;
+    case CHARGER_CHARGING:
+        if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
+            /* The EV left C while power flowed: its emergency stop. */
+            charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+            charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
+            charger_power_off(c, now_ms);
+            charger_goto(c, CHARGER_WELDING, now_ms);
+        } else if (c->stopping_gracefully &&
+                   now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
+            charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_HIGH,
+                          "EV did not end the session after StopCharging", now_ms);
+            charger_react(c, now_ms);
+        }
+        break;
+    case CHARGER_STOPPING:
+        if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+            c->stats.last_fault = interlock_fault(&c->il);
+            charger_goto(c, CHARGER_FAULT, now_ms);
+        } else if (interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+            charger_goto(c, CHARGER_FINISHED, now_ms);
+        }
+        break;
+    case CHARGER_FINISHED:
+        if (ps == PILOT_STATE_A) {
+            charger_close_link(c, now_ms);
+            charger_goto(c, CHARGER_IDLE, now_ms);
+        }
+        break;
+    case CHARGER_FAULT:
+        if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+            c->stats.last_fault = interlock_fault(&c->il);
+        }
+        if (ps == PILOT_STATE_A && (interlock_state(&c->il) == INTERLOCK_UNLOCKED ||
+                                    interlock_state(&c->il) == INTERLOCK_HELD) &&
+            interlock_reset(&c->il, now_ms) == HAL_OK &&
+            interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+            charger_close_link(c, now_ms);
+            charger_goto(c, CHARGER_IDLE, now_ms);
+        }
+        break;
+    case CHARGER_CONNECTED:
+    case CHARGER_READY:
+    case CHARGER_ENERGIZING:
+    case CHARGER_STATE_COUNT:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ pilot-level session */
 
 static bool charger_session_active(enum charger_state s)
 {
@@ -90,14 +1341,14 @@ static bool charger_check_abort(struct charger *c, enum pilot_state ps, uint32_t
 {
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
         c->stats.last_fault = interlock_fault(&c->il);
-        charger_stop(c, CHARGER_STOP_POWER_PATH, now_ms);
+        charger_stop(c, CHARGER_STOP_POWER_PATH, interlock_fault_name(interlock_fault(&c->il)), now_ms);
     } else if (ps == PILOT_STATE_A) {
-        charger_stop(c, CHARGER_STOP_UNPLUGGED, now_ms);
+        charger_stop(c, CHARGER_STOP_UNPLUGGED, "", now_ms);
     } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
-        charger_stop(c, c->pilot.diode_fault ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR,
+        charger_stop(c, c->pilot.diode_fault ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR, "",
                      now_ms);
     } else if (c->stop_requested) {
-        charger_stop(c, CHARGER_STOP_LOCAL, now_ms);
+        charger_stop(c, CHARGER_STOP_LOCAL, "", now_ms);
     } else {
         return false;
     }
@@ -109,18 +1360,14 @@ static void charger_session(struct charger *c, uint32_t now_ms)
     enum pilot_state ps = pilot_state(&c->pilot);
     bool ev_ready = ps == PILOT_STATE_C || ps == PILOT_STATE_D;
 
+    charger_measure(c, now_ms);
     if (charger_session_active(c->state) && charger_check_abort(c, ps, now_ms)) {
         return;
     }
     switch (c->state) {
     case CHARGER_IDLE:
         if (ps == PILOT_STATE_B || ev_ready) {
-            c->stats.sessions++;
-            c->current.number = c->stats.sessions;
-            c->current.plugged_ms = now_ms;
-            c->stop_reason = CHARGER_STOP_NONE;
-            c->stats.last_stop = CHARGER_STOP_NONE;
-            c->stats.last_fault = INTERLOCK_FAULT_NONE;
+            charger_session_begin(c, now_ms);
             charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
             interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
             charger_goto(c, CHARGER_CONNECTED, now_ms);
@@ -139,7 +1386,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_ENERGIZING:
         if (!ev_ready) {
-            charger_stop(c, CHARGER_STOP_EV, now_ms);
+            charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
             (void)psu_set_export(c->io.psu, c->cfg.export_voltage_mv, c->cfg.export_current_ma);
             if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
@@ -149,7 +1396,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_CHARGING:
         if (!ev_ready) {
-            charger_stop(c, CHARGER_STOP_EV, now_ms);
+            charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (!interlock_power_allowed(&c->il)) {
             /* Defence in depth: the interlock already powers down on its own. */
             (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
@@ -179,6 +1426,8 @@ static void charger_session(struct charger *c, uint32_t now_ms)
             interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
             charger_goto(c, CHARGER_IDLE, now_ms);
         }
+        break;
+    default:
         break;
     }
 }
@@ -211,7 +1460,11 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
         static const struct hal_pilot_sample broken = {0, 0};
         (void)pilot_update(&c->pilot, &broken, now_ms, &ev);
     }
-    charger_session(c, now_ms);
+    if (c->io.link != NULL) {
+        charger_hlc(c, now_ms);
+    } else {
+        charger_session(c, now_ms);
+    }
     sched_task_at(t, now_ms + CFG_INTERLOCK_PERIOD_MS);
 }
 
@@ -219,12 +1472,14 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
                  const struct charger_ports *ports, struct sched *s, uint32_t now_ms)
 {
     if (ports->pilot == NULL || ports->gpio == NULL || ports->psu == NULL ||
+        (ports->link != NULL && ports->rng == NULL) || (ports->meter != NULL && ports->meter_dev == NULL) ||
         cfg->name[0] == '\0' || memchr(cfg->name, '\0', sizeof cfg->name) == NULL) {
         return HAL_EINVAL;
     }
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     c->io = *ports;
+    errors_init(&c->err);
     pilot_init(&c->pilot, &cfg->pilot);
     int rc = interlock_init(&c->il, &cfg->interlock, ports->gpio, ports->psu, now_ms);
     if (rc != HAL_OK) {
@@ -240,13 +1495,26 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
              interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? interlock_fault_name(interlock_fault(&c->il)) : "");
     c->state = CHARGER_IDLE;
     c->state_since_ms = now_ms;
-    sched_task_init(&c->task, c->cfg.name, charger_step, c, false);
+    c->stop_detail = "";
+    sched_task_init(&c->task, c->cfg.name, charger_step, c, c->io.link != NULL);
     return sched_add(s, &c->task, now_ms);
 }
 
 void charger_request_stop(struct charger *c)
 {
     c->stop_requested = true;
+}
+
+void charger_authorize(struct charger *c, bool accepted)
+{
+    if (c->state == CHARGER_AUTHORIZING && c->auth_started && !c->auth_decided) {
+        charger_auth_decide(c, accepted, "external authoriser", c->state_since_ms);
+    }
+}
+
+void charger_set_power_limit(struct charger *c, uint32_t watts)
+{
+    c->power_limit_w = watts;
 }
 
 const struct charger_session_record *charger_history(const struct charger *c, uint32_t index)
@@ -256,6 +1524,11 @@ const struct charger_session_record *charger_history(const struct charger *c, ui
         return NULL;
     }
     return &c->history[(c->history_count - kept + index) % CFG_CHARGER_HISTORY];
+}
+
+const struct errors *charger_errors(const struct charger *c)
+{
+    return &c->err;
 }
 
 enum charger_state charger_state(const struct charger *c)
@@ -270,15 +1543,29 @@ const struct charger_stats *charger_stats(const struct charger *c)
 
 const char *charger_state_name(enum charger_state s)
 {
-    static const char *const names[] = {"idle",     "connected", "ready",    "energizing",
-                                        "charging", "stopping",  "finished", "fault"};
-    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+    static const char *const names[CHARGER_STATE_COUNT] = {
+        "idle",        "connected",   "ready",      "energizing", "charging",
+        "stopping",    "finished",    "fault",      "link",       "negotiating",
+        "authorizing", "parameters",  "cable-check", "pre-charge", "welding-detection"};
+    return (unsigned)s < CHARGER_STATE_COUNT ? names[s] : "?";
 }
 
 const char *charger_stop_reason_name(enum charger_stop_reason r)
 {
-    static const char *const names[] = {"none",         "EV stopped",  "unplugged",
-                                        "pilot error",  "diode fault", "power path fault",
-                                        "local stop"};
-    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
+    static const char *const names[CHARGER_STOP_COUNT] = {
+        "none",           "EV stopped",        "unplugged",           "pilot error",
+        "diode fault",    "power path fault",  "local stop",          "EV error",
+        "authorisation refused", "insulation fault", "cable check failed", "power stage error",
+        "meter error",    "isolation monitor error", "link to the EV failed", "V2G timeout",
+        "V2G protocol error", "over-voltage"};
+    return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
+}
+
+const char *charger_stop_reason_token(enum charger_stop_reason r)
+{
+    static const char *const names[CHARGER_STOP_COUNT] = {
+        "none",  "ev",         "unplugged", "pilot",   "diode", "power-path",
+        "local", "ev-error",   "auth",      "isolation", "cable-check", "psu",
+        "meter", "imd",        "link",      "v2g-timeout", "v2g-protocol", "over-voltage"};
+    return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
 }

@@ -1,10 +1,19 @@
 /**
  * @file charger.h
- * @brief One charging connector: pilot, power path and the session around them.
+ * @brief One charging connector from plug-in to unplug: pilot, link to the car (SLAC,
+ *        SDP, V2GTP), the DIN 70121 session, authorisation, cable check with the
+ *        isolation monitor, pre-charge, current demand within every limit, stop, welding
+ *        detection, unlock; meter transaction and error manager around it. See
+ *        docs/session.md.
  *
  * Everything a connector needs lives in `struct charger`; a board may create several
- * in one process. This is the pilot-level session (plug in, B, C, energise, stop,
- * unplug); the V2G session, cable check and pre-charge grow into it later.
+ * in one process. Without a link (`ports.link == NULL`) the connector runs the
+ * pilot-level session of the foundation (plug in, B, C, energise, stop, unplug), which
+ * the Cortex-M demo and the power-path tests use.
+ *
+ * Safety: the contactors and the lock are driven only by the interlock
+ * (firmware/interlock.c); every stop asks it for the safe order (power off, contactors
+ * open, unlock).
  */
 #ifndef CHARGER_H
 #define CHARGER_H
@@ -12,44 +21,146 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apphand/apphand.h"
+#include "din/din_evse.h"
+#include "errors.h"
+#include "exi/exi_apphand.h"
 #include "hal_gpio.h"
 #include "hal_log.h"
 #include "hal_pilot.h"
+#include "hal_rng.h"
 #include "iec61851/pilot.h"
 #include "interlock.h"
+#include "isolation.h"
+#include "meter.h"
 #include "psu.h"
 #include "sched.h"
+
+/** Identifiers an allow-list holds. */
+#ifndef CFG_CHARGER_AUTH_IDS
+#define CFG_CHARGER_AUTH_IDS 8
+#endif
+_Static_assert(CFG_CHARGER_AUTH_IDS >= 1 && CFG_CHARGER_AUTH_IDS <= 64,
+               "CFG_CHARGER_AUTH_IDS must be 1..64");
+
+/** Largest EXI payload the session encodes. */
+#ifndef CFG_CHARGER_EXI_MAX
+#define CFG_CHARGER_EXI_MAX 1024u
+#endif
+_Static_assert(CFG_CHARGER_EXI_MAX >= 256u, "CFG_CHARGER_EXI_MAX must hold a DIN response");
 
 /** Session state of a connector. */
 enum charger_state {
     CHARGER_IDLE = 0,    /**< no vehicle (A); pilot at constant +12 V */
-    CHARGER_CONNECTED,   /**< vehicle present (B); 5 % PWM, locking */
-    CHARGER_READY,       /**< locked; waiting for the vehicle to ask for power (C/D) */
-    CHARGER_ENERGIZING,  /**< contactors closing */
-    CHARGER_CHARGING,    /**< power delivered */
-    CHARGER_STOPPING,    /**< power down, contactors opening (the interlock keeps the order) */
-    CHARGER_FINISHED,    /**< session over; unlocking, waiting for the unplug */
+    CHARGER_CONNECTED,   /**< pilot-level: vehicle present (B); 5 % PWM, locking */
+    CHARGER_READY,       /**< pilot-level: locked; waiting for C/D */
+    CHARGER_ENERGIZING,  /**< pilot-level: contactors closing */
+    CHARGER_CHARGING,    /**< power delivered (pilot-level, or DIN CurrentDemand) */
+    CHARGER_STOPPING,    /**< power down, contactors opening, unlocking (interlock keeps the order) */
+    CHARGER_FINISHED,    /**< session over, unlocked; waiting for the unplug */
     CHARGER_FAULT,       /**< stopped by a fault; waiting for the unplug and a clean power path */
+    CHARGER_LINK,        /**< DIN: 5 % PWM, SLAC / SDP / TCP */
+    CHARGER_NEGOTIATING, /**< DIN: SupportedAppProtocol .. ServicePaymentSelection */
+    CHARGER_AUTHORIZING, /**< DIN: ContractAuthentication loop */
+    CHARGER_PARAMETERS,  /**< DIN: ChargeParameterDiscovery: power stage, meter transaction */
+    CHARGER_CABLE_CHECK, /**< DIN: contactors closed, test voltage, isolation test */
+    CHARGER_PRECHARGE,   /**< DIN: output regulated to the EV's battery voltage, <= 2 A */
+    CHARGER_WELDING,     /**< DIN: power off, contactors open, WeldingDetection, SessionStop */
+    CHARGER_STATE_COUNT
 };
 
 /** Why a session ended. */
 enum charger_stop_reason {
     CHARGER_STOP_NONE = 0,
-    CHARGER_STOP_EV,                 /**< the vehicle went back to B */
-    CHARGER_STOP_UNPLUGGED,          /**< the vehicle vanished (A) while the session ran */
-    CHARGER_STOP_PILOT_ERROR,        /**< pilot state E (short to PE or invalid level) */
-    CHARGER_STOP_DIODE_FAULT,        /**< the EV diode is missing */
-    CHARGER_STOP_POWER_PATH,         /**< the interlock latched a fault (see interlock_fault) */
-    CHARGER_STOP_LOCAL,              /**< the operator or the board asked to stop */
+    CHARGER_STOP_EV,             /**< the vehicle ended the session normally */
+    CHARGER_STOP_UNPLUGGED,      /**< the vehicle vanished (A) while the session ran */
+    CHARGER_STOP_PILOT_ERROR,    /**< pilot state E/F (short to PE or invalid level) */
+    CHARGER_STOP_DIODE_FAULT,    /**< the EV diode is missing */
+    CHARGER_STOP_POWER_PATH,     /**< the interlock latched a fault (see `fault`) */
+    CHARGER_STOP_LOCAL,          /**< the operator or the board asked to stop */
+    CHARGER_STOP_EV_ERROR,       /**< the EV reported an EVErrorCode */
+    CHARGER_STOP_AUTH_REJECTED,  /**< authorisation refused or timed out */
+    CHARGER_STOP_ISOLATION,      /**< insulation fault (cable check or while charging) */
+    CHARGER_STOP_CABLE_CHECK,    /**< cable check failed (no C, contactors, voltage, self-test) */
+    CHARGER_STOP_PSU,            /**< power stage error */
+    CHARGER_STOP_METER,          /**< meter error (transaction could not be started/kept) */
+    CHARGER_STOP_IMD,            /**< isolation monitor error */
+    CHARGER_STOP_LINK,           /**< SLAC failed, no V2G connection, connection lost */
+    CHARGER_STOP_V2G_TIMEOUT,    /**< a DIN timer expired */
+    CHARGER_STOP_V2G_PROTOCOL,   /**< negotiation failed, sequence error, FAILED answer */
+    CHARGER_STOP_OVER_VOLTAGE,   /**< output above the limit for 9 ms (IEC 61851-23) */
+    CHARGER_STOP_COUNT
+};
+
+/** How the session is authorised. */
+enum charger_auth_mode {
+    CHARGER_AUTH_AUTOSTART = 0, /**< every EV (free charging) */
+    CHARGER_AUTH_ALLOWLIST,     /**< the EVCCID (hex, e.g. "0200000000A1") must be listed */
+    CHARGER_AUTH_EXTERNAL,      /**< wait for charger_authorize() (RFID, OCPP, app) */
 };
 
 /** Configuration of one connector. */
 struct charger_config {
     char name[16];                      /**< log prefix, e.g. "cp0" */
-    uint32_t export_voltage_mv;         /**< setpoint while charging (pilot-level session) */
-    uint32_t export_current_ma;         /**< current limit while charging */
+    uint32_t export_voltage_mv;         /**< pilot-level session: setpoint while charging */
+    uint32_t export_current_ma;         /**< pilot-level session: current limit */
     struct pilot_config pilot;
     struct interlock_config interlock;
+    /* DIN session */
+    struct din_evse_config din;
+    uint32_t max_voltage_mv;            /**< connector/cable rating (the stage may be lower) */
+    uint32_t max_current_ma;
+    uint32_t max_power_w;
+    enum charger_auth_mode auth;
+    char auth_ids[CFG_CHARGER_AUTH_IDS][20]; /**< allow-list, hex EVCCIDs, "" = unused */
+    uint32_t auth_timeout_ms;           /**< external authorisation wait, 55 000 (< DIN's 60 s) */
+    uint32_t link_timeout_ms;           /**< plug-in to the first V2G message, 60 000 */
+    uint8_t link_retries;               /**< SLAC restarts after a failure, 3 */
+    uint32_t cable_check_voltage_mv;    /**< 0 = IEC 61851-23:2023 CC.4.1.2 rule */
+    uint32_t cable_check_current_ma;    /**< 2 000 */
+    uint32_t cable_check_tolerance_mv;  /**< test voltage reached within, 10 000 */
+    uint32_t cable_check_ramp_ms;       /**< 10 000 */
+    uint32_t cp_c_timeout_ms;           /**< C after CableCheckReq ([V2G-DC-547]), 1 500 */
+    uint32_t selftest_timeout_ms;       /**< 30 000 */
+    uint32_t measure_timeout_ms;        /**< one valid measurement within, 5 000 */
+    bool cable_check_discharge;         /**< below 60 V before Finished (true) */
+    bool require_imd;                   /**< no IMD: cable check fails (true) */
+    uint32_t precharge_current_ma;      /**< 2 000 */
+    uint32_t shutdown_grace_ms;         /**< graceful stop -> emergency after, 10 000 */
+    uint32_t notification_max_delay_s;  /**< NotificationMaxDelay with StopCharging, 10 */
+    uint32_t ov_time_ms;                /**< over-voltage must last, 9 */
+    uint16_t derate_permille;           /**< power while a stage warning is active, 500 */
+    uint32_t meter_timeout_ms;          /**< meter start/stop acknowledgement within, 10 000 */
+};
+
+/** A V2GTP transport (evse_link in the firmware, a fake in tests). */
+struct charger_link;
+
+/** Link state as the session needs it. */
+enum charger_link_state {
+    CHARGER_LINK_MATCHING = 0, /**< SLAC / SDP / waiting for TCP */
+    CHARGER_LINK_CONNECTED,    /**< V2GTP connection up */
+    CHARGER_LINK_FAILED,       /**< SLAC failed */
+};
+
+/** Operations of a transport. */
+struct charger_link_ops {
+    enum charger_link_state (*state)(struct charger_link *l);
+    /** HAL_OK with a whole message, HAL_EAGAIN none */
+    int (*recv)(struct charger_link *l, uint16_t *type, const uint8_t **payload, uint32_t *len);
+    void (*consume)(struct charger_link *l);
+    /** HAL_OK queued */
+    int (*send)(struct charger_link *l, uint16_t type, const uint8_t *payload, uint32_t len,
+                uint32_t now_ms);
+    /** Ready for the next car (close the connection, new key, SLAC again). */
+    int (*restart)(struct charger_link *l, uint32_t now_ms);
+    /** Why the last connection ended / SLAC failed (static text). */
+    const char *(*reason)(struct charger_link *l);
+};
+
+/** A transport instance; implementations embed it first. */
+struct charger_link {
+    const struct charger_link_ops *ops;
 };
 
 /** The peripherals one connector uses. */
@@ -58,6 +169,12 @@ struct charger_ports {
     struct hal_gpio *gpio;
     struct psu *psu;
     struct hal_log *log;
+    struct charger_link *link;      /**< NULL: pilot-level session only */
+    struct hal_rng *rng;            /**< SessionIDs; required with a link */
+    struct isolation *imd;          /**< may be NULL (see require_imd) */
+    struct meter_session *meter;    /**< may be NULL: no transaction */
+    struct meter *meter_dev;        /**< the session's meter (live energy); with `meter` */
+    struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
 };
 
 /** Counters a board or a test reads. */
@@ -67,6 +184,7 @@ struct charger_stats {
     enum charger_stop_reason last_stop;   /**< why the latest session ended */
     enum interlock_fault last_fault;      /**< power-path fault of the latest session */
     uint32_t charge_ms_total;             /**< time spent in CHARGING */
+    uint32_t cd_requests;                 /**< CurrentDemandReq answered */
 };
 
 /** What is kept of a finished session. */
@@ -75,20 +193,43 @@ struct charger_session_record {
     uint32_t plugged_ms;             /**< when the vehicle was detected */
     uint32_t ended_ms;               /**< when the connector was back to idle */
     uint32_t charge_ms;              /**< time in CHARGING */
+    uint32_t first_cd_ms;            /**< plug-in -> first CurrentDemandRes (0 = none) */
     enum charger_stop_reason stop;   /**< why it ended */
     enum interlock_fault fault;      /**< power-path fault, if any */
+    const char *detail;              /**< the error behind the stop ("" when none) */
+    int32_t soc_start, soc_end;      /**< % as the EV reported; -1 unknown */
+    int64_t energy_wh;               /**< metered (meter) or integrated output energy */
+    bool metered;                    /**< energy from the meter transaction */
+    bool meter_ok;                   /**< the transaction was started and stopped (record stored) */
+    uint32_t meter_seq;              /**< journal sequence number, 0 = none */
+    char evccid[20];                 /**< hex */
 };
 
-/** One connector. */
+/** Cable-check steps (for the debugger and the logs). */
+enum charger_cc_step {
+    CHARGER_CC_IDLE = 0,
+    CHARGER_CC_WAIT_C,
+    CHARGER_CC_CLOSING,
+    CHARGER_CC_RAMP,
+    CHARGER_CC_SELFTEST,
+    CHARGER_CC_MEASURE,
+    CHARGER_CC_DISCHARGE,
+    CHARGER_CC_DONE,
+    CHARGER_CC_FAILED,
+};
+
+/** One connector. Only charger*.c touch the fields. */
 struct charger {
     struct charger_config cfg;
     struct charger_ports io;
     struct sched_task task;
     struct pilot pilot;
     struct interlock il;
+    struct errors err;
     enum charger_state state;
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
+    const char *stop_detail;
     bool stop_requested;
     uint32_t state_since_ms;
     uint32_t charging_since_ms;
@@ -96,9 +237,53 @@ struct charger {
     struct charger_session_record current;
     struct charger_session_record history[CFG_CHARGER_HISTORY];
     uint32_t history_count; /**< records written so far (may exceed the ring size) */
+
+    /* DIN session */
+    bool v2g;                     /**< a DIN session is running on the connection */
+    bool handshake_done;
+    uint8_t link_retries;
+    uint32_t link_since_ms;
+    struct din_evse din;
+    struct din_evse_status st;
+    bool auth_started, auth_decided, auth_ok;
+    uint32_t auth_since_ms;
+    bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
+    uint32_t graceful_since_ms;
+    bool emergency;               /**< emergency stop: every answer FAILED, close soon */
+    uint32_t close_at_ms;         /**< emergency: restart the link at this time */
+    bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
+    bool link_closed;
+    uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
+    /* cable check */
+    enum charger_cc_step cc;
+    uint32_t cc_since_ms;
+    uint32_t cc_test_mv;
+    uint32_t cc_seq;
+    enum isolation_status cc_result;
+    /* regulation */
+    int32_t set_mv, set_ma;
+    uint32_t ov_since_ms;
+    bool ov_active;
+    uint32_t power_limit_w;       /**< external limit (OCPP, thermal); 0 = none */
+    bool derated;
+    int32_t present_mv, present_ma;
+    /* meter */
+    enum { CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
+           CHARGER_TX_DONE, CHARGER_TX_FAILED } tx;
+    uint32_t tx_since_ms;
+    char txid[40];
+    char tx_idtag[20];
+    int64_t tx_start_wh;
+    double energy_mwh;            /**< integrated output energy when there is no meter */
+    uint32_t energy_at_ms;
+    /* documents: one static buffer per connector (never on the stack) */
+    struct exi_din_document req, res;
+    struct exi_apphand_document app_req, app_res;
+    uint8_t out[CFG_CHARGER_EXI_MAX];
 };
 
-/** @brief Defaults for every field (name "cp0", 400 V, 10 A, module defaults). */
+/** @brief Defaults for every field (name "cp0", 400 V, 10 A pilot-level; DIN: 1000 V,
+ *         200 A, 150 kW connector, autostart, the standard's timers). */
 void charger_default_config(struct charger_config *cfg);
 
 /**
@@ -110,8 +295,14 @@ void charger_default_config(struct charger_config *cfg);
 int charger_init(struct charger *c, const struct charger_config *cfg,
                  const struct charger_ports *ports, struct sched *s, uint32_t now_ms);
 
-/** @brief Ask for the running session to stop (operator, OCPP, shutdown). */
+/** @brief Ask for the running session to stop (operator, OCPP, shutdown): graceful. */
 void charger_request_stop(struct charger *c);
+
+/** @brief Decision of an external authoriser (CHARGER_AUTH_EXTERNAL; the OCPP hook). */
+void charger_authorize(struct charger *c, bool accepted);
+
+/** @brief External power limit in W (OCPP smart charging, thermal); 0 removes it. */
+void charger_set_power_limit(struct charger *c, uint32_t watts);
 
 /**
  * @brief A finished session, oldest first.
@@ -119,6 +310,9 @@ void charger_request_stop(struct charger *c);
  * @return the record, or NULL when @p index is out of range
  */
 const struct charger_session_record *charger_history(const struct charger *c, uint32_t index);
+
+/** @brief The errors of this connector. */
+const struct errors *charger_errors(const struct charger *c);
 
 /** @brief Session state. */
 enum charger_state charger_state(const struct charger *c);
@@ -128,5 +322,7 @@ const struct charger_stats *charger_stats(const struct charger *c);
 const char *charger_state_name(enum charger_state s);
 /** @brief Name of a stop reason, for logs and summaries. */
 const char *charger_stop_reason_name(enum charger_stop_reason r);
+/** @brief Short token of a stop reason for summary lines ("ev", "isolation", ...). */
+const char *charger_stop_reason_token(enum charger_stop_reason r);
 
 #endif /* CHARGER_H */

@@ -8,7 +8,7 @@
 
 /** Tasks one scheduler can run (a charger uses about 4 per connector). */
 #ifndef CFG_SCHED_MAX_TASKS
-#define CFG_SCHED_MAX_TASKS 16
+#define CFG_SCHED_MAX_TASKS 32
 #endif
 _Static_assert(CFG_SCHED_MAX_TASKS >= 4 && CFG_SCHED_MAX_TASKS <= 255,
                "CFG_SCHED_MAX_TASKS must be 4..255");

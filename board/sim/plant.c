@@ -73,10 +73,51 @@ static int plant_psu_read_output(struct psu *base, struct psu_output *out)
     return HAL_OK;
 }
 
+/* The optional operations go straight to the real driver (capabilities, errors, proof
+ * of "off"); the ideal stage has none, which the charger handles as "not supported". */
+static int plant_psu_caps(struct psu *base, struct psu_capabilities *caps)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_get_capabilities(s->inner, caps) : HAL_ENOTSUP;
+}
+
+static int plant_psu_telemetry(struct psu *base, struct psu_telemetry *t)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_read_telemetry(s->inner, t) : HAL_ENOTSUP;
+}
+
+static int plant_psu_modules(struct psu *base, struct psu_module *out, size_t max, size_t *count)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_read_modules(s->inner, out, max, count) : HAL_ENOTSUP;
+}
+
+static int plant_psu_errors(struct psu *base, struct psu_error *out, size_t max, size_t *count)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    if (s->inner == NULL) {
+        *count = 0;
+        return HAL_OK;
+    }
+    return psu_get_errors(s->inner, out, max, count);
+}
+
+static int plant_psu_off_done(struct psu *base)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_off_done(s->inner) : HAL_ENOTSUP;
+}
+
 static const struct psu_ops s_psu_ops = {
     .set_mode = plant_psu_set_mode,
     .set_export = plant_psu_set_export,
     .read_output = plant_psu_read_output,
+    .get_capabilities = plant_psu_caps,
+    .read_telemetry = plant_psu_telemetry,
+    .read_modules = plant_psu_modules,
+    .get_errors = plant_psu_errors,
+    .off_done = plant_psu_off_done,
 };
 
 /* ---------------------------------------------------------------- GPIO */
@@ -210,6 +251,9 @@ static void plant_fire_fault(struct plant *p)
         p->estop = true;
         break;
     case PLANT_FAULT_UNPLUG:
+        if (p->car != NULL) {
+            ev_model_unplug(p->car, p->now_ms);
+        }
         pilot_ev_plug(&p->ev, false);
         p->psu.out_ma = 0; /* the plug breaks the circuit */
         plant_phase(p, PLANT_EV_LEFT);
@@ -230,8 +274,112 @@ static void plant_fire_fault(struct plant *p)
             p->psu.stuck_armed = true;
         }
         break;
+    case PLANT_FAULT_PSU_HOT:
+        if (p->stage != NULL) {
+            for (int k = 0; k < p->stage->n; k++) {
+                sim_infy_fault(p->stage, &p->stage->mod[k], SIM_INFY_FAULT_OVER_TEMP);
+            }
+        }
+        break;
+    case PLANT_FAULT_EVSE_STOP:
+        p->evse_stop = true;
+        break;
     case PLANT_FAULT_DIODE:
+    case PLANT_FAULT_ISOLATION:
+    case PLANT_FAULT_IMD:
+    case PLANT_FAULT_METER:
     case PLANT_FAULT_NONE:
+    case PLANT_FAULT_COUNT:
+        break;
+    }
+}
+
+/* Faults of the devices that are there from plug-in on (first session only). */
+static void plant_plug_faults(struct plant *p, bool first)
+{
+    enum plant_fault f = first ? p->script.fault : PLANT_FAULT_NONE;
+    if (p->imd != NULL) {
+        sim_imd_set_resistance(p->imd, f == PLANT_FAULT_ISOLATION ? 50000u : 10000000u);
+        sim_imd_set_fault(p->imd, f == PLANT_FAULT_IMD ? SIM_IMD_FAULT_DEVICE : SIM_IMD_FAULT_NONE);
+    }
+    if (p->meter != NULL) {
+        sim_meter_set_no_answer(p->meter, f == PLANT_FAULT_METER);
+    }
+    if (!first && p->stage != NULL) {
+        for (int k = 0; k < p->stage->n; k++) {
+            sim_infy_fault(p->stage, &p->stage->mod[k], SIM_INFY_FAULT_NONE);
+        }
+    }
+}
+
+static bool plant_charge_fault(enum plant_fault f)
+{
+    return f == PLANT_FAULT_ESTOP || f == PLANT_FAULT_UNPLUG || f == PLANT_FAULT_WELD ||
+           f == PLANT_FAULT_LOCK || f == PLANT_FAULT_PSU_STUCK || f == PLANT_FAULT_PSU_HOT ||
+           f == PLANT_FAULT_EVSE_STOP;
+}
+
+/* The DIN car drives itself; the script only plugs it in and pulls it out. */
+static void plant_car_script(struct plant *p)
+{
+    uint32_t in_phase = p->now_ms - p->phase_since_ms;
+    bool first = p->sessions_done == 0;
+
+    switch (p->phase) {
+    case PLANT_EV_AWAY:
+    case PLANT_EV_LEFT:
+        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
+            p->estop = false;
+            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+        }
+        if (p->sessions_done >= p->script.sessions) {
+            break;
+        }
+        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
+            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
+            p->estop = false;
+            p->lock_fb_broken = false;
+            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+            plant_plug_faults(p, first);
+            (void)ev_model_plug(p->car, p->now_ms);
+            plant_phase(p, PLANT_EV_CHARGING);
+        }
+        break;
+    case PLANT_EV_PLUGGED:
+    case PLANT_EV_CHARGING:
+        if (first && plant_charge_fault(p->script.fault) && p->fault_at_ms == 0 &&
+            din_ev_state(&p->car->din) == DIN_EV_CURRENT_DEMAND) {
+            p->fault_at_ms = p->now_ms + PLANT_FAULT_DELAY_MS;
+        }
+        if (p->fault_at_ms != 0 && !p->fault_fired && p->now_ms >= p->fault_at_ms) {
+            plant_fire_fault(p);
+            if (p->phase != PLANT_EV_CHARGING) {
+                break;
+            }
+        }
+        if (ev_model_phase(p->car) == EV_MODEL_DONE) {
+            plant_phase(p, PLANT_EV_DONE);
+        }
+        break;
+    case PLANT_EV_DONE:
+        if (p->locked) {
+            p->phase_since_ms = p->now_ms;
+            if (p->held_since_ms == 0) {
+                p->held_since_ms = p->now_ms;
+            }
+            break;
+        }
+        p->held_since_ms = 0;
+        if (in_phase >= p->script.unplug_delay_ms) {
+            ev_model_unplug(p->car, p->now_ms);
+            if (p->stage != NULL) { /* the modules cool down while the bay is empty */
+                for (int k = 0; k < p->stage->n; k++) {
+                    sim_infy_fault(p->stage, &p->stage->mod[k], SIM_INFY_FAULT_NONE);
+                }
+            }
+            p->sessions_done++;
+            plant_phase(p, PLANT_EV_LEFT);
+        }
         break;
     }
 }
@@ -341,6 +489,40 @@ static void plant_power(struct plant *p)
     bool path = p->contact_pos && p->contact_neg && p->ev.plugged;
     int32_t target = on && path ? (int32_t)s->set_ma : 0;
 
+    bool evse_closed = p->contact_pos && p->contact_neg;
+    if (p->car != NULL) {
+        /* The battery is on the cable only while the car's own contactors are closed. */
+        bool ev_closed = ev_model_contactors(p->car) && p->ev.plugged;
+        const struct ev_battery *b = ev_model_battery(p->car);
+        path = evse_closed && ev_closed;
+        if (p->stage != NULL) {
+            p->stage->load = SIM_INFY_LOAD_BATTERY;
+            p->stage->battery_mv = (uint32_t)ev_battery_ocv_mv(b);
+            p->stage->load_mohm = b->cfg.r_mohm > 0 ? b->cfg.r_mohm : 1u;
+            p->stage->connected = path;
+            s->out_ma = path ? p->stage->out_ma : 0;
+            s->out_mv = p->stage->out_mv;
+        } else {
+            int32_t ocv = ev_battery_ocv_mv(b);
+            int32_t r = (int32_t)(b->cfg.r_mohm > 0 ? b->cfg.r_mohm : 1u);
+            int32_t want = on && path ? (int32_t)(((int64_t)s->set_mv - ocv) * 1000 / r) : 0;
+            want = want < 0 ? 0 : want > (int32_t)s->set_ma ? (int32_t)s->set_ma : want;
+            s->out_ma = s->out_ma < want ? (s->out_ma + PLANT_PSU_SLEW_MA < want ? s->out_ma + PLANT_PSU_SLEW_MA : want)
+                                         : (s->out_ma - PLANT_PSU_SLEW_MA > want ? s->out_ma - PLANT_PSU_SLEW_MA : want);
+            s->out_mv = path ? ocv + (int32_t)((int64_t)s->out_ma * r / 1000) : on ? (int32_t)s->set_mv
+                        : (s->out_mv > 20000 ? s->out_mv - 20000 : 0);
+        }
+        p->cable_mv = evse_closed ? s->out_mv : ev_closed ? ev_battery_terminal_mv(b, 0) : 0;
+        ev_model_physics(p->car, p->now_ms, p->cable_mv, path ? s->out_ma : 0);
+        if (p->imd != NULL) {
+            sim_imd_tick(p->imd, p->now_ms, evse_closed ? s->out_mv : 0);
+        }
+        if (p->meter != NULL) {
+            sim_meter_tick(p->meter, p->now_ms, s->out_mv, path ? s->out_ma : 0);
+        }
+        p->energy_wh += (double)s->out_mv * (double)(path ? s->out_ma : 0) / 1e6 / 1000.0 / 3600.0;
+        return;
+    }
     if (p->stage != NULL) {
         /* The modules drive the output; the plant only closes or opens the path. */
         p->stage->connected = path;
@@ -365,7 +547,12 @@ static void plant_power(struct plant *p)
 void plant_tick(struct plant *p, uint32_t now_ms)
 {
     p->now_ms = now_ms;
-    plant_ev_script(p);
+    if (p->car != NULL) {
+        (void)pilot_ev_observe(&p->ev, p->duty);
+        plant_car_script(p);
+    } else {
+        plant_ev_script(p);
+    }
     plant_mechanics(p);
     plant_power(p);
 }
@@ -376,8 +563,9 @@ bool plant_done(const struct plant *p)
            !p->locked && !p->coil[HAL_GPIO_OUT_LOCK];
 }
 
-static const char *const s_fault_names[] = {"none",  "estop", "unplug",   "weld",
-                                            "lock",  "diode", "psu-stuck"};
+static const char *const s_fault_names[PLANT_FAULT_COUNT] = {
+    "none", "estop", "unplug", "weld", "lock", "diode", "psu-stuck",
+    "isolation", "imd", "meter", "psu-hot", "evse-stop"};
 
 int plant_fault_parse(const char *name, enum plant_fault *out)
 {

@@ -1,9 +1,12 @@
 /**
  * @file plant.h
- * @brief The simulator's physical world for one connector: an EV at the pilot level
- *        (plug, S2, charge, unplug), DC contactors and a lock with feedback contacts
- *        that lag their coils, a power stage whose current ramps, and a monitor that
- *        checks the safety order from these physical states, not from log text.
+ * @brief The simulator's physical world for one connector: the car (a DIN 70121 EV
+ *        with a battery, firmware/ev_model.h, or a pilot-level EV when no car model is
+ *        attached) that plugs in and out by a script, DC contactors and a lock with
+ *        feedback contacts that lag their coils, the cable between the charger's output
+ *        and the car's inlet and contactors, a power stage, the isolation monitor and
+ *        the meter fed from that physics, and a monitor that checks the safety order from
+ *        these physical states, not from log text.
  *
  * It also provides the HAL ports the firmware sees (pilot, GPIO) and the power stage
  * (struct psu), all in memory.
@@ -17,9 +20,12 @@
 #include "hal_gpio.h"
 #include "hal_log.h"
 #include "hal_pilot.h"
+#include "ev_model.h"
 #include "iec61851/pilot_ev.h"
 #include "psu.h"
+#include "sim_imd.h"
 #include "sim_infy.h"
+#include "sim_meter.h"
 
 /** Faults the simulator can inject. */
 enum plant_fault {
@@ -30,13 +36,19 @@ enum plant_fault {
     PLANT_FAULT_LOCK,         /**< lock feedback drops while charging */
     PLANT_FAULT_DIODE,        /**< the EV's pilot diode is missing */
     PLANT_FAULT_PSU_STUCK,    /**< the power stage ignores "off" for 2 s */
+    PLANT_FAULT_ISOLATION,    /**< insulation resistance 50 kOhm from plug-in (cable check fails) */
+    PLANT_FAULT_IMD,          /**< isolation monitor device fault from plug-in */
+    PLANT_FAULT_METER,        /**< meter stops answering from plug-in */
+    PLANT_FAULT_PSU_HOT,      /**< every power module over-temperature while charging */
+    PLANT_FAULT_EVSE_STOP,    /**< the operator stops the session while charging */
+    PLANT_FAULT_COUNT
 };
 
 /** Where the EV is in its script. */
 enum plant_ev_phase {
     PLANT_EV_AWAY = 0,
     PLANT_EV_PLUGGED,   /**< B, waiting for 5 % and its own start-up delay */
-    PLANT_EV_CHARGING,  /**< C, taking current */
+    PLANT_EV_CHARGING,  /**< C, taking current (pilot-level) or in its DIN session */
     PLANT_EV_DONE,      /**< back to B, waiting for the lock to release */
     PLANT_EV_LEFT,      /**< unplugged; the script may start another session */
 };
@@ -88,6 +100,9 @@ struct plant {
     struct plant_gpio gpio;
     struct plant_pilot pilot;
     struct sim_infy *stage;      /**< simulated modules behind `psu.inner`, or NULL */
+    struct ev_model *car;        /**< the DIN car, or NULL for the pilot-level EV */
+    struct sim_imd *imd;         /**< fed with the output voltage, or NULL */
+    struct sim_meter *meter;     /**< fed with the output power, or NULL */
     struct pilot_ev ev;
     struct hal_log *log;
     uint16_t duty;               /**< what the firmware drives */
@@ -104,6 +119,9 @@ struct plant {
     uint32_t fault_at_ms;        /**< 0 = not scheduled */
     bool fault_fired;
     double energy_wh;            /**< delivered into the EV */
+    int32_t cable_mv;            /**< voltage on the cable (charger side of the inlet) */
+    uint32_t evse_stop_at_ms;    /**< PLANT_FAULT_EVSE_STOP: when the board asks to stop */
+    bool evse_stop;              /**< the board should call charger_request_stop() now */
     uint32_t violations;         /**< safety-order violations seen by the monitor */
     uint32_t forced_opens;       /**< contactors opened under load after the power-down timeout */
     uint32_t held_since_ms;      /**< the EV waits for an unlock that does not come (0 = no) */

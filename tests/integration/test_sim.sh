@@ -1,57 +1,111 @@
 #!/usr/bin/env bash
-# test_sim.sh SIM - the simulator board end to end: a clean session, several sessions on
-# two connectors in one process, and each injected fault, judged by the simulator's
-# plant monitor (physical states, not log text) and its expected-outcome check.
+# test_sim.sh SIM - the simulator board end to end: whole DIN 70121 sessions (SLAC, SDP,
+# V2GTP, DIN, cable check with the simulated IMD, pre-charge, current demand with the
+# real InfyPower driver, metered transaction, welding detection, unlock) on one and on
+# four connectors in one process, every car profile and every injected fault, judged by
+# the simulator's plant monitor (physical states, not log text) and its expected-outcome
+# check per session.
 set -u
 sim=$1
 pass=0 fail=0
+out_dir=$(mktemp -d)
+trap 'rm -rf "$out_dir"' EXIT
 check() {  # NAME ARGS... : the run must exit 0 and report PASS with 0 violations
     local name=$1; shift
     local out rc
-    out=$("$sim" "$@" 2>&1); rc=$?
+    out=$("$sim" --out - "$@" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^sim: PASS: .* 0 safety violation(s)$'; then
         echo "PASS sim/$name"; pass=$((pass + 1))
     else
         echo "FAIL sim/$name (exit $rc):"; echo "$out" | tail -n 8 | sed 's/^/    /'; fail=$((fail + 1))
     fi
 }
+result() {  # NAME OK
+    if [ "$2" -eq 1 ]; then echo "PASS sim/$1"; pass=$((pass + 1)); else echo "FAIL sim/$1"; fail=$((fail + 1)); fi
+}
 check session
 check three-sessions --sessions 3
-check two-connectors --connectors 2 --sessions 2
-check four-connectors --connectors 4 --sessions 2
+check one-connector-two-sessions --connectors 1 --sessions 2
+check four-connectors --connectors 4
+check four-connectors-two-sessions --connectors 4 --sessions 2
 check sixty-modules --modules 60
+check one-module --modules 1
 check ideal-stage --psu ideal
-for f in estop unplug weld lock diode psu-stuck; do
+check to-target-soc --soc-start 78 --soc-target 80 --charge-s 0
+for p in tesla ioniq polestar tesla-precharge-stop; do
+    check "profile-$p" --profile "$p"
+done
+for f in estop unplug weld lock diode psu-stuck isolation imd meter psu-hot evse-stop; do
     check "fault-$f" --fault "$f" --sessions 2
+done
+# The ideal stage has no modules (no psu-hot) and no minimum current: a stage that only
+# ignores "off" carries nothing once the car has ramped to 0 A (psu-stuck is the
+# InfyPower stage's case above).
+for f in estop unplug weld lock diode isolation imd meter evse-stop; do
     check "fault-$f-ideal-stage" --psu ideal --fault "$f"
 done
-# The simulated session drives the real InfyPower driver: its modules are found and
-# switched on and off over the in-memory CAN bus.
-out=$("$sim" 2>&1)
-if echo "$out" | grep -q 'Infy\[0x03/SN_' && echo "$out" | grep -q 'Infy: output on at 400000 mV' &&
-   echo "$out" | grep -q 'Infy: output off'; then
-    echo "PASS sim/real-infypower-driver"; pass=$((pass + 1))
-else
-    echo "FAIL sim/real-infypower-driver"; fail=$((fail + 1))
-fi
-# The main job's output: the pilot walks A -> B -> C with 5 % PWM, the power path closes
-# and opens in order, and a summary line ends it.
-out=$("$sim" 2>&1)
+check fault-estop-four-connectors --connectors 4 --fault estop --sessions 2
+
+# The main job's output, in order: pilot, SLAC, negotiation, authorisation, meter, cable
+# check, pre-charge, charging with V/A/kW/SOC, stop, welding detection, unlock, unplug.
+out=$("$sim" --out "$out_dir" 2>&1); rc=$?
 order_ok=1
-for pat in 'pilot A -> B' 'pilot output 5 % PWM' 'power path locking -> locked' 'pilot B -> C' \
-           'power path closing -> closed' 'pilot C -> B' 'power path closed -> power-down' \
-           'power path power-down -> opening' 'power path opening -> locked' \
-           'power path unlocking -> unlocked' 'pilot B -> A' 'session finished -> idle'; do
-    # the first occurrence after the previous step's line
-    line=$(echo "$out" | awk -v from="${prev:-0}" -v pat="$pat" 'NR > from && index($0, pat) { print NR; exit }')
-    if [ -z "$line" ]; then order_ok=0; echo "    out of order or missing: $pat"; fi
-    prev=${line:-999999}
+prev=0
+for pat in 'pilot A -> B' 'pilot output 5 % PWM' 'SLAC matched' 'protocol negotiated: urn:din:70121' \
+           'session set up, EVCCID' 'authorised' 'meter: transaction cp0-1-' \
+           'cable check: closing contactors' 'power path closing -> closed' 'cable check: test voltage' \
+           'cable check: isolation self-test' 'insulation 10000 kOhm' 'cable check: passed' 'pre-charge to' \
+           'power delivery on' 'first CurrentDemand' 'charging: ' 'power delivery off' \
+           'power path closed -> power-down' 'OCMF record stored' 'power path power-down -> opening' \
+           'power path opening -> locked' 'pilot output constant +12 V' 'V2G: session stopped' \
+           'power path unlocking -> unlocked' 'EV: unplugged' \
+           'pilot B -> A' 'session finished -> idle'; do
+    line=$(echo "$out" | awk -v from="$prev" -v pat="$pat" 'NR > from && index($0, pat) { print NR; exit }')
+    if [ -z "$line" ]; then order_ok=0; echo "    out of order or missing: $pat"; line=$prev; fi
+    prev=$line
 done
-if [ $order_ok -eq 1 ]; then echo "PASS sim/progress-order"; pass=$((pass + 1)); else echo "FAIL sim/progress-order"; fail=$((fail + 1)); fi
+result progress-order $order_ok
+ok=0
+echo "$out" | grep -Eq '^sim: \[cp0\] session 1: ok stop=ev energy_wh=[1-9][0-9]* soc=30->3[0-9] duration_s=[0-9]+$' && ok=1
+result summary-line $ok
+# The real InfyPower driver runs the stage over the in-memory CAN bus: modules found,
+# the cable-check voltage with its 2 A limit, then off.
+ok=0
+echo "$out" | grep -q 'Infy\[0x03/SN_' && echo "$out" | grep -Eq 'Infy: output on at [0-9]+ mV, 2000 mA' &&
+    echo "$out" | grep -q 'Infy: output off' && ok=1
+result real-infypower-driver $ok
+# The metered energy agrees with the energy the plant integrated (within 2 %).
+ok=0
+e_meter=$(echo "$out" | sed -n 's/.*session 1: ok stop=ev energy_wh=\([0-9]*\).*/\1/p')
+e_plant=$(echo "$out" | sed -n 's/.* \([0-9.]*\) kWh, last stop.*/\1/p')
+if [ -n "$e_meter" ] && [ -n "$e_plant" ]; then
+    awk -v m="$e_meter" -v p="$e_plant" 'BEGIN { d = m - p * 1000; if (d < 0) d = -d; exit !(p > 0 && d <= p * 20) }' && ok=1
+fi
+result metered-energy $ok
+# Capture and time series.
+ok=0
+if [ -s "$out_dir/cp0.pcap" ] && [ -s "$out_dir/cp0.csv" ] &&
+   [ "$(head -c 4 "$out_dir/cp0.pcap" | od -An -tx1 | tr -d ' ')" = "d4c3b2a1" ] &&
+   head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,power_kw,soc_pct,energy_wh$' &&
+   grep -q ',charging,' "$out_dir/cp0.csv"; then ok=1; fi
+if [ $ok -eq 1 ] && command -v tshark > /dev/null; then
+    n=$(tshark -r "$out_dir/cp0.pcap" 2> /dev/null | grep -c 'Malformed')
+    [ "$n" = 0 ] || ok=0
+fi
+result capture-and-csv $ok
+# A figure line for the closing note.
+ok=0
+echo "$out" | grep -Eq '^sim: FIGURE CurrentDemandReq->Res .* n=[1-9][0-9]* p50=' && ok=1
+result figure-line $ok
 # Bad arguments are refused with a reason.
 out=$("$sim" --sessions 0 2>&1); rc=$?
-if [ $rc -eq 2 ] && echo "$out" | grep -q 'needs a whole number'; then echo "PASS sim/bad-args"; pass=$((pass + 1)); else echo "FAIL sim/bad-args"; fail=$((fail + 1)); fi
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q 'needs a whole number' && ok=1
+result bad-args $ok
 out=$("$sim" --fault nonsense 2>&1); rc=$?
-if [ $rc -eq 2 ]; then echo "PASS sim/bad-fault"; pass=$((pass + 1)); else echo "FAIL sim/bad-fault"; fail=$((fail + 1)); fi
+ok=0; [ $rc -eq 2 ] && ok=1
+result bad-fault $ok
+out=$("$sim" --profile nonsense 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && ok=1
+result bad-profile $ok
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,68 @@
+#include "charger_link.h"
+
+static enum charger_link_state charger_link_evse_state(struct charger_link *base)
+{
+    struct evse_link *l = ((struct charger_link_evse *)base)->l;
+    switch (l->state) {
+    case EVSE_LINK_CONNECTED:
+        return CHARGER_LINK_CONNECTED;
+    case EVSE_LINK_FAILED:
+        return CHARGER_LINK_FAILED;
+    case EVSE_LINK_SLAC:
+    case EVSE_LINK_WAIT_TCP:
+        break;
+    }
+    return CHARGER_LINK_MATCHING;
+}
+
+static int charger_link_evse_recv(struct charger_link *base, uint16_t *type, const uint8_t **payload,
+                                  uint32_t *len)
+{
+    return evse_link_recv(((struct charger_link_evse *)base)->l, type, payload, len);
+}
+
+static void charger_link_evse_consume(struct charger_link *base)
+{
+    evse_link_consume(((struct charger_link_evse *)base)->l);
+}
+
+static int charger_link_evse_send(struct charger_link *base, uint16_t type, const uint8_t *payload,
+                                  uint32_t len, uint32_t now_ms)
+{
+    struct evse_link *l = ((struct charger_link_evse *)base)->l;
+    int rc = evse_link_send(l, type, payload, len);
+    if (rc == HAL_OK) {
+        /* Flush now rather than on the link's next pass: the answer is due within 25 ms. */
+        evse_link_step(l, now_ms);
+    }
+    return rc;
+}
+
+static int charger_link_evse_restart(struct charger_link *base, uint32_t now_ms)
+{
+    return evse_link_restart(((struct charger_link_evse *)base)->l, now_ms);
+}
+
+static const char *charger_link_evse_reason(struct charger_link *base)
+{
+    struct evse_link *l = ((struct charger_link_evse *)base)->l;
+    if (l->state == EVSE_LINK_FAILED && l->slac.reason != NULL) {
+        return l->slac.reason;
+    }
+    return l->reason != NULL ? l->reason : "";
+}
+
+static const struct charger_link_ops s_ops = {
+    .state = charger_link_evse_state,
+    .recv = charger_link_evse_recv,
+    .consume = charger_link_evse_consume,
+    .send = charger_link_evse_send,
+    .restart = charger_link_evse_restart,
+    .reason = charger_link_evse_reason,
+};
+
+void charger_link_evse_init(struct charger_link_evse *a, struct evse_link *l)
+{
+    a->base.ops = &s_ops;
+    a->l = l;
+}

@@ -1,0 +1,424 @@
+#include "ev_model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hal_clock.h"
+#include "v2gtp/v2gtp.h"
+
+/* Open-circuit voltage of one NMC cell against its state of charge, every 10 %: the
+ * steep ends and the flat middle that make pre-charge targets move with the SOC. */
+static const uint16_t s_cell_ocv_mv[11] = {3000, 3450, 3550, 3620, 3680, 3740,
+                                           3810, 3890, 3980, 4080, 4180};
+
+void ev_battery_default_config(struct ev_battery_config *cfg)
+{
+    cfg->capacity_wh = 60000;
+    cfg->cells_series = 96;
+    cfg->r_mohm = 80;
+    cfg->max_current_ma = 200000;
+    cfg->max_voltage_mv = 410000;
+    cfg->taper_from_soc = 55;
+}
+
+void ev_battery_init(struct ev_battery *b, const struct ev_battery_config *cfg, uint8_t soc_percent)
+{
+    b->cfg = *cfg;
+    soc_percent = soc_percent > 100 ? 100 : soc_percent;
+    b->energy_mwh = (int64_t)cfg->capacity_wh * soc_percent * 10;
+    b->charged_mwh = 0;
+    b->rest_mw_ms = 0;
+}
+
+uint16_t ev_battery_soc_permille(const struct ev_battery *b)
+{
+    if (b->cfg.capacity_wh == 0) {
+        return 0;
+    }
+    int64_t p = b->energy_mwh / (int64_t)b->cfg.capacity_wh;
+    return (uint16_t)(p < 0 ? 0 : p > 1000 ? 1000 : p);
+}
+
+uint8_t ev_battery_soc(const struct ev_battery *b)
+{
+    return (uint8_t)(ev_battery_soc_permille(b) / 10u);
+}
+
+int32_t ev_battery_ocv_mv(const struct ev_battery *b)
+{
+    uint32_t pm = ev_battery_soc_permille(b);
+    uint32_t k = pm / 100u;
+    uint32_t cell = s_cell_ocv_mv[k];
+    if (k < 10u) {
+        cell += (uint32_t)(s_cell_ocv_mv[k + 1u] - s_cell_ocv_mv[k]) * (pm % 100u) / 100u;
+    }
+    return (int32_t)(cell * b->cfg.cells_series);
+}
+
+int32_t ev_battery_terminal_mv(const struct ev_battery *b, int32_t current_ma)
+{
+    return ev_battery_ocv_mv(b) + (int32_t)((int64_t)current_ma * b->cfg.r_mohm / 1000);
+}
+
+int32_t ev_battery_acceptance_ma(const struct ev_battery *b)
+{
+    uint32_t pm = ev_battery_soc_permille(b);
+    uint32_t from = (uint32_t)b->cfg.taper_from_soc * 10u;
+    int64_t i = b->cfg.max_current_ma;
+    if (pm >= 1000u) {
+        return 0;
+    }
+    if (pm > from && from < 1000u) {
+        /* Linear taper to 5 % of the maximum at full. */
+        int64_t floor = i / 20;
+        i = floor + (i - floor) * (int64_t)(1000u - pm) / (int64_t)(1000u - from);
+    }
+    /* And never above what keeps the terminal voltage under the pack's limit. */
+    if (b->cfg.r_mohm > 0) {
+        int64_t headroom = (int64_t)b->cfg.max_voltage_mv - ev_battery_ocv_mv(b);
+        int64_t iv = headroom > 0 ? headroom * 1000 / b->cfg.r_mohm : 0;
+        i = iv < i ? iv : i;
+    }
+    return (int32_t)i;
+}
+
+void ev_battery_charge(struct ev_battery *b, int32_t current_ma, int32_t voltage_mv, uint32_t dt_ms)
+{
+    /* mW x ms, with the remainder carried so 1 ms steps add up exactly. */
+    int64_t e = (int64_t)voltage_mv * current_ma / 1000 * (int64_t)dt_ms + b->rest_mw_ms;
+    int64_t mwh = e / 3600000;
+    b->rest_mw_ms = e - mwh * 3600000;
+    b->energy_mwh += mwh;
+    b->charged_mwh += mwh;
+    int64_t full = (int64_t)b->cfg.capacity_wh * 1000;
+    b->energy_mwh = b->energy_mwh > full ? full : b->energy_mwh < 0 ? 0 : b->energy_mwh;
+}
+
+void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile profile)
+{
+    memset(cfg, 0, sizeof *cfg);
+    memcpy(cfg->name, "ev0", 4);
+    cfg->profile = profile;
+    ev_battery_default_config(&cfg->battery);
+    cfg->soc_start = 30;
+    cfg->soc_target = 80;
+    din_ev_default_config(&cfg->din);
+    din_ev_profile(&cfg->din, profile);
+    ev_link_default_config(&cfg->link);
+}
+
+int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
+{
+    static const struct {
+        const char *name;
+        enum din_ev_profile p;
+        bool dead;
+    } t[] = {{"standard", DIN_EV_PROFILE_STANDARD, false}, {"tesla", DIN_EV_PROFILE_TESLA, false},
+             {"ioniq", DIN_EV_PROFILE_IONIQ, false},       {"polestar", DIN_EV_PROFILE_POLESTAR, false},
+             {"tesla-precharge-stop", DIN_EV_PROFILE_TESLA, true}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strcmp(name, t[i].name) == 0) {
+            ev_model_default_config(cfg, t[i].p);
+            cfg->inlet_dead = t[i].dead;
+            return HAL_OK;
+        }
+    }
+    return HAL_EINVAL;
+}
+
+static void ev_model_contactor_update(struct ev_model *m, uint32_t now_ms);
+
+static void ev_model_say(struct ev_model *m, uint32_t now_ms, const char *what, const char *detail)
+{
+    hal_logf(m->log, HAL_LOG_INFO, now_ms, "[%s] EV: %s%s%s", m->cfg.name, what, detail[0] ? ": " : "",
+             detail);
+}
+
+static void ev_model_update(struct ev_model *m)
+{
+    struct din_ev_model *d = &m->din.model;
+    const struct ev_battery *b = &m->bat;
+    uint8_t soc = ev_battery_soc(b);
+    int32_t accept = ev_battery_acceptance_ma(b);
+    if (m->cfg.request_ma != 0 && (int32_t)m->cfg.request_ma < accept) {
+        accept = (int32_t)m->cfg.request_ma;
+    }
+    bool full = soc >= m->cfg.soc_target;
+    bool timed = m->cfg.charge_ms_max != 0 && m->cd_since_ms != 0 &&
+                 m->last_ms - m->cd_since_ms >= m->cfg.charge_ms_max;
+    d->soc = soc;
+    d->ready = true;
+    d->error_code = exi_din_DC_EVErrorCodeType_NO_ERROR;
+    d->battery_voltage_mv = ev_battery_ocv_mv(b);
+    d->target_voltage_mv = (int32_t)b->cfg.max_voltage_mv;
+    d->max_voltage_mv = (int32_t)b->cfg.max_voltage_mv;
+    d->max_current_ma = (int32_t)b->cfg.max_current_ma;
+    d->max_power_w = (int32_t)((int64_t)b->cfg.max_voltage_mv * b->cfg.max_current_ma / 1000000000);
+    d->capacity_wh = (int32_t)b->cfg.capacity_wh;
+    int32_t req = (int32_t)((int64_t)b->cfg.capacity_wh * (m->cfg.soc_target > soc ? m->cfg.soc_target - soc : 0) / 100);
+    d->energy_request_wh = req;
+    d->full_soc = 100;
+    d->bulk_soc = (int16_t)m->cfg.soc_target;
+    d->remaining_full_s = 3600;
+    d->remaining_bulk_s = 1800;
+    d->charging_complete = full;
+    d->bulk_charging_complete = full;
+    d->stop = full || timed;
+    d->target_current_ma = d->stop ? 0 : accept;
+    d->inlet_voltage_mv = m->cfg.inlet_dead ? 0 : m->physics ? m->inlet_mv : -1;
+}
+
+int ev_model_init(struct ev_model *m, const struct ev_model_config *cfg,
+                  const struct ev_link_ports *ports, struct sched *s, struct pilot_ev *cp,
+                  struct hal_log *log, uint32_t now_ms)
+{
+    if (m == NULL || cfg == NULL || ports == NULL || s == NULL || ports->eth == NULL ||
+        ports->net == NULL || ports->rng == NULL) {
+        return HAL_EINVAL;
+    }
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    m->ports = *ports;
+    m->sched = s;
+    m->cp = cp;
+    m->log = log;
+    m->phase = EV_MODEL_AWAY;
+    m->last_ms = now_ms;
+    m->result = "";
+    ev_battery_init(&m->bat, &cfg->battery, cfg->soc_start);
+    return HAL_OK;
+}
+
+static void ev_model_finish(struct ev_model *m, uint32_t now_ms, bool ok, const char *why)
+{
+    m->ok = ok;
+    m->result = why;
+    m->phase = EV_MODEL_DONE;
+    if (m->cp != NULL) {
+        (void)pilot_ev_set_s2(m->cp, false);
+    }
+    if (m->link.state != EV_LINK_FAILED) {
+        ev_link_close(&m->link, now_ms, ok ? "session over" : why);
+    }
+    char line[96];
+    snprintf(line, sizeof line, "%s, SOC %u %% -> %u %%, %lld Wh taken", ok ? "ok" : why,
+             m->soc_start_seen, ev_battery_soc(&m->bat), (long long)(m->bat.charged_mwh / 1000));
+    ev_model_say(m, now_ms, "session over", line);
+}
+
+static void ev_model_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct ev_model *m = t->ctx;
+    uint32_t next = now_ms + 10u;
+    m->last_ms = now_ms;
+    /* A car ends its session when the charger takes the 5 % PWM away for good. */
+    if (m->cp != NULL && (m->phase == EV_MODEL_LINK || m->phase == EV_MODEL_SESSION)) {
+        if (m->cp->mode == PILOT_EV_MODE_HLC) {
+            m->no_pwm_since_ms = 0;
+        } else if (m->no_pwm_since_ms == 0) {
+            m->no_pwm_since_ms = now_ms != 0 ? now_ms : 1u;
+        } else if (now_ms - m->no_pwm_since_ms >= 1000u) {
+            if (m->phase == EV_MODEL_SESSION && din_ev_state(&m->din) == DIN_EV_DONE) {
+                ev_model_finish(m, now_ms, true, "ok");
+            } else {
+                ev_model_finish(m, now_ms, false, "the charger switched the 5 % PWM off");
+            }
+            sched_task_at(t, now_ms + 100u);
+            return;
+        }
+    }
+    switch (m->phase) {
+    case EV_MODEL_AWAY:
+    case EV_MODEL_DONE:
+        next = now_ms + 100u;
+        break;
+    case EV_MODEL_WAIT_PWM:
+        if (m->cp == NULL || m->cp->mode == PILOT_EV_MODE_HLC) {
+            if (m->link_added) {
+                sched_remove(m->sched, &m->link.task);
+                m->link_added = false;
+            }
+            int rc = ev_link_init(&m->link, &m->cfg.link, &m->ports, m->sched, now_ms);
+            if (rc != HAL_OK) {
+                ev_model_finish(m, now_ms, false, "link could not start");
+                break;
+            }
+            m->link_added = true;
+            ev_model_say(m, now_ms, "5 % PWM seen", "starting SLAC");
+            m->phase = EV_MODEL_LINK;
+        }
+        break;
+    case EV_MODEL_LINK:
+        if (m->link.state == EV_LINK_FAILED) {
+            ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link failed");
+        } else if (m->link.state == EV_LINK_CONNECTING || m->link.state == EV_LINK_CONNECTED) {
+            ev_model_update(m);
+            if (din_ev_start(&m->din, &m->cfg.din, now_ms) != HAL_OK) {
+                ev_model_finish(m, now_ms, false, "DIN machine refused its configuration");
+                break;
+            }
+            m->soc_start_seen = ev_battery_soc(&m->bat);
+            ev_model_update(m);
+            ev_model_say(m, now_ms, "V2G connection", "starting the DIN session");
+            m->phase = EV_MODEL_SESSION;
+            next = now_ms;
+        }
+        break;
+    case EV_MODEL_SESSION: {
+        uint16_t type;
+        const uint8_t *p;
+        uint32_t len;
+        ev_model_update(m);
+        while (ev_link_recv(&m->link, &type, &p, &len) == HAL_OK) {
+            if (type == V2GTP_PT_EXI) {
+                (void)din_ev_receive(&m->din, p, len, now_ms);
+            }
+            ev_link_consume(&m->link);
+        }
+        if (din_ev_state(&m->din) == DIN_EV_CURRENT_DEMAND && m->cd_since_ms == 0) {
+            m->cd_since_ms = now_ms;
+        }
+        ev_model_update(m);
+        size_t n = 0;
+        int rc = din_ev_next(&m->din, now_ms, m->buf, sizeof m->buf, &n);
+        if (rc == HAL_OK) {
+            (void)ev_link_send(&m->link, V2GTP_PT_EXI, m->buf, (uint32_t)n, false);
+        }
+        if (m->cp != NULL) {
+            (void)pilot_ev_set_s2(m->cp, din_ev_actions(&m->din)->cp_c);
+        }
+        if (din_ev_state(&m->din) == DIN_EV_DONE) {
+            ev_model_finish(m, now_ms, true, "ok");
+        } else if (din_ev_state(&m->din) == DIN_EV_FAILED) {
+            ev_model_finish(m, now_ms, false, din_ev_reason(&m->din));
+        } else if (m->link.state == EV_LINK_FAILED) {
+            ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link lost");
+        } else {
+            uint32_t d = din_ev_deadline(&m->din);
+            next = hal_time_reached(d, now_ms) ? now_ms + 1u : d;
+            next = hal_time_diff(next, now_ms) > 10 ? now_ms + 10u : next;
+        }
+        break;
+    }
+    }
+    if (!m->physics) {
+        ev_model_contactor_update(m, now_ms);
+    }
+    /* Without physics the battery takes what the EVSE says it delivers. */
+    if (!m->physics && ev_model_contactors(m)) {
+        const struct din_ev_evse *e = din_ev_evse(&m->din);
+        uint32_t dt = m->int_ms != 0 ? now_ms - m->int_ms : 0;
+        if (dt < 1000u && e->present_current_ma > 0) {
+            ev_battery_charge(&m->bat, e->present_current_ma, e->present_voltage_mv, dt);
+        }
+    }
+    m->int_ms = now_ms;
+    sched_task_at(t, next);
+}
+
+int ev_model_plug(struct ev_model *m, uint32_t now_ms)
+{
+    if (m->phase != EV_MODEL_AWAY && m->phase != EV_MODEL_DONE) {
+        return HAL_ESTATE;
+    }
+    if (m->task.step == NULL) {
+        sched_task_init(&m->task, m->cfg.name, ev_model_step, m, true);
+        int rc = sched_add(m->sched, &m->task, now_ms);
+        if (rc != HAL_OK) {
+            return rc;
+        }
+    }
+    if (m->cp != NULL) {
+        pilot_ev_plug(m->cp, true);
+    }
+    m->phase = EV_MODEL_WAIT_PWM;
+    m->plugged_ms = now_ms;
+    m->cd_since_ms = 0;
+    m->no_pwm_since_ms = 0;
+    m->ok = false;
+    m->result = "";
+    m->bat.charged_mwh = 0;
+    sched_task_at(&m->task, now_ms);
+    ev_model_say(m, now_ms, "plugged in", "state B");
+    return HAL_OK;
+}
+
+void ev_model_unplug(struct ev_model *m, uint32_t now_ms)
+{
+    if (m->link_added && m->link.state != EV_LINK_FAILED) {
+        ev_link_close(&m->link, now_ms, "unplugged");
+    }
+    if (m->phase != EV_MODEL_DONE && m->phase != EV_MODEL_AWAY) {
+        m->result = "unplugged during the session";
+        m->ok = false;
+    }
+    if (m->cp != NULL) {
+        (void)pilot_ev_set_s2(m->cp, false);
+        pilot_ev_plug(m->cp, false);
+    }
+    m->phase = EV_MODEL_AWAY;
+    m->closed = false;
+    ev_model_say(m, now_ms, "unplugged", "state A");
+}
+
+void ev_model_physics(struct ev_model *m, uint32_t now_ms, int32_t inlet_mv, int32_t current_ma)
+{
+    uint32_t dt = now_ms - m->phys_ms;
+    m->physics = true;
+    m->inlet_mv = inlet_mv;
+    m->current_ma = current_ma;
+    ev_model_contactor_update(m, now_ms);
+    if (ev_model_contactors(m) && current_ma > 0 && dt < 1000u) {
+        ev_battery_charge(&m->bat, current_ma, inlet_mv, dt);
+    }
+    m->phys_ms = now_ms;
+}
+
+/* Like a real car (clara, the Ioniq): after PowerDelivery(stop) the contactors open only
+ * once the current has fallen below 2 A, or after 2 s at the latest. */
+static void ev_model_contactor_update(struct ev_model *m, uint32_t now_ms)
+{
+    bool want = m->phase == EV_MODEL_SESSION && din_ev_actions(&m->din)->contactors;
+    if (want) {
+        m->closed = true;
+        m->open_asked_ms = 0;
+    } else if (m->closed) {
+        if (m->open_asked_ms == 0) {
+            m->open_asked_ms = now_ms != 0 ? now_ms : 1u;
+        }
+        if (!m->physics || m->current_ma < 2000 || now_ms - m->open_asked_ms >= 2000u ||
+            m->phase == EV_MODEL_AWAY) {
+            m->closed = false;
+        }
+    }
+}
+
+bool ev_model_contactors(const struct ev_model *m)
+{
+    return m->closed;
+}
+
+enum ev_model_phase ev_model_phase(const struct ev_model *m)
+{
+    return m->phase;
+}
+
+const struct ev_battery *ev_model_battery(const struct ev_model *m)
+{
+    return &m->bat;
+}
+
+const char *ev_model_result(const struct ev_model *m)
+{
+    return m->result;
+}
+
+bool ev_model_ok(const struct ev_model *m)
+{
+    return m->ok;
+}
+
+uint8_t ev_model_soc_start(const struct ev_model *m)
+{
+    return m->soc_start_seen;
+}

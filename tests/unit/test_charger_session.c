@@ -1,0 +1,844 @@
+/* Unit tests of the charging-session manager with a DIN 70121 car: the whole session,
+ * every stop path, device errors mapped to stop reasons, the safety order (power off,
+ * contactors open, unlock) in each, and the manager's timeouts.
+ *
+ * The car is the real EV machine (protocols/din/din_ev) talking to the charger through a
+ * fake V2GTP transport; the power path is fake_power (every command journaled, every
+ * breach of the safety order flagged at the instant of the command); the power stage's
+ * voltage, the isolation monitor and the transport are small fakes in this file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "charger.h"
+#include "din/din_ev.h"
+#include "fake_log.h"
+#include "fake_pilot.h"
+#include "fake_power.h"
+#include "v2gtp/v2gtp.h"
+
+/* ------------------------------------------------------------------ fakes */
+
+struct tlink {
+    struct charger_link base;
+    enum charger_link_state st;
+    uint8_t rx[2048];
+    uint32_t rxlen;
+    bool rx_ready;
+    uint8_t tx[2048];
+    uint32_t txlen;
+    bool tx_ready;
+    int restarts;
+};
+
+static enum charger_link_state tl_state(struct charger_link *b)
+{
+    return ((struct tlink *)b)->st;
+}
+static int tl_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, uint32_t *len)
+{
+    struct tlink *l = (struct tlink *)b;
+    if (!l->rx_ready) {
+        return HAL_EAGAIN;
+    }
+    *type = V2GTP_PT_EXI;
+    *p = l->rx;
+    *len = l->rxlen;
+    return HAL_OK;
+}
+static void tl_consume(struct charger_link *b)
+{
+    ((struct tlink *)b)->rx_ready = false;
+}
+static int tl_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len, uint32_t now)
+{
+    struct tlink *l = (struct tlink *)b;
+    (void)now;
+    assert_int_equal(type, V2GTP_PT_EXI);
+    assert_true(len <= sizeof l->tx);
+    memcpy(l->tx, p, len);
+    l->txlen = len;
+    l->tx_ready = true;
+    return HAL_OK;
+}
+static int tl_restart(struct charger_link *b, uint32_t now)
+{
+    struct tlink *l = (struct tlink *)b;
+    (void)now;
+    l->restarts++;
+    l->st = CHARGER_LINK_MATCHING;
+    l->rx_ready = l->tx_ready = false;
+    return HAL_OK;
+}
+static const char *tl_reason(struct charger_link *b)
+{
+    (void)b;
+    return "test";
+}
+static const struct charger_link_ops s_tl_ops = {tl_state, tl_recv, tl_consume, tl_send, tl_restart,
+                                                 tl_reason};
+
+/* Power stage: fake_power for modes and the journal, plus an output voltage and a
+ * current that follow the setpoint and the car's contactors; optional errors. */
+struct tpsu {
+    struct psu base;
+    struct fake_power *fp;
+    uint32_t set_mv, set_ma;
+    int32_t out_mv, out_ma;
+    bool ev_closed;
+    int32_t battery_mv;
+    struct psu_error errs[4];
+    size_t nerr;
+    int32_t force_mv; /**< > 0: the output reads this (over-voltage test) */
+};
+static int tp_mode(struct psu *b, enum psu_mode m)
+{
+    return psu_set_mode(&((struct tpsu *)b)->fp->psu, m);
+}
+static int tp_export(struct psu *b, uint32_t mv, uint32_t ma)
+{
+    struct tpsu *p = (struct tpsu *)b;
+    p->set_mv = mv;
+    p->set_ma = ma;
+    return HAL_OK;
+}
+static int tp_read(struct psu *b, struct psu_output *o)
+{
+    struct tpsu *p = (struct tpsu *)b;
+    o->voltage_mv = p->force_mv > 0 ? p->force_mv : p->out_mv;
+    o->current_ma = p->out_ma;
+    o->valid = true;
+    return HAL_OK;
+}
+static int tp_caps(struct psu *b, struct psu_capabilities *c)
+{
+    (void)b;
+    memset(c, 0, sizeof *c);
+    c->max_export_voltage_mv = 920000;
+    c->min_export_voltage_mv = 50000;
+    c->max_export_current_ma = 250000;
+    c->min_export_current_ma = 1000;
+    c->max_export_power_w = 60000;
+    return HAL_OK;
+}
+static int tp_errors(struct psu *b, struct psu_error *out, size_t max, size_t *n)
+{
+    struct tpsu *p = (struct tpsu *)b;
+    *n = p->nerr < max ? p->nerr : max;
+    memcpy(out, p->errs, *n * sizeof *out);
+    return HAL_OK;
+}
+static const struct psu_ops s_tp_ops = {.set_mode = tp_mode, .set_export = tp_export, .read_output = tp_read,
+                                        .get_capabilities = tp_caps, .get_errors = tp_errors};
+
+static void tp_tick(struct tpsu *p)
+{
+    bool on = p->fp->mode == PSU_MODE_EXPORT && p->fp->fb_pos && p->fp->fb_neg;
+    if (on) {
+        p->out_mv = (int32_t)p->set_mv;
+        p->out_ma = p->ev_closed ? (int32_t)p->set_ma : 0;
+    } else {
+        p->out_ma = 0;
+        p->out_mv = p->out_mv > 5000 ? p->out_mv - 5000 : 0; /* discharge 5 V/ms */
+    }
+    /* fake_power's own current drives its breach check at contactor opening. */
+    p->fp->current_ma = p->out_ma;
+}
+
+/* Isolation monitor. */
+struct timd {
+    struct isolation base;
+    uint32_t now, r_ohm;
+    bool measuring, selftest_fail, device_fault;
+    enum isolation_test test;
+    uint32_t test_end, next_ms, seq;
+    struct isolation_measurement last;
+};
+static int ti_start(struct isolation *b)
+{
+    ((struct timd *)b)->measuring = true;
+    return HAL_OK;
+}
+static int ti_stop(struct isolation *b)
+{
+    ((struct timd *)b)->measuring = false;
+    return HAL_OK;
+}
+static int ti_selftest(struct isolation *b, uint32_t v)
+{
+    struct timd *d = (struct timd *)b;
+    (void)v;
+    d->test = ISOLATION_TEST_RUNNING;
+    d->test_end = d->now + 500u;
+    return HAL_OK;
+}
+static enum isolation_test ti_result(struct isolation *b)
+{
+    struct timd *d = (struct timd *)b;
+    if (d->test == ISOLATION_TEST_RUNNING && d->now >= d->test_end) {
+        d->test = d->selftest_fail ? ISOLATION_TEST_FAILED : ISOLATION_TEST_PASSED;
+    }
+    return d->test;
+}
+static int ti_read(struct isolation *b, struct isolation_measurement *m)
+{
+    struct timd *d = (struct timd *)b;
+    if (!d->measuring || d->device_fault || d->test == ISOLATION_TEST_RUNNING) {
+        memset(m, 0, sizeof *m);
+        return HAL_EAGAIN;
+    }
+    if (d->now >= d->next_ms) {
+        d->next_ms = d->now + 100u;
+        d->last.valid = true;
+        d->last.resistance_ohm = d->r_ohm;
+        d->last.status = d->r_ohm > 500000u ? ISOLATION_VALID : d->r_ohm > 100000u ? ISOLATION_WARNING
+                                                                                   : ISOLATION_FAULT;
+        d->last.seq = ++d->seq;
+        d->last.at_ms = d->now;
+    }
+    *m = d->last;
+    return d->last.valid ? HAL_OK : HAL_EAGAIN;
+}
+static int ti_errors(struct isolation *b, struct isolation_error *out, size_t max, size_t *n)
+{
+    struct timd *d = (struct timd *)b;
+    *n = 0;
+    if (d->device_fault && max > 0) {
+        out[0].type = ISOLATION_ERR_DEVICE_FAULT;
+        out[0].severity = ISOLATION_SEV_HIGH;
+        out[0].vendor_code = 1;
+        *n = 1;
+    }
+    return HAL_OK;
+}
+static const struct isolation_ops s_ti_ops = {ti_start, ti_stop, ti_selftest, ti_result, ti_read, ti_errors};
+
+/* Random source: a counter (never all zero). */
+struct trng {
+    struct hal_rng base;
+    uint8_t n;
+};
+static int tr_fill(struct hal_rng *b, uint8_t *buf, size_t len)
+{
+    struct trng *r = (struct trng *)b;
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(++r->n | 1u);
+    }
+    return HAL_OK;
+}
+static const struct hal_rng_ops s_tr_ops = {tr_fill};
+
+/* ------------------------------------------------------------------ rig */
+
+struct rig {
+    struct fake_pilot pilot;
+    struct fake_power power;
+    struct fake_log log;
+    struct tpsu psu;
+    struct timd imd;
+    struct tlink link;
+    struct trng rng;
+    struct sched sched;
+    struct charger c;
+    struct din_ev ev;
+    struct din_ev_config evcfg;
+    bool ev_running;   /**< the car answers and sends */
+    bool ev_started;
+    bool s2_stuck_open; /**< the car talks but never closes S2 */
+    uint8_t buf[2048];
+    uint32_t now;
+};
+
+static struct rig s_rig;
+
+static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
+{
+    struct charger_config cfg;
+    memset(r, 0, sizeof *r);
+    fake_pilot_init(&r->pilot);
+    fake_power_init(&r->power);
+    fake_log_init(&r->log);
+    r->psu.base.ops = &s_tp_ops;
+    r->psu.fp = &r->power;
+    r->imd.base.ops = &s_ti_ops;
+    r->imd.r_ohm = 10000000u;
+    r->link.base.ops = &s_tl_ops;
+    r->rng.base.ops = &s_tr_ops;
+    charger_default_config(&cfg);
+    cfg.max_power_w = 150000;
+    if (tune != NULL) {
+        tune(&cfg);
+    }
+    sched_init(&r->sched);
+    struct charger_ports ports = {.pilot = &r->pilot.base,
+                                  .gpio = &r->power.gpio,
+                                  .psu = &r->psu.base,
+                                  .log = &r->log.base,
+                                  .link = &r->link.base,
+                                  .rng = &r->rng.base,
+                                  .imd = with_imd ? &r->imd.base : NULL};
+    assert_int_equal(charger_init(&r->c, &cfg, &ports, &r->sched, 0), HAL_OK);
+    din_ev_default_config(&r->evcfg);
+    r->ev_running = true;
+}
+
+static void rig_ms(struct rig *r)
+{
+    r->now++;
+    r->imd.now = r->now;
+    fake_power_tick(&r->power, r->now);
+    r->psu.ev_closed = r->ev_started && din_ev_actions(&r->ev)->contactors;
+    tp_tick(&r->psu);
+    (void)pilot_ev_observe(&r->pilot.ev, r->pilot.duty);
+    if (r->ev_started && r->ev_running) {
+        if (r->link.tx_ready) {
+            r->link.tx_ready = false;
+            (void)din_ev_receive(&r->ev, r->link.tx, r->link.txlen, r->now);
+        }
+        size_t n = 0;
+        if (!r->link.rx_ready && din_ev_next(&r->ev, r->now, r->buf, sizeof r->buf, &n) == HAL_OK) {
+            memcpy(r->link.rx, r->buf, n);
+            r->link.rxlen = (uint32_t)n;
+            r->link.rx_ready = true;
+        }
+        if (r->pilot.ev.plugged) {
+            (void)pilot_ev_set_s2(&r->pilot.ev, din_ev_actions(&r->ev)->cp_c && !r->s2_stuck_open);
+        }
+    }
+    sched_run(&r->sched, r->now, false);
+}
+
+static void run(struct rig *r, uint32_t ms)
+{
+    for (uint32_t i = 0; i < ms; i++) {
+        rig_ms(r);
+    }
+}
+
+/* Run until @p pred holds or @p max_ms pass. */
+static bool run_until(struct rig *r, bool (*pred)(struct rig *), uint32_t max_ms)
+{
+    for (uint32_t i = 0; i < max_ms; i++) {
+        if (pred(r)) {
+            return true;
+        }
+        rig_ms(r);
+    }
+    return pred(r);
+}
+
+static bool is_charging(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_CHARGING && r->c.stats.cd_requests >= 5;
+}
+static bool is_idle_again(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_IDLE && r->c.history_count > 0;
+}
+static bool is_at_rest(struct rig *r)
+{
+    enum charger_state s = charger_state(&r->c);
+    return (s == CHARGER_FINISHED || s == CHARGER_FAULT || s == CHARGER_IDLE) &&
+           interlock_state(&r->c.il) == INTERLOCK_UNLOCKED;
+}
+
+static void plug(struct rig *r)
+{
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, 100);
+    assert_int_equal(charger_state(&r->c), CHARGER_LINK);
+    assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
+    /* SLAC, SDP and TCP are the link's business: the connection is up. */
+    r->link.st = CHARGER_LINK_CONNECTED;
+    assert_int_equal(din_ev_start(&r->ev, &r->evcfg, r->now), HAL_OK);
+    r->ev.model.battery_voltage_mv = 380000;
+    r->ev.model.target_voltage_mv = 410000;
+    r->ev.model.max_voltage_mv = 410000;
+    r->ev.model.target_current_ma = 100000;
+    r->ev_started = true;
+}
+
+static void unplug(struct rig *r)
+{
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    pilot_ev_plug(&r->pilot.ev, false);
+    r->link.st = CHARGER_LINK_MATCHING;
+    r->ev_started = false;
+    r->psu.ev_closed = false;
+}
+
+/* The safety order in the journal: after the last contactor close, "off" comes before
+ * the contactors open, and they open before the lock releases; and no breach at all. */
+static void assert_safe_order(const struct rig *r)
+{
+    const struct fake_power *f = &r->power;
+    assert_int_equal(f->breach_open_under_load, 0);
+    assert_int_equal(f->breach_unlock_while_closed, 0);
+    assert_int_equal(f->breach_close_unlocked, 0);
+    assert_int_equal(f->breach_export_open, 0);
+    int close = -1;
+    for (int i = 0; i < f->njournal; i++) {
+        if (f->journal[i] == FAKE_CONTACTORS_CLOSE) {
+            close = i;
+        }
+    }
+    if (close < 0) {
+        return;
+    }
+    int off = fake_power_find(f, FAKE_PSU_OFF, close);
+    int open = fake_power_find(f, FAKE_CONTACTORS_OPEN, close);
+    int unlock = fake_power_find(f, FAKE_UNLOCK, close);
+    assert_true(off > close);
+    assert_true(open > off);
+    if (unlock >= 0) {
+        assert_true(unlock > open);
+    }
+}
+
+static const struct charger_session_record *last_record(const struct rig *r)
+{
+    return charger_history(&r->c, (r->c.history_count < CFG_CHARGER_HISTORY ? r->c.history_count
+                                                                             : CFG_CHARGER_HISTORY) - 1u);
+}
+
+/* Plug, charge, let the car run, unplug once the connector is free; the record. */
+static const struct charger_session_record *finish(struct rig *r)
+{
+    assert_true(run_until(r, is_at_rest, 120000));
+    assert_safe_order(r);
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    return last_record(r);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_full_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    /* Cable check ran with the isolation monitor, contactors closed after the lock. */
+    assert_int_equal(r->c.cc, CHARGER_CC_DONE);
+    assert_true(r->imd.seq > 0);
+    assert_int_equal(fake_power_find(&r->power, FAKE_LOCK, 0) <
+                         fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0),
+                     true);
+    /* Current demand regulates within the stage's 60 kW at the present voltage. */
+    run(r, 2000);
+    assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 100000);
+    assert_true(r->psu.set_mv <= 410000);
+    assert_true(r->c.st.power_limit_achieved || r->psu.set_ma == 100000);
+    r->ev.model.stop = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_true(rec->charge_ms > 0);
+    assert_true(rec->first_cd_ms > 0);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE);
+    assert_int_equal(r->c.stats.sessions_charged, 1);
+    assert_true(r->link.restarts >= 1); /* ready for the next car */
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+}
+
+static void test_power_limit_and_derating(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    run(r, 500);
+    uint32_t full = r->psu.set_ma;
+    charger_set_power_limit(&r->c, 20000); /* 20 kW at ~410 V: ~49 A */
+    run(r, 500);
+    assert_true(r->psu.set_ma < full);
+    assert_true(r->psu.set_ma <= 20000 * 1000 / 400 + 1000);
+    assert_true(r->c.st.power_limit_achieved);
+    charger_set_power_limit(&r->c, 0);
+    /* A stage warning derates to half power and keeps charging. */
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_MEDIUM, .subtype = 1};
+    r->psu.nerr = 1;
+    run(r, 500);
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
+    assert_true(r->c.derated);
+    assert_true(r->c.st.max_power_w == 30000);
+    r->psu.nerr = 0;
+    run(r, 100);
+    assert_false(r->c.derated);
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
+static void test_isolation_fault_in_cable_check(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.r_ohm = 50000; /* 50 kOhm: below 100 Ohm/V at any voltage */
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_ISOLATION);
+    assert_int_equal(rec->charge_ms, 0);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED); /* the car was answered FAILED */
+}
+
+static void test_imd_selftest_fails(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.selftest_fail = true;
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_int_equal(rec->charge_ms, 0);
+}
+
+static void test_imd_device_fault_while_charging(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->imd.device_fault = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_true(rec->charge_ms > 0);
+}
+
+static void no_imd_required(struct charger_config *cfg)
+{
+    cfg->require_imd = true;
+}
+static void no_imd_allowed(struct charger_config *cfg)
+{
+    cfg->require_imd = false;
+}
+
+static void test_no_imd(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, no_imd_required, false);
+    plug(r);
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_IMD);
+    rig_setup(r, no_imd_allowed, false);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
+static void test_estop_while_charging(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->power.estop = true;
+    run(r, 20);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_true(r->c.emergency); /* every answer FAILED until the connection closes */
+    run(r, 150);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    assert_true(run_until(r, is_at_rest, 5000) || charger_state(&r->c) == CHARGER_FAULT);
+    assert_safe_order(r);
+    r->power.estop = false;
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 5000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_POWER_PATH);
+    assert_int_equal(rec->fault, INTERLOCK_FAULT_ESTOP);
+}
+
+static void test_unplug_while_charging(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 5000));
+    assert_safe_order(r);
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_UNPLUGGED);
+}
+
+static void test_ev_error_code(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.error_code = exi_din_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV_ERROR);
+}
+
+static void test_local_stop_is_graceful(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    charger_request_stop(&r->c);
+    run(r, 150);
+    assert_int_equal(r->c.st.status_code, exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown);
+    assert_int_equal(r->c.st.notification, exi_din_EVSENotificationType_StopCharging);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_LOCAL);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE); /* the car ended it cleanly */
+}
+
+static void test_graceful_stop_times_out(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev_running = false; /* the car ignores everything from now on */
+    charger_request_stop(&r->c);
+    run(r, 9000);
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
+    run(r, 1100);
+    assert_true(r->c.emergency);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(r->c.stop_reason, CHARGER_STOP_LOCAL);
+    assert_true(run_until(r, is_at_rest, 5000));
+    assert_safe_order(r);
+}
+
+static void allowlist(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_ALLOWLIST;
+    memcpy(cfg->auth_ids[0], "020000000001", 13);
+}
+
+static void test_allowlist(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, allowlist, true);
+    plug(r); /* din_ev's default EVCCID is 02:00:00:00:00:01 */
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+    rig_setup(r, allowlist, true);
+    r->evcfg.evccid[5] = 0x77;
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_AUTH_REJECTED);
+    assert_int_equal(rec->charge_ms, 0);
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+}
+
+static void external(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_EXTERNAL;
+    cfg->auth_timeout_ms = 3000;
+}
+
+static bool is_authorizing(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_AUTHORIZING;
+}
+
+static void test_external_authorisation(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, external, true);
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    run(r, 1000);
+    assert_int_equal(charger_state(&r->c), CHARGER_AUTHORIZING); /* Ongoing meanwhile */
+    charger_authorize(&r->c, true);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+    /* Nobody answers: refused after the timeout. */
+    rig_setup(r, external, true);
+    plug(r);
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_AUTH_REJECTED);
+}
+
+static void test_sequence_timeout(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    r->ev_running = false; /* the car falls silent with the link up */
+    run(r, 59000);
+    assert_int_equal(charger_state(&r->c), CHARGER_AUTHORIZING);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_V2G_TIMEOUT);
+}
+
+static void test_link_lost_while_charging(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->link.st = CHARGER_LINK_MATCHING; /* connection dropped, pilot still B/C */
+    r->ev_running = false;
+    run(r, 200);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_LINK);
+}
+
+static void test_psu_system_error(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_COMMUNICATION_FAULT, .severity = PSU_SEV_HIGH,
+                                        .subtype = PSU_SUBTYPE_SYSTEM};
+    r->psu.nerr = 1;
+    run(r, 20);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.nerr = 0;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_PSU);
+    assert_string_equal(rec->detail, "CommunicationFault");
+}
+
+static void test_over_voltage(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.force_mv = 460000; /* EV max 410 V: the limit is 451 V */
+    run(r, 5);
+    assert_int_equal(r->power.mode, PSU_MODE_EXPORT); /* not yet 9 ms */
+    run(r, 20);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.force_mv = 0;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+}
+
+static void test_ev_never_in_state_c(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->s2_stuck_open = true; /* CableCheckReq comes, the pilot stays B: [V2G-DC-547] */
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_CABLE_CHECK);
+    assert_string_equal(rec->detail, "EV not in state C for the cable check");
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+}
+
+static void test_slac_failure_retries_then_stops(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, 100);
+    for (int k = 0; k < 4; k++) {
+        r->link.st = CHARGER_LINK_FAILED;
+        run(r, 20);
+    }
+    assert_int_equal(r->link.restarts, 4); /* 3 retries, then the stop's restart */
+    assert_true(run_until(r, is_at_rest, 3000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_LINK);
+}
+
+static void test_diode_fault(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->pilot.ev.diode_missing = true;
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, 200);
+    assert_true(run_until(r, is_at_rest, 3000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_DIODE_FAULT);
+}
+
+static void test_errors_table(void **state)
+{
+    (void)state;
+    struct errors e;
+    enum errors_severity w;
+    errors_init(&e);
+    assert_false(errors_worst(&e, &w));
+    assert_true(errors_raise(&e, ERRORS_SRC_PSU, 1, ERRORS_SEV_LOW, "warn", 0));
+    assert_false(errors_raise(&e, ERRORS_SRC_PSU, 1, ERRORS_SEV_LOW, "warn", 1));
+    assert_null(errors_first(&e));
+    assert_true(errors_raise(&e, ERRORS_SRC_PSU, 1, ERRORS_SEV_HIGH, "worse", 2));
+    assert_true(errors_worst(&e, &w));
+    assert_int_equal(w, ERRORS_SEV_HIGH);
+    assert_string_equal(errors_first(&e)->text, "worse");
+    assert_true(errors_raise(&e, ERRORS_SRC_METER, 2, ERRORS_SEV_MEDIUM, "m", 3));
+    assert_string_equal(errors_first(&e)->text, "worse"); /* the first stays the cause */
+    assert_true(errors_clear(&e, ERRORS_SRC_PSU, 1));
+    errors_session_begin(&e);
+    assert_null(errors_first(&e));
+    /* Still active in the next session: it becomes that session's cause when seen again. */
+    assert_false(errors_raise(&e, ERRORS_SRC_METER, 2, ERRORS_SEV_MEDIUM, "m", 4));
+    assert_non_null(errors_first(&e));
+    for (uint32_t i = 0; i < CFG_ERRORS_MAX + 4u; i++) {
+        (void)errors_raise(&e, ERRORS_SRC_LINK, 100 + i, ERRORS_SEV_LOW, "x", 5);
+    }
+    assert_true(e.count == CFG_ERRORS_MAX);
+    assert_true(e.dropped > 0);
+    errors_clear_source(&e, ERRORS_SRC_LINK);
+    assert_true(errors_active(&e, ERRORS_SRC_METER, 2));
+    assert_false(errors_active(&e, ERRORS_SRC_LINK, 100));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_session),
+        cmocka_unit_test(test_power_limit_and_derating),
+        cmocka_unit_test(test_isolation_fault_in_cable_check),
+        cmocka_unit_test(test_imd_selftest_fails),
+        cmocka_unit_test(test_imd_device_fault_while_charging),
+        cmocka_unit_test(test_no_imd),
+        cmocka_unit_test(test_estop_while_charging),
+        cmocka_unit_test(test_unplug_while_charging),
+        cmocka_unit_test(test_ev_error_code),
+        cmocka_unit_test(test_local_stop_is_graceful),
+        cmocka_unit_test(test_graceful_stop_times_out),
+        cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_external_authorisation),
+        cmocka_unit_test(test_sequence_timeout),
+        cmocka_unit_test(test_link_lost_while_charging),
+        cmocka_unit_test(test_psu_system_error),
+        cmocka_unit_test(test_over_voltage),
+        cmocka_unit_test(test_ev_never_in_state_c),
+        cmocka_unit_test(test_slac_failure_retries_then_stops),
+        cmocka_unit_test(test_diode_fault),
+        cmocka_unit_test(test_errors_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
