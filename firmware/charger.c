@@ -49,6 +49,7 @@ void charger_default_config(struct charger_config *cfg)
     cfg->shutdown_grace_ms = 10000;
     cfg->notification_max_delay_s = 10;
     cfg->ov_time_ms = 9;
+    cfg->ov_error_time_ms = 400;
     cfg->derate_permille = 500;
     cfg->meter_timeout_ms = 10000;
 }
@@ -130,7 +131,16 @@ static void charger_meter_stop(struct charger *c, uint32_t now_ms)
     if (rc == HAL_OK) {
         c->tx = CHARGER_TX_STOPPING;
         c->tx_since_ms = now_ms;
+        c->tx_stop_pending = false;
         charger_log(c, HAL_LOG_INFO, now_ms, "meter", "stopping the transaction");
+    } else if (rc == HAL_EAGAIN) {
+        /* Busy or not answering: the transaction is still open in the meter and in the
+         * journal; ask again (once a second) until the meter takes the stop. */
+        if (!c->tx_stop_pending) {
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop not taken yet, will retry", hal_strerror(rc));
+        }
+        c->tx_stop_pending = true;
+        c->tx_retry_ms = now_ms;
     } else {
         c->tx = CHARGER_TX_FAILED;
         charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop refused", hal_strerror(rc));
@@ -226,6 +236,9 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
         case METER_EV_NONE:
             break;
         }
+    }
+    if (c->tx_stop_pending && c->tx == CHARGER_TX_OPEN && now_ms - c->tx_retry_ms >= 1000u) {
+        charger_meter_stop(c, now_ms);
     }
     if ((c->tx == CHARGER_TX_STARTING || c->tx == CHARGER_TX_STOPPING) &&
         now_ms - c->tx_since_ms >= c->cfg.meter_timeout_ms) {
@@ -530,6 +543,20 @@ static void charger_measure(struct charger *c, uint32_t now_ms)
     } else {
         c->ov_active = false;
     }
+    /* Error shutdown (IEC 61851-23 CC.3.4.2, docs/session.md): above the EV's maximum for
+     * ov_error_time_ms while power is delivered. The stage goes off at once; if it does
+     * not, the interlock opens the contactors after its power-down timeout (< 2.5 s). */
+    bool err_over = (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) &&
+                    c->present_mv > ev->max_voltage_mv;
+    if (!err_over) {
+        c->ov_err_active = false;
+    } else if (!c->ov_err_active) {
+        c->ov_err_active = true;
+        c->ov_err_since_ms = now_ms;
+    } else if (now_ms - c->ov_err_since_ms >= c->cfg.ov_error_time_ms) {
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
+                      "output above the EV's maximum voltage (error shutdown)", now_ms);
+    }
 }
 
 /* ------------------------------------------------------------------ limits */
@@ -586,8 +613,8 @@ static void charger_regulate(struct charger *c, uint32_t now_ms)
     int32_t p_i = u_for_p > 0 ? (int32_t)((int64_t)l.max_w * 1000000 / u_for_p) : i;
     bool p_lim = p_i < i;
     i = p_lim ? p_i : i;
-    if (c->stopping_gracefully) {
-        i = 0; /* ramp down while the EV ends the session */
+    if (c->stopping_gracefully || !ev->ready) {
+        i = 0; /* ramp down while the EV ends the session, or while it says it is not ready */
     }
     c->st.current_limit_achieved = i_lim && !p_lim;
     c->st.power_limit_achieved = p_lim;
@@ -1149,8 +1176,11 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     c->close_at_ms = 0;
     c->cc = CHARGER_CC_IDLE;
     c->cc_result = ISOLATION_INVALID;
-    c->tx = CHARGER_TX_NONE;
+    if (!c->tx_stop_pending) {
+        c->tx = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
+    }
     c->ov_active = false;
+    c->ov_err_active = false;
     c->set_mv = c->set_ma = 0;
     memset(&c->st, 0, sizeof c->st);
     memset(&c->din, 0, sizeof c->din);
@@ -1284,6 +1314,11 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
         if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
             /* The EV left C while power flowed: its emergency stop. */
             charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+            if (c->link_lost_ms != 0) {
+                /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
+                 * of it, so the link is the cause, not the EV. */
+                charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
+            }
             charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
             charger_power_off(c, now_ms);
             charger_goto(c, CHARGER_WELDING, now_ms);

@@ -129,6 +129,7 @@ struct charger_config {
     uint32_t shutdown_grace_ms;         /**< graceful stop -> emergency after, 10 000 */
     uint32_t notification_max_delay_s;  /**< NotificationMaxDelay with StopCharging, 10 */
     uint32_t ov_time_ms;                /**< over-voltage must last, 9 */
+    uint32_t ov_error_time_ms;          /**< above the EV's maximum this long: error shutdown, 400 */
     uint16_t derate_permille;           /**< power while a stage warning is active, 500 */
     uint32_t meter_timeout_ms;          /**< meter start/stop acknowledgement within, 10 000 */
 };
@@ -264,6 +265,8 @@ struct charger {
     int32_t set_mv, set_ma;
     uint32_t ov_since_ms;
     bool ov_active;
+    uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
+    bool ov_err_active;
     uint32_t power_limit_w;       /**< external limit (OCPP, thermal); 0 = none */
     bool derated;
     int32_t present_mv, present_ma;
@@ -271,6 +274,8 @@ struct charger {
     enum { CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
            CHARGER_TX_DONE, CHARGER_TX_FAILED } tx;
     uint32_t tx_since_ms;
+    bool tx_stop_pending;         /**< the meter was busy or silent: the stop is retried */
+    uint32_t tx_retry_ms;
     char txid[40];
     char tx_idtag[20];
     int64_t tx_start_wh;

@@ -9,6 +9,7 @@
  * the plant's safety monitor. `make sim` runs it; see --help.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <time.h>
 
 #include "charger.h"
+#include "config.h"
+#include "faults.h"
 #include "charger_link.h"
 #include "ev_model.h"
 #include "evse_link.h"
@@ -102,6 +105,10 @@ struct sim {
 
 static struct sim s_sim; /* board-level instance: the board owns its objects */
 
+/* Fault-injection scenario (--scenario): connector 0 is watched and acted on. */
+static struct faults_run s_faults;
+static bool s_faults_on;
+
 static uint32_t sim_now(struct hal_clock *base)
 {
     return ((struct sim_clock *)base)->now_ms;
@@ -131,12 +138,17 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
                 sim_infy_tick(&x->modules, c->now_ms);
             }
             plant_tick(&x->plant, c->now_ms);
+            if (s_faults_on && k == 0) {
+                faults_tick(&s_faults, c->now_ms);
+            }
             if (x->plant.evse_stop) {
                 x->plant.evse_stop = false;
                 charger_request_stop(&x->charger);
             }
         }
-        (void)sched_run(&s->ev_sched, c->now_ms, true);
+        if (!(s_faults_on && s_faults.ev_frozen)) {
+            (void)sched_run(&s->ev_sched, c->now_ms, true);
+        }
         for (int k = 0; k < s->n; k++) {
             io = io || s->c[k].link.io_pending;
             s->c[k].link.io_pending = false;
@@ -174,6 +186,9 @@ static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t *
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     int rc = m->inner->ops->recv(m->inner, type, p, len);
+    if (rc == HAL_OK && s_faults_on && m == &s_sim.c[0].meas && *type == V2GTP_PT_EXI) {
+        (void)faults_filter_request(&s_faults, *p, *len, p, len);
+    }
     if (rc == HAL_OK && !m->have) {
         clock_gettime(CLOCK_MONOTONIC, &m->t0);
         m->have = true;
@@ -194,6 +209,13 @@ static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p
     int rc = m->inner->ops->send(m->inner, type, p, len, now_ms);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (s_faults_on && m == &s_sim.c[0].meas) {
+        struct exi_reader fr;
+        exi_reader_init(&fr, p, len);
+        if (exi_din_decode(&fr, &m->doc) == HAL_OK) {
+            faults_saw_response(&s_faults, &m->doc);
+        }
+    }
     if (m->have) {
         m->have = false;
         /* Classified after the clock stopped: only CurrentDemandRes are counted. */
@@ -383,6 +405,11 @@ static void sim_usage(FILE *f)
             "  --fault NAME     estop, unplug, weld, lock, psu-stuck, psu-hot, evse-stop (2 s\n"
             "                   into the first current demand); diode, isolation, imd, meter\n"
             "                   (from the first plug-in)\n"
+            "  --scenario NAME  run one fault-injection scenario (docs/faults.md): one connector,\n"
+            "                   the faulty session then a clean one, invariants checked from the\n"
+            "                   plant state every ms; exit 0 only when every invariant held\n"
+            "  --list-scenarios print the scenario names and exit\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg\n"
             "  --out DIR        V2G capture (pcap) and time series (csv) per connector\n"
             "                   (default build/sim; '-' = none)\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
@@ -500,6 +527,56 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count)
     return HAL_OK;
 }
 
+/* The connector's settings as the board would keep them in its configuration record. */
+struct sim_settings {
+    uint32_t max_current_a, max_power_kw, power_down_timeout_ms;
+};
+
+static const struct config_key s_sim_keys[] = {
+    {"charger.max_current_a", CONFIG_U32, true, offsetof(struct sim_settings, max_current_a), 0, 1, 500,
+     NULL, "connector current rating, A"},
+    {"charger.max_power_kw", CONFIG_U32, true, offsetof(struct sim_settings, max_power_kw), 0, 1, 400, NULL,
+     "connector power rating, kW"},
+    {"interlock.power_down_timeout_ms", CONFIG_U32, false,
+     offsetof(struct sim_settings, power_down_timeout_ms), 0, 100, 5000, NULL, "power-down bound, ms"},
+};
+
+/* Scenario config-corrupt: the stored configuration is damaged (a flipped byte makes
+ * "200" read "2\x300"; a later write left "max_power_kw = 1500"): start-up must refuse
+ * it and name the key; the intact copy is then accepted. */
+static int sim_config_check(void)
+{
+    static const char good[] = "charger.max_current_a = 200\ncharger.max_power_kw = 150\n"
+                               "interlock.power_down_timeout_ms = 1500\n";
+    static const char *const bad[] = {
+        "charger.max_current_a = 2\x30" "0x\ncharger.max_power_kw = 150\n",
+        "charger.max_current_a = 200\ncharger.max_power_kw = 1500\n",
+        "charger.max_current_a = 200\n",
+        "charger.max_current_a = 200\ncharger.max_pow\xff_kw = 150\n",
+    };
+    struct sim_settings st;
+    struct config_error e;
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memset(&st, 0, sizeof st);
+        if (config_parse(s_sim_keys, sizeof s_sim_keys / sizeof s_sim_keys[0], &st, bad[k], strlen(bad[k]),
+                         &e) == HAL_OK) {
+            printf("sim: FAIL: corrupted configuration %zu was accepted\n", k + 1);
+            return 1;
+        }
+        printf("sim: corrupted configuration %zu refused at start-up: config:%u: %s: %s\n", k + 1, e.line,
+               e.key[0] ? e.key : "-", e.reason);
+    }
+    memset(&st, 0, sizeof st);
+    if (config_parse(s_sim_keys, sizeof s_sim_keys / sizeof s_sim_keys[0], &st, good, strlen(good), &e) !=
+            HAL_OK ||
+        st.max_current_a != 200 || st.max_power_kw != 150) {
+        printf("sim: FAIL: the intact configuration was refused: %s: %s\n", e.key, e.reason);
+        return 1;
+    }
+    printf("sim: the intact configuration is accepted; starting\n");
+    return 0;
+}
+
 static int sim_cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -524,6 +601,9 @@ int main(int argc, char **argv)
     bool quiet = false, realtime = false;
     const char *out_dir = "build/sim";
     const char *profile = "standard";
+    const struct faults_scenario *scenario = NULL;
+    const char *report_dir = NULL;
+    bool charge_set = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -553,6 +633,7 @@ int main(int argc, char **argv)
             if (sim_number(a, next, 0, 86400, &charge_s) != 0) {
                 return 2;
             }
+            charge_set = true;
             i++;
         } else if (strcmp(a, "--soc-start") == 0) {
             if (sim_number(a, next, 0, 99, &soc_start) != 0) {
@@ -596,6 +677,23 @@ int main(int argc, char **argv)
             }
             out_dir = next;
             i++;
+        } else if (strcmp(a, "--list-scenarios") == 0) {
+            faults_list(stdout);
+            return 0;
+        } else if (strcmp(a, "--scenario") == 0) {
+            scenario = next != NULL ? faults_find(next) : NULL;
+            if (scenario == NULL) {
+                fprintf(stderr, "sim: --scenario needs a name from --list-scenarios\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--report-dir") == 0) {
+            if (next == NULL) {
+                fprintf(stderr, "sim: --report-dir needs a directory\n");
+                return 2;
+            }
+            report_dir = next;
+            i++;
         } else if (strcmp(a, "--fault") == 0) {
             if (next == NULL || plant_fault_parse(next, &script.fault) != HAL_OK) {
                 fprintf(stderr, "sim: --fault needs one of: estop unplug weld lock diode psu-stuck "
@@ -610,6 +708,24 @@ int main(int argc, char **argv)
     }
     if (ev_model_profile_parse(profile, &car) != HAL_OK) {
         return 2;
+    }
+    if (scenario != NULL) {
+        /* One connector, the faulty session then a clean one (a welded contactor holds
+         * the connector: one session). */
+        connectors = 1;
+        script.sessions = (scenario->flags & FAULTS_F_HELD) ? 1u : 2u;
+        script.fault = PLANT_FAULT_NONE;
+        s->ideal = (scenario->flags & FAULTS_F_IDEAL) != 0;
+        if (!charge_set) {
+            charge_s = 20;
+        }
+        if (max_s == 900) {
+            max_s = 600;
+        }
+        out_dir = "-";
+        if (scenario->kind == FAULTS_CONFIG && sim_config_check() != 0) {
+            return 1;
+        }
     }
     if (soc_target <= soc_start) {
         fprintf(stderr, "sim: --soc-target must be above --soc-start\n");
@@ -724,6 +840,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "sim: charger %d failed to start: %s\n", i, hal_strerror(rc));
             return 1;
         }
+        if (scenario != NULL && i == 0) {
+            struct faults_target ft = {
+                .plant = &x->plant, .charger = &x->charger, .modules = s->ideal ? NULL : &x->modules,
+                .can = s->ideal ? NULL : &x->can, .driver = s->ideal ? NULL : &x->stage.base,
+                .meter = &x->meter, .imd = &x->imd, .journal = &x->journal, .car = &x->car,
+                .link = &x->link};
+            faults_setup(&s_faults, scenario, &ft);
+            s_faults_on = true;
+        }
         if (out_dir != NULL) {
             x->pcap = sim_open_out(out_dir, name, "pcap");
             x->csv = sim_open_out(out_dir, name, "csv");
@@ -833,6 +958,10 @@ int main(int argc, char **argv)
     }
     if (out_dir != NULL && !quiet) {
         printf("sim: V2G capture and time series in %s/cp*.pcap, %s/cp*.csv\n", out_dir, out_dir);
+    }
+    if (s_faults_on) {
+        bool held_end = (scenario->flags & FAULTS_F_HELD) != 0;
+        ok = faults_finish(&s_faults, report_dir, s->clock.now_ms >= s->max_ms && !held_end);
     }
     printf("sim: %s: %.1f s simulated in %.3f s CPU (%lu loop passes), %lu safety violation(s)\n",
            ok ? "PASS" : "FAIL", s->clock.now_ms / 1000.0, cpu_s, (unsigned long)passes,

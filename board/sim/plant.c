@@ -168,7 +168,7 @@ static int plant_gpio_read(struct hal_gpio *base, enum hal_gpio_in in, bool *act
         *active = p->contact_pos;
         return HAL_OK;
     case HAL_GPIO_IN_CONTACTOR_NEG_FB:
-        *active = p->contact_neg;
+        *active = p->contact_neg && !p->fb_neg_lost;
         return HAL_OK;
     case HAL_GPIO_IN_LOCK_FB:
         *active = p->locked && !p->lock_fb_broken;
@@ -200,6 +200,11 @@ static int plant_pilot_read(struct hal_pilot *base, struct hal_pilot_sample *s)
 {
     struct plant *p = ((struct plant_pilot *)base)->plant;
     pilot_ev_sample(&p->ev, p->duty, s);
+    if (p->pilot_force == 'E') {
+        s->high_mv = s->low_mv = 0;
+    } else if (p->pilot_force == 'F') {
+        s->high_mv = s->low_mv = -12000;
+    }
     return HAL_OK;
 }
 
@@ -207,7 +212,7 @@ static int plant_pilot_read_pp(struct hal_pilot *base, uint32_t *ohms)
 {
     struct plant *p = ((struct plant_pilot *)base)->plant;
     /* A CCS2 DC cable codes its rating with a resistor between PP and PE. */
-    *ohms = p->ev.plugged ? 220u : UINT32_MAX;
+    *ohms = p->pp_short ? 0u : p->ev.plugged ? 220u : UINT32_MAX;
     return HAL_OK;
 }
 
@@ -242,11 +247,9 @@ static void plant_phase(struct plant *p, enum plant_ev_phase ph)
     p->phase_since_ms = p->now_ms;
 }
 
-static void plant_fire_fault(struct plant *p)
+static void plant_do_fault(struct plant *p, enum plant_fault f)
 {
-    p->fault_fired = true;
-    plant_say(p, HAL_LOG_WARN, "injecting fault: %s", plant_fault_name(p->script.fault));
-    switch (p->script.fault) {
+    switch (f) {
     case PLANT_FAULT_ESTOP:
         p->estop = true;
         break;
@@ -292,6 +295,28 @@ static void plant_fire_fault(struct plant *p)
     case PLANT_FAULT_COUNT:
         break;
     }
+}
+
+static void plant_fire_fault(struct plant *p)
+{
+    p->fault_fired = true;
+    plant_say(p, HAL_LOG_WARN, "injecting fault: %s", plant_fault_name(p->script.fault));
+    plant_do_fault(p, p->script.fault);
+}
+
+void plant_inject(struct plant *p, enum plant_fault f)
+{
+    plant_say(p, HAL_LOG_WARN, "injecting fault: %s", plant_fault_name(f));
+    plant_do_fault(p, f);
+}
+
+void plant_unplug(struct plant *p)
+{
+    if (p->phase == PLANT_EV_LEFT || p->phase == PLANT_EV_AWAY) {
+        return;
+    }
+    plant_say(p, HAL_LOG_INFO, "%s", "the driver pulls the plug");
+    plant_do_fault(p, PLANT_FAULT_UNPLUG);
 }
 
 /* Faults of the devices that are there from plug-in on (first session only). */
@@ -511,6 +536,9 @@ static void plant_power(struct plant *p)
                                          : (s->out_ma - PLANT_PSU_SLEW_MA > want ? s->out_ma - PLANT_PSU_SLEW_MA : want);
             s->out_mv = path ? ocv + (int32_t)((int64_t)s->out_ma * r / 1000) : on ? (int32_t)s->set_mv
                         : (s->out_mv > 20000 ? s->out_mv - 20000 : 0);
+            if (p->ov_target_mv > s->out_mv && evse_closed) {
+                s->out_mv = p->ov_target_mv; /* fault injection: a regulator runs away */
+            }
         }
         p->cable_mv = evse_closed ? s->out_mv : ev_closed ? ev_battery_terminal_mv(b, 0) : 0;
         ev_model_physics(p->car, p->now_ms, p->cable_mv, path ? s->out_ma : 0);

@@ -126,6 +126,11 @@ struct plant {
     uint32_t forced_opens;       /**< contactors opened under load after the power-down timeout */
     uint32_t held_since_ms;      /**< the EV waits for an unlock that does not come (0 = no) */
     uint32_t now_ms;
+    /* Fault injection by the scenario harness (board/sim/faults.c); all clear = normal. */
+    uint8_t pilot_force;         /**< 0 none, 'E' CP shorted to PE (0 V), 'F' -12 V */
+    bool pp_short;               /**< proximity shorted to PE (0 Ohm) */
+    bool fb_neg_lost;            /**< DC- feedback contact reads open whatever the contact does */
+    int32_t ov_target_mv;        /**< ideal stage: the output is driven up to this (0 = none) */
 };
 
 /** @brief A plant with its ports wired; the EV is away. */
@@ -134,6 +139,12 @@ void plant_init(struct plant *p, const char *name, const struct plant_script *sc
 
 /** @brief Advance the physical world by 1 ms to @p now_ms. */
 void plant_tick(struct plant *p, uint32_t now_ms);
+
+/** @brief Inject one of the plant's faults now (as the script would 2 s into charging). */
+void plant_inject(struct plant *p, enum plant_fault f);
+
+/** @brief The driver pulls the plug now (counts as the end of the session in the script). */
+void plant_unplug(struct plant *p);
 
 /** @brief True once the script has played every session and the EV has left. */
 bool plant_done(const struct plant *p);

@@ -410,6 +410,9 @@ static int sim_infy_can_send(struct hal_can *can, const struct hal_can_frame *f)
     if (f->dlc > HAL_CAN_MAX_DLC) {
         return HAL_EINVAL;
     }
+    if (c->bus_off) {
+        return HAL_ECLOSED;
+    }
     sim_infy_rx(c->model, f, c->model->now_ms);
     return HAL_OK;
 }
@@ -417,13 +420,15 @@ static int sim_infy_can_send(struct hal_can *can, const struct hal_can_frame *f)
 static int sim_infy_can_recv(struct hal_can *can, struct hal_can_frame *f)
 {
     struct sim_infy_can *c = (struct sim_infy_can *)can;
+    if (c->bus_off) {
+        return HAL_ECLOSED;
+    }
     return sim_infy_pop(c->model, f) ? HAL_OK : HAL_EAGAIN;
 }
 
 static int sim_infy_can_state(struct hal_can *can, enum hal_can_state *st)
 {
-    (void)can;
-    *st = HAL_CAN_STATE_ACTIVE;
+    *st = ((struct sim_infy_can *)can)->bus_off ? HAL_CAN_STATE_BUS_OFF : HAL_CAN_STATE_ACTIVE;
     return HAL_OK;
 }
 

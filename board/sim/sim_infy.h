@@ -97,6 +97,8 @@ struct sim_infy {
 struct sim_infy_can {
     struct hal_can base; /**< must stay first */
     struct sim_infy *model;
+    bool bus_off; /**< fault injection: the controller is bus-off (send/recv HAL_ECLOSED; a
+                       restart does not help while the fault lasts) */
 };
 
 /** @brief No module yet; a 10 ohm resistive load, connected. */

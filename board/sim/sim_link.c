@@ -383,3 +383,18 @@ void sim_link_init(struct sim_link *l, unsigned index)
         }
     }
 }
+
+void sim_link_reset(struct sim_link *l)
+{
+    /* Every established connection is reset: both ends see the peer gone. */
+    for (int side = 0; side < 2; side++) {
+        struct sim_link_end *e = &l->end[side];
+        for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+            if (e->s[i].kind == SIM_SOCK_TCP) {
+                e->s[i].peer_closed = true;
+                e->s[i].rx_len = 0;
+            }
+        }
+        sim_wake(e);
+    }
+}

@@ -78,4 +78,7 @@ struct sim_link {
 /** @brief Wire both ends; @p index makes MACs, addresses and random streams unique. */
 void sim_link_init(struct sim_link *l, unsigned index);
 
+/** @brief Fault injection: reset every TCP connection (both ends see ECLOSED). */
+void sim_link_reset(struct sim_link *l);
+
 #endif /* SIM_LINK_H */

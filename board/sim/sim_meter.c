@@ -106,6 +106,10 @@ static void sim_meter_close(struct sim_meter *m)
     int len = snprintf(m->ocmf, sizeof m->ocmf, "OCMF|%s|{\"SA\":\"ECDSA-secp256r1-SHA256\",\"SD\":\"%s\"}",
                        payload, hex);
     m->ocmf_len = (uint16_t)(len > 0 && (size_t)len < sizeof m->ocmf ? len : 0);
+    if (m->corrupt_ocmf && m->ocmf_len > 20u) {
+        m->ocmf[m->ocmf_len - 20u] ^= 0x01; /* fault injection: one bit of the signature flipped */
+        m->corrupt_ocmf = false;
+    }
     m->tx_open = false;
     m->record_pending = m->ocmf_len > 0;
 }
@@ -241,6 +245,17 @@ void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s
 void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer)
 {
     m->no_answer = no_answer;
+}
+
+void sim_meter_reboot(struct sim_meter *m)
+{
+    /* The registers survive (they are the meter's own non-volatile counters); the open
+     * transaction, a job in progress and an unconfirmed record do not. */
+    m->tx_open = false;
+    m->job = SIM_METER_JOB_NONE;
+    m->job_done = false;
+    m->record_pending = false;
+    m->ocmf_len = 0;
 }
 
 /* Run the accepted job (a real meter finishes it a little later, never inside the call). */

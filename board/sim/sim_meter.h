@@ -44,6 +44,7 @@ struct sim_meter {
     int64_t rest_exp_nj;       /**< exported energy below one Wh, nJ */
     int32_t voltage_mv, current_ma;
     bool no_answer;            /**< fault: every operation answers HAL_EAGAIN/ETIMEDOUT */
+    bool corrupt_ocmf;         /**< fault: the next stop record has a flipped signature bit */
     /* transaction */
     bool tx_open;
     char txid[SIM_METER_TXID_MAX];
@@ -83,6 +84,9 @@ void sim_meter_tick(struct sim_meter *m, uint32_t now_ms, int32_t voltage_mv, in
 
 /** @brief Make the meter stop (true) or resume (false) answering. */
 void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer);
+
+/** @brief Fault injection: the meter restarts and forgets its open transaction. */
+void sim_meter_reboot(struct sim_meter *m);
 
 /** @brief The crypto port that accepts sim_meter's test signatures. */
 void sim_meter_crypto_init(struct sim_meter_crypto *c);

@@ -1,0 +1,210 @@
+/**
+ * @file faults.h
+ * @brief Fault-injection scenarios for the simulator board (issue 8): a table of
+ *        scenarios (the fault, when it strikes, what must follow), a recorder that
+ *        samples the plant every simulated millisecond into a fixed ring, the safety
+ *        invariants judged from those samples (never from log text), and a per-scenario
+ *        report (text block + inline SVG timeline). See docs/faults.md.
+ *
+ * `build/bin/sim --scenario NAME --report-dir DIR` runs one scenario;
+ * `tools/faults/run.sh` (make faults) runs them all and assembles the report.
+ */
+#ifndef FAULTS_H
+#define FAULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "charger.h"
+#include "ev_model.h"
+#include "exi/exi_din.h"
+#include "journal.h"
+#include "plant.h"
+#include "psu.h"
+#include "sim_imd.h"
+#include "sim_infy.h"
+#include "sim_link.h"
+#include "sim_meter.h"
+
+/** What is done to the charger's world. */
+enum faults_kind {
+    FAULTS_NONE = 0,
+    FAULTS_ESTOP,          /**< e-stop pressed */
+    FAULTS_UNPLUG,         /**< plug pulled (pilot to A) */
+    FAULTS_PILOT_E,        /**< CP shorted to PE */
+    FAULTS_PILOT_F,        /**< CP at -12 V (EVSE not available / broken) */
+    FAULTS_PP_SHORT,       /**< proximity shorted to PE */
+    FAULTS_EV_FREEZE,      /**< the EV stops answering (its controller hangs, S2 stays) */
+    FAULTS_EV_SEQUENCE,    /**< the EV sends CableCheckReq instead of CurrentDemandReq */
+    FAULTS_EV_SESSION_ID,  /**< the EV sends a wrong SessionID */
+    FAULTS_EV_TARGET_V,    /**< EVTargetVoltage far out of range (1 500 V) */
+    FAULTS_EV_TARGET_I,    /**< EVTargetCurrent far out of range (3 000 A) */
+    FAULTS_EV_ERROR,       /**< EVErrorCode FAILED_RESSTemperatureInhibit */
+    FAULTS_EV_NOT_READY,   /**< EVReady false in CurrentDemandReq */
+    FAULTS_TCP_RESET,      /**< the V2GTP TCP connection is reset */
+    FAULTS_ISOLATION,      /**< insulation resistance drops to 50 kOhm */
+    FAULTS_IMD_DEVICE,     /**< the isolation monitor reports a device fault */
+    FAULTS_OV,             /**< ideal stage: output driven to arg mV (0 = EV max x 1.25) */
+    FAULTS_OV_NEAR,        /**< ideal stage: output at EV max + 5 % (between the limits) */
+    FAULTS_MOD_OTP,        /**< arg modules over-temperature (0 = all) */
+    FAULTS_MOD_SHORT,      /**< one module reports an output short circuit */
+    FAULTS_MOD_LOST,       /**< arg modules go silent on the bus (0 = all) */
+    FAULTS_CAN_BUSOFF,     /**< the CAN controller goes bus-off */
+    FAULTS_METER_SILENT,   /**< the meter stops answering */
+    FAULTS_METER_REBOOT,   /**< the meter restarts and forgets the transaction */
+    FAULTS_METER_OCMF,     /**< the meter's stop record comes with a corrupted signature */
+    FAULTS_WELD,           /**< DC+ welds */
+    FAULTS_FB_MISMATCH,    /**< DC- feedback reads open while the contact is closed */
+    FAULTS_LOCK_FB,        /**< lock feedback drops */
+    FAULTS_PSU_STUCK,      /**< the modules ignore "off" for 2 s */
+    FAULTS_EVSE_STOP,      /**< the operator stops the session */
+    FAULTS_OV_SPIKE,       /**< ideal stage: a 5 ms over-voltage spike (must not stop) */
+    FAULTS_CONFIG,         /**< corrupt configuration at start-up (handled by main.c) */
+    FAULTS_POWER_LOSS,     /**< the controller loses power (handled by main.c) */
+    FAULTS_KIND_COUNT
+};
+
+/** What the EV must have been told after the fault. */
+enum faults_ev_report {
+    FAULTS_EVR_NA = 0,    /**< nothing can be told (no DIN session yet, the EV is not listening) */
+    FAULTS_EVR_NORMAL,    /**< no shutdown status: the EV ended the session itself */
+    FAULTS_EVR_SHUTDOWN,  /**< EVSE_Shutdown + StopCharging, never an emergency */
+    FAULTS_EVR_EMERGENCY, /**< EVSE_EmergencyShutdown or a FAILED response code */
+};
+
+/** Scenario flags. */
+#define FAULTS_F_IDEAL 0x01u      /**< run with the ideal stage (instant voltage read-back) */
+#define FAULTS_F_CHARGED 0x02u    /**< the first session delivered power before the stop */
+#define FAULTS_F_NO_POWER 0x04u   /**< the first session delivered none */
+#define FAULTS_F_HELD 0x08u       /**< ends held locked (welded): no second car */
+#define FAULTS_F_FORCED_OK 0x10u  /**< contactors may open under load after the power-down timeout */
+#define FAULTS_F_CLAMP_V 0x20u    /**< the output never exceeds the EV's maximum voltage */
+#define FAULTS_F_CLAMP_I 0x40u    /**< the output never exceeds the connector's 200 A */
+#define FAULTS_F_OV_9MS 0x80u     /**< stage off 9..25 ms after the over-voltage began */
+#define FAULTS_F_OV_400MS 0x100u  /**< stage off 400..450 ms after the over-voltage began */
+#define FAULTS_F_OCMF_BAD 0x200u  /**< the first journal record carries an unverified record */
+#define FAULTS_F_ZERO_I 0x400u    /**< from 1 s after the fault on, at most 2 A */
+/* 0x800u free */
+
+/** One scenario. */
+struct faults_scenario {
+    const char *name;
+    const char *what;
+    enum faults_kind kind;
+    enum charger_state at;        /**< strikes once the first session reaches this state */
+    uint32_t delay_ms;            /**< ... and this long after */
+    uint32_t arg;
+    enum charger_stop_reason stop; /**< expected in the summary of the first session */
+    enum faults_ev_report ev;     /**< expected report to the EV */
+    unsigned flags;
+};
+
+/** The pieces of one connector the harness watches and acts on. */
+struct faults_target {
+    struct plant *plant;
+    struct charger *charger;
+    struct sim_infy *modules;     /**< NULL with the ideal stage */
+    struct sim_infy_can *can;
+    struct psu *driver;           /**< the InfyPower driver, NULL with the ideal stage */
+    struct sim_meter *meter;
+    struct sim_imd *imd;
+    struct journal *journal;
+    struct ev_model *car;
+    struct sim_link *link;
+};
+
+/** One recorded sample (every simulated millisecond). */
+struct faults_sample {
+    uint32_t t;
+    int32_t mv, ma;
+    uint8_t cstate;   /**< enum charger_state */
+    uint8_t bits;     /**< FAULTS_B_* */
+    uint8_t evse;     /**< last EVSEStatusCode sent to the EV (0xFF none) */
+    uint8_t active;   /**< modules the driver counts in its capabilities */
+};
+
+#define FAULTS_B_CPOS 0x01u   /**< DC+ contact closed */
+#define FAULTS_B_CNEG 0x02u   /**< DC- contact closed */
+#define FAULTS_B_LOCKED 0x04u /**< lock pin engaged */
+#define FAULTS_B_LOCKCOIL 0x08u
+#define FAULTS_B_STAGE 0x10u  /**< stage commanded on or a module delivering */
+#define FAULTS_B_PWM 0x20u    /**< 5 % PWM on the pilot */
+#define FAULTS_B_FAULT 0x40u  /**< the fault is active */
+
+#define FAULTS_RING 65536u    /**< 65 s of 1 ms samples (the checker reads each as it is written) */
+#define FAULTS_TL 3000u       /**< timeline points for the SVG (decimated, max |I| kept) */
+#define FAULTS_INV 8
+
+/** Invariant indices. */
+enum faults_inv {
+    FAULTS_I_OPEN_UNDER_LOAD = 0, /**< I1 current below the threshold before contactors open */
+    FAULTS_I_LOCK_ORDER,          /**< I2 contactors open before the lock releases */
+    FAULTS_I_NO_CURRENT_OPEN,     /**< I3 no current / stage on while contactors are open */
+    FAULTS_I_MODULES,             /**< I4 no module dropped while it may still deliver */
+    FAULTS_I_METER,               /**< I5 every started transaction stopped and journaled once */
+    FAULTS_I_STOP_REASON,         /**< I6 stop reason to the EV and in the summary */
+    FAULTS_I_NEXT_CAR,            /**< I7 back to idle, the next car charges */
+    FAULTS_I_SCENARIO,            /**< scenario-specific (timing, clamps, plant monitor) */
+};
+
+/** A run. */
+struct faults_run {
+    const struct faults_scenario *sc;
+    struct faults_target t;
+    bool fired, restored, ev_frozen;
+    uint32_t fired_ms, state_since_ms, unlocked_idle_ms;
+    enum charger_state last_state;
+    bool mutate_active;
+    uint8_t ev_worst;             /**< enum faults_ev_report seen after the fault */
+    uint8_t evse_status;
+    struct faults_sample ring[FAULTS_RING];
+    uint32_t nring;
+    struct faults_sample prev;
+    bool have_prev;
+    uint32_t stage_open_ms;       /**< stage on with a contact open since (0 = no) */
+    struct faults_sample tl[FAULTS_TL];
+    uint32_t ntl, tl_every, tl_count;
+    int32_t tl_peak_ma;
+    int32_t max_mv_after, max_ma_after, ev_max_mv;
+    uint32_t ov_onset_ms, stage_off_after_ov_ms;
+    bool inv_fail[FAULTS_INV];
+    uint32_t inv_checked[FAULTS_INV];
+    char inv_note[FAULTS_INV][160];
+    uint32_t spike_left;
+    struct exi_din_document doc;
+    uint8_t buf[1024];
+};
+
+/** @brief The scenario called @p name, or NULL. */
+const struct faults_scenario *faults_find(const char *name);
+
+/** @brief Write every scenario name (one per line) to @p f. */
+void faults_list(FILE *f);
+
+/** @brief Start recording for @p sc on the connector @p t. */
+void faults_setup(struct faults_run *r, const struct faults_scenario *sc, const struct faults_target *t);
+
+/** @brief Once per simulated ms after the plant: fire, restore, record, check. */
+void faults_tick(struct faults_run *r, uint32_t now_ms);
+
+/**
+ * @brief A request from the EV on its way to the charger: maybe changed.
+ * @return true to deliver (*out, *out_len: the original or a changed copy), false to drop
+ */
+bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len, const uint8_t **out,
+                           uint32_t *out_len);
+
+/** @brief A response from the charger to the EV (decoded): what the EV was told. */
+void faults_saw_response(struct faults_run *r, const struct exi_din_document *doc);
+
+/** @brief Mark an invariant failed with a note (first note kept). */
+void faults_fail(struct faults_run *r, enum faults_inv i, uint32_t now_ms, const char *note);
+
+/**
+ * @brief Judge the end state, write DIR/NAME.txt and DIR/NAME.svg (dir may be NULL).
+ * @return true when every invariant held and the scenario ended as expected
+ */
+bool faults_finish(struct faults_run *r, const char *dir, bool timed_out);
+
+#endif /* FAULTS_H */
