@@ -2,9 +2,15 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "linux_modbus.h"
+
 static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const s_psu_types[] = {"none", "infy", NULL};
+static const char *const s_addressing[] = {"fixed", "group", NULL};
+static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
 
 #define U32(k, field, lo, hi, req, text)                                                         \
     {.name = k, .type = CONFIG_U32, .required = req, .offset = offsetof(struct board_config, field), \
@@ -13,19 +19,33 @@ static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
     {.name = k, .type = CONFIG_STRING, .required = req,                                          \
      .offset = offsetof(struct board_config, field),                                            \
      .size = sizeof(((struct board_config *)0)->field), .help = text}
+#define BOOL(k, field, text)                                                                     \
+    {.name = k, .type = CONFIG_BOOL, .offset = offsetof(struct board_config, field), .help = text}
+#define ENUM(k, field, list, text)                                                               \
+    {.name = k, .type = CONFIG_ENUM, .offset = offsetof(struct board_config, field), .names = list, \
+     .help = text}
 
 static const struct config_key s_keys[] = {
     STR("charger.name", charger_name, false, "connector name used in logs (default cp0)"),
     U32("charger.export_voltage_v", export_voltage_v, 50, 1000, false,
-        "output voltage setpoint while charging, V (default 400)"),
+        "pilot-level session (no link): output voltage while charging, V (default 400)"),
     U32("charger.export_current_a", export_current_a, 1, 500, false,
-        "output current limit while charging, A (default 10)"),
+        "pilot-level session (no link): output current limit, A (default 10)"),
+    U32("charger.max_voltage_v", max_voltage_v, 50, 1000, false,
+        "connector/cable voltage rating, V (default 1000)"),
+    U32("charger.max_current_a", max_current_a, 1, 500, false,
+        "connector/cable current rating, A (default 200)"),
+    U32("charger.max_power_kw", max_power_kw, 1, 1000, false,
+        "connector power limit, kW (default 150)"),
+    BOOL("charger.require_imd", require_imd,
+         "no isolation monitor fails the cable check: true or false (default true)"),
     U32("pilot.debounce_ms", pilot_debounce_ms, 5, 1000, false,
         "a new pilot state must hold this long, ms (default 30)"),
     U32("interlock.safe_current_ma", safe_current_ma, 100, 10000, false,
         "contactors may open below this current, mA (default 2000)"),
     U32("interlock.power_down_timeout_ms", power_down_timeout_ms, 50, 5000, false,
-        "longest wait for the current to fall before opening anyway, ms (default 500)"),
+        "longest wait for the current to fall before opening anyway, ms (default 500;\n"
+        "                                     with psu.type = infy at least 1500 is advisable)"),
     U32("interlock.contactor_timeout_ms", contactor_timeout_ms, 20, 2000, false,
         "contactor feedback must follow within, ms (default 200)"),
     U32("interlock.lock_timeout_ms", lock_timeout_ms, 100, 10000, false,
@@ -33,11 +53,51 @@ static const struct config_key s_keys[] = {
     STR("can.interface", can_interface, true, "SocketCAN interface of the power modules (required)"),
     U32("can.bitrate", can_bitrate, 10000, 1000000, false,
         "CAN bit rate, bit/s; ignored by vcan (default 125000)"),
-    STR("store.dir", store_dir, true, "directory of the non-volatile store (required)"),
-    {.name = "log.level", .type = CONFIG_ENUM, .offset = offsetof(struct board_config, log_level),
-     .names = s_levels, .help = "error, warn, info or debug (default info)"},
-    {.name = "log.syslog", .type = CONFIG_BOOL, .offset = offsetof(struct board_config, log_syslog),
-     .help = "also log to syslog: true or false (default false)"},
+    STR("store.dir", store_dir, true,
+        "directory of the non-volatile store and the meter journal (required)"),
+    ENUM("psu.type", psu_type, s_psu_types,
+         "power stage: none (nothing energises) or infy (InfyPower modules on can.interface)\n"
+         "                                     (default none)"),
+    ENUM("infy.addressing", infy_addressing, s_addressing,
+         "fixed (infy.modules lists the dialled addresses) or group (infy.group) (default fixed)"),
+    STR("infy.modules", infy_modules, false,
+        "fixed addressing: module addresses, e.g. 0,1,2 or 0-3 or 0x10-0x13 (0x00..0x3B)"),
+    U32("infy.group", infy_group, 0, 63, false, "group addressing: the dialled group number (default 0)"),
+    U32("infy.controller", infy_controller, 240, 247, false,
+        "our CAN source address, 240..247 = 0xF0..0xF7 (default 240)"),
+    U32("infy.offline_timeout_ms", infy_offline_timeout_ms, 1000, 600000, false,
+        "a silent module is dropped after this, ms; must be above the modules' own 10 s\n"
+        "                                     watchdog (default 15000)"),
+    U32("infy.poll_period_ms", infy_poll_period_ms, 100, 1000, false,
+        "every module is polled once per period, ms (default 900)"),
+    STR("meter.bus", meter_bus, false,
+        "EM580 meter: rtu:DEV,BAUD,8N1 or tcp:HOST:PORT or none (default none)"),
+    U32("meter.unit", meter_unit, 1, 247, false, "meter Modbus unit id (default 1)"),
+    U32("meter.timeout_ms", meter_timeout_ms, 100, 1000, false,
+        "meter reply timeout per attempt, ms; 3 attempts stay under 4.5 s (default 1000)"),
+    ENUM("imd.model", imd_model, s_imd_models,
+         "isolation monitor: none, bender (isoCHA425HV) or dold (RN5893) (default none)"),
+    STR("imd.bus", imd_bus, false,
+        "isolation monitor bus: rtu:DEV,BAUD,8E1 or tcp:HOST:PORT (required with a model)"),
+    U32("imd.unit", imd_unit, 0, 247, false,
+        "isolation monitor unit id; 0 = the model's default (Bender 3, Dold 1) (default 0)"),
+    U32("imd.rated_voltage_v", imd_rated_voltage_v, 50, 1500, false,
+        "rated voltage for the Ohm/V thresholds, V (default 1000)"),
+    STR("link.interface", link_interface, false,
+        "Ethernet interface to the car's PLC modem (SLAC, SDP, V2GTP); absent = no link,\n"
+        "                                     pilot-level sessions only"),
+    U32("link.tcp_port", link_tcp_port, 0, 65535, false,
+        "plain V2GTP port announced in SDP; 0 = ephemeral (default 15118)"),
+    U32("link.tls_port", link_tls_port, 0, 65535, false,
+        "TLS V2GTP port (with link.tls_cert); 0 = ephemeral (default 15119)"),
+    STR("link.tls_cert", link_tls_cert, false,
+        "PEM chain of the SECC (leaf first); with link.tls_key enables TLS 1.2"),
+    STR("link.tls_key", link_tls_key, false, "PEM private key of the SECC leaf certificate"),
+    BOOL("link.modem", link_modem,
+         "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
+         "                                     false for a bare Ethernet/veth link)"),
+    ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
+    BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
 
 void board_config_defaults(struct board_config *c)
@@ -46,6 +106,10 @@ void board_config_defaults(struct board_config *c)
     memcpy(c->charger_name, "cp0", 4);
     c->export_voltage_v = 400;
     c->export_current_a = 10;
+    c->max_voltage_v = 1000;
+    c->max_current_a = 200;
+    c->max_power_kw = 150;
+    c->require_imd = true;
     c->pilot_debounce_ms = 30;
     c->safe_current_ma = 2000;
     c->power_down_timeout_ms = 500;
@@ -54,6 +118,249 @@ void board_config_defaults(struct board_config *c)
     c->can_bitrate = 125000;
     c->log_level = 2;
     c->log_syslog = false;
+    c->psu_type = BOARD_PSU_NONE;
+    c->infy_addressing = INFY_ADDRESSING_FIXED;
+    c->infy_controller = 0xF0;
+    c->infy_offline_timeout_ms = 15000;
+    c->infy_poll_period_ms = 900;
+    memcpy(c->meter_bus, "none", 5);
+    c->meter_unit = 1;
+    c->meter_timeout_ms = 1000;
+    c->imd_model = BOARD_IMD_NONE;
+    c->imd_rated_voltage_v = 1000;
+    c->link_tcp_port = 15118;
+    c->link_tls_port = 15119;
+    c->link_modem = true;
+}
+
+static int board_config_number(const char *s, char **end, unsigned long *v)
+{
+    errno = 0;
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+    *v = strtoul(s, end, 0);
+    return errno != 0 ? -1 : 0;
+}
+
+int board_config_modules(const char *text, uint8_t *addrs, uint8_t *count, const char **why)
+{
+    const char *p = text;
+    *count = 0;
+    while (*p != '\0') {
+        unsigned long lo, hi;
+        char *end = NULL;
+        if (board_config_number(p, &end, &lo) != 0) {
+            *why = "expected module addresses like 0,1,2 or 0-3";
+            return -1;
+        }
+        hi = lo;
+        if (*end == '-') {
+            if (board_config_number(end + 1, &end, &hi) != 0 || hi < lo) {
+                *why = "a range must be LOW-HIGH with LOW <= HIGH";
+                return -1;
+            }
+        }
+        if (hi > INFY_ADDR_MODULE_MAX) {
+            *why = "module addresses must be 0x00..0x3B (0..59)";
+            return -1;
+        }
+        for (unsigned long a = lo; a <= hi; a++) {
+            if (*count >= CFG_INFY_MAX_MODULES) {
+                *why = "too many modules";
+                return -1;
+            }
+            for (unsigned k = 0; k < *count; k++) {
+                if (addrs[k] == a) {
+                    *why = "a module address is listed twice";
+                    return -1;
+                }
+            }
+            addrs[(*count)++] = (uint8_t)a;
+        }
+        if (*end == ',') {
+            end++;
+            if (*end == '\0') {
+                *why = "trailing comma";
+                return -1;
+            }
+        } else if (*end != '\0') {
+            *why = "expected module addresses like 0,1,2 or 0-3";
+            return -1;
+        }
+        p = end;
+    }
+    if (*count == 0) {
+        *why = "no module address given";
+        return -1;
+    }
+    return 0;
+}
+
+/* The line on which KEY is set (for errors found after the parse), 0 if absent. */
+static unsigned board_config_line_of(const char *text, size_t len, const char *key)
+{
+    unsigned line = 1;
+    size_t klen = strlen(key);
+    size_t i = 0;
+    while (i < len) {
+        size_t s = i;
+        while (s < len && (text[s] == ' ' || text[s] == '\t')) {
+            s++;
+        }
+        if (len - s > klen && memcmp(text + s, key, klen) == 0 &&
+            (text[s + klen] == ' ' || text[s + klen] == '\t' || text[s + klen] == '=')) {
+            return line;
+        }
+        while (i < len && text[i] != '\n') {
+            i++;
+        }
+        i++;
+        line++;
+    }
+    return 0;
+}
+
+static void board_config_fail(FILE *err, const char *path, const char *text, size_t len,
+                              const char *key, const char *reason)
+{
+    unsigned line = board_config_line_of(text, len, key);
+    if (line != 0) {
+        fprintf(err, "%s:%u: %s: %s\n", path, line, key, reason);
+    } else {
+        fprintf(err, "%s: %s: %s\n", path, key, reason);
+    }
+}
+
+/* A Modbus bus spec: "rtu:DEV[,BAUD[,8N1]]" or "tcp:HOST:PORT". */
+static const char *board_config_bus(const char *spec)
+{
+    struct linux_modbus_config mc;
+    if (strncmp(spec, "rtu:", 4) != 0 && strncmp(spec, "tcp:", 4) != 0) {
+        return "expected rtu:DEV,BAUD,8N1 or tcp:HOST:PORT or none";
+    }
+    if (linux_modbus_parse(spec, LINUX_MODBUS_RTU, &mc) != HAL_OK) {
+        return strncmp(spec, "rtu:", 4) == 0
+                   ? "bad serial bus: expected rtu:DEV,BAUD,8N1 (baud 1..4000000, framing 8N1, 8E1, 7O2, ...)"
+                   : "bad TCP bus: expected tcp:HOST:PORT with PORT 1..65535";
+    }
+    if (mc.kind == LINUX_MODBUS_TCP && strrchr(spec + 4, ':') == NULL) {
+        return "bad TCP bus: expected tcp:HOST:PORT with PORT 1..65535";
+    }
+    if (mc.kind == LINUX_MODBUS_RTU && mc.device[0] != '/') {
+        return "bad serial bus: the device must be an absolute path such as /dev/ttyUSB0";
+    }
+    return NULL;
+}
+
+/* Checks that span several keys or need more than a type and a range. */
+static int board_config_check(struct board_config *c, const char *path, const char *text, size_t len,
+                              FILE *err)
+{
+    const char *why = NULL;
+    if (strcmp(c->meter_bus, "none") != 0 && (why = board_config_bus(c->meter_bus)) != NULL) {
+        board_config_fail(err, path, text, len, "meter.bus", why);
+        return -1;
+    }
+    if (c->imd_model != BOARD_IMD_NONE) {
+        if (c->imd_bus[0] == '\0' || strcmp(c->imd_bus, "none") == 0) {
+            board_config_fail(err, path, text, len, "imd.bus", "required when imd.model is bender or dold");
+            return -1;
+        }
+        if ((why = board_config_bus(c->imd_bus)) != NULL) {
+            board_config_fail(err, path, text, len, "imd.bus", why);
+            return -1;
+        }
+    } else if (c->imd_bus[0] != '\0' && strcmp(c->imd_bus, "none") != 0) {
+        board_config_fail(err, path, text, len, "imd.bus", "given, but imd.model is none");
+        return -1;
+    }
+    if ((c->link_tls_cert[0] == '\0') != (c->link_tls_key[0] == '\0')) {
+        board_config_fail(err, path, text, len, c->link_tls_cert[0] ? "link.tls_key" : "link.tls_cert",
+                          "link.tls_cert and link.tls_key go together");
+        return -1;
+    }
+    if (c->link_tls_cert[0] != '\0' && c->link_interface[0] == '\0') {
+        board_config_fail(err, path, text, len, "link.tls_cert", "TLS needs link.interface");
+        return -1;
+    }
+    if (c->link_tls_cert[0] != '\0' && c->link_tls_port != 0 && c->link_tls_port == c->link_tcp_port) {
+        board_config_fail(err, path, text, len, "link.tls_port", "must differ from link.tcp_port");
+        return -1;
+    }
+    const char *files[2][2] = {{"link.tls_cert", c->link_tls_cert}, {"link.tls_key", c->link_tls_key}};
+    for (int i = 0; i < 2; i++) {
+        if (files[i][1][0] != '\0') {
+            FILE *f = fopen(files[i][1], "r");
+            if (f == NULL) {
+                char msg[112];
+                snprintf(msg, sizeof msg, "cannot read '%.60s': %s", files[i][1], strerror(errno));
+                board_config_fail(err, path, text, len, files[i][0], msg);
+                return -1;
+            }
+            fclose(f);
+        }
+    }
+
+    /* The power stage: the module list, then the driver's own configuration check. The
+     * driver's reason does not name a key, so each key is tried alone against the
+     * defaults to find the one it refers to. */
+    struct infy_config *ic = &c->infy;
+    infy_default_config(ic);
+    if (c->psu_type != BOARD_PSU_INFY) {
+        return 0;
+    }
+    if (c->infy_addressing == INFY_ADDRESSING_FIXED) {
+        if (c->infy_modules[0] == '\0') {
+            board_config_fail(err, path, text, len, "infy.modules",
+                              "required with psu.type = infy and fixed addressing");
+            return -1;
+        }
+        if (board_config_modules(c->infy_modules, ic->addresses, &ic->count, &why) != 0) {
+            board_config_fail(err, path, text, len, "infy.modules", why);
+            return -1;
+        }
+    } else if (c->infy_modules[0] != '\0') {
+        board_config_fail(err, path, text, len, "infy.modules", "given, but infy.addressing is group");
+        return -1;
+    }
+    ic->addressing = (enum infy_addressing)c->infy_addressing;
+    ic->group = (uint8_t)c->infy_group;
+    ic->controller = (uint8_t)c->infy_controller;
+    ic->offline_timeout_ms = c->infy_offline_timeout_ms;
+    ic->poll_period_ms = c->infy_poll_period_ms;
+    ic->safe_current_ma = c->safe_current_ma;
+    ic->power_down_timeout_ms = c->power_down_timeout_ms;
+    if (infy_config_check(ic, &why) != HAL_OK) {
+        static const char *const names[] = {"infy.offline_timeout_ms", "infy.poll_period_ms",
+                                            "infy.controller", "infy.group", "infy.modules"};
+        const char *key = "psu.type";
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            struct infy_config t;
+            infy_default_config(&t);
+            t.count = 1; /* a valid base: one module at address 0 */
+            if (k == 0) {
+                t.offline_timeout_ms = ic->offline_timeout_ms;
+            } else if (k == 1) {
+                t.poll_period_ms = ic->poll_period_ms;
+            } else if (k == 2) {
+                t.controller = ic->controller;
+            } else if (k == 3) {
+                t.addressing = ic->addressing;
+                t.group = ic->group;
+            } else {
+                memcpy(t.addresses, ic->addresses, sizeof t.addresses);
+                t.count = ic->count;
+            }
+            if (infy_config_check(&t, NULL) != HAL_OK) {
+                key = names[k];
+                break;
+            }
+        }
+        board_config_fail(err, path, text, len, key, why);
+        return -1;
+    }
+    return 0;
 }
 
 int board_config_load(struct board_config *c, const char *path, FILE *err)
@@ -89,7 +396,7 @@ int board_config_load(struct board_config *c, const char *path, FILE *err)
         fprintf(err, "%s\n", e.reason);
         return -1;
     }
-    return 0;
+    return board_config_check(c, path, text, n, err);
 }
 
 void board_config_describe(FILE *out)

@@ -1,6 +1,8 @@
 /**
  * @file board_config.h
- * @brief The Linux board's configuration file: keys, defaults, loading.
+ * @brief The Linux board's configuration file: keys, defaults, loading, and the checks
+ *        that span several keys (bus specifications, module lists, the InfyPower driver's
+ *        own configuration check, TLS files).
  */
 #ifndef BOARD_CONFIG_H
 #define BOARD_CONFIG_H
@@ -10,12 +12,25 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "infypower/infy_driver.h"
+
+/** Longest value of a path or bus key, including the NUL. */
+#define BOARD_CONFIG_PATH_MAX 128
+
+/** Power stage kinds (`psu.type`). */
+enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY };
+/** Isolation monitor kinds (`imd.model`). */
+enum board_imd_model { BOARD_IMD_NONE = 0, BOARD_IMD_BENDER, BOARD_IMD_DOLD };
 
 /** Everything the Linux board reads from its configuration file. */
 struct board_config {
     char charger_name[16];
     uint32_t export_voltage_v;
     uint32_t export_current_a;
+    uint32_t max_voltage_v;
+    uint32_t max_current_a;
+    uint32_t max_power_kw;
+    bool require_imd;
     uint32_t pilot_debounce_ms;
     uint32_t safe_current_ma;
     uint32_t power_down_timeout_ms;
@@ -26,6 +41,32 @@ struct board_config {
     char store_dir[128];
     int log_level; /**< index into "error", "warn", "info", "debug" */
     bool log_syslog;
+    /* power stage */
+    int psu_type; /**< enum board_psu_type */
+    int infy_addressing; /**< enum infy_addressing */
+    char infy_modules[BOARD_CONFIG_PATH_MAX];
+    uint32_t infy_group;
+    uint32_t infy_controller;
+    uint32_t infy_offline_timeout_ms;
+    uint32_t infy_poll_period_ms;
+    /* meter */
+    char meter_bus[BOARD_CONFIG_PATH_MAX];
+    uint32_t meter_unit;
+    uint32_t meter_timeout_ms;
+    /* isolation monitor */
+    int imd_model; /**< enum board_imd_model */
+    char imd_bus[BOARD_CONFIG_PATH_MAX];
+    uint32_t imd_unit; /**< 0 = the model's default */
+    uint32_t imd_rated_voltage_v;
+    /* link to the car */
+    char link_interface[16]; /**< "" = no link: pilot-level sessions only */
+    uint32_t link_tcp_port;
+    uint32_t link_tls_port;
+    char link_tls_cert[BOARD_CONFIG_PATH_MAX];
+    char link_tls_key[BOARD_CONFIG_PATH_MAX];
+    bool link_modem;
+    /* derived by board_config_load() */
+    struct infy_config infy; /**< valid when psu_type == BOARD_PSU_INFY */
 };
 
 /** Largest configuration file accepted. */
@@ -43,5 +84,13 @@ int board_config_load(struct board_config *c, const char *path, FILE *err);
 
 /** @brief Print every key with its type, range and meaning (for --help). */
 void board_config_describe(FILE *out);
+
+/**
+ * @brief Parse a module address list: "0,1,2", "0-3", "0x10-0x13,0x20" (0x00..0x3B).
+ * @retval 0 parsed into @p addrs / @p count
+ * @retval -1 malformed, out of range, repeated, or more than CFG_INFY_MAX_MODULES;
+ *         @p why says which
+ */
+int board_config_modules(const char *text, uint8_t *addrs, uint8_t *count, const char **why);
 
 #endif /* BOARD_CONFIG_H */

@@ -1,7 +1,13 @@
 /*
  * The Linux board: the charger firmware on a Linux charger computer (Raspberry Pi,
  * Charge Control M). One configuration file, validated at start-up; SocketCAN for the
- * power modules; a directory as the non-volatile store; logs to stderr and syslog.
+ * power modules (InfyPower); Modbus (libmodbus, RTU or TCP) for the EM580 meter and the
+ * isolation monitor; libpcap + IPv6 sockets (+ OpenSSL TLS) for the link to the car; a
+ * directory as the non-volatile store and the meter journal; logs to stderr and syslog.
+ *
+ * Pilot and power-path GPIO have no portable Linux interface: they answer "not
+ * supported" (nothing energises) unless the test aid --sim-plant puts a simulated pilot,
+ * contactors and lock under the firmware (board/linux/sim_plant.h).
  */
 #include <getopt.h>
 #include <poll.h>
@@ -9,23 +15,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "board_config.h"
 #include "charger.h"
+#include "charger_link.h"
+#include "evse_link.h"
+#include "hal_unsupported.h"
+#include "imd_isolation.h"
+#include "journal.h"
 #include "linux_can.h"
+#include "linux_crypto.h"
 #include "linux_log.h"
 #include "linux_loop.h"
+#include "linux_modbus.h"
+#include "linux_net.h"
 #include "linux_nvs.h"
+#include "linux_pcap.h"
 #include "linux_rng.h"
-#include "hal_unsupported.h"
+#include "linux_tls.h"
+#include "meter.h"
+#include "meter_em580.h"
+#include "psu_infy.h"
 #include "sched.h"
+#include "sim_plant.h"
 #include "superloop.h"
 
-#define CHARGER_VERSION "0.1.0"
+#define CHARGER_VERSION "0.2.0"
 #define CHARGER_DEFAULT_CONFIG "/etc/dcfc/charger.conf"
 
-/* A power stage that is not there yet: "off" always works, "export" is refused and
- * the output reads as unknown, so the interlock treats the output as possibly live. */
+/* A power stage that is not there: "off" always works, "export" is refused and the
+ * output reads as unknown, so the interlock treats the output as possibly live. */
 struct board_no_psu {
     struct psu base;
 };
@@ -61,9 +81,36 @@ struct board {
     struct linux_nvs nvs;
     struct linux_rng rng;
     struct linux_can can;
+    struct linux_crypto crypto;
     struct hal_pilot pilot;
     struct hal_gpio gpio;
-    struct board_no_psu psu;
+    struct board_no_psu no_psu;
+    struct psu_infy stage;
+    struct psu *psu;
+    /* meter */
+    bool have_meter;
+    struct linux_modbus meter_bus;
+    struct meter_em580 meter;
+    struct journal journal;
+    struct meter_session ms;
+    /* isolation monitor */
+    bool have_imd;
+    struct linux_modbus imd_bus;
+    struct imd_isolation_bender bender;
+    struct imd_isolation_dold dold;
+    struct isolation *imd;
+    /* link */
+    bool have_link, have_tls;
+    struct linux_pcap eth;
+    struct linux_net net;
+    struct linux_tls tls;
+    struct evse_link evse;
+    struct charger_link_evse adapter;
+    /* test aid */
+    const char *sim_wire, *sim_load, *sim_status;
+    struct sim_plant plant;
+    uint32_t status_at_ms;
+    uint32_t sessions_max; /**< stop after this many finished sessions (0 = never) */
     struct sched sched;
     struct charger charger;
     uint32_t run_until_ms; /**< 0 = run until a signal */
@@ -83,34 +130,208 @@ static bool board_should_stop(void *ctx)
 {
     struct board *b = ctx;
     uint32_t now = hal_clock_now_ms(&b->loop.base);
-    if (!b->stopping && (s_signalled || (b->run_until_ms != 0 && now >= b->run_until_ms))) {
+    if (b->sim_wire != NULL && b->sim_status != NULL && hal_time_reached(now, b->status_at_ms)) {
+        (void)sim_plant_write_status(&b->plant, b->sim_status);
+        b->status_at_ms = now + 1000u;
+    }
+    bool enough = b->sessions_max != 0 && charger_stats(&b->charger)->sessions >= b->sessions_max &&
+                  b->charger.history_count >= b->sessions_max;
+    if (!b->stopping && (s_signalled || enough || (b->run_until_ms != 0 && now >= b->run_until_ms))) {
         b->stopping = true;
         hal_logf(&b->log.base, HAL_LOG_INFO, now, "shutting down: stopping the session safely");
         charger_request_stop(&b->charger);
     }
-    /* Leave only with the power path at rest: idle, finished or latched in a fault. */
+    /* Leave only with the power path at rest (idle, finished or latched in a fault) and
+     * no meter transaction half-way. */
     enum charger_state st = charger_state(&b->charger);
-    return b->stopping && (st == CHARGER_IDLE || st == CHARGER_FINISHED || st == CHARGER_FAULT);
+    bool meter_idle = !b->have_meter || meter_session_state(&b->ms) == METER_S_IDLE;
+    return b->stopping && (st == CHARGER_IDLE || st == CHARGER_FINISHED || st == CHARGER_FAULT) &&
+           (meter_idle || s_signalled);
 }
 
 static void board_usage(FILE *f)
 {
     fprintf(f,
-            "usage: charger [-c FILE] [--check] [--run-for SECONDS]\n"
+            "usage: charger [-c FILE] [--check] [--run-for SECONDS] [--sessions N]\n"
+            "               [--sim-plant SOCKET [--sim-load FIFO] [--sim-status FILE]]\n"
             "The DC charger firmware for Linux charger boards.\n"
             "\n"
             "  -c, --config FILE   configuration file (default %s)\n"
             "      --check         validate the configuration and exit\n"
             "      --run-for S     stop safely after S seconds (tests)\n"
+            "      --sessions N    stop safely once N sessions have finished (tests)\n"
             "      --version       print the version and exit\n"
             "  -h, --help          this text\n"
+            "\n"
+            "Test aid (NOT for a real charger; docs/linux-board.md):\n"
+            "      --sim-plant SOCKET  simulate the pilot front end, DC contactors and lock in\n"
+            "                      memory; the car (tools/evsim --pilot SOCKET) presents its pilot\n"
+            "                      resistors, diode and contactors over this Unix datagram socket\n"
+            "      --sim-load FIFO  infysim's --ctl FIFO: the plant switches the modules' load to\n"
+            "                      the car's battery while both sides' contactors are closed\n"
+            "      --sim-status FILE  the plant's safety-monitor counters (key=value), every 1 s\n"
+            "                      and at exit\n"
             "\n"
             "Configuration: one 'key = value' per line, '#' starts a comment line.\n"
             "Keys:\n",
             CHARGER_DEFAULT_CONFIG);
     board_config_describe(f);
-    fprintf(f, "\nExit status: 0 after a clean stop or a valid --check; 1 for an invalid\n"
+    fprintf(f, "\nAt exit one line per finished session: 'charger: session N: stop=TOKEN\n"
+               "charge_s=S energy_wh=WH meter_ok=0|1 meter_seq=N soc=A->B'.\n"
+               "Exit status: 0 after a clean stop or a valid --check; 1 for an invalid\n"
                "configuration or a failed start; 2 for bad arguments.\n");
+}
+
+/* A Modbus bus from a validated spec; the Bender's default framing is 8E1 at 19200. */
+static int board_modbus(struct board *b, struct linux_modbus *mb, const char *spec, bool bender,
+                        uint32_t timeout_ms, const char *key)
+{
+    struct linux_modbus_config mc;
+    if (linux_modbus_parse(spec, LINUX_MODBUS_RTU, &mc) != HAL_OK) {
+        fprintf(stderr, "charger: %s '%s': malformed\n", key, spec);
+        return -1;
+    }
+    if (bender && mc.kind == LINUX_MODBUS_RTU) {
+        const char *c1 = strchr(spec + 4, ',');
+        if (c1 == NULL) {
+            mc.baud = 19200;
+        }
+        if (c1 == NULL || strchr(c1 + 1, ',') == NULL) {
+            mc.parity = 'E';
+        }
+    }
+    mc.timeout_ms = timeout_ms;
+    int rc = linux_modbus_init(mb, &mc);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: %s '%s': %s\n", key, spec, hal_strerror(rc));
+        return -1;
+    }
+    (void)linux_loop_watch(&b->loop, linux_modbus_fd(mb), POLLIN);
+    return 0;
+}
+
+static int board_start_meter(struct board *b, uint32_t now)
+{
+    if (strcmp(b->cfg.meter_bus, "none") == 0) {
+        return 0;
+    }
+    if (board_modbus(b, &b->meter_bus, b->cfg.meter_bus, false, b->cfg.meter_timeout_ms, "meter.bus") != 0) {
+        return -1;
+    }
+    struct em580_config ec;
+    em580_config_default(&ec);
+    ec.unit = (uint8_t)b->cfg.meter_unit;
+    ec.timeout_ms = b->cfg.meter_timeout_ms;
+    int rc = meter_em580_init(&b->meter, &b->meter_bus.base, &ec);
+    if (rc == HAL_OK) {
+        rc = sched_add(&b->sched, meter_em580_task(&b->meter), now);
+    }
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: meter: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    rc = journal_open(&b->journal, &b->nvs.base);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: meter journal in store.dir '%s': %s\n", b->cfg.store_dir, hal_strerror(rc));
+        return -1;
+    }
+    meter_session_init(&b->ms, &b->meter.base, &b->journal, &b->crypto.base);
+    rc = sched_add(&b->sched, meter_session_task(&b->ms), now);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: meter session: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    b->have_meter = true;
+    return 0;
+}
+
+static int board_start_imd(struct board *b, uint32_t now)
+{
+    if (b->cfg.imd_model == BOARD_IMD_NONE) {
+        return 0;
+    }
+    bool bender = b->cfg.imd_model == BOARD_IMD_BENDER;
+    if (board_modbus(b, &b->imd_bus, b->cfg.imd_bus, bender, 500, "imd.bus") != 0) {
+        return -1;
+    }
+    struct isolation_limits lim;
+    isolation_limits_default(&lim);
+    lim.rated_voltage_v = b->cfg.imd_rated_voltage_v;
+    int rc;
+    if (bender) {
+        struct imd_bender_config ic;
+        imd_bender_config_default(&ic);
+        if (b->cfg.imd_unit != 0) {
+            ic.unit = (uint8_t)b->cfg.imd_unit;
+        }
+        rc = imd_isolation_bender_init(&b->bender, &b->imd_bus.base, &ic, &lim);
+        b->imd = &b->bender.base;
+        if (rc == HAL_OK) {
+            rc = sched_add(&b->sched, imd_isolation_bender_task(&b->bender), now);
+        }
+    } else {
+        struct imd_dold_config ic;
+        imd_dold_config_default(&ic);
+        if (b->cfg.imd_unit != 0) {
+            ic.unit = (uint8_t)b->cfg.imd_unit;
+        }
+        rc = imd_isolation_dold_init(&b->dold, &b->imd_bus.base, &ic, &lim);
+        b->imd = &b->dold.base;
+        if (rc == HAL_OK) {
+            rc = sched_add(&b->sched, imd_isolation_dold_task(&b->dold), now);
+        }
+    }
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: isolation monitor: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    b->have_imd = true;
+    return 0;
+}
+
+static int board_start_link(struct board *b, uint32_t now)
+{
+    const char *ifn = b->cfg.link_interface;
+    if (ifn[0] == '\0') {
+        return 0;
+    }
+    int rc = linux_pcap_open(&b->eth, ifn);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: link.interface '%s': %s (%s)\n", ifn, hal_strerror(rc), b->eth.errbuf);
+        return -1;
+    }
+    (void)linux_loop_watch(&b->loop, linux_pcap_fd(&b->eth), POLLIN);
+    if (linux_net_init(&b->net, ifn, &b->loop) != HAL_OK) {
+        fprintf(stderr, "charger: link.interface '%s': no such interface\n", ifn);
+        return -1;
+    }
+    if (b->cfg.link_tls_cert[0] != '\0') {
+        if (linux_tls_init(&b->tls, &b->net.base, &b->log.base, &b->loop.base) != HAL_OK ||
+            linux_tls_server(&b->tls, b->cfg.link_tls_cert, b->cfg.link_tls_key) != HAL_OK) {
+            fprintf(stderr, "charger: link.tls_cert/link.tls_key: %s\n", b->tls.reason);
+            return -1;
+        }
+        b->have_tls = true;
+    }
+    struct evse_link_config lc;
+    evse_link_default_config(&lc);
+    lc.tcp_port = (uint16_t)b->cfg.link_tcp_port;
+    lc.tls_port = (uint16_t)b->cfg.link_tls_port;
+    lc.offer_tls = b->have_tls;
+    lc.slac.use_modem = b->cfg.link_modem;
+    struct evse_link_ports lp = {.eth = &b->eth.base,
+                                 .net = &b->net.base,
+                                 .rng = &b->rng.base,
+                                 .tls = b->have_tls ? &b->tls.base : NULL,
+                                 .log = &b->log.base};
+    rc = evse_link_init(&b->evse, &lc, &lp, &b->sched, now);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: link on '%s' failed to start: %s\n", ifn, hal_strerror(rc));
+        return -1;
+    }
+    charger_link_evse_init(&b->adapter, &b->evse);
+    b->have_link = true;
+    return 0;
 }
 
 static int board_start(struct board *b)
@@ -126,6 +347,8 @@ static int board_start(struct board *b)
     linux_loop_init(&b->loop);
     b->loop.stop_flag = (volatile int *)&s_signalled;
     linux_rng_init(&b->rng);
+    linux_crypto_init(&b->crypto);
+    sched_init(&b->sched);
 
     int rc = linux_nvs_init(&b->nvs, b->cfg.store_dir);
     if (rc != HAL_OK) {
@@ -157,38 +380,96 @@ static int board_start(struct board *b)
         return -1;
     }
     (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
+    now = hal_clock_now_ms(&b->loop.base);
 
-    /* No portable Linux interface exists for the pilot and the power-path GPIO: until a
-     * board names its hardware these report "not supported", which the interlock
-     * treats as unreadable feedback and the pilot as state E: nothing is energised. */
-    hal_unsupported_pilot(&b->pilot);
-    hal_unsupported_gpio(&b->gpio);
-    b->psu.base.ops = &s_no_psu_ops;
+    b->no_psu.base.ops = &s_no_psu_ops;
+    b->psu = &b->no_psu.base;
+    if (b->cfg.psu_type == BOARD_PSU_INFY) {
+        rc = psu_infy_init(&b->stage, &b->cfg.infy, &b->can.base, &b->log.base, &b->sched, now);
+        if (rc != HAL_OK) {
+            fprintf(stderr, "charger: InfyPower stage: %s\n", hal_strerror(rc));
+            return -1;
+        }
+        b->psu = &b->stage.base;
+    }
+    if (board_start_meter(b, now) != 0 || board_start_imd(b, now) != 0 || board_start_link(b, now) != 0) {
+        return -1;
+    }
+
+    struct hal_pilot *pilot = &b->pilot;
+    struct hal_gpio *gpio = &b->gpio;
+    struct psu *psu = b->psu;
+    if (b->sim_wire != NULL) {
+        rc = sim_plant_init(&b->plant, b->sim_wire, b->sim_load, b->psu, b->cfg.safe_current_ma,
+                            b->cfg.power_down_timeout_ms, &b->loop, &b->sched, &b->log.base, now);
+        if (rc != HAL_OK) {
+            return -1;
+        }
+        pilot = &b->plant.pilot.base;
+        gpio = &b->plant.gpio.base;
+        psu = &b->plant.psu.base;
+    } else {
+        /* No portable Linux interface exists for the pilot and the power-path GPIO: until
+         * a board names its hardware these report "not supported", which the interlock
+         * treats as unreadable feedback and the pilot as state E: nothing is energised. */
+        hal_unsupported_pilot(&b->pilot);
+        hal_unsupported_gpio(&b->gpio);
+    }
 
     charger_default_config(&cc);
     memcpy(cc.name, b->cfg.charger_name, sizeof cc.name);
     cc.export_voltage_mv = b->cfg.export_voltage_v * 1000u;
     cc.export_current_ma = b->cfg.export_current_a * 1000u;
+    cc.max_voltage_mv = b->cfg.max_voltage_v * 1000u;
+    cc.max_current_ma = b->cfg.max_current_a * 1000u;
+    cc.max_power_w = b->cfg.max_power_kw * 1000u;
+    cc.require_imd = b->cfg.require_imd;
     cc.pilot.debounce_ms = b->cfg.pilot_debounce_ms;
     cc.interlock.safe_current_ma = b->cfg.safe_current_ma;
     cc.interlock.power_down_timeout_ms = b->cfg.power_down_timeout_ms;
     cc.interlock.contactor_timeout_ms = b->cfg.contactor_timeout_ms;
     cc.interlock.lock_timeout_ms = b->cfg.lock_timeout_ms;
 
-    sched_init(&b->sched);
-    now = hal_clock_now_ms(&b->loop.base);
-    struct charger_ports ports = {
-        .pilot = &b->pilot, .gpio = &b->gpio, .psu = &b->psu.base, .log = &b->log.base};
+    struct charger_ports ports = {.pilot = pilot,
+                                  .gpio = gpio,
+                                  .psu = psu,
+                                  .log = &b->log.base,
+                                  .link = b->have_link ? &b->adapter.base : NULL,
+                                  .rng = &b->rng.base,
+                                  .imd = b->imd,
+                                  .meter = b->have_meter ? &b->ms : NULL,
+                                  .meter_dev = b->have_meter ? &b->meter.base : NULL,
+                                  .clock = &b->loop.base};
     rc = charger_init(&b->charger, &cc, &ports, &b->sched, now);
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));
         return -1;
     }
-    hal_logf(&b->log.base, HAL_LOG_INFO, now, "charger %s started (boot %lu), CAN %s, store %s",
-             CHARGER_VERSION, (unsigned long)boots, b->cfg.can_interface, b->cfg.store_dir);
-    hal_logf(&b->log.base, HAL_LOG_WARN, now,
-             "pilot and power-path GPIO are not configured for this board: no session will energise");
+    hal_logf(&b->log.base, HAL_LOG_INFO, now,
+             "charger %s started (boot %lu), CAN %s, store %s, stage %s, meter %s, IMD %s, link %s%s",
+             CHARGER_VERSION, (unsigned long)boots, b->cfg.can_interface, b->cfg.store_dir,
+             b->cfg.psu_type == BOARD_PSU_INFY ? "InfyPower" : "none", b->cfg.meter_bus,
+             b->cfg.imd_model == BOARD_IMD_BENDER ? "Bender" : b->cfg.imd_model == BOARD_IMD_DOLD ? "Dold" : "none",
+             b->have_link ? b->cfg.link_interface : "none", b->have_tls ? " (TCP + TLS)" : "");
+    if (b->sim_wire == NULL) {
+        hal_logf(&b->log.base, HAL_LOG_WARN, now,
+                 "pilot and power-path GPIO are not configured for this board: no session will energise");
+    }
     return 0;
+}
+
+static void board_summary(struct board *b)
+{
+    for (uint32_t h = 0; charger_history(&b->charger, h) != NULL; h++) {
+        const struct charger_session_record *r = charger_history(&b->charger, h);
+        printf("charger: session %lu: stop=%s charge_s=%.1f energy_wh=%lld meter_ok=%d meter_seq=%lu "
+               "soc=%ld->%ld%s%s\n",
+               (unsigned long)r->number, charger_stop_reason_token(r->stop), r->charge_ms / 1000.0,
+               (long long)r->energy_wh, r->meter_ok ? 1 : 0, (unsigned long)r->meter_seq, (long)r->soc_start,
+               (long)(r->soc_end >= 0 ? r->soc_end : r->soc_start),
+               r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "");
+    }
+    fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -198,9 +479,11 @@ int main(int argc, char **argv)
     bool check_only = false;
     long run_for = 0;
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"run-for", required_argument, NULL, 'r'}, {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"config", required_argument, NULL, 'c'},    {"check", no_argument, NULL, 'k'},
+        {"run-for", required_argument, NULL, 'r'},   {"version", no_argument, NULL, 'V'},
+        {"sessions", required_argument, NULL, 'n'},  {"sim-plant", required_argument, NULL, 'P'},
+        {"sim-load", required_argument, NULL, 'L'},  {"sim-status", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     int o;
 
     while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -211,15 +494,31 @@ int main(int argc, char **argv)
         case 'k':
             check_only = true;
             break;
-        case 'r': {
+        case 'r':
+        case 'n': {
             char *end = NULL;
-            run_for = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || run_for < 1 || run_for > 4000000) {
-                fprintf(stderr, "charger: --run-for needs whole seconds 1..4000000\n");
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 4000000) {
+                fprintf(stderr, "charger: --%s needs a whole number 1..4000000\n",
+                        o == 'r' ? "run-for" : "sessions");
                 return 2;
+            }
+            if (o == 'r') {
+                run_for = v;
+            } else {
+                b->sessions_max = (uint32_t)v;
             }
             break;
         }
+        case 'P':
+            b->sim_wire = optarg;
+            break;
+        case 'L':
+            b->sim_load = optarg;
+            break;
+        case 'S':
+            b->sim_status = optarg;
+            break;
         case 'V':
             printf("charger %s\n", CHARGER_VERSION);
             return 0;
@@ -235,6 +534,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "charger: unexpected argument '%s' (try --help)\n", argv[optind]);
         return 2;
     }
+    if ((b->sim_load != NULL || b->sim_status != NULL) && b->sim_wire == NULL) {
+        fprintf(stderr, "charger: --sim-load and --sim-status need --sim-plant\n");
+        return 2;
+    }
 
     board_config_defaults(&b->cfg);
     if (board_config_load(&b->cfg, path, stderr) != 0) {
@@ -247,6 +550,7 @@ int main(int argc, char **argv)
     }
     signal(SIGINT, board_on_signal);
     signal(SIGTERM, board_on_signal);
+    signal(SIGPIPE, SIG_IGN);
     if (board_start(b) != 0) {
         return 1;
     }
@@ -254,7 +558,28 @@ int main(int argc, char **argv)
     struct superloop loop = {
         .sched = &b->sched, .clock = &b->loop.base, .should_stop = board_should_stop, .ctx = b};
     superloop_run(&loop);
-    hal_logf(&b->log.base, HAL_LOG_INFO, hal_clock_now_ms(&b->loop.base), "stopped cleanly");
+    uint32_t now = hal_clock_now_ms(&b->loop.base);
+    board_summary(b);
+    if (b->sim_wire != NULL) {
+        if (b->sim_status != NULL) {
+            (void)sim_plant_write_status(&b->plant, b->sim_status);
+        }
+        sim_plant_close(&b->plant);
+    }
+    if (b->have_link) {
+        linux_net_close_all(&b->net);
+        linux_pcap_close(&b->eth);
+        if (b->have_tls) {
+            linux_tls_free(&b->tls);
+        }
+    }
+    if (b->have_meter) {
+        linux_modbus_close(&b->meter_bus);
+    }
+    if (b->have_imd) {
+        linux_modbus_close(&b->imd_bus);
+    }
+    hal_logf(&b->log.base, HAL_LOG_INFO, now, "stopped cleanly");
     hal_can_close(&b->can.base);
     linux_log_close(&b->log);
     return 0;

@@ -39,13 +39,44 @@ expect only-comments       1 'the file is empty' '# nothing here\n\n'
 expect binary-garbage      1 'not a text file: control byte 0x' '\x7fELF\x02\x01\x01\x00\x00\x00\x00\xff\xfe'
 expect nul-byte            1 'control byte 0x00' 'can.interface = vcan0\x00\nstore.dir = /tmp/x\n'
 expect crlf-ok             0 'configuration valid' 'can.interface = vcan0\r\nstore.dir = /tmp/x\r\n'
+# The session keys: power stage, meter, isolation monitor, link.
+infy="${good}psu.type = infy\n"
+expect valid-session       0 'configuration valid' "${infy}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/ttyUSB0,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = eth1\nlink.tcp_port = 0\nlink.modem = false\ncharger.require_imd = false\n"
+expect valid-group         0 'configuration valid' "${infy}infy.addressing = group\ninfy.group = 5\nmeter.bus = tcp:meter.local:502\n"
+expect infy-offline-10s    1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than the modules. own 10 s watchdog' "${infy}infy.offline_timeout_ms = 10000\ninfy.modules = 0\n"
+expect infy-offline-5s     1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than' "${infy}infy.offline_timeout_ms = 5000\ninfy.modules = 0\n"
+expect infy-offline-type   1 ':4: infy\.offline_timeout_ms: expected a whole number' "${infy}infy.offline_timeout_ms = 15s\n"
+expect infy-offline-range  1 ':4: infy\.offline_timeout_ms: value 700000 out of range' "${infy}infy.offline_timeout_ms = 700000\n"
+expect infy-no-modules     1 'infy\.modules: required with psu\.type = infy' "${infy}"
+expect infy-bad-list       1 ':4: infy\.modules: expected module addresses' "${infy}infy.modules = 0,x\n"
+expect infy-addr-range     1 ':4: infy\.modules: module addresses must be 0x00\.\.0x3B' "${infy}infy.modules = 0-60\n"
+expect infy-twice          1 ':4: infy\.modules: a module address is listed twice' "${infy}infy.modules = 0-3,2\n"
+expect infy-controller     1 ':5: infy\.controller: value 248 out of range 240\.\.247' "${infy}infy.modules = 0\ninfy.controller = 248\n"
+expect psu-type-enum       1 ':3: psu\.type: .huawei. is not one of the allowed values' "${good}psu.type = huawei\n"
+expect meter-bus-kind      1 ':3: meter\.bus: expected rtu:DEV,BAUD,8N1 or tcp:HOST:PORT or none' "${good}meter.bus = serial:/dev/ttyS0\n"
+expect meter-bus-framing   1 ':3: meter\.bus: bad serial bus' "${good}meter.bus = rtu:/dev/ttyS0,9600,8X1\n"
+expect meter-bus-baud      1 ':3: meter\.bus: bad serial bus' "${good}meter.bus = rtu:/dev/ttyS0,fast\n"
+expect meter-bus-relative  1 ':3: meter\.bus: bad serial bus: the device must be an absolute path' "${good}meter.bus = rtu:ttyS0,9600\n"
+expect meter-bus-tcp-port  1 ':3: meter\.bus: bad TCP bus' "${good}meter.bus = tcp:localhost:99999\n"
+expect meter-bus-no-port   1 ':3: meter\.bus: bad TCP bus' "${good}meter.bus = tcp:localhost\n"
+expect meter-unit-range    1 ':3: meter\.unit: value 0 out of range 1\.\.247' "${good}meter.unit = 0\n"
+expect meter-timeout-range 1 ':3: meter\.timeout_ms: value 2000 out of range' "${good}meter.timeout_ms = 2000\n"
+expect imd-needs-bus       1 'imd\.bus: required when imd\.model is bender or dold' "${good}imd.model = dold\n"
+expect imd-bus-bad         1 ':4: imd\.bus: expected rtu:DEV,BAUD,8N1 or tcp:HOST:PORT' "${good}imd.model = bender\nimd.bus = COM1\n"
+expect imd-bus-no-model    1 ':3: imd\.bus: given, but imd\.model is none' "${good}imd.bus = tcp:h:502\n"
+expect imd-model-enum      1 ':3: imd\.model: .iso. is not one of the allowed values' "${good}imd.model = iso\n"
+expect link-port-type      1 ':4: link\.tcp_port: expected a whole number' "${good}link.interface = eth1\nlink.tcp_port = http\n"
+expect link-port-range     1 ':4: link\.tcp_port: value 70000 out of range 0\.\.65535' "${good}link.interface = eth1\nlink.tcp_port = 70000\n"
+expect link-modem-bool     1 ':3: link\.modem: expected true or false' "${good}link.modem = maybe\n"
+expect tls-key-alone       1 'link\.tls_cert: link\.tls_cert and link\.tls_key go together' "${good}link.interface = eth1\nlink.tls_key = /etc/k.pem\n"
+expect tls-cert-missing    1 ':4: link\.tls_cert: cannot read ./nonexistent/c\.pem.: No such file' "${good}link.interface = eth1\nlink.tls_cert = /nonexistent/c.pem\nlink.tls_key = /nonexistent/k.pem\n"
 head -c 20000 /dev/zero | tr '\0' '#' > "$dir/big.conf"
 out=$("$bin" --check -c "$dir/big.conf" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q 'larger than'; then echo "PASS config/too-large"; pass=$((pass + 1)); else echo "FAIL config/too-large: $rc $out"; fail=$((fail + 1)); fi
 out=$("$bin" --check -c "$dir/absent.conf" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q 'cannot open: No such file'; then echo "PASS config/missing-file"; pass=$((pass + 1)); else echo "FAIL config/missing-file: $rc $out"; fail=$((fail + 1)); fi
 out=$("$bin" --help 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q 'can.interface' && echo "$out" | grep -q 'interlock.safe_current_ma'; then echo "PASS cli/help"; pass=$((pass + 1)); else echo "FAIL cli/help"; fail=$((fail + 1)); fi
+if [ $rc -eq 0 ] && echo "$out" | grep -q 'can.interface' && echo "$out" | grep -q 'interlock.safe_current_ma' && echo "$out" | grep -q 'infy.offline_timeout_ms' && echo "$out" | grep -q 'meter.bus' && echo "$out" | grep -q 'imd.model' && echo "$out" | grep -q 'link.tls_cert' && echo "$out" | grep -q -- '--sim-plant'; then echo "PASS cli/help"; pass=$((pass + 1)); else echo "FAIL cli/help"; fail=$((fail + 1)); fi
 out=$("$bin" --version 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^charger [0-9]+\.[0-9]+\.[0-9]+$'; then echo "PASS cli/version"; pass=$((pass + 1)); else echo "FAIL cli/version: $out"; fail=$((fail + 1)); fi
 out=$("$bin" --bogus 2>&1); rc=$?

@@ -60,6 +60,8 @@ static void usage(FILE *f)
             "                        mute ADDR|all     (stop answering: off the bus)\n"
             "                        unmute ADDR|all   (come back)\n"
             "                        status            (one line per module on stdout)\n"
+            "                        load open|battery V:OHM|ohm R  (the output's load; open\n"
+            "                                          = no load, the output sits at the setpoint)\n"
             "                        quit\n"
             "  --internal-hz N     also send N module-internal 0x17 frames per second\n"
             "  --run-s S           exit after S seconds (default: until SIGINT/SIGTERM)\n"
@@ -173,6 +175,32 @@ static void ctl_apply(struct infysim *a, char *line)
         }
         printf("status output %.1f V %.2f A\n", a->model.out_mv / 1000.0, a->model.out_ma / 1000.0);
         fflush(stdout);
+        return;
+    }
+    if (strcmp(cmd, "load") == 0) {
+        /* The cable as a test plant sees it (charger --sim-plant): nothing on the output
+         * while a contactor is open, the car's battery while the path is closed. */
+        double v, r;
+        if (strcmp(who, "open") == 0) {
+            a->model.connected = false;
+        } else if (strcmp(who, "battery") == 0 && sscanf(arg, "%lf:%lf", &v, &r) == 2 && v >= 0 &&
+                   v <= 1500 && r > 0 && r <= 100) {
+            a->model.load = SIM_INFY_LOAD_BATTERY;
+            a->model.battery_mv = (uint32_t)(v * 1000.0);
+            a->model.load_mohm = (uint32_t)(r * 1000.0 + 0.5);
+            a->model.connected = true;
+        } else if (strcmp(who, "ohm") == 0 && sscanf(arg, "%lf", &r) == 1 && r > 0 && r <= 1e6) {
+            a->model.load = SIM_INFY_LOAD_RESISTIVE;
+            a->model.load_mohm = (uint32_t)(r * 1000.0 + 0.5);
+            a->model.connected = true;
+        } else {
+            fprintf(stderr, "infysim: ctl: load needs open, battery V:OHM or ohm R\n");
+            return;
+        }
+        if (!a->quiet) {
+            printf("infysim: load %s %s\n", who, arg);
+            fflush(stdout);
+        }
         return;
     }
     bool all = strcmp(who, "all") == 0;

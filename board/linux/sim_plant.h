@@ -1,0 +1,122 @@
+/**
+ * @file sim_plant.h
+ * @brief TEST AID (`charger --sim-plant`): an in-memory pilot front end, DC contactors
+ *        and connector lock for the Linux board, so a whole session can run on real
+ *        transports (CAN to infysim, Modbus to metersim/imdsim, Ethernet/IPv6 to evsim)
+ *        on a PC that has no pilot circuit and no power-path GPIO.
+ *
+ * NOT for a real charger: nothing here drives hardware. Like board/sim/plant.c it models
+ * the parts' mechanical delays and checks the safety order from that modelled physical
+ * state (monitor counters), independently of the firmware's own checks.
+ *
+ * The car is another process (tools/evsim). Pilot and contactors are not on a wire
+ * between two Linux processes, so the "pilot wire" is a Unix datagram socket (a path in
+ * the file system, which works across network namespaces):
+ *   car -> charger: "ev plugged=0|1 s2=0|1 diode=0|1 closed=0|1 ocv_mv=N r_mohm=N"
+ *   charger -> car: "evse duty=PERMILLE closed=0|1 locked=0|1 mv=N ma=N"
+ * each on change and every 20 ms. The charger's pilot reads what the car's resistors
+ * and diode would present (protocols/iec61851 pilot_ev model); the car sees the duty
+ * and, for its battery model, the output the power stage measured. A car that stays
+ * silent for 300 ms counts as unplugged (state A). When the power path is closed on
+ * both sides the plant tells infysim (its --ctl FIFO) to put the car's battery on the
+ * modules' output ("load battery V:OHM"), else "load open": the modules see the same
+ * load as on a real cable.
+ */
+#ifndef SIM_PLANT_H
+#define SIM_PLANT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_gpio.h"
+#include "hal_log.h"
+#include "hal_pilot.h"
+#include "iec61851/pilot_ev.h"
+#include "linux_loop.h"
+#include "psu.h"
+#include "sched.h"
+
+/** The power stage as the firmware sees it: every command goes on to the real driver,
+ *  and the monitor sees it. */
+struct sim_plant_psu {
+    struct psu base;
+    struct psu *inner;
+    enum psu_mode mode;
+    uint32_t off_cmd_ms;
+    struct sim_plant *plant;
+};
+
+/** Monitor counters: judged from the modelled physical state, not from logs. */
+struct sim_plant_monitor {
+    uint32_t violations;        /**< safety-order violations */
+    uint32_t contactor_closes;  /**< close commands (per pole) */
+    uint32_t contactor_opens;   /**< open commands (per pole) */
+    uint32_t opens_stage_off;   /**< opens with the stage commanded off and the current below safe */
+    uint32_t forced_opens;      /**< opens above safe current after the power-down timeout */
+    uint32_t unlocks;           /**< lock released (physically) */
+    uint32_t unlocks_path_open; /**< ... with both contactors physically open */
+    int32_t max_open_ma;        /**< highest measured current at an open command */
+    int32_t max_ma;             /**< highest measured current with the path closed */
+    uint32_t plugins;           /**< car plugged in (from the wire) */
+    uint32_t wire_rx, wire_tx;  /**< pilot-wire datagrams */
+    uint32_t load_cmds;         /**< commands written to infysim's FIFO */
+};
+
+struct sim_plant_gpio {
+    struct hal_gpio base;
+    struct sim_plant *plant;
+};
+
+struct sim_plant_pilot {
+    struct hal_pilot base;
+    struct sim_plant *plant;
+};
+
+/** One connector's test plant. */
+struct sim_plant {
+    struct sim_plant_psu psu;
+    struct sim_plant_gpio gpio;
+    struct sim_plant_pilot pilot;
+    struct pilot_ev ev;          /**< the car's pilot circuit as last reported */
+    struct hal_log *log;
+    struct sched_task task;
+    uint16_t duty;
+    bool coil[HAL_GPIO_OUT_COUNT];
+    uint32_t coil_changed_ms[HAL_GPIO_OUT_COUNT];
+    bool contact_pos, contact_neg, locked;
+    bool ev_closed;
+    int32_t ev_ocv_mv;
+    uint32_t ev_r_mohm;
+    uint32_t last_rx_ms;
+    bool have_peer;
+    int fd;
+    int load_fd;                 /**< infysim --ctl FIFO, or -1 */
+    int load_state;              /**< -1 unknown, 0 open, 1 battery */
+    int32_t load_mv_sent;
+    char path[108];
+    char peer[108];
+    uint32_t last_tx_ms;
+    char last_tx[96];
+    uint32_t safe_current_ma, grace_ms;
+    uint32_t now_ms;
+    struct sim_plant_monitor mon;
+};
+
+/**
+ * @brief Bind the pilot-wire socket at @p wire_path (an old socket file is replaced) and
+ *        open infysim's FIFO @p load_fifo (may be NULL); wire the ports.
+ * @param inner the real power stage
+ * @retval HAL_OK ready; the socket is watched by @p loop, the task added to @p s
+ * @retval HAL_EIO socket, bind or FIFO failed (printed on stderr)
+ */
+int sim_plant_init(struct sim_plant *p, const char *wire_path, const char *load_fifo,
+                   struct psu *inner, uint32_t safe_current_ma, uint32_t grace_ms,
+                   struct linux_loop *loop, struct sched *s, struct hal_log *log, uint32_t now_ms);
+
+/** @brief Write the monitor counters as `key=value` lines to @p path (atomically). */
+int sim_plant_write_status(const struct sim_plant *p, const char *path);
+
+/** @brief Close the socket (and remove its file) and the FIFO. */
+void sim_plant_close(struct sim_plant *p);
+
+#endif /* SIM_PLANT_H */

@@ -1,0 +1,27 @@
+# End to end on real transports (issue 7): the Linux board `charger --sim-plant` with
+# InfyPower modules (infysim on vcan), the EM580 meter (metersim on a socat pty), the
+# isolation monitor (imdsim over TCP) and the car (tools/evsim) in another network
+# namespace over a veth pair, all inside ONE tools/vcan-run call.
+#
+#   make integration-e2e        the test (PASS/FAIL lines, "N passed, N failed", a FIGURE line)
+#   $(BUILD)/bin/evsim          the car as its own process (also in `make`)
+
+EVSIM := $(BIN)/evsim
+E2E_PORT_OBJS := $(call rel,$(addprefix hal_linux/,linux_pcap.c linux_net.c linux_loop.c \
+                 linux_log.c linux_rng.c linux_errno.c linux_tls.c))
+
+$(EVSIM): $(call rel,tools/evsim/main.c) $(E2E_PORT_OBJS) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ -lpcap -lssl -lcrypto
+
+$(call rel,tools/evsim/main.c): | $(DEPS_STAMP_LINUX)
+
+HOST_BINS += $(EVSIM)
+INTEGRATION_TESTS += e2e
+E2E_BINS := $(BIN)/charger $(EVSIM) $(INFYSIM) $(METERSIM) $(METER_CTL) $(IMDSIM)
+INTEGRATION_PREREQS += $(E2E_BINS)
+
+.PHONY: integration-e2e
+integration-e2e: $(E2E_BINS)
+	$(Q)BUILD=$(BUILD) tests/integration/e2e_test.sh $(BUILD)

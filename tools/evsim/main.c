@@ -1,0 +1,492 @@
+/*
+ * evsim: a DIN 70121 car as its own process on a real interface. The car model is
+ * firmware/ev_model (battery, DIN EV machine, EV side of SLAC/SDP/V2GTP, EV side of the
+ * pilot), the one the simulator board runs in memory; here its link runs over libpcap
+ * and IPv6 sockets (+ OpenSSL TLS as a client) through the Linux port.
+ *
+ * Pilot and DC contactors are not on any wire between two Linux processes. With
+ * --pilot SOCKET the car talks to `charger --sim-plant SOCKET` (a TEST AID of the Linux
+ * board, docs/linux-board.md) over a Unix datagram socket that stands for the pilot
+ * wire and the DC cable: the car reports its pilot resistors/diode (plugged, S2), its
+ * contactors and battery; the charger reports the PWM duty, its contactors, the lock and
+ * the output it measured. Without --pilot the car has no pilot at all: it starts SLAC as
+ * soon as it is "plugged" and its battery takes what the EVSE says it delivers.
+ *
+ * Every step is printed with a time stamp (seconds since evsim started); the last line
+ * is a summary. Exit 0 when every car ended its session the way it wanted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ev_model.h"
+#include "linux_loop.h"
+#include "linux_net.h"
+#include "linux_pcap.h"
+#include "linux_rng.h"
+#include "linux_tls.h"
+#include "sched.h"
+
+#define EVSIM_MAX_CARS 8
+#define EVSIM_STEP_MS 10u
+#define EVSIM_WIRE_PERIOD_MS 20u
+/* The charger's side of the wire silent this long: treated as "no PWM, not locked". */
+#define EVSIM_WIRE_STALE_MS 300u
+
+enum evsim_phase { EVSIM_WAIT, EVSIM_PLUGGED, EVSIM_UNPLUG_WAIT, EVSIM_LEFT };
+
+struct evsim_log {
+    struct hal_log base;
+    uint32_t t0;
+};
+
+struct evsim {
+    struct linux_loop loop;
+    struct evsim_log log;
+    struct linux_pcap eth;
+    struct linux_net net;
+    struct linux_rng rng;
+    struct linux_tls tls;
+    bool tls_on;
+    struct sched sched[EVSIM_MAX_CARS]; /* one per car: a car that left never runs again */
+    struct ev_model car[EVSIM_MAX_CARS];
+    struct sched_task task;
+    struct pilot_ev cp;
+    int ncars, cur;
+    enum evsim_phase phase;
+    uint32_t phase_ms;
+    uint32_t plug_delay_ms, unplug_delay_ms, pause_ms;
+    /* the pilot wire */
+    int fd;
+    char path[108], charger_path[108];
+    uint16_t duty;
+    bool evse_closed, evse_locked;
+    int32_t evse_mv, evse_ma;
+    uint32_t wire_rx_ms, wire_tx_ms;
+    uint32_t wire_rx, wire_tx;
+    int32_t max_ma;
+    /* results */
+    const char *result[EVSIM_MAX_CARS];
+    bool ok[EVSIM_MAX_CARS];
+    uint8_t soc0[EVSIM_MAX_CARS], soc1[EVSIM_MAX_CARS];
+    long long wh[EVSIM_MAX_CARS];
+    uint32_t t_plug[EVSIM_MAX_CARS], t_done[EVSIM_MAX_CARS];
+    uint32_t deadline;
+    bool finished;
+};
+
+static struct evsim s_ev;
+static volatile int s_stop;
+
+static void evsim_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void evsim_log_write(struct hal_log *base, enum hal_log_level level, uint32_t now_ms, const char *line)
+{
+    struct evsim_log *l = (struct evsim_log *)base;
+    uint32_t t = now_ms - l->t0;
+    printf("[%5lu.%03lu] %-5s %s\n", (unsigned long)(t / 1000u), (unsigned long)(t % 1000u),
+           hal_log_level_name(level), line);
+    fflush(stdout);
+}
+
+static const struct hal_log_ops s_evsim_log_ops = {.write = evsim_log_write};
+
+/* ---------------------------------------------------------------- pilot wire */
+
+static void evsim_wire_send(struct evsim *e, uint32_t now, bool force)
+{
+    if (e->fd < 0 || (!force && now - e->wire_tx_ms < EVSIM_WIRE_PERIOD_MS)) {
+        return;
+    }
+    const struct ev_model *m = &e->car[e->cur];
+    const struct ev_battery *b = ev_model_battery(m);
+    char msg[128];
+    int n = snprintf(msg, sizeof msg, "ev plugged=%d s2=%d diode=%d closed=%d ocv_mv=%ld r_mohm=%lu",
+                     e->cp.plugged ? 1 : 0, e->cp.s2_closed ? 1 : 0, e->cp.diode_missing ? 0 : 1,
+                     ev_model_contactors(m) ? 1 : 0, (long)ev_battery_ocv_mv(b),
+                     (unsigned long)b->cfg.r_mohm);
+    struct sockaddr_un to = {.sun_family = AF_UNIX};
+    snprintf(to.sun_path, sizeof to.sun_path, "%s", e->charger_path);
+    if (sendto(e->fd, msg, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to) == n) {
+        e->wire_tx++;
+    }
+    e->wire_tx_ms = now;
+}
+
+static void evsim_wire_recv(struct evsim *e, uint32_t now)
+{
+    char buf[128];
+    for (int k = 0; k < 32 && e->fd >= 0; k++) {
+        ssize_t n = recv(e->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+        if (n < 0) {
+            break;
+        }
+        buf[n] = '\0';
+        unsigned duty;
+        int closed, locked;
+        long mv, ma;
+        if (sscanf(buf, "evse duty=%u closed=%d locked=%d mv=%ld ma=%ld", &duty, &closed, &locked, &mv,
+                   &ma) != 5 ||
+            duty > HAL_PILOT_DUTY_DC_HIGH) {
+            hal_logf(&e->log.base, HAL_LOG_WARN, now, "evsim: malformed pilot-wire message ignored");
+            continue;
+        }
+        e->wire_rx++;
+        e->wire_rx_ms = now;
+        e->duty = (uint16_t)duty;
+        e->evse_closed = closed != 0;
+        e->evse_locked = locked != 0;
+        e->evse_mv = (int32_t)mv;
+        e->evse_ma = (int32_t)ma;
+    }
+    if (e->fd >= 0 && now - e->wire_rx_ms > EVSIM_WIRE_STALE_MS) {
+        e->duty = HAL_PILOT_DUTY_DC_HIGH; /* nobody drives the pilot: no PWM */
+        e->evse_closed = false;
+        e->evse_ma = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- the car's script */
+
+static void evsim_record(struct evsim *e, int i, uint32_t now)
+{
+    const struct ev_model *m = &e->car[i];
+    e->result[i] = ev_model_result(m)[0] ? ev_model_result(m) : "no result";
+    e->ok[i] = ev_model_ok(m);
+    e->soc0[i] = ev_model_soc_start(m);
+    e->soc1[i] = ev_battery_soc(ev_model_battery(m));
+    e->wh[i] = ev_model_battery(m)->charged_mwh / 1000;
+    e->t_done[i] = now;
+}
+
+static void evsim_step(struct sched_task *t, uint32_t now)
+{
+    struct evsim *e = t->ctx;
+    struct ev_model *m = &e->car[e->cur];
+    bool wired = e->fd >= 0;
+    uint32_t in_phase = now - e->phase_ms;
+    if (wired) {
+        evsim_wire_recv(e, now);
+        (void)pilot_ev_observe(&e->cp, e->duty);
+    }
+    switch (e->phase) {
+    case EVSIM_WAIT:
+        if (in_phase >= (e->cur == 0 ? e->plug_delay_ms : e->pause_ms)) {
+            hal_logf(&e->log.base, HAL_LOG_INFO, now, "evsim: car %d of %d plugs in", e->cur + 1, e->ncars);
+            e->t_plug[e->cur] = now;
+            if (ev_model_plug(m, now) != HAL_OK) {
+                e->result[e->cur] = "could not plug in";
+                e->phase = EVSIM_LEFT;
+                break;
+            }
+            e->phase = EVSIM_PLUGGED;
+            e->phase_ms = now;
+            evsim_wire_send(e, now, true);
+        }
+        break;
+    case EVSIM_PLUGGED:
+        if (wired) {
+            /* The cable: the charger's output while its contactors are closed, else the
+             * battery behind the car's own contactors, else nothing. */
+            bool evc = ev_model_contactors(m);
+            int32_t inlet = e->evse_closed ? e->evse_mv : evc ? ev_battery_ocv_mv(ev_model_battery(m)) : 0;
+            int32_t ma = e->evse_closed && evc ? e->evse_ma : 0;
+            e->max_ma = ma > e->max_ma ? ma : e->max_ma;
+            ev_model_physics(m, now, inlet, ma);
+        }
+        if (ev_model_phase(m) == EV_MODEL_DONE) {
+            evsim_record(e, e->cur, now);
+            hal_logf(&e->log.base, HAL_LOG_INFO, now, "evsim: car %d session over: %s; waiting for the unlock",
+                     e->cur + 1, e->result[e->cur]);
+            e->phase = EVSIM_UNPLUG_WAIT;
+            e->phase_ms = now;
+        } else if (hal_time_reached(now, e->deadline)) {
+            evsim_record(e, e->cur, now);
+            e->result[e->cur] = "timed out";
+            e->ok[e->cur] = false;
+            e->phase = EVSIM_UNPLUG_WAIT;
+            e->phase_ms = now;
+        }
+        break;
+    case EVSIM_UNPLUG_WAIT:
+        /* The plug can only be pulled once the charger has released the lock. */
+        if (wired && e->evse_locked && !hal_time_reached(now, e->deadline)) {
+            e->phase_ms = now;
+            break;
+        }
+        if (in_phase >= e->unplug_delay_ms) {
+            ev_model_unplug(m, now);
+            evsim_wire_send(e, now, true);
+            hal_logf(&e->log.base, HAL_LOG_INFO, now, "evsim: car %d unplugged", e->cur + 1);
+            if (e->cur + 1 < e->ncars) {
+                e->cur++;
+                e->phase = EVSIM_WAIT;
+                e->phase_ms = now;
+                pilot_ev_init(&e->cp);
+            } else {
+                e->phase = EVSIM_LEFT;
+                e->phase_ms = now;
+            }
+        }
+        break;
+    case EVSIM_LEFT:
+        /* Keep telling the charger the inlet is empty for a moment, then stop. */
+        if (in_phase >= 500u) {
+            e->finished = true;
+        }
+        break;
+    }
+    evsim_wire_send(e, now, false);
+    sched_task_at(t, now + EVSIM_STEP_MS);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void evsim_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: evsim --iface IF [options]\n"
+            "A DIN 70121 car (firmware/ev_model) as its own process: SLAC, SDP, V2GTP (TCP or\n"
+            "TLS) on IF, the DIN session from SessionSetup to SessionStop, a battery model.\n"
+            "\n"
+            "  --iface IF          Ethernet interface to the charger (veth, or a PLC modem)\n"
+            "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
+            "                      (default standard)\n"
+            "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
+            "                      each has its own EVCCID\n"
+            "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
+            "  --soc-target P      stop charging here, %% (default 80)\n"
+            "  --charge-s S        stop after S s of current demand (default 20; 0 = at target)\n"
+            "  --request-a A       ask at most this current, A (default: the battery's acceptance)\n"
+            "  --plug-delay-ms MS  before the first car plugs in (default 500)\n"
+            "  --pause-ms MS       between one car leaving and the next plugging in (default 2000)\n"
+            "  --unplug-delay-ms MS  from the unlock to pulling the plug (default 500)\n"
+            "  --pilot SOCKET      TEST AID: the pilot wire and DC cable to `charger --sim-plant\n"
+            "                      SOCKET` over a Unix datagram socket (docs/linux-board.md);\n"
+            "                      without it the car has no pilot and starts SLAC at once\n"
+            "  --modem             a PLC modem is attached (send CM_SET_KEY; default: none, veth)\n"
+            "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
+            "  --tls-required      refuse an SECC that offers only TCP\n"
+            "  --timeout S         give up after S seconds in all (default 180)\n"
+            "  -h, --help          this text\n"
+            "\n"
+            "Prints each step with seconds since start; last line:\n"
+            "  evsim: summary: cars=N ok=N failed=N max_current_a=A [car K: RESULT soc=A->B wh=E\n"
+            "  plug_to_done_s=S] ...\n"
+            "Exit status: 0 when every car ended its session the way it wanted (SessionStop);\n"
+            "1 otherwise; 2 for bad arguments.\n",
+            EVSIM_MAX_CARS);
+}
+
+static int evsim_num(const char *opt, const char *arg, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        fprintf(stderr, "evsim: %s needs a whole number in %lu..%lu, got '%s'\n", opt, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct evsim *e = &s_ev;
+    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard";
+    unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0;
+    unsigned long plug = 500, pause = 2000, unplug = 500;
+    bool tls = false, tls_required = false, modem = false;
+    struct ev_model_config mc;
+    static const struct option opts[] = {
+        {"iface", required_argument, NULL, 'i'},        {"profile", required_argument, NULL, 'p'},
+        {"cars", required_argument, NULL, 'n'},         {"soc-start", required_argument, NULL, 's'},
+        {"soc-target", required_argument, NULL, 'S'},   {"charge-s", required_argument, NULL, 'c'},
+        {"request-a", required_argument, NULL, 'a'},    {"plug-delay-ms", required_argument, NULL, 'D'},
+        {"pause-ms", required_argument, NULL, 'P'},     {"unplug-delay-ms", required_argument, NULL, 'U'},
+        {"pilot", required_argument, NULL, 'w'},        {"modem", no_argument, NULL, 'm'},
+        {"tls", no_argument, NULL, 'T'},                {"ca", required_argument, NULL, 'A'},
+        {"tls-required", no_argument, NULL, 'R'},       {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
+    int o, bad = 0;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'i': iface = optarg; break;
+        case 'p': profile = optarg; break;
+        case 'n': bad |= evsim_num("--cars", optarg, 1, EVSIM_MAX_CARS, &cars); break;
+        case 's': bad |= evsim_num("--soc-start", optarg, 0, 99, &soc_start); break;
+        case 'S': bad |= evsim_num("--soc-target", optarg, 1, 100, &soc_target); break;
+        case 'c': bad |= evsim_num("--charge-s", optarg, 0, 86400, &charge_s); break;
+        case 'a': bad |= evsim_num("--request-a", optarg, 1, 500, &req_a); break;
+        case 'D': bad |= evsim_num("--plug-delay-ms", optarg, 0, 600000, &plug); break;
+        case 'P': bad |= evsim_num("--pause-ms", optarg, 0, 600000, &pause); break;
+        case 'U': bad |= evsim_num("--unplug-delay-ms", optarg, 0, 600000, &unplug); break;
+        case 'w': pilot = optarg; break;
+        case 'm': modem = true; break;
+        case 'T': tls = true; break;
+        case 'A': ca = optarg; break;
+        case 'R': tls_required = true; break;
+        case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
+        case 'h': evsim_usage(stdout); return 0;
+        default: fprintf(stderr, "evsim: try --help\n"); return 2;
+        }
+    }
+    if (bad) {
+        return 2;
+    }
+    if (optind != argc || iface == NULL || (tls && ca == NULL) || (tls_required && !tls)) {
+        fprintf(stderr, "evsim: --iface is required; --tls needs --ca; --tls-required needs --tls (try --help)\n");
+        return 2;
+    }
+    if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
+        fprintf(stderr, "evsim: --profile needs standard, tesla, ioniq, polestar or tesla-precharge-stop\n");
+        return 2;
+    }
+    if (soc_target <= soc_start) {
+        fprintf(stderr, "evsim: --soc-target must be above --soc-start\n");
+        return 2;
+    }
+    signal(SIGINT, evsim_signal);
+    signal(SIGTERM, evsim_signal);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    linux_loop_init(&e->loop);
+    e->loop.stop_flag = &s_stop;
+    e->log.base.ops = &s_evsim_log_ops;
+    e->log.base.min_level = HAL_LOG_INFO;
+    uint32_t now = hal_clock_now_ms(&e->loop.base);
+    e->log.t0 = now;
+    linux_rng_init(&e->rng);
+    int rc = linux_pcap_open(&e->eth, iface);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "evsim: %s: %s (%s)\n", iface, hal_strerror(rc), e->eth.errbuf);
+        return 1;
+    }
+    (void)linux_loop_watch(&e->loop, linux_pcap_fd(&e->eth), POLLIN);
+    if (linux_net_init(&e->net, iface, &e->loop) != HAL_OK) {
+        fprintf(stderr, "evsim: %s: no such interface\n", iface);
+        return 1;
+    }
+    if (tls) {
+        if (linux_tls_init(&e->tls, &e->net.base, &e->log.base, &e->loop.base) != HAL_OK ||
+            linux_tls_client(&e->tls, ca) != HAL_OK) {
+            fprintf(stderr, "evsim: TLS: %s\n", e->tls.reason);
+            return 1;
+        }
+        e->tls_on = true;
+    }
+    e->fd = -1;
+    if (pilot != NULL) {
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        snprintf(e->charger_path, sizeof e->charger_path, "%s", pilot);
+        int n = snprintf(e->path, sizeof e->path, "%s.ev%ld", pilot, (long)getpid());
+        if (strlen(pilot) >= sizeof a.sun_path || n < 0 || (size_t)n >= sizeof a.sun_path) {
+            fprintf(stderr, "evsim: --pilot: path too long\n");
+            return 2;
+        }
+        memcpy(a.sun_path, e->path, (size_t)n + 1);
+        e->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        (void)unlink(e->path);
+        if (e->fd < 0 || bind(e->fd, (struct sockaddr *)&a, sizeof a) != 0) {
+            fprintf(stderr, "evsim: --pilot: cannot bind %s: %s\n", e->path, strerror(errno));
+            return 1;
+        }
+        (void)linux_loop_watch(&e->loop, e->fd, POLLIN);
+    }
+    pilot_ev_init(&e->cp);
+    e->duty = HAL_PILOT_DUTY_DC_HIGH;
+    e->ncars = (int)cars;
+    e->plug_delay_ms = (uint32_t)plug;
+    e->pause_ms = (uint32_t)pause;
+    e->unplug_delay_ms = (uint32_t)unplug;
+    e->deadline = now + (uint32_t)timeout * 1000u;
+    struct ev_link_ports ports = {.eth = &e->eth.base,
+                                  .net = &e->net.base,
+                                  .rng = &e->rng.base,
+                                  .tls = tls ? &e->tls.base : NULL,
+                                  .log = &e->log.base};
+    for (int i = 0; i < e->ncars; i++) {
+        struct ev_model_config c = mc;
+        snprintf(c.name, sizeof c.name, "car%d", i + 1);
+        c.soc_start = (uint8_t)soc_start;
+        c.soc_target = (uint8_t)soc_target;
+        c.charge_ms_max = (uint32_t)charge_s * 1000u;
+        c.request_ma = (uint32_t)req_a * 1000u;
+        c.din.evccid[5] = (uint8_t)(c.din.evccid[5] + i); /* each car its own identity */
+        c.link.slac.use_modem = modem;
+        if (tls) {
+            c.link.sdp_security = SDP_SEC_TLS;
+            c.link.tls_required = tls_required;
+        }
+        sched_init(&e->sched[i]);
+        if (ev_model_init(&e->car[i], &c, &ports, &e->sched[i], pilot != NULL ? &e->cp : NULL, &e->log.base,
+                          now) != HAL_OK) {
+            fprintf(stderr, "evsim: car %d: bad configuration\n", i + 1);
+            return 1;
+        }
+        e->result[i] = "not run";
+    }
+    printf("evsim: %d car(s), profile %s, SOC %lu %% -> %lu %%, charge %lu s, on %s%s%s%s\n", e->ncars, profile,
+           soc_start, soc_target, charge_s, iface, tls ? ", TLS" : ", TCP", pilot != NULL ? ", pilot wire " : ", no pilot",
+           pilot != NULL ? pilot : "");
+    sched_task_init(&e->task, "evsim", evsim_step, e, true);
+    e->phase = EVSIM_WAIT;
+    e->phase_ms = now;
+    e->wire_rx_ms = now;
+
+    /* The superloop, with the scheduler of the car now plugged in. */
+    bool io = true;
+    int added = -1;
+    while (!s_stop && !e->finished) {
+        now = hal_clock_now_ms(&e->loop.base);
+        if (added != e->cur) {
+            (void)sched_add(&e->sched[e->cur], &e->task, now);
+            added = e->cur;
+        }
+        uint32_t wait = sched_run(&e->sched[e->cur], now, io);
+        if (added != e->cur) {
+            continue; /* the next car: move the script task to its scheduler */
+        }
+        if (hal_time_reached(now, e->deadline + 5000u)) {
+            break;
+        }
+        io = hal_clock_idle(&e->loop.base, wait) == HAL_OK;
+    }
+    int nok = 0;
+    char line[1024];
+    size_t pos = 0;
+    for (int i = 0; i < e->ncars; i++) {
+        nok += e->ok[i] ? 1 : 0;
+        int n = snprintf(line + pos, sizeof line - pos, " [car %d: %s soc=%u->%u wh=%lld plug_to_done_s=%.1f]",
+                         i + 1, e->ok[i] ? "ok" : e->result[i], e->soc0[i], e->soc1[i], e->wh[i],
+                         e->t_done[i] != 0 ? (e->t_done[i] - e->t_plug[i]) / 1000.0 : 0.0);
+        if (n > 0 && (size_t)n < sizeof line - pos) {
+            pos += (size_t)n;
+        }
+    }
+    printf("evsim: pilot wire: %lu sent, %lu received\n", (unsigned long)e->wire_tx, (unsigned long)e->wire_rx);
+    printf("evsim: summary: cars=%d ok=%d failed=%d max_current_a=%.1f%s\n", e->ncars, nok, e->ncars - nok,
+           e->max_ma / 1000.0, line);
+    linux_net_close_all(&e->net);
+    linux_pcap_close(&e->eth);
+    if (e->tls_on) {
+        linux_tls_free(&e->tls);
+    }
+    if (e->fd >= 0) {
+        close(e->fd);
+        (void)unlink(e->path);
+    }
+    return nok == e->ncars && !s_stop ? 0 : 1;
+}
