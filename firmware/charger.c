@@ -15,6 +15,14 @@
 #define CHARGER_CLOSE_DELAY_MS 300u
 /* Codes of the IMD source besides the interface's error types. */
 #define CHARGER_IMD_INSULATION_FAULT 0x100u
+/* Proximity (CCS2 DC: a coded resistor between PP and PE, some 100 .. 3 300 Ohm): below
+ * this it is shorted to PE, above that the PP line is open (no plug, broken wire). */
+#define CHARGER_PP_SHORT_OHM 50u
+#define CHARGER_PP_OPEN_OHM 10000u
+/* A bad PP reading must persist this long: longer than the pilot's debounce, so that an
+ * unplug (pilot to A and PP open at once) is reported as an unplug. */
+#define CHARGER_PP_DEBOUNCE_MS (2u * CFG_PILOT_DEBOUNCE_MS + 50u)
+enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
 
 static const struct apphand_protocol s_protocols[] = {
     {.ns = APPHAND_NS_DIN, .major = 2, .minor = 0},
@@ -1193,6 +1201,44 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     charger_goto(c, CHARGER_LINK, now_ms);
 }
 
+/* Read PP with the pilot. A board without PP answers HAL_ENOTSUP once: never asked again. */
+static void charger_read_pp(struct charger *c, uint32_t now_ms)
+{
+    uint32_t ohms = UINT32_MAX;
+    if (c->pp_unsupported) {
+        return;
+    }
+    int rc = hal_pilot_read_proximity(c->io.pilot, &ohms);
+    if (rc == HAL_ENOTSUP) {
+        c->pp_unsupported = true;
+        return;
+    }
+    if (rc != HAL_OK) {
+        ohms = UINT32_MAX; /* unreadable counts as open */
+    }
+    c->pp_ohms = ohms;
+    uint8_t bad = ohms < CHARGER_PP_SHORT_OHM ? (uint8_t)CHARGER_PP_SHORT
+                  : ohms > CHARGER_PP_OPEN_OHM ? (uint8_t)CHARGER_PP_OPEN
+                                               : (uint8_t)CHARGER_PP_OK;
+    if (bad == CHARGER_PP_OK) {
+        c->pp_bad = CHARGER_PP_OK;
+        c->pp_bad_since_ms = 0;
+    } else if (bad != c->pp_bad || c->pp_bad_since_ms == 0) {
+        c->pp_bad = bad;
+        c->pp_bad_since_ms = now_ms != 0 ? now_ms : 1u;
+    }
+}
+
+/* A debounced bad proximity while the plug is in (pilot not A): the text, or NULL. */
+static const char *charger_pp_fault(const struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (c->pp_unsupported || c->pp_bad == CHARGER_PP_OK || ps == PILOT_STATE_A ||
+        now_ms - c->pp_bad_since_ms < CHARGER_PP_DEBOUNCE_MS) {
+        return NULL;
+    }
+    return c->pp_bad == CHARGER_PP_SHORT ? "proximity shorted to PE" : "proximity open";
+}
+
 /* Conditions that end a running DIN session, checked before the per-state logic. */
 static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
@@ -1206,6 +1252,9 @@ static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t n
         bool diode = c->pilot.diode_fault;
         charger_raise(c, ERRORS_SRC_PILOT, diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR,
                       ERRORS_SEV_HIGH, diode ? "EV diode missing" : "pilot state E/F", now_ms);
+    } else if (charger_pp_fault(c, ps, now_ms) != NULL) {
+        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, ERRORS_SEV_HIGH,
+                      charger_pp_fault(c, ps, now_ms), now_ms);
     } else if (c->stop_requested) {
         c->stop_requested = false;
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_MEDIUM, "stop requested",
@@ -1382,6 +1431,8 @@ static bool charger_check_abort(struct charger *c, enum pilot_state ps, uint32_t
     } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
         charger_stop(c, c->pilot.diode_fault ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR, "",
                      now_ms);
+    } else if (charger_pp_fault(c, ps, now_ms) != NULL) {
+        charger_stop(c, CHARGER_STOP_PROXIMITY, charger_pp_fault(c, ps, now_ms), now_ms);
     } else if (c->stop_requested) {
         charger_stop(c, CHARGER_STOP_LOCAL, "", now_ms);
     } else {
@@ -1495,6 +1546,7 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
         static const struct hal_pilot_sample broken = {0, 0};
         (void)pilot_update(&c->pilot, &broken, now_ms, &ev);
     }
+    charger_read_pp(c, now_ms);
     if (c->io.link != NULL) {
         charger_hlc(c, now_ms);
     } else {
@@ -1592,7 +1644,7 @@ const char *charger_stop_reason_name(enum charger_stop_reason r)
         "diode fault",    "power path fault",  "local stop",          "EV error",
         "authorisation refused", "insulation fault", "cable check failed", "power stage error",
         "meter error",    "isolation monitor error", "link to the EV failed", "V2G timeout",
-        "V2G protocol error", "over-voltage"};
+        "V2G protocol error", "over-voltage", "proximity fault"};
     return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
 }
 
@@ -1601,6 +1653,6 @@ const char *charger_stop_reason_token(enum charger_stop_reason r)
     static const char *const names[CHARGER_STOP_COUNT] = {
         "none",  "ev",         "unplugged", "pilot",   "diode", "power-path",
         "local", "ev-error",   "auth",      "isolation", "cable-check", "psu",
-        "meter", "imd",        "link",      "v2g-timeout", "v2g-protocol", "over-voltage"};
+        "meter", "imd",        "link",      "v2g-timeout", "v2g-protocol", "over-voltage", "proximity"};
     return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
 }

@@ -89,6 +89,7 @@ enum charger_stop_reason {
     CHARGER_STOP_V2G_TIMEOUT,    /**< a DIN timer expired */
     CHARGER_STOP_V2G_PROTOCOL,   /**< negotiation failed, sequence error, FAILED answer */
     CHARGER_STOP_OVER_VOLTAGE,   /**< output above the limit for 9 ms (IEC 61851-23) */
+    CHARGER_STOP_PROXIMITY,      /**< PP shorted to PE or open while the plug is in */
     CHARGER_STOP_COUNT
 };
 
@@ -255,6 +256,11 @@ struct charger {
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;
     uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
+    /* proximity (PP): read with the pilot; HAL_ENOTSUP = no PP on this board, not checked */
+    bool pp_unsupported;
+    uint32_t pp_ohms;             /**< last reading (UINT32_MAX = open) */
+    uint8_t pp_bad;               /**< enum charger_pp: the bad reading being debounced */
+    uint32_t pp_bad_since_ms;     /**< since (0 = reading good) */
     /* cable check */
     enum charger_cc_step cc;
     uint32_t cc_since_ms;

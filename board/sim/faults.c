@@ -20,6 +20,22 @@
 #define FAULTS_DRIVER_MS 3000u
 
 #define S_(n, w, k, at, d, arg, stop, ev, fl) {n, w, k, at, d, arg, stop, ev, fl}
+/* Power loss: the interrupted session's record is lost with the RAM; the first record
+ * after the restart is the next car's (stopped by the EV). */
+#define PL_(n, w, at, d, seed, fl)                                                                 \
+    S_("power-loss-" n, "the charger loses power " w, FAULTS_POWER_LOSS, at, d, seed, CHARGER_STOP_EV, \
+       FAULTS_EVR_NA, fl)
+/* The seeded instant of power-loss-random-N: 0..27 s after the first plug-in. */
+#define FAULTS_RANDOM_SPAN_MS 27000u
+
+static uint32_t faults_seed_ms(uint32_t seed)
+{
+    uint64_t z = (uint64_t)seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull; /* splitmix64 */
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (uint32_t)(z % FAULTS_RANDOM_SPAN_MS);
+}
 
 static const struct faults_scenario s_scen[] = {
     /* emergency stop in every phase */
@@ -73,6 +89,10 @@ static const struct faults_scenario s_scen[] = {
        2000, 0, CHARGER_STOP_PILOT_ERROR, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
     S_("pilot-f-charging", "CP at -12 V (state F) while charging", FAULTS_PILOT_F, CHARGER_CHARGING, 2000,
        0, CHARGER_STOP_PILOT_ERROR, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
+    S_("pp-short-charging", "proximity (PP) shorted to PE while charging", FAULTS_PP_SHORT,
+       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PROXIMITY, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
+    S_("pp-open-charging", "proximity (PP) line open while charging (plug in, pilot C)", FAULTS_PP_OPEN,
+       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PROXIMITY, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
     S_("unplug-charging", "plug pulled under load (pilot to A)", FAULTS_UNPLUG, CHARGER_CHARGING, 2000, 0,
        CHARGER_STOP_UNPLUGGED, FAULTS_EVR_NA, FAULTS_F_CHARGED),
     /* insulation */
@@ -129,6 +149,27 @@ static const struct faults_scenario s_scen[] = {
     /* start-up and power loss (main.c) */
     S_("config-corrupt", "invalid configuration at start-up (refused; a valid one then charges)",
        FAULTS_CONFIG, CHARGER_IDLE, 0, 0, CHARGER_STOP_EV, FAULTS_EVR_NA, FAULTS_F_CHARGED),
+    /* power loss of the whole charger: the firmware restarts from the kept NVS; the record
+     * of the interrupted session is the journal's (recovered), the next car charges */
+    PL_("link", "during SLAC", CHARGER_LINK, 300, 0, 0),
+    PL_("cable-check", "1 s into the cable check (contactors closed)", CHARGER_CABLE_CHECK, 1000, 0, 0),
+    PL_("precharge", "during pre-charge", CHARGER_PRECHARGE, 20, 0, 0),
+    PL_("charging", "5 s into current demand (200 A flowing)", CHARGER_CHARGING, 5000, 0, 0),
+    PL_("meter-stop", "right after the meter stop request, before the record is stored", CHARGER_CHARGING,
+        0, 0, FAULTS_F_AT_METER_STOP),
+    PL_("welding", "during welding detection", CHARGER_WELDING, 10, 0, 0),
+    PL_("random-1", "at a seeded instant (seed 1)", CHARGER_LINK, 0, 1, FAULTS_F_RANDOM),
+    PL_("random-2", "at a seeded instant (seed 2)", CHARGER_LINK, 0, 2, FAULTS_F_RANDOM),
+    PL_("random-3", "at a seeded instant (seed 3)", CHARGER_LINK, 0, 3, FAULTS_F_RANDOM),
+    PL_("random-4", "at a seeded instant (seed 4)", CHARGER_LINK, 0, 4, FAULTS_F_RANDOM),
+    PL_("random-5", "at a seeded instant (seed 5)", CHARGER_LINK, 0, 5, FAULTS_F_RANDOM),
+    PL_("random-6", "at a seeded instant (seed 6)", CHARGER_LINK, 0, 6, FAULTS_F_RANDOM),
+    PL_("random-7", "at a seeded instant (seed 7)", CHARGER_LINK, 0, 7, FAULTS_F_RANDOM),
+    PL_("random-8", "at a seeded instant (seed 8)", CHARGER_LINK, 0, 8, FAULTS_F_RANDOM),
+    PL_("random-9", "at a seeded instant (seed 9)", CHARGER_LINK, 0, 9, FAULTS_F_RANDOM),
+    PL_("random-10", "at a seeded instant (seed 10)", CHARGER_LINK, 0, 10, FAULTS_F_RANDOM),
+    PL_("random-11", "at a seeded instant (seed 11)", CHARGER_LINK, 0, 11, FAULTS_F_RANDOM),
+    PL_("random-12", "at a seeded instant (seed 12)", CHARGER_LINK, 0, 12, FAULTS_F_RANDOM),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
@@ -208,6 +249,9 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_PP_SHORT:
         p->pp_short = true;
         break;
+    case FAULTS_PP_OPEN:
+        p->pp_open = true;
+        break;
     case FAULTS_EV_FREEZE:
         r->ev_frozen = true;
         break;
@@ -278,9 +322,23 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_EVSE_STOP:
         plant_inject(p, PLANT_FAULT_EVSE_STOP);
         break;
+    case FAULTS_POWER_LOSS: {
+        /* What the journal and the meter hold at the instant; main.c cuts the power. */
+        uint32_t seq = 0;
+        struct journal_entry e;
+        while (journal_next(t->journal, seq, JOURNAL_FREE, &seq) == HAL_OK) {
+            r->pl_records++;
+        }
+        r->pl_meter_open = t->meter->tx_open;
+        r->pl_txid[0] = '\0';
+        if (r->pl_records > 0 && journal_get(t->journal, seq, &e) == HAL_OK) {
+            snprintf(r->pl_txid, sizeof r->pl_txid, "%s", e.txid);
+        }
+        r->power_loss_now = true;
+        break;
+    }
     case FAULTS_NONE:
     case FAULTS_CONFIG:
-    case FAULTS_POWER_LOSS:
     case FAULTS_KIND_COUNT:
         break;
     }
@@ -296,6 +354,7 @@ static void faults_restore(struct faults_run *r)
     r->mutate_active = false;
     p->pilot_force = 0;
     p->pp_short = false;
+    p->pp_open = false;
     p->fb_neg_lost = false;
     p->ov_target_mv = 0;
     if (t->modules != NULL) {
@@ -397,8 +456,20 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
         r->state_since_ms = now_ms;
     }
     /* Fire once, in the first session. */
-    if (!r->fired && sc->kind != FAULTS_CONFIG && sc->kind != FAULTS_POWER_LOSS &&
-        t->charger->history_count == 0 && cs == sc->at && now_ms - r->state_since_ms >= sc->delay_ms) {
+    if (r->first_active_ms == 0 && cs != CHARGER_IDLE && t->charger->history_count == 0) {
+        r->first_active_ms = now_ms;
+    }
+    if (r->fired || sc->kind == FAULTS_CONFIG || t->charger->history_count != 0) {
+        /* struck already, never, or too late */
+    } else if (sc->flags & FAULTS_F_RANDOM) {
+        if (r->first_active_ms != 0 && now_ms - r->first_active_ms >= faults_seed_ms(sc->arg)) {
+            faults_fire(r, now_ms);
+        }
+    } else if (sc->flags & FAULTS_F_AT_METER_STOP) {
+        if (t->charger->io.meter != NULL && meter_session_state(t->charger->io.meter) == METER_S_STOPPING) {
+            faults_fire(r, now_ms);
+        }
+    } else if (cs == sc->at && now_ms - r->state_since_ms >= sc->delay_ms) {
         faults_fire(r, now_ms);
     }
     if (r->spike_left > 0 && --r->spike_left == 0) {
@@ -464,7 +535,10 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
                 faults_fail(r, FAULTS_I_LOCK_ORDER, now_ms, "the lock released with a contactor closed");
             }
         }
-        if ((q->bits & FAULTS_B_LOCKCOIL) && !(s.bits & FAULTS_B_LOCKCOIL)) {
+        /* The lock coil dropping with the supply is physics, not a command: the pin's own
+         * release (checked above) must still come after the contacts opened. */
+        bool power_cut = sc->kind == FAULTS_POWER_LOSS && r->fired && now_ms - r->fired_ms <= 1u;
+        if ((q->bits & FAULTS_B_LOCKCOIL) && !(s.bits & FAULTS_B_LOCKCOIL) && !power_cut) {
             r->inv_checked[FAULTS_I_LOCK_ORDER]++;
             if (contact) {
                 faults_fail(r, FAULTS_I_LOCK_ORDER, now_ms, "unlock commanded with a contactor closed");
@@ -703,6 +777,38 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     for (uint32_t h = 0; charger_history(c, h) != NULL; h++) {
         nsess += charger_history(c, h)->meter_seq != 0 ? 1u : 0u;
     }
+    bool pl = sc->kind == FAULTS_POWER_LOSS;
+    if (pl) {
+        /* The interrupted session's transaction is the journal's alone (the charger's RAM
+         * is gone): it must have been closed by the recovery, with the meter's record if
+         * the meter had it open. */
+        nsess += r->pl_records;
+        if (r->fired && r->pl_records == 0 && r->pl_meter_open) {
+            faults_fail(r, FAULTS_I_METER, end, "the meter had a transaction the journal did not know");
+        }
+        if (r->fired && r->pl_records > 0) {
+            uint32_t q = 0;
+            bool found = false;
+            while (journal_next(t->journal, q, JOURNAL_FREE, &q) == HAL_OK) {
+                if (journal_get(t->journal, q, &e) == HAL_OK && strcmp(e.txid, r->pl_txid) == 0) {
+                    found = true;
+                    bool with_record = e.end == JOURNAL_END_RECOVERED && e.ocmf_len > 0;
+                    bool ok = (r->pl_meter_open || (sc->flags & FAULTS_F_AT_METER_STOP)) ? with_record || e.end == JOURNAL_END_NORMAL
+                                               : e.state == JOURNAL_CLOSED;
+                    if (!ok) {
+                        char note[120];
+                        snprintf(note, sizeof note,
+                                 "the interrupted transaction was not closed with the meter's record "
+                                 "(state %d, end %d, %u bytes)", (int)e.state, (int)e.end, (unsigned)e.ocmf_len);
+                        faults_fail(r, FAULTS_I_METER, end, note);
+                    }
+                }
+            }
+            if (!found) {
+                faults_fail(r, FAULTS_I_METER, end, "the interrupted transaction is missing from the journal");
+            }
+        }
+    }
     if (nrec != nsess && !held) {
         char note[96];
         snprintf(note, sizeof note, "%lu journal records for %lu sessions with a transaction",
@@ -740,7 +846,11 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
             faults_fail(r, FAULTS_I_NEXT_CAR, end, "a welded contactor must hold the connector locked");
         }
     } else {
-        if (r1 == NULL || r1->stop != CHARGER_STOP_EV || r1->charge_ms == 0 || !r1->meter_ok) {
+        const struct charger_session_record *rn = pl ? r0 : r1;
+        if (pl && charger_history(c, 1) != NULL) {
+            faults_fail(r, FAULTS_I_NEXT_CAR, end, "more sessions after the restart than cars");
+        }
+        if (rn == NULL || rn->stop != CHARGER_STOP_EV || rn->charge_ms == 0 || !rn->meter_ok) {
             faults_fail(r, FAULTS_I_NEXT_CAR, end, "the second car did not charge cleanly");
         }
         if (charger_state(c) != CHARGER_IDLE || timed_out) {

@@ -35,6 +35,7 @@ enum faults_kind {
     FAULTS_PILOT_E,        /**< CP shorted to PE */
     FAULTS_PILOT_F,        /**< CP at -12 V (EVSE not available / broken) */
     FAULTS_PP_SHORT,       /**< proximity shorted to PE */
+    FAULTS_PP_OPEN,        /**< proximity line open with the plug in */
     FAULTS_EV_FREEZE,      /**< the EV stops answering (its controller hangs, S2 stays) */
     FAULTS_EV_SEQUENCE,    /**< the EV sends CableCheckReq instead of CurrentDemandReq */
     FAULTS_EV_SESSION_ID,  /**< the EV sends a wrong SessionID */
@@ -85,7 +86,8 @@ enum faults_ev_report {
 #define FAULTS_F_OV_400MS 0x100u  /**< stage off 400..450 ms after the over-voltage began */
 #define FAULTS_F_OCMF_BAD 0x200u  /**< the first journal record carries an unverified record */
 #define FAULTS_F_ZERO_I 0x400u    /**< from 1 s after the fault on, at most 2 A */
-/* 0x800u free */
+#define FAULTS_F_AT_METER_STOP 0x800u /**< power loss: strikes once the meter stop is sent (record not stored) */
+#define FAULTS_F_RANDOM 0x1000u   /**< power loss: strikes arg-seeded 0..27 s after the first plug-in, any phase */
 
 /** One scenario. */
 struct faults_scenario {
@@ -172,6 +174,12 @@ struct faults_run {
     uint32_t inv_checked[FAULTS_INV];
     char inv_note[FAULTS_INV][160];
     uint32_t spike_left;
+    /* power loss (main.c restarts the firmware) */
+    bool power_loss_now;          /**< main.c: cut the power now */
+    uint32_t first_active_ms;     /**< the first session left idle (0 = not yet) */
+    uint32_t pl_records;          /**< journal records at the loss */
+    bool pl_meter_open;           /**< the meter had a transaction open at the loss */
+    char pl_txid[JOURNAL_TXID_MAX];
     struct exi_din_document doc;
     uint8_t buf[1024];
 };

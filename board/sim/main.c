@@ -87,6 +87,12 @@ struct sim_conn {
     FILE *pcap, *csv;
     uint32_t seq[2];
     uint32_t reported;
+    /* What the firmware is started with (kept for a restart after a power loss). */
+    struct infy_config ic;
+    struct evse_link_config lc;
+    struct evse_link_ports lp;
+    struct charger_config cfg;
+    struct charger_ports ports;
 };
 
 struct sim {
@@ -108,6 +114,12 @@ static struct sim s_sim; /* board-level instance: the board owns its objects */
 /* Fault-injection scenario (--scenario): connector 0 is watched and acted on. */
 static struct faults_run s_faults;
 static bool s_faults_on;
+/* Power loss (scenario power-loss-*): the firmware is off until this time (0 = running). */
+static uint32_t s_power_up_at;
+#define SIM_POWER_OFF_MS 500u
+
+static void sim_power_down(struct sim *s, uint32_t now_ms);
+static int sim_power_up(struct sim *s, uint32_t now_ms);
 
 static uint32_t sim_now(struct hal_clock *base)
 {
@@ -140,6 +152,17 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
             plant_tick(&x->plant, c->now_ms);
             if (s_faults_on && k == 0) {
                 faults_tick(&s_faults, c->now_ms);
+                if (s_faults.power_loss_now) {
+                    s_faults.power_loss_now = false;
+                    sim_power_down(s, c->now_ms);
+                } else if (s_power_up_at != 0 && c->now_ms >= s_power_up_at) {
+                    s_power_up_at = 0;
+                    if (sim_power_up(s, c->now_ms) != HAL_OK) {
+                        fprintf(stderr, "sim: the firmware did not restart after the power loss\n");
+                        exit(1);
+                    }
+                    io = true; /* run the restarted tasks now */
+                }
             }
             if (x->plant.evse_stop) {
                 x->plant.evse_stop = false;
@@ -517,6 +540,7 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count)
     for (uint8_t a = 0; a < count; a++) {
         ic.addresses[a] = a;
     }
+    x->ic = ic;
     int rc = psu_infy_init(&x->stage, &ic, &x->can.base, &s->log.base, &s->sched, 0);
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: InfyPower driver refused its configuration: %s\n", hal_strerror(rc));
@@ -525,6 +549,56 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count)
     x->plant.psu.inner = &x->stage.base;
     x->plant.stage = &x->modules;
     return HAL_OK;
+}
+
+/* Power loss of the whole charger (connector 0, scenario power-loss-*): the plant loses
+ * its supply (stage off, contactor coils dropped, no PWM), the firmware stops running and
+ * its network stack forgets every connection. Kept: the meter (its own supply, its
+ * transaction may still be open), the in-memory NVS with the journal, the car, the
+ * modules' hardware, the isolation monitor. */
+static void sim_power_down(struct sim *s, uint32_t now_ms)
+{
+    struct sim_conn *x = &s->c[0];
+    hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] POWER LOSS: the firmware stops (restart in %lu ms)",
+             x->plant.name, (unsigned long)SIM_POWER_OFF_MS);
+    plant_power_loss(&x->plant);
+    sim_link_power_cycle(&x->link, 0);
+    sched_init(&s->sched); /* nothing of the firmware runs any more */
+    s_power_up_at = now_ms + SIM_POWER_OFF_MS;
+}
+
+/* The firmware starts again from nothing but the kept NVS: power stage driver, link,
+ * journal (re-opened), meter session (its recovery closes what the journal has open),
+ * charger. */
+static int sim_power_up(struct sim *s, uint32_t now_ms)
+{
+    struct sim_conn *x = &s->c[0];
+    int rc = HAL_OK;
+    /* The driver did not wait: the connector released, the plug is out before the charger
+     * is back; the car comes again for its next session. */
+    plant_unplug(&x->plant);
+    hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] power back: the firmware starts", x->plant.name);
+    if (!s->ideal) {
+        rc = psu_infy_init(&x->stage, &x->ic, &x->can.base, &s->log.base, &s->sched, now_ms);
+    }
+    if (rc == HAL_OK) {
+        rc = evse_link_init(&x->evse, &x->lc, &x->lp, &s->sched, now_ms);
+    }
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    charger_link_evse_init(&x->adapter, &x->evse);
+    x->meas.have = false;
+    rc = journal_open(&x->journal, &x->nvs.base);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
+    rc = sched_add(&s->sched, meter_session_task(&x->ms), now_ms);
+    if (rc == HAL_OK) {
+        rc = charger_init(&x->charger, &x->cfg, &x->ports, &s->sched, now_ms);
+    }
+    return rc;
 }
 
 /* The connector's settings as the board would keep them in its configuration record. */
@@ -774,6 +848,8 @@ int main(int argc, char **argv)
         struct evse_link_ports lp = {
             .eth = &x->link.end[0].eth, .net = &x->link.end[0].net, .rng = &x->link.end[0].rng,
             .log = &s->log.base};
+        x->lc = lc;
+        x->lp = lp;
         int rc = evse_link_init(&x->evse, &lc, &lp, &s->sched, 0);
         if (rc != HAL_OK) {
             fprintf(stderr, "sim: EVSE link %d failed to start: %s\n", i, hal_strerror(rc));
@@ -835,6 +911,8 @@ int main(int argc, char **argv)
             .meter_dev = &x->meter.base,
             .clock = &s->clock.base,
         };
+        x->cfg = cfg;
+        x->ports = ports;
         rc = charger_init(&x->charger, &cfg, &ports, &s->sched, 0);
         if (rc != HAL_OK) {
             fprintf(stderr, "sim: charger %d failed to start: %s\n", i, hal_strerror(rc));

@@ -212,7 +212,7 @@ static int plant_pilot_read_pp(struct hal_pilot *base, uint32_t *ohms)
 {
     struct plant *p = ((struct plant_pilot *)base)->plant;
     /* A CCS2 DC cable codes its rating with a resistor between PP and PE. */
-    *ohms = p->pp_short ? 0u : p->ev.plugged ? 220u : UINT32_MAX;
+    *ohms = p->pp_short ? 0u : p->ev.plugged && !p->pp_open ? 220u : UINT32_MAX;
     return HAL_OK;
 }
 
@@ -308,6 +308,33 @@ void plant_inject(struct plant *p, enum plant_fault f)
 {
     plant_say(p, HAL_LOG_WARN, "injecting fault: %s", plant_fault_name(f));
     plant_do_fault(p, f);
+}
+
+void plant_power_loss(struct plant *p)
+{
+    p->psu.mode = PSU_MODE_OFF;
+    p->psu.set_mv = p->psu.set_ma = 0;
+    p->psu.out_ma = 0;
+    p->psu.off_cmd_ms = p->now_ms;
+    p->psu.stuck_until_ms = p->now_ms;
+    p->psu.stuck_armed = false;
+    if (p->stage != NULL) {
+        for (int i = 0; i < p->stage->n; i++) {
+            p->stage->mod[i].on = false;
+            p->stage->mod[i].set_ma = 0;
+            p->stage->mod[i].out_ma = 0;
+            p->stage->mod[i].stuck_until_ms = p->now_ms;
+        }
+        p->stage->out_ma = 0;
+    }
+    for (int out = 0; out < HAL_GPIO_OUT_COUNT; out++) {
+        if (p->coil[out]) {
+            p->coil[out] = false;
+            p->coil_changed_ms[out] = p->now_ms;
+        }
+    }
+    p->duty = HAL_PILOT_DUTY_DC_HIGH;
+    plant_say(p, HAL_LOG_WARN, "%s", "charger power lost: stage off, coils dropped, no PWM");
 }
 
 void plant_unplug(struct plant *p)

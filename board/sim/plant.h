@@ -129,6 +129,7 @@ struct plant {
     /* Fault injection by the scenario harness (board/sim/faults.c); all clear = normal. */
     uint8_t pilot_force;         /**< 0 none, 'E' CP shorted to PE (0 V), 'F' -12 V */
     bool pp_short;               /**< proximity shorted to PE (0 Ohm) */
+    bool pp_open;                /**< proximity line broken (reads open with the plug in) */
     bool fb_neg_lost;            /**< DC- feedback contact reads open whatever the contact does */
     int32_t ov_target_mv;        /**< ideal stage: the output is driven up to this (0 = none) */
 };
@@ -142,6 +143,15 @@ void plant_tick(struct plant *p, uint32_t now_ms);
 
 /** @brief Inject one of the plant's faults now (as the script would 2 s into charging). */
 void plant_inject(struct plant *p, enum plant_fault f);
+
+/**
+ * @brief The whole charger loses its supply now (fault injection): the stage's output
+ *        collapses at once (its AC input is gone), the contactor coils drop (the contacts
+ *        open after their 20 ms release time, by then nothing flows), the pilot generator
+ *        stops (no PWM), the lock coil drops (a fail-unlock lock: the pin releases after
+ *        its 300 ms travel, long after the contacts opened).
+ */
+void plant_power_loss(struct plant *p);
 
 /** @brief The driver pulls the plug now (counts as the end of the session in the script). */
 void plant_unplug(struct plant *p);

@@ -398,3 +398,17 @@ void sim_link_reset(struct sim_link *l)
         sim_wake(e);
     }
 }
+
+void sim_link_power_cycle(struct sim_link *l, int side)
+{
+    sim_link_reset(l);
+    struct sim_link_end *e = &l->end[side];
+    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+        memset(&e->s[i], 0, sizeof e->s[i]);
+        e->s[i].kind = SIM_SOCK_FREE;
+        e->s[i].peer = -1;
+        e->s[i].listener = -1;
+    }
+    e->fhead = 0;
+    e->fcount = 0;
+}

@@ -81,4 +81,8 @@ void sim_link_init(struct sim_link *l, unsigned index);
 /** @brief Fault injection: reset every TCP connection (both ends see ECLOSED). */
 void sim_link_reset(struct sim_link *l);
 
+/** @brief Side @p side restarts (power loss): its connections are reset, its sockets and
+ *         queued frames are gone; the other side sees the peer closed. */
+void sim_link_power_cycle(struct sim_link *l, int side);
+
 #endif /* SIM_LINK_H */

@@ -261,6 +261,9 @@ void sim_meter_reboot(struct sim_meter *m)
 /* Run the accepted job (a real meter finishes it a little later, never inside the call). */
 static void sim_meter_run_job(struct sim_meter *m)
 {
+    if (m->job == SIM_METER_JOB_NONE) {
+        return; /* nothing to do: the last result stays until it is collected */
+    }
     memset(&m->done, 0, sizeof m->done);
     m->done.status = HAL_OK;
     switch (m->job) {

@@ -233,10 +233,39 @@ static int tr_fill(struct hal_rng *b, uint8_t *buf, size_t len)
 }
 static const struct hal_rng_ops s_tr_ops = {tr_fill};
 
+/* ------------------------------------------------------------------ proximity */
+
+/* A pilot with PP: the fake pilot for CP, a coded 220 Ohm while the plug is in (open
+ * otherwise), or what the test forces. */
+struct tpp {
+    struct hal_pilot base;
+    struct fake_pilot *fp;
+    uint32_t force_ohms; /**< 0 = follow the plug */
+};
+static int tpp_set_duty(struct hal_pilot *b, uint16_t duty)
+{
+    struct tpp *t = (struct tpp *)b;
+    return hal_pilot_set_duty(&t->fp->base, duty);
+}
+static int tpp_read(struct hal_pilot *b, struct hal_pilot_sample *s)
+{
+    struct tpp *t = (struct tpp *)b;
+    return hal_pilot_read(&t->fp->base, s);
+}
+static int tpp_pp(struct hal_pilot *b, uint32_t *ohms)
+{
+    struct tpp *t = (struct tpp *)b;
+    *ohms = t->force_ohms != 0 ? t->force_ohms : t->fp->ev.plugged ? 220u : UINT32_MAX;
+    return HAL_OK;
+}
+static const struct hal_pilot_ops s_tpp_ops = {.set_duty = tpp_set_duty, .read = tpp_read, .read_proximity = tpp_pp};
+#define TPP_SHORT 10u /* 10 Ohm: shorted to PE */
+
 /* ------------------------------------------------------------------ rig */
 
 struct rig {
     struct fake_pilot pilot;
+    struct tpp pp;       /**< the pilot with PP (rig_setup_pp) */
     struct fake_power power;
     struct fake_log log;
     struct tpsu psu;
@@ -255,6 +284,7 @@ struct rig {
 };
 
 static struct rig s_rig;
+static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
 
 static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
 {
@@ -275,7 +305,9 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
         tune(&cfg);
     }
     sched_init(&r->sched);
-    struct charger_ports ports = {.pilot = &r->pilot.base,
+    r->pp.base.ops = &s_tpp_ops;
+    r->pp.fp = &r->pilot;
+    struct charger_ports ports = {.pilot = s_rig_pp ? &r->pp.base : &r->pilot.base,
                                   .gpio = &r->power.gpio,
                                   .psu = &r->psu.base,
                                   .log = &r->log.base,
@@ -783,6 +815,99 @@ static void test_diode_fault(void **state)
     assert_int_equal(last_record(r)->stop, CHARGER_STOP_DIODE_FAULT);
 }
 
+static void rig_setup_pp(struct rig *r)
+{
+    s_rig_pp = true;
+    rig_setup(r, NULL, true);
+    s_rig_pp = false;
+}
+
+static void pp_fault_while_charging(uint32_t ohms, const char *detail)
+{
+    struct rig *r = &s_rig;
+    rig_setup_pp(r);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_false(r->c.pp_unsupported);
+    assert_int_equal(r->c.pp_ohms, 220u);
+    r->pp.force_ohms = ohms;
+    run(r, 20); /* a glitch shorter than the debounce is not a fault */
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
+    run(r, 300);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_true(r->c.emergency);
+    assert_true(run_until(r, is_at_rest, 5000));
+    assert_safe_order(r);
+    r->pp.force_ohms = 0;
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 5000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_PROXIMITY);
+    assert_string_equal(rec->detail, detail);
+    assert_string_equal(charger_stop_reason_token(CHARGER_STOP_PROXIMITY), "proximity");
+    /* the next car charges */
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
+static void test_pp_short_while_charging(void **state)
+{
+    (void)state;
+    pp_fault_while_charging(TPP_SHORT, "proximity shorted to PE");
+}
+
+static void test_pp_open_while_charging(void **state)
+{
+    (void)state;
+    pp_fault_while_charging(UINT32_MAX, "proximity open");
+}
+
+/* Pulling the plug opens PP and pilot together: that is an unplug, not a PP fault. */
+static void test_pp_unplug_is_unplug(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup_pp(r);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 5000));
+    assert_safe_order(r);
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_UNPLUGGED);
+}
+
+/* A shorted PP before the session starts stops it before anything is energised. */
+static void test_pp_short_at_plug_in(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup_pp(r);
+    r->pp.force_ohms = TPP_SHORT;
+    plug(r);
+    assert_true(run_until(r, is_at_rest, 5000));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->pp.force_ohms = 0;
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 5000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_PROXIMITY);
+    assert_int_equal(last_record(r)->charge_ms, 0u);
+}
+
+/* The fake pilot has no PP (HAL_ENOTSUP): the check is skipped, the session runs. */
+static void test_pp_not_supported_is_skipped(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(r->c.pp_unsupported);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
 static void test_errors_table(void **state)
 {
     (void)state;
@@ -839,6 +964,11 @@ int main(void)
         cmocka_unit_test(test_slac_failure_retries_then_stops),
         cmocka_unit_test(test_diode_fault),
         cmocka_unit_test(test_errors_table),
+        cmocka_unit_test(test_pp_short_while_charging),
+        cmocka_unit_test(test_pp_open_while_charging),
+        cmocka_unit_test(test_pp_unplug_is_unplug),
+        cmocka_unit_test(test_pp_short_at_plug_in),
+        cmocka_unit_test(test_pp_not_supported_is_skipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
