@@ -25,6 +25,7 @@
 #include "imd_isolation.h"
 #include "journal.h"
 #include "linux_can.h"
+#include "psu_none.h"
 #include "linux_crypto.h"
 #include "linux_log.h"
 #include "linux_loop.h"
@@ -44,35 +45,6 @@
 #define CHARGER_VERSION "0.2.0"
 #define CHARGER_DEFAULT_CONFIG "/etc/dcfc/charger.conf"
 
-/* A power stage that is not there: "off" always works, "export" is refused and the
- * output reads as unknown, so the interlock treats the output as possibly live. */
-struct board_no_psu {
-    struct psu base;
-};
-
-static int board_no_psu_mode(struct psu *p, enum psu_mode m)
-{
-    (void)p;
-    return m == PSU_MODE_OFF ? HAL_OK : HAL_ESTATE;
-}
-static int board_no_psu_export(struct psu *p, uint32_t mv, uint32_t ma)
-{
-    (void)p;
-    (void)mv;
-    (void)ma;
-    return HAL_ESTATE;
-}
-static int board_no_psu_read(struct psu *p, struct psu_output *out)
-{
-    (void)p;
-    out->voltage_mv = 0;
-    out->current_ma = 0;
-    out->valid = false;
-    return HAL_EIO;
-}
-static const struct psu_ops s_no_psu_ops = {
-    .set_mode = board_no_psu_mode, .set_export = board_no_psu_export, .read_output = board_no_psu_read};
-
 /* Everything the board owns, in one place. */
 struct board {
     struct board_config cfg;
@@ -84,7 +56,7 @@ struct board {
     struct linux_crypto crypto;
     struct hal_pilot pilot;
     struct hal_gpio gpio;
-    struct board_no_psu no_psu;
+    struct psu no_psu; /**< used when psu.type = none */
     struct psu_infy stage;
     struct psu *psu;
     /* meter */
@@ -382,8 +354,8 @@ static int board_start(struct board *b)
     (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
     now = hal_clock_now_ms(&b->loop.base);
 
-    b->no_psu.base.ops = &s_no_psu_ops;
-    b->psu = &b->no_psu.base;
+    psu_none_init(&b->no_psu);
+    b->psu = &b->no_psu;
     if (b->cfg.psu_type == BOARD_PSU_INFY) {
         rc = psu_infy_init(&b->stage, &b->cfg.infy, &b->can.base, &b->log.base, &b->sched, now);
         if (rc != HAL_OK) {

@@ -1,6 +1,7 @@
 #include "an386_hal.h"
 
 #include "hal_unsupported.h"
+#include "psu_none.h"
 
 #include <stddef.h>
 
@@ -124,39 +125,9 @@ void an386_gpio_init(struct an386_gpio *g)
 }
 
 /* ------------------------------------------------------------------ power stage */
-/* No power stage: OFF is always accepted (psu.h: OFF is never refused), EXPORT
- * is refused, and the output reads as a valid 0 V / 0 A, which is the truth. */
-
-static int an386_psu_set_mode(struct psu *p, enum psu_mode mode)
-{
-    (void)p;
-    return mode == PSU_MODE_OFF ? HAL_OK : HAL_ESTATE;
-}
-
-static int an386_psu_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma)
-{
-    (void)p;
-    (void)voltage_mv;
-    (void)current_ma;
-    return HAL_ENOTSUP;
-}
-
-static int an386_psu_read_output(struct psu *p, struct psu_output *out)
-{
-    (void)p;
-    out->voltage_mv = 0;
-    out->current_ma = 0;
-    out->valid = true;
-    return HAL_OK;
-}
-
-static const struct psu_ops s_an386_psu_ops = {
-    .set_mode = an386_psu_set_mode,
-    .set_export = an386_psu_set_export,
-    .read_output = an386_psu_read_output,
-};
+/* No power stage: the shared "none" stage (off always works, export is refused). */
 
 void an386_psu_init(struct an386_psu *p)
 {
-    p->base.ops = &s_an386_psu_ops;
+    psu_none_init(&p->base);
 }

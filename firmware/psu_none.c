@@ -1,0 +1,35 @@
+#include "psu_none.h"
+
+static int psu_none_set_mode(struct psu *p, enum psu_mode mode)
+{
+    (void)p;
+    return mode == PSU_MODE_OFF ? HAL_OK : HAL_ESTATE;
+}
+
+static int psu_none_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma)
+{
+    (void)p;
+    (void)voltage_mv;
+    (void)current_ma;
+    return HAL_ESTATE;
+}
+
+static int psu_none_read_output(struct psu *p, struct psu_output *out)
+{
+    (void)p;
+    out->voltage_mv = 0;
+    out->current_ma = 0;
+    out->valid = false;
+    return HAL_EIO;
+}
+
+static const struct psu_ops s_psu_none_ops = {
+    .set_mode = psu_none_set_mode,
+    .set_export = psu_none_set_export,
+    .read_output = psu_none_read_output,
+};
+
+void psu_none_init(struct psu *p)
+{
+    p->ops = &s_psu_none_ops;
+}
