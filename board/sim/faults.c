@@ -10,12 +10,8 @@
 #include "din/din.h"
 #include "exi/exi_stream.h"
 
-/* The monitor's current threshold: the interlock's default safe current. */
-#define FAULTS_SAFE_MA 2000
 /* The sim's interlock power-down timeout (board/sim/main.c) with a little margin. */
 #define FAULTS_FORCED_MS 1400u
-/* Stage on while a contact is open for longer than this: the contactors' own travel. */
-#define FAULTS_STAGE_GRACE_MS 100u
 /* A car that cannot leave by itself is unplugged this long after the connector unlocked. */
 #define FAULTS_DRIVER_MS 3000u
 
@@ -174,17 +170,6 @@ static const struct faults_scenario s_scen[] = {
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
 
-static const char *const s_inv_names[FAULTS_INV] = {
-    "I1 current below 2 A before a contactor opens",
-    "I2 contactors open before the lock releases",
-    "I3 no current / stage on while a contactor is open",
-    "I4 no module dropped while it may still deliver",
-    "I5 every started transaction stopped and journaled once",
-    "I6 stop reason (EV and summary) matches the fault",
-    "I7 back to idle, the next car charges",
-    "I8 scenario checks (timing, clamps, plant monitor)",
-};
-
 const struct faults_scenario *faults_find(const char *name)
 {
     for (size_t i = 0; i < FAULTS_N; i++) {
@@ -208,17 +193,13 @@ void faults_setup(struct faults_run *r, const struct faults_scenario *sc, const 
     r->sc = sc;
     r->t = *t;
     r->evse_status = 0xFF;
-    r->tl_every = 20;
+    faults_check_init(&r->chk, 20);
     r->last_state = CHARGER_IDLE;
 }
 
 void faults_fail(struct faults_run *r, enum faults_inv i, uint32_t now_ms, const char *note)
 {
-    if (!r->inv_fail[i]) {
-        r->inv_fail[i] = true;
-        snprintf(r->inv_note[i], sizeof r->inv_note[i], "t=%lu.%03lu s: %s", (unsigned long)(now_ms / 1000u),
-                 (unsigned long)(now_ms % 1000u), note);
-    }
+    faults_check_fail(&r->chk, i, now_ms, note);
 }
 
 /* ------------------------------------------------------------------ actions */
@@ -407,7 +388,7 @@ static void faults_check_modules(struct faults_run *r, uint32_t now_ms, struct f
         /* May still deliver: switched on and not yet switched off by its own watchdog or
          * a protection (over-temperature and short circuit turn the output off). */
         bool may = m->out_ma > 0 || (m->on && !m->watchdog_tripped && m->fault_bits == 0);
-        r->inv_checked[FAULTS_I_MODULES]++;
+        r->chk.checked[FAULTS_I_MODULES]++;
         if (may && !pm[k].active) {
             char note[96];
             snprintf(note, sizeof note, "module %u dropped from the capabilities while on (%ld mA)",
@@ -416,29 +397,6 @@ static void faults_check_modules(struct faults_run *r, uint32_t now_ms, struct f
         }
     }
     s->active = act;
-}
-
-static void faults_timeline(struct faults_run *r, const struct faults_sample *s)
-{
-    int32_t a = s->ma < 0 ? -s->ma : s->ma;
-    if (a > r->tl_peak_ma) {
-        r->tl_peak_ma = a;
-    }
-    if (++r->tl_count < r->tl_every) {
-        return;
-    }
-    r->tl_count = 0;
-    if (r->ntl == FAULTS_TL) { /* full: keep every other point, sample half as often */
-        for (uint32_t i = 0; i < FAULTS_TL / 2u; i++) {
-            r->tl[i] = r->tl[2u * i + 1u];
-        }
-        r->ntl = FAULTS_TL / 2u;
-        r->tl_every *= 2u;
-    }
-    struct faults_sample x = *s;
-    x.ma = r->tl_peak_ma;
-    r->tl_peak_ma = 0;
-    r->tl[r->ntl++] = x;
 }
 
 void faults_tick(struct faults_run *r, uint32_t now_ms)
@@ -499,74 +457,24 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
     s.mv = p->psu.out_mv;
     s.ma = p->psu.out_ma;
     s.cstate = (uint8_t)cs;
-    s.bits = (uint8_t)((p->contact_pos ? FAULTS_B_CPOS : 0u) | (p->contact_neg ? FAULTS_B_CNEG : 0u) |
+    s.bits = (uint16_t)((p->contact_pos ? FAULTS_B_CPOS : 0u) | (p->contact_neg ? FAULTS_B_CNEG : 0u) |
                        (p->locked ? FAULTS_B_LOCKED : 0u) | (p->coil[HAL_GPIO_OUT_LOCK] ? FAULTS_B_LOCKCOIL : 0u) |
                        (faults_stage_on(r) ? FAULTS_B_STAGE : 0u) |
                        (p->duty != HAL_PILOT_DUTY_DC_HIGH ? FAULTS_B_PWM : 0u) |
-                       (r->fired && !r->restored ? FAULTS_B_FAULT : 0u));
+                       (r->fired && !r->restored ? FAULTS_B_FAULT : 0u) |
+                       (p->psu.mode == PSU_MODE_EXPORT ? FAULTS_B_EXPORT : 0u) |
+                       (p->psu.mode == PSU_MODE_OFF && now_ms - p->psu.off_cmd_ms >= FAULTS_FORCED_MS ? FAULTS_B_OFF_LONG
+                                                                                                  : 0u));
     s.evse = r->evse_status;
-    s.active = r->have_prev ? r->prev.active : 0;
+    s.active = r->chk.have_prev ? r->chk.prev.active : 0;
     if (now_ms % 10u == 0) {
         faults_check_modules(r, now_ms, &s);
     }
     r->ring[r->nring++ % FAULTS_RING] = s;
-    faults_timeline(r, &s);
-
-    /* Check, from this sample and the one before it. */
-    if (r->have_prev) {
-        const struct faults_sample *q = &r->prev;
-        bool was_closed = (q->bits & (FAULTS_B_CPOS | FAULTS_B_CNEG)) == (FAULTS_B_CPOS | FAULTS_B_CNEG);
-        bool opened = ((q->bits & FAULTS_B_CPOS) && !(s.bits & FAULTS_B_CPOS)) ||
-                      ((q->bits & FAULTS_B_CNEG) && !(s.bits & FAULTS_B_CNEG));
-        if (opened) {
-            r->inv_checked[FAULTS_I_OPEN_UNDER_LOAD]++;
-            bool forced = (sc->flags & FAULTS_F_FORCED_OK) && p->psu.mode == PSU_MODE_OFF &&
-                          now_ms - p->psu.off_cmd_ms >= FAULTS_FORCED_MS;
-            if (was_closed && q->ma > FAULTS_SAFE_MA && !forced) {
-                char note[96];
-                snprintf(note, sizeof note, "a contactor opened with %ld mA flowing", (long)q->ma);
-                faults_fail(r, FAULTS_I_OPEN_UNDER_LOAD, now_ms, note);
-            }
-        }
-        bool contact = (s.bits & (FAULTS_B_CPOS | FAULTS_B_CNEG)) != 0;
-        if ((q->bits & FAULTS_B_LOCKED) && !(s.bits & FAULTS_B_LOCKED)) {
-            r->inv_checked[FAULTS_I_LOCK_ORDER]++;
-            if (contact || (q->bits & (FAULTS_B_CPOS | FAULTS_B_CNEG))) {
-                faults_fail(r, FAULTS_I_LOCK_ORDER, now_ms, "the lock released with a contactor closed");
-            }
-        }
-        /* The lock coil dropping with the supply is physics, not a command: the pin's own
-         * release (checked above) must still come after the contacts opened. */
-        bool power_cut = sc->kind == FAULTS_POWER_LOSS && r->fired && now_ms - r->fired_ms <= 1u;
-        if ((q->bits & FAULTS_B_LOCKCOIL) && !(s.bits & FAULTS_B_LOCKCOIL) && !power_cut) {
-            r->inv_checked[FAULTS_I_LOCK_ORDER]++;
-            if (contact) {
-                faults_fail(r, FAULTS_I_LOCK_ORDER, now_ms, "unlock commanded with a contactor closed");
-            }
-        }
-    }
+    unsigned ctx = (r->fired ? FAULTS_C_FIRED : 0u) | ((sc->flags & FAULTS_F_FORCED_OK) ? FAULTS_C_FORCED_OK : 0u) |
+                   (sc->kind == FAULTS_POWER_LOSS && r->fired && now_ms - r->fired_ms <= 1u ? FAULTS_C_POWER_CUT : 0u);
+    faults_check_sample(&r->chk, &s, ctx);
     bool both = (s.bits & (FAULTS_B_CPOS | FAULTS_B_CNEG)) == (FAULTS_B_CPOS | FAULTS_B_CNEG);
-    if (!both) {
-        r->inv_checked[FAULTS_I_NO_CURRENT_OPEN]++;
-        if (s.ma > FAULTS_SAFE_MA / 4) {
-            faults_fail(r, FAULTS_I_NO_CURRENT_OPEN, now_ms, "current flows while a contactor is open");
-        }
-        if (p->psu.mode == PSU_MODE_EXPORT && !(sc->flags & FAULTS_F_FORCED_OK && r->fired)) {
-            faults_fail(r, FAULTS_I_NO_CURRENT_OPEN, now_ms, "power stage commanded on while a contactor is open");
-        }
-        if ((s.bits & FAULTS_B_STAGE) && !(sc->flags & FAULTS_F_FORCED_OK && r->fired)) {
-            if (r->stage_open_ms == 0) {
-                r->stage_open_ms = now_ms;
-            } else if (now_ms - r->stage_open_ms >= FAULTS_STAGE_GRACE_MS) {
-                faults_fail(r, FAULTS_I_NO_CURRENT_OPEN, now_ms,
-                            "power stage on while a contactor is open (> 100 ms)");
-            }
-        } else {
-            r->stage_open_ms = 0;
-        }
-    } else {
-        r->stage_open_ms = 0;
-    }
     /* Scenario-specific observations after the fault. */
     if (r->fired && !r->restored) {
         if (s.mv > r->max_mv_after && both) {
@@ -588,8 +496,6 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
             r->stage_off_after_ov_ms = now_ms;
         }
     }
-    r->prev = s;
-    r->have_prev = true;
 }
 
 /* ------------------------------------------------------------------ the EV's side */
@@ -750,7 +656,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     uint32_t seq = 0, nrec = 0, nsess = 0;
     struct journal_entry e;
     char seen[8][JOURNAL_TXID_MAX];
-    r->inv_checked[FAULTS_I_METER]++;
+    r->chk.checked[FAULTS_I_METER]++;
     while (journal_next(t->journal, seq, JOURNAL_FREE, &seq) == HAL_OK) {
         if (journal_get(t->journal, seq, &e) != HAL_OK) {
             faults_fail(r, FAULTS_I_METER, end, "a journal record does not read back");
@@ -821,7 +727,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
 
     /* I6: summary and what the EV was told. */
     enum charger_stop_reason got = r0 != NULL ? r0->stop : held ? charger_stats(c)->last_stop : CHARGER_STOP_NONE;
-    r->inv_checked[FAULTS_I_STOP_REASON]++;
+    r->chk.checked[FAULTS_I_STOP_REASON]++;
     if (!r->fired && sc->kind != FAULTS_CONFIG) {
         faults_fail(r, FAULTS_I_STOP_REASON, end, "the fault never struck (phase not reached)");
     }
@@ -839,7 +745,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     }
 
     /* I7: the next car. */
-    r->inv_checked[FAULTS_I_NEXT_CAR]++;
+    r->chk.checked[FAULTS_I_NEXT_CAR]++;
     if (held) {
         if (interlock_state(&c->il) != INTERLOCK_HELD || !t->plant->locked ||
             charger_stats(c)->last_fault != INTERLOCK_FAULT_WELDED) {
@@ -859,7 +765,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     }
 
     /* I8: scenario-specific. */
-    r->inv_checked[FAULTS_I_SCENARIO]++;
+    r->chk.checked[FAULTS_I_SCENARIO]++;
     if (t->plant->violations != 0) {
         faults_fail(r, FAULTS_I_SCENARIO, end, "the plant's own safety monitor saw a violation");
     }
@@ -896,100 +802,11 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
              r->max_ma_after / 1000.0, timed_out ? "; TIMED OUT" : "");
 }
 
-static const char *const s_state_colors[CHARGER_STATE_COUNT] = {
-    "#eeeeee", "#dde", "#dde", "#fc8", "#8d8", "#fb8", "#ccc", "#f66",
-    "#cdf", "#bdf", "#adf", "#9cf", "#fd6", "#fe9", "#ec9"};
-
-static void faults_svg(const struct faults_run *r, FILE *f)
-{
-    const double W = 860.0, X0 = 100.0;
-    uint32_t n = r->ntl;
-    if (n < 2) {
-        fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='960' height='20'></svg>\n");
-        return;
-    }
-    double t0 = r->tl[0].t, t1 = r->tl[n - 1].t;
-    double span = t1 > t0 ? t1 - t0 : 1.0;
-    int32_t vmax = 1, imax = 1;
-    for (uint32_t i = 0; i < n; i++) {
-        vmax = r->tl[i].mv > vmax ? r->tl[i].mv : vmax;
-        imax = r->tl[i].ma > imax ? r->tl[i].ma : imax;
-    }
-    fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='250' "
-               "font-family='monospace' font-size='10'>\n", X0 + W + 10);
-#define FX(tt) (X0 + ((double)(tt) - t0) / span * W)
-    /* phase band */
-    fprintf(f, "<text x='2' y='14'>phase</text>\n");
-    uint32_t i0 = 0;
-    for (uint32_t i = 1; i <= n; i++) {
-        if (i == n || r->tl[i].cstate != r->tl[i0].cstate) {
-            uint8_t st = r->tl[i0].cstate;
-            double x = FX(r->tl[i0].t), w = FX(r->tl[i - 1].t) - x + 1;
-            fprintf(f, "<rect x='%.1f' y='4' width='%.1f' height='14' fill='%s'><title>%s</title></rect>\n", x,
-                    w, s_state_colors[st < CHARGER_STATE_COUNT ? st : 0],
-                    charger_state_name((enum charger_state)st));
-            if (w > 40) {
-                fprintf(f, "<text x='%.1f' y='14'>%s</text>\n", x + 2, charger_state_name((enum charger_state)st));
-            }
-            i0 = i;
-        }
-    }
-    /* voltage and current */
-    const char *lab[2] = {"voltage", "current"};
-    for (int k = 0; k < 2; k++) {
-        double y0 = k == 0 ? 100.0 : 170.0, h = 60.0;
-        fprintf(f, "<text x='2' y='%.0f'>%s</text><text x='2' y='%.0f'>max %.0f %s</text>\n", y0 - 40, lab[k],
-                y0 - 28, (k == 0 ? vmax : imax) / 1000.0, k == 0 ? "V" : "A");
-        fprintf(f, "<line x1='%.0f' y1='%.0f' x2='%.0f' y2='%.0f' stroke='#999'/>\n", X0, y0, X0 + W, y0);
-        fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1' points='", k == 0 ? "#c00" : "#00c");
-        for (uint32_t i = 0; i < n; i++) {
-            double v = k == 0 ? r->tl[i].mv : r->tl[i].ma;
-            double m = k == 0 ? vmax : imax;
-            fprintf(f, "%.1f,%.1f ", FX(r->tl[i].t), y0 - (v < 0 ? 0 : v) / m * h);
-        }
-        fprintf(f, "'/>\n");
-    }
-    /* digital rows */
-    struct {
-        const char *name;
-        uint8_t bit;
-        const char *color;
-    } rows[] = {{"DC+ closed", FAULTS_B_CPOS, "#c60"}, {"DC- closed", FAULTS_B_CNEG, "#c60"},
-                {"locked", FAULTS_B_LOCKED, "#060"},   {"stage on", FAULTS_B_STAGE, "#a0a"},
-                {"fault", FAULTS_B_FAULT, "#d00"}};
-    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
-        double y = 182.0 + 12.0 * (double)k;
-        fprintf(f, "<text x='2' y='%.0f'>%s</text>\n", y + 9, rows[k].name);
-        uint32_t s0 = 0;
-        for (uint32_t i = 1; i <= n; i++) {
-            bool on0 = (r->tl[s0].bits & rows[k].bit) != 0;
-            if (i == n || ((r->tl[i].bits & rows[k].bit) != 0) != on0) {
-                if (on0) {
-                    fprintf(f, "<rect x='%.1f' y='%.0f' width='%.1f' height='9' fill='%s'/>\n", FX(r->tl[s0].t),
-                            y, FX(r->tl[i - 1].t) - FX(r->tl[s0].t) + 1, rows[k].color);
-                }
-                s0 = i;
-            }
-        }
-    }
-    fprintf(f, "<text x='%.0f' y='246'>%.1f s</text><text x='%.0f' y='246' text-anchor='end'>%.1f s</text>\n",
-            X0, t0 / 1000.0, X0 + W, t1 / 1000.0);
-    if (r->fired) {
-        fprintf(f, "<line x1='%.1f' y1='0' x2='%.1f' y2='240' stroke='#d00' stroke-dasharray='3,2'/>\n",
-                FX(r->fired_ms), FX(r->fired_ms));
-    }
-#undef FX
-    fprintf(f, "</svg>\n");
-}
-
 bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
 {
     char obs[512];
     faults_final(r, timed_out, obs, sizeof obs);
-    bool ok = true;
-    for (int i = 0; i < FAULTS_INV; i++) {
-        ok = ok && !r->inv_fail[i];
-    }
+    bool ok = faults_check_ok(&r->chk);
     FILE *out[2] = {stdout, NULL};
     char path[512];
     if (dir != NULL) {
@@ -1012,17 +829,14 @@ bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
                 s_evr_names[r->sc->ev],
                 (r->sc->flags & FAULTS_F_HELD) ? ", connector held locked" : ", then a clean second session");
         fprintf(f, "  observed: %s\n", obs);
-        for (int i = 0; i < FAULTS_INV; i++) {
-            fprintf(f, "  %-4s %s (%lu checks)%s%s\n", r->inv_fail[i] ? "FAIL" : "ok", s_inv_names[i],
-                    (unsigned long)r->inv_checked[i], r->inv_fail[i] ? ": " : "", r->inv_note[i]);
-        }
+        faults_check_print(&r->chk, f);
     }
     if (out[1] != NULL) {
         fclose(out[1]);
         snprintf(path, sizeof path, "%s/%s.svg", dir, r->sc->name);
         FILE *f = fopen(path, "w");
         if (f != NULL) {
-            faults_svg(r, f);
+            faults_check_svg(&r->chk, f, r->fired, r->fired_ms);
             fclose(f);
         }
     }

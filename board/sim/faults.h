@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "charger.h"
+#include "faults_check.h"
 #include "ev_model.h"
 #include "exi/exi_din.h"
 #include "journal.h"
@@ -116,39 +117,7 @@ struct faults_target {
     struct sim_link *link;
 };
 
-/** One recorded sample (every simulated millisecond). */
-struct faults_sample {
-    uint32_t t;
-    int32_t mv, ma;
-    uint8_t cstate;   /**< enum charger_state */
-    uint8_t bits;     /**< FAULTS_B_* */
-    uint8_t evse;     /**< last EVSEStatusCode sent to the EV (0xFF none) */
-    uint8_t active;   /**< modules the driver counts in its capabilities */
-};
-
-#define FAULTS_B_CPOS 0x01u   /**< DC+ contact closed */
-#define FAULTS_B_CNEG 0x02u   /**< DC- contact closed */
-#define FAULTS_B_LOCKED 0x04u /**< lock pin engaged */
-#define FAULTS_B_LOCKCOIL 0x08u
-#define FAULTS_B_STAGE 0x10u  /**< stage commanded on or a module delivering */
-#define FAULTS_B_PWM 0x20u    /**< 5 % PWM on the pilot */
-#define FAULTS_B_FAULT 0x40u  /**< the fault is active */
-
 #define FAULTS_RING 65536u    /**< 65 s of 1 ms samples (the checker reads each as it is written) */
-#define FAULTS_TL 3000u       /**< timeline points for the SVG (decimated, max |I| kept) */
-#define FAULTS_INV 8
-
-/** Invariant indices. */
-enum faults_inv {
-    FAULTS_I_OPEN_UNDER_LOAD = 0, /**< I1 current below the threshold before contactors open */
-    FAULTS_I_LOCK_ORDER,          /**< I2 contactors open before the lock releases */
-    FAULTS_I_NO_CURRENT_OPEN,     /**< I3 no current / stage on while contactors are open */
-    FAULTS_I_MODULES,             /**< I4 no module dropped while it may still deliver */
-    FAULTS_I_METER,               /**< I5 every started transaction stopped and journaled once */
-    FAULTS_I_STOP_REASON,         /**< I6 stop reason to the EV and in the summary */
-    FAULTS_I_NEXT_CAR,            /**< I7 back to idle, the next car charges */
-    FAULTS_I_SCENARIO,            /**< scenario-specific (timing, clamps, plant monitor) */
-};
 
 /** A run. */
 struct faults_run {
@@ -162,17 +131,9 @@ struct faults_run {
     uint8_t evse_status;
     struct faults_sample ring[FAULTS_RING];
     uint32_t nring;
-    struct faults_sample prev;
-    bool have_prev;
-    uint32_t stage_open_ms;       /**< stage on with a contact open since (0 = no) */
-    struct faults_sample tl[FAULTS_TL];
-    uint32_t ntl, tl_every, tl_count;
-    int32_t tl_peak_ma;
+    struct faults_check chk;      /**< I1..I3, the verdicts and the timeline */
     int32_t max_mv_after, max_ma_after, ev_max_mv;
     uint32_t ov_onset_ms, stage_off_after_ov_ms;
-    bool inv_fail[FAULTS_INV];
-    uint32_t inv_checked[FAULTS_INV];
-    char inv_note[FAULTS_INV][160];
     uint32_t spike_left;
     /* power loss (main.c restarts the firmware) */
     bool power_loss_now;          /**< main.c: cut the power now */
