@@ -234,9 +234,16 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
                      (long long)r->energy_wh);
             break;
         case METER_EV_STOP_FAILED:
-            c->tx = CHARGER_TX_FAILED;
-            charger_log(c, HAL_LOG_WARN, now_ms, "meter: the stop was not acknowledged",
+            /* Not taken (no answer, busy, or the record could not be stored durably): the
+             * transaction is still open in the meter and STARTED in the journal, and the
+             * meter session is back to ACTIVE. Ask again once a second until it is closed:
+             * giving up would leave it open for ever, and the meter would refuse every
+             * later start (found on a real RS-485 line, tools/faults/real.sh). */
+            c->tx = CHARGER_TX_OPEN;
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter: the stop was not acknowledged, will retry",
                         hal_strerror(ev.status));
+            c->tx_stop_pending = true;
+            c->tx_retry_ms = now_ms;
             break;
         case METER_EV_RECOVERED:
             charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");

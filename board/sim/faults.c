@@ -131,6 +131,9 @@ static const struct faults_scenario s_scen[] = {
        CHARGER_CHARGING, 2000, 0, CHARGER_STOP_METER, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
     S_("meter-reboot-charging", "the meter restarts while charging and forgets the transaction",
        FAULTS_METER_REBOOT, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
+    S_("meter-stop-lost", "the answers to the meter's transaction stop are lost 3 times (a stop taken, "
+       "then timed out: the transaction stays open in the meter)", FAULTS_METER_STOP_LOST, CHARGER_CHARGING,
+       2000, 3, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
     S_("meter-ocmf-corrupt", "the meter's stop record has a corrupted signature", FAULTS_METER_OCMF,
        CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED | FAULTS_F_OCMF_BAD),
     /* power path */
@@ -284,6 +287,9 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_METER_REBOOT:
         sim_meter_reboot(t->meter);
         break;
+    case FAULTS_METER_STOP_LOST:
+        sim_meter_lose_stops(t->meter, (uint8_t)sc->arg);
+        break;
     case FAULTS_METER_OCMF:
         t->meter->corrupt_ocmf = true;
         break;
@@ -348,6 +354,7 @@ static void faults_restore(struct faults_run *r)
         t->can->bus_off = false;
     }
     sim_meter_set_no_answer(t->meter, false);
+    sim_meter_lose_stops(t->meter, 0);
     t->meter->corrupt_ocmf = false;
     sim_imd_set_fault(t->imd, SIM_IMD_FAULT_NONE);
     sim_imd_set_resistance(t->imd, 10000000u);

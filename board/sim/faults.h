@@ -56,6 +56,7 @@ enum faults_kind {
     FAULTS_METER_SILENT,   /**< the meter stops answering */
     FAULTS_METER_REBOOT,   /**< the meter restarts and forgets the transaction */
     FAULTS_METER_OCMF,     /**< the meter's stop record comes with a corrupted signature */
+    FAULTS_METER_STOP_LOST, /**< the answers to arg stop commands are lost (the transaction stays open) */
     FAULTS_WELD,           /**< DC+ welds */
     FAULTS_FB_MISMATCH,    /**< DC- feedback reads open while the contact is closed */
     FAULTS_LOCK_FB,        /**< lock feedback drops */

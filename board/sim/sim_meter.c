@@ -242,6 +242,11 @@ void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s
     m->unix_epoch_s = unix_epoch_s;
 }
 
+void sim_meter_lose_stops(struct sim_meter *m, uint8_t n)
+{
+    m->lose_stops = n;
+}
+
 void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer)
 {
     m->no_answer = no_answer;
@@ -274,7 +279,10 @@ static void sim_meter_run_job(struct sim_meter *m)
         m->record_pending = false;
         break;
     case SIM_METER_JOB_STOP:
-        if (m->tx_open) {
+        if (m->lose_stops > 0 && m->tx_open) {
+            m->lose_stops--;
+            m->done.status = HAL_ETIMEDOUT;
+        } else if (m->tx_open) {
             sim_meter_close(m);
             m->done.ocmf = m->record_pending ? m->ocmf : NULL;
             m->done.ocmf_len = m->record_pending ? m->ocmf_len : 0;

@@ -44,6 +44,7 @@ struct sim_meter {
     int64_t rest_exp_nj;       /**< exported energy below one Wh, nJ */
     int32_t voltage_mv, current_ma;
     bool no_answer;            /**< fault: every operation answers HAL_EAGAIN/ETIMEDOUT */
+    uint8_t lose_stops;        /**< fault: this many stop jobs end in HAL_ETIMEDOUT, transaction kept */
     bool corrupt_ocmf;         /**< fault: the next stop record has a flipped signature bit */
     /* transaction */
     bool tx_open;
@@ -84,6 +85,13 @@ void sim_meter_tick(struct sim_meter *m, uint32_t now_ms, int32_t voltage_mv, in
 
 /** @brief Make the meter stop (true) or resume (false) answering. */
 void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer);
+
+/**
+ * @brief Fault injection: the next @p n stop commands are taken but their answers are lost:
+ *        each stop job ends in HAL_ETIMEDOUT and the transaction stays open in the meter (as
+ *        the EM580 driver reports a stop whose replies never came after its retries).
+ */
+void sim_meter_lose_stops(struct sim_meter *m, uint8_t n);
 
 /** @brief Fault injection: the meter restarts and forgets its open transaction. */
 void sim_meter_reboot(struct sim_meter *m);

@@ -24,6 +24,7 @@ mutations=(
 "stage-on-before-close|I3|firmware/charger.c|        if (interlock_power_allowed(&c->il)) {\n            c->cc_test_mv = charger_cc_voltage(c);|        if (c->cc == CHARGER_CC_CLOSING) {\n            c->cc_test_mv = charger_cc_voltage(c);|estop-charging operator-stop"
 "module-dropped-early|I4|protocols/infypower/infy_driver.c|cfg->offline_timeout_ms = 15000;|cfg->offline_timeout_ms = 4000;|module-lost-one|cfg->offline_timeout_ms <= INFY_MODULE_WATCHDOG_MS|cfg->offline_timeout_ms <= 1000u"
 "meter-stop-given-up|I5|firmware/charger.c|} else if (rc == HAL_EAGAIN) {|} else if (rc == HAL_EAGAIN && c->tx == CHARGER_TX_NONE) {|meter-silent-start meter-silent-charging"
+"meter-stop-failed-given-up|I5|firmware/charger.c|            c->tx = CHARGER_TX_OPEN;\n            charger_log(c, HAL_LOG_WARN, now_ms, \"meter: the stop was not acknowledged, will retry\",|            c->tx = CHARGER_TX_FAILED;\n            charger_log(c, HAL_LOG_WARN, now_ms, \"meter: the stop was not acknowledged, will retry\",|meter-stop-lost"
 "psu-reason-lost|I6|firmware/charger.c|case ERRORS_SRC_PSU:\n        return CHARGER_STOP_PSU;|case ERRORS_SRC_PSU:\n        return CHARGER_STOP_LOCAL;|module-otp-one can-bus-off"
 "v2g-error-lingers|I7|firmware/charger.c|errors_clear_source(&c->err, ERRORS_SRC_V2G);|(void)0;|ev-wrong-sequence ev-silent-charging"
 "ov-too-slow|I8|firmware/charger.c|cfg->ov_time_ms = 9;|cfg->ov_time_ms = 60;|ov-emergency-9ms"
