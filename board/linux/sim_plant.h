@@ -17,7 +17,7 @@
  * each on change and every 20 ms. The charger's pilot reads what the car's resistors
  * and diode would present (protocols/iec61851 pilot_ev model); the car sees the duty
  * and, for its battery model, the output the power stage measured. A car that stays
- * silent for 300 ms counts as unplugged (state A). When the power path is closed on
+ * silent for 1.5 s counts as unplugged (state A). When the power path is closed on
  * both sides the plant tells infysim (its --ctl FIFO) to put the car's battery on the
  * modules' output ("load battery V:OHM"), else "load open": the modules see the same
  * load as on a real cable.
@@ -27,10 +27,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hal_gpio.h"
 #include "hal_log.h"
 #include "hal_pilot.h"
+#include "charger.h"
 #include "iec61851/pilot_ev.h"
 #include "linux_loop.h"
 #include "psu.h"
@@ -100,6 +102,8 @@ struct sim_plant {
     uint32_t safe_current_ma, grace_ms;
     uint32_t now_ms;
     struct sim_plant_monitor mon;
+    FILE *trace;                 /**< --sim-trace: one sample per step, or NULL */
+    const struct charger *charger; /**< for the trace: state and EVSE status */
 };
 
 /**
@@ -115,6 +119,15 @@ int sim_plant_init(struct sim_plant *p, const char *wire_path, const char *load_
 
 /** @brief Write the monitor counters as `key=value` lines to @p path (atomically). */
 int sim_plant_write_status(const struct sim_plant *p, const char *path);
+
+/**
+ * @brief Record one sample every step (5 ms) to @p path, in the format tools/faults/judge
+ *        reads: `T MV MA BITS CSTATE EVSE ACTIVE` (BITS: faults_check.h FAULTS_B_*;
+ *        MA: the stage's measured current while the path is closed, 0 when it is open:
+ *        no current can cross an open contact).
+ * @retval HAL_OK recording; HAL_EIO the file cannot be created
+ */
+int sim_plant_trace_open(struct sim_plant *p, const char *path, const struct charger *charger);
 
 /** @brief Close the socket (and remove its file) and the FIFO. */
 void sim_plant_close(struct sim_plant *p);

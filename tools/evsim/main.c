@@ -38,8 +38,9 @@
 #define EVSIM_MAX_CARS 8
 #define EVSIM_STEP_MS 10u
 #define EVSIM_WIRE_PERIOD_MS 20u
-/* The charger's side of the wire silent this long: treated as "no PWM, not locked". */
-#define EVSIM_WIRE_STALE_MS 300u
+/* The charger's side of the wire silent this long: treated as "no PWM, not locked" (as long
+ * as the charger's own staleness limit, board/linux/sim_plant.c: a busy peer is not a dead one). */
+#define EVSIM_WIRE_STALE_MS 1500u
 
 enum evsim_phase { EVSIM_WAIT, EVSIM_PLUGGED, EVSIM_UNPLUG_WAIT, EVSIM_LEFT };
 
@@ -85,6 +86,51 @@ struct evsim {
 
 static struct evsim s_ev;
 static volatile int s_stop;
+/* Test faults on the real connection, struck from outside (tools/faults/real.sh). */
+static volatile sig_atomic_t s_fault_reset, s_fault_tls;
+
+static void evsim_fault_signal(int sig)
+{
+    if (sig == SIGUSR1) {
+        s_fault_reset = 1;
+    } else {
+        s_fault_tls = 1;
+    }
+}
+
+/*
+ * Strike a transport fault on every connected TCP socket of this process (the car's V2G
+ * connection; evsim has no other). The sockets are found by their descriptors so that the
+ * HAL port needs no test-only entry points:
+ *  - reset: connect(AF_UNSPEC) disconnects an established TCP socket with a RST, as a
+ *    car's stack does when it aborts; the descriptor stays valid (the port still owns it).
+ *  - tls: a TLS 1.2 application-data record with a garbage body written under the TLS
+ *    layer: the charger's TLS cannot authenticate it (bad_record_mac) and must fail.
+ */
+static void evsim_strike(struct evsim *e, bool reset, uint32_t now)
+{
+    int hit = 0;
+    for (int fd = 3; fd < 1024; fd++) {
+        int type = 0;
+        socklen_t tl = sizeof type;
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM ||
+            getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || peer.ss_family != AF_INET6) {
+            continue;
+        }
+        if (reset) {
+            struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+            hit += connect(fd, &unspec, sizeof unspec) == 0 ? 1 : 0;
+        } else {
+            uint8_t rec[5 + 48] = {0x17, 0x03, 0x03, 0x00, 48};
+            memset(rec + 5, 0xA5, 48);
+            hit += send(fd, rec, sizeof rec, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof rec ? 1 : 0;
+        }
+    }
+    hal_logf(&e->log.base, HAL_LOG_WARN, now, "evsim: FAULT %s on %d connection(s)",
+             reset ? "TCP reset (RST)" : "corrupted TLS record", hit);
+}
 
 static void evsim_signal(int sig)
 {
@@ -280,6 +326,9 @@ static void evsim_usage(FILE *f)
             "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --timeout S         give up after S seconds in all (default 180)\n"
+            "Test faults (the fault-injection harness, docs/faults.md):\n"
+            "  SIGUSR1             reset the V2G TCP connection (RST)\n"
+            "  SIGUSR2             write a corrupted TLS record under the TLS layer\n"
             "  -h, --help          this text\n"
             "\n"
             "Prints each step with seconds since start; last line:\n"
@@ -361,6 +410,8 @@ int main(int argc, char **argv)
     }
     signal(SIGINT, evsim_signal);
     signal(SIGTERM, evsim_signal);
+    signal(SIGUSR1, evsim_fault_signal);
+    signal(SIGUSR2, evsim_fault_signal);
     setvbuf(stdout, NULL, _IOLBF, 0);
     linux_loop_init(&e->loop);
     e->loop.stop_flag = &s_stop;
@@ -451,6 +502,11 @@ int main(int argc, char **argv)
     int added = -1;
     while (!s_stop && !e->finished) {
         now = hal_clock_now_ms(&e->loop.base);
+        if (s_fault_reset || s_fault_tls) {
+            bool reset = s_fault_reset != 0;
+            s_fault_reset = s_fault_tls = 0;
+            evsim_strike(e, reset, now);
+        }
         if (added != e->cur) {
             (void)sched_add(&e->sched[e->cur], &e->task, now);
             added = e->cur;
