@@ -1,25 +1,56 @@
 # Fault injection (issue 8): every scenario of board/sim/faults.c against the simulator
-# board, the safety invariants judged from the simulated physical state in each, and a
-# report. Included by the top Makefile. docs/faults.md.
+# board, and the scenarios of tools/faults/real.sh on real transports (the Linux board on
+# vcan, veth and a pty, in one tools/vcan-run VM); the safety invariants judged from the
+# plant's physical state in each, and one report. Included by the top Makefile.
+# docs/faults.md.
 #
-#   make faults               all scenarios (release build): $(BUILD)/faults/report.txt and
-#                             report.html; last line "N passed, N failed"
-#   make integration-faults   the same scenarios with the sanitized simulator (part of
-#                             `make test`; the whole set takes a few seconds)
+#   make faults               all scenarios, simulator and real transports (release
+#                             builds): $(BUILD)/faults/report.txt and report.html; last line
+#                             "N passed, N failed" (several minutes: the VM runs in TCG)
+#   make integration-faults   the simulator's scenarios with the sanitized simulator (part
+#                             of `make test`; the whole set takes a few seconds)
+#   make integration-faults-real  $(FAULTS_REAL_TEST) on real transports (part of
+#                             `make test`); FAULTS_REAL_TEST= all of them
 #   make faults-mutation      mutation evidence: each invariant must catch a deliberately
 #                             broken firmware built in a throw-away copy (a few minutes)
 
 FAULTS_DIR := $(BUILD)/faults
 
-INTEGRATION_TESTS += faults
-INTEGRATION_PREREQS += $(BUILD)/san/bin/sim
+# The real-transport scenarios `make test` runs: one of each transport's faults (the socket,
+# the TLS record layer, the CAN interface, the serial line). `make faults` runs them all.
+FAULTS_REAL_TEST ?= real-tcp-reset-charging real-tls-corrupt-charging real-can-down-charging \
+                    real-meter-silent-charging
+# (literal paths: the fragments defining their variables are read after this one)
+FAULTS_REAL_BINS := $(addprefix $(BIN)/,charger evsim infysim metersim meter-ctl imdsim fault-judge)
 
-.PHONY: faults integration-faults faults-mutation
-faults: $(BIN)/sim
-	$(Q)tools/faults/run.sh $(BIN)/sim $(FAULTS_DIR)
+INTEGRATION_TESTS += faults faults-real
+INTEGRATION_PREREQS += $(BUILD)/san/bin/sim $(FAULTS_REAL_BINS)
+
+.PHONY: faults integration-faults integration-faults-real faults-mutation
+faults: $(BIN)/sim $(FAULTS_REAL_BINS)
+	$(Q)mkdir -p $(FAULTS_DIR) && rm -f $(FAULTS_DIR)/list.sim $(FAULTS_DIR)/list.real
+	$(Q)tools/faults/run.sh $(BIN)/sim $(FAULTS_DIR) > $(FAULTS_DIR)/sim-run.log 2>&1 || true
+	$(Q)tools/faults/real.sh $(BUILD) $(FAULTS_DIR) > $(FAULTS_DIR)/real-run.log 2>&1 || true
+	$(Q)grep '^FIGURE' $(FAULTS_DIR)/real-run.log || true
+	$(Q)tools/faults/report.sh $(FAULTS_DIR)
 
 integration-faults: $(BUILD)/san/bin/sim
-	$(Q)tools/faults/run.sh $(BUILD)/san/bin/sim $(BUILD)/test-logs/faults
+	$(Q)mkdir -p $(BUILD)/test-logs/faults && rm -f $(BUILD)/test-logs/faults/list.*
+	$(Q)tools/faults/run.sh $(BUILD)/san/bin/sim $(BUILD)/test-logs/faults > $(BUILD)/test-logs/faults.run.log 2>&1 || true
+	$(Q)tools/faults/report.sh $(BUILD)/test-logs/faults
+
+integration-faults-real: $(FAULTS_REAL_BINS)
+	$(Q)tools/faults/real.sh $(BUILD) $(BUILD)/test-logs/faults-real $(FAULTS_REAL_TEST)
 
 faults-mutation: $(BIN)/sim
 	$(Q)tools/faults/mutate.sh $(BUILD) $(FAULTS_DIR)/mutation
+
+# The judge of the scenarios on real transports: the simulator's rules (faults_check.c)
+# applied to the trace of `charger --sim-plant --sim-trace`.
+FAULT_JUDGE := $(BIN)/fault-judge
+$(BUILD)/rel/tools/faults/judge.o: HOST_CFLAGS_REL += -Iboard/sim
+$(FAULT_JUDGE): $(call rel,tools/faults/judge.c board/sim/faults_check.c) $(CORE_LIB_REL)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^
+HOST_BINS += $(FAULT_JUDGE)
