@@ -234,8 +234,18 @@ static void psu_infy_bus_check(struct psu_infy *p, uint32_t now_ms)
 {
     enum hal_can_state st = HAL_CAN_STATE_ACTIVE;
     int rc = hal_can_get_state(p->can, &st);
-    bool off = rc == HAL_OK && (st == HAL_CAN_STATE_BUS_OFF || st == HAL_CAN_STATE_STOPPED);
-    if (!off) {
+    if (rc != HAL_OK) {
+        /* The interface cannot tell its state (vcan, some USB adapters): hold off for the
+         * restart period, then let the next send or receive tell. Taking "unknown" as "back
+         * on the bus" flapped every pass while the interface was down (real-can-down). */
+        if (hal_time_reached(now_ms, p->restart_at_ms)) {
+            p->bus_off = false;
+            hal_logf(p->log, HAL_LOG_DEBUG, now_ms, "Infy: CAN state unknown (%s): trying the bus again",
+                     hal_strerror(rc));
+        }
+        return;
+    }
+    if (st != HAL_CAN_STATE_BUS_OFF && st != HAL_CAN_STATE_STOPPED) {
         p->bus_off = false;
         hal_logf(p->log, HAL_LOG_INFO, now_ms, "Infy: CAN back on the bus");
         return;

@@ -21,7 +21,7 @@ static int fake_can_send(struct hal_can *can, const struct hal_can_frame *f)
         f->id > ((f->flags & HAL_CAN_FLAG_EXT) != 0 ? HAL_CAN_EXT_ID_MASK : HAL_CAN_STD_ID_MASK)) {
         return HAL_EINVAL;
     }
-    if (c->bus_off) {
+    if (c->bus_off || c->iface_down) {
         return HAL_ECLOSED;
     }
     if (c->send_rc != HAL_OK) {
@@ -40,7 +40,7 @@ static int fake_can_recv(struct hal_can *can, struct hal_can_frame *f)
 {
     struct fake_can *c = fake_can_of(can);
     if (c->rx_count == 0) {
-        return c->bus_off ? HAL_ECLOSED : c->recv_rc;
+        return c->bus_off || c->iface_down ? HAL_ECLOSED : c->recv_rc;
     }
     *f = c->rx[c->rx_head];
     c->rx_head = (c->rx_head + 1) % FAKE_CAN_RX_MAX;

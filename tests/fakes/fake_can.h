@@ -30,6 +30,7 @@ struct fake_can {
     int recv_rc;                /**< returned by recv when the queue is empty (HAL_EAGAIN) */
     bool bus_off;               /**< send and (empty) recv answer HAL_ECLOSED, state BUS_OFF */
     bool state_unsupported;     /**< get_state answers HAL_ENOTSUP (vcan) */
+    bool iface_down;            /**< the interface is down: send and (empty) recv answer HAL_ECLOSED, state unchanged */
     bool restart_clears;        /**< restart() brings the bus back */
     int restarts;               /**< restart() calls */
     int opens;

@@ -222,6 +222,29 @@ static void test_bus_off_restart_every_second(void **state)
     assert_int_equal(psu_infy_stats(&r->psu)->bus_off_events, 1u);
 }
 
+/* vcan or an adapter that cannot report its state, taken down: "state unknown" must not
+ * read as "back on the bus" (it flapped every pass, found by real-can-down-charging). */
+static void test_interface_down_state_unknown(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_start(r, 1);
+    r->can.state_unsupported = true;
+    step(r, 300);
+    int before = r->can.tx_total;
+    r->can.iface_down = true;
+    step(r, 3500);
+    assert_true(psu_infy_bus_off(&r->psu));
+    assert_int_equal(r->can.tx_total, before);
+    /* at most one new attempt (and one new bus-off episode) per second */
+    assert_in_range(psu_infy_stats(&r->psu)->bus_off_events, 1u, 4u);
+    r->can.iface_down = false;
+    step(r, 1100);
+    assert_false(psu_infy_bus_off(&r->psu));
+    step(r, 1000);
+    assert_true(r->can.tx_total > before);
+}
+
 static void test_send_failure_does_not_count_off(void **state)
 {
     (void)state;
@@ -249,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_capabilities_and_export),
         cmocka_unit_test(test_errors_with_severity),
         cmocka_unit_test(test_bus_off_restart_every_second),
+        cmocka_unit_test(test_interface_down_state_unknown),
         cmocka_unit_test(test_send_failure_does_not_count_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

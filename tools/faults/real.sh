@@ -152,8 +152,10 @@ run_scenario() {  # the fields of one SCENARIOS line
         local t
         t=$(awk -v s="$st" -v d="$delay" '$5 == s && !f { f = $1 } f && $1 - f >= d { print $1; exit }' "$w/trace")
         if [ -n "$t" ]; then
-            "$strike"
+            # The instant of the strike on the charger's clock: the last sample before it
+            # (a strike such as "ip link set down" can take a few hundred ms to return).
             fired=$(tail -n 1 "$w/trace" | cut -d' ' -f1)
+            "$strike"
             echo "$name: struck ($strike) at t=$fired ms"
             break
         fi
