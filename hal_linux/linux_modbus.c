@@ -59,6 +59,13 @@ static int linux_modbus_pdu(struct linux_modbus *mb, const struct hal_modbus_req
         }
         modbus_set_slave(mb->ctx, rq->unit);
         modbus_set_response_timeout(mb->ctx, to / 1000u, (to % 1000u) * 1000u);
+        if (mb->cfg.kind == LINUX_MODBUS_RTU) {
+            /* RTU has no transaction id: nothing may be waiting on the line before we ask.
+             * A reply that came after its timeout (a device that stalled and caught up,
+             * found by real-meter-silent-charging) would otherwise be read as this answer,
+             * and every later answer would be one behind. */
+            modbus_flush(mb->ctx);
+        }
         int n;
         switch (rq->fn) {
         case HAL_MODBUS_READ_HOLDING:

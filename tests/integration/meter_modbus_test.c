@@ -8,7 +8,11 @@
  * Prints PASS/FAIL lines and "N passed, N failed".
  */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,8 +58,8 @@ static int run(struct linux_modbus *mb, const struct hal_modbus_req *rq, struct 
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: meter_modbus_test (rtu:DEV | tcp:HOST:PORT)\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: meter_modbus_test (rtu:DEV [PEER_PID] | tcp:HOST:PORT)\n");
         return 2;
     }
     struct linux_modbus_config cfg;
@@ -157,6 +161,28 @@ int main(int argc, char **argv)
     rc = run(&mb, &rq, &res);
     snprintf(name, sizeof name, "modbus-%s-after-timeout", t);
     check(rc == HAL_OK && res.status == HAL_OK && regs[0] == 1003, name, "no answer after a timeout");
+
+    if (argc == 3 && cfg.kind == LINUX_MODBUS_RTU) {
+        /* A late reply: the peer stalls (SIGSTOP) while a request is on the line, so it is
+         * answered only after our timeout. The next answer must be the next question's,
+         * not that late reply (RTU has no transaction id). */
+        pid_t peer = (pid_t)atol(argv[2]);
+        check(peer > 1 && kill(peer, SIGSTOP) == 0, "modbus-rtu-peer-stalled", "cannot stop the peer");
+        rq = (struct hal_modbus_req){.unit = 1, .fn = HAL_MODBUS_READ_HOLDING, .addr = 0, .count = 1,
+                                     .regs = regs, .timeout_ms = 300, .retries = 0};
+        rc = run(&mb, &rq, &res);
+        (void)kill(peer, SIGCONT);
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 800 * 1000000L}; /* the late reply arrives */
+        nanosleep(&ts, NULL);
+        check(rc == HAL_OK && res.status == HAL_ETIMEDOUT, "modbus-rtu-stalled-times-out", "no timeout");
+        rq = (struct hal_modbus_req){.unit = 1, .fn = HAL_MODBUS_READ_HOLDING, .addr = 5, .count = 1,
+                                     .regs = regs, .timeout_ms = 1000, .retries = 0};
+        regs[0] = 0;
+        rc = run(&mb, &rq, &res);
+        snprintf(why, sizeof why, "status %d, register 5 read as %u (1000 is the late reply to register 0)",
+                 res.status, regs[0]);
+        check(rc == HAL_OK && res.status == HAL_OK && regs[0] == 1005, "modbus-rtu-late-reply-discarded", why);
+    }
 
     linux_modbus_close(&mb);
     printf("%d passed, %d failed\n", s_pass, s_fail);

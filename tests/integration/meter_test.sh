@@ -67,7 +67,7 @@ else
     $PY "$HERE/meter_pymodbus.py" plain rtu "$W/py2.a" >"$W/py2.log" 2>&1 &
     pids+=($!)
     sleep 1.5
-    forward "$MBT" "rtu:$W/py2.b,19200"
+    forward "$MBT" "rtu:$W/py2.b,19200" "${pids[-1]}"   # with the peer's pid: the late-reply check
     kill "${pids[-1]}" 2>/dev/null
 fi
 
