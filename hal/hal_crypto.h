@@ -4,7 +4,7 @@
  *
  * The OCMF check of a meter's record needs SHA-256 of the signed payload and an
  * ECDSA verification of (r, s) against the meter's public key. The port verifies over
- * a digest; hashing stays in the portable core (protocols/ocmf/ocmf_sha256.c) because
+ * a digest; hashing stays in the portable core (protocols/sha256/sha256.c) because
  * the verifier hashes two forms of a 4 kB record (exact and whitespace-compacted) as a
  * stream, with no second copy, and SHA-256 in C is fast enough on every target.
  *

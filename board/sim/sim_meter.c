@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 /* The fixed "public key" of every simulated meter: a P-256-sized uncompressed point. It is
  * not on the curve; it only names the test key for sim_meter_crypto. */
@@ -19,12 +19,12 @@ static void sim_meter_test_sig(const uint8_t *digest, size_t len, uint8_t sig[64
 {
     static const char tag[2][6] = {"sim-r", "sim-s"};
     for (int i = 0; i < 2; i++) {
-        struct ocmf_sha256 h;
-        ocmf_sha256_init(&h);
-        ocmf_sha256_update(&h, (const uint8_t *)tag[i], 5);
-        ocmf_sha256_update(&h, s_sim_meter_pub, sizeof s_sim_meter_pub);
-        ocmf_sha256_update(&h, digest, len);
-        ocmf_sha256_final(&h, sig + 32 * i);
+        struct sha256 h;
+        sha256_init(&h);
+        sha256_update(&h, (const uint8_t *)tag[i], 5);
+        sha256_update(&h, s_sim_meter_pub, sizeof s_sim_meter_pub);
+        sha256_update(&h, digest, len);
+        sha256_final(&h, sig + 32 * i);
     }
 }
 
@@ -94,10 +94,10 @@ static void sim_meter_close(struct sim_meter *m)
                      (long long)(m->start_wh % 1000), te, (long long)(m->import_wh / 1000),
                      (long long)(m->import_wh % 1000));
     uint8_t digest[32], sig[64];
-    struct ocmf_sha256 h;
-    ocmf_sha256_init(&h);
-    ocmf_sha256_update(&h, (const uint8_t *)payload, (size_t)n);
-    ocmf_sha256_final(&h, digest);
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, (const uint8_t *)payload, (size_t)n);
+    sha256_final(&h, digest);
     sim_meter_test_sig(digest, sizeof digest, sig);
     char hex[129];
     for (int i = 0; i < 64; i++) {

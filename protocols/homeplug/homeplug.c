@@ -1,5 +1,7 @@
 #include "homeplug/homeplug.h"
 
+#include "sha256/sha256.h"
+
 #include <string.h>
 
 const uint8_t homeplug_mac_localcast[6] = {0x00, 0xB0, 0x52, 0x00, 0x00, 0x01};
@@ -678,9 +680,9 @@ const char *homeplug_mmtype_name(uint16_t t)
 void homeplug_nid_from_nmk(const uint8_t nmk[HOMEPLUG_NMK_LEN], uint8_t nid[HOMEPLUG_NID_LEN])
 {
     uint8_t d[32];
-    homeplug_sha256(nmk, HOMEPLUG_NMK_LEN, d);
+    sha256_digest(nmk, HOMEPLUG_NMK_LEN, d);
     for (int i = 0; i < 4; i++) {
-        homeplug_sha256(d, sizeof d, d);
+        sha256_digest(d, sizeof d, d);
     }
     memcpy(nid, d, HOMEPLUG_NID_LEN);
     /* security level 0 (simple connect) in bits 5:4, bits 7:6 zero */

@@ -245,9 +245,6 @@ const char *homeplug_mmtype_name(uint16_t mmtype);
  */
 void homeplug_nid_from_nmk(const uint8_t nmk[HOMEPLUG_NMK_LEN], uint8_t nid[HOMEPLUG_NID_LEN]);
 
-/** @brief SHA-256 of @p len bytes (used for the NID; exposed for its test). */
-void homeplug_sha256(const uint8_t *data, size_t len, uint8_t digest[32]);
-
 /** @brief true when all @p n bytes are zero. */
 bool homeplug_all_zero(const uint8_t *p, size_t n);
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 /* A cursor over one section of the record. */
 struct ocmf_cur {
@@ -828,13 +828,13 @@ int ocmf_pubkey_from_hex(const char *hex, size_t len, uint8_t *pub, size_t cap, 
 static void ocmf_hash_payload(const struct ocmf_record *rec, bool compact, uint8_t digest[32],
                               bool *changed)
 {
-    struct ocmf_sha256 h;
-    ocmf_sha256_init(&h);
+    struct sha256 h;
+    sha256_init(&h);
     const uint8_t *p = (const uint8_t *)rec->text + rec->payload.off;
     size_t n = rec->payload.len;
     *changed = false;
     if (!compact) {
-        ocmf_sha256_update(&h, p, n);
+        sha256_update(&h, p, n);
     } else {
         bool in_str = false;
         bool esc = false;
@@ -856,16 +856,16 @@ static void ocmf_hash_payload(const struct ocmf_record *rec, bool compact, uint8
                 drop = true;
             }
             if (drop) {
-                ocmf_sha256_update(&h, p + i - run, run);
+                sha256_update(&h, p + i - run, run);
                 run = 0;
                 *changed = true;
             } else {
                 run++;
             }
         }
-        ocmf_sha256_update(&h, p + n - run, run);
+        sha256_update(&h, p + n - run, run);
     }
-    ocmf_sha256_final(&h, digest);
+    sha256_final(&h, digest);
 }
 
 int ocmf_verify(const struct ocmf_record *rec, struct hal_crypto *crypto, const uint8_t *pub,

@@ -7,7 +7,7 @@
 
 #include "em580/em580.h"
 #include "ocmf/ocmf.h"
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 static double now_us(void)
 {
@@ -43,10 +43,10 @@ int main(void)
     uint8_t d[32];
     t0 = now_us();
     for (int i = 0; i < n; i++) {
-        struct ocmf_sha256 h;
-        ocmf_sha256_init(&h);
-        ocmf_sha256_update(&h, (const uint8_t *)s_rec + r.payload.off, r.payload.len);
-        ocmf_sha256_final(&h, d);
+        struct sha256 h;
+        sha256_init(&h);
+        sha256_update(&h, (const uint8_t *)s_rec + r.payload.off, r.payload.len);
+        sha256_final(&h, d);
     }
     t1 = now_us();
     printf("bench_meter: SHA-256 of the %u-byte payload: %.2f us\n", r.payload.len, (t1 - t0) / n);

@@ -49,7 +49,7 @@ $(METER_BENCH): tests/bench/bench_meter.c $(CORE_LIB_REL)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -Ifirmware -o $@ $^
 
-$(METER_FUZZ): tests/fuzz/fuzz_ocmf.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_sha256.c hal/hal_err.c | $(DEPS_STAMP_FUZZ)
+$(METER_FUZZ): tests/fuzz/fuzz_ocmf.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal/hal_err.c | $(DEPS_STAMP_FUZZ)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihal -Iprotocols -o $@ $^

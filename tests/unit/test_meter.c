@@ -16,7 +16,7 @@
 #include "fake_nvs.h"
 #include "meter.h"
 #include "meter_em580.h"
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 static struct fake_modbus s_mb;
 static struct fake_em580 s_dev;
@@ -76,10 +76,10 @@ static void setup_all(bool em300)
 /* The fake crypto accepts the signature only over the digest of the device's last payload. */
 static void crypto_trusts_last_payload(void)
 {
-    struct ocmf_sha256 h;
-    ocmf_sha256_init(&h);
-    ocmf_sha256_update(&h, (const uint8_t *)s_dev.payload, strlen(s_dev.payload));
-    ocmf_sha256_final(&h, s_fc.good_digest);
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, (const uint8_t *)s_dev.payload, strlen(s_dev.payload));
+    sha256_final(&h, s_fc.good_digest);
 }
 
 static bool wait_event(struct meter_event *ev, uint32_t max_ms)

@@ -11,7 +11,7 @@
 
 #include "fake_crypto.h"
 #include "ocmf/ocmf.h"
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 #define PAYLOAD                                                                                  \
     "{\"FV\":\"1.2\",\"GI\":\"SEAL AG\",\"GS\":\"1\",\"GV\":\"1.0\",\"PG\":\"T12\",\"MV\":"      \
@@ -54,30 +54,30 @@ static void test_sha256_known_answers(void **state)
          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
     };
     for (size_t i = 0; i < 3; i++) {
-        struct ocmf_sha256 h;
+        struct sha256 h;
         uint8_t d[32];
         char hex[65];
-        ocmf_sha256_init(&h);
+        sha256_init(&h);
         /* feed byte by byte to exercise the block buffering */
         for (size_t k = 0; k < strlen(kat[i].msg); k++) {
-            ocmf_sha256_update(&h, (const uint8_t *)kat[i].msg + k, 1);
+            sha256_update(&h, (const uint8_t *)kat[i].msg + k, 1);
         }
-        ocmf_sha256_final(&h, d);
+        sha256_final(&h, d);
         for (int k = 0; k < 32; k++) {
             snprintf(hex + 2 * k, 3, "%02x", d[k]);
         }
         assert_string_equal(hex, kat[i].hex);
     }
     /* one million 'a' in uneven pieces */
-    struct ocmf_sha256 h;
+    struct sha256 h;
     uint8_t d[32];
     static uint8_t a[1000];
     memset(a, 'a', sizeof a);
-    ocmf_sha256_init(&h);
+    sha256_init(&h);
     for (int k = 0; k < 1000; k++) {
-        ocmf_sha256_update(&h, a, 1000);
+        sha256_update(&h, a, 1000);
     }
-    ocmf_sha256_final(&h, d);
+    sha256_final(&h, d);
     assert_int_equal(d[0], 0xcd);
     assert_int_equal(d[1], 0xc7);
     assert_int_equal(d[31], 0xd0);
@@ -288,10 +288,10 @@ static void test_trailing_nuls_and_base64(void **state)
 
 static void digest_of(const char *s, size_t n, uint8_t d[32])
 {
-    struct ocmf_sha256 h;
-    ocmf_sha256_init(&h);
-    ocmf_sha256_update(&h, (const uint8_t *)s, n);
-    ocmf_sha256_final(&h, d);
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, (const uint8_t *)s, n);
+    sha256_final(&h, d);
 }
 
 static const uint8_t s_pub65[65] = {0x04, 1, 2, 3};

@@ -1,4 +1,4 @@
-#include "ocmf/ocmf_sha256.h"
+#include "sha256/sha256.h"
 
 #include <string.h>
 
@@ -20,7 +20,7 @@ static uint32_t ocmf_ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32u - n));
 }
 
-static void ocmf_sha256_block(struct ocmf_sha256 *s, const uint8_t *p)
+static void sha256_block(struct sha256 *s, const uint8_t *p)
 {
     uint32_t w[64];
     for (unsigned i = 0; i < 16; i++) {
@@ -58,7 +58,7 @@ static void ocmf_sha256_block(struct ocmf_sha256 *s, const uint8_t *p)
     s->h[7] += h;
 }
 
-void ocmf_sha256_init(struct ocmf_sha256 *s)
+void sha256_init(struct sha256 *s)
 {
     static const uint32_t iv[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                    0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
@@ -67,7 +67,7 @@ void ocmf_sha256_init(struct ocmf_sha256 *s)
     s->used = 0;
 }
 
-void ocmf_sha256_update(struct ocmf_sha256 *s, const uint8_t *data, size_t len)
+void sha256_update(struct sha256 *s, const uint8_t *data, size_t len)
 {
     s->bits += (uint64_t)len * 8u;
     while (len > 0) {
@@ -80,30 +80,38 @@ void ocmf_sha256_update(struct ocmf_sha256 *s, const uint8_t *data, size_t len)
         data += n;
         len -= n;
         if (s->used == 64u) {
-            ocmf_sha256_block(s, s->buf);
+            sha256_block(s, s->buf);
             s->used = 0;
         }
     }
 }
 
-void ocmf_sha256_final(struct ocmf_sha256 *s, uint8_t out[32])
+void sha256_final(struct sha256 *s, uint8_t out[32])
 {
     uint64_t bits = s->bits;
     uint8_t pad = 0x80;
-    ocmf_sha256_update(s, &pad, 1);
+    sha256_update(s, &pad, 1);
     uint8_t zero = 0;
     while (s->used != 56u) {
-        ocmf_sha256_update(s, &zero, 1);
+        sha256_update(s, &zero, 1);
     }
     uint8_t len[8];
     for (unsigned i = 0; i < 8; i++) {
         len[i] = (uint8_t)(bits >> (56u - 8u * i));
     }
-    ocmf_sha256_update(s, len, 8);
+    sha256_update(s, len, 8);
     for (unsigned i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(s->h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
         out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
         out[4 * i + 3] = (uint8_t)s->h[i];
     }
+}
+
+void sha256_digest(const uint8_t *data, size_t len, uint8_t digest[32])
+{
+    struct sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, data, len);
+    sha256_final(&s, digest);
 }
