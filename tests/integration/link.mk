@@ -49,7 +49,7 @@ integration-link_vectors: $(LINK_VECTORS)
 # valid inputs so the run starts from real messages.
 LINK_FUZZ_SECONDS ?= 20
 LINK_FUZZ_SRCS := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
-                  protocols/v2gtp/*.c)) hal/hal_err.c
+                  protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
 LINK_FUZZERS := $(addprefix $(BUILD)/fuzz/,fuzz_homeplug fuzz_v2gtp fuzz_sdp)
 $(LINK_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LINK_FUZZ_SRCS) | $(DEPS_STAMP_FUZZ)
 	@mkdir -p $(@D)
