@@ -12,7 +12,7 @@ DEPS_TEST += socat mbpoll
 IMDSIM  := $(BUILD)/bin/imdsim
 IMD_CTL := $(BUILD)/bin/imd-ctl
 
-IMD_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itests/fakes
+IMD_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itests/fakes -Itools/common
 
 $(BUILD)/imd-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
@@ -25,7 +25,7 @@ $(IMD_PORT_LIB): $(LINUX_PORT_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # imdsim serves the device model of tests/fakes/fake_imd.c (the one the unit tests use).
-$(IMDSIM): $(BUILD)/imd-san/tools/imdsim/imdsim.o $(call san,tests/fakes/fake_imd.c tests/fakes/fake_modbus.c) $(CORE_LIB)
+$(IMDSIM): $(BUILD)/imd-san/tools/imdsim/imdsim.o $(BUILD)/imd-san/tools/common/mbserve.o $(call san,tests/fakes/fake_imd.c tests/fakes/fake_modbus.c) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus

@@ -16,7 +16,7 @@ METER_MBT  := $(BUILD)/bin/meter_modbus_test
 METER_FUZZ := $(BUILD)/fuzz/fuzz_ocmf
 METER_BENCH := $(BUILD)/bin/bench_meter
 
-METER_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux
+METER_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
 
 $(BUILD)/meter-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
@@ -29,7 +29,7 @@ $(METER_PORT_LIB): $(LINUX_PORT_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(METERSIM): $(BUILD)/meter-san/tools/metersim/metersim.o
+$(METERSIM): $(BUILD)/meter-san/tools/metersim/metersim.o $(BUILD)/meter-san/tools/common/mbserve.o
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus -lcrypto

@@ -14,7 +14,6 @@
  * change them at run time ("resistance OHM", "voltage V", "fault NAME", "fault none").
  * Prints "ready" when it serves, and one line per event (self-test, watchdog trip).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <modbus/modbus.h>
 #include <poll.h>
@@ -24,10 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mbserve.h"
 
 #include "fake_imd.h"
 #include "fake_modbus.h"
@@ -228,35 +227,11 @@ int main(int argc, char **argv)
     signal(SIGTERM, imdsim_on_signal);
     signal(SIGPIPE, SIG_IGN);
 
-    modbus_t *ctx;
-    int server = -1;
-    if (rtu != NULL) {
-        char dev[256];
-        snprintf(dev, sizeof dev, "%s", rtu);
-        long baud = 19200;
-        char parity = kind == FAKE_IMD_BENDER ? 'E' : 'N';
-        char *comma = strchr(dev, ',');
-        if (comma != NULL) {
-            *comma = 0;
-            baud = atol(comma + 1);
-            char *c2 = strchr(comma + 1, ',');
-            if (c2 != NULL) {
-                parity = c2[1];
-            }
-        }
-        ctx = modbus_new_rtu(dev, (int)baud, parity, 8, 1);
-        if (ctx == NULL || modbus_connect(ctx) != 0) {
-            fprintf(stderr, "imdsim: %s: %s\n", dev, modbus_strerror(errno));
-            return 1;
-        }
-    } else {
-        ctx = modbus_new_tcp("127.0.0.1", tcp_port);
-        server = ctx != NULL ? modbus_tcp_listen(ctx, 4) : -1;
-        if (server < 0) {
-            fprintf(stderr, "imdsim: tcp %d: %s\n", tcp_port, modbus_strerror(errno));
-            return 1;
-        }
+    struct mbserve srv;
+    if (mbserve_open(&srv, "imdsim", rtu, 19200, kind == FAKE_IMD_BENDER ? 'E' : 'N', tcp_port, 20000u) != 0) {
+        return 1;
     }
+    modbus_t *ctx = srv.ctx;
     modbus_set_slave(ctx, slave);
     modbus_mapping_t *map = modbus_mapping_new(0, 0, FAKE_MODBUS_REGS, FAKE_MODBUS_REGS);
     uint16_t *own_in = map->tab_input_registers, *own_hold = map->tab_registers;
@@ -268,65 +243,19 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
 
-    fd_set all;
-    FD_ZERO(&all);
-    int maxfd = server;
-    if (server >= 0) {
-        FD_SET(server, &all);
-    }
     uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
     while (!s_stop) {
-        int rc;
         imdsim_stdin(s);
-        if (server >= 0) {
-            fd_set rd = all;
-            struct timeval tv = {.tv_sec = 0, .tv_usec = 20000};
-            if (select(maxfd + 1, &rd, NULL, NULL, &tv) < 0) {
-                continue;
-            }
-            imdsim_tick(s);
-            if (FD_ISSET(server, &rd)) {
-                int fd = accept(server, NULL, NULL);
-                if (fd >= 0) {
-                    FD_SET(fd, &all);
-                    if (fd > maxfd) {
-                        maxfd = fd;
-                    }
-                }
-                continue;
-            }
-            int fd = -1;
-            for (int i = 0; i <= maxfd; i++) {
-                if (i != server && FD_ISSET(i, &rd)) {
-                    fd = i;
-                    break;
-                }
-            }
-            if (fd < 0) {
-                continue;
-            }
-            modbus_set_socket(ctx, fd);
-            rc = modbus_receive(ctx, q);
-            if (rc <= 0) {
-                if (rc < 0) {
-                    close(fd);
-                    FD_CLR(fd, &all);
-                }
-                continue;
-            }
-        } else {
-            modbus_set_indication_timeout(ctx, 0, 20000);
-            rc = modbus_receive(ctx, q);
-            imdsim_tick(s);
-            if (rc <= 0) {
-                continue;
-            }
+        int rc = mbserve_next(&srv, q);
+        imdsim_tick(s);
+        if (rc <= 0) {
+            continue;
         }
         int hl = modbus_get_header_length(ctx);
         int fn = q[hl];
         uint16_t addr = (uint16_t)(q[hl + 1] << 8 | q[hl + 2]);
         uint16_t count = (uint16_t)(q[hl + 3] << 8 | q[hl + 4]);
-        int unit = server >= 0 ? q[hl - 1] : q[0];
+        int unit = mbserve_unit(&srv, q);
         if (s->verbose) {
             fprintf(stderr, "imdsim: unit %d fn %02x addr %u count %u\n", unit, fn, addr, count);
         }
@@ -366,10 +295,6 @@ int main(int argc, char **argv)
     map->tab_input_registers = own_in;
     map->tab_registers = own_hold;
     modbus_mapping_free(map);
-    if (server >= 0) {
-        close(server);
-    }
-    modbus_close(ctx);
-    modbus_free(ctx);
+    mbserve_close(&srv);
     return 0;
 }

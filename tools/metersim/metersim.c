@@ -23,10 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mbserve.h"
 
 #define NREGS 0x8000
 #define R_IDENT 0x000B
@@ -498,30 +498,11 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
 
-    modbus_t *ctx;
-    int server = -1;
-    if (rtu != NULL) {
-        char dev[256];
-        snprintf(dev, sizeof dev, "%s", rtu);
-        long baud = 9600;
-        char *comma = strchr(dev, ',');
-        if (comma != NULL) {
-            *comma = 0;
-            baud = atol(comma + 1);
-        }
-        ctx = modbus_new_rtu(dev, (int)baud, 'N', 8, 1);
-        if (ctx == NULL || modbus_connect(ctx) != 0) {
-            fprintf(stderr, "metersim: %s: %s\n", dev, modbus_strerror(errno));
-            return 1;
-        }
-    } else {
-        ctx = modbus_new_tcp("127.0.0.1", tcp_port);
-        server = ctx != NULL ? modbus_tcp_listen(ctx, 4) : -1;
-        if (server < 0) {
-            fprintf(stderr, "metersim: tcp %d: %s\n", tcp_port, modbus_strerror(errno));
-            return 1;
-        }
+    struct mbserve srv;
+    if (mbserve_open(&srv, "metersim", rtu, 9600, 'N', tcp_port, 50000u) != 0) {
+        return 1;
     }
+    modbus_t *ctx = srv.ctx;
     modbus_set_slave(ctx, s->slave);
     modbus_mapping_t *map = modbus_mapping_new(0, 0, NREGS, NREGS);
     uint16_t *own_in = map->tab_input_registers, *own_hold = map->tab_registers;
@@ -540,58 +521,12 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
 
-    fd_set all;
-    FD_ZERO(&all);
-    int maxfd = server;
-    if (server >= 0) {
-        FD_SET(server, &all);
-    }
     uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
     while (!s_stop) {
-        int rc;
-        if (server >= 0) {
-            fd_set rd = all;
-            struct timeval tv = {.tv_sec = 0, .tv_usec = 50000};
-            if (select(maxfd + 1, &rd, NULL, NULL, &tv) < 0) {
-                continue;
-            }
-            tick(s);
-            if (FD_ISSET(server, &rd)) {
-                int fd = accept(server, NULL, NULL);
-                if (fd >= 0) {
-                    FD_SET(fd, &all);
-                    if (fd > maxfd) {
-                        maxfd = fd;
-                    }
-                }
-                continue;
-            }
-            int fd = -1;
-            for (int i = 0; i <= maxfd; i++) {
-                if (i != server && FD_ISSET(i, &rd)) {
-                    fd = i;
-                    break;
-                }
-            }
-            if (fd < 0) {
-                continue;
-            }
-            modbus_set_socket(ctx, fd);
-            rc = modbus_receive(ctx, q);
-            if (rc <= 0) {
-                if (rc < 0) {
-                    close(fd);
-                    FD_CLR(fd, &all);
-                }
-                continue;
-            }
-        } else {
-            modbus_set_indication_timeout(ctx, 0, 50000);
-            rc = modbus_receive(ctx, q);
-            tick(s);
-            if (rc <= 0) {
-                continue;
-            }
+        int rc = mbserve_next(&srv, q);
+        tick(s);
+        if (rc <= 0) {
+            continue;
         }
         s->requests++;
         int hl = modbus_get_header_length(ctx);
@@ -601,7 +536,7 @@ int main(int argc, char **argv)
         if (fn == 0x06) {
             count = 1;
         }
-        int unit = server >= 0 ? q[hl - 1] : q[0];
+        int unit = mbserve_unit(&srv, q);
         if (s->verbose) {
             fprintf(stderr, "metersim: unit %d fn %02x addr 0x%04x count %d\n", unit, fn, addr, count);
         }
@@ -642,11 +577,7 @@ int main(int argc, char **argv)
     map->tab_input_registers = own_in;
     map->tab_registers = own_hold;
     modbus_mapping_free(map);
-    if (server >= 0) {
-        close(server);
-    }
-    modbus_close(ctx);
-    modbus_free(ctx);
+    mbserve_close(&srv);
     EVP_PKEY_free(s->key);
     return 0;
 }
