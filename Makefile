@@ -55,6 +55,9 @@ CORE_LIB      := $(BUILD)/san/libcore.a
 CORE_LIB_REL  := $(BUILD)/rel/libcore.a
 LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c)
 LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
+# The sanitized port objects through an archive, for the host tools: a tool links only the
+# ports it uses (and not, say, a Modbus port whose library it does not need).
+LINUX_PORT_LIB := $(BUILD)/san/liblinuxport.a
 
 BIN := $(BUILD)/bin
 LINUX_LIBS := -lsocketcan
@@ -115,6 +118,8 @@ $(BUILD)/san/%.o: %.c | $(DEPS_STAMP_BUILD)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_COMMON) $(call layer_inc,$<) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS_SAN)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LINUX_PORT_LIB): $(LINUX_PORT_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CORE_LIB_REL): $(CORE_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -19,18 +19,13 @@ $(BUILD)/imd-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(IMD_CFLAGS) -c $< -o $@
 
-IMD_PORT_LIB := $(BUILD)/imd-san/liblinuxport.a
-$(IMD_PORT_LIB): $(LINUX_PORT_OBJS)
-	@mkdir -p $(@D)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
 # imdsim serves the device model of tests/fakes/fake_imd.c (the one the unit tests use).
 $(IMDSIM): $(BUILD)/imd-san/tools/imdsim/imdsim.o $(BUILD)/imd-san/tools/common/mbserve.o $(call san,tests/fakes/fake_imd.c tests/fakes/fake_modbus.c) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus
 
-$(IMD_CTL): $(BUILD)/imd-san/tools/imd-ctl/imd_ctl.o $(IMD_PORT_LIB) $(CORE_LIB)
+$(IMD_CTL): $(BUILD)/imd-san/tools/imd-ctl/imd_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)

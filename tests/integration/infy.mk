@@ -17,20 +17,13 @@ $(BUILD)/tools-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(INFY_TOOL_CFLAGS) -c $< -o $@
 
-# The port objects go through an archive so a tool links only the ports it uses (and
-# not, say, a Modbus port whose library it does not need).
-INFY_PORT_LIB := $(BUILD)/tools-san/liblinuxport.a
-$(INFY_PORT_LIB): $(LINUX_PORT_OBJS)
-	@mkdir -p $(@D)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
 $(INFYSIM): $(BUILD)/tools-san/tools/infysim/infysim.o $(BUILD)/tools-san/board/sim/sim_infy.o \
-            $(INFY_PORT_LIB) $(CORE_LIB)
+            $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
-$(PSU_CTL): $(BUILD)/tools-san/tools/psu-ctl/psu_ctl.o $(INFY_PORT_LIB) $(CORE_LIB)
+$(PSU_CTL): $(BUILD)/tools-san/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)

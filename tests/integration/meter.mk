@@ -23,23 +23,17 @@ $(BUILD)/meter-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(METER_CFLAGS) -c $< -o $@
 
-# Through an archive: a tool links only the port objects it uses.
-METER_PORT_LIB := $(BUILD)/meter-san/liblinuxport.a
-$(METER_PORT_LIB): $(LINUX_PORT_OBJS)
-	@mkdir -p $(@D)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
 $(METERSIM): $(BUILD)/meter-san/tools/metersim/metersim.o $(BUILD)/meter-san/tools/common/mbserve.o
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus -lcrypto
 
-$(METER_CTL): $(BUILD)/meter-san/tools/meter-ctl/meter_ctl.o $(METER_PORT_LIB) $(CORE_LIB)
+$(METER_CTL): $(BUILD)/meter-san/tools/meter-ctl/meter_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
-$(METER_MBT): $(BUILD)/meter-san/tests/integration/meter_modbus_test.o $(METER_PORT_LIB) $(CORE_LIB)
+$(METER_MBT): $(BUILD)/meter-san/tests/integration/meter_modbus_test.o $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
