@@ -30,17 +30,24 @@ static void sim_plant_violation(struct sim_plant *p, const char *what)
 }
 
 /* The current the stage last measured (raw module readings, whatever the "off" proof
- * says), or the stage's output when it has no per-module detail. */
-static int32_t sim_plant_measured_ma(struct sim_plant *p, bool *known)
+ * says), or the stage's output when it has no per-module detail; @p active (may be NULL)
+ * gets the modules the driver counts in its capabilities. */
+static int32_t sim_plant_measured_ma(struct sim_plant *p, bool *known, unsigned *active)
 {
     struct psu_module mods[8];
     size_t n = 0;
     *known = false;
+    if (active != NULL) {
+        *active = 0;
+    }
     if (psu_read_modules(p->psu.inner, mods, sizeof mods / sizeof mods[0], &n) == HAL_OK && n > 0) {
         int32_t sum = 0;
         for (size_t i = 0; i < n; i++) {
             if (mods[i].online) {
                 sum += mods[i].current_ma;
+            }
+            if (active != NULL && mods[i].active) {
+                (*active)++;
             }
         }
         *known = true;
@@ -127,7 +134,7 @@ static int sim_plant_gpio_write(struct hal_gpio *base, enum hal_gpio_out out, bo
             }
         } else {
             bool known = false;
-            int32_t ma = sim_plant_measured_ma(p, &known);
+            int32_t ma = sim_plant_measured_ma(p, &known, NULL);
             p->mon.contactor_opens++;
             p->mon.max_open_ma = ma > p->mon.max_open_ma ? ma : p->mon.max_open_ma;
             if (p->psu.mode != PSU_MODE_OFF) {
@@ -282,7 +289,7 @@ static void sim_plant_send(struct sim_plant *p, bool force)
     struct psu_output o = {0};
     (void)psu_read_output(p->psu.inner, &o);
     bool known = false;
-    int32_t ma = sim_plant_measured_ma(p, &known);
+    int32_t ma = sim_plant_measured_ma(p, &known, NULL);
     bool closed = p->contact_pos && p->contact_neg;
     char msg[96];
     int n = snprintf(msg, sizeof msg, "evse duty=%u closed=%d locked=%d mv=%ld ma=%ld", (unsigned)p->duty,
@@ -335,19 +342,10 @@ enum {
     SIM_PLANT_T_STAGE = 0x10, SIM_PLANT_T_PWM = 0x20, SIM_PLANT_T_EXPORT = 0x80, SIM_PLANT_T_OFF_LONG = 0x100,
 };
 
-static void sim_plant_record(struct sim_plant *p)
+/* One trace line from the step's reading of the stage (@p measured, @p known, @p active). */
+static void sim_plant_record(struct sim_plant *p, int32_t measured, bool known, unsigned active)
 {
-    bool known = false;
-    int32_t measured = sim_plant_measured_ma(p, &known);
     bool path = p->contact_pos && p->contact_neg;
-    struct psu_module mods[8];
-    size_t n = 0;
-    unsigned active = 0;
-    if (psu_read_modules(p->psu.inner, mods, sizeof mods / sizeof mods[0], &n) == HAL_OK) {
-        for (size_t i = 0; i < n; i++) {
-            active += mods[i].active ? 1u : 0u;
-        }
-    }
     /* Off for longer than the power-down timeout, less the 100 ms the interlock's own
      * step and the contactors' travel may take: a forced opening is legitimate from here. */
     uint32_t forced_after = p->grace_ms > 100u ? p->grace_ms - 100u : 0u;
@@ -391,15 +389,16 @@ static void sim_plant_step(struct sched_task *t, uint32_t now_ms)
         sim_plant_unplugged(p);
     }
     sim_plant_mechanics(p);
+    bool known = false;
+    unsigned active = 0;
+    int32_t ma = sim_plant_measured_ma(p, &known, &active);
     if (p->contact_pos && p->contact_neg) {
-        bool known = false;
-        int32_t ma = sim_plant_measured_ma(p, &known);
         p->mon.max_ma = known && ma > p->mon.max_ma ? ma : p->mon.max_ma;
     }
     sim_plant_load(p);
     sim_plant_send(p, false);
     if (p->trace != NULL) {
-        sim_plant_record(p);
+        sim_plant_record(p, ma, known, active);
     }
     sched_task_at(t, now_ms + SIM_PLANT_STEP_MS);
 }
