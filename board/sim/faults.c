@@ -632,12 +632,9 @@ void faults_saw_response(struct faults_run *r, const struct exi_din_document *do
     if (!r->fired || r->restored) {
         return;
     }
-    uint8_t cls = FAULTS_EVR_NORMAL;
-    if (code >= exi_din_responseCodeType_FAILED ||
-        status == exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown) {
-        cls = FAULTS_EVR_EMERGENCY;
-    } else if (status == exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown) {
-        cls = FAULTS_EVR_SHUTDOWN;
+    uint8_t cls = (uint8_t)faults_check_ev_of(status, code);
+    if (cls < FAULTS_EVR_NORMAL) {
+        cls = FAULTS_EVR_NORMAL; /* a response without a status still reached the EV */
     }
     if (cls > r->ev_worst) {
         r->ev_worst = cls;
@@ -646,8 +643,6 @@ void faults_saw_response(struct faults_run *r, const struct exi_din_document *do
 
 /* ------------------------------------------------------------------ verdict + report */
 
-static const char *const s_evr_names[] = {"nothing (n/a)", "normal (EVSE_Ready)",
-                                          "EVSE_Shutdown", "EVSE_EmergencyShutdown / FAILED"};
 
 static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t cap)
 {
@@ -746,8 +741,8 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     }
     if (sc->ev != FAULTS_EVR_NA && r->ev_worst != sc->ev) {
         char note[120];
-        snprintf(note, sizeof note, "the EV was told %s, expected %s", s_evr_names[r->ev_worst],
-                 s_evr_names[sc->ev]);
+        snprintf(note, sizeof note, "the EV was told %s, expected %s", faults_check_ev_name((enum faults_ev_report)r->ev_worst),
+                 faults_check_ev_name((enum faults_ev_report)sc->ev));
         faults_fail(r, FAULTS_I_STOP_REASON, end, note);
     }
 
@@ -804,7 +799,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
              "sessions=%lu; journal records=%lu; end state=%s%s; max U after fault=%.1f V, max I=%.1f A%s",
              charger_stop_reason_token(got), r0 != NULL && r0->detail != NULL ? r0->detail : "",
              r0 != NULL ? r0->charge_ms / 1000.0 : 0.0, r0 != NULL && r0->meter_ok ? "yes" : "no",
-             s_evr_names[r->ev_worst], (unsigned long)charger_stats(c)->sessions, (unsigned long)nrec,
+             faults_check_ev_name((enum faults_ev_report)r->ev_worst), (unsigned long)charger_stats(c)->sessions, (unsigned long)nrec,
              charger_state_name(charger_state(c)), held ? " (held)" : "", r->max_mv_after / 1000.0,
              r->max_ma_after / 1000.0, timed_out ? "; TIMED OUT" : "");
 }
@@ -833,7 +828,7 @@ bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
             fprintf(f, "  struck:   t=%.3f s\n", r->fired_ms / 1000.0);
         }
         fprintf(f, "  expected: stop=%s, EV told %s%s\n", charger_stop_reason_token(r->sc->stop),
-                s_evr_names[r->sc->ev],
+                faults_check_ev_name((enum faults_ev_report)r->sc->ev),
                 (r->sc->flags & FAULTS_F_HELD) ? ", connector held locked" : ", then a clean second session");
         fprintf(f, "  observed: %s\n", obs);
         faults_check_print(&r->chk, f);

@@ -68,14 +68,6 @@ enum faults_kind {
     FAULTS_KIND_COUNT
 };
 
-/** What the EV must have been told after the fault. */
-enum faults_ev_report {
-    FAULTS_EVR_NA = 0,    /**< nothing can be told (no DIN session yet, the EV is not listening) */
-    FAULTS_EVR_NORMAL,    /**< no shutdown status: the EV ended the session itself */
-    FAULTS_EVR_SHUTDOWN,  /**< EVSE_Shutdown + StopCharging, never an emergency */
-    FAULTS_EVR_EMERGENCY, /**< EVSE_EmergencyShutdown or a FAILED response code */
-};
-
 /** Scenario flags. */
 #define FAULTS_F_IDEAL 0x01u      /**< run with the ideal stage (instant voltage read-back) */
 #define FAULTS_F_CHARGED 0x02u    /**< the first session delivered power before the stop */

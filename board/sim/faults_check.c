@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "charger.h"
+#include "exi/exi_din.h"
 
 static const char *const s_inv_names[FAULTS_INV] = {
     "I1 current below 2 A before a contactor opens",
@@ -19,6 +20,25 @@ static const char *const s_inv_names[FAULTS_INV] = {
     "I7 back to idle, the next car charges",
     "I8 scenario checks (timing, clamps, plant monitor)",
 };
+
+enum faults_ev_report faults_check_ev_of(int status, int code)
+{
+    if (code >= exi_din_responseCodeType_FAILED || status == exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown ||
+        status == exi_din_DC_EVSEStatusCodeType_EVSE_Malfunction) {
+        return FAULTS_EVR_EMERGENCY;
+    }
+    if (status == exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown) {
+        return FAULTS_EVR_SHUTDOWN;
+    }
+    return status >= 0 || code >= 0 ? FAULTS_EVR_NORMAL : FAULTS_EVR_NA;
+}
+
+const char *faults_check_ev_name(enum faults_ev_report r)
+{
+    static const char *const names[] = {"nothing (n/a)", "normal (EVSE_Ready)", "EVSE_Shutdown",
+                                        "EVSE_EmergencyShutdown / FAILED"};
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
+}
 
 void faults_check_init(struct faults_check *k, uint32_t tl_every)
 {

@@ -56,6 +56,23 @@ enum faults_inv {
     FAULTS_I_SCENARIO,            /**< scenario-specific (timing, clamps, plant monitor) */
 };
 
+/** What the EV was (or must have been) told after the fault, least to most severe. */
+enum faults_ev_report {
+    FAULTS_EVR_NA = 0,    /**< nothing can be told (no DIN session yet, the EV is not listening) */
+    FAULTS_EVR_NORMAL,    /**< no shutdown status: the EV ended the session itself */
+    FAULTS_EVR_SHUTDOWN,  /**< EVSE_Shutdown + StopCharging, never an emergency */
+    FAULTS_EVR_EMERGENCY, /**< EVSE_EmergencyShutdown / Malfunction or a FAILED response code */
+};
+
+/**
+ * @brief Classify what the EV is told: @p status a DIN EVSEStatusCode, @p code a DIN
+ *        ResponseCode (either < 0 when the message carried none).
+ */
+enum faults_ev_report faults_check_ev_of(int status, int code);
+
+/** @brief A readable name of @p r for the report. */
+const char *faults_check_ev_name(enum faults_ev_report r);
+
 /** What a sample means in its scenario (faults_check_sample's @p ctx). */
 #define FAULTS_C_FORCED_OK 0x1u /**< contactors may open under load after the power-down timeout */
 #define FAULTS_C_FIRED 0x2u     /**< the fault has struck */

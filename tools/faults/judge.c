@@ -16,12 +16,7 @@
 #include <string.h>
 
 #include "charger.h"
-#include "exi/exi_din.h"
 #include "faults_check.h"
-
-enum judge_ev { JUDGE_EV_NA, JUDGE_EV_NORMAL, JUDGE_EV_SHUTDOWN, JUDGE_EV_EMERGENCY };
-static const char *const s_ev_names[] = {"nothing (n/a)", "normal (EVSE_Ready)", "EVSE_Shutdown",
-                                         "EVSE_EmergencyShutdown / FAILED"};
 
 struct judge_session {
     bool seen;
@@ -35,10 +30,10 @@ struct judge {
     const char *name, *what, *at, *trace, *status, *sessions, *journal, *evsim, *dir;
     long delay_ms, fired_ms;
     const char *expect_stop;
-    enum judge_ev expect_ev;
+    enum faults_ev_report expect_ev;
     bool forced_ok, charged, no_power, ocmf_bad;
     struct faults_check chk;
-    enum judge_ev ev_worst;
+    enum faults_ev_report ev_worst;
     struct judge_session s[4];
     uint8_t last_state, prev_active;
     bool have_active;
@@ -53,17 +48,6 @@ static struct judge s_j; /* the timeline ring is large: not on the stack */
 static void judge_fail(struct judge *j, enum faults_inv i, const char *note)
 {
     faults_check_fail(&j->chk, i, j->end_ms, note);
-}
-
-static enum judge_ev judge_ev_of(uint8_t evse)
-{
-    switch (evse) {
-    case exi_din_DC_EVSEStatusCodeType_EVSE_Ready: return JUDGE_EV_NORMAL;
-    case exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown: return JUDGE_EV_SHUTDOWN;
-    case exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown:
-    case exi_din_DC_EVSEStatusCodeType_EVSE_Malfunction: return JUDGE_EV_EMERGENCY;
-    default: return JUDGE_EV_NA;
-    }
 }
 
 static int judge_trace(struct judge *j)
@@ -103,7 +87,8 @@ static int judge_trace(struct judge *j)
         j->prev_active = s.active;
         j->have_active = true;
         if (fired) {
-            enum judge_ev e = judge_ev_of(s.evse);
+            /* 0xFF: no DIN session, nothing told */
+            enum faults_ev_report e = faults_check_ev_of(s.evse != 0xFFu ? s.evse : -1, -1);
             j->ev_worst = e > j->ev_worst ? e : j->ev_worst;
             j->max_ma_after = s.ma > j->max_ma_after ? s.ma : j->max_ma_after;
         }
@@ -220,10 +205,10 @@ static void judge_final(struct judge *j)
                  j->expect_stop);
         judge_fail(j, FAULTS_I_STOP_REASON, note);
     }
-    if (j->expect_ev != JUDGE_EV_NA && j->ev_worst != j->expect_ev) {
+    if (j->expect_ev != FAULTS_EVR_NA && j->ev_worst != j->expect_ev) {
         char note[120];
-        snprintf(note, sizeof note, "the EV was told %s, expected %s", s_ev_names[j->ev_worst],
-                 s_ev_names[j->expect_ev]);
+        snprintf(note, sizeof note, "the EV was told %s, expected %s", faults_check_ev_name(j->ev_worst),
+                 faults_check_ev_name(j->expect_ev));
         judge_fail(j, FAULTS_I_STOP_REASON, note);
     }
 
@@ -280,7 +265,7 @@ static void judge_final(struct judge *j)
              "first session: stop=%s charged=%.1f s metered=%s; EVSE status after the fault: %s; second session: stop=%s "
              "charged=%.1f s metered=%s; journal records=%u; end state=%s; max I after fault=%.1f A; "
              "plant monitor: violations=%ld forced_opens=%ld; %lu samples",
-             s0->seen ? s0->stop : "-", s0->charge_s, s0->meter_ok ? "yes" : "no", s_ev_names[j->ev_worst],
+             s0->seen ? s0->stop : "-", s0->charge_s, s0->meter_ok ? "yes" : "no", faults_check_ev_name(j->ev_worst),
              s1->seen ? s1->stop : "-", s1->charge_s, s1->meter_ok ? "yes" : "no", nrec,
              charger_state_name((enum charger_state)j->last_state), j->max_ma_after / 1000.0, viol, forced,
              j->samples);
@@ -295,7 +280,7 @@ static void judge_write(struct judge *j, FILE *f, bool ok)
         fprintf(f, "  struck:   t=%.3f s (charger clock)\n", (double)j->fired_ms / 1000.0);
     }
     fprintf(f, "  expected: stop=%s, EV told %s, then a clean second session\n", j->expect_stop,
-            s_ev_names[j->expect_ev]);
+            faults_check_ev_name(j->expect_ev));
     fprintf(f, "  observed: %s\n", j->obs);
     faults_check_print(&j->chk, f);
 }
@@ -337,10 +322,10 @@ int main(int argc, char **argv)
         case 'e': j->evsim = optarg; break;
         case 'x': j->expect_stop = optarg; break;
         case 'v':
-            j->expect_ev = strcmp(optarg, "normal") == 0      ? JUDGE_EV_NORMAL
-                           : strcmp(optarg, "shutdown") == 0  ? JUDGE_EV_SHUTDOWN
-                           : strcmp(optarg, "emergency") == 0 ? JUDGE_EV_EMERGENCY
-                                                              : JUDGE_EV_NA;
+            j->expect_ev = strcmp(optarg, "normal") == 0      ? FAULTS_EVR_NORMAL
+                           : strcmp(optarg, "shutdown") == 0  ? FAULTS_EVR_SHUTDOWN
+                           : strcmp(optarg, "emergency") == 0 ? FAULTS_EVR_EMERGENCY
+                                                              : FAULTS_EVR_NA;
             break;
         case 'F': j->forced_ok = true; break;
         case 'C': j->charged = true; break;
