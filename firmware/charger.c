@@ -58,6 +58,11 @@ void charger_default_config(struct charger_config *cfg)
     cfg->notification_max_delay_s = 10;
     cfg->ov_time_ms = 9;
     cfg->ov_error_time_ms = 400;
+    cfg->ov_margin_permille = 100;
+    cfg->voltage_stale_ms = 1500;
+    cfg->target_grace_ms = 2000;
+    cfg->voltage_sources = (uint8_t)((1u << CHARGER_VSRC_OVM) | (1u << CHARGER_VSRC_IMD) |
+                                     (1u << CHARGER_VSRC_METER) | (1u << CHARGER_VSRC_STAGE));
     cfg->derate_permille = 500;
     cfg->meter_timeout_ms = 10000;
 }
@@ -515,60 +520,167 @@ static void charger_poll_meter(struct charger *c, uint32_t now_ms)
     }
 }
 
+/* The age of a reading taken at @p at_ms; one from the future (clock domains) counts as now. */
+static uint32_t charger_age(uint32_t now_ms, uint32_t at_ms)
+{
+    int32_t d = hal_time_diff(now_ms, at_ms);
+    return d > 0 ? (uint32_t)d : 0u;
+}
+
+/* One candidate reading of the output voltage, taken when allowed and fresh. The freshest
+ * reading wins; between equally fresh ones the order of issue 12 decides (over-voltage
+ * monitor, isolation monitor, meter, stage read-back: the more independent first). The
+ * freshest, not a fixed device: a slow source's last value may predate a change (the
+ * isolation monitor's last reading of the cable check's test voltage, taken before the
+ * discharge) and must not be held against a lower limit. */
+static void charger_offer_voltage(struct charger *c, struct charger_voltage *v, enum charger_vsource src,
+                                  int64_t mv, uint32_t age)
+{
+    if ((c->cfg.voltage_sources & (1u << src)) == 0 || age > c->cfg.voltage_stale_ms || mv < 0 ||
+        mv > INT32_MAX) {
+        return;
+    }
+    if (!v->fresh || age < v->age_ms) {
+        *v = (struct charger_voltage){(int32_t)mv, src, age, true};
+    }
+}
+
+static void charger_read_voltage(struct charger *c, const struct psu_output *stage, int stage_rc,
+                                 uint32_t now_ms, bool *ovm_tripped)
+{
+    struct charger_voltage v = {.mv = 0, .source = CHARGER_VSRC_NONE, .age_ms = UINT32_MAX, .fresh = false};
+    *ovm_tripped = false;
+    if (c->io.ovm != NULL) {
+        struct ovm_reading r = {0};
+        if (ovm_read(c->io.ovm, &r) == HAL_OK) {
+            *ovm_tripped = r.tripped && (c->cfg.voltage_sources & (1u << CHARGER_VSRC_OVM)) != 0;
+            if (r.valid) {
+                charger_offer_voltage(c, &v, CHARGER_VSRC_OVM, r.voltage_mv, charger_age(now_ms, r.at_ms));
+            }
+        }
+    }
+    if (c->io.imd != NULL) {
+        struct isolation_measurement m;
+        memset(&m, 0, sizeof m);
+        if (isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.voltage_valid) {
+            charger_offer_voltage(c, &v, CHARGER_VSRC_IMD, (int64_t)m.voltage_dv * 100,
+                                  charger_age(now_ms, m.at_ms));
+        }
+    }
+    if (c->io.meter_dev != NULL) {
+        struct meter_live live;
+        memset(&live, 0, sizeof live);
+        if (meter_live(c->io.meter_dev, &live) == HAL_OK && live.at_ms != 0) {
+            charger_offer_voltage(c, &v, CHARGER_VSRC_METER, (int64_t)live.voltage_dv[0] * 100,
+                                  charger_age(now_ms, live.at_ms));
+        }
+    }
+    if (stage_rc == HAL_OK && stage->valid) {
+        charger_offer_voltage(c, &v, CHARGER_VSRC_STAGE, stage->voltage_mv, stage->age_ms);
+    }
+    c->volt = v;
+}
+
+/* The over-voltage limit (IEC 61851-23): min(connector rating, EV maximum) + margin, never
+ * above Table 103's emergency limit of the voltage class. In the cable check the EV's
+ * contactors are open and the test voltage may be above the EV's maximum (never above the
+ * EVSE maximum): there the base is the test voltage. */
+static int32_t charger_ov_base(const struct charger *c)
+{
+    int32_t base = (int32_t)c->cfg.max_voltage_mv;
+    int32_t evmax = c->v2g ? din_evse_ev(&c->din)->max_voltage_mv : 0;
+    if (evmax > 0 && evmax < base) {
+        base = evmax;
+    }
+    if (c->state == CHARGER_CABLE_CHECK && (int32_t)c->cc_test_mv > base) {
+        base = (int32_t)c->cc_test_mv;
+    }
+    return base;
+}
+
+static int32_t charger_ov_limit(const struct charger *c)
+{
+    int64_t base = charger_ov_base(c);
+    int64_t emerg = base <= 500000 ? 550000 : base <= 750000 ? 825000 : base <= 850000 ? 935000 : 1100000;
+    int64_t lim = base + base * c->cfg.ov_margin_permille / 1000;
+    return (int32_t)(lim < emerg ? lim : emerg);
+}
+
 /* Output readings, the energy integral and the IEC 61851-23 over-voltage monitor. */
 static void charger_measure(struct charger *c, uint32_t now_ms)
 {
     struct psu_output out = {0};
-    if (psu_read_output(c->io.psu, &out) == HAL_OK && out.valid) {
+    int stage_rc = psu_read_output(c->io.psu, &out);
+    if (stage_rc == HAL_OK && out.valid) {
         c->present_mv = out.voltage_mv;
         c->present_ma = out.current_ma;
     } else {
         c->present_ma = 0;
     }
+    bool tripped = false;
+    charger_read_voltage(c, &out, stage_rc, now_ms, &tripped);
     if (c->state == CHARGER_CHARGING && c->energy_at_ms != 0) {
         double dt_h = (double)(now_ms - c->energy_at_ms) / 3600000.0;
         c->energy_mwh += (double)c->present_mv * (double)c->present_ma / 1e6 * dt_h;
     }
     c->energy_at_ms = now_ms;
 
-    /* Limit: the EV's maximum + 10 %, never above IEC 61851-23 Table 103 for the class. */
-    const struct din_evse_ev *ev = din_evse_ev(&c->din);
-    if (!charger_energised(c) || !c->v2g || ev->max_voltage_mv <= 0) {
+    bool energised = charger_energised(c) && interlock_power_allowed(&c->il);
+    int32_t lim = charger_ov_limit(c);
+    /* The device's own trip follows the limit; disarmed while nothing is energised. */
+    if (c->io.ovm != NULL) {
+        uint32_t arm = energised ? (uint32_t)lim : 0u;
+        if (arm != c->ovm_armed_mv && ovm_arm(c->io.ovm, arm) != HAL_ENOTSUP) {
+            c->ovm_armed_mv = arm;
+            tripped = false; /* the latch belonged to the old threshold */
+        }
+    }
+    if (!energised) {
+        c->ov_active = false;
+        c->ov_err_active = false;
+        c->volt_stale_since_ms = 0;
+        return;
+    }
+    if (!c->volt.fresh) {
+        if (c->volt_stale_since_ms == 0) {
+            c->volt_stale_since_ms = now_ms != 0 ? now_ms : 1u;
+        }
+        /* Every source is already older than the bound: nothing watches the output. */
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_NO_VOLTAGE, ERRORS_SEV_HIGH,
+                      "output voltage not measured (every source stale) while energised", now_ms);
         c->ov_active = false;
         return;
     }
-    int32_t emerg = ev->max_voltage_mv <= 500000 ? 550000 : ev->max_voltage_mv <= 750000 ? 825000
-                    : ev->max_voltage_mv <= 850000                        ? 935000
-                                                                          : 1100000;
-    /* The cable check tests above the EV's maximum with the EV's contactors open: there
-     * the limit is the test voltage's. */
-    int32_t base = c->state == CHARGER_CABLE_CHECK && (int32_t)c->cc_test_mv > ev->max_voltage_mv
-                       ? (int32_t)c->cc_test_mv
-                       : ev->max_voltage_mv;
-    int32_t lim = base + base / 10;
-    lim = lim < emerg || c->state == CHARGER_CABLE_CHECK ? lim : emerg;
-    if (c->present_mv > lim) {
+    c->volt_stale_since_ms = 0;
+    if (tripped) {
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
+                      "output over-voltage (monitor's hardware trip)", now_ms);
+        return;
+    }
+    if (c->volt.mv > lim) {
         if (!c->ov_active) {
             c->ov_active = true;
             c->ov_since_ms = now_ms;
-        } else if (now_ms - c->ov_since_ms >= c->cfg.ov_time_ms) {
+        }
+        if (now_ms - c->ov_since_ms >= c->cfg.ov_time_ms) {
             charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
                           "output over-voltage", now_ms);
         }
     } else {
         c->ov_active = false;
     }
-    /* Error shutdown (IEC 61851-23 CC.3.4.2, docs/session.md): above the EV's maximum for
-     * ov_error_time_ms while power is delivered. The stage goes off at once; if it does
-     * not, the interlock opens the contactors after its power-down timeout (< 2.5 s). */
+    /* Error shutdown (IEC 61851-23 CC.3.4.2, docs/session.md): above min(connector rating,
+     * EV maximum) for ov_error_time_ms while power is delivered. The stage goes off at once;
+     * if it does not, the interlock opens the contactors after its power-down timeout. */
     bool err_over = (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) &&
-                    c->present_mv > ev->max_voltage_mv;
+                    c->volt.mv > charger_ov_base(c);
     if (!err_over) {
         c->ov_err_active = false;
     } else if (!c->ov_err_active) {
         c->ov_err_active = true;
         c->ov_err_since_ms = now_ms;
-    } else if (now_ms - c->ov_err_since_ms >= c->cfg.ov_error_time_ms) {
+    }
+    if (c->ov_err_active && now_ms - c->ov_err_since_ms >= c->cfg.ov_error_time_ms) {
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
                       "output above the EV's maximum voltage (error shutdown)", now_ms);
     }
@@ -576,10 +688,9 @@ static void charger_measure(struct charger *c, uint32_t now_ms)
 
 /* ------------------------------------------------------------------ limits */
 
-struct charger_limits {
-    int32_t max_mv, max_ma, max_w, min_mv, min_ma, tol_ma, ripple_ma;
-};
-
+/* The EVSE's limits for this pass: connector/cable rating, the stage's capability, the
+ * station's share (external limit) and derating. Computed once per pass (charger_hlc,
+ * charger_session) into c->lim; every setpoint and the maxima sent to the car use it. */
 static void charger_limits(struct charger *c, struct charger_limits *l)
 {
     struct psu_capabilities caps;
@@ -590,6 +701,7 @@ static void charger_limits(struct charger *c, struct charger_limits *l)
     l->min_ma = 0;
     l->tol_ma = -1;
     l->ripple_ma = 0;
+    memset(&caps, 0, sizeof caps);
     if (psu_get_capabilities(c->io.psu, &caps) == HAL_OK) {
         l->max_mv = (int32_t)caps.max_export_voltage_mv < l->max_mv ? (int32_t)caps.max_export_voltage_mv
                                                                    : l->max_mv;
@@ -609,52 +721,116 @@ static void charger_limits(struct charger *c, struct charger_limits *l)
     }
 }
 
-/* Current control with the voltage as a ceiling (EvseManager's rule, docs/session.md). */
-static void charger_regulate(struct charger *c, uint32_t now_ms)
+/* Current control with the voltage as a ceiling (EvseManager's rule, docs/session.md):
+ * the EV's targets clamped to its own maxima and to the EVSE's limits. The flags say
+ * which EVSE limit bounds this answer. */
+static void charger_setpoint(const struct charger_limits *l, const struct din_evse_ev *ev,
+                             int32_t present_mv, bool ramp_down, struct charger_setpoint *sp)
 {
-    const struct din_evse_ev *ev = din_evse_ev(&c->din);
-    struct charger_limits l;
-    charger_limits(c, &l);
     int32_t u = ev->target_voltage_mv;
     u = ev->max_voltage_mv > 0 && ev->max_voltage_mv < u ? ev->max_voltage_mv : u;
-    bool v_lim = l.max_mv < u;
-    u = v_lim ? l.max_mv : u;
-    int32_t want = ev->target_current_ma < 0 ? 0 : ev->target_current_ma;
-    int32_t i = want;
+    sp->v_lim = l->max_mv < u;
+    u = sp->v_lim ? l->max_mv : u;
+    int32_t i = ev->target_current_ma < 0 ? 0 : ev->target_current_ma;
     i = ev->max_current_ma > 0 && ev->max_current_ma < i ? ev->max_current_ma : i;
-    bool i_lim = l.max_ma < i;
-    i = i_lim ? l.max_ma : i;
-    int32_t u_for_p = c->present_mv > CHARGER_SAFE_MV ? c->present_mv : u;
-    int32_t p_i = u_for_p > 0 ? (int32_t)((int64_t)l.max_w * 1000000 / u_for_p) : i;
-    bool p_lim = p_i < i;
-    i = p_lim ? p_i : i;
-    if (c->stopping_gracefully || !ev->ready) {
+    sp->i_lim = l->max_ma < i;
+    i = sp->i_lim ? l->max_ma : i;
+    int32_t u_for_p = present_mv > CHARGER_SAFE_MV ? present_mv : u;
+    int32_t p_i = u_for_p > 0 ? (int32_t)((int64_t)l->max_w * 1000000 / u_for_p) : i;
+    sp->p_lim = p_i < i;
+    i = sp->p_lim ? p_i : i;
+    sp->i_lim = sp->i_lim && !sp->p_lim;
+    if (ramp_down || !ev->ready) {
         i = 0; /* ramp down while the EV ends the session, or while it says it is not ready */
     }
-    c->st.current_limit_achieved = i_lim && !p_lim;
-    c->st.power_limit_achieved = p_lim;
-    c->st.voltage_limit_achieved = v_lim;
-    c->set_mv = u;
-    c->set_ma = i;
-    (void)psu_set_export(c->io.psu, (uint32_t)(u > 0 ? u : 0), (uint32_t)(i > 0 ? i : 0));
+    sp->mv = u > 0 ? u : 0;
+    sp->ma = i > 0 ? i : 0;
+}
+
+static void charger_command(struct charger *c, int32_t mv, int32_t ma)
+{
+    c->set_mv = mv;
+    c->set_ma = ma;
+    c->max_set_mv = mv > c->max_set_mv ? mv : c->max_set_mv;
+    (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0));
+}
+
+static void charger_regulate(struct charger *c, uint32_t now_ms)
+{
+    struct charger_setpoint sp;
+    charger_setpoint(&c->lim, din_evse_ev(&c->din), c->present_mv, c->stopping_gracefully, &sp);
+    /* The answer already went out with these flags (charger_v2g_message). */
+    c->st.current_limit_achieved = sp.i_lim;
+    c->st.power_limit_achieved = sp.p_lim;
+    c->st.voltage_limit_achieved = sp.v_lim;
+    charger_command(c, sp.mv, sp.ma);
     if (interlock_power_allowed(&c->il)) {
         (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
     }
     (void)now_ms;
 }
 
-static void charger_precharge(struct charger *c)
+/* The flags of a CurrentDemandReq before it is answered: the EV's values as the DIN
+ * machine will take them from this request, through the same setpoint rule. */
+static void charger_preview_flags(struct charger *c)
+{
+    const struct exi_din_BodyType *b = &c->req.V2G_Message.Body;
+    if (!b->CurrentDemandReq_isUsed || c->state != CHARGER_CHARGING) {
+        return;
+    }
+    const struct exi_din_CurrentDemandReqType *q = &b->CurrentDemandReq;
+    struct din_evse_ev ev = *din_evse_ev(&c->din);
+    ev.ready = q->DC_EVStatus.EVReady;
+    int32_t tc = din_pv_milli32(&q->EVTargetCurrent);
+    ev.target_current_ma = tc < 0 ? 0 : tc;
+    int32_t tv = din_pv_milli32(&q->EVTargetVoltage);
+    if (tv > 0) {
+        ev.target_voltage_mv = tv;
+    }
+    if (q->EVMaximumVoltageLimit_isUsed) {
+        ev.max_voltage_mv = din_pv_milli32(&q->EVMaximumVoltageLimit);
+    }
+    if (q->EVMaximumCurrentLimit_isUsed) {
+        ev.max_current_ma = din_pv_milli32(&q->EVMaximumCurrentLimit);
+    }
+    struct charger_setpoint sp;
+    charger_setpoint(&c->lim, &ev, c->present_mv, c->stopping_gracefully, &sp);
+    c->st.current_limit_achieved = sp.i_lim;
+    c->st.power_limit_achieved = sp.p_lim;
+    c->st.voltage_limit_achieved = sp.v_lim;
+}
+
+/* Pre-charge: the EV's target, never above the EVSE maximum or the EV's own maximum. A car
+ * whose target stays above the EVSE maximum cannot be matched: after target_grace_ms it
+ * is stopped with a reason that says so (it was told the EVSE maximum in
+ * ChargeParameterDiscovery and in every answer). */
+static void charger_precharge(struct charger *c, uint32_t now_ms)
 {
     const struct din_evse_ev *ev = din_evse_ev(&c->din);
+    int32_t u = ev->target_voltage_mv;
+    u = ev->max_voltage_mv > 0 && ev->max_voltage_mv < u ? ev->max_voltage_mv : u;
+    if (u > c->lim.max_mv) {
+        if (c->target_over_since_ms == 0) {
+            c->target_over_since_ms = now_ms != 0 ? now_ms : 1u;
+            hal_logf(c->io.log, HAL_LOG_WARN, now_ms,
+                     "[%s] pre-charge target %ld V above the EVSE maximum %ld V: held at the maximum",
+                     c->cfg.name, (long)(u / 1000), (long)(c->lim.max_mv / 1000));
+        } else if (now_ms - c->target_over_since_ms >= c->cfg.target_grace_ms) {
+            charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_EV_LIMITS, ERRORS_SEV_HIGH,
+                          "EV pre-charge target above the EVSE maximum voltage", now_ms);
+        }
+        u = c->lim.max_mv;
+    } else {
+        c->target_over_since_ms = 0;
+    }
     int32_t i = ev->target_current_ma;
     int32_t lim = (int32_t)c->cfg.precharge_current_ma;
+    lim = lim < c->lim.max_ma ? lim : c->lim.max_ma;
     /* 0 A (Tesla, Polestar) still needs a little to charge the cable: the stage's own
      * minimum; never more than the pre-charge limit. */
     i = i < 1000 ? 1000 : i;
     i = i > lim ? lim : i;
-    c->set_mv = ev->target_voltage_mv;
-    c->set_ma = i;
-    (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), (uint32_t)i);
+    charger_command(c, u, i);
     if (interlock_power_allowed(&c->il)) {
         (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
     }
@@ -663,8 +839,7 @@ static void charger_precharge(struct charger *c)
 static void charger_fill_status(struct charger *c, uint32_t now_ms)
 {
     struct din_evse_status *st = &c->st;
-    struct charger_limits l;
-    charger_limits(c, &l);
+    const struct charger_limits l = c->lim;
     st->present_voltage_mv = c->present_mv > 0 ? c->present_mv : 0;
     st->present_current_ma = c->present_ma > 0 ? c->present_ma : 0;
     st->max_voltage_mv = l.max_mv;
@@ -768,10 +943,11 @@ static void charger_auth_begin(struct charger *c, uint32_t now_ms)
 static uint32_t charger_cc_voltage(const struct charger *c)
 {
     if (c->cfg.cable_check_voltage_mv != 0) {
-        return c->cfg.cable_check_voltage_mv;
+        /* A configured test voltage is still bounded by the EVSE maximum. */
+        return c->cfg.cable_check_voltage_mv < (uint32_t)c->lim.max_mv ? c->cfg.cable_check_voltage_mv
+                                                                        : (uint32_t)c->lim.max_mv;
     }
-    struct charger_limits l;
-    charger_limits((struct charger *)c, &l);
+    const struct charger_limits *l = &c->lim;
     int32_t evmax = din_evse_ev(&c->din)->max_voltage_mv;
     int64_t v;
     if (evmax <= 0) {
@@ -781,7 +957,7 @@ static uint32_t charger_cc_voltage(const struct charger *c)
     } else {
         v = (int64_t)evmax * 11 / 10;
     }
-    v = v < l.max_mv ? v : l.max_mv;
+    v = v < l->max_mv ? v : l->max_mv;
     return (uint32_t)(v > 0 ? v : 0);
 }
 
@@ -821,7 +997,9 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
     case CHARGER_CC_CLOSING:
         if (interlock_power_allowed(&c->il)) {
             c->cc_test_mv = charger_cc_voltage(c);
-            (void)psu_set_export(c->io.psu, c->cc_test_mv, c->cfg.cable_check_current_ma);
+            uint32_t cc_ma = c->cfg.cable_check_current_ma < (uint32_t)c->lim.max_ma
+                                 ? c->cfg.cable_check_current_ma : (uint32_t)c->lim.max_ma;
+            charger_command(c, (int32_t)c->cc_test_mv, (int32_t)cc_ma);
             (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: test voltage %lu V, %lu mA limit",
                      c->cfg.name, (unsigned long)(c->cc_test_mv / 1000u),
@@ -1022,7 +1200,7 @@ static void charger_on_events(struct charger *c, const struct din_evse_request *
                      (long)(out->ev.target_voltage_mv / 1000), (long)out->ev.target_current_ma);
             charger_goto(c, CHARGER_PRECHARGE, now_ms);
         }
-        charger_precharge(c);
+        charger_precharge(c, now_ms);
     }
     if (ev & DIN_EVSE_EV_POWER_ON) {
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery on at %ld V", c->cfg.name,
@@ -1095,6 +1273,8 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         return;
     }
     charger_fill_status(c, now_ms);
+    /* The limit flags of a CurrentDemandRes belong to the request it answers. */
+    charger_preview_flags(c);
     struct din_evse_request out;
     int rc = din_evse_handle(&c->din, &c->req, &c->st, &c->res, &out, now_ms);
     if (rc != HAL_OK) {
@@ -1168,6 +1348,7 @@ static void charger_session_begin(struct charger *c, uint32_t now_ms)
     c->stats.last_fault = INTERLOCK_FAULT_NONE;
     c->energy_mwh = 0;
     c->energy_at_ms = 0;
+    c->max_set_mv = 0;
 }
 
 static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
@@ -1196,6 +1377,9 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     }
     c->ov_active = false;
     c->ov_err_active = false;
+    c->volt_stale_since_ms = 0;
+    c->target_over_since_ms = 0;
+    c->max_set_mv = 0;
     c->set_mv = c->set_ma = 0;
     memset(&c->st, 0, sizeof c->st);
     memset(&c->din, 0, sizeof c->din);
@@ -1276,6 +1460,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     enum pilot_state ps = pilot_state(&c->pilot);
     struct charger_link *l = c->io.link;
 
+    charger_limits(c, &c->lim);
     charger_measure(c, now_ms);
     charger_meter_events(c, now_ms);
     charger_poll_psu(c, now_ms);
@@ -1453,6 +1638,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
     enum pilot_state ps = pilot_state(&c->pilot);
     bool ev_ready = ps == PILOT_STATE_C || ps == PILOT_STATE_D;
 
+    charger_limits(c, &c->lim);
     charger_measure(c, now_ms);
     if (charger_session_active(c->state) && charger_check_abort(c, ps, now_ms)) {
         return;
@@ -1481,7 +1667,12 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         if (!ev_ready) {
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
-            (void)psu_set_export(c->io.psu, c->cfg.export_voltage_mv, c->cfg.export_current_ma);
+            /* The pilot-level setpoint obeys the same EVSE limits as a DIN session. */
+            int32_t mv = (int32_t)c->cfg.export_voltage_mv < c->lim.max_mv ? (int32_t)c->cfg.export_voltage_mv
+                                                                           : c->lim.max_mv;
+            int32_t ma = (int32_t)c->cfg.export_current_ma < c->lim.max_ma ? (int32_t)c->cfg.export_current_ma
+                                                                           : c->lim.max_ma;
+            charger_command(c, mv, ma);
             if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
                 charger_goto(c, CHARGER_CHARGING, now_ms);
             }
@@ -1651,7 +1842,8 @@ const char *charger_stop_reason_name(enum charger_stop_reason r)
         "diode fault",    "power path fault",  "local stop",          "EV error",
         "authorisation refused", "insulation fault", "cable check failed", "power stage error",
         "meter error",    "isolation monitor error", "link to the EV failed", "V2G timeout",
-        "V2G protocol error", "over-voltage", "proximity fault"};
+        "V2G protocol error", "over-voltage", "proximity fault",
+        "EV target above the EVSE maximum", "output voltage not measured"};
     return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
 }
 
@@ -1660,6 +1852,19 @@ const char *charger_stop_reason_token(enum charger_stop_reason r)
     static const char *const names[CHARGER_STOP_COUNT] = {
         "none",  "ev",         "unplugged", "pilot",   "diode", "power-path",
         "local", "ev-error",   "auth",      "isolation", "cable-check", "psu",
-        "meter", "imd",        "link",      "v2g-timeout", "v2g-protocol", "over-voltage", "proximity"};
+        "meter", "imd",        "link",      "v2g-timeout", "v2g-protocol", "over-voltage", "proximity",
+        "ev-limits", "no-voltage"};
     return (unsigned)r < CHARGER_STOP_COUNT ? names[r] : "?";
+}
+
+bool charger_output_voltage(const struct charger *c, struct charger_voltage *out)
+{
+    *out = c->volt;
+    return c->volt.fresh;
+}
+
+const char *charger_vsource_name(enum charger_vsource s)
+{
+    static const char *const names[CHARGER_VSRC_COUNT] = {"none", "ovm", "imd", "meter", "stage"};
+    return (unsigned)s < CHARGER_VSRC_COUNT ? names[s] : "?";
 }

@@ -33,6 +33,7 @@
 #include "interlock.h"
 #include "isolation.h"
 #include "meter.h"
+#include "ovm.h"
 #include "psu.h"
 #include "sched.h"
 
@@ -90,6 +91,8 @@ enum charger_stop_reason {
     CHARGER_STOP_V2G_PROTOCOL,   /**< negotiation failed, sequence error, FAILED answer */
     CHARGER_STOP_OVER_VOLTAGE,   /**< output above the limit for 9 ms (IEC 61851-23) */
     CHARGER_STOP_PROXIMITY,      /**< PP shorted to PE or open while the plug is in */
+    CHARGER_STOP_EV_LIMITS,      /**< the EV insisted on a target above the EVSE maximum */
+    CHARGER_STOP_NO_VOLTAGE,     /**< no fresh output-voltage measurement while energised */
     CHARGER_STOP_COUNT
 };
 
@@ -131,6 +134,10 @@ struct charger_config {
     uint32_t notification_max_delay_s;  /**< NotificationMaxDelay with StopCharging, 10 */
     uint32_t ov_time_ms;                /**< over-voltage must last, 9 */
     uint32_t ov_error_time_ms;          /**< above the EV's maximum this long: error shutdown, 400 */
+    uint32_t ov_margin_permille;        /**< over-voltage limit: min(connector, EV max) + this, 100 */
+    uint32_t voltage_stale_ms;          /**< energised without a measurement this fresh: stop, 1 500 */
+    uint32_t target_grace_ms;           /**< pre-charge target above the EVSE maximum this long: stop, 2 000 */
+    uint8_t voltage_sources;            /**< bit (1 << enum charger_vsource) the monitors may use; all */
     uint16_t derate_permille;           /**< power while a stage warning is active, 500 */
     uint32_t meter_timeout_ms;          /**< meter start/stop acknowledgement within, 10 000 */
 };
@@ -177,6 +184,40 @@ struct charger_ports {
     struct meter_session *meter;    /**< may be NULL: no transaction */
     struct meter *meter_dev;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
+    struct ovm *ovm;                /**< over-voltage monitor device; may be NULL */
+};
+
+/** The limits of one pass (charger_limits()): the lowest of the connector/cable rating, the
+ *  power stage's capability, the station's share (external limit, derating). The EV's own
+ *  maxima are applied on top of these for every setpoint (charger_setpoint()). */
+struct charger_limits {
+    int32_t max_mv, max_ma, max_w;   /**< EVSE maxima, also sent to the car */
+    int32_t min_mv, min_ma;
+    int32_t tol_ma, ripple_ma;       /**< regulation tolerance (< 0: not known), ripple */
+};
+
+/** One setpoint for the power stage and the limit flags of the request it answers. */
+struct charger_setpoint {
+    int32_t mv, ma;
+    bool v_lim, i_lim, p_lim;        /**< voltage / current / power limit achieved */
+};
+
+/** Which device the output voltage was measured by, fastest first. */
+enum charger_vsource {
+    CHARGER_VSRC_NONE = 0,  /**< no fresh measurement */
+    CHARGER_VSRC_OVM,       /**< the over-voltage monitor (ports.ovm) */
+    CHARGER_VSRC_IMD,       /**< the isolation monitor's DC+/DC- voltage */
+    CHARGER_VSRC_METER,     /**< the DC meter's voltage */
+    CHARGER_VSRC_STAGE,     /**< the power stage's own read-back */
+    CHARGER_VSRC_COUNT
+};
+
+/** The output voltage as the monitors use it. */
+struct charger_voltage {
+    int32_t mv;                      /**< valid with fresh */
+    enum charger_vsource source;
+    uint32_t age_ms;                 /**< how old the value is */
+    bool fresh;                      /**< measured within voltage_stale_ms */
 };
 
 /** Counters a board or a test reads. */
@@ -268,6 +309,12 @@ struct charger {
     uint32_t cc_seq;
     enum isolation_status cc_result;
     /* regulation */
+    struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
+    struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
+    uint32_t volt_stale_since_ms; /**< energised without a fresh voltage since (0 = fresh) */
+    uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
+    int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
+    uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */
     int32_t set_mv, set_ma;
     uint32_t ov_since_ms;
     bool ov_active;
@@ -329,6 +376,16 @@ const struct errors *charger_errors(const struct charger *c);
 enum charger_state charger_state(const struct charger *c);
 /** @brief Counters. */
 const struct charger_stats *charger_stats(const struct charger *c);
+/**
+ * @brief The connector's output voltage as measured this pass: the value, which device gave
+ *        it and how old it is (the over-voltage monitor and the unlock rule read it).
+ * @return true when @p out holds a fresh measurement
+ */
+bool charger_output_voltage(const struct charger *c, struct charger_voltage *out);
+
+/** @brief Name of a voltage source ("ovm", "imd", "meter", "stage", "none"). */
+const char *charger_vsource_name(enum charger_vsource s);
+
 /** @brief Name of a state, for logs. */
 const char *charger_state_name(enum charger_state s);
 /** @brief Name of a stop reason, for logs and summaries. */

@@ -35,6 +35,9 @@ struct psu_output {
     int32_t voltage_mv;
     int32_t current_ma; /**< positive when exporting */
     bool valid;         /**< false when the stage could not be read (treat as "maybe live") */
+    uint32_t age_ms;    /**< how long ago the voltage was measured (0: now, or a stage that
+                             measures continuously); the over-voltage monitor passes over a
+                             reading older than its bound */
 };
 
 /** Limits of the whole stage (EVerest's required capability fields, in mV/mA/W). */

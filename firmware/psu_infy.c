@@ -71,6 +71,7 @@ static int psu_infy_read_output(struct psu *base, struct psu_output *out)
     out->voltage_mv = o.voltage_mv;
     out->current_ma = o.current_ma;
     out->valid = o.valid;
+    out->age_ms = o.age_ms;
     return o.valid ? HAL_OK : HAL_EIO;
 }
 

@@ -464,6 +464,7 @@ int infy_drv_rx(struct infy_drv *d, const struct hal_can_frame *f, uint32_t now_
         }
         m->voltage_mv = mv;
         m->current_ma = ma;
+        m->vi_at_ms = now_ms;
         m->vi_known = true;
         if (m->proof_req) {
             m->proof_req = false;
@@ -859,10 +860,14 @@ void infy_drv_output(const struct infy_drv *d, uint32_t now_ms, struct infy_outp
 {
     int32_t sum = 0;
     uint32_t bus = 0;
+    uint32_t age = UINT32_MAX;
     bool any = false, proven = true;
     for (unsigned k = 0; k < d->nmod; k++) {
         const struct infy_module *m = &d->mod[k];
         if (m->online && m->vi_known) {
+            int32_t a = hal_time_diff(now_ms, m->vi_at_ms);
+            uint32_t ua = a > 0 ? (uint32_t)a : 0u;
+            age = ua < age ? ua : age;
             sum += m->current_ma;
             uint32_t v = m->bus_mv != 0 ? m->bus_mv : (m->voltage_mv > 0 ? (uint32_t)m->voltage_mv : 0u);
             bus = v > bus ? v : bus;
@@ -880,6 +885,7 @@ void infy_drv_output(const struct infy_drv *d, uint32_t now_ms, struct infy_outp
     }
     out->current_ma = sum;
     out->voltage_mv = (int32_t)bus;
+    out->age_ms = age;
     out->valid = d->want_on ? any : proven;
 }
 

@@ -148,6 +148,7 @@ struct infy_module {
     struct infy_status st;
     uint32_t err_mask;     /**< bit per enum infy_error currently raised for this module */
     int32_t voltage_mv, current_ma;
+    uint32_t vi_at_ms;     /**< when the latest 0x03 (voltage, current) answer arrived */
     uint32_t bus_mv, avail_ma;
     char serial[INFY_SERIAL_SIZE];
     /* control */
@@ -221,6 +222,8 @@ struct infy_output {
     int32_t voltage_mv;  /**< highest bus voltage (0x0C) among online modules */
     int32_t current_ma;  /**< sum of the 0x03 currents of online modules */
     bool valid;          /**< on: at least one reading; off: every module proven off */
+    uint32_t age_ms;     /**< since the freshest voltage answer of an online module (the
+                              modules share one bus; a failed poll keeps the old value) */
 };
 
 /** @brief Defaults: controller 0xF0, fixed addressing with no module, 900 ms period,

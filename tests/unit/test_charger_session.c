@@ -17,6 +17,8 @@
 
 #include "charger.h"
 #include "din/din_ev.h"
+#include "exi/exi_din.h"
+#include "exi/exi_stream.h"
 #include "fake_log.h"
 #include "fake_pilot.h"
 #include "fake_power.h"
@@ -95,6 +97,8 @@ struct tpsu {
     struct psu_error errs[4];
     size_t nerr;
     int32_t force_mv; /**< > 0: the output reads this (over-voltage test) */
+    uint32_t age_ms;  /**< age of the voltage reading the stage reports */
+    uint32_t max_set_mv; /**< highest voltage setpoint ever commanded */
 };
 static int tp_mode(struct psu *b, enum psu_mode m)
 {
@@ -105,6 +109,7 @@ static int tp_export(struct psu *b, uint32_t mv, uint32_t ma)
     struct tpsu *p = (struct tpsu *)b;
     p->set_mv = mv;
     p->set_ma = ma;
+    p->max_set_mv = mv > p->max_set_mv ? mv : p->max_set_mv;
     return HAL_OK;
 }
 static int tp_read(struct psu *b, struct psu_output *o)
@@ -113,6 +118,7 @@ static int tp_read(struct psu *b, struct psu_output *o)
     o->voltage_mv = p->force_mv > 0 ? p->force_mv : p->out_mv;
     o->current_ma = p->out_ma;
     o->valid = true;
+    o->age_ms = p->age_ms;
     return HAL_OK;
 }
 static int tp_caps(struct psu *b, struct psu_capabilities *c)
@@ -233,6 +239,41 @@ static int tr_fill(struct hal_rng *b, uint8_t *buf, size_t len)
 }
 static const struct hal_rng_ops s_tr_ops = {tr_fill};
 
+/* Over-voltage monitor: reads the stage's true output (not what the stage reports), or
+ * what the test forces; its readings age when the test freezes it. */
+struct tovm {
+    struct ovm base;
+    struct tpsu *psu;
+    uint32_t now;
+    int32_t force_mv;   /**< > 0: reads this */
+    bool frozen;        /**< keeps its last reading (a dead device) */
+    uint32_t at_ms;
+    int32_t last_mv;
+    uint32_t armed_mv;
+    int arms;
+};
+static int to_read(struct ovm *b, struct ovm_reading *out)
+{
+    struct tovm *m = (struct tovm *)b;
+    if (!m->frozen) {
+        m->last_mv = m->force_mv > 0 ? m->force_mv : m->psu->out_mv;
+        m->at_ms = m->now;
+    }
+    out->valid = true;
+    out->voltage_mv = m->last_mv;
+    out->at_ms = m->at_ms;
+    out->tripped = false;
+    return HAL_OK;
+}
+static int to_arm(struct ovm *b, uint32_t limit_mv)
+{
+    struct tovm *m = (struct tovm *)b;
+    m->armed_mv = limit_mv;
+    m->arms++;
+    return HAL_OK;
+}
+static const struct ovm_ops s_to_ops = {.read = to_read, .arm = to_arm};
+
 /* ------------------------------------------------------------------ proximity */
 
 /* A pilot with PP: the fake pilot for CP, a coded 220 Ohm while the plug is in (open
@@ -272,6 +313,7 @@ struct rig {
     struct timd imd;
     struct tlink link;
     struct trng rng;
+    struct tovm ovm;
     struct sched sched;
     struct charger c;
     struct din_ev ev;
@@ -285,6 +327,7 @@ struct rig {
 
 static struct rig s_rig;
 static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
+static bool s_rig_ovm; /* the next rig_setup gives the charger an over-voltage monitor */
 
 static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
 {
@@ -299,6 +342,8 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
     r->imd.r_ohm = 10000000u;
     r->link.base.ops = &s_tl_ops;
     r->rng.base.ops = &s_tr_ops;
+    r->ovm.base.ops = &s_to_ops;
+    r->ovm.psu = &r->psu;
     charger_default_config(&cfg);
     cfg.max_power_w = 150000;
     if (tune != NULL) {
@@ -313,7 +358,8 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
                                   .log = &r->log.base,
                                   .link = &r->link.base,
                                   .rng = &r->rng.base,
-                                  .imd = with_imd ? &r->imd.base : NULL};
+                                  .imd = with_imd ? &r->imd.base : NULL,
+                                  .ovm = s_rig_ovm ? &r->ovm.base : NULL};
     assert_int_equal(charger_init(&r->c, &cfg, &ports, &r->sched, 0), HAL_OK);
     din_ev_default_config(&r->evcfg);
     r->ev_running = true;
@@ -323,6 +369,7 @@ static void rig_ms(struct rig *r)
 {
     r->now++;
     r->imd.now = r->now;
+    r->ovm.now = r->now;
     fake_power_tick(&r->power, r->now);
     r->psu.ev_closed = r->ev_started && din_ev_actions(&r->ev)->contactors;
     tp_tick(&r->psu);
@@ -908,6 +955,212 @@ static void test_pp_not_supported_is_skipped(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
 }
 
+
+/* ------------------------------------------------------------------ limits (issue 12) */
+
+static void tune_300v(struct charger_config *cfg)
+{
+    cfg->max_voltage_mv = 300000; /* a 300 V connector/cable */
+}
+
+static bool is_over(struct rig *r)
+{
+    enum charger_state s = charger_state(&r->c);
+    return s == CHARGER_FAULT || s == CHARGER_FINISHED || s == CHARGER_STOPPING || s == CHARGER_IDLE;
+}
+
+/* A car whose pre-charge target (380 V) is above a 300 V connector: every setpoint stays at
+ * or below 300 V (cable check, pre-charge), the car is told 300 V, the session never
+ * reaches charging, and it stops with a reason that says why. */
+static void test_connector_rating_caps_every_setpoint(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, tune_300v, true);
+    plug(r);
+    assert_true(run_until(r, is_over, 60000));
+    assert_true(r->psu.max_set_mv > 0);
+    assert_true(r->psu.max_set_mv <= 300000);
+    assert_true(r->c.cc_test_mv <= 300000);
+    assert_int_equal(r->ev.evse.max_voltage_mv, 300000);
+    assert_int_equal(r->c.stats.sessions_charged, 0);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV_LIMITS);
+    assert_int_equal(rec->charge_ms, 0);
+    assert_string_equal(charger_stop_reason_token(rec->stop), "ev-limits");
+}
+
+/* The grace: a target above the maximum for less than target_grace_ms is only clamped. */
+static void test_target_above_rating_within_grace_is_clamped(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, tune_300v, true);
+    plug(r);
+    r->ev.model.target_voltage_mv = 290000;
+    /* Pre-charge first asks 380 V, then the car corrects itself to 250 V within 1 s. */
+    r->ev.model.battery_voltage_mv = 380000;
+    bool seen = false;
+    for (uint32_t i = 0; i < 60000 && !seen; i++) {
+        rig_ms(r);
+        seen = charger_state(&r->c) == CHARGER_PRECHARGE;
+    }
+    assert_true(seen);
+    run(r, 1000);
+    assert_true(r->psu.max_set_mv <= 300000);
+    r->ev.model.battery_voltage_mv = 250000;
+    assert_true(run_until(r, is_charging, 30000));
+    assert_true(r->psu.max_set_mv <= 300000);
+    /* Current demand: the car asks 290 V (below 300 V), never more than 300 V. */
+    r->ev.model.target_voltage_mv = 400000;
+    run(r, 1000);
+    assert_int_equal(r->psu.set_mv, 300000);
+    assert_true(r->ev.evse.voltage_limit_achieved);
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+    assert_true(r->psu.max_set_mv <= 300000);
+}
+
+/* The over-voltage monitor trips on min(connector rating, EV maximum) + 10 %: 330 V with a
+ * 300 V connector and a car whose own maximum is 410 V. */
+static void test_over_voltage_limit_uses_connector_rating(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, tune_300v, true);
+    plug(r);
+    r->ev.model.battery_voltage_mv = 250000;
+    r->ev.model.target_voltage_mv = 290000;
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.force_mv = 340000; /* below the car's 451 V, above the connector's 330 V */
+    run(r, 25);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.force_mv = 0;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+}
+
+/* A stage whose read-back is older than the bound, and nothing else measuring: the output
+ * is not watched, so an energised connector stops. */
+static void test_stale_voltage_stops(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.age_ms = 1000; /* still within 1.5 s */
+    run(r, 50);
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
+    struct charger_voltage v;
+    assert_true(charger_output_voltage(&r->c, &v));
+    assert_int_equal(v.source, CHARGER_VSRC_STAGE);
+    assert_int_equal(v.age_ms, 1000);
+    r->psu.age_ms = 1600;
+    run(r, 10);
+    assert_false(charger_output_voltage(&r->c, &v));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.age_ms = 0;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_NO_VOLTAGE);
+}
+
+/* With an over-voltage monitor the stage's slow read-back does not hide an over-voltage:
+ * the monitor's fresh reading is taken, and it trips within 9 ms + one pass. */
+static void test_ovm_sees_what_the_stage_does_not(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_ovm = true;
+    rig_setup(r, NULL, true);
+    s_rig_ovm = false;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    struct charger_voltage v;
+    assert_true(charger_output_voltage(&r->c, &v));
+    assert_int_equal(v.source, CHARGER_VSRC_OVM);
+    assert_string_equal(charger_vsource_name(v.source), "ovm");
+    assert_true(r->ovm.armed_mv == 451000); /* EV max 410 V + 10 % */
+    r->psu.age_ms = 500;                    /* the stage reports an old, normal value */
+    r->ovm.force_mv = 470000;
+    run(r, 5);
+    assert_int_equal(r->power.mode, PSU_MODE_EXPORT);
+    run(r, 15);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->ovm.force_mv = 0;
+    r->psu.age_ms = 0;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_int_equal(r->ovm.armed_mv, 0); /* disarmed once nothing is energised */
+}
+
+/* A dead monitor (its reading no longer moves) is passed over for the next fresh source,
+ * here the stage's read-back; with that one stale too, the session stops. */
+static void test_dead_ovm_falls_back_then_stops(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_ovm = true;
+    rig_setup(r, NULL, true);
+    s_rig_ovm = false;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ovm.frozen = true;
+    r->psu.age_ms = 100;
+    run(r, 1600);
+    struct charger_voltage v;
+    assert_true(charger_output_voltage(&r->c, &v));
+    assert_int_equal(v.source, CHARGER_VSRC_STAGE);
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
+    r->psu.age_ms = 2000;
+    run(r, 10);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.age_ms = 0;
+    r->ovm.frozen = false;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_NO_VOLTAGE);
+}
+
+static bool cd_target_200a(struct rig *r)
+{
+    return din_evse_ev(&r->c.din)->target_current_ma == 200000;
+}
+
+/* Item 8: each CurrentDemandRes carries the limit flags of the request it answers. The car
+ * raises its target from 100 A (below the 60 kW stage's ~146 A at 410 V) to 200 A: the
+ * very answer to the first 200 A request says "power limit achieved". */
+static void test_limit_flags_belong_to_their_request(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    run(r, 500);
+    assert_false(r->c.st.power_limit_achieved);
+    assert_false(r->ev.evse.power_limit_achieved);
+    r->ev.model.target_current_ma = 200000;
+    assert_true(run_until(r, cd_target_200a, 2000));
+    /* That request has just been answered: the answer is still in the transport. */
+    assert_true(r->link.tx_ready);
+    static struct exi_din_document doc;
+    struct exi_reader rd;
+    exi_reader_init(&rd, r->link.tx, r->link.txlen);
+    assert_int_equal(exi_din_decode(&rd, &doc), HAL_OK);
+    assert_true(doc.V2G_Message.Body.CurrentDemandRes_isUsed);
+    assert_true(doc.V2G_Message.Body.CurrentDemandRes.EVSEPowerLimitAchieved);
+    assert_false(doc.V2G_Message.Body.CurrentDemandRes.EVSECurrentLimitAchieved);
+    /* And back: the first answer to a 50 A request clears it. */
+    r->ev.model.target_current_ma = 50000;
+    run(r, 1);
+    for (uint32_t i = 0; i < 2000 && din_evse_ev(&r->c.din)->target_current_ma != 50000; i++) {
+        rig_ms(r);
+    }
+    exi_reader_init(&rd, r->link.tx, r->link.txlen);
+    assert_int_equal(exi_din_decode(&rd, &doc), HAL_OK);
+    assert_true(doc.V2G_Message.Body.CurrentDemandRes_isUsed);
+    assert_false(doc.V2G_Message.Body.CurrentDemandRes.EVSEPowerLimitAchieved);
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
 static void test_errors_table(void **state)
 {
     (void)state;
@@ -960,6 +1213,13 @@ int main(void)
         cmocka_unit_test(test_link_lost_while_charging),
         cmocka_unit_test(test_psu_system_error),
         cmocka_unit_test(test_over_voltage),
+        cmocka_unit_test(test_connector_rating_caps_every_setpoint),
+        cmocka_unit_test(test_target_above_rating_within_grace_is_clamped),
+        cmocka_unit_test(test_over_voltage_limit_uses_connector_rating),
+        cmocka_unit_test(test_stale_voltage_stops),
+        cmocka_unit_test(test_ovm_sees_what_the_stage_does_not),
+        cmocka_unit_test(test_dead_ovm_falls_back_then_stops),
+        cmocka_unit_test(test_limit_flags_belong_to_their_request),
         cmocka_unit_test(test_ev_never_in_state_c),
         cmocka_unit_test(test_slac_failure_retries_then_stops),
         cmocka_unit_test(test_diode_fault),
