@@ -17,6 +17,7 @@
 #define OVM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal_err.h"

@@ -47,8 +47,9 @@ enum faults_kind {
     FAULTS_TCP_RESET,      /**< the V2GTP TCP connection is reset */
     FAULTS_ISOLATION,      /**< insulation resistance drops to 50 kOhm */
     FAULTS_IMD_DEVICE,     /**< the isolation monitor reports a device fault */
-    FAULTS_OV,             /**< ideal stage: output driven to arg mV (0 = EV max x 1.25) */
-    FAULTS_OV_NEAR,        /**< ideal stage: output at EV max + 5 % (between the limits) */
+    FAULTS_OV,             /**< output driven to arg mV (0 = EV max x 1.25): the ideal stage, or
+                                the InfyPower modules' regulator runs away */
+    FAULTS_OV_NEAR,        /**< output at EV max + 5 % (between the limits) */
     FAULTS_MOD_OTP,        /**< arg modules over-temperature (0 = all) */
     FAULTS_MOD_SHORT,      /**< one module reports an output short circuit */
     FAULTS_MOD_LOST,       /**< arg modules go silent on the bus (0 = all) */
@@ -82,6 +83,12 @@ enum faults_kind {
 #define FAULTS_F_ZERO_I 0x400u    /**< from 1 s after the fault on, at most 2 A */
 #define FAULTS_F_AT_METER_STOP 0x800u /**< power loss: strikes once the meter stop is sent (record not stored) */
 #define FAULTS_F_RANDOM 0x1000u   /**< power loss: strikes arg-seeded 0..27 s after the first plug-in, any phase */
+#define FAULTS_F_OV_SLOW 0x2000u  /**< stage off within the staleness bound + 25 ms of the over-voltage */
+/** From the fault on, the over-voltage monitor may use only the source @p src (enum
+ *  charger_vsource): the detection time of that source alone. */
+#define FAULTS_F_VSRC_SHIFT 14u
+#define FAULTS_F_VSRC(src) (1u << (FAULTS_F_VSRC_SHIFT + (unsigned)(src)))
+#define FAULTS_F_VSRC_MASK (0x1Fu << FAULTS_F_VSRC_SHIFT)
 
 /** One scenario. */
 struct faults_scenario {
@@ -127,6 +134,8 @@ struct faults_run {
     struct faults_check chk;      /**< I1..I3, the verdicts and the timeline */
     int32_t max_mv_after, max_ma_after, ev_max_mv;
     uint32_t ov_onset_ms, stage_off_after_ov_ms;
+    enum charger_vsource ov_source; /**< the monitor's voltage source when the stage went off */
+    uint8_t vsources;             /**< the charger's voltage sources before the fault */
     uint32_t spike_left;
     /* power loss (main.c restarts the firmware) */
     bool power_loss_now;          /**< main.c: cut the power now */

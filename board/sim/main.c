@@ -31,6 +31,7 @@
 #include "sim_infy.h"
 #include "sim_link.h"
 #include "sim_meter.h"
+#include "sim_ovm.h"
 #include "superloop.h"
 #include "v2gtp/v2gtp.h"
 
@@ -79,6 +80,7 @@ struct sim_conn {
     struct charger_link_evse adapter;
     struct sim_meas_link meas;
     struct sim_imd imd;
+    struct sim_ovm ovm;
     struct sim_meter meter;
     struct sim_meter_nvs nvs;
     struct journal journal;
@@ -861,6 +863,7 @@ int main(int argc, char **argv)
 
         /* Isolation monitor and meter with its journal. */
         sim_imd_init(&x->imd, NULL);
+        sim_ovm_init(&x->ovm);
         sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000);
         sim_meter_nvs_init(&x->nvs);
         if (journal_open(&x->journal, &x->nvs.base) != HAL_OK) {
@@ -874,6 +877,7 @@ int main(int argc, char **argv)
             return 1;
         }
         x->plant.imd = &x->imd;
+        x->plant.ovm = &x->ovm;
         x->plant.meter = &x->meter;
 
         /* The car on side 1, in the cars' own scheduler. */
@@ -910,6 +914,7 @@ int main(int argc, char **argv)
             .meter = &x->ms,
             .meter_dev = &x->meter.base,
             .clock = &s->clock.base,
+            .ovm = &x->ovm.base,
         };
         x->cfg = cfg;
         x->ports = ports;

@@ -548,6 +548,7 @@ static void plant_power(struct plant *p)
         const struct ev_battery *b = ev_model_battery(p->car);
         path = evse_closed && ev_closed;
         if (p->stage != NULL) {
+            p->stage->runaway_mv = p->ov_target_mv;
             p->stage->load = SIM_INFY_LOAD_BATTERY;
             p->stage->battery_mv = (uint32_t)ev_battery_ocv_mv(b);
             p->stage->load_mohm = b->cfg.r_mohm > 0 ? b->cfg.r_mohm : 1u;
@@ -568,6 +569,9 @@ static void plant_power(struct plant *p)
             }
         }
         p->cable_mv = evse_closed ? s->out_mv : ev_closed ? ev_battery_terminal_mv(b, 0) : 0;
+        if (p->ovm != NULL) {
+            sim_ovm_tick(p->ovm, p->now_ms, p->cable_mv);
+        }
         ev_model_physics(p->car, p->now_ms, p->cable_mv, path ? s->out_ma : 0);
         if (p->imd != NULL) {
             sim_imd_tick(p->imd, p->now_ms, evse_closed ? s->out_mv : 0);
@@ -583,6 +587,9 @@ static void plant_power(struct plant *p)
         p->stage->connected = path;
         s->out_ma = path ? p->stage->out_ma : 0;
         s->out_mv = p->stage->out_mv;
+        if (p->ovm != NULL) {
+            sim_ovm_tick(p->ovm, p->now_ms, evse_closed ? s->out_mv : 0);
+        }
         p->energy_wh += (double)s->out_mv * (double)s->out_ma / 1e6 / 1000.0 / 3600.0;
         return;
     }
@@ -596,6 +603,9 @@ static void plant_power(struct plant *p)
         s->out_ma = s->out_ma - PLANT_PSU_SLEW_MA > target ? s->out_ma - PLANT_PSU_SLEW_MA : target;
     }
     s->out_mv = on ? (int32_t)s->set_mv : 0;
+    if (p->ovm != NULL) {
+        sim_ovm_tick(p->ovm, p->now_ms, evse_closed ? s->out_mv : 0);
+    }
     p->energy_wh += (double)s->out_mv * (double)s->out_ma / 1e6 / 1000.0 / 3600.0;
 }
 

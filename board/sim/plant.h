@@ -26,6 +26,7 @@
 #include "sim_imd.h"
 #include "sim_infy.h"
 #include "sim_meter.h"
+#include "sim_ovm.h"
 
 /** Faults the simulator can inject. */
 enum plant_fault {
@@ -103,6 +104,7 @@ struct plant {
     struct ev_model *car;        /**< the DIN car, or NULL for the pilot-level EV */
     struct sim_imd *imd;         /**< fed with the output voltage, or NULL */
     struct sim_meter *meter;     /**< fed with the output power, or NULL */
+    struct sim_ovm *ovm;         /**< fed with the connector voltage, or NULL */
     struct pilot_ev ev;
     struct hal_log *log;
     uint16_t duty;               /**< what the firmware drives */
@@ -131,7 +133,8 @@ struct plant {
     bool pp_short;               /**< proximity shorted to PE (0 Ohm) */
     bool pp_open;                /**< proximity line broken (reads open with the plug in) */
     bool fb_neg_lost;            /**< DC- feedback contact reads open whatever the contact does */
-    int32_t ov_target_mv;        /**< ideal stage: the output is driven up to this (0 = none) */
+    int32_t ov_target_mv;        /**< the output is driven up to this (0 = none): the ideal
+                                      stage here, the InfyPower modules through sim_infy */
 };
 
 /** @brief A plant with its ports wired; the EV is away. */

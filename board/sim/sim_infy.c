@@ -331,6 +331,9 @@ void sim_infy_tick(struct sim_infy *s, uint32_t now_ms)
             s->out_mv = (int32_t)s->battery_mv;
         }
     }
+    if (any && s->runaway_mv > s->out_mv) {
+        s->out_mv = s->runaway_mv; /* a regulator runs away */
+    }
     for (int i = 0; i < s->n; i++) {
         struct sim_infy_module *m = &s->mod[i];
         m->out_ma = sim_infy_delivering(s, m) && sum_lim > 0

@@ -84,6 +84,8 @@ struct sim_infy {
     bool connected;         /**< the output reaches the load (contactors closed) */
     int32_t out_mv;         /**< voltage on the common output */
     int32_t out_ma;         /**< total current into the load */
+    int32_t runaway_mv;     /**< fault injection: while a module delivers, the output is driven
+                                 up to this whatever the setpoint (0 = none) */
     uint32_t off_since_ms;  /**< when the last module stopped delivering */
     uint32_t now_ms;
     struct hal_can_frame q[SIM_INFY_QUEUE];
