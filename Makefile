@@ -125,14 +125,22 @@ $(CORE_LIB_REL): $(CORE_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- binaries
-$(BIN)/sim: $(call rel,$(SIM_SRCS)) $(CORE_LIB_REL)
+# `sim --config FILE` reads the Linux board's configuration file with the Linux board's own
+# reader and checks (board/linux/board_config.c, compiled in; its bus specifications are
+# parsed by the Linux Modbus port, hence that port and libmodbus in the simulator).
+SIM_CONFIG_SRCS := board/linux/board_config.c
+SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
+SIM_LIBS        := -lmodbus -lpthread
+$(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
+$(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
+$(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^
+	$(Q)$(HOST_CC) -o $@ $^ $(SIM_LIBS)
 
-$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS)) $(CORE_LIB)
+$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(SIM_LIBS)
 
 $(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)

@@ -570,8 +570,8 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
     if (c->io.meter_dev != NULL) {
         struct meter_live live;
         memset(&live, 0, sizeof live);
-        if (meter_live(c->io.meter_dev, &live) == HAL_OK && live.at_ms != 0) {
-            charger_offer_voltage(c, &v, CHARGER_VSRC_METER, (int64_t)live.voltage_dv[0] * 100,
+        if (meter_live(c->io.meter_dev, &live) == HAL_OK && live.dc_valid && live.at_ms != 0) {
+            charger_offer_voltage(c, &v, CHARGER_VSRC_METER, live.dc_voltage_mv,
                                   charger_age(now_ms, live.at_ms));
         }
     }

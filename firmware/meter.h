@@ -32,6 +32,9 @@ struct meter_live {
     int64_t import_wh;
     int64_t export_wh;
     int32_t voltage_dv[3]; /**< 0.1 V */
+    bool dc_valid;         /**< a DC meter's output voltage is in dc_voltage_mv (the EM580's
+                                voltage_dv are AC phase voltages: false) */
+    int32_t dc_voltage_mv; /**< DC+ to DC- at the meter, with dc_valid */
     int32_t current_ma[3];
     int32_t power_dw;      /**< total, 0.1 W, + import */
     uint32_t at_ms;        /**< when read */

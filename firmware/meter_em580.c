@@ -34,6 +34,8 @@ static int meter_em580_live(struct meter *base, struct meter_live *out)
     }
     out->power_dw = lv.p_total_dw;
     out->at_ms = lv.at_ms;
+    out->dc_valid = false; /* L1..L3 phase voltages: nothing for the DC over-voltage monitor */
+    out->dc_voltage_mv = 0;
     return rc;
 }
 

@@ -11,6 +11,7 @@ static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const s_psu_types[] = {"none", "infy", NULL};
 static const char *const s_addressing[] = {"fixed", "group", NULL};
 static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
+static const char *const s_ovm_devices[] = {"none", "sim", NULL};
 
 #define U32(k, field, lo, hi, req, text)                                                         \
     {.name = k, .type = CONFIG_U32, .required = req, .offset = offsetof(struct board_config, field), \
@@ -96,6 +97,16 @@ static const struct config_key s_keys[] = {
     BOOL("link.modem", link_modem,
          "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
          "                                     false for a bare Ethernet/veth link)"),
+    /* over-voltage monitor (issue 12): docs/configuration.md, docs/session.md */
+    ENUM("ovm.device", ovm_device, s_ovm_devices,
+         "over-voltage monitor device: none, or sim (the simulator's 1 ms monitor; the\n"
+         "                                     Linux board refuses it) (default none)"),
+    STR("ovm.sources", ovm_sources, false,
+        "voltage sources the over-voltage monitor may read, freshest first: any of\n"
+        "                                     ovm,imd,meter,stage (default ovm,imd,meter,stage)"),
+    U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
+        "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
+        "                                     above the slowest source's period)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -131,6 +142,41 @@ void board_config_defaults(struct board_config *c)
     c->link_tcp_port = 15118;
     c->link_tls_port = 15119;
     c->link_modem = true;
+    c->ovm_device = BOARD_OVM_NONE;
+    memcpy(c->ovm_sources, "ovm,imd,meter,stage", 20);
+    c->ovm_stale_ms = 1500;
+}
+
+/* ovm.sources: a comma-separated subset of the source names, each at most once. */
+static const char *board_config_ovm_sources(const char *text, uint8_t *mask)
+{
+    static const char *const names[] = {"ovm", "imd", "meter", "stage"};
+    *mask = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        for (unsigned k = 0; k < 4; k++) {
+            if (strlen(names[k]) == n && strncmp(p, names[k], n) == 0) {
+                bit = 1u << (k + 1u); /* enum charger_vsource: OVM = 1 .. STAGE = 4 */
+            }
+        }
+        if (bit == 0) {
+            return "expected a list of ovm, imd, meter, stage (e.g. ovm,stage)";
+        }
+        if (*mask & bit) {
+            return "a source is listed twice";
+        }
+        *mask = (uint8_t)(*mask | bit);
+        p += n;
+        if (*p == ',') {
+            p++;
+            if (*p == '\0') {
+                return "trailing comma";
+            }
+        }
+    }
+    return *mask == 0 ? "at least one source is needed" : NULL;
 }
 
 static int board_config_number(const char *s, char **end, unsigned long *v)
@@ -258,6 +304,10 @@ static int board_config_check(struct board_config *c, const char *path, const ch
                               FILE *err)
 {
     const char *why = NULL;
+    if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
+        board_config_fail(err, path, text, len, "ovm.sources", why);
+        return -1;
+    }
     if (strcmp(c->meter_bus, "none") != 0 && (why = board_config_bus(c->meter_bus)) != NULL) {
         board_config_fail(err, path, text, len, "meter.bus", why);
         return -1;

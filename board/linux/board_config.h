@@ -19,6 +19,8 @@
 
 /** Power stage kinds (`psu.type`). */
 enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY };
+/** Over-voltage monitor devices (`ovm.device`). */
+enum board_ovm_device { BOARD_OVM_NONE = 0, BOARD_OVM_SIM };
 /** Isolation monitor kinds (`imd.model`). */
 enum board_imd_model { BOARD_IMD_NONE = 0, BOARD_IMD_BENDER, BOARD_IMD_DOLD };
 
@@ -65,8 +67,13 @@ struct board_config {
     char link_tls_cert[BOARD_CONFIG_PATH_MAX];
     char link_tls_key[BOARD_CONFIG_PATH_MAX];
     bool link_modem;
+    /* over-voltage monitor and the voltage sources it reads (issue 12) */
+    int ovm_device;          /**< enum board_ovm_device */
+    char ovm_sources[48];    /**< "ovm,imd,meter,stage" (any subset, in any order) */
+    uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
     /* derived by board_config_load() */
     struct infy_config infy; /**< valid when psu_type == BOARD_PSU_INFY */
+    uint8_t ovm_source_mask; /**< bit (1 << enum charger_vsource) per source in ovm_sources */
 };
 
 /** Largest configuration file accepted. */

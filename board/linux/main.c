@@ -407,6 +407,10 @@ static int board_start(struct board *b)
     cc.interlock.power_down_timeout_ms = b->cfg.power_down_timeout_ms;
     cc.interlock.contactor_timeout_ms = b->cfg.contactor_timeout_ms;
     cc.interlock.lock_timeout_ms = b->cfg.lock_timeout_ms;
+    /* The over-voltage monitor reads the freshest of the allowed sources (the isolation
+     * monitor's voltage, the meter's, the stage's read-back; no OVM driver on this board). */
+    cc.voltage_sources = b->cfg.ovm_source_mask;
+    cc.voltage_stale_ms = b->cfg.ovm_stale_ms;
 
     struct charger_ports ports = {.pilot = pilot,
                                   .gpio = gpio,
@@ -523,6 +527,13 @@ int main(int argc, char **argv)
 
     board_config_defaults(&b->cfg);
     if (board_config_load(&b->cfg, path, stderr) != 0) {
+        fprintf(stderr, "charger: invalid configuration, not starting\n");
+        return 1;
+    }
+    if (b->cfg.ovm_device == BOARD_OVM_SIM) {
+        /* The key is shared with the simulator (sim --config); no such device exists here. */
+        fprintf(stderr, "%s: ovm.device: sim is the simulator's monitor; this board has none (use none)\n",
+                path);
         fprintf(stderr, "charger: invalid configuration, not starting\n");
         return 1;
     }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "board_config.h"
 #include "charger.h"
 #include "config.h"
 #include "faults.h"
@@ -362,9 +363,12 @@ static void sim_report(struct sim *s)
         const struct ev_battery *b = ev_model_battery(&x->car);
         double kw = (double)p->psu.out_mv * (double)p->psu.out_ma / 1e9;
         if (x->csv != NULL) {
-            fprintf(x->csv, "%.3f,%s,%.1f,%.1f,%.2f,%.1f,%.1f\n", now / 1000.0,
+            /* The commanded setpoints beside the measurements (0 while the stage is off). */
+            bool on = p->psu.mode == PSU_MODE_EXPORT;
+            fprintf(x->csv, "%.3f,%s,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f,%.1f\n", now / 1000.0,
                     charger_state_name(charger_state(&x->charger)), p->psu.out_mv / 1000.0,
-                    p->psu.out_ma / 1000.0, kw, ev_battery_soc_permille(b) / 10.0, p->energy_wh);
+                    p->psu.out_ma / 1000.0, on ? p->psu.set_mv / 1000.0 : 0.0,
+                    on ? p->psu.set_ma / 1000.0 : 0.0, kw, ev_battery_soc_permille(b) / 10.0, p->energy_wh);
         }
         if (charger_state(&x->charger) == CHARGER_CHARGING && now - x->reported >= s->report_ms) {
             x->reported = now;
@@ -435,8 +439,16 @@ static void sim_usage(FILE *f)
             "                   plant state every ms; exit 0 only when every invariant held\n"
             "  --list-scenarios print the scenario names and exit\n"
             "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg\n"
-            "  --out DIR        V2G capture (pcap) and time series (csv) per connector\n"
+            "  --out DIR        V2G capture (pcap) and time series (csv: measured voltage and\n"
+            "                   current beside the commanded setpoints, 1 s) per connector\n"
             "                   (default build/sim; '-' = none)\n"
+            "  --config FILE    read the Linux board's configuration file (charger --help lists\n"
+            "                   the keys), validated the same way (FILE:LINE: KEY: REASON, exit 2).\n"
+            "                   Used: charger.*, pilot.*, interlock.*, ovm.*, infy.poll_period_ms,\n"
+            "                   infy.offline_timeout_ms; checked but not used (the simulator has\n"
+            "                   its own): can.*, store.*, psu.type, infy.modules/addressing/group/\n"
+            "                   controller, meter.*, imd.*, link.*, log.*. Without it: the\n"
+            "                   defaults, and a simulated over-voltage monitor fitted\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
             "  --quiet          print only the summary\n"
@@ -465,6 +477,19 @@ static int sim_number(const char *opt, const char *arg, unsigned long lo, unsign
     return 0;
 }
 
+/* A car whose battery (its pre-charge target) is above the connector's rating cannot be
+ * charged here: the charger must hold every setpoint at the rating and stop with
+ * ev-limits, nothing delivered (issue 12). */
+static bool sim_car_above_rating(const struct sim_conn *x)
+{
+    return ev_battery_ocv_mv(ev_model_battery(&x->car)) > (int32_t)x->charger.cfg.max_voltage_mv;
+}
+
+static bool sim_rating_stop_ok(const struct charger_session_record *r)
+{
+    return r != NULL && r->stop == CHARGER_STOP_EV_LIMITS && r->charge_ms == 0;
+}
+
 /* What the first session must show for the scenario to count as handled correctly;
  * every later session must be a clean one (the fault must not linger). */
 static bool sim_expected_first(const struct sim_conn *x, enum plant_fault f, const char **why)
@@ -475,6 +500,11 @@ static bool sim_expected_first(const struct sim_conn *x, enum plant_fault f, con
     const struct charger_stats *st = charger_stats(c);
     switch (f) {
     case PLANT_FAULT_NONE:
+        if (sim_car_above_rating(x)) {
+            *why = "the car's pre-charge target is above the connector's rating: held at the rating, "
+                   "stopped with ev-limits, nothing delivered";
+            return sim_rating_stop_ok(r);
+        }
         *why = "charged, ended by the EV, metered";
         return r != NULL && r->stop == CHARGER_STOP_EV && r->charge_ms > 0 && r->meter_ok;
     case PLANT_FAULT_ESTOP:
@@ -520,7 +550,7 @@ static bool sim_expected_first(const struct sim_conn *x, enum plant_fault f, con
 
 /* Connector i's power stage: N simulated 30 kW modules, driven by the real InfyPower
  * driver through an in-memory CAN bus. */
-static int sim_start_stage(struct sim *s, int i, uint8_t count)
+static int sim_start_stage(struct sim *s, int i, uint8_t count, const struct board_config *bc)
 {
     struct sim_conn *x = &s->c[i];
     struct sim_infy_rating r;
@@ -541,6 +571,13 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count)
     ic.count = count;
     for (uint8_t a = 0; a < count; a++) {
         ic.addresses[a] = a;
+    }
+    if (bc != NULL) {
+        /* The driver's timing from the configuration file (the Linux board's mapping). */
+        ic.poll_period_ms = bc->infy_poll_period_ms;
+        ic.offline_timeout_ms = bc->infy_offline_timeout_ms;
+        ic.safe_current_ma = bc->safe_current_ma;
+        ic.power_down_timeout_ms = bc->power_down_timeout_ms;
     }
     x->ic = ic;
     int rc = psu_infy_init(&x->stage, &ic, &x->can.base, &s->log.base, &s->sched, 0);
@@ -653,6 +690,25 @@ static int sim_config_check(void)
     return 0;
 }
 
+/* The Linux board's configuration applied to one simulated connector (board/linux/main.c
+ * maps the same fields the same way). */
+static void sim_apply_config(const struct board_config *b, struct charger_config *cc)
+{
+    cc->export_voltage_mv = b->export_voltage_v * 1000u;
+    cc->export_current_ma = b->export_current_a * 1000u;
+    cc->max_voltage_mv = b->max_voltage_v * 1000u;
+    cc->max_current_ma = b->max_current_a * 1000u;
+    cc->max_power_w = b->max_power_kw * 1000u;
+    cc->require_imd = b->require_imd;
+    cc->pilot.debounce_ms = b->pilot_debounce_ms;
+    cc->interlock.safe_current_ma = b->safe_current_ma;
+    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
+    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
+    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
+    cc->voltage_sources = b->ovm_source_mask;
+    cc->voltage_stale_ms = b->ovm_stale_ms;
+}
+
 static int sim_cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -679,6 +735,7 @@ int main(int argc, char **argv)
     const char *profile = "standard";
     const struct faults_scenario *scenario = NULL;
     const char *report_dir = NULL;
+    const char *config_path = NULL;
     bool charge_set = false;
 
     for (int i = 1; i < argc; i++) {
@@ -753,6 +810,13 @@ int main(int argc, char **argv)
             }
             out_dir = next;
             i++;
+        } else if (strcmp(a, "--config") == 0) {
+            if (next == NULL) {
+                fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
+                return 2;
+            }
+            config_path = next;
+            i++;
         } else if (strcmp(a, "--list-scenarios") == 0) {
             faults_list(stdout);
             return 0;
@@ -783,6 +847,13 @@ int main(int argc, char **argv)
         }
     }
     if (ev_model_profile_parse(profile, &car) != HAL_OK) {
+        return 2;
+    }
+    /* The same reader and checks as the Linux board (board/linux/board_config.c). */
+    static struct board_config bc;
+    board_config_defaults(&bc);
+    if (config_path != NULL && board_config_load(&bc, config_path, stderr) != 0) {
+        fprintf(stderr, "sim: invalid configuration, not starting\n");
         return 2;
     }
     if (scenario != NULL) {
@@ -837,7 +908,7 @@ int main(int argc, char **argv)
         struct plant_script sc = script;
         sc.plug_at_ms += (uint32_t)i * 700u; /* stagger the cars so their logs interleave */
         plant_init(&x->plant, name, &sc, &s->log.base);
-        if (!s->ideal && sim_start_stage(s, i, (uint8_t)modules) != HAL_OK) {
+        if (!s->ideal && sim_start_stage(s, i, (uint8_t)modules, config_path != NULL ? &bc : NULL) != HAL_OK) {
             return 1;
         }
 
@@ -864,6 +935,7 @@ int main(int argc, char **argv)
         /* Isolation monitor and meter with its journal. */
         sim_imd_init(&x->imd, NULL);
         sim_ovm_init(&x->ovm);
+        bool with_ovm = config_path == NULL || bc.ovm_device == BOARD_OVM_SIM;
         sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000);
         sim_meter_nvs_init(&x->nvs);
         if (journal_open(&x->journal, &x->nvs.base) != HAL_OK) {
@@ -877,7 +949,7 @@ int main(int argc, char **argv)
             return 1;
         }
         x->plant.imd = &x->imd;
-        x->plant.ovm = &x->ovm;
+        x->plant.ovm = with_ovm ? &x->ovm : NULL;
         x->plant.meter = &x->meter;
 
         /* The car on side 1, in the cars' own scheduler. */
@@ -914,8 +986,12 @@ int main(int argc, char **argv)
             .meter = &x->ms,
             .meter_dev = &x->meter.base,
             .clock = &s->clock.base,
-            .ovm = &x->ovm.base,
+            .ovm = with_ovm ? &x->ovm.base : NULL,
         };
+        if (config_path != NULL) {
+            sim_apply_config(&bc, &cfg);
+            ports.ovm = with_ovm ? &x->ovm.base : NULL;
+        }
         x->cfg = cfg;
         x->ports = ports;
         rc = charger_init(&x->charger, &cfg, &ports, &s->sched, 0);
@@ -942,7 +1018,8 @@ int main(int argc, char **argv)
                 x->link.tap_ctx = x;
             }
             if (x->csv != NULL) {
-                fprintf(x->csv, "t_s,state,voltage_v,current_a,power_kw,soc_pct,energy_wh\n");
+                fprintf(x->csv, "t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,"
+                                "energy_wh\n");
             }
         }
     }
@@ -988,6 +1065,9 @@ int main(int argc, char **argv)
             if (tesla_stop && h > 0) {
                 later_ok = r->stop == CHARGER_STOP_EV && r->charge_ms == 0;
             }
+            if (h > 0 && script.fault == PLANT_FAULT_NONE && sim_car_above_rating(x)) {
+                later_ok = sim_rating_stop_ok(r);
+            }
             good = good && later_ok;
             printf("sim: [%s] session %lu: %s stop=%s energy_wh=%lld soc=%ld->%ld duration_s=%lu%s%s\n",
                    p->name, (unsigned long)r->number, later_ok ? "ok" : "FAIL",
@@ -997,6 +1077,10 @@ int main(int argc, char **argv)
                    r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "");
             kept++;
         }
+        printf("sim: [%s] limits: connector %lu V, %lu A, %lu kW; highest voltage setpoint %.1f V, "
+               "highest output voltage %.1f V (every ms)\n",
+               p->name, (unsigned long)(c->cfg.max_voltage_mv / 1000u), (unsigned long)(c->cfg.max_current_ma / 1000u),
+               (unsigned long)(c->cfg.max_power_w / 1000u), p->max_set_mv / 1000.0, p->max_out_mv / 1000.0);
         bool sessions_ok = kept == script.sessions ||
                            (script.fault == PLANT_FAULT_WELD && kept == 0 && first_ok);
         if (script.fault == PLANT_FAULT_WELD) {

@@ -620,6 +620,9 @@ void plant_tick(struct plant *p, uint32_t now_ms)
     }
     plant_mechanics(p);
     plant_power(p);
+    /* Every ms, not from the 1 s time series: a short excursion is not missed. */
+    p->max_set_mv = p->psu.set_mv > p->max_set_mv ? p->psu.set_mv : p->max_set_mv;
+    p->max_out_mv = p->psu.out_mv > p->max_out_mv ? p->psu.out_mv : p->max_out_mv;
 }
 
 bool plant_done(const struct plant *p)

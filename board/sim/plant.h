@@ -125,6 +125,8 @@ struct plant {
     uint32_t evse_stop_at_ms;    /**< PLANT_FAULT_EVSE_STOP: when the board asks to stop */
     bool evse_stop;              /**< the board should call charger_request_stop() now */
     uint32_t violations;         /**< safety-order violations seen by the monitor */
+    uint32_t max_set_mv;         /**< highest voltage setpoint the stage was given (whole run) */
+    int32_t max_out_mv;          /**< highest output voltage of the stage (whole run) */
     uint32_t forced_opens;       /**< contactors opened under load after the power-down timeout */
     uint32_t held_since_ms;      /**< the EV waits for an unlock that does not come (0 = no) */
     uint32_t now_ms;

@@ -121,6 +121,8 @@ static int sim_meter_live(struct meter *base, struct meter_live *out)
     out->import_wh = m->import_wh;
     out->export_wh = m->export_wh;
     out->voltage_dv[0] = m->voltage_mv / 100;
+    out->dc_valid = true; /* the simulated meter sits on the DC output */
+    out->dc_voltage_mv = m->voltage_mv;
     out->current_ma[0] = m->current_ma;
     out->power_dw = (int32_t)((int64_t)m->voltage_mv * m->current_ma / 100000);
     out->at_ms = m->now_ms;

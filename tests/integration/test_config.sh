@@ -43,6 +43,12 @@ expect crlf-ok             0 'configuration valid' 'can.interface = vcan0\r\nsto
 infy="${good}psu.type = infy\n"
 expect valid-session       0 'configuration valid' "${infy}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/ttyUSB0,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = eth1\nlink.tcp_port = 0\nlink.modem = false\ncharger.require_imd = false\n"
 expect valid-group         0 'configuration valid' "${infy}infy.addressing = group\ninfy.group = 5\nmeter.bus = tcp:meter.local:502\n"
+# The over-voltage monitor's keys (issue 12): which voltage sources it reads, how fresh.
+expect ovm-valid           0 'configuration valid' "${good}ovm.device = none\novm.sources = imd,stage\novm.stale_ms = 500\n"
+expect ovm-bad-source      1 ':3: ovm\.sources: expected a list of ovm, imd, meter, stage' "${good}ovm.sources = imd,volts\n"
+expect ovm-source-twice    1 ':3: ovm\.sources: a source is listed twice' "${good}ovm.sources = stage,stage\n"
+expect ovm-stale-range     1 ':3: ovm\.stale_ms: value 5 out of range 10\.\.10000' "${good}ovm.stale_ms = 5\n"
+expect ovm-sim-refused     1 'ovm\.device: sim is the simulator' "${good}ovm.device = sim\n"
 expect infy-offline-10s    1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than the modules. own 10 s watchdog' "${infy}infy.offline_timeout_ms = 10000\ninfy.modules = 0\n"
 expect infy-offline-5s     1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than' "${infy}infy.offline_timeout_ms = 5000\ninfy.modules = 0\n"
 expect infy-offline-type   1 ':4: infy\.offline_timeout_ms: expected a whole number' "${infy}infy.offline_timeout_ms = 15s\n"
