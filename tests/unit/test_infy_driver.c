@@ -701,6 +701,36 @@ static void test_silent_module_blocks_proof(void **state)
     assert_false(o.valid);
 }
 
+/* Issue 12: the output's voltage is a polled value; its age says how old. While every
+ * module answers, it is at most one poll slot old; when they fall silent the old value is
+ * kept (and still "valid" within the offline timeout), but its age grows, so that the
+ * charger's over-voltage monitor can pass it over. */
+static void test_output_age(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_start(r, 2, 0);
+    run_ms(r, 2000);
+    assert_int_equal(infy_drv_set_export(&r->d, 400000, 100000), HAL_OK);
+    assert_int_equal(infy_drv_set_on(&r->d, true, r->now), HAL_OK);
+    uint32_t worst = 0;
+    struct infy_output o;
+    for (int i = 0; i < 3000; i++) {
+        run_ms(r, 1);
+        infy_drv_output(&r->d, r->now, &o);
+        assert_true(o.valid);
+        worst = o.age_ms > worst ? o.age_ms : worst;
+    }
+    /* Two modules polled once per 900 ms period each: a fresh answer every ~450 ms. */
+    assert_true(worst <= r->cfg.poll_period_ms);
+    r->m[0].alive = false;
+    r->m[1].alive = false;
+    run_ms(r, 3000);
+    infy_drv_output(&r->d, r->now, &o);
+    assert_true(o.valid); /* within the offline timeout: the old reading stands */
+    assert_true(o.age_ms >= 3000);
+}
+
 static void test_group_mode(void **state)
 {
     (void)state;
@@ -748,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_ignored_frames),
         cmocka_unit_test(test_power_down_proof),
         cmocka_unit_test(test_silent_module_blocks_proof),
+        cmocka_unit_test(test_output_age),
         cmocka_unit_test(test_group_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
