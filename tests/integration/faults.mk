@@ -26,6 +26,9 @@ FAULTS_REAL_BINS := $(addprefix $(BIN)/,charger evsim infysim metersim meter-ctl
 INTEGRATION_TESTS += faults faults-real
 INTEGRATION_PREREQS += $(BUILD)/san/bin/sim $(FAULTS_REAL_BINS)
 
+# Over-voltage detection time per voltage source (issue 12), from the scenarios' reports.
+FAULTS_OV_FIGURES := awk '/^scenario /{n=$$2} /FIGURE over-voltage/{sub(/.*FIGURE /,""); print "FIGURE " n " " $$0}'
+
 .PHONY: faults integration-faults integration-faults-real faults-mutation
 faults: $(BIN)/sim $(FAULTS_REAL_BINS)
 	$(Q)mkdir -p $(FAULTS_DIR) && rm -f $(FAULTS_DIR)/list.sim $(FAULTS_DIR)/list.real
@@ -33,11 +36,13 @@ faults: $(BIN)/sim $(FAULTS_REAL_BINS)
 	$(Q)tools/faults/real.sh $(BUILD) $(FAULTS_DIR) > $(FAULTS_DIR)/real-run.log 2>&1 || true
 	$(Q)grep '^FIGURE' $(FAULTS_DIR)/real-run.log || true
 	$(Q)tools/faults/report.sh $(FAULTS_DIR)
+	$(Q)$(FAULTS_OV_FIGURES) $(FAULTS_DIR)/report.txt || true
 
 integration-faults: $(BUILD)/san/bin/sim
 	$(Q)mkdir -p $(BUILD)/test-logs/faults && rm -f $(BUILD)/test-logs/faults/list.*
 	$(Q)tools/faults/run.sh $(BUILD)/san/bin/sim $(BUILD)/test-logs/faults > $(BUILD)/test-logs/faults.run.log 2>&1 || true
 	$(Q)tools/faults/report.sh $(BUILD)/test-logs/faults
+	$(Q)$(FAULTS_OV_FIGURES) $(BUILD)/test-logs/faults/report.txt || true
 
 integration-faults-real: $(FAULTS_REAL_BINS)
 	$(Q)tools/faults/real.sh $(BUILD) $(BUILD)/test-logs/faults-real $(FAULTS_REAL_TEST)
