@@ -575,7 +575,7 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
                                   charger_age(now_ms, live.at_ms));
         }
     }
-    if (stage_rc == HAL_OK && stage->valid) {
+    if ((stage_rc == HAL_OK && stage->valid) || stage->voltage_known) {
         charger_offer_voltage(c, &v, CHARGER_VSRC_STAGE, stage->voltage_mv, stage->age_ms);
     }
     c->volt = v;
@@ -638,20 +638,15 @@ static void charger_measure(struct charger *c, uint32_t now_ms)
     if (!energised) {
         c->ov_active = false;
         c->ov_err_active = false;
-        c->volt_stale_since_ms = 0;
         return;
     }
     if (!c->volt.fresh) {
-        if (c->volt_stale_since_ms == 0) {
-            c->volt_stale_since_ms = now_ms != 0 ? now_ms : 1u;
-        }
         /* Every source is already older than the bound: nothing watches the output. */
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_NO_VOLTAGE, ERRORS_SEV_HIGH,
                       "output voltage not measured (every source stale) while energised", now_ms);
         c->ov_active = false;
         return;
     }
-    c->volt_stale_since_ms = 0;
     if (tripped) {
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
                       "output over-voltage (monitor's hardware trip)", now_ms);
@@ -1377,7 +1372,6 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     }
     c->ov_active = false;
     c->ov_err_active = false;
-    c->volt_stale_since_ms = 0;
     c->target_over_since_ms = 0;
     c->max_set_mv = 0;
     c->set_mv = c->set_ma = 0;

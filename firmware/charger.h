@@ -311,7 +311,6 @@ struct charger {
     /* regulation */
     struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
     struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
-    uint32_t volt_stale_since_ms; /**< energised without a fresh voltage since (0 = fresh) */
     uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
     int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
     uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */

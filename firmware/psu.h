@@ -38,6 +38,9 @@ struct psu_output {
     uint32_t age_ms;    /**< how long ago the voltage was measured (0: now, or a stage that
                              measures continuously); the over-voltage monitor passes over a
                              reading older than its bound */
+    bool voltage_known; /**< voltage_mv/age_ms are a measurement even though `valid` is false
+                             (InfyPower commanded off before its "off" proof: the current is
+                             unproven, the voltage was still read) */
 };
 
 /** Limits of the whole stage (EVerest's required capability fields, in mV/mA/W). */

@@ -72,6 +72,7 @@ static int psu_infy_read_output(struct psu *base, struct psu_output *out)
     out->current_ma = o.current_ma;
     out->valid = o.valid;
     out->age_ms = o.age_ms;
+    out->voltage_known = o.voltage_known;
     return o.valid ? HAL_OK : HAL_EIO;
 }
 

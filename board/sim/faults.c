@@ -125,6 +125,8 @@ static const struct faults_scenario s_scen[] = {
     S_("ov-infy-stage", "InfyPower runaway, watched by the modules' own read-back alone", FAULTS_OV,
        CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
        FAULTS_F_CHARGED | FAULTS_F_OV_SLOW | FAULTS_F_VSRC(CHARGER_VSRC_STAGE)),
+    S_("ov-infy-spike-5ms", "InfyPower: a 5 ms over-voltage spike while charging (no stop)", FAULTS_OV_SPIKE,
+       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
     S_("ov-infy-error-400ms", "InfyPower: output 5 % above the EV's maximum, below the emergency limit",
        FAULTS_OV_NEAR, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
        FAULTS_F_CHARGED | FAULTS_F_OV_400MS),

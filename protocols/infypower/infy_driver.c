@@ -886,6 +886,7 @@ void infy_drv_output(const struct infy_drv *d, uint32_t now_ms, struct infy_outp
     out->current_ma = sum;
     out->voltage_mv = (int32_t)bus;
     out->age_ms = age;
+    out->voltage_known = any;
     out->valid = d->want_on ? any : proven;
 }
 

@@ -224,6 +224,7 @@ struct infy_output {
     bool valid;          /**< on: at least one reading; off: every module proven off */
     uint32_t age_ms;     /**< since the freshest voltage answer of an online module (the
                               modules share one bus; a failed poll keeps the old value) */
+    bool voltage_known;  /**< an online module has answered 0x03 (voltage_mv, age_ms hold it) */
 };
 
 /** @brief Defaults: controller 0xF0, fixed addressing with no module, 900 ms period,

@@ -126,6 +126,14 @@ if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^sim: PASS: .* 0 safety v
        "$out_dir/c300/cp0.csv"; then ok=1; fi
 [ $ok -eq 1 ] || echo "$out" | tail -n 8 | sed 's/^/    /'
 result config-300v-connector $ok
+# Every voltage source alone must carry whole sessions (no false no-voltage stop while the
+# stage is on but its "off" proof is pending, or while the IMD self-tests); the IMD alone
+# cannot (it publishes nothing before and during its self-test in the cable check).
+for src in ovm stage meter; do
+    printf 'can.interface = vcan0\nstore.dir = /tmp\ninterlock.power_down_timeout_ms = 1500\novm.device = sim\novm.sources = %s\n' \
+        "$src" > "$out_dir/src-$src.conf"
+    check "config-voltage-source-$src" --config "$out_dir/src-$src.conf" --sessions 2
+done
 # The same file with a bad key is refused the way the Linux board refuses it.
 printf 'charger.max_voltage_v = 300\novm.sources = ovm,nonsense\ncan.interface = vcan0\nstore.dir = /tmp\n' > "$out_dir/bad.conf"
 out=$("$sim" --config "$out_dir/bad.conf" 2>&1); rc=$?

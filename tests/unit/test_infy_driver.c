@@ -723,6 +723,15 @@ static void test_output_age(void **state)
     }
     /* Two modules polled once per 900 ms period each: a fresh answer every ~450 ms. */
     assert_true(worst <= r->cfg.poll_period_ms);
+    /* Commanded off: until every module proves it, the output is not "valid" (the current
+     * is unproven), but the voltage is still a measurement the monitor may use. */
+    assert_int_equal(infy_drv_set_on(&r->d, false, r->now), HAL_OK);
+    infy_drv_output(&r->d, r->now, &o);
+    assert_false(o.valid);
+    assert_true(o.voltage_known);
+    assert_true(o.age_ms <= r->cfg.poll_period_ms);
+    assert_int_equal(infy_drv_set_on(&r->d, true, r->now), HAL_OK);
+    run_ms(r, 1000);
     r->m[0].alive = false;
     r->m[1].alive = false;
     run_ms(r, 3000);
