@@ -1857,6 +1857,11 @@ bool charger_output_voltage(const struct charger *c, struct charger_voltage *out
     return c->volt.fresh;
 }
 
+void charger_set_voltage_sources(struct charger *c, uint8_t mask)
+{
+    c->cfg.voltage_sources = mask;
+}
+
 const char *charger_vsource_name(enum charger_vsource s)
 {
     static const char *const names[CHARGER_VSRC_COUNT] = {"none", "ovm", "imd", "meter", "stage"};

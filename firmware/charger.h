@@ -382,6 +382,13 @@ const struct charger_stats *charger_stats(const struct charger *c);
  */
 bool charger_output_voltage(const struct charger *c, struct charger_voltage *out);
 
+/**
+ * @brief Which voltage sources the over-voltage monitor may read from now on (bits
+ *        1 << enum charger_vsource); the configuration's `voltage_sources` at start. For a
+ *        board that takes a failed device out of service, and the simulator's fault harness.
+ */
+void charger_set_voltage_sources(struct charger *c, uint8_t mask);
+
 /** @brief Name of a voltage source ("ovm", "imd", "meter", "stage", "none"). */
 const char *charger_vsource_name(enum charger_vsource s);
 

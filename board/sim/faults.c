@@ -239,7 +239,8 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     r->fired_ms = now_ms;
     hal_logf(p->log, HAL_LOG_WARN, now_ms, "[%s] faults: injecting %s (%s)", p->name, sc->name, sc->what);
     if (sc->flags & FAULTS_F_VSRC_MASK) {
-        t->charger->cfg.voltage_sources = (uint8_t)((sc->flags & FAULTS_F_VSRC_MASK) >> FAULTS_F_VSRC_SHIFT);
+        charger_set_voltage_sources(t->charger,
+                                    (uint8_t)((sc->flags & FAULTS_F_VSRC_MASK) >> FAULTS_F_VSRC_SHIFT));
     }
     int n = t->modules != NULL ? t->modules->n : 0;
     int k = sc->arg == 0 ? n : (int)sc->arg < n ? (int)sc->arg : n;
@@ -370,7 +371,7 @@ static void faults_restore(struct faults_run *r)
     p->pp_open = false;
     p->fb_neg_lost = false;
     p->ov_target_mv = 0;
-    t->charger->cfg.voltage_sources = r->vsources;
+    charger_set_voltage_sources(t->charger, r->vsources);
     if (t->modules != NULL) {
         for (int i = 0; i < t->modules->n; i++) {
             t->modules->mod[i].mute = false;
@@ -528,7 +529,9 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
         }
         if (r->ov_onset_ms != 0 && r->stage_off_after_ov_ms == 0 && p->psu.mode == PSU_MODE_OFF) {
             r->stage_off_after_ov_ms = now_ms;
-            r->ov_source = t->charger->volt.source;
+            struct charger_voltage v;
+            (void)charger_output_voltage(t->charger, &v);
+            r->ov_source = v.source;
         }
     }
 }
