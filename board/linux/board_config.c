@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charger.h"
 #include "linux_modbus.h"
 
 static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
@@ -150,15 +151,17 @@ void board_config_defaults(struct board_config *c)
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */
 static const char *board_config_ovm_sources(const char *text, uint8_t *mask)
 {
-    static const char *const names[] = {"ovm", "imd", "meter", "stage"};
+    static const enum charger_vsource sources[] = {CHARGER_VSRC_OVM, CHARGER_VSRC_IMD, CHARGER_VSRC_METER,
+                                                   CHARGER_VSRC_STAGE};
     *mask = 0;
     const char *p = text;
     while (*p != '\0') {
         size_t n = strcspn(p, ",");
         unsigned bit = 0;
-        for (unsigned k = 0; k < 4; k++) {
-            if (strlen(names[k]) == n && strncmp(p, names[k], n) == 0) {
-                bit = 1u << (k + 1u); /* enum charger_vsource: OVM = 1 .. STAGE = 4 */
+        for (size_t k = 0; k < sizeof sources / sizeof sources[0]; k++) {
+            const char *name = charger_vsource_name(sources[k]);
+            if (strlen(name) == n && strncmp(p, name, n) == 0) {
+                bit = 1u << sources[k];
             }
         }
         if (bit == 0) {
