@@ -251,6 +251,7 @@ struct tovm {
     int32_t last_mv;
     uint32_t armed_mv;
     int arms;
+    bool trip;          /**< the hardware trip input fires (until re-armed) */
 };
 static int to_read(struct ovm *b, struct ovm_reading *out)
 {
@@ -262,7 +263,7 @@ static int to_read(struct ovm *b, struct ovm_reading *out)
     out->valid = true;
     out->voltage_mv = m->last_mv;
     out->at_ms = m->at_ms;
-    out->tripped = false;
+    out->tripped = m->trip;
     return HAL_OK;
 }
 static int to_arm(struct ovm *b, uint32_t limit_mv)
@@ -270,6 +271,7 @@ static int to_arm(struct ovm *b, uint32_t limit_mv)
     struct tovm *m = (struct tovm *)b;
     m->armed_mv = limit_mv;
     m->arms++;
+    m->trip = false;
     return HAL_OK;
 }
 static const struct ovm_ops s_to_ops = {.read = to_read, .arm = to_arm};
@@ -1118,6 +1120,29 @@ static void test_dead_ovm_falls_back_then_stops(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_NO_VOLTAGE);
 }
 
+/* The monitor's hardware trip (its own comparator) stops the session within one pass,
+ * whatever the voltage readings say. */
+static void test_ovm_hardware_trip_stops_at_once(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_ovm = true;
+    rig_setup(r, NULL, true);
+    s_rig_ovm = false;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    int arms = r->ovm.arms;
+    r->ovm.trip = true;
+    run(r, 6); /* one 5 ms pass */
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    run(r, 10);
+    assert_int_equal(r->ovm.arms, arms + 1); /* disarmed once nothing is energised */
+    assert_int_equal(r->ovm.armed_mv, 0);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_string_equal(rec->detail, "output over-voltage (monitor's hardware trip)");
+}
+
 static bool cd_target_200a(struct rig *r)
 {
     return din_evse_ev(&r->c.din)->target_current_ma == 200000;
@@ -1219,6 +1244,7 @@ int main(void)
         cmocka_unit_test(test_stale_voltage_stops),
         cmocka_unit_test(test_ovm_sees_what_the_stage_does_not),
         cmocka_unit_test(test_dead_ovm_falls_back_then_stops),
+        cmocka_unit_test(test_ovm_hardware_trip_stops_at_once),
         cmocka_unit_test(test_limit_flags_belong_to_their_request),
         cmocka_unit_test(test_ev_never_in_state_c),
         cmocka_unit_test(test_slac_failure_retries_then_stops),
