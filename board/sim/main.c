@@ -459,7 +459,7 @@ static void sim_usage(FILE *f)
             "Last lines: one 'session N: ok|FAIL stop=... energy_wh=... soc=A->B duration_s=...'\n"
             "per session, a figure line and PASS/FAIL. Exit status: 0 when every session ended\n"
             "as the scenario expects and the plant's safety monitor saw no violation; 1\n"
-            "otherwise; 2 for bad arguments.\n",
+            "otherwise; 2 for bad arguments or an invalid --config file.\n",
             SIM_MAX_CONNECTORS, SIM_INFY_MAX);
 }
 
