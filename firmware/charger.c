@@ -15,6 +15,10 @@
 #define CHARGER_CLOSE_DELAY_MS 300u
 /* Codes of the IMD source besides the interface's error types. */
 #define CHARGER_IMD_INSULATION_FAULT 0x100u
+/* Codes of the meter source besides the negated HAL errors of its health poll: the poll
+ * clears those codes whenever the meter answers, which must not erase a start that was
+ * never acknowledged. */
+#define CHARGER_METER_START_TIMEOUT 0x100u
 /* Proximity (CCS2 DC: a coded resistor between PP and PE, some 100 .. 3 300 Ohm): below
  * this it is shorted to PE, above that the PP line is open (no plug, broken wire). */
 #define CHARGER_PP_SHORT_OHM 50u
@@ -23,6 +27,9 @@
  * unplug (pilot to A and PP open at once) is reported as an unplug. */
 #define CHARGER_PP_DEBOUNCE_MS (2u * CFG_PILOT_DEBOUNCE_MS + 50u)
 enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
+
+static void charger_raise(struct charger *c, enum errors_source src, uint32_t code,
+                          enum errors_severity sev, const char *text, uint32_t now_ms);
 
 static const struct apphand_protocol s_protocols[] = {
     {.ns = APPHAND_NS_DIN, .major = 2, .minor = 0},
@@ -260,8 +267,8 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
         bool starting = c->tx == CHARGER_TX_STARTING;
         c->tx = CHARGER_TX_FAILED;
         if (starting) {
-            errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-HAL_ETIMEDOUT, ERRORS_SEV_MEDIUM,
-                         "meter start not acknowledged in time", now_ms);
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_START_TIMEOUT, ERRORS_SEV_MEDIUM,
+                          "meter start not acknowledged in time", now_ms);
         } else {
             charger_log(c, HAL_LOG_WARN, now_ms, "meter", "stop not acknowledged in time");
         }
@@ -723,6 +730,10 @@ static void charger_auth_decide(struct charger *c, bool ok, const char *how, uin
 {
     c->auth_decided = true;
     c->auth_ok = ok;
+    c->auth_pending = false;
+    /* The meter's start window counts from this decision, not from the request: an RFID
+     * reader or a backend may well take longer than the meter's timeout. */
+    c->auth_decided_ms = now_ms;
     charger_log(c, ok ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms, ok ? "authorised" : "authorisation refused",
                 how);
     if (!ok) {
@@ -1187,6 +1198,7 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     c->link_retries = 0;
     c->link_since_ms = now_ms;
     c->auth_started = c->auth_decided = c->auth_ok = false;
+    c->auth_pending = c->auth_pending_ok = false;
     c->stopping_gracefully = c->emergency = c->powered_off = false;
     c->close_at_ms = 0;
     c->cc = CHARGER_CC_IDLE;
@@ -1347,7 +1359,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
                 c->tx_since_ms = now_ms;
                 charger_meter_start(c, now_ms);
             }
-            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_since_ms >= c->cfg.meter_timeout_ms) {
+            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_decided_ms >= c->cfg.meter_timeout_ms) {
                 charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
                               "meter not ready for a transaction", now_ms);
             }
@@ -1358,8 +1370,11 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     case CHARGER_WELDING:
         break;
     case CHARGER_AUTHORIZING:
-        if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
-            now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
+        if (c->auth_pending && c->auth_started && !c->auth_decided) {
+            /* charger_authorize() came between passes: decided now, with this pass's time. */
+            charger_auth_decide(c, c->auth_pending_ok, "external authoriser", now_ms);
+        } else if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
+                   now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
             charger_auth_decide(c, false, "external authorisation timed out", now_ms);
         }
         break;
@@ -1601,8 +1616,12 @@ void charger_request_stop(struct charger *c)
 
 void charger_authorize(struct charger *c, bool accepted)
 {
+    /* Only noted here: the decision is taken on the connector's next pass, whose time is
+     * the present (the caller has no clock of the loop, and the state's start time is
+     * not the present). */
     if (c->state == CHARGER_AUTHORIZING && c->auth_started && !c->auth_decided) {
-        charger_auth_decide(c, accepted, "external authoriser", c->state_since_ms);
+        c->auth_pending = true;
+        c->auth_pending_ok = accepted;
     }
 }
 

@@ -248,7 +248,9 @@ struct charger {
     struct din_evse din;
     struct din_evse_status st;
     bool auth_started, auth_decided, auth_ok;
-    uint32_t auth_since_ms;
+    bool auth_pending, auth_pending_ok; /**< charger_authorize() waiting for the next pass */
+    uint32_t auth_since_ms;       /**< authorisation asked (its timeout counts from here) */
+    uint32_t auth_decided_ms;     /**< authorisation decided (the meter's start window) */
     bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
     uint32_t graceful_since_ms;
     bool emergency;               /**< emergency stop: every answer FAILED, close soon */
@@ -309,7 +311,9 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
 /** @brief Ask for the running session to stop (operator, OCPP, shutdown): graceful. */
 void charger_request_stop(struct charger *c);
 
-/** @brief Decision of an external authoriser (CHARGER_AUTH_EXTERNAL; the OCPP hook). */
+/** @brief Decision of an external authoriser (CHARGER_AUTH_EXTERNAL; the OCPP hook). It
+ *         takes effect on the connector's next pass; the meter's start timeout counts from
+ *         there, however long the authorisation took. Ignored outside AUTHORIZING. */
 void charger_authorize(struct charger *c, bool accepted);
 
 /** @brief External power limit in W (OCPP smart charging, thermal); 0 removes it. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "charger.h"
 #include "din/din_ev.h"
 #include "fake_log.h"
+#include "fake_nvs.h"
 #include "fake_pilot.h"
 #include "fake_power.h"
 #include "v2gtp/v2gtp.h"
@@ -233,6 +235,75 @@ static int tr_fill(struct hal_rng *b, uint8_t *buf, size_t len)
 }
 static const struct hal_rng_ops s_tr_ops = {tr_fill};
 
+/* Meter: an unsigned-record meter whose start and stop are acknowledged 200 ms after they
+ * were asked (as a Modbus meter does), with a live import that grows while charging. */
+struct tmeter {
+    struct meter base;
+    const uint32_t *now;
+    int64_t import_wh;
+    bool pending;
+    uint32_t due_ms;
+    uint32_t starts, stops;
+};
+static int tm_live(struct meter *b, struct meter_live *out)
+{
+    struct tmeter *m = (struct tmeter *)b;
+    memset(out, 0, sizeof *out);
+    out->import_wh = m->import_wh;
+    out->at_ms = *m->now;
+    return HAL_OK;
+}
+static int tm_job(struct tmeter *m)
+{
+    if (m->pending) {
+        return HAL_EBUSY;
+    }
+    m->pending = true;
+    m->due_ms = *m->now + 200u;
+    return HAL_OK;
+}
+static int tm_start(struct meter *b, const struct meter_tx_req *req)
+{
+    (void)req;
+    ((struct tmeter *)b)->starts++;
+    return tm_job((struct tmeter *)b);
+}
+static int tm_stop(struct meter *b, const char *txid)
+{
+    (void)txid;
+    ((struct tmeter *)b)->stops++;
+    return tm_job((struct tmeter *)b);
+}
+static int tm_result(struct meter *b, struct meter_done *out)
+{
+    struct tmeter *m = (struct tmeter *)b;
+    if (!m->pending || *m->now < m->due_ms) {
+        return HAL_EAGAIN;
+    }
+    m->pending = false;
+    memset(out, 0, sizeof *out);
+    out->status = HAL_OK;
+    return HAL_OK;
+}
+static int tm_pubkey(struct meter *b, uint8_t *pub, size_t cap, size_t *len, enum hal_crypto_curve *curve)
+{
+    (void)b;
+    (void)pub;
+    (void)cap;
+    (void)len;
+    (void)curve;
+    return HAL_ENOENT;
+}
+static int tm_status(struct meter *b, uint32_t *dev)
+{
+    (void)b;
+    *dev = 0;
+    return HAL_OK;
+}
+static const struct meter_ops s_tm_ops = {.live = tm_live, .start = tm_start, .stop = tm_stop,
+                                          .result = tm_result, .pubkey = tm_pubkey,
+                                          .status = tm_status};
+
 /* ------------------------------------------------------------------ proximity */
 
 /* A pilot with PP: the fake pilot for CP, a coded 220 Ohm while the plug is in (open
@@ -272,6 +343,10 @@ struct rig {
     struct timd imd;
     struct tlink link;
     struct trng rng;
+    struct tmeter meter;
+    struct fake_nvs nvs;
+    struct journal journal;
+    struct meter_session ms;
     struct sched sched;
     struct charger c;
     struct din_ev ev;
@@ -285,6 +360,7 @@ struct rig {
 
 static struct rig s_rig;
 static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
+static bool s_rig_meter; /* the next rig_setup gives the charger a meter with a journal */
 
 static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
 {
@@ -314,6 +390,17 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
                                   .link = &r->link.base,
                                   .rng = &r->rng.base,
                                   .imd = with_imd ? &r->imd.base : NULL};
+    if (s_rig_meter) {
+        r->meter.base.ops = &s_tm_ops;
+        r->meter.now = &r->now;
+        r->meter.import_wh = 1000;
+        fake_nvs_init(&r->nvs);
+        assert_int_equal(journal_open(&r->journal, &r->nvs.base), HAL_OK);
+        meter_session_init(&r->ms, &r->meter.base, &r->journal, NULL);
+        assert_int_equal(sched_add(&r->sched, meter_session_task(&r->ms), 0), HAL_OK);
+        ports.meter = &r->ms;
+        ports.meter_dev = &r->meter.base;
+    }
     assert_int_equal(charger_init(&r->c, &cfg, &ports, &r->sched, 0), HAL_OK);
     din_ev_default_config(&r->evcfg);
     r->ev_running = true;
@@ -707,6 +794,68 @@ static void test_external_authorisation(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_AUTH_REJECTED);
 }
 
+/* An external authoriser that answers after @p after_ms, with the meter present: the
+ * record of the session. The meter's 10 s start window must count from the decision. */
+static const struct charger_session_record *authorise_after(struct rig *r, uint32_t after_ms)
+{
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    run(r, after_ms);
+    charger_authorize(&r->c, true);
+    if (run_until(r, is_charging, 30000)) {
+        r->ev.model.stop = true;
+    }
+    const struct charger_session_record *rec = finish(r);
+    run(r, 1000); /* the meter acknowledges the stop (it may come after the unplug) */
+    return rec;
+}
+
+static void external_meter(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_EXTERNAL; /* the default timeout: 55 s */
+}
+
+/* A backend may answer later than the default; the EV allows 60 s of Ongoing (DIN). */
+static void external_meter_patient(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_EXTERNAL;
+    cfg->auth_timeout_ms = 90000;
+    cfg->din.ongoing_timeout_ms = 120000;
+}
+
+static void test_authorisation_delay_with_meter(void **state)
+{
+    (void)state;
+    static const uint32_t delays_ms[] = {0, 9000, 15000};
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    for (size_t k = 0; k < sizeof delays_ms / sizeof delays_ms[0]; k++) {
+        rig_setup(r, external_meter, true);
+        r->log.echo = getenv("TEST_ECHO") != NULL;
+        const struct charger_session_record *rec = authorise_after(r, delays_ms[k]);
+        print_message("authorised after %lu ms: stop=%s detail=%s\n", (unsigned long)delays_ms[k],
+                      charger_stop_reason_token(rec->stop), rec->detail);
+        assert_int_equal(rec->stop, CHARGER_STOP_EV);
+        assert_true(rec->meter_ok);
+        assert_true(rec->charge_ms > 0);
+        assert_int_equal(r->meter.starts, 1);
+    }
+    /* 60 s: past the default 55 s wait, so refused as an authorisation, never as a meter
+     * error, and the meter was never asked. */
+    rig_setup(r, external_meter, true);
+    const struct charger_session_record *rec = authorise_after(r, 60000);
+    assert_int_equal(rec->stop, CHARGER_STOP_AUTH_REJECTED);
+    assert_int_equal(r->meter.starts, 0);
+    /* With a longer configured wait (and an EV that waits as long) 60 s charges. */
+    rig_setup(r, external_meter_patient, true);
+    r->evcfg.ongoing_timeout_ms = 120000;
+    rec = authorise_after(r, 60000);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_true(rec->meter_ok);
+    assert_int_equal(r->meter.starts, 1);
+    s_rig_meter = false;
+}
+
 static void test_sequence_timeout(void **state)
 {
     (void)state;
@@ -956,6 +1105,7 @@ int main(void)
         cmocka_unit_test(test_graceful_stop_times_out),
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_external_authorisation),
+        cmocka_unit_test(test_authorisation_delay_with_meter),
         cmocka_unit_test(test_sequence_timeout),
         cmocka_unit_test(test_link_lost_while_charging),
         cmocka_unit_test(test_psu_system_error),
