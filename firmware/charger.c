@@ -392,19 +392,24 @@ static void charger_stop_graceful(struct charger *c, enum charger_stop_reason wh
 /* React to the worst active error once per step. */
 static void charger_react(struct charger *c, uint32_t now_ms)
 {
-    enum errors_severity worst;
-    const struct errors_entry *first = errors_first(&c->err);
-    if (!charger_hlc_active(c->state) || !errors_worst(&c->err, &worst)) {
+    /* One entry decides both the reaction and the reason given for it. */
+    const struct errors_entry *act = errors_worst_entry(&c->err);
+    if (!charger_hlc_active(c->state) || act == NULL) {
         return;
     }
-    for (uint8_t i = 0; first == NULL && i < c->err.count; i++) {
-        first = c->err.active[i].severity == worst ? &c->err.active[i] : NULL;
-    }
-    enum charger_stop_reason why = charger_reason_of(first);
-    if (worst == ERRORS_SEV_HIGH) {
-        charger_stop(c, why, first->text, now_ms);
-    } else if (worst == ERRORS_SEV_MEDIUM) {
-        charger_stop_graceful(c, why, first->text, now_ms);
+    enum charger_stop_reason why = charger_reason_of(act);
+    if (act->severity == ERRORS_SEV_HIGH) {
+        if (c->stop_reason_graceful) {
+            /* A graceful stop was under way for a lesser error: the emergency stop is
+             * taken for this one, so this one is the reason. */
+            c->stop_reason = CHARGER_STOP_NONE;
+            c->stop_reason_graceful = false;
+        }
+        charger_stop(c, why, act->text, now_ms);
+    } else if (act->severity == ERRORS_SEV_MEDIUM) {
+        bool unset = c->stop_reason == CHARGER_STOP_NONE;
+        charger_stop_graceful(c, why, act->text, now_ms);
+        c->stop_reason_graceful = c->stop_reason_graceful || (unset && c->stop_reason == why);
     }
 }
 
@@ -1174,6 +1179,7 @@ static void charger_session_begin(struct charger *c, uint32_t now_ms)
     c->current.soc_start = -1;
     c->current.soc_end = -1;
     c->stop_reason = CHARGER_STOP_NONE;
+    c->stop_reason_graceful = false;
     c->stop_detail = "";
     c->stats.last_stop = CHARGER_STOP_NONE;
     c->stats.last_fault = INTERLOCK_FAULT_NONE;
@@ -1327,9 +1333,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     switch (c->state) {
     case CHARGER_IDLE:
         if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
-            enum errors_severity worst;
-            if (errors_worst(&c->err, &worst) && worst == ERRORS_SEV_HIGH &&
-                (c->err.active[0].source == ERRORS_SRC_PSU)) {
+            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH)) {
                 break; /* the stage is faulted: no session is offered */
             }
             charger_hlc_begin(c, now_ms);

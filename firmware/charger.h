@@ -232,6 +232,7 @@ struct charger {
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
+    bool stop_reason_graceful;    /**< the reason came from a MEDIUM error (a HIGH one replaces it) */
     bool stop_requested;
     uint32_t state_since_ms;
     uint32_t charging_since_ms;

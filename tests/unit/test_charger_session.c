@@ -1057,6 +1057,81 @@ static void test_pp_not_supported_is_skipped(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
 }
 
+/* Two errors at once while charging: a module-level stage error (MEDIUM, graceful) and
+ * an isolation-monitor device fault (HIGH, emergency). The emergency stop is taken, so its
+ * error is the reason and its text the detail. */
+static void test_two_errors_reason_follows_action(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_OVER_TEMPERATURE, .severity = PSU_SEV_HIGH,
+                                        .subtype = 2};
+    r->psu.nerr = 1;
+    r->imd.device_fault = true;
+    run(r, 20);
+    assert_true(r->c.emergency);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.nerr = 0;
+    r->imd.device_fault = false;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "DeviceFault");
+}
+
+/* A graceful stop under way (MEDIUM) when a HIGH error comes: the emergency is for the
+ * HIGH one, and the record says so. */
+static void test_graceful_then_emergency_reason(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev_running = false; /* the car does not end the session: the graceful stop lasts */
+    charger_request_stop(&r->c);
+    run(r, 50);
+    assert_true(r->c.stopping_gracefully);
+    assert_false(r->c.emergency);
+    r->imd.device_fault = true;
+    run(r, 20);
+    assert_true(r->c.emergency);
+    r->imd.device_fault = false;
+    assert_true(run_until(r, is_at_rest, 5000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "DeviceFault");
+}
+
+/* A faulted stage (HIGH) must keep the connector from offering a session whichever
+ * error came first in the table. */
+static void test_psu_fault_behind_another_error_blocks_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.device_fault = true; /* raised first (low while nothing is energised) */
+    run(r, 50);
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_COMMUNICATION_FAULT, .severity = PSU_SEV_HIGH,
+                                        .subtype = PSU_SUBTYPE_SYSTEM};
+    r->psu.nerr = 1;
+    run(r, 50);
+    assert_int_equal(r->c.err.active[0].source, ERRORS_SRC_IMD);
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, 500);
+    assert_int_equal(charger_state(&r->c), CHARGER_IDLE);
+    assert_int_equal(r->c.stats.sessions, 0);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    /* The stage recovers: the next plug-in is served. */
+    r->psu.nerr = 0;
+    run(r, 100);
+    assert_int_equal(charger_state(&r->c), CHARGER_LINK);
+}
+
 static void test_errors_table(void **state)
 {
     (void)state;
@@ -1087,6 +1162,25 @@ static void test_errors_table(void **state)
     errors_clear_source(&e, ERRORS_SRC_LINK);
     assert_true(errors_active(&e, ERRORS_SRC_METER, 2));
     assert_false(errors_active(&e, ERRORS_SRC_LINK, 100));
+    /* The entry to react to: the oldest of the worst, whatever the table order. */
+    errors_init(&e);
+    assert_null(errors_worst_entry(&e));
+    (void)errors_raise(&e, ERRORS_SRC_METER, 1, ERRORS_SEV_MEDIUM, "first, medium", 10);
+    (void)errors_raise(&e, ERRORS_SRC_IMD, 2, ERRORS_SEV_HIGH, "second, high", 11);
+    (void)errors_raise(&e, ERRORS_SRC_PSU, 3, ERRORS_SEV_HIGH, "third, high", 12);
+    assert_string_equal(errors_worst_entry(&e)->text, "second, high");
+    assert_string_equal(errors_first(&e)->text, "first, medium");
+    assert_true(errors_any(&e, ERRORS_SRC_PSU, ERRORS_SEV_HIGH));
+    assert_false(errors_any(&e, ERRORS_SRC_METER, ERRORS_SEV_HIGH));
+    assert_true(errors_clear(&e, ERRORS_SRC_METER, 1)); /* moves the PSU entry first */
+    assert_string_equal(errors_worst_entry(&e)->text, "second, high");
+    /* The session's first stopping error keeps its claim once cleared, unless worse is active. */
+    errors_init(&e);
+    (void)errors_raise(&e, ERRORS_SRC_IMD, 2, ERRORS_SEV_HIGH, "cleared, high", 20);
+    assert_true(errors_clear(&e, ERRORS_SRC_IMD, 2));
+    assert_string_equal(errors_worst_entry(&e)->text, "cleared, high");
+    (void)errors_raise(&e, ERRORS_SRC_V2G, 3, ERRORS_SEV_HIGH, "later, high", 21);
+    assert_string_equal(errors_worst_entry(&e)->text, "cleared, high");
 }
 
 int main(void)
@@ -1113,6 +1207,9 @@ int main(void)
         cmocka_unit_test(test_ev_never_in_state_c),
         cmocka_unit_test(test_slac_failure_retries_then_stops),
         cmocka_unit_test(test_diode_fault),
+        cmocka_unit_test(test_two_errors_reason_follows_action),
+        cmocka_unit_test(test_graceful_then_emergency_reason),
+        cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),
         cmocka_unit_test(test_pp_short_while_charging),
         cmocka_unit_test(test_pp_open_while_charging),
