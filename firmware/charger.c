@@ -27,6 +27,10 @@
  * unplug (pilot to A and PP open at once) is reported as an unplug. */
 #define CHARGER_PP_DEBOUNCE_MS (2u * CFG_PILOT_DEBOUNCE_MS + 50u)
 enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
+/* Said at start-up and at every session while the lab override is in force. */
+#define CHARGER_LAB_OVERRIDE_TEXT                                                             \
+    "LAB OVERRIDE (no isolation monitor fitted): insulation is NOT measured; the car is "     \
+    "told Warning, never Valid"
 
 static void charger_raise(struct charger *c, enum errors_source src, uint32_t code,
                           enum errors_severity sev, const char *text, uint32_t now_ms);
@@ -59,7 +63,7 @@ void charger_default_config(struct charger_config *cfg)
     cfg->selftest_timeout_ms = 30000;
     cfg->measure_timeout_ms = 5000;
     cfg->cable_check_discharge = true;
-    cfg->require_imd = true;
+    cfg->imd_lab_override = false;
     cfg->precharge_current_ma = 2000;
     cfg->shutdown_grace_ms = 10000;
     cfg->notification_max_delay_s = 10;
@@ -692,8 +696,10 @@ static void charger_fill_status(struct charger *c, uint32_t now_ms)
     /* Isolation: the cable check's result, then the live monitor while power flows. */
     st->isolation = exi_din_isolationLevelType_Invalid;
     if (c->cc == CHARGER_CC_DONE) {
-        st->isolation = c->cc_result == ISOLATION_WARNING ? exi_din_isolationLevelType_Warning
-                                                           : exi_din_isolationLevelType_Valid;
+        /* Valid only for a measured VALID; the lab override (nothing measured, INVALID)
+         * is reported as Warning so that the car proceeds but is never told Valid. */
+        st->isolation = c->cc_result == ISOLATION_VALID ? exi_din_isolationLevelType_Valid
+                                                        : exi_din_isolationLevelType_Warning;
     } else if (c->cc == CHARGER_CC_FAILED) {
         st->isolation = c->cc_result == ISOLATION_FAULT ? exi_din_isolationLevelType_Fault
                                                          : exi_din_isolationLevelType_Invalid;
@@ -853,13 +859,14 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         d = d < 0 ? -d : d;
         if (d <= (int32_t)c->cfg.cable_check_tolerance_mv) {
             if (c->io.imd == NULL) {
-                if (c->cfg.require_imd) {
+                if (!c->cfg.imd_lab_override) {
                     charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
                                     "no isolation monitor", now_ms);
                 } else {
-                    charger_log(c, HAL_LOG_WARN, now_ms, "cable check",
-                                "no isolation monitor configured: insulation NOT measured");
-                    c->cc_result = ISOLATION_VALID;
+                    /* Nothing was measured: the result stays INVALID, which the status
+                     * reports as Warning (never Valid) so that a lab car proceeds. */
+                    charger_log(c, HAL_LOG_WARN, now_ms, "cable check", CHARGER_LAB_OVERRIDE_TEXT);
+                    c->cc_result = ISOLATION_INVALID;
                     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
                     charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
                 }
@@ -898,8 +905,13 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         break;
     }
     case CHARGER_CC_MEASURE: {
-        struct isolation_measurement m;
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.seq != c->cc_seq) {
+        struct isolation_measurement m = {0};
+        /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
+         * INVALID (or whose valid flag is off) is no measurement at all. */
+        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc_seq &&
+                        (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
+                         m.status == ISOLATION_FAULT);
+        if (measured) {
             c->cc_result = m.status;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: insulation %lu kOhm at %ld V: %s",
                      c->cfg.name, (unsigned long)(m.resistance_ohm / 1000u), (long)(c->present_mv / 1000),
@@ -915,7 +927,7 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
             }
         } else if (in >= c->cfg.measure_timeout_ms) {
             charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
-                            "no insulation measurement", now_ms);
+                            "no valid insulation measurement", now_ms);
         }
         break;
     }
@@ -1222,6 +1234,9 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     }
     charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "session", CHARGER_LAB_OVERRIDE_TEXT);
+    }
     charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", "waiting for SLAC");
     charger_goto(c, CHARGER_LINK, now_ms);
 }
@@ -1609,6 +1624,9 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     c->state = CHARGER_IDLE;
     c->state_since_ms = now_ms;
     c->stop_detail = "";
+    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "start", CHARGER_LAB_OVERRIDE_TEXT);
+    }
     sched_task_init(&c->task, c->cfg.name, charger_step, c, c->io.link != NULL);
     return sched_add(s, &c->task, now_ms);
 }

@@ -125,7 +125,10 @@ struct charger_config {
     uint32_t selftest_timeout_ms;       /**< 30 000 */
     uint32_t measure_timeout_ms;        /**< one valid measurement within, 5 000 */
     bool cable_check_discharge;         /**< below 60 V before Finished (true) */
-    bool require_imd;                   /**< no IMD: cable check fails (true) */
+    bool imd_lab_override;              /**< LAB ONLY, no isolation monitor fitted: the cable
+                                             check passes unmeasured and the car is told
+                                             Warning (never Valid); warned at start and at
+                                             every session. false: no IMD fails it */
     uint32_t precharge_current_ma;      /**< 2 000 */
     uint32_t shutdown_grace_ms;         /**< graceful stop -> emergency after, 10 000 */
     uint32_t notification_max_delay_s;  /**< NotificationMaxDelay with StopCharging, 10 */
@@ -173,7 +176,7 @@ struct charger_ports {
     struct hal_log *log;
     struct charger_link *link;      /**< NULL: pilot-level session only */
     struct hal_rng *rng;            /**< SessionIDs; required with a link */
-    struct isolation *imd;          /**< may be NULL (see require_imd) */
+    struct isolation *imd;          /**< may be NULL (see imd_lab_override) */
     struct meter_session *meter;    /**< may be NULL: no transaction */
     struct meter *meter_dev;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */

@@ -37,15 +37,13 @@ static const struct config_key s_keys[] = {
         "connector/cable current rating, A (default 200)"),
     U32("charger.max_power_kw", max_power_kw, 1, 1000, false,
         "connector power limit, kW (default 150)"),
-    BOOL("charger.require_imd", require_imd,
-         "no isolation monitor fails the cable check: true or false (default true)"),
     U32("pilot.debounce_ms", pilot_debounce_ms, 5, 1000, false,
         "a new pilot state must hold this long, ms (default 30)"),
     U32("interlock.safe_current_ma", safe_current_ma, 100, 10000, false,
         "contactors may open below this current, mA (default 2000)"),
     U32("interlock.power_down_timeout_ms", power_down_timeout_ms, 50, 5000, false,
-        "longest wait for the current to fall before opening anyway, ms (default 500;\n"
-        "                                     with psu.type = infy at least 1500 is advisable)"),
+        "longest wait for the current to fall before opening anyway, ms (default 1500 with\n"
+        "                                     psu.type = infy, which refuses less; 500 with none)"),
     U32("interlock.contactor_timeout_ms", contactor_timeout_ms, 20, 2000, false,
         "contactor feedback must follow within, ms (default 200)"),
     U32("interlock.lock_timeout_ms", lock_timeout_ms, 100, 10000, false,
@@ -96,6 +94,11 @@ static const struct config_key s_keys[] = {
     BOOL("link.modem", link_modem,
          "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
          "                                     false for a bare Ethernet/veth link)"),
+    /* Safety overrides and identity pins: each one changes what the charger may trust. */
+    BOOL("imd.lab_override_no_monitor", imd_lab_override,
+         "LAB ONLY: no isolation monitor is fitted; the cable check passes UNMEASURED and the\n"
+         "                                     car is told Warning, never Valid; warned at start, at\n"
+         "                                     every session and by --check (default false)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -109,10 +112,9 @@ void board_config_defaults(struct board_config *c)
     c->max_voltage_v = 1000;
     c->max_current_a = 200;
     c->max_power_kw = 150;
-    c->require_imd = true;
     c->pilot_debounce_ms = 30;
     c->safe_current_ma = 2000;
-    c->power_down_timeout_ms = 500;
+    c->power_down_timeout_ms = 0; /* by the stage, once psu.type is known (board_config_check) */
     c->contactor_timeout_ms = 200;
     c->lock_timeout_ms = 1500;
     c->can_bitrate = 125000;
@@ -258,6 +260,24 @@ static int board_config_check(struct board_config *c, const char *path, const ch
                               FILE *err)
 {
     const char *why = NULL;
+    /* InfyPower proves "off" by reading every module back, one module per poll (up to
+     * 1 s apart), and the modules need some 500 ms to ramp down: below 1.5 s the
+     * interlock would open the contactors under load in an ordinary stop. */
+    if (c->power_down_timeout_ms == 0) {
+        c->power_down_timeout_ms = c->psu_type == BOARD_PSU_INFY ? BOARD_INFY_POWER_DOWN_MIN_MS : 500u;
+    } else if (c->psu_type == BOARD_PSU_INFY && c->power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
+        board_config_fail(err, path, text, len, "interlock.power_down_timeout_ms",
+                          "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "
+                          "each one back (one poll, up to 1 s) after a ramp-down of some 500 ms; a shorter "
+                          "wait opens the contactors under load");
+        return -1;
+    }
+    if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {
+        board_config_fail(err, path, text, len, "imd.lab_override_no_monitor",
+                          "true, but imd.model names a monitor: the override is only for a charger "
+                          "without one");
+        return -1;
+    }
     if (strcmp(c->meter_bus, "none") != 0 && (why = board_config_bus(c->meter_bus)) != NULL) {
         board_config_fail(err, path, text, len, "meter.bus", why);
         return -1;

@@ -30,7 +30,6 @@ struct board_config {
     uint32_t max_voltage_v;
     uint32_t max_current_a;
     uint32_t max_power_kw;
-    bool require_imd;
     uint32_t pilot_debounce_ms;
     uint32_t safe_current_ma;
     uint32_t power_down_timeout_ms;
@@ -58,6 +57,7 @@ struct board_config {
     char imd_bus[BOARD_CONFIG_PATH_MAX];
     uint32_t imd_unit; /**< 0 = the model's default */
     uint32_t imd_rated_voltage_v;
+    bool imd_lab_override; /**< imd.lab_override_no_monitor: LAB ONLY, no monitor fitted */
     /* link to the car */
     char link_interface[16]; /**< "" = no link: pilot-level sessions only */
     uint32_t link_tcp_port;
@@ -68,6 +68,9 @@ struct board_config {
     /* derived by board_config_load() */
     struct infy_config infy; /**< valid when psu_type == BOARD_PSU_INFY */
 };
+
+/** Least interlock.power_down_timeout_ms with psu.type = infy (and its default there). */
+#define BOARD_INFY_POWER_DOWN_MIN_MS 1500u
 
 /** Largest configuration file accepted. */
 #define BOARD_CONFIG_FILE_MAX 16384

@@ -401,7 +401,7 @@ static int board_start(struct board *b)
     cc.max_voltage_mv = b->cfg.max_voltage_v * 1000u;
     cc.max_current_ma = b->cfg.max_current_a * 1000u;
     cc.max_power_w = b->cfg.max_power_kw * 1000u;
-    cc.require_imd = b->cfg.require_imd;
+    cc.imd_lab_override = b->cfg.imd_lab_override;
     cc.pilot.debounce_ms = b->cfg.pilot_debounce_ms;
     cc.interlock.safe_current_ma = b->cfg.safe_current_ma;
     cc.interlock.power_down_timeout_ms = b->cfg.power_down_timeout_ms;
@@ -528,6 +528,14 @@ int main(int argc, char **argv)
     }
     if (check_only) {
         printf("%s: configuration valid\n", path);
+        printf("%s: interlock.power_down_timeout_ms = %lu%s\n", path,
+               (unsigned long)b->cfg.power_down_timeout_ms,
+               b->cfg.psu_type == BOARD_PSU_INFY ? " (psu.type = infy: at least 1500)" : "");
+        if (b->cfg.imd_lab_override) {
+            printf("%s: WARNING: imd.lab_override_no_monitor = true: LAB ONLY, insulation is NOT "
+                   "measured (the cable check passes unmeasured; the car is told Warning)\n",
+                   path);
+        }
         return 0;
     }
     signal(SIGINT, board_on_signal);

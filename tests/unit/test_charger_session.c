@@ -157,6 +157,7 @@ struct timd {
     struct isolation base;
     uint32_t now, r_ohm;
     bool measuring, selftest_fail, device_fault;
+    bool ok_but_invalid; /**< reads answer HAL_OK with fresh values whose status is INVALID */
     enum isolation_test test;
     uint32_t test_end, next_ms, seq;
     struct isolation_measurement last;
@@ -202,6 +203,13 @@ static int ti_read(struct isolation *b, struct isolation_measurement *m)
                                                                                    : ISOLATION_FAULT;
         d->last.seq = ++d->seq;
         d->last.at_ms = d->now;
+        if (d->ok_but_invalid) {
+            d->last.status = ISOLATION_INVALID;
+        }
+    }
+    if (d->ok_but_invalid) {
+        *m = d->last;
+        return HAL_OK;
     }
     *m = d->last;
     return d->last.valid ? HAL_OK : HAL_EAGAIN;
@@ -354,6 +362,7 @@ struct rig {
     bool ev_running;   /**< the car answers and sends */
     bool ev_started;
     bool s2_stuck_open; /**< the car talks but never closes S2 */
+    bool ev_saw_valid;  /**< the car was told isolation Valid at some point */
     uint8_t buf[2048];
     uint32_t now;
 };
@@ -418,6 +427,8 @@ static void rig_ms(struct rig *r)
         if (r->link.tx_ready) {
             r->link.tx_ready = false;
             (void)din_ev_receive(&r->ev, r->link.tx, r->link.txlen, r->now);
+            r->ev_saw_valid = r->ev_saw_valid || (r->ev.evse.isolation_known &&
+                                                  r->ev.evse.isolation == exi_din_isolationLevelType_Valid);
         }
         size_t n = 0;
         if (!r->link.rx_ready && din_ev_next(&r->ev, r->now, r->buf, sizeof r->buf, &n) == HAL_OK) {
@@ -546,6 +557,7 @@ static void test_full_session(void **state)
     assert_true(run_until(r, is_charging, 30000));
     /* Cable check ran with the isolation monitor, contactors closed after the lock. */
     assert_int_equal(r->c.cc, CHARGER_CC_DONE);
+    assert_true(r->ev_saw_valid); /* a measured VALID is told as such */
     assert_true(r->imd.seq > 0);
     assert_int_equal(fake_power_find(&r->power, FAKE_LOCK, 0) <
                          fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0),
@@ -633,27 +645,63 @@ static void test_imd_device_fault_while_charging(void **state)
     assert_true(rec->charge_ms > 0);
 }
 
-static void no_imd_required(struct charger_config *cfg)
+static void no_imd_lab_override(struct charger_config *cfg)
 {
-    cfg->require_imd = true;
-}
-static void no_imd_allowed(struct charger_config *cfg)
-{
-    cfg->require_imd = false;
+    cfg->imd_lab_override = true;
 }
 
+/* No isolation monitor: the cable check fails and the car never hears Valid. */
 static void test_no_imd(void **state)
 {
     (void)state;
     struct rig *r = &s_rig;
-    rig_setup(r, no_imd_required, false);
+    rig_setup(r, NULL, false);
     plug(r);
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_IMD);
-    rig_setup(r, no_imd_allowed, false);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_int_equal(rec->charge_ms, 0);
+    assert_false(r->ev_saw_valid);
+    assert_int_equal(r->c.cc, CHARGER_CC_FAILED);
+}
+
+/* The lab override: the session may charge, warned at start and at every session, and
+ * the car is told Warning, never Valid. */
+static void test_no_imd_lab_override(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, no_imd_lab_override, false);
+    r->log.watch = "LAB OVERRIDE";
+    r->log.watched = 0;
+    /* the start-up warning went out during rig_setup, before the watch was set */
+    assert_non_null(strstr(r->log.last, "LAB OVERRIDE"));
     plug(r);
+    assert_int_equal(r->log.watched, 1);
     assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->ev.evse.isolation, exi_din_isolationLevelType_Warning);
+    assert_false(r->ev_saw_valid);
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+    unsigned after_first = r->log.watched;
+    assert_true(after_first >= 2); /* the session's own + the cable check's */
+    plug(r);
+    assert_true(r->log.watched > after_first); /* said again at the next session */
+}
+
+/* A monitor that answers OK with a fresh value whose status is INVALID has measured
+ * nothing: the cable check fails after the measurement window, never Valid. */
+static void test_imd_ok_but_invalid_is_no_measurement(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.ok_but_invalid = true;
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "no valid insulation measurement");
+    assert_int_equal(rec->charge_ms, 0);
+    assert_false(r->ev_saw_valid);
 }
 
 static void test_estop_while_charging(void **state)
@@ -1192,6 +1240,8 @@ int main(void)
         cmocka_unit_test(test_imd_selftest_fails),
         cmocka_unit_test(test_imd_device_fault_while_charging),
         cmocka_unit_test(test_no_imd),
+        cmocka_unit_test(test_no_imd_lab_override),
+        cmocka_unit_test(test_imd_ok_but_invalid_is_no_measurement),
         cmocka_unit_test(test_estop_while_charging),
         cmocka_unit_test(test_unplug_while_charging),
         cmocka_unit_test(test_ev_error_code),
