@@ -279,6 +279,50 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
     }
 }
 
+/* ------------------------------------------------------------------ held faults */
+
+/* Errors that only an operator reset clears (docs/session.md "Fault reset"): they say
+ * the output or the insulation cannot be trusted, whoever plugs in next. */
+static bool charger_error_held(enum errors_source src, uint32_t code)
+{
+    return (src == ERRORS_SRC_SESSION && code == CHARGER_STOP_OVER_VOLTAGE) ||
+           (src == ERRORS_SRC_IMD && code == CHARGER_IMD_INSULATION_FAULT) ||
+           (src == ERRORS_SRC_POWER_PATH && interlock_fault_held((enum interlock_fault)code));
+}
+
+static bool charger_held(const struct charger *c)
+{
+    return c->held_text != NULL || interlock_fault_held(interlock_fault(&c->il));
+}
+
+/* A fault is left only with the vehicle gone (A), the power path at rest and unlocked,
+ * and nothing held: a held fault waits for charger_reset(). A fault that clears by itself
+ * (a lock timeout) is cleared here. */
+static bool charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (ps != PILOT_STATE_A || charger_held(c) || interlock_state(&c->il) != INTERLOCK_UNLOCKED) {
+        return false;
+    }
+    if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, NULL) != HAL_OK) {
+        return false;
+    }
+    return interlock_state(&c->il) == INTERLOCK_UNLOCKED;
+}
+
+/* The connector voltage the interlock unlocks on. The best measurement the charger has
+ * today is the power stage's read-back, with its validity; this is the one place to
+ * point at a faster, independent source. */
+static bool charger_connector_voltage(void *ctx, int32_t *mv)
+{
+    struct charger *c = ctx;
+    struct psu_output out = {0};
+    if (psu_read_output(c->io.psu, &out) != HAL_OK || !out.valid) {
+        return false;
+    }
+    *mv = out.voltage_mv;
+    return true;
+}
+
 /* ------------------------------------------------------------------ stops */
 
 static enum charger_stop_reason charger_reason_of(const struct errors_entry *e)
@@ -424,6 +468,12 @@ static void charger_raise(struct charger *c, enum errors_source src, uint32_t co
         hal_logf(c->io.log, sev == ERRORS_SEV_LOW ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms,
                  "[%s] error (%s, %s): %s", c->cfg.name, errors_source_name(src),
                  errors_severity_name(sev), text);
+    }
+    if (src != ERRORS_SRC_POWER_PATH && charger_error_held(src, code) && c->held_text == NULL) {
+        /* The interlock holds its own faults; these are the charger's. */
+        c->held_text = text;
+        hal_logf(c->io.log, HAL_LOG_ERROR, now_ms,
+                 "[%s] held fault: %s; no session until an operator reset", c->cfg.name, text);
     }
 }
 
@@ -1437,10 +1487,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        if (ps == PILOT_STATE_A && (interlock_state(&c->il) == INTERLOCK_UNLOCKED ||
-                                    interlock_state(&c->il) == INTERLOCK_HELD) &&
-            interlock_reset(&c->il, now_ms) == HAL_OK &&
-            interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+        if (charger_fault_over(c, ps, now_ms)) {
             charger_close_link(c, now_ms);
             charger_goto(c, CHARGER_IDLE, now_ms);
         }
@@ -1546,11 +1593,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        /* Leave the fault only with the vehicle gone and the power path provably clean. */
-        if (ps == PILOT_STATE_A && (interlock_state(&c->il) == INTERLOCK_UNLOCKED ||
-                                    interlock_state(&c->il) == INTERLOCK_HELD) &&
-            interlock_reset(&c->il, now_ms) == HAL_OK &&
-            interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+        if (charger_fault_over(c, ps, now_ms)) {
             charger_goto(c, CHARGER_IDLE, now_ms);
         }
         break;
@@ -1615,6 +1658,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     }
     pilot_set_duty(&c->pilot, HAL_PILOT_DUTY_DC_HIGH);
     (void)hal_pilot_set_duty(ports->pilot, HAL_PILOT_DUTY_DC_HIGH);
+    interlock_set_voltage_source(&c->il, charger_connector_voltage, c);
     c->logged_il_state = interlock_state(&c->il);
     hal_logf(c->io.log, interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? HAL_LOG_ERROR : HAL_LOG_INFO,
              now_ms, "[%s] power path at start: %s%s%s", c->cfg.name,
@@ -1645,6 +1689,70 @@ void charger_authorize(struct charger *c, bool accepted)
         c->auth_pending = true;
         c->auth_pending_ok = accepted;
     }
+}
+
+enum charger_reset_result charger_reset(struct charger *c, uint32_t now_ms, const char **why)
+{
+    enum interlock_state is = interlock_state(&c->il);
+    const char *w = "";
+    enum interlock_fault f = interlock_fault(&c->il);
+    if (!charger_held(c) && f == INTERLOCK_FAULT_NONE) {
+        w = "nothing is held";
+        if (why != NULL) {
+            *why = w;
+        }
+        return CHARGER_RESET_NOTHING;
+    }
+    if (charger_energised(c) || is == INTERLOCK_CLOSING || is == INTERLOCK_CLOSED ||
+        is == INTERLOCK_POWER_DOWN || is == INTERLOCK_OPENING) {
+        if (why != NULL) {
+            *why = "the power path is energised or still switching off";
+        }
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset refused: still energised",
+                 c->cfg.name);
+        return CHARGER_RESET_ENERGISED;
+    }
+    if (f != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, &w) != HAL_OK) {
+        if (why != NULL) {
+            *why = w;
+        }
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset refused: %s", c->cfg.name, w);
+        return CHARGER_RESET_REFUSED;
+    }
+    hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset: cleared %s", c->cfg.name,
+             c->held_text != NULL ? c->held_text : interlock_fault_name(f));
+    c->held_text = NULL;
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    (void)errors_clear(&c->err, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
+    if (why != NULL) {
+        *why = "";
+    }
+    return CHARGER_RESET_DONE;
+}
+
+const char *charger_held_fault(const struct charger *c)
+{
+    if (c->held_text != NULL) {
+        return c->held_text;
+    }
+    enum interlock_fault f = interlock_fault(&c->il);
+    return interlock_fault_held(f) ? interlock_fault_name(f) : NULL;
+}
+
+const char *charger_reset_result_name(enum charger_reset_result r)
+{
+    switch (r) {
+    case CHARGER_RESET_DONE:
+        return "done";
+    case CHARGER_RESET_NOTHING:
+        return "nothing to reset";
+    case CHARGER_RESET_ENERGISED:
+        return "refused: energised";
+    case CHARGER_RESET_REFUSED:
+        return "refused";
+    }
+    return "?";
 }
 
 void charger_set_power_limit(struct charger *c, uint32_t watts)

@@ -235,6 +235,7 @@ struct charger {
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
+    const char *held_text;        /**< a held fault of the charger (over-voltage, insulation), or NULL */
     bool stop_reason_graceful;    /**< the reason came from a MEDIUM error (a HIGH one replaces it) */
     bool stop_requested;
     uint32_t state_since_ms;
@@ -319,6 +320,31 @@ void charger_request_stop(struct charger *c);
  *         takes effect on the connector's next pass; the meter's start timeout counts from
  *         there, however long the authorisation took. Ignored outside AUTHORIZING. */
 void charger_authorize(struct charger *c, bool accepted);
+
+/** Outcome of charger_reset(). */
+enum charger_reset_result {
+    CHARGER_RESET_DONE = 0,   /**< the held fault is cleared; the connector unlocks once safe */
+    CHARGER_RESET_NOTHING,    /**< nothing was held (faults that clear by themselves need no reset) */
+    CHARGER_RESET_ENERGISED,  /**< refused: the power path is energised or still switching off */
+    CHARGER_RESET_REFUSED,    /**< refused: the cause is still there (see @p why) */
+};
+
+/**
+ * @brief Operator reset of a held fault (docs/session.md "Fault reset"): the power-path
+ *        faults that say a contactor, the feedback or the connector voltage cannot be
+ *        trusted, over-voltage and an insulation fault. Until then no session is offered.
+ *        Takes effect at once: the caller is between two loop passes.
+ * @param now_ms the loop's present time
+ * @param[out] why NULL, or the reason of a refusal ("" when done)
+ * @return what happened; see enum charger_reset_result
+ */
+enum charger_reset_result charger_reset(struct charger *c, uint32_t now_ms, const char **why);
+
+/** @brief The held fault waiting for charger_reset(), or NULL when nothing is held. */
+const char *charger_held_fault(const struct charger *c);
+
+/** @brief "done", "nothing to reset", "refused: energised", "refused". */
+const char *charger_reset_result_name(enum charger_reset_result r);
 
 /** @brief External power limit in W (OCPP smart charging, thermal); 0 removes it. */
 void charger_set_power_limit(struct charger *c, uint32_t watts);

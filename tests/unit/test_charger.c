@@ -172,10 +172,97 @@ static void test_estop_while_charging(void **state)
     pilot_ev_plug(&r->pilot.ev, false);
     run(r, &r->sched, 500);
     assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "emergency stop still pressed");
+    /* released: still held, an e-stop is cleared by a person, not by the unplug */
     r->power.estop = false;
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->charger), "emergency stop");
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    assert_null(charger_held_fault(&r->charger));
     run(r, &r->sched, 100);
     assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
     /* and the next car charges */
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* Held faults: an e-stop during the power-down (a reset then is refused: still
+ * energised), then the feedback is lost while the contactors open (the issue's case).
+ * The connector stays locked, so the vehicle cannot leave (no pilot A): only an operator
+ * reset, once the feedback reads again and the output is below 60 V, releases it. */
+static void test_held_fault_needs_operator_reset(void **state)
+{
+    struct rig *r = *state;
+    const char *why = NULL;
+    plug_and_charge(r);
+    r->power.current_stuck = true; /* power-down lasts its full 500 ms */
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_NOTHING);
+    r->power.estop = true;
+    run(r, &r->sched, 20);
+    assert_int_equal(interlock_state(&r->charger.il), INTERLOCK_POWER_DOWN);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_ENERGISED);
+    r->power.estop = false;
+    r->power.current_stuck = false;
+    r->power.io_error = true; /* the feedback is lost while opening */
+    run(r, &r->sched, 2000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(interlock_state(&r->charger.il), INTERLOCK_HELD);
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "contactor, lock or e-stop feedback unreadable");
+    r->power.io_error = false;
+    run(r, &r->sched, 5000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT); /* the vehicle is still there */
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    run(r, &r->sched, 200);
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]); /* released: the vehicle may leave */
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* Faults that clear by themselves: a pilot error clears with the unplug, nobody involved,
+ * and a reset has nothing to do. */
+static void test_self_clearing_fault(void **state)
+{
+    struct rig *r = *state;
+    const char *why = NULL;
+    plug_and_charge(r);
+    r->pilot.read_error = HAL_EIO;
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_null(charger_held_fault(&r->charger));
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_NOTHING);
+    r->pilot.read_error = HAL_OK;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* A lock that does not engage clears by itself once the vehicle is gone. */
+static void test_lock_timeout_clears_itself(void **state)
+{
+    struct rig *r = *state;
+    r->power.lock_stuck = true;
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 2000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_LOCK_TIMEOUT);
+    assert_null(charger_held_fault(&r->charger));
+    r->power.lock_stuck = false;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
     plug_and_charge(r);
     assert_safe(r);
 }
@@ -265,6 +352,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pilot_unreadable_stops, setup, NULL),
         cmocka_unit_test_setup_teardown(test_estop_while_charging, setup, NULL),
         cmocka_unit_test_setup_teardown(test_welded_holds_connector, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_held_fault_needs_operator_reset, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_self_clearing_fault, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_lock_timeout_clears_itself, setup, NULL),
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
         cmocka_unit_test(test_two_connectors_one_scheduler),

@@ -536,6 +536,29 @@ static const struct charger_session_record *last_record(const struct rig *r)
                                                                              : CFG_CHARGER_HISTORY) - 1u);
 }
 
+/* A held fault: once at rest the connector is out of order, through the unplug and a
+ * new plug-in, until an operator reset; then it is idle again. The record. */
+static const struct charger_session_record *finish_held(struct rig *r, const char *held)
+{
+    assert_true(run_until(r, is_at_rest, 120000));
+    assert_safe_order(r);
+    unplug(r);
+    run(r, 1000);
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->c), held);
+    pilot_ev_plug(&r->pilot.ev, true); /* the next car is not served */
+    run(r, 500);
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, 100);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->c, r->now, &why), CHARGER_RESET_DONE);
+    assert_null(charger_held_fault(&r->c));
+    assert_true(run_until(r, is_idle_again, 2000));
+    return last_record(r);
+}
+
 /* Plug, charge, let the car run, unplug once the connector is free; the record. */
 static const struct charger_session_record *finish(struct rig *r)
 {
@@ -614,7 +637,7 @@ static void test_isolation_fault_in_cable_check(void **state)
     rig_setup(r, NULL, true);
     r->imd.r_ohm = 50000; /* 50 kOhm: below 100 Ohm/V at any voltage */
     plug(r);
-    const struct charger_session_record *rec = finish(r);
+    const struct charger_session_record *rec = finish_held(r, "insulation fault in the cable check");
     assert_int_equal(rec->stop, CHARGER_STOP_ISOLATION);
     assert_int_equal(rec->charge_ms, 0);
     assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED); /* the car was answered FAILED */
@@ -722,10 +745,18 @@ static void test_estop_while_charging(void **state)
     assert_safe_order(r);
     r->power.estop = false;
     unplug(r);
+    run(r, 1000);
+    /* released and unplugged: still held until a person resets it */
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->c), "emergency stop");
+    assert_int_equal(charger_reset(&r->c, r->now, NULL), CHARGER_RESET_DONE);
     assert_true(run_until(r, is_idle_again, 5000));
     const struct charger_session_record *rec = last_record(r);
     assert_int_equal(rec->stop, CHARGER_STOP_POWER_PATH);
     assert_int_equal(rec->fault, INTERLOCK_FAULT_ESTOP);
+    /* and the next car charges */
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
 }
 
 static void test_unplug_while_charging(void **state)
@@ -964,7 +995,7 @@ static void test_over_voltage(void **state)
     run(r, 20);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     r->psu.force_mv = 0;
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_int_equal(finish_held(r, "output over-voltage")->stop, CHARGER_STOP_OVER_VOLTAGE);
 }
 
 static void test_ev_never_in_state_c(void **state)
