@@ -1398,8 +1398,8 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     switch (c->state) {
     case CHARGER_IDLE:
         if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
-            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH)) {
-                break; /* the stage is faulted: no session is offered */
+            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH) || charger_held(c)) {
+                break; /* the stage is faulted, or a fault waits for a reset: no session */
             }
             charger_hlc_begin(c, now_ms);
         }
@@ -1540,7 +1540,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
     }
     switch (c->state) {
     case CHARGER_IDLE:
-        if (ps == PILOT_STATE_B || ev_ready) {
+        if ((ps == PILOT_STATE_B || ev_ready) && !charger_held(c)) {
             charger_session_begin(c, now_ms);
             charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
             interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
