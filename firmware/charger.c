@@ -19,6 +19,8 @@
  * clears those codes whenever the meter answers, which must not erase a start that was
  * never acknowledged. */
 #define CHARGER_METER_START_TIMEOUT 0x100u
+#define CHARGER_METER_KEY_MISMATCH 0x101u
+#define CHARGER_METER_KEY_CHANGED 0x102u
 /* Proximity (CCS2 DC: a coded resistor between PP and PE, some 100 .. 3 300 Ohm): below
  * this it is shorted to PE, above that the PP line is open (no plug, broken wire). */
 #define CHARGER_PP_SHORT_OHM 50u
@@ -193,6 +195,14 @@ static void charger_meter_start(struct charger *c, uint32_t now_ms)
         c->tx = CHARGER_TX_STARTING;
         c->tx_since_ms = now_ms;
         charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->txid);
+    } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter) != METER_KEY_UNPINNED) {
+        /* Not the meter that was configured: billing with it would sign for someone else. */
+        charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_MISMATCH, ERRORS_SEV_MEDIUM,
+                      meter_session_key_state(c->io.meter) == METER_KEY_UNKNOWN
+                          ? "meter reports no public key: transaction refused (a key is pinned)"
+                          : "meter public key differs from the pinned key: transaction refused",
+                      now_ms);
+        c->tx = CHARGER_TX_FAILED;
     } else if (rc != HAL_EAGAIN) {
         charger_log(c, HAL_LOG_WARN, now_ms, "meter: transaction refused", hal_strerror(rc));
         errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-rc, ERRORS_SEV_MEDIUM,
@@ -259,6 +269,15 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
         case METER_EV_RECOVERED:
             charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");
             break;
+        case METER_EV_KEY_CHANGED: {
+            /* Another signer: with a transaction running its record will not be the same
+             * meter's, so the session stops; otherwise it is recorded (and a pinned key
+             * keeps the next transaction from starting). */
+            bool tx = c->tx == CHARGER_TX_OPEN || c->tx == CHARGER_TX_STARTING;
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_CHANGED,
+                          tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW, "meter public key changed", now_ms);
+            break;
+        }
         case METER_EV_NONE:
             break;
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "linux_modbus.h"
+#include "ocmf/ocmf.h"
 
 static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const s_psu_types[] = {"none", "infy", NULL};
@@ -99,6 +100,12 @@ static const struct config_key s_keys[] = {
          "LAB ONLY: no isolation monitor is fitted; the cable check passes UNMEASURED and the\n"
          "                                     car is told Warning, never Valid; warned at start, at\n"
          "                                     every session and by --check (default false)"),
+    STR("meter.public_key", meter_public_key, false,
+        "the meter's OCMF public key, pinned: hex of the point (04...) or of a DER\n"
+        "                                     SubjectPublicKeyInfo; a meter reporting another key\n"
+        "                                     gets no transaction (default: none, the meter's own)"),
+    STR("meter.public_key_file", meter_public_key_file, false,
+        "a file holding that hex (for keys too long for one line)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -255,6 +262,62 @@ static const char *board_config_bus(const char *spec)
     return NULL;
 }
 
+/* meter.public_key / meter.public_key_file: one of them, with a meter, and a key. */
+static int board_config_meter_key(struct board_config *c, const char *path, const char *text,
+                                  size_t len, FILE *err)
+{
+    char hex[1024];
+    const char *key = c->meter_public_key[0] != '\0' ? "meter.public_key" : "meter.public_key_file";
+    c->meter_pin_len = 0;
+    if (c->meter_public_key[0] == '\0' && c->meter_public_key_file[0] == '\0') {
+        return 0;
+    }
+    if (c->meter_public_key[0] != '\0' && c->meter_public_key_file[0] != '\0') {
+        board_config_fail(err, path, text, len, "meter.public_key_file",
+                          "give meter.public_key or meter.public_key_file, not both");
+        return -1;
+    }
+    if (strcmp(c->meter_bus, "none") == 0) {
+        board_config_fail(err, path, text, len, key, "given, but meter.bus is none");
+        return -1;
+    }
+    size_t n = 0;
+    if (c->meter_public_key[0] != '\0') {
+        n = strlen(c->meter_public_key);
+        memcpy(hex, c->meter_public_key, n + 1u);
+    } else {
+        FILE *f = fopen(c->meter_public_key_file, "r");
+        if (f == NULL) {
+            char msg[112];
+            snprintf(msg, sizeof msg, "cannot read '%.60s': %s", c->meter_public_key_file, strerror(errno));
+            board_config_fail(err, path, text, len, key, msg);
+            return -1;
+        }
+        /* Hex with any whitespace (line breaks of a pasted key) between the digits. */
+        int ch;
+        while ((ch = fgetc(f)) != EOF && n < sizeof hex - 1u) {
+            if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+                hex[n++] = (char)ch;
+            }
+        }
+        bool too_long = ch != EOF;
+        fclose(f);
+        hex[n] = '\0';
+        if (too_long) {
+            board_config_fail(err, path, text, len, key, "the file holds more than a public key");
+            return -1;
+        }
+    }
+    if (ocmf_pubkey_from_hex(hex, n, c->meter_pin, sizeof c->meter_pin, &c->meter_pin_len) != HAL_OK) {
+        c->meter_pin_len = 0;
+        board_config_fail(err, path, text, len, key,
+                          "not a public key: expected the hex of an uncompressed point (04...) or of a "
+                          "DER SubjectPublicKeyInfo");
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks that span several keys or need more than a type and a range. */
 static int board_config_check(struct board_config *c, const char *path, const char *text, size_t len,
                               FILE *err)
@@ -270,6 +333,9 @@ static int board_config_check(struct board_config *c, const char *path, const ch
                           "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "
                           "each one back (one poll, up to 1 s) after a ramp-down of some 500 ms; a shorter "
                           "wait opens the contactors under load");
+        return -1;
+    }
+    if (board_config_meter_key(c, path, text, len, err) != 0) {
         return -1;
     }
     if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {

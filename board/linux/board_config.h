@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "hal_crypto.h"
 #include "infypower/infy_driver.h"
 
 /** Longest value of a path or bus key, including the NUL. */
@@ -52,6 +53,8 @@ struct board_config {
     char meter_bus[BOARD_CONFIG_PATH_MAX];
     uint32_t meter_unit;
     uint32_t meter_timeout_ms;
+    char meter_public_key[200];  /**< meter.public_key: hex point or DER SubjectPublicKeyInfo */
+    char meter_public_key_file[BOARD_CONFIG_PATH_MAX]; /**< meter.public_key_file: the same hex in a file */
     /* isolation monitor */
     int imd_model; /**< enum board_imd_model */
     char imd_bus[BOARD_CONFIG_PATH_MAX];
@@ -66,6 +69,8 @@ struct board_config {
     char link_tls_key[BOARD_CONFIG_PATH_MAX];
     bool link_modem;
     /* derived by board_config_load() */
+    uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
+    size_t meter_pin_len;                  /**< 0: no key pinned */
     struct infy_config infy; /**< valid when psu_type == BOARD_PSU_INFY */
 };
 

@@ -221,6 +221,18 @@ static int board_start_meter(struct board *b, uint32_t now)
         return -1;
     }
     meter_session_init(&b->ms, &b->meter.base, &b->journal, &b->crypto.base);
+    if (b->cfg.meter_pin_len != 0) {
+        /* Validated by board_config_load(): a refusal here is a programming error. */
+        if (meter_session_pin_key(&b->ms, b->cfg.meter_pin, b->cfg.meter_pin_len) != HAL_OK) {
+            fprintf(stderr, "charger: meter.public_key: not an uncompressed point\n");
+            return -1;
+        }
+        hal_logf(&b->log.base, HAL_LOG_INFO, now,
+                 "meter: public key pinned (%u bytes, %02x%02x%02x%02x...): records are verified "
+                 "against it and a meter reporting another key gets no transaction",
+                 (unsigned)b->cfg.meter_pin_len, b->cfg.meter_pin[1], b->cfg.meter_pin[2],
+                 b->cfg.meter_pin[3], b->cfg.meter_pin[4]);
+    }
     rc = sched_add(&b->sched, meter_session_task(&b->ms), now);
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: meter session: %s\n", hal_strerror(rc));

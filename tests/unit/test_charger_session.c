@@ -295,12 +295,18 @@ static int tm_result(struct meter *b, struct meter_done *out)
 }
 static int tm_pubkey(struct meter *b, uint8_t *pub, size_t cap, size_t *len, enum hal_crypto_curve *curve)
 {
+    /* A P-256 point 04 01 02 ... 40: the key this meter reports. */
     (void)b;
-    (void)pub;
-    (void)cap;
-    (void)len;
-    (void)curve;
-    return HAL_ENOENT;
+    if (cap < 65u) {
+        return HAL_EOVERFLOW;
+    }
+    pub[0] = 0x04;
+    for (unsigned i = 1; i < 65u; i++) {
+        pub[i] = (uint8_t)i;
+    }
+    *len = 65u;
+    *curve = HAL_CRYPTO_SECP256R1;
+    return HAL_OK;
 }
 static int tm_status(struct meter *b, uint32_t *dev)
 {
@@ -935,6 +941,43 @@ static void test_authorisation_delay_with_meter(void **state)
     s_rig_meter = false;
 }
 
+/* The meter reports another key than the pinned one: the transaction is refused before
+ * anything is energised, and the session record says why. */
+static void test_meter_key_mismatch_stops_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    uint8_t pin[65];
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    s_rig_meter = false;
+    pin[0] = 0x04;
+    for (unsigned i = 1; i < sizeof pin; i++) {
+        pin[i] = (uint8_t)(i + 1u); /* not the meter's */
+    }
+    assert_int_equal(meter_session_pin_key(&r->ms, pin, sizeof pin), HAL_OK);
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_METER);
+    assert_string_equal(rec->detail, "meter public key differs from the pinned key: transaction refused");
+    assert_int_equal(rec->charge_ms, 0);
+    assert_int_equal(r->meter.starts, 0);
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+    /* The meter's own key pinned: the next session charges. */
+    pin[0] = 0x04;
+    for (unsigned i = 1; i < sizeof pin; i++) {
+        pin[i] = (uint8_t)i;
+    }
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    s_rig_meter = false;
+    assert_int_equal(meter_session_pin_key(&r->ms, pin, sizeof pin), HAL_OK);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
 static void test_sequence_timeout(void **state)
 {
     (void)state;
@@ -1281,6 +1324,7 @@ int main(void)
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_external_authorisation),
         cmocka_unit_test(test_authorisation_delay_with_meter),
+        cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),
         cmocka_unit_test(test_link_lost_while_charging),
         cmocka_unit_test(test_psu_system_error),
