@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -916,7 +915,6 @@ static void test_authorisation_delay_with_meter(void **state)
     s_rig_meter = true;
     for (size_t k = 0; k < sizeof delays_ms / sizeof delays_ms[0]; k++) {
         rig_setup(r, external_meter, true);
-        r->log.echo = getenv("TEST_ECHO") != NULL;
         const struct charger_session_record *rec = authorise_after(r, delays_ms[k]);
         print_message("authorised after %lu ms: stop=%s detail=%s\n", (unsigned long)delays_ms[k],
                       charger_stop_reason_token(rec->stop), rec->detail);
