@@ -328,6 +328,42 @@ static void test_two_connectors_one_scheduler(void **state)
     assert_true(s_rigs[1].power.coil[HAL_GPIO_OUT_LOCK]);
 }
 
+/* Held at start-up (a contactor reads closed after a power cycle): no session is offered
+ * to the car that plugs in, until an operator reset once the contactor reads open. */
+static void test_held_at_start_offers_no_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rigs[0];
+    struct charger_config cfg;
+    fake_pilot_init(&r->pilot);
+    fake_power_init(&r->power);
+    fake_log_init(&r->log);
+    r->power.fb_pos = true; /* welded while the charger was off */
+    r->power.weld_pos = true;
+    charger_default_config(&cfg);
+    struct charger_ports ports = {
+        .pilot = &r->pilot.base, .gpio = &r->power.gpio, .psu = &r->power.psu, .log = &r->log.base};
+    sched_init(&r->sched);
+    r->now = 0;
+    assert_int_equal(charger_init(&r->charger, &cfg, &ports, &r->sched, 0), HAL_OK);
+    run(r, &r->sched, 100);
+    assert_string_equal(charger_held_fault(&r->charger), "contactor welded");
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    assert_int_equal(charger_stats(&r->charger)->sessions, 0);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "a contactor still reads closed");
+    r->power.weld_pos = false;
+    r->power.fb_pos = false;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY); /* the waiting car is served */
+    assert_safe(r);
+}
+
 static void test_init_rejects_missing_ports(void **state)
 {
     (void)state;
@@ -358,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
         cmocka_unit_test(test_two_connectors_one_scheduler),
+        cmocka_unit_test(test_held_at_start_offers_no_session),
         cmocka_unit_test(test_init_rejects_missing_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
