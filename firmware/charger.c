@@ -121,6 +121,10 @@ static void charger_goto(struct charger *c, enum charger_state s, uint32_t now_m
         c->history_count++;
         memset(&c->current, 0, sizeof c->current);
     }
+    if (s == CHARGER_FAULT || c->state == CHARGER_FAULT) {
+        c->fault_saw_a = false;
+        c->operator_reset = false;
+    }
     hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] session %s -> %s", c->cfg.name,
              charger_state_name(c->state), charger_state_name(s));
     c->state = s;
@@ -316,16 +320,25 @@ static bool charger_held(const struct charger *c)
 
 /* A fault is left only with the vehicle gone (A), the power path at rest and unlocked,
  * and nothing held: a held fault waits for charger_reset(). A fault that clears by itself
- * (a lock timeout) is cleared here. */
-static bool charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+ * (a lock timeout) is cleared here. After an operator reset with a vehicle plugged in:
+ * one that came while the connector was out of order is served (idle, then a new
+ * session); the one of the faulted session is let go (finished: unlocked until A). */
+static enum charger_state charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
-    if (ps != PILOT_STATE_A || charger_held(c) || interlock_state(&c->il) != INTERLOCK_UNLOCKED) {
-        return false;
+    if (ps == PILOT_STATE_A) {
+        c->fault_saw_a = true;
+    }
+    bool at_rest = interlock_state(&c->il) == INTERLOCK_UNLOCKED;
+    if (charger_held(c) || !at_rest || (ps != PILOT_STATE_A && !c->operator_reset)) {
+        return CHARGER_FAULT;
     }
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, NULL) != HAL_OK) {
-        return false;
+        return CHARGER_FAULT;
     }
-    return interlock_state(&c->il) == INTERLOCK_UNLOCKED;
+    if (interlock_state(&c->il) != INTERLOCK_UNLOCKED) {
+        return CHARGER_FAULT;
+    }
+    return ps == PILOT_STATE_A || c->fault_saw_a ? CHARGER_IDLE : CHARGER_FINISHED;
 }
 
 /* The connector voltage the interlock unlocks on. The best measurement the charger has
@@ -1506,9 +1519,10 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        if (charger_fault_over(c, ps, now_ms)) {
+        enum charger_state next = charger_fault_over(c, ps, now_ms);
+        if (next != CHARGER_FAULT) {
             charger_close_link(c, now_ms);
-            charger_goto(c, CHARGER_IDLE, now_ms);
+            charger_goto(c, next, now_ms);
         }
         break;
     case CHARGER_CONNECTED:
@@ -1612,8 +1626,9 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        if (charger_fault_over(c, ps, now_ms)) {
-            charger_goto(c, CHARGER_IDLE, now_ms);
+        enum charger_state next = charger_fault_over(c, ps, now_ms);
+        if (next != CHARGER_FAULT) {
+            charger_goto(c, next, now_ms);
         }
         break;
     default:
@@ -1741,6 +1756,7 @@ enum charger_reset_result charger_reset(struct charger *c, uint32_t now_ms, cons
     hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset: cleared %s", c->cfg.name,
              c->held_text != NULL ? c->held_text : interlock_fault_name(f));
     c->held_text = NULL;
+    c->operator_reset = c->state == CHARGER_FAULT; /* back to service (see charger_fault_over) */
     errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
     (void)errors_clear(&c->err, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE);
     (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);

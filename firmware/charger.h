@@ -236,6 +236,8 @@ struct charger {
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
     const char *held_text;        /**< a held fault of the charger (over-voltage, insulation), or NULL */
+    bool fault_saw_a;             /**< in FAULT: the vehicle of the faulted session has left */
+    bool operator_reset;          /**< in FAULT: charger_reset() cleared what was held */
     bool stop_reason_graceful;    /**< the reason came from a MEDIUM error (a HIGH one replaces it) */
     bool stop_requested;
     uint32_t state_since_ms;

@@ -229,6 +229,44 @@ static void test_held_fault_needs_operator_reset(void **state)
     assert_safe(r);
 }
 
+/* A car that plugs in while the connector is out of order (held) is served once the
+ * operator resets; the car of the faulted session, still plugged in at the reset, is
+ * only let go (unlocked, finished). */
+static void test_reset_serves_a_waiting_car(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->power.estop = true;
+    run(r, &r->sched, 1000);
+    r->power.estop = false;
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    /* the same car still there at the reset: released, not offered a new session */
+    assert_int_equal(charger_reset(&r->charger, r->now, NULL), CHARGER_RESET_DONE);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FINISHED);
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    /* again, but the car leaves and the next one is waiting when the reset comes */
+    plug_and_charge(r);
+    r->power.estop = true;
+    run(r, &r->sched, 1000);
+    r->power.estop = false;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_reset(&r->charger, r->now, NULL), CHARGER_RESET_DONE);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY);
+    assert_int_equal(pilot_ev_set_s2(&r->pilot.ev, true), HAL_OK);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    assert_safe(r);
+}
+
 /* Faults that clear by themselves: a pilot error clears with the unplug, nobody involved,
  * and a reset has nothing to do. */
 static void test_self_clearing_fault(void **state)
@@ -390,6 +428,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_welded_holds_connector, setup, NULL),
         cmocka_unit_test_setup_teardown(test_held_fault_needs_operator_reset, setup, NULL),
         cmocka_unit_test_setup_teardown(test_self_clearing_fault, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_reset_serves_a_waiting_car, setup, NULL),
         cmocka_unit_test_setup_teardown(test_lock_timeout_clears_itself, setup, NULL),
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
