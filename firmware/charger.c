@@ -15,6 +15,12 @@
 #define CHARGER_CLOSE_DELAY_MS 300u
 /* Codes of the IMD source besides the interface's error types. */
 #define CHARGER_IMD_INSULATION_FAULT 0x100u
+/* Codes of the meter source besides the negated HAL errors of its health poll: the poll
+ * clears those codes whenever the meter answers, which must not erase a start that was
+ * never acknowledged. */
+#define CHARGER_METER_START_TIMEOUT 0x100u
+#define CHARGER_METER_KEY_MISMATCH 0x101u
+#define CHARGER_METER_KEY_CHANGED 0x102u
 /* Proximity (CCS2 DC: a coded resistor between PP and PE, some 100 .. 3 300 Ohm): below
  * this it is shorted to PE, above that the PP line is open (no plug, broken wire). */
 #define CHARGER_PP_SHORT_OHM 50u
@@ -23,6 +29,13 @@
  * unplug (pilot to A and PP open at once) is reported as an unplug. */
 #define CHARGER_PP_DEBOUNCE_MS (2u * CFG_PILOT_DEBOUNCE_MS + 50u)
 enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
+/* Said at start-up and at every session while the lab override is in force. */
+#define CHARGER_LAB_OVERRIDE_TEXT                                                             \
+    "LAB OVERRIDE (no isolation monitor fitted): insulation is NOT measured; the car is "     \
+    "told Warning, never Valid"
+
+static void charger_raise(struct charger *c, enum errors_source src, uint32_t code,
+                          enum errors_severity sev, const char *text, uint32_t now_ms);
 
 static const struct apphand_protocol s_protocols[] = {
     {.ns = APPHAND_NS_DIN, .major = 2, .minor = 0},
@@ -52,7 +65,7 @@ void charger_default_config(struct charger_config *cfg)
     cfg->selftest_timeout_ms = 30000;
     cfg->measure_timeout_ms = 5000;
     cfg->cable_check_discharge = true;
-    cfg->require_imd = true;
+    cfg->imd_lab_override = false;
     cfg->precharge_current_ma = 2000;
     cfg->shutdown_grace_ms = 10000;
     cfg->notification_max_delay_s = 10;
@@ -112,6 +125,10 @@ static void charger_goto(struct charger *c, enum charger_state s, uint32_t now_m
         c->history[c->history_count % CFG_CHARGER_HISTORY] = c->current;
         c->history_count++;
         memset(&c->current, 0, sizeof c->current);
+    }
+    if (s == CHARGER_FAULT || c->state == CHARGER_FAULT) {
+        c->fault_saw_a = false;
+        c->operator_reset = false;
     }
     hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] session %s -> %s", c->cfg.name,
              charger_state_name(c->state), charger_state_name(s));
@@ -187,6 +204,14 @@ static void charger_meter_start(struct charger *c, uint32_t now_ms)
         c->tx = CHARGER_TX_STARTING;
         c->tx_since_ms = now_ms;
         charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->txid);
+    } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter) != METER_KEY_UNPINNED) {
+        /* Not the meter that was configured: billing with it would sign for someone else. */
+        charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_MISMATCH, ERRORS_SEV_MEDIUM,
+                      meter_session_key_state(c->io.meter) == METER_KEY_UNKNOWN
+                          ? "meter reports no public key: transaction refused (a key is pinned)"
+                          : "meter public key differs from the pinned key: transaction refused",
+                      now_ms);
+        c->tx = CHARGER_TX_FAILED;
     } else if (rc != HAL_EAGAIN) {
         charger_log(c, HAL_LOG_WARN, now_ms, "meter: transaction refused", hal_strerror(rc));
         errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-rc, ERRORS_SEV_MEDIUM,
@@ -253,6 +278,15 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
         case METER_EV_RECOVERED:
             charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");
             break;
+        case METER_EV_KEY_CHANGED: {
+            /* Another signer: with a transaction running its record will not be the same
+             * meter's, so the session stops; otherwise it is recorded (and a pinned key
+             * keeps the next transaction from starting). */
+            bool tx = c->tx == CHARGER_TX_OPEN || c->tx == CHARGER_TX_STARTING;
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_CHANGED,
+                          tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW, "meter public key changed", now_ms);
+            break;
+        }
         case METER_EV_NONE:
             break;
         }
@@ -265,12 +299,66 @@ static void charger_meter_events(struct charger *c, uint32_t now_ms)
         bool starting = c->tx == CHARGER_TX_STARTING;
         c->tx = CHARGER_TX_FAILED;
         if (starting) {
-            errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-HAL_ETIMEDOUT, ERRORS_SEV_MEDIUM,
-                         "meter start not acknowledged in time", now_ms);
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_START_TIMEOUT, ERRORS_SEV_MEDIUM,
+                          "meter start not acknowledged in time", now_ms);
         } else {
             charger_log(c, HAL_LOG_WARN, now_ms, "meter", "stop not acknowledged in time");
         }
     }
+}
+
+/* ------------------------------------------------------------------ held faults */
+
+/* Errors that only an operator reset clears (docs/session.md "Fault reset"): they say
+ * the output or the insulation cannot be trusted, whoever plugs in next. */
+static bool charger_error_held(enum errors_source src, uint32_t code)
+{
+    return (src == ERRORS_SRC_SESSION && code == CHARGER_STOP_OVER_VOLTAGE) ||
+           (src == ERRORS_SRC_IMD && code == CHARGER_IMD_INSULATION_FAULT) ||
+           (src == ERRORS_SRC_POWER_PATH && interlock_fault_held((enum interlock_fault)code));
+}
+
+static bool charger_held(const struct charger *c)
+{
+    return c->held_text != NULL || interlock_fault_held(interlock_fault(&c->il));
+}
+
+/* A fault is left only with the vehicle gone (A), the power path at rest and unlocked,
+ * and nothing held: a held fault waits for charger_reset(). A fault that clears by itself
+ * (a lock timeout) is cleared here. After an operator reset with a vehicle plugged in:
+ * one that came while the connector was out of order is served (idle, then a new
+ * session); the one of the faulted session is let go (finished: unlocked until A). */
+static enum charger_state charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (ps == PILOT_STATE_A) {
+        c->fault_saw_a = true;
+    }
+    bool at_rest = interlock_state(&c->il) == INTERLOCK_UNLOCKED;
+    if (charger_held(c) || !at_rest || (ps != PILOT_STATE_A && !c->operator_reset)) {
+        return CHARGER_FAULT;
+    }
+    if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, NULL) != HAL_OK) {
+        return CHARGER_FAULT;
+    }
+    if (interlock_state(&c->il) != INTERLOCK_UNLOCKED) {
+        return CHARGER_FAULT;
+    }
+    return ps == PILOT_STATE_A || c->fault_saw_a ? CHARGER_IDLE : CHARGER_FINISHED;
+}
+
+/* The connector voltage the interlock unlocks on: the same selection the over-voltage
+ * monitor uses (charger_read_voltage: the freshest of the over-voltage monitor, the
+ * isolation monitor, the meter and the stage's read-back, each within voltage_stale_ms),
+ * refreshed every pass by charger_measure. No fresh source: unknown, and the connector
+ * stays locked. */
+static bool charger_connector_voltage(void *ctx, int32_t *mv)
+{
+    struct charger *c = ctx;
+    if (!c->volt.fresh) {
+        return false;
+    }
+    *mv = c->volt.mv;
+    return true;
 }
 
 /* ------------------------------------------------------------------ stops */
@@ -390,19 +478,24 @@ static void charger_stop_graceful(struct charger *c, enum charger_stop_reason wh
 /* React to the worst active error once per step. */
 static void charger_react(struct charger *c, uint32_t now_ms)
 {
-    enum errors_severity worst;
-    const struct errors_entry *first = errors_first(&c->err);
-    if (!charger_hlc_active(c->state) || !errors_worst(&c->err, &worst)) {
+    /* One entry decides both the reaction and the reason given for it. */
+    const struct errors_entry *act = errors_worst_entry(&c->err);
+    if (!charger_hlc_active(c->state) || act == NULL) {
         return;
     }
-    for (uint8_t i = 0; first == NULL && i < c->err.count; i++) {
-        first = c->err.active[i].severity == worst ? &c->err.active[i] : NULL;
-    }
-    enum charger_stop_reason why = charger_reason_of(first);
-    if (worst == ERRORS_SEV_HIGH) {
-        charger_stop(c, why, first->text, now_ms);
-    } else if (worst == ERRORS_SEV_MEDIUM) {
-        charger_stop_graceful(c, why, first->text, now_ms);
+    enum charger_stop_reason why = charger_reason_of(act);
+    if (act->severity == ERRORS_SEV_HIGH) {
+        if (c->stop_reason_graceful) {
+            /* A graceful stop was under way for a lesser error: the emergency stop is
+             * taken for this one, so this one is the reason. */
+            c->stop_reason = CHARGER_STOP_NONE;
+            c->stop_reason_graceful = false;
+        }
+        charger_stop(c, why, act->text, now_ms);
+    } else if (act->severity == ERRORS_SEV_MEDIUM) {
+        bool unset = c->stop_reason == CHARGER_STOP_NONE;
+        charger_stop_graceful(c, why, act->text, now_ms);
+        c->stop_reason_graceful = c->stop_reason_graceful || (unset && c->stop_reason == why);
     }
 }
 
@@ -413,6 +506,12 @@ static void charger_raise(struct charger *c, enum errors_source src, uint32_t co
         hal_logf(c->io.log, sev == ERRORS_SEV_LOW ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms,
                  "[%s] error (%s, %s): %s", c->cfg.name, errors_source_name(src),
                  errors_severity_name(sev), text);
+    }
+    if (src != ERRORS_SRC_POWER_PATH && charger_error_held(src, code) && c->held_text == NULL) {
+        /* The interlock holds its own faults; these are the charger's. */
+        c->held_text = text;
+        hal_logf(c->io.log, HAL_LOG_ERROR, now_ms,
+                 "[%s] held fault: %s; no session until an operator reset", c->cfg.name, text);
     }
 }
 
@@ -850,8 +949,10 @@ static void charger_fill_status(struct charger *c, uint32_t now_ms)
     /* Isolation: the cable check's result, then the live monitor while power flows. */
     st->isolation = exi_din_isolationLevelType_Invalid;
     if (c->cc == CHARGER_CC_DONE) {
-        st->isolation = c->cc_result == ISOLATION_WARNING ? exi_din_isolationLevelType_Warning
-                                                           : exi_din_isolationLevelType_Valid;
+        /* Valid only for a measured VALID; the lab override (nothing measured, INVALID)
+         * is reported as Warning so that the car proceeds but is never told Valid. */
+        st->isolation = c->cc_result == ISOLATION_VALID ? exi_din_isolationLevelType_Valid
+                                                        : exi_din_isolationLevelType_Warning;
     } else if (c->cc == CHARGER_CC_FAILED) {
         st->isolation = c->cc_result == ISOLATION_FAULT ? exi_din_isolationLevelType_Fault
                                                          : exi_din_isolationLevelType_Invalid;
@@ -893,6 +994,10 @@ static void charger_auth_decide(struct charger *c, bool ok, const char *how, uin
 {
     c->auth_decided = true;
     c->auth_ok = ok;
+    c->auth_pending = false;
+    /* The meter's start window counts from this decision, not from the request: an RFID
+     * reader or a backend may well take longer than the meter's timeout. */
+    c->auth_decided_ms = now_ms;
     charger_log(c, ok ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms, ok ? "authorised" : "authorisation refused",
                 how);
     if (!ok) {
@@ -1010,13 +1115,14 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         d = d < 0 ? -d : d;
         if (d <= (int32_t)c->cfg.cable_check_tolerance_mv) {
             if (c->io.imd == NULL) {
-                if (c->cfg.require_imd) {
+                if (!c->cfg.imd_lab_override) {
                     charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
                                     "no isolation monitor", now_ms);
                 } else {
-                    charger_log(c, HAL_LOG_WARN, now_ms, "cable check",
-                                "no isolation monitor configured: insulation NOT measured");
-                    c->cc_result = ISOLATION_VALID;
+                    /* Nothing was measured: the result stays INVALID, which the status
+                     * reports as Warning (never Valid) so that a lab car proceeds. */
+                    charger_log(c, HAL_LOG_WARN, now_ms, "cable check", CHARGER_LAB_OVERRIDE_TEXT);
+                    c->cc_result = ISOLATION_INVALID;
                     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
                     charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
                 }
@@ -1055,8 +1161,13 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         break;
     }
     case CHARGER_CC_MEASURE: {
-        struct isolation_measurement m;
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.seq != c->cc_seq) {
+        struct isolation_measurement m = {0};
+        /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
+         * INVALID (or whose valid flag is off) is no measurement at all. */
+        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc_seq &&
+                        (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
+                         m.status == ISOLATION_FAULT);
+        if (measured) {
             c->cc_result = m.status;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: insulation %lu kOhm at %ld V: %s",
                      c->cfg.name, (unsigned long)(m.resistance_ohm / 1000u), (long)(c->present_mv / 1000),
@@ -1072,7 +1183,7 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
             }
         } else if (in >= c->cfg.measure_timeout_ms) {
             charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
-                            "no insulation measurement", now_ms);
+                            "no valid insulation measurement", now_ms);
         }
         break;
     }
@@ -1338,6 +1449,7 @@ static void charger_session_begin(struct charger *c, uint32_t now_ms)
     c->current.soc_start = -1;
     c->current.soc_end = -1;
     c->stop_reason = CHARGER_STOP_NONE;
+    c->stop_reason_graceful = false;
     c->stop_detail = "";
     c->stats.last_stop = CHARGER_STOP_NONE;
     c->stats.last_fault = INTERLOCK_FAULT_NONE;
@@ -1363,6 +1475,7 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     c->link_retries = 0;
     c->link_since_ms = now_ms;
     c->auth_started = c->auth_decided = c->auth_ok = false;
+    c->auth_pending = c->auth_pending_ok = false;
     c->stopping_gracefully = c->emergency = c->powered_off = false;
     c->close_at_ms = 0;
     c->cc = CHARGER_CC_IDLE;
@@ -1382,6 +1495,9 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     }
     charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "session", CHARGER_LAB_OVERRIDE_TEXT);
+    }
     charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", "waiting for SLAC");
     charger_goto(c, CHARGER_LINK, now_ms);
 }
@@ -1494,10 +1610,8 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     switch (c->state) {
     case CHARGER_IDLE:
         if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
-            enum errors_severity worst;
-            if (errors_worst(&c->err, &worst) && worst == ERRORS_SEV_HIGH &&
-                (c->err.active[0].source == ERRORS_SRC_PSU)) {
-                break; /* the stage is faulted: no session is offered */
+            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH) || charger_held(c)) {
+                break; /* the stage is faulted, or a fault waits for a reset: no session */
             }
             charger_hlc_begin(c, now_ms);
         }
@@ -1526,7 +1640,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
                 c->tx_since_ms = now_ms;
                 charger_meter_start(c, now_ms);
             }
-            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_since_ms >= c->cfg.meter_timeout_ms) {
+            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_decided_ms >= c->cfg.meter_timeout_ms) {
                 charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
                               "meter not ready for a transaction", now_ms);
             }
@@ -1537,8 +1651,11 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
     case CHARGER_WELDING:
         break;
     case CHARGER_AUTHORIZING:
-        if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
-            now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
+        if (c->auth_pending && c->auth_started && !c->auth_decided) {
+            /* charger_authorize() came between passes: decided now, with this pass's time. */
+            charger_auth_decide(c, c->auth_pending_ok, "external authoriser", now_ms);
+        } else if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
+                   now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
             charger_auth_decide(c, false, "external authorisation timed out", now_ms);
         }
         break;
@@ -1582,12 +1699,10 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        if (ps == PILOT_STATE_A && (interlock_state(&c->il) == INTERLOCK_UNLOCKED ||
-                                    interlock_state(&c->il) == INTERLOCK_HELD) &&
-            interlock_reset(&c->il, now_ms) == HAL_OK &&
-            interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+        enum charger_state next = charger_fault_over(c, ps, now_ms);
+        if (next != CHARGER_FAULT) {
             charger_close_link(c, now_ms);
-            charger_goto(c, CHARGER_IDLE, now_ms);
+            charger_goto(c, next, now_ms);
         }
         break;
     case CHARGER_CONNECTED:
@@ -1639,7 +1754,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
     }
     switch (c->state) {
     case CHARGER_IDLE:
-        if (ps == PILOT_STATE_B || ev_ready) {
+        if ((ps == PILOT_STATE_B || ev_ready) && !charger_held(c)) {
             charger_session_begin(c, now_ms);
             charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
             interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
@@ -1697,12 +1812,9 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
             c->stats.last_fault = interlock_fault(&c->il);
         }
-        /* Leave the fault only with the vehicle gone and the power path provably clean. */
-        if (ps == PILOT_STATE_A && (interlock_state(&c->il) == INTERLOCK_UNLOCKED ||
-                                    interlock_state(&c->il) == INTERLOCK_HELD) &&
-            interlock_reset(&c->il, now_ms) == HAL_OK &&
-            interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
-            charger_goto(c, CHARGER_IDLE, now_ms);
+        enum charger_state next = charger_fault_over(c, ps, now_ms);
+        if (next != CHARGER_FAULT) {
+            charger_goto(c, next, now_ms);
         }
         break;
     default:
@@ -1766,6 +1878,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     }
     pilot_set_duty(&c->pilot, HAL_PILOT_DUTY_DC_HIGH);
     (void)hal_pilot_set_duty(ports->pilot, HAL_PILOT_DUTY_DC_HIGH);
+    interlock_set_voltage_source(&c->il, charger_connector_voltage, c);
     c->logged_il_state = interlock_state(&c->il);
     hal_logf(c->io.log, interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? HAL_LOG_ERROR : HAL_LOG_INFO,
              now_ms, "[%s] power path at start: %s%s%s", c->cfg.name,
@@ -1775,6 +1888,9 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     c->state = CHARGER_IDLE;
     c->state_since_ms = now_ms;
     c->stop_detail = "";
+    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "start", CHARGER_LAB_OVERRIDE_TEXT);
+    }
     sched_task_init(&c->task, c->cfg.name, charger_step, c, c->io.link != NULL);
     return sched_add(s, &c->task, now_ms);
 }
@@ -1786,9 +1902,78 @@ void charger_request_stop(struct charger *c)
 
 void charger_authorize(struct charger *c, bool accepted)
 {
+    /* Only noted here: the decision is taken on the connector's next pass, whose time is
+     * the present (the caller has no clock of the loop, and the state's start time is
+     * not the present). */
     if (c->state == CHARGER_AUTHORIZING && c->auth_started && !c->auth_decided) {
-        charger_auth_decide(c, accepted, "external authoriser", c->state_since_ms);
+        c->auth_pending = true;
+        c->auth_pending_ok = accepted;
     }
+}
+
+enum charger_reset_result charger_reset(struct charger *c, uint32_t now_ms, const char **why)
+{
+    enum interlock_state is = interlock_state(&c->il);
+    const char *w = "";
+    enum interlock_fault f = interlock_fault(&c->il);
+    if (!charger_held(c) && f == INTERLOCK_FAULT_NONE) {
+        w = "nothing is held";
+        if (why != NULL) {
+            *why = w;
+        }
+        return CHARGER_RESET_NOTHING;
+    }
+    if (charger_energised(c) || is == INTERLOCK_CLOSING || is == INTERLOCK_CLOSED ||
+        is == INTERLOCK_POWER_DOWN || is == INTERLOCK_OPENING) {
+        if (why != NULL) {
+            *why = "the power path is energised or still switching off";
+        }
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset refused: still energised",
+                 c->cfg.name);
+        return CHARGER_RESET_ENERGISED;
+    }
+    if (f != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, &w) != HAL_OK) {
+        if (why != NULL) {
+            *why = w;
+        }
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset refused: %s", c->cfg.name, w);
+        return CHARGER_RESET_REFUSED;
+    }
+    hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] operator reset: cleared %s", c->cfg.name,
+             c->held_text != NULL ? c->held_text : interlock_fault_name(f));
+    c->held_text = NULL;
+    c->operator_reset = c->state == CHARGER_FAULT; /* back to service (see charger_fault_over) */
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    (void)errors_clear(&c->err, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
+    if (why != NULL) {
+        *why = "";
+    }
+    return CHARGER_RESET_DONE;
+}
+
+const char *charger_held_fault(const struct charger *c)
+{
+    if (c->held_text != NULL) {
+        return c->held_text;
+    }
+    enum interlock_fault f = interlock_fault(&c->il);
+    return interlock_fault_held(f) ? interlock_fault_name(f) : NULL;
+}
+
+const char *charger_reset_result_name(enum charger_reset_result r)
+{
+    switch (r) {
+    case CHARGER_RESET_DONE:
+        return "done";
+    case CHARGER_RESET_NOTHING:
+        return "nothing to reset";
+    case CHARGER_RESET_ENERGISED:
+        return "refused: energised";
+    case CHARGER_RESET_REFUSED:
+        return "refused";
+    }
+    return "?";
 }
 
 void charger_set_power_limit(struct charger *c, uint32_t watts)

@@ -128,7 +128,10 @@ struct charger_config {
     uint32_t selftest_timeout_ms;       /**< 30 000 */
     uint32_t measure_timeout_ms;        /**< one valid measurement within, 5 000 */
     bool cable_check_discharge;         /**< below 60 V before Finished (true) */
-    bool require_imd;                   /**< no IMD: cable check fails (true) */
+    bool imd_lab_override;              /**< LAB ONLY, no isolation monitor fitted: the cable
+                                             check passes unmeasured and the car is told
+                                             Warning (never Valid); warned at start and at
+                                             every session. false: no IMD fails it */
     uint32_t precharge_current_ma;      /**< 2 000 */
     uint32_t shutdown_grace_ms;         /**< graceful stop -> emergency after, 10 000 */
     uint32_t notification_max_delay_s;  /**< NotificationMaxDelay with StopCharging, 10 */
@@ -180,7 +183,7 @@ struct charger_ports {
     struct hal_log *log;
     struct charger_link *link;      /**< NULL: pilot-level session only */
     struct hal_rng *rng;            /**< SessionIDs; required with a link */
-    struct isolation *imd;          /**< may be NULL (see require_imd) */
+    struct isolation *imd;          /**< may be NULL (see imd_lab_override) */
     struct meter_session *meter;    /**< may be NULL: no transaction */
     struct meter *meter_dev;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
@@ -273,6 +276,10 @@ struct charger {
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
+    const char *held_text;        /**< a held fault of the charger (over-voltage, insulation), or NULL */
+    bool fault_saw_a;             /**< in FAULT: the vehicle of the faulted session has left */
+    bool operator_reset;          /**< in FAULT: charger_reset() cleared what was held */
+    bool stop_reason_graceful;    /**< the reason came from a MEDIUM error (a HIGH one replaces it) */
     bool stop_requested;
     uint32_t state_since_ms;
     uint32_t charging_since_ms;
@@ -289,7 +296,9 @@ struct charger {
     struct din_evse din;
     struct din_evse_status st;
     bool auth_started, auth_decided, auth_ok;
-    uint32_t auth_since_ms;
+    bool auth_pending, auth_pending_ok; /**< charger_authorize() waiting for the next pass */
+    uint32_t auth_since_ms;       /**< authorisation asked (its timeout counts from here) */
+    uint32_t auth_decided_ms;     /**< authorisation decided (the meter's start window) */
     bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
     uint32_t graceful_since_ms;
     bool emergency;               /**< emergency stop: every answer FAILED, close soon */
@@ -355,8 +364,35 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
 /** @brief Ask for the running session to stop (operator, OCPP, shutdown): graceful. */
 void charger_request_stop(struct charger *c);
 
-/** @brief Decision of an external authoriser (CHARGER_AUTH_EXTERNAL; the OCPP hook). */
+/** @brief Decision of an external authoriser (CHARGER_AUTH_EXTERNAL; the OCPP hook). It
+ *         takes effect on the connector's next pass; the meter's start timeout counts from
+ *         there, however long the authorisation took. Ignored outside AUTHORIZING. */
 void charger_authorize(struct charger *c, bool accepted);
+
+/** Outcome of charger_reset(). */
+enum charger_reset_result {
+    CHARGER_RESET_DONE = 0,   /**< the held fault is cleared; the connector unlocks once safe */
+    CHARGER_RESET_NOTHING,    /**< nothing was held (faults that clear by themselves need no reset) */
+    CHARGER_RESET_ENERGISED,  /**< refused: the power path is energised or still switching off */
+    CHARGER_RESET_REFUSED,    /**< refused: the cause is still there (see @p why) */
+};
+
+/**
+ * @brief Operator reset of a held fault (docs/session.md "Fault reset"): the power-path
+ *        faults that say a contactor, the feedback or the connector voltage cannot be
+ *        trusted, over-voltage and an insulation fault. Until then no session is offered.
+ *        Takes effect at once: the caller is between two loop passes.
+ * @param now_ms the loop's present time
+ * @param[out] why NULL, or the reason of a refusal ("" when done)
+ * @return what happened; see enum charger_reset_result
+ */
+enum charger_reset_result charger_reset(struct charger *c, uint32_t now_ms, const char **why);
+
+/** @brief The held fault waiting for charger_reset(), or NULL when nothing is held. */
+const char *charger_held_fault(const struct charger *c);
+
+/** @brief "done", "nothing to reset", "refused: energised", "refused". */
+const char *charger_reset_result_name(enum charger_reset_result r);
 
 /** @brief External power limit in W (OCPP smart charging, thermal); 0 removes it. */
 void charger_set_power_limit(struct charger *c, uint32_t watts);

@@ -90,6 +90,36 @@ bool errors_worst(const struct errors *e, enum errors_severity *out)
     return true;
 }
 
+const struct errors_entry *errors_worst_entry(const struct errors *e)
+{
+    const struct errors_entry *w = NULL;
+    for (int i = 0; i < e->count; i++) {
+        const struct errors_entry *a = &e->active[i];
+        /* The oldest of the worst: removal reorders the table, so the time decides. */
+        if (w == NULL || a->severity > w->severity ||
+            (a->severity == w->severity && (int32_t)(a->since_ms - w->since_ms) < 0)) {
+            w = a;
+        }
+    }
+    /* The session's first stopping error keeps its claim while nothing worse is active:
+     * a device poll may have cleared it (or a full table dropped it) before the session
+     * reacted, and its reaction is still due. */
+    if (e->have_first && (w == NULL || e->first.severity >= w->severity)) {
+        w = &e->first;
+    }
+    return w;
+}
+
+bool errors_any(const struct errors *e, enum errors_source src, enum errors_severity min)
+{
+    for (int i = 0; i < e->count; i++) {
+        if (e->active[i].source == src && e->active[i].severity >= min) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const struct errors_entry *errors_first(const struct errors *e)
 {
     return e->have_first ? &e->first : NULL;

@@ -11,7 +11,7 @@
  *          EV ends the session; after the notification delay it becomes an emergency;
  *   HIGH   emergency stop: power off now, EVSE_EmergencyShutdown (every answer FAILED),
  *          contactors open, PWM off, link closed.
- * The first error that stopped the session is kept as its stop cause.
+ * The error whose reaction is taken (errors_worst_entry) is the session's stop cause.
  */
 #ifndef ERRORS_H
 #define ERRORS_H
@@ -92,6 +92,18 @@ bool errors_active(const struct errors *e, enum errors_source src, uint32_t code
  * @return false when nothing is active (then @p out is untouched)
  */
 bool errors_worst(const struct errors *e, enum errors_severity *out);
+
+/**
+ * @brief The error to react to: the session's first stopping error while nothing active
+ *        is worse (it may have been cleared or dropped since: its reaction is still due),
+ *        else the oldest active entry of the worst severity. Its severity decides the
+ *        reaction and its text the stop reason, so the two always come from one error.
+ * @return the entry, or NULL when nothing is active and nothing stopped the session
+ */
+const struct errors_entry *errors_worst_entry(const struct errors *e);
+
+/** @brief True when any active error of @p src is at least @p min. */
+bool errors_any(const struct errors *e, enum errors_source src, enum errors_severity min);
 
 /** @brief The first stopping error of the session, or NULL. */
 const struct errors_entry *errors_first(const struct errors *e);

@@ -10,6 +10,30 @@ void interlock_default_config(struct interlock_config *cfg)
     cfg->power_down_timeout_ms = 500;
     cfg->contactor_timeout_ms = 200;
     cfg->lock_timeout_ms = 1500;
+    /* InfyPower reads each module back once per poll (up to 1 s); a discharged output
+     * must be seen within a few of them. */
+    cfg->discharge_timeout_ms = 5000;
+}
+
+void interlock_set_voltage_source(struct interlock *il, interlock_voltage_fn fn, void *ctx)
+{
+    il->voltage = fn;
+    il->voltage_ctx = ctx;
+}
+
+/* The one place that decides the connector voltage for unlocking: the charger's source
+ * when it gave one, else the power stage's read-back, always with its validity. */
+static bool interlock_connector_mv(struct interlock *il, int32_t *mv)
+{
+    if (il->voltage != NULL) {
+        return il->voltage(il->voltage_ctx, mv);
+    }
+    struct psu_output out = {0};
+    if (psu_read_output(il->psu, &out) != HAL_OK || !out.valid) {
+        return false;
+    }
+    *mv = out.voltage_mv;
+    return true;
 }
 
 /* Inputs of one supervision pass. `ok` is false when any of them could not be read;
@@ -79,8 +103,14 @@ static void interlock_enter(struct interlock *il, enum interlock_state s, uint32
         (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, false);
         il->deadline_ms = now_ms + il->cfg.lock_timeout_ms;
         break;
+    case INTERLOCK_DISCHARGING:
+        /* The lock pin is left as it is (locked after a session): only the voltage may
+         * release it. */
+        il->deadline_ms = now_ms + il->cfg.discharge_timeout_ms;
+        break;
     case INTERLOCK_HELD:
-        /* Contactor state unknown or welded: keep the pins out of reach. */
+        /* Contactor state or connector voltage unknown, or welded: keep the pins out of
+         * reach. */
         (void)psu_set_mode(il->psu, PSU_MODE_OFF);
         interlock_contactors(il, false);
         (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
@@ -96,7 +126,7 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
                    struct psu *psu, uint32_t now_ms)
 {
     if (cfg->power_down_timeout_ms == 0 || cfg->contactor_timeout_ms == 0 ||
-        cfg->lock_timeout_ms == 0 || cfg->safe_current_ma == 0) {
+        cfg->lock_timeout_ms == 0 || cfg->safe_current_ma == 0 || cfg->discharge_timeout_ms == 0) {
         return HAL_EINVAL;
     }
     il->cfg = *cfg;
@@ -105,6 +135,8 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
     il->target = INTERLOCK_TARGET_UNLOCKED;
     il->fault = INTERLOCK_FAULT_NONE;
     il->opened_under_load = false;
+    il->voltage = NULL;
+    il->voltage_ctx = NULL;
 
     (void)psu_set_mode(psu, PSU_MODE_OFF);
     interlock_contactors(il, false);
@@ -116,7 +148,8 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
         interlock_raise(il, INTERLOCK_FAULT_WELDED);
         interlock_enter(il, INTERLOCK_HELD, now_ms);
     } else {
-        interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        /* Whatever the last run left: release only once the connector reads safe. */
+        interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
     }
     return HAL_OK;
 }
@@ -227,12 +260,12 @@ void interlock_step(struct interlock *il, uint32_t now_ms)
             break;
         }
         if (il->target == INTERLOCK_TARGET_UNLOCKED) {
-            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+            interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
         } else if (in.lock) {
             interlock_enter(il, INTERLOCK_LOCKED, now_ms);
         } else if (hal_time_reached(now_ms, il->deadline_ms)) {
             interlock_raise(il, INTERLOCK_FAULT_LOCK_TIMEOUT);
-            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+            interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
         }
         break;
     case INTERLOCK_LOCKED:
@@ -243,7 +276,7 @@ void interlock_step(struct interlock *il, uint32_t now_ms)
             interlock_raise(il, INTERLOCK_FAULT_LOCK_LOST);
         }
         if (il->target == INTERLOCK_TARGET_UNLOCKED) {
-            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+            interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
         } else if (il->target == INTERLOCK_TARGET_CLOSED) {
             (void)psu_set_mode(il->psu, PSU_MODE_OFF);
             interlock_enter(il, INTERLOCK_CLOSING, now_ms);
@@ -260,6 +293,23 @@ void interlock_step(struct interlock *il, uint32_t now_ms)
             interlock_enter(il, INTERLOCK_UNLOCKED, now_ms);
         }
         break;
+    case INTERLOCK_DISCHARGING: {
+        if (!interlock_check_open(il, &in, now_ms)) {
+            break;
+        }
+        int32_t mv = 0;
+        bool measured = interlock_connector_mv(il, &mv);
+        if (il->target != INTERLOCK_TARGET_UNLOCKED) {
+            interlock_enter(il, INTERLOCK_LOCKING, now_ms); /* a new session: keep it locked */
+        } else if (measured && mv < INTERLOCK_SAFE_MV && mv > -INTERLOCK_SAFE_MV) {
+            interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        } else if (hal_time_reached(now_ms, il->deadline_ms)) {
+            /* Hazardous or unknown: the pins stay out of reach until a person looks. */
+            interlock_raise(il, measured ? INTERLOCK_FAULT_VOLTAGE_HIGH : INTERLOCK_FAULT_VOLTAGE_UNKNOWN);
+            interlock_enter(il, INTERLOCK_HELD, now_ms);
+        }
+        break;
+    }
     case INTERLOCK_HELD:
         break;
     }
@@ -271,24 +321,59 @@ bool interlock_power_allowed(const struct interlock *il)
            il->target == INTERLOCK_TARGET_CLOSED;
 }
 
-int interlock_reset(struct interlock *il, uint32_t now_ms)
+static int interlock_refuse(const char **why, const char *text)
+{
+    if (why != NULL) {
+        *why = text;
+    }
+    return HAL_ESTATE;
+}
+
+int interlock_reset(struct interlock *il, uint32_t now_ms, const char **why)
 {
     struct interlock_inputs in = interlock_read(il);
+    int32_t mv = 0;
 
-    if (!in.ok || in.estop || in.pos || in.neg) {
-        return HAL_ESTATE;
+    if (!in.ok) {
+        return interlock_refuse(why, "contactor, lock or e-stop feedback unreadable");
+    }
+    if (in.estop) {
+        return interlock_refuse(why, "emergency stop still pressed");
+    }
+    if (in.pos || in.neg) {
+        return interlock_refuse(why, "a contactor still reads closed");
     }
     if (il->state != INTERLOCK_HELD && il->state != INTERLOCK_UNLOCKED &&
         il->state != INTERLOCK_LOCKED) {
-        return HAL_ESTATE; /* still sequencing: let it finish first */
+        return interlock_refuse(why, "the power path is still sequencing");
+    }
+    if (il->state == INTERLOCK_HELD) {
+        /* Leaving HELD unlocks: the voltage must be known and safe now. */
+        if (!interlock_connector_mv(il, &mv)) {
+            return interlock_refuse(why, "connector voltage unknown");
+        }
+        if (mv >= INTERLOCK_SAFE_MV || mv <= -INTERLOCK_SAFE_MV) {
+            return interlock_refuse(why, "connector voltage 60 V or more");
+        }
     }
     il->fault = INTERLOCK_FAULT_NONE;
     il->opened_under_load = false;
     if (il->state == INTERLOCK_HELD) {
         il->target = INTERLOCK_TARGET_UNLOCKED;
-        interlock_enter(il, INTERLOCK_UNLOCKING, now_ms);
+        interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
+    }
+    if (why != NULL) {
+        *why = "";
     }
     return HAL_OK;
+}
+
+bool interlock_fault_held(enum interlock_fault f)
+{
+    /* A lock that did not engage or release says nothing about energy at the pins and
+     * clears once the vehicle is gone; everything else needs a person. */
+    return f != INTERLOCK_FAULT_NONE && f != INTERLOCK_FAULT_LOCK_TIMEOUT &&
+           f != INTERLOCK_FAULT_UNLOCK_TIMEOUT;
 }
 
 enum interlock_state interlock_state(const struct interlock *il)
@@ -303,8 +388,8 @@ enum interlock_fault interlock_fault(const struct interlock *il)
 
 const char *interlock_state_name(enum interlock_state s)
 {
-    static const char *const names[] = {"unlocked", "locking",  "locked",    "closing", "closed",
-                                        "power-down", "opening", "unlocking", "held"};
+    static const char *const names[] = {"unlocked",   "locking", "locked",    "closing", "closed",
+                                        "power-down", "opening", "unlocking", "held",    "discharging"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -313,6 +398,7 @@ const char *interlock_fault_name(enum interlock_fault f)
     static const char *const names[] = {
         "none",          "emergency stop",        "lock did not engage", "lock lost",
         "contactor did not close", "contactor dropped out", "contactor welded",
-        "feedback unreadable",     "power stage did not stop", "lock did not release"};
+        "feedback unreadable",     "power stage did not stop", "lock did not release",
+        "connector voltage unknown", "connector voltage stayed at 60 V or more"};
     return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }

@@ -6,7 +6,9 @@
  *   1. power stage off and output current below the safe threshold (or a bounded
  *      timeout, after which the contactors are opened anyway and the fault recorded),
  *   2. then the contactors open, confirmed by both feedback contacts,
- *   3. only then the connector unlocks.
+ *   3. only then the connector unlocks, and only while the measured voltage at the
+ *      connector is below 60 V (IEC 61851-23); without a measurement it stays locked and
+ *      the fault is held until a person resets it.
  *
  * Contactors close only with the lock confirmed locked, both feedback contacts
  * confirmed open and the power stage off. A contactor whose feedback says "closed"
@@ -32,7 +34,9 @@ enum interlock_state {
     INTERLOCK_POWER_DOWN,   /**< power stage told off, waiting for the current to fall */
     INTERLOCK_OPENING,      /**< contactors commanded open, waiting for feedback */
     INTERLOCK_UNLOCKING,    /**< unlock commanded, waiting for feedback */
-    INTERLOCK_HELD,         /**< faulted with the connector held locked (welded or unknown contactor) */
+    INTERLOCK_HELD,         /**< faulted with the connector held locked (welded or unknown
+                                 contactor, voltage at the connector high or unknown) */
+    INTERLOCK_DISCHARGING,  /**< contactors open, lock kept until the connector reads below 60 V */
 };
 
 /** Where the charger wants the power path to go. */
@@ -54,7 +58,20 @@ enum interlock_fault {
     INTERLOCK_FAULT_FEEDBACK_IO,       /**< feedback could not be read */
     INTERLOCK_FAULT_POWER_DOWN_TIMEOUT, /**< current stayed above the threshold; opened under load */
     INTERLOCK_FAULT_UNLOCK_TIMEOUT,    /**< lock did not release */
+    INTERLOCK_FAULT_VOLTAGE_UNKNOWN,   /**< no valid connector voltage to unlock on: held */
+    INTERLOCK_FAULT_VOLTAGE_HIGH,      /**< connector stayed at 60 V or more: held */
 };
+
+/** Below this the connector may unlock (IEC 61851-23: not hazardous). */
+#define INTERLOCK_SAFE_MV 60000
+
+/**
+ * A voltage measurement at the connector.
+ * @param ctx as given to interlock_set_voltage_source()
+ * @param[out] mv the voltage, mV
+ * @return true when @p mv is a valid measurement, false when there is none
+ */
+typedef bool (*interlock_voltage_fn)(void *ctx, int32_t *mv);
 
 /** Thresholds and timeouts. */
 struct interlock_config {
@@ -62,9 +79,10 @@ struct interlock_config {
     uint32_t power_down_timeout_ms; /**< longest wait for the current to fall */
     uint32_t contactor_timeout_ms;  /**< feedback must follow a coil command within this */
     uint32_t lock_timeout_ms;       /**< lock feedback must follow within this */
+    uint32_t discharge_timeout_ms;  /**< below 60 V (measured) within this, else held */
 };
 
-/** Defaults: 2 A, 500 ms, 200 ms, 1500 ms. */
+/** Defaults: 2 A, 500 ms, 200 ms, 1500 ms, 5000 ms. */
 void interlock_default_config(struct interlock_config *cfg);
 
 /** Power-path state of one connector. */
@@ -77,6 +95,8 @@ struct interlock {
     enum interlock_fault fault;
     uint32_t deadline_ms;
     bool opened_under_load; /**< the power-down timeout forced the contactors open */
+    interlock_voltage_fn voltage; /**< NULL: the power stage's read-back */
+    void *voltage_ctx;
 };
 
 /**
@@ -87,6 +107,12 @@ struct interlock {
  */
 int interlock_init(struct interlock *il, const struct interlock_config *cfg, struct hal_gpio *gpio,
                    struct psu *psu, uint32_t now_ms);
+
+/**
+ * @brief Where the connector voltage for the unlock decision comes from (the charger's
+ *        best measurement). Without one the power stage's read-back is used.
+ */
+void interlock_set_voltage_source(struct interlock *il, interlock_voltage_fn fn, void *ctx);
 
 /** @brief Ask for a target; the step walks there in the safe order. */
 void interlock_request(struct interlock *il, enum interlock_target target);
@@ -101,12 +127,24 @@ void interlock_step(struct interlock *il, uint32_t now_ms);
 bool interlock_power_allowed(const struct interlock *il);
 
 /**
- * @brief Clear a latched fault once its cause is gone (a person acknowledged it, or a
- *        new session starts). A HELD power path is re-checked from its feedback.
+ * @brief Clear a latched fault once its cause is gone (an operator reset; for a fault
+ *        that clears by itself, the charger once the vehicle is gone). A HELD power path
+ *        is re-checked from its feedback and the connector voltage, then unlocks through
+ *        DISCHARGING.
+ * @param[out] why NULL, or the reason of a refusal (static text)
  * @retval HAL_OK cleared
- * @retval HAL_ESTATE the cause is still there (e-stop pressed, contactor still closed)
+ * @retval HAL_ESTATE the cause is still there (e-stop pressed, contactor closed or
+ *         unreadable, connector voltage 60 V or more or unknown) or the power path is
+ *         still sequencing
  */
-int interlock_reset(struct interlock *il, uint32_t now_ms);
+int interlock_reset(struct interlock *il, uint32_t now_ms, const char **why);
+
+/**
+ * @brief True for a fault that only an operator reset may clear (everything that says
+ *        the power path or the connector cannot be trusted); false for the lock timeouts,
+ *        which clear once the vehicle is gone.
+ */
+bool interlock_fault_held(enum interlock_fault f);
 
 /** @brief Current state. */
 enum interlock_state interlock_state(const struct interlock *il);

@@ -42,7 +42,48 @@ void meter_session_set_wall(struct meter_session *s, int64_t unix_s)
     s->wall_s = unix_s;
 }
 
-/* Parse the record and check it against the meter's key. */
+int meter_session_pin_key(struct meter_session *s, const uint8_t *pub, size_t len)
+{
+    if (pub == NULL || len < 2u || len > sizeof s->pin || pub[0] != 0x04) {
+        return HAL_EINVAL;
+    }
+    memcpy(s->pin, pub, len);
+    s->pin_len = len;
+    return HAL_OK;
+}
+
+enum meter_key_state meter_session_key_state(const struct meter_session *s)
+{
+    if (s->pin_len == 0) {
+        return METER_KEY_UNPINNED;
+    }
+    if (s->seen_len == 0) {
+        return METER_KEY_UNKNOWN;
+    }
+    return s->seen_len == s->pin_len && memcmp(s->seen, s->pin, s->pin_len) == 0 ? METER_KEY_MATCH
+                                                                              : METER_KEY_MISMATCH;
+}
+
+/* Follow the key the meter reports: a change (a swapped meter, a re-keyed one) is an
+ * event, because every record after it is signed by someone else. */
+static void meter_watch_key(struct meter_session *s)
+{
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    size_t len = 0;
+    enum hal_crypto_curve curve;
+    if (meter_pubkey(s->m, pub, sizeof pub, &len, &curve) != HAL_OK || len == 0 || len > sizeof pub) {
+        return;
+    }
+    if (s->seen_len != 0 && (len != s->seen_len || memcmp(pub, s->seen, len) != 0)) {
+        s->key_changes++;
+        meter_emit(s, METER_EV_KEY_CHANGED, HAL_OK, HAL_ENOTSUP);
+    }
+    memcpy(s->seen, pub, len);
+    s->seen_len = len;
+}
+
+/* Parse the record and check it: against the pinned key when there is one (the meter's
+ * own claim proves nothing), else against the key the meter reports. */
 static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
 {
     if (ocmf == NULL || ocmf_parse(&s->rec, ocmf, len) != HAL_OK) {
@@ -50,6 +91,9 @@ static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
     }
     if (s->crypto == NULL) {
         return HAL_ENOTSUP;
+    }
+    if (s->pin_len != 0) {
+        return ocmf_verify(&s->rec, s->crypto, s->pin, s->pin_len);
     }
     uint8_t pub[HAL_CRYPTO_PUB_MAX];
     size_t pub_len = 0;
@@ -191,6 +235,7 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
 {
     struct meter_done d;
     s->last_now_ms = now;
+    meter_watch_key(s);
     switch (s->state) {
     case METER_S_RECOVER:
         meter_recover_step(s, now);
@@ -259,6 +304,14 @@ int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
     if (req == NULL || req->txid == NULL || req->txid[0] == '\0' ||
         strlen(req->txid) >= sizeof s->txid) {
         return HAL_EINVAL;
+    }
+    if (s->pin_len != 0) {
+        /* Not the configured meter (or it does not say): refused before the journal, so
+         * no slot is spent on a transaction that never runs. */
+        meter_watch_key(s);
+        if (meter_session_key_state(s) != METER_KEY_MATCH) {
+            return HAL_EPROTO;
+        }
     }
     int64_t wh = meter_live_wh(s);
     if (wh < 0) {

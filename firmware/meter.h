@@ -195,6 +195,15 @@ enum meter_event_kind {
     METER_EV_STOPPED,      /**< stop reading and record stored: acknowledge upward */
     METER_EV_STOP_FAILED,  /**< the meter did not deliver; the transaction stays open */
     METER_EV_RECOVERED,    /**< an unfinished transaction of a previous run was closed */
+    METER_EV_KEY_CHANGED,  /**< the meter now reports another public key than before */
+};
+
+/** The meter's public key against the configured pin (meter_session_pin_key()). */
+enum meter_key_state {
+    METER_KEY_UNPINNED = 0, /**< no pin: records are checked against the meter's own key */
+    METER_KEY_UNKNOWN,      /**< pinned, but the meter has not reported a key (yet) */
+    METER_KEY_MATCH,        /**< the meter reports the pinned key */
+    METER_KEY_MISMATCH,     /**< the meter reports another key: no transaction is started */
 };
 
 /** One event. */
@@ -228,6 +237,11 @@ struct meter_session {
     uint32_t orphans;          /**< records found on the meter that matched no open entry */
     uint32_t retry_at_ms;
     uint32_t last_now_ms;      /**< time of the last step: start/stop re-arm the task for it */
+    uint8_t pin[HAL_CRYPTO_PUB_MAX]; /**< the configured key (uncompressed point) */
+    size_t pin_len;            /**< 0: no pin */
+    uint8_t seen[HAL_CRYPTO_PUB_MAX]; /**< the key the meter reported last */
+    size_t seen_len;           /**< 0: none reported yet */
+    uint32_t key_changes;      /**< times the meter's key changed since start */
     struct ocmf_record rec;
 };
 
@@ -248,6 +262,19 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now_ms);
 void meter_session_set_wall(struct meter_session *s, int64_t unix_s);
 
 /**
+ * @brief Pin the meter's identity: transactions start only while the meter reports this
+ *        public key, and records are verified against it (never against the key the
+ *        meter reports over Modbus).
+ * @param pub an uncompressed point (ocmf_pubkey_from_hex() gives one from hex or DER)
+ * @retval HAL_OK pinned
+ * @retval HAL_EINVAL empty, too long, or not an uncompressed point (0x04 ...)
+ */
+int meter_session_pin_key(struct meter_session *s, const uint8_t *pub, size_t len);
+
+/** @brief The meter's key against the pin (refreshed at every step). */
+enum meter_key_state meter_session_key_state(const struct meter_session *s);
+
+/**
  * @brief Begin a transaction. The strings must stay valid until the STARTED/START_FAILED event.
  * @retval HAL_OK accepted: METER_EV_STARTED or METER_EV_START_FAILED follows
  * @retval HAL_EAGAIN recovery still running, or no live reading yet
@@ -255,6 +282,8 @@ void meter_session_set_wall(struct meter_session *s, int64_t unix_s);
  * @retval HAL_ENOMEM the journal's slot still holds an undelivered transaction
  * @retval HAL_EINVAL bad id
  * @retval HAL_EIO the journal could not store the start
+ * @retval HAL_EPROTO a key is pinned and the meter reports another one, or none
+ *         (meter_session_key_state() says which); nothing was journaled
  */
 int meter_session_start(struct meter_session *s, const struct meter_tx_req *req);
 

@@ -7,6 +7,7 @@
 
 #include "charger.h"
 #include "linux_modbus.h"
+#include "ocmf/ocmf.h"
 
 static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const s_psu_types[] = {"none", "infy", NULL};
@@ -39,15 +40,13 @@ static const struct config_key s_keys[] = {
         "connector/cable current rating, A (default 200)"),
     U32("charger.max_power_kw", max_power_kw, 1, 1000, false,
         "connector power limit, kW (default 150)"),
-    BOOL("charger.require_imd", require_imd,
-         "no isolation monitor fails the cable check: true or false (default true)"),
     U32("pilot.debounce_ms", pilot_debounce_ms, 5, 1000, false,
         "a new pilot state must hold this long, ms (default 30)"),
     U32("interlock.safe_current_ma", safe_current_ma, 100, 10000, false,
         "contactors may open below this current, mA (default 2000)"),
     U32("interlock.power_down_timeout_ms", power_down_timeout_ms, 50, 5000, false,
-        "longest wait for the current to fall before opening anyway, ms (default 500;\n"
-        "                                     with psu.type = infy at least 1500 is advisable)"),
+        "longest wait for the current to fall before opening anyway, ms (default 1500 with\n"
+        "                                     psu.type = infy, which refuses less; 500 with none)"),
     U32("interlock.contactor_timeout_ms", contactor_timeout_ms, 20, 2000, false,
         "contactor feedback must follow within, ms (default 200)"),
     U32("interlock.lock_timeout_ms", lock_timeout_ms, 100, 10000, false,
@@ -108,6 +107,17 @@ static const struct config_key s_keys[] = {
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),
+    /* Safety overrides and identity pins: each one changes what the charger may trust. */
+    BOOL("imd.lab_override_no_monitor", imd_lab_override,
+         "LAB ONLY: no isolation monitor is fitted; the cable check passes UNMEASURED and the\n"
+         "                                     car is told Warning, never Valid; warned at start, at\n"
+         "                                     every session and by --check (default false)"),
+    STR("meter.public_key", meter_public_key, false,
+        "the meter's OCMF public key, pinned: hex of the point (04...) or of a DER\n"
+        "                                     SubjectPublicKeyInfo; a meter reporting another key\n"
+        "                                     gets no transaction (default: none, the meter's own)"),
+    STR("meter.public_key_file", meter_public_key_file, false,
+        "a file holding that hex (for keys too long for one line)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -121,10 +131,9 @@ void board_config_defaults(struct board_config *c)
     c->max_voltage_v = 1000;
     c->max_current_a = 200;
     c->max_power_kw = 150;
-    c->require_imd = true;
     c->pilot_debounce_ms = 30;
     c->safe_current_ma = 2000;
-    c->power_down_timeout_ms = 500;
+    c->power_down_timeout_ms = 0; /* by the stage, once psu.type is known (board_config_check) */
     c->contactor_timeout_ms = 200;
     c->lock_timeout_ms = 1500;
     c->can_bitrate = 125000;
@@ -302,6 +311,62 @@ static const char *board_config_bus(const char *spec)
     return NULL;
 }
 
+/* meter.public_key / meter.public_key_file: one of them, with a meter, and a key. */
+static int board_config_meter_key(struct board_config *c, const char *path, const char *text,
+                                  size_t len, FILE *err)
+{
+    char hex[1024];
+    const char *key = c->meter_public_key[0] != '\0' ? "meter.public_key" : "meter.public_key_file";
+    c->meter_pin_len = 0;
+    if (c->meter_public_key[0] == '\0' && c->meter_public_key_file[0] == '\0') {
+        return 0;
+    }
+    if (c->meter_public_key[0] != '\0' && c->meter_public_key_file[0] != '\0') {
+        board_config_fail(err, path, text, len, "meter.public_key_file",
+                          "give meter.public_key or meter.public_key_file, not both");
+        return -1;
+    }
+    if (strcmp(c->meter_bus, "none") == 0) {
+        board_config_fail(err, path, text, len, key, "given, but meter.bus is none");
+        return -1;
+    }
+    size_t n = 0;
+    if (c->meter_public_key[0] != '\0') {
+        n = strlen(c->meter_public_key);
+        memcpy(hex, c->meter_public_key, n + 1u);
+    } else {
+        FILE *f = fopen(c->meter_public_key_file, "r");
+        if (f == NULL) {
+            char msg[112];
+            snprintf(msg, sizeof msg, "cannot read '%.60s': %s", c->meter_public_key_file, strerror(errno));
+            board_config_fail(err, path, text, len, key, msg);
+            return -1;
+        }
+        /* Hex with any whitespace (line breaks of a pasted key) between the digits. */
+        int ch;
+        while ((ch = fgetc(f)) != EOF && n < sizeof hex - 1u) {
+            if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+                hex[n++] = (char)ch;
+            }
+        }
+        bool too_long = ch != EOF;
+        fclose(f);
+        hex[n] = '\0';
+        if (too_long) {
+            board_config_fail(err, path, text, len, key, "the file holds more than a public key");
+            return -1;
+        }
+    }
+    if (ocmf_pubkey_from_hex(hex, n, c->meter_pin, sizeof c->meter_pin, &c->meter_pin_len) != HAL_OK) {
+        c->meter_pin_len = 0;
+        board_config_fail(err, path, text, len, key,
+                          "not a public key: expected the hex of an uncompressed point (04...) or of a "
+                          "DER SubjectPublicKeyInfo");
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks that span several keys or need more than a type and a range. */
 static int board_config_check(struct board_config *c, const char *path, const char *text, size_t len,
                               FILE *err)
@@ -309,6 +374,27 @@ static int board_config_check(struct board_config *c, const char *path, const ch
     const char *why = NULL;
     if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
         board_config_fail(err, path, text, len, "ovm.sources", why);
+        return -1;
+    }
+    /* InfyPower proves "off" by reading every module back, one module per poll (up to
+     * 1 s apart), and the modules need some 500 ms to ramp down: below 1.5 s the
+     * interlock would open the contactors under load in an ordinary stop. */
+    if (c->power_down_timeout_ms == 0) {
+        c->power_down_timeout_ms = c->psu_type == BOARD_PSU_INFY ? BOARD_INFY_POWER_DOWN_MIN_MS : 500u;
+    } else if (c->psu_type == BOARD_PSU_INFY && c->power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
+        board_config_fail(err, path, text, len, "interlock.power_down_timeout_ms",
+                          "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "
+                          "each one back (one poll, up to 1 s) after a ramp-down of some 500 ms; a shorter "
+                          "wait opens the contactors under load");
+        return -1;
+    }
+    if (board_config_meter_key(c, path, text, len, err) != 0) {
+        return -1;
+    }
+    if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {
+        board_config_fail(err, path, text, len, "imd.lab_override_no_monitor",
+                          "true, but imd.model names a monitor: the override is only for a charger "
+                          "without one");
         return -1;
     }
     if (strcmp(c->meter_bus, "none") != 0 && (why = board_config_bus(c->meter_bus)) != NULL) {

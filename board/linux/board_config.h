@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "hal_crypto.h"
 #include "infypower/infy_driver.h"
 
 /** Longest value of a path or bus key, including the NUL. */
@@ -32,7 +33,6 @@ struct board_config {
     uint32_t max_voltage_v;
     uint32_t max_current_a;
     uint32_t max_power_kw;
-    bool require_imd;
     uint32_t pilot_debounce_ms;
     uint32_t safe_current_ma;
     uint32_t power_down_timeout_ms;
@@ -55,11 +55,14 @@ struct board_config {
     char meter_bus[BOARD_CONFIG_PATH_MAX];
     uint32_t meter_unit;
     uint32_t meter_timeout_ms;
+    char meter_public_key[200];  /**< meter.public_key: hex point or DER SubjectPublicKeyInfo */
+    char meter_public_key_file[BOARD_CONFIG_PATH_MAX]; /**< meter.public_key_file: the same hex in a file */
     /* isolation monitor */
     int imd_model; /**< enum board_imd_model */
     char imd_bus[BOARD_CONFIG_PATH_MAX];
     uint32_t imd_unit; /**< 0 = the model's default */
     uint32_t imd_rated_voltage_v;
+    bool imd_lab_override; /**< imd.lab_override_no_monitor: LAB ONLY, no monitor fitted */
     /* link to the car */
     char link_interface[16]; /**< "" = no link: pilot-level sessions only */
     uint32_t link_tcp_port;
@@ -72,9 +75,14 @@ struct board_config {
     char ovm_sources[48];    /**< "ovm,imd,meter,stage" (any subset, in any order) */
     uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
     /* derived by board_config_load() */
+    uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
+    size_t meter_pin_len;                  /**< 0: no key pinned */
     struct infy_config infy; /**< valid when psu_type == BOARD_PSU_INFY */
     uint8_t ovm_source_mask; /**< bit (1 << enum charger_vsource) per source in ovm_sources */
 };
+
+/** Least interlock.power_down_timeout_ms with psu.type = infy (and its default there). */
+#define BOARD_INFY_POWER_DOWN_MIN_MS 1500u
 
 /** Largest configuration file accepted. */
 #define BOARD_CONFIG_FILE_MAX 16384

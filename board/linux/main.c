@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "board_config.h"
+#include "board_ctl.h"
 #include "charger.h"
 #include "charger_link.h"
 #include "evse_link.h"
@@ -85,6 +86,8 @@ struct board {
     uint32_t sessions_max; /**< stop after this many finished sessions (0 = never) */
     struct sched sched;
     struct charger charger;
+    const char *ctl_path;  /**< --ctl: the runtime command socket, or NULL */
+    struct board_ctl ctl;
     uint32_t run_until_ms; /**< 0 = run until a signal */
     bool stopping;
 };
@@ -124,12 +127,19 @@ static bool board_should_stop(void *ctx)
 static void board_usage(FILE *f)
 {
     fprintf(f,
-            "usage: charger [-c FILE] [--check] [--run-for SECONDS] [--sessions N]\n"
+            "usage: charger [-c FILE] [--check] [--ctl SOCKET] [--run-for SECONDS] [--sessions N]\n"
             "               [--sim-plant SOCKET [--sim-load FIFO] [--sim-status FILE] [--sim-trace FILE]]\n"
+            "       charger --ctl SOCKET COMMAND\n"
             "The DC charger firmware for Linux charger boards.\n"
             "\n"
             "  -c, --config FILE   configuration file (default %s)\n"
             "      --check         validate the configuration and exit\n"
+            "      --ctl SOCKET    running: take runtime commands on this Unix socket (mode 0600);\n"
+            "                      with a COMMAND: send it to the charger listening there, print\n"
+            "                      its answer and exit 0 ok, 1 refused, 2 not a command, 3 no answer.\n"
+            "                      Commands: status (state and held fault), reset (operator reset\n"
+            "                      of a held fault: refused while energised or while its cause is\n"
+            "                      there, with the reason)\n"
             "      --run-for S     stop safely after S seconds (tests)\n"
             "      --sessions N    stop safely once N sessions have finished (tests)\n"
             "      --version       print the version and exit\n"
@@ -154,7 +164,7 @@ static void board_usage(FILE *f)
     fprintf(f, "\nAt exit one line per finished session: 'charger: session N: stop=TOKEN\n"
                "charge_s=S energy_wh=WH meter_ok=0|1 meter_seq=N soc=A->B'.\n"
                "Exit status: 0 after a clean stop or a valid --check; 1 for an invalid\n"
-               "configuration or a failed start; 2 for bad arguments.\n");
+               "configuration or a failed start; 2 for bad arguments (--ctl SOCKET COMMAND: above).\n");
 }
 
 /* A Modbus bus from a validated spec; the Bender's default framing is 8E1 at 19200. */
@@ -211,6 +221,18 @@ static int board_start_meter(struct board *b, uint32_t now)
         return -1;
     }
     meter_session_init(&b->ms, &b->meter.base, &b->journal, &b->crypto.base);
+    if (b->cfg.meter_pin_len != 0) {
+        /* Validated by board_config_load(): a refusal here is a programming error. */
+        if (meter_session_pin_key(&b->ms, b->cfg.meter_pin, b->cfg.meter_pin_len) != HAL_OK) {
+            fprintf(stderr, "charger: meter.public_key: not an uncompressed point\n");
+            return -1;
+        }
+        hal_logf(&b->log.base, HAL_LOG_INFO, now,
+                 "meter: public key pinned (%u bytes, %02x%02x%02x%02x...): records are verified "
+                 "against it and a meter reporting another key gets no transaction",
+                 (unsigned)b->cfg.meter_pin_len, b->cfg.meter_pin[1], b->cfg.meter_pin[2],
+                 b->cfg.meter_pin[3], b->cfg.meter_pin[4]);
+    }
     rc = sched_add(&b->sched, meter_session_task(&b->ms), now);
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: meter session: %s\n", hal_strerror(rc));
@@ -401,7 +423,7 @@ static int board_start(struct board *b)
     cc.max_voltage_mv = b->cfg.max_voltage_v * 1000u;
     cc.max_current_ma = b->cfg.max_current_a * 1000u;
     cc.max_power_w = b->cfg.max_power_kw * 1000u;
-    cc.require_imd = b->cfg.require_imd;
+    cc.imd_lab_override = b->cfg.imd_lab_override;
     cc.pilot.debounce_ms = b->cfg.pilot_debounce_ms;
     cc.interlock.safe_current_ma = b->cfg.safe_current_ma;
     cc.interlock.power_down_timeout_ms = b->cfg.power_down_timeout_ms;
@@ -466,6 +488,7 @@ int main(int argc, char **argv)
         {"sessions", required_argument, NULL, 'n'},  {"sim-plant", required_argument, NULL, 'P'},
         {"sim-load", required_argument, NULL, 'L'},  {"sim-status", required_argument, NULL, 'S'},
         {"sim-trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+        {"ctl", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int o;
 
@@ -505,6 +528,9 @@ int main(int argc, char **argv)
         case 'T':
             b->sim_trace = optarg;
             break;
+        case 'C':
+            b->ctl_path = optarg;
+            break;
         case 'V':
             printf("charger %s\n", CHARGER_VERSION);
             return 0;
@@ -515,6 +541,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "charger: try --help\n");
             return 2;
         }
+    }
+    if (b->ctl_path != NULL && optind == argc - 1) {
+        /* The client: one command to a running charger, nothing else. */
+        return board_ctl_request(b->ctl_path, argv[optind], stdout, stderr);
     }
     if (optind != argc) {
         fprintf(stderr, "charger: unexpected argument '%s' (try --help)\n", argv[optind]);
@@ -539,12 +569,24 @@ int main(int argc, char **argv)
     }
     if (check_only) {
         printf("%s: configuration valid\n", path);
+        printf("%s: interlock.power_down_timeout_ms = %lu%s\n", path,
+               (unsigned long)b->cfg.power_down_timeout_ms,
+               b->cfg.psu_type == BOARD_PSU_INFY ? " (psu.type = infy: at least 1500)" : "");
+        if (b->cfg.imd_lab_override) {
+            printf("%s: WARNING: imd.lab_override_no_monitor = true: LAB ONLY, insulation is NOT "
+                   "measured (the cable check passes unmeasured; the car is told Warning)\n",
+                   path);
+        }
         return 0;
     }
     signal(SIGINT, board_on_signal);
     signal(SIGTERM, board_on_signal);
     signal(SIGPIPE, SIG_IGN);
     if (board_start(b) != 0) {
+        return 1;
+    }
+    if (b->ctl_path != NULL && board_ctl_open(&b->ctl, b->ctl_path, &b->loop, &b->charger, &b->log.base,
+                                              &b->sched, hal_clock_now_ms(&b->loop.base), stderr) != 0) {
         return 1;
     }
     b->run_until_ms = run_for > 0 ? hal_clock_now_ms(&b->loop.base) + (uint32_t)run_for * 1000u : 0;
@@ -565,6 +607,9 @@ int main(int argc, char **argv)
         if (b->have_tls) {
             linux_tls_free(&b->tls);
         }
+    }
+    if (b->ctl_path != NULL) {
+        board_ctl_close(&b->ctl);
     }
     if (b->have_meter) {
         linux_modbus_close(&b->meter_bus);

@@ -485,6 +485,20 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
     if (r->fired && !r->restored && (p->phase == PLANT_EV_LEFT || p->phase == PLANT_EV_AWAY)) {
         faults_restore(r);
     }
+    /* A connector held locked by a fault (the voltage at it unknown, a contactor not
+     * trusted) keeps the car: a technician comes and repairs the cause; the operator's
+     * reset (board/sim/main.c) then releases it, or is refused while the cause is still
+     * there (a welded contactor stays welded). */
+    if (r->fired && !r->restored && p->phase != PLANT_EV_LEFT && p->phase != PLANT_EV_AWAY &&
+        cs == CHARGER_FAULT && interlock_state(&t->charger->il) == INTERLOCK_HELD) {
+        if (r->held_since_ms == 0) {
+            r->held_since_ms = now_ms;
+        } else if (now_ms - r->held_since_ms >= FAULTS_DRIVER_MS) {
+            faults_restore(r);
+        }
+    } else {
+        r->held_since_ms = 0;
+    }
 
     /* Record. */
     struct faults_sample s = {0};

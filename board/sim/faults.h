@@ -125,6 +125,7 @@ struct faults_run {
     struct faults_target t;
     bool fired, restored, ev_frozen;
     uint32_t fired_ms, state_since_ms, unlocked_idle_ms;
+    uint32_t held_since_ms;      /**< the connector held locked by the fault since (0 = not) */
     enum charger_state last_state;
     bool mutate_active;
     uint8_t ev_worst;             /**< enum faults_ev_report seen after the fault */

@@ -38,8 +38,10 @@
 
 #define SIM_VERSION "0.2.0"
 #define SIM_MAX_CONNECTORS 4
-/* The EV gives the charger this long to release a held connector before the run ends. */
-#define SIM_HELD_LIMIT_MS 5000u
+/* The EV gives the charger this long to release a held connector before the run ends:
+ * the interlock's discharge wait (5 s), a technician (3 s in the fault scenarios) and the
+ * operator's reset must fit. */
+#define SIM_HELD_LIMIT_MS 15000u
 /* The simulator's fixed epoch: 2026-01-01T00:00:00Z. */
 #define SIM_EPOCH_MS 1767225600000LL
 #define SIM_LAT_MAX 16384u
@@ -90,6 +92,7 @@ struct sim_conn {
     FILE *pcap, *csv;
     uint32_t seq[2];
     uint32_t reported;
+    uint32_t reset_tried_ms; /**< the operator's last reset attempt of a held fault */
     /* What the firmware is started with (kept for a restart after a power loss). */
     struct infy_config ic;
     struct evse_link_config lc;
@@ -170,6 +173,17 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
             if (x->plant.evse_stop) {
                 x->plant.evse_stop = false;
                 charger_request_stop(&x->charger);
+            }
+            /* The operator: with the bay empty, or the car held by a locked connector, a
+             * person resets a held fault once a second (docs/session.md "Unlock and fault
+             * reset"); while its cause is there (e-stop pressed, contactor welded, voltage
+             * unknown) the reset is refused and it stays held. */
+            bool bay_empty = x->plant.phase == PLANT_EV_LEFT || x->plant.phase == PLANT_EV_AWAY;
+            bool held_locked = interlock_state(&x->charger.il) == INTERLOCK_HELD;
+            if ((bay_empty || held_locked) && charger_held_fault(&x->charger) != NULL &&
+                c->now_ms - x->reset_tried_ms >= 1000u) {
+                x->reset_tried_ms = c->now_ms;
+                (void)charger_reset(&x->charger, c->now_ms, NULL);
             }
         }
         if (!(s_faults_on && s_faults.ev_frozen)) {

@@ -7,10 +7,12 @@ static int fake_crypto_verify(struct hal_crypto *base, enum hal_crypto_curve cur
                               size_t digest_len, const uint8_t *sig, size_t sig_len)
 {
     struct fake_crypto *c = (struct fake_crypto *)base;
-    (void)pub;
     c->calls++;
     c->last_curve = curve;
     c->last_pub_len = pub_len;
+    if (pub_len <= sizeof c->last_pub) {
+        memcpy(c->last_pub, pub, pub_len);
+    }
     if (digest_len == 32) {
         memcpy(c->last_digest, digest, 32);
     }

@@ -22,6 +22,7 @@ struct fake_crypto {
     enum hal_crypto_curve last_curve;
     uint8_t last_digest[32];
     size_t last_pub_len;
+    uint8_t last_pub[HAL_CRYPTO_PUB_MAX]; /**< the key of the last call */
 };
 
 /** @brief No valid signature set; every verify answers HAL_EPROTO. */

@@ -11,6 +11,7 @@ static void fake_log_write(struct hal_log *base, enum hal_log_level level, uint3
     l->count++;
     l->errors += level == HAL_LOG_ERROR;
     l->warnings += level == HAL_LOG_WARN;
+    l->watched += l->watch != NULL && strstr(line, l->watch) != NULL;
     if (l->echo) {
         printf("  [%lu] %s\n", (unsigned long)now_ms, line);
     }

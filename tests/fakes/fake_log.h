@@ -14,6 +14,8 @@ struct fake_log {
     unsigned errors;
     unsigned warnings;
     int echo; /**< print lines to stdout (debugging a test) */
+    const char *watch; /**< count the lines that contain this text (NULL: none) */
+    unsigned watched;
 };
 
 /** @brief Accept every level. */

@@ -102,7 +102,7 @@ static int fake_psu_read(struct psu *p, struct psu_output *out)
         out->valid = false;
         return HAL_EIO;
     }
-    out->voltage_mv = f->mode == PSU_MODE_EXPORT ? 400000 : 0;
+    out->voltage_mv = f->mode == PSU_MODE_EXPORT ? 400000 : f->off_mv;
     out->current_ma = f->current_ma;
     out->valid = true;
     return HAL_OK;

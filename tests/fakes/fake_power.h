@@ -44,6 +44,7 @@ struct fake_power {
     bool current_stuck;   /**< output current does not fall after "off" */
     bool psu_unreadable;  /**< read_output fails */
     bool no_estop_input;  /**< the e-stop read answers HAL_ENOTSUP */
+    int32_t off_mv;       /**< output voltage read while not exporting (a charge left behind) */
     /* journal and breaches */
     enum fake_power_event journal[FAKE_POWER_JOURNAL];
     uint32_t journal_ms[FAKE_POWER_JOURNAL];

@@ -41,7 +41,29 @@ expect nul-byte            1 'control byte 0x00' 'can.interface = vcan0\x00\nsto
 expect crlf-ok             0 'configuration valid' 'can.interface = vcan0\r\nstore.dir = /tmp/x\r\n'
 # The session keys: power stage, meter, isolation monitor, link.
 infy="${good}psu.type = infy\n"
-expect valid-session       0 'configuration valid' "${infy}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/ttyUSB0,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = eth1\nlink.tcp_port = 0\nlink.modem = false\ncharger.require_imd = false\n"
+expect valid-session       0 'configuration valid' "${infy}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/ttyUSB0,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = eth1\nlink.tcp_port = 0\nlink.modem = false\n"
+# The power-down wait is safe for the stage by default, and too short a one is refused.
+expect infy-power-down-default 0 'interlock\.power_down_timeout_ms = 1500 \(psu\.type = infy' "${infy}infy.modules = 0\n"
+expect infy-power-down-short   1 ':5: interlock\.power_down_timeout_ms: below 1500 ms with psu\.type = infy' "${infy}infy.modules = 0\ninterlock.power_down_timeout_ms = 500\n"
+expect infy-power-down-1500    0 'interlock\.power_down_timeout_ms = 1500' "${infy}infy.modules = 0\ninterlock.power_down_timeout_ms = 1500\n"
+expect none-power-down-default 0 'interlock\.power_down_timeout_ms = 500$' "${good}"
+# Running without an isolation monitor is an explicit, named lab override only.
+expect imd-lab-override        0 'WARNING: imd\.lab_override_no_monitor = true: LAB ONLY' "${good}imd.lab_override_no_monitor = true\n"
+expect imd-lab-override-model  1 ':5: imd\.lab_override_no_monitor: true, but imd\.model names a monitor' "${good}imd.model = dold\nimd.bus = tcp:h:502\nimd.lab_override_no_monitor = true\n"
+expect imd-old-require-key     1 ':3: charger\.require_imd: unknown key' "${good}charger.require_imd = false\n"
+# The meter's identity: a pinned public key (hex point or DER), inline or in a file.
+pt=04$(printf '%02x' $(seq 1 64))
+spki=3059301306072a8648ce3d020106082a8648ce3d030107034200$pt
+meter="${good}meter.bus = rtu:/dev/ttyUSB0,9600,8N1\n"
+printf '%s\n%s\n' "${spki:0:90}" "${spki:90}" > "$dir/meter.pub"
+expect meter-key-point      0 'configuration valid' "${meter}meter.public_key = $pt\n"
+expect meter-key-der        0 'configuration valid' "${meter}meter.public_key = $spki\n"
+expect meter-key-file       0 'configuration valid' "${meter}meter.public_key_file = $dir/meter.pub\n"
+expect meter-key-bad        1 ':4: meter\.public_key: not a public key: expected the hex of an uncompressed point' "${meter}meter.public_key = 04zz\n"
+expect meter-key-short      1 ':4: meter\.public_key: not a public key' "${meter}meter.public_key = 0401020304\n"
+expect meter-key-no-meter   1 ':3: meter\.public_key: given, but meter\.bus is none' "${good}meter.public_key = $pt\n"
+expect meter-key-both       1 'meter\.public_key_file: give meter\.public_key or meter\.public_key_file, not both' "${meter}meter.public_key = $pt\nmeter.public_key_file = $dir/meter.pub\n"
+expect meter-key-file-gone  1 ':4: meter\.public_key_file: cannot read .*No such file' "${meter}meter.public_key_file = $dir/absent.pub\n"
 expect valid-group         0 'configuration valid' "${infy}infy.addressing = group\ninfy.group = 5\nmeter.bus = tcp:meter.local:502\n"
 # The over-voltage monitor's keys (issue 12): which voltage sources it reads, how fresh.
 expect ovm-valid           0 'configuration valid' "${good}ovm.device = none\novm.sources = imd,stage\novm.stale_ms = 500\n"

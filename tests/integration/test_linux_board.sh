@@ -43,6 +43,35 @@ if grep -q 'power path at start: held, fault: feedback unreadable' "$work/run1.l
 else
     ko linux-board/no-gpio-is-safe "$(grep 'power path' "$work/run1.log" | head -n 3)"
 fi
+# Runtime commands on the control socket (--ctl): status names the held fault, an
+# operator reset is refused while its cause is there (no feedback hardware), anything
+# else is not a command, and the socket is private to the charger's account.
+# (in the machine's own /tmp: the work directory may be a shared file system without sockets)
+sock=$(mktemp -u /tmp/charger-ctl.XXXXXX)
+"$bin" -c "$work/c.conf" --ctl "$sock" > "$work/run3.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do [ -S "$sock" ] && grep -q started "$work/run3.log" 2>/dev/null && break; sleep 0.1; done
+[ -S "$sock" ] || ko linux-board/ctl-listening "$(tail -n 5 "$work/run3.log")"
+out=$("$bin" --ctl "$sock" status 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "ok state=idle held=feedback unreadable" ]; then ok linux-board/ctl-status; else ko linux-board/ctl-status "exit $rc: $out"; fi
+out=$("$bin" --ctl "$sock" reset 2>&1); rc=$?
+if [ $rc -eq 1 ] && [ "$out" = "refused: contactor, lock or e-stop feedback unreadable" ] &&
+   grep -q "operator reset refused: contactor, lock or e-stop feedback unreadable" "$work/run3.log"; then
+    ok linux-board/ctl-reset-refused
+else
+    ko linux-board/ctl-reset-refused "exit $rc: $out"
+fi
+out=$("$bin" --ctl "$sock" reboot 2>&1); rc=$?
+if [ $rc -eq 2 ] && echo "$out" | grep -q '^error: unknown command'; then ok linux-board/ctl-unknown; else ko linux-board/ctl-unknown "exit $rc: $out"; fi
+if [ "$(stat -c %a "$sock")" = 600 ]; then ok linux-board/ctl-private; else ko linux-board/ctl-private "mode $(stat -c %a "$sock")"; fi
+# A second charger must not take over a live socket.
+out=$("$bin" -c "$work/c.conf" --ctl "$sock" --run-for 1 2>&1); rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q 'another charger is listening there'; then ok linux-board/ctl-in-use; else ko linux-board/ctl-in-use "exit $rc: $out"; fi
+kill -TERM $pid
+wait $pid
+if [ ! -e "$sock" ]; then ok linux-board/ctl-removed; else ko linux-board/ctl-removed "socket left behind"; fi
+out=$("$bin" --ctl "$sock" status 2>&1); rc=$?
+if [ $rc -eq 3 ] && echo "$out" | grep -q 'no charger answers there'; then ok linux-board/ctl-no-charger; else ko linux-board/ctl-no-charger "exit $rc: $out"; fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
 INSIDE

@@ -172,10 +172,135 @@ static void test_estop_while_charging(void **state)
     pilot_ev_plug(&r->pilot.ev, false);
     run(r, &r->sched, 500);
     assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "emergency stop still pressed");
+    /* released: still held, an e-stop is cleared by a person, not by the unplug */
     r->power.estop = false;
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->charger), "emergency stop");
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    assert_null(charger_held_fault(&r->charger));
     run(r, &r->sched, 100);
     assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
     /* and the next car charges */
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* Held faults: an e-stop during the power-down (a reset then is refused: still
+ * energised), then the feedback is lost while the contactors open (the issue's case).
+ * The connector stays locked, so the vehicle cannot leave (no pilot A): only an operator
+ * reset, once the feedback reads again and the output is below 60 V, releases it. */
+static void test_held_fault_needs_operator_reset(void **state)
+{
+    struct rig *r = *state;
+    const char *why = NULL;
+    plug_and_charge(r);
+    r->power.current_stuck = true; /* power-down lasts its full 500 ms */
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_NOTHING);
+    r->power.estop = true;
+    run(r, &r->sched, 20);
+    assert_int_equal(interlock_state(&r->charger.il), INTERLOCK_POWER_DOWN);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_ENERGISED);
+    r->power.estop = false;
+    r->power.current_stuck = false;
+    r->power.io_error = true; /* the feedback is lost while opening */
+    run(r, &r->sched, 2000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(interlock_state(&r->charger.il), INTERLOCK_HELD);
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "contactor, lock or e-stop feedback unreadable");
+    r->power.io_error = false;
+    run(r, &r->sched, 5000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT); /* the vehicle is still there */
+    assert_true(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    run(r, &r->sched, 200);
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]); /* released: the vehicle may leave */
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* A car that plugs in while the connector is out of order (held) is served once the
+ * operator resets; the car of the faulted session, still plugged in at the reset, is
+ * only let go (unlocked, finished). */
+static void test_reset_serves_a_waiting_car(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->power.estop = true;
+    run(r, &r->sched, 1000);
+    r->power.estop = false;
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    /* the same car still there at the reset: released, not offered a new session */
+    assert_int_equal(charger_reset(&r->charger, r->now, NULL), CHARGER_RESET_DONE);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FINISHED);
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    /* again, but the car leaves and the next one is waiting when the reset comes */
+    plug_and_charge(r);
+    r->power.estop = true;
+    run(r, &r->sched, 1000);
+    r->power.estop = false;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_reset(&r->charger, r->now, NULL), CHARGER_RESET_DONE);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY);
+    assert_int_equal(pilot_ev_set_s2(&r->pilot.ev, true), HAL_OK);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    assert_safe(r);
+}
+
+/* Faults that clear by themselves: a pilot error clears with the unplug, nobody involved,
+ * and a reset has nothing to do. */
+static void test_self_clearing_fault(void **state)
+{
+    struct rig *r = *state;
+    const char *why = NULL;
+    plug_and_charge(r);
+    r->pilot.read_error = HAL_EIO;
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_null(charger_held_fault(&r->charger));
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_NOTHING);
+    r->pilot.read_error = HAL_OK;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    assert_safe(r);
+}
+
+/* A lock that does not engage clears by itself once the vehicle is gone. */
+static void test_lock_timeout_clears_itself(void **state)
+{
+    struct rig *r = *state;
+    r->power.lock_stuck = true;
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 2000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_LOCK_TIMEOUT);
+    assert_null(charger_held_fault(&r->charger));
+    r->power.lock_stuck = false;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
     plug_and_charge(r);
     assert_safe(r);
 }
@@ -241,6 +366,42 @@ static void test_two_connectors_one_scheduler(void **state)
     assert_true(s_rigs[1].power.coil[HAL_GPIO_OUT_LOCK]);
 }
 
+/* Held at start-up (a contactor reads closed after a power cycle): no session is offered
+ * to the car that plugs in, until an operator reset once the contactor reads open. */
+static void test_held_at_start_offers_no_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rigs[0];
+    struct charger_config cfg;
+    fake_pilot_init(&r->pilot);
+    fake_power_init(&r->power);
+    fake_log_init(&r->log);
+    r->power.fb_pos = true; /* welded while the charger was off */
+    r->power.weld_pos = true;
+    charger_default_config(&cfg);
+    struct charger_ports ports = {
+        .pilot = &r->pilot.base, .gpio = &r->power.gpio, .psu = &r->power.psu, .log = &r->log.base};
+    sched_init(&r->sched);
+    r->now = 0;
+    assert_int_equal(charger_init(&r->charger, &cfg, &ports, &r->sched, 0), HAL_OK);
+    run(r, &r->sched, 100);
+    assert_string_equal(charger_held_fault(&r->charger), "contactor welded");
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    assert_int_equal(charger_stats(&r->charger)->sessions, 0);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_REFUSED);
+    assert_string_equal(why, "a contactor still reads closed");
+    r->power.weld_pos = false;
+    r->power.fb_pos = false;
+    assert_int_equal(charger_reset(&r->charger, r->now, &why), CHARGER_RESET_DONE);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_READY); /* the waiting car is served */
+    assert_safe(r);
+}
+
 static void test_init_rejects_missing_ports(void **state)
 {
     (void)state;
@@ -265,9 +426,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pilot_unreadable_stops, setup, NULL),
         cmocka_unit_test_setup_teardown(test_estop_while_charging, setup, NULL),
         cmocka_unit_test_setup_teardown(test_welded_holds_connector, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_held_fault_needs_operator_reset, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_self_clearing_fault, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_reset_serves_a_waiting_car, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_lock_timeout_clears_itself, setup, NULL),
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
         cmocka_unit_test(test_two_connectors_one_scheduler),
+        cmocka_unit_test(test_held_at_start_offers_no_session),
         cmocka_unit_test(test_init_rejects_missing_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "exi/exi_din.h"
 #include "exi/exi_stream.h"
 #include "fake_log.h"
+#include "fake_nvs.h"
 #include "fake_pilot.h"
 #include "fake_power.h"
 #include "v2gtp/v2gtp.h"
@@ -161,6 +162,7 @@ struct timd {
     struct isolation base;
     uint32_t now, r_ohm;
     bool measuring, selftest_fail, device_fault;
+    bool ok_but_invalid; /**< reads answer HAL_OK with fresh values whose status is INVALID */
     enum isolation_test test;
     uint32_t test_end, next_ms, seq;
     struct isolation_measurement last;
@@ -206,6 +208,13 @@ static int ti_read(struct isolation *b, struct isolation_measurement *m)
                                                                                    : ISOLATION_FAULT;
         d->last.seq = ++d->seq;
         d->last.at_ms = d->now;
+        if (d->ok_but_invalid) {
+            d->last.status = ISOLATION_INVALID;
+        }
+    }
+    if (d->ok_but_invalid) {
+        *m = d->last;
+        return HAL_OK;
     }
     *m = d->last;
     return d->last.valid ? HAL_OK : HAL_EAGAIN;
@@ -276,6 +285,81 @@ static int to_arm(struct ovm *b, uint32_t limit_mv)
 }
 static const struct ovm_ops s_to_ops = {.read = to_read, .arm = to_arm};
 
+/* Meter: an unsigned-record meter whose start and stop are acknowledged 200 ms after they
+ * were asked (as a Modbus meter does), with a live import that grows while charging. */
+struct tmeter {
+    struct meter base;
+    const uint32_t *now;
+    int64_t import_wh;
+    bool pending;
+    uint32_t due_ms;
+    uint32_t starts, stops;
+};
+static int tm_live(struct meter *b, struct meter_live *out)
+{
+    struct tmeter *m = (struct tmeter *)b;
+    memset(out, 0, sizeof *out);
+    out->import_wh = m->import_wh;
+    out->at_ms = *m->now;
+    return HAL_OK;
+}
+static int tm_job(struct tmeter *m)
+{
+    if (m->pending) {
+        return HAL_EBUSY;
+    }
+    m->pending = true;
+    m->due_ms = *m->now + 200u;
+    return HAL_OK;
+}
+static int tm_start(struct meter *b, const struct meter_tx_req *req)
+{
+    (void)req;
+    ((struct tmeter *)b)->starts++;
+    return tm_job((struct tmeter *)b);
+}
+static int tm_stop(struct meter *b, const char *txid)
+{
+    (void)txid;
+    ((struct tmeter *)b)->stops++;
+    return tm_job((struct tmeter *)b);
+}
+static int tm_result(struct meter *b, struct meter_done *out)
+{
+    struct tmeter *m = (struct tmeter *)b;
+    if (!m->pending || *m->now < m->due_ms) {
+        return HAL_EAGAIN;
+    }
+    m->pending = false;
+    memset(out, 0, sizeof *out);
+    out->status = HAL_OK;
+    return HAL_OK;
+}
+static int tm_pubkey(struct meter *b, uint8_t *pub, size_t cap, size_t *len, enum hal_crypto_curve *curve)
+{
+    /* A P-256 point 04 01 02 ... 40: the key this meter reports. */
+    (void)b;
+    if (cap < 65u) {
+        return HAL_EOVERFLOW;
+    }
+    pub[0] = 0x04;
+    for (unsigned i = 1; i < 65u; i++) {
+        pub[i] = (uint8_t)i;
+    }
+    *len = 65u;
+    *curve = HAL_CRYPTO_SECP256R1;
+    return HAL_OK;
+}
+static int tm_status(struct meter *b, uint32_t *dev)
+{
+    (void)b;
+    *dev = 0;
+    return HAL_OK;
+}
+static const struct meter_ops s_tm_ops = {.live = tm_live, .start = tm_start, .stop = tm_stop,
+                                          .result = tm_result, .pubkey = tm_pubkey,
+                                          .status = tm_status};
+
 /* ------------------------------------------------------------------ proximity */
 
 /* A pilot with PP: the fake pilot for CP, a coded 220 Ohm while the plug is in (open
@@ -316,6 +400,10 @@ struct rig {
     struct tlink link;
     struct trng rng;
     struct tovm ovm;
+    struct tmeter meter;
+    struct fake_nvs nvs;
+    struct journal journal;
+    struct meter_session ms;
     struct sched sched;
     struct charger c;
     struct din_ev ev;
@@ -323,6 +411,7 @@ struct rig {
     bool ev_running;   /**< the car answers and sends */
     bool ev_started;
     bool s2_stuck_open; /**< the car talks but never closes S2 */
+    bool ev_saw_valid;  /**< the car was told isolation Valid at some point */
     uint8_t buf[2048];
     uint32_t now;
 };
@@ -330,6 +419,7 @@ struct rig {
 static struct rig s_rig;
 static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
 static bool s_rig_ovm; /* the next rig_setup gives the charger an over-voltage monitor */
+static bool s_rig_meter; /* the next rig_setup gives the charger a meter with a journal */
 
 static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
 {
@@ -362,6 +452,17 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
                                   .rng = &r->rng.base,
                                   .imd = with_imd ? &r->imd.base : NULL,
                                   .ovm = s_rig_ovm ? &r->ovm.base : NULL};
+    if (s_rig_meter) {
+        r->meter.base.ops = &s_tm_ops;
+        r->meter.now = &r->now;
+        r->meter.import_wh = 1000;
+        fake_nvs_init(&r->nvs);
+        assert_int_equal(journal_open(&r->journal, &r->nvs.base), HAL_OK);
+        meter_session_init(&r->ms, &r->meter.base, &r->journal, NULL);
+        assert_int_equal(sched_add(&r->sched, meter_session_task(&r->ms), 0), HAL_OK);
+        ports.meter = &r->ms;
+        ports.meter_dev = &r->meter.base;
+    }
     assert_int_equal(charger_init(&r->c, &cfg, &ports, &r->sched, 0), HAL_OK);
     din_ev_default_config(&r->evcfg);
     r->ev_running = true;
@@ -380,6 +481,8 @@ static void rig_ms(struct rig *r)
         if (r->link.tx_ready) {
             r->link.tx_ready = false;
             (void)din_ev_receive(&r->ev, r->link.tx, r->link.txlen, r->now);
+            r->ev_saw_valid = r->ev_saw_valid || (r->ev.evse.isolation_known &&
+                                                  r->ev.evse.isolation == exi_din_isolationLevelType_Valid);
         }
         size_t n = 0;
         if (!r->link.rx_ready && din_ev_next(&r->ev, r->now, r->buf, sizeof r->buf, &n) == HAL_OK) {
@@ -487,6 +590,29 @@ static const struct charger_session_record *last_record(const struct rig *r)
                                                                              : CFG_CHARGER_HISTORY) - 1u);
 }
 
+/* A held fault: once at rest the connector is out of order, through the unplug and a
+ * new plug-in, until an operator reset; then it is idle again. The record. */
+static const struct charger_session_record *finish_held(struct rig *r, const char *held)
+{
+    assert_true(run_until(r, is_at_rest, 120000));
+    assert_safe_order(r);
+    unplug(r);
+    run(r, 1000);
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->c), held);
+    pilot_ev_plug(&r->pilot.ev, true); /* the next car is not served */
+    run(r, 500);
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, 100);
+    const char *why = NULL;
+    assert_int_equal(charger_reset(&r->c, r->now, &why), CHARGER_RESET_DONE);
+    assert_null(charger_held_fault(&r->c));
+    assert_true(run_until(r, is_idle_again, 2000));
+    return last_record(r);
+}
+
 /* Plug, charge, let the car run, unplug once the connector is free; the record. */
 static const struct charger_session_record *finish(struct rig *r)
 {
@@ -508,6 +634,7 @@ static void test_full_session(void **state)
     assert_true(run_until(r, is_charging, 30000));
     /* Cable check ran with the isolation monitor, contactors closed after the lock. */
     assert_int_equal(r->c.cc, CHARGER_CC_DONE);
+    assert_true(r->ev_saw_valid); /* a measured VALID is told as such */
     assert_true(r->imd.seq > 0);
     assert_int_equal(fake_power_find(&r->power, FAKE_LOCK, 0) <
                          fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0),
@@ -564,7 +691,7 @@ static void test_isolation_fault_in_cable_check(void **state)
     rig_setup(r, NULL, true);
     r->imd.r_ohm = 50000; /* 50 kOhm: below 100 Ohm/V at any voltage */
     plug(r);
-    const struct charger_session_record *rec = finish(r);
+    const struct charger_session_record *rec = finish_held(r, "insulation fault in the cable check");
     assert_int_equal(rec->stop, CHARGER_STOP_ISOLATION);
     assert_int_equal(rec->charge_ms, 0);
     assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED); /* the car was answered FAILED */
@@ -595,27 +722,63 @@ static void test_imd_device_fault_while_charging(void **state)
     assert_true(rec->charge_ms > 0);
 }
 
-static void no_imd_required(struct charger_config *cfg)
+static void no_imd_lab_override(struct charger_config *cfg)
 {
-    cfg->require_imd = true;
-}
-static void no_imd_allowed(struct charger_config *cfg)
-{
-    cfg->require_imd = false;
+    cfg->imd_lab_override = true;
 }
 
+/* No isolation monitor: the cable check fails and the car never hears Valid. */
 static void test_no_imd(void **state)
 {
     (void)state;
     struct rig *r = &s_rig;
-    rig_setup(r, no_imd_required, false);
+    rig_setup(r, NULL, false);
     plug(r);
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_IMD);
-    rig_setup(r, no_imd_allowed, false);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_int_equal(rec->charge_ms, 0);
+    assert_false(r->ev_saw_valid);
+    assert_int_equal(r->c.cc, CHARGER_CC_FAILED);
+}
+
+/* The lab override: the session may charge, warned at start and at every session, and
+ * the car is told Warning, never Valid. */
+static void test_no_imd_lab_override(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, no_imd_lab_override, false);
+    r->log.watch = "LAB OVERRIDE";
+    r->log.watched = 0;
+    /* the start-up warning went out during rig_setup, before the watch was set */
+    assert_non_null(strstr(r->log.last, "LAB OVERRIDE"));
     plug(r);
+    assert_int_equal(r->log.watched, 1);
     assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->ev.evse.isolation, exi_din_isolationLevelType_Warning);
+    assert_false(r->ev_saw_valid);
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+    unsigned after_first = r->log.watched;
+    assert_true(after_first >= 2); /* the session's own + the cable check's */
+    plug(r);
+    assert_true(r->log.watched > after_first); /* said again at the next session */
+}
+
+/* A monitor that answers OK with a fresh value whose status is INVALID has measured
+ * nothing: the cable check fails after the measurement window, never Valid. */
+static void test_imd_ok_but_invalid_is_no_measurement(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.ok_but_invalid = true;
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "no valid insulation measurement");
+    assert_int_equal(rec->charge_ms, 0);
+    assert_false(r->ev_saw_valid);
 }
 
 static void test_estop_while_charging(void **state)
@@ -636,10 +799,18 @@ static void test_estop_while_charging(void **state)
     assert_safe_order(r);
     r->power.estop = false;
     unplug(r);
+    run(r, 1000);
+    /* released and unplugged: still held until a person resets it */
+    assert_int_equal(charger_state(&r->c), CHARGER_FAULT);
+    assert_string_equal(charger_held_fault(&r->c), "emergency stop");
+    assert_int_equal(charger_reset(&r->c, r->now, NULL), CHARGER_RESET_DONE);
     assert_true(run_until(r, is_idle_again, 5000));
     const struct charger_session_record *rec = last_record(r);
     assert_int_equal(rec->stop, CHARGER_STOP_POWER_PATH);
     assert_int_equal(rec->fault, INTERLOCK_FAULT_ESTOP);
+    /* and the next car charges */
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
 }
 
 static void test_unplug_while_charging(void **state)
@@ -756,6 +927,104 @@ static void test_external_authorisation(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_AUTH_REJECTED);
 }
 
+/* An external authoriser that answers after @p after_ms, with the meter present: the
+ * record of the session. The meter's 10 s start window must count from the decision. */
+static const struct charger_session_record *authorise_after(struct rig *r, uint32_t after_ms)
+{
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    run(r, after_ms);
+    charger_authorize(&r->c, true);
+    if (run_until(r, is_charging, 30000)) {
+        r->ev.model.stop = true;
+    }
+    const struct charger_session_record *rec = finish(r);
+    run(r, 1000); /* the meter acknowledges the stop (it may come after the unplug) */
+    return rec;
+}
+
+static void external_meter(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_EXTERNAL; /* the default timeout: 55 s */
+}
+
+/* A backend may answer later than the default; the EV allows 60 s of Ongoing (DIN). */
+static void external_meter_patient(struct charger_config *cfg)
+{
+    cfg->auth = CHARGER_AUTH_EXTERNAL;
+    cfg->auth_timeout_ms = 90000;
+    cfg->din.ongoing_timeout_ms = 120000;
+}
+
+static void test_authorisation_delay_with_meter(void **state)
+{
+    (void)state;
+    static const uint32_t delays_ms[] = {0, 9000, 15000};
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    for (size_t k = 0; k < sizeof delays_ms / sizeof delays_ms[0]; k++) {
+        rig_setup(r, external_meter, true);
+        const struct charger_session_record *rec = authorise_after(r, delays_ms[k]);
+        print_message("authorised after %lu ms: stop=%s detail=%s\n", (unsigned long)delays_ms[k],
+                      charger_stop_reason_token(rec->stop), rec->detail);
+        assert_int_equal(rec->stop, CHARGER_STOP_EV);
+        assert_true(rec->meter_ok);
+        assert_true(rec->charge_ms > 0);
+        assert_int_equal(r->meter.starts, 1);
+    }
+    /* 60 s: past the default 55 s wait, so refused as an authorisation, never as a meter
+     * error, and the meter was never asked. */
+    rig_setup(r, external_meter, true);
+    const struct charger_session_record *rec = authorise_after(r, 60000);
+    assert_int_equal(rec->stop, CHARGER_STOP_AUTH_REJECTED);
+    assert_int_equal(r->meter.starts, 0);
+    /* With a longer configured wait (and an EV that waits as long) 60 s charges. */
+    rig_setup(r, external_meter_patient, true);
+    r->evcfg.ongoing_timeout_ms = 120000;
+    rec = authorise_after(r, 60000);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_true(rec->meter_ok);
+    assert_int_equal(r->meter.starts, 1);
+    s_rig_meter = false;
+}
+
+/* The meter reports another key than the pinned one: the transaction is refused before
+ * anything is energised, and the session record says why. */
+static void test_meter_key_mismatch_stops_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    uint8_t pin[65];
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    s_rig_meter = false;
+    pin[0] = 0x04;
+    for (unsigned i = 1; i < sizeof pin; i++) {
+        pin[i] = (uint8_t)(i + 1u); /* not the meter's */
+    }
+    assert_int_equal(meter_session_pin_key(&r->ms, pin, sizeof pin), HAL_OK);
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_METER);
+    assert_string_equal(rec->detail, "meter public key differs from the pinned key: transaction refused");
+    assert_int_equal(rec->charge_ms, 0);
+    assert_int_equal(r->meter.starts, 0);
+    assert_int_equal(fake_power_find(&r->power, FAKE_CONTACTORS_CLOSE, 0), -1);
+    /* The meter's own key pinned: the next session charges. */
+    pin[0] = 0x04;
+    for (unsigned i = 1; i < sizeof pin; i++) {
+        pin[i] = (uint8_t)i;
+    }
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    s_rig_meter = false;
+    assert_int_equal(meter_session_pin_key(&r->ms, pin, sizeof pin), HAL_OK);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
 static void test_sequence_timeout(void **state)
 {
     (void)state;
@@ -816,7 +1085,7 @@ static void test_over_voltage(void **state)
     run(r, 20);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     r->psu.force_mv = 0;
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_int_equal(finish_held(r, "output over-voltage")->stop, CHARGER_STOP_OVER_VOLTAGE);
 }
 
 static void test_ev_never_in_state_c(void **state)
@@ -1038,7 +1307,7 @@ static void test_over_voltage_limit_uses_connector_rating(void **state)
     run(r, 25);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     r->psu.force_mv = 0;
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_int_equal(finish_held(r, "output over-voltage")->stop, CHARGER_STOP_OVER_VOLTAGE);
 }
 
 /* A stage whose read-back is older than the bound, and nothing else measuring: the output
@@ -1090,7 +1359,7 @@ static void test_ovm_sees_what_the_stage_does_not(void **state)
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     r->ovm.force_mv = 0;
     r->psu.age_ms = 0;
-    assert_int_equal(finish(r)->stop, CHARGER_STOP_OVER_VOLTAGE);
+    assert_int_equal(finish_held(r, "output over-voltage")->stop, CHARGER_STOP_OVER_VOLTAGE);
     assert_int_equal(r->ovm.armed_mv, 0); /* disarmed once nothing is energised */
 }
 
@@ -1138,7 +1407,7 @@ static void test_ovm_hardware_trip_stops_at_once(void **state)
     run(r, 10);
     assert_int_equal(r->ovm.arms, arms + 1); /* disarmed once nothing is energised */
     assert_int_equal(r->ovm.armed_mv, 0);
-    const struct charger_session_record *rec = finish(r);
+    const struct charger_session_record *rec = finish_held(r, "output over-voltage (monitor's hardware trip)");
     assert_int_equal(rec->stop, CHARGER_STOP_OVER_VOLTAGE);
     assert_string_equal(rec->detail, "output over-voltage (monitor's hardware trip)");
 }
@@ -1186,6 +1455,81 @@ static void test_limit_flags_belong_to_their_request(void **state)
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
 }
 
+/* Two errors at once while charging: a module-level stage error (MEDIUM, graceful) and
+ * an isolation-monitor device fault (HIGH, emergency). The emergency stop is taken, so its
+ * error is the reason and its text the detail. */
+static void test_two_errors_reason_follows_action(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_OVER_TEMPERATURE, .severity = PSU_SEV_HIGH,
+                                        .subtype = 2};
+    r->psu.nerr = 1;
+    r->imd.device_fault = true;
+    run(r, 20);
+    assert_true(r->c.emergency);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    r->psu.nerr = 0;
+    r->imd.device_fault = false;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "DeviceFault");
+}
+
+/* A graceful stop under way (MEDIUM) when a HIGH error comes: the emergency is for the
+ * HIGH one, and the record says so. */
+static void test_graceful_then_emergency_reason(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->ev_running = false; /* the car does not end the session: the graceful stop lasts */
+    charger_request_stop(&r->c);
+    run(r, 50);
+    assert_true(r->c.stopping_gracefully);
+    assert_false(r->c.emergency);
+    r->imd.device_fault = true;
+    run(r, 20);
+    assert_true(r->c.emergency);
+    r->imd.device_fault = false;
+    assert_true(run_until(r, is_at_rest, 5000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_IMD);
+    assert_string_equal(rec->detail, "DeviceFault");
+}
+
+/* A faulted stage (HIGH) must keep the connector from offering a session whichever
+ * error came first in the table. */
+static void test_psu_fault_behind_another_error_blocks_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    r->imd.device_fault = true; /* raised first (low while nothing is energised) */
+    run(r, 50);
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_COMMUNICATION_FAULT, .severity = PSU_SEV_HIGH,
+                                        .subtype = PSU_SUBTYPE_SYSTEM};
+    r->psu.nerr = 1;
+    run(r, 50);
+    assert_int_equal(r->c.err.active[0].source, ERRORS_SRC_IMD);
+    pilot_ev_plug(&r->pilot.ev, true);
+    run(r, 500);
+    assert_int_equal(charger_state(&r->c), CHARGER_IDLE);
+    assert_int_equal(r->c.stats.sessions, 0);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    /* The stage recovers: the next plug-in is served. */
+    r->psu.nerr = 0;
+    run(r, 100);
+    assert_int_equal(charger_state(&r->c), CHARGER_LINK);
+}
+
 static void test_errors_table(void **state)
 {
     (void)state;
@@ -1216,6 +1560,25 @@ static void test_errors_table(void **state)
     errors_clear_source(&e, ERRORS_SRC_LINK);
     assert_true(errors_active(&e, ERRORS_SRC_METER, 2));
     assert_false(errors_active(&e, ERRORS_SRC_LINK, 100));
+    /* The entry to react to: the oldest of the worst, whatever the table order. */
+    errors_init(&e);
+    assert_null(errors_worst_entry(&e));
+    (void)errors_raise(&e, ERRORS_SRC_METER, 1, ERRORS_SEV_MEDIUM, "first, medium", 10);
+    (void)errors_raise(&e, ERRORS_SRC_IMD, 2, ERRORS_SEV_HIGH, "second, high", 11);
+    (void)errors_raise(&e, ERRORS_SRC_PSU, 3, ERRORS_SEV_HIGH, "third, high", 12);
+    assert_string_equal(errors_worst_entry(&e)->text, "second, high");
+    assert_string_equal(errors_first(&e)->text, "first, medium");
+    assert_true(errors_any(&e, ERRORS_SRC_PSU, ERRORS_SEV_HIGH));
+    assert_false(errors_any(&e, ERRORS_SRC_METER, ERRORS_SEV_HIGH));
+    assert_true(errors_clear(&e, ERRORS_SRC_METER, 1)); /* moves the PSU entry first */
+    assert_string_equal(errors_worst_entry(&e)->text, "second, high");
+    /* The session's first stopping error keeps its claim once cleared, unless worse is active. */
+    errors_init(&e);
+    (void)errors_raise(&e, ERRORS_SRC_IMD, 2, ERRORS_SEV_HIGH, "cleared, high", 20);
+    assert_true(errors_clear(&e, ERRORS_SRC_IMD, 2));
+    assert_string_equal(errors_worst_entry(&e)->text, "cleared, high");
+    (void)errors_raise(&e, ERRORS_SRC_V2G, 3, ERRORS_SEV_HIGH, "later, high", 21);
+    assert_string_equal(errors_worst_entry(&e)->text, "cleared, high");
 }
 
 int main(void)
@@ -1227,6 +1590,8 @@ int main(void)
         cmocka_unit_test(test_imd_selftest_fails),
         cmocka_unit_test(test_imd_device_fault_while_charging),
         cmocka_unit_test(test_no_imd),
+        cmocka_unit_test(test_no_imd_lab_override),
+        cmocka_unit_test(test_imd_ok_but_invalid_is_no_measurement),
         cmocka_unit_test(test_estop_while_charging),
         cmocka_unit_test(test_unplug_while_charging),
         cmocka_unit_test(test_ev_error_code),
@@ -1234,6 +1599,8 @@ int main(void)
         cmocka_unit_test(test_graceful_stop_times_out),
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_external_authorisation),
+        cmocka_unit_test(test_authorisation_delay_with_meter),
+        cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),
         cmocka_unit_test(test_link_lost_while_charging),
         cmocka_unit_test(test_psu_system_error),
@@ -1249,6 +1616,9 @@ int main(void)
         cmocka_unit_test(test_ev_never_in_state_c),
         cmocka_unit_test(test_slac_failure_retries_then_stops),
         cmocka_unit_test(test_diode_fault),
+        cmocka_unit_test(test_two_errors_reason_follows_action),
+        cmocka_unit_test(test_graceful_then_emergency_reason),
+        cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),
         cmocka_unit_test(test_pp_short_while_charging),
         cmocka_unit_test(test_pp_open_while_charging),

@@ -177,11 +177,11 @@ static void test_welded_keeps_lock(void **state)
     assert_true(r->fp.coil[HAL_GPIO_OUT_LOCK]);
     assert_int_equal(r->fp.mode, PSU_MODE_OFF);
     /* a reset is refused while the contact is still closed */
-    assert_int_equal(interlock_reset(&r->il, r->now), HAL_ESTATE);
+    assert_int_equal(interlock_reset(&r->il, r->now, NULL), HAL_ESTATE);
     /* once repaired, a reset releases the connector */
     r->fp.weld_pos = false;
     run_ms(r, 10);
-    assert_int_equal(interlock_reset(&r->il, r->now), HAL_OK);
+    assert_int_equal(interlock_reset(&r->il, r->now, NULL), HAL_OK);
     run_ms(r, 50);
     assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
     assert_no_breach(r);
@@ -282,9 +282,9 @@ static void test_estop_in_every_state(void **state)
             assert_safe_order(r, mark);
         }
         /* reset refused while pressed, accepted once released */
-        assert_int_equal(interlock_reset(&r->il, r->now), HAL_ESTATE);
+        assert_int_equal(interlock_reset(&r->il, r->now, NULL), HAL_ESTATE);
         r->fp.estop = false;
-        assert_int_equal(interlock_reset(&r->il, r->now), HAL_OK);
+        assert_int_equal(interlock_reset(&r->il, r->now, NULL), HAL_OK);
         assert_no_breach(r);
     }
 }
@@ -362,6 +362,79 @@ static void test_bad_config_rejected(void **state)
     assert_string_equal(interlock_state_name((enum interlock_state)99), "?");
 }
 
+/* IEC 61851-23: the connector unlocks only below 60 V measured, with the contactors open. */
+static void test_unlock_waits_for_safe_voltage(void **state)
+{
+    struct rig *r = *state;
+    close_path(r);
+    r->fp.off_mv = 100000; /* 100 V left at the output after the stage went off */
+    int mark = r->fp.njournal;
+    interlock_request(&r->il, INTERLOCK_TARGET_UNLOCKED);
+    run_ms(r, 1000);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_DISCHARGING);
+    assert_false(r->fp.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    assert_int_equal(fake_power_find(&r->fp, FAKE_UNLOCK, mark), -1);
+    assert_true(r->fp.fb_lock);
+    r->fp.off_mv = 59000;
+    run_ms(r, 50);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_NONE);
+    assert_safe_order(r, mark);
+    assert_no_breach(r);
+}
+
+/* No voltage measurement: the connector stays locked and the fault needs a person. */
+static void test_unknown_voltage_holds_until_reset(void **state)
+{
+    struct rig *r = *state;
+    const char *why = NULL;
+    close_path(r);
+    interlock_request(&r->il, INTERLOCK_TARGET_LOCKED);
+    run_ms(r, 100);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_LOCKED);
+    int mark = r->fp.njournal;
+    r->fp.psu_unreadable = true;
+    interlock_request(&r->il, INTERLOCK_TARGET_UNLOCKED);
+    run_ms(r, 4900);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_DISCHARGING);
+    run_ms(r, 200);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_HELD);
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_VOLTAGE_UNKNOWN);
+    assert_true(interlock_fault_held(INTERLOCK_FAULT_VOLTAGE_UNKNOWN));
+    assert_true(r->fp.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(fake_power_find(&r->fp, FAKE_UNLOCK, mark), -1);
+    assert_int_equal(interlock_reset(&r->il, r->now, &why), HAL_ESTATE);
+    assert_string_equal(why, "connector voltage unknown");
+    run_ms(r, 1000);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_HELD); /* nothing clears it alone */
+    r->fp.psu_unreadable = false;
+    r->fp.off_mv = 200000;
+    assert_int_equal(interlock_reset(&r->il, r->now, &why), HAL_ESTATE);
+    assert_string_equal(why, "connector voltage 60 V or more");
+    r->fp.off_mv = 0;
+    assert_int_equal(interlock_reset(&r->il, r->now, &why), HAL_OK);
+    run_ms(r, 100);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
+    assert_no_breach(r);
+}
+
+/* A voltage that stays hazardous: held (VOLTAGE_HIGH) after the discharge timeout. */
+static void test_high_voltage_holds(void **state)
+{
+    struct rig *r = *state;
+    close_path(r);
+    r->fp.off_mv = 400000;
+    interlock_request(&r->il, INTERLOCK_TARGET_UNLOCKED);
+    run_ms(r, 6000);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_HELD);
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_VOLTAGE_HIGH);
+    assert_true(r->fp.coil[HAL_GPIO_OUT_LOCK]);
+    assert_false(interlock_fault_held(INTERLOCK_FAULT_LOCK_TIMEOUT));
+    assert_false(interlock_fault_held(INTERLOCK_FAULT_UNLOCK_TIMEOUT));
+    assert_true(interlock_fault_held(INTERLOCK_FAULT_ESTOP));
+    assert_no_breach(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +454,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_never_closes_unlocked_even_if_lock_lies_late, setup, NULL),
         cmocka_unit_test_setup_teardown(test_no_estop_input_is_fine, setup, NULL),
         cmocka_unit_test(test_bad_config_rejected),
+        cmocka_unit_test_setup_teardown(test_unlock_waits_for_safe_voltage, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_unknown_voltage_holds_until_reset, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_high_voltage_holds, setup, NULL),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

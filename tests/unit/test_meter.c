@@ -336,9 +336,100 @@ static void test_power_loss_at_every_modbus_request(void **state)
     }
 }
 
+/* The meter's key as the driver read it at detection. */
+static size_t meter_key(uint8_t *pub)
+{
+    size_t len = 0;
+    enum hal_crypto_curve curve;
+    assert_int_equal(meter_pubkey(&s_m.base, pub, HAL_CRYPTO_PUB_MAX, &len, &curve), HAL_OK);
+    return len;
+}
+
+/* A pinned key that matches: the transaction runs and its record is verified against the
+ * pin. */
+static void test_pinned_key_matches(void **state)
+{
+    (void)state;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    struct meter_event ev;
+    setup_all(false);
+    step(100);
+    size_t len = meter_key(pub);
+    assert_int_equal(meter_session_pin_key(&s_s, pub, len), HAL_OK);
+    step(10);
+    assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MATCH);
+    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STARTED);
+    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    for (int i = 0; i < 3000 && s_dev.ends == 0; i++) {
+        step(1);
+    }
+    crypto_trusts_last_payload();
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STOPPED);
+    assert_int_equal(ev.verify, HAL_OK);
+    assert_int_equal(s_fc.last_pub_len, len);
+    assert_memory_equal(s_fc.last_pub, pub, len);
+}
+
+/* A pinned key the meter does not report: no transaction, no journal slot spent, the
+ * device never asked. */
+static void test_pinned_key_mismatch_refuses(void **state)
+{
+    (void)state;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    uint32_t seq = 0;
+    setup_all(false);
+    step(100);
+    size_t len = meter_key(pub);
+    pub[len - 1u] ^= 0x5Au; /* another meter's key */
+    assert_int_equal(meter_session_pin_key(&s_s, pub, len), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_EPROTO);
+    assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MISMATCH);
+    assert_int_equal(s_dev.begins, 0);
+    assert_int_not_equal(journal_next(&s_j, 0, JOURNAL_STARTED, &seq), HAL_OK);
+    assert_int_not_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(meter_session_state(&s_s), METER_S_IDLE);
+    /* Not a key at all. */
+    uint8_t bad[3] = {0x02, 1, 2};
+    assert_int_equal(meter_session_pin_key(&s_s, bad, sizeof bad), HAL_EINVAL);
+}
+
+/* The meter comes back from a communication loss with another key: the change is
+ * reported, and with the old key pinned the next start is refused. */
+static void test_key_change_reported(void **state)
+{
+    (void)state;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    struct meter_event ev;
+    setup_all(false);
+    step(100);
+    size_t len = meter_key(pub);
+    assert_int_equal(meter_session_pin_key(&s_s, pub, len), HAL_OK);
+    step(10);
+    assert_int_equal(meter_session_event(&s_s, &ev), HAL_EAGAIN); /* nothing changed yet */
+    s_mb.offline = true;
+    step(6000);
+    s_mb.regs[0x2501] ^= 0x00FFu; /* the meter was swapped meanwhile */
+    s_mb.offline = false;
+    bool changed = false;
+    for (int i = 0; i < 20000 && !changed; i++) {
+        step(1);
+        changed = meter_session_event(&s_s, &ev) == HAL_OK && ev.kind == METER_EV_KEY_CHANGED;
+    }
+    assert_true(changed);
+    assert_int_equal(s_s.key_changes, 1);
+    assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MISMATCH);
+    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pinned_key_matches),
+        cmocka_unit_test(test_pinned_key_mismatch_refuses),
+        cmocka_unit_test(test_key_change_reported),
         cmocka_unit_test(test_normal_session),
         cmocka_unit_test(test_unverified_record_is_still_stored),
         cmocka_unit_test(test_em300_unsigned_session),

@@ -137,7 +137,7 @@ run_scenario() {  # the fields of one SCENARIOS line
         if $tls; then echo "link.tls_cert = $pki/secc.pem"; echo "link.tls_key = $pki/secc.key"; fi
     } >"$w/charger.conf"
     ip netns exec "$A" "$bin/charger" -c "$w/charger.conf" --sim-plant "$w/pilot.sock" --sim-load "$w/infy.ctl" \
-        --sim-status "$w/plant.status" --sim-trace "$w/trace" >"$w/charger.out" 2>"$w/charger.log" &
+        --sim-status "$w/plant.status" --sim-trace "$w/trace" --ctl "$w/ctl.sock" >"$w/charger.out" 2>"$w/charger.log" &
     local cpid=$!; pids+=($cpid)
     wait_file "$w/pilot.sock" && wait_line "$w/charger.log" 'started (boot 1)' ||
         { echo "$name: the charger did not start: $(tail -n 3 "$w/charger.log")"; return 1; }
@@ -162,11 +162,29 @@ run_scenario() {  # the fields of one SCENARIOS line
         kill -0 "$epid" 2>/dev/null || break
         sleep 0.02
     done
-    # Undo the fault once the first car has left (its driver pulled the plug).
+    # Undo the fault once the first car has left (its driver pulled the plug), or once the
+    # charger holds the fault (a connector held locked keeps the car: a technician comes).
     if [ -n "$restore" ]; then
-        wait_line "$w/evsim.out" 'car 1 unplugged' 2400
+        for _ in $(seq 240); do
+            grep -q 'car 1 unplugged' "$w/evsim.out" 2>/dev/null && break
+            "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -qv 'held=none$' && break
+            sleep 0.5
+        done
         "$restore"
         echo "$name: restored ($restore)"
+    fi
+    # The operator: a held fault (docs/session.md "Unlock and fault reset") is reset once
+    # a second once the cause is repaired; the charger refuses while it is still there.
+    if [ "$fired" != -1 ]; then
+        (
+            while kill -0 "$epid" 2>/dev/null; do
+                if "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -qv 'held=none$'; then
+                    "$bin/charger" --ctl "$w/ctl.sock" reset >>"$w/operator.log" 2>&1
+                fi
+                sleep 1
+            done
+        ) &
+        pids+=($!)
     fi
     for _ in $(seq 1800); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
     kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
@@ -191,6 +209,7 @@ run_scenario() {  # the fields of one SCENARIOS line
         echo "== charger summary"; cat "$w/charger.out"
         echo "== charger log"; cat "$w/charger.log"
         echo "== evsim"; cat "$w/evsim.out"
+        echo "== operator"; cat "$w/operator.log" 2>/dev/null
         echo "== journal"; cat "$w/journal.txt"
         echo "== plant status"; cat "$w/plant.status" 2>/dev/null
         echo "== emulators"; tail -n 5 "$w/infysim.out" "$w/metersim.out"; grep -v '^ *#\|Sanitizer\|^$' "$w/imdsim.out"
