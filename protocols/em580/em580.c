@@ -410,7 +410,10 @@ static bool em580_unpack_file(struct em580 *em)
         n--;
     }
     em->ocmf_len = (uint16_t)n;
-    em->ocmf_valid = n >= 5u && memcmp(em->file.c, "OCMF|", 5) == 0;
+    /* Trailing NULs are padding; one inside is not OCMF text (the record's length and its
+     * C string would disagree for whoever stores or parses it). */
+    em->ocmf_valid = n >= 5u && memcmp(em->file.c, "OCMF|", 5) == 0 &&
+                     memchr(em->file.c, '\0', n) == NULL;
     return em->ocmf_valid;
 }
 

@@ -86,7 +86,7 @@ enum em580_error {
     EM580_ERR_OCMF_CORRUPTED, /**< OCMF state CORRUPTED */
     EM580_ERR_STOP_TIMEOUT,   /**< READY did not come after 'E' */
     EM580_ERR_TXID_MISMATCH,  /**< the pending record belongs to another transaction */
-    EM580_ERR_RECORD,         /**< the file is empty, too large or not OCMF */
+    EM580_ERR_RECORD,         /**< the file is empty, too large, not OCMF or holds a NUL */
     EM580_ERR_NOT_RUNNING,    /**< 'B' was written but the meter did not start */
     EM580_ERR_NO_TRANSACTION, /**< stop without a transaction on the meter */
     EM580_ERR_RANGE,          /**< an energy register outside 0..EM580_ENERGY_MAX_WH */

@@ -346,6 +346,28 @@ static void test_transaction_flow(void **state)
     assert_int_equal(em580_confirm(&s_em), HAL_ESTATE);
 }
 
+/* An OCMF file is text: a NUL inside it (found by fuzz_em580) would make the record's
+ * length and its C string disagree, so whoever stores or parses it sees a different
+ * record. It is refused as a malformed record, like a file that is not OCMF. */
+static void test_record_with_nul_is_refused(void **state)
+{
+    (void)state;
+    setup_dev(false);
+    start_ok();
+    s_dev.ready_after_reads = 3;
+    assert_int_equal(em580_stop(&s_em, s_tx.txid), HAL_OK);
+    for (int i = 0; i < 2000 && s_dev.ends == 0; i++) {
+        run(1);
+    }
+    assert_int_equal(s_dev.ends, 1);
+    s_mb.regs[0x7110 + 10] = 0x4100; /* "A\0" in the middle of the payload */
+    struct em580_result r = wait_result(2000);
+    assert_int_equal(r.job, EM580_JOB_STOP);
+    assert_int_equal(r.status, HAL_EPROTO);
+    assert_int_equal(r.error, EM580_ERR_RECORD);
+    assert_null(em580_ocmf(&s_em, NULL));
+}
+
 static void test_tariff_text_truncated_keeps_txid(void **state)
 {
     (void)state;
@@ -690,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_init_rejects_retry_budget),
         cmocka_unit_test(test_first_step_at_any_time),
         cmocka_unit_test(test_energy_out_of_range_is_refused),
+        cmocka_unit_test(test_record_with_nul_is_refused),
         cmocka_unit_test(test_detect_em580),
         cmocka_unit_test(test_detect_em300_is_live_only),
         cmocka_unit_test(test_transaction_flow),
