@@ -180,7 +180,7 @@ integration-linux_board: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
-integration-sim: $(BUILD)/san/bin/sim
+integration-sim: $(BUILD)/san/bin/sim | $(DEPS_STAMP_TEST)
 	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim
 
 # ---------------------------------------------------------------- static checks

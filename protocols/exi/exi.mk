@@ -65,7 +65,7 @@ exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
 	$(Q)if [ -d "$(SHARED)/vectors" ]; then \
 		python3 tests/vectors/exi_vectors.py $(BUILD)/san/bin/v2g-codec $(SHARED); \
 	else \
-		echo "exi-vectors: SKIP: $(SHARED)/vectors not found"; \
+		echo "SKIP exi-vectors: $(SHARED)/vectors not found (the shared vectors are read in place, SHARED=$(SHARED))"; \
 	fi
 
 # ---------------------------------------------------------------- bench
