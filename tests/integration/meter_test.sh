@@ -165,6 +165,9 @@ if $PY -c 'import pymodbus.server' 2>/dev/null; then
         bad pymodbus-em580 "server did not start"
     fi
     kill "${pids[-1]}" 2>/dev/null
+else
+    # A missing peer never turns these checks into a pass (DEPS_TEST installs it).
+    bad pymodbus-em580 "Debian python3-pymodbus not importable by $PY"
 fi
 
 # ------------------------------------------------------------ 6. faults
