@@ -32,7 +32,7 @@ if [ "${1:-}" != "--inner" ]; then
     out=$(mktemp)
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
-    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-240}" -- \
+    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-600}" -- \
         "$root/tests/integration/e2e_test.sh" --inner "$build" | tee "$out"
     rc=${PIPESTATUS[0]}
     if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
@@ -89,6 +89,10 @@ wait_line "$w/infysim.out" 'module(s) on vcan0' && wait_line "$w/metersim.out" '
     wait_line "$w/imdsim.out" '^ready' || {
     bad setup "an emulator did not start: $(tail -n 2 "$w"/*sim.out | tr '\n' '|')"; finish; }
 
+# power_down_timeout 5000 ms, not the 1500 ms minimum of real InfyPower hardware: the
+# modules are emulated in a TCG VM on a possibly loaded host, where "off" and the read-back
+# showing the current gone arrive late; a forced opening would then fail the test for the
+# emulator's slowness (issue 12 item 17, see tools/faults/real.sh).
 cat >"$w/charger.conf" <<CONF
 # e2e: InfyPower on vcan, EM580 on a pty, Bender over TCP, the link on a veth pair
 can.interface = vcan0
@@ -97,7 +101,7 @@ charger.name = e2e
 psu.type = infy
 infy.modules = 0-3
 infy.offline_timeout_ms = 15000
-interlock.power_down_timeout_ms = 1500
+interlock.power_down_timeout_ms = 5000
 meter.bus = rtu:$w/meter.b,115200,8N1
 meter.unit = 1
 imd.model = bender

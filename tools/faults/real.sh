@@ -41,7 +41,7 @@ if [ "${1:-}" != "--inner" ]; then
     for n in "${names[@]}"; do rm -f "$out/scenarios/$n".*; done
     # vcan-run shares its current directory read-write with the VM: run it from OUTDIR.
     log=$out/real.log
-    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-900}" -- \
+    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-2400}" -- \
         "$root/tools/faults/real.sh" --inner "$build" "$out" "$root" "${names[@]}") > "$log" 2>&1
     rc=$?
     pass=0 fail=0
@@ -130,7 +130,12 @@ run_scenario() {  # the fields of one SCENARIOS line
     {
         echo "can.interface = vcan0"; echo "store.dir = $w/store"; echo "charger.name = faults"
         echo "psu.type = infy"; echo "infy.modules = 0-3"; echo "infy.offline_timeout_ms = 15000"
-        echo "interlock.power_down_timeout_ms = 1500"
+        # 1500 ms is the documented minimum with InfyPower on real hardware. Here the
+        # modules are emulated inside a TCG VM on a host that may be fully loaded: "off"
+        # and the read-back that shows the current gone arrive seconds late, and a forced
+        # opening after 1.5 s then fails I1 for the emulator's slowness (seen at load 7.6
+        # on 2 cores). The invariants judge the order of events, not this timeout.
+        echo "interlock.power_down_timeout_ms = 5000"
         echo "meter.bus = rtu:$w/meter.b,115200,8N1"; echo "meter.unit = 1"
         echo "imd.model = bender"; echo "imd.bus = tcp:127.0.0.1:15020"
         echo "link.interface = veth-evse"; echo "link.modem = false"; echo "log.level = debug"
