@@ -59,8 +59,8 @@ cleanup() {
 }
 trap cleanup EXIT
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
 inA() { ip netns exec "$A" "$@"; }
 
@@ -128,9 +128,16 @@ ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --cars 2
     --soc-start 30 --timeout 150 >"$w/evsim.out" 2>&1
 erc=$?
 t1=$(date +%s%N); k1=$(ticks)
-sleep 1.5   # the charger writes its plant status every second
+# The charger rewrites its plant status every second of its own clock: wait for a status
+# written after the cars left (up to 60 s on a loaded host), not a fixed 1.5 s sleep.
+mark=$(date +%s%N)
+for _ in $(seq 1200); do
+    [ "$(date -r "$w/plant.status" +%s%N 2>/dev/null || echo 0)" -gt "$mark" ] && break
+    sleep 0.05
+done
 kill -TERM "$cpid"
-for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+# A clean exit is checked below; 30 s leaves room for a descheduled process in TCG.
+for _ in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$cpid" 2>/dev/null; then
     kill -KILL "$cpid"; crc=137
 else

@@ -24,12 +24,21 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 20000)); }
-wait_line() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# A TCP port for a server on loopback: random (two `make test` runs side by side must not
+# pick the same one) and not in use now (no socket of any state holds it).
+port() {
+    local p hex
+    for _ in $(seq 100); do
+        p=$((20000 + RANDOM % 20000)); hex=$(printf ':%04X ' "$p")
+        grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "$p"
+}
+wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 ptypair() { # ptypair NAME -> $W/NAME.a, $W/NAME.b
     socat pty,raw,echo=0,link="$W/$1.a" pty,raw,echo=0,link="$W/$1.b" 2>/dev/null &
     pids+=($!)
-    for _ in $(seq 100); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
     return 1
 }
 startsim() { # startsim NAME ARGS... -> pid in $simpid, output in $W/NAME.out

@@ -78,8 +78,8 @@ stop_all() {
     pids=()
 }
 trap 'stop_all; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq "${3:-200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_line() { for _ in $(seq "${3:-1200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # A test PKI for the TLS scenarios: V2G root -> SECC leaf (P-256, as ISO 15118-2 wants).
 pki=$(mktemp -d /tmp/frpki.XXXXXX)
@@ -106,7 +106,7 @@ imd_normal()   { echo "resistance 1000000" >&7; }
 start_imd() {
     ip netns exec "$A" "$bin/imdsim" --tcp 15020 --model bender --test-ms 1000 -v <"$w/imd.in" >>"$w/imdsim.out" 2>&1 &
     ipid=$!; pids+=($ipid)
-    for _ in $(seq 100); do [ "$(grep -c '^ready' "$w/imdsim.out" 2>/dev/null)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do [ "$(grep -c '^ready' "$w/imdsim.out" 2>/dev/null)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
     echo "$name: imdsim did not start: $(tail -n 2 "$w/imdsim.out" | tr '\n' '|')"
     return 1
 }
@@ -175,9 +175,16 @@ run_scenario() {  # the fields of one SCENARIOS line
     fi
     for _ in $(seq 1800); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
     kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
-    sleep 1.5   # the plant status is written every second
+    # The plant status is rewritten every second of the charger's clock: wait for one
+    # written after the cars left (up to 60 s on a loaded host), not a fixed sleep.
+    local mark
+    mark=$(date +%s%N)
+    for _ in $(seq 1200); do
+        [ "$(date -r "$w/plant.status" +%s%N 2>/dev/null || echo 0)" -gt "$mark" ] && break
+        sleep 0.05
+    done
     kill -TERM "$cpid"
-    for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
     local pub
     pub=$(openssl pkey -pubin -in "$w/meter.pem" -outform DER 2>/dev/null | xxd -p | tr -d '\n')
