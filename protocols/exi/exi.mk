@@ -60,6 +60,8 @@ HOST_BINS += $(BIN)/v2g-codec
 
 # ---------------------------------------------------------------- vectors
 INTEGRATION_TESTS += exi-vectors
+# Built before the groups start: groups run side by side and must not build shared files.
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-codec
 
 exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
 	$(Q)if [ -d "$(SHARED)/vectors" ]; then \
