@@ -139,10 +139,14 @@ for model in bender dold; do
     pids+=($simpid)
     exec 7>"$W/$model-live.in"
     wait_line "$W/$model-live.out" '^ready'
-    "$CTL" --model $model --tcp "127.0.0.1:$P" watch 5 >"$W/$model-watch.out" 2>&1 &
+    # Event-driven, not a fixed 2 s: drop the resistance once a valid measurement was
+    # printed, stop watching once the fault was (each wait bounded for a loaded host).
+    "$CTL" --model $model --tcp "127.0.0.1:$P" watch 120 >"$W/$model-watch.out" 2>&1 &
     wpid=$!
-    sleep 2
+    wait_line "$W/$model-watch.out" 'R=1000000 Ohm status=Valid'
     echo "resistance 60000" >&7
+    wait_line "$W/$model-watch.out" 'R=60000 Ohm status=Fault'
+    kill -TERM "$wpid" 2>/dev/null
     wait "$wpid"
     out=$(cat "$W/$model-watch.out")
     check "$model-live-drop-to-fault" 'grep -q "R=1000000 Ohm status=Valid" <<<"$out" && grep -q "R=60000 Ohm status=Fault" <<<"$out"' "$out"
@@ -154,7 +158,7 @@ done
 P=$(port)
 : >"$W/wd.in"
 startsim wd --model dold --tcp "$P"
-out=$("$CTL" --model dold --tcp "127.0.0.1:$P" watch 6 2>&1)
+out=$("$CTL" --model dold --tcp "127.0.0.1:$P" watch 10 2>&1)  # >= 5 refreshes: slack for a loaded host
 check dold-watchdog-fed '[ $? -eq 0 ] && grep -Eq "^watchdog refreshes: ([5-9]|[1-9][0-9])," <<<"$out" && ! grep -q "watchdog tripped" "$W/wd.out"' \
     "$out / $(cat "$W/wd.out")"
 check dold-eeprom-written-once 'grep -q "eeprom writes: 1$" <<<"$out"' "$out"
