@@ -66,8 +66,13 @@ launch() {  # INDEX
     ) &
     pids[$i]=$!
 }
+# Start order: the heavy groups longest first (in the order of heavy_groups), then the
+# Cortex-M run, then the rest in output order.
 order=()
-for ((i = 0; i < n; i++)); do [ "${g_heavy[$i]}" = 1 ] && order+=("$i"); done
+for h in $heavy_groups; do
+    for ((i = 0; i < n; i++)); do [ "${g_name[$i]}" = "integration/$h" ] && order+=("$i"); done
+done
+for ((i = 0; i < n; i++)); do [ "${g_name[$i]}" = cortex-m ] && order+=("$i"); done
 for ((i = 0; i < n; i++)); do [ "${g_heavy[$i]}" = 1 ] || order+=("$i"); done
 echo "== $n groups, $JOBS at a time (logs in $logs)"
 for i in "${order[@]}"; do
