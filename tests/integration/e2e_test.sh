@@ -32,7 +32,7 @@ if [ "${1:-}" != "--inner" ]; then
     out=$(mktemp)
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
-    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-600}" -- \
+    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-1800}" -- \
         "$root/tests/integration/e2e_test.sh" --inner "$build" | tee "$out"
     rc=${PIPESTATUS[0]}
     if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then

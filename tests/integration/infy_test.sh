@@ -23,7 +23,7 @@ if [ "${1:-}" != "--inner" ]; then
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
     "$root/tools/vcan-run" --ifaces vcan0,vcan1,vcan2,vcan3,vcan4,vcan5,vcan6 \
-        --timeout "${INFY_TIMEOUT:-600}" -- "$root/tests/integration/infy_test.sh" --inner "$sim" "$ctl" |
+        --timeout "${INFY_TIMEOUT:-1800}" -- "$root/tests/integration/infy_test.sh" --inner "$sim" "$ctl" |
         tee "$out"
     rc=${PIPESTATUS[0]}
     if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$out"; then

@@ -41,7 +41,7 @@ if [ "${1:-}" != "--inner" ]; then
     for n in "${names[@]}"; do rm -f "$out/scenarios/$n".*; done
     # vcan-run shares its current directory read-write with the VM: run it from OUTDIR.
     log=$out/real.log
-    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-2400}" -- \
+    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-3600}" -- \
         "$root/tools/faults/real.sh" --inner "$build" "$out" "$root" "${names[@]}") > "$log" 2>&1
     rc=$?
     pass=0 fail=0
