@@ -125,7 +125,8 @@ t0=$(date +%s%N); k0=$(ticks)
 
 # ---------------------------------------------------------------- two cars
 # --answer-timeout-ms: the 250 ms DIN allows for a CurrentDemandRes is not kept inside a
-# TCG VM on a loaded host; the test is about the transports, so the car waits up to 10 s.
+# TCG VM on a loaded host (nor the 5 s for connect + TLS handshake); the test is about the
+# transports, so the car waits up to 10 s.
 ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --cars 2 --charge-s 10 \
     --soc-start 30 --timeout 300 --answer-timeout-ms 10000 >"$w/evsim.out" 2>&1
 erc=$?

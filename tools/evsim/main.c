@@ -327,8 +327,9 @@ static void evsim_usage(FILE *f)
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --timeout S         give up after S seconds in all (default 180)\n"
             "  --answer-timeout-ms MS  TEST AID for slow hosts (a loaded TCG VM): wait this long\n"
-            "                      for every answer, CurrentDemand included (default: DIN's\n"
-            "                      2000 ms, 250 ms for CurrentDemand, and 2000 ms for V2GTP)\n"
+            "                      for every answer, CurrentDemand included, and for the TCP\n"
+            "                      connection with its TLS handshake (default: DIN's 2000 ms,\n"
+            "                      250 ms for CurrentDemand, 2000 ms for V2GTP, 5000 ms connect)\n"
             "Test faults (the fault-injection harness, docs/faults.md):\n"
             "  SIGUSR1             reset the V2G TCP connection (RST)\n"
             "  SIGUSR2             write a corrupted TLS record under the TLS layer\n"
@@ -485,6 +486,9 @@ int main(int argc, char **argv)
             c.din.msg_timeout_ms = (uint32_t)answer_ms;
             c.din.msg_timeout_cd_ms = (uint32_t)answer_ms;
             c.link.v2gtp_timeout_ms = (uint32_t)answer_ms;
+            if (c.link.connect_timeout_ms < (uint32_t)answer_ms) {
+                c.link.connect_timeout_ms = (uint32_t)answer_ms;
+            }
         }
         c.link.slac.use_modem = modem;
         if (tls) {

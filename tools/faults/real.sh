@@ -149,8 +149,9 @@ run_scenario() {  # the fields of one SCENARIOS line
     local tlsopt=(); $tls && tlsopt=(--tls --ca "$pki/root.pem" --tls-required)
     # --answer-timeout-ms: DIN gives the car 250 ms for a CurrentDemandRes; inside a TCG VM
     # on a loaded host (load 10+ on 2 cores) answers came later and the car ended the
-    # session with "response timeout" before the fault was struck. The scenarios judge the
-    # fault's handling, so the car waits up to 10 s for any answer.
+    # session with "response timeout" (or failed the TLS handshake within 5 s) before the
+    # fault was struck. The scenarios judge the fault's handling, so the car waits up to
+    # 10 s for any answer and for connect + handshake.
     ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --cars 2 --charge-s 10 \
         --soc-start 30 --timeout 300 --answer-timeout-ms 10000 "${tlsopt[@]}" $caropts >"$w/evsim.out" 2>&1 &
     epid=$!; pids+=($epid)
