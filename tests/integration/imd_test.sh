@@ -26,6 +26,10 @@ cleanup() {
 trap cleanup EXIT
 # A TCP port for a server on loopback: random (two `make test` runs side by side must not
 # pick the same one) and not in use now (no socket of any state holds it).
+# Reads that must succeed give the emulator 2 s per answer (imd-ctl's default is 500 ms):
+# on a loaded host the emulator itself answers late, and the check is the value, not the
+# speed. The no-answer case keeps the default.
+SLOW="--timeout-ms 2000"
 port() {
     local p hex
     for _ in $(seq 100); do
@@ -59,12 +63,12 @@ for model in bender dold; do
         bad "$model-tcp-imdsim" "imdsim did not start: $(cat "$W/$model-tcp.err")"
         continue
     fi
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-tcp-read" '[ $? -eq 0 ] && grep -q "^resistance: 1000000 Ohm" <<<"$out" && grep -q "^voltage: 400.0 V" <<<"$out" && grep -q "^status: Valid" <<<"$out"' "$out"
     if [ $model = bender ]; then
         check bender-tcp-earth-and-ident 'grep -q "^earth: L+ 200.0 V, L- -200.0 V" <<<"$out" && grep -q "^device: isoCHA425HV, firmware 5.01" <<<"$out"' "$out"
     fi
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
     check "$model-tcp-selftest" '[ $? -eq 0 ] && grep -q "^self-test: passed" <<<"$out" && grep -q "^self-test started" "$W/$model-tcp.out"' "$out"
     if [ $model = bender ]; then
         out=$(mbpoll -m tcp -a 3 -p "$P" -t 4:float -B -r 1001 -c 1 -1 127.0.0.1 2>&1)
@@ -87,9 +91,9 @@ for model in bender dold; do
     : >"$W/$model-rtu.in"
     startsim "$model-rtu" --model $model --rtu "$W/$model-pty.a,19200" --test-ms 1500
     RSIM=$simpid
-    out=$("$CTL" --model $model --rtu "$W/$model-pty.b,19200" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --rtu "$W/$model-pty.b,19200" read 2>&1)
     check "$model-rtu-read" '[ $? -eq 0 ] && grep -q "^resistance: 1000000 Ohm" <<<"$out" && grep -q "^status: Valid" <<<"$out"' "$out"
-    out=$("$CTL" --model $model --rtu "$W/$model-pty.b,19200" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --rtu "$W/$model-pty.b,19200" selftest 2>&1)
     check "$model-rtu-selftest" '[ $? -eq 0 ] && grep -q "^self-test: passed" <<<"$out"' "$out"
     if [ $model = bender ]; then
         out=$(mbpoll -m rtu -a $UNIT -b 19200 -P $PAR -t 4:float -B -r 1001 -c 1 -1 "$W/$model-pty.b" 2>&1)
@@ -104,23 +108,23 @@ for model in bender dold; do
     P=$(port)
     : >"$W/$model-lr.in"
     startsim "$model-lr" --model $model --tcp "$P" --resistance 300000
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-warning-300k-at-1000V" 'grep -q "^status: Warning" <<<"$out" && grep -q "^resistance: 300000 Ohm" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-lr2.in"
     startsim "$model-lr2" --model $model --tcp "$P" --fault low-r
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-fault-low-resistance" 'grep -q "^status: Fault" <<<"$out" && grep -q "^alarm: alarm" <<<"$out" && ! grep -q "^error:" <<<"$out"' \
         "low resistance must be a Fault status, not an error: $out"
     stopsim "$simpid"
     : >"$W/$model-dev.in"
     startsim "$model-dev" --model $model --tcp "$P" --fault device
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-device-fault" '[ $? -ne 0 ] && grep -q "^error: DeviceFault (High" <<<"$out" && ! grep -q "^resistance:" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-stf.in"
     startsim "$model-stf" --model $model --tcp "$P" --fault selftest-fail --test-ms 1000
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
     check "$model-selftest-failure" '[ $? -ne 0 ] && grep -q "^self-test: failed (device error)" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-na.in"
@@ -129,7 +133,10 @@ for model in bender dold; do
     out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
     rc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
-    check "$model-no-answer" '[ $rc -ne 0 ] && grep -q "no device: no answer" <<<"$out" && [ $ms -lt 5000 ]' "rc $rc after $ms ms: $out"
+    # The retry budget is pinned on a fake clock in the IMD unit tests; here the tool must give
+# up with the reason, and 15 s of wall clock bounds a loaded host (the time is printed).
+echo "FIGURE imd-ctl ($model) gave up on a silent device after $ms ms"
+check "$model-no-answer" '[ $rc -ne 0 ] && grep -q "no device: no answer" <<<"$out" && [ $ms -lt 15000 ]' "rc $rc after $ms ms: $out"
     stopsim "$simpid"
 
     # ------------------------------------------------------------ resistance drops while measuring
