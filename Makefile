@@ -5,7 +5,7 @@
 #   make                the host binaries (simulator, Linux charger)
 #   make BOARD=NAME     one board: sim, linux, mps2-an386 (Cortex-M4, prints flash/RAM)
 #   make bench          benchmark programs print their figures
-#   make fuzz           libFuzzer harnesses, a short bounded run each
+#   make fuzz           libFuzzer harnesses: committed corpus + FUZZ_SECONDS each; fails on any finding
 #   make help           this list
 #
 # Layer rules (see docs/architecture.md): each layer is compiled with only the
@@ -65,7 +65,6 @@ HOST_BINS :=
 INTEGRATION_PREREQS :=
 INTEGRATION_TESTS :=
 BENCHES :=
-FUZZERS :=
 
 ifeq ($(V),1)
 Q :=
@@ -180,6 +179,8 @@ endif
 endif
 # The Cortex-M fragment is always read so `make test` can run its target tests.
 -include board/mps2-an386/board.mk
+# The fuzz harnesses last: their rules use what the fragments above define.
+include tests/fuzz/fuzz.mk
 
 # ---------------------------------------------------------------- integration tests
 INTEGRATION_TESTS += config sim linux_board
@@ -187,7 +188,7 @@ integration-linux_board: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
-integration-sim: $(BUILD)/san/bin/sim
+integration-sim: $(BUILD)/san/bin/sim | $(DEPS_STAMP_TEST)
 	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim
 
 # ---------------------------------------------------------------- static checks
@@ -202,7 +203,7 @@ checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_
 	exit $$rc
 
 # ---------------------------------------------------------------- the whole test run
-test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX) $(DEPS_STAMP_FUZZ)
 	$(Q)$(MAKE) --no-print-directory unit $(CORE_OBJS_REL) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
 	    $(INTEGRATION_PREREQS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
@@ -219,7 +220,6 @@ bench-core: $(BUILD)/rel/bin/bench_core
 BENCHES += bench-core
 
 bench: $(BENCHES)
-fuzz: $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)

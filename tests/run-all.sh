@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# run-all.sh - the body of `make test`: runs every group, keeps each group's log,
-# and ends with one line "N passed, N failed" counting individual test cases.
+# run-all.sh - the body of `make test`: runs every group, keeps each group's log, prints
+# one line per group with its duration, and ends with exactly one line "N passed, N failed"
+# counting individual test cases.
 #
 #   tests/run-all.sh --unit "BIN..." --checks "TARGET" --integration "NAME..." --target "TARGET"
 #
-# Environment: BUILD (build dir), MAKE (the make to call for targets).
+# Environment: BUILD (build dir), MAKE (the make to call for targets), TEST_JOBS (groups run
+# at the same time, default 2). Groups are independent (each has its own namespaces, ports,
+# VM and files), so they run TEST_JOBS at a time, the long ones (VMs) first; the output
+# still comes in the fixed order below, whatever order they finish in.
+#
+# Skips: a group may print "SKIP <name>: <reason>" only when the shared material
+# (SHARED, ../shared) is absent; such lines are counted and listed. A SKIP for any other
+# reason (a missing tool, a missing privilege) counts as a failure: install it instead.
 set -u
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
+JOBS=${TEST_JOBS:-2}
+case "$JOBS" in '' | *[!0-9]* | 0) echo "run-all: TEST_JOBS must be a positive number" >&2; exit 2 ;; esac
 logs=$BUILD/test-logs
 mkdir -p "$logs"
 unit="" checks="" integration="" target=""
@@ -21,14 +31,64 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-total_pass=0 total_fail=0 total_skip=0
-failed_groups=()
+# ---------------------------------------------------------------- the groups, in output order
+g_name=() g_cmd=() g_section=() g_heavy=()
+add() {  # SECTION NAME HEAVY CMD
+    g_section+=("$1"); g_name+=("$2"); g_heavy+=("$3"); g_cmd+=("$4")
+}
+# Groups that boot a VM (tools/vcan-run, qemu) or run for minutes start first, so the
+# short ones fill the other slot meanwhile.
+heavy_groups=" faults-real e2e infy can_vcan link fuzz meter imd "
+for b in $unit; do add "unit tests (cmocka, AddressSanitizer + UBSan)" "unit/$(basename "$b")" 0 "$b"; done
+[ -n "$checks" ] && add "static checks" "checks" 0 "$MAKE $checks"
+for t in $integration; do
+    h=0; case "$heavy_groups" in *" $t "*) h=1 ;; esac
+    add "integration tests" "integration/$t" "$h" "$MAKE integration-$t"
+done
+[ -n "$target" ] && add "Cortex-M (qemu-system-arm)" "cortex-m" 1 "$MAKE $target"
+n=${#g_name[@]}
 
-# record NAME RC LOG: count the cases a group's log reports. Understands cmocka's
+logof() { local s=${g_name[$1]}; echo "$logs/${s//\//_}.log"; }
+stof() { local s=${g_name[$1]}; echo "$logs/.${s//\//_}.status"; }
+
+# ---------------------------------------------------------------- run, JOBS at a time
+t0=$(date +%s.%N)
+pids=()
+launch() {  # INDEX
+    local i=$1 log st
+    log=$(logof "$i"); st=$(stof "$i")
+    rm -f "$st"
+    (
+        s=$(date +%s.%N)
+        ${g_cmd[$i]} >"$log" 2>&1 </dev/null
+        rc=$?
+        echo "$rc $s $(date +%s.%N)" >"$st"
+    ) &
+    pids[$i]=$!
+}
+# Start order: the heavy groups longest first (in the order of heavy_groups), then the
+# Cortex-M run, then the rest in output order.
+order=()
+for h in $heavy_groups; do
+    for ((i = 0; i < n; i++)); do [ "${g_name[$i]}" = "integration/$h" ] && order+=("$i"); done
+done
+for ((i = 0; i < n; i++)); do [ "${g_name[$i]}" = cortex-m ] && order+=("$i"); done
+for ((i = 0; i < n; i++)); do [ "${g_heavy[$i]}" = 1 ] || order+=("$i"); done
+echo "== $n groups, $JOBS at a time (logs in $logs)"
+for i in "${order[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n 2>/dev/null || true; done
+    launch "$i"
+done
+
+# ---------------------------------------------------------------- results, in order
+total_pass=0 total_fail=0
+failed_groups=() skipped=()
+
+# record NAME RC LOG SECONDS: count the cases a group's log reports. Understands cmocka's
 # summary, "N passed, N failed" lines and PASS/FAIL lines; a group that exits non-zero
 # without reporting a failure counts as one failure, so a crash never passes.
 record() {
-    local name=$1 rc=$2 log=$3 p=0 f=0 line
+    local name=$1 rc=$2 log=$3 secs=$4 p=0 f=0 line nskip bad
     if grep -q '^\[==========\] .* test(s) run\.' "$log"; then
         p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
         f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
@@ -40,51 +100,53 @@ record() {
         f=$(grep -c '^FAIL' "$log" || true)
     fi
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-        # A group may skip only by saying why (e.g. the shared vectors are absent).
-        if grep -q '^SKIP' "$log"; then
-            total_skip=$((total_skip + 1))
-            printf 'SKIP %-34s %s\n' "$name" "$(grep -m1 '^SKIP' "$log" | cut -c6-)"
+    # Skips: one form, "SKIP <name>: <reason>", and only for missing shared material.
+    nskip=$(grep -cE '^SKIP [^ :]+: ' "$log" || true)
+    bad=$(grep -E '^SKIP' "$log" | grep -viE '^SKIP [^ :]+: .*shared' || true)
+    if [ -n "$bad" ]; then
+        echo "FAIL $name: a skip that is not about missing shared material (install what it needs):"
+        echo "$bad" | head -n 5 | sed 's/^/    /'
+        f=$((f + $(echo "$bad" | grep -c .)))
+        nskip=0
+    fi
+    if [ "$nskip" -gt 0 ]; then
+        while IFS= read -r line; do skipped+=("$line"); done < <(grep -E '^SKIP [^ :]+: ' "$log")
+    fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        if [ "$nskip" -gt 0 ]; then
+            printf 'SKIP %-36s %7.1f s  %s\n' "$name" "$secs" "$(grep -m1 -E '^SKIP' "$log" | cut -c6-)"
             return
         fi
         echo "FAIL $name: ran no test"; f=1
     fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
     if [ "$f" -eq 0 ]; then
-        printf 'PASS %-34s %4d passed\n' "$name" "$p"
+        printf 'PASS %-36s %7.1f s %5d passed\n' "$name" "$secs" "$p"
     else
-        printf 'FAIL %-34s %4d passed, %d failed (exit %d); log: %s\n' "$name" "$p" "$f" "$rc" "$log"
+        printf 'FAIL %-36s %7.1f s %5d passed, %d failed (exit %d); log: %s\n' "$name" "$secs" "$p" "$f" "$rc" "$log"
         failed_groups+=("$name")
         grep -E 'FAIL|ERROR|LINE|error|Error|SAFETY' "$log" | head -n 15 | sed 's/^/    /'
     fi
 }
 
-run_group() {  # NAME CMD...
-    local name=$1; shift
-    local log=$logs/${name//\//_}.log
-    "$@" >"$log" 2>&1
-    record "$name" $? "$log"
-}
-
-echo "== unit tests (cmocka, AddressSanitizer + UBSan)"
-for b in $unit; do run_group "unit/$(basename "$b")" "$b"; done
-if [ -n "$checks" ]; then
-    echo "== static checks"
-    run_group "checks" $MAKE $checks
-fi
-if [ -n "$integration" ]; then
-    echo "== integration tests"
-    for t in $integration; do run_group "integration/$t" $MAKE "integration-$t"; done
-fi
-if [ -n "$target" ]; then
-    echo "== Cortex-M (qemu-system-arm)"
-    run_group "cortex-m" $MAKE $target
-fi
+section=""
+for ((i = 0; i < n; i++)); do
+    wait "${pids[$i]}" 2>/dev/null
+    if [ "${g_section[$i]}" != "$section" ]; then section=${g_section[$i]}; echo "== $section"; fi
+    st=$(stof "$i")
+    if [ -s "$st" ]; then
+        read -r rc s e <"$st"
+    else
+        rc=125 s=0 e=0; echo "group did not report its status" >>"$(logof "$i")"
+    fi
+    record "${g_name[$i]}" "$rc" "$(logof "$i")" "$(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}')"
+done
 echo
-if [ ${#failed_groups[@]} -gt 0 ]; then echo "failed: ${failed_groups[*]}"; fi
-if [ "$total_skip" -gt 0 ]; then
-    echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-else
-    echo "$total_pass passed, $total_fail failed"
+printf 'wall time %.0f s for %d groups, %d at a time\n' "$(awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN {print e - s}')" "$n" "$JOBS"
+if [ ${#skipped[@]} -gt 0 ]; then
+    echo "${#skipped[@]} skipped (shared material absent):"
+    printf '    %s\n' "${skipped[@]}"
 fi
+if [ ${#failed_groups[@]} -gt 0 ]; then echo "failed: ${failed_groups[*]}"; fi
+echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

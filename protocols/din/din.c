@@ -145,6 +145,14 @@ int32_t din_pv_milli32(const struct exi_din_PhysicalValueType *pv)
 
 void din_pv_set(struct exi_din_PhysicalValueType *pv, int64_t milli, uint8_t unit)
 {
+    /* The largest magnitude a PhysicalValue holds is 32767 x 10^3 units (32767e6 milli);
+     * clamping first keeps the rounding below free of overflow for any int64. */
+    const int64_t pv_max = 32767000000LL;
+    if (milli > pv_max) {
+        milli = pv_max;
+    } else if (milli < -pv_max) {
+        milli = -pv_max;
+    }
     int64_t div = 1;
     int8_t mult = -3;
     for (;;) {

@@ -1,10 +1,10 @@
 # DIN SPEC 70121 session machines (issue 7): replay tool, benchmark, fuzzer, size.
 # Included by the top Makefile (BUILD, SHARED, HOST_CC, CORE_LIB, CORE_LIB_REL, rel/san,
-# BIN, Q, HOST_BINS, BENCHES, FUZZERS, DEPS_STAMP_FUZZ are defined there).
+# BIN, Q, HOST_BINS, BENCHES are defined there).
 #
 #   build/bin/v2g-replay FILE.jsonl   replay a recorded car against our EVSE machine
 #   make bench-din                    ns per CurrentDemandReq decode -> CurrentDemandRes encode
-#   make fuzz-din                     libFuzzer: random bytes through decode + EVSE machine
+#   make fuzz-din                     libFuzzer: random bytes through decode + EVSE machine (tests/fuzz/fuzz.mk)
 #   make din-size                     flash/RAM of protocols/din (+ apphand) for the Cortex-M4
 #
 # The integration test over the shared captures is tests/integration/din.mk.
@@ -13,8 +13,6 @@ DIN_REPLAY_SRCS := $(sort $(wildcard tools/v2g-replay/*.c))
 DIN_REPLAY      := $(BIN)/v2g-replay
 DIN_REPLAY_SAN  := $(BUILD)/san/bin/v2g-replay
 DIN_BENCH       := $(BUILD)/rel/bin/bench_din
-DIN_FUZZ        := $(BUILD)/fuzz/fuzz_din
-DIN_FUZZ_SECONDS ?= 20
 
 $(DIN_REPLAY): $(call rel,$(DIN_REPLAY_SRCS)) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
@@ -33,26 +31,13 @@ $(DIN_BENCH): $(call rel,tests/bench/bench_din.c) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -o $@ $^
 
-.PHONY: bench-din fuzz-din din-size
+.PHONY: bench-din din-size
 BENCHES += bench-din
 bench-din: $(DIN_BENCH)
 	$(Q)$(DIN_BENCH)
 
 # ---------------------------------------------------------------- fuzz
-DIN_FUZZ_SRCS := tests/fuzz/fuzz_din.c $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c)) \
-                 protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
-                 protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
-$(DIN_FUZZ): $(DIN_FUZZ_SRCS) | $(DEPS_STAMP_FUZZ)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ihal -Iprotocols \
-	    -o $@ $(DIN_FUZZ_SRCS)
-
-FUZZERS += fuzz-din
-fuzz-din: $(DIN_FUZZ)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus_din_machine
-	$(Q)$(DIN_FUZZ) -max_total_time=$(or $(FUZZ_SECONDS),$(DIN_FUZZ_SECONDS)) -rss_limit_mb=512 \
-	    $(BUILD)/fuzz/corpus_din_machine 2>&1 | tail -n 3
+# fuzz_din is built and run by tests/fuzz/fuzz.mk (`make fuzz FUZZ=din`).
 
 # ---------------------------------------------------------------- size on the Cortex-M4
 # The objects of the board build (make BUILD=... BOARD=mps2-an386 or board-test).

@@ -25,6 +25,7 @@ static const char *const s_err_names[EM580_ERR_COUNT] = {
     [EM580_ERR_RECORD] = "OCMF file empty, too large or malformed",
     [EM580_ERR_NOT_RUNNING] = "meter did not start the transaction",
     [EM580_ERR_NO_TRANSACTION] = "no transaction open on the meter",
+    [EM580_ERR_RANGE] = "energy register out of range (negative or beyond any meter)",
 };
 
 const char *em580_strerror(enum em580_error e)
@@ -86,16 +87,34 @@ void em580_decode_live(const uint16_t *b, struct em580_live *out)
     out->freq_dhz = b[0x33];
 }
 
-void em580_decode_energy(enum em580_model m, const uint16_t *b, int64_t *import_wh,
-                         int64_t *export_wh)
+static bool em580_energy_ok(int64_t wh)
 {
+    return wh >= 0 && wh <= EM580_ENERGY_MAX_WH;
+}
+
+int em580_decode_energy(enum em580_model m, const uint16_t *b, int64_t *import_wh,
+                        int64_t *export_wh)
+{
+    int64_t imp, exp;
     if (m == EM580_MODEL_EM300) {
-        *import_wh = (int64_t)em580_int32(b + 0) * 1000 + em580_int32(b + 2);
-        *export_wh = (int64_t)em580_int32(b + 8) * 1000 + em580_int32(b + 10);
+        /* kWh (INT32) and its Wh part (INT32, 0..999): the product cannot overflow an
+         * int64, but a Wh part outside 0..999 is not a reading. */
+        int32_t imp_wh = em580_int32(b + 2), exp_wh = em580_int32(b + 10);
+        if (imp_wh < 0 || imp_wh > 999 || exp_wh < 0 || exp_wh > 999) {
+            return HAL_EPROTO;
+        }
+        imp = (int64_t)em580_int32(b + 0) * 1000 + imp_wh;
+        exp = (int64_t)em580_int32(b + 8) * 1000 + exp_wh;
     } else {
-        *import_wh = em580_int64(b + 0);
-        *export_wh = em580_int64(b + (0x051C - 0x0500));
+        imp = em580_int64(b + 0);
+        exp = em580_int64(b + (0x051C - 0x0500));
     }
+    if (!em580_energy_ok(imp) || !em580_energy_ok(exp)) {
+        return HAL_EPROTO;
+    }
+    *import_wh = imp;
+    *export_wh = exp;
+    return HAL_OK;
 }
 
 void em580_config_default(struct em580_config *cfg)
@@ -391,7 +410,10 @@ static bool em580_unpack_file(struct em580 *em)
         n--;
     }
     em->ocmf_len = (uint16_t)n;
-    em->ocmf_valid = n >= 5u && memcmp(em->file.c, "OCMF|", 5) == 0;
+    /* Trailing NULs are padding; one inside is not OCMF text (the record's length and its
+     * C string would disagree for whoever stores or parses it). */
+    em->ocmf_valid = n >= 5u && memcmp(em->file.c, "OCMF|", 5) == 0 &&
+                     memchr(em->file.c, '\0', n) == NULL;
     return em->ocmf_valid;
 }
 
@@ -487,14 +509,25 @@ static void em580_done(struct em580 *em, uint32_t now)
     case EM580_OP_LIVE2:
         em580_goto(em, EM580_OP_ENERGY, now, 0);
         break;
-    case EM580_OP_ENERGY:
-        em580_decode_live(em->io, &em->live);
-        em580_decode_energy(em->model, em->io + 64, &em->live.import_wh, &em->live.export_wh);
-        em->live.at_ms = now;
-        em->live_valid = true;
+    case EM580_OP_ENERGY: {
+        /* Published only as a whole: a block with an impossible energy total keeps the
+         * last good reading (and its time, so a caller sees it ageing). */
+        struct em580_live lv;
+        em580_decode_live(em->io, &lv);
+        if (em580_decode_energy(em->model, em->io + 64, &lv.import_wh, &lv.export_wh) == HAL_OK) {
+            lv.at_ms = now;
+            em->live = lv;
+            em->live_valid = true;
+            if (em->error == EM580_ERR_RANGE) {
+                em->error = EM580_ERR_NONE;
+            }
+        } else {
+            em->error = EM580_ERR_RANGE;
+        }
         em->op = EM580_OP_IDLE;
         em->next_live_ms = now + em->cfg.live_interval_ms;
         break;
+    }
     case EM580_OP_DEVSTATE:
         em->devstate = s;
         if (s != 0) {
@@ -694,6 +727,12 @@ static void em580_pick(struct em580 *em, uint32_t now)
 
 uint32_t em580_step(struct em580 *em, uint32_t now)
 {
+    if (!em->stepped) {
+        /* init has no clock: a deadline of 0 would lie up to 24 days in the "future" of a
+         * clock value past 0x80000000, so the first step starts detection at its own now. */
+        em->stepped = true;
+        em->wait_until_ms = now;
+    }
     if (em->in_flight) {
         struct hal_modbus_result r = {0};
         int rc = hal_modbus_poll(em->mb, &r);

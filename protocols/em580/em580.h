@@ -86,9 +86,10 @@ enum em580_error {
     EM580_ERR_OCMF_CORRUPTED, /**< OCMF state CORRUPTED */
     EM580_ERR_STOP_TIMEOUT,   /**< READY did not come after 'E' */
     EM580_ERR_TXID_MISMATCH,  /**< the pending record belongs to another transaction */
-    EM580_ERR_RECORD,         /**< the file is empty, too large or not OCMF */
+    EM580_ERR_RECORD,         /**< the file is empty, too large, not OCMF or holds a NUL */
     EM580_ERR_NOT_RUNNING,    /**< 'B' was written but the meter did not start */
     EM580_ERR_NO_TRANSACTION, /**< stop without a transaction on the meter */
+    EM580_ERR_RANGE,          /**< an energy register outside 0..EM580_ENERGY_MAX_WH */
     EM580_ERR_COUNT,
 };
 
@@ -188,6 +189,7 @@ struct em580 {
     enum em580_job job;       /**< the caller's job running or queued */
     bool job_queued;
     bool in_flight;
+    bool stepped;             /**< the first step set the deadlines from its own now */
     uint8_t attempt;
     uint8_t polls;
     uint32_t wait_until_ms;   /**< next op not before this */
@@ -349,8 +351,17 @@ void em580_put_int64(uint16_t *w, int64_t v);
 uint16_t em580_put_string(uint16_t *w, uint16_t max_words, const char *s, size_t len);
 /** @brief Decode the live block (52 words) and energy block into @p out. */
 void em580_decode_live(const uint16_t *block, struct em580_live *out);
-/** @brief Energy of an EM580 (32 words from 0x0500) or EM300 (12 words from 0x0400) block. */
-void em580_decode_energy(enum em580_model m, const uint16_t *block, int64_t *import_wh,
-                         int64_t *export_wh);
+/** Largest energy total accepted from a meter (10 TWh, far above any real counter): with
+ *  totals in 0..this, a difference of two readings can never overflow. */
+#define EM580_ENERGY_MAX_WH 10000000000000LL
+
+/**
+ * @brief Energy of an EM580 (32 words from 0x0500) or EM300 (12 words from 0x0400) block.
+ * @retval HAL_OK both totals set
+ * @retval HAL_EPROTO a total is negative or above EM580_ENERGY_MAX_WH, or an EM300 Wh part
+ *         is outside 0..999; nothing is written
+ */
+int em580_decode_energy(enum em580_model m, const uint16_t *block, int64_t *import_wh,
+                        int64_t *export_wh);
 
 #endif /* EM580_H */

@@ -1,13 +1,13 @@
 # EXI codecs (issue 5): included by the top-level Makefile, which provides
 # BUILD, SHARED, HOST_CC, HOST_CFLAGS_COMMON, HOST_LDFLAGS_SAN, CORE_LIB,
-# CORE_LIB_REL, rel/san, Q, BIN, INTEGRATION_TESTS, BENCHES, FUZZERS.
+# CORE_LIB_REL, rel/san, Q, BIN, INTEGRATION_TESTS, BENCHES.
 #
 #   make exi-gen              regenerate protocols/exi/exi_<set>* from $(SHARED)/spec/xsd
 #   make build/bin/v2g-codec  the CLI (decode / encode / bench)
 #   make exi-vectors          catalog + EVerest + issue vectors (ASan/UBSan build)
 #   make bench-exi            ns per decode/encode; bench-exi-callgrind: instruction counts
 #   make exi-flash            flash of each codec, arm-none-eabi-gcc -Os -mcpu=cortex-m4 -mthumb
-#   make fuzz-exi             one libFuzzer run per decoder (EXI_FUZZ_SECONDS each)
+#   make fuzz-exi             one libFuzzer run per decoder (FUZZ_SECONDS each, tests/fuzz/fuzz.mk)
 
 EXI_DIR        := protocols/exi
 EXI_SETS       := apphand din iso2 iso20 iso20_dc iso20_ac
@@ -17,10 +17,9 @@ EXI_XSD_DIR    := $(SHARED)/spec/xsd
 EXI_GEN_FILES  := $(foreach s,$(EXI_SETS),$(EXI_DIR)/exi_$(s).h $(EXI_DIR)/exi_$(s)_dec.c \
                     $(EXI_DIR)/exi_$(s)_enc.c $(EXI_DIR)/exi_$(s)_meta.c)
 EXI_STAMP      := $(BUILD)/exigen.stamp
-EXI_FUZZ_SECONDS ?= 20
 EXI_REF_HEX    := 809a02004080c1014181c210d100000ba0406014010285010004061a01e04070c84c0400c081e00604000040a1503c00
 
-.PHONY: exi-gen exi-vectors integration-exi-vectors bench-exi bench-exi-callgrind fuzz-exi exi-flash
+.PHONY: exi-gen exi-vectors integration-exi-vectors bench-exi bench-exi-callgrind exi-flash
 
 # ---------------------------------------------------------------- generation
 # The schemas are read in place; without $(SHARED) the committed codecs are used.
@@ -61,12 +60,14 @@ HOST_BINS += $(BIN)/v2g-codec
 
 # ---------------------------------------------------------------- vectors
 INTEGRATION_TESTS += exi-vectors
+# Built before the groups start: groups run side by side and must not build shared files.
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-codec
 
 exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
 	$(Q)if [ -d "$(SHARED)/vectors" ]; then \
 		python3 tests/vectors/exi_vectors.py $(BUILD)/san/bin/v2g-codec $(SHARED); \
 	else \
-		echo "exi-vectors: SKIP: $(SHARED)/vectors not found"; \
+		echo "SKIP exi-vectors: $(SHARED)/vectors not found (the shared vectors are read in place, SHARED=$(SHARED))"; \
 	fi
 
 # ---------------------------------------------------------------- bench
@@ -105,37 +106,4 @@ exi-flash: $(foreach s,stream $(foreach x,$(EXI_SETS),$(x)_dec $(x)_enc),$(BUILD
 	done
 
 # ---------------------------------------------------------------- fuzz
-# One libFuzzer binary per codec, linked with that codec only (clang).
-FUZZERS += fuzz-exi
-EXI_FUZZ_CC    ?= clang
-EXI_FUZZ_FLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -Ihal -Iprotocols
-$(BUILD)/fuzz/obj/%.o: $(EXI_DIR)/%.c $(EXI_STAMP)
-	@mkdir -p $(@D)
-	$(Q)$(EXI_FUZZ_CC) $(EXI_FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-$(BUILD)/fuzz/obj/hal_err.o: hal/hal_err.c
-	@mkdir -p $(@D)
-	$(Q)$(EXI_FUZZ_CC) $(EXI_FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-define EXI_FUZZ_RULE
-$(BUILD)/fuzz/fuzz_exi_$(1): tests/fuzz/fuzz_exi.c $(BUILD)/fuzz/obj/exi_stream.o $(BUILD)/fuzz/obj/hal_err.o \
-		$(BUILD)/fuzz/obj/exi_$(1)_dec.o $(BUILD)/fuzz/obj/exi_$(1)_enc.o
-	@echo "  FUZZ    $$@"
-	$$(Q)$$(EXI_FUZZ_CC) $$(EXI_FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_EXI_SET=$(1) $$^ -o $$@
-endef
-$(foreach s,$(EXI_SETS),$(eval $(call EXI_FUZZ_RULE,$(s))))
-
-fuzz-exi: $(addprefix $(BUILD)/fuzz/fuzz_exi_,$(EXI_SETS))
-	$(Q)for s in $(EXI_SETS); do \
-		c=$$s; [ $$s = apphand ] && c=appHand; \
-		mkdir -p $(BUILD)/fuzz/corpus_$$s; \
-		if [ -d "$(SHARED)/vectors" ]; then \
-			python3 tests/vectors/exi_seed_corpus.py $(SHARED) $$c $(BUILD)/fuzz/corpus_$$s; \
-		fi; \
-		echo "fuzz_exi_$$s: $(EXI_FUZZ_SECONDS) s"; \
-		if ! $(BUILD)/fuzz/fuzz_exi_$$s -max_total_time=$(EXI_FUZZ_SECONDS) $(BUILD)/fuzz/corpus_$$s \
-			> $(BUILD)/fuzz/fuzz_exi_$$s.log 2>&1; then \
-			tail -40 $(BUILD)/fuzz/fuzz_exi_$$s.log; exit 1; \
-		fi; \
-		grep -E "^Done" $(BUILD)/fuzz/fuzz_exi_$$s.log; \
-	done
+# fuzz_exi_<set> is built and run by tests/fuzz/fuzz.mk (`make fuzz FUZZ=exi_din`).

@@ -919,22 +919,37 @@ int ocmf_rv_milli(const struct ocmf_record *rec, unsigned idx, int64_t *milli)
         neg = true;
         i++;
     }
+    /* The reading comes from the meter: every step is checked before it is taken, so a
+     * value whose milli form does not fit an int64 is refused instead of overflowing.
+     * INT64_MIN is refused too, so that the negation below is always defined. */
     int64_t v = 0;
     int decimals = -1;
+    bool digits = false;
     for (; i < n; i++) {
         if (s[i] == '.' && decimals < 0) {
             decimals = 0;
             continue;
         }
-        if (s[i] < '0' || s[i] > '9' || decimals >= 3 || v > 900000000000000000LL) {
+        if (s[i] < '0' || s[i] > '9' || decimals >= 3) {
             return HAL_EINVAL;
         }
-        v = v * 10 + (s[i] - '0');
+        int d = s[i] - '0';
+        if (v > (INT64_MAX - d) / 10) {
+            return HAL_EINVAL;
+        }
+        v = v * 10 + d;
+        digits = true;
         if (decimals >= 0) {
             decimals++;
         }
     }
+    if (!digits) {
+        return HAL_EINVAL;
+    }
     for (int d = decimals < 0 ? 0 : decimals; d < 3; d++) {
+        if (v > INT64_MAX / 10) {
+            return HAL_EINVAL;
+        }
         v *= 10;
     }
     *milli = neg ? -v : v;

@@ -32,7 +32,7 @@ if [ "${1:-}" != "--inner" ]; then
     out=$(mktemp)
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
-    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-240}" -- \
+    tools/vcan-run --ifaces vcan0 --timeout "${E2E_TIMEOUT:-1800}" -- \
         "$root/tests/integration/e2e_test.sh" --inner "$build" | tee "$out"
     rc=${PIPESTATUS[0]}
     if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
@@ -59,8 +59,8 @@ cleanup() {
 }
 trap cleanup EXIT
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
 inA() { ip netns exec "$A" "$@"; }
 
@@ -89,6 +89,10 @@ wait_line "$w/infysim.out" 'module(s) on vcan0' && wait_line "$w/metersim.out" '
     wait_line "$w/imdsim.out" '^ready' || {
     bad setup "an emulator did not start: $(tail -n 2 "$w"/*sim.out | tr '\n' '|')"; finish; }
 
+# power_down_timeout 5000 ms, not the 1500 ms minimum of real InfyPower hardware: the
+# modules are emulated in a TCG VM on a possibly loaded host, where "off" and the read-back
+# showing the current gone arrive late; a forced opening would then fail the test for the
+# emulator's slowness (issue 12 item 17, see tools/faults/real.sh).
 cat >"$w/charger.conf" <<CONF
 # e2e: InfyPower on vcan, EM580 on a pty, Bender over TCP, the link on a veth pair
 can.interface = vcan0
@@ -97,7 +101,7 @@ charger.name = e2e
 psu.type = infy
 infy.modules = 0-3
 infy.offline_timeout_ms = 15000
-interlock.power_down_timeout_ms = 1500
+interlock.power_down_timeout_ms = 5000
 meter.bus = rtu:$w/meter.b,115200,8N1
 meter.unit = 1
 imd.model = bender
@@ -120,13 +124,23 @@ hz=$(getconf CLK_TCK)
 t0=$(date +%s%N); k0=$(ticks)
 
 # ---------------------------------------------------------------- two cars
+# --answer-timeout-ms: the 250 ms DIN allows for a CurrentDemandRes is not kept inside a
+# TCG VM on a loaded host (nor the 5 s for connect + TLS handshake); the test is about the
+# transports, so the car waits up to 10 s.
 ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --cars 2 --charge-s 10 \
-    --soc-start 30 --timeout 150 >"$w/evsim.out" 2>&1
+    --soc-start 30 --timeout 300 --answer-timeout-ms 10000 >"$w/evsim.out" 2>&1
 erc=$?
 t1=$(date +%s%N); k1=$(ticks)
-sleep 1.5   # the charger writes its plant status every second
+# The charger rewrites its plant status every second of its own clock: wait for a status
+# written after the cars left (up to 60 s on a loaded host), not a fixed 1.5 s sleep.
+mark=$(date +%s%N)
+for _ in $(seq 1200); do
+    [ "$(date -r "$w/plant.status" +%s%N 2>/dev/null || echo 0)" -gt "$mark" ] && break
+    sleep 0.05
+done
 kill -TERM "$cpid"
-for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+# A clean exit is checked below; 30 s leaves room for a descheduled process in TCG.
+for _ in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$cpid" 2>/dev/null; then
     kill -KILL "$cpid"; crc=137
 else

@@ -24,12 +24,25 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 20000)); }
-wait_line() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# A TCP port for a server on loopback: random (two `make test` runs side by side must not
+# pick the same one) and not in use now (no socket of any state holds it).
+# Reads that must succeed give the emulator 2 s per answer (imd-ctl's default is 500 ms):
+# on a loaded host the emulator itself answers late, and the check is the value, not the
+# speed. The no-answer case keeps the default.
+SLOW="--timeout-ms 2000"
+port() {
+    local p hex
+    for _ in $(seq 100); do
+        p=$((20000 + RANDOM % 20000)); hex=$(printf ':%04X ' "$p")
+        grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "$p"
+}
+wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 ptypair() { # ptypair NAME -> $W/NAME.a, $W/NAME.b
     socat pty,raw,echo=0,link="$W/$1.a" pty,raw,echo=0,link="$W/$1.b" 2>/dev/null &
     pids+=($!)
-    for _ in $(seq 100); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
     return 1
 }
 startsim() { # startsim NAME ARGS... -> pid in $simpid, output in $W/NAME.out
@@ -50,12 +63,12 @@ for model in bender dold; do
         bad "$model-tcp-imdsim" "imdsim did not start: $(cat "$W/$model-tcp.err")"
         continue
     fi
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-tcp-read" '[ $? -eq 0 ] && grep -q "^resistance: 1000000 Ohm" <<<"$out" && grep -q "^voltage: 400.0 V" <<<"$out" && grep -q "^status: Valid" <<<"$out"' "$out"
     if [ $model = bender ]; then
         check bender-tcp-earth-and-ident 'grep -q "^earth: L+ 200.0 V, L- -200.0 V" <<<"$out" && grep -q "^device: isoCHA425HV, firmware 5.01" <<<"$out"' "$out"
     fi
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
     check "$model-tcp-selftest" '[ $? -eq 0 ] && grep -q "^self-test: passed" <<<"$out" && grep -q "^self-test started" "$W/$model-tcp.out"' "$out"
     if [ $model = bender ]; then
         out=$(mbpoll -m tcp -a 3 -p "$P" -t 4:float -B -r 1001 -c 1 -1 127.0.0.1 2>&1)
@@ -78,9 +91,9 @@ for model in bender dold; do
     : >"$W/$model-rtu.in"
     startsim "$model-rtu" --model $model --rtu "$W/$model-pty.a,19200" --test-ms 1500
     RSIM=$simpid
-    out=$("$CTL" --model $model --rtu "$W/$model-pty.b,19200" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --rtu "$W/$model-pty.b,19200" read 2>&1)
     check "$model-rtu-read" '[ $? -eq 0 ] && grep -q "^resistance: 1000000 Ohm" <<<"$out" && grep -q "^status: Valid" <<<"$out"' "$out"
-    out=$("$CTL" --model $model --rtu "$W/$model-pty.b,19200" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --rtu "$W/$model-pty.b,19200" selftest 2>&1)
     check "$model-rtu-selftest" '[ $? -eq 0 ] && grep -q "^self-test: passed" <<<"$out"' "$out"
     if [ $model = bender ]; then
         out=$(mbpoll -m rtu -a $UNIT -b 19200 -P $PAR -t 4:float -B -r 1001 -c 1 -1 "$W/$model-pty.b" 2>&1)
@@ -95,23 +108,23 @@ for model in bender dold; do
     P=$(port)
     : >"$W/$model-lr.in"
     startsim "$model-lr" --model $model --tcp "$P" --resistance 300000
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-warning-300k-at-1000V" 'grep -q "^status: Warning" <<<"$out" && grep -q "^resistance: 300000 Ohm" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-lr2.in"
     startsim "$model-lr2" --model $model --tcp "$P" --fault low-r
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-fault-low-resistance" 'grep -q "^status: Fault" <<<"$out" && grep -q "^alarm: alarm" <<<"$out" && ! grep -q "^error:" <<<"$out"' \
         "low resistance must be a Fault status, not an error: $out"
     stopsim "$simpid"
     : >"$W/$model-dev.in"
     startsim "$model-dev" --model $model --tcp "$P" --fault device
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" read 2>&1)
     check "$model-device-fault" '[ $? -ne 0 ] && grep -q "^error: DeviceFault (High" <<<"$out" && ! grep -q "^resistance:" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-stf.in"
     startsim "$model-stf" --model $model --tcp "$P" --fault selftest-fail --test-ms 1000
-    out=$("$CTL" --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
+    out=$("$CTL" $SLOW --model $model --tcp "127.0.0.1:$P" selftest 2>&1)
     check "$model-selftest-failure" '[ $? -ne 0 ] && grep -q "^self-test: failed (device error)" <<<"$out"' "$out"
     stopsim "$simpid"
     : >"$W/$model-na.in"
@@ -120,7 +133,10 @@ for model in bender dold; do
     out=$("$CTL" --model $model --tcp "127.0.0.1:$P" read 2>&1)
     rc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
-    check "$model-no-answer" '[ $rc -ne 0 ] && grep -q "no device: no answer" <<<"$out" && [ $ms -lt 5000 ]' "rc $rc after $ms ms: $out"
+    # The retry budget is pinned on a fake clock in the IMD unit tests; here the tool must give
+# up with the reason, and 15 s of wall clock bounds a loaded host (the time is printed).
+echo "FIGURE imd-ctl ($model) gave up on a silent device after $ms ms"
+check "$model-no-answer" '[ $rc -ne 0 ] && grep -q "no device: no answer" <<<"$out" && [ $ms -lt 15000 ]' "rc $rc after $ms ms: $out"
     stopsim "$simpid"
 
     # ------------------------------------------------------------ resistance drops while measuring
@@ -130,10 +146,14 @@ for model in bender dold; do
     pids+=($simpid)
     exec 7>"$W/$model-live.in"
     wait_line "$W/$model-live.out" '^ready'
-    "$CTL" --model $model --tcp "127.0.0.1:$P" watch 5 >"$W/$model-watch.out" 2>&1 &
+    # Event-driven, not a fixed 2 s: drop the resistance once a valid measurement was
+    # printed, stop watching once the fault was (each wait bounded for a loaded host).
+    "$CTL" --model $model --tcp "127.0.0.1:$P" watch 120 >"$W/$model-watch.out" 2>&1 &
     wpid=$!
-    sleep 2
+    wait_line "$W/$model-watch.out" 'R=1000000 Ohm status=Valid'
     echo "resistance 60000" >&7
+    wait_line "$W/$model-watch.out" 'R=60000 Ohm status=Fault'
+    kill -TERM "$wpid" 2>/dev/null
     wait "$wpid"
     out=$(cat "$W/$model-watch.out")
     check "$model-live-drop-to-fault" 'grep -q "R=1000000 Ohm status=Valid" <<<"$out" && grep -q "R=60000 Ohm status=Fault" <<<"$out"' "$out"
@@ -145,7 +165,7 @@ done
 P=$(port)
 : >"$W/wd.in"
 startsim wd --model dold --tcp "$P"
-out=$("$CTL" --model dold --tcp "127.0.0.1:$P" watch 6 2>&1)
+out=$("$CTL" --model dold --tcp "127.0.0.1:$P" watch 10 2>&1)  # >= 5 refreshes: slack for a loaded host
 check dold-watchdog-fed '[ $? -eq 0 ] && grep -Eq "^watchdog refreshes: ([5-9]|[1-9][0-9])," <<<"$out" && ! grep -q "watchdog tripped" "$W/wd.out"' \
     "$out / $(cat "$W/wd.out")"
 check dold-eeprom-written-once 'grep -q "eeprom writes: 1$" <<<"$out"' "$out"

@@ -7,7 +7,6 @@
 
 INFYSIM     := $(BUILD)/bin/infysim
 PSU_CTL     := $(BUILD)/bin/psu-ctl
-INFY_FUZZ   := $(BUILD)/fuzz/fuzz_infy
 INFY_BENCH  := $(BUILD)/bin/bench_infy
 
 INFY_TOOL_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/sim
@@ -33,19 +32,12 @@ $(INFY_BENCH): tests/bench/bench_infy.c $(CORE_LIB_REL)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -o $@ $^
 
-$(INFY_FUZZ): tests/fuzz/fuzz_infy.c $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log.c hal/hal_err.c | $(DEPS_STAMP_FUZZ)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihal -Iprotocols -o $@ $^
-	$(Q)$@ -max_total_time=$(or $(FUZZ_SECONDS),20) -rss_limit_mb=512 2>&1 | tail -n 3
-
 -include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tools-san/tools/infysim/*.o $(BUILD)/tools-san/tools/psu-ctl/*.o $(BUILD)/tools-san/board/sim/*.o))
 
 HOST_BINS += $(INFYSIM) $(PSU_CTL)
 INTEGRATION_TESTS += infy
 INTEGRATION_PREREQS += $(INFYSIM) $(PSU_CTL)
 BENCHES += bench-infy
-FUZZERS += $(INFY_FUZZ)
 
 .PHONY: integration-infy bench-infy
 integration-infy: $(INFYSIM) $(PSU_CTL)

@@ -23,7 +23,7 @@ if [ "${1:-}" != "--inner" ]; then
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
     "$root/tools/vcan-run" --ifaces vcan0,vcan1,vcan2,vcan3,vcan4,vcan5,vcan6 \
-        --timeout "${INFY_TIMEOUT:-300}" -- "$root/tests/integration/infy_test.sh" --inner "$sim" "$ctl" |
+        --timeout "${INFY_TIMEOUT:-1800}" -- "$root/tests/integration/infy_test.sh" --inner "$sim" "$ctl" |
         tee "$out"
     rc=${PIPESTATUS[0]}
     if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$out"; then
@@ -161,7 +161,12 @@ print('\n'.join(ls[ton:toff] if ton is not None else []))
 PY
 a4on=$(analyse "$w/d4on.log" 50)
 check four-modules-spacing "[ '$(kv "$a4" spacing_violations)' = 0 ]" "$a4"
-check four-modules-poll-gap "awk 'BEGIN{exit !($(kv "$a4on" worst_poll_gap_ms) <= 1000 && $(kv "$a4on" polled_modules) == 4)}'" "$a4on"
+# Poll gaps are wall-clock gaps inside a TCG VM on a possibly loaded host: the 1 s rule
+# is pinned on a fake clock in test_infy_driver; here 2.5 s bounds a descheduled VM and
+# the measured gap is printed as a figure (issue 12 item 17).
+INFY_GAP_MAX_MS=${INFY_GAP_MAX_MS:-2500}
+echo "FIGURE four-modules worst poll gap $(kv "$a4on" worst_poll_gap_ms) ms"
+check four-modules-poll-gap "awk 'BEGIN{exit !($(kv "$a4on" worst_poll_gap_ms) <= $INFY_GAP_MAX_MS && $(kv "$a4on" polled_modules) == 4)}'" "$a4on"
 echo "FIGURE four-modules-whole-run $a4"
 check four-modules-survived "grep -q '^off: output below the safe current' '$w/c4.out'" "$(tail -n 2 "$w/c4.out" | head -n 1)"
 
@@ -182,7 +187,8 @@ print(ts[0] if ts else 0)")
 awk -v t="$t_on" '{x=$1; gsub(/[()]/,"",x); if (x + 0 >= t + 1.5 && x + 0 <= t + 6.5) print}' "$w/d60.log" >"$w/d60s.log"
 a60=$(analyse "$w/d60s.log" 3)
 echo "FIGURE sixty-modules-steady $a60"
-check sixty-modules-poll-gap "awk 'BEGIN{exit !($(kv "$a60" worst_poll_gap_ms) <= 1000 && $(kv "$a60" polled_modules) == 60)}'" "$a60"
+echo "FIGURE sixty-modules worst poll gap $(kv "$a60" worst_poll_gap_ms) ms"
+check sixty-modules-poll-gap "awk 'BEGIN{exit !($(kv "$a60" worst_poll_gap_ms) <= $INFY_GAP_MAX_MS && $(kv "$a60" polled_modules) == 60)}'" "$a60"
 check sixty-modules-spacing "[ '$(kv "$a60" spacing_violations)' = 0 ]" "$a60"
 
 # ---------------------------------------------------------------- group addressing

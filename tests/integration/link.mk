@@ -44,35 +44,7 @@ integration-link_vectors: $(LINK_VECTORS)
 	$(Q)$(LINK_VECTORS) $(SHARED)/vectors/sessions
 
 # ---------------------------------------------------------------- fuzz
-# One libFuzzer binary per parser (clang), linked with the link's protocol sources only;
-# `make fuzz` builds and runs each for LINK_FUZZ_SECONDS (bounded), seeded with a few
-# valid inputs so the run starts from real messages.
-LINK_FUZZ_SECONDS ?= 20
-LINK_FUZZ_SRCS := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
-                  protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
-LINK_FUZZERS := $(addprefix $(BUILD)/fuzz/,fuzz_homeplug fuzz_v2gtp fuzz_sdp)
-$(LINK_FUZZERS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LINK_FUZZ_SRCS) | $(DEPS_STAMP_FUZZ)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined -Ihal -Iprotocols -o $@ $^
-
-.PHONY: fuzz-link
-fuzz-link: $(LINK_FUZZERS)
-	$(Q)d=$(BUILD)/fuzz; mkdir -p $$d/corpus_fuzz_homeplug $$d/corpus_fuzz_v2gtp $$d/corpus_fuzz_sdp; \
-	printf '\074\001\377\377\377\377\377\377\002\000\000\000\000\002\210\341\001\144\140\000\000\000\000\124\105\123\114\101\040\105\126' \
-	    >$$d/corpus_fuzz_homeplug/parm_req; \
-	printf '\205\001\376\200\001\000\000\000\003abc\001\376\200\002\000\000\000\001x' >$$d/corpus_fuzz_v2gtp/two; \
-	printf '\003\076\073\001\001\376\220\000\000\000\000\002\020\000' >$$d/corpus_fuzz_sdp/req; \
-	printf '\001\376\220\001\000\000\000\024\376\200\000\000\000\000\000\000\306\220\203\363\373\313\230\016\073\016\020\000' \
-	    >$$d/corpus_fuzz_sdp/res; \
-	for f in $(notdir $(LINK_FUZZERS)); do \
-		echo "$$f: $(LINK_FUZZ_SECONDS) s"; \
-		if ! $$d/$$f -max_total_time=$(LINK_FUZZ_SECONDS) -rss_limit_mb=512 $$d/corpus_$$f \
-			>$$d/$$f.log 2>&1; then tail -40 $$d/$$f.log; exit 1; fi; \
-		grep -E "^Done" $$d/$$f.log; \
-	done
-FUZZERS += fuzz-link
+# fuzz_homeplug, fuzz_v2gtp and fuzz_sdp are built and run by tests/fuzz/fuzz.mk.
 
 # ---------------------------------------------------------------- bench
 LINK_BENCH := $(BUILD)/rel/bin/bench_link

@@ -132,12 +132,18 @@ else
 fi
 
 # --- 4. OpenSSL's own client against the SECC's TLS server (third-party peer)
-if command -v timeout >/dev/null; then
-    evse --port 61851 --tls-port 61853 --tls-cert "$PKI/chain.pem" --tls-key "$PKI/secc.key" --run-for 3 \
+if ! command -v timeout >/dev/null; then
+    ko link-tls-openssl "coreutils' timeout not installed"
+else
+    # The client starts once the TLS port listens (no fixed 0.3 s start-up) and the SECC
+    # gives it 15 s, not 3 s, which a loaded host could miss. The SECC ends by itself:
+    # killed, it left the next test's SECC unable to bind (EADDRINUSE).
+    evse --port 61851 --tls-port 61853 --tls-cert "$PKI/chain.pem" --tls-key "$PKI/secc.key" --run-for 15 \
         >"$OUT/evse-sclient.log" 2>&1 &
-    EP=$!; sleep 0.3
+    EP=$!
+    for _ in $(seq 300); do ip netns exec "$A" ss -ltnH 2>/dev/null | grep -q ':61853 ' && break; sleep 0.1; done
     ll=$(ip -n "$A" -6 addr show dev "$IF" scope link | sed -n 's/.*inet6 \(fe80[^/]*\).*/\1/p' | head -1)
-    printf 'Q' | ip netns exec "$B" timeout 5 openssl s_client -connect "[$ll%veth-ev]:61853" \
+    printf 'Q' | ip netns exec "$B" timeout 30 openssl s_client -connect "[$ll%veth-ev]:61853" \
         -CAfile "$PKI/root.pem" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 -verify_return_error -ign_eof \
         >"$OUT/sclient.log" 2>&1
     wait $EP

@@ -13,7 +13,6 @@ DEPS_TEST  += socat mbpoll python3-pymodbus python3-serial python3-serial-asynci
 METERSIM   := $(BUILD)/bin/metersim
 METER_CTL  := $(BUILD)/bin/meter-ctl
 METER_MBT  := $(BUILD)/bin/meter_modbus_test
-METER_FUZZ := $(BUILD)/fuzz/fuzz_ocmf
 METER_BENCH := $(BUILD)/bin/bench_meter
 
 METER_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
@@ -43,19 +42,12 @@ $(METER_BENCH): tests/bench/bench_meter.c $(CORE_LIB_REL)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -Ifirmware -o $@ $^
 
-$(METER_FUZZ): tests/fuzz/fuzz_ocmf.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal/hal_err.c | $(DEPS_STAMP_FUZZ)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihal -Iprotocols -o $@ $^
-	$(Q)$@ -max_total_time=$(or $(FUZZ_SECONDS),20) -rss_limit_mb=512 2>&1 | tail -n 3
-
 -include $(patsubst %.o,%.d,$(wildcard $(BUILD)/meter-san/tools/*/*.o $(BUILD)/meter-san/tests/integration/*.o))
 
 HOST_BINS += $(METERSIM) $(METER_CTL)
 INTEGRATION_TESTS += meter
 INTEGRATION_PREREQS += $(METERSIM) $(METER_CTL) $(METER_MBT)
 BENCHES += bench-meter
-FUZZERS += $(METER_FUZZ)
 
 .PHONY: integration-meter bench-meter
 integration-meter: $(METERSIM) $(METER_CTL) $(METER_MBT)

@@ -13,10 +13,10 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; r
 for baud in 9600 115200; do
     socat pty,raw,echo=0,link="$W/a$baud" pty,raw,echo=0,link="$W/b$baud" 2>/dev/null &
     pids+=($!)
-    for _ in $(seq 100); do [ -e "$W/a$baud" ] && [ -e "$W/b$baud" ] && break; sleep 0.05; done
+    for _ in $(seq 1200); do [ -e "$W/a$baud" ] && [ -e "$W/b$baud" ] && break; sleep 0.05; done
     "$SIM" --rtu "$W/a$baud,$baud" --wire-baud "$baud" --ready-delay-ms 0 >"$W/sim$baud.out" 2>&1 &
     pids+=($!)
-    for _ in $(seq 100); do grep -q '^ready' "$W/sim$baud.out" && break; sleep 0.05; done
+    for _ in $(seq 1200); do grep -q '^ready' "$W/sim$baud.out" && break; sleep 0.05; done
     out=$("$CTL" --rtu "$W/b$baud,$baud" --journal "$W/j$baud" --charge-ms 100 session 5 2>&1)
     echo "RTU $baud Bd: $(grep '^SUMMARY' <<<"$out")"
     out=$("$CTL" --rtu "$W/b$baud,$baud" load 5 2>&1)

@@ -153,8 +153,11 @@ int main(int argc, char **argv)
     snprintf(name, sizeof name, "modbus-%s-timeout-retries", t);
     char why[160];
     snprintf(why, sizeof why, "status %d, %u PDUs, %.0f ms", res.status, s1.pdus - s0.pdus, s_wait_ms);
+    /* 3 PDUs of 200 ms: at least 550 ms (the timeouts are real). The upper bound only
+     * catches a hang: a loaded host (2 busy cores, sanitizers) stretches the wait, so it
+     * is 10 s, not the 600 ms an idle machine takes (issue 12 item 17). */
     check(rc == HAL_OK && res.status == HAL_ETIMEDOUT && s1.pdus - s0.pdus == 3 &&
-              s_wait_ms >= 550 && s_wait_ms < 1500,
+              s_wait_ms >= 550 && s_wait_ms < 10000,
           name, why);
     /* the bus still works afterwards */
     rq = (struct hal_modbus_req){.unit = 1, .fn = HAL_MODBUS_READ_HOLDING, .addr = 3, .count = 1, .regs = regs};
@@ -172,7 +175,9 @@ int main(int argc, char **argv)
                                      .regs = regs, .timeout_ms = 300, .retries = 0};
         rc = run(&mb, &rq, &res);
         (void)kill(peer, SIGCONT);
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = 800 * 1000000L}; /* the late reply arrives */
+        /* Let the late reply arrive before the next question: the peer is a Python
+         * process just continued, which a loaded host may run seconds later. */
+        struct timespec ts = {.tv_sec = 3, .tv_nsec = 0};
         nanosleep(&ts, NULL);
         check(rc == HAL_OK && res.status == HAL_ETIMEDOUT, "modbus-rtu-stalled-times-out", "no timeout");
         rq = (struct hal_modbus_req){.unit = 1, .fn = HAL_MODBUS_READ_HOLDING, .addr = 5, .count = 1,

@@ -26,13 +26,22 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 20000)); }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# A TCP port for a server on loopback: random (two `make test` runs side by side must not
+# pick the same one) and not in use now (no socket of any state holds it).
+port() {
+    local p hex
+    for _ in $(seq 100); do
+        p=$((20000 + RANDOM % 20000)); hex=$(printf ':%04X ' "$p")
+        grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "$p"
+}
+wait_port() { for _ in $(seq 1200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 ptypair() { # ptypair NAME -> $W/NAME.a, $W/NAME.b
     socat pty,raw,echo=0,link="$W/$1.a" pty,raw,echo=0,link="$W/$1.b" 2>/dev/null &
     pids+=($!)
-    for _ in $(seq 100); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do [ -e "$W/$1.a" ] && [ -e "$W/$1.b" ] && return 0; sleep 0.05; done
     return 1
 }
 startsim() { # startsim NAME ARGS... -> pid in $simpid, output in $W/NAME.out
@@ -165,6 +174,9 @@ if $PY -c 'import pymodbus.server' 2>/dev/null; then
         bad pymodbus-em580 "server did not start"
     fi
     kill "${pids[-1]}" 2>/dev/null
+else
+    # A missing peer never turns these checks into a pass (DEPS_TEST installs it).
+    bad pymodbus-em580 "Debian python3-pymodbus not importable by $PY"
 fi
 
 # ------------------------------------------------------------ 6. faults
@@ -174,7 +186,12 @@ t0=$(date +%s%N)
 out=$("$CTL" --tcp "127.0.0.1:$P3" --timeout-ms 400 read 2>&1)
 rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
-check fault-no-answer '[ $rc -ne 0 ] && grep -q "no meter: no answer" <<<"$out" && [ $ms -lt 4500 ]' "rc $rc after $ms ms: $out"
+# The driver's 4.5 s retry budget is pinned on a fake clock (test_em580:
+# test_init_rejects_retry_budget, test_comm_failure_within_budget_and_redetect). Here the
+# tool must give up with the reason; 15 s of wall clock bounds a loaded host (sanitized
+# start-up, 2 busy cores), and the time taken is printed as a figure.
+echo "FIGURE meter-ctl gave up on a silent meter after $ms ms (3 x 400 ms timeouts)"
+check fault-no-answer '[ $rc -ne 0 ] && grep -q "no meter: no answer" <<<"$out" && [ $ms -lt 15000 ]' "rc $rc after $ms ms: $out"
 stopsim "$simpid"
 startsim exc --tcp "$P3" --exception 4@0x701C
 out=$("$CTL" --tcp "127.0.0.1:$P3" start x-1 2>&1)
@@ -221,7 +238,7 @@ for i in $(seq 50); do
     "$CTL" --tcp "127.0.0.1:$PK" --journal "$K" --charge-ms 300 session 63 >"$W/kill.round" 2>>"$W/kill.err" &
     cpid=$!
     if [ $((i % 2)) -eq 0 ]; then
-        for _ in $(seq 100); do grep -q '^ACK-START' "$W/kill.round" && break; sleep 0.05; done
+        for _ in $(seq 1200); do grep -q '^ACK-START' "$W/kill.round" && break; sleep 0.05; done
         sleep "0.$(printf "%03d" $((RANDOM % 400)))"
     else
         sleep "0.$(printf "%03d" $((RANDOM % 800 + 50)))"

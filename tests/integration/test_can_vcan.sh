@@ -27,7 +27,7 @@ fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$root/tools/vcan-run" "${args[@]}" --timeout "${CAN_VCAN_TIMEOUT:-180}" -- "$bin" "${test_args[@]}" |
+"$root/tools/vcan-run" "${args[@]}" --timeout "${CAN_VCAN_TIMEOUT:-1800}" -- "$bin" "${test_args[@]}" |
     tee "$out"
 rc=${PIPESTATUS[0]}
 

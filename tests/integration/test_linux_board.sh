@@ -24,11 +24,13 @@ else
 fi
 "$bin" -c "$work/c.conf" > "$work/run2.log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q started "$work/run2.log" 2>/dev/null && break; sleep 0.1; done
+# Waits are bounds for a loaded machine (sanitized binary, 2 busy cores), not figures:
+# the check is that SIGTERM leads to a clean shutdown, not how fast.
+for _ in $(seq 600); do grep -q started "$work/run2.log" 2>/dev/null && break; sleep 0.1; done
 kill -TERM $pid
-for _ in $(seq 30); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then
-    kill -KILL $pid; ko linux-board/sigterm "still running 3 s after SIGTERM"
+    kill -KILL $pid; ko linux-board/sigterm "still running 30 s after SIGTERM"
 else
     wait $pid; rc=$?
     if [ $rc -eq 0 ] && grep -q 'started (boot 2)' "$work/run2.log" && grep -q 'shutting down' "$work/run2.log"; then

@@ -88,11 +88,21 @@ if [ -s "$out_dir/cp0.pcap" ] && [ -s "$out_dir/cp0.csv" ] &&
    [ "$(head -c 4 "$out_dir/cp0.pcap" | od -An -tx1 | tr -d ' ')" = "d4c3b2a1" ] &&
    head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,energy_wh$' &&
    grep -q ',charging,' "$out_dir/cp0.csv"; then ok=1; fi
-if [ $ok -eq 1 ] && command -v tshark > /dev/null; then
-    n=$(tshark -r "$out_dir/cp0.pcap" 2> /dev/null | grep -c 'Malformed')
-    [ "$n" = 0 ] || ok=0
-fi
 result capture-and-csv $ok
+# Wireshark must dissect the capture without a malformed frame. tshark is installed by
+# `make test` (DEPS_TEST); without it this check fails, it never silently passes.
+ok=0
+if ! command -v tshark > /dev/null; then
+    echo "capture-dissects: tshark not installed (make installs it with DEPS_TEST)"
+elif frames=$(tshark -r "$out_dir/cp0.pcap" 2> /dev/null); then
+    total=$(printf '%s\n' "$frames" | grep -c .)
+    bad=$(printf '%s\n' "$frames" | grep -c 'Malformed')
+    echo "capture-dissects: $total frames, $bad malformed"
+    [ "$total" -gt 0 ] && [ "$bad" = 0 ] && ok=1
+else
+    echo "capture-dissects: tshark could not read $out_dir/cp0.pcap"
+fi
+result capture-dissects $ok
 # A figure line for the closing note.
 ok=0
 echo "$out" | grep -Eq '^sim: FIGURE CurrentDemandReq->Res .* n=[1-9][0-9]* p50=' && ok=1

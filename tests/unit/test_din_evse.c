@@ -299,6 +299,23 @@ static void test_physical_values(void **state)
     din_pv_set(&pv, INT64_MAX / 2, exi_din_unitSymbolType_W); /* saturates */
     assert_int_equal(pv.Multiplier, 3);
     assert_int_equal(pv.Value, 32767);
+    /* The whole int64 range, and any multiplier the wire can carry: saturation, never
+     * signed overflow (UBSan aborts this binary on one). */
+    din_pv_set(&pv, INT64_MAX, exi_din_unitSymbolType_W);
+    assert_int_equal(pv.Multiplier, 3);
+    assert_int_equal(pv.Value, 32767);
+    din_pv_set(&pv, INT64_MIN, exi_din_unitSymbolType_W);
+    assert_int_equal(pv.Multiplier, 3);
+    assert_int_equal(pv.Value, -32767);
+    pv.Multiplier = 127;
+    pv.Value = 32767;
+    assert_true(din_pv_milli(&pv) == INT64_MAX);
+    assert_int_equal(din_pv_milli32(&pv), INT32_MAX);
+    pv.Value = -32768;
+    assert_true(din_pv_milli(&pv) == INT64_MIN);
+    assert_int_equal(din_pv_milli32(&pv), INT32_MIN);
+    pv.Multiplier = -128;
+    assert_true(din_pv_milli(&pv) == 0);
     /* Alpitronic's forms: 100 A as (2, 1), 230.09 V as (-2, 23009). */
     pv.Multiplier = 2;
     pv.Value = 1;

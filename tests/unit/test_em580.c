@@ -119,19 +119,83 @@ static void test_decode_live_and_energy(void **state)
     e3[8] = 1;
     e3[10] = 2;
     int64_t imp, exp;
-    em580_decode_energy(EM580_MODEL_EM300, e3, &imp, &exp);
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM300, e3, &imp, &exp), HAL_OK);
     assert_true(imp == 12345);
     assert_true(exp == 1002);
     uint16_t e5[32] = {0};
     e5[0] = 0x0001;
     e5[1] = 0x0001; /* 65537 Wh */
     e5[0x1C] = 9;
-    em580_decode_energy(EM580_MODEL_EM580, e5, &imp, &exp);
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM580, e5, &imp, &exp), HAL_OK);
     assert_true(imp == 65537);
     assert_true(exp == 9);
     assert_true(em580_is_em300_code(340));
     assert_true(em580_is_em300_code(355));
     assert_false(em580_is_em300_code(120));
+}
+
+/* The driver is set up without a time: its first step may come at any clock value,
+ * including one "before" 0 in wrap-safe terms (found by fuzz_em580, which starts at
+ * 0xFFFF0000). Detection must start on that first step, not 65 s later. */
+static void test_first_step_at_any_time(void **state)
+{
+    (void)state;
+    fake_modbus_init(&s_mb);
+    fake_em580_init(&s_dev, &s_mb, false);
+    struct em580_config cfg;
+    em580_config_default(&cfg);
+    assert_int_equal(em580_init(&s_em, &s_mb.base, &cfg), HAL_OK);
+    s_now = 0xFFFF0000u;
+    run(5);
+    assert_true(s_mb.nlog > 0);
+    run(200);
+    assert_int_equal(em580_phase(&s_em), EM580_PH_READY);
+}
+
+/* Energy registers are outside numbers: a total below zero or beyond any real meter
+ * (here INT64_MIN, whose difference with a start reading overflows) is refused with
+ * EM580_ERR_RANGE and the last good reading stays published. */
+static void test_energy_out_of_range_is_refused(void **state)
+{
+    (void)state;
+    setup_dev(false);
+    fake_em580_set_energy(&s_dev, 5000);
+    run(1500);
+    struct em580_live lv;
+    assert_int_equal(em580_live(&s_em, &lv), HAL_OK);
+    assert_true(lv.import_wh == 5000);
+    fake_em580_set_energy(&s_dev, INT64_MIN);
+    run(1500);
+    assert_int_equal(em580_live(&s_em, &lv), HAL_OK);
+    assert_true(lv.import_wh == 5000);
+    assert_int_equal(em580_error(&s_em), EM580_ERR_RANGE);
+    fake_em580_set_energy(&s_dev, -1);
+    run(1500);
+    assert_int_equal(em580_live(&s_em, &lv), HAL_OK);
+    assert_true(lv.import_wh == 5000);
+    fake_em580_set_energy(&s_dev, 6000);
+    run(1500);
+    assert_int_equal(em580_live(&s_em, &lv), HAL_OK);
+    assert_true(lv.import_wh == 6000);
+    assert_int_equal(em580_error(&s_em), EM580_ERR_NONE);
+
+    int64_t imp = 1, exp = 1;
+    uint16_t e5[32] = {0};
+    em580_put_int64(e5, INT64_MIN);
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM580, e5, &imp, &exp), HAL_EPROTO);
+    assert_true(imp == 1 && exp == 1); /* untouched */
+    em580_put_int64(e5, EM580_ENERGY_MAX_WH);
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM580, e5, &imp, &exp), HAL_OK);
+    assert_true(imp == EM580_ENERGY_MAX_WH);
+    em580_put_int64(e5 + 0x1C, EM580_ENERGY_MAX_WH + 1);
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM580, e5, &imp, &exp), HAL_EPROTO);
+    uint16_t e3[12] = {0};
+    e3[0] = 1;
+    e3[2] = 1000; /* the Wh part of an EM300 total is 0..999 */
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM300, e3, &imp, &exp), HAL_EPROTO);
+    e3[2] = 0xFFFF; /* -1 Wh */
+    e3[3] = 0xFFFF;
+    assert_int_equal(em580_decode_energy(EM580_MODEL_EM300, e3, &imp, &exp), HAL_EPROTO);
 }
 
 static void test_init_rejects_retry_budget(void **state)
@@ -280,6 +344,28 @@ static void test_transaction_flow(void **state)
     assert_int_equal(fake_em580_state(&s_dev), EM580_OCMF_NOT_READY);
     assert_int_equal(s_dev.confirms, 1);
     assert_int_equal(em580_confirm(&s_em), HAL_ESTATE);
+}
+
+/* An OCMF file is text: a NUL inside it (found by fuzz_em580) would make the record's
+ * length and its C string disagree, so whoever stores or parses it sees a different
+ * record. It is refused as a malformed record, like a file that is not OCMF. */
+static void test_record_with_nul_is_refused(void **state)
+{
+    (void)state;
+    setup_dev(false);
+    start_ok();
+    s_dev.ready_after_reads = 3;
+    assert_int_equal(em580_stop(&s_em, s_tx.txid), HAL_OK);
+    for (int i = 0; i < 2000 && s_dev.ends == 0; i++) {
+        run(1);
+    }
+    assert_int_equal(s_dev.ends, 1);
+    s_mb.regs[0x7110 + 10] = 0x4100; /* "A\0" in the middle of the payload */
+    struct em580_result r = wait_result(2000);
+    assert_int_equal(r.job, EM580_JOB_STOP);
+    assert_int_equal(r.status, HAL_EPROTO);
+    assert_int_equal(r.error, EM580_ERR_RECORD);
+    assert_null(em580_ocmf(&s_em, NULL));
 }
 
 static void test_tariff_text_truncated_keeps_txid(void **state)
@@ -624,6 +710,9 @@ int main(void)
         cmocka_unit_test(test_decode_words),
         cmocka_unit_test(test_decode_live_and_energy),
         cmocka_unit_test(test_init_rejects_retry_budget),
+        cmocka_unit_test(test_first_step_at_any_time),
+        cmocka_unit_test(test_energy_out_of_range_is_refused),
+        cmocka_unit_test(test_record_with_nul_is_refused),
         cmocka_unit_test(test_detect_em580),
         cmocka_unit_test(test_detect_em300_is_live_only),
         cmocka_unit_test(test_transaction_flow),

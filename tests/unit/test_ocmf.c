@@ -404,10 +404,35 @@ static void test_rv_forms(void **state)
     assert_int_equal(ocmf_txid(&r, id, sizeof id), HAL_ENOENT);
 }
 
+/* Issue 12 item 13: a reading is an outside number. Values whose milli form does not fit
+ * an int64 (the fuzzer's "RV":90000000000000000 kWh), and forms without a digit, are a
+ * clear HAL_EINVAL, never signed overflow (UBSan aborts this binary on any overflow). */
+static void test_rv_out_of_range(void **state)
+{
+    (void)state;
+    struct ocmf_record r;
+    const char *t = "OCMF|{" MIN_OK ",\"RD\":[{\"TM\":\"t\",\"ST\":\"G\",\"RV\":90000000000000000,\"RU\":\"kWh\"},"
+                    "{\"TM\":\"t\",\"ST\":\"G\",\"RV\":-9223372036854775.808,\"RU\":\"kWh\"},"
+                    "{\"TM\":\"t\",\"ST\":\"G\",\"RV\":9223372036854775.807,\"RU\":\"kWh\"},"
+                    "{\"TM\":\"t\",\"ST\":\"G\",\"RV\":9223372036854775.81,\"RU\":\"kWh\"},"
+                    "{\"TM\":\"t\",\"ST\":\"G\",\"RV\":99999999999999999999,\"RU\":\"Wh\"}]}" SIGOK;
+    assert_int_equal(parse(&r, t), HAL_OK);
+    int64_t v = 7;
+    assert_int_equal(ocmf_rv_milli(&r, 0, &v), HAL_EINVAL);
+    assert_int_equal(ocmf_reading_wh(&r, 0, &v), HAL_EINVAL);
+    assert_true(v == 7); /* untouched on error */
+    assert_int_equal(ocmf_rv_milli(&r, 1, &v), HAL_EINVAL); /* INT64_MIN itself: refused */
+    assert_int_equal(ocmf_rv_milli(&r, 2, &v), HAL_OK);     /* the largest that fits */
+    assert_true(v == INT64_MAX);
+    assert_int_equal(ocmf_rv_milli(&r, 3, &v), HAL_EINVAL); /* ...5810 is past INT64_MAX */
+    assert_int_equal(ocmf_rv_milli(&r, 4, &v), HAL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_known_answers),
+        cmocka_unit_test(test_rv_out_of_range),
         cmocka_unit_test(test_parse_good_record),
         cmocka_unit_test(test_algorithms_and_spellings),
         cmocka_unit_test(test_malformed_records),

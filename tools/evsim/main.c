@@ -326,6 +326,10 @@ static void evsim_usage(FILE *f)
             "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --timeout S         give up after S seconds in all (default 180)\n"
+            "  --answer-timeout-ms MS  TEST AID for slow hosts (a loaded TCG VM): wait this long\n"
+            "                      for every answer, CurrentDemand included, and for the TCP\n"
+            "                      connection with its TLS handshake (default: DIN's 2000 ms,\n"
+            "                      250 ms for CurrentDemand, 2000 ms for V2GTP, 5000 ms connect)\n"
             "Test faults (the fault-injection harness, docs/faults.md):\n"
             "  SIGUSR1             reset the V2G TCP connection (RST)\n"
             "  SIGUSR2             write a corrupted TLS record under the TLS layer\n"
@@ -356,7 +360,7 @@ int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
     const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard";
-    unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0;
+    unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500;
     bool tls = false, tls_required = false, modem = false;
     struct ev_model_config mc;
@@ -369,6 +373,7 @@ int main(int argc, char **argv)
         {"pilot", required_argument, NULL, 'w'},        {"modem", no_argument, NULL, 'm'},
         {"tls", no_argument, NULL, 'T'},                {"ca", required_argument, NULL, 'A'},
         {"tls-required", no_argument, NULL, 'R'},       {"timeout", required_argument, NULL, 't'},
+        {"answer-timeout-ms", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -389,6 +394,7 @@ int main(int argc, char **argv)
         case 'A': ca = optarg; break;
         case 'R': tls_required = true; break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
+        case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
         default: fprintf(stderr, "evsim: try --help\n"); return 2;
         }
@@ -476,6 +482,14 @@ int main(int argc, char **argv)
         c.charge_ms_max = (uint32_t)charge_s * 1000u;
         c.request_ma = (uint32_t)req_a * 1000u;
         c.din.evccid[5] = (uint8_t)(c.din.evccid[5] + i); /* each car its own identity */
+        if (answer_ms != 0) {
+            c.din.msg_timeout_ms = (uint32_t)answer_ms;
+            c.din.msg_timeout_cd_ms = (uint32_t)answer_ms;
+            c.link.v2gtp_timeout_ms = (uint32_t)answer_ms;
+            if (c.link.connect_timeout_ms < (uint32_t)answer_ms) {
+                c.link.connect_timeout_ms = (uint32_t)answer_ms;
+            }
+        }
         c.link.slac.use_modem = modem;
         if (tls) {
             c.link.sdp_security = SDP_SEC_TLS;

@@ -41,7 +41,7 @@ if [ "${1:-}" != "--inner" ]; then
     for n in "${names[@]}"; do rm -f "$out/scenarios/$n".*; done
     # vcan-run shares its current directory read-write with the VM: run it from OUTDIR.
     log=$out/real.log
-    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-900}" -- \
+    (cd "$out" && "$root/tools/vcan-run" --ifaces vcan0 --timeout "${FAULTS_REAL_TIMEOUT:-3600}" -- \
         "$root/tools/faults/real.sh" --inner "$build" "$out" "$root" "${names[@]}") > "$log" 2>&1
     rc=$?
     pass=0 fail=0
@@ -78,8 +78,8 @@ stop_all() {
     pids=()
 }
 trap 'stop_all; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq "${3:-200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_line() { for _ in $(seq "${3:-1200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # A test PKI for the TLS scenarios: V2G root -> SECC leaf (P-256, as ISO 15118-2 wants).
 pki=$(mktemp -d /tmp/frpki.XXXXXX)
@@ -106,7 +106,7 @@ imd_normal()   { echo "resistance 1000000" >&7; }
 start_imd() {
     ip netns exec "$A" "$bin/imdsim" --tcp 15020 --model bender --test-ms 1000 -v <"$w/imd.in" >>"$w/imdsim.out" 2>&1 &
     ipid=$!; pids+=($ipid)
-    for _ in $(seq 100); do [ "$(grep -c '^ready' "$w/imdsim.out" 2>/dev/null)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do [ "$(grep -c '^ready' "$w/imdsim.out" 2>/dev/null)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
     echo "$name: imdsim did not start: $(tail -n 2 "$w/imdsim.out" | tr '\n' '|')"
     return 1
 }
@@ -130,7 +130,12 @@ run_scenario() {  # the fields of one SCENARIOS line
     {
         echo "can.interface = vcan0"; echo "store.dir = $w/store"; echo "charger.name = faults"
         echo "psu.type = infy"; echo "infy.modules = 0-3"; echo "infy.offline_timeout_ms = 15000"
-        echo "interlock.power_down_timeout_ms = 1500"
+        # 1500 ms is the documented minimum with InfyPower on real hardware. Here the
+        # modules are emulated inside a TCG VM on a host that may be fully loaded: "off"
+        # and the read-back that shows the current gone arrive seconds late, and a forced
+        # opening after 1.5 s then fails I1 for the emulator's slowness (seen at load 7.6
+        # on 2 cores). The invariants judge the order of events, not this timeout.
+        echo "interlock.power_down_timeout_ms = 5000"
         echo "meter.bus = rtu:$w/meter.b,115200,8N1"; echo "meter.unit = 1"
         echo "imd.model = bender"; echo "imd.bus = tcp:127.0.0.1:15020"
         echo "link.interface = veth-evse"; echo "link.modem = false"; echo "log.level = debug"
@@ -142,8 +147,13 @@ run_scenario() {  # the fields of one SCENARIOS line
     wait_file "$w/pilot.sock" && wait_line "$w/charger.log" 'started (boot 1)' ||
         { echo "$name: the charger did not start: $(tail -n 3 "$w/charger.log")"; return 1; }
     local tlsopt=(); $tls && tlsopt=(--tls --ca "$pki/root.pem" --tls-required)
+    # --answer-timeout-ms: DIN gives the car 250 ms for a CurrentDemandRes; inside a TCG VM
+    # on a loaded host (load 10+ on 2 cores) answers came later and the car ended the
+    # session with "response timeout" (or failed the TLS handshake within 5 s) before the
+    # fault was struck. The scenarios judge the fault's handling, so the car waits up to
+    # 10 s for any answer and for connect + handshake.
     ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --cars 2 --charge-s 10 \
-        --soc-start 30 --timeout 120 "${tlsopt[@]}" $caropts >"$w/evsim.out" 2>&1 &
+        --soc-start 30 --timeout 300 --answer-timeout-ms 10000 "${tlsopt[@]}" $caropts >"$w/evsim.out" 2>&1 &
     epid=$!; pids+=($epid)
 
     # Strike once the first session has been in the state for the delay (charger clock).
@@ -186,11 +196,18 @@ run_scenario() {  # the fields of one SCENARIOS line
         ) &
         pids+=($!)
     fi
-    for _ in $(seq 1800); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 3000); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
     kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
-    sleep 1.5   # the plant status is written every second
+    # The plant status is rewritten every second of the charger's clock: wait for one
+    # written after the cars left (up to 60 s on a loaded host), not a fixed sleep.
+    local mark
+    mark=$(date +%s%N)
+    for _ in $(seq 1200); do
+        [ "$(date -r "$w/plant.status" +%s%N 2>/dev/null || echo 0)" -gt "$mark" ] && break
+        sleep 0.05
+    done
     kill -TERM "$cpid"
-    for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 300); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
     local pub
     pub=$(openssl pkey -pubin -in "$w/meter.pem" -outform DER 2>/dev/null | xxd -p | tr -d '\n')

@@ -1,0 +1,115 @@
+# libFuzzer harnesses (issue 12 item 12): one rule set for every harness. Included by the
+# top-level Makefile after the other fragments (it needs EXI_STAMP, EXI_SETS, BUILD, Q,
+# DEPS_STAMP_FUZZ, layer_inc, INTEGRATION_TESTS, INTEGRATION_PREREQS).
+#
+#   make fuzz                     every harness: its committed corpus, then FUZZ_SECONDS (20) of fuzzing
+#   make fuzz FUZZ=ocmf           only some harnesses (names below, without "fuzz_")
+#   make fuzz-NAME                one harness; fuzz-exi, fuzz-link: the EXI codecs, the link parsers
+#   make integration-fuzz         the same with FUZZ_TEST_SECONDS (2) each: the group `make test` runs
+#
+# Every harness aborts on the first sanitizer finding (-fno-sanitize-recover=all) and the
+# run's exit status is the fuzzers': a finding fails `make fuzz` and `make test`. The seeds
+# are committed under tests/fuzz/corpus/<harness>/ (tests/fuzz/gen_corpus.py writes them);
+# what the fuzzer finds on top goes to $(BUILD)/fuzz/work/, never into the tree.
+
+FUZZ_CC           ?= clang
+FUZZ_SECONDS      ?= 20
+FUZZ_TEST_SECONDS ?= 2
+FUZZ_DIR          := $(BUILD)/fuzz
+FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_BASE_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/linux -Itests/fuzz
+
+# Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
+# (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
+FUZZ_HARNESSES := infy ocmf din homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
+                  em580 imd_bender imd_dold config board_config journal
+
+FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
+                         protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
+FUZZ_SRCS_infy        := $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log.c hal/hal_err.c
+FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal/hal_err.c
+FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c)) \
+                         protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
+                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
+FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
+FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
+FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
+$(foreach s,$(EXI_SETS),$(eval FUZZ_SRCS_exi_$(s) := protocols/exi/exi_stream.c hal/hal_err.c \
+    protocols/exi/exi_$(s)_dec.c protocols/exi/exi_$(s)_enc.c))
+$(foreach s,$(EXI_SETS),$(eval FUZZ_MAIN_exi_$(s) := tests/fuzz/fuzz_exi.c))
+$(foreach s,$(EXI_SETS),$(eval FUZZ_FLAGS_exi_$(s) := -DFUZZ_EXI_SET=$(s)))
+FUZZ_SRCS_em580       := protocols/em580/em580.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c \
+                         hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
+FUZZ_IMD_SRCS         := $(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
+FUZZ_SRCS_imd_bender  := $(FUZZ_IMD_SRCS)
+FUZZ_MAIN_imd_bender  := tests/fuzz/fuzz_imd.c
+FUZZ_FLAGS_imd_bender := -DFUZZ_IMD_DOLD=0
+FUZZ_SRCS_imd_dold    := $(FUZZ_IMD_SRCS)
+FUZZ_MAIN_imd_dold    := tests/fuzz/fuzz_imd.c
+FUZZ_FLAGS_imd_dold   := -DFUZZ_IMD_DOLD=1
+FUZZ_SRCS_config      := firmware/config.c hal/hal_err.c
+# The board's reader as the charger links it (bus specs come from the Modbus port).
+FUZZ_SRCS_board_config := board/linux/board_config.c firmware/config.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+                          $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
+FUZZ_LIBS_board_config := -lmodbus -lpthread
+# Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.
+FUZZ_CSRCS_journal    := firmware/journal.c
+FUZZ_SRCS_journal     := hal/hal_err.c
+FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
+
+FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
+# The link step compiles the harness itself: it depends on every header it may include.
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h hal/*.h protocols/*/*.h firmware/*.h board/linux/*.h hal_linux/*.h)
+fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP_FUZZ)
+	@mkdir -p $(@D)
+	@echo "  CC fuzz $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP $(call layer_inc,$<) \
+	    $(if $(filter tests/%,$<),$(FUZZ_INC)) -c $< -o $@
+$(filter $(FUZZ_DIR)/obj/protocols/exi/%,$(call fuzz_obj,$(foreach h,$(FUZZ_HARNESSES),$(FUZZ_SRCS_$(h))))): $(EXI_STAMP)
+
+define FUZZ_RULE
+$(FUZZ_DIR)/fuzz_$(1): $(or $(FUZZ_MAIN_$(1)),tests/fuzz/fuzz_$(1).c) $(FUZZ_CSRCS_$(1)) \
+		$(call fuzz_obj,$(FUZZ_SRCS_$(1))) $(FUZZ_HDRS) tests/fuzz/fuzz.mk | $(DEPS_STAMP_FUZZ)
+	@mkdir -p $$(@D)
+	@echo "  FUZZ    $$@"
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer $$(FUZZ_INC) $(FUZZ_FLAGS_$(1)) -o $$@ \
+	    $(or $(FUZZ_MAIN_$(1)),tests/fuzz/fuzz_$(1).c) $(FUZZ_CSRCS_$(1)) \
+	    $(call fuzz_obj,$(FUZZ_SRCS_$(1))) $(FUZZ_LIBS_$(1))
+endef
+$(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_RULE,$(h))))
+
+.PHONY: fuzz integration-fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+FUZZ ?= $(FUZZ_HARNESSES)
+fuzz: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ))
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
+fuzz-%: $(FUZZ_DIR)/fuzz_%
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
+.PHONY: fuzz-exi fuzz-link
+fuzz-exi: $(addprefix $(FUZZ_DIR)/fuzz_exi_,$(EXI_SETS))
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
+fuzz-link: $(addprefix $(FUZZ_DIR)/fuzz_,homeplug v2gtp sdp)
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
+integration-fuzz: $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_TEST_SECONDS) $^
+INTEGRATION_TESTS   += fuzz
+INTEGRATION_PREREQS += $(FUZZ_BINS)
+
+# ---------------------------------------------------------------- seeds
+# `make fuzz-corpus` rewrites tests/fuzz/corpus/ (commit the result). The Modbus scripts
+# come from the drivers talking to the unit tests' device models (seed_modbus), the V2G
+# seeds from the messages of a simulated DIN session (its pcap), the rest from the
+# protocol documents' structure (see gen_corpus.py).
+FUZZ_SEED_MODBUS := $(FUZZ_DIR)/seed_modbus
+$(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fakes/fake_em580.c \
+		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c \
+		$(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c | $(DEPS_STAMP_BUILD)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ihal -Iprotocols -Itests/fakes -o $@ $^
+.PHONY: fuzz-corpus
+fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim
+	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim \
+	    --scratch $(FUZZ_DIR)/gen tests/fuzz/corpus

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Write the committed seed corpora of the fuzz harnesses (tests/fuzz/corpus/<harness>/).
+
+usage: gen_corpus.py --seed-modbus BIN --sim BIN --scratch DIR OUT_DIR
+       (run by `make fuzz-corpus`; commit what it writes)
+
+Every seed is a valid message or a valid script, made here, never copied from elsewhere:
+  - V2G (apphand, DIN, V2GTP, SDP, SLAC): the frames of one simulated DIN session, taken
+    from the simulator's pcap (sim --out DIR), plus the unit tests' EXI vectors;
+  - EM580/EM300, Bender, Dold: conversations of the drivers with the unit tests' device
+    models, recorded in the harness's input format by seed_modbus;
+  - OCMF, InfyPower frames, configuration files, journal records: built below from the
+    formats' definitions (docs/configuration.md, firmware/journal.c, infy_frame.c).
+The file names are the content's SHA-1, as libFuzzer names corpus files.
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+
+def put(out, harness, data):
+    d = os.path.join(out, harness)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), 'wb') as f:
+        f.write(data)
+
+
+def pcap_frames(path):
+    with open(path, 'rb') as f:
+        b = f.read()
+    magic = struct.unpack('<I', b[:4])[0]
+    if magic != 0xA1B2C3D4 or struct.unpack('<I', b[20:24])[0] != 1:
+        sys.exit('gen_corpus: %s is not a little-endian Ethernet pcap' % path)
+    pos = 24
+    while pos + 16 <= len(b):
+        incl = struct.unpack('<I', b[pos + 8:pos + 12])[0]
+        yield b[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+
+
+def session_messages(pcap):
+    """SLAC frames, SDP payloads, and the V2GTP stream of each direction."""
+    slac, sdp, streams = [], [], {}
+    for fr in pcap_frames(pcap):
+        et = struct.unpack('>H', fr[12:14])[0]
+        if et == 0x88E1:
+            slac.append(fr)
+        elif et == 0x86DD and len(fr) >= 54:
+            nh, ip = fr[20], fr[54:]
+            if nh == 17 and len(ip) >= 8 and 15118 in struct.unpack('>HH', ip[:4]):
+                sdp.append(ip[8:])
+            elif nh == 6 and len(ip) >= 20:
+                sport = struct.unpack('>H', ip[:2])[0]
+                payload = ip[(ip[12] >> 4) * 4:]
+                if payload:
+                    streams.setdefault(sport, bytearray()).extend(payload)
+    return slac, sdp, streams
+
+
+def v2gtp_split(stream):
+    msgs, pos = [], 0
+    while pos + 8 <= len(stream):
+        n = struct.unpack('>I', stream[pos + 4:pos + 8])[0]
+        msgs.append(bytes(stream[pos:pos + 8 + n]))
+        pos += 8 + n
+    return msgs
+
+
+def v2g_seeds(out, sim, scratch):
+    d = os.path.join(scratch, 'sim')
+    shutil.rmtree(d, ignore_errors=True)
+    subprocess.run([sim, '--out', d], check=True, stdout=subprocess.DEVNULL)
+    slac, sdp, streams = session_messages(os.path.join(d, 'cp0.pcap'))
+    if len(streams) < 2:
+        sys.exit('gen_corpus: the simulated session has no V2GTP traffic in both directions')
+    # The simulator's pcap holds the TCP session only (its link is in memory): SLAC and SDP
+    # seeds are written by link_seeds(); any such frames a capture has are added here.
+    for f in {f[:255] for f in slac}:
+        put(out, 'homeplug', bytes([len(f), 1]) + f)
+    for p in sdp:
+        put(out, 'sdp', p)
+    ev_port = min(streams)  # the EV's ephemeral port is not 15118; the EVSE's is
+    ev = v2gtp_split(streams[max(streams, key=lambda p: p != 15118)])
+    evse = v2gtp_split(streams[15118]) if 15118 in streams else []
+    del ev_port
+    seen = set()
+    reqs = []
+    for m in ev:
+        body = m[8:]
+        reqs.append(body)
+        if body not in seen:
+            seen.add(body)
+            put(out, 'exi_apphand' if len(seen) == 1 else 'exi_din', body)
+    for i, m in enumerate(evse):
+        body = m[8:]
+        if body not in seen:
+            seen.add(body)
+            put(out, 'exi_apphand' if i == 0 else 'exi_din', body)
+    # v2gtp: first byte picks the maximum and the read size; then the stream
+    put(out, 'v2gtp', b'\x85' + b''.join(ev[:6]))
+    put(out, 'v2gtp', b'\x13' + b''.join(evse[:6]))
+    # din: chunks [flags][len][bytes]; flags 0x0B = our SessionID patched in, authorised,
+    # cable check done, isolation valid; the session's start and its end (the charging
+    # loop in between repeats the same requests)
+    chunks = [bytes([0x0B, len(b)]) + b for b in reqs[:30] + reqs[-6:] if len(b) < 256]
+    put(out, 'din', b''.join(chunks))
+    put(out, 'din', b''.join(c[:0] + bytes([0x0F]) + c[1:] for c in chunks[:8]))
+
+
+def link_seeds(out):
+    # CM_SLAC_PARM.REQ (EV -> broadcast), as a [len][time step][frame] record
+    parm_req = bytes.fromhex('ffffffffffff' '020000000002' '88e1' '01' '6460' '00000000') + b'TESLA EV'
+    put(out, 'homeplug', bytes([60, 1]) + parm_req)  # 60: the frame padded to the minimum
+    # the V2GTP stream receiver: two messages back to back (first byte: maximum, read size)
+    put(out, 'v2gtp', bytes.fromhex('8501fe8001000000036162630' '1fe800200000001' '78'))
+    # SDP request (TCP, no TLS) and a response (fe80::...:c690, port 15118)
+    put(out, 'sdp', bytes.fromhex('033e3b0101fe9000000000021000'))
+    put(out, 'sdp', bytes.fromhex('01fe900100000014fe80000000000000c69083f3fbcb980e3b0e1000'))
+
+
+def exi_vector_seeds(out):
+    # the unit tests' vectors (tests/unit/test_exi_stream.c, test_din_evse.c)
+    put(out, 'exi_iso2', bytes.fromhex('809a02004080c1014181c210b800'))
+    put(out, 'exi_iso2', bytes.fromhex('809a02004080c1014181c210d100000ba0406014010285010004061a01e04070c84c'
+                                      '0400c081e00604000040a1503c00'))
+    put(out, 'exi_iso20_ac', bytes.fromhex('800c041e9869d6a61dc1ef895b9b4a806200484180180418018041801980'))
+    # iso20 and iso20_dc: the EXI header and the first event codes only; the fuzzer grows them
+    for h in ('exi_iso20', 'exi_iso20_dc'):
+        put(out, h, bytes.fromhex('80'))
+        put(out, h, bytes.fromhex('8008'))
+        put(out, h, bytes.fromhex('800c041e9869d6a61dc1ef895b9b4a8062'))
+
+
+def modbus_seeds(out, seeder, scratch):
+    for dev, harness in (('em580', 'em580'), ('em300', 'em580'), ('bender', 'imd_bender'),
+                         ('dold', 'imd_dold')):
+        p = os.path.join(scratch, 'seed-' + dev)
+        subprocess.run([seeder, dev, p], check=True)
+        with open(p, 'rb') as f:
+            data = f.read()
+        if len(data) < 200:
+            sys.exit('gen_corpus: the %s conversation is too short (%d bytes)' % (dev, len(data)))
+        put(out, harness, data)
+
+
+OCMF_PAYLOAD = ('{"FV":"1.0","GI":"SEAL AG","GS":"1","GV":"1.0","PG":"T%d","MV":"Carlo Gavazzi",'
+                '"MM":"EM580","MS":"KX%d","MF":"1.1","IS":true,"IL":"VERIFIED","IF":["RFID_PLAIN"],'
+                '"IT":"ISO14443","ID":"04A1B2C3","TT":"0.39 EUR/kWh<=>tx-%d","CT":"EVSEID",'
+                '"CI":"DE*ABC*E1","RD":[{"TM":"2026-01-01T10:00:00,000+0100 S","TX":"B",'
+                '"RV":%s,"RI":"1-b:1.8.0","RU":"kWh","RT":"DC","ST":"G"},'
+                '{"TM":"2026-01-01T11:00:00,000+0100 S","TX":"E","RV":%s,"ST":"G"}]}')
+
+
+def ocmf_seeds(out):
+    sig_der = ('3044022011' + '11' * 31 + '022022' + '22' * 31)
+    for i, (a, b) in enumerate((('2935.600', '2945.612'), ('0', '0.001'), ('12', '13.5'))):
+        payload = OCMF_PAYLOAD % (i, i, i, a, b)
+        put(out, 'ocmf', ('OCMF|%s|{"SA":"ECDSA-secp256r1-SHA256","SD":"%s"}' % (payload, sig_der)).encode())
+    put(out, 'ocmf', ('OCMF|{"PG":"T1","MS":"x","IS":false,"IT":"NONE","RD":[{"TM":"t","ST":"G",'
+                      '"RV":12,"RU":"Wh"}]}|{"SD":"%s"}' % sig_der).encode())
+    put(out, 'ocmf', ('04' + '11' * 64).encode())  # a public key in hex
+
+
+def infy_seeds(out):
+    def frame(cmd, src, data, dt=4, dev=0x0A):
+        fid = (dev << 22) | (cmd << 16) | (0xF0 << 8) | src
+        return struct.pack('>I', fid | 0x80000000) + bytes([1, 8]) + data + bytes([dt])
+    script = b''
+    for m in range(4):
+        script += frame(0x0A, m, struct.pack('>HHHH', 1000, 150, 200, 3000))  # caps
+        script += frame(0x0B, m, b'AB12345' + bytes([0x30 + m]))              # barcode
+    for step in range(30):
+        for m in range(4):
+            script += frame(0x03, m, struct.pack('>ff', 400.0, 10.0 + step), dt=0x11 if step == 2 else 3)
+            script += frame(0x04, m, bytes([0, 0, 1, 0, 35, 0, 0, 0]))        # status OK
+            script += frame(0x0C, m, struct.pack('>HHHH', 4000, 200, 0, 0))   # after diode
+    put(out, 'infy', script)
+    put(out, 'infy', frame(0x03, 1, struct.pack('>ff', 750.5, 100.25)) + frame(0x04, 1, bytes(8)))
+
+
+def config_seeds(out):
+    put(out, 'config', b'# all types\na.flag = true\na.small = 42\nb.wide = 4000000000\n'
+                       b'b.name = "cp 1"\nc.path = /var/lib/x\nlog.level = debug\n')
+    put(out, 'config', b'a.small=5\r\nc.path=p\r\n')
+    put(out, 'config', b'a.small = 501\nc.path = p\n')
+    board = (b'# /etc/dcfc/charger.conf\ncan.interface = can0\ncan.bitrate = 125000\n'
+             b'store.dir = /var/lib/dcfc\ncharger.name = left\nlog.syslog = true\npsu.type = infy\n'
+             b'infy.modules = 0-3\ninterlock.power_down_timeout_ms = 1500\n'
+             b'meter.bus = rtu:/dev/ttyUSB0,9600,8N1\nimd.model = bender\n'
+             b'imd.bus = rtu:/dev/ttyUSB1,19200,8E1\nlink.interface = eth1\n')
+    put(out, 'board_config', board)
+    put(out, 'board_config', b'can.interface = vcan0\nstore.dir = /tmp/s\nmeter.bus = tcp:127.0.0.1:1502\n'
+                             b'imd.model = dold\nimd.bus = tcp:localhost:1503\ninfy.modules = 0x10-0x13,0x20\n')
+    put(out, 'board_config', b'can.interface = vcan0\nstore.dir = /tmp/s\n')
+
+
+def journal_record(seq, state, end, txid, start_wh, stop_wh, ocmf=b''):
+    b = struct.pack('<IBIBBBB', 0x4A524E31, 1, seq, state, end, 0, len(txid)) + txid
+    b += struct.pack('<qqqqH', start_wh, stop_wh, 1700000000, 1700003600 if state == 2 else 0, len(ocmf))
+    b += ocmf
+    return b + struct.pack('<I', zlib.crc32(b) & 0xFFFFFFFF)
+
+
+def journal_seeds(out):
+    def wrap(slot, rec, fix_crc=0):
+        return bytes([slot, fix_crc]) + struct.pack('<H', len(rec)) + rec
+    r1 = journal_record(1, 1, 0, b'tx-1', 1000, 0)
+    r2 = journal_record(2, 2, 1, b'tx-2', 2000, 2500, b'OCMF|{"PG":"T1"}|{"SD":"00"}')
+    r3 = journal_record(3, 2, 4, b'tx-3', 3000, 3000)
+    put(out, 'journal', wrap(1, r1) + wrap(2, r2) + wrap(3, r3) + b'\xff' + bytes([0, 1, 2, 3, 0, 1]))
+    put(out, 'journal', wrap(1, r1, 1) + b'\xff' + b'\x00\x01\x02')
+    put(out, 'journal', wrap(2, r2[:-7], 1) + b'\xff')  # torn: dropped at open
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--seed-modbus', required=True)
+    ap.add_argument('--sim', required=True)
+    ap.add_argument('--scratch', required=True)
+    ap.add_argument('out')
+    a = ap.parse_args()
+    os.makedirs(a.scratch, exist_ok=True)
+    shutil.rmtree(a.out, ignore_errors=True)
+    v2g_seeds(a.out, a.sim, a.scratch)
+    link_seeds(a.out)
+    exi_vector_seeds(a.out)
+    modbus_seeds(a.out, a.seed_modbus, a.scratch)
+    ocmf_seeds(a.out)
+    infy_seeds(a.out)
+    config_seeds(a.out)
+    journal_seeds(a.out)
+    for h in sorted(os.listdir(a.out)):
+        n = len(os.listdir(os.path.join(a.out, h)))
+        size = sum(os.path.getsize(os.path.join(a.out, h, f)) for f in os.listdir(os.path.join(a.out, h)))
+        print('gen_corpus: %-14s %3d seeds, %6d bytes' % (h, n, size))
+
+
+if __name__ == '__main__':
+    main()
