@@ -69,6 +69,13 @@ exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
 		echo "exi-vectors: SKIP: $(SHARED)/vectors not found"; \
 	fi
 
+# The command line itself: hex input forms, V2GTP header, exit status.
+INTEGRATION_TESTS += v2g_codec
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-codec
+.PHONY: integration-v2g_codec
+integration-v2g_codec: $(BUILD)/san/bin/v2g-codec
+	$(Q)tests/integration/v2g_codec_test.sh $(BUILD)/san/bin/v2g-codec
+
 # ---------------------------------------------------------------- bench
 BENCHES += bench-exi
 
