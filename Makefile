@@ -58,6 +58,10 @@ LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
 # The sanitized port objects through an archive, for the host tools: a tool links only the
 # ports it uses (and not, say, a Modbus port whose library it does not need).
 LINUX_PORT_LIB := $(BUILD)/san/liblinuxport.a
+# ... and the release objects the same way, for the programs in $(BIN): build/bin holds
+# release builds only; the sanitized twins of the host tools live in $(BUILD)/san/bin for
+# the tests.
+LINUX_PORT_LIB_REL := $(BUILD)/rel/liblinuxport.a
 
 BIN := $(BUILD)/bin
 LINUX_LIBS := -lsocketcan
@@ -122,6 +126,8 @@ $(CORE_LIB): $(CORE_OBJS_SAN)
 $(LINUX_PORT_LIB): $(LINUX_PORT_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CORE_LIB_REL): $(CORE_OBJS_REL)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LINUX_PORT_LIB_REL): $(LINUX_PORT_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- binaries
