@@ -13,3 +13,8 @@ INTEGRATION_PREREQS += $(TOOLS_CLI_BINS)
 integration-tools_cli: $(TOOLS_CLI_BINS)
 	$(Q)tests/integration/tools_cli_test.sh $(BIN) $(BUILD)/san/bin
 
+# `make help` lists every public target (issue 12, item 23).
+INTEGRATION_TESTS += make_help
+.PHONY: integration-make_help
+integration-make_help:
+	$(Q)tests/integration/make_help_test.sh "$(MAKE)"
