@@ -673,7 +673,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "verify") == 0 && arg != NULL) {
         rc = ctl_verify_file(c, arg);
     } else if (strcmp(cmd, "session") == 0 && arg != NULL) {
-        rc = tool_number("meter-ctl", "session N", arg, 1, 1000000, &v) != 0 ? 2 : ctl_session(c, (unsigned)v);
+        rc = tool_number("meter-ctl", "session N", arg, 0, 1000000, &v) != 0 ? 2 : ctl_session(c, (unsigned)v);
     } else if (strcmp(cmd, "load") == 0 && arg != NULL) {
         rc = tool_number("meter-ctl", "load SECONDS", arg, 1, 1000000, &v) != 0 ? 2 : ctl_load(c, (unsigned)v);
     } else if (strcmp(cmd, "journal") == 0) {
