@@ -465,9 +465,10 @@ static void sim_usage(FILE *f)
             "                   the faulty session then a clean one, invariants checked from the\n"
             "                   plant state every ms; exit 0 only when every invariant held\n"
             "  --list-scenarios print the scenario names and exit\n"
-            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
+            "                   created; exit 2 when it cannot be)\n"
             "  --out DIR        V2G capture (pcap) and time series (csv) per connector\n"
-            "                   (default build/sim; '-' = none)\n"
+            "                   (default build/sim, created; exit 2 when it cannot be; '-' = none)\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
             "  --quiet          print only the summary\n"
@@ -475,9 +476,11 @@ static void sim_usage(FILE *f)
             "  -h, --help       this text\n"
             "\n"
             "Last lines: one 'session N: ok|FAIL stop=... energy_wh=... soc=A->B duration_s=...'\n"
-            "per session, a figure line and PASS/FAIL. Exit status: 0 when every session ended\n"
-            "as the scenario expects and the plant's safety monitor saw no violation; 1\n"
-            "otherwise; 2 for bad arguments.\n",
+            "per session ('fault-injected' for the session a --scenario strikes: the scenario's\n"
+            "own lines judge it), a figure line and PASS/FAIL. Exit status: 0 when every\n"
+            "session ended as the scenario expects and the plant's safety monitor saw no\n"
+            "violation; 1 otherwise; 2 for bad arguments or an output directory that cannot\n"
+            "be made.\n",
             SIM_MAX_CONNECTORS, SIM_INFY_MAX);
 }
 
