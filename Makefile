@@ -6,7 +6,14 @@
 #   make BOARD=NAME     one board: sim, linux, mps2-an386 (Cortex-M4, prints flash/RAM)
 #   make bench          benchmark programs print their figures
 #   make fuzz           libFuzzer harnesses: committed corpus + FUZZ_SECONDS each; fails on any finding
-#   make help           this list
+#   make unit           build the unit tests (build/san/tests/test_*; run each binary)
+#   make integration-NAME  one integration group (listed below), as `make test` runs it
+#   make checks         static checks: no heap in the core, symbol prefixes, layering
+#   make faults         every fault scenario, simulator and real transports, one report
+#   make board-test     core unit tests on the Cortex-M4 under QEMU (board-run: the firmware)
+#   make host-bins      the host tools in build/bin (release builds)
+#   make clean          remove build/
+#   make help           this list, then every group, benchmark, fuzzer and other target
 #
 # Layer rules (see docs/architecture.md): each layer is compiled with only the
 # include paths it may use, so a forbidden #include fails to compile.
@@ -58,6 +65,10 @@ LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
 # The sanitized port objects through an archive, for the host tools: a tool links only the
 # ports it uses (and not, say, a Modbus port whose library it does not need).
 LINUX_PORT_LIB := $(BUILD)/san/liblinuxport.a
+# ... and the release objects the same way, for the programs in $(BIN): build/bin holds
+# release builds only; the sanitized twins of the host tools live in $(BUILD)/san/bin for
+# the tests.
+LINUX_PORT_LIB_REL := $(BUILD)/rel/liblinuxport.a
 
 BIN := $(BUILD)/bin
 LINUX_LIBS := -lsocketcan
@@ -79,7 +90,7 @@ DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-
               qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
-.PHONY: all sim test help bench fuzz clean unit checks integration board-build
+.PHONY: all sim test help bench fuzz clean unit checks
 .DEFAULT_GOAL := all
 
 ifeq ($(BOARD),sim)
@@ -90,8 +101,21 @@ else
 all: board-all
 endif
 
+# The lists come from the fragments themselves, so a new group or target shows up here
+# without editing this rule (tests/integration/make_help_test.sh checks that).
 help:
 	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
+	@echo "Integration groups (make integration-NAME; make test runs them all):"
+	@echo "$(sort $(INTEGRATION_TESTS))" | fold -s -w 78 | sed 's/^/  /'
+	@echo "Benchmarks (make bench runs them all):"
+	@echo "$(sort $(BENCHES))" | fold -s -w 78 | sed 's/^/  /'
+	@echo "Fuzzers (make fuzz runs them all):"
+	@echo "$(sort $(FUZZERS))" | fold -s -w 78 | sed 's/^/  /'
+	@echo "Other targets:"
+	@$(MAKE) --no-print-directory -pRrq -f Makefile BUILD=$(BUILD) SHARED=$(SHARED) : 2>/dev/null | \
+	    sed -n 's/^\.PHONY: //p' | tr ' ' '\n' | grep -v '^integration-' | \
+	    grep -vxF -e '' $(addprefix -e ,$(BENCHES) $(FUZZERS)) | sort -u | tr '\n' ' ' | \
+	    fold -s -w 78 | sed 's/^/  /'; echo
 
 # ---------------------------------------------------------------- packages
 # Re-checked whenever a make file changes, since fragments add packages.
@@ -121,6 +145,8 @@ $(CORE_LIB): $(CORE_OBJS_SAN)
 $(LINUX_PORT_LIB): $(LINUX_PORT_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CORE_LIB_REL): $(CORE_OBJS_REL)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LINUX_PORT_LIB_REL): $(LINUX_PORT_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- binaries

@@ -1990,6 +1990,11 @@ const struct charger_session_record *charger_history(const struct charger *c, ui
     return &c->history[(c->history_count - kept + index) % CFG_CHARGER_HISTORY];
 }
 
+const struct charger_session_record *charger_session_in_progress(const struct charger *c)
+{
+    return c->current.number != 0 ? &c->current : NULL;
+}
+
 const struct errors *charger_errors(const struct charger *c)
 {
     return &c->err;

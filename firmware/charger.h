@@ -404,6 +404,13 @@ void charger_set_power_limit(struct charger *c, uint32_t watts);
  */
 const struct charger_session_record *charger_history(const struct charger *c, uint32_t index);
 
+/**
+ * @brief The record of the session in progress (not yet in the history: e.g. a
+ *        connector held locked after a welded contactor).
+ * @return the record, or NULL when no session is in progress
+ */
+const struct charger_session_record *charger_session_in_progress(const struct charger *c);
+
 /** @brief The errors of this connector. */
 const struct errors *charger_errors(const struct charger *c);
 

@@ -2,14 +2,36 @@
 
 #include <stdio.h>
 #include <syslog.h>
+#include <time.h>
+
+/* A log line must be placed among other systems' logs (the meter's, the backend's, the
+ * journal's), so it carries the wall-clock time in UTC, ISO 8601 with milliseconds, not
+ * the loop's seconds since start. @p out gets "" when the clock cannot be read. */
+static void linux_log_stamp(char *out, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    out[0] = '\0';
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL) {
+        return;
+    }
+    char day[24];
+    if (strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        return;
+    }
+    snprintf(out, cap, "%.19s.%03uZ", day, (unsigned)(ts.tv_nsec / 1000000L) % 1000u);
+}
 
 static void linux_log_write(struct hal_log *base, enum hal_log_level level, uint32_t now_ms,
                             const char *line)
 {
     struct linux_log *l = (struct linux_log *)base;
+    (void)now_ms; /* the loop's time: monotonic since start, not for people */
     if (l->to_stderr) {
-        fprintf(stderr, "[%6lu.%03lu] %-5s %s\n", (unsigned long)(now_ms / 1000u),
-                (unsigned long)(now_ms % 1000u), hal_log_level_name(level), line);
+        char stamp[32];
+        linux_log_stamp(stamp, sizeof stamp);
+        fprintf(stderr, "%s %-5s %s\n", stamp[0] != '\0' ? stamp : "(no-clock)",
+                hal_log_level_name(level), line);
     }
     if (l->to_syslog) {
         /* enum hal_log_level uses syslog's numbering on purpose. */

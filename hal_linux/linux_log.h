@@ -1,6 +1,8 @@
 /**
  * @file linux_log.h
- * @brief Log sink to stderr (with time stamps) and, optionally, syslog.
+ * @brief Log sink to stderr and, optionally, syslog. Each stderr line starts with the
+ *        wall-clock time in UTC, ISO 8601 with milliseconds ("2026-12-05T06:30:01.123Z"),
+ *        then the level; syslog adds its own time.
  */
 #ifndef LINUX_LOG_H
 #define LINUX_LOG_H

@@ -147,7 +147,7 @@ static void board_usage(FILE *f)
             "\n"
             "Test aid (NOT for a real charger; docs/linux-board.md):\n"
             "      --sim-plant SOCKET  simulate the pilot front end, DC contactors and lock in\n"
-            "                      memory; the car (tools/evsim --pilot SOCKET) presents its pilot\n"
+            "                      memory; the car (evsim --pilot SOCKET) presents its pilot\n"
             "                      resistors, diode and contactors over this Unix datagram socket\n"
             "      --sim-load FIFO  infysim's --ctl FIFO: the plant switches the modules' load to\n"
             "                      the car's battery while both sides' contactors are closed\n"

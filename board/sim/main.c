@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "board_config.h"
 #include "charger.h"
@@ -361,9 +362,41 @@ static FILE *sim_open_out(const char *dir, const char *name, const char *ext)
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
-        fprintf(stderr, "sim: cannot write %s: %s (continuing without it)\n", path, strerror(errno));
+        fprintf(stderr, "sim: cannot write %s: %s\n", path, strerror(errno));
     }
     return f;
+}
+
+/* Create DIR and its missing parents (mkdir -p). An option naming a directory that cannot
+ * be made is an error the user must see, not a run without the files they asked for.
+ * Returns 0, or -1 after saying on stderr which part failed and why. */
+static int sim_make_dirs(const char *opt, const char *dir)
+{
+    char path[512];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        fprintf(stderr, "sim: %s: directory name empty or too long\n", opt);
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0') {
+            continue;
+        }
+        char keep = path[i];
+        path[i] = '\0';
+        struct stat st;
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "sim: %s %s: cannot create %s: %s\n", opt, dir, path, strerror(errno));
+            return -1;
+        }
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "sim: %s %s: %s exists and is not a directory\n", opt, dir, path);
+            return -1;
+        }
+        path[i] = keep;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ progress */
@@ -452,10 +485,11 @@ static void sim_usage(FILE *f)
             "                   the faulty session then a clean one, invariants checked from the\n"
             "                   plant state every ms; exit 0 only when every invariant held\n"
             "  --list-scenarios print the scenario names and exit\n"
-            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
+            "                   created; exit 2 when it cannot be)\n"
             "  --out DIR        V2G capture (pcap) and time series (csv: measured voltage and\n"
             "                   current beside the commanded setpoints, 1 s) per connector\n"
-            "                   (default build/sim; '-' = none)\n"
+            "                   (default build/sim, created; exit 2 when it cannot be; '-' = none)\n"
             "  --config FILE    read the Linux board's configuration file (charger --help lists\n"
             "                   the keys), validated the same way (FILE:LINE: KEY: REASON, exit 2).\n"
             "                   Used: charger.* (not .name: connectors are cp0..cp3), pilot.*,\n"
@@ -471,9 +505,11 @@ static void sim_usage(FILE *f)
             "  -h, --help       this text\n"
             "\n"
             "Last lines: one 'session N: ok|FAIL stop=... energy_wh=... soc=A->B duration_s=...'\n"
-            "per session, a figure line and PASS/FAIL. Exit status: 0 when every session ended\n"
-            "as the scenario expects and the plant's safety monitor saw no violation; 1\n"
-            "otherwise; 2 for bad arguments or an invalid --config file.\n",
+            "per session ('fault-injected' for the session a --scenario strikes: the scenario's\n"
+            "own lines judge it), a figure line and PASS/FAIL. Exit status: 0 when every\n"
+            "session ended as the scenario expects and the plant's safety monitor saw no\n"
+            "violation; 1 otherwise; 2 for bad arguments, an invalid --config file or an output\n"
+            "directory that cannot be made.\n",
             SIM_MAX_CONNECTORS, SIM_INFY_MAX);
 }
 
@@ -896,10 +932,24 @@ int main(int argc, char **argv)
     bool tesla_stop = strcmp(profile, "tesla-precharge-stop") == 0;
     if (strcmp(out_dir, "-") == 0) {
         out_dir = NULL;
-    } else if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
-        /* make sim runs from the tree; build/ exists there. */
-        fprintf(stderr, "sim: cannot create %s: %s (no capture)\n", out_dir, strerror(errno));
-        out_dir = NULL;
+    } else if (sim_make_dirs("--out", out_dir) != 0) {
+        return 2;
+    }
+    if (report_dir != NULL && scenario == NULL) {
+        fprintf(stderr, "sim: --report-dir writes a scenario's report: it needs --scenario NAME\n");
+        return 2;
+    }
+    if (report_dir != NULL && sim_make_dirs("--report-dir", report_dir) != 0) {
+        return 2;
+    }
+    for (int k = 0; report_dir != NULL && k < 2; k++) {
+        /* An old report must not pass for this run's: the check after the run looks for them. */
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.%s", report_dir, scenario->name, k == 0 ? "txt" : "svg");
+        if (unlink(path) != 0 && errno != ENOENT) {
+            fprintf(stderr, "sim: --report-dir: cannot replace %s: %s\n", path, strerror(errno));
+            return 2;
+        }
     }
 
     s->n = (int)connectors;
@@ -1026,6 +1076,9 @@ int main(int argc, char **argv)
         if (out_dir != NULL) {
             x->pcap = sim_open_out(out_dir, name, "pcap");
             x->csv = sim_open_out(out_dir, name, "csv");
+            if (x->pcap == NULL || x->csv == NULL) {
+                return 2; /* sim_open_out said which file and why */
+            }
             if (x->pcap != NULL) {
                 uint32_t gh[6] = {0xa1b2c3d4u, 0x00040002u, 0, 0, 65535u, 1u};
                 fwrite(gh, sizeof gh, 1, x->pcap);
@@ -1044,7 +1097,7 @@ int main(int argc, char **argv)
         printf("sim: %d connector(s), %lu session(s) each, car %s (SOC %lu %% -> %lu %%), "
                "%s stage, fault: %s, %s\n",
                s->n, (unsigned long)script.sessions, profile, soc_start, soc_target,
-               s->ideal ? "ideal" : "InfyPower", plant_fault_name(script.fault),
+               s->ideal ? "ideal" : "InfyPower", scenario != NULL ? scenario->name : plant_fault_name(script.fault),
                realtime ? "real time" : "virtual time");
     }
     struct superloop loop = {
@@ -1073,23 +1126,52 @@ int main(int argc, char **argv)
         violations += p->violations;
         bool good = first_ok && p->violations == 0;
         uint32_t kept = 0;
-        for (uint32_t h = 0; charger_history(c, h) != NULL; h++) {
+        /* In a scenario run the first session carries the injected fault: its stop is the
+         * scenario's to judge (faults_finish), so its line says so instead of "FAIL". A
+         * power loss takes the injected session's record with the charger's RAM: every
+         * record left is a later car's. */
+        bool scenario_first = scenario != NULL && s_faults_on && s_faults.fired && scenario->kind != FAULTS_POWER_LOSS;
+        for (uint32_t h = 0;; h++) {
             const struct charger_session_record *r = charger_history(c, h);
+            bool in_progress = false;
+            if (r == NULL) {
+                r = charger_session_in_progress(c);
+                in_progress = true;
+                if (r == NULL || r->number == 0) {
+                    break;
+                }
+            }
             bool later_ok = h == 0 ? first_ok
                                    : (r->stop == CHARGER_STOP_EV && r->charge_ms > 0 && r->meter_ok);
             if (tesla_stop && h > 0) {
                 later_ok = r->stop == CHARGER_STOP_EV && r->charge_ms == 0;
             }
-            if (h > 0 && script.fault == PLANT_FAULT_NONE && sim_car_above_rating(x)) {
-                later_ok = sim_rating_stop_ok(r);
+            bool injected = scenario_first && h == 0;
+            const char *verdict = injected ? "fault-injected" : later_ok ? "ok" : "FAIL";
+            char why[192] = "";
+            if (injected) {
+                snprintf(why, sizeof why, " (scenario %s injected the fault into this session, expected stop=%s%s: "
+                         "judged by the scenario below)", scenario->name,
+                         charger_stop_reason_token(scenario->stop),
+                         (scenario->flags & FAULTS_F_HELD) ? ", connector held locked" : "");
             }
-            good = good && later_ok;
-            printf("sim: [%s] session %lu: %s stop=%s energy_wh=%lld soc=%ld->%ld duration_s=%lu%s%s\n",
-                   p->name, (unsigned long)r->number, later_ok ? "ok" : "FAIL",
-                   charger_stop_reason_token(r->stop), (long long)r->energy_wh, (long)r->soc_start,
-                   (long)(r->soc_end >= 0 ? r->soc_end : r->soc_start),
-                   (unsigned long)((r->ended_ms - r->plugged_ms + 500u) / 1000u),
-                   r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "");
+            if (!injected && !in_progress && h > 0 && script.fault == PLANT_FAULT_NONE &&
+                sim_car_above_rating(x)) {
+                later_ok = sim_rating_stop_ok(r);
+                verdict = later_ok ? "ok" : "FAIL";
+            }
+            if (!injected && !in_progress) {
+                good = good && later_ok;
+            }
+            printf("sim: [%s] session %lu: %s%s stop=%s energy_wh=%lld soc=%ld->%ld duration_s=%lu%s%s%s\n",
+                   p->name, (unsigned long)r->number, in_progress ? "in-progress " : "", verdict,
+                   charger_stop_reason_token(in_progress ? charger_stats(c)->last_stop : r->stop), (long long)r->energy_wh,
+                   (long)r->soc_start, (long)(r->soc_end >= 0 ? r->soc_end : r->soc_start),
+                   (unsigned long)(((in_progress ? s->clock.now_ms : r->ended_ms) - r->plugged_ms + 500u) / 1000u),
+                   r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "", why);
+            if (in_progress) {
+                break;
+            }
             kept++;
         }
         printf("sim: [%s] limits: connector %lu V, %lu A, %lu kW; highest voltage setpoint %.1f V, "
@@ -1106,8 +1188,14 @@ int main(int argc, char **argv)
         for (uint32_t k = 0; k < x->meas.n; k++) {
             all_ns[nall++] = x->meas.ns[k];
         }
+        char judged[160];
+        if (scenario != NULL) {
+            snprintf(judged, sizeof judged, "judged by scenario %s below", scenario->name);
+        } else {
+            snprintf(judged, sizeof judged, "%s (%s)", good ? "as expected" : "NOT as expected", expect);
+        }
         printf("sim: [%s] %lu session(s), %lu charged, %.1f s of power, %.3f kWh, last stop: %s%s%s, "
-               "power path: %s, car: %s, safety violations: %lu -> %s (%s)\n",
+               "power path: %s, car: %s, safety violations: %lu -> %s\n",
                p->name, (unsigned long)charger_stats(c)->sessions,
                (unsigned long)charger_stats(c)->sessions_charged, charger_stats(c)->charge_ms_total / 1000.0,
                p->energy_wh / 1000.0, charger_stop_reason_name(charger_stats(c)->last_stop),
@@ -1117,7 +1205,7 @@ int main(int argc, char **argv)
                    : "",
                interlock_state_name(interlock_state(&c->il)),
                ev_model_result(&x->car)[0] ? ev_model_result(&x->car) : "-", (unsigned long)p->violations,
-               good ? "as expected" : "NOT as expected", expect);
+               judged);
         if (x->pcap != NULL) {
             fclose(x->pcap);
         }
@@ -1127,13 +1215,31 @@ int main(int argc, char **argv)
     }
     if (nall > 0) {
         qsort(all_ns, nall, sizeof all_ns[0], sim_cmp_u32);
-        uint32_t first_cd = 0;
-        const struct charger_session_record *r0 = charger_history(&s->c[0].charger, 0);
-        first_cd = r0 != NULL ? r0->first_cd_ms : 0;
+        /* The first session of cp0 that reached CurrentDemand, finished or still in
+         * progress (a connector held locked keeps its record open); 0 means none. */
+        const struct charger *c0 = &s->c[0].charger;
+        const struct charger_session_record *first = NULL;
+        for (uint32_t h = 0; first == NULL && charger_history(c0, h) != NULL; h++) {
+            if (charger_history(c0, h)->first_cd_ms != 0) {
+                first = charger_history(c0, h);
+            }
+        }
+        if (first == NULL && charger_session_in_progress(c0) != NULL &&
+            charger_session_in_progress(c0)->first_cd_ms != 0) {
+            first = charger_session_in_progress(c0);
+        }
+        char cd[160];
+        if (first != NULL) {
+            snprintf(cd, sizeof cd, "plug-in -> first CurrentDemandRes %.3f s (simulated, cp0 session %lu%s)",
+                     first->first_cd_ms / 1000.0, (unsigned long)first->number,
+                     scenario != NULL && scenario->kind == FAULTS_POWER_LOSS ? " after the restart" : "");
+        } else {
+            snprintf(cd, sizeof cd, "plug-in -> first CurrentDemandRes: none (no session of cp0 reached it)");
+        }
         printf("sim: FIGURE CurrentDemandReq->Res (wall clock, this CPU): n=%lu p50=%.1f us p99=%.1f us "
-               "max=%.1f us; plug-in -> first CurrentDemandRes %.3f s (simulated)\n",
+               "max=%.1f us; %s\n",
                (unsigned long)nall, all_ns[nall / 2] / 1000.0, all_ns[(nall * 99u) / 100u] / 1000.0,
-               all_ns[nall - 1] / 1000.0, first_cd / 1000.0);
+               all_ns[nall - 1] / 1000.0, cd);
     }
     if (s->clock.now_ms >= s->max_ms) {
         printf("sim: stopped at the --max-s limit before the scenario finished\n");
@@ -1144,6 +1250,18 @@ int main(int argc, char **argv)
     if (s_faults_on) {
         bool held_end = (scenario->flags & FAULTS_F_HELD) != 0;
         ok = faults_finish(&s_faults, report_dir, s->clock.now_ms >= s->max_ms && !held_end);
+        if (report_dir != NULL) {
+            /* faults_finish skips a report it cannot open: the user asked for it. */
+            for (int k = 0; k < 2; k++) {
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s.%s", report_dir, scenario->name, k == 0 ? "txt" : "svg");
+                struct stat st;
+                if (stat(path, &st) != 0 || st.st_size == 0) {
+                    fprintf(stderr, "sim: --report-dir: %s was not written\n", path);
+                    ok = false;
+                }
+            }
+        }
     }
     printf("sim: %s: %.1f s simulated in %.3f s CPU (%lu loop passes), %lu safety violation(s)\n",
            ok ? "PASS" : "FAIL", s->clock.now_ms / 1000.0, cpu_s, (unsigned long)passes,

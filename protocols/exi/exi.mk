@@ -70,6 +70,13 @@ exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
 		echo "SKIP exi-vectors: $(SHARED)/vectors not found (the shared vectors are read in place, SHARED=$(SHARED))"; \
 	fi
 
+# The command line itself: hex input forms, V2GTP header, exit status.
+INTEGRATION_TESTS += v2g_codec
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-codec
+.PHONY: integration-v2g_codec
+integration-v2g_codec: $(BUILD)/san/bin/v2g-codec
+	$(Q)tests/integration/v2g_codec_test.sh $(BUILD)/san/bin/v2g-codec
+
 # ---------------------------------------------------------------- bench
 BENCHES += bench-exi
 

@@ -5,37 +5,56 @@
 # LINUX_LIBS are used in recipes only, which make expands after every fragment is read.
 #
 #   make integration-imd      the test (PASS/FAIL lines, "N passed, N failed")
-#   $(BUILD)/bin/imdsim, $(BUILD)/bin/imd-ctl   host tools (also in `make`)
+#   $(BUILD)/bin/imdsim, $(BUILD)/bin/imd-ctl   host tools, release builds (also in `make`)
+#   $(BUILD)/san/bin/imdsim, .../imd-ctl        their ASan/UBSan twins, for the tests
 
 DEPS_TEST += socat mbpoll
 
 IMDSIM  := $(BUILD)/bin/imdsim
 IMD_CTL := $(BUILD)/bin/imd-ctl
+IMDSIM_SAN  := $(BUILD)/san/bin/imdsim
+IMD_CTL_SAN := $(BUILD)/san/bin/imd-ctl
 
-IMD_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itests/fakes -Itools/common
+IMD_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itests/fakes -Itools/common
+IMD_CFLAGS := $(HOST_CFLAGS_COMMON) $(IMD_INC)
 
 $(BUILD)/imd-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(IMD_CFLAGS) -c $< -o $@
+$(BUILD)/imd-rel/%.o: %.c | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(IMD_INC) -c $< -o $@
 
 # imdsim serves the device model of tests/fakes/fake_imd.c (the one the unit tests use).
-$(IMDSIM): $(BUILD)/imd-san/tools/imdsim/imdsim.o $(BUILD)/imd-san/tools/common/mbserve.o $(call san,tests/fakes/fake_imd.c tests/fakes/fake_modbus.c) $(CORE_LIB)
+IMDSIM_OBJS := tools/imdsim/imdsim.o tools/common/mbserve.o tools/common/tool_args.o \
+               tests/fakes/fake_imd.o tests/fakes/fake_modbus.o
+$(IMDSIM): $(addprefix $(BUILD)/imd-rel/,$(IMDSIM_OBJS)) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ -lmodbus
+$(IMDSIM_SAN): $(addprefix $(BUILD)/imd-san/,$(IMDSIM_OBJS)) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus
 
-$(IMD_CTL): $(BUILD)/imd-san/tools/imd-ctl/imd_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
+IMD_CTL_OBJS := tools/imd-ctl/imd_ctl.o tools/common/tool_args.o
+$(IMD_CTL): $(addprefix $(BUILD)/imd-rel/,$(IMD_CTL_OBJS)) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
+$(IMD_CTL_SAN): $(addprefix $(BUILD)/imd-san/,$(IMD_CTL_OBJS)) $(LINUX_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
--include $(patsubst %.o,%.d,$(wildcard $(BUILD)/imd-san/tools/*/*.o))
+-include $(patsubst %.o,%.d,$(wildcard $(BUILD)/imd-san/tools/*/*.o $(BUILD)/imd-rel/tools/*/*.o))
 
 HOST_BINS += $(IMDSIM) $(IMD_CTL)
 INTEGRATION_TESTS += imd
-INTEGRATION_PREREQS += $(IMDSIM) $(IMD_CTL)
+INTEGRATION_PREREQS += $(IMDSIM_SAN) $(IMD_CTL_SAN)
 
 .PHONY: integration-imd
-integration-imd: $(IMDSIM) $(IMD_CTL)
-	$(Q)tests/integration/imd_test.sh $(IMDSIM) $(IMD_CTL)
+integration-imd: $(IMDSIM_SAN) $(IMD_CTL_SAN)
+	$(Q)tests/integration/imd_test.sh $(IMDSIM_SAN) $(IMD_CTL_SAN)

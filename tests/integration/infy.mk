@@ -3,28 +3,44 @@
 # friends are defined.
 #
 #   make integration-infy      driver against infysim on vcan (one VM boot)
-#   $(BUILD)/bin/infysim, $(BUILD)/bin/psu-ctl   host tools (also in `make`)
+#   $(BUILD)/bin/infysim, $(BUILD)/bin/psu-ctl   host tools, release builds (also in `make`)
+#   $(BUILD)/san/bin/infysim, .../psu-ctl         their ASan/UBSan twins, for the tests
 
 INFYSIM     := $(BUILD)/bin/infysim
 PSU_CTL     := $(BUILD)/bin/psu-ctl
+INFYSIM_SAN := $(BUILD)/san/bin/infysim
+PSU_CTL_SAN := $(BUILD)/san/bin/psu-ctl
 INFY_BENCH  := $(BUILD)/bin/bench_infy
 
-INFY_TOOL_CFLAGS := $(HOST_CFLAGS_COMMON) -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/sim
+INFY_TOOL_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/sim
+INFY_TOOL_CFLAGS := $(HOST_CFLAGS_COMMON) $(INFY_TOOL_INC)
 
 $(BUILD)/tools-san/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(INFY_TOOL_CFLAGS) -c $< -o $@
+$(BUILD)/tools-rel/%.o: %.c | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(INFY_TOOL_INC) -c $< -o $@
 
-$(INFYSIM): $(BUILD)/tools-san/tools/infysim/infysim.o $(BUILD)/tools-san/board/sim/sim_infy.o \
-            $(LINUX_PORT_LIB) $(CORE_LIB)
+INFYSIM_OBJS := tools/infysim/infysim.o board/sim/sim_infy.o
+$(INFYSIM): $(addprefix $(BUILD)/tools-rel/,$(INFYSIM_OBJS)) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
+$(INFYSIM_SAN): $(addprefix $(BUILD)/tools-san/,$(INFYSIM_OBJS)) $(LINUX_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
-$(PSU_CTL): $(BUILD)/tools-san/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
+$(PSU_CTL): $(BUILD)/tools-rel/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
+$(PSU_CTL_SAN): $(BUILD)/tools-san/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
 $(INFY_BENCH): tests/bench/bench_infy.c $(CORE_LIB_REL)
@@ -32,16 +48,18 @@ $(INFY_BENCH): tests/bench/bench_infy.c $(CORE_LIB_REL)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -o $@ $^
 
--include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tools-san/tools/infysim/*.o $(BUILD)/tools-san/tools/psu-ctl/*.o $(BUILD)/tools-san/board/sim/*.o))
+-include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tools-san/tools/infysim/*.o $(BUILD)/tools-san/tools/psu-ctl/*.o \
+                                      $(BUILD)/tools-san/board/sim/*.o $(BUILD)/tools-rel/tools/*/*.o \
+                                      $(BUILD)/tools-rel/board/sim/*.o))
 
 HOST_BINS += $(INFYSIM) $(PSU_CTL)
 INTEGRATION_TESTS += infy
-INTEGRATION_PREREQS += $(INFYSIM) $(PSU_CTL)
+INTEGRATION_PREREQS += $(INFYSIM_SAN) $(PSU_CTL_SAN)
 BENCHES += bench-infy
 
 .PHONY: integration-infy bench-infy
-integration-infy: $(INFYSIM) $(PSU_CTL)
-	$(Q)tests/integration/infy_test.sh $(INFYSIM) $(PSU_CTL)
+integration-infy: $(INFYSIM_SAN) $(PSU_CTL_SAN)
+	$(Q)tests/integration/infy_test.sh $(INFYSIM_SAN) $(PSU_CTL_SAN)
 
 bench-infy: $(INFY_BENCH)
 	$(Q)$(INFY_BENCH)

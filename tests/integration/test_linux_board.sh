@@ -16,11 +16,22 @@ bin=$1 work=$2
 pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+day0=$(date -u +%Y-%m-%d)
 "$bin" -c "$work/c.conf" --run-for 2 > "$work/run1.log" 2>&1; rc=$?
+day1=$(date -u +%Y-%m-%d)
 if [ $rc -eq 0 ] && grep -q 'started (boot 1), CAN vcan0' "$work/run1.log" && grep -q 'stopped cleanly' "$work/run1.log"; then
     ok linux-board/run-for
 else
     ko linux-board/run-for "exit $rc: $(tail -n 5 "$work/run1.log")"
+fi
+# Log lines carry the wall-clock time (UTC, ISO 8601 with ms) of today, not seconds since start.
+stamped=$(grep -Ec '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z (ERROR|WARN |INFO |DEBUG) ' "$work/run1.log")
+started=$(grep 'started (boot 1)' "$work/run1.log" | head -n 1)
+if [ "$stamped" -gt 0 ] && { [ "${started:0:10}" = "$day0" ] || [ "${started:0:10}" = "$day1" ]; } &&
+   ! grep -Eq '^\[ *[0-9]+\.[0-9]{3}\]' "$work/run1.log"; then
+    ok linux-board/log-wall-clock
+else
+    ko linux-board/log-wall-clock "$stamped stamped lines; first: $(head -n 1 "$work/run1.log")"
 fi
 "$bin" -c "$work/c.conf" > "$work/run2.log" 2>&1 &
 pid=$!

@@ -162,5 +162,43 @@ result bad-fault $ok
 out=$("$sim" --profile nonsense 2>&1); rc=$?
 ok=0; [ $rc -eq 2 ] && ok=1
 result bad-profile $ok
+# --out and --report-dir create missing directories, or fail loudly (exit 2, the reason).
+ok=0
+out=$("$sim" --quiet --out "$out_dir/new/a/b" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -s "$out_dir/new/a/b/cp0.pcap" ] && [ -s "$out_dir/new/a/b/cp0.csv" ] && ok=1
+result out-creates-dirs $ok
+touch "$out_dir/plain-file"
+out=$("$sim" --quiet --out "$out_dir/plain-file/x" 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "plain-file exists and is not a directory" && ok=1
+result out-fails-loudly $ok
+out=$("$sim" --quiet --scenario estop-charging --report-dir "$out_dir/rep/a/b" 2>&1); rc=$?
+ok=0; [ $rc -eq 0 ] && [ -s "$out_dir/rep/a/b/estop-charging.txt" ] && [ -s "$out_dir/rep/a/b/estop-charging.svg" ] && ok=1
+result report-dir-creates-dirs $ok
+out=$("$sim" --quiet --scenario estop-charging --report-dir "$out_dir/plain-file/r" 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "report-dir.*not a directory" && ok=1
+result report-dir-fails-loudly $ok
+out=$("$sim" --quiet --report-dir "$out_dir/rep" 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "needs --scenario" && ok=1
+result report-dir-needs-scenario $ok
+# A scenario that passes never shows a session line saying FAIL: the session that carries
+# the injected fault says so and names the expected stop. The first-CurrentDemandRes figure
+# is one the charger logged (never 0 while some session reached current demand) and names
+# its session.
+for sc in estop-link estop-precharge ev-silent-charging isolation-cable-check module-lost-all \
+          contactor-welded power-loss-charging; do
+    out=$("$sim" --scenario "$sc" 2>&1); rc=$?
+    ok=0
+    if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^sim: PASS' &&
+       ! echo "$out" | grep -Eq 'session [0-9]+: (in-progress )?FAIL|NOT as expected'; then ok=1; fi
+    case $sc in power-loss-*) ;; *)
+        echo "$out" | grep -Eq "session 1: (in-progress )?fault-injected .*scenario $sc injected the fault.*expected stop=" || ok=0 ;;
+    esac
+    result "scenario-lines-$sc" $ok
+    ok=0
+    fig=$(echo "$out" | sed -n 's/.*first CurrentDemandRes \([0-9]*\)\.\([0-9]*\) s (simulated, cp0 session \([0-9]*\).*/\1\2 \3/p')
+    ms=${fig% *}; ms=$((10#${ms:-0}))
+    if [ "$ms" -gt 0 ] && echo "$out" | grep -q "first CurrentDemand $ms ms after plug-in"; then ok=1; fi
+    result "first-cd-figure-$sc" $ok
+done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

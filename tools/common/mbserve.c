@@ -1,5 +1,6 @@
 /* The emulators' Modbus server loop: see mbserve.h. */
 #include "mbserve.h"
+#include "tool_args.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int mbserve_open(struct mbserve *m, const char *who, const char *rtu, long baud, char parity, int tcp_port,
-                 uint32_t wait_us)
+int mbserve_open(struct mbserve *m, const char *who, const char *rtu, long baud, char parity, const char *tcp_host,
+                 int tcp_port, uint32_t wait_us)
 {
     memset(m, 0, sizeof *m);
     m->server = -1;
@@ -21,23 +22,37 @@ int mbserve_open(struct mbserve *m, const char *who, const char *rtu, long baud,
         char *comma = strchr(dev, ',');
         if (comma != NULL) {
             *comma = '\0';
-            baud = atol(comma + 1);
             char *c2 = strchr(comma + 1, ',');
             if (c2 != NULL) {
+                *c2 = '\0';
+                if (strlen(c2 + 1) != 1 || strchr("NEO", c2[1]) == NULL) {
+                    fprintf(stderr, "%s: --rtu %s: parity must be N, E or O\n", who, rtu);
+                    return -1;
+                }
                 parity = c2[1];
             }
+            if (tool_number(who, "--rtu BAUD", comma + 1, 50, 4000000, &baud) != 0) {
+                return -1;
+            }
+        }
+        if (tool_must_exist(who, "serial device", dev) != 0) {
+            return -1;
         }
         m->ctx = modbus_new_rtu(dev, (int)baud, parity, 8, 1);
         if (m->ctx == NULL || modbus_connect(m->ctx) != 0) {
             fprintf(stderr, "%s: %s: %s\n", who, dev, modbus_strerror(errno));
+            mbserve_close(m);
             return -1;
         }
         return 0;
     }
-    m->ctx = modbus_new_tcp("127.0.0.1", tcp_port);
-    m->server = m->ctx != NULL ? modbus_tcp_listen(m->ctx, 4) : -1;
+    char service[8];
+    snprintf(service, sizeof service, "%d", tcp_port);
+    m->ctx = modbus_new_tcp_pi(tcp_host, service);
+    m->server = m->ctx != NULL ? modbus_tcp_pi_listen(m->ctx, 4) : -1;
     if (m->server < 0) {
-        fprintf(stderr, "%s: tcp %d: %s\n", who, tcp_port, modbus_strerror(errno));
+        fprintf(stderr, "%s: listen on %s port %d: %s\n", who, tcp_host, tcp_port, modbus_strerror(errno));
+        mbserve_close(m);
         return -1;
     }
     FD_SET(m->server, &m->all);
@@ -89,9 +104,11 @@ void mbserve_close(struct mbserve *m)
 {
     if (m->server >= 0) {
         close(m->server);
+        m->server = -1;
     }
     if (m->ctx != NULL) {
         modbus_close(m->ctx);
         modbus_free(m->ctx);
+        m->ctx = NULL;
     }
 }

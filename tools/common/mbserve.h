@@ -23,11 +23,12 @@ struct mbserve {
 
 /**
  * @brief Open @p rtu ("DEV[,BAUD[,PARITY]]", BAUD and PARITY default to @p baud and
- *        @p parity) or, when @p rtu is NULL, listen on 127.0.0.1:@p tcp_port.
- * @return 0, or -1 with the reason on stderr, prefixed "@p who: "
+ *        @p parity) or, when @p rtu is NULL, listen on @p tcp_host:@p tcp_port (a numeric
+ *        IPv4 or IPv6 address, see tool_host_port()).
+ * @return 0, or -1 with the reason on stderr, prefixed "@p who: " (nothing left open)
  */
-int mbserve_open(struct mbserve *m, const char *who, const char *rtu, long baud, char parity, int tcp_port,
-                 uint32_t wait_us);
+int mbserve_open(struct mbserve *m, const char *who, const char *rtu, long baud, char parity, const char *tcp_host,
+                 int tcp_port, uint32_t wait_us);
 
 /**
  * @brief Wait up to wait_us for one request (accepting and dropping TCP clients on the way).

@@ -304,8 +304,8 @@ static void evsim_usage(FILE *f)
 {
     fprintf(f,
             "usage: evsim --iface IF [options]\n"
-            "A DIN 70121 car (firmware/ev_model) as its own process: SLAC, SDP, V2GTP (TCP or\n"
-            "TLS) on IF, the DIN session from SessionSetup to SessionStop, a battery model.\n"
+            "A DIN 70121 car (the firmware's EV model) as its own process: SLAC, SDP, V2GTP\n"
+            "(TCP or TLS) on IF, the DIN session from SessionSetup to SessionStop, a battery model.\n"
             "\n"
             "  --iface IF          Ethernet interface to the charger (veth, or a PLC modem)\n"
             "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop\n"

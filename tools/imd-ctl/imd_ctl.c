@@ -24,6 +24,7 @@
 #include "linux_loop.h"
 #include "linux_modbus.h"
 #include "sched.h"
+#include "tool_args.h"
 
 struct ctl {
     struct linux_loop loop;
@@ -235,15 +236,17 @@ static int ctl_watch(struct ctl *c, unsigned seconds)
 
 static void ctl_usage(FILE *f)
 {
-    fprintf(f, "usage: imd-ctl (--rtu DEV[,BAUD[,8E1]] | --tcp HOST:PORT) [--model bender|dold]\n"
-               "               [--slave N] [--rated-v V] [--timeout-ms MS] (read | selftest | watch S)\n");
+    fprintf(f, "usage: imd-ctl (--rtu DEV[,BAUD[,8E1]] | --tcp [HOST:]PORT) [--model bender|dold]\n"
+               "               [--slave N] [--rated-v V] [--timeout-ms MS] (read | selftest | watch S)\n"
+               "  --tcp [HOST:]PORT  Modbus TCP device (HOST default 127.0.0.1, PORT 1..65535; HOST alone: 502)\n"
+               "Exit status: 0 done, 1 the device failed or did not answer, 2 bad arguments.\n");
 }
 
 int main(int argc, char **argv)
 {
     struct ctl *c = &s_ctl;
     const char *rtu = NULL, *tcp = NULL;
-    int slave = 0;
+    long slave = 0;
     long rated_v = 1000, timeout_ms = 500;
     static const struct option opts[] = {
         {"rtu", required_argument, 0, 'r'},     {"tcp", required_argument, 0, 't'},
@@ -264,19 +267,54 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 's': slave = atoi(optarg); break;
-        case 'V': rated_v = atol(optarg); break;
-        case 'T': timeout_ms = atol(optarg); break;
+        case 's':
+            if (tool_number("imd-ctl", "--slave", optarg, 1, 247, &slave) != 0) {
+                return 2;
+            }
+            break;
+        case 'V':
+            if (tool_number("imd-ctl", "--rated-v", optarg, 1, 2000, &rated_v) != 0) {
+                return 2;
+            }
+            break;
+        case 'T':
+            if (tool_number("imd-ctl", "--timeout-ms", optarg, 10, 60000, &timeout_ms) != 0) {
+                return 2;
+            }
+            break;
         case 'h': ctl_usage(stdout); return 0;
         default: ctl_usage(stderr); return 2;
         }
     }
-    if ((rtu == NULL) == (tcp == NULL) || optind >= argc || slave < 0 || slave > 247 ||
-        rated_v < 1 || timeout_ms < 10) {
+    if ((rtu == NULL) == (tcp == NULL) || optind >= argc) {
         ctl_usage(stderr);
         return 2;
     }
     const char *cmd = argv[optind];
+    long watch_s = 0;
+    if (strcmp(cmd, "watch") == 0 &&
+        tool_number("imd-ctl", "watch S", optind + 1 < argc ? argv[optind + 1] : NULL, 1, 86400, &watch_s) != 0) {
+        return 2;
+    }
+    /* Check the bus argument here, so a typo is named as such and never reported as a
+     * device that does not answer. */
+    char spec[TOOL_HOST_MAX + 16];
+    if (tcp != NULL) {
+        char addr[TOOL_HOST_MAX];
+        int port = 0;
+        if (tool_host_port("imd-ctl", "--tcp", tcp, "127.0.0.1", 502, addr, &port) != 0) {
+            return 2;
+        }
+        snprintf(spec, sizeof spec, "%s:%d", addr, port);
+        tcp = spec;
+    } else {
+        char dev[256];
+        snprintf(dev, sizeof dev, "%s", rtu);
+        dev[strcspn(dev, ",")] = '\0';
+        if (tool_must_exist("imd-ctl", "serial device", dev) != 0) {
+            return 1;
+        }
+    }
     signal(SIGINT, ctl_on_signal);
     signal(SIGTERM, ctl_on_signal);
     linux_loop_init(&c->loop);
@@ -285,7 +323,7 @@ int main(int argc, char **argv)
     struct linux_modbus_config mcfg;
     if (linux_modbus_parse(rtu != NULL ? rtu : tcp, rtu != NULL ? LINUX_MODBUS_RTU : LINUX_MODBUS_TCP,
                            &mcfg) != HAL_OK) {
-        fprintf(stderr, "imd-ctl: bad bus '%s'\n", rtu != NULL ? rtu : tcp);
+        fprintf(stderr, "imd-ctl: bad bus '%s' (--rtu DEV[,BAUD[,8E1]], BAUD 1..4000000)\n", rtu != NULL ? rtu : tcp);
         return 2;
     }
     /* The Bender's link default is 8E1; an explicit ",8N1" in the spec still wins. */
@@ -345,7 +383,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "selftest") == 0) {
         status = ctl_selftest(c);
     } else if (strcmp(cmd, "watch") == 0 && optind + 1 < argc) {
-        status = ctl_watch(c, (unsigned)atoi(argv[optind + 1]));
+        status = ctl_watch(c, (unsigned)watch_s);
     } else {
         ctl_usage(stderr);
         status = 2;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "mbserve.h"
+#include "tool_args.h"
 
 #include "fake_imd.h"
 #include "fake_modbus.h"
@@ -138,7 +139,8 @@ static void imdsim_stdin(struct imdsim *s)
 static void imdsim_usage(FILE *f)
 {
     fprintf(f,
-            "usage: imdsim (--rtu DEV[,BAUD[,PARITY]] | --tcp PORT) [options]\n"
+            "usage: imdsim (--rtu DEV[,BAUD[,PARITY]] | --tcp [HOST:]PORT) [options]\n"
+            "  --tcp [HOST:]PORT      Modbus TCP server on HOST (default 127.0.0.1), port 1..65535\n"
             "  --model bender|dold    (default bender)\n"
             "  --slave N              unit id (default 3 for Bender, 1 for Dold)\n"
             "  --resistance OHM       insulation resistance (default 1000000)\n"
@@ -158,6 +160,8 @@ int main(int argc, char **argv)
     enum fake_imd_kind kind = FAKE_IMD_BENDER;
     const char *rtu = NULL;
     int tcp_port = 0, slave = 0;
+    char tcp_host[TOOL_HOST_MAX] = "";
+    long v = 0;
     double resistance = 1.0e6, voltage = 400.0;
     long test_ms = 3000, fw = 501;
     const char *faults[8];
@@ -174,7 +178,11 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rtu = optarg; break;
-        case 't': tcp_port = atoi(optarg); break;
+        case 't':
+            if (tool_host_port("imdsim", "--tcp", optarg, "127.0.0.1", 0, tcp_host, &tcp_port) != 0) {
+                return 2;
+            }
+            break;
         case 'm':
             if (strcmp(optarg, "dold") == 0) {
                 kind = FAKE_IMD_DOLD;
@@ -183,11 +191,24 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 's': slave = atoi(optarg); break;
+        case 's':
+            if (tool_number("imdsim", "--slave", optarg, 1, 247, &v) != 0) {
+                return 2;
+            }
+            slave = (int)v;
+            break;
         case 'R': resistance = atof(optarg); break;
         case 'V': voltage = atof(optarg); break;
-        case 'T': test_ms = atol(optarg); break;
-        case 'f': fw = atol(optarg); break;
+        case 'T':
+            if (tool_number("imdsim", "--test-ms", optarg, 1, 600000, &test_ms) != 0) {
+                return 2;
+            }
+            break;
+        case 'f':
+            if (tool_number("imdsim", "--fw", optarg, 0, 65535, &fw) != 0) {
+                return 2;
+            }
+            break;
         case 'F':
             if (nfaults < 8) {
                 faults[nfaults++] = optarg;
@@ -198,9 +219,12 @@ int main(int argc, char **argv)
         default: imdsim_usage(stderr); return 2;
         }
     }
-    if ((rtu == NULL) == (tcp_port == 0) || slave < 0 || slave > 247 || test_ms < 1 ||
-        resistance < 0) {
-        imdsim_usage(stderr);
+    if ((rtu == NULL) == (tcp_port == 0)) {
+        fprintf(stderr, "imdsim: give exactly one of --rtu DEV or --tcp [HOST:]PORT (--help)\n");
+        return 2;
+    }
+    if (resistance < 0) {
+        fprintf(stderr, "imdsim: --resistance must not be negative\n");
         return 2;
     }
     struct timespec ts;
@@ -228,7 +252,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct mbserve srv;
-    if (mbserve_open(&srv, "imdsim", rtu, 19200, kind == FAKE_IMD_BENDER ? 'E' : 'N', tcp_port, 20000u) != 0) {
+    if (mbserve_open(&srv, "imdsim", rtu, 19200, kind == FAKE_IMD_BENDER ? 'E' : 'N', tcp_host, tcp_port,
+                     20000u) != 0) {
         return 1;
     }
     modbus_t *ctx = srv.ctx;
@@ -237,9 +262,14 @@ int main(int argc, char **argv)
     uint16_t *own_in = map->tab_input_registers, *own_hold = map->tab_registers;
     map->tab_registers = s->mb.regs;
     map->tab_input_registers = kind == FAKE_IMD_DOLD ? s->mb.input : s->mb.regs;
+    char where[TOOL_HOST_MAX + 32];
+    if (rtu != NULL) {
+        snprintf(where, sizeof where, "%s", rtu);
+    } else {
+        snprintf(where, sizeof where, "tcp %s port %d", tcp_host, tcp_port);
+    }
     fprintf(stderr, "imdsim: %s on %s, unit %d, %.0f Ohm\n",
-            kind == FAKE_IMD_BENDER ? "Bender isoCHA425HV" : "Dold RN5893",
-            rtu != NULL ? rtu : "tcp", slave, resistance);
+            kind == FAKE_IMD_BENDER ? "Bender isoCHA425HV" : "Dold RN5893", where, slave, resistance);
     printf("ready\n");
     fflush(stdout);
 

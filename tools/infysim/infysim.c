@@ -378,14 +378,19 @@ int main(int argc, char **argv)
     }
     int rc = hal_can_open(&a->can.base, 125000);
     if (rc != HAL_OK) {
-        fprintf(stderr, "infysim: %s: %s\n", ifname, hal_strerror(rc));
+        if (rc == HAL_ENOENT) {
+            fprintf(stderr, "infysim: CAN interface %s: not found (see 'ip link'; vcan: tools/vcan-run)\n", ifname);
+        } else {
+            fprintf(stderr, "infysim: CAN interface %s: %s\n", ifname, hal_strerror(rc));
+        }
         return 1;
     }
     (void)linux_loop_watch(&a->loop, linux_can_fd(&a->can), POLLIN);
     if (ctl != NULL) {
         a->ctl_fd = open(ctl, O_RDWR | O_NONBLOCK | O_CLOEXEC); /* RDWR: never sees EOF */
         if (a->ctl_fd < 0) {
-            fprintf(stderr, "infysim: --ctl %s: %s\n", ctl, strerror(errno));
+            fprintf(stderr, "infysim: --ctl %s: %s\n", ctl,
+                    errno == ENOENT ? "not found (create the FIFO first: mkfifo PATH)" : strerror(errno));
             return 2;
         }
         (void)linux_loop_watch(&a->loop, a->ctl_fd, POLLIN);

@@ -32,6 +32,7 @@
 #include "linux_loop.h"
 #include "linux_modbus.h"
 #include "linux_nvs.h"
+#include "tool_args.h"
 #include "meter.h"
 #include "meter_em580.h"
 #include "ocmf/ocmf.h"
@@ -295,6 +296,9 @@ static int ctl_stop(struct ctl *c, const char *id)
 static int ctl_verify_file(struct ctl *c, const char *path)
 {
     static char text[CFG_OCMF_MAX_LEN + 2];
+    if (tool_must_exist("meter-ctl", "OCMF file", path) != 0) {
+        return 1;
+    }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "meter-ctl: %s: %s\n", path, strerror(errno));
@@ -331,6 +335,10 @@ static int ctl_journal_open(struct ctl *c)
 
 static int ctl_journal(struct ctl *c)
 {
+    /* A read: the directory must be there already (opening the store would create it). */
+    if (c->journal_dir != NULL && tool_dir_must_exist("meter-ctl", "journal directory", c->journal_dir) != 0) {
+        return 1;
+    }
     if (ctl_journal_open(c) != 0) {
         return 1;
     }
@@ -533,17 +541,22 @@ static int ctl_load(struct ctl *c, unsigned secs)
 
 static void ctl_usage(FILE *f)
 {
-    fprintf(f, "usage: meter-ctl (--rtu DEV[,BAUD[,8N1]] | --tcp HOST:PORT) [--slave N]\n"
+    fprintf(f, "usage: meter-ctl (--rtu DEV[,BAUD[,8N1]] | --tcp [HOST:]PORT) [--slave N]\n"
                "                 [--timeout-ms MS] [--pubkey HEX] [--journal DIR] [--evse ID]\n"
                "                 [--charge-ms MS]\n"
-               "                 (read | start ID | stop [ID] | pubkey | verify FILE | session N | journal)\n");
+               "                 (read | start ID | stop [ID] | pubkey | verify FILE | session N | journal |\n"
+               "                  load SECONDS)\n"
+               "  --tcp [HOST:]PORT  Modbus TCP meter (HOST default 127.0.0.1, PORT 1..65535; HOST alone: 502)\n"
+               "  journal            list the journal in --journal DIR (must exist; nothing is created)\n"
+               "  session N          N metered transactions, kept in the journal in DIR (created)\n"
+               "Exit status: 0 done, 1 the meter or a file failed, 2 bad arguments.\n");
 }
 
 int main(int argc, char **argv)
 {
     struct ctl *c = &s_ctl;
     const char *rtu = NULL, *tcp = NULL;
-    unsigned long slave = 1;
+    long slave = 1, v = 0;
     c->timeout_ms = 1000;
     c->charge_ms = 300;
     c->evse_id = "DE*DCF*E0001*1";
@@ -559,19 +572,52 @@ int main(int argc, char **argv)
         switch (o) {
         case 'r': rtu = optarg; break;
         case 't': tcp = optarg; break;
-        case 's': slave = strtoul(optarg, NULL, 10); break;
-        case 'T': c->timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 's':
+            if (tool_number("meter-ctl", "--slave", optarg, 1, 247, &slave) != 0) {
+                return 2;
+            }
+            break;
+        case 'T':
+            if (tool_number("meter-ctl", "--timeout-ms", optarg, 1, 60000, &v) != 0) {
+                return 2;
+            }
+            c->timeout_ms = (uint32_t)v;
+            break;
         case 'p': c->pubkey_hex = optarg; break;
         case 'j': c->journal_dir = optarg; break;
         case 'E': c->evse_id = optarg; break;
-        case 'C': c->charge_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'C':
+            if (tool_number("meter-ctl", "--charge-ms", optarg, 0, 86400000L, &v) != 0) {
+                return 2;
+            }
+            c->charge_ms = (uint32_t)v;
+            break;
         case 'h': ctl_usage(stdout); return 0;
         default: ctl_usage(stderr); return 2;
         }
     }
-    if (optind >= argc || (rtu != NULL && tcp != NULL) || slave < 1 || slave > 247) {
+    if (optind >= argc || (rtu != NULL && tcp != NULL)) {
         ctl_usage(stderr);
         return 2;
+    }
+    /* Check the bus argument here, so a typo is named as such and never reported as a
+     * meter that does not answer. */
+    char spec[TOOL_HOST_MAX + 16];
+    if (tcp != NULL) {
+        char addr[TOOL_HOST_MAX];
+        int port = 0;
+        if (tool_host_port("meter-ctl", "--tcp", tcp, "127.0.0.1", 502, addr, &port) != 0) {
+            return 2;
+        }
+        snprintf(spec, sizeof spec, "%s:%d", addr, port);
+        tcp = spec;
+    } else if (rtu != NULL) {
+        char dev[256];
+        snprintf(dev, sizeof dev, "%s", rtu);
+        dev[strcspn(dev, ",")] = '\0';
+        if (tool_must_exist("meter-ctl", "serial device", dev) != 0) {
+            return 1;
+        }
     }
     const char *cmd = argv[optind];
     const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
@@ -584,7 +630,8 @@ int main(int argc, char **argv)
         struct linux_modbus_config cfg;
         if (linux_modbus_parse(rtu != NULL ? rtu : tcp, rtu != NULL ? LINUX_MODBUS_RTU : LINUX_MODBUS_TCP,
                                &cfg) != HAL_OK) {
-            fprintf(stderr, "meter-ctl: bad bus '%s'\n", rtu != NULL ? rtu : tcp);
+            fprintf(stderr, "meter-ctl: bad bus '%s' (--rtu DEV[,BAUD[,8N1]], BAUD 1..4000000)\n",
+                    rtu != NULL ? rtu : tcp);
             return 2;
         }
         cfg.timeout_ms = c->timeout_ms;
@@ -595,7 +642,7 @@ int main(int argc, char **argv)
         linux_loop_watch(&c->loop, linux_modbus_fd(&c->mb), POLLIN);
         struct em580_config ec;
         em580_config_default(&ec);
-        ec.unit = (uint8_t)slave;
+        ec.unit = (uint8_t)slave; /* 1..247, checked above */
         ec.timeout_ms = c->timeout_ms;
         ec.fail_pause_ms = 2000;
         if (meter_em580_init(&c->m, &c->mb.base, &ec) != HAL_OK) {
@@ -626,9 +673,9 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "verify") == 0 && arg != NULL) {
         rc = ctl_verify_file(c, arg);
     } else if (strcmp(cmd, "session") == 0 && arg != NULL) {
-        rc = ctl_session(c, (unsigned)strtoul(arg, NULL, 10));
+        rc = tool_number("meter-ctl", "session N", arg, 0, 1000000, &v) != 0 ? 2 : ctl_session(c, (unsigned)v);
     } else if (strcmp(cmd, "load") == 0 && arg != NULL) {
-        rc = ctl_load(c, (unsigned)strtoul(arg, NULL, 10));
+        rc = tool_number("meter-ctl", "load SECONDS", arg, 1, 1000000, &v) != 0 ? 2 : ctl_load(c, (unsigned)v);
     } else if (strcmp(cmd, "journal") == 0) {
         rc = ctl_journal(c);
     } else {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "mbserve.h"
+#include "tool_args.h"
 
 #define NREGS 0x8000
 #define R_IDENT 0x000B
@@ -170,7 +171,8 @@ static void tm_string(char *out, size_t cap)
     gmtime_r(&ts.tv_sec, &tm);
     char b[32];
     strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s,%03ld+0000 S", b, ts.tv_nsec / 1000000);
+    unsigned ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u; /* bounded: -O2 checks the width */
+    snprintf(out, cap, "%.19s,%03u+0000 S", b, ms);
 }
 
 static int sign(struct sim *s, const char *msg, size_t len, char *hex, size_t cap)
@@ -407,7 +409,8 @@ static void wire_pace(const struct sim *s, size_t req_len, size_t rsp_len)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: metersim (--rtu DEV[,BAUD] | --tcp PORT) [options]\n"
+            "usage: metersim (--rtu DEV[,BAUD[,PARITY]] | --tcp [HOST:]PORT) [options]\n"
+            "  --tcp [HOST:]PORT       Modbus TCP server on HOST (default 127.0.0.1), port 1..65535\n"
             "  --model em580|em300     (default em580)\n"
             "  --slave N               unit id (default 1)\n"
             "  --key FILE              PEM private key (EC brainpoolP256r1/P384r1); default: generate\n"
@@ -436,6 +439,8 @@ int main(int argc, char **argv)
     s->exc_addr = 0xffff;
     const char *rtu = NULL, *keyfile = NULL, *pemout = NULL;
     int tcp_port = 0;
+    char tcp_host[TOOL_HOST_MAX] = "";
+    long v = 0;
     static const struct option opts[] = {
         {"rtu", required_argument, 0, 'r'},      {"tcp", required_argument, 0, 't'},
         {"model", required_argument, 0, 'm'},    {"slave", required_argument, 0, 's'},
@@ -451,7 +456,11 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rtu = optarg; break;
-        case 't': tcp_port = atoi(optarg); break;
+        case 't':
+            if (tool_host_port("metersim", "--tcp", optarg, "127.0.0.1", 0, tcp_host, &tcp_port) != 0) {
+                return 2;
+            }
+            break;
         case 'm':
             if (strcmp(optarg, "em300") == 0) {
                 s->em300 = true;
@@ -460,7 +469,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 's': s->slave = atoi(optarg); break;
+        case 's':
+            if (tool_number("metersim", "--slave", optarg, 1, 247, &v) != 0) {
+                return 2;
+            }
+            s->slave = (int)v;
+            break;
         case 'k': keyfile = optarg; break;
         case '3': s->p384 = true; break;
         case 'P': pemout = optarg; break;
@@ -479,15 +493,22 @@ int main(int argc, char **argv)
         case 'c': s->corrupt = true; break;
         case 'R': s->reboot_after = atof(optarg) / 1000.0; break;
         case 'L': s->reboot_loses = true; break;
-        case 'w': s->wire_baud = atol(optarg); break;
+        case 'w':
+            if (tool_number("metersim", "--wire-baud", optarg, 50, 4000000, &s->wire_baud) != 0) {
+                return 2;
+            }
+            break;
         case 'v': s->verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if ((rtu == NULL) == (tcp_port == 0) || s->slave < 1 || s->slave > 247) {
-        usage(stderr);
+    if ((rtu == NULL) == (tcp_port == 0)) {
+        fprintf(stderr, "metersim: give exactly one of --rtu DEV or --tcp [HOST:]PORT (--help)\n");
         return 2;
+    }
+    if (keyfile != NULL && tool_must_exist("metersim", "key file", keyfile) != 0) {
+        return 1;
     }
     s->code = s->em300 ? 340 : 120;
     if (!s->em300 && keygen(s, keyfile, pemout) != 0) {
@@ -499,7 +520,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct mbserve srv;
-    if (mbserve_open(&srv, "metersim", rtu, 9600, 'N', tcp_port, 50000u) != 0) {
+    if (mbserve_open(&srv, "metersim", rtu, 9600, 'N', tcp_host, tcp_port, 50000u) != 0) {
+        EVP_PKEY_free(s->key);
         return 1;
     }
     modbus_t *ctx = srv.ctx;
@@ -509,8 +531,13 @@ int main(int argc, char **argv)
     /* FC04 and FC16 address the same registers on this meter */
     map->tab_input_registers = s->regs;
     map->tab_registers = s->regs;
-    fprintf(stderr, "metersim: %s on %s, unit %d%s\n", s->em300 ? "EM300" : "EM580",
-            rtu != NULL ? rtu : "tcp", s->slave, s->em300 ? "" : (s->p384 ? ", P384 key" : ", P256 key"));
+    char where[TOOL_HOST_MAX + 32];
+    if (rtu != NULL) {
+        snprintf(where, sizeof where, "%s", rtu);
+    } else {
+        snprintf(where, sizeof where, "tcp %s port %d", tcp_host, tcp_port);
+    }
+    fprintf(stderr, "metersim: %s on %s, unit %d%s\n", s->em300 ? "EM300" : "EM580", where, s->slave, s->em300 ? "" : (s->p384 ? ", P384 key" : ", P256 key"));
     if (!s->em300) {
         printf("pubkey ");
         for (size_t i = 0; i < s->pub_len; i++) {

@@ -258,7 +258,11 @@ int main(int argc, char **argv)
     }
     int rc = hal_can_open(&a->can.base, 125000);
     if (rc != HAL_OK) {
-        fprintf(stderr, "psu-ctl: %s: %s\n", ifname, hal_strerror(rc));
+        if (rc == HAL_ENOENT) {
+            fprintf(stderr, "psu-ctl: CAN interface %s: not found (see 'ip link'; vcan: tools/vcan-run)\n", ifname);
+        } else {
+            fprintf(stderr, "psu-ctl: CAN interface %s: %s\n", ifname, hal_strerror(rc));
+        }
         printf("modules=0 voltage=0.0 current=0.00\n");
         return 1;
     }

@@ -2,16 +2,21 @@
  * @file v2g_replay.c
  * @brief Replay the car side of a recorded DIN 70121 session against our EVSE machine.
  *
- *   v2g-replay [-q] FILE.jsonl
+ *   v2g-replay [-q] FILE|-      (FILE: a session .jsonl of the shared vectors, or a
+ *                                pcap/pcapng capture; -: the same on standard input)
  *
  * Reads a session file of the shared vectors (one JSON object per frame, see
- * shared/vectors/README.md), feeds every EV->EVSE V2GTP request to apphand_select() /
- * din_evse_handle() and judges each answer:
+ * shared/vectors/README.md) or a capture (tools/v2g-replay/v2g_pcap.h: TCP reassembled,
+ * the schema taken from the SupportedAppProtocol exchange of each connection), feeds every
+ * EV->EVSE V2GTP request to apphand_select() / din_evse_handle() and judges each answer:
  *   - it encodes and our own encoding decodes again,
  *   - it is positive (ResponseCode OK*), unless the recorded car itself stopped (an
  *     EVErrorCode in its request) or the recorded charger refused it as well,
  *   - it keeps the session where the recorded charger kept it: same response message,
  *     same EVSEProcessing (Ongoing/Finished) in the loops.
+ * A request this tool cannot replay (ISO 15118-2 or -20: there is no machine for them yet;
+ * an encrypted TLS stream; a request whose direction the capture does not tell) is a
+ * failure too: it is shown, counted as not_replayable, and makes the exit status 1.
  *
  * The devices are a tiny plant inside the tool: the output voltage follows the
  * pre-charge / current-demand targets with a slew rate, the current follows the EV's
@@ -22,14 +27,17 @@
  * A supportedAppProtocolReq starts a new session (a file may hold several).
  *
  * One line per request (-q: only the ones that fail), then the last line
- *   replayed=N accepted=N phase=<furthest phase reached>
- * Exit 0 when every request was judged good, 1 otherwise, 2 on usage or file errors.
+ *   replayed=N accepted=N not_replayable=N phase=<furthest phase reached>
+ * Exit 0 when every request was replayed and judged good, 1 otherwise, 2 on usage or
+ * file errors.
  */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "v2g_pcap.h"
 
 #include "apphand/apphand.h"
 #include "din/din_evse.h"
@@ -40,11 +48,45 @@ struct rec {
     unsigned long frame;
     double t;
     bool ev_to_evse;
-    bool apphand; /* schema appHand, else din */
+    bool apphand; /* schema appHand, else din (unless why_not is set) */
     char msg[48];
+    const char *why_not; /* set when the message cannot be replayed: the reason */
     uint8_t *exi;
     size_t len;
 };
+
+/* The records of one file, grown as they are read. */
+struct recs {
+    struct rec *v;
+    size_t n, room;
+};
+
+static struct rec *recs_add(struct recs *R)
+{
+    if (R->n == R->room) {
+        size_t room = R->room ? R->room * 2 : 256;
+        struct rec *nv = realloc(R->v, room * sizeof *nv);
+        if (nv == NULL) {
+            return NULL;
+        }
+        R->v = nv;
+        R->room = room;
+    }
+    struct rec *r = &R->v[R->n];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+static const char *schema_why_not(const char *schema)
+{
+    if (strcmp(schema, "iso2") == 0) {
+        return "no ISO 15118-2 machine yet";
+    }
+    if (strncmp(schema, "iso20", 5) == 0) {
+        return "no ISO 15118-20 machine yet";
+    }
+    return "unknown schema";
+}
 
 static struct exi_din_document s_req, s_res, s_check, s_rec_res;
 static struct exi_apphand_document s_areq, s_ares, s_acheck;
@@ -121,60 +163,238 @@ static uint8_t *field_hex(const char *line, const char *key, size_t *len)
     return b;
 }
 
-static int load(const char *path, struct rec **out, size_t *count)
+/* The JSONL form of the shared vectors. */
+static int load_jsonl(FILE *f, const char *path, struct recs *R)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        perror(path);
-        return -1;
-    }
     char *line = NULL;
     size_t cap = 0;
-    size_t n = 0, room = 0;
-    struct rec *v = NULL;
+    unsigned long lineno = 0;
+    int rc = 0;
     while (getline(&line, &cap, f) > 0) {
+        lineno++;
         char p[16], dir[16], schema[16];
-        if (!field_str(line, "p", p, sizeof p) || strcmp(p, "V2GTP") != 0 ||
-            !field_str(line, "dir", dir, sizeof dir) || !field_str(line, "schema", schema, sizeof schema)) {
-            continue;
+        if (!field_str(line, "p", p, sizeof p) || strcmp(p, "V2GTP") != 0) {
+            continue; /* HomePlug, SDP, TCP gaps: not V2G requests */
         }
-        if (strcmp(schema, "din") != 0 && strcmp(schema, "appHand") != 0) {
-            continue;
+        if (!field_str(line, "dir", dir, sizeof dir) || !field_str(line, "schema", schema, sizeof schema)) {
+            fprintf(stderr, "%s:%lu: V2GTP line without dir or schema\n", path, lineno);
+            rc = -1;
+            break;
         }
-        if (n == room) {
-            room = room ? room * 2 : 256;
-            struct rec *nv = realloc(v, room * sizeof *v);
-            if (nv == NULL) {
-                fclose(f);
-                free(line);
-                free(v);
-                return -1;
-            }
-            v = nv;
+        struct rec *r = recs_add(R);
+        if (r == NULL) {
+            rc = -1;
+            break;
         }
-        struct rec *r = &v[n];
-        memset(r, 0, sizeof *r);
         const char *fp = field(line, "f");
         const char *tp = field(line, "t");
         r->frame = fp != NULL ? strtoul(fp, NULL, 10) : 0;
         r->t = tp != NULL ? strtod(tp, NULL) : 0.0;
-        r->ev_to_evse = strcmp(dir, "EV->EVSE") == 0;
-        if (!r->ev_to_evse && strcmp(dir, "EVSE->EV") != 0) {
-            continue; /* capture started mid-connection: direction unknown */
-        }
-        r->apphand = strcmp(schema, "appHand") == 0;
         field_str(line, "msg", r->msg, sizeof r->msg);
-        r->exi = field_hex(line, "exi", &r->len);
-        if (r->exi == NULL) {
-            continue;
+        r->ev_to_evse = strcmp(dir, "EV->EVSE") == 0;
+        r->apphand = strcmp(schema, "appHand") == 0;
+        if (!r->ev_to_evse && strcmp(dir, "EVSE->EV") != 0) {
+            /* Capture started mid-connection: a request is still one we could not replay. */
+            size_t ml = strlen(r->msg);
+            if (ml < 3 || strcmp(r->msg + ml - 3, "Req") != 0) {
+                continue;
+            }
+            r->ev_to_evse = true;
+            r->why_not = "direction unknown (capture started mid-connection)";
+        } else if (!r->apphand && strcmp(schema, "din") != 0) {
+            r->why_not = schema_why_not(schema);
         }
-        n++;
+        if (r->why_not == NULL) {
+            r->exi = field_hex(line, "exi", &r->len);
+            if (r->exi == NULL) {
+                fprintf(stderr, "%s:%lu: exi is not an even run of hex digits\n", path, lineno);
+                rc = -1;
+                break;
+            }
+        }
+        R->n++;
     }
     free(line);
-    fclose(f);
-    *out = v;
-    *count = n;
+    return rc;
+}
+
+/* What a capture's connection has negotiated so far. */
+struct conn_state {
+    bool negotiated;
+    const char *schema; /* "din", "iso2", "iso20", ... once negotiated */
+    char offered[8][64]; /* namespaces the car offered, by SchemaID (0..7) */
+};
+
+struct pcap_load {
+    struct recs *R;
+    struct conn_state *conns;
+    size_t nconns;
+};
+
+static const char *schema_of_namespace(const char *ns)
+{
+    if (strcmp(ns, APPHAND_NS_DIN) == 0) {
+        return "din";
+    }
+    if (strcmp(ns, APPHAND_NS_TESLA) == 0) {
+        return "tesla-din";
+    }
+    if (strcmp(ns, APPHAND_NS_ISO2) == 0) {
+        return "iso2";
+    }
+    if (strstr(ns, "15118:-20") != NULL) {
+        return "iso20";
+    }
+    return "unknown";
+}
+
+static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
+{
+    struct pcap_load *L = ctx;
+    if (m->conn >= L->nconns) {
+        size_t n = m->conn + 16u;
+        struct conn_state *c = realloc(L->conns, n * sizeof *c);
+        if (c == NULL) {
+            return 1;
+        }
+        memset(c + L->nconns, 0, (n - L->nconns) * sizeof *c);
+        L->conns = c;
+        L->nconns = n;
+    }
+    struct conn_state *cs = &L->conns[m->conn];
+    struct rec *r = recs_add(L->R);
+    if (r == NULL) {
+        return 1;
+    }
+    r->frame = m->frame;
+    r->t = m->t;
+    r->ev_to_evse = m->ev_to_evse;
+    const char *side = m->ev_to_evse ? "Req" : "Res";
+    if (m->payload_type >= 0x8002 && m->payload_type <= 0x8004) {
+        static const char *const names[] = {"iso20", "iso20_ac", "iso20_dc"};
+        r->why_not = schema_why_not(names[m->payload_type - 0x8002]);
+        snprintf(r->msg, sizeof r->msg, "%s message", names[m->payload_type - 0x8002]);
+    } else if (m->payload_type != 0x8001) {
+        r->why_not = "not an EXI payload";
+        snprintf(r->msg, sizeof r->msg, "payload type 0x%04x", m->payload_type);
+    } else if (!cs->negotiated) {
+        r->apphand = true;
+        snprintf(r->msg, sizeof r->msg, "supportedAppProtocol%s", side);
+        struct exi_reader rd;
+        exi_reader_init(&rd, m->payload, m->len);
+        if (exi_apphand_decode(&rd, &s_areq) == HAL_OK) {
+            if (s_areq.supportedAppProtocolReq_isUsed) {
+                const struct exi_apphand_supportedAppProtocolReq *q = &s_areq.supportedAppProtocolReq;
+                for (uint16_t i = 0; i < q->AppProtocol.arrayLen; i++) {
+                    const struct exi_apphand_AppProtocolType *a = &q->AppProtocol.array[i];
+                    if (a->SchemaID < 8) {
+                        size_t l = a->ProtocolNamespace.charactersLen;
+                        l = l < sizeof cs->offered[0] - 1 ? l : sizeof cs->offered[0] - 1;
+                        memcpy(cs->offered[a->SchemaID], a->ProtocolNamespace.characters, l);
+                        cs->offered[a->SchemaID][l] = '\0';
+                    }
+                }
+            } else if (s_areq.supportedAppProtocolRes_isUsed) {
+                const struct exi_apphand_supportedAppProtocolRes *a = &s_areq.supportedAppProtocolRes;
+                cs->negotiated = true;
+                cs->schema = a->SchemaID_isUsed && a->SchemaID < 8 ? schema_of_namespace(cs->offered[a->SchemaID])
+                                                                    : "unknown";
+            }
+        }
+    } else if (strcmp(cs->schema, "din") != 0) {
+        r->why_not = schema_why_not(cs->schema);
+        snprintf(r->msg, sizeof r->msg, "%s message", cs->schema);
+    } else {
+        struct exi_reader rd;
+        exi_reader_init(&rd, m->payload, m->len);
+        enum din_msg k = DIN_MSG_NONE;
+        if (exi_din_decode(&rd, &s_rec_res) == HAL_OK) {
+            k = m->ev_to_evse ? din_request_kind(&s_rec_res) : din_response_kind(&s_rec_res);
+        }
+        snprintf(r->msg, sizeof r->msg, "%s%s", k == DIN_MSG_NONE ? "undecodable" : din_msg_name(k), side);
+    }
+    if (r->why_not == NULL) {
+        r->exi = malloc(m->len > 0 ? m->len : 1);
+        if (r->exi == NULL) {
+            return 1;
+        }
+        memcpy(r->exi, m->payload, m->len);
+        r->len = m->len;
+    }
+    L->R->n++;
     return 0;
+}
+
+static int load_pcap(FILE *f, const char *path, struct recs *R)
+{
+    struct pcap_load L = {.R = R, .conns = NULL, .nconns = 0};
+    struct v2g_pcap_stats st;
+    char err[160];
+    int rc = v2g_pcap_read(f, pcap_msg, &L, &st, err, sizeof err);
+    free(L.conns);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", path, rc < 0 ? err : "out of memory");
+        return -1;
+    }
+    fprintf(stderr,
+            "%s: %lu frames, %u TCP connections, %lu not TCP (HomePlug, SDP, ...), %lu IP fragments skipped, "
+            "%lu retransmissions dropped, %lu TCP holes, %lu TLS and %lu other non-V2GTP streams\n",
+            path, st.frames, st.connections, st.not_tcp, st.fragments, st.retransmitted, st.gaps, st.tls_streams,
+            st.junk_streams);
+    /* The car's requests inside an encrypted stream are lost to us: one failure each stream. */
+    for (unsigned long i = 0; i < st.tls_ev_streams; i++) {
+        struct rec *r = recs_add(R);
+        if (r == NULL) {
+            return -1;
+        }
+        r->ev_to_evse = true;
+        r->t = R->n > 0 ? R->v[R->n - 1].t : 0.0; /* reported at the end of the capture */
+        snprintf(r->msg, sizeof r->msg, "(TLS stream)");
+        r->why_not = "encrypted: TLS is not decrypted, its requests cannot be replayed";
+        R->n++;
+    }
+    if (st.gaps > 0) {
+        /* A hole may have swallowed requests: say so as a failure, not a silent loss. */
+        struct rec *r = recs_add(R);
+        if (r == NULL) {
+            return -1;
+        }
+        r->ev_to_evse = true;
+        r->t = R->n > 0 ? R->v[R->n - 1].t : 0.0;
+        snprintf(r->msg, sizeof r->msg, "(TCP holes: %lu)", st.gaps);
+        r->why_not = "data missing from the capture: requests may be lost";
+        R->n++;
+    }
+    return 0;
+}
+
+static int load(const char *path, struct recs *R)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        return -1;
+    }
+    /* Sniff the format from the first bytes and push them back (one ungetc is all
+     * stdio promises, so read one byte, look, push it back). */
+    int c0 = fgetc(f);
+    int rc;
+    if (c0 == EOF) {
+        fprintf(stderr, "%s: empty input\n", path);
+        rc = -1;
+    } else {
+        ungetc(c0, f);
+        if (c0 == 0x0a || c0 == 0xd4 || c0 == 0xa1 || c0 == 0x4d) {
+            rc = load_pcap(f, path, R);
+        } else {
+            rc = load_jsonl(f, path, R);
+        }
+    }
+    if (!is_stdin) {
+        fclose(f);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------------ the plant */
@@ -528,28 +748,61 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     }
 }
 
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: v2g-replay [-q] FILE|-\n"
+            "Replay the car's requests of a recorded session against this firmware's DIN 70121\n"
+            "EVSE machine and judge every answer against the recorded charger's.\n"
+            "  FILE  a session .jsonl of the shared vectors (vectors/sessions/), or a pcap/pcapng\n"
+            "        capture (Ethernet, Linux SLL or raw IP; IPv6/IPv4; TCP reassembled per\n"
+            "        direction; TLS streams, IP fragments and UDP are not replayed)\n"
+            "  -     read the same from standard input\n"
+            "  -q    print only the requests that fail\n"
+            "Requests of ISO 15118-2/-20 sessions, of encrypted streams or of unknown direction\n"
+            "cannot be replayed yet: each is a failure (not_replayable=N).\n"
+            "Last line: replayed=N accepted=N not_replayable=N phase=P\n"
+            "Exit status: 0 every request replayed and good, 1 otherwise, 2 usage or input error.\n");
+}
+
 int main(int argc, char **argv)
 {
     struct run R;
     memset(&R, 0, sizeof R);
     int a = 1;
+    if (a < argc && (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
     if (a < argc && strcmp(argv[a], "-q") == 0) {
         R.quiet = true;
         a++;
     }
-    if (a + 1 != argc) {
-        fprintf(stderr, "usage: v2g-replay [-q] FILE.jsonl\n");
+    if (a + 1 != argc || (argv[a][0] == '-' && argv[a][1] != '\0')) {
+        usage(stderr);
         return 2;
     }
-    struct rec *v = NULL;
-    size_t n = 0;
-    if (load(argv[a], &v, &n) != 0) {
+    struct recs recs = {NULL, 0, 0};
+    int lrc = load(argv[a], &recs);
+    struct rec *v = recs.v;
+    size_t n = recs.n;
+    if (lrc != 0) {
+        for (size_t i = 0; i < n; i++) {
+            free(v[i].exi);
+        }
+        free(v);
         return 2;
     }
+    unsigned not_replayable = 0;
     R.t0 = n > 0 ? v[0].t : 0.0;
     for (size_t i = 0; i < n; i++) {
         const struct rec *q = &v[i];
         if (!q->ev_to_evse) {
+            continue;
+        }
+        if (q->why_not != NULL) {
+            not_replayable++;
+            report(&R, q, "(not replayed)", false, q->why_not);
             continue;
         }
         uint32_t now = (uint32_t)((q->t - R.t0) * 1000.0);
@@ -560,16 +813,17 @@ int main(int argc, char **argv)
         }
         /* The recorded answer is the next EVSE->EV message, unless the car spoke again. */
         const struct rec *res = NULL;
-        if (i + 1 < n && !v[i + 1].ev_to_evse && !v[i + 1].apphand) {
+        if (i + 1 < n && !v[i + 1].ev_to_evse && !v[i + 1].apphand && v[i + 1].why_not == NULL) {
             res = &v[i + 1];
         }
         replay_din(&R, q, res, now);
     }
-    printf("sessions=%u car_stopped=%u failed=%u\n", R.sessions, R.car_stopped, R.bad);
-    printf("replayed=%u accepted=%u phase=%s\n", R.replayed, R.accepted, din_evse_phase_name(R.furthest));
+    printf("sessions=%u car_stopped=%u failed=%u\n", R.sessions, R.car_stopped, R.bad + not_replayable);
+    printf("replayed=%u accepted=%u not_replayable=%u phase=%s\n", R.replayed, R.accepted, not_replayable,
+           din_evse_phase_name(R.furthest));
     for (size_t i = 0; i < n; i++) {
         free(v[i].exi);
     }
     free(v);
-    return R.bad == 0 && R.replayed > 0 ? 0 : 1;
+    return R.bad == 0 && not_replayable == 0 && R.replayed > 0 ? 0 : 1;
 }
