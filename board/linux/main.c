@@ -53,6 +53,7 @@ struct board {
     struct linux_nvs nvs;
     struct linux_rng rng;
     struct linux_can can;
+    bool have_can; /**< opened: only with a power stage on CAN */
     struct linux_crypto crypto;
     struct hal_pilot pilot;
     struct hal_gpio gpio;
@@ -381,13 +382,21 @@ static int board_start(struct board *b)
         return -1;
     }
 
-    linux_can_init(&b->can, b->cfg.can_interface);
-    rc = hal_can_open(&b->can.base, b->cfg.can_bitrate);
-    if (rc != HAL_OK) {
-        fprintf(stderr, "charger: can.interface '%s': %s\n", b->cfg.can_interface, hal_strerror(rc));
-        return -1;
+    /* CAN carries only the power stage: without one (psu.type = none) there is nothing to
+     * open, and a charger computer without a CAN interface starts. */
+    if (b->cfg.psu_type == BOARD_PSU_INFY) {
+        linux_can_init(&b->can, b->cfg.can_interface);
+        rc = hal_can_open(&b->can.base, b->cfg.can_bitrate);
+        if (rc != HAL_OK) {
+            fprintf(stderr, "charger: can.interface '%s': %s\n", b->cfg.can_interface, hal_strerror(rc));
+            return -1;
+        }
+        (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
+        b->have_can = true;
+    } else if (b->cfg.can_interface[0] != '\0') {
+        hal_logf(&b->log.base, HAL_LOG_WARN, 0, "can.interface '%s' not opened: psu.type is none",
+                 b->cfg.can_interface);
     }
-    (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
     now = hal_clock_now_ms(&b->loop.base);
 
     psu_none_init(&b->no_psu);
@@ -458,7 +467,8 @@ static int board_start(struct board *b)
     }
     hal_logf(&b->log.base, HAL_LOG_INFO, now,
              "charger %s started (boot %lu), CAN %s, store %s, stage %s, meter %s, IMD %s, link %s%s",
-             CHARGER_VERSION, (unsigned long)boots, b->cfg.can_interface, b->cfg.store_dir,
+             CHARGER_VERSION, (unsigned long)boots, b->have_can ? b->cfg.can_interface : "none",
+             b->cfg.store_dir,
              b->cfg.psu_type == BOARD_PSU_INFY ? "InfyPower" : "none", b->cfg.meter_bus,
              b->cfg.imd_model == BOARD_IMD_BENDER ? "Bender" : b->cfg.imd_model == BOARD_IMD_DOLD ? "Dold" : "none",
              b->have_link ? b->cfg.link_interface : "none", b->have_tls ? " (TCP + TLS)" : "");
@@ -559,10 +569,16 @@ int main(int argc, char **argv)
 
     board_config_defaults(&b->cfg);
     if (board_config_load(&b->cfg, path, stderr) != 0) {
-        fprintf(stderr, "charger: invalid configuration, not starting\n");
+        fprintf(stderr, check_only ? "charger: invalid configuration\n"
+                                   : "charger: invalid configuration, not starting\n");
         return 1;
     }
     if (check_only) {
+        /* --check also asks this machine: what the file names must be there. */
+        if (board_config_check_system(&b->cfg, path, stderr) != 0) {
+            fprintf(stderr, "charger: the configuration is valid, but this machine lacks what it names\n");
+            return 1;
+        }
         printf("%s: configuration valid\n", path);
         return 0;
     }
@@ -601,7 +617,9 @@ int main(int argc, char **argv)
     linux_loop_unwatch(&b->loop, linux_nvs_fd(&b->nvs));
     linux_nvs_close(&b->nvs);
     hal_logf(&b->log.base, HAL_LOG_INFO, now, "stopped cleanly");
-    hal_can_close(&b->can.base);
+    if (b->have_can) {
+        hal_can_close(&b->can.base);
+    }
     linux_log_close(&b->log);
     return 0;
 }
