@@ -87,7 +87,7 @@ endif
 DEPS_BUILD := gcc libc6-dev make python3
 DEPS_LINUX := libsocketcan-dev pkg-config
 DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
-              qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3
+              qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3 openssl
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all sim test help bench fuzz clean unit checks

@@ -159,25 +159,50 @@ static int config_line(const struct config_key *keys, size_t nkeys, void *dst,
     return config_fail(err, line, shown, "unknown key");
 }
 
-int config_parse(const struct config_key *keys, size_t nkeys, void *dst, const char *text,
-                 size_t len, struct config_error *err)
+/* Report one problem; the parse goes on (config_parse_all) or stops (config_parse). */
+static bool config_report(config_error_fn on_error, void *ctx, const struct config_error *e,
+                          unsigned *count)
+{
+    (*count)++;
+    return on_error != NULL ? on_error(ctx, e) : false;
+}
+
+unsigned config_parse_all(const struct config_key *keys, size_t nkeys, void *dst, const char *text,
+                          size_t len, config_error_fn on_error, void *ctx)
 {
     unsigned seen_line[CONFIG_KEYS_MAX] = {0};
     unsigned line = 0;
+    unsigned count = 0;
     bool any = false;
+    struct config_error e;
 
     if (nkeys > CONFIG_KEYS_MAX) {
-        return config_fail(err, 0, "", "firmware key table too large");
+        (void)config_fail(&e, 0, "", "firmware key table too large");
+        (void)config_report(on_error, ctx, &e, &count);
+        return count;
     }
-    /* Reject binary input before reading any of it as text. */
+    /* Reject binary input before reading any of it as text: nothing after it means much. */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7F) {
-            return config_fail(err, 0, "", "not a text file: control byte 0x%02X at offset %lu",
-                               c, (unsigned long)i);
+            (void)config_fail(&e, 0, "", "not a text file: control byte 0x%02X at offset %lu", c,
+                              (unsigned long)i);
+            (void)config_report(on_error, ctx, &e, &count);
+            return count;
         }
     }
     size_t pos = 0;
+    /* Editors on Windows put a byte order mark in front: invisible there, and the first
+     * key would read as unknown. Name it, then read the rest for the other problems. */
+    if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+        (unsigned char)text[2] == 0xBF) {
+        (void)config_fail(&e, 1, "", "the file starts with a UTF-8 byte order mark (BOM): "
+                                     "save it without one");
+        if (config_report(on_error, ctx, &e, &count)) {
+            return count;
+        }
+        pos = 3;
+    }
     while (pos < len) {
         const char *start = text + pos;
         const char *nl = memchr(start, '\n', len - pos);
@@ -185,25 +210,48 @@ int config_parse(const struct config_key *keys, size_t nkeys, void *dst, const c
         pos += n + (nl != NULL ? 1u : 0u);
         line++;
         if (n > CONFIG_LINE_MAX) {
-            return config_fail(err, line, "", "line longer than %u characters", CONFIG_LINE_MAX);
+            (void)config_fail(&e, line, "", "line longer than %u characters", CONFIG_LINE_MAX);
+            if (config_report(on_error, ctx, &e, &count)) {
+                return count;
+            }
+            continue;
         }
         struct config_span s = config_trim((struct config_span){start, n});
         if (s.n == 0 || s.p[0] == '#') {
             continue;
         }
         any = true;
-        int rc = config_line(keys, nkeys, dst, s, line, seen_line, err);
-        if (rc != HAL_OK) {
-            return rc;
+        if (config_line(keys, nkeys, dst, s, line, seen_line, &e) != HAL_OK &&
+            config_report(on_error, ctx, &e, &count)) {
+            return count;
         }
     }
     if (!any) {
-        return config_fail(err, 0, "", "the file is empty: it has no 'key = value' line");
+        (void)config_fail(&e, 0, "", "the file is empty: it has no 'key = value' line");
+        (void)config_report(on_error, ctx, &e, &count);
+        return count;
     }
     for (size_t i = 0; i < nkeys; i++) {
         if (keys[i].required && seen_line[i] == 0) {
-            return config_fail(err, 0, keys[i].name, "required key is missing");
+            (void)config_fail(&e, 0, keys[i].name, "required key is missing");
+            if (config_report(on_error, ctx, &e, &count)) {
+                return count;
+            }
         }
     }
-    return HAL_OK;
+    return count;
+}
+
+/* Keep the first problem and stop there. */
+static bool config_first(void *ctx, const struct config_error *e)
+{
+    *(struct config_error *)ctx = *e;
+    return true;
+}
+
+int config_parse(const struct config_key *keys, size_t nkeys, void *dst, const char *text,
+                 size_t len, struct config_error *err)
+{
+    return config_parse_all(keys, nkeys, dst, text, len, config_first, err) == 0 ? HAL_OK
+                                                                                 : HAL_EINVAL;
 }

@@ -6,8 +6,8 @@
  * comment line; blank lines are ignored; values are booleans (true/false), decimal
  * integers, enum names or strings (optionally in double quotes). Every key must be
  * known, may appear once, and must have the right type and range; required keys
- * must be present. The first problem stops the parse and is reported with its line,
- * key and reason. The reader works on a buffer, so a board reads the file (or a
+ * must be present. config_parse() stops at the first problem and reports it with its
+ * line, key and reason; config_parse_all() reports every problem. The reader works on a buffer, so a board reads the file (or a
  * flash record) itself.
  */
 #ifndef CONFIG_H
@@ -50,6 +50,22 @@ struct config_error {
     char key[48];     /**< the key concerned, or "" */
     char reason[112]; /**< what is wrong, for a person */
 };
+
+/**
+ * @brief Called for each problem config_parse_all() finds.
+ * @return true to stop at this problem, false to go on reading for the others
+ */
+typedef bool (*config_error_fn)(void *ctx, const struct config_error *e);
+
+/**
+ * @brief Parse @p text into @p dst and report every problem, not only the first: a bad
+ *        line is skipped and the reading goes on (a text that is not text at all, an
+ *        empty one, stops at once). A UTF-8 byte order mark is named as such.
+ * @param on_error called once per problem, in file order (may be NULL: just count)
+ * @return the number of problems reported; 0 = valid (@p dst filled as config_parse())
+ */
+unsigned config_parse_all(const struct config_key *keys, size_t nkeys, void *dst, const char *text,
+                          size_t len, config_error_fn on_error, void *ctx);
 
 /**
  * @brief Parse @p text into @p dst. Fields whose keys are absent keep what @p dst had,

@@ -123,19 +123,136 @@ static int journal_load(struct journal *j, uint32_t slot, struct journal_entry *
     return journal_decode(j->buf, len, e);
 }
 
-static int journal_store(struct journal *j, const struct journal_entry *e)
+/* Encode into the foreground buffer and queue it; the store takes it when free. */
+static void journal_queue(struct journal *j, const struct journal_entry *e)
 {
     uint32_t slot = e->seq % CFG_JOURNAL_SLOTS;
+    j->fg_len = journal_encode(e, j->fg_buf);
+    j->fg_seq = e->seq;
+    j->fg_state = (uint8_t)e->state;
+    j->fg_queued = true;
+    j->fg_submitted = false;
+    j->fg_done = false;
+    /* The new record replaces whatever the slot held: a pending erase of a record that
+     * failed its checks must not run after it (it is ordered before, if in flight). */
+    j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_ERASE;
+    (void)journal_poll(j);
+}
+
+static void journal_completed(struct journal *j, int status)
+{
+    uint32_t slot = j->io_slot;
+    switch (j->io) {
+    case JOURNAL_IO_FG:
+        j->fg_submitted = false;
+        j->fg_done = true;
+        j->fg_status = status;
+        if (status == HAL_OK) {
+            j->slot_seq[slot] = j->fg_seq;
+            j->slot_state[slot] = j->fg_state;
+            j->slot_delivered[slot] = false;
+            if (j->fg_state == JOURNAL_STARTED) {
+                j->next_seq = j->fg_seq + 1u;
+            }
+        }
+        break;
+    case JOURNAL_IO_BG_WRITE:
+        /* A failed mark is not retried here (a failing medium must not be hammered): the
+         * slot stays undelivered until the owner marks it again. */
+        j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_DELIVER;
+        j->slot_delivered[slot] = status == HAL_OK;
+        break;
+    case JOURNAL_IO_BG_ERASE:
+        /* Failed: the record stays and is dropped again at the next open. */
+        j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_ERASE;
+        break;
+    case JOURNAL_IO_NONE:
+        break; /* an operation of an earlier journal on this store (re-opened) */
+    }
+    j->io = JOURNAL_IO_NONE;
+}
+
+/* Background work for one slot: the "delivered" mark or the erase of a bad record. */
+static int journal_submit_bg(struct journal *j, uint32_t slot)
+{
     char key[HAL_NVS_KEY_MAX];
     journal_key(slot, key);
-    size_t n = journal_encode(e, j->buf);
-    int rc = hal_nvs_write(j->nvs, key, j->buf, n);
-    if (rc == HAL_OK) {
-        j->slot_seq[slot] = e->seq;
-        j->slot_state[slot] = (uint8_t)e->state;
-        j->slot_delivered[slot] = e->delivered;
+    if ((j->slot_bg[slot] & JOURNAL_BG_ERASE) != 0) {
+        j->io = JOURNAL_IO_BG_ERASE;
+        return hal_nvs_submit_erase(j->nvs, key);
     }
-    return rc;
+    struct journal_entry *e = &j->tmp;
+    if (journal_load(j, slot, e) != HAL_OK || e->seq != j->slot_seq[slot]) {
+        j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_DELIVER; /* gone or replaced: nothing to mark */
+        return HAL_ENOENT;
+    }
+    e->delivered = true;
+    size_t n = journal_encode(e, j->bg_buf);
+    j->io = JOURNAL_IO_BG_WRITE;
+    return hal_nvs_submit_write(j->nvs, key, j->bg_buf, n);
+}
+
+bool journal_poll(struct journal *j)
+{
+    int status;
+    int rc = hal_nvs_poll(j->nvs, &status);
+    if (rc == HAL_OK) {
+        journal_completed(j, status);
+    } else if (rc == HAL_EAGAIN) {
+        return true;
+    }
+    /* The store is free (or busy with a previous journal's operation: EBUSY below). */
+    if (j->fg_queued) {
+        char key[HAL_NVS_KEY_MAX];
+        journal_key(j->fg_seq % CFG_JOURNAL_SLOTS, key);
+        rc = hal_nvs_submit_write(j->nvs, key, j->fg_buf, j->fg_len);
+        if (rc == HAL_OK) {
+            j->fg_queued = false;
+            j->fg_submitted = true;
+            j->io = JOURNAL_IO_FG;
+            j->io_slot = j->fg_seq % CFG_JOURNAL_SLOTS;
+        } else if (rc != HAL_EBUSY) {
+            j->fg_queued = false;
+            j->fg_done = true;
+            j->fg_status = rc;
+        }
+        return true;
+    }
+    for (uint32_t slot = 0; slot < CFG_JOURNAL_SLOTS; slot++) {
+        if (j->slot_bg[slot] == 0) {
+            continue;
+        }
+        j->io_slot = slot;
+        rc = journal_submit_bg(j, slot);
+        if (rc == HAL_OK) {
+            return true;
+        }
+        j->io = JOURNAL_IO_NONE;
+        if (rc == HAL_EBUSY) {
+            return true;
+        }
+    }
+    return j->fg_submitted;
+}
+
+int journal_done(struct journal *j, uint32_t *seq, int *status)
+{
+    (void)journal_poll(j);
+    if (j->fg_queued || j->fg_submitted) {
+        return HAL_EAGAIN;
+    }
+    if (!j->fg_done) {
+        return HAL_ESTATE;
+    }
+    j->fg_done = false;
+    *seq = j->fg_seq;
+    *status = j->fg_status;
+    return HAL_OK;
+}
+
+static bool journal_fg_outstanding(const struct journal *j)
+{
+    return j->fg_queued || j->fg_submitted || j->fg_done;
 }
 
 int journal_open(struct journal *j, struct hal_nvs *nvs)
@@ -149,12 +266,9 @@ int journal_open(struct journal *j, struct hal_nvs *nvs)
             continue;
         }
         if (rc == HAL_EIO || rc == HAL_EOVERFLOW || j->tmp.seq % CFG_JOURNAL_SLOTS != slot) {
-            /* Fails its checks: a torn or rotten record. Drop only this one. */
-            char key[HAL_NVS_KEY_MAX];
-            journal_key(slot, key);
-            if (hal_nvs_erase(nvs, key) != HAL_OK) {
-                return HAL_EIO;
-            }
+            /* Fails its checks: a torn or rotten record. Drop only this one (erased in the
+             * background; until then the slot counts as empty). */
+            j->slot_bg[slot] = JOURNAL_BG_ERASE;
             j->discarded++;
             continue;
         }
@@ -179,6 +293,9 @@ int journal_begin(struct journal *j, const char *txid, int64_t start_wh, int64_t
     if (tl == 0 || tl >= JOURNAL_TXID_MAX) {
         return HAL_EINVAL;
     }
+    if (journal_fg_outstanding(j)) {
+        return HAL_EBUSY;
+    }
     uint32_t s = j->next_seq;
     uint32_t slot = s % CFG_JOURNAL_SLOTS;
     if (j->slot_seq[slot] != 0 && !j->slot_delivered[slot]) {
@@ -191,11 +308,7 @@ int journal_begin(struct journal *j, const char *txid, int64_t start_wh, int64_t
     memcpy(e->txid, txid, tl + 1u);
     e->start_wh = start_wh;
     e->start_unix_s = unix_s;
-    int rc = journal_store(j, e);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    j->next_seq = s + 1u;
+    journal_queue(j, e);
     *seq = s;
     return HAL_OK;
 }
@@ -223,6 +336,9 @@ int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix
     if (ocmf_len > CFG_OCMF_MAX_LEN) {
         return HAL_EOVERFLOW;
     }
+    if (journal_fg_outstanding(j)) {
+        return HAL_EBUSY;
+    }
     struct journal_entry *e = &j->tmp;
     int rc = journal_load(j, slot, e);
     if (rc != HAL_OK) {
@@ -238,7 +354,8 @@ int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix
         memcpy(e->ocmf, ocmf, ocmf_len);
     }
     e->ocmf[ocmf_len] = '\0';
-    return journal_store(j, e);
+    journal_queue(j, e);
+    return HAL_OK;
 }
 
 int journal_delivered(struct journal *j, uint32_t seq)
@@ -250,12 +367,11 @@ int journal_delivered(struct journal *j, uint32_t seq)
     if (j->slot_state[slot] != JOURNAL_CLOSED) {
         return HAL_ESTATE;
     }
-    struct journal_entry *e = &j->tmp;
-    if (journal_load(j, slot, e) != HAL_OK) {
-        return HAL_EIO;
+    if (!j->slot_delivered[slot]) {
+        j->slot_bg[slot] |= JOURNAL_BG_DELIVER;
+        (void)journal_poll(j);
     }
-    e->delivered = true;
-    return journal_store(j, e);
+    return HAL_OK;
 }
 
 int journal_get(struct journal *j, uint32_t seq, struct journal_entry *out)

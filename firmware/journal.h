@@ -12,6 +12,13 @@
  * continues the count, so an id is never reused. A STARTED record found at start-up is an
  * unfinished transaction: the meter session closes it with the meter's data
  * (journal_close() on the same seq), so it is neither lost nor duplicated.
+ *
+ * The store is asynchronous (hal_nvs: submit, then poll), so are the writes here:
+ * journal_begin() and journal_close() queue the record and journal_done() reports, once,
+ * when it is durable; only then may the caller acknowledge it. One such foreground write
+ * is outstanding at a time. Housekeeping (the "delivered" mark, erasing a record dropped
+ * at open) runs in the background whenever the store is free, after the foreground write:
+ * journal_poll() drives it. Nothing here waits.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -66,16 +73,42 @@ struct journal_entry {
     char ocmf[CFG_OCMF_MAX_LEN + 1u];
 };
 
+/** What the store is doing for the journal. */
+enum journal_io {
+    JOURNAL_IO_NONE = 0,
+    JOURNAL_IO_FG,       /**< the foreground record (begin / close) */
+    JOURNAL_IO_BG_WRITE, /**< a "delivered" mark */
+    JOURNAL_IO_BG_ERASE, /**< erasing a record that failed its checks at open */
+};
+
+/** Background work per slot (bits). */
+#define JOURNAL_BG_ERASE 1u
+#define JOURNAL_BG_DELIVER 2u
+
 /** The journal. Only journal.c touches the fields. */
 struct journal {
     struct hal_nvs *nvs;
     uint32_t next_seq;
-    uint32_t slot_seq[CFG_JOURNAL_SLOTS];             /**< 0 = empty */
+    uint32_t slot_seq[CFG_JOURNAL_SLOTS];             /**< 0 = empty; durable records only */
     uint8_t slot_state[CFG_JOURNAL_SLOTS];
     bool slot_delivered[CFG_JOURNAL_SLOTS];
+    uint8_t slot_bg[CFG_JOURNAL_SLOTS];              /**< JOURNAL_BG_* still to do */
     uint32_t discarded;                              /**< bad records dropped at open */
-    uint8_t buf[JOURNAL_RECORD_MAX];
+    uint8_t buf[JOURNAL_RECORD_MAX];                 /**< reads */
     struct journal_entry tmp;
+    /* the store operation in flight */
+    enum journal_io io;
+    uint32_t io_slot;
+    /* the foreground record: queued -> submitted -> done -> taken by journal_done() */
+    bool fg_queued;
+    bool fg_submitted;
+    bool fg_done;
+    int fg_status;
+    uint32_t fg_seq;
+    uint8_t fg_state;
+    size_t fg_len;
+    uint8_t fg_buf[JOURNAL_RECORD_MAX]; /**< the store reads it until completion */
+    uint8_t bg_buf[JOURNAL_RECORD_MAX];
 };
 
 /**
@@ -86,33 +119,55 @@ struct journal {
 int journal_open(struct journal *j, struct hal_nvs *nvs);
 
 /**
- * @brief Store a new STARTED transaction.
+ * @brief Queue a new STARTED transaction; journal_done() tells when it is durable.
  * @param[out] seq its sequence number (> 0)
- * @retval HAL_OK durable
+ * @retval HAL_OK queued
+ * @retval HAL_EBUSY a foreground write is outstanding (its outcome not yet taken)
  * @retval HAL_ENOMEM its slot still holds an undelivered transaction
  * @retval HAL_EINVAL txid empty or too long
- * @retval HAL_EIO (or what the store answered) not stored; nothing changed
  */
 int journal_begin(struct journal *j, const char *txid, int64_t start_wh, int64_t unix_s,
                   uint32_t *seq);
 
 /**
- * @brief Close a transaction: stop reading and the OCMF record (may be NULL / 0).
- * @retval HAL_OK durable
+ * @brief Queue the close of a transaction: stop reading and the OCMF record (may be
+ *        NULL / 0, copied); journal_done() tells when it is durable.
+ * @retval HAL_OK queued
+ * @retval HAL_EBUSY a foreground write is outstanding (its outcome not yet taken)
  * @retval HAL_ENOENT no such transaction
  * @retval HAL_ESTATE it is already closed (the first close stays)
  * @retval HAL_EOVERFLOW the record is longer than CFG_OCMF_MAX_LEN
- * @retval HAL_EIO not stored; the STARTED record is intact
+ * @retval HAL_EIO the STARTED record cannot be read back
  */
 int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix_s,
                   enum journal_end end, const char *ocmf, size_t ocmf_len, bool verified);
 
 /**
- * @brief Mark a closed transaction as delivered upward; its slot may then be reused.
- * @retval HAL_OK stored
+ * @brief Outcome of the foreground write (drives the store like journal_poll()).
+ * @param[out] seq the transaction it was for
+ * @param[out] status HAL_OK durable (acknowledge it now); else what the store answered,
+ *             nothing changed (a failed begin leaves no transaction, a failed close leaves
+ *             the STARTED record)
+ * @retval HAL_OK finished; reported once
+ * @retval HAL_EAGAIN still being written
+ * @retval HAL_ESTATE no foreground write outstanding
+ */
+int journal_done(struct journal *j, uint32_t *seq, int *status);
+
+/**
+ * @brief Drive the store: take completions, submit the queued foreground write, then the
+ *        background work. Call it every pass of the owner's task.
+ * @return true while anything is queued or in flight
+ */
+bool journal_poll(struct journal *j);
+
+/**
+ * @brief Mark a closed transaction as delivered upward (written in the background); its
+ *        slot may be reused once that mark is durable. If the store fails the mark, the
+ *        slot stays undelivered: mark it again.
+ * @retval HAL_OK queued (or already delivered)
  * @retval HAL_ENOENT no such transaction
  * @retval HAL_ESTATE it is not closed
- * @retval HAL_EIO not stored
  */
 int journal_delivered(struct journal *j, uint32_t seq);
 

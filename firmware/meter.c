@@ -122,6 +122,17 @@ static int64_t meter_stop_wh(struct meter_session *s, bool parsed)
     return meter_live_wh(s);
 }
 
+/* A record was queued in the journal: wait in @p state until it is durable, then report
+ * what is kept here. Acknowledging before that could lose an acknowledged record. */
+static void meter_await_store(struct meter_session *s, enum meter_session_state state, int status,
+                              int verify, bool confirm)
+{
+    s->state = state;
+    s->store_status = status;
+    s->store_verify = verify;
+    s->store_confirm = confirm;
+}
+
 static void meter_recover_step(struct meter_session *s, uint32_t now)
 {
     uint32_t seq;
@@ -146,7 +157,7 @@ static void meter_recover_step(struct meter_session *s, uint32_t now)
         /* An unsigned meter: the stop reading is what it shows now. */
         if (journal_close(s->j, seq, meter_live_wh(s), s->wall_s, JOURNAL_END_RECOVERED, NULL, 0,
                           false) == HAL_OK) {
-            meter_emit(s, METER_EV_RECOVERED, HAL_OK, HAL_ENOTSUP);
+            meter_await_store(s, METER_S_RECOVER_CLOSING, HAL_OK, HAL_ENOTSUP, false);
         } else {
             s->retry_at_ms = now + METER_SESSION_RETRY_MS;
         }
@@ -174,23 +185,21 @@ static void meter_recover_result(struct meter_session *s, uint32_t now, const st
     bool ours = parsed && ocmf_txid(&s->rec, txid, sizeof txid) == HAL_OK &&
                 strcmp(txid, e->txid) == 0;
     int rc;
+    int status = HAL_OK;
+    int v = HAL_ENOTSUP;
     if (ours) {
-        int v = meter_check(s, d->ocmf, d->ocmf_len);
+        v = meter_check(s, d->ocmf, d->ocmf_len);
         rc = journal_close(s->j, s->seq, meter_stop_wh(s, true), s->wall_s, JOURNAL_END_RECOVERED,
                            d->ocmf, d->ocmf_len, v == HAL_OK);
-        if (rc == HAL_OK) {
-            meter_emit(s, METER_EV_RECOVERED, HAL_OK, v);
-        }
     } else {
         if (d->ocmf != NULL) {
             s->orphans++; /* an older record whose confirm was lost: already journaled */
         }
         /* The meter never ran this transaction: nothing was acknowledged for it. */
+        status = HAL_ENOENT;
+        v = HAL_ENOTSUP;
         rc = journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_ABORTED, NULL, 0,
                            false);
-        if (rc == HAL_OK) {
-            meter_emit(s, METER_EV_RECOVERED, HAL_ENOENT, HAL_ENOTSUP);
-        }
     }
     if (rc != HAL_OK) {
         /* Not stored: the meter still holds the record (not confirmed); ask again later. */
@@ -198,11 +207,49 @@ static void meter_recover_result(struct meter_session *s, uint32_t now, const st
         s->retry_at_ms = now + METER_SESSION_RETRY_MS;
         return;
     }
-    if (d->confirm_pending && meter_confirm(s->m) == HAL_OK) {
+    meter_await_store(s, METER_S_RECOVER_CLOSING, status, v, d->confirm_pending);
+}
+
+static void meter_recover_stored(struct meter_session *s, uint32_t now, int status)
+{
+    if (status != HAL_OK) {
+        /* Not durable: the meter still holds the record (not confirmed); ask again later. */
+        s->state = METER_S_RECOVER;
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+        return;
+    }
+    meter_emit(s, METER_EV_RECOVERED, s->store_status, s->store_verify);
+    if (s->store_confirm && meter_confirm(s->m) == HAL_OK) {
         s->state = METER_S_RECOVER_CONFIRM;
     } else {
         s->state = METER_S_RECOVER;
     }
+}
+
+/* The meter did not start the transaction: close the entry as aborted, report once durable. */
+static void meter_abort(struct meter_session *s, uint32_t now, int why)
+{
+    if (journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_ABORTED, NULL, 0,
+                      false) == HAL_OK) {
+        meter_await_store(s, METER_S_ABORTING, why, HAL_ENOTSUP, false);
+        return;
+    }
+    /* Cannot even queue the close: the boot recovery will (as aborted). */
+    s->state = METER_S_RECOVER;
+    s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+    meter_emit(s, METER_EV_START_FAILED, why, HAL_ENOTSUP);
+}
+
+static void meter_abort_stored(struct meter_session *s, uint32_t now, int status)
+{
+    if (status == HAL_OK) {
+        s->state = METER_S_IDLE;
+    } else {
+        /* Not stored: the boot recovery will close it (as aborted). */
+        s->state = METER_S_RECOVER;
+        s->retry_at_ms = now + METER_SESSION_RETRY_MS;
+    }
+    meter_emit(s, METER_EV_START_FAILED, s->store_status, HAL_ENOTSUP);
 }
 
 static void meter_stopped(struct meter_session *s, uint32_t now, const struct meter_done *d)
@@ -223,20 +270,88 @@ static void meter_stopped(struct meter_session *s, uint32_t now, const struct me
         (void)now;
         return;
     }
-    meter_emit(s, METER_EV_STOPPED, HAL_OK, v);
-    if (d->confirm_pending && meter_confirm(s->m) == HAL_OK) {
+    meter_await_store(s, METER_S_CLOSING, HAL_OK, v, d->confirm_pending);
+}
+
+static void meter_close_stored(struct meter_session *s, int status)
+{
+    if (status != HAL_OK) {
+        /* Not durable: do not acknowledge; the meter keeps its copy. Retry the stop. */
+        s->state = METER_S_ACTIVE;
+        meter_emit(s, METER_EV_STOP_FAILED, status, s->store_verify);
+        return;
+    }
+    meter_emit(s, METER_EV_STOPPED, HAL_OK, s->store_verify);
+    if (s->store_confirm && meter_confirm(s->m) == HAL_OK) {
         s->state = METER_S_CONFIRMING;
     } else {
         s->state = METER_S_IDLE;
     }
 }
 
+/* The STARTED record is durable: only now may the meter start (a transaction the meter
+ * runs must never be missing from the journal after a power loss). */
+static void meter_begin_stored(struct meter_session *s, uint32_t now, int status)
+{
+    if (status != HAL_OK) {
+        s->state = METER_S_IDLE;
+        meter_emit(s, METER_EV_START_FAILED, status, HAL_ENOTSUP);
+        return;
+    }
+    int rc = meter_start(s->m, &s->req);
+    if (rc == HAL_OK) {
+        s->signed_tx = true;
+        s->state = METER_S_STARTING;
+        return;
+    }
+    if (rc == HAL_ENOTSUP) {
+        s->signed_tx = false; /* live-metering only: start/stop readings, no record */
+        s->state = METER_S_ACTIVE;
+        meter_emit(s, METER_EV_STARTED, HAL_OK, HAL_ENOTSUP);
+        return;
+    }
+    if (rc == HAL_EAGAIN) {
+        /* The meter is busy with another request: ask again on the next step (the
+         * charger's meter timeout bounds the wait). */
+        s->state = METER_S_BEGINNING;
+        s->store_status = HAL_EAGAIN;
+        return;
+    }
+    /* Refused at once: close the entry so it does not look unfinished at the next boot. */
+    meter_abort(s, now, rc);
+}
+
 uint32_t meter_session_step(struct meter_session *s, uint32_t now)
 {
     struct meter_done d;
+    uint32_t seq;
+    int status;
     s->last_now_ms = now;
     meter_watch_key(s);
+    bool store_busy = journal_poll(s->j);
     switch (s->state) {
+    case METER_S_BEGINNING:
+        if (s->store_status == HAL_EAGAIN) {
+            meter_begin_stored(s, now, HAL_OK); /* durable already; the meter was busy */
+        } else if (journal_done(s->j, &seq, &status) == HAL_OK) {
+            meter_begin_stored(s, now, status);
+        }
+        break;
+    case METER_S_CLOSING:
+        if (journal_done(s->j, &seq, &status) == HAL_OK) {
+            meter_close_stored(s, status);
+        }
+        break;
+    case METER_S_ABORTING:
+        if (journal_done(s->j, &seq, &status) == HAL_OK) {
+            meter_abort_stored(s, now, status);
+        }
+        break;
+    case METER_S_RECOVER_CLOSING:
+        if (journal_done(s->j, &seq, &status) == HAL_OK) {
+            meter_recover_stored(s, now, status);
+        }
+        break;
     case METER_S_RECOVER:
         meter_recover_step(s, now);
         break;
@@ -258,15 +373,8 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
             if (d.status == HAL_OK) {
                 s->state = METER_S_ACTIVE;
                 meter_emit(s, METER_EV_STARTED, HAL_OK, HAL_ENOTSUP);
-            } else if (journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s,
-                                     JOURNAL_END_ABORTED, NULL, 0, false) == HAL_OK) {
-                s->state = METER_S_IDLE;
-                meter_emit(s, METER_EV_START_FAILED, d.status, HAL_ENOTSUP);
             } else {
-                /* Cannot even close it: the boot recovery will (as aborted). */
-                s->state = METER_S_RECOVER;
-                s->retry_at_ms = now + METER_SESSION_RETRY_MS;
-                meter_emit(s, METER_EV_START_FAILED, d.status, HAL_ENOTSUP);
+                meter_abort(s, now, d.status);
             }
         }
         break;
@@ -287,15 +395,16 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
     if (s->state == METER_S_RECOVER) {
         return hal_time_diff(s->retry_at_ms, now) > 0 ? s->retry_at_ms : now + 10u;
     }
-    /* Waiting for a meter result: the meter's own task wakes on I/O, so poll often. */
-    bool waiting = s->state != METER_S_IDLE && s->state != METER_S_ACTIVE;
+    /* Waiting for a meter result or the store: both wake the loop on I/O, so poll often. */
+    bool waiting = (s->state != METER_S_IDLE && s->state != METER_S_ACTIVE) || store_busy;
     return now + (waiting ? 5u : 1000u);
 }
 
 int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
 {
     if (s->state == METER_S_RECOVER || s->state == METER_S_RECOVER_STOP ||
-        s->state == METER_S_RECOVER_CONFIRM || s->state == METER_S_CONFIRMING) {
+        s->state == METER_S_RECOVER_CONFIRM || s->state == METER_S_CONFIRMING ||
+        s->state == METER_S_RECOVER_CLOSING || s->state == METER_S_ABORTING) {
         return HAL_EAGAIN;
     }
     if (s->state != METER_S_IDLE) {
@@ -320,29 +429,15 @@ int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
     uint32_t seq;
     int rc = journal_begin(s->j, req->txid, wh, s->wall_s, &seq);
     if (rc != HAL_OK) {
-        return rc;
+        return rc == HAL_EBUSY ? HAL_EAGAIN : rc;
     }
     s->seq = seq;
     s->req = *req;
     memcpy(s->txid, req->txid, strlen(req->txid) + 1u);
-    rc = meter_start(s->m, req);
-    if (rc == HAL_OK) {
-        s->signed_tx = true;
-        s->state = METER_S_STARTING;
-        sched_task_at(&s->task, s->last_now_ms);
-        return HAL_OK;
-    }
-    if (rc == HAL_ENOTSUP) {
-        s->signed_tx = false; /* live-metering only: start/stop readings, no record */
-        s->state = METER_S_ACTIVE;
-        meter_emit(s, METER_EV_STARTED, HAL_OK, HAL_ENOTSUP);
-        return HAL_OK;
-    }
-    /* Refused at once: close the entry so it does not look unfinished at the next boot. */
-    if (journal_close(s->j, seq, wh, s->wall_s, JOURNAL_END_ABORTED, NULL, 0, false) != HAL_OK) {
-        s->state = METER_S_RECOVER;
-    }
-    return rc;
+    s->req.txid = s->txid;
+    meter_await_store(s, METER_S_BEGINNING, HAL_OK, HAL_ENOTSUP, false);
+    sched_task_at(&s->task, s->last_now_ms);
+    return HAL_OK;
 }
 
 int meter_session_stop(struct meter_session *s)
@@ -354,10 +449,10 @@ int meter_session_stop(struct meter_session *s)
         int rc = journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_NORMAL, NULL,
                                0, false);
         if (rc != HAL_OK) {
-            return rc;
+            return rc == HAL_EBUSY ? HAL_EAGAIN : rc;
         }
-        s->state = METER_S_IDLE;
-        meter_emit(s, METER_EV_STOPPED, HAL_OK, HAL_ENOTSUP);
+        meter_await_store(s, METER_S_CLOSING, HAL_OK, HAL_ENOTSUP, false);
+        sched_task_at(&s->task, s->last_now_ms);
         return HAL_OK;
     }
     int rc = meter_stop(s->m, s->txid);

@@ -185,6 +185,10 @@ enum meter_session_state {
     METER_S_ACTIVE,
     METER_S_STOPPING,      /**< meter stop running */
     METER_S_CONFIRMING,    /**< journal has CLOSED, meter confirm running */
+    METER_S_BEGINNING,     /**< the STARTED record is being stored; the meter start follows */
+    METER_S_CLOSING,       /**< the stop's CLOSED record is being stored; then acknowledged */
+    METER_S_ABORTING,      /**< a start that failed is being closed as aborted */
+    METER_S_RECOVER_CLOSING, /**< recovery: the CLOSED record is being stored */
 };
 
 /** What the session reports upward. */
@@ -242,6 +246,10 @@ struct meter_session {
     uint8_t seen[HAL_CRYPTO_PUB_MAX]; /**< the key the meter reported last */
     size_t seen_len;           /**< 0: none reported yet */
     uint32_t key_changes;      /**< times the meter's key changed since start */
+    /* what to report once the record being stored is durable */
+    int store_status;          /**< ABORTING / RECOVER_CLOSING: the event's status */
+    int store_verify;          /**< CLOSING / RECOVER_CLOSING: the signature check */
+    bool store_confirm;        /**< the meter holds the record until confirmed */
     struct ocmf_record rec;
 };
 
@@ -277,13 +285,13 @@ enum meter_key_state meter_session_key_state(const struct meter_session *s);
 /**
  * @brief Begin a transaction. The strings must stay valid until the STARTED/START_FAILED event.
  * @retval HAL_OK accepted: METER_EV_STARTED or METER_EV_START_FAILED follows
- * @retval HAL_EAGAIN recovery still running, or no live reading yet
+ * @retval HAL_EAGAIN recovery still running, a record still being stored, or no live reading yet
  * @retval HAL_ESTATE a transaction is open
  * @retval HAL_ENOMEM the journal's slot still holds an undelivered transaction
  * @retval HAL_EINVAL bad id
- * @retval HAL_EIO the journal could not store the start
  * @retval HAL_EPROTO a key is pinned and the meter reports another one, or none
  *         (meter_session_key_state() says which); nothing was journaled
+ * A journal that cannot store the start is reported as METER_EV_START_FAILED.
  */
 int meter_session_start(struct meter_session *s, const struct meter_tx_req *req);
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,9 +73,10 @@ static int linux_nvs_read(struct hal_nvs *base, const char *key, uint8_t *buf, s
     return rc;
 }
 
-static int linux_nvs_write(struct hal_nvs *base, const char *key, const uint8_t *data, size_t len)
+/* Runs on the worker: the whole durable replace. */
+static int linux_nvs_do_write(const struct linux_nvs *n, const char *key, const uint8_t *data,
+                              size_t len)
 {
-    struct linux_nvs *n = (struct linux_nvs *)base;
     char path[LINUX_NVS_DIR_MAX + HAL_NVS_KEY_MAX + 8];
     char tmp[LINUX_NVS_DIR_MAX + HAL_NVS_KEY_MAX + 8];
     int rc = linux_nvs_path(n, "", key, path, sizeof path);
@@ -114,9 +116,9 @@ static int linux_nvs_write(struct hal_nvs *base, const char *key, const uint8_t 
     return linux_nvs_sync_dir(n);
 }
 
-static int linux_nvs_erase(struct hal_nvs *base, const char *key)
+/* Runs on the worker. */
+static int linux_nvs_do_erase(const struct linux_nvs *n, const char *key)
 {
-    struct linux_nvs *n = (struct linux_nvs *)base;
     char path[LINUX_NVS_DIR_MAX + HAL_NVS_KEY_MAX + 8];
     int rc = linux_nvs_path(n, "", key, path, sizeof path);
     if (rc != HAL_OK) {
@@ -128,20 +130,142 @@ static int linux_nvs_erase(struct hal_nvs *base, const char *key)
     return linux_nvs_sync_dir(n);
 }
 
+static void *linux_nvs_worker(void *arg)
+{
+    struct linux_nvs *n = arg;
+    pthread_mutex_lock(&n->mu);
+    for (;;) {
+        while (!n->pending && !n->stop) {
+            pthread_cond_wait(&n->cv, &n->mu);
+        }
+        if (n->pending) {
+            /* Finish what was accepted even when asked to stop: it may be a record the
+             * caller is about to acknowledge. */
+            enum linux_nvs_op op = n->op;
+            char key[HAL_NVS_KEY_MAX];
+            memcpy(key, n->key, sizeof key);
+            const uint8_t *data = n->data;
+            size_t len = n->len;
+            n->pending = false;
+            pthread_mutex_unlock(&n->mu);
+
+            int rc = op == LINUX_NVS_OP_WRITE ? linux_nvs_do_write(n, key, data, len)
+                                              : linux_nvs_do_erase(n, key);
+            /* The contract's outcomes: a full medium, or a failed one (whatever errno). */
+            if (rc != HAL_OK && !(rc == HAL_ENOMEM && op == LINUX_NVS_OP_WRITE)) {
+                rc = HAL_EIO;
+            }
+
+            pthread_mutex_lock(&n->mu);
+            n->status = rc;
+            n->done = true;
+            uint64_t one = 1;
+            ssize_t w = write(n->efd, &one, sizeof one);
+            (void)w; /* an eventfd write only fails on counter overflow: still readable */
+            pthread_cond_broadcast(&n->cv);
+            continue;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
+static int linux_nvs_submit(struct linux_nvs *n, enum linux_nvs_op op, const char *key,
+                            const uint8_t *data, size_t len)
+{
+    if (hal_nvs_key_check(key) != HAL_OK || (data == NULL && len != 0)) {
+        return HAL_EINVAL;
+    }
+    pthread_mutex_lock(&n->mu);
+    if (n->busy) {
+        pthread_mutex_unlock(&n->mu);
+        return HAL_EBUSY;
+    }
+    n->op = op;
+    memcpy(n->key, key, strlen(key) + 1u);
+    n->data = data;
+    n->len = len;
+    n->busy = true;
+    n->pending = true;
+    n->done = false;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    return HAL_OK;
+}
+
+static int linux_nvs_submit_write(struct hal_nvs *base, const char *key, const uint8_t *data,
+                                  size_t len)
+{
+    return linux_nvs_submit((struct linux_nvs *)base, LINUX_NVS_OP_WRITE, key, data, len);
+}
+
+static int linux_nvs_submit_erase(struct hal_nvs *base, const char *key)
+{
+    return linux_nvs_submit((struct linux_nvs *)base, LINUX_NVS_OP_ERASE, key, NULL, 0);
+}
+
+/* Called with the lock held. */
+static int linux_nvs_take(struct linux_nvs *n, int *status)
+{
+    if (!n->busy) {
+        return HAL_ESTATE;
+    }
+    if (!n->done) {
+        return HAL_EAGAIN;
+    }
+    uint64_t v;
+    ssize_t r = read(n->efd, &v, sizeof v); /* clear the wake-up */
+    (void)r;
+    *status = n->status;
+    n->busy = false;
+    n->done = false;
+    n->data = NULL;
+    return HAL_OK;
+}
+
+static int linux_nvs_poll(struct hal_nvs *base, int *status)
+{
+    struct linux_nvs *n = (struct linux_nvs *)base;
+    pthread_mutex_lock(&n->mu);
+    int rc = linux_nvs_take(n, status);
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+int linux_nvs_wait(struct linux_nvs *n, int *status)
+{
+    pthread_mutex_lock(&n->mu);
+    while (n->busy && !n->done) {
+        pthread_cond_wait(&n->cv, &n->mu);
+    }
+    int rc = linux_nvs_take(n, status);
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+int linux_nvs_fd(const struct linux_nvs *n)
+{
+    return n->efd;
+}
+
 static const struct hal_nvs_ops s_linux_nvs_ops = {
     .read = linux_nvs_read,
-    .write = linux_nvs_write,
-    .erase = linux_nvs_erase,
+    .submit_write = linux_nvs_submit_write,
+    .submit_erase = linux_nvs_submit_erase,
+    .poll = linux_nvs_poll,
 };
 
 int linux_nvs_init(struct linux_nvs *n, const char *dir)
 {
+    memset(n, 0, sizeof *n);
+    n->efd = -1;
+    n->base.ops = &s_linux_nvs_ops;
     size_t len = strlen(dir);
     if (len == 0 || len >= sizeof n->dir) {
         return HAL_EINVAL;
     }
     memcpy(n->dir, dir, len + 1);
-    n->base.ops = &s_linux_nvs_ops;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         return HAL_EIO;
     }
@@ -149,5 +273,37 @@ int linux_nvs_init(struct linux_nvs *n, const char *dir)
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         return HAL_EIO;
     }
+    n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->efd < 0) {
+        return HAL_EIO;
+    }
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
+    if (pthread_create(&n->thread, NULL, linux_nvs_worker, n) != 0) {
+        pthread_cond_destroy(&n->cv);
+        pthread_mutex_destroy(&n->mu);
+        close(n->efd);
+        n->efd = -1;
+        return HAL_EIO;
+    }
+    n->started = true;
     return HAL_OK;
+}
+
+void linux_nvs_close(struct linux_nvs *n)
+{
+    if (n->started) {
+        pthread_mutex_lock(&n->mu);
+        n->stop = true;
+        pthread_cond_broadcast(&n->cv);
+        pthread_mutex_unlock(&n->mu);
+        pthread_join(n->thread, NULL);
+        pthread_cond_destroy(&n->cv);
+        pthread_mutex_destroy(&n->mu);
+        n->started = false;
+    }
+    if (n->efd >= 0) {
+        close(n->efd);
+        n->efd = -1;
+    }
 }

@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net/if.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "charger.h"
 #include "linux_modbus.h"
 #include "ocmf/ocmf.h"
@@ -51,7 +58,9 @@ static const struct config_key s_keys[] = {
         "contactor feedback must follow within, ms (default 200)"),
     U32("interlock.lock_timeout_ms", lock_timeout_ms, 100, 10000, false,
         "lock feedback must follow within, ms (default 1500)"),
-    STR("can.interface", can_interface, true, "SocketCAN interface of the power modules (required)"),
+    STR("can.interface", can_interface, false,
+        "SocketCAN interface of the power modules (required with psu.type = infy; with\n"
+        "                                     psu.type = none the charger starts without CAN)"),
     U32("can.bitrate", can_bitrate, 10000, 1000000, false,
         "CAN bit rate, bit/s; ignored by vcan (default 125000)"),
     STR("store.dir", store_dir, true,
@@ -367,14 +376,63 @@ static int board_config_meter_key(struct board_config *c, const char *path, cons
     return 0;
 }
 
-/* Checks that span several keys or need more than a type and a range. */
-static int board_config_check(struct board_config *c, const char *path, const char *text, size_t len,
-                              FILE *err)
+/* The certificate's public key must be the key's: else every TLS handshake fails later. */
+static int board_config_tls_pair(const char *cert_path, const char *key_path, const char **key_name,
+                                 char *why, size_t cap)
+{
+    *key_name = "link.tls_key";
+    int rc = -1;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    FILE *f = fopen(cert_path, "r");
+    if (f != NULL) {
+        cert = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    f = fopen(key_path, "r");
+    if (f != NULL) {
+        key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    if (cert == NULL) {
+        *key_name = "link.tls_cert";
+        snprintf(why, cap, "'%.60s' holds no PEM certificate", cert_path);
+    } else if (key == NULL) {
+        snprintf(why, cap, "'%.60s' holds no PEM private key (or it is encrypted)", key_path);
+    } else if (X509_check_private_key(cert, key) != 1) {
+        snprintf(why, cap, "the private key does not match the certificate in link.tls_cert");
+    } else {
+        rc = 0;
+    }
+    ERR_clear_error();
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* The file being validated, for naming the line of a key in errors found after the parse. */
+struct board_config_ctx {
+    FILE *err;
+    const char *path;
+    const char *text;
+    size_t len;
+    unsigned errors;
+};
+
+static void board_config_bad(struct board_config_ctx *x, const char *key, const char *reason)
+{
+    board_config_fail(x->err, x->path, x->text, x->len, key, reason);
+    x->errors++;
+}
+
+/* Checks that span several keys or need more than a type and a range. Every problem is
+ * reported; a check whose input is already known to be wrong is skipped. */
+static void board_config_check(struct board_config *c, struct board_config_ctx *x)
 {
     const char *why = NULL;
+    char msg[160];
     if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
-        board_config_fail(err, path, text, len, "ovm.sources", why);
-        return -1;
+        board_config_bad(x, "ovm.sources", why);
     }
     /* InfyPower proves "off" by reading every module back, one module per poll (up to
      * 1 s apart), and the modules need some 500 ms to ramp down: below 1.5 s the
@@ -382,86 +440,94 @@ static int board_config_check(struct board_config *c, const char *path, const ch
     if (c->power_down_timeout_ms == 0) {
         c->power_down_timeout_ms = c->psu_type == BOARD_PSU_INFY ? BOARD_INFY_POWER_DOWN_MIN_MS : 500u;
     } else if (c->psu_type == BOARD_PSU_INFY && c->power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
-        board_config_fail(err, path, text, len, "interlock.power_down_timeout_ms",
-                          "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "
-                          "each one back (one poll, up to 1 s) after a ramp-down of some 500 ms; a shorter "
-                          "wait opens the contactors under load");
-        return -1;
+        board_config_bad(x, "interlock.power_down_timeout_ms",
+                         "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "
+                         "each one back (one poll, up to 1 s) after a ramp-down of some 500 ms; a shorter "
+                         "wait opens the contactors under load");
     }
-    if (board_config_meter_key(c, path, text, len, err) != 0) {
-        return -1;
+    if (board_config_meter_key(c, x->path, x->text, x->len, x->err) != 0) {
+        x->errors++;
     }
     if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {
-        board_config_fail(err, path, text, len, "imd.lab_override_no_monitor",
-                          "true, but imd.model names a monitor: the override is only for a charger "
-                          "without one");
-        return -1;
+        board_config_bad(x, "imd.lab_override_no_monitor",
+                         "true, but imd.model names a monitor: the override is only for a charger "
+                         "without one");
     }
     if (strcmp(c->meter_bus, "none") != 0 && (why = board_config_bus(c->meter_bus)) != NULL) {
-        board_config_fail(err, path, text, len, "meter.bus", why);
-        return -1;
+        board_config_bad(x, "meter.bus", why);
     }
     if (c->imd_model != BOARD_IMD_NONE) {
         if (c->imd_bus[0] == '\0' || strcmp(c->imd_bus, "none") == 0) {
-            board_config_fail(err, path, text, len, "imd.bus", "required when imd.model is bender or dold");
-            return -1;
-        }
-        if ((why = board_config_bus(c->imd_bus)) != NULL) {
-            board_config_fail(err, path, text, len, "imd.bus", why);
-            return -1;
+            board_config_bad(x, "imd.bus", "required when imd.model is bender or dold");
+        } else if ((why = board_config_bus(c->imd_bus)) != NULL) {
+            board_config_bad(x, "imd.bus", why);
         }
     } else if (c->imd_bus[0] != '\0' && strcmp(c->imd_bus, "none") != 0) {
-        board_config_fail(err, path, text, len, "imd.bus", "given, but imd.model is none");
-        return -1;
+        board_config_bad(x, "imd.bus", "given, but imd.model is none");
     }
     if ((c->link_tls_cert[0] == '\0') != (c->link_tls_key[0] == '\0')) {
-        board_config_fail(err, path, text, len, c->link_tls_cert[0] ? "link.tls_key" : "link.tls_cert",
-                          "link.tls_cert and link.tls_key go together");
-        return -1;
+        board_config_bad(x, c->link_tls_cert[0] ? "link.tls_key" : "link.tls_cert",
+                         "link.tls_cert and link.tls_key go together");
     }
     if (c->link_tls_cert[0] != '\0' && c->link_interface[0] == '\0') {
-        board_config_fail(err, path, text, len, "link.tls_cert", "TLS needs link.interface");
-        return -1;
+        board_config_bad(x, "link.tls_cert", "TLS needs link.interface");
     }
     if (c->link_tls_cert[0] != '\0' && c->link_tls_port != 0 && c->link_tls_port == c->link_tcp_port) {
-        board_config_fail(err, path, text, len, "link.tls_port", "must differ from link.tcp_port");
-        return -1;
+        board_config_bad(x, "link.tls_port", "must differ from link.tcp_port");
     }
     const char *files[2][2] = {{"link.tls_cert", c->link_tls_cert}, {"link.tls_key", c->link_tls_key}};
+    bool files_ok = c->link_tls_cert[0] != '\0' && c->link_tls_key[0] != '\0';
     for (int i = 0; i < 2; i++) {
         if (files[i][1][0] != '\0') {
             FILE *f = fopen(files[i][1], "r");
             if (f == NULL) {
-                char msg[112];
                 snprintf(msg, sizeof msg, "cannot read '%.60s': %s", files[i][1], strerror(errno));
-                board_config_fail(err, path, text, len, files[i][0], msg);
-                return -1;
+                board_config_bad(x, files[i][0], msg);
+                files_ok = false;
+                continue;
             }
             fclose(f);
         }
     }
+    const char *bad_key;
+    if (files_ok && board_config_tls_pair(c->link_tls_cert, c->link_tls_key, &bad_key, msg, sizeof msg) != 0) {
+        board_config_bad(x, bad_key, msg);
+    }
+    /* What the pilot-level session exports must fit the connector it goes through. */
+    if (c->export_voltage_v > c->max_voltage_v) {
+        snprintf(msg, sizeof msg, "%lu V is above the connector rating charger.max_voltage_v = %lu V",
+                 (unsigned long)c->export_voltage_v, (unsigned long)c->max_voltage_v);
+        board_config_bad(x, "charger.export_voltage_v", msg);
+    }
+    if (c->export_current_a > c->max_current_a) {
+        snprintf(msg, sizeof msg, "%lu A is above the connector rating charger.max_current_a = %lu A",
+                 (unsigned long)c->export_current_a, (unsigned long)c->max_current_a);
+        board_config_bad(x, "charger.export_current_a", msg);
+    }
 
-    /* The power stage: the module list, then the driver's own configuration check. The
-     * driver's reason does not name a key, so each key is tried alone against the
+    /* The power stage: CAN, the module list, then the driver's own configuration check.
+     * The driver's reason does not name a key, so each key is tried alone against the
      * defaults to find the one it refers to. */
     struct infy_config *ic = &c->infy;
     infy_default_config(ic);
     if (c->psu_type != BOARD_PSU_INFY) {
-        return 0;
+        return;
+    }
+    if (c->can_interface[0] == '\0') {
+        board_config_bad(x, "can.interface", "required with psu.type = infy");
     }
     if (c->infy_addressing == INFY_ADDRESSING_FIXED) {
         if (c->infy_modules[0] == '\0') {
-            board_config_fail(err, path, text, len, "infy.modules",
-                              "required with psu.type = infy and fixed addressing");
-            return -1;
+            board_config_bad(x, "infy.modules", "required with psu.type = infy and fixed addressing");
+            return;
         }
         if (board_config_modules(c->infy_modules, ic->addresses, &ic->count, &why) != 0) {
-            board_config_fail(err, path, text, len, "infy.modules", why);
-            return -1;
+            board_config_bad(x, "infy.modules", why);
+            return;
         }
     } else if (c->infy_modules[0] != '\0') {
-        board_config_fail(err, path, text, len, "infy.modules", "given, but infy.addressing is group");
-        return -1;
+        board_config_bad(x, "infy.modules", "given, but infy.addressing is group");
+        return;
     }
     ic->addressing = (enum infy_addressing)c->infy_addressing;
     ic->group = (uint8_t)c->infy_group;
@@ -496,22 +562,40 @@ static int board_config_check(struct board_config *c, const char *path, const ch
                 break;
             }
         }
-        board_config_fail(err, path, text, len, key, why);
-        return -1;
+        board_config_bad(x, key, why);
     }
-    return 0;
 }
+
+/* A problem found by the parser, printed as it comes; the parse goes on. */
+static bool board_config_parse_error(void *ctx, const struct config_error *e)
+{
+    struct board_config_ctx *x = ctx;
+    if (e->line != 0) {
+        fprintf(x->err, "%s:%u: ", x->path, e->line);
+    } else {
+        fprintf(x->err, "%s: ", x->path);
+    }
+    if (e->key[0] != '\0') {
+        fprintf(x->err, "%s: ", e->key);
+    }
+    fprintf(x->err, "%s\n", e->reason);
+    return false;
+}
+
+/* The file as read (static: the board owns it; too large for a small stack). Kept for
+ * board_config_check_system(), which names lines too. */
+static char s_text[BOARD_CONFIG_FILE_MAX + 1];
+static size_t s_text_len;
 
 int board_config_load(struct board_config *c, const char *path, FILE *err)
 {
-    /* static: the board owns this buffer; it is too large for a small stack. */
-    static char text[BOARD_CONFIG_FILE_MAX + 1];
+    s_text_len = 0;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t n = fread(text, 1, sizeof text, f);
+    size_t n = fread(s_text, 1, sizeof s_text, f);
     bool read_error = ferror(f) != 0;
     fclose(f);
     if (read_error) {
@@ -522,20 +606,94 @@ int board_config_load(struct board_config *c, const char *path, FILE *err)
         fprintf(err, "%s: file larger than %d bytes\n", path, BOARD_CONFIG_FILE_MAX);
         return -1;
     }
-    struct config_error e;
-    if (config_parse(s_keys, sizeof s_keys / sizeof s_keys[0], c, text, n, &e) != HAL_OK) {
-        if (e.line != 0) {
-            fprintf(err, "%s:%u: ", path, e.line);
-        } else {
-            fprintf(err, "%s: ", path);
-        }
-        if (e.key[0] != '\0') {
-            fprintf(err, "%s: ", e.key);
-        }
-        fprintf(err, "%s\n", e.reason);
-        return -1;
+    s_text_len = n;
+    struct board_config_ctx x = {.err = err, .path = path, .text = s_text, .len = n};
+    x.errors = config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], c, s_text, n,
+                                board_config_parse_error, &x);
+    /* The checks across keys run even after a bad line: a person fixing the file wants
+     * every problem at once. Keys that failed to parse keep their defaults here. */
+    board_config_check(c, &x);
+    if (x.errors != 0) {
+        fprintf(err, "%s: %u error%s\n", path, x.errors, x.errors == 1 ? "" : "s");
     }
-    return board_config_check(c, path, text, n, err);
+    return x.errors == 0 ? 0 : -1;
+}
+
+/* The device behind a serial bus spec exists and is a character device. */
+static void board_config_serial(struct board_config_ctx *x, const char *key, const char *spec)
+{
+    struct linux_modbus_config mc;
+    if (strncmp(spec, "rtu:", 4) != 0 || linux_modbus_parse(spec, LINUX_MODBUS_RTU, &mc) != HAL_OK) {
+        return;
+    }
+    struct stat st;
+    char msg[160];
+    if (stat(mc.device, &st) != 0) {
+        snprintf(msg, sizeof msg, "serial device '%.60s': %s", mc.device, strerror(errno));
+        board_config_bad(x, key, msg);
+    } else if (!S_ISCHR(st.st_mode)) {
+        snprintf(msg, sizeof msg, "'%.60s' is not a serial (character) device", mc.device);
+        board_config_bad(x, key, msg);
+    }
+}
+
+static void board_config_netif(struct board_config_ctx *x, const char *key, const char *name)
+{
+    if (name[0] != '\0' && if_nametoindex(name) == 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "no network interface '%.20s' on this machine", name);
+        board_config_bad(x, key, msg);
+    }
+}
+
+/* The store directory, or the nearest existing parent it would be created in, must be a
+ * writable directory: the journal must be able to record a transaction. */
+static void board_config_store(struct board_config_ctx *x, const char *dir)
+{
+    char p[sizeof ((struct board_config *)0)->store_dir];
+    char msg[200];
+    snprintf(p, sizeof p, "%s", dir);
+    struct stat st;
+    while (stat(p, &st) != 0) {
+        char *slash = strrchr(p, '/');
+        if (errno != ENOENT || slash == NULL) {
+            snprintf(msg, sizeof msg, "'%.60s': %s", p, strerror(errno));
+            board_config_bad(x, "store.dir", msg);
+            return;
+        }
+        if (slash == p) {
+            slash[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(msg, sizeof msg, "'%.60s' is not a directory", p);
+        board_config_bad(x, "store.dir", msg);
+    } else if (access(p, W_OK | X_OK) != 0) {
+        snprintf(msg, sizeof msg, "'%.60s' is not writable: %s", p, strerror(errno));
+        board_config_bad(x, "store.dir", msg);
+    }
+}
+
+int board_config_check_system(const struct board_config *c, const char *path, FILE *err)
+{
+    struct board_config_ctx x = {.err = err, .path = path, .text = s_text, .len = s_text_len};
+    board_config_store(&x, c->store_dir);
+    if (strcmp(c->meter_bus, "none") != 0) {
+        board_config_serial(&x, "meter.bus", c->meter_bus);
+    }
+    if (c->imd_model != BOARD_IMD_NONE) {
+        board_config_serial(&x, "imd.bus", c->imd_bus);
+    }
+    if (c->psu_type == BOARD_PSU_INFY) {
+        board_config_netif(&x, "can.interface", c->can_interface);
+    }
+    board_config_netif(&x, "link.interface", c->link_interface);
+    if (x.errors != 0) {
+        fprintf(err, "%s: %u problem%s on this machine\n", path, x.errors, x.errors == 1 ? "" : "s");
+    }
+    return x.errors == 0 ? 0 : -1;
 }
 
 void board_config_describe(FILE *out)

@@ -91,11 +91,21 @@ struct board_config {
 void board_config_defaults(struct board_config *c);
 
 /**
- * @brief Read and validate @p path. On failure prints "PATH:LINE: KEY: REASON" to @p err.
+ * @brief Read and validate @p path. Prints every problem as "PATH:LINE: KEY: REASON" to
+ *        @p err (not only the first), then "PATH: N errors".
  * @retval 0 valid
- * @retval -1 invalid or unreadable (the message says which and why)
+ * @retval -1 invalid or unreadable (the messages say which and why)
  */
 int board_config_load(struct board_config *c, const char *path, FILE *err);
+
+/**
+ * @brief `--check`: what a valid file names must also exist on this machine: store.dir (or
+ *        the parent it would be created in) a writable directory, serial devices present,
+ *        network interfaces present. Call after board_config_load(). Prints every problem.
+ * @retval 0 all present
+ * @retval -1 something is missing (the messages say what)
+ */
+int board_config_check_system(const struct board_config *c, const char *path, FILE *err);
 
 /** @brief Print every key with its type, range and meaning (for --help). */
 void board_config_describe(FILE *out);

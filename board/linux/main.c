@@ -54,6 +54,7 @@ struct board {
     struct linux_nvs nvs;
     struct linux_rng rng;
     struct linux_can can;
+    bool have_can; /**< opened: only with a power stage on CAN */
     struct linux_crypto crypto;
     struct hal_pilot pilot;
     struct hal_gpio gpio;
@@ -90,6 +91,11 @@ struct board {
     struct board_ctl ctl;
     uint32_t run_until_ms; /**< 0 = run until a signal */
     bool stopping;
+    /* how long the loop's passes take (the work between two idles), for the exit summary */
+    struct timespec pass_start;
+    uint64_t passes;
+    uint64_t longest_pass_ns;
+    uint64_t longest_meter_pass_ns; /**< while a meter transaction starts or stops */
 };
 
 static volatile sig_atomic_t s_signalled;
@@ -101,9 +107,29 @@ static void board_on_signal(int sig)
     s_signalled = 1;
 }
 
+/* The superloop asks should_stop before a pass and kicks after it: the time between is
+ * the pass, everything the loop did while no supervision could run. */
+static void board_on_kick(void *ctx)
+{
+    struct board *b = ctx;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    uint64_t ns = (uint64_t)(t.tv_sec - b->pass_start.tv_sec) * 1000000000u +
+                  (uint64_t)t.tv_nsec - (uint64_t)b->pass_start.tv_nsec;
+    b->passes++;
+    if (ns > b->longest_pass_ns) {
+        b->longest_pass_ns = ns;
+    }
+    enum meter_session_state ms = b->have_meter ? meter_session_state(&b->ms) : METER_S_IDLE;
+    if (ms != METER_S_IDLE && ms != METER_S_ACTIVE && ns > b->longest_meter_pass_ns) {
+        b->longest_meter_pass_ns = ns;
+    }
+}
+
 static bool board_should_stop(void *ctx)
 {
     struct board *b = ctx;
+    clock_gettime(CLOCK_MONOTONIC, &b->pass_start);
     uint32_t now = hal_clock_now_ms(&b->loop.base);
     if (b->sim_wire != NULL && b->sim_status != NULL && hal_time_reached(now, b->status_at_ms)) {
         (void)sim_plant_write_status(&b->plant, b->sim_status);
@@ -162,7 +188,9 @@ static void board_usage(FILE *f)
             CHARGER_DEFAULT_CONFIG);
     board_config_describe(f);
     fprintf(f, "\nAt exit one line per finished session: 'charger: session N: stop=TOKEN\n"
-               "charge_s=S energy_wh=WH meter_ok=0|1 meter_seq=N soc=A->B'.\n"
+               "charge_s=S energy_wh=WH meter_ok=0|1 meter_seq=N soc=A->B', then 'charger: loop:\n"
+               "passes=N longest_pass_ms=X longest_meter_pass_ms=Y' (the longest superloop pass,\n"
+               "and the longest while a meter transaction started or stopped).\n"
                "Exit status: 0 after a clean stop or a valid --check; 1 for an invalid\n"
                "configuration or a failed start; 2 for bad arguments (--ctl SOCKET COMMAND: above).\n");
 }
@@ -352,6 +380,8 @@ static int board_start(struct board *b)
         fprintf(stderr, "charger: store.dir '%s': %s\n", b->cfg.store_dir, hal_strerror(rc));
         return -1;
     }
+    /* The store's worker signals completions here: the task waiting for them wakes at once. */
+    (void)linux_loop_watch(&b->loop, linux_nvs_fd(&b->nvs), POLLIN);
     /* A boot counter shows the store works end to end and tells restarts apart in logs. */
     uint32_t boots = 0;
     if (hal_nvs_read(&b->nvs.base, "boot_count", boot_raw, sizeof boot_raw, &len) == HAL_OK &&
@@ -363,20 +393,32 @@ static int board_start(struct board *b)
     for (unsigned i = 0; i < 4; i++) {
         boot_raw[i] = (uint8_t)(boots >> (8 * i));
     }
-    rc = hal_nvs_write(&b->nvs.base, "boot_count", boot_raw, sizeof boot_raw);
+    /* Start-up, before the loop runs: waiting for the store here stalls no supervision. */
+    rc = hal_nvs_submit_write(&b->nvs.base, "boot_count", boot_raw, sizeof boot_raw);
+    if (rc == HAL_OK && linux_nvs_wait(&b->nvs, &rc) != HAL_OK) {
+        rc = HAL_EIO;
+    }
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: cannot write to store.dir '%s': %s\n", b->cfg.store_dir,
                 hal_strerror(rc));
         return -1;
     }
 
-    linux_can_init(&b->can, b->cfg.can_interface);
-    rc = hal_can_open(&b->can.base, b->cfg.can_bitrate);
-    if (rc != HAL_OK) {
-        fprintf(stderr, "charger: can.interface '%s': %s\n", b->cfg.can_interface, hal_strerror(rc));
-        return -1;
+    /* CAN carries only the power stage: without one (psu.type = none) there is nothing to
+     * open, and a charger computer without a CAN interface starts. */
+    if (b->cfg.psu_type == BOARD_PSU_INFY) {
+        linux_can_init(&b->can, b->cfg.can_interface);
+        rc = hal_can_open(&b->can.base, b->cfg.can_bitrate);
+        if (rc != HAL_OK) {
+            fprintf(stderr, "charger: can.interface '%s': %s\n", b->cfg.can_interface, hal_strerror(rc));
+            return -1;
+        }
+        (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
+        b->have_can = true;
+    } else if (b->cfg.can_interface[0] != '\0') {
+        hal_logf(&b->log.base, HAL_LOG_WARN, 0, "can.interface '%s' not opened: psu.type is none",
+                 b->cfg.can_interface);
     }
-    (void)linux_loop_watch(&b->loop, linux_can_fd(&b->can), POLLIN);
     now = hal_clock_now_ms(&b->loop.base);
 
     psu_none_init(&b->no_psu);
@@ -451,7 +493,8 @@ static int board_start(struct board *b)
     }
     hal_logf(&b->log.base, HAL_LOG_INFO, now,
              "charger %s started (boot %lu), CAN %s, store %s, stage %s, meter %s, IMD %s, link %s%s",
-             CHARGER_VERSION, (unsigned long)boots, b->cfg.can_interface, b->cfg.store_dir,
+             CHARGER_VERSION, (unsigned long)boots, b->have_can ? b->cfg.can_interface : "none",
+             b->cfg.store_dir,
              b->cfg.psu_type == BOARD_PSU_INFY ? "InfyPower" : "none", b->cfg.meter_bus,
              b->cfg.imd_model == BOARD_IMD_BENDER ? "Bender" : b->cfg.imd_model == BOARD_IMD_DOLD ? "Dold" : "none",
              b->have_link ? b->cfg.link_interface : "none", b->have_tls ? " (TCP + TLS)" : "");
@@ -473,6 +516,9 @@ static void board_summary(struct board *b)
                (long)(r->soc_end >= 0 ? r->soc_end : r->soc_start),
                r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "");
     }
+    printf("charger: loop: passes=%llu longest_pass_ms=%.3f longest_meter_pass_ms=%.3f\n",
+           (unsigned long long)b->passes, (double)b->longest_pass_ns / 1e6,
+           (double)b->longest_meter_pass_ns / 1e6);
     fflush(stdout);
 }
 
@@ -557,7 +603,8 @@ int main(int argc, char **argv)
 
     board_config_defaults(&b->cfg);
     if (board_config_load(&b->cfg, path, stderr) != 0) {
-        fprintf(stderr, "charger: invalid configuration, not starting\n");
+        fprintf(stderr, check_only ? "charger: invalid configuration\n"
+                                   : "charger: invalid configuration, not starting\n");
         return 1;
     }
     if (b->cfg.ovm_device == BOARD_OVM_SIM) {
@@ -568,6 +615,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        /* --check also asks this machine: what the file names must be there. */
+        if (board_config_check_system(&b->cfg, path, stderr) != 0) {
+            fprintf(stderr, "charger: the configuration is valid, but this machine lacks what it names\n");
+            return 1;
+        }
         printf("%s: configuration valid\n", path);
         printf("%s: interlock.power_down_timeout_ms = %lu%s\n", path,
                (unsigned long)b->cfg.power_down_timeout_ms,
@@ -591,7 +643,8 @@ int main(int argc, char **argv)
     }
     b->run_until_ms = run_for > 0 ? hal_clock_now_ms(&b->loop.base) + (uint32_t)run_for * 1000u : 0;
     struct superloop loop = {
-        .sched = &b->sched, .clock = &b->loop.base, .should_stop = board_should_stop, .ctx = b};
+        .sched = &b->sched, .clock = &b->loop.base, .kick = board_on_kick,
+        .should_stop = board_should_stop, .ctx = b};
     superloop_run(&loop);
     uint32_t now = hal_clock_now_ms(&b->loop.base);
     board_summary(b);
@@ -617,8 +670,12 @@ int main(int argc, char **argv)
     if (b->have_imd) {
         linux_modbus_close(&b->imd_bus);
     }
+    linux_loop_unwatch(&b->loop, linux_nvs_fd(&b->nvs));
+    linux_nvs_close(&b->nvs);
     hal_logf(&b->log.base, HAL_LOG_INFO, now, "stopped cleanly");
-    hal_can_close(&b->can.base);
+    if (b->have_can) {
+        hal_can_close(&b->can.base);
+    }
     linux_log_close(&b->log);
     return 0;
 }

@@ -358,12 +358,8 @@ static int sim_meter_nvs_read(struct hal_nvs *base, const char *key, uint8_t *bu
     return HAL_OK;
 }
 
-static int sim_meter_nvs_write(struct hal_nvs *base, const char *key, const uint8_t *data, size_t len)
+static int sim_meter_nvs_write(struct sim_meter_nvs *n, const char *key, const uint8_t *data, size_t len)
 {
-    struct sim_meter_nvs *n = (struct sim_meter_nvs *)base;
-    if (hal_nvs_key_check(key) != HAL_OK) {
-        return HAL_EINVAL;
-    }
     if (len > SIM_METER_NVS_RECORD_MAX) {
         return HAL_EOVERFLOW;
     }
@@ -382,25 +378,65 @@ static int sim_meter_nvs_write(struct hal_nvs *base, const char *key, const uint
     return HAL_OK;
 }
 
-static int sim_meter_nvs_erase(struct hal_nvs *base, const char *key)
+static int sim_meter_nvs_erase(struct sim_meter_nvs *n, const char *key)
 {
-    struct sim_meter_nvs *n = (struct sim_meter_nvs *)base;
-    if (hal_nvs_key_check(key) != HAL_OK) {
-        return HAL_EINVAL;
-    }
     int i = sim_meter_nvs_find(n, key);
     if (i < 0) {
-        return HAL_ENOENT;
+        return HAL_OK; /* the contract: removed, or it did not exist */
     }
     n->key[i][0] = '\0';
     n->len[i] = 0;
     return HAL_OK;
 }
 
+/* RAM is written at once, but the simulator keeps the contract's shape: the operation
+ * lands when it is polled, so the firmware's waiting states run here too. */
+static int sim_meter_nvs_submit(struct sim_meter_nvs *n, bool erase, const char *key,
+                                const uint8_t *data, size_t len)
+{
+    if (hal_nvs_key_check(key) != HAL_OK || (data == NULL && len != 0)) {
+        return HAL_EINVAL;
+    }
+    if (n->busy) {
+        return HAL_EBUSY;
+    }
+    n->busy = true;
+    n->op_erase = erase;
+    memcpy(n->op_key, key, strlen(key) + 1u);
+    n->op_data = data;
+    n->op_len = len;
+    return HAL_OK;
+}
+
+static int sim_meter_nvs_submit_write(struct hal_nvs *base, const char *key, const uint8_t *data,
+                                      size_t len)
+{
+    return sim_meter_nvs_submit((struct sim_meter_nvs *)base, false, key, data, len);
+}
+
+static int sim_meter_nvs_submit_erase(struct hal_nvs *base, const char *key)
+{
+    return sim_meter_nvs_submit((struct sim_meter_nvs *)base, true, key, NULL, 0);
+}
+
+static int sim_meter_nvs_poll(struct hal_nvs *base, int *status)
+{
+    struct sim_meter_nvs *n = (struct sim_meter_nvs *)base;
+    if (!n->busy) {
+        return HAL_ESTATE;
+    }
+    *status = n->op_erase ? sim_meter_nvs_erase(n, n->op_key)
+                          : sim_meter_nvs_write(n, n->op_key, n->op_data, n->op_len);
+    n->busy = false;
+    n->op_data = NULL;
+    return HAL_OK;
+}
+
 static const struct hal_nvs_ops s_sim_meter_nvs_ops = {
     .read = sim_meter_nvs_read,
-    .write = sim_meter_nvs_write,
-    .erase = sim_meter_nvs_erase,
+    .submit_write = sim_meter_nvs_submit_write,
+    .submit_erase = sim_meter_nvs_submit_erase,
+    .poll = sim_meter_nvs_poll,
 };
 
 void sim_meter_nvs_init(struct sim_meter_nvs *n)

@@ -66,12 +66,18 @@ struct sim_meter {
 #define SIM_METER_NVS_RECORD_MAX 1536u
 
 /** An in-memory hal_nvs for the meter session's journal in the simulator (a write
- *  replaces a whole record, as the contract wants; nothing survives the process). */
+ *  replaces a whole record, as the contract wants, when its completion is polled;
+ *  nothing survives the process). */
 struct sim_meter_nvs {
     struct hal_nvs base; /**< must stay first */
     char key[SIM_METER_NVS_RECORDS][HAL_NVS_KEY_MAX];
     uint16_t len[SIM_METER_NVS_RECORDS];
     uint8_t data[SIM_METER_NVS_RECORDS][SIM_METER_NVS_RECORD_MAX];
+    bool busy;              /**< an operation was submitted, not yet polled */
+    bool op_erase;
+    char op_key[HAL_NVS_KEY_MAX];
+    const uint8_t *op_data; /**< the caller's buffer, valid until polled (the contract) */
+    size_t op_len;
 };
 
 /** @brief An empty store. */

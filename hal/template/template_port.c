@@ -89,22 +89,36 @@ static int template_nvs_read(struct hal_nvs *n, const char *key, uint8_t *buf, s
     *len = 0;
     return HAL_ENOTSUP;
 }
-static int template_nvs_write(struct hal_nvs *n, const char *key, const uint8_t *d, size_t len)
+static int template_nvs_submit_write(struct hal_nvs *n, const char *key, const uint8_t *d,
+                                     size_t len)
 {
     (void)n;
     (void)key;
     (void)d;
     (void)len;
-    return HAL_ENOTSUP; /* atomic: the old record survives a power loss mid-write */
+    /* Start the sector program (flash controller, DMA) and return: a program or erase takes
+     * milliseconds. Keep d: the caller keeps it valid until poll reports completion.
+     * Atomic: the old record survives a power loss mid-write. HAL_EBUSY while one runs. */
+    return HAL_ENOTSUP;
 }
-static int template_nvs_erase(struct hal_nvs *n, const char *key)
+static int template_nvs_submit_erase(struct hal_nvs *n, const char *key)
 {
     (void)n;
     (void)key;
-    return HAL_ENOTSUP;
+    return HAL_ENOTSUP; /* mark the record dead (a new slot header), asynchronously too */
 }
-static const struct hal_nvs_ops s_nvs = {
-    .read = template_nvs_read, .write = template_nvs_write, .erase = template_nvs_erase};
+static int template_nvs_poll(struct hal_nvs *n, int *status)
+{
+    (void)n;
+    (void)status;
+    /* HAL_EAGAIN while the controller is busy; then HAL_OK once with *status = the outcome
+     * (HAL_OK only once the data is verified on flash); HAL_ESTATE when nothing runs. */
+    return HAL_ESTATE;
+}
+static const struct hal_nvs_ops s_nvs = {.read = template_nvs_read,
+                                         .submit_write = template_nvs_submit_write,
+                                         .submit_erase = template_nvs_submit_erase,
+                                         .poll = template_nvs_poll};
 
 /* ---- random: the chip's TRNG. Never fall back to a PRNG seeded with the clock. */
 static int template_rng_fill(struct hal_rng *r, uint8_t *buf, size_t len)

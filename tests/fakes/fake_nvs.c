@@ -1,5 +1,6 @@
 #include "fake_nvs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int fake_nvs_slot(struct fake_nvs *n, const char *key)
@@ -35,12 +36,9 @@ static int fake_nvs_read(struct hal_nvs *base, const char *key, uint8_t *buf, si
     return HAL_OK;
 }
 
-static int fake_nvs_write(struct hal_nvs *base, const char *key, const uint8_t *data, size_t len)
+/* The medium's side of a write, at completion. */
+static int fake_nvs_write(struct fake_nvs *n, const char *key, const uint8_t *data, size_t len)
 {
-    struct fake_nvs *n = (struct fake_nvs *)base;
-    if (hal_nvs_key_check(key) != HAL_OK) {
-        return HAL_EINVAL;
-    }
     if (n->dead) {
         return HAL_EIO;
     }
@@ -54,6 +52,10 @@ static int fake_nvs_write(struct hal_nvs *base, const char *key, const uint8_t *
     }
     if (len > FAKE_NVS_RECORD_MAX) {
         return HAL_ENOMEM;
+    }
+    if (n->fail_writes > 0) {
+        n->fail_writes--;
+        return HAL_EIO;
     }
     int s = fake_nvs_slot(n, key);
     if (s < 0) {
@@ -80,12 +82,8 @@ static int fake_nvs_write(struct hal_nvs *base, const char *key, const uint8_t *
     return HAL_OK;
 }
 
-static int fake_nvs_erase(struct hal_nvs *base, const char *key)
+static int fake_nvs_erase(struct fake_nvs *n, const char *key)
 {
-    struct fake_nvs *n = (struct fake_nvs *)base;
-    if (hal_nvs_key_check(key) != HAL_OK) {
-        return HAL_EINVAL;
-    }
     if (n->dead) {
         return HAL_EIO;
     }
@@ -97,10 +95,75 @@ static int fake_nvs_erase(struct hal_nvs *base, const char *key)
     return HAL_OK;
 }
 
+static int fake_nvs_submit(struct fake_nvs *n, bool erase, const char *key, const uint8_t *data,
+                           size_t len)
+{
+    if (hal_nvs_key_check(key) != HAL_OK || (data == NULL && len != 0)) {
+        return HAL_EINVAL;
+    }
+    if (n->busy) {
+        n->busy_refusals++;
+        return HAL_EBUSY;
+    }
+    n->busy = true;
+    n->op_erase = erase;
+    memcpy(n->op_key, key, strlen(key) + 1u);
+    n->op_data = data;
+    n->op_len = len;
+    n->submits++;
+    return HAL_OK;
+}
+
+static int fake_nvs_submit_write(struct hal_nvs *base, const char *key, const uint8_t *data,
+                                 size_t len)
+{
+    return fake_nvs_submit((struct fake_nvs *)base, false, key, data, len);
+}
+
+static int fake_nvs_submit_erase(struct hal_nvs *base, const char *key)
+{
+    return fake_nvs_submit((struct fake_nvs *)base, true, key, NULL, 0);
+}
+
+int fake_nvs_complete(struct fake_nvs *n, int *status)
+{
+    if (!n->busy) {
+        return HAL_ESTATE;
+    }
+    n->hold = false;
+    *status = n->op_erase ? fake_nvs_erase(n, n->op_key)
+                          : fake_nvs_write(n, n->op_key, n->op_data, n->op_len);
+    if (n->nlog < 8u) {
+        snprintf(n->log[n->nlog], sizeof n->log[0], "%c:%s", n->op_erase ? 'e' : 'w', n->op_key);
+    }
+    n->nlog++;
+    n->busy = false;
+    n->op_data = NULL;
+    return HAL_OK;
+}
+
+static int fake_nvs_poll(struct hal_nvs *base, int *status)
+{
+    struct fake_nvs *n = (struct fake_nvs *)base;
+    if (!n->busy) {
+        return HAL_ESTATE;
+    }
+    if (n->hold) {
+        return HAL_EAGAIN;
+    }
+    return fake_nvs_complete(n, status);
+}
+
+void fake_nvs_hold(struct fake_nvs *n, bool hold)
+{
+    n->hold = hold;
+}
+
 static const struct hal_nvs_ops s_fake_nvs_ops = {
     .read = fake_nvs_read,
-    .write = fake_nvs_write,
-    .erase = fake_nvs_erase,
+    .submit_write = fake_nvs_submit_write,
+    .submit_erase = fake_nvs_submit_erase,
+    .poll = fake_nvs_poll,
 };
 
 void fake_nvs_init(struct fake_nvs *n)

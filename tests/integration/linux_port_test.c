@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "linux_errno.h"
@@ -37,6 +38,25 @@ static int remove_dir(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Submit and wait for the worker: what the start-up code does (the loop polls instead). */
+static int nvs_write(struct linux_nvs *n, const char *key, const uint8_t *data, size_t len)
+{
+    int rc = hal_nvs_submit_write(&n->base, key, data, len);
+    if (rc == HAL_OK) {
+        assert_int_equal(linux_nvs_wait(n, &rc), HAL_OK);
+    }
+    return rc;
+}
+
+static int nvs_erase(struct linux_nvs *n, const char *key)
+{
+    int rc = hal_nvs_submit_erase(&n->base, key);
+    if (rc == HAL_OK) {
+        assert_int_equal(linux_nvs_wait(n, &rc), HAL_OK);
+    }
+    return rc;
+}
+
 static void test_nvs_roundtrip(void **state)
 {
     (void)state;
@@ -45,23 +65,24 @@ static void test_nvs_roundtrip(void **state)
     size_t len = 99;
     assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_ENOENT);
-    assert_int_equal(hal_nvs_write(&n.base, "rec", (const uint8_t *)"hello", 5), HAL_OK);
+    assert_int_equal(nvs_write(&n, "rec", (const uint8_t *)"hello", 5), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_OK);
     assert_int_equal(len, 5);
     assert_memory_equal(buf, "hello", 5);
-    assert_int_equal(hal_nvs_write(&n.base, "rec", (const uint8_t *)"bye", 3), HAL_OK);
+    assert_int_equal(nvs_write(&n, "rec", (const uint8_t *)"bye", 3), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_OK);
     assert_int_equal(len, 3);
     /* exactly full buffer is fine, one byte short is an overflow */
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, 3, &len), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, 2, &len), HAL_EOVERFLOW);
     assert_int_equal(len, 0);
-    assert_int_equal(hal_nvs_write(&n.base, "empty", NULL, 0), HAL_OK);
+    assert_int_equal(nvs_write(&n, "empty", NULL, 0), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "empty", buf, sizeof buf, &len), HAL_OK);
     assert_int_equal(len, 0);
-    assert_int_equal(hal_nvs_erase(&n.base, "rec"), HAL_OK);
-    assert_int_equal(hal_nvs_erase(&n.base, "rec"), HAL_OK);
+    assert_int_equal(nvs_erase(&n, "rec"), HAL_OK);
+    assert_int_equal(nvs_erase(&n, "rec"), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_ENOENT);
+    linux_nvs_close(&n);
 }
 
 static void test_nvs_hostile_names(void **state)
@@ -71,13 +92,14 @@ static void test_nvs_hostile_names(void **state)
     uint8_t buf[4];
     size_t len;
     assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
-    assert_int_equal(hal_nvs_write(&n.base, "../escape", buf, 1), HAL_EINVAL);
-    assert_int_equal(hal_nvs_write(&n.base, "a/b", buf, 1), HAL_EINVAL);
+    assert_int_equal(nvs_write(&n, "../escape", buf, 1), HAL_EINVAL);
+    assert_int_equal(nvs_write(&n, "a/b", buf, 1), HAL_EINVAL);
     assert_int_equal(hal_nvs_read(&n.base, "..", buf, sizeof buf, &len), HAL_EINVAL);
-    assert_int_equal(hal_nvs_erase(&n.base, ""), HAL_EINVAL);
+    assert_int_equal(nvs_erase(&n, ""), HAL_EINVAL);
     char path[128];
     snprintf(path, sizeof path, "%s/../escape", s_dir);
     assert_int_equal(access(path, F_OK), -1);
+    linux_nvs_close(&n);
 }
 
 static void test_nvs_crash_leftover_keeps_old_record(void **state)
@@ -87,7 +109,7 @@ static void test_nvs_crash_leftover_keeps_old_record(void **state)
     uint8_t buf[16];
     size_t len;
     assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
-    assert_int_equal(hal_nvs_write(&n.base, "cfg", (const uint8_t *)"old", 3), HAL_OK);
+    assert_int_equal(nvs_write(&n, "cfg", (const uint8_t *)"old", 3), HAL_OK);
     /* a power loss after the temporary file was written but before the rename */
     char tmp[128];
     snprintf(tmp, sizeof tmp, "%s/.tmp.cfg", s_dir);
@@ -98,10 +120,68 @@ static void test_nvs_crash_leftover_keeps_old_record(void **state)
     assert_int_equal(hal_nvs_read(&n.base, "cfg", buf, sizeof buf, &len), HAL_OK);
     assert_memory_equal(buf, "old", 3);
     /* the next write replaces the left-over and the record */
-    assert_int_equal(hal_nvs_write(&n.base, "cfg", (const uint8_t *)"new", 3), HAL_OK);
+    assert_int_equal(nvs_write(&n, "cfg", (const uint8_t *)"new", 3), HAL_OK);
     assert_int_equal(hal_nvs_read(&n.base, "cfg", buf, sizeof buf, &len), HAL_OK);
     assert_memory_equal(buf, "new", 3);
     assert_int_equal(access(tmp, F_OK), -1);
+    linux_nvs_close(&n);
+}
+
+/* The asynchronous contract on the real worker: submit returns at once, completion wakes
+ * the descriptor the loop watches, the outcome is reported once, one operation at a time,
+ * operations land in submit order, and a failing medium is an outcome, not a hang. */
+static void test_nvs_async_contract(void **state)
+{
+    (void)state;
+    struct linux_nvs n;
+    uint8_t buf[16];
+    size_t len;
+    int status = 99;
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_poll(&n.base, &status), HAL_ESTATE);
+    static const uint8_t one[] = "one";
+    assert_int_equal(hal_nvs_submit_write(&n.base, "rec", one, 3), HAL_OK);
+    /* busy until the completion is taken, even when the worker is already done */
+    assert_int_equal(hal_nvs_submit_write(&n.base, "rec", one, 3), HAL_EBUSY);
+    assert_int_equal(hal_nvs_submit_erase(&n.base, "rec"), HAL_EBUSY);
+    struct pollfd pfd = {.fd = linux_nvs_fd(&n), .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 60000), 1); /* generous: only a hang fails it */
+    assert_int_equal(hal_nvs_poll(&n.base, &status), HAL_OK);
+    assert_int_equal(status, HAL_OK);
+    assert_int_equal(hal_nvs_poll(&n.base, &status), HAL_ESTATE);
+    assert_int_equal(poll(&pfd, 1, 0), 0); /* the wake-up was consumed */
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_OK);
+    assert_memory_equal(buf, "one", 3);
+    /* order: write two, then erase: the erase lands last */
+    static const uint8_t two[] = "two";
+    assert_int_equal(nvs_write(&n, "rec", two, 3), HAL_OK);
+    assert_int_equal(hal_nvs_submit_erase(&n.base, "rec"), HAL_OK);
+    int rc;
+    do {
+        assert_int_equal(poll(&pfd, 1, 60000), 1);
+        rc = hal_nvs_poll(&n.base, &status);
+    } while (rc == HAL_EAGAIN);
+    assert_int_equal(rc, HAL_OK);
+    assert_int_equal(status, HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "rec", buf, sizeof buf, &len), HAL_ENOENT);
+    /* bad names are refused at submit: nothing reaches the worker */
+    assert_int_equal(hal_nvs_submit_write(&n.base, "../x", one, 3), HAL_EINVAL);
+    assert_int_equal(hal_nvs_poll(&n.base, &status), HAL_ESTATE);
+    /* the medium fails (the directory is gone): the outcome says so, the old state holds */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(nvs_write(&n, "rec", one, 3), HAL_EIO);
+    assert_int_equal(mkdir(s_dir, 0700), 0);
+    linux_nvs_close(&n);
+    /* close finishes an accepted write before the worker ends */
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_submit_write(&n.base, "last", two, 3), HAL_OK);
+    linux_nvs_close(&n);
+    assert_int_equal(linux_nvs_init(&n, s_dir), HAL_OK);
+    assert_int_equal(hal_nvs_read(&n.base, "last", buf, sizeof buf, &len), HAL_OK);
+    assert_memory_equal(buf, "two", 3);
+    linux_nvs_close(&n);
 }
 
 static void test_nvs_bad_dir(void **state)
@@ -177,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nvs_hostile_names, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_nvs_crash_leftover_keeps_old_record, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_nvs_bad_dir, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_nvs_async_contract, make_dir, remove_dir),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_loop_wakes_on_io),
         cmocka_unit_test(test_errno_mapping),

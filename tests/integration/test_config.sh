@@ -14,7 +14,8 @@ expect() {
     local name=$1 want=$2 pattern=$3 f="$dir/$1.conf" out rc
     printf '%b' "$4" > "$f"
     out=$("$bin" --check -c "$f" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ] && echo "$out" | grep -Eq -- "$pattern"; then
+    # one line: a pattern may span several of the messages (every error is reported)
+    if [ "$rc" -eq "$want" ] && echo "$out" | tr "\n" " " | grep -Eq -- "$pattern"; then
         echo "PASS config/$name"; pass=$((pass + 1))
     else
         echo "FAIL config/$name: exit $rc (want $want), output: $out"; fail=$((fail + 1))
@@ -24,7 +25,7 @@ expect() {
 good='can.interface = vcan0\nstore.dir = /tmp/x\n'
 expect valid               0 'configuration valid' "# minimal\n$good"
 expect valid-full          0 'configuration valid' "${good}charger.name = \"left\"\ncharger.export_voltage_v = 920\ncharger.export_current_a = 200\npilot.debounce_ms = 50\ninterlock.safe_current_ma = 1000\ninterlock.power_down_timeout_ms = 800\ninterlock.contactor_timeout_ms = 150\ninterlock.lock_timeout_ms = 2000\ncan.bitrate = 500000\nlog.level = debug\nlog.syslog = false\n"
-expect missing-key         1 'can\.interface: required key is missing' 'store.dir = /tmp/x\n'
+expect missing-key         1 'store\.dir: required key is missing' 'can.interface = vcan0\n'
 expect wrong-type          1 ':3: can\.bitrate: expected a whole number, got .fast.' "${good}can.bitrate = fast\n"
 expect wrong-type-bool     1 ':3: log\.syslog: expected true or false' "${good}log.syslog = yes\n"
 expect wrong-enum          1 ':3: log\.level: .verbose. is not one of the allowed values' "${good}log.level = verbose\n"
@@ -39,13 +40,17 @@ expect only-comments       1 'the file is empty' '# nothing here\n\n'
 expect binary-garbage      1 'not a text file: control byte 0x' '\x7fELF\x02\x01\x01\x00\x00\x00\x00\xff\xfe'
 expect nul-byte            1 'control byte 0x00' 'can.interface = vcan0\x00\nstore.dir = /tmp/x\n'
 expect crlf-ok             0 'configuration valid' 'can.interface = vcan0\r\nstore.dir = /tmp/x\r\n'
-# The session keys: power stage, meter, isolation monitor, link.
+# The session keys: power stage, meter, isolation monitor, link. --check also asks this
+# machine for what a file names, so the valid files name what every host has: the
+# loopback interface (for CAN and the link) and /dev/null (a character device).
 infy="${good}psu.type = infy\n"
-expect valid-session       0 'configuration valid' "${infy}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/ttyUSB0,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = eth1\nlink.tcp_port = 0\nlink.modem = false\n"
+here='can.interface = lo\nstore.dir = /tmp/x\npsu.type = infy\n'
+expect valid-session       0 'configuration valid' "${here}infy.modules = 0-3,0x10\ninfy.offline_timeout_ms = 20000\ninfy.poll_period_ms = 500\nmeter.bus = rtu:/dev/null,9600,8N1\nmeter.unit = 7\nimd.model = bender\nimd.bus = tcp:127.0.0.1:502\nlink.interface = lo\nlink.tcp_port = 0\nlink.modem = false\n"
+expect valid-group         0 'configuration valid' "${here}infy.addressing = group\ninfy.group = 5\nmeter.bus = tcp:meter.local:502\n"
 # The power-down wait is safe for the stage by default, and too short a one is refused.
-expect infy-power-down-default 0 'interlock\.power_down_timeout_ms = 1500 \(psu\.type = infy' "${infy}infy.modules = 0\n"
+expect infy-power-down-default 0 'interlock\.power_down_timeout_ms = 1500 \(psu\.type = infy' "${here}infy.modules = 0\n"
 expect infy-power-down-short   1 ':5: interlock\.power_down_timeout_ms: below 1500 ms with psu\.type = infy' "${infy}infy.modules = 0\ninterlock.power_down_timeout_ms = 500\n"
-expect infy-power-down-1500    0 'interlock\.power_down_timeout_ms = 1500' "${infy}infy.modules = 0\ninterlock.power_down_timeout_ms = 1500\n"
+expect infy-power-down-1500    0 'interlock\.power_down_timeout_ms = 1500' "${here}infy.modules = 0\ninterlock.power_down_timeout_ms = 1500\n"
 expect none-power-down-default 0 'interlock\.power_down_timeout_ms = 500$' "${good}"
 # Running without an isolation monitor is an explicit, named lab override only.
 expect imd-lab-override        0 'WARNING: imd\.lab_override_no_monitor = true: LAB ONLY' "${good}imd.lab_override_no_monitor = true\n"
@@ -54,7 +59,7 @@ expect imd-old-require-key     1 ':3: charger\.require_imd: unknown key' "${good
 # The meter's identity: a pinned public key (hex point or DER), inline or in a file.
 pt=04$(printf '%02x' $(seq 1 64))
 spki=3059301306072a8648ce3d020106082a8648ce3d030107034200$pt
-meter="${good}meter.bus = rtu:/dev/ttyUSB0,9600,8N1\n"
+meter="${good}meter.bus = rtu:/dev/null,9600,8N1\n"
 printf '%s\n%s\n' "${spki:0:90}" "${spki:90}" > "$dir/meter.pub"
 expect meter-key-point      0 'configuration valid' "${meter}meter.public_key = $pt\n"
 expect meter-key-der        0 'configuration valid' "${meter}meter.public_key = $spki\n"
@@ -64,7 +69,6 @@ expect meter-key-short      1 ':4: meter\.public_key: not a public key' "${meter
 expect meter-key-no-meter   1 ':3: meter\.public_key: given, but meter\.bus is none' "${good}meter.public_key = $pt\n"
 expect meter-key-both       1 'meter\.public_key_file: give meter\.public_key or meter\.public_key_file, not both' "${meter}meter.public_key = $pt\nmeter.public_key_file = $dir/meter.pub\n"
 expect meter-key-file-gone  1 ':4: meter\.public_key_file: cannot read .*No such file' "${meter}meter.public_key_file = $dir/absent.pub\n"
-expect valid-group         0 'configuration valid' "${infy}infy.addressing = group\ninfy.group = 5\nmeter.bus = tcp:meter.local:502\n"
 # The over-voltage monitor's keys (issue 12): which voltage sources it reads, how fresh.
 expect ovm-valid           0 'configuration valid' "${good}ovm.device = none\novm.sources = imd,stage\novm.stale_ms = 500\n"
 expect ovm-bad-source      1 ':3: ovm\.sources: expected a list of ovm, imd, meter, stage' "${good}ovm.sources = imd,volts\n"
@@ -98,6 +102,39 @@ expect link-port-range     1 ':4: link\.tcp_port: value 70000 out of range 0\.\.
 expect link-modem-bool     1 ':3: link\.modem: expected true or false' "${good}link.modem = maybe\n"
 expect tls-key-alone       1 'link\.tls_cert: link\.tls_cert and link\.tls_key go together' "${good}link.interface = eth1\nlink.tls_key = /etc/k.pem\n"
 expect tls-cert-missing    1 ':4: link\.tls_cert: cannot read ./nonexistent/c\.pem.: No such file' "${good}link.interface = eth1\nlink.tls_cert = /nonexistent/c.pem\nlink.tls_key = /nonexistent/k.pem\n"
+# Issue 12 item 22: every problem at once, checks across keys, the machine, a BOM.
+expect all-errors          1 ':3: can\.bitrate: expected a whole number.*:4: log\.levle: unknown key.*:5: log\.syslog: expected true or false.*3 errors' "${good}can.bitrate = fast\nlog.levle = debug\nlog.syslog = yes\n"
+expect all-errors-and-cross 1 ':3: meter\.unit: value 0 out of range.*:4: charger\.export_voltage_v: 920 V is above the connector rating charger\.max_voltage_v = 500 V.*2 errors' "${good}meter.unit = 0\ncharger.export_voltage_v = 920\ncharger.max_voltage_v = 500\n"
+expect export-above-max    1 ':3: charger\.export_voltage_v: 600 V is above the connector rating charger\.max_voltage_v = 500 V' "${good}charger.export_voltage_v = 600\ncharger.max_voltage_v = 500\n"
+expect export-current-above 1 ':3: charger\.export_current_a: 300 A is above the connector rating charger\.max_current_a = 200 A' "${good}charger.export_current_a = 300\n"
+expect bom                 1 ':1: the file starts with a UTF-8 byte order mark \(BOM\)' "\xef\xbb\xbf${good}"
+expect bom-and-more        1 'byte order mark.*:3: can\.bitrate: expected a whole number.*2 errors' "\xef\xbb\xbf${good}can.bitrate = fast\n"
+expect infy-needs-can      1 'can\.interface: required with psu\.type = infy' 'store.dir = /tmp/x\npsu.type = infy\ninfy.modules = 0\n'
+expect serial-missing      1 ':3: meter\.bus: serial device ./nonexistent/ttyUSB9.: No such file' "${good}meter.bus = rtu:/nonexistent/ttyUSB9,9600\n"
+expect serial-not-device   1 ':3: meter\.bus: ./tmp. is not a serial \(character\) device' "${good}meter.bus = rtu:/tmp,9600\n"
+expect imd-serial-missing  1 ':4: imd\.bus: serial device ./nonexistent/ttyS7.: No such file' "${good}imd.model = dold\nimd.bus = rtu:/nonexistent/ttyS7\n"
+expect can-missing         1 ':1: can\.interface: no network interface .nosuchcan9. on this machine' 'can.interface = nosuchcan9\nstore.dir = /tmp/x\npsu.type = infy\ninfy.modules = 0\n'
+expect link-missing        1 ':3: link\.interface: no network interface .nosucheth9. on this machine' "${good}link.interface = nosucheth9\n"
+: > "$dir/plain"
+expect store-under-file    1 ':2: store\.dir: .*Not a directory' "can.interface = vcan0\nstore.dir = $dir/plain/store\n"
+expect store-is-file       1 ':2: store\.dir: .*is not a directory' "can.interface = vcan0\nstore.dir = $dir/plain\n"
+expect store-created-later 0 'configuration valid' "can.interface = vcan0\nstore.dir = $dir/new/deeper/store\n"
+if [ "$(id -u)" -ne 0 ]; then
+    mkdir -p "$dir/ro" && chmod 500 "$dir/ro"
+    expect store-read-only 1 ':2: store\.dir: .* is not writable' "can.interface = vcan0\nstore.dir = $dir/ro/store\n"
+fi
+# TLS: a certificate and a key that do not belong together fail every handshake later.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=secc \
+       -days 2 -keyout "$dir/k1.pem" -out "$dir/c1.pem" >/dev/null 2>&1 &&
+   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$dir/k2.pem" >/dev/null 2>&1; then
+    tls="${good}link.interface = lo\nlink.tls_cert = $dir/c1.pem\n"
+    expect tls-pair-ok     0 'configuration valid' "${tls}link.tls_key = $dir/k1.pem\n"
+    expect tls-mismatch    1 ':5: link\.tls_key: the private key does not match the certificate' "${tls}link.tls_key = $dir/k2.pem\n"
+    expect tls-not-a-key   1 'link\.tls_key: .* holds no PEM private key' "${tls}link.tls_key = $dir/c1.pem\n"
+    expect tls-not-a-cert  1 'link\.tls_cert: .* holds no PEM certificate' "${good}link.interface = lo\nlink.tls_cert = $dir/k1.pem\nlink.tls_key = $dir/k1.pem\n"
+else
+    echo "FAIL config/tls-pair: openssl cannot make a test certificate (it is in DEPS_TEST)"; fail=$((fail + 1))
+fi
 head -c 20000 /dev/zero | tr '\0' '#' > "$dir/big.conf"
 out=$("$bin" --check -c "$dir/big.conf" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q 'larger than'; then echo "PASS config/too-large"; pass=$((pass + 1)); else echo "FAIL config/too-large: $rc $out"; fail=$((fail + 1)); fi
@@ -110,9 +147,13 @@ if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^charger [0-9]+\.[0-9]+\.[0-9]+$'; t
 out=$("$bin" --bogus 2>&1); rc=$?
 if [ $rc -eq 2 ]; then echo "PASS cli/bad-option"; pass=$((pass + 1)); else echo "FAIL cli/bad-option: $rc"; fail=$((fail + 1)); fi
 # A valid file naming a CAN interface that does not exist: start-up stops with a reason.
-printf 'can.interface = nosuchcan9\nstore.dir = %s/store\n' "$dir" > "$dir/nocan.conf"
+printf 'can.interface = nosuchcan9\nstore.dir = %s/store\npsu.type = infy\ninfy.modules = 0\n' "$dir" > "$dir/nocan.conf"
 out=$("$bin" -c "$dir/nocan.conf" --run-for 1 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q "can.interface 'nosuchcan9'"; then echo "PASS start/missing-can"; pass=$((pass + 1)); else echo "FAIL start/missing-can: $rc $out"; fail=$((fail + 1)); fi
+# Without a power stage there is no CAN to open: the charger starts on a machine without one.
+printf 'store.dir = %s/store-nocan\npsu.type = none\n' "$dir" > "$dir/nocan-none.conf"
+out=$("$bin" -c "$dir/nocan-none.conf" --run-for 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "started (boot 1), CAN none" && echo "$out" | grep -q "stopped cleanly"; then echo "PASS start/without-can"; pass=$((pass + 1)); else echo "FAIL start/without-can: $rc $out"; fail=$((fail + 1)); fi
 # The store is written atomically: the boot counter record exists, and no temp file is left.
 if [ -f "$dir/store/boot_count" ] && [ -z "$(ls -A "$dir/store" | grep tmp)" ]; then echo "PASS start/store-written"; pass=$((pass + 1)); else echo "FAIL start/store-written: $(ls -la "$dir/store" 2>&1)"; fail=$((fail + 1)); fi
 echo "$pass passed, $fail failed"

@@ -8,7 +8,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "$root/build/linux-board.XXXXXX")   # under the project: shared into the VM
 trap 'rm -rf "$work"' EXIT
-printf 'can.interface = vcan0\nstore.dir = %s/store\nlog.level = debug\n' "$work" > "$work/c.conf"
+# psu.type = infy: the stage is what opens CAN (with psu.type = none the board starts without it)
+printf 'can.interface = vcan0\nstore.dir = %s/store\nlog.level = debug\npsu.type = infy\ninfy.modules = 0\n' "$work" > "$work/c.conf"
 
 cat > "$work/inside.sh" <<'INSIDE'
 set -u

@@ -150,6 +150,76 @@ static void test_every_prefix_of_garbage_is_handled(void **state)
     }
 }
 
+/* Every problem, in file order, with its own line; the callback may stop early. */
+struct seen {
+    unsigned n;
+    unsigned line[8];
+    char key[8][48];
+    unsigned stop_after; /* 0 = never */
+};
+
+static bool collect(void *ctx, const struct config_error *e)
+{
+    struct seen *s = ctx;
+    if (s->n < 8) {
+        s->line[s->n] = e->line;
+        memcpy(s->key[s->n], e->key, sizeof s->key[0]);
+    }
+    s->n++;
+    return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+static void test_parse_all_reports_every_problem(void **state)
+{
+    (void)state;
+    struct cfg c;
+    struct seen s;
+    memset(&c, 0, sizeof c);
+    memset(&s, 0, sizeof s);
+    const char *t = "a.flag = maybe\na.bogus = 1\na.name = x\na.mode = sideways\na.name = y\n";
+    unsigned n = config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, t, strlen(t), collect, &s);
+    /* flag, unknown, mode, duplicate, and the required a.rate absent */
+    assert_int_equal(n, 5);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.line[0], 1);
+    assert_string_equal(s.key[0], "a.flag");
+    assert_int_equal(s.line[1], 2);
+    assert_string_equal(s.key[1], "a.bogus");
+    assert_int_equal(s.line[2], 4);
+    assert_string_equal(s.key[2], "a.mode");
+    assert_int_equal(s.line[3], 5);
+    assert_string_equal(s.key[3], "a.name");
+    assert_int_equal(s.line[4], 0);
+    assert_string_equal(s.key[4], "a.rate");
+    assert_string_equal(c.name, "x"); /* good lines between bad ones were read */
+    /* the callback stops it */
+    memset(&s, 0, sizeof s);
+    s.stop_after = 2;
+    assert_int_equal(config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, t, strlen(t), collect, &s), 2);
+    /* valid text: nothing reported; NULL callback just counts */
+    assert_int_equal(config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, "a.rate = 20\n", 12, NULL, NULL), 0);
+    assert_int_equal(config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, t, strlen(t), NULL, NULL), 5);
+}
+
+static void test_bom_is_named(void **state)
+{
+    (void)state;
+    struct cfg c;
+    struct config_error e;
+    const char *t = "\xef\xbb\xbf" "a.rate = 20\n";
+    assert_int_equal(parse_str(t, &c, &e), HAL_EINVAL);
+    assert_int_equal(e.line, 1);
+    assert_non_null(strstr(e.reason, "byte order mark"));
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    /* reported, then the rest is read: a.rate is there, nothing else is wrong */
+    assert_int_equal(config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, t, strlen(t), collect, &s), 1);
+    assert_int_equal(c.rate, 20);
+    /* a BOM alone: named, and the file is empty */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(config_parse_all(s_keys, sizeof s_keys / sizeof s_keys[0], &c, "\xef\xbb\xbf", 3, collect, &s), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_unknown_and_duplicate),
         cmocka_unit_test(test_empty_and_binary),
         cmocka_unit_test(test_every_prefix_of_garbage_is_handled),
+        cmocka_unit_test(test_parse_all_reports_every_problem),
+        cmocka_unit_test(test_bom_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

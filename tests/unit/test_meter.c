@@ -144,6 +144,70 @@ static void test_normal_session(void **state)
     assert_int_equal(s_dev.confirms, 1);
 }
 
+/* The store is slow (an fsync on the worker): the session neither starts the meter before
+ * the STARTED record is durable nor acknowledges (or confirms) a stop before the CLOSED
+ * record is, and it never waits inside a step for either. */
+static void test_session_waits_for_the_store(void **state)
+{
+    (void)state;
+    setup_all(false);
+    step(100);
+    struct meter_event ev;
+    fake_nvs_hold(&s_nvs, true);
+    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_false(wait_event(&ev, 1000));
+    assert_int_equal(meter_session_state(&s_s), METER_S_BEGINNING);
+    assert_int_equal(s_dev.begins, 0); /* the meter was not asked before the journal has it */
+    assert_int_equal(meter_session_start(&s_s, req(1)), HAL_ESTATE);
+    fake_nvs_hold(&s_nvs, false);
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STARTED);
+    assert_int_equal(s_dev.begins, 1);
+
+    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    for (int i = 0; i < 3000 && s_dev.ends == 0; i++) {
+        step(1);
+    }
+    crypto_trusts_last_payload();
+    fake_nvs_hold(&s_nvs, true);
+    assert_false(wait_event(&ev, 2000));
+    assert_int_equal(meter_session_state(&s_s), METER_S_CLOSING);
+    assert_int_equal(s_dev.confirms, 0); /* the meter keeps its copy until ours is durable */
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_STARTED);
+    fake_nvs_hold(&s_nvs, false);
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STOPPED);
+    assert_int_equal(ev.verify, HAL_OK);
+    step(500);
+    assert_int_equal(meter_session_state(&s_s), METER_S_IDLE);
+    assert_int_equal(s_dev.confirms, 1);
+}
+
+/* A store that fails the STARTED record: the start is reported failed and the meter is
+ * never asked to start a transaction the journal does not have. */
+static void test_start_not_stored_is_start_failed(void **state)
+{
+    (void)state;
+    setup_all(false);
+    step(100);
+    s_nvs.fail_writes = 1;
+    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    struct meter_event ev;
+    assert_true(wait_event(&ev, 100));
+    assert_int_equal(ev.kind, METER_EV_START_FAILED);
+    assert_int_equal(ev.status, HAL_EIO);
+    assert_int_equal(s_dev.begins, 0);
+    assert_int_equal(meter_session_state(&s_s), METER_S_IDLE);
+    uint32_t q;
+    assert_int_equal(journal_next(&s_j, 0, JOURNAL_FREE, &q), HAL_ENOENT);
+    /* the next start works and takes number 1: nothing was used up */
+    assert_int_equal(meter_session_start(&s_s, req(1)), HAL_OK);
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STARTED);
+    assert_int_equal(ev.seq, 1);
+}
+
 static void test_unverified_record_is_still_stored(void **state)
 {
     (void)state;
@@ -431,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_pinned_key_mismatch_refuses),
         cmocka_unit_test(test_key_change_reported),
         cmocka_unit_test(test_normal_session),
+        cmocka_unit_test(test_session_waits_for_the_store),
+        cmocka_unit_test(test_start_not_stored_is_start_failed),
         cmocka_unit_test(test_unverified_record_is_still_stored),
         cmocka_unit_test(test_em300_unsigned_session),
         cmocka_unit_test(test_stop_failure_keeps_transaction_open),

@@ -330,6 +330,8 @@ static int ctl_journal_open(struct ctl *c)
         fprintf(stderr, "meter-ctl: cannot open the journal in %s\n", c->journal_dir);
         return 1;
     }
+    /* Journal writes complete on the store's worker: wake the loop for them. */
+    (void)linux_loop_watch(&c->loop, linux_nvs_fd(&c->nvs), POLLIN);
     return 0;
 }
 
