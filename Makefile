@@ -155,7 +155,7 @@ $(LINUX_PORT_LIB_REL): $(LINUX_PORT_OBJS_REL)
 # parsed by the Linux Modbus port, hence that port and libmodbus in the simulator).
 SIM_CONFIG_SRCS := board/linux/board_config.c
 SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
-SIM_LIBS        := -lmodbus -lpthread
+SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
 $(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
 $(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
 $(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)

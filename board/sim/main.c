@@ -750,7 +750,7 @@ static void sim_apply_config(const struct board_config *b, struct charger_config
     cc->max_voltage_mv = b->max_voltage_v * 1000u;
     cc->max_current_ma = b->max_current_a * 1000u;
     cc->max_power_w = b->max_power_kw * 1000u;
-    cc->require_imd = b->require_imd;
+    cc->imd_lab_override = b->imd_lab_override;
     cc->pilot.debounce_ms = b->pilot_debounce_ms;
     cc->interlock.safe_current_ma = b->safe_current_ma;
     cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
