@@ -10,7 +10,7 @@ INFYSIM     := $(BUILD)/bin/infysim
 PSU_CTL     := $(BUILD)/bin/psu-ctl
 INFYSIM_SAN := $(BUILD)/san/bin/infysim
 PSU_CTL_SAN := $(BUILD)/san/bin/psu-ctl
-INFY_BENCH  := $(BUILD)/bin/bench_infy
+INFY_BENCH  := $(BUILD)/rel/bin/bench_infy
 
 INFY_TOOL_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/sim
 INFY_TOOL_CFLAGS := $(HOST_CFLAGS_COMMON) $(INFY_TOOL_INC)

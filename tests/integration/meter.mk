@@ -15,8 +15,8 @@ METERSIM   := $(BUILD)/bin/metersim
 METER_CTL  := $(BUILD)/bin/meter-ctl
 METERSIM_SAN  := $(BUILD)/san/bin/metersim
 METER_CTL_SAN := $(BUILD)/san/bin/meter-ctl
-METER_MBT  := $(BUILD)/bin/meter_modbus_test
-METER_BENCH := $(BUILD)/bin/bench_meter
+METER_MBT  := $(BUILD)/san/bin/meter_modbus_test
+METER_BENCH := $(BUILD)/rel/bin/bench_meter
 
 METER_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
 METER_CFLAGS := $(HOST_CFLAGS_COMMON) $(METER_INC)
