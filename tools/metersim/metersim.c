@@ -252,6 +252,9 @@ static void make_file(struct sim *s, char *state_tm_b)
     }
     put_str(&s->regs[R_FILE], 2031, file, false);
     s->regs[R_SIZE] = (uint16_t)words;
+    /* The meter's own view of its transactions, for tests that compare it with the journal. */
+    printf("tx end %s\n", tt);
+    fflush(stdout);
     if (s->verbose) {
         fprintf(stderr, "metersim: record %d bytes, %u words\n", len, words);
     }
@@ -273,6 +276,10 @@ static void on_write(struct sim *s, int addr, int count)
             s->start_wh = s->energy_mwh / 1000;
             tm_string(s_tm_begin, sizeof s_tm_begin);
             s->regs[R_STATE] = 1;
+            char tt[260];
+            get_str(&s->regs[R_TT], 126, tt, sizeof tt);
+            printf("tx begin %s\n", tt);
+            fflush(stdout);
             if (s->reboot_after > 0) {
                 s->reboot_at = now_s() + s->reboot_after;
             }
@@ -286,6 +293,8 @@ static void on_write(struct sim *s, int addr, int count)
             }
         } else if (cmd == 'A' && s->regs[R_STATE] == 1) {
             s->regs[R_STATE] = 0;
+            printf("tx abort\n");
+            fflush(stdout);
         }
     }
     if (addr <= R_STATE && addr + count > R_STATE && s->regs[R_STATE] == 0) {
@@ -425,7 +434,9 @@ static void usage(FILE *f)
             "  --reboot-after-ms MS    reboot MS after 'B' (6 s without answers; the meter closes\n"
             "                          the transaction); --reboot-loses: the transaction is lost\n"
             "  --wire-baud B           delay replies like an RS-485 line at B baud\n"
-            "  -v                      log requests\n");
+            "  -v                      log requests\n"
+            "stdout: 'pubkey HEX', 'ready', then its own view of the transactions: 'tx begin TT',\n"
+            "'tx end TT' (the signed record exists), 'tx abort' (TT = the TT field: tariff<=>id).\n");
 }
 
 int main(int argc, char **argv)
