@@ -2052,8 +2052,3 @@ void charger_set_voltage_sources(struct charger *c, uint8_t mask)
     c->cfg.voltage_sources = mask;
 }
 
-const char *charger_vsource_name(enum charger_vsource s)
-{
-    static const char *const names[CHARGER_VSRC_COUNT] = {"none", "ovm", "imd", "meter", "stage"};
-    return (unsigned)s < CHARGER_VSRC_COUNT ? names[s] : "?";
-}
