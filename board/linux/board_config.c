@@ -439,6 +439,7 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
      * interlock would open the contactors under load in an ordinary stop. */
     if (c->power_down_timeout_ms == 0) {
         c->power_down_timeout_ms = c->psu_type == BOARD_PSU_INFY ? BOARD_INFY_POWER_DOWN_MIN_MS : 500u;
+        c->power_down_defaulted = true;
     } else if (c->psu_type == BOARD_PSU_INFY && c->power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
         board_config_bad(x, "interlock.power_down_timeout_ms",
                          "below 1500 ms with psu.type = infy: the modules' \"off\" is proven by reading "

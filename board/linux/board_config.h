@@ -36,6 +36,7 @@ struct board_config {
     uint32_t pilot_debounce_ms;
     uint32_t safe_current_ma;
     uint32_t power_down_timeout_ms;
+    bool power_down_defaulted; /**< the file left interlock.power_down_timeout_ms to the stage's default */
     uint32_t contactor_timeout_ms;
     uint32_t lock_timeout_ms;
     char can_interface[16];

@@ -925,6 +925,22 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* The simulator's stage is its own (--psu), not the file's psu.type: the power-down
+     * rule of the Linux board applies to the stage that runs. A file that leaves the wait
+     * to the default gets the InfyPower default; one that sets a shorter wait is refused,
+     * as `charger --check` refuses it with psu.type = infy. */
+    if (config_path != NULL && !s->ideal && bc.power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
+        if (!bc.power_down_defaulted) {
+            fprintf(stderr,
+                    "%s: interlock.power_down_timeout_ms: %lu ms is below the %u ms the simulator's "
+                    "InfyPower stage needs (its \"off\" is proven by reading each module back); "
+                    "raise it or run --psu ideal\n",
+                    config_path, (unsigned long)bc.power_down_timeout_ms, BOARD_INFY_POWER_DOWN_MIN_MS);
+            fprintf(stderr, "sim: invalid configuration, not starting\n");
+            return 2;
+        }
+        bc.power_down_timeout_ms = BOARD_INFY_POWER_DOWN_MIN_MS;
+    }
     if (soc_target <= soc_start) {
         fprintf(stderr, "sim: --soc-target must be above --soc-start\n");
         return 2;

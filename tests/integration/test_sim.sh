@@ -136,6 +136,22 @@ if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^sim: PASS: .* 0 safety v
        "$out_dir/c300/cp0.csv"; then ok=1; fi
 [ $ok -eq 1 ] || echo "$out" | tail -n 8 | sed 's/^/    /'
 result config-300v-connector $ok
+# The same connector left to the default power-down wait: the simulator's InfyPower stage
+# gets InfyPower's 1500 ms (not the 500 ms of psu.type = none), so the stop after the
+# refused target opens the contactors without a power-path fault; a shorter wait set in
+# the file is refused as `charger --check` refuses it with psu.type = infy.
+grep -v '^interlock.power_down_timeout_ms' "$cfg300" > "$out_dir/c300-default.conf"
+out=$("$sim" --config "$out_dir/c300-default.conf" --out - 2>&1); rc=$?
+ok=0
+if [ $rc -eq 0 ] && echo "$out" | grep -q 'last stop: EV target above the EVSE maximum, power path: unlocked' &&
+   ! echo "$out" | grep -q 'fault: power stage did not stop'; then ok=1; fi
+[ $ok -eq 1 ] || echo "$out" | grep -E 'fault|last stop' | head -n 5 | sed 's/^/    /'
+result config-power-down-default-infy $ok
+{ cat "$out_dir/c300-default.conf"; echo 'interlock.power_down_timeout_ms = 800'; } > "$out_dir/c300-short.conf"
+out=$("$sim" --config "$out_dir/c300-short.conf" --out - 2>&1); rc=$?
+ok=0
+[ $rc -eq 2 ] && echo "$out" | grep -q 'interlock.power_down_timeout_ms: 800 ms is below the 1500 ms' && ok=1
+result config-power-down-short-refused $ok
 # Every voltage source alone must carry whole sessions (no false no-voltage stop while the
 # stage is on but its "off" proof is pending, or while the IMD self-tests); the IMD alone
 # cannot (it publishes nothing before and during its self-test in the cable check).
