@@ -373,6 +373,12 @@ static int board_start(struct board *b)
     b->loop.stop_flag = (volatile int *)&s_signalled;
     linux_rng_init(&b->rng);
     linux_crypto_init(&b->crypto);
+    if (b->crypto.selftest != HAL_OK) {
+        /* OCMF records would be judged by a library that fails a known answer. */
+        fprintf(stderr, "charger: OpenSSL ECDSA P-256 known-answer test failed (%s): not starting\n",
+                hal_strerror(b->crypto.selftest));
+        return -1;
+    }
     sched_init(&b->sched);
 
     int rc = linux_nvs_init(&b->nvs, b->cfg.store_dir);
@@ -672,6 +678,7 @@ int main(int argc, char **argv)
     }
     linux_loop_unwatch(&b->loop, linux_nvs_fd(&b->nvs));
     linux_nvs_close(&b->nvs);
+    linux_crypto_close(&b->crypto);
     hal_logf(&b->log.base, HAL_LOG_INFO, now, "stopped cleanly");
     if (b->have_can) {
         hal_can_close(&b->can.base);
