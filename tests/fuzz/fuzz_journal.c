@@ -26,6 +26,11 @@ struct fuzz_nvs {
     bool used[CFG_JOURNAL_SLOTS];
     size_t len[CFG_JOURNAL_SLOTS];
     uint8_t rec[CFG_JOURNAL_SLOTS][JOURNAL_RECORD_MAX + 64u];
+    int pending; /* 0 none, 1 write, 2 erase */
+    int pending_slot;
+    const uint8_t *pending_data;
+    size_t pending_len;
+    uint8_t pending_copy[JOURNAL_RECORD_MAX + 64u];
 };
 
 static struct fuzz_nvs s_nvs;
@@ -58,27 +63,79 @@ static int fuzz_nvs_read(struct hal_nvs *nvs, const char *key, uint8_t *buf, siz
     return HAL_OK;
 }
 
+/* The store is asynchronous (hal_nvs.h): a submitted operation completes at the next
+ * poll, and the data must stay valid until then; the harness checks both rules. */
+static int fuzz_nvs_submit(struct fuzz_nvs *s, int kind, const char *key, const uint8_t *data, size_t len)
+{
+    if (s->pending != 0) {
+        return HAL_EBUSY;
+    }
+    s->pending = kind;
+    s->pending_slot = fuzz_nvs_slot(key);
+    s->pending_data = data;
+    s->pending_len = len;
+    if (len > 0) {
+        memcpy(s->pending_copy, data, len);
+    }
+    return HAL_OK;
+}
+
 static int fuzz_nvs_write(struct hal_nvs *nvs, const char *key, const uint8_t *data, size_t len)
 {
     struct fuzz_nvs *s = (struct fuzz_nvs *)nvs;
-    int k = fuzz_nvs_slot(key);
-    if (len > sizeof s->rec[k]) {
+    if (len > sizeof s->rec[0]) {
         abort(); /* the journal wrote more than JOURNAL_RECORD_MAX */
     }
-    memcpy(s->rec[k], data, len);
-    s->len[k] = len;
-    s->used[k] = true;
-    return HAL_OK;
+    return fuzz_nvs_submit(s, 1, key, data, len);
 }
 
 static int fuzz_nvs_erase(struct hal_nvs *nvs, const char *key)
 {
+    return fuzz_nvs_submit((struct fuzz_nvs *)nvs, 2, key, NULL, 0);
+}
+
+static int fuzz_nvs_poll(struct hal_nvs *nvs, int *status)
+{
     struct fuzz_nvs *s = (struct fuzz_nvs *)nvs;
-    s->used[fuzz_nvs_slot(key)] = false;
+    int k = s->pending_slot;
+    if (s->pending == 0) {
+        return HAL_ESTATE;
+    }
+    if (s->pending == 1) {
+        if (memcmp(s->pending_copy, s->pending_data, s->pending_len) != 0) {
+            abort(); /* the journal changed a buffer the store had not finished with */
+        }
+        memcpy(s->rec[k], s->pending_data, s->pending_len);
+        s->len[k] = s->pending_len;
+        s->used[k] = true;
+    } else {
+        s->used[k] = false;
+    }
+    s->pending = 0;
+    *status = HAL_OK;
     return HAL_OK;
 }
 
-static const struct hal_nvs_ops s_ops = {fuzz_nvs_read, fuzz_nvs_write, fuzz_nvs_erase};
+static const struct hal_nvs_ops s_ops = {.read = fuzz_nvs_read,
+                                         .submit_write = fuzz_nvs_write,
+                                         .submit_erase = fuzz_nvs_erase,
+                                         .poll = fuzz_nvs_poll};
+
+/* Run the journal's store work until nothing is in flight (bounded: a journal that never
+ * settles is a finding). */
+static void fuzz_journal_settle(void)
+{
+    uint32_t seq;
+    int status;
+    for (int i = 0; i < 64; i++) {
+        bool busy = journal_poll(&s_j);
+        (void)journal_done(&s_j, &seq, &status);
+        if (!busy && s_nvs.pending == 0) {
+            return;
+        }
+    }
+    abort();
+}
 
 static void fuzz_journal_check(const struct journal_entry *e)
 {
@@ -157,6 +214,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         }
+        if ((op & 0x80u) == 0) {
+            fuzz_journal_settle(); /* else: the next operation meets a busy store */
+        }
     }
+    fuzz_journal_settle();
     return 0;
 }

@@ -9,7 +9,7 @@ ifeq ($(strip $(LINUX_PORT_OBJS)),)
 $(error tests/integration/can.mk: include it after LINUX_PORT_OBJS is defined)
 endif
 
-CAN_VCAN_TEST := $(BUILD)/bin/can_vcan_test
+CAN_VCAN_TEST := $(BUILD)/san/bin/can_vcan_test
 CAN_VCAN_TEST_OBJ := $(BUILD)/tests/integration/can_vcan_test.o
 
 $(CAN_VCAN_TEST_OBJ): tests/integration/can_vcan_test.c | $(DEPS_STAMP_LINUX) $(DEPS_STAMP_TEST)

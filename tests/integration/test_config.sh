@@ -51,7 +51,7 @@ expect valid-group         0 'configuration valid' "${here}infy.addressing = gro
 expect infy-power-down-default 0 'interlock\.power_down_timeout_ms = 1500 \(psu\.type = infy' "${here}infy.modules = 0\n"
 expect infy-power-down-short   1 ':5: interlock\.power_down_timeout_ms: below 1500 ms with psu\.type = infy' "${infy}infy.modules = 0\ninterlock.power_down_timeout_ms = 500\n"
 expect infy-power-down-1500    0 'interlock\.power_down_timeout_ms = 1500' "${here}infy.modules = 0\ninterlock.power_down_timeout_ms = 1500\n"
-expect none-power-down-default 0 'interlock\.power_down_timeout_ms = 500$' "${good}"
+expect none-power-down-default 0 'interlock\.power_down_timeout_ms = 500( |$)' "${good}"
 # Running without an isolation monitor is an explicit, named lab override only.
 expect imd-lab-override        0 'WARNING: imd\.lab_override_no_monitor = true: LAB ONLY' "${good}imd.lab_override_no_monitor = true\n"
 expect imd-lab-override-model  1 ':5: imd\.lab_override_no_monitor: true, but imd\.model names a monitor' "${good}imd.model = dold\nimd.bus = tcp:h:502\nimd.lab_override_no_monitor = true\n"

@@ -116,6 +116,7 @@ result figure-line $ok
 cfg300="$out_dir/connector-300v.conf"
 cat > "$cfg300" <<'CONF'
 charger.max_voltage_v = 300
+charger.export_voltage_v = 300
 charger.max_current_a = 200
 charger.max_power_kw = 60
 interlock.power_down_timeout_ms = 1500
