@@ -218,7 +218,17 @@ T0=$(ms)
 "$ctl" --can vcan4 --modules 0,1 --voltage 400 --current 20 --seconds 26 --offline-timeout 11 >"$w/c5.out" 2>"$w/c5.err" & p5=$!
 "$ctl" --can vcan5 --modules 0,1 --voltage 400 --current 20 --seconds 30 >"$w/c6.out" 2>"$w/c6.err" & p6=$!
 exec 7>"$w/ctl3" 8>"$w/ctl4" 9>"$w/ctl5"
-sleep 6
+# psu-ctl's "t=S" counts from its own start, which a loaded VM delays by seconds after T0
+# (seen: the 9 s line then fell 4 s later, past the 12 s timeout). Put T0 on its clock,
+# from its first status line, and mute at its 6th second as designed.
+first=""
+for _ in $(seq 600); do
+    first=$(grep -m1 -o '^t=[0-9]*' "$w/c3.out" 2>/dev/null) && [ -n "$first" ] && break
+    sleep 0.1
+done
+[ -n "$first" ] && T0=$(( $(ms) - ${first#t=} * 1000 ))
+left=$(( T0 + 6000 - $(ms) ))
+[ "$left" -gt 0 ] && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 echo "mute 3" >&7; T_MUTE=$(( $(ms) - T0 ))
 echo "mute all" >&8
 kill -STOP $p6; T_STOP=$(ms)
