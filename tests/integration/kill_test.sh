@@ -46,7 +46,7 @@ if [ "${1:-}" != "--inner" ]; then
     out=$(mktemp)
     trap 'rm -f "$out"' EXIT
     cd "$root" || exit 1
-    KILLS=$KILLS tools/vcan-run --ifaces vcan0 --timeout "${KILL_TIMEOUT:-600}" -- \
+    KILLS=$KILLS tools/vcan-run --ifaces vcan0 --timeout "${KILL_TIMEOUT:-1800}" -- \
         "$root/tests/integration/kill_test.sh" --inner "$build" | tee "$out"
     rc=${PIPESTATUS[0]}
     if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
