@@ -138,7 +138,9 @@ board-size: board-all
 # chains; the measured run-time high-water mark is printed by board-run.
 board-stack: $(MPS2_FW_ELF)
 	$(MPS2_Q)cat $(patsubst %.o,%.su,$(MPS2_MAIN_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_OBJS)) \
-	    > $(BUILD)/mps2-stack.txt && sort -t '	' -k2 -n -r $(BUILD)/mps2-stack.txt | head -15
+	    > $(BUILD)/mps2-stack.txt
+	$(MPS2_Q)sort -t '	' -k2 -n -r -o $(BUILD)/mps2-stack.txt $(BUILD)/mps2-stack.txt
+	$(MPS2_Q)sed -n 1,15p $(BUILD)/mps2-stack.txt
 
 board-run: $(MPS2_DEMO_ELF)
 	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_DEMO_ELF)
