@@ -82,9 +82,10 @@ static void meter_watch_key(struct meter_session *s)
     s->seen_len = len;
 }
 
-/* Parse the record and check it: against the pinned key when there is one (the meter's
- * own claim proves nothing), else against the key the meter reports. */
-static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
+/* Parse the record and start its check: against the pinned key when there is one (the
+ * meter's own claim proves nothing), else against the key the meter reports. HAL_EAGAIN:
+ * the crypto port runs it beside the loop (ocmf_check_poll()); else the result. */
+static int meter_check_start(struct meter_session *s, const char *ocmf, size_t len)
 {
     if (ocmf == NULL || ocmf_parse(&s->rec, ocmf, len) != HAL_OK) {
         return HAL_EPROTO;
@@ -93,7 +94,7 @@ static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
         return HAL_ENOTSUP;
     }
     if (s->pin_len != 0) {
-        return ocmf_verify(&s->rec, s->crypto, s->pin, s->pin_len);
+        return ocmf_check_start(&s->check, &s->rec, s->crypto, s->pin, s->pin_len);
     }
     uint8_t pub[HAL_CRYPTO_PUB_MAX];
     size_t pub_len = 0;
@@ -101,7 +102,16 @@ static int meter_check(struct meter_session *s, const char *ocmf, size_t len)
     if (meter_pubkey(s->m, pub, sizeof pub, &pub_len, &curve) != HAL_OK) {
         return HAL_ENOTSUP;
     }
-    return ocmf_verify(&s->rec, s->crypto, pub, pub_len);
+    return ocmf_check_start(&s->check, &s->rec, s->crypto, pub, pub_len);
+}
+
+/* Park the meter's answer while its record is checked beside the loop. */
+static void meter_verify_later(struct meter_session *s, const struct meter_done *d,
+                               enum meter_session_state then)
+{
+    s->vdone = *d;
+    s->verify_then = then;
+    s->state = METER_S_VERIFYING;
 }
 
 static int64_t meter_live_wh(struct meter_session *s)
@@ -166,6 +176,9 @@ static void meter_recover_step(struct meter_session *s, uint32_t now)
     }
 }
 
+static void meter_recover_checked(struct meter_session *s, uint32_t now, const struct meter_done *d,
+                                  bool ours, int v);
+
 static void meter_recover_result(struct meter_session *s, uint32_t now, const struct meter_done *d)
 {
     if (d->status != HAL_OK) {
@@ -184,11 +197,24 @@ static void meter_recover_result(struct meter_session *s, uint32_t now, const st
     bool parsed = d->ocmf != NULL && ocmf_parse(&s->rec, d->ocmf, d->ocmf_len) == HAL_OK;
     bool ours = parsed && ocmf_txid(&s->rec, txid, sizeof txid) == HAL_OK &&
                 strcmp(txid, e->txid) == 0;
-    int rc;
-    int status = HAL_OK;
     int v = HAL_ENOTSUP;
     if (ours) {
-        v = meter_check(s, d->ocmf, d->ocmf_len);
+        v = meter_check_start(s, d->ocmf, d->ocmf_len);
+        if (v == HAL_EAGAIN) {
+            meter_verify_later(s, d, METER_S_RECOVER_STOP);
+            return;
+        }
+    }
+    meter_recover_checked(s, now, d, ours, v);
+}
+
+/* Close the recovered entry once its record (if ours) is checked. */
+static void meter_recover_checked(struct meter_session *s, uint32_t now, const struct meter_done *d,
+                                  bool ours, int v)
+{
+    int rc;
+    int status = HAL_OK;
+    if (ours) {
         rc = journal_close(s->j, s->seq, meter_stop_wh(s, true), s->wall_s, JOURNAL_END_RECOVERED,
                            d->ocmf, d->ocmf_len, v == HAL_OK);
     } else {
@@ -252,14 +278,26 @@ static void meter_abort_stored(struct meter_session *s, uint32_t now, int status
     meter_emit(s, METER_EV_START_FAILED, s->store_status, HAL_ENOTSUP);
 }
 
-static void meter_stopped(struct meter_session *s, uint32_t now, const struct meter_done *d)
+static void meter_stopped_checked(struct meter_session *s, const struct meter_done *d, int v);
+
+static void meter_stopped(struct meter_session *s, const struct meter_done *d)
 {
     if (d->status != HAL_OK) {
         meter_emit(s, METER_EV_STOP_FAILED, d->status, HAL_ENOTSUP);
         s->state = METER_S_ACTIVE;
         return;
     }
-    int v = meter_check(s, d->ocmf, d->ocmf_len);
+    int v = meter_check_start(s, d->ocmf, d->ocmf_len);
+    if (v == HAL_EAGAIN) {
+        meter_verify_later(s, d, METER_S_STOPPING);
+        return;
+    }
+    meter_stopped_checked(s, d, v);
+}
+
+/* Close the journal entry with the stop record and its checked signature. */
+static void meter_stopped_checked(struct meter_session *s, const struct meter_done *d, int v)
+{
     bool parsed = v != HAL_EPROTO || (d->ocmf != NULL && s->rec.nreadings > 0);
     int rc = journal_close(s->j, s->seq, meter_stop_wh(s, parsed), s->wall_s, JOURNAL_END_NORMAL,
                            d->ocmf, d->ocmf_len, v == HAL_OK);
@@ -267,7 +305,6 @@ static void meter_stopped(struct meter_session *s, uint32_t now, const struct me
         /* Not durable: do not acknowledge; the meter keeps its copy. Retry the stop. */
         s->state = METER_S_ACTIVE;
         meter_emit(s, METER_EV_STOP_FAILED, rc, v);
-        (void)now;
         return;
     }
     meter_await_store(s, METER_S_CLOSING, HAL_OK, v, d->confirm_pending);
@@ -380,7 +417,7 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
         break;
     case METER_S_STOPPING:
         if (meter_result(s->m, &d) == HAL_OK) {
-            meter_stopped(s, now, &d);
+            meter_stopped(s, &d);
         }
         break;
     case METER_S_CONFIRMING:
@@ -388,6 +425,18 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
             s->state = METER_S_IDLE;
         }
         break;
+    case METER_S_VERIFYING: {
+        int v = ocmf_check_poll(&s->check);
+        if (v == HAL_EAGAIN) {
+            break;
+        }
+        if (s->verify_then == METER_S_RECOVER_STOP) {
+            meter_recover_checked(s, now, &s->vdone, true, v);
+        } else {
+            meter_stopped_checked(s, &s->vdone, v);
+        }
+        break;
+    }
     case METER_S_IDLE:
     case METER_S_ACTIVE:
         break;
@@ -404,7 +453,8 @@ int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
 {
     if (s->state == METER_S_RECOVER || s->state == METER_S_RECOVER_STOP ||
         s->state == METER_S_RECOVER_CONFIRM || s->state == METER_S_CONFIRMING ||
-        s->state == METER_S_RECOVER_CLOSING || s->state == METER_S_ABORTING) {
+        s->state == METER_S_RECOVER_CLOSING || s->state == METER_S_ABORTING ||
+        (s->state == METER_S_VERIFYING && s->verify_then == METER_S_RECOVER_STOP)) {
         return HAL_EAGAIN;
     }
     if (s->state != METER_S_IDLE) {

@@ -55,7 +55,8 @@ struct meter_tx_req {
 /** Outcome of a start / stop / confirm. */
 struct meter_done {
     int status;              /**< HAL_OK or the failure */
-    const char *ocmf;        /**< stop (and start with an orphan): the record, else NULL */
+    const char *ocmf;        /**< stop (and start with an orphan): the record, else NULL;
+                                  valid until the next start, stop or confirm */
     size_t ocmf_len;
     bool recovered;          /**< the record was pending on the meter after a power loss */
     bool orphan;             /**< start: an old record was collected before starting */
@@ -189,6 +190,8 @@ enum meter_session_state {
     METER_S_CLOSING,       /**< the stop's CLOSED record is being stored; then acknowledged */
     METER_S_ABORTING,      /**< a start that failed is being closed as aborted */
     METER_S_RECOVER_CLOSING, /**< recovery: the CLOSED record is being stored */
+    METER_S_VERIFYING,     /**< the record's signature is being checked beside the loop (a
+                                crypto port with submit/poll); then as `verify_then` says */
 };
 
 /** What the session reports upward. */
@@ -251,6 +254,11 @@ struct meter_session {
     int store_verify;          /**< CLOSING / RECOVER_CLOSING: the signature check */
     bool store_confirm;        /**< the meter holds the record until confirmed */
     struct ocmf_record rec;
+    /* VERIFYING: the check in flight and the meter's answer it belongs to (the record
+     * text stays in the driver until the next start, stop or confirm) */
+    struct ocmf_check check;
+    struct meter_done vdone;
+    enum meter_session_state verify_then; /**< STOPPING or RECOVER_STOP: whose answer */
 };
 
 /**

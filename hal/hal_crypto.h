@@ -8,9 +8,13 @@
  * the verifier hashes two forms of a 4 kB record (exact and whitespace-compacted) as a
  * stream, with no second copy, and SHA-256 in C is fast enough on every target.
  *
- * The operation is a bounded computation, not a wait: it returns at once in the sense
- * of the HAL contract (no I/O). A software ECDSA verify on a Cortex-M4 takes tens to
- * hundreds of milliseconds; it runs once per finished transaction.
+ * The synchronous operation is a bounded computation, not a wait (no I/O). It still
+ * costs: 0.5 ms for a P-256 record on a PC, 2 ms for the first record of a Brainpool key,
+ * tens to hundreds of milliseconds in software on a Cortex-M4. A port that can run it
+ * beside the loop (a worker thread, a crypto engine with an interrupt) also offers the
+ * optional submit/poll pair, and the meter session then never spends a loop pass on it
+ * (docs/architecture.md "Work that leaves the loop"). A port without the pair leaves
+ * both NULL; the wrappers answer HAL_ENOTSUP and the caller verifies synchronously.
  */
 #ifndef HAL_CRYPTO_H
 #define HAL_CRYPTO_H
@@ -46,6 +50,12 @@ struct hal_crypto_ops {
     int (*ecdsa_verify)(struct hal_crypto *c, enum hal_crypto_curve curve, const uint8_t *pub,
                         size_t pub_len, const uint8_t *digest, size_t digest_len,
                         const uint8_t *sig, size_t sig_len);
+    /** @see hal_crypto_ecdsa_submit (optional: NULL = synchronous only) */
+    int (*ecdsa_submit)(struct hal_crypto *c, enum hal_crypto_curve curve, const uint8_t *pub,
+                        size_t pub_len, const uint8_t *digest, size_t digest_len,
+                        const uint8_t *sig, size_t sig_len);
+    /** @see hal_crypto_ecdsa_poll (with ecdsa_submit) */
+    int (*ecdsa_poll)(struct hal_crypto *c);
 };
 
 /** A crypto instance. */
@@ -89,6 +99,40 @@ static inline int hal_crypto_ecdsa_verify(struct hal_crypto *c, enum hal_crypto_
                                           const uint8_t *sig, size_t sig_len)
 {
     return c->ops->ecdsa_verify(c, curve, pub, pub_len, digest, digest_len, sig, sig_len);
+}
+
+/**
+ * @brief Start hal_crypto_ecdsa_verify() beside the loop; the result comes from
+ *        hal_crypto_ecdsa_poll(). The port copies every input: the caller's buffers may
+ *        change as soon as this returns.
+ * @retval HAL_OK started
+ * @retval HAL_EBUSY a verification is still running (one at a time)
+ * @retval HAL_ENOTSUP the port verifies synchronously only (call hal_crypto_ecdsa_verify)
+ * @retval HAL_EINVAL a length does not fit the port's buffers
+ */
+static inline int hal_crypto_ecdsa_submit(struct hal_crypto *c, enum hal_crypto_curve curve,
+                                          const uint8_t *pub, size_t pub_len,
+                                          const uint8_t *digest, size_t digest_len,
+                                          const uint8_t *sig, size_t sig_len)
+{
+    if (c->ops->ecdsa_submit == NULL || c->ops->ecdsa_poll == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return c->ops->ecdsa_submit(c, curve, pub, pub_len, digest, digest_len, sig, sig_len);
+}
+
+/**
+ * @brief The outcome of the submitted verification, once.
+ * @retval HAL_EAGAIN still running (the port wakes the loop when it is done)
+ * @retval HAL_ESTATE nothing was submitted
+ * @return otherwise exactly what hal_crypto_ecdsa_verify() would have returned
+ */
+static inline int hal_crypto_ecdsa_poll(struct hal_crypto *c)
+{
+    if (c->ops->ecdsa_poll == NULL) {
+        return HAL_ESTATE;
+    }
+    return c->ops->ecdsa_poll(c);
 }
 
 #endif /* HAL_CRYPTO_H */

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 const char *linux_crypto_curve_name(enum hal_crypto_curve curve)
 {
@@ -56,12 +58,12 @@ static int linux_crypto_sig_der(const uint8_t *sig, size_t half, uint8_t *der, s
  * more than the verification itself. EVP_PKEY_fromdata() refuses a point that is not on
  * the curve; every supported curve has cofactor 1, so a point on it has the group's
  * order and no separate public-key check is needed. */
-static EVP_PKEY *linux_crypto_key(struct linux_crypto *lc, enum hal_crypto_curve curve, const char *name,
-                                  const uint8_t *pub, size_t pub_len, int *rc)
+static EVP_PKEY *linux_crypto_key(struct linux_crypto_key *kc, enum hal_crypto_curve curve,
+                                  const char *name, const uint8_t *pub, size_t pub_len, int *rc)
 {
-    if (lc->key != NULL && lc->key_curve == curve && lc->key_len == pub_len &&
-        memcmp(lc->key_pub, pub, pub_len) == 0) {
-        return lc->key;
+    if (kc->key != NULL && kc->curve == curve && kc->len == pub_len &&
+        memcmp(kc->pub, pub, pub_len) == 0) {
+        return kc->key;
     }
     EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     EVP_PKEY *pkey = NULL;
@@ -83,37 +85,55 @@ static EVP_PKEY *linux_crypto_key(struct linux_crypto *lc, enum hal_crypto_curve
     }
     EVP_PKEY_CTX_free(kctx);
     if (pkey != NULL) {
-        EVP_PKEY_free(lc->key);
-        lc->key = pkey;
-        lc->key_curve = curve;
-        lc->key_len = pub_len;
-        memcpy(lc->key_pub, pub, pub_len);
+        EVP_PKEY_free(kc->key);
+        kc->key = pkey;
+        kc->curve = curve;
+        kc->len = pub_len;
+        memcpy(kc->pub, pub, pub_len);
     }
     return pkey;
 }
 
-static int linux_crypto_verify(struct hal_crypto *c, enum hal_crypto_curve curve,
-                               const uint8_t *pub, size_t pub_len, const uint8_t *digest,
-                               size_t digest_len, const uint8_t *sig, size_t sig_len)
+static void linux_crypto_key_free(struct linux_crypto_key *kc)
 {
-    const char *name = linux_crypto_curve_name(curve);
+    EVP_PKEY_free(kc->key);
+    kc->key = NULL;
+    kc->len = 0;
+}
+
+/* The checks every verification makes first, in the loop (so a bad length is refused at
+ * submit, not later). */
+static int linux_crypto_args(enum hal_crypto_curve curve, const uint8_t *pub, size_t pub_len,
+                             size_t digest_len, size_t sig_len)
+{
     size_t fb = hal_crypto_curve_bytes(curve);
-    if (name == NULL || fb == 0) {
+    if (linux_crypto_curve_name(curve) == NULL || fb == 0) {
         return HAL_ENOTSUP;
     }
     if (pub_len != 1u + 2u * fb || pub[0] != 0x04 || sig_len != 2u * fb || digest_len == 0 ||
         digest_len > 64u) {
         return HAL_EINVAL;
     }
-    uint8_t der[HAL_CRYPTO_SIG_MAX + 16];
-    size_t der_len = 0;
-    int rc = linux_crypto_sig_der(sig, fb, der, sizeof der, &der_len);
+    return HAL_OK;
+}
+
+static int linux_crypto_verify_with(struct linux_crypto_key *kc, enum hal_crypto_curve curve,
+                                    const uint8_t *pub, size_t pub_len, const uint8_t *digest,
+                                    size_t digest_len, const uint8_t *sig, size_t sig_len)
+{
+    int rc = linux_crypto_args(curve, pub, pub_len, digest_len, sig_len);
     if (rc != HAL_OK) {
         return rc;
     }
-
-    struct linux_crypto *lc = (struct linux_crypto *)c;
-    EVP_PKEY *pkey = linux_crypto_key(lc, curve, name, pub, pub_len, &rc);
+    const char *name = linux_crypto_curve_name(curve);
+    size_t fb = hal_crypto_curve_bytes(curve);
+    uint8_t der[HAL_CRYPTO_SIG_MAX + 16];
+    size_t der_len = 0;
+    rc = linux_crypto_sig_der(sig, fb, der, sizeof der, &der_len);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    EVP_PKEY *pkey = linux_crypto_key(kc, curve, name, pub, pub_len, &rc);
     if (pkey == NULL) {
         return rc;
     }
@@ -128,7 +148,100 @@ static int linux_crypto_verify(struct hal_crypto *c, enum hal_crypto_curve curve
     return rc;
 }
 
+static int linux_crypto_verify(struct hal_crypto *c, enum hal_crypto_curve curve,
+                               const uint8_t *pub, size_t pub_len, const uint8_t *digest,
+                               size_t digest_len, const uint8_t *sig, size_t sig_len)
+{
+    struct linux_crypto *lc = (struct linux_crypto *)c;
+    return linux_crypto_verify_with(&lc->sync_key, curve, pub, pub_len, digest, digest_len, sig,
+                                    sig_len);
+}
+
+static void *linux_crypto_worker(void *arg)
+{
+    struct linux_crypto *lc = arg;
+    pthread_mutex_lock(&lc->mu);
+    for (;;) {
+        while (!lc->pending && !lc->stop) {
+            pthread_cond_wait(&lc->cv, &lc->mu);
+        }
+        if (!lc->pending) {
+            break;
+        }
+        lc->pending = false;
+        pthread_mutex_unlock(&lc->mu);
+        /* The job is ours until `done`: submit refuses while busy. */
+        const struct linux_crypto_job *j = &lc->job;
+        int rc = linux_crypto_verify_with(&lc->job_key, j->curve, j->pub, j->pub_len, j->digest,
+                                          j->digest_len, j->sig, j->sig_len);
+        pthread_mutex_lock(&lc->mu);
+        lc->result = rc;
+        lc->done = true;
+        uint64_t one = 1;
+        ssize_t w = write(lc->efd, &one, sizeof one);
+        (void)w; /* an eventfd write only fails on counter overflow: still readable */
+    }
+    pthread_mutex_unlock(&lc->mu);
+    return NULL;
+}
+
+static int linux_crypto_submit(struct hal_crypto *c, enum hal_crypto_curve curve,
+                               const uint8_t *pub, size_t pub_len, const uint8_t *digest,
+                               size_t digest_len, const uint8_t *sig, size_t sig_len)
+{
+    struct linux_crypto *lc = (struct linux_crypto *)c;
+    int rc = linux_crypto_args(curve, pub, pub_len, digest_len, sig_len);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    pthread_mutex_lock(&lc->mu);
+    if (lc->busy) {
+        pthread_mutex_unlock(&lc->mu);
+        return HAL_EBUSY;
+    }
+    struct linux_crypto_job *j = &lc->job;
+    j->curve = curve;
+    memcpy(j->pub, pub, pub_len);
+    j->pub_len = pub_len;
+    memcpy(j->digest, digest, digest_len);
+    j->digest_len = digest_len;
+    memcpy(j->sig, sig, sig_len);
+    j->sig_len = sig_len;
+    lc->busy = true;
+    lc->pending = true;
+    lc->done = false;
+    pthread_cond_signal(&lc->cv);
+    pthread_mutex_unlock(&lc->mu);
+    return HAL_OK;
+}
+
+static int linux_crypto_poll(struct hal_crypto *c)
+{
+    struct linux_crypto *lc = (struct linux_crypto *)c;
+    pthread_mutex_lock(&lc->mu);
+    int rc;
+    if (!lc->busy) {
+        rc = HAL_ESTATE;
+    } else if (!lc->done) {
+        rc = HAL_EAGAIN;
+    } else {
+        uint64_t v;
+        ssize_t r = read(lc->efd, &v, sizeof v); /* clear the wake-up */
+        (void)r;
+        rc = lc->result;
+        lc->busy = false;
+        lc->done = false;
+    }
+    pthread_mutex_unlock(&lc->mu);
+    return rc;
+}
+
 static const struct hal_crypto_ops s_linux_crypto_ops = {.ecdsa_verify = linux_crypto_verify};
+static const struct hal_crypto_ops s_linux_crypto_async_ops = {
+    .ecdsa_verify = linux_crypto_verify,
+    .ecdsa_submit = linux_crypto_submit,
+    .ecdsa_poll = linux_crypto_poll,
+};
 
 /* A known answer: a P-256 key made once with `openssl ecparam -genkey -name prime256v1`,
  * the SHA-256 digest of "hello" and its signature (r || s). Verified at init, it proves
@@ -159,16 +272,58 @@ static const uint8_t s_kat_sig[] = {
 
 void linux_crypto_init(struct linux_crypto *c)
 {
+    memset(c, 0, sizeof *c);
     c->base.ops = &s_linux_crypto_ops;
-    c->key = NULL;
-    c->key_len = 0;
+    c->efd = -1;
     c->selftest = linux_crypto_verify(&c->base, HAL_CRYPTO_SECP256R1, s_kat_pub, sizeof s_kat_pub,
                                       s_kat_digest, sizeof s_kat_digest, s_kat_sig, sizeof s_kat_sig);
 }
 
+int linux_crypto_start_worker(struct linux_crypto *c)
+{
+    if (c->started) {
+        return HAL_OK;
+    }
+    c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->efd < 0) {
+        return HAL_EIO;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->thread, NULL, linux_crypto_worker, c) != 0) {
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        close(c->efd);
+        c->efd = -1;
+        return HAL_EIO;
+    }
+    c->started = true;
+    c->base.ops = &s_linux_crypto_async_ops;
+    return HAL_OK;
+}
+
+int linux_crypto_fd(const struct linux_crypto *c)
+{
+    return c->efd;
+}
+
 void linux_crypto_close(struct linux_crypto *c)
 {
-    EVP_PKEY_free(c->key);
-    c->key = NULL;
-    c->key_len = 0;
+    if (c->started) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = true;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->thread, NULL);
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        close(c->efd);
+        c->efd = -1;
+        c->started = false;
+        c->stop = false;
+        c->busy = c->pending = c->done = false;
+        c->base.ops = &s_linux_crypto_ops;
+    }
+    linux_crypto_key_free(&c->sync_key);
+    linux_crypto_key_free(&c->job_key);
 }

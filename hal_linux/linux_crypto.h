@@ -7,24 +7,63 @@
 
 #include "hal_crypto.h"
 
-/** The OpenSSL crypto port (stateless: one per process is enough, several are fine). */
+#include <pthread.h>
+#include <stdbool.h>
+
+/** The last key a verifier used, kept for the next record of the same meter. */
+struct linux_crypto_key {
+    struct evp_pkey_st *key;
+    enum hal_crypto_curve curve;
+    size_t len;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+};
+
+/** One verification handed to the worker: copies of every input. */
+struct linux_crypto_job {
+    enum hal_crypto_curve curve;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    size_t pub_len;
+    uint8_t digest[64];
+    size_t digest_len;
+    uint8_t sig[HAL_CRYPTO_SIG_MAX];
+    size_t sig_len;
+};
+
+/** The OpenSSL crypto port. */
 struct linux_crypto {
     struct hal_crypto base;
-    int selftest; /**< HAL_OK: the known-answer signature verified at init */
-    /* the last key used, kept for the next record of the same meter */
-    struct evp_pkey_st *key;
-    enum hal_crypto_curve key_curve;
-    size_t key_len;
-    uint8_t key_pub[HAL_CRYPTO_PUB_MAX];
+    int selftest;                 /**< HAL_OK: the known-answer signature verified at init */
+    struct linux_crypto_key sync_key;   /**< used by the loop's synchronous verifications */
+    /* the worker (linux_crypto_start_worker): submit/poll run the verification beside the
+     * loop, so a record's check never costs a loop pass (docs/architecture.md) */
+    struct linux_crypto_key job_key;    /**< used only by the worker thread */
+    struct linux_crypto_job job;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int efd;                      /**< readable when a result is ready; -1 without a worker */
+    bool started, pending, busy, done, stop;
+    int result;
 };
 
 /**
- * @brief Fill the ops and verify a known-answer P-256 signature, which also moves
- *        OpenSSL's first-use set-up out of the loop; the outcome is in `selftest`.
+ * @brief Fill the ops (synchronous only) and verify a known-answer P-256 signature, which
+ *        also moves OpenSSL's first-use set-up out of the loop; the outcome is in `selftest`.
  */
 void linux_crypto_init(struct linux_crypto *c);
 
-/** @brief Free the kept key (the ops stay usable; the next verification builds it again). */
+/**
+ * @brief Start the worker thread and offer submit/poll: a caller that uses them (the meter
+ *        session) then never verifies inside a loop pass. Watch linux_crypto_fd() for POLLIN.
+ * @retval HAL_OK running
+ * @retval HAL_EIO the eventfd or the thread could not be created (the port stays synchronous)
+ */
+int linux_crypto_start_worker(struct linux_crypto *c);
+
+/** @brief The descriptor that becomes readable when a submitted check ends (-1 without worker). */
+int linux_crypto_fd(const struct linux_crypto *c);
+
+/** @brief Stop the worker (after the running check) and free the kept keys. */
 void linux_crypto_close(struct linux_crypto *c);
 
 /**

@@ -868,27 +868,90 @@ static void ocmf_hash_payload(const struct ocmf_record *rec, bool compact, uint8
     sha256_final(&h, digest);
 }
 
+/* One verification of the check's current stage: submitted when the port runs it beside
+ * the loop, else done here. */
+static int ocmf_check_run(struct ocmf_check *k)
+{
+    uint8_t digest[32];
+    bool changed = false;
+    ocmf_hash_payload(k->rec, k->stage == 2u, digest, &changed);
+    if (k->stage == 2u && !changed) {
+        /* No insignificant whitespace: the compacted form is the one that already failed. */
+        k->stage = 0;
+        return HAL_EPROTO;
+    }
+    if (k->async) {
+        int rc = hal_crypto_ecdsa_submit(k->crypto, k->rec->curve, k->pub, k->pub_len, digest,
+                                         sizeof digest, k->rec->sig, k->rec->sig_len);
+        if (rc == HAL_OK) {
+            return HAL_EAGAIN;
+        }
+        if (rc != HAL_ENOTSUP) {
+            k->stage = 0;
+            return rc == HAL_EBUSY ? HAL_EIO : rc; /* one check per port at a time */
+        }
+        k->async = false;
+    }
+    return hal_crypto_ecdsa_verify(k->crypto, k->rec->curve, k->pub, k->pub_len, digest,
+                                   sizeof digest, k->rec->sig, k->rec->sig_len);
+}
+
+/* The outcome of a stage: the exact form failing sends the check to the compacted form. */
+static int ocmf_check_stage_done(struct ocmf_check *k, int rc)
+{
+    if (rc == HAL_EPROTO && k->stage == 1u) {
+        k->stage = 2u;
+        rc = ocmf_check_run(k);
+        if (rc == HAL_EAGAIN) {
+            return rc;
+        }
+    }
+    k->stage = 0;
+    return rc;
+}
+
+static int ocmf_check_begin(struct ocmf_check *k, const struct ocmf_record *rec,
+                            struct hal_crypto *crypto, const uint8_t *pub, size_t pub_len,
+                            bool allow_async)
+{
+    k->stage = 0;
+    size_t fb = hal_crypto_curve_bytes(rec->curve);
+    if (fb == 0 || pub_len != 1u + 2u * fb || pub_len > sizeof k->pub || rec->sig_len != 2u * fb) {
+        return HAL_EINVAL;
+    }
+    k->rec = rec;
+    k->crypto = crypto;
+    memcpy(k->pub, pub, pub_len);
+    k->pub_len = (uint8_t)pub_len;
+    k->async = allow_async && crypto->ops->ecdsa_submit != NULL;
+    k->stage = 1u;
+    int rc = ocmf_check_run(k);
+    return rc == HAL_EAGAIN ? rc : ocmf_check_stage_done(k, rc);
+}
+
+int ocmf_check_start(struct ocmf_check *k, const struct ocmf_record *rec,
+                     struct hal_crypto *crypto, const uint8_t *pub, size_t pub_len)
+{
+    return ocmf_check_begin(k, rec, crypto, pub, pub_len, true);
+}
+
+int ocmf_check_poll(struct ocmf_check *k)
+{
+    if (k->stage == 0) {
+        return HAL_ESTATE;
+    }
+    int rc = hal_crypto_ecdsa_poll(k->crypto);
+    if (rc == HAL_EAGAIN) {
+        return rc;
+    }
+    return ocmf_check_stage_done(k, rc);
+}
+
 int ocmf_verify(const struct ocmf_record *rec, struct hal_crypto *crypto, const uint8_t *pub,
                 size_t pub_len)
 {
-    size_t fb = hal_crypto_curve_bytes(rec->curve);
-    if (fb == 0 || pub_len != 1u + 2u * fb || rec->sig_len != 2u * fb) {
-        return HAL_EINVAL;
-    }
-    uint8_t digest[32];
-    bool changed = false;
-    ocmf_hash_payload(rec, false, digest, &changed);
-    int rc = hal_crypto_ecdsa_verify(crypto, rec->curve, pub, pub_len, digest, sizeof digest,
-                                     rec->sig, rec->sig_len);
-    if (rc != HAL_EPROTO) {
-        return rc;
-    }
-    ocmf_hash_payload(rec, true, digest, &changed);
-    if (!changed) {
-        return HAL_EPROTO;
-    }
-    return hal_crypto_ecdsa_verify(crypto, rec->curve, pub, pub_len, digest, sizeof digest,
-                                   rec->sig, rec->sig_len);
+    struct ocmf_check k;
+    return ocmf_check_begin(&k, rec, crypto, pub, pub_len, false);
 }
 
 int ocmf_copy(const struct ocmf_record *rec, struct ocmf_str s, char *out, size_t cap)

@@ -126,6 +126,35 @@ int ocmf_pubkey_from_bytes(const uint8_t *in, size_t len, uint8_t *pub, size_t c
 int ocmf_verify(const struct ocmf_record *rec, struct hal_crypto *crypto, const uint8_t *pub,
                 size_t pub_len);
 
+/** A signature check that may run beside the loop (ocmf_check_start/ocmf_check_poll). */
+struct ocmf_check {
+    const struct ocmf_record *rec; /**< must stay unchanged until the check ends */
+    struct hal_crypto *crypto;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    uint8_t pub_len;
+    uint8_t stage;                 /**< 0 idle, 1 payload as received, 2 compacted payload */
+    bool async;                    /**< the port runs the verifications (submit/poll) */
+};
+
+/**
+ * @brief Start the check ocmf_verify() does; with a port that offers submit/poll the
+ *        ECDSA verifications run beside the loop and only the hashing (some 50 us for a
+ *        4 kB record on a PC) happens here.
+ * @retval HAL_EAGAIN running: call ocmf_check_poll() on later passes
+ * @return otherwise the final result, as ocmf_verify()
+ */
+int ocmf_check_start(struct ocmf_check *k, const struct ocmf_record *rec,
+                     struct hal_crypto *crypto, const uint8_t *pub, size_t pub_len);
+
+/**
+ * @brief Continue a running check.
+ * @retval HAL_EAGAIN still running
+ * @retval HAL_ESTATE no check is running
+ * @return otherwise the final result, as ocmf_verify()
+ */
+int ocmf_check_poll(struct ocmf_check *k);
+
+
 /**
  * @brief Copy a string field (raw content) NUL-terminated into @p out.
  * @retval HAL_OK copied

@@ -23,9 +23,20 @@ struct fake_crypto {
     uint8_t last_digest[32];
     size_t last_pub_len;
     uint8_t last_pub[HAL_CRYPTO_PUB_MAX]; /**< the key of the last call */
+    /* submit/poll (fake_crypto_set_async): the answer is computed at submit, as a port
+     * that copies its inputs would, and given after `poll_delay` polls */
+    unsigned sync_calls;       /**< ecdsa_verify calls */
+    unsigned submits;
+    unsigned poll_delay;
+    unsigned polls_left;
+    bool in_flight;
+    int pending;
 };
 
 /** @brief No valid signature set; every verify answers HAL_EPROTO. */
 void fake_crypto_init(struct fake_crypto *c);
+
+/** @brief Offer submit/poll; each result comes after @p poll_delay polls answered EAGAIN. */
+void fake_crypto_set_async(struct fake_crypto *c, unsigned poll_delay);
 
 #endif /* FAKE_CRYPTO_H */

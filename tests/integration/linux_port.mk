@@ -1,5 +1,5 @@
-# Tests of the Linux port's store, random source, poll() idle and errno mapping on the
-# real OS (tests/integration/linux_port_test.c, cmocka).
+# Tests of the Linux port's store, random source, poll() idle, errno mapping and OpenSSL
+# verifier (with its worker) on the real OS (tests/integration/linux_port_test.c, cmocka).
 LINUX_PORT_TEST := $(BUILD)/san/bin/linux_port_test
 
 $(BUILD)/tests/integration/linux_port_test.o: tests/integration/linux_port_test.c | $(DEPS_STAMP_TEST)

@@ -1,6 +1,6 @@
 /* Tests of the Linux port's own peripherals on the real OS: the file store (atomic
  * replace, bounds, hostile names, a crash left-over), the random source, the poll()
- * idle and the errno mapping. */
+ * idle, the errno mapping and the OpenSSL verifier with its worker. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+
+#include "linux_crypto.h"
 #include "linux_errno.h"
 #include "linux_loop.h"
 #include "linux_nvs.h"
@@ -250,6 +255,113 @@ static void test_errno_mapping(void **state)
     assert_int_not_equal(linux_errno_to_hal(0), HAL_OK);
 }
 
+/* A fresh Brainpool P-256 key (the EM580's curve) signs a digest; the port must give the
+ * same verdicts in the loop and beside it, copy what was submitted, refuse a second job,
+ * wake the loop through its descriptor and stop cleanly. */
+static void sign_digest(EVP_PKEY *k, const uint8_t d[32], uint8_t sig[64])
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k, NULL);
+    uint8_t der[128];
+    size_t der_len = sizeof der;
+    assert_non_null(ctx);
+    assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_sign(ctx, der, &der_len, d, 32), 1);
+    EVP_PKEY_CTX_free(ctx);
+    const unsigned char *p = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+    assert_non_null(es);
+    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32), 32);
+    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32), 32);
+    ECDSA_SIG_free(es);
+}
+
+static int crypto_wait(struct linux_crypto *c)
+{
+    int rc;
+    for (int i = 0; i < 1000; i++) {
+        rc = hal_crypto_ecdsa_poll(&c->base);
+        if (rc != HAL_EAGAIN) {
+            return rc;
+        }
+        struct pollfd pfd = {.fd = linux_crypto_fd(c), .events = POLLIN};
+        (void)poll(&pfd, 1, 100); /* the worker's eventfd wakes us; a hang guard only */
+    }
+    return rc;
+}
+
+static void test_crypto_worker(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
+    assert_non_null(k);
+    uint8_t pub[65];
+    size_t pub_len = 0;
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k, "pub", pub, sizeof pub, &pub_len), 1);
+    assert_int_equal(pub_len, 65);
+    uint8_t d[32], sig[64];
+    for (unsigned i = 0; i < 32u; i++) {
+        d[i] = (uint8_t)(i * 7u + 1u);
+    }
+    sign_digest(k, d, sig);
+
+    static struct linux_crypto c;
+    linux_crypto_init(&c);
+    assert_int_equal(c.selftest, HAL_OK);
+    /* without the worker the port is synchronous only */
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_ENOTSUP);
+    assert_int_equal(linux_crypto_fd(&c), -1);
+    assert_int_equal(hal_crypto_ecdsa_verify(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_OK);
+
+    assert_int_equal(linux_crypto_start_worker(&c), HAL_OK);
+    assert_true(linux_crypto_fd(&c) >= 0);
+    assert_int_equal(hal_crypto_ecdsa_poll(&c.base), HAL_ESTATE);
+    uint8_t dcopy[32], scopy[64];
+    memcpy(dcopy, d, 32);
+    memcpy(scopy, sig, 64);
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, dcopy,
+                                             32, scopy, 64), HAL_OK);
+    /* the caller's buffers are free at once: the port works on its copies */
+    memset(dcopy, 0, sizeof dcopy);
+    memset(scopy, 0, sizeof scopy);
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_EBUSY);
+    assert_int_equal(crypto_wait(&c), HAL_OK);
+    assert_int_equal(hal_crypto_ecdsa_poll(&c.base), HAL_ESTATE); /* given once */
+
+    /* a changed digest: the same EPROTO as in the loop */
+    d[5] ^= 1u;
+    assert_int_equal(hal_crypto_ecdsa_verify(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_EPROTO);
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_OK);
+    assert_int_equal(crypto_wait(&c), HAL_EPROTO);
+    /* a point off the curve: EINVAL from the worker too */
+    uint8_t bad[65];
+    memcpy(bad, pub, 65);
+    bad[64] ^= 1u;
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, bad, 65, d, 32,
+                                             sig, 64), HAL_OK);
+    assert_int_equal(crypto_wait(&c), HAL_EINVAL);
+    /* lengths are refused at submit, nothing runs */
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 64, d, 32,
+                                             sig, 64), HAL_EINVAL);
+    assert_int_equal(hal_crypto_ecdsa_poll(&c.base), HAL_ESTATE);
+    /* a job still running at close is finished, then the thread ends */
+    d[5] ^= 1u;
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_OK);
+    linux_crypto_close(&c);
+    assert_int_equal(linux_crypto_fd(&c), -1);
+    assert_int_equal(hal_crypto_ecdsa_submit(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_ENOTSUP);
+    assert_int_equal(hal_crypto_ecdsa_verify(&c.base, HAL_CRYPTO_BRAINPOOL256R1, pub, 65, d, 32,
+                                             sig, 64), HAL_OK);
+    linux_crypto_close(&c);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_loop_wakes_on_io),
         cmocka_unit_test(test_errno_mapping),
+        cmocka_unit_test(test_crypto_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
 #  - stop request -> verified OCMF record stored in the journal, over RTU at 9600 and
 #    115200 Bd (socat pty pair; metersim paces its replies like an RS-485 line of that
 #    speed, 11 bits per character, since a pty itself has no baud rate)
-#  - longest superloop pass while Modbus traffic runs (driver only, and with journal)
+#  - longest superloop pass while Modbus traffic runs (driver only, and with journal);
+#    with the record's signature checked beside the loop (the port's crypto worker, the
+#    default) and, for comparison, inside the pass (--crypto-in-loop, as on an MCU)
 #   meter_figures.sh METERSIM METER_CTL
 set -u
 SIM=$1 CTL=$2
@@ -19,6 +21,11 @@ for baud in 9600 115200; do
     for _ in $(seq 1200); do grep -q '^ready' "$W/sim$baud.out" && break; sleep 0.05; done
     out=$("$CTL" --rtu "$W/b$baud,$baud" --journal "$W/j$baud" --charge-ms 100 session 5 2>&1)
     echo "RTU $baud Bd: $(grep '^SUMMARY' <<<"$out")"
+    if [ "$baud" = 115200 ]; then
+        out=$("$CTL" --rtu "$W/b$baud,$baud" --journal "$W/k$baud" --charge-ms 100 --crypto-in-loop \
+            session 5 2>&1)
+        echo "RTU $baud Bd, signature checked inside the pass: $(grep '^SUMMARY' <<<"$out")"
+    fi
     out=$("$CTL" --rtu "$W/b$baud,$baud" load 5 2>&1)
     echo "RTU $baud Bd, driver only: $(grep '^LOAD' <<<"$out")"
 done

@@ -347,6 +347,97 @@ static void test_verify_compacted_payload(void **state)
     assert_non_null(strstr(s_buf, "\"LI\": 99"));
 }
 
+/* The check beside the loop gives the verdicts ocmf_verify() gives, with every
+ * verification submitted (none inside the caller's pass) and the compacted form tried
+ * only after the exact form's answer came back. */
+static int check_async(struct ocmf_check *k, const struct ocmf_record *r, struct fake_crypto *fc,
+                       unsigned *polls)
+{
+    int rc = ocmf_check_start(k, r, &fc->base, s_pub65, 65);
+    *polls = 0;
+    while (rc == HAL_EAGAIN && *polls < 100u) {
+        (*polls)++;
+        rc = ocmf_check_poll(k);
+    }
+    return rc;
+}
+
+static void test_check_beside_the_loop(void **state)
+{
+    (void)state;
+    struct fake_crypto fc;
+    fake_crypto_init(&fc);
+    fake_crypto_set_async(&fc, 3);
+    struct ocmf_record r;
+    struct ocmf_check k;
+    unsigned polls;
+    const char *t = mk(PAYLOAD, "{\"SA\":\"ECDSA-brainpool256r1-SHA256\",\"SD\":\"" SIG_DER "\"}");
+    assert_int_equal(parse(&r, t), HAL_OK);
+    digest_of(PAYLOAD, strlen(PAYLOAD), fc.good_digest);
+    memcpy(fc.good_sig, r.sig, 64);
+    fc.good_sig_len = 64;
+    assert_int_equal(check_async(&k, &r, &fc, &polls), HAL_OK);
+    assert_int_equal(fc.submits, 1);
+    assert_int_equal(fc.sync_calls, 0);
+    assert_int_equal(polls, 4); /* 3 answered "running", the 4th the result */
+    assert_int_equal(ocmf_check_poll(&k), HAL_ESTATE); /* over: nothing runs */
+    /* altered: one try, the same EPROTO as the synchronous check */
+    static char alt[4096];
+    strcpy(alt, t);
+    strstr(alt, "2945.612")[7] = '3';
+    assert_int_equal(parse(&r, alt), HAL_OK);
+    fc.submits = 0;
+    assert_int_equal(check_async(&k, &r, &fc, &polls), HAL_EPROTO);
+    assert_int_equal(fc.submits, 1);
+    assert_int_equal(fc.sync_calls, 0);
+    /* a port failure is passed on, not turned into a verdict on the record */
+    fc.force = HAL_EIO;
+    assert_int_equal(check_async(&k, &r, &fc, &polls), HAL_EIO);
+    fc.force = 0;
+    /* busy port (another check in flight): an error, never a hang or a sync fallback */
+    assert_int_equal(parse(&r, t), HAL_OK);
+    struct ocmf_check other;
+    assert_int_equal(ocmf_check_start(&other, &r, &fc.base, s_pub65, 65), HAL_EAGAIN);
+    assert_int_equal(ocmf_check_start(&k, &r, &fc.base, s_pub65, 65), HAL_EIO);
+    unsigned n = 0;
+    int rc;
+    while ((rc = ocmf_check_poll(&other)) == HAL_EAGAIN && n++ < 10u) {
+    }
+    assert_int_equal(rc, HAL_OK);
+    /* lengths are checked before anything is submitted */
+    fc.submits = 0;
+    assert_int_equal(ocmf_check_start(&k, &r, &fc.base, s_pub65, 64), HAL_EINVAL);
+    assert_int_equal(fc.submits, 0);
+}
+
+static void test_check_beside_the_loop_compacted(void **state)
+{
+    (void)state;
+    const char *spaced = "{\"PG\":\"T1\", \"MS\":\"x y\",\"IS\":false,\"IT\":\"NONE\",\"LC\":{\"LN\":"
+                         "\"a \\\" b\", \"LI\": 99},\"RD\":[{\"TM\":\"t\",\"ST\":\"G\"}]}";
+    const char *compact = "{\"PG\":\"T1\",\"MS\":\"x y\",\"IS\":false,\"IT\":\"NONE\",\"LC\":{\"LN\":"
+                          "\"a \\\" b\",\"LI\":99},\"RD\":[{\"TM\":\"t\",\"ST\":\"G\"}]}";
+    struct fake_crypto fc;
+    fake_crypto_init(&fc);
+    fake_crypto_set_async(&fc, 2);
+    struct ocmf_record r;
+    struct ocmf_check k;
+    unsigned polls;
+    assert_int_equal(parse(&r, mk(spaced, "{\"SD\":\"" SIG_DER "\"}")), HAL_OK);
+    digest_of(compact, strlen(compact), fc.good_digest);
+    memcpy(fc.good_sig, r.sig, 64);
+    fc.good_sig_len = 64;
+    assert_int_equal(check_async(&k, &r, &fc, &polls), HAL_OK);
+    assert_int_equal(fc.submits, 2);
+    assert_int_equal(fc.sync_calls, 0);
+    assert_int_equal(polls, 6);
+    /* a key that signed neither form: both tried, EPROTO */
+    memset(fc.good_digest, 0xee, 32);
+    fc.submits = 0;
+    assert_int_equal(check_async(&k, &r, &fc, &polls), HAL_EPROTO);
+    assert_int_equal(fc.submits, 2);
+}
+
 static void test_pubkey_forms(void **state)
 {
     (void)state;
@@ -439,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_trailing_nuls_and_base64),
         cmocka_unit_test(test_verify_exact_and_altered),
         cmocka_unit_test(test_verify_compacted_payload),
+        cmocka_unit_test(test_check_beside_the_loop),
+        cmocka_unit_test(test_check_beside_the_loop_compacted),
         cmocka_unit_test(test_pubkey_forms),
         cmocka_unit_test(test_rv_forms),
     };

@@ -58,6 +58,7 @@ struct ctl {
     const char *journal_dir;
     const char *evse_id;
     bool quiet;
+    bool crypto_in_loop;      /**< --crypto-in-loop: no crypto worker (the MCU way) */
 };
 
 static struct ctl s_ctl;
@@ -332,6 +333,11 @@ static int ctl_journal_open(struct ctl *c)
     }
     /* Journal writes complete on the store's worker: wake the loop for them. */
     (void)linux_loop_watch(&c->loop, linux_nvs_fd(&c->nvs), POLLIN);
+    /* The session checks each stop record beside the loop, as the charger does; without
+     * the worker the check runs inside a pass (slower passes, same verdicts). */
+    if (!c->crypto_in_loop && linux_crypto_start_worker(&c->crypto) == HAL_OK) {
+        (void)linux_loop_watch(&c->loop, linux_crypto_fd(&c->crypto), POLLIN);
+    }
     return 0;
 }
 
@@ -545,12 +551,14 @@ static void ctl_usage(FILE *f)
 {
     fprintf(f, "usage: meter-ctl (--rtu DEV[,BAUD[,8N1]] | --tcp [HOST:]PORT) [--slave N]\n"
                "                 [--timeout-ms MS] [--pubkey HEX] [--journal DIR] [--evse ID]\n"
-               "                 [--charge-ms MS]\n"
+               "                 [--charge-ms MS] [--crypto-in-loop]\n"
                "                 (read | start ID | stop [ID] | pubkey | verify FILE | session N | journal |\n"
                "                  load SECONDS)\n"
                "  --tcp [HOST:]PORT  Modbus TCP meter (HOST default 127.0.0.1, PORT 1..65535; HOST alone: 502)\n"
                "  journal            list the journal in --journal DIR (must exist; nothing is created)\n"
                "  session N          N metered transactions, kept in the journal in DIR (created)\n"
+               "  --crypto-in-loop   check each record inside a loop pass, without the crypto worker\n"
+               "                     (as a port without submit/poll does; compare loop_max_pass_us)\n"
                "Exit status: 0 done, 1 the meter or a file failed, 2 bad arguments.\n");
 }
 
@@ -567,6 +575,7 @@ int main(int argc, char **argv)
         {"slave", required_argument, 0, 's'},   {"timeout-ms", required_argument, 0, 'T'},
         {"pubkey", required_argument, 0, 'p'},  {"journal", required_argument, 0, 'j'},
         {"evse", required_argument, 0, 'E'},    {"charge-ms", required_argument, 0, 'C'},
+        {"crypto-in-loop", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     int o;
@@ -594,6 +603,7 @@ int main(int argc, char **argv)
             }
             c->charge_ms = (uint32_t)v;
             break;
+        case 'L': c->crypto_in_loop = true; break;
         case 'h': ctl_usage(stdout); return 0;
         default: ctl_usage(stderr); return 2;
         }
