@@ -229,8 +229,11 @@ checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_
 	exit $$rc
 
 # ---------------------------------------------------------------- the whole test run
+# The build before the groups runs on every core (TEST_BUILD_JOBS) even when make was called
+# without -j, as CI does: serial, it was a third of the run.
+TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX) $(DEPS_STAMP_FUZZ)
-	$(Q)$(MAKE) --no-print-directory unit $(CORE_OBJS_REL) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
+	$(Q)$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) unit $(CORE_OBJS_REL) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
 	    $(INTEGRATION_PREREQS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
 	    --unit "$(UNIT_BINS)" --checks checks --integration "$(INTEGRATION_TESTS)" \

@@ -59,8 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"  # wait_file, wait_line, now_ms
 kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
 inA() { ip netns exec "$A" "$@"; }
 

@@ -38,7 +38,7 @@ port() {
     done
     echo "$p"
 }
-wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"  # wait_file, wait_line, now_ms
 ptypair() { # ptypair NAME -> $W/NAME.a, $W/NAME.b
     socat pty,raw,echo=0,link="$W/$1.a" pty,raw,echo=0,link="$W/$1.b" 2>/dev/null &
     pids+=($!)

@@ -82,10 +82,7 @@ cleanup() {
 }
 trap cleanup EXIT
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-# wait_line FILE PATTERN [TENTHS_OF_A_SECOND]
-wait_line() { for _ in $(seq "${3:-100}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"  # wait_file, wait_line, now_ms
 inA() { ip netns exec "$A" "$@"; }
 
 # ---------------------------------------------------------------- the wiring (as e2e_test.sh)
@@ -99,7 +96,7 @@ inA "$bin/infysim" --can vcan0 --modules 0-3 --ctl "$w/infy.ctl" >"$w/infysim.ou
 pids+=($!)
 socat pty,raw,echo=0,link="$w/meter.a" pty,raw,echo=0,link="$w/meter.b" 2>/dev/null &
 pids+=($!)
-wait_file "$w/meter.a" && wait_file "$w/meter.b" || { bad setup "socat pty pair not created"; finish; }
+wait_file "$w/meter.a" 10 && wait_file "$w/meter.b" 10 || { bad setup "socat pty pair not created"; finish; }
 "$bin/metersim" --rtu "$w/meter.a,115200" --pubkey-pem "$w/meter.pem" --load-w 50000 \
     --ready-delay-ms 100 >"$w/metersim.out" 2>"$w/metersim.err" &
 pids+=($!)
@@ -145,7 +142,7 @@ start_charger() {  # start_charger RUN: the charger on the same store, its own t
     cpid=$!
     local t0
     t0=$(now_ms)
-    wait_line "$w/charger.$1.log" "started (boot $1)" 100 || return 1
+    wait_line "$w/charger.$1.log" "started (boot $1)" 10 || return 1
     start_ms=$(($(now_ms) - t0))
 }
 # (the shell's own "Killed" job notices go to a file, not into the test's output)
@@ -163,10 +160,11 @@ while [ "$kills" -lt "$KILLS" ]; do
     *) pattern='' ;;
     esac
     if [ -n "$pattern" ]; then
-        # Up to 80 looks (8 s nominal, longer in the TCG VM) for the phase; if the cars are between
-        # sessions, kill anyway (counted as late): a longer wait made this group the longest
-        # of make test for the few restarts that follow a car through a whole session.
-        wait_line "$w/charger.$run.log" "$pattern" 80 || late=$((late + 1))
+        # Up to 15 s of real time for the phase (wait_lib.sh: no fork per look, so the bound
+        # holds in the TCG VM); if the cars are between sessions, kill anyway (counted as
+        # late): a longer wait made this group the longest of make test for the few
+        # restarts that follow a car through a whole session.
+        wait_line "$w/charger.$run.log" "$pattern" 15 || late=$((late + 1))
         sleep "0.$(printf '%03d' $((RANDOM % 400)))"
     else
         d=$((100 + RANDOM % (KILL_MAX_MS - 100)))
@@ -186,7 +184,7 @@ run=$((run + 1))
 start_charger "$run" || bad "restart-$run" "$(tail -n 3 "$w/charger.$run.log" | tr '\n' '|')"
 # Let it recover what the last kill left open and finish the session in progress, then take
 # the cars away and wait until the journal has nothing open before the clean stop.
-wait_line "$w/charger.$run.log" 'meter: transaction .* stopped\|closed a transaction of a previous run' 100
+wait_line "$w/charger.$run.log" 'meter: transaction .* stopped\|closed a transaction of a previous run' 10
 stop_cars
 t_cars_gone=$(now_ms)
 pub=$(openssl pkey -pubin -in "$w/meter.pem" -outform DER 2>/dev/null | xxd -p | tr -d '\n')

@@ -37,7 +37,7 @@ port() {
     echo "$p"
 }
 wait_port() { for _ in $(seq 1200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"  # wait_file, wait_line, now_ms
 ptypair() { # ptypair NAME -> $W/NAME.a, $W/NAME.b
     socat pty,raw,echo=0,link="$W/$1.a" pty,raw,echo=0,link="$W/$1.b" 2>/dev/null &
     pids+=($!)

@@ -38,8 +38,10 @@
 #define EVSIM_MAX_CARS 8
 #define EVSIM_STEP_MS 10u
 #define EVSIM_WIRE_PERIOD_MS 20u
-/* The charger's side of the wire silent this long: treated as "no PWM, not locked" (as long
- * as the charger's own staleness limit, board/linux/sim_plant.c: a busy peer is not a dead one). */
+/* The charger's side of the wire silent this long: treated as "no PWM, not locked". Shorter
+ * than the charger's limit for a silent car (board/linux/sim_plant.c, 6 s): the charger's
+ * plant task sends every 20 ms from a loop that never blocks, while the car's loop stalls
+ * in its TLS handshake; and the kill test wants a killed charger noticed soon. */
 #define EVSIM_WIRE_STALE_MS 1500u
 
 enum evsim_phase { EVSIM_WAIT, EVSIM_PLUGGED, EVSIM_UNPLUG_WAIT, EVSIM_LEFT };

@@ -78,8 +78,7 @@ stop_all() {
     pids=()
 }
 trap 'stop_all; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
-wait_file() { for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_line() { for _ in $(seq "${3:-1200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/wait_lib.sh"  # wait_file, wait_line, now_ms
 
 # A test PKI for the TLS scenarios: V2G root -> SECC leaf (P-256, as ISO 15118-2 wants).
 pki=$(mktemp -d /tmp/frpki.XXXXXX)
