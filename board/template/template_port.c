@@ -164,7 +164,18 @@ static void template_can_close(struct hal_can *c)
 {
     (void)c;
 }
-static const struct hal_can_ops s_can = {.open = template_can_open,
+/* Program the controller's acceptance filter banks (id/mask, 11 or 29 bit); with fewer
+ * banks than filters, open them wider and drop the rest in the RX interrupt with
+ * hal_can_filter_match(). Keep the list: open() applies it again. */
+static int template_can_filters(struct hal_can *c, const struct hal_can_filter *f, size_t n)
+{
+    (void)c;
+    (void)f;
+    (void)n;
+    return HAL_ENOTSUP;
+}
+static const struct hal_can_ops s_can = {.set_filters = template_can_filters,
+                                         .open = template_can_open,
                                          .send = template_can_send,
                                          .recv = template_can_recv,
                                          .get_state = template_can_state,
