@@ -197,6 +197,39 @@ static int template_mb_poll(struct hal_modbus *m, struct hal_modbus_result *r)
 }
 static const struct hal_modbus_ops s_mb = {.submit = template_mb_submit, .poll = template_mb_poll};
 
+/* ---- serial: a UART with RX/TX rings filled and drained by its interrupt (or DMA). */
+static int template_serial_open(struct hal_serial *s, const struct hal_serial_config *cfg)
+{
+    (void)s;
+    /* hal_serial_config_check(cfg) first; set baud divisor, frame format; with cfg->rs485
+     * drive DE from the UART's own RS-485 mode or a GPIO around each transmission. */
+    return hal_serial_config_check(cfg) != HAL_OK ? HAL_EINVAL : HAL_ENOTSUP;
+}
+static int template_serial_write(struct hal_serial *s, const uint8_t *b, size_t len, size_t *written)
+{
+    (void)s;
+    (void)b;
+    (void)len;
+    *written = 0;
+    return HAL_ENOTSUP; /* copy what fits into the TX ring; HAL_EAGAIN when it is full */
+}
+static int template_serial_read(struct hal_serial *s, uint8_t *b, size_t cap, size_t *len)
+{
+    (void)s;
+    (void)b;
+    (void)cap;
+    *len = 0;
+    return HAL_ENOTSUP; /* pop the RX ring; HAL_EPROTO after a parity/framing error */
+}
+static void template_serial_close(struct hal_serial *s)
+{
+    (void)s;
+}
+static const struct hal_serial_ops s_serial = {.open = template_serial_open,
+                                               .write = template_serial_write,
+                                               .read = template_serial_read,
+                                               .close = template_serial_close};
+
 /* ---- raw Ethernet: the MAC driver, filtered to EtherType 0x88E1. */
 static int template_eth_send(struct hal_eth *e, const uint8_t *f, size_t len)
 {
@@ -374,6 +407,7 @@ void template_port_init(struct template_port *p)
     p->rng.ops = &s_rng;
     p->can.ops = &s_can;
     p->modbus.ops = &s_mb;
+    p->serial.ops = &s_serial;
     p->eth.ops = &s_eth;
     p->net.ops = &s_net;
     p->tls.ops = &s_tls;

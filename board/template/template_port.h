@@ -24,6 +24,7 @@
 #include "hal_nvs.h"
 #include "hal_pilot.h"
 #include "hal_rng.h"
+#include "hal_serial.h"
 #include "hal_tls.h"
 
 /** Every peripheral instance of the port. Put your driver state next to each base. */
@@ -36,6 +37,7 @@ struct template_port {
     struct hal_rng rng;
     struct hal_can can;
     struct hal_modbus modbus;
+    struct hal_serial serial;
     struct hal_eth eth;
     struct hal_net net;
     struct hal_tls tls;

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "linux_loop.h"
 #include "linux_nvs.h"
 #include "linux_rng.h"
+#include "linux_serial.h"
 
 static char s_dir[64];
 
@@ -237,6 +240,87 @@ static void test_loop_wakes_on_io(void **state)
     assert_true(ms > 1577836800000LL);
 }
 
+/* The serial port on a pty pair: line settings reach termios, bytes pass both ways
+ * without blocking, RS-485 is refused on a device without it, a hang-up is "closed". */
+static void test_serial_pty(void **state)
+{
+    (void)state;
+    int master = -1, slave = -1;
+    char name[64];
+    assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
+    struct linux_serial s;
+    assert_int_equal(linux_serial_init(&s, name), HAL_OK);
+    struct hal_serial_config cfg = {19200, 8, HAL_SERIAL_PARITY_ODD, 2, false};
+    assert_int_equal(hal_serial_open(&s.base, &cfg), HAL_OK);
+    assert_true(linux_serial_fd(&s) >= 0);
+
+    struct termios t;
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_int_equal(cfgetospeed(&t), B19200);
+    /* The pty driver forces CS8 without parity on whatever is set (there is no wire),
+     * so only the speed, the stop bits and raw mode can be read back here. */
+    assert_int_equal(t.c_cflag & CSIZE, CS8);
+    assert_true(t.c_cflag & CSTOPB);
+    assert_true(t.c_iflag & INPCK); /* parity checked on input, as asked */
+    assert_int_equal(t.c_lflag & (ICANON | ECHO), 0); /* raw: bytes, not lines */
+
+    uint8_t buf[32];
+    size_t n = 99;
+    assert_int_equal(hal_serial_read(&s.base, buf, sizeof buf, &n), HAL_EAGAIN);
+    assert_int_equal(n, 0);
+    /* device -> us: raw bytes, including what a line discipline would eat */
+    const uint8_t in[] = {0x01, 0x03, 0x00, 0x0A, '\n', 0x03, 0x7F};
+    assert_int_equal(write(master, in, sizeof in), (ssize_t)sizeof in);
+    struct pollfd p = {.fd = linux_serial_fd(&s), .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 1000), 1);
+    size_t got = 0;
+    for (int i = 0; i < 100 && got < sizeof in; i++) {
+        int rc = hal_serial_read(&s.base, buf + got, sizeof buf - got, &n);
+        if (rc == HAL_OK) {
+            got += n;
+        } else {
+            assert_int_equal(rc, HAL_EAGAIN);
+            usleep(1000);
+        }
+    }
+    assert_int_equal(got, sizeof in);
+    assert_memory_equal(buf, in, sizeof in);
+    /* us -> device */
+    assert_int_equal(hal_serial_write(&s.base, (const uint8_t *)"\x11\x22\r\n", 4, &n), HAL_OK);
+    assert_int_equal(n, 4);
+    uint8_t out[8];
+    assert_int_equal(read(master, out, sizeof out), 4);
+    assert_memory_equal(out, "\x11\x22\r\n", 4);
+
+    /* a baud rate termios cannot make; a pty has no RS-485 driver: refused, left closed */
+    struct hal_serial_config odd = {12345, 8, HAL_SERIAL_PARITY_NONE, 1, false};
+    assert_int_equal(hal_serial_open(&s.base, &odd), HAL_EINVAL);
+    struct hal_serial_config rs = {9600, 8, HAL_SERIAL_PARITY_EVEN, 1, true};
+    assert_int_equal(hal_serial_open(&s.base, &rs), HAL_ENOTSUP);
+    assert_int_equal(linux_serial_fd(&s), -1);
+
+    /* the other end hangs up */
+    assert_int_equal(hal_serial_open(&s.base, &cfg), HAL_OK);
+    close(master);
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 1000 && rc == HAL_EAGAIN; i++) { /* the hang-up is delivered by a work queue */
+        rc = hal_serial_read(&s.base, buf, sizeof buf, &n);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    assert_int_equal(rc, HAL_ECLOSED);
+    hal_serial_close(&s.base);
+    hal_serial_close(&s.base);
+    assert_int_equal(hal_serial_write(&s.base, buf, 1, &n), HAL_ECLOSED);
+    close(slave);
+
+    struct linux_serial missing;
+    assert_int_equal(linux_serial_init(&missing, "/dev/no-such-tty"), HAL_OK);
+    assert_int_equal(hal_serial_open(&missing.base, &cfg), HAL_ENOENT);
+    assert_int_equal(linux_serial_init(&missing, ""), HAL_EINVAL);
+}
+
 static void test_errno_mapping(void **state)
 {
     (void)state;
@@ -261,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_loop_wakes_on_io),
         cmocka_unit_test(test_errno_mapping),
+        cmocka_unit_test(test_serial_pty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
