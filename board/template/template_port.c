@@ -230,7 +230,9 @@ static const struct hal_serial_ops s_serial = {.open = template_serial_open,
                                                .read = template_serial_read,
                                                .close = template_serial_close};
 
-/* ---- raw Ethernet: the MAC driver, filtered to EtherType 0x88E1. */
+/* ---- raw Ethernet: the MAC driver, filtered to one struct hal_eth_binding (EtherType
+ * 0x88E1 for SLAC, 0x88B8 for GOOSE; VLAN tag; multicast groups): your open function
+ * takes the binding, and hal_eth_binding_match() is the rule if the MAC cannot filter. */
 static int template_eth_send(struct hal_eth *e, const uint8_t *f, size_t len)
 {
     (void)e;
