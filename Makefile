@@ -59,7 +59,7 @@ CORE_OBJS_REL := $(call rel,$(CORE_SRCS))
 CORE_OBJS_SAN := $(call san,$(CORE_SRCS))
 CORE_LIB      := $(BUILD)/san/libcore.a
 CORE_LIB_REL  := $(BUILD)/rel/libcore.a
-LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c hal/hal_can.c hal/hal_serial.c hal/hal_eth.c)
+LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c hal/hal_can.c hal/hal_serial.c hal/hal_eth.c hal/hal_net.c)
 LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
 # The sanitized port objects through an archive, for the host tools: a tool links only the
 # ports it uses (and not, say, a Modbus port whose library it does not need).

@@ -343,7 +343,18 @@ static int template_net_local_port(struct hal_net *n, int s, uint16_t *port)
     *port = 0;
     return HAL_ENOTSUP;
 }
-static const struct hal_net_ops s_net = {.local_addr = template_net_addr,
+/* tcp_connect_name (backends: OCPP, MQTT): IPv4 literals with hal_ip4_parse(), names
+ * through the stack's DNS client (lwIP dns_gethostbyname, whose callback completes it);
+ * never wait: hand out the handle and connect once the answer is there. */
+static int template_net_connect_name(struct hal_net *n, const char *host, uint16_t port)
+{
+    (void)n;
+    (void)host;
+    (void)port;
+    return HAL_ENOTSUP;
+}
+static const struct hal_net_ops s_net = {.tcp_connect_name = template_net_connect_name,
+                                         .local_addr = template_net_addr,
                                          .udp_open = template_net_udp_open,
                                          .udp_sendto = template_net_sendto,
                                          .udp_recvfrom = template_net_recvfrom,

@@ -1,6 +1,7 @@
 /* Tests of the Linux port's own peripherals on the real OS: the file store (atomic
  * replace, bounds, hostile names, a crash left-over), the random source, the poll()
- * idle and the errno mapping. */
+ * idle, the errno mapping, the serial port on a pty pair, and TCP to IPv4 literals and
+ * host names on loopback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,11 +18,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "linux_errno.h"
 #include "linux_loop.h"
 #include "linux_nvs.h"
 #include "linux_rng.h"
+#include "linux_net.h"
 #include "linux_serial.h"
 
 static char s_dir[64];
@@ -321,6 +325,84 @@ static void test_serial_pty(void **state)
     assert_int_equal(linux_serial_init(&missing, ""), HAL_EINVAL);
 }
 
+/* TCP to IPv4 and names on loopback: one dual-stack listener (IPv6 socket taking IPv4 as
+ * mapped), reached as "127.0.0.1", "::1" and "localhost" through tcp_connect_name and as
+ * an IPv4-mapped endpoint through tcp_connect. */
+static void net_roundtrip(struct linux_net *n, int lfd, int c, const char *what)
+{
+    if (c < 0) {
+        fail_msg("%s: connect rc=%d", what, c);
+    }
+    size_t sent = 0;
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) { /* resolving, then connecting */
+        rc = hal_net_tcp_send(&n->base, c, (const uint8_t *)"x", 1, &sent);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    if (rc != HAL_OK) {
+        fail_msg("%s: send rc=%d", what, rc);
+    }
+    struct pollfd p = {.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 2000), 1);
+    int a = accept(lfd, NULL, NULL);
+    assert_true(a >= 0);
+    char b = 0;
+    assert_int_equal(read(a, &b, 1), 1);
+    assert_int_equal(b, 'x');
+    close(a);
+    hal_net_close(&n->base, c);
+}
+
+static void test_net_ipv4_and_names(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    int zero = 0;
+    assert_int_equal(setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero), 0);
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_addr = in6addr_any;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    uint16_t port = ntohs(sa.sin6_port);
+
+    static struct linux_net n;
+    assert_int_equal(linux_net_init(&n, "lo", NULL), HAL_OK);
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "127.0.0.1", port), "127.0.0.1");
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "::1", port), "::1");
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "localhost", port), "localhost");
+    struct hal_ip6_endpoint ep;
+    assert_int_equal(hal_ip4_parse("127.0.0.1", port, &ep), HAL_OK);
+    net_roundtrip(&n, lfd, hal_net_tcp_connect(&n.base, &ep), "tcp_connect ::ffff:127.0.0.1");
+
+    /* a name closed while it is still being resolved frees its handle */
+    int c = hal_net_tcp_connect_name(&n.base, "localhost", port);
+    assert_true(c >= 0);
+    hal_net_close(&n.base, c);
+    assert_int_equal(n.pend[c], 0);
+    /* nobody listens on the port any more: refused, through the name too */
+    close(lfd);
+    c = hal_net_tcp_connect_name(&n.base, "localhost", port);
+    size_t sent = 0;
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_net_tcp_send(&n.base, c, (const uint8_t *)"x", 1, &sent);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    assert_int_equal(rc, HAL_ECLOSED);
+    hal_net_close(&n.base, c);
+    assert_int_equal(hal_net_tcp_connect_name(&n.base, "", port), HAL_EINVAL);
+    linux_net_close_all(&n);
+}
+
 static void test_errno_mapping(void **state)
 {
     (void)state;
@@ -346,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_loop_wakes_on_io),
         cmocka_unit_test(test_errno_mapping),
         cmocka_unit_test(test_serial_pty),
+        cmocka_unit_test(test_net_ipv4_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
