@@ -403,7 +403,17 @@ static void template_tls_close(struct hal_tls *t, int s)
     (void)t;
     (void)s;
 }
-static const struct hal_tls_ops s_tls = {.start = template_tls_start,
+/* set_server_name (client sessions to backends): SNI and the subjectAltName check, e.g.
+ * mbedtls_ssl_set_hostname(); before the handshake starts. */
+static int template_tls_server_name(struct hal_tls *t, int s, const char *name)
+{
+    (void)t;
+    (void)s;
+    (void)name;
+    return HAL_ENOTSUP;
+}
+static const struct hal_tls_ops s_tls = {.set_server_name = template_tls_server_name,
+                                         .start = template_tls_start,
                                          .handshake = template_tls_handshake,
                                          .send = template_tls_send,
                                          .recv = template_tls_recv,
