@@ -90,8 +90,9 @@ static void test_match(void **state)
 static void test_fake_goose_beside_homeplug(void **state)
 {
     (void)state;
-    struct fake_eth_segment seg;
-    struct fake_eth slac, goose, tx;
+    /* static: each fake port holds ~36 KiB of frames, too much for a target test's stack */
+    static struct fake_eth_segment seg;
+    static struct fake_eth slac, goose, tx;
     fake_eth_segment_init(&seg);
     assert_int_equal(fake_eth_init(&slac, &seg, s_a), HAL_OK);
     assert_int_equal(fake_eth_init(&goose, &seg, s_a), HAL_OK); /* same NIC, second binding */
