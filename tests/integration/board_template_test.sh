@@ -38,7 +38,9 @@ fi
 state() { git status --porcelain --untracked-files=all -- . ":(exclude)$build" 2>/dev/null |
           grep -v " $dir/" | sort; }
 before=$(state)
-cp -r board/template "$dir"
+# -p keeps the files' times: a new board.mk would otherwise look newer than the package
+# stamps (build/.deps-*) and re-run tools/deps.
+cp -rp board/template "$dir"
 if $mk BOARD="$name" >"$build/board-copy.log" 2>&1; then
     ok "board_copy: a copy of board/template builds as board/$name (make BOARD=$name)"
 else
