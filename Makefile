@@ -3,7 +3,8 @@
 #   make sim            build and run a whole simulated session (the main job)
 #   make test           unit, integration, vcan, Cortex-M and static checks; ends "N passed, N failed"
 #   make                the host binaries (simulator, Linux charger)
-#   make BOARD=NAME     one board: sim, linux, mps2-an386 (Cortex-M4, prints flash/RAM)
+#   make BOARD=NAME     one board, the folder board/NAME: sim (default), linux, mps2-an386
+#                       (Cortex-M4, prints flash/RAM), template (see docs/porting.md)
 #   make bench          benchmark programs print their figures
 #   make fuzz           libFuzzer harnesses: committed corpus + FUZZ_SECONDS each; fails on any finding
 #   make unit           build the unit tests (build/san/tests/test_*; run each binary)
@@ -49,8 +50,6 @@ FW_SRCS    := $(sort $(wildcard firmware/*.c))
 CORE_SRCS  := $(HAL_SRCS) $(PROTO_SRCS) $(FW_SRCS)
 LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
 FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
-SIM_SRCS   := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
-LINUXB_SRCS:= $(sort $(wildcard board/linux/*.c))
 UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
 
 rel = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
@@ -60,7 +59,7 @@ CORE_OBJS_REL := $(call rel,$(CORE_SRCS))
 CORE_OBJS_SAN := $(call san,$(CORE_SRCS))
 CORE_LIB      := $(BUILD)/san/libcore.a
 CORE_LIB_REL  := $(BUILD)/rel/libcore.a
-LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c)
+LINUX_PORT_OBJS := $(call san,$(LINUX_SRCS) hal/hal_err.c hal/hal_log.c hal/hal_nvs.c hal/hal_can.c hal/hal_serial.c hal/hal_eth.c hal/hal_net.c)
 LINUX_PORT_OBJS_REL := $(call rel,$(LINUX_SRCS))
 # The sanitized port objects through an archive, for the host tools: a tool links only the
 # ports it uses (and not, say, a Modbus port whose library it does not need).
@@ -93,13 +92,9 @@ DEPS_FUZZ  := clang libclang-rt-14-dev
 .PHONY: all sim test help bench fuzz clean unit checks
 .DEFAULT_GOAL := all
 
-ifeq ($(BOARD),sim)
-all: $(BIN)/sim $(BIN)/charger host-bins
-else ifeq ($(BOARD),linux)
-all: $(BIN)/charger host-bins
-else
-all: board-all
-endif
+# `all` builds what the selected board's board.mk lists in BOARD_ALL_<name> (see the
+# "boards" section below and docs/porting.md).
+all: board-selected
 
 # The lists come from the fragments themselves, so a new group or target shows up here
 # without editing this rule (tests/integration/make_help_test.sh checks that).
@@ -149,39 +144,6 @@ $(CORE_LIB_REL): $(CORE_OBJS_REL)
 $(LINUX_PORT_LIB_REL): $(LINUX_PORT_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# ---------------------------------------------------------------- binaries
-# `sim --config FILE` reads the Linux board's configuration file with the Linux board's own
-# reader and checks (board/linux/board_config.c, compiled in; its bus specifications are
-# parsed by the Linux Modbus port, hence that port and libmodbus in the simulator).
-SIM_CONFIG_SRCS := board/linux/board_config.c
-SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
-SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
-$(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
-$(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
-$(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
-	@mkdir -p $(@D)
-	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^ $(SIM_LIBS)
-
-$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
-	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(SIM_LIBS)
-
-$(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
-	@mkdir -p $(@D)
-	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
-
-$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
-	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
-
-$(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
-
-# ---------------------------------------------------------------- main job
-sim: $(BIN)/sim
-	$(BIN)/sim --out $(BUILD)/sim
-
 # ---------------------------------------------------------------- unit tests
 UNIT_BINS := $(addprefix $(BUILD)/san/tests/,$(UNIT_TESTS))
 $(BUILD)/san/tests/test_%: $(BUILD)/san/tests/unit/test_%.o $(call san,$(FAKE_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_TEST)
@@ -196,35 +158,47 @@ unit: $(UNIT_BINS)
 -include $(filter-out $(PROTO_EXCLUDE:%=%.mk),$(wildcard protocols/*/*.mk))
 .PHONY: host-bins
 host-bins: $(HOST_BINS)
-ifneq ($(BOARD),sim)
-ifneq ($(BOARD),linux)
-ifeq ($(wildcard board/$(BOARD)/board.mk),)
-$(error unknown BOARD '$(BOARD)': boards are sim, linux and $(notdir $(patsubst %/board.mk,%,$(wildcard board/*/board.mk))))
+
+# ---------------------------------------------------------------- boards
+# A board is one folder: board/NAME/ holds its main.c, its port (if it has its own) and
+# board.mk, its build rules. Every board/*/board.mk is read, whatever BOARD is, so that
+# `make test` has the rules of every board (the simulator, the Linux firmware, the
+# Cortex-M image and the template all take part in it); BOARD only selects what `make`
+# (`all`) builds: the list the board's fragment puts in BOARD_ALL_NAME. Before each
+# fragment is read, BOARD_NAME and BOARD_DIR name it, so a fragment may be written
+# without its own name in it (board/template/board.mk is: a copy builds as it is).
+# A fragment prefixes its variables and targets with its name. The host-only simulation
+# layer (sim/sim.mk, if present) is read first: the simulator board links it.
+BOARDS := $(sort $(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)))
+-include sim/sim.mk
+define read_board
+BOARD_NAME := $(1)
+BOARD_DIR  := board/$(1)
+include board/$(1)/board.mk
+endef
+$(foreach b,$(BOARDS),$(eval $(call read_board,$(b))))
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error unknown BOARD '$(BOARD)': boards are $(BOARDS) (a board is a folder board/NAME with a board.mk))
 endif
+ifeq ($(strip $(BOARD_ALL_$(BOARD))),)
+$(error board/$(BOARD)/board.mk sets no BOARD_ALL_$(BOARD): what `make BOARD=$(BOARD)` builds)
 endif
-endif
-# The Cortex-M fragment is always read so `make test` can run its target tests.
--include board/mps2-an386/board.mk
+.PHONY: board-selected
+board-selected: $(BOARD_ALL_$(BOARD))
 # The fuzz harnesses last: their rules use what the fragments above define.
 include tests/fuzz/fuzz.mk
 
 # ---------------------------------------------------------------- integration tests
-INTEGRATION_TESTS += config sim linux_board
-integration-linux_board: $(BUILD)/san/bin/charger
-	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
-integration-config: $(BUILD)/san/bin/charger
-	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
-integration-sim: $(BUILD)/san/bin/sim | $(DEPS_STAMP_TEST)
-	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim
+# The simulator's and the Linux board's groups live in their board.mk.
 
 # ---------------------------------------------------------------- static checks
 checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
 	$(Q)rc=0; \
 	tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware || rc=1; \
 	tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux || rc=1; \
-	if $(HOST_CC) $(CORE_WARN) $(INC_hal) -Ihal/template -fsyntax-only hal/template/template_port.c; then \
-	    echo "PASS template-port: hal/template compiles against the HAL headers"; \
-	else echo "FAIL template-port: hal/template does not compile"; rc=1; fi; \
+	if $(HOST_CC) $(CORE_WARN) $(INC_hal) -Iboard/template -fsyntax-only board/template/template_port.c; then \
+	    echo "PASS template-port: board/template's port compiles against the HAL headers alone"; \
+	else echo "FAIL template-port: board/template/template_port.c does not compile"; rc=1; fi; \
 	INC_PROTOCOLS="$(INC_protocols)" INC_HAL_LINUX="$(INC_hal_linux)" tests/checks/layering.sh || rc=1; \
 	exit $$rc
 

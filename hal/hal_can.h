@@ -8,6 +8,8 @@
 #ifndef HAL_CAN_H
 #define HAL_CAN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal_err.h"
@@ -25,6 +27,21 @@ struct hal_can_frame {
     uint8_t flags;    /**< HAL_CAN_FLAG_* */
     uint8_t dlc;      /**< 0..8 */
     uint8_t data[8];  /**< payload; bytes past dlc are zero on receive */
+};
+
+/** Most receive filters one port holds (a controller's filter banks; SocketCAN has more). */
+#define HAL_CAN_MAX_FILTERS 16u
+
+/**
+ * One receive filter: a frame passes when `(frame.id & mask) == (id & mask)` and its
+ * identifier format equals the filter's (HAL_CAN_FLAG_EXT set: 29-bit frames only; clear:
+ * 11-bit frames only). mask 0 passes every frame of that format. RTR frames are not told
+ * apart from data frames.
+ */
+struct hal_can_filter {
+    uint32_t id;   /**< identifier bits to match, without flag bits */
+    uint32_t mask; /**< which bits of `id` must match; within the format's id mask */
+    uint8_t flags; /**< HAL_CAN_FLAG_EXT or 0; no other flag */
 };
 
 /** Controller state, as far as the controller can tell. */
@@ -52,6 +69,8 @@ struct hal_can_ops {
     int (*restart)(struct hal_can *can);
     /** @see hal_can_close */
     void (*close)(struct hal_can *can);
+    /** @see hal_can_set_filters (optional: NULL answers HAL_ENOTSUP) */
+    int (*set_filters)(struct hal_can *can, const struct hal_can_filter *filters, size_t count);
 };
 
 /** A CAN instance. Ports extend it; the core only sees this part. */
@@ -129,5 +148,36 @@ static inline void hal_can_close(struct hal_can *can)
 {
     can->ops->close(can);
 }
+
+/**
+ * @brief Receive only frames that pass at least one of @p count filters, so several
+ *        drivers can share one bus without each seeing the others' traffic (the board
+ *        gives the union of their identifier ranges). count 0 receives everything again.
+ *
+ * The list is kept by the port: it applies at once when the port is open and again on
+ * every later hal_can_open(). Frames already received stay queued. Error handling and
+ * bus-off reporting are not affected. A port whose controller has fewer filter banks
+ * may filter in software with hal_can_filter_match().
+ * @retval HAL_OK in effect
+ * @retval HAL_EINVAL count > HAL_CAN_MAX_FILTERS, filters NULL with count > 0, an id or a
+ *         mask beyond its format's range, or a flag other than HAL_CAN_FLAG_EXT
+ * @retval HAL_ENOTSUP the port cannot filter (then every frame is received)
+ * @retval HAL_EIO the controller refused the list
+ */
+static inline int hal_can_set_filters(struct hal_can *can, const struct hal_can_filter *filters,
+                                      size_t count)
+{
+    if (can->ops->set_filters == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return can->ops->set_filters(can, filters, count);
+}
+
+/** @brief Check a filter list as hal_can_set_filters() does. @retval HAL_OK @retval HAL_EINVAL */
+int hal_can_filters_check(const struct hal_can_filter *filters, size_t count);
+
+/** @brief Whether @p frame passes the list (count 0 passes everything). */
+bool hal_can_filter_match(const struct hal_can_filter *filters, size_t count,
+                          const struct hal_can_frame *frame);
 
 #endif /* HAL_CAN_H */

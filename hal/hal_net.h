@@ -1,6 +1,11 @@
 /**
  * @file hal_net.h
- * @brief IPv6 UDP (link-local multicast for SDP) and TCP (V2G) sockets.
+ * @brief IPv6 UDP (link-local multicast for SDP) and TCP (V2G) sockets; TCP to IPv4 and
+ *        to host names too (backends: OCPP, MQTT).
+ *
+ * IPv4 addresses travel in the same endpoint as IPv4-mapped IPv6 addresses
+ * (::ffff:a.b.c.d, RFC 4291 2.5.5.2), so one endpoint type serves both families; see
+ * hal_ip6_set_v4() and hal_ip6_is_v4().
  *
  * Sockets are small integer handles owned by the port (a fixed table), so the core
  * never sees a descriptor or an OS type. Everything is non-blocking.
@@ -21,6 +26,20 @@ struct hal_ip6_endpoint {
     uint32_t scope;
 };
 
+/** @brief Make @p ep the IPv4 endpoint @p v4 (network order bytes) : @p port. */
+void hal_ip6_set_v4(struct hal_ip6_endpoint *ep, const uint8_t v4[4], uint16_t port);
+
+/** @brief Whether @p ep holds an IPv4(-mapped) address. */
+bool hal_ip6_is_v4(const struct hal_ip6_endpoint *ep);
+
+/**
+ * @brief Parse a dotted-quad IPv4 literal ("192.0.2.7", each part 0..255, no leading
+ *        junk) into an IPv4-mapped endpoint with @p port.
+ * @retval HAL_OK parsed
+ * @retval HAL_EINVAL not an IPv4 literal
+ */
+int hal_ip4_parse(const char *text, uint16_t port, struct hal_ip6_endpoint *ep);
+
 struct hal_net;
 
 /** Operations of a network port. Handles are >= 0; negative values are errors. */
@@ -38,6 +57,8 @@ struct hal_net_ops {
     int (*tcp_recv)(struct hal_net *net, int sock, uint8_t *buf, size_t cap, size_t *len);
     void (*close)(struct hal_net *net, int sock);
     int (*local_port)(struct hal_net *net, int sock, uint16_t *port);
+    /** optional: @see hal_net_tcp_connect_name */
+    int (*tcp_connect_name)(struct hal_net *net, const char *host, uint16_t port);
 };
 
 /** A network instance, bound to one interface. */
@@ -184,6 +205,30 @@ static inline int hal_net_local_port(struct hal_net *net, int sock, uint16_t *po
         return HAL_ENOTSUP;
     }
     return net->ops->local_port(net, sock, port);
+}
+
+/**
+ * @brief Start a TCP connection to @p host: a name ("csms.example.com", "localhost"), an
+ *        IPv4 literal or an IPv6 literal. Never waits: resolution runs in the background
+ *        (the Linux port: getaddrinfo_a) and the connection follows it; both complete when
+ *        the first send or receive succeeds, as with hal_net_tcp_connect(). The first
+ *        address the resolver returns is used (its order prefers what is reachable).
+ * @return a connection handle >= 0
+ * @retval HAL_EINVAL empty or overlong name, or port 0
+ * @retval HAL_ENOENT the name is known not to exist (a literal-only port: not a literal)
+ * @retval HAL_ENOMEM the socket table is full
+ * @retval HAL_ENOTSUP the port has no IP, or no TCP to names
+ * @retval HAL_EIO any other failure
+ *
+ * A name that turns out not to resolve makes the first send or receive answer
+ * HAL_ECLOSED, as a refused connection does.
+ */
+static inline int hal_net_tcp_connect_name(struct hal_net *net, const char *host, uint16_t port)
+{
+    if (net->ops->tcp_connect_name == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return net->ops->tcp_connect_name(net, host, port);
 }
 
 #endif /* HAL_NET_H */

@@ -3,7 +3,9 @@
  * @brief TLS sessions over TCP connections of hal_net, server (EVSE) and client (EV).
  *
  * The handshake is driven without blocking: call the step until it stops saying
- * HAL_EAGAIN. Certificates and keys are configured by the board at init.
+ * HAL_EAGAIN. Certificates and keys are configured by the board at init (the port's own
+ * functions: trust anchors, a client certificate for backends that ask for one); the
+ * name a client expects of its server is given per session (hal_tls_set_server_name).
  */
 #ifndef HAL_TLS_H
 #define HAL_TLS_H
@@ -22,6 +24,8 @@ struct hal_tls_ops {
     int (*send)(struct hal_tls *tls, int session, const uint8_t *buf, size_t len, size_t *sent);
     int (*recv)(struct hal_tls *tls, int session, uint8_t *buf, size_t cap, size_t *len);
     void (*close)(struct hal_tls *tls, int session);
+    /** optional: @see hal_tls_set_server_name */
+    int (*set_server_name)(struct hal_tls *tls, int session, const char *name);
 };
 
 /** A TLS context instance (certificates, keys, session table). */
@@ -43,10 +47,31 @@ static inline int hal_tls_start(struct hal_tls *tls, int tcp_sock, int is_server
 }
 
 /**
+ * @brief Client sessions: the server's name, between hal_tls_start() and the first
+ *        hal_tls_handshake(). A DNS name is sent as SNI (RFC 6066) and must match the
+ *        certificate's subjectAltName (or CN); an IP literal is not sent and must match
+ *        an IP subjectAltName. A mismatch fails the handshake with HAL_EPROTO.
+ *        Without a name the chain is verified but any name is accepted (ISO 15118-2:
+ *        the SECC is reached by link-local address and has no name).
+ * @retval HAL_OK set
+ * @retval HAL_EINVAL bad session, a server session, an empty or overlong name, or the
+ *         handshake has already begun
+ * @retval HAL_ENOTSUP the port cannot check names
+ */
+static inline int hal_tls_set_server_name(struct hal_tls *tls, int session, const char *name)
+{
+    if (tls->ops->set_server_name == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return tls->ops->set_server_name(tls, session, name);
+}
+
+/**
  * @brief Advance the handshake.
  * @retval HAL_OK the session is established
  * @retval HAL_EAGAIN waiting for the peer
- * @retval HAL_EPROTO the handshake failed (certificate, version, cipher); close the session
+ * @retval HAL_EPROTO the handshake failed (certificate, server name, version, cipher, a
+ *         client certificate the server refused or missed); close the session
  * @retval HAL_ECLOSED the peer closed the connection
  */
 static inline int hal_tls_handshake(struct hal_tls *tls, int session)
@@ -72,7 +97,8 @@ static inline int hal_tls_send(struct hal_tls *tls, int session, const uint8_t *
  * @retval HAL_OK @p len >= 1 bytes copied
  * @retval HAL_EAGAIN nothing yet
  * @retval HAL_ECLOSED the peer closed the connection
- * @retval HAL_EPROTO a TLS alert or record error
+ * @retval HAL_EPROTO a TLS alert or record error (in TLS 1.3 also a server refusing the
+ *         client certificate, which it says only after the client's handshake is done)
  */
 static inline int hal_tls_recv(struct hal_tls *tls, int session, uint8_t *buf, size_t cap,
                                size_t *len)

@@ -7,7 +7,7 @@
  *
  * Shared by every port: the Linux board uses them for the pilot and the power-path
  * GPIO (board-specific hardware with no portable Linux interface), the Cortex-M demo
- * board for everything it lacks. hal/template/ is the annotated version to copy.
+ * board for everything it lacks. board/template/ is the annotated version to copy.
  */
 #ifndef HAL_UNSUPPORTED_H
 #define HAL_UNSUPPORTED_H

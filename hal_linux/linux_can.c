@@ -36,6 +36,7 @@ static int linux_can_recv(struct hal_can *can, struct hal_can_frame *frame);
 static int linux_can_get_state(struct hal_can *can, enum hal_can_state *state);
 static int linux_can_restart(struct hal_can *can);
 static void linux_can_close(struct hal_can *can);
+static int linux_can_set_filters(struct hal_can *can, const struct hal_can_filter *f, size_t n);
 
 static const struct hal_can_ops s_ops = {
     .open = linux_can_open,
@@ -44,6 +45,7 @@ static const struct hal_can_ops s_ops = {
     .get_state = linux_can_get_state,
     .restart = linux_can_restart,
     .close = linux_can_close,
+    .set_filters = linux_can_set_filters,
 };
 
 int linux_can_init(struct linux_can *c, const char *ifname)
@@ -109,6 +111,48 @@ static int linux_can_set_bitrate(const struct linux_can *c, uint32_t bitrate, bo
     return rc;
 }
 
+/*
+ * The kernel does the filtering (CAN_RAW_FILTER): each hal filter becomes one can_filter
+ * whose mask includes CAN_EFF_FLAG, so 11- and 29-bit frames are told apart as the
+ * contract says. No filter means the default (receive all), which is one {0, 0} filter:
+ * an empty list would receive nothing.
+ */
+static int linux_can_apply_filters(const struct linux_can *c, int fd)
+{
+    struct can_filter kf[HAL_CAN_MAX_FILTERS];
+    size_t n = c->nfilters;
+    if (n == 0u) {
+        kf[0].can_id = 0;
+        kf[0].can_mask = 0;
+        n = 1;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const struct hal_can_filter *f = &c->filters[i];
+            bool ext = (f->flags & HAL_CAN_FLAG_EXT) != 0u;
+            kf[i].can_id = (canid_t)(f->id | (ext ? CAN_EFF_FLAG : 0u));
+            kf[i].can_mask = (canid_t)(f->mask | CAN_EFF_FLAG);
+        }
+    }
+    return setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, kf, (socklen_t)(n * sizeof kf[0]));
+}
+
+static int linux_can_set_filters(struct hal_can *can, const struct hal_can_filter *f, size_t n)
+{
+    struct linux_can *c = linux_can_of(can);
+    int rc = hal_can_filters_check(f, n);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->filters[i] = f[i];
+    }
+    c->nfilters = n;
+    if (c->fd >= 0 && linux_can_apply_filters(c, c->fd) != 0) {
+        return HAL_EIO;
+    }
+    return HAL_OK;
+}
+
 static int linux_can_open(struct hal_can *can, uint32_t bitrate)
 {
     struct linux_can *c = linux_can_of(can);
@@ -143,6 +187,12 @@ static int linux_can_open(struct hal_can *can, uint32_t bitrate)
     int fd = socket(PF_CAN, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CAN_RAW);
     if (fd < 0) {
         return linux_can_open_err(errno);
+    }
+    /* Before bind, so no frame the filters exclude is ever queued. */
+    if (linux_can_apply_filters(c, fd) != 0) {
+        int err = errno;
+        close(fd);
+        return linux_can_open_err(err);
     }
     /* Without these error frames a bus-off controller would look like a quiet bus. */
     can_err_mask_t err_mask = CAN_ERR_BUSOFF | CAN_ERR_RESTARTED | CAN_ERR_CRTL;

@@ -30,6 +30,8 @@ struct linux_can {
     bool has_link_data;                 /**< the interface answers CAN netlink queries */
     bool state_known;                   /**< err_state was set by an error frame */
     enum hal_can_state err_state;       /**< state last reported by an error frame */
+    struct hal_can_filter filters[HAL_CAN_MAX_FILTERS]; /**< kept across open (CAN_RAW_FILTER) */
+    size_t nfilters;
 };
 
 /**

@@ -1,10 +1,11 @@
-#define _GNU_SOURCE /* accept4 */
+#define _GNU_SOURCE /* accept4, getaddrinfo_a */
 #include "linux_net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -18,7 +19,7 @@
 static int linux_net_slot(struct linux_net *n, int fd)
 {
     for (int i = 0; i < CFG_LINUX_NET_SOCKS; i++) {
-        if (n->fd[i] < 0) {
+        if (n->fd[i] < 0 && n->pend[i] == 0) {
             n->fd[i] = fd;
             if (n->loop != NULL && linux_loop_watch(n->loop, fd, POLLIN) != HAL_OK) {
                 n->fd[i] = -1;
@@ -258,6 +259,202 @@ static int linux_net_tcp_connect(struct hal_net *base, const struct hal_ip6_endp
     return h;
 }
 
+/* ---- TCP to names and IPv4 ---- */
+
+enum { LINUX_NET_RESOLVING = 1, LINUX_NET_RESOLVE_FAILED = 2 };
+
+/** What struct linux_net_resolve holds. */
+struct linux_net_req {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[LINUX_NET_HOST_MAX + 1];
+    char port[8];
+};
+_Static_assert(sizeof(struct linux_net_req) <= sizeof(struct linux_net_resolve),
+               "struct linux_net_resolve is too small for a getaddrinfo_a request");
+
+static struct linux_net_req *linux_net_req_of(struct linux_net *n, int sock)
+{
+    return (struct linux_net_req *)(void *)n->res[sock].opaque;
+}
+
+/* A resolved address of either family, as the dual-stack socket's IPv6 form. */
+static bool linux_net_ai_to_sa6(const struct addrinfo *ai, struct sockaddr_in6 *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin6_family = AF_INET6;
+    if (ai->ai_family == AF_INET6) {
+        memcpy(sa, ai->ai_addr, sizeof *sa);
+        return true;
+    }
+    if (ai->ai_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)ai->ai_addr;
+        sa->sin6_port = s4->sin_port;
+        sa->sin6_addr.s6_addr[10] = 0xff;
+        sa->sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&sa->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+        return true;
+    }
+    return false;
+}
+
+/* Open the socket and start connecting; returns the descriptor or -errno-like HAL code. */
+static int linux_net_start_connect(const struct sockaddr_in6 *sa, int *fd_out)
+{
+    int one = 1, zero = 0;
+    int fd = linux_net_socket(SOCK_STREAM);
+    if (fd < 0) {
+        return linux_errno_to_hal(errno);
+    }
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* dual stack whatever net.ipv6.bindv6only says: IPv4 goes as ::ffff:a.b.c.d */
+    (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        return e == ECONNREFUSED ? HAL_ECLOSED : HAL_EIO;
+    }
+    *fd_out = fd;
+    return HAL_OK;
+}
+
+static int linux_net_tcp_connect_name(struct hal_net *base, const char *host, uint16_t port)
+{
+    struct linux_net *n = (struct linux_net *)base;
+    size_t hl = host != NULL ? strlen(host) : 0u;
+    if (hl == 0u || hl > LINUX_NET_HOST_MAX || port == 0u) {
+        return HAL_EINVAL;
+    }
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+
+    /* A literal (IPv4 or IPv6) converts at once and never waits. */
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    struct addrinfo *ai = NULL;
+    int g = getaddrinfo(host, service, &hints, &ai);
+    if (g == 0) {
+        struct sockaddr_in6 sa;
+        bool ok = linux_net_ai_to_sa6(ai, &sa);
+        freeaddrinfo(ai);
+        if (!ok) {
+            return HAL_EINVAL;
+        }
+        if (sa.sin6_scope_id == 0 && IN6_IS_ADDR_LINKLOCAL(&sa.sin6_addr)) {
+            sa.sin6_scope_id = n->ifindex;
+        }
+        int fd = -1;
+        int rc = linux_net_start_connect(&sa, &fd);
+        if (rc != HAL_OK) {
+            return rc;
+        }
+        int h = linux_net_slot(n, fd);
+        if (h < 0) {
+            close(fd);
+        }
+        return h;
+    }
+    if (g != EAI_NONAME) {
+        return HAL_EIO;
+    }
+
+    /* A name: reserve a handle and resolve in the background. */
+    int h = -1;
+    for (int i = 0; i < CFG_LINUX_NET_SOCKS; i++) {
+        if (n->fd[i] < 0 && n->pend[i] == 0) {
+            h = i;
+            break;
+        }
+    }
+    if (h < 0) {
+        return HAL_ENOMEM;
+    }
+    struct linux_net_req *r = linux_net_req_of(n, h);
+    memset(r, 0, sizeof *r);
+    memcpy(r->host, host, hl + 1u);
+    memcpy(r->port, service, sizeof service);
+    r->hints.ai_family = AF_UNSPEC;
+    r->hints.ai_socktype = SOCK_STREAM;
+    r->hints.ai_flags = AI_NUMERICSERV;
+    r->cb.ar_name = r->host;
+    r->cb.ar_service = r->port;
+    r->cb.ar_request = &r->hints;
+    struct gaicb *list[1] = {&r->cb};
+    if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+        return HAL_EIO;
+    }
+    n->pend[h] = LINUX_NET_RESOLVING;
+    return h;
+}
+
+/*
+ * Called by send and receive before they touch the socket: a handle still waiting for its
+ * name answers HAL_EAGAIN, one whose name failed HAL_ECLOSED; a completed resolution
+ * starts the connection.
+ */
+static int linux_net_settle(struct linux_net *n, int sock)
+{
+    if (sock < 0 || sock >= CFG_LINUX_NET_SOCKS || n->pend[sock] == 0) {
+        return HAL_OK;
+    }
+    if (n->pend[sock] == LINUX_NET_RESOLVE_FAILED) {
+        return HAL_ECLOSED;
+    }
+    struct linux_net_req *r = linux_net_req_of(n, sock);
+    int g = gai_error(&r->cb);
+    if (g == EAI_INPROGRESS) {
+        return HAL_EAGAIN;
+    }
+    int rc = HAL_ECLOSED;
+    int fd = -1;
+    if (g == 0 && r->cb.ar_result != NULL) {
+        struct sockaddr_in6 sa;
+        if (linux_net_ai_to_sa6(r->cb.ar_result, &sa)) {
+            rc = linux_net_start_connect(&sa, &fd);
+        }
+    }
+    if (r->cb.ar_result != NULL) {
+        freeaddrinfo(r->cb.ar_result);
+        r->cb.ar_result = NULL;
+    }
+    if (rc != HAL_OK) {
+        n->pend[sock] = LINUX_NET_RESOLVE_FAILED;
+        return HAL_ECLOSED;
+    }
+    n->pend[sock] = 0;
+    n->fd[sock] = fd;
+    if (n->loop != NULL && linux_loop_watch(n->loop, fd, POLLIN) != HAL_OK) {
+        close(fd);
+        n->fd[sock] = -1;
+        n->pend[sock] = LINUX_NET_RESOLVE_FAILED;
+        return HAL_ECLOSED;
+    }
+    return HAL_EAGAIN; /* connecting: the next send or receive tells */
+}
+
+/* Forget a pending resolution: cancel it, or wait for the resolver thread to let go of
+ * the request (it writes into it), which only a name still in flight can make take long. */
+static void linux_net_drop_pending(struct linux_net *n, int sock)
+{
+    if (n->pend[sock] == LINUX_NET_RESOLVING) {
+        struct linux_net_req *r = linux_net_req_of(n, sock);
+        if (gai_cancel(&r->cb) != EAI_CANCELED) {
+            const struct gaicb *list[1] = {&r->cb};
+            while (gai_error(&r->cb) == EAI_INPROGRESS) {
+                (void)gai_suspend(list, 1, NULL);
+            }
+        }
+        if (r->cb.ar_result != NULL) {
+            freeaddrinfo(r->cb.ar_result);
+            r->cb.ar_result = NULL;
+        }
+    }
+    n->pend[sock] = 0;
+}
+
 static int linux_net_stream_err(int e)
 {
     switch (e) {
@@ -283,8 +480,12 @@ static int linux_net_tcp_send(struct hal_net *base, int sock, const uint8_t *buf
                               size_t *sent)
 {
     struct linux_net *n = (struct linux_net *)base;
-    int fd = linux_net_get(n, sock);
     *sent = 0;
+    int st = linux_net_settle(n, sock);
+    if (st != HAL_OK) {
+        return st;
+    }
+    int fd = linux_net_get(n, sock);
     if (fd < 0) {
         return HAL_EINVAL;
     }
@@ -299,8 +500,12 @@ static int linux_net_tcp_send(struct hal_net *base, int sock, const uint8_t *buf
 static int linux_net_tcp_recv(struct hal_net *base, int sock, uint8_t *buf, size_t cap, size_t *len)
 {
     struct linux_net *n = (struct linux_net *)base;
-    int fd = linux_net_get(n, sock);
     *len = 0;
+    int st = linux_net_settle(n, sock);
+    if (st != HAL_OK) {
+        return st;
+    }
+    int fd = linux_net_get(n, sock);
     if (fd < 0) {
         return HAL_EINVAL;
     }
@@ -318,6 +523,9 @@ static int linux_net_tcp_recv(struct hal_net *base, int sock, uint8_t *buf, size
 static void linux_net_close(struct hal_net *base, int sock)
 {
     struct linux_net *n = (struct linux_net *)base;
+    if (sock >= 0 && sock < CFG_LINUX_NET_SOCKS) {
+        linux_net_drop_pending(n, sock);
+    }
     int fd = linux_net_get(n, sock);
     if (fd < 0) {
         return;
@@ -352,6 +560,7 @@ static const struct hal_net_ops s_ops = {
     .tcp_recv = linux_net_tcp_recv,
     .close = linux_net_close,
     .local_port = linux_net_local_port_op,
+    .tcp_connect_name = linux_net_tcp_connect_name,
 };
 
 int linux_net_init(struct linux_net *n, const char *ifname, struct linux_loop *loop)

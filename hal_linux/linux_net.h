@@ -3,6 +3,12 @@
  * @brief IPv6 sockets (hal_net) bound to one interface: link-local UDP with the
  *        all-nodes group ff02::1 for SDP, non-blocking TCP for V2G. Every descriptor is
  *        registered with the loop so poll() wakes the superloop.
+ *
+ * TCP connections also go to IPv4 (IPv4-mapped endpoints, through the dual-stack
+ * socket) and to host names (tcp_connect_name): literals are converted at once; a name is
+ * resolved asynchronously by glibc's getaddrinfo_a on its own thread, checked (not
+ * waited for) on each send or receive of the handle, and then connected. The loop is not
+ * woken when a resolution completes: the handle's owner notices on its next pass.
  */
 #ifndef LINUX_NET_H
 #define LINUX_NET_H
@@ -19,6 +25,17 @@
 _Static_assert(CFG_LINUX_NET_SOCKS >= 2 && CFG_LINUX_NET_SOCKS <= 64,
                "CFG_LINUX_NET_SOCKS must be 2..64");
 
+/** Longest host name tcp_connect_name takes (DNS: 253). */
+#define LINUX_NET_HOST_MAX 255
+
+/**
+ * A host name being resolved for tcp_connect_name: glibc's getaddrinfo_a request, kept
+ * opaque here so users need no <netdb.h> with _GNU_SOURCE (linux_net.c checks the size).
+ */
+struct linux_net_resolve {
+    _Alignas(16) unsigned char opaque[LINUX_NET_HOST_MAX + 320];
+};
+
 /** The Linux network port. */
 struct linux_net {
     struct hal_net base;
@@ -26,6 +43,9 @@ struct linux_net {
     unsigned ifindex;
     struct linux_loop *loop; /**< may be NULL (no watching) */
     int fd[CFG_LINUX_NET_SOCKS];
+    /** per handle: 0, or a connection waiting for its name (1) or whose name failed (2) */
+    unsigned char pend[CFG_LINUX_NET_SOCKS];
+    struct linux_net_resolve res[CFG_LINUX_NET_SOCKS];
 };
 
 /**

@@ -91,11 +91,25 @@ static int linux_pcap_read_mac(const char *ifname, unsigned char mac[HAL_ETH_ALE
 
 int linux_pcap_open(struct linux_pcap *p, const char *ifname)
 {
+    const struct hal_eth_binding homeplug = HAL_ETH_BINDING_HOMEPLUG;
+    return linux_pcap_open_binding(p, ifname, &homeplug);
+}
+
+int linux_pcap_open_binding(struct linux_pcap *p, const char *ifname,
+                            const struct hal_eth_binding *b)
+{
     struct bpf_program prog;
-    char filter[160];
+    char filter[200];
+    char vlan[24] = "";
     memset(p, 0, sizeof *p);
     p->base.ops = &s_ops;
     p->fd = -1;
+    if (hal_eth_binding_check(b) != HAL_OK) {
+        snprintf(p->errbuf, sizeof p->errbuf, "bad binding (EtherType 0x%04x, VLAN %u)",
+                 b != NULL ? b->ethertype : 0u, b != NULL ? b->vlan_id : 0u);
+        return HAL_EINVAL;
+    }
+    p->binding = *b;
     if (if_nametoindex(ifname) == 0) {
         snprintf(p->errbuf, sizeof p->errbuf, "no interface %s", ifname);
         return HAL_ENOENT;
@@ -117,9 +131,14 @@ int linux_pcap_open(struct linux_pcap *p, const char *ifname)
         pcap_close(pc);
         return HAL_EIO;
     }
+    /* "vlan N" must come before the EtherType test: it moves the offset past the tag. */
+    if (b->vlan_id != 0u) {
+        snprintf(vlan, sizeof vlan, "vlan %u and ", b->vlan_id);
+    }
     snprintf(filter, sizeof filter,
-             "ether proto 0x88e1 and (ether dst %02x:%02x:%02x:%02x:%02x:%02x or ether broadcast)",
-             p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+             "(ether dst %02x:%02x:%02x:%02x:%02x:%02x or ether %s) and %sether proto 0x%04x",
+             p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5],
+             b->multicast ? "multicast" : "broadcast", vlan, b->ethertype);
     if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
         pcap_setfilter(pc, &prog) != 0) {
         snprintf(p->errbuf, sizeof p->errbuf, "filter: %s", pcap_geterr(pc));

@@ -92,6 +92,20 @@ static int linux_tls_bio_create(BIO *b)
 
 /* ---- contexts */
 
+/* The backend profile: TLS 1.2 or newer, OpenSSL's default suites and groups. */
+static SSL_CTX *linux_tls_backend_ctx(struct linux_tls *t)
+{
+    SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+    if (c == NULL || SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
+        linux_tls_note(t, NULL, "TLS context");
+        SSL_CTX_free(c);
+        return NULL;
+    }
+    SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return c;
+}
+
 static SSL_CTX *linux_tls_ctx(struct linux_tls *t, const SSL_METHOD *m)
 {
     SSL_CTX *c = SSL_CTX_new(m);
@@ -163,6 +177,45 @@ int linux_tls_client(struct linux_tls *t, const char *anchor_pem)
     }
     if (SSL_CTX_load_verify_locations(c, anchor_pem, NULL) != 1) {
         linux_tls_note(t, NULL, "trust anchor");
+        SSL_CTX_free(c);
+        return HAL_EINVAL;
+    }
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_free(t->client_ctx);
+    t->client_ctx = c;
+    return HAL_OK;
+}
+
+int linux_tls_client_backend(struct linux_tls *t, const struct linux_tls_backend *b)
+{
+    if (b == NULL || (b->cert_file == NULL) != (b->key_file == NULL)) {
+        snprintf(t->reason, sizeof t->reason, "backend: a client certificate needs its key and the reverse");
+        return HAL_EINVAL;
+    }
+    int rc = linux_tls_readable(t, b->ca_file);
+    if (rc == HAL_OK && b->cert_file != NULL) {
+        rc = linux_tls_readable(t, b->cert_file);
+        if (rc == HAL_OK) {
+            rc = linux_tls_readable(t, b->key_file);
+        }
+    }
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    SSL_CTX *c = linux_tls_backend_ctx(t);
+    if (c == NULL) {
+        return HAL_EINVAL;
+    }
+    if (SSL_CTX_load_verify_locations(c, b->ca_file, NULL) != 1) {
+        linux_tls_note(t, NULL, "backend CA file");
+        SSL_CTX_free(c);
+        return HAL_EINVAL;
+    }
+    if (b->cert_file != NULL &&
+        (SSL_CTX_use_certificate_chain_file(c, b->cert_file) != 1 ||
+         SSL_CTX_use_PrivateKey_file(c, b->key_file, SSL_FILETYPE_PEM) != 1 ||
+         SSL_CTX_check_private_key(c) != 1)) {
+        linux_tls_note(t, NULL, "backend client certificate");
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
@@ -320,12 +373,34 @@ static void linux_tls_close(struct hal_tls *base, int session)
     s->in_use = false;
 }
 
+static int linux_tls_set_server_name(struct hal_tls *base, int session, const char *name)
+{
+    struct linux_tls *t = (struct linux_tls *)base;
+    struct linux_tls_session *s = linux_tls_get(t, session);
+    size_t len = name != NULL ? strlen(name) : 0u;
+    if (s == NULL || s->is_server || len == 0u || len > 253u || SSL_in_before(s->ssl) != 1) {
+        return HAL_EINVAL;
+    }
+    /* An IP literal: checked against IP subjectAltNames, and never sent as SNI (RFC 6066
+     * section 3 allows only host names there). */
+    X509_VERIFY_PARAM *vp = SSL_get0_param(s->ssl);
+    int ok;
+    if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) == 1) {
+        ok = 1;
+    } else {
+        ok = SSL_set_tlsext_host_name(s->ssl, name) == 1 && SSL_set1_host(s->ssl, name) == 1;
+    }
+    ERR_clear_error();
+    return ok ? HAL_OK : HAL_EINVAL;
+}
+
 static const struct hal_tls_ops s_ops = {
     .start = linux_tls_start,
     .handshake = linux_tls_handshake,
     .send = linux_tls_send,
     .recv = linux_tls_recv,
     .close = linux_tls_close,
+    .set_server_name = linux_tls_set_server_name,
 };
 
 int linux_tls_init(struct linux_tls *t, struct hal_net *net, struct hal_log *log,

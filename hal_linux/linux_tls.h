@@ -3,13 +3,17 @@
  * @brief TLS for ISO 15118-2 (hal_tls) with OpenSSL, driven without blocking over the
  *        TCP handles of any hal_net port (a BIO that calls hal_net_tcp_send/recv).
  *
- * TLS 1.2 only, cipher suites of ISO 15118-2 [V2G2-602]: ECDHE-ECDSA-AES128-SHA256 and
- * ECDH-ECDSA-AES128-SHA256 (the static-ECDH suite no longer exists in OpenSSL 3, so only
- * the ECDHE one is negotiated), curve P-256, ECDSA+SHA256 signatures. The server (SECC)
- * loads its certificate chain and private key from files, the client (EVCC) verifies the
- * chain against a trust anchor file (the V2G root). No client certificates, no session
- * tickets, no renegotiation. OpenSSL allocates when a session starts; this port itself
- * allocates nothing.
+ * Two profiles. ISO 15118-2 (linux_tls_server, linux_tls_client): TLS 1.2 only, cipher
+ * suites of [V2G2-602]: ECDHE-ECDSA-AES128-SHA256 and ECDH-ECDSA-AES128-SHA256 (the
+ * static-ECDH suite no longer exists in OpenSSL 3, so only the ECDHE one is negotiated),
+ * curve P-256, ECDSA+SHA256 signatures. The server (SECC) loads its certificate chain and
+ * private key from files, the client (EVCC) verifies the chain against a trust anchor
+ * file (the V2G root); no client certificate.
+ * Backend (linux_tls_client_backend: OCPP, MQTT over TLS): TLS 1.2 or 1.3 with OpenSSL's
+ * default suites, a CA file, an optional client certificate and key (mutual TLS, OCPP
+ * security profile 3), and the server name checked per session (SNI, subjectAltName).
+ * Both: no session tickets, no renegotiation. OpenSSL allocates when a session starts;
+ * this port itself allocates nothing.
  */
 #ifndef LINUX_TLS_H
 #define LINUX_TLS_H
@@ -75,6 +79,23 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
  * @retval HAL_EINVAL it holds no usable certificate (see `reason`)
  */
 int linux_tls_client(struct linux_tls *t, const char *anchor_pem);
+
+/** Client set-up for a backend (linux_tls_client_backend). */
+struct linux_tls_backend {
+    const char *ca_file;   /**< PEM trust anchors of the backend's server certificate */
+    const char *cert_file; /**< PEM client certificate (chain), or NULL: none offered */
+    const char *key_file;  /**< PEM private key of cert_file; with cert_file */
+};
+
+/**
+ * @brief Enable the client role with the backend profile. Give each session the server's
+ *        name with hal_tls_set_server_name() (the host name of the backend's URL).
+ * @retval HAL_OK loaded (and the key matches the certificate)
+ * @retval HAL_ENOENT a file cannot be read
+ * @retval HAL_EINVAL a file does not load, a key without a certificate (or the reverse),
+ *         or the key does not match (see `reason`)
+ */
+int linux_tls_client_backend(struct linux_tls *t, const struct linux_tls_backend *b);
 
 /** @brief Free every session and both contexts; safe to call twice. */
 void linux_tls_free(struct linux_tls *t);

@@ -75,6 +75,9 @@ MPS2_TEST_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_TESTS))
 # Tell the top Makefile that `make test` should run board-test.
 TARGET_TEST ?= mps2-an386
 
+# What `make BOARD=mps2-an386` builds (the top Makefile's `all`).
+BOARD_ALL_mps2-an386 := board-all
+
 .PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs
 
 MPS2_Q := $(if $(filter 1,$(V)),,@)

@@ -73,6 +73,20 @@ static void fake_can_close(struct hal_can *can)
     (void)can;
 }
 
+static int fake_can_set_filters(struct hal_can *can, const struct hal_can_filter *f, size_t n)
+{
+    struct fake_can *c = (struct fake_can *)can;
+    int rc = hal_can_filters_check(f, n);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->filters[i] = f[i];
+    }
+    c->nfilters = n;
+    return HAL_OK;
+}
+
 static const struct hal_can_ops s_fake_can_ops = {
     .open = fake_can_open,
     .send = fake_can_send,
@@ -80,6 +94,7 @@ static const struct hal_can_ops s_fake_can_ops = {
     .get_state = fake_can_get_state,
     .restart = fake_can_restart,
     .close = fake_can_close,
+    .set_filters = fake_can_set_filters,
 };
 
 void fake_can_init(struct fake_can *c)
@@ -93,6 +108,10 @@ int fake_can_push(struct fake_can *c, const struct hal_can_frame *f)
 {
     if (c->rx_count >= FAKE_CAN_RX_MAX) {
         return HAL_ENOMEM;
+    }
+    if (!hal_can_filter_match(c->filters, c->nfilters, f)) {
+        c->filtered++;
+        return HAL_OK;
     }
     c->rx[(c->rx_head + c->rx_count) % FAKE_CAN_RX_MAX] = *f;
     c->rx_count++;

@@ -34,12 +34,18 @@ struct fake_can {
     bool restart_clears;        /**< restart() brings the bus back */
     int restarts;               /**< restart() calls */
     int opens;
+    /* receive filters (hal_can_set_filters): applied when a frame arrives, as a kernel or a
+     * controller does, so fake_can_push() drops what does not pass */
+    struct hal_can_filter filters[HAL_CAN_MAX_FILTERS];
+    size_t nfilters;
+    int filtered; /**< frames pushed but dropped by the filters */
 };
 
 /** @brief Empty journal and queue, everything working. */
 void fake_can_init(struct fake_can *c);
 
-/** @brief Queue a frame for recv. @retval HAL_ENOMEM queue full */
+/** @brief A frame arrives: queued for recv if it passes the filters (else counted in
+ *         `filtered`, still HAL_OK). @retval HAL_ENOMEM queue full */
 int fake_can_push(struct fake_can *c, const struct hal_can_frame *f);
 
 /** @brief Queue an extended frame with 8 data bytes. */

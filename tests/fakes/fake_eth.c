@@ -6,7 +6,12 @@ static const uint8_t s_bcast[HAL_ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff
 
 static void fake_eth_deliver(struct fake_eth *to, const uint8_t *frame, size_t len)
 {
-    if (memcmp(frame, to->mac, HAL_ETH_ALEN) != 0 && memcmp(frame, s_bcast, HAL_ETH_ALEN) != 0) {
+    if (to->bound) {
+        if (!hal_eth_binding_match(&to->binding, to->mac, frame, len)) {
+            to->not_for_us++;
+            return;
+        }
+    } else if (memcmp(frame, to->mac, HAL_ETH_ALEN) != 0 && memcmp(frame, s_bcast, HAL_ETH_ALEN) != 0) {
         return; /* the port's filter: own MAC or broadcast only */
     }
     if (to->rx_count == FAKE_ETH_RX_MAX) {
@@ -90,6 +95,16 @@ int fake_eth_init(struct fake_eth *e, struct fake_eth_segment *seg, const uint8_
         return HAL_ENOMEM;
     }
     seg->port[seg->n++] = e;
+    return HAL_OK;
+}
+
+int fake_eth_bind(struct fake_eth *e, const struct hal_eth_binding *b)
+{
+    if (hal_eth_binding_check(b) != HAL_OK) {
+        return HAL_EINVAL;
+    }
+    e->binding = *b;
+    e->bound = true;
     return HAL_OK;
 }
 

@@ -8,6 +8,7 @@
 #ifndef FAKE_ETH_H
 #define FAKE_ETH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hal_eth.h"
@@ -43,6 +44,9 @@ struct fake_eth {
     uint32_t dropped;      /**< frames lost that way */
     int send_rc;           /**< returned by send instead of delivering (HAL_OK = work) */
     int mac_rc;            /**< returned by mac (HAL_OK = work) */
+    bool bound;                   /**< fake_eth_bind() was called: filter by `binding` */
+    struct hal_eth_binding binding;
+    uint32_t not_for_us;          /**< frames on the segment this port's binding dropped */
 };
 
 /** @brief Empty segment. */
@@ -54,6 +58,15 @@ void fake_eth_segment_init(struct fake_eth_segment *seg);
  * @retval HAL_ENOMEM the segment is full
  */
 int fake_eth_init(struct fake_eth *e, struct fake_eth_segment *seg, const uint8_t mac[HAL_ETH_ALEN]);
+
+/**
+ * @brief Receive only what @p b lets through (hal_eth_binding_match), as a real port
+ *        opened with that binding. Unbound ports take every EtherType (the SLAC tests'
+ *        default: own MAC or broadcast).
+ * @retval HAL_OK bound
+ * @retval HAL_EINVAL bad binding
+ */
+int fake_eth_bind(struct fake_eth *e, const struct hal_eth_binding *b);
 
 /** @brief Frames waiting on @p e. */
 int fake_eth_pending(const struct fake_eth *e);

@@ -1,5 +1,6 @@
 #include "fake_net.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static struct fake_net_sock *fake_net_get(struct fake_net *n, int sock, enum fake_net_kind kind)
@@ -169,7 +170,8 @@ static int fake_net_tcp_connect(struct hal_net *base, const struct hal_ip6_endpo
     n->connects++;
     for (int i = 0; i < n->w->n; i++) {
         struct fake_net *h = n->w->host[i];
-        if (memcmp(h->addr.addr, to->addr, 16) != 0) {
+        bool v4_match = h->has_v4 && hal_ip6_is_v4(to) && memcmp(to->addr + 12, h->v4, 4) == 0;
+        if (memcmp(h->addr.addr, to->addr, 16) != 0 && !v4_match) {
             continue;
         }
         for (int j = 0; j < FAKE_NET_SOCKS; j++) {
@@ -192,6 +194,45 @@ static int fake_net_tcp_connect(struct hal_net *base, const struct hal_ip6_endpo
     n->s[c].refused = true;
     n->refused++;
     return c;
+}
+
+/* Literals and names resolve at once here; an unknown name gives a handle whose first
+ * send or receive says HAL_ECLOSED, as the Linux port's failed resolution does. */
+static int fake_net_tcp_connect_name(struct hal_net *base, const char *host, uint16_t port)
+{
+    struct fake_net *n = (struct fake_net *)base;
+    if (host == NULL || host[0] == '\0' || strlen(host) > 255u || port == 0u) {
+        return HAL_EINVAL;
+    }
+    struct hal_ip6_endpoint to;
+    if (hal_ip4_parse(host, port, &to) == HAL_OK) {
+        return fake_net_tcp_connect(base, &to);
+    }
+    for (int i = 0; i < n->w->n; i++) {
+        struct fake_net *h = n->w->host[i];
+        if (h->name[0] != '\0' && strcmp(h->name, host) == 0) {
+            to = h->addr;
+            to.port = port;
+            return fake_net_tcp_connect(base, &to);
+        }
+    }
+    int c = fake_net_alloc(n, FAKE_NET_CONN, n->w->next_port++);
+    if (c >= 0) {
+        n->s[c].refused = true;
+        n->refused++;
+    }
+    return c;
+}
+
+void fake_net_set_name(struct fake_net *n, const char *name)
+{
+    snprintf(n->name, sizeof n->name, "%s", name);
+}
+
+void fake_net_set_v4(struct fake_net *n, const uint8_t v4[4])
+{
+    memcpy(n->v4, v4, 4);
+    n->has_v4 = true;
 }
 
 static struct fake_net_sock *fake_net_peer(struct fake_net_sock *s)
@@ -304,6 +345,7 @@ static const struct hal_net_ops s_fake_net_ops = {
     .tcp_recv = fake_net_tcp_recv,
     .close = fake_net_close,
     .local_port = fake_net_local_port,
+    .tcp_connect_name = fake_net_tcp_connect_name,
 };
 
 void fake_net_world_init(struct fake_net_world *w)

@@ -71,7 +71,17 @@ struct fake_net {
     size_t send_chunk;     /**< tcp_send takes at most this many bytes (0 = no limit) */
     /* counters */
     uint32_t udp_sent, udp_dropped, connects, refused;
+    /* names and IPv4 (fake_net_set_name / fake_net_set_v4): what tcp_connect_name finds */
+    char name[32];
+    bool has_v4;
+    uint8_t v4[4];
 };
+
+/** @brief Give host @p n a name for tcp_connect_name (resolved at once, to its IPv6 address). */
+void fake_net_set_name(struct fake_net *n, const char *name);
+
+/** @brief Give host @p n an IPv4 address too (reached as ::ffff:a.b.c.d). */
+void fake_net_set_v4(struct fake_net *n, const uint8_t v4[4]);
 
 /** @brief Empty link; ephemeral ports from 49152. */
 void fake_net_world_init(struct fake_net_world *w);

@@ -401,6 +401,34 @@ static void test_error_frames(struct linux_can *c, const char *ifname)
           "crtl_passive_state", "recv rc=%d, get_state rc=%d state=%d", rc, rc_state, (int)state);
 }
 
+/* Receive filters (CAN_RAW_FILTER): kept across a reopen, format-exact, count 0 = all. */
+static void test_filters(struct linux_can *c, const char *ifname)
+{
+    struct hal_can_filter fl[2] = {{0x100, 0x700, 0}, {0x00ABCD00, 0x00FFFF00, HAL_CAN_FLAG_EXT}};
+    int rc = hal_can_set_filters(&c->base, fl, 2);
+    int rc_open = hal_can_open(&c->base, 0);
+    check(rc == HAL_OK && rc_open == HAL_OK, "filters_set_and_reopen", "set rc=%d, open rc=%d", rc,
+          rc_open);
+    /* dropped: outside the range; the 11-bit range's id as a 29-bit frame; the ext range +1 */
+    int st = cansend(ifname, "223#01") | cansend(ifname, "0000018A#02") |
+             cansend(ifname, "10ABCE42#03") | cansend(ifname, "1AB#04") |
+             cansend(ifname, "10ABCD42#05");
+    struct hal_can_frame f;
+    int rc1 = st == 0 ? wait_frame(c, &f, WAIT_MS) : HAL_EIO;
+    uint32_t id1 = f.id;
+    int rc2 = rc1 == HAL_OK ? wait_frame(c, &f, WAIT_MS) : rc1;
+    uint32_t id2 = f.id;
+    int rc3 = hal_can_recv(&c->base, &f);
+    check(rc1 == HAL_OK && id1 == 0x1AB && rc2 == HAL_OK && id2 == 0x10ABCD42 && rc3 == HAL_EAGAIN,
+          "filters_pass_only_matching", "cansend %d, rc %d/%d/%d, ids 0x%X 0x%X", st, rc1, rc2,
+          rc3, (unsigned)id1, (unsigned)id2);
+    rc = hal_can_set_filters(&c->base, NULL, 0);
+    st = cansend(ifname, "223#01");
+    rc1 = rc == HAL_OK && st == 0 ? wait_frame(c, &f, WAIT_MS) : HAL_EIO;
+    check(rc1 == HAL_OK && f.id == 0x223, "filters_cleared_receive_all", "set rc=%d, cansend %d, recv %d",
+          rc, st, rc1);
+}
+
 static void test_vcan(const char *ifname)
 {
     static struct linux_can c;
@@ -431,6 +459,7 @@ static void test_vcan(const char *ifname)
     test_send_to_candump(&c, ifname);
     test_cansend_to_recv(&c, ifname);
     test_error_frames(&c, ifname);
+    test_filters(&c, ifname);
 
     struct hal_can_frame f = frame(0x10, 0, 1, "\x01");
     hal_can_close(&c.base);

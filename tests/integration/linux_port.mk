@@ -1,5 +1,6 @@
-# Tests of the Linux port's store, random source, poll() idle, errno mapping and OpenSSL
-# verifier (with its worker) on the real OS (tests/integration/linux_port_test.c, cmocka).
+# Tests of the Linux port's store, random source, poll() idle, errno mapping, OpenSSL
+# verifier (with its worker), serial port (on a pty pair) and TCP to IPv4 and names (on
+# loopback) on the real OS (tests/integration/linux_port_test.c, cmocka).
 LINUX_PORT_TEST := $(BUILD)/san/bin/linux_port_test
 
 $(BUILD)/tests/integration/linux_port_test.o: tests/integration/linux_port_test.c | $(DEPS_STAMP_TEST)

@@ -1,6 +1,7 @@
 /* Tests of the Linux port's own peripherals on the real OS: the file store (atomic
  * replace, bounds, hostile names, a crash left-over), the random source, the poll()
- * idle, the errno mapping and the OpenSSL verifier with its worker. */
+ * idle, the errno mapping, the OpenSSL verifier with its worker, the serial port on a
+ * pty pair, and TCP to IPv4 literals and host names on loopback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
@@ -25,6 +30,8 @@
 #include "linux_loop.h"
 #include "linux_nvs.h"
 #include "linux_rng.h"
+#include "linux_net.h"
+#include "linux_serial.h"
 
 static char s_dir[64];
 
@@ -242,6 +249,165 @@ static void test_loop_wakes_on_io(void **state)
     assert_true(ms > 1577836800000LL);
 }
 
+/* The serial port on a pty pair: line settings reach termios, bytes pass both ways
+ * without blocking, RS-485 is refused on a device without it, a hang-up is "closed". */
+static void test_serial_pty(void **state)
+{
+    (void)state;
+    int master = -1, slave = -1;
+    char name[64];
+    assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
+    struct linux_serial s;
+    assert_int_equal(linux_serial_init(&s, name), HAL_OK);
+    struct hal_serial_config cfg = {19200, 8, HAL_SERIAL_PARITY_ODD, 2, false};
+    assert_int_equal(hal_serial_open(&s.base, &cfg), HAL_OK);
+    assert_true(linux_serial_fd(&s) >= 0);
+
+    struct termios t;
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_int_equal(cfgetospeed(&t), B19200);
+    /* The pty driver forces CS8 without parity on whatever is set (there is no wire),
+     * so only the speed, the stop bits and raw mode can be read back here. */
+    assert_int_equal(t.c_cflag & CSIZE, CS8);
+    assert_true(t.c_cflag & CSTOPB);
+    assert_true(t.c_iflag & INPCK); /* parity checked on input, as asked */
+    assert_int_equal(t.c_lflag & (ICANON | ECHO), 0); /* raw: bytes, not lines */
+
+    uint8_t buf[32];
+    size_t n = 99;
+    assert_int_equal(hal_serial_read(&s.base, buf, sizeof buf, &n), HAL_EAGAIN);
+    assert_int_equal(n, 0);
+    /* device -> us: raw bytes, including what a line discipline would eat */
+    const uint8_t in[] = {0x01, 0x03, 0x00, 0x0A, '\n', 0x03, 0x7F};
+    assert_int_equal(write(master, in, sizeof in), (ssize_t)sizeof in);
+    struct pollfd p = {.fd = linux_serial_fd(&s), .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 1000), 1);
+    size_t got = 0;
+    for (int i = 0; i < 100 && got < sizeof in; i++) {
+        int rc = hal_serial_read(&s.base, buf + got, sizeof buf - got, &n);
+        if (rc == HAL_OK) {
+            got += n;
+        } else {
+            assert_int_equal(rc, HAL_EAGAIN);
+            usleep(1000);
+        }
+    }
+    assert_int_equal(got, sizeof in);
+    assert_memory_equal(buf, in, sizeof in);
+    /* us -> device */
+    assert_int_equal(hal_serial_write(&s.base, (const uint8_t *)"\x11\x22\r\n", 4, &n), HAL_OK);
+    assert_int_equal(n, 4);
+    uint8_t out[8];
+    assert_int_equal(read(master, out, sizeof out), 4);
+    assert_memory_equal(out, "\x11\x22\r\n", 4);
+
+    /* a baud rate termios cannot make; a pty has no RS-485 driver: refused, left closed */
+    struct hal_serial_config odd = {12345, 8, HAL_SERIAL_PARITY_NONE, 1, false};
+    assert_int_equal(hal_serial_open(&s.base, &odd), HAL_EINVAL);
+    struct hal_serial_config rs = {9600, 8, HAL_SERIAL_PARITY_EVEN, 1, true};
+    assert_int_equal(hal_serial_open(&s.base, &rs), HAL_ENOTSUP);
+    assert_int_equal(linux_serial_fd(&s), -1);
+
+    /* the other end hangs up */
+    assert_int_equal(hal_serial_open(&s.base, &cfg), HAL_OK);
+    close(master);
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 1000 && rc == HAL_EAGAIN; i++) { /* the hang-up is delivered by a work queue */
+        rc = hal_serial_read(&s.base, buf, sizeof buf, &n);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    assert_int_equal(rc, HAL_ECLOSED);
+    hal_serial_close(&s.base);
+    hal_serial_close(&s.base);
+    assert_int_equal(hal_serial_write(&s.base, buf, 1, &n), HAL_ECLOSED);
+    close(slave);
+
+    struct linux_serial missing;
+    assert_int_equal(linux_serial_init(&missing, "/dev/no-such-tty"), HAL_OK);
+    assert_int_equal(hal_serial_open(&missing.base, &cfg), HAL_ENOENT);
+    assert_int_equal(linux_serial_init(&missing, ""), HAL_EINVAL);
+}
+
+/* TCP to IPv4 and names on loopback: one dual-stack listener (IPv6 socket taking IPv4 as
+ * mapped), reached as "127.0.0.1", "::1" and "localhost" through tcp_connect_name and as
+ * an IPv4-mapped endpoint through tcp_connect. */
+static void net_roundtrip(struct linux_net *n, int lfd, int c, const char *what)
+{
+    if (c < 0) {
+        fail_msg("%s: connect rc=%d", what, c);
+    }
+    size_t sent = 0;
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) { /* resolving, then connecting */
+        rc = hal_net_tcp_send(&n->base, c, (const uint8_t *)"x", 1, &sent);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    if (rc != HAL_OK) {
+        fail_msg("%s: send rc=%d", what, rc);
+    }
+    struct pollfd p = {.fd = lfd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 2000), 1);
+    int a = accept(lfd, NULL, NULL);
+    assert_true(a >= 0);
+    char b = 0;
+    assert_int_equal(read(a, &b, 1), 1);
+    assert_int_equal(b, 'x');
+    close(a);
+    hal_net_close(&n->base, c);
+}
+
+static void test_net_ipv4_and_names(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    int zero = 0;
+    assert_int_equal(setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero), 0);
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_addr = in6addr_any;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    uint16_t port = ntohs(sa.sin6_port);
+
+    static struct linux_net n;
+    assert_int_equal(linux_net_init(&n, "lo", NULL), HAL_OK);
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "127.0.0.1", port), "127.0.0.1");
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "::1", port), "::1");
+    net_roundtrip(&n, lfd, hal_net_tcp_connect_name(&n.base, "localhost", port), "localhost");
+    struct hal_ip6_endpoint ep;
+    assert_int_equal(hal_ip4_parse("127.0.0.1", port, &ep), HAL_OK);
+    net_roundtrip(&n, lfd, hal_net_tcp_connect(&n.base, &ep), "tcp_connect ::ffff:127.0.0.1");
+
+    /* a name closed while it is still being resolved frees its handle */
+    int c = hal_net_tcp_connect_name(&n.base, "localhost", port);
+    assert_true(c >= 0);
+    hal_net_close(&n.base, c);
+    assert_int_equal(n.pend[c], 0);
+    /* nobody listens on the port any more: refused, through the name too */
+    close(lfd);
+    c = hal_net_tcp_connect_name(&n.base, "localhost", port);
+    size_t sent = 0;
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_net_tcp_send(&n.base, c, (const uint8_t *)"x", 1, &sent);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    assert_int_equal(rc, HAL_ECLOSED);
+    hal_net_close(&n.base, c);
+    assert_int_equal(hal_net_tcp_connect_name(&n.base, "", port), HAL_EINVAL);
+    linux_net_close_all(&n);
+}
+
 static void test_errno_mapping(void **state)
 {
     (void)state;
@@ -374,6 +540,8 @@ int main(void)
         cmocka_unit_test(test_loop_wakes_on_io),
         cmocka_unit_test(test_errno_mapping),
         cmocka_unit_test(test_crypto_worker),
+        cmocka_unit_test(test_serial_pty),
+        cmocka_unit_test(test_net_ipv4_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,7 +164,18 @@ static void template_can_close(struct hal_can *c)
 {
     (void)c;
 }
-static const struct hal_can_ops s_can = {.open = template_can_open,
+/* Program the controller's acceptance filter banks (id/mask, 11 or 29 bit); with fewer
+ * banks than filters, open them wider and drop the rest in the RX interrupt with
+ * hal_can_filter_match(). Keep the list: open() applies it again. */
+static int template_can_filters(struct hal_can *c, const struct hal_can_filter *f, size_t n)
+{
+    (void)c;
+    (void)f;
+    (void)n;
+    return HAL_ENOTSUP;
+}
+static const struct hal_can_ops s_can = {.set_filters = template_can_filters,
+                                         .open = template_can_open,
                                          .send = template_can_send,
                                          .recv = template_can_recv,
                                          .get_state = template_can_state,
@@ -186,7 +197,42 @@ static int template_mb_poll(struct hal_modbus *m, struct hal_modbus_result *r)
 }
 static const struct hal_modbus_ops s_mb = {.submit = template_mb_submit, .poll = template_mb_poll};
 
-/* ---- raw Ethernet: the MAC driver, filtered to EtherType 0x88E1. */
+/* ---- serial: a UART with RX/TX rings filled and drained by its interrupt (or DMA). */
+static int template_serial_open(struct hal_serial *s, const struct hal_serial_config *cfg)
+{
+    (void)s;
+    /* hal_serial_config_check(cfg) first; set baud divisor, frame format; with cfg->rs485
+     * drive DE from the UART's own RS-485 mode or a GPIO around each transmission. */
+    return hal_serial_config_check(cfg) != HAL_OK ? HAL_EINVAL : HAL_ENOTSUP;
+}
+static int template_serial_write(struct hal_serial *s, const uint8_t *b, size_t len, size_t *written)
+{
+    (void)s;
+    (void)b;
+    (void)len;
+    *written = 0;
+    return HAL_ENOTSUP; /* copy what fits into the TX ring; HAL_EAGAIN when it is full */
+}
+static int template_serial_read(struct hal_serial *s, uint8_t *b, size_t cap, size_t *len)
+{
+    (void)s;
+    (void)b;
+    (void)cap;
+    *len = 0;
+    return HAL_ENOTSUP; /* pop the RX ring; HAL_EPROTO after a parity/framing error */
+}
+static void template_serial_close(struct hal_serial *s)
+{
+    (void)s;
+}
+static const struct hal_serial_ops s_serial = {.open = template_serial_open,
+                                               .write = template_serial_write,
+                                               .read = template_serial_read,
+                                               .close = template_serial_close};
+
+/* ---- raw Ethernet: the MAC driver, filtered to one struct hal_eth_binding (EtherType
+ * 0x88E1 for SLAC, 0x88B8 for GOOSE; VLAN tag; multicast groups): your open function
+ * takes the binding, and hal_eth_binding_match() is the rule if the MAC cannot filter. */
 static int template_eth_send(struct hal_eth *e, const uint8_t *f, size_t len)
 {
     (void)e;
@@ -297,7 +343,18 @@ static int template_net_local_port(struct hal_net *n, int s, uint16_t *port)
     *port = 0;
     return HAL_ENOTSUP;
 }
-static const struct hal_net_ops s_net = {.local_addr = template_net_addr,
+/* tcp_connect_name (backends: OCPP, MQTT): IPv4 literals with hal_ip4_parse(), names
+ * through the stack's DNS client (lwIP dns_gethostbyname, whose callback completes it);
+ * never wait: hand out the handle and connect once the answer is there. */
+static int template_net_connect_name(struct hal_net *n, const char *host, uint16_t port)
+{
+    (void)n;
+    (void)host;
+    (void)port;
+    return HAL_ENOTSUP;
+}
+static const struct hal_net_ops s_net = {.tcp_connect_name = template_net_connect_name,
+                                         .local_addr = template_net_addr,
                                          .udp_open = template_net_udp_open,
                                          .udp_sendto = template_net_sendto,
                                          .udp_recvfrom = template_net_recvfrom,
@@ -346,7 +403,17 @@ static void template_tls_close(struct hal_tls *t, int s)
     (void)t;
     (void)s;
 }
-static const struct hal_tls_ops s_tls = {.start = template_tls_start,
+/* set_server_name (client sessions to backends): SNI and the subjectAltName check, e.g.
+ * mbedtls_ssl_set_hostname(); before the handshake starts. */
+static int template_tls_server_name(struct hal_tls *t, int s, const char *name)
+{
+    (void)t;
+    (void)s;
+    (void)name;
+    return HAL_ENOTSUP;
+}
+static const struct hal_tls_ops s_tls = {.set_server_name = template_tls_server_name,
+                                         .start = template_tls_start,
                                          .handshake = template_tls_handshake,
                                          .send = template_tls_send,
                                          .recv = template_tls_recv,
@@ -363,6 +430,7 @@ void template_port_init(struct template_port *p)
     p->rng.ops = &s_rng;
     p->can.ops = &s_can;
     p->modbus.ops = &s_mb;
+    p->serial.ops = &s_serial;
     p->eth.ops = &s_eth;
     p->net.ops = &s_net;
     p->tls.ops = &s_tls;

@@ -2,8 +2,8 @@
  * @file template_port.h
  * @brief A stub port to copy when bringing the firmware to a new board or chip family.
  *
- * Copy this folder next to hal_linux/ (a new chip family) or into board/<name>/ (one
- * board), rename `template_` to your port's prefix, and fill in each operation. Every
+ * Copy the whole folder board/template/ to board/<name>/ (docs/porting.md: it builds
+ * there as it is), rename `template_` to your port's prefix, and fill in each operation. Every
  * operation must return at once: anything slow is split into submit and poll. Until an
  * operation is implemented it answers HAL_ENOTSUP, which the core handles safely (an
  * unreadable pilot is state E, unreadable contactor feedback holds the connector).
@@ -24,6 +24,7 @@
 #include "hal_nvs.h"
 #include "hal_pilot.h"
 #include "hal_rng.h"
+#include "hal_serial.h"
 #include "hal_tls.h"
 
 /** Every peripheral instance of the port. Put your driver state next to each base. */
@@ -36,6 +37,7 @@ struct template_port {
     struct hal_rng rng;
     struct hal_can can;
     struct hal_modbus modbus;
+    struct hal_serial serial;
     struct hal_eth eth;
     struct hal_net net;
     struct hal_tls tls;

@@ -1,0 +1,44 @@
+# board/sim/board.mk - the simulator board: in-memory ports, plant model, virtual clock.
+# Read by the top Makefile like every board/*/board.mk (BOARD_NAME=sim, BOARD_DIR=board/sim).
+#
+#   make sim            build build/bin/sim and run one whole simulated session
+#   make BOARD=sim      build/bin/sim, build/bin/charger and the host tools (also plain `make`)
+#
+# From the top Makefile: CORE_LIB(_REL), rel/san, BIN, BUILD, HOST_CC, DEPS_STAMP_*.
+
+# Every .c of the folder, so files can move in and out without an edit here.
+SIM_SRCS := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
+
+# `sim --config FILE` reads the Linux board's configuration file with the Linux board's own
+# reader and checks (board/linux/board_config.c, compiled in; its bus specifications are
+# parsed by the Linux Modbus port, hence that port and libmodbus in the simulator).
+SIM_CONFIG_SRCS := board/linux/board_config.c
+SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
+SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
+# Host-only simulation layer (device models) linked into both simulator binaries: a
+# fragment read before this one (sim/sim.mk) appends its archives here, release and
+# sanitized. They come before the core library on the link line.
+SIM_LAYER_REL ?=
+SIM_LAYER_SAN ?=
+$(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
+$(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
+$(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(SIM_LAYER_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ $(SIM_LIBS)
+
+$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(SIM_LAYER_SAN) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(SIM_LIBS)
+
+# What `make BOARD=sim` (and plain `make`) builds: the simulator, the Linux firmware and
+# the host tools, so one command gives everything a desk needs.
+BOARD_ALL_sim := $(BIN)/sim $(BIN)/charger host-bins
+
+.PHONY: sim
+sim: $(BIN)/sim
+	$(BIN)/sim --out $(BUILD)/sim
+
+INTEGRATION_TESTS += sim
+integration-sim: $(BUILD)/san/bin/sim | $(DEPS_STAMP_TEST)
+	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim

@@ -1,0 +1,204 @@
+/* TLS client options for backends (hal_tls_set_server_name, linux_tls_client_backend)
+ * against a real `openssl s_server` on loopback, started by tls_backend_test.sh with
+ * certificates it generated: a good server name passes (DNS name and IP literal), a wrong
+ * one fails with a clear reason, a server that requires a client certificate accepts ours
+ * and refuses a client without one, and bad set-ups are refused at configuration.
+ * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.key), PORT_OPEN, PORT_MTLS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "linux_net.h"
+#include "linux_tls.h"
+
+static char s_ca[256], s_cli[256], s_cli_key[256], s_srv_key[256];
+static uint16_t s_port_open, s_port_mtls;
+
+static struct linux_net s_net;
+static struct linux_tls s_tls;
+
+struct conn {
+    int sock, sess;
+};
+
+/* Connect by name, start a client session with @p server_name (NULL: none) and drive the
+ * handshake; returns its result. */
+static int open_session(const char *host, uint16_t port, const char *server_name, struct conn *c)
+{
+    c->sock = hal_net_tcp_connect_name(&s_net.base, host, port);
+    assert_true(c->sock >= 0);
+    c->sess = hal_tls_start(&s_tls.base, c->sock, 0);
+    assert_true(c->sess >= 0);
+    if (server_name != NULL) {
+        assert_int_equal(hal_tls_set_server_name(&s_tls.base, c->sess, server_name), HAL_OK);
+    }
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_tls_handshake(&s_tls.base, c->sess);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    return rc;
+}
+
+static void close_session(struct conn *c)
+{
+    hal_tls_close(&s_tls.base, c->sess);
+    hal_net_close(&s_net.base, c->sock);
+}
+
+/* One HTTP request to s_server -www; returns the result of the first receive that is
+ * not "wait", with the bytes in @p out. */
+static int get_page(struct conn *c, char *out, size_t cap)
+{
+    static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+    size_t sent = 0;
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_tls_send(&s_tls.base, c->sess, (const uint8_t *)req, sizeof req - 1u, &sent);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    size_t len = 0;
+    rc = HAL_EAGAIN;
+    for (int i = 0; i < 5000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_tls_recv(&s_tls.base, c->sess, (uint8_t *)out, cap - 1u, &len);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    out[rc == HAL_OK ? len : 0] = '\0';
+    return rc;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(linux_net_init(&s_net, "lo", NULL), HAL_OK);
+    assert_int_equal(linux_tls_init(&s_tls, &s_net.base, NULL, NULL), HAL_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    linux_tls_free(&s_tls);
+    linux_net_close_all(&s_net);
+    return 0;
+}
+
+static void test_good_name(void **state)
+{
+    (void)state;
+    struct linux_tls_backend b = {s_ca, NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &b), HAL_OK);
+    struct conn c;
+    assert_int_equal(open_session("localhost", s_port_open, "localhost", &c), HAL_OK);
+    /* too late for a name once the handshake has begun */
+    assert_int_equal(hal_tls_set_server_name(&s_tls.base, c.sess, "localhost"), HAL_EINVAL);
+    char page[512];
+    assert_int_equal(get_page(&c, page, sizeof page), HAL_OK);
+    assert_non_null(strstr(page, "200 ok"));
+    close_session(&c);
+
+    /* an IP literal is checked against the IP subjectAltName */
+    assert_int_equal(open_session("127.0.0.1", s_port_open, "127.0.0.1", &c), HAL_OK);
+    close_session(&c);
+}
+
+static void test_wrong_name(void **state)
+{
+    (void)state;
+    struct linux_tls_backend b = {s_ca, NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &b), HAL_OK);
+    struct conn c;
+    assert_int_equal(open_session("localhost", s_port_open, "csms.wrong.example", &c), HAL_EPROTO);
+    assert_non_null(strstr(s_tls.reason, "hostname mismatch"));
+    close_session(&c);
+    assert_int_equal(open_session("127.0.0.1", s_port_open, "127.0.0.2", &c), HAL_EPROTO);
+    assert_non_null(strstr(s_tls.reason, "IP address mismatch"));
+    close_session(&c);
+}
+
+static void test_client_certificate(void **state)
+{
+    (void)state;
+    struct linux_tls_backend with = {s_ca, s_cli, s_cli_key};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &with), HAL_OK);
+    struct conn c;
+    char page[512];
+    assert_int_equal(open_session("localhost", s_port_mtls, "localhost", &c), HAL_OK);
+    assert_int_equal(get_page(&c, page, sizeof page), HAL_OK);
+    assert_non_null(strstr(page, "200 ok"));
+    close_session(&c);
+
+    /* Without one: TLS 1.3 lets the client finish its handshake and the server's alert
+     * comes with the first read, so the refusal shows there or in the handshake. */
+    struct linux_tls_backend without = {s_ca, NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &without), HAL_OK);
+    int rc = open_session("localhost", s_port_mtls, "localhost", &c);
+    if (rc == HAL_OK) {
+        rc = get_page(&c, page, sizeof page);
+    }
+    assert_int_equal(rc, HAL_EPROTO);
+    assert_non_null(strstr(s_tls.reason, "certificate required"));
+    close_session(&c);
+}
+
+static void test_bad_setup(void **state)
+{
+    (void)state;
+    struct linux_tls_backend missing = {"/nonexistent/ca.pem", NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &missing), HAL_ENOENT);
+    struct linux_tls_backend half = {s_ca, s_cli, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &half), HAL_EINVAL);
+    struct linux_tls_backend mismatch = {s_ca, s_cli, s_srv_key};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &mismatch), HAL_EINVAL);
+    struct linux_tls_backend not_pem = {s_cli_key, NULL, NULL}; /* a key is no CA */
+    assert_int_equal(linux_tls_client_backend(&s_tls, &not_pem), HAL_EINVAL);
+    /* a name on a bad session, an empty name */
+    assert_int_equal(hal_tls_set_server_name(&s_tls.base, 3, "localhost"), HAL_EINVAL);
+    struct linux_tls_backend b = {s_ca, NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &b), HAL_OK);
+    int sock = hal_net_tcp_connect_name(&s_net.base, "localhost", s_port_open);
+    int sess = hal_tls_start(&s_tls.base, sock, 0);
+    assert_int_equal(hal_tls_set_server_name(&s_tls.base, sess, ""), HAL_EINVAL);
+    hal_tls_close(&s_tls.base, sess);
+    hal_net_close(&s_net.base, sock);
+}
+
+int main(void)
+{
+    const char *dir = getenv("TLS_DIR");
+    const char *po = getenv("PORT_OPEN");
+    const char *pm = getenv("PORT_MTLS");
+    if (dir == NULL || po == NULL || pm == NULL) {
+        fprintf(stderr, "tls_backend_test: run through tests/integration/tls_backend_test.sh\n");
+        return 2;
+    }
+    snprintf(s_ca, sizeof s_ca, "%s/ca.pem", dir);
+    snprintf(s_cli, sizeof s_cli, "%s/cli.pem", dir);
+    snprintf(s_cli_key, sizeof s_cli_key, "%s/cli.key", dir);
+    snprintf(s_srv_key, sizeof s_srv_key, "%s/srv.key", dir);
+    s_port_open = (uint16_t)atoi(po);
+    s_port_mtls = (uint16_t)atoi(pm);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_good_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_certificate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
