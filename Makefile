@@ -171,10 +171,12 @@ host-bins: $(HOST_BINS)
 # layer (sim/sim.mk, if present) is read first: the simulator board links it.
 BOARDS := $(sort $(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)))
 -include sim/sim.mk
+# -include: a board folder that vanishes between the wildcard and the read (the porting
+# check removes its copy while other groups run make) is skipped, not fatal.
 define read_board
 BOARD_NAME := $(1)
 BOARD_DIR  := board/$(1)
-include board/$(1)/board.mk
+-include board/$(1)/board.mk
 endef
 $(foreach b,$(BOARDS),$(eval $(call read_board,$(b))))
 ifeq ($(filter $(BOARD),$(BOARDS)),)

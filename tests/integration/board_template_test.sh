@@ -18,7 +18,14 @@ ko() { echo "FAIL $1"; fail=$((fail + 1)); }
 # board/*/board.mk, which does not match hidden folders.
 name=zz-porting-check-$$
 dir=board/$name
-cleanup() { rm -rf "$dir" "$build/boards/$name" "$build/rel/board/$name" "$build/san/board/$name"; }
+# Other groups run make at the same time and read every board/*/board.mk: the copy appears
+# and disappears by a rename from a hidden folder (which the wildcard does not match), so
+# no make ever reads a half-written or half-removed board.
+hidden=board/.$name
+cleanup() {
+    [ -d "$dir" ] && mv "$dir" "$hidden.gone" 2>/dev/null
+    rm -rf "$hidden" "$hidden.gone" "$dir" "$build/boards/$name" "$build/rel/board/$name" "$build/san/board/$name"
+}
 trap cleanup EXIT INT TERM
 
 # 1. the template as it is
@@ -35,12 +42,15 @@ else
 fi
 
 # 2. the porter's copy. Status of everything but build output, before and after.
-state() { git status --porcelain --untracked-files=all -- . ":(exclude)$build" 2>/dev/null |
-          grep -v " $dir/" | sort; }
+# Tracked files anywhere, new files under board/ and the layer folders: other groups of
+# make test write their own temporary files at the same time, but never these.
+state() { { git status --porcelain --untracked-files=no -- . ":(exclude)$build"
+            git status --porcelain --untracked-files=all -- board hal hal_linux firmware protocols \
+                linker Makefile; } 2>/dev/null | grep -v " $dir/" | grep -v " board/\.$name" | sort -u; }
 before=$(state)
 # -p keeps the files' times: a new board.mk would otherwise look newer than the package
 # stamps (build/.deps-*) and re-run tools/deps.
-cp -rp board/template "$dir"
+cp -rp board/template "$hidden" && mv "$hidden" "$dir"
 if $mk BOARD="$name" >"$build/board-copy.log" 2>&1; then
     ok "board_copy: a copy of board/template builds as board/$name (make BOARD=$name)"
 else
