@@ -37,10 +37,6 @@ enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
 static void charger_raise(struct charger *c, enum errors_source src, uint32_t code,
                           enum errors_severity sev, const char *text, uint32_t now_ms);
 
-static const struct apphand_protocol s_protocols[] = {
-    {.ns = APPHAND_NS_DIN, .major = 2, .minor = 0},
-};
-
 void charger_default_config(struct charger_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -49,7 +45,7 @@ void charger_default_config(struct charger_config *cfg)
     cfg->export_current_ma = 10000;
     cfg->pilot.debounce_ms = CFG_PILOT_DEBOUNCE_MS;
     interlock_default_config(&cfg->interlock);
-    din_evse_default_config(&cfg->din);
+    hlc_default_config(&cfg->hlc);
     cfg->max_voltage_mv = 1000000;
     cfg->max_current_ma = 200000;
     cfg->max_power_w = 150000;
@@ -404,7 +400,7 @@ static void charger_set_reason(struct charger *c, enum charger_stop_reason why, 
     }
 }
 
-/* The DIN connection is over: forget it and make the link ready for the next car. */
+/* The V2G connection is over: forget it and make the link ready for the next car. */
 static void charger_close_link(struct charger *c, uint32_t now_ms)
 {
     if (c->io.link != NULL && !c->link_closed) {
@@ -412,13 +408,13 @@ static void charger_close_link(struct charger *c, uint32_t now_ms)
         c->link_closed = true;
     }
     c->v2g = false;
-    c->handshake_done = false;
+    hlc_reset(&c->hlc);
     c->close_at_ms = 0;
 }
 
 /* Every stop that ends the session now goes through here: the power stage is switched
  * off at once, and the interlock walks power-down -> contactors open -> unlock in that
- * order. With a DIN session the EV sees EVSE_EmergencyShutdown (every answer FAILED)
+ * order. With a V2G session the EV sees an emergency shutdown (every answer FAILED)
  * until the connection closes shortly after. */
 static void charger_stop(struct charger *c, enum charger_stop_reason why, const char *detail,
                          uint32_t now_ms)
@@ -457,7 +453,7 @@ static void charger_stop(struct charger *c, enum charger_stop_reason why, const 
 static void charger_stop_graceful(struct charger *c, enum charger_stop_reason why,
                                   const char *detail, uint32_t now_ms)
 {
-    if (c->state == CHARGER_CHARGING && c->v2g && !din_evse_over(&c->din)) {
+    if (c->state == CHARGER_CHARGING && c->v2g && !hlc_over(&c->hlc)) {
         if (!c->stopping_gracefully) {
             charger_set_reason(c, why, detail);
             c->stopping_gracefully = true;
@@ -467,7 +463,7 @@ static void charger_stop_graceful(struct charger *c, enum charger_stop_reason wh
         }
         return;
     }
-    if (c->state == CHARGER_WELDING && c->v2g && !din_evse_over(&c->din)) {
+    if (c->state == CHARGER_WELDING && c->v2g && !hlc_over(&c->hlc)) {
         /* Power is already off and the EV is ending the session: let it finish. */
         charger_set_reason(c, why, detail);
         return;
@@ -687,7 +683,7 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
 static int32_t charger_ov_base(const struct charger *c)
 {
     int32_t base = (int32_t)c->cfg.max_voltage_mv;
-    int32_t evmax = c->v2g ? din_evse_ev(&c->din)->max_voltage_mv : 0;
+    int32_t evmax = c->v2g ? hlc_ev(&c->hlc)->max_voltage_mv : 0;
     if (evmax > 0 && evmax < base) {
         base = evmax;
     }
@@ -818,7 +814,7 @@ static void charger_limits(struct charger *c, struct charger_limits *l)
 /* Current control with the voltage as a ceiling (EvseManager's rule, docs/session.md):
  * the EV's targets clamped to its own maxima and to the EVSE's limits. The flags say
  * which EVSE limit bounds this answer. */
-static void charger_setpoint(const struct charger_limits *l, const struct din_evse_ev *ev,
+static void charger_setpoint(const struct charger_limits *l, const struct hlc_ev *ev,
                              int32_t present_mv, bool ramp_down, struct charger_setpoint *sp)
 {
     int32_t u = ev->target_voltage_mv;
@@ -852,11 +848,11 @@ static void charger_command(struct charger *c, int32_t mv, int32_t ma)
 static void charger_regulate(struct charger *c, uint32_t now_ms)
 {
     struct charger_setpoint sp;
-    charger_setpoint(&c->lim, din_evse_ev(&c->din), c->present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->lim, hlc_ev(&c->hlc), c->present_mv, c->stopping_gracefully, &sp);
     /* The answer already went out with these flags (charger_v2g_message). */
-    c->st.current_limit_achieved = sp.i_lim;
-    c->st.power_limit_achieved = sp.p_lim;
-    c->st.voltage_limit_achieved = sp.v_lim;
+    c->evse.current_limit_achieved = sp.i_lim;
+    c->evse.power_limit_achieved = sp.p_lim;
+    c->evse.voltage_limit_achieved = sp.v_lim;
     charger_command(c, sp.mv, sp.ma);
     if (interlock_power_allowed(&c->il)) {
         (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
@@ -864,34 +860,19 @@ static void charger_regulate(struct charger *c, uint32_t now_ms)
     (void)now_ms;
 }
 
-/* The flags of a CurrentDemandReq before it is answered: the EV's values as the DIN
- * machine will take them from this request, through the same setpoint rule. */
-static void charger_preview_flags(struct charger *c)
+/* The flags of a CurrentDemandRes belong to the request it answers: the EV's values as
+ * the protocol machine will take them from this request (hlc_request_view), through the
+ * same setpoint rule. */
+static void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq)
 {
-    const struct exi_din_BodyType *b = &c->req.V2G_Message.Body;
-    if (!b->CurrentDemandReq_isUsed || c->state != CHARGER_CHARGING) {
+    if (rq->msg != HLC_MSG_CURRENT_DEMAND || c->state != CHARGER_CHARGING) {
         return;
     }
-    const struct exi_din_CurrentDemandReqType *q = &b->CurrentDemandReq;
-    struct din_evse_ev ev = *din_evse_ev(&c->din);
-    ev.ready = q->DC_EVStatus.EVReady;
-    int32_t tc = din_pv_milli32(&q->EVTargetCurrent);
-    ev.target_current_ma = tc < 0 ? 0 : tc;
-    int32_t tv = din_pv_milli32(&q->EVTargetVoltage);
-    if (tv > 0) {
-        ev.target_voltage_mv = tv;
-    }
-    if (q->EVMaximumVoltageLimit_isUsed) {
-        ev.max_voltage_mv = din_pv_milli32(&q->EVMaximumVoltageLimit);
-    }
-    if (q->EVMaximumCurrentLimit_isUsed) {
-        ev.max_current_ma = din_pv_milli32(&q->EVMaximumCurrentLimit);
-    }
     struct charger_setpoint sp;
-    charger_setpoint(&c->lim, &ev, c->present_mv, c->stopping_gracefully, &sp);
-    c->st.current_limit_achieved = sp.i_lim;
-    c->st.power_limit_achieved = sp.p_lim;
-    c->st.voltage_limit_achieved = sp.v_lim;
+    charger_setpoint(&c->lim, rq->ev, c->present_mv, c->stopping_gracefully, &sp);
+    c->evse.current_limit_achieved = sp.i_lim;
+    c->evse.power_limit_achieved = sp.p_lim;
+    c->evse.voltage_limit_achieved = sp.v_lim;
 }
 
 /* Pre-charge: the EV's target, never above the EVSE maximum or the EV's own maximum. A car
@@ -900,7 +881,7 @@ static void charger_preview_flags(struct charger *c)
  * ChargeParameterDiscovery and in every answer). */
 static void charger_precharge(struct charger *c, uint32_t now_ms)
 {
-    const struct din_evse_ev *ev = din_evse_ev(&c->din);
+    const struct hlc_ev *ev = hlc_ev(&c->hlc);
     int32_t u = ev->target_voltage_mv;
     u = ev->max_voltage_mv > 0 && ev->max_voltage_mv < u ? ev->max_voltage_mv : u;
     if (u > c->lim.max_mv) {
@@ -932,7 +913,7 @@ static void charger_precharge(struct charger *c, uint32_t now_ms)
 
 static void charger_fill_status(struct charger *c, uint32_t now_ms)
 {
-    struct din_evse_status *st = &c->st;
+    struct hlc_evse *st = &c->evse;
     const struct charger_limits l = c->lim;
     st->present_voltage_mv = c->present_mv > 0 ? c->present_mv : 0;
     st->present_current_ma = c->present_ma > 0 ? c->present_ma : 0;
@@ -947,40 +928,43 @@ static void charger_fill_status(struct charger *c, uint32_t now_ms)
     st->peak_current_ripple_ma = l.ripple_ma;
     st->energy_to_deliver_wh = -1;
     /* Isolation: the cable check's result, then the live monitor while power flows. */
-    st->isolation = exi_din_isolationLevelType_Invalid;
+    st->isolation = HLC_ISOLATION_INVALID;
     if (c->cc == CHARGER_CC_DONE) {
         /* Valid only for a measured VALID; the lab override (nothing measured, INVALID)
          * is reported as Warning so that the car proceeds but is never told Valid. */
-        st->isolation = c->cc_result == ISOLATION_VALID ? exi_din_isolationLevelType_Valid
-                                                        : exi_din_isolationLevelType_Warning;
+        st->isolation = c->cc_result == ISOLATION_VALID ? HLC_ISOLATION_VALID : HLC_ISOLATION_WARNING;
     } else if (c->cc == CHARGER_CC_FAILED) {
-        st->isolation = c->cc_result == ISOLATION_FAULT ? exi_din_isolationLevelType_Fault
-                                                         : exi_din_isolationLevelType_Invalid;
+        st->isolation = c->cc_result == ISOLATION_FAULT ? HLC_ISOLATION_FAULT : HLC_ISOLATION_INVALID;
     }
     if (errors_active(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT)) {
-        st->isolation = exi_din_isolationLevelType_Fault;
+        st->isolation = HLC_ISOLATION_FAULT;
     }
-    st->notification = exi_din_EVSENotificationType_None;
+    st->notification = HLC_NOTIFY_NONE;
     st->notification_max_delay_s = 0;
     if (c->emergency) {
-        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown;
+        st->status = HLC_EVSE_EMERGENCY_SHUTDOWN;
     } else if (c->stopping_gracefully) {
-        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown;
-        st->notification = exi_din_EVSENotificationType_StopCharging;
+        st->status = HLC_EVSE_SHUTDOWN;
+        st->notification = HLC_NOTIFY_STOP_CHARGING;
         st->notification_max_delay_s = c->cfg.notification_max_delay_s;
     } else {
-        st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
+        st->status = HLC_EVSE_READY;
     }
-    st->auth_done = c->auth_decided && c->auth_ok;
-    st->auth_rejected = c->auth_decided && !c->auth_ok;
+    st->authorization = !c->auth_decided ? HLC_PROCESSING_ONGOING
+                        : c->auth_ok    ? HLC_PROCESSING_FINISHED
+                                        : HLC_PROCESSING_FAILED;
     struct psu_capabilities caps;
     /* A stage that cannot tell its capabilities is run within the connector's rating;
      * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */
     int caps_rc = psu_get_capabilities(c->io.psu, &caps);
     bool caps_ok = caps_rc == HAL_OK || caps_rc == HAL_ENOTSUP;
-    st->power_ready = caps_ok && (c->io.meter == NULL || c->tx == CHARGER_TX_OPEN);
-    st->cable_check_done = c->cc == CHARGER_CC_DONE || c->cc == CHARGER_CC_FAILED;
-    st->cable_check_failed = c->cc == CHARGER_CC_FAILED;
+    st->charge_parameters = caps_ok && (c->io.meter == NULL || c->tx == CHARGER_TX_OPEN)
+                                ? HLC_PROCESSING_FINISHED
+                                : HLC_PROCESSING_ONGOING;
+    st->cable_check = c->cc == CHARGER_CC_DONE     ? HLC_PROCESSING_FINISHED
+                      : c->cc == CHARGER_CC_FAILED ? HLC_PROCESSING_FAILED
+                                                   : HLC_PROCESSING_ONGOING;
+    st->schedule.count = 0; /* the protocol's own rule: one entry of the EVSE maximum power */
     int64_t wall_ms = 0;
     st->unix_time_s = c->io.clock != NULL && hal_clock_wall(c->io.clock, &wall_ms) == HAL_OK
                           ? wall_ms / 1000
@@ -1048,7 +1032,7 @@ static uint32_t charger_cc_voltage(const struct charger *c)
                                                                         : (uint32_t)c->lim.max_mv;
     }
     const struct charger_limits *l = &c->lim;
-    int32_t evmax = din_evse_ev(&c->din)->max_voltage_mv;
+    int32_t evmax = hlc_ev(&c->hlc)->max_voltage_mv;
     int64_t v;
     if (evmax <= 0) {
         v = 500000;
@@ -1209,46 +1193,45 @@ static int charger_send(struct charger *c, size_t len, uint32_t now_ms)
     return c->io.link->ops->send(c->io.link, V2GTP_PT_EXI, c->out, (uint32_t)len, now_ms);
 }
 
-static void charger_handshake(struct charger *c, const uint8_t *p, uint32_t len, uint32_t now_ms)
+/* Session IDs come from the connector's random source. */
+static int charger_session_id(void *ctx, uint8_t *bytes, size_t len)
 {
-    struct exi_reader r;
-    struct exi_writer w;
-    int chosen = -1;
-    exi_reader_init(&r, p, len);
-    if (exi_apphand_decode(&r, &c->app_req) != HAL_OK || !c->app_req.supportedAppProtocolReq_isUsed) {
+    struct charger *c = ctx;
+    return hal_rng_fill(c->io.rng, bytes, len);
+}
+
+/* The answer to supportedAppProtocolReq went out (or could not be built): what came of it. */
+static void charger_handshake_done(struct charger *c, const struct hlc_result *res, uint32_t now_ms)
+{
+    switch (res->error) {
+    case HLC_ERR_DECODE:
+    case HLC_ERR_NOT_REQUEST:
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
                       "undecodable supportedAppProtocolReq", now_ms);
         return;
-    }
-    if (apphand_select(&c->app_req, s_protocols, sizeof s_protocols / sizeof s_protocols[0],
-                       &c->app_res, &chosen) != HAL_OK) {
-        return;
-    }
-    exi_writer_init(&w, c->out, sizeof c->out);
-    if (exi_apphand_encode(&w, &c->app_res) == HAL_OK) {
-        (void)charger_send(c, exi_writer_len(&w), now_ms);
-    }
-    if (chosen < 0) {
+    case HLC_ERR_NO_PROTOCOL:
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "no common protocol (EV offers no DIN 70121)", now_ms);
+                      "no common protocol (EV offers none of v2g.protocols)", now_ms);
         return;
-    }
-    struct din_session_id id = {.len = 8};
-    do {
-        if (hal_rng_fill(c->io.rng, id.bytes, id.len) != HAL_OK) {
-            charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                          "no random SessionID", now_ms);
-            return;
-        }
-    } while (din_session_id_is_zero(&id));
-    if (din_evse_start(&c->din, &c->cfg.din, &id, now_ms) != HAL_OK) {
+    case HLC_ERR_SESSION_ID:
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "DIN session refused its configuration", now_ms);
+                      "no random SessionID", now_ms);
+        return;
+    case HLC_ERR_START:
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "V2G session refused its configuration", now_ms);
+        return;
+    case HLC_ERR_NONE:
+    case HLC_ERR_ENCODE:
+    case HLC_ERR_NO_ANSWER:
+    case HLC_ERR_COUNT:
+        break;
+    }
+    if (hlc_active(&c->hlc) == NULL) {
         return;
     }
-    c->handshake_done = true;
     c->v2g = true;
-    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: protocol negotiated", APPHAND_NS_DIN);
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: protocol negotiated", hlc_active(&c->hlc)->app.ns);
     charger_goto(c, CHARGER_NEGOTIATING, now_ms);
 }
 
@@ -1275,47 +1258,48 @@ static void charger_power_off(struct charger *c, uint32_t now_ms)
     charger_meter_stop(c, now_ms);
 }
 
-static void charger_on_events(struct charger *c, const struct din_evse_request *out, uint32_t now_ms)
+static void charger_on_events(struct charger *c, const struct hlc_result *out, uint32_t now_ms)
 {
     uint32_t ev = out->events;
-    if (ev & DIN_EVSE_EV_SESSION) {
-        charger_hex(c->current.evccid, sizeof c->current.evccid, out->ev.evccid, out->ev.evccid_len);
+    const struct hlc_ev *car = hlc_ev(&c->hlc);
+    if (ev & HLC_EVT_SESSION) {
+        charger_hex(c->current.evccid, sizeof c->current.evccid, car->evccid, car->evccid_len);
         charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session set up, EVCCID", c->current.evccid);
     }
-    if (ev & DIN_EVSE_EV_AUTHORIZE) {
+    if (ev & HLC_EVT_AUTHORIZE) {
         charger_goto(c, CHARGER_AUTHORIZING, now_ms);
         charger_auth_begin(c, now_ms);
     }
-    if (ev & DIN_EVSE_EV_CHARGE_PARAMS) {
+    if (ev & HLC_EVT_CHARGE_PARAMS) {
         if (c->state != CHARGER_PARAMETERS) {
-            c->current.soc_start = out->ev.soc;
+            c->current.soc_start = car->soc;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
                      "[%s] EV: SOC %u %%, max %ld V / %ld A, battery capacity %ld Wh", c->cfg.name,
-                     out->ev.soc, (long)(out->ev.max_voltage_mv / 1000), (long)(out->ev.max_current_ma / 1000),
-                     (long)out->ev.energy_capacity_wh);
+                     car->soc, (long)(car->max_voltage_mv / 1000), (long)(car->max_current_ma / 1000),
+                     (long)car->energy_capacity_wh);
             charger_goto(c, CHARGER_PARAMETERS, now_ms);
         }
     }
-    if (ev & DIN_EVSE_EV_CABLE_CHECK) {
+    if (ev & HLC_EVT_CABLE_CHECK) {
         charger_goto(c, CHARGER_CABLE_CHECK, now_ms);
         charger_cc_go(c, CHARGER_CC_WAIT_C, now_ms);
     }
-    if (ev & DIN_EVSE_EV_PRECHARGE) {
+    if (ev & HLC_EVT_PRECHARGE) {
         if (c->state != CHARGER_PRECHARGE) {
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] pre-charge to %ld V (%ld mA)", c->cfg.name,
-                     (long)(out->ev.target_voltage_mv / 1000), (long)out->ev.target_current_ma);
+                     (long)(car->target_voltage_mv / 1000), (long)car->target_current_ma);
             charger_goto(c, CHARGER_PRECHARGE, now_ms);
         }
         charger_precharge(c, now_ms);
     }
-    if (ev & DIN_EVSE_EV_POWER_ON) {
+    if (ev & HLC_EVT_POWER_ON) {
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery on at %ld V", c->cfg.name,
                  (long)(c->present_mv / 1000));
         charger_goto(c, CHARGER_CHARGING, now_ms);
     }
-    if (ev & DIN_EVSE_EV_CURRENT_DEMAND) {
+    if (ev & HLC_EVT_CURRENT_DEMAND) {
         c->stats.cd_requests++;
-        c->current.soc_end = out->ev.soc;
+        c->current.soc_end = car->soc;
         if (c->current.first_cd_ms == 0) {
             c->current.first_cd_ms = now_ms - c->current.plugged_ms;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] first CurrentDemand %lu ms after plug-in",
@@ -1325,28 +1309,28 @@ static void charger_on_events(struct charger *c, const struct din_evse_request *
             charger_regulate(c, now_ms);
         }
     }
-    if (ev & DIN_EVSE_EV_EV_ERROR) {
+    if (ev & HLC_EVT_EV_ERROR) {
         charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
         charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
         if (c->state == CHARGER_CHARGING) {
             (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), 0);
         }
     }
-    if (ev & DIN_EVSE_EV_CHARGING_COMPLETE) {
+    if (ev & HLC_EVT_CHARGING_COMPLETE) {
         charger_log(c, HAL_LOG_INFO, now_ms, "EV", "charging complete");
     }
-    if (ev & DIN_EVSE_EV_POWER_OFF) {
+    if (ev & HLC_EVT_POWER_OFF) {
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery off (EV at %u %%)",
-                 c->cfg.name, out->ev.soc);
-        c->current.soc_end = out->ev.soc;
+                 c->cfg.name, car->soc);
+        c->current.soc_end = car->soc;
         charger_power_off(c, now_ms);
         charger_goto(c, CHARGER_WELDING, now_ms);
     }
-    if (ev & DIN_EVSE_EV_TIMEOUT) {
+    if (ev & HLC_EVT_TIMEOUT) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
-                      "DIN loop timed out", now_ms);
+                      "V2G loop timed out", now_ms);
     }
-    if (ev & DIN_EVSE_EV_PRECHARGE_LONG) {
+    if (ev & HLC_EVT_PRECHARGE_LONG) {
         charger_log(c, HAL_LOG_WARN, now_ms, "pre-charge", "longer than 7 s (the EV owns that timer)");
     }
 }
@@ -1369,41 +1353,54 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     charger_goto(c, CHARGER_STOPPING, now_ms);
 }
 
+/* The protocol backend asks for the charger's status once the request is decoded. */
+static void charger_hlc_status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse *evse)
+{
+    struct charger *c = ctx;
+    (void)evse; /* it is c->evse */
+    charger_fill_status(c, 0u);
+    charger_preview_flags(c, rq);
+}
+
+/* One V2GTP EXI payload: the handshake or a request of the negotiated protocol, answered
+ * through the one entry point (hlc_handle), then acted upon. */
 static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t len, bool act,
                                 uint32_t now_ms)
 {
-    struct exi_reader r;
-    exi_reader_init(&r, p, len);
-    if (exi_din_decode(&r, &c->req) != HAL_OK) {
-        charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
+    struct hlc_result res;
+    size_t n = 0;
+    bool handshake = !c->v2g;
+    int rc = hlc_handle(&c->hlc, p, len, &c->evse, charger_hlc_status, c, c->out, sizeof c->out, &n,
+                        &res, now_ms);
+    if (handshake) {
+        if (n > 0) {
+            (void)charger_send(c, n, now_ms);
+        }
+        charger_handshake_done(c, &res, now_ms);
         return;
     }
-    charger_fill_status(c, now_ms);
-    /* The limit flags of a CurrentDemandRes belong to the request it answers. */
-    charger_preview_flags(c);
-    struct din_evse_request out;
-    int rc = din_evse_handle(&c->din, &c->req, &c->st, &c->res, &out, now_ms);
     if (rc != HAL_OK) {
+        if (res.error == HLC_ERR_DECODE) {
+            charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
+        }
         return;
     }
-    struct exi_writer w;
-    exi_writer_init(&w, c->out, sizeof c->out);
-    if (exi_din_encode(&w, &c->res) == HAL_OK && charger_send(c, exi_writer_len(&w), now_ms) == HAL_OK) {
-        din_evse_sent(&c->din, now_ms);
+    if (n > 0 && charger_send(c, n, now_ms) == HAL_OK) {
+        hlc_sent(&c->hlc, now_ms);
     } else {
         charger_log(c, HAL_LOG_ERROR, now_ms, "V2G", "response could not be sent");
     }
-    if (!din_response_code_ok(out.response_code) && out.phase == DIN_EVSE_FAILED) {
+    if (!res.positive && res.failed) {
         hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] V2G: answered %s with %s", c->cfg.name,
-                 din_msg_name(out.msg), din_response_code_name(out.response_code));
+                 res.msg_name, res.code_name);
     }
     if (!act) {
         return; /* the session has ended: answers only (FAILED), nothing more is done */
     }
-    charger_on_events(c, &out, now_ms);
-    if (out.events & DIN_EVSE_EV_SESSION_STOP) {
+    charger_on_events(c, &res, now_ms);
+    if (res.events & HLC_EVT_SESSION_STOP) {
         charger_session_end(c, now_ms);
-    } else if ((out.events & DIN_EVSE_EV_CLOSE) || out.phase == DIN_EVSE_FAILED) {
+    } else if ((res.events & HLC_EVT_CLOSE) || res.failed) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
                       "FAILED answer: session ended", now_ms);
         c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
@@ -1418,21 +1415,19 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
     uint32_t len;
     /* Bounded: at most two messages per pass. */
     for (int k = 0; k < 2 && !c->link_closed && l->ops->recv(l, &type, &p, &len) == HAL_OK; k++) {
-        if (c->link_since_ms != 0 && !c->handshake_done && !c->v2g) {
+        if (c->link_since_ms != 0 && !c->v2g) {
             charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "first message: SupportedAppProtocol");
         }
         if (type != V2GTP_PT_EXI) {
             /* not ours */
-        } else if (!c->handshake_done) {
-            charger_handshake(c, p, len, now_ms);
-        } else if (c->v2g && !din_evse_over(&c->din)) {
+        } else if (!c->v2g || !hlc_over(&c->hlc)) {
             charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
         }
         if (!c->link_closed) {
             l->ops->consume(l);
         }
     }
-    if (c->v2g && !din_evse_over(&c->din) && (din_evse_tick(&c->din, now_ms) & DIN_EVSE_EV_TIMEOUT)) {
+    if (c->v2g && !hlc_over(&c->hlc) && (hlc_tick(&c->hlc, now_ms) & HLC_EVT_TIMEOUT)) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
                       "no request within the sequence timeout", now_ms);
     }
@@ -1471,7 +1466,7 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     /* Device errors come back at the next poll if their cause is still there. */
     errors_clear_source(&c->err, ERRORS_SRC_METER);
     (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
-    c->v2g = c->handshake_done = false;
+    c->v2g = false;
     c->link_retries = 0;
     c->link_since_ms = now_ms;
     c->auth_started = c->auth_decided = c->auth_ok = false;
@@ -1488,8 +1483,8 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     c->target_over_since_ms = 0;
     c->max_set_mv = 0;
     c->set_mv = c->set_ma = 0;
-    memset(&c->st, 0, sizeof c->st);
-    memset(&c->din, 0, sizeof c->din);
+    memset(&c->evse, 0, sizeof c->evse);
+    hlc_reset(&c->hlc);
     if (c->link_closed) {
         c->link_closed = false;
     }
@@ -1540,7 +1535,7 @@ static const char *charger_pp_fault(const struct charger *c, enum pilot_state ps
     return c->pp_bad == CHARGER_PP_SHORT ? "proximity shorted to PE" : "proximity open";
 }
 
-/* Conditions that end a running DIN session, checked before the per-state logic. */
+/* Conditions that end a running V2G session, checked before the per-state logic. */
 static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
@@ -1592,7 +1587,7 @@ static void charger_hlc(struct charger *c, uint32_t now_ms)
         charger_v2g_io(c, now_ms);
         /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
          * debounce) is reported as what it is. */
-        if (c->v2g && !din_evse_over(&c->din) && !c->link_closed &&
+        if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed &&
             l->ops->state(l) != CHARGER_LINK_CONNECTED) {
             if (c->link_lost_ms == 0) {
                 c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
@@ -1776,7 +1771,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
         if (!ev_ready) {
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
-            /* The pilot-level setpoint obeys the same EVSE limits as a DIN session. */
+            /* The pilot-level setpoint obeys the same EVSE limits as a V2G session. */
             int32_t mv = (int32_t)c->cfg.export_voltage_mv < c->lim.max_mv ? (int32_t)c->cfg.export_voltage_mv
                                                                            : c->lim.max_mv;
             int32_t ma = (int32_t)c->cfg.export_current_ma < c->lim.max_ma ? (int32_t)c->cfg.export_current_ma
@@ -1880,6 +1875,9 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     (void)hal_pilot_set_duty(ports->pilot, HAL_PILOT_DUTY_DC_HIGH);
     interlock_set_voltage_source(&c->il, charger_connector_voltage, c);
     c->logged_il_state = interlock_state(&c->il);
+    if (ports->link != NULL && hlc_init(&c->hlc, &cfg->hlc, charger_session_id, c) != HAL_OK) {
+        return HAL_EINVAL;
+    }
     hal_logf(c->io.log, interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? HAL_LOG_ERROR : HAL_LOG_INFO,
              now_ms, "[%s] power path at start: %s%s%s", c->cfg.name,
              interlock_state_name(interlock_state(&c->il)),
@@ -2008,6 +2006,16 @@ enum charger_state charger_state(const struct charger *c)
 const struct charger_stats *charger_stats(const struct charger *c)
 {
     return &c->stats;
+}
+
+const struct hlc_ev *charger_ev(const struct charger *c)
+{
+    return hlc_ev(&c->hlc);
+}
+
+const struct hlc_evse *charger_evse_status(const struct charger *c)
+{
+    return &c->evse;
 }
 
 const char *charger_state_name(enum charger_state s)

@@ -1,7 +1,7 @@
 /**
  * @file charger.h
  * @brief One charging connector from plug-in to unplug: pilot, link to the car (SLAC,
- *        SDP, V2GTP), the DIN 70121 session, authorisation, cable check with the
+ *        SDP, V2GTP), the V2G session (hlc.h: DIN 70121 today), authorisation, cable check with the
  *        isolation monitor, pre-charge, current demand within every limit, stop, welding
  *        detection, unlock; meter transaction and error manager around it. See
  *        docs/session.md.
@@ -21,16 +21,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apphand/apphand.h"
-#include "din/din_evse.h"
 #include "errors.h"
-#include "exi/exi_apphand.h"
 #include "hal_gpio.h"
 #include "hal_log.h"
 #include "hal_pilot.h"
 #include "hal_rng.h"
 #include "iec61851/pilot.h"
 #include "interlock.h"
+#include "hlc.h"
 #include "isolation.h"
 #include "meter.h"
 #include "ovm.h"
@@ -56,17 +54,17 @@ enum charger_state {
     CHARGER_CONNECTED,   /**< pilot-level: vehicle present (B); 5 % PWM, locking */
     CHARGER_READY,       /**< pilot-level: locked; waiting for C/D */
     CHARGER_ENERGIZING,  /**< pilot-level: contactors closing */
-    CHARGER_CHARGING,    /**< power delivered (pilot-level, or DIN CurrentDemand) */
+    CHARGER_CHARGING,    /**< power delivered (pilot-level, or V2G CurrentDemand) */
     CHARGER_STOPPING,    /**< power down, contactors opening, unlocking (interlock keeps the order) */
     CHARGER_FINISHED,    /**< session over, unlocked; waiting for the unplug */
     CHARGER_FAULT,       /**< stopped by a fault; waiting for the unplug and a clean power path */
-    CHARGER_LINK,        /**< DIN: 5 % PWM, SLAC / SDP / TCP */
-    CHARGER_NEGOTIATING, /**< DIN: SupportedAppProtocol .. ServicePaymentSelection */
-    CHARGER_AUTHORIZING, /**< DIN: ContractAuthentication loop */
-    CHARGER_PARAMETERS,  /**< DIN: ChargeParameterDiscovery: power stage, meter transaction */
-    CHARGER_CABLE_CHECK, /**< DIN: contactors closed, test voltage, isolation test */
-    CHARGER_PRECHARGE,   /**< DIN: output regulated to the EV's battery voltage, <= 2 A */
-    CHARGER_WELDING,     /**< DIN: power off, contactors open, WeldingDetection, SessionStop */
+    CHARGER_LINK,        /**< V2G: 5 % PWM, SLAC / SDP / TCP */
+    CHARGER_NEGOTIATING, /**< V2G: SupportedAppProtocol .. ServicePaymentSelection */
+    CHARGER_AUTHORIZING, /**< V2G: ContractAuthentication loop */
+    CHARGER_PARAMETERS,  /**< V2G: ChargeParameterDiscovery: power stage, meter transaction */
+    CHARGER_CABLE_CHECK, /**< V2G: contactors closed, test voltage, isolation test */
+    CHARGER_PRECHARGE,   /**< V2G: output regulated to the EV's battery voltage, <= 2 A */
+    CHARGER_WELDING,     /**< V2G: power off, contactors open, WeldingDetection, SessionStop */
     CHARGER_STATE_COUNT
 };
 
@@ -110,8 +108,8 @@ struct charger_config {
     uint32_t export_current_ma;         /**< pilot-level session: current limit */
     struct pilot_config pilot;
     struct interlock_config interlock;
-    /* DIN session */
-    struct din_evse_config din;
+    /* V2G session: the protocols offered (`v2g.protocols`) and each protocol's settings */
+    struct hlc_config hlc;
     uint32_t max_voltage_mv;            /**< connector/cable rating (the stage may be lower) */
     uint32_t max_current_ma;
     uint32_t max_power_w;
@@ -288,13 +286,11 @@ struct charger {
     struct charger_session_record history[CFG_CHARGER_HISTORY];
     uint32_t history_count; /**< records written so far (may exceed the ring size) */
 
-    /* DIN session */
-    bool v2g;                     /**< a DIN session is running on the connection */
-    bool handshake_done;
+    /* V2G session (protocol-neutral: hlc.h) */
+    bool v2g;                     /**< a protocol was negotiated on the connection */
     uint8_t link_retries;
     uint32_t link_since_ms;
-    struct din_evse din;
-    struct din_evse_status st;
+    struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
     bool auth_started, auth_decided, auth_ok;
     bool auth_pending, auth_pending_ok; /**< charger_authorize() waiting for the next pass */
     uint32_t auth_since_ms;       /**< authorisation asked (its timeout counts from here) */
@@ -342,9 +338,8 @@ struct charger {
     int64_t tx_start_wh;
     double energy_mwh;            /**< integrated output energy when there is no meter */
     uint32_t energy_at_ms;
-    /* documents: one static buffer per connector (never on the stack) */
-    struct exi_din_document req, res;
-    struct exi_apphand_document app_req, app_res;
+    /* the protocol machine and its decoded documents: static storage per connector */
+    struct hlc hlc;
     uint8_t out[CFG_CHARGER_EXI_MAX];
 };
 
@@ -418,6 +413,10 @@ const struct errors *charger_errors(const struct charger *c);
 enum charger_state charger_state(const struct charger *c);
 /** @brief Counters. */
 const struct charger_stats *charger_stats(const struct charger *c);
+/** @brief The EV's latest values as the V2G session reported them (zero before one). */
+const struct hlc_ev *charger_ev(const struct charger *c);
+/** @brief What the EV was told last (status, limits, isolation), in neutral terms. */
+const struct hlc_evse *charger_evse_status(const struct charger *c);
 /**
  * @brief The connector's output voltage as measured this pass: the value, which device gave
  *        it and how old it is (the over-voltage monitor and the unlock rule read it).

@@ -643,7 +643,7 @@ static void test_full_session(void **state)
     run(r, 2000);
     assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 100000);
     assert_true(r->psu.set_mv <= 410000);
-    assert_true(r->c.st.power_limit_achieved || r->psu.set_ma == 100000);
+    assert_true(r->c.evse.power_limit_achieved || r->psu.set_ma == 100000);
     r->ev.model.stop = true;
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(rec->stop, CHARGER_STOP_EV);
@@ -668,7 +668,7 @@ static void test_power_limit_and_derating(void **state)
     run(r, 500);
     assert_true(r->psu.set_ma < full);
     assert_true(r->psu.set_ma <= 20000 * 1000 / 400 + 1000);
-    assert_true(r->c.st.power_limit_achieved);
+    assert_true(r->c.evse.power_limit_achieved);
     charger_set_power_limit(&r->c, 0);
     /* A stage warning derates to half power and keeps charging. */
     r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_MEDIUM, .subtype = 1};
@@ -676,7 +676,7 @@ static void test_power_limit_and_derating(void **state)
     run(r, 500);
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
     assert_true(r->c.derated);
-    assert_true(r->c.st.max_power_w == 30000);
+    assert_true(r->c.evse.max_power_w == 30000);
     r->psu.nerr = 0;
     run(r, 100);
     assert_false(r->c.derated);
@@ -847,8 +847,8 @@ static void test_local_stop_is_graceful(void **state)
     assert_true(run_until(r, is_charging, 30000));
     charger_request_stop(&r->c);
     run(r, 150);
-    assert_int_equal(r->c.st.status_code, exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown);
-    assert_int_equal(r->c.st.notification, exi_din_EVSENotificationType_StopCharging);
+    assert_int_equal(r->c.evse.status, HLC_EVSE_SHUTDOWN);
+    assert_int_equal(r->c.evse.notification, HLC_NOTIFY_STOP_CHARGING);
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(rec->stop, CHARGER_STOP_LOCAL);
     assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE); /* the car ended it cleanly */
@@ -953,7 +953,7 @@ static void external_meter_patient(struct charger_config *cfg)
 {
     cfg->auth = CHARGER_AUTH_EXTERNAL;
     cfg->auth_timeout_ms = 90000;
-    cfg->din.ongoing_timeout_ms = 120000;
+    cfg->hlc.din.ongoing_timeout_ms = 120000;
 }
 
 static void test_authorisation_delay_with_meter(void **state)
@@ -1414,7 +1414,7 @@ static void test_ovm_hardware_trip_stops_at_once(void **state)
 
 static bool cd_target_200a(struct rig *r)
 {
-    return din_evse_ev(&r->c.din)->target_current_ma == 200000;
+    return charger_ev(&r->c)->target_current_ma == 200000;
 }
 
 /* Item 8: each CurrentDemandRes carries the limit flags of the request it answers. The car
@@ -1428,7 +1428,7 @@ static void test_limit_flags_belong_to_their_request(void **state)
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
     run(r, 500);
-    assert_false(r->c.st.power_limit_achieved);
+    assert_false(r->c.evse.power_limit_achieved);
     assert_false(r->ev.evse.power_limit_achieved);
     r->ev.model.target_current_ma = 200000;
     assert_true(run_until(r, cd_target_200a, 2000));
@@ -1444,7 +1444,7 @@ static void test_limit_flags_belong_to_their_request(void **state)
     /* And back: the first answer to a 50 A request clears it. */
     r->ev.model.target_current_ma = 50000;
     run(r, 1);
-    for (uint32_t i = 0; i < 2000 && din_evse_ev(&r->c.din)->target_current_ma != 50000; i++) {
+    for (uint32_t i = 0; i < 2000 && charger_ev(&r->c)->target_current_ma != 50000; i++) {
         rig_ms(r);
     }
     exi_reader_init(&rd, r->link.tx, r->link.txlen);
