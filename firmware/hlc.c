@@ -6,102 +6,29 @@
  */
 #include "hlc.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "exi/exi_stream.h"
 
-/* Every backend compiled in, in the order the default list names them. */
-static const struct hlc_backend_ops *const s_backends[] = {
+/* The backend of each protocol, NULL where none is compiled in. */
+static const struct hlc_backend_ops *const s_backends[HLC_PROTO_COUNT] = {
 #if CFG_HLC_DIN
-    &hlc_din_ops,
+    [HLC_PROTO_DIN] = &hlc_din_ops,
 #endif
 };
-#define HLC_BACKENDS (sizeof s_backends / sizeof s_backends[0])
-_Static_assert(HLC_BACKENDS >= 1, "at least one V2G backend must be compiled in");
-_Static_assert(HLC_BACKENDS <= HLC_PROTOCOLS_MAX, "HLC_PROTOCOLS_MAX below the backends compiled in");
 
-const struct hlc_backend_ops *hlc_backend_find(const char *name)
+const struct hlc_backend_ops *hlc_backend(enum hlc_protocol p)
 {
-    for (size_t i = 0; i < HLC_BACKENDS; i++) {
-        if (strcmp(s_backends[i]->name, name) == 0) {
-            return s_backends[i];
-        }
-    }
-    return NULL;
+    return (unsigned)p < HLC_PROTO_COUNT ? s_backends[p] : NULL;
 }
 
 void hlc_default_config(struct hlc_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    hlc_default_protocols(&cfg->protocols);
 #if CFG_HLC_DIN
-    cfg->protocols.list[0] = &hlc_din_ops;
-    cfg->protocols.count = 1;
     din_evse_default_config(&cfg->din);
 #endif
-}
-
-static void hlc_reason(char *reason, size_t cap, const char *fmt, const char *what)
-{
-    if (reason != NULL && cap > 0) {
-        snprintf(reason, cap, fmt, what);
-    }
-}
-
-int hlc_parse_protocols(const char *text, struct hlc_protocols *out, char *reason, size_t cap)
-{
-    struct hlc_protocols p;
-    memset(&p, 0, sizeof p);
-    if (text == NULL || out == NULL) {
-        hlc_reason(reason, cap, "%s", "no list");
-        return HAL_EINVAL;
-    }
-    const char *s = text;
-    while (*s != '\0') {
-        while (*s == ',' || *s == ' ' || *s == '\t') {
-            s++;
-        }
-        if (*s == '\0') {
-            break;
-        }
-        char name[16];
-        size_t n = 0;
-        while (s[n] != '\0' && s[n] != ',' && s[n] != ' ' && s[n] != '\t') {
-            n++;
-        }
-        if (n >= sizeof name) {
-            hlc_reason(reason, cap, "%s", "a protocol name longer than 15 characters");
-            return HAL_EINVAL;
-        }
-        memcpy(name, s, n);
-        name[n] = '\0';
-        s += n;
-        const struct hlc_backend_ops *b = hlc_backend_find(name);
-        if (b == NULL) {
-            hlc_reason(reason, cap, "unknown or disabled protocol \"%s\" (this build speaks: din)", name);
-            return HAL_EINVAL;
-        }
-        for (uint8_t k = 0; k < p.count; k++) {
-            if (p.list[k] == b) {
-                hlc_reason(reason, cap, "protocol \"%s\" named twice", name);
-                return HAL_EINVAL;
-            }
-        }
-        if (p.count >= HLC_PROTOCOLS_MAX) {
-            hlc_reason(reason, cap, "%s", "more protocols than the list holds");
-            return HAL_EINVAL;
-        }
-        p.list[p.count++] = b;
-    }
-    if (p.count == 0) {
-        hlc_reason(reason, cap, "%s", "no protocol named");
-        return HAL_EINVAL;
-    }
-    *out = p;
-    if (reason != NULL && cap > 0) {
-        reason[0] = '\0';
-    }
-    return HAL_OK;
 }
 
 int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_id, void *id_ctx)
@@ -109,6 +36,11 @@ int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_
     if (h == NULL || cfg == NULL || new_id == NULL || cfg->protocols.count == 0 ||
         cfg->protocols.count > HLC_PROTOCOLS_MAX) {
         return HAL_EINVAL;
+    }
+    for (uint8_t k = 0; k < cfg->protocols.count; k++) {
+        if (hlc_backend(cfg->protocols.list[k]) == NULL) {
+            return HAL_EINVAL; /* hlc_parse_protocols() refuses these already */
+        }
     }
     memset(h, 0, sizeof *h);
     h->cfg = *cfg;
@@ -181,7 +113,7 @@ static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *
     const struct hlc_backend_ops *chosen = NULL;
     for (uint8_t k = 0; k < h->cfg.protocols.count && chosen == NULL; k++) {
         int idx = -1;
-        const struct hlc_backend_ops *b = h->cfg.protocols.list[k];
+        const struct hlc_backend_ops *b = hlc_backend(h->cfg.protocols.list[k]);
         if (apphand_select(&h->doc.app.req, &b->app, 1, &h->doc.app.res, &idx) != HAL_OK) {
             res->error = HLC_ERR_NOT_REQUEST;
             return HAL_EPROTO;

@@ -250,9 +250,17 @@ struct hlc_backend_ops {
     bool (*over)(const struct hlc *h);
 };
 
-/** Which protocols a connector offers, best first. */
+/** The V2G protocols this interface knows (config names "din", "iso2", "iso20"). */
+enum hlc_protocol {
+    HLC_PROTO_DIN = 0,      /**< DIN SPEC 70121 (CFG_HLC_DIN) */
+    HLC_PROTO_ISO2,         /**< ISO 15118-2: no backend yet */
+    HLC_PROTO_ISO20,        /**< ISO 15118-20: no backend yet */
+    HLC_PROTO_COUNT
+};
+
+/** Which protocols a connector offers, best first (`v2g.protocols`). */
 struct hlc_protocols {
-    const struct hlc_backend_ops *list[HLC_PROTOCOLS_MAX];
+    enum hlc_protocol list[HLC_PROTOCOLS_MAX];
     uint8_t count;
 };
 
@@ -306,16 +314,29 @@ extern const struct hlc_backend_ops hlc_din_ops;
 /** @brief Defaults: protocols "din", the DIN machine's standard values. */
 void hlc_default_config(struct hlc_config *cfg);
 
+/* The priority list (firmware/hlc_protocols.c: no backend linked, so that configuration
+ * readers and their fuzzers can check it alone). */
+
+/** @brief The default list: every enabled protocol, DIN first ("din" today). */
+void hlc_default_protocols(struct hlc_protocols *out);
+
 /**
  * @brief Parse a priority list ("din", "din,iso2"; commas and/or spaces) into @p out.
  * @param reason NULL or a buffer for why the list was refused
  * @retval HAL_OK     @p out holds the list, best first
- * @retval HAL_EINVAL empty, an unknown or disabled name, a name twice, or too many
+ * @retval HAL_EINVAL empty, an unknown name, a protocol not enabled in this build, a name
+ *                    twice, or more than HLC_PROTOCOLS_MAX
  */
 int hlc_parse_protocols(const char *text, struct hlc_protocols *out, char *reason, size_t cap);
 
-/** @brief The backend called @p name among those compiled in, or NULL. */
-const struct hlc_backend_ops *hlc_backend_find(const char *name);
+/** @brief Config name of @p p ("din"), "?" when out of range. */
+const char *hlc_protocol_name(enum hlc_protocol p);
+
+/** @brief True when @p p has a backend compiled in. */
+bool hlc_protocol_enabled(enum hlc_protocol p);
+
+/** @brief The backend of @p p, or NULL when it is not compiled in. */
+const struct hlc_backend_ops *hlc_backend(enum hlc_protocol p);
 
 /**
  * @brief Prepare @p h (no session yet). @p new_id draws every session ID.

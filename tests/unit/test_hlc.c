@@ -85,20 +85,28 @@ static void test_parse_protocols(void **state)
     char why[96];
     assert_int_equal(hlc_parse_protocols("din", &p, why, sizeof why), HAL_OK);
     assert_int_equal(p.count, 1);
-    assert_ptr_equal(p.list[0], &hlc_din_ops);
+    assert_int_equal(p.list[0], HLC_PROTO_DIN);
+    assert_ptr_equal(hlc_backend(p.list[0]), &hlc_din_ops);
     assert_string_equal(why, "");
     assert_int_equal(hlc_parse_protocols(" din , ", &p, why, sizeof why), HAL_OK);
     assert_int_equal(p.count, 1);
-    /* ISO 15118-2 is not compiled in: a config error with a reason, the list untouched. */
+    /* ISO 15118-2 is known but has no backend yet: a config error that says so. */
     assert_int_equal(hlc_parse_protocols("iso2,din", &p, why, sizeof why), HAL_EINVAL);
-    assert_non_null(strstr(why, "\"iso2\""));
+    assert_non_null(strstr(why, "\"iso2\" is not enabled"));
+    assert_int_equal(hlc_parse_protocols("din,chademo", &p, why, sizeof why), HAL_EINVAL);
+    assert_non_null(strstr(why, "unknown protocol \"chademo\""));
     assert_int_equal(hlc_parse_protocols("din,din", &p, why, sizeof why), HAL_EINVAL);
     assert_non_null(strstr(why, "twice"));
     assert_int_equal(hlc_parse_protocols("", &p, why, sizeof why), HAL_EINVAL);
     assert_non_null(strstr(why, "no protocol"));
     assert_int_equal(hlc_parse_protocols("averyveryverylongname", &p, why, sizeof why), HAL_EINVAL);
-    assert_null(hlc_backend_find("iso20"));
-    assert_ptr_equal(hlc_backend_find("din"), &hlc_din_ops);
+    assert_string_equal(hlc_protocol_name(HLC_PROTO_ISO20), "iso20");
+    assert_true(hlc_protocol_enabled(HLC_PROTO_DIN));
+    assert_false(hlc_protocol_enabled(HLC_PROTO_ISO2));
+    assert_null(hlc_backend(HLC_PROTO_ISO20));
+    hlc_default_protocols(&p);
+    assert_int_equal(p.count, 1);
+    assert_int_equal(p.list[0], HLC_PROTO_DIN);
 }
 
 static void test_init_refuses_empty_list(void **state)
@@ -107,6 +115,9 @@ static void test_init_refuses_empty_list(void **state)
     struct hlc_config cfg;
     hlc_default_config(&cfg);
     cfg.protocols.count = 0;
+    assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_EINVAL);
+    cfg.protocols.count = 1;
+    cfg.protocols.list[0] = HLC_PROTO_ISO2; /* no backend in this build */
     assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_EINVAL);
     hlc_default_config(&cfg);
     assert_int_equal(hlc_init(&s_h, &cfg, NULL, NULL), HAL_EINVAL);
