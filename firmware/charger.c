@@ -135,7 +135,7 @@ bool charger_held(const struct charger *c)
  * (a lock timeout) is cleared here. After an operator reset with a vehicle plugged in:
  * one that came while the connector was out of order is served (idle, then a new
  * session); the one of the faulted session is let go (finished: unlocked until A). */
-enum charger_state charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+static enum charger_state charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
     if (ps == PILOT_STATE_A) {
         c->fault_saw_a = true;
@@ -176,6 +176,16 @@ static enum charger_stop_reason charger_reason_of(const struct errors_entry *e)
         break;
     }
     return CHARGER_STOP_LOCAL;
+}
+
+/* One pass in FAULT: the power path's fault is kept for the record, and the state to go
+ * to once the fault is over (charger_fault_over), else CHARGER_FAULT. */
+enum charger_state charger_fault_pass(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+        c->stats.last_fault = interlock_fault(&c->il);
+    }
+    return charger_fault_over(c, ps, now_ms);
 }
 
 bool charger_hlc_active(enum charger_state s)

@@ -98,15 +98,13 @@ void charger_session(struct charger *c, uint32_t now_ms)
             charger_goto(c, CHARGER_IDLE, now_ms);
         }
         break;
-    case CHARGER_FAULT:
-        if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
-            c->stats.last_fault = interlock_fault(&c->il);
-        }
-        enum charger_state next = charger_fault_over(c, ps, now_ms);
+    case CHARGER_FAULT: {
+        enum charger_state next = charger_fault_pass(c, ps, now_ms);
         if (next != CHARGER_FAULT) {
             charger_goto(c, next, now_ms);
         }
         break;
+    }
     default:
         break;
     }

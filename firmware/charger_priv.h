@@ -67,7 +67,7 @@ void charger_set_duty(struct charger *c, uint16_t duty, uint32_t now_ms);
 void charger_goto(struct charger *c, enum charger_state s, uint32_t now_ms);
 struct charger_session_record *charger_record(struct charger *c);
 bool charger_held(const struct charger *c);
-enum charger_state charger_fault_over(struct charger *c, enum pilot_state ps, uint32_t now_ms);
+enum charger_state charger_fault_pass(struct charger *c, enum pilot_state ps, uint32_t now_ms);
 bool charger_hlc_active(enum charger_state s);
 void charger_set_reason(struct charger *c, enum charger_stop_reason why, const char *detail);
 void charger_close_link(struct charger *c, uint32_t now_ms);

@@ -26,29 +26,17 @@ int charger_session_id(void *ctx, uint8_t *bytes, size_t len)
 /* The answer to supportedAppProtocolReq went out (or could not be built): what came of it. */
 static void charger_handshake_done(struct charger *c, const struct hlc_result *res, uint32_t now_ms)
 {
-    switch (res->error) {
-    case HLC_ERR_DECODE:
-    case HLC_ERR_NOT_REQUEST:
-        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "undecodable supportedAppProtocolReq", now_ms);
+    /* What each failure of the handshake ends the session with (NULL: not a failure). */
+    static const char *const why[HLC_ERR_COUNT] = {
+        [HLC_ERR_DECODE] = "undecodable supportedAppProtocolReq",
+        [HLC_ERR_NOT_REQUEST] = "undecodable supportedAppProtocolReq",
+        [HLC_ERR_NO_PROTOCOL] = "no common protocol (EV offers none of v2g.protocols)",
+        [HLC_ERR_SESSION_ID] = "no random SessionID",
+        [HLC_ERR_START] = "V2G session refused its configuration",
+    };
+    if ((unsigned)res->error < HLC_ERR_COUNT && why[res->error] != NULL) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH, why[res->error], now_ms);
         return;
-    case HLC_ERR_NO_PROTOCOL:
-        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "no common protocol (EV offers none of v2g.protocols)", now_ms);
-        return;
-    case HLC_ERR_SESSION_ID:
-        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "no random SessionID", now_ms);
-        return;
-    case HLC_ERR_START:
-        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "V2G session refused its configuration", now_ms);
-        return;
-    case HLC_ERR_NONE:
-    case HLC_ERR_ENCODE:
-    case HLC_ERR_NO_ANSWER:
-    case HLC_ERR_COUNT:
-        break;
     }
     if (hlc_active(&c->hlc) == NULL) {
         return;
@@ -455,16 +443,14 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
             charger_goto(c, CHARGER_IDLE, now_ms);
         }
         break;
-    case CHARGER_FAULT:
-        if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
-            c->stats.last_fault = interlock_fault(&c->il);
-        }
-        enum charger_state next = charger_fault_over(c, ps, now_ms);
+    case CHARGER_FAULT: {
+        enum charger_state next = charger_fault_pass(c, ps, now_ms);
         if (next != CHARGER_FAULT) {
             charger_close_link(c, now_ms);
             charger_goto(c, next, now_ms);
         }
         break;
+    }
     case CHARGER_CONNECTED:
     case CHARGER_READY:
     case CHARGER_ENERGIZING:
