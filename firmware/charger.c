@@ -90,7 +90,7 @@ void charger_goto(struct charger *c, enum charger_state s, uint32_t now_ms)
         c->current.fault = c->stats.last_fault;
         c->current.detail = c->stop_detail != NULL ? c->stop_detail : "";
         if (!c->current.metered) {
-            c->current.energy_wh = (int64_t)(c->energy_mwh / 1000.0 + 0.5);
+            c->current.energy_wh = (int64_t)(c->pw.energy_mwh / 1000.0 + 0.5);
         }
         c->history[c->history_count % CFG_CHARGER_HISTORY] = c->current;
         c->history_count++;
@@ -334,9 +334,9 @@ void charger_session_begin(struct charger *c, uint32_t now_ms)
     c->stop_detail = "";
     c->stats.last_stop = CHARGER_STOP_NONE;
     c->stats.last_fault = INTERLOCK_FAULT_NONE;
-    c->energy_mwh = 0;
-    c->energy_at_ms = 0;
-    c->max_set_mv = 0;
+    c->pw.energy_mwh = 0;
+    c->pw.energy_at_ms = 0;
+    c->pw.max_set_mv = 0;
 }
 
 static void charger_step(struct sched_task *t, uint32_t now_ms)
@@ -422,12 +422,18 @@ void charger_request_stop(struct charger *c)
 
 void charger_authorize(struct charger *c, bool accepted)
 {
+    charger_authorize_id(c, NULL, accepted);
+}
+
+void charger_authorize_id(struct charger *c, const char *id, bool accepted)
+{
     /* Only noted here: the decision is taken on the connector's next pass, whose time is
      * the present (the caller has no clock of the loop, and the state's start time is
      * not the present). */
-    if (c->state == CHARGER_AUTHORIZING && c->auth_started && !c->auth_decided) {
-        c->auth_pending = true;
-        c->auth_pending_ok = accepted;
+    if (c->state == CHARGER_AUTHORIZING && c->auth.started && !c->auth.decided) {
+        c->auth.pending = true;
+        c->auth.pending_ok = accepted;
+        snprintf(c->auth.pending_id, sizeof c->auth.pending_id, "%s", id != NULL ? id : "");
     }
 }
 
@@ -498,7 +504,7 @@ const char *charger_reset_result_name(enum charger_reset_result r)
 
 void charger_set_power_limit(struct charger *c, uint32_t watts)
 {
-    c->power_limit_w = watts;
+    c->pw.ext_limit_w = watts;
 }
 
 const struct charger_session_record *charger_history(const struct charger *c, uint32_t index)
@@ -573,8 +579,8 @@ const char *charger_stop_reason_token(enum charger_stop_reason r)
 
 bool charger_output_voltage(const struct charger *c, struct charger_voltage *out)
 {
-    *out = c->volt;
-    return c->volt.fresh;
+    *out = c->pw.volt;
+    return c->pw.volt.fresh;
 }
 
 void charger_set_voltage_sources(struct charger *c, uint8_t mask)

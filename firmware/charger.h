@@ -262,6 +262,84 @@ enum charger_cc_step {
     CHARGER_CC_FAILED,
 };
 
+/** Proximity (PP), read with the pilot (charger_supervise.c). */
+struct charger_pp {
+    bool unsupported;             /**< HAL_ENOTSUP: no PP on this board, not checked */
+    uint32_t ohms;                /**< last reading (UINT32_MAX = open) */
+    uint8_t bad;                  /**< enum charger_pp_reading: the bad reading being debounced */
+    uint32_t bad_since_ms;        /**< since (0 = reading good) */
+};
+
+/** The cable check of one session (charger_cc.c). */
+struct charger_cc {
+    enum charger_cc_step step;
+    uint32_t since_ms;
+    uint32_t test_mv;             /**< the test voltage */
+    uint32_t seq;                 /**< the isolation monitor's measurement before the test */
+    enum isolation_status result; /**< what the EV is told as the isolation status */
+};
+
+/** Power control of one connector (charger_power.c). */
+struct charger_power {
+    struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
+    struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
+    uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
+    int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
+    uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */
+    int32_t set_mv, set_ma;
+    uint32_t ov_since_ms;
+    bool ov_active;
+    uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
+    bool ov_err_active;
+    uint32_t ext_limit_w;         /**< external limit (OCPP, thermal); 0 = none */
+    bool derated;
+    int32_t present_mv, present_ma;
+    double energy_mwh;            /**< integrated output energy when there is no meter */
+    uint32_t energy_at_ms;
+};
+
+/** Where the token that authorised a session came from. */
+enum charger_token_source {
+    CHARGER_TOKEN_NONE = 0,
+    CHARGER_TOKEN_AUTOSTART,      /**< free charging: the EV's EVCCID as the token */
+    CHARGER_TOKEN_EVCCID,         /**< autocharge: the EVCCID/MAC found on the local list */
+    CHARGER_TOKEN_EXTERNAL,       /**< RFID, backend, app (charger_authorize()) */
+    CHARGER_TOKEN_CONTRACT,       /**< reserved: an ISO 15118 contract certificate */
+};
+
+/** The token a session is authorised with (it goes into the meter transaction). */
+struct charger_token {
+    enum charger_token_source source;
+    char id[20];                  /**< hex EVCCID, or the external id */
+};
+
+/** Authorisation of one session (charger_auth.c). */
+struct charger_auth {
+    bool started, decided, ok;
+    bool pending, pending_ok;     /**< charger_authorize() waiting for the next pass */
+    char pending_id[20];          /**< the external token's id ("" = none given) */
+    uint32_t since_ms;            /**< authorisation asked (its timeout counts from here) */
+    uint32_t decided_ms;          /**< authorisation decided (the meter's start window) */
+    struct charger_token token;   /**< who was authorised, and how */
+};
+
+/** State of the metered transaction. */
+enum charger_tx_state {
+    CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
+    CHARGER_TX_DONE, CHARGER_TX_FAILED
+};
+
+/** The metered transaction of a session (charger_tx.c). */
+struct charger_tx {
+    enum charger_tx_state state;
+    uint32_t since_ms;
+    bool stop_pending;            /**< the meter was busy or silent: the stop is retried */
+    uint32_t retry_ms;
+    char id[40];                  /**< transaction id (given by the session) */
+    char idtag[20];               /**< the authorisation token's id (given by the session) */
+    int64_t start_wh;
+};
+
 /** One connector. Only charger*.c touch the fields. */
 struct charger {
     struct charger_config cfg;
@@ -291,10 +369,7 @@ struct charger {
     uint8_t link_retries;
     uint32_t link_since_ms;
     struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
-    bool auth_started, auth_decided, auth_ok;
-    bool auth_pending, auth_pending_ok; /**< charger_authorize() waiting for the next pass */
-    uint32_t auth_since_ms;       /**< authorisation asked (its timeout counts from here) */
-    uint32_t auth_decided_ms;     /**< authorisation decided (the meter's start window) */
+    struct charger_auth auth;     /**< charger_auth.c */
     bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
     uint32_t graceful_since_ms;
     bool emergency;               /**< emergency stop: every answer FAILED, close soon */
@@ -302,42 +377,10 @@ struct charger {
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;
     uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
-    /* proximity (PP): read with the pilot; HAL_ENOTSUP = no PP on this board, not checked */
-    bool pp_unsupported;
-    uint32_t pp_ohms;             /**< last reading (UINT32_MAX = open) */
-    uint8_t pp_bad;               /**< enum charger_pp: the bad reading being debounced */
-    uint32_t pp_bad_since_ms;     /**< since (0 = reading good) */
-    /* cable check */
-    enum charger_cc_step cc;
-    uint32_t cc_since_ms;
-    uint32_t cc_test_mv;
-    uint32_t cc_seq;
-    enum isolation_status cc_result;
-    /* regulation */
-    struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
-    struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
-    uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
-    int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
-    uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */
-    int32_t set_mv, set_ma;
-    uint32_t ov_since_ms;
-    bool ov_active;
-    uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
-    bool ov_err_active;
-    uint32_t power_limit_w;       /**< external limit (OCPP, thermal); 0 = none */
-    bool derated;
-    int32_t present_mv, present_ma;
-    /* meter */
-    enum { CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
-           CHARGER_TX_DONE, CHARGER_TX_FAILED } tx;
-    uint32_t tx_since_ms;
-    bool tx_stop_pending;         /**< the meter was busy or silent: the stop is retried */
-    uint32_t tx_retry_ms;
-    char txid[40];
-    char tx_idtag[20];
-    int64_t tx_start_wh;
-    double energy_mwh;            /**< integrated output energy when there is no meter */
-    uint32_t energy_at_ms;
+    struct charger_pp pp;         /**< charger_supervise.c */
+    struct charger_cc cc;         /**< charger_cc.c */
+    struct charger_power pw;      /**< charger_power.c */
+    struct charger_tx tx;         /**< charger_tx.c */
     /* the protocol machine and its decoded documents: static storage per connector */
     struct hlc hlc;
     uint8_t out[CFG_CHARGER_EXI_MAX];
@@ -363,6 +406,11 @@ void charger_request_stop(struct charger *c);
  *         takes effect on the connector's next pass; the meter's start timeout counts from
  *         there, however long the authorisation took. Ignored outside AUTHORIZING. */
 void charger_authorize(struct charger *c, bool accepted);
+
+/** @brief charger_authorize() with the token's id (RFID UID, backend id tag; at most 19
+ *         characters): it becomes the transaction's identification instead of the EVCCID.
+ *         NULL or "" = none given. */
+void charger_authorize_id(struct charger *c, const char *id, bool accepted);
 
 /** Outcome of charger_reset(). */
 enum charger_reset_result {

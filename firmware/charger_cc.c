@@ -9,10 +9,10 @@ static uint32_t charger_cc_voltage(const struct charger *c)
 {
     if (c->cfg.cable_check_voltage_mv != 0) {
         /* A configured test voltage is still bounded by the EVSE maximum. */
-        return c->cfg.cable_check_voltage_mv < (uint32_t)c->lim.max_mv ? c->cfg.cable_check_voltage_mv
-                                                                        : (uint32_t)c->lim.max_mv;
+        return c->cfg.cable_check_voltage_mv < (uint32_t)c->pw.lim.max_mv ? c->cfg.cable_check_voltage_mv
+                                                                        : (uint32_t)c->pw.lim.max_mv;
     }
-    const struct charger_limits *l = &c->lim;
+    const struct charger_limits *l = &c->pw.lim;
     int32_t evmax = hlc_ev(&c->hlc)->max_voltage_mv;
     int64_t v;
     if (evmax <= 0) {
@@ -31,8 +31,8 @@ void charger_cc_go(struct charger *c, enum charger_cc_step s, uint32_t now_ms)
     static const char *const names[] = {"idle",    "waiting for state C", "closing contactors",
                                         "ramping to the test voltage", "isolation self-test",
                                         "measuring insulation", "discharging", "passed", "failed"};
-    c->cc = s;
-    c->cc_since_ms = now_ms;
+    c->cc.step = s;
+    c->cc.since_ms = now_ms;
     charger_log(c, s == CHARGER_CC_FAILED ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "cable check",
                 names[s]);
 }
@@ -47,9 +47,9 @@ static void charger_cc_fail(struct charger *c, enum errors_source src, uint32_t 
 
 void charger_cable_check(struct charger *c, uint32_t now_ms)
 {
-    uint32_t in = now_ms - c->cc_since_ms;
+    uint32_t in = now_ms - c->cc.since_ms;
     enum pilot_state ps = pilot_state(&c->pilot);
-    switch (c->cc) {
+    switch (c->cc.step) {
     case CHARGER_CC_WAIT_C:
         if ((ps == PILOT_STATE_C || ps == PILOT_STATE_D) && pilot_confirmed(&c->pilot)) {
             interlock_request(&c->il, INTERLOCK_TARGET_CLOSED);
@@ -61,13 +61,13 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_CC_CLOSING:
         if (interlock_power_allowed(&c->il)) {
-            c->cc_test_mv = charger_cc_voltage(c);
-            uint32_t cc_ma = c->cfg.cable_check_current_ma < (uint32_t)c->lim.max_ma
-                                 ? c->cfg.cable_check_current_ma : (uint32_t)c->lim.max_ma;
-            charger_command(c, (int32_t)c->cc_test_mv, (int32_t)cc_ma);
+            c->cc.test_mv = charger_cc_voltage(c);
+            uint32_t cc_ma = c->cfg.cable_check_current_ma < (uint32_t)c->pw.lim.max_ma
+                                 ? c->cfg.cable_check_current_ma : (uint32_t)c->pw.lim.max_ma;
+            charger_command(c, (int32_t)c->cc.test_mv, (int32_t)cc_ma);
             (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: test voltage %lu V, %lu mA limit",
-                     c->cfg.name, (unsigned long)(c->cc_test_mv / 1000u),
+                     c->cfg.name, (unsigned long)(c->cc.test_mv / 1000u),
                      (unsigned long)c->cfg.cable_check_current_ma);
             charger_cc_go(c, CHARGER_CC_RAMP, now_ms);
         } else if (in >= 5000u) {
@@ -76,7 +76,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         }
         break;
     case CHARGER_CC_RAMP: {
-        int32_t d = c->present_mv - (int32_t)c->cc_test_mv;
+        int32_t d = c->pw.present_mv - (int32_t)c->cc.test_mv;
         d = d < 0 ? -d : d;
         if (d <= (int32_t)c->cfg.cable_check_tolerance_mv) {
             if (c->io.imd == NULL) {
@@ -87,18 +87,18 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
                     /* Nothing was measured: the result stays INVALID, which the status
                      * reports as Warning (never Valid) so that a lab car proceeds. */
                     charger_log(c, HAL_LOG_WARN, now_ms, "cable check", CHARGER_LAB_OVERRIDE_TEXT);
-                    c->cc_result = ISOLATION_INVALID;
+                    c->cc.result = ISOLATION_INVALID;
                     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
                     charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
                 }
                 break;
             }
             (void)isolation_start(c->io.imd);
-            int rc = isolation_self_test(c->io.imd, c->cc_test_mv / 1000u);
+            int rc = isolation_self_test(c->io.imd, c->cc.test_mv / 1000u);
             if (rc == HAL_ENOTSUP) {
                 struct isolation_measurement m;
                 (void)isolation_read(c->io.imd, &m);
-                c->cc_seq = m.seq;
+                c->cc.seq = m.seq;
                 charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
             } else {
                 charger_cc_go(c, CHARGER_CC_SELFTEST, now_ms);
@@ -114,7 +114,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         if (t == ISOLATION_TEST_PASSED) {
             struct isolation_measurement m;
             (void)isolation_read(c->io.imd, &m);
-            c->cc_seq = m.seq;
+            c->cc.seq = m.seq;
             charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
         } else if (t == ISOLATION_TEST_FAILED) {
             charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
@@ -129,13 +129,13 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         struct isolation_measurement m = {0};
         /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
          * INVALID (or whose valid flag is off) is no measurement at all. */
-        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc_seq &&
+        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc.seq &&
                         (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
                          m.status == ISOLATION_FAULT);
         if (measured) {
-            c->cc_result = m.status;
+            c->cc.result = m.status;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: insulation %lu kOhm at %ld V: %s",
-                     c->cfg.name, (unsigned long)(m.resistance_ohm / 1000u), (long)(c->present_mv / 1000),
+                     c->cfg.name, (unsigned long)(m.resistance_ohm / 1000u), (long)(c->pw.present_mv / 1000),
                      isolation_status_name(m.status));
             if (m.status == ISOLATION_FAULT) {
                 charger_cc_fail(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT,
@@ -153,7 +153,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         break;
     }
     case CHARGER_CC_DISCHARGE:
-        if (c->present_mv < CHARGER_SAFE_MV) {
+        if (c->pw.present_mv < CHARGER_SAFE_MV) {
             charger_cc_go(c, CHARGER_CC_DONE, now_ms);
         } else if (in >= 10000u) {
             charger_cc_fail(c, ERRORS_SRC_SESSION, CHARGER_STOP_CABLE_CHECK,

@@ -37,7 +37,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
     enum pilot_state ps = pilot_state(&c->pilot);
     bool ev_ready = ps == PILOT_STATE_C || ps == PILOT_STATE_D;
 
-    charger_limits(c, &c->lim);
+    charger_limits(c, &c->pw.lim);
     charger_measure(c, now_ms);
     if (charger_session_active(c->state) && charger_check_abort(c, ps, now_ms)) {
         return;
@@ -67,10 +67,10 @@ void charger_session(struct charger *c, uint32_t now_ms)
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
             /* The pilot-level setpoint obeys the same EVSE limits as a V2G session. */
-            int32_t mv = (int32_t)c->cfg.export_voltage_mv < c->lim.max_mv ? (int32_t)c->cfg.export_voltage_mv
-                                                                           : c->lim.max_mv;
-            int32_t ma = (int32_t)c->cfg.export_current_ma < c->lim.max_ma ? (int32_t)c->cfg.export_current_ma
-                                                                           : c->lim.max_ma;
+            int32_t mv = (int32_t)c->cfg.export_voltage_mv < c->pw.lim.max_mv ? (int32_t)c->cfg.export_voltage_mv
+                                                                           : c->pw.lim.max_mv;
+            int32_t ma = (int32_t)c->cfg.export_current_ma < c->pw.lim.max_ma ? (int32_t)c->cfg.export_current_ma
+                                                                           : c->pw.lim.max_ma;
             charger_command(c, mv, ma);
             if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
                 charger_goto(c, CHARGER_CHARGING, now_ms);

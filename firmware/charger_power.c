@@ -18,10 +18,10 @@
 bool charger_connector_voltage(void *ctx, int32_t *mv)
 {
     struct charger *c = ctx;
-    if (!c->volt.fresh) {
+    if (!c->pw.volt.fresh) {
         return false;
     }
-    *mv = c->volt.mv;
+    *mv = c->pw.volt.mv;
     return true;
 }
 
@@ -83,7 +83,7 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
     if ((stage_rc == HAL_OK && stage->valid) || stage->voltage_known) {
         charger_offer_voltage(c, &v, CHARGER_VSRC_STAGE, stage->voltage_mv, stage->age_ms);
     }
-    c->volt = v;
+    c->pw.volt = v;
 }
 
 /* The over-voltage limit (IEC 61851-23): min(connector rating, EV maximum) + margin, never
@@ -97,8 +97,8 @@ static int32_t charger_ov_base(const struct charger *c)
     if (evmax > 0 && evmax < base) {
         base = evmax;
     }
-    if (c->state == CHARGER_CABLE_CHECK && (int32_t)c->cc_test_mv > base) {
-        base = (int32_t)c->cc_test_mv;
+    if (c->state == CHARGER_CABLE_CHECK && (int32_t)c->cc.test_mv > base) {
+        base = (int32_t)c->cc.test_mv;
     }
     return base;
 }
@@ -117,39 +117,39 @@ void charger_measure(struct charger *c, uint32_t now_ms)
     struct psu_output out = {0};
     int stage_rc = psu_read_output(c->io.psu, &out);
     if (stage_rc == HAL_OK && out.valid) {
-        c->present_mv = out.voltage_mv;
-        c->present_ma = out.current_ma;
+        c->pw.present_mv = out.voltage_mv;
+        c->pw.present_ma = out.current_ma;
     } else {
-        c->present_ma = 0;
+        c->pw.present_ma = 0;
     }
     bool tripped = false;
     charger_read_voltage(c, &out, stage_rc, now_ms, &tripped);
-    if (c->state == CHARGER_CHARGING && c->energy_at_ms != 0) {
-        double dt_h = (double)(now_ms - c->energy_at_ms) / 3600000.0;
-        c->energy_mwh += (double)c->present_mv * (double)c->present_ma / 1e6 * dt_h;
+    if (c->state == CHARGER_CHARGING && c->pw.energy_at_ms != 0) {
+        double dt_h = (double)(now_ms - c->pw.energy_at_ms) / 3600000.0;
+        c->pw.energy_mwh += (double)c->pw.present_mv * (double)c->pw.present_ma / 1e6 * dt_h;
     }
-    c->energy_at_ms = now_ms;
+    c->pw.energy_at_ms = now_ms;
 
     bool energised = charger_energised(c) && interlock_power_allowed(&c->il);
     int32_t lim = charger_ov_limit(c);
     /* The device's own trip follows the limit; disarmed while nothing is energised. */
     if (c->io.ovm != NULL) {
         uint32_t arm = energised ? (uint32_t)lim : 0u;
-        if (arm != c->ovm_armed_mv && ovm_arm(c->io.ovm, arm) != HAL_ENOTSUP) {
-            c->ovm_armed_mv = arm;
+        if (arm != c->pw.ovm_armed_mv && ovm_arm(c->io.ovm, arm) != HAL_ENOTSUP) {
+            c->pw.ovm_armed_mv = arm;
             tripped = false; /* the latch belonged to the old threshold */
         }
     }
     if (!energised) {
-        c->ov_active = false;
-        c->ov_err_active = false;
+        c->pw.ov_active = false;
+        c->pw.ov_err_active = false;
         return;
     }
-    if (!c->volt.fresh) {
+    if (!c->pw.volt.fresh) {
         /* Every source is already older than the bound: nothing watches the output. */
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_NO_VOLTAGE, ERRORS_SEV_HIGH,
                       "output voltage not measured (every source stale) while energised", now_ms);
-        c->ov_active = false;
+        c->pw.ov_active = false;
         return;
     }
     if (tripped) {
@@ -157,30 +157,30 @@ void charger_measure(struct charger *c, uint32_t now_ms)
                       "output over-voltage (monitor's hardware trip)", now_ms);
         return;
     }
-    if (c->volt.mv > lim) {
-        if (!c->ov_active) {
-            c->ov_active = true;
-            c->ov_since_ms = now_ms;
+    if (c->pw.volt.mv > lim) {
+        if (!c->pw.ov_active) {
+            c->pw.ov_active = true;
+            c->pw.ov_since_ms = now_ms;
         }
-        if (now_ms - c->ov_since_ms >= c->cfg.ov_time_ms) {
+        if (now_ms - c->pw.ov_since_ms >= c->cfg.ov_time_ms) {
             charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
                           "output over-voltage", now_ms);
         }
     } else {
-        c->ov_active = false;
+        c->pw.ov_active = false;
     }
     /* Error shutdown (IEC 61851-23 CC.3.4.2, docs/session.md): above min(connector rating,
      * EV maximum) for ov_error_time_ms while power is delivered. The stage goes off at once;
      * if it does not, the interlock opens the contactors after its power-down timeout. */
     bool err_over = (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) &&
-                    c->volt.mv > charger_ov_base(c);
+                    c->pw.volt.mv > charger_ov_base(c);
     if (!err_over) {
-        c->ov_err_active = false;
-    } else if (!c->ov_err_active) {
-        c->ov_err_active = true;
-        c->ov_err_since_ms = now_ms;
+        c->pw.ov_err_active = false;
+    } else if (!c->pw.ov_err_active) {
+        c->pw.ov_err_active = true;
+        c->pw.ov_err_since_ms = now_ms;
     }
-    if (c->ov_err_active && now_ms - c->ov_err_since_ms >= c->cfg.ov_error_time_ms) {
+    if (c->pw.ov_err_active && now_ms - c->pw.ov_err_since_ms >= c->cfg.ov_error_time_ms) {
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_OVER_VOLTAGE, ERRORS_SEV_HIGH,
                       "output above the EV's maximum voltage (error shutdown)", now_ms);
     }
@@ -188,7 +188,7 @@ void charger_measure(struct charger *c, uint32_t now_ms)
 
 /* The EVSE's limits for this pass: connector/cable rating, the stage's capability, the
  * station's share (external limit) and derating. Computed once per pass (charger_hlc,
- * charger_session) into c->lim; every setpoint and the maxima sent to the car use it. */
+ * charger_session) into c->pw.lim; every setpoint and the maxima sent to the car use it. */
 void charger_limits(struct charger *c, struct charger_limits *l)
 {
     struct psu_capabilities caps;
@@ -211,10 +211,10 @@ void charger_limits(struct charger *c, struct charger_limits *l)
         l->tol_ma = (int32_t)caps.current_regulation_tolerance_ma;
         l->ripple_ma = (int32_t)caps.peak_current_ripple_ma;
     }
-    if (c->power_limit_w != 0 && (int32_t)c->power_limit_w < l->max_w) {
-        l->max_w = (int32_t)c->power_limit_w;
+    if (c->pw.ext_limit_w != 0 && (int32_t)c->pw.ext_limit_w < l->max_w) {
+        l->max_w = (int32_t)c->pw.ext_limit_w;
     }
-    if (c->derated) {
+    if (c->pw.derated) {
         l->max_w = (int32_t)((int64_t)l->max_w * c->cfg.derate_permille / 1000);
     }
 }
@@ -247,16 +247,16 @@ static void charger_setpoint(const struct charger_limits *l, const struct hlc_ev
 
 void charger_command(struct charger *c, int32_t mv, int32_t ma)
 {
-    c->set_mv = mv;
-    c->set_ma = ma;
-    c->max_set_mv = mv > c->max_set_mv ? mv : c->max_set_mv;
+    c->pw.set_mv = mv;
+    c->pw.set_ma = ma;
+    c->pw.max_set_mv = mv > c->pw.max_set_mv ? mv : c->pw.max_set_mv;
     (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0));
 }
 
 void charger_regulate(struct charger *c, uint32_t now_ms)
 {
     struct charger_setpoint sp;
-    charger_setpoint(&c->lim, hlc_ev(&c->hlc), c->present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, hlc_ev(&c->hlc), c->pw.present_mv, c->stopping_gracefully, &sp);
     /* The answer already went out with these flags (charger_v2g_message). */
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
@@ -277,7 +277,7 @@ void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq)
         return;
     }
     struct charger_setpoint sp;
-    charger_setpoint(&c->lim, rq->ev, c->present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, rq->ev, c->pw.present_mv, c->stopping_gracefully, &sp);
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
     c->evse.voltage_limit_achieved = sp.v_lim;
@@ -292,23 +292,23 @@ void charger_precharge(struct charger *c, uint32_t now_ms)
     const struct hlc_ev *ev = hlc_ev(&c->hlc);
     int32_t u = ev->target_voltage_mv;
     u = ev->max_voltage_mv > 0 && ev->max_voltage_mv < u ? ev->max_voltage_mv : u;
-    if (u > c->lim.max_mv) {
-        if (c->target_over_since_ms == 0) {
-            c->target_over_since_ms = now_ms != 0 ? now_ms : 1u;
+    if (u > c->pw.lim.max_mv) {
+        if (c->pw.target_over_since_ms == 0) {
+            c->pw.target_over_since_ms = now_ms != 0 ? now_ms : 1u;
             hal_logf(c->io.log, HAL_LOG_WARN, now_ms,
                      "[%s] pre-charge target %ld V above the EVSE maximum %ld V: held at the maximum",
-                     c->cfg.name, (long)(u / 1000), (long)(c->lim.max_mv / 1000));
-        } else if (now_ms - c->target_over_since_ms >= c->cfg.target_grace_ms) {
+                     c->cfg.name, (long)(u / 1000), (long)(c->pw.lim.max_mv / 1000));
+        } else if (now_ms - c->pw.target_over_since_ms >= c->cfg.target_grace_ms) {
             charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_EV_LIMITS, ERRORS_SEV_HIGH,
                           "EV pre-charge target above the EVSE maximum voltage", now_ms);
         }
-        u = c->lim.max_mv;
+        u = c->pw.lim.max_mv;
     } else {
-        c->target_over_since_ms = 0;
+        c->pw.target_over_since_ms = 0;
     }
     int32_t i = ev->target_current_ma;
     int32_t lim = (int32_t)c->cfg.precharge_current_ma;
-    lim = lim < c->lim.max_ma ? lim : c->lim.max_ma;
+    lim = lim < c->pw.lim.max_ma ? lim : c->pw.lim.max_ma;
     /* 0 A (Tesla, Polestar) still needs a little to charge the cable: the stage's own
      * minimum; never more than the pre-charge limit. */
     i = i < 1000 ? 1000 : i;
@@ -322,11 +322,11 @@ void charger_precharge(struct charger *c, uint32_t now_ms)
 void charger_fill_status(struct charger *c, uint32_t now_ms)
 {
     struct hlc_evse *st = &c->evse;
-    const struct charger_limits l = c->lim;
-    st->present_voltage_mv = c->present_mv > 0 ? c->present_mv : 0;
-    st->present_current_ma = c->present_ma > 0 ? c->present_ma : 0;
+    const struct charger_limits l = c->pw.lim;
+    st->present_voltage_mv = c->pw.present_mv > 0 ? c->pw.present_mv : 0;
+    st->present_current_ma = c->pw.present_ma > 0 ? c->pw.present_ma : 0;
     st->max_voltage_mv = l.max_mv;
-    int32_t u = c->present_mv > CHARGER_SAFE_MV ? c->present_mv : l.max_mv;
+    int32_t u = c->pw.present_mv > CHARGER_SAFE_MV ? c->pw.present_mv : l.max_mv;
     int32_t p_i = u > 0 ? (int32_t)((int64_t)l.max_w * 1000000 / u) : l.max_ma;
     st->max_current_ma = p_i < l.max_ma ? p_i : l.max_ma;
     st->max_power_w = l.max_w;
@@ -337,12 +337,12 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     st->energy_to_deliver_wh = -1;
     /* Isolation: the cable check's result, then the live monitor while power flows. */
     st->isolation = HLC_ISOLATION_INVALID;
-    if (c->cc == CHARGER_CC_DONE) {
+    if (c->cc.step == CHARGER_CC_DONE) {
         /* Valid only for a measured VALID; the lab override (nothing measured, INVALID)
          * is reported as Warning so that the car proceeds but is never told Valid. */
-        st->isolation = c->cc_result == ISOLATION_VALID ? HLC_ISOLATION_VALID : HLC_ISOLATION_WARNING;
-    } else if (c->cc == CHARGER_CC_FAILED) {
-        st->isolation = c->cc_result == ISOLATION_FAULT ? HLC_ISOLATION_FAULT : HLC_ISOLATION_INVALID;
+        st->isolation = c->cc.result == ISOLATION_VALID ? HLC_ISOLATION_VALID : HLC_ISOLATION_WARNING;
+    } else if (c->cc.step == CHARGER_CC_FAILED) {
+        st->isolation = c->cc.result == ISOLATION_FAULT ? HLC_ISOLATION_FAULT : HLC_ISOLATION_INVALID;
     }
     if (errors_active(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT)) {
         st->isolation = HLC_ISOLATION_FAULT;
@@ -358,19 +358,19 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     } else {
         st->status = HLC_EVSE_READY;
     }
-    st->authorization = !c->auth_decided ? HLC_PROCESSING_ONGOING
-                        : c->auth_ok    ? HLC_PROCESSING_FINISHED
+    st->authorization = !c->auth.decided ? HLC_PROCESSING_ONGOING
+                        : c->auth.ok    ? HLC_PROCESSING_FINISHED
                                         : HLC_PROCESSING_FAILED;
     struct psu_capabilities caps;
     /* A stage that cannot tell its capabilities is run within the connector's rating;
      * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */
     int caps_rc = psu_get_capabilities(c->io.psu, &caps);
     bool caps_ok = caps_rc == HAL_OK || caps_rc == HAL_ENOTSUP;
-    st->charge_parameters = caps_ok && (c->io.meter == NULL || c->tx == CHARGER_TX_OPEN)
+    st->charge_parameters = caps_ok && (c->io.meter == NULL || c->tx.state == CHARGER_TX_OPEN)
                                 ? HLC_PROCESSING_FINISHED
                                 : HLC_PROCESSING_ONGOING;
-    st->cable_check = c->cc == CHARGER_CC_DONE     ? HLC_PROCESSING_FINISHED
-                      : c->cc == CHARGER_CC_FAILED ? HLC_PROCESSING_FAILED
+    st->cable_check = c->cc.step == CHARGER_CC_DONE     ? HLC_PROCESSING_FINISHED
+                      : c->cc.step == CHARGER_CC_FAILED ? HLC_PROCESSING_FAILED
                                                    : HLC_PROCESSING_ONGOING;
     st->schedule.count = 0; /* the protocol's own rule: one entry of the EVSE maximum power */
     int64_t wall_ms = 0;

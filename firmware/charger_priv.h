@@ -53,7 +53,7 @@ enum charger_link_code {
 /* A bad PP reading must persist this long: longer than the pilot's debounce, so that an
  * unplug (pilot to A and PP open at once) is reported as an unplug. */
 #define CHARGER_PP_DEBOUNCE_MS (2u * CFG_PILOT_DEBOUNCE_MS + 50u)
-enum charger_pp { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
+enum charger_pp_reading { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN };
 /* Said at start-up and at every session while the lab override is in force. */
 #define CHARGER_LAB_OVERRIDE_TEXT                                                             \
     "LAB OVERRIDE (no isolation monitor fitted): insulation is NOT measured; the car is "     \
@@ -98,12 +98,14 @@ void charger_fill_status(struct charger *c, uint32_t now_ms);
 
 /* charger_tx.c */
 void charger_meter_stop(struct charger *c, uint32_t now_ms);
-void charger_meter_start(struct charger *c, uint32_t now_ms);
+void charger_tx_start(struct charger *c, const char *txid, const char *token_id, uint32_t now_ms);
 void charger_meter_events(struct charger *c, uint32_t now_ms);
 
 /* charger_auth.c */
 void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t now_ms);
 void charger_auth_begin(struct charger *c, uint32_t now_ms);
+void charger_auth_poll(struct charger *c, uint32_t now_ms);
+void charger_start_transaction(struct charger *c, uint32_t now_ms);
 
 /* charger_cc.c */
 void charger_cc_go(struct charger *c, enum charger_cc_step s, uint32_t now_ms);

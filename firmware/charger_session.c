@@ -105,7 +105,7 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
     }
     if (ev & HLC_EVT_POWER_ON) {
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery on at %ld V", c->cfg.name,
-                 (long)(c->present_mv / 1000));
+                 (long)(c->pw.present_mv / 1000));
         charger_goto(c, CHARGER_CHARGING, now_ms);
     }
     if (ev & HLC_EVT_CURRENT_DEMAND) {
@@ -124,7 +124,7 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
         charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
         if (c->state == CHARGER_CHARGING) {
-            (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), 0);
+            (void)psu_set_export(c->io.psu, (uint32_t)(c->pw.set_mv > 0 ? c->pw.set_mv : 0), 0);
         }
     }
     if (ev & HLC_EVT_CHARGING_COMPLETE) {
@@ -260,20 +260,19 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     c->v2g = false;
     c->link_retries = 0;
     c->link_since_ms = now_ms;
-    c->auth_started = c->auth_decided = c->auth_ok = false;
-    c->auth_pending = c->auth_pending_ok = false;
+    memset(&c->auth, 0, sizeof c->auth);
     c->stopping_gracefully = c->emergency = c->powered_off = false;
     c->close_at_ms = 0;
-    c->cc = CHARGER_CC_IDLE;
-    c->cc_result = ISOLATION_INVALID;
-    if (!c->tx_stop_pending) {
-        c->tx = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
+    c->cc.step = CHARGER_CC_IDLE;
+    c->cc.result = ISOLATION_INVALID;
+    if (!c->tx.stop_pending) {
+        c->tx.state = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
     }
-    c->ov_active = false;
-    c->ov_err_active = false;
-    c->target_over_since_ms = 0;
-    c->max_set_mv = 0;
-    c->set_mv = c->set_ma = 0;
+    c->pw.ov_active = false;
+    c->pw.ov_err_active = false;
+    c->pw.target_over_since_ms = 0;
+    c->pw.max_set_mv = 0;
+    c->pw.set_mv = c->pw.set_ma = 0;
     memset(&c->evse, 0, sizeof c->evse);
     hlc_reset(&c->hlc);
     if (c->link_closed) {
@@ -318,7 +317,7 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
     enum pilot_state ps = pilot_state(&c->pilot);
     struct charger_link *l = c->io.link;
 
-    charger_limits(c, &c->lim);
+    charger_limits(c, &c->pw.lim);
     charger_measure(c, now_ms);
     charger_meter_events(c, now_ms);
     charger_poll_psu(c, now_ms);
@@ -380,15 +379,15 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter != NULL && c->auth_decided && c->auth_ok && c->tx == CHARGER_TX_NONE) {
+        if (c->io.meter != NULL && c->auth.decided && c->auth.ok && c->tx.state == CHARGER_TX_NONE) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
-            if (meter_status(c->io.meter_dev, &dev) == HAL_OK && now_ms - c->tx_since_ms >= 1000u) {
-                c->tx_since_ms = now_ms;
-                charger_meter_start(c, now_ms);
+            if (meter_status(c->io.meter_dev, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
+                c->tx.since_ms = now_ms;
+                charger_start_transaction(c, now_ms);
             }
-            if (c->tx == CHARGER_TX_NONE && now_ms - c->auth_decided_ms >= c->cfg.meter_timeout_ms) {
+            if (c->tx.state == CHARGER_TX_NONE && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
                 charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
                               "meter not ready for a transaction", now_ms);
             }
@@ -399,13 +398,7 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
     case CHARGER_WELDING:
         break;
     case CHARGER_AUTHORIZING:
-        if (c->auth_pending && c->auth_started && !c->auth_decided) {
-            /* charger_authorize() came between passes: decided now, with this pass's time. */
-            charger_auth_decide(c, c->auth_pending_ok, "external authoriser", now_ms);
-        } else if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth_decided &&
-                   now_ms - c->auth_since_ms >= c->cfg.auth_timeout_ms) {
-            charger_auth_decide(c, false, "external authorisation timed out", now_ms);
-        }
+        charger_auth_poll(c, now_ms);
         break;
     case CHARGER_CABLE_CHECK:
         charger_cable_check(c, now_ms);

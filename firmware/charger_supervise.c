@@ -37,8 +37,8 @@ void charger_poll_psu(struct charger *c, uint32_t now_ms)
         charger_raise(c, ERRORS_SRC_PSU, (uint32_t)pe[k].type << 8 | pe[k].subtype, sev,
                       psu_error_name(pe[k].type), now_ms);
     }
-    if (warn != c->derated) {
-        c->derated = warn;
+    if (warn != c->pw.derated) {
+        c->pw.derated = warn;
         charger_log(c, HAL_LOG_INFO, now_ms, "power derating",
                     warn ? "on (power stage warning)" : "off");
     }
@@ -93,7 +93,7 @@ void charger_poll_meter(struct charger *c, uint32_t now_ms)
     int rc = meter_status(c->io.meter_dev, &dev);
     bool bad = rc == HAL_ETIMEDOUT || rc == HAL_EIO;
     if (bad) {
-        bool tx = c->tx == CHARGER_TX_OPEN || c->tx == CHARGER_TX_STARTING;
+        bool tx = c->tx.state == CHARGER_TX_OPEN || c->tx.state == CHARGER_TX_STARTING;
         charger_raise(c, ERRORS_SRC_METER, (uint32_t)-rc, tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW,
                       rc == HAL_ETIMEDOUT ? "meter not answering" : "meter reports a device error",
                       now_ms);
@@ -107,36 +107,36 @@ void charger_poll_meter(struct charger *c, uint32_t now_ms)
 void charger_read_pp(struct charger *c, uint32_t now_ms)
 {
     uint32_t ohms = UINT32_MAX;
-    if (c->pp_unsupported) {
+    if (c->pp.unsupported) {
         return;
     }
     int rc = hal_pilot_read_proximity(c->io.pilot, &ohms);
     if (rc == HAL_ENOTSUP) {
-        c->pp_unsupported = true;
+        c->pp.unsupported = true;
         return;
     }
     if (rc != HAL_OK) {
         ohms = UINT32_MAX; /* unreadable counts as open */
     }
-    c->pp_ohms = ohms;
+    c->pp.ohms = ohms;
     uint8_t bad = ohms < CHARGER_PP_SHORT_OHM ? (uint8_t)CHARGER_PP_SHORT
                   : ohms > CHARGER_PP_OPEN_OHM ? (uint8_t)CHARGER_PP_OPEN
                                                : (uint8_t)CHARGER_PP_OK;
     if (bad == CHARGER_PP_OK) {
-        c->pp_bad = CHARGER_PP_OK;
-        c->pp_bad_since_ms = 0;
-    } else if (bad != c->pp_bad || c->pp_bad_since_ms == 0) {
-        c->pp_bad = bad;
-        c->pp_bad_since_ms = now_ms != 0 ? now_ms : 1u;
+        c->pp.bad = CHARGER_PP_OK;
+        c->pp.bad_since_ms = 0;
+    } else if (bad != c->pp.bad || c->pp.bad_since_ms == 0) {
+        c->pp.bad = bad;
+        c->pp.bad_since_ms = now_ms != 0 ? now_ms : 1u;
     }
 }
 
 /* A debounced bad proximity while the plug is in (pilot not A): the text, or NULL. */
 const char *charger_pp_fault(const struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
-    if (c->pp_unsupported || c->pp_bad == CHARGER_PP_OK || ps == PILOT_STATE_A ||
-        now_ms - c->pp_bad_since_ms < CHARGER_PP_DEBOUNCE_MS) {
+    if (c->pp.unsupported || c->pp.bad == CHARGER_PP_OK || ps == PILOT_STATE_A ||
+        now_ms - c->pp.bad_since_ms < CHARGER_PP_DEBOUNCE_MS) {
         return NULL;
     }
-    return c->pp_bad == CHARGER_PP_SHORT ? "proximity shorted to PE" : "proximity open";
+    return c->pp.bad == CHARGER_PP_SHORT ? "proximity shorted to PE" : "proximity open";
 }

@@ -1,72 +1,63 @@
 /*
- * charger_tx.c - the metered transaction of a session: started once authorised (the
- * transaction id made from the connector name, session number and wall clock, the
- * authorisation token passed in from the session), stopped with the session, retried
- * while the meter is busy, and the meter's events turned into the session record.
+ * charger_tx.c - the metered transaction of a session: started with the transaction id
+ * and the authorisation token the session passes in (charger_start_transaction),
+ * stopped with the session, retried while the meter is busy, and the meter's events
+ * turned into the session record.
  */
 #include "charger_priv.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "hal_clock.h"
 
 void charger_meter_stop(struct charger *c, uint32_t now_ms)
 {
-    if (c->io.meter == NULL || (c->tx != CHARGER_TX_OPEN && c->tx != CHARGER_TX_STARTING)) {
+    if (c->io.meter == NULL || (c->tx.state != CHARGER_TX_OPEN && c->tx.state != CHARGER_TX_STARTING)) {
         return;
     }
-    if (c->tx == CHARGER_TX_STARTING) {
+    if (c->tx.state == CHARGER_TX_STARTING) {
         /* The start has not been acknowledged: its event decides, then we stop. */
         return;
     }
     int rc = meter_session_stop(c->io.meter);
     if (rc == HAL_OK) {
-        c->tx = CHARGER_TX_STOPPING;
-        c->tx_since_ms = now_ms;
-        c->tx_stop_pending = false;
+        c->tx.state = CHARGER_TX_STOPPING;
+        c->tx.since_ms = now_ms;
+        c->tx.stop_pending = false;
         charger_log(c, HAL_LOG_INFO, now_ms, "meter", "stopping the transaction");
     } else if (rc == HAL_EAGAIN) {
         /* Busy or not answering: the transaction is still open in the meter and in the
          * journal; ask again (once a second) until the meter takes the stop. */
-        if (!c->tx_stop_pending) {
+        if (!c->tx.stop_pending) {
             charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop not taken yet, will retry", hal_strerror(rc));
         }
-        c->tx_stop_pending = true;
-        c->tx_retry_ms = now_ms;
+        c->tx.stop_pending = true;
+        c->tx.retry_ms = now_ms;
     } else {
-        c->tx = CHARGER_TX_FAILED;
+        c->tx.state = CHARGER_TX_FAILED;
         charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop refused", hal_strerror(rc));
     }
 }
 
-void charger_meter_start(struct charger *c, uint32_t now_ms)
+void charger_tx_start(struct charger *c, const char *txid, const char *token_id, uint32_t now_ms)
 {
-    if (c->io.meter == NULL || c->tx != CHARGER_TX_NONE) {
+    if (c->io.meter == NULL || c->tx.state != CHARGER_TX_NONE) {
         return;
     }
-    int64_t wall_ms = 0;
-    if (c->io.clock == NULL || hal_clock_wall(c->io.clock, &wall_ms) != HAL_OK) {
-        wall_ms = 0;
-    }
-    meter_session_set_wall(c->io.meter, wall_ms / 1000);
-    /* <= 36 characters: name (15) - session (<= 10) - Unix seconds (10 until 2286). */
-    snprintf(c->txid, sizeof c->txid, "%.15s-%lu-%lu", c->cfg.name,
-             (unsigned long)(c->current.number % 100000u),
-             (unsigned long)(uint32_t)(wall_ms / 1000));
-    snprintf(c->tx_idtag, sizeof c->tx_idtag, "%s", c->current.evccid);
+    snprintf(c->tx.id, sizeof c->tx.id, "%s", txid);
+    snprintf(c->tx.idtag, sizeof c->tx.idtag, "%s", token_id != NULL ? token_id : "");
     struct meter_tx_req req = {
-        .txid = c->txid,
+        .txid = c->tx.id,
         .evse_id = c->cfg.name,
-        .id_data = c->tx_idtag[0] ? c->tx_idtag : NULL,
+        .id_data = c->tx.idtag[0] ? c->tx.idtag : NULL,
         .tariff_text = NULL,
         .assigned = true,
     };
     int rc = meter_session_start(c->io.meter, &req);
     if (rc == HAL_OK) {
-        c->tx = CHARGER_TX_STARTING;
-        c->tx_since_ms = now_ms;
-        charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->txid);
+        c->tx.state = CHARGER_TX_STARTING;
+        c->tx.since_ms = now_ms;
+        charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->tx.id);
     } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter) != METER_KEY_UNPINNED) {
         /* Not the meter that was configured: billing with it would sign for someone else. */
         charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_MISMATCH, ERRORS_SEV_MEDIUM,
@@ -74,12 +65,12 @@ void charger_meter_start(struct charger *c, uint32_t now_ms)
                           ? "meter reports no public key: transaction refused (a key is pinned)"
                           : "meter public key differs from the pinned key: transaction refused",
                       now_ms);
-        c->tx = CHARGER_TX_FAILED;
+        c->tx.state = CHARGER_TX_FAILED;
     } else if (rc != HAL_EAGAIN) {
         charger_log(c, HAL_LOG_WARN, now_ms, "meter: transaction refused", hal_strerror(rc));
         errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-rc, ERRORS_SEV_MEDIUM,
                      "meter refused the transaction", now_ms);
-        c->tx = CHARGER_TX_FAILED;
+        c->tx.state = CHARGER_TX_FAILED;
     }
 }
 
@@ -95,28 +86,28 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         bool have_live = c->io.meter_dev != NULL && meter_live(c->io.meter_dev, &live) == HAL_OK;
         switch (ev.kind) {
         case METER_EV_STARTED:
-            c->tx = CHARGER_TX_OPEN;
-            c->tx_start_wh = have_live ? live.import_wh : 0;
+            c->tx.state = CHARGER_TX_OPEN;
+            c->tx.start_wh = have_live ? live.import_wh : 0;
             r->meter_seq = ev.seq;
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
                      "[%s] meter: transaction %s started (journal #%lu, %lld Wh)", c->cfg.name,
-                     c->txid, (unsigned long)ev.seq, (long long)c->tx_start_wh);
+                     c->tx.id, (unsigned long)ev.seq, (long long)c->tx.start_wh);
             if (c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
                 c->state == CHARGER_FAULT || c->state == CHARGER_IDLE || c->state == CHARGER_WELDING) {
                 charger_meter_stop(c, now_ms); /* the session ended while it started */
             }
             break;
         case METER_EV_START_FAILED:
-            c->tx = CHARGER_TX_FAILED;
+            c->tx.state = CHARGER_TX_FAILED;
             errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-ev.status, ERRORS_SEV_MEDIUM,
                          "meter transaction did not start", now_ms);
             break;
         case METER_EV_STOPPED:
-            c->tx = CHARGER_TX_DONE;
+            c->tx.state = CHARGER_TX_DONE;
             r->meter_seq = ev.seq;
             r->meter_ok = true;
             if (have_live) {
-                r->energy_wh = live.import_wh - c->tx_start_wh;
+                r->energy_wh = live.import_wh - c->tx.start_wh;
                 r->metered = true;
             }
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
@@ -132,11 +123,11 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
              * meter session is back to ACTIVE. Ask again once a second until it is closed:
              * giving up would leave it open for ever, and the meter would refuse every
              * later start (found on a real RS-485 line, tools/faults/real.sh). */
-            c->tx = CHARGER_TX_OPEN;
+            c->tx.state = CHARGER_TX_OPEN;
             charger_log(c, HAL_LOG_WARN, now_ms, "meter: the stop was not acknowledged, will retry",
                         hal_strerror(ev.status));
-            c->tx_stop_pending = true;
-            c->tx_retry_ms = now_ms;
+            c->tx.stop_pending = true;
+            c->tx.retry_ms = now_ms;
             break;
         case METER_EV_RECOVERED:
             charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");
@@ -145,7 +136,7 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
             /* Another signer: with a transaction running its record will not be the same
              * meter's, so the session stops; otherwise it is recorded (and a pinned key
              * keeps the next transaction from starting). */
-            bool tx = c->tx == CHARGER_TX_OPEN || c->tx == CHARGER_TX_STARTING;
+            bool tx = c->tx.state == CHARGER_TX_OPEN || c->tx.state == CHARGER_TX_STARTING;
             charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_CHANGED,
                           tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW, "meter public key changed", now_ms);
             break;
@@ -154,13 +145,13 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
             break;
         }
     }
-    if (c->tx_stop_pending && c->tx == CHARGER_TX_OPEN && now_ms - c->tx_retry_ms >= 1000u) {
+    if (c->tx.stop_pending && c->tx.state == CHARGER_TX_OPEN && now_ms - c->tx.retry_ms >= 1000u) {
         charger_meter_stop(c, now_ms);
     }
-    if ((c->tx == CHARGER_TX_STARTING || c->tx == CHARGER_TX_STOPPING) &&
-        now_ms - c->tx_since_ms >= c->cfg.meter_timeout_ms) {
-        bool starting = c->tx == CHARGER_TX_STARTING;
-        c->tx = CHARGER_TX_FAILED;
+    if ((c->tx.state == CHARGER_TX_STARTING || c->tx.state == CHARGER_TX_STOPPING) &&
+        now_ms - c->tx.since_ms >= c->cfg.meter_timeout_ms) {
+        bool starting = c->tx.state == CHARGER_TX_STARTING;
+        c->tx.state = CHARGER_TX_FAILED;
         if (starting) {
             charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_START_TIMEOUT, ERRORS_SEV_MEDIUM,
                           "meter start not acknowledged in time", now_ms);

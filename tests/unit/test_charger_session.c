@@ -294,6 +294,8 @@ struct tmeter {
     bool pending;
     uint32_t due_ms;
     uint32_t starts, stops;
+    char id_data[24];             /* the identification of the last start ("" = none) */
+    char txid[40];                /* the transaction id of the last start */
 };
 static int tm_live(struct meter *b, struct meter_live *out)
 {
@@ -314,7 +316,9 @@ static int tm_job(struct tmeter *m)
 }
 static int tm_start(struct meter *b, const struct meter_tx_req *req)
 {
-    (void)req;
+    struct tmeter *m = (struct tmeter *)b;
+    snprintf(m->id_data, sizeof m->id_data, "%s", req->id_data != NULL ? req->id_data : "");
+    snprintf(m->txid, sizeof m->txid, "%s", req->txid);
     ((struct tmeter *)b)->starts++;
     return tm_job((struct tmeter *)b);
 }
@@ -633,7 +637,7 @@ static void test_full_session(void **state)
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
     /* Cable check ran with the isolation monitor, contactors closed after the lock. */
-    assert_int_equal(r->c.cc, CHARGER_CC_DONE);
+    assert_int_equal(r->c.cc.step, CHARGER_CC_DONE);
     assert_true(r->ev_saw_valid); /* a measured VALID is told as such */
     assert_true(r->imd.seq > 0);
     assert_int_equal(fake_power_find(&r->power, FAKE_LOCK, 0) <
@@ -675,11 +679,11 @@ static void test_power_limit_and_derating(void **state)
     r->psu.nerr = 1;
     run(r, 500);
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
-    assert_true(r->c.derated);
+    assert_true(r->c.pw.derated);
     assert_true(r->c.evse.max_power_w == 30000);
     r->psu.nerr = 0;
     run(r, 100);
-    assert_false(r->c.derated);
+    assert_false(r->c.pw.derated);
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
 }
@@ -738,7 +742,7 @@ static void test_no_imd(void **state)
     assert_int_equal(rec->stop, CHARGER_STOP_IMD);
     assert_int_equal(rec->charge_ms, 0);
     assert_false(r->ev_saw_valid);
-    assert_int_equal(r->c.cc, CHARGER_CC_FAILED);
+    assert_int_equal(r->c.cc.step, CHARGER_CC_FAILED);
 }
 
 /* The lab override: the session may charge, warned at start and at every session, and
@@ -988,6 +992,35 @@ static void test_authorisation_delay_with_meter(void **state)
     s_rig_meter = false;
 }
 
+/* The token goes into the transaction: the EVCCID for autostart, the external id when the
+ * authoriser names one (RFID UID, backend id tag); the transaction id is the session's. */
+static void test_authorisation_token_in_transaction(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.auth.token.source, CHARGER_TOKEN_AUTOSTART);
+    assert_string_equal(r->meter.id_data, "020000000001"); /* din_ev's default EVCCID */
+    assert_string_equal(r->c.tx.idtag, "020000000001");
+    assert_non_null(strstr(r->meter.txid, "cp0-1-"));
+    r->ev.model.stop = true;
+    (void)finish(r);
+    rig_setup(r, external_meter, true);
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    charger_authorize_id(&r->c, "04A1B2C3D4", true);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.auth.token.source, CHARGER_TOKEN_EXTERNAL);
+    assert_string_equal(r->c.auth.token.id, "04A1B2C3D4");
+    assert_string_equal(r->meter.id_data, "04A1B2C3D4");
+    r->ev.model.stop = true;
+    (void)finish(r);
+    s_rig_meter = false;
+}
+
 /* The meter reports another key than the pinned one: the transaction is refused before
  * anything is energised, and the session record says why. */
 static void test_meter_key_mismatch_stops_session(void **state)
@@ -1146,8 +1179,8 @@ static void pp_fault_while_charging(uint32_t ohms, const char *detail)
     rig_setup_pp(r);
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
-    assert_false(r->c.pp_unsupported);
-    assert_int_equal(r->c.pp_ohms, 220u);
+    assert_false(r->c.pp.unsupported);
+    assert_int_equal(r->c.pp.ohms, 220u);
     r->pp.force_ohms = ohms;
     run(r, 20); /* a glitch shorter than the debounce is not a fault */
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
@@ -1220,7 +1253,7 @@ static void test_pp_not_supported_is_skipped(void **state)
     struct rig *r = &s_rig;
     rig_setup(r, NULL, true);
     plug(r);
-    assert_true(r->c.pp_unsupported);
+    assert_true(r->c.pp.unsupported);
     assert_true(run_until(r, is_charging, 30000));
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
@@ -1252,7 +1285,7 @@ static void test_connector_rating_caps_every_setpoint(void **state)
     assert_true(run_until(r, is_over, 60000));
     assert_true(r->psu.max_set_mv > 0);
     assert_true(r->psu.max_set_mv <= 300000);
-    assert_true(r->c.cc_test_mv <= 300000);
+    assert_true(r->c.cc.test_mv <= 300000);
     assert_int_equal(r->ev.evse.max_voltage_mv, 300000);
     assert_int_equal(r->c.stats.sessions_charged, 0);
     const struct charger_session_record *rec = finish(r);
@@ -1599,6 +1632,7 @@ int main(void)
         cmocka_unit_test(test_graceful_stop_times_out),
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_external_authorisation),
+        cmocka_unit_test(test_authorisation_token_in_transaction),
         cmocka_unit_test(test_authorisation_delay_with_meter),
         cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),
