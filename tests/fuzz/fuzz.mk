@@ -31,7 +31,8 @@ FUZZ_SRCS_infy        := $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log
 FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal/hal_err.c
 FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
-                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
+                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
+                         firmware/hlc.c firmware/hlc_din.c firmware/hlc_protocols.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
