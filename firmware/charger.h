@@ -1,7 +1,7 @@
 /**
  * @file charger.h
  * @brief One charging connector from plug-in to unplug: pilot, link to the car (SLAC,
- *        SDP, V2GTP), the DIN 70121 session, authorisation, cable check with the
+ *        SDP, V2GTP), the V2G session (hlc.h: DIN 70121 today), authorisation, cable check with the
  *        isolation monitor, pre-charge, current demand within every limit, stop, welding
  *        detection, unlock; meter transaction and error manager around it. See
  *        docs/session.md.
@@ -21,16 +21,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apphand/apphand.h"
-#include "din/din_evse.h"
 #include "errors.h"
-#include "exi/exi_apphand.h"
 #include "hal_gpio.h"
 #include "hal_log.h"
 #include "hal_pilot.h"
 #include "hal_rng.h"
 #include "iec61851/pilot.h"
 #include "interlock.h"
+#include "hlc.h"
 #include "isolation.h"
 #include "meter.h"
 #include "ovm.h"
@@ -56,17 +54,17 @@ enum charger_state {
     CHARGER_CONNECTED,   /**< pilot-level: vehicle present (B); 5 % PWM, locking */
     CHARGER_READY,       /**< pilot-level: locked; waiting for C/D */
     CHARGER_ENERGIZING,  /**< pilot-level: contactors closing */
-    CHARGER_CHARGING,    /**< power delivered (pilot-level, or DIN CurrentDemand) */
+    CHARGER_CHARGING,    /**< power delivered (pilot-level, or V2G CurrentDemand) */
     CHARGER_STOPPING,    /**< power down, contactors opening, unlocking (interlock keeps the order) */
     CHARGER_FINISHED,    /**< session over, unlocked; waiting for the unplug */
     CHARGER_FAULT,       /**< stopped by a fault; waiting for the unplug and a clean power path */
-    CHARGER_LINK,        /**< DIN: 5 % PWM, SLAC / SDP / TCP */
-    CHARGER_NEGOTIATING, /**< DIN: SupportedAppProtocol .. ServicePaymentSelection */
-    CHARGER_AUTHORIZING, /**< DIN: ContractAuthentication loop */
-    CHARGER_PARAMETERS,  /**< DIN: ChargeParameterDiscovery: power stage, meter transaction */
-    CHARGER_CABLE_CHECK, /**< DIN: contactors closed, test voltage, isolation test */
-    CHARGER_PRECHARGE,   /**< DIN: output regulated to the EV's battery voltage, <= 2 A */
-    CHARGER_WELDING,     /**< DIN: power off, contactors open, WeldingDetection, SessionStop */
+    CHARGER_LINK,        /**< V2G: 5 % PWM, SLAC / SDP / TCP */
+    CHARGER_NEGOTIATING, /**< V2G: SupportedAppProtocol .. ServicePaymentSelection */
+    CHARGER_AUTHORIZING, /**< V2G: ContractAuthentication loop */
+    CHARGER_PARAMETERS,  /**< V2G: ChargeParameterDiscovery: power stage, meter transaction */
+    CHARGER_CABLE_CHECK, /**< V2G: contactors closed, test voltage, isolation test */
+    CHARGER_PRECHARGE,   /**< V2G: output regulated to the EV's battery voltage, <= 2 A */
+    CHARGER_WELDING,     /**< V2G: power off, contactors open, WeldingDetection, SessionStop */
     CHARGER_STATE_COUNT
 };
 
@@ -110,8 +108,8 @@ struct charger_config {
     uint32_t export_current_ma;         /**< pilot-level session: current limit */
     struct pilot_config pilot;
     struct interlock_config interlock;
-    /* DIN session */
-    struct din_evse_config din;
+    /* V2G session: the protocols offered (`v2g.protocols`) and each protocol's settings */
+    struct hlc_config hlc;
     uint32_t max_voltage_mv;            /**< connector/cable rating (the stage may be lower) */
     uint32_t max_current_ma;
     uint32_t max_power_w;
@@ -264,6 +262,84 @@ enum charger_cc_step {
     CHARGER_CC_FAILED,
 };
 
+/** Proximity (PP), read with the pilot (charger_supervise.c). */
+struct charger_pp {
+    bool unsupported;             /**< HAL_ENOTSUP: no PP on this board, not checked */
+    uint32_t ohms;                /**< last reading (UINT32_MAX = open) */
+    uint8_t bad;                  /**< enum charger_pp_reading: the bad reading being debounced */
+    uint32_t bad_since_ms;        /**< since (0 = reading good) */
+};
+
+/** The cable check of one session (charger_cc.c). */
+struct charger_cc {
+    enum charger_cc_step step;
+    uint32_t since_ms;
+    uint32_t test_mv;             /**< the test voltage */
+    uint32_t seq;                 /**< the isolation monitor's measurement before the test */
+    enum isolation_status result; /**< what the EV is told as the isolation status */
+};
+
+/** Power control of one connector (charger_power.c). */
+struct charger_power {
+    struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
+    struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
+    uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
+    int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
+    uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */
+    int32_t set_mv, set_ma;
+    uint32_t ov_since_ms;
+    bool ov_active;
+    uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
+    bool ov_err_active;
+    uint32_t ext_limit_w;         /**< external limit (OCPP, thermal); 0 = none */
+    bool derated;
+    int32_t present_mv, present_ma;
+    double energy_mwh;            /**< integrated output energy when there is no meter */
+    uint32_t energy_at_ms;
+};
+
+/** Where the token that authorised a session came from. */
+enum charger_token_source {
+    CHARGER_TOKEN_NONE = 0,
+    CHARGER_TOKEN_AUTOSTART,      /**< free charging: the EV's EVCCID as the token */
+    CHARGER_TOKEN_EVCCID,         /**< autocharge: the EVCCID/MAC found on the local list */
+    CHARGER_TOKEN_EXTERNAL,       /**< RFID, backend, app (charger_authorize()) */
+    CHARGER_TOKEN_CONTRACT,       /**< reserved: an ISO 15118 contract certificate */
+};
+
+/** The token a session is authorised with (it goes into the meter transaction). */
+struct charger_token {
+    enum charger_token_source source;
+    char id[20];                  /**< hex EVCCID, or the external id */
+};
+
+/** Authorisation of one session (charger_auth.c). */
+struct charger_auth {
+    bool started, decided, ok;
+    bool pending, pending_ok;     /**< charger_authorize() waiting for the next pass */
+    char pending_id[20];          /**< the external token's id ("" = none given) */
+    uint32_t since_ms;            /**< authorisation asked (its timeout counts from here) */
+    uint32_t decided_ms;          /**< authorisation decided (the meter's start window) */
+    struct charger_token token;   /**< who was authorised, and how */
+};
+
+/** State of the metered transaction. */
+enum charger_tx_state {
+    CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
+    CHARGER_TX_DONE, CHARGER_TX_FAILED
+};
+
+/** The metered transaction of a session (charger_tx.c). */
+struct charger_tx {
+    enum charger_tx_state state;
+    uint32_t since_ms;
+    bool stop_pending;            /**< the meter was busy or silent: the stop is retried */
+    uint32_t retry_ms;
+    char id[40];                  /**< transaction id (given by the session) */
+    char idtag[20];               /**< the authorisation token's id (given by the session) */
+    int64_t start_wh;
+};
+
 /** One connector. Only charger*.c touch the fields. */
 struct charger {
     struct charger_config cfg;
@@ -288,17 +364,12 @@ struct charger {
     struct charger_session_record history[CFG_CHARGER_HISTORY];
     uint32_t history_count; /**< records written so far (may exceed the ring size) */
 
-    /* DIN session */
-    bool v2g;                     /**< a DIN session is running on the connection */
-    bool handshake_done;
+    /* V2G session (protocol-neutral: hlc.h) */
+    bool v2g;                     /**< a protocol was negotiated on the connection */
     uint8_t link_retries;
     uint32_t link_since_ms;
-    struct din_evse din;
-    struct din_evse_status st;
-    bool auth_started, auth_decided, auth_ok;
-    bool auth_pending, auth_pending_ok; /**< charger_authorize() waiting for the next pass */
-    uint32_t auth_since_ms;       /**< authorisation asked (its timeout counts from here) */
-    uint32_t auth_decided_ms;     /**< authorisation decided (the meter's start window) */
+    struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
+    struct charger_auth auth;     /**< charger_auth.c */
     bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
     uint32_t graceful_since_ms;
     bool emergency;               /**< emergency stop: every answer FAILED, close soon */
@@ -306,45 +377,12 @@ struct charger {
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;
     uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
-    /* proximity (PP): read with the pilot; HAL_ENOTSUP = no PP on this board, not checked */
-    bool pp_unsupported;
-    uint32_t pp_ohms;             /**< last reading (UINT32_MAX = open) */
-    uint8_t pp_bad;               /**< enum charger_pp: the bad reading being debounced */
-    uint32_t pp_bad_since_ms;     /**< since (0 = reading good) */
-    /* cable check */
-    enum charger_cc_step cc;
-    uint32_t cc_since_ms;
-    uint32_t cc_test_mv;
-    uint32_t cc_seq;
-    enum isolation_status cc_result;
-    /* regulation */
-    struct charger_limits lim;    /**< this pass's limits (charger_limits()) */
-    struct charger_voltage volt;  /**< this pass's output voltage (charger_measure()) */
-    uint32_t target_over_since_ms; /**< pre-charge target above the EVSE maximum since (0 = no) */
-    int32_t max_set_mv;           /**< highest voltage setpoint of the session (for tests, reports) */
-    uint32_t ovm_armed_mv;        /**< trip threshold last given to the OVM (0 = disarmed) */
-    int32_t set_mv, set_ma;
-    uint32_t ov_since_ms;
-    bool ov_active;
-    uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
-    bool ov_err_active;
-    uint32_t power_limit_w;       /**< external limit (OCPP, thermal); 0 = none */
-    bool derated;
-    int32_t present_mv, present_ma;
-    /* meter */
-    enum { CHARGER_TX_NONE = 0, CHARGER_TX_STARTING, CHARGER_TX_OPEN, CHARGER_TX_STOPPING,
-           CHARGER_TX_DONE, CHARGER_TX_FAILED } tx;
-    uint32_t tx_since_ms;
-    bool tx_stop_pending;         /**< the meter was busy or silent: the stop is retried */
-    uint32_t tx_retry_ms;
-    char txid[40];
-    char tx_idtag[20];
-    int64_t tx_start_wh;
-    double energy_mwh;            /**< integrated output energy when there is no meter */
-    uint32_t energy_at_ms;
-    /* documents: one static buffer per connector (never on the stack) */
-    struct exi_din_document req, res;
-    struct exi_apphand_document app_req, app_res;
+    struct charger_pp pp;         /**< charger_supervise.c */
+    struct charger_cc cc;         /**< charger_cc.c */
+    struct charger_power pw;      /**< charger_power.c */
+    struct charger_tx tx;         /**< charger_tx.c */
+    /* the protocol machine and its decoded documents: static storage per connector */
+    struct hlc hlc;
     uint8_t out[CFG_CHARGER_EXI_MAX];
 };
 
@@ -368,6 +406,11 @@ void charger_request_stop(struct charger *c);
  *         takes effect on the connector's next pass; the meter's start timeout counts from
  *         there, however long the authorisation took. Ignored outside AUTHORIZING. */
 void charger_authorize(struct charger *c, bool accepted);
+
+/** @brief charger_authorize() with the token's id (RFID UID, backend id tag; at most 19
+ *         characters): it becomes the transaction's identification instead of the EVCCID.
+ *         NULL or "" = none given. */
+void charger_authorize_id(struct charger *c, const char *id, bool accepted);
 
 /** Outcome of charger_reset(). */
 enum charger_reset_result {
@@ -418,6 +461,10 @@ const struct errors *charger_errors(const struct charger *c);
 enum charger_state charger_state(const struct charger *c);
 /** @brief Counters. */
 const struct charger_stats *charger_stats(const struct charger *c);
+/** @brief The EV's latest values as the V2G session reported them (zero before one). */
+const struct hlc_ev *charger_ev(const struct charger *c);
+/** @brief What the EV was told last (status, limits, isolation), in neutral terms. */
+const struct hlc_evse *charger_evse_status(const struct charger *c);
 /**
  * @brief The connector's output voltage as measured this pass: the value, which device gave
  *        it and how old it is (the over-voltage monitor and the unlock rule read it).

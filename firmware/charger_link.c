@@ -1,3 +1,8 @@
+/*
+ * charger_link.c - the session manager's V2GTP transport over evse_link (SLAC, SDP, TCP or
+ * TLS): the struct charger_link operations the session uses, so that tests can put a fake
+ * transport in its place.
+ */
 #include "charger_link.h"
 
 static enum charger_link_state charger_link_evse_state(struct charger_link *base)

@@ -1,3 +1,8 @@
+/*
+ * errors.c - one connector's error table: raise, clear, the worst active entry that
+ * decides both the reaction and the stop reason, and the names of sources and severities.
+ * The code spaces per source are listed with enum errors_source (errors.h).
+ */
 #include "errors.h"
 
 #include <stddef.h>

@@ -25,14 +25,16 @@
 #endif
 _Static_assert(CFG_ERRORS_MAX >= 4 && CFG_ERRORS_MAX <= 64, "CFG_ERRORS_MAX must be 4..64");
 
-/** Where an error comes from. */
+/** Where an error comes from. Each source has one code space, named by an enum of its
+ *  owner (never a bare number); the session manager's own codes of a device source start
+ *  at CHARGER_CODE_BASE (firmware/charger_priv.h lists every space). */
 enum errors_source {
     ERRORS_SRC_PSU = 0,    /**< power stage (code: enum psu_error_type << 8 | subtype) */
-    ERRORS_SRC_METER,      /**< meter / meter session (code: HAL error or device code) */
-    ERRORS_SRC_IMD,        /**< isolation monitor (code: enum isolation_error_type, or a status) */
-    ERRORS_SRC_LINK,       /**< SLAC / SDP / V2GTP connection */
-    ERRORS_SRC_V2G,        /**< the DIN session: sequence, timeouts, negotiation */
-    ERRORS_SRC_EV,         /**< the EV: DIN EVErrorCode, pilot behaviour */
+    ERRORS_SRC_METER,      /**< meter / meter session (code: -HAL_E*, or enum charger_meter_code) */
+    ERRORS_SRC_IMD,        /**< isolation monitor (code: enum isolation_error_type, or enum charger_imd_code) */
+    ERRORS_SRC_LINK,       /**< SLAC / SDP / V2GTP connection (code: enum charger_link_code) */
+    ERRORS_SRC_V2G,        /**< the V2G session: sequence, timeouts, negotiation (enum charger_stop_reason) */
+    ERRORS_SRC_EV,         /**< the EV (code: enum hlc_ev_error; none raised today, see charger_on_events) */
     ERRORS_SRC_POWER_PATH, /**< interlock (code: enum interlock_fault) */
     ERRORS_SRC_PILOT,      /**< pilot state E/F, diode */
     ERRORS_SRC_SESSION,    /**< the session manager's own checks (cable check, over-voltage) */

@@ -113,6 +113,9 @@ static const struct config_key s_keys[] = {
     STR("ovm.sources", ovm_sources, false,
         "voltage sources the over-voltage monitor may read, freshest first: any of\n"
         "                                     ovm,imd,meter,stage (default ovm,imd,meter,stage)"),
+    STR("v2g.protocols", v2g_protocols, false,
+        "V2G protocols offered in supportedAppProtocol, best first: names of the\n"
+        "                                     protocols enabled in this build (default din)"),
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),
@@ -164,6 +167,8 @@ void board_config_defaults(struct board_config *c)
     c->ovm_device = BOARD_OVM_NONE;
     memcpy(c->ovm_sources, "ovm,imd,meter,stage", 20);
     c->ovm_stale_ms = 1500;
+    memcpy(c->v2g_protocols, "din", 4);
+    hlc_default_protocols(&c->v2g_list);
 }
 
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */
@@ -433,6 +438,10 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     char msg[160];
     if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
         board_config_bad(x, "ovm.sources", why);
+    }
+    char v2g_why[96];
+    if (hlc_parse_protocols(c->v2g_protocols, &c->v2g_list, v2g_why, sizeof v2g_why) != HAL_OK) {
+        board_config_bad(x, "v2g.protocols", v2g_why);
     }
     /* InfyPower proves "off" by reading every module back, one module per poll (up to
      * 1 s apart), and the modules need some 500 ms to ramp down: below 1.5 s the

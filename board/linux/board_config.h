@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "hal_crypto.h"
+#include "hlc.h"
 #include "infypower/infy_driver.h"
 
 /** Longest value of a path or bus key, including the NUL. */
@@ -75,6 +76,8 @@ struct board_config {
     int ovm_device;          /**< enum board_ovm_device */
     char ovm_sources[48];    /**< "ovm,imd,meter,stage" (any subset, in any order) */
     uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
+    char v2g_protocols[48];  /**< v2g.protocols: priority list, "din" */
+    struct hlc_protocols v2g_list; /**< derived from v2g_protocols */
     /* derived by board_config_load() */
     uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
     size_t meter_pin_len;                  /**< 0: no key pinned */

@@ -486,6 +486,7 @@ static int board_start(struct board *b)
     /* The over-voltage monitor reads the freshest of the allowed sources (the isolation
      * monitor's voltage, the meter's, the stage's read-back; no OVM driver on this board). */
     cc.voltage_sources = b->cfg.ovm_source_mask;
+    cc.hlc.protocols = b->cfg.v2g_list;
     cc.voltage_stale_ms = b->cfg.ovm_stale_ms;
 
     struct charger_ports ports = {.pilot = pilot,

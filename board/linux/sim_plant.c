@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hlc_din.h"
+
 /* Mechanical delays, as board/sim/plant.c models them. */
 #define SIM_PLANT_CONTACTOR_CLOSE_MS 30u
 #define SIM_PLANT_CONTACTOR_OPEN_MS 20u
@@ -362,7 +364,7 @@ static void sim_plant_record(struct sim_plant *p, int32_t measured, bool known, 
     struct psu_output o;
     int32_t mv = psu_read_output(p->psu.inner, &o) == HAL_OK && o.valid ? o.voltage_mv : 0;
     const struct charger *c = p->charger;
-    unsigned evse = c != NULL && c->v2g ? c->st.status_code : 0xFFu;
+    unsigned evse = c != NULL && c->v2g ? hlc_din_status_code(charger_evse_status(c)->status) : 0xFFu;
     fprintf(p->trace, "%lu %ld %ld %u %u %u %u\n", (unsigned long)p->now_ms, (long)mv,
             (long)(path && known ? measured : 0), bits, c != NULL ? (unsigned)charger_state(c) : 0u, evse, active);
 }

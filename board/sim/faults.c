@@ -440,7 +440,7 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
     struct plant *p = t->plant;
     const struct faults_scenario *sc = r->sc;
     enum charger_state cs = charger_state(t->charger);
-    const struct din_evse_ev *ev = din_evse_ev(&t->charger->din);
+    const struct hlc_ev *ev = charger_ev(t->charger);
     if (ev->max_voltage_mv > 0) {
         r->ev_max_mv = ev->max_voltage_mv;
     }

@@ -264,7 +264,7 @@ static uint8_t s_charge_parameter(struct din_evse *m, const struct exi_din_docum
     e->RelativeTimeInterval.start = 0;
     e->RelativeTimeInterval.duration = 86400;
     e->RelativeTimeInterval.duration_isUsed = true;
-    int32_t pmax = m->cfg.pmax_w != 0 ? m->cfg.pmax_w : st->max_power_w;
+    int32_t pmax = st->pmax_w > 0 ? st->pmax_w : m->cfg.pmax_w != 0 ? m->cfg.pmax_w : st->max_power_w;
     e->PMax = (int16_t)(pmax > 32767 ? 32767 : s_nonneg(pmax));
 
     r->DC_EVSEChargeParameter_isUsed = true;

@@ -89,6 +89,8 @@ struct din_evse_status {
     bool cable_check_failed;       /**< insulation test failed: FAILED */
     bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
     int64_t unix_time_s;           /**< DateTimeNow in SessionSetupRes; 0 = not sent */
+    int32_t pmax_w;                /**< PMax of the one schedule entry; 0 = the configured
+                                        pmax_w, else max_power_w */
 };
 
 /** What the EV asked for and reported; the latest values persist across requests. */

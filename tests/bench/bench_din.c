@@ -1,20 +1,29 @@
 /**
  * @file bench_din.c
  * @brief Time from a received CurrentDemandReq (EXI bytes) to the encoded
- *        CurrentDemandRes in our EVSE machine: exi_din_decode + din_evse_handle +
- *        exi_din_encode, on the reference Ioniq request (48 bytes). Prints ns per
- *        message (median of runs) and the split; asserts nothing about speed.
+ *        CurrentDemandRes through the one V2G entry point the charger uses (hlc_handle:
+ *        the DIN backend's decode + din_evse_handle + encode), on the reference Ioniq
+ *        request (48 bytes). Prints ns per message (median of runs) and the split of the
+ *        three stages; asserts nothing about speed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "din/din_evse.h"
+#include "hlc_din.h"
 
 static struct exi_din_document s_req, s_res;
-static struct din_evse s_m;
+static struct hlc s_h;
 static uint8_t s_in[64], s_out[512];
+static const uint8_t s_sid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+static int fixed_id(void *ctx, uint8_t *bytes, size_t len)
+{
+    (void)ctx;
+    memcpy(bytes, s_sid, len < sizeof s_sid ? len : sizeof s_sid);
+    return HAL_OK;
+}
 
 static double now_ns(void)
 {
@@ -55,7 +64,7 @@ static void to_current_demand(const struct din_session_id *sid, const struct din
             b->PowerDeliveryReq.ReadyToChargeState = true;
             break;
         }
-        if (din_evse_handle(&s_m, &s_req, st, &s_res, &out, 0) != HAL_OK ||
+        if (din_evse_handle(hlc_din_machine(&s_h), &s_req, st, &s_res, &out, 0) != HAL_OK ||
             !din_response_code_ok(out.response_code)) {
             fprintf(stderr, "bench_din: preamble refused at %s\n", din_msg_name((enum din_msg)k));
             exit(1);
@@ -80,45 +89,46 @@ int main(void)
         s_in[n++] = (uint8_t)v;
     }
     static const struct din_session_id sid = {{1, 2, 3, 4, 5, 6, 7, 8}, 8};
-    struct din_evse_config cfg;
-    din_evse_default_config(&cfg);
+    struct hlc_config cfg;
+    hlc_default_config(&cfg);
+    struct hlc_evse evse;
+    memset(&evse, 0, sizeof evse);
+    evse.present_voltage_mv = 345000;
+    evse.present_current_ma = 57000;
+    evse.max_voltage_mv = 500000;
+    evse.max_current_ma = 200000;
+    evse.max_power_w = 100000;
+    evse.min_voltage_mv = 50000;
+    evse.current_regulation_tolerance_ma = -1;
+    evse.energy_to_deliver_wh = -1;
+    evse.isolation = HLC_ISOLATION_VALID;
+    evse.status = HLC_EVSE_READY;
+    evse.authorization = evse.charge_parameters = evse.cable_check = HLC_PROCESSING_FINISHED;
     struct din_evse_status st;
-    memset(&st, 0, sizeof st);
-    st.present_voltage_mv = 345000;
-    st.present_current_ma = 57000;
-    st.max_voltage_mv = 500000;
-    st.max_current_ma = 200000;
-    st.max_power_w = 100000;
-    st.min_voltage_mv = 50000;
-    st.current_regulation_tolerance_ma = -1;
-    st.energy_to_deliver_wh = -1;
-    st.isolation = exi_din_isolationLevelType_Valid;
-    st.status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
-    st.auth_done = st.power_ready = st.cable_check_done = true;
+    hlc_din_status(&evse, &st);
     struct din_evse_request out;
+    struct hlc_result res;
     const int runs = 15, iters = 200000;
     double total[15], dec[15], hnd[15], enc[15];
     size_t out_len = 0;
     for (int k = 0; k < runs; k++) {
         double t_dec = 0, t_hnd = 0, t_enc = 0;
-        din_evse_start(&s_m, &cfg, &sid, 0);
+        if (hlc_init(&s_h, &cfg, fixed_id, NULL) != HAL_OK || hlc_start(&s_h, &hlc_din_ops, 0) != HAL_OK) {
+            fprintf(stderr, "bench_din: DIN backend did not start\n");
+            return 1;
+        }
         to_current_demand(&sid, &st);
         double t0 = now_ns();
         for (int i = 0; i < iters; i++) {
-            struct exi_reader r;
-            exi_reader_init(&r, s_in, n);
-            if (exi_din_decode(&r, &s_req) != HAL_OK ||
-                din_evse_handle(&s_m, &s_req, &st, &s_res, &out, (uint32_t)i) != HAL_OK) {
+            if (hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out_len, &res,
+                           (uint32_t)i) != HAL_OK) {
                 fprintf(stderr, "bench_din: request rejected\n");
                 return 1;
             }
-            struct exi_writer w;
-            exi_writer_init(&w, s_out, sizeof s_out);
-            if (exi_din_encode(&w, &s_res) != HAL_OK || out.response_code != 0) {
+            if (res.error != HLC_ERR_NONE || !res.positive) {
                 fprintf(stderr, "bench_din: response not encoded\n");
                 return 1;
             }
-            out_len = exi_writer_len(&w);
         }
         total[k] = (now_ns() - t0) / iters;
         /* the split, measured separately (same work, one stage per loop) */
@@ -131,7 +141,7 @@ int main(void)
         t_dec = (now_ns() - t0) / iters;
         t0 = now_ns();
         for (int i = 0; i < iters; i++) {
-            din_evse_handle(&s_m, &s_req, &st, &s_res, &out, (uint32_t)i);
+            din_evse_handle(hlc_din_machine(&s_h), &s_req, &st, &s_res, &out, (uint32_t)i);
         }
         t_hnd = (now_ns() - t0) / iters;
         t0 = now_ns();
@@ -150,7 +160,7 @@ int main(void)
     qsort(hnd, runs, sizeof hnd[0], cmp);
     qsort(enc, runs, sizeof enc[0], cmp);
     printf("bench_din: CurrentDemandReq (Ioniq, %zu bytes) -> CurrentDemandRes (%zu bytes)\n", n, out_len);
-    printf("bench_din: decode+handle+encode %.0f ns/message (median of %d x %d; min %.0f, max %.0f)\n",
+    printf("bench_din: hlc_handle (decode+handle+encode) %.0f ns/message (median of %d x %d; min %.0f, max %.0f)\n",
            total[runs / 2], runs, iters, total[0], total[runs - 1]);
     printf("bench_din: split: exi_din_decode %.0f ns, din_evse_handle %.0f ns, exi_din_encode %.0f ns\n",
            dec[runs / 2], hnd[runs / 2], enc[runs / 2]);

@@ -31,7 +31,8 @@ FUZZ_SRCS_infy        := $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log
 FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal/hal_err.c
 FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
-                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
+                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
+                         firmware/hlc.c firmware/hlc_din.c firmware/hlc_protocols.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
@@ -50,7 +51,7 @@ FUZZ_MAIN_imd_dold    := tests/fuzz/fuzz_imd.c
 FUZZ_FLAGS_imd_dold   := -DFUZZ_IMD_DOLD=1
 FUZZ_SRCS_config      := firmware/config.c hal/hal_err.c
 # The board's reader as the charger links it (bus specs come from the Modbus port).
-FUZZ_SRCS_board_config := board/linux/board_config.c firmware/config.c firmware/charger_vsource.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+FUZZ_SRCS_board_config := board/linux/board_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
 FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 # Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.

@@ -294,6 +294,8 @@ struct tmeter {
     bool pending;
     uint32_t due_ms;
     uint32_t starts, stops;
+    char id_data[24];             /* the identification of the last start ("" = none) */
+    char txid[40];                /* the transaction id of the last start */
 };
 static int tm_live(struct meter *b, struct meter_live *out)
 {
@@ -314,7 +316,9 @@ static int tm_job(struct tmeter *m)
 }
 static int tm_start(struct meter *b, const struct meter_tx_req *req)
 {
-    (void)req;
+    struct tmeter *m = (struct tmeter *)b;
+    snprintf(m->id_data, sizeof m->id_data, "%s", req->id_data != NULL ? req->id_data : "");
+    snprintf(m->txid, sizeof m->txid, "%s", req->txid);
     ((struct tmeter *)b)->starts++;
     return tm_job((struct tmeter *)b);
 }
@@ -633,7 +637,7 @@ static void test_full_session(void **state)
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
     /* Cable check ran with the isolation monitor, contactors closed after the lock. */
-    assert_int_equal(r->c.cc, CHARGER_CC_DONE);
+    assert_int_equal(r->c.cc.step, CHARGER_CC_DONE);
     assert_true(r->ev_saw_valid); /* a measured VALID is told as such */
     assert_true(r->imd.seq > 0);
     assert_int_equal(fake_power_find(&r->power, FAKE_LOCK, 0) <
@@ -643,7 +647,7 @@ static void test_full_session(void **state)
     run(r, 2000);
     assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 100000);
     assert_true(r->psu.set_mv <= 410000);
-    assert_true(r->c.st.power_limit_achieved || r->psu.set_ma == 100000);
+    assert_true(r->c.evse.power_limit_achieved || r->psu.set_ma == 100000);
     r->ev.model.stop = true;
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(rec->stop, CHARGER_STOP_EV);
@@ -668,18 +672,18 @@ static void test_power_limit_and_derating(void **state)
     run(r, 500);
     assert_true(r->psu.set_ma < full);
     assert_true(r->psu.set_ma <= 20000 * 1000 / 400 + 1000);
-    assert_true(r->c.st.power_limit_achieved);
+    assert_true(r->c.evse.power_limit_achieved);
     charger_set_power_limit(&r->c, 0);
     /* A stage warning derates to half power and keeps charging. */
     r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_MEDIUM, .subtype = 1};
     r->psu.nerr = 1;
     run(r, 500);
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
-    assert_true(r->c.derated);
-    assert_true(r->c.st.max_power_w == 30000);
+    assert_true(r->c.pw.derated);
+    assert_true(r->c.evse.max_power_w == 30000);
     r->psu.nerr = 0;
     run(r, 100);
-    assert_false(r->c.derated);
+    assert_false(r->c.pw.derated);
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
 }
@@ -738,7 +742,7 @@ static void test_no_imd(void **state)
     assert_int_equal(rec->stop, CHARGER_STOP_IMD);
     assert_int_equal(rec->charge_ms, 0);
     assert_false(r->ev_saw_valid);
-    assert_int_equal(r->c.cc, CHARGER_CC_FAILED);
+    assert_int_equal(r->c.cc.step, CHARGER_CC_FAILED);
 }
 
 /* The lab override: the session may charge, warned at start and at every session, and
@@ -847,8 +851,8 @@ static void test_local_stop_is_graceful(void **state)
     assert_true(run_until(r, is_charging, 30000));
     charger_request_stop(&r->c);
     run(r, 150);
-    assert_int_equal(r->c.st.status_code, exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown);
-    assert_int_equal(r->c.st.notification, exi_din_EVSENotificationType_StopCharging);
+    assert_int_equal(r->c.evse.status, HLC_EVSE_SHUTDOWN);
+    assert_int_equal(r->c.evse.notification, HLC_NOTIFY_STOP_CHARGING);
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(rec->stop, CHARGER_STOP_LOCAL);
     assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE); /* the car ended it cleanly */
@@ -953,7 +957,7 @@ static void external_meter_patient(struct charger_config *cfg)
 {
     cfg->auth = CHARGER_AUTH_EXTERNAL;
     cfg->auth_timeout_ms = 90000;
-    cfg->din.ongoing_timeout_ms = 120000;
+    cfg->hlc.din.ongoing_timeout_ms = 120000;
 }
 
 static void test_authorisation_delay_with_meter(void **state)
@@ -985,6 +989,35 @@ static void test_authorisation_delay_with_meter(void **state)
     assert_int_equal(rec->stop, CHARGER_STOP_EV);
     assert_true(rec->meter_ok);
     assert_int_equal(r->meter.starts, 1);
+    s_rig_meter = false;
+}
+
+/* The token goes into the transaction: the EVCCID for autostart, the external id when the
+ * authoriser names one (RFID UID, backend id tag); the transaction id is the session's. */
+static void test_authorisation_token_in_transaction(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.auth.token.source, CHARGER_TOKEN_AUTOSTART);
+    assert_string_equal(r->meter.id_data, "020000000001"); /* din_ev's default EVCCID */
+    assert_string_equal(r->c.tx.idtag, "020000000001");
+    assert_non_null(strstr(r->meter.txid, "cp0-1-"));
+    r->ev.model.stop = true;
+    (void)finish(r);
+    rig_setup(r, external_meter, true);
+    plug(r);
+    assert_true(run_until(r, is_authorizing, 5000));
+    charger_authorize_id(&r->c, "04A1B2C3D4", true);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.auth.token.source, CHARGER_TOKEN_EXTERNAL);
+    assert_string_equal(r->c.auth.token.id, "04A1B2C3D4");
+    assert_string_equal(r->meter.id_data, "04A1B2C3D4");
+    r->ev.model.stop = true;
+    (void)finish(r);
     s_rig_meter = false;
 }
 
@@ -1146,8 +1179,8 @@ static void pp_fault_while_charging(uint32_t ohms, const char *detail)
     rig_setup_pp(r);
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
-    assert_false(r->c.pp_unsupported);
-    assert_int_equal(r->c.pp_ohms, 220u);
+    assert_false(r->c.pp.unsupported);
+    assert_int_equal(r->c.pp.ohms, 220u);
     r->pp.force_ohms = ohms;
     run(r, 20); /* a glitch shorter than the debounce is not a fault */
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
@@ -1220,7 +1253,7 @@ static void test_pp_not_supported_is_skipped(void **state)
     struct rig *r = &s_rig;
     rig_setup(r, NULL, true);
     plug(r);
-    assert_true(r->c.pp_unsupported);
+    assert_true(r->c.pp.unsupported);
     assert_true(run_until(r, is_charging, 30000));
     r->ev.model.stop = true;
     assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
@@ -1252,7 +1285,7 @@ static void test_connector_rating_caps_every_setpoint(void **state)
     assert_true(run_until(r, is_over, 60000));
     assert_true(r->psu.max_set_mv > 0);
     assert_true(r->psu.max_set_mv <= 300000);
-    assert_true(r->c.cc_test_mv <= 300000);
+    assert_true(r->c.cc.test_mv <= 300000);
     assert_int_equal(r->ev.evse.max_voltage_mv, 300000);
     assert_int_equal(r->c.stats.sessions_charged, 0);
     const struct charger_session_record *rec = finish(r);
@@ -1414,7 +1447,7 @@ static void test_ovm_hardware_trip_stops_at_once(void **state)
 
 static bool cd_target_200a(struct rig *r)
 {
-    return din_evse_ev(&r->c.din)->target_current_ma == 200000;
+    return charger_ev(&r->c)->target_current_ma == 200000;
 }
 
 /* Item 8: each CurrentDemandRes carries the limit flags of the request it answers. The car
@@ -1428,7 +1461,7 @@ static void test_limit_flags_belong_to_their_request(void **state)
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
     run(r, 500);
-    assert_false(r->c.st.power_limit_achieved);
+    assert_false(r->c.evse.power_limit_achieved);
     assert_false(r->ev.evse.power_limit_achieved);
     r->ev.model.target_current_ma = 200000;
     assert_true(run_until(r, cd_target_200a, 2000));
@@ -1444,7 +1477,7 @@ static void test_limit_flags_belong_to_their_request(void **state)
     /* And back: the first answer to a 50 A request clears it. */
     r->ev.model.target_current_ma = 50000;
     run(r, 1);
-    for (uint32_t i = 0; i < 2000 && din_evse_ev(&r->c.din)->target_current_ma != 50000; i++) {
+    for (uint32_t i = 0; i < 2000 && charger_ev(&r->c)->target_current_ma != 50000; i++) {
         rig_ms(r);
     }
     exi_reader_init(&rd, r->link.tx, r->link.txlen);
@@ -1599,6 +1632,7 @@ int main(void)
         cmocka_unit_test(test_graceful_stop_times_out),
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_external_authorisation),
+        cmocka_unit_test(test_authorisation_token_in_transaction),
         cmocka_unit_test(test_authorisation_delay_with_meter),
         cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),

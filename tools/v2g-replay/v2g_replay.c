@@ -8,7 +8,9 @@
  * Reads a session file of the shared vectors (one JSON object per frame, see
  * shared/vectors/README.md) or a capture (tools/v2g-replay/v2g_pcap.h: TCP reassembled,
  * the schema taken from the SupportedAppProtocol exchange of each connection), feeds every
- * EV->EVSE V2GTP request to apphand_select() / din_evse_handle() and judges each answer:
+ * EV->EVSE V2GTP request to the firmware's one V2G entry point (hlc_handle: the
+ * SupportedAppProtocol negotiation, then the DIN backend's decode, handle, encode) and
+ * judges each answer:
  *   - it encodes and our own encoding decodes again,
  *   - it is positive (ResponseCode OK*), unless the recorded car itself stopped (an
  *     EVErrorCode in its request) or the recorded charger refused it as well,
@@ -40,9 +42,9 @@
 #include "v2g_pcap.h"
 
 #include "apphand/apphand.h"
-#include "din/din_evse.h"
 #include "exi/exi_apphand.h"
 #include "exi/exi_din.h"
+#include "hlc_din.h"
 
 struct rec {
     unsigned long frame;
@@ -88,8 +90,8 @@ static const char *schema_why_not(const char *schema)
     return "unknown schema";
 }
 
-static struct exi_din_document s_req, s_res, s_check, s_rec_res;
-static struct exi_apphand_document s_areq, s_ares, s_acheck;
+static struct exi_din_document s_check, s_rec_res;
+static struct exi_apphand_document s_areq, s_acheck;
 static uint8_t s_out[4096];
 
 /* ------------------------------------------------------------------ tiny JSON field reader */
@@ -427,7 +429,7 @@ static void plant_step(struct plant *p, double t, int32_t target_mv, int32_t tar
     p->i_ma = target_ma;
 }
 
-static void plant_status(const struct plant *p, struct din_evse_status *st)
+static void plant_status(const struct plant *p, struct hlc_evse *st)
 {
     memset(st, 0, sizeof *st);
     st->present_voltage_mv = p->u_mv;
@@ -440,9 +442,9 @@ static void plant_status(const struct plant *p, struct din_evse_status *st)
     st->current_regulation_tolerance_ma = 5000;
     st->peak_current_ripple_ma = 5000;
     st->energy_to_deliver_wh = -1;
-    st->isolation = p->cable_done ? exi_din_isolationLevelType_Valid : exi_din_isolationLevelType_Invalid;
-    st->status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
-    st->notification = exi_din_EVSENotificationType_None;
+    st->isolation = p->cable_done ? HLC_ISOLATION_VALID : HLC_ISOLATION_INVALID;
+    st->status = HLC_EVSE_READY;
+    st->notification = HLC_NOTIFY_NONE;
 }
 
 /* What the recorded charger decided for this request. */
@@ -534,17 +536,30 @@ static uint8_t ev_error_of(const struct exi_din_document *d)
 
 /* ------------------------------------------------------------------ replay */
 
-static const struct apphand_protocol s_ours[] = {{APPHAND_NS_DIN, 2, 0}};
-
 struct run {
     bool quiet;
     unsigned replayed, accepted, bad, car_stopped, sessions;
     enum din_evse_phase furthest;
     bool in_session;
-    struct din_evse m;
+    struct hlc h;                 /* the firmware's V2G session: machine and documents */
+    struct din_session_id next_id; /* what the next session start issues */
     struct plant plant;
     double t0;
+    /* the request being replayed, for the status hook */
+    const struct rec *q;
+    struct verdict rv;
 };
+
+/* The recorded charger's SessionID, so that the car's echo matches ours. */
+static int run_session_id(void *ctx, uint8_t *bytes, size_t len)
+{
+    const struct run *R = ctx;
+    if (len != R->next_id.len) {
+        return HAL_EINVAL;
+    }
+    memcpy(bytes, R->next_id.bytes, len);
+    return HAL_OK;
+}
 
 static void report(struct run *R, const struct rec *q, const char *what, bool good, const char *why)
 {
@@ -585,42 +600,87 @@ static void replay_apphand(struct run *R, const struct rec *v, size_t n, size_t 
     const struct rec *q = &v[i];
     char what[64];
     struct exi_reader rd;
-    exi_reader_init(&rd, q->exi, q->len);
-    if (exi_apphand_decode(&rd, &s_areq) != HAL_OK) {
-        report(R, q, "request does not decode", false, exi_error_str(rd.error));
+    struct hlc_result res;
+    size_t len = 0;
+    struct hlc_evse evse;
+    memset(&evse, 0, sizeof evse);
+    hlc_reset(&R->h); /* a supportedAppProtocolReq starts a new session */
+    recorded_session_id(v, n, i, &R->next_id);
+    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, NULL, NULL, s_out, sizeof s_out, &len, &res, now);
+    if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
+        report(R, q, "request does not decode", false, res.detail);
         R->bad++;
         return;
     }
-    int chosen = -1;
-    struct exi_writer w;
-    exi_writer_init(&w, s_out, sizeof s_out);
-    if (apphand_select(&s_areq, s_ours, 1, &s_ares, &chosen) != HAL_OK ||
-        exi_apphand_encode(&w, &s_ares) != HAL_OK) {
+    if (rc != HAL_OK || len == 0) {
+        hlc_reset(&R->h);
         report(R, q, "no response", false, "apphand_select/encode failed");
         R->bad++;
         return;
     }
-    exi_reader_init(&rd, s_out, exi_writer_len(&w));
+    exi_reader_init(&rd, s_out, len);
     bool decodes = exi_apphand_decode(&rd, &s_acheck) == HAL_OK;
-    bool positive = chosen >= 0;
+    bool positive = res.positive;
     snprintf(what, sizeof what, "%s schema=%u", positive ? "OK_SuccessfulNegotiation" : "Failed_NoNegotiation",
-             (unsigned)s_ares.supportedAppProtocolRes.SchemaID);
+             (unsigned)res.schema_id);
     bool good = decodes && positive;
     report(R, q, what, good, !decodes ? "our response does not decode" : positive ? "" : "no DIN offered");
     if (good) {
         R->accepted++;
-        struct din_evse_config cfg;
-        din_evse_default_config(&cfg);
-        struct din_session_id id;
-        recorded_session_id(v, n, i, &id);
-        din_evse_start(&R->m, &cfg, &id, now);
         memset(&R->plant, 0, sizeof R->plant);
         R->plant.last_t = q->t;
         R->in_session = true;
         R->sessions++;
     } else {
+        hlc_reset(&R->h);
         R->bad++;
         R->in_session = false;
+    }
+}
+
+/* Between decode and handle: the plant before the answer (what the charger would measure
+ * now) and what only the recorded charger could know, taken from its answer. */
+static void replay_status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse *st)
+{
+    struct run *R = ctx;
+    const struct rec *q = R->q;
+    const struct verdict *rv = &R->rv;
+    struct plant *p = &R->plant;
+    const struct hlc_ev *ev = hlc_ev(&R->h); /* the latest values, before this request */
+    enum hlc_msg k = rq->msg;
+    bool power_delivery = k == HLC_MSG_POWER_DELIVERY_START || k == HLC_MSG_POWER_DELIVERY_STOP;
+
+    if (k == HLC_MSG_CABLE_CHECK && rv->processing == exi_din_EVSEProcessingType_Finished) {
+        p->cable_done = true;
+    }
+    if (k == HLC_MSG_PRECHARGE) {
+        plant_step(p, q->t, rq->ev->target_voltage_mv, 0);
+    } else if (k == HLC_MSG_CURRENT_DEMAND && p->powered) {
+        int32_t i = rq->ev->target_current_ma;
+        int32_t u = ev->target_voltage_mv > 0 && p->u_mv == 0 ? ev->target_voltage_mv : p->u_mv;
+        plant_step(p, q->t, u, i < 0 ? 0 : (i > 200000 ? 200000 : i));
+    } else if (k == HLC_MSG_WELDING || (power_delivery && !p->powered)) {
+        plant_step(p, q->t, 0, 0);
+    } else {
+        p->last_t = q->t;
+    }
+    plant_status(p, st);
+    bool ongoing = rv->processing == exi_din_EVSEProcessingType_Ongoing;
+    st->authorization = k == HLC_MSG_AUTHORIZATION && ongoing ? HLC_PROCESSING_ONGOING : HLC_PROCESSING_FINISHED;
+    st->charge_parameters = k == HLC_MSG_CHARGE_PARAMETERS && ongoing ? HLC_PROCESSING_ONGOING
+                                                                       : HLC_PROCESSING_FINISHED;
+    st->cable_check = p->cable_done ? HLC_PROCESSING_FINISHED : HLC_PROCESSING_ONGOING;
+    if (rv->status_code == exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown) {
+        st->status = HLC_EVSE_SHUTDOWN; /* the recorded charger stopped the session */
+    } else if (rv->status_code == exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown) {
+        st->status = HLC_EVSE_EMERGENCY_SHUTDOWN;
+    }
+    if (k == HLC_MSG_CABLE_CHECK && rv->have && !din_response_code_ok(rv->code)) {
+        st->cable_check = HLC_PROCESSING_FAILED; /* the recorded insulation test failed */
+    }
+    if (rv->notification == exi_din_EVSENotificationType_StopCharging) {
+        st->notification = HLC_NOTIFY_STOP_CHARGING;
+        st->notification_max_delay_s = rv->max_delay;
     }
 }
 
@@ -635,60 +695,27 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
         return;
     }
     struct exi_reader rd;
-    exi_reader_init(&rd, q->exi, q->len);
-    if (exi_din_decode(&rd, &s_req) != HAL_OK) {
-        report(R, q, "request does not decode", false, exi_error_str(rd.error));
+    recorded(recres, &R->rv);
+    const struct verdict rv = R->rv;
+    R->q = q;
+    struct hlc_evse evse;
+    struct hlc_result res;
+    size_t len = 0;
+    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
+    if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
+        report(R, q, "request does not decode", false, res.detail);
         R->bad++;
         return;
     }
-    struct verdict rv;
-    recorded(recres, &rv);
-    enum din_msg k = din_request_kind(&s_req);
-    struct plant *p = &R->plant;
-    const struct din_evse_ev *ev = din_evse_ev(&R->m);
-
-    /* The plant before the answer: what the charger would measure now. */
-    if (k == DIN_MSG_CABLE_CHECK && rv.processing == exi_din_EVSEProcessingType_Finished) {
-        p->cable_done = true;
-    }
-    if (k == DIN_MSG_PRECHARGE) {
-        int32_t tgt = din_pv_milli32(&s_req.V2G_Message.Body.PreChargeReq.EVTargetVoltage);
-        plant_step(p, q->t, tgt, 0);
-    } else if (k == DIN_MSG_CURRENT_DEMAND && p->powered) {
-        int32_t i = din_pv_milli32(&s_req.V2G_Message.Body.CurrentDemandReq.EVTargetCurrent);
-        int32_t u = ev->target_voltage_mv > 0 && p->u_mv == 0 ? ev->target_voltage_mv : p->u_mv;
-        plant_step(p, q->t, u, i < 0 ? 0 : (i > 200000 ? 200000 : i));
-    } else if (k == DIN_MSG_WELDING_DETECTION || (k == DIN_MSG_POWER_DELIVERY && !p->powered)) {
-        plant_step(p, q->t, 0, 0);
-    } else {
-        p->last_t = q->t;
-    }
-    struct din_evse_status st;
-    plant_status(p, &st);
-    st.auth_done = !(k == DIN_MSG_CONTRACT_AUTH && rv.processing == exi_din_EVSEProcessingType_Ongoing);
-    st.power_ready = !(k == DIN_MSG_CHARGE_PARAMETER && rv.processing == exi_din_EVSEProcessingType_Ongoing);
-    st.cable_check_done = p->cable_done;
-    if (rv.status_code == exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown ||
-        rv.status_code == exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown) {
-        st.status_code = rv.status_code; /* the recorded charger stopped the session */
-    }
-    if (k == DIN_MSG_CABLE_CHECK && rv.have && !din_response_code_ok(rv.code)) {
-        st.cable_check_failed = true; /* the recorded insulation test failed */
-    }
-    if (rv.notification == exi_din_EVSENotificationType_StopCharging) {
-        st.notification = rv.notification;
-        st.notification_max_delay_s = rv.max_delay;
-    }
-
-    struct din_evse_request out;
-    int rc = din_evse_handle(&R->m, &s_req, &st, &s_res, &out, now);
     if (rc != HAL_OK) {
         snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
-        report(R, q, what, false, din_evse_phase_name(din_evse_phase(&R->m)));
+        report(R, q, what, false, res.phase_name);
         R->bad++;
         return;
     }
-    din_evse_sent(&R->m, now);
+    hlc_sent(&R->h, now);
+    const struct din_evse_request out = *hlc_din_last(&R->h);
+    struct plant *p = &R->plant;
     if (out.events & DIN_EVSE_EV_POWER_ON) {
         p->powered = true;
     }
@@ -700,26 +727,25 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
         R->furthest = out.phase;
     }
 
-    struct exi_writer w;
-    exi_writer_init(&w, s_out, sizeof s_out);
-    int erc = exi_din_encode(&w, &s_res);
+    bool encoded = res.error != HLC_ERR_ENCODE;
     bool decodes = false;
-    if (erc == HAL_OK) {
-        exi_reader_init(&rd, s_out, exi_writer_len(&w));
+    if (encoded) {
+        exi_reader_init(&rd, s_out, len);
         decodes = exi_din_decode(&rd, &s_check) == HAL_OK && din_response_kind(&s_check) == out.msg &&
                   din_response_code(&s_check) == out.response_code;
     }
     bool positive = din_response_code_ok(out.response_code);
-    bool car_stopped = ev_error_of(&s_req) != exi_din_DC_EVErrorCodeType_NO_ERROR;
+    const struct exi_din_document *req = hlc_din_request(&R->h);
+    bool car_stopped = ev_error_of(req) != exi_din_DC_EVErrorCodeType_NO_ERROR;
     bool rec_negative = rv.have && !din_response_code_ok(rv.code);
     bool same_msg = !rv.have || rv.kind == out.msg;
-    int proc = processing_of(&s_res);
+    int proc = processing_of(hlc_din_response(&R->h));
     bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
     snprintf(what, sizeof what, "%s%s %s", din_response_code_name(out.response_code),
              proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
              din_evse_phase_name(out.phase));
-    if (erc != HAL_OK) {
-        snprintf(why, sizeof why, "our response does not encode (%s)", hal_strerror(erc));
+    if (!encoded) {
+        snprintf(why, sizeof why, "our response does not encode (%s)", res.detail);
     } else if (!decodes) {
         snprintf(why, sizeof why, "our response does not decode back");
     } else if (!same_msg) {
@@ -733,9 +759,9 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     } else if (!positive) {
         snprintf(why, sizeof why, "%s", car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
     } else if (car_stopped) {
-        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_error_of(&s_req));
+        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_error_of(req));
     }
-    bool good = erc == HAL_OK && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
+    bool good = encoded && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
     report(R, q, what, good, why);
     if (positive && good) {
         R->accepted++;
@@ -767,8 +793,13 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
-    struct run R;
+    static struct run R; /* holds the documents: never on the stack */
     memset(&R, 0, sizeof R);
+    struct hlc_config hcfg;
+    hlc_default_config(&hcfg);
+    if (hlc_init(&R.h, &hcfg, run_session_id, &R) != HAL_OK) {
+        return 2;
+    }
     int a = 1;
     if (a < argc && (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)) {
         usage(stdout);

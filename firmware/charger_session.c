@@ -1,0 +1,453 @@
+/*
+ * charger_session.c - the V2G session state machine: plug-in, link (SLAC, SDP, TCP),
+ * every V2GTP payload through the protocol-neutral entry point (hlc_handle, hlc.h), what
+ * the EV asks for turned into the charger's states, and the aborts checked every pass.
+ * No protocol's EXI values are written here: the backend (hlc_din.c) translates.
+ */
+#include "charger_priv.h"
+
+#include <string.h>
+
+#include "hal_clock.h"
+#include "v2gtp/v2gtp.h"
+
+static int charger_send(struct charger *c, size_t len, uint32_t now_ms)
+{
+    return c->io.link->ops->send(c->io.link, V2GTP_PT_EXI, c->out, (uint32_t)len, now_ms);
+}
+
+/* Session IDs come from the connector's random source. */
+int charger_session_id(void *ctx, uint8_t *bytes, size_t len)
+{
+    struct charger *c = ctx;
+    return hal_rng_fill(c->io.rng, bytes, len);
+}
+
+/* The answer to supportedAppProtocolReq went out (or could not be built): what came of it. */
+static void charger_handshake_done(struct charger *c, const struct hlc_result *res, uint32_t now_ms)
+{
+    /* What each failure of the handshake ends the session with (NULL: not a failure). */
+    static const char *const why[HLC_ERR_COUNT] = {
+        [HLC_ERR_DECODE] = "undecodable supportedAppProtocolReq",
+        [HLC_ERR_NOT_REQUEST] = "undecodable supportedAppProtocolReq",
+        [HLC_ERR_NO_PROTOCOL] = "no common protocol (EV offers none of v2g.protocols)",
+        [HLC_ERR_SESSION_ID] = "no random SessionID",
+        [HLC_ERR_START] = "V2G session refused its configuration",
+    };
+    if ((unsigned)res->error < HLC_ERR_COUNT && why[res->error] != NULL) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH, why[res->error], now_ms);
+        return;
+    }
+    if (hlc_active(&c->hlc) == NULL) {
+        return;
+    }
+    c->v2g = true;
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: protocol negotiated", hlc_active(&c->hlc)->app.ns);
+    charger_goto(c, CHARGER_NEGOTIATING, now_ms);
+}
+
+static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < cap; i++) {
+        out[k++] = hex[b[i] >> 4];
+        out[k++] = hex[b[i] & 15u];
+    }
+    out[k] = '\0';
+}
+
+static void charger_power_off(struct charger *c, uint32_t now_ms)
+{
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    c->powered_off = true;
+    /* Contactors open once the current has fallen: the interlock's power-down step. */
+    interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd);
+    }
+    charger_meter_stop(c, now_ms);
+}
+
+static void charger_on_events(struct charger *c, const struct hlc_result *out, uint32_t now_ms)
+{
+    uint32_t ev = out->events;
+    const struct hlc_ev *car = hlc_ev(&c->hlc);
+    if (ev & HLC_EVT_SESSION) {
+        charger_hex(c->current.evccid, sizeof c->current.evccid, car->evccid, car->evccid_len);
+        charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session set up, EVCCID", c->current.evccid);
+    }
+    if (ev & HLC_EVT_AUTHORIZE) {
+        charger_goto(c, CHARGER_AUTHORIZING, now_ms);
+        charger_auth_begin(c, now_ms);
+    }
+    if (ev & HLC_EVT_CHARGE_PARAMS) {
+        if (c->state != CHARGER_PARAMETERS) {
+            c->current.soc_start = car->soc;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] EV: SOC %u %%, max %ld V / %ld A, battery capacity %ld Wh", c->cfg.name,
+                     car->soc, (long)(car->max_voltage_mv / 1000), (long)(car->max_current_ma / 1000),
+                     (long)car->energy_capacity_wh);
+            charger_goto(c, CHARGER_PARAMETERS, now_ms);
+        }
+    }
+    if (ev & HLC_EVT_CABLE_CHECK) {
+        charger_goto(c, CHARGER_CABLE_CHECK, now_ms);
+        charger_cc_go(c, CHARGER_CC_WAIT_C, now_ms);
+    }
+    if (ev & HLC_EVT_PRECHARGE) {
+        if (c->state != CHARGER_PRECHARGE) {
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] pre-charge to %ld V (%ld mA)", c->cfg.name,
+                     (long)(car->target_voltage_mv / 1000), (long)car->target_current_ma);
+            charger_goto(c, CHARGER_PRECHARGE, now_ms);
+        }
+        charger_precharge(c, now_ms);
+    }
+    if (ev & HLC_EVT_POWER_ON) {
+        hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery on at %ld V", c->cfg.name,
+                 (long)(c->pw.present_mv / 1000));
+        charger_goto(c, CHARGER_CHARGING, now_ms);
+    }
+    if (ev & HLC_EVT_CURRENT_DEMAND) {
+        c->stats.cd_requests++;
+        c->current.soc_end = car->soc;
+        if (c->current.first_cd_ms == 0) {
+            c->current.first_cd_ms = now_ms - c->current.plugged_ms;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] first CurrentDemand %lu ms after plug-in",
+                     c->cfg.name, (unsigned long)c->current.first_cd_ms);
+        }
+        if (c->state == CHARGER_CHARGING) {
+            charger_regulate(c, now_ms);
+        }
+    }
+    if (ev & HLC_EVT_EV_ERROR) {
+        charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
+        charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
+        if (c->state == CHARGER_CHARGING) {
+            (void)psu_set_export(c->io.psu, (uint32_t)(c->pw.set_mv > 0 ? c->pw.set_mv : 0), 0);
+        }
+    }
+    if (ev & HLC_EVT_CHARGING_COMPLETE) {
+        charger_log(c, HAL_LOG_INFO, now_ms, "EV", "charging complete");
+    }
+    if (ev & HLC_EVT_POWER_OFF) {
+        hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery off (EV at %u %%)",
+                 c->cfg.name, car->soc);
+        c->current.soc_end = car->soc;
+        charger_power_off(c, now_ms);
+        charger_goto(c, CHARGER_WELDING, now_ms);
+    }
+    if (ev & HLC_EVT_TIMEOUT) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
+                      "V2G loop timed out", now_ms);
+    }
+    if (ev & HLC_EVT_PRECHARGE_LONG) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "pre-charge", "longer than 7 s (the EV owns that timer)");
+    }
+}
+
+static void charger_session_end(struct charger *c, uint32_t now_ms)
+{
+    /* SessionStop: nothing flows any more; release the connector in the safe order. */
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    c->powered_off = true;
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd);
+    }
+    charger_meter_stop(c, now_ms);
+    interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
+    charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
+    charger_set_reason(c, c->stopping_gracefully ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session stopped", charger_stop_reason_name(c->stop_reason));
+    /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
+    c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+    charger_goto(c, CHARGER_STOPPING, now_ms);
+}
+
+/* The protocol backend asks for the charger's status once the request is decoded. */
+static void charger_hlc_status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse *evse)
+{
+    struct charger *c = ctx;
+    (void)evse; /* it is c->evse */
+    charger_fill_status(c, 0u);
+    charger_preview_flags(c, rq);
+}
+
+/* One V2GTP EXI payload: the handshake or a request of the negotiated protocol, answered
+ * through the one entry point (hlc_handle), then acted upon. */
+static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t len, bool act,
+                                uint32_t now_ms)
+{
+    struct hlc_result res;
+    size_t n = 0;
+    bool handshake = !c->v2g;
+    int rc = hlc_handle(&c->hlc, p, len, &c->evse, charger_hlc_status, c, c->out, sizeof c->out, &n,
+                        &res, now_ms);
+    if (handshake) {
+        if (n > 0) {
+            (void)charger_send(c, n, now_ms);
+        }
+        charger_handshake_done(c, &res, now_ms);
+        return;
+    }
+    if (rc != HAL_OK) {
+        if (res.error == HLC_ERR_DECODE) {
+            charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
+        }
+        return;
+    }
+    if (n > 0 && charger_send(c, n, now_ms) == HAL_OK) {
+        hlc_sent(&c->hlc, now_ms);
+    } else {
+        charger_log(c, HAL_LOG_ERROR, now_ms, "V2G", "response could not be sent");
+    }
+    if (!res.positive && res.failed) {
+        hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] V2G: answered %s with %s", c->cfg.name,
+                 res.msg_name, res.code_name);
+    }
+    if (!act) {
+        return; /* the session has ended: answers only (FAILED), nothing more is done */
+    }
+    charger_on_events(c, &res, now_ms);
+    if (res.events & HLC_EVT_SESSION_STOP) {
+        charger_session_end(c, now_ms);
+    } else if ((res.events & HLC_EVT_CLOSE) || res.failed) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
+                      "FAILED answer: session ended", now_ms);
+        c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+    }
+}
+
+static void charger_v2g_io(struct charger *c, uint32_t now_ms)
+{
+    struct charger_link *l = c->io.link;
+    uint16_t type;
+    const uint8_t *p;
+    uint32_t len;
+    /* Bounded: at most two messages per pass. */
+    for (int k = 0; k < 2 && !c->link_closed && l->ops->recv(l, &type, &p, &len) == HAL_OK; k++) {
+        if (c->link_since_ms != 0 && !c->v2g) {
+            charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "first message: SupportedAppProtocol");
+        }
+        if (type != V2GTP_PT_EXI) {
+            /* not ours */
+        } else if (!c->v2g || !hlc_over(&c->hlc)) {
+            charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
+        }
+        if (!c->link_closed) {
+            l->ops->consume(l);
+        }
+    }
+    if (c->v2g && !hlc_over(&c->hlc) && (hlc_tick(&c->hlc, now_ms) & HLC_EVT_TIMEOUT)) {
+        charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
+                      "no request within the sequence timeout", now_ms);
+    }
+}
+
+static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
+{
+    charger_session_begin(c, now_ms);
+    errors_session_begin(&c->err);
+    errors_clear_source(&c->err, ERRORS_SRC_V2G);
+    errors_clear_source(&c->err, ERRORS_SRC_EV);
+    errors_clear_source(&c->err, ERRORS_SRC_LINK);
+    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
+    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    /* Device errors come back at the next poll if their cause is still there. */
+    errors_clear_source(&c->err, ERRORS_SRC_METER);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
+    c->v2g = false;
+    c->link_retries = 0;
+    c->link_since_ms = now_ms;
+    memset(&c->auth, 0, sizeof c->auth);
+    c->stopping_gracefully = c->emergency = c->powered_off = false;
+    c->close_at_ms = 0;
+    c->cc.step = CHARGER_CC_IDLE;
+    c->cc.result = ISOLATION_INVALID;
+    if (!c->tx.stop_pending) {
+        c->tx.state = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
+    }
+    c->pw.ov_active = false;
+    c->pw.ov_err_active = false;
+    c->pw.target_over_since_ms = 0;
+    c->pw.max_set_mv = 0;
+    c->pw.set_mv = c->pw.set_ma = 0;
+    memset(&c->evse, 0, sizeof c->evse);
+    hlc_reset(&c->hlc);
+    if (c->link_closed) {
+        c->link_closed = false;
+    }
+    charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
+    interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "session", CHARGER_LAB_OVERRIDE_TEXT);
+    }
+    charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", "waiting for SLAC");
+    charger_goto(c, CHARGER_LINK, now_ms);
+}
+
+/* Conditions that end a running V2G session, checked before the per-state logic. */
+static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+        c->stats.last_fault = interlock_fault(&c->il);
+        charger_raise(c, ERRORS_SRC_POWER_PATH, (uint32_t)interlock_fault(&c->il), ERRORS_SEV_HIGH,
+                      interlock_fault_name(interlock_fault(&c->il)), now_ms);
+    } else if (ps == PILOT_STATE_A) {
+        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, ERRORS_SEV_HIGH, "EV unplugged", now_ms);
+    } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
+        bool diode = c->pilot.diode_fault;
+        charger_raise(c, ERRORS_SRC_PILOT, diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR,
+                      ERRORS_SEV_HIGH, diode ? "EV diode missing" : "pilot state E/F", now_ms);
+    } else if (charger_pp_fault(c, ps, now_ms) != NULL) {
+        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, ERRORS_SEV_HIGH,
+                      charger_pp_fault(c, ps, now_ms), now_ms);
+    } else if (c->stop_requested) {
+        c->stop_requested = false;
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_MEDIUM, "stop requested",
+                      now_ms);
+    }
+    charger_react(c, now_ms);
+    return !charger_hlc_active(c->state);
+}
+
+void charger_hlc(struct charger *c, uint32_t now_ms)
+{
+    enum pilot_state ps = pilot_state(&c->pilot);
+    struct charger_link *l = c->io.link;
+
+    charger_limits(c, &c->pw.lim);
+    charger_measure(c, now_ms);
+    charger_meter_events(c, now_ms);
+    charger_poll_psu(c, now_ms);
+    charger_poll_imd(c, now_ms);
+    charger_poll_meter(c, now_ms);
+
+    /* An emergency keeps the connection only long enough to answer FAILED. */
+    if (c->close_at_ms != 0 && hal_time_reached(now_ms, c->close_at_ms)) {
+        charger_close_link(c, now_ms);
+    } else if (c->v2g && !c->link_closed && !charger_hlc_active(c->state)) {
+        charger_fill_status(c, now_ms);
+        charger_v2g_io(c, now_ms);
+    }
+
+    if (charger_hlc_active(c->state)) {
+        if (charger_hlc_abort(c, ps, now_ms)) {
+            return;
+        }
+        charger_v2g_io(c, now_ms);
+        /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
+         * debounce) is reported as what it is. */
+        if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed &&
+            l->ops->state(l) != CHARGER_LINK_CONNECTED) {
+            if (c->link_lost_ms == 0) {
+                c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
+            } else if (now_ms - c->link_lost_ms >= 100u) {
+                charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_LOST, ERRORS_SEV_HIGH, "V2G connection lost", now_ms);
+            }
+        } else {
+            c->link_lost_ms = 0;
+        }
+        if (charger_hlc_abort(c, ps, now_ms)) {
+            return;
+        }
+    }
+
+    switch (c->state) {
+    case CHARGER_IDLE:
+        if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
+            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH) || charger_held(c)) {
+                break; /* the stage is faulted, or a fault waits for a reset: no session */
+            }
+            charger_hlc_begin(c, now_ms);
+        }
+        break;
+    case CHARGER_LINK:
+        if (l->ops->state(l) == CHARGER_LINK_FAILED) {
+            if (c->link_retries < c->cfg.link_retries) {
+                c->link_retries++;
+                charger_log(c, HAL_LOG_WARN, now_ms, "SLAC failed, restarting", l->ops->reason(l));
+                (void)l->ops->restart(l, now_ms);
+            } else {
+                charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_SLAC_FAILED, ERRORS_SEV_MEDIUM, "SLAC failed", now_ms);
+            }
+        } else if (now_ms - c->link_since_ms >= c->cfg.link_timeout_ms) {
+            charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_NO_SESSION, ERRORS_SEV_MEDIUM, "no V2G session after plug-in",
+                          now_ms);
+        }
+        break;
+    case CHARGER_PARAMETERS:
+        /* The transaction must run before power flows: retry a meter that was not ready. */
+        if (c->io.meter != NULL && c->auth.decided && c->auth.ok && c->tx.state == CHARGER_TX_NONE) {
+            /* Each refused start costs a journal slot: only ask a meter that answers,
+             * and at most once a second. */
+            uint32_t dev = 0;
+            if (meter_status(c->io.meter_dev, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
+                c->tx.since_ms = now_ms;
+                charger_start_transaction(c, now_ms);
+            }
+            if (c->tx.state == CHARGER_TX_NONE && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
+                charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
+                              "meter not ready for a transaction", now_ms);
+            }
+        }
+        break;
+    case CHARGER_NEGOTIATING:
+    case CHARGER_PRECHARGE:
+    case CHARGER_WELDING:
+        break;
+    case CHARGER_AUTHORIZING:
+        charger_auth_poll(c, now_ms);
+        break;
+    case CHARGER_CABLE_CHECK:
+        charger_cable_check(c, now_ms);
+        break;
+    case CHARGER_CHARGING:
+        if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
+            /* The EV left C while power flowed: its emergency stop. */
+            charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+            if (c->link_lost_ms != 0) {
+                /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
+                 * of it, so the link is the cause, not the EV. */
+                charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
+            }
+            charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
+            charger_power_off(c, now_ms);
+            charger_goto(c, CHARGER_WELDING, now_ms);
+        } else if (c->stopping_gracefully &&
+                   now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
+            charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_HIGH,
+                          "EV did not end the session after StopCharging", now_ms);
+            charger_react(c, now_ms);
+        }
+        break;
+    case CHARGER_STOPPING:
+        if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
+            c->stats.last_fault = interlock_fault(&c->il);
+            charger_goto(c, CHARGER_FAULT, now_ms);
+        } else if (interlock_state(&c->il) == INTERLOCK_UNLOCKED) {
+            charger_goto(c, CHARGER_FINISHED, now_ms);
+        }
+        break;
+    case CHARGER_FINISHED:
+        if (ps == PILOT_STATE_A) {
+            charger_close_link(c, now_ms);
+            charger_goto(c, CHARGER_IDLE, now_ms);
+        }
+        break;
+    case CHARGER_FAULT: {
+        enum charger_state next = charger_fault_pass(c, ps, now_ms);
+        if (next != CHARGER_FAULT) {
+            charger_close_link(c, now_ms);
+            charger_goto(c, next, now_ms);
+        }
+        break;
+    }
+    case CHARGER_CONNECTED:
+    case CHARGER_READY:
+    case CHARGER_ENERGIZING:
+    case CHARGER_STATE_COUNT:
+        break;
+    }
+}

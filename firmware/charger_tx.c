@@ -1,0 +1,162 @@
+/*
+ * charger_tx.c - the metered transaction of a session: started with the transaction id
+ * and the authorisation token the session passes in (charger_start_transaction),
+ * stopped with the session, retried while the meter is busy, and the meter's events
+ * turned into the session record.
+ */
+#include "charger_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+
+void charger_meter_stop(struct charger *c, uint32_t now_ms)
+{
+    if (c->io.meter == NULL || (c->tx.state != CHARGER_TX_OPEN && c->tx.state != CHARGER_TX_STARTING)) {
+        return;
+    }
+    if (c->tx.state == CHARGER_TX_STARTING) {
+        /* The start has not been acknowledged: its event decides, then we stop. */
+        return;
+    }
+    int rc = meter_session_stop(c->io.meter);
+    if (rc == HAL_OK) {
+        c->tx.state = CHARGER_TX_STOPPING;
+        c->tx.since_ms = now_ms;
+        c->tx.stop_pending = false;
+        charger_log(c, HAL_LOG_INFO, now_ms, "meter", "stopping the transaction");
+    } else if (rc == HAL_EAGAIN) {
+        /* Busy or not answering: the transaction is still open in the meter and in the
+         * journal; ask again (once a second) until the meter takes the stop. */
+        if (!c->tx.stop_pending) {
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop not taken yet, will retry", hal_strerror(rc));
+        }
+        c->tx.stop_pending = true;
+        c->tx.retry_ms = now_ms;
+    } else {
+        c->tx.state = CHARGER_TX_FAILED;
+        charger_log(c, HAL_LOG_WARN, now_ms, "meter: stop refused", hal_strerror(rc));
+    }
+}
+
+void charger_tx_start(struct charger *c, const char *txid, const char *token_id, uint32_t now_ms)
+{
+    if (c->io.meter == NULL || c->tx.state != CHARGER_TX_NONE) {
+        return;
+    }
+    snprintf(c->tx.id, sizeof c->tx.id, "%s", txid);
+    snprintf(c->tx.idtag, sizeof c->tx.idtag, "%s", token_id != NULL ? token_id : "");
+    struct meter_tx_req req = {
+        .txid = c->tx.id,
+        .evse_id = c->cfg.name,
+        .id_data = c->tx.idtag[0] ? c->tx.idtag : NULL,
+        .tariff_text = NULL,
+        .assigned = true,
+    };
+    int rc = meter_session_start(c->io.meter, &req);
+    if (rc == HAL_OK) {
+        c->tx.state = CHARGER_TX_STARTING;
+        c->tx.since_ms = now_ms;
+        charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->tx.id);
+    } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter) != METER_KEY_UNPINNED) {
+        /* Not the meter that was configured: billing with it would sign for someone else. */
+        charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_MISMATCH, ERRORS_SEV_MEDIUM,
+                      meter_session_key_state(c->io.meter) == METER_KEY_UNKNOWN
+                          ? "meter reports no public key: transaction refused (a key is pinned)"
+                          : "meter public key differs from the pinned key: transaction refused",
+                      now_ms);
+        c->tx.state = CHARGER_TX_FAILED;
+    } else if (rc != HAL_EAGAIN) {
+        charger_log(c, HAL_LOG_WARN, now_ms, "meter: transaction refused", hal_strerror(rc));
+        errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-rc, ERRORS_SEV_MEDIUM,
+                     "meter refused the transaction", now_ms);
+        c->tx.state = CHARGER_TX_FAILED;
+    }
+}
+
+void charger_meter_events(struct charger *c, uint32_t now_ms)
+{
+    struct meter_event ev;
+    if (c->io.meter == NULL) {
+        return;
+    }
+    while (meter_session_event(c->io.meter, &ev) == HAL_OK) {
+        struct charger_session_record *r = charger_record(c);
+        struct meter_live live;
+        bool have_live = c->io.meter_dev != NULL && meter_live(c->io.meter_dev, &live) == HAL_OK;
+        switch (ev.kind) {
+        case METER_EV_STARTED:
+            c->tx.state = CHARGER_TX_OPEN;
+            c->tx.start_wh = have_live ? live.import_wh : 0;
+            r->meter_seq = ev.seq;
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] meter: transaction %s started (journal #%lu, %lld Wh)", c->cfg.name,
+                     c->tx.id, (unsigned long)ev.seq, (long long)c->tx.start_wh);
+            if (c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
+                c->state == CHARGER_FAULT || c->state == CHARGER_IDLE || c->state == CHARGER_WELDING) {
+                charger_meter_stop(c, now_ms); /* the session ended while it started */
+            }
+            break;
+        case METER_EV_START_FAILED:
+            c->tx.state = CHARGER_TX_FAILED;
+            errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-ev.status, ERRORS_SEV_MEDIUM,
+                         "meter transaction did not start", now_ms);
+            break;
+        case METER_EV_STOPPED:
+            c->tx.state = CHARGER_TX_DONE;
+            r->meter_seq = ev.seq;
+            r->meter_ok = true;
+            if (have_live) {
+                r->energy_wh = live.import_wh - c->tx.start_wh;
+                r->metered = true;
+            }
+            hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
+                     "[%s] meter: transaction stopped, OCMF record stored (journal #%lu, "
+                     "signature %s, %lld Wh)",
+                     c->cfg.name, (unsigned long)ev.seq,
+                     ev.verify == HAL_OK ? "valid" : ev.verify == HAL_ENOTSUP ? "not checked" : "INVALID",
+                     (long long)r->energy_wh);
+            break;
+        case METER_EV_STOP_FAILED:
+            /* Not taken (no answer, busy, or the record could not be stored durably): the
+             * transaction is still open in the meter and STARTED in the journal, and the
+             * meter session is back to ACTIVE. Ask again once a second until it is closed:
+             * giving up would leave it open for ever, and the meter would refuse every
+             * later start (found on a real RS-485 line, tools/faults/real.sh). */
+            c->tx.state = CHARGER_TX_OPEN;
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter: the stop was not acknowledged, will retry",
+                        hal_strerror(ev.status));
+            c->tx.stop_pending = true;
+            c->tx.retry_ms = now_ms;
+            break;
+        case METER_EV_RECOVERED:
+            charger_log(c, HAL_LOG_INFO, now_ms, "meter", "closed a transaction of a previous run");
+            break;
+        case METER_EV_KEY_CHANGED: {
+            /* Another signer: with a transaction running its record will not be the same
+             * meter's, so the session stops; otherwise it is recorded (and a pinned key
+             * keeps the next transaction from starting). */
+            bool tx = c->tx.state == CHARGER_TX_OPEN || c->tx.state == CHARGER_TX_STARTING;
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_CHANGED,
+                          tx ? ERRORS_SEV_MEDIUM : ERRORS_SEV_LOW, "meter public key changed", now_ms);
+            break;
+        }
+        case METER_EV_NONE:
+            break;
+        }
+    }
+    if (c->tx.stop_pending && c->tx.state == CHARGER_TX_OPEN && now_ms - c->tx.retry_ms >= 1000u) {
+        charger_meter_stop(c, now_ms);
+    }
+    if ((c->tx.state == CHARGER_TX_STARTING || c->tx.state == CHARGER_TX_STOPPING) &&
+        now_ms - c->tx.since_ms >= c->cfg.meter_timeout_ms) {
+        bool starting = c->tx.state == CHARGER_TX_STARTING;
+        c->tx.state = CHARGER_TX_FAILED;
+        if (starting) {
+            charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_START_TIMEOUT, ERRORS_SEV_MEDIUM,
+                          "meter start not acknowledged in time", now_ms);
+        } else {
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter", "stop not acknowledged in time");
+        }
+    }
+}

@@ -1,0 +1,249 @@
+/*
+ * hlc.c - the protocol-neutral V2G layer: the priority list of protocols (`v2g.protocols`),
+ * the supportedAppProtocol handshake that picks a backend from it, the session IDs, and
+ * the dispatch of every later payload to the negotiated backend (hlc.h). The protocol
+ * machines themselves live behind struct hlc_backend_ops (hlc_din.c).
+ */
+#include "hlc.h"
+
+#include <string.h>
+
+#include "exi/exi_stream.h"
+
+/* The backend of each protocol, NULL where none is compiled in. */
+static const struct hlc_backend_ops *const s_backends[HLC_PROTO_COUNT] = {
+#if CFG_HLC_DIN
+    [HLC_PROTO_DIN] = &hlc_din_ops,
+#endif
+};
+
+const struct hlc_backend_ops *hlc_backend(enum hlc_protocol p)
+{
+    return (unsigned)p < HLC_PROTO_COUNT ? s_backends[p] : NULL;
+}
+
+void hlc_default_config(struct hlc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    hlc_default_protocols(&cfg->protocols);
+#if CFG_HLC_DIN
+    din_evse_default_config(&cfg->din);
+#endif
+}
+
+int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_id, void *id_ctx)
+{
+    if (h == NULL || cfg == NULL || new_id == NULL || cfg->protocols.count == 0 ||
+        cfg->protocols.count > HLC_PROTOCOLS_MAX) {
+        return HAL_EINVAL;
+    }
+    for (uint8_t k = 0; k < cfg->protocols.count; k++) {
+        if (hlc_backend(cfg->protocols.list[k]) == NULL) {
+            return HAL_EINVAL; /* hlc_parse_protocols() refuses these already */
+        }
+    }
+    memset(h, 0, sizeof *h);
+    h->cfg = *cfg;
+    h->new_id = new_id;
+    h->id_ctx = id_ctx;
+    return HAL_OK;
+}
+
+void hlc_reset(struct hlc *h)
+{
+    if (h->active != NULL) {
+        h->active->reset(h);
+    }
+    h->active = NULL;
+    memset(&h->m, 0, sizeof h->m);
+    memset(&h->ev, 0, sizeof h->ev);
+}
+
+static bool hlc_id_zero(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static enum hlc_error hlc_begin(struct hlc *h, const struct hlc_backend_ops *b, uint32_t now_ms)
+{
+    uint8_t id[8];
+    size_t n = b->session_id_len <= sizeof id ? b->session_id_len : sizeof id;
+    do {
+        if (h->new_id(h->id_ctx, id, n) != HAL_OK) {
+            return HLC_ERR_SESSION_ID;
+        }
+    } while (hlc_id_zero(id, n));
+    if (b->start(h, id, n, now_ms) != HAL_OK) {
+        return HLC_ERR_START;
+    }
+    h->active = b;
+    return HLC_ERR_NONE;
+}
+
+int hlc_start(struct hlc *h, const struct hlc_backend_ops *b, uint32_t now_ms)
+{
+    if (b == NULL) {
+        return HAL_EINVAL;
+    }
+    enum hlc_error e = hlc_begin(h, b, now_ms);
+    return e == HLC_ERR_NONE ? HAL_OK : e == HLC_ERR_SESSION_ID ? HAL_EIO : HAL_EINVAL;
+}
+
+/* supportedAppProtocol: our list in its order, the first protocol the EV offers wins. */
+static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                         size_t *out_len, struct hlc_result *res, uint32_t now_ms)
+{
+    struct exi_reader r;
+    exi_reader_init(&r, in, len);
+    res->msg = HLC_MSG_HANDSHAKE;
+    if (exi_apphand_decode(&r, &h->doc.app.req) != HAL_OK) {
+        res->error = HLC_ERR_DECODE;
+        res->detail = exi_error_str(r.error);
+        return HAL_EPROTO;
+    }
+    if (!h->doc.app.req.supportedAppProtocolReq_isUsed) {
+        res->error = HLC_ERR_NOT_REQUEST;
+        return HAL_EPROTO;
+    }
+    const struct hlc_backend_ops *chosen = NULL;
+    for (uint8_t k = 0; k < h->cfg.protocols.count && chosen == NULL; k++) {
+        int idx = -1;
+        const struct hlc_backend_ops *b = hlc_backend(h->cfg.protocols.list[k]);
+        if (apphand_select(&h->doc.app.req, &b->app, 1, &h->doc.app.res, &idx) != HAL_OK) {
+            res->error = HLC_ERR_NOT_REQUEST;
+            return HAL_EPROTO;
+        }
+        chosen = idx == 0 ? b : NULL;
+    }
+    /* Without a match the last select left the Failed_NoNegotiation answer in res. */
+    const struct exi_apphand_supportedAppProtocolRes *a = &h->doc.app.res.supportedAppProtocolRes;
+    res->schema_id = a->SchemaID_isUsed ? a->SchemaID : 0;
+    res->positive = chosen != NULL;
+    struct exi_writer w;
+    exi_writer_init(&w, out, cap);
+    if (exi_apphand_encode(&w, &h->doc.app.res) == HAL_OK) {
+        *out_len = exi_writer_len(&w);
+    } else {
+        res->error = HLC_ERR_ENCODE;
+    }
+    if (chosen == NULL) {
+        res->error = HLC_ERR_NO_PROTOCOL;
+        res->events |= HLC_EVT_CLOSE;
+        return HAL_OK;
+    }
+    enum hlc_error e = hlc_begin(h, chosen, now_ms);
+    if (e != HLC_ERR_NONE) {
+        res->error = e;
+        res->positive = false;
+        return HAL_OK;
+    }
+    res->protocol = chosen->name;
+    return HAL_OK;
+}
+
+int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *evse,
+               hlc_status_fn status, void *ctx, uint8_t *out, size_t cap, size_t *out_len,
+               struct hlc_result *res, uint32_t now_ms)
+{
+    memset(res, 0, sizeof *res);
+    res->detail = "";
+    res->msg_name = "";
+    res->code_name = "";
+    res->phase_name = "";
+    *out_len = 0;
+    if (h->active == NULL) {
+        return hlc_handshake(h, in, len, out, cap, out_len, res, now_ms);
+    }
+    return h->active->handle(h, in, len, evse, status, ctx, out, cap, out_len, res, now_ms);
+}
+
+void hlc_sent(struct hlc *h, uint32_t now_ms)
+{
+    if (h->active != NULL) {
+        h->active->sent(h, now_ms);
+    }
+}
+
+uint32_t hlc_tick(struct hlc *h, uint32_t now_ms)
+{
+    return h->active != NULL ? h->active->tick(h, now_ms) : 0u;
+}
+
+bool hlc_over(const struct hlc *h)
+{
+    return h->active == NULL || h->active->over(h);
+}
+
+bool hlc_running(const struct hlc *h)
+{
+    return h->active != NULL && !h->active->over(h);
+}
+
+const struct hlc_ev *hlc_ev(const struct hlc *h)
+{
+    return &h->ev;
+}
+
+const struct hlc_backend_ops *hlc_active(const struct hlc *h)
+{
+    return h->active;
+}
+
+const char *hlc_msg_name(enum hlc_msg m)
+{
+    static const char *const names[HLC_MSG_COUNT] = {
+        [HLC_MSG_NONE] = "none",
+        [HLC_MSG_HANDSHAKE] = "supported_app_protocol",
+        [HLC_MSG_SESSION_SETUP] = "session_setup",
+        [HLC_MSG_SERVICE_DISCOVERY] = "service_discovery",
+        [HLC_MSG_PAYMENT_SELECTION] = "payment_selection",
+        [HLC_MSG_AUTHORIZATION] = "authorization",
+        [HLC_MSG_CHARGE_PARAMETERS] = "charge_parameters",
+        [HLC_MSG_CABLE_CHECK] = "cable_check",
+        [HLC_MSG_PRECHARGE] = "precharge",
+        [HLC_MSG_POWER_DELIVERY_START] = "power_delivery_start",
+        [HLC_MSG_POWER_DELIVERY_STOP] = "power_delivery_stop",
+        [HLC_MSG_CURRENT_DEMAND] = "current_demand",
+        [HLC_MSG_WELDING] = "welding_detection",
+        [HLC_MSG_SESSION_STOP] = "session_stop",
+        [HLC_MSG_OTHER] = "other",
+    };
+    return (unsigned)m < HLC_MSG_COUNT ? names[m] : "?";
+}
+
+const char *hlc_error_name(enum hlc_error e)
+{
+    static const char *const names[HLC_ERR_COUNT] = {
+        [HLC_ERR_NONE] = "none",
+        [HLC_ERR_DECODE] = "undecodable",
+        [HLC_ERR_NOT_REQUEST] = "not a request",
+        [HLC_ERR_NO_PROTOCOL] = "no common protocol",
+        [HLC_ERR_SESSION_ID] = "no session ID",
+        [HLC_ERR_START] = "backend refused its configuration",
+        [HLC_ERR_NO_ANSWER] = "no answer",
+        [HLC_ERR_ENCODE] = "answer does not encode",
+    };
+    return (unsigned)e < HLC_ERR_COUNT ? names[e] : "?";
+}
+
+const char *hlc_ev_error_name(enum hlc_ev_error e)
+{
+    static const char *const names[HLC_EV_ERR_COUNT] = {
+        [HLC_EV_ERR_NONE] = "none",
+        [HLC_EV_ERR_RESS_TEMPERATURE] = "battery temperature inhibit",
+        [HLC_EV_ERR_SHIFT_POSITION] = "shift position",
+        [HLC_EV_ERR_CONNECTOR_LOCK] = "connector lock fault",
+        [HLC_EV_ERR_RESS_MALFUNCTION] = "battery malfunction",
+        [HLC_EV_ERR_CURRENT_DIFFERENTIAL] = "charging current differential",
+        [HLC_EV_ERR_VOLTAGE_OUT_OF_RANGE] = "charging voltage out of range",
+        [HLC_EV_ERR_INCOMPATIBLE] = "charging system incompatibility",
+        [HLC_EV_ERR_NO_DATA] = "no data",
+        [HLC_EV_ERR_OTHER] = "other",
+    };
+    return (unsigned)e < HLC_EV_ERR_COUNT ? names[e] : "?";
+}
