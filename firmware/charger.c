@@ -387,6 +387,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     c->io = *ports;
+    c->pw.ext_limit_w = CHARGER_NO_POWER_LIMIT;
     errors_init(&c->err);
     pilot_init(&c->pilot, &cfg->pilot);
     int rc = interlock_init(&c->il, &cfg->interlock, ports->gpio, ports->psu, now_ms);
@@ -544,6 +545,35 @@ const struct hlc_ev *charger_ev(const struct charger *c)
 const struct hlc_evse *charger_evse_status(const struct charger *c)
 {
     return &c->evse;
+}
+
+void charger_set_operative(struct charger *c, bool operative)
+{
+    c->inoperative = !operative;
+}
+
+const struct charger_config *charger_config_of(const struct charger *c)
+{
+    return &c->cfg;
+}
+
+uint32_t charger_history_count(const struct charger *c)
+{
+    return c->history_count;
+}
+
+void charger_present(const struct charger *c, int32_t *mv, int32_t *ma)
+{
+    *mv = c->pw.present_mv;
+    *ma = c->pw.present_ma;
+}
+
+const char *charger_protocol_name(const struct charger *c)
+{
+    if (c->io.link == NULL) {
+        return "pilot";
+    }
+    return c->hlc.active != NULL ? c->hlc.active->name : "";
 }
 
 const char *charger_state_name(enum charger_state s)

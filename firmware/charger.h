@@ -291,7 +291,7 @@ struct charger_power {
     bool ov_active;
     uint32_t ov_err_since_ms;     /**< above the EV's maximum (error shutdown rule) since */
     bool ov_err_active;
-    uint32_t ext_limit_w;         /**< external limit (OCPP, thermal); 0 = none */
+    uint32_t ext_limit_w;         /**< external limit (OCPP, thermal, station); CHARGER_NO_POWER_LIMIT = none */
     bool derated;
     int32_t present_mv, present_ma;
     double energy_mwh;            /**< integrated output energy when there is no meter */
@@ -377,6 +377,7 @@ struct charger {
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;
     uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
+    bool inoperative;             /**< charger_set_operative(false): no new session starts */
     struct charger_pp pp;         /**< charger_supervise.c */
     struct charger_cc cc;         /**< charger_cc.c */
     struct charger_power pw;      /**< charger_power.c */
@@ -437,7 +438,31 @@ const char *charger_held_fault(const struct charger *c);
 /** @brief "done", "nothing to reset", "refused: energised", "refused". */
 const char *charger_reset_result_name(enum charger_reset_result r);
 
-/** @brief External power limit in W (OCPP smart charging, thermal); 0 removes it. */
+/**
+ * @brief Operative (the default) or inoperative: an inoperative connector starts no new
+ *        session (a car plugged in waits at +12 V, no PWM); a session already running is
+ *        not touched (the station stops it first when asked to). Takes effect at once.
+ */
+void charger_set_operative(struct charger *c, bool operative);
+
+/** @brief The configuration the connector runs with (ratings, timers). */
+const struct charger_config *charger_config_of(const struct charger *c);
+
+/** @brief Sessions finished so far (charger_history() keeps the last CFG_CHARGER_HISTORY). */
+uint32_t charger_history_count(const struct charger *c);
+
+/** @brief Present output voltage and current (mV, mA) as the session uses them. */
+void charger_present(const struct charger *c, int32_t *mv, int32_t *ma);
+
+/** @brief The V2G protocol of the session ("din"), "pilot" without a link, "" before one
+ *         is negotiated. */
+const char *charger_protocol_name(const struct charger *c);
+
+/** charger_set_power_limit(): no external limit (the default). */
+#define CHARGER_NO_POWER_LIMIT UINT32_MAX
+
+/** @brief External power limit in W (OCPP smart charging, thermal, the station's share):
+ *         0 gives no power at all (the EV is told 0 W), CHARGER_NO_POWER_LIMIT removes it. */
 void charger_set_power_limit(struct charger *c, uint32_t watts);
 
 /**

@@ -32,6 +32,30 @@ static bool charger_check_abort(struct charger *c, enum pilot_state ps, uint32_t
     return true;
 }
 
+
+/* The pilot-level setpoint within this pass's EVSE limits (the same as a V2G session's:
+ * rating, stage, external and station limits), sent again whenever they change. */
+static void charger_pilot_setpoint(struct charger *c)
+{
+    const struct charger_limits *l = &c->pw.lim;
+    int32_t mv = (int32_t)c->cfg.export_voltage_mv < l->max_mv ? (int32_t)c->cfg.export_voltage_mv
+                                                              : l->max_mv;
+    int32_t ma = (int32_t)c->cfg.export_current_ma < l->max_ma ? (int32_t)c->cfg.export_current_ma
+                                                              : l->max_ma;
+    if (mv > 0 && l->max_w >= 0) {
+        int64_t by_power = (int64_t)l->max_w * 1000000 / mv;
+        if (by_power < ma) {
+            ma = (int32_t)by_power;
+        }
+    }
+    if (ma < 0) {
+        ma = 0;
+    }
+    if (mv != c->pw.set_mv || ma != c->pw.set_ma) {
+        charger_command(c, mv, ma);
+    }
+}
+
 void charger_session(struct charger *c, uint32_t now_ms)
 {
     enum pilot_state ps = pilot_state(&c->pilot);
@@ -44,7 +68,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
     }
     switch (c->state) {
     case CHARGER_IDLE:
-        if ((ps == PILOT_STATE_B || ev_ready) && !charger_held(c)) {
+        if ((ps == PILOT_STATE_B || ev_ready) && !charger_held(c) && !c->inoperative) {
             charger_session_begin(c, now_ms);
             charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
             interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
@@ -66,12 +90,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
         if (!ev_ready) {
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
-            /* The pilot-level setpoint obeys the same EVSE limits as a V2G session. */
-            int32_t mv = (int32_t)c->cfg.export_voltage_mv < c->pw.lim.max_mv ? (int32_t)c->cfg.export_voltage_mv
-                                                                           : c->pw.lim.max_mv;
-            int32_t ma = (int32_t)c->cfg.export_current_ma < c->pw.lim.max_ma ? (int32_t)c->cfg.export_current_ma
-                                                                           : c->pw.lim.max_ma;
-            charger_command(c, mv, ma);
+            charger_pilot_setpoint(c);
             if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
                 charger_goto(c, CHARGER_CHARGING, now_ms);
             }
@@ -83,6 +102,9 @@ void charger_session(struct charger *c, uint32_t now_ms)
         } else if (!interlock_power_allowed(&c->il)) {
             /* Defence in depth: the interlock already powers down on its own. */
             (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+        } else {
+            /* The limits may change while charging (station share, derating, OCPP). */
+            charger_pilot_setpoint(c);
         }
         break;
     case CHARGER_STOPPING:

@@ -211,7 +211,8 @@ void charger_limits(struct charger *c, struct charger_limits *l)
         l->tol_ma = (int32_t)caps.current_regulation_tolerance_ma;
         l->ripple_ma = (int32_t)caps.peak_current_ripple_ma;
     }
-    if (c->pw.ext_limit_w != 0 && (int32_t)c->pw.ext_limit_w < l->max_w) {
+    if (c->pw.ext_limit_w != CHARGER_NO_POWER_LIMIT && c->pw.ext_limit_w < (uint32_t)INT32_MAX &&
+        (int32_t)c->pw.ext_limit_w < l->max_w) {
         l->max_w = (int32_t)c->pw.ext_limit_w;
     }
     if (c->pw.derated) {

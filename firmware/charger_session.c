@@ -357,8 +357,9 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
     switch (c->state) {
     case CHARGER_IDLE:
         if (ps == PILOT_STATE_B || ps == PILOT_STATE_C || ps == PILOT_STATE_D) {
-            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH) || charger_held(c)) {
-                break; /* the stage is faulted, or a fault waits for a reset: no session */
+            if (errors_any(&c->err, ERRORS_SRC_PSU, ERRORS_SEV_HIGH) || charger_held(c) ||
+                c->inoperative) {
+                break; /* the stage is faulted, a fault waits for a reset, or out of service */
             }
             charger_hlc_begin(c, now_ms);
         }

@@ -89,9 +89,9 @@ static int fake_psu_mode(struct psu *p, enum psu_mode m)
 
 static int fake_psu_export(struct psu *p, uint32_t mv, uint32_t ma)
 {
-    (void)p;
-    (void)mv;
-    (void)ma;
+    struct fake_power *f = (struct fake_power *)((char *)p - offsetof(struct fake_power, psu));
+    f->set_mv = mv;
+    f->set_ma = ma;
     return HAL_OK;
 }
 

@@ -35,6 +35,7 @@ struct fake_power {
     enum psu_mode mode;
     int32_t current_ma;
     uint32_t now_ms;
+    uint32_t set_mv, set_ma;  /**< the last export setpoint (the fake's current ignores it) */
     /* faults */
     bool weld_pos;        /**< DC+ feedback stays closed once closed */
     bool pos_never_closes;/**< DC+ feedback never follows a close command */

@@ -673,7 +673,7 @@ static void test_power_limit_and_derating(void **state)
     assert_true(r->psu.set_ma < full);
     assert_true(r->psu.set_ma <= 20000 * 1000 / 400 + 1000);
     assert_true(r->c.evse.power_limit_achieved);
-    charger_set_power_limit(&r->c, 0);
+    charger_set_power_limit(&r->c, CHARGER_NO_POWER_LIMIT);
     /* A stage warning derates to half power and keeps charging. */
     r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_MEDIUM, .subtype = 1};
     r->psu.nerr = 1;
