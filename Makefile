@@ -39,7 +39,7 @@ INC_firmware  := -Ihal -Iprotocols -Ifirmware
 INC_hal_linux := -Ihal -Ihal_linux
 INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
 INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
-INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
 layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
 
 # Work in progress kept out of the core library until it builds clean (see git log).

@@ -24,6 +24,7 @@
 #include "exi/exi_registry.h"
 #include "hal_err.h"
 #include "v2gc_xml.h"
+#include "tool_hex.h"
 
 #define V2GC_MAX_EXI 65536U
 
@@ -38,20 +39,6 @@ struct v2gc_hex_seen {
     bool v2gtp;        /* a V2GTP header was stripped */
     uint16_t payload_type;
 };
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Hex digits to bytes. Returns 0, or -1 with the reason in why. */
 static int hex_to_bin(const char *h, uint8_t *out, size_t cap, size_t *len, struct v2gc_hex_seen *seen,
@@ -75,7 +62,7 @@ static int hex_to_bin(const char *h, uint8_t *out, size_t cap, size_t *len, stru
             continue;
         }
         token_start = false;
-        int v = hexval(ch);
+        int v = tool_hex_digit(ch);
         if (v < 0) {
             snprintf(why, whycap, "bad hex input: '%c' at column %zu is not a hex digit", ch, col + 1);
             return -1;

@@ -3,6 +3,7 @@
  * @brief XML printer and parser over the reflection tables (host tool only).
  */
 #include "v2gc_xml.h"
+#include "tool_hex.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -365,20 +366,6 @@ static int read_name(struct px *x, char *out, size_t cap)
     return n ? 0 : perr(x, "empty name");
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static int b64val(char c)
 {
     const char *p = strchr(s_b64, c);
@@ -447,7 +434,7 @@ static int parse_value(struct px *x, const struct exi_meta_field *f, uint8_t *it
             return perr(x, "bad hexBinary length for %s", f->name);
         }
         for (size_t i = 0; i < n / 2; i++) {
-            int a = hexval(txt[2 * i]), b = hexval(txt[2 * i + 1]);
+            int a = tool_hex_digit(txt[2 * i]), b = tool_hex_digit(txt[2 * i + 1]);
             if (a < 0 || b < 0) {
                 return perr(x, "bad hexBinary for %s", f->name);
             }

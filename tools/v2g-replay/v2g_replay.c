@@ -45,6 +45,7 @@
 #include "exi/exi_apphand.h"
 #include "exi/exi_din.h"
 #include "hlc_din.h"
+#include "tool_hex.h"
 
 struct rec {
     unsigned long frame;
@@ -122,20 +123,6 @@ static bool field_str(const char *line, const char *key, char *dst, size_t cap)
     return *p == '"';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static uint8_t *field_hex(const char *line, const char *key, size_t *len)
 {
     const char *p = field(line, key);
@@ -153,8 +140,8 @@ static uint8_t *field_hex(const char *line, const char *key, size_t *len)
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(p[2 * i]);
-        int lo = hexval(p[2 * i + 1]);
+        int hi = tool_hex_digit(p[2 * i]);
+        int lo = tool_hex_digit(p[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             free(b);
             return NULL;
