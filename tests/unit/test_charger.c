@@ -345,6 +345,30 @@ static void test_short_c_glitch_does_not_energise(void **state)
     assert_safe(r);
 }
 
+/* A limit that changes while charging (station share, OCPP, derating) reaches the stage
+ * at once in the pilot-level session too; a W limit is turned into current at the export
+ * voltage; 0 W asks for no current; removing it restores the configured current. (Before,
+ * the pilot-level setpoint was sent once at energizing and ignored the W limit.) */
+static void test_power_limit_follows_while_charging(void **state)
+{
+    struct rig *r = *state;
+    struct fake_power *p = &r->power;
+    plug_and_charge(r);
+    assert_int_equal(p->set_ma, 10000); /* 10 A configured at 400 V */
+    charger_set_power_limit(&r->charger, 2000);
+    run(r, &r->sched, 5);
+    assert_int_equal(p->set_ma, 5000); /* 2 kW / 400 V */
+    assert_int_equal(p->set_mv, 400000);
+    charger_set_power_limit(&r->charger, 0);
+    run(r, &r->sched, 5);
+    assert_int_equal(p->set_ma, 0);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    charger_set_power_limit(&r->charger, CHARGER_NO_POWER_LIMIT);
+    run(r, &r->sched, 5);
+    assert_int_equal(p->set_ma, 10000);
+    assert_safe(r);
+}
+
 static void test_two_connectors_one_scheduler(void **state)
 {
     (void)state;
@@ -432,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_timeout_clears_itself, setup, NULL),
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
+        cmocka_unit_test_setup(test_power_limit_follows_while_charging, setup),
         cmocka_unit_test(test_two_connectors_one_scheduler),
         cmocka_unit_test(test_held_at_start_offers_no_session),
         cmocka_unit_test(test_init_rejects_missing_ports),
