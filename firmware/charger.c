@@ -157,7 +157,7 @@ static void charger_meter_stop(struct charger *c, uint32_t now_ms)
         /* The start has not been acknowledged: its event decides, then we stop. */
         return;
     }
-    int rc = meter_session_stop(c->io.meter);
+    int rc = meter_session_stop(c->io.meter, now_ms);
     if (rc == HAL_OK) {
         c->tx = CHARGER_TX_STOPPING;
         c->tx_since_ms = now_ms;
@@ -199,7 +199,7 @@ static void charger_meter_start(struct charger *c, uint32_t now_ms)
         .tariff_text = NULL,
         .assigned = true,
     };
-    int rc = meter_session_start(c->io.meter, &req);
+    int rc = meter_session_start(c->io.meter, &req, now_ms);
     if (rc == HAL_OK) {
         c->tx = CHARGER_TX_STARTING;
         c->tx_since_ms = now_ms;
@@ -423,14 +423,14 @@ static void charger_close_link(struct charger *c, uint32_t now_ms)
 static void charger_stop(struct charger *c, enum charger_stop_reason why, const char *detail,
                          uint32_t now_ms)
 {
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
     charger_set_reason(c, why, detail);
     c->stop_requested = false;
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
     bool fault = why != CHARGER_STOP_EV && why != CHARGER_STOP_LOCAL && why != CHARGER_STOP_EV_ERROR;
@@ -546,9 +546,10 @@ static void charger_poll_psu(struct charger *c, uint32_t now_ms)
         }
     }
     for (size_t k = 0; k < n; k++) {
-        enum errors_severity sev = !psu_error_stops_session(pe[k].type) ? ERRORS_SEV_LOW
-                                   : pe[k].subtype == PSU_SUBTYPE_SYSTEM ? ERRORS_SEV_HIGH
-                                                                         : ERRORS_SEV_MEDIUM;
+        /* The stage's driver grades its errors (psu.h); kept as reported. */
+        enum errors_severity sev = pe[k].severity == PSU_SEV_HIGH     ? ERRORS_SEV_HIGH
+                                   : pe[k].severity == PSU_SEV_MEDIUM ? ERRORS_SEV_MEDIUM
+                                                                      : ERRORS_SEV_LOW;
         warn = warn || sev == ERRORS_SEV_LOW;
         charger_raise(c, ERRORS_SRC_PSU, (uint32_t)pe[k].type << 8 | pe[k].subtype, sev,
                       psu_error_name(pe[k].type), now_ms);
@@ -584,16 +585,18 @@ static void charger_poll_imd(struct charger *c, uint32_t now_ms)
         }
     }
     for (size_t k = 0; k < n; k++) {
-        enum errors_severity sev = !isolation_error_stops_session(ie[k].type) ? ERRORS_SEV_LOW
-                                   : charger_energised(c)                     ? ERRORS_SEV_HIGH
-                                                                              : ERRORS_SEV_LOW;
+        /* The device's grade while energised (isolation.h); only logged otherwise. */
+        enum errors_severity sev = !charger_energised(c)                       ? ERRORS_SEV_LOW
+                                   : ie[k].severity == ISOLATION_SEV_HIGH   ? ERRORS_SEV_HIGH
+                                   : ie[k].severity == ISOLATION_SEV_MEDIUM ? ERRORS_SEV_MEDIUM
+                                                                            : ERRORS_SEV_LOW;
         charger_raise(c, ERRORS_SRC_IMD, (uint32_t)ie[k].type, sev, isolation_error_name(ie[k].type),
                       now_ms);
     }
     /* Insulation monitored while power flows (after the cable check decided). */
     if (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) {
         struct isolation_measurement m;
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.status == ISOLATION_FAULT) {
+        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.status == ISOLATION_FAULT) {
             charger_raise(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT, ERRORS_SEV_HIGH,
                           "insulation fault while charging", now_ms);
         }
@@ -661,7 +664,7 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
     if (c->io.imd != NULL) {
         struct isolation_measurement m;
         memset(&m, 0, sizeof m);
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.voltage_valid) {
+        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.voltage_valid) {
             charger_offer_voltage(c, &v, CHARGER_VSRC_IMD, (int64_t)m.voltage_dv * 100,
                                   charger_age(now_ms, m.at_ms));
         }
@@ -709,7 +712,7 @@ static int32_t charger_ov_limit(const struct charger *c)
 static void charger_measure(struct charger *c, uint32_t now_ms)
 {
     struct psu_output out = {0};
-    int stage_rc = psu_read_output(c->io.psu, &out);
+    int stage_rc = psu_read_output(c->io.psu, &out, now_ms);
     if (stage_rc == HAL_OK && out.valid) {
         c->present_mv = out.voltage_mv;
         c->present_ma = out.current_ma;
@@ -841,12 +844,13 @@ static void charger_setpoint(const struct charger_limits *l, const struct din_ev
     sp->ma = i > 0 ? i : 0;
 }
 
-static void charger_command(struct charger *c, int32_t mv, int32_t ma)
+static void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms)
 {
     c->set_mv = mv;
     c->set_ma = ma;
     c->max_set_mv = mv > c->max_set_mv ? mv : c->max_set_mv;
-    (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0));
+    (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0),
+                         now_ms);
 }
 
 static void charger_regulate(struct charger *c, uint32_t now_ms)
@@ -857,9 +861,9 @@ static void charger_regulate(struct charger *c, uint32_t now_ms)
     c->st.current_limit_achieved = sp.i_lim;
     c->st.power_limit_achieved = sp.p_lim;
     c->st.voltage_limit_achieved = sp.v_lim;
-    charger_command(c, sp.mv, sp.ma);
+    charger_command(c, sp.mv, sp.ma, now_ms);
     if (interlock_power_allowed(&c->il)) {
-        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
     }
     (void)now_ms;
 }
@@ -924,9 +928,9 @@ static void charger_precharge(struct charger *c, uint32_t now_ms)
      * minimum; never more than the pre-charge limit. */
     i = i < 1000 ? 1000 : i;
     i = i > lim ? lim : i;
-    charger_command(c, u, i);
+    charger_command(c, u, i, now_ms);
     if (interlock_power_allowed(&c->il)) {
-        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
     }
 }
 
@@ -1077,7 +1081,7 @@ static void charger_cc_fail(struct charger *c, enum errors_source src, uint32_t 
 {
     charger_raise(c, src, code, ERRORS_SEV_HIGH, why, now_ms);
     charger_cc_go(c, CHARGER_CC_FAILED, now_ms);
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
 }
 
 static void charger_cable_check(struct charger *c, uint32_t now_ms)
@@ -1099,8 +1103,8 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
             c->cc_test_mv = charger_cc_voltage(c);
             uint32_t cc_ma = c->cfg.cable_check_current_ma < (uint32_t)c->lim.max_ma
                                  ? c->cfg.cable_check_current_ma : (uint32_t)c->lim.max_ma;
-            charger_command(c, (int32_t)c->cc_test_mv, (int32_t)cc_ma);
-            (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+            charger_command(c, (int32_t)c->cc_test_mv, (int32_t)cc_ma, now_ms);
+            (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: test voltage %lu V, %lu mA limit",
                      c->cfg.name, (unsigned long)(c->cc_test_mv / 1000u),
                      (unsigned long)c->cfg.cable_check_current_ma);
@@ -1123,16 +1127,16 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
                      * reports as Warning (never Valid) so that a lab car proceeds. */
                     charger_log(c, HAL_LOG_WARN, now_ms, "cable check", CHARGER_LAB_OVERRIDE_TEXT);
                     c->cc_result = ISOLATION_INVALID;
-                    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
                     charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
                 }
                 break;
             }
-            (void)isolation_start(c->io.imd);
-            int rc = isolation_self_test(c->io.imd, c->cc_test_mv / 1000u);
+            (void)isolation_start(c->io.imd, now_ms);
+            int rc = isolation_self_test(c->io.imd, c->cc_test_mv / 1000u, now_ms);
             if (rc == HAL_ENOTSUP) {
                 struct isolation_measurement m;
-                (void)isolation_read(c->io.imd, &m);
+                (void)isolation_read(c->io.imd, &m, now_ms);
                 c->cc_seq = m.seq;
                 charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
             } else {
@@ -1148,7 +1152,7 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         enum isolation_test t = isolation_self_test_result(c->io.imd);
         if (t == ISOLATION_TEST_PASSED) {
             struct isolation_measurement m;
-            (void)isolation_read(c->io.imd, &m);
+            (void)isolation_read(c->io.imd, &m, now_ms);
             c->cc_seq = m.seq;
             charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
         } else if (t == ISOLATION_TEST_FAILED) {
@@ -1164,7 +1168,7 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
         struct isolation_measurement m = {0};
         /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
          * INVALID (or whose valid flag is off) is no measurement at all. */
-        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc_seq &&
+        bool measured = isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.seq != c->cc_seq &&
                         (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
                          m.status == ISOLATION_FAULT);
         if (measured) {
@@ -1176,7 +1180,7 @@ static void charger_cable_check(struct charger *c, uint32_t now_ms)
                 charger_cc_fail(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT,
                                 "insulation fault in the cable check", now_ms);
             } else if (c->cfg.cable_check_discharge) {
-                (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
                 charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
             } else {
                 charger_cc_go(c, CHARGER_CC_DONE, now_ms);
@@ -1265,12 +1269,12 @@ static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
 
 static void charger_power_off(struct charger *c, uint32_t now_ms)
 {
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     /* Contactors open once the current has fallen: the interlock's power-down step. */
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
 }
@@ -1329,7 +1333,7 @@ static void charger_on_events(struct charger *c, const struct din_evse_request *
         charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
         charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
         if (c->state == CHARGER_CHARGING) {
-            (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), 0);
+            (void)psu_set_export(c->io.psu, (uint32_t)(c->set_mv > 0 ? c->set_mv : 0), 0, now_ms);
         }
     }
     if (ev & DIN_EVSE_EV_CHARGING_COMPLETE) {
@@ -1354,10 +1358,10 @@ static void charger_on_events(struct charger *c, const struct din_evse_request *
 static void charger_session_end(struct charger *c, uint32_t now_ms)
 {
     /* SessionStop: nothing flows any more; release the connector in the safe order. */
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
@@ -1429,7 +1433,7 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
             charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
         }
         if (!c->link_closed) {
-            l->ops->consume(l);
+            l->ops->consume(l, now_ms);
         }
     }
     if (c->v2g && !din_evse_over(&c->din) && (din_evse_tick(&c->din, now_ms) & DIN_EVSE_EV_TIMEOUT)) {
@@ -1781,8 +1785,8 @@ static void charger_session(struct charger *c, uint32_t now_ms)
                                                                            : c->lim.max_mv;
             int32_t ma = (int32_t)c->cfg.export_current_ma < c->lim.max_ma ? (int32_t)c->cfg.export_current_ma
                                                                            : c->lim.max_ma;
-            charger_command(c, mv, ma);
-            if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
+            charger_command(c, mv, ma, now_ms);
+            if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms) == HAL_OK) {
                 charger_goto(c, CHARGER_CHARGING, now_ms);
             }
         }
@@ -1792,7 +1796,7 @@ static void charger_session(struct charger *c, uint32_t now_ms)
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (!interlock_power_allowed(&c->il)) {
             /* Defence in depth: the interlock already powers down on its own. */
-            (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+            (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
         }
         break;
     case CHARGER_STOPPING:

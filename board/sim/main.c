@@ -237,10 +237,10 @@ static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t *
     return rc;
 }
 
-static void sim_meas_consume(struct charger_link *b)
+static void sim_meas_consume(struct charger_link *b, uint32_t now_ms)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
-    m->inner->ops->consume(m->inner);
+    m->inner->ops->consume(m->inner, now_ms);
 }
 
 static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len,

@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-static int sim_imd_start(struct isolation *base)
+static int sim_imd_start(struct isolation *base, uint32_t now_ms)
 {
+    (void)now_ms; /* the device runs on its own clock (sim_imd_step) */
     struct sim_imd *d = (struct sim_imd *)base;
     if (!d->measuring) {
         d->measuring = true;
@@ -13,16 +14,18 @@ static int sim_imd_start(struct isolation *base)
     return HAL_OK;
 }
 
-static int sim_imd_stop(struct isolation *base)
+static int sim_imd_stop(struct isolation *base, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim_imd *d = (struct sim_imd *)base;
     d->measuring = false;
     d->have = false;
     return HAL_OK;
 }
 
-static int sim_imd_self_test(struct isolation *base, uint32_t test_voltage_v)
+static int sim_imd_self_test(struct isolation *base, uint32_t test_voltage_v, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim_imd *d = (struct sim_imd *)base;
     (void)test_voltage_v;
     if (d->test == ISOLATION_TEST_RUNNING) {
@@ -40,8 +43,9 @@ static enum isolation_test sim_imd_result(struct isolation *base)
     return ((struct sim_imd *)base)->test;
 }
 
-static int sim_imd_read(struct isolation *base, struct isolation_measurement *out)
+static int sim_imd_read(struct isolation *base, struct isolation_measurement *out, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim_imd *d = (struct sim_imd *)base;
     bool fresh = d->have && d->now_ms - d->last.at_ms <= d->lim.stale_ms;
     if (!d->measuring || !fresh || d->fault == SIM_IMD_FAULT_DEVICE ||
