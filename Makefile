@@ -36,9 +36,10 @@ INC_hal       := -Ihal
 INC_protocols := -Ihal -Iprotocols
 INC_firmware  := -Ihal -Iprotocols -Ifirmware
 INC_hal_linux := -Ihal -Ihal_linux
-INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
 INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
-INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
+INC_sim       := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
 layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
 
 # Work in progress kept out of the core library until it builds clean (see git log).
@@ -149,6 +150,10 @@ $(CORE_LIB_REL): $(CORE_OBJS_REL)
 $(LINUX_PORT_LIB_REL): $(LINUX_PORT_OBJS_REL)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The host-only simulation layer (device models, in-memory transports): before every rule
+# that links it.
+include sim/sim.mk
+
 # ---------------------------------------------------------------- binaries
 # `sim --config FILE` reads the Linux board's configuration file with the Linux board's own
 # reader and checks (board/linux/board_config.c, compiled in; its bus specifications are
@@ -158,12 +163,12 @@ SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
 SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
 $(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
 $(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
-$(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+$(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(SIM_LIB_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(SIM_LIBS)
 
-$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
+$(BUILD)/san/bin/sim: $(call san,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(SIM_LIBS)
 

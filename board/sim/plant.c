@@ -385,6 +385,12 @@ static void plant_car_script(struct plant *p)
             p->estop = false;
             plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
         }
+        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
+             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
+            sim_imd_set_resistance(p->imd, 10000000u);
+            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
+        }
         if (p->sessions_done >= p->script.sessions) {
             break;
         }
@@ -448,6 +454,12 @@ static void plant_ev_script(struct plant *p)
         if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
             p->estop = false; /* the operator releases the e-stop once the car has gone */
             plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+        }
+        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
+             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
+            sim_imd_set_resistance(p->imd, 10000000u);
+            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
         }
         if (p->sessions_done >= p->script.sessions) {
             break;
