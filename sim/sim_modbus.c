@@ -43,7 +43,9 @@ static int sim_modbus_submit(struct hal_modbus *base, const struct hal_modbus_re
         return HAL_EINVAL;
     }
     b->busy = true;
+    b->lost = false;
     b->req = *req;
+    b->submit_ms = b->now_ms;
     b->stats.requests++;
     if (sim_modbus_answers(b, req)) {
         b->due_ms = b->now_ms + b->latency_ms;
@@ -67,12 +69,20 @@ static int sim_modbus_poll(struct hal_modbus *base, struct hal_modbus_result *re
     res->exception = 0;
     /* Decided when it is due: a device that fell silent meanwhile never answered. */
     struct sim_mb_slave *s = sim_modbus_find(b, b->req.unit);
-    if (s == NULL || s->silent) {
+    if (s == NULL || s->silent || b->lost) {
         b->stats.timeouts++;
         res->status = HAL_ETIMEDOUT;
         return HAL_OK;
     }
     uint8_t exc = sim_mb_slave_serve(s, &b->req, b->now_ms);
+    if (exc == SIM_MB_NO_ANSWER) {
+        /* The master waits its whole timeout for an answer that never comes. */
+        uint32_t t = b->req.timeout_ms != 0 ? b->req.timeout_ms : SIM_MB_DEFAULT_TIMEOUT_MS;
+        b->busy = true;
+        b->lost = true;
+        b->due_ms = b->submit_ms + t * (1u + b->req.retries);
+        return HAL_EAGAIN;
+    }
     if (exc != 0) {
         b->stats.exceptions++;
         res->status = HAL_EPROTO;

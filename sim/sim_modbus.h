@@ -26,12 +26,16 @@
 #define SIM_MB_REGS 0x10000u          /**< every 16-bit address */
 #define SIM_MB_DEFAULT_TIMEOUT_MS 200u /**< a request without its own timeout */
 #define SIM_MB_SLAVES 4u
+/** A gate's answer for "the device took the request but its answer is lost": the master
+ *  times out (the request's effect is the gate's business). */
+#define SIM_MB_NO_ANSWER 0xFFu
 
 struct sim_mb_slave;
 
 /** The behaviour of a device model around its register maps (every hook optional). */
 struct sim_mb_slave_ops {
-    /** Before a request is answered: 0 to answer it, or a Modbus exception code. */
+    /** Before a request is answered: 0 to answer it, a Modbus exception code, or
+     *  SIM_MB_NO_ANSWER. */
     uint8_t (*gate)(struct sim_mb_slave *s, const struct hal_modbus_req *req, uint32_t now_ms);
     /** Before a read is answered from the maps: refresh them. */
     void (*before_read)(struct sim_mb_slave *s, uint32_t now_ms);
@@ -70,6 +74,8 @@ struct sim_modbus {
     bool busy;
     struct hal_modbus_req req;
     uint32_t due_ms;
+    uint32_t submit_ms;
+    bool lost;              /**< the answer was lost: completes as a timeout */
     struct sim_modbus_stats stats;
 };
 
