@@ -86,7 +86,7 @@ static int64_t sim_em580_wall_s(const struct sim_em580_dev *d)
 static void sim_em580_make_file(struct sim_em580_dev *d)
 {
     uint16_t *r = d->slave.holding;
-    char tt[EM580_TT_MAX + 1], ci[EM580_ID_MAX + 1], id[EM580_ID_MAX + 1], tb[48], te[48];
+    char tt[EM580_TT_MAX + 1], ci[EM580_ID_MAX + 1], id[EM580_ID_MAX + 1], tb[96], te[96];
     sim_em580_get_string(r, EM580_REG_TT, EM580_TT_WORDS, tt, sizeof tt);
     sim_em580_get_string(r, EM580_REG_CI, 20, ci, sizeof ci);
     sim_em580_get_string(r, EM580_REG_ID, 20, id, sizeof id);
