@@ -37,9 +37,10 @@ INC_hal       := -Ihal
 INC_protocols := -Ihal -Iprotocols
 INC_firmware  := -Ihal -Iprotocols -Ifirmware
 INC_hal_linux := -Ihal -Ihal_linux
-INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux
+INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
 INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
-INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
+INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim -Itools/common
+INC_sim       := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
 layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
 
 # Work in progress kept out of the core library until it builds clean (see git log).
@@ -154,6 +155,7 @@ $(call san,$(wildcard tests/unit/*.c) $(FAKE_SRCS)): | $(DEPS_STAMP_TEST)
 unit: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- fragments of other parts
+include sim/sim.mk
 -include tests/integration/*.mk
 -include $(filter-out $(PROTO_EXCLUDE:%=%.mk),$(wildcard protocols/*/*.mk))
 .PHONY: host-bins
@@ -168,9 +170,9 @@ host-bins: $(HOST_BINS)
 # fragment is read, BOARD_NAME and BOARD_DIR name it, so a fragment may be written
 # without its own name in it (board/template/board.mk is: a copy builds as it is).
 # A fragment prefixes its variables and targets with its name. The host-only simulation
-# layer (sim/sim.mk, if present) is read first: the simulator board links it.
+# layer (sim/sim.mk) is read before them and before the test fragments: the simulator board
+# and the emulator programs link it.
 BOARDS := $(sort $(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)))
--include sim/sim.mk
 # -include: a board folder that vanishes between the wildcard and the read (the porting
 # check removes its copy while other groups run make) is skipped, not fatal.
 define read_board

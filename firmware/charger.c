@@ -223,14 +223,14 @@ void charger_close_link(struct charger *c, uint32_t now_ms)
 void charger_stop(struct charger *c, enum charger_stop_reason why, const char *detail,
                   uint32_t now_ms)
 {
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
     charger_set_reason(c, why, detail);
     c->stop_requested = false;
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
     bool fault = why != CHARGER_STOP_EV && why != CHARGER_STOP_LOCAL && why != CHARGER_STOP_EV_ERROR;

@@ -158,7 +158,7 @@ struct charger_link_ops {
     enum charger_link_state (*state)(struct charger_link *l);
     /** HAL_OK with a whole message, HAL_EAGAIN none */
     int (*recv)(struct charger_link *l, uint16_t *type, const uint8_t **payload, uint32_t *len);
-    void (*consume)(struct charger_link *l);
+    void (*consume)(struct charger_link *l, uint32_t now_ms);
     /** HAL_OK queued */
     int (*send)(struct charger_link *l, uint16_t type, const uint8_t *payload, uint32_t len,
                 uint32_t now_ms);

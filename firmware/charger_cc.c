@@ -42,7 +42,7 @@ static void charger_cc_fail(struct charger *c, enum errors_source src, uint32_t 
 {
     charger_raise(c, src, code, ERRORS_SEV_HIGH, why, now_ms);
     charger_cc_go(c, CHARGER_CC_FAILED, now_ms);
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
 }
 
 void charger_cable_check(struct charger *c, uint32_t now_ms)
@@ -64,8 +64,8 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
             c->cc.test_mv = charger_cc_voltage(c);
             uint32_t cc_ma = c->cfg.cable_check_current_ma < (uint32_t)c->pw.lim.max_ma
                                  ? c->cfg.cable_check_current_ma : (uint32_t)c->pw.lim.max_ma;
-            charger_command(c, (int32_t)c->cc.test_mv, (int32_t)cc_ma);
-            (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+            charger_command(c, (int32_t)c->cc.test_mv, (int32_t)cc_ma, now_ms);
+            (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] cable check: test voltage %lu V, %lu mA limit",
                      c->cfg.name, (unsigned long)(c->cc.test_mv / 1000u),
                      (unsigned long)c->cfg.cable_check_current_ma);
@@ -88,16 +88,16 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
                      * reports as Warning (never Valid) so that a lab car proceeds. */
                     charger_log(c, HAL_LOG_WARN, now_ms, "cable check", CHARGER_LAB_OVERRIDE_TEXT);
                     c->cc.result = ISOLATION_INVALID;
-                    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
                     charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
                 }
                 break;
             }
-            (void)isolation_start(c->io.imd);
-            int rc = isolation_self_test(c->io.imd, c->cc.test_mv / 1000u);
+            (void)isolation_start(c->io.imd, now_ms);
+            int rc = isolation_self_test(c->io.imd, c->cc.test_mv / 1000u, now_ms);
             if (rc == HAL_ENOTSUP) {
                 struct isolation_measurement m;
-                (void)isolation_read(c->io.imd, &m);
+                (void)isolation_read(c->io.imd, &m, now_ms);
                 c->cc.seq = m.seq;
                 charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
             } else {
@@ -113,7 +113,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         enum isolation_test t = isolation_self_test_result(c->io.imd);
         if (t == ISOLATION_TEST_PASSED) {
             struct isolation_measurement m;
-            (void)isolation_read(c->io.imd, &m);
+            (void)isolation_read(c->io.imd, &m, now_ms);
             c->cc.seq = m.seq;
             charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
         } else if (t == ISOLATION_TEST_FAILED) {
@@ -129,7 +129,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         struct isolation_measurement m = {0};
         /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
          * INVALID (or whose valid flag is off) is no measurement at all. */
-        bool measured = isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.seq != c->cc.seq &&
+        bool measured = isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.seq != c->cc.seq &&
                         (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
                          m.status == ISOLATION_FAULT);
         if (measured) {
@@ -141,7 +141,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
                 charger_cc_fail(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT,
                                 "insulation fault in the cable check", now_ms);
             } else if (c->cfg.cable_check_discharge) {
-                (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+                (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
                 charger_cc_go(c, CHARGER_CC_DISCHARGE, now_ms);
             } else {
                 charger_cc_go(c, CHARGER_CC_DONE, now_ms);

@@ -26,9 +26,9 @@ static int charger_link_evse_recv(struct charger_link *base, uint16_t *type, con
     return evse_link_recv(((struct charger_link_evse *)base)->l, type, payload, len);
 }
 
-static void charger_link_evse_consume(struct charger_link *base)
+static void charger_link_evse_consume(struct charger_link *base, uint32_t now_ms)
 {
-    evse_link_consume(((struct charger_link_evse *)base)->l);
+    evse_link_consume(((struct charger_link_evse *)base)->l, now_ms);
 }
 
 static int charger_link_evse_send(struct charger_link *base, uint16_t type, const uint8_t *payload,

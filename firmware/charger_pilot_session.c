@@ -35,7 +35,7 @@ static bool charger_check_abort(struct charger *c, enum pilot_state ps, uint32_t
 
 /* The pilot-level setpoint within this pass's EVSE limits (the same as a V2G session's:
  * rating, stage, external and station limits), sent again whenever they change. */
-static void charger_pilot_setpoint(struct charger *c)
+static void charger_pilot_setpoint(struct charger *c, uint32_t now_ms)
 {
     const struct charger_limits *l = &c->pw.lim;
     int32_t mv = (int32_t)c->cfg.export_voltage_mv < l->max_mv ? (int32_t)c->cfg.export_voltage_mv
@@ -52,7 +52,7 @@ static void charger_pilot_setpoint(struct charger *c)
         ma = 0;
     }
     if (mv != c->pw.set_mv || ma != c->pw.set_ma) {
-        charger_command(c, mv, ma);
+        charger_command(c, mv, ma, now_ms);
     }
 }
 
@@ -90,8 +90,8 @@ void charger_session(struct charger *c, uint32_t now_ms)
         if (!ev_ready) {
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (interlock_power_allowed(&c->il)) {
-            charger_pilot_setpoint(c);
-            if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT) == HAL_OK) {
+            charger_pilot_setpoint(c, now_ms);
+            if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms) == HAL_OK) {
                 charger_goto(c, CHARGER_CHARGING, now_ms);
             }
         }
@@ -101,10 +101,10 @@ void charger_session(struct charger *c, uint32_t now_ms)
             charger_stop(c, CHARGER_STOP_EV, "", now_ms);
         } else if (!interlock_power_allowed(&c->il)) {
             /* Defence in depth: the interlock already powers down on its own. */
-            (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+            (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
         } else {
             /* The limits may change while charging (station share, derating, OCPP). */
-            charger_pilot_setpoint(c);
+            charger_pilot_setpoint(c, now_ms);
         }
         break;
     case CHARGER_STOPPING:

@@ -67,7 +67,7 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
     if (c->io.imd != NULL) {
         struct isolation_measurement m;
         memset(&m, 0, sizeof m);
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.valid && m.voltage_valid) {
+        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.voltage_valid) {
             charger_offer_voltage(c, &v, CHARGER_VSRC_IMD, (int64_t)m.voltage_dv * 100,
                                   charger_age(now_ms, m.at_ms));
         }
@@ -115,7 +115,7 @@ static int32_t charger_ov_limit(const struct charger *c)
 void charger_measure(struct charger *c, uint32_t now_ms)
 {
     struct psu_output out = {0};
-    int stage_rc = psu_read_output(c->io.psu, &out);
+    int stage_rc = psu_read_output(c->io.psu, &out, now_ms);
     if (stage_rc == HAL_OK && out.valid) {
         c->pw.present_mv = out.voltage_mv;
         c->pw.present_ma = out.current_ma;
@@ -246,12 +246,12 @@ static void charger_setpoint(const struct charger_limits *l, const struct hlc_ev
     sp->ma = i > 0 ? i : 0;
 }
 
-void charger_command(struct charger *c, int32_t mv, int32_t ma)
+void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms)
 {
     c->pw.set_mv = mv;
     c->pw.set_ma = ma;
     c->pw.max_set_mv = mv > c->pw.max_set_mv ? mv : c->pw.max_set_mv;
-    (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0));
+    (void)psu_set_export(c->io.psu, (uint32_t)(mv > 0 ? mv : 0), (uint32_t)(ma > 0 ? ma : 0), now_ms);
 }
 
 void charger_regulate(struct charger *c, uint32_t now_ms)
@@ -262,9 +262,9 @@ void charger_regulate(struct charger *c, uint32_t now_ms)
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
     c->evse.voltage_limit_achieved = sp.v_lim;
-    charger_command(c, sp.mv, sp.ma);
+    charger_command(c, sp.mv, sp.ma, now_ms);
     if (interlock_power_allowed(&c->il)) {
-        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
     }
     (void)now_ms;
 }
@@ -314,9 +314,9 @@ void charger_precharge(struct charger *c, uint32_t now_ms)
      * minimum; never more than the pre-charge limit. */
     i = i < 1000 ? 1000 : i;
     i = i > lim ? lim : i;
-    charger_command(c, u, i);
+    charger_command(c, u, i, now_ms);
     if (interlock_power_allowed(&c->il)) {
-        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT);
+        (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
     }
 }
 

@@ -90,7 +90,7 @@ const char *charger_pp_fault(const struct charger *c, enum pilot_state ps, uint3
 bool charger_connector_voltage(void *ctx, int32_t *mv);
 void charger_measure(struct charger *c, uint32_t now_ms);
 void charger_limits(struct charger *c, struct charger_limits *l);
-void charger_command(struct charger *c, int32_t mv, int32_t ma);
+void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms);
 void charger_regulate(struct charger *c, uint32_t now_ms);
 void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq);
 void charger_precharge(struct charger *c, uint32_t now_ms);

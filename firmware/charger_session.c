@@ -59,12 +59,12 @@ static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
 
 static void charger_power_off(struct charger *c, uint32_t now_ms)
 {
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     /* Contactors open once the current has fallen: the interlock's power-down step. */
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
 }
@@ -124,7 +124,7 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         charger_set_reason(c, CHARGER_STOP_EV_ERROR, "EV reported an error code");
         charger_log(c, HAL_LOG_WARN, now_ms, "EV reports an error", "ramping down");
         if (c->state == CHARGER_CHARGING) {
-            (void)psu_set_export(c->io.psu, (uint32_t)(c->pw.set_mv > 0 ? c->pw.set_mv : 0), 0);
+            (void)psu_set_export(c->io.psu, (uint32_t)(c->pw.set_mv > 0 ? c->pw.set_mv : 0), 0, now_ms);
         }
     }
     if (ev & HLC_EVT_CHARGING_COMPLETE) {
@@ -149,10 +149,10 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
 static void charger_session_end(struct charger *c, uint32_t now_ms)
 {
     /* SessionStop: nothing flows any more; release the connector in the safe order. */
-    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF);
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
     if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd);
+        (void)isolation_stop(c->io.imd, now_ms);
     }
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
@@ -235,7 +235,7 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
             charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
         }
         if (!c->link_closed) {
-            l->ops->consume(l);
+            l->ops->consume(l, now_ms);
         }
     }
     if (c->v2g && !hlc_over(&c->hlc) && (hlc_tick(&c->hlc, now_ms) & HLC_EVT_TIMEOUT)) {

@@ -30,9 +30,10 @@ void charger_poll_psu(struct charger *c, uint32_t now_ms)
         }
     }
     for (size_t k = 0; k < n; k++) {
-        enum errors_severity sev = !psu_error_stops_session(pe[k].type) ? ERRORS_SEV_LOW
-                                   : pe[k].subtype == PSU_SUBTYPE_SYSTEM ? ERRORS_SEV_HIGH
-                                                                         : ERRORS_SEV_MEDIUM;
+        /* The stage's driver grades its errors (psu.h); kept as reported. */
+        enum errors_severity sev = pe[k].severity == PSU_SEV_HIGH     ? ERRORS_SEV_HIGH
+                                   : pe[k].severity == PSU_SEV_MEDIUM ? ERRORS_SEV_MEDIUM
+                                                                      : ERRORS_SEV_LOW;
         warn = warn || sev == ERRORS_SEV_LOW;
         charger_raise(c, ERRORS_SRC_PSU, (uint32_t)pe[k].type << 8 | pe[k].subtype, sev,
                       psu_error_name(pe[k].type), now_ms);
@@ -68,16 +69,18 @@ void charger_poll_imd(struct charger *c, uint32_t now_ms)
         }
     }
     for (size_t k = 0; k < n; k++) {
-        enum errors_severity sev = !isolation_error_stops_session(ie[k].type) ? ERRORS_SEV_LOW
-                                   : charger_energised(c)                     ? ERRORS_SEV_HIGH
-                                                                              : ERRORS_SEV_LOW;
+        /* The device's grade while energised (isolation.h); only logged otherwise. */
+        enum errors_severity sev = !charger_energised(c)                    ? ERRORS_SEV_LOW
+                                   : ie[k].severity == ISOLATION_SEV_HIGH   ? ERRORS_SEV_HIGH
+                                   : ie[k].severity == ISOLATION_SEV_MEDIUM ? ERRORS_SEV_MEDIUM
+                                                                            : ERRORS_SEV_LOW;
         charger_raise(c, ERRORS_SRC_IMD, (uint32_t)ie[k].type, sev, isolation_error_name(ie[k].type),
                       now_ms);
     }
     /* Insulation monitored while power flows (after the cable check decided). */
     if (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) {
         struct isolation_measurement m;
-        if (isolation_read(c->io.imd, &m) == HAL_OK && m.status == ISOLATION_FAULT) {
+        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.status == ISOLATION_FAULT) {
             charger_raise(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT, ERRORS_SEV_HIGH,
                           "insulation fault while charging", now_ms);
         }

@@ -19,7 +19,7 @@ void charger_meter_stop(struct charger *c, uint32_t now_ms)
         /* The start has not been acknowledged: its event decides, then we stop. */
         return;
     }
-    int rc = meter_session_stop(c->io.meter);
+    int rc = meter_session_stop(c->io.meter, now_ms);
     if (rc == HAL_OK) {
         c->tx.state = CHARGER_TX_STOPPING;
         c->tx.since_ms = now_ms;
@@ -53,7 +53,7 @@ void charger_tx_start(struct charger *c, const char *txid, const char *token_id,
         .tariff_text = NULL,
         .assigned = true,
     };
-    int rc = meter_session_start(c->io.meter, &req);
+    int rc = meter_session_start(c->io.meter, &req, now_ms);
     if (rc == HAL_OK) {
         c->tx.state = CHARGER_TX_STARTING;
         c->tx.since_ms = now_ms;

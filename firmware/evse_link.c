@@ -131,7 +131,6 @@ int evse_link_init(struct evse_link *l, const struct evse_link_config *cfg,
     slac_evse_start(&l->slac, now_ms);
     l->slac_seen = l->slac.state;
     l->state = EVSE_LINK_SLAC;
-    l->last_now_ms = now_ms;
     sched_task_init(&l->task, "evse_link", evse_link_task, l, true);
     hal_logf(l->p.log, HAL_LOG_INFO, now_ms,
              "link: waiting for CM_SLAC_PARM.REQ (V2GTP on TCP port %u, TLS port %u)",
@@ -402,7 +401,6 @@ static void evse_link_tcp(struct evse_link *l, uint32_t now)
 
 void evse_link_step(struct evse_link *l, uint32_t now_ms)
 {
-    l->last_now_ms = now_ms;
     evse_link_slac_io(l, now_ms);
     evse_link_sdp(l, now_ms);
     if (l->rx.failed && l->conn >= 0) {
@@ -451,7 +449,7 @@ int evse_link_recv(struct evse_link *l, uint16_t *type, const uint8_t **payload,
     return HAL_OK;
 }
 
-void evse_link_consume(struct evse_link *l)
+void evse_link_consume(struct evse_link *l, uint32_t now_ms)
 {
     if (!l->msg_ready) {
         return;
@@ -460,7 +458,7 @@ void evse_link_consume(struct evse_link *l)
     v2gtp_rx_next(&l->rx);
     /* A message that came in the same read is framed now; a bad header leaves
      * rx.failed set, and the next step closes the connection. */
-    (void)evse_link_feed(l, l->last_now_ms);
+    (void)evse_link_feed(l, now_ms);
 }
 
 int evse_link_send(struct evse_link *l, uint16_t type, const uint8_t *payload, uint32_t len)

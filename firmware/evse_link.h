@@ -83,7 +83,7 @@ struct evse_link {
     int conn, sess;              /**< TCP handle, TLS session (-1 = plain) */
     bool secure, established;    /**< TLS connection; handshake done (always true for TCP) */
     bool got_msg;                /**< a whole message arrived on this connection */
-    uint32_t t_conn_ms, t_msg_start_ms, last_now_ms;
+    uint32_t t_conn_ms, t_msg_start_ms;
     uint8_t rbuf[CFG_EVSE_LINK_RX_CHUNK];
     size_t rlen, roff;           /**< read but not yet framed */
     struct v2gtp_rx rx;
@@ -129,7 +129,7 @@ int evse_link_recv(struct evse_link *l, uint16_t *type, const uint8_t **payload,
 
 /** @brief Release the message returned by evse_link_recv(); a message that arrived right
  *         behind it in the same read becomes available at once. */
-void evse_link_consume(struct evse_link *l);
+void evse_link_consume(struct evse_link *l, uint32_t now_ms);
 
 /**
  * @brief Queue one V2GTP message.

@@ -1,3 +1,5 @@
+/* Bender isoCHA425HV and Dold RN5893 behind the isolation interface: owns their scheduler
+ * tasks and turns the device status (protocols/imd) into measurements, errors and a status. */
 #include "imd_isolation.h"
 
 #include <string.h>
@@ -94,31 +96,31 @@ static enum isolation_test imd_isolation_test_state(enum imd_test t)
 static void imd_isolation_bender_step(struct sched_task *t, uint32_t now_ms)
 {
     struct imd_isolation_bender *m = t->ctx;
-    m->last_now_ms = now_ms;
     sched_task_at(t, imd_bender_step(&m->dev, now_ms));
 }
 
-static int imd_isolation_bender_start(struct isolation *base)
+static int imd_isolation_bender_start(struct isolation *base, uint32_t now_ms)
 {
     struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
-    sched_task_at(&m->task, m->last_now_ms);
+    sched_task_at(&m->task, now_ms);
     return imd_bender_start(&m->dev);
 }
 
-static int imd_isolation_bender_stop(struct isolation *base)
+static int imd_isolation_bender_stop(struct isolation *base, uint32_t now_ms)
 {
     struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
-    sched_task_at(&m->task, m->last_now_ms);
+    sched_task_at(&m->task, now_ms);
     return imd_bender_stop(&m->dev);
 }
 
-static int imd_isolation_bender_self_test(struct isolation *base, uint32_t test_voltage_v)
+static int imd_isolation_bender_self_test(struct isolation *base, uint32_t test_voltage_v,
+                                         uint32_t now_ms)
 {
     struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
     (void)test_voltage_v;
-    int rc = imd_bender_self_test(&m->dev, m->last_now_ms);
+    int rc = imd_bender_self_test(&m->dev, now_ms);
     if (rc == HAL_OK) {
-        sched_task_at(&m->task, m->last_now_ms);
+        sched_task_at(&m->task, now_ms);
     }
     return rc;
 }
@@ -130,12 +132,13 @@ static enum isolation_test imd_isolation_bender_result(struct isolation *base)
     return imd_isolation_test_state(st.test);
 }
 
-static int imd_isolation_bender_read(struct isolation *base, struct isolation_measurement *out)
+static int imd_isolation_bender_read(struct isolation *base, struct isolation_measurement *out,
+                                    uint32_t now_ms)
 {
     struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
     struct imd_status st;
     imd_bender_status(&m->dev, &st);
-    return imd_isolation_measurement(&st, &m->lim, m->last_now_ms, out);
+    return imd_isolation_measurement(&st, &m->lim, now_ms, out);
 }
 
 static int imd_isolation_bender_errors(struct isolation *base, struct isolation_error *out,
@@ -164,7 +167,6 @@ int imd_isolation_bender_init(struct imd_isolation_bender *m, struct hal_modbus 
     } else {
         isolation_limits_default(&m->lim);
     }
-    m->last_now_ms = 0;
     int rc = imd_bender_init(&m->dev, mb, cfg);
     if (rc != HAL_OK) {
         return rc;
@@ -183,31 +185,31 @@ struct sched_task *imd_isolation_bender_task(struct imd_isolation_bender *m)
 static void imd_isolation_dold_step(struct sched_task *t, uint32_t now_ms)
 {
     struct imd_isolation_dold *m = t->ctx;
-    m->last_now_ms = now_ms;
     sched_task_at(t, imd_dold_step(&m->dev, now_ms));
 }
 
-static int imd_isolation_dold_start(struct isolation *base)
+static int imd_isolation_dold_start(struct isolation *base, uint32_t now_ms)
 {
     struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
-    sched_task_at(&m->task, m->last_now_ms);
+    sched_task_at(&m->task, now_ms);
     return imd_dold_start(&m->dev);
 }
 
-static int imd_isolation_dold_stop(struct isolation *base)
+static int imd_isolation_dold_stop(struct isolation *base, uint32_t now_ms)
 {
     struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
-    sched_task_at(&m->task, m->last_now_ms);
+    sched_task_at(&m->task, now_ms);
     return imd_dold_stop(&m->dev);
 }
 
-static int imd_isolation_dold_self_test(struct isolation *base, uint32_t test_voltage_v)
+static int imd_isolation_dold_self_test(struct isolation *base, uint32_t test_voltage_v,
+                                         uint32_t now_ms)
 {
     struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
     (void)test_voltage_v;
-    int rc = imd_dold_self_test(&m->dev, m->last_now_ms);
+    int rc = imd_dold_self_test(&m->dev, now_ms);
     if (rc == HAL_OK) {
-        sched_task_at(&m->task, m->last_now_ms);
+        sched_task_at(&m->task, now_ms);
     }
     return rc;
 }
@@ -219,12 +221,13 @@ static enum isolation_test imd_isolation_dold_result(struct isolation *base)
     return imd_isolation_test_state(st.test);
 }
 
-static int imd_isolation_dold_read(struct isolation *base, struct isolation_measurement *out)
+static int imd_isolation_dold_read(struct isolation *base, struct isolation_measurement *out,
+                                    uint32_t now_ms)
 {
     struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
     struct imd_status st;
     imd_dold_status(&m->dev, &st);
-    return imd_isolation_measurement(&st, &m->lim, m->last_now_ms, out);
+    return imd_isolation_measurement(&st, &m->lim, now_ms, out);
 }
 
 static int imd_isolation_dold_errors(struct isolation *base, struct isolation_error *out,
@@ -253,7 +256,6 @@ int imd_isolation_dold_init(struct imd_isolation_dold *m, struct hal_modbus *mb,
     } else {
         isolation_limits_default(&m->lim);
     }
-    m->last_now_ms = 0;
     int rc = imd_dold_init(&m->dev, mb, cfg);
     if (rc != HAL_OK) {
         return rc;

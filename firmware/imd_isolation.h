@@ -26,7 +26,6 @@ struct imd_isolation_bender {
     struct imd_bender dev;
     struct sched_task task;
     struct isolation_limits lim;
-    uint32_t last_now_ms;  /**< time of the last step: a command re-arms the task for it */
 };
 
 /** A Dold RN5893 as an isolation monitor. */
@@ -35,7 +34,6 @@ struct imd_isolation_dold {
     struct imd_dold dev;
     struct sched_task task;
     struct isolation_limits lim;
-    uint32_t last_now_ms;
 };
 
 /**

@@ -23,13 +23,13 @@ void interlock_set_voltage_source(struct interlock *il, interlock_voltage_fn fn,
 
 /* The one place that decides the connector voltage for unlocking: the charger's source
  * when it gave one, else the power stage's read-back, always with its validity. */
-static bool interlock_connector_mv(struct interlock *il, int32_t *mv)
+static bool interlock_connector_mv(struct interlock *il, int32_t *mv, uint32_t now_ms)
 {
     if (il->voltage != NULL) {
         return il->voltage(il->voltage_ctx, mv);
     }
     struct psu_output out = {0};
-    if (psu_read_output(il->psu, &out) != HAL_OK || !out.valid) {
+    if (psu_read_output(il->psu, &out, now_ms) != HAL_OK || !out.valid) {
         return false;
     }
     *mv = out.voltage_mv;
@@ -92,7 +92,7 @@ static void interlock_enter(struct interlock *il, enum interlock_state s, uint32
         il->deadline_ms = now_ms + il->cfg.contactor_timeout_ms;
         break;
     case INTERLOCK_POWER_DOWN:
-        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF, now_ms);
         il->deadline_ms = now_ms + il->cfg.power_down_timeout_ms;
         break;
     case INTERLOCK_OPENING:
@@ -111,7 +111,7 @@ static void interlock_enter(struct interlock *il, enum interlock_state s, uint32
     case INTERLOCK_HELD:
         /* Contactor state or connector voltage unknown, or welded: keep the pins out of
          * reach. */
-        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF, now_ms);
         interlock_contactors(il, false);
         (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
         break;
@@ -138,7 +138,7 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
     il->voltage = NULL;
     il->voltage_ctx = NULL;
 
-    (void)psu_set_mode(psu, PSU_MODE_OFF);
+    (void)psu_set_mode(psu, PSU_MODE_OFF, now_ms);
     interlock_contactors(il, false);
     struct interlock_inputs in = interlock_read(il);
     if (!in.ok) {
@@ -191,7 +191,7 @@ static void interlock_step_live(struct interlock *il, const struct interlock_inp
 static void interlock_step_power_down(struct interlock *il, uint32_t now_ms)
 {
     struct psu_output out = {0};
-    int rc = psu_read_output(il->psu, &out);
+    int rc = psu_read_output(il->psu, &out, now_ms);
     int32_t current = out.current_ma < 0 ? -out.current_ma : out.current_ma;
 
     if (rc == HAL_OK && out.valid && (uint32_t)current < il->cfg.safe_current_ma) {
@@ -201,7 +201,7 @@ static void interlock_step_power_down(struct interlock *il, uint32_t now_ms)
          * contacts, but leaving an uncontrolled source connected is worse. */
         il->opened_under_load = true;
         interlock_raise(il, INTERLOCK_FAULT_POWER_DOWN_TIMEOUT);
-        (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+        (void)psu_set_mode(il->psu, PSU_MODE_OFF, now_ms);
         interlock_enter(il, INTERLOCK_OPENING, now_ms);
     }
 }
@@ -278,7 +278,7 @@ void interlock_step(struct interlock *il, uint32_t now_ms)
         if (il->target == INTERLOCK_TARGET_UNLOCKED) {
             interlock_enter(il, INTERLOCK_DISCHARGING, now_ms);
         } else if (il->target == INTERLOCK_TARGET_CLOSED) {
-            (void)psu_set_mode(il->psu, PSU_MODE_OFF);
+            (void)psu_set_mode(il->psu, PSU_MODE_OFF, now_ms);
             interlock_enter(il, INTERLOCK_CLOSING, now_ms);
         }
         break;
@@ -298,7 +298,7 @@ void interlock_step(struct interlock *il, uint32_t now_ms)
             break;
         }
         int32_t mv = 0;
-        bool measured = interlock_connector_mv(il, &mv);
+        bool measured = interlock_connector_mv(il, &mv, now_ms);
         if (il->target != INTERLOCK_TARGET_UNLOCKED) {
             interlock_enter(il, INTERLOCK_LOCKING, now_ms); /* a new session: keep it locked */
         } else if (measured && mv < INTERLOCK_SAFE_MV && mv > -INTERLOCK_SAFE_MV) {
@@ -349,7 +349,7 @@ int interlock_reset(struct interlock *il, uint32_t now_ms, const char **why)
     }
     if (il->state == INTERLOCK_HELD) {
         /* Leaving HELD unlocks: the voltage must be known and safe now. */
-        if (!interlock_connector_mv(il, &mv)) {
+        if (!interlock_connector_mv(il, &mv, now_ms)) {
             return interlock_refuse(why, "connector voltage unknown");
         }
         if (mv >= INTERLOCK_SAFE_MV || mv <= -INTERLOCK_SAFE_MV) {

@@ -48,7 +48,8 @@ enum isolation_error_type {
     ISOLATION_ERR_COUNT,
 };
 
-/** Severity of an active error. */
+/** Severity of an active error: the reaction the device asks for while energised (the
+ *  charger keeps it as reported; with nothing energised every error is only logged). */
 enum isolation_severity {
     ISOLATION_SEV_LOW = 0,
     ISOLATION_SEV_MEDIUM,
@@ -99,19 +100,20 @@ struct isolation_limits {
 
 struct isolation;
 
-/** Operations of an isolation monitor. */
+/** Operations of an isolation monitor. start, stop and read are mandatory; an optional one
+ *  left NULL answers HAL_ENOTSUP through its wrapper (the convention of psu.h). */
 struct isolation_ops {
     /** @see isolation_start */
-    int (*start)(struct isolation *m);
+    int (*start)(struct isolation *m, uint32_t now_ms);
     /** @see isolation_stop */
-    int (*stop)(struct isolation *m);
-    /** @see isolation_self_test */
-    int (*self_test)(struct isolation *m, uint32_t test_voltage_v);
-    /** @see isolation_self_test_result */
+    int (*stop)(struct isolation *m, uint32_t now_ms);
+    /** @see isolation_self_test (optional) */
+    int (*self_test)(struct isolation *m, uint32_t test_voltage_v, uint32_t now_ms);
+    /** @see isolation_self_test_result (optional, with self_test) */
     enum isolation_test (*self_test_result)(struct isolation *m);
     /** @see isolation_read */
-    int (*read)(struct isolation *m, struct isolation_measurement *out);
-    /** @see isolation_get_errors */
+    int (*read)(struct isolation *m, struct isolation_measurement *out, uint32_t now_ms);
+    /** @see isolation_get_errors (optional) */
     int (*get_errors)(struct isolation *m, struct isolation_error *out, size_t max, size_t *count);
 };
 
@@ -124,18 +126,18 @@ struct isolation {
  * @brief Start recurring measurements (cable check, then charging).
  * @retval HAL_OK measuring (values follow at the device's interval)
  */
-static inline int isolation_start(struct isolation *m)
+static inline int isolation_start(struct isolation *m, uint32_t now_ms)
 {
-    return m->ops->start(m);
+    return m->ops->start(m, now_ms);
 }
 
 /**
  * @brief Stop measuring and publishing.
  * @retval HAL_OK
  */
-static inline int isolation_stop(struct isolation *m)
+static inline int isolation_stop(struct isolation *m, uint32_t now_ms)
 {
-    return m->ops->stop(m);
+    return m->ops->stop(m, now_ms);
 }
 
 /**
@@ -146,15 +148,15 @@ static inline int isolation_stop(struct isolation *m)
  * @retval HAL_EBUSY a self-test is already running
  * @retval HAL_ENOTSUP the device has no self-test
  */
-static inline int isolation_self_test(struct isolation *m, uint32_t test_voltage_v)
+static inline int isolation_self_test(struct isolation *m, uint32_t test_voltage_v, uint32_t now_ms)
 {
-    return m->ops->self_test(m, test_voltage_v);
+    return m->ops->self_test != NULL ? m->ops->self_test(m, test_voltage_v, now_ms) : HAL_ENOTSUP;
 }
 
-/** @brief State of the last self-test (NONE, RUNNING, PASSED, FAILED). */
+/** @brief State of the last self-test (NONE, RUNNING, PASSED, FAILED); NONE without a self-test. */
 static inline enum isolation_test isolation_self_test_result(struct isolation *m)
 {
-    return m->ops->self_test_result(m);
+    return m->ops->self_test_result != NULL ? m->ops->self_test_result(m) : ISOLATION_TEST_NONE;
 }
 
 /**
@@ -163,9 +165,9 @@ static inline enum isolation_test isolation_self_test_result(struct isolation *m
  * @retval HAL_EAGAIN no usable value now (out->valid false, status INVALID): not
  *         measuring, self-test running, stale, or the device is faulted
  */
-static inline int isolation_read(struct isolation *m, struct isolation_measurement *out)
+static inline int isolation_read(struct isolation *m, struct isolation_measurement *out, uint32_t now_ms)
 {
-    return m->ops->read(m, out);
+    return m->ops->read(m, out, now_ms);
 }
 
 /**
@@ -173,11 +175,12 @@ static inline int isolation_read(struct isolation *m, struct isolation_measureme
  * @param[out] count entries written (0 = healthy)
  * @retval HAL_OK @p count entries are valid
  * @retval HAL_EOVERFLOW more than @p max; the first @p max were written
+ * @retval HAL_ENOTSUP the device reports no errors
  */
 static inline int isolation_get_errors(struct isolation *m, struct isolation_error *out, size_t max,
                                        size_t *count)
 {
-    return m->ops->get_errors(m, out, max, count);
+    return m->ops->get_errors != NULL ? m->ops->get_errors(m, out, max, count) : HAL_ENOTSUP;
 }
 
 /** @brief True for every error type that must stop a charging session. */

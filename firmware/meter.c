@@ -1,3 +1,6 @@
+/* The metered transaction of one connector (meter_session): journal first, then the meter's
+ * signed start/stop, recovery of what a power loss left open, and the event queue the charger
+ * reads. */
 #include "meter.h"
 
 #include <string.h>
@@ -160,7 +163,7 @@ static void meter_recover_step(struct meter_session *s, uint32_t now)
         s->retry_at_ms = now + METER_SESSION_RETRY_MS;
         return;
     }
-    int rc = meter_stop(s->m, "");
+    int rc = meter_stop(s->m, "", now);
     if (rc == HAL_OK) {
         s->state = METER_S_RECOVER_STOP;
     } else if (rc == HAL_ENOTSUP) {
@@ -245,7 +248,7 @@ static void meter_recover_stored(struct meter_session *s, uint32_t now, int stat
         return;
     }
     meter_emit(s, METER_EV_RECOVERED, s->store_status, s->store_verify);
-    if (s->store_confirm && meter_confirm(s->m) == HAL_OK) {
+    if (s->store_confirm && meter_confirm(s->m, now) == HAL_OK) {
         s->state = METER_S_RECOVER_CONFIRM;
     } else {
         s->state = METER_S_RECOVER;
@@ -310,7 +313,7 @@ static void meter_stopped_checked(struct meter_session *s, const struct meter_do
     meter_await_store(s, METER_S_CLOSING, HAL_OK, v, d->confirm_pending);
 }
 
-static void meter_close_stored(struct meter_session *s, int status)
+static void meter_close_stored(struct meter_session *s, uint32_t now, int status)
 {
     if (status != HAL_OK) {
         /* Not durable: do not acknowledge; the meter keeps its copy. Retry the stop. */
@@ -319,7 +322,7 @@ static void meter_close_stored(struct meter_session *s, int status)
         return;
     }
     meter_emit(s, METER_EV_STOPPED, HAL_OK, s->store_verify);
-    if (s->store_confirm && meter_confirm(s->m) == HAL_OK) {
+    if (s->store_confirm && meter_confirm(s->m, now) == HAL_OK) {
         s->state = METER_S_CONFIRMING;
     } else {
         s->state = METER_S_IDLE;
@@ -335,7 +338,7 @@ static void meter_begin_stored(struct meter_session *s, uint32_t now, int status
         meter_emit(s, METER_EV_START_FAILED, status, HAL_ENOTSUP);
         return;
     }
-    int rc = meter_start(s->m, &s->req);
+    int rc = meter_start(s->m, &s->req, now);
     if (rc == HAL_OK) {
         s->signed_tx = true;
         s->state = METER_S_STARTING;
@@ -363,7 +366,6 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
     struct meter_done d;
     uint32_t seq;
     int status;
-    s->last_now_ms = now;
     meter_watch_key(s);
     bool store_busy = journal_poll(s->j);
     switch (s->state) {
@@ -376,7 +378,7 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
         break;
     case METER_S_CLOSING:
         if (journal_done(s->j, &seq, &status) == HAL_OK) {
-            meter_close_stored(s, status);
+            meter_close_stored(s, now, status);
         }
         break;
     case METER_S_ABORTING:
@@ -449,7 +451,7 @@ uint32_t meter_session_step(struct meter_session *s, uint32_t now)
     return now + (waiting ? 5u : 1000u);
 }
 
-int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
+int meter_session_start(struct meter_session *s, const struct meter_tx_req *req, uint32_t now_ms)
 {
     if (s->state == METER_S_RECOVER || s->state == METER_S_RECOVER_STOP ||
         s->state == METER_S_RECOVER_CONFIRM || s->state == METER_S_CONFIRMING ||
@@ -486,11 +488,11 @@ int meter_session_start(struct meter_session *s, const struct meter_tx_req *req)
     memcpy(s->txid, req->txid, strlen(req->txid) + 1u);
     s->req.txid = s->txid;
     meter_await_store(s, METER_S_BEGINNING, HAL_OK, HAL_ENOTSUP, false);
-    sched_task_at(&s->task, s->last_now_ms);
+    sched_task_at(&s->task, now_ms);
     return HAL_OK;
 }
 
-int meter_session_stop(struct meter_session *s)
+int meter_session_stop(struct meter_session *s, uint32_t now_ms)
 {
     if (s->state != METER_S_ACTIVE) {
         return HAL_ESTATE;
@@ -502,15 +504,15 @@ int meter_session_stop(struct meter_session *s)
             return rc == HAL_EBUSY ? HAL_EAGAIN : rc;
         }
         meter_await_store(s, METER_S_CLOSING, HAL_OK, HAL_ENOTSUP, false);
-        sched_task_at(&s->task, s->last_now_ms);
+        sched_task_at(&s->task, now_ms);
         return HAL_OK;
     }
-    int rc = meter_stop(s->m, s->txid);
+    int rc = meter_stop(s->m, s->txid, now_ms);
     if (rc != HAL_OK) {
         return rc;
     }
     s->state = METER_S_STOPPING;
-    sched_task_at(&s->task, s->last_now_ms);
+    sched_task_at(&s->task, now_ms);
     return HAL_OK;
 }
 

@@ -66,17 +66,20 @@ struct meter_done {
 
 struct meter;
 
-/** Operations of a meter. */
+/** Operations of a meter. live, result and status are mandatory; start, stop, confirm and
+ *  pubkey are optional (NULL: HAL_ENOTSUP through the wrapper, the convention of psu.h: an
+ *  unsigned meter leaves them out). The jobs take the caller's loop time so the driver can
+ *  run at once without keeping a copy of the clock. */
 struct meter_ops {
     /** Latest live values: HAL_OK, HAL_EAGAIN (none yet), HAL_ETIMEDOUT (stale). */
     int (*live)(struct meter *m, struct meter_live *out);
     /** Begin a signed transaction: HAL_OK accepted, HAL_ENOTSUP (unsigned meter), HAL_EAGAIN,
      *  HAL_EBUSY, HAL_ESTATE, HAL_EINVAL. */
-    int (*start)(struct meter *m, const struct meter_tx_req *req);
+    int (*start)(struct meter *m, const struct meter_tx_req *req, uint32_t now_ms);
     /** End a transaction ("" = whatever is open): as start. */
-    int (*stop)(struct meter *m, const char *txid);
+    int (*stop)(struct meter *m, const char *txid, uint32_t now_ms);
     /** The stopped record is stored: the meter may drop it. HAL_ESTATE if nothing pends. */
-    int (*confirm)(struct meter *m);
+    int (*confirm)(struct meter *m, uint32_t now_ms);
     /** Outcome of the last start/stop/confirm: HAL_OK (filled) or HAL_EAGAIN. */
     int (*result)(struct meter *m, struct meter_done *out);
     /** Public key: HAL_OK, HAL_ENOENT (none), HAL_EOVERFLOW. */
@@ -112,9 +115,9 @@ static inline int meter_live(struct meter *m, struct meter_live *out)
  * @retval HAL_ESTATE a transaction is open
  * @retval HAL_EINVAL bad identification data
  */
-static inline int meter_start(struct meter *m, const struct meter_tx_req *req)
+static inline int meter_start(struct meter *m, const struct meter_tx_req *req, uint32_t now_ms)
 {
-    return m->ops->start(m, req);
+    return m->ops->start != NULL ? m->ops->start(m, req, now_ms) : HAL_ENOTSUP;
 }
 
 /**
@@ -125,21 +128,22 @@ static inline int meter_start(struct meter *m, const struct meter_tx_req *req)
  * @retval HAL_EBUSY another job is running
  * @retval HAL_EINVAL bad id
  */
-static inline int meter_stop(struct meter *m, const char *txid)
+static inline int meter_stop(struct meter *m, const char *txid, uint32_t now_ms)
 {
-    return m->ops->stop(m, txid);
+    return m->ops->stop != NULL ? m->ops->stop(m, txid, now_ms) : HAL_ENOTSUP;
 }
 
 /**
  * @brief Let the meter drop the record of the last stop (it is stored now).
- * @retval HAL_OK accepted (or nothing to do when the op is absent); outcome via meter_result()
+ * @retval HAL_OK accepted; outcome via meter_result()
+ * @retval HAL_ENOTSUP the meter keeps no record to confirm (op absent)
  * @retval HAL_ESTATE nothing waits for confirmation
  * @retval HAL_EAGAIN not ready
  * @retval HAL_EBUSY another job is running
  */
-static inline int meter_confirm(struct meter *m)
+static inline int meter_confirm(struct meter *m, uint32_t now_ms)
 {
-    return m->ops->confirm != NULL ? m->ops->confirm(m) : HAL_ESTATE;
+    return m->ops->confirm != NULL ? m->ops->confirm(m, now_ms) : HAL_ENOTSUP;
 }
 
 /**
@@ -157,11 +161,12 @@ static inline int meter_result(struct meter *m, struct meter_done *out)
  * @retval HAL_OK copied
  * @retval HAL_ENOENT no key
  * @retval HAL_EOVERFLOW @p cap too small
+ * @retval HAL_ENOTSUP the meter does not sign (op absent)
  */
 static inline int meter_pubkey(struct meter *m, uint8_t *pub, size_t cap, size_t *len,
                                enum hal_crypto_curve *curve)
 {
-    return m->ops->pubkey(m, pub, cap, len, curve);
+    return m->ops->pubkey != NULL ? m->ops->pubkey(m, pub, cap, len, curve) : HAL_ENOTSUP;
 }
 
 /**
@@ -243,7 +248,6 @@ struct meter_session {
     uint8_t nev;
     uint32_t orphans;          /**< records found on the meter that matched no open entry */
     uint32_t retry_at_ms;
-    uint32_t last_now_ms;      /**< time of the last step: start/stop re-arm the task for it */
     uint8_t pin[HAL_CRYPTO_PUB_MAX]; /**< the configured key (uncompressed point) */
     size_t pin_len;            /**< 0: no pin */
     uint8_t seen[HAL_CRYPTO_PUB_MAX]; /**< the key the meter reported last */
@@ -301,14 +305,14 @@ enum meter_key_state meter_session_key_state(const struct meter_session *s);
  *         (meter_session_key_state() says which); nothing was journaled
  * A journal that cannot store the start is reported as METER_EV_START_FAILED.
  */
-int meter_session_start(struct meter_session *s, const struct meter_tx_req *req);
+int meter_session_start(struct meter_session *s, const struct meter_tx_req *req, uint32_t now_ms);
 
 /**
  * @brief End the open transaction.
  * @retval HAL_OK accepted: METER_EV_STOPPED or METER_EV_STOP_FAILED follows
  * @retval HAL_ESTATE no transaction is open
  */
-int meter_session_stop(struct meter_session *s);
+int meter_session_stop(struct meter_session *s, uint32_t now_ms);
 
 /**
  * @brief Take the oldest event.

@@ -1,3 +1,5 @@
+/* The Carlo Gavazzi EM580/EM300 driver (protocols/em580) behind the meter interface: owns its
+ * scheduler task and maps live values, jobs and results. */
 #include "meter_em580.h"
 
 #include <string.h>
@@ -5,15 +7,14 @@
 static void meter_em580_step(struct sched_task *t, uint32_t now_ms)
 {
     struct meter_em580 *m = t->ctx;
-    m->last_now_ms = now_ms;
     sched_task_at(t, em580_step(&m->em, now_ms));
 }
 
 /* A job was accepted: run the driver on the next pass instead of at its next live read. */
-static int meter_em580_kick(struct meter_em580 *m, int rc)
+static int meter_em580_kick(struct meter_em580 *m, int rc, uint32_t now_ms)
 {
     if (rc == HAL_OK) {
-        sched_task_at(&m->task, m->last_now_ms);
+        sched_task_at(&m->task, now_ms);
     }
     return rc;
 }
@@ -39,7 +40,7 @@ static int meter_em580_live(struct meter *base, struct meter_live *out)
     return rc;
 }
 
-static int meter_em580_start(struct meter *base, const struct meter_tx_req *req)
+static int meter_em580_start(struct meter *base, const struct meter_tx_req *req, uint32_t now_ms)
 {
     struct meter_em580 *m = (struct meter_em580 *)base;
     struct em580_tx tx = {
@@ -53,19 +54,19 @@ static int meter_em580_start(struct meter *base, const struct meter_tx_req *req)
         .modality = 0,
     };
     memcpy(tx.flags, req->flags, sizeof tx.flags);
-    return meter_em580_kick(m, em580_start(&m->em, &tx));
+    return meter_em580_kick(m, em580_start(&m->em, &tx), now_ms);
 }
 
-static int meter_em580_stop(struct meter *base, const char *txid)
+static int meter_em580_stop(struct meter *base, const char *txid, uint32_t now_ms)
 {
     struct meter_em580 *m = (struct meter_em580 *)base;
-    return meter_em580_kick(m, em580_stop(&m->em, txid));
+    return meter_em580_kick(m, em580_stop(&m->em, txid), now_ms);
 }
 
-static int meter_em580_confirm(struct meter *base)
+static int meter_em580_confirm(struct meter *base, uint32_t now_ms)
 {
     struct meter_em580 *m = (struct meter_em580 *)base;
-    return meter_em580_kick(m, em580_confirm(&m->em));
+    return meter_em580_kick(m, em580_confirm(&m->em), now_ms);
 }
 
 static int meter_em580_result(struct meter *base, struct meter_done *out)

@@ -14,7 +14,6 @@ struct meter_em580 {
     struct meter base;
     struct em580 em;
     struct sched_task task;
-    uint32_t last_now_ms; /**< time of the last step: a new job re-arms the task for it */
 };
 
 /**

@@ -5,7 +5,9 @@
  *
  * Three operations are mandatory (mode, export setpoint, output reading: what the
  * interlock needs). The others are optional: an implementation that leaves one NULL
- * answers HAL_ENOTSUP through the inline wrapper, so older stages keep compiling.
+ * answers HAL_ENOTSUP through the inline wrapper, so older stages keep compiling (the
+ * same convention in isolation.h, meter.h and ovm.h). Every operation that depends on
+ * time takes the caller's loop time `now_ms`, so no implementation keeps a copy of it.
  *
  * Mirrors EVerest's `power_supply_DC` interface (see docs/power-stage.md): modes,
  * export setpoints, capabilities, telemetry with per-module detail, and errors of one
@@ -73,11 +75,12 @@ enum psu_error_type {
     PSU_ERR_COUNT,
 };
 
-/** Severity of an active error. */
+/** Severity of an active error: the reaction the stage asks for. The driver decides it (it
+ *  knows whether one module or the whole stage is lost); the charger keeps it as reported. */
 enum psu_severity {
-    PSU_SEV_LOW = 0,
-    PSU_SEV_MEDIUM,
-    PSU_SEV_HIGH,
+    PSU_SEV_LOW = 0, /**< keep charging (derate): VendorWarning */
+    PSU_SEV_MEDIUM,  /**< graceful stop: one module of several is faulted */
+    PSU_SEV_HIGH,    /**< emergency stop: the stage as a whole (communication, bus-off) */
 };
 
 /** Sub-type of an error that concerns the whole stage rather than one module. */
@@ -132,21 +135,21 @@ struct psu;
 /** Operations of a power stage. The first three are mandatory; the rest may be NULL. */
 struct psu_ops {
     /** @see psu_set_mode */
-    int (*set_mode)(struct psu *p, enum psu_mode mode);
+    int (*set_mode)(struct psu *p, enum psu_mode mode, uint32_t now_ms);
     /** @see psu_set_export */
-    int (*set_export)(struct psu *p, uint32_t voltage_mv, uint32_t current_ma);
+    int (*set_export)(struct psu *p, uint32_t voltage_mv, uint32_t current_ma, uint32_t now_ms);
     /** @see psu_read_output */
-    int (*read_output)(struct psu *p, struct psu_output *out);
+    int (*read_output)(struct psu *p, struct psu_output *out, uint32_t now_ms);
     /** @see psu_get_capabilities (optional) */
     int (*get_capabilities)(struct psu *p, struct psu_capabilities *caps);
     /** @see psu_read_telemetry (optional) */
-    int (*read_telemetry)(struct psu *p, struct psu_telemetry *t);
+    int (*read_telemetry)(struct psu *p, struct psu_telemetry *t, uint32_t now_ms);
     /** @see psu_read_modules (optional) */
     int (*read_modules)(struct psu *p, struct psu_module *out, size_t max, size_t *count);
     /** @see psu_get_errors (optional) */
     int (*get_errors)(struct psu *p, struct psu_error *out, size_t max, size_t *count);
     /** @see psu_off_done (optional) */
-    int (*off_done)(struct psu *p);
+    int (*off_done)(struct psu *p, uint32_t now_ms);
 };
 
 /** A power-stage instance. Implementations embed it first in their own struct. */
@@ -161,9 +164,9 @@ struct psu {
  * @retval HAL_ENOTSUP IMPORT on a stage that is not bidirectional; FAULT is never a command
  * @retval HAL_EIO the command could not be sent (OFF: the stage's own watchdog takes over)
  */
-static inline int psu_set_mode(struct psu *p, enum psu_mode mode)
+static inline int psu_set_mode(struct psu *p, enum psu_mode mode, uint32_t now_ms)
 {
-    return p->ops->set_mode(p, mode);
+    return p->ops->set_mode(p, mode, now_ms);
 }
 
 /**
@@ -172,9 +175,9 @@ static inline int psu_set_mode(struct psu *p, enum psu_mode mode)
  * @retval HAL_EINVAL outside the stage's capabilities (a stage may apply the value
  *         clamped to its capabilities; InfyPower does, as EVerest's driver does)
  */
-static inline int psu_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma)
+static inline int psu_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma, uint32_t now_ms)
 {
-    return p->ops->set_export(p, voltage_mv, current_ma);
+    return p->ops->set_export(p, voltage_mv, current_ma, now_ms);
 }
 
 /**
@@ -182,9 +185,9 @@ static inline int psu_set_export(struct psu *p, uint32_t voltage_mv, uint32_t cu
  * @retval HAL_OK @p out is filled (check out->valid)
  * @retval HAL_EIO no measurement available; @p out->valid is false
  */
-static inline int psu_read_output(struct psu *p, struct psu_output *out)
+static inline int psu_read_output(struct psu *p, struct psu_output *out, uint32_t now_ms)
 {
-    return p->ops->read_output(p, out);
+    return p->ops->read_output(p, out, now_ms);
 }
 
 /**
@@ -203,9 +206,9 @@ static inline int psu_get_capabilities(struct psu *p, struct psu_capabilities *c
  * @retval HAL_OK @p t is filled
  * @retval HAL_ENOTSUP the stage has no telemetry beyond psu_read_output()
  */
-static inline int psu_read_telemetry(struct psu *p, struct psu_telemetry *t)
+static inline int psu_read_telemetry(struct psu *p, struct psu_telemetry *t, uint32_t now_ms)
 {
-    return p->ops->read_telemetry != NULL ? p->ops->read_telemetry(p, t) : HAL_ENOTSUP;
+    return p->ops->read_telemetry != NULL ? p->ops->read_telemetry(p, t, now_ms) : HAL_ENOTSUP;
 }
 
 /**
@@ -244,9 +247,9 @@ static inline int psu_get_errors(struct psu *p, struct psu_error *out, size_t ma
  * @retval HAL_ESTATE the stage is not commanded off
  * @retval HAL_ENOTSUP not provided: use psu_read_output() and a timeout instead
  */
-static inline int psu_off_done(struct psu *p)
+static inline int psu_off_done(struct psu *p, uint32_t now_ms)
 {
-    return p->ops->off_done != NULL ? p->ops->off_done(p) : HAL_ENOTSUP;
+    return p->ops->off_done != NULL ? p->ops->off_done(p, now_ms) : HAL_ENOTSUP;
 }
 
 /** @brief Name of an error type as in EVerest ("OverVoltageDC", ...); "?" if unknown. */

@@ -1,3 +1,6 @@
+/* The InfyPower stage behind the psu interface: owns the CAN task that drives the module
+ * driver (protocols/infypower), bus-off recovery, and the mapping of module errors to psu
+ * errors with their severity. */
 #include "psu_infy.h"
 
 #include <stddef.h>
@@ -26,28 +29,28 @@ static const enum psu_error_type s_error_map[INFY_E_COUNT] = {
 };
 
 /* A command from another task takes effect on the next pass, not a second later. */
-static void psu_infy_kick(struct psu_infy *p)
+static void psu_infy_kick(struct psu_infy *p, uint32_t now_ms)
 {
-    sched_task_at(&p->task, p->now_ms);
+    sched_task_at(&p->task, now_ms);
 }
 
-static int psu_infy_set_mode(struct psu *base, enum psu_mode mode)
+static int psu_infy_set_mode(struct psu *base, enum psu_mode mode, uint32_t now_ms)
 {
     struct psu_infy *p = psu_infy_of(base);
     int rc;
     switch (mode) {
     case PSU_MODE_OFF:
     case PSU_MODE_FAULT:
-        (void)infy_drv_set_on(&p->drv, false, p->now_ms);
-        psu_infy_kick(p);
+        (void)infy_drv_set_on(&p->drv, false, now_ms);
+        psu_infy_kick(p, now_ms);
         /* Recorded either way; while bus-off the modules' own watchdog switches them off. */
         return p->bus_off ? HAL_EIO : HAL_OK;
     case PSU_MODE_EXPORT:
         if (p->bus_off) {
             return HAL_ESTATE;
         }
-        rc = infy_drv_set_on(&p->drv, true, p->now_ms);
-        psu_infy_kick(p);
+        rc = infy_drv_set_on(&p->drv, true, now_ms);
+        psu_infy_kick(p, now_ms);
         return rc;
     case PSU_MODE_IMPORT:
         return HAL_ENOTSUP;
@@ -55,19 +58,20 @@ static int psu_infy_set_mode(struct psu *base, enum psu_mode mode)
     return HAL_EINVAL;
 }
 
-static int psu_infy_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma)
+static int psu_infy_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma,
+                               uint32_t now_ms)
 {
     struct psu_infy *p = psu_infy_of(base);
     int rc = infy_drv_set_export(&p->drv, voltage_mv, current_ma);
-    psu_infy_kick(p);
+    psu_infy_kick(p, now_ms);
     return rc;
 }
 
-static int psu_infy_read_output(struct psu *base, struct psu_output *out)
+static int psu_infy_read_output(struct psu *base, struct psu_output *out, uint32_t now_ms)
 {
     struct psu_infy *p = psu_infy_of(base);
     struct infy_output o;
-    infy_drv_output(&p->drv, p->now_ms, &o);
+    infy_drv_output(&p->drv, now_ms, &o);
     out->voltage_mv = o.voltage_mv;
     out->current_ma = o.current_ma;
     out->valid = o.valid;
@@ -96,11 +100,11 @@ static int psu_infy_get_caps(struct psu *base, struct psu_capabilities *caps)
     return HAL_OK;
 }
 
-static int psu_infy_read_telemetry(struct psu *base, struct psu_telemetry *t)
+static int psu_infy_read_telemetry(struct psu *base, struct psu_telemetry *t, uint32_t now_ms)
 {
     struct psu_infy *p = psu_infy_of(base);
     struct infy_output o;
-    infy_drv_output(&p->drv, p->now_ms, &o);
+    infy_drv_output(&p->drv, now_ms, &o);
     memset(t, 0, sizeof *t);
     t->output.voltage_mv = o.voltage_mv;
     t->output.current_ma = o.current_ma;
@@ -163,6 +167,16 @@ static int psu_infy_read_modules(struct psu *base, struct psu_module *out, size_
     return w < n ? HAL_EOVERFLOW : HAL_OK;
 }
 
+/* The reaction one module's error asks for. A module is one of several sharing the current:
+ * its fault ends the session gracefully (the others keep the output controlled while the EV
+ * stops), a warning only derates. The stage as a whole (communication lost, bus-off) is the
+ * emergency: raised HIGH with PSU_SUBTYPE_SYSTEM above. (The driver's own infy_error_high()
+ * grades the module's state, which is a different question.) */
+static enum psu_severity psu_infy_module_severity(enum infy_error e)
+{
+    return e == INFY_E_VENDOR_WARNING ? PSU_SEV_LOW : PSU_SEV_MEDIUM;
+}
+
 static int psu_infy_get_errors(struct psu *base, struct psu_error *out, size_t max, size_t *count)
 {
     struct psu_infy *p = psu_infy_of(base);
@@ -193,7 +207,7 @@ static int psu_infy_get_errors(struct psu *base, struct psu_error *out, size_t m
             }
             out[w++] = (struct psu_error){
                 .type = s_error_map[e],
-                .severity = infy_error_high((enum infy_error)e) ? PSU_SEV_HIGH : PSU_SEV_MEDIUM,
+                .severity = psu_infy_module_severity((enum infy_error)e),
                 .subtype = mi.address,
                 .vendor_code = mi.status.bits};
         }
@@ -202,10 +216,10 @@ static int psu_infy_get_errors(struct psu *base, struct psu_error *out, size_t m
     return overflow ? HAL_EOVERFLOW : HAL_OK;
 }
 
-static int psu_infy_off_done(struct psu *base)
+static int psu_infy_off_done(struct psu *base, uint32_t now_ms)
 {
     struct psu_infy *p = psu_infy_of(base);
-    return infy_drv_off_done(&p->drv, p->now_ms);
+    return infy_drv_off_done(&p->drv, now_ms);
 }
 
 static const struct psu_ops s_ops = {
@@ -264,7 +278,6 @@ static void psu_infy_bus_check(struct psu_infy *p, uint32_t now_ms)
 
 void psu_infy_run(struct psu_infy *p, uint32_t now_ms)
 {
-    p->now_ms = now_ms;
     bool more_rx = false;
 
     if (p->bus_off) {
@@ -338,7 +351,6 @@ int psu_infy_init(struct psu_infy *p, const struct infy_config *cfg, struct hal_
     p->base.ops = &s_ops;
     p->can = can;
     p->log = log;
-    p->now_ms = now_ms;
     int rc = infy_drv_init(&p->drv, cfg, log, now_ms);
     if (rc != HAL_OK) {
         return rc;

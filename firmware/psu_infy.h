@@ -49,7 +49,6 @@ struct psu_infy {
     struct hal_can *can;
     struct hal_log *log;
     struct sched_task task;
-    uint32_t now_ms;     /**< time of the latest pass: the psu ops have no clock */
     bool bus_off;
     uint32_t restart_at_ms;
     struct psu_infy_stats stats;

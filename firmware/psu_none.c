@@ -1,22 +1,26 @@
+/* The absent power stage: never exports, always reads "unknown" (a board without a stage). */
 #include "psu_none.h"
 
-static int psu_none_set_mode(struct psu *p, enum psu_mode mode)
+static int psu_none_set_mode(struct psu *p, enum psu_mode mode, uint32_t now_ms)
 {
     (void)p;
+    (void)now_ms;
     return mode == PSU_MODE_OFF ? HAL_OK : HAL_ESTATE;
 }
 
-static int psu_none_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma)
+static int psu_none_set_export(struct psu *p, uint32_t voltage_mv, uint32_t current_ma, uint32_t now_ms)
 {
     (void)p;
+    (void)now_ms;
     (void)voltage_mv;
     (void)current_ma;
     return HAL_ESTATE;
 }
 
-static int psu_none_read_output(struct psu *p, struct psu_output *out)
+static int psu_none_read_output(struct psu *p, struct psu_output *out, uint32_t now_ms)
 {
     (void)p;
+    (void)now_ms;
     out->voltage_mv = 0;
     out->current_ma = 0;
     out->valid = false;

@@ -58,7 +58,7 @@ static int32_t sim_plant_measured_ma(struct sim_plant *p, bool *known, unsigned 
         return sum;
     }
     struct psu_output o;
-    if (psu_read_output(p->psu.inner, &o) == HAL_OK && o.valid) {
+    if (psu_read_output(p->psu.inner, &o, p->now_ms) == HAL_OK && o.valid) {
         *known = true;
         return o.current_ma;
     }
@@ -67,30 +67,30 @@ static int32_t sim_plant_measured_ma(struct sim_plant *p, bool *known, unsigned 
 
 /* ---------------------------------------------------------------- power stage */
 
-static int sim_plant_psu_mode(struct psu *base, enum psu_mode mode)
+static int sim_plant_psu_mode(struct psu *base, enum psu_mode mode, uint32_t now_ms)
 {
     struct sim_plant_psu *s = (struct sim_plant_psu *)base;
     if (mode == PSU_MODE_OFF && s->mode != PSU_MODE_OFF) {
         s->off_cmd_ms = s->plant->now_ms;
     }
     s->mode = mode;
-    return psu_set_mode(s->inner, mode);
+    return psu_set_mode(s->inner, mode, now_ms);
 }
-static int sim_plant_psu_export(struct psu *base, uint32_t mv, uint32_t ma)
+static int sim_plant_psu_export(struct psu *base, uint32_t mv, uint32_t ma, uint32_t now_ms)
 {
-    return psu_set_export(((struct sim_plant_psu *)base)->inner, mv, ma);
+    return psu_set_export(((struct sim_plant_psu *)base)->inner, mv, ma, now_ms);
 }
-static int sim_plant_psu_read(struct psu *base, struct psu_output *out)
+static int sim_plant_psu_read(struct psu *base, struct psu_output *out, uint32_t now_ms)
 {
-    return psu_read_output(((struct sim_plant_psu *)base)->inner, out);
+    return psu_read_output(((struct sim_plant_psu *)base)->inner, out, now_ms);
 }
 static int sim_plant_psu_caps(struct psu *base, struct psu_capabilities *caps)
 {
     return psu_get_capabilities(((struct sim_plant_psu *)base)->inner, caps);
 }
-static int sim_plant_psu_tel(struct psu *base, struct psu_telemetry *t)
+static int sim_plant_psu_tel(struct psu *base, struct psu_telemetry *t, uint32_t now_ms)
 {
-    return psu_read_telemetry(((struct sim_plant_psu *)base)->inner, t);
+    return psu_read_telemetry(((struct sim_plant_psu *)base)->inner, t, now_ms);
 }
 static int sim_plant_psu_mods(struct psu *base, struct psu_module *out, size_t max, size_t *count)
 {
@@ -100,9 +100,9 @@ static int sim_plant_psu_errors(struct psu *base, struct psu_error *out, size_t 
 {
     return psu_get_errors(((struct sim_plant_psu *)base)->inner, out, max, count);
 }
-static int sim_plant_psu_off_done(struct psu *base)
+static int sim_plant_psu_off_done(struct psu *base, uint32_t now_ms)
 {
-    return psu_off_done(((struct sim_plant_psu *)base)->inner);
+    return psu_off_done(((struct sim_plant_psu *)base)->inner, now_ms);
 }
 
 static const struct psu_ops s_sim_plant_psu_ops = {
@@ -291,7 +291,7 @@ static void sim_plant_send(struct sim_plant *p, bool force)
         return;
     }
     struct psu_output o = {0};
-    (void)psu_read_output(p->psu.inner, &o);
+    (void)psu_read_output(p->psu.inner, &o, p->now_ms);
     bool known = false;
     int32_t ma = sim_plant_measured_ma(p, &known, NULL);
     bool closed = p->contact_pos && p->contact_neg;
@@ -362,7 +362,7 @@ static void sim_plant_record(struct sim_plant *p, int32_t measured, bool known, 
                     (p->psu.mode == PSU_MODE_OFF && p->now_ms - p->psu.off_cmd_ms >= forced_after
                          ? SIM_PLANT_T_OFF_LONG : 0);
     struct psu_output o;
-    int32_t mv = psu_read_output(p->psu.inner, &o) == HAL_OK && o.valid ? o.voltage_mv : 0;
+    int32_t mv = psu_read_output(p->psu.inner, &o, p->now_ms) == HAL_OK && o.valid ? o.voltage_mv : 0;
     const struct charger *c = p->charger;
     unsigned evse = c != NULL && c->v2g ? hlc_din_status_code(charger_evse_status(c)->status) : 0xFFu;
     fprintf(p->trace, "%lu %ld %ld %u %u %u %u\n", (unsigned long)p->now_ms, (long)mv,

@@ -191,8 +191,9 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
             (void)sched_run(&s->ev_sched, c->now_ms, true);
         }
         for (int k = 0; k < s->n; k++) {
-            io = io || s->c[k].link.io_pending;
+            io = io || s->c[k].link.io_pending || s->c[k].imd.io_pending;
             s->c[k].link.io_pending = false;
+            s->c[k].imd.io_pending = false;
         }
     }
     if (c->realtime) {
@@ -237,10 +238,10 @@ static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t *
     return rc;
 }
 
-static void sim_meas_consume(struct charger_link *b)
+static void sim_meas_consume(struct charger_link *b, uint32_t now_ms)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
-    m->inner->ops->consume(m->inner);
+    m->inner->ops->consume(m->inner, now_ms);
 }
 
 static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len,
@@ -686,6 +687,9 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
     meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
     rc = sched_add(&s->sched, meter_session_task(&x->ms), now_ms);
     if (rc == HAL_OK) {
+        rc = sim_imd_start(&x->imd, &s->sched, now_ms);
+    }
+    if (rc == HAL_OK) {
         rc = charger_init(&x->charger, &x->cfg, &x->ports, &s->sched, now_ms);
     }
     return rc;
@@ -1014,7 +1018,7 @@ int main(int argc, char **argv)
         x->meas.inner = &x->adapter.base;
 
         /* Isolation monitor and meter with its journal. */
-        sim_imd_init(&x->imd, NULL);
+        sim_imd_init(&x->imd, NULL, &s->log.base, name);
         sim_ovm_init(&x->ovm);
         bool with_ovm = config_path == NULL || bc.ovm_device == BOARD_OVM_SIM;
         sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000);
@@ -1027,6 +1031,12 @@ int main(int argc, char **argv)
         rc = sched_add(&s->sched, meter_session_task(&x->ms), 0);
         if (rc != HAL_OK) {
             fprintf(stderr, "sim: scheduler full (meter %d)\n", i);
+            return 1;
+        }
+        /* The real Bender driver on the simulated Modbus device. */
+        rc = sim_imd_start(&x->imd, &s->sched, 0);
+        if (rc != HAL_OK) {
+            fprintf(stderr, "sim: isolation monitor %d failed to start: %s\n", i, hal_strerror(rc));
             return 1;
         }
         x->plant.imd = &x->imd;
@@ -1063,7 +1073,7 @@ int main(int argc, char **argv)
             .log = &s->log.base,
             .link = &x->meas.base,
             .rng = &x->link.end[0].rng,
-            .imd = &x->imd.base,
+            .imd = sim_imd_port(&x->imd),
             .meter = &x->ms,
             .meter_dev = &x->meter.base,
             .clock = &s->clock.base,
@@ -1194,6 +1204,11 @@ int main(int argc, char **argv)
                "highest output voltage %.1f V (every ms)\n",
                p->name, (unsigned long)(c->cfg.max_voltage_mv / 1000u), (unsigned long)(c->cfg.max_current_ma / 1000u),
                (unsigned long)(c->cfg.max_power_w / 1000u), p->max_set_mv / 1000.0, p->max_out_mv / 1000.0);
+        const struct sim_modbus_stats *mb = &x->imd.bus.stats;
+        printf("sim: [%s] isolation monitor: real Bender driver on the simulated Modbus device: %lu requests, "
+               "%lu answered, %lu timed out, %lu self-test(s)\n",
+               p->name, (unsigned long)mb->requests, (unsigned long)mb->answered, (unsigned long)mb->timeouts,
+               (unsigned long)x->imd.tests);
         bool sessions_ok = kept == script.sessions ||
                            (script.fault == PLANT_FAULT_WELD && kept == 0 && first_ok);
         if (script.fault == PLANT_FAULT_WELD) {

@@ -33,7 +33,7 @@ static void plant_violation(struct plant *p, const char *what)
 
 /* ---------------------------------------------------------------- power stage */
 
-static int plant_psu_set_mode(struct psu *base, enum psu_mode mode)
+static int plant_psu_set_mode(struct psu *base, enum psu_mode mode, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
     if (mode == PSU_MODE_IMPORT) {
@@ -47,10 +47,11 @@ static int plant_psu_set_mode(struct psu *base, enum psu_mode mode)
         }
     }
     s->mode = mode;
-    return s->inner != NULL ? psu_set_mode(s->inner, mode) : HAL_OK;
+    return s->inner != NULL ? psu_set_mode(s->inner, mode, now_ms) : HAL_OK;
 }
 
-static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma)
+static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t current_ma,
+                                uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
     if (voltage_mv > 1000000u || current_ma > 500000u) {
@@ -58,14 +59,14 @@ static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t 
     }
     s->set_mv = voltage_mv;
     s->set_ma = current_ma;
-    return s->inner != NULL ? psu_set_export(s->inner, voltage_mv, current_ma) : HAL_OK;
+    return s->inner != NULL ? psu_set_export(s->inner, voltage_mv, current_ma, now_ms) : HAL_OK;
 }
 
-static int plant_psu_read_output(struct psu *base, struct psu_output *out)
+static int plant_psu_read_output(struct psu *base, struct psu_output *out, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
     if (s->inner != NULL) {
-        return psu_read_output(s->inner, out);
+        return psu_read_output(s->inner, out, now_ms);
     }
     out->voltage_mv = s->out_mv;
     out->current_ma = s->out_ma;
@@ -81,10 +82,10 @@ static int plant_psu_caps(struct psu *base, struct psu_capabilities *caps)
     return s->inner != NULL ? psu_get_capabilities(s->inner, caps) : HAL_ENOTSUP;
 }
 
-static int plant_psu_telemetry(struct psu *base, struct psu_telemetry *t)
+static int plant_psu_telemetry(struct psu *base, struct psu_telemetry *t, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
-    return s->inner != NULL ? psu_read_telemetry(s->inner, t) : HAL_ENOTSUP;
+    return s->inner != NULL ? psu_read_telemetry(s->inner, t, now_ms) : HAL_ENOTSUP;
 }
 
 static int plant_psu_modules(struct psu *base, struct psu_module *out, size_t max, size_t *count)
@@ -103,10 +104,10 @@ static int plant_psu_errors(struct psu *base, struct psu_error *out, size_t max,
     return psu_get_errors(s->inner, out, max, count);
 }
 
-static int plant_psu_off_done(struct psu *base)
+static int plant_psu_off_done(struct psu *base, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
-    return s->inner != NULL ? psu_off_done(s->inner) : HAL_ENOTSUP;
+    return s->inner != NULL ? psu_off_done(s->inner, now_ms) : HAL_ENOTSUP;
 }
 
 static const struct psu_ops s_psu_ops = {
@@ -384,6 +385,12 @@ static void plant_car_script(struct plant *p)
             p->estop = false;
             plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
         }
+        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
+             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
+            sim_imd_set_resistance(p->imd, 10000000u);
+            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
+        }
         if (p->sessions_done >= p->script.sessions) {
             break;
         }
@@ -447,6 +454,12 @@ static void plant_ev_script(struct plant *p)
         if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
             p->estop = false; /* the operator releases the e-stop once the car has gone */
             plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+        }
+        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
+             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
+            sim_imd_set_resistance(p->imd, 10000000u);
+            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
         }
         if (p->sessions_done >= p->script.sessions) {
             break;

@@ -137,8 +137,9 @@ static int sim_meter_can_job(const struct sim_meter *m)
     return m->job != SIM_METER_JOB_NONE ? HAL_EBUSY : HAL_OK;
 }
 
-static int sim_meter_start(struct meter *base, const struct meter_tx_req *req)
+static int sim_meter_start(struct meter *base, const struct meter_tx_req *req, uint32_t now_ms)
 {
+    (void)now_ms; /* the device runs on its own clock */
     struct sim_meter *m = (struct sim_meter *)base;
     int rc = sim_meter_can_job(m);
     if (rc != HAL_OK) {
@@ -160,8 +161,9 @@ static int sim_meter_start(struct meter *base, const struct meter_tx_req *req)
     return HAL_OK;
 }
 
-static int sim_meter_stop(struct meter *base, const char *txid)
+static int sim_meter_stop(struct meter *base, const char *txid, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim_meter *m = (struct sim_meter *)base;
     int rc = sim_meter_can_job(m);
     if (rc != HAL_OK) {
@@ -180,8 +182,9 @@ static int sim_meter_stop(struct meter *base, const char *txid)
     return HAL_OK;
 }
 
-static int sim_meter_confirm(struct meter *base)
+static int sim_meter_confirm(struct meter *base, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim_meter *m = (struct sim_meter *)base;
     int rc = sim_meter_can_job(m);
     if (rc != HAL_OK) {

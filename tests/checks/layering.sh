@@ -5,12 +5,12 @@
 #     it must build for a bare-metal target with only the C standard library;
 #  3. a forbidden include really fails to compile: a probe file in protocols/
 #     including a hal_linux/ header is compiled with the protocols/ flags and
-#     must be rejected by the compiler.
+#     must be rejected by the compiler (likewise firmware/ including the host-only sim/).
 set -u
 root=${1:-.}
 cd "$root" || exit 1
 bad=0
-climb=$(grep -rnE '#[[:space:]]*include[[:space:]]*"[^"]*\.\./' hal protocols firmware hal_linux board 2>/dev/null || true)
+climb=$(grep -rnE '#[[:space:]]*include[[:space:]]*"[^"]*\.\./' hal protocols firmware hal_linux board sim 2>/dev/null || true)
 if [ -n "$climb" ]; then echo "FAIL layering: relative includes:"; echo "$climb"; bad=1; fi
 std='assert|complex|ctype|errno|fenv|float|inttypes|iso646|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|tgmath|threads|time|uchar|wchar|wctype'
 os=$(grep -rnE '#[[:space:]]*include[[:space:]]*<' hal protocols firmware --include='*.[ch]' 2>/dev/null |
@@ -28,6 +28,10 @@ fi
 printf '#include "iec61851/pilot.h"\n' > "$probe"
 if ${CC:-gcc} -std=c11 ${INC_HAL_LINUX:--Ihal -Ihal_linux} -fsyntax-only "$probe" 2>/dev/null; then
     echo "FAIL layering: a hal_linux/ file could include a protocols/ header"; bad=1
+fi
+printf '#include "sim_modbus.h"\n' > "$probe"
+if ${CC:-gcc} -std=c11 ${INC_FIRMWARE:--Ihal -Iprotocols -Ifirmware} -fsyntax-only "$probe" 2>/dev/null; then
+    echo "FAIL layering: a firmware/ file could include a sim/ (host-only) header"; bad=1
 fi
 rm -f "$probe"
 [ $bad -eq 0 ] && echo "PASS layering: include rules hold (no climbs, no OS headers in the core, forbidden includes fail to compile)"

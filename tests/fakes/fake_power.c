@@ -72,8 +72,9 @@ static int fake_gpio_read(struct hal_gpio *g, enum hal_gpio_in in, bool *on)
 
 static const struct hal_gpio_ops s_fake_gpio_ops = {.write = fake_gpio_write, .read = fake_gpio_read};
 
-static int fake_psu_mode(struct psu *p, enum psu_mode m)
+static int fake_psu_mode(struct psu *p, enum psu_mode m, uint32_t now_ms)
 {
+    (void)now_ms; /* the journal keeps the fake's own tick time */
     struct fake_power *f = (struct fake_power *)((char *)p - offsetof(struct fake_power, psu));
     /* Every "off" is journaled, even a repeated one: the order check needs the command. */
     if (m == f->mode && m != PSU_MODE_OFF) {
@@ -87,16 +88,18 @@ static int fake_psu_mode(struct psu *p, enum psu_mode m)
     return HAL_OK;
 }
 
-static int fake_psu_export(struct psu *p, uint32_t mv, uint32_t ma)
+static int fake_psu_export(struct psu *p, uint32_t mv, uint32_t ma, uint32_t now_ms)
 {
+    (void)now_ms;
     struct fake_power *f = (struct fake_power *)((char *)p - offsetof(struct fake_power, psu));
     f->set_mv = mv;
     f->set_ma = ma;
     return HAL_OK;
 }
 
-static int fake_psu_read(struct psu *p, struct psu_output *out)
+static int fake_psu_read(struct psu *p, struct psu_output *out, uint32_t now_ms)
 {
+    (void)now_ms;
     struct fake_power *f = (struct fake_power *)((char *)p - offsetof(struct fake_power, psu));
     if (f->psu_unreadable) {
         out->valid = false;

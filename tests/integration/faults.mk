@@ -49,11 +49,10 @@ integration-faults-real: $(FAULTS_REAL_BINS)
 faults-mutation: $(BIN)/sim
 	$(Q)tools/faults/mutate.sh $(BUILD) $(FAULTS_DIR)/mutation
 
-# The judge of the scenarios on real transports: the simulator's rules (faults_check.c)
+# The judge of the scenarios on real transports: the simulator's rules (sim/faults_check.c)
 # applied to the trace of `charger --sim-plant --sim-trace`.
 FAULT_JUDGE := $(BIN)/fault-judge
-$(BUILD)/rel/tools/faults/judge.o: HOST_CFLAGS_REL += -Iboard/sim
-$(FAULT_JUDGE): $(call rel,tools/faults/judge.c board/sim/faults_check.c) $(CORE_LIB_REL)
+$(FAULT_JUDGE): $(call rel,tools/faults/judge.c) $(SIM_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^

@@ -15,7 +15,7 @@ IMD_CTL := $(BUILD)/bin/imd-ctl
 IMDSIM_SAN  := $(BUILD)/san/bin/imdsim
 IMD_CTL_SAN := $(BUILD)/san/bin/imd-ctl
 
-IMD_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itests/fakes -Itools/common
+IMD_INC    := $(INC_sim) -Itools/common
 IMD_CFLAGS := $(HOST_CFLAGS_COMMON) $(IMD_INC)
 
 $(BUILD)/imd-san/%.o: %.c | $(DEPS_STAMP_LINUX)
@@ -27,14 +27,14 @@ $(BUILD)/imd-rel/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC      $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(IMD_INC) -c $< -o $@
 
-# imdsim serves the device model of tests/fakes/fake_imd.c (the one the unit tests use).
-IMDSIM_OBJS := tools/imdsim/imdsim.o tools/common/mbserve.o tools/common/tool_args.o \
-               tests/fakes/fake_imd.o tests/fakes/fake_modbus.o
-$(IMDSIM): $(addprefix $(BUILD)/imd-rel/,$(IMDSIM_OBJS)) $(CORE_LIB_REL)
+# imdsim serves the simulation layer's device model (sim/sim_imd_dev.c, the one the simulator
+# board reads with the real drivers).
+IMDSIM_OBJS := tools/imdsim/imdsim.o tools/common/mbserve.o tools/common/tool_args.o
+$(IMDSIM): $(addprefix $(BUILD)/imd-rel/,$(IMDSIM_OBJS)) $(SIM_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ -lmodbus
-$(IMDSIM_SAN): $(addprefix $(BUILD)/imd-san/,$(IMDSIM_OBJS)) $(CORE_LIB)
+$(IMDSIM_SAN): $(addprefix $(BUILD)/imd-san/,$(IMDSIM_OBJS)) $(SIM_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus

@@ -12,7 +12,7 @@ INFYSIM_SAN := $(BUILD)/san/bin/infysim
 PSU_CTL_SAN := $(BUILD)/san/bin/psu-ctl
 INFY_BENCH  := $(BUILD)/rel/bin/bench_infy
 
-INFY_TOOL_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/sim
+INFY_TOOL_INC    := $(INC_sim)
 INFY_TOOL_CFLAGS := $(HOST_CFLAGS_COMMON) $(INFY_TOOL_INC)
 
 $(BUILD)/tools-san/%.o: %.c | $(DEPS_STAMP_LINUX)
@@ -24,12 +24,12 @@ $(BUILD)/tools-rel/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC      $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(INFY_TOOL_INC) -c $< -o $@
 
-INFYSIM_OBJS := tools/infysim/infysim.o board/sim/sim_infy.o
-$(INFYSIM): $(addprefix $(BUILD)/tools-rel/,$(INFYSIM_OBJS)) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
+INFYSIM_OBJS := tools/infysim/infysim.o
+$(INFYSIM): $(addprefix $(BUILD)/tools-rel/,$(INFYSIM_OBJS)) $(SIM_LIB_REL) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
-$(INFYSIM_SAN): $(addprefix $(BUILD)/tools-san/,$(INFYSIM_OBJS)) $(LINUX_PORT_LIB) $(CORE_LIB)
+$(INFYSIM_SAN): $(addprefix $(BUILD)/tools-san/,$(INFYSIM_OBJS)) $(SIM_LIB) $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
@@ -49,8 +49,7 @@ $(INFY_BENCH): tests/bench/bench_infy.c $(CORE_LIB_REL)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) -Ihal -Iprotocols -o $@ $^
 
 -include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tools-san/tools/infysim/*.o $(BUILD)/tools-san/tools/psu-ctl/*.o \
-                                      $(BUILD)/tools-san/board/sim/*.o $(BUILD)/tools-rel/tools/*/*.o \
-                                      $(BUILD)/tools-rel/board/sim/*.o))
+                                      $(BUILD)/tools-rel/tools/*/*.o))
 
 HOST_BINS += $(INFYSIM) $(PSU_CTL)
 INTEGRATION_TESTS += infy

@@ -54,8 +54,9 @@ static int tl_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, ui
     *len = l->rxlen;
     return HAL_OK;
 }
-static void tl_consume(struct charger_link *b)
+static void tl_consume(struct charger_link *b, uint32_t now)
 {
+    (void)now;
     ((struct tlink *)b)->rx_ready = false;
 }
 static int tl_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len, uint32_t now)
@@ -101,20 +102,22 @@ struct tpsu {
     uint32_t age_ms;  /**< age of the voltage reading the stage reports */
     uint32_t max_set_mv; /**< highest voltage setpoint ever commanded */
 };
-static int tp_mode(struct psu *b, enum psu_mode m)
+static int tp_mode(struct psu *b, enum psu_mode m, uint32_t now)
 {
-    return psu_set_mode(&((struct tpsu *)b)->fp->psu, m);
+    return psu_set_mode(&((struct tpsu *)b)->fp->psu, m, now);
 }
-static int tp_export(struct psu *b, uint32_t mv, uint32_t ma)
+static int tp_export(struct psu *b, uint32_t mv, uint32_t ma, uint32_t now)
 {
+    (void)now;
     struct tpsu *p = (struct tpsu *)b;
     p->set_mv = mv;
     p->set_ma = ma;
     p->max_set_mv = mv > p->max_set_mv ? mv : p->max_set_mv;
     return HAL_OK;
 }
-static int tp_read(struct psu *b, struct psu_output *o)
+static int tp_read(struct psu *b, struct psu_output *o, uint32_t now)
 {
+    (void)now;
     struct tpsu *p = (struct tpsu *)b;
     o->voltage_mv = p->force_mv > 0 ? p->force_mv : p->out_mv;
     o->current_ma = p->out_ma;
@@ -167,18 +170,21 @@ struct timd {
     uint32_t test_end, next_ms, seq;
     struct isolation_measurement last;
 };
-static int ti_start(struct isolation *b)
+static int ti_start(struct isolation *b, uint32_t now)
 {
+    (void)now;
     ((struct timd *)b)->measuring = true;
     return HAL_OK;
 }
-static int ti_stop(struct isolation *b)
+static int ti_stop(struct isolation *b, uint32_t now)
 {
+    (void)now;
     ((struct timd *)b)->measuring = false;
     return HAL_OK;
 }
-static int ti_selftest(struct isolation *b, uint32_t v)
+static int ti_selftest(struct isolation *b, uint32_t v, uint32_t now)
 {
+    (void)now;
     struct timd *d = (struct timd *)b;
     (void)v;
     d->test = ISOLATION_TEST_RUNNING;
@@ -193,8 +199,9 @@ static enum isolation_test ti_result(struct isolation *b)
     }
     return d->test;
 }
-static int ti_read(struct isolation *b, struct isolation_measurement *m)
+static int ti_read(struct isolation *b, struct isolation_measurement *m, uint32_t now)
 {
+    (void)now;
     struct timd *d = (struct timd *)b;
     if (!d->measuring || d->device_fault || d->test == ISOLATION_TEST_RUNNING) {
         memset(m, 0, sizeof *m);
@@ -314,16 +321,18 @@ static int tm_job(struct tmeter *m)
     m->due_ms = *m->now + 200u;
     return HAL_OK;
 }
-static int tm_start(struct meter *b, const struct meter_tx_req *req)
+static int tm_start(struct meter *b, const struct meter_tx_req *req, uint32_t now)
 {
+    (void)now;
     struct tmeter *m = (struct tmeter *)b;
     snprintf(m->id_data, sizeof m->id_data, "%s", req->id_data != NULL ? req->id_data : "");
     snprintf(m->txid, sizeof m->txid, "%s", req->txid);
     ((struct tmeter *)b)->starts++;
     return tm_job((struct tmeter *)b);
 }
-static int tm_stop(struct meter *b, const char *txid)
+static int tm_stop(struct meter *b, const char *txid, uint32_t now)
 {
+    (void)now;
     (void)txid;
     ((struct tmeter *)b)->stops++;
     return tm_job((struct tmeter *)b);
@@ -675,7 +684,7 @@ static void test_power_limit_and_derating(void **state)
     assert_true(r->c.evse.power_limit_achieved);
     charger_set_power_limit(&r->c, CHARGER_NO_POWER_LIMIT);
     /* A stage warning derates to half power and keeps charging. */
-    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_MEDIUM, .subtype = 1};
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_LOW, .subtype = 1};
     r->psu.nerr = 1;
     run(r, 500);
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
@@ -1498,7 +1507,7 @@ static void test_two_errors_reason_follows_action(void **state)
     rig_setup(r, NULL, true);
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
-    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_OVER_TEMPERATURE, .severity = PSU_SEV_HIGH,
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_OVER_TEMPERATURE, .severity = PSU_SEV_MEDIUM,
                                         .subtype = 2};
     r->psu.nerr = 1;
     r->imd.device_fault = true;

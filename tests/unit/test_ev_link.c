@@ -181,7 +181,7 @@ static void step_all(void)
         uint32_t len;
         while (g.echo && evse_link_recv(&g.evse, &type, &p, &len) == HAL_OK) {
             (void)evse_link_send(&g.evse, type, p, len);
-            evse_link_consume(&g.evse);
+            evse_link_consume(&g.evse, g.now);
         }
     }
     ev_link_step(&g.ev, g.now);

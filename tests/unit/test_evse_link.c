@@ -126,7 +126,7 @@ static void bring_up_and_echo(void)
     assert_int_equal(len, sizeof req);
     assert_memory_equal(p, req, sizeof req);
     assert_int_equal(evse_link_send(&g.evse, type, p, len), HAL_OK);
-    evse_link_consume(&g.evse);
+    evse_link_consume(&g.evse, g.now);
     assert_true(run_until(ev_has_msg, 100));
     assert_int_equal(ev_link_recv(&g.ev, &type, &p, &len), HAL_OK);
     assert_memory_equal(p, req, sizeof req);
@@ -215,14 +215,14 @@ static void test_back_to_back_messages(void **st)
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_OK);
     assert_int_equal(len, 3);
     assert_memory_equal(p, "one", 3);
-    evse_link_consume(&g.evse);
+    evse_link_consume(&g.evse, g.now);
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_OK);
     assert_int_equal(type, 0x8002u);
     assert_memory_equal(p, "second", 6);
-    evse_link_consume(&g.evse);
+    evse_link_consume(&g.evse, g.now);
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_OK);
     assert_int_equal(type, 0x8003u);
-    evse_link_consume(&g.evse);
+    evse_link_consume(&g.evse, g.now);
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_EAGAIN);
     assert_int_equal(g.evse.v2gtp_rx_msgs, 3);
     assert_true(g.evse.conn >= 0);
@@ -326,7 +326,7 @@ static void test_bad_header_behind_good_message(void **st)
     uint32_t len;
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_OK);
     assert_memory_equal(p, "ok", 2);
-    evse_link_consume(&g.evse);
+    evse_link_consume(&g.evse, g.now);
     assert_int_equal(evse_link_recv(&g.evse, &type, &p, &len), HAL_EAGAIN);
     evse_link_step(&g.evse, g.now);
     assert_true(g.evse.conn < 0);

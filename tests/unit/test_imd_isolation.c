@@ -93,31 +93,31 @@ static void test_bender_adapter_measure_and_status(void **state)
     setup_bender();
     struct isolation_measurement m;
     run(2000);
-    assert_int_equal(isolation_read(s_iso, &m), HAL_EAGAIN); /* not measuring */
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_EAGAIN); /* not measuring */
     assert_false(m.valid);
     assert_int_equal(m.status, ISOLATION_INVALID);
-    assert_int_equal(isolation_start(s_iso), HAL_OK);
+    assert_int_equal(isolation_start(s_iso, s_now), HAL_OK);
     run(1100);
-    assert_int_equal(isolation_read(s_iso, &m), HAL_OK);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_OK);
     assert_true(m.valid);
     assert_int_equal(m.resistance_ohm, 1000000);
     assert_int_equal(m.status, ISOLATION_VALID);
     assert_true(m.earth_valid);
     s_dev.resistance_ohm = 300000.0f; /* 300 Ohm/V at 1000 V: warning (device: no alarm) */
     run(1100);
-    isolation_read(s_iso, &m);
+    isolation_read(s_iso, &m, s_now);
     assert_int_equal(m.status, ISOLATION_WARNING);
     s_dev.resistance_ohm = 90000.0f;
     run(1100);
-    isolation_read(s_iso, &m);
+    isolation_read(s_iso, &m, s_now);
     assert_int_equal(m.status, ISOLATION_FAULT);
     assert_int_equal(m.alarm, ISOLATION_ALARM_ALARM);
     size_t n = 9;
     struct isolation_error e[ISOLATION_ERRORS_MAX];
     assert_int_equal(isolation_get_errors(s_iso, e, ISOLATION_ERRORS_MAX, &n), HAL_OK);
     assert_int_equal(n, 0); /* an insulation fault is a status, not an error */
-    assert_int_equal(isolation_stop(s_iso), HAL_OK);
-    assert_int_equal(isolation_read(s_iso, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_stop(s_iso, s_now), HAL_OK);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_EAGAIN);
 }
 
 static void test_bender_adapter_selftest_and_device_fault(void **state)
@@ -126,12 +126,12 @@ static void test_bender_adapter_selftest_and_device_fault(void **state)
     setup_bender();
     run(1500);
     assert_int_equal(isolation_self_test_result(s_iso), ISOLATION_TEST_NONE);
-    assert_int_equal(isolation_self_test(s_iso, 500), HAL_OK);
+    assert_int_equal(isolation_self_test(s_iso, 500, s_now), HAL_OK);
     assert_int_equal(isolation_self_test_result(s_iso), ISOLATION_TEST_RUNNING);
-    assert_int_equal(isolation_self_test(s_iso, 500), HAL_EBUSY);
+    assert_int_equal(isolation_self_test(s_iso, 500, s_now), HAL_EBUSY);
     run(7000);
     assert_int_equal(isolation_self_test_result(s_iso), ISOLATION_TEST_PASSED);
-    isolation_start(s_iso);
+    isolation_start(s_iso, s_now);
     s_dev.device_fault = true;
     run(1100);
     struct isolation_error e[ISOLATION_ERRORS_MAX];
@@ -142,7 +142,7 @@ static void test_bender_adapter_selftest_and_device_fault(void **state)
     assert_int_equal(e[0].severity, ISOLATION_SEV_HIGH);
     assert_int_equal(e[0].vendor_code, 115);
     struct isolation_measurement m;
-    assert_int_equal(isolation_read(s_iso, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_EAGAIN);
     assert_int_equal(m.status, ISOLATION_INVALID);
     /* too small an array reports the overflow */
     assert_int_equal(isolation_get_errors(s_iso, e, 0, &n), HAL_EOVERFLOW);
@@ -152,11 +152,11 @@ static void test_dold_adapter_errors(void **state)
 {
     (void)state;
     setup_dold();
-    isolation_start(s_iso);
+    isolation_start(s_iso, s_now);
     s_dev.resistance_ohm = 200000.0f; /* 400 Ohm/V at 500 V: warning, and the device pre-alarms */
     run(2500);
     struct isolation_measurement m;
-    assert_int_equal(isolation_read(s_iso, &m), HAL_OK);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_OK);
     assert_int_equal(m.status, ISOLATION_WARNING);
     assert_int_equal(m.alarm, ISOLATION_ALARM_PREWARNING);
     assert_false(m.earth_valid);
@@ -169,12 +169,12 @@ static void test_dold_adapter_errors(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(e[0].type, ISOLATION_ERR_COMMUNICATION_FAULT);
     assert_int_equal(e[0].severity, ISOLATION_SEV_HIGH);
-    assert_int_equal(isolation_read(s_iso, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_EAGAIN);
     s_mb.offline = false;
     run(13000);
     isolation_get_errors(s_iso, e, ISOLATION_ERRORS_MAX, &n);
     assert_int_equal(n, 0);
-    assert_int_equal(isolation_read(s_iso, &m), HAL_OK);
+    assert_int_equal(isolation_read(s_iso, &m, s_now), HAL_OK);
     /* a malformed state -> VendorWarning Low, which does not stop a session */
     s_dev.state_override = 12;
     run(1100);
@@ -205,7 +205,7 @@ static void test_dold_adapter_selftest_timeout(void **state)
     setup_dold();
     run(1000);
     s_dev.test_hangs = true;
-    assert_int_equal(isolation_self_test(s_iso, 400), HAL_OK);
+    assert_int_equal(isolation_self_test(s_iso, 400, s_now), HAL_OK);
     run(29000);
     assert_int_equal(isolation_self_test_result(s_iso), ISOLATION_TEST_RUNNING);
     run(1100);

@@ -49,7 +49,7 @@ static void close_path(struct rig *r)
     assert_int_equal(interlock_state(&r->il), INTERLOCK_CLOSED);
     assert_true(interlock_power_allowed(&r->il));
     /* the charger would now switch the stage on */
-    assert_int_equal(psu_set_mode(&r->fp.psu, PSU_MODE_EXPORT), HAL_OK);
+    assert_int_equal(psu_set_mode(&r->fp.psu, PSU_MODE_EXPORT, r->now), HAL_OK);
     run_ms(r, 10);
     assert_true(r->fp.current_ma > 2000);
 }
@@ -261,7 +261,7 @@ static void test_estop_in_every_state(void **state)
         /* walk until the wanted state is reached (within 2 s) */
         for (int n = 0; n < 400 && interlock_state(&r->il) != when[i]; n++) {
             if (interlock_state(&r->il) == INTERLOCK_CLOSED && when[i] > INTERLOCK_CLOSED) {
-                (void)psu_set_mode(&r->fp.psu, PSU_MODE_EXPORT);
+                (void)psu_set_mode(&r->fp.psu, PSU_MODE_EXPORT, r->now);
                 run_ms(r, 5);
                 interlock_request(&r->il, INTERLOCK_TARGET_LOCKED);
             }

@@ -116,11 +116,11 @@ static void test_normal_session(void **state)
 {
     (void)state;
     setup_all(false);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_EAGAIN); /* recovering, no live yet */
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_EAGAIN); /* recovering, no live yet */
     step(100);
     assert_int_equal(meter_session_state(&s_s), METER_S_IDLE);
-    assert_int_equal(meter_session_stop(&s_s), HAL_ESTATE);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_ESTATE);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     struct meter_event ev;
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
@@ -128,9 +128,9 @@ static void test_normal_session(void **state)
     assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
     assert_int_equal(s_e.state, JOURNAL_STARTED);
     assert_true(s_e.start_wh == 1234567);
-    assert_int_equal(meter_session_start(&s_s, req(1)), HAL_ESTATE);
+    assert_int_equal(meter_session_start(&s_s, req(1), s_now), HAL_ESTATE);
     fake_em580_set_energy(&s_dev, 1254567);
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     s_dev.ready_after_reads = 2;
     /* the crypto trusts the device's record once it exists */
     for (int i = 0; i < 3000 && s_dev.ends == 0; i++) {
@@ -171,17 +171,17 @@ static void test_session_waits_for_the_store(void **state)
     step(100);
     struct meter_event ev;
     fake_nvs_hold(&s_nvs, true);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     assert_false(wait_event(&ev, 1000));
     assert_int_equal(meter_session_state(&s_s), METER_S_BEGINNING);
     assert_int_equal(s_dev.begins, 0); /* the meter was not asked before the journal has it */
-    assert_int_equal(meter_session_start(&s_s, req(1)), HAL_ESTATE);
+    assert_int_equal(meter_session_start(&s_s, req(1), s_now), HAL_ESTATE);
     fake_nvs_hold(&s_nvs, false);
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
     assert_int_equal(s_dev.begins, 1);
 
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     for (int i = 0; i < 3000 && s_dev.ends == 0; i++) {
         step(1);
     }
@@ -209,7 +209,7 @@ static void test_start_not_stored_is_start_failed(void **state)
     setup_all(false);
     step(100);
     s_nvs.fail_writes = 1;
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     struct meter_event ev;
     assert_true(wait_event(&ev, 100));
     assert_int_equal(ev.kind, METER_EV_START_FAILED);
@@ -219,7 +219,7 @@ static void test_start_not_stored_is_start_failed(void **state)
     uint32_t q;
     assert_int_equal(journal_next(&s_j, 0, JOURNAL_FREE, &q), HAL_ENOENT);
     /* the next start works and takes number 1: nothing was used up */
-    assert_int_equal(meter_session_start(&s_s, req(1)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(1), s_now), HAL_OK);
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
     assert_int_equal(ev.seq, 1);
@@ -230,10 +230,10 @@ static void test_unverified_record_is_still_stored(void **state)
     (void)state;
     setup_all(false);
     step(100);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     struct meter_event ev;
     assert_true(wait_event(&ev, 3000));
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     memset(s_fc.good_digest, 0xee, 32); /* the key does not match this record */
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STOPPED);
@@ -248,13 +248,13 @@ static void test_em300_unsigned_session(void **state)
     (void)state;
     setup_all(true);
     step(100);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     struct meter_event ev;
     assert_true(wait_event(&ev, 100));
     assert_int_equal(ev.kind, METER_EV_STARTED);
     fake_em580_set_energy(&s_dev, 1240000);
     step(1500);
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     assert_true(wait_event(&ev, 100));
     assert_int_equal(ev.kind, METER_EV_STOPPED);
     assert_int_equal(ev.verify, HAL_ENOTSUP);
@@ -272,11 +272,11 @@ static void test_stop_failure_keeps_transaction_open(void **state)
     (void)state;
     setup_all(false);
     step(100);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     struct meter_event ev;
     assert_true(wait_event(&ev, 3000));
     s_dev.ready_after_reads = 100000;
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     assert_true(wait_event(&ev, 5000));
     assert_int_equal(ev.kind, METER_EV_STOP_FAILED);
     assert_int_equal(meter_session_state(&s_s), METER_S_ACTIVE);
@@ -284,7 +284,7 @@ static void test_stop_failure_keeps_transaction_open(void **state)
     assert_int_equal(s_e.state, JOURNAL_STARTED);
     /* the meter finishes later: a second stop collects it */
     s_dev.ready_after_reads = 0;
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     assert_true(wait_event(&ev, 5000));
     assert_int_equal(ev.kind, METER_EV_STOPPED);
     assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
@@ -301,7 +301,7 @@ static void run_sessions(unsigned n, bool started_ack[], bool stopped_ack[])
         if (!powered()) {
             return;
         }
-        if (meter_session_start(&s_s, req(i)) != HAL_OK) {
+        if (meter_session_start(&s_s, req(i), s_now) != HAL_OK) {
             return; /* the journal refused (power is going) */
         }
         struct meter_event ev;
@@ -312,7 +312,7 @@ static void run_sessions(unsigned n, bool started_ack[], bool stopped_ack[])
         started_ack[i] = true;
         fake_em580_set_energy(&s_dev, s_dev.energy_wh + 1000);
         step(50);
-        if (!powered() || meter_session_stop(&s_s) != HAL_OK) {
+        if (!powered() || meter_session_stop(&s_s, s_now) != HAL_OK) {
             return;
         }
         if (!wait_event(&ev, 3000)) {
@@ -367,7 +367,7 @@ static void check_after_recovery(unsigned n, const bool started_ack[], const boo
     while (meter_session_event(&s_s, &ev) == HAL_OK) {
         assert_int_equal(ev.kind, METER_EV_RECOVERED);
     }
-    assert_int_equal(meter_session_start(&s_s, req(7)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(7), s_now), HAL_OK);
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
 }
@@ -439,10 +439,10 @@ static void test_pinned_key_matches(void **state)
     assert_int_equal(meter_session_pin_key(&s_s, pub, len), HAL_OK);
     step(10);
     assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MATCH);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_OK);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
-    assert_int_equal(meter_session_stop(&s_s), HAL_OK);
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
     for (int i = 0; i < 3000 && s_dev.ends == 0; i++) {
         step(1);
     }
@@ -466,7 +466,7 @@ static void test_pinned_key_mismatch_refuses(void **state)
     size_t len = meter_key(pub);
     pub[len - 1u] ^= 0x5Au; /* another meter's key */
     assert_int_equal(meter_session_pin_key(&s_s, pub, len), HAL_OK);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_EPROTO);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_EPROTO);
     assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MISMATCH);
     assert_int_equal(s_dev.begins, 0);
     assert_int_not_equal(journal_next(&s_j, 0, JOURNAL_STARTED, &seq), HAL_OK);
@@ -502,7 +502,7 @@ static void test_key_change_reported(void **state)
     assert_true(changed);
     assert_int_equal(s_s.key_changes, 1);
     assert_int_equal(meter_session_key_state(&s_s), METER_KEY_MISMATCH);
-    assert_int_equal(meter_session_start(&s_s, req(0)), HAL_EPROTO);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_EPROTO);
 }
 
 int main(void)

@@ -73,12 +73,12 @@ static void test_optional_ops_absent(void **state)
     struct psu_error e[1];
     size_t n = 99;
     assert_int_equal(psu_get_capabilities(&fp.psu, &c), HAL_ENOTSUP);
-    assert_int_equal(psu_read_telemetry(&fp.psu, &t), HAL_ENOTSUP);
+    assert_int_equal(psu_read_telemetry(&fp.psu, &t, 0), HAL_ENOTSUP);
     assert_int_equal(psu_read_modules(&fp.psu, m, 1, &n), HAL_ENOTSUP);
     assert_int_equal(psu_get_errors(&fp.psu, e, 1, &n), HAL_ENOTSUP);
-    assert_int_equal(psu_off_done(&fp.psu), HAL_ENOTSUP);
+    assert_int_equal(psu_off_done(&fp.psu, 0), HAL_ENOTSUP);
     /* the mandatory three still work */
-    assert_int_equal(psu_set_mode(&fp.psu, PSU_MODE_OFF), HAL_OK);
+    assert_int_equal(psu_set_mode(&fp.psu, PSU_MODE_OFF, 0), HAL_OK);
     assert_true(psu_error_stops_session(PSU_ERR_VENDOR_ERROR));
     assert_false(psu_error_stops_session(PSU_ERR_VENDOR_WARNING));
     assert_string_equal(psu_error_name(PSU_ERR_UNDER_VOLTAGE_AC), "UnderVoltageAC");
@@ -111,7 +111,7 @@ static void test_capabilities_and_export(void **state)
     assert_int_equal(r->can.tx[0].id, 0x029A00F0u); /* off first */
     assert_int_equal(r->can.tx[0].data[0], 1);
     assert_int_equal(psu_get_capabilities(&r->psu.base, &c), HAL_EAGAIN);
-    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT), HAL_ESTATE);
+    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT, r->now), HAL_ESTATE);
     module_online(r, 0, 0);
     module_online(r, 1, 0);
     step(r, 5);
@@ -123,9 +123,9 @@ static void test_capabilities_and_export(void **state)
     assert_int_equal(c.min_export_current_ma, 1000u);
     assert_int_equal(c.max_export_power_w, 60000u);
     assert_int_equal(c.conversion_efficiency_export_permille, 950);
-    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_IMPORT), HAL_ENOTSUP);
-    assert_int_equal(psu_set_export(&r->psu.base, 400000, 50000), HAL_OK);
-    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT), HAL_OK);
+    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_IMPORT, r->now), HAL_ENOTSUP);
+    assert_int_equal(psu_set_export(&r->psu.base, 400000, 50000, r->now), HAL_OK);
+    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT, r->now), HAL_OK);
     fake_can_clear_tx(&r->can);
     step(r, 400);
     static const uint8_t setvi[8] = {0x00, 0x06, 0x1A, 0x80, 0x00, 0x00, 0x61, 0xA8}; /* 25 A */
@@ -145,11 +145,11 @@ static void test_capabilities_and_export(void **state)
     assert_int_equal(nset, 2);
     assert_int_equal(non, 2);
     struct psu_telemetry t;
-    assert_int_equal(psu_read_telemetry(&r->psu.base, &t), HAL_OK);
+    assert_int_equal(psu_read_telemetry(&r->psu.base, &t, r->now), HAL_OK);
     assert_int_equal(t.mode, PSU_MODE_EXPORT);
     assert_int_equal(t.modules_active, 2);
     assert_int_equal(t.modules_configured, 2);
-    assert_int_equal(psu_off_done(&r->psu.base), HAL_ESTATE);
+    assert_int_equal(psu_off_done(&r->psu.base, r->now), HAL_ESTATE);
     struct psu_module m[2];
     size_t n = 0;
     assert_int_equal(psu_read_modules(&r->psu.base, m, 1, &n), HAL_EOVERFLOW);
@@ -173,16 +173,16 @@ static void test_errors_with_severity(void **state)
     assert_int_equal(psu_get_errors(&r->psu.base, e, 8, &n), HAL_OK);
     assert_int_equal(n, 3u);
     assert_int_equal(e[0].type, PSU_ERR_VENDOR_WARNING);
-    assert_int_equal(e[0].severity, PSU_SEV_MEDIUM);
+    assert_int_equal(e[0].severity, PSU_SEV_LOW);
     assert_int_equal(e[0].subtype, 0);
     assert_int_equal(e[1].type, PSU_ERR_HARDWARE_FAULT);
-    assert_int_equal(e[1].severity, PSU_SEV_HIGH);
+    assert_int_equal(e[1].severity, PSU_SEV_MEDIUM);
     assert_int_equal(e[1].subtype, 1);
     assert_int_equal(e[2].type, PSU_ERR_OVER_TEMPERATURE);
     assert_int_equal(psu_get_errors(&r->psu.base, e, 2, &n), HAL_EOVERFLOW);
     assert_int_equal(n, 2u);
     struct psu_telemetry t;
-    assert_int_equal(psu_read_telemetry(&r->psu.base, &t), HAL_OK);
+    assert_int_equal(psu_read_telemetry(&r->psu.base, &t, r->now), HAL_OK);
     assert_int_equal(t.mode, PSU_MODE_FAULT); /* a module in fault alarm */
     assert_int_equal(t.modules_active, 1);    /* the faulted one is out of the sharing */
     /* cleared on change */
@@ -190,7 +190,7 @@ static void test_errors_with_severity(void **state)
     step(r, 5);
     assert_int_equal(psu_get_errors(&r->psu.base, e, 8, &n), HAL_OK);
     assert_int_equal(n, 1u);
-    assert_int_equal(psu_read_telemetry(&r->psu.base, &t), HAL_OK);
+    assert_int_equal(psu_read_telemetry(&r->psu.base, &t, r->now), HAL_OK);
     assert_int_equal(t.mode, PSU_MODE_OFF);
 }
 
@@ -206,14 +206,15 @@ static void test_bus_off_restart_every_second(void **state)
     assert_true(psu_infy_bus_off(&r->psu));
     assert_int_equal(r->can.tx_total, before); /* nothing sent while bus-off */
     assert_in_range(r->can.restarts, 3, 4);    /* one attempt per second */
-    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_OFF), HAL_EIO);
-    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT), HAL_ESTATE);
+    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_OFF, r->now), HAL_EIO);
+    assert_int_equal(psu_set_mode(&r->psu.base, PSU_MODE_EXPORT, r->now), HAL_ESTATE);
     struct psu_error e[2];
     size_t n = 0;
     assert_int_equal(psu_get_errors(&r->psu.base, e, 2, &n), HAL_OK);
     assert_int_equal(n, 1u);
     assert_int_equal(e[0].type, PSU_ERR_COMMUNICATION_FAULT);
     assert_int_equal(e[0].subtype, PSU_SUBTYPE_SYSTEM);
+    assert_int_equal(e[0].severity, PSU_SEV_HIGH); /* the whole stage: emergency */
     r->can.restart_clears = true;
     step(r, 1100);
     assert_false(psu_infy_bus_off(&r->psu));
@@ -255,12 +256,12 @@ static void test_send_failure_does_not_count_off(void **state)
     assert_int_equal(r->can.tx_total, 0);
     assert_true(psu_infy_stats(&r->psu)->tx_errors > 0);
     struct psu_output o;
-    assert_int_equal(psu_read_output(&r->psu.base, &o), HAL_EIO); /* "off" never went out */
+    assert_int_equal(psu_read_output(&r->psu.base, &o, r->now), HAL_EIO); /* "off" never went out */
     assert_false(o.valid);
     r->can.send_rc = HAL_OK;
     step(r, 300);
     assert_int_equal(r->can.tx[0].id, 0x029A00F0u);
-    assert_int_equal(psu_read_output(&r->psu.base, &o), HAL_OK);
+    assert_int_equal(psu_read_output(&r->psu.base, &o, r->now), HAL_OK);
     assert_true(o.valid);
 }
 

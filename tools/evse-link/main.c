@@ -99,7 +99,7 @@ static bool evse_tool_should_stop(void *ctx)
         if (evse_link_send(&t->link, type, p, len) == HAL_OK) {
             t->echoed++;
         }
-        evse_link_consume(&t->link);
+        evse_link_consume(&t->link, now);
     }
     return s_stop != 0 || (t->timed && hal_time_reached(now, t->stop_at)) ||
            t->link.state == EVSE_LINK_FAILED;

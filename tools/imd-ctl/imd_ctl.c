@@ -150,19 +150,19 @@ static int ctl_read(struct ctl *c)
     if (ctl_wait_ready(c) != 0) {
         return 1;
     }
-    isolation_start(c->iso);
+    isolation_start(c->iso, hal_clock_now_ms(&c->loop.base));
     uint32_t start = hal_clock_now_ms(&c->loop.base);
     struct isolation_measurement m;
     while (!s_stop && hal_clock_now_ms(&c->loop.base) - start < 5000u) {
         struct isolation_error e[ISOLATION_ERRORS_MAX];
         size_t n = 0;
         isolation_get_errors(c->iso, e, ISOLATION_ERRORS_MAX, &n);
-        if (isolation_read(c->iso, &m) == HAL_OK || n > 0) {
+        if (isolation_read(c->iso, &m, hal_clock_now_ms(&c->loop.base)) == HAL_OK || n > 0) {
             break;
         }
         ctl_pass(c);
     }
-    int rc = isolation_read(c->iso, &m);
+    int rc = isolation_read(c->iso, &m, hal_clock_now_ms(&c->loop.base));
     int stops = ctl_print_errors(c);
     if (rc != HAL_OK) {
         printf("status: %s\n", isolation_status_name(m.status));
@@ -170,7 +170,7 @@ static int ctl_read(struct ctl *c)
         return 1;
     }
     ctl_print_measurement(&m);
-    isolation_stop(c->iso);
+    isolation_stop(c->iso, hal_clock_now_ms(&c->loop.base));
     ctl_run_ms(c, 100);
     return stops > 0 ? 1 : 0;
 }
@@ -180,7 +180,7 @@ static int ctl_selftest(struct ctl *c)
     if (ctl_wait_ready(c) != 0) {
         return 1;
     }
-    int rc = isolation_self_test(c->iso, 500);
+    int rc = isolation_self_test(c->iso, 500, hal_clock_now_ms(&c->loop.base));
     if (rc != HAL_OK) {
         fprintf(stderr, "imd-ctl: self-test refused: %s\n", hal_strerror(rc));
         return 1;
@@ -206,13 +206,13 @@ static int ctl_watch(struct ctl *c, unsigned seconds)
     if (ctl_wait_ready(c) != 0) {
         return 1;
     }
-    isolation_start(c->iso);
+    isolation_start(c->iso, hal_clock_now_ms(&c->loop.base));
     uint32_t start = hal_clock_now_ms(&c->loop.base);
     uint32_t seq = 0, values = 0;
     while (!s_stop && hal_clock_now_ms(&c->loop.base) - start < seconds * 1000u) {
         ctl_pass(c);
         struct isolation_measurement m;
-        if (isolation_read(c->iso, &m) == HAL_OK && m.seq != seq) {
+        if (isolation_read(c->iso, &m, hal_clock_now_ms(&c->loop.base)) == HAL_OK && m.seq != seq) {
             seq = m.seq;
             values++;
             printf("t=%lu ms R=%lu Ohm status=%s\n",
@@ -229,7 +229,7 @@ static int ctl_watch(struct ctl *c, unsigned seconds)
                (unsigned long)c->dd.dev.cfg_writes);
     }
     printf("longest loop pass: %.3f ms\n", (double)c->max_pass_ns / 1e6);
-    isolation_stop(c->iso);
+    isolation_stop(c->iso, hal_clock_now_ms(&c->loop.base));
     ctl_run_ms(c, 100);
     return stops > 0 || values == 0 ? 1 : 0;
 }

@@ -2,8 +2,9 @@
  * imdsim - Bender isoCHA425HV or Dold RN5893 insulation-monitor emulator on Modbus RTU
  * (serial device) or TCP, with libmodbus as the server.
  *
- * The device behaviour is the model of tests/fakes/fake_imd.c (the same model the unit
- * tests use, as board/sim's InfyPower model serves both the simulator and infysim):
+ * The device is the simulation layer's model, sim/sim_imd_dev.c (the one the simulator
+ * board reads with the real drivers, as sim/sim_infy.c serves both the simulator and
+ * infysim); this program only puts it on a real wire:
  * Bender measurement channels (float, high word first, status word with alarm, test,
  * unit, validity), identification, configuration registers and the "TE" self-test;
  * Dold fault/state input registers, values in 100 Ohm, EEPROM configuration block,
@@ -29,12 +30,11 @@
 #include "mbserve.h"
 #include "tool_args.h"
 
-#include "fake_imd.h"
-#include "fake_modbus.h"
+#include "sim_imd_dev.h"
+#include "sim_modbus.h"
 
 struct imdsim {
-    struct fake_modbus mb;
-    struct fake_imd dev;
+    struct sim_imd_dev dev;
     bool noanswer;
     bool verbose;
     uint64_t t0_ns;
@@ -59,7 +59,7 @@ static uint32_t imdsim_ms(const struct imdsim *s)
 
 static int imdsim_fault(struct imdsim *s, const char *name)
 {
-    struct fake_imd *d = &s->dev;
+    struct sim_imd_dev *d = &s->dev;
     if (strcmp(name, "none") == 0) {
         d->device_fault = false;
         d->fault_code = 0;
@@ -108,7 +108,7 @@ static void imdsim_command(struct imdsim *s, char *line)
 
 static void imdsim_tick(struct imdsim *s)
 {
-    fake_imd_tick(&s->dev, imdsim_ms(s));
+    sim_imd_dev_tick(&s->dev, imdsim_ms(s));
     if (s->dev.tests_started != s->reported_tests) {
         s->reported_tests = s->dev.tests_started;
         printf("self-test started\n");
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 {
     static struct imdsim sim;
     struct imdsim *s = &sim;
-    enum fake_imd_kind kind = FAKE_IMD_BENDER;
+    enum sim_imd_kind kind = SIM_IMD_BENDER;
     const char *rtu = NULL;
     int tcp_port = 0, slave = 0;
     char tcp_host[TOOL_HOST_MAX] = "";
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
             break;
         case 'm':
             if (strcmp(optarg, "dold") == 0) {
-                kind = FAKE_IMD_DOLD;
+                kind = SIM_IMD_DOLD;
             } else if (strcmp(optarg, "bender") != 0) {
                 fprintf(stderr, "imdsim: --model bender or dold\n");
                 return 2;
@@ -230,8 +230,7 @@ int main(int argc, char **argv)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     s->t0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    fake_modbus_init(&s->mb);
-    fake_imd_init(&s->dev, &s->mb, kind);
+    sim_imd_dev_init(&s->dev, kind);
     s->dev.resistance_ohm = (float)resistance;
     s->dev.voltage_v = (float)voltage;
     s->dev.test_ms = (uint32_t)test_ms;
@@ -244,24 +243,24 @@ int main(int argc, char **argv)
         }
     }
     if (slave == 0) {
-        slave = s->mb.unit;
+        slave = s->dev.slave.unit;
     }
-    s->mb.unit = (uint8_t)slave;
+    s->dev.slave.unit = (uint8_t)slave;
     signal(SIGINT, imdsim_on_signal);
     signal(SIGTERM, imdsim_on_signal);
     signal(SIGPIPE, SIG_IGN);
 
     struct mbserve srv;
-    if (mbserve_open(&srv, "imdsim", rtu, 19200, kind == FAKE_IMD_BENDER ? 'E' : 'N', tcp_host, tcp_port,
+    if (mbserve_open(&srv, "imdsim", rtu, 19200, kind == SIM_IMD_BENDER ? 'E' : 'N', tcp_host, tcp_port,
                      20000u) != 0) {
         return 1;
     }
     modbus_t *ctx = srv.ctx;
     modbus_set_slave(ctx, slave);
-    modbus_mapping_t *map = modbus_mapping_new(0, 0, FAKE_MODBUS_REGS, FAKE_MODBUS_REGS);
+    modbus_mapping_t *map = modbus_mapping_new(0, 0, SIM_MB_REGS, SIM_MB_REGS);
     uint16_t *own_in = map->tab_input_registers, *own_hold = map->tab_registers;
-    map->tab_registers = s->mb.regs;
-    map->tab_input_registers = kind == FAKE_IMD_DOLD ? s->mb.input : s->mb.regs;
+    map->tab_registers = s->dev.slave.holding;
+    map->tab_input_registers = kind == SIM_IMD_DOLD ? s->dev.slave.input : s->dev.slave.holding;
     char where[TOOL_HOST_MAX + 32];
     if (rtu != NULL) {
         snprintf(where, sizeof where, "%s", rtu);
@@ -269,7 +268,7 @@ int main(int argc, char **argv)
         snprintf(where, sizeof where, "tcp %s port %d", tcp_host, tcp_port);
     }
     fprintf(stderr, "imdsim: %s on %s, unit %d, %.0f Ohm\n",
-            kind == FAKE_IMD_BENDER ? "Bender isoCHA425HV" : "Dold RN5893", where, slave, resistance);
+            kind == SIM_IMD_BENDER ? "Bender isoCHA425HV" : "Dold RN5893", where, slave, resistance);
     printf("ready\n");
     fflush(stdout);
 
@@ -306,20 +305,21 @@ int main(int argc, char **argv)
             .count = count,
             .regs = &first,
         };
-        uint8_t exc = s->mb.gate(&s->mb, &req);
+        const struct sim_mb_slave_ops *ops = s->dev.slave.ops;
+        uint8_t exc = ops->gate(&s->dev.slave, &req, imdsim_ms(s));
         if (exc != 0) {
             modbus_reply_exception(ctx, q, exc);
             continue;
         }
         bool read = fn == 0x03 || fn == 0x04;
         if (read) {
-            s->mb.on_read(&s->mb, addr, count);
+            ops->before_read(&s->dev.slave, imdsim_ms(s));
         }
         if (modbus_reply(ctx, q, rc, map) < 0) {
             continue;
         }
         if (fn == 0x10 || fn == 0x06) {
-            s->mb.on_write(&s->mb, addr, count);
+            ops->after_write(&s->dev.slave, addr, count, imdsim_ms(s));
         }
     }
     map->tab_input_registers = own_in;

@@ -449,7 +449,7 @@ static int ctl_session(struct ctl *c, unsigned target)
                  (unsigned)getpid() & 0xffffu, (unsigned long long)ts.tv_nsec);
         struct meter_tx_req req = {.txid = txid, .evse_id = c->evse_id, .id_data = "04A1B2C3",
                                    .tariff_text = "0.39 EUR/kWh", .assigned = true, .type = 10};
-        int rc = meter_session_start(&c->sess, &req);
+        int rc = meter_session_start(&c->sess, &req, hal_clock_now_ms(&c->loop.base));
         if (rc != HAL_OK) {
             fprintf(stderr, "meter-ctl: start refused: %s\n", hal_strerror(rc));
             if (rc != HAL_EAGAIN && ++failures > 5) {
@@ -475,7 +475,7 @@ static int ctl_session(struct ctl *c, unsigned target)
         s_until = hal_clock_now_ms(&c->loop.base) + c->charge_ms;
         ctl_run_until(c, ctl_time, c->charge_ms + 1000);
         uint64_t t0 = ctl_ns();
-        rc = meter_session_stop(&c->sess);
+        rc = meter_session_stop(&c->sess, hal_clock_now_ms(&c->loop.base));
         if (rc != HAL_OK) {
             fprintf(stderr, "meter-ctl: stop refused: %s\n", hal_strerror(rc));
             return 1;

@@ -141,7 +141,7 @@ static bool discovered(struct app *a)
 
 static bool off_settled(struct app *a)
 {
-    return psu_off_done(&a->psu.base) != HAL_EAGAIN;
+    return psu_off_done(&a->psu.base, a->now) != HAL_EAGAIN;
 }
 
 static size_t print_errors(struct app *a, bool print)
@@ -167,7 +167,7 @@ static void telemetry_line(struct app *a, uint32_t t0)
     struct psu_telemetry t;
     struct psu_capabilities c;
     size_t n = 0;
-    (void)psu_read_telemetry(&a->psu.base, &t);
+    (void)psu_read_telemetry(&a->psu.base, &t, a->now);
     bool caps = psu_get_capabilities(&a->psu.base, &c) == HAL_OK;
     (void)psu_read_modules(&a->psu.base, s_mods, CFG_INFY_MAX_MODULES, &n);
     static const char *const modes[] = {"off", "export", "import", "fault"};
@@ -314,12 +314,12 @@ int main(int argc, char **argv)
     struct psu_telemetry last = {0};
     if (volts > 0) {
         uint32_t mv = (uint32_t)(volts * 1000.0 + 0.5), ma = (uint32_t)(amps * 1000.0 + 0.5);
-        rc = psu_set_export(&a->psu.base, mv, ma);
+        rc = psu_set_export(&a->psu.base, mv, ma, a->now);
         if (rc != HAL_OK) {
             printf("setpoint %.1f V %.2f A outside the capabilities: clamped\n", volts, amps);
             ok = false;
         }
-        rc = psu_set_mode(&a->psu.base, PSU_MODE_EXPORT);
+        rc = psu_set_mode(&a->psu.base, PSU_MODE_EXPORT, a->now);
         if (rc != HAL_OK) {
             printf("switch on refused: %s\n", hal_strerror(rc));
             ok = false;
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
             uint32_t due = on_t0 + (uint32_t)s * 1000u;
             run(a, (uint32_t)hal_time_diff(due, a->now) > 0 ? (uint32_t)hal_time_diff(due, a->now) : 0u, NULL);
             telemetry_line(a, t0);
-            (void)psu_read_telemetry(&a->psu.base, &last);
+            (void)psu_read_telemetry(&a->psu.base, &last, a->now);
         }
         if (last.output.current_ma <= 0 || last.mode != PSU_MODE_EXPORT) {
             ok = false;
@@ -353,12 +353,12 @@ int main(int argc, char **argv)
     }
 
     /* 3. off, and the proof */
-    (void)psu_set_mode(&a->psu.base, PSU_MODE_OFF);
+    (void)psu_set_mode(&a->psu.base, PSU_MODE_OFF, a->now);
     uint32_t off_t0 = a->now;
     run(a, 5000, off_settled);
-    rc = psu_off_done(&a->psu.base);
+    rc = psu_off_done(&a->psu.base, a->now);
     struct psu_output out;
-    (void)psu_read_output(&a->psu.base, &out);
+    (void)psu_read_output(&a->psu.base, &out, a->now);
     if (rc == HAL_OK) {
         printf("off: output below the safe current after %lu ms (%.2f A)\n",
                (unsigned long)(a->now - off_t0), out.current_ma / 1000.0);
