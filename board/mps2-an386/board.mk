@@ -61,7 +61,10 @@ MPS2_FW_OBJS   := $(call mps2_obj,$(MPS2_FW_SRCS))
 MPS2_SHIM_OBJS := $(call mps2_obj,$(MPS2_SHIM_SRCS))
 MPS2_MAIN_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main.o
 MPS2_DEMO_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main-demo.o
-MPS2_UNIT_OBJS := $(patsubst %,$(MPS2_B)/obj/tests/unit/%.o,$(UNIT_TESTS))
+# Every unit test runs on the target too, except those of the host-only simulation layer
+# (tests/unit/test_sim_*.c: sim/ is never built for a firmware target).
+MPS2_UNIT_TESTS := $(filter-out test_sim_%,$(UNIT_TESTS))
+MPS2_UNIT_OBJS := $(patsubst %,$(MPS2_B)/obj/tests/unit/%.o,$(MPS2_UNIT_TESTS))
 MPS2_SELF_OBJ  := $(MPS2_B)/obj/tests/target/test_cmocka_shim.o
 
 MPS2_CORE_LIB := $(MPS2_B)/libcore.a
@@ -69,7 +72,7 @@ MPS2_FAKE_LIB := $(MPS2_B)/libfakes.a
 MPS2_FW_ELF   := $(MPS2_B)/firmware.elf
 MPS2_DEMO_ELF := $(MPS2_B)/firmware-demo.elf
 # The shim's self-test runs first: if it is broken, no other result counts.
-MPS2_TESTS     := test_cmocka_shim $(UNIT_TESTS)
+MPS2_TESTS     := test_cmocka_shim $(MPS2_UNIT_TESTS)
 MPS2_TEST_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_TESTS))
 
 # Tell the top Makefile that `make test` should run board-test.
@@ -150,7 +153,7 @@ board-run: $(MPS2_DEMO_ELF)
 	$(MPS2_Q)$(MPS2_RUN) --timeout $(MPS2_TEST_TIMEOUT) $(MPS2_DEMO_ELF)
 
 # ---------------------------------------------------------------- unit tests on the target
-MPS2_UNIT_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(UNIT_TESTS))
+MPS2_UNIT_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_UNIT_TESTS))
 MPS2_SELF_ELF  := $(MPS2_B)/tests/test_cmocka_shim.elf
 MPS2_TEST_DEPS := $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_FAKE_LIB) $(MPS2_CORE_LIB) $(MPS2_LD)
 define MPS2_LINK_TEST
