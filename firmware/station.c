@@ -69,6 +69,9 @@ static enum station_status station_map_status(const struct station_connector *k)
     enum charger_state s = charger_state(k->c);
     switch (s) {
     case CHARGER_IDLE:
+        if (charger_held_fault(k->c) != NULL) {
+            return STATION_FAULTED; /* no session is offered until an operator reset */
+        }
         return k->availability == STATION_INOPERATIVE ? STATION_UNAVAILABLE : STATION_AVAILABLE;
     case CHARGER_FAULT:
         return STATION_FAULTED;
