@@ -21,7 +21,7 @@ static void sim_usage(FILE *f)
             "power modules, isolation monitor and meter, on a virtual clock (much faster than\n"
             "real time unless --realtime). Each session goes plug-in, SLAC, SDP, V2GTP, DIN\n"
             "SessionSetup .. SessionStop, cable check, pre-charge, current demand, welding\n"
-            "detection, unlock, unplug. The connectors form one station (firmware/station.h):\n"
+            "detection, unlock, unplug. The connectors form one station (docs/station.md):\n"
             "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
             "\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
