@@ -1,0 +1,8 @@
+# ISO 15118-2 car side against recorded chargers (issue 14, item 5, EV half): v2g-replay
+# --ev over the ISO-2 DC EIM captures of $(SHARED)/vectors/sessions/. Read in place.
+INTEGRATION_TESTS += iso2_ev_replay
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-replay
+
+.PHONY: integration-iso2_ev_replay
+integration-iso2_ev_replay: $(BUILD)/san/bin/v2g-replay
+	$(Q)tests/integration/iso2_ev_replay.sh $(BUILD)/san/bin/v2g-replay $(SHARED) $(BUILD)/iso2_ev_replay
