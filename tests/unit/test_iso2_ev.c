@@ -1,7 +1,9 @@
 /* Unit tests of the ISO 15118-2 EV machine against a scripted SECC written here with the
  * ISO-2 codec (encode -> bytes -> the machine's decode): whole sessions, the Ongoing
  * loops, charger-initiated renegotiation, pause and resume, FAILED codes, a changed
- * SessionID, a response of the wrong type, DIN chosen by the SECC, timers. */
+ * SessionID, a response of the wrong type, DIN chosen by the SECC, timers; then the EV
+ * model (firmware/ev_model) with the iso2 profiles over the real link code (SLAC, SDP,
+ * TCP through the fakes) against the same script, pause and resume on a new connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,12 @@
 #include <cmocka.h>
 
 #include "apphand/apphand.h"
+#include "ev_model.h"
+#include "evse_link.h"
+#include "fake_eth.h"
+#include "fake_log.h"
+#include "fake_net.h"
+#include "fake_rng.h"
 #include "iso2/iso2_ev.h"
 
 static struct iso2_ev s_ev;
@@ -678,6 +686,155 @@ static void test_pv_helpers(void **state)
     assert_string_equal(iso2_ev_msg_name(ISO2_EV_MSG_CHARGE_PARAMETER), "ChargeParameterDiscovery");
 }
 
+/* ---------------------------------------------------------------- the EV model on a link */
+
+static const uint8_t s_mac_evse[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t s_mac_ev[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+struct rig {
+    struct fake_eth_segment seg;
+    struct fake_eth eth_evse, eth_ev;
+    struct fake_net_world w;
+    struct fake_net net_evse, net_ev;
+    struct fake_rng rng_evse, rng_ev;
+    struct fake_log log;
+    struct sched s_evse, s_ev;
+    struct evse_link evse;
+    struct ev_model car;
+    uint32_t connections;  /* supportedAppProtocolReq seen */
+    bool saw_paused;
+};
+static struct rig R;
+
+/* The charger: the EVSE link plus the scripted SECC answering each whole message. */
+static void rig_step(void)
+{
+    evse_link_step(&R.evse, B.now);
+    uint16_t type;
+    const uint8_t *p;
+    uint32_t len;
+    while (evse_link_recv(&R.evse, &type, &p, &len) == HAL_OK) {
+        size_t rn = 0;
+        if (!B.negotiated) {
+            R.connections++;
+        }
+        if (charger_answer(p, len, &rn)) {
+            (void)evse_link_send(&R.evse, V2GTP_PT_EXI, s_rx, (uint32_t)rn);
+        }
+        evse_link_consume(&R.evse, B.now);
+    }
+    (void)sched_run(&R.s_ev, B.now, true);
+    if (ev_model_phase(&R.car) == EV_MODEL_PAUSED) {
+        R.saw_paused = true;
+        B.negotiated = false; /* the next connection negotiates again */
+    }
+    B.now++;
+}
+
+static void rig_start(const char *profile, void (*tune)(struct ev_model_config *))
+{
+    memset(&R, 0, sizeof R);
+    bench_init();
+    B.now = 1000;
+    fake_eth_segment_init(&R.seg);
+    fake_eth_init(&R.eth_evse, &R.seg, s_mac_evse);
+    fake_eth_init(&R.eth_ev, &R.seg, s_mac_ev);
+    fake_net_world_init(&R.w);
+    fake_net_init(&R.net_evse, &R.w, 1);
+    fake_net_init(&R.net_ev, &R.w, 2);
+    fake_rng_init(&R.rng_evse, 21);
+    fake_rng_init(&R.rng_ev, 22);
+    fake_log_init(&R.log);
+    sched_init(&R.s_evse);
+    sched_init(&R.s_ev);
+    struct evse_link_config ecfg;
+    evse_link_default_config(&ecfg);
+    ecfg.slac.use_modem = false;
+    assert_int_equal(evse_link_init(&R.evse, &ecfg,
+                                    &(struct evse_link_ports){.eth = &R.eth_evse.base,
+                                                              .net = &R.net_evse.base,
+                                                              .rng = &R.rng_evse.base,
+                                                              .log = &R.log.base},
+                                    &R.s_evse, B.now),
+                     HAL_OK);
+    struct ev_model_config mc;
+    assert_int_equal(ev_model_profile_parse(profile, &mc), HAL_OK);
+    mc.link.slac.use_modem = false;
+    mc.charge_ms_max = 3000;
+    if (tune != NULL) {
+        tune(&mc);
+    }
+    struct ev_link_ports ports = {.eth = &R.eth_ev.base, .net = &R.net_ev.base, .rng = &R.rng_ev.base,
+                                  .log = &R.log.base};
+    assert_int_equal(ev_model_init(&R.car, &mc, &ports, &R.s_ev, NULL, &R.log.base, B.now), HAL_OK);
+    assert_int_equal(ev_model_plug(&R.car, B.now), HAL_OK);
+}
+
+static void rig_run(uint32_t max_ms)
+{
+    for (uint32_t i = 0; i < max_ms && ev_model_phase(&R.car) != EV_MODEL_DONE; i++) {
+        rig_step();
+    }
+}
+
+static void test_model_iso2_session(void **state)
+{
+    (void)state;
+    rig_start("iso2", NULL);
+    rig_run(60000);
+    assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_true(ev_model_ok(&R.car));
+    assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-2");
+    assert_int_equal(R.connections, 1);
+    assert_true(B.cd_n >= 10);                   /* 3 s of CurrentDemand every 100 ms */
+    assert_true(ev_model_battery(&R.car)->charged_mwh > 0); /* it took what the charger said it gave */
+    assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
+}
+
+static void tune_pause(struct ev_model_config *mc)
+{
+    mc->pause_after_ms = 1500;
+    mc->resume_after_ms = 1000;
+}
+
+static void test_model_pause_and_resume(void **state)
+{
+    (void)state;
+    rig_start("iso2-pause", tune_pause);
+    rig_run(120000);
+    assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_true(R.saw_paused);
+    assert_int_equal(R.connections, 2);          /* a new connection for the resume */
+    assert_true(B.old_session_joined);           /* with the old SessionID */
+    assert_int_equal(R.car.iso2.resumes, 1);
+    assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
+}
+
+static void test_model_auto_takes_iso2(void **state)
+{
+    (void)state;
+    rig_start("iso2-din", NULL); /* the script speaks ISO-2 only: it is chosen */
+    rig_run(60000);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-2");
+}
+
+static void test_model_protocol_parse(void **state)
+{
+    (void)state;
+    struct ev_model_config mc;
+    assert_int_equal(ev_model_profile_parse("standard", &mc), HAL_OK);
+    assert_int_equal(mc.protocol, EV_MODEL_PROTO_DIN); /* the default car stays DIN */
+    assert_int_equal(ev_model_protocol_parse("auto", &mc), HAL_OK);
+    assert_int_equal(mc.protocol, EV_MODEL_PROTO_AUTO);
+    assert_int_equal(ev_model_protocol_parse("iso20", &mc), HAL_EINVAL);
+    assert_int_equal(ev_model_profile_parse("iso2-pause", &mc), HAL_OK);
+    assert_int_equal(mc.protocol, EV_MODEL_PROTO_ISO2);
+    assert_true(mc.pause_after_ms > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +855,10 @@ int main(void)
         cmocka_unit_test(test_service_detail_when_asked),
         cmocka_unit_test(test_start_rejects_bad_config),
         cmocka_unit_test(test_pv_helpers),
+        cmocka_unit_test(test_model_iso2_session),
+        cmocka_unit_test(test_model_pause_and_resume),
+        cmocka_unit_test(test_model_auto_takes_iso2),
+        cmocka_unit_test(test_model_protocol_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
