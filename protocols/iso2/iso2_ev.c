@@ -1,6 +1,6 @@
 /* ISO 15118-2 DC EIM session, EV side: the request sequence, the EV timers, the checks a
  * car applies to the SECC's answers, schedule choice, renegotiation and pause/resume
- * (see iso2_ev.h and docs/iso2.md). */
+ * (see iso2_ev.h and docs/iso2_ev.md). */
 #include "iso2/iso2_ev.h"
 
 #include <string.h>
