@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "apphand/apphand.h"
+#include "din/din_ev.h"
 #include "ev_model.h"
 #include "evse_link.h"
 #include "fake_eth.h"
@@ -835,6 +836,28 @@ static void test_model_protocol_parse(void **state)
     assert_true(mc.pause_after_ms > 0);
 }
 
+/* The hand-over: after an ISO-2-first car's negotiation chose DIN, the DIN machine starts
+ * at SessionSetup (no second supportedAppProtocolReq on the same connection). */
+static void test_din_handover_starts_at_session_setup(void **state)
+{
+    (void)state;
+    static struct din_ev din;
+    static struct exi_din_document dd;
+    struct din_ev_config cfg;
+    din_ev_default_config(&cfg);
+    assert_int_equal(din_ev_start_negotiated(&din, &cfg, 1, 100), HAL_OK);
+    assert_int_equal(din_ev_state(&din), DIN_EV_SESSION_SETUP);
+    size_t n = 0;
+    assert_int_equal(din_ev_next(&din, 100, s_tx, sizeof s_tx, &n), HAL_EAGAIN); /* delay_ms first */
+    assert_int_equal(din_ev_next(&din, 100 + cfg.delay_ms, s_tx, sizeof s_tx, &n), HAL_OK);
+    struct exi_reader r;
+    exi_reader_init(&r, s_tx, n);
+    assert_int_equal(exi_din_decode(&r, &dd), HAL_OK);
+    assert_int_equal(din_request_kind(&dd), DIN_MSG_SESSION_SETUP);
+    cfg.n_offers = 0;
+    assert_int_equal(din_ev_start_negotiated(&din, &cfg, 1, 0), HAL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -859,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_model_pause_and_resume),
         cmocka_unit_test(test_model_auto_takes_iso2),
         cmocka_unit_test(test_model_protocol_parse),
+        cmocka_unit_test(test_din_handover_starts_at_session_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
