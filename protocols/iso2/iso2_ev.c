@@ -107,6 +107,9 @@ int iso2_ev_resume(struct iso2_ev *ev, uint32_t now_ms)
     ev->model.pause = false; /* the pause is over; a new one needs a new wish */
     ev->model.stop = false;
     ev->resumes++;
+    if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID && ev->id.len > 0) {
+        ev->id.bytes[ev->id.len - 1] ^= 0xA5; /* an ID the SECC never issued */
+    }
     return HAL_OK;
 }
 
@@ -217,6 +220,22 @@ static int32_t s_target_current(const struct iso2_ev *ev, uint32_t now_ms)
     return (int32_t)(i < 0 ? 0 : i);
 }
 
+/* An SAScheduleTupleID (1..255) the SECC did not offer in its last list. */
+static uint8_t s_unoffered_tuple(const struct iso2_ev *ev)
+{
+    uint8_t t = (uint8_t)(ev->evse.tuple_id + 100u);
+    for (;;) {
+        bool offered = t == 0;
+        for (uint8_t i = 0; i < ev->evse.n_offered; i++) {
+            offered = offered || ev->evse.offered_ids[i] == t;
+        }
+        if (!offered) {
+            return t;
+        }
+        t++;
+    }
+}
+
 static void s_build(struct iso2_ev *ev, uint32_t now_ms)
 {
     struct exi_iso2_document *d = &ev->doc.iso2;
@@ -322,13 +341,18 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
                                                                : exi_iso2_chargeProgressType_Stop;
         ev->sent_progress = q->ChargeProgress;
         q->SAScheduleTupleID = ev->evse.tuple_id;
+        if (ev->state == ISO2_EV_POWER_ON && ev->cfg.misbehave == ISO2_EV_MISBEHAVE_UNKNOWN_TUPLE) {
+            q->SAScheduleTupleID = s_unoffered_tuple(ev);
+        }
         if (ev->state == ISO2_EV_POWER_ON && ev->cfg.send_charging_profile && ev->evse.n_pmax > 0) {
             /* One entry per PMax interval, never above it: a profile within the schedule. */
             q->ChargingProfile_isUsed = true;
             for (uint8_t i = 0; i < ev->evse.n_pmax; i++) {
                 struct exi_iso2_ProfileEntryType *pe = &q->ChargingProfile.ProfileEntry.array[i];
                 int64_t p = ev->evse.pmax_w[i];
-                if (m->max_power_w >= 0 && p > m->max_power_w) {
+                if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_PROFILE_ABOVE_PMAX) {
+                    p *= 2; /* above the schedule on purpose */
+                } else if (m->max_power_w >= 0 && p > m->max_power_w) {
                     p = m->max_power_w;
                 }
                 pe->ChargingProfileEntryStart = ev->evse.pmax_start_s[i];
@@ -525,6 +549,10 @@ static int s_handshake_res(struct iso2_ev *ev, const uint8_t *exi, size_t len, u
         s_goto(ev, ISO2_EV_SESSION_SETUP, now_ms, ev->cfg.delay_ms);
         return HAL_OK;
     }
+    if (ns != NULL && strcmp(ns, APPHAND_NS_DIN) == 0 && ev->cfg.misbehave == ISO2_EV_MISBEHAVE_ISO2_AFTER_DIN) {
+        s_goto(ev, ISO2_EV_SESSION_SETUP, now_ms, ev->cfg.delay_ms); /* the wrong schema on purpose */
+        return HAL_OK;
+    }
     if (ns != NULL && strcmp(ns, APPHAND_NS_DIN) == 0) {
         ev->state = ISO2_EV_DIN_CHOSEN; /* the caller continues with the DIN machine */
         ev->reason = "SECC chose DIN 70121";
@@ -549,6 +577,12 @@ static int s_take_schedule(struct iso2_ev *ev, const struct exi_iso2_ChargeParam
     n = n <= CFG_EXI_ISO2_PMAXSCHEDULETYPE_PMAXSCHEDULEENTRY_MAX ? n
                                                                  : (uint16_t)CFG_EXI_ISO2_PMAXSCHEDULETYPE_PMAXSCHEDULEENTRY_MAX;
     ev->evse.tuple_id = t->SAScheduleTupleID;
+    uint16_t nt = s->SAScheduleList.SAScheduleTuple.arrayLen;
+    nt = nt <= CFG_EXI_ISO2_SASCHEDULELISTTYPE_SASCHEDULETUPLE_MAX ? nt : (uint16_t)CFG_EXI_ISO2_SASCHEDULELISTTYPE_SASCHEDULETUPLE_MAX;
+    for (uint16_t i = 0; i < nt; i++) {
+        ev->evse.offered_ids[i] = s->SAScheduleList.SAScheduleTuple.array[i].SAScheduleTupleID;
+    }
+    ev->evse.n_offered = (uint8_t)nt;
     for (uint16_t i = 0; i < n; i++) {
         const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
         int64_t w = iso2_ev_pv_milli(&e->PMax) / 1000;
@@ -717,6 +751,11 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         ev->evse.min_current_ma = iso2_ev_pv_milli32(&p->EVSEMinimumCurrentLimit);
         ev->evse.min_voltage_mv = iso2_ev_pv_milli32(&p->EVSEMinimumVoltageLimit);
         ev->act.cp_c = true; /* then lock; CableCheckReq follows (after a renegotiation too) */
+        if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK) {
+            ev->pausing = true; /* a pause where the standard allows none */
+            s_goto(ev, ISO2_EV_SESSION_STOP, now_ms, dl);
+            break;
+        }
         s_goto(ev, ISO2_EV_CABLE_CHECK, now_ms, dl);
         break;
     }
@@ -754,6 +793,11 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             s_goto(ev, ISO2_EV_SESSION_STOP, now_ms, dl); /* Terminate: a pause needs PowerDelivery(Stop) first */
         } else if (diff <= ev->cfg.precharge_tolerance_mv) {
             ev->act.contactors = true; /* closed before PowerDeliveryReq(Start) */
+            if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_CD_BEFORE_POWER_DELIVERY) {
+                ev->charge_start_ms = now_ms;
+                s_goto(ev, ISO2_EV_CURRENT_DEMAND, now_ms, dl);
+                break;
+            }
             s_goto(ev, ISO2_EV_POWER_ON, now_ms, dl);
         } else {
             ev->next_ms = now_ms + loop;
@@ -892,6 +936,27 @@ const struct iso2_ev_evse *iso2_ev_evse(const struct iso2_ev *ev)
 const struct iso2_ev_actions *iso2_ev_actions(const struct iso2_ev *ev)
 {
     return &ev->act;
+}
+
+static const char *const s_misbehave_names[ISO2_EV_MISBEHAVE_COUNT] = {
+    "none", "pause-in-cable-check", "cd-before-power-delivery", "unknown-tuple",
+    "profile-above-pmax", "resume-unknown-id", "iso2-after-din",
+};
+
+const char *iso2_ev_misbehave_name(enum iso2_ev_misbehave b)
+{
+    return (unsigned)b < ISO2_EV_MISBEHAVE_COUNT ? s_misbehave_names[b] : "?";
+}
+
+int iso2_ev_misbehave_parse(const char *name, enum iso2_ev_misbehave *b)
+{
+    for (unsigned i = 0; name != NULL && i < ISO2_EV_MISBEHAVE_COUNT; i++) {
+        if (strcmp(name, s_misbehave_names[i]) == 0) {
+            *b = (enum iso2_ev_misbehave)i;
+            return HAL_OK;
+        }
+    }
+    return HAL_EINVAL;
 }
 
 int iso2_ev_chosen_offer(const struct iso2_ev *ev)

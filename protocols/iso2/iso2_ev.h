@@ -64,6 +64,19 @@ enum iso2_ev_state {
     ISO2_EV_STATE_COUNT
 };
 
+/** A car that breaks the rules on purpose: the stimuli an SECC must answer safely
+ *  (issue 14 "Bad input", spec sheet §6). NONE for every normal car. */
+enum iso2_ev_misbehave {
+    ISO2_EV_MISBEHAVE_NONE = 0,
+    ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK,  /**< SessionStop(Pause) instead of the first CableCheckReq */
+    ISO2_EV_MISBEHAVE_CD_BEFORE_POWER_DELIVERY, /**< CurrentDemandReq instead of PowerDelivery(Start) */
+    ISO2_EV_MISBEHAVE_UNKNOWN_TUPLE,         /**< PowerDelivery(Start) naming a tuple never offered */
+    ISO2_EV_MISBEHAVE_PROFILE_ABOVE_PMAX,    /**< a ChargingProfile at twice the schedule's PMax */
+    ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID,     /**< resume with a SessionID the SECC never issued */
+    ISO2_EV_MISBEHAVE_ISO2_AFTER_DIN,        /**< goes on in ISO-2 after the SECC chose DIN */
+    ISO2_EV_MISBEHAVE_COUNT
+};
+
 /** Configuration (iso2_ev_default_config()). */
 struct iso2_ev_config {
     struct apphand_offer offers[CFG_ISO2_EV_OFFERS];
@@ -90,6 +103,7 @@ struct iso2_ev_config {
     bool welding_detection;                 /**< run WeldingDetection after PowerDelivery(Stop) */
     uint8_t welding_max_rounds;             /**< 10 */
     int32_t welding_done_mv;                /**< 40 000 */
+    enum iso2_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -123,6 +137,8 @@ struct iso2_ev_evse {
     uint16_t notification_max_delay_s;
     bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
     uint8_t tuple_id;               /**< the SAScheduleTuple the EV chose */
+    uint8_t offered_ids[CFG_EXI_ISO2_SASCHEDULELISTTYPE_SASCHEDULETUPLE_MAX]; /**< all offered */
+    uint8_t n_offered;
     uint8_t n_pmax;                 /**< entries of its PMaxSchedule kept below */
     uint32_t pmax_start_s[CFG_EXI_ISO2_PMAXSCHEDULETYPE_PMAXSCHEDULEENTRY_MAX];
     int32_t pmax_w[CFG_EXI_ISO2_PMAXSCHEDULETYPE_PMAXSCHEDULEENTRY_MAX];
@@ -220,6 +236,11 @@ const struct iso2_ev_evse *iso2_ev_evse(const struct iso2_ev *ev);
 const struct iso2_ev_actions *iso2_ev_actions(const struct iso2_ev *ev);
 /** @brief The offer the SECC chose (index into cfg.offers), -1 before the handshake. */
 int iso2_ev_chosen_offer(const struct iso2_ev *ev);
+/** @brief Name of a misbehaviour ("pause-in-cable-check"); iso2_ev_misbehave_parse() reads it. */
+const char *iso2_ev_misbehave_name(enum iso2_ev_misbehave b);
+/** @brief Parse a misbehaviour name (HAL_EINVAL when unknown). */
+int iso2_ev_misbehave_parse(const char *name, enum iso2_ev_misbehave *b);
+
 /** @brief PMax of the chosen schedule at @p t_s seconds after PowerDelivery(Start) (W; -1: none). */
 int32_t iso2_ev_pmax_at(const struct iso2_ev *ev, uint32_t t_s);
 

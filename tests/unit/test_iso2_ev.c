@@ -50,6 +50,7 @@ struct bench {
     /* recorded from requests */
     struct iso2_ev_session_id last_setup_id;
     uint8_t last_pd_progress, last_pd_tuple, last_stop_kind;
+    int first_pd_progress;        /* -1: none yet */
     uint16_t last_pd_entries;
     int64_t last_profile_max_mw;
     int32_t last_cd_target_ma;
@@ -69,6 +70,7 @@ static void bench_init(void)
     B.protocols[0] = APPHAND_NS_ISO2;
     B.pmax_w = 150000;
     B.tuple_id = 1;
+    B.first_pd_progress = -1;
 }
 
 static void status(struct exi_iso2_DC_EVSEStatusType *s, bool isolation)
@@ -245,6 +247,9 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
     case ISO2_EV_MSG_POWER_DELIVERY: {
         const struct exi_iso2_PowerDeliveryReqType *p = &q->PowerDeliveryReq;
         B.last_pd_progress = p->ChargeProgress;
+        if (B.first_pd_progress < 0) {
+            B.first_pd_progress = p->ChargeProgress;
+        }
         B.last_pd_tuple = p->SAScheduleTupleID;
         B.last_pd_entries = p->ChargingProfile_isUsed ? p->ChargingProfile.ProfileEntry.arrayLen : 0;
         B.last_profile_max_mw = 0;
@@ -858,6 +863,74 @@ static void test_din_handover_starts_at_session_setup(void **state)
     assert_int_equal(din_ev_start_negotiated(&din, &cfg, 1, 0), HAL_EINVAL);
 }
 
+/* The stimuli a car can produce on purpose for the SECC's bad-input tests. */
+static void start_misbehaving(enum iso2_ev_misbehave b, bool din_too)
+{
+    struct iso2_ev_config cfg;
+    iso2_ev_default_config(&cfg);
+    cfg.misbehave = b;
+    if (din_too) {
+        iso2_ev_offer_din_too(&cfg);
+    }
+    assert_int_equal(iso2_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+}
+
+static void test_misbehave_stimuli(void **state)
+{
+    (void)state;
+    bench_init();
+    start_misbehaving(ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK, false);
+    run(30000, 0);
+    assert_int_equal(B.seen[ISO2_EV_MSG_CABLE_CHECK], 0);
+    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_STOP], 1);
+    assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Pause);
+
+    bench_init();
+    start_misbehaving(ISO2_EV_MISBEHAVE_CD_BEFORE_POWER_DELIVERY, false);
+    run(30000, 3);
+    assert_true(B.cd_n >= 3);
+    assert_int_equal(B.first_pd_progress, exi_iso2_chargeProgressType_Stop); /* never a Start */
+
+    bench_init();
+    start_misbehaving(ISO2_EV_MISBEHAVE_UNKNOWN_TUPLE, false);
+    run(20000, 0);
+    assert_int_equal(B.last_pd_progress, exi_iso2_chargeProgressType_Start);
+    assert_int_not_equal(B.last_pd_tuple, 1);
+    assert_int_not_equal(B.last_pd_tuple, 0);
+
+    bench_init();
+    B.pmax_w = 30000;
+    start_misbehaving(ISO2_EV_MISBEHAVE_PROFILE_ABOVE_PMAX, false);
+    run(20000, 0);
+    assert_int_equal(B.last_profile_max_mw, 60000000);
+
+    bench_init();
+    start_misbehaving(ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID, false);
+    s_ev.model.pause = true;
+    run(60000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_PAUSED);
+    assert_int_equal(iso2_ev_resume(&s_ev, B.now), HAL_OK);
+    B.negotiated = false;
+    run(B.now + 3000, 0);
+    assert_int_equal(B.last_setup_id.len, B.sid.len);
+    assert_false(iso2_ev_session_id_equal(&B.last_setup_id, &B.sid));
+    assert_false(B.old_session_joined);
+
+    bench_init();
+    B.protocols[0] = APPHAND_NS_DIN;
+    start_misbehaving(ISO2_EV_MISBEHAVE_ISO2_AFTER_DIN, true);
+    run(2000, 0);
+    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_SETUP], 1); /* ISO-2 bytes on a DIN session */
+    assert_string_equal(s_ev.cfg.offers[iso2_ev_chosen_offer(&s_ev)].ns, APPHAND_NS_DIN);
+
+    enum iso2_ev_misbehave b;
+    for (unsigned i = 0; i < ISO2_EV_MISBEHAVE_COUNT; i++) {
+        assert_int_equal(iso2_ev_misbehave_parse(iso2_ev_misbehave_name((enum iso2_ev_misbehave)i), &b), HAL_OK);
+        assert_int_equal(b, i);
+    }
+    assert_int_equal(iso2_ev_misbehave_parse("sneeze", &b), HAL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -883,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_model_auto_takes_iso2),
         cmocka_unit_test(test_model_protocol_parse),
         cmocka_unit_test(test_din_handover_starts_at_session_setup),
+        cmocka_unit_test(test_misbehave_stimuli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

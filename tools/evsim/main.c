@@ -318,6 +318,10 @@ static void evsim_usage(FILE *f)
             "  --protocol P        what the car offers in supportedAppProtocol, over the\n"
             "                      profile's: din (DIN 70121 only), iso2 (ISO 15118-2 only), auto\n"
             "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks)\n"
+            "  --misbehave NAME    TEST AID, ISO-2 only: break one rule on purpose so the charger\n"
+            "                      must answer safely: pause-in-cable-check,\n"
+            "                      cd-before-power-delivery, unknown-tuple, profile-above-pmax,\n"
+            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md)\n"
             "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
             "                      each has its own EVCCID\n"
             "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
@@ -367,7 +371,8 @@ static int evsim_num(const char *opt, const char *arg, unsigned long lo, unsigne
 int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
-    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL;
+    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
+               *misbehave = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500;
     bool tls = false, tls_required = false, modem = false;
@@ -382,7 +387,7 @@ int main(int argc, char **argv)
         {"tls", no_argument, NULL, 'T'},                {"ca", required_argument, NULL, 'A'},
         {"tls-required", no_argument, NULL, 'R'},       {"timeout", required_argument, NULL, 't'},
         {"answer-timeout-ms", required_argument, NULL, 'W'},
-        {"protocol", required_argument, NULL, 'o'},
+        {"protocol", required_argument, NULL, 'o'},    {"misbehave", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -390,6 +395,7 @@ int main(int argc, char **argv)
         case 'i': iface = optarg; break;
         case 'p': profile = optarg; break;
         case 'o': protocol = optarg; break;
+        case 'B': misbehave = optarg; break;
         case 'n': bad |= evsim_num("--cars", optarg, 1, EVSIM_MAX_CARS, &cars); break;
         case 's': bad |= evsim_num("--soc-start", optarg, 0, 99, &soc_start); break;
         case 'S': bad |= evsim_num("--soc-target", optarg, 1, 100, &soc_target); break;
@@ -423,6 +429,12 @@ int main(int argc, char **argv)
     }
     if (protocol != NULL && ev_model_protocol_parse(protocol, &mc) != HAL_OK) {
         fprintf(stderr, "evsim: --protocol needs din, iso2 or auto\n");
+        return 2;
+    }
+    if (misbehave != NULL && (iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
+                              mc.protocol == EV_MODEL_PROTO_DIN)) {
+        fprintf(stderr, "evsim: --misbehave needs an ISO-2 car (--protocol iso2 or auto) and one of the "
+                        "names --help lists\n");
         return 2;
     }
     if (soc_target <= soc_start) {
