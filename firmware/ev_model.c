@@ -1,3 +1,4 @@
+/* The simulated car (see ev_model.h): battery, protocol machine, link and pilot, one task. */
 #include "ev_model.h"
 
 #include <stdio.h>
@@ -104,7 +105,24 @@ void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile pr
     cfg->soc_target = 80;
     din_ev_default_config(&cfg->din);
     din_ev_profile(&cfg->din, profile);
+    cfg->protocol = EV_MODEL_PROTO_DIN;
+    iso2_ev_default_config(&cfg->iso2);
     ev_link_default_config(&cfg->link);
+}
+
+int ev_model_protocol_parse(const char *name, struct ev_model_config *cfg)
+{
+    static const struct {
+        const char *name;
+        enum ev_model_protocol p;
+    } t[] = {{"din", EV_MODEL_PROTO_DIN}, {"iso2", EV_MODEL_PROTO_ISO2}, {"auto", EV_MODEL_PROTO_AUTO}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strcmp(name, t[i].name) == 0) {
+            cfg->protocol = t[i].p;
+            return HAL_OK;
+        }
+    }
+    return HAL_EINVAL;
 }
 
 int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
@@ -113,13 +131,26 @@ int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
         const char *name;
         enum din_ev_profile p;
         bool dead;
-    } t[] = {{"standard", DIN_EV_PROFILE_STANDARD, false}, {"tesla", DIN_EV_PROFILE_TESLA, false},
-             {"ioniq", DIN_EV_PROFILE_IONIQ, false},       {"polestar", DIN_EV_PROFILE_POLESTAR, false},
-             {"tesla-precharge-stop", DIN_EV_PROFILE_TESLA, true}};
+        enum ev_model_protocol proto;
+        bool pause;
+    } t[] = {{"standard", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_DIN, false},
+             {"tesla", DIN_EV_PROFILE_TESLA, false, EV_MODEL_PROTO_DIN, false},
+             {"ioniq", DIN_EV_PROFILE_IONIQ, false, EV_MODEL_PROTO_DIN, false},
+             {"polestar", DIN_EV_PROFILE_POLESTAR, false, EV_MODEL_PROTO_DIN, false},
+             {"tesla-precharge-stop", DIN_EV_PROFILE_TESLA, true, EV_MODEL_PROTO_DIN, false},
+             /* the standard car speaking ISO 15118-2 (newer cars prefer it) */
+             {"iso2", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, false},
+             {"iso2-din", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO, false},
+             {"iso2-pause", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, true}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (strcmp(name, t[i].name) == 0) {
             ev_model_default_config(cfg, t[i].p);
             cfg->inlet_dead = t[i].dead;
+            cfg->protocol = t[i].proto;
+            if (t[i].pause) {
+                cfg->pause_after_ms = 20000;
+                cfg->resume_after_ms = 5000;
+            }
             return HAL_OK;
         }
     }
@@ -166,6 +197,81 @@ static void ev_model_update(struct ev_model *m)
     d->stop = full || timed;
     d->target_current_ma = d->stop ? 0 : accept;
     d->inlet_voltage_mv = m->cfg.inlet_dead ? 0 : m->physics ? m->inlet_mv : -1;
+    if (m->use_iso2) {
+        /* The same car, told to the ISO-2 machine; a due pause is a stop that pauses. */
+        struct iso2_ev_model *q = &m->iso2.model;
+        bool pause = m->cfg.pause_after_ms != 0 && !m->pause_done && m->cd_since_ms != 0 &&
+                     m->last_ms - m->cd_since_ms >= m->cfg.pause_after_ms;
+        q->soc = d->soc;
+        q->ready = d->ready;
+        q->error_code = exi_iso2_DC_EVErrorCodeType_NO_ERROR;
+        q->battery_voltage_mv = d->battery_voltage_mv;
+        q->target_voltage_mv = d->target_voltage_mv;
+        q->max_voltage_mv = d->max_voltage_mv;
+        q->max_current_ma = d->max_current_ma;
+        q->max_power_w = d->max_power_w;
+        q->capacity_wh = d->capacity_wh;
+        q->energy_request_wh = d->energy_request_wh;
+        q->full_soc = d->full_soc;
+        q->bulk_soc = d->bulk_soc;
+        q->remaining_full_s = d->remaining_full_s;
+        q->remaining_bulk_s = d->remaining_bulk_s;
+        q->charging_complete = d->charging_complete;
+        q->bulk_charging_complete = d->bulk_charging_complete;
+        q->stop = d->stop || pause;
+        q->pause = pause && !d->stop;
+        q->target_current_ma = q->stop ? 0 : accept;
+        q->inlet_voltage_mv = d->inlet_voltage_mv;
+    }
+}
+
+/* The running machine's view, whichever protocol it speaks. */
+static bool ev_model_cp_c(const struct ev_model *m)
+{
+    return m->use_iso2 ? iso2_ev_actions(&m->iso2)->cp_c : din_ev_actions(&m->din)->cp_c;
+}
+
+static bool ev_model_want_contactors(const struct ev_model *m)
+{
+    return m->use_iso2 ? iso2_ev_actions(&m->iso2)->contactors : din_ev_actions(&m->din)->contactors;
+}
+
+bool ev_model_in_current_demand(const struct ev_model *m)
+{
+    return m->phase == EV_MODEL_SESSION &&
+           (m->use_iso2 ? iso2_ev_state(&m->iso2) == ISO2_EV_CURRENT_DEMAND
+                        : din_ev_state(&m->din) == DIN_EV_CURRENT_DEMAND);
+}
+
+const char *ev_model_protocol_name(const struct ev_model *m)
+{
+    if (m->use_iso2) {
+        return "ISO 15118-2";
+    }
+    return m->din.state > DIN_EV_HANDSHAKE ? "DIN 70121" : "";
+}
+
+/* Start the session's machine on a fresh V2G connection: DIN as before, else ISO-2 (a new
+ * session, or the resume of a paused one). */
+static int ev_model_start_machine(struct ev_model *m, uint32_t now_ms)
+{
+    if (m->cfg.protocol == EV_MODEL_PROTO_DIN) {
+        m->use_iso2 = false;
+        return din_ev_start(&m->din, &m->cfg.din, now_ms);
+    }
+    m->use_iso2 = true;
+    if (m->paused) {
+        return iso2_ev_resume(&m->iso2, now_ms);
+    }
+    struct iso2_ev_config c = m->cfg.iso2;
+    /* One identity for both protocols: the car's MAC is the DIN configuration's EVCCID. */
+    c.evccid_len = m->cfg.din.evccid_len <= 6 ? m->cfg.din.evccid_len : 6;
+    memcpy(c.evccid, m->cfg.din.evccid, c.evccid_len);
+    c.start_delay_ms = m->cfg.din.start_delay_ms;
+    if (m->cfg.protocol == EV_MODEL_PROTO_AUTO) {
+        iso2_ev_offer_din_too(&c);
+    }
+    return iso2_ev_start(&m->iso2, &c, now_ms);
 }
 
 int ev_model_init(struct ev_model *m, const struct ev_model_config *cfg,
@@ -187,6 +293,26 @@ int ev_model_init(struct ev_model *m, const struct ev_model_config *cfg,
     m->result = "";
     ev_battery_init(&m->bat, &cfg->battery, cfg->soc_start);
     return HAL_OK;
+}
+
+/* Session over as far as the machine goes: DONE, FAILED, PAUSED (ISO-2) or nothing yet. */
+static enum ev_model_phase ev_model_machine_end(const struct ev_model *m, bool *ok, const char **why)
+{
+    *ok = false;
+    *why = "";
+    if (m->use_iso2) {
+        switch (iso2_ev_state(&m->iso2)) {
+        case ISO2_EV_DONE: *ok = true; *why = "ok"; return EV_MODEL_DONE;
+        case ISO2_EV_FAILED: *why = iso2_ev_reason(&m->iso2); return EV_MODEL_DONE;
+        case ISO2_EV_PAUSED: return EV_MODEL_PAUSED;
+        default: return EV_MODEL_SESSION;
+        }
+    }
+    switch (din_ev_state(&m->din)) {
+    case DIN_EV_DONE: *ok = true; *why = "ok"; return EV_MODEL_DONE;
+    case DIN_EV_FAILED: *why = din_ev_reason(&m->din); return EV_MODEL_DONE;
+    default: return EV_MODEL_SESSION;
+    }
 }
 
 static void ev_model_finish(struct ev_model *m, uint32_t now_ms, bool ok, const char *why)
@@ -218,7 +344,9 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         } else if (m->no_pwm_since_ms == 0) {
             m->no_pwm_since_ms = now_ms != 0 ? now_ms : 1u;
         } else if (now_ms - m->no_pwm_since_ms >= 1000u) {
-            if (m->phase == EV_MODEL_SESSION && din_ev_state(&m->din) == DIN_EV_DONE) {
+            bool mok;
+            const char *mwhy;
+            if (m->phase == EV_MODEL_SESSION && ev_model_machine_end(m, &mok, &mwhy) == EV_MODEL_DONE && mok) {
                 ev_model_finish(m, now_ms, true, "ok");
             } else {
                 ev_model_finish(m, now_ms, false, "the charger switched the 5 % PWM off");
@@ -231,6 +359,20 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
     case EV_MODEL_AWAY:
     case EV_MODEL_DONE:
         next = now_ms + 100u;
+        break;
+    case EV_MODEL_PAUSED:
+        /* Paused (ISO-2): S2 open, no link. Then the wake-up: S2 closed for 400 ms (the
+         * B-C-B toggle the I2-PAUSE capture shows), and a new link once 5 % PWM is back. */
+        if (now_ms - m->paused_ms >= m->cfg.resume_after_ms + 400u) {
+            if (m->cp != NULL) {
+                (void)pilot_ev_set_s2(m->cp, false);
+            }
+            ev_model_say(m, now_ms, "wake-up", "resuming the paused session");
+            m->phase = EV_MODEL_WAIT_PWM;
+            next = now_ms;
+        } else if (now_ms - m->paused_ms >= m->cfg.resume_after_ms && m->cp != NULL) {
+            (void)pilot_ev_set_s2(m->cp, true);
+        }
         break;
     case EV_MODEL_WAIT_PWM:
         if (m->cp == NULL || m->cp->mode == PILOT_EV_MODE_HLC) {
@@ -252,14 +394,19 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         if (m->link.state == EV_LINK_FAILED) {
             ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link failed");
         } else if (m->link.state == EV_LINK_CONNECTING || m->link.state == EV_LINK_CONNECTED) {
-            ev_model_update(m);
-            if (din_ev_start(&m->din, &m->cfg.din, now_ms) != HAL_OK) {
-                ev_model_finish(m, now_ms, false, "DIN machine refused its configuration");
+            bool resuming = m->paused;
+            if (ev_model_start_machine(m, now_ms) != HAL_OK) {
+                ev_model_finish(m, now_ms, false, "the EV machine refused its configuration");
                 break;
             }
-            m->soc_start_seen = ev_battery_soc(&m->bat);
+            if (!resuming) {
+                m->soc_start_seen = ev_battery_soc(&m->bat);
+            }
+            m->paused = false;
             ev_model_update(m);
-            ev_model_say(m, now_ms, "V2G connection", "starting the DIN session");
+            ev_model_say(m, now_ms, "V2G connection",
+                         resuming ? "resuming the ISO 15118-2 session"
+                         : m->use_iso2 ? "starting the session (ISO 15118-2 offered)" : "starting the DIN session");
             m->phase = EV_MODEL_SESSION;
             next = now_ms;
         }
@@ -271,30 +418,54 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         ev_model_update(m);
         while (ev_link_recv(&m->link, &type, &p, &len) == HAL_OK) {
             if (type == V2GTP_PT_EXI) {
-                (void)din_ev_receive(&m->din, p, len, now_ms);
+                if (m->use_iso2) {
+                    (void)iso2_ev_receive(&m->iso2, p, len, now_ms);
+                } else {
+                    (void)din_ev_receive(&m->din, p, len, now_ms);
+                }
             }
             ev_link_consume(&m->link);
         }
-        if (din_ev_state(&m->din) == DIN_EV_CURRENT_DEMAND && m->cd_since_ms == 0) {
+        if (m->use_iso2 && iso2_ev_state(&m->iso2) == ISO2_EV_DIN_CHOSEN) {
+            /* The SECC took DIN from an ISO-2-first car: the DIN machine goes on from here. */
+            m->use_iso2 = false;
+            if (din_ev_start_negotiated(&m->din, &m->cfg.din, iso2_ev_chosen_offer(&m->iso2), now_ms) != HAL_OK) {
+                ev_model_finish(m, now_ms, false, "the DIN machine refused its configuration");
+                break;
+            }
+            ev_model_say(m, now_ms, "protocol", "the charger chose DIN 70121");
+        }
+        if (ev_model_in_current_demand(m) && m->cd_since_ms == 0) {
             m->cd_since_ms = now_ms;
         }
         ev_model_update(m);
         size_t n = 0;
-        int rc = din_ev_next(&m->din, now_ms, m->buf, sizeof m->buf, &n);
+        int rc = m->use_iso2 ? iso2_ev_next(&m->iso2, now_ms, m->buf, sizeof m->buf, &n)
+                             : din_ev_next(&m->din, now_ms, m->buf, sizeof m->buf, &n);
         if (rc == HAL_OK) {
             (void)ev_link_send(&m->link, V2GTP_PT_EXI, m->buf, (uint32_t)n, false);
         }
         if (m->cp != NULL) {
-            (void)pilot_ev_set_s2(m->cp, din_ev_actions(&m->din)->cp_c);
+            (void)pilot_ev_set_s2(m->cp, ev_model_cp_c(m));
         }
-        if (din_ev_state(&m->din) == DIN_EV_DONE) {
-            ev_model_finish(m, now_ms, true, "ok");
-        } else if (din_ev_state(&m->din) == DIN_EV_FAILED) {
-            ev_model_finish(m, now_ms, false, din_ev_reason(&m->din));
+        bool mok;
+        const char *mwhy;
+        enum ev_model_phase end = ev_model_machine_end(m, &mok, &mwhy);
+        if (end == EV_MODEL_DONE) {
+            ev_model_finish(m, now_ms, mok, mwhy);
+        } else if (end == EV_MODEL_PAUSED) {
+            /* SessionStopRes(Pause): close this connection; the session waits to resume. */
+            ev_link_close(&m->link, now_ms, "session paused");
+            m->paused = true;
+            m->pause_done = true;
+            m->paused_ms = now_ms;
+            m->cd_since_ms = 0;
+            m->phase = EV_MODEL_PAUSED;
+            ev_model_say(m, now_ms, "session paused", "SessionStop(Pause) answered, link closed");
         } else if (m->link.state == EV_LINK_FAILED) {
             ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link lost");
         } else {
-            uint32_t d = din_ev_deadline(&m->din);
+            uint32_t d = m->use_iso2 ? iso2_ev_deadline(&m->iso2) : din_ev_deadline(&m->din);
             next = hal_time_reached(d, now_ms) ? now_ms + 1u : d;
             next = hal_time_diff(next, now_ms) > 10 ? now_ms + 10u : next;
         }
@@ -306,10 +477,11 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
     }
     /* Without physics the battery takes what the EVSE says it delivers. */
     if (!m->physics && ev_model_contactors(m)) {
-        const struct din_ev_evse *e = din_ev_evse(&m->din);
+        int32_t i_ma = m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_current_ma : din_ev_evse(&m->din)->present_current_ma;
+        int32_t u_mv = m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_voltage_mv : din_ev_evse(&m->din)->present_voltage_mv;
         uint32_t dt = m->int_ms != 0 ? now_ms - m->int_ms : 0;
-        if (dt < 1000u && e->present_current_ma > 0) {
-            ev_battery_charge(&m->bat, e->present_current_ma, e->present_voltage_mv, dt);
+        if (dt < 1000u && i_ma > 0) {
+            ev_battery_charge(&m->bat, i_ma, u_mv, dt);
         }
     }
     m->int_ms = now_ms;
@@ -319,7 +491,7 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
 int ev_model_plug(struct ev_model *m, uint32_t now_ms)
 {
     if (m->phase != EV_MODEL_AWAY && m->phase != EV_MODEL_DONE) {
-        return HAL_ESTATE;
+        return HAL_ESTATE; /* a paused car is still plugged */
     }
     if (m->task.step == NULL) {
         sched_task_init(&m->task, m->cfg.name, ev_model_step, m, true);
@@ -332,6 +504,8 @@ int ev_model_plug(struct ev_model *m, uint32_t now_ms)
         pilot_ev_plug(m->cp, true);
     }
     m->phase = EV_MODEL_WAIT_PWM;
+    m->paused = false;
+    m->pause_done = false;
     m->plugged_ms = now_ms;
     m->cd_since_ms = 0;
     m->no_pwm_since_ms = 0;
@@ -378,7 +552,7 @@ void ev_model_physics(struct ev_model *m, uint32_t now_ms, int32_t inlet_mv, int
  * once the current has fallen below 2 A, or after 2 s at the latest. */
 static void ev_model_contactor_update(struct ev_model *m, uint32_t now_ms)
 {
-    bool want = m->phase == EV_MODEL_SESSION && din_ev_actions(&m->din)->contactors;
+    bool want = m->phase == EV_MODEL_SESSION && ev_model_want_contactors(m);
     if (want) {
         m->closed = true;
         m->open_asked_ms = 0;

@@ -1,8 +1,9 @@
 /**
  * @file ev_model.h
- * @brief A simulated DIN 70121 car: battery model (capacity, state of charge, open-
- *        circuit voltage curve, internal resistance, current acceptance that tapers),
- *        the DIN EV machine (protocols/din/din_ev), the EV side of the link
+ * @brief A simulated DIN 70121 / ISO 15118-2 car: battery model (capacity, state of charge,
+ *        open-circuit voltage curve, internal resistance, current acceptance that tapers),
+ *        the DIN EV machine (protocols/din/din_ev) or the ISO-2 one (protocols/iso2/iso2_ev,
+ *        chosen by the profile's `protocol`; DIN by default), the EV side of the link
  *        (firmware/ev_link: SLAC, SDP, V2GTP) and, when a pilot is given, the EV side of
  *        the control pilot. Shared by the simulator board (in process, with the plant's
  *        physics) and tools/evsim (its own process on a real interface).
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include "din/din_ev.h"
+#include "iso2/iso2_ev.h"
 #include "ev_link.h"
 #include "iec61851/pilot_ev.h"
 #include "sched.h"
@@ -46,6 +48,15 @@ enum ev_model_phase {
     EV_MODEL_LINK,           /**< SLAC / SDP / TCP */
     EV_MODEL_SESSION,        /**< DIN session running */
     EV_MODEL_DONE,           /**< session over (result says how); S2 open, own contactors open */
+    EV_MODEL_PAUSED,         /**< ISO-2 session paused (SessionStop Pause): link closed, S2 open;
+                                  after resume_after_ms a wake-up toggle, then a new link */
+};
+
+/** What the car offers in supportedAppProtocol. */
+enum ev_model_protocol {
+    EV_MODEL_PROTO_DIN = 0,  /**< DIN 70121 only, as the profile's `din` offers say (default) */
+    EV_MODEL_PROTO_ISO2,     /**< ISO 15118-2 only */
+    EV_MODEL_PROTO_AUTO,     /**< ISO 15118-2 first, DIN 70121 second: the SECC picks */
 };
 
 /** Configuration of one car. */
@@ -58,7 +69,12 @@ struct ev_model_config {
     uint32_t charge_ms_max;     /**< stop after this long in CurrentDemand (0 = until target) */
     bool inlet_dead;            /**< the inlet never sees voltage (Model Y capture: stop in pre-charge) */
     uint32_t request_ma;        /**< asked current cap, 0 = the battery's acceptance */
-    struct din_ev_config din;   /**< filled by ev_model_default_config() from the profile */
+    struct din_ev_config din;   /**< filled by ev_model_default_config() from the profile; its
+                                     EVCCID is the car's MAC for either protocol */
+    enum ev_model_protocol protocol; /**< DIN unless the profile or the caller says otherwise */
+    struct iso2_ev_config iso2; /**< the ISO-2 machine's settings (offers from `protocol`) */
+    uint32_t pause_after_ms;    /**< ISO-2: pause once after this long in CurrentDemand (0 = never) */
+    uint32_t resume_after_ms;   /**< ... and come back after this long paused (wake-up, new link) */
     struct ev_link_config link;
 };
 
@@ -67,6 +83,11 @@ struct ev_model {
     struct ev_model_config cfg;
     struct ev_battery bat;
     struct din_ev din;
+    struct iso2_ev iso2;
+    bool use_iso2;              /**< the ISO-2 machine runs this session (else DIN) */
+    bool paused;                /**< ISO-2 session paused: link closed, waiting to resume */
+    bool pause_done;            /**< the one pause of pause_after_ms happened */
+    uint32_t paused_ms;
     struct ev_link link;
     struct ev_link_ports ports;
     struct sched *sched;
@@ -112,7 +133,10 @@ void ev_battery_charge(struct ev_battery *b, int32_t current_ma, int32_t voltage
 void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile profile);
 
 /**
- * @brief Parse a profile name: standard, tesla, ioniq, polestar, tesla-precharge-stop.
+ * @brief Parse a profile name: standard, tesla, ioniq, polestar, tesla-precharge-stop (DIN);
+ *        iso2 (the standard car speaking ISO 15118-2 only), iso2-din (ISO-2 first, DIN
+ *        second), iso2-pause (iso2 that pauses once after 20 s of charging and resumes 5 s
+ *        later on a new connection).
  * @retval HAL_OK @p cfg reset to that profile's defaults
  * @retval HAL_EINVAL unknown
  */
@@ -150,6 +174,13 @@ const struct ev_battery *ev_model_battery(const struct ev_model *m);
 const char *ev_model_result(const struct ev_model *m);
 /** @brief True when the session ended the way the car wanted (SessionStop answered). */
 bool ev_model_ok(const struct ev_model *m);
+/** @brief The session is in the CurrentDemand loop (either protocol). */
+bool ev_model_in_current_demand(const struct ev_model *m);
+/** @brief "DIN 70121", "ISO 15118-2", or "" before the protocol is negotiated. */
+const char *ev_model_protocol_name(const struct ev_model *m);
+/** @brief Parse "din", "iso2" or "auto" into @p cfg->protocol (HAL_EINVAL otherwise). */
+int ev_model_protocol_parse(const char *name, struct ev_model_config *cfg);
+
 /** @brief SOC when the session started (%). */
 uint8_t ev_model_soc_start(const struct ev_model *m);
 

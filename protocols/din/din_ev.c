@@ -106,6 +106,19 @@ int din_ev_start(struct din_ev *ev, const struct din_ev_config *cfg, uint32_t no
     return HAL_OK;
 }
 
+int din_ev_start_negotiated(struct din_ev *ev, const struct din_ev_config *cfg, int chosen_offer,
+                            uint32_t now_ms)
+{
+    int rc = din_ev_start(ev, cfg, now_ms);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    ev->chosen_offer = chosen_offer;
+    ev->state = DIN_EV_SESSION_SETUP;
+    ev->next_ms = now_ms + cfg->delay_ms;
+    return HAL_OK;
+}
+
 /* ------------------------------------------------------------------ helpers */
 
 static void s_fail(struct din_ev *ev, const char *why)

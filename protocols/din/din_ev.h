@@ -161,6 +161,15 @@ void din_ev_default_model(struct din_ev_model *m);
 int din_ev_start(struct din_ev *ev, const struct din_ev_config *cfg, uint32_t now_ms);
 
 /**
+ * @brief Start after a supportedAppProtocol exchange another machine made (a car offering
+ *        ISO 15118-2 and DIN whose SECC chose DIN): the first request is SessionSetupReq,
+ *        due after delay_ms. @p chosen_offer is what the SECC chose, for the record.
+ * @retval HAL_OK / HAL_EINVAL as din_ev_start()
+ */
+int din_ev_start_negotiated(struct din_ev *ev, const struct din_ev_config *cfg, int chosen_offer,
+                            uint32_t now_ms);
+
+/**
  * @brief The next request, when one is due; also runs the EV's timers.
  * @param out buffer for the EXI payload (plus an optional trailing byte)
  * @retval HAL_OK       @p len bytes to send

@@ -1,6 +1,6 @@
 /*
- * evsim: a DIN 70121 car as its own process on a real interface. The car model is
- * firmware/ev_model (battery, DIN EV machine, EV side of SLAC/SDP/V2GTP, EV side of the
+ * evsim: a DIN 70121 or ISO 15118-2 car as its own process on a real interface. The car model is
+ * firmware/ev_model (battery, DIN or ISO-2 EV machine, EV side of SLAC/SDP/V2GTP, EV side of the
  * pilot), the one the simulator board runs in memory; here its link runs over libpcap
  * and IPv6 sockets (+ OpenSSL TLS as a client) through the Linux port.
  *
@@ -306,12 +306,22 @@ static void evsim_usage(FILE *f)
 {
     fprintf(f,
             "usage: evsim --iface IF [options]\n"
-            "A DIN 70121 car (the firmware's EV model) as its own process: SLAC, SDP, V2GTP\n"
-            "(TCP or TLS) on IF, the DIN session from SessionSetup to SessionStop, a battery model.\n"
+            "A DIN 70121 / ISO 15118-2 car (the firmware's EV model) as its own process: SLAC,\n"
+            "SDP, V2GTP (TCP or TLS) on IF, the session from SessionSetup to SessionStop, a\n"
+            "battery model.\n"
             "\n"
             "  --iface IF          Ethernet interface to the charger (veth, or a PLC modem)\n"
-            "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
-            "                      (default standard)\n"
+            "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop (DIN\n"
+            "                      70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first, DIN\n"
+            "                      second), iso2-pause (iso2 that pauses after 20 s of charging\n"
+            "                      and resumes 5 s later on a new connection) (default standard)\n"
+            "  --protocol P        what the car offers in supportedAppProtocol, over the\n"
+            "                      profile's: din (DIN 70121 only), iso2 (ISO 15118-2 only), auto\n"
+            "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks)\n"
+            "  --misbehave NAME    TEST AID, ISO-2 only: break one rule on purpose so the charger\n"
+            "                      must answer safely: pause-in-cable-check,\n"
+            "                      cd-before-power-delivery, unknown-tuple, profile-above-pmax,\n"
+            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md)\n"
             "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
             "                      each has its own EVCCID\n"
             "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
@@ -361,7 +371,8 @@ static int evsim_num(const char *opt, const char *arg, unsigned long lo, unsigne
 int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
-    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard";
+    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
+               *misbehave = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500;
     bool tls = false, tls_required = false, modem = false;
@@ -376,12 +387,15 @@ int main(int argc, char **argv)
         {"tls", no_argument, NULL, 'T'},                {"ca", required_argument, NULL, 'A'},
         {"tls-required", no_argument, NULL, 'R'},       {"timeout", required_argument, NULL, 't'},
         {"answer-timeout-ms", required_argument, NULL, 'W'},
+        {"protocol", required_argument, NULL, 'o'},    {"misbehave", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
         case 'i': iface = optarg; break;
         case 'p': profile = optarg; break;
+        case 'o': protocol = optarg; break;
+        case 'B': misbehave = optarg; break;
         case 'n': bad |= evsim_num("--cars", optarg, 1, EVSIM_MAX_CARS, &cars); break;
         case 's': bad |= evsim_num("--soc-start", optarg, 0, 99, &soc_start); break;
         case 'S': bad |= evsim_num("--soc-target", optarg, 1, 100, &soc_target); break;
@@ -409,7 +423,18 @@ int main(int argc, char **argv)
         return 2;
     }
     if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
-        fprintf(stderr, "evsim: --profile needs standard, tesla, ioniq, polestar or tesla-precharge-stop\n");
+        fprintf(stderr, "evsim: --profile needs standard, tesla, ioniq, polestar, tesla-precharge-stop, iso2, "
+                        "iso2-din or iso2-pause\n");
+        return 2;
+    }
+    if (protocol != NULL && ev_model_protocol_parse(protocol, &mc) != HAL_OK) {
+        fprintf(stderr, "evsim: --protocol needs din, iso2 or auto\n");
+        return 2;
+    }
+    if (misbehave != NULL && (iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
+                              mc.protocol == EV_MODEL_PROTO_DIN)) {
+        fprintf(stderr, "evsim: --misbehave needs an ISO-2 car (--protocol iso2 or auto) and one of the "
+                        "names --help lists\n");
         return 2;
     }
     if (soc_target <= soc_start) {
@@ -487,6 +512,11 @@ int main(int argc, char **argv)
         if (answer_ms != 0) {
             c.din.msg_timeout_ms = (uint32_t)answer_ms;
             c.din.msg_timeout_cd_ms = (uint32_t)answer_ms;
+            c.iso2.msg_timeout_ms = (uint32_t)answer_ms;
+            c.iso2.msg_timeout_cd_ms = (uint32_t)answer_ms;
+            if (c.iso2.msg_timeout_long_ms < (uint32_t)answer_ms) {
+                c.iso2.msg_timeout_long_ms = (uint32_t)answer_ms;
+            }
             c.link.v2gtp_timeout_ms = (uint32_t)answer_ms;
             if (c.link.connect_timeout_ms < (uint32_t)answer_ms) {
                 c.link.connect_timeout_ms = (uint32_t)answer_ms;
@@ -505,6 +535,8 @@ int main(int argc, char **argv)
         }
         e->result[i] = "not run";
     }
+    static const char *const proto_names[] = {"DIN 70121", "ISO 15118-2", "ISO 15118-2 or DIN 70121"};
+    printf("evsim: offers %s\n", proto_names[mc.protocol]);
     printf("evsim: %d car(s), profile %s, SOC %lu %% -> %lu %%, charge %lu s, on %s%s%s%s\n", e->ncars, profile,
            soc_start, soc_target, charge_s, iface, tls ? ", TLS" : ", TCP", pilot != NULL ? ", pilot wire " : ", no pilot",
            pilot != NULL ? pilot : "");

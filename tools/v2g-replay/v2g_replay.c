@@ -40,29 +40,13 @@
 #include <string.h>
 
 #include "v2g_pcap.h"
+#include "v2g_rec.h"
 
 #include "apphand/apphand.h"
 #include "exi/exi_apphand.h"
 #include "exi/exi_din.h"
 #include "hlc_din.h"
 #include "tool_hex.h"
-
-struct rec {
-    unsigned long frame;
-    double t;
-    bool ev_to_evse;
-    bool apphand; /* schema appHand, else din (unless why_not is set) */
-    char msg[48];
-    const char *why_not; /* set when the message cannot be replayed: the reason */
-    uint8_t *exi;
-    size_t len;
-};
-
-/* The records of one file, grown as they are read. */
-struct recs {
-    struct rec *v;
-    size_t n, room;
-};
 
 static struct rec *recs_add(struct recs *R)
 {
@@ -182,6 +166,7 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
         field_str(line, "msg", r->msg, sizeof r->msg);
         r->ev_to_evse = strcmp(dir, "EV->EVSE") == 0;
         r->apphand = strcmp(schema, "appHand") == 0;
+        snprintf(r->schema, sizeof r->schema, "%s", schema);
         if (!r->ev_to_evse && strcmp(dir, "EVSE->EV") != 0) {
             /* Capture started mid-connection: a request is still one we could not replay. */
             size_t ml = strlen(r->msg);
@@ -193,8 +178,9 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
         } else if (!r->apphand && strcmp(schema, "din") != 0) {
             r->why_not = schema_why_not(schema);
         }
+        /* The payload is kept even when the charger side cannot replay it (the car side may). */
+        r->exi = field_hex(line, "exi", &r->len);
         if (r->why_not == NULL) {
-            r->exi = field_hex(line, "exi", &r->len);
             if (r->exi == NULL) {
                 fprintf(stderr, "%s:%lu: exi is not an even run of hex digits\n", path, lineno);
                 rc = -1;
@@ -302,7 +288,8 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         }
         snprintf(r->msg, sizeof r->msg, "%s%s", k == DIN_MSG_NONE ? "undecodable" : din_msg_name(k), side);
     }
-    if (r->why_not == NULL) {
+    snprintf(r->schema, sizeof r->schema, "%s", r->apphand ? "appHand" : cs->negotiated ? cs->schema : "?");
+    {
         r->exi = malloc(m->len > 0 ? m->len : 1);
         if (r->exi == NULL) {
             return 1;
@@ -357,7 +344,7 @@ static int load_pcap(FILE *f, const char *path, struct recs *R)
     return 0;
 }
 
-static int load(const char *path, struct recs *R)
+int v2g_load(const char *path, struct recs *R)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
@@ -764,7 +751,7 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: v2g-replay [-q] FILE|-\n"
+            "usage: v2g-replay [-q] [--ev] FILE|-\n"
             "Replay the car's requests of a recorded session against this firmware's DIN 70121\n"
             "EVSE machine and judge every answer against the recorded charger's.\n"
             "  FILE  a session .jsonl of the shared vectors (vectors/sessions/), or a pcap/pcapng\n"
@@ -772,6 +759,9 @@ static void usage(FILE *to)
             "        direction; TLS streams, IP fragments and UDP are not replayed)\n"
             "  -     read the same from standard input\n"
             "  -q    print only the requests that fail\n"
+            "  --ev  the other way round: our ISO 15118-2 car (EVCC) against the recorded\n"
+            "        charger: at each step our next request must have the recorded car's type and\n"
+            "        the recorded response must be accepted (ISO-2 sessions only for now)\n"
             "Requests of ISO 15118-2/-20 sessions, of encrypted streams or of unknown direction\n"
             "cannot be replayed yet: each is a failure (not_replayable=N).\n"
             "Last line: replayed=N accepted=N not_replayable=N phase=P\n"
@@ -792,16 +782,22 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (a < argc && strcmp(argv[a], "-q") == 0) {
-        R.quiet = true;
-        a++;
+    bool ev_side = false;
+    for (; a < argc; a++) {
+        if (strcmp(argv[a], "-q") == 0) {
+            R.quiet = true;
+        } else if (strcmp(argv[a], "--ev") == 0) {
+            ev_side = true;
+        } else {
+            break;
+        }
     }
     if (a + 1 != argc || (argv[a][0] == '-' && argv[a][1] != '\0')) {
         usage(stderr);
         return 2;
     }
     struct recs recs = {NULL, 0, 0};
-    int lrc = load(argv[a], &recs);
+    int lrc = v2g_load(argv[a], &recs);
     struct rec *v = recs.v;
     size_t n = recs.n;
     if (lrc != 0) {
@@ -810,6 +806,14 @@ int main(int argc, char **argv)
         }
         free(v);
         return 2;
+    }
+    if (ev_side) {
+        int erc = v2g_ev_replay(&recs, R.quiet);
+        for (size_t i = 0; i < n; i++) {
+            free(v[i].exi);
+        }
+        free(v);
+        return erc;
     }
     unsigned not_replayable = 0;
     R.t0 = n > 0 ? v[0].t : 0.0;

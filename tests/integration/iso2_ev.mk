@@ -1,0 +1,17 @@
+# ISO 15118-2 car side against recorded chargers (issue 14, item 5, EV half): v2g-replay
+# --ev over the ISO-2 DC EIM captures of $(SHARED)/vectors/sessions/. Read in place.
+INTEGRATION_TESTS += iso2_ev_replay
+INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-replay
+
+.PHONY: integration-iso2_ev_replay
+integration-iso2_ev_replay: $(BUILD)/san/bin/v2g-replay
+	$(Q)tests/integration/iso2_ev_replay.sh $(BUILD)/san/bin/v2g-replay $(SHARED) $(BUILD)/iso2_ev_replay
+
+# The ISO-2 car profiles in the simulator (issue 14, item 2): iso2-din on 1 and 4 connectors,
+# iso2 ending safely, the default car still DIN.
+INTEGRATION_TESTS += iso2_ev_sim
+INTEGRATION_PREREQS += $(BIN)/sim
+
+.PHONY: integration-iso2_ev_sim
+integration-iso2_ev_sim: $(BIN)/sim
+	$(Q)tests/integration/iso2_ev_sim.sh $(BIN)/sim $(BUILD)/iso2_ev_sim

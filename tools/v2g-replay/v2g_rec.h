@@ -1,0 +1,46 @@
+/**
+ * @file v2g_rec.h
+ * @brief The recorded V2GTP messages of one session file (JSONL of the shared vectors or a
+ *        pcap/pcapng capture) as v2g_replay.c reads them; shared by the charger-side replay
+ *        (v2g_replay.c) and the car-side replay (v2g_ev.c, `--ev`). Host tool, heap allowed.
+ */
+#ifndef V2G_REC_H
+#define V2G_REC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rec {
+    unsigned long frame;
+    double t;
+    bool ev_to_evse;
+    bool apphand; /* schema appHand, else din (unless why_not is set) */
+    char schema[16]; /* "appHand", "din", "iso2", ... as recorded or negotiated */
+    char msg[48];
+    const char *why_not; /* set when the charger side cannot replay it: the reason */
+    uint8_t *exi;        /* the payload; also kept when why_not is set, if the file has it */
+    size_t len;
+};
+
+/* The records of one file, grown as they are read. */
+struct recs {
+    struct rec *v;
+    size_t n, room;
+};
+
+/**
+ * @brief Read a session file ("-": standard input), JSONL or pcap/pcapng by its first byte.
+ * @return 0, or -1 after a message on stderr
+ */
+int v2g_load(const char *path, struct recs *R);
+
+/**
+ * @brief Car-side replay (`v2g-replay --ev`): our ISO 15118-2 EVCC against the recorded
+ *        charger's responses. Prints one line per request (-q: failures only) and
+ *        `replayed=N accepted=N ...` last.
+ * @return exit status: 0 every recorded car request matched and every response accepted
+ */
+int v2g_ev_replay(const struct recs *R, bool quiet);
+
+#endif /* V2G_REC_H */
