@@ -55,6 +55,20 @@ int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_
     return HAL_OK;
 }
 
+int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list)
+{
+    if (h == NULL || list == NULL || list->count == 0 || list->count > HLC_PROTOCOLS_MAX) {
+        return HAL_EINVAL;
+    }
+    for (uint8_t k = 0; k < list->count; k++) {
+        if (hlc_backend(list->list[k]) == NULL) {
+            return HAL_EINVAL;
+        }
+    }
+    h->cfg.protocols = *list;
+    return HAL_OK;
+}
+
 void hlc_reset(struct hlc *h)
 {
     if (h->active != NULL) {

@@ -384,6 +384,14 @@ const struct hlc_backend_ops *hlc_backend(enum hlc_protocol p);
  */
 int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_id, void *id_ctx);
 
+/**
+ * @brief Change the priority list; it takes effect at the next handshake (a running
+ *        session keeps its protocol). The replay tool follows each recorded session's
+ *        protocol with it.
+ * @retval HAL_EINVAL empty, too long, or a protocol without a backend
+ */
+int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list);
+
 /** @brief Forget the session: the next payload is a supportedAppProtocolReq again. */
 void hlc_reset(struct hlc *h);
 
