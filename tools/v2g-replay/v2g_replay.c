@@ -222,7 +222,12 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
 struct conn_state {
     bool negotiated;
     const char *schema; /* "din", "iso2", "iso20", ... once negotiated */
-    char offered[8][64]; /* namespaces the car offered, by SchemaID (0..7) */
+    /* the namespaces the car offered with their SchemaIDs (any 0..255: ISO-2 labs use 111) */
+    struct {
+        uint8_t id;
+        char ns[64];
+    } offered[8];
+    uint8_t n_offered;
 };
 
 struct pcap_load {
@@ -285,20 +290,26 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         if (exi_apphand_decode(&rd, &s_areq) == HAL_OK) {
             if (s_areq.supportedAppProtocolReq_isUsed) {
                 const struct exi_apphand_supportedAppProtocolReq *q = &s_areq.supportedAppProtocolReq;
-                for (uint16_t i = 0; i < q->AppProtocol.arrayLen; i++) {
+                cs->n_offered = 0;
+                for (uint16_t i = 0; i < q->AppProtocol.arrayLen && cs->n_offered < 8; i++) {
                     const struct exi_apphand_AppProtocolType *a = &q->AppProtocol.array[i];
-                    if (a->SchemaID < 8) {
-                        size_t l = a->ProtocolNamespace.charactersLen;
-                        l = l < sizeof cs->offered[0] - 1 ? l : sizeof cs->offered[0] - 1;
-                        memcpy(cs->offered[a->SchemaID], a->ProtocolNamespace.characters, l);
-                        cs->offered[a->SchemaID][l] = '\0';
-                    }
+                    size_t l = a->ProtocolNamespace.charactersLen;
+                    l = l < sizeof cs->offered[0].ns - 1 ? l : sizeof cs->offered[0].ns - 1;
+                    cs->offered[cs->n_offered].id = a->SchemaID;
+                    memcpy(cs->offered[cs->n_offered].ns, a->ProtocolNamespace.characters, l);
+                    cs->offered[cs->n_offered].ns[l] = '\0';
+                    cs->n_offered++;
                 }
             } else if (s_areq.supportedAppProtocolRes_isUsed) {
                 const struct exi_apphand_supportedAppProtocolRes *a = &s_areq.supportedAppProtocolRes;
                 cs->negotiated = true;
-                cs->schema = a->SchemaID_isUsed && a->SchemaID < 8 ? schema_of_namespace(cs->offered[a->SchemaID])
-                                                                    : "unknown";
+                cs->schema = "unknown";
+                for (uint8_t k = 0; a->SchemaID_isUsed && k < cs->n_offered; k++) {
+                    if (cs->offered[k].id == a->SchemaID) {
+                        cs->schema = schema_of_namespace(cs->offered[k].ns);
+                        break;
+                    }
+                }
             }
         }
     } else if (strcmp(cs->schema, "iso2") == 0) {
