@@ -1000,9 +1000,13 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
         code = s_fail(m, CODE(FAILED_UnknownSession), "SessionID is not the one issued ([V2G2-460])");
     }
     if (code == CODE(OK) && !s_allowed(m, k)) {
-        code = s_fail(m, CODE(FAILED_SequenceError), k == ISO2_MSG_CURRENT_DEMAND && m->phase < ISO2_EVSE_POWER_DELIVERY
-                                                         ? "CurrentDemand before PowerDelivery(Start)"
-                                                         : "request out of sequence ([V2G2-538])");
+        const char *why = "request out of sequence ([V2G2-538])";
+        if (k == ISO2_MSG_CURRENT_DEMAND && m->phase < ISO2_EVSE_POWER_DELIVERY) {
+            why = "CurrentDemand before PowerDelivery(Start)";
+        } else if (k == ISO2_MSG_CHARGING_STATUS) {
+            why = "ChargingStatus (AC) in a DC session";
+        }
+        code = s_fail(m, CODE(FAILED_SequenceError), why);
     }
     if (code == CODE(OK) && k != ISO2_MSG_SESSION_STOP && s_emergency(s_code(st))) {
         code = s_fail(m, CODE(FAILED), "EVSE emergency shutdown or malfunction");
