@@ -561,6 +561,7 @@ static uint8_t s_authorization(struct iso2_evse *m, const struct iso2_evse_statu
 static void s_schedule(struct iso2_evse *m, const struct iso2_evse_status *st)
 {
     m->offered_tuple = st->tuple_id != 0 ? st->tuple_id : 1;
+    m->offered_limit_w = st->max_power_w;
     if (st->pmax_count == 0) {
         m->offered_count = 1;
         m->offered[0].start_s = 0;
@@ -854,6 +855,13 @@ static uint8_t s_current_demand(struct iso2_evse *m, const struct exi_iso2_docum
     struct exi_iso2_CurrentDemandResType *r = &res->V2G_Message.Body.CurrentDemandRes;
     res->V2G_Message.Body.CurrentDemandRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
+    /* Charger-initiated renegotiation: the station's limit fell below what the offered
+     * schedule was built on, so the car is asked for a new one (unless the charger already
+     * asks something else). The car answers with PowerDelivery(Renegotiate). */
+    if (st->notification == exi_iso2_EVSENotificationType_None && m->offered_limit_w > 0 &&
+        st->max_power_w < m->offered_limit_w) {
+        r->DC_EVSEStatus.EVSENotification = exi_iso2_EVSENotificationType_ReNegotiation;
+    }
     iso2_evse_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
     iso2_evse_pv_set(&r->EVSEPresentCurrent, st->present_current_ma, exi_iso2_unitSymbolType_A);
     r->EVSECurrentLimitAchieved = st->current_limit_achieved;

@@ -214,6 +214,7 @@ struct iso2_evse {
     struct iso2_evse_resume resume;  /**< the paused session this one may join */
     struct iso2_evse_ev ev;
     uint8_t offered_tuple;           /**< SAScheduleTupleID of the last CPD answer, 0 = none */
+    int32_t offered_limit_w;         /**< the station's power limit when the schedule was offered */
     uint8_t offered_count;
     struct iso2_evse_pmax offered[ISO2_EVSE_PMAX_MAX];
     uint32_t last_res_ms, req_ms;

@@ -32,6 +32,7 @@ static uint8_t s_sid_len;
 static enum hlc_processing s_auth;
 static enum hlc_isolation s_iso;
 static enum hlc_evse_status s_evse_status;
+static int32_t s_max_power_w;
 
 static int test_id(void *ctx, uint8_t *bytes, size_t len)
 {
@@ -52,7 +53,7 @@ static void status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse
     e->present_current_ma = 100000;
     e->max_voltage_mv = 500000;
     e->max_current_ma = 200000;
-    e->max_power_w = 50000;
+    e->max_power_w = s_max_power_w;
     e->min_voltage_mv = 150000;
     e->current_regulation_tolerance_ma = 5000;
     e->peak_current_ripple_ma = 2000;
@@ -84,6 +85,7 @@ static int setup(void **state)
     s_auth = HLC_PROCESSING_FINISHED;
     s_iso = HLC_ISOLATION_VALID;
     s_evse_status = HLC_EVSE_READY;
+    s_max_power_w = 50000;
     memset(s_sid, 0, sizeof s_sid);
     s_sid_len = 8;
     init_with("iso2,din", NULL);
@@ -696,6 +698,33 @@ static void test_renegotiation(void **state)
                   "after the charge loop");
 }
 
+/* The station's limit falls mid-session: every CurrentDemandRes asks for ReNegotiation until
+ * the car renegotiates; the new schedule carries the new limit. */
+static void test_charger_initiated_renegotiation(void **state)
+{
+    (void)state;
+    to_precharge();
+    power_delivery(exi_iso2_chargeProgressType_Start, 1, 0);
+    assert_int_equal(current_demand(), OK_);
+    assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
+                     exi_iso2_EVSENotificationType_None);
+    s_max_power_w = 20000;
+    assert_int_equal(current_demand(), OK_);
+    assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
+                     exi_iso2_EVSENotificationType_ReNegotiation);
+    assert_int_equal(iso2_evse_pv_milli(&s_r.V2G_Message.Body.CurrentDemandRes.EVSEMaximumPowerLimit), 20000000);
+    assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Renegotiate, 1, 0), OK_);
+    assert_int_equal(charge_parameters(-1), OK_);
+    const struct exi_iso2_SAScheduleTupleType *t =
+        &s_r.V2G_Message.Body.ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.array[0];
+    assert_int_equal(iso2_evse_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 20000000);
+    cable_check();
+    precharge();
+    /* The old profile (50 kW) no longer fits the new schedule. */
+    assert_failed(power_delivery(exi_iso2_chargeProgressType_Start, 1, 50),
+                  exi_iso2_responseCodeType_FAILED_ChargingProfileInvalid, "above the offered PMax");
+}
+
 static void test_not_ready_and_emergency(void **state)
 {
     (void)state;
@@ -758,6 +787,7 @@ int main(void)
         cmocka_unit_test_setup(test_charging_status_is_ac_only, setup),
         cmocka_unit_test_setup(test_metering_receipt_accepted, setup),
         cmocka_unit_test_setup(test_renegotiation, setup),
+        cmocka_unit_test_setup(test_charger_initiated_renegotiation, setup),
         cmocka_unit_test_setup(test_not_ready_and_emergency, setup),
         cmocka_unit_test_setup(test_names, setup),
     };
