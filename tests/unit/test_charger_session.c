@@ -411,7 +411,7 @@ static const struct hal_pilot_ops s_tpp_ops = {.set_duty = tpp_set_duty, .read =
 enum icar_step {
     ICAR_HANDSHAKE, ICAR_SETUP, ICAR_DISCOVERY, ICAR_PAYMENT, ICAR_AUTH, ICAR_CPD, ICAR_CABLE,
     ICAR_PRECHARGE, ICAR_START, ICAR_DEMAND, ICAR_STOP_POWER, ICAR_WELDING, ICAR_SESSION_STOP,
-    ICAR_DONE, ICAR_FAILED
+    ICAR_RENEGOTIATE, ICAR_DONE, ICAR_FAILED
 };
 
 struct icar {
@@ -421,6 +421,9 @@ struct icar {
     bool stop;               /**< the test asks the car to end the session */
     bool pause;              /**< ... with SessionStop(Pause) */
     bool demand_early;       /**< bad input: CurrentDemand right after the pre-charge */
+    bool follow_renegotiation; /**< answer EVSENotification ReNegotiation with PowerDelivery(Renegotiate) */
+    int renegotiations;
+    int32_t pmax_w;          /**< PMax of the last schedule offered */
     uint32_t next_ms;
     uint8_t sid[8];
     uint8_t last_code;
@@ -490,9 +493,11 @@ static size_t icar_request(struct icar *k, uint8_t *buf, size_t cap)
         break;
     case ICAR_START:
     case ICAR_STOP_POWER:
+    case ICAR_RENEGOTIATE:
         b->PowerDeliveryReq_isUsed = true;
-        b->PowerDeliveryReq.ChargeProgress = k->step == ICAR_START ? exi_iso2_chargeProgressType_Start
-                                                                   : exi_iso2_chargeProgressType_Stop;
+        b->PowerDeliveryReq.ChargeProgress = k->step == ICAR_START       ? exi_iso2_chargeProgressType_Start
+                                             : k->step == ICAR_RENEGOTIATE ? exi_iso2_chargeProgressType_Renegotiate
+                                                                           : exi_iso2_chargeProgressType_Stop;
         b->PowerDeliveryReq.SAScheduleTupleID = 1;
         b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed = true;
         b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus = ev;
@@ -558,6 +563,10 @@ static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
         k->step = ICAR_DISCOVERY;
         break;
     case ICAR_CPD:
+        if (b->ChargeParameterDiscoveryRes.SAScheduleList_isUsed) {
+            k->pmax_w = (int32_t)(iso2_evse_pv_milli(&b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple
+                                                           .array[0].PMaxSchedule.PMaxScheduleEntry.array[0].PMax) / 1000);
+        }
         if (fin) {
             k->step = ICAR_CABLE;
             k->cp_c = true; /* S2 closed: state C for the cable check */
@@ -581,7 +590,15 @@ static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
     case ICAR_DEMAND:
         if (k->stop) {
             k->step = ICAR_STOP_POWER;
+        } else if (k->follow_renegotiation && b->CurrentDemandRes.DC_EVSEStatus.EVSENotification ==
+                                                  exi_iso2_EVSENotificationType_ReNegotiation) {
+            k->step = ICAR_RENEGOTIATE;
         }
+        break;
+    case ICAR_RENEGOTIATE:
+        k->closed = false; /* S2 stays closed: CPD, cable check, pre-charge again */
+        k->renegotiations++;
+        k->step = ICAR_CPD;
         break;
     case ICAR_STOP_POWER:
         k->closed = false;
@@ -916,6 +933,36 @@ static void test_iso2_session(void **state)
     assert_true(rec->first_cd_ms > 0);
     assert_string_equal(rec->evccid, "00000000002A");
     assert_int_equal(r->c.stats.sessions_charged, 1);
+}
+
+/* Charger-initiated renegotiation: the station's limit falls, the charger asks, the car
+ * renegotiates (power off, CPD, cable check, pre-charge, Start) and the current follows the
+ * new schedule. */
+static bool is_charging_after_renegotiation(struct rig *r)
+{
+    return s_icar.renegotiations == 1 && s_icar.step == ICAR_DEMAND && charger_state(&r->c) == CHARGER_CHARGING;
+}
+
+static void test_iso2_charger_initiated_renegotiation(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, NULL, true);
+    s_icar.follow_renegotiation = true;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    int32_t first_pmax = s_icar.pmax_w;
+    assert_true(first_pmax > 20000);
+    charger_set_power_limit(&r->c, 20000);
+    assert_true(run_until(r, is_charging_after_renegotiation, 60000));
+    assert_int_equal(s_icar.pmax_w, 20000);
+    run(r, 1000);
+    assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 20000 * 1000 / 370 + 1000);
+    s_icar.stop = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_int_equal(s_icar.renegotiations, 1);
 }
 
 /* SessionStop(Pause): the charger ends the connection as for Terminate; the session's ID
@@ -1935,6 +1982,7 @@ int main(void)
         cmocka_unit_test(test_full_session),
         cmocka_unit_test(test_iso2_session),
         cmocka_unit_test(test_iso2_pause),
+        cmocka_unit_test(test_iso2_charger_initiated_renegotiation),
         cmocka_unit_test(test_iso2_failed_answer_stops_with_reason),
         cmocka_unit_test(test_ev_max_power_bounds_the_current),
         cmocka_unit_test(test_power_limit_and_derating),
