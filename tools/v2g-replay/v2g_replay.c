@@ -90,9 +90,6 @@ static struct rec *recs_add(struct recs *R)
 
 static const char *schema_why_not(const char *schema)
 {
-    if (strcmp(schema, "iso2") == 0) {
-        return "no ISO 15118-2 machine yet";
-    }
     if (strncmp(schema, "iso20", 5) == 0) {
         return "no ISO 15118-20 machine yet";
     }
