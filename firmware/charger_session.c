@@ -135,7 +135,12 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
                  c->cfg.name, car->soc);
         c->current.soc_end = car->soc;
         charger_power_off(c, now_ms);
-        charger_goto(c, CHARGER_WELDING, now_ms);
+        /* ISO-2 renegotiation: power off, then charge parameters, cable check and
+         * pre-charge again (no welding detection in between). */
+        charger_goto(c, (ev & HLC_EVT_RENEGOTIATE) ? CHARGER_PARAMETERS : CHARGER_WELDING, now_ms);
+    }
+    if (ev & HLC_EVT_PAUSE) {
+        charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "EV paused the session (its ID is kept for resumption)");
     }
     if (ev & HLC_EVT_TIMEOUT) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
@@ -194,6 +199,11 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         if (res.error == HLC_ERR_DECODE) {
             charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
         }
+        if (res.failed && act) {
+            /* A backend that ends the session on garbage (ISO-2): stop safely, say why. */
+            charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH, res.reason, now_ms);
+            c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+        }
         return;
     }
     if (n > 0 && charger_send(c, n, now_ms) == HAL_OK) {
@@ -213,7 +223,7 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         charger_session_end(c, now_ms);
     } else if ((res.events & HLC_EVT_CLOSE) || res.failed) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
-                      "FAILED answer: session ended", now_ms);
+                      res.reason[0] != '\0' ? res.reason : "FAILED answer: session ended", now_ms);
         c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
     }
 }

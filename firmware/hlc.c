@@ -2,7 +2,7 @@
  * hlc.c - the protocol-neutral V2G layer: the priority list of protocols (`v2g.protocols`),
  * the supportedAppProtocol handshake that picks a backend from it, the session IDs, and
  * the dispatch of every later payload to the negotiated backend (hlc.h). The protocol
- * machines themselves live behind struct hlc_backend_ops (hlc_din.c).
+ * machines themselves live behind struct hlc_backend_ops (hlc_din.c, hlc_iso2.c).
  */
 #include "hlc.h"
 
@@ -14,6 +14,9 @@
 static const struct hlc_backend_ops *const s_backends[HLC_PROTO_COUNT] = {
 #if CFG_HLC_DIN
     [HLC_PROTO_DIN] = &hlc_din_ops,
+#endif
+#if CFG_HLC_ISO2
+    [HLC_PROTO_ISO2] = &hlc_iso2_ops,
 #endif
 };
 
@@ -28,6 +31,9 @@ void hlc_default_config(struct hlc_config *cfg)
     hlc_default_protocols(&cfg->protocols);
 #if CFG_HLC_DIN
     din_evse_default_config(&cfg->din);
+#endif
+#if CFG_HLC_ISO2
+    iso2_evse_default_config(&cfg->iso2);
 #endif
 }
 
@@ -46,6 +52,20 @@ int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_
     h->cfg = *cfg;
     h->new_id = new_id;
     h->id_ctx = id_ctx;
+    return HAL_OK;
+}
+
+int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list)
+{
+    if (h == NULL || list == NULL || list->count == 0 || list->count > HLC_PROTOCOLS_MAX) {
+        return HAL_EINVAL;
+    }
+    for (uint8_t k = 0; k < list->count; k++) {
+        if (hlc_backend(list->list[k]) == NULL) {
+            return HAL_EINVAL;
+        }
+    }
+    h->cfg.protocols = *list;
     return HAL_OK;
 }
 
@@ -94,7 +114,10 @@ int hlc_start(struct hlc *h, const struct hlc_backend_ops *b, uint32_t now_ms)
     return e == HLC_ERR_NONE ? HAL_OK : e == HLC_ERR_SESSION_ID ? HAL_EIO : HAL_EINVAL;
 }
 
-/* supportedAppProtocol: our list in its order, the first protocol the EV offers wins. */
+/* supportedAppProtocol: the table is our list in its order; apphand_select() takes the
+ * entry the EV ranks best among them (the EV's Priority decides, as EvseV2G and libiso
+ * apply the standard), so the list says which protocols we speak. With one protocol
+ * configured it is exactly the old one-by-one walk. */
 static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                          size_t *out_len, struct hlc_result *res, uint32_t now_ms)
 {
@@ -110,17 +133,21 @@ static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *
         res->error = HLC_ERR_NOT_REQUEST;
         return HAL_EPROTO;
     }
-    const struct hlc_backend_ops *chosen = NULL;
-    for (uint8_t k = 0; k < h->cfg.protocols.count && chosen == NULL; k++) {
-        int idx = -1;
-        const struct hlc_backend_ops *b = hlc_backend(h->cfg.protocols.list[k]);
-        if (apphand_select(&h->doc.app.req, &b->app, 1, &h->doc.app.res, &idx) != HAL_OK) {
-            res->error = HLC_ERR_NOT_REQUEST;
-            return HAL_EPROTO;
-        }
-        chosen = idx == 0 ? b : NULL;
+    struct apphand_protocol table[HLC_PROTOCOLS_MAX];
+    const struct hlc_backend_ops *backend[HLC_PROTOCOLS_MAX];
+    uint8_t n = 0;
+    for (uint8_t k = 0; k < h->cfg.protocols.count && k < HLC_PROTOCOLS_MAX; k++) {
+        backend[n] = hlc_backend(h->cfg.protocols.list[k]);
+        table[n] = backend[n]->app;
+        n++;
     }
-    /* Without a match the last select left the Failed_NoNegotiation answer in res. */
+    int idx = -1;
+    if (apphand_select(&h->doc.app.req, table, n, &h->doc.app.res, &idx) != HAL_OK) {
+        res->error = HLC_ERR_NOT_REQUEST;
+        return HAL_EPROTO;
+    }
+    const struct hlc_backend_ops *chosen = idx >= 0 && idx < (int)n ? backend[idx] : NULL;
+    /* Without a match the select left the Failed_NoNegotiation answer in res. */
     const struct exi_apphand_supportedAppProtocolRes *a = &h->doc.app.res.supportedAppProtocolRes;
     res->schema_id = a->SchemaID_isUsed ? a->SchemaID : 0;
     res->positive = chosen != NULL;
@@ -155,6 +182,7 @@ int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *ev
     res->msg_name = "";
     res->code_name = "";
     res->phase_name = "";
+    res->reason = "";
     *out_len = 0;
     if (h->active == NULL) {
         return hlc_handshake(h, in, len, out, cap, out_len, res, now_ms);
@@ -212,6 +240,8 @@ const char *hlc_msg_name(enum hlc_msg m)
         [HLC_MSG_WELDING] = "welding_detection",
         [HLC_MSG_SESSION_STOP] = "session_stop",
         [HLC_MSG_OTHER] = "other",
+        [HLC_MSG_SERVICE_DETAIL] = "service_detail",
+        [HLC_MSG_RENEGOTIATE] = "power_delivery_renegotiate",
     };
     return (unsigned)m < HLC_MSG_COUNT ? names[m] : "?";
 }

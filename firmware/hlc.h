@@ -1,7 +1,7 @@
 /**
  * @file hlc.h
  * @brief The protocol-neutral interface between the session manager (charger*.c) and the
- *        V2G protocol machines (DIN 70121 today; ISO 15118-2 and -20 behind the same ops).
+ *        V2G protocol machines (DIN 70121, ISO 15118-2; ISO 15118-20 behind the same ops).
  *
  * Everything crosses it in physical units (mV, mA, W, Wh, %, s) and plain enums: what the
  * EV asked for and reported (struct hlc_ev), what the charger knows (struct hlc_evse),
@@ -10,9 +10,9 @@
  * its answer: decode, handle and encode happen inside hlc_handle(), so the charger, the
  * replay tool, the fuzzer and the benchmark all drive the same entry point.
  *
- * supportedAppProtocol is answered here, not in a backend: the configured priority list
- * (`v2g.protocols`, hlc_parse_protocols()) is walked in order and the first protocol the EV
- * offers wins. The decoded documents of every enabled protocol share one union per
+ * supportedAppProtocol is answered here, not in a backend: among the protocols of the
+ * configured list (`v2g.protocols`, hlc_parse_protocols()) the EV offers, the one the EV
+ * ranks best wins, as the standard has it (on a tie, the EV's earlier entry). The decoded documents of every enabled protocol share one union per
  * connector (struct hlc, static storage of its owner, never the stack).
  *
  * Pure logic: no clock (now_ms is passed in), no I/O, no allocation.
@@ -34,6 +34,13 @@
 #endif
 #if CFG_HLC_DIN
 #include "din/din_evse.h"
+#endif
+/** ISO 15118-2 DC EIM backend compiled in (a board may set 0 to save its flash and RAM). */
+#ifndef CFG_HLC_ISO2
+#define CFG_HLC_ISO2 1
+#endif
+#if CFG_HLC_ISO2
+#include "iso2/iso2_evse.h"
 #endif
 
 /** Protocols one priority list may name. */
@@ -60,6 +67,8 @@ enum hlc_msg {
     HLC_MSG_WELDING,
     HLC_MSG_SESSION_STOP,
     HLC_MSG_OTHER,                /**< a request the neutral layer has no name for */
+    HLC_MSG_SERVICE_DETAIL,       /**< ISO-2: ServiceDetail (value-added services) */
+    HLC_MSG_RENEGOTIATE,          /**< ISO-2: PowerDelivery(Renegotiate) */
     HLC_MSG_COUNT
 };
 
@@ -80,6 +89,9 @@ enum hlc_event {
     HLC_EVT_CLOSE = 1u << 12,            /**< close the connection after sending this answer */
     HLC_EVT_TIMEOUT = 1u << 13,          /**< a protocol timer expired */
     HLC_EVT_PRECHARGE_LONG = 1u << 14,   /**< pre-charge longer than the EV's own timer */
+    HLC_EVT_PAUSE = 1u << 15,            /**< ISO-2: SessionStop(Pause): PWM off, the ID is kept */
+    HLC_EVT_RENEGOTIATE = 1u << 16,      /**< ISO-2: the EV renegotiates (power off, CPD again) */
+    HLC_EVT_RESUMED = 1u << 17,          /**< ISO-2: SessionSetup joined the paused session */
 };
 
 /** The EV's error code, protocol-neutral. */
@@ -115,6 +127,8 @@ struct hlc_ev {
     bool stop_requested;              /**< the EV asks to end the session */
     bool pause_requested;             /**< the EV asks for standby (ISO: pause) */
     bool renegotiate_requested;       /**< the EV asks to renegotiate the schedule */
+    int32_t departure_s;              /**< ISO-2 DepartureTime; < 0: not sent (DIN) */
+    uint8_t schedule_tuple_id;        /**< ISO-2: the SAScheduleTupleID chosen (0: none) */
 };
 
 /** The charger's processing of a loop request. */
@@ -182,6 +196,7 @@ struct hlc_evse {
     bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
     int64_t unix_time_s;                     /**< 0 = not sent */
     struct hlc_schedule schedule;
+    uint8_t schedule_tuple_id;               /**< ISO-2 SAScheduleTupleID offered; 0 = 1 */
 };
 
 /** Why hlc_handle() gave no (complete) answer. */
@@ -210,6 +225,8 @@ struct hlc_result {
     const char *phase_name;  /**< the backend's phase after the answer */
     const char *protocol;    /**< handshake: the backend chosen ("din"), or NULL */
     uint8_t schema_id;       /**< handshake: the SchemaID answered */
+    const char *reason;      /**< why the session ended (FAILED, undecodable); "" otherwise.
+                                  Static text: the session record may keep the pointer. */
 };
 
 /** A request as the status hook sees it, between decode and handle. */
@@ -253,7 +270,7 @@ struct hlc_backend_ops {
 /** The V2G protocols this interface knows (config names "din", "iso2", "iso20"). */
 enum hlc_protocol {
     HLC_PROTO_DIN = 0,      /**< DIN SPEC 70121 (CFG_HLC_DIN) */
-    HLC_PROTO_ISO2,         /**< ISO 15118-2: no backend yet */
+    HLC_PROTO_ISO2,         /**< ISO 15118-2 DC EIM (CFG_HLC_ISO2) */
     HLC_PROTO_ISO20,        /**< ISO 15118-20: no backend yet */
     HLC_PROTO_COUNT
 };
@@ -270,6 +287,9 @@ struct hlc_config {
 #if CFG_HLC_DIN
     struct din_evse_config din;
 #endif
+#if CFG_HLC_ISO2
+    struct iso2_evse_config iso2;
+#endif
 };
 
 /** The decoded documents: one at a time, so one union sized for the largest protocol. */
@@ -282,6 +302,11 @@ union hlc_docs {
         struct exi_din_document req, res;
     } din;
 #endif
+#if CFG_HLC_ISO2
+    struct {
+        struct exi_iso2_document req, res;
+    } iso2;
+#endif
 };
 
 /** The protocol machines: one runs at a time. */
@@ -292,6 +317,12 @@ union hlc_machine {
         struct din_evse m;
         struct din_evse_request last; /**< the last answer (for judges: replay, fuzzer) */
     } din;
+#endif
+#if CFG_HLC_ISO2
+    struct {
+        struct iso2_evse m;
+        struct iso2_evse_request last;
+    } iso2;
 #endif
 };
 
@@ -304,20 +335,29 @@ struct hlc {
     struct hlc_ev ev;                     /**< the EV's latest values (neutral copy) */
     union hlc_machine m;
     union hlc_docs doc;
+#if CFG_HLC_ISO2
+    /** A paused ISO-2 session: outlives hlc_reset() (the EV comes back on a new connection
+     *  with its ID, [V2G2-741]); the next ISO-2 session may join it once. */
+    struct iso2_evse_resume iso2_paused;
+#endif
 };
 
 #if CFG_HLC_DIN
 /** The DIN 70121 backend (firmware/hlc_din.c). */
 extern const struct hlc_backend_ops hlc_din_ops;
 #endif
+#if CFG_HLC_ISO2
+/** The ISO 15118-2 DC EIM backend (firmware/hlc_iso2.c). */
+extern const struct hlc_backend_ops hlc_iso2_ops;
+#endif
 
-/** @brief Defaults: protocols "din", the DIN machine's standard values. */
+/** @brief Defaults: protocols "din", the DIN and ISO-2 machines' standard values. */
 void hlc_default_config(struct hlc_config *cfg);
 
 /* The priority list (firmware/hlc_protocols.c: no backend linked, so that configuration
  * readers and their fuzzers can check it alone). */
 
-/** @brief The default list: every enabled protocol, DIN first ("din" today). */
+/** @brief The default list: "din" (every enabled protocol when DIN is compiled out). */
 void hlc_default_protocols(struct hlc_protocols *out);
 
 /**
@@ -343,6 +383,14 @@ const struct hlc_backend_ops *hlc_backend(enum hlc_protocol p);
  * @retval HAL_EINVAL NULL, no protocol in the list
  */
 int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_id, void *id_ctx);
+
+/**
+ * @brief Change the priority list; it takes effect at the next handshake (a running
+ *        session keeps its protocol). The replay tool follows each recorded session's
+ *        protocol with it.
+ * @retval HAL_EINVAL empty, too long, or a protocol without a backend
+ */
+int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list);
 
 /** @brief Forget the session: the next payload is a supportedAppProtocolReq again. */
 void hlc_reset(struct hlc *h);

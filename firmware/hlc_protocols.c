@@ -18,6 +18,7 @@ static const char *const s_names[HLC_PROTO_COUNT] = {
 /* Which protocols have a backend compiled in (hlc.c links them). */
 static const bool s_enabled[HLC_PROTO_COUNT] = {
     [HLC_PROTO_DIN] = CFG_HLC_DIN != 0,
+    [HLC_PROTO_ISO2] = CFG_HLC_ISO2 != 0,
 };
 
 const char *hlc_protocol_name(enum hlc_protocol p)
@@ -30,12 +31,20 @@ bool hlc_protocol_enabled(enum hlc_protocol p)
     return (unsigned)p < HLC_PROTO_COUNT && s_enabled[p];
 }
 
+/* The default stays DIN alone while the simulator's EV cannot speak ISO-2 yet: a car that
+ * offers both keeps charging as before; `v2g.protocols=iso2,din` turns ISO-2 on. */
 void hlc_default_protocols(struct hlc_protocols *out)
 {
+    static const enum hlc_protocol s_default[] = {HLC_PROTO_DIN};
     memset(out, 0, sizeof *out);
-    for (unsigned p = 0; p < HLC_PROTO_COUNT && out->count < HLC_PROTOCOLS_MAX; p++) {
+    for (size_t k = 0; k < sizeof s_default / sizeof s_default[0]; k++) {
+        if (s_enabled[s_default[k]]) {
+            out->list[out->count++] = s_default[k];
+        }
+    }
+    for (unsigned p = 0; out->count == 0 && p < HLC_PROTO_COUNT; p++) {
         if (s_enabled[p]) {
-            out->list[out->count++] = (enum hlc_protocol)p;
+            out->list[out->count++] = (enum hlc_protocol)p; /* DIN compiled out: the first other */
         }
     }
 }

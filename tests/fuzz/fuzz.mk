@@ -22,7 +22,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/linux -Ite
 
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
-FUZZ_HARNESSES := infy ocmf din homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
+FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
@@ -32,7 +32,14 @@ FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c proto
 FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
-                         firmware/hlc.c firmware/hlc_din.c firmware/hlc_protocols.c
+                         firmware/hlc.c firmware/hlc_din.c firmware/hlc_protocols.c \
+                         $(sort $(wildcard protocols/iso2/*.c)) firmware/hlc_iso2.c \
+                         protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c
+FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c protocols/apphand/*.c)) \
+                         protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c \
+                         protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
+                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
+                         firmware/hlc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
@@ -113,4 +120,4 @@ $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fa
 .PHONY: fuzz-corpus
 fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim
 	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim \
-	    --scratch $(FUZZ_DIR)/gen tests/fuzz/corpus
+	    --scratch $(FUZZ_DIR)/gen --shared $(SHARED) tests/fuzz/corpus

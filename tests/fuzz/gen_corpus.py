@@ -112,6 +112,39 @@ def v2g_seeds(out, sim, scratch):
     put(out, 'din', b''.join(c[:0] + bytes([0x0F]) + c[1:] for c in chunks[:8]))
 
 
+def iso2_seeds(out, shared):
+    # iso2: the car's requests of the ISO-2 DC lab capture (DS5366) as chunks for
+    # fuzz_iso2.c: the handshake, then requests with flags 0x0F (our SessionID patched in,
+    # authorised, limits final, cable check done, isolation valid); the whole start, the
+    # end, and a pause/resume capture with the 0xFD "new connection" chunk between.
+    import json
+    def reqs_of(name):
+        path = os.path.join(shared, 'vectors', 'sessions', name + '.pcapng.jsonl')
+        if not os.path.exists(path):
+            return []
+        got = []
+        with open(path) as f:
+            for line in f:
+                m = json.loads(line)
+                if m.get('p') == 'V2GTP' and m.get('dir') == 'EV->EVSE' and 'exi' in m:
+                    got.append((m.get('schema'), bytes.fromhex(m['exi'])))
+        return got
+    def chunks(reqs):
+        return b''.join(bytes([0x00 if sch == 'appHand' else 0x0F, len(b)]) + b
+                        for sch, b in reqs if len(b) < 256)
+    dc = reqs_of('ISO-2_DC_DS5366')
+    if dc:
+        put(out, 'iso2', chunks(dc[:24] + dc[-5:]))
+        put(out, 'iso2', chunks(dc[:9]))
+    pause = reqs_of('ISO-2_DC_Pause_DS5366')
+    if pause:
+        starts = [i for i, (sch, _) in enumerate(pause) if sch == 'appHand']
+        if len(starts) >= 2:
+            first, second = pause[:starts[1]], pause[starts[1]:]
+            seed = chunks(first[:12] + first[-4:]) + bytes([0xFD, 0]) + chunks(second[1:6])
+            put(out, 'iso2', seed)
+
+
 def link_seeds(out):
     # CM_SLAC_PARM.REQ (EV -> broadcast), as a [len][time step][frame] record
     parm_req = bytes.fromhex('ffffffffffff' '020000000002' '88e1' '01' '6460' '00000000') + b'TESLA EV'
@@ -222,6 +255,7 @@ def main():
     ap.add_argument('--seed-modbus', required=True)
     ap.add_argument('--sim', required=True)
     ap.add_argument('--scratch', required=True)
+    ap.add_argument('--shared', default='../shared')
     ap.add_argument('out')
     a = ap.parse_args()
     os.makedirs(a.scratch, exist_ok=True)
@@ -229,6 +263,7 @@ def main():
     v2g_seeds(a.out, a.sim, a.scratch)
     link_seeds(a.out)
     exi_vector_seeds(a.out)
+    iso2_seeds(a.out, a.shared)
     modbus_seeds(a.out, a.seed_modbus, a.scratch)
     ocmf_seeds(a.out)
     infy_seeds(a.out)

@@ -19,6 +19,7 @@
 #include "din/din_ev.h"
 #include "exi/exi_din.h"
 #include "exi/exi_stream.h"
+#include "iso2/iso2_evse.h"
 #include "fake_log.h"
 #include "fake_nvs.h"
 #include "fake_pilot.h"
@@ -401,6 +402,215 @@ static int tpp_pp(struct hal_pilot *b, uint32_t *ohms)
 static const struct hal_pilot_ops s_tpp_ops = {.set_duty = tpp_set_duty, .read = tpp_read, .read_proximity = tpp_pp};
 #define TPP_SHORT 10u /* 10 Ohm: shorted to PE */
 
+/* ------------------------------------------------------------------ a scripted ISO-2 car
+ * The DIN car above is the real EV machine; for ISO 15118-2 (issue 14) the EV side is
+ * another helper's work, so this car is a script: offer ISO-2 first, walk the DC EIM
+ * sequence, close S2 for the cable check, close its contactors from PowerDelivery(Start)
+ * to (Stop). Enough to show the charger runs an ISO-2 session through hlc unchanged. */
+
+enum icar_step {
+    ICAR_HANDSHAKE, ICAR_SETUP, ICAR_DISCOVERY, ICAR_PAYMENT, ICAR_AUTH, ICAR_CPD, ICAR_CABLE,
+    ICAR_PRECHARGE, ICAR_START, ICAR_DEMAND, ICAR_STOP_POWER, ICAR_WELDING, ICAR_SESSION_STOP,
+    ICAR_RENEGOTIATE, ICAR_DONE, ICAR_FAILED
+};
+
+struct icar {
+    enum icar_step step;
+    bool waiting;            /**< a request is out */
+    bool cp_c, closed;
+    bool stop;               /**< the test asks the car to end the session */
+    bool pause;              /**< ... with SessionStop(Pause) */
+    bool demand_early;       /**< bad input: CurrentDemand right after the pre-charge */
+    bool follow_renegotiation; /**< answer EVSENotification ReNegotiation with PowerDelivery(Renegotiate) */
+    int renegotiations;
+    int32_t pmax_w;          /**< PMax of the last schedule offered */
+    uint32_t next_ms;
+    uint8_t sid[8];
+    uint8_t last_code;
+    int32_t present_mv;
+};
+static struct icar s_icar;
+static bool s_rig_iso2; /* the next rig_setup offers iso2,din and the car is s_icar */
+static struct exi_iso2_document s_iq, s_ir;
+static struct exi_apphand_document s_iaq, s_iar;
+
+static void icar_pv(struct exi_iso2_PhysicalValueType *p, int16_t v, uint8_t unit)
+{
+    p->Value = v;
+    p->Multiplier = 0;
+    p->Unit = unit;
+}
+
+static size_t icar_request(struct icar *k, uint8_t *buf, size_t cap)
+{
+    struct exi_writer w;
+    exi_writer_init(&w, buf, cap);
+    if (k->step == ICAR_HANDSHAKE) {
+        const struct apphand_offer o[2] = {{APPHAND_NS_ISO2, 2, 0, 1, 1}, {APPHAND_NS_DIN, 2, 0, 2, 2}};
+        assert_int_equal(apphand_offer_fill(&s_iaq, o, 2), HAL_OK);
+        assert_int_equal(exi_apphand_encode(&w, &s_iaq), HAL_OK);
+        return exi_writer_len(&w);
+    }
+    memset(&s_iq, 0, sizeof s_iq);
+    s_iq.V2G_Message_isUsed = true;
+    memcpy(s_iq.V2G_Message.Header.SessionID.bytes, k->sid, 8);
+    s_iq.V2G_Message.Header.SessionID.bytesLen = 8;
+    struct exi_iso2_BodyType *b = &s_iq.V2G_Message.Body;
+    struct exi_iso2_DC_EVStatusType ev = {.EVReady = true, .EVRESSSOC = 30};
+    switch (k->step) {
+    case ICAR_SETUP:
+        b->SessionSetupReq_isUsed = true;
+        b->SessionSetupReq.EVCCID.bytesLen = 6;
+        b->SessionSetupReq.EVCCID.bytes[5] = 0x2A;
+        break;
+    case ICAR_DISCOVERY: b->ServiceDiscoveryReq_isUsed = true; break;
+    case ICAR_PAYMENT:
+        b->PaymentServiceSelectionReq_isUsed = true;
+        b->PaymentServiceSelectionReq.SelectedPaymentOption = exi_iso2_paymentOptionType_ExternalPayment;
+        b->PaymentServiceSelectionReq.SelectedServiceList.SelectedService.arrayLen = 1;
+        b->PaymentServiceSelectionReq.SelectedServiceList.SelectedService.array[0].ServiceID = 1;
+        break;
+    case ICAR_AUTH: b->AuthorizationReq_isUsed = true; break;
+    case ICAR_CPD: {
+        b->ChargeParameterDiscoveryReq_isUsed = true;
+        struct exi_iso2_ChargeParameterDiscoveryReqType *q = &b->ChargeParameterDiscoveryReq;
+        q->RequestedEnergyTransferMode = exi_iso2_EnergyTransferModeType_DC_extended;
+        q->DC_EVChargeParameter_isUsed = true;
+        q->DC_EVChargeParameter.DC_EVStatus = ev;
+        icar_pv(&q->DC_EVChargeParameter.EVMaximumCurrentLimit, 100, exi_iso2_unitSymbolType_A);
+        icar_pv(&q->DC_EVChargeParameter.EVMaximumVoltageLimit, 410, exi_iso2_unitSymbolType_V);
+        break;
+    }
+    case ICAR_CABLE:
+        b->CableCheckReq_isUsed = true;
+        b->CableCheckReq.DC_EVStatus = ev;
+        break;
+    case ICAR_PRECHARGE:
+        b->PreChargeReq_isUsed = true;
+        b->PreChargeReq.DC_EVStatus = ev;
+        icar_pv(&b->PreChargeReq.EVTargetVoltage, 380, exi_iso2_unitSymbolType_V);
+        icar_pv(&b->PreChargeReq.EVTargetCurrent, 1, exi_iso2_unitSymbolType_A);
+        break;
+    case ICAR_START:
+    case ICAR_STOP_POWER:
+    case ICAR_RENEGOTIATE:
+        b->PowerDeliveryReq_isUsed = true;
+        b->PowerDeliveryReq.ChargeProgress = k->step == ICAR_START       ? exi_iso2_chargeProgressType_Start
+                                             : k->step == ICAR_RENEGOTIATE ? exi_iso2_chargeProgressType_Renegotiate
+                                                                           : exi_iso2_chargeProgressType_Stop;
+        b->PowerDeliveryReq.SAScheduleTupleID = 1;
+        b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed = true;
+        b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus = ev;
+        break;
+    case ICAR_DEMAND:
+        b->CurrentDemandReq_isUsed = true;
+        b->CurrentDemandReq.DC_EVStatus = ev;
+        icar_pv(&b->CurrentDemandReq.EVTargetCurrent, 100, exi_iso2_unitSymbolType_A);
+        icar_pv(&b->CurrentDemandReq.EVTargetVoltage, 400, exi_iso2_unitSymbolType_V);
+        icar_pv(&b->CurrentDemandReq.EVMaximumVoltageLimit, 410, exi_iso2_unitSymbolType_V);
+        b->CurrentDemandReq.EVMaximumVoltageLimit_isUsed = true;
+        break;
+    case ICAR_WELDING:
+        b->WeldingDetectionReq_isUsed = true;
+        b->WeldingDetectionReq.DC_EVStatus = ev;
+        break;
+    default:
+        b->SessionStopReq_isUsed = true;
+        b->SessionStopReq.ChargingSession = k->pause ? exi_iso2_chargingSessionType_Pause
+                                                     : exi_iso2_chargingSessionType_Terminate;
+        break;
+    }
+    assert_int_equal(exi_iso2_encode(&w, &s_iq), HAL_OK);
+    return exi_writer_len(&w);
+}
+
+static bool icar_finished(const struct exi_iso2_document *d)
+{
+    const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
+    if (b->AuthorizationRes_isUsed) return b->AuthorizationRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished;
+    if (b->ChargeParameterDiscoveryRes_isUsed)
+        return b->ChargeParameterDiscoveryRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished;
+    if (b->CableCheckRes_isUsed) return b->CableCheckRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished;
+    return true;
+}
+
+static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
+{
+    struct exi_reader rd;
+    exi_reader_init(&rd, p, n);
+    if (k->step == ICAR_HANDSHAKE) {
+        assert_int_equal(exi_apphand_decode(&rd, &s_iar), HAL_OK);
+        assert_int_equal(s_iar.supportedAppProtocolRes.SchemaID, 1); /* ISO-2 chosen */
+        k->step = ICAR_SETUP;
+        return;
+    }
+    assert_int_equal(exi_iso2_decode(&rd, &s_ir), HAL_OK);
+    k->last_code = iso2_evse_response_code(&s_ir);
+    if (!iso2_evse_code_ok(k->last_code)) {
+        k->step = ICAR_FAILED;
+        k->closed = false;
+        k->cp_c = false;
+        return;
+    }
+    const struct exi_iso2_BodyType *b = &s_ir.V2G_Message.Body;
+    if (b->PreChargeRes_isUsed) {
+        k->present_mv = iso2_evse_pv_milli32(&b->PreChargeRes.EVSEPresentVoltage);
+    }
+    bool fin = icar_finished(&s_ir);
+    switch (k->step) {
+    case ICAR_SETUP:
+        memcpy(k->sid, s_ir.V2G_Message.Header.SessionID.bytes, 8);
+        k->step = ICAR_DISCOVERY;
+        break;
+    case ICAR_CPD:
+        if (b->ChargeParameterDiscoveryRes.SAScheduleList_isUsed) {
+            k->pmax_w = (int32_t)(iso2_evse_pv_milli(&b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple
+                                                           .array[0].PMaxSchedule.PMaxScheduleEntry.array[0].PMax) / 1000);
+        }
+        if (fin) {
+            k->step = ICAR_CABLE;
+            k->cp_c = true; /* S2 closed: state C for the cable check */
+        }
+        break;
+    case ICAR_AUTH:
+    case ICAR_CABLE:
+        k->step = fin ? k->step + 1 : k->step;
+        break;
+    case ICAR_PRECHARGE:
+        if (k->demand_early) {
+            k->step = ICAR_DEMAND; /* bad input: no PowerDelivery(Start) */
+        } else if (k->present_mv > 370000 && k->present_mv < 390000) {
+            k->step = ICAR_START;
+        }
+        break;
+    case ICAR_START:
+        k->closed = true;
+        k->step = ICAR_DEMAND;
+        break;
+    case ICAR_DEMAND:
+        if (k->stop) {
+            k->step = ICAR_STOP_POWER;
+        } else if (k->follow_renegotiation && b->CurrentDemandRes.DC_EVSEStatus.EVSENotification ==
+                                                  exi_iso2_EVSENotificationType_ReNegotiation) {
+            k->step = ICAR_RENEGOTIATE;
+        }
+        break;
+    case ICAR_RENEGOTIATE:
+        k->closed = false; /* S2 stays closed: CPD, cable check, pre-charge again */
+        k->renegotiations++;
+        k->step = ICAR_CPD;
+        break;
+    case ICAR_STOP_POWER:
+        k->closed = false;
+        k->cp_c = false;
+        k->step = ICAR_WELDING;
+        break;
+    case ICAR_SESSION_STOP: k->step = ICAR_DONE; break;
+    default: k->step++; break;
+    }
+}
+
+
 /* ------------------------------------------------------------------ rig */
 
 struct rig {
@@ -427,12 +637,32 @@ struct rig {
     bool ev_saw_valid;  /**< the car was told isolation Valid at some point */
     uint8_t buf[2048];
     uint32_t now;
+    bool iso2;          /**< the car is the scripted ISO-2 car (s_icar) */
 };
 
 static struct rig s_rig;
 static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
 static bool s_rig_ovm; /* the next rig_setup gives the charger an over-voltage monitor */
 static bool s_rig_meter; /* the next rig_setup gives the charger a meter with a journal */
+
+static void icar_ms(struct rig *r)
+{
+    struct icar *k = &s_icar;
+    if (r->link.tx_ready) {
+        r->link.tx_ready = false;
+        k->waiting = false;
+        icar_answer(k, r->link.tx, r->link.txlen);
+        k->next_ms = r->now + 20; /* the car's own pace between requests */
+    }
+    if (!k->waiting && !r->link.rx_ready && k->step < ICAR_DONE && r->now >= k->next_ms) {
+        r->link.rxlen = (uint32_t)icar_request(k, r->link.rx, sizeof r->link.rx);
+        r->link.rx_ready = true;
+        k->waiting = true;
+    }
+    if (r->pilot.ev.plugged) {
+        (void)pilot_ev_set_s2(&r->pilot.ev, k->cp_c);
+    }
+}
 
 static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), bool with_imd)
 {
@@ -451,6 +681,12 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
     r->ovm.psu = &r->psu;
     charger_default_config(&cfg);
     cfg.max_power_w = 150000;
+    if (s_rig_iso2) {
+        assert_int_equal(hlc_parse_protocols("iso2,din", &cfg.hlc.protocols, NULL, 0), HAL_OK);
+        memset(&s_icar, 0, sizeof s_icar);
+        r->iso2 = true;
+        s_rig_iso2 = false; /* this rig only */
+    }
     if (tune != NULL) {
         tune(&cfg);
     }
@@ -487,10 +723,14 @@ static void rig_ms(struct rig *r)
     r->imd.now = r->now;
     r->ovm.now = r->now;
     fake_power_tick(&r->power, r->now);
-    r->psu.ev_closed = r->ev_started && din_ev_actions(&r->ev)->contactors;
+    r->psu.ev_closed = r->ev_started && (r->iso2 ? s_icar.closed : din_ev_actions(&r->ev)->contactors);
     tp_tick(&r->psu);
     (void)pilot_ev_observe(&r->pilot.ev, r->pilot.duty);
-    if (r->ev_started && r->ev_running) {
+    if (r->iso2) {
+        if (r->ev_started && r->ev_running) {
+            icar_ms(r);
+        }
+    } else if (r->ev_started && r->ev_running) {
         if (r->link.tx_ready) {
             r->link.tx_ready = false;
             (void)din_ev_receive(&r->ev, r->link.tx, r->link.txlen, r->now);
@@ -671,6 +911,97 @@ static void test_full_session(void **state)
 /* The EV's maximum power bounds the current as its maximum current does: 20 kW at about
  * 400 V is about 50 A although the car asks 100 A and the EVSE could give 60 kW. (Before,
  * EVMaximumPowerLimit was passed to the machine and never applied.) */
+/* Issue 14: the charger runs an ISO 15118-2 session through hlc as it runs DIN: the car
+ * ranks ISO-2 first and v2g.protocols is iso2,din. */
+static void test_iso2_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_string_equal(hlc_active(&r->c.hlc)->name, "iso2");
+    assert_int_equal(r->c.cc.step, CHARGER_CC_DONE);
+    run(r, 2000);
+    assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 100000);
+    s_icar.stop = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(s_icar.step, ICAR_DONE);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_true(rec->charge_ms > 0);
+    assert_true(rec->first_cd_ms > 0);
+    assert_string_equal(rec->evccid, "00000000002A");
+    assert_int_equal(r->c.stats.sessions_charged, 1);
+}
+
+/* Charger-initiated renegotiation: the station's limit falls, the charger asks, the car
+ * renegotiates (power off, CPD, cable check, pre-charge, Start) and the current follows the
+ * new schedule. */
+static bool is_charging_after_renegotiation(struct rig *r)
+{
+    return s_icar.renegotiations == 1 && s_icar.step == ICAR_DEMAND && charger_state(&r->c) == CHARGER_CHARGING;
+}
+
+static void test_iso2_charger_initiated_renegotiation(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, NULL, true);
+    s_icar.follow_renegotiation = true;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    int32_t first_pmax = s_icar.pmax_w;
+    assert_true(first_pmax > 20000);
+    charger_set_power_limit(&r->c, 20000);
+    assert_true(run_until(r, is_charging_after_renegotiation, 60000));
+    assert_int_equal(s_icar.pmax_w, 20000);
+    run(r, 1000);
+    assert_true(r->psu.set_ma > 0 && r->psu.set_ma <= 20000 * 1000 / 370 + 1000);
+    s_icar.stop = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_int_equal(s_icar.renegotiations, 1);
+}
+
+/* SessionStop(Pause): the charger ends the connection as for Terminate; the session's ID
+ * stays in hlc for the car's return. */
+static void test_iso2_pause(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    s_icar.stop = true;
+    s_icar.pause = true;
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(s_icar.step, ICAR_DONE);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_true(r->c.hlc.iso2_paused.valid);
+    assert_memory_equal(r->c.hlc.iso2_paused.id, s_icar.sid, 8);
+}
+
+/* Bad input: CurrentDemand before PowerDelivery. FAILED_SequenceError, a safe stop, and
+ * the machine's reason in the session record. */
+static void test_iso2_failed_answer_stops_with_reason(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, NULL, true);
+    s_icar.demand_early = true;
+    plug(r);
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(s_icar.step, ICAR_FAILED);
+    assert_int_equal(s_icar.last_code, exi_iso2_responseCodeType_FAILED_SequenceError);
+    assert_int_equal(rec->stop, CHARGER_STOP_V2G_PROTOCOL);
+    assert_non_null(strstr(rec->detail, "CurrentDemand before PowerDelivery"));
+    assert_int_equal(r->c.stats.sessions_charged, 0);
+}
+
 static void test_ev_max_power_bounds_the_current(void **state)
 {
     (void)state;
@@ -1649,6 +1980,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_session),
+        cmocka_unit_test(test_iso2_session),
+        cmocka_unit_test(test_iso2_pause),
+        cmocka_unit_test(test_iso2_charger_initiated_renegotiation),
+        cmocka_unit_test(test_iso2_failed_answer_stops_with_reason),
         cmocka_unit_test(test_ev_max_power_bounds_the_current),
         cmocka_unit_test(test_power_limit_and_derating),
         cmocka_unit_test(test_isolation_fault_in_cable_check),

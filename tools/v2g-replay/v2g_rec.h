@@ -15,7 +15,8 @@ struct rec {
     unsigned long frame;
     double t;
     bool ev_to_evse;
-    bool apphand; /* schema appHand, else din (unless why_not is set) */
+    bool apphand; /* schema appHand, else din or iso2 (unless why_not is set) */
+    bool iso2;    /* schema iso2 */
     char schema[16]; /* "appHand", "din", "iso2", ... as recorded or negotiated */
     char msg[48];
     const char *why_not; /* set when the charger side cannot replay it: the reason */

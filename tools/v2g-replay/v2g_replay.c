@@ -1,6 +1,7 @@
 /**
  * @file v2g_replay.c
- * @brief Replay the car side of a recorded DIN 70121 session against our EVSE machine.
+ * @brief Replay the car side of a recorded DIN 70121 or ISO 15118-2 session against our
+ *        EVSE machines.
  *
  *   v2g-replay [-q] FILE|-      (FILE: a session .jsonl of the shared vectors, or a
  *                                pcap/pcapng capture; -: the same on standard input)
@@ -9,16 +10,21 @@
  * shared/vectors/README.md) or a capture (tools/v2g-replay/v2g_pcap.h: TCP reassembled,
  * the schema taken from the SupportedAppProtocol exchange of each connection), feeds every
  * EV->EVSE V2GTP request to the firmware's one V2G entry point (hlc_handle: the
- * SupportedAppProtocol negotiation, then the DIN backend's decode, handle, encode) and
- * judges each answer:
+ * SupportedAppProtocol negotiation, then the negotiated backend's decode, handle, encode:
+ * the protocol the recorded session negotiated, DIN 70121 or ISO 15118-2) and judges each
+ * answer:
  *   - it encodes and our own encoding decodes again,
  *   - it is positive (ResponseCode OK*), unless the recorded car itself stopped (an
  *     EVErrorCode in its request) or the recorded charger refused it as well,
  *   - it keeps the session where the recorded charger kept it: same response message,
  *     same EVSEProcessing (Ongoing/Finished) in the loops.
- * A request this tool cannot replay (ISO 15118-2 or -20: there is no machine for them yet;
- * an encrypted TLS stream; a request whose direction the capture does not tell) is a
- * failure too: it is shown, counted as not_replayable, and makes the exit status 1.
+ * A request this tool cannot replay (ISO 15118-20: there is no machine for it yet; an
+ * encrypted TLS stream; a request whose direction the capture does not tell) is a failure
+ * too: it is shown, counted as not_replayable, and makes the exit status 1.
+ * For ISO-2 the charger's own choices are taken from the recording as well: the
+ * value-added services of its ServiceDiscoveryRes, the SAScheduleTuple (ID and PMax
+ * entries) and SalesTariff of its ChargeParameterDiscoveryRes; a paused session resumes
+ * with its SessionID on the next connection as on the real charger.
  *
  * The devices are a tiny plant inside the tool: the output voltage follows the
  * pre-charge / current-demand targets with a slew rate, the current follows the EV's
@@ -46,6 +52,7 @@
 #include "exi/exi_apphand.h"
 #include "exi/exi_din.h"
 #include "hlc_din.h"
+#include "hlc_iso2.h"
 #include "tool_hex.h"
 
 static struct rec *recs_add(struct recs *R)
@@ -66,9 +73,6 @@ static struct rec *recs_add(struct recs *R)
 
 static const char *schema_why_not(const char *schema)
 {
-    if (strcmp(schema, "iso2") == 0) {
-        return "no ISO 15118-2 machine yet";
-    }
     if (strncmp(schema, "iso20", 5) == 0) {
         return "no ISO 15118-20 machine yet";
     }
@@ -76,6 +80,7 @@ static const char *schema_why_not(const char *schema)
 }
 
 static struct exi_din_document s_check, s_rec_res;
+static struct exi_iso2_document s_check2, s_rec2;
 static struct exi_apphand_document s_areq, s_acheck;
 static uint8_t s_out[4096];
 
@@ -175,6 +180,8 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
             }
             r->ev_to_evse = true;
             r->why_not = "direction unknown (capture started mid-connection)";
+        } else if (!r->apphand && strcmp(schema, "iso2") == 0) {
+            r->iso2 = true;
         } else if (!r->apphand && strcmp(schema, "din") != 0) {
             r->why_not = schema_why_not(schema);
         }
@@ -197,7 +204,12 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
 struct conn_state {
     bool negotiated;
     const char *schema; /* "din", "iso2", "iso20", ... once negotiated */
-    char offered[8][64]; /* namespaces the car offered, by SchemaID (0..7) */
+    /* the namespaces the car offered with their SchemaIDs (any 0..255: ISO-2 labs use 111) */
+    struct {
+        uint8_t id;
+        char ns[64];
+    } offered[8];
+    uint8_t n_offered;
 };
 
 struct pcap_load {
@@ -260,22 +272,37 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         if (exi_apphand_decode(&rd, &s_areq) == HAL_OK) {
             if (s_areq.supportedAppProtocolReq_isUsed) {
                 const struct exi_apphand_supportedAppProtocolReq *q = &s_areq.supportedAppProtocolReq;
-                for (uint16_t i = 0; i < q->AppProtocol.arrayLen; i++) {
+                cs->n_offered = 0;
+                for (uint16_t i = 0; i < q->AppProtocol.arrayLen && cs->n_offered < 8; i++) {
                     const struct exi_apphand_AppProtocolType *a = &q->AppProtocol.array[i];
-                    if (a->SchemaID < 8) {
-                        size_t l = a->ProtocolNamespace.charactersLen;
-                        l = l < sizeof cs->offered[0] - 1 ? l : sizeof cs->offered[0] - 1;
-                        memcpy(cs->offered[a->SchemaID], a->ProtocolNamespace.characters, l);
-                        cs->offered[a->SchemaID][l] = '\0';
-                    }
+                    size_t l = a->ProtocolNamespace.charactersLen;
+                    l = l < sizeof cs->offered[0].ns - 1 ? l : sizeof cs->offered[0].ns - 1;
+                    cs->offered[cs->n_offered].id = a->SchemaID;
+                    memcpy(cs->offered[cs->n_offered].ns, a->ProtocolNamespace.characters, l);
+                    cs->offered[cs->n_offered].ns[l] = '\0';
+                    cs->n_offered++;
                 }
             } else if (s_areq.supportedAppProtocolRes_isUsed) {
                 const struct exi_apphand_supportedAppProtocolRes *a = &s_areq.supportedAppProtocolRes;
                 cs->negotiated = true;
-                cs->schema = a->SchemaID_isUsed && a->SchemaID < 8 ? schema_of_namespace(cs->offered[a->SchemaID])
-                                                                    : "unknown";
+                cs->schema = "unknown";
+                for (uint8_t k = 0; a->SchemaID_isUsed && k < cs->n_offered; k++) {
+                    if (cs->offered[k].id == a->SchemaID) {
+                        cs->schema = schema_of_namespace(cs->offered[k].ns);
+                        break;
+                    }
+                }
             }
         }
+    } else if (strcmp(cs->schema, "iso2") == 0) {
+        r->iso2 = true;
+        struct exi_reader rd;
+        exi_reader_init(&rd, m->payload, m->len);
+        enum iso2_evse_msg k = ISO2_MSG_NONE;
+        if (exi_iso2_decode(&rd, &s_rec2) == HAL_OK) {
+            k = m->ev_to_evse ? iso2_evse_request_kind(&s_rec2) : iso2_evse_response_kind(&s_rec2);
+        }
+        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO2_MSG_NONE ? "undecodable" : iso2_evse_msg_name(k), side);
     } else if (strcmp(cs->schema, "din") != 0) {
         r->why_not = schema_why_not(cs->schema);
         snprintf(r->msg, sizeof r->msg, "%s message", cs->schema);
@@ -430,6 +457,11 @@ struct verdict {
     uint8_t status_code;   /* 0xFF: none */
     uint8_t notification;
     uint32_t max_delay;
+    /* ISO-2: the response kind and the schedule the recorded charger offered */
+    bool iso2;
+    enum iso2_evse_msg kind2;
+    uint8_t tuple_id;
+    struct hlc_schedule schedule;
 };
 
 static void recorded(const struct rec *r, struct verdict *v)
@@ -437,7 +469,7 @@ static void recorded(const struct rec *r, struct verdict *v)
     memset(v, 0, sizeof *v);
     v->processing = -1;
     v->status_code = 0xFF;
-    if (r == NULL || r->apphand) {
+    if (r == NULL || r->apphand || r->iso2) {
         return;
     }
     struct exi_reader rd;
@@ -476,6 +508,74 @@ static void recorded(const struct rec *r, struct verdict *v)
         v->status_code = s->EVSEStatusCode;
         v->notification = s->EVSENotification;
         v->max_delay = s->NotificationMaxDelay;
+    }
+}
+
+/* The same for a recorded ISO-2 response; the values of EVSEProcessing, DC_EVSEStatusCode
+ * and EVSENotification are DIN's (Ongoing_WaitingForCustomerInteraction counts as Ongoing). */
+static void recorded_iso2(const struct rec *r, struct verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->processing = -1;
+    v->status_code = 0xFF;
+    v->iso2 = true;
+    if (r == NULL || !r->iso2) {
+        return;
+    }
+    struct exi_reader rd;
+    exi_reader_init(&rd, r->exi, r->len);
+    if (exi_iso2_decode(&rd, &s_rec2) != HAL_OK) {
+        return;
+    }
+    const struct exi_iso2_BodyType *b = &s_rec2.V2G_Message.Body;
+    v->have = true;
+    v->kind2 = iso2_evse_response_kind(&s_rec2);
+    v->code = iso2_evse_response_code(&s_rec2);
+    const struct exi_iso2_DC_EVSEStatusType *st = NULL;
+    int proc = -1;
+    switch (v->kind2) {
+    case ISO2_MSG_AUTHORIZATION: proc = b->AuthorizationRes.EVSEProcessing; break;
+    case ISO2_MSG_CHARGE_PARAMETER: {
+        const struct exi_iso2_ChargeParameterDiscoveryResType *c = &b->ChargeParameterDiscoveryRes;
+        proc = c->EVSEProcessing;
+        if (c->DC_EVSEChargeParameter_isUsed) {
+            st = &c->DC_EVSEChargeParameter.DC_EVSEStatus;
+        }
+        if (c->SAScheduleList_isUsed && c->SAScheduleList.SAScheduleTuple.arrayLen > 0) {
+            const struct exi_iso2_SAScheduleTupleType *t = &c->SAScheduleList.SAScheduleTuple.array[0];
+            v->tuple_id = t->SAScheduleTupleID;
+            uint16_t n = t->PMaxSchedule.PMaxScheduleEntry.arrayLen;
+            for (uint16_t i = 0; i < n && i < HLC_SCHEDULE_MAX; i++) {
+                const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
+                int64_t w = iso2_evse_pv_milli(&e->PMax) / 1000;
+                v->schedule.entry[i].start_s = e->RelativeTimeInterval.start;
+                v->schedule.entry[i].duration_s = e->RelativeTimeInterval.duration_isUsed ? e->RelativeTimeInterval.duration : 0;
+                v->schedule.entry[i].pmax_w = w < 0 ? 0u : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+                v->schedule.count = (uint8_t)(i + 1);
+            }
+        }
+        break;
+    }
+    case ISO2_MSG_CABLE_CHECK:
+        proc = b->CableCheckRes.EVSEProcessing;
+        st = &b->CableCheckRes.DC_EVSEStatus;
+        break;
+    case ISO2_MSG_PRECHARGE: st = &b->PreChargeRes.DC_EVSEStatus; break;
+    case ISO2_MSG_POWER_DELIVERY:
+        if (b->PowerDeliveryRes.DC_EVSEStatus_isUsed) {
+            st = &b->PowerDeliveryRes.DC_EVSEStatus;
+        }
+        break;
+    case ISO2_MSG_CURRENT_DEMAND: st = &b->CurrentDemandRes.DC_EVSEStatus; break;
+    case ISO2_MSG_WELDING_DETECTION: st = &b->WeldingDetectionRes.DC_EVSEStatus; break;
+    default: break;
+    }
+    v->processing = proc < 0 ? -1 : proc == exi_iso2_EVSEProcessingType_Finished ? exi_din_EVSEProcessingType_Finished
+                                                                                 : exi_din_EVSEProcessingType_Ongoing;
+    if (st != NULL) {
+        v->status_code = st->EVSEStatusCode;
+        v->notification = st->EVSENotification;
+        v->max_delay = st->NotificationMaxDelay;
     }
 }
 
@@ -522,6 +622,8 @@ struct run {
     /* the request being replayed, for the status hook */
     const struct rec *q;
     struct verdict rv;
+    bool saw_iso2;
+    enum iso2_evse_phase furthest2;
 };
 
 /* The recorded charger's SessionID, so that the car's echo matches ours. */
@@ -554,6 +656,23 @@ static void recorded_session_id(const struct rec *v, size_t n, size_t from, stru
         if (v[i].apphand && v[i].ev_to_evse && i > from) {
             break; /* next connection */
         }
+        if (!v[i].ev_to_evse && v[i].iso2 && strcmp(v[i].msg, "SessionSetupRes") == 0) {
+            struct exi_reader rd;
+            exi_reader_init(&rd, v[i].exi, v[i].len);
+            if (exi_iso2_decode(&rd, &s_rec2) == HAL_OK) {
+                const struct exi_iso2_MessageHeaderType *h = &s_rec2.V2G_Message.Header;
+                uint16_t idn = h->SessionID.bytesLen <= DIN_SESSION_ID_MAX ? h->SessionID.bytesLen : DIN_SESSION_ID_MAX;
+                bool zero = true;
+                for (uint16_t k = 0; k < idn; k++) {
+                    zero = zero && h->SessionID.bytes[k] == 0;
+                }
+                if (idn > 0 && !zero) {
+                    memcpy(id->bytes, h->SessionID.bytes, idn);
+                    id->len = (uint8_t)idn;
+                }
+            }
+            return;
+        }
         if (!v[i].ev_to_evse && !v[i].apphand && strcmp(v[i].msg, "SessionSetupRes") == 0) {
             struct exi_reader rd;
             exi_reader_init(&rd, v[i].exi, v[i].len);
@@ -580,6 +699,15 @@ static void replay_apphand(struct run *R, const struct rec *v, size_t n, size_t 
     memset(&evse, 0, sizeof evse);
     hlc_reset(&R->h); /* a supportedAppProtocolReq starts a new session */
     recorded_session_id(v, n, i, &R->next_id);
+    /* The protocol the recorded session negotiated: the schema of its next message. */
+    struct hlc_protocols follow = {{HLC_PROTO_DIN}, 1};
+    for (size_t k = i + 1; k < n && !(v[k].apphand && v[k].ev_to_evse); k++) {
+        if (!v[k].apphand && v[k].why_not == NULL) {
+            follow.list[0] = v[k].iso2 ? HLC_PROTO_ISO2 : HLC_PROTO_DIN;
+            break;
+        }
+    }
+    (void)hlc_set_protocols(&R->h, &follow);
     int rc = hlc_handle(&R->h, q->exi, q->len, &evse, NULL, NULL, s_out, sizeof s_out, &len, &res, now);
     if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
         report(R, q, "request does not decode", false, res.detail);
@@ -622,7 +750,8 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
     struct plant *p = &R->plant;
     const struct hlc_ev *ev = hlc_ev(&R->h); /* the latest values, before this request */
     enum hlc_msg k = rq->msg;
-    bool power_delivery = k == HLC_MSG_POWER_DELIVERY_START || k == HLC_MSG_POWER_DELIVERY_STOP;
+    bool power_delivery = k == HLC_MSG_POWER_DELIVERY_START || k == HLC_MSG_POWER_DELIVERY_STOP ||
+                          k == HLC_MSG_RENEGOTIATE;
 
     if (k == HLC_MSG_CABLE_CHECK && rv->processing == exi_din_EVSEProcessingType_Finished) {
         p->cable_done = true;
@@ -655,6 +784,10 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
     if (rv->notification == exi_din_EVSENotificationType_StopCharging) {
         st->notification = HLC_NOTIFY_STOP_CHARGING;
         st->notification_max_delay_s = rv->max_delay;
+    }
+    if (rv->iso2 && k == HLC_MSG_CHARGE_PARAMETERS && rv->schedule.count > 0) {
+        st->schedule = rv->schedule; /* the recorded charger's tuple, so the car's choice fits */
+        st->schedule_tuple_id = rv->tuple_id;
     }
 }
 
@@ -748,12 +881,182 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     }
 }
 
+/* The car's EVErrorCode in an ISO-2 request (0 when the message has none). */
+static uint8_t ev_error_of_iso2(const struct exi_iso2_document *d)
+{
+    const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
+    switch (iso2_evse_request_kind(d)) {
+    case ISO2_MSG_CHARGE_PARAMETER:
+        return b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed
+                   ? b->ChargeParameterDiscoveryReq.DC_EVChargeParameter.DC_EVStatus.EVErrorCode : 0;
+    case ISO2_MSG_CABLE_CHECK: return b->CableCheckReq.DC_EVStatus.EVErrorCode;
+    case ISO2_MSG_PRECHARGE: return b->PreChargeReq.DC_EVStatus.EVErrorCode;
+    case ISO2_MSG_POWER_DELIVERY:
+        return b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed
+                   ? b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus.EVErrorCode : 0;
+    case ISO2_MSG_CURRENT_DEMAND: return b->CurrentDemandReq.DC_EVStatus.EVErrorCode;
+    case ISO2_MSG_WELDING_DETECTION: return b->WeldingDetectionReq.DC_EVStatus.EVErrorCode;
+    default: return 0;
+    }
+}
+
+static int processing_of_iso2(const struct exi_iso2_document *d)
+{
+    const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
+    int p;
+    switch (iso2_evse_response_kind(d)) {
+    case ISO2_MSG_AUTHORIZATION: p = b->AuthorizationRes.EVSEProcessing; break;
+    case ISO2_MSG_CHARGE_PARAMETER: p = b->ChargeParameterDiscoveryRes.EVSEProcessing; break;
+    case ISO2_MSG_CABLE_CHECK: p = b->CableCheckRes.EVSEProcessing; break;
+    default: return -1;
+    }
+    return p == exi_iso2_EVSEProcessingType_Finished ? exi_din_EVSEProcessingType_Finished
+                                                     : exi_din_EVSEProcessingType_Ongoing;
+}
+
+/* One ISO-2 request: the same judgement as replay_din(), on the ISO-2 documents. */
+static void replay_iso2(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
+{
+    char what[96];
+    char why[160] = "";
+    R->replayed++;
+    R->saw_iso2 = true;
+    if (!R->in_session) {
+        report(R, q, "(no negotiated session)", false, "request outside a session");
+        R->bad++;
+        return;
+    }
+    recorded_iso2(recres, &R->rv);
+    const struct verdict rv = R->rv;
+    R->q = q;
+    struct hlc_evse evse;
+    struct hlc_result res;
+    size_t len = 0;
+    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
+    if (rc != HAL_OK) {
+        snprintf(what, sizeof what, "%s", res.error == HLC_ERR_DECODE ? "request does not decode" : "no response");
+        report(R, q, what, false, res.error == HLC_ERR_DECODE ? res.detail : res.phase_name);
+        R->bad++;
+        return;
+    }
+    hlc_sent(&R->h, now);
+    const struct iso2_evse_request out = *hlc_iso2_last(&R->h);
+    struct plant *p = &R->plant;
+    if (out.events & ISO2_EVSE_EV_POWER_ON) {
+        p->powered = true;
+    }
+    if (out.events & ISO2_EVSE_EV_POWER_OFF) {
+        p->powered = false;
+        p->i_ma = 0;
+    }
+    if (out.phase > R->furthest2 && out.phase < ISO2_EVSE_STOPPED) {
+        R->furthest2 = out.phase;
+    }
+    bool encoded = res.error != HLC_ERR_ENCODE;
+    bool decodes = false;
+    if (encoded) {
+        struct exi_reader rd;
+        exi_reader_init(&rd, s_out, len);
+        decodes = exi_iso2_decode(&rd, &s_check2) == HAL_OK && iso2_evse_response_kind(&s_check2) == out.msg &&
+                  iso2_evse_response_code(&s_check2) == out.response_code;
+    }
+    bool positive = iso2_evse_code_ok(out.response_code);
+    uint8_t ev_err = ev_error_of_iso2(hlc_iso2_request(&R->h));
+    bool car_stopped = ev_err != exi_iso2_DC_EVErrorCodeType_NO_ERROR;
+    bool rec_negative = rv.have && !iso2_evse_code_ok(rv.code);
+    bool same_msg = !rv.have || rv.kind2 == out.msg;
+    int proc = processing_of_iso2(hlc_iso2_response(&R->h));
+    bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
+    snprintf(what, sizeof what, "%s%s %s", iso2_evse_code_name(out.response_code),
+             proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
+             iso2_evse_phase_name(out.phase));
+    if (!encoded) {
+        snprintf(why, sizeof why, "our response does not encode (%s)", res.detail);
+    } else if (!decodes) {
+        snprintf(why, sizeof why, "our response does not decode back");
+    } else if (!same_msg) {
+        snprintf(why, sizeof why, "recorded charger answered %s", iso2_evse_msg_name(rv.kind2));
+    } else if (!same_proc) {
+        snprintf(why, sizeof why, "recorded charger said %s",
+                 rv.processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
+    } else if (!positive && !car_stopped && !rec_negative) {
+        snprintf(why, sizeof why, "%s: %s", rv.have ? "negative answer to a request the recorded charger accepted"
+                                                    : "negative answer (the recorded charger did not answer)",
+                 out.reason);
+    } else if (!positive) {
+        snprintf(why, sizeof why, "%s", car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
+    } else if (car_stopped) {
+        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_err);
+    }
+    bool good = encoded && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
+    report(R, q, what, good, why);
+    if (positive && good) {
+        R->accepted++;
+    }
+    if (!positive && good) {
+        R->car_stopped++;
+    }
+    if (!good) {
+        R->bad++;
+    }
+}
+
+/* The ISO-2 charger's offers that only the recording knows: the value-added services of
+ * its first ServiceDiscoveryRes and the SalesTariff of its first ChargeParameterDiscoveryRes. */
+static void iso2_config_from(const struct rec *v, size_t n, struct iso2_evse_config *c)
+{
+    bool vas_done = false, tariff_done = false;
+    for (size_t i = 0; i < n && !(vas_done && tariff_done); i++) {
+        if (v[i].ev_to_evse || !v[i].iso2 || v[i].exi == NULL) {
+            continue;
+        }
+        struct exi_reader rd;
+        exi_reader_init(&rd, v[i].exi, v[i].len);
+        if (exi_iso2_decode(&rd, &s_rec2) != HAL_OK) {
+            continue;
+        }
+        const struct exi_iso2_BodyType *b = &s_rec2.V2G_Message.Body;
+        if (!vas_done && b->ServiceDiscoveryRes_isUsed) {
+            vas_done = true;
+            const struct exi_iso2_ServiceDiscoveryResType *r = &b->ServiceDiscoveryRes;
+            for (uint16_t k = 0; r->ServiceList_isUsed && k < r->ServiceList.Service.arrayLen && c->vas_count < ISO2_EVSE_VAS_MAX; k++) {
+                const struct exi_iso2_ServiceType *sv = &r->ServiceList.Service.array[k];
+                struct iso2_evse_vas *o = &c->vas[c->vas_count++];
+                o->id = sv->ServiceID;
+                o->category = sv->ServiceCategory;
+                o->free = sv->FreeService;
+                size_t l = sv->ServiceName_isUsed ? sv->ServiceName.charactersLen : 0;
+                l = l < sizeof o->name - 1 ? l : sizeof o->name - 1;
+                memcpy(o->name, sv->ServiceName.characters, l);
+                o->name[l] = '\0';
+            }
+        }
+        if (!tariff_done && b->ChargeParameterDiscoveryRes_isUsed && b->ChargeParameterDiscoveryRes.SAScheduleList_isUsed &&
+            b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.arrayLen > 0) {
+            tariff_done = true;
+            const struct exi_iso2_SAScheduleTupleType *t = &b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.array[0];
+            if (t->SalesTariff_isUsed) {
+                const struct exi_iso2_SalesTariffType *st = &t->SalesTariff;
+                c->tariff_id = st->SalesTariffID;
+                c->tariff_levels = st->NumEPriceLevels_isUsed ? st->NumEPriceLevels : 0;
+                for (uint16_t k = 0; k < st->SalesTariffEntry.arrayLen && c->tariff_count < ISO2_EVSE_TARIFF_MAX; k++) {
+                    const struct exi_iso2_SalesTariffEntryType *e = &st->SalesTariffEntry.array[k];
+                    c->tariff[c->tariff_count].start_s = e->RelativeTimeInterval.start;
+                    c->tariff[c->tariff_count].price_level = e->EPriceLevel_isUsed ? e->EPriceLevel : 0;
+                    c->tariff_count++;
+                }
+            }
+        }
+    }
+}
+
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: v2g-replay [-q] [--ev] FILE|-\n"
             "Replay the car's requests of a recorded session against this firmware's DIN 70121\n"
-            "EVSE machine and judge every answer against the recorded charger's.\n"
+            "or ISO 15118-2 EVSE machine (the protocol the session negotiated) and judge every\n"
+            "answer against the recorded charger's.\n"
             "  FILE  a session .jsonl of the shared vectors (vectors/sessions/), or a pcap/pcapng\n"
             "        capture (Ethernet, Linux SLL or raw IP; IPv6/IPv4; TCP reassembled per\n"
             "        direction; TLS streams, IP fragments and UDP are not replayed)\n"
@@ -762,7 +1065,7 @@ static void usage(FILE *to)
             "  --ev  the other way round: our ISO 15118-2 car (EVCC) against the recorded\n"
             "        charger: at each step our next request must have the recorded car's type and\n"
             "        the recorded response must be accepted (ISO-2 sessions only for now)\n"
-            "Requests of ISO 15118-2/-20 sessions, of encrypted streams or of unknown direction\n"
+            "Requests of ISO 15118-20 sessions, of encrypted streams or of unknown direction\n"
             "cannot be replayed yet: each is a failure (not_replayable=N).\n"
             "Last line: replayed=N accepted=N not_replayable=N phase=P\n"
             "Exit status: 0 every request replayed and good, 1 otherwise, 2 usage or input error.\n");
@@ -772,11 +1075,6 @@ int main(int argc, char **argv)
 {
     static struct run R; /* holds the documents: never on the stack */
     memset(&R, 0, sizeof R);
-    struct hlc_config hcfg;
-    hlc_default_config(&hcfg);
-    if (hlc_init(&R.h, &hcfg, run_session_id, &R) != HAL_OK) {
-        return 2;
-    }
     int a = 1;
     if (a < argc && (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)) {
         usage(stdout);
@@ -815,6 +1113,16 @@ int main(int argc, char **argv)
         free(v);
         return erc;
     }
+    struct hlc_config hcfg;
+    hlc_default_config(&hcfg);
+    iso2_config_from(v, n, &hcfg.iso2);
+    if (hlc_init(&R.h, &hcfg, run_session_id, &R) != HAL_OK) {
+        for (size_t i = 0; i < n; i++) {
+            free(v[i].exi);
+        }
+        free(v);
+        return 2;
+    }
     unsigned not_replayable = 0;
     R.t0 = n > 0 ? v[0].t : 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -838,11 +1146,15 @@ int main(int argc, char **argv)
         if (i + 1 < n && !v[i + 1].ev_to_evse && !v[i + 1].apphand && v[i + 1].why_not == NULL) {
             res = &v[i + 1];
         }
-        replay_din(&R, q, res, now);
+        if (q->iso2) {
+            replay_iso2(&R, q, res, now);
+        } else {
+            replay_din(&R, q, res, now);
+        }
     }
     printf("sessions=%u car_stopped=%u failed=%u\n", R.sessions, R.car_stopped, R.bad + not_replayable);
     printf("replayed=%u accepted=%u not_replayable=%u phase=%s\n", R.replayed, R.accepted, not_replayable,
-           din_evse_phase_name(R.furthest));
+           R.saw_iso2 ? iso2_evse_phase_name(R.furthest2) : din_evse_phase_name(R.furthest));
     for (size_t i = 0; i < n; i++) {
         free(v[i].exi);
     }

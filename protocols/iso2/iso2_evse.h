@@ -1,0 +1,303 @@
+/**
+ * @file iso2_evse.h
+ * @brief ISO 15118-2 DC session with external payment (EIM), EVSE (SECC) side.
+ *
+ * Pure logic like the DIN machine (din/din_evse.h): no clock (now_ms is passed in), no
+ * I/O, no allocation. The caller decodes each V2GTP payload after supportedAppProtocol
+ * into an ISO-2 document, calls iso2_evse_handle() with what the charger knows (struct
+ * iso2_evse_status), encodes the response the machine filled and acts on the events.
+ * What ISO-2 adds over DIN: ServiceDetail and value-added services, an SAScheduleList
+ * sized to the EV's departure time with an optional SalesTariff, PowerDelivery checked
+ * against the offered tuple and PMax profile, Renegotiate, SessionStop(Pause) and the
+ * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned).
+ * Plug & Charge (PaymentDetails, certificates, signatures) is not implemented: a car
+ * asking for it is answered FAILED. See docs/iso15118-2.md for the sequence and codes.
+ */
+#ifndef ISO2_EVSE_H
+#define ISO2_EVSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exi/exi_iso2.h"
+#include "hal_err.h"
+
+/** Longest SessionID of the schema (hexBinary, maxLength 8). */
+#define ISO2_EVSE_SESSION_ID_MAX 8u
+/** Value-added services the charger can offer (ServiceList holds 8). */
+#define ISO2_EVSE_VAS_MAX 4u
+/** PMax entries of the one SAScheduleTuple we offer. */
+#define ISO2_EVSE_PMAX_MAX 4u
+/** SalesTariff entries we can offer. */
+#define ISO2_EVSE_TARIFF_MAX 6u
+/** EVSEID "DE*ABC*E123456": 7..37 characters. */
+#define ISO2_EVSE_ID_LEN 37u
+
+/** Timers (ms): the ISO-2 values of the spec sheet (docs/iso15118-2.md). */
+#define ISO2_SEQUENCE_TIMEOUT_MS 60000u    /**< V2G_SECC_Sequence_Timeout */
+#define ISO2_ONGOING_TIMEOUT_MS 60000u     /**< V2G_EVCC_Ongoing_Timeout: Authorization, CPD loops */
+#define ISO2_CABLE_CHECK_TIMEOUT_MS 40000u /**< V2G_EVCC_CableCheck_Timeout */
+#define ISO2_PRECHARGE_TIMEOUT_MS 7000u    /**< V2G_EVCC_PreCharge_Timeout */
+#define ISO2_PERF_TIME_MS 1500u            /**< V2G_SECC_Msg_Performance_Time (reported) */
+#define ISO2_PERF_TIME_CD_MS 25u           /**< ... CurrentDemand */
+#define ISO2_SCHEDULE_DEFAULT_S 86400u     /**< [V2G2-304]: >= 24 h without DepartureTime */
+
+/** The ISO-2 requests. */
+enum iso2_evse_msg {
+    ISO2_MSG_NONE = 0,
+    ISO2_MSG_SESSION_SETUP,
+    ISO2_MSG_SERVICE_DISCOVERY,
+    ISO2_MSG_SERVICE_DETAIL,
+    ISO2_MSG_PAYMENT_SELECTION,
+    ISO2_MSG_PAYMENT_DETAILS,
+    ISO2_MSG_AUTHORIZATION,
+    ISO2_MSG_CHARGE_PARAMETER,
+    ISO2_MSG_CABLE_CHECK,
+    ISO2_MSG_PRECHARGE,
+    ISO2_MSG_POWER_DELIVERY,
+    ISO2_MSG_CURRENT_DEMAND,
+    ISO2_MSG_CHARGING_STATUS,
+    ISO2_MSG_METERING_RECEIPT,
+    ISO2_MSG_WELDING_DETECTION,
+    ISO2_MSG_SESSION_STOP,
+    ISO2_MSG_CERTIFICATE,      /**< CertificateInstallation / CertificateUpdate (PnC) */
+    ISO2_MSG_COUNT
+};
+
+/** Phase: which requests the machine accepts next (docs/iso15118-2.md has the table). */
+enum iso2_evse_phase {
+    ISO2_EVSE_IDLE = 0,
+    ISO2_EVSE_SESSION_SETUP,      /**< SessionSetupReq */
+    ISO2_EVSE_SERVICE_DISCOVERY,  /**< ServiceDiscoveryReq */
+    ISO2_EVSE_SERVICE_SELECTION,  /**< ServiceDetailReq, PaymentServiceSelectionReq */
+    ISO2_EVSE_AUTHORIZATION,      /**< AuthorizationReq (loop) */
+    ISO2_EVSE_CHARGE_PARAMETER,   /**< ChargeParameterDiscoveryReq (loop) */
+    ISO2_EVSE_CABLE_CHECK,        /**< CableCheckReq (loop) */
+    ISO2_EVSE_PRECHARGE,          /**< PreChargeReq (loop), PowerDeliveryReq after the first */
+    ISO2_EVSE_POWER_DELIVERY,     /**< after PowerDelivery(Start): CurrentDemandReq */
+    ISO2_EVSE_CURRENT_DEMAND,     /**< CurrentDemandReq (loop), PowerDeliveryReq, MeteringReceiptReq */
+    ISO2_EVSE_WELDING,            /**< after PowerDelivery(Stop): WeldingDetectionReq, SessionStopReq */
+    ISO2_EVSE_STOPPED,            /**< SessionStop(Terminate) answered */
+    ISO2_EVSE_PAUSED,             /**< SessionStop(Pause) answered: the ID may come back */
+    ISO2_EVSE_FAILED,             /**< a FAILED_* answer was sent (or the request was garbage) */
+    ISO2_EVSE_TIMED_OUT,          /**< sequence or loop timeout */
+    ISO2_EVSE_PHASE_COUNT
+};
+
+/** Events: bit for bit the DIN machine's (hlc.h relies on it), plus pause and renegotiation. */
+enum iso2_evse_event {
+    ISO2_EVSE_EV_SESSION = 1u << 0,
+    ISO2_EVSE_EV_AUTHORIZE = 1u << 1,
+    ISO2_EVSE_EV_CHARGE_PARAMS = 1u << 2,
+    ISO2_EVSE_EV_CABLE_CHECK = 1u << 3,
+    ISO2_EVSE_EV_PRECHARGE = 1u << 4,
+    ISO2_EVSE_EV_POWER_ON = 1u << 5,
+    ISO2_EVSE_EV_CURRENT_DEMAND = 1u << 6,
+    ISO2_EVSE_EV_POWER_OFF = 1u << 7,
+    ISO2_EVSE_EV_WELDING = 1u << 8,
+    ISO2_EVSE_EV_SESSION_STOP = 1u << 9,
+    ISO2_EVSE_EV_EV_ERROR = 1u << 10,
+    ISO2_EVSE_EV_CHARGING_COMPLETE = 1u << 11,
+    ISO2_EVSE_EV_CLOSE = 1u << 12,
+    ISO2_EVSE_EV_TIMEOUT = 1u << 13,
+    ISO2_EVSE_EV_PRECHARGE_LONG = 1u << 14,
+    ISO2_EVSE_EV_PAUSE = 1u << 15,        /**< SessionStop(Pause): PWM off, keep the ID */
+    ISO2_EVSE_EV_RENEGOTIATE = 1u << 16,  /**< PowerDelivery(Renegotiate): power off, CPD again */
+    ISO2_EVSE_EV_RESUMED = 1u << 17,      /**< SessionSetup joined a paused session */
+};
+
+/** One value-added service (ServiceList entry). */
+struct iso2_evse_vas {
+    uint16_t id;                      /**< ServiceID, not 1 (the charge service) */
+    uint8_t category;                 /**< exi_iso2_serviceCategoryType_* */
+    bool free;
+    char name[24];                    /**< ServiceName, "" = not sent */
+};
+
+/** One SalesTariff entry. */
+struct iso2_evse_tariff_entry {
+    uint32_t start_s;
+    uint8_t price_level;              /**< EPriceLevel */
+};
+
+/** Configuration (iso2_evse_default_config() gives the standard's values). */
+struct iso2_evse_config {
+    char evse_id[ISO2_EVSE_ID_LEN + 1]; /**< "DE*ABC*E123456" (7..37 characters) */
+    uint8_t energy_mode;              /**< exi_iso2_EnergyTransferModeType_DC_extended */
+    bool offer_contract;              /**< list Contract (PnC is not implemented: FAILED later) */
+    uint8_t vas_count;
+    struct iso2_evse_vas vas[ISO2_EVSE_VAS_MAX];
+    uint8_t tariff_count;             /**< 0: no SalesTariff */
+    uint8_t tariff_id;                /**< SalesTariffID 1..255 */
+    uint8_t tariff_levels;            /**< NumEPriceLevels, 0 = not sent */
+    struct iso2_evse_tariff_entry tariff[ISO2_EVSE_TARIFF_MAX];
+    uint32_t sequence_timeout_ms, ongoing_timeout_ms, cable_check_timeout_ms;
+    uint32_t precharge_timeout_ms, perf_time_ms, perf_time_cd_ms;
+    int32_t precharge_current_max_ma; /**< 2 000: pre-charge current target clamp */
+};
+
+/** One PMax entry the charger gives (start from the schedule's start, W). */
+struct iso2_evse_pmax {
+    uint32_t start_s;
+    uint32_t pmax_w;
+};
+
+/** What the charger knows, passed with every request (mV, mA, W, Wh). */
+struct iso2_evse_status {
+    int32_t present_voltage_mv, present_current_ma;
+    int32_t max_voltage_mv, max_current_ma, max_power_w;
+    int32_t min_voltage_mv, min_current_ma;
+    int32_t current_regulation_tolerance_ma; /**< < 0: not sent */
+    int32_t peak_current_ripple_ma;
+    int32_t energy_to_deliver_wh;            /**< < 0: not sent */
+    uint8_t isolation;             /**< exi_iso2_isolationLevelType_* */
+    uint8_t status_code;           /**< exi_iso2_DC_EVSEStatusCodeType_* */
+    uint8_t notification;          /**< exi_iso2_EVSENotificationType_* */
+    uint16_t notification_max_delay_s;
+    bool auth_done, auth_rejected;
+    bool power_ready;              /**< CPD Finished */
+    bool cable_check_done, cable_check_failed;
+    bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
+    int64_t unix_time_s;           /**< EVSETimeStamp in SessionSetupRes; 0 = not sent */
+    uint8_t tuple_id;              /**< SAScheduleTupleID to offer, 0 = 1 */
+    uint8_t pmax_count;            /**< 0: one entry of max_power_w */
+    struct iso2_evse_pmax pmax[ISO2_EVSE_PMAX_MAX];
+};
+
+/** What the EV asked for and reported; the latest values persist across requests. */
+struct iso2_evse_ev {
+    uint8_t evccid[6], evccid_len;
+    bool ready;
+    uint8_t error_code;            /**< exi_iso2_DC_EVErrorCodeType_* */
+    uint8_t soc;
+    int32_t target_voltage_mv, target_current_ma;
+    int32_t max_voltage_mv, max_current_ma;
+    int32_t max_power_w;           /**< < 0: not sent */
+    int32_t energy_capacity_wh, energy_request_wh; /**< < 0: not sent */
+    int16_t full_soc, bulk_soc;    /**< < 0: not sent */
+    int32_t remaining_full_s, remaining_bulk_s;    /**< < 0: not sent */
+    int32_t departure_s;           /**< DepartureTime, < 0: not sent */
+    bool charging_complete, bulk_charging_complete;
+    uint8_t payment;               /**< exi_iso2_paymentOptionType_* selected */
+    uint8_t tuple_id;              /**< SAScheduleTupleID the EV chose (0: none yet) */
+};
+
+/** A paused session that may be resumed (kept by the caller across connections). */
+struct iso2_evse_resume {
+    bool valid;
+    uint8_t id[ISO2_EVSE_SESSION_ID_MAX], id_len;
+    uint8_t payment;               /**< the payment option of the paused session */
+    uint8_t tuple_id;              /**< the schedule tuple chosen before the pause */
+};
+
+/** Result of one iso2_evse_handle(). */
+struct iso2_evse_request {
+    enum iso2_evse_msg msg;
+    uint32_t events;               /**< enum iso2_evse_event bits */
+    uint8_t response_code;
+    enum iso2_evse_phase phase;    /**< phase after the answer */
+    const char *reason;            /**< why a FAILED_* answer was given ("" otherwise) */
+};
+
+/** Counters. */
+struct iso2_evse_stats {
+    uint32_t requests, failed, perf_missed;
+    uint32_t worst_response_ms, worst_cd_response_ms;
+};
+
+/** One SECC session (one connector). Only iso2_evse.c touches the fields. */
+struct iso2_evse {
+    struct iso2_evse_config cfg;
+    enum iso2_evse_phase phase;
+    uint8_t id[ISO2_EVSE_SESSION_ID_MAX], id_len;
+    struct iso2_evse_resume resume;  /**< the paused session this one may join */
+    struct iso2_evse_ev ev;
+    uint8_t offered_tuple;           /**< SAScheduleTupleID of the last CPD answer, 0 = none */
+    int32_t offered_limit_w;         /**< the station's power limit when the schedule was offered */
+    uint8_t offered_count;
+    struct iso2_evse_pmax offered[ISO2_EVSE_PMAX_MAX];
+    uint32_t last_res_ms, req_ms;
+    enum iso2_evse_msg req_msg;
+    enum iso2_evse_msg loop_msg;
+    uint32_t loop_since_ms;
+    bool precharge_seen, precharge_long;
+    const char *reason;              /**< why the session ended FAILED / timed out */
+    struct iso2_evse_stats stats;
+};
+
+/** @brief Defaults: EVSEID "ZZ00000", DC_extended, ExternalPayment only, no VAS, no tariff. */
+void iso2_evse_default_config(struct iso2_evse_config *cfg);
+
+/**
+ * @brief Start a session after supportedAppProtocol chose ISO-2.
+ * @param id      the new SessionID to issue (1..8 bytes, not all zero)
+ * @param resume  NULL, or a paused session whose ID a SessionSetupReq may present
+ * @retval HAL_EINVAL NULL, bad EVSEID, bad ID
+ */
+int iso2_evse_start(struct iso2_evse *m, const struct iso2_evse_config *cfg, const uint8_t *id,
+                    size_t id_len, const struct iso2_evse_resume *resume, uint32_t now_ms);
+
+/**
+ * @brief Answer one decoded request (the rules of docs/iso15118-2.md). Any FAILED_* answer
+ *        moves to ISO2_EVSE_FAILED, sets ISO2_EVSE_EV_CLOSE and out->reason.
+ * @retval HAL_OK      @p res is ready to encode
+ * @retval HAL_EPROTO  the document carries no request: nothing to send
+ * @retval HAL_ESTATE  the session is over or not started
+ * @retval HAL_EINVAL  NULL argument
+ */
+int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
+                     const struct iso2_evse_status *st, struct exi_iso2_document *res,
+                     struct iso2_evse_request *out, uint32_t now_ms);
+
+/** @brief A payload that does not decode ends the session (FAILED, @p reason). */
+void iso2_evse_fail(struct iso2_evse *m, const char *reason);
+
+/** @brief The response went out: sequence timer and performance budget. */
+void iso2_evse_sent(struct iso2_evse *m, uint32_t now_ms);
+
+/** @brief Time without a request: ISO2_EVSE_EV_TIMEOUT once when the sequence timer expired. */
+uint32_t iso2_evse_tick(struct iso2_evse *m, uint32_t now_ms);
+
+/** @brief The session is over (stopped, paused, failed, timed out). */
+bool iso2_evse_over(const struct iso2_evse *m);
+
+/** @brief Phase now. */
+enum iso2_evse_phase iso2_evse_phase(const struct iso2_evse *m);
+
+/** @brief The paused session after SessionStop(Pause) (valid false otherwise). */
+void iso2_evse_paused(const struct iso2_evse *m, struct iso2_evse_resume *out);
+
+/** @brief The EV's latest values. */
+const struct iso2_evse_ev *iso2_evse_ev(const struct iso2_evse *m);
+
+/** @brief Counters. */
+const struct iso2_evse_stats *iso2_evse_stats(const struct iso2_evse *m);
+
+/** @brief Why the session ended badly ("" while it runs or after a clean stop). */
+const char *iso2_evse_reason(const struct iso2_evse *m);
+
+/* Helpers the adapter, the replay tool and the tests share. */
+
+/** @brief Which request @p doc carries (ISO2_MSG_NONE: none). */
+enum iso2_evse_msg iso2_evse_request_kind(const struct exi_iso2_document *doc);
+/** @brief Which response @p doc carries (ISO2_MSG_NONE: none). */
+enum iso2_evse_msg iso2_evse_response_kind(const struct exi_iso2_document *doc);
+/** @brief ResponseCode of a response document (0xFF: none). */
+uint8_t iso2_evse_response_code(const struct exi_iso2_document *doc);
+/** @brief True for OK, OK_NewSessionEstablished, OK_OldSessionJoined, OK_CertificateExpiresSoon. */
+bool iso2_evse_code_ok(uint8_t code);
+/** @brief "FAILED_SequenceError", ... */
+const char *iso2_evse_code_name(uint8_t code);
+/** @brief "CurrentDemand", ... */
+const char *iso2_evse_msg_name(enum iso2_evse_msg m);
+/** @brief "current_demand", ... */
+const char *iso2_evse_phase_name(enum iso2_evse_phase p);
+/** @brief Value x 10^Multiplier in milli-units, saturated to int64. */
+int64_t iso2_evse_pv_milli(const struct exi_iso2_PhysicalValueType *pv);
+/** @brief iso2_evse_pv_milli() saturated to int32. */
+int32_t iso2_evse_pv_milli32(const struct exi_iso2_PhysicalValueType *pv);
+/** @brief Encode @p milli with the smallest Multiplier (-3..3) whose Value fits int16. */
+void iso2_evse_pv_set(struct exi_iso2_PhysicalValueType *pv, int64_t milli, uint8_t unit);
+
+#endif /* ISO2_EVSE_H */
