@@ -7,9 +7,9 @@
  *        docs/session.md.
  *
  * Everything a connector needs lives in `struct charger`; a board may create several
- * in one process. Without a link (`ports.link == NULL`) the connector runs the
- * pilot-level session of the foundation (plug in, B, C, energise, stop, unplug), which
- * the Cortex-M demo and the power-path tests use.
+ * in one process. One session machine runs every connector; its EV side is a backend:
+ * V2G through hlc.h when a link is wired, else the pilot only (plug in, B, C, energise,
+ * stop, unplug: the Cortex-M demo and the power-path tests), docs/architecture.md.
  *
  * Safety: the contactors and the lock are driven only by the interlock
  * (firmware/interlock.c); every stop asks it for the safe order (power off, contactors
@@ -142,6 +142,9 @@ struct charger_config {
     uint16_t derate_permille;           /**< power while a stage warning is active, 500 */
     uint32_t meter_timeout_ms;          /**< meter start/stop acknowledgement within, 10 000 */
 };
+
+/** The EV side of the session machine (charger_priv.h): V2G or the pilot only. */
+struct charger_backend;
 
 /** A V2GTP transport (evse_link in the firmware, a fake in tests). */
 struct charger_link;
@@ -349,6 +352,7 @@ struct charger {
     struct interlock il;
     struct errors err;
     enum charger_state state;
+    const struct charger_backend *backend; /**< the EV side: V2G (a link) or the pilot only */
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
@@ -369,6 +373,7 @@ struct charger {
     uint8_t link_retries;
     uint32_t link_since_ms;
     struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
+    struct hlc_ev pilot_ev;       /**< pilot backend: the EV as the pilot shows it (charger_pilot.c) */
     struct charger_auth auth;     /**< charger_auth.c */
     bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
     uint32_t graceful_since_ms;

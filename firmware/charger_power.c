@@ -2,7 +2,7 @@
  * charger_power.c - power control: the output voltage as measured (the freshest source),
  * the IEC 61851-23 over-voltage monitor, the EVSE limits computed once per pass
  * (charger_limits) and used both for what the EV is told (charger_fill_status) and for
- * every setpoint (charger_setpoint: current demand, pre-charge, the pilot-level session).
+ * every setpoint (charger_setpoint: current demand, pre-charge, the pilot backend's follow).
  */
 #include "charger_priv.h"
 
@@ -187,8 +187,8 @@ void charger_measure(struct charger *c, uint32_t now_ms)
 }
 
 /* The EVSE's limits for this pass: connector/cable rating, the stage's capability, the
- * station's share (external limit) and derating. Computed once per pass (charger_hlc,
- * charger_session) into c->pw.lim; every setpoint and the maxima sent to the car use it. */
+ * station's share (external limit) and derating. Computed once per pass (charger_session)
+ * into c->pw.lim; every setpoint and the maxima sent to the car use it. */
 void charger_limits(struct charger *c, struct charger_limits *l)
 {
     struct psu_capabilities caps;
@@ -273,6 +273,19 @@ void charger_regulate(struct charger *c, uint32_t now_ms)
         (void)psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms);
     }
     (void)now_ms;
+}
+
+/* A session without messages (the pilot backend) has no request to answer: the EV's
+ * target within this pass's limits is followed every pass and sent whenever it changes
+ * (station share, derating, an external limit). The power limit is turned into current
+ * at the target voltage, not the present one: there is no battery voltage to match. */
+void charger_follow(struct charger *c, const struct hlc_ev *ev, uint32_t now_ms)
+{
+    struct charger_setpoint sp;
+    charger_setpoint(&c->pw.lim, ev, 0, false, &sp);
+    if (sp.mv != c->pw.set_mv || sp.ma != c->pw.set_ma) {
+        charger_command(c, sp.mv, sp.ma, now_ms);
+    }
 }
 
 /* The flags of a CurrentDemandRes belong to the request it answers: the EV's values as
