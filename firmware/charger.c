@@ -430,9 +430,8 @@ void charger_authorize_id(struct charger *c, const char *id, bool accepted)
     /* Only noted here: the decision is taken on the connector's next pass, whose time is
      * the present (the caller has no clock of the loop, and the state's start time is
      * not the present). */
-    if (c->state == CHARGER_AUTHORIZING && c->auth.started && !c->auth.decided) {
-        c->auth.pending = true;
-        c->auth.pending_ok = accepted;
+    if (c->state == CHARGER_AUTHORIZING && c->auth.step == CHARGER_AUTH_STEP_WAITING) {
+        c->auth.pending = accepted ? CHARGER_AUTH_STEP_ACCEPTED : CHARGER_AUTH_STEP_REFUSED;
         snprintf(c->auth.pending_id, sizeof c->auth.pending_id, "%s", id != NULL ? id : "");
     }
 }

@@ -316,10 +316,19 @@ struct charger_token {
     char id[20];                  /**< hex EVCCID, or the external id */
 };
 
+/** Where the authorisation of one session stands (charger_auth.c). */
+enum charger_auth_step {
+    CHARGER_AUTH_STEP_NONE = 0,   /**< not asked yet (before ContractAuthentication) */
+    CHARGER_AUTH_STEP_WAITING,    /**< asked: waiting for the external authoriser */
+    CHARGER_AUTH_STEP_ACCEPTED,
+    CHARGER_AUTH_STEP_REFUSED,
+};
+
 /** Authorisation of one session (charger_auth.c). */
 struct charger_auth {
-    bool started, decided, ok;
-    bool pending, pending_ok;     /**< charger_authorize() waiting for the next pass */
+    enum charger_auth_step step;
+    enum charger_auth_step pending; /**< charger_authorize() waiting for the next pass:
+                                         ACCEPTED or REFUSED; NONE = nothing came */
     char pending_id[20];          /**< the external token's id ("" = none given) */
     uint32_t since_ms;            /**< authorisation asked (its timeout counts from here) */
     uint32_t decided_ms;          /**< authorisation decided (the meter's start window) */

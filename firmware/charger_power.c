@@ -378,9 +378,9 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     } else {
         st->status = HLC_EVSE_READY;
     }
-    st->authorization = !c->auth.decided ? HLC_PROCESSING_ONGOING
-                        : c->auth.ok    ? HLC_PROCESSING_FINISHED
-                                        : HLC_PROCESSING_FAILED;
+    st->authorization = c->auth.step == CHARGER_AUTH_STEP_ACCEPTED  ? HLC_PROCESSING_FINISHED
+                        : c->auth.step == CHARGER_AUTH_STEP_REFUSED ? HLC_PROCESSING_FAILED
+                                                                    : HLC_PROCESSING_ONGOING;
     struct psu_capabilities caps;
     /* A stage that cannot tell its capabilities is run within the connector's rating;
      * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */

@@ -489,7 +489,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter != NULL && c->auth.decided && c->auth.ok && c->tx.state == CHARGER_TX_NONE) {
+        if (c->io.meter != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
