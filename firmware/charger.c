@@ -243,7 +243,7 @@ void charger_stop(struct charger *c, enum charger_stop_reason why, const char *d
     charger_log(c, fault ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "stop", line);
     if (c->v2g) {
         /* Keep the connection a moment: the last answer (FAILED) must still go out. */
-        c->emergency = true;
+        c->shutdown = CHARGER_SHUTDOWN_EMERGENCY;
         if (c->close_at_ms == 0) {
             c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
         }
@@ -260,9 +260,9 @@ static void charger_stop_graceful(struct charger *c, enum charger_stop_reason wh
                                   const char *detail, uint32_t now_ms)
 {
     if (c->state == CHARGER_CHARGING && c->v2g && !hlc_over(&c->hlc)) {
-        if (!c->stopping_gracefully) {
+        if (c->shutdown != CHARGER_SHUTDOWN_GRACEFUL) {
             charger_set_reason(c, why, detail);
-            c->stopping_gracefully = true;
+            c->shutdown = CHARGER_SHUTDOWN_GRACEFUL;
             c->graceful_since_ms = now_ms;
             charger_log(c, HAL_LOG_INFO, now_ms, "asking the EV to stop (EVSE_Shutdown, StopCharging)",
                         detail);

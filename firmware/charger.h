@@ -352,6 +352,13 @@ struct charger_tx {
     int64_t start_wh;
 };
 
+/** What the EV is told of a stop (V2G): one at a time, an emergency replaces a graceful one. */
+enum charger_shutdown {
+    CHARGER_SHUTDOWN_NONE = 0,
+    CHARGER_SHUTDOWN_GRACEFUL,    /**< EVSE_Shutdown + StopCharging sent, current ramped down */
+    CHARGER_SHUTDOWN_EMERGENCY,   /**< emergency stop: every answer FAILED, close soon */
+};
+
 /** One connector. Only charger*.c touch the fields. */
 struct charger {
     struct charger_config cfg;
@@ -384,9 +391,8 @@ struct charger {
     struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
     struct hlc_ev pilot_ev;       /**< pilot backend: the EV as the pilot shows it (charger_pilot.c) */
     struct charger_auth auth;     /**< charger_auth.c */
-    bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
+    enum charger_shutdown shutdown; /**< what the EV is told of a stop */
     uint32_t graceful_since_ms;
-    bool emergency;               /**< emergency stop: every answer FAILED, close soon */
     uint32_t close_at_ms;         /**< emergency: restart the link at this time */
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;

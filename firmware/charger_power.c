@@ -263,7 +263,8 @@ void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms)
 void charger_regulate(struct charger *c, uint32_t now_ms)
 {
     struct charger_setpoint sp;
-    charger_setpoint(&c->pw.lim, hlc_ev(&c->hlc), c->pw.present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, hlc_ev(&c->hlc), c->pw.present_mv,
+                     c->shutdown == CHARGER_SHUTDOWN_GRACEFUL, &sp);
     /* The answer already went out with these flags (charger_v2g_message). */
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
@@ -297,7 +298,8 @@ void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq)
         return;
     }
     struct charger_setpoint sp;
-    charger_setpoint(&c->pw.lim, rq->ev, c->pw.present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, rq->ev, c->pw.present_mv, c->shutdown == CHARGER_SHUTDOWN_GRACEFUL,
+                     &sp);
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
     c->evse.voltage_limit_achieved = sp.v_lim;
@@ -369,9 +371,9 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     }
     st->notification = HLC_NOTIFY_NONE;
     st->notification_max_delay_s = 0;
-    if (c->emergency) {
+    if (c->shutdown == CHARGER_SHUTDOWN_EMERGENCY) {
         st->status = HLC_EVSE_EMERGENCY_SHUTDOWN;
-    } else if (c->stopping_gracefully) {
+    } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL) {
         st->status = HLC_EVSE_SHUTDOWN;
         st->notification = HLC_NOTIFY_STOP_CHARGING;
         st->notification_max_delay_s = c->cfg.notification_max_delay_s;

@@ -159,7 +159,7 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
-    charger_set_reason(c, c->stopping_gracefully ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
+    charger_set_reason(c, c->shutdown == CHARGER_SHUTDOWN_GRACEFUL ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
     charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session stopped", charger_stop_reason_name(c->stop_reason));
     /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
     c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
@@ -263,7 +263,8 @@ static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
     c->link_retries = 0;
     c->link_since_ms = now_ms;
     memset(&c->auth, 0, sizeof c->auth);
-    c->stopping_gracefully = c->emergency = c->powered_off = false;
+    c->shutdown = CHARGER_SHUTDOWN_NONE;
+    c->powered_off = false;
     c->close_at_ms = 0;
     c->cc.step = CHARGER_CC_IDLE;
     c->cc.result = ISOLATION_INVALID;
@@ -423,7 +424,7 @@ static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t no
         charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
         charger_power_off(c, now_ms);
         charger_goto(c, CHARGER_WELDING, now_ms);
-    } else if (c->stopping_gracefully &&
+    } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL &&
                now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
         charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_HIGH,
                       "EV did not end the session after StopCharging", now_ms);
