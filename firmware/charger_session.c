@@ -159,7 +159,8 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
-    charger_set_reason(c, c->shutdown == CHARGER_SHUTDOWN_GRACEFUL ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
+    bool asked = c->shutdown == CHARGER_SHUTDOWN_GRACEFUL;
+    charger_set_reason(c, asked ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
     charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session stopped", charger_stop_reason_name(c->stop_reason));
     /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
     c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
@@ -371,11 +372,11 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
         enum interlock_fault f = interlock_fault(&c->il);
         c->stats.last_fault = f;
-        charger_abort_for(c, ERRORS_SRC_POWER_PATH, (uint32_t)f, CHARGER_STOP_POWER_PATH, ERRORS_SEV_HIGH,
-                          interlock_fault_name(f), interlock_fault_name(f), now_ms);
+        charger_abort_for(c, ERRORS_SRC_POWER_PATH, (uint32_t)f, CHARGER_STOP_POWER_PATH,
+                          ERRORS_SEV_HIGH, interlock_fault_name(f), interlock_fault_name(f), now_ms);
     } else if (ps == PILOT_STATE_A) {
-        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED, ERRORS_SEV_HIGH,
-                          "EV unplugged", "", now_ms);
+        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED,
+                          ERRORS_SEV_HIGH, "EV unplugged", "", now_ms);
     } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
         bool diode = c->pilot.diode_fault;
         enum charger_stop_reason why = diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR;
@@ -383,12 +384,12 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
                           diode ? "EV diode missing" : "pilot state E/F", "", now_ms);
     } else if (charger_pp_fault(c, ps, now_ms) != NULL) {
         const char *pp = charger_pp_fault(c, ps, now_ms);
-        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, CHARGER_STOP_PROXIMITY, ERRORS_SEV_HIGH,
-                          pp, pp, now_ms);
+        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, CHARGER_STOP_PROXIMITY,
+                          ERRORS_SEV_HIGH, pp, pp, now_ms);
     } else if (c->stop_requested) {
         c->stop_requested = false;
-        charger_abort_for(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, CHARGER_STOP_LOCAL, ERRORS_SEV_MEDIUM,
-                          "stop requested", "", now_ms);
+        charger_abort_for(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, CHARGER_STOP_LOCAL,
+                          ERRORS_SEV_MEDIUM, "stop requested", "", now_ms);
     }
     if (!c->backend->stops_at_once) {
         charger_react(c, now_ms);
