@@ -247,19 +247,9 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
     }
 }
 
-/* Plug-in, V2G: the error table and everything the last session's link left behind. */
+/* Plug-in, V2G: everything the last session's link left behind. */
 static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
 {
-    errors_session_begin(&c->err);
-    errors_clear_source(&c->err, ERRORS_SRC_V2G);
-    errors_clear_source(&c->err, ERRORS_SRC_EV);
-    errors_clear_source(&c->err, ERRORS_SRC_LINK);
-    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
-    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
-    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
-    /* Device errors come back at the next poll if their cause is still there. */
-    errors_clear_source(&c->err, ERRORS_SRC_METER);
-    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
     c->v2g = false;
     c->link_retries = 0;
     c->link_since_ms = now_ms;
@@ -334,11 +324,22 @@ const struct charger_backend charger_backend_v2g = {
     .ev = charger_v2g_ev,
 };
 
-/* Plug-in, whichever the backend: a new record, 5 % PWM, the connector locked. */
+/* Plug-in, whichever the backend: a new record, the last session's errors cleared (what
+ * is held stays: no session starts while something is), 5 % PWM, the connector locked. */
 static void charger_plug_in(struct charger *c, uint32_t now_ms)
 {
     const struct charger_backend *b = c->backend;
     charger_session_begin(c, now_ms);
+    errors_session_begin(&c->err);
+    errors_clear_source(&c->err, ERRORS_SRC_V2G);
+    errors_clear_source(&c->err, ERRORS_SRC_EV);
+    errors_clear_source(&c->err, ERRORS_SRC_LINK);
+    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
+    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    /* Device errors come back at the next poll if their cause is still there. */
+    errors_clear_source(&c->err, ERRORS_SRC_METER);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
     b->begin(c, now_ms);
     charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
@@ -391,9 +392,9 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
         charger_abort_for(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, CHARGER_STOP_LOCAL,
                           ERRORS_SEV_MEDIUM, "stop requested", "", now_ms);
     }
-    if (!c->backend->stops_at_once) {
-        charger_react(c, now_ms);
-    }
+    /* And what the error table holds (over-voltage, no voltage measured, device errors):
+     * the same reaction for every backend. */
+    charger_react(c, now_ms);
     return !charger_session_active(c->state);
 }
 

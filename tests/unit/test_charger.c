@@ -433,6 +433,30 @@ static void test_unlock_timeout_clears_with_the_unplug(void **state)
     assert_safe(r);
 }
 
+/* The error table stops a pilot-level session as it stops a V2G one: energised without a
+ * fresh output-voltage measurement (every source taken away), the session ends with that
+ * reason. (The separate pilot machine never looked at the table: it charged on, blind.)
+ * The error does not outlive the session: the next car charges. */
+static void test_pilot_session_stops_on_the_error_table(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    charger_set_voltage_sources(&r->charger, 0);
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_NO_VOLTAGE);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    charger_set_voltage_sources(&r->charger, 0xff);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    assert_safe(r);
+}
+
 static void test_two_connectors_one_scheduler(void **state)
 {
     (void)state;
@@ -523,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup(test_power_limit_follows_while_charging, setup),
         cmocka_unit_test_setup(test_pilot_backend_state_sequence, setup),
         cmocka_unit_test_setup(test_unlock_timeout_clears_with_the_unplug, setup),
+        cmocka_unit_test_setup(test_pilot_session_stops_on_the_error_table, setup),
         cmocka_unit_test(test_two_connectors_one_scheduler),
         cmocka_unit_test(test_held_at_start_offers_no_session),
         cmocka_unit_test(test_init_rejects_missing_ports),
