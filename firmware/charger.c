@@ -2,7 +2,7 @@
  * charger.c - one connector's session records and stop policy: state changes and the
  * history of sessions, held faults and the operator reset, the reaction to the worst
  * active error (graceful or emergency stop), the scheduler task that runs one pass
- * (interlock, pilot, then the V2G or the pilot-level session), and the public API of
+ * (interlock, pilot, then the session machine with its V2G or pilot backend), and the public API of
  * charger.h. The parts of a pass live beside it, one concern a file (charger_priv.h).
  */
 #include "charger_priv.h"
@@ -188,11 +188,13 @@ enum charger_state charger_fault_pass(struct charger *c, enum pilot_state ps, ui
     return charger_fault_over(c, ps, now_ms);
 }
 
-bool charger_hlc_active(enum charger_state s)
+/* A session runs: the states of either backend between plug-in and the stop. */
+bool charger_session_active(enum charger_state s)
 {
     return s == CHARGER_LINK || s == CHARGER_NEGOTIATING || s == CHARGER_AUTHORIZING ||
            s == CHARGER_PARAMETERS || s == CHARGER_CABLE_CHECK || s == CHARGER_PRECHARGE ||
-           s == CHARGER_CHARGING || s == CHARGER_WELDING;
+           s == CHARGER_CHARGING || s == CHARGER_WELDING || s == CHARGER_CONNECTED ||
+           s == CHARGER_READY || s == CHARGER_ENERGIZING;
 }
 
 void charger_set_reason(struct charger *c, enum charger_stop_reason why, const char *detail)
@@ -241,7 +243,7 @@ void charger_stop(struct charger *c, enum charger_stop_reason why, const char *d
     charger_log(c, fault ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "stop", line);
     if (c->v2g) {
         /* Keep the connection a moment: the last answer (FAILED) must still go out. */
-        c->emergency = true;
+        c->shutdown = CHARGER_SHUTDOWN_EMERGENCY;
         if (c->close_at_ms == 0) {
             c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
         }
@@ -258,9 +260,9 @@ static void charger_stop_graceful(struct charger *c, enum charger_stop_reason wh
                                   const char *detail, uint32_t now_ms)
 {
     if (c->state == CHARGER_CHARGING && c->v2g && !hlc_over(&c->hlc)) {
-        if (!c->stopping_gracefully) {
+        if (c->shutdown != CHARGER_SHUTDOWN_GRACEFUL) {
             charger_set_reason(c, why, detail);
-            c->stopping_gracefully = true;
+            c->shutdown = CHARGER_SHUTDOWN_GRACEFUL;
             c->graceful_since_ms = now_ms;
             charger_log(c, HAL_LOG_INFO, now_ms, "asking the EV to stop (EVSE_Shutdown, StopCharging)",
                         detail);
@@ -280,7 +282,7 @@ void charger_react(struct charger *c, uint32_t now_ms)
 {
     /* One entry decides both the reaction and the reason given for it. */
     const struct errors_entry *act = errors_worst_entry(&c->err);
-    if (!charger_hlc_active(c->state) || act == NULL) {
+    if (!charger_session_active(c->state) || act == NULL) {
         return;
     }
     enum charger_stop_reason why = charger_reason_of(act);
@@ -368,11 +370,7 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
         (void)pilot_update(&c->pilot, &broken, now_ms, &ev);
     }
     charger_read_pp(c, now_ms);
-    if (c->io.link != NULL) {
-        charger_hlc(c, now_ms);
-    } else {
-        charger_session(c, now_ms);
-    }
+    charger_session(c, now_ms);
     sched_task_at(t, now_ms + CFG_INTERLOCK_PERIOD_MS);
 }
 
@@ -387,6 +385,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     c->io = *ports;
+    c->backend = ports->link != NULL ? &charger_backend_v2g : &charger_backend_pilot;
     c->pw.ext_limit_w = CHARGER_NO_POWER_LIMIT;
     errors_init(&c->err);
     pilot_init(&c->pilot, &cfg->pilot);
@@ -431,9 +430,8 @@ void charger_authorize_id(struct charger *c, const char *id, bool accepted)
     /* Only noted here: the decision is taken on the connector's next pass, whose time is
      * the present (the caller has no clock of the loop, and the state's start time is
      * not the present). */
-    if (c->state == CHARGER_AUTHORIZING && c->auth.started && !c->auth.decided) {
-        c->auth.pending = true;
-        c->auth.pending_ok = accepted;
+    if (c->state == CHARGER_AUTHORIZING && c->auth.step == CHARGER_AUTH_STEP_WAITING) {
+        c->auth.pending = accepted ? CHARGER_AUTH_STEP_ACCEPTED : CHARGER_AUTH_STEP_REFUSED;
         snprintf(c->auth.pending_id, sizeof c->auth.pending_id, "%s", id != NULL ? id : "");
     }
 }
@@ -570,8 +568,8 @@ void charger_present(const struct charger *c, int32_t *mv, int32_t *ma)
 
 const char *charger_protocol_name(const struct charger *c)
 {
-    if (c->io.link == NULL) {
-        return "pilot";
+    if (c->backend->name != NULL) {
+        return c->backend->name;
     }
     return c->hlc.active != NULL ? c->hlc.active->name : "";
 }

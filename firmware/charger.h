@@ -7,9 +7,9 @@
  *        docs/session.md.
  *
  * Everything a connector needs lives in `struct charger`; a board may create several
- * in one process. Without a link (`ports.link == NULL`) the connector runs the
- * pilot-level session of the foundation (plug in, B, C, energise, stop, unplug), which
- * the Cortex-M demo and the power-path tests use.
+ * in one process. One session machine runs every connector; its EV side is a backend:
+ * V2G through hlc.h when a link is wired, else the pilot only (plug in, B, C, energise,
+ * stop, unplug: the Cortex-M demo and the power-path tests), docs/architecture.md.
  *
  * Safety: the contactors and the lock are driven only by the interlock
  * (firmware/interlock.c); every stop asks it for the safe order (power off, contactors
@@ -142,6 +142,9 @@ struct charger_config {
     uint16_t derate_permille;           /**< power while a stage warning is active, 500 */
     uint32_t meter_timeout_ms;          /**< meter start/stop acknowledgement within, 10 000 */
 };
+
+/** The EV side of the session machine (charger_priv.h): V2G or the pilot only. */
+struct charger_backend;
 
 /** A V2GTP transport (evse_link in the firmware, a fake in tests). */
 struct charger_link;
@@ -313,10 +316,19 @@ struct charger_token {
     char id[20];                  /**< hex EVCCID, or the external id */
 };
 
+/** Where the authorisation of one session stands (charger_auth.c). */
+enum charger_auth_step {
+    CHARGER_AUTH_STEP_NONE = 0,   /**< not asked yet (before ContractAuthentication) */
+    CHARGER_AUTH_STEP_WAITING,    /**< asked: waiting for the external authoriser */
+    CHARGER_AUTH_STEP_ACCEPTED,
+    CHARGER_AUTH_STEP_REFUSED,
+};
+
 /** Authorisation of one session (charger_auth.c). */
 struct charger_auth {
-    bool started, decided, ok;
-    bool pending, pending_ok;     /**< charger_authorize() waiting for the next pass */
+    enum charger_auth_step step;
+    enum charger_auth_step pending; /**< charger_authorize() waiting for the next pass:
+                                         ACCEPTED or REFUSED; NONE = nothing came */
     char pending_id[20];          /**< the external token's id ("" = none given) */
     uint32_t since_ms;            /**< authorisation asked (its timeout counts from here) */
     uint32_t decided_ms;          /**< authorisation decided (the meter's start window) */
@@ -340,6 +352,13 @@ struct charger_tx {
     int64_t start_wh;
 };
 
+/** What the EV is told of a stop (V2G): one at a time, an emergency replaces a graceful one. */
+enum charger_shutdown {
+    CHARGER_SHUTDOWN_NONE = 0,
+    CHARGER_SHUTDOWN_GRACEFUL,    /**< EVSE_Shutdown + StopCharging sent, current ramped down */
+    CHARGER_SHUTDOWN_EMERGENCY,   /**< emergency stop: every answer FAILED, close soon */
+};
+
 /** One connector. Only charger*.c touch the fields. */
 struct charger {
     struct charger_config cfg;
@@ -349,6 +368,7 @@ struct charger {
     struct interlock il;
     struct errors err;
     enum charger_state state;
+    const struct charger_backend *backend; /**< the EV side: V2G (a link) or the pilot only */
     enum interlock_state logged_il_state; /**< last power-path state written to the log */
     enum charger_stop_reason stop_reason;
     const char *stop_detail;
@@ -369,10 +389,10 @@ struct charger {
     uint8_t link_retries;
     uint32_t link_since_ms;
     struct hlc_evse evse;         /**< what the EV is told (filled for every request) */
+    struct hlc_ev pilot_ev;       /**< pilot backend: the EV as the pilot shows it (charger_pilot.c) */
     struct charger_auth auth;     /**< charger_auth.c */
-    bool stopping_gracefully;     /**< EVSE_Shutdown + StopCharging sent */
+    enum charger_shutdown shutdown; /**< what the EV is told of a stop */
     uint32_t graceful_since_ms;
-    bool emergency;               /**< emergency stop: every answer FAILED, close soon */
     uint32_t close_at_ms;         /**< emergency: restart the link at this time */
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;

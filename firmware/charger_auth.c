@@ -38,9 +38,8 @@ static void charger_auth_token(struct charger *c, enum charger_token_source src,
 
 void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t now_ms)
 {
-    c->auth.decided = true;
-    c->auth.ok = ok;
-    c->auth.pending = false;
+    c->auth.step = ok ? CHARGER_AUTH_STEP_ACCEPTED : CHARGER_AUTH_STEP_REFUSED;
+    c->auth.pending = CHARGER_AUTH_STEP_NONE;
     /* The meter's start window counts from this decision, not from the request: an RFID
      * reader or a backend may well take longer than the meter's timeout. */
     c->auth.decided_ms = now_ms;
@@ -60,10 +59,10 @@ void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t n
 
 void charger_auth_begin(struct charger *c, uint32_t now_ms)
 {
-    if (c->auth.started) {
+    if (c->auth.step != CHARGER_AUTH_STEP_NONE) {
         return;
     }
-    c->auth.started = true;
+    c->auth.step = CHARGER_AUTH_STEP_WAITING;
     c->auth.since_ms = now_ms;
     switch (c->cfg.auth) {
     case CHARGER_AUTH_AUTOSTART:
@@ -89,11 +88,14 @@ void charger_auth_begin(struct charger *c, uint32_t now_ms)
 /* An external decision noted between passes (charger_authorize_id), or its timeout. */
 void charger_auth_poll(struct charger *c, uint32_t now_ms)
 {
-    if (c->auth.pending && c->auth.started && !c->auth.decided) {
+    bool waiting = c->auth.step == CHARGER_AUTH_STEP_WAITING;
+    if (c->auth.pending != CHARGER_AUTH_STEP_NONE && waiting) {
         /* charger_authorize() came between passes: decided now, with this pass's time. */
         charger_auth_token(c, CHARGER_TOKEN_EXTERNAL, c->auth.pending_id);
-        charger_auth_decide(c, c->auth.pending_ok, "external authoriser", now_ms);
-    } else if (c->cfg.auth == CHARGER_AUTH_EXTERNAL && !c->auth.decided &&
+        charger_auth_decide(c, c->auth.pending == CHARGER_AUTH_STEP_ACCEPTED, "external authoriser",
+                            now_ms);
+    } else if (c->cfg.auth == CHARGER_AUTH_EXTERNAL &&
+               (waiting || c->auth.step == CHARGER_AUTH_STEP_NONE) &&
                now_ms - c->auth.since_ms >= c->cfg.auth_timeout_ms) {
         charger_auth_decide(c, false, "external authorisation timed out", now_ms);
     }

@@ -2,7 +2,7 @@
  * charger_power.c - power control: the output voltage as measured (the freshest source),
  * the IEC 61851-23 over-voltage monitor, the EVSE limits computed once per pass
  * (charger_limits) and used both for what the EV is told (charger_fill_status) and for
- * every setpoint (charger_setpoint: current demand, pre-charge, the pilot-level session).
+ * every setpoint (charger_setpoint: current demand, pre-charge, the pilot backend's follow).
  */
 #include "charger_priv.h"
 
@@ -187,8 +187,8 @@ void charger_measure(struct charger *c, uint32_t now_ms)
 }
 
 /* The EVSE's limits for this pass: connector/cable rating, the stage's capability, the
- * station's share (external limit) and derating. Computed once per pass (charger_hlc,
- * charger_session) into c->pw.lim; every setpoint and the maxima sent to the car use it. */
+ * station's share (external limit) and derating. Computed once per pass (charger_session)
+ * into c->pw.lim; every setpoint and the maxima sent to the car use it. */
 void charger_limits(struct charger *c, struct charger_limits *l)
 {
     struct psu_capabilities caps;
@@ -263,7 +263,8 @@ void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms)
 void charger_regulate(struct charger *c, uint32_t now_ms)
 {
     struct charger_setpoint sp;
-    charger_setpoint(&c->pw.lim, hlc_ev(&c->hlc), c->pw.present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, hlc_ev(&c->hlc), c->pw.present_mv,
+                     c->shutdown == CHARGER_SHUTDOWN_GRACEFUL, &sp);
     /* The answer already went out with these flags (charger_v2g_message). */
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
@@ -275,6 +276,19 @@ void charger_regulate(struct charger *c, uint32_t now_ms)
     (void)now_ms;
 }
 
+/* A session without messages (the pilot backend) has no request to answer: the EV's
+ * target within this pass's limits is followed every pass and sent whenever it changes
+ * (station share, derating, an external limit). The power limit is turned into current
+ * at the target voltage, not the present one: there is no battery voltage to match. */
+void charger_follow(struct charger *c, const struct hlc_ev *ev, uint32_t now_ms)
+{
+    struct charger_setpoint sp;
+    charger_setpoint(&c->pw.lim, ev, 0, false, &sp);
+    if (sp.mv != c->pw.set_mv || sp.ma != c->pw.set_ma) {
+        charger_command(c, sp.mv, sp.ma, now_ms);
+    }
+}
+
 /* The flags of a CurrentDemandRes belong to the request it answers: the EV's values as
  * the protocol machine will take them from this request (hlc_request_view), through the
  * same setpoint rule. */
@@ -284,7 +298,8 @@ void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq)
         return;
     }
     struct charger_setpoint sp;
-    charger_setpoint(&c->pw.lim, rq->ev, c->pw.present_mv, c->stopping_gracefully, &sp);
+    charger_setpoint(&c->pw.lim, rq->ev, c->pw.present_mv, c->shutdown == CHARGER_SHUTDOWN_GRACEFUL,
+                     &sp);
     c->evse.current_limit_achieved = sp.i_lim;
     c->evse.power_limit_achieved = sp.p_lim;
     c->evse.voltage_limit_achieved = sp.v_lim;
@@ -356,18 +371,18 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     }
     st->notification = HLC_NOTIFY_NONE;
     st->notification_max_delay_s = 0;
-    if (c->emergency) {
+    if (c->shutdown == CHARGER_SHUTDOWN_EMERGENCY) {
         st->status = HLC_EVSE_EMERGENCY_SHUTDOWN;
-    } else if (c->stopping_gracefully) {
+    } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL) {
         st->status = HLC_EVSE_SHUTDOWN;
         st->notification = HLC_NOTIFY_STOP_CHARGING;
         st->notification_max_delay_s = c->cfg.notification_max_delay_s;
     } else {
         st->status = HLC_EVSE_READY;
     }
-    st->authorization = !c->auth.decided ? HLC_PROCESSING_ONGOING
-                        : c->auth.ok    ? HLC_PROCESSING_FINISHED
-                                        : HLC_PROCESSING_FAILED;
+    st->authorization = c->auth.step == CHARGER_AUTH_STEP_ACCEPTED  ? HLC_PROCESSING_FINISHED
+                        : c->auth.step == CHARGER_AUTH_STEP_REFUSED ? HLC_PROCESSING_FAILED
+                                                                    : HLC_PROCESSING_ONGOING;
     struct psu_capabilities caps;
     /* A stage that cannot tell its capabilities is run within the connector's rating;
      * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */

@@ -1,6 +1,6 @@
 /*
  * charger_priv.h - what the parts of one connector's session manager share (charger.c,
- * charger_session.c, charger_pilot_session.c, charger_power.c, charger_cc.c,
+ * charger_session.c, charger_pilot.c, charger_power.c, charger_cc.c,
  * charger_tx.c, charger_auth.c, charger_supervise.c): constants, the charger's own codes
  * in the error table, and the functions one part calls in another. Not for boards.
  */
@@ -60,6 +60,41 @@ enum charger_pp_reading { CHARGER_PP_OK = 0, CHARGER_PP_SHORT, CHARGER_PP_OPEN }
     "told Warning, never Valid"
 
 
+/*
+ * The EV side of the one session machine (charger_session.c): how the EV is talked to and
+ * what it asks for. Two backends: V2G through hlc.h (charger_session.c) and the pilot
+ * only (IEC 61851-1 states B/C, no messages: charger_pilot.c). The machine, its stops,
+ * records, limits and the power path are the same for both; docs/architecture.md "One
+ * session machine, two backends" maps the states.
+ */
+struct charger_backend {
+    const char *name;              /**< charger_protocol_name(); NULL: the negotiated protocol's */
+    enum charger_state first;      /**< the state a session starts in at plug-in */
+    const char *plug_in_text;      /**< logged at plug-in ("waiting for SLAC"), NULL: nothing */
+    bool cable_check;              /**< the session runs a cable check (the lab override is said) */
+    /** No messages to end a session with: a cause stops it at once with the cause as the
+     *  reason (no error entry, no graceful stop, no welding detection by the EV). */
+    bool stops_at_once;
+    /** The device supervision (stage, isolation monitor, meter errors, meter events)
+     *  runs in every pass. */
+    bool supervises;
+    /** Plug-in: reset what the EV side keeps per session. */
+    void (*begin)(struct charger *c, uint32_t now_ms);
+    /** Every pass, before the session's own work (may be NULL): what the EV side does
+     *  outside a running session (V2G: answer FAILED after a stop, close the link). */
+    void (*tick)(struct charger *c, uint32_t now_ms);
+    /** A running session, between the two abort checks: this pass's requests of the EV,
+     *  acted upon (V2G: its messages and the link; the pilot: its EV view). */
+    void (*exchange)(struct charger *c, enum pilot_state ps, uint32_t now_ms);
+    /** The EV's values as the machine uses them (readiness, targets, maxima). */
+    const struct hlc_ev *(*ev)(const struct charger *c);
+};
+
+/** V2G through hlc.h (charger_session.c): a link is wired. */
+extern const struct charger_backend charger_backend_v2g;
+/** The pilot only (charger_pilot.c): no link. */
+extern const struct charger_backend charger_backend_pilot;
+
 /* charger.c */
 void charger_log(struct charger *c, enum hal_log_level lvl, uint32_t now_ms, const char *what,
                  const char *detail);
@@ -68,7 +103,7 @@ void charger_goto(struct charger *c, enum charger_state s, uint32_t now_ms);
 struct charger_session_record *charger_record(struct charger *c);
 bool charger_held(const struct charger *c);
 enum charger_state charger_fault_pass(struct charger *c, enum pilot_state ps, uint32_t now_ms);
-bool charger_hlc_active(enum charger_state s);
+bool charger_session_active(enum charger_state s);
 void charger_set_reason(struct charger *c, enum charger_stop_reason why, const char *detail);
 void charger_close_link(struct charger *c, uint32_t now_ms);
 void charger_stop(struct charger *c, enum charger_stop_reason why, const char *detail,
@@ -92,6 +127,7 @@ void charger_measure(struct charger *c, uint32_t now_ms);
 void charger_limits(struct charger *c, struct charger_limits *l);
 void charger_command(struct charger *c, int32_t mv, int32_t ma, uint32_t now_ms);
 void charger_regulate(struct charger *c, uint32_t now_ms);
+void charger_follow(struct charger *c, const struct hlc_ev *ev, uint32_t now_ms);
 void charger_preview_flags(struct charger *c, const struct hlc_request_view *rq);
 void charger_precharge(struct charger *c, uint32_t now_ms);
 void charger_fill_status(struct charger *c, uint32_t now_ms);
@@ -113,9 +149,6 @@ void charger_cable_check(struct charger *c, uint32_t now_ms);
 
 /* charger_session.c */
 int charger_session_id(void *ctx, uint8_t *bytes, size_t len);
-void charger_hlc(struct charger *c, uint32_t now_ms);
-
-/* charger_pilot_session.c */
 void charger_session(struct charger *c, uint32_t now_ms);
 
 #endif /* CHARGER_PRIV_H */

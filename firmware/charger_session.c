@@ -1,8 +1,10 @@
 /*
- * charger_session.c - the V2G session state machine: plug-in, link (SLAC, SDP, TCP),
- * every V2GTP payload through the protocol-neutral entry point (hlc_handle, hlc.h), what
- * the EV asks for turned into the charger's states, and the aborts checked every pass.
- * No protocol's EXI values are written here: the backend (hlc_din.c) translates.
+ * charger_session.c - the one session state machine of a connector (plug-in, the EV's
+ * requests turned into the charger's states, the aborts checked every pass, charging,
+ * stop to unplug) and its V2G backend: link (SLAC, SDP, TCP), every V2GTP payload
+ * through the protocol-neutral entry point (hlc_handle, hlc.h). No protocol's EXI
+ * values are written here: the protocol backend (hlc_din.c) translates. The pilot-only
+ * backend is charger_pilot.c.
  */
 #include "charger_priv.h"
 
@@ -162,7 +164,8 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
-    charger_set_reason(c, c->stopping_gracefully ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
+    bool asked = c->shutdown == CHARGER_SHUTDOWN_GRACEFUL;
+    charger_set_reason(c, asked ? CHARGER_STOP_LOCAL : CHARGER_STOP_EV, "");
     charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session stopped", charger_stop_reason_name(c->stop_reason));
     /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
     c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
@@ -242,7 +245,7 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
         if (type != V2GTP_PT_EXI) {
             /* not ours */
         } else if (!c->v2g || !hlc_over(&c->hlc)) {
-            charger_v2g_message(c, p, len, charger_hlc_active(c->state), now_ms);
+            charger_v2g_message(c, p, len, charger_session_active(c->state), now_ms);
         }
         if (!c->link_closed) {
             l->ops->consume(l, now_ms);
@@ -254,24 +257,15 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
     }
 }
 
-static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
+/* Plug-in, V2G: everything the last session's link left behind. */
+static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
 {
-    charger_session_begin(c, now_ms);
-    errors_session_begin(&c->err);
-    errors_clear_source(&c->err, ERRORS_SRC_V2G);
-    errors_clear_source(&c->err, ERRORS_SRC_EV);
-    errors_clear_source(&c->err, ERRORS_SRC_LINK);
-    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
-    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
-    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
-    /* Device errors come back at the next poll if their cause is still there. */
-    errors_clear_source(&c->err, ERRORS_SRC_METER);
-    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
     c->v2g = false;
     c->link_retries = 0;
     c->link_since_ms = now_ms;
     memset(&c->auth, 0, sizeof c->auth);
-    c->stopping_gracefully = c->emergency = c->powered_off = false;
+    c->shutdown = CHARGER_SHUTDOWN_NONE;
+    c->powered_off = false;
     c->close_at_ms = 0;
     c->cc.step = CHARGER_CC_IDLE;
     c->cc.result = ISOLATION_INVALID;
@@ -288,78 +282,196 @@ static void charger_hlc_begin(struct charger *c, uint32_t now_ms)
     if (c->link_closed) {
         c->link_closed = false;
     }
+}
+
+/* Every pass, V2G: after a stop the connection is kept only long enough to answer FAILED
+ * (an emergency) or to send SessionStopRes, then closed. */
+static void charger_v2g_tick(struct charger *c, uint32_t now_ms)
+{
+    if (c->close_at_ms != 0 && hal_time_reached(now_ms, c->close_at_ms)) {
+        charger_close_link(c, now_ms);
+    } else if (c->v2g && !c->link_closed && !charger_session_active(c->state)) {
+        charger_fill_status(c, now_ms);
+        charger_v2g_io(c, now_ms);
+    }
+}
+
+/* A running V2G session: the EV's messages, and the connection watched. */
+static void charger_v2g_exchange(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    struct charger_link *l = c->io.link;
+    (void)ps;
+    charger_v2g_io(c, now_ms);
+    /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
+     * debounce) is reported as what it is. */
+    if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed &&
+        l->ops->state(l) != CHARGER_LINK_CONNECTED) {
+        if (c->link_lost_ms == 0) {
+            c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
+        } else if (now_ms - c->link_lost_ms >= 100u) {
+            charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_LOST, ERRORS_SEV_HIGH, "V2G connection lost", now_ms);
+        }
+    } else {
+        c->link_lost_ms = 0;
+    }
+}
+
+static const struct hlc_ev *charger_v2g_ev(const struct charger *c)
+{
+    return hlc_ev(&c->hlc);
+}
+
+const struct charger_backend charger_backend_v2g = {
+    .name = NULL,
+    .first = CHARGER_LINK,
+    .plug_in_text = "waiting for SLAC",
+    .cable_check = true,
+    .stops_at_once = false,
+    .supervises = true,
+    .begin = charger_v2g_begin,
+    .tick = charger_v2g_tick,
+    .exchange = charger_v2g_exchange,
+    .ev = charger_v2g_ev,
+};
+
+/* Plug-in, whichever the backend: a new record, the last session's errors cleared (what
+ * is held stays: no session starts while something is), 5 % PWM, the connector locked. */
+static void charger_plug_in(struct charger *c, uint32_t now_ms)
+{
+    const struct charger_backend *b = c->backend;
+    charger_session_begin(c, now_ms);
+    errors_session_begin(&c->err);
+    errors_clear_source(&c->err, ERRORS_SRC_V2G);
+    errors_clear_source(&c->err, ERRORS_SRC_EV);
+    errors_clear_source(&c->err, ERRORS_SRC_LINK);
+    errors_clear_source(&c->err, ERRORS_SRC_PILOT);
+    errors_clear_source(&c->err, ERRORS_SRC_SESSION);
+    errors_clear_source(&c->err, ERRORS_SRC_POWER_PATH);
+    /* Device errors come back at the next poll if their cause is still there. */
+    errors_clear_source(&c->err, ERRORS_SRC_METER);
+    (void)errors_clear(&c->err, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT);
+    b->begin(c, now_ms);
     charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
-    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+    if (b->cable_check && c->io.imd == NULL && c->cfg.imd_lab_override) {
         charger_log(c, HAL_LOG_WARN, now_ms, "session", CHARGER_LAB_OVERRIDE_TEXT);
     }
-    charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", "waiting for SLAC");
-    charger_goto(c, CHARGER_LINK, now_ms);
+    if (b->plug_in_text != NULL) {
+        charger_log(c, HAL_LOG_INFO, now_ms, "EV plugged in", b->plug_in_text);
+    }
+    charger_goto(c, b->first, now_ms);
 }
 
-/* Conditions that end a running V2G session, checked before the per-state logic. */
-static bool charger_hlc_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+/* One cause that ends a running session. With messages (V2G) it goes into the error
+ * table and charger_react() decides (a MEDIUM one stops gracefully while power flows);
+ * a backend without messages stops at once, the cause as the reason and only the
+ * device's words (power-path fault, proximity) as the detail. */
+static void charger_abort_for(struct charger *c, enum errors_source src, uint32_t code,
+                              enum charger_stop_reason why, enum errors_severity sev,
+                              const char *text, const char *detail, uint32_t now_ms)
+{
+    if (c->backend->stops_at_once) {
+        charger_stop(c, why, detail, now_ms);
+    } else {
+        charger_raise(c, src, code, sev, text, now_ms);
+    }
+}
+
+/* Conditions that end a running session, checked before and after the EV's requests. */
+static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
-        c->stats.last_fault = interlock_fault(&c->il);
-        charger_raise(c, ERRORS_SRC_POWER_PATH, (uint32_t)interlock_fault(&c->il), ERRORS_SEV_HIGH,
-                      interlock_fault_name(interlock_fault(&c->il)), now_ms);
+        enum interlock_fault f = interlock_fault(&c->il);
+        c->stats.last_fault = f;
+        charger_abort_for(c, ERRORS_SRC_POWER_PATH, (uint32_t)f, CHARGER_STOP_POWER_PATH,
+                          ERRORS_SEV_HIGH, interlock_fault_name(f), interlock_fault_name(f), now_ms);
     } else if (ps == PILOT_STATE_A) {
-        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, ERRORS_SEV_HIGH, "EV unplugged", now_ms);
+        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED,
+                          ERRORS_SEV_HIGH, "EV unplugged", "", now_ms);
     } else if (ps == PILOT_STATE_E || ps == PILOT_STATE_F) {
         bool diode = c->pilot.diode_fault;
-        charger_raise(c, ERRORS_SRC_PILOT, diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR,
-                      ERRORS_SEV_HIGH, diode ? "EV diode missing" : "pilot state E/F", now_ms);
+        enum charger_stop_reason why = diode ? CHARGER_STOP_DIODE_FAULT : CHARGER_STOP_PILOT_ERROR;
+        charger_abort_for(c, ERRORS_SRC_PILOT, why, why, ERRORS_SEV_HIGH,
+                          diode ? "EV diode missing" : "pilot state E/F", "", now_ms);
     } else if (charger_pp_fault(c, ps, now_ms) != NULL) {
-        charger_raise(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, ERRORS_SEV_HIGH,
-                      charger_pp_fault(c, ps, now_ms), now_ms);
+        const char *pp = charger_pp_fault(c, ps, now_ms);
+        charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_PROXIMITY, CHARGER_STOP_PROXIMITY,
+                          ERRORS_SEV_HIGH, pp, pp, now_ms);
     } else if (c->stop_requested) {
         c->stop_requested = false;
-        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_MEDIUM, "stop requested",
-                      now_ms);
+        charger_abort_for(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, CHARGER_STOP_LOCAL,
+                          ERRORS_SEV_MEDIUM, "stop requested", "", now_ms);
     }
+    /* And what the error table holds (over-voltage, no voltage measured, device errors):
+     * the same reaction for every backend. */
     charger_react(c, now_ms);
-    return !charger_hlc_active(c->state);
+    return !charger_session_active(c->state);
 }
 
-void charger_hlc(struct charger *c, uint32_t now_ms)
+/* CHARGING: the EV left C while power flowed (its emergency stop), a graceful stop the EV
+ * ignores, and, without messages, the limits followed every pass. */
+static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t now_ms)
+{
+    const struct hlc_ev *ev = c->backend->ev(c);
+    if (c->backend->stops_at_once) {
+        /* Nobody will send WeldingDetection or SessionStop: the session ends now; the
+         * interlock still checks the contactors on the way to unlock. */
+        if (!ev->ready) {
+            charger_stop(c, CHARGER_STOP_EV, "", now_ms);
+        } else if (!interlock_power_allowed(&c->il)) {
+            /* Defence in depth: the interlock already powers down on its own. */
+            (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
+        } else {
+            /* The limits may change while charging (station share, derating, OCPP). */
+            charger_follow(c, ev, now_ms);
+        }
+    } else if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
+        /* The EV left C while power flowed: its emergency stop. */
+        charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+        if (c->link_lost_ms != 0) {
+            /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
+             * of it, so the link is the cause, not the EV. */
+            charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
+        }
+        charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
+        charger_power_off(c, now_ms);
+        charger_goto(c, CHARGER_WELDING, now_ms);
+    } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL &&
+               now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
+        charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_HIGH,
+                      "EV did not end the session after StopCharging", now_ms);
+        charger_react(c, now_ms);
+    }
+}
+
+/* The one session machine of a connector, whichever the backend (charger_priv.h): the
+ * V2G states run from LINK to WELDING; the pilot backend has no messages and runs
+ * CONNECTED, READY, ENERGIZING instead (docs/architecture.md maps them); CHARGING and
+ * everything from the stop to the unplug is the same. */
+void charger_session(struct charger *c, uint32_t now_ms)
 {
     enum pilot_state ps = pilot_state(&c->pilot);
+    const struct charger_backend *b = c->backend;
     struct charger_link *l = c->io.link;
 
     charger_limits(c, &c->pw.lim);
     charger_measure(c, now_ms);
-    charger_meter_events(c, now_ms);
-    charger_poll_psu(c, now_ms);
-    charger_poll_imd(c, now_ms);
-    charger_poll_meter(c, now_ms);
-
-    /* An emergency keeps the connection only long enough to answer FAILED. */
-    if (c->close_at_ms != 0 && hal_time_reached(now_ms, c->close_at_ms)) {
-        charger_close_link(c, now_ms);
-    } else if (c->v2g && !c->link_closed && !charger_hlc_active(c->state)) {
-        charger_fill_status(c, now_ms);
-        charger_v2g_io(c, now_ms);
+    if (b->supervises) {
+        charger_meter_events(c, now_ms);
+        charger_poll_psu(c, now_ms);
+        charger_poll_imd(c, now_ms);
+        charger_poll_meter(c, now_ms);
+    }
+    if (b->tick != NULL) {
+        b->tick(c, now_ms);
     }
 
-    if (charger_hlc_active(c->state)) {
-        if (charger_hlc_abort(c, ps, now_ms)) {
+    if (charger_session_active(c->state)) {
+        if (charger_session_abort(c, ps, now_ms)) {
             return;
         }
-        charger_v2g_io(c, now_ms);
-        /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
-         * debounce) is reported as what it is. */
-        if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed &&
-            l->ops->state(l) != CHARGER_LINK_CONNECTED) {
-            if (c->link_lost_ms == 0) {
-                c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
-            } else if (now_ms - c->link_lost_ms >= 100u) {
-                charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_LOST, ERRORS_SEV_HIGH, "V2G connection lost", now_ms);
-            }
-        } else {
-            c->link_lost_ms = 0;
-        }
-        if (charger_hlc_abort(c, ps, now_ms)) {
+        b->exchange(c, ps, now_ms);
+        if (charger_session_abort(c, ps, now_ms)) {
             return;
         }
     }
@@ -371,7 +483,7 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
                 c->inoperative) {
                 break; /* the stage is faulted, a fault waits for a reset, or out of service */
             }
-            charger_hlc_begin(c, now_ms);
+            charger_plug_in(c, now_ms);
         }
         break;
     case CHARGER_LINK:
@@ -390,7 +502,7 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter != NULL && c->auth.decided && c->auth.ok && c->tx.state == CHARGER_TX_NONE) {
+        if (c->io.meter != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
@@ -414,24 +526,36 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
     case CHARGER_CABLE_CHECK:
         charger_cable_check(c, now_ms);
         break;
-    case CHARGER_CHARGING:
-        if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
-            /* The EV left C while power flowed: its emergency stop. */
-            charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
-            if (c->link_lost_ms != 0) {
-                /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
-                 * of it, so the link is the cause, not the EV. */
-                charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
-            }
-            charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
-            charger_power_off(c, now_ms);
-            charger_goto(c, CHARGER_WELDING, now_ms);
-        } else if (c->stopping_gracefully &&
-                   now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
-            charger_raise(c, ERRORS_SRC_SESSION, CHARGER_STOP_LOCAL, ERRORS_SEV_HIGH,
-                          "EV did not end the session after StopCharging", now_ms);
-            charger_react(c, now_ms);
+    case CHARGER_CONNECTED:
+        /* The pilot backend's LINK..PARAMETERS: nothing to negotiate, only the lock. */
+        if (interlock_state(&c->il) == INTERLOCK_LOCKED) {
+            charger_goto(c, CHARGER_READY, now_ms);
         }
+        break;
+    case CHARGER_READY:
+        /* The EV is ready (C/D) under the present duty: close the contactors (no cable
+         * check: the pilot backend has no way to tell the EV an isolation result). */
+        if (b->ev(c)->ready && pilot_confirmed(&c->pilot)) {
+            interlock_request(&c->il, INTERLOCK_TARGET_CLOSED);
+            charger_goto(c, CHARGER_ENERGIZING, now_ms);
+        }
+        break;
+    case CHARGER_ENERGIZING: {
+        /* The pilot backend's CABLE_CHECK..PRECHARGE: contactors closing, then power at the
+         * EV's target within the limits (no battery voltage to match). */
+        const struct hlc_ev *ev = b->ev(c);
+        if (!ev->ready) {
+            charger_stop(c, CHARGER_STOP_EV, "", now_ms);
+        } else if (interlock_power_allowed(&c->il)) {
+            charger_follow(c, ev, now_ms);
+            if (psu_set_mode(c->io.psu, PSU_MODE_EXPORT, now_ms) == HAL_OK) {
+                charger_goto(c, CHARGER_CHARGING, now_ms);
+            }
+        }
+        break;
+    }
+    case CHARGER_CHARGING:
+        charger_charging(c, ps, now_ms);
         break;
     case CHARGER_STOPPING:
         if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE) {
@@ -455,9 +579,6 @@ void charger_hlc(struct charger *c, uint32_t now_ms)
         }
         break;
     }
-    case CHARGER_CONNECTED:
-    case CHARGER_READY:
-    case CHARGER_ENERGIZING:
     case CHARGER_STATE_COUNT:
         break;
     }

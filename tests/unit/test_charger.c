@@ -369,6 +369,94 @@ static void test_power_limit_follows_while_charging(void **state)
     assert_safe(r);
 }
 
+/* The pilot backend runs the one session machine through its own states (no link): the
+ * sequence every pilot-level verdict is written against, sampled every millisecond. */
+static void test_pilot_backend_state_sequence(void **state)
+{
+    struct rig *r = *state;
+    enum charger_state seen[16];
+    unsigned n = 0;
+    seen[n++] = charger_state(&r->charger);
+    assert_string_equal(charger_protocol_name(&r->charger), "pilot");
+    for (int phase = 0; phase < 4; phase++) {
+        if (phase == 0) {
+            pilot_ev_plug(&r->pilot.ev, true);
+        } else if (phase == 1) {
+            assert_int_equal(pilot_ev_set_s2(&r->pilot.ev, true), HAL_OK);
+        } else if (phase == 2) {
+            (void)pilot_ev_set_s2(&r->pilot.ev, false);
+        } else {
+            pilot_ev_plug(&r->pilot.ev, false);
+        }
+        for (int i = 0; i < 600; i++) {
+            run(r, &r->sched, 1);
+            enum charger_state s = charger_state(&r->charger);
+            if (s != seen[n - 1] && n < 16) {
+                seen[n++] = s;
+            }
+        }
+    }
+    static const enum charger_state want[] = {CHARGER_IDLE,     CHARGER_CONNECTED, CHARGER_READY,
+                                              CHARGER_ENERGIZING, CHARGER_CHARGING, CHARGER_STOPPING,
+                                              CHARGER_FINISHED, CHARGER_IDLE};
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (unsigned i = 0; i < n; i++) {
+        assert_string_equal(charger_state_name(seen[i]), charger_state_name(want[i]));
+    }
+    /* the export setpoint the pilot backend gives as the EV's target: 400 V, 10 A */
+    assert_int_equal(r->power.set_mv, 400000);
+    assert_int_equal(r->power.set_ma, 10000);
+    assert_int_equal(charger_stats(&r->charger)->cd_requests, 0); /* no messages */
+    assert_safe(r);
+}
+
+/* The one stop policy: a lock that does not release in time ends the pilot session in
+ * FAULT (it clears by itself with the unplug), as a V2G session's does, so the next car
+ * charges. (The separate pilot machine used to go to FINISHED with the fault still
+ * latched, and the next car's session then failed at plug-in on that old fault.) */
+static void test_unlock_timeout_clears_with_the_unplug(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    r->power.lock_stuck = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    run(r, &r->sched, 3000);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_UNLOCK_TIMEOUT);
+    assert_null(charger_held_fault(&r->charger)); /* not held: no operator needed */
+    r->power.lock_stuck = false;
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    assert_int_equal(charger_stats(&r->charger)->sessions, 2);
+    assert_safe(r);
+}
+
+/* The error table stops a pilot-level session as it stops a V2G one: energised without a
+ * fresh output-voltage measurement (every source taken away), the session ends with that
+ * reason. (The separate pilot machine never looked at the table: it charged on, blind.)
+ * The error does not outlive the session: the next car charges. */
+static void test_pilot_session_stops_on_the_error_table(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    charger_set_voltage_sources(&r->charger, 0);
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_NO_VOLTAGE);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FAULT);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS]);
+    charger_set_voltage_sources(&r->charger, 0xff);
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 200);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+    plug_and_charge(r);
+    run(r, &r->sched, 500);
+    assert_int_equal(charger_state(&r->charger), CHARGER_CHARGING);
+    assert_safe(r);
+}
+
 static void test_two_connectors_one_scheduler(void **state)
 {
     (void)state;
@@ -457,6 +545,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_stop, setup, NULL),
         cmocka_unit_test_setup_teardown(test_short_c_glitch_does_not_energise, setup, NULL),
         cmocka_unit_test_setup(test_power_limit_follows_while_charging, setup),
+        cmocka_unit_test_setup(test_pilot_backend_state_sequence, setup),
+        cmocka_unit_test_setup(test_unlock_timeout_clears_with_the_unplug, setup),
+        cmocka_unit_test_setup(test_pilot_session_stops_on_the_error_table, setup),
         cmocka_unit_test(test_two_connectors_one_scheduler),
         cmocka_unit_test(test_held_at_start_offers_no_session),
         cmocka_unit_test(test_init_rejects_missing_ports),

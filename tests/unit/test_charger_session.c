@@ -1157,7 +1157,7 @@ static void test_estop_while_charging(void **state)
     r->power.estop = true;
     run(r, 20);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
-    assert_true(r->c.emergency); /* every answer FAILED until the connection closes */
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_EMERGENCY); /* every answer FAILED until the connection closes */
     run(r, 150);
     assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED);
     assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
@@ -1232,7 +1232,7 @@ static void test_graceful_stop_times_out(void **state)
     run(r, 9000);
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
     run(r, 1100);
-    assert_true(r->c.emergency);
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_EMERGENCY);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     assert_int_equal(r->c.stop_reason, CHARGER_STOP_LOCAL);
     assert_true(run_until(r, is_at_rest, 5000));
@@ -1548,7 +1548,7 @@ static void pp_fault_while_charging(uint32_t ohms, const char *detail)
     assert_int_equal(charger_state(&r->c), CHARGER_CHARGING);
     run(r, 300);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
-    assert_true(r->c.emergency);
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_EMERGENCY);
     assert_true(run_until(r, is_at_rest, 5000));
     assert_safe_order(r);
     r->pp.force_ohms = 0;
@@ -1865,7 +1865,7 @@ static void test_two_errors_reason_follows_action(void **state)
     r->psu.nerr = 1;
     r->imd.device_fault = true;
     run(r, 20);
-    assert_true(r->c.emergency);
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_EMERGENCY);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
     r->psu.nerr = 0;
     r->imd.device_fault = false;
@@ -1886,11 +1886,10 @@ static void test_graceful_then_emergency_reason(void **state)
     r->ev_running = false; /* the car does not end the session: the graceful stop lasts */
     charger_request_stop(&r->c);
     run(r, 50);
-    assert_true(r->c.stopping_gracefully);
-    assert_false(r->c.emergency);
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_GRACEFUL);
     r->imd.device_fault = true;
     run(r, 20);
-    assert_true(r->c.emergency);
+    assert_int_equal(r->c.shutdown, CHARGER_SHUTDOWN_EMERGENCY);
     r->imd.device_fault = false;
     assert_true(run_until(r, is_at_rest, 5000));
     unplug(r);
