@@ -219,7 +219,18 @@ void sim_em580_dev_tick(struct sim_em580_dev *d, uint32_t now_ms, int32_t voltag
     }
 }
 
+/* The fact sheet (section 6, "Optional monitoring"): after a brief power loss the EM580
+ * closes the running transaction itself; the state reads READY and the record waits for
+ * the master's stop, which finds it as a recovered record. */
 void sim_em580_dev_reboot(struct sim_em580_dev *d)
+{
+    if (d->slave.holding[EM580_REG_OCMF_STATE] == ST_RUNNING) {
+        d->ends++;
+        sim_em580_make_file(d);
+    }
+}
+
+void sim_em580_dev_forget(struct sim_em580_dev *d)
 {
     uint16_t *r = d->slave.holding;
     if (r[EM580_REG_OCMF_STATE] == ST_RUNNING) {

@@ -10,8 +10,9 @@
  * The signature is the embedder's: a callback signs the SHA-256 of the payload (the
  * simulator's test signature, or a real key in an emulator). Energy follows the DC power
  * given to sim_em580_dev_tick(). Faults at register level: silent (the slave's `silent`),
- * lost answers to 'E' (taken or not, the master times out), a reboot that forgets the
- * open transaction, a corrupted signature in the next record.
+ * lost answers to 'E' (taken or not, the master times out), a brief power loss (the
+ * meter closes the running transaction itself), a lost transaction (no record), a
+ * corrupted signature in the next record.
  */
 #ifndef SIM_EM580_DEV_H
 #define SIM_EM580_DEV_H
@@ -56,8 +57,13 @@ void sim_em580_dev_init(struct sim_em580_dev *d, bool em300, const uint8_t pub[6
 /** @brief Advance to @p now_ms with the DC voltage and current (+ = to the EV) measured. */
 void sim_em580_dev_tick(struct sim_em580_dev *d, uint32_t now_ms, int32_t voltage_mv, int32_t current_ma);
 
-/** @brief The meter restarts: an open transaction is forgotten (OCMF state NOT_READY). */
+/** @brief A brief power loss: a running transaction is closed by the meter itself (OCMF
+ *         state READY with its signed record, as the fact sheet says a real EM580 does). */
 void sim_em580_dev_reboot(struct sim_em580_dev *d);
+
+/** @brief Fault: the meter loses the running transaction without a record (OCMF state
+ *         NOT_READY): a stop can never deliver one. */
+void sim_em580_dev_forget(struct sim_em580_dev *d);
 
 /** @brief A transaction is open in the meter. */
 bool sim_em580_dev_tx_open(const struct sim_em580_dev *d);
