@@ -172,7 +172,9 @@ static void em580_finish(struct em580 *em, int status, enum em580_error err)
     em->job = EM580_JOB_NONE;
     em->job_queued = false;
     em->op = EM580_OP_IDLE;
-    if (err != EM580_ERR_NONE) {
+    /* "No transaction on the meter" is the answer to this stop, not a state of the device:
+     * latched, it would read as a device error and refuse every later start. */
+    if (err != EM580_ERR_NONE && err != EM580_ERR_NO_TRANSACTION) {
         em->error = err;
     }
 }

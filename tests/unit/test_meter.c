@@ -321,7 +321,10 @@ static void test_lost_transaction_is_closed_as_failed(void **state)
     assert_int_equal(s_e.ocmf_len, 0);
     assert_false(s_e.verified);
     assert_true(s_e.stop_wh == 1240567);
-    /* billing goes on: the next transaction starts and closes normally */
+    /* the meter itself is healthy: no device error for the charger to stop on */
+    uint32_t dev = 0;
+    assert_int_equal(meter_status(&s_m.base, &dev), HAL_OK);
+    /* billing goes on: the next transaction starts */
     assert_int_equal(meter_session_start(&s_s, req(1), s_now), HAL_OK);
     assert_true(wait_event(&ev, 3000));
     assert_int_equal(ev.kind, METER_EV_STARTED);
