@@ -59,11 +59,23 @@ void sim_meter_crypto_init(struct sim_meter_crypto *c)
     c->base.ops = &s_sim_meter_crypto_ops;
 }
 
-/* The device's signer: the simulated signature over the payload digest. */
-static void sim_meter_sign(void *ctx, const uint8_t digest[32], uint8_t sig[64])
+/* The device's signer: the simulated signature over the digest of the payload as sent. */
+static int sim_meter_sign(void *ctx, const char *payload, size_t len, char *sd, size_t cap)
 {
     (void)ctx;
-    sim_meter_test_sig(digest, 32, sig);
+    uint8_t digest[32], sig[64];
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, (const uint8_t *)payload, len);
+    sha256_final(&h, digest);
+    sim_meter_test_sig(digest, sizeof digest, sig);
+    if (cap < 2u * sizeof sig + 1u) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof sig; i++) {
+        (void)snprintf(sd + 2u * i, 3, "%02X", sig[i]);
+    }
+    return 0;
 }
 
 void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s, struct hal_log *log,
@@ -73,7 +85,12 @@ void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s
     m->log = log;
     (void)snprintf(m->name, sizeof m->name, "%s", name != NULL ? name : "meter");
     sim_modbus_init(&m->bus, SIM_METER_LATENCY_MS);
-    sim_em580_dev_init(&m->dev, false, s_sim_meter_pub, import_wh, unix_epoch_s, sim_meter_sign, NULL);
+    /* RT "DC": the simulator's meter sits on the DC output (the live block's L1 carries
+     * the DC voltage; the driver still reads it as an AC phase and offers no DC voltage). */
+    const struct sim_em580_config cfg = {
+        .pub = s_sim_meter_pub, .pub_len = sizeof s_sim_meter_pub, .rt = "DC", .import_wh = import_wh,
+        .unix_epoch_s = unix_epoch_s, .sign = sim_meter_sign};
+    sim_em580_dev_init(&m->dev, &cfg);
     (void)sim_modbus_attach(&m->bus, &m->dev.slave);
 }
 
