@@ -105,10 +105,18 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         case METER_EV_STOPPED:
             c->tx.state = CHARGER_TX_DONE;
             r->meter_seq = ev.seq;
-            r->meter_ok = true;
+            /* HAL_ENOENT: closed without the meter's record (it lost the transaction). */
+            r->meter_ok = ev.status == HAL_OK;
             if (have_live) {
                 r->energy_wh = live.import_wh - c->tx.start_wh;
                 r->metered = true;
+            }
+            if (ev.status != HAL_OK) {
+                hal_logf(c->io.log, HAL_LOG_WARN, now_ms,
+                         "[%s] meter: transaction closed WITHOUT a record: the meter lost it (journal #%lu "
+                         "closed as failed, last reading %lld Wh, unsigned)",
+                         c->cfg.name, (unsigned long)ev.seq, (long long)r->energy_wh);
+                break;
             }
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
                      "[%s] meter: transaction stopped, OCMF record stored (journal #%lu, "

@@ -283,8 +283,30 @@ static void meter_abort_stored(struct meter_session *s, uint32_t now, int status
 
 static void meter_stopped_checked(struct meter_session *s, const struct meter_done *d, int v);
 
+/* The meter says it no longer has the transaction and no record of it: asking again
+ * would never end (the charger retries a failed stop once a second), so the entry is
+ * closed as failed with the last reading the meter gave, unsigned, and billing goes on
+ * with what is known instead of hanging on a record that cannot come. */
+static void meter_lost(struct meter_session *s)
+{
+    int rc = journal_close(s->j, s->seq, meter_live_wh(s), s->wall_s, JOURNAL_END_FAILED, NULL, 0,
+                           false);
+    if (rc != HAL_OK) {
+        /* Not even queued: stay ACTIVE; the next stop finds the same and tries again. */
+        s->state = METER_S_ACTIVE;
+        meter_emit(s, METER_EV_STOP_FAILED, rc, HAL_ENOTSUP);
+        return;
+    }
+    s->lost++;
+    meter_await_store(s, METER_S_CLOSING, HAL_ENOENT, HAL_ENOTSUP, false);
+}
+
 static void meter_stopped(struct meter_session *s, const struct meter_done *d)
 {
+    if (d->status != HAL_OK && d->lost) {
+        meter_lost(s);
+        return;
+    }
     if (d->status != HAL_OK) {
         meter_emit(s, METER_EV_STOP_FAILED, d->status, HAL_ENOTSUP);
         s->state = METER_S_ACTIVE;
@@ -321,7 +343,8 @@ static void meter_close_stored(struct meter_session *s, uint32_t now, int status
         meter_emit(s, METER_EV_STOP_FAILED, status, s->store_verify);
         return;
     }
-    meter_emit(s, METER_EV_STOPPED, HAL_OK, s->store_verify);
+    /* HAL_OK, or HAL_ENOENT for an entry closed without the meter's record (meter_lost). */
+    meter_emit(s, METER_EV_STOPPED, s->store_status, s->store_verify);
     if (s->store_confirm && meter_confirm(s->m, now) == HAL_OK) {
         s->state = METER_S_CONFIRMING;
     } else {
@@ -535,4 +558,9 @@ enum meter_session_state meter_session_state(const struct meter_session *s)
 uint32_t meter_session_orphans(const struct meter_session *s)
 {
     return s->orphans;
+}
+
+uint32_t meter_session_lost(const struct meter_session *s)
+{
+    return s->lost;
 }

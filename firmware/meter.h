@@ -62,6 +62,8 @@ struct meter_done {
     bool orphan;             /**< start: an old record was collected before starting */
     bool confirm_pending;    /**< the meter keeps the record until confirm */
     uint32_t error;          /**< the device's own error code (EM580: enum em580_error) */
+    bool lost;               /**< stop: the meter no longer has the transaction and holds no
+                                  record of it (it forgot it): no stop will ever deliver one */
 };
 
 struct meter;
@@ -204,7 +206,9 @@ enum meter_event_kind {
     METER_EV_NONE = 0,
     METER_EV_STARTED,      /**< start stored and the meter runs it: acknowledge upward */
     METER_EV_START_FAILED, /**< not started (journal entry closed as aborted) */
-    METER_EV_STOPPED,      /**< stop reading and record stored: acknowledge upward */
+    METER_EV_STOPPED,      /**< stop reading and record stored: acknowledge upward; status
+                                HAL_ENOENT: the meter lost the transaction, the entry is
+                                closed as failed with the last live reading, unsigned */
     METER_EV_STOP_FAILED,  /**< the meter did not deliver; the transaction stays open */
     METER_EV_RECOVERED,    /**< an unfinished transaction of a previous run was closed */
     METER_EV_KEY_CHANGED,  /**< the meter now reports another public key than before */
@@ -247,6 +251,7 @@ struct meter_session {
     struct meter_event ev[METER_SESSION_EVENTS];
     uint8_t nev;
     uint32_t orphans;          /**< records found on the meter that matched no open entry */
+    uint32_t lost;             /**< transactions the meter lost (closed as failed, no record) */
     uint32_t retry_at_ms;
     uint8_t pin[HAL_CRYPTO_PUB_MAX]; /**< the configured key (uncompressed point) */
     size_t pin_len;            /**< 0: no pin */
@@ -326,5 +331,8 @@ enum meter_session_state meter_session_state(const struct meter_session *s);
 
 /** @brief Records found on the meter that matched no open journal entry. */
 uint32_t meter_session_orphans(const struct meter_session *s);
+/** @brief Transactions the meter lost at their stop: closed in the journal as
+ *         JOURNAL_END_FAILED with the last live reading, unsigned. */
+uint32_t meter_session_lost(const struct meter_session *s);
 
 #endif /* METER_H */

@@ -83,6 +83,8 @@ static int meter_em580_result(struct meter *base, struct meter_done *out)
     out->recovered = r.recovered;
     out->orphan = r.orphan;
     out->confirm_pending = r.confirm_pending;
+    /* NOT_READY at a stop of a named transaction: the meter forgot it (no record pending). */
+    out->lost = r.job == EM580_JOB_STOP && r.error == EM580_ERR_NO_TRANSACTION;
     if ((r.job == EM580_JOB_STOP && r.status == HAL_OK) || r.orphan) {
         out->ocmf = em580_ocmf(&m->em, &out->ocmf_len);
     }

@@ -1,15 +1,18 @@
-/* sim_meter.c - owns the simulated meter (struct sim_meter), its in-memory NVS and its
- * test-signature crypto: the firmware's meter interface in memory, with real OCMF records
- * carrying a SIMULATED signature. A device model of the host-only simulation layer. */
+/* sim_meter.c - owns the simulator's meter (struct sim_meter): the EM580 register model on
+ * its in-memory Modbus bus, the firmware's real EM580 driver wired to them, the log lines
+ * that show the driver at work, the crypto port that knows the simulated signatures, and
+ * the journal's in-memory store. A device of the host-only simulation layer. */
 #include "sim_meter.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_clock.h"
+
 #include "sha256/sha256.h"
 
-/* The fixed "public key" of every simulated meter: a P-256-sized uncompressed point. It is
- * not on the curve; it only names the test key for sim_meter_crypto. */
+/* The fixed "public key" of every simulated meter: a 256-bit-sized uncompressed point. It
+ * is not on the curve; it only names the test key for sim_meter_crypto. */
 static const uint8_t s_sim_meter_pub[65] = {
     0x04, 'S', 'I', 'M', '-', 'M', 'E', 'T', 'E', 'R', '-', 'T', 'E', 'S', 'T', '-', 'K',
     'E',  'Y', '-', 'N', 'O', 'T', '-', 'E', 'C', 'D', 'S', 'A', '-', '0', '0', '1',
@@ -31,14 +34,16 @@ static void sim_meter_test_sig(const uint8_t *digest, size_t len, uint8_t sig[64
     }
 }
 
+/* The EM580 announces brainpoolP256r1 (signature type 0); the curve is only checked to be
+ * a 256-bit one, because the key is a test key on no curve at all. */
 static int sim_meter_crypto_verify(struct hal_crypto *base, enum hal_crypto_curve curve,
                                    const uint8_t *pub, size_t pub_len, const uint8_t *digest,
                                    size_t digest_len, const uint8_t *sig, size_t sig_len)
 {
     struct sim_meter_crypto *c = (struct sim_meter_crypto *)base;
     c->calls++;
-    if (curve != HAL_CRYPTO_SECP256R1 || pub_len != sizeof s_sim_meter_pub ||
-        memcmp(pub, s_sim_meter_pub, pub_len) != 0) {
+    if ((curve != HAL_CRYPTO_SECP256R1 && curve != HAL_CRYPTO_BRAINPOOL256R1) ||
+        pub_len != sizeof s_sim_meter_pub || memcmp(pub, s_sim_meter_pub, pub_len) != 0) {
         return HAL_ENOTSUP; /* only the simulated key is known here */
     }
     uint8_t want[64];
@@ -54,285 +59,172 @@ void sim_meter_crypto_init(struct sim_meter_crypto *c)
     c->base.ops = &s_sim_meter_crypto_ops;
 }
 
-/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm): no libc time needed. */
-static void sim_meter_tm(int64_t unix_s, uint32_t ms, char *out, size_t cap)
+/* The device's signer: the simulated signature over the digest of the payload as sent. */
+static int sim_meter_sign(void *ctx, const char *payload, size_t len, char *sd, size_t cap)
 {
-    int64_t days = unix_s / 86400, sod = unix_s % 86400;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t mo = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (mo <= 2);
-    snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld,%03u+0000 S", (long long)y,
-             (long long)mo, (long long)d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
-             (long long)(sod % 60), (unsigned)ms);
-}
-
-static int64_t sim_meter_wall_s(const struct sim_meter *m)
-{
-    return m->unix_epoch_s + (int64_t)(m->now_ms / 1000u);
-}
-
-/* Build the record of the open transaction and close it. */
-static void sim_meter_close(struct sim_meter *m)
-{
-    char tb[80], te[80];
-    sim_meter_tm(m->start_s, 0, tb, sizeof tb);
-    sim_meter_tm(sim_meter_wall_s(m), m->now_ms % 1000u, te, sizeof te);
-    char payload[SIM_METER_OCMF_MAX];
-    int n = snprintf(payload, sizeof payload,
-                     "{\"FV\":\"1.0\",\"GI\":\"SIM\",\"GS\":\"\",\"GV\":\"\",\"PG\":\"T%lu\","
-                     "\"MV\":\"SIMULATED (test signature, not ECDSA)\",\"MM\":\"sim_meter\","
-                     "\"MS\":\"SIM-0001\",\"IS\":false,\"IT\":\"NONE\",\"ID\":\"\","
-                     "\"TT\":\"<=>%s\",\"CT\":\"EVSEID\",\"CI\":\"%s\",\"RD\":["
-                     "{\"TM\":\"%s\",\"TX\":\"B\",\"RV\":%lld.%03lld,\"RI\":\"1-b:1.8.0\","
-                     "\"RU\":\"kWh\",\"RT\":\"DC\",\"ST\":\"G\"},"
-                     "{\"TM\":\"%s\",\"TX\":\"E\",\"RV\":%lld.%03lld,\"RI\":\"1-b:1.8.0\","
-                     "\"RU\":\"kWh\",\"RT\":\"DC\",\"ST\":\"G\"}]}",
-                     (unsigned long)++m->pg, m->txid, m->evse_id, tb, (long long)(m->start_wh / 1000),
-                     (long long)(m->start_wh % 1000), te, (long long)(m->import_wh / 1000),
-                     (long long)(m->import_wh % 1000));
+    (void)ctx;
     uint8_t digest[32], sig[64];
     struct sha256 h;
     sha256_init(&h);
-    sha256_update(&h, (const uint8_t *)payload, (size_t)n);
+    sha256_update(&h, (const uint8_t *)payload, len);
     sha256_final(&h, digest);
     sim_meter_test_sig(digest, sizeof digest, sig);
-    char hex[129];
-    for (int i = 0; i < 64; i++) {
-        snprintf(hex + 2 * i, 3, "%02X", sig[i]);
+    if (cap < 2u * sizeof sig + 1u) {
+        return -1;
     }
-    int len = snprintf(m->ocmf, sizeof m->ocmf, "OCMF|%s|{\"SA\":\"ECDSA-secp256r1-SHA256\",\"SD\":\"%s\"}",
-                       payload, hex);
-    m->ocmf_len = (uint16_t)(len > 0 && (size_t)len < sizeof m->ocmf ? len : 0);
-    if (m->corrupt_ocmf && m->ocmf_len > 20u) {
-        m->ocmf[m->ocmf_len - 20u] ^= 0x01; /* fault injection: one bit of the signature flipped */
-        m->corrupt_ocmf = false;
+    for (size_t i = 0; i < sizeof sig; i++) {
+        (void)snprintf(sd + 2u * i, 3, "%02X", sig[i]);
     }
-    m->tx_open = false;
-    m->record_pending = m->ocmf_len > 0;
+    return 0;
 }
 
-static int sim_meter_live(struct meter *base, struct meter_live *out)
-{
-    struct sim_meter *m = (struct sim_meter *)base;
-    memset(out, 0, sizeof *out);
-    out->import_wh = m->import_wh;
-    out->export_wh = m->export_wh;
-    out->voltage_dv[0] = m->voltage_mv / 100;
-    out->dc_valid = true; /* the simulated meter sits on the DC output */
-    out->dc_voltage_mv = m->voltage_mv;
-    out->current_ma[0] = m->current_ma;
-    out->power_dw = (int32_t)((int64_t)m->voltage_mv * m->current_ma / 100000);
-    out->at_ms = m->now_ms;
-    return m->no_answer ? HAL_ETIMEDOUT : HAL_OK;
-}
-
-static int sim_meter_can_job(const struct sim_meter *m)
-{
-    if (m->no_answer) {
-        return HAL_EAGAIN;
-    }
-    return m->job != SIM_METER_JOB_NONE ? HAL_EBUSY : HAL_OK;
-}
-
-static int sim_meter_start(struct meter *base, const struct meter_tx_req *req, uint32_t now_ms)
-{
-    (void)now_ms; /* the device runs on its own clock */
-    struct sim_meter *m = (struct sim_meter *)base;
-    int rc = sim_meter_can_job(m);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (m->tx_open) {
-        return HAL_ESTATE;
-    }
-    if (req == NULL || req->txid == NULL || req->txid[0] == '\0' || req->evse_id == NULL ||
-        strlen(req->txid) >= sizeof m->txid || strlen(req->evse_id) >= sizeof m->evse_id ||
-        strchr(req->txid, '"') != NULL || strchr(req->evse_id, '"') != NULL ||
-        strchr(req->txid, '\\') != NULL || strchr(req->evse_id, '\\') != NULL) {
-        return HAL_EINVAL;
-    }
-    memcpy(m->txid, req->txid, strlen(req->txid) + 1u);
-    memcpy(m->evse_id, req->evse_id, strlen(req->evse_id) + 1u);
-    m->job = SIM_METER_JOB_START;
-    m->job_done = false;
-    return HAL_OK;
-}
-
-static int sim_meter_stop(struct meter *base, const char *txid, uint32_t now_ms)
-{
-    (void)now_ms;
-    struct sim_meter *m = (struct sim_meter *)base;
-    int rc = sim_meter_can_job(m);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (txid == NULL || strlen(txid) >= sizeof m->txid) {
-        return HAL_EINVAL;
-    }
-    m->job = SIM_METER_JOB_STOP;
-    m->job_done = false;
-    /* the id is checked when the job runs: "" closes whatever is open */
-    if (txid[0] != '\0' && m->tx_open && strcmp(txid, m->txid) != 0) {
-        m->job = SIM_METER_JOB_NONE;
-        return HAL_EINVAL;
-    }
-    return HAL_OK;
-}
-
-static int sim_meter_confirm(struct meter *base, uint32_t now_ms)
-{
-    (void)now_ms;
-    struct sim_meter *m = (struct sim_meter *)base;
-    int rc = sim_meter_can_job(m);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (!m->record_pending) {
-        return HAL_ESTATE;
-    }
-    m->job = SIM_METER_JOB_CONFIRM;
-    m->job_done = false;
-    return HAL_OK;
-}
-
-static int sim_meter_result(struct meter *base, struct meter_done *out)
-{
-    struct sim_meter *m = (struct sim_meter *)base;
-    if (!m->job_done) {
-        return HAL_EAGAIN;
-    }
-    *out = m->done;
-    m->job_done = false;
-    return HAL_OK;
-}
-
-static int sim_meter_pubkey(struct meter *base, uint8_t *pub, size_t cap, size_t *len,
-                            enum hal_crypto_curve *curve)
-{
-    (void)base;
-    if (cap < sizeof s_sim_meter_pub) {
-        return HAL_EOVERFLOW;
-    }
-    memcpy(pub, s_sim_meter_pub, sizeof s_sim_meter_pub);
-    *len = sizeof s_sim_meter_pub;
-    *curve = HAL_CRYPTO_SECP256R1;
-    return HAL_OK;
-}
-
-static int sim_meter_status(struct meter *base, uint32_t *device_error)
-{
-    struct sim_meter *m = (struct sim_meter *)base;
-    *device_error = 0;
-    return m->no_answer ? HAL_ETIMEDOUT : HAL_OK;
-}
-
-static const struct meter_ops s_sim_meter_ops = {
-    .live = sim_meter_live,
-    .start = sim_meter_start,
-    .stop = sim_meter_stop,
-    .confirm = sim_meter_confirm,
-    .result = sim_meter_result,
-    .pubkey = sim_meter_pubkey,
-    .status = sim_meter_status,
-};
-
-void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s)
+void sim_meter_init(struct sim_meter *m, int64_t import_wh, int64_t unix_epoch_s, struct hal_log *log,
+                    const char *name)
 {
     memset(m, 0, sizeof *m);
-    m->base.ops = &s_sim_meter_ops;
-    m->import_wh = import_wh;
-    m->unix_epoch_s = unix_epoch_s;
+    m->log = log;
+    (void)snprintf(m->name, sizeof m->name, "%s", name != NULL ? name : "meter");
+    sim_modbus_init(&m->bus, SIM_METER_LATENCY_MS);
+    /* RT "DC": the simulator's meter sits on the DC output (the live block's L1 carries
+     * the DC voltage; the driver still reads it as an AC phase and offers no DC voltage). */
+    const struct sim_em580_config cfg = {
+        .pub = s_sim_meter_pub, .pub_len = sizeof s_sim_meter_pub, .rt = "DC", .import_wh = import_wh,
+        .unix_epoch_s = unix_epoch_s, .sign = sim_meter_sign};
+    sim_em580_dev_init(&m->dev, &cfg);
+    (void)sim_modbus_attach(&m->bus, &m->dev.slave);
 }
 
-void sim_meter_lose_stops(struct sim_meter *m, uint8_t n)
+int sim_meter_start(struct sim_meter *m, struct sched *s, uint32_t now_ms)
 {
-    m->lose_stops = n;
-}
-
-void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer)
-{
-    m->no_answer = no_answer;
-}
-
-void sim_meter_reboot(struct sim_meter *m)
-{
-    /* The registers survive (they are the meter's own non-volatile counters); the open
-     * transaction, a job in progress and an unconfirmed record do not. */
-    m->tx_open = false;
-    m->job = SIM_METER_JOB_NONE;
-    m->job_done = false;
-    m->record_pending = false;
-    m->ocmf_len = 0;
-}
-
-/* Run the accepted job (a real meter finishes it a little later, never inside the call). */
-static void sim_meter_run_job(struct sim_meter *m)
-{
-    if (m->job == SIM_METER_JOB_NONE) {
-        return; /* nothing to do: the last result stays until it is collected */
+    struct em580_config cfg;
+    em580_config_default(&cfg);
+    cfg.unit = m->dev.slave.unit;
+    /* Detect a meter that is back after 1 s rather than EVerest's 10 s pause, so the car
+     * after a repaired fault in a scenario meets the repaired meter (a board setting: the
+     * Linux board keeps the default). */
+    cfg.fail_pause_ms = 1000u;
+    m->bus.busy = false; /* a request of the firmware before the power loss died with it */
+    m->seen_phase = EM580_PH_DETECT;
+    int rc = meter_em580_init(&m->drv, &m->bus.base, &cfg);
+    if (rc == HAL_OK) {
+        rc = sched_add(s, meter_em580_task(&m->drv), now_ms);
     }
-    memset(&m->done, 0, sizeof m->done);
-    m->done.status = HAL_OK;
-    switch (m->job) {
-    case SIM_METER_JOB_START:
-        m->tx_open = true;
-        m->start_wh = m->import_wh;
-        m->start_s = sim_meter_wall_s(m);
-        m->record_pending = false;
-        break;
-    case SIM_METER_JOB_STOP:
-        if (m->lose_stops > 0 && m->tx_open) {
-            m->lose_stops--;
-            m->done.status = HAL_ETIMEDOUT;
-        } else if (m->tx_open) {
-            sim_meter_close(m);
-            m->done.ocmf = m->record_pending ? m->ocmf : NULL;
-            m->done.ocmf_len = m->record_pending ? m->ocmf_len : 0;
-            m->done.confirm_pending = m->record_pending;
-            m->done.status = m->record_pending ? HAL_OK : HAL_EOVERFLOW;
-        } else if (m->record_pending) {
-            m->done.ocmf = m->ocmf; /* stopped before, not confirmed: hand it out again */
-            m->done.ocmf_len = m->ocmf_len;
-            m->done.recovered = true;
-            m->done.confirm_pending = true;
+    return rc;
+}
+
+struct meter *sim_meter_port(struct sim_meter *m)
+{
+    return &m->drv.base;
+}
+
+static void sim_meter_logf(struct sim_meter *m, uint32_t now_ms, enum hal_log_level lvl, const char *what,
+                           const char *detail)
+{
+    if (m->log != NULL) {
+        hal_logf(m->log, lvl, now_ms, "[%s] meter: EM580 (Modbus unit %u) %s%s", m->name,
+                 (unsigned)m->dev.slave.unit, what, detail);
+    }
+}
+
+/* Tell the log what the driver did on the bus since the last tick: its identification of
+ * the device, its first live read, the transactions the device began, ended and had
+ * confirmed. Read from the driver's published state and the device's counters, so the
+ * firmware itself logs nothing more than on a board. */
+static void sim_meter_watch(struct sim_meter *m, uint32_t now_ms)
+{
+    char d[160];
+    const struct em580 *em = &m->drv.em;
+    enum em580_phase ph = em580_phase(em);
+    if (ph != m->seen_phase) {
+        m->seen_phase = ph;
+        if (ph == EM580_PH_READY) {
+            uint8_t pub[HAL_CRYPTO_PUB_MAX];
+            size_t len = 0;
+            enum hal_crypto_curve curve;
+            bool key = em580_pubkey(em, pub, sizeof pub, &len, &curve) == HAL_OK;
+            (void)snprintf(d, sizeof d, ": code %u (%s), serial %s, %s%s", (unsigned)em->ident,
+                           em580_model(em) == EM580_MODEL_EM300 ? "EM300, unsigned" : "EM580, OCMF",
+                           em->serial, key ? "signing key read" : "no signing key",
+                           em580_tx_active(em) ? ", a transaction is open on the meter" : "");
+            sim_meter_logf(m, now_ms, HAL_LOG_INFO, "identified", d);
+        } else if (ph == EM580_PH_FAILED) {
+            sim_meter_logf(m, now_ms, HAL_LOG_WARN, "lost: ", em580_strerror(em580_error(em)));
         }
-        break;
-    case SIM_METER_JOB_CONFIRM:
-        m->record_pending = false;
-        break;
-    case SIM_METER_JOB_NONE:
-        return;
     }
-    m->job = SIM_METER_JOB_NONE;
-    m->job_done = true;
+    struct em580_live lv;
+    if (em580_live(em, &lv) == HAL_OK && lv.at_ms != m->seen_live_at) {
+        m->seen_live_at = lv.at_ms;
+        m->live_reads++;
+        if (!m->seen_live) {
+            m->seen_live = true;
+            (void)snprintf(d, sizeof d, ": %.1f V, %.3f A, %lld Wh imported (every %lu ms from now on)",
+                           lv.v_dv[0] / 10.0, lv.i_ma[0] / 1000.0, (long long)lv.import_wh,
+                           (unsigned long)m->drv.em.cfg.live_interval_ms);
+            sim_meter_logf(m, now_ms, HAL_LOG_INFO, "first live read", d);
+        }
+    }
+    const struct sim_em580_dev *v = &m->dev;
+    if (v->begins != m->seen_begins) {
+        m->seen_begins = v->begins;
+        (void)snprintf(d, sizeof d, " at %lld Wh", (long long)v->start_wh);
+        sim_meter_logf(m, now_ms, HAL_LOG_INFO, "OCMF transaction begun ('B')", d);
+    }
+    if (v->ends != m->seen_ends) {
+        m->seen_ends = v->ends;
+        (void)snprintf(d, sizeof d, " at %lld Wh: signed record of %u words ready", (long long)v->import_wh,
+                       (unsigned)v->slave.holding[EM580_REG_OCMF_SIZE]);
+        sim_meter_logf(m, now_ms, HAL_LOG_INFO, "OCMF transaction ended", d);
+    }
+    if (v->confirms != m->seen_confirms) {
+        m->seen_confirms = v->confirms;
+        sim_meter_logf(m, now_ms, HAL_LOG_INFO, "OCMF record confirmed by the driver", "");
+    }
+    if (v->lost_stops != m->seen_lost) {
+        m->seen_lost = v->lost_stops;
+        sim_meter_logf(m, now_ms, HAL_LOG_WARN, "end command lost on the line (fault)", "");
+    }
 }
 
 void sim_meter_tick(struct sim_meter *m, uint32_t now_ms, int32_t voltage_mv, int32_t current_ma)
 {
-    uint32_t dt = now_ms - m->now_ms;
-    m->now_ms = now_ms;
-    m->voltage_mv = voltage_mv;
-    m->current_ma = current_ma;
-    /* mV x mA = uW; uW x ms = nJ; 1 Wh = 3.6e12 nJ */
-    int64_t nj = (int64_t)voltage_mv * current_ma * (int64_t)dt;
-    if (nj >= 0) {
-        m->rest_nj += nj;
-        m->import_wh += m->rest_nj / 3600000000000LL;
-        m->rest_nj %= 3600000000000LL;
-    } else {
-        m->rest_exp_nj -= nj;
-        m->export_wh += m->rest_exp_nj / 3600000000000LL;
-        m->rest_exp_nj %= 3600000000000LL;
+    bool pending = m->bus.busy && !hal_time_reached(m->bus.now_ms, m->bus.due_ms);
+    sim_modbus_tick(&m->bus, now_ms);
+    sim_em580_dev_tick(&m->dev, now_ms, voltage_mv, current_ma);
+    if (pending && hal_time_reached(now_ms, m->bus.due_ms)) {
+        m->io_pending = true;
     }
-    if (!m->no_answer) {
-        sim_meter_run_job(m);
+    if (m->corrupt_ocmf) {
+        m->dev.corrupt_next = true;
+        m->corrupt_ocmf = false;
     }
+    sim_meter_watch(m, now_ms);
+    m->tx_open = sim_em580_dev_tx_open(&m->dev);
+}
+
+void sim_meter_set_no_answer(struct sim_meter *m, bool no_answer)
+{
+    m->dev.slave.silent = no_answer;
+}
+
+void sim_meter_lose_stops(struct sim_meter *m, uint8_t n)
+{
+    m->dev.lose_stops = n;
+}
+
+void sim_meter_reboot(struct sim_meter *m)
+{
+    sim_em580_dev_reboot(&m->dev);
+    m->tx_open = sim_em580_dev_tx_open(&m->dev);
+    sim_meter_logf(m, m->dev.now_ms, HAL_LOG_WARN, "brief power loss (fault): ",
+                   m->dev.slave.holding[EM580_REG_OCMF_STATE] == 2u ? "it closed the running transaction itself"
+                                                                   : "nothing was running");
+}
+
+void sim_meter_forget(struct sim_meter *m)
+{
+    sim_em580_dev_forget(&m->dev);
+    m->tx_open = sim_em580_dev_tx_open(&m->dev);
+    sim_meter_logf(m, m->dev.now_ms, HAL_LOG_WARN, "lost its transaction (fault): ", "no record will come");
 }
 
 static int sim_meter_nvs_find(const struct sim_meter_nvs *n, const char *key)

@@ -55,7 +55,8 @@ enum faults_kind {
     FAULTS_MOD_LOST,       /**< arg modules go silent on the bus (0 = all) */
     FAULTS_CAN_BUSOFF,     /**< the CAN controller goes bus-off */
     FAULTS_METER_SILENT,   /**< the meter stops answering */
-    FAULTS_METER_REBOOT,   /**< the meter restarts and forgets the transaction */
+    FAULTS_METER_REBOOT,   /**< the meter restarts and forgets the transaction (NOT_READY, no record) */
+    FAULTS_METER_POWER_LOSS, /**< a brief power loss of the meter: it closes the transaction itself (READY) */
     FAULTS_METER_OCMF,     /**< the meter's stop record comes with a corrupted signature */
     FAULTS_METER_STOP_LOST, /**< the answers to arg stop commands are lost (the transaction stays open) */
     FAULTS_WELD,           /**< DC+ welds */

@@ -1,7 +1,7 @@
 /* sim_board.c - owns the simulator board's wiring (struct sim, struct sim_conn): per
  * connector the plant, the real InfyPower driver over an in-memory CAN bus to simulated
- * modules, the evse_link on an in-memory PLC link, the real Bender driver on a simulated
- * Modbus device, the meter with its journal, the car in its own scheduler and the charger
+ * modules, the evse_link on an in-memory PLC link, the real Bender and EM580 drivers on
+ * simulated Modbus devices, the meter session with its journal, the car in its own scheduler and the charger
  * over all of them; the connectors handed to one station. Also the world's step every
  * simulated ms (plant, modules, scenario, the operator, the cars) and the firmware's
  * power loss and restart that a scenario asks for. */
@@ -68,9 +68,10 @@ static bool sim_world(void *ctx, uint32_t now_ms)
         (void)sched_run(&s->ev_sched, now_ms, true);
     }
     for (int k = 0; k < s->n; k++) {
-        io = io || s->c[k].link.io_pending || s->c[k].imd.io_pending;
+        io = io || s->c[k].link.io_pending || s->c[k].imd.io_pending || s->c[k].meter.io_pending;
         s->c[k].link.io_pending = false;
         s->c[k].imd.io_pending = false;
+        s->c[k].meter.io_pending = false;
     }
     return io;
 }
@@ -158,20 +159,26 @@ static int sim_start_link(struct sim *s, int i)
 }
 
 /* Isolation monitor (the real Bender driver on the simulated Modbus device),
- * over-voltage monitor, and the meter with its journal and session. */
+ * over-voltage monitor, and the meter (the real EM580 driver on the simulated Modbus
+ * device) with its journal and session. */
 static int sim_start_devices(struct sim *s, int i, const char *name, bool with_ovm)
 {
     struct sim_conn *x = &s->c[i];
     sim_imd_init(&x->imd, NULL, &s->log.base, name);
     sim_ovm_init(&x->ovm);
-    sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000);
+    sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000, &s->log.base, name);
     sim_meter_nvs_init(&x->nvs);
     if (journal_open(&x->journal, &x->nvs.base) != HAL_OK) {
         fprintf(stderr, "sim: journal %d failed to open\n", i);
         return HAL_EIO;
     }
-    meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
-    int rc = sched_add(&s->sched, meter_session_task(&x->ms), 0);
+    int rc = sim_meter_start(&x->meter, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: meter %d failed to start: %s\n", i, hal_strerror(rc));
+        return rc;
+    }
+    meter_session_init(&x->ms, sim_meter_port(&x->meter), &x->journal, &s->crypto.base);
+    rc = sched_add(&s->sched, meter_session_task(&x->ms), 0);
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: scheduler full (meter %d)\n", i);
         return rc;
@@ -229,7 +236,7 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
         .rng = &x->link.end[0].rng,
         .imd = sim_imd_port(&x->imd),
         .meter = &x->ms,
-        .meter_dev = &x->meter.base,
+        .meter_dev = sim_meter_port(&x->meter),
         .clock = &s->clock.base,
         .ovm = with_ovm ? &x->ovm.base : NULL,
     };
@@ -345,7 +352,11 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
     if (rc != HAL_OK) {
         return rc;
     }
-    meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
+    rc = sim_meter_start(&x->meter, &s->sched, now_ms);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    meter_session_init(&x->ms, sim_meter_port(&x->meter), &x->journal, &s->crypto.base);
     rc = sched_add(&s->sched, meter_session_task(&x->ms), now_ms);
     if (rc == HAL_OK) {
         rc = sim_imd_start(&x->imd, &s->sched, now_ms);

@@ -184,6 +184,12 @@ static bool sim_summary_connector(struct sim *s, const struct sim_options *o, st
            "%lu answered, %lu timed out, %lu self-test(s)\n",
            p->name, (unsigned long)mb->requests, (unsigned long)mb->answered, (unsigned long)mb->timeouts,
            (unsigned long)x->imd.tests);
+    const struct sim_meter *mt = &x->meter;
+    printf("sim: [%s] meter: real EM580 driver on the simulated Modbus device: %lu requests, %lu answered, "
+           "%lu timed out, %lu live reads; OCMF transactions begun %lu, ended %lu, records confirmed %lu\n",
+           p->name, (unsigned long)mt->bus.stats.requests, (unsigned long)mt->bus.stats.answered,
+           (unsigned long)mt->bus.stats.timeouts, (unsigned long)mt->live_reads, (unsigned long)mt->dev.begins,
+           (unsigned long)mt->dev.ends, (unsigned long)mt->dev.confirms);
     bool sessions_ok = kept == o->script.sessions || (o->script.fault == PLANT_FAULT_WELD && kept == 0 && first_ok);
     if (o->script.fault == PLANT_FAULT_WELD) {
         good = first_ok && p->violations == 0; /* held: the car cannot leave */

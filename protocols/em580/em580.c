@@ -1,7 +1,13 @@
+/* The EM580/EM300 driver's core: configuration, the step that talks to the bus (request in
+ * flight, attempts, failure pause), detection of the model, key and an open transaction,
+ * the periodic live, device-state and OCMF-state reads, and the published getters. The
+ * caller's jobs (OCMF transaction, clock sync) are in em580_jobs.c, the register encoding
+ * in em580_regs.c. */
 #include "em580/em580.h"
 
 #include <string.h>
 
+#include "em580_priv.h"
 #include "hal_clock.h"
 
 /* Worst case of one request with its retries; the sheet wants it under 4.5 s so that a
@@ -9,113 +15,6 @@
 #define EM580_RETRY_BUDGET_MS 4500u
 /* Backstop poll while a request is in flight, in case an I/O wake-up was missed. */
 #define EM580_INFLIGHT_BACKSTOP_MS 20u
-
-static const uint16_t s_em300_codes[] = {331, 332, 335, 336, 340, 341, 345, 346, 355};
-
-static const char *const s_err_names[EM580_ERR_COUNT] = {
-    [EM580_ERR_NONE] = "none",
-    [EM580_ERR_COMM] = "no answer from the meter",
-    [EM580_ERR_EXCEPTION] = "Modbus exception",
-    [EM580_ERR_DEVICE_STATE] = "device state error bits set",
-    [EM580_ERR_NO_KEY] = "meter has no signing key (not Eichrecht-ready)",
-    [EM580_ERR_OCMF_CLOSED] = "meter closed the transaction itself (READY while running)",
-    [EM580_ERR_OCMF_CORRUPTED] = "OCMF state CORRUPTED",
-    [EM580_ERR_STOP_TIMEOUT] = "OCMF file not READY in time after 'E'",
-    [EM580_ERR_TXID_MISMATCH] = "pending OCMF record belongs to another transaction",
-    [EM580_ERR_RECORD] = "OCMF file empty, too large or malformed",
-    [EM580_ERR_NOT_RUNNING] = "meter did not start the transaction",
-    [EM580_ERR_NO_TRANSACTION] = "no transaction open on the meter",
-    [EM580_ERR_RANGE] = "energy register out of range (negative or beyond any meter)",
-};
-
-const char *em580_strerror(enum em580_error e)
-{
-    return (unsigned)e < EM580_ERR_COUNT ? s_err_names[e] : "unknown";
-}
-
-bool em580_is_em300_code(uint16_t code)
-{
-    for (size_t i = 0; i < sizeof s_em300_codes / sizeof s_em300_codes[0]; i++) {
-        if (s_em300_codes[i] == code) {
-            return true;
-        }
-    }
-    return false;
-}
-
-int32_t em580_int32(const uint16_t *w)
-{
-    return (int32_t)((uint32_t)w[1] << 16 | w[0]);
-}
-
-int64_t em580_int64(const uint16_t *w)
-{
-    return (int64_t)((uint64_t)w[3] << 48 | (uint64_t)w[2] << 32 | (uint64_t)w[1] << 16 | w[0]);
-}
-
-void em580_put_int64(uint16_t *w, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    for (unsigned i = 0; i < 4; i++) {
-        w[i] = (uint16_t)(u >> (16u * i));
-    }
-}
-
-uint16_t em580_put_string(uint16_t *w, uint16_t max_words, const char *s, size_t len)
-{
-    size_t words = len / 2u + 1u; /* room for the NUL */
-    if (words > max_words) {
-        return 0;
-    }
-    for (size_t i = 0; i < words; i++) {
-        uint8_t hi = 2u * i < len ? (uint8_t)s[2u * i] : 0u;
-        uint8_t lo = 2u * i + 1u < len ? (uint8_t)s[2u * i + 1u] : 0u;
-        w[i] = (uint16_t)(hi << 8 | lo);
-    }
-    return (uint16_t)words;
-}
-
-void em580_decode_live(const uint16_t *b, struct em580_live *out)
-{
-    for (unsigned i = 0; i < 3; i++) {
-        out->v_dv[i] = em580_int32(b + 0x00u + 2u * i);
-        out->i_ma[i] = em580_int32(b + 0x0Cu + 2u * i);
-        out->p_dw[i] = em580_int32(b + 0x12u + 2u * i);
-    }
-    out->p_total_dw = em580_int32(b + 0x28u);
-    out->phase_seq = (int16_t)b[0x32];
-    out->freq_dhz = b[0x33];
-}
-
-static bool em580_energy_ok(int64_t wh)
-{
-    return wh >= 0 && wh <= EM580_ENERGY_MAX_WH;
-}
-
-int em580_decode_energy(enum em580_model m, const uint16_t *b, int64_t *import_wh,
-                        int64_t *export_wh)
-{
-    int64_t imp, exp;
-    if (m == EM580_MODEL_EM300) {
-        /* kWh (INT32) and its Wh part (INT32, 0..999): the product cannot overflow an
-         * int64, but a Wh part outside 0..999 is not a reading. */
-        int32_t imp_wh = em580_int32(b + 2), exp_wh = em580_int32(b + 10);
-        if (imp_wh < 0 || imp_wh > 999 || exp_wh < 0 || exp_wh > 999) {
-            return HAL_EPROTO;
-        }
-        imp = (int64_t)em580_int32(b + 0) * 1000 + imp_wh;
-        exp = (int64_t)em580_int32(b + 8) * 1000 + exp_wh;
-    } else {
-        imp = em580_int64(b + 0);
-        exp = em580_int64(b + (0x051C - 0x0500));
-    }
-    if (!em580_energy_ok(imp) || !em580_energy_ok(exp)) {
-        return HAL_EPROTO;
-    }
-    *import_wh = imp;
-    *export_wh = exp;
-    return HAL_OK;
-}
 
 void em580_config_default(struct em580_config *cfg)
 {
@@ -162,7 +61,7 @@ static void em580_unpack(const uint16_t *w, size_t words, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static void em580_finish(struct em580 *em, int status, enum em580_error err)
+void em580_finish(struct em580 *em, int status, enum em580_error err)
 {
     em->result.job = em->job;
     em->result.status = status;
@@ -172,12 +71,14 @@ static void em580_finish(struct em580 *em, int status, enum em580_error err)
     em->job = EM580_JOB_NONE;
     em->job_queued = false;
     em->op = EM580_OP_IDLE;
-    if (err != EM580_ERR_NONE) {
+    /* "No transaction on the meter" is the answer to this stop, not a state of the device:
+     * latched, it would read as a device error and refuse every later start. */
+    if (err != EM580_ERR_NONE && err != EM580_ERR_NO_TRANSACTION) {
         em->error = err;
     }
 }
 
-static void em580_goto(struct em580 *em, enum em580_op op, uint32_t now, uint32_t delay)
+void em580_goto(struct em580 *em, enum em580_op op, uint32_t now, uint32_t delay)
 {
     em->op = op;
     em->attempt = 0;
@@ -364,74 +265,10 @@ static void em580_detect_done(struct em580 *em, uint32_t now)
     em->next_state_ms = now + em->cfg.state_interval_ms;
 }
 
-/* Does the file carry "<=>txid" in its TT? (EVerest's recovery convention) */
-static bool em580_file_has_txid(const struct em580 *em, const char *txid)
-{
-    size_t tl = strlen(txid);
-    const char *t = em->file.c;
-    size_t n = em->ocmf_len;
-    const char *key = "\"TT\":\"";
-    const char *tt = NULL;
-    for (size_t i = 0; i + 6u <= n; i++) {
-        if (memcmp(t + i, key, 6) == 0) {
-            tt = t + i + 6;
-            break;
-        }
-    }
-    if (tt == NULL) {
-        return false;
-    }
-    const char *end = tt;
-    while ((size_t)(end - t) < n && *end != '"') {
-        end++;
-    }
-    const char *last = NULL;
-    for (const char *p = tt; p + 3 <= end; p++) {
-        if (memcmp(p, "<=>", 3) == 0) {
-            last = p + 3;
-        }
-    }
-    return last != NULL && (size_t)(end - last) == tl && memcmp(last, txid, tl) == 0;
-}
-
-static bool em580_unpack_file(struct em580 *em)
-{
-    /* In place: word i occupies exactly bytes 2i and 2i+1, and is read before they are
-     * written. The union makes both views legal. */
-    size_t words = em->file_words;
-    for (size_t i = 0; i < words; i++) {
-        uint16_t w = em->file.w[i];
-        em->file.c[2u * i] = (char)(w >> 8);
-        em->file.c[2u * i + 1u] = (char)(w & 0xffu);
-    }
-    em->file.c[2u * words] = '\0';
-    size_t n = 2u * words;
-    while (n > 0 && em->file.c[n - 1u] == '\0') {
-        n--;
-    }
-    em->ocmf_len = (uint16_t)n;
-    /* Trailing NULs are padding; one inside is not OCMF text (the record's length and its
-     * C string would disagree for whoever stores or parses it). */
-    em->ocmf_valid = n >= 5u && memcmp(em->file.c, "OCMF|", 5) == 0 &&
-                     memchr(em->file.c, '\0', n) == NULL;
-    return em->ocmf_valid;
-}
-
-static bool em580_size_ok(struct em580 *em)
-{
-    uint16_t n = em->io[0];
-    if (n == 0 || n > EM580_FILE_MAX_WORDS) {
-        return false;
-    }
-    em->file_words = n;
-    return true;
-}
-
 /* The reply of the current op arrived with HAL_OK: decide the next op. */
 static void em580_done(struct em580 *em, uint32_t now)
 {
     uint16_t s = em->io[0];
-    uint32_t gap = em->cfg.write_gap_ms;
     switch (em->op) {
     case EM580_OP_IDENT:
         em->ident = s;
@@ -553,51 +390,12 @@ static void em580_done(struct em580 *em, uint32_t now)
         em->op = EM580_OP_IDLE;
         em->next_state_ms = now + em->cfg.state_interval_ms;
         break;
-
-    /* start: end whatever is open first */
     case EM580_OP_PRE_STATE:
-        if (s == EM580_OCMF_NOT_READY) {
-            em580_goto(em, EM580_OP_W_IS, now, 0);
-        } else if (s == EM580_OCMF_RUNNING) {
-            em580_goto(em, EM580_OP_PRE_END, now, 0);
-        } else if (s == EM580_OCMF_READY) {
-            em580_goto(em, EM580_OP_PRE_SIZE, now, 0);
-        } else {
-            em580_finish(em, HAL_EIO, EM580_ERR_OCMF_CORRUPTED);
-        }
-        break;
     case EM580_OP_PRE_END:
-        em->polls = 0;
-        em580_goto(em, EM580_OP_PRE_POLL, now, em->cfg.stop_poll_ms);
-        break;
     case EM580_OP_PRE_POLL:
-    case EM580_OP_S_POLL: {
-        bool pre = em->op == EM580_OP_PRE_POLL;
-        if (s == EM580_OCMF_READY) {
-            em580_goto(em, pre ? EM580_OP_PRE_SIZE : EM580_OP_S_SIZE, now, 0);
-        } else if (s == EM580_OCMF_CORRUPTED) {
-            em->tx_active = false; /* the meter gave up on it: nothing is running now */
-            em580_finish(em, HAL_EIO, EM580_ERR_OCMF_CORRUPTED);
-        } else if (++em->polls >= em->cfg.stop_polls) {
-            em580_finish(em, HAL_ETIMEDOUT, EM580_ERR_STOP_TIMEOUT);
-        } else {
-            em->attempt = 0;
-            em->wait_until_ms = now + em->cfg.stop_poll_ms;
-        }
-        break;
-    }
     case EM580_OP_PRE_SIZE:
-        em580_goto(em, em580_size_ok(em) ? EM580_OP_PRE_FILE : EM580_OP_PRE_CONFIRM, now, 0);
-        break;
     case EM580_OP_PRE_FILE:
-        em->result.orphan = em580_unpack_file(em);
-        em580_goto(em, EM580_OP_PRE_CONFIRM, now, 0);
-        break;
     case EM580_OP_PRE_CONFIRM:
-        em->tx_pending_closed = false;
-        em->confirm_pending = false;
-        em580_goto(em, EM580_OP_W_IS, now, 0);
-        break;
     case EM580_OP_W_IS:
     case EM580_OP_W_IL:
     case EM580_OP_W_IF:
@@ -607,83 +405,17 @@ static void em580_done(struct em580 *em, uint32_t now)
     case EM580_OP_W_CI:
     case EM580_OP_W_TT:
     case EM580_OP_W_MODALITY:
-        em580_goto(em, (enum em580_op)(em->op + 1), now, gap);
-        break;
     case EM580_OP_W_BEGIN:
-        em580_goto(em, EM580_OP_CHECK_RUNNING, now, 0);
-        break;
     case EM580_OP_CHECK_RUNNING:
-        if (s == EM580_OCMF_RUNNING) {
-            em->tx_active = true;
-            size_t n = strlen(em->tx.txid);
-            memcpy(em->txid, em->tx.txid, n + 1u);
-            em->next_state_ms = now + em->cfg.state_interval_ms;
-            em580_finish(em, HAL_OK, EM580_ERR_NONE);
-        } else {
-            em580_finish(em, HAL_EIO, EM580_ERR_NOT_RUNNING);
-        }
-        break;
-
-    /* stop */
     case EM580_OP_S_STATE:
-        if (s == EM580_OCMF_RUNNING) {
-            em580_goto(em, EM580_OP_S_END, now, 0);
-        } else if (s == EM580_OCMF_READY) {
-            em->result.recovered = !em->tx_active || em->tx_pending_closed;
-            em580_goto(em, EM580_OP_S_SIZE, now, 0);
-        } else if (s == EM580_OCMF_CORRUPTED) {
-            em->tx_active = false;
-            em580_finish(em, HAL_EIO, EM580_ERR_OCMF_CORRUPTED);
-        } else {
-            em->tx_active = false;
-            if (em->stop_txid[0] == '\0') {
-                em580_finish(em, HAL_OK, EM580_ERR_NONE); /* clean-up: nothing open */
-            } else {
-                em580_finish(em, HAL_ESTATE, EM580_ERR_NO_TRANSACTION);
-            }
-        }
-        break;
     case EM580_OP_S_END:
-        em->polls = 0;
-        em580_goto(em, EM580_OP_S_POLL, now, em->cfg.stop_poll_ms);
-        break;
+    case EM580_OP_S_POLL:
     case EM580_OP_S_SIZE:
-        if (em580_size_ok(em)) {
-            em580_goto(em, EM580_OP_S_FILE, now, 0);
-        } else {
-            em580_finish(em, HAL_EPROTO, EM580_ERR_RECORD);
-        }
-        break;
     case EM580_OP_S_FILE:
-        if (!em580_unpack_file(em)) {
-            em580_finish(em, HAL_EPROTO, EM580_ERR_RECORD);
-        } else if (em->stop_txid[0] != '\0' && !em580_file_has_txid(em, em->stop_txid)) {
-            /* Not ours: keep it on the meter (not confirmed) so it is not lost. */
-            em->ocmf_valid = false;
-            em580_finish(em, HAL_ESTATE, EM580_ERR_TXID_MISMATCH);
-        } else {
-            /* Closed on the meter; the record stays there until the caller stored it. */
-            em->tx_active = false;
-            em->tx_pending_closed = true;
-            em->confirm_pending = true;
-            em->result.confirm_pending = true;
-            em->txid[0] = '\0';
-            if (em->error == EM580_ERR_OCMF_CLOSED) {
-                em->error = EM580_ERR_NONE;
-            }
-            em580_finish(em, HAL_OK, EM580_ERR_NONE);
-        }
-        break;
     case EM580_OP_S_CONFIRM:
-        em->tx_pending_closed = false;
-        em->confirm_pending = false;
-        em580_finish(em, HAL_OK, EM580_ERR_NONE);
-        break;
     case EM580_OP_SYNC_UTC:
-        em580_goto(em, EM580_OP_SYNC_TZ, now, 0);
-        break;
     case EM580_OP_SYNC_TZ:
-        em580_finish(em, HAL_OK, EM580_ERR_NONE);
+        em580_job_done(em, now); /* the caller's jobs: em580_jobs.c */
         break;
     case EM580_OP_IDLE:
         break;
@@ -787,132 +519,6 @@ uint32_t em580_step(struct em580 *em, uint32_t now)
         next = now;
     }
     return hal_time_diff(next, now) < 0 ? now : next;
-}
-
-static int em580_can_job(const struct em580 *em)
-{
-    if (em->model == EM580_MODEL_EM300) {
-        return HAL_ENOTSUP;
-    }
-    if (em->phase != EM580_PH_READY) {
-        return HAL_EAGAIN;
-    }
-    if (em->job != EM580_JOB_NONE) {
-        return HAL_EBUSY;
-    }
-    return HAL_OK;
-}
-
-int em580_start(struct em580 *em, const struct em580_tx *tx)
-{
-    int rc = em580_can_job(em);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (!em->key_ok) {
-        return HAL_ENOTSUP;
-    }
-    if (em->tx_active) {
-        return HAL_ESTATE;
-    }
-    if (tx == NULL || tx->txid == NULL || tx->evse_id == NULL || tx->txid[0] == '\0' ||
-        strlen(tx->txid) >= sizeof em->txid || strlen(tx->evse_id) > EM580_ID_MAX ||
-        (tx->id_data != NULL && strlen(tx->id_data) > EM580_ID_MAX) || tx->level > 9 ||
-        tx->modality > 2) {
-        return HAL_EINVAL;
-    }
-    em->tx = *tx;
-    memset(&em->result, 0, sizeof em->result);
-    /* TT = tariff text + "<=>" + txid; the tariff part is cut so the id always survives. */
-    size_t idl = strlen(tx->txid);
-    size_t room = EM580_TT_MAX - 3u - idl;
-    size_t tl = tx->tariff_text != NULL ? strlen(tx->tariff_text) : 0;
-    if (tl > room) {
-        tl = room;
-        em->result.tt_truncated = true;
-    }
-    if (tl > 0) {
-        memcpy(em->tt, tx->tariff_text, tl);
-    }
-    memcpy(em->tt + tl, "<=>", 3);
-    memcpy(em->tt + tl + 3u, tx->txid, idl + 1u);
-    em->job = EM580_JOB_START;
-    em->job_queued = true;
-    em->ocmf_valid = false;
-    return HAL_OK;
-}
-
-int em580_stop(struct em580 *em, const char *txid)
-{
-    int rc = em580_can_job(em);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (txid == NULL || strlen(txid) >= sizeof em->stop_txid) {
-        return HAL_EINVAL;
-    }
-    memcpy(em->stop_txid, txid, strlen(txid) + 1u);
-    memset(&em->result, 0, sizeof em->result);
-    em->job = EM580_JOB_STOP;
-    em->job_queued = true;
-    em->ocmf_valid = false;
-    return HAL_OK;
-}
-
-int em580_confirm(struct em580 *em)
-{
-    int rc = em580_can_job(em);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (!em->confirm_pending) {
-        return HAL_ESTATE;
-    }
-    memset(&em->result, 0, sizeof em->result);
-    em->job = EM580_JOB_CONFIRM;
-    em->job_queued = true;
-    return HAL_OK;
-}
-
-int em580_time_sync(struct em580 *em, int64_t unix_s, int16_t offset_min)
-{
-    int rc = em580_can_job(em);
-    if (rc != HAL_OK) {
-        return rc;
-    }
-    if (em->tx_active || em->tx_pending_closed) {
-        return HAL_ESTATE;
-    }
-    if (offset_min < -1440 || offset_min > 1440) {
-        return HAL_EINVAL;
-    }
-    em->sync_unix_s = unix_s;
-    em->sync_offset_min = offset_min;
-    memset(&em->result, 0, sizeof em->result);
-    em->job = EM580_JOB_SYNC;
-    em->job_queued = true;
-    return HAL_OK;
-}
-
-int em580_result(struct em580 *em, struct em580_result *out)
-{
-    if (!em->result_ready) {
-        return HAL_EAGAIN;
-    }
-    *out = em->result;
-    em->result_ready = false;
-    return HAL_OK;
-}
-
-const char *em580_ocmf(const struct em580 *em, size_t *len)
-{
-    if (!em->ocmf_valid) {
-        return NULL;
-    }
-    if (len != NULL) {
-        *len = em->ocmf_len;
-    }
-    return em->file.c;
 }
 
 int em580_live(const struct em580 *em, struct em580_live *out)

@@ -178,7 +178,7 @@ enum em580_op {
     EM580_OP_SYNC_UTC, EM580_OP_SYNC_TZ,
 };
 
-/** One meter. Only em580.c touches the fields. */
+/** One meter. Only the driver's files (em580.c, em580_jobs.c) touch the fields. */
 struct em580 {
     struct hal_modbus *mb;
     struct em580_config cfg;

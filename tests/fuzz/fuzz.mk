@@ -47,7 +47,7 @@ $(foreach s,$(EXI_SETS),$(eval FUZZ_SRCS_exi_$(s) := protocols/exi/exi_stream.c 
     protocols/exi/exi_$(s)_dec.c protocols/exi/exi_$(s)_enc.c))
 $(foreach s,$(EXI_SETS),$(eval FUZZ_MAIN_exi_$(s) := tests/fuzz/fuzz_exi.c))
 $(foreach s,$(EXI_SETS),$(eval FUZZ_FLAGS_exi_$(s) := -DFUZZ_EXI_SET=$(s)))
-FUZZ_SRCS_em580       := protocols/em580/em580.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
+FUZZ_SRCS_em580       := protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
                          hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
 FUZZ_IMD_SRCS         := $(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
 FUZZ_SRCS_imd_bender  := $(FUZZ_IMD_SRCS)
@@ -113,7 +113,7 @@ INTEGRATION_PREREQS += $(FUZZ_BINS)
 # protocol documents' structure (see gen_corpus.py).
 FUZZ_SEED_MODBUS := $(FUZZ_DIR)/seed_modbus
 $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fakes/fake_em580.c \
-		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
+		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
 		$(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c | $(DEPS_STAMP_BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ihal -Iprotocols -Itests/fakes -o $@ $^

@@ -18,7 +18,7 @@ METER_CTL_SAN := $(BUILD)/san/bin/meter-ctl
 METER_MBT  := $(BUILD)/san/bin/meter_modbus_test
 METER_BENCH := $(BUILD)/rel/bin/bench_meter
 
-METER_INC    := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Itools/common
+METER_INC    := $(INC_sim) -Itools/common
 METER_CFLAGS := $(HOST_CFLAGS_COMMON) $(METER_INC)
 
 $(BUILD)/meter-san/%.o: %.c | $(DEPS_STAMP_LINUX)
@@ -30,12 +30,14 @@ $(BUILD)/meter-rel/%.o: %.c | $(DEPS_STAMP_LINUX)
 	@echo "  CC      $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_REL) $(METER_INC) -c $< -o $@
 
+# metersim serves the simulation layer's device model (sim/sim_em580_dev.c, the one the
+# simulator board reads with the real EM580 driver), with an OpenSSL key and a wall clock.
 METERSIM_OBJS := tools/metersim/metersim.o tools/common/mbserve.o tools/common/tool_args.o
-$(METERSIM): $(addprefix $(BUILD)/meter-rel/,$(METERSIM_OBJS))
+$(METERSIM): $(addprefix $(BUILD)/meter-rel/,$(METERSIM_OBJS)) $(SIM_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ -lmodbus -lcrypto
-$(METERSIM_SAN): $(addprefix $(BUILD)/meter-san/,$(METERSIM_OBJS))
+$(METERSIM_SAN): $(addprefix $(BUILD)/meter-san/,$(METERSIM_OBJS)) $(SIM_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lmodbus -lcrypto

@@ -156,11 +156,21 @@ result config-power-down-short-refused $ok
 # Every voltage source alone must carry whole sessions (no false no-voltage stop while the
 # stage is on but its "off" proof is pending, or while the IMD self-tests); the IMD alone
 # cannot (it publishes nothing before and during its self-test in the cable check).
-for src in ovm stage meter; do
+for src in ovm stage; do
     printf 'can.interface = vcan0\nstore.dir = /tmp\ninterlock.power_down_timeout_ms = 1500\novm.device = sim\novm.sources = %s\n' \
         "$src" > "$out_dir/src-$src.conf"
     check "config-voltage-source-$src" --config "$out_dir/src-$src.conf" --sessions 2
 done
+# The simulator's meter is the real EM580 driver: an AC meter (L1..L3-N phase voltages),
+# it offers no DC voltage, so the meter alone must end the session with no-voltage as soon
+# as the contactors close (never an unwatched charge).
+printf 'can.interface = vcan0\nstore.dir = /tmp\ninterlock.power_down_timeout_ms = 1500\novm.device = sim\novm.sources = meter\n' \
+    > "$out_dir/src-meter.conf"
+out=$("$sim" --config "$out_dir/src-meter.conf" --out - 2>&1)
+ok=0
+echo "$out" | grep -q 'stop=no-voltage energy_wh=0' && echo "$out" | grep -q 'safety violations: 0' && ok=1
+[ $ok -eq 1 ] || echo "$out" | grep -E 'fault|last stop|stop=' | head -n 5 | sed 's/^/    /'
+result config-voltage-source-meter-none $ok
 # The same file with a bad key is refused the way the Linux board refuses it.
 printf 'charger.max_voltage_v = 300\novm.sources = ovm,nonsense\ncan.interface = vcan0\nstore.dir = /tmp\n' > "$out_dir/bad.conf"
 out=$("$sim" --config "$out_dir/bad.conf" 2>&1); rc=$?

@@ -652,6 +652,8 @@ static void test_transaction_lost_by_meter(void **state)
     struct em580_result r = wait_result(2000);
     assert_int_equal(r.status, HAL_ESTATE);
     assert_int_equal(r.error, EM580_ERR_NO_TRANSACTION);
+    /* the answer of that stop, not a device fault: the meter stays healthy */
+    assert_int_equal(em580_error(&s_em), EM580_ERR_NONE);
     /* clean-up stop with no id succeeds on an idle meter */
     assert_int_equal(em580_stop(&s_em, ""), HAL_OK);
     r = wait_result(2000);

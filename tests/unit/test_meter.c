@@ -291,6 +291,71 @@ static void test_stop_failure_keeps_transaction_open(void **state)
     assert_int_equal(s_e.state, JOURNAL_CLOSED);
 }
 
+/* The meter restarts while the transaction runs and forgets it (NOT_READY, no record): its
+ * stop can never deliver a record. Without the fix the session answered STOP_FAILED and
+ * stayed ACTIVE with the journal entry STARTED for ever (the charger retries each second).
+ * Now the entry is closed as failed with the last live reading, unsigned, and reported. */
+static void test_lost_transaction_is_closed_as_failed(void **state)
+{
+    (void)state;
+    setup_all(false);
+    step(100);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
+    struct meter_event ev;
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STARTED);
+    fake_em580_set_energy(&s_dev, 1240567);
+    step(2500); /* at least one live read of the new total */
+    fake_em580_reboot(&s_dev, false);
+    assert_int_equal(fake_em580_state(&s_dev), 0); /* NOT_READY: nothing pending */
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
+    assert_true(wait_event(&ev, 5000));
+    assert_int_equal(ev.kind, METER_EV_STOPPED);
+    assert_int_equal(ev.status, HAL_ENOENT);
+    assert_int_equal(ev.verify, HAL_ENOTSUP);
+    assert_int_equal(meter_session_state(&s_s), METER_S_IDLE);
+    assert_int_equal(meter_session_lost(&s_s), 1);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_CLOSED);
+    assert_int_equal(s_e.end, JOURNAL_END_FAILED);
+    assert_int_equal(s_e.ocmf_len, 0);
+    assert_false(s_e.verified);
+    assert_true(s_e.stop_wh == 1240567);
+    /* the meter itself is healthy: no device error for the charger to stop on */
+    uint32_t dev = 0;
+    assert_int_equal(meter_status(&s_m.base, &dev), HAL_OK);
+    /* billing goes on: the next transaction starts */
+    assert_int_equal(meter_session_start(&s_s, req(1), s_now), HAL_OK);
+    assert_true(wait_event(&ev, 3000));
+    assert_int_equal(ev.kind, METER_EV_STARTED);
+    assert_int_equal(ev.seq, 2);
+}
+
+/* A brief power loss as the fact sheet describes it: the meter closed the transaction
+ * itself (READY); the stop collects that record as recovered, nothing is lost. */
+static void test_meter_closed_transaction_is_collected(void **state)
+{
+    (void)state;
+    setup_all(false);
+    step(100);
+    assert_int_equal(meter_session_start(&s_s, req(0), s_now), HAL_OK);
+    struct meter_event ev;
+    assert_true(wait_event(&ev, 3000));
+    fake_em580_set_energy(&s_dev, 1240567);
+    fake_em580_reboot(&s_dev, true);
+    crypto_trusts_last_payload();
+    assert_int_equal(fake_em580_state(&s_dev), 2); /* READY */
+    assert_int_equal(meter_session_stop(&s_s, s_now), HAL_OK);
+    assert_true(wait_event(&ev, 5000));
+    assert_int_equal(ev.kind, METER_EV_STOPPED);
+    assert_int_equal(ev.status, HAL_OK);
+    assert_int_equal(ev.verify, HAL_OK);
+    assert_int_equal(meter_session_lost(&s_s), 0);
+    assert_int_equal(journal_get(&s_j, 1, &s_e), HAL_OK);
+    assert_int_equal(s_e.end, JOURNAL_END_NORMAL);
+    assert_true(s_e.ocmf_len > 0);
+}
+
 /* Run sessions until power goes (or all done); record which were acknowledged. */
 static void run_sessions(unsigned n, bool started_ack[], bool stopped_ack[])
 {
@@ -517,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_unverified_record_is_still_stored),
         cmocka_unit_test(test_em300_unsigned_session),
         cmocka_unit_test(test_stop_failure_keeps_transaction_open),
+        cmocka_unit_test(test_lost_transaction_is_closed_as_failed),
+        cmocka_unit_test(test_meter_closed_transaction_is_collected),
         cmocka_unit_test(test_power_loss_at_every_journal_write),
         cmocka_unit_test(test_power_loss_at_every_modbus_request),
     };

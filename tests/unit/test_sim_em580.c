@@ -34,10 +34,20 @@ static void test_sig(const uint8_t *digest, size_t len, uint8_t sig[64])
         sha256_final(&h, sig + 32 * i);
     }
 }
-static void sign(void *ctx, const uint8_t digest[32], uint8_t sig[64])
+static int sign(void *ctx, const char *payload, size_t len, char *sd, size_t cap)
 {
     (void)ctx;
+    uint8_t digest[32], sig[64];
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, (const uint8_t *)payload, len);
+    sha256_final(&h, digest);
     test_sig(digest, 32, sig);
+    assert_true(cap > 128u);
+    for (size_t i = 0; i < 64u; i++) {
+        snprintf(sd + 2u * i, 3, "%02X", sig[i]);
+    }
+    return 0;
 }
 static unsigned s_verifies;
 static int verify(struct hal_crypto *c, enum hal_crypto_curve curve, const uint8_t *pub, size_t pub_len,
@@ -79,7 +89,9 @@ static void setup(bool em300)
     s_now = 100;
     s_verifies = 0;
     sim_modbus_init(&s_bus, 10);
-    sim_em580_dev_init(&s_dev, em300, s_pub, 1000000, 1767225600, sign, NULL);
+    const struct sim_em580_config dc = {.em300 = em300, .pub = s_pub, .pub_len = sizeof s_pub,
+                                        .import_wh = 1000000, .unix_epoch_s = 1767225600, .sign = sign};
+    sim_em580_dev_init(&s_dev, &dc);
     assert_int_equal(sim_modbus_attach(&s_bus, &s_dev.slave), HAL_OK);
     fake_nvs_init(&s_nvs);
     struct em580_config cfg;
@@ -190,6 +202,90 @@ static void test_silent_meter_times_out(void **state)
     assert_int_equal(meter_status(&s_m.base, &err), HAL_OK);
 }
 
+/* One request straight to the model, as the emulator serves one off a real wire. */
+static uint8_t serve(uint8_t fn, uint16_t addr, uint16_t count, uint16_t *regs, uint32_t now)
+{
+    struct hal_modbus_req req = {.unit = 1, .fn = (enum hal_modbus_fn)fn, .addr = addr, .count = count,
+                                 .regs = regs};
+    return sim_mb_slave_serve(&s_dev.slave, &req, now);
+}
+
+static uint16_t s_io[64];
+
+static uint16_t write_cmd(uint16_t cmd, uint32_t now)
+{
+    s_io[0] = cmd;
+    return serve(HAL_MODBUS_WRITE_MULTIPLE, EM580_REG_CMD, 1, s_io, now);
+}
+
+static uint16_t ocmf_state(uint32_t now)
+{
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, EM580_REG_OCMF_STATE, 1, s_io, now), 0);
+    return s_io[0];
+}
+
+/* The code shows only on a read of 0x000B alone; the EM300 refuses the OCMF registers and
+ * the 52-word live block (the fact sheet, sections 2, 3.1 and 7). */
+static void test_identification_and_em300_limits(void **state)
+{
+    (void)state;
+    const struct sim_em580_config c580 = {.pub = s_pub, .pub_len = sizeof s_pub, .sign = sign};
+    sim_em580_dev_init(&s_dev, &c580);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, EM580_REG_IDENT, 1, s_io, 1), 0);
+    assert_int_equal(s_io[0], 120);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, 0, EM580_LIVE_WORDS, s_io, 1), 0);
+    assert_int_not_equal(s_io[EM580_REG_IDENT], 120);
+    const struct sim_em580_config c300 = {.em300 = true};
+    sim_em580_dev_init(&s_dev, &c300);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, EM580_REG_IDENT, 1, s_io, 1), 0);
+    assert_int_equal(s_io[0], 340);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, 0, EM580_LIVE_WORDS, s_io, 1), 3);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, 0, 50, s_io, 1), 0);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, EM580_REG_OCMF_STATE, 1, s_io, 1), 2);
+    s_dev.exc_code = 4;
+    s_dev.exc_addr = 0x0002;
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, 0, 4, s_io, 1), 4);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, 0x0010, 2, s_io, 1), 0);
+}
+
+/* READY comes the configured delay after 'E'; 'A' drops a running transaction; a power
+ * loss planned after 'B' makes the meter deaf for 6 s and close the transaction itself. */
+static void test_end_delay_abort_and_power_loss(void **state)
+{
+    (void)state;
+    const struct sim_em580_config cfg = {.pub = s_pub, .pub_len = sizeof s_pub, .import_wh = 5000, .sign = sign};
+    sim_em580_dev_init(&s_dev, &cfg);
+    s_dev.ready_delay_ms = 200;
+    sim_em580_dev_tick_ac(&s_dev, 1000, 0.0); /* no load before the transaction */
+    assert_int_equal(write_cmd('B', 1000), 0);
+    assert_int_equal(ocmf_state(1000), 1);
+    sim_em580_dev_tick_ac(&s_dev, 1000 + 3600, 11000.0); /* 11 kW for 3.6 s = 11 Wh */
+    assert_true(s_dev.import_wh == 5011);
+    assert_int_equal(write_cmd('E', 4600), 0);
+    sim_em580_dev_tick_ac(&s_dev, 4799, 11000.0);
+    assert_int_equal(ocmf_state(4799), 1);
+    assert_int_equal(s_dev.ends, 0u);
+    sim_em580_dev_tick_ac(&s_dev, 4800, 11000.0);
+    assert_int_equal(ocmf_state(4800), 2);
+    assert_int_equal(s_dev.ends, 1u);
+    assert_non_null(strstr(s_dev.payload, "\"RV\":5.011"));
+    s_io[0] = 0;
+    assert_int_equal(serve(HAL_MODBUS_WRITE_MULTIPLE, EM580_REG_OCMF_STATE, 1, s_io, 4801), 0);
+    assert_int_equal(s_dev.confirms, 1u);
+    assert_int_equal(write_cmd('B', 5000), 0);
+    assert_int_equal(write_cmd('A', 5001), 0);
+    assert_int_equal(ocmf_state(5002), 0);
+    assert_int_equal(s_dev.aborts, 1u);
+    s_dev.reboot_after_ms = 1000;
+    assert_int_equal(write_cmd('B', 6000), 0);
+    sim_em580_dev_tick_ac(&s_dev, 7000, 0.0);
+    assert_int_equal(s_dev.reboots, 1u);
+    assert_int_equal(serve(HAL_MODBUS_READ_INPUT, EM580_REG_OCMF_STATE, 1, s_io, 7001), SIM_MB_NO_ANSWER);
+    sim_em580_dev_tick_ac(&s_dev, 13000, 0.0);
+    assert_int_equal(ocmf_state(13000), 2); /* closed by the meter itself, record waiting */
+    assert_int_equal(s_dev.ends, 2u);
+}
+
 static void test_em300_is_unsigned(void **state)
 {
     (void)state;
@@ -212,6 +308,8 @@ int main(void)
         cmocka_unit_test(test_lost_stop_answers_keep_the_transaction_open),
         cmocka_unit_test(test_silent_meter_times_out),
         cmocka_unit_test(test_em300_is_unsigned),
+        cmocka_unit_test(test_identification_and_em300_limits),
+        cmocka_unit_test(test_end_delay_abort_and_power_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

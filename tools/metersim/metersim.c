@@ -1,11 +1,12 @@
 /*
  * metersim - Carlo Gavazzi EM580 / EM300 emulator on Modbus RTU (serial device) or TCP.
  *
- * Serves the register map of ../shared/spec/carlo-gavazzi-em580.md: identification code
- * (only on a single-register read), live block following a configurable load, energy,
- * serial number, device state, signature type, public key (raw and DER), and the OCMF
- * transaction registers with real records signed with ECDSA (brainpoolP256r1 or P384r1,
- * SHA-256) by a key it generates with OpenSSL or loads from a PEM file.
+ * The device is the simulation layer's model, sim/sim_em580_dev.c (the one the simulator
+ * board reads with the real EM580 driver, as imdsim serves sim/sim_imd_dev.c); this program
+ * only puts it on a real wire, with libmodbus as the server, and gives it what a real meter
+ * has and the simulator does not need: an ECDSA key (brainpoolP256r1 or P384r1, generated
+ * with OpenSSL or loaded from a PEM file) that signs each record over the compact payload,
+ * as the real EM580 does, a wall clock, and a constant three-phase load.
  *
  * Faults: no answer, exception codes, reboot in the middle of a transaction, CORRUPTED,
  * a delay before READY, and serial wire-time pacing (--wire-baud) so that a pty pair
@@ -29,53 +30,25 @@
 #include "mbserve.h"
 #include "tool_args.h"
 
-#define NREGS 0x8000
-#define R_IDENT 0x000B
-#define R_SIGTYPE 0x24FF
-#define R_PUB 0x2500
-#define R_DER 0x2600
-#define R_SERIAL 0x5000
-#define R_YEAR 0x5007
-#define R_DEVSTATE 0x5012
-#define R_TT 0x6900
-#define R_ID 0x7007
-#define R_CI 0x701C
-#define R_CMD 0x7040
-#define R_STATE 0x7100
-#define R_SIZE 0x7101
-#define R_FILE 0x7110
+#include "sim_em580_dev.h"
+#include "sim_modbus.h"
 
 struct sim {
+    struct sim_em580_dev dev;
     bool em300;
     bool p384;
-    uint16_t code;
     int slave;
     double load_w;
-    int64_t energy_mwh; /* milli-Wh for smooth integration */
-    int64_t start_wh;
-    double last_t;
-    uint32_t pg;
-    uint16_t regs[NREGS];
     EVP_PKEY *key;
     uint8_t pub[97];
     size_t pub_len;
     uint8_t der[160];
     size_t der_len;
-    /* faults */
-    int noanswer;        /* ignore every request */
-    int exc_code;        /* answer every request with this exception */
-    uint16_t exc_addr;   /* ... only requests touching this address (0xffff = all) */
-    bool corrupt;        /* 'E' gives CORRUPTED */
-    double ready_delay;  /* seconds from 'E' to READY */
-    double ready_at;
-    bool closing;
-    double reboot_after; /* seconds after 'B': reboot (closes the transaction), 0 = off */
-    double reboot_at;
-    double down_until;
-    bool reboot_loses;   /* the reboot loses the transaction instead of closing it */
+    bool noanswer;       /* ignore every request */
     long wire_baud;      /* pace replies like a serial line of this speed (0 = off) */
     bool verbose;
-    uint64_t requests;
+    uint64_t t0_ns;
+    uint32_t said_begins, said_ends, said_aborts, said_reboots;
 };
 
 static volatile sig_atomic_t s_stop;
@@ -85,105 +58,46 @@ static void on_signal(int sig)
     s_stop = 1;
 }
 
-static double now_s(void)
+/* The model's clock: milliseconds since start (+1000 so that 0 never means "unset"). */
+static uint32_t metersim_ms(const struct sim *s)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return (uint32_t)((ns - s->t0_ns) / 1000000ull) + 1000u;
 }
 
-static void put_str(uint16_t *r, unsigned words, const char *s, bool low_only)
+/* The real EM580 signs the payload with its whitespace outside strings removed (the
+ * space it leaves in "LC"); a verifier must try both forms (../shared/spec/ocmf.md). */
+static int metersim_sign(void *ctx, const char *payload, size_t len, char *hex, size_t cap)
 {
-    size_t len = strlen(s);
-    for (unsigned i = 0; i < words; i++) {
-        if (low_only) {
-            r[i] = (uint16_t)(i < len ? (uint8_t)s[i] : 0);
-        } else {
-            uint8_t hi = 2 * i < len ? (uint8_t)s[2 * i] : 0;
-            uint8_t lo = 2 * i + 1 < len ? (uint8_t)s[2 * i + 1] : 0;
-            r[i] = (uint16_t)(hi << 8 | lo);
-        }
-    }
-}
-
-static void get_str(const uint16_t *r, unsigned words, char *out, size_t cap)
-{
+    struct sim *s = ctx;
+    char compact[SIM_EM580_PAYLOAD_MAX];
     size_t n = 0;
-    for (unsigned i = 0; i < words && n + 2 < cap; i++) {
-        char hi = (char)(r[i] >> 8), lo = (char)(r[i] & 0xff);
-        if (hi == 0) {
-            break;
+    bool in = false, esc = false;
+    for (size_t i = 0; i < len && n + 1u < sizeof compact; i++) {
+        char c = payload[i];
+        if (in) {
+            esc = !esc && c == '\\';
+            if (c == '"' && !esc) {
+                in = false;
+            }
+        } else if (c == '"') {
+            in = true;
+        } else if (c == ' ') {
+            continue;
         }
-        out[n++] = hi;
-        if (lo == 0) {
-            break;
-        }
-        out[n++] = lo;
+        compact[n++] = c;
     }
-    out[n] = 0;
-}
-
-static void put32(uint16_t *r, int32_t v)
-{
-    r[0] = (uint16_t)((uint32_t)v & 0xffff);
-    r[1] = (uint16_t)((uint32_t)v >> 16);
-}
-
-static void put64(uint16_t *r, int64_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        r[i] = (uint16_t)((uint64_t)v >> (16 * i));
-    }
-}
-
-static void update_live(struct sim *s)
-{
-    double t = now_s();
-    double dt = t - s->last_t;
-    s->last_t = t;
-    s->energy_mwh += (int64_t)(s->load_w * dt / 3600.0 * 1000.0);
-    int64_t wh = s->energy_mwh / 1000;
-    double i_a = s->load_w / 3.0 / 230.0;
-    for (int p = 0; p < 3; p++) {
-        put32(&s->regs[0x0000 + 2 * p], 2300);
-        put32(&s->regs[0x000C + 2 * p], (int32_t)(i_a * 1000.0));
-        put32(&s->regs[0x0012 + 2 * p], (int32_t)(s->load_w / 3.0 * 10.0));
-    }
-    put32(&s->regs[0x0028], (int32_t)(s->load_w * 10.0));
-    s->regs[0x0032] = 1;
-    s->regs[0x0033] = 500;
-    if (s->em300) {
-        put32(&s->regs[0x0400], (int32_t)(wh / 1000));
-        put32(&s->regs[0x0402], (int32_t)(wh % 1000));
-        put32(&s->regs[0x0408], 0);
-        put32(&s->regs[0x040A], 0);
-    } else {
-        put64(&s->regs[0x0500], wh);
-        put64(&s->regs[0x051C], 0);
-    }
-}
-
-static void tm_string(char *out, size_t cap)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char b[32];
-    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-    unsigned ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u; /* bounded: -O2 checks the width */
-    snprintf(out, cap, "%.19s,%03u+0000 S", b, ms);
-}
-
-static int sign(struct sim *s, const char *msg, size_t len, char *hex, size_t cap)
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    compact[n] = '\0';
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     unsigned char sig[160];
     size_t slen = sizeof sig;
-    int ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->key) == 1 &&
-             EVP_DigestSign(ctx, sig, &slen, (const unsigned char *)msg, len) == 1;
-    EVP_MD_CTX_free(ctx);
+    int ok = mctx != NULL && EVP_DigestSignInit(mctx, NULL, EVP_sha256(), NULL, s->key) == 1 &&
+             EVP_DigestSign(mctx, sig, &slen, (const unsigned char *)compact, n) == 1;
+    EVP_MD_CTX_free(mctx);
     if (!ok || 2 * slen + 1 > cap) {
+        fprintf(stderr, "metersim: signing failed\n");
         return -1;
     }
     for (size_t i = 0; i < slen; i++) {
@@ -192,140 +106,30 @@ static int sign(struct sim *s, const char *msg, size_t len, char *hex, size_t ca
     return 0;
 }
 
-static void make_file(struct sim *s, char *state_tm_b)
+/* The meter's own view of its transactions on stdout, for tests that compare it with the
+ * journal: what the model ran since the last look. */
+static void metersim_report(struct sim *s)
 {
-    char tt[260], ci[48], id[48], serial[32], tm_e[40];
-    get_str(&s->regs[R_TT], 126, tt, sizeof tt);
-    get_str(&s->regs[R_CI], 20, ci, sizeof ci);
-    get_str(&s->regs[R_ID], 20, id, sizeof id);
-    get_str(&s->regs[R_SERIAL], 7, serial, sizeof serial);
-    tm_string(tm_e, sizeof tm_e);
-    static const char *il[] = {"NONE", "HEARSAY", "TRUSTED", "VERIFIED", "CERTIFIED",
-                               "SECURE", "MISMATCH", "INVALID", "OUTDATED", "UNKNOWN"};
-    uint16_t ilv = s->regs[0x7001] < 10 ? s->regs[0x7001] : 9;
-    int64_t wh = s->energy_mwh / 1000;
-    char payload[3200];
-    snprintf(payload, sizeof payload,
-             "{\"FV\":\"1.2\",\"GI\":\"\",\"GS\":\"\",\"GV\":\"\",\"PG\":\"T%u\",\"MV\":\"Carlo Gavazzi "
-             "Controls\",\"MM\":\"EM580\",\"MS\":\"%s\",\"MF\":\"1.2.3\",\"IS\":%s,\"IL\":\"%s\","
-             "\"IF\":[],\"IT\":\"ISO14443\",\"ID\":\"%s\",\"TT\":\"%s\",\"CT\":\"EVSEID\",\"CI\":\"%s\","
-             "\"LC\":{\"LN\":\"\",\"LI\": 0,\"LR\":0,\"LU\":\"mOhm\"},"
-             "\"RD\":[{\"TM\":\"%s\",\"TX\":\"B\",\"RV\":%lld.%03lld,\"RI\":\"1-b:1.8.0\",\"RU\":\"kWh\","
-             "\"RT\":\"AC\",\"ST\":\"G\"},{\"TM\":\"%s\",\"TX\":\"E\",\"RV\":%lld.%03lld,\"RI\":"
-             "\"1-b:1.8.0\",\"RU\":\"kWh\",\"RT\":\"AC\",\"ST\":\"G\"}]}",
-             s->pg++, serial, s->regs[0x7000] ? "true" : "false", il[ilv], id, tt, ci, state_tm_b,
-             (long long)(s->start_wh / 1000), (long long)(s->start_wh % 1000), tm_e,
-             (long long)(wh / 1000), (long long)(wh % 1000));
-    /* Like the real meter: the payload carries a space in LC but the signature is made over
-     * the compact form (the verifier must try both). */
-    char compact[3200];
-    size_t n = 0;
-    bool in = false, esc = false;
-    for (const char *p = payload; *p; p++) {
-        if (in) {
-            esc = !esc && *p == '\\';
-            if (*p == '"' && !esc) {
-                in = false;
-            }
-        } else if (*p == '"') {
-            in = true;
-        } else if (*p == ' ') {
-            continue;
-        }
-        compact[n++] = *p;
+    const struct sim_em580_dev *d = &s->dev;
+    char tt[260];
+    if (d->reboots != s->said_reboots) {
+        s->said_reboots = d->reboots;
+        fprintf(stderr, "metersim: rebooting (%u s)\n", SIM_EM580_REBOOT_MS / 1000u);
     }
-    compact[n] = 0;
-    /* the space inside "Carlo Gavazzi Controls" is inside a string and stays */
-    char sig[400];
-    if (sign(s, compact, n, sig, sizeof sig) != 0) {
-        fprintf(stderr, "metersim: signing failed\n");
-        s->regs[R_STATE] = 3;
+    if (d->begins == s->said_begins && d->ends == s->said_ends && d->aborts == s->said_aborts) {
         return;
     }
-    char file[4100];
-    int len = snprintf(file, sizeof file, "OCMF|%s|{\"SD\":\"%s\",\"SA\":\"ECDSA-brainpoolP%dr1-SHA256\"}",
-                       payload, sig, s->p384 ? 384 : 256);
-    unsigned words = (unsigned)(len + 1) / 2;
-    if (words > 2031) {
-        s->regs[R_STATE] = 3;
-        return;
+    sim_em580_dev_tt(d, tt, sizeof tt);
+    for (; s->said_begins != d->begins; s->said_begins++) {
+        printf("tx begin %s\n", tt);
     }
-    put_str(&s->regs[R_FILE], 2031, file, false);
-    s->regs[R_SIZE] = (uint16_t)words;
-    /* The meter's own view of its transactions, for tests that compare it with the journal. */
-    printf("tx end %s\n", tt);
+    for (; s->said_ends != d->ends; s->said_ends++) {
+        printf("tx end %s\n", tt);
+    }
+    for (; s->said_aborts != d->aborts; s->said_aborts++) {
+        printf("tx abort\n");
+    }
     fflush(stdout);
-    if (s->verbose) {
-        fprintf(stderr, "metersim: record %d bytes, %u words\n", len, words);
-    }
-}
-
-static char s_tm_begin[40];
-
-static void close_tx(struct sim *s)
-{
-    make_file(s, s_tm_begin);
-}
-
-static void on_write(struct sim *s, int addr, int count)
-{
-    if (addr <= R_CMD && addr + count > R_CMD) {
-        uint16_t cmd = s->regs[R_CMD];
-        if (cmd == 'B' && s->regs[R_STATE] == 0) {
-            update_live(s);
-            s->start_wh = s->energy_mwh / 1000;
-            tm_string(s_tm_begin, sizeof s_tm_begin);
-            s->regs[R_STATE] = 1;
-            char tt[260];
-            get_str(&s->regs[R_TT], 126, tt, sizeof tt);
-            printf("tx begin %s\n", tt);
-            fflush(stdout);
-            if (s->reboot_after > 0) {
-                s->reboot_at = now_s() + s->reboot_after;
-            }
-        } else if (cmd == 'E' && s->regs[R_STATE] == 1) {
-            update_live(s);
-            if (s->corrupt) {
-                s->regs[R_STATE] = 3;
-            } else {
-                s->closing = true;
-                s->ready_at = now_s() + s->ready_delay;
-            }
-        } else if (cmd == 'A' && s->regs[R_STATE] == 1) {
-            s->regs[R_STATE] = 0;
-            printf("tx abort\n");
-            fflush(stdout);
-        }
-    }
-    if (addr <= R_STATE && addr + count > R_STATE && s->regs[R_STATE] == 0) {
-        s->closing = false; /* confirmed */
-    }
-}
-
-static void tick(struct sim *s)
-{
-    double t = now_s();
-    if (s->closing && t >= s->ready_at) {
-        s->closing = false;
-        close_tx(s);
-        if (s->regs[R_STATE] != 3) {
-            s->regs[R_STATE] = 2;
-        }
-    }
-    if (s->reboot_at > 0 && t >= s->reboot_at) {
-        s->reboot_at = 0;
-        s->down_until = t + 6.0;
-        fprintf(stderr, "metersim: rebooting (6 s)\n");
-        if (s->regs[R_STATE] == 1) {
-            if (s->reboot_loses) {
-                s->regs[R_STATE] = 0;
-            } else {
-                update_live(s);
-                close_tx(s);
-                s->regs[R_STATE] = 2;
-            }
-        }
-    }
 }
 
 static int keygen(struct sim *s, const char *keyfile, const char *pemout)
@@ -374,34 +178,6 @@ static int keygen(struct sim *s, const char *keyfile, const char *pemout)
     return 0;
 }
 
-static void init_map(struct sim *s)
-{
-    memset(s->regs, 0, sizeof s->regs);
-    s->last_t = now_s();
-    update_live(s);
-    s->regs[0x0302] = 0x1203;
-    s->regs[0x0303] = 0x1001;
-    if (s->em300) {
-        put_str(&s->regs[R_SERIAL], 7, "EM30012", true);
-        s->regs[0x5010] = 2024;
-        return;
-    }
-    s->regs[0x0307] = 325;
-    put_str(&s->regs[R_SERIAL], 7, "KX1234567890AB", false);
-    s->regs[R_YEAR] = 2025;
-    s->regs[R_SIGTYPE] = s->p384 ? 1 : 0;
-    uint8_t raw[100] = {0};
-    memcpy(raw, s->pub, s->pub_len); /* + one unused 00 byte */
-    for (size_t i = 0; i < (s->pub_len + 1) / 2; i++) {
-        s->regs[R_PUB + i] = (uint16_t)(raw[2 * i] << 8 | raw[2 * i + 1]);
-    }
-    uint8_t der[200] = {0};
-    memcpy(der, s->der, s->der_len);
-    for (size_t i = 0; i < 62; i++) {
-        s->regs[R_DER + i] = (uint16_t)(der[2 * i] << 8 | der[2 * i + 1]);
-    }
-}
-
 static void wire_pace(const struct sim *s, size_t req_len, size_t rsp_len)
 {
     if (s->wire_baud <= 0) {
@@ -445,9 +221,11 @@ int main(int argc, char **argv)
     struct sim *s = &sim;
     s->slave = 1;
     s->load_w = 11000;
-    s->energy_mwh = 1234567000LL;
-    s->ready_delay = 0.2;
-    s->exc_addr = 0xffff;
+    int64_t energy_wh = 1234567;
+    uint32_t ready_delay_ms = 200, reboot_after_ms = 0;
+    bool corrupt = false, reboot_loses = false;
+    int exc_code = 0;
+    uint16_t exc_addr = 0xFFFFu;
     const char *rtu = NULL, *keyfile = NULL, *pemout = NULL;
     int tcp_port = 0;
     char tcp_host[TOOL_HOST_MAX] = "";
@@ -490,20 +268,20 @@ int main(int argc, char **argv)
         case '3': s->p384 = true; break;
         case 'P': pemout = optarg; break;
         case 'l': s->load_w = atof(optarg); break;
-        case 'e': s->energy_mwh = atoll(optarg) * 1000LL; break;
-        case 'd': s->ready_delay = atof(optarg) / 1000.0; break;
-        case 'n': s->noanswer = 1; break;
+        case 'e': energy_wh = atoll(optarg); break;
+        case 'd': ready_delay_ms = (uint32_t)atof(optarg); break;
+        case 'n': s->noanswer = true; break;
         case 'x': {
             char *at = strchr(optarg, '@');
-            s->exc_code = atoi(optarg);
+            exc_code = atoi(optarg);
             if (at != NULL) {
-                s->exc_addr = (uint16_t)strtoul(at + 1, NULL, 0);
+                exc_addr = (uint16_t)strtoul(at + 1, NULL, 0);
             }
             break;
         }
-        case 'c': s->corrupt = true; break;
-        case 'R': s->reboot_after = atof(optarg) / 1000.0; break;
-        case 'L': s->reboot_loses = true; break;
+        case 'c': corrupt = true; break;
+        case 'R': reboot_after_ms = (uint32_t)atof(optarg); break;
+        case 'L': reboot_loses = true; break;
         case 'w':
             if (tool_number("metersim", "--wire-baud", optarg, 50, 4000000, &s->wire_baud) != 0) {
                 return 2;
@@ -521,11 +299,29 @@ int main(int argc, char **argv)
     if (keyfile != NULL && tool_must_exist("metersim", "key file", keyfile) != 0) {
         return 1;
     }
-    s->code = s->em300 ? 340 : 120;
     if (!s->em300 && keygen(s, keyfile, pemout) != 0) {
         return 1;
     }
-    init_map(s);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s->t0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    uint32_t now = metersim_ms(s);
+    const struct sim_em580_config cfg = {
+        .em300 = s->em300, .pub = s->pub, .pub_len = s->pub_len, .der = s->der, .der_len = s->der_len,
+        .serial = s->em300 ? "EM30012" : "KX1234567890AB", .mv = "Carlo Gavazzi Controls", .rt = "AC",
+        .import_wh = energy_wh, .unix_epoch_s = (int64_t)wall.tv_sec - (int64_t)(now / 1000u),
+        .sign = metersim_sign, .sign_ctx = s};
+    sim_em580_dev_init(&s->dev, &cfg);
+    s->dev.slave.unit = (uint8_t)s->slave;
+    s->dev.ready_delay_ms = ready_delay_ms;
+    s->dev.corrupt_on_end = corrupt;
+    s->dev.reboot_after_ms = reboot_after_ms;
+    s->dev.reboot_loses = reboot_loses;
+    s->dev.exc_code = (uint8_t)exc_code;
+    s->dev.exc_addr = exc_addr;
+    sim_em580_dev_tick_ac(&s->dev, now, s->load_w);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -537,18 +333,19 @@ int main(int argc, char **argv)
     }
     modbus_t *ctx = srv.ctx;
     modbus_set_slave(ctx, s->slave);
-    modbus_mapping_t *map = modbus_mapping_new(0, 0, NREGS, NREGS);
+    modbus_mapping_t *map = modbus_mapping_new(0, 0, SIM_MB_REGS, SIM_MB_REGS);
     uint16_t *own_in = map->tab_input_registers, *own_hold = map->tab_registers;
     /* FC04 and FC16 address the same registers on this meter */
-    map->tab_input_registers = s->regs;
-    map->tab_registers = s->regs;
+    map->tab_input_registers = s->dev.slave.holding;
+    map->tab_registers = s->dev.slave.holding;
     char where[TOOL_HOST_MAX + 32];
     if (rtu != NULL) {
         snprintf(where, sizeof where, "%s", rtu);
     } else {
         snprintf(where, sizeof where, "tcp %s port %d", tcp_host, tcp_port);
     }
-    fprintf(stderr, "metersim: %s on %s, unit %d%s\n", s->em300 ? "EM300" : "EM580", where, s->slave, s->em300 ? "" : (s->p384 ? ", P384 key" : ", P256 key"));
+    fprintf(stderr, "metersim: %s on %s, unit %d%s\n", s->em300 ? "EM300" : "EM580", where, s->slave,
+            s->em300 ? "" : (s->p384 ? ", P384 key" : ", P256 key"));
     if (!s->em300) {
         printf("pubkey ");
         for (size_t i = 0; i < s->pub_len; i++) {
@@ -559,57 +356,60 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
 
+    const struct sim_mb_slave_ops *ops = s->dev.slave.ops;
     uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
     while (!s_stop) {
         int rc = mbserve_next(&srv, q);
-        tick(s);
+        sim_em580_dev_tick_ac(&s->dev, metersim_ms(s), s->load_w);
+        metersim_report(s);
         if (rc <= 0) {
             continue;
         }
-        s->requests++;
         int hl = modbus_get_header_length(ctx);
         int fn = q[hl];
-        int addr = q[hl + 1] << 8 | q[hl + 2];
-        int count = q[hl + 3] << 8 | q[hl + 4];
-        if (fn == 0x06) {
-            count = 1;
-        }
+        uint16_t addr = (uint16_t)(q[hl + 1] << 8 | q[hl + 2]);
+        uint16_t count = (uint16_t)(q[hl + 3] << 8 | q[hl + 4]);
         int unit = mbserve_unit(&srv, q);
         if (s->verbose) {
-            fprintf(stderr, "metersim: unit %d fn %02x addr 0x%04x count %d\n", unit, fn, addr, count);
+            fprintf(stderr, "metersim: unit %d fn %02x addr 0x%04x count %u\n", unit, fn, addr, count);
         }
-        if (unit != s->slave && unit != 0) {
+        if ((unit != s->slave && unit != 0) || s->noanswer) {
             continue;
         }
-        if (s->noanswer || now_s() < s->down_until) {
+        uint16_t first = 0;
+        if (fn == 0x06) {
+            first = count; /* FC06 carries the value where a count would be */
+            count = 1;
+        } else if (fn == 0x10 && rc > hl + 7) {
+            first = (uint16_t)(q[hl + 6] << 8 | q[hl + 7]);
+        }
+        struct hal_modbus_req req = {
+            .unit = (uint8_t)unit,
+            .fn = (enum hal_modbus_fn)fn,
+            .addr = addr,
+            .count = count,
+            .regs = &first,
+        };
+        uint8_t exc = ops->gate(&s->dev.slave, &req, metersim_ms(s));
+        if (exc == SIM_MB_NO_ANSWER) {
             continue;
         }
-        if (s->exc_code != 0 &&
-            (s->exc_addr == 0xffff || (s->exc_addr >= addr && s->exc_addr < addr + count))) {
+        if (exc != 0) {
             wire_pace(s, (size_t)rc, 5);
-            modbus_reply_exception(ctx, q, (unsigned)s->exc_code);
+            modbus_reply_exception(ctx, q, exc);
             continue;
         }
         bool read = fn == 0x03 || fn == 0x04;
-        if (s->em300 && (addr >= 0x2400 && addr < 0x5000 ? true : addr >= 0x5011)) {
-            modbus_reply_exception(ctx, q, MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
-            continue;
-        }
-        if (s->em300 && read && addr < 0x0034 && count > 50) {
-            modbus_reply_exception(ctx, q, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
-            continue;
-        }
         if (read) {
-            update_live(s);
-            /* the identification code shows only on a read of that register alone */
-            s->regs[R_IDENT] = (addr == R_IDENT && count == 1) ? s->code : 4000;
+            ops->before_read(&s->dev.slave, metersim_ms(s));
         }
         wire_pace(s, (size_t)rc, read ? (size_t)(5 + 2 * count) : 8u);
         if (modbus_reply(ctx, q, rc, map) < 0) {
             continue;
         }
         if (fn == 0x10 || fn == 0x06) {
-            on_write(s, addr, count);
+            ops->after_write(&s->dev.slave, addr, count, metersim_ms(s));
+            metersim_report(s);
         }
     }
     map->tab_input_registers = own_in;
