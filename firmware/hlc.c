@@ -79,6 +79,11 @@ void hlc_reset(struct hlc *h)
     memset(&h->ev, 0, sizeof h->ev);
 }
 
+void hlc_drop_pause(struct hlc *h)
+{
+    memset(&h->iso2_paused, 0, sizeof h->iso2_paused);
+}
+
 static bool hlc_id_zero(const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
