@@ -17,11 +17,11 @@ static void sim_usage(FILE *f)
 {
     fprintf(f,
             "usage: sim [options]\n"
-            "Runs the charger firmware against simulated DIN 70121 cars, contactors, lock,\n"
-            "power modules, isolation monitor and meter, on a virtual clock (much faster than\n"
-            "real time unless --realtime). Each session goes plug-in, SLAC, SDP, V2GTP, DIN\n"
-            "SessionSetup .. SessionStop, cable check, pre-charge, current demand, welding\n"
-            "detection, unlock, unplug. The connectors form one station (docs/station.md):\n"
+            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 cars,\n"
+            "contactors, lock, power modules, isolation monitor and meter, on a virtual clock\n"
+            "(much faster than real time unless --realtime). Each session goes plug-in, SLAC,\n"
+            "SDP, V2GTP, SessionSetup .. SessionStop, cable check, pre-charge, current demand,\n"
+            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols). The connectors form one station (docs/station.md):\n"
             "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
             "\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
@@ -29,7 +29,13 @@ static void sim_usage(FILE *f)
             "  --station-limit-w W  the station's power limit in W, shared among the\n"
             "                   connectors that draw power (docs/station.md; default: none)\n"
             "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
+            "                   (DIN 70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first,\n"
+            "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
+            "                   after 20 s of charging and resumes 5 s later on a new connection)\n"
             "                   (default standard)\n"
+            "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
+            "                   only) or auto (both, ISO-2 first: the charger picks ISO-2);\n"
+            "                   default: the profile's (DIN for the DIN profiles)\n"
             "  --soc-start P    state of charge at plug-in, %% (default 30)\n"
             "  --soc-target P   the car stops at this state of charge, %% (default 80)\n"
             "  --charge-s S     the car stops after S s of current demand (default 60;\n"
@@ -138,11 +144,19 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         return 0;
     } else if (strcmp(a, "--profile") == 0) {
         if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
-            fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar or "
-                            "tesla-precharge-stop\n");
+            fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar, "
+                            "tesla-precharge-stop, iso2, iso2-din or iso2-pause\n");
             return 2;
         }
         o->profile = next;
+    } else if (strcmp(a, "--protocol") == 0) {
+        struct ev_model_config probe;
+        ev_model_default_config(&probe, DIN_EV_PROFILE_STANDARD);
+        if (next == NULL || ev_model_protocol_parse(next, &probe) != HAL_OK) {
+            fprintf(stderr, "sim: --protocol needs din, iso2 or auto\n");
+            return 2;
+        }
+        o->protocol = next;
     } else if (strcmp(a, "--psu") == 0) {
         if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0)) {
             fprintf(stderr, "sim: --psu needs infy or ideal\n");
@@ -192,6 +206,14 @@ static int sim_options_check(struct sim_options *o)
 {
     if (ev_model_profile_parse(o->profile, &o->car) != HAL_OK) {
         return 2;
+    }
+    if (o->protocol != NULL) {
+        (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
+        if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
+            fprintf(stderr, "sim: --profile %s pauses the session: DIN 70121 has no pause (use "
+                            "--protocol iso2 or auto)\n", o->profile);
+            return 2;
+        }
     }
     /* The same reader and checks as the Linux board (board/linux/board_config.c). */
     board_config_defaults(&o->bc);

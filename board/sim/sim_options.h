@@ -22,6 +22,7 @@ struct sim_options {
     bool quiet, realtime, ideal, charge_set, tesla_stop;
     const char *out_dir;               /**< NULL: no capture files */
     const char *profile;
+    const char *protocol;              /**< --protocol din|iso2|auto, NULL: the profile's */
     const struct faults_scenario *scenario; /**< --scenario, or NULL */
     const char *report_dir;
     const char *config_path;           /**< --config, or NULL */
