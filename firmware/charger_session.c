@@ -63,7 +63,7 @@ static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
     out[k] = '\0';
 }
 
-static void charger_power_off(struct charger *c, uint32_t now_ms)
+static void charger_power_off(struct charger *c, bool end_tx, uint32_t now_ms)
 {
     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
@@ -72,7 +72,9 @@ static void charger_power_off(struct charger *c, uint32_t now_ms)
     if (c->io.imd != NULL) {
         (void)isolation_stop(c->io.imd, now_ms);
     }
-    charger_meter_stop(c, now_ms);
+    if (end_tx) {
+        charger_meter_stop(c, now_ms);
+    }
 }
 
 static void charger_on_events(struct charger *c, const struct hlc_result *out, uint32_t now_ms)
@@ -140,7 +142,9 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery off (EV at %u %%)",
                  c->cfg.name, car->soc);
         c->current.soc_end = car->soc;
-        charger_power_off(c, now_ms);
+        /* A renegotiation keeps the meter's transaction: the same session goes on after
+         * the new schedule (else its ChargeParameterDiscovery would wait for a new one). */
+        charger_power_off(c, (ev & HLC_EVT_RENEGOTIATE) == 0, now_ms);
         /* ISO-2 renegotiation: power off, then charge parameters, cable check and
          * pre-charge again (no welding detection in between). */
         charger_goto(c, (ev & HLC_EVT_RENEGOTIATE) ? CHARGER_PARAMETERS : CHARGER_WELDING, now_ms);
@@ -504,7 +508,7 @@ static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t no
             charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
         }
         charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
-        charger_power_off(c, now_ms);
+        charger_power_off(c, true, now_ms);
         charger_goto(c, CHARGER_WELDING, now_ms);
     } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL &&
                now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {

@@ -28,6 +28,8 @@ static void sim_usage(FILE *f)
             "  --sessions N     sessions per connector (default 1)\n"
             "  --station-limit-w W  the station's power limit in W, shared among the\n"
             "                   connectors that draw power (docs/station.md; default: none)\n"
+            "  --station-limit-at T:W  at T s (simulated) set the station's limit to W (up to 4,\n"
+            "                   ascending T): an ISO-2 car is asked to renegotiate its schedule\n"
             "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
             "                   (DIN 70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first,\n"
             "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
@@ -149,6 +151,20 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             return 2;
         }
         o->profile = next;
+    } else if (strcmp(a, "--station-limit-at") == 0) {
+        char *end = NULL;
+        unsigned long t = next != NULL ? strtoul(next, &end, 10) : 0;
+        unsigned long w = end != NULL && *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+        uint8_t k = o->limit_changes;
+        if (next == NULL || end == NULL || *end != '\0' || w == 0 || w > 4000000000ul || t > 4000000ul ||
+            k >= 4 || (k > 0 && t * 1000u < o->limit_at_ms[k - 1])) {
+            fprintf(stderr, "sim: --station-limit-at needs T:W (seconds:watts, W > 0, at most 4, "
+                            "ascending T)\n");
+            return 2;
+        }
+        o->limit_at_ms[k] = (uint32_t)(t * 1000u);
+        o->limit_at_w[k] = (uint32_t)w;
+        o->limit_changes++;
     } else if (strcmp(a, "--protocol") == 0) {
         struct ev_model_config probe;
         ev_model_default_config(&probe, DIN_EV_PROFILE_STANDARD);
