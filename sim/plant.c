@@ -422,6 +422,10 @@ static void plant_car_script(struct plant *p)
         }
         if (ev_model_phase(p->car) == EV_MODEL_DONE) {
             plant_phase(p, PLANT_EV_DONE);
+        } else if (ev_model_phase(p->car) == EV_MODEL_PAUSED && !p->locked) {
+            /* A paused car whose charger gave up waiting (the plug unlocked): the driver
+             * comes back to a finished session and unplugs. */
+            plant_phase(p, PLANT_EV_DONE);
         }
         break;
     case PLANT_EV_DONE:

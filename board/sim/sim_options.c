@@ -35,6 +35,8 @@ static void sim_usage(FILE *f)
             "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
             "                   after 20 s of charging and resumes 5 s later on a new connection)\n"
             "                   (default standard)\n"
+            "  --resume-s S     a pausing car (iso2-pause) comes back after S s paused; 0 = never\n"
+            "                   (the charger ends the session after its pause timeout, 300 s)\n"
             "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
             "                   only) or auto (both, ISO-2 first: the charger picks ISO-2);\n"
             "                   default: the profile's (DIN for the DIN profiles)\n"
@@ -100,7 +102,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
-    unsigned long v = 0;
+    unsigned long v = 0, resume = 0;
     /* options with a number: name, bounds, where it goes */
     const struct {
         const char *name;
@@ -115,6 +117,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--max-s", 1, 4000000, &o->max_s},
         {"--station-limit-w", 1, 4000000000ul, &o->station_limit_w},
         {"--sessions", 1, 1000, &v},
+        {"--resume-s", 0, 86400, &resume},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
         if (strcmp(a, nums[k].name) == 0) {
@@ -123,6 +126,9 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             }
             if (nums[k].out == &v) {
                 o->script.sessions = (uint32_t)v;
+            }
+            if (nums[k].out == &resume) {
+                o->resume_s = (long)resume;
             }
             o->charge_set = o->charge_set || nums[k].out == &o->charge_s;
             (*i)++;
@@ -223,6 +229,10 @@ static int sim_options_check(struct sim_options *o)
     if (ev_model_profile_parse(o->profile, &o->car) != HAL_OK) {
         return 2;
     }
+    if (o->resume_s >= 0) {
+        /* 0: never (about 49 days of simulated time: past any --max-s) */
+        o->car.resume_after_ms = o->resume_s > 0 ? (uint32_t)o->resume_s * 1000u : 0xF0000000u;
+    }
     if (o->protocol != NULL) {
         (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
         if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
@@ -320,6 +330,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     o->charge_s = 60;
     o->out_dir = "build/sim";
     o->profile = "standard";
+    o->resume_s = -1;
     for (int i = 1; i < argc; i++) {
         int rc = sim_option(o, argc, argv, &i);
         if (rc >= 0) {

@@ -25,6 +25,8 @@ struct sim_options {
     const char *out_dir;               /**< NULL: no capture files */
     const char *profile;
     const char *protocol;              /**< --protocol din|iso2|auto, NULL: the profile's */
+    long resume_s;                     /**< --resume-s: a pausing car resumes after S s (-1: the
+                                            profile's; 0: never) */
     const struct faults_scenario *scenario; /**< --scenario, or NULL */
     const char *report_dir;
     const char *config_path;           /**< --config, or NULL */
