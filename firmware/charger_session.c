@@ -145,6 +145,12 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         /* A renegotiation keeps the meter's transaction: the same session goes on after
          * the new schedule (else its ChargeParameterDiscovery would wait for a new one). */
         charger_power_off(c, (ev & HLC_EVT_RENEGOTIATE) == 0, now_ms);
+        if (ev & HLC_EVT_RENEGOTIATE) {
+            /* The cable check is done again in full: the last one's "Finished" must not
+             * answer the first CableCheckReq while the contactors are still opening. */
+            c->cc.step = CHARGER_CC_IDLE;
+            c->cc.result = ISOLATION_INVALID;
+        }
         /* ISO-2 renegotiation: power off, then charge parameters, cable check and
          * pre-charge again (no welding detection in between). */
         charger_goto(c, (ev & HLC_EVT_RENEGOTIATE) ? CHARGER_PARAMETERS : CHARGER_WELDING, now_ms);
