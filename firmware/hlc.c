@@ -81,7 +81,11 @@ void hlc_reset(struct hlc *h)
 
 void hlc_drop_pause(struct hlc *h)
 {
+#if CFG_HLC_ISO2
     memset(&h->iso2_paused, 0, sizeof h->iso2_paused);
+#else
+    (void)h; /* only ISO-2 pauses */
+#endif
 }
 
 static bool hlc_id_zero(const uint8_t *b, size_t n)
