@@ -26,6 +26,7 @@ void charger_default_config(struct charger_config *cfg)
     cfg->auth = CHARGER_AUTH_AUTOSTART;
     cfg->auth_timeout_ms = 55000;
     cfg->link_timeout_ms = 60000;
+    cfg->pause_timeout_ms = 300000;
     cfg->link_retries = 3;
     cfg->cable_check_voltage_mv = 0;
     cfg->cable_check_current_ma = 2000;

@@ -117,6 +117,7 @@ struct charger_config {
     char auth_ids[CFG_CHARGER_AUTH_IDS][20]; /**< allow-list, hex EVCCIDs, "" = unused */
     uint32_t auth_timeout_ms;           /**< external authorisation wait, 55 000 (< DIN's 60 s) */
     uint32_t link_timeout_ms;           /**< plug-in to the first V2G message, 60 000 */
+    uint32_t pause_timeout_ms;          /**< ISO-2 pause: the EV must wake within this, 300 000 */
     uint8_t link_retries;               /**< SLAC restarts after a failure, 3 */
     uint32_t cable_check_voltage_mv;    /**< 0 = IEC 61851-23:2023 CC.4.1.2 rule */
     uint32_t cable_check_current_ma;    /**< 2 000 */
@@ -250,6 +251,8 @@ struct charger_session_record {
     bool meter_ok;                   /**< the transaction was started and stopped (record stored) */
     uint32_t meter_seq;              /**< journal sequence number, 0 = none */
     char evccid[20];                 /**< hex */
+    uint8_t pauses;                  /**< ISO-2 SessionStop(Pause) and resumed in this session */
+    int64_t paused_wh;               /**< energy metered in the transactions before the pause(s) */
 };
 
 /** Cable-check steps (for the debugger and the logs). */
@@ -396,6 +399,9 @@ struct charger {
     uint32_t close_at_ms;         /**< emergency: restart the link at this time */
     bool powered_off;             /**< PowerDelivery(false) or a stop switched the stage off */
     bool link_closed;
+    bool paused;                  /**< ISO-2 session paused: PWM off, locked, waiting for the wake-up */
+    bool pause_woken;             /**< ... the EV woke (state C seen): 5 % PWM, a new link */
+    uint32_t paused_ms;
     uint32_t link_lost_ms;        /**< V2G connection seen down since (0 = up) */
     bool inoperative;             /**< charger_set_operative(false): no new session starts */
     struct charger_pp pp;         /**< charger_supervise.c */

@@ -44,6 +44,10 @@ static void charger_handshake_done(struct charger *c, const struct hlc_result *r
         return;
     }
     c->v2g = true;
+    /* A woken EV is on its new connection: the pause is over (whether it joins the old
+     * SessionID is the backend's answer to SessionSetup). */
+    c->paused = false;
+    c->pause_woken = false;
     charger_log(c, HAL_LOG_INFO, now_ms, "V2G: protocol negotiated", hlc_active(&c->hlc)->app.ns);
     charger_goto(c, CHARGER_NEGOTIATING, now_ms);
 }
@@ -59,7 +63,7 @@ static void charger_hex(char *out, size_t cap, const uint8_t *b, size_t n)
     out[k] = '\0';
 }
 
-static void charger_power_off(struct charger *c, uint32_t now_ms)
+static void charger_power_off(struct charger *c, bool end_tx, uint32_t now_ms)
 {
     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
@@ -68,7 +72,9 @@ static void charger_power_off(struct charger *c, uint32_t now_ms)
     if (c->io.imd != NULL) {
         (void)isolation_stop(c->io.imd, now_ms);
     }
-    charger_meter_stop(c, now_ms);
+    if (end_tx) {
+        charger_meter_stop(c, now_ms);
+    }
 }
 
 static void charger_on_events(struct charger *c, const struct hlc_result *out, uint32_t now_ms)
@@ -136,13 +142,24 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         hal_logf(c->io.log, HAL_LOG_INFO, now_ms, "[%s] power delivery off (EV at %u %%)",
                  c->cfg.name, car->soc);
         c->current.soc_end = car->soc;
-        charger_power_off(c, now_ms);
+        /* A renegotiation keeps the meter's transaction: the same session goes on after
+         * the new schedule (else its ChargeParameterDiscovery would wait for a new one). */
+        charger_power_off(c, (ev & HLC_EVT_RENEGOTIATE) == 0, now_ms);
+        if (ev & HLC_EVT_RENEGOTIATE) {
+            /* The cable check is done again in full: the last one's "Finished" must not
+             * answer the first CableCheckReq while the contactors are still opening. */
+            c->cc.step = CHARGER_CC_IDLE;
+            c->cc.result = ISOLATION_INVALID;
+        }
         /* ISO-2 renegotiation: power off, then charge parameters, cable check and
          * pre-charge again (no welding detection in between). */
         charger_goto(c, (ev & HLC_EVT_RENEGOTIATE) ? CHARGER_PARAMETERS : CHARGER_WELDING, now_ms);
     }
     if (ev & HLC_EVT_PAUSE) {
         charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "EV paused the session (its ID is kept for resumption)");
+    }
+    if (ev & HLC_EVT_RESUMED) {
+        charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "paused session resumed (OK_OldSessionJoined)");
     }
     if (ev & HLC_EVT_TIMEOUT) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_TIMEOUT, ERRORS_SEV_HIGH,
@@ -170,6 +187,64 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     /* SessionStopRes is queued: close after it went out (the EV closes first anyway). */
     c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
     charger_goto(c, CHARGER_STOPPING, now_ms);
+}
+
+/* SessionStop(Pause), ISO-2: the session stays, the connection goes. Power is already off
+ * and the contactors open (PowerDelivery Stop, welding detection); the plug stays locked,
+ * the pilot goes to X1 (PWM off) and the EV wakes it with a B-C-B toggle (I2-PAUSE
+ * capture). The backend keeps the SessionID for OK_OldSessionJoined. The meter's
+ * transaction of this charging period is closed; the record sums the periods. */
+static void charger_session_pause(struct charger *c, uint32_t now_ms)
+{
+    (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
+    c->powered_off = true;
+    if (c->io.imd != NULL) {
+        (void)isolation_stop(c->io.imd, now_ms);
+    }
+    charger_meter_stop(c, now_ms);
+    interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
+    charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
+    c->paused = true;
+    c->pause_woken = false;
+    c->paused_ms = now_ms;
+    c->current.pauses++;
+    /* SessionStopRes is queued: close after it went out. */
+    c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session paused", "PWM off, plug locked, waiting for the EV to wake");
+    charger_goto(c, CHARGER_LINK, now_ms);
+}
+
+/* The paused EV woke (state C under X1): 5 % PWM again and a new link; the session's data
+ * (record, authorisation, SessionID in hlc) stay, the per-connection state starts over. */
+static void charger_session_wake(struct charger *c, uint32_t now_ms)
+{
+    struct charger_session_record *r = &c->current;
+    c->pause_woken = true;
+    c->link_retries = 0;
+    c->link_since_ms = now_ms;
+    c->link_lost_ms = 0;
+    c->close_at_ms = 0;
+    c->v2g = false;
+    c->shutdown = CHARGER_SHUTDOWN_NONE;
+    c->powered_off = false;
+    c->cc.step = CHARGER_CC_IDLE;
+    c->cc.result = ISOLATION_INVALID;
+    c->pw.set_mv = c->pw.set_ma = 0;
+    c->pw.target_over_since_ms = 0;
+    memset(&c->evse, 0, sizeof c->evse);
+    /* The next charging period gets its own meter transaction (the last one is closed). */
+    if (c->tx.state == CHARGER_TX_DONE) {
+        r->paused_wh = r->energy_wh;
+        r->metered = false;
+        c->tx.state = CHARGER_TX_NONE;
+    }
+    hlc_reset(&c->hlc);
+    if (c->io.link != NULL) {
+        (void)c->io.link->ops->restart(c->io.link, now_ms);
+    }
+    c->link_closed = false;
+    charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
+    charger_log(c, HAL_LOG_INFO, now_ms, "V2G: paused EV woke up", "5 % PWM, waiting for the new connection");
 }
 
 /* The protocol backend asks for the charger's status once the request is decoded. */
@@ -222,7 +297,9 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         return; /* the session has ended: answers only (FAILED), nothing more is done */
     }
     charger_on_events(c, &res, now_ms);
-    if (res.events & HLC_EVT_SESSION_STOP) {
+    if ((res.events & HLC_EVT_SESSION_STOP) && (res.events & HLC_EVT_PAUSE)) {
+        charger_session_pause(c, now_ms);
+    } else if (res.events & HLC_EVT_SESSION_STOP) {
         charger_session_end(c, now_ms);
     } else if ((res.events & HLC_EVT_CLOSE) || res.failed) {
         charger_raise(c, ERRORS_SRC_V2G, CHARGER_STOP_V2G_PROTOCOL, ERRORS_SEV_HIGH,
@@ -278,7 +355,10 @@ static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
     c->pw.max_set_mv = 0;
     c->pw.set_mv = c->pw.set_ma = 0;
     memset(&c->evse, 0, sizeof c->evse);
+    c->paused = false;
+    c->pause_woken = false;
     hlc_reset(&c->hlc);
+    hlc_drop_pause(&c->hlc); /* a new car never joins the last one's paused session */
     if (c->link_closed) {
         c->link_closed = false;
     }
@@ -304,7 +384,7 @@ static void charger_v2g_exchange(struct charger *c, enum pilot_state ps, uint32_
     charger_v2g_io(c, now_ms);
     /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
      * debounce) is reported as what it is. */
-    if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed &&
+    if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed && !c->paused &&
         l->ops->state(l) != CHARGER_LINK_CONNECTED) {
         if (c->link_lost_ms == 0) {
             c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
@@ -434,7 +514,7 @@ static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t no
             charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");
         }
         charger_set_reason(c, CHARGER_STOP_EV, "EV left state C while charging");
-        charger_power_off(c, now_ms);
+        charger_power_off(c, true, now_ms);
         charger_goto(c, CHARGER_WELDING, now_ms);
     } else if (c->shutdown == CHARGER_SHUTDOWN_GRACEFUL &&
                now_ms - c->graceful_since_ms >= c->cfg.shutdown_grace_ms) {
@@ -487,7 +567,17 @@ void charger_session(struct charger *c, uint32_t now_ms)
         }
         break;
     case CHARGER_LINK:
-        if (l->ops->state(l) == CHARGER_LINK_FAILED) {
+        if (c->paused && !c->pause_woken) {
+            /* Paused: the EV's wake-up is state C under X1; one that never comes back ends
+             * the session the normal way (power is off: unlock, then unplug). */
+            if ((ps == PILOT_STATE_C || ps == PILOT_STATE_D) && c->link_closed) {
+                charger_session_wake(c, now_ms);
+            } else if (now_ms - c->paused_ms >= c->cfg.pause_timeout_ms) {
+                charger_log(c, HAL_LOG_WARN, now_ms, "V2G: paused EV did not come back", "ending the session");
+                hlc_drop_pause(&c->hlc);
+                charger_stop(c, CHARGER_STOP_EV, "paused EV did not resume in time", now_ms);
+            }
+        } else if (l->ops->state(l) == CHARGER_LINK_FAILED) {
             if (c->link_retries < c->cfg.link_retries) {
                 c->link_retries++;
                 charger_log(c, HAL_LOG_WARN, now_ms, "SLAC failed, restarting", l->ops->reason(l));

@@ -108,7 +108,8 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
             /* HAL_ENOENT: closed without the meter's record (it lost the transaction). */
             r->meter_ok = ev.status == HAL_OK;
             if (have_live) {
-                r->energy_wh = live.import_wh - c->tx.start_wh;
+                /* After an ISO-2 pause the record sums its transactions (paused_wh). */
+                r->energy_wh = r->paused_wh + live.import_wh - c->tx.start_wh;
                 r->metered = true;
             }
             if (ev.status != HAL_OK) {
@@ -180,7 +181,7 @@ int64_t charger_session_energy_wh(const struct charger *c)
     struct meter_live live;
     if (c->tx.state == CHARGER_TX_OPEN && c->io.meter_dev != NULL &&
         meter_live(c->io.meter_dev, &live) == HAL_OK) {
-        return live.import_wh - c->tx.start_wh;
+        return c->current.paused_wh + live.import_wh - c->tx.start_wh;
     }
     return (int64_t)(c->pw.energy_mwh / 1000.0 + 0.5);
 }

@@ -79,6 +79,15 @@ void hlc_reset(struct hlc *h)
     memset(&h->ev, 0, sizeof h->ev);
 }
 
+void hlc_drop_pause(struct hlc *h)
+{
+#if CFG_HLC_ISO2
+    memset(&h->iso2_paused, 0, sizeof h->iso2_paused);
+#else
+    (void)h; /* only ISO-2 pauses */
+#endif
+}
+
 static bool hlc_id_zero(const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -395,6 +395,10 @@ int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list);
 /** @brief Forget the session: the next payload is a supportedAppProtocolReq again. */
 void hlc_reset(struct hlc *h);
 
+/** @brief Forget a paused session (ISO-2): a new car plugged in, or the paused one timed out;
+ *         hlc_reset() keeps it so that the next connection can join it. */
+void hlc_drop_pause(struct hlc *h);
+
 /** @brief Start @p b without a handshake (benchmarks, fuzzers): draws the session ID. */
 int hlc_start(struct hlc *h, const struct hlc_backend_ops *b, uint32_t now_ms);
 

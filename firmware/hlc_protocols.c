@@ -31,11 +31,12 @@ bool hlc_protocol_enabled(enum hlc_protocol p)
     return (unsigned)p < HLC_PROTO_COUNT && s_enabled[p];
 }
 
-/* The default stays DIN alone while the simulator's EV cannot speak ISO-2 yet: a car that
- * offers both keeps charging as before; `v2g.protocols=iso2,din` turns ISO-2 on. */
+/* ISO-2 before DIN (issue 14): most cars offer both and newer ones prefer -2, which every
+ * renegotiation and pause feature needs; a DIN-only car still gets DIN, since the EV's
+ * priority decides among the protocols we speak. Compiled-out protocols drop out. */
 void hlc_default_protocols(struct hlc_protocols *out)
 {
-    static const enum hlc_protocol s_default[] = {HLC_PROTO_DIN};
+    static const enum hlc_protocol s_default[] = {HLC_PROTO_ISO2, HLC_PROTO_DIN};
     memset(out, 0, sizeof *out);
     for (size_t k = 0; k < sizeof s_default / sizeof s_default[0]; k++) {
         if (s_enabled[s_default[k]]) {

@@ -411,7 +411,7 @@ static void plant_car_script(struct plant *p)
     case PLANT_EV_PLUGGED:
     case PLANT_EV_CHARGING:
         if (first && plant_charge_fault(p->script.fault) && p->fault_at_ms == 0 &&
-            din_ev_state(&p->car->din) == DIN_EV_CURRENT_DEMAND) {
+            ev_model_in_current_demand(p->car)) { /* either protocol's loop */
             p->fault_at_ms = p->now_ms + PLANT_FAULT_DELAY_MS;
         }
         if (p->fault_at_ms != 0 && !p->fault_fired && p->now_ms >= p->fault_at_ms) {
@@ -421,6 +421,10 @@ static void plant_car_script(struct plant *p)
             }
         }
         if (ev_model_phase(p->car) == EV_MODEL_DONE) {
+            plant_phase(p, PLANT_EV_DONE);
+        } else if (ev_model_phase(p->car) == EV_MODEL_PAUSED && !p->locked) {
+            /* A paused car whose charger gave up waiting (the plug unlocked): the driver
+             * comes back to a finished session and unplugs. */
             plant_phase(p, PLANT_EV_DONE);
         }
         break;

@@ -230,6 +230,7 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
     e->s[h].kind = SIM_SOCK_TCP;
     e->s[h].accepted = true;
     e->s[h].port = e->next_port++;
+    e->link->connections++;
     int lst = -1;
     for (int i = 0; i < SIM_LINK_SOCKS; i++) {
         if (o->s[i].kind == SIM_SOCK_LISTEN && o->s[i].port == to->port &&

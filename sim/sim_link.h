@@ -73,6 +73,7 @@ struct sim_link {
     uint32_t frames, dropped;
     sim_link_tap_fn tap;
     void *tap_ctx;
+    uint32_t connections;    /**< TCP connections made so far (a capture tells them apart) */
 };
 
 /** @brief Wire both ends; @p index makes MACs, addresses and random streams unique. */

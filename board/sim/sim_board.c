@@ -302,6 +302,11 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
         }
     }
     /* The station after the connectors: its task reads what their tasks decided. */
+    for (uint8_t k = 0; k < o->limit_changes && k < SIM_STATION_CHANGES; k++) {
+        s->station.change_at_ms[k] = o->limit_at_ms[k];
+        s->station.change_w[k] = o->limit_at_w[k];
+    }
+    s->station.changes = o->limit_changes;
     int rc = sim_start_station(s, (uint32_t)o->station_limit_w, 0);
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));

@@ -27,6 +27,13 @@ static void sim_tap(void *ctx, int side, const uint8_t *data, size_t len)
     if (x->pcap == NULL || len > 1400u) {
         return;
     }
+    if (x->conn != x->link->connections) {
+        /* A new V2GTP connection (an ISO-2 resume after a pause, the next car): its own
+         * TCP stream (car port, sequence numbers), so a reader sees two connections. */
+        x->conn = x->link->connections;
+        x->seq[0] = x->seq[1] = 1u + x->conn * 0x01000000u;
+    }
+    uint16_t car_port = (uint16_t)(50000u + (x->conn % 10000u));
     uint8_t pkt[14 + 40 + 20 + 1400];
     const struct sim_link_end *src = &x->link->end[side], *dst = &x->link->end[1 - side];
     memset(pkt, 0, 14 + 40 + 20);
@@ -41,8 +48,8 @@ static void sim_tap(void *ctx, int side, const uint8_t *data, size_t len)
     memcpy(ip + 8, src->ip, 16);
     memcpy(ip + 24, dst->ip, 16);
     uint8_t *tcp = ip + 40;
-    sim_put16(tcp, side == 0 ? 15118u : 50000u);
-    sim_put16(tcp + 2, side == 0 ? 50000u : 15118u);
+    sim_put16(tcp, side == 0 ? 15118u : car_port);
+    sim_put16(tcp + 2, side == 0 ? car_port : 15118u);
     sim_put32(tcp + 4, x->seq[side]);
     sim_put32(tcp + 8, x->seq[1 - side]);
     tcp[12] = 0x50;

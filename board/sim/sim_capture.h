@@ -10,6 +10,7 @@
 struct sim_capture {
     FILE *pcap, *csv;
     uint32_t seq[2];          /**< TCP sequence numbers of the charger (0) and the car (1) */
+    uint32_t conn;            /**< the link's connection the stream belongs to */
     struct sim_link *link;    /**< where the V2GTP stream is tapped */
     const uint32_t *now_ms;   /**< the virtual clock, for the packet times */
 };

@@ -5,6 +5,7 @@
 #include "sim_meas.h"
 
 #include "din/din.h"
+#include "iso2/iso2_evse.h"
 #include "v2gtp/v2gtp.h"
 
 static enum charger_link_state sim_meas_state(struct charger_link *b)
@@ -49,11 +50,17 @@ static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p
     }
     if (m->have) {
         m->have = false;
-        /* Classified after the clock stopped: only CurrentDemandRes are counted. */
+        /* Classified after the clock stopped: only CurrentDemandRes are counted, of either
+         * protocol (the link does not know which one was negotiated: DIN is tried first). */
         struct exi_reader r;
         exi_reader_init(&r, p, len);
-        if (exi_din_decode(&r, &m->doc) == HAL_OK && din_response_kind(&m->doc) == DIN_MSG_CURRENT_DEMAND &&
-            m->n < SIM_LAT_MAX) {
+        bool cd = exi_din_decode(&r, &m->doc) == HAL_OK && din_response_kind(&m->doc) == DIN_MSG_CURRENT_DEMAND;
+        if (!cd) {
+            exi_reader_init(&r, p, len);
+            cd = exi_iso2_decode(&r, &m->iso2) == HAL_OK &&
+                 iso2_evse_response_kind(&m->iso2) == ISO2_MSG_CURRENT_DEMAND;
+        }
+        if (cd && m->n < SIM_LAT_MAX) {
             int64_t ns = (int64_t)(t1.tv_sec - m->t0.tv_sec) * 1000000000LL + (t1.tv_nsec - m->t0.tv_nsec);
             m->ns[m->n++] = (uint32_t)(ns > 0 ? ns : 0);
         }

@@ -8,6 +8,7 @@
 
 #include "charger_link.h"
 #include "exi/exi_din.h"
+#include "exi/exi_iso2.h"
 #include "faults.h"
 
 #define SIM_LAT_MAX 16384u
@@ -23,6 +24,7 @@ struct sim_meas_link {
     uint32_t n;
     uint32_t ns[SIM_LAT_MAX];
     struct exi_din_document doc;
+    struct exi_iso2_document iso2;   /**< the same for an ISO 15118-2 session */
 };
 
 void sim_meas_init(struct sim_meas_link *m, struct charger_link *inner);

@@ -17,19 +17,29 @@ static void sim_usage(FILE *f)
 {
     fprintf(f,
             "usage: sim [options]\n"
-            "Runs the charger firmware against simulated DIN 70121 cars, contactors, lock,\n"
-            "power modules, isolation monitor and meter, on a virtual clock (much faster than\n"
-            "real time unless --realtime). Each session goes plug-in, SLAC, SDP, V2GTP, DIN\n"
-            "SessionSetup .. SessionStop, cable check, pre-charge, current demand, welding\n"
-            "detection, unlock, unplug. The connectors form one station (docs/station.md):\n"
+            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 cars,\n"
+            "contactors, lock, power modules, isolation monitor and meter, on a virtual clock\n"
+            "(much faster than real time unless --realtime). Each session goes plug-in, SLAC,\n"
+            "SDP, V2GTP, SessionSetup .. SessionStop, cable check, pre-charge, current demand,\n"
+            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols). The connectors form one station (docs/station.md):\n"
             "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
             "\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
             "  --sessions N     sessions per connector (default 1)\n"
             "  --station-limit-w W  the station's power limit in W, shared among the\n"
             "                   connectors that draw power (docs/station.md; default: none)\n"
+            "  --station-limit-at T:W  at T s (simulated) set the station's limit to W (up to 4,\n"
+            "                   ascending T): an ISO-2 car is asked to renegotiate its schedule\n"
             "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
+            "                   (DIN 70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first,\n"
+            "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
+            "                   after 20 s of charging and resumes 5 s later on a new connection)\n"
             "                   (default standard)\n"
+            "  --resume-s S     a pausing car (iso2-pause) comes back after S s paused; 0 = never\n"
+            "                   (the charger ends the session after its pause timeout, 300 s)\n"
+            "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
+            "                   only) or auto (both, ISO-2 first: the charger picks ISO-2);\n"
+            "                   default: the profile's (DIN for the DIN profiles)\n"
             "  --soc-start P    state of charge at plug-in, %% (default 30)\n"
             "  --soc-target P   the car stops at this state of charge, %% (default 80)\n"
             "  --charge-s S     the car stops after S s of current demand (default 60;\n"
@@ -92,7 +102,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
-    unsigned long v = 0;
+    unsigned long v = 0, resume = 0;
     /* options with a number: name, bounds, where it goes */
     const struct {
         const char *name;
@@ -107,6 +117,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--max-s", 1, 4000000, &o->max_s},
         {"--station-limit-w", 1, 4000000000ul, &o->station_limit_w},
         {"--sessions", 1, 1000, &v},
+        {"--resume-s", 0, 86400, &resume},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
         if (strcmp(a, nums[k].name) == 0) {
@@ -115,6 +126,9 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             }
             if (nums[k].out == &v) {
                 o->script.sessions = (uint32_t)v;
+            }
+            if (nums[k].out == &resume) {
+                o->resume_s = (long)resume;
             }
             o->charge_set = o->charge_set || nums[k].out == &o->charge_s;
             (*i)++;
@@ -138,11 +152,33 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         return 0;
     } else if (strcmp(a, "--profile") == 0) {
         if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
-            fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar or "
-                            "tesla-precharge-stop\n");
+            fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar, "
+                            "tesla-precharge-stop, iso2, iso2-din or iso2-pause\n");
             return 2;
         }
         o->profile = next;
+    } else if (strcmp(a, "--station-limit-at") == 0) {
+        char *end = NULL;
+        unsigned long t = next != NULL ? strtoul(next, &end, 10) : 0;
+        unsigned long w = end != NULL && *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+        uint8_t k = o->limit_changes;
+        if (next == NULL || end == NULL || *end != '\0' || w == 0 || w > 4000000000ul || t > 4000000ul ||
+            k >= 4 || (k > 0 && t * 1000u < o->limit_at_ms[k - 1])) {
+            fprintf(stderr, "sim: --station-limit-at needs T:W (seconds:watts, W > 0, at most 4, "
+                            "ascending T)\n");
+            return 2;
+        }
+        o->limit_at_ms[k] = (uint32_t)(t * 1000u);
+        o->limit_at_w[k] = (uint32_t)w;
+        o->limit_changes++;
+    } else if (strcmp(a, "--protocol") == 0) {
+        struct ev_model_config probe;
+        ev_model_default_config(&probe, DIN_EV_PROFILE_STANDARD);
+        if (next == NULL || ev_model_protocol_parse(next, &probe) != HAL_OK) {
+            fprintf(stderr, "sim: --protocol needs din, iso2 or auto\n");
+            return 2;
+        }
+        o->protocol = next;
     } else if (strcmp(a, "--psu") == 0) {
         if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0)) {
             fprintf(stderr, "sim: --psu needs infy or ideal\n");
@@ -192,6 +228,18 @@ static int sim_options_check(struct sim_options *o)
 {
     if (ev_model_profile_parse(o->profile, &o->car) != HAL_OK) {
         return 2;
+    }
+    if (o->resume_s >= 0) {
+        /* 0: never (about 49 days of simulated time: past any --max-s) */
+        o->car.resume_after_ms = o->resume_s > 0 ? (uint32_t)o->resume_s * 1000u : 0xF0000000u;
+    }
+    if (o->protocol != NULL) {
+        (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
+        if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
+            fprintf(stderr, "sim: --profile %s pauses the session: DIN 70121 has no pause (use "
+                            "--protocol iso2 or auto)\n", o->profile);
+            return 2;
+        }
     }
     /* The same reader and checks as the Linux board (board/linux/board_config.c). */
     board_config_defaults(&o->bc);
@@ -282,6 +330,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     o->charge_s = 60;
     o->out_dir = "build/sim";
     o->profile = "standard";
+    o->resume_s = -1;
     for (int i = 1; i < argc; i++) {
         int rc = sim_option(o, argc, argv, &i);
         if (rc >= 0) {

@@ -90,6 +90,7 @@ int sim_station_start(struct sim_station *ss, struct charger *const *conns, uint
     cfg.max_power_w = limit_w; /* 0: none */
     ss->log = log;
     ss->limit_w = limit_w;
+    ss->applied = 0; /* a restarted station starts from the first limit again */
     sched_init(&ss->sched);
     int rc = station_init(&ss->st, &cfg, conns, n, &ss->sched, now_ms);
     ss->running = rc == HAL_OK;
@@ -106,6 +107,15 @@ void sim_station_pass(struct sim_station *ss, uint32_t now_ms)
 {
     if (!ss->running) {
         return;
+    }
+    /* A timed change of the station's limit (an operator or a grid signal): applied between
+     * two passes, as station_set_limit() wants; the charger tells an ISO-2 car to
+     * renegotiate (EVSENotification ReNegotiation). */
+    while (ss->applied < ss->changes && now_ms >= ss->change_at_ms[ss->applied]) {
+        uint32_t w = ss->change_w[ss->applied++];
+        (void)station_set_limit(&ss->st, STATION_ALL, ss->st.cfg.max_current_ma, w);
+        hal_logf(ss->log, HAL_LOG_INFO, now_ms, "station: power limit set to %lu W (--station-limit-at)",
+                 (unsigned long)w);
     }
     (void)sched_run(&ss->sched, now_ms, false);
     struct station_event e;

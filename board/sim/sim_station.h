@@ -9,12 +9,18 @@
 #include "sched.h"
 #include "station.h"
 
+#define SIM_STATION_CHANGES 4
+
 struct sim_station {
     struct station st;
     struct sched sched;     /**< the station's task alone (see sim_station.c) */
     struct hal_log *log;
     bool running;           /**< false while the firmware is off (power loss) */
     uint32_t limit_w;       /**< --station-limit-w, 0 = none */
+    /* --station-limit-at T:W: the station's limit changed at simulated times (ascending) */
+    uint32_t change_at_ms[SIM_STATION_CHANGES], change_w[SIM_STATION_CHANGES];
+    uint8_t changes;
+    uint8_t applied;        /**< changes applied since the station (re)started */
 };
 
 /* Hands the @p n started connectors to a station (limit @p limit_w W, 0 = none) whose

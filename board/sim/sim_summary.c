@@ -144,12 +144,16 @@ static bool sim_summary_sessions(struct sim *s, const struct sim_options *o, str
         if (!injected && !in_progress) {
             good = good && later_ok;
         }
-        printf("sim: [%s] session %lu: %s%s stop=%s energy_wh=%lld soc=%ld->%ld duration_s=%lu%s%s%s\n",
+        char paused[24] = "";
+        if (r->pauses > 0) { /* ISO-2 SessionStop(Pause) and resumed: still one session */
+            snprintf(paused, sizeof paused, " pauses=%u", (unsigned)r->pauses);
+        }
+        printf("sim: [%s] session %lu: %s%s stop=%s energy_wh=%lld soc=%ld->%ld duration_s=%lu%s%s%s%s\n",
                p->name, (unsigned long)r->number, in_progress ? "in-progress " : "", verdict,
                charger_stop_reason_token(in_progress ? charger_stats(c)->last_stop : r->stop), (long long)r->energy_wh,
                (long)r->soc_start, (long)(r->soc_end >= 0 ? r->soc_end : r->soc_start),
                (unsigned long)(((in_progress ? s->clock.now_ms : r->ended_ms) - r->plugged_ms + 500u) / 1000u),
-               r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "", why);
+               paused, r->detail != NULL && r->detail[0] ? " detail=" : "", r->detail != NULL ? r->detail : "", why);
         if (in_progress) {
             break;
         }
@@ -203,12 +207,13 @@ static bool sim_summary_connector(struct sim *s, const struct sim_options *o, st
     }
     const struct charger_stats *st = charger_stats(c);
     printf("sim: [%s] %lu session(s), %lu charged, %.1f s of power, %.3f kWh, last stop: %s%s%s, "
-           "power path: %s, car: %s, safety violations: %lu -> %s\n",
+           "power path: %s, protocol: %s, car: %s, safety violations: %lu -> %s\n",
            p->name, (unsigned long)st->sessions, (unsigned long)st->sessions_charged, st->charge_ms_total / 1000.0,
            p->energy_wh / 1000.0, charger_stop_reason_name(st->last_stop),
            st->last_fault != INTERLOCK_FAULT_NONE ? " / " : "",
            st->last_fault != INTERLOCK_FAULT_NONE ? interlock_fault_name(st->last_fault) : "",
            interlock_state_name(interlock_state(&c->il)),
+           ev_model_protocol_name(&x->car)[0] ? ev_model_protocol_name(&x->car) : "none negotiated",
            ev_model_result(&x->car)[0] ? ev_model_result(&x->car) : "-", (unsigned long)p->violations, judged);
     sim_capture_close(&x->cap);
     return good;

@@ -855,11 +855,14 @@ static uint8_t s_current_demand(struct iso2_evse *m, const struct exi_iso2_docum
     struct exi_iso2_CurrentDemandResType *r = &res->V2G_Message.Body.CurrentDemandRes;
     res->V2G_Message.Body.CurrentDemandRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    /* Charger-initiated renegotiation: the station's limit fell below what the offered
+    /* Charger-initiated renegotiation: the station's limit moved away from what the offered
      * schedule was built on, so the car is asked for a new one (unless the charger already
-     * asks something else). The car answers with PowerDelivery(Renegotiate). */
+     * asks something else). The car answers with PowerDelivery(Renegotiate). Down at once
+     * (the car must not plan above the limit); up only past 10 % so that a share that
+     * wobbles (connectors starting and stopping) does not cost a cable check each time. */
     if (st->notification == exi_iso2_EVSENotificationType_None && m->offered_limit_w > 0 &&
-        st->max_power_w < m->offered_limit_w) {
+        (st->max_power_w < m->offered_limit_w ||
+         (int64_t)st->max_power_w * 10 > (int64_t)m->offered_limit_w * 11)) {
         r->DC_EVSEStatus.EVSENotification = exi_iso2_EVSENotificationType_ReNegotiation;
     }
     iso2_evse_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);

@@ -7,11 +7,11 @@ INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-replay
 integration-iso2_ev_replay: $(BUILD)/san/bin/v2g-replay
 	$(Q)tests/integration/iso2_ev_replay.sh $(BUILD)/san/bin/v2g-replay $(SHARED) $(BUILD)/iso2_ev_replay
 
-# The ISO-2 car profiles in the simulator (issue 14, item 2): iso2-din on 1 and 4 connectors,
-# iso2 ending safely, the default car still DIN.
+# ISO-2 end to end in the simulator (issue 14): every ISO-2 profile on 1 and 4 connectors,
+# the protocol choice, pause and resume, charger-initiated renegotiation, the pcap replayed.
 INTEGRATION_TESTS += iso2_ev_sim
-INTEGRATION_PREREQS += $(BIN)/sim
+INTEGRATION_PREREQS += $(BIN)/sim $(BIN)/v2g-replay
 
 .PHONY: integration-iso2_ev_sim
-integration-iso2_ev_sim: $(BIN)/sim
-	$(Q)tests/integration/iso2_ev_sim.sh $(BIN)/sim $(BUILD)/iso2_ev_sim
+integration-iso2_ev_sim: $(BIN)/sim $(BIN)/v2g-replay
+	$(Q)tests/integration/iso2_ev_sim.sh $(BIN)/sim $(BIN)/v2g-replay $(BUILD)/iso2_ev_sim

@@ -967,21 +967,92 @@ static void test_iso2_charger_initiated_renegotiation(void **state)
 
 /* SessionStop(Pause): the charger ends the connection as for Terminate; the session's ID
  * stays in hlc for the car's return. */
-static void test_iso2_pause(void **state)
+static void tune_pause_5s(struct charger_config *cfg)
+{
+    cfg->pause_timeout_ms = 5000;
+}
+
+/* SessionStop(Pause) (issue 14 item 4): power off and contactors open first (the safety
+ * order), then PWM off with the plug still locked and the session record still open; the
+ * backend keeps the SessionID. */
+static void pause_now(struct rig *r)
+{
+    assert_true(run_until(r, is_charging, 30000));
+    s_icar.stop = true;
+    s_icar.pause = true;
+    for (uint32_t i = 0; i < 30000 && s_icar.step != ICAR_DONE; i++) {
+        rig_ms(r);
+    }
+    assert_int_equal(s_icar.step, ICAR_DONE);
+    run(r, 1000);
+    assert_true(r->c.paused);
+    assert_int_equal(charger_state(&r->c), CHARGER_LINK);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);     /* X1: PWM off */
+    assert_int_equal(interlock_state(&r->c.il), INTERLOCK_LOCKED); /* contactors open, locked */
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(r->c.history_count, 0);                     /* the record stays open */
+    assert_int_equal(r->c.current.pauses, 1);
+    assert_true(r->c.hlc.iso2_paused.valid);
+    assert_memory_equal(r->c.hlc.iso2_paused.id, s_icar.sid, 8);
+}
+
+/* A paused car that never comes back: after pause_timeout_ms the session ends the normal
+ * way (unlocked, one record, the reason named) and the paused ID is forgotten. */
+static void test_iso2_pause_never_resumes(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_iso2 = true;
+    rig_setup(r, tune_pause_5s, true);
+    plug(r);
+    pause_now(r);
+    run(r, 3000);
+    assert_true(r->c.paused); /* still waiting */
+    const struct charger_session_record *rec = finish(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_non_null(strstr(rec->detail, "did not resume"));
+    assert_int_equal(rec->pauses, 1);
+    assert_false(r->c.hlc.iso2_paused.valid);
+    assert_int_equal(r->c.history_count, 1);
+}
+
+/* The car wakes the charger (B-C-B), 5 % PWM comes back, a new connection joins the old
+ * SessionID (OK_OldSessionJoined) and charges again: one record with one pause. */
+static void test_iso2_pause_and_resume(void **state)
 {
     (void)state;
     struct rig *r = &s_rig;
     s_rig_iso2 = true;
     rig_setup(r, NULL, true);
     plug(r);
+    pause_now(r);
+    run(r, 2000);
+    assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+    s_icar.cp_c = true; /* the wake-up toggle */
+    run(r, 400);
+    s_icar.cp_c = false;
+    run(r, 100);
+    assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
+    assert_true(r->c.pause_woken);
+    /* The new connection: the same car, the same SessionID. */
+    r->link.st = CHARGER_LINK_CONNECTED;
+    s_icar.step = ICAR_HANDSHAKE;
+    s_icar.waiting = false;
+    s_icar.stop = false;
+    s_icar.pause = false;
+    uint8_t sid[8];
+    memcpy(sid, s_icar.sid, 8);
     assert_true(run_until(r, is_charging, 30000));
+    assert_memory_equal(s_icar.sid, sid, 8); /* joined, not a new session */
+    assert_int_equal(charger_state(&r->c), CHARGER_CHARGING); /* current demand again */
+    assert_false(r->c.paused);
+    assert_int_equal(r->c.history_count, 0);
     s_icar.stop = true;
-    s_icar.pause = true;
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(s_icar.step, ICAR_DONE);
     assert_int_equal(rec->stop, CHARGER_STOP_EV);
-    assert_true(r->c.hlc.iso2_paused.valid);
-    assert_memory_equal(r->c.hlc.iso2_paused.id, s_icar.sid, 8);
+    assert_int_equal(rec->pauses, 1);
+    assert_int_equal(r->c.history_count, 1);
 }
 
 /* Bad input: CurrentDemand before PowerDelivery. FAILED_SequenceError, a safe stop, and
@@ -1980,7 +2051,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_session),
         cmocka_unit_test(test_iso2_session),
-        cmocka_unit_test(test_iso2_pause),
+        cmocka_unit_test(test_iso2_pause_never_resumes),
+        cmocka_unit_test(test_iso2_pause_and_resume),
         cmocka_unit_test(test_iso2_charger_initiated_renegotiation),
         cmocka_unit_test(test_iso2_failed_answer_stops_with_reason),
         cmocka_unit_test(test_ev_max_power_bounds_the_current),

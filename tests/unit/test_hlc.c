@@ -46,6 +46,9 @@ static int setup(void **state)
     s_id_rc = HAL_OK;
     struct hlc_config cfg;
     hlc_default_config(&cfg);
+    /* These tests drive the DIN backend; the default list (ISO-2 first) has its own test. */
+    cfg.protocols.count = 1;
+    cfg.protocols.list[0] = HLC_PROTO_DIN;
     assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_OK);
     return 0;
 }
@@ -110,9 +113,10 @@ static void test_parse_protocols(void **state)
     assert_true(hlc_protocol_enabled(HLC_PROTO_ISO2));
     assert_false(hlc_protocol_enabled(HLC_PROTO_ISO20));
     assert_null(hlc_backend(HLC_PROTO_ISO20));
-    hlc_default_protocols(&p);
-    assert_int_equal(p.count, 1);
-    assert_int_equal(p.list[0], HLC_PROTO_DIN);
+    hlc_default_protocols(&p); /* issue 14: ISO-2 before DIN */
+    assert_int_equal(p.count, 2);
+    assert_int_equal(p.list[0], HLC_PROTO_ISO2);
+    assert_int_equal(p.list[1], HLC_PROTO_DIN);
 }
 
 static void test_init_refuses_empty_list(void **state)
@@ -151,6 +155,41 @@ static void test_handshake_picks_din(void **state)
     assert_int_equal(exi_apphand_decode(&r, &s_ar), HAL_OK);
     assert_true(s_ar.supportedAppProtocolRes_isUsed);
     assert_int_equal(s_ar.supportedAppProtocolRes.SchemaID, 9);
+}
+
+/* The default list (ISO-2, DIN): the EV's Priority picks among what we speak, so a car
+ * ranking ISO-2 first gets ISO-2, one ranking DIN first gets DIN, a DIN-only car gets DIN. */
+static void test_default_list_follows_ev_priority(void **state)
+{
+    (void)state;
+    struct hlc_config cfg;
+    hlc_default_config(&cfg);
+    struct hlc_result res;
+    struct hlc_evse evse;
+    memset(&evse, 0, sizeof evse);
+    size_t out = 0;
+    const struct {
+        struct apphand_offer offers[2];
+        unsigned n;
+        const char *want;
+        const struct hlc_backend_ops *ops;
+    } t[] = {
+        {{{APPHAND_NS_ISO2, 2, 0, 7, 1}, {APPHAND_NS_DIN, 2, 0, 9, 2}}, 2, "iso2", &hlc_iso2_ops},
+        {{{APPHAND_NS_ISO2, 2, 0, 7, 2}, {APPHAND_NS_DIN, 2, 0, 9, 1}}, 2, "din", &hlc_din_ops},
+        {{{APPHAND_NS_DIN, 2, 0, 9, 1}, {APPHAND_NS_DIN, 2, 0, 9, 1}}, 1, "din", &hlc_din_ops},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_OK);
+        assert_int_equal(apphand_offer_fill(&s_aq, t[k].offers, t[k].n), HAL_OK);
+        struct exi_writer w;
+        exi_writer_init(&w, s_in, sizeof s_in);
+        assert_int_equal(exi_apphand_encode(&w, &s_aq), HAL_OK);
+        size_t n = exi_writer_len(&w);
+        assert_int_equal(hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out, &res, 0), HAL_OK);
+        assert_true(res.positive);
+        assert_string_equal(res.protocol, t[k].want);
+        assert_ptr_equal(hlc_active(&s_h), t[k].ops);
+    }
 }
 
 static void test_handshake_no_common_protocol(void **state)
@@ -349,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup(test_parse_protocols, setup),
         cmocka_unit_test_setup(test_init_refuses_empty_list, setup),
         cmocka_unit_test_setup(test_handshake_picks_din, setup),
+        cmocka_unit_test_setup(test_default_list_follows_ev_priority, setup),
         cmocka_unit_test_setup(test_handshake_no_common_protocol, setup),
         cmocka_unit_test_setup(test_handshake_undecodable, setup),
         cmocka_unit_test_setup(test_session_id_never_zero, setup),

@@ -725,6 +725,35 @@ static void test_charger_initiated_renegotiation(void **state)
                   exi_iso2_responseCodeType_FAILED_ChargingProfileInvalid, "above the offered PMax");
 }
 
+/* The station's limit rises: a small rise (within 10 %) keeps the schedule, a larger one
+ * asks for ReNegotiation and the new schedule offers the higher limit. */
+static void test_renegotiation_when_the_limit_rises(void **state)
+{
+    (void)state;
+    s_max_power_w = 20000;
+    to_precharge();
+    power_delivery(exi_iso2_chargeProgressType_Start, 1, 0);
+    s_max_power_w = 22000; /* +10 %: not worth a cable check */
+    assert_int_equal(current_demand(), OK_);
+    assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
+                     exi_iso2_EVSENotificationType_None);
+    s_max_power_w = 40000;
+    assert_int_equal(current_demand(), OK_);
+    assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
+                     exi_iso2_EVSENotificationType_ReNegotiation);
+    assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Renegotiate, 1, 0), OK_);
+    assert_int_equal(charge_parameters(-1), OK_);
+    const struct exi_iso2_SAScheduleTupleType *t =
+        &s_r.V2G_Message.Body.ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.array[0];
+    assert_int_equal(iso2_evse_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 40000000);
+    cable_check();
+    precharge();
+    assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Start, 1, 0), OK_);
+    assert_int_equal(current_demand(), OK_);
+    assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
+                     exi_iso2_EVSENotificationType_None);
+}
+
 static void test_not_ready_and_emergency(void **state)
 {
     (void)state;
@@ -788,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup(test_metering_receipt_accepted, setup),
         cmocka_unit_test_setup(test_renegotiation, setup),
         cmocka_unit_test_setup(test_charger_initiated_renegotiation, setup),
+        cmocka_unit_test_setup(test_renegotiation_when_the_limit_rises, setup),
         cmocka_unit_test_setup(test_not_ready_and_emergency, setup),
         cmocka_unit_test_setup(test_names, setup),
     };

@@ -132,6 +132,37 @@ static void test_station_limit_in_the_log(void **state)
     assert_int_equal(station_connector_limit_w(&s_ss.st, 0), 20000);
 }
 
+/* --station-limit-at: each change applied at its time, in order, logged; a station that
+ * restarts (power loss) begins again from the first limit and re-applies the due changes. */
+static void test_station_limit_changes_at_their_time(void **state)
+{
+    (void)state;
+    s_ss.changes = 2;
+    s_ss.change_at_ms[0] = 1000;
+    s_ss.change_w[0] = 10000;
+    s_ss.change_at_ms[1] = 2000;
+    s_ss.change_w[1] = 40000;
+    start(20000);
+    pilot_ev_plug(&s_pilot.ev, true);
+    run(300);
+    assert_int_equal(station_connector_limit_w(&s_ss.st, 0), 20000);
+    watch("station: power limit set to 10000 W");
+    run(999 - s_now);
+    assert_int_equal(s_slog.watched, 0);
+    run(1);
+    assert_int_equal(s_slog.watched, 1);
+    assert_int_equal(station_connector_limit_w(&s_ss.st, 0), 10000);
+    run(1000);
+    assert_int_equal(station_connector_limit_w(&s_ss.st, 0), 40000);
+    struct charger *conns[1] = {&s_charger};
+    assert_int_equal(sim_station_start(&s_ss, conns, 1, 20000, &s_slog.base, s_now), HAL_OK);
+    assert_int_equal(s_ss.applied, 0);
+    run(1);
+    assert_int_equal(s_ss.applied, 2);
+    assert_int_equal(station_connector_limit_w(&s_ss.st, 0), 40000);
+    s_ss.changes = 0;
+}
+
 static void test_station_silent_while_powered_off(void **state)
 {
     (void)state;
@@ -163,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_station_events_reach_the_log),
         cmocka_unit_test(test_station_limit_in_the_log),
         cmocka_unit_test(test_station_silent_while_powered_off),
+        cmocka_unit_test(test_station_limit_changes_at_their_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

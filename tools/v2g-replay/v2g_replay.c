@@ -753,6 +753,9 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
     bool power_delivery = k == HLC_MSG_POWER_DELIVERY_START || k == HLC_MSG_POWER_DELIVERY_STOP ||
                           k == HLC_MSG_RENEGOTIATE;
 
+    if (k == HLC_MSG_RENEGOTIATE) {
+        p->cable_done = false; /* ISO-2 DC: cable check again after the new schedule */
+    }
     if (k == HLC_MSG_CABLE_CHECK && rv->processing == exi_din_EVSEProcessingType_Finished) {
         p->cable_done = true;
     }
