@@ -78,6 +78,9 @@ struct board_config {
     uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
     char v2g_protocols[48];  /**< v2g.protocols: priority list, "din" */
     struct hlc_protocols v2g_list; /**< derived from v2g_protocols */
+    /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
+    uint32_t station_max_power_w;
+    uint32_t station_max_current_a;
     /* derived by board_config_load() */
     uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
     size_t meter_pin_len;                  /**< 0: no key pinned */
