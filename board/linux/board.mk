@@ -22,7 +22,8 @@ $(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)
 BOARD_ALL_linux := $(BIN)/charger host-bins
 
 INTEGRATION_TESTS += config linux_board
-integration-linux_board: $(BUILD)/san/bin/charger
-	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
+# infysim: one InfyPower module for the station's commands with a car (pilot-level session)
+integration-linux_board: $(BUILD)/san/bin/charger $(INFYSIM)
+	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger $(INFYSIM)
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
