@@ -27,3 +27,16 @@ integration-linux_board: $(BUILD)/san/bin/charger $(INFYSIM)
 	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger $(INFYSIM)
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
+
+# Unit tests of the board's OS-free parts (commands.c, events.c) over the core and the
+# fakes. Kept in this folder, not in tests/unit/: they need the board's headers, and every
+# test in tests/unit/ is also built for the Cortex-M target.
+LINUXB_UNIT_SRCS := board/linux/commands.c board/linux/events.c
+LINUXB_TESTS     := $(patsubst board/linux/tests/%.c,$(BUILD)/san/tests/%,$(wildcard board/linux/tests/test_*.c))
+$(BUILD)/san/tests/test_board_linux: $(call san,board/linux/tests/test_board_linux.c $(LINUXB_UNIT_SRCS) $(FAKE_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+$(call san,$(wildcard board/linux/tests/*.c)): HOST_CFLAGS_COMMON += -Iboard/linux -Itests/fakes
+$(call san,$(wildcard board/linux/tests/*.c)): | $(DEPS_STAMP_TEST)
+UNIT_BINS += $(LINUXB_TESTS)
+unit: $(LINUXB_TESTS)
