@@ -1,3 +1,6 @@
+/* board_config.c - the Linux board's configuration file (also read by the simulator's
+ * --config): every key with its type, range, default and help text, loading with every
+ * problem reported, the checks across keys, and --check's look at this machine. */
 #include "board_config.h"
 
 #include <errno.h>
