@@ -73,13 +73,15 @@ int board_connector_start(struct board_connector *k, const struct board_config *
         fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));
         return -1;
     }
-    /* The station after the connector: its task reads what the connector's pass decided. */
+    /* The station after the connector: its pass reads what the connector's pass decided
+     * (events.c runs it, see struct board_connector). */
     struct station_config sc;
     station_default_config(&sc);
     sc.max_power_w = cfg->station_max_power_w;
     sc.max_current_ma = cfg->station_max_current_a * 1000u;
     struct charger *conns[1] = {&k->charger};
-    rc = station_init(&k->station, &sc, conns, 1, s, now_ms);
+    sched_init(&k->station_sched);
+    rc = station_init(&k->station, &sc, conns, 1, &k->station_sched, now_ms);
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: cannot start the station: %s\n", hal_strerror(rc));
         return -1;

@@ -1,15 +1,17 @@
 /* events.c - the station's event ring read into the board's log: one line per event, in the
  * terms OCPP and MQTT will use, so an integrator sees on a Linux charger what a backend
- * would be told. Owns the reading task and the count of dropped events already reported. */
+ * would be told. Owns the task that runs the station's pass (with the connector's period)
+ * and reads its events, and the count of dropped events already reported. */
 #include "events.h"
 
 #include <stdio.h>
 
 #include "errors.h"
+#include "fw_config.h"
 
-/* Often enough that the ring (CFG_STATION_EVENTS) never fills between two reads: a station
- * pass pushes a few events at most. */
-#define BOARD_EVENTS_PERIOD_MS 20u
+/* The connector's own period: the station's pass then the log follow each connector pass
+ * (same due time, added after it) without waking the loop once more. */
+#define BOARD_EVENTS_PERIOD_MS CFG_INTERLOCK_PERIOD_MS
 
 static const char *board_event_token(const char *t)
 {
@@ -86,6 +88,7 @@ void board_events_drain(struct board_events *e, uint32_t now_ms)
 static void board_events_step(struct sched_task *t, uint32_t now_ms)
 {
     struct board_events *e = t->ctx;
+    station_poll(e->st, now_ms);
     board_events_drain(e, now_ms);
     sched_task_at(t, now_ms + BOARD_EVENTS_PERIOD_MS);
 }

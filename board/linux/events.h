@@ -23,7 +23,8 @@ struct board_events {
     struct sched_task task;
 };
 
-/** @brief Start reading @p st's events into @p log (add after the station's task). */
+/** @brief Run @p st's pass and read its events into @p log every connector period (add
+ *         after the connector's task). */
 int board_events_init(struct board_events *e, struct station *st, struct hal_log *log, const char *name,
                       struct sched *s, uint32_t now_ms);
 
