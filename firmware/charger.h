@@ -451,6 +451,10 @@ const struct charger_config *charger_config_of(const struct charger *c);
 /** @brief Sessions finished so far (charger_history() keeps the last CFG_CHARGER_HISTORY). */
 uint32_t charger_history_count(const struct charger *c);
 
+/** @brief Energy of the session in progress so far (Wh): the meter's while its transaction
+ *         runs, else the integrated output; 0 without a session. */
+int64_t charger_session_energy_wh(const struct charger *c);
+
 /** @brief Present output voltage and current (mV, mA) as the session uses them. */
 void charger_present(const struct charger *c, int32_t *mv, int32_t *ma);
 

@@ -232,9 +232,15 @@ static void charger_setpoint(const struct charger_limits *l, const struct hlc_ev
     u = sp->v_lim ? l->max_mv : u;
     int32_t i = ev->target_current_ma < 0 ? 0 : ev->target_current_ma;
     i = ev->max_current_ma > 0 && ev->max_current_ma < i ? ev->max_current_ma : i;
+    int32_t u_for_p = present_mv > CHARGER_SAFE_MV ? present_mv : u;
+    /* The EV's own power maximum, when it sends one, bounds the current like its current
+     * maximum does (not an EVSE limit: no flag). */
+    if (ev->max_power_w > 0 && u_for_p > 0) {
+        int64_t ev_i = (int64_t)ev->max_power_w * 1000000 / u_for_p;
+        i = ev_i < i ? (int32_t)ev_i : i;
+    }
     sp->i_lim = l->max_ma < i;
     i = sp->i_lim ? l->max_ma : i;
-    int32_t u_for_p = present_mv > CHARGER_SAFE_MV ? present_mv : u;
     int32_t p_i = u_for_p > 0 ? (int32_t)((int64_t)l->max_w * 1000000 / u_for_p) : i;
     sp->p_lim = p_i < i;
     i = sp->p_lim ? p_i : i;

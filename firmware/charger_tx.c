@@ -160,3 +160,19 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         }
     }
 }
+
+int64_t charger_session_energy_wh(const struct charger *c)
+{
+    if (c->current.number == 0) {
+        return 0;
+    }
+    if (c->current.metered) {
+        return c->current.energy_wh; /* the transaction is over: what the meter said */
+    }
+    struct meter_live live;
+    if (c->tx.state == CHARGER_TX_OPEN && c->io.meter_dev != NULL &&
+        meter_live(c->io.meter_dev, &live) == HAL_OK) {
+        return live.import_wh - c->tx.start_wh;
+    }
+    return (int64_t)(c->pw.energy_mwh / 1000.0 + 0.5);
+}

@@ -153,7 +153,7 @@ static void ev_model_update(struct ev_model *m)
     d->target_voltage_mv = (int32_t)b->cfg.max_voltage_mv;
     d->max_voltage_mv = (int32_t)b->cfg.max_voltage_mv;
     d->max_current_ma = (int32_t)b->cfg.max_current_ma;
-    d->max_power_w = (int32_t)((int64_t)b->cfg.max_voltage_mv * b->cfg.max_current_ma / 1000000000);
+    d->max_power_w = (int32_t)((int64_t)b->cfg.max_voltage_mv * b->cfg.max_current_ma / 1000000); /* mV x mA = uW */
     d->capacity_wh = (int32_t)b->cfg.capacity_wh;
     int32_t req = (int32_t)((int64_t)b->cfg.capacity_wh * (m->cfg.soc_target > soc ? m->cfg.soc_target - soc : 0) / 100);
     d->energy_request_wh = req;

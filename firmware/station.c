@@ -69,6 +69,9 @@ static enum station_status station_map_status(const struct station_connector *k)
     enum charger_state s = charger_state(k->c);
     switch (s) {
     case CHARGER_IDLE:
+        if (charger_held_fault(k->c) != NULL) {
+            return STATION_FAULTED; /* no session is offered until an operator reset */
+        }
         return k->availability == STATION_INOPERATIVE ? STATION_UNAVAILABLE : STATION_AVAILABLE;
     case CHARGER_FAULT:
         return STATION_FAULTED;
@@ -102,7 +105,7 @@ static void station_measure(struct station *st, uint8_t i)
     charger_present(k->c, &m->voltage_mv, &m->current_ma);
     m->power_w = (int32_t)((int64_t)m->voltage_mv * m->current_ma / 1000000);
     const struct charger_session_record *r = charger_session_in_progress(k->c);
-    m->energy_wh = r != NULL ? r->energy_wh : 0;
+    m->energy_wh = charger_session_energy_wh(k->c);
     m->soc = (int16_t)(r != NULL ? r->soc_end : -1);
     m->limit_w = k->share_zero ? 0u : k->share_w;
     k->measured_ms = st->now_ms;
@@ -168,6 +171,7 @@ static void station_ev_info(struct station *st, uint8_t i)
     enum charger_state s = charger_state(k->c);
     if (!station_in_session(s)) {
         memset(&k->ev, 0, sizeof k->ev);
+        k->ev_params = false;
         return;
     }
     const char *proto = charger_protocol_name(k->c);
@@ -179,10 +183,15 @@ static void station_ev_info(struct station *st, uint8_t i)
     now.protocol = proto;
     const struct hlc_ev *ev = charger_ev(k->c);
     bool v2g = strcmp(proto, "pilot") != 0;
-    now.soc = (int16_t)(v2g ? ev->soc : -1);
-    now.max_voltage_mv = v2g ? ev->max_voltage_mv : -1;
-    now.max_current_ma = v2g ? ev->max_current_ma : -1;
-    now.max_power_w = v2g ? ev->max_power_w : -1;
+    /* The EV's SoC and maxima come with its charge parameters: unknown before them. */
+    if (s == CHARGER_PARAMETERS || s == CHARGER_CABLE_CHECK || s == CHARGER_PRECHARGE ||
+        s == CHARGER_CHARGING) {
+        k->ev_params = v2g;
+    }
+    now.soc = (int16_t)(k->ev_params ? ev->soc : -1);
+    now.max_voltage_mv = k->ev_params ? ev->max_voltage_mv : -1;
+    now.max_current_ma = k->ev_params ? ev->max_current_ma : -1;
+    now.max_power_w = k->ev_params ? ev->max_power_w : -1;
     if (v2g) {
         station_hex(ev->evccid, ev->evccid_len, now.evccid, sizeof now.evccid);
     }

@@ -163,6 +163,7 @@ struct station_connector {
     uint32_t token_since_ms;
     bool token_used;                /**< the current session was authorised with `token` */
     struct station_ev_info ev;      /**< last EV info sent */
+    bool ev_params;                 /**< the session reached its charge parameters */
     /* the errors active at the last pass, to report raised/cleared once */
     struct {
         enum errors_source source;

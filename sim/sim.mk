@@ -1,6 +1,8 @@
 # The host-only simulation layer (sim/): register- and frame-level device models over
-# in-memory transports (InfyPower on CAN, Bender/Dold on Modbus, ...) and the safety judge
-# shared by the simulator and the real-transport scenarios. Never linked into firmware:
+# in-memory transports (InfyPower on CAN, Bender/Dold on Modbus, EM580, the meter, the
+# over-voltage monitor, the PLC link between charger and car, the EV plant: car, cable,
+# contactors, lock) and the safety judge shared by the simulator and the real-transport
+# scenarios. The simulator board (board/sim) only wires them. Never linked into firmware:
 # firmware may not include sim/ (layer rules in the Makefile, INC_sim); sim may include
 # hal, protocols, firmware and hal_linux. Included by the top Makefile.
 #

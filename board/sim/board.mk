@@ -42,3 +42,13 @@ sim: $(BIN)/sim
 INTEGRATION_TESTS += sim
 integration-sim: $(BUILD)/san/bin/sim | $(DEPS_STAMP_TEST)
 	$(Q)tests/integration/test_sim.sh $(BUILD)/san/bin/sim
+
+# Unit test of the board's own parts (tests/unit/test_sim_board.c: the virtual clock and the
+# station wiring). Named test_sim_* so the Cortex-M board leaves it out (host only); this
+# explicit rule adds the board's objects to what sim/sim.mk's test_sim_% rule links.
+SIM_BOARD_TEST_SRCS := board/sim/sim_clock.c board/sim/sim_station.c
+$(BUILD)/san/tests/unit/test_sim_board.o: HOST_CFLAGS_COMMON += -Iboard/sim
+$(BUILD)/san/tests/test_sim_board: $(BUILD)/san/tests/unit/test_sim_board.o $(call san,$(FAKE_SRCS) $(SIM_BOARD_TEST_SRCS)) \
+                                   $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka

@@ -10,7 +10,7 @@
 #include "din/din.h"
 #include "exi/exi_stream.h"
 
-/* The sim's interlock power-down timeout (board/sim/main.c) with a little margin. */
+/* The sim's interlock power-down timeout (board/sim/sim_board.c) with a little margin. */
 #define FAULTS_FORCED_MS 1400u
 /* A car that cannot leave by itself is unplugged this long after the connector unlocked. */
 #define FAULTS_DRIVER_MS 3000u
@@ -487,7 +487,7 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
     }
     /* A connector held locked by a fault (the voltage at it unknown, a contactor not
      * trusted) keeps the car: a technician comes and repairs the cause; the operator's
-     * reset (board/sim/main.c) then releases it, or is refused while the cause is still
+     * reset (board/sim/sim_board.c) then releases it, or is refused while the cause is still
      * there (a welded contactor stays welded). */
     if (r->fired && !r->restored && p->phase != PLANT_EV_LEFT && p->phase != PLANT_EV_AWAY &&
         cs == CHARGER_FAULT && interlock_state(&t->charger->il) == INTERLOCK_HELD) {

@@ -101,6 +101,8 @@ psu.type = infy
 infy.modules = 0-3
 infy.offline_timeout_ms = 15000
 interlock.power_down_timeout_ms = 5000
+# output voltage freshness widened for a starved TCG VM (as tools/faults/real.sh says)
+ovm.stale_ms = 5000
 meter.bus = rtu:$w/meter.b,115200,8N1
 meter.unit = 1
 imd.model = bender

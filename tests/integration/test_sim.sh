@@ -217,5 +217,63 @@ for sc in estop-link estop-precharge ev-silent-charging isolation-cable-check mo
     if [ "$ms" -gt 0 ] && echo "$out" | grep -q "first CurrentDemand $ms ms after plug-in"; then ok=1; fi
     result "first-cd-figure-$sc" $ok
 done
+# The connectors are a station (firmware/station.h): its events reach the log. One clean
+# session walks the OCPP statuses Available -> Preparing -> Charging -> Finishing ->
+# Available, with session started/stopped and the EV's information between.
+out=$("$sim" --out - 2>&1); rc=$?
+order_ok=0; [ $rc -eq 0 ] && order_ok=1
+prev=0
+for pat in '[cp0] station: session 1 started' '[cp0] station: status Available -> Preparing' \
+           '[cp0] station: EV info: protocol din, SoC 30 %' '[cp0] station: status Preparing -> Charging' \
+           '[cp0] station: status Charging -> Finishing' '[cp0] station: session 1 stopped: stop=ev' \
+           '[cp0] station: status Finishing -> Available'; do
+    line=$(echo "$out" | awk -v from="$prev" -v pat="$pat" 'NR > from && index($0, pat) { print NR; exit }')
+    if [ -z "$line" ]; then order_ok=0; echo "    out of order or missing: $pat"; line=$prev; fi
+    prev=$line
+done
+result station-status-walk $order_ok
+# An injected fault reaches the station's log as an error raised with status Faulted,
+# and as the error cleared once the e-stop is released and the operator's reset taken.
+out=$("$sim" --out - --fault estop --sessions 2 2>&1)
+ok=0
+echo "$out" | grep -q '\[cp0\] station: error raised: power-path 1 (high) emergency stop' &&
+    echo "$out" | grep -q '\[cp0\] station: status Charging -> Faulted' &&
+    echo "$out" | grep -q '\[cp0\] station: error cleared: power-path 1' && ok=1
+result station-error-raised $ok
+
+# The station's power limit shared by two connectors (docs/station.md "Power sharing"):
+# without it each connector alone draws more than W; with it the sum of the two stays at
+# or under W in every 1 s row of the time series, within the regulation tolerance: the
+# setpoint is the limit divided by the voltage measured a moment earlier, and the battery
+# voltage rises in between, so 1 % (600 W) of W.
+W=60000
+tol_w=600
+csv_max() {  # DIR: "max_cp0_w max_cp1_w max_sum_w" over the rows of cp0.csv and cp1.csv
+    paste -d, "$1/cp0.csv" "$1/cp1.csv" |
+        awk -F, 'NR > 1 { a = $7 * 1000; b = $16 * 1000; if (a > ma) ma = a; if (b > mb) mb = b;
+                          if (a + b > ms) ms = a + b } END { printf "%d %d %d\n", ma, mb, ms }'
+}
+mkdir -p "$out_dir/free" "$out_dir/shared"
+ok=0
+if "$sim" --quiet --connectors 2 --out "$out_dir/free" > /dev/null 2>&1; then
+    read -r a b sum <<< "$(csv_max "$out_dir/free")"
+    echo "    without a station limit: cp0 up to $a W, cp1 up to $b W"
+    [ "$a" -gt $W ] && [ "$b" -gt $W ] && ok=1
+fi
+result station-limit-each-alone-above $ok
+ok=0
+out=$("$sim" --connectors 2 --station-limit-w $W --out "$out_dir/shared" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^sim: PASS: .* 0 safety violation(s)$'; then
+    read -r a b sum <<< "$(csv_max "$out_dir/shared")"
+    echo "    --station-limit-w $W: cp0 up to $a W, cp1 up to $b W, sum up to $sum W (tolerance $tol_w W)"
+    # both charged, and the sum never above the limit plus the tolerance
+    [ "$sum" -le $((W + tol_w)) ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] &&
+        echo "$out" | grep -q '\[cp0\] station: measured .* limit 30000 W' && ok=1
+fi
+result station-limit-shared $ok
+ok=0
+out=$("$sim" --station-limit-w 0 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'station-limit-w needs a whole number' && ok=1
+result station-limit-bad-value $ok
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -668,6 +668,28 @@ static void test_full_session(void **state)
     assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
 }
 
+/* The EV's maximum power bounds the current as its maximum current does: 20 kW at about
+ * 400 V is about 50 A although the car asks 100 A and the EVSE could give 60 kW. (Before,
+ * EVMaximumPowerLimit was passed to the machine and never applied.) */
+static void test_ev_max_power_bounds_the_current(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    r->ev.model.max_power_w = 20000;
+    assert_true(run_until(r, is_charging, 30000));
+    run(r, 500);
+    assert_true(r->psu.out_mv > 300000);
+    int64_t allowed = (int64_t)20000 * 1000000 / r->psu.out_mv;
+    assert_true(r->psu.set_ma > 0);
+    assert_true((int64_t)r->psu.set_ma <= allowed + 500);
+    assert_true(r->psu.set_ma < 90000);
+    assert_false(r->c.evse.power_limit_achieved); /* the EV's limit, not the EVSE's */
+    r->ev.model.stop = true;
+    assert_int_equal(finish(r)->stop, CHARGER_STOP_EV);
+}
+
 static void test_power_limit_and_derating(void **state)
 {
     (void)state;
@@ -1627,6 +1649,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_session),
+        cmocka_unit_test(test_ev_max_power_bounds_the_current),
         cmocka_unit_test(test_power_limit_and_derating),
         cmocka_unit_test(test_isolation_fault_in_cable_check),
         cmocka_unit_test(test_imd_selftest_fails),

@@ -380,6 +380,42 @@ static void test_ring_drops_oldest_and_counts(void **state)
     finish(0);
 }
 
+/* A fault held at start-up (a contactor reads closed after a power cycle) keeps an idle
+ * connector Faulted, not Available, until the operator reset clears it. */
+static void test_held_fault_is_faulted(void **state)
+{
+    (void)state;
+    s_now = 0;
+    sched_init(&s_sched);
+    fake_pilot_init(&s_cp[0].pilot);
+    fake_power_init(&s_cp[0].power);
+    fake_log_init(&s_cp[0].log);
+    s_cp[0].power.fb_pos = true; /* welded while the charger was off */
+    s_cp[0].power.weld_pos = true;
+    struct charger_config cfg;
+    charger_default_config(&cfg);
+    struct charger_ports ports = {.pilot = &s_cp[0].pilot.base, .gpio = &s_cp[0].power.gpio,
+                                  .psu = &s_cp[0].power.psu, .log = &s_cp[0].log.base};
+    assert_int_equal(charger_init(&s_cp[0].charger, &cfg, &ports, &s_sched, 0), HAL_OK);
+    cp_init(&s_cp[1], "cp1");
+    struct station_config scfg;
+    station_default_config(&scfg);
+    struct charger *conns[2] = {&s_cp[0].charger, &s_cp[1].charger};
+    assert_int_equal(station_init(&s_st, &scfg, conns, 2, &s_sched, 0), HAL_OK);
+    run(100);
+    assert_non_null(charger_held_fault(&s_cp[0].charger));
+    assert_int_equal(station_status(&s_st, 0), STATION_FAULTED);
+    assert_int_equal(station_status(&s_st, 1), STATION_AVAILABLE);
+    assert_int_equal(station_unlock(&s_st, 0), HAL_ESTATE); /* reset first */
+    assert_int_equal(station_reset_fault(&s_st, 0, NULL), HAL_ESTATE); /* still welded */
+    s_cp[0].power.weld_pos = false;
+    run(100);
+    assert_int_equal(station_reset_fault(&s_st, 0, NULL), HAL_OK);
+    run(100);
+    assert_null(charger_held_fault(&s_cp[0].charger));
+    assert_int_equal(station_status(&s_st, 0), STATION_AVAILABLE);
+}
+
 static void test_init_checks(void **state)
 {
     (void)state;
@@ -405,6 +441,7 @@ int main(void)
         cmocka_unit_test_setup(test_commands, setup),
         cmocka_unit_test_setup(test_errors_reported_once, setup),
         cmocka_unit_test_setup(test_ring_drops_oldest_and_counts, setup),
+        cmocka_unit_test(test_held_fault_is_faulted),
         cmocka_unit_test_setup(test_init_checks, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,6 @@
+/* sim_ovm.c - owns the simulated over-voltage monitor (struct sim_ovm): the firmware's
+ * ovm interface in memory, sampled and tripped from the plant's output voltage. A device
+ * model of the host-only simulation layer. */
 #include "sim_ovm.h"
 
 #include <string.h>

@@ -1,3 +1,7 @@
+/* plant.c - owns the simulated physical world of one connector (struct plant): the car
+ * plugging in and out by a script, contactors and lock with lagging feedback, the cable,
+ * the power stage, and the safety monitor judging from these physical states. The EV
+ * plant model of the host-only simulation layer. */
 #include "plant.h"
 
 #include <stdio.h>

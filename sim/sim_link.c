@@ -1,3 +1,6 @@
+/* sim_link.c - owns the in-memory link between one charger and one car (struct sim_link):
+ * raw Ethernet, IPv6 UDP and TCP between two ends, and their deterministic random sources.
+ * A transport of the host-only simulation layer (sim_link.h). */
 #include "sim_link.h"
 
 #include <string.h>

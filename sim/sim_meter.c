@@ -1,3 +1,6 @@
+/* sim_meter.c - owns the simulated meter (struct sim_meter), its in-memory NVS and its
+ * test-signature crypto: the firmware's meter interface in memory, with real OCMF records
+ * carrying a SIMULATED signature. A device model of the host-only simulation layer. */
 #include "sim_meter.h"
 
 #include <stdio.h>

@@ -1,0 +1,396 @@
+/* sim_board.c - owns the simulator board's wiring (struct sim, struct sim_conn): per
+ * connector the plant, the real InfyPower driver over an in-memory CAN bus to simulated
+ * modules, the evse_link on an in-memory PLC link, the real Bender driver on a simulated
+ * Modbus device, the meter with its journal, the car in its own scheduler and the charger
+ * over all of them; the connectors handed to one station. Also the world's step every
+ * simulated ms (plant, modules, scenario, the operator, the cars) and the firmware's
+ * power loss and restart that a scenario asks for. */
+#include "sim_board.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_summary.h"
+
+static int sim_power_up(struct sim *s, uint32_t now_ms);
+static void sim_power_down(struct sim *s, uint32_t now_ms);
+
+/* The operator: with the bay empty, or the car held by a locked connector, a person
+ * resets a held fault once a second (docs/session.md "Unlock and fault reset"); while
+ * its cause is there (e-stop pressed, contactor welded, voltage unknown) the reset is
+ * refused and it stays held. */
+static void sim_operator(struct sim_conn *x, uint32_t now_ms)
+{
+    bool bay_empty = x->plant.phase == PLANT_EV_LEFT || x->plant.phase == PLANT_EV_AWAY;
+    bool held_locked = interlock_state(&x->charger.il) == INTERLOCK_HELD;
+    if ((bay_empty || held_locked) && charger_held_fault(&x->charger) != NULL &&
+        now_ms - x->reset_tried_ms >= 1000u) {
+        x->reset_tried_ms = now_ms;
+        (void)charger_reset(&x->charger, now_ms, NULL);
+    }
+}
+
+/* One simulated ms of the world outside the firmware (sim_clock's idle calls it). */
+static bool sim_world(void *ctx, uint32_t now_ms)
+{
+    struct sim *s = ctx;
+    bool io = false;
+    for (int k = 0; k < s->n; k++) {
+        struct sim_conn *x = &s->c[k];
+        if (!s->ideal) {
+            sim_infy_tick(&x->modules, now_ms);
+        }
+        plant_tick(&x->plant, now_ms);
+        if (k == 0) {
+            switch (sim_scenario_tick(&s->scenario, now_ms)) {
+            case SIM_SCENARIO_POWER_DOWN:
+                sim_power_down(s, now_ms);
+                break;
+            case SIM_SCENARIO_POWER_UP:
+                if (sim_power_up(s, now_ms) != HAL_OK) {
+                    fprintf(stderr, "sim: the firmware did not restart after the power loss\n");
+                    exit(1);
+                }
+                io = true; /* run the restarted tasks now */
+                break;
+            case SIM_SCENARIO_NONE:
+                break;
+            }
+        }
+        if (x->plant.evse_stop) {
+            x->plant.evse_stop = false;
+            charger_request_stop(&x->charger);
+        }
+        sim_operator(x, now_ms);
+    }
+    if (!sim_scenario_ev_frozen(&s->scenario)) {
+        (void)sched_run(&s->ev_sched, now_ms, true);
+    }
+    for (int k = 0; k < s->n; k++) {
+        io = io || s->c[k].link.io_pending || s->c[k].imd.io_pending;
+        s->c[k].link.io_pending = false;
+        s->c[k].imd.io_pending = false;
+    }
+    return io;
+}
+
+/* Connector i's power stage: N simulated 30 kW modules, driven by the real InfyPower
+ * driver through an in-memory CAN bus. */
+static int sim_start_stage(struct sim *s, int i, uint8_t count, const struct board_config *bc)
+{
+    struct sim_conn *x = &s->c[i];
+    struct sim_infy_rating r;
+    struct infy_config ic;
+
+    sim_infy_init(&x->modules);
+    sim_infy_default_rating(&r);
+    for (uint8_t a = 0; a < count; a++) {
+        if (sim_infy_add(&x->modules, a, &r) != HAL_OK) {
+            fprintf(stderr, "sim: cannot add module %u\n", a);
+            return HAL_EINVAL;
+        }
+    }
+    x->modules.load = SIM_INFY_LOAD_BATTERY;
+    x->modules.connected = false;
+    sim_infy_can_init(&x->can, &x->modules);
+    infy_default_config(&ic);
+    ic.count = count;
+    for (uint8_t a = 0; a < count; a++) {
+        ic.addresses[a] = a;
+    }
+    if (bc != NULL) {
+        /* The driver's timing from the configuration file (the Linux board's mapping). */
+        ic.poll_period_ms = bc->infy_poll_period_ms;
+        ic.offline_timeout_ms = bc->infy_offline_timeout_ms;
+        ic.safe_current_ma = bc->safe_current_ma;
+        ic.power_down_timeout_ms = bc->power_down_timeout_ms;
+    }
+    x->ic = ic;
+    int rc = psu_infy_init(&x->stage, &ic, &x->can.base, &s->log.base, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: InfyPower driver refused its configuration: %s\n", hal_strerror(rc));
+        return rc;
+    }
+    x->plant.psu.inner = &x->stage.base;
+    x->plant.stage = &x->modules;
+    return HAL_OK;
+}
+
+/* The Linux board's configuration applied to one simulated connector (board/linux/main.c
+ * maps the same fields the same way). */
+static void sim_apply_config(const struct board_config *b, struct charger_config *cc)
+{
+    cc->export_voltage_mv = b->export_voltage_v * 1000u;
+    cc->export_current_ma = b->export_current_a * 1000u;
+    cc->max_voltage_mv = b->max_voltage_v * 1000u;
+    cc->max_current_ma = b->max_current_a * 1000u;
+    cc->max_power_w = b->max_power_kw * 1000u;
+    cc->imd_lab_override = b->imd_lab_override;
+    cc->pilot.debounce_ms = b->pilot_debounce_ms;
+    cc->interlock.safe_current_ma = b->safe_current_ma;
+    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
+    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
+    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
+    cc->voltage_sources = b->ovm_source_mask;
+    cc->voltage_stale_ms = b->ovm_stale_ms;
+}
+
+/* The link: evse_link on side 0 of an in-memory PLC segment, behind the stopwatch. */
+static int sim_start_link(struct sim *s, int i)
+{
+    struct sim_conn *x = &s->c[i];
+    sim_link_init(&x->link, (unsigned)i);
+    evse_link_default_config(&x->lc);
+    x->lc.tcp_port = 15118;
+    x->lc.slac.use_modem = false; /* no modem in memory: no CM_SET_KEY */
+    x->lp = (struct evse_link_ports){
+        .eth = &x->link.end[0].eth, .net = &x->link.end[0].net, .rng = &x->link.end[0].rng,
+        .log = &s->log.base};
+    int rc = evse_link_init(&x->evse, &x->lc, &x->lp, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: EVSE link %d failed to start: %s\n", i, hal_strerror(rc));
+        return rc;
+    }
+    charger_link_evse_init(&x->adapter, &x->evse);
+    sim_meas_init(&x->meas, &x->adapter.base);
+    return HAL_OK;
+}
+
+/* Isolation monitor (the real Bender driver on the simulated Modbus device),
+ * over-voltage monitor, and the meter with its journal and session. */
+static int sim_start_devices(struct sim *s, int i, const char *name, bool with_ovm)
+{
+    struct sim_conn *x = &s->c[i];
+    sim_imd_init(&x->imd, NULL, &s->log.base, name);
+    sim_ovm_init(&x->ovm);
+    sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000);
+    sim_meter_nvs_init(&x->nvs);
+    if (journal_open(&x->journal, &x->nvs.base) != HAL_OK) {
+        fprintf(stderr, "sim: journal %d failed to open\n", i);
+        return HAL_EIO;
+    }
+    meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
+    int rc = sched_add(&s->sched, meter_session_task(&x->ms), 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: scheduler full (meter %d)\n", i);
+        return rc;
+    }
+    rc = sim_imd_start(&x->imd, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: isolation monitor %d failed to start: %s\n", i, hal_strerror(rc));
+        return rc;
+    }
+    x->plant.imd = &x->imd;
+    x->plant.ovm = with_ovm ? &x->ovm : NULL;
+    x->plant.meter = &x->meter;
+    return HAL_OK;
+}
+
+/* The car on side 1 of the link, in the cars' own scheduler. */
+static int sim_start_car(struct sim *s, int i, const char *name, const struct sim_options *o)
+{
+    struct sim_conn *x = &s->c[i];
+    struct ev_model_config cc = o->car;
+    memcpy(cc.name, name, sizeof cc.name);
+    cc.soc_start = (uint8_t)o->soc_start;
+    cc.soc_target = (uint8_t)o->soc_target;
+    cc.charge_ms_max = (uint32_t)o->charge_s * 1000u;
+    cc.din.evccid[5] = (uint8_t)(0xA0 + i);
+    cc.link.slac.use_modem = false;
+    struct ev_link_ports ep = {
+        .eth = &x->link.end[1].eth, .net = &x->link.end[1].net, .rng = &x->link.end[1].rng,
+        .log = &s->log.base};
+    if (ev_model_init(&x->car, &cc, &ep, &s->ev_sched, &x->plant.ev, &s->log.base, 0) != HAL_OK) {
+        return HAL_EINVAL;
+    }
+    x->plant.car = &x->car;
+    return HAL_OK;
+}
+
+/* The charger over the connector's ports. */
+static int sim_start_charger(struct sim *s, int i, const char *name, bool with_ovm, const struct sim_options *o)
+{
+    struct sim_conn *x = &s->c[i];
+    struct charger_config cfg;
+    charger_default_config(&cfg);
+    memcpy(cfg.name, name, sizeof cfg.name);
+    cfg.max_current_ma = 200000;
+    cfg.max_power_w = 150000;
+    /* The InfyPower stage proves "off" by reading every module back, one frame slot
+     * each; give the interlock room for that before it would force the contactors. */
+    cfg.interlock.power_down_timeout_ms = s->ideal ? 500u : 1500u;
+    struct charger_ports ports = {
+        .pilot = &x->plant.pilot.base,
+        .gpio = &x->plant.gpio.base,
+        .psu = &x->plant.psu.base,
+        .log = &s->log.base,
+        .link = &x->meas.base,
+        .rng = &x->link.end[0].rng,
+        .imd = sim_imd_port(&x->imd),
+        .meter = &x->ms,
+        .meter_dev = &x->meter.base,
+        .clock = &s->clock.base,
+        .ovm = with_ovm ? &x->ovm.base : NULL,
+    };
+    if (o->config_path != NULL) {
+        sim_apply_config(&o->bc, &cfg);
+    }
+    x->cfg = cfg;
+    x->ports = ports;
+    int rc = charger_init(&x->charger, &cfg, &ports, &s->sched, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: charger %d failed to start: %s\n", i, hal_strerror(rc));
+    }
+    return rc;
+}
+
+static int sim_start_station(struct sim *s, uint32_t limit_w, uint32_t now_ms)
+{
+    struct charger *conns[SIM_MAX_CONNECTORS];
+    for (int i = 0; i < s->n; i++) {
+        conns[i] = &s->c[i].charger;
+    }
+    return sim_station_start(&s->station, conns, (uint8_t)s->n, limit_w, &s->log.base, now_ms);
+}
+
+int sim_board_start(struct sim *s, const struct sim_options *o)
+{
+    s->n = (int)o->connectors;
+    s->ideal = o->ideal;
+    s->max_ms = (uint32_t)o->max_s * 1000u;
+    s->report_ms = 10000u;
+    sim_clock_init(&s->clock, o->realtime, sim_world, s);
+    sim_log_init(&s->log, o->quiet ? HAL_LOG_ERROR : HAL_LOG_INFO);
+    sched_init(&s->sched);
+    sched_init(&s->ev_sched);
+    sim_meter_crypto_init(&s->crypto);
+
+    for (int i = 0; i < s->n; i++) {
+        struct sim_conn *x = &s->c[i];
+        char name[16];
+        snprintf(name, sizeof name, "cp%d", i);
+        struct plant_script sc = o->script;
+        sc.plug_at_ms += (uint32_t)i * 700u; /* stagger the cars so their logs interleave */
+        plant_init(&x->plant, name, &sc, &s->log.base);
+        if (!s->ideal && sim_start_stage(s, i, (uint8_t)o->modules, o->config_path != NULL ? &o->bc : NULL) != HAL_OK) {
+            return 1;
+        }
+        bool with_ovm = o->config_path == NULL || o->bc.ovm_device == BOARD_OVM_SIM;
+        if (sim_start_link(s, i) != HAL_OK || sim_start_devices(s, i, name, with_ovm) != HAL_OK ||
+            sim_start_car(s, i, name, o) != HAL_OK || sim_start_charger(s, i, name, with_ovm, o) != HAL_OK) {
+            return 1;
+        }
+        if (o->scenario != NULL && i == 0) {
+            struct faults_target ft = {
+                .plant = &x->plant, .charger = &x->charger, .modules = s->ideal ? NULL : &x->modules,
+                .can = s->ideal ? NULL : &x->can, .driver = s->ideal ? NULL : &x->stage.base,
+                .meter = &x->meter, .imd = &x->imd, .journal = &x->journal, .car = &x->car,
+                .link = &x->link};
+            sim_scenario_setup(&s->scenario, o->scenario, &ft);
+            x->meas.faults = &s->scenario.run;
+        }
+        if (o->out_dir != NULL && sim_capture_open(&x->cap, o->out_dir, name, &x->link, &s->clock.now_ms) != 0) {
+            return 2;
+        }
+    }
+    /* The station after the connectors: its task reads what their tasks decided. */
+    int rc = sim_start_station(s, (uint32_t)o->station_limit_w, 0);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));
+        return 1;
+    }
+    return -1;
+}
+
+/* Power loss of the whole charger (connector 0, scenario power-loss-*): the plant loses
+ * its supply (stage off, contactor coils dropped, no PWM), the firmware stops running and
+ * its network stack forgets every connection. Kept: the meter (its own supply, its
+ * transaction may still be open), the in-memory NVS with the journal, the car, the
+ * modules' hardware, the isolation monitor. */
+static void sim_power_down(struct sim *s, uint32_t now_ms)
+{
+    struct sim_conn *x = &s->c[0];
+    hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] POWER LOSS: the firmware stops (restart in %lu ms)",
+             x->plant.name, (unsigned long)SIM_POWER_OFF_MS);
+    plant_power_loss(&x->plant);
+    sim_link_power_cycle(&x->link, 0);
+    sched_init(&s->sched); /* nothing of the firmware runs any more */
+    sim_station_stop(&s->station);
+}
+
+/* The firmware starts again from nothing but the kept NVS: power stage driver, link,
+ * journal (re-opened), meter session (its recovery closes what the journal has open),
+ * charger, station. */
+static int sim_power_up(struct sim *s, uint32_t now_ms)
+{
+    struct sim_conn *x = &s->c[0];
+    int rc = HAL_OK;
+    /* The driver did not wait: the connector released, the plug is out before the charger
+     * is back; the car comes again for its next session. */
+    plant_unplug(&x->plant);
+    hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] power back: the firmware starts", x->plant.name);
+    if (!s->ideal) {
+        rc = psu_infy_init(&x->stage, &x->ic, &x->can.base, &s->log.base, &s->sched, now_ms);
+    }
+    if (rc == HAL_OK) {
+        rc = evse_link_init(&x->evse, &x->lc, &x->lp, &s->sched, now_ms);
+    }
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    charger_link_evse_init(&x->adapter, &x->evse);
+    x->meas.have = false;
+    rc = journal_open(&x->journal, &x->nvs.base);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    meter_session_init(&x->ms, &x->meter.base, &x->journal, &s->crypto.base);
+    rc = sched_add(&s->sched, meter_session_task(&x->ms), now_ms);
+    if (rc == HAL_OK) {
+        rc = sim_imd_start(&x->imd, &s->sched, now_ms);
+    }
+    if (rc == HAL_OK) {
+        rc = charger_init(&x->charger, &x->cfg, &x->ports, &s->sched, now_ms);
+    }
+    if (rc == HAL_OK) {
+        rc = sim_start_station(s, s->station.limit_w, now_ms);
+    }
+    return rc;
+}
+
+bool sim_board_should_stop(void *ctx)
+{
+    struct sim *s = ctx;
+    if (s->clock.now_ms >= s->next_report_ms) {
+        s->next_report_ms = s->clock.now_ms + 1000u - s->clock.now_ms % 1000u;
+        sim_summary_progress(s);
+    }
+    if (s->clock.now_ms >= s->max_ms) {
+        return true;
+    }
+    for (int i = 0; i < s->n; i++) {
+        struct sim_conn *x = &s->c[i];
+        const struct plant *p = &x->plant;
+        /* The journal is delivered (to a CSMS, later) once the session is recorded. */
+        const struct charger_session_record *r;
+        for (uint32_t h = 0; (r = charger_history(&x->charger, h)) != NULL; h++) {
+            if (r->meter_ok && r->meter_seq != 0) {
+                (void)journal_delivered(&x->journal, r->meter_seq);
+            }
+        }
+        bool held = p->held_since_ms != 0 && s->clock.now_ms - p->held_since_ms >= SIM_HELD_LIMIT_MS;
+        bool idle = charger_state(&x->charger) == CHARGER_IDLE && plant_done(p) &&
+                    meter_session_state(&x->ms) == METER_S_IDLE;
+        if (!held && !idle) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void sim_board_pass_done(void *ctx)
+{
+    struct sim *s = ctx;
+    sim_station_pass(&s->station, s->clock.now_ms);
+}

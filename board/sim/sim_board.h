@@ -1,0 +1,90 @@
+/* sim_board.h - the simulator board's objects and their wiring (see sim_board.c). */
+#ifndef SIM_BOARD_H
+#define SIM_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "charger.h"
+#include "charger_link.h"
+#include "ev_model.h"
+#include "evse_link.h"
+#include "journal.h"
+#include "meter.h"
+#include "plant.h"
+#include "psu_infy.h"
+#include "sched.h"
+#include "sim_capture.h"
+#include "sim_clock.h"
+#include "sim_imd.h"
+#include "sim_infy.h"
+#include "sim_link.h"
+#include "sim_meas.h"
+#include "sim_meter.h"
+#include "sim_options.h"
+#include "sim_ovm.h"
+#include "sim_scenario.h"
+#include "sim_station.h"
+
+/* The EV gives the charger this long to release a held connector before the run ends:
+ * the interlock's discharge wait (5 s), a technician (3 s in the fault scenarios) and the
+ * operator's reset must fit. */
+#define SIM_HELD_LIMIT_MS 15000u
+
+/* One connector: its plant (car side, contactors, lock), the firmware's charger with its
+ * devices over in-memory transports, and the car. */
+struct sim_conn {
+    struct plant plant;
+    struct charger charger;
+    struct sim_infy modules;
+    struct sim_infy_can can;
+    struct psu_infy stage;
+    struct sim_link link;
+    struct evse_link evse;
+    struct charger_link_evse adapter;
+    struct sim_meas_link meas;
+    struct sim_imd imd;
+    struct sim_ovm ovm;
+    struct sim_meter meter;
+    struct sim_meter_nvs nvs;
+    struct journal journal;
+    struct meter_session ms;
+    struct ev_model car;
+    struct sim_capture cap;
+    uint32_t reported;
+    uint32_t reset_tried_ms; /**< the operator's last reset attempt of a held fault */
+    /* What the firmware is started with (kept for a restart after a power loss). */
+    struct infy_config ic;
+    struct evse_link_config lc;
+    struct evse_link_ports lp;
+    struct charger_config cfg;
+    struct charger_ports ports;
+};
+
+/* The board: clock, log, the firmware's and the cars' schedulers, the connectors, the
+ * station over them, and a fault scenario. */
+struct sim {
+    struct sim_clock clock;
+    struct sim_log log;
+    struct sched sched;    /* the firmware */
+    struct sched ev_sched; /* the cars */
+    struct sim_meter_crypto crypto;
+    struct sim_conn c[SIM_MAX_CONNECTORS];
+    int n;
+    bool ideal;
+    uint32_t max_ms;
+    uint32_t next_report_ms;
+    uint32_t report_ms;
+    struct sim_station station;
+    struct sim_scenario scenario;
+};
+
+/* Creates every object of @p o's run and starts the firmware. Returns -1 when running,
+ * or the exit status (1: a part failed to start, 2: an output file cannot be written),
+ * said on stderr. */
+int sim_board_start(struct sim *s, const struct sim_options *o);
+/* The loop's per-pass hooks (struct superloop): stop when every connector is done. */
+bool sim_board_should_stop(void *ctx);
+void sim_board_pass_done(void *ctx);
+
+#endif /* SIM_BOARD_H */

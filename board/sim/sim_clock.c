@@ -1,0 +1,68 @@
+/* sim_clock.c - owns the simulator board's virtual clock (struct sim_clock): time moves
+ * one ms per step while the firmware idles, the world outside the firmware (plant, power
+ * modules, cars) is stepped every ms, and the idle ends early on I/O. Also the log port,
+ * which prints with the virtual time. */
+#include "sim_clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+static uint32_t sim_now(struct hal_clock *base)
+{
+    return ((struct sim_clock *)base)->now_ms;
+}
+
+static int sim_wall(struct hal_clock *base, int64_t *unix_ms)
+{
+    *unix_ms = SIM_EPOCH_MS + ((struct sim_clock *)base)->now_ms;
+    return HAL_OK;
+}
+
+static int sim_idle(struct hal_clock *base, uint32_t max_ms)
+{
+    struct sim_clock *c = (struct sim_clock *)base;
+    uint32_t done = 0;
+    bool io = false;
+    if (max_ms == 0) {
+        max_ms = 1; /* virtual time must move or the loop would spin on a due task */
+    }
+    while (done < max_ms && !io) {
+        c->now_ms++;
+        done++;
+        io = c->world(c->world_ctx, c->now_ms);
+    }
+    if (c->realtime) {
+        struct timespec ts = {.tv_sec = done / 1000u, .tv_nsec = (long)(done % 1000u) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+    }
+    return io ? HAL_OK : HAL_ETIMEDOUT;
+}
+
+static const struct hal_clock_ops s_clock_ops = {.now_ms = sim_now, .wall = sim_wall, .idle = sim_idle};
+
+void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world, void *ctx)
+{
+    c->base.ops = &s_clock_ops;
+    c->now_ms = 0;
+    c->realtime = realtime;
+    c->world = world;
+    c->world_ctx = ctx;
+}
+
+static void sim_log_write(struct hal_log *base, enum hal_log_level level, uint32_t now_ms,
+                          const char *line)
+{
+    (void)base;
+    printf("[%5lu.%03lu] %-5s %s\n", (unsigned long)(now_ms / 1000u), (unsigned long)(now_ms % 1000u),
+           hal_log_level_name(level), line);
+}
+
+static const struct hal_log_ops s_log_ops = {.write = sim_log_write};
+
+void sim_log_init(struct sim_log *l, enum hal_log_level min_level)
+{
+    l->base.ops = &s_log_ops;
+    l->base.min_level = min_level;
+}

@@ -1,0 +1,35 @@
+/* sim_clock.h - the simulator board's virtual clock and log (see sim_clock.c). */
+#ifndef SIM_CLOCK_H
+#define SIM_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_clock.h"
+#include "hal_log.h"
+
+/* The simulator's fixed epoch: 2026-01-01T00:00:00Z. */
+#define SIM_EPOCH_MS 1767225600000LL
+
+/* The world outside the firmware, advanced one simulated ms at a time while the firmware
+ * idles. Returns true when something arrived that the firmware must see now (I/O): the
+ * idle ends early, as a real board's would on an interrupt. */
+typedef bool (*sim_clock_world_fn)(void *ctx, uint32_t now_ms);
+
+struct sim_clock {
+    struct hal_clock base;
+    uint32_t now_ms;
+    bool realtime;            /**< sleep the simulated time away (--realtime) */
+    sim_clock_world_fn world;
+    void *world_ctx;
+};
+
+struct sim_log {
+    struct hal_log base;
+};
+
+void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world, void *ctx);
+/* Lines go to stdout as "[  s.ms] LEVEL text"; below @p min_level nothing is printed. */
+void sim_log_init(struct sim_log *l, enum hal_log_level min_level);
+
+#endif /* SIM_CLOCK_H */

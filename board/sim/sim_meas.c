@@ -1,0 +1,85 @@
+/* sim_meas.c - owns the measuring link (struct sim_meas_link): a charger_link that
+ * forwards to the real one (evse_link through its adapter) and times each request to its
+ * answer on the wall clock; only CurrentDemandRes are counted. A fault scenario watching
+ * the connector sees (and may alter) the requests and sees every response here. */
+#include "sim_meas.h"
+
+#include "din/din.h"
+#include "v2gtp/v2gtp.h"
+
+static enum charger_link_state sim_meas_state(struct charger_link *b)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    return m->inner->ops->state(m->inner);
+}
+
+static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, uint32_t *len)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    int rc = m->inner->ops->recv(m->inner, type, p, len);
+    if (rc == HAL_OK && m->faults != NULL && *type == V2GTP_PT_EXI) {
+        (void)faults_filter_request(m->faults, *p, *len, p, len);
+    }
+    if (rc == HAL_OK && !m->have) {
+        clock_gettime(CLOCK_MONOTONIC, &m->t0);
+        m->have = true;
+    }
+    return rc;
+}
+
+static void sim_meas_consume(struct charger_link *b, uint32_t now_ms)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    m->inner->ops->consume(m->inner, now_ms);
+}
+
+static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len,
+                         uint32_t now_ms)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    int rc = m->inner->ops->send(m->inner, type, p, len, now_ms);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (m->faults != NULL) {
+        struct exi_reader fr;
+        exi_reader_init(&fr, p, len);
+        if (exi_din_decode(&fr, &m->doc) == HAL_OK) {
+            faults_saw_response(m->faults, &m->doc);
+        }
+    }
+    if (m->have) {
+        m->have = false;
+        /* Classified after the clock stopped: only CurrentDemandRes are counted. */
+        struct exi_reader r;
+        exi_reader_init(&r, p, len);
+        if (exi_din_decode(&r, &m->doc) == HAL_OK && din_response_kind(&m->doc) == DIN_MSG_CURRENT_DEMAND &&
+            m->n < SIM_LAT_MAX) {
+            int64_t ns = (int64_t)(t1.tv_sec - m->t0.tv_sec) * 1000000000LL + (t1.tv_nsec - m->t0.tv_nsec);
+            m->ns[m->n++] = (uint32_t)(ns > 0 ? ns : 0);
+        }
+    }
+    return rc;
+}
+
+static int sim_meas_restart(struct charger_link *b, uint32_t now_ms)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    m->have = false;
+    return m->inner->ops->restart(m->inner, now_ms);
+}
+
+static const char *sim_meas_reason(struct charger_link *b)
+{
+    struct sim_meas_link *m = (struct sim_meas_link *)b;
+    return m->inner->ops->reason(m->inner);
+}
+
+static const struct charger_link_ops s_meas_ops = {
+    .state = sim_meas_state, .recv = sim_meas_recv, .consume = sim_meas_consume,
+    .send = sim_meas_send, .restart = sim_meas_restart, .reason = sim_meas_reason};
+
+void sim_meas_init(struct sim_meas_link *m, struct charger_link *inner)
+{
+    m->base.ops = &s_meas_ops;
+    m->inner = inner;
+}

@@ -1,0 +1,30 @@
+/* sim_meas.h - the charger's transport with a stopwatch (see sim_meas.c). */
+#ifndef SIM_MEAS_H
+#define SIM_MEAS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "charger_link.h"
+#include "exi/exi_din.h"
+#include "faults.h"
+
+#define SIM_LAT_MAX 16384u
+
+/* Wall-clock time from a request handed to the session to its answer handed back
+ * (decode + session + encode + queue + flush), for the CurrentDemand figure. */
+struct sim_meas_link {
+    struct charger_link base;
+    struct charger_link *inner;
+    struct faults_run *faults; /**< the scenario watching this connector's V2G, or NULL */
+    struct timespec t0;
+    bool have;
+    uint32_t n;
+    uint32_t ns[SIM_LAT_MAX];
+    struct exi_din_document doc;
+};
+
+void sim_meas_init(struct sim_meas_link *m, struct charger_link *inner);
+
+#endif /* SIM_MEAS_H */

@@ -1,0 +1,292 @@
+/* sim_options.c - owns the simulator's command line (struct sim_options): --help, parsing,
+ * the Linux board's configuration file read with that board's own reader, and the checks
+ * that turn a bad request into exit status 2 before anything starts. */
+#include "sim_options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim_capture.h"
+#include "sim_infy.h"
+#include "sim_scenario.h"
+
+static void sim_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sim [options]\n"
+            "Runs the charger firmware against simulated DIN 70121 cars, contactors, lock,\n"
+            "power modules, isolation monitor and meter, on a virtual clock (much faster than\n"
+            "real time unless --realtime). Each session goes plug-in, SLAC, SDP, V2GTP, DIN\n"
+            "SessionSetup .. SessionStop, cable check, pre-charge, current demand, welding\n"
+            "detection, unlock, unplug. The connectors form one station (docs/station.md):\n"
+            "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
+            "\n"
+            "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
+            "  --sessions N     sessions per connector (default 1)\n"
+            "  --station-limit-w W  the station's power limit in W, shared among the\n"
+            "                   connectors that draw power (docs/station.md; default: none)\n"
+            "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
+            "                   (default standard)\n"
+            "  --soc-start P    state of charge at plug-in, %% (default 30)\n"
+            "  --soc-target P   the car stops at this state of charge, %% (default 80)\n"
+            "  --charge-s S     the car stops after S s of current demand (default 60;\n"
+            "                   0 = only at the target)\n"
+            "  --modules N      30 kW power modules per connector, 1..%d (default 4)\n"
+            "  --psu KIND       infy: the real InfyPower driver over an in-memory CAN bus\n"
+            "                   (default); ideal: a simple model\n"
+            "  --fault NAME     estop, unplug, weld, lock, psu-stuck, psu-hot, evse-stop (2 s\n"
+            "                   into the first current demand); diode, isolation, imd, meter\n"
+            "                   (from the first plug-in)\n"
+            "  --scenario NAME  run one fault-injection scenario (docs/faults.md): one connector,\n"
+            "                   the faulty session then a clean one, invariants checked from the\n"
+            "                   plant state every ms; exit 0 only when every invariant held\n"
+            "  --list-scenarios print the scenario names and exit\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
+            "                   created; exit 2 when it cannot be)\n"
+            "  --out DIR        V2G capture (pcap) and time series (csv: measured voltage and\n"
+            "                   current beside the commanded setpoints, 1 s) per connector\n"
+            "                   (default build/sim, created; exit 2 when it cannot be; '-' = none)\n"
+            "  --config FILE    read the Linux board's configuration file (charger --help lists\n"
+            "                   the keys), validated the same way (FILE:LINE: KEY: REASON, exit 2).\n"
+            "                   Used: charger.* (not .name: connectors are cp0..cp3), pilot.*,\n"
+            "                   interlock.*, ovm.*, infy.poll_period_ms, infy.offline_timeout_ms;\n"
+            "                   checked but not used (the simulator has its own): can.*, store.*,\n"
+            "                   psu.type, infy.modules/addressing/group/controller, meter.*,\n"
+            "                   imd.*, link.*, log.*. Without it: the defaults, and a simulated\n"
+            "                   over-voltage monitor fitted (ovm.device = sim)\n"
+            "  --max-s S        stop after S simulated seconds (default 900)\n"
+            "  --realtime       run at wall-clock speed\n"
+            "  --quiet          print only the summary\n"
+            "  --version        print the version and exit\n"
+            "  -h, --help       this text\n"
+            "\n"
+            "Last lines: one 'session N: ok|FAIL stop=... energy_wh=... soc=A->B duration_s=...'\n"
+            "per session ('fault-injected' for the session a --scenario strikes: the scenario's\n"
+            "own lines judge it), a figure line and PASS/FAIL. Exit status: 0 when every\n"
+            "session ended as the scenario expects and the plant's safety monitor saw no\n"
+            "violation; 1 otherwise; 2 for bad arguments, an invalid --config file or an output\n"
+            "directory that cannot be made.\n",
+            SIM_MAX_CONNECTORS, SIM_INFY_MAX);
+}
+
+static int sim_number(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
+                      unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = arg != NULL ? strtoul(arg, &end, 10) : 0;
+    if (arg == NULL || *arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        fprintf(stderr, "sim: %s needs a whole number in %lu..%lu, got '%s'\n", opt, lo, hi,
+                arg != NULL ? arg : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* One option (and its argument, *i moved past it). Returns -1 to go on, or the exit status. */
+static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+    unsigned long v = 0;
+    /* options with a number: name, bounds, where it goes */
+    const struct {
+        const char *name;
+        unsigned long lo, hi;
+        unsigned long *out;
+    } nums[] = {
+        {"--connectors", 1, SIM_MAX_CONNECTORS, &o->connectors},
+        {"--charge-s", 0, 86400, &o->charge_s},
+        {"--soc-start", 0, 99, &o->soc_start},
+        {"--soc-target", 1, 100, &o->soc_target},
+        {"--modules", 1, SIM_INFY_MAX, &o->modules},
+        {"--max-s", 1, 4000000, &o->max_s},
+        {"--station-limit-w", 1, 4000000000ul, &o->station_limit_w},
+        {"--sessions", 1, 1000, &v},
+    };
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        if (strcmp(a, nums[k].name) == 0) {
+            if (sim_number(a, next, nums[k].lo, nums[k].hi, nums[k].out) != 0) {
+                return 2;
+            }
+            if (nums[k].out == &v) {
+                o->script.sessions = (uint32_t)v;
+            }
+            o->charge_set = o->charge_set || nums[k].out == &o->charge_s;
+            (*i)++;
+            return -1;
+        }
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        sim_usage(stdout);
+        return 0;
+    } else if (strcmp(a, "--version") == 0) {
+        printf("sim %s\n", SIM_VERSION);
+        return 0;
+    } else if (strcmp(a, "--quiet") == 0) {
+        o->quiet = true;
+        return -1;
+    } else if (strcmp(a, "--realtime") == 0) {
+        o->realtime = true;
+        return -1;
+    } else if (strcmp(a, "--list-scenarios") == 0) {
+        faults_list(stdout);
+        return 0;
+    } else if (strcmp(a, "--profile") == 0) {
+        if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
+            fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar or "
+                            "tesla-precharge-stop\n");
+            return 2;
+        }
+        o->profile = next;
+    } else if (strcmp(a, "--psu") == 0) {
+        if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0)) {
+            fprintf(stderr, "sim: --psu needs infy or ideal\n");
+            return 2;
+        }
+        o->ideal = strcmp(next, "ideal") == 0;
+    } else if (strcmp(a, "--out") == 0) {
+        if (next == NULL) {
+            fprintf(stderr, "sim: --out needs a directory or '-'\n");
+            return 2;
+        }
+        o->out_dir = next;
+    } else if (strcmp(a, "--config") == 0) {
+        if (next == NULL) {
+            fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
+            return 2;
+        }
+        o->config_path = next;
+    } else if (strcmp(a, "--scenario") == 0) {
+        o->scenario = next != NULL ? faults_find(next) : NULL;
+        if (o->scenario == NULL) {
+            fprintf(stderr, "sim: --scenario needs a name from --list-scenarios\n");
+            return 2;
+        }
+    } else if (strcmp(a, "--report-dir") == 0) {
+        if (next == NULL) {
+            fprintf(stderr, "sim: --report-dir needs a directory\n");
+            return 2;
+        }
+        o->report_dir = next;
+    } else if (strcmp(a, "--fault") == 0) {
+        if (next == NULL || plant_fault_parse(next, &o->script.fault) != HAL_OK) {
+            fprintf(stderr, "sim: --fault needs one of: estop unplug weld lock diode psu-stuck "
+                            "isolation imd meter psu-hot evse-stop\n");
+            return 2;
+        }
+    } else {
+        fprintf(stderr, "sim: unknown option '%s' (try --help)\n", a);
+        return 2;
+    }
+    (*i)++;
+    return -1;
+}
+
+/* The checks after parsing: configuration file, scenario settings, output directories. */
+static int sim_options_check(struct sim_options *o)
+{
+    if (ev_model_profile_parse(o->profile, &o->car) != HAL_OK) {
+        return 2;
+    }
+    /* The same reader and checks as the Linux board (board/linux/board_config.c). */
+    board_config_defaults(&o->bc);
+    if (o->config_path != NULL && board_config_load(&o->bc, o->config_path, stderr) != 0) {
+        fprintf(stderr, "sim: invalid configuration, not starting\n");
+        return 2;
+    }
+    if (o->scenario != NULL) {
+        /* One connector, the faulty session then a clean one (a welded contactor holds
+         * the connector: one session). */
+        o->connectors = 1;
+        o->script.sessions = (o->scenario->flags & FAULTS_F_HELD) ? 1u : 2u;
+        o->script.fault = PLANT_FAULT_NONE;
+        o->ideal = (o->scenario->flags & FAULTS_F_IDEAL) != 0;
+        if (!o->charge_set) {
+            o->charge_s = 20;
+        }
+        if (o->max_s == 900) {
+            o->max_s = 600;
+        }
+        o->out_dir = "-";
+        if (o->scenario->kind == FAULTS_CONFIG && sim_scenario_config_check() != 0) {
+            return 1;
+        }
+    }
+    /* The simulator's stage is its own (--psu), not the file's psu.type: the power-down
+     * rule of the Linux board applies to the stage that runs. A file that leaves the wait
+     * to the default gets the InfyPower default; one that sets a shorter wait is refused,
+     * as `charger --check` refuses it with psu.type = infy. */
+    if (o->config_path != NULL && !o->ideal && o->bc.power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
+        if (!o->bc.power_down_defaulted) {
+            fprintf(stderr,
+                    "%s: interlock.power_down_timeout_ms: %lu ms is below the %u ms the simulator's "
+                    "InfyPower stage needs (its \"off\" is proven by reading each module back); "
+                    "raise it or run --psu ideal\n",
+                    o->config_path, (unsigned long)o->bc.power_down_timeout_ms, BOARD_INFY_POWER_DOWN_MIN_MS);
+            fprintf(stderr, "sim: invalid configuration, not starting\n");
+            return 2;
+        }
+        o->bc.power_down_timeout_ms = BOARD_INFY_POWER_DOWN_MIN_MS;
+    }
+    if (o->soc_target <= o->soc_start) {
+        fprintf(stderr, "sim: --soc-target must be above --soc-start\n");
+        return 2;
+    }
+    o->tesla_stop = strcmp(o->profile, "tesla-precharge-stop") == 0;
+    if (strcmp(o->out_dir, "-") == 0) {
+        o->out_dir = NULL;
+    } else if (sim_make_dirs("--out", o->out_dir) != 0) {
+        return 2;
+    }
+    if (o->report_dir != NULL && o->scenario == NULL) {
+        fprintf(stderr, "sim: --report-dir writes a scenario's report: it needs --scenario NAME\n");
+        return 2;
+    }
+    if (o->report_dir != NULL && sim_make_dirs("--report-dir", o->report_dir) != 0) {
+        return 2;
+    }
+    for (int k = 0; o->report_dir != NULL && k < 2; k++) {
+        /* An old report must not pass for this run's: the check after the run looks for them. */
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.%s", o->report_dir, o->scenario->name, k == 0 ? "txt" : "svg");
+        if (unlink(path) != 0 && errno != ENOENT) {
+            fprintf(stderr, "sim: --report-dir: cannot replace %s: %s\n", path, strerror(errno));
+            return 2;
+        }
+    }
+    return -1;
+}
+
+int sim_options_parse(struct sim_options *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->script = (struct plant_script){
+        .plug_at_ms = 1000,
+        .start_delay_ms = 2000,
+        .charge_ms = 10000,
+        .unplug_delay_ms = 1000,
+        .pause_ms = 3000,
+        .sessions = 1,
+        .fault = PLANT_FAULT_NONE,
+    };
+    o->connectors = 1;
+    o->max_s = 900;
+    o->modules = 4;
+    o->soc_start = 30;
+    o->soc_target = 80;
+    o->charge_s = 60;
+    o->out_dir = "build/sim";
+    o->profile = "standard";
+    for (int i = 1; i < argc; i++) {
+        int rc = sim_option(o, argc, argv, &i);
+        if (rc >= 0) {
+            return rc;
+        }
+    }
+    return sim_options_check(o);
+}

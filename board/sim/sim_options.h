@@ -1,0 +1,36 @@
+/* sim_options.h - the simulator's command line (see sim_options.c). */
+#ifndef SIM_OPTIONS_H
+#define SIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "board_config.h"
+#include "ev_model.h"
+#include "faults.h"
+#include "plant.h"
+
+#define SIM_VERSION "0.2.0"
+#define SIM_MAX_CONNECTORS 4
+
+/* What a run is asked to do, after parsing and checking. */
+struct sim_options {
+    struct plant_script script;        /**< the cars' timing, sessions and --fault */
+    struct ev_model_config car;        /**< the --profile */
+    unsigned long connectors, max_s, modules, soc_start, soc_target, charge_s;
+    unsigned long station_limit_w;     /**< --station-limit-w, 0 = none */
+    bool quiet, realtime, ideal, charge_set, tesla_stop;
+    const char *out_dir;               /**< NULL: no capture files */
+    const char *profile;
+    const struct faults_scenario *scenario; /**< --scenario, or NULL */
+    const char *report_dir;
+    const char *config_path;           /**< --config, or NULL */
+    struct board_config bc;            /**< the Linux board's configuration (defaults without --config) */
+};
+
+/* Parses and checks the command line into @p o. Returns -1 to run, or the exit status
+ * (0 after --help, --version, --list-scenarios; 2 for a bad argument, an invalid --config
+ * file or an output directory that cannot be made, said on stderr). */
+int sim_options_parse(struct sim_options *o, int argc, char **argv);
+
+#endif /* SIM_OPTIONS_H */

@@ -1,0 +1,30 @@
+/* sim_station.h - the simulator's connectors as one station (see sim_station.c). */
+#ifndef SIM_STATION_H
+#define SIM_STATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal_log.h"
+#include "sched.h"
+#include "station.h"
+
+struct sim_station {
+    struct station st;
+    struct sched sched;     /**< the station's task alone (see sim_station.c) */
+    struct hal_log *log;
+    bool running;           /**< false while the firmware is off (power loss) */
+    uint32_t limit_w;       /**< --station-limit-w, 0 = none */
+};
+
+/* Hands the @p n started connectors to a station (limit @p limit_w W, 0 = none) whose
+ * events go to @p log. Again after a power loss (the station is firmware: its state is
+ * gone with the RAM). */
+int sim_station_start(struct sim_station *ss, struct charger *const *conns, uint8_t n, uint32_t limit_w,
+                      struct hal_log *log, uint32_t now_ms);
+/* The firmware lost its power: the station no longer runs. */
+void sim_station_stop(struct sim_station *ss);
+/* Once per loop pass, after the firmware's tasks: the station's task, then its events logged. */
+void sim_station_pass(struct sim_station *ss, uint32_t now_ms);
+
+#endif /* SIM_STATION_H */
