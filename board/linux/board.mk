@@ -8,12 +8,16 @@
 
 LINUXB_SRCS := $(sort $(wildcard board/linux/*.c))
 
-$(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+# The --sim-plant test aid (sim_plant.c) adapts the host-only simulation layer's EV plant
+# (sim/plant.c): this board is a host program, so it links that layer's archive (only the
+# plant and what it calls are pulled in). A board for a charger without the test aid
+# would leave sim_plant.c and the archive out.
+$(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(SIM_LIB_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
 
-$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
+$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 

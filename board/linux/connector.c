@@ -46,9 +46,9 @@ int board_connector_start(struct board_connector *k, const struct board_config *
         if (sim->trace != NULL && sim_plant_trace_open(&k->plant, sim->trace, &k->charger) != HAL_OK) {
             return -1;
         }
-        pilot = &k->plant.pilot.base;
-        gpio = &k->plant.gpio.base;
-        psu = &k->plant.psu.base;
+        pilot = &k->plant.plant.pilot.base;
+        gpio = &k->plant.plant.gpio.base;
+        psu = &k->plant.plant.psu.base;
     } else {
         /* No portable Linux interface exists for the pilot and the power-path GPIO: until
          * a board names its hardware these report "not supported", which the interlock
