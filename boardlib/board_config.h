@@ -1,8 +1,9 @@
 /**
  * @file board_config.h
- * @brief The Linux board's configuration file: keys, defaults, loading, and the checks
- *        that span several keys (bus specifications, module lists, the InfyPower driver's
- *        own configuration check, TLS files).
+ * @brief The host boards' configuration file (the Linux board's; the simulator reads it
+ *        for --config): keys, defaults, loading, and the checks that span several keys
+ *        (bus specifications, module lists, the InfyPower driver's own configuration
+ *        check, TLS files). Host-only board library (boardlib/, see docs/architecture.md).
  */
 #ifndef BOARD_CONFIG_H
 #define BOARD_CONFIG_H

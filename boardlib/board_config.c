@@ -1,6 +1,7 @@
-/* board_config.c - the Linux board's configuration file (also read by the simulator's
- * --config): every key with its type, range, default and help text, loading with every
- * problem reported, the checks across keys, and --check's look at this machine. */
+/* board_config.c - the host boards' configuration file (the Linux board's, also read by
+ * the simulator's --config): every key with its type, range, default and help text,
+ * loading with every problem reported, the checks across keys, and --check's look at this
+ * machine. In boardlib/ so that both boards use it without one including the other. */
 #include "board_config.h"
 
 #include <errno.h>
