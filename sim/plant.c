@@ -469,6 +469,34 @@ static bool plant_charge_fault(enum plant_fault f)
            f == PLANT_FAULT_EVSE_STOP;
 }
 
+/* The bay while no car is in it (away, or gone after a session), for both kinds of car:
+ * the operator releases an e-stop once the car has gone; the monitor is repaired while the
+ * bay is empty, not at the next plug-in (the firmware learns it at its driver's next read
+ * of the device, sim/sim_imd.c). True when the script's next car arrives now; the faults
+ * of the first session are over by then (the missing diode is the first session's). */
+static bool plant_bay(struct plant *p, uint32_t in_phase, bool first)
+{
+    if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
+        p->estop = false;
+        plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+    }
+    if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+        sim_imd_set_resistance(p->imd, 10000000u);
+        sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
+    }
+    if (p->sessions_done >= p->script.sessions) {
+        return false;
+    }
+    if (!((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
+          (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms))) {
+        return false;
+    }
+    p->estop = false;
+    p->lock_fb_broken = false;
+    p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+    return true;
+}
+
 /* The DIN car drives itself; the script only plugs it in and pulls it out. */
 static void plant_car_script(struct plant *p)
 {
@@ -478,24 +506,7 @@ static void plant_car_script(struct plant *p)
     switch (p->phase) {
     case PLANT_EV_AWAY:
     case PLANT_EV_LEFT:
-        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
-            p->estop = false;
-            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
-        }
-        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
-            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
-             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
-            sim_imd_set_resistance(p->imd, 10000000u);
-            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
-        }
-        if (p->sessions_done >= p->script.sessions) {
-            break;
-        }
-        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
-            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
-            p->estop = false;
-            p->lock_fb_broken = false;
-            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+        if (plant_bay(p, in_phase, first)) {
             plant_plug_faults(p, first);
             (void)ev_model_plug(p->car, p->now_ms);
             plant_phase(p, PLANT_EV_CHARGING);
@@ -548,25 +559,7 @@ static void plant_ev_script(struct plant *p)
     switch (p->phase) {
     case PLANT_EV_AWAY:
     case PLANT_EV_LEFT:
-        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
-            p->estop = false; /* the operator releases the e-stop once the car has gone */
-            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
-        }
-        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
-            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
-             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
-            sim_imd_set_resistance(p->imd, 10000000u);
-            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
-        }
-        if (p->sessions_done >= p->script.sessions) {
-            break;
-        }
-        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
-            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
-            /* Faults of the first session are over once the EV has left. */
-            p->estop = false;
-            p->lock_fb_broken = false;
-            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+        if (plant_bay(p, in_phase, first)) {
             pilot_ev_plug(&p->ev, true);
             plant_say(p, HAL_LOG_INFO, "%s", "EV plugged in (state B)");
             plant_phase(p, PLANT_EV_PLUGGED);
