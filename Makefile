@@ -37,11 +37,18 @@ INC_hal       := -Ihal
 INC_protocols := -Ihal -Iprotocols
 INC_firmware  := -Ihal -Iprotocols -Ifirmware
 INC_hal_linux := -Ihal -Ihal_linux
-INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
+INC_board     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim -Iboardlib
+INC_boardlib  := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib
 INC_tests     := -Ihal -Iprotocols -Ifirmware -Itests/fakes
 INC_tools     := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim -Itools/common
 INC_sim       := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Isim
-layer_inc = $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1)))
+# A board sees its own folder only (never another board's: what two boards share lives in
+# boardlib/); the unit tests a board keeps in board/NAME/tests/ see that folder and the
+# fakes, which the board's own code never does. No fragment adds -I flags of its own
+# (tests/checks/layering.sh fails on -Iboard/OTHER or -Itests/fakes in any *.mk).
+INC_boardtests = $(INC_board) -Itests/fakes
+layer_inc = $(if $(and $(filter board/%,$(1)),$(findstring /tests/,$(1))),$(INC_boardtests) -I$(patsubst %/tests/,%,$(dir $(1))),\
+            $(INC_$(firstword $(subst /, ,$(1)))) $(if $(filter board/%,$(1)),-I$(dir $(1))))
 
 # Work in progress kept out of the core library until it builds clean (see git log).
 PROTO_EXCLUDE ?=
@@ -50,6 +57,9 @@ PROTO_SRCS := $(sort $(filter-out $(PROTO_EXCLUDE),$(shell find protocols -name 
 FW_SRCS    := $(sort $(wildcard firmware/*.c))
 CORE_SRCS  := $(HAL_SRCS) $(PROTO_SRCS) $(FW_SRCS)
 LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
+# Host-only board library: what the host boards (linux, sim) share, e.g. the configuration
+# file; linked by those boards, never by an MCU board.
+BOARDLIB_SRCS := $(sort $(wildcard boardlib/*.c))
 FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
 UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
 
@@ -196,7 +206,7 @@ include tests/fuzz/fuzz.mk
 # The simulator's and the Linux board's groups live in their board.mk.
 
 # ---------------------------------------------------------------- static checks
-checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS))
+checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS) $(BOARDLIB_SRCS))
 	$(Q)rc=0; \
 	tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware || rc=1; \
 	tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux || rc=1; \

@@ -1,3 +1,6 @@
+/* linux_tls.c - owns the Linux port's TLS (struct linux_tls, OpenSSL): the contexts for the
+ * ISO 15118-2 server and client and for backend clients, the sessions over hal_net TCP
+ * handles through a custom BIO, and the mapping of OpenSSL's results to HAL codes. */
 #include "linux_tls.h"
 
 #include <openssl/bio.h>
@@ -92,11 +95,23 @@ static int linux_tls_bio_create(BIO *b)
 
 /* ---- contexts */
 
-/* The backend profile: TLS 1.2 or newer, OpenSSL's default suites and groups. */
-static SSL_CTX *linux_tls_backend_ctx(struct linux_tls *t)
+/* Which profile a context follows: ISO 15118-2 pins TLS 1.2, its suite, P-256 and ECDSA
+ * signatures; a backend (OCPP, MQTT) takes TLS 1.2 or newer with OpenSSL's defaults. */
+enum linux_tls_profile { LINUX_TLS_ISO15118, LINUX_TLS_BACKEND };
+
+/* The part every context shares, server or client, whatever the profile: no tickets, no
+ * renegotiation, no compression (none of the peers needs them, each widens the attack
+ * surface), and partial writes, since hal_net's send may take only part of a record. */
+static SSL_CTX *linux_tls_new_ctx(struct linux_tls *t, const SSL_METHOD *m, enum linux_tls_profile profile)
 {
-    SSL_CTX *c = SSL_CTX_new(TLS_client_method());
-    if (c == NULL || SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
+    SSL_CTX *c = SSL_CTX_new(m);
+    int ok = c != NULL && SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) == 1;
+    if (ok && profile == LINUX_TLS_ISO15118) {
+        ok = SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION) == 1 &&
+             SSL_CTX_set_cipher_list(c, s_ciphers) == 1 && SSL_CTX_set1_groups_list(c, "P-256") == 1 &&
+             SSL_CTX_set1_sigalgs_list(c, "ECDSA+SHA256") == 1;
+    }
+    if (!ok) {
         linux_tls_note(t, NULL, "TLS context");
         SSL_CTX_free(c);
         return NULL;
@@ -106,23 +121,29 @@ static SSL_CTX *linux_tls_backend_ctx(struct linux_tls *t)
     return c;
 }
 
-static SSL_CTX *linux_tls_ctx(struct linux_tls *t, const SSL_METHOD *m)
+/* Our own certificate chain and its key (the server's, or a backend client's), checked to
+ * belong together so a mismatch fails here and not in the peer's handshake. */
+static int linux_tls_use_identity(struct linux_tls *t, SSL_CTX *c, const char *chain_pem, const char *key_pem,
+                                  const char *what_chain, const char *what_key)
 {
-    SSL_CTX *c = SSL_CTX_new(m);
-    if (c == NULL) {
-        return NULL;
+    if (SSL_CTX_use_certificate_chain_file(c, chain_pem) != 1) {
+        linux_tls_note(t, NULL, what_chain);
+        return HAL_EINVAL;
     }
-    if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_cipher_list(c, s_ciphers) != 1 || SSL_CTX_set1_groups_list(c, "P-256") != 1 ||
-        SSL_CTX_set1_sigalgs_list(c, "ECDSA+SHA256") != 1) {
-        linux_tls_note(t, NULL, "TLS context");
-        SSL_CTX_free(c);
-        return NULL;
+    if (SSL_CTX_use_PrivateKey_file(c, key_pem, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(c) != 1) {
+        linux_tls_note(t, NULL, what_key);
+        return HAL_EINVAL;
     }
-    SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-    SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    return c;
+    return HAL_OK;
+}
+
+/* A context replaces the one before it only once it is complete: a failed reload keeps the
+ * working one. @p slot is struct linux_tls's (void *: its header does not name OpenSSL). */
+static void linux_tls_install(void **slot, SSL_CTX *c, int verify_mode)
+{
+    SSL_CTX_set_verify(c, verify_mode, NULL);
+    SSL_CTX_free(*slot);
+    *slot = c;
 }
 
 static int linux_tls_readable(struct linux_tls *t, const char *path)
@@ -144,24 +165,16 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
     if (rc != HAL_OK) {
         return rc;
     }
-    SSL_CTX *c = linux_tls_ctx(t, TLS_server_method());
+    SSL_CTX *c = linux_tls_new_ctx(t, TLS_server_method(), LINUX_TLS_ISO15118);
     if (c == NULL) {
         return HAL_EINVAL;
     }
-    if (SSL_CTX_use_certificate_chain_file(c, chain_pem) != 1) {
-        linux_tls_note(t, NULL, "server certificate chain");
+    if (linux_tls_use_identity(t, c, chain_pem, key_pem, "server certificate chain", "server private key") !=
+        HAL_OK) {
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
-    if (SSL_CTX_use_PrivateKey_file(c, key_pem, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(c) != 1) {
-        linux_tls_note(t, NULL, "server private key");
-        SSL_CTX_free(c);
-        return HAL_EINVAL;
-    }
-    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_free(t->server_ctx);
-    t->server_ctx = c;
+    linux_tls_install(&t->server_ctx, c, SSL_VERIFY_NONE);
     return HAL_OK;
 }
 
@@ -171,7 +184,7 @@ int linux_tls_client(struct linux_tls *t, const char *anchor_pem)
     if (rc != HAL_OK) {
         return rc;
     }
-    SSL_CTX *c = linux_tls_ctx(t, TLS_client_method());
+    SSL_CTX *c = linux_tls_new_ctx(t, TLS_client_method(), LINUX_TLS_ISO15118);
     if (c == NULL) {
         return HAL_EINVAL;
     }
@@ -180,9 +193,7 @@ int linux_tls_client(struct linux_tls *t, const char *anchor_pem)
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
-    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
-    SSL_CTX_free(t->client_ctx);
-    t->client_ctx = c;
+    linux_tls_install(&t->client_ctx, c, SSL_VERIFY_PEER);
     return HAL_OK;
 }
 
@@ -202,7 +213,7 @@ int linux_tls_client_backend(struct linux_tls *t, const struct linux_tls_backend
     if (rc != HAL_OK) {
         return rc;
     }
-    SSL_CTX *c = linux_tls_backend_ctx(t);
+    SSL_CTX *c = linux_tls_new_ctx(t, TLS_client_method(), LINUX_TLS_BACKEND);
     if (c == NULL) {
         return HAL_EINVAL;
     }
@@ -211,17 +222,12 @@ int linux_tls_client_backend(struct linux_tls *t, const struct linux_tls_backend
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
-    if (b->cert_file != NULL &&
-        (SSL_CTX_use_certificate_chain_file(c, b->cert_file) != 1 ||
-         SSL_CTX_use_PrivateKey_file(c, b->key_file, SSL_FILETYPE_PEM) != 1 ||
-         SSL_CTX_check_private_key(c) != 1)) {
-        linux_tls_note(t, NULL, "backend client certificate");
+    if (b->cert_file != NULL && linux_tls_use_identity(t, c, b->cert_file, b->key_file, "backend client certificate",
+                                                       "backend client certificate") != HAL_OK) {
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
-    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
-    SSL_CTX_free(t->client_ctx);
-    t->client_ctx = c;
+    linux_tls_install(&t->client_ctx, c, SSL_VERIFY_PEER);
     return HAL_OK;
 }
 

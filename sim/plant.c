@@ -1,11 +1,15 @@
 /* plant.c - owns the simulated physical world of one connector (struct plant): the car
  * plugging in and out by a script, contactors and lock with lagging feedback, the cable,
  * the power stage, and the safety monitor judging from these physical states. The EV
- * plant model of the host-only simulation layer. */
+ * plant model of the host-only simulation layer, the only one: the Linux board's
+ * `--sim-plant` test aid runs it too, with the car and the stage outside the process
+ * (plant_init_external). */
 #include "plant.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "hal_err.h"
 
 /* Mechanical delays of the simulated parts (typical DC contactors and lock motors). */
 #define PLANT_CONTACTOR_CLOSE_MS 30u
@@ -125,6 +129,83 @@ static const struct psu_ops s_psu_ops = {
     .off_done = plant_psu_off_done,
 };
 
+/* ---------------------------------------------------------------- monitor */
+
+int32_t plant_measured_ma(struct plant *p, bool *known, unsigned *active)
+{
+    if (active != NULL) {
+        *active = 0;
+    }
+    if (!p->external) {
+        *known = true;
+        return p->psu.out_ma;
+    }
+    /* The raw module readings, whatever the driver's proof of "off" says: a module still
+     * delivering current counts even if the driver has dropped it from its sum. */
+    struct psu_module mods[8];
+    size_t n = 0;
+    *known = false;
+    if (psu_read_modules(p->psu.inner, mods, sizeof mods / sizeof mods[0], &n) == HAL_OK && n > 0) {
+        int32_t sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            sum += mods[i].online ? mods[i].current_ma : 0;
+            if (active != NULL && mods[i].active) {
+                (*active)++;
+            }
+        }
+        *known = true;
+        return sum;
+    }
+    struct psu_output o;
+    if (psu_read_output(p->psu.inner, &o, p->now_ms) == HAL_OK && o.valid) {
+        *known = true;
+        return o.current_ma;
+    }
+    return 0;
+}
+
+/* Contacts close onto a locked connector and a dead output: closing onto a live stage
+ * welds contacts and surprises the car's precharge. */
+static void plant_judge_close(struct plant *p)
+{
+    p->mon.contactor_closes++;
+    if (!p->locked) {
+        plant_violation(p, "contactor closed while the connector is not locked");
+    }
+    if (p->psu.mode != PSU_MODE_OFF) {
+        plant_violation(p, "contactor closed while the power stage is on");
+    }
+}
+
+/* Contacts open with the stage off and the current gone; above the safe current only
+ * after the power-down timeout (a forced opening: the firmware's last resort, counted,
+ * not a violation). An unknown current counts as above. */
+static void plant_judge_open(struct plant *p, bool pos)
+{
+    bool known = false;
+    int32_t ma = plant_measured_ma(p, &known, NULL);
+    bool off = p->psu.mode == PSU_MODE_OFF;
+    p->mon.contactor_opens++;
+    p->mon.max_open_ma = ma > p->mon.max_open_ma ? ma : p->mon.max_open_ma;
+    if (!known || ma > (int32_t)p->safe_current_ma) {
+        if (off && p->now_ms - p->psu.off_cmd_ms >= p->grace_ms) {
+            if (pos) { /* one event per opening, not per pole */
+                p->forced_opens++;
+                plant_say(p, HAL_LOG_WARN, "%s", "contactors forced open under load after the power-down timeout");
+            }
+        } else {
+            char what[96];
+            snprintf(what, sizeof what, "contactor opened at %ld mA%s (stage %s)", (long)ma,
+                     known ? "" : " (unknown)", off ? "off" : "still on");
+            plant_violation(p, what);
+        }
+    } else if (!off) {
+        plant_violation(p, "contactor opened while the power stage is on");
+    } else if (pos) {
+        p->mon.opens_stage_off++;
+    }
+}
+
 /* ---------------------------------------------------------------- GPIO */
 
 static int plant_gpio_write(struct hal_gpio *base, enum hal_gpio_out out, bool active)
@@ -138,23 +219,10 @@ static int plant_gpio_write(struct hal_gpio *base, enum hal_gpio_out out, bool a
     }
     /* The monitor judges each coil command against the physical state at that instant. */
     if (out == HAL_GPIO_OUT_CONTACTOR_POS || out == HAL_GPIO_OUT_CONTACTOR_NEG) {
-        if (active && !p->locked) {
-            plant_violation(p, "contactor closed while the connector is not locked");
-        }
-        if (!active && p->psu.out_ma > PLANT_SAFE_CURRENT_MA) {
-            if (p->psu.mode == PSU_MODE_OFF &&
-                p->now_ms - p->psu.off_cmd_ms >= PLANT_POWER_DOWN_GRACE_MS) {
-                if (out == HAL_GPIO_OUT_CONTACTOR_POS) { /* one event per opening, not per pole */
-                    p->forced_opens++;
-                    plant_say(p, HAL_LOG_WARN, "%s",
-                              "contactors forced open under load after the power-down timeout");
-                }
-            } else {
-                char what[96];
-                snprintf(what, sizeof what, "contactor opened at %ld mA (stage %s)",
-                         (long)p->psu.out_ma, p->psu.mode == PSU_MODE_OFF ? "off" : "still on");
-                plant_violation(p, what);
-            }
+        if (active) {
+            plant_judge_close(p);
+        } else {
+            plant_judge_open(p, out == HAL_GPIO_OUT_CONTACTOR_POS);
         }
     }
     if (out == HAL_GPIO_OUT_LOCK && !active && (p->contact_pos || p->contact_neg)) {
@@ -243,7 +311,32 @@ void plant_init(struct plant *p, const char *name, const struct plant_script *sc
     p->pilot.base.ops = &s_pilot_ops;
     p->pilot.plant = p;
     p->duty = HAL_PILOT_DUTY_DC_HIGH;
+    p->safe_current_ma = PLANT_SAFE_CURRENT_MA;
+    p->grace_ms = PLANT_POWER_DOWN_GRACE_MS;
     pilot_ev_init(&p->ev);
+}
+
+void plant_init_external(struct plant *p, const char *name, struct psu *inner, uint32_t safe_current_ma,
+                         uint32_t grace_ms, struct hal_log *log)
+{
+    const struct plant_script none = {0}; /* no session of its own: the car is elsewhere */
+    plant_init(p, name, &none, log);
+    p->external = true;
+    p->psu.inner = inner;
+    p->safe_current_ma = safe_current_ma;
+    p->grace_ms = grace_ms;
+}
+
+void plant_ev_wire(struct plant *p, bool plugged, bool s2, bool diode_missing)
+{
+    if (!plugged) {
+        (void)pilot_ev_set_s2(&p->ev, false);
+        pilot_ev_plug(&p->ev, false);
+        return;
+    }
+    pilot_ev_plug(&p->ev, true);
+    p->ev.diode_missing = diode_missing;
+    (void)pilot_ev_set_s2(&p->ev, s2);
 }
 
 static void plant_phase(struct plant *p, enum plant_ev_phase ph)
@@ -376,6 +469,34 @@ static bool plant_charge_fault(enum plant_fault f)
            f == PLANT_FAULT_EVSE_STOP;
 }
 
+/* The bay while no car is in it (away, or gone after a session), for both kinds of car:
+ * the operator releases an e-stop once the car has gone; the monitor is repaired while the
+ * bay is empty, not at the next plug-in (the firmware learns it at its driver's next read
+ * of the device, sim/sim_imd.c). True when the script's next car arrives now; the faults
+ * of the first session are over by then (the missing diode is the first session's). */
+static bool plant_bay(struct plant *p, uint32_t in_phase, bool first)
+{
+    if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
+        p->estop = false;
+        plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
+    }
+    if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
+        sim_imd_set_resistance(p->imd, 10000000u);
+        sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
+    }
+    if (p->sessions_done >= p->script.sessions) {
+        return false;
+    }
+    if (!((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
+          (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms))) {
+        return false;
+    }
+    p->estop = false;
+    p->lock_fb_broken = false;
+    p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+    return true;
+}
+
 /* The DIN car drives itself; the script only plugs it in and pulls it out. */
 static void plant_car_script(struct plant *p)
 {
@@ -385,24 +506,7 @@ static void plant_car_script(struct plant *p)
     switch (p->phase) {
     case PLANT_EV_AWAY:
     case PLANT_EV_LEFT:
-        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
-            p->estop = false;
-            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
-        }
-        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
-            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
-             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
-            sim_imd_set_resistance(p->imd, 10000000u);
-            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
-        }
-        if (p->sessions_done >= p->script.sessions) {
-            break;
-        }
-        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
-            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
-            p->estop = false;
-            p->lock_fb_broken = false;
-            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+        if (plant_bay(p, in_phase, first)) {
             plant_plug_faults(p, first);
             (void)ev_model_plug(p->car, p->now_ms);
             plant_phase(p, PLANT_EV_CHARGING);
@@ -459,25 +563,7 @@ static void plant_ev_script(struct plant *p)
     switch (p->phase) {
     case PLANT_EV_AWAY:
     case PLANT_EV_LEFT:
-        if (p->estop && p->phase == PLANT_EV_LEFT && in_phase >= 1000u) {
-            p->estop = false; /* the operator releases the e-stop once the car has gone */
-            plant_say(p, HAL_LOG_INFO, "%s", "emergency stop released");
-        }
-        if (p->phase == PLANT_EV_LEFT && p->imd != NULL && p->sessions_done > 0) {
-            /* The monitor is repaired while the bay is empty, not at the next plug-in: the
-             * firmware learns it at its driver's next read of the device (sim/sim_imd.c). */
-            sim_imd_set_resistance(p->imd, 10000000u);
-            sim_imd_set_fault(p->imd, SIM_IMD_FAULT_NONE);
-        }
-        if (p->sessions_done >= p->script.sessions) {
-            break;
-        }
-        if ((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
-            (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms)) {
-            /* Faults of the first session are over once the EV has left. */
-            p->estop = false;
-            p->lock_fb_broken = false;
-            p->ev.diode_missing = first && p->script.fault == PLANT_FAULT_DIODE;
+        if (plant_bay(p, in_phase, first)) {
             pilot_ev_plug(&p->ev, true);
             plant_say(p, HAL_LOG_INFO, "%s", "EV plugged in (state B)");
             plant_phase(p, PLANT_EV_PLUGGED);
@@ -548,8 +634,13 @@ static void plant_mechanics(struct plant *p)
     }
     bool lock = p->coil[HAL_GPIO_OUT_LOCK];
     if (lock != p->locked && dlock >= PLANT_LOCK_MOVE_MS) {
-        if (!lock && (p->contact_pos || p->contact_neg)) {
-            plant_violation(p, "connector unlocked while a contactor is closed");
+        if (!lock) {
+            p->mon.unlocks++;
+            if (p->contact_pos || p->contact_neg) {
+                plant_violation(p, "connector unlocked while a contactor is closed");
+            } else {
+                p->mon.unlocks_path_open++;
+            }
         }
         p->locked = lock;
     }
@@ -633,6 +724,12 @@ static void plant_power(struct plant *p)
 void plant_tick(struct plant *p, uint32_t now_ms)
 {
     p->now_ms = now_ms;
+    if (p->external) {
+        /* The car and the stage run their own physics elsewhere; only the parts move here. */
+        plant_mechanics(p);
+        p->max_set_mv = p->psu.set_mv > p->max_set_mv ? p->psu.set_mv : p->max_set_mv;
+        return;
+    }
     if (p->car != NULL) {
         (void)pilot_ev_observe(&p->ev, p->duty);
         plant_car_script(p);

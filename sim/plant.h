@@ -10,6 +10,12 @@
  *
  * It also provides the HAL ports the firmware sees (pilot, GPIO) and the power stage
  * (struct psu), all in memory.
+ *
+ * The one EV plant model of the project: the simulator board runs it with its scripted car
+ * and simulated devices (plant_init), and the Linux board's `--sim-plant` test aid runs it
+ * "external" (plant_init_external): the car is another process that reports its pilot
+ * circuit (plant_ev_wire) and the power stage a real driver whose measured current the
+ * monitor reads. Both get the same ports, contact and lock delays and safety monitor.
  */
 #ifndef PLANT_H
 #define PLANT_H
@@ -81,6 +87,17 @@ struct plant_psu {
     struct plant *plant;
 };
 
+/** What the safety monitor counted (judged from the modelled physical state, not from logs;
+ *  violations and forced openings are struct plant's own fields). */
+struct plant_monitor {
+    uint32_t contactor_closes;  /**< close commands (per pole) */
+    uint32_t contactor_opens;   /**< open commands (per pole) */
+    uint32_t opens_stage_off;   /**< openings (DC+) with the stage off and the current below safe */
+    uint32_t unlocks;           /**< lock released (physically) */
+    uint32_t unlocks_path_open; /**< ... with both contactors physically open */
+    int32_t max_open_ma;        /**< highest measured current at an open command */
+};
+
 /** Simulated GPIO (implements struct hal_gpio). */
 struct plant_gpio {
     struct hal_gpio base;
@@ -137,13 +154,48 @@ struct plant {
     bool fb_neg_lost;            /**< DC- feedback contact reads open whatever the contact does */
     int32_t ov_target_mv;        /**< the output is driven up to this (0 = none): the ideal
                                       stage here, the InfyPower modules through sim_infy */
+    /* The monitor. */
+    bool external;               /**< plant_init_external: no script, no car model, no physics */
+    uint32_t safe_current_ma;    /**< opening above this is judged (the interlock's threshold) */
+    uint32_t grace_ms;           /**< ... unless "off" was commanded this long before */
+    struct plant_monitor mon;
 };
 
 /** @brief A plant with its ports wired; the EV is away. */
 void plant_init(struct plant *p, const char *name, const struct plant_script *script,
                 struct hal_log *log);
 
-/** @brief Advance the physical world by 1 ms to @p now_ms. */
+/**
+ * @brief A plant whose car and power stage are outside this process (the Linux board's
+ *        `--sim-plant` test aid): the ports and the monitor as plant_init gives them, the
+ *        car's pilot circuit set by plant_ev_wire(), no script (plant_tick moves only the
+ *        contacts and the lock), and the monitor judging openings from the current that
+ *        @p inner measured (its modules' sum, else its output).
+ * @param inner the real power stage every command goes on to
+ * @param safe_current_ma  opening above this current is judged (the interlock's threshold)
+ * @param grace_ms         ... a violation unless "off" was commanded this long before, else
+ *                         a forced opening (the interlock's power-down timeout)
+ */
+void plant_init_external(struct plant *p, const char *name, struct psu *inner, uint32_t safe_current_ma,
+                         uint32_t grace_ms, struct hal_log *log);
+
+/**
+ * @brief The external car's pilot circuit as it reports it (plant_init_external only).
+ * @param plugged the plug is in; false also opens S2
+ * @param s2 the car's S2 switch is closed (state C)
+ * @param diode_missing the car's pilot diode is missing (fault)
+ */
+void plant_ev_wire(struct plant *p, bool plugged, bool s2, bool diode_missing);
+
+/**
+ * @brief The current the power stage measures now, for the monitor.
+ * @param known false when the stage has no valid reading (the monitor then assumes current)
+ * @param active the modules the stage counts in its capabilities (external plant; may be NULL)
+ * @return mA: the modelled output, or the external stage's raw module readings
+ */
+int32_t plant_measured_ma(struct plant *p, bool *known, unsigned *active);
+
+/** @brief Advance the physical world by 1 ms to @p now_ms (external: to @p now_ms). */
 void plant_tick(struct plant *p, uint32_t now_ms);
 
 /** @brief Inject one of the plant's faults now (as the script would 2 s into charging). */

@@ -8,7 +8,8 @@
  *
  * Used by the simulator board (the real protocols/imd drivers read it through sim_modbus)
  * and by tools/imdsim (the same model served to real masters over RTU or TCP). Time comes
- * from sim_imd_dev_tick() and the bus; nothing here reads a clock.
+ * from sim_imd_dev_tick() and the bus; nothing here reads a clock. The driver unit tests
+ * use their own model, tests/fakes/fake_imd.h (which says why there are two).
  */
 #ifndef SIM_IMD_DEV_H
 #define SIM_IMD_DEV_H

@@ -8,21 +8,39 @@
 
 LINUXB_SRCS := $(sort $(wildcard board/linux/*.c))
 
-$(BIN)/charger: $(call rel,$(LINUXB_SRCS)) $(LINUX_PORT_OBJS_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
+# The --sim-plant test aid (sim_plant.c) adapts the host-only simulation layer's EV plant
+# (sim/plant.c): this board is a host program, so it links that layer's archive (only the
+# plant and what it calls are pulled in). A board for a charger without the test aid
+# would leave sim_plant.c and the archive out.
+$(BIN)/charger: $(call rel,$(LINUXB_SRCS) $(BOARDLIB_SRCS)) $(LINUX_PORT_OBJS_REL) $(SIM_LIB_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
 
-$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
+$(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)) $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
-$(call rel,$(LINUXB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
+$(call rel,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
 
 BOARD_ALL_linux := $(BIN)/charger host-bins
 
 INTEGRATION_TESTS += config linux_board
-integration-linux_board: $(BUILD)/san/bin/charger
-	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger
+# infysim: one InfyPower module for the station's commands with a car (pilot-level session)
+integration-linux_board: $(BUILD)/san/bin/charger $(INFYSIM)
+	$(Q)tests/integration/test_linux_board.sh $(BUILD)/san/bin/charger $(INFYSIM)
 integration-config: $(BUILD)/san/bin/charger
 	$(Q)tests/integration/test_config.sh $(BUILD)/san/bin/charger
+
+# Unit tests of the board's OS-free parts (commands.c, events.c) over the core and the
+# fakes. Kept in this folder, not in tests/unit/: they need the board's headers, and every
+# test in tests/unit/ is also built for the Cortex-M target. Their include paths (the
+# board's and the fakes) come from the Makefile's layer_inc, like every file's.
+LINUXB_UNIT_SRCS := board/linux/commands.c board/linux/events.c
+LINUXB_TESTS     := $(patsubst board/linux/tests/%.c,$(BUILD)/san/tests/%,$(wildcard board/linux/tests/test_*.c))
+$(BUILD)/san/tests/test_board_linux: $(call san,board/linux/tests/test_board_linux.c $(LINUXB_UNIT_SRCS) $(FAKE_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+$(call san,$(wildcard board/linux/tests/*.c)): | $(DEPS_STAMP_TEST)
+UNIT_BINS += $(LINUXB_TESTS)
+unit: $(LINUXB_TESTS)

@@ -1,3 +1,6 @@
+/* board_ctl.c - the Linux board's control socket: a Unix stream socket (mode 0600) that
+ * takes one command line per connection and answers one line (commands.c carries it out),
+ * and the client side of `charger --ctl SOCKET COMMAND`. Owns struct board_ctl. */
 #define _GNU_SOURCE /* accept4 */
 #include "board_ctl.h"
 
@@ -22,37 +25,6 @@ static int board_ctl_address(const char *path, struct sockaddr_un *a)
     }
     memcpy(a->sun_path, path, n + 1);
     return 0;
-}
-
-int board_ctl_execute(struct charger *charger, uint32_t now_ms, const char *line, char *reply,
-                      size_t cap)
-{
-    if (strcmp(line, "status") == 0) {
-        const char *held = charger_held_fault(charger);
-        snprintf(reply, cap, "ok state=%s held=%s", charger_state_name(charger_state(charger)),
-                 held != NULL ? held : "none");
-        return 0;
-    }
-    if (strcmp(line, "reset") == 0) {
-        const char *why = "";
-        enum charger_reset_result r = charger_reset(charger, now_ms, &why);
-        switch (r) {
-        case CHARGER_RESET_DONE:
-        case CHARGER_RESET_NOTHING:
-            snprintf(reply, cap, "ok reset: %s", charger_reset_result_name(r));
-            return 0;
-        case CHARGER_RESET_ENERGISED:
-            snprintf(reply, cap, "refused: energised: %s", why);
-            return 1;
-        case CHARGER_RESET_REFUSED:
-            snprintf(reply, cap, "refused: %s", why);
-            return 1;
-        }
-        snprintf(reply, cap, "refused: %s", why);
-        return 1;
-    }
-    snprintf(reply, cap, "error: unknown command (reset, status)");
-    return 2;
 }
 
 /* Refuse to take over a path that is not a socket, or one a live charger listens on: a
@@ -126,7 +98,7 @@ static void board_ctl_serve(struct board_ctl *c, uint32_t now_ms)
                     return;
                 }
             }
-            int rc = board_ctl_execute(c->charger, now_ms, c->line, reply, sizeof reply);
+            int rc = board_commands_execute(c->cmds, c->line, reply, sizeof reply);
             hal_logf(c->log, rc == 0 ? HAL_LOG_INFO : HAL_LOG_WARN, now_ms, "control: '%s' -> %s",
                      c->line, reply);
             board_ctl_answer(c, reply);
@@ -166,7 +138,7 @@ static void board_ctl_step(struct sched_task *t, uint32_t now_ms)
 }
 
 int board_ctl_open(struct board_ctl *c, const char *path, struct linux_loop *loop,
-                   struct charger *charger, struct hal_log *log, struct sched *s, uint32_t now_ms,
+                   struct board_commands *cmds, struct hal_log *log, struct sched *s, uint32_t now_ms,
                    FILE *err)
 {
     struct sockaddr_un a;
@@ -174,7 +146,7 @@ int board_ctl_open(struct board_ctl *c, const char *path, struct linux_loop *loo
     c->listen_fd = -1;
     c->client_fd = -1;
     c->loop = loop;
-    c->charger = charger;
+    c->cmds = cmds;
     c->log = log;
     if (board_ctl_address(path, &a) != 0) {
         fprintf(err, "charger: --ctl '%s': the path must be 1..%zu characters\n", path,

@@ -4,11 +4,8 @@
  *        --ctl PATH`) that takes one text command per connection and answers one line,
  *        and the client side (`charger --ctl PATH COMMAND`). docs/linux-board.md.
  *
- * Commands:
- *   status   "ok state=STATE held=FAULT|none"
- *   reset    the operator reset of a held fault (charger_reset()): "ok reset: done",
- *            "ok reset: nothing to reset", "refused: energised: ...", "refused: REASON"
- * Anything else: "error: ...". The socket is created with mode 0600 (the operator's
+ * The commands themselves and their answers are commands.h's (through the station API):
+ * "ok ...", "refused: REASON", "error: ..." for what is not a command. The socket is created with mode 0600 (the operator's
  * account only); a stale socket of a dead charger is replaced, a live one is not.
  */
 #ifndef BOARD_CTL_H
@@ -18,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "charger.h"
+#include "commands.h"
 #include "linux_loop.h"
 #include "sched.h"
 
@@ -38,7 +35,7 @@ struct board_ctl {
     size_t len;
     char path[108];              /**< sun_path */
     struct linux_loop *loop;
-    struct charger *charger;
+    struct board_commands *cmds;
     struct hal_log *log;
     struct sched_task task;
 };
@@ -51,21 +48,11 @@ struct board_ctl {
  *         there, cannot bind)
  */
 int board_ctl_open(struct board_ctl *c, const char *path, struct linux_loop *loop,
-                   struct charger *charger, struct hal_log *log, struct sched *s, uint32_t now_ms,
+                   struct board_commands *cmds, struct hal_log *log, struct sched *s, uint32_t now_ms,
                    FILE *err);
 
 /** @brief Close the socket and remove its file. */
 void board_ctl_close(struct board_ctl *c);
-
-/**
- * @brief Carry out one command line against @p charger.
- * @param[out] reply the answer, one line without the newline
- * @retval 0 ok
- * @retval 1 refused (the reason is in @p reply)
- * @retval 2 not a command
- */
-int board_ctl_execute(struct charger *charger, uint32_t now_ms, const char *line, char *reply,
-                      size_t cap);
 
 /**
  * @brief The client: send @p command to the charger listening at @p path and print its

@@ -5,9 +5,13 @@
  *        transports (CAN to infysim, Modbus to metersim/imdsim, Ethernet/IPv6 to evsim)
  *        on a PC that has no pilot circuit and no power-path GPIO.
  *
- * NOT for a real charger: nothing here drives hardware. Like board/sim/plant.c it models
- * the parts' mechanical delays and checks the safety order from that modelled physical
- * state (monitor counters), independently of the firmware's own checks.
+ * NOT for a real charger: nothing here drives hardware. The model itself is the host-only
+ * simulation layer's EV plant (sim/plant.h, the one the simulator board runs), in its
+ * "external" form: its pilot front end, contactors and lock with their mechanical delays,
+ * and its safety monitor judging from that modelled physical state (counters),
+ * independently of the firmware's own checks. This file only adapts it to the Linux
+ * board: the pilot wire to the car's process, infysim's load FIFO, the status file and the
+ * trace, and a scheduler task that steps the plant.
  *
  * The car is another process (tools/evsim). Pilot and contactors are not on a wire
  * between two Linux processes, so the "pilot wire" is a Unix datagram socket (a path in
@@ -29,64 +33,28 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hal_gpio.h"
 #include "hal_log.h"
-#include "hal_pilot.h"
 #include "charger.h"
-#include "iec61851/pilot_ev.h"
 #include "linux_loop.h"
+#include "plant.h"
 #include "psu.h"
 #include "sched.h"
 
-/** The power stage as the firmware sees it: every command goes on to the real driver,
- *  and the monitor sees it. */
-struct sim_plant_psu {
-    struct psu base;
-    struct psu *inner;
-    enum psu_mode mode;
-    uint32_t off_cmd_ms;
-    struct sim_plant *plant;
-};
-
-/** Monitor counters: judged from the modelled physical state, not from logs. */
-struct sim_plant_monitor {
-    uint32_t violations;        /**< safety-order violations */
-    uint32_t contactor_closes;  /**< close commands (per pole) */
-    uint32_t contactor_opens;   /**< open commands (per pole) */
-    uint32_t opens_stage_off;   /**< opens with the stage commanded off and the current below safe */
-    uint32_t forced_opens;      /**< opens above safe current after the power-down timeout */
-    uint32_t unlocks;           /**< lock released (physically) */
-    uint32_t unlocks_path_open; /**< ... with both contactors physically open */
-    int32_t max_open_ma;        /**< highest measured current at an open command */
+/** What the adapter counts beside the plant's monitor (struct plant_monitor). */
+struct sim_plant_counters {
     int32_t max_ma;             /**< highest measured current with the path closed */
     uint32_t plugins;           /**< car plugged in (from the wire) */
     uint32_t wire_rx, wire_tx;  /**< pilot-wire datagrams */
     uint32_t load_cmds;         /**< commands written to infysim's FIFO */
 };
 
-struct sim_plant_gpio {
-    struct hal_gpio base;
-    struct sim_plant *plant;
-};
-
-struct sim_plant_pilot {
-    struct hal_pilot base;
-    struct sim_plant *plant;
-};
-
-/** One connector's test plant. */
+/** One connector's test plant: the EV plant model and its wiring to the outside. The
+ *  firmware's ports are the model's: `plant.pilot.base`, `plant.gpio.base`, `plant.psu.base`. */
 struct sim_plant {
-    struct sim_plant_psu psu;
-    struct sim_plant_gpio gpio;
-    struct sim_plant_pilot pilot;
-    struct pilot_ev ev;          /**< the car's pilot circuit as last reported */
+    struct plant plant;
     struct hal_log *log;
     struct sched_task task;
-    uint16_t duty;
-    bool coil[HAL_GPIO_OUT_COUNT];
-    uint32_t coil_changed_ms[HAL_GPIO_OUT_COUNT];
-    bool contact_pos, contact_neg, locked;
-    bool ev_closed;
+    bool ev_closed;              /**< the car's own contactors (from the wire) */
     int32_t ev_ocv_mv;
     uint32_t ev_r_mohm;
     uint32_t last_rx_ms;
@@ -99,9 +67,8 @@ struct sim_plant {
     char peer[108];
     uint32_t last_tx_ms;
     char last_tx[96];
-    uint32_t safe_current_ma, grace_ms;
     uint32_t now_ms;
-    struct sim_plant_monitor mon;
+    struct sim_plant_counters cnt;
     FILE *trace;                 /**< --sim-trace: one sample per step, or NULL */
     const struct charger *charger; /**< for the trace: state and EVSE status */
 };

@@ -43,7 +43,7 @@ AN386_DEMO_PASSES ?= 200
 MPS2_CORE_INC  := -Ihal -Iprotocols -Ifirmware
 MPS2_BOARD_INC := -Ihal -Iprotocols -Ifirmware -I$(MPS2_DIR)
 # -Itests/target FIRST: <cmocka.h> must be the target shim, not /usr/include's.
-MPS2_TEST_INC  := -Itests/target -Ihal -Iprotocols -Ifirmware -Itests/fakes
+MPS2_TEST_INC  := -Itests/target $(INC_tests)
 
 # Run-time of every image (firmware and tests): vectors, reset, faults,
 # semihosting, SysTick, newlib hooks.

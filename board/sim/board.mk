@@ -9,10 +9,11 @@
 # Every .c of the folder, so files can move in and out without an edit here.
 SIM_SRCS := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
 
-# `sim --config FILE` reads the Linux board's configuration file with the Linux board's own
-# reader and checks (board/linux/board_config.c, compiled in; its bus specifications are
-# parsed by the Linux Modbus port, hence that port and libmodbus in the simulator).
-SIM_CONFIG_SRCS := board/linux/board_config.c
+# `sim --config FILE` reads the Linux board's configuration file with the same reader and
+# checks (boardlib/board_config.c, the host boards' shared library: no -I into the other
+# board; its bus specifications are parsed by the Linux Modbus port, hence that port and
+# libmodbus in the simulator).
+SIM_CONFIG_SRCS := $(BOARDLIB_SRCS)
 SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
 SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
 # Host-only simulation layer (device models) linked into both simulator binaries: a
@@ -20,8 +21,6 @@ SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
 # sanitized. They come before the core library on the link line.
 SIM_LAYER_REL ?=
 SIM_LAYER_SAN ?=
-$(call rel,$(SIM_SRCS)): HOST_CFLAGS_REL += -Iboard/linux
-$(call san,$(SIM_SRCS)): HOST_CFLAGS_COMMON += -Iboard/linux
 $(BIN)/sim: $(call rel,$(SIM_SRCS) $(SIM_CONFIG_SRCS) $(SIM_PORT_SRCS)) $(SIM_LAYER_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

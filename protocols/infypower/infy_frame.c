@@ -1,3 +1,5 @@
+/* infy_frame.c - owns the InfyPower V1.13 frame format: identifiers, request encoders and
+ * response decoders (pure functions, see infy_frame.h). */
 #include "infypower/infy_frame.h"
 
 #include <string.h>

@@ -4,6 +4,14 @@
  *        measurement channels, configuration, self-test with a duration, device faults,
  *        and (Dold) the Modbus watchdog that trips fault 9 and then refuses every write
  *        except a reset. Time comes from fake_imd_tick(); nothing reads a clock.
+ *
+ * The same devices are modelled again in the host-only simulation layer
+ * (sim/sim_imd_dev.[ch], on sim_modbus, for the simulator and tools/imdsim). This one stays
+ * because the driver unit tests that use it are also built for the Cortex-M target, where
+ * sim/ is never built, and it adds what only those tests need: fake_modbus's request log,
+ * per-address exceptions and latency, malformed values (NaN R_F, status and state
+ * overrides), a hanging or ignored self-test, write counters. Merging the two needs a
+ * bus-neutral register core that both the tests layer and sim/ may include (not done).
  */
 #ifndef FAKE_IMD_H
 #define FAKE_IMD_H

@@ -18,7 +18,7 @@ FUZZ_TEST_SECONDS ?= 2
 FUZZ_DIR          := $(BUILD)/fuzz
 FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_BASE_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
-FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboard/linux -Itests/fuzz
+FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests/fuzz
 
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
@@ -58,7 +58,7 @@ FUZZ_MAIN_imd_dold    := tests/fuzz/fuzz_imd.c
 FUZZ_FLAGS_imd_dold   := -DFUZZ_IMD_DOLD=1
 FUZZ_SRCS_config      := firmware/config.c hal/hal_err.c
 # The board's reader as the charger links it (bus specs come from the Modbus port).
-FUZZ_SRCS_board_config := board/linux/board_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+FUZZ_SRCS_board_config := boardlib/board_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
 FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 # Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.
@@ -68,7 +68,7 @@ FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # The link step compiles the harness itself: it depends on every header it may include.
-FUZZ_HDRS := $(wildcard tests/fuzz/*.h hal/*.h protocols/*/*.h firmware/*.h board/linux/*.h hal_linux/*.h)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h hal/*.h protocols/*/*.h firmware/*.h boardlib/*.h hal_linux/*.h)
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP_FUZZ)
@@ -116,7 +116,7 @@ $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fa
 		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
 		$(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c | $(DEPS_STAMP_BUILD)
 	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ihal -Iprotocols -Itests/fakes -o $@ $^
+	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(INC_tests) -o $@ $^
 .PHONY: fuzz-corpus
 fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim
 	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim \

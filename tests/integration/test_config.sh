@@ -79,6 +79,13 @@ expect v2g-protocols-iso20 1 ':3: v2g\.protocols: protocol "iso20" is not enable
 expect v2g-protocols-bad   1 ':3: v2g\.protocols: unknown protocol "chademo"' "${good}v2g.protocols = din chademo\n"
 expect ovm-stale-range     1 ':3: ovm\.stale_ms: value 5 out of range 10\.\.10000' "${good}ovm.stale_ms = 5\n"
 expect ovm-sim-refused     1 'ovm\.device: sim is the simulator' "${good}ovm.device = sim\n"
+# The station's limits shared among its connectors (issue 13): 0 = none.
+expect station-limits      0 'configuration valid' "${good}station.max_power_w = 50000\nstation.max_current_a = 125\n"
+expect station-no-limits   0 'configuration valid' "${good}station.max_power_w = 0\nstation.max_current_a = 0\n"
+expect station-power-range 1 ':3: station\.max_power_w: value 20000000 out of range 0\.\.10000000' "${good}station.max_power_w = 20000000\n"
+expect station-power-type  1 ':3: station\.max_power_w: expected a whole number, got .50kW.' "${good}station.max_power_w = 50kW\n"
+expect station-current-range 1 ':4: station\.max_current_a: value 6000 out of range 0\.\.5000' "${good}station.max_power_w = 1000\nstation.max_current_a = 6000\n"
+expect station-current-neg 1 ':3: station\.max_current_a: expected a whole number' "${good}station.max_current_a = -1\n"
 expect infy-offline-10s    1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than the modules. own 10 s watchdog' "${infy}infy.offline_timeout_ms = 10000\ninfy.modules = 0\n"
 expect infy-offline-5s     1 ':4: infy\.offline_timeout_ms: offline timeout must be longer than' "${infy}infy.offline_timeout_ms = 5000\ninfy.modules = 0\n"
 expect infy-offline-type   1 ':4: infy\.offline_timeout_ms: expected a whole number' "${infy}infy.offline_timeout_ms = 15s\n"
@@ -145,7 +152,7 @@ if [ $rc -eq 1 ] && echo "$out" | grep -q 'larger than'; then echo "PASS config/
 out=$("$bin" --check -c "$dir/absent.conf" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q 'cannot open: No such file'; then echo "PASS config/missing-file"; pass=$((pass + 1)); else echo "FAIL config/missing-file: $rc $out"; fail=$((fail + 1)); fi
 out=$("$bin" --help 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q 'can.interface' && echo "$out" | grep -q 'interlock.safe_current_ma' && echo "$out" | grep -q 'infy.offline_timeout_ms' && echo "$out" | grep -q 'meter.bus' && echo "$out" | grep -q 'imd.model' && echo "$out" | grep -q 'link.tls_cert' && echo "$out" | grep -q -- '--sim-plant'; then echo "PASS cli/help"; pass=$((pass + 1)); else echo "FAIL cli/help"; fail=$((fail + 1)); fi
+if [ $rc -eq 0 ] && echo "$out" | grep -q 'can.interface' && echo "$out" | grep -q 'interlock.safe_current_ma' && echo "$out" | grep -q 'infy.offline_timeout_ms' && echo "$out" | grep -q 'meter.bus' && echo "$out" | grep -q 'imd.model' && echo "$out" | grep -q 'link.tls_cert' && echo "$out" | grep -q 'station.max_power_w' && echo "$out" | grep -q 'limit-connector W' && echo "$out" | grep -q -- '--sim-plant'; then echo "PASS cli/help"; pass=$((pass + 1)); else echo "FAIL cli/help"; fail=$((fail + 1)); fi
 out=$("$bin" --version 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^charger [0-9]+\.[0-9]+\.[0-9]+$'; then echo "PASS cli/version"; pass=$((pass + 1)); else echo "FAIL cli/version: $out"; fail=$((fail + 1)); fi
 out=$("$bin" --bogus 2>&1); rc=$?

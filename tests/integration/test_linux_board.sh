@@ -5,6 +5,7 @@
 # --run-for and on SIGTERM.
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+infysim=$(cd "$(dirname "${2:?usage: $0 CHARGER INFYSIM}")" && pwd)/$(basename "$2")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "$root/build/linux-board.XXXXXX")   # under the project: shared into the VM
 trap 'rm -rf "$work"' EXIT
@@ -13,7 +14,7 @@ printf 'can.interface = vcan0\nstore.dir = %s/store\nlog.level = debug\npsu.type
 
 cat > "$work/inside.sh" <<'INSIDE'
 set -u
-bin=$1 work=$2
+bin=$1 work=$2 infysim=$3
 pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
@@ -67,7 +68,8 @@ pid=$!
 for _ in $(seq 200); do [ -S "$sock" ] && grep -q started "$work/run3.log" 2>/dev/null && break; sleep 0.1; done
 [ -S "$sock" ] || ko linux-board/ctl-listening "$(tail -n 5 "$work/run3.log")"
 out=$("$bin" --ctl "$sock" status 2>&1); rc=$?
-if [ $rc -eq 0 ] && [ "$out" = "ok state=idle held=feedback unreadable" ]; then ok linux-board/ctl-status; else ko linux-board/ctl-status "exit $rc: $out"; fi
+# the fields of before first (scripts read them), then the OCPP status of the station
+if [ $rc -eq 0 ] && [ "$out" = "ok state=idle held=feedback unreadable status=Available" ]; then ok linux-board/ctl-status; else ko linux-board/ctl-status "exit $rc: $out"; fi
 out=$("$bin" --ctl "$sock" reset 2>&1); rc=$?
 if [ $rc -eq 1 ] && [ "$out" = "refused: contactor, lock or e-stop feedback unreadable" ] &&
    grep -q "operator reset refused: contactor, lock or e-stop feedback unreadable" "$work/run3.log"; then
@@ -86,11 +88,130 @@ wait $pid
 if [ ! -e "$sock" ]; then ok linux-board/ctl-removed; else ko linux-board/ctl-removed "socket left behind"; fi
 out=$("$bin" --ctl "$sock" status 2>&1); rc=$?
 if [ $rc -eq 3 ] && echo "$out" | grep -q 'no charger answers there'; then ok linux-board/ctl-no-charger; else ko linux-board/ctl-no-charger "exit $rc: $out"; fi
+
+# ---- the station's commands with a car (issue 13): a pilot-level session (no link) on the
+# --sim-plant test aid, one InfyPower module (infysim) on vcan0 charging the car's battery.
+# The car is this script: it writes its pilot-wire state to the plant's socket every 0.5 s
+# through one socat (a fork per message costs 50-100 ms in the TCG VM).
+. "$work/wait_lib.sh"   # wait_file, wait_line
+t=$(mktemp -d /tmp/charger-station.XXXXXX)    # sockets and FIFOs: the VM's own /tmp
+mkfifo "$t/infy.ctl" "$t/wire"
+"$infysim" --can vcan0 --modules 0 --ctl "$t/infy.ctl" > "$t/infysim.out" 2>&1 &
+ipid=$!
+wait_line "$t/infysim.out" 'module(s) on vcan0' 60 || ko station/setup "infysim: $(tail -n 2 "$t/infysim.out")"
+printf 'can.interface = vcan0\nstore.dir = %s/store\nlog.level = debug\npsu.type = infy\ninfy.modules = 0\ncharger.export_voltage_v = 400\ncharger.export_current_a = 10\ninterlock.power_down_timeout_ms = 5000\n' "$t" > "$t/c.conf"
+"$bin" -c "$t/c.conf" --ctl "$t/ctl" --sim-plant "$t/plant" --sim-load "$t/infy.ctl" --sim-trace "$t/trace" \
+    > "$t/out" 2> "$t/log" &
+cpid=$!
+wait_file "$t/plant" 60 && wait_line "$t/log" 'started (boot' 60 || ko station/setup "charger: $(tail -n 5 "$t/log")"
+car_state='plugged=0 s2=0 diode=1 closed=0'
+echo "$car_state" > "$t/car"
+( exec 3<>"$t/wire"; while [ -e "$t/car" ]; do read -r st < "$t/car"; printf 'ev %s ocv_mv=380000 r_mohm=100\n' "$st" >&3; read -r -t 0.5 -u 3 _; done ) &
+spid=$!
+socat -u "PIPE:$t/wire" "UNIX-SENDTO:$t/plant" 2>/dev/null &
+sopid=$!
+car() { echo "$1" > "$t/car.new" && mv "$t/car.new" "$t/car"; }
+ctl() { out=$("$bin" --ctl "$t/ctl" "$1" 2>&1); rc=$?; }
+# want_status OCPP_STATUS [SECONDS]: poll `status` until it says so
+want_status() {
+    local i
+    for i in $(seq $((${2:-60} * 2))); do
+        ctl status
+        case $out in *"status=$1"*) return 0 ;; esac
+        sleep 0.5
+    done
+    return 1
+}
+# the trace's current (mA) once it is within [LO, HI] for a sample (up to SECONDS)
+want_ma() {
+    local i ma
+    for i in $(seq $((${3:-60} * 2))); do
+        ma=$(tail -n 1 "$t/trace" 2>/dev/null | awk '{print $3}')
+        if [ -n "$ma" ] && [ "$ma" -ge "$1" ] && [ "$ma" -le "$2" ]; then return 0; fi
+        sleep 0.5
+    done
+    echo "last current ${ma:-none} mA"
+    return 1
+}
+ctl status
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^ok state=idle held=none status=Available$'; then ok station/status-available; else ko station/status-available "exit $rc: $out"; fi
+# bad arguments and commands out of their state are refused with the reason, exit 1
+bad=""
+for c in "limit abc" "limit -5" "limit" "limit-connector 99999999999" "authorize" "authorize TOKEN nfc" \
+         "authorize 01234567890123456789X" "unavailable soon" "stop now"; do
+    ctl "$c"
+    [ $rc -eq 1 ] && case $out in "refused: bad argument"*) true ;; *) false ;; esac || bad="$bad [$c: exit $rc: $out]"
+done
+if [ -z "$bad" ]; then ok station/bad-arguments; else ko station/bad-arguments "$bad"; fi
+ctl stop
+if [ $rc -eq 1 ] && [ "$out" = "refused: not in this state" ]; then ok station/stop-no-session; else ko station/stop-no-session "exit $rc: $out"; fi
+# a car: Charging, current at the export limit (10 A), then `limit 2000` W lowers the setpoint
+car 'plugged=1 s2=1 diode=1 closed=1'
+if want_status Charging 90; then ok station/charging; else ko station/charging "$out | $(grep -E 'station:|ERROR|WARN' "$t/log" | tail -n 5)"; fi
+if r=$(want_ma 8000 11000 60); then ok station/current-at-export-limit; else ko station/current-at-export-limit "$r"; fi
+ctl "limit 2000"
+if [ $rc -eq 0 ] && [ "$out" = "ok limit: 2000 W" ]; then ok station/limit-accepted; else ko station/limit-accepted "exit $rc: $out"; fi
+# 2000 W at 400 V: 5 A
+if r=$(want_ma 3500 6000 60); then ok station/limit-lowers-current; else ko station/limit-lowers-current "$r"; fi
+ctl "limit none"
+if r=$(want_ma 8000 11000 60); then ok station/limit-none-restores; else ko station/limit-none-restores "$r"; fi
+ctl "authorize CARD1234 rfid"
+if [ $rc -eq 1 ] && [ "$out" = "refused: not in this state" ]; then ok station/authorize-while-charging; else ko station/authorize-while-charging "exit $rc: $out"; fi
+# `stop` ends the running session (stop reason local); the car is still plugged: Finishing
+ctl stop
+if [ $rc -eq 0 ] && [ "$out" = "ok stop: requested" ] && want_status Finishing 60; then ok station/stop; else ko station/stop "exit $rc: $out"; fi
+car 'plugged=0 s2=0 diode=1 closed=0'
+if want_status Available 60 && wait_line "$t/log" 'station: cp0 session 1 stopped: stop=local' 30; then
+    ok station/stop-reason-local
+else
+    ko station/stop-reason-local "$(grep 'station:' "$t/log" | tail -n 5)"
+fi
+# `unavailable`: a car plugged in does not start a session; `available` lets it start
+ctl unavailable
+if [ $rc -eq 0 ] && want_status Unavailable 30; then ok station/unavailable; else ko station/unavailable "exit $rc: $out"; fi
+car 'plugged=1 s2=1 diode=1 closed=1'
+wait_line "$t/log" 'sim-plant: car plugged in' 30
+sleep 3
+ctl status
+if echo "$out" | grep -q '^ok state=idle held=none status=Unavailable$' && ! grep -q 'session 2 started' "$t/log"; then
+    ok station/unavailable-keeps-car-out
+else
+    ko station/unavailable-keeps-car-out "$out"
+fi
+ctl available
+if [ $rc -eq 0 ] && want_status Charging 90 && grep -q 'station: cp0 session 2 started' "$t/log"; then ok station/available-starts; else ko station/available-starts "exit $rc: $out"; fi
+# `unavailable after-session` waits for the session's end
+ctl "unavailable after-session"
+if [ $rc -eq 0 ] && [ "$out" = "ok unavailable: after the session" ] && ctl status && echo "$out" | grep -q 'status=Charging'; then
+    ok station/unavailable-after-session
+else
+    ko station/unavailable-after-session "exit $rc: $out"
+fi
+# the station's events in the log: OCPP statuses at INFO, measurements at DEBUG
+if grep -q 'INFO  station: cp0 status Preparing -> Charging' "$t/log" && grep -q 'DEBUG station: cp0 measured ' "$t/log"; then
+    ok station/events-logged
+else
+    ko station/events-logged "$(grep 'station:' "$t/log" | head -n 5)"
+fi
+ctl stop
+want_status Finishing 60
+car 'plugged=0 s2=0 diode=1 closed=0'
+want_status Unavailable 60 || ko station/unavailable-after-end "$out"
+kill -TERM $cpid; wait $cpid; crc=$?
+rm -f "$t/car"; kill $sopid $ipid 2>/dev/null; wait $spid $sopid $ipid 2>/dev/null
+if [ $crc -eq 0 ] && grep -q '^charger: session 1: stop=local' "$t/out" && grep -q '^charger: session 2: stop=local' "$t/out"; then
+    ok station/summary
+else
+    ko station/summary "exit $crc: $(cat "$t/out")"
+fi
+[ $fail -eq 0 ] || { echo "--- charger log (last 30 lines)"; tail -n 30 "$t/log"; }
+rm -rf "$t"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
 INSIDE
 cd "$root"
-out=$(tools/vcan-run --ifaces vcan0 --timeout 120 -- bash "$work/inside.sh" "$bin" "$work" 2>&1); rc=$?
+cp tests/integration/wait_lib.sh "$work/"
+out=$(tools/vcan-run --ifaces vcan0 --timeout 600 -- bash "$work/inside.sh" "$bin" "$work" "$infysim" 2>&1); rc=$?
 echo "$out" | grep -E '^(PASS|FAIL)|passed, '
 if ! echo "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
     echo "$out" | tail -n 20

@@ -182,7 +182,7 @@ run_scenario() {  # the fields of one SCENARIOS line
     if [ -n "$restore" ]; then
         for _ in $(seq 240); do
             grep -q 'car 1 unplugged' "$w/evsim.out" 2>/dev/null && break
-            "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -qv 'held=none$' && break
+            "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -Eqv 'held=none( |$)' && break
             sleep 0.5
         done
         "$restore"
@@ -193,7 +193,7 @@ run_scenario() {  # the fields of one SCENARIOS line
     if [ "$fired" != -1 ]; then
         (
             while kill -0 "$epid" 2>/dev/null; do
-                if "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -qv 'held=none$'; then
+                if "$bin/charger" --ctl "$w/ctl.sock" status 2>/dev/null | grep -Eqv 'held=none( |$)'; then
                     "$bin/charger" --ctl "$w/ctl.sock" reset >>"$w/operator.log" 2>&1
                 fi
                 sleep 1

@@ -1,8 +1,9 @@
 /**
  * @file board_config.h
- * @brief The Linux board's configuration file: keys, defaults, loading, and the checks
- *        that span several keys (bus specifications, module lists, the InfyPower driver's
- *        own configuration check, TLS files).
+ * @brief The host boards' configuration file (the Linux board's; the simulator reads it
+ *        for --config): keys, defaults, loading, and the checks that span several keys
+ *        (bus specifications, module lists, the InfyPower driver's own configuration
+ *        check, TLS files). Host-only board library (boardlib/, see docs/architecture.md).
  */
 #ifndef BOARD_CONFIG_H
 #define BOARD_CONFIG_H
@@ -78,6 +79,9 @@ struct board_config {
     uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
     char v2g_protocols[48];  /**< v2g.protocols: priority list, "din" */
     struct hlc_protocols v2g_list; /**< derived from v2g_protocols */
+    /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
+    uint32_t station_max_power_w;
+    uint32_t station_max_current_a;
     /* derived by board_config_load() */
     uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
     size_t meter_pin_len;                  /**< 0: no key pinned */

@@ -1,3 +1,7 @@
+/* board_config.c - the host boards' configuration file (the Linux board's, also read by
+ * the simulator's --config): every key with its type, range, default and help text,
+ * loading with every problem reported, the checks across keys, and --check's look at this
+ * machine. In boardlib/ so that both boards use it without one including the other. */
 #include "board_config.h"
 
 #include <errno.h>
@@ -119,6 +123,12 @@ static const struct config_key s_keys[] = {
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),
+    /* the station: docs/station.md "Power sharing"; the control socket's `limit W` changes it */
+    U32("station.max_power_w", station_max_power_w, 0, 10000000, false,
+        "the station's supply limit shared among its connectors, W; 0 = none (default 0)"),
+    U32("station.max_current_a", station_max_current_a, 0, 5000, false,
+        "the station's limit on the sum of the connectors' DC currents, A; 0 = none\n"
+        "                                     (default 0)"),
     /* Safety overrides and identity pins: each one changes what the charger may trust. */
     BOOL("imd.lab_override_no_monitor", imd_lab_override,
          "LAB ONLY: no isolation monitor is fitted; the cable check passes UNMEASURED and the\n"

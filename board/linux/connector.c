@@ -1,0 +1,90 @@
+/* connector.c - the Linux board's connector: its charger configured from the board's
+ * configuration over the devices, its pilot and power-path GPIO (unsupported on Linux, or
+ * the --sim-plant test aid), and the station that holds it. Owns struct board_connector. */
+#include "connector.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hal_unsupported.h"
+
+static void board_connector_config(const struct board_config *b, struct charger_config *cc)
+{
+    charger_default_config(cc);
+    memcpy(cc->name, b->charger_name, sizeof cc->name);
+    cc->export_voltage_mv = b->export_voltage_v * 1000u;
+    cc->export_current_ma = b->export_current_a * 1000u;
+    cc->max_voltage_mv = b->max_voltage_v * 1000u;
+    cc->max_current_ma = b->max_current_a * 1000u;
+    cc->max_power_w = b->max_power_kw * 1000u;
+    cc->imd_lab_override = b->imd_lab_override;
+    cc->pilot.debounce_ms = b->pilot_debounce_ms;
+    cc->interlock.safe_current_ma = b->safe_current_ma;
+    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
+    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
+    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
+    /* The over-voltage monitor reads the freshest of the allowed sources (the isolation
+     * monitor's voltage, the meter's, the stage's read-back; no OVM driver on this board). */
+    cc->voltage_sources = b->ovm_source_mask;
+    cc->hlc.protocols = b->v2g_list;
+    cc->voltage_stale_ms = b->ovm_stale_ms;
+}
+
+int board_connector_start(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,
+                          const struct board_sim_options *sim, struct sched *s, uint32_t now_ms)
+{
+    struct hal_pilot *pilot = &k->pilot;
+    struct hal_gpio *gpio = &k->gpio;
+    struct psu *psu = d->psu;
+    if (sim->wire != NULL) {
+        int rc = sim_plant_init(&k->plant, sim->wire, sim->load, d->psu, cfg->safe_current_ma,
+                                cfg->power_down_timeout_ms, &d->loop, s, &d->log.base, now_ms);
+        if (rc != HAL_OK) {
+            return -1;
+        }
+        k->have_plant = true;
+        if (sim->trace != NULL && sim_plant_trace_open(&k->plant, sim->trace, &k->charger) != HAL_OK) {
+            return -1;
+        }
+        pilot = &k->plant.plant.pilot.base;
+        gpio = &k->plant.plant.gpio.base;
+        psu = &k->plant.plant.psu.base;
+    } else {
+        /* No portable Linux interface exists for the pilot and the power-path GPIO: until
+         * a board names its hardware these report "not supported", which the interlock
+         * treats as unreadable feedback and the pilot as state E: nothing is energised. */
+        hal_unsupported_pilot(&k->pilot);
+        hal_unsupported_gpio(&k->gpio);
+    }
+    struct charger_config cc;
+    board_connector_config(cfg, &cc);
+    struct charger_ports ports = {.pilot = pilot,
+                                  .gpio = gpio,
+                                  .psu = psu,
+                                  .log = &d->log.base,
+                                  .link = d->have_link ? &d->adapter.base : NULL,
+                                  .rng = &d->rng.base,
+                                  .imd = d->imd,
+                                  .meter = d->have_meter ? &d->ms : NULL,
+                                  .meter_dev = d->have_meter ? &d->meter.base : NULL,
+                                  .clock = &d->loop.base};
+    int rc = charger_init(&k->charger, &cc, &ports, s, now_ms);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    /* The station after the connector: its pass reads what the connector's pass decided
+     * (events.c runs it, see struct board_connector). */
+    struct station_config sc;
+    station_default_config(&sc);
+    sc.max_power_w = cfg->station_max_power_w;
+    sc.max_current_ma = cfg->station_max_current_a * 1000u;
+    struct charger *conns[1] = {&k->charger};
+    sched_init(&k->station_sched);
+    rc = station_init(&k->station, &sc, conns, 1, &k->station_sched, now_ms);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: cannot start the station: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
