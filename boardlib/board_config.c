@@ -119,7 +119,7 @@ static const struct config_key s_keys[] = {
         "                                     ovm,imd,meter,stage (default ovm,imd,meter,stage)"),
     STR("v2g.protocols", v2g_protocols, false,
         "V2G protocols offered in supportedAppProtocol, best first: names of the\n"
-        "                                     protocols enabled in this build (default din)"),
+        "                                     protocols enabled in this build (default iso2,din)"),
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),
@@ -177,7 +177,7 @@ void board_config_defaults(struct board_config *c)
     c->ovm_device = BOARD_OVM_NONE;
     memcpy(c->ovm_sources, "ovm,imd,meter,stage", 20);
     c->ovm_stale_ms = 1500;
-    memcpy(c->v2g_protocols, "din", 4);
+    memcpy(c->v2g_protocols, "iso2,din", 9);
     hlc_default_protocols(&c->v2g_list);
 }
 

@@ -77,7 +77,7 @@ struct board_config {
     int ovm_device;          /**< enum board_ovm_device */
     char ovm_sources[48];    /**< "ovm,imd,meter,stage" (any subset, in any order) */
     uint32_t ovm_stale_ms;   /**< energised without a fresher reading: stop */
-    char v2g_protocols[48];  /**< v2g.protocols: priority list, "din" */
+    char v2g_protocols[48];  /**< v2g.protocols: priority list, "iso2,din" */
     struct hlc_protocols v2g_list; /**< derived from v2g_protocols */
     /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
     uint32_t station_max_power_w;
