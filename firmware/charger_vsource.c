@@ -1,5 +1,5 @@
 /* The names of the output-voltage sources (charger.h), on their own so that the
- * configuration readers (board/linux/board_config.c and its fuzz harness) can name them
+ * configuration readers (boardlib/board_config.c and its fuzz harness) can name them
  * without linking the whole session manager. */
 #include "charger.h"
 

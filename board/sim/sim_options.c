@@ -241,7 +241,7 @@ static int sim_options_check(struct sim_options *o)
             return 2;
         }
     }
-    /* The same reader and checks as the Linux board (board/linux/board_config.c). */
+    /* The same reader and checks as the Linux board (boardlib/board_config.c). */
     board_config_defaults(&o->bc);
     if (o->config_path != NULL && board_config_load(&o->bc, o->config_path, stderr) != 0) {
         fprintf(stderr, "sim: invalid configuration, not starting\n");

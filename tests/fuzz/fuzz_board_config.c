@@ -1,7 +1,7 @@
 /**
  * @file fuzz_board_config.c
  * @brief libFuzzer harness for the Linux board's configuration file reader
- *        (board/linux/board_config.c: key table, cross-checks, bus specs, module lists).
+ *        (boardlib/board_config.c: key table, cross-checks, bus specs, module lists).
  *
  * board_config_load() reads a path, so each input is written to one temporary file
  * (created once per process under $TMPDIR, removed at exit) and loaded from there; the

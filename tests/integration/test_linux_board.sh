@@ -106,29 +106,36 @@ cpid=$!
 wait_file "$t/plant" 60 && wait_line "$t/log" 'started (boot' 60 || ko station/setup "charger: $(tail -n 5 "$t/log")"
 car_state='plugged=0 s2=0 diode=1 closed=0'
 echo "$car_state" > "$t/car"
-( exec 3<>"$t/wire"; while [ -e "$t/car" ]; do read -r st < "$t/car"; printf 'ev %s ocv_mv=380000 r_mohm=100\n' "$st" >&3; read -r -t 0.5 -u 3 _; done ) &
+# (The pause between messages is wait_lib's sleep on a FIFO nobody writes: a `read -t` on the
+# wire itself would race socat for the line just written and swallow it.)
+( _wait_open; exec 3<>"$t/wire"; while [ -e "$t/car" ]; do read -r st < "$t/car"; printf 'ev %s ocv_mv=380000 r_mohm=100\n' "$st" >&3; _wait_sleep 0.5; done ) &
 spid=$!
 socat -u "PIPE:$t/wire" "UNIX-SENDTO:$t/plant" 2>/dev/null &
 sopid=$!
 car() { echo "$1" > "$t/car.new" && mv "$t/car.new" "$t/car"; }
 ctl() { out=$("$bin" --ctl "$t/ctl" "$1" 2>&1); rc=$?; }
-# want_status OCPP_STATUS [SECONDS]: poll `status` until it says so
+# want_status OCPP_STATUS [SECONDS]: poll `status` until it says so, for SECONDS of real
+# time. One look a second: each look starts the sanitized client, which costs far more than
+# its nominal time in the TCG VM of a loaded machine.
 want_status() {
-    local i
-    for i in $(seq $((${2:-60} * 2))); do
+    local end now
+    now_ms_var now; end=$((now + ${2:-60} * 1000))
+    while :; do
         ctl status
         case $out in *"status=$1"*) return 0 ;; esac
-        sleep 0.5
+        now_ms_var now; [ "$now" -ge "$end" ] && return 1
+        _wait_sleep 1
     done
-    return 1
 }
 # the trace's current (mA) once it is within [LO, HI] for a sample (up to SECONDS)
 want_ma() {
-    local i ma
-    for i in $(seq $((${3:-60} * 2))); do
+    local end now ma
+    now_ms_var now; end=$((now + ${3:-60} * 1000))
+    while :; do
         ma=$(tail -n 1 "$t/trace" 2>/dev/null | awk '{print $3}')
         if [ -n "$ma" ] && [ "$ma" -ge "$1" ] && [ "$ma" -le "$2" ]; then return 0; fi
-        sleep 0.5
+        now_ms_var now; [ "$now" -ge "$end" ] && break
+        _wait_sleep 0.5
     done
     echo "last current ${ma:-none} mA"
     return 1

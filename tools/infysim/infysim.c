@@ -1,7 +1,7 @@
 /*
  * infysim: emulates InfyPower REG/CEG/LRG modules (CAN protocol V1.13) on a CAN
  * interface through the Linux HAL, for integration tests and bring-up without a cabinet.
- * The module model is board/sim/sim_infy.c, the one the simulator board uses.
+ * The module model is sim/sim_infy.c (the host-only simulation layer), the one the simulator board uses.
  */
 #include <errno.h>
 #include <fcntl.h>
