@@ -68,8 +68,9 @@ pid=$!
 for _ in $(seq 200); do [ -S "$sock" ] && grep -q started "$work/run3.log" 2>/dev/null && break; sleep 0.1; done
 [ -S "$sock" ] || ko linux-board/ctl-listening "$(tail -n 5 "$work/run3.log")"
 out=$("$bin" --ctl "$sock" status 2>&1); rc=$?
+# (a held fault at idle is OCPP Faulted: the connector cannot take a car, docs/station.md)
 # the fields of before first (scripts read them), then the OCPP status of the station
-if [ $rc -eq 0 ] && [ "$out" = "ok state=idle held=feedback unreadable status=Available" ]; then ok linux-board/ctl-status; else ko linux-board/ctl-status "exit $rc: $out"; fi
+if [ $rc -eq 0 ] && [ "$out" = "ok state=idle held=feedback unreadable status=Faulted" ]; then ok linux-board/ctl-status; else ko linux-board/ctl-status "exit $rc: $out"; fi
 out=$("$bin" --ctl "$sock" reset 2>&1); rc=$?
 if [ $rc -eq 1 ] && [ "$out" = "refused: contactor, lock or e-stop feedback unreadable" ] &&
    grep -q "operator reset refused: contactor, lock or e-stop feedback unreadable" "$work/run3.log"; then
