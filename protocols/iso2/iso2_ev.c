@@ -74,7 +74,7 @@ static bool s_offers_iso2(const struct iso2_ev_config *cfg)
 int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t now_ms)
 {
     if (ev == NULL || cfg == NULL || cfg->n_offers == 0 || cfg->n_offers > CFG_ISO2_EV_OFFERS ||
-        !s_offers_iso2(cfg) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_EV_SESSION_ID_MAX) {
+        !s_offers_iso2(cfg) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_SESSION_ID_MAX) {
         return HAL_EINVAL;
     }
     memset(ev, 0, sizeof *ev);
@@ -129,7 +129,7 @@ static void s_fail(struct iso2_ev *ev, const char *why)
 static void s_fail_code(struct iso2_ev *ev, uint8_t code)
 {
     size_t o = 0;
-    const char *parts[] = {iso2_ev_response_code_name(code), " in ", iso2_ev_msg_name(ev->sent), "Res"};
+    const char *parts[] = {iso2_response_code_name(code), " in ", iso2_msg_name(ev->sent), "Res"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         size_t n = strlen(parts[i]);
         n = o + n < sizeof ev->reason_buf - 1 ? n : sizeof ev->reason_buf - 1 - o;
@@ -154,24 +154,24 @@ static void s_dc_ev_status(const struct iso2_ev *ev, struct exi_iso2_DC_EVStatus
     s->EVRESSSOC = ev->model.soc <= 100 ? ev->model.soc : 100;
 }
 
-static enum iso2_ev_msg s_msg_of(enum iso2_ev_state s)
+static enum iso2_msg s_msg_of(enum iso2_ev_state s)
 {
     switch (s) {
-    case ISO2_EV_SESSION_SETUP: return ISO2_EV_MSG_SESSION_SETUP;
-    case ISO2_EV_SERVICE_DISCOVERY: return ISO2_EV_MSG_SERVICE_DISCOVERY;
-    case ISO2_EV_SERVICE_DETAIL: return ISO2_EV_MSG_SERVICE_DETAIL;
-    case ISO2_EV_PAYMENT_SELECTION: return ISO2_EV_MSG_PAYMENT_SELECTION;
-    case ISO2_EV_AUTHORIZATION: return ISO2_EV_MSG_AUTHORIZATION;
-    case ISO2_EV_CHARGE_PARAMETER: return ISO2_EV_MSG_CHARGE_PARAMETER;
-    case ISO2_EV_CABLE_CHECK: return ISO2_EV_MSG_CABLE_CHECK;
-    case ISO2_EV_PRECHARGE: return ISO2_EV_MSG_PRECHARGE;
+    case ISO2_EV_SESSION_SETUP: return ISO2_MSG_SESSION_SETUP;
+    case ISO2_EV_SERVICE_DISCOVERY: return ISO2_MSG_SERVICE_DISCOVERY;
+    case ISO2_EV_SERVICE_DETAIL: return ISO2_MSG_SERVICE_DETAIL;
+    case ISO2_EV_PAYMENT_SELECTION: return ISO2_MSG_PAYMENT_SELECTION;
+    case ISO2_EV_AUTHORIZATION: return ISO2_MSG_AUTHORIZATION;
+    case ISO2_EV_CHARGE_PARAMETER: return ISO2_MSG_CHARGE_PARAMETER;
+    case ISO2_EV_CABLE_CHECK: return ISO2_MSG_CABLE_CHECK;
+    case ISO2_EV_PRECHARGE: return ISO2_MSG_PRECHARGE;
     case ISO2_EV_POWER_ON:
     case ISO2_EV_RENEGOTIATE:
-    case ISO2_EV_POWER_OFF: return ISO2_EV_MSG_POWER_DELIVERY;
-    case ISO2_EV_CURRENT_DEMAND: return ISO2_EV_MSG_CURRENT_DEMAND;
-    case ISO2_EV_WELDING: return ISO2_EV_MSG_WELDING_DETECTION;
-    case ISO2_EV_SESSION_STOP: return ISO2_EV_MSG_SESSION_STOP;
-    default: return ISO2_EV_MSG_NONE;
+    case ISO2_EV_POWER_OFF: return ISO2_MSG_POWER_DELIVERY;
+    case ISO2_EV_CURRENT_DEMAND: return ISO2_MSG_CURRENT_DEMAND;
+    case ISO2_EV_WELDING: return ISO2_MSG_WELDING_DETECTION;
+    case ISO2_EV_SESSION_STOP: return ISO2_MSG_SESSION_STOP;
+    default: return ISO2_MSG_NONE;
     }
 }
 
@@ -244,7 +244,7 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
     memset(d, 0, sizeof *d);
     d->V2G_Message_isUsed = true;
     /* A new session starts with the configured zero ID; a resumed one with the old ID. */
-    iso2_ev_session_id_to_header(&d->V2G_Message.Header,
+    iso2_session_id_to_header(&d->V2G_Message.Header,
                                  ev->state == ISO2_EV_SESSION_SETUP && !ev->have_session ? &ev->cfg.setup_id
                                                                                           : &ev->id);
     ev->sent_progress = 0;
@@ -295,18 +295,18 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
             p->DepartureTime_isUsed = true;
         }
         s_dc_ev_status(ev, &p->DC_EVStatus);
-        iso2_ev_pv_set(&p->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&p->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&p->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&p->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
         if (m->max_power_w >= 0) {
-            iso2_ev_pv_set(&p->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+            iso2_pv_set(&p->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
             p->EVMaximumPowerLimit_isUsed = true;
         }
         if (m->capacity_wh >= 0) {
-            iso2_ev_pv_set(&p->EVEnergyCapacity, (int64_t)m->capacity_wh * 1000, exi_iso2_unitSymbolType_Wh);
+            iso2_pv_set(&p->EVEnergyCapacity, (int64_t)m->capacity_wh * 1000, exi_iso2_unitSymbolType_Wh);
             p->EVEnergyCapacity_isUsed = true;
         }
         if (m->energy_request_wh >= 0) {
-            iso2_ev_pv_set(&p->EVEnergyRequest, (int64_t)m->energy_request_wh * 1000, exi_iso2_unitSymbolType_Wh);
+            iso2_pv_set(&p->EVEnergyRequest, (int64_t)m->energy_request_wh * 1000, exi_iso2_unitSymbolType_Wh);
             p->EVEnergyRequest_isUsed = true;
         }
         if (m->full_soc >= 0 && m->full_soc <= 100) {
@@ -326,8 +326,8 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
     case ISO2_EV_PRECHARGE:
         b->PreChargeReq_isUsed = true;
         s_dc_ev_status(ev, &b->PreChargeReq.DC_EVStatus);
-        iso2_ev_pv_set(&b->PreChargeReq.EVTargetVoltage, m->battery_voltage_mv, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&b->PreChargeReq.EVTargetCurrent,
+        iso2_pv_set(&b->PreChargeReq.EVTargetVoltage, m->battery_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&b->PreChargeReq.EVTargetCurrent,
                        ev->cfg.precharge_current_ma > 2000 ? 2000 : ev->cfg.precharge_current_ma,
                        exi_iso2_unitSymbolType_A);
         break;
@@ -356,7 +356,7 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
                     p = m->max_power_w;
                 }
                 pe->ChargingProfileEntryStart = ev->evse.pmax_start_s[i];
-                iso2_ev_pv_set(&pe->ChargingProfileEntryMaxPower, p * 1000, exi_iso2_unitSymbolType_W);
+                iso2_pv_set(&pe->ChargingProfileEntryMaxPower, p * 1000, exi_iso2_unitSymbolType_W);
             }
             q->ChargingProfile.ProfileEntry.arrayLen = ev->evse.n_pmax;
         }
@@ -372,26 +372,26 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
         b->CurrentDemandReq_isUsed = true;
         struct exi_iso2_CurrentDemandReqType *q = &b->CurrentDemandReq;
         s_dc_ev_status(ev, &q->DC_EVStatus);
-        iso2_ev_pv_set(&q->EVTargetCurrent, s_target_current(ev, now_ms), exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&q->EVTargetVoltage, m->target_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&q->EVTargetCurrent, s_target_current(ev, now_ms), exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&q->EVTargetVoltage, m->target_voltage_mv, exi_iso2_unitSymbolType_V);
         q->ChargingComplete = m->charging_complete;
         /* The limits always go out: chargers exist that stop without them (spec §5.2). */
-        iso2_ev_pv_set(&q->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&q->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&q->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&q->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
         q->EVMaximumVoltageLimit_isUsed = true;
         q->EVMaximumCurrentLimit_isUsed = true;
         if (m->max_power_w >= 0) {
-            iso2_ev_pv_set(&q->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+            iso2_pv_set(&q->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
             q->EVMaximumPowerLimit_isUsed = true;
         }
         q->BulkChargingComplete = m->bulk_charging_complete;
         q->BulkChargingComplete_isUsed = true;
         if (m->remaining_full_s >= 0) {
-            iso2_ev_pv_set(&q->RemainingTimeToFullSoC, (int64_t)m->remaining_full_s * 1000, exi_iso2_unitSymbolType_s);
+            iso2_pv_set(&q->RemainingTimeToFullSoC, (int64_t)m->remaining_full_s * 1000, exi_iso2_unitSymbolType_s);
             q->RemainingTimeToFullSoC_isUsed = true;
         }
         if (m->remaining_bulk_s >= 0) {
-            iso2_ev_pv_set(&q->RemainingTimeToBulkSoC, (int64_t)m->remaining_bulk_s * 1000, exi_iso2_unitSymbolType_s);
+            iso2_pv_set(&q->RemainingTimeToBulkSoC, (int64_t)m->remaining_bulk_s * 1000, exi_iso2_unitSymbolType_s);
             q->RemainingTimeToBulkSoC_isUsed = true;
         }
         break;
@@ -440,12 +440,12 @@ static int s_loop_timers(struct iso2_ev *ev, uint32_t now_ms)
     return HAL_OK;
 }
 
-static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_ev_msg msg)
+static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_msg msg)
 {
     switch (msg) {
-    case ISO2_EV_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
-    case ISO2_EV_MSG_SERVICE_DETAIL:
-    case ISO2_EV_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
+    case ISO2_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
+    case ISO2_MSG_SERVICE_DETAIL:
+    case ISO2_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
     default: return ev->cfg.msg_timeout_ms;
     }
 }
@@ -486,7 +486,7 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
     }
     struct exi_writer w;
     exi_writer_init(&w, out, cap);
-    enum iso2_ev_msg msg = s_msg_of(ev->state);
+    enum iso2_msg msg = s_msg_of(ev->state);
     if (ev->state == ISO2_EV_HANDSHAKE) {
         if (apphand_offer_fill(&ev->doc.app, ev->cfg.offers, ev->cfg.n_offers) != HAL_OK) {
             s_fail(ev, "bad protocol offers");
@@ -585,7 +585,7 @@ static int s_take_schedule(struct iso2_ev *ev, const struct exi_iso2_ChargeParam
     ev->evse.n_offered = (uint8_t)nt;
     for (uint16_t i = 0; i < n; i++) {
         const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
-        int64_t w = iso2_ev_pv_milli(&e->PMax) / 1000;
+        int64_t w = iso2_pv_milli(&e->PMax) / 1000;
         ev->evse.pmax_start_s[i] = e->RelativeTimeInterval.start;
         ev->evse.pmax_w[i] = w > INT32_MAX ? INT32_MAX : w < 0 ? 0 : (int32_t)w;
     }
@@ -595,8 +595,8 @@ static int s_take_schedule(struct iso2_ev *ev, const struct exi_iso2_ChargeParam
 
 static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
 {
-    struct iso2_ev_session_id got;
-    iso2_ev_session_id_from_header(&got, &d->V2G_Message.Header);
+    struct iso2_session_id got;
+    iso2_session_id_from_header(&got, &d->V2G_Message.Header);
     if (ev->state == ISO2_EV_SESSION_SETUP) {
         uint8_t code = d->V2G_Message.Body.SessionSetupRes.ResponseCode;
         if (got.len == 0) {
@@ -604,7 +604,7 @@ static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
             return HAL_EPROTO;
         }
         if (code == exi_iso2_responseCodeType_OK_OldSessionJoined &&
-            (!ev->have_session || !iso2_ev_session_id_equal(&got, &ev->id))) {
+            (!ev->have_session || !iso2_session_id_equal(&got, &ev->id))) {
             s_fail(ev, "OK_OldSessionJoined with another SessionID");
             return HAL_EPROTO;
         }
@@ -613,7 +613,7 @@ static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
         ev->have_session = true;
         return HAL_OK;
     }
-    if (!iso2_ev_session_id_equal(&got, &ev->id)) {
+    if (!iso2_session_id_equal(&got, &ev->id)) {
         s_fail(ev, "SessionID changed");
         return HAL_EPROTO;
     }
@@ -674,13 +674,13 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         s_fail(ev, "undecodable response");
         return HAL_EPROTO;
     }
-    if (iso2_ev_response_kind(d) != ev->sent) {
+    if (iso2_response_kind(d) != ev->sent) {
         s_fail(ev, "unexpected response");
         return HAL_EPROTO;
     }
-    uint8_t code = iso2_ev_response_code(d);
+    uint8_t code = iso2_response_code(d);
     ev->evse.last_code = code;
-    if (!iso2_ev_response_code_ok(code)) {
+    if (!iso2_response_code_ok(code)) {
         s_fail_code(ev, code);
         return HAL_EPROTO;
     }
@@ -744,12 +744,12 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         }
         const struct exi_iso2_DC_EVSEChargeParameterType *p = &s->DC_EVSEChargeParameter;
         s_take_status(ev, &p->DC_EVSEStatus);
-        ev->evse.max_current_ma = iso2_ev_pv_milli32(&p->EVSEMaximumCurrentLimit);
-        ev->evse.max_voltage_mv = iso2_ev_pv_milli32(&p->EVSEMaximumVoltageLimit);
-        int64_t pw = iso2_ev_pv_milli(&p->EVSEMaximumPowerLimit) / 1000;
+        ev->evse.max_current_ma = iso2_pv_milli32(&p->EVSEMaximumCurrentLimit);
+        ev->evse.max_voltage_mv = iso2_pv_milli32(&p->EVSEMaximumVoltageLimit);
+        int64_t pw = iso2_pv_milli(&p->EVSEMaximumPowerLimit) / 1000;
         ev->evse.max_power_w = pw > INT32_MAX ? INT32_MAX : (int32_t)pw;
-        ev->evse.min_current_ma = iso2_ev_pv_milli32(&p->EVSEMinimumCurrentLimit);
-        ev->evse.min_voltage_mv = iso2_ev_pv_milli32(&p->EVSEMinimumVoltageLimit);
+        ev->evse.min_current_ma = iso2_pv_milli32(&p->EVSEMinimumCurrentLimit);
+        ev->evse.min_voltage_mv = iso2_pv_milli32(&p->EVSEMinimumVoltageLimit);
         ev->act.cp_c = true; /* then lock; CableCheckReq follows (after a renegotiation too) */
         if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK) {
             ev->pausing = true; /* a pause where the standard allows none */
@@ -780,7 +780,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     case ISO2_EV_PRECHARGE: {
         const struct exi_iso2_PreChargeResType *s = &b->PreChargeRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
         if (s_fault_code(ev->evse.status_code)) {
             s_fail(ev, "EVSE stopped in pre-charge");
             return HAL_EPROTO;
@@ -814,19 +814,19 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     case ISO2_EV_CURRENT_DEMAND: {
         const struct exi_iso2_CurrentDemandResType *s = &b->CurrentDemandRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
-        ev->evse.present_current_ma = iso2_ev_pv_milli32(&s->EVSEPresentCurrent);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_current_ma = iso2_pv_milli32(&s->EVSEPresentCurrent);
         ev->evse.current_limit_achieved = s->EVSECurrentLimitAchieved;
         ev->evse.voltage_limit_achieved = s->EVSEVoltageLimitAchieved;
         ev->evse.power_limit_achieved = s->EVSEPowerLimitAchieved;
         if (s->EVSEMaximumVoltageLimit_isUsed) {
-            ev->evse.max_voltage_mv = iso2_ev_pv_milli32(&s->EVSEMaximumVoltageLimit);
+            ev->evse.max_voltage_mv = iso2_pv_milli32(&s->EVSEMaximumVoltageLimit);
         }
         if (s->EVSEMaximumCurrentLimit_isUsed) {
-            ev->evse.max_current_ma = iso2_ev_pv_milli32(&s->EVSEMaximumCurrentLimit);
+            ev->evse.max_current_ma = iso2_pv_milli32(&s->EVSEMaximumCurrentLimit);
         }
         if (s->EVSEMaximumPowerLimit_isUsed) {
-            int64_t pw = iso2_ev_pv_milli(&s->EVSEMaximumPowerLimit) / 1000;
+            int64_t pw = iso2_pv_milli(&s->EVSEMaximumPowerLimit) / 1000;
             ev->evse.max_power_w = pw > INT32_MAX ? INT32_MAX : (int32_t)pw;
         }
         /* A SAScheduleTupleID other than ours is tolerated: the DS5366 reports 1 while
@@ -870,7 +870,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     case ISO2_EV_WELDING: {
         const struct exi_iso2_WeldingDetectionResType *s = &b->WeldingDetectionRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
         ev->welding_rounds++;
         /* The car's own inlet measurement when it has one, else the EVSE's. */
         int32_t u = m->inlet_voltage_mv >= 0 ? m->inlet_voltage_mv : ev->evse.present_voltage_mv;

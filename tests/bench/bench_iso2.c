@@ -35,7 +35,7 @@ static double now_ns(void)
 /* The ISO-2 preamble to the charging loop, on documents (not timed). */
 static void to_current_demand(const struct iso2_evse_status *st)
 {
-    static const enum iso2_evse_msg seq[] = {
+    static const enum iso2_msg seq[] = {
         ISO2_MSG_SESSION_SETUP, ISO2_MSG_SERVICE_DISCOVERY, ISO2_MSG_PAYMENT_SELECTION, ISO2_MSG_AUTHORIZATION,
         ISO2_MSG_CHARGE_PARAMETER, ISO2_MSG_CABLE_CHECK, ISO2_MSG_PRECHARGE, ISO2_MSG_POWER_DELIVERY,
     };
@@ -70,8 +70,8 @@ static void to_current_demand(const struct iso2_evse_status *st)
             break;
         }
         if (iso2_evse_handle(hlc_iso2_machine(&s_h), &s_req, st, &s_res, &out, 0) != HAL_OK ||
-            !iso2_evse_code_ok(out.response_code)) {
-            fprintf(stderr, "bench_iso2: preamble refused at %s\n", iso2_evse_msg_name(seq[k]));
+            !iso2_response_code_ok(out.response_code)) {
+            fprintf(stderr, "bench_iso2: preamble refused at %s\n", iso2_msg_name(seq[k]));
             exit(1);
         }
     }

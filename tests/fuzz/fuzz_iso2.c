@@ -164,8 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct exi_reader r;
         exi_reader_init(&r, s_out, n);
         const struct iso2_evse_request *out = hlc_iso2_last(&s_h);
-        if (exi_iso2_decode(&r, &s_chk) != HAL_OK || iso2_evse_response_kind(&s_chk) != out->msg ||
-            iso2_evse_response_code(&s_chk) != out->response_code) {
+        if (exi_iso2_decode(&r, &s_chk) != HAL_OK || iso2_response_kind(&s_chk) != out->msg ||
+            iso2_response_code(&s_chk) != out->response_code) {
             abort();
         }
         hlc_sent(&s_h, now + (flags & 7));

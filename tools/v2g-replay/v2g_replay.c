@@ -298,11 +298,11 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         r->iso2 = true;
         struct exi_reader rd;
         exi_reader_init(&rd, m->payload, m->len);
-        enum iso2_evse_msg k = ISO2_MSG_NONE;
+        enum iso2_msg k = ISO2_MSG_NONE;
         if (exi_iso2_decode(&rd, &s_rec2) == HAL_OK) {
-            k = m->ev_to_evse ? iso2_evse_request_kind(&s_rec2) : iso2_evse_response_kind(&s_rec2);
+            k = m->ev_to_evse ? iso2_request_kind(&s_rec2) : iso2_response_kind(&s_rec2);
         }
-        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO2_MSG_NONE ? "undecodable" : iso2_evse_msg_name(k), side);
+        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO2_MSG_NONE ? "undecodable" : iso2_msg_name(k), side);
     } else if (strcmp(cs->schema, "din") != 0) {
         r->why_not = schema_why_not(cs->schema);
         snprintf(r->msg, sizeof r->msg, "%s message", cs->schema);
@@ -459,7 +459,7 @@ struct verdict {
     uint32_t max_delay;
     /* ISO-2: the response kind and the schedule the recorded charger offered */
     bool iso2;
-    enum iso2_evse_msg kind2;
+    enum iso2_msg kind2;
     uint8_t tuple_id;
     struct hlc_schedule schedule;
 };
@@ -529,8 +529,8 @@ static void recorded_iso2(const struct rec *r, struct verdict *v)
     }
     const struct exi_iso2_BodyType *b = &s_rec2.V2G_Message.Body;
     v->have = true;
-    v->kind2 = iso2_evse_response_kind(&s_rec2);
-    v->code = iso2_evse_response_code(&s_rec2);
+    v->kind2 = iso2_response_kind(&s_rec2);
+    v->code = iso2_response_code(&s_rec2);
     const struct exi_iso2_DC_EVSEStatusType *st = NULL;
     int proc = -1;
     switch (v->kind2) {
@@ -547,7 +547,7 @@ static void recorded_iso2(const struct rec *r, struct verdict *v)
             uint16_t n = t->PMaxSchedule.PMaxScheduleEntry.arrayLen;
             for (uint16_t i = 0; i < n && i < HLC_SCHEDULE_MAX; i++) {
                 const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
-                int64_t w = iso2_evse_pv_milli(&e->PMax) / 1000;
+                int64_t w = iso2_pv_milli(&e->PMax) / 1000;
                 v->schedule.entry[i].start_s = e->RelativeTimeInterval.start;
                 v->schedule.entry[i].duration_s = e->RelativeTimeInterval.duration_isUsed ? e->RelativeTimeInterval.duration : 0;
                 v->schedule.entry[i].pmax_w = w < 0 ? 0u : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
@@ -885,7 +885,7 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
 static uint8_t ev_error_of_iso2(const struct exi_iso2_document *d)
 {
     const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
-    switch (iso2_evse_request_kind(d)) {
+    switch (iso2_request_kind(d)) {
     case ISO2_MSG_CHARGE_PARAMETER:
         return b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed
                    ? b->ChargeParameterDiscoveryReq.DC_EVChargeParameter.DC_EVStatus.EVErrorCode : 0;
@@ -904,7 +904,7 @@ static int processing_of_iso2(const struct exi_iso2_document *d)
 {
     const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
     int p;
-    switch (iso2_evse_response_kind(d)) {
+    switch (iso2_response_kind(d)) {
     case ISO2_MSG_AUTHORIZATION: p = b->AuthorizationRes.EVSEProcessing; break;
     case ISO2_MSG_CHARGE_PARAMETER: p = b->ChargeParameterDiscoveryRes.EVSEProcessing; break;
     case ISO2_MSG_CABLE_CHECK: p = b->CableCheckRes.EVSEProcessing; break;
@@ -957,17 +957,17 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     if (encoded) {
         struct exi_reader rd;
         exi_reader_init(&rd, s_out, len);
-        decodes = exi_iso2_decode(&rd, &s_check2) == HAL_OK && iso2_evse_response_kind(&s_check2) == out.msg &&
-                  iso2_evse_response_code(&s_check2) == out.response_code;
+        decodes = exi_iso2_decode(&rd, &s_check2) == HAL_OK && iso2_response_kind(&s_check2) == out.msg &&
+                  iso2_response_code(&s_check2) == out.response_code;
     }
-    bool positive = iso2_evse_code_ok(out.response_code);
+    bool positive = iso2_response_code_ok(out.response_code);
     uint8_t ev_err = ev_error_of_iso2(hlc_iso2_request(&R->h));
     bool car_stopped = ev_err != exi_iso2_DC_EVErrorCodeType_NO_ERROR;
-    bool rec_negative = rv.have && !iso2_evse_code_ok(rv.code);
+    bool rec_negative = rv.have && !iso2_response_code_ok(rv.code);
     bool same_msg = !rv.have || rv.kind2 == out.msg;
     int proc = processing_of_iso2(hlc_iso2_response(&R->h));
     bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
-    snprintf(what, sizeof what, "%s%s %s", iso2_evse_code_name(out.response_code),
+    snprintf(what, sizeof what, "%s%s %s", iso2_response_code_name(out.response_code),
              proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
              iso2_evse_phase_name(out.phase));
     if (!encoded) {
@@ -975,7 +975,7 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     } else if (!decodes) {
         snprintf(why, sizeof why, "our response does not decode back");
     } else if (!same_msg) {
-        snprintf(why, sizeof why, "recorded charger answered %s", iso2_evse_msg_name(rv.kind2));
+        snprintf(why, sizeof why, "recorded charger answered %s", iso2_msg_name(rv.kind2));
     } else if (!same_proc) {
         snprintf(why, sizeof why, "recorded charger said %s",
                  rv.processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
