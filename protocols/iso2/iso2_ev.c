@@ -82,8 +82,7 @@ int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t
     iso2_ev_default_model(&ev->model);
     ev->state = ISO2_EV_HANDSHAKE;
     ev->reason = "";
-    ev->start_ms = now_ms;
-    ev->next_ms = now_ms + cfg->start_delay_ms;
+    v2g_ev_clock_start(&ev->clk, now_ms, cfg->start_delay_ms);
     ev->chosen_offer = -1;
     ev->detail_param_set = -1;
     return HAL_OK;
@@ -96,9 +95,7 @@ int iso2_ev_resume(struct iso2_ev *ev, uint32_t now_ms)
     }
     ev->state = ISO2_EV_HANDSHAKE;
     ev->reason = "";
-    ev->waiting = false;
-    ev->start_ms = now_ms;
-    ev->next_ms = now_ms + ev->cfg.start_delay_ms;
+    v2g_ev_clock_start(&ev->clk, now_ms, ev->cfg.start_delay_ms);
     ev->loop_state = ISO2_EV_IDLE;
     ev->chosen_offer = -1;
     ev->pausing = false;
@@ -119,7 +116,7 @@ static void s_fail(struct iso2_ev *ev, const char *why)
 {
     ev->state = ISO2_EV_FAILED;
     ev->reason = why;
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->act.cp_c = false;       /* safe shutdown: CP B, own contactors open */
     ev->act.contactors = false;
 }
@@ -143,7 +140,7 @@ static void s_fail_code(struct iso2_ev *ev, uint8_t code)
 static void s_goto(struct iso2_ev *ev, enum iso2_ev_state s, uint32_t now_ms, uint32_t delay)
 {
     ev->state = s;
-    ev->next_ms = now_ms + delay;
+    ev->clk.next_ms = now_ms + delay;
 }
 
 static void s_dc_ev_status(const struct iso2_ev *ev, struct exi_iso2_DC_EVStatusType *s)
@@ -178,12 +175,9 @@ static enum iso2_msg s_msg_of(enum iso2_ev_state s)
 /* Loop timers run from the first request of a loop. */
 static uint32_t s_loop_elapsed(struct iso2_ev *ev, uint32_t now_ms)
 {
-    if (ev->loop_state != ev->state) {
-        ev->loop_state = ev->state;
-        ev->loop_since_ms = now_ms;
-    }
-    int32_t d = hal_time_diff(now_ms, ev->loop_since_ms);
-    return d > 0 ? (uint32_t)d : 0u;
+    bool new_loop = ev->loop_state != ev->state;
+    ev->loop_state = ev->state;
+    return v2g_ev_clock_loop_elapsed(&ev->clk, new_loop, now_ms);
 }
 
 int32_t iso2_ev_pmax_at(const struct iso2_ev *ev, uint32_t t_s)
@@ -465,22 +459,16 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
     if (s_over(ev->state)) {
         return HAL_ESTATE;
     }
-    if (ev->waiting) {
-        if (hal_time_reached(now_ms, ev->deadline_ms)) {
-            s_fail(ev, "response timeout");
-            return HAL_ETIMEDOUT;
-        }
-        return HAL_EAGAIN;
+    const char *why = NULL;
+    int rc = v2g_ev_clock_gate(&ev->clk, ev->state <= ISO2_EV_SESSION_SETUP, ev->cfg.comm_setup_timeout_ms,
+                               now_ms, &why);
+    if (rc == HAL_ETIMEDOUT) {
+        s_fail(ev, why);
     }
-    if (ev->state <= ISO2_EV_SESSION_SETUP &&
-        hal_time_reached(now_ms, ev->start_ms + ev->cfg.comm_setup_timeout_ms)) {
-        s_fail(ev, "communication setup timeout");
-        return HAL_ETIMEDOUT;
+    if (rc != HAL_OK) {
+        return rc;
     }
-    if (!hal_time_reached(now_ms, ev->next_ms)) {
-        return HAL_EAGAIN;
-    }
-    int rc = s_loop_timers(ev, now_ms);
+    rc = s_loop_timers(ev, now_ms);
     if (rc != HAL_OK) {
         return rc;
     }
@@ -504,10 +492,8 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
         ev->model.renegotiate = false; /* asked once */
     }
     *len = exi_writer_len(&w);
-    ev->waiting = true;
     ev->sent = msg;
-    ev->sent_ms = now_ms;
-    ev->deadline_ms = now_ms + s_msg_timeout(ev, msg);
+    v2g_ev_clock_sent(&ev->clk, now_ms, s_msg_timeout(ev, msg));
     ev->requests++;
     return HAL_OK;
 }
@@ -659,10 +645,10 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     if (ev == NULL || exi == NULL) {
         return HAL_EINVAL;
     }
-    if (!ev->waiting || s_over(ev->state)) {
+    if (!ev->clk.waiting || s_over(ev->state)) {
         return HAL_ESTATE;
     }
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->responses++;
     if (ev->state == ISO2_EV_HANDSHAKE) {
         return s_handshake_res(ev, exi, len, now_ms);
@@ -725,13 +711,13 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         if (b->AuthorizationRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished) {
             s_goto(ev, ISO2_EV_CHARGE_PARAMETER, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop; /* Ongoing or WaitingForCustomerInteraction */
+            ev->clk.next_ms = now_ms + loop; /* Ongoing or WaitingForCustomerInteraction */
         }
         break;
     case ISO2_EV_CHARGE_PARAMETER: {
         const struct exi_iso2_ChargeParameterDiscoveryResType *s = &b->ChargeParameterDiscoveryRes;
         if (s->EVSEProcessing != exi_iso2_EVSEProcessingType_Finished) {
-            ev->next_ms = now_ms + loop; /* the schedule may be absent while Ongoing */
+            ev->clk.next_ms = now_ms + loop; /* the schedule may be absent while Ongoing */
             break;
         }
         if (!s->DC_EVSEChargeParameter_isUsed) {
@@ -773,7 +759,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         if (s->EVSEProcessing == exi_iso2_EVSEProcessingType_Finished) {
             s_goto(ev, ISO2_EV_PRECHARGE, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -800,7 +786,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             }
             s_goto(ev, ISO2_EV_POWER_ON, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -842,9 +828,9 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             ev->renegotiations++;
             s_goto(ev, ISO2_EV_RENEGOTIATE, now_ms, dl);
         } else {
-            uint32_t at = ev->sent_ms + ev->cfg.cd_period_ms;
+            uint32_t at = ev->clk.sent_ms + ev->cfg.cd_period_ms;
             uint32_t earliest = now_ms + dl;
-            ev->next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
+            ev->clk.next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
         }
         break;
     }
@@ -877,7 +863,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         if (u < ev->cfg.welding_done_mv || ev->welding_rounds >= ev->cfg.welding_max_rounds) {
             s_goto(ev, ISO2_EV_SESSION_STOP, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -903,7 +889,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
 
 uint32_t iso2_ev_deadline(const struct iso2_ev *ev)
 {
-    return ev->waiting ? ev->deadline_ms : ev->next_ms;
+    return v2g_ev_clock_wake(&ev->clk);
 }
 
 enum iso2_ev_state iso2_ev_state(const struct iso2_ev *ev)

@@ -32,6 +32,7 @@
 
 #include "apphand/apphand.h"
 #include "iso2/iso2.h"
+#include "v2g/v2g_ev.h"
 
 /** EV timers of the standard (ms), as Josev and RISE-V2G use them (spec sheet §2). */
 #define ISO2_EV_MSG_TIMEOUT_MS 2000u        /**< V2G_EVCC_Msg_Timeout */
@@ -168,10 +169,10 @@ struct iso2_ev {
     enum iso2_ev_state state;
     const char *reason;             /**< why FAILED / what ended the session */
     char reason_buf[72];            /**< reason with a ResponseCode name */
-    bool waiting;                   /**< a request is out */
-    enum iso2_msg sent;          /**< what it was */
+    struct v2g_ev_clock clk;        /**< request out, timeouts, pacing (v2g/v2g_ev.h) */
+    enum iso2_msg sent;             /**< what the last request was */
     uint8_t sent_progress;          /**< ChargeProgress / ChargingSession of the request */
-    uint32_t sent_ms, next_ms, deadline_ms, start_ms, loop_since_ms, charge_start_ms;
+    uint32_t charge_start_ms;
     enum iso2_ev_state loop_state;
     uint8_t welding_rounds;
     int16_t detail_param_set;       /**< ParameterSetID of the detailed service to select, -1 none */
