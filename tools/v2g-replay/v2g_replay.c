@@ -804,6 +804,7 @@ static void judge(struct run *R, const struct rec *q, const struct verdict *rv, 
     }
 }
 
+
 /* Between decode and handle: the plant before the answer (what the charger would measure
  * now) and what only the recorded charger could know, taken from its answer. */
 static void replay_status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse *st)
@@ -855,9 +856,39 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
     }
 }
 
+/* Our charger answers one request through the entry point the firmware uses, and the
+ * power plant follows what it switched (the event bits are the neutral ones, hlc.h).
+ * False when there is no answer to judge: reported and counted bad. */
+static bool replay_handle(struct run *R, const struct rec *q, struct hlc_result *res, size_t *len, uint32_t now)
+{
+    struct hlc_evse evse;
+    R->q = q;
+    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, len, res, now);
+    if (rc != HAL_OK && res->error == HLC_ERR_DECODE) {
+        report(R, q, "request does not decode", false, res->detail);
+        R->bad++;
+        return false;
+    }
+    if (rc != HAL_OK) {
+        char what[96];
+        snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
+        report(R, q, what, false, res->phase_name);
+        R->bad++;
+        return false;
+    }
+    hlc_sent(&R->h, now);
+    if (res->events & HLC_EVT_POWER_ON) {
+        R->plant.powered = true;
+    }
+    if (res->events & HLC_EVT_POWER_OFF) {
+        R->plant.powered = false;
+        R->plant.i_ma = 0;
+    }
+    return true;
+}
+
 static void replay_din(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
 {
-    char what[96];
     R->replayed++;
     if (!R->in_session) {
         report(R, q, "(no negotiated session)", false, "request outside a session");
@@ -867,36 +898,15 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     struct exi_reader rd;
     recorded(recres, &R->rv);
     const struct verdict rv = R->rv;
-    R->q = q;
-    struct hlc_evse evse;
     struct hlc_result res;
     size_t len = 0;
-    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
-    if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
-        report(R, q, "request does not decode", false, res.detail);
-        R->bad++;
+    if (!replay_handle(R, q, &res, &len, now)) {
         return;
     }
-    if (rc != HAL_OK) {
-        snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
-        report(R, q, what, false, res.phase_name);
-        R->bad++;
-        return;
-    }
-    hlc_sent(&R->h, now);
     const struct din_evse_request out = *hlc_din_last(&R->h);
-    struct plant *p = &R->plant;
-    if (out.events & DIN_EVSE_EV_POWER_ON) {
-        p->powered = true;
-    }
-    if (out.events & DIN_EVSE_EV_POWER_OFF) {
-        p->powered = false;
-        p->i_ma = 0;
-    }
     if (out.phase > R->furthest && out.phase < DIN_EVSE_STOPPED) {
         R->furthest = out.phase;
     }
-
     struct answer a = {.encoded = res.error != HLC_ERR_ENCODE, .encode_detail = res.detail};
     if (a.encoded) {
         exi_reader_init(&rd, s_out, len);
@@ -951,7 +961,6 @@ static int processing_of_iso2(const struct exi_iso2_document *d)
 /* One ISO-2 request: the same judgement as replay_din(), on the ISO-2 documents. */
 static void replay_iso2(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
 {
-    char what[96];
     R->replayed++;
     R->saw_iso2 = true;
     if (!R->in_session) {
@@ -961,27 +970,12 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     }
     recorded_iso2(recres, &R->rv);
     const struct verdict rv = R->rv;
-    R->q = q;
-    struct hlc_evse evse;
     struct hlc_result res;
     size_t len = 0;
-    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
-    if (rc != HAL_OK) {
-        snprintf(what, sizeof what, "%s", res.error == HLC_ERR_DECODE ? "request does not decode" : "no response");
-        report(R, q, what, false, res.error == HLC_ERR_DECODE ? res.detail : res.phase_name);
-        R->bad++;
+    if (!replay_handle(R, q, &res, &len, now)) {
         return;
     }
-    hlc_sent(&R->h, now);
     const struct iso2_evse_request out = *hlc_iso2_last(&R->h);
-    struct plant *p = &R->plant;
-    if (out.events & ISO2_EVSE_EV_POWER_ON) {
-        p->powered = true;
-    }
-    if (out.events & ISO2_EVSE_EV_POWER_OFF) {
-        p->powered = false;
-        p->i_ma = 0;
-    }
     if (out.phase > R->furthest2 && out.phase < ISO2_EVSE_STOPPED) {
         R->furthest2 = out.phase;
     }
