@@ -858,8 +858,11 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
 
 /* Our charger answers one request through the entry point the firmware uses, and the
  * power plant follows what it switched (the event bits are the neutral ones, hlc.h).
- * False when there is no answer to judge: reported and counted bad. */
-static bool replay_handle(struct run *R, const struct rec *q, struct hlc_result *res, size_t *len, uint32_t now)
+ * False when there is no answer to judge: reported and counted bad. @p name_error: the DIN
+ * report names why there is no answer, the ISO-2 report does not (kept as the recorded
+ * outputs have it). */
+static bool replay_handle(struct run *R, const struct rec *q, struct hlc_result *res, size_t *len,
+                          bool name_error, uint32_t now)
 {
     struct hlc_evse evse;
     R->q = q;
@@ -871,7 +874,11 @@ static bool replay_handle(struct run *R, const struct rec *q, struct hlc_result 
     }
     if (rc != HAL_OK) {
         char what[96];
-        snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
+        if (name_error) {
+            snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
+        } else {
+            snprintf(what, sizeof what, "no response");
+        }
         report(R, q, what, false, res->phase_name);
         R->bad++;
         return false;
@@ -900,7 +907,7 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     const struct verdict rv = R->rv;
     struct hlc_result res;
     size_t len = 0;
-    if (!replay_handle(R, q, &res, &len, now)) {
+    if (!replay_handle(R, q, &res, &len, true, now)) {
         return;
     }
     const struct din_evse_request out = *hlc_din_last(&R->h);
@@ -972,7 +979,7 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     const struct verdict rv = R->rv;
     struct hlc_result res;
     size_t len = 0;
-    if (!replay_handle(R, q, &res, &len, now)) {
+    if (!replay_handle(R, q, &res, &len, false, now)) {
         return;
     }
     const struct iso2_evse_request out = *hlc_iso2_last(&R->h);
