@@ -134,7 +134,7 @@ void hlc_iso2_status(const struct hlc_evse *e, struct iso2_evse_status *st)
     st->pmax_count = n;
 }
 
-static enum hlc_msg hlc_iso2_msg(enum iso2_evse_msg k, const struct exi_iso2_document *req)
+static enum hlc_msg hlc_iso2_msg(enum iso2_msg k, const struct exi_iso2_document *req)
 {
     switch (k) {
     case ISO2_MSG_SESSION_SETUP: return HLC_MSG_SESSION_SETUP;
@@ -160,27 +160,27 @@ static enum hlc_msg hlc_iso2_msg(enum iso2_evse_msg k, const struct exi_iso2_doc
 }
 
 /* The EV's values as the machine will take them from this request (see hlc_din_view). */
-static void hlc_iso2_view(const struct exi_iso2_document *req, enum iso2_evse_msg k, struct hlc_ev *ev)
+static void hlc_iso2_view(const struct exi_iso2_document *req, enum iso2_msg k, struct hlc_ev *ev)
 {
     const struct exi_iso2_BodyType *b = &req->V2G_Message.Body;
     if (k == ISO2_MSG_CURRENT_DEMAND) {
         const struct exi_iso2_CurrentDemandReqType *q = &b->CurrentDemandReq;
         ev->ready = q->DC_EVStatus.EVReady;
-        int32_t tc = iso2_evse_pv_milli32(&q->EVTargetCurrent);
+        int32_t tc = iso2_pv_milli32(&q->EVTargetCurrent);
         ev->target_current_ma = tc < 0 ? 0 : tc;
-        int32_t tv = iso2_evse_pv_milli32(&q->EVTargetVoltage);
+        int32_t tv = iso2_pv_milli32(&q->EVTargetVoltage);
         if (tv > 0) {
             ev->target_voltage_mv = tv;
         }
         if (q->EVMaximumVoltageLimit_isUsed) {
-            ev->max_voltage_mv = iso2_evse_pv_milli32(&q->EVMaximumVoltageLimit);
+            ev->max_voltage_mv = iso2_pv_milli32(&q->EVMaximumVoltageLimit);
         }
         if (q->EVMaximumCurrentLimit_isUsed) {
-            ev->max_current_ma = iso2_evse_pv_milli32(&q->EVMaximumCurrentLimit);
+            ev->max_current_ma = iso2_pv_milli32(&q->EVMaximumCurrentLimit);
         }
     } else if (k == ISO2_MSG_PRECHARGE) {
-        ev->target_voltage_mv = iso2_evse_pv_milli32(&b->PreChargeReq.EVTargetVoltage);
-        ev->target_current_ma = iso2_evse_pv_milli32(&b->PreChargeReq.EVTargetCurrent);
+        ev->target_voltage_mv = iso2_pv_milli32(&b->PreChargeReq.EVTargetVoltage);
+        ev->target_current_ma = iso2_pv_milli32(&b->PreChargeReq.EVTargetCurrent);
     } else if (k == ISO2_MSG_SESSION_STOP) {
         ev->stop_requested = true;
         ev->pause_requested = b->SessionStopReq.ChargingSession == exi_iso2_chargingSessionType_Pause;
@@ -221,7 +221,7 @@ static int hlc_iso2_handle(struct hlc *h, const uint8_t *in, size_t len, struct 
         res->phase_name = iso2_evse_phase_name(iso2_evse_phase(m));
         return HAL_EPROTO;
     }
-    enum iso2_evse_msg k = iso2_evse_request_kind(req);
+    enum iso2_msg k = iso2_request_kind(req);
     struct hlc_ev view = h->ev;
     hlc_iso2_view(req, k, &view);
     struct hlc_request_view rq = {hlc_iso2_msg(k, req), &view};
@@ -245,11 +245,11 @@ static int hlc_iso2_handle(struct hlc *h, const uint8_t *in, size_t len, struct 
     }
     iso2_evse_paused(m, &h->iso2_paused); /* valid only after SessionStop(Pause) */
     res->events = o->events;
-    res->positive = iso2_evse_code_ok(o->response_code);
+    res->positive = iso2_response_code_ok(o->response_code);
     res->failed = o->phase == ISO2_EVSE_FAILED;
     res->reason = o->reason;
-    res->msg_name = iso2_evse_msg_name(o->msg);
-    res->code_name = iso2_evse_code_name(o->response_code);
+    res->msg_name = iso2_msg_name(o->msg);
+    res->code_name = iso2_response_code_name(o->response_code);
     res->phase_name = iso2_evse_phase_name(o->phase);
     struct exi_writer w;
     exi_writer_init(&w, out, cap);

@@ -1,7 +1,10 @@
-/* DIN SPEC 70121: helpers both machines use. */
+/* din.c - owns what both DIN SPEC 70121 machines share (din.h): message kinds, names and
+ * ResponseCodes, SessionIDs, PhysicalValues (the arithmetic itself is v2g_units.c). */
 #include "din/din.h"
 
 #include <string.h>
+
+#include "v2g/v2g_units.h"
 
 enum din_msg din_request_kind(const struct exi_din_document *doc)
 {
@@ -114,63 +117,17 @@ const char *din_msg_name(enum din_msg m)
 
 int64_t din_pv_milli(const struct exi_din_PhysicalValueType *pv)
 {
-    int64_t v = pv->Value;
-    int e = pv->Multiplier + 3;
-    if (e >= 0) {
-        for (int i = 0; i < e; i++) {
-            v *= 10; /* |Value| < 2^15 and e <= 130 at most: saturate early */
-            if (v > INT64_MAX / 10 || v < INT64_MIN / 10) {
-                return v > 0 ? INT64_MAX : INT64_MIN;
-            }
-        }
-    } else {
-        for (int i = 0; i < -e && v != 0; i++) {
-            v /= 10;
-        }
-    }
-    return v;
+    return v2g_units_milli(pv->Value, pv->Multiplier);
 }
 
 int32_t din_pv_milli32(const struct exi_din_PhysicalValueType *pv)
 {
-    int64_t v = din_pv_milli(pv);
-    if (v > INT32_MAX) {
-        return INT32_MAX;
-    }
-    if (v < INT32_MIN) {
-        return INT32_MIN;
-    }
-    return (int32_t)v;
+    return v2g_units_sat32(din_pv_milli(pv));
 }
 
 void din_pv_set(struct exi_din_PhysicalValueType *pv, int64_t milli, uint8_t unit)
 {
-    /* The largest magnitude a PhysicalValue holds is 32767 x 10^3 units (32767e6 milli);
-     * clamping first keeps the rounding below free of overflow for any int64. */
-    const int64_t pv_max = 32767000000LL;
-    if (milli > pv_max) {
-        milli = pv_max;
-    } else if (milli < -pv_max) {
-        milli = -pv_max;
-    }
-    int64_t div = 1;
-    int8_t mult = -3;
-    for (;;) {
-        /* round half away from zero */
-        int64_t q = milli >= 0 ? (milli + div / 2) / div : -((-milli + div / 2) / div);
-        if ((q <= 32767 && q >= -32767) || mult == 3) {
-            if (q > 32767) {
-                q = 32767;
-            } else if (q < -32767) {
-                q = -32767;
-            }
-            pv->Multiplier = mult;
-            pv->Value = (int16_t)q;
-            break;
-        }
-        div *= 10;
-        mult++;
-    }
+    v2g_units_encode(milli, &pv->Value, &pv->Multiplier);
     pv->Unit = unit;
     pv->Unit_isUsed = true;
 }

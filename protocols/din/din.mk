@@ -27,7 +27,7 @@ $(DIN_REPLAY_SAN): $(call san,$(DIN_REPLAY_SRCS)) $(CORE_LIB)
 HOST_BINS += $(DIN_REPLAY)
 
 # ---------------------------------------------------------------- bench
-$(DIN_BENCH): $(call rel,tests/bench/bench_din.c) $(CORE_LIB_REL)
+$(DIN_BENCH): $(call rel,tests/bench/bench_din.c tests/bench/bench_hlc.c) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -o $@ $^
 

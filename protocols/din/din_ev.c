@@ -99,8 +99,7 @@ int din_ev_start(struct din_ev *ev, const struct din_ev_config *cfg, uint32_t no
     din_ev_default_model(&ev->model);
     ev->state = DIN_EV_HANDSHAKE;
     ev->reason = "";
-    ev->start_ms = now_ms;
-    ev->next_ms = now_ms + cfg->start_delay_ms;
+    v2g_ev_clock_start(&ev->clk, now_ms, cfg->start_delay_ms);
     ev->chosen_offer = -1;
     ev->service_id = 1;
     return HAL_OK;
@@ -115,7 +114,7 @@ int din_ev_start_negotiated(struct din_ev *ev, const struct din_ev_config *cfg, 
     }
     ev->chosen_offer = chosen_offer;
     ev->state = DIN_EV_SESSION_SETUP;
-    ev->next_ms = now_ms + cfg->delay_ms;
+    ev->clk.next_ms = now_ms + cfg->delay_ms;
     return HAL_OK;
 }
 
@@ -125,7 +124,7 @@ static void s_fail(struct din_ev *ev, const char *why)
 {
     ev->state = DIN_EV_FAILED;
     ev->reason = why;
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->act.cp_c = false;       /* safe shutdown: CP B, own contactors open */
     ev->act.contactors = false;
 }
@@ -133,7 +132,7 @@ static void s_fail(struct din_ev *ev, const char *why)
 static void s_goto(struct din_ev *ev, enum din_ev_state s, uint32_t now_ms, uint32_t delay)
 {
     ev->state = s;
-    ev->next_ms = now_ms + delay;
+    ev->clk.next_ms = now_ms + delay;
 }
 
 static void s_dc_ev_status(const struct din_ev *ev, struct exi_din_DC_EVStatusType *s)
@@ -166,12 +165,9 @@ static enum din_msg s_msg_of(enum din_ev_state s)
 /* Loop timers run from the first request of a loop. */
 static uint32_t s_loop_elapsed(struct din_ev *ev, uint32_t now_ms)
 {
-    if (ev->loop_state != ev->state) {
-        ev->loop_state = ev->state;
-        ev->loop_since_ms = now_ms;
-    }
-    int32_t d = hal_time_diff(now_ms, ev->loop_since_ms);
-    return d > 0 ? (uint32_t)d : 0u;
+    bool new_loop = ev->loop_state != ev->state;
+    ev->loop_state = ev->state;
+    return v2g_ev_clock_loop_elapsed(&ev->clk, new_loop, now_ms);
 }
 
 static void s_build_din(struct din_ev *ev, uint32_t now_ms)
@@ -348,22 +344,16 @@ int din_ev_next(struct din_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, si
     if (ev->state == DIN_EV_DONE || ev->state == DIN_EV_FAILED || ev->state == DIN_EV_IDLE) {
         return HAL_ESTATE;
     }
-    if (ev->waiting) {
-        if (hal_time_reached(now_ms, ev->deadline_ms)) {
-            s_fail(ev, "response timeout");
-            return HAL_ETIMEDOUT;
-        }
-        return HAL_EAGAIN;
+    const char *why = NULL;
+    int rc = v2g_ev_clock_gate(&ev->clk, ev->state <= DIN_EV_SESSION_SETUP, ev->cfg.comm_setup_timeout_ms,
+                               now_ms, &why);
+    if (rc == HAL_ETIMEDOUT) {
+        s_fail(ev, why);
     }
-    if (ev->state <= DIN_EV_SESSION_SETUP &&
-        hal_time_reached(now_ms, ev->start_ms + ev->cfg.comm_setup_timeout_ms)) {
-        s_fail(ev, "communication setup timeout");
-        return HAL_ETIMEDOUT;
+    if (rc != HAL_OK) {
+        return rc;
     }
-    if (!hal_time_reached(now_ms, ev->next_ms)) {
-        return HAL_EAGAIN;
-    }
-    int rc = s_loop_timers(ev, now_ms);
+    rc = s_loop_timers(ev, now_ms);
     if (rc != HAL_OK) {
         return rc;
     }
@@ -391,11 +381,9 @@ int din_ev_next(struct din_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, si
         out[n++] = 0x00;
     }
     *len = n;
-    ev->waiting = true;
     ev->sent = msg;
-    ev->sent_ms = now_ms;
-    ev->deadline_ms = now_ms + (msg == DIN_MSG_CURRENT_DEMAND ? ev->cfg.msg_timeout_cd_ms
-                                                              : ev->cfg.msg_timeout_ms);
+    v2g_ev_clock_sent(&ev->clk, now_ms,
+                      msg == DIN_MSG_CURRENT_DEMAND ? ev->cfg.msg_timeout_cd_ms : ev->cfg.msg_timeout_ms);
     ev->requests++;
     return HAL_OK;
 }
@@ -446,10 +434,10 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
     if (ev == NULL || exi == NULL) {
         return HAL_EINVAL;
     }
-    if (!ev->waiting || ev->state == DIN_EV_DONE || ev->state == DIN_EV_FAILED) {
+    if (!ev->clk.waiting || ev->state == DIN_EV_DONE || ev->state == DIN_EV_FAILED) {
         return HAL_ESTATE;
     }
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->responses++;
     if (ev->state == DIN_EV_HANDSHAKE) {
         return s_handshake_res(ev, exi, len, now_ms);
@@ -525,7 +513,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         if (b->ContractAuthenticationRes.EVSEProcessing == exi_din_EVSEProcessingType_Finished) {
             s_goto(ev, DIN_EV_CHARGE_PARAMETER, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     case DIN_EV_CHARGE_PARAMETER: {
@@ -547,7 +535,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
             ev->act.cp_c = true; /* then lock; CableCheckReq follows */
             s_goto(ev, DIN_EV_CABLE_CHECK, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -567,7 +555,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
              * proceed: only a fault code stops here. */
             s_goto(ev, DIN_EV_PRECHARGE, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -590,7 +578,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
             ev->act.contactors = true; /* closed before PowerDeliveryReq(start) */
             s_goto(ev, DIN_EV_POWER_ON, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -624,9 +612,9 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
             ev->reason = evse_stop ? "EVSE asked to stop" : "EV stopped";
             s_goto(ev, DIN_EV_POWER_OFF, now_ms, dl);
         } else {
-            uint32_t at = ev->sent_ms + ev->cfg.cd_period_ms;
+            uint32_t at = ev->clk.sent_ms + ev->cfg.cd_period_ms;
             uint32_t earliest = now_ms + dl;
-            ev->next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
+            ev->clk.next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
         }
         break;
     }
@@ -645,7 +633,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
             ev->welding_rounds >= ev->cfg.welding_max_rounds) {
             s_goto(ev, DIN_EV_SESSION_STOP, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -666,10 +654,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
 
 uint32_t din_ev_deadline(const struct din_ev *ev)
 {
-    if (ev->waiting) {
-        return ev->deadline_ms;
-    }
-    return ev->next_ms;
+    return v2g_ev_clock_wake(&ev->clk);
 }
 
 enum din_ev_state din_ev_state(const struct din_ev *ev)

@@ -17,6 +17,7 @@
 
 #include "apphand/apphand.h"
 #include "din/din.h"
+#include "v2g/v2g_ev.h"
 
 /** Most SupportedAppProtocol entries an EV offers. */
 #ifndef CFG_DIN_EV_OFFERS
@@ -126,9 +127,8 @@ struct din_ev {
     struct din_ev_model model;      /**< written by the caller */
     enum din_ev_state state;
     const char *reason;             /**< why FAILED / what ended the session */
-    bool waiting;                   /**< a request is out */
-    enum din_msg sent;              /**< what it was */
-    uint32_t sent_ms, next_ms, deadline_ms, start_ms, loop_since_ms;
+    struct v2g_ev_clock clk;        /**< request out, timeouts, pacing (v2g/v2g_ev.h) */
+    enum din_msg sent;              /**< what the last request was */
     enum din_ev_state loop_state;
     uint8_t welding_rounds;
     int chosen_offer;

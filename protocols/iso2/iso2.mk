@@ -9,7 +9,7 @@
 
 ISO2_BENCH := $(BUILD)/rel/bin/bench_iso2
 
-$(ISO2_BENCH): $(call rel,tests/bench/bench_iso2.c) $(CORE_LIB_REL)
+$(ISO2_BENCH): $(call rel,tests/bench/bench_iso2.c tests/bench/bench_hlc.c) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -o $@ $^
 

@@ -74,7 +74,7 @@ static bool s_offers_iso2(const struct iso2_ev_config *cfg)
 int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t now_ms)
 {
     if (ev == NULL || cfg == NULL || cfg->n_offers == 0 || cfg->n_offers > CFG_ISO2_EV_OFFERS ||
-        !s_offers_iso2(cfg) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_EV_SESSION_ID_MAX) {
+        !s_offers_iso2(cfg) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_SESSION_ID_MAX) {
         return HAL_EINVAL;
     }
     memset(ev, 0, sizeof *ev);
@@ -82,8 +82,7 @@ int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t
     iso2_ev_default_model(&ev->model);
     ev->state = ISO2_EV_HANDSHAKE;
     ev->reason = "";
-    ev->start_ms = now_ms;
-    ev->next_ms = now_ms + cfg->start_delay_ms;
+    v2g_ev_clock_start(&ev->clk, now_ms, cfg->start_delay_ms);
     ev->chosen_offer = -1;
     ev->detail_param_set = -1;
     return HAL_OK;
@@ -96,9 +95,7 @@ int iso2_ev_resume(struct iso2_ev *ev, uint32_t now_ms)
     }
     ev->state = ISO2_EV_HANDSHAKE;
     ev->reason = "";
-    ev->waiting = false;
-    ev->start_ms = now_ms;
-    ev->next_ms = now_ms + ev->cfg.start_delay_ms;
+    v2g_ev_clock_start(&ev->clk, now_ms, ev->cfg.start_delay_ms);
     ev->loop_state = ISO2_EV_IDLE;
     ev->chosen_offer = -1;
     ev->pausing = false;
@@ -119,7 +116,7 @@ static void s_fail(struct iso2_ev *ev, const char *why)
 {
     ev->state = ISO2_EV_FAILED;
     ev->reason = why;
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->act.cp_c = false;       /* safe shutdown: CP B, own contactors open */
     ev->act.contactors = false;
 }
@@ -129,7 +126,7 @@ static void s_fail(struct iso2_ev *ev, const char *why)
 static void s_fail_code(struct iso2_ev *ev, uint8_t code)
 {
     size_t o = 0;
-    const char *parts[] = {iso2_ev_response_code_name(code), " in ", iso2_ev_msg_name(ev->sent), "Res"};
+    const char *parts[] = {iso2_response_code_name(code), " in ", iso2_msg_name(ev->sent), "Res"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         size_t n = strlen(parts[i]);
         n = o + n < sizeof ev->reason_buf - 1 ? n : sizeof ev->reason_buf - 1 - o;
@@ -143,7 +140,7 @@ static void s_fail_code(struct iso2_ev *ev, uint8_t code)
 static void s_goto(struct iso2_ev *ev, enum iso2_ev_state s, uint32_t now_ms, uint32_t delay)
 {
     ev->state = s;
-    ev->next_ms = now_ms + delay;
+    ev->clk.next_ms = now_ms + delay;
 }
 
 static void s_dc_ev_status(const struct iso2_ev *ev, struct exi_iso2_DC_EVStatusType *s)
@@ -154,36 +151,33 @@ static void s_dc_ev_status(const struct iso2_ev *ev, struct exi_iso2_DC_EVStatus
     s->EVRESSSOC = ev->model.soc <= 100 ? ev->model.soc : 100;
 }
 
-static enum iso2_ev_msg s_msg_of(enum iso2_ev_state s)
+static enum iso2_msg s_msg_of(enum iso2_ev_state s)
 {
     switch (s) {
-    case ISO2_EV_SESSION_SETUP: return ISO2_EV_MSG_SESSION_SETUP;
-    case ISO2_EV_SERVICE_DISCOVERY: return ISO2_EV_MSG_SERVICE_DISCOVERY;
-    case ISO2_EV_SERVICE_DETAIL: return ISO2_EV_MSG_SERVICE_DETAIL;
-    case ISO2_EV_PAYMENT_SELECTION: return ISO2_EV_MSG_PAYMENT_SELECTION;
-    case ISO2_EV_AUTHORIZATION: return ISO2_EV_MSG_AUTHORIZATION;
-    case ISO2_EV_CHARGE_PARAMETER: return ISO2_EV_MSG_CHARGE_PARAMETER;
-    case ISO2_EV_CABLE_CHECK: return ISO2_EV_MSG_CABLE_CHECK;
-    case ISO2_EV_PRECHARGE: return ISO2_EV_MSG_PRECHARGE;
+    case ISO2_EV_SESSION_SETUP: return ISO2_MSG_SESSION_SETUP;
+    case ISO2_EV_SERVICE_DISCOVERY: return ISO2_MSG_SERVICE_DISCOVERY;
+    case ISO2_EV_SERVICE_DETAIL: return ISO2_MSG_SERVICE_DETAIL;
+    case ISO2_EV_PAYMENT_SELECTION: return ISO2_MSG_PAYMENT_SELECTION;
+    case ISO2_EV_AUTHORIZATION: return ISO2_MSG_AUTHORIZATION;
+    case ISO2_EV_CHARGE_PARAMETER: return ISO2_MSG_CHARGE_PARAMETER;
+    case ISO2_EV_CABLE_CHECK: return ISO2_MSG_CABLE_CHECK;
+    case ISO2_EV_PRECHARGE: return ISO2_MSG_PRECHARGE;
     case ISO2_EV_POWER_ON:
     case ISO2_EV_RENEGOTIATE:
-    case ISO2_EV_POWER_OFF: return ISO2_EV_MSG_POWER_DELIVERY;
-    case ISO2_EV_CURRENT_DEMAND: return ISO2_EV_MSG_CURRENT_DEMAND;
-    case ISO2_EV_WELDING: return ISO2_EV_MSG_WELDING_DETECTION;
-    case ISO2_EV_SESSION_STOP: return ISO2_EV_MSG_SESSION_STOP;
-    default: return ISO2_EV_MSG_NONE;
+    case ISO2_EV_POWER_OFF: return ISO2_MSG_POWER_DELIVERY;
+    case ISO2_EV_CURRENT_DEMAND: return ISO2_MSG_CURRENT_DEMAND;
+    case ISO2_EV_WELDING: return ISO2_MSG_WELDING_DETECTION;
+    case ISO2_EV_SESSION_STOP: return ISO2_MSG_SESSION_STOP;
+    default: return ISO2_MSG_NONE;
     }
 }
 
 /* Loop timers run from the first request of a loop. */
 static uint32_t s_loop_elapsed(struct iso2_ev *ev, uint32_t now_ms)
 {
-    if (ev->loop_state != ev->state) {
-        ev->loop_state = ev->state;
-        ev->loop_since_ms = now_ms;
-    }
-    int32_t d = hal_time_diff(now_ms, ev->loop_since_ms);
-    return d > 0 ? (uint32_t)d : 0u;
+    bool new_loop = ev->loop_state != ev->state;
+    ev->loop_state = ev->state;
+    return v2g_ev_clock_loop_elapsed(&ev->clk, new_loop, now_ms);
 }
 
 int32_t iso2_ev_pmax_at(const struct iso2_ev *ev, uint32_t t_s)
@@ -244,7 +238,7 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
     memset(d, 0, sizeof *d);
     d->V2G_Message_isUsed = true;
     /* A new session starts with the configured zero ID; a resumed one with the old ID. */
-    iso2_ev_session_id_to_header(&d->V2G_Message.Header,
+    iso2_session_id_to_header(&d->V2G_Message.Header,
                                  ev->state == ISO2_EV_SESSION_SETUP && !ev->have_session ? &ev->cfg.setup_id
                                                                                           : &ev->id);
     ev->sent_progress = 0;
@@ -295,18 +289,18 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
             p->DepartureTime_isUsed = true;
         }
         s_dc_ev_status(ev, &p->DC_EVStatus);
-        iso2_ev_pv_set(&p->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&p->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&p->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&p->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
         if (m->max_power_w >= 0) {
-            iso2_ev_pv_set(&p->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+            iso2_pv_set(&p->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
             p->EVMaximumPowerLimit_isUsed = true;
         }
         if (m->capacity_wh >= 0) {
-            iso2_ev_pv_set(&p->EVEnergyCapacity, (int64_t)m->capacity_wh * 1000, exi_iso2_unitSymbolType_Wh);
+            iso2_pv_set(&p->EVEnergyCapacity, (int64_t)m->capacity_wh * 1000, exi_iso2_unitSymbolType_Wh);
             p->EVEnergyCapacity_isUsed = true;
         }
         if (m->energy_request_wh >= 0) {
-            iso2_ev_pv_set(&p->EVEnergyRequest, (int64_t)m->energy_request_wh * 1000, exi_iso2_unitSymbolType_Wh);
+            iso2_pv_set(&p->EVEnergyRequest, (int64_t)m->energy_request_wh * 1000, exi_iso2_unitSymbolType_Wh);
             p->EVEnergyRequest_isUsed = true;
         }
         if (m->full_soc >= 0 && m->full_soc <= 100) {
@@ -326,8 +320,8 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
     case ISO2_EV_PRECHARGE:
         b->PreChargeReq_isUsed = true;
         s_dc_ev_status(ev, &b->PreChargeReq.DC_EVStatus);
-        iso2_ev_pv_set(&b->PreChargeReq.EVTargetVoltage, m->battery_voltage_mv, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&b->PreChargeReq.EVTargetCurrent,
+        iso2_pv_set(&b->PreChargeReq.EVTargetVoltage, m->battery_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&b->PreChargeReq.EVTargetCurrent,
                        ev->cfg.precharge_current_ma > 2000 ? 2000 : ev->cfg.precharge_current_ma,
                        exi_iso2_unitSymbolType_A);
         break;
@@ -356,7 +350,7 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
                     p = m->max_power_w;
                 }
                 pe->ChargingProfileEntryStart = ev->evse.pmax_start_s[i];
-                iso2_ev_pv_set(&pe->ChargingProfileEntryMaxPower, p * 1000, exi_iso2_unitSymbolType_W);
+                iso2_pv_set(&pe->ChargingProfileEntryMaxPower, p * 1000, exi_iso2_unitSymbolType_W);
             }
             q->ChargingProfile.ProfileEntry.arrayLen = ev->evse.n_pmax;
         }
@@ -372,26 +366,26 @@ static void s_build(struct iso2_ev *ev, uint32_t now_ms)
         b->CurrentDemandReq_isUsed = true;
         struct exi_iso2_CurrentDemandReqType *q = &b->CurrentDemandReq;
         s_dc_ev_status(ev, &q->DC_EVStatus);
-        iso2_ev_pv_set(&q->EVTargetCurrent, s_target_current(ev, now_ms), exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&q->EVTargetVoltage, m->target_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&q->EVTargetCurrent, s_target_current(ev, now_ms), exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&q->EVTargetVoltage, m->target_voltage_mv, exi_iso2_unitSymbolType_V);
         q->ChargingComplete = m->charging_complete;
         /* The limits always go out: chargers exist that stop without them (spec §5.2). */
-        iso2_ev_pv_set(&q->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&q->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&q->EVMaximumVoltageLimit, m->max_voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&q->EVMaximumCurrentLimit, m->max_current_ma, exi_iso2_unitSymbolType_A);
         q->EVMaximumVoltageLimit_isUsed = true;
         q->EVMaximumCurrentLimit_isUsed = true;
         if (m->max_power_w >= 0) {
-            iso2_ev_pv_set(&q->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+            iso2_pv_set(&q->EVMaximumPowerLimit, (int64_t)m->max_power_w * 1000, exi_iso2_unitSymbolType_W);
             q->EVMaximumPowerLimit_isUsed = true;
         }
         q->BulkChargingComplete = m->bulk_charging_complete;
         q->BulkChargingComplete_isUsed = true;
         if (m->remaining_full_s >= 0) {
-            iso2_ev_pv_set(&q->RemainingTimeToFullSoC, (int64_t)m->remaining_full_s * 1000, exi_iso2_unitSymbolType_s);
+            iso2_pv_set(&q->RemainingTimeToFullSoC, (int64_t)m->remaining_full_s * 1000, exi_iso2_unitSymbolType_s);
             q->RemainingTimeToFullSoC_isUsed = true;
         }
         if (m->remaining_bulk_s >= 0) {
-            iso2_ev_pv_set(&q->RemainingTimeToBulkSoC, (int64_t)m->remaining_bulk_s * 1000, exi_iso2_unitSymbolType_s);
+            iso2_pv_set(&q->RemainingTimeToBulkSoC, (int64_t)m->remaining_bulk_s * 1000, exi_iso2_unitSymbolType_s);
             q->RemainingTimeToBulkSoC_isUsed = true;
         }
         break;
@@ -440,12 +434,12 @@ static int s_loop_timers(struct iso2_ev *ev, uint32_t now_ms)
     return HAL_OK;
 }
 
-static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_ev_msg msg)
+static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_msg msg)
 {
     switch (msg) {
-    case ISO2_EV_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
-    case ISO2_EV_MSG_SERVICE_DETAIL:
-    case ISO2_EV_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
+    case ISO2_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
+    case ISO2_MSG_SERVICE_DETAIL:
+    case ISO2_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
     default: return ev->cfg.msg_timeout_ms;
     }
 }
@@ -465,28 +459,22 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
     if (s_over(ev->state)) {
         return HAL_ESTATE;
     }
-    if (ev->waiting) {
-        if (hal_time_reached(now_ms, ev->deadline_ms)) {
-            s_fail(ev, "response timeout");
-            return HAL_ETIMEDOUT;
-        }
-        return HAL_EAGAIN;
+    const char *why = NULL;
+    int rc = v2g_ev_clock_gate(&ev->clk, ev->state <= ISO2_EV_SESSION_SETUP, ev->cfg.comm_setup_timeout_ms,
+                               now_ms, &why);
+    if (rc == HAL_ETIMEDOUT) {
+        s_fail(ev, why);
     }
-    if (ev->state <= ISO2_EV_SESSION_SETUP &&
-        hal_time_reached(now_ms, ev->start_ms + ev->cfg.comm_setup_timeout_ms)) {
-        s_fail(ev, "communication setup timeout");
-        return HAL_ETIMEDOUT;
+    if (rc != HAL_OK) {
+        return rc;
     }
-    if (!hal_time_reached(now_ms, ev->next_ms)) {
-        return HAL_EAGAIN;
-    }
-    int rc = s_loop_timers(ev, now_ms);
+    rc = s_loop_timers(ev, now_ms);
     if (rc != HAL_OK) {
         return rc;
     }
     struct exi_writer w;
     exi_writer_init(&w, out, cap);
-    enum iso2_ev_msg msg = s_msg_of(ev->state);
+    enum iso2_msg msg = s_msg_of(ev->state);
     if (ev->state == ISO2_EV_HANDSHAKE) {
         if (apphand_offer_fill(&ev->doc.app, ev->cfg.offers, ev->cfg.n_offers) != HAL_OK) {
             s_fail(ev, "bad protocol offers");
@@ -504,10 +492,8 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
         ev->model.renegotiate = false; /* asked once */
     }
     *len = exi_writer_len(&w);
-    ev->waiting = true;
     ev->sent = msg;
-    ev->sent_ms = now_ms;
-    ev->deadline_ms = now_ms + s_msg_timeout(ev, msg);
+    v2g_ev_clock_sent(&ev->clk, now_ms, s_msg_timeout(ev, msg));
     ev->requests++;
     return HAL_OK;
 }
@@ -585,7 +571,7 @@ static int s_take_schedule(struct iso2_ev *ev, const struct exi_iso2_ChargeParam
     ev->evse.n_offered = (uint8_t)nt;
     for (uint16_t i = 0; i < n; i++) {
         const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
-        int64_t w = iso2_ev_pv_milli(&e->PMax) / 1000;
+        int64_t w = iso2_pv_milli(&e->PMax) / 1000;
         ev->evse.pmax_start_s[i] = e->RelativeTimeInterval.start;
         ev->evse.pmax_w[i] = w > INT32_MAX ? INT32_MAX : w < 0 ? 0 : (int32_t)w;
     }
@@ -595,8 +581,8 @@ static int s_take_schedule(struct iso2_ev *ev, const struct exi_iso2_ChargeParam
 
 static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
 {
-    struct iso2_ev_session_id got;
-    iso2_ev_session_id_from_header(&got, &d->V2G_Message.Header);
+    struct iso2_session_id got;
+    iso2_session_id_from_header(&got, &d->V2G_Message.Header);
     if (ev->state == ISO2_EV_SESSION_SETUP) {
         uint8_t code = d->V2G_Message.Body.SessionSetupRes.ResponseCode;
         if (got.len == 0) {
@@ -604,7 +590,7 @@ static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
             return HAL_EPROTO;
         }
         if (code == exi_iso2_responseCodeType_OK_OldSessionJoined &&
-            (!ev->have_session || !iso2_ev_session_id_equal(&got, &ev->id))) {
+            (!ev->have_session || !iso2_session_id_equal(&got, &ev->id))) {
             s_fail(ev, "OK_OldSessionJoined with another SessionID");
             return HAL_EPROTO;
         }
@@ -613,7 +599,7 @@ static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
         ev->have_session = true;
         return HAL_OK;
     }
-    if (!iso2_ev_session_id_equal(&got, &ev->id)) {
+    if (!iso2_session_id_equal(&got, &ev->id)) {
         s_fail(ev, "SessionID changed");
         return HAL_EPROTO;
     }
@@ -659,10 +645,10 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     if (ev == NULL || exi == NULL) {
         return HAL_EINVAL;
     }
-    if (!ev->waiting || s_over(ev->state)) {
+    if (!ev->clk.waiting || s_over(ev->state)) {
         return HAL_ESTATE;
     }
-    ev->waiting = false;
+    ev->clk.waiting = false;
     ev->responses++;
     if (ev->state == ISO2_EV_HANDSHAKE) {
         return s_handshake_res(ev, exi, len, now_ms);
@@ -674,13 +660,13 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         s_fail(ev, "undecodable response");
         return HAL_EPROTO;
     }
-    if (iso2_ev_response_kind(d) != ev->sent) {
+    if (iso2_response_kind(d) != ev->sent) {
         s_fail(ev, "unexpected response");
         return HAL_EPROTO;
     }
-    uint8_t code = iso2_ev_response_code(d);
+    uint8_t code = iso2_response_code(d);
     ev->evse.last_code = code;
-    if (!iso2_ev_response_code_ok(code)) {
+    if (!iso2_response_code_ok(code)) {
         s_fail_code(ev, code);
         return HAL_EPROTO;
     }
@@ -725,13 +711,13 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         if (b->AuthorizationRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished) {
             s_goto(ev, ISO2_EV_CHARGE_PARAMETER, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop; /* Ongoing or WaitingForCustomerInteraction */
+            ev->clk.next_ms = now_ms + loop; /* Ongoing or WaitingForCustomerInteraction */
         }
         break;
     case ISO2_EV_CHARGE_PARAMETER: {
         const struct exi_iso2_ChargeParameterDiscoveryResType *s = &b->ChargeParameterDiscoveryRes;
         if (s->EVSEProcessing != exi_iso2_EVSEProcessingType_Finished) {
-            ev->next_ms = now_ms + loop; /* the schedule may be absent while Ongoing */
+            ev->clk.next_ms = now_ms + loop; /* the schedule may be absent while Ongoing */
             break;
         }
         if (!s->DC_EVSEChargeParameter_isUsed) {
@@ -744,12 +730,12 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         }
         const struct exi_iso2_DC_EVSEChargeParameterType *p = &s->DC_EVSEChargeParameter;
         s_take_status(ev, &p->DC_EVSEStatus);
-        ev->evse.max_current_ma = iso2_ev_pv_milli32(&p->EVSEMaximumCurrentLimit);
-        ev->evse.max_voltage_mv = iso2_ev_pv_milli32(&p->EVSEMaximumVoltageLimit);
-        int64_t pw = iso2_ev_pv_milli(&p->EVSEMaximumPowerLimit) / 1000;
+        ev->evse.max_current_ma = iso2_pv_milli32(&p->EVSEMaximumCurrentLimit);
+        ev->evse.max_voltage_mv = iso2_pv_milli32(&p->EVSEMaximumVoltageLimit);
+        int64_t pw = iso2_pv_milli(&p->EVSEMaximumPowerLimit) / 1000;
         ev->evse.max_power_w = pw > INT32_MAX ? INT32_MAX : (int32_t)pw;
-        ev->evse.min_current_ma = iso2_ev_pv_milli32(&p->EVSEMinimumCurrentLimit);
-        ev->evse.min_voltage_mv = iso2_ev_pv_milli32(&p->EVSEMinimumVoltageLimit);
+        ev->evse.min_current_ma = iso2_pv_milli32(&p->EVSEMinimumCurrentLimit);
+        ev->evse.min_voltage_mv = iso2_pv_milli32(&p->EVSEMinimumVoltageLimit);
         ev->act.cp_c = true; /* then lock; CableCheckReq follows (after a renegotiation too) */
         if (ev->cfg.misbehave == ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK) {
             ev->pausing = true; /* a pause where the standard allows none */
@@ -773,14 +759,14 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         if (s->EVSEProcessing == exi_iso2_EVSEProcessingType_Finished) {
             s_goto(ev, ISO2_EV_PRECHARGE, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
     case ISO2_EV_PRECHARGE: {
         const struct exi_iso2_PreChargeResType *s = &b->PreChargeRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
         if (s_fault_code(ev->evse.status_code)) {
             s_fail(ev, "EVSE stopped in pre-charge");
             return HAL_EPROTO;
@@ -800,7 +786,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             }
             s_goto(ev, ISO2_EV_POWER_ON, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -814,19 +800,19 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     case ISO2_EV_CURRENT_DEMAND: {
         const struct exi_iso2_CurrentDemandResType *s = &b->CurrentDemandRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
-        ev->evse.present_current_ma = iso2_ev_pv_milli32(&s->EVSEPresentCurrent);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_current_ma = iso2_pv_milli32(&s->EVSEPresentCurrent);
         ev->evse.current_limit_achieved = s->EVSECurrentLimitAchieved;
         ev->evse.voltage_limit_achieved = s->EVSEVoltageLimitAchieved;
         ev->evse.power_limit_achieved = s->EVSEPowerLimitAchieved;
         if (s->EVSEMaximumVoltageLimit_isUsed) {
-            ev->evse.max_voltage_mv = iso2_ev_pv_milli32(&s->EVSEMaximumVoltageLimit);
+            ev->evse.max_voltage_mv = iso2_pv_milli32(&s->EVSEMaximumVoltageLimit);
         }
         if (s->EVSEMaximumCurrentLimit_isUsed) {
-            ev->evse.max_current_ma = iso2_ev_pv_milli32(&s->EVSEMaximumCurrentLimit);
+            ev->evse.max_current_ma = iso2_pv_milli32(&s->EVSEMaximumCurrentLimit);
         }
         if (s->EVSEMaximumPowerLimit_isUsed) {
-            int64_t pw = iso2_ev_pv_milli(&s->EVSEMaximumPowerLimit) / 1000;
+            int64_t pw = iso2_pv_milli(&s->EVSEMaximumPowerLimit) / 1000;
             ev->evse.max_power_w = pw > INT32_MAX ? INT32_MAX : (int32_t)pw;
         }
         /* A SAScheduleTupleID other than ours is tolerated: the DS5366 reports 1 while
@@ -842,9 +828,9 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             ev->renegotiations++;
             s_goto(ev, ISO2_EV_RENEGOTIATE, now_ms, dl);
         } else {
-            uint32_t at = ev->sent_ms + ev->cfg.cd_period_ms;
+            uint32_t at = ev->clk.sent_ms + ev->cfg.cd_period_ms;
             uint32_t earliest = now_ms + dl;
-            ev->next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
+            ev->clk.next_ms = hal_time_diff(at, earliest) > 0 ? at : earliest;
         }
         break;
     }
@@ -870,14 +856,14 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
     case ISO2_EV_WELDING: {
         const struct exi_iso2_WeldingDetectionResType *s = &b->WeldingDetectionRes;
         s_take_status(ev, &s->DC_EVSEStatus);
-        ev->evse.present_voltage_mv = iso2_ev_pv_milli32(&s->EVSEPresentVoltage);
+        ev->evse.present_voltage_mv = iso2_pv_milli32(&s->EVSEPresentVoltage);
         ev->welding_rounds++;
         /* The car's own inlet measurement when it has one, else the EVSE's. */
         int32_t u = m->inlet_voltage_mv >= 0 ? m->inlet_voltage_mv : ev->evse.present_voltage_mv;
         if (u < ev->cfg.welding_done_mv || ev->welding_rounds >= ev->cfg.welding_max_rounds) {
             s_goto(ev, ISO2_EV_SESSION_STOP, now_ms, dl);
         } else {
-            ev->next_ms = now_ms + loop;
+            ev->clk.next_ms = now_ms + loop;
         }
         break;
     }
@@ -903,7 +889,7 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
 
 uint32_t iso2_ev_deadline(const struct iso2_ev *ev)
 {
-    return ev->waiting ? ev->deadline_ms : ev->next_ms;
+    return v2g_ev_clock_wake(&ev->clk);
 }
 
 enum iso2_ev_state iso2_ev_state(const struct iso2_ev *ev)

@@ -31,7 +31,17 @@
 #define ISO2_EV_H
 
 #include "apphand/apphand.h"
-#include "iso2/iso2_common_ev.h"
+#include "iso2/iso2.h"
+#include "v2g/v2g_ev.h"
+
+/** EV timers of the standard (ms), as Josev and RISE-V2G use them (spec sheet §2). */
+#define ISO2_EV_MSG_TIMEOUT_MS 2000u        /**< V2G_EVCC_Msg_Timeout */
+#define ISO2_EV_MSG_TIMEOUT_LONG_MS 5000u   /**< ... for ServiceDetail and PowerDelivery */
+#define ISO2_EV_MSG_TIMEOUT_CD_MS 250u      /**< ... for CurrentDemand */
+#define ISO2_EV_COMM_SETUP_TIMEOUT_MS 20000u /**< V2G_EVCC_CommunicationSetup_Timeout */
+#define ISO2_EV_ONGOING_TIMEOUT_MS 60000u   /**< V2G_EVCC_Ongoing_Timeout (Authorization, CPD) */
+#define ISO2_EV_CABLE_CHECK_TIMEOUT_MS 40000u /**< V2G_EVCC_CableCheck_Timeout */
+#define ISO2_EV_PRECHARGE_TIMEOUT_MS 7000u  /**< V2G_EVCC_PreCharge_Timeout */
 
 /** Most SupportedAppProtocol entries the EV offers. */
 #ifndef CFG_ISO2_EV_OFFERS
@@ -82,7 +92,7 @@ struct iso2_ev_config {
     struct apphand_offer offers[CFG_ISO2_EV_OFFERS];
     uint8_t n_offers;
     uint8_t evccid[6], evccid_len;          /**< own MAC (ISO-2: at most 6 bytes) */
-    struct iso2_ev_session_id setup_id;     /**< SessionID of a new session's SessionSetupReq
+    struct iso2_session_id setup_id;     /**< SessionID of a new session's SessionSetupReq
                                                  (8 zero bytes like dSPACE/RISE-V2G, 1 like Josev) */
     uint16_t detail_service_id;             /**< ask ServiceDetail for this value-added service
                                                  when the SECC lists it and select it (0 = none) */
@@ -159,17 +169,17 @@ struct iso2_ev {
     enum iso2_ev_state state;
     const char *reason;             /**< why FAILED / what ended the session */
     char reason_buf[72];            /**< reason with a ResponseCode name */
-    bool waiting;                   /**< a request is out */
-    enum iso2_ev_msg sent;          /**< what it was */
+    struct v2g_ev_clock clk;        /**< request out, timeouts, pacing (v2g/v2g_ev.h) */
+    enum iso2_msg sent;             /**< what the last request was */
     uint8_t sent_progress;          /**< ChargeProgress / ChargingSession of the request */
-    uint32_t sent_ms, next_ms, deadline_ms, start_ms, loop_since_ms, charge_start_ms;
+    uint32_t charge_start_ms;
     enum iso2_ev_state loop_state;
     uint8_t welding_rounds;
     int16_t detail_param_set;       /**< ParameterSetID of the detailed service to select, -1 none */
     bool pausing;                   /**< this stop ends with SessionStop(Pause) */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
     int chosen_offer;
-    struct iso2_ev_session_id id;
+    struct iso2_session_id id;
     struct iso2_ev_evse evse;
     struct iso2_ev_actions act;
     uint32_t requests, responses, renegotiations, resumes;

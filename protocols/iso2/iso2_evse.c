@@ -65,7 +65,7 @@ int iso2_evse_start(struct iso2_evse *m, const struct iso2_evse_config *cfg, con
                     size_t id_len, const struct iso2_evse_resume *resume, uint32_t now_ms)
 {
     size_t idl = cfg != NULL ? s_len(cfg->evse_id, sizeof cfg->evse_id) : 0;
-    if (m == NULL || cfg == NULL || id == NULL || id_len == 0 || id_len > ISO2_EVSE_SESSION_ID_MAX ||
+    if (m == NULL || cfg == NULL || id == NULL || id_len == 0 || id_len > ISO2_SESSION_ID_MAX ||
         s_zero(id, id_len) || idl < 7 || idl > ISO2_EVSE_ID_LEN || cfg->vas_count > ISO2_EVSE_VAS_MAX ||
         cfg->tariff_count > ISO2_EVSE_TARIFF_MAX) {
         return HAL_EINVAL;
@@ -74,7 +74,7 @@ int iso2_evse_start(struct iso2_evse *m, const struct iso2_evse_config *cfg, con
     m->cfg = *cfg;
     memcpy(m->id, id, id_len);
     m->id_len = (uint8_t)id_len;
-    if (resume != NULL && resume->valid && resume->id_len > 0 && resume->id_len <= ISO2_EVSE_SESSION_ID_MAX) {
+    if (resume != NULL && resume->valid && resume->id_len > 0 && resume->id_len <= ISO2_SESSION_ID_MAX) {
         m->resume = *resume;
         /* [V2G2-756]: a new ID differs from the stored one. */
         if (m->id_len == resume->id_len && memcmp(m->id, resume->id, m->id_len) == 0) {
@@ -94,162 +94,9 @@ int iso2_evse_start(struct iso2_evse *m, const struct iso2_evse_config *cfg, con
 
 /* ------------------------------------------------------------------ helpers */
 
-int64_t iso2_evse_pv_milli(const struct exi_iso2_PhysicalValueType *pv)
-{
-    int64_t v = (int64_t)pv->Value * 1000;
-    int e = pv->Multiplier;
-    if (e > 0) {
-        for (int i = 0; i < e; i++) {
-            if (v > INT64_MAX / 10 || v < INT64_MIN / 10) {
-                return v > 0 ? INT64_MAX : INT64_MIN;
-            }
-            v *= 10;
-        }
-    } else {
-        for (int i = 0; i < -e && v != 0; i++) {
-            v /= 10;
-        }
-    }
-    return v;
-}
-
-int32_t iso2_evse_pv_milli32(const struct exi_iso2_PhysicalValueType *pv)
-{
-    int64_t v = iso2_evse_pv_milli(pv);
-    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
-}
-
-void iso2_evse_pv_set(struct exi_iso2_PhysicalValueType *pv, int64_t milli, uint8_t unit)
-{
-    /* Same rounding as DIN: the smallest multiplier whose value fits a short. */
-    const int64_t pv_max = 32767000000LL;
-    milli = milli > pv_max ? pv_max : milli < -pv_max ? -pv_max : milli;
-    int64_t div = 1;
-    int8_t mult = -3;
-    for (;;) {
-        int64_t q = milli >= 0 ? (milli + div / 2) / div : -((-milli + div / 2) / div);
-        if ((q <= 32767 && q >= -32767) || mult == 3) {
-            q = q > 32767 ? 32767 : q < -32767 ? -32767 : q;
-            pv->Multiplier = mult;
-            pv->Value = (int16_t)q;
-            break;
-        }
-        div *= 10;
-        mult++;
-    }
-    pv->Unit = unit;
-}
-
 static int32_t s_nonneg(int32_t v)
 {
     return v < 0 ? 0 : v;
-}
-
-enum iso2_evse_msg iso2_evse_request_kind(const struct exi_iso2_document *doc)
-{
-    if (doc == NULL || !doc->V2G_Message_isUsed) {
-        return ISO2_MSG_NONE;
-    }
-    const struct exi_iso2_BodyType *b = &doc->V2G_Message.Body;
-    if (b->SessionSetupReq_isUsed) return ISO2_MSG_SESSION_SETUP;
-    if (b->ServiceDiscoveryReq_isUsed) return ISO2_MSG_SERVICE_DISCOVERY;
-    if (b->ServiceDetailReq_isUsed) return ISO2_MSG_SERVICE_DETAIL;
-    if (b->PaymentServiceSelectionReq_isUsed) return ISO2_MSG_PAYMENT_SELECTION;
-    if (b->PaymentDetailsReq_isUsed) return ISO2_MSG_PAYMENT_DETAILS;
-    if (b->AuthorizationReq_isUsed) return ISO2_MSG_AUTHORIZATION;
-    if (b->ChargeParameterDiscoveryReq_isUsed) return ISO2_MSG_CHARGE_PARAMETER;
-    if (b->CableCheckReq_isUsed) return ISO2_MSG_CABLE_CHECK;
-    if (b->PreChargeReq_isUsed) return ISO2_MSG_PRECHARGE;
-    if (b->PowerDeliveryReq_isUsed) return ISO2_MSG_POWER_DELIVERY;
-    if (b->CurrentDemandReq_isUsed) return ISO2_MSG_CURRENT_DEMAND;
-    if (b->ChargingStatusReq_isUsed) return ISO2_MSG_CHARGING_STATUS;
-    if (b->MeteringReceiptReq_isUsed) return ISO2_MSG_METERING_RECEIPT;
-    if (b->WeldingDetectionReq_isUsed) return ISO2_MSG_WELDING_DETECTION;
-    if (b->SessionStopReq_isUsed) return ISO2_MSG_SESSION_STOP;
-    if (b->CertificateInstallationReq_isUsed || b->CertificateUpdateReq_isUsed) return ISO2_MSG_CERTIFICATE;
-    return ISO2_MSG_NONE;
-}
-
-enum iso2_evse_msg iso2_evse_response_kind(const struct exi_iso2_document *doc)
-{
-    if (doc == NULL || !doc->V2G_Message_isUsed) {
-        return ISO2_MSG_NONE;
-    }
-    const struct exi_iso2_BodyType *b = &doc->V2G_Message.Body;
-    if (b->SessionSetupRes_isUsed) return ISO2_MSG_SESSION_SETUP;
-    if (b->ServiceDiscoveryRes_isUsed) return ISO2_MSG_SERVICE_DISCOVERY;
-    if (b->ServiceDetailRes_isUsed) return ISO2_MSG_SERVICE_DETAIL;
-    if (b->PaymentServiceSelectionRes_isUsed) return ISO2_MSG_PAYMENT_SELECTION;
-    if (b->PaymentDetailsRes_isUsed) return ISO2_MSG_PAYMENT_DETAILS;
-    if (b->AuthorizationRes_isUsed) return ISO2_MSG_AUTHORIZATION;
-    if (b->ChargeParameterDiscoveryRes_isUsed) return ISO2_MSG_CHARGE_PARAMETER;
-    if (b->CableCheckRes_isUsed) return ISO2_MSG_CABLE_CHECK;
-    if (b->PreChargeRes_isUsed) return ISO2_MSG_PRECHARGE;
-    if (b->PowerDeliveryRes_isUsed) return ISO2_MSG_POWER_DELIVERY;
-    if (b->CurrentDemandRes_isUsed) return ISO2_MSG_CURRENT_DEMAND;
-    if (b->ChargingStatusRes_isUsed) return ISO2_MSG_CHARGING_STATUS;
-    if (b->MeteringReceiptRes_isUsed) return ISO2_MSG_METERING_RECEIPT;
-    if (b->WeldingDetectionRes_isUsed) return ISO2_MSG_WELDING_DETECTION;
-    if (b->SessionStopRes_isUsed) return ISO2_MSG_SESSION_STOP;
-    if (b->CertificateInstallationRes_isUsed || b->CertificateUpdateRes_isUsed) return ISO2_MSG_CERTIFICATE;
-    return ISO2_MSG_NONE;
-}
-
-uint8_t iso2_evse_response_code(const struct exi_iso2_document *doc)
-{
-    const struct exi_iso2_BodyType *b = &doc->V2G_Message.Body;
-    switch (iso2_evse_response_kind(doc)) {
-    case ISO2_MSG_SESSION_SETUP: return b->SessionSetupRes.ResponseCode;
-    case ISO2_MSG_SERVICE_DISCOVERY: return b->ServiceDiscoveryRes.ResponseCode;
-    case ISO2_MSG_SERVICE_DETAIL: return b->ServiceDetailRes.ResponseCode;
-    case ISO2_MSG_PAYMENT_SELECTION: return b->PaymentServiceSelectionRes.ResponseCode;
-    case ISO2_MSG_PAYMENT_DETAILS: return b->PaymentDetailsRes.ResponseCode;
-    case ISO2_MSG_AUTHORIZATION: return b->AuthorizationRes.ResponseCode;
-    case ISO2_MSG_CHARGE_PARAMETER: return b->ChargeParameterDiscoveryRes.ResponseCode;
-    case ISO2_MSG_CABLE_CHECK: return b->CableCheckRes.ResponseCode;
-    case ISO2_MSG_PRECHARGE: return b->PreChargeRes.ResponseCode;
-    case ISO2_MSG_POWER_DELIVERY: return b->PowerDeliveryRes.ResponseCode;
-    case ISO2_MSG_CURRENT_DEMAND: return b->CurrentDemandRes.ResponseCode;
-    case ISO2_MSG_CHARGING_STATUS: return b->ChargingStatusRes.ResponseCode;
-    case ISO2_MSG_METERING_RECEIPT: return b->MeteringReceiptRes.ResponseCode;
-    case ISO2_MSG_WELDING_DETECTION: return b->WeldingDetectionRes.ResponseCode;
-    case ISO2_MSG_SESSION_STOP: return b->SessionStopRes.ResponseCode;
-    case ISO2_MSG_CERTIFICATE:
-        return b->CertificateInstallationRes_isUsed ? b->CertificateInstallationRes.ResponseCode
-                                                    : b->CertificateUpdateRes.ResponseCode;
-    default: return 0xFF;
-    }
-}
-
-bool iso2_evse_code_ok(uint8_t code)
-{
-    return code <= exi_iso2_responseCodeType_OK_CertificateExpiresSoon;
-}
-
-const char *iso2_evse_code_name(uint8_t code)
-{
-    static const char *const names[] = {
-        "OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon",
-        "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession",
-        "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired",
-        "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError",
-        "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter",
-        "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid",
-        "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode",
-        "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked",
-    };
-    return code < sizeof names / sizeof names[0] ? names[code] : "?";
-}
-
-const char *iso2_evse_msg_name(enum iso2_evse_msg m)
-{
-    static const char *const names[ISO2_MSG_COUNT] = {
-        "none", "SessionSetup", "ServiceDiscovery", "ServiceDetail", "PaymentServiceSelection",
-        "PaymentDetails", "Authorization", "ChargeParameterDiscovery", "CableCheck", "PreCharge",
-        "PowerDelivery", "CurrentDemand", "ChargingStatus", "MeteringReceipt", "WeldingDetection",
-        "SessionStop", "Certificate",
-    };
-    return (unsigned)m < ISO2_MSG_COUNT ? names[m] : "?";
 }
 
 const char *iso2_evse_phase_name(enum iso2_evse_phase p)
@@ -302,7 +149,7 @@ static void s_ev_status(struct iso2_evse *m, const struct exi_iso2_DC_EVStatusTy
 /* Which requests each phase accepts. SessionStop(Terminate) is taken before power flows
  * and after it stopped (a car that gives up early, Audi Q4 in the spec sheet); Pause is
  * judged by the SessionStop handler. */
-static bool s_allowed(const struct iso2_evse *m, enum iso2_evse_msg k)
+static bool s_allowed(const struct iso2_evse *m, enum iso2_msg k)
 {
     bool stop = k == ISO2_MSG_SESSION_STOP;
     switch (m->phase) {
@@ -324,7 +171,7 @@ static bool s_allowed(const struct iso2_evse *m, enum iso2_evse_msg k)
     }
 }
 
-static uint32_t s_loop_elapsed(struct iso2_evse *m, enum iso2_evse_msg k, uint32_t now_ms)
+static uint32_t s_loop_elapsed(struct iso2_evse *m, enum iso2_msg k, uint32_t now_ms)
 {
     if (m->loop_msg != k) {
         m->loop_msg = k;
@@ -503,7 +350,7 @@ static uint8_t s_payment_selection(struct iso2_evse *m, const struct exi_iso2_do
 
 /* Plug & Charge messages: the sequence allows them after Contract, the backend does not
  * exist yet, so they end the session with FAILED and say so. */
-static uint8_t s_pnc(struct iso2_evse *m, enum iso2_evse_msg k, const struct exi_iso2_document *req,
+static uint8_t s_pnc(struct iso2_evse *m, enum iso2_msg k, const struct exi_iso2_document *req,
                      struct exi_iso2_document *res, uint8_t code)
 {
     if (code == CODE(OK)) {
@@ -607,7 +454,7 @@ static void s_fill_tuple(struct iso2_evse *m, struct exi_iso2_SAScheduleListType
                 e->RelativeTimeInterval.duration_isUsed = true;
             }
         }
-        iso2_evse_pv_set(&e->PMax, (int64_t)m->offered[i].pmax_w * 1000, exi_iso2_unitSymbolType_W);
+        iso2_pv_set(&e->PMax, (int64_t)m->offered[i].pmax_w * 1000, exi_iso2_unitSymbolType_W);
     }
     t->PMaxSchedule.PMaxScheduleEntry.arrayLen = n;
     if (m->cfg.tariff_count > 0) {
@@ -645,19 +492,19 @@ static uint8_t s_charge_parameter(struct iso2_evse *m, const struct exi_iso2_doc
     r->DC_EVSEChargeParameter_isUsed = true;
     struct exi_iso2_DC_EVSEChargeParameterType *p = &r->DC_EVSEChargeParameter;
     s_dc_status(&p->DC_EVSEStatus, st, s_code(st));
-    iso2_evse_pv_set(&p->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_evse_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
-    iso2_evse_pv_set(&p->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_evse_pv_set(&p->EVSEMinimumCurrentLimit, st->min_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_evse_pv_set(&p->EVSEMinimumVoltageLimit, st->min_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&p->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+    iso2_pv_set(&p->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&p->EVSEMinimumCurrentLimit, st->min_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&p->EVSEMinimumVoltageLimit, st->min_voltage_mv, exi_iso2_unitSymbolType_V);
     if (st->current_regulation_tolerance_ma >= 0) {
-        iso2_evse_pv_set(&p->EVSECurrentRegulationTolerance, st->current_regulation_tolerance_ma,
+        iso2_pv_set(&p->EVSECurrentRegulationTolerance, st->current_regulation_tolerance_ma,
                          exi_iso2_unitSymbolType_A);
         p->EVSECurrentRegulationTolerance_isUsed = true;
     }
-    iso2_evse_pv_set(&p->EVSEPeakCurrentRipple, st->peak_current_ripple_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&p->EVSEPeakCurrentRipple, st->peak_current_ripple_ma, exi_iso2_unitSymbolType_A);
     if (st->energy_to_deliver_wh >= 0) {
-        iso2_evse_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->energy_to_deliver_wh * 1000,
+        iso2_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->energy_to_deliver_wh * 1000,
                          exi_iso2_unitSymbolType_Wh);
         p->EVSEEnergyToBeDelivered_isUsed = true;
     }
@@ -673,14 +520,14 @@ static uint8_t s_charge_parameter(struct iso2_evse *m, const struct exi_iso2_doc
         } else {
             const struct exi_iso2_DC_EVChargeParameterType *d = &q->DC_EVChargeParameter;
             s_ev_status(m, &d->DC_EVStatus, out);
-            m->ev.max_current_ma = iso2_evse_pv_milli32(&d->EVMaximumCurrentLimit);
-            m->ev.max_voltage_mv = iso2_evse_pv_milli32(&d->EVMaximumVoltageLimit);
+            m->ev.max_current_ma = iso2_pv_milli32(&d->EVMaximumCurrentLimit);
+            m->ev.max_voltage_mv = iso2_pv_milli32(&d->EVMaximumVoltageLimit);
             m->ev.max_power_w = d->EVMaximumPowerLimit_isUsed
-                                    ? (int32_t)(iso2_evse_pv_milli(&d->EVMaximumPowerLimit) / 1000) : -1;
+                                    ? (int32_t)(iso2_pv_milli(&d->EVMaximumPowerLimit) / 1000) : -1;
             m->ev.energy_capacity_wh = d->EVEnergyCapacity_isUsed
-                                           ? (int32_t)(iso2_evse_pv_milli(&d->EVEnergyCapacity) / 1000) : -1;
+                                           ? (int32_t)(iso2_pv_milli(&d->EVEnergyCapacity) / 1000) : -1;
             m->ev.energy_request_wh = d->EVEnergyRequest_isUsed
-                                          ? (int32_t)(iso2_evse_pv_milli(&d->EVEnergyRequest) / 1000) : -1;
+                                          ? (int32_t)(iso2_pv_milli(&d->EVEnergyRequest) / 1000) : -1;
             m->ev.full_soc = d->FullSOC_isUsed ? (int16_t)d->FullSOC : -1;
             m->ev.bulk_soc = d->BulkSOC_isUsed ? (int16_t)d->BulkSOC : -1;
             m->ev.departure_s = d->DepartureTime_isUsed
@@ -755,7 +602,7 @@ static uint8_t s_precharge(struct iso2_evse *m, const struct exi_iso2_document *
     struct exi_iso2_PreChargeResType *r = &res->V2G_Message.Body.PreChargeRes;
     res->V2G_Message.Body.PreChargeRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    iso2_evse_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
     if (code == CODE(OK)) {
         const struct exi_iso2_PreChargeReqType *q = &req->V2G_Message.Body.PreChargeReq;
         s_ev_status(m, &q->DC_EVStatus, out);
@@ -764,8 +611,8 @@ static uint8_t s_precharge(struct iso2_evse *m, const struct exi_iso2_document *
             code = s_fail(m, CODE(FAILED), "EV reported an error during pre-charge");
         } else {
             /* Re-applied every time (BMW i3 sends a wrong first target). */
-            m->ev.target_voltage_mv = s_nonneg(iso2_evse_pv_milli32(&q->EVTargetVoltage));
-            int32_t i = s_nonneg(iso2_evse_pv_milli32(&q->EVTargetCurrent));
+            m->ev.target_voltage_mv = s_nonneg(iso2_pv_milli32(&q->EVTargetVoltage));
+            int32_t i = s_nonneg(iso2_pv_milli32(&q->EVTargetCurrent));
             m->ev.target_current_ma = i > m->cfg.precharge_current_max_ma ? m->cfg.precharge_current_max_ma : i;
             out->events |= ISO2_EVSE_EV_PRECHARGE;
             m->precharge_seen = true;
@@ -786,7 +633,7 @@ static bool s_profile_ok(const struct iso2_evse *m, const struct exi_iso2_Chargi
     n = n <= CFG_EXI_ISO2_CHARGINGPROFILETYPE_PROFILEENTRY_MAX ? n : CFG_EXI_ISO2_CHARGINGPROFILETYPE_PROFILEENTRY_MAX;
     for (uint16_t i = 0; i < n; i++) {
         const struct exi_iso2_ProfileEntryType *e = &p->ProfileEntry.array[i];
-        int64_t w = iso2_evse_pv_milli(&e->ChargingProfileEntryMaxPower) / 1000;
+        int64_t w = iso2_pv_milli(&e->ChargingProfileEntryMaxPower) / 1000;
         if (w > (int64_t)s_pmax_at(m, e->ChargingProfileEntryStart)) {
             return false;
         }
@@ -865,15 +712,15 @@ static uint8_t s_current_demand(struct iso2_evse *m, const struct exi_iso2_docum
          (int64_t)st->max_power_w * 10 > (int64_t)m->offered_limit_w * 11)) {
         r->DC_EVSEStatus.EVSENotification = exi_iso2_EVSENotificationType_ReNegotiation;
     }
-    iso2_evse_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_evse_pv_set(&r->EVSEPresentCurrent, st->present_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentCurrent, st->present_current_ma, exi_iso2_unitSymbolType_A);
     r->EVSECurrentLimitAchieved = st->current_limit_achieved;
     r->EVSEVoltageLimitAchieved = st->voltage_limit_achieved;
     r->EVSEPowerLimitAchieved = st->power_limit_achieved;
     /* Sent always: a Tesla ignores ReNegotiation without them (spec sheet 5.2). */
-    iso2_evse_pv_set(&r->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_evse_pv_set(&r->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_evse_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+    iso2_pv_set(&r->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
     r->EVSEMaximumVoltageLimit_isUsed = true;
     r->EVSEMaximumCurrentLimit_isUsed = true;
     r->EVSEMaximumPowerLimit_isUsed = true;
@@ -883,26 +730,26 @@ static uint8_t s_current_demand(struct iso2_evse *m, const struct exi_iso2_docum
         const struct exi_iso2_CurrentDemandReqType *q = &req->V2G_Message.Body.CurrentDemandReq;
         struct iso2_evse_ev *ev = &m->ev;
         s_ev_status(m, &q->DC_EVStatus, out);
-        ev->target_current_ma = s_nonneg(iso2_evse_pv_milli32(&q->EVTargetCurrent));
-        int32_t v = iso2_evse_pv_milli32(&q->EVTargetVoltage);
+        ev->target_current_ma = s_nonneg(iso2_pv_milli32(&q->EVTargetCurrent));
+        int32_t v = iso2_pv_milli32(&q->EVTargetVoltage);
         if (v > 0) {
             ev->target_voltage_mv = v;
         }
         if (q->EVMaximumVoltageLimit_isUsed) {
-            ev->max_voltage_mv = iso2_evse_pv_milli32(&q->EVMaximumVoltageLimit);
+            ev->max_voltage_mv = iso2_pv_milli32(&q->EVMaximumVoltageLimit);
         }
         if (q->EVMaximumCurrentLimit_isUsed) {
-            ev->max_current_ma = iso2_evse_pv_milli32(&q->EVMaximumCurrentLimit);
+            ev->max_current_ma = iso2_pv_milli32(&q->EVMaximumCurrentLimit);
         }
         if (q->EVMaximumPowerLimit_isUsed) {
-            ev->max_power_w = (int32_t)(iso2_evse_pv_milli(&q->EVMaximumPowerLimit) / 1000);
+            ev->max_power_w = (int32_t)(iso2_pv_milli(&q->EVMaximumPowerLimit) / 1000);
         }
         ev->charging_complete = q->ChargingComplete;
         ev->bulk_charging_complete = q->BulkChargingComplete_isUsed && q->BulkChargingComplete;
         ev->remaining_full_s = q->RemainingTimeToFullSoC_isUsed
-                                   ? (int32_t)(iso2_evse_pv_milli(&q->RemainingTimeToFullSoC) / 1000) : -1;
+                                   ? (int32_t)(iso2_pv_milli(&q->RemainingTimeToFullSoC) / 1000) : -1;
         ev->remaining_bulk_s = q->RemainingTimeToBulkSoC_isUsed
-                                   ? (int32_t)(iso2_evse_pv_milli(&q->RemainingTimeToBulkSoC) / 1000) : -1;
+                                   ? (int32_t)(iso2_pv_milli(&q->RemainingTimeToBulkSoC) / 1000) : -1;
         out->events |= ISO2_EVSE_EV_CURRENT_DEMAND;
         if (ev->charging_complete) {
             out->events |= ISO2_EVSE_EV_CHARGING_COMPLETE;
@@ -948,7 +795,7 @@ static uint8_t s_welding(struct iso2_evse *m, const struct exi_iso2_document *re
     struct exi_iso2_WeldingDetectionResType *r = &res->V2G_Message.Body.WeldingDetectionRes;
     res->V2G_Message.Body.WeldingDetectionRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    iso2_evse_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
     if (code == CODE(OK)) {
         s_ev_status(m, &req->V2G_Message.Body.WeldingDetectionReq.DC_EVStatus, out);
         out->events |= ISO2_EVSE_EV_WELDING;
@@ -991,7 +838,7 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
     }
     memset(out, 0, sizeof *out);
     out->reason = "";
-    enum iso2_evse_msg k = iso2_evse_request_kind(req);
+    enum iso2_msg k = iso2_request_kind(req);
     out->msg = k;
     out->phase = m->phase;
     if (m->phase == ISO2_EVSE_IDLE || iso2_evse_over(m)) {
@@ -1046,7 +893,7 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
     }
     memcpy(res->V2G_Message.Header.SessionID.bytes, m->id, m->id_len);
     res->V2G_Message.Header.SessionID.bytesLen = m->id_len;
-    if (!iso2_evse_code_ok(code)) {
+    if (!iso2_response_code_ok(code)) {
         /* [V2G2-539]: after a FAILED answer the session ends. */
         m->phase = ISO2_EVSE_FAILED;
         m->stats.failed++;

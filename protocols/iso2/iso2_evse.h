@@ -22,9 +22,8 @@
 
 #include "exi/exi_iso2.h"
 #include "hal_err.h"
+#include "iso2/iso2.h"
 
-/** Longest SessionID of the schema (hexBinary, maxLength 8). */
-#define ISO2_EVSE_SESSION_ID_MAX 8u
 /** Value-added services the charger can offer (ServiceList holds 8). */
 #define ISO2_EVSE_VAS_MAX 4u
 /** PMax entries of the one SAScheduleTuple we offer. */
@@ -42,28 +41,6 @@
 #define ISO2_PERF_TIME_MS 1500u            /**< V2G_SECC_Msg_Performance_Time (reported) */
 #define ISO2_PERF_TIME_CD_MS 25u           /**< ... CurrentDemand */
 #define ISO2_SCHEDULE_DEFAULT_S 86400u     /**< [V2G2-304]: >= 24 h without DepartureTime */
-
-/** The ISO-2 requests. */
-enum iso2_evse_msg {
-    ISO2_MSG_NONE = 0,
-    ISO2_MSG_SESSION_SETUP,
-    ISO2_MSG_SERVICE_DISCOVERY,
-    ISO2_MSG_SERVICE_DETAIL,
-    ISO2_MSG_PAYMENT_SELECTION,
-    ISO2_MSG_PAYMENT_DETAILS,
-    ISO2_MSG_AUTHORIZATION,
-    ISO2_MSG_CHARGE_PARAMETER,
-    ISO2_MSG_CABLE_CHECK,
-    ISO2_MSG_PRECHARGE,
-    ISO2_MSG_POWER_DELIVERY,
-    ISO2_MSG_CURRENT_DEMAND,
-    ISO2_MSG_CHARGING_STATUS,
-    ISO2_MSG_METERING_RECEIPT,
-    ISO2_MSG_WELDING_DETECTION,
-    ISO2_MSG_SESSION_STOP,
-    ISO2_MSG_CERTIFICATE,      /**< CertificateInstallation / CertificateUpdate (PnC) */
-    ISO2_MSG_COUNT
-};
 
 /** Phase: which requests the machine accepts next (docs/iso15118-2.md has the table). */
 enum iso2_evse_phase {
@@ -186,14 +163,14 @@ struct iso2_evse_ev {
 /** A paused session that may be resumed (kept by the caller across connections). */
 struct iso2_evse_resume {
     bool valid;
-    uint8_t id[ISO2_EVSE_SESSION_ID_MAX], id_len;
+    uint8_t id[ISO2_SESSION_ID_MAX], id_len;
     uint8_t payment;               /**< the payment option of the paused session */
     uint8_t tuple_id;              /**< the schedule tuple chosen before the pause */
 };
 
 /** Result of one iso2_evse_handle(). */
 struct iso2_evse_request {
-    enum iso2_evse_msg msg;
+    enum iso2_msg msg;
     uint32_t events;               /**< enum iso2_evse_event bits */
     uint8_t response_code;
     enum iso2_evse_phase phase;    /**< phase after the answer */
@@ -210,7 +187,7 @@ struct iso2_evse_stats {
 struct iso2_evse {
     struct iso2_evse_config cfg;
     enum iso2_evse_phase phase;
-    uint8_t id[ISO2_EVSE_SESSION_ID_MAX], id_len;
+    uint8_t id[ISO2_SESSION_ID_MAX], id_len;
     struct iso2_evse_resume resume;  /**< the paused session this one may join */
     struct iso2_evse_ev ev;
     uint8_t offered_tuple;           /**< SAScheduleTupleID of the last CPD answer, 0 = none */
@@ -218,8 +195,8 @@ struct iso2_evse {
     uint8_t offered_count;
     struct iso2_evse_pmax offered[ISO2_EVSE_PMAX_MAX];
     uint32_t last_res_ms, req_ms;
-    enum iso2_evse_msg req_msg;
-    enum iso2_evse_msg loop_msg;
+    enum iso2_msg req_msg;
+    enum iso2_msg loop_msg;
     uint32_t loop_since_ms;
     bool precharge_seen, precharge_long;
     const char *reason;              /**< why the session ended FAILED / timed out */
@@ -277,27 +254,7 @@ const struct iso2_evse_stats *iso2_evse_stats(const struct iso2_evse *m);
 /** @brief Why the session ended badly ("" while it runs or after a clean stop). */
 const char *iso2_evse_reason(const struct iso2_evse *m);
 
-/* Helpers the adapter, the replay tool and the tests share. */
-
-/** @brief Which request @p doc carries (ISO2_MSG_NONE: none). */
-enum iso2_evse_msg iso2_evse_request_kind(const struct exi_iso2_document *doc);
-/** @brief Which response @p doc carries (ISO2_MSG_NONE: none). */
-enum iso2_evse_msg iso2_evse_response_kind(const struct exi_iso2_document *doc);
-/** @brief ResponseCode of a response document (0xFF: none). */
-uint8_t iso2_evse_response_code(const struct exi_iso2_document *doc);
-/** @brief True for OK, OK_NewSessionEstablished, OK_OldSessionJoined, OK_CertificateExpiresSoon. */
-bool iso2_evse_code_ok(uint8_t code);
-/** @brief "FAILED_SequenceError", ... */
-const char *iso2_evse_code_name(uint8_t code);
-/** @brief "CurrentDemand", ... */
-const char *iso2_evse_msg_name(enum iso2_evse_msg m);
 /** @brief "current_demand", ... */
 const char *iso2_evse_phase_name(enum iso2_evse_phase p);
-/** @brief Value x 10^Multiplier in milli-units, saturated to int64. */
-int64_t iso2_evse_pv_milli(const struct exi_iso2_PhysicalValueType *pv);
-/** @brief iso2_evse_pv_milli() saturated to int32. */
-int32_t iso2_evse_pv_milli32(const struct exi_iso2_PhysicalValueType *pv);
-/** @brief Encode @p milli with the smallest Multiplier (-3..3) whose Value fits int16. */
-void iso2_evse_pv_set(struct exi_iso2_PhysicalValueType *pv, int64_t milli, uint8_t unit);
 
 #endif /* ISO2_EVSE_H */

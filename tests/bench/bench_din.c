@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_hlc.h"
 #include "hlc_din.h"
 
 static struct exi_din_document s_req, s_res;
@@ -23,13 +23,6 @@ static int fixed_id(void *ctx, uint8_t *bytes, size_t len)
     (void)ctx;
     memcpy(bytes, s_sid, len < sizeof s_sid ? len : sizeof s_sid);
     return HAL_OK;
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 /* Drive the machine through the DIN preamble to the charging loop (not timed). */
@@ -72,38 +65,16 @@ static void to_current_demand(const struct din_session_id *sid, const struct din
     }
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(void)
 {
     static const char *hex =
         "809a02004080c1014181c210d100000ba0406014010285010004061a01e04070c84c0400c081e00604000040a1503c00";
-    size_t n = 0;
-    for (const char *h = hex; h[0] && h[1]; h += 2) {
-        unsigned v;
-        sscanf(h, "%2x", &v);
-        s_in[n++] = (uint8_t)v;
-    }
+    size_t n = bench_hlc_unhex(hex, s_in, sizeof s_in);
     static const struct din_session_id sid = {{1, 2, 3, 4, 5, 6, 7, 8}, 8};
     struct hlc_config cfg;
     hlc_default_config(&cfg);
     struct hlc_evse evse;
-    memset(&evse, 0, sizeof evse);
-    evse.present_voltage_mv = 345000;
-    evse.present_current_ma = 57000;
-    evse.max_voltage_mv = 500000;
-    evse.max_current_ma = 200000;
-    evse.max_power_w = 100000;
-    evse.min_voltage_mv = 50000;
-    evse.current_regulation_tolerance_ma = -1;
-    evse.energy_to_deliver_wh = -1;
-    evse.isolation = HLC_ISOLATION_VALID;
-    evse.status = HLC_EVSE_READY;
-    evse.authorization = evse.charge_parameters = evse.cable_check = HLC_PROCESSING_FINISHED;
+    bench_hlc_evse(&evse);
     struct din_evse_status st;
     hlc_din_status(&evse, &st);
     struct din_evse_request out;
@@ -118,7 +89,7 @@ int main(void)
             return 1;
         }
         to_current_demand(&sid, &st);
-        double t0 = now_ns();
+        double t0 = bench_hlc_now_ns();
         for (int i = 0; i < iters; i++) {
             if (hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out_len, &res,
                            (uint32_t)i) != HAL_OK) {
@@ -130,35 +101,35 @@ int main(void)
                 return 1;
             }
         }
-        total[k] = (now_ns() - t0) / iters;
+        total[k] = (bench_hlc_now_ns() - t0) / iters;
         /* the split, measured separately (same work, one stage per loop) */
-        t0 = now_ns();
+        t0 = bench_hlc_now_ns();
         for (int i = 0; i < iters; i++) {
             struct exi_reader r;
             exi_reader_init(&r, s_in, n);
             exi_din_decode(&r, &s_req);
         }
-        t_dec = (now_ns() - t0) / iters;
-        t0 = now_ns();
+        t_dec = (bench_hlc_now_ns() - t0) / iters;
+        t0 = bench_hlc_now_ns();
         for (int i = 0; i < iters; i++) {
             din_evse_handle(hlc_din_machine(&s_h), &s_req, &st, &s_res, &out, (uint32_t)i);
         }
-        t_hnd = (now_ns() - t0) / iters;
-        t0 = now_ns();
+        t_hnd = (bench_hlc_now_ns() - t0) / iters;
+        t0 = bench_hlc_now_ns();
         for (int i = 0; i < iters; i++) {
             struct exi_writer w;
             exi_writer_init(&w, s_out, sizeof s_out);
             exi_din_encode(&w, &s_res);
         }
-        t_enc = (now_ns() - t0) / iters;
+        t_enc = (bench_hlc_now_ns() - t0) / iters;
         dec[k] = t_dec;
         hnd[k] = t_hnd;
         enc[k] = t_enc;
     }
-    qsort(total, runs, sizeof total[0], cmp);
-    qsort(dec, runs, sizeof dec[0], cmp);
-    qsort(hnd, runs, sizeof hnd[0], cmp);
-    qsort(enc, runs, sizeof enc[0], cmp);
+    qsort(total, runs, sizeof total[0], bench_hlc_cmp);
+    qsort(dec, runs, sizeof dec[0], bench_hlc_cmp);
+    qsort(hnd, runs, sizeof hnd[0], bench_hlc_cmp);
+    qsort(enc, runs, sizeof enc[0], bench_hlc_cmp);
     printf("bench_din: CurrentDemandReq (Ioniq, %zu bytes) -> CurrentDemandRes (%zu bytes)\n", n, out_len);
     printf("bench_din: hlc_handle (decode+handle+encode) %.0f ns/message (median of %d x %d; min %.0f, max %.0f)\n",
            total[runs / 2], runs, iters, total[0], total[runs - 1]);

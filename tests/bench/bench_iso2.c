@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_hlc.h"
 #include "hlc_iso2.h"
 
 static struct exi_iso2_document s_req, s_res;
@@ -25,17 +25,10 @@ static int fixed_id(void *ctx, uint8_t *bytes, size_t len)
     return HAL_OK;
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* The ISO-2 preamble to the charging loop, on documents (not timed). */
 static void to_current_demand(const struct iso2_evse_status *st)
 {
-    static const enum iso2_evse_msg seq[] = {
+    static const enum iso2_msg seq[] = {
         ISO2_MSG_SESSION_SETUP, ISO2_MSG_SERVICE_DISCOVERY, ISO2_MSG_PAYMENT_SELECTION, ISO2_MSG_AUTHORIZATION,
         ISO2_MSG_CHARGE_PARAMETER, ISO2_MSG_CABLE_CHECK, ISO2_MSG_PRECHARGE, ISO2_MSG_POWER_DELIVERY,
     };
@@ -70,44 +63,22 @@ static void to_current_demand(const struct iso2_evse_status *st)
             break;
         }
         if (iso2_evse_handle(hlc_iso2_machine(&s_h), &s_req, st, &s_res, &out, 0) != HAL_OK ||
-            !iso2_evse_code_ok(out.response_code)) {
-            fprintf(stderr, "bench_iso2: preamble refused at %s\n", iso2_evse_msg_name(seq[k]));
+            !iso2_response_code_ok(out.response_code)) {
+            fprintf(stderr, "bench_iso2: preamble refused at %s\n", iso2_msg_name(seq[k]));
             exit(1);
         }
     }
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(void)
 {
     static const char *hex =
         "809802275de64d834b5d1f10d1000a800600001081f046008614138020414282700400040837ce00810640d01081f04600";
-    size_t n = 0;
-    for (const char *h = hex; h[0] && h[1]; h += 2) {
-        unsigned v;
-        sscanf(h, "%2x", &v);
-        s_in[n++] = (uint8_t)v;
-    }
+    size_t n = bench_hlc_unhex(hex, s_in, sizeof s_in);
     struct hlc_config cfg;
     hlc_default_config(&cfg);
     struct hlc_evse evse;
-    memset(&evse, 0, sizeof evse);
-    evse.present_voltage_mv = 345000;
-    evse.present_current_ma = 57000;
-    evse.max_voltage_mv = 500000;
-    evse.max_current_ma = 200000;
-    evse.max_power_w = 100000;
-    evse.min_voltage_mv = 50000;
-    evse.current_regulation_tolerance_ma = -1;
-    evse.energy_to_deliver_wh = -1;
-    evse.isolation = HLC_ISOLATION_VALID;
-    evse.status = HLC_EVSE_READY;
-    evse.authorization = evse.charge_parameters = evse.cable_check = HLC_PROCESSING_FINISHED;
+    bench_hlc_evse(&evse);
     struct iso2_evse_status st;
     hlc_iso2_status(&evse, &st);
     if (hlc_init(&s_h, &cfg, fixed_id, NULL) != HAL_OK || hlc_start(&s_h, &hlc_iso2_ops, 0) != HAL_OK) {
@@ -120,9 +91,9 @@ int main(void)
     struct hlc_result res;
     size_t out_len = 0;
     for (int i = 0; i < SINGLE; i++) {
-        double t0 = now_ns();
+        double t0 = bench_hlc_now_ns();
         int rc = hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out_len, &res, (uint32_t)i);
-        one[i] = now_ns() - t0;
+        one[i] = bench_hlc_now_ns() - t0;
         if (rc != HAL_OK || res.error != HLC_ERR_NONE || !res.positive) {
             fprintf(stderr, "bench_iso2: request not answered positively (%s)\n", res.reason);
             return 1;
@@ -130,14 +101,14 @@ int main(void)
     }
     double per[RUNS];
     for (int k = 0; k < RUNS; k++) {
-        double t0 = now_ns();
+        double t0 = bench_hlc_now_ns();
         for (int i = 0; i < ITERS; i++) {
             (void)hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out_len, &res, (uint32_t)i);
         }
-        per[k] = (now_ns() - t0) / ITERS;
+        per[k] = (bench_hlc_now_ns() - t0) / ITERS;
     }
-    qsort(one, SINGLE, sizeof one[0], cmp);
-    qsort(per, RUNS, sizeof per[0], cmp);
+    qsort(one, SINGLE, sizeof one[0], bench_hlc_cmp);
+    qsort(per, RUNS, sizeof per[0], bench_hlc_cmp);
     printf("bench_iso2: CurrentDemandReq (DS5366, %zu bytes) -> CurrentDemandRes (%zu bytes)\n", n, out_len);
     printf("bench_iso2: hlc_handle single messages: p50 %.0f ns, p99 %.0f ns, max %.0f ns (n=%d)\n",
            one[SINGLE / 2], one[SINGLE * 99 / 100], one[SINGLE - 1], SINGLE);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_hlc.h"
 #include "hlc_din.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,33 +34,6 @@ static int fixed_id(void *ctx, uint8_t *bytes, size_t len)
     return HAL_OK;
 }
 
-static void status_from(uint8_t f, struct hlc_evse *st)
-{
-    memset(st, 0, sizeof *st);
-    st->present_voltage_mv = (int32_t)f * 2000;
-    st->present_current_ma = (int32_t)(f & 0x3F) * 1000;
-    st->max_voltage_mv = 500000;
-    st->max_current_ma = 200000;
-    st->max_power_w = (f & 0x80) ? 400000 : 50000;
-    st->min_voltage_mv = 50000;
-    st->current_regulation_tolerance_ma = (f & 0x10) ? 5000 : -1;
-    st->peak_current_ripple_ma = 5000;
-    st->energy_to_deliver_wh = (f & 0x20) ? 20000 : -1;
-    st->isolation = (enum hlc_isolation)((f >> 1) & 3);
-    st->status = (f & 0x40) ? (enum hlc_evse_status)(f % HLC_EVSE_STATUS_COUNT) : HLC_EVSE_READY;
-    st->notification = (enum hlc_notification)((f >> 3) % HLC_NOTIFY_COUNT);
-    st->authorization = f == 0xFF ? HLC_PROCESSING_FAILED
-                        : (f & 0x02) ? HLC_PROCESSING_FINISHED : HLC_PROCESSING_ONGOING;
-    st->charge_parameters = (f & 0x04) ? HLC_PROCESSING_FINISHED : HLC_PROCESSING_ONGOING;
-    st->cable_check = f == 0xFE ? HLC_PROCESSING_FAILED
-                      : (f & 0x08) ? HLC_PROCESSING_FINISHED : HLC_PROCESSING_ONGOING;
-    st->unix_time_s = (f & 0x01) ? 1700000000 : 0;
-    if (f & 0x20) {
-        st->schedule.count = 1;
-        st->schedule.entry[0].pmax_w = (uint32_t)f * 500u;
-    }
-}
-
 struct hook {
     uint8_t flags;
 };
@@ -69,7 +43,7 @@ static void status_hook(void *ctx, const struct hlc_request_view *rq, struct hlc
 {
     const struct hook *k = ctx;
     (void)rq;
-    status_from(k->flags, evse);
+    fuzz_hlc_status(k->flags, evse, 1);
     if (k->flags & 1) {
         struct din_session_id sid;
         memcpy(sid.bytes, s_sid, sizeof s_sid);
@@ -91,15 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hlc_evse evse;
     struct hlc_result res;
     struct hook hk = {0};
-    while (pos + 2 <= size) {
-        uint8_t flags = data[pos];
-        size_t len = data[pos + 1];
-        pos += 2;
-        if (len > size - pos) {
-            len = size - pos;
-        }
-        const uint8_t *msg = data + pos;
-        pos += len;
+    struct fuzz_hlc_chunk c;
+    while (fuzz_hlc_next(data, size, &pos, &c)) {
+        uint8_t flags = c.flags;
+        const uint8_t *msg = c.msg;
+        size_t len = c.len;
         now += (uint32_t)flags * 97u;
         size_t n = 0;
         hk.flags = flags;

@@ -545,8 +545,8 @@ static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
         return;
     }
     assert_int_equal(exi_iso2_decode(&rd, &s_ir), HAL_OK);
-    k->last_code = iso2_evse_response_code(&s_ir);
-    if (!iso2_evse_code_ok(k->last_code)) {
+    k->last_code = iso2_response_code(&s_ir);
+    if (!iso2_response_code_ok(k->last_code)) {
         k->step = ICAR_FAILED;
         k->closed = false;
         k->cp_c = false;
@@ -554,7 +554,7 @@ static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
     }
     const struct exi_iso2_BodyType *b = &s_ir.V2G_Message.Body;
     if (b->PreChargeRes_isUsed) {
-        k->present_mv = iso2_evse_pv_milli32(&b->PreChargeRes.EVSEPresentVoltage);
+        k->present_mv = iso2_pv_milli32(&b->PreChargeRes.EVSEPresentVoltage);
     }
     bool fin = icar_finished(&s_ir);
     switch (k->step) {
@@ -564,7 +564,7 @@ static void icar_answer(struct icar *k, const uint8_t *p, size_t n)
         break;
     case ICAR_CPD:
         if (b->ChargeParameterDiscoveryRes.SAScheduleList_isUsed) {
-            k->pmax_w = (int32_t)(iso2_evse_pv_milli(&b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple
+            k->pmax_w = (int32_t)(iso2_pv_milli(&b->ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple
                                                            .array[0].PMaxSchedule.PMaxScheduleEntry.array[0].PMax) / 1000);
         }
         if (fin) {

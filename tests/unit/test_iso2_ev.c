@@ -32,8 +32,8 @@ struct bench {
     uint32_t now;
     bool negotiated;
     const char *protocols[2];     /* what the SECC speaks, best first */
-    struct iso2_ev_session_id sid;
-    uint32_t seen[ISO2_EV_MSG_COUNT];
+    struct iso2_session_id sid;
+    uint32_t seen[ISO2_MSG_COUNT];
     uint32_t auth_ongoing, cpd_ongoing, cable_ongoing; /* Ongoing answers before Finished */
     uint32_t auth_n, cpd_n, cable_n, cd_n, pre_n, weld_n;
     int32_t voltage_mv, current_ma;
@@ -42,13 +42,13 @@ struct bench {
     uint32_t renegotiate_after_cd; /* 0: never */
     bool renegotiation_sent;
     uint32_t stop_after_cd;       /* the EVSE asks to stop (0: never) */
-    enum iso2_ev_msg fail_msg;    /* answer this one with fail_code */
+    enum iso2_msg fail_msg;    /* answer this one with fail_code */
     uint8_t fail_code;
-    enum iso2_ev_msg wrong_id_msg; /* answer this one with another SessionID */
-    enum iso2_ev_msg wrong_type_msg; /* answer this one with a response of another type */
+    enum iso2_msg wrong_id_msg; /* answer this one with another SessionID */
+    enum iso2_msg wrong_type_msg; /* answer this one with a response of another type */
     bool silent_cd;               /* no answer to CurrentDemand */
     /* recorded from requests */
-    struct iso2_ev_session_id last_setup_id;
+    struct iso2_session_id last_setup_id;
     uint8_t last_pd_progress, last_pd_tuple, last_stop_kind;
     int first_pd_progress;        /* -1: none yet */
     uint16_t last_pd_entries;
@@ -98,7 +98,7 @@ static void schedule(struct exi_iso2_ChargeParameterDiscoveryResType *c)
         e->RelativeTimeInterval.start = i == 0 ? 0 : 43200;
         e->RelativeTimeInterval.duration = 43200;
         e->RelativeTimeInterval.duration_isUsed = true;
-        iso2_ev_pv_set(&e->PMax, (int64_t)B.pmax_w * 1000, exi_iso2_unitSymbolType_W);
+        iso2_pv_set(&e->PMax, (int64_t)B.pmax_w * 1000, exi_iso2_unitSymbolType_W);
     }
 }
 
@@ -133,24 +133,24 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
     exi_reader_init(&r, in, n);
     exi_writer_init(&w, s_rx, sizeof s_rx);
     assert_int_equal(exi_iso2_decode(&r, &s_req), HAL_OK);
-    enum iso2_ev_msg k = iso2_ev_request_kind(&s_req);
-    assert_int_not_equal(k, ISO2_EV_MSG_NONE);
+    enum iso2_msg k = iso2_request_kind(&s_req);
+    assert_int_not_equal(k, ISO2_MSG_NONE);
     B.seen[k]++;
     const struct exi_iso2_BodyType *q = &s_req.V2G_Message.Body;
     struct exi_iso2_BodyType *a = &s_res.V2G_Message.Body;
     memset(&s_res, 0, sizeof s_res);
     s_res.V2G_Message_isUsed = true;
-    if (k != ISO2_EV_MSG_SESSION_SETUP) {
-        struct iso2_ev_session_id got;
-        iso2_ev_session_id_from_header(&got, &s_req.V2G_Message.Header);
-        assert_true(iso2_ev_session_id_equal(&got, &B.sid)); /* the car follows our ID */
+    if (k != ISO2_MSG_SESSION_SETUP) {
+        struct iso2_session_id got;
+        iso2_session_id_from_header(&got, &s_req.V2G_Message.Header);
+        assert_true(iso2_session_id_equal(&got, &B.sid)); /* the car follows our ID */
     }
     uint8_t code = exi_iso2_responseCodeType_OK;
     switch (k) {
-    case ISO2_EV_MSG_SESSION_SETUP: {
-        iso2_ev_session_id_from_header(&B.last_setup_id, &s_req.V2G_Message.Header);
+    case ISO2_MSG_SESSION_SETUP: {
+        iso2_session_id_from_header(&B.last_setup_id, &s_req.V2G_Message.Header);
         assert_int_equal(q->SessionSetupReq.EVCCID.bytesLen, 6);
-        B.old_session_joined = iso2_ev_session_id_equal(&B.last_setup_id, &B.sid);
+        B.old_session_joined = iso2_session_id_equal(&B.last_setup_id, &B.sid);
         code = B.old_session_joined ? exi_iso2_responseCodeType_OK_OldSessionJoined
                                     : exi_iso2_responseCodeType_OK_NewSessionEstablished;
         a->SessionSetupRes_isUsed = true;
@@ -158,7 +158,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         a->SessionSetupRes.EVSEID.charactersLen = 12;
         break;
     }
-    case ISO2_EV_MSG_SERVICE_DISCOVERY: {
+    case ISO2_MSG_SERVICE_DISCOVERY: {
         a->ServiceDiscoveryRes_isUsed = true;
         struct exi_iso2_ServiceDiscoveryResType *s = &a->ServiceDiscoveryRes;
         s->PaymentOptionList.PaymentOption.array[0] = exi_iso2_paymentOptionType_ExternalPayment;
@@ -174,7 +174,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         s->ServiceList.Service.array[0].ServiceCategory = exi_iso2_serviceCategoryType_OtherCustom;
         break;
     }
-    case ISO2_EV_MSG_SERVICE_DETAIL:
+    case ISO2_MSG_SERVICE_DETAIL:
         B.detail_id = q->ServiceDetailReq.ServiceID;
         a->ServiceDetailRes_isUsed = true;
         a->ServiceDetailRes.ServiceID = q->ServiceDetailReq.ServiceID;
@@ -187,7 +187,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         a->ServiceDetailRes.ServiceParameterList.ParameterSet.array[0].Parameter.array[0].intValue = 8080;
         a->ServiceDetailRes.ServiceParameterList.ParameterSet.array[0].Parameter.array[0].intValue_isUsed = true;
         break;
-    case ISO2_EV_MSG_PAYMENT_SELECTION: {
+    case ISO2_MSG_PAYMENT_SELECTION: {
         const struct exi_iso2_PaymentServiceSelectionReqType *p = &q->PaymentServiceSelectionReq;
         assert_int_equal(p->SelectedPaymentOption, exi_iso2_paymentOptionType_ExternalPayment);
         assert_int_equal(p->SelectedServiceList.SelectedService.array[0].ServiceID, 1);
@@ -198,13 +198,13 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         a->PaymentServiceSelectionRes_isUsed = true;
         break;
     }
-    case ISO2_EV_MSG_AUTHORIZATION:
+    case ISO2_MSG_AUTHORIZATION:
         a->AuthorizationRes_isUsed = true;
         a->AuthorizationRes.EVSEProcessing = B.auth_n++ < B.auth_ongoing
                                                  ? exi_iso2_EVSEProcessingType_Ongoing_WaitingForCustomerInteraction
                                                  : exi_iso2_EVSEProcessingType_Finished;
         break;
-    case ISO2_EV_MSG_CHARGE_PARAMETER: {
+    case ISO2_MSG_CHARGE_PARAMETER: {
         const struct exi_iso2_ChargeParameterDiscoveryReqType *p = &q->ChargeParameterDiscoveryReq;
         assert_true(p->DC_EVChargeParameter_isUsed);
         assert_int_equal(p->RequestedEnergyTransferMode, exi_iso2_EnergyTransferModeType_DC_extended);
@@ -219,32 +219,32 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         c->EVSEChargeParameter_isUsed = true;
         struct exi_iso2_DC_EVSEChargeParameterType *e = &c->DC_EVSEChargeParameter;
         status(&e->DC_EVSEStatus, false);
-        iso2_ev_pv_set(&e->EVSEMaximumCurrentLimit, 200000, exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&e->EVSEMaximumPowerLimit, 150000000, exi_iso2_unitSymbolType_W);
-        iso2_ev_pv_set(&e->EVSEMaximumVoltageLimit, 500000, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&e->EVSEMinimumCurrentLimit, 0, exi_iso2_unitSymbolType_A);
-        iso2_ev_pv_set(&e->EVSEMinimumVoltageLimit, 150000, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&e->EVSEPeakCurrentRipple, 1000, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&e->EVSEMaximumCurrentLimit, 200000, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&e->EVSEMaximumPowerLimit, 150000000, exi_iso2_unitSymbolType_W);
+        iso2_pv_set(&e->EVSEMaximumVoltageLimit, 500000, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&e->EVSEMinimumCurrentLimit, 0, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&e->EVSEMinimumVoltageLimit, 150000, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&e->EVSEPeakCurrentRipple, 1000, exi_iso2_unitSymbolType_A);
         break;
     }
-    case ISO2_EV_MSG_CABLE_CHECK:
+    case ISO2_MSG_CABLE_CHECK:
         a->CableCheckRes_isUsed = true;
         status(&a->CableCheckRes.DC_EVSEStatus, true);
         a->CableCheckRes.EVSEProcessing = B.cable_n++ < B.cable_ongoing ? exi_iso2_EVSEProcessingType_Ongoing
                                                                         : exi_iso2_EVSEProcessingType_Finished;
         break;
-    case ISO2_EV_MSG_PRECHARGE:
+    case ISO2_MSG_PRECHARGE:
         B.pre_n++;
         a->PreChargeRes_isUsed = true;
         status(&a->PreChargeRes.DC_EVSEStatus, true);
-        iso2_ev_pv_set(&a->PreChargeRes.EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&a->PreChargeRes.EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
         /* the output ramps to the asked voltage over three answers */
-        B.voltage_mv += (iso2_ev_pv_milli32(&q->PreChargeReq.EVTargetVoltage) - B.voltage_mv) / 2 + 1;
+        B.voltage_mv += (iso2_pv_milli32(&q->PreChargeReq.EVTargetVoltage) - B.voltage_mv) / 2 + 1;
         if (B.pre_n >= 3) {
-            B.voltage_mv = iso2_ev_pv_milli32(&q->PreChargeReq.EVTargetVoltage);
+            B.voltage_mv = iso2_pv_milli32(&q->PreChargeReq.EVTargetVoltage);
         }
         break;
-    case ISO2_EV_MSG_POWER_DELIVERY: {
+    case ISO2_MSG_POWER_DELIVERY: {
         const struct exi_iso2_PowerDeliveryReqType *p = &q->PowerDeliveryReq;
         B.last_pd_progress = p->ChargeProgress;
         if (B.first_pd_progress < 0) {
@@ -254,7 +254,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         B.last_pd_entries = p->ChargingProfile_isUsed ? p->ChargingProfile.ProfileEntry.arrayLen : 0;
         B.last_profile_max_mw = 0;
         for (uint16_t i = 0; i < B.last_pd_entries; i++) {
-            int64_t mw = iso2_ev_pv_milli(&p->ChargingProfile.ProfileEntry.array[i].ChargingProfileEntryMaxPower);
+            int64_t mw = iso2_pv_milli(&p->ChargingProfile.ProfileEntry.array[i].ChargingProfileEntryMaxPower);
             B.last_profile_max_mw = mw > B.last_profile_max_mw ? mw : B.last_profile_max_mw;
         }
         if (p->ChargeProgress == exi_iso2_chargeProgressType_Renegotiate) {
@@ -268,9 +268,9 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         status(&a->PowerDeliveryRes.DC_EVSEStatus, true);
         break;
     }
-    case ISO2_EV_MSG_CURRENT_DEMAND: {
+    case ISO2_MSG_CURRENT_DEMAND: {
         B.cd_n++;
-        B.last_cd_target_ma = iso2_ev_pv_milli32(&q->CurrentDemandReq.EVTargetCurrent);
+        B.last_cd_target_ma = iso2_pv_milli32(&q->CurrentDemandReq.EVTargetCurrent);
         assert_true(q->CurrentDemandReq.EVMaximumVoltageLimit_isUsed);
         assert_true(q->CurrentDemandReq.EVMaximumCurrentLimit_isUsed);
         B.current_ma = B.last_cd_target_ma;
@@ -284,8 +284,8 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         if (B.stop_after_cd != 0 && B.cd_n >= B.stop_after_cd) {
             c->DC_EVSEStatus.EVSENotification = exi_iso2_EVSENotificationType_StopCharging;
         }
-        iso2_ev_pv_set(&c->EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
-        iso2_ev_pv_set(&c->EVSEPresentCurrent, B.current_ma, exi_iso2_unitSymbolType_A);
+        iso2_pv_set(&c->EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&c->EVSEPresentCurrent, B.current_ma, exi_iso2_unitSymbolType_A);
         memcpy(c->EVSEID.characters, "DE*ABC*E1234", 12);
         c->EVSEID.charactersLen = 12;
         c->SAScheduleTupleID = B.tuple_id;
@@ -294,14 +294,14 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         }
         break;
     }
-    case ISO2_EV_MSG_WELDING_DETECTION:
+    case ISO2_MSG_WELDING_DETECTION:
         B.weld_n++;
         B.voltage_mv /= 4;
         a->WeldingDetectionRes_isUsed = true;
         status(&a->WeldingDetectionRes.DC_EVSEStatus, true);
-        iso2_ev_pv_set(&a->WeldingDetectionRes.EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
+        iso2_pv_set(&a->WeldingDetectionRes.EVSEPresentVoltage, B.voltage_mv, exi_iso2_unitSymbolType_V);
         break;
-    case ISO2_EV_MSG_SESSION_STOP:
+    case ISO2_MSG_SESSION_STOP:
         B.last_stop_kind = q->SessionStopReq.ChargingSession;
         a->SessionStopRes_isUsed = true;
         break;
@@ -317,7 +317,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
     }
     /* Every response type has its ResponseCode first: set it through the decoded view. */
     a->SessionSetupRes.ResponseCode = code; /* union: same offset for every *Res */
-    iso2_ev_session_id_to_header(&s_res.V2G_Message.Header, &B.sid);
+    iso2_session_id_to_header(&s_res.V2G_Message.Header, &B.sid);
     if (k == B.wrong_id_msg) {
         s_res.V2G_Message.Header.SessionID.bytes[1] ^= 0x55;
     }
@@ -383,13 +383,13 @@ static void test_whole_session(void **state)
     run(120000, 10);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
     assert_string_equal(iso2_ev_reason(&s_ev), "EV stopped");
-    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_SETUP], 1);
-    assert_int_equal(B.seen[ISO2_EV_MSG_SERVICE_DETAIL], 0); /* not asked for: not sent */
-    assert_int_equal(B.seen[ISO2_EV_MSG_POWER_DELIVERY], 2);  /* Start, Stop */
+    assert_int_equal(B.seen[ISO2_MSG_SESSION_SETUP], 1);
+    assert_int_equal(B.seen[ISO2_MSG_SERVICE_DETAIL], 0); /* not asked for: not sent */
+    assert_int_equal(B.seen[ISO2_MSG_POWER_DELIVERY], 2);  /* Start, Stop */
     /* the battery reads full after the 10th answer: one more round goes out before the stop */
-    assert_int_equal(B.seen[ISO2_EV_MSG_CURRENT_DEMAND], 11);
-    assert_true(B.seen[ISO2_EV_MSG_PRECHARGE] >= 2);
-    assert_true(B.seen[ISO2_EV_MSG_WELDING_DETECTION] >= 1);
+    assert_int_equal(B.seen[ISO2_MSG_CURRENT_DEMAND], 11);
+    assert_true(B.seen[ISO2_MSG_PRECHARGE] >= 2);
+    assert_true(B.seen[ISO2_MSG_WELDING_DETECTION] >= 1);
     assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
     /* A new session starts with 8 zero bytes; the 3-byte ID issued is followed exactly
      * (asserted on every request by the bench). */
@@ -430,9 +430,9 @@ static void test_ongoing_loops(void **state)
     ev_start();
     run(120000, 2);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
-    assert_int_equal(B.seen[ISO2_EV_MSG_AUTHORIZATION], 4);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CHARGE_PARAMETER], 3);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CABLE_CHECK], 6);
+    assert_int_equal(B.seen[ISO2_MSG_AUTHORIZATION], 4);
+    assert_int_equal(B.seen[ISO2_MSG_CHARGE_PARAMETER], 3);
+    assert_int_equal(B.seen[ISO2_MSG_CABLE_CHECK], 6);
 }
 
 static void test_ongoing_timeout(void **state)
@@ -457,9 +457,9 @@ static void test_charger_renegotiation(void **state)
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
     assert_int_equal(s_ev.renegotiations, 1);
     /* Start, Renegotiate, Start, Stop; CPD and CableCheck once more */
-    assert_int_equal(B.seen[ISO2_EV_MSG_POWER_DELIVERY], 4);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CHARGE_PARAMETER], 2);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CABLE_CHECK], 2);
+    assert_int_equal(B.seen[ISO2_MSG_POWER_DELIVERY], 4);
+    assert_int_equal(B.seen[ISO2_MSG_CHARGE_PARAMETER], 2);
+    assert_int_equal(B.seen[ISO2_MSG_CABLE_CHECK], 2);
     assert_int_equal(iso2_ev_evse(&s_ev)->tuple_id, 2);
     /* current follows the new 20 kW schedule */
     assert_true(B.last_cd_target_ma <= 52700);
@@ -477,7 +477,7 @@ static void test_car_renegotiation(void **state)
     run(B.now + 3000, 0);
     assert_false(s_ev.model.renegotiate); /* asked once */
     assert_int_equal(s_ev.renegotiations, 1);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CHARGE_PARAMETER], 2);
+    assert_int_equal(B.seen[ISO2_MSG_CHARGE_PARAMETER], 2);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_CURRENT_DEMAND);
 }
 
@@ -495,7 +495,7 @@ static void test_pause_and_resume(void **state)
     assert_int_equal(iso2_ev_resume(&s_ev, B.now), HAL_ESTATE);
     /* a new TCP connection: negotiation again */
     B.negotiated = false;
-    uint32_t setups = B.seen[ISO2_EV_MSG_SESSION_SETUP];
+    uint32_t setups = B.seen[ISO2_MSG_SESSION_SETUP];
     memset(B.seen, 0, sizeof B.seen);
     B.cd_n = 0;
     B.pre_n = 0;
@@ -503,9 +503,9 @@ static void test_pause_and_resume(void **state)
     s_ev.model.stop = false;
     run(B.now + 60000, 3);
     assert_int_equal(setups, 1);
-    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_SETUP], 1);
+    assert_int_equal(B.seen[ISO2_MSG_SESSION_SETUP], 1);
     assert_true(B.old_session_joined);                 /* the old ID went out */
-    assert_true(iso2_ev_session_id_equal(&B.last_setup_id, &B.sid));
+    assert_true(iso2_session_id_equal(&B.last_setup_id, &B.sid));
     assert_true(iso2_ev_evse(&s_ev)->resumed);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
     assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
@@ -524,19 +524,19 @@ static void test_failed_codes_stop_with_reason(void **state)
 {
     (void)state;
     static const struct {
-        enum iso2_ev_msg msg;
+        enum iso2_msg msg;
         uint8_t code;
         const char *reason;
     } t[] = {
-        {ISO2_EV_MSG_POWER_DELIVERY, exi_iso2_responseCodeType_FAILED_TariffSelectionInvalid,
+        {ISO2_MSG_POWER_DELIVERY, exi_iso2_responseCodeType_FAILED_TariffSelectionInvalid,
          "FAILED_TariffSelectionInvalid in PowerDeliveryRes"},
-        {ISO2_EV_MSG_POWER_DELIVERY, exi_iso2_responseCodeType_FAILED_ChargingProfileInvalid,
+        {ISO2_MSG_POWER_DELIVERY, exi_iso2_responseCodeType_FAILED_ChargingProfileInvalid,
          "FAILED_ChargingProfileInvalid in PowerDeliveryRes"},
-        {ISO2_EV_MSG_AUTHORIZATION, exi_iso2_responseCodeType_FAILED, "FAILED in AuthorizationRes"},
-        {ISO2_EV_MSG_CABLE_CHECK, exi_iso2_responseCodeType_FAILED_SequenceError,
+        {ISO2_MSG_AUTHORIZATION, exi_iso2_responseCodeType_FAILED, "FAILED in AuthorizationRes"},
+        {ISO2_MSG_CABLE_CHECK, exi_iso2_responseCodeType_FAILED_SequenceError,
          "FAILED_SequenceError in CableCheckRes"},
-        {ISO2_EV_MSG_SESSION_SETUP, exi_iso2_responseCodeType_FAILED, "FAILED in SessionSetupRes"},
-        {ISO2_EV_MSG_CURRENT_DEMAND, exi_iso2_responseCodeType_FAILED_UnknownSession,
+        {ISO2_MSG_SESSION_SETUP, exi_iso2_responseCodeType_FAILED, "FAILED in SessionSetupRes"},
+        {ISO2_MSG_CURRENT_DEMAND, exi_iso2_responseCodeType_FAILED_UnknownSession,
          "FAILED_UnknownSession in CurrentDemandRes"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -549,7 +549,7 @@ static void test_failed_codes_stop_with_reason(void **state)
         assert_string_equal(iso2_ev_reason(&s_ev), t[i].reason);
         assert_false(iso2_ev_actions(&s_ev)->cp_c);
         assert_false(iso2_ev_actions(&s_ev)->contactors);
-        assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_STOP], 0);
+        assert_int_equal(B.seen[ISO2_MSG_SESSION_STOP], 0);
     }
 }
 
@@ -557,19 +557,19 @@ static void test_wrong_session_id(void **state)
 {
     (void)state;
     bench_init();
-    B.wrong_id_msg = ISO2_EV_MSG_PRECHARGE;
+    B.wrong_id_msg = ISO2_MSG_PRECHARGE;
     ev_start();
     run(60000, 5);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
     assert_string_equal(iso2_ev_reason(&s_ev), "SessionID changed");
-    assert_int_equal(B.seen[ISO2_EV_MSG_POWER_DELIVERY], 0);
+    assert_int_equal(B.seen[ISO2_MSG_POWER_DELIVERY], 0);
 }
 
 static void test_wrong_response_type(void **state)
 {
     (void)state;
     bench_init();
-    B.wrong_type_msg = ISO2_EV_MSG_CABLE_CHECK;
+    B.wrong_type_msg = ISO2_MSG_CABLE_CHECK;
     ev_start();
     run(60000, 5);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
@@ -630,7 +630,7 @@ static void test_din_chosen_and_priorities(void **state)
     assert_int_equal(iso2_ev_start(&s_ev, &cfg, 0), HAL_OK);
     run(3000, 0);
     assert_string_equal(s_ev.cfg.offers[iso2_ev_chosen_offer(&s_ev)].ns, APPHAND_NS_ISO2);
-    assert_true(B.seen[ISO2_EV_MSG_SESSION_SETUP] == 1);
+    assert_true(B.seen[ISO2_MSG_SESSION_SETUP] == 1);
     /* a DIN-only SECC and an ISO-2-only car: no negotiation */
     bench_init();
     B.protocols[0] = APPHAND_NS_DIN;
@@ -651,7 +651,7 @@ static void test_service_detail_when_asked(void **state)
     assert_int_equal(iso2_ev_start(&s_ev, &cfg, 0), HAL_OK);
     run(60000, 2);
     assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
-    assert_int_equal(B.seen[ISO2_EV_MSG_SERVICE_DETAIL], 1);
+    assert_int_equal(B.seen[ISO2_MSG_SERVICE_DETAIL], 1);
     assert_int_equal(B.detail_id, 61000);
     assert_int_equal(B.selected_n, 2);
     assert_int_equal(B.selected_param_set, 31000);
@@ -678,18 +678,18 @@ static void test_pv_helpers(void **state)
 {
     (void)state;
     struct exi_iso2_PhysicalValueType pv;
-    iso2_ev_pv_set(&pv, 371800, exi_iso2_unitSymbolType_V);
-    assert_int_equal(iso2_ev_pv_milli32(&pv), 371800);
-    iso2_ev_pv_set(&pv, 150000000, exi_iso2_unitSymbolType_W);
-    assert_int_equal(iso2_ev_pv_milli(&pv), 150000000);
+    iso2_pv_set(&pv, 371800, exi_iso2_unitSymbolType_V);
+    assert_int_equal(iso2_pv_milli32(&pv), 371800);
+    iso2_pv_set(&pv, 150000000, exi_iso2_unitSymbolType_W);
+    assert_int_equal(iso2_pv_milli(&pv), 150000000);
     assert_int_equal(pv.Unit, exi_iso2_unitSymbolType_W);
-    assert_string_equal(iso2_ev_response_code_name(exi_iso2_responseCodeType_FAILED_CertificateRevoked),
+    assert_string_equal(iso2_response_code_name(exi_iso2_responseCodeType_FAILED_CertificateRevoked),
                         "FAILED_CertificateRevoked");
-    assert_string_equal(iso2_ev_response_code_name(200), "?");
-    assert_true(iso2_ev_response_code_ok(exi_iso2_responseCodeType_OK_OldSessionJoined));
-    assert_false(iso2_ev_response_code_ok(exi_iso2_responseCodeType_FAILED));
+    assert_string_equal(iso2_response_code_name(200), "?");
+    assert_true(iso2_response_code_ok(exi_iso2_responseCodeType_OK_OldSessionJoined));
+    assert_false(iso2_response_code_ok(exi_iso2_responseCodeType_FAILED));
     assert_string_equal(iso2_ev_state_name(ISO2_EV_PAUSED), "paused");
-    assert_string_equal(iso2_ev_msg_name(ISO2_EV_MSG_CHARGE_PARAMETER), "ChargeParameterDiscovery");
+    assert_string_equal(iso2_msg_name(ISO2_MSG_CHARGE_PARAMETER), "ChargeParameterDiscovery");
 }
 
 /* ---------------------------------------------------------------- the EV model on a link */
@@ -881,8 +881,8 @@ static void test_misbehave_stimuli(void **state)
     bench_init();
     start_misbehaving(ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK, false);
     run(30000, 0);
-    assert_int_equal(B.seen[ISO2_EV_MSG_CABLE_CHECK], 0);
-    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_STOP], 1);
+    assert_int_equal(B.seen[ISO2_MSG_CABLE_CHECK], 0);
+    assert_int_equal(B.seen[ISO2_MSG_SESSION_STOP], 1);
     assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Pause);
 
     bench_init();
@@ -913,14 +913,14 @@ static void test_misbehave_stimuli(void **state)
     B.negotiated = false;
     run(B.now + 3000, 0);
     assert_int_equal(B.last_setup_id.len, B.sid.len);
-    assert_false(iso2_ev_session_id_equal(&B.last_setup_id, &B.sid));
+    assert_false(iso2_session_id_equal(&B.last_setup_id, &B.sid));
     assert_false(B.old_session_joined);
 
     bench_init();
     B.protocols[0] = APPHAND_NS_DIN;
     start_misbehaving(ISO2_EV_MISBEHAVE_ISO2_AFTER_DIN, true);
     run(2000, 0);
-    assert_int_equal(B.seen[ISO2_EV_MSG_SESSION_SETUP], 1); /* ISO-2 bytes on a DIN session */
+    assert_int_equal(B.seen[ISO2_MSG_SESSION_SETUP], 1); /* ISO-2 bytes on a DIN session */
     assert_string_equal(s_ev.cfg.offers[iso2_ev_chosen_offer(&s_ev)].ns, APPHAND_NS_DIN);
 
     enum iso2_ev_misbehave b;

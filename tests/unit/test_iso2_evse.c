@@ -144,7 +144,7 @@ static uint8_t send(void)
     struct exi_reader r;
     exi_reader_init(&r, s_out, out);
     assert_int_equal(exi_iso2_decode(&r, &s_r), HAL_OK);
-    return iso2_evse_response_code(&s_r);
+    return iso2_response_code(&s_r);
 }
 
 static void dc_status(struct exi_iso2_DC_EVStatusType *s)
@@ -308,7 +308,7 @@ static void assert_failed(uint8_t code, uint8_t want, const char *why_part)
     assert_true(s_res.events & HLC_EVT_CLOSE);
     assert_true(hlc_over(&s_h));
     assert_non_null(strstr(s_res.reason, why_part));
-    assert_string_equal(s_res.code_name, iso2_evse_code_name(want));
+    assert_string_equal(s_res.code_name, iso2_response_code_name(want));
 }
 
 static void test_handshake_follows_the_cars_priority(void **state)
@@ -371,7 +371,7 @@ static void test_whole_session(void **state)
     assert_int_equal(t->SAScheduleTupleID, 1);
     assert_int_equal(t->PMaxSchedule.PMaxScheduleEntry.arrayLen, 1);
     assert_int_equal(t->PMaxSchedule.PMaxScheduleEntry.array[0].RelativeTimeInterval.duration, 86400);
-    assert_int_equal(iso2_evse_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 50000000);
+    assert_int_equal(iso2_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 50000000);
     assert_false(t->SalesTariff_isUsed);
 
     assert_int_equal(cable_check(), OK_);
@@ -712,12 +712,12 @@ static void test_charger_initiated_renegotiation(void **state)
     assert_int_equal(current_demand(), OK_);
     assert_int_equal(s_r.V2G_Message.Body.CurrentDemandRes.DC_EVSEStatus.EVSENotification,
                      exi_iso2_EVSENotificationType_ReNegotiation);
-    assert_int_equal(iso2_evse_pv_milli(&s_r.V2G_Message.Body.CurrentDemandRes.EVSEMaximumPowerLimit), 20000000);
+    assert_int_equal(iso2_pv_milli(&s_r.V2G_Message.Body.CurrentDemandRes.EVSEMaximumPowerLimit), 20000000);
     assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Renegotiate, 1, 0), OK_);
     assert_int_equal(charge_parameters(-1), OK_);
     const struct exi_iso2_SAScheduleTupleType *t =
         &s_r.V2G_Message.Body.ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.array[0];
-    assert_int_equal(iso2_evse_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 20000000);
+    assert_int_equal(iso2_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 20000000);
     cable_check();
     precharge();
     /* The old profile (50 kW) no longer fits the new schedule. */
@@ -784,15 +784,15 @@ static void test_not_ready_and_emergency(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(iso2_evse_code_name(exi_iso2_responseCodeType_FAILED_CertificateRevoked),
+    assert_string_equal(iso2_response_code_name(exi_iso2_responseCodeType_FAILED_CertificateRevoked),
                         "FAILED_CertificateRevoked");
-    assert_string_equal(iso2_evse_code_name(200), "?");
-    assert_string_equal(iso2_evse_msg_name(ISO2_MSG_METERING_RECEIPT), "MeteringReceipt");
+    assert_string_equal(iso2_response_code_name(200), "?");
+    assert_string_equal(iso2_msg_name(ISO2_MSG_METERING_RECEIPT), "MeteringReceipt");
     assert_string_equal(iso2_evse_phase_name(ISO2_EVSE_PAUSED), "paused");
     assert_string_equal(hlc_msg_name(HLC_MSG_RENEGOTIATE), "power_delivery_renegotiate");
     struct exi_iso2_PhysicalValueType p;
-    iso2_evse_pv_set(&p, 150000000, exi_iso2_unitSymbolType_W);
-    assert_int_equal(iso2_evse_pv_milli(&p), 150000000);
+    iso2_pv_set(&p, 150000000, exi_iso2_unitSymbolType_W);
+    assert_int_equal(iso2_pv_milli(&p), 150000000);
     assert_int_equal(p.Multiplier, 1);
 }
 

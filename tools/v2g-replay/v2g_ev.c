@@ -63,11 +63,11 @@ static bool decode_iso2(const struct rec *r, struct exi_iso2_document *d)
 /* Message type plus the sub-kind that decides the sequence (ChargeProgress, ChargingSession). */
 static int kind_of(const struct exi_iso2_document *d, uint8_t *sub)
 {
-    enum iso2_ev_msg k = iso2_ev_request_kind(d);
+    enum iso2_msg k = iso2_request_kind(d);
     *sub = 0xFF;
-    if (k == ISO2_EV_MSG_POWER_DELIVERY) {
+    if (k == ISO2_MSG_POWER_DELIVERY) {
         *sub = d->V2G_Message.Body.PowerDeliveryReq.ChargeProgress;
-    } else if (k == ISO2_EV_MSG_SESSION_STOP) {
+    } else if (k == ISO2_MSG_SESSION_STOP) {
         *sub = d->V2G_Message.Body.SessionStopReq.ChargingSession;
     }
     return (int)k;
@@ -116,7 +116,7 @@ static void config_from(const struct recs *R, size_t i, struct iso2_ev_config *c
             uint16_t n = b->SessionSetupReq.EVCCID.bytesLen <= 6 ? b->SessionSetupReq.EVCCID.bytesLen : 6;
             memcpy(cfg->evccid, b->SessionSetupReq.EVCCID.bytes, n);
             cfg->evccid_len = (uint8_t)n;
-            iso2_ev_session_id_from_header(&cfg->setup_id, &s_rq.V2G_Message.Header);
+            iso2_session_id_from_header(&cfg->setup_id, &s_rq.V2G_Message.Header);
         } else if (b->ServiceDetailReq_isUsed) {
             cfg->detail_service_id = b->ServiceDetailReq.ServiceID;
         } else if (b->ChargeParameterDiscoveryReq_isUsed && b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed) {
@@ -135,11 +135,11 @@ static void model_before(const struct exi_iso2_document *q)
     struct iso2_ev_model *m = &s_ev.model;
     const struct exi_iso2_BodyType *b = &q->V2G_Message.Body;
     if (b->PreChargeReq_isUsed) {
-        m->battery_voltage_mv = iso2_ev_pv_milli32(&b->PreChargeReq.EVTargetVoltage);
+        m->battery_voltage_mv = iso2_pv_milli32(&b->PreChargeReq.EVTargetVoltage);
         m->soc = b->PreChargeReq.DC_EVStatus.EVRESSSOC;
     } else if (b->CurrentDemandReq_isUsed) {
-        m->target_current_ma = iso2_ev_pv_milli32(&b->CurrentDemandReq.EVTargetCurrent);
-        m->target_voltage_mv = iso2_ev_pv_milli32(&b->CurrentDemandReq.EVTargetVoltage);
+        m->target_current_ma = iso2_pv_milli32(&b->CurrentDemandReq.EVTargetCurrent);
+        m->target_voltage_mv = iso2_pv_milli32(&b->CurrentDemandReq.EVTargetVoltage);
         m->soc = b->CurrentDemandReq.DC_EVStatus.EVRESSSOC;
     }
 }
@@ -149,22 +149,22 @@ static void model_before_response(const struct rec *after)
 {
     struct iso2_ev_model *m = &s_ev.model;
     uint8_t sub = 0xFF;
-    int next = after != NULL && decode_iso2(after, &s_rq) ? kind_of(&s_rq, &sub) : ISO2_EV_MSG_NONE;
+    int next = after != NULL && decode_iso2(after, &s_rq) ? kind_of(&s_rq, &sub) : ISO2_MSG_NONE;
     m->stop = false;
     m->renegotiate = false;
     m->inlet_voltage_mv = -1;
     switch (s_ev.state) {
     case ISO2_EV_PRECHARGE:
         /* its own inlet: matched when it went on to PowerDelivery */
-        m->inlet_voltage_mv = next == ISO2_EV_MSG_POWER_DELIVERY ? m->battery_voltage_mv : 0;
-        m->stop = next == ISO2_EV_MSG_SESSION_STOP;
+        m->inlet_voltage_mv = next == ISO2_MSG_POWER_DELIVERY ? m->battery_voltage_mv : 0;
+        m->stop = next == ISO2_MSG_SESSION_STOP;
         break;
     case ISO2_EV_CURRENT_DEMAND:
-        m->stop = next == ISO2_EV_MSG_POWER_DELIVERY && sub == exi_iso2_chargeProgressType_Stop;
-        m->renegotiate = next == ISO2_EV_MSG_POWER_DELIVERY && sub == exi_iso2_chargeProgressType_Renegotiate;
+        m->stop = next == ISO2_MSG_POWER_DELIVERY && sub == exi_iso2_chargeProgressType_Stop;
+        m->renegotiate = next == ISO2_MSG_POWER_DELIVERY && sub == exi_iso2_chargeProgressType_Renegotiate;
         break;
     case ISO2_EV_WELDING:
-        m->inlet_voltage_mv = next == ISO2_EV_MSG_WELDING_DETECTION ? 1000000 : 0;
+        m->inlet_voltage_mv = next == ISO2_MSG_WELDING_DETECTION ? 1000000 : 0;
         break;
     default:
         break;
@@ -246,7 +246,7 @@ int v2g_ev_replay(const struct recs *R, bool quiet)
             continue;
         }
         uint8_t want_sub = 0xFF;
-        int want = ISO2_EV_MSG_NONE;
+        int want = ISO2_MSG_NONE;
         if (!q->apphand) {
             if (!decode_iso2(q, &s_rq)) {
                 E.mismatched++;
@@ -276,8 +276,8 @@ int v2g_ev_replay(const struct recs *R, bool quiet)
             struct exi_reader rd;
             exi_reader_init(&rd, s_buf, len);
             uint8_t sub = 0xFF;
-            int got = exi_iso2_decode(&rd, &s_ours) == HAL_OK ? kind_of(&s_ours, &sub) : ISO2_EV_MSG_NONE;
-            snprintf(ours, sizeof ours, "%sReq%s", iso2_ev_msg_name((enum iso2_ev_msg)got),
+            int got = exi_iso2_decode(&rd, &s_ours) == HAL_OK ? kind_of(&s_ours, &sub) : ISO2_MSG_NONE;
+            snprintf(ours, sizeof ours, "%sReq%s", iso2_msg_name((enum iso2_msg)got),
                      sub == 0xFF ? "" : sub == want_sub ? "(same kind)" : "(other kind)");
             same = !q->apphand && got == want && sub == want_sub;
         }

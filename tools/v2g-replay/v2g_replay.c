@@ -298,11 +298,11 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         r->iso2 = true;
         struct exi_reader rd;
         exi_reader_init(&rd, m->payload, m->len);
-        enum iso2_evse_msg k = ISO2_MSG_NONE;
+        enum iso2_msg k = ISO2_MSG_NONE;
         if (exi_iso2_decode(&rd, &s_rec2) == HAL_OK) {
-            k = m->ev_to_evse ? iso2_evse_request_kind(&s_rec2) : iso2_evse_response_kind(&s_rec2);
+            k = m->ev_to_evse ? iso2_request_kind(&s_rec2) : iso2_response_kind(&s_rec2);
         }
-        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO2_MSG_NONE ? "undecodable" : iso2_evse_msg_name(k), side);
+        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO2_MSG_NONE ? "undecodable" : iso2_msg_name(k), side);
     } else if (strcmp(cs->schema, "din") != 0) {
         r->why_not = schema_why_not(cs->schema);
         snprintf(r->msg, sizeof r->msg, "%s message", cs->schema);
@@ -459,7 +459,7 @@ struct verdict {
     uint32_t max_delay;
     /* ISO-2: the response kind and the schedule the recorded charger offered */
     bool iso2;
-    enum iso2_evse_msg kind2;
+    enum iso2_msg kind2;
     uint8_t tuple_id;
     struct hlc_schedule schedule;
 };
@@ -529,8 +529,8 @@ static void recorded_iso2(const struct rec *r, struct verdict *v)
     }
     const struct exi_iso2_BodyType *b = &s_rec2.V2G_Message.Body;
     v->have = true;
-    v->kind2 = iso2_evse_response_kind(&s_rec2);
-    v->code = iso2_evse_response_code(&s_rec2);
+    v->kind2 = iso2_response_kind(&s_rec2);
+    v->code = iso2_response_code(&s_rec2);
     const struct exi_iso2_DC_EVSEStatusType *st = NULL;
     int proc = -1;
     switch (v->kind2) {
@@ -547,7 +547,7 @@ static void recorded_iso2(const struct rec *r, struct verdict *v)
             uint16_t n = t->PMaxSchedule.PMaxScheduleEntry.arrayLen;
             for (uint16_t i = 0; i < n && i < HLC_SCHEDULE_MAX; i++) {
                 const struct exi_iso2_PMaxScheduleEntryType *e = &t->PMaxSchedule.PMaxScheduleEntry.array[i];
-                int64_t w = iso2_evse_pv_milli(&e->PMax) / 1000;
+                int64_t w = iso2_pv_milli(&e->PMax) / 1000;
                 v->schedule.entry[i].start_s = e->RelativeTimeInterval.start;
                 v->schedule.entry[i].duration_s = e->RelativeTimeInterval.duration_isUsed ? e->RelativeTimeInterval.duration : 0;
                 v->schedule.entry[i].pmax_w = w < 0 ? 0u : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
@@ -740,6 +740,71 @@ static void replay_apphand(struct run *R, const struct rec *v, size_t n, size_t 
     }
 }
 
+/* What replay_din() and replay_iso2() found out about our answer to one request, in the
+ * protocol's own terms turned into plain values, so that one judge() rules on both. */
+struct answer {
+    bool encoded;             /* our response encodes */
+    const char *encode_detail;
+    bool decodes;             /* ... and decodes back to the same message and code */
+    bool positive;            /* its ResponseCode is an OK_* */
+    uint8_t ev_err;           /* the car's EVErrorCode in the request */
+    bool car_stopped;         /* ... not NO_ERROR */
+    bool rec_negative;        /* the recorded charger refused this request too */
+    bool same_msg;            /* the recorded charger answered with the same message */
+    int proc;                 /* our EVSEProcessing in DIN values, -1: none */
+    const char *code_name, *phase_name;
+    const char *rec_msg_name; /* what the recorded charger answered */
+    const char *reason;       /* our machine's reason, appended to an unexplained refusal; NULL: not */
+};
+
+/* The verdict on one answer: good when it encodes, decodes back, matches the recorded
+ * charger's message and EVSEProcessing, and any refusal is explained (the car stopped or
+ * the recorded charger refused too). Counts it and reports it. */
+static void judge(struct run *R, const struct rec *q, const struct verdict *rv, const struct answer *a)
+{
+    char what[96];
+    char why[160] = "";
+    bool same_proc = !rv->have || a->proc < 0 || rv->processing < 0 || a->proc == rv->processing;
+    snprintf(what, sizeof what, "%s%s %s", a->code_name,
+             a->proc < 0 ? "" : (a->proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
+             a->phase_name);
+    if (!a->encoded) {
+        snprintf(why, sizeof why, "our response does not encode (%s)", a->encode_detail);
+    } else if (!a->decodes) {
+        snprintf(why, sizeof why, "our response does not decode back");
+    } else if (!a->same_msg) {
+        snprintf(why, sizeof why, "recorded charger answered %s", a->rec_msg_name);
+    } else if (!same_proc) {
+        snprintf(why, sizeof why, "recorded charger said %s",
+                 rv->processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
+    } else if (!a->positive && !a->car_stopped && !a->rec_negative) {
+        const char *neg = rv->have ? "negative answer to a request the recorded charger accepted"
+                                   : "negative answer (the recorded charger did not answer)";
+        if (a->reason != NULL) {
+            snprintf(why, sizeof why, "%s: %s", neg, a->reason);
+        } else {
+            snprintf(why, sizeof why, "%s", neg);
+        }
+    } else if (!a->positive) {
+        snprintf(why, sizeof why, "%s", a->car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
+    } else if (a->car_stopped) {
+        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)a->ev_err);
+    }
+    bool good = a->encoded && a->decodes && a->same_msg && same_proc &&
+                (a->positive || a->car_stopped || a->rec_negative);
+    report(R, q, what, good, why);
+    if (a->positive && good) {
+        R->accepted++;
+    }
+    if (!a->positive && good) {
+        R->car_stopped++;
+    }
+    if (!good) {
+        R->bad++;
+    }
+}
+
+
 /* Between decode and handle: the plant before the answer (what the charger would measure
  * now) and what only the recorded charger could know, taken from its answer. */
 static void replay_status(void *ctx, const struct hlc_request_view *rq, struct hlc_evse *st)
@@ -794,10 +859,46 @@ static void replay_status(void *ctx, const struct hlc_request_view *rq, struct h
     }
 }
 
+/* Our charger answers one request through the entry point the firmware uses, and the
+ * power plant follows what it switched (the event bits are the neutral ones, hlc.h).
+ * False when there is no answer to judge: reported and counted bad. @p name_error: the DIN
+ * report names why there is no answer, the ISO-2 report does not (kept as the recorded
+ * outputs have it). */
+static bool replay_handle(struct run *R, const struct rec *q, struct hlc_result *res, size_t *len,
+                          bool name_error, uint32_t now)
+{
+    struct hlc_evse evse;
+    R->q = q;
+    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, len, res, now);
+    if (rc != HAL_OK && res->error == HLC_ERR_DECODE) {
+        report(R, q, "request does not decode", false, res->detail);
+        R->bad++;
+        return false;
+    }
+    if (rc != HAL_OK) {
+        char what[96];
+        if (name_error) {
+            snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
+        } else {
+            snprintf(what, sizeof what, "no response");
+        }
+        report(R, q, what, false, res->phase_name);
+        R->bad++;
+        return false;
+    }
+    hlc_sent(&R->h, now);
+    if (res->events & HLC_EVT_POWER_ON) {
+        R->plant.powered = true;
+    }
+    if (res->events & HLC_EVT_POWER_OFF) {
+        R->plant.powered = false;
+        R->plant.i_ma = 0;
+    }
+    return true;
+}
+
 static void replay_din(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
 {
-    char what[96];
-    char why[160] = "";
     R->replayed++;
     if (!R->in_session) {
         report(R, q, "(no negotiated session)", false, "request outside a session");
@@ -807,88 +908,38 @@ static void replay_din(struct run *R, const struct rec *q, const struct rec *rec
     struct exi_reader rd;
     recorded(recres, &R->rv);
     const struct verdict rv = R->rv;
-    R->q = q;
-    struct hlc_evse evse;
     struct hlc_result res;
     size_t len = 0;
-    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
-    if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
-        report(R, q, "request does not decode", false, res.detail);
-        R->bad++;
+    if (!replay_handle(R, q, &res, &len, true, now)) {
         return;
     }
-    if (rc != HAL_OK) {
-        snprintf(what, sizeof what, "no response (%s)", hal_strerror(rc));
-        report(R, q, what, false, res.phase_name);
-        R->bad++;
-        return;
-    }
-    hlc_sent(&R->h, now);
     const struct din_evse_request out = *hlc_din_last(&R->h);
-    struct plant *p = &R->plant;
-    if (out.events & DIN_EVSE_EV_POWER_ON) {
-        p->powered = true;
-    }
-    if (out.events & DIN_EVSE_EV_POWER_OFF) {
-        p->powered = false;
-        p->i_ma = 0;
-    }
     if (out.phase > R->furthest && out.phase < DIN_EVSE_STOPPED) {
         R->furthest = out.phase;
     }
-
-    bool encoded = res.error != HLC_ERR_ENCODE;
-    bool decodes = false;
-    if (encoded) {
+    struct answer a = {.encoded = res.error != HLC_ERR_ENCODE, .encode_detail = res.detail};
+    if (a.encoded) {
         exi_reader_init(&rd, s_out, len);
-        decodes = exi_din_decode(&rd, &s_check) == HAL_OK && din_response_kind(&s_check) == out.msg &&
-                  din_response_code(&s_check) == out.response_code;
+        a.decodes = exi_din_decode(&rd, &s_check) == HAL_OK && din_response_kind(&s_check) == out.msg &&
+                    din_response_code(&s_check) == out.response_code;
     }
-    bool positive = din_response_code_ok(out.response_code);
-    const struct exi_din_document *req = hlc_din_request(&R->h);
-    bool car_stopped = ev_error_of(req) != exi_din_DC_EVErrorCodeType_NO_ERROR;
-    bool rec_negative = rv.have && !din_response_code_ok(rv.code);
-    bool same_msg = !rv.have || rv.kind == out.msg;
-    int proc = processing_of(hlc_din_response(&R->h));
-    bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
-    snprintf(what, sizeof what, "%s%s %s", din_response_code_name(out.response_code),
-             proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
-             din_evse_phase_name(out.phase));
-    if (!encoded) {
-        snprintf(why, sizeof why, "our response does not encode (%s)", res.detail);
-    } else if (!decodes) {
-        snprintf(why, sizeof why, "our response does not decode back");
-    } else if (!same_msg) {
-        snprintf(why, sizeof why, "recorded charger answered %s", din_msg_name(rv.kind));
-    } else if (!same_proc) {
-        snprintf(why, sizeof why, "recorded charger said %s",
-                 rv.processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
-    } else if (!positive && !car_stopped && !rec_negative) {
-        snprintf(why, sizeof why, "%s", rv.have ? "negative answer to a request the recorded charger accepted"
-                                                : "negative answer (the recorded charger did not answer)");
-    } else if (!positive) {
-        snprintf(why, sizeof why, "%s", car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
-    } else if (car_stopped) {
-        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_error_of(req));
-    }
-    bool good = encoded && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
-    report(R, q, what, good, why);
-    if (positive && good) {
-        R->accepted++;
-    }
-    if (!positive && good) {
-        R->car_stopped++;
-    }
-    if (!good) {
-        R->bad++;
-    }
+    a.positive = din_response_code_ok(out.response_code);
+    a.ev_err = ev_error_of(hlc_din_request(&R->h));
+    a.car_stopped = a.ev_err != exi_din_DC_EVErrorCodeType_NO_ERROR;
+    a.rec_negative = rv.have && !din_response_code_ok(rv.code);
+    a.same_msg = !rv.have || rv.kind == out.msg;
+    a.proc = processing_of(hlc_din_response(&R->h));
+    a.code_name = din_response_code_name(out.response_code);
+    a.phase_name = din_evse_phase_name(out.phase);
+    a.rec_msg_name = din_msg_name(rv.kind);
+    judge(R, q, &rv, &a);
 }
 
 /* The car's EVErrorCode in an ISO-2 request (0 when the message has none). */
 static uint8_t ev_error_of_iso2(const struct exi_iso2_document *d)
 {
     const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
-    switch (iso2_evse_request_kind(d)) {
+    switch (iso2_request_kind(d)) {
     case ISO2_MSG_CHARGE_PARAMETER:
         return b->ChargeParameterDiscoveryReq.DC_EVChargeParameter_isUsed
                    ? b->ChargeParameterDiscoveryReq.DC_EVChargeParameter.DC_EVStatus.EVErrorCode : 0;
@@ -907,7 +958,7 @@ static int processing_of_iso2(const struct exi_iso2_document *d)
 {
     const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
     int p;
-    switch (iso2_evse_response_kind(d)) {
+    switch (iso2_response_kind(d)) {
     case ISO2_MSG_AUTHORIZATION: p = b->AuthorizationRes.EVSEProcessing; break;
     case ISO2_MSG_CHARGE_PARAMETER: p = b->ChargeParameterDiscoveryRes.EVSEProcessing; break;
     case ISO2_MSG_CABLE_CHECK: p = b->CableCheckRes.EVSEProcessing; break;
@@ -920,8 +971,6 @@ static int processing_of_iso2(const struct exi_iso2_document *d)
 /* One ISO-2 request: the same judgement as replay_din(), on the ISO-2 documents. */
 static void replay_iso2(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
 {
-    char what[96];
-    char why[160] = "";
     R->replayed++;
     R->saw_iso2 = true;
     if (!R->in_session) {
@@ -931,77 +980,33 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     }
     recorded_iso2(recres, &R->rv);
     const struct verdict rv = R->rv;
-    R->q = q;
-    struct hlc_evse evse;
     struct hlc_result res;
     size_t len = 0;
-    int rc = hlc_handle(&R->h, q->exi, q->len, &evse, replay_status, R, s_out, sizeof s_out, &len, &res, now);
-    if (rc != HAL_OK) {
-        snprintf(what, sizeof what, "%s", res.error == HLC_ERR_DECODE ? "request does not decode" : "no response");
-        report(R, q, what, false, res.error == HLC_ERR_DECODE ? res.detail : res.phase_name);
-        R->bad++;
+    if (!replay_handle(R, q, &res, &len, false, now)) {
         return;
     }
-    hlc_sent(&R->h, now);
     const struct iso2_evse_request out = *hlc_iso2_last(&R->h);
-    struct plant *p = &R->plant;
-    if (out.events & ISO2_EVSE_EV_POWER_ON) {
-        p->powered = true;
-    }
-    if (out.events & ISO2_EVSE_EV_POWER_OFF) {
-        p->powered = false;
-        p->i_ma = 0;
-    }
     if (out.phase > R->furthest2 && out.phase < ISO2_EVSE_STOPPED) {
         R->furthest2 = out.phase;
     }
-    bool encoded = res.error != HLC_ERR_ENCODE;
-    bool decodes = false;
-    if (encoded) {
+    struct answer a = {.encoded = res.error != HLC_ERR_ENCODE, .encode_detail = res.detail};
+    if (a.encoded) {
         struct exi_reader rd;
         exi_reader_init(&rd, s_out, len);
-        decodes = exi_iso2_decode(&rd, &s_check2) == HAL_OK && iso2_evse_response_kind(&s_check2) == out.msg &&
-                  iso2_evse_response_code(&s_check2) == out.response_code;
+        a.decodes = exi_iso2_decode(&rd, &s_check2) == HAL_OK && iso2_response_kind(&s_check2) == out.msg &&
+                    iso2_response_code(&s_check2) == out.response_code;
     }
-    bool positive = iso2_evse_code_ok(out.response_code);
-    uint8_t ev_err = ev_error_of_iso2(hlc_iso2_request(&R->h));
-    bool car_stopped = ev_err != exi_iso2_DC_EVErrorCodeType_NO_ERROR;
-    bool rec_negative = rv.have && !iso2_evse_code_ok(rv.code);
-    bool same_msg = !rv.have || rv.kind2 == out.msg;
-    int proc = processing_of_iso2(hlc_iso2_response(&R->h));
-    bool same_proc = !rv.have || proc < 0 || rv.processing < 0 || proc == rv.processing;
-    snprintf(what, sizeof what, "%s%s %s", iso2_evse_code_name(out.response_code),
-             proc < 0 ? "" : (proc == exi_din_EVSEProcessingType_Finished ? "/Finished" : "/Ongoing"),
-             iso2_evse_phase_name(out.phase));
-    if (!encoded) {
-        snprintf(why, sizeof why, "our response does not encode (%s)", res.detail);
-    } else if (!decodes) {
-        snprintf(why, sizeof why, "our response does not decode back");
-    } else if (!same_msg) {
-        snprintf(why, sizeof why, "recorded charger answered %s", iso2_evse_msg_name(rv.kind2));
-    } else if (!same_proc) {
-        snprintf(why, sizeof why, "recorded charger said %s",
-                 rv.processing == exi_din_EVSEProcessingType_Finished ? "Finished" : "Ongoing");
-    } else if (!positive && !car_stopped && !rec_negative) {
-        snprintf(why, sizeof why, "%s: %s", rv.have ? "negative answer to a request the recorded charger accepted"
-                                                    : "negative answer (the recorded charger did not answer)",
-                 out.reason);
-    } else if (!positive) {
-        snprintf(why, sizeof why, "%s", car_stopped ? "car reported an error: it stopped" : "recorded charger refused too");
-    } else if (car_stopped) {
-        snprintf(why, sizeof why, "car reported EVErrorCode %u", (unsigned)ev_err);
-    }
-    bool good = encoded && decodes && same_msg && same_proc && (positive || car_stopped || rec_negative);
-    report(R, q, what, good, why);
-    if (positive && good) {
-        R->accepted++;
-    }
-    if (!positive && good) {
-        R->car_stopped++;
-    }
-    if (!good) {
-        R->bad++;
-    }
+    a.positive = iso2_response_code_ok(out.response_code);
+    a.ev_err = ev_error_of_iso2(hlc_iso2_request(&R->h));
+    a.car_stopped = a.ev_err != exi_iso2_DC_EVErrorCodeType_NO_ERROR;
+    a.rec_negative = rv.have && !iso2_response_code_ok(rv.code);
+    a.same_msg = !rv.have || rv.kind2 == out.msg;
+    a.proc = processing_of_iso2(hlc_iso2_response(&R->h));
+    a.code_name = iso2_response_code_name(out.response_code);
+    a.phase_name = iso2_evse_phase_name(out.phase);
+    a.rec_msg_name = iso2_msg_name(rv.kind2);
+    a.reason = out.reason;
+    judge(R, q, &rv, &a);
 }
 
 /* The ISO-2 charger's offers that only the recording knows: the value-added services of
