@@ -58,7 +58,7 @@ static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p
         if (!cd) {
             exi_reader_init(&r, p, len);
             cd = exi_iso2_decode(&r, &m->iso2) == HAL_OK &&
-                 iso2_evse_response_kind(&m->iso2) == ISO2_MSG_CURRENT_DEMAND;
+                 iso2_response_kind(&m->iso2) == ISO2_MSG_CURRENT_DEMAND;
         }
         if (cd && m->n < SIM_LAT_MAX) {
             int64_t ns = (int64_t)(t1.tv_sec - m->t0.tv_sec) * 1000000000LL + (t1.tv_nsec - m->t0.tv_nsec);

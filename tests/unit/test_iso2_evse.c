@@ -745,7 +745,7 @@ static void test_renegotiation_when_the_limit_rises(void **state)
     assert_int_equal(charge_parameters(-1), OK_);
     const struct exi_iso2_SAScheduleTupleType *t =
         &s_r.V2G_Message.Body.ChargeParameterDiscoveryRes.SAScheduleList.SAScheduleTuple.array[0];
-    assert_int_equal(iso2_evse_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 40000000);
+    assert_int_equal(iso2_pv_milli(&t->PMaxSchedule.PMaxScheduleEntry.array[0].PMax), 40000000);
     cable_check();
     precharge();
     assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Start, 1, 0), OK_);
