@@ -87,7 +87,7 @@ static const struct faults_scenario s_scen[] = {
        FAULTS_F_CHARGED, NULL, NULL, "none", "undecodable ISO 15118-2 message"),
     B_("bad-resume-unknown-id", "the car pauses, then resumes with a SessionID the charger never issued",
        FAULTS_EV_MISBEHAVE, CHARGER_CHARGING, ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID, CHARGER_STOP_EV,
-       FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, "iso2-pause", NULL, NULL, NULL),
+       FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, "iso2-pause", NULL, "OK_NewSessionEstablished", NULL),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
@@ -297,7 +297,9 @@ static void faults_restore(struct faults_run *r)
     r->restored = true;
     r->ev_frozen = false;
     r->mutate_active = false;
-    ev_model_set_misbehave(t->car, ISO2_EV_MISBEHAVE_NONE); /* the next car keeps the rules */
+    if (t->car != NULL) {
+        ev_model_set_misbehave(t->car, ISO2_EV_MISBEHAVE_NONE); /* the next car keeps the rules */
+    }
     p->pilot_force = 0;
     p->pp_short = false;
     p->pp_open = false;
@@ -396,6 +398,15 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
         }
     } else if (cs == sc->at && now_ms - r->state_since_ms >= sc->delay_ms) {
         faults_fire(r, now_ms);
+    }
+    /* An ISO-2 pause ends the metered transaction with the power; the resumed session
+     * starts a new one in the same session record (I5 counts them). */
+    if (t->car != NULL) {
+        enum ev_model_phase ph = ev_model_phase(t->car);
+        if (r->car_phase == EV_MODEL_PAUSED && (ph == EV_MODEL_LINK || ph == EV_MODEL_SESSION)) {
+            r->resumes++;
+        }
+        r->car_phase = (uint8_t)ph;
     }
     if (r->spike_left > 0 && --r->spike_left == 0) {
         p->ov_target_mv = 0;
@@ -824,6 +835,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     for (uint32_t h = 0; charger_history(c, h) != NULL; h++) {
         nsess += charger_history(c, h)->meter_seq != 0 ? 1u : 0u;
     }
+    nsess += r->resumes;
     bool pl = sc->kind == FAULTS_POWER_LOSS;
     if (pl) {
         /* The interrupted session's transaction is the journal's alone (the charger's RAM

@@ -162,6 +162,8 @@ struct faults_run {
     uint32_t pl_records;          /**< journal records at the loss */
     bool pl_meter_open;           /**< the meter had a transaction open at the loss */
     char pl_txid[JOURNAL_TXID_MAX];
+    uint8_t car_phase;            /**< the car's enum ev_model_phase at the last tick */
+    uint32_t resumes;             /**< paused sessions the car came back to (each a new transaction) */
     int code_seen;                /**< first ResponseCode other than OK after the fault (-1: none) */
     bool code_iso2;               /**< ... in an ISO-2 answer (else DIN) */
     union {
