@@ -403,7 +403,7 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
      * starts a new one in the same session record (I5 counts them). */
     if (t->car != NULL) {
         enum ev_model_phase ph = ev_model_phase(t->car);
-        if (r->car_phase == EV_MODEL_PAUSED && (ph == EV_MODEL_LINK || ph == EV_MODEL_SESSION)) {
+        if (r->car_phase == EV_MODEL_PAUSED && ph != EV_MODEL_PAUSED && ph != EV_MODEL_AWAY && ph != EV_MODEL_DONE) {
             r->resumes++;
         }
         r->car_phase = (uint8_t)ph;
