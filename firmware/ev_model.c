@@ -236,6 +236,12 @@ static bool ev_model_want_contactors(const struct ev_model *m)
     return m->use_iso2 ? iso2_ev_actions(&m->iso2)->contactors : din_ev_actions(&m->din)->contactors;
 }
 
+void ev_model_set_misbehave(struct ev_model *m, enum iso2_ev_misbehave b)
+{
+    /* Taken by the next ISO-2 session's start (a running one keeps its own copy). */
+    m->cfg.iso2.misbehave = b;
+}
+
 bool ev_model_in_current_demand(const struct ev_model *m)
 {
     return m->phase == EV_MODEL_SESSION &&

@@ -174,6 +174,13 @@ const struct ev_battery *ev_model_battery(const struct ev_model *m);
 const char *ev_model_result(const struct ev_model *m);
 /** @brief True when the session ended the way the car wanted (SessionStop answered). */
 bool ev_model_ok(const struct ev_model *m);
+/**
+ * @brief TEST AID: the rule the ISO-2 machine breaks from the next session on
+ *        (ISO2_EV_MISBEHAVE_NONE: a well-behaved car again; the fault scenarios clear it
+ *        once the misbehaving car has left). A session already running keeps its setting.
+ */
+void ev_model_set_misbehave(struct ev_model *m, enum iso2_ev_misbehave b);
+
 /** @brief The session is in the CurrentDemand loop (either protocol). */
 bool ev_model_in_current_demand(const struct ev_model *m);
 /** @brief "DIN 70121", "ISO 15118-2", or "" before the protocol is negotiated. */

@@ -208,8 +208,16 @@ static int hlc_din_handle(struct hlc *h, const uint8_t *in, size_t len, struct h
     struct exi_reader r;
     exi_reader_init(&r, in, len);
     if (exi_din_decode(&r, req) != HAL_OK) {
+        /* Not answerable (no response type is known): the session ends, as ISO-2's does, so
+         * a car that speaks another protocol than it negotiated is stopped at once with the
+         * reason named instead of waiting for the car to give up (issue 14, bad input). */
+        struct din_evse *m = &h->m.din.m;
+        bool was_running = !din_evse_over(m);
+        din_evse_fail(m);
         res->error = HLC_ERR_DECODE;
         res->detail = exi_error_str(r.error);
+        res->failed = was_running && din_evse_over(m);
+        res->reason = res->failed ? "undecodable DIN 70121 message" : "";
         return HAL_EPROTO;
     }
     enum din_msg k = din_request_kind(req);

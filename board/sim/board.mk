@@ -51,3 +51,12 @@ $(BUILD)/san/tests/test_sim_board: $(BUILD)/san/tests/unit/test_sim_board.o $(ca
                                    $(CORE_LIB) | $(DEPS_STAMP_TEST)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+
+# Unit test of the fault-scenario table's protocol halves (tests/unit/test_sim_faults.c:
+# every DIN row's ISO-2 twin, the car and charger per scenario, ISO-2 requests changed and
+# answers read); host only like test_sim_board.
+$(BUILD)/san/tests/unit/test_sim_faults.o: HOST_CFLAGS_COMMON += -Iboard/sim
+$(BUILD)/san/tests/test_sim_faults: $(BUILD)/san/tests/unit/test_sim_faults.o $(call san,$(FAKE_SRCS) board/sim/faults.c) \
+                                    $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka

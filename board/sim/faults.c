@@ -1,11 +1,14 @@
 /*
  * Fault-injection scenarios (issue 8): the table, the actions, the recorder and the
- * invariants. Every invariant is judged from samples of the simulated physical state
+ * invariants. The table has a half per protocol (issue 14): every row of faults_table.inc
+ * runs with the DIN car and, as iso2/NAME, with the ISO 15118-2 car, plus the ISO-2
+ * bad-input rows. Every invariant is judged from samples of the simulated physical state
  * (contacts, lock pin, stage output, module states, journal records), never from logs.
  */
 #include "faults.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "din/din.h"
 #include "exi/exi_stream.h"
@@ -15,12 +18,28 @@
 /* A car that cannot leave by itself is unplugged this long after the connector unlocked. */
 #define FAULTS_DRIVER_MS 3000u
 
-#define S_(n, w, k, at, d, arg, stop, ev, fl) {n, w, k, at, d, arg, stop, ev, fl}
+/* One row, instantiated per protocol (faults_table.inc is read once for each). */
+#define FAULTS_ROW(why_, n_, w_, k_, at_, d_, a_, s_, e_, f_)                                      \
+    {.name = FAULTS_PFX n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_,  \
+     .ev = e_, .flags = f_, .proto = FAULTS_PROTO, .din_only = why_}
+#define S_(...) FAULTS_ROW(NULL, __VA_ARGS__)
+#define SD_(why, ...) FAULTS_ROW(why, __VA_ARGS__)
 /* Power loss: the interrupted session's record is lost with the RAM; the first record
  * after the restart is the next car's (stopped by the EV). */
-#define PL_(n, w, at, d, seed, fl)                                                                 \
-    S_("power-loss-" n, "the charger loses power " w, FAULTS_POWER_LOSS, at, d, seed, CHARGER_STOP_EV, \
-       FAULTS_EVR_NA, fl)
+#define PLD_(why, n, w, at, d, seed, fl)                                                           \
+    SD_(why, "power-loss-" n, "the charger loses power " w, FAULTS_POWER_LOSS, at, d, seed, CHARGER_STOP_EV, \
+        FAULTS_EVR_NA, fl)
+#define PL_(...) PLD_(NULL, __VA_ARGS__)
+/* Why a row that strikes before supportedAppProtocol has no ISO-2 twin. */
+#define FAULTS_WHY_SLAC "strikes during SLAC, before any protocol is negotiated: the ISO-2 run would be the same run"
+/* ISO 15118-2 bad input (issue 14): the car breaks one rule (its `misbehave`, or the
+ * request changed on the way), the charger must answer with the standard's code, stop
+ * safely and name the reason in the session record. */
+#define B_(n_, w_, k_, at_, d_, a_, s_, e_, f_, car_, protos_, code_, reason_)                     \
+    {.name = "iso2/" n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_, .ev = e_, \
+     .flags = f_, .proto = FAULTS_PROTO_ISO2, .car = car_, .protocols = protos_, .code = code_,      \
+     .reason = reason_}
+
 /* The seeded instant of power-loss-random-N: 0..27 s after the first plug-in. */
 #define FAULTS_RANDOM_SPAN_MS 27000u
 
@@ -34,181 +53,43 @@ static uint32_t faults_seed_ms(uint32_t seed)
 }
 
 static const struct faults_scenario s_scen[] = {
-    /* emergency stop in every phase */
-    S_("estop-link", "e-stop pressed during SLAC", FAULTS_ESTOP, CHARGER_LINK, 300, 0,
-       CHARGER_STOP_POWER_PATH, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("estop-negotiating", "e-stop pressed during SessionSetup..PaymentSelection", FAULTS_ESTOP,
-       CHARGER_NEGOTIATING, 0, 0, CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER),
-    S_("estop-parameters", "e-stop pressed during ChargeParameterDiscovery", FAULTS_ESTOP,
-       CHARGER_PARAMETERS, 0, 0, CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER),
-    S_("estop-cable-check", "e-stop pressed 1 s into the cable check (contactors closed)", FAULTS_ESTOP,
-       CHARGER_CABLE_CHECK, 1000, 0, CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER),
-    S_("estop-precharge", "e-stop pressed during pre-charge", FAULTS_ESTOP, CHARGER_PRECHARGE, 20, 0,
-       CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER),
-    S_("estop-charging", "e-stop pressed 2 s into current demand", FAULTS_ESTOP, CHARGER_CHARGING, 2000, 0,
-       CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("estop-welding", "e-stop pressed during welding detection", FAULTS_ESTOP, CHARGER_WELDING, 10, 0,
-       CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    /* the EV stops answering in each phase */
-    S_("ev-silent-link", "the EV hangs during SLAC", FAULTS_EV_FREEZE, CHARGER_LINK, 300, 0,
-       CHARGER_STOP_LINK, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("ev-silent-negotiating", "the EV hangs after SupportedAppProtocol", FAULTS_EV_FREEZE,
-       CHARGER_NEGOTIATING, 0, 0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("ev-silent-parameters", "the EV hangs during ChargeParameterDiscovery", FAULTS_EV_FREEZE,
-       CHARGER_PARAMETERS, 0, 0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("ev-silent-cable-check", "the EV hangs during the cable check", FAULTS_EV_FREEZE,
-       CHARGER_CABLE_CHECK, 500, 0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("ev-silent-precharge", "the EV hangs during pre-charge", FAULTS_EV_FREEZE, CHARGER_PRECHARGE, 20,
-       0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("ev-silent-charging", "the EV hangs 2 s into current demand (contactors closed, current flowing)",
-       FAULTS_EV_FREEZE, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA,
-       FAULTS_F_CHARGED),
-    S_("ev-silent-welding", "the EV hangs during welding detection", FAULTS_EV_FREEZE, CHARGER_WELDING,
-       10, 0, CHARGER_STOP_V2G_TIMEOUT, FAULTS_EVR_NA, FAULTS_F_CHARGED),
-    /* the EV misbehaves on the wire */
-    S_("ev-wrong-sequence", "the EV sends CableCheckReq while charging", FAULTS_EV_SEQUENCE,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("ev-wrong-session-id", "the EV sends a wrong SessionID while charging", FAULTS_EV_SESSION_ID,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("ev-target-voltage", "EVTargetVoltage 1500 V while charging (must be clamped)", FAULTS_EV_TARGET_V,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED | FAULTS_F_CLAMP_V),
-    S_("ev-target-current", "EVTargetCurrent 3000 A while charging (must be clamped)", FAULTS_EV_TARGET_I,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED | FAULTS_F_CLAMP_I),
-    S_("ev-error-code", "EVErrorCode FAILED_RESSTemperatureInhibit in CurrentDemandReq", FAULTS_EV_ERROR,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV_ERROR, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
-    S_("ev-not-ready", "EVReady false in every CurrentDemandReq (current must go to 0)", FAULTS_EV_NOT_READY,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED | FAULTS_F_ZERO_I),
-    S_("tcp-reset-charging", "the V2GTP TCP connection is reset while charging", FAULTS_TCP_RESET,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_LINK, FAULTS_EVR_NA, FAULTS_F_CHARGED),
-    /* pilot and proximity */
-    S_("pilot-e-charging", "CP shorted to PE (state E) while charging", FAULTS_PILOT_E, CHARGER_CHARGING,
-       2000, 0, CHARGER_STOP_PILOT_ERROR, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("pilot-f-charging", "CP at -12 V (state F) while charging", FAULTS_PILOT_F, CHARGER_CHARGING, 2000,
-       0, CHARGER_STOP_PILOT_ERROR, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("pp-short-charging", "proximity (PP) shorted to PE while charging", FAULTS_PP_SHORT,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PROXIMITY, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("pp-open-charging", "proximity (PP) line open while charging (plug in, pilot C)", FAULTS_PP_OPEN,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PROXIMITY, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("unplug-charging", "plug pulled under load (pilot to A)", FAULTS_UNPLUG, CHARGER_CHARGING, 2000, 0,
-       CHARGER_STOP_UNPLUGGED, FAULTS_EVR_NA, FAULTS_F_CHARGED),
-    /* insulation */
-    S_("isolation-cable-check", "insulation 50 kOhm from the start of the cable check",
-       FAULTS_ISOLATION, CHARGER_CABLE_CHECK, 0, 0, CHARGER_STOP_ISOLATION, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_NO_POWER),
-    S_("isolation-charging", "insulation drops to 50 kOhm while charging", FAULTS_ISOLATION,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_ISOLATION, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("imd-device-charging", "the isolation monitor fails while charging", FAULTS_IMD_DEVICE,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_IMD, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    /* over-voltage (IEC 61851-23: 9 ms emergency, 400 ms error, 2.5 s escalation) */
-    S_("ov-emergency-9ms", "output 25 % above the EV's maximum while charging (the ideal stage's "
-       "instant read-back alone: the firmware's own 9 ms rule)", FAULTS_OV,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_IDEAL | FAULTS_F_CHARGED | FAULTS_F_OV_9MS | FAULTS_F_VSRC(CHARGER_VSRC_STAGE)),
-    S_("ov-spike-5ms", "a 5 ms over-voltage spike while charging (no stop)", FAULTS_OV_SPIKE,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_IDEAL | FAULTS_F_CHARGED),
-    S_("ov-error-400ms", "output 5 % above the EV's maximum, below the emergency limit", FAULTS_OV_NEAR,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_IDEAL | FAULTS_F_CHARGED | FAULTS_F_OV_400MS),
-    /* over-voltage with the real InfyPower driver: the detection time per voltage source */
-    S_("ov-infy-9ms", "InfyPower: the modules' output runs away to 25 % above the EV's maximum "
-       "(every source, over-voltage monitor fitted)", FAULTS_OV, CHARGER_CHARGING, 2000, 0,
-       CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED | FAULTS_F_OV_9MS),
-    S_("ov-infy-ovm", "InfyPower runaway, watched by the over-voltage monitor alone", FAULTS_OV,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_OV_9MS | FAULTS_F_VSRC(CHARGER_VSRC_OVM)),
-    S_("ov-infy-imd", "InfyPower runaway, watched by the isolation monitor's voltage alone", FAULTS_OV,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_OV_SLOW | FAULTS_F_VSRC(CHARGER_VSRC_IMD)),
-    /* The simulator's meter is the real EM580 driver now, and an EM580 measures AC: its live
-     * block has the L1..L3-N phase voltages (../shared/spec/carlo-gavazzi-em580.md 3.1), no
-     * DC output voltage, so meter_em580 never offers one (dc_valid false). Watched by the
-     * meter alone the session could only stop for "no voltage". The scenario keeps its
-     * name and proves instead that a configured meter source that gives nothing neither
-     * hides nor delays the over-voltage: the meter beside the modules' read-back, the stop
-     * comes through the read-back (FIGURE: monitor source stage). */
-    S_("ov-infy-meter", "InfyPower runaway, watched by the meter (an AC EM580: no DC voltage) and the "
-       "modules' read-back", FAULTS_OV,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_OV_SLOW | FAULTS_F_VSRC(CHARGER_VSRC_METER) | FAULTS_F_VSRC(CHARGER_VSRC_STAGE)),
-    S_("ov-infy-stage", "InfyPower runaway, watched by the modules' own read-back alone", FAULTS_OV,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_OV_SLOW | FAULTS_F_VSRC(CHARGER_VSRC_STAGE)),
-    S_("ov-infy-spike-5ms", "InfyPower: a 5 ms over-voltage spike while charging (no stop)", FAULTS_OV_SPIKE,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
-    S_("ov-infy-error-400ms", "InfyPower: output 5 % above the EV's maximum, below the emergency limit",
-       FAULTS_OV_NEAR, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_OVER_VOLTAGE, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_OV_400MS),
-    /* power stage */
-    S_("module-otp-one", "one power module over-temperature while charging", FAULTS_MOD_OTP,
-       CHARGER_CHARGING, 2000, 1, CHARGER_STOP_PSU, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    S_("module-otp-all", "every power module over-temperature while charging", FAULTS_MOD_OTP,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PSU, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    S_("module-short", "one power module reports an output short circuit", FAULTS_MOD_SHORT,
-       CHARGER_CHARGING, 2000, 1, CHARGER_STOP_PSU, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    S_("module-lost-one", "one power module goes silent on the bus while charging", FAULTS_MOD_LOST,
-       CHARGER_CHARGING, 2000, 1, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
-    S_("module-lost-all", "every power module goes silent while charging", FAULTS_MOD_LOST,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PSU, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("can-bus-off", "the power stage's CAN controller goes bus-off while charging", FAULTS_CAN_BUSOFF,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PSU, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED | FAULTS_F_FORCED_OK),
-    S_("psu-stuck", "the modules ignore 'off' for 2 s after an e-stop", FAULTS_PSU_STUCK,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY,
-       FAULTS_F_CHARGED | FAULTS_F_FORCED_OK),
-    /* meter */
-    S_("meter-silent-start", "the meter does not answer the transaction start", FAULTS_METER_SILENT,
-       CHARGER_AUTHORIZING, 0, 0, CHARGER_STOP_METER, FAULTS_EVR_NA, FAULTS_F_NO_POWER),
-    S_("meter-silent-charging", "the meter stops answering while charging", FAULTS_METER_SILENT,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_METER, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    /* Forgotten (NOT_READY, no record): the stop can never deliver one; the meter session
-     * closes the entry as failed with the last reading (firmware/meter.c meter_lost). */
-    S_("meter-reboot-charging", "the meter restarts while charging and forgets the transaction "
-       "(no record: closed as failed)",
-       FAULTS_METER_REBOOT, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
-    /* What the fact sheet says a real EM580 does after a brief power loss (section 6): it
-     * closes the transaction itself (READY); the driver's state monitor reports
-     * OcmfTransactionClosed, the charger stops (the energy from now on is not metered) and
-     * the stop collects the meter's signed record. */
-    S_("meter-power-loss-charging", "a brief power loss of the meter while charging: it closes the "
-       "transaction itself (READY, OcmfTransactionClosed)",
-       FAULTS_METER_POWER_LOSS, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_METER, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    S_("meter-stop-lost", "the answers to the meter's transaction stop are lost 3 times (a stop taken, "
-       "then timed out: the transaction stays open in the meter)", FAULTS_METER_STOP_LOST, CHARGER_CHARGING,
-       2000, 3, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED),
-    S_("meter-ocmf-corrupt", "the meter's stop record has a corrupted signature", FAULTS_METER_OCMF,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED | FAULTS_F_OCMF_BAD),
-    /* power path */
-    S_("contactor-welded", "DC+ welds while charging (welding detection must catch it)", FAULTS_WELD,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_EV, FAULTS_EVR_NA, FAULTS_F_CHARGED | FAULTS_F_HELD),
-    S_("contactor-feedback", "DC- feedback reads open while the contact is closed", FAULTS_FB_MISMATCH,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("lock-feedback", "lock feedback drops while charging", FAULTS_LOCK_FB, CHARGER_CHARGING, 2000, 0,
-       CHARGER_STOP_POWER_PATH, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED),
-    S_("operator-stop", "the operator stops the session while charging", FAULTS_EVSE_STOP,
-       CHARGER_CHARGING, 2000, 0, CHARGER_STOP_LOCAL, FAULTS_EVR_SHUTDOWN, FAULTS_F_CHARGED),
-    /* start-up and power loss (main.c) */
-    S_("config-corrupt", "invalid configuration at start-up (refused; a valid one then charges)",
-       FAULTS_CONFIG, CHARGER_IDLE, 0, 0, CHARGER_STOP_EV, FAULTS_EVR_NA, FAULTS_F_CHARGED),
-    /* power loss of the whole charger: the firmware restarts from the kept NVS; the record
-     * of the interrupted session is the journal's (recovered), the next car charges */
-    PL_("link", "during SLAC", CHARGER_LINK, 300, 0, 0),
-    PL_("cable-check", "1 s into the cable check (contactors closed)", CHARGER_CABLE_CHECK, 1000, 0, 0),
-    PL_("precharge", "during pre-charge", CHARGER_PRECHARGE, 20, 0, 0),
-    PL_("charging", "5 s into current demand (200 A flowing)", CHARGER_CHARGING, 5000, 0, 0),
-    PL_("meter-stop", "right after the meter stop request, before the record is stored", CHARGER_CHARGING,
-        0, 0, FAULTS_F_AT_METER_STOP),
-    PL_("welding", "during welding detection", CHARGER_WELDING, 10, 0, 0),
-    PL_("random-1", "at a seeded instant (seed 1)", CHARGER_LINK, 0, 1, FAULTS_F_RANDOM),
-    PL_("random-2", "at a seeded instant (seed 2)", CHARGER_LINK, 0, 2, FAULTS_F_RANDOM),
-    PL_("random-3", "at a seeded instant (seed 3)", CHARGER_LINK, 0, 3, FAULTS_F_RANDOM),
-    PL_("random-4", "at a seeded instant (seed 4)", CHARGER_LINK, 0, 4, FAULTS_F_RANDOM),
-    PL_("random-5", "at a seeded instant (seed 5)", CHARGER_LINK, 0, 5, FAULTS_F_RANDOM),
-    PL_("random-6", "at a seeded instant (seed 6)", CHARGER_LINK, 0, 6, FAULTS_F_RANDOM),
-    PL_("random-7", "at a seeded instant (seed 7)", CHARGER_LINK, 0, 7, FAULTS_F_RANDOM),
-    PL_("random-8", "at a seeded instant (seed 8)", CHARGER_LINK, 0, 8, FAULTS_F_RANDOM),
-    PL_("random-9", "at a seeded instant (seed 9)", CHARGER_LINK, 0, 9, FAULTS_F_RANDOM),
-    PL_("random-10", "at a seeded instant (seed 10)", CHARGER_LINK, 0, 10, FAULTS_F_RANDOM),
-    PL_("random-11", "at a seeded instant (seed 11)", CHARGER_LINK, 0, 11, FAULTS_F_RANDOM),
-    PL_("random-12", "at a seeded instant (seed 12)", CHARGER_LINK, 0, 12, FAULTS_F_RANDOM),
+#define FAULTS_PFX ""
+#define FAULTS_PROTO FAULTS_PROTO_DIN
+#include "faults_table.inc"
+#undef FAULTS_PFX
+#undef FAULTS_PROTO
+#define FAULTS_PFX "iso2/"
+#define FAULTS_PROTO FAULTS_PROTO_ISO2
+#include "faults_table.inc"
+#undef FAULTS_PFX
+#undef FAULTS_PROTO
+    /* ISO 15118-2 bad input, end to end (the expected code and reason are asserted) */
+    B_("bad-pause-in-cable-check", "the car sends SessionStop(Pause) instead of its first CableCheckReq",
+       FAULTS_EV_MISBEHAVE, CHARGER_PARAMETERS, 0, ISO2_EV_MISBEHAVE_PAUSE_IN_CABLE_CHECK,
+       CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, NULL, NULL, "FAILED",
+       "pause requested before PowerDelivery(Stop)"),
+    B_("bad-cd-before-power-delivery", "the car sends CurrentDemandReq instead of PowerDelivery(Start)",
+       FAULTS_EV_MISBEHAVE, CHARGER_PRECHARGE, 0, ISO2_EV_MISBEHAVE_CD_BEFORE_POWER_DELIVERY,
+       CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, NULL, NULL, "FAILED_SequenceError",
+       "CurrentDemand before PowerDelivery(Start)"),
+    B_("bad-unknown-tuple", "PowerDelivery(Start) names an SAScheduleTupleID the charger never offered",
+       FAULTS_EV_MISBEHAVE, CHARGER_PRECHARGE, 0, ISO2_EV_MISBEHAVE_UNKNOWN_TUPLE, CHARGER_STOP_V2G_PROTOCOL,
+       FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, NULL, NULL, "FAILED_TariffSelectionInvalid",
+       "SAScheduleTupleID never offered"),
+    B_("bad-profile-above-pmax", "PowerDelivery(Start) with a ChargingProfile at twice the schedule's PMax",
+       FAULTS_EV_MISBEHAVE, CHARGER_PRECHARGE, 0, ISO2_EV_MISBEHAVE_PROFILE_ABOVE_PMAX, CHARGER_STOP_V2G_PROTOCOL,
+       FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, NULL, NULL, "FAILED_ChargingProfileInvalid",
+       "charging profile above the offered PMax"),
+    B_("bad-iso2-after-din", "the car offers ISO-2 and DIN, the charger (DIN only) picks DIN, the car goes "
+       "on in ISO-2", FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0, ISO2_EV_MISBEHAVE_ISO2_AFTER_DIN,
+       CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_NA, FAULTS_F_NO_POWER, "iso2-din", "din", "none",
+       "undecodable DIN 70121 message"),
+    B_("bad-din-after-iso2", "ISO-2 negotiated; 2 s into current demand a CurrentDemandReq arrives DIN-encoded",
+       FAULTS_EV_DIN_AFTER_ISO2, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_NA,
+       FAULTS_F_CHARGED, NULL, NULL, "none", "undecodable ISO 15118-2 message"),
+    B_("bad-resume-unknown-id", "the car pauses, then resumes with a SessionID the charger never issued",
+       FAULTS_EV_MISBEHAVE, CHARGER_CHARGING, 0, ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID, CHARGER_STOP_EV,
+       FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, "iso2-pause", NULL, "OK_NewSessionEstablished", NULL),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
@@ -216,7 +97,7 @@ static const struct faults_scenario s_scen[] = {
 const struct faults_scenario *faults_find(const char *name)
 {
     for (size_t i = 0; i < FAULTS_N; i++) {
-        if (strcmp(s_scen[i].name, name) == 0) {
+        if (strcmp(s_scen[i].name, name) == 0 && !(s_scen[i].proto == FAULTS_PROTO_ISO2 && s_scen[i].din_only)) {
             return &s_scen[i];
         }
     }
@@ -226,8 +107,35 @@ const struct faults_scenario *faults_find(const char *name)
 void faults_list(FILE *f)
 {
     for (size_t i = 0; i < FAULTS_N; i++) {
-        fprintf(f, "%s\n", s_scen[i].name);
+        if (!(s_scen[i].proto == FAULTS_PROTO_ISO2 && s_scen[i].din_only)) {
+            fprintf(f, "%s\n", s_scen[i].name);
+        }
     }
+}
+
+int faults_configure(const struct faults_scenario *sc, struct ev_model_config *car, struct hlc_config *hlc)
+{
+    if (sc->proto != FAULTS_PROTO_ISO2) {
+        return HAL_OK; /* the default car and charger: DIN, as before the table had two halves */
+    }
+    if (car != NULL) {
+        if (ev_model_profile_parse(sc->car != NULL ? sc->car : "iso2", car) != HAL_OK) {
+            return HAL_EINVAL;
+        }
+        if (sc->kind == FAULTS_EV_MISBEHAVE) {
+            car->iso2.misbehave = (enum iso2_ev_misbehave)sc->arg;
+        }
+        if (sc->kind == FAULTS_EV_MISBEHAVE && sc->arg == ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID) {
+            /* Pause well inside the scenarios' 20 s of charging, so the resume happens. */
+            car->pause_after_ms = 5000u;
+        }
+    }
+    char why[96];
+    if (hlc != NULL && hlc_parse_protocols(sc->protocols != NULL ? sc->protocols : "iso2,din", &hlc->protocols,
+                                           why, sizeof why) != HAL_OK) {
+        return HAL_EINVAL;
+    }
+    return HAL_OK;
 }
 
 void faults_setup(struct faults_run *r, const struct faults_scenario *sc, const struct faults_target *t)
@@ -236,6 +144,7 @@ void faults_setup(struct faults_run *r, const struct faults_scenario *sc, const 
     r->sc = sc;
     r->t = *t;
     r->evse_status = 0xFF;
+    r->code_seen = -1;
     r->vsources = t->charger->cfg.voltage_sources;
     faults_check_init(&r->chk, 20);
     r->last_state = CHARGER_IDLE;
@@ -290,8 +199,11 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_EV_TARGET_I:
     case FAULTS_EV_ERROR:
     case FAULTS_EV_NOT_READY:
+    case FAULTS_EV_DIN_AFTER_ISO2:
         r->mutate_active = true;
         break;
+    case FAULTS_EV_MISBEHAVE:
+        break; /* the car breaks the rule itself (faults_configure set it up) */
     case FAULTS_TCP_RESET:
         sim_link_reset(t->link);
         break;
@@ -387,6 +299,9 @@ static void faults_restore(struct faults_run *r)
     r->restored = true;
     r->ev_frozen = false;
     r->mutate_active = false;
+    if (t->car != NULL) {
+        ev_model_set_misbehave(t->car, ISO2_EV_MISBEHAVE_NONE); /* the next car keeps the rules */
+    }
     p->pilot_force = 0;
     p->pp_short = false;
     p->pp_open = false;
@@ -486,6 +401,15 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
     } else if (cs == sc->at && now_ms - r->state_since_ms >= sc->delay_ms) {
         faults_fire(r, now_ms);
     }
+    /* An ISO-2 pause ends the metered transaction with the power; the resumed session
+     * starts a new one in the same session record (I5 counts them). */
+    if (t->car != NULL) {
+        enum ev_model_phase ph = ev_model_phase(t->car);
+        if (r->car_phase == EV_MODEL_PAUSED && ph != EV_MODEL_PAUSED && ph != EV_MODEL_AWAY && ph != EV_MODEL_DONE) {
+            r->resumes++;
+        }
+        r->car_phase = (uint8_t)ph;
+    }
     if (r->spike_left > 0 && --r->spike_left == 0) {
         p->ov_target_mv = 0;
     }
@@ -573,13 +497,162 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
 
 /* ------------------------------------------------------------------ the EV's side */
 
-static bool faults_ev_status(struct exi_din_DC_EVStatusType **st, struct exi_din_BodyType *b)
+/* The classes of faults_check_ev_of() are written against DIN's numbers; ISO-2's answers
+ * are judged with the same rule, which holds because the codes share their values. */
+_Static_assert((int)exi_iso2_responseCodeType_FAILED == (int)exi_din_responseCodeType_FAILED, "FAILED");
+_Static_assert((int)exi_iso2_DC_EVSEStatusCodeType_EVSE_Shutdown == (int)exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown,
+               "EVSE_Shutdown");
+_Static_assert((int)exi_iso2_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown ==
+                   (int)exi_din_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown,
+               "EVSE_EmergencyShutdown");
+_Static_assert((int)exi_iso2_DC_EVSEStatusCodeType_EVSE_Malfunction ==
+                   (int)exi_din_DC_EVSEStatusCodeType_EVSE_Malfunction,
+               "EVSE_Malfunction");
+
+/* The protocol the charger negotiated on this connection (its answers are in it). */
+static bool faults_iso2_now(const struct faults_run *r)
 {
-    if (b->CurrentDemandReq_isUsed) {
-        *st = &b->CurrentDemandReq.DC_EVStatus;
-        return true;
+    return strcmp(charger_protocol_name(r->t.charger), "iso2") == 0;
+}
+
+/* One DIN request changed as the scenario says; true when it was. */
+static bool faults_mutate_din(struct faults_run *r, struct exi_din_document *doc)
+{
+    struct exi_din_V2G_Message *m = &doc->V2G_Message;
+    struct exi_din_BodyType *b = &m->Body;
+    bool cd = b->CurrentDemandReq_isUsed;
+    switch (r->sc->kind) {
+    case FAULTS_EV_SEQUENCE:
+        if (cd) {
+            struct exi_din_DC_EVStatusType keep = b->CurrentDemandReq.DC_EVStatus;
+            b->CurrentDemandReq_isUsed = false;
+            memset(&b->CableCheckReq, 0, sizeof b->CableCheckReq);
+            b->CableCheckReq.DC_EVStatus = keep;
+            b->CableCheckReq_isUsed = true;
+        }
+        return cd;
+    case FAULTS_EV_SESSION_ID:
+        if (m->Header.SessionID.bytesLen > 0) {
+            m->Header.SessionID.bytes[0] ^= 0x5A;
+            return true;
+        }
+        return false;
+    case FAULTS_EV_TARGET_V:
+        if (cd) {
+            b->CurrentDemandReq.EVTargetVoltage.Value = 1500;
+            b->CurrentDemandReq.EVTargetVoltage.Multiplier = 0;
+        }
+        return cd;
+    case FAULTS_EV_TARGET_I:
+        if (cd) {
+            b->CurrentDemandReq.EVTargetCurrent.Value = 3000;
+            b->CurrentDemandReq.EVTargetCurrent.Multiplier = 0;
+        }
+        return cd;
+    case FAULTS_EV_ERROR:
+        if (cd) {
+            b->CurrentDemandReq.DC_EVStatus.EVErrorCode = exi_din_DC_EVErrorCodeType_FAILED_RESSTemperatureInhibit;
+        }
+        return cd;
+    case FAULTS_EV_NOT_READY:
+        if (cd) {
+            b->CurrentDemandReq.DC_EVStatus.EVReady = false;
+        }
+        return cd;
+    default:
+        return false;
     }
-    return false;
+}
+
+/* A DIN CurrentDemandReq with the values of the ISO-2 one @p c and its SessionID: what a
+ * car that forgot which protocol it negotiated would send (bad-din-after-iso2). @p c and
+ * @p sid are copies: @p d shares its storage with the decoded ISO-2 request. */
+static void faults_din_twin(struct exi_din_document *d, const struct exi_iso2_CurrentDemandReqType *c,
+                            const uint8_t *sid, size_t sid_len)
+{
+    memset(d, 0, sizeof *d);
+    d->V2G_Message_isUsed = true;
+    struct exi_din_V2G_Message *m = &d->V2G_Message;
+    if (sid_len > sizeof m->Header.SessionID.bytes) {
+        sid_len = sizeof m->Header.SessionID.bytes;
+    }
+    memcpy(m->Header.SessionID.bytes, sid, sid_len);
+    m->Header.SessionID.bytesLen = (uint16_t)sid_len;
+    m->Body.CurrentDemandReq_isUsed = true;
+    struct exi_din_CurrentDemandReqType *o = &m->Body.CurrentDemandReq;
+    o->DC_EVStatus.EVReady = c->DC_EVStatus.EVReady;
+    o->DC_EVStatus.EVRESSSOC = c->DC_EVStatus.EVRESSSOC;
+    o->EVTargetCurrent = (struct exi_din_PhysicalValueType){.Multiplier = c->EVTargetCurrent.Multiplier,
+                                                            .Unit = exi_din_unitSymbolType_A, .Unit_isUsed = true,
+                                                            .Value = c->EVTargetCurrent.Value};
+    o->EVTargetVoltage = (struct exi_din_PhysicalValueType){.Multiplier = c->EVTargetVoltage.Multiplier,
+                                                            .Unit = exi_din_unitSymbolType_V, .Unit_isUsed = true,
+                                                            .Value = c->EVTargetVoltage.Value};
+    o->ChargingComplete = c->ChargingComplete;
+}
+
+/* One ISO-2 request changed as the scenario says, into @p r->buf; true when it was. */
+static bool faults_mutate_iso2(struct faults_run *r, struct exi_iso2_document *doc, struct exi_writer *w)
+{
+    struct exi_iso2_V2G_Message *m = &doc->V2G_Message;
+    struct exi_iso2_BodyType *b = &m->Body;
+    bool cd = b->CurrentDemandReq_isUsed;
+    bool changed = cd;
+    switch (r->sc->kind) {
+    case FAULTS_EV_SEQUENCE:
+        if (cd) {
+            struct exi_iso2_DC_EVStatusType keep = b->CurrentDemandReq.DC_EVStatus;
+            b->CurrentDemandReq_isUsed = false;
+            memset(&b->CableCheckReq, 0, sizeof b->CableCheckReq);
+            b->CableCheckReq.DC_EVStatus = keep;
+            b->CableCheckReq_isUsed = true;
+        }
+        break;
+    case FAULTS_EV_SESSION_ID:
+        changed = m->Header.SessionID.bytesLen > 0;
+        if (changed) {
+            m->Header.SessionID.bytes[0] ^= 0x5A;
+        }
+        break;
+    case FAULTS_EV_TARGET_V:
+        if (cd) {
+            b->CurrentDemandReq.EVTargetVoltage.Value = 1500;
+            b->CurrentDemandReq.EVTargetVoltage.Multiplier = 0;
+        }
+        break;
+    case FAULTS_EV_TARGET_I:
+        if (cd) {
+            b->CurrentDemandReq.EVTargetCurrent.Value = 3000;
+            b->CurrentDemandReq.EVTargetCurrent.Multiplier = 0;
+        }
+        break;
+    case FAULTS_EV_ERROR:
+        if (cd) {
+            b->CurrentDemandReq.DC_EVStatus.EVErrorCode = exi_iso2_DC_EVErrorCodeType_FAILED_RESSTemperatureInhibit;
+        }
+        break;
+    case FAULTS_EV_NOT_READY:
+        if (cd) {
+            b->CurrentDemandReq.DC_EVStatus.EVReady = false;
+        }
+        break;
+    case FAULTS_EV_DIN_AFTER_ISO2:
+        if (cd) {
+            /* Once: the charger must stop on the first. */
+            struct exi_iso2_CurrentDemandReqType c = b->CurrentDemandReq;
+            uint8_t sid[sizeof m->Header.SessionID.bytes];
+            size_t n = m->Header.SessionID.bytesLen <= sizeof sid ? m->Header.SessionID.bytesLen : sizeof sid;
+            memcpy(sid, m->Header.SessionID.bytes, n);
+            faults_din_twin(&r->doc.din, &c, sid, n);
+            r->mutate_active = false;
+            return exi_din_encode(w, &r->doc.din) == HAL_OK;
+        }
+        break;
+    default:
+        changed = false;
+        break;
+    }
+    return changed && exi_iso2_encode(w, doc) == HAL_OK;
 }
 
 bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len, const uint8_t **out,
@@ -591,83 +664,30 @@ bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len
         return true;
     }
     struct exi_reader rd;
-    exi_reader_init(&rd, in, len);
-    if (exi_din_decode(&rd, &r->doc) != HAL_OK || !r->doc.V2G_Message_isUsed) {
-        return true;
-    }
-    struct exi_din_V2G_Message *m = &r->doc.V2G_Message;
-    struct exi_din_BodyType *b = &m->Body;
-    struct exi_din_DC_EVStatusType *st = NULL;
-    bool changed = false;
-    switch (r->sc->kind) {
-    case FAULTS_EV_SEQUENCE:
-        if (b->CurrentDemandReq_isUsed) {
-            struct exi_din_DC_EVStatusType keep = b->CurrentDemandReq.DC_EVStatus;
-            b->CurrentDemandReq_isUsed = false;
-            memset(&b->CableCheckReq, 0, sizeof b->CableCheckReq);
-            b->CableCheckReq.DC_EVStatus = keep;
-            b->CableCheckReq_isUsed = true;
-            changed = true;
-        }
-        break;
-    case FAULTS_EV_SESSION_ID:
-        if (m->Header.SessionID.bytesLen > 0) {
-            m->Header.SessionID.bytes[0] ^= 0x5A;
-            changed = true;
-        }
-        break;
-    case FAULTS_EV_TARGET_V:
-        if (b->CurrentDemandReq_isUsed) {
-            b->CurrentDemandReq.EVTargetVoltage.Value = 1500;
-            b->CurrentDemandReq.EVTargetVoltage.Multiplier = 0;
-            changed = true;
-        }
-        break;
-    case FAULTS_EV_TARGET_I:
-        if (b->CurrentDemandReq_isUsed) {
-            b->CurrentDemandReq.EVTargetCurrent.Value = 3000;
-            b->CurrentDemandReq.EVTargetCurrent.Multiplier = 0;
-            changed = true;
-        }
-        break;
-    case FAULTS_EV_ERROR:
-        if (faults_ev_status(&st, b)) {
-            st->EVErrorCode = exi_din_DC_EVErrorCodeType_FAILED_RESSTemperatureInhibit;
-            changed = true;
-        }
-        break;
-    case FAULTS_EV_NOT_READY:
-        if (faults_ev_status(&st, b)) {
-            st->EVReady = false;
-            changed = true;
-        }
-        break;
-    default:
-        break;
-    }
-    if (!changed) {
-        return true;
-    }
     struct exi_writer w;
+    exi_reader_init(&rd, in, len);
     exi_writer_init(&w, r->buf, sizeof r->buf);
-    if (exi_din_encode(&w, &r->doc) != HAL_OK) {
-        return true;
+    bool changed;
+    if (faults_iso2_now(r)) {
+        changed = exi_iso2_decode(&rd, &r->doc.iso2) == HAL_OK && r->doc.iso2.V2G_Message_isUsed &&
+                  faults_mutate_iso2(r, &r->doc.iso2, &w);
+    } else {
+        changed = exi_din_decode(&rd, &r->doc.din) == HAL_OK && r->doc.din.V2G_Message_isUsed &&
+                  faults_mutate_din(r, &r->doc.din) && exi_din_encode(&w, &r->doc.din) == HAL_OK;
     }
-    *out = r->buf;
-    *out_len = (uint32_t)exi_writer_len(&w);
+    if (changed) {
+        *out = r->buf;
+        *out_len = (uint32_t)exi_writer_len(&w);
+    }
     return true;
 }
 
-void faults_saw_response(struct faults_run *r, const struct exi_din_document *doc)
+/* The ResponseCode and DC EVSEStatusCode of one DIN answer (-1: none). */
+static void faults_din_answer(const struct exi_din_BodyType *b, int *code, int *status)
 {
-    if (!doc->V2G_Message_isUsed) {
-        return;
-    }
-    const struct exi_din_BodyType *b = &doc->V2G_Message.Body;
-    int code = -1, status = -1;
 #define FAULTS_RES(X)                                                                              \
     if (b->X##_isUsed) {                                                                           \
-        code = b->X.ResponseCode;                                                                  \
+        *code = b->X.ResponseCode;                                                                 \
     }
     FAULTS_RES(SessionSetupRes)
     FAULTS_RES(ServiceDiscoveryRes)
@@ -682,21 +702,80 @@ void faults_saw_response(struct faults_run *r, const struct exi_din_document *do
     FAULTS_RES(SessionStopRes)
 #undef FAULTS_RES
     if (b->CableCheckRes_isUsed) {
-        status = b->CableCheckRes.DC_EVSEStatus.EVSEStatusCode;
+        *status = b->CableCheckRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->PreChargeRes_isUsed) {
-        status = b->PreChargeRes.DC_EVSEStatus.EVSEStatusCode;
+        *status = b->PreChargeRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->CurrentDemandRes_isUsed) {
-        status = b->CurrentDemandRes.DC_EVSEStatus.EVSEStatusCode;
+        *status = b->CurrentDemandRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->WeldingDetectionRes_isUsed) {
-        status = b->WeldingDetectionRes.DC_EVSEStatus.EVSEStatusCode;
+        *status = b->WeldingDetectionRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->PowerDeliveryRes_isUsed && b->PowerDeliveryRes.DC_EVSEStatus_isUsed) {
-        status = b->PowerDeliveryRes.DC_EVSEStatus.EVSEStatusCode;
+        *status = b->PowerDeliveryRes.DC_EVSEStatus.EVSEStatusCode;
+    }
+}
+
+/* The same for ISO-2 (its DC status also comes with ChargeParameterDiscoveryRes). */
+static void faults_iso2_answer(const struct exi_iso2_BodyType *b, int *code, int *status)
+{
+#define FAULTS_RES(X)                                                                              \
+    if (b->X##_isUsed) {                                                                           \
+        *code = b->X.ResponseCode;                                                                 \
+    }
+    FAULTS_RES(SessionSetupRes)
+    FAULTS_RES(ServiceDiscoveryRes)
+    FAULTS_RES(ServiceDetailRes)
+    FAULTS_RES(PaymentServiceSelectionRes)
+    FAULTS_RES(AuthorizationRes)
+    FAULTS_RES(ChargeParameterDiscoveryRes)
+    FAULTS_RES(CableCheckRes)
+    FAULTS_RES(PreChargeRes)
+    FAULTS_RES(PowerDeliveryRes)
+    FAULTS_RES(CurrentDemandRes)
+    FAULTS_RES(ChargingStatusRes)
+    FAULTS_RES(MeteringReceiptRes)
+    FAULTS_RES(WeldingDetectionRes)
+    FAULTS_RES(SessionStopRes)
+#undef FAULTS_RES
+    if (b->CableCheckRes_isUsed) {
+        *status = b->CableCheckRes.DC_EVSEStatus.EVSEStatusCode;
+    } else if (b->PreChargeRes_isUsed) {
+        *status = b->PreChargeRes.DC_EVSEStatus.EVSEStatusCode;
+    } else if (b->CurrentDemandRes_isUsed) {
+        *status = b->CurrentDemandRes.DC_EVSEStatus.EVSEStatusCode;
+    } else if (b->WeldingDetectionRes_isUsed) {
+        *status = b->WeldingDetectionRes.DC_EVSEStatus.EVSEStatusCode;
+    } else if (b->PowerDeliveryRes_isUsed && b->PowerDeliveryRes.DC_EVSEStatus_isUsed) {
+        *status = b->PowerDeliveryRes.DC_EVSEStatus.EVSEStatusCode;
+    }
+}
+
+void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len)
+{
+    int code = -1, status = -1;
+    bool iso2 = faults_iso2_now(r);
+    struct exi_reader rd;
+    exi_reader_init(&rd, p, len);
+    if (iso2) {
+        if (exi_iso2_decode(&rd, &r->doc.iso2) != HAL_OK || !r->doc.iso2.V2G_Message_isUsed) {
+            return; /* the handshake's answer, or nothing the EV could read */
+        }
+        faults_iso2_answer(&r->doc.iso2.V2G_Message.Body, &code, &status);
+    } else {
+        if (exi_din_decode(&rd, &r->doc.din) != HAL_OK || !r->doc.din.V2G_Message_isUsed) {
+            return;
+        }
+        faults_din_answer(&r->doc.din.V2G_Message.Body, &code, &status);
     }
     if (status >= 0) {
         r->evse_status = (uint8_t)status;
     }
     if (!r->fired || r->restored) {
         return;
+    }
+    if (code > exi_din_responseCodeType_OK && r->code_seen < 0) {
+        /* the first answer that is not a plain OK: a FAILED_*, or how a resume was taken */
+        r->code_seen = code;
+        r->code_iso2 = iso2;
     }
     uint8_t cls = (uint8_t)faults_check_ev_of(status, code);
     if (cls < FAULTS_EVR_NORMAL) {
@@ -758,6 +837,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     for (uint32_t h = 0; charger_history(c, h) != NULL; h++) {
         nsess += charger_history(c, h)->meter_seq != 0 ? 1u : 0u;
     }
+    nsess += r->resumes;
     bool pl = sc->kind == FAULTS_POWER_LOSS;
     if (pl) {
         /* The interrupted session's transaction is the journal's alone (the charger's RAM
@@ -819,6 +899,22 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
         faults_fail(r, FAULTS_I_STOP_REASON, end, note);
     }
 
+    /* I6 for bad input: the standard's code reached the EV and the record names the reason. */
+    const char *code_name = r->code_seen < 0 ? "none"
+                       : r->code_iso2   ? iso2_evse_code_name((uint8_t)r->code_seen)
+                                        : din_response_code_name((uint8_t)r->code_seen);
+    const char *detail = r0 != NULL && r0->detail != NULL ? r0->detail : "";
+    if (sc->code != NULL && strcmp(code_name, sc->code) != 0) {
+        char note[120];
+        snprintf(note, sizeof note, "the EV got ResponseCode %s, expected %s", code_name, sc->code);
+        faults_fail(r, FAULTS_I_STOP_REASON, end, note);
+    }
+    if (sc->reason != NULL && strstr(detail, sc->reason) == NULL) {
+        char note[160];
+        snprintf(note, sizeof note, "the session record's reason '%.80s' does not name '%s'", detail, sc->reason);
+        faults_fail(r, FAULTS_I_STOP_REASON, end, note);
+    }
+
     /* I7: the next car. */
     r->chk.checked[FAULTS_I_NEXT_CAR]++;
     if (held) {
@@ -871,11 +967,11 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
         }
     }
     snprintf(obs, cap,
-             "first session: stop=%s detail='%s' charged=%.1f s metered=%s; EV told: %s; "
+             "%s; first session: stop=%s detail='%s' charged=%.1f s metered=%s; EV told: %s (code %s); "
              "sessions=%lu; journal records=%lu; end state=%s%s; max U after fault=%.1f V, max I=%.1f A%s",
-             charger_stop_reason_token(got), r0 != NULL && r0->detail != NULL ? r0->detail : "",
+             sc->proto == FAULTS_PROTO_ISO2 ? "ISO 15118-2" : "DIN 70121", charger_stop_reason_token(got), detail,
              r0 != NULL ? r0->charge_ms / 1000.0 : 0.0, r0 != NULL && r0->meter_ok ? "yes" : "no",
-             faults_check_ev_name((enum faults_ev_report)r->ev_worst), (unsigned long)charger_stats(c)->sessions, (unsigned long)nrec,
+             faults_check_ev_name((enum faults_ev_report)r->ev_worst), code_name, (unsigned long)charger_stats(c)->sessions, (unsigned long)nrec,
              charger_state_name(charger_state(c)), held ? " (held)" : "", r->max_mv_after / 1000.0,
              r->max_ma_after / 1000.0, timed_out ? "; TIMED OUT" : "");
     if (r->ov_onset_ms != 0 && r->stage_off_after_ov_ms != 0 &&
@@ -894,6 +990,11 @@ bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
     FILE *out[2] = {stdout, NULL};
     char path[512];
     if (dir != NULL) {
+        if (r->sc->proto == FAULTS_PROTO_ISO2) {
+            /* "iso2/NAME": the protocol's half of the reports in its own folder */
+            snprintf(path, sizeof path, "%s/iso2", dir);
+            (void)mkdir(path, 0777);
+        }
         snprintf(path, sizeof path, "%s/%s.txt", dir, r->sc->name);
         out[1] = fopen(path, "w");
     }
@@ -909,8 +1010,10 @@ bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
         if (r->fired) {
             fprintf(f, "  struck:   t=%.3f s\n", r->fired_ms / 1000.0);
         }
-        fprintf(f, "  expected: stop=%s, EV told %s%s\n", charger_stop_reason_token(r->sc->stop),
-                faults_check_ev_name((enum faults_ev_report)r->sc->ev),
+        fprintf(f, "  expected: stop=%s, EV told %s%s%s%s%s%s%s\n", charger_stop_reason_token(r->sc->stop),
+                faults_check_ev_name((enum faults_ev_report)r->sc->ev), r->sc->code ? ", code " : "",
+                r->sc->code ? r->sc->code : "", r->sc->reason ? ", reason names '" : "",
+                r->sc->reason ? r->sc->reason : "", r->sc->reason ? "'" : "",
                 (r->sc->flags & FAULTS_F_HELD) ? ", connector held locked" : ", then a clean second session");
         fprintf(f, "  observed: %s\n", obs);
         faults_check_print(&r->chk, f);

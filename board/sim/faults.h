@@ -20,6 +20,7 @@
 #include "faults_check.h"
 #include "ev_model.h"
 #include "exi/exi_din.h"
+#include "exi/exi_iso2.h"
 #include "journal.h"
 #include "plant.h"
 #include "psu.h"
@@ -67,6 +68,10 @@ enum faults_kind {
     FAULTS_OV_SPIKE,       /**< ideal stage: a 5 ms over-voltage spike (must not stop) */
     FAULTS_CONFIG,         /**< corrupt configuration at start-up (handled by main.c) */
     FAULTS_POWER_LOSS,     /**< the controller loses power (handled by main.c) */
+    FAULTS_EV_MISBEHAVE,   /**< ISO-2: the car breaks one rule by itself (arg: enum iso2_ev_misbehave,
+                                its `cfg.misbehave`); struck = the phase before the broken rule */
+    FAULTS_EV_DIN_AFTER_ISO2, /**< ISO-2 negotiated: the EV's next CurrentDemandReq arrives
+                                DIN-encoded (the reverse of iso2-after-din) */
     FAULTS_KIND_COUNT
 };
 
@@ -91,6 +96,12 @@ enum faults_kind {
 #define FAULTS_F_VSRC(src) (1u << (FAULTS_F_VSRC_SHIFT + (unsigned)(src)))
 #define FAULTS_F_VSRC_MASK (0x1Fu << FAULTS_F_VSRC_SHIFT)
 
+/** The protocol a scenario runs with. */
+enum faults_proto {
+    FAULTS_PROTO_DIN = 0, /**< DIN 70121: the default car, the default charger */
+    FAULTS_PROTO_ISO2,    /**< ISO 15118-2: named "iso2/NAME", the car `iso2`, the charger "iso2,din" */
+};
+
 /** One scenario. */
 struct faults_scenario {
     const char *name;
@@ -102,6 +113,12 @@ struct faults_scenario {
     enum charger_stop_reason stop; /**< expected in the summary of the first session */
     enum faults_ev_report ev;     /**< expected report to the EV */
     unsigned flags;
+    enum faults_proto proto;
+    const char *din_only;         /**< non-NULL: no ISO-2 run, and why (listed in docs/faults.md) */
+    const char *car;              /**< car profile (NULL: "iso2" for ISO-2, the default DIN car) */
+    const char *protocols;        /**< the charger's v2g.protocols (NULL: "iso2,din" for ISO-2) */
+    const char *code;             /**< the ResponseCode the EV must get after the fault (NULL: any) */
+    const char *reason;           /**< text the first session record's detail must hold (NULL: any) */
 };
 
 /** The pieces of one connector the harness watches and acts on. */
@@ -145,15 +162,33 @@ struct faults_run {
     uint32_t pl_records;          /**< journal records at the loss */
     bool pl_meter_open;           /**< the meter had a transaction open at the loss */
     char pl_txid[JOURNAL_TXID_MAX];
-    struct exi_din_document doc;
+    uint8_t car_phase;            /**< the car's enum ev_model_phase at the last tick */
+    uint32_t resumes;             /**< paused sessions the car came back to (each a new transaction) */
+    int code_seen;                /**< first ResponseCode other than OK after the fault (-1: none) */
+    bool code_iso2;               /**< ... in an ISO-2 answer (else DIN) */
+    union {
+        struct exi_din_document din;
+        struct exi_iso2_document iso2;
+    } doc;                        /**< the request being changed, or the answer being read */
     uint8_t buf[1024];
 };
 
 /** @brief The scenario called @p name, or NULL. */
 const struct faults_scenario *faults_find(const char *name);
 
-/** @brief Write every scenario name (one per line) to @p f. */
+/** @brief Write every scenario name (one per line) to @p f (DIN-only rows once). */
 void faults_list(FILE *f);
+
+/**
+ * @brief The car and the charger a scenario runs with: for ISO-2 the car profile (its
+ *        misbehaviour for FAULTS_EV_MISBEHAVE) and the charger's protocol list.
+ *        Nothing changes for a DIN scenario.
+ * @param car the car's configuration (reset to the scenario's profile), or NULL
+ * @param hlc the charger's V2G configuration, or NULL
+ * @retval HAL_OK set
+ * @retval HAL_EINVAL a profile or protocol list of the table is unknown (a table bug)
+ */
+int faults_configure(const struct faults_scenario *sc, struct ev_model_config *car, struct hlc_config *hlc);
 
 /** @brief Start recording for @p sc on the connector @p t. */
 void faults_setup(struct faults_run *r, const struct faults_scenario *sc, const struct faults_target *t);
@@ -168,8 +203,9 @@ void faults_tick(struct faults_run *r, uint32_t now_ms);
 bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len, const uint8_t **out,
                            uint32_t *out_len);
 
-/** @brief A response from the charger to the EV (decoded): what the EV was told. */
-void faults_saw_response(struct faults_run *r, const struct exi_din_document *doc);
+/** @brief A response from the charger to the EV (its EXI bytes, decoded here in the
+ *         negotiated protocol): what the EV was told. */
+void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len);
 
 /** @brief Mark an invariant failed with a note (first note kept). */
 void faults_fail(struct faults_run *r, enum faults_inv i, uint32_t now_ms, const char *note);

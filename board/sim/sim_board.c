@@ -199,6 +199,10 @@ static int sim_start_car(struct sim *s, int i, const char *name, const struct si
 {
     struct sim_conn *x = &s->c[i];
     struct ev_model_config cc = o->car;
+    if (o->scenario != NULL && i == 0 && faults_configure(o->scenario, &cc, NULL) != HAL_OK) {
+        fprintf(stderr, "sim: scenario %s: unknown car profile\n", o->scenario->name);
+        return HAL_EINVAL;
+    }
     memcpy(cc.name, name, sizeof cc.name);
     cc.soc_start = (uint8_t)o->soc_start;
     cc.soc_target = (uint8_t)o->soc_target;
@@ -242,6 +246,10 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
     };
     if (o->config_path != NULL) {
         sim_apply_config(&o->bc, &cfg);
+    }
+    if (o->scenario != NULL && i == 0 && faults_configure(o->scenario, NULL, &cfg.hlc) != HAL_OK) {
+        fprintf(stderr, "sim: scenario %s: unknown protocol list\n", o->scenario->name);
+        return HAL_EINVAL;
     }
     x->cfg = cfg;
     x->ports = ports;

@@ -42,11 +42,7 @@ static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (m->faults != NULL) {
-        struct exi_reader fr;
-        exi_reader_init(&fr, p, len);
-        if (exi_din_decode(&fr, &m->doc) == HAL_OK) {
-            faults_saw_response(m->faults, &m->doc);
-        }
+        faults_saw_response(m->faults, p, len); /* decoded there, in the negotiated protocol */
     }
     if (m->have) {
         m->have = false;

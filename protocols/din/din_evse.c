@@ -634,6 +634,14 @@ enum din_evse_phase din_evse_phase(const struct din_evse *m)
     return m->phase;
 }
 
+void din_evse_fail(struct din_evse *m)
+{
+    if (m->phase != DIN_EVSE_IDLE && !din_evse_over(m)) {
+        m->phase = DIN_EVSE_FAILED;
+        m->stats.failed++;
+    }
+}
+
 bool din_evse_over(const struct din_evse *m)
 {
     return m->phase == DIN_EVSE_STOPPED || m->phase == DIN_EVSE_FAILED ||

@@ -199,6 +199,13 @@ uint32_t din_evse_response_deadline(const struct din_evse *m);
 /** @brief Current phase. */
 enum din_evse_phase din_evse_phase(const struct din_evse *m);
 
+/**
+ * @brief End a running session as failed without an answer: the request could not be
+ *        decoded, so no response type is known (the caller closes the link). Nothing
+ *        happens before din_evse_start() or once the session is over.
+ */
+void din_evse_fail(struct din_evse *m);
+
 /** @brief True once the session is over (stopped, failed, timed out): close the link. */
 bool din_evse_over(const struct din_evse *m);
 

@@ -326,6 +326,62 @@ static void test_session_setup_through_the_entry_point(void **state)
     assert_int_equal(hlc_ev(&s_h)->evccid_len, 0);
 }
 
+/* Bad input (issue 14): after DIN was negotiated the car sends a payload the DIN grammar
+ * cannot read (an ISO-2 request, or garbage). No response type is known, so nothing is
+ * sent, but the session ends at once with the reason named (the charger stops safely and
+ * records it) instead of waiting for the car to give up. */
+static void test_din_undecodable_ends_the_session(void **state)
+{
+    (void)state;
+    assert_int_equal(hlc_start(&s_h, &hlc_din_ops, 0), HAL_OK);
+    size_t n = session_setup_req(), out = 0;
+    struct hlc_result res;
+    struct hlc_evse evse;
+    struct seen seen = {0, HLC_MSG_NONE};
+    assert_int_equal(hlc_handle(&s_h, s_in, n, &evse, status_hook, &seen, s_out, sizeof s_out, &out, &res, 10),
+                     HAL_OK);
+    assert_true(res.positive);
+    assert_false(hlc_over(&s_h));
+    /* An ISO-2 ServiceDiscoveryReq with the session's ID: the DIN decoder stops on ISO-2's
+     * grammar. */
+    static struct exi_iso2_document q;
+    memset(&q, 0, sizeof q);
+    q.V2G_Message_isUsed = true;
+    q.V2G_Message.Header.SessionID.bytesLen = 8;
+    memcpy(q.V2G_Message.Header.SessionID.bytes, s_ids[0], 8);
+    q.V2G_Message.Body.ServiceDiscoveryReq_isUsed = true;
+    struct exi_writer w;
+    exi_writer_init(&w, s_in, sizeof s_in);
+    assert_int_equal(exi_iso2_encode(&w, &q), HAL_OK);
+    seen.calls = 0;
+    assert_int_equal(hlc_handle(&s_h, s_in, exi_writer_len(&w), &evse, status_hook, &seen, s_out, sizeof s_out, &out,
+                                &res, 20),
+                     HAL_EPROTO);
+    assert_int_equal(res.error, HLC_ERR_DECODE);
+    assert_int_equal(out, 0);
+    assert_int_equal(seen.calls, 0); /* nothing was asked of the charger */
+    assert_true(res.failed);
+    assert_string_equal(res.reason, "undecodable DIN 70121 message");
+    assert_true(hlc_over(&s_h));
+    /* Once over, more garbage is not a second failure. */
+    static const uint8_t junk[] = {0xff, 0xff, 0xff};
+    memcpy(s_in, junk, sizeof junk);
+    (void)hlc_handle(&s_h, s_in, sizeof junk, &evse, status_hook, &seen, s_out, sizeof s_out, &out, &res, 30);
+    assert_false(res.failed);
+    assert_int_equal(out, 0);
+}
+
+/* Before a session was started there is nothing to fail. */
+static void test_din_fail_before_start_is_nothing(void **state)
+{
+    (void)state;
+    struct din_evse m;
+    memset(&m, 0, sizeof m);
+    din_evse_fail(&m);
+    assert_int_equal(din_evse_phase(&m), DIN_EVSE_IDLE);
+    assert_false(din_evse_over(&m));
+}
+
 static void test_din_status_translation(void **state)
 {
     (void)state;
@@ -394,6 +450,8 @@ int main(void)
         cmocka_unit_test_setup(test_session_id_never_zero, setup),
         cmocka_unit_test_setup(test_session_id_failure, setup),
         cmocka_unit_test_setup(test_session_setup_through_the_entry_point, setup),
+        cmocka_unit_test_setup(test_din_undecodable_ends_the_session, setup),
+        cmocka_unit_test_setup(test_din_fail_before_start_is_nothing, setup),
         cmocka_unit_test_setup(test_din_status_translation, setup),
         cmocka_unit_test_setup(test_names, setup),
     };
