@@ -901,7 +901,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
 
     /* I6 for bad input: the standard's code reached the EV and the record names the reason. */
     const char *code_name = r->code_seen < 0 ? "none"
-                       : r->code_iso2   ? iso2_evse_code_name((uint8_t)r->code_seen)
+                       : r->code_iso2   ? iso2_response_code_name((uint8_t)r->code_seen)
                                         : din_response_code_name((uint8_t)r->code_seen);
     const char *detail = r0 != NULL && r0->detail != NULL ? r0->detail : "";
     if (sc->code != NULL && strcmp(code_name, sc->code) != 0) {
