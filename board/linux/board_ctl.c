@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -51,7 +52,28 @@ int board_ctl_execute(struct charger *charger, uint32_t now_ms, const char *line
         snprintf(reply, cap, "refused: %s", why);
         return 1;
     }
-    snprintf(reply, cap, "error: unknown command (reset, status)");
+    if (strncmp(line, "limit ", 6) == 0) {
+        /* The station's external power limit, as OCPP or a load manager would set it; an
+         * ISO-2 session in progress is asked to renegotiate when it falls below what its
+         * schedule was built on. Whole watts only: a typo must not become a limit. */
+        const char *arg = line + 6;
+        if (strcmp(arg, "none") == 0) {
+            charger_set_power_limit(charger, CHARGER_NO_POWER_LIMIT);
+            snprintf(reply, cap, "ok limit: none");
+            return 0;
+        }
+        char *end = NULL;
+        errno = 0;
+        unsigned long long w = strtoull(arg, &end, 10);
+        if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || w >= CHARGER_NO_POWER_LIMIT) {
+            snprintf(reply, cap, "error: limit needs whole watts 0..%lu or none", (unsigned long)(CHARGER_NO_POWER_LIMIT - 1u));
+            return 2;
+        }
+        charger_set_power_limit(charger, (uint32_t)w);
+        snprintf(reply, cap, "ok limit: %lu W", (unsigned long)w);
+        return 0;
+    }
+    snprintf(reply, cap, "error: unknown command (limit, reset, status)");
     return 2;
 }
 

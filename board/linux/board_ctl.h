@@ -8,6 +8,9 @@
  *   status   "ok state=STATE held=FAULT|none"
  *   reset    the operator reset of a held fault (charger_reset()): "ok reset: done",
  *            "ok reset: nothing to reset", "refused: energised: ...", "refused: REASON"
+ *   limit W  the station's external power limit in whole watts (charger_set_power_limit()),
+ *            "limit none" removes it: "ok limit: W W", "ok limit: none"; an ISO-2 session
+ *            is asked to renegotiate when the limit falls below its offered schedule
  * Anything else: "error: ...". The socket is created with mode 0600 (the operator's
  * account only); a stale socket of a dead charger is replaced, a live one is not.
  */

@@ -165,7 +165,8 @@ static void board_usage(FILE *f)
             "                      its answer and exit 0 ok, 1 refused, 2 not a command, 3 no answer.\n"
             "                      Commands: status (state and held fault), reset (operator reset\n"
             "                      of a held fault: refused while energised or while its cause is\n"
-            "                      there, with the reason)\n"
+            "                      there, with the reason), limit W|none (the station's power\n"
+            "                      limit in watts; an ISO-2 car is asked to renegotiate)\n"
             "      --run-for S     stop safely after S seconds (tests)\n"
             "      --sessions N    stop safely once N sessions have finished (tests)\n"
             "      --version       print the version and exit\n"
@@ -601,9 +602,21 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (b->ctl_path != NULL && optind == argc - 1) {
-        /* The client: one command to a running charger, nothing else. */
-        return board_ctl_request(b->ctl_path, argv[optind], stdout, stderr);
+    if (b->ctl_path != NULL && optind < argc) {
+        /* The client: one command to a running charger, nothing else. Its words may come as
+         * one argument ("limit 7400") or several (limit 7400): one space between them. */
+        char cmd[BOARD_CTL_LINE_MAX + 1];
+        size_t n = 0;
+        for (int k = optind; k < argc; k++) {
+            int w = snprintf(cmd + n, sizeof cmd - n, "%s%s", k > optind ? " " : "", argv[k]);
+            if (w < 0 || (size_t)w >= sizeof cmd - n) {
+                fprintf(stderr, "charger: --ctl: the command is longer than %u characters\n",
+                        (unsigned)BOARD_CTL_LINE_MAX - 1u);
+                return 2;
+            }
+            n += (size_t)w;
+        }
+        return board_ctl_request(b->ctl_path, cmd, stdout, stderr);
     }
     if (optind != argc) {
         fprintf(stderr, "charger: unexpected argument '%s' (try --help)\n", argv[optind]);
