@@ -364,6 +364,6 @@ if [ "$fail" -ne 0 ]; then
     echo "--- plant status"; cat "$st" 2>/dev/null
     echo "--- ISO-2 charger log (tail)"; tail -n 40 "$w/charger2.log" 2>/dev/null
     for f in iso2-tcp iso2-tls iso2-reneg iso2-pause; do echo "--- evsim $f (tail)"; tail -n 25 "$w/$f.out" 2>/dev/null; done
-    echo "--- ISO-2 charger log from the limit on"; grep -A 40 'limit' "$w/charger2.log" 2>/dev/null | head -n 60
+    echo "--- ISO-2 charger log from the limit on"; grep -A 40 "control: 'limit" "$w/charger2.log" 2>/dev/null | head -n 45
 fi
 finish
