@@ -598,6 +598,14 @@ bool ev_model_ok(const struct ev_model *m)
     return m->ok;
 }
 
+void ev_model_iso2_counts(const struct ev_model *m, uint32_t *renegotiations, uint32_t *resumes)
+{
+    /* The ISO-2 machine keeps counting across a DIN hand-over only if it ran: a car that
+     * ended up in DIN reports none. */
+    *renegotiations = m->use_iso2 ? m->iso2.renegotiations : 0u;
+    *resumes = m->use_iso2 ? m->iso2.resumes : 0u;
+}
+
 uint8_t ev_model_soc_start(const struct ev_model *m)
 {
     return m->soc_start_seen;

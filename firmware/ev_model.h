@@ -188,6 +188,10 @@ const char *ev_model_protocol_name(const struct ev_model *m);
 /** @brief Parse "din", "iso2" or "auto" into @p cfg->protocol (HAL_EINVAL otherwise). */
 int ev_model_protocol_parse(const char *name, struct ev_model_config *cfg);
 
+/** @brief ISO-2 session counters for a tool's report: charger-asked or own renegotiations,
+ *         and resumes of a paused session on a new connection (both 0 for a DIN session). */
+void ev_model_iso2_counts(const struct ev_model *m, uint32_t *renegotiations, uint32_t *resumes);
+
 /** @brief SOC when the session started (%). */
 uint8_t ev_model_soc_start(const struct ev_model *m);
 

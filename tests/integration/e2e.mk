@@ -1,10 +1,15 @@
 # End to end on real transports (issue 7): the Linux board `charger --sim-plant` with
 # InfyPower modules (infysim on vcan), the EM580 meter (metersim on a socat pty), the
 # isolation monitor (imdsim over TCP) and the car (tools/evsim) in another network
-# namespace over a veth pair, all inside ONE tools/vcan-run call.
+# namespace over a veth pair, all inside ONE tools/vcan-run call: two DIN cars, then ISO 15118-2
+# over TCP (renegotiation), TLS 1.2 and pause/resume (issue 14).
 #
 #   make integration-e2e        the test (PASS/FAIL lines, "N passed, N failed", a FIGURE line)
 #   $(BUILD)/bin/evsim          the car as its own process (also in `make`)
+
+# The ISO-2 part captures the car's side with dumpcap and reads it with tshark (the tshark
+# package brings dumpcap), and makes its test PKI with the openssl CLI.
+DEPS_TEST += tshark openssl
 
 EVSIM := $(BIN)/evsim
 E2E_PORT_OBJS := $(call rel,$(addprefix hal_linux/,linux_pcap.c linux_net.c linux_loop.c \

@@ -21,6 +21,12 @@
 # order held (no violation, no forced opening, every opening with the stage off below
 # the safe current, every unlock with both contactors open); the charger stops cleanly.
 # FIGURE: CPU of the charger process over the two sessions (/proc/PID/stat).
+# Then ISO 15118-2 in the same VM (issue 14; the block "ISO 15118-2" below, and
+# docs/iso15118-2.md "Real transports"): the charger restarted with v2g.protocols = iso2,din
+# and TLS 1.2 (a test PKI made with openssl here); an ISO-2 car over TCP whose session is
+# renegotiated when the station limit is lowered through `charger --ctl SOCKET limit W`, a
+# car offering ISO-2 and DIN over TLS (ISO-2 picked), a car that pauses and resumes with the
+# same SessionID; the car's side captured with dumpcap and read by tshark without errors.
 set -u
 if [ "${1:-}" != "--inner" ]; then
     build=${1:?usage: $0 BUILD}
@@ -209,11 +215,155 @@ print('FIGURE e2e charger CPU: %.2f %% of one core (%.2f s CPU over %.1f s wall,
 else
     bad cpu-figure "could not read /proc/$cpid/stat"
 fi
+# ---------------------------------------------------------------- ISO 15118-2 (issue 14)
+# The same VM, emulators and namespaces; a second charger start whose configuration turns
+# ISO-2 on (v2g.protocols = iso2,din) and offers TLS 1.2 with a test PKI made here by the
+# openssl CLI (nothing private is committed). Its own store, pilot socket, status file and
+# control socket, so the DIN checks above stay as they were. Four cars, one at a time:
+#   1. --protocol iso2 over TCP: a whole session ends ok with energy;
+#   2. --protocol auto (ISO-2 and DIN offered) over TLS, the chain verified against the
+#      test root: ISO-2 is picked and the session ends ok;
+#   3. --protocol iso2 over TCP; mid-session the station limit is lowered through the
+#      control socket: the charger answers ReNegotiation, the car renegotiates, and the
+#      power it takes afterwards stays within the new limit. EXPECTED TO FAIL until the
+#      charger's renegotiation is fixed (issue 14 item 1, helper "iso2sim"): on
+#      PowerDelivery(Renegotiate) charger_power_off() stops the meter transaction, and in
+#      the charge-parameter state a transaction is only (re)started from "none", so with a
+#      meter ChargeParameterDiscoveryRes stays Ongoing and the car gives up after 60 s
+#      (the unit test's rig has no meter, so it passes there);
+#   4. --protocol iso2 --pause-after-s: SessionStop(Pause), then a new TCP connection
+#      with the same SessionID, charging again, SessionStop(Terminate). EXPECTED TO FAIL
+#      until the charger keeps a paused session (helper "iso2sim"): it ends the session on
+#      Pause as on Terminate (PWM off, unlock), so the car's wake-up finds no 5 % PWM.
+# 3 and 4 are not weakened: they assert the standard. They run last so that their
+# failures leave the others alone.
+# The car side of the veth is captured with dumpcap and dissected with tshark.
+I2_LIMIT_W=${E2E_ISO2_LIMIT_W:-10000}
+pki=$w/pki
+mkdir -p "$pki"
+(
+    cd "$pki" || exit 1
+    set -e
+    key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"; }
+    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\n' >leaf.ext
+    key root; key subca; key secc
+    openssl req -x509 -new -key root.key -sha256 -days 2 -subj "/CN=V2G Root CA (e2e test)/DC=V2G" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem
+    openssl req -new -key subca.key -subj "/CN=CPO Sub-CA (e2e test)/DC=CPO" -out subca.csr
+    openssl x509 -req -in subca.csr -CA root.pem -CAkey root.key -CAcreateserial -sha256 -days 2 \
+        -extfile ca.ext -out subca.pem
+    openssl req -new -key secc.key -subj "/CN=DEE2E00001 (e2e test SECC)/DC=CPO" -out secc.csr
+    openssl x509 -req -in secc.csr -CA subca.pem -CAkey subca.key -CAcreateserial -sha256 -days 2 \
+        -extfile leaf.ext -out secc.pem
+    cat secc.pem subca.pem >chain.pem
+    openssl verify -CAfile root.pem -untrusted subca.pem secc.pem
+) >"$w/pki.log" 2>&1 || { bad iso2-pki "openssl: $(tail -n 3 "$w/pki.log" | tr '\n' '|')"; }
+sed -e "s|^store.dir = .*|store.dir = $w/store2|" -e "s|^charger.name = .*|charger.name = e2e-iso2|" \
+    "$w/charger.conf" >"$w/charger2.conf"
+cat >>"$w/charger2.conf" <<CONF
+# ISO 15118-2 first, DIN for a car that offers only DIN; TLS 1.2 on the default TLS port
+v2g.protocols = iso2,din
+link.tls_cert = $pki/chain.pem
+link.tls_key = $pki/secc.key
+CONF
+cap=$w/iso2.pcap
+ip netns exec "$B" dumpcap -q -i veth-ev -w "$cap" >"$w/dumpcap.out" 2>&1 &
+dpid=$!
+pids+=($dpid)
+wait_line "$w/dumpcap.out" 'Capturing on' 120 || bad iso2-capture-start "$(tr '\n' '|' <"$w/dumpcap.out")"
+ip netns exec "$A" "$bin/charger" -c "$w/charger2.conf" --ctl "$w/ctl.sock" --sim-plant "$w/pilot2.sock" \
+    --sim-load "$w/infy.ctl" --sim-status "$w/plant2.status" >"$w/charger2.out" 2>"$w/charger2.log" &
+c2pid=$!
+pids+=($c2pid)
+if wait_file "$w/pilot2.sock" && wait_line "$w/charger2.log" 'started (boot ' && wait_file "$w/ctl.sock"; then
+    ok iso2-charger-start
+else
+    bad iso2-charger-start "$(tail -n 5 "$w/charger2.log" | tr '\n' '|')"
+fi
+car() { # NAME ARGS...: one car in B against the second charger, output in $w/NAME.out
+    local name=$1; shift
+    ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot2.sock" --soc-start 30 --timeout 300 \
+        --answer-timeout-ms 10000 "$@" >"$w/$name.out" 2>&1
+}
+carsum() { sed -n 's/^evsim: summary: //p' "$w/$1.out"; }
+field() { echo "$1" | sed -n "s/.*[[ ]$2=\([^] ]*\).*/\1/p" | head -n 1; }
+
+# 1. ISO-2 over TCP, a whole session.
+car iso2-tcp --protocol iso2 --charge-s 8; erc=$?
+s=$(carsum iso2-tcp)
+check iso2-tcp-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" proto)' = iso2 ] && [ '$(field "$s" wh)' -gt 0 ]" \
+      "evsim exit $erc: $s | $(grep -E 'WARN|ERROR|session over' "$w/iso2-tcp.out" | tail -n 4 | tr '\n' '|')"
+
+# 2. A car offering ISO-2 and DIN over TLS 1.2: ISO-2 is picked.
+car iso2-tls --protocol auto --tls --ca "$pki/root.pem" --tls-required --charge-s 10; erc=$?
+s=$(carsum iso2-tls)
+check iso2-tls-auto-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" proto)' = iso2 ] && [ '$(field "$s" wh)' -gt 0 ] && grep -q 'TLS' '$w/iso2-tls.out'" \
+      "evsim exit $erc: $s | $(grep -E 'TLS|WARN|ERROR|session over' "$w/iso2-tls.out" | tail -n 4 | tr '\n' '|')"
+check iso2-tls-handshake "grep -q 'handshake done: TLSv1.2' '$w/iso2-tls.out' && grep -q 'handshake done: TLSv1.2' '$w/charger2.log'" \
+      "$(grep -h -i 'tls' "$w/iso2-tls.out" "$w/charger2.log" | tail -n 4 | tr '\n' '|')"
+
+# 3. ISO-2 over TCP with a charger-initiated renegotiation (expected to fail until the
+#    charger keeps the meter transaction through a renegotiation, see above).
+car iso2-reneg --protocol iso2 --charge-s 40 &
+epid=$!
+lim_out="not sent"
+if wait_line "$w/iso2-reneg.out" 'car 1 in CurrentDemand' 240; then
+    sleep 4 # let the current rise to what the car asks before the limit falls
+    lim_out=$(ip netns exec "$A" "$bin/charger" --ctl "$w/ctl.sock" "limit $I2_LIMIT_W" 2>&1)
+fi
+wait "$epid"; erc=$?
+s=$(carsum iso2-reneg)
+check iso2-reneg-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" proto)' = iso2 ] && [ '$(field "$s" wh)' -gt 0 ]" \
+      "(expected to fail until the charger's renegotiation keeps the meter transaction) evsim exit $erc: $s | $(grep -E 'WARN|ERROR|session over' "$w/iso2-reneg.out" | tail -n 4 | tr '\n' '|')"
+check iso2-ctl-limit "[ '$lim_out' = 'ok limit: $I2_LIMIT_W W' ]" "charger --ctl limit: $lim_out"
+mw=$(field "$s" max_w); mwr=$(field "$s" max_w_renegotiated)
+# "Follows": once back in CurrentDemand under the new schedule the car takes power, at most
+# the new limit (+3 % for the measured voltage and current against the setpoint), while before
+# it took more than the limit, so the renegotiation changed what flowed.
+check iso2-renegotiation "[ '$(field "$s" reneg)' -ge 1 ] && grep -q 'car 1 back in CurrentDemand after the renegotiation' '$w/iso2-reneg.out' && [ '${mwr:-0}' -gt 0 ] && [ '${mwr:-0}' -le $((I2_LIMIT_W * 103 / 100)) ] && [ '${mw:-0}' -gt $((I2_LIMIT_W * 12 / 10)) ]" \
+      "(expected to fail, as above) limit $I2_LIMIT_W W: reneg=$(field "$s" reneg) max_w=$mw max_w_renegotiated=$mwr"
+ip netns exec "$A" "$bin/charger" --ctl "$w/ctl.sock" "limit none" >/dev/null 2>&1
+
+# 4. Pause and resume (expected to pass once iso2sim's charger change is merged).
+# (--timeout 150: a charger that does not keep the paused session leaves the car waiting.)
+car iso2-pause --protocol iso2 --pause-after-s 4 --charge-s 6 --timeout 150; erc=$?
+s=$(carsum iso2-pause)
+check iso2-pause-resume "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" resumes)' = 1 ] && grep -q 'session paused' '$w/iso2-pause.out'" \
+      "(expected to fail until the iso2sim charger change lands) evsim exit $erc: $s | $(grep -E 'paus|resum|WARN|ERROR|session over' "$w/iso2-pause.out" | tail -n 5 | tr '\n' '|')"
+
+# The charger's own record of the sessions, and a clean stop.
+kill -TERM "$c2pid"
+for _ in $(seq 300); do kill -0 "$c2pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$c2pid" 2>/dev/null; then kill -KILL "$c2pid"; c2rc=137; else wait "$c2pid"; c2rc=$?; fi
+check iso2-charger-sessions "[ \$(grep -c '^charger: session [0-9]*: stop=ev .*meter_ok=1' '$w/charger2.out') -ge 2 ]" \
+      "$(grep '^charger: session' "$w/charger2.out" | tr '\n' '|')"
+check iso2-charger-stops-cleanly "[ $c2rc = 0 ] && grep -q 'stopped cleanly' '$w/charger2.log'" "exit $c2rc: $(tail -n 3 "$w/charger2.log" | tr '\n' '|')"
+st2=$w/plant2.status
+check iso2-safety-no-violation "[ '$(kv "$st2" violations)' = 0 ] && [ '$(kv "$st2" forced_opens)' = 0 ]" \
+      "violations=$(kv "$st2" violations) forced_opens=$(kv "$st2" forced_opens)"
+
+# The capture: tshark reads it (exit 0) and finds nothing malformed; it holds the SLAC
+# (HomePlug AV), the TCP V2GTP traffic and the TLS 1.2 handshake of car 2.
+kill -INT "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
+# The TLS port is not one tshark knows: decode it as TLS (15119, link.tls_port's default).
+tshark -r "$cap" -d tcp.port==15119,tls >"$w/tshark.txt" 2>"$w/tshark.err"; trc=$?
+nfr=$(wc -l <"$w/tshark.txt"); nmal=$(grep -c -i malformed "$w/tshark.txt")
+nhp=$(grep -c 'HomePlug AV' "$w/tshark.txt"); nhello=$(grep -c 'Client Hello' "$w/tshark.txt")
+ntls=$(grep -c 'TLSv1.2' "$w/tshark.txt"); ntcp=$(grep -c '15118' "$w/tshark.txt")
+check iso2-tshark "[ $trc = 0 ] && [ $nmal = 0 ] && [ $nhp -gt 0 ] && [ $nhello -ge 1 ] && [ $ntls -gt 0 ]" \
+      "tshark exit $trc, $nfr frames, $nmal malformed, $nhp HomePlug AV, $nhello Client Hello, $ntls TLSv1.2 | $(head -c 300 "$w/tshark.err")"
+echo "iso2 capture: $nfr frames ($nhp HomePlug AV, $ntls TLSv1.2, $ntcp to port 15118), $nmal malformed"
+if [ -n "${E2E_KEEP:-}" ]; then cp "$cap" "$E2E_KEEP/" 2>/dev/null; fi
+
 if [ "$fail" -ne 0 ]; then
     echo "--- charger log (head)"; head -n 30 "$w/charger.log"
     echo "--- charger log (tail)"; tail -n 40 "$w/charger.log"
     echo "--- emulators"; head -n 12 "$w/imdsim.out"; tail -n 5 "$w/imdsim.out" "$w/metersim.out" "$w/infysim.out"
     echo "--- evsim (tail)"; tail -n 25 "$w/evsim.out"
     echo "--- plant status"; cat "$st" 2>/dev/null
+    echo "--- ISO-2 charger log (tail)"; tail -n 40 "$w/charger2.log" 2>/dev/null
+    for f in iso2-tcp iso2-tls iso2-reneg iso2-pause; do echo "--- evsim $f (tail)"; tail -n 25 "$w/$f.out" 2>/dev/null; done
+    echo "--- ISO-2 charger log from the limit on"; grep -A 40 "control: 'limit" "$w/charger2.log" 2>/dev/null | head -n 45
 fi
 finish

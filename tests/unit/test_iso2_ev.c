@@ -796,6 +796,25 @@ static void test_model_iso2_session(void **state)
     assert_true(B.cd_n >= 10);                   /* 3 s of CurrentDemand every 100 ms */
     assert_true(ev_model_battery(&R.car)->charged_mwh > 0); /* it took what the charger said it gave */
     assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
+    uint32_t reneg = 99, resumes = 99;
+    ev_model_iso2_counts(&R.car, &reneg, &resumes);
+    assert_int_equal(reneg, 0);
+    assert_int_equal(resumes, 0);
+}
+
+/* The count evsim reports after a charger-asked renegotiation on a real transport. */
+static void test_model_counts_renegotiation(void **state)
+{
+    (void)state;
+    rig_start("iso2", NULL);
+    B.renegotiate_after_cd = 5;
+    rig_run(60000);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_true(B.renegotiation_sent);
+    uint32_t reneg = 0, resumes = 99;
+    ev_model_iso2_counts(&R.car, &reneg, &resumes);
+    assert_int_equal(reneg, 1);
+    assert_int_equal(resumes, 0);
 }
 
 static void tune_pause(struct ev_model_config *mc)
@@ -815,6 +834,10 @@ static void test_model_pause_and_resume(void **state)
     assert_int_equal(R.connections, 2);          /* a new connection for the resume */
     assert_true(B.old_session_joined);           /* with the old SessionID */
     assert_int_equal(R.car.iso2.resumes, 1);
+    uint32_t reneg = 99, resumes = 99;
+    ev_model_iso2_counts(&R.car, &reneg, &resumes); /* what evsim prints per car */
+    assert_int_equal(resumes, 1);
+    assert_int_equal(reneg, 0);
     assert_int_equal(B.last_stop_kind, exi_iso2_chargingSessionType_Terminate);
 }
 
@@ -952,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_start_rejects_bad_config),
         cmocka_unit_test(test_pv_helpers),
         cmocka_unit_test(test_model_iso2_session),
+        cmocka_unit_test(test_model_counts_renegotiation),
         cmocka_unit_test(test_model_pause_and_resume),
         cmocka_unit_test(test_model_auto_takes_iso2),
         cmocka_unit_test(test_model_protocol_parse),
