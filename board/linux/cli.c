@@ -15,7 +15,7 @@ static void board_cli_usage(FILE *f)
     fprintf(f,
             "usage: charger [-c FILE] [--check] [--ctl SOCKET] [--run-for SECONDS] [--sessions N]\n"
             "               [--sim-plant SOCKET [--sim-load FIFO] [--sim-status FILE] [--sim-trace FILE]]\n"
-            "       charger --ctl SOCKET COMMAND\n"
+            "       charger --ctl SOCKET COMMAND [ARGUMENT...]\n"
             "The DC charger firmware for Linux charger boards.\n"
             "\n"
             "  -c, --config FILE   configuration file (default %s)\n"
@@ -76,7 +76,7 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
         {NULL, 0, NULL, 0}};
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -126,9 +126,21 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
             return 2;
         }
     }
-    if (o->ctl_path != NULL && optind == argc - 1) {
-        /* The client: one command to a running charger, nothing else. */
-        return board_ctl_request(o->ctl_path, argv[optind], stdout, stderr);
+    if (o->ctl_path != NULL && optind < argc) {
+        /* The client: one command to a running charger, nothing else. Its words may come
+         * as one argument or several ("limit 7400"); option parsing stopped at the first
+         * ("+" above), so "limit -1" reaches the station to be refused with its reason. */
+        char line[2 * BOARD_CTL_LINE_MAX]; /* longer than a command: the request refuses it */
+        size_t n = 0;
+        for (int i = optind; i < argc; i++) {
+            int w = snprintf(line + n, sizeof line - n, "%s%s", i > optind ? " " : "", argv[i]);
+            if (w < 0 || (size_t)w >= sizeof line - n) {
+                fprintf(stderr, "charger: the command is too long\n");
+                return 2;
+            }
+            n += (size_t)w;
+        }
+        return board_ctl_request(o->ctl_path, line, stdout, stderr);
     }
     if (optind != argc) {
         fprintf(stderr, "charger: unexpected argument '%s' (try --help)\n", argv[optind]);

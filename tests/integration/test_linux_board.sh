@@ -80,17 +80,14 @@ else
 fi
 out=$("$bin" --ctl "$sock" reboot 2>&1); rc=$?
 if [ $rc -eq 2 ] && echo "$out" | grep -q '^error: unknown command'; then ok linux-board/ctl-unknown; else ko linux-board/ctl-unknown "exit $rc: $out"; fi
-# The station's power limit (an ISO-2 session renegotiates when it falls; e2e_test.sh):
-# whole watts or none, anything else refused as not a command.
+# A command's words may also come as separate arguments; "limit -1" is the station's to refuse
+# (option parsing stops at the command). The limit's effect is tested with a car below.
 out=$("$bin" --ctl "$sock" limit 7400 2>&1); rc=$?
-out2=$("$bin" --ctl "$sock" limit none 2>&1); rc2=$?
-out3=$("$bin" --ctl "$sock" limit 7.4kW 2>&1); rc3=$?
-out4=$("$bin" --ctl "$sock" limit -1 2>&1); rc4=$?
-if [ $rc -eq 0 ] && [ "$out" = "ok limit: 7400 W" ] && [ $rc2 -eq 0 ] && [ "$out2" = "ok limit: none" ] &&
-   [ $rc3 -eq 2 ] && echo "$out3" | grep -q '^error: limit needs whole watts' && [ $rc4 -eq 2 ]; then
-    ok linux-board/ctl-limit
+out2=$("$bin" --ctl "$sock" limit -1 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ "$out" = "ok limit: 7400 W" ] && [ $rc2 -eq 1 ] && case $out2 in "refused: bad argument"*) true ;; *) false ;; esac; then
+    ok linux-board/ctl-words
 else
-    ko linux-board/ctl-limit "exit $rc: $out | exit $rc2: $out2 | exit $rc3: $out3 | exit $rc4: $out4"
+    ko linux-board/ctl-words "exit $rc: $out | exit $rc2: $out2"
 fi
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok linux-board/ctl-private; else ko linux-board/ctl-private "mode $(stat -c %a "$sock")"; fi
 # A second charger must not take over a live socket.
