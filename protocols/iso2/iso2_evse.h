@@ -183,7 +183,7 @@ struct iso2_evse_stats {
     uint32_t worst_response_ms, worst_cd_response_ms;
 };
 
-/** One SECC session (one connector). Only iso2_evse.c touches the fields. */
+/** One SECC session (one connector). Only iso2_evse*.c touch the fields. */
 struct iso2_evse {
     struct iso2_evse_config cfg;
     enum iso2_evse_phase phase;
