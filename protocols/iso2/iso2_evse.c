@@ -41,13 +41,13 @@ static bool s_zero(const uint8_t *b, size_t n)
 static void s_ev_reset(struct iso2_evse_ev *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->max_power_w = -1;
-    ev->energy_capacity_wh = -1;
-    ev->energy_request_wh = -1;
-    ev->full_soc = -1;
-    ev->bulk_soc = -1;
-    ev->remaining_full_s = -1;
-    ev->remaining_bulk_s = -1;
+    ev->dc.max_power_w = -1;
+    ev->dc.energy_capacity_wh = -1;
+    ev->dc.energy_request_wh = -1;
+    ev->dc.full_soc = -1;
+    ev->dc.bulk_soc = -1;
+    ev->dc.remaining_full_s = -1;
+    ev->dc.remaining_bulk_s = -1;
     ev->departure_s = -1;
     ev->payment = exi_iso2_paymentOptionType_ExternalPayment;
 }
@@ -117,9 +117,9 @@ void iso2_evse_put_dc_status(struct exi_iso2_DC_EVSEStatusType *s, const struct 
 void iso2_evse_take_ev_status(struct iso2_evse *m, const struct exi_iso2_DC_EVStatusType *s,
                               struct iso2_evse_request *out)
 {
-    m->ev.ready = s->EVReady;
-    m->ev.error_code = s->EVErrorCode;
-    m->ev.soc = s->EVRESSSOC;
+    m->ev.dc.ready = s->EVReady;
+    m->ev.dc.error_code = s->EVErrorCode;
+    m->ev.dc.soc = s->EVRESSSOC;
     if (s->EVErrorCode != exi_iso2_DC_EVErrorCodeType_NO_ERROR) {
         out->events |= ISO2_EVSE_EV_EV_ERROR;
     }

@@ -29,11 +29,11 @@ uint8_t iso2_evse_on_cable_check(struct iso2_evse *m, const struct exi_iso2_docu
         uint32_t el = iso2_evse_loop_elapsed(m, ISO2_MSG_CABLE_CHECK, now_ms);
         bool iso_ok = st->isolation == exi_iso2_isolationLevelType_Valid ||
                       st->isolation == exi_iso2_isolationLevelType_Warning;
-        if (m->ev.error_code != exi_iso2_DC_EVErrorCodeType_NO_ERROR) {
+        if (m->ev.dc.error_code != exi_iso2_DC_EVErrorCodeType_NO_ERROR) {
             code = iso2_evse_refuse(m, CODE(FAILED), "EV reported an error during cable check");
-        } else if (st->cable_check_failed || st->isolation == exi_iso2_isolationLevelType_Fault) {
+        } else if (st->dc.cable_check_failed || st->isolation == exi_iso2_isolationLevelType_Fault) {
             code = iso2_evse_refuse(m, CODE(FAILED), "insulation test failed");
-        } else if (st->cable_check_done && iso_ok && sc == exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready) {
+        } else if (st->dc.cable_check_done && iso_ok && sc == exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready) {
             r->EVSEProcessing = exi_iso2_EVSEProcessingType_Finished;
             m->phase = ISO2_EVSE_PRECHARGE;
         } else if (el >= m->cfg.cable_check_timeout_ms) {
@@ -56,18 +56,18 @@ uint8_t iso2_evse_on_precharge(struct iso2_evse *m, const struct exi_iso2_docume
     struct exi_iso2_PreChargeResType *r = &res->V2G_Message.Body.PreChargeRes;
     res->V2G_Message.Body.PreChargeRes_isUsed = true;
     iso2_evse_put_dc_status(&r->DC_EVSEStatus, st, iso2_evse_code(st));
-    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_iso2_unitSymbolType_V);
     if (code == CODE(OK)) {
         const struct exi_iso2_PreChargeReqType *q = &req->V2G_Message.Body.PreChargeReq;
         iso2_evse_take_ev_status(m, &q->DC_EVStatus, out);
         uint32_t el = iso2_evse_loop_elapsed(m, ISO2_MSG_PRECHARGE, now_ms);
-        if (m->ev.error_code != exi_iso2_DC_EVErrorCodeType_NO_ERROR) {
+        if (m->ev.dc.error_code != exi_iso2_DC_EVErrorCodeType_NO_ERROR) {
             code = iso2_evse_refuse(m, CODE(FAILED), "EV reported an error during pre-charge");
         } else {
             /* Re-applied every time (BMW i3 sends a wrong first target). */
-            m->ev.target_voltage_mv = s_nonneg(iso2_pv_milli32(&q->EVTargetVoltage));
+            m->ev.dc.target_voltage_mv = s_nonneg(iso2_pv_milli32(&q->EVTargetVoltage));
             int32_t i = s_nonneg(iso2_pv_milli32(&q->EVTargetCurrent));
-            m->ev.target_current_ma = i > m->cfg.precharge_current_max_ma ? m->cfg.precharge_current_max_ma : i;
+            m->ev.dc.target_current_ma = i > m->cfg.precharge_current_max_ma ? m->cfg.precharge_current_max_ma : i;
             out->events |= ISO2_EVSE_EV_PRECHARGE;
             m->precharge_seen = true;
             if (el >= m->cfg.precharge_timeout_ms && !m->precharge_long) {
@@ -93,19 +93,19 @@ uint8_t iso2_evse_on_current_demand(struct iso2_evse *m, const struct exi_iso2_d
      * (the car must not plan above the limit); up only past 10 % so that a share that
      * wobbles (connectors starting and stopping) does not cost a cable check each time. */
     if (st->notification == exi_iso2_EVSENotificationType_None && m->offered_limit_w > 0 &&
-        (st->max_power_w < m->offered_limit_w ||
-         (int64_t)st->max_power_w * 10 > (int64_t)m->offered_limit_w * 11)) {
+        (st->dc.max_power_w < m->offered_limit_w ||
+         (int64_t)st->dc.max_power_w * 10 > (int64_t)m->offered_limit_w * 11)) {
         r->DC_EVSEStatus.EVSENotification = exi_iso2_EVSENotificationType_ReNegotiation;
     }
-    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_pv_set(&r->EVSEPresentCurrent, st->present_current_ma, exi_iso2_unitSymbolType_A);
-    r->EVSECurrentLimitAchieved = st->current_limit_achieved;
-    r->EVSEVoltageLimitAchieved = st->voltage_limit_achieved;
-    r->EVSEPowerLimitAchieved = st->power_limit_achieved;
+    iso2_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentCurrent, st->dc.present_current_ma, exi_iso2_unitSymbolType_A);
+    r->EVSECurrentLimitAchieved = st->dc.current_limit_achieved;
+    r->EVSEVoltageLimitAchieved = st->dc.voltage_limit_achieved;
+    r->EVSEPowerLimitAchieved = st->dc.power_limit_achieved;
     /* Sent always: a Tesla ignores ReNegotiation without them (spec sheet 5.2). */
-    iso2_pv_set(&r->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_pv_set(&r->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
+    iso2_pv_set(&r->EVSEMaximumVoltageLimit, st->dc.max_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEMaximumCurrentLimit, st->dc.max_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->dc.max_power_w * 1000, exi_iso2_unitSymbolType_W);
     r->EVSEMaximumVoltageLimit_isUsed = true;
     r->EVSEMaximumCurrentLimit_isUsed = true;
     r->EVSEMaximumPowerLimit_isUsed = true;
@@ -115,28 +115,28 @@ uint8_t iso2_evse_on_current_demand(struct iso2_evse *m, const struct exi_iso2_d
         const struct exi_iso2_CurrentDemandReqType *q = &req->V2G_Message.Body.CurrentDemandReq;
         struct iso2_evse_ev *ev = &m->ev;
         iso2_evse_take_ev_status(m, &q->DC_EVStatus, out);
-        ev->target_current_ma = s_nonneg(iso2_pv_milli32(&q->EVTargetCurrent));
+        ev->dc.target_current_ma = s_nonneg(iso2_pv_milli32(&q->EVTargetCurrent));
         int32_t v = iso2_pv_milli32(&q->EVTargetVoltage);
         if (v > 0) {
-            ev->target_voltage_mv = v;
+            ev->dc.target_voltage_mv = v;
         }
         if (q->EVMaximumVoltageLimit_isUsed) {
-            ev->max_voltage_mv = iso2_pv_milli32(&q->EVMaximumVoltageLimit);
+            ev->dc.max_voltage_mv = iso2_pv_milli32(&q->EVMaximumVoltageLimit);
         }
         if (q->EVMaximumCurrentLimit_isUsed) {
-            ev->max_current_ma = iso2_pv_milli32(&q->EVMaximumCurrentLimit);
+            ev->dc.max_current_ma = iso2_pv_milli32(&q->EVMaximumCurrentLimit);
         }
         if (q->EVMaximumPowerLimit_isUsed) {
-            ev->max_power_w = (int32_t)(iso2_pv_milli(&q->EVMaximumPowerLimit) / 1000);
+            ev->dc.max_power_w = (int32_t)(iso2_pv_milli(&q->EVMaximumPowerLimit) / 1000);
         }
-        ev->charging_complete = q->ChargingComplete;
-        ev->bulk_charging_complete = q->BulkChargingComplete_isUsed && q->BulkChargingComplete;
-        ev->remaining_full_s = q->RemainingTimeToFullSoC_isUsed
+        ev->dc.charging_complete = q->ChargingComplete;
+        ev->dc.bulk_charging_complete = q->BulkChargingComplete_isUsed && q->BulkChargingComplete;
+        ev->dc.remaining_full_s = q->RemainingTimeToFullSoC_isUsed
                                    ? (int32_t)(iso2_pv_milli(&q->RemainingTimeToFullSoC) / 1000) : -1;
-        ev->remaining_bulk_s = q->RemainingTimeToBulkSoC_isUsed
+        ev->dc.remaining_bulk_s = q->RemainingTimeToBulkSoC_isUsed
                                    ? (int32_t)(iso2_pv_milli(&q->RemainingTimeToBulkSoC) / 1000) : -1;
         out->events |= ISO2_EVSE_EV_CURRENT_DEMAND;
-        if (ev->charging_complete) {
+        if (ev->dc.charging_complete) {
             out->events |= ISO2_EVSE_EV_CHARGING_COMPLETE;
         }
         m->phase = ISO2_EVSE_CURRENT_DEMAND;
@@ -180,7 +180,7 @@ uint8_t iso2_evse_on_welding(struct iso2_evse *m, const struct exi_iso2_document
     struct exi_iso2_WeldingDetectionResType *r = &res->V2G_Message.Body.WeldingDetectionRes;
     res->V2G_Message.Body.WeldingDetectionRes_isUsed = true;
     iso2_evse_put_dc_status(&r->DC_EVSEStatus, st, iso2_evse_code(st));
-    iso2_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_iso2_unitSymbolType_V);
     if (code == CODE(OK)) {
         iso2_evse_take_ev_status(m, &req->V2G_Message.Body.WeldingDetectionReq.DC_EVStatus, out);
         out->events |= ISO2_EVSE_EV_WELDING;

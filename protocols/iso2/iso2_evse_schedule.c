@@ -12,11 +12,11 @@
 static void s_schedule(struct iso2_evse *m, const struct iso2_evse_status *st)
 {
     m->offered_tuple = st->tuple_id != 0 ? st->tuple_id : 1;
-    m->offered_limit_w = st->max_power_w;
+    m->offered_limit_w = st->dc.max_power_w;
     if (st->pmax_count == 0) {
         m->offered_count = 1;
         m->offered[0].start_s = 0;
-        m->offered[0].pmax_w = st->max_power_w > 0 ? (uint32_t)st->max_power_w : 0u;
+        m->offered[0].pmax_w = st->dc.max_power_w > 0 ? (uint32_t)st->dc.max_power_w : 0u;
         return;
     }
     m->offered_count = st->pmax_count <= ISO2_EVSE_PMAX_MAX ? st->pmax_count : (uint8_t)ISO2_EVSE_PMAX_MAX;
@@ -96,19 +96,19 @@ uint8_t iso2_evse_on_charge_parameter(struct iso2_evse *m, const struct exi_iso2
     r->DC_EVSEChargeParameter_isUsed = true;
     struct exi_iso2_DC_EVSEChargeParameterType *p = &r->DC_EVSEChargeParameter;
     iso2_evse_put_dc_status(&p->DC_EVSEStatus, st, iso2_evse_code(st));
-    iso2_pv_set(&p->EVSEMaximumCurrentLimit, st->max_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_iso2_unitSymbolType_W);
-    iso2_pv_set(&p->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_iso2_unitSymbolType_V);
-    iso2_pv_set(&p->EVSEMinimumCurrentLimit, st->min_current_ma, exi_iso2_unitSymbolType_A);
-    iso2_pv_set(&p->EVSEMinimumVoltageLimit, st->min_voltage_mv, exi_iso2_unitSymbolType_V);
-    if (st->current_regulation_tolerance_ma >= 0) {
-        iso2_pv_set(&p->EVSECurrentRegulationTolerance, st->current_regulation_tolerance_ma,
+    iso2_pv_set(&p->EVSEMaximumCurrentLimit, st->dc.max_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->dc.max_power_w * 1000, exi_iso2_unitSymbolType_W);
+    iso2_pv_set(&p->EVSEMaximumVoltageLimit, st->dc.max_voltage_mv, exi_iso2_unitSymbolType_V);
+    iso2_pv_set(&p->EVSEMinimumCurrentLimit, st->dc.min_current_ma, exi_iso2_unitSymbolType_A);
+    iso2_pv_set(&p->EVSEMinimumVoltageLimit, st->dc.min_voltage_mv, exi_iso2_unitSymbolType_V);
+    if (st->dc.current_regulation_tolerance_ma >= 0) {
+        iso2_pv_set(&p->EVSECurrentRegulationTolerance, st->dc.current_regulation_tolerance_ma,
                          exi_iso2_unitSymbolType_A);
         p->EVSECurrentRegulationTolerance_isUsed = true;
     }
-    iso2_pv_set(&p->EVSEPeakCurrentRipple, st->peak_current_ripple_ma, exi_iso2_unitSymbolType_A);
-    if (st->energy_to_deliver_wh >= 0) {
-        iso2_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->energy_to_deliver_wh * 1000,
+    iso2_pv_set(&p->EVSEPeakCurrentRipple, st->dc.peak_current_ripple_ma, exi_iso2_unitSymbolType_A);
+    if (st->dc.energy_to_deliver_wh >= 0) {
+        iso2_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->dc.energy_to_deliver_wh * 1000,
                          exi_iso2_unitSymbolType_Wh);
         p->EVSEEnergyToBeDelivered_isUsed = true;
     }
@@ -124,23 +124,23 @@ uint8_t iso2_evse_on_charge_parameter(struct iso2_evse *m, const struct exi_iso2
         } else {
             const struct exi_iso2_DC_EVChargeParameterType *d = &q->DC_EVChargeParameter;
             iso2_evse_take_ev_status(m, &d->DC_EVStatus, out);
-            m->ev.max_current_ma = iso2_pv_milli32(&d->EVMaximumCurrentLimit);
-            m->ev.max_voltage_mv = iso2_pv_milli32(&d->EVMaximumVoltageLimit);
-            m->ev.max_power_w = d->EVMaximumPowerLimit_isUsed
+            m->ev.dc.max_current_ma = iso2_pv_milli32(&d->EVMaximumCurrentLimit);
+            m->ev.dc.max_voltage_mv = iso2_pv_milli32(&d->EVMaximumVoltageLimit);
+            m->ev.dc.max_power_w = d->EVMaximumPowerLimit_isUsed
                                     ? (int32_t)(iso2_pv_milli(&d->EVMaximumPowerLimit) / 1000) : -1;
-            m->ev.energy_capacity_wh = d->EVEnergyCapacity_isUsed
+            m->ev.dc.energy_capacity_wh = d->EVEnergyCapacity_isUsed
                                            ? (int32_t)(iso2_pv_milli(&d->EVEnergyCapacity) / 1000) : -1;
-            m->ev.energy_request_wh = d->EVEnergyRequest_isUsed
+            m->ev.dc.energy_request_wh = d->EVEnergyRequest_isUsed
                                           ? (int32_t)(iso2_pv_milli(&d->EVEnergyRequest) / 1000) : -1;
-            m->ev.full_soc = d->FullSOC_isUsed ? (int16_t)d->FullSOC : -1;
-            m->ev.bulk_soc = d->BulkSOC_isUsed ? (int16_t)d->BulkSOC : -1;
+            m->ev.dc.full_soc = d->FullSOC_isUsed ? (int16_t)d->FullSOC : -1;
+            m->ev.dc.bulk_soc = d->BulkSOC_isUsed ? (int16_t)d->BulkSOC : -1;
             m->ev.departure_s = d->DepartureTime_isUsed
                                     ? (int32_t)(d->DepartureTime > INT32_MAX ? INT32_MAX : d->DepartureTime) : -1;
-            if (m->ev.max_current_ma < 0 || m->ev.max_voltage_mv < 0) {
+            if (m->ev.dc.max_current_ma < 0 || m->ev.dc.max_voltage_mv < 0) {
                 code = iso2_evse_refuse(m, CODE(FAILED_WrongChargeParameter), "negative EV limits");
             } else {
                 out->events |= ISO2_EVSE_EV_CHARGE_PARAMS;
-                if (st->power_ready) {
+                if (st->dc.power_ready) {
                     r->EVSEProcessing = exi_iso2_EVSEProcessingType_Finished;
                     m->phase = ISO2_EVSE_CABLE_CHECK;
                 } else if (el >= m->cfg.ongoing_timeout_ms) {
@@ -191,8 +191,8 @@ uint8_t iso2_evse_on_power_delivery(struct iso2_evse *m, const struct exi_iso2_d
         if (q->DC_EVPowerDeliveryParameter_isUsed) {
             const struct exi_iso2_DC_EVPowerDeliveryParameterType *d = &q->DC_EVPowerDeliveryParameter;
             iso2_evse_take_ev_status(m, &d->DC_EVStatus, out);
-            m->ev.charging_complete = d->ChargingComplete;
-            m->ev.bulk_charging_complete = d->BulkChargingComplete_isUsed && d->BulkChargingComplete;
+            m->ev.dc.charging_complete = d->ChargingComplete;
+            m->ev.dc.bulk_charging_complete = d->BulkChargingComplete_isUsed && d->BulkChargingComplete;
         }
         uint8_t cp = q->ChargeProgress;
         if (cp == exi_iso2_chargeProgressType_Start) {

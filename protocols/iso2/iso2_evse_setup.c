@@ -19,8 +19,8 @@ uint8_t iso2_evse_on_session_setup(struct iso2_evse *m, const struct exi_iso2_do
     struct exi_iso2_SessionSetupResType *r = &res->V2G_Message.Body.SessionSetupRes;
     res->V2G_Message.Body.SessionSetupRes_isUsed = true;
     iso2_evse_put_evse_id(r->EVSEID.characters, &r->EVSEID.charactersLen, m);
-    if (st->unix_time_s != 0) {
-        r->EVSETimeStamp = st->unix_time_s;
+    if (st->dc.unix_time_s != 0) {
+        r->EVSETimeStamp = st->dc.unix_time_s;
         r->EVSETimeStamp_isUsed = true;
     }
     if (code == CODE(OK)) {
@@ -199,9 +199,9 @@ uint8_t iso2_evse_on_authorization(struct iso2_evse *m, const struct iso2_evse_s
             out->events |= ISO2_EVSE_EV_AUTHORIZE;
         }
         uint32_t el = iso2_evse_loop_elapsed(m, ISO2_MSG_AUTHORIZATION, now_ms);
-        if (st->auth_rejected) {
+        if (st->dc.auth_rejected) {
             code = iso2_evse_refuse(m, CODE(FAILED), "authorization refused");
-        } else if (st->auth_done) {
+        } else if (st->dc.auth_done) {
             r->EVSEProcessing = exi_iso2_EVSEProcessingType_Finished;
             m->phase = ISO2_EVSE_CHARGE_PARAMETER;
         } else if (el >= m->cfg.ongoing_timeout_ms) {
