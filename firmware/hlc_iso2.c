@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exi/exi_stream.h"
+#include "hlc_dc.h"
 
 _Static_assert((uint32_t)HLC_EVT_SESSION == ISO2_EVSE_EV_SESSION && (uint32_t)HLC_EVT_AUTHORIZE == ISO2_EVSE_EV_AUTHORIZE &&
                    (uint32_t)HLC_EVT_CHARGE_PARAMS == ISO2_EVSE_EV_CHARGE_PARAMS &&
@@ -31,63 +32,36 @@ _Static_assert((uint32_t)HLC_EVT_SESSION == ISO2_EVSE_EV_SESSION && (uint32_t)HL
                    (uint32_t)HLC_EVT_RESUMED == ISO2_EVSE_EV_RESUMED,
                "hlc event bits must equal the ISO-2 machine's");
 
-static const uint8_t s_status_code[HLC_EVSE_STATUS_COUNT] = {
-    [HLC_EVSE_READY] = exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready,
-    [HLC_EVSE_NOT_READY] = exi_iso2_DC_EVSEStatusCodeType_EVSE_NotReady,
-    [HLC_EVSE_SHUTDOWN] = exi_iso2_DC_EVSEStatusCodeType_EVSE_Shutdown,
-    [HLC_EVSE_EMERGENCY_SHUTDOWN] = exi_iso2_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown,
-    [HLC_EVSE_MALFUNCTION] = exi_iso2_DC_EVSEStatusCodeType_EVSE_Malfunction,
-};
-static const uint8_t s_isolation[HLC_ISOLATION_COUNT] = {
-    [HLC_ISOLATION_INVALID] = exi_iso2_isolationLevelType_Invalid,
-    [HLC_ISOLATION_VALID] = exi_iso2_isolationLevelType_Valid,
-    [HLC_ISOLATION_WARNING] = exi_iso2_isolationLevelType_Warning,
-    [HLC_ISOLATION_FAULT] = exi_iso2_isolationLevelType_Fault,
-};
-static const uint8_t s_notification[HLC_NOTIFY_COUNT] = {
-    [HLC_NOTIFY_NONE] = exi_iso2_EVSENotificationType_None,
-    [HLC_NOTIFY_STOP_CHARGING] = exi_iso2_EVSENotificationType_StopCharging,
-    [HLC_NOTIFY_RENEGOTIATE] = exi_iso2_EVSENotificationType_ReNegotiation,
-};
-
-static enum hlc_ev_error hlc_iso2_ev_error(uint8_t code)
-{
-    switch (code) {
-    case exi_iso2_DC_EVErrorCodeType_NO_ERROR: return HLC_EV_ERR_NONE;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_RESSTemperatureInhibit: return HLC_EV_ERR_RESS_TEMPERATURE;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_EVShiftPosition: return HLC_EV_ERR_SHIFT_POSITION;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_ChargerConnectorLockFault: return HLC_EV_ERR_CONNECTOR_LOCK;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_EVRESSMalfunction: return HLC_EV_ERR_RESS_MALFUNCTION;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential: return HLC_EV_ERR_CURRENT_DIFFERENTIAL;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_ChargingVoltageOutOfRange: return HLC_EV_ERR_VOLTAGE_OUT_OF_RANGE;
-    case exi_iso2_DC_EVErrorCodeType_FAILED_ChargingSystemIncompatibility: return HLC_EV_ERR_INCOMPATIBLE;
-    case exi_iso2_DC_EVErrorCodeType_NoData: return HLC_EV_ERR_NO_DATA;
-    default: return HLC_EV_ERR_OTHER;
-    }
-}
+/* The DC codes are the shared ones (hlc_dc.c maps the neutral values onto them). */
+_Static_assert((int)exi_iso2_DC_EVSEStatusCodeType_EVSE_NotReady == V2G_DC_EVSE_NOT_READY &&
+                   (int)exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready == V2G_DC_EVSE_READY &&
+                   (int)exi_iso2_DC_EVSEStatusCodeType_EVSE_Shutdown == V2G_DC_EVSE_SHUTDOWN &&
+                   (int)exi_iso2_DC_EVSEStatusCodeType_EVSE_EmergencyShutdown == V2G_DC_EVSE_EMERGENCY_SHUTDOWN &&
+                   (int)exi_iso2_DC_EVSEStatusCodeType_EVSE_Malfunction == V2G_DC_EVSE_MALFUNCTION &&
+                   (int)exi_iso2_isolationLevelType_Invalid == V2G_DC_ISOLATION_INVALID &&
+                   (int)exi_iso2_isolationLevelType_Valid == V2G_DC_ISOLATION_VALID &&
+                   (int)exi_iso2_isolationLevelType_Warning == V2G_DC_ISOLATION_WARNING &&
+                   (int)exi_iso2_isolationLevelType_Fault == V2G_DC_ISOLATION_FAULT &&
+                   (int)exi_iso2_EVSENotificationType_None == V2G_DC_NOTIFY_NONE &&
+                   (int)exi_iso2_EVSENotificationType_StopCharging == V2G_DC_NOTIFY_STOP_CHARGING &&
+                   (int)exi_iso2_EVSENotificationType_ReNegotiation == V2G_DC_NOTIFY_RENEGOTIATION &&
+                   (int)exi_iso2_DC_EVErrorCodeType_NO_ERROR == V2G_DC_EV_NO_ERROR &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_RESSTemperatureInhibit == V2G_DC_EV_RESS_TEMPERATURE_INHIBIT &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_EVShiftPosition == V2G_DC_EV_SHIFT_POSITION &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_ChargerConnectorLockFault == V2G_DC_EV_CONNECTOR_LOCK_FAULT &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_EVRESSMalfunction == V2G_DC_EV_RESS_MALFUNCTION &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential == V2G_DC_EV_CURRENT_DIFFERENTIAL &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_ChargingVoltageOutOfRange == V2G_DC_EV_VOLTAGE_OUT_OF_RANGE &&
+                   (int)exi_iso2_DC_EVErrorCodeType_FAILED_ChargingSystemIncompatibility == V2G_DC_EV_SYSTEM_INCOMPATIBILITY &&
+                   (int)exi_iso2_DC_EVErrorCodeType_NoData == V2G_DC_EV_NO_DATA,
+               "ISO-2's DC codes must be the shared ones");
 
 static void hlc_iso2_ev(const struct iso2_evse_ev *d, struct hlc_ev *e)
 {
-    memset(e, 0, sizeof *e);
+    hlc_dc_ev(&d->dc, e);
     uint8_t n = d->evccid_len <= sizeof d->evccid ? d->evccid_len : (uint8_t)sizeof d->evccid;
     memcpy(e->evccid, d->evccid, n);
     e->evccid_len = n;
-    e->ready = d->ready;
-    e->error = hlc_iso2_ev_error(d->error_code);
-    e->soc = d->soc;
-    e->target_voltage_mv = d->target_voltage_mv;
-    e->target_current_ma = d->target_current_ma;
-    e->max_voltage_mv = d->max_voltage_mv;
-    e->max_current_ma = d->max_current_ma;
-    e->max_power_w = d->max_power_w;
-    e->energy_capacity_wh = d->energy_capacity_wh;
-    e->energy_request_wh = d->energy_request_wh;
-    e->full_soc = d->full_soc;
-    e->bulk_soc = d->bulk_soc;
-    e->remaining_full_s = d->remaining_full_s;
-    e->remaining_bulk_s = d->remaining_bulk_s;
-    e->charging_complete = d->charging_complete;
-    e->bulk_charging_complete = d->bulk_charging_complete;
     e->departure_s = d->departure_s;
     e->schedule_tuple_id = d->tuple_id;
 }
@@ -95,35 +69,12 @@ static void hlc_iso2_ev(const struct iso2_evse_ev *d, struct hlc_ev *e)
 void hlc_iso2_status(const struct hlc_evse *e, struct iso2_evse_status *st)
 {
     memset(st, 0, sizeof *st);
-    st->present_voltage_mv = e->present_voltage_mv;
-    st->present_current_ma = e->present_current_ma;
-    st->max_voltage_mv = e->max_voltage_mv;
-    st->max_current_ma = e->max_current_ma;
-    st->max_power_w = e->max_power_w;
-    st->min_voltage_mv = e->min_voltage_mv;
-    st->min_current_ma = e->min_current_ma;
-    st->current_regulation_tolerance_ma = e->current_regulation_tolerance_ma;
-    st->peak_current_ripple_ma = e->peak_current_ripple_ma;
-    st->energy_to_deliver_wh = e->energy_to_deliver_wh;
-    st->isolation = (unsigned)e->isolation < HLC_ISOLATION_COUNT ? s_isolation[e->isolation]
-                                                                 : (uint8_t)exi_iso2_isolationLevelType_Invalid;
-    st->status_code = (unsigned)e->status < HLC_EVSE_STATUS_COUNT
-                          ? s_status_code[e->status]
-                          : (uint8_t)exi_iso2_DC_EVSEStatusCodeType_EVSE_Malfunction;
-    st->notification = (unsigned)e->notification < HLC_NOTIFY_COUNT
-                           ? s_notification[e->notification]
-                           : (uint8_t)exi_iso2_EVSENotificationType_StopCharging;
+    hlc_dc_status(e, &st->dc);
+    st->isolation = hlc_dc_isolation(e->isolation);
+    st->status_code = hlc_dc_status_code(e->status);
+    st->notification = hlc_dc_notification(e->notification);
     st->notification_max_delay_s = (uint16_t)(e->notification_max_delay_s > 65535u ? 65535u
                                                                                     : e->notification_max_delay_s);
-    st->auth_done = e->authorization == HLC_PROCESSING_FINISHED;
-    st->auth_rejected = e->authorization == HLC_PROCESSING_FAILED;
-    st->power_ready = e->charge_parameters == HLC_PROCESSING_FINISHED;
-    st->cable_check_done = e->cable_check != HLC_PROCESSING_ONGOING;
-    st->cable_check_failed = e->cable_check == HLC_PROCESSING_FAILED;
-    st->current_limit_achieved = e->current_limit_achieved;
-    st->voltage_limit_achieved = e->voltage_limit_achieved;
-    st->power_limit_achieved = e->power_limit_achieved;
-    st->unix_time_s = e->unix_time_s;
     st->tuple_id = e->schedule_tuple_id;
     /* The charger's schedule entries; durations are the machine's (departure time, 24 h). */
     uint8_t n = e->schedule.count <= ISO2_EVSE_PMAX_MAX ? e->schedule.count : (uint8_t)ISO2_EVSE_PMAX_MAX;

@@ -24,13 +24,13 @@ void din_evse_default_config(struct din_evse_config *cfg)
 static void s_ev_reset(struct din_evse_ev *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->max_power_w = -1;
-    ev->energy_capacity_wh = -1;
-    ev->energy_request_wh = -1;
-    ev->full_soc = -1;
-    ev->bulk_soc = -1;
-    ev->remaining_full_s = -1;
-    ev->remaining_bulk_s = -1;
+    ev->dc.max_power_w = -1;
+    ev->dc.energy_capacity_wh = -1;
+    ev->dc.energy_request_wh = -1;
+    ev->dc.full_soc = -1;
+    ev->dc.bulk_soc = -1;
+    ev->dc.remaining_full_s = -1;
+    ev->dc.remaining_bulk_s = -1;
 }
 
 int din_evse_start(struct din_evse *m, const struct din_evse_config *cfg,
@@ -83,9 +83,9 @@ static void s_dc_status(struct exi_din_DC_EVSEStatusType *s, const struct din_ev
 static void s_ev_status(struct din_evse *m, const struct exi_din_DC_EVStatusType *s,
                         struct din_evse_request *out)
 {
-    m->ev.ready = s->EVReady;
-    m->ev.error_code = s->EVErrorCode;
-    m->ev.soc = s->EVRESSSOC;
+    m->ev.dc.ready = s->EVReady;
+    m->ev.dc.error_code = s->EVErrorCode;
+    m->ev.dc.soc = s->EVRESSSOC;
     if (s->EVErrorCode != exi_din_DC_EVErrorCodeType_NO_ERROR) {
         out->events |= DIN_EVSE_EV_EV_ERROR;
     }
@@ -146,8 +146,8 @@ static uint8_t s_session_setup(struct din_evse *m, const struct exi_din_document
     res->V2G_Message.Body.SessionSetupRes_isUsed = true;
     memcpy(r->EVSEID.bytes, m->cfg.evse_id, m->cfg.evse_id_len);
     r->EVSEID.bytesLen = m->cfg.evse_id_len;
-    if (st->unix_time_s != 0) {
-        r->DateTimeNow = st->unix_time_s;
+    if (st->dc.unix_time_s != 0) {
+        r->DateTimeNow = st->dc.unix_time_s;
         r->DateTimeNow_isUsed = true;
     }
     if (code == exi_din_responseCodeType_OK) {
@@ -228,9 +228,9 @@ static uint8_t s_contract_auth(struct din_evse *m, const struct din_evse_status 
             out->events |= DIN_EVSE_EV_AUTHORIZE;
         }
         uint32_t el = s_loop_elapsed(m, DIN_MSG_CONTRACT_AUTH, now_ms);
-        if (st->auth_rejected) {
+        if (st->dc.auth_rejected) {
             code = exi_din_responseCodeType_FAILED;
-        } else if (st->auth_done) {
+        } else if (st->dc.auth_done) {
             r->EVSEProcessing = exi_din_EVSEProcessingType_Finished;
             m->phase = DIN_EVSE_CHARGE_PARAMETER;
         } else if (el >= m->cfg.ongoing_timeout_ms) {
@@ -264,26 +264,26 @@ static uint8_t s_charge_parameter(struct din_evse *m, const struct exi_din_docum
     e->RelativeTimeInterval.start = 0;
     e->RelativeTimeInterval.duration = 86400;
     e->RelativeTimeInterval.duration_isUsed = true;
-    int32_t pmax = st->pmax_w > 0 ? st->pmax_w : m->cfg.pmax_w != 0 ? m->cfg.pmax_w : st->max_power_w;
+    int32_t pmax = st->pmax_w > 0 ? st->pmax_w : m->cfg.pmax_w != 0 ? m->cfg.pmax_w : st->dc.max_power_w;
     e->PMax = (int16_t)(pmax > 32767 ? 32767 : s_nonneg(pmax));
 
     r->DC_EVSEChargeParameter_isUsed = true;
     struct exi_din_DC_EVSEChargeParameterType *p = &r->DC_EVSEChargeParameter;
     s_dc_status(&p->DC_EVSEStatus, st, s_code(st));
-    din_pv_set(&p->EVSEMaximumCurrentLimit, st->max_current_ma, exi_din_unitSymbolType_A);
-    din_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_din_unitSymbolType_W);
+    din_pv_set(&p->EVSEMaximumCurrentLimit, st->dc.max_current_ma, exi_din_unitSymbolType_A);
+    din_pv_set(&p->EVSEMaximumPowerLimit, (int64_t)st->dc.max_power_w * 1000, exi_din_unitSymbolType_W);
     p->EVSEMaximumPowerLimit_isUsed = true;
-    din_pv_set(&p->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_din_unitSymbolType_V);
-    din_pv_set(&p->EVSEMinimumCurrentLimit, st->min_current_ma, exi_din_unitSymbolType_A);
-    din_pv_set(&p->EVSEMinimumVoltageLimit, st->min_voltage_mv, exi_din_unitSymbolType_V);
-    if (st->current_regulation_tolerance_ma >= 0) {
-        din_pv_set(&p->EVSECurrentRegulationTolerance, st->current_regulation_tolerance_ma,
+    din_pv_set(&p->EVSEMaximumVoltageLimit, st->dc.max_voltage_mv, exi_din_unitSymbolType_V);
+    din_pv_set(&p->EVSEMinimumCurrentLimit, st->dc.min_current_ma, exi_din_unitSymbolType_A);
+    din_pv_set(&p->EVSEMinimumVoltageLimit, st->dc.min_voltage_mv, exi_din_unitSymbolType_V);
+    if (st->dc.current_regulation_tolerance_ma >= 0) {
+        din_pv_set(&p->EVSECurrentRegulationTolerance, st->dc.current_regulation_tolerance_ma,
                    exi_din_unitSymbolType_A);
         p->EVSECurrentRegulationTolerance_isUsed = true;
     }
-    din_pv_set(&p->EVSEPeakCurrentRipple, st->peak_current_ripple_ma, exi_din_unitSymbolType_A);
-    if (st->energy_to_deliver_wh >= 0) {
-        din_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->energy_to_deliver_wh * 1000,
+    din_pv_set(&p->EVSEPeakCurrentRipple, st->dc.peak_current_ripple_ma, exi_din_unitSymbolType_A);
+    if (st->dc.energy_to_deliver_wh >= 0) {
+        din_pv_set(&p->EVSEEnergyToBeDelivered, (int64_t)st->dc.energy_to_deliver_wh * 1000,
                    exi_din_unitSymbolType_Wh);
         p->EVSEEnergyToBeDelivered_isUsed = true;
     }
@@ -301,22 +301,22 @@ static uint8_t s_charge_parameter(struct din_evse *m, const struct exi_din_docum
             const struct exi_din_DC_EVChargeParameterType *d = &q->DC_EVChargeParameter;
             s_ev_status(m, &d->DC_EVStatus, out);
             m->ev.energy_transfer = q->EVRequestedEnergyTransferType;
-            m->ev.max_current_ma = din_pv_milli32(&d->EVMaximumCurrentLimit);
-            m->ev.max_voltage_mv = din_pv_milli32(&d->EVMaximumVoltageLimit);
+            m->ev.dc.max_current_ma = din_pv_milli32(&d->EVMaximumCurrentLimit);
+            m->ev.dc.max_voltage_mv = din_pv_milli32(&d->EVMaximumVoltageLimit);
             /* Optional fields real cars leave out (Tesla sends none of them). */
-            m->ev.max_power_w = d->EVMaximumPowerLimit_isUsed
+            m->ev.dc.max_power_w = d->EVMaximumPowerLimit_isUsed
                                     ? (int32_t)(din_pv_milli(&d->EVMaximumPowerLimit) / 1000)
                                     : -1;
-            m->ev.energy_capacity_wh = d->EVEnergyCapacity_isUsed
+            m->ev.dc.energy_capacity_wh = d->EVEnergyCapacity_isUsed
                                            ? (int32_t)(din_pv_milli(&d->EVEnergyCapacity) / 1000)
                                            : -1;
-            m->ev.energy_request_wh = d->EVEnergyRequest_isUsed
+            m->ev.dc.energy_request_wh = d->EVEnergyRequest_isUsed
                                           ? (int32_t)(din_pv_milli(&d->EVEnergyRequest) / 1000)
                                           : -1;
-            m->ev.full_soc = d->FullSOC_isUsed ? (int16_t)d->FullSOC : -1;
-            m->ev.bulk_soc = d->BulkSOC_isUsed ? (int16_t)d->BulkSOC : -1;
+            m->ev.dc.full_soc = d->FullSOC_isUsed ? (int16_t)d->FullSOC : -1;
+            m->ev.dc.bulk_soc = d->BulkSOC_isUsed ? (int16_t)d->BulkSOC : -1;
             out->events |= DIN_EVSE_EV_CHARGE_PARAMS;
-            if (st->power_ready) {
+            if (st->dc.power_ready) {
                 r->EVSEProcessing = exi_din_EVSEProcessingType_Finished;
                 m->phase = DIN_EVSE_CABLE_CHECK;
             } else if (el >= m->cfg.ongoing_timeout_ms) {
@@ -348,10 +348,10 @@ static uint8_t s_cable_check(struct din_evse *m, const struct exi_din_document *
         uint32_t el = s_loop_elapsed(m, DIN_MSG_CABLE_CHECK, now_ms);
         bool iso_ok = st->isolation == exi_din_isolationLevelType_Valid ||
                       st->isolation == exi_din_isolationLevelType_Warning;
-        if (m->ev.error_code != exi_din_DC_EVErrorCodeType_NO_ERROR || st->cable_check_failed ||
+        if (m->ev.dc.error_code != exi_din_DC_EVErrorCodeType_NO_ERROR || st->dc.cable_check_failed ||
             st->isolation == exi_din_isolationLevelType_Fault) {
             code = exi_din_responseCodeType_FAILED;
-        } else if (st->cable_check_done && iso_ok &&
+        } else if (st->dc.cable_check_done && iso_ok &&
                    sc == exi_din_DC_EVSEStatusCodeType_EVSE_Ready) {
             r->EVSEProcessing = exi_din_EVSEProcessingType_Finished;
             m->phase = DIN_EVSE_PRECHARGE;
@@ -377,18 +377,18 @@ static uint8_t s_precharge(struct din_evse *m, const struct exi_din_document *re
     struct exi_din_PreChargeResType *r = &res->V2G_Message.Body.PreChargeRes;
     res->V2G_Message.Body.PreChargeRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    din_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_din_unitSymbolType_V);
+    din_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_din_unitSymbolType_V);
     if (code == exi_din_responseCodeType_OK) {
         const struct exi_din_PreChargeReqType *q = &req->V2G_Message.Body.PreChargeReq;
         s_ev_status(m, &q->DC_EVStatus, out);
         uint32_t el = s_loop_elapsed(m, DIN_MSG_PRECHARGE, now_ms);
-        if (m->ev.error_code != exi_din_DC_EVErrorCodeType_NO_ERROR) {
+        if (m->ev.dc.error_code != exi_din_DC_EVErrorCodeType_NO_ERROR) {
             code = exi_din_responseCodeType_FAILED;
         } else {
             /* Re-applied every time (some cars send a wrong first target). */
-            m->ev.target_voltage_mv = s_nonneg(din_pv_milli32(&q->EVTargetVoltage));
+            m->ev.dc.target_voltage_mv = s_nonneg(din_pv_milli32(&q->EVTargetVoltage));
             int32_t i = s_nonneg(din_pv_milli32(&q->EVTargetCurrent));
-            m->ev.target_current_ma = i > m->cfg.precharge_current_max_ma
+            m->ev.dc.target_current_ma = i > m->cfg.precharge_current_max_ma
                                           ? m->cfg.precharge_current_max_ma : i;
             out->events |= DIN_EVSE_EV_PRECHARGE;
             m->precharge_seen = true;
@@ -416,8 +416,8 @@ static uint8_t s_power_delivery(struct din_evse *m, const struct exi_din_documen
         const struct exi_din_PowerDeliveryReqType *q = &req->V2G_Message.Body.PowerDeliveryReq;
         if (q->DC_EVPowerDeliveryParameter_isUsed) {
             s_ev_status(m, &q->DC_EVPowerDeliveryParameter.DC_EVStatus, out);
-            m->ev.charging_complete = q->DC_EVPowerDeliveryParameter.ChargingComplete;
-            m->ev.bulk_charging_complete = q->DC_EVPowerDeliveryParameter.BulkChargingComplete_isUsed &&
+            m->ev.dc.charging_complete = q->DC_EVPowerDeliveryParameter.ChargingComplete;
+            m->ev.dc.bulk_charging_complete = q->DC_EVPowerDeliveryParameter.BulkChargingComplete_isUsed &&
                                            q->DC_EVPowerDeliveryParameter.BulkChargingComplete;
         }
         if (q->ChargingProfile_isUsed && q->ChargingProfile.SAScheduleTupleID != 1) {
@@ -448,14 +448,14 @@ static uint8_t s_current_demand(struct din_evse *m, const struct exi_din_documen
     struct exi_din_CurrentDemandResType *r = &res->V2G_Message.Body.CurrentDemandRes;
     res->V2G_Message.Body.CurrentDemandRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    din_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_din_unitSymbolType_V);
-    din_pv_set(&r->EVSEPresentCurrent, st->present_current_ma, exi_din_unitSymbolType_A);
-    r->EVSECurrentLimitAchieved = st->current_limit_achieved;
-    r->EVSEVoltageLimitAchieved = st->voltage_limit_achieved;
-    r->EVSEPowerLimitAchieved = st->power_limit_achieved;
-    din_pv_set(&r->EVSEMaximumVoltageLimit, st->max_voltage_mv, exi_din_unitSymbolType_V);
-    din_pv_set(&r->EVSEMaximumCurrentLimit, st->max_current_ma, exi_din_unitSymbolType_A);
-    din_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->max_power_w * 1000, exi_din_unitSymbolType_W);
+    din_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_din_unitSymbolType_V);
+    din_pv_set(&r->EVSEPresentCurrent, st->dc.present_current_ma, exi_din_unitSymbolType_A);
+    r->EVSECurrentLimitAchieved = st->dc.current_limit_achieved;
+    r->EVSEVoltageLimitAchieved = st->dc.voltage_limit_achieved;
+    r->EVSEPowerLimitAchieved = st->dc.power_limit_achieved;
+    din_pv_set(&r->EVSEMaximumVoltageLimit, st->dc.max_voltage_mv, exi_din_unitSymbolType_V);
+    din_pv_set(&r->EVSEMaximumCurrentLimit, st->dc.max_current_ma, exi_din_unitSymbolType_A);
+    din_pv_set(&r->EVSEMaximumPowerLimit, (int64_t)st->dc.max_power_w * 1000, exi_din_unitSymbolType_W);
     r->EVSEMaximumVoltageLimit_isUsed = true;
     r->EVSEMaximumCurrentLimit_isUsed = true;
     r->EVSEMaximumPowerLimit_isUsed = true;
@@ -465,28 +465,28 @@ static uint8_t s_current_demand(struct din_evse *m, const struct exi_din_documen
         s_ev_status(m, &q->DC_EVStatus, out);
         /* Negative targets exist (Skoda): no current. 0 V (Ioniq's last request) keeps the
          * previous ceiling. An EV error is the EV stopping: answered OK, flagged. */
-        ev->target_current_ma = s_nonneg(din_pv_milli32(&q->EVTargetCurrent));
+        ev->dc.target_current_ma = s_nonneg(din_pv_milli32(&q->EVTargetCurrent));
         int32_t v = din_pv_milli32(&q->EVTargetVoltage);
         if (v > 0) {
-            ev->target_voltage_mv = v;
+            ev->dc.target_voltage_mv = v;
         }
         if (q->EVMaximumVoltageLimit_isUsed) {
-            ev->max_voltage_mv = din_pv_milli32(&q->EVMaximumVoltageLimit);
+            ev->dc.max_voltage_mv = din_pv_milli32(&q->EVMaximumVoltageLimit);
         }
         if (q->EVMaximumCurrentLimit_isUsed) {
-            ev->max_current_ma = din_pv_milli32(&q->EVMaximumCurrentLimit);
+            ev->dc.max_current_ma = din_pv_milli32(&q->EVMaximumCurrentLimit);
         }
         if (q->EVMaximumPowerLimit_isUsed) {
-            ev->max_power_w = (int32_t)(din_pv_milli(&q->EVMaximumPowerLimit) / 1000);
+            ev->dc.max_power_w = (int32_t)(din_pv_milli(&q->EVMaximumPowerLimit) / 1000);
         }
-        ev->charging_complete = q->ChargingComplete;
-        ev->bulk_charging_complete = q->BulkChargingComplete_isUsed && q->BulkChargingComplete;
-        ev->remaining_full_s = q->RemainingTimeToFullSoC_isUsed
+        ev->dc.charging_complete = q->ChargingComplete;
+        ev->dc.bulk_charging_complete = q->BulkChargingComplete_isUsed && q->BulkChargingComplete;
+        ev->dc.remaining_full_s = q->RemainingTimeToFullSoC_isUsed
                                    ? (int32_t)(din_pv_milli(&q->RemainingTimeToFullSoC) / 1000) : -1;
-        ev->remaining_bulk_s = q->RemainingTimeToBulkSoC_isUsed
+        ev->dc.remaining_bulk_s = q->RemainingTimeToBulkSoC_isUsed
                                    ? (int32_t)(din_pv_milli(&q->RemainingTimeToBulkSoC) / 1000) : -1;
         out->events |= DIN_EVSE_EV_CURRENT_DEMAND;
-        if (ev->charging_complete) {
+        if (ev->dc.charging_complete) {
             out->events |= DIN_EVSE_EV_CHARGING_COMPLETE;
         }
         m->phase = DIN_EVSE_CURRENT_DEMAND;
@@ -502,7 +502,7 @@ static uint8_t s_welding(struct din_evse *m, const struct exi_din_document *req,
     struct exi_din_WeldingDetectionResType *r = &res->V2G_Message.Body.WeldingDetectionRes;
     res->V2G_Message.Body.WeldingDetectionRes_isUsed = true;
     s_dc_status(&r->DC_EVSEStatus, st, s_code(st));
-    din_pv_set(&r->EVSEPresentVoltage, st->present_voltage_mv, exi_din_unitSymbolType_V);
+    din_pv_set(&r->EVSEPresentVoltage, st->dc.present_voltage_mv, exi_din_unitSymbolType_V);
     if (code == exi_din_responseCodeType_OK) {
         s_ev_status(m, &req->V2G_Message.Body.WeldingDetectionReq.DC_EVStatus, out);
         out->events |= DIN_EVSE_EV_WELDING;

@@ -14,6 +14,7 @@
 #define DIN_EVSE_H
 
 #include "din/din.h"
+#include "v2g/v2g_dc.h"
 
 /** Phase of the session: which requests the machine accepts next. */
 enum din_evse_phase {
@@ -70,44 +71,22 @@ struct din_evse_config {
 
 /** What the charger knows, passed with every request. Units: mV, mA, W, Wh. */
 struct din_evse_status {
-    int32_t present_voltage_mv, present_current_ma;
-    int32_t max_voltage_mv, max_current_ma, max_power_w;
-    int32_t min_voltage_mv, min_current_ma;
-    int32_t current_regulation_tolerance_ma; /**< < 0: not sent */
-    int32_t peak_current_ripple_ma;
-    int32_t energy_to_deliver_wh;            /**< < 0: not sent */
+    struct v2g_dc_evse dc;         /**< limits, present values, processing (shared with ISO-2) */
     uint8_t isolation;             /**< exi_din_isolationLevelType_* (measurement result) */
     uint8_t status_code;           /**< exi_din_DC_EVSEStatusCodeType_*: EVSE_Ready normally;
                                         Shutdown = graceful stop; EmergencyShutdown / Malfunction
                                         make every answer FAILED */
     uint8_t notification;          /**< exi_din_EVSENotificationType_* (StopCharging) */
     uint32_t notification_max_delay_s;
-    bool auth_done;                /**< authorised: ContractAuthentication Finished */
-    bool auth_rejected;            /**< authorisation refused: FAILED */
-    bool power_ready;              /**< limits final (power stage up): CPD Finished */
-    bool cable_check_done;         /**< insulation test finished (isolation says how) */
-    bool cable_check_failed;       /**< insulation test failed: FAILED */
-    bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
-    int64_t unix_time_s;           /**< DateTimeNow in SessionSetupRes; 0 = not sent */
     int32_t pmax_w;                /**< PMax of the one schedule entry; 0 = the configured
                                         pmax_w, else max_power_w */
 };
 
 /** What the EV asked for and reported; the latest values persist across requests. */
 struct din_evse_ev {
+    struct v2g_dc_ev dc;           /**< readiness, error, SoC, targets, limits (shared with ISO-2) */
     uint8_t evccid[8], evccid_len;
-    bool ready;
-    uint8_t error_code;            /**< exi_din_DC_EVErrorCodeType_* */
-    uint8_t soc;                   /**< % */
     uint8_t energy_transfer;       /**< requested exi_din_EVRequestedEnergyTransferType_* */
-    int32_t target_voltage_mv;     /**< pre-charge / current demand; 0 from the EV keeps the last */
-    int32_t target_current_ma;     /**< pre-charge: clamped to precharge_current_max_ma */
-    int32_t max_voltage_mv, max_current_ma;
-    int32_t max_power_w;           /**< < 0: not sent */
-    int32_t energy_capacity_wh, energy_request_wh; /**< < 0: not sent */
-    int16_t full_soc, bulk_soc;    /**< < 0: not sent */
-    int32_t remaining_full_s, remaining_bulk_s;    /**< < 0: not sent */
-    bool charging_complete, bulk_charging_complete;
 };
 
 /** Result of one din_evse_handle(). */

@@ -162,7 +162,7 @@ struct iso2_ev_actions {
     bool contactors;  /**< own DC contactors closed (pre-charge matched to PowerDeliveryRes(Stop/Renegotiate)) */
 };
 
-/** One EV session. Only iso2_ev.c touches the fields except `model`. */
+/** One EV session. Only iso2_ev*.c touch the fields except `model`. */
 struct iso2_ev {
     struct iso2_ev_config cfg;
     struct iso2_ev_model model;     /**< written by the caller */

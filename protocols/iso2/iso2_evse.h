@@ -23,6 +23,7 @@
 #include "exi/exi_iso2.h"
 #include "hal_err.h"
 #include "iso2/iso2.h"
+#include "v2g/v2g_dc.h"
 
 /** Value-added services the charger can offer (ServiceList holds 8). */
 #define ISO2_EVSE_VAS_MAX 4u
@@ -122,21 +123,11 @@ struct iso2_evse_pmax {
 
 /** What the charger knows, passed with every request (mV, mA, W, Wh). */
 struct iso2_evse_status {
-    int32_t present_voltage_mv, present_current_ma;
-    int32_t max_voltage_mv, max_current_ma, max_power_w;
-    int32_t min_voltage_mv, min_current_ma;
-    int32_t current_regulation_tolerance_ma; /**< < 0: not sent */
-    int32_t peak_current_ripple_ma;
-    int32_t energy_to_deliver_wh;            /**< < 0: not sent */
+    struct v2g_dc_evse dc;         /**< limits, present values, processing (shared with DIN) */
     uint8_t isolation;             /**< exi_iso2_isolationLevelType_* */
     uint8_t status_code;           /**< exi_iso2_DC_EVSEStatusCodeType_* */
     uint8_t notification;          /**< exi_iso2_EVSENotificationType_* */
     uint16_t notification_max_delay_s;
-    bool auth_done, auth_rejected;
-    bool power_ready;              /**< CPD Finished */
-    bool cable_check_done, cable_check_failed;
-    bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
-    int64_t unix_time_s;           /**< EVSETimeStamp in SessionSetupRes; 0 = not sent */
     uint8_t tuple_id;              /**< SAScheduleTupleID to offer, 0 = 1 */
     uint8_t pmax_count;            /**< 0: one entry of max_power_w */
     struct iso2_evse_pmax pmax[ISO2_EVSE_PMAX_MAX];
@@ -144,18 +135,9 @@ struct iso2_evse_status {
 
 /** What the EV asked for and reported; the latest values persist across requests. */
 struct iso2_evse_ev {
+    struct v2g_dc_ev dc;           /**< readiness, error, SoC, targets, limits (shared with DIN) */
     uint8_t evccid[6], evccid_len;
-    bool ready;
-    uint8_t error_code;            /**< exi_iso2_DC_EVErrorCodeType_* */
-    uint8_t soc;
-    int32_t target_voltage_mv, target_current_ma;
-    int32_t max_voltage_mv, max_current_ma;
-    int32_t max_power_w;           /**< < 0: not sent */
-    int32_t energy_capacity_wh, energy_request_wh; /**< < 0: not sent */
-    int16_t full_soc, bulk_soc;    /**< < 0: not sent */
-    int32_t remaining_full_s, remaining_bulk_s;    /**< < 0: not sent */
     int32_t departure_s;           /**< DepartureTime, < 0: not sent */
-    bool charging_complete, bulk_charging_complete;
     uint8_t payment;               /**< exi_iso2_paymentOptionType_* selected */
     uint8_t tuple_id;              /**< SAScheduleTupleID the EV chose (0: none yet) */
 };
@@ -183,7 +165,7 @@ struct iso2_evse_stats {
     uint32_t worst_response_ms, worst_cd_response_ms;
 };
 
-/** One SECC session (one connector). Only iso2_evse.c touches the fields. */
+/** One SECC session (one connector). Only iso2_evse*.c touch the fields. */
 struct iso2_evse {
     struct iso2_evse_config cfg;
     enum iso2_evse_phase phase;

@@ -48,15 +48,15 @@ static void bench_init(void)
     static const uint8_t id[8] = {0x00, 0x00, 0x00, 0x00, 0x00, 0xEB, 0x9E, 0x17};
     memcpy(B.sid.bytes, id, 8);
     B.sid.len = 8;
-    B.st.max_voltage_mv = 500000;
-    B.st.max_current_ma = 200000;
-    B.st.max_power_w = 100000;
-    B.st.min_voltage_mv = 50000;
-    B.st.current_regulation_tolerance_ma = -1;
-    B.st.peak_current_ripple_ma = 5000;
-    B.st.energy_to_deliver_wh = -1;
+    B.st.dc.max_voltage_mv = 500000;
+    B.st.dc.max_current_ma = 200000;
+    B.st.dc.max_power_w = 100000;
+    B.st.dc.min_voltage_mv = 50000;
+    B.st.dc.current_regulation_tolerance_ma = -1;
+    B.st.dc.peak_current_ripple_ma = 5000;
+    B.st.dc.energy_to_deliver_wh = -1;
     B.st.status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
-    B.st.power_ready = true;
+    B.st.dc.power_ready = true;
     B.auth_after_ms = 300;
     B.cable_after_ms = 1000;
     B.stop_after_cd = 20;
@@ -98,35 +98,35 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         B.auth_started = true;
         B.auth_start = B.now;
     }
-    B.st.auth_done = B.auth_started && B.now - B.auth_start >= B.auth_after_ms;
+    B.st.dc.auth_done = B.auth_started && B.now - B.auth_start >= B.auth_after_ms;
     if (k == DIN_MSG_CHARGE_PARAMETER && B.cpd_ongoing_once) {
-        B.st.power_ready = B.seen[k] > 1;
+        B.st.dc.power_ready = B.seen[k] > 1;
     }
     if (k == DIN_MSG_CABLE_CHECK && !B.cable_started) {
         B.cable_started = true;
         B.cable_check_start = B.now;
     }
-    B.st.cable_check_done = B.cable_started && B.now - B.cable_check_start >= B.cable_after_ms;
-    B.st.isolation = B.st.cable_check_done ? exi_din_isolationLevelType_Valid : exi_din_isolationLevelType_Invalid;
+    B.st.dc.cable_check_done = B.cable_started && B.now - B.cable_check_start >= B.cable_after_ms;
+    B.st.isolation = B.st.dc.cable_check_done ? exi_din_isolationLevelType_Valid : exi_din_isolationLevelType_Invalid;
     if (k == DIN_MSG_PRECHARGE) {
-        B.st.present_voltage_mv = ev->target_voltage_mv; /* reaches last target by now */
+        B.st.dc.present_voltage_mv = ev->dc.target_voltage_mv; /* reaches last target by now */
     }
     if (k == DIN_MSG_CURRENT_DEMAND) {
         B.cd_count++;
-        B.st.present_current_ma = ev->target_current_ma;
+        B.st.dc.present_current_ma = ev->dc.target_current_ma;
         if (B.evse_stop_after && B.cd_count >= B.stop_after_cd) {
             B.st.status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown;
             B.st.notification = exi_din_EVSENotificationType_StopCharging;
         }
     }
     if (k == DIN_MSG_WELDING_DETECTION) {
-        B.st.present_voltage_mv /= 4;
-        B.st.present_current_ma = 0;
+        B.st.dc.present_voltage_mv /= 4;
+        B.st.dc.present_current_ma = 0;
     }
     struct din_evse_request out;
     assert_int_equal(din_evse_handle(&s_se, &s_req, &B.st, &s_res, &out, B.now), HAL_OK);
     if (k == DIN_MSG_PRECHARGE) {
-        B.st.present_voltage_mv = out.ev.target_voltage_mv;
+        B.st.dc.present_voltage_mv = out.ev.dc.target_voltage_mv;
     }
     if (k == B.fail_msg && k != DIN_MSG_NONE) {
         s_res.V2G_Message.Header.SessionID.bytes[0] ^= 0x55;
@@ -224,7 +224,7 @@ static void test_whole_session_in_memory(void **state)
     assert_int_equal(B.seen[DIN_MSG_SESSION_STOP], 1);
     /* the EV echoed the 8-byte ID with its leading zeros; the EVSE saw its values */
     assert_true(din_session_id_equal(&s_ev.id, &B.sid));
-    assert_int_equal(din_evse_ev(&s_se)->max_voltage_mv, 420000);
+    assert_int_equal(din_evse_ev(&s_se)->dc.max_voltage_mv, 420000);
     assert_int_equal(din_evse_ev(&s_se)->evccid_len, 6);
     assert_int_equal(din_ev_evse(&s_ev)->max_current_ma, 200000);
     assert_int_equal(din_ev_evse(&s_ev)->present_current_ma, 100000);

@@ -38,18 +38,18 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
 static void status_ready(void)
 {
     memset(&s_st, 0, sizeof s_st);
-    s_st.present_voltage_mv = 0;
-    s_st.max_voltage_mv = 500000;
-    s_st.max_current_ma = 200000;
-    s_st.max_power_w = 100000;
-    s_st.min_voltage_mv = 50000;
-    s_st.current_regulation_tolerance_ma = -1;
-    s_st.peak_current_ripple_ma = 5000;
-    s_st.energy_to_deliver_wh = -1;
+    s_st.dc.present_voltage_mv = 0;
+    s_st.dc.max_voltage_mv = 500000;
+    s_st.dc.max_current_ma = 200000;
+    s_st.dc.max_power_w = 100000;
+    s_st.dc.min_voltage_mv = 50000;
+    s_st.dc.current_regulation_tolerance_ma = -1;
+    s_st.dc.peak_current_ripple_ma = 5000;
+    s_st.dc.energy_to_deliver_wh = -1;
     s_st.isolation = exi_din_isolationLevelType_Invalid;
     s_st.status_code = exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
-    s_st.auth_done = true;
-    s_st.power_ready = true;
+    s_st.dc.auth_done = true;
+    s_st.dc.power_ready = true;
 }
 
 static void start(void)
@@ -156,7 +156,7 @@ static void reach(enum din_evse_phase p)
                                        DIN_MSG_CHARGE_PARAMETER, DIN_MSG_CABLE_CHECK,
                                        DIN_MSG_PRECHARGE, DIN_MSG_POWER_DELIVERY,
                                        DIN_MSG_CURRENT_DEMAND};
-    s_st.cable_check_done = true;
+    s_st.dc.cable_check_done = true;
     s_st.isolation = exi_din_isolationLevelType_Valid;
     for (size_t i = 0; i < sizeof seq / sizeof seq[0] && din_evse_phase(&s_m) != p; i++) {
         assert_true(din_response_code_ok(step(seq[i], 100u * (uint32_t)i)));
@@ -352,19 +352,19 @@ static void test_whole_session_every_message(void **state)
 
     assert_int_equal(step(DIN_MSG_PAYMENT_SELECTION, 30), exi_din_responseCodeType_OK);
 
-    s_st.auth_done = false;
+    s_st.dc.auth_done = false;
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 40), exi_din_responseCodeType_OK);
     assert_true(s_out.events & DIN_EVSE_EV_AUTHORIZE);
     assert_int_equal(s_chk.V2G_Message.Body.ContractAuthenticationRes.EVSEProcessing,
                      exi_din_EVSEProcessingType_Ongoing);
     assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_AUTHORIZATION);
-    s_st.auth_done = true;
+    s_st.dc.auth_done = true;
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 140), exi_din_responseCodeType_OK);
     assert_false(s_out.events & DIN_EVSE_EV_AUTHORIZE); /* only on the first */
     assert_int_equal(s_chk.V2G_Message.Body.ContractAuthenticationRes.EVSEProcessing,
                      exi_din_EVSEProcessingType_Finished);
 
-    s_st.power_ready = false;
+    s_st.dc.power_ready = false;
     assert_int_equal(step(DIN_MSG_CHARGE_PARAMETER, 150), exi_din_responseCodeType_OK);
     const struct exi_din_ChargeParameterDiscoveryResType *cp = &s_chk.V2G_Message.Body.ChargeParameterDiscoveryRes;
     assert_int_equal(cp->EVSEProcessing, exi_din_EVSEProcessingType_Ongoing);
@@ -374,10 +374,10 @@ static void test_whole_session_every_message(void **state)
     assert_int_equal(din_pv_milli32(&cp->DC_EVSEChargeParameter.EVSEMaximumVoltageLimit), 500000);
     assert_true(cp->DC_EVSEChargeParameter.EVSEMaximumPowerLimit_isUsed);
     assert_true(s_out.events & DIN_EVSE_EV_CHARGE_PARAMS);
-    assert_int_equal(s_out.ev.max_voltage_mv, 412800);
-    assert_int_equal(s_out.ev.max_current_ma, 200000);
-    assert_int_equal(s_out.ev.soc, 55);
-    s_st.power_ready = true;
+    assert_int_equal(s_out.ev.dc.max_voltage_mv, 412800);
+    assert_int_equal(s_out.ev.dc.max_current_ma, 200000);
+    assert_int_equal(s_out.ev.dc.soc, 55);
+    s_st.dc.power_ready = true;
     assert_int_equal(step(DIN_MSG_CHARGE_PARAMETER, 250), exi_din_responseCodeType_OK);
     assert_int_equal(s_chk.V2G_Message.Body.ChargeParameterDiscoveryRes.EVSEProcessing,
                      exi_din_EVSEProcessingType_Finished);
@@ -389,7 +389,7 @@ static void test_whole_session_every_message(void **state)
     assert_int_equal(cc->EVSEProcessing, exi_din_EVSEProcessingType_Ongoing);
     assert_int_equal(cc->DC_EVSEStatus.EVSEStatusCode, exi_din_DC_EVSEStatusCodeType_EVSE_IsolationMonitoringActive);
     assert_int_equal(cc->DC_EVSEStatus.EVSEIsolationStatus, exi_din_isolationLevelType_Invalid);
-    s_st.cable_check_done = true;
+    s_st.dc.cable_check_done = true;
     s_st.isolation = exi_din_isolationLevelType_Warning; /* degraded but allowed */
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 1300), exi_din_responseCodeType_OK);
     assert_false(s_out.events & DIN_EVSE_EV_CABLE_CHECK);
@@ -397,13 +397,13 @@ static void test_whole_session_every_message(void **state)
     assert_int_equal(cc->DC_EVSEStatus.EVSEStatusCode, exi_din_DC_EVSEStatusCodeType_EVSE_Ready);
     assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_PRECHARGE);
 
-    s_st.present_voltage_mv = 120000;
+    s_st.dc.present_voltage_mv = 120000;
     assert_int_equal(step(DIN_MSG_PRECHARGE, 1400), exi_din_responseCodeType_OK);
     assert_true(s_out.events & DIN_EVSE_EV_PRECHARGE);
-    assert_int_equal(s_out.ev.target_voltage_mv, 344700);
-    assert_int_equal(s_out.ev.target_current_ma, 1000);
+    assert_int_equal(s_out.ev.dc.target_voltage_mv, 344700);
+    assert_int_equal(s_out.ev.dc.target_current_ma, 1000);
     assert_int_equal(din_pv_milli32(&s_chk.V2G_Message.Body.PreChargeRes.EVSEPresentVoltage), 120000);
-    s_st.present_voltage_mv = 344000;
+    s_st.dc.present_voltage_mv = 344000;
     assert_int_equal(step(DIN_MSG_PRECHARGE, 1600), exi_din_responseCodeType_OK);
 
     assert_int_equal(step(DIN_MSG_POWER_DELIVERY, 1700), exi_din_responseCodeType_OK);
@@ -411,15 +411,15 @@ static void test_whole_session_every_message(void **state)
     assert_true(s_chk.V2G_Message.Body.PowerDeliveryRes.DC_EVSEStatus_isUsed);
     assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_POWER_DELIVERY);
 
-    s_st.present_current_ma = 57000;
-    s_st.current_limit_achieved = true;
+    s_st.dc.present_current_ma = 57000;
+    s_st.dc.current_limit_achieved = true;
     for (uint32_t i = 0; i < 3; i++) {
         assert_int_equal(step(DIN_MSG_CURRENT_DEMAND, 1800 + 100 * i), exi_din_responseCodeType_OK);
     }
     assert_true(s_out.events & DIN_EVSE_EV_CURRENT_DEMAND);
-    assert_int_equal(s_out.ev.target_current_ma, 57000);
-    assert_int_equal(s_out.ev.target_voltage_mv, 412800);
-    assert_int_equal(s_out.ev.soc, 60);
+    assert_int_equal(s_out.ev.dc.target_current_ma, 57000);
+    assert_int_equal(s_out.ev.dc.target_voltage_mv, 412800);
+    assert_int_equal(s_out.ev.dc.soc, 60);
     const struct exi_din_CurrentDemandResType *cd = &s_chk.V2G_Message.Body.CurrentDemandRes;
     assert_int_equal(din_pv_milli32(&cd->EVSEPresentVoltage), 344000);
     assert_int_equal(din_pv_milli32(&cd->EVSEPresentCurrent), 57000);
@@ -434,7 +434,7 @@ static void test_whole_session_every_message(void **state)
     assert_true(s_out.events & DIN_EVSE_EV_POWER_OFF);
     assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_WELDING);
 
-    s_st.present_voltage_mv = 290000;
+    s_st.dc.present_voltage_mv = 290000;
     assert_int_equal(step(DIN_MSG_WELDING_DETECTION, 2400), exi_din_responseCodeType_OK);
     assert_true(s_out.events & DIN_EVSE_EV_WELDING);
     assert_int_equal(din_pv_milli32(&s_chk.V2G_Message.Body.WeldingDetectionRes.EVSEPresentVoltage), 290000);
@@ -465,7 +465,7 @@ static void test_session_setup_variants(void **state)
         cfg.evse_id_len = 5;
         assert_int_equal(din_evse_start(&s_m, &cfg, &s_sid, 0), HAL_OK);
         status_ready();
-        s_st.unix_time_s = 1681926122;
+        s_st.dc.unix_time_s = 1681926122;
         req(DIN_MSG_SESSION_SETUP);
         s_q.V2G_Message.Header.SessionID.bytesLen = len;
         s_q.V2G_Message.Body.SessionSetupReq.EVCCID.bytesLen = (uint16_t)(len % 9);
@@ -620,8 +620,8 @@ static void test_authorisation_rejected(void **state)
 {
     (void)state;
     reach(DIN_EVSE_AUTHORIZATION);
-    s_st.auth_done = false;
-    s_st.auth_rejected = true;
+    s_st.dc.auth_done = false;
+    s_st.dc.auth_rejected = true;
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 300), exi_din_responseCodeType_FAILED);
     assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_FAILED);
 }
@@ -641,8 +641,8 @@ static void test_charge_parameter_rules(void **state)
     assert_int_equal(handle(400), exi_din_responseCodeType_FAILED_WrongEnergyTransferType);
     /* DC_core is as good as DC_extended; optional EVSE fields go out when known */
     reach(DIN_EVSE_CHARGE_PARAMETER);
-    s_st.current_regulation_tolerance_ma = 5000;
-    s_st.energy_to_deliver_wh = 20000;
+    s_st.dc.current_regulation_tolerance_ma = 5000;
+    s_st.dc.energy_to_deliver_wh = 20000;
     req(DIN_MSG_CHARGE_PARAMETER);
     s_q.V2G_Message.Body.ChargeParameterDiscoveryReq.EVRequestedEnergyTransferType =
         exi_din_EVRequestedEnergyTransferType_DC_core;
@@ -663,12 +663,12 @@ static void test_missing_optional_fields(void **state)
     req(DIN_MSG_CHARGE_PARAMETER);
     s_q.V2G_Message.Body.ChargeParameterDiscoveryReq.DC_EVChargeParameter.EVMaximumCurrentLimit.Unit_isUsed = false;
     assert_int_equal(handle(400), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.max_power_w, -1);
-    assert_int_equal(s_out.ev.energy_capacity_wh, -1);
-    assert_int_equal(s_out.ev.energy_request_wh, -1);
-    assert_int_equal(s_out.ev.full_soc, -1);
-    assert_int_equal(s_out.ev.bulk_soc, -1);
-    assert_int_equal(s_out.ev.max_current_ma, 200000);
+    assert_int_equal(s_out.ev.dc.max_power_w, -1);
+    assert_int_equal(s_out.ev.dc.energy_capacity_wh, -1);
+    assert_int_equal(s_out.ev.dc.energy_request_wh, -1);
+    assert_int_equal(s_out.ev.dc.full_soc, -1);
+    assert_int_equal(s_out.ev.dc.bulk_soc, -1);
+    assert_int_equal(s_out.ev.dc.max_current_ma, 200000);
 
     reach(DIN_EVSE_PRECHARGE);
     assert_int_equal(step(DIN_MSG_PRECHARGE, 900), exi_din_responseCodeType_OK);
@@ -677,8 +677,8 @@ static void test_missing_optional_fields(void **state)
     assert_int_equal(handle(1000), exi_din_responseCodeType_OK);
     req(DIN_MSG_CURRENT_DEMAND); /* no EV maxima, no remaining times, no bulk flag */
     assert_int_equal(handle(1100), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.remaining_full_s, -1);
-    assert_int_equal(s_out.ev.max_voltage_mv, 412800); /* from CPD */
+    assert_int_equal(s_out.ev.dc.remaining_full_s, -1);
+    assert_int_equal(s_out.ev.dc.max_voltage_mv, 412800); /* from CPD */
 
     /* With them: taken over. */
     req(DIN_MSG_CURRENT_DEMAND);
@@ -690,10 +690,10 @@ static void test_missing_optional_fields(void **state)
     q->EVMaximumVoltageLimit_isUsed = q->EVMaximumCurrentLimit_isUsed = q->EVMaximumPowerLimit_isUsed = true;
     q->RemainingTimeToFullSoC_isUsed = true;
     assert_int_equal(handle(1200), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.max_voltage_mv, 470000);
-    assert_int_equal(s_out.ev.max_current_ma, 375000);
-    assert_int_equal(s_out.ev.max_power_w, 98000);
-    assert_int_equal(s_out.ev.remaining_full_s, 1620);
+    assert_int_equal(s_out.ev.dc.max_voltage_mv, 470000);
+    assert_int_equal(s_out.ev.dc.max_current_ma, 375000);
+    assert_int_equal(s_out.ev.dc.max_power_w, 98000);
+    assert_int_equal(s_out.ev.dc.remaining_full_s, 1620);
 }
 
 static void test_cable_check_failures(void **state)
@@ -705,7 +705,7 @@ static void test_cable_check_failures(void **state)
     assert_int_equal(s_chk.V2G_Message.Body.CableCheckRes.DC_EVSEStatus.EVSEIsolationStatus,
                      exi_din_isolationLevelType_Fault);
     reach(DIN_EVSE_CABLE_CHECK);
-    s_st.cable_check_failed = true;
+    s_st.dc.cable_check_failed = true;
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 800), exi_din_responseCodeType_FAILED);
     reach(DIN_EVSE_CABLE_CHECK);
     req(DIN_MSG_CABLE_CHECK);
@@ -714,7 +714,7 @@ static void test_cable_check_failures(void **state)
     assert_true(s_out.events & DIN_EVSE_EV_EV_ERROR);
     /* Finished needs a valid isolation result: Invalid keeps it Ongoing */
     reach(DIN_EVSE_CABLE_CHECK);
-    s_st.cable_check_done = true;
+    s_st.dc.cable_check_done = true;
     s_st.isolation = exi_din_isolationLevelType_Invalid;
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 800), exi_din_responseCodeType_OK);
     assert_int_equal(s_chk.V2G_Message.Body.CableCheckRes.EVSEProcessing, exi_din_EVSEProcessingType_Ongoing);
@@ -734,11 +734,11 @@ static void test_precharge_rules(void **state)
     req(DIN_MSG_PRECHARGE);
     din_pv_set(&s_q.V2G_Message.Body.PreChargeReq.EVTargetCurrent, 10000, exi_din_unitSymbolType_A);
     assert_int_equal(handle(900), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.target_current_ma, 2000); /* clamped to 2 A */
+    assert_int_equal(s_out.ev.dc.target_current_ma, 2000); /* clamped to 2 A */
     req(DIN_MSG_PRECHARGE);
     din_pv_set(&s_q.V2G_Message.Body.PreChargeReq.EVTargetCurrent, -5000, exi_din_unitSymbolType_A);
     assert_int_equal(handle(1000), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.target_current_ma, 0);
+    assert_int_equal(s_out.ev.dc.target_current_ma, 0);
     req(DIN_MSG_PRECHARGE);
     s_q.V2G_Message.Body.PreChargeReq.DC_EVStatus.EVErrorCode = exi_din_DC_EVErrorCodeType_FAILED_EVRESSMalfunction;
     assert_int_equal(handle(1100), exi_din_responseCodeType_FAILED);
@@ -768,15 +768,15 @@ static void test_current_demand_rules(void **state)
     din_pv_set(&s_q.V2G_Message.Body.CurrentDemandReq.EVTargetVoltage, 0, exi_din_unitSymbolType_V);
     din_pv_set(&s_q.V2G_Message.Body.CurrentDemandReq.EVTargetCurrent, -3000, exi_din_unitSymbolType_A);
     assert_int_equal(handle(5000), exi_din_responseCodeType_OK);
-    assert_int_equal(s_out.ev.target_voltage_mv, 412800);
-    assert_int_equal(s_out.ev.target_current_ma, 0);
+    assert_int_equal(s_out.ev.dc.target_voltage_mv, 412800);
+    assert_int_equal(s_out.ev.dc.target_current_ma, 0);
     /* the Ioniq's last request: an EV error is the EV stopping, answered OK */
     req(DIN_MSG_CURRENT_DEMAND);
     s_q.V2G_Message.Body.CurrentDemandReq.DC_EVStatus.EVErrorCode =
         exi_din_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential;
     assert_int_equal(handle(5200), exi_din_responseCodeType_OK);
     assert_true(s_out.events & DIN_EVSE_EV_EV_ERROR);
-    assert_int_equal(s_out.ev.error_code, exi_din_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential);
+    assert_int_equal(s_out.ev.dc.error_code, exi_din_DC_EVErrorCodeType_FAILED_ChargingCurrentdifferential);
     /* ChargingComplete */
     req(DIN_MSG_CURRENT_DEMAND);
     s_q.V2G_Message.Body.CurrentDemandReq.ChargingComplete = true;
@@ -833,21 +833,21 @@ static void test_ongoing_timers(void **state)
     (void)state;
     /* ContractAuthentication: Ongoing up to 60 s from the first request */
     reach(DIN_EVSE_AUTHORIZATION);
-    s_st.auth_done = false;
+    s_st.dc.auth_done = false;
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 1000), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 60999), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CONTRACT_AUTH, 61000), exi_din_responseCodeType_FAILED);
     assert_true(s_out.events & DIN_EVSE_EV_TIMEOUT);
     /* ChargeParameterDiscovery likewise */
     reach(DIN_EVSE_CHARGE_PARAMETER);
-    s_st.power_ready = false;
+    s_st.dc.power_ready = false;
     assert_int_equal(step(DIN_MSG_CHARGE_PARAMETER, 1000), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CHARGE_PARAMETER, 60999), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CHARGE_PARAMETER, 61000), exi_din_responseCodeType_FAILED);
     assert_true(s_out.events & DIN_EVSE_EV_TIMEOUT);
     /* CableCheck: 40 s */
     reach(DIN_EVSE_CABLE_CHECK);
-    s_st.cable_check_done = false;
+    s_st.dc.cable_check_done = false;
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 1000), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 40999), exi_din_responseCodeType_OK);
     assert_int_equal(step(DIN_MSG_CABLE_CHECK, 41000), exi_din_responseCodeType_FAILED);
@@ -924,7 +924,7 @@ static void test_real_requests(void **state)
     exi_reader_init(&r, b, n);
     assert_int_equal(exi_din_decode(&r, &s_q), HAL_OK);
     assert_int_equal(din_request_kind(&s_q), DIN_MSG_CURRENT_DEMAND);
-    assert_true(din_evse_ev(&s_m)->target_current_ma == 0);
+    assert_true(din_evse_ev(&s_m)->dc.target_current_ma == 0);
     /* In this phase it is out of sequence, with the right session: SequenceError. */
     assert_int_equal(din_evse_handle(&s_m, &s_q, &s_st, &s_r, &s_out, 5), HAL_OK);
     assert_int_equal(s_out.response_code, exi_din_responseCodeType_FAILED_SequenceError);

@@ -401,18 +401,18 @@ static void test_din_status_translation(void **state)
     assert_int_equal(st.isolation, exi_din_isolationLevelType_Warning);
     assert_int_equal(st.status_code, exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown);
     assert_int_equal(st.notification, exi_din_EVSENotificationType_StopCharging);
-    assert_false(st.auth_done);
-    assert_true(st.auth_rejected);
-    assert_true(st.power_ready);
-    assert_true(st.cable_check_done);
-    assert_true(st.cable_check_failed);
+    assert_false(st.dc.auth_done);
+    assert_true(st.dc.auth_rejected);
+    assert_true(st.dc.power_ready);
+    assert_true(st.dc.cable_check_done);
+    assert_true(st.dc.cable_check_failed);
     assert_int_equal(st.pmax_w, 22000);
     e.cable_check = HLC_PROCESSING_ONGOING;
     e.authorization = HLC_PROCESSING_FINISHED;
     e.schedule.count = 0;
     hlc_din_status(&e, &st);
-    assert_false(st.cable_check_done);
-    assert_true(st.auth_done);
+    assert_false(st.dc.cable_check_done);
+    assert_true(st.dc.auth_done);
     assert_int_equal(st.pmax_w, 0);
     /* The zero value is "not ready", as an unfilled DIN status was. */
     assert_int_equal(hlc_din_status_code(HLC_EVSE_NOT_READY), exi_din_DC_EVSEStatusCodeType_EVSE_NotReady);
