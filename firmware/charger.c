@@ -232,8 +232,8 @@ void charger_stop(struct charger *c, enum charger_stop_reason why, const char *d
     charger_set_duty(c, HAL_PILOT_DUTY_DC_HIGH, now_ms);
     charger_set_reason(c, why, detail);
     c->stop_requested = false;
-    if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd, now_ms);
+    if (c->io.isolation != NULL) {
+        (void)isolation_stop(c->io.isolation, now_ms);
     }
     charger_meter_stop(c, now_ms);
     bool fault = why != CHARGER_STOP_EV && why != CHARGER_STOP_LOCAL && why != CHARGER_STOP_EV_ERROR;
@@ -379,7 +379,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
                  const struct charger_ports *ports, struct sched *s, uint32_t now_ms)
 {
     if (ports->pilot == NULL || ports->gpio == NULL || ports->psu == NULL ||
-        (ports->link != NULL && ports->rng == NULL) || (ports->meter != NULL && ports->meter_dev == NULL) ||
+        (ports->link != NULL && ports->rng == NULL) || (ports->meter_session != NULL && ports->meter == NULL) ||
         cfg->name[0] == '\0' || memchr(cfg->name, '\0', sizeof cfg->name) == NULL) {
         return HAL_EINVAL;
     }
@@ -409,7 +409,7 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     c->state = CHARGER_IDLE;
     c->state_since_ms = now_ms;
     c->stop_detail = "";
-    if (c->io.imd == NULL && c->cfg.imd_lab_override) {
+    if (c->io.isolation == NULL && c->cfg.imd_lab_override) {
         charger_log(c, HAL_LOG_WARN, now_ms, "start", CHARGER_LAB_OVERRIDE_TEXT);
     }
     sched_task_init(&c->task, c->cfg.name, charger_step, c, c->io.link != NULL);

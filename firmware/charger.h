@@ -148,33 +148,33 @@ struct charger_config {
 struct charger_backend;
 
 /** A V2GTP transport (evse_link in the firmware, a fake in tests). */
-struct charger_link;
+struct charger_transport;
 
 /** Link state as the session needs it. */
-enum charger_link_state {
-    CHARGER_LINK_MATCHING = 0, /**< SLAC / SDP / waiting for TCP */
-    CHARGER_LINK_CONNECTED,    /**< V2GTP connection up */
-    CHARGER_LINK_FAILED,       /**< SLAC failed */
+enum charger_transport_state {
+    CHARGER_TRANSPORT_MATCHING = 0, /**< SLAC / SDP / waiting for TCP */
+    CHARGER_TRANSPORT_CONNECTED,    /**< V2GTP connection up */
+    CHARGER_TRANSPORT_FAILED,       /**< SLAC failed */
 };
 
 /** Operations of a transport. */
-struct charger_link_ops {
-    enum charger_link_state (*state)(struct charger_link *l);
+struct charger_transport_ops {
+    enum charger_transport_state (*state)(struct charger_transport *l);
     /** HAL_OK with a whole message, HAL_EAGAIN none */
-    int (*recv)(struct charger_link *l, uint16_t *type, const uint8_t **payload, uint32_t *len);
-    void (*consume)(struct charger_link *l, uint32_t now_ms);
+    int (*recv)(struct charger_transport *l, uint16_t *type, const uint8_t **payload, uint32_t *len);
+    void (*consume)(struct charger_transport *l, uint32_t now_ms);
     /** HAL_OK queued */
-    int (*send)(struct charger_link *l, uint16_t type, const uint8_t *payload, uint32_t len,
+    int (*send)(struct charger_transport *l, uint16_t type, const uint8_t *payload, uint32_t len,
                 uint32_t now_ms);
     /** Ready for the next car (close the connection, new key, SLAC again). */
-    int (*restart)(struct charger_link *l, uint32_t now_ms);
+    int (*restart)(struct charger_transport *l, uint32_t now_ms);
     /** Why the last connection ended / SLAC failed (static text). */
-    const char *(*reason)(struct charger_link *l);
+    const char *(*reason)(struct charger_transport *l);
 };
 
 /** A transport instance; implementations embed it first. */
-struct charger_link {
-    const struct charger_link_ops *ops;
+struct charger_transport {
+    const struct charger_transport_ops *ops;
 };
 
 /** The peripherals one connector uses. */
@@ -183,11 +183,11 @@ struct charger_ports {
     struct hal_gpio *gpio;
     struct psu *psu;
     struct hal_log *log;
-    struct charger_link *link;      /**< NULL: pilot-level session only */
+    struct charger_transport *link;      /**< NULL: pilot-level session only */
     struct hal_rng *rng;            /**< SessionIDs; required with a link */
-    struct isolation *imd;          /**< may be NULL (see imd_lab_override) */
-    struct meter_session *meter;    /**< may be NULL: no transaction */
-    struct meter *meter_dev;        /**< the session's meter (live energy); with `meter` */
+    struct isolation *isolation;          /**< may be NULL (see imd_lab_override) */
+    struct meter_session *meter_session;/**< may be NULL: no transaction */
+    struct meter *meter;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
     struct ovm *ovm;                /**< over-voltage monitor device; may be NULL */
 };

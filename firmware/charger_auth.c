@@ -15,14 +15,14 @@
  * 2286)); its token the one the session was authorised with. */
 void charger_start_transaction(struct charger *c, uint32_t now_ms)
 {
-    if (c->io.meter == NULL || c->tx.state != CHARGER_TX_NONE) {
+    if (c->io.meter_session == NULL || c->tx.state != CHARGER_TX_NONE) {
         return;
     }
     int64_t wall_ms = 0;
     if (c->io.clock == NULL || hal_clock_wall(c->io.clock, &wall_ms) != HAL_OK) {
         wall_ms = 0;
     }
-    meter_session_set_wall(c->io.meter, wall_ms / 1000);
+    meter_session_set_wall(c->io.meter_session, wall_ms / 1000);
     char txid[sizeof c->tx.id];
     snprintf(txid, sizeof txid, "%.15s-%lu-%lu", c->cfg.name, (unsigned long)(c->current.number % 100000u),
              (unsigned long)(uint32_t)(wall_ms / 1000));
@@ -51,7 +51,7 @@ void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t n
     } else {
         uint32_t dev = 0;
         c->tx.since_ms = now_ms;
-        if (c->io.meter_dev != NULL && meter_status(c->io.meter_dev, &dev) == HAL_OK) {
+        if (c->io.meter != NULL && meter_status(c->io.meter, &dev) == HAL_OK) {
             charger_start_transaction(c, now_ms);
         }
     }

@@ -79,7 +79,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         int32_t d = c->pw.present_mv - (int32_t)c->cc.test_mv;
         d = d < 0 ? -d : d;
         if (d <= (int32_t)c->cfg.cable_check_tolerance_mv) {
-            if (c->io.imd == NULL) {
+            if (c->io.isolation == NULL) {
                 if (!c->cfg.imd_lab_override) {
                     charger_cc_fail(c, ERRORS_SRC_IMD, (uint32_t)ISOLATION_ERR_DEVICE_FAULT,
                                     "no isolation monitor", now_ms);
@@ -93,11 +93,11 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
                 }
                 break;
             }
-            (void)isolation_start(c->io.imd, now_ms);
-            int rc = isolation_self_test(c->io.imd, c->cc.test_mv / 1000u, now_ms);
+            (void)isolation_start(c->io.isolation, now_ms);
+            int rc = isolation_self_test(c->io.isolation, c->cc.test_mv / 1000u, now_ms);
             if (rc == HAL_ENOTSUP) {
                 struct isolation_measurement m;
-                (void)isolation_read(c->io.imd, &m, now_ms);
+                (void)isolation_read(c->io.isolation, &m, now_ms);
                 c->cc.seq = m.seq;
                 charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
             } else {
@@ -110,10 +110,10 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         break;
     }
     case CHARGER_CC_SELFTEST: {
-        enum isolation_test t = isolation_self_test_result(c->io.imd);
+        enum isolation_test t = isolation_self_test_result(c->io.isolation);
         if (t == ISOLATION_TEST_PASSED) {
             struct isolation_measurement m;
-            (void)isolation_read(c->io.imd, &m, now_ms);
+            (void)isolation_read(c->io.isolation, &m, now_ms);
             c->cc.seq = m.seq;
             charger_cc_go(c, CHARGER_CC_MEASURE, now_ms);
         } else if (t == ISOLATION_TEST_FAILED) {
@@ -129,7 +129,7 @@ void charger_cable_check(struct charger *c, uint32_t now_ms)
         struct isolation_measurement m = {0};
         /* Only a fresh, valid value with a verdict counts: an "OK" read whose status is
          * INVALID (or whose valid flag is off) is no measurement at all. */
-        bool measured = isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.seq != c->cc.seq &&
+        bool measured = isolation_read(c->io.isolation, &m, now_ms) == HAL_OK && m.valid && m.seq != c->cc.seq &&
                         (m.status == ISOLATION_VALID || m.status == ISOLATION_WARNING ||
                          m.status == ISOLATION_FAULT);
         if (measured) {

@@ -64,18 +64,18 @@ static void charger_read_voltage(struct charger *c, const struct psu_output *sta
             }
         }
     }
-    if (c->io.imd != NULL) {
+    if (c->io.isolation != NULL) {
         struct isolation_measurement m;
         memset(&m, 0, sizeof m);
-        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.valid && m.voltage_valid) {
+        if (isolation_read(c->io.isolation, &m, now_ms) == HAL_OK && m.valid && m.voltage_valid) {
             charger_offer_voltage(c, &v, CHARGER_VSRC_IMD, (int64_t)m.voltage_dv * 100,
                                   charger_age(now_ms, m.at_ms));
         }
     }
-    if (c->io.meter_dev != NULL) {
+    if (c->io.meter != NULL) {
         struct meter_live live;
         memset(&live, 0, sizeof live);
-        if (meter_live(c->io.meter_dev, &live) == HAL_OK && live.dc_valid && live.at_ms != 0) {
+        if (meter_live(c->io.meter, &live) == HAL_OK && live.dc_valid && live.at_ms != 0) {
             charger_offer_voltage(c, &v, CHARGER_VSRC_METER, live.dc_voltage_mv,
                                   charger_age(now_ms, live.at_ms));
         }
@@ -388,7 +388,7 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
      * one that will tell (InfyPower) must have done so (HAL_EAGAIN until then). */
     int caps_rc = psu_get_capabilities(c->io.psu, &caps);
     bool caps_ok = caps_rc == HAL_OK || caps_rc == HAL_ENOTSUP;
-    st->charge_parameters = caps_ok && (c->io.meter == NULL || c->tx.state == CHARGER_TX_OPEN)
+    st->charge_parameters = caps_ok && (c->io.meter_session == NULL || c->tx.state == CHARGER_TX_OPEN)
                                 ? HLC_PROCESSING_FINISHED
                                 : HLC_PROCESSING_ONGOING;
     st->cable_check = c->cc.step == CHARGER_CC_DONE     ? HLC_PROCESSING_FINISHED

@@ -69,8 +69,8 @@ static void charger_power_off(struct charger *c, bool end_tx, uint32_t now_ms)
     c->powered_off = true;
     /* Contactors open once the current has fallen: the interlock's power-down step. */
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
-    if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd, now_ms);
+    if (c->io.isolation != NULL) {
+        (void)isolation_stop(c->io.isolation, now_ms);
     }
     if (end_tx) {
         charger_meter_stop(c, now_ms);
@@ -175,8 +175,8 @@ static void charger_session_end(struct charger *c, uint32_t now_ms)
     /* SessionStop: nothing flows any more; release the connector in the safe order. */
     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
-    if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd, now_ms);
+    if (c->io.isolation != NULL) {
+        (void)isolation_stop(c->io.isolation, now_ms);
     }
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_UNLOCKED);
@@ -198,8 +198,8 @@ static void charger_session_pause(struct charger *c, uint32_t now_ms)
 {
     (void)psu_set_mode(c->io.psu, PSU_MODE_OFF, now_ms);
     c->powered_off = true;
-    if (c->io.imd != NULL) {
-        (void)isolation_stop(c->io.imd, now_ms);
+    if (c->io.isolation != NULL) {
+        (void)isolation_stop(c->io.isolation, now_ms);
     }
     charger_meter_stop(c, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
@@ -310,7 +310,7 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
 
 static void charger_v2g_io(struct charger *c, uint32_t now_ms)
 {
-    struct charger_link *l = c->io.link;
+    struct charger_transport *l = c->io.link;
     uint16_t type;
     const uint8_t *p;
     uint32_t len;
@@ -379,13 +379,13 @@ static void charger_v2g_tick(struct charger *c, uint32_t now_ms)
 /* A running V2G session: the EV's messages, and the connection watched. */
 static void charger_v2g_exchange(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
-    struct charger_link *l = c->io.link;
+    struct charger_transport *l = c->io.link;
     (void)ps;
     charger_v2g_io(c, now_ms);
     /* A lost connection counts after a moment, so an unplug (the pilot's 30 ms
      * debounce) is reported as what it is. */
     if (c->v2g && !hlc_over(&c->hlc) && !c->link_closed && !c->paused &&
-        l->ops->state(l) != CHARGER_LINK_CONNECTED) {
+        l->ops->state(l) != CHARGER_TRANSPORT_CONNECTED) {
         if (c->link_lost_ms == 0) {
             c->link_lost_ms = now_ms != 0 ? now_ms : 1u;
         } else if (now_ms - c->link_lost_ms >= 100u) {
@@ -433,7 +433,7 @@ static void charger_plug_in(struct charger *c, uint32_t now_ms)
     b->begin(c, now_ms);
     charger_set_duty(c, PILOT_DUTY_HLC, now_ms);
     interlock_request(&c->il, INTERLOCK_TARGET_LOCKED);
-    if (b->cable_check && c->io.imd == NULL && c->cfg.imd_lab_override) {
+    if (b->cable_check && c->io.isolation == NULL && c->cfg.imd_lab_override) {
         charger_log(c, HAL_LOG_WARN, now_ms, "session", CHARGER_LAB_OVERRIDE_TEXT);
     }
     if (b->plug_in_text != NULL) {
@@ -532,7 +532,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
 {
     enum pilot_state ps = pilot_state(&c->pilot);
     const struct charger_backend *b = c->backend;
-    struct charger_link *l = c->io.link;
+    struct charger_transport *l = c->io.link;
 
     charger_limits(c, &c->pw.lim);
     charger_measure(c, now_ms);
@@ -577,7 +577,7 @@ void charger_session(struct charger *c, uint32_t now_ms)
                 hlc_drop_pause(&c->hlc);
                 charger_stop(c, CHARGER_STOP_EV, "paused EV did not resume in time", now_ms);
             }
-        } else if (l->ops->state(l) == CHARGER_LINK_FAILED) {
+        } else if (l->ops->state(l) == CHARGER_TRANSPORT_FAILED) {
             if (c->link_retries < c->cfg.link_retries) {
                 c->link_retries++;
                 charger_log(c, HAL_LOG_WARN, now_ms, "SLAC failed, restarting", l->ops->reason(l));
@@ -592,11 +592,11 @@ void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
+        if (c->io.meter_session != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
-            if (meter_status(c->io.meter_dev, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
+            if (meter_status(c->io.meter, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
                 c->tx.since_ms = now_ms;
                 charger_start_transaction(c, now_ms);
             }

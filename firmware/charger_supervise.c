@@ -47,12 +47,12 @@ void charger_poll_psu(struct charger *c, uint32_t now_ms)
 
 void charger_poll_imd(struct charger *c, uint32_t now_ms)
 {
-    if (c->io.imd == NULL) {
+    if (c->io.isolation == NULL) {
         return;
     }
     struct isolation_error ie[ISOLATION_ERRORS_MAX];
     size_t n = 0;
-    if (isolation_get_errors(c->io.imd, ie, ISOLATION_ERRORS_MAX, &n) != HAL_OK) {
+    if (isolation_get_errors(c->io.isolation, ie, ISOLATION_ERRORS_MAX, &n) != HAL_OK) {
         n = 0;
     }
     for (int i = (int)c->err.count - 1; i >= 0; i--) {
@@ -80,7 +80,7 @@ void charger_poll_imd(struct charger *c, uint32_t now_ms)
     /* Insulation monitored while power flows (after the cable check decided). */
     if (c->state == CHARGER_PRECHARGE || c->state == CHARGER_CHARGING) {
         struct isolation_measurement m;
-        if (isolation_read(c->io.imd, &m, now_ms) == HAL_OK && m.status == ISOLATION_FAULT) {
+        if (isolation_read(c->io.isolation, &m, now_ms) == HAL_OK && m.status == ISOLATION_FAULT) {
             charger_raise(c, ERRORS_SRC_IMD, CHARGER_IMD_INSULATION_FAULT, ERRORS_SEV_HIGH,
                           "insulation fault while charging", now_ms);
         }
@@ -90,10 +90,10 @@ void charger_poll_imd(struct charger *c, uint32_t now_ms)
 void charger_poll_meter(struct charger *c, uint32_t now_ms)
 {
     uint32_t dev = 0;
-    if (c->io.meter_dev == NULL) {
+    if (c->io.meter == NULL) {
         return;
     }
-    int rc = meter_status(c->io.meter_dev, &dev);
+    int rc = meter_status(c->io.meter, &dev);
     bool bad = rc == HAL_ETIMEDOUT || rc == HAL_EIO;
     if (bad) {
         bool tx = c->tx.state == CHARGER_TX_OPEN || c->tx.state == CHARGER_TX_STARTING;

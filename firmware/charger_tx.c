@@ -12,14 +12,14 @@
 
 void charger_meter_stop(struct charger *c, uint32_t now_ms)
 {
-    if (c->io.meter == NULL || (c->tx.state != CHARGER_TX_OPEN && c->tx.state != CHARGER_TX_STARTING)) {
+    if (c->io.meter_session == NULL || (c->tx.state != CHARGER_TX_OPEN && c->tx.state != CHARGER_TX_STARTING)) {
         return;
     }
     if (c->tx.state == CHARGER_TX_STARTING) {
         /* The start has not been acknowledged: its event decides, then we stop. */
         return;
     }
-    int rc = meter_session_stop(c->io.meter, now_ms);
+    int rc = meter_session_stop(c->io.meter_session, now_ms);
     if (rc == HAL_OK) {
         c->tx.state = CHARGER_TX_STOPPING;
         c->tx.since_ms = now_ms;
@@ -41,7 +41,7 @@ void charger_meter_stop(struct charger *c, uint32_t now_ms)
 
 void charger_tx_start(struct charger *c, const char *txid, const char *token_id, uint32_t now_ms)
 {
-    if (c->io.meter == NULL || c->tx.state != CHARGER_TX_NONE) {
+    if (c->io.meter_session == NULL || c->tx.state != CHARGER_TX_NONE) {
         return;
     }
     snprintf(c->tx.id, sizeof c->tx.id, "%s", txid);
@@ -53,15 +53,15 @@ void charger_tx_start(struct charger *c, const char *txid, const char *token_id,
         .tariff_text = NULL,
         .assigned = true,
     };
-    int rc = meter_session_start(c->io.meter, &req, now_ms);
+    int rc = meter_session_start(c->io.meter_session, &req, now_ms);
     if (rc == HAL_OK) {
         c->tx.state = CHARGER_TX_STARTING;
         c->tx.since_ms = now_ms;
         charger_log(c, HAL_LOG_INFO, now_ms, "meter: starting transaction", c->tx.id);
-    } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter) != METER_KEY_UNPINNED) {
+    } else if (rc == HAL_EPROTO && meter_session_key_state(c->io.meter_session) != METER_KEY_UNPINNED) {
         /* Not the meter that was configured: billing with it would sign for someone else. */
         charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_KEY_MISMATCH, ERRORS_SEV_MEDIUM,
-                      meter_session_key_state(c->io.meter) == METER_KEY_UNKNOWN
+                      meter_session_key_state(c->io.meter_session) == METER_KEY_UNKNOWN
                           ? "meter reports no public key: transaction refused (a key is pinned)"
                           : "meter public key differs from the pinned key: transaction refused",
                       now_ms);
@@ -77,13 +77,13 @@ void charger_tx_start(struct charger *c, const char *txid, const char *token_id,
 void charger_meter_events(struct charger *c, uint32_t now_ms)
 {
     struct meter_event ev;
-    if (c->io.meter == NULL) {
+    if (c->io.meter_session == NULL) {
         return;
     }
-    while (meter_session_event(c->io.meter, &ev) == HAL_OK) {
+    while (meter_session_event(c->io.meter_session, &ev) == HAL_OK) {
         struct charger_session_record *r = charger_record(c);
         struct meter_live live;
-        bool have_live = c->io.meter_dev != NULL && meter_live(c->io.meter_dev, &live) == HAL_OK;
+        bool have_live = c->io.meter != NULL && meter_live(c->io.meter, &live) == HAL_OK;
         switch (ev.kind) {
         case METER_EV_STARTED:
             c->tx.state = CHARGER_TX_OPEN;
@@ -179,8 +179,8 @@ int64_t charger_session_energy_wh(const struct charger *c)
         return c->current.energy_wh; /* the transaction is over: what the meter said */
     }
     struct meter_live live;
-    if (c->tx.state == CHARGER_TX_OPEN && c->io.meter_dev != NULL &&
-        meter_live(c->io.meter_dev, &live) == HAL_OK) {
+    if (c->tx.state == CHARGER_TX_OPEN && c->io.meter != NULL &&
+        meter_live(c->io.meter, &live) == HAL_OK) {
         return c->current.paused_wh + live.import_wh - c->tx.start_wh;
     }
     return (int64_t)(c->pw.energy_mwh / 1000.0 + 0.5);

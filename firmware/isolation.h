@@ -4,7 +4,7 @@
  *        start/stop measuring, self-test, the latest resistance with its validity and an
  *        IEC 61851-23 / ISO 15118 isolation status, and errors with severities.
  *
- * Implemented by the Bender and Dold adapters (imd_isolation.c) and by the simulator's
+ * Implemented by the Bender and Dold adapters (isolation_imd.c) and by the simulator's
  * in-memory device (board/sim/sim_imd.c). Every operation returns at once; the self-test
  * result is collected later with isolation_self_test_result().
  *

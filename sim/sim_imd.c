@@ -39,9 +39,9 @@ int sim_imd_start(struct sim_imd *d, struct sched *s, uint32_t now_ms)
      * the Linux board keeps the default). */
     cfg.fault_retry_ms = d->fault_retry_ms;
     d->bus.busy = false; /* a request of the firmware before the power loss died with it */
-    int rc = imd_isolation_bender_init(&d->drv, &d->bus.base, &cfg, &d->lim);
+    int rc = isolation_imd_bender_init(&d->drv, &d->bus.base, &cfg, &d->lim);
     if (rc == HAL_OK) {
-        rc = sched_add(s, imd_isolation_bender_task(&d->drv), now_ms);
+        rc = sched_add(s, isolation_imd_bender_task(&d->drv), now_ms);
     }
     return rc;
 }

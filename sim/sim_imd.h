@@ -2,7 +2,7 @@
  * @file sim_imd.h
  * @brief The simulator board's insulation monitor: a Bender isoCHA425HV register model
  *        (sim_imd_dev) on an in-memory Modbus bus (sim_modbus), read by the REAL driver
- *        (protocols/imd + firmware/imd_isolation.c) exactly as on a board. Host-only.
+ *        (protocols/imd + firmware/isolation_imd.c) exactly as on a board. Host-only.
  *
  * The board hands the charger sim_imd_port(): the firmware's own adapter, not a stand-in.
  * The plant feeds the DC voltage each millisecond (sim_imd_tick()), which the driver reads
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "hal_log.h"
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 #include "isolation.h"
 #include "sched.h"
 #include "sim_imd_dev.h"
@@ -35,7 +35,7 @@ enum sim_imd_fault {
 struct sim_imd {
     struct sim_modbus bus;
     struct sim_imd_dev dev;             /**< the device (survives a power loss of the firmware) */
-    struct imd_isolation_bender drv;    /**< the firmware's driver (restarted with it) */
+    struct isolation_imd_bender drv;    /**< the firmware's driver (restarted with it) */
     struct isolation_limits lim;
     struct hal_log *log;
     char name[16];                      /**< the connector, for the log */

@@ -64,9 +64,9 @@ int board_connector_start(struct board_connector *k, const struct board_config *
                                   .log = &d->log.base,
                                   .link = d->have_link ? &d->adapter.base : NULL,
                                   .rng = &d->rng.base,
-                                  .imd = d->imd,
-                                  .meter = d->have_meter ? &d->ms : NULL,
-                                  .meter_dev = d->have_meter ? &d->meter.base : NULL,
+                                  .isolation = d->imd,
+                                  .meter_session = d->have_meter ? &d->ms : NULL,
+                                  .meter = d->have_meter ? &d->meter.base : NULL,
                                   .clock = &d->loop.base};
     int rc = charger_init(&k->charger, &cc, &ports, s, now_ms);
     if (rc != HAL_OK) {

@@ -104,10 +104,10 @@ static int board_start_imd(struct board_devices *d, const struct board_config *c
         if (cfg->imd_unit != 0) {
             ic.unit = (uint8_t)cfg->imd_unit;
         }
-        rc = imd_isolation_bender_init(&d->bender, &d->imd_bus.base, &ic, &lim);
+        rc = isolation_imd_bender_init(&d->bender, &d->imd_bus.base, &ic, &lim);
         d->imd = &d->bender.base;
         if (rc == HAL_OK) {
-            rc = sched_add(s, imd_isolation_bender_task(&d->bender), now);
+            rc = sched_add(s, isolation_imd_bender_task(&d->bender), now);
         }
     } else {
         struct imd_dold_config ic;
@@ -115,10 +115,10 @@ static int board_start_imd(struct board_devices *d, const struct board_config *c
         if (cfg->imd_unit != 0) {
             ic.unit = (uint8_t)cfg->imd_unit;
         }
-        rc = imd_isolation_dold_init(&d->dold, &d->imd_bus.base, &ic, &lim);
+        rc = isolation_imd_dold_init(&d->dold, &d->imd_bus.base, &ic, &lim);
         d->imd = &d->dold.base;
         if (rc == HAL_OK) {
-            rc = sched_add(s, imd_isolation_dold_task(&d->dold), now);
+            rc = sched_add(s, isolation_imd_dold_task(&d->dold), now);
         }
     }
     if (rc != HAL_OK) {
@@ -169,7 +169,7 @@ static int board_start_link(struct board_devices *d, const struct board_config *
         fprintf(stderr, "charger: link on '%s' failed to start: %s\n", ifn, hal_strerror(rc));
         return -1;
     }
-    charger_link_evse_init(&d->adapter, &d->evse);
+    charger_transport_evse_init(&d->adapter, &d->evse);
     d->have_link = true;
     return 0;
 }

@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 #include "board_config.h"
-#include "charger_link.h"
+#include "charger_transport.h"
 #include "evse_link.h"
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 #include "journal.h"
 #include "linux_can.h"
 #include "linux_crypto.h"
@@ -53,8 +53,8 @@ struct board_devices {
     /* isolation monitor */
     bool have_imd;
     struct linux_modbus imd_bus;
-    struct imd_isolation_bender bender;
-    struct imd_isolation_dold dold;
+    struct isolation_imd_bender bender;
+    struct isolation_imd_dold dold;
     struct isolation *imd;
     /* link to the car */
     bool have_link, have_tls;
@@ -62,7 +62,7 @@ struct board_devices {
     struct linux_net net;
     struct linux_tls tls;
     struct evse_link evse;
-    struct charger_link_evse adapter;
+    struct charger_transport_evse adapter;
 };
 
 /**

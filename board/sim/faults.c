@@ -205,7 +205,7 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_EV_MISBEHAVE:
         break; /* the car breaks the rule itself (faults_configure set it up) */
     case FAULTS_TCP_RESET:
-        sim_link_reset(t->link);
+        sim_net_reset(t->link);
         break;
     case FAULTS_ISOLATION:
         sim_imd_set_resistance(t->imd, 50000u);
@@ -395,7 +395,7 @@ void faults_tick(struct faults_run *r, uint32_t now_ms)
             faults_fire(r, now_ms);
         }
     } else if (sc->flags & FAULTS_F_AT_METER_STOP) {
-        if (t->charger->io.meter != NULL && meter_session_state(t->charger->io.meter) == METER_S_STOPPING) {
+        if (t->charger->io.meter_session != NULL && meter_session_state(t->charger->io.meter_session) == METER_S_STOPPING) {
             faults_fire(r, now_ms);
         }
     } else if (cs == sc->at && now_ms - r->state_since_ms >= sc->delay_ms) {

@@ -26,7 +26,7 @@
 #include "psu.h"
 #include "sim_imd.h"
 #include "sim_infy.h"
-#include "sim_link.h"
+#include "sim_net.h"
 #include "sim_meter.h"
 
 /** What is done to the charger's world. */
@@ -132,7 +132,7 @@ struct faults_target {
     struct sim_imd *imd;
     struct journal *journal;
     struct ev_model *car;
-    struct sim_link *link;
+    struct sim_net *link;
 };
 
 #define FAULTS_RING 65536u    /**< 65 s of 1 ms samples (the checker reads each as it is written) */

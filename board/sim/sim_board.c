@@ -141,7 +141,7 @@ static void sim_apply_config(const struct board_config *b, struct charger_config
 static int sim_start_link(struct sim *s, int i)
 {
     struct sim_conn *x = &s->c[i];
-    sim_link_init(&x->link, (unsigned)i);
+    sim_net_init(&x->link, (unsigned)i);
     evse_link_default_config(&x->lc);
     x->lc.tcp_port = 15118;
     x->lc.slac.use_modem = false; /* no modem in memory: no CM_SET_KEY */
@@ -153,7 +153,7 @@ static int sim_start_link(struct sim *s, int i)
         fprintf(stderr, "sim: EVSE link %d failed to start: %s\n", i, hal_strerror(rc));
         return rc;
     }
-    charger_link_evse_init(&x->adapter, &x->evse);
+    charger_transport_evse_init(&x->adapter, &x->evse);
     sim_meas_init(&x->meas, &x->adapter.base);
     return HAL_OK;
 }
@@ -238,9 +238,9 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
         .log = &s->log.base,
         .link = &x->meas.base,
         .rng = &x->link.end[0].rng,
-        .imd = sim_imd_port(&x->imd),
-        .meter = &x->ms,
-        .meter_dev = sim_meter_port(&x->meter),
+        .isolation = sim_imd_port(&x->imd),
+        .meter_session = &x->ms,
+        .meter = sim_meter_port(&x->meter),
         .clock = &s->clock.base,
         .ovm = with_ovm ? &x->ovm.base : NULL,
     };
@@ -334,7 +334,7 @@ static void sim_power_down(struct sim *s, uint32_t now_ms)
     hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] POWER LOSS: the firmware stops (restart in %lu ms)",
              x->plant.name, (unsigned long)SIM_POWER_OFF_MS);
     plant_power_loss(&x->plant);
-    sim_link_power_cycle(&x->link, 0);
+    sim_net_power_cycle(&x->link, 0);
     sched_init(&s->sched); /* nothing of the firmware runs any more */
     sim_station_stop(&s->station);
 }
@@ -359,7 +359,7 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
     if (rc != HAL_OK) {
         return rc;
     }
-    charger_link_evse_init(&x->adapter, &x->evse);
+    charger_transport_evse_init(&x->adapter, &x->evse);
     x->meas.have = false;
     rc = journal_open(&x->journal, &x->nvs.base);
     if (rc != HAL_OK) {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "charger.h"
-#include "charger_link.h"
+#include "charger_transport.h"
 #include "ev_model.h"
 #include "evse_link.h"
 #include "journal.h"
@@ -18,7 +18,7 @@
 #include "sim_clock.h"
 #include "sim_imd.h"
 #include "sim_infy.h"
-#include "sim_link.h"
+#include "sim_net.h"
 #include "sim_meas.h"
 #include "sim_meter.h"
 #include "sim_options.h"
@@ -39,9 +39,9 @@ struct sim_conn {
     struct sim_infy modules;
     struct sim_infy_can can;
     struct psu_infy stage;
-    struct sim_link link;
+    struct sim_net link;
     struct evse_link evse;
-    struct charger_link_evse adapter;
+    struct charger_transport_evse adapter;
     struct sim_meas_link meas;
     struct sim_imd imd;
     struct sim_ovm ovm;

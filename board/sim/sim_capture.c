@@ -35,7 +35,7 @@ static void sim_tap(void *ctx, int side, const uint8_t *data, size_t len)
     }
     uint16_t car_port = (uint16_t)(50000u + (x->conn % 10000u));
     uint8_t pkt[14 + 40 + 20 + 1400];
-    const struct sim_link_end *src = &x->link->end[side], *dst = &x->link->end[1 - side];
+    const struct sim_net_end *src = &x->link->end[side], *dst = &x->link->end[1 - side];
     memset(pkt, 0, 14 + 40 + 20);
     memcpy(pkt, dst->mac, 6);
     memcpy(pkt + 6, src->mac, 6);
@@ -92,7 +92,7 @@ static FILE *sim_open_out(const char *dir, const char *name, const char *ext)
     return f;
 }
 
-int sim_capture_open(struct sim_capture *cap, const char *dir, const char *name, struct sim_link *link,
+int sim_capture_open(struct sim_capture *cap, const char *dir, const char *name, struct sim_net *link,
                      const uint32_t *now_ms)
 {
     cap->link = link;

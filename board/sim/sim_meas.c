@@ -1,4 +1,4 @@
-/* sim_meas.c - owns the measuring link (struct sim_meas_link): a charger_link that
+/* sim_meas.c - owns the measuring link (struct sim_meas_link): a charger_transport that
  * forwards to the real one (evse_link through its adapter) and times each request to its
  * answer on the wall clock; only CurrentDemandRes are counted. A fault scenario watching
  * the connector sees (and may alter) the requests and sees every response here. */
@@ -8,13 +8,13 @@
 #include "iso2/iso2_evse.h"
 #include "v2gtp/v2gtp.h"
 
-static enum charger_link_state sim_meas_state(struct charger_link *b)
+static enum charger_transport_state sim_meas_state(struct charger_transport *b)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     return m->inner->ops->state(m->inner);
 }
 
-static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, uint32_t *len)
+static int sim_meas_recv(struct charger_transport *b, uint16_t *type, const uint8_t **p, uint32_t *len)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     int rc = m->inner->ops->recv(m->inner, type, p, len);
@@ -28,13 +28,13 @@ static int sim_meas_recv(struct charger_link *b, uint16_t *type, const uint8_t *
     return rc;
 }
 
-static void sim_meas_consume(struct charger_link *b, uint32_t now_ms)
+static void sim_meas_consume(struct charger_transport *b, uint32_t now_ms)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     m->inner->ops->consume(m->inner, now_ms);
 }
 
-static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len,
+static int sim_meas_send(struct charger_transport *b, uint16_t type, const uint8_t *p, uint32_t len,
                          uint32_t now_ms)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
@@ -64,24 +64,24 @@ static int sim_meas_send(struct charger_link *b, uint16_t type, const uint8_t *p
     return rc;
 }
 
-static int sim_meas_restart(struct charger_link *b, uint32_t now_ms)
+static int sim_meas_restart(struct charger_transport *b, uint32_t now_ms)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     m->have = false;
     return m->inner->ops->restart(m->inner, now_ms);
 }
 
-static const char *sim_meas_reason(struct charger_link *b)
+static const char *sim_meas_reason(struct charger_transport *b)
 {
     struct sim_meas_link *m = (struct sim_meas_link *)b;
     return m->inner->ops->reason(m->inner);
 }
 
-static const struct charger_link_ops s_meas_ops = {
+static const struct charger_transport_ops s_meas_ops = {
     .state = sim_meas_state, .recv = sim_meas_recv, .consume = sim_meas_consume,
     .send = sim_meas_send, .restart = sim_meas_restart, .reason = sim_meas_reason};
 
-void sim_meas_init(struct sim_meas_link *m, struct charger_link *inner)
+void sim_meas_init(struct sim_meas_link *m, struct charger_transport *inner)
 {
     m->base.ops = &s_meas_ops;
     m->inner = inner;

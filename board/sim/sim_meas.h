@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "charger_link.h"
+#include "charger_transport.h"
 #include "exi/exi_din.h"
 #include "exi/exi_iso2.h"
 #include "faults.h"
@@ -16,8 +16,8 @@
 /* Wall-clock time from a request handed to the session to its answer handed back
  * (decode + session + encode + queue + flush), for the CurrentDemand figure. */
 struct sim_meas_link {
-    struct charger_link base;
-    struct charger_link *inner;
+    struct charger_transport base;
+    struct charger_transport *inner;
     struct faults_run *faults; /**< the scenario watching this connector's V2G, or NULL */
     struct timespec t0;
     bool have;
@@ -27,6 +27,6 @@ struct sim_meas_link {
     struct exi_iso2_document iso2;   /**< the same for an ISO 15118-2 session */
 };
 
-void sim_meas_init(struct sim_meas_link *m, struct charger_link *inner);
+void sim_meas_init(struct sim_meas_link *m, struct charger_transport *inner);
 
 #endif /* SIM_MEAS_H */

@@ -29,8 +29,8 @@
 /* ------------------------------------------------------------------ fakes */
 
 struct tlink {
-    struct charger_link base;
-    enum charger_link_state st;
+    struct charger_transport base;
+    enum charger_transport_state st;
     uint8_t rx[2048];
     uint32_t rxlen;
     bool rx_ready;
@@ -40,11 +40,11 @@ struct tlink {
     int restarts;
 };
 
-static enum charger_link_state tl_state(struct charger_link *b)
+static enum charger_transport_state tl_state(struct charger_transport *b)
 {
     return ((struct tlink *)b)->st;
 }
-static int tl_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, uint32_t *len)
+static int tl_recv(struct charger_transport *b, uint16_t *type, const uint8_t **p, uint32_t *len)
 {
     struct tlink *l = (struct tlink *)b;
     if (!l->rx_ready) {
@@ -55,12 +55,12 @@ static int tl_recv(struct charger_link *b, uint16_t *type, const uint8_t **p, ui
     *len = l->rxlen;
     return HAL_OK;
 }
-static void tl_consume(struct charger_link *b, uint32_t now)
+static void tl_consume(struct charger_transport *b, uint32_t now)
 {
     (void)now;
     ((struct tlink *)b)->rx_ready = false;
 }
-static int tl_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint32_t len, uint32_t now)
+static int tl_send(struct charger_transport *b, uint16_t type, const uint8_t *p, uint32_t len, uint32_t now)
 {
     struct tlink *l = (struct tlink *)b;
     (void)now;
@@ -71,21 +71,21 @@ static int tl_send(struct charger_link *b, uint16_t type, const uint8_t *p, uint
     l->tx_ready = true;
     return HAL_OK;
 }
-static int tl_restart(struct charger_link *b, uint32_t now)
+static int tl_restart(struct charger_transport *b, uint32_t now)
 {
     struct tlink *l = (struct tlink *)b;
     (void)now;
     l->restarts++;
-    l->st = CHARGER_LINK_MATCHING;
+    l->st = CHARGER_TRANSPORT_MATCHING;
     l->rx_ready = l->tx_ready = false;
     return HAL_OK;
 }
-static const char *tl_reason(struct charger_link *b)
+static const char *tl_reason(struct charger_transport *b)
 {
     (void)b;
     return "test";
 }
-static const struct charger_link_ops s_tl_ops = {tl_state, tl_recv, tl_consume, tl_send, tl_restart,
+static const struct charger_transport_ops s_tl_ops = {tl_state, tl_recv, tl_consume, tl_send, tl_restart,
                                                  tl_reason};
 
 /* Power stage: fake_power for modes and the journal, plus an output voltage and a
@@ -699,7 +699,7 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
                                   .log = &r->log.base,
                                   .link = &r->link.base,
                                   .rng = &r->rng.base,
-                                  .imd = with_imd ? &r->imd.base : NULL,
+                                  .isolation = with_imd ? &r->imd.base : NULL,
                                   .ovm = s_rig_ovm ? &r->ovm.base : NULL};
     if (s_rig_meter) {
         r->meter.base.ops = &s_tm_ops;
@@ -709,8 +709,8 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
         assert_int_equal(journal_open(&r->journal, &r->nvs.base), HAL_OK);
         meter_session_init(&r->ms, &r->meter.base, &r->journal, NULL);
         assert_int_equal(sched_add(&r->sched, meter_session_task(&r->ms), 0), HAL_OK);
-        ports.meter = &r->ms;
-        ports.meter_dev = &r->meter.base;
+        ports.meter_session = &r->ms;
+        ports.meter = &r->meter.base;
     }
     assert_int_equal(charger_init(&r->c, &cfg, &ports, &r->sched, 0), HAL_OK);
     din_ev_default_config(&r->evcfg);
@@ -791,7 +791,7 @@ static void plug(struct rig *r)
     assert_int_equal(charger_state(&r->c), CHARGER_LINK);
     assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
     /* SLAC, SDP and TCP are the link's business: the connection is up. */
-    r->link.st = CHARGER_LINK_CONNECTED;
+    r->link.st = CHARGER_TRANSPORT_CONNECTED;
     assert_int_equal(din_ev_start(&r->ev, &r->evcfg, r->now), HAL_OK);
     r->ev.model.battery_voltage_mv = 380000;
     r->ev.model.target_voltage_mv = 410000;
@@ -804,7 +804,7 @@ static void unplug(struct rig *r)
 {
     (void)pilot_ev_set_s2(&r->pilot.ev, false);
     pilot_ev_plug(&r->pilot.ev, false);
-    r->link.st = CHARGER_LINK_MATCHING;
+    r->link.st = CHARGER_TRANSPORT_MATCHING;
     r->ev_started = false;
     r->psu.ev_closed = false;
 }
@@ -1035,7 +1035,7 @@ static void test_iso2_pause_and_resume(void **state)
     assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
     assert_true(r->c.pause_woken);
     /* The new connection: the same car, the same SessionID. */
-    r->link.st = CHARGER_LINK_CONNECTED;
+    r->link.st = CHARGER_TRANSPORT_CONNECTED;
     s_icar.step = ICAR_HANDSHAKE;
     s_icar.waiting = false;
     s_icar.stop = false;
@@ -1512,7 +1512,7 @@ static void test_link_lost_while_charging(void **state)
     rig_setup(r, NULL, true);
     plug(r);
     assert_true(run_until(r, is_charging, 30000));
-    r->link.st = CHARGER_LINK_MATCHING; /* connection dropped, pilot still B/C */
+    r->link.st = CHARGER_TRANSPORT_MATCHING; /* connection dropped, pilot still B/C */
     r->ev_running = false;
     run(r, 200);
     assert_int_equal(r->power.mode, PSU_MODE_OFF);
@@ -1575,7 +1575,7 @@ static void test_slac_failure_retries_then_stops(void **state)
     pilot_ev_plug(&r->pilot.ev, true);
     run(r, 100);
     for (int k = 0; k < 4; k++) {
-        r->link.st = CHARGER_LINK_FAILED;
+        r->link.st = CHARGER_TRANSPORT_FAILED;
         run(r, 20);
     }
     assert_int_equal(r->link.restarts, 4); /* 3 retries, then the stop's restart */

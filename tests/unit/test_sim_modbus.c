@@ -1,6 +1,6 @@
 /* Unit tests of the simulation layer's in-memory Modbus (sim/sim_modbus.c) and its Bender and
  * Dold device models (sim/sim_imd_dev.c) read by the REAL drivers (protocols/imd +
- * firmware/imd_isolation.c), and of the simulator's isolation monitor built from them
+ * firmware/isolation_imd.c), and of the simulator's isolation monitor built from them
  * (sim/sim_imd.c): asynchronous completion, timeouts of a silent or absent unit, refusals,
  * measurements, self-test and fault injection at register level. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 #include "isolation.h"
 #include "sched.h"
 #include "sim_imd.h"
@@ -22,8 +22,8 @@ static struct sim_modbus s_bus;
 static struct sim_imd_dev s_dev;
 static struct sim_imd s_imd;
 static struct sched s_sched;
-static struct imd_isolation_bender s_bender;
-static struct imd_isolation_dold s_dold;
+static struct isolation_imd_bender s_bender;
+static struct isolation_imd_dold s_dold;
 static uint32_t s_now;
 
 /* A slave whose hooks count their calls and refuse writes to register 7. */
@@ -164,8 +164,8 @@ static void test_real_bender_driver_reads_the_model(void **state)
     sched_init(&s_sched);
     struct imd_bender_config cfg;
     imd_bender_config_default(&cfg);
-    assert_int_equal(imd_isolation_bender_init(&s_bender, &s_bus.base, &cfg, NULL), HAL_OK);
-    assert_int_equal(sched_add(&s_sched, imd_isolation_bender_task(&s_bender), s_now), HAL_OK);
+    assert_int_equal(isolation_imd_bender_init(&s_bender, &s_bus.base, &cfg, NULL), HAL_OK);
+    assert_int_equal(sched_add(&s_sched, isolation_imd_bender_task(&s_bender), s_now), HAL_OK);
     struct isolation *iso = &s_bender.base;
     assert_int_equal(isolation_start(iso, s_now), HAL_OK);
     s_dev.resistance_ohm = 750000.0f;
@@ -213,8 +213,8 @@ static void test_real_dold_driver_and_watchdog(void **state)
     sched_init(&s_sched);
     struct imd_dold_config cfg;
     imd_dold_config_default(&cfg);
-    assert_int_equal(imd_isolation_dold_init(&s_dold, &s_bus.base, &cfg, NULL), HAL_OK);
-    assert_int_equal(sched_add(&s_sched, imd_isolation_dold_task(&s_dold), s_now), HAL_OK);
+    assert_int_equal(isolation_imd_dold_init(&s_dold, &s_bus.base, &cfg, NULL), HAL_OK);
+    assert_int_equal(sched_add(&s_sched, isolation_imd_dold_task(&s_dold), s_now), HAL_OK);
     struct isolation *iso = &s_dold.base;
     assert_int_equal(isolation_start(iso, s_now), HAL_OK);
     s_dev.resistance_ohm = 1500000.0f;

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 #include "isolation.h"
 #include "linux_loop.h"
 #include "linux_modbus.h"
@@ -31,8 +31,8 @@ struct ctl {
     struct linux_modbus mb;
     struct sched sched;
     bool dold;
-    struct imd_isolation_bender bender;
-    struct imd_isolation_dold dd;
+    struct isolation_imd_bender bender;
+    struct isolation_imd_dold dd;
     struct isolation *iso;
     uint64_t max_pass_ns;
 };
@@ -350,10 +350,10 @@ int main(int argc, char **argv)
         if (slave != 0) {
             cfg.unit = (uint8_t)slave;
         }
-        rc = imd_isolation_dold_init(&c->dd, &c->mb.base, &cfg, &lim);
+        rc = isolation_imd_dold_init(&c->dd, &c->mb.base, &cfg, &lim);
         c->iso = &c->dd.base;
         if (rc == HAL_OK) {
-            rc = sched_add(&c->sched, imd_isolation_dold_task(&c->dd), hal_clock_now_ms(&c->loop.base));
+            rc = sched_add(&c->sched, isolation_imd_dold_task(&c->dd), hal_clock_now_ms(&c->loop.base));
         }
     } else {
         struct imd_bender_config cfg;
@@ -362,10 +362,10 @@ int main(int argc, char **argv)
         if (slave != 0) {
             cfg.unit = (uint8_t)slave;
         }
-        rc = imd_isolation_bender_init(&c->bender, &c->mb.base, &cfg, &lim);
+        rc = isolation_imd_bender_init(&c->bender, &c->mb.base, &cfg, &lim);
         c->iso = &c->bender.base;
         if (rc == HAL_OK) {
-            rc = sched_add(&c->sched, imd_isolation_bender_task(&c->bender), hal_clock_now_ms(&c->loop.base));
+            rc = sched_add(&c->sched, isolation_imd_bender_task(&c->bender), hal_clock_now_ms(&c->loop.base));
         }
     }
     if (rc != HAL_OK) {

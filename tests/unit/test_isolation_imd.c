@@ -11,15 +11,15 @@
 
 #include "fake_imd.h"
 #include "fake_modbus.h"
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 #include "isolation.h"
 #include "sched.h"
 
 static struct fake_modbus s_mb;
 static struct fake_imd s_dev;
 static struct sched s_sched;
-static struct imd_isolation_bender s_bender;
-static struct imd_isolation_dold s_dold;
+static struct isolation_imd_bender s_bender;
+static struct isolation_imd_dold s_dold;
 static struct isolation *s_iso;
 static uint32_t s_now;
 
@@ -39,9 +39,9 @@ static void setup_bender(void)
     sched_init(&s_sched);
     struct imd_bender_config cfg;
     imd_bender_config_default(&cfg);
-    assert_int_equal(imd_isolation_bender_init(&s_bender, &s_mb.base, &cfg, NULL), HAL_OK);
+    assert_int_equal(isolation_imd_bender_init(&s_bender, &s_mb.base, &cfg, NULL), HAL_OK);
     s_now = 100;
-    assert_int_equal(sched_add(&s_sched, imd_isolation_bender_task(&s_bender), s_now), HAL_OK);
+    assert_int_equal(sched_add(&s_sched, isolation_imd_bender_task(&s_bender), s_now), HAL_OK);
     s_iso = &s_bender.base;
 }
 
@@ -55,10 +55,10 @@ static void setup_dold(void)
     struct isolation_limits lim;
     isolation_limits_default(&lim);
     lim.rated_voltage_v = 500;
-    assert_int_equal(imd_isolation_dold_init(&s_dold, &s_mb.base, &cfg, &lim), HAL_OK);
+    assert_int_equal(isolation_imd_dold_init(&s_dold, &s_mb.base, &cfg, &lim), HAL_OK);
     s_now = 100;
     s_dev.last_heard_ms = s_now;
-    assert_int_equal(sched_add(&s_sched, imd_isolation_dold_task(&s_dold), s_now), HAL_OK);
+    assert_int_equal(sched_add(&s_sched, isolation_imd_dold_task(&s_dold), s_now), HAL_OK);
     s_iso = &s_dold.base;
 }
 
@@ -224,19 +224,19 @@ static void test_stale_value_is_invalid(void **state)
     struct isolation_limits lim;
     isolation_limits_default(&lim);
     struct isolation_measurement m;
-    assert_int_equal(imd_isolation_measurement(&st, &lim, 3999, &m), HAL_OK);
+    assert_int_equal(isolation_imd_measurement(&st, &lim, 3999, &m), HAL_OK);
     assert_int_equal(m.status, ISOLATION_VALID);
     assert_int_equal(m.seq, 4);
-    assert_int_equal(imd_isolation_measurement(&st, &lim, 4001, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_imd_measurement(&st, &lim, 4001, &m), HAL_EAGAIN);
     assert_int_equal(m.status, ISOLATION_INVALID);
     /* "the true value is smaller than this": no usable value */
     st.values.r_bound = IMD_BOUND_BELOW;
-    assert_int_equal(imd_isolation_measurement(&st, &lim, 1500, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_imd_measurement(&st, &lim, 1500, &m), HAL_EAGAIN);
     st.values.r_bound = IMD_BOUND_ABOVE;
-    assert_int_equal(imd_isolation_measurement(&st, &lim, 1500, &m), HAL_OK);
+    assert_int_equal(isolation_imd_measurement(&st, &lim, 1500, &m), HAL_OK);
     assert_true(m.resistance_lower_bound);
     st.test = IMD_TEST_RUNNING;
-    assert_int_equal(imd_isolation_measurement(&st, &lim, 1500, &m), HAL_EAGAIN);
+    assert_int_equal(isolation_imd_measurement(&st, &lim, 1500, &m), HAL_EAGAIN);
 }
 
 int main(void)

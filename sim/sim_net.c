@@ -1,31 +1,31 @@
-/* sim_link.c - owns the in-memory link between one charger and one car (struct sim_link):
+/* sim_net.c - owns the in-memory link between one charger and one car (struct sim_net):
  * raw Ethernet, IPv6 UDP and TCP between two ends, and their deterministic random sources.
- * A transport of the host-only simulation layer (sim_link.h). */
-#include "sim_link.h"
+ * A transport of the host-only simulation layer (sim_net.h). */
+#include "sim_net.h"
 
 #include <string.h>
 
-#define SIM_LINK_EPHEMERAL 49152u
+#define SIM_NET_EPHEMERAL 49152u
 
-static struct sim_link_end *sim_end_of_eth(struct hal_eth *e)
+static struct sim_net_end *sim_end_of_eth(struct hal_eth *e)
 {
-    return (struct sim_link_end *)((char *)e - offsetof(struct sim_link_end, eth));
+    return (struct sim_net_end *)((char *)e - offsetof(struct sim_net_end, eth));
 }
-static struct sim_link_end *sim_end_of_net(struct hal_net *n)
+static struct sim_net_end *sim_end_of_net(struct hal_net *n)
 {
-    return (struct sim_link_end *)((char *)n - offsetof(struct sim_link_end, net));
+    return (struct sim_net_end *)((char *)n - offsetof(struct sim_net_end, net));
 }
-static struct sim_link_end *sim_end_of_rng(struct hal_rng *r)
+static struct sim_net_end *sim_end_of_rng(struct hal_rng *r)
 {
-    return (struct sim_link_end *)((char *)r - offsetof(struct sim_link_end, rng));
+    return (struct sim_net_end *)((char *)r - offsetof(struct sim_net_end, rng));
 }
 
-static struct sim_link_end *sim_other(struct sim_link_end *e)
+static struct sim_net_end *sim_other(struct sim_net_end *e)
 {
     return &e->link->end[1 - e->side];
 }
 
-static void sim_wake(struct sim_link_end *to)
+static void sim_wake(struct sim_net_end *to)
 {
     if (to->side == 0) {
         to->link->io_pending = true;
@@ -36,17 +36,17 @@ static void sim_wake(struct sim_link_end *to)
 
 static int sim_eth_send(struct hal_eth *base, const uint8_t *frame, size_t len)
 {
-    struct sim_link_end *e = sim_end_of_eth(base);
-    struct sim_link_end *o = sim_other(e);
+    struct sim_net_end *e = sim_end_of_eth(base);
+    struct sim_net_end *o = sim_other(e);
     if (len < 14 || len > HAL_ETH_FRAME_MAX) {
         return HAL_EINVAL;
     }
     e->link->frames++;
-    if (o->fcount == SIM_LINK_FRAMES) {
+    if (o->fcount == SIM_NET_FRAMES) {
         e->link->dropped++; /* a full modem drops, like a real one */
         return HAL_OK;
     }
-    int k = (o->fhead + o->fcount) % SIM_LINK_FRAMES;
+    int k = (o->fhead + o->fcount) % SIM_NET_FRAMES;
     memcpy(o->fr[k], frame, len);
     o->flen[k] = len;
     o->fcount++;
@@ -56,7 +56,7 @@ static int sim_eth_send(struct hal_eth *base, const uint8_t *frame, size_t len)
 
 static int sim_eth_recv(struct hal_eth *base, uint8_t *frame, size_t cap, size_t *len)
 {
-    struct sim_link_end *e = sim_end_of_eth(base);
+    struct sim_net_end *e = sim_end_of_eth(base);
     if (e->fcount == 0) {
         return HAL_EAGAIN;
     }
@@ -68,7 +68,7 @@ static int sim_eth_recv(struct hal_eth *base, uint8_t *frame, size_t cap, size_t
         memcpy(frame, e->fr[e->fhead], n);
         *len = n;
     }
-    e->fhead = (e->fhead + 1) % SIM_LINK_FRAMES;
+    e->fhead = (e->fhead + 1) % SIM_NET_FRAMES;
     e->fcount--;
     return rc;
 }
@@ -83,9 +83,9 @@ static const struct hal_eth_ops s_eth_ops = {.send = sim_eth_send, .recv = sim_e
 
 /* ------------------------------------------------------------------ IP */
 
-static int sim_alloc(struct sim_link_end *e)
+static int sim_alloc(struct sim_net_end *e)
 {
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
         if (e->s[i].kind == SIM_SOCK_FREE) {
             memset(&e->s[i], 0, sizeof e->s[i]);
             e->s[i].peer = -1;
@@ -96,14 +96,14 @@ static int sim_alloc(struct sim_link_end *e)
     return HAL_ENOMEM;
 }
 
-static struct sim_link_sock *sim_sock(struct sim_link_end *e, int h)
+static struct sim_net_sock *sim_sock(struct sim_net_end *e, int h)
 {
-    return h >= 0 && h < SIM_LINK_SOCKS && e->s[h].kind != SIM_SOCK_FREE ? &e->s[h] : NULL;
+    return h >= 0 && h < SIM_NET_SOCKS && e->s[h].kind != SIM_SOCK_FREE ? &e->s[h] : NULL;
 }
 
 static int sim_local_addr(struct hal_net *base, struct hal_ip6_endpoint *ep)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
+    struct sim_net_end *e = sim_end_of_net(base);
     memset(ep, 0, sizeof *ep);
     memcpy(ep->addr, e->ip, 16);
     ep->scope = 1;
@@ -112,7 +112,7 @@ static int sim_local_addr(struct hal_net *base, struct hal_ip6_endpoint *ep)
 
 static int sim_udp_open(struct hal_net *base, uint16_t port, bool join)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
+    struct sim_net_end *e = sim_end_of_net(base);
     int h = sim_alloc(e);
     if (h < 0) {
         return h;
@@ -126,23 +126,23 @@ static int sim_udp_open(struct hal_net *base, uint16_t port, bool join)
 static int sim_udp_sendto(struct hal_net *base, int sock, const struct hal_ip6_endpoint *to,
                           const uint8_t *buf, size_t len)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *s = sim_sock(e, sock);
-    if (s == NULL || s->kind != SIM_SOCK_UDP || len > SIM_LINK_DGRAM_MAX) {
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *s = sim_sock(e, sock);
+    if (s == NULL || s->kind != SIM_SOCK_UDP || len > SIM_NET_DGRAM_MAX) {
         return HAL_EINVAL;
     }
-    struct sim_link_end *o = sim_other(e);
+    struct sim_net_end *o = sim_other(e);
     bool multicast = to->addr[0] == 0xff;
     if (!multicast && memcmp(to->addr, o->ip, 16) != 0) {
         return HAL_OK; /* nobody there */
     }
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
-        struct sim_link_sock *d = &o->s[i];
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
+        struct sim_net_sock *d = &o->s[i];
         if (d->kind != SIM_SOCK_UDP || d->port != to->port || (multicast && !d->join) ||
-            d->dg_count == SIM_LINK_DGRAMS) {
+            d->dg_count == SIM_NET_DGRAMS) {
             continue;
         }
-        int k = (d->dg_head + d->dg_count) % SIM_LINK_DGRAMS;
+        int k = (d->dg_head + d->dg_count) % SIM_NET_DGRAMS;
         memcpy(d->dg[k], buf, len);
         d->dg_len[k] = len;
         memset(&d->dg_from[k], 0, sizeof d->dg_from[k]);
@@ -158,8 +158,8 @@ static int sim_udp_sendto(struct hal_net *base, int sock, const struct hal_ip6_e
 static int sim_udp_recvfrom(struct hal_net *base, int sock, struct hal_ip6_endpoint *from, uint8_t *buf,
                             size_t cap, size_t *len)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *s = sim_sock(e, sock);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *s = sim_sock(e, sock);
     if (s == NULL || s->kind != SIM_SOCK_UDP) {
         return HAL_EINVAL;
     }
@@ -167,7 +167,7 @@ static int sim_udp_recvfrom(struct hal_net *base, int sock, struct hal_ip6_endpo
         return HAL_EAGAIN;
     }
     int k = s->dg_head;
-    s->dg_head = (s->dg_head + 1) % SIM_LINK_DGRAMS;
+    s->dg_head = (s->dg_head + 1) % SIM_NET_DGRAMS;
     s->dg_count--;
     if (s->dg_len[k] > cap) {
         return HAL_EOVERFLOW;
@@ -182,8 +182,8 @@ static int sim_udp_recvfrom(struct hal_net *base, int sock, struct hal_ip6_endpo
 
 static int sim_tcp_listen(struct hal_net *base, uint16_t port)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+    struct sim_net_end *e = sim_end_of_net(base);
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
         if (e->s[i].kind == SIM_SOCK_LISTEN && e->s[i].port == port && port != 0) {
             return HAL_EBUSY;
         }
@@ -199,13 +199,13 @@ static int sim_tcp_listen(struct hal_net *base, uint16_t port)
 
 static int sim_tcp_accept(struct hal_net *base, int listener, struct hal_ip6_endpoint *peer)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *l = sim_sock(e, listener);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *l = sim_sock(e, listener);
     if (l == NULL || l->kind != SIM_SOCK_LISTEN) {
         return HAL_EINVAL;
     }
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
-        struct sim_link_sock *s = &e->s[i];
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
+        struct sim_net_sock *s = &e->s[i];
         if (s->kind == SIM_SOCK_TCP && !s->accepted && s->listener == listener) {
             s->accepted = true;
             if (peer != NULL) {
@@ -221,8 +221,8 @@ static int sim_tcp_accept(struct hal_net *base, int listener, struct hal_ip6_end
 
 static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *to)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_end *o = sim_other(e);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_end *o = sim_other(e);
     int h = sim_alloc(e);
     if (h < 0) {
         return h;
@@ -232,7 +232,7 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
     e->s[h].port = e->next_port++;
     e->link->connections++;
     int lst = -1;
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
         if (o->s[i].kind == SIM_SOCK_LISTEN && o->s[i].port == to->port &&
             memcmp(to->addr, o->ip, 16) == 0) {
             lst = i;
@@ -258,23 +258,23 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
 
 static int sim_tcp_send(struct hal_net *base, int sock, const uint8_t *buf, size_t len, size_t *sent)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *s = sim_sock(e, sock);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *s = sim_sock(e, sock);
     if (s == NULL || s->kind != SIM_SOCK_TCP) {
         return HAL_EINVAL;
     }
     if (s->peer_closed || s->peer < 0) {
         return HAL_ECLOSED;
     }
-    struct sim_link_end *o = sim_other(e);
-    struct sim_link_sock *d = &o->s[s->peer];
-    size_t room = SIM_LINK_STREAM - d->rx_len;
+    struct sim_net_end *o = sim_other(e);
+    struct sim_net_sock *d = &o->s[s->peer];
+    size_t room = SIM_NET_STREAM - d->rx_len;
     size_t n = len < room ? len : room;
     if (n == 0) {
         return HAL_EAGAIN;
     }
     for (size_t i = 0; i < n; i++) {
-        d->rx[(d->rx_head + d->rx_len + i) % SIM_LINK_STREAM] = buf[i];
+        d->rx[(d->rx_head + d->rx_len + i) % SIM_NET_STREAM] = buf[i];
     }
     d->rx_len += n;
     *sent = n;
@@ -287,8 +287,8 @@ static int sim_tcp_send(struct hal_net *base, int sock, const uint8_t *buf, size
 
 static int sim_tcp_recv(struct hal_net *base, int sock, uint8_t *buf, size_t cap, size_t *len)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *s = sim_sock(e, sock);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *s = sim_sock(e, sock);
     if (s == NULL || s->kind != SIM_SOCK_TCP) {
         return HAL_EINVAL;
     }
@@ -297,9 +297,9 @@ static int sim_tcp_recv(struct hal_net *base, int sock, uint8_t *buf, size_t cap
     }
     size_t n = cap < s->rx_len ? cap : s->rx_len;
     for (size_t i = 0; i < n; i++) {
-        buf[i] = s->rx[(s->rx_head + i) % SIM_LINK_STREAM];
+        buf[i] = s->rx[(s->rx_head + i) % SIM_NET_STREAM];
     }
-    s->rx_head = (s->rx_head + n) % SIM_LINK_STREAM;
+    s->rx_head = (s->rx_head + n) % SIM_NET_STREAM;
     s->rx_len -= n;
     *len = n;
     return HAL_OK;
@@ -307,12 +307,12 @@ static int sim_tcp_recv(struct hal_net *base, int sock, uint8_t *buf, size_t cap
 
 static void sim_close(struct hal_net *base, int sock)
 {
-    struct sim_link_end *e = sim_end_of_net(base);
-    struct sim_link_sock *s = sim_sock(e, sock);
+    struct sim_net_end *e = sim_end_of_net(base);
+    struct sim_net_sock *s = sim_sock(e, sock);
     if (s == NULL) {
         return;
     }
-    struct sim_link_end *o = sim_other(e);
+    struct sim_net_end *o = sim_other(e);
     if (s->kind == SIM_SOCK_TCP && s->peer >= 0 && o->s[s->peer].kind == SIM_SOCK_TCP &&
         o->s[s->peer].peer == sock) {
         o->s[s->peer].peer_closed = true;
@@ -320,7 +320,7 @@ static void sim_close(struct hal_net *base, int sock)
     }
     if (s->kind == SIM_SOCK_LISTEN) {
         /* Connections never accepted go with their listener. */
-        for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+        for (int i = 0; i < SIM_NET_SOCKS; i++) {
             if (e->s[i].kind == SIM_SOCK_TCP && !e->s[i].accepted && e->s[i].listener == sock) {
                 sim_close(base, i);
             }
@@ -347,7 +347,7 @@ static const struct hal_net_ops s_net_ops = {
 static int sim_rng_fill(struct hal_rng *base, uint8_t *buf, size_t len)
 {
     /* Deterministic (xorshift64*): runs repeat exactly; nothing here protects anything. */
-    struct sim_link_end *e = sim_end_of_rng(base);
+    struct sim_net_end *e = sim_end_of_rng(base);
     for (size_t i = 0; i < len; i++) {
         uint64_t x = e->rng_state;
         x ^= x >> 12;
@@ -361,11 +361,11 @@ static int sim_rng_fill(struct hal_rng *base, uint8_t *buf, size_t len)
 
 static const struct hal_rng_ops s_rng_ops = {.fill = sim_rng_fill};
 
-void sim_link_init(struct sim_link *l, unsigned index)
+void sim_net_init(struct sim_net *l, unsigned index)
 {
     memset(l, 0, sizeof *l);
     for (int side = 0; side < 2; side++) {
-        struct sim_link_end *e = &l->end[side];
+        struct sim_net_end *e = &l->end[side];
         e->eth.ops = &s_eth_ops;
         e->net.ops = &s_net_ops;
         e->rng.ops = &s_rng_ops;
@@ -380,20 +380,20 @@ void sim_link_init(struct sim_link *l, unsigned index)
         e->ip[13] = (uint8_t)index;
         e->ip[15] = (uint8_t)(side + 1);
         e->rng_state = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)index << 8 | (uint64_t)(unsigned)side) * 0x100000001B3ULL;
-        e->next_port = (uint16_t)SIM_LINK_EPHEMERAL;
-        for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+        e->next_port = (uint16_t)SIM_NET_EPHEMERAL;
+        for (int i = 0; i < SIM_NET_SOCKS; i++) {
             e->s[i].peer = -1;
             e->s[i].listener = -1;
         }
     }
 }
 
-void sim_link_reset(struct sim_link *l)
+void sim_net_reset(struct sim_net *l)
 {
     /* Every established connection is reset: both ends see the peer gone. */
     for (int side = 0; side < 2; side++) {
-        struct sim_link_end *e = &l->end[side];
-        for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+        struct sim_net_end *e = &l->end[side];
+        for (int i = 0; i < SIM_NET_SOCKS; i++) {
             if (e->s[i].kind == SIM_SOCK_TCP) {
                 e->s[i].peer_closed = true;
                 e->s[i].rx_len = 0;
@@ -403,11 +403,11 @@ void sim_link_reset(struct sim_link *l)
     }
 }
 
-void sim_link_power_cycle(struct sim_link *l, int side)
+void sim_net_power_cycle(struct sim_net *l, int side)
 {
-    sim_link_reset(l);
-    struct sim_link_end *e = &l->end[side];
-    for (int i = 0; i < SIM_LINK_SOCKS; i++) {
+    sim_net_reset(l);
+    struct sim_net_end *e = &l->end[side];
+    for (int i = 0; i < SIM_NET_SOCKS; i++) {
         memset(&e->s[i], 0, sizeof e->s[i]);
         e->s[i].kind = SIM_SOCK_FREE;
         e->s[i].peer = -1;

@@ -1,12 +1,12 @@
 /* Bender isoCHA425HV and Dold RN5893 behind the isolation interface: owns their scheduler
  * tasks and turns the device status (protocols/imd) into measurements, errors and a status. */
-#include "imd_isolation.h"
+#include "isolation_imd.h"
 
 #include <string.h>
 
 #include "hal_clock.h"
 
-int imd_isolation_measurement(const struct imd_status *st, const struct isolation_limits *lim,
+int isolation_imd_measurement(const struct imd_status *st, const struct isolation_limits *lim,
                               uint32_t now_ms, struct isolation_measurement *out)
 {
     memset(out, 0, sizeof *out);
@@ -35,7 +35,7 @@ int imd_isolation_measurement(const struct imd_status *st, const struct isolatio
     return HAL_OK;
 }
 
-static void imd_isolation_add(struct isolation_error *out, size_t max, size_t *n, bool *over,
+static void isolation_imd_add(struct isolation_error *out, size_t max, size_t *n, bool *over,
                               enum isolation_error_type t, enum isolation_severity sev, uint32_t code)
 {
     if (*n >= max) {
@@ -46,22 +46,22 @@ static void imd_isolation_add(struct isolation_error *out, size_t max, size_t *n
     (*n)++;
 }
 
-int imd_isolation_errors(const struct imd_status *st, struct isolation_error *out, size_t max,
+int isolation_imd_errors(const struct imd_status *st, struct isolation_error *out, size_t max,
                          size_t *count)
 {
     size_t n = 0;
     bool over = false;
     switch (st->error) {
     case IMD_ERR_COMM:
-        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_COMMUNICATION_FAULT,
+        isolation_imd_add(out, max, &n, &over, ISOLATION_ERR_COMMUNICATION_FAULT,
                           ISOLATION_SEV_HIGH, 0);
         break;
     case IMD_ERR_EXCEPTION:
-        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_ERROR, ISOLATION_SEV_HIGH,
+        isolation_imd_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_ERROR, ISOLATION_SEV_HIGH,
                           st->exception);
         break;
     case IMD_ERR_DEVICE:
-        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_DEVICE_FAULT, ISOLATION_SEV_HIGH,
+        isolation_imd_add(out, max, &n, &over, ISOLATION_ERR_DEVICE_FAULT, ISOLATION_SEV_HIGH,
                           st->device_code);
         break;
     case IMD_ERR_MALFORMED:
@@ -69,14 +69,14 @@ int imd_isolation_errors(const struct imd_status *st, struct isolation_error *ou
         break;
     }
     if (st->malformed || st->error == IMD_ERR_MALFORMED) {
-        imd_isolation_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_WARNING, ISOLATION_SEV_LOW,
+        isolation_imd_add(out, max, &n, &over, ISOLATION_ERR_VENDOR_WARNING, ISOLATION_SEV_LOW,
                           st->malformed_count);
     }
     *count = n;
     return over ? HAL_EOVERFLOW : HAL_OK;
 }
 
-static enum isolation_test imd_isolation_test_state(enum imd_test t)
+static enum isolation_test isolation_imd_test_state(enum imd_test t)
 {
     switch (t) {
     case IMD_TEST_RUNNING:
@@ -93,30 +93,30 @@ static enum isolation_test imd_isolation_test_state(enum imd_test t)
 
 /* ---------------------------------------------------------------- Bender */
 
-static void imd_isolation_bender_step(struct sched_task *t, uint32_t now_ms)
+static void isolation_imd_bender_step(struct sched_task *t, uint32_t now_ms)
 {
-    struct imd_isolation_bender *m = t->ctx;
+    struct isolation_imd_bender *m = t->ctx;
     sched_task_at(t, imd_bender_step(&m->dev, now_ms));
 }
 
-static int imd_isolation_bender_start(struct isolation *base, uint32_t now_ms)
+static int isolation_imd_bender_start(struct isolation *base, uint32_t now_ms)
 {
-    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    struct isolation_imd_bender *m = (struct isolation_imd_bender *)base;
     sched_task_at(&m->task, now_ms);
     return imd_bender_start(&m->dev);
 }
 
-static int imd_isolation_bender_stop(struct isolation *base, uint32_t now_ms)
+static int isolation_imd_bender_stop(struct isolation *base, uint32_t now_ms)
 {
-    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    struct isolation_imd_bender *m = (struct isolation_imd_bender *)base;
     sched_task_at(&m->task, now_ms);
     return imd_bender_stop(&m->dev);
 }
 
-static int imd_isolation_bender_self_test(struct isolation *base, uint32_t test_voltage_v,
+static int isolation_imd_bender_self_test(struct isolation *base, uint32_t test_voltage_v,
                                          uint32_t now_ms)
 {
-    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    struct isolation_imd_bender *m = (struct isolation_imd_bender *)base;
     (void)test_voltage_v;
     int rc = imd_bender_self_test(&m->dev, now_ms);
     if (rc == HAL_OK) {
@@ -125,43 +125,43 @@ static int imd_isolation_bender_self_test(struct isolation *base, uint32_t test_
     return rc;
 }
 
-static enum isolation_test imd_isolation_bender_result(struct isolation *base)
+static enum isolation_test isolation_imd_bender_result(struct isolation *base)
 {
     struct imd_status st;
-    imd_bender_status(&((struct imd_isolation_bender *)base)->dev, &st);
-    return imd_isolation_test_state(st.test);
+    imd_bender_status(&((struct isolation_imd_bender *)base)->dev, &st);
+    return isolation_imd_test_state(st.test);
 }
 
-static int imd_isolation_bender_read(struct isolation *base, struct isolation_measurement *out,
+static int isolation_imd_bender_read(struct isolation *base, struct isolation_measurement *out,
                                     uint32_t now_ms)
 {
-    struct imd_isolation_bender *m = (struct imd_isolation_bender *)base;
+    struct isolation_imd_bender *m = (struct isolation_imd_bender *)base;
     struct imd_status st;
     imd_bender_status(&m->dev, &st);
-    return imd_isolation_measurement(&st, &m->lim, now_ms, out);
+    return isolation_imd_measurement(&st, &m->lim, now_ms, out);
 }
 
-static int imd_isolation_bender_errors(struct isolation *base, struct isolation_error *out,
+static int isolation_imd_bender_errors(struct isolation *base, struct isolation_error *out,
                                        size_t max, size_t *count)
 {
     struct imd_status st;
-    imd_bender_status(&((struct imd_isolation_bender *)base)->dev, &st);
-    return imd_isolation_errors(&st, out, max, count);
+    imd_bender_status(&((struct isolation_imd_bender *)base)->dev, &st);
+    return isolation_imd_errors(&st, out, max, count);
 }
 
-static const struct isolation_ops s_imd_isolation_bender_ops = {
-    .start = imd_isolation_bender_start,
-    .stop = imd_isolation_bender_stop,
-    .self_test = imd_isolation_bender_self_test,
-    .self_test_result = imd_isolation_bender_result,
-    .read = imd_isolation_bender_read,
-    .get_errors = imd_isolation_bender_errors,
+static const struct isolation_ops s_isolation_imd_bender_ops = {
+    .start = isolation_imd_bender_start,
+    .stop = isolation_imd_bender_stop,
+    .self_test = isolation_imd_bender_self_test,
+    .self_test_result = isolation_imd_bender_result,
+    .read = isolation_imd_bender_read,
+    .get_errors = isolation_imd_bender_errors,
 };
 
-int imd_isolation_bender_init(struct imd_isolation_bender *m, struct hal_modbus *mb,
+int isolation_imd_bender_init(struct isolation_imd_bender *m, struct hal_modbus *mb,
                               const struct imd_bender_config *cfg, const struct isolation_limits *lim)
 {
-    m->base.ops = &s_imd_isolation_bender_ops;
+    m->base.ops = &s_isolation_imd_bender_ops;
     if (lim != NULL) {
         m->lim = *lim;
     } else {
@@ -171,41 +171,41 @@ int imd_isolation_bender_init(struct imd_isolation_bender *m, struct hal_modbus 
     if (rc != HAL_OK) {
         return rc;
     }
-    sched_task_init(&m->task, "imd_bender", imd_isolation_bender_step, m, true);
+    sched_task_init(&m->task, "imd_bender", isolation_imd_bender_step, m, true);
     return HAL_OK;
 }
 
-struct sched_task *imd_isolation_bender_task(struct imd_isolation_bender *m)
+struct sched_task *isolation_imd_bender_task(struct isolation_imd_bender *m)
 {
     return &m->task;
 }
 
 /* ---------------------------------------------------------------- Dold */
 
-static void imd_isolation_dold_step(struct sched_task *t, uint32_t now_ms)
+static void isolation_imd_dold_step(struct sched_task *t, uint32_t now_ms)
 {
-    struct imd_isolation_dold *m = t->ctx;
+    struct isolation_imd_dold *m = t->ctx;
     sched_task_at(t, imd_dold_step(&m->dev, now_ms));
 }
 
-static int imd_isolation_dold_start(struct isolation *base, uint32_t now_ms)
+static int isolation_imd_dold_start(struct isolation *base, uint32_t now_ms)
 {
-    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    struct isolation_imd_dold *m = (struct isolation_imd_dold *)base;
     sched_task_at(&m->task, now_ms);
     return imd_dold_start(&m->dev);
 }
 
-static int imd_isolation_dold_stop(struct isolation *base, uint32_t now_ms)
+static int isolation_imd_dold_stop(struct isolation *base, uint32_t now_ms)
 {
-    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    struct isolation_imd_dold *m = (struct isolation_imd_dold *)base;
     sched_task_at(&m->task, now_ms);
     return imd_dold_stop(&m->dev);
 }
 
-static int imd_isolation_dold_self_test(struct isolation *base, uint32_t test_voltage_v,
+static int isolation_imd_dold_self_test(struct isolation *base, uint32_t test_voltage_v,
                                          uint32_t now_ms)
 {
-    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    struct isolation_imd_dold *m = (struct isolation_imd_dold *)base;
     (void)test_voltage_v;
     int rc = imd_dold_self_test(&m->dev, now_ms);
     if (rc == HAL_OK) {
@@ -214,43 +214,43 @@ static int imd_isolation_dold_self_test(struct isolation *base, uint32_t test_vo
     return rc;
 }
 
-static enum isolation_test imd_isolation_dold_result(struct isolation *base)
+static enum isolation_test isolation_imd_dold_result(struct isolation *base)
 {
     struct imd_status st;
-    imd_dold_status(&((struct imd_isolation_dold *)base)->dev, &st);
-    return imd_isolation_test_state(st.test);
+    imd_dold_status(&((struct isolation_imd_dold *)base)->dev, &st);
+    return isolation_imd_test_state(st.test);
 }
 
-static int imd_isolation_dold_read(struct isolation *base, struct isolation_measurement *out,
+static int isolation_imd_dold_read(struct isolation *base, struct isolation_measurement *out,
                                     uint32_t now_ms)
 {
-    struct imd_isolation_dold *m = (struct imd_isolation_dold *)base;
+    struct isolation_imd_dold *m = (struct isolation_imd_dold *)base;
     struct imd_status st;
     imd_dold_status(&m->dev, &st);
-    return imd_isolation_measurement(&st, &m->lim, now_ms, out);
+    return isolation_imd_measurement(&st, &m->lim, now_ms, out);
 }
 
-static int imd_isolation_dold_errors(struct isolation *base, struct isolation_error *out,
+static int isolation_imd_dold_errors(struct isolation *base, struct isolation_error *out,
                                      size_t max, size_t *count)
 {
     struct imd_status st;
-    imd_dold_status(&((struct imd_isolation_dold *)base)->dev, &st);
-    return imd_isolation_errors(&st, out, max, count);
+    imd_dold_status(&((struct isolation_imd_dold *)base)->dev, &st);
+    return isolation_imd_errors(&st, out, max, count);
 }
 
-static const struct isolation_ops s_imd_isolation_dold_ops = {
-    .start = imd_isolation_dold_start,
-    .stop = imd_isolation_dold_stop,
-    .self_test = imd_isolation_dold_self_test,
-    .self_test_result = imd_isolation_dold_result,
-    .read = imd_isolation_dold_read,
-    .get_errors = imd_isolation_dold_errors,
+static const struct isolation_ops s_isolation_imd_dold_ops = {
+    .start = isolation_imd_dold_start,
+    .stop = isolation_imd_dold_stop,
+    .self_test = isolation_imd_dold_self_test,
+    .self_test_result = isolation_imd_dold_result,
+    .read = isolation_imd_dold_read,
+    .get_errors = isolation_imd_dold_errors,
 };
 
-int imd_isolation_dold_init(struct imd_isolation_dold *m, struct hal_modbus *mb,
+int isolation_imd_dold_init(struct isolation_imd_dold *m, struct hal_modbus *mb,
                             const struct imd_dold_config *cfg, const struct isolation_limits *lim)
 {
-    m->base.ops = &s_imd_isolation_dold_ops;
+    m->base.ops = &s_isolation_imd_dold_ops;
     if (lim != NULL) {
         m->lim = *lim;
     } else {
@@ -260,11 +260,11 @@ int imd_isolation_dold_init(struct imd_isolation_dold *m, struct hal_modbus *mb,
     if (rc != HAL_OK) {
         return rc;
     }
-    sched_task_init(&m->task, "imd_dold", imd_isolation_dold_step, m, true);
+    sched_task_init(&m->task, "imd_dold", isolation_imd_dold_step, m, true);
     return HAL_OK;
 }
 
-struct sched_task *imd_isolation_dold_task(struct imd_isolation_dold *m)
+struct sched_task *isolation_imd_dold_task(struct isolation_imd_dold *m)
 {
     return &m->task;
 }
