@@ -51,6 +51,9 @@ static const struct config_key s_keys[] = {
         "connector/cable current rating, A (default 200)"),
     U32("charger.max_power_kw", max_power_kw, 1, 1000, false,
         "connector power limit, kW (default 150)"),
+    U32("charger.pause_timeout_s", pause_timeout_s, 10, 86400, false,
+        "ISO 15118-2 pause: a car that has not woken within this ends its session, s\n"
+        "                                     (default 300)"),
     U32("pilot.debounce_ms", pilot_debounce_ms, 5, 1000, false,
         "a new pilot state must hold this long, ms (default 30)"),
     U32("interlock.safe_current_ma", safe_current_ma, 100, 10000, false,
@@ -153,6 +156,7 @@ void board_config_defaults(struct board_config *c)
     c->max_voltage_v = 1000;
     c->max_current_a = 200;
     c->max_power_kw = 150;
+    c->pause_timeout_s = 300;
     c->pilot_debounce_ms = 30;
     c->safe_current_ma = 2000;
     c->power_down_timeout_ms = 0; /* by the stage, once psu.type is known (board_config_check) */
@@ -722,4 +726,24 @@ void board_config_describe(FILE *out)
         const struct config_key *k = &s_keys[i];
         fprintf(out, "  %-34s %s\n", k->name, k->help);
     }
+}
+
+void board_config_apply_connector(const struct board_config *b, struct charger_config *cc)
+{
+    cc->export_voltage_mv = b->export_voltage_v * 1000u;
+    cc->export_current_ma = b->export_current_a * 1000u;
+    cc->max_voltage_mv = b->max_voltage_v * 1000u;
+    cc->max_current_ma = b->max_current_a * 1000u;
+    cc->max_power_w = b->max_power_kw * 1000u;
+    cc->pause_timeout_ms = b->pause_timeout_s * 1000u;
+    cc->imd_lab_override = b->imd_lab_override;
+    cc->pilot.debounce_ms = b->pilot_debounce_ms;
+    cc->interlock.safe_current_ma = b->safe_current_ma;
+    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
+    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
+    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
+    /* The over-voltage monitor reads the freshest of the allowed sources (the isolation
+     * monitor's voltage, the meter's, the stage's read-back, an OVM device). */
+    cc->voltage_sources = b->ovm_source_mask;
+    cc->voltage_stale_ms = b->ovm_stale_ms;
 }

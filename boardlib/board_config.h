@@ -35,6 +35,7 @@ struct board_config {
     uint32_t max_voltage_v;
     uint32_t max_current_a;
     uint32_t max_power_kw;
+    uint32_t pause_timeout_s;      /**< charger.pause_timeout_s: a paused ISO-2 car must wake within this */
     uint32_t pilot_debounce_ms;
     uint32_t safe_current_ma;
     uint32_t power_down_timeout_ms;
@@ -97,6 +98,15 @@ struct board_config {
 
 /** @brief Fill every field with its default. */
 void board_config_defaults(struct board_config *c);
+
+struct charger_config;
+/**
+ * @brief Apply the file's connector keys (charger.*, pilot.*, interlock.*, ovm.*) to @p cc,
+ *        which the caller has filled with charger_default_config() or its own choices
+ *        first. The name and the V2G protocol list are left to the board: the simulator
+ *        names its connectors cpN and takes its protocols from --protocol.
+ */
+void board_config_apply_connector(const struct board_config *b, struct charger_config *cc);
 
 /**
  * @brief Read and validate @p path. Prints every problem as "PATH:LINE: KEY: REASON" to

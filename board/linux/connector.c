@@ -12,22 +12,8 @@ static void board_connector_config(const struct board_config *b, struct charger_
 {
     charger_default_config(cc);
     memcpy(cc->name, b->charger_name, sizeof cc->name);
-    cc->export_voltage_mv = b->export_voltage_v * 1000u;
-    cc->export_current_ma = b->export_current_a * 1000u;
-    cc->max_voltage_mv = b->max_voltage_v * 1000u;
-    cc->max_current_ma = b->max_current_a * 1000u;
-    cc->max_power_w = b->max_power_kw * 1000u;
-    cc->imd_lab_override = b->imd_lab_override;
-    cc->pilot.debounce_ms = b->pilot_debounce_ms;
-    cc->interlock.safe_current_ma = b->safe_current_ma;
-    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
-    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
-    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
-    /* The over-voltage monitor reads the freshest of the allowed sources (the isolation
-     * monitor's voltage, the meter's, the stage's read-back; no OVM driver on this board). */
-    cc->voltage_sources = b->ovm_source_mask;
+    board_config_apply_connector(b, cc);
     cc->hlc.protocols = b->v2g_list;
-    cc->voltage_stale_ms = b->ovm_stale_ms;
 }
 
 int board_connector_start(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,

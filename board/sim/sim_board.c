@@ -118,25 +118,6 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count, const struct boa
     return HAL_OK;
 }
 
-/* The Linux board's configuration applied to one simulated connector (board/linux/main.c
- * maps the same fields the same way). */
-static void sim_apply_config(const struct board_config *b, struct charger_config *cc)
-{
-    cc->export_voltage_mv = b->export_voltage_v * 1000u;
-    cc->export_current_ma = b->export_current_a * 1000u;
-    cc->max_voltage_mv = b->max_voltage_v * 1000u;
-    cc->max_current_ma = b->max_current_a * 1000u;
-    cc->max_power_w = b->max_power_kw * 1000u;
-    cc->imd_lab_override = b->imd_lab_override;
-    cc->pilot.debounce_ms = b->pilot_debounce_ms;
-    cc->interlock.safe_current_ma = b->safe_current_ma;
-    cc->interlock.power_down_timeout_ms = b->power_down_timeout_ms;
-    cc->interlock.contactor_timeout_ms = b->contactor_timeout_ms;
-    cc->interlock.lock_timeout_ms = b->lock_timeout_ms;
-    cc->voltage_sources = b->ovm_source_mask;
-    cc->voltage_stale_ms = b->ovm_stale_ms;
-}
-
 /* The link: evse_link on side 0 of an in-memory PLC segment, behind the stopwatch. */
 static int sim_start_link(struct sim *s, int i)
 {
@@ -245,7 +226,7 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
         .ovm = with_ovm ? &x->ovm.base : NULL,
     };
     if (o->config_path != NULL) {
-        sim_apply_config(&o->bc, &cfg);
+        board_config_apply_connector(&o->bc, &cfg);
     }
     if (o->scenario != NULL && i == 0 && faults_configure(o->scenario, NULL, &cfg.hlc) != HAL_OK) {
         fprintf(stderr, "sim: scenario %s: unknown protocol list\n", o->scenario->name);

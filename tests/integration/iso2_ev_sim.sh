@@ -82,6 +82,15 @@ log="$logdir/pause-gone.log"
     grep -q 'power path: unlocked' "$log" && grep -q ' 0 safety violation(s)' "$log"
 check pause-never-resumes $? "exit $rc: $(grep -o 'session 1: .*' "$log" | head -n 1)"
 
+# The same car under charger.pause_timeout_s = 20: the session ends 20 s after the pause
+# instead of 300 s (the simulated time of the whole run tells).
+printf 'store.dir = %s\ncharger.pause_timeout_s = 20\n' "$logdir" > "$logdir/pause20.conf"
+log="$logdir/pause-timeout-key.log"
+"$sim" --protocol iso2 --profile iso2-pause --resume-s 0 --config "$logdir/pause20.conf" --out - >"$log" 2>&1; rc=$?
+simulated=$(sed -n 's/^sim: PASS: \([0-9]*\)\.[0-9]* s simulated.*/\1/p' "$log")
+[ "$rc" = 0 ] && grep -q 'paused EV did not resume in time' "$log" && [ -n "$simulated" ] && [ "$simulated" -lt 120 ]
+check pause-timeout-key $? "exit $rc, ${simulated:-?} s simulated: $(grep -o 'session 1: .*' "$log" | head -n 1)"
+
 # Charger-initiated renegotiation: the limit falls at 20 s, then rises at 40 s.
 log="$logdir/renegotiate.log"; out="$logdir/out-reneg"
 "$sim" --protocol iso2 --station-limit-at 20:40000 --station-limit-at 40:80000 --charge-s 50 --out "$out" >"$log" 2>&1; rc=$?
