@@ -225,18 +225,12 @@ fi
 #      test root: ISO-2 is picked and the session ends ok;
 #   3. --protocol iso2 over TCP; mid-session the station limit is lowered through the
 #      control socket: the charger answers ReNegotiation, the car renegotiates, and the
-#      power it takes afterwards stays within the new limit. EXPECTED TO FAIL until the
-#      charger's renegotiation is fixed (issue 14 item 1, helper "iso2sim"): on
-#      PowerDelivery(Renegotiate) charger_power_off() stops the meter transaction, and in
-#      the charge-parameter state a transaction is only (re)started from "none", so with a
-#      meter ChargeParameterDiscoveryRes stays Ongoing and the car gives up after 60 s
-#      (the unit test's rig has no meter, so it passes there);
-#   4. --protocol iso2 --pause-after-s: SessionStop(Pause), then a new TCP connection
-#      with the same SessionID, charging again, SessionStop(Terminate). EXPECTED TO FAIL
-#      until the charger keeps a paused session (helper "iso2sim"): it ends the session on
-#      Pause as on Terminate (PWM off, unlock), so the car's wake-up finds no 5 % PWM.
-# 3 and 4 are not weakened: they assert the standard. They run last so that their
-# failures leave the others alone.
+#      power it takes afterwards stays within the new limit (the meter transaction stays
+#      open through the renegotiation, and the cable check runs again before power);
+#   4. --protocol iso2 --pause-after-s over TLS: SessionStop(Pause), then a new TLS
+#      connection with the same SessionID (OK_OldSessionJoined), charging again,
+#      SessionStop(Terminate); the charger keeps the plug locked and the pilot at X1
+#      while the car sleeps.
 # The car side of the veth is captured with dumpcap and dissected with tshark.
 I2_LIMIT_W=${E2E_ISO2_LIMIT_W:-10000}
 pki=$w/pki
@@ -303,8 +297,8 @@ check iso2-tls-auto-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 fa
 check iso2-tls-handshake "grep -q 'handshake done: TLSv1.2' '$w/iso2-tls.out' && grep -q 'handshake done: TLSv1.2' '$w/charger2.log'" \
       "$(grep -h -i 'tls' "$w/iso2-tls.out" "$w/charger2.log" | tail -n 4 | tr '\n' '|')"
 
-# 3. ISO-2 over TCP with a charger-initiated renegotiation (expected to fail until the
-#    charger keeps the meter transaction through a renegotiation, see above).
+# 3. ISO-2 over TCP with a charger-initiated renegotiation (the meter transaction stays
+#    open through it, see above).
 car iso2-reneg --protocol iso2 --charge-s 40 &
 epid=$!
 lim_out="not sent"
@@ -315,22 +309,22 @@ fi
 wait "$epid"; erc=$?
 s=$(carsum iso2-reneg)
 check iso2-reneg-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" proto)' = iso2 ] && [ '$(field "$s" wh)' -gt 0 ]" \
-      "(expected to fail until the charger's renegotiation keeps the meter transaction) evsim exit $erc: $s | $(grep -E 'WARN|ERROR|session over' "$w/iso2-reneg.out" | tail -n 4 | tr '\n' '|')"
+      "evsim exit $erc: $s | $(grep -E 'WARN|ERROR|session over' "$w/iso2-reneg.out" | tail -n 4 | tr '\n' '|')"
 check iso2-ctl-limit "[ '$lim_out' = 'ok limit: $I2_LIMIT_W W' ]" "charger --ctl limit: $lim_out"
 mw=$(field "$s" max_w); mwr=$(field "$s" max_w_renegotiated)
 # "Follows": once back in CurrentDemand under the new schedule the car takes power, at most
 # the new limit (+3 % for the measured voltage and current against the setpoint), while before
 # it took more than the limit, so the renegotiation changed what flowed.
 check iso2-renegotiation "[ '$(field "$s" reneg)' -ge 1 ] && grep -q 'car 1 back in CurrentDemand after the renegotiation' '$w/iso2-reneg.out' && [ '${mwr:-0}' -gt 0 ] && [ '${mwr:-0}' -le $((I2_LIMIT_W * 103 / 100)) ] && [ '${mw:-0}' -gt $((I2_LIMIT_W * 12 / 10)) ]" \
-      "(expected to fail, as above) limit $I2_LIMIT_W W: reneg=$(field "$s" reneg) max_w=$mw max_w_renegotiated=$mwr"
+      "limit $I2_LIMIT_W W: reneg=$(field "$s" reneg) max_w=$mw max_w_renegotiated=$mwr"
 ip netns exec "$A" "$bin/charger" --ctl "$w/ctl.sock" "limit none" >/dev/null 2>&1
 
-# 4. Pause and resume (expected to pass once iso2sim's charger change is merged).
+# 4. Pause and resume, both connections over TLS.
 # (--timeout 150: a charger that does not keep the paused session leaves the car waiting.)
-car iso2-pause --protocol iso2 --pause-after-s 4 --charge-s 6 --timeout 150; erc=$?
+car iso2-pause --protocol iso2 --tls --ca "$pki/root.pem" --tls-required --pause-after-s 4 --charge-s 6 --timeout 150; erc=$?
 s=$(carsum iso2-pause)
 check iso2-pause-resume "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" resumes)' = 1 ] && grep -q 'session paused' '$w/iso2-pause.out'" \
-      "(expected to fail until the iso2sim charger change lands) evsim exit $erc: $s | $(grep -E 'paus|resum|WARN|ERROR|session over' "$w/iso2-pause.out" | tail -n 5 | tr '\n' '|')"
+      "evsim exit $erc: $s | $(grep -E 'paus|resum|WARN|ERROR|session over' "$w/iso2-pause.out" | tail -n 5 | tr '\n' '|')"
 
 # The charger's own record of the sessions, and a clean stop.
 kill -TERM "$c2pid"
