@@ -682,25 +682,9 @@ bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len
     return true;
 }
 
-/* The ResponseCode and DC EVSEStatusCode of one DIN answer (-1: none). */
-static void faults_din_answer(const struct exi_din_BodyType *b, int *code, int *status)
+/* The DC EVSEStatusCode of one DIN answer (-1: none); its ResponseCode is din_response_code(). */
+static void faults_din_status(const struct exi_din_BodyType *b, int *status)
 {
-#define FAULTS_RES(X)                                                                              \
-    if (b->X##_isUsed) {                                                                           \
-        *code = b->X.ResponseCode;                                                                 \
-    }
-    FAULTS_RES(SessionSetupRes)
-    FAULTS_RES(ServiceDiscoveryRes)
-    FAULTS_RES(ServicePaymentSelectionRes)
-    FAULTS_RES(ContractAuthenticationRes)
-    FAULTS_RES(ChargeParameterDiscoveryRes)
-    FAULTS_RES(CableCheckRes)
-    FAULTS_RES(PreChargeRes)
-    FAULTS_RES(PowerDeliveryRes)
-    FAULTS_RES(CurrentDemandRes)
-    FAULTS_RES(WeldingDetectionRes)
-    FAULTS_RES(SessionStopRes)
-#undef FAULTS_RES
     if (b->CableCheckRes_isUsed) {
         *status = b->CableCheckRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->PreChargeRes_isUsed) {
@@ -714,28 +698,9 @@ static void faults_din_answer(const struct exi_din_BodyType *b, int *code, int *
     }
 }
 
-/* The same for ISO-2 (its DC status also comes with ChargeParameterDiscoveryRes). */
-static void faults_iso2_answer(const struct exi_iso2_BodyType *b, int *code, int *status)
+/* The same for ISO-2 (its ResponseCode is iso2_response_code()). */
+static void faults_iso2_status(const struct exi_iso2_BodyType *b, int *status)
 {
-#define FAULTS_RES(X)                                                                              \
-    if (b->X##_isUsed) {                                                                           \
-        *code = b->X.ResponseCode;                                                                 \
-    }
-    FAULTS_RES(SessionSetupRes)
-    FAULTS_RES(ServiceDiscoveryRes)
-    FAULTS_RES(ServiceDetailRes)
-    FAULTS_RES(PaymentServiceSelectionRes)
-    FAULTS_RES(AuthorizationRes)
-    FAULTS_RES(ChargeParameterDiscoveryRes)
-    FAULTS_RES(CableCheckRes)
-    FAULTS_RES(PreChargeRes)
-    FAULTS_RES(PowerDeliveryRes)
-    FAULTS_RES(CurrentDemandRes)
-    FAULTS_RES(ChargingStatusRes)
-    FAULTS_RES(MeteringReceiptRes)
-    FAULTS_RES(WeldingDetectionRes)
-    FAULTS_RES(SessionStopRes)
-#undef FAULTS_RES
     if (b->CableCheckRes_isUsed) {
         *status = b->CableCheckRes.DC_EVSEStatus.EVSEStatusCode;
     } else if (b->PreChargeRes_isUsed) {
@@ -759,12 +724,16 @@ void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len)
         if (exi_iso2_decode(&rd, &r->doc.iso2) != HAL_OK || !r->doc.iso2.V2G_Message_isUsed) {
             return; /* the handshake's answer, or nothing the EV could read */
         }
-        faults_iso2_answer(&r->doc.iso2.V2G_Message.Body, &code, &status);
+        uint8_t c = iso2_response_code(&r->doc.iso2);
+        code = c == 0xFF ? -1 : c;
+        faults_iso2_status(&r->doc.iso2.V2G_Message.Body, &status);
     } else {
         if (exi_din_decode(&rd, &r->doc.din) != HAL_OK || !r->doc.din.V2G_Message_isUsed) {
             return;
         }
-        faults_din_answer(&r->doc.din.V2G_Message.Body, &code, &status);
+        uint8_t c = din_response_code(&r->doc.din);
+        code = c == 0xFF ? -1 : c;
+        faults_din_status(&r->doc.din.V2G_Message.Body, &status);
     }
     if (status >= 0) {
         r->evse_status = (uint8_t)status;
