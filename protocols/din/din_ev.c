@@ -636,9 +636,9 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         s_take_status(ev, &s->DC_EVSEStatus);
         ev->evse.present_voltage_mv = din_pv_milli32(&s->EVSEPresentVoltage);
         ev->welding_rounds++;
-        /* The car's own inlet measurement when it has one, else the EVSE's (as ISO-2). */
-        int32_t u = m->inlet_voltage_mv >= 0 ? m->inlet_voltage_mv : ev->evse.present_voltage_mv;
-        if (u < ev->cfg.welding_done_mv ||
+        /* The EVSE's voltage ends the check, unless the car's own check is still running
+         * (model.welding_pending: the Josev lab car asks four times at 0 V). */
+        if ((ev->evse.present_voltage_mv < ev->cfg.welding_done_mv && !m->welding_pending) ||
             ev->welding_rounds >= ev->cfg.welding_max_rounds) {
             s_goto(ev, DIN_EV_SESSION_STOP, now_ms, dl);
         } else {

@@ -101,6 +101,8 @@ struct din_ev_model {
     bool charging_complete, bulk_charging_complete;
     bool stop;                      /**< the car wants to stop charging now */
     int32_t inlet_voltage_mv;       /**< own inlet measurement; < 0: trust EVSEPresentVoltage */
+    bool welding_pending;           /**< its own welding check is not over: WeldingDetection goes
+                                         on whatever the EVSE reports (up to welding_max_rounds) */
 };
 
 /** What the EVSE reported last (mV, mA, W). */

@@ -145,6 +145,7 @@ static void model_before_response(const struct rec *after)
     int next = after != NULL && decode_din(after, &s_rq) ? (int)din_request_kind(&s_rq) : DIN_MSG_NONE;
     m->stop = false;
     m->inlet_voltage_mv = -1;
+    m->welding_pending = false;
     switch (s_ev.state) {
     case DIN_EV_PRECHARGE:
         /* its own inlet: matched when it went on to PowerDelivery */
@@ -155,7 +156,7 @@ static void model_before_response(const struct rec *after)
         m->stop = next == DIN_MSG_POWER_DELIVERY;
         break;
     case DIN_EV_WELDING:
-        m->inlet_voltage_mv = next == DIN_MSG_WELDING_DETECTION ? 1000000 : 0;
+        m->welding_pending = next == DIN_MSG_WELDING_DETECTION;
         break;
     default:
         break;
