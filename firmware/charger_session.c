@@ -274,6 +274,22 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         return;
     }
     if (rc != HAL_OK) {
+        size_t m = 0;
+        if (res.error == HLC_ERR_DECODE && hlc_refuse_handshake(&c->hlc, p, len, c->out, sizeof c->out, &m) == HAL_OK) {
+            /* A new connection's handshake inside the running session: the car dropped the
+             * old connection and started over (pyPLC against Compleo). The session cannot
+             * take it: the car gets Failed_NoNegotiation at once rather than a silence
+             * until its timeout, and the old session ends by the safe stop. */
+            if (m > 0) {
+                (void)charger_send(c, m, now_ms);
+            }
+            if (act) {
+                charger_raise(c, ERRORS_SRC_LINK, CHARGER_LINK_LOST, ERRORS_SEV_HIGH,
+                              "EV opened a new V2G connection mid-session", now_ms);
+                c->close_at_ms = now_ms + CHARGER_CLOSE_DELAY_MS;
+            }
+            return;
+        }
         if (res.error == HLC_ERR_DECODE) {
             charger_log(c, HAL_LOG_WARN, now_ms, "V2G", "undecodable message ignored");
         }

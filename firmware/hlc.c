@@ -182,6 +182,32 @@ static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *
     return HAL_OK;
 }
 
+int hlc_refuse_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                         size_t *out_len)
+{
+    if (h == NULL || in == NULL || out == NULL || out_len == NULL) {
+        return HAL_EINVAL;
+    }
+    *out_len = 0;
+    struct exi_reader r;
+    exi_reader_init(&r, in, len);
+    if (exi_apphand_decode(&r, &h->doc.app.req) != HAL_OK || !h->doc.app.req.supportedAppProtocolReq_isUsed) {
+        return HAL_EPROTO;
+    }
+    /* With no protocol of ours to match, the select leaves Failed_NoNegotiation. */
+    int idx = -1;
+    if (apphand_select(&h->doc.app.req, NULL, 0, &h->doc.app.res, &idx) != HAL_OK) {
+        return HAL_EPROTO;
+    }
+    struct exi_writer w;
+    exi_writer_init(&w, out, cap);
+    if (exi_apphand_encode(&w, &h->doc.app.res) != HAL_OK) {
+        return HAL_ENOMEM;
+    }
+    *out_len = exi_writer_len(&w);
+    return HAL_OK;
+}
+
 int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *evse,
                hlc_status_fn status, void *ctx, uint8_t *out, size_t cap, size_t *out_len,
                struct hlc_result *res, uint32_t now_ms)

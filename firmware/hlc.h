@@ -392,6 +392,18 @@ int hlc_init(struct hlc *h, const struct hlc_config *cfg, hlc_session_id_fn new_
  */
 int hlc_set_protocols(struct hlc *h, const struct hlc_protocols *list);
 
+/**
+ * @brief A supportedAppProtocolReq that arrives while a protocol session runs (the car
+ *        dropped its connection and started over on a new one): the answer that refuses
+ *        it, Failed_NoNegotiation, so the car is told at once instead of timing out. The
+ *        running session is not touched; ending it is the caller's (docs/interop.md).
+ * @retval HAL_OK     @p in is a supportedAppProtocolReq; @p out_len bytes of answer
+ * @retval HAL_EPROTO @p in is not one (nothing written)
+ * @retval HAL_ENOMEM @p cap too small; HAL_EINVAL a NULL argument
+ */
+int hlc_refuse_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                         size_t *out_len);
+
 /** @brief Forget the session: the next payload is a supportedAppProtocolReq again. */
 void hlc_reset(struct hlc *h);
 

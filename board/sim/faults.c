@@ -200,6 +200,7 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
     case FAULTS_EV_ERROR:
     case FAULTS_EV_NOT_READY:
     case FAULTS_EV_DIN_AFTER_ISO2:
+    case FAULTS_EV_STOP_EARLY:
         r->mutate_active = true;
         break;
     case FAULTS_EV_MISBEHAVE:
@@ -299,6 +300,7 @@ static void faults_restore(struct faults_run *r)
     r->restored = true;
     r->ev_frozen = false;
     r->mutate_active = false;
+    r->precharge_reqs = 0;
     if (t->car != NULL) {
         ev_model_set_misbehave(t->car, ISO2_EV_MISBEHAVE_NONE); /* the next car keeps the rules */
     }
@@ -559,6 +561,26 @@ static bool faults_mutate_din(struct faults_run *r, struct exi_din_document *doc
             b->CurrentDemandReq.DC_EVStatus.EVReady = false;
         }
         return cd;
+    case FAULTS_EV_STOP_EARLY:
+        if (r->sc->arg == 2 && cd) {
+            b->CurrentDemandReq_isUsed = false;
+            memset(&b->SessionStopReq, 0, sizeof b->SessionStopReq);
+            b->SessionStopReq_isUsed = true;
+            r->mutate_active = false; /* once: the charger answers it and the session ends */
+            return true;
+        }
+        if (r->sc->arg < 2 && b->PreChargeReq_isUsed && r->precharge_reqs++ == r->sc->arg) {
+            struct exi_din_DC_EVStatusType keep = b->PreChargeReq.DC_EVStatus;
+            b->PreChargeReq_isUsed = false;
+            memset(&b->PowerDeliveryReq, 0, sizeof b->PowerDeliveryReq);
+            b->PowerDeliveryReq.ReadyToChargeState = false;
+            b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed = true;
+            b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus = keep;
+            b->PowerDeliveryReq_isUsed = true;
+            r->mutate_active = false;
+            return true;
+        }
+        return false;
     default:
         return false;
     }
@@ -634,6 +656,28 @@ static bool faults_mutate_iso2(struct faults_run *r, struct exi_iso2_document *d
     case FAULTS_EV_NOT_READY:
         if (cd) {
             b->CurrentDemandReq.DC_EVStatus.EVReady = false;
+        }
+        break;
+    case FAULTS_EV_STOP_EARLY:
+        changed = false;
+        if (r->sc->arg == 2 && cd) {
+            b->CurrentDemandReq_isUsed = false;
+            memset(&b->SessionStopReq, 0, sizeof b->SessionStopReq);
+            b->SessionStopReq.ChargingSession = exi_iso2_chargingSessionType_Terminate;
+            b->SessionStopReq_isUsed = true;
+            r->mutate_active = false;
+            changed = true;
+        } else if (r->sc->arg < 2 && b->PreChargeReq_isUsed && r->precharge_reqs++ == r->sc->arg) {
+            struct exi_iso2_DC_EVStatusType keep = b->PreChargeReq.DC_EVStatus;
+            b->PreChargeReq_isUsed = false;
+            memset(&b->PowerDeliveryReq, 0, sizeof b->PowerDeliveryReq);
+            b->PowerDeliveryReq.ChargeProgress = exi_iso2_chargeProgressType_Stop;
+            b->PowerDeliveryReq.SAScheduleTupleID = 1;
+            b->PowerDeliveryReq.DC_EVPowerDeliveryParameter_isUsed = true;
+            b->PowerDeliveryReq.DC_EVPowerDeliveryParameter.DC_EVStatus = keep;
+            b->PowerDeliveryReq_isUsed = true;
+            r->mutate_active = false;
+            changed = true;
         }
         break;
     case FAULTS_EV_DIN_AFTER_ISO2:

@@ -72,6 +72,10 @@ enum faults_kind {
                                 its `cfg.misbehave`); struck = the phase before the broken rule */
     FAULTS_EV_DIN_AFTER_ISO2, /**< ISO-2 negotiated: the EV's next CurrentDemandReq arrives
                                 DIN-encoded (the reverse of iso2-after-din) */
+    FAULTS_EV_STOP_EARLY,  /**< the car ends the session where real cars do (issue 23): arg 0
+                                PowerDelivery(Stop) in place of its first PreChargeReq (right
+                                after CableCheck), 1 in place of its second (in pre-charge),
+                                2 SessionStop(Terminate) in place of a CurrentDemandReq */
     FAULTS_KIND_COUNT
 };
 
@@ -146,6 +150,7 @@ struct faults_run {
     uint32_t held_since_ms;      /**< the connector held locked by the fault since (0 = not) */
     enum charger_state last_state;
     bool mutate_active;
+    uint32_t precharge_reqs;      /**< PreChargeReqs seen since the fault struck (EV_STOP_EARLY) */
     uint8_t ev_worst;             /**< enum faults_ev_report seen after the fault */
     uint8_t evse_status;
     struct faults_sample ring[FAULTS_RING];

@@ -102,6 +102,7 @@ int din_ev_start(struct din_ev *ev, const struct din_ev_config *cfg, uint32_t no
     v2g_ev_clock_start(&ev->clk, now_ms, cfg->start_delay_ms);
     ev->chosen_offer = -1;
     ev->service_id = 1;
+    ev->evse_code = 0xFF;
     return HAL_OK;
 }
 
@@ -453,7 +454,10 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         s_fail(ev, "unexpected response");
         return HAL_EPROTO;
     }
-    if (!din_response_code_ok(din_response_code(d))) {
+    ev->evse_code = din_response_code(d);
+    if (!din_response_code_ok(ev->evse_code)) {
+        /* the EVSE's verdict, not a protocol error: a clean end the car follows */
+        ev->evse_stop = true;
         s_fail(ev, "negative response");
         return HAL_EPROTO;
     }
@@ -547,6 +551,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
             return HAL_EPROTO;
         }
         if (s_fault_code(ev->evse.status_code)) {
+            ev->evse_stop = true;
             s_fail(ev, "EVSE stopped in cable check");
             return HAL_EPROTO;
         }
@@ -564,6 +569,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         s_take_status(ev, &s->DC_EVSEStatus);
         ev->evse.present_voltage_mv = din_pv_milli32(&s->EVSEPresentVoltage);
         if (s_fault_code(ev->evse.status_code)) {
+            ev->evse_stop = true;
             s_fail(ev, "EVSE stopped in pre-charge");
             return HAL_EPROTO;
         }
@@ -610,6 +616,7 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         if (evse_stop || m->stop || m->charging_complete ||
             m->error_code != exi_din_DC_EVErrorCodeType_NO_ERROR) {
             ev->reason = evse_stop ? "EVSE asked to stop" : "EV stopped";
+            ev->evse_stop = evse_stop;
             s_goto(ev, DIN_EV_POWER_OFF, now_ms, dl);
         } else {
             uint32_t at = ev->clk.sent_ms + ev->cfg.cd_period_ms;
@@ -629,7 +636,9 @@ int din_ev_receive(struct din_ev *ev, const uint8_t *exi, size_t len, uint32_t n
         s_take_status(ev, &s->DC_EVSEStatus);
         ev->evse.present_voltage_mv = din_pv_milli32(&s->EVSEPresentVoltage);
         ev->welding_rounds++;
-        if (ev->evse.present_voltage_mv < ev->cfg.welding_done_mv ||
+        /* The EVSE's voltage ends the check, unless the car's own check is still running
+         * (model.welding_pending: the Josev lab car asks four times at 0 V). */
+        if ((ev->evse.present_voltage_mv < ev->cfg.welding_done_mv && !m->welding_pending) ||
             ev->welding_rounds >= ev->cfg.welding_max_rounds) {
             s_goto(ev, DIN_EV_SESSION_STOP, now_ms, dl);
         } else {
@@ -681,6 +690,11 @@ const char *din_ev_reason(const struct din_ev *ev)
 const struct din_ev_evse *din_ev_evse(const struct din_ev *ev)
 {
     return &ev->evse;
+}
+
+bool din_ev_evse_stopped(const struct din_ev *ev)
+{
+    return ev->evse_stop;
 }
 
 const struct din_ev_actions *din_ev_actions(const struct din_ev *ev)

@@ -101,6 +101,8 @@ struct din_ev_model {
     bool charging_complete, bulk_charging_complete;
     bool stop;                      /**< the car wants to stop charging now */
     int32_t inlet_voltage_mv;       /**< own inlet measurement; < 0: trust EVSEPresentVoltage */
+    bool welding_pending;           /**< its own welding check is not over: WeldingDetection goes
+                                         on whatever the EVSE reports (up to welding_max_rounds) */
 };
 
 /** What the EVSE reported last (mV, mA, W). */
@@ -137,6 +139,9 @@ struct din_ev {
     struct din_ev_evse evse;
     struct din_ev_actions act;
     uint32_t requests, responses;
+    bool evse_stop;                 /**< the EVSE ended or asked to end the session: a FAILED
+                                         ResponseCode, a shutdown/fault status, StopCharging */
+    uint8_t evse_code;              /**< ResponseCode of the last decoded response (0xFF none) */
     union {
         struct exi_din_document din;
         struct exi_apphand_document app;
@@ -199,6 +204,13 @@ const char *din_ev_state_name(enum din_ev_state s);
 const char *din_ev_reason(const struct din_ev *ev);
 /** @brief The EVSE's latest values. */
 const struct din_ev_evse *din_ev_evse(const struct din_ev *ev);
+/**
+ * @brief Whether the session ended (or is stopping) because the EVSE said so: a negative
+ *        ResponseCode in a decodable answer of the right type and session, a shutdown or
+ *        fault EVSEStatusCode, or EVSENotification StopCharging. False for the car's own
+ *        stop and for protocol errors (undecodable, wrong type, wrong SessionID, timeout).
+ */
+bool din_ev_evse_stopped(const struct din_ev *ev);
 /** @brief What the car does physically now. */
 const struct din_ev_actions *din_ev_actions(const struct din_ev *ev);
 

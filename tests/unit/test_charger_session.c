@@ -1505,6 +1505,211 @@ static void test_sequence_timeout(void **state)
     assert_int_equal(rec->stop, CHARGER_STOP_V2G_TIMEOUT);
 }
 
+/* ------------------------------------------------------------------ stop paths (issue 23)
+ * A car may end the session at almost any point after SessionSetup. Each test makes the
+ * real DIN car send the stop request at that point and checks three things: the car got
+ * an answer of the right type (its machine judged it: accepted, or the EVSE's verdict),
+ * the power path walked the safe order (off, contactors open, unlock), and the connector
+ * unlocked only below 60 V. docs/interop.md lists the paths. */
+
+/* Let the car's outstanding request be answered, then make @p s its next request. */
+static void ev_next_is(struct rig *r, enum din_ev_state s)
+{
+    for (int i = 0; i < 5000 && (r->ev.clk.waiting || r->link.rx_ready); i++) {
+        rig_ms(r);
+    }
+    assert_false(r->ev.clk.waiting);
+    r->ev.state = s;
+}
+
+static bool ev_right_after_cable_check(struct rig *r)
+{
+    return din_ev_state(&r->ev) == DIN_EV_PRECHARGE;
+}
+
+/* Every request of the car was answered (none left hanging). */
+static void assert_car_answered(const struct rig *r)
+{
+    assert_true(r->ev.requests > 0);
+    assert_int_equal(r->ev.responses, r->ev.requests);
+}
+
+/* Run to rest, checking the output voltage at the moment the lock opens. */
+static void run_to_rest_unlock_below_60v(struct rig *r)
+{
+    bool was_locked = interlock_state(&r->c.il) != INTERLOCK_UNLOCKED;
+    for (uint32_t i = 0; i < 120000 && !is_at_rest(r); i++) {
+        rig_ms(r);
+        bool locked = interlock_state(&r->c.il) != INTERLOCK_UNLOCKED;
+        if (was_locked && !locked) {
+            assert_true(r->psu.out_mv < 60000);
+        }
+        was_locked = locked;
+    }
+    assert_true(is_at_rest(r));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_safe_order(r);
+}
+
+/* PowerDeliveryReq(ReadyToChargeState=false) right after CableCheck, before any
+ * PreChargeReq: DIN's table (EvseV2G WAIT_FOR_PRECHARGE) takes only PreCharge and
+ * SessionStop there, so the standard's answer is a PowerDeliveryRes with
+ * FAILED_SequenceError; the session ends and the power path stops safely. */
+static void test_stop_power_delivery_right_after_cable_check(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, ev_right_after_cable_check, 30000));
+    ev_next_is(r, DIN_EV_POWER_OFF);
+    run(r, 200);
+    assert_car_answered(r);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED);
+    assert_true(din_ev_evse_stopped(&r->ev)); /* an answer it could read: the EVSE's verdict */
+    assert_int_equal(r->ev.evse_code, exi_din_responseCodeType_FAILED_SequenceError);
+    run_to_rest_unlock_below_60v(r);
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_V2G_PROTOCOL);
+}
+
+/* PowerDelivery(false) during PreCharge (after the first PreChargeReq): allowed, answered
+ * OK; the car goes on with WeldingDetection and SessionStop: a normal EV stop. */
+static void test_stop_power_delivery_during_precharge(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, ev_right_after_cable_check, 30000));
+    r->ev.model.inlet_voltage_mv = 0; /* its inlet never matches: it stays in pre-charge */
+    uint32_t seen = r->ev.requests;
+    while (r->ev.requests < seen + 3) {
+        rig_ms(r);
+    }
+    assert_int_equal(charger_state(&r->c), CHARGER_PRECHARGE);
+    assert_true(r->psu.out_mv > 60000); /* the output is up */
+    ev_next_is(r, DIN_EV_POWER_OFF);
+    run_to_rest_unlock_below_60v(r);
+    assert_car_answered(r);
+    assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE);
+    assert_false(din_ev_evse_stopped(&r->ev));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_EV);
+}
+
+/* SessionStopReq right after CableCheck and during PreCharge: allowed in every
+ * pre-charging phase (EvseV2G; the Model Y stops from PreCharge): OK, safe stop. */
+static void test_stop_session_stop_before_charging(void **state)
+{
+    (void)state;
+    for (int during = 0; during <= 1; during++) {
+        struct rig *r = &s_rig;
+        rig_setup(r, NULL, true);
+        plug(r);
+        assert_true(run_until(r, ev_right_after_cable_check, 30000));
+        if (during) {
+            r->ev.model.inlet_voltage_mv = 0;
+            uint32_t seen = r->ev.requests;
+            while (r->ev.requests < seen + 2) {
+                rig_ms(r);
+            }
+        }
+        ev_next_is(r, DIN_EV_SESSION_STOP);
+        run_to_rest_unlock_below_60v(r);
+        assert_car_answered(r);
+        assert_int_equal(din_ev_state(&r->ev), DIN_EV_DONE); /* SessionStopRes OK */
+        unplug(r);
+        assert_true(run_until(r, is_idle_again, 2000));
+        assert_int_equal(last_record(r)->stop, CHARGER_STOP_EV);
+    }
+}
+
+/* SessionStopReq while current flows: DIN wants PowerDelivery(false) first, so the
+ * answer is a SessionStopRes with FAILED_SequenceError; the current goes to zero before
+ * the contactors open (assert_safe_order: no opening under load). */
+static void test_stop_session_stop_while_charging(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_true(r->psu.out_ma > 0);
+    ev_next_is(r, DIN_EV_SESSION_STOP);
+    run(r, 200);
+    assert_car_answered(r);
+    assert_true(din_ev_evse_stopped(&r->ev));
+    assert_int_equal(r->ev.evse_code, exi_din_responseCodeType_FAILED_SequenceError);
+    run_to_rest_unlock_below_60v(r);
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_V2G_PROTOCOL);
+}
+
+/* The TCP connection drops during pre-charge with a request half sent (the transport
+ * never delivers it, test_evse_link.c covers the framing): the link-loss stop. */
+static void test_stop_link_lost_in_precharge(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, ev_right_after_cable_check, 30000));
+    r->ev.model.inlet_voltage_mv = 0;
+    uint32_t seen = r->ev.requests;
+    while (r->ev.requests < seen + 2) {
+        rig_ms(r);
+    }
+    r->link.st = CHARGER_TRANSPORT_MATCHING;
+    r->ev_running = false;
+    run(r, 200);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    run_to_rest_unlock_below_60v(r);
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 2000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_LINK);
+}
+
+/* The car drops its connection mid-session and opens a new one at once (inside the
+ * link-loss debounce), starting over with supportedAppProtocolReq, as pyPLC did against
+ * Compleo after 29 s of ContractAuthentication Ongoing (compleo_powerdelivery230_no_load).
+ * The running session cannot take a handshake: the car gets an answer
+ * (Failed_NoNegotiation, it must not wait for a timeout) and the old session ends by
+ * the safe stop, in every phase: before power (authorisation) and in pre-charge. */
+static void test_stop_new_handshake_mid_session(void **state)
+{
+    (void)state;
+    for (int phase = 0; phase <= 1; phase++) {
+        struct rig *r = &s_rig;
+        rig_setup(r, NULL, true);
+        plug(r);
+        if (phase == 0) {
+            assert_true(run_until(r, is_authorizing, 5000));
+        } else {
+            assert_true(run_until(r, ev_right_after_cable_check, 30000));
+            r->ev.model.inlet_voltage_mv = 0;
+            uint32_t seen = r->ev.requests;
+            while (r->ev.requests < seen + 2) {
+                rig_ms(r);
+            }
+        }
+        ev_next_is(r, din_ev_state(&r->ev));
+        assert_int_equal(din_ev_start(&r->ev, &r->evcfg, r->now), HAL_OK); /* a new connection */
+        run(r, 200);
+        assert_car_answered(r);
+        assert_int_equal(din_ev_state(&r->ev), DIN_EV_FAILED);
+        assert_string_equal(din_ev_reason(&r->ev), "no protocol negotiated");
+        run_to_rest_unlock_below_60v(r);
+        unplug(r);
+        assert_true(run_until(r, is_idle_again, 2000));
+        assert_int_equal(last_record(r)->stop, CHARGER_STOP_LINK);
+        assert_non_null(strstr(last_record(r)->detail, "new V2G connection"));
+    }
+}
+
 static void test_link_lost_while_charging(void **state)
 {
     (void)state;
@@ -2095,6 +2300,12 @@ int main(void)
         cmocka_unit_test(test_pp_short_while_charging),
         cmocka_unit_test(test_pp_open_while_charging),
         cmocka_unit_test(test_pp_unplug_is_unplug),
+        cmocka_unit_test(test_stop_power_delivery_right_after_cable_check),
+        cmocka_unit_test(test_stop_power_delivery_during_precharge),
+        cmocka_unit_test(test_stop_session_stop_before_charging),
+        cmocka_unit_test(test_stop_session_stop_while_charging),
+        cmocka_unit_test(test_stop_link_lost_in_precharge),
+        cmocka_unit_test(test_stop_new_handshake_mid_session),
         cmocka_unit_test(test_pp_short_at_plug_in),
         cmocka_unit_test(test_pp_not_supported_is_skipped),
     };

@@ -339,8 +339,36 @@ static void test_evse_initiated_stop(void **state)
     run(120000);
     assert_int_equal(din_ev_state(&s_ev), DIN_EV_DONE);
     assert_string_equal(din_ev_reason(&s_ev), "EVSE asked to stop");
+    assert_true(din_ev_evse_stopped(&s_ev)); /* the charger's stop, not the car's */
     assert_int_equal(B.seen[DIN_MSG_CURRENT_DEMAND], 5);
     assert_int_equal(din_evse_phase(&s_se), DIN_EVSE_STOPPED);
+}
+
+/* The welding check ends when the EVSE's voltage is below 40 V, unless the car's own
+ * check is still running (model.welding_pending, the Josev lab car: four rounds at 0 V):
+ * then it keeps asking, up to welding_max_rounds. */
+static void test_welding_follows_the_cars_check(void **state)
+{
+    (void)state;
+    for (int pending = 0; pending <= 1; pending++) {
+        bench_init();
+        ev_start(DIN_EV_PROFILE_STANDARD);
+        while (din_ev_state(&s_ev) != DIN_EV_WELDING && din_ev_state(&s_ev) != DIN_EV_DONE) {
+            run_until_cd_then_complete(B.now + 50);
+        }
+        assert_int_equal(din_ev_state(&s_ev), DIN_EV_WELDING);
+        uint32_t before = B.seen[DIN_MSG_WELDING_DETECTION];
+        s_ev.model.welding_pending = pending;
+        run(B.now + 60000);
+        assert_int_equal(din_ev_state(&s_ev), DIN_EV_DONE);
+        assert_false(din_ev_evse_stopped(&s_ev)); /* the car's own stop */
+        if (pending) {
+            assert_int_equal(B.seen[DIN_MSG_WELDING_DETECTION], s_ev.cfg.welding_max_rounds);
+        } else {
+            assert_true(B.seen[DIN_MSG_WELDING_DETECTION] < s_ev.cfg.welding_max_rounds);
+            assert_true(B.seen[DIN_MSG_WELDING_DETECTION] >= before);
+        }
+    }
 }
 
 static void test_ev_response_timeouts(void **state)
@@ -353,6 +381,7 @@ static void test_ev_response_timeouts(void **state)
     run(60000);
     assert_int_equal(din_ev_state(&s_ev), DIN_EV_FAILED);
     assert_string_equal(din_ev_reason(&s_ev), "response timeout");
+    assert_false(din_ev_evse_stopped(&s_ev)); /* a silent charger said nothing */
     assert_int_equal(B.now - s_ev.clk.sent_ms, 2000u);
     assert_int_equal(s_ev.sent, DIN_MSG_SESSION_SETUP);
     /* 250 ms for CurrentDemand */
@@ -417,6 +446,7 @@ static void test_ev_rejects_bad_answers(void **state)
     run(10000);
     assert_int_equal(din_ev_state(&s_ev), DIN_EV_FAILED);
     assert_string_equal(din_ev_reason(&s_ev), "SessionID changed");
+    assert_false(din_ev_evse_stopped(&s_ev)); /* a protocol error, not the charger's verdict */
     /* a FAILED answer: the EV sends CPD while the EVSE still authorises (forced) */
     bench_init();
     ev_start(DIN_EV_PROFILE_STANDARD);
@@ -427,6 +457,8 @@ static void test_ev_rejects_bad_answers(void **state)
     run(B.now + 5000);
     assert_int_equal(din_ev_state(&s_ev), DIN_EV_FAILED);
     assert_string_equal(din_ev_reason(&s_ev), "negative response");
+    assert_true(din_ev_evse_stopped(&s_ev)); /* FAILED_SequenceError: the charger ended it */
+    assert_int_equal(s_ev.evse_code, exi_din_responseCodeType_FAILED_SequenceError);
     assert_int_equal(din_evse_phase(&s_se), DIN_EVSE_FAILED);
     /* garbage and unsolicited answers */
     bench_init();
@@ -473,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_ioniq_profile),
         cmocka_unit_test(test_polestar_profile),
         cmocka_unit_test(test_evse_initiated_stop),
+        cmocka_unit_test(test_welding_follows_the_cars_check),
         cmocka_unit_test(test_ev_response_timeouts),
         cmocka_unit_test(test_ev_ongoing_timers),
         cmocka_unit_test(test_ev_rejects_bad_answers),

@@ -578,6 +578,47 @@ static void test_session_stop_early(void **state)
     }
 }
 
+/* The stop paths of docs/interop.md, machine side: each stop request gets an answer of
+ * its own type (handle() checks the type and the SessionID), positive where DIN's table
+ * takes it, FAILED_SequenceError with CLOSE where it does not. */
+static void test_stop_paths_answer_in_kind(void **state)
+{
+    (void)state;
+    /* PowerDelivery(false) right after CableCheck: WAIT_FOR_PRECHARGE takes PreCharge and
+     * SessionStop only */
+    reach(DIN_EVSE_PRECHARGE);
+    req(DIN_MSG_POWER_DELIVERY);
+    s_q.V2G_Message.Body.PowerDeliveryReq.ReadyToChargeState = false;
+    assert_int_equal(handle(900), exi_din_responseCodeType_FAILED_SequenceError);
+    assert_true(s_chk.V2G_Message.Body.PowerDeliveryRes.DC_EVSEStatus_isUsed);
+    assert_true(s_out.events & DIN_EVSE_EV_CLOSE);
+    assert_false(s_out.events & DIN_EVSE_EV_POWER_ON);
+    /* during PreCharge: OK, power off, then SessionStop straight away (Ioniq: no welding) */
+    reach(DIN_EVSE_PRECHARGE);
+    assert_int_equal(step(DIN_MSG_PRECHARGE, 900), exi_din_responseCodeType_OK);
+    req(DIN_MSG_POWER_DELIVERY);
+    s_q.V2G_Message.Body.PowerDeliveryReq.ReadyToChargeState = false;
+    assert_int_equal(handle(1000), exi_din_responseCodeType_OK);
+    assert_true(s_out.events & DIN_EVSE_EV_POWER_OFF);
+    assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_WELDING);
+    assert_int_equal(step(DIN_MSG_SESSION_STOP, 1100), exi_din_responseCodeType_OK);
+    assert_true(s_out.events & DIN_EVSE_EV_SESSION_STOP);
+    assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_STOPPED);
+    /* SessionStop in the charging loop: a SessionStopRes with FAILED_SequenceError */
+    reach(DIN_EVSE_CURRENT_DEMAND);
+    assert_int_equal(step(DIN_MSG_SESSION_STOP, 5000), exi_din_responseCodeType_FAILED_SequenceError);
+    assert_true(s_chk.V2G_Message.Body.SessionStopRes_isUsed);
+    assert_true(s_out.events & DIN_EVSE_EV_CLOSE);
+    assert_int_equal(din_evse_phase(&s_m), DIN_EVSE_FAILED);
+    /* after PowerDelivery(true), before the first CurrentDemand: PowerDelivery(false) is
+     * taken (stopping is never refused) */
+    reach(DIN_EVSE_POWER_DELIVERY);
+    req(DIN_MSG_POWER_DELIVERY);
+    s_q.V2G_Message.Body.PowerDeliveryReq.ReadyToChargeState = false;
+    assert_int_equal(handle(5000), exi_din_responseCodeType_OK);
+    assert_true(s_out.events & DIN_EVSE_EV_POWER_OFF);
+}
+
 static void test_unused_and_empty_requests(void **state)
 {
     (void)state;
@@ -942,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_wrong_session_id),
         cmocka_unit_test(test_wrong_sequence),
         cmocka_unit_test(test_session_stop_early),
+        cmocka_unit_test(test_stop_paths_answer_in_kind),
         cmocka_unit_test(test_unused_and_empty_requests),
         cmocka_unit_test(test_payment_selection_rules),
         cmocka_unit_test(test_authorisation_rejected),

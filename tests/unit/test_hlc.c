@@ -157,6 +157,40 @@ static void test_handshake_picks_din(void **state)
     assert_int_equal(s_ar.supportedAppProtocolRes.SchemaID, 9);
 }
 
+/* A second handshake inside a running DIN session (the car started over on a new
+ * connection): the DIN machine cannot decode it, hlc_refuse_handshake() recognises it
+ * and gives the Failed_NoNegotiation answer (the DIN backend has ended its session on the
+ * undecodable payload; the answer changes nothing there); a DIN request is not taken
+ * for one. */
+static void test_refuse_handshake_mid_session(void **state)
+{
+    (void)state;
+    size_t n = handshake_req(APPHAND_NS_DIN, false), out = 0;
+    struct hlc_result res;
+    struct hlc_evse evse;
+    memset(&evse, 0, sizeof evse);
+    assert_int_equal(hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out, &res, 100), HAL_OK);
+    assert_true(hlc_running(&s_h));
+    n = handshake_req(APPHAND_NS_DIN, false); /* the new connection's first message */
+    assert_int_equal(hlc_handle(&s_h, s_in, n, &evse, NULL, NULL, s_out, sizeof s_out, &out, &res, 200), HAL_EPROTO);
+    assert_int_equal(res.error, HLC_ERR_DECODE);
+    assert_int_equal(hlc_refuse_handshake(&s_h, s_in, n, s_out, sizeof s_out, &out), HAL_OK);
+    assert_true(out > 0);
+    struct exi_reader r;
+    exi_reader_init(&r, s_out, out);
+    assert_int_equal(exi_apphand_decode(&r, &s_ar), HAL_OK);
+    assert_true(s_ar.supportedAppProtocolRes_isUsed);
+    assert_int_equal(s_ar.supportedAppProtocolRes.ResponseCode, exi_apphand_responseCodeType_Failed_NoNegotiation);
+    assert_ptr_equal(hlc_active(&s_h), &hlc_din_ops);
+    /* a DIN request is no handshake; a too small buffer is said so */
+    n = session_setup_req();
+    assert_int_equal(hlc_refuse_handshake(&s_h, s_in, n, s_out, sizeof s_out, &out), HAL_EPROTO);
+    assert_int_equal(out, 0);
+    n = handshake_req(APPHAND_NS_DIN, false);
+    assert_int_equal(hlc_refuse_handshake(&s_h, s_in, n, s_out, 2, &out), HAL_ENOMEM);
+    assert_int_equal(hlc_refuse_handshake(&s_h, NULL, n, s_out, sizeof s_out, &out), HAL_EINVAL);
+}
+
 /* The default list (ISO-2, DIN): the EV's Priority picks among what we speak, so a car
  * ranking ISO-2 first gets ISO-2, one ranking DIN first gets DIN, a DIN-only car gets DIN. */
 static void test_default_list_follows_ev_priority(void **state)
@@ -444,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup(test_parse_protocols, setup),
         cmocka_unit_test_setup(test_init_refuses_empty_list, setup),
         cmocka_unit_test_setup(test_handshake_picks_din, setup),
+        cmocka_unit_test_setup(test_refuse_handshake_mid_session, setup),
         cmocka_unit_test_setup(test_default_list_follows_ev_priority, setup),
         cmocka_unit_test_setup(test_handshake_no_common_protocol, setup),
         cmocka_unit_test_setup(test_handshake_undecodable, setup),

@@ -645,6 +645,65 @@ static void test_pause_during_cable_check(void **state)
     assert_false(s_h.iso2_paused.valid);
 }
 
+/* The stop paths of docs/interop.md, ISO-2 machine: SessionStop(Terminate) after every
+ * step of the sequence. Taken before power flows and after PowerDelivery(Stop) (EvseV2G's
+ * table); in the charging loop the answer is FAILED_SequenceError and the session ends
+ * ([V2G2-538], [V2G2-539]). */
+static void test_session_stop_after_every_step(void **state)
+{
+    (void)state;
+    static const uint8_t zero[8] = {0};
+    for (int at = 0; at <= 9; at++) {
+        setup(NULL);
+        assert_int_equal(handshake(1, 2, false), 111);
+        assert_int_equal(session_setup(zero, 8), exi_iso2_responseCodeType_OK_NewSessionEstablished);
+        assert_true(at < 1 || service_discovery() == OK_);
+        assert_true(at < 2 || payment_selection(exi_iso2_paymentOptionType_ExternalPayment, 0) == OK_);
+        assert_true(at < 3 || authorization() == OK_);
+        assert_true(at < 4 || charge_parameters(-1) == OK_);
+        assert_true(at < 5 || cable_check() == OK_);
+        assert_true(at < 6 || precharge() == OK_);
+        assert_true(at < 7 || power_delivery(exi_iso2_chargeProgressType_Start, 1, 0) == OK_);
+        assert_true(at < 8 || current_demand() == OK_);
+        assert_true(at < 9 || power_delivery(exi_iso2_chargeProgressType_Stop, 1, 0) == OK_);
+        uint8_t code = session_stop(exi_iso2_chargingSessionType_Terminate);
+        assert_true(s_r.V2G_Message.Body.SessionStopRes_isUsed); /* an answer of its type */
+        if (at <= 6 || at == 9) {
+            assert_int_equal(code, OK_);
+            assert_true(s_res.events & HLC_EVT_SESSION_STOP);
+            assert_false(s_res.failed);
+        } else {
+            assert_failed(code, exi_iso2_responseCodeType_FAILED_SequenceError, "out of sequence");
+        }
+    }
+}
+
+/* PowerDelivery(Stop) right after CableCheck is out of sequence (WAIT_FOR_PRECHARGE);
+ * after the first PreCharge it is the EV's stop: OK, power off, then welding. */
+static void test_power_delivery_stop_before_charging(void **state)
+{
+    (void)state;
+    static const uint8_t zero[8] = {0};
+    assert_int_equal(handshake(1, 2, false), 111);
+    assert_int_equal(session_setup(zero, 8), exi_iso2_responseCodeType_OK_NewSessionEstablished);
+    assert_int_equal(service_discovery(), OK_);
+    assert_int_equal(payment_selection(exi_iso2_paymentOptionType_ExternalPayment, 0), OK_);
+    assert_int_equal(authorization(), OK_);
+    assert_int_equal(charge_parameters(-1), OK_);
+    assert_int_equal(cable_check(), OK_);
+    assert_failed(power_delivery(exi_iso2_chargeProgressType_Stop, 1, 0),
+                  exi_iso2_responseCodeType_FAILED_SequenceError, "out of sequence");
+    assert_true(s_r.V2G_Message.Body.PowerDeliveryRes_isUsed);
+    setup(NULL);
+    to_precharge();
+    assert_int_equal(power_delivery(exi_iso2_chargeProgressType_Stop, 1, 0), OK_);
+    assert_true(s_res.events & HLC_EVT_POWER_OFF);
+    assert_false(s_res.events & HLC_EVT_POWER_ON);
+    assert_int_equal(welding(), OK_);
+    assert_int_equal(session_stop(exi_iso2_chargingSessionType_Terminate), OK_);
+    assert_true(s_res.events & HLC_EVT_SESSION_STOP);
+}
+
 static void test_charging_status_is_ac_only(void **state)
 {
     (void)state;
@@ -814,6 +873,8 @@ int main(void)
         cmocka_unit_test_setup(test_current_demand_before_power_delivery, setup),
         cmocka_unit_test_setup(test_pause_during_cable_check, setup),
         cmocka_unit_test_setup(test_charging_status_is_ac_only, setup),
+        cmocka_unit_test_setup(test_session_stop_after_every_step, setup),
+        cmocka_unit_test_setup(test_power_delivery_stop_before_charging, setup),
         cmocka_unit_test_setup(test_metering_receipt_accepted, setup),
         cmocka_unit_test_setup(test_renegotiation, setup),
         cmocka_unit_test_setup(test_charger_initiated_renegotiation, setup),

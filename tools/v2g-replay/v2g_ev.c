@@ -198,6 +198,13 @@ static int our_next(struct ev_run *E, size_t *len)
 
 int v2g_ev_replay(const struct recs *R, bool quiet)
 {
+    bool any_iso2 = false;
+    for (size_t i = 0; i < R->n && !any_iso2; i++) {
+        any_iso2 = strcmp(R->v[i].schema, "iso2") == 0;
+    }
+    if (!any_iso2) {
+        return v2g_ev_replay_din(R, quiet); /* DIN 70121, or nothing past SDP */
+    }
     struct ev_run E = {.quiet = quiet};
     E.t0 = R->n > 0 ? R->v[0].t : 0.0;
     bool live = false;     /* our EVCC is in a connection that can go on */

@@ -44,4 +44,12 @@ int v2g_load(const char *path, struct recs *R);
  */
 int v2g_ev_replay(const struct recs *R, bool quiet);
 
+/**
+ * @brief Car-side replay of a DIN 70121 file (v2g_ev_din.c): our DIN EVCC against the
+ *        recorded charger's responses; v2g_ev_replay() hands a file without ISO-2 here.
+ *        Last line `replayed=N accepted=N mismatched=N unjudged=N after_stop=N not_din=N`.
+ * @return 0 every judged request matched and every response was accepted
+ */
+int v2g_ev_replay_din(const struct recs *R, bool quiet);
+
 #endif /* V2G_REC_H */
