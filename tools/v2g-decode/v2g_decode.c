@@ -480,7 +480,7 @@ static double atten_avg(const uint8_t *aag, unsigned n)
 }
 
 static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint8_t src[6], const uint8_t *pl,
-                       size_t n)
+                       size_t n, bool vlan)
 {
     fields_reset(d);
     d->by_layer[L_SLAC]++;
@@ -499,6 +499,9 @@ static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint
     mac_str(dst, b);
     fld_str(d, "src", a, -1);
     fld_str(d, "dst", b, -1);
+    if (vlan) {
+        fld_bool(d, "vlan", true, -1); /* 802.1Q-tagged: the lab's multi-EVSE set-up */
+    }
     static struct homeplug_msg m;
     enum homeplug_reason why = HOMEPLUG_R_OK;
     int rc = homeplug_decode(frame, n + 14, &m, &why);
@@ -631,6 +634,7 @@ static void sdp_datagram(struct dec *d, double t, const uint8_t *p, size_t n)
 static int on_msg(void *ctx, const struct v2g_pcap_msg *m)
 {
     struct dec *d = ctx;
+    d->t_cur = m->t;
     v2gtp_msg(d, conn_get(d, m->conn), m->t, m->ev_to_evse, m->payload_type, m->payload, m->len, false, NULL);
     return 0;
 }
@@ -638,8 +642,9 @@ static int on_msg(void *ctx, const struct v2g_pcap_msg *m)
 static int on_l2(void *ctx, const struct v2g_pcap_l2 *f)
 {
     struct dec *d = ctx;
+    d->t_cur = f->t;
     if (f->ethertype == 0x88E1) {
-        slac_frame(d, f->t, f->dst, f->src, f->payload, f->len);
+        slac_frame(d, f->t, f->dst, f->src, f->payload, f->len, f->vlan);
     }
     return 0;
 }
@@ -647,6 +652,7 @@ static int on_l2(void *ctx, const struct v2g_pcap_l2 *f)
 static int on_udp(void *ctx, const struct v2g_pcap_udp *u)
 {
     struct dec *d = ctx;
+    d->t_cur = u->t;
     if (v2gd_keylog_looks_like(u->payload, u->len)) {
         if (d->collect_keys && v2gd_keylog_add(&d->keys, (const char *)u->payload, u->len) < 0) {
             return 1;
@@ -866,7 +872,7 @@ static int read_jsonl(struct dec *d, FILE *in, const char *path)
                 emit_error(d, t, "slac", "?", "bad line", "HPAV line without a valid \"hex\"");
                 continue;
             }
-            slac_frame(d, t, dst, src, b, n);
+            slac_frame(d, t, dst, src, b, n, false);
             free(b);
         } else if (strcmp(p, "SDP") == 0) {
             uint8_t *b = jhex(line, "hex", &n);

@@ -21,6 +21,8 @@ enum v2g_pcap_kind { V2G_PCAP_UNKNOWN, V2G_PCAP_V2GTP, V2G_PCAP_TLS, V2G_PCAP_JU
 
 /* A segment that arrived before the bytes in front of it (hooks.reorder). */
 struct v2g_pcap_held {
+    unsigned long frame;
+    double t;
     uint32_t seq;
     uint8_t *data;
     size_t len;
@@ -262,6 +264,8 @@ static int held_apply(struct v2g_pcap_reader *r, struct v2g_pcap_conn *c, int si
                 continue;
             }
             size_t seen = (size_t)(-(int64_t)ahead);
+            unsigned long g_frame = g->frame;
+            double g_t = g->t;
             if (seen < g->len) {
                 if (half_append(h, g->data + seen, g->len - seen) != 0) {
                     return fail(r, "out of memory");
@@ -273,7 +277,8 @@ static int held_apply(struct v2g_pcap_reader *r, struct v2g_pcap_conn *c, int si
             }
             held_drop(h, i);
             progress = true;
-            int rc = half_drain(r, c, side, frame, t);
+            /* Completed now, or (at a flush) when the held segment itself came. */
+            int rc = half_drain(r, c, side, frame > g_frame ? frame : g_frame, t > g_t ? t : g_t);
             if (rc != 0) {
                 return rc;
             }
@@ -335,6 +340,14 @@ static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *
     }
     struct v2g_pcap_half *h = &c->half[side];
     uint32_t seq = be32(seg + 4);
+    struct v2g_pcap_half *o = &c->half[!side];
+    if (ack && o->nheld > 0 && o->have_next && (int32_t)(be32(seg + 8) - o->next) > 0) {
+        /* The peer acknowledges bytes the capture never had: the hole is a capture loss. */
+        int rc = held_flush(r, c, !side, frame, t);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     if (syn) {
         if (!ack) {
             c->client = side;
@@ -363,7 +376,7 @@ static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *
                 return fail(r, "out of memory");
             }
             memcpy(copy, data, len);
-            h->held[h->nheld++] = (struct v2g_pcap_held){.seq = seq, .data = copy, .len = len};
+            h->held[h->nheld++] = (struct v2g_pcap_held){.frame = frame, .t = t, .seq = seq, .data = copy, .len = len};
             return 0;
         }
         /* Too much held back: the hole is real. Resume at the first held segment. */
