@@ -493,7 +493,7 @@ static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint
     frame[12] = 0x88;
     frame[13] = 0xE1;
     memcpy(frame + 14, pl, n);
-    uint16_t mmtype = n >= 3 ? (uint16_t)(pl[1] | pl[2] << 8) : 0;
+    uint16_t mmtype = (uint16_t)(n >= 3 ? pl[1] | pl[2] << 8 : 0);
     char a[18], b[18], hex[64];
     mac_str(src, a);
     mac_str(dst, b);
@@ -596,7 +596,7 @@ static void sdp_datagram(struct dec *d, double t, const uint8_t *p, size_t n)
 {
     fields_reset(d);
     d->by_layer[L_SDP]++;
-    uint16_t type = n >= 4 ? (uint16_t)(p[2] << 8 | p[3]) : 0;
+    uint16_t type = (uint16_t)(n >= 4 ? p[2] << 8 | p[3] : 0);
     if (type == 0x9000) {
         struct sdp_request q;
         if (sdp_request_parse(p, n, &q) != HAL_OK) {
