@@ -694,6 +694,9 @@ static int tls_plain(void *ctx, bool from_client, const uint8_t *p, size_t n)
     struct tls_ctx *x = ctx;
     struct conn *c = x->c;
     int s = from_client ? 1 : 0;
+    if (n == 0) {
+        return 0;
+    }
     if (c->plen[s] + n > MAX_V2GTP + 8u) {
         return 1;
     }

@@ -555,6 +555,9 @@ static int hs_message(struct v2gd_tls *c, int d, uint8_t type, const uint8_t *b,
 static int hs_feed(struct v2gd_tls *c, int d, const uint8_t *p, size_t n, int *switch_to, char *err, size_t errcap)
 {
     struct v2gd_tls_dir *D = &c->dir[d];
+    if (n == 0) {
+        return 0; /* an empty record: nothing to add (and no buffer yet, perhaps) */
+    }
     if (D->hlen + n > TLS_MAX_HS) {
         return fail(err, errcap, "%shandshake message longer than %lu bytes", "", TLS_MAX_HS);
     }
@@ -721,7 +724,7 @@ int v2gd_tls_feed(struct v2gd_tls *c, const struct v2gd_keylog *k, bool from_cli
 {
     int d = from_client ? 1 : 0;
     struct v2gd_tls_dir *D = &c->dir[d];
-    if (D->failed) {
+    if (D->failed || n == 0) {
         return 0;
     }
     if (D->rlen + n > D->rcap) {
