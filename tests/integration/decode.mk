@@ -7,7 +7,7 @@
 #                                 JSONL (0 errors, equal counts) and the bad-input cases
 #   make bench-decode             messages per second on the largest shared capture
 
-DEPS_LINUX += libpcap-dev libssl-dev
+DEPS_LINUX += libpcap-dev libssl-dev wireshark-dev pkg-config
 DEPS_TEST  += tshark
 
 V2GD_SRCS := $(sort $(wildcard tools/v2g-decode/*.c)) tools/v2g-replay/v2g_pcap.c tools/v2g-codec/v2gc_xml.c

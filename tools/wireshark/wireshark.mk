@@ -13,8 +13,8 @@ WIRESHARK_MK := 1
 DEPS_LINUX += wireshark-dev pkg-config
 DEPS_TEST  += tshark
 
-WS_PKG_CFLAGS := $(shell pkg-config --cflags wireshark 2>/dev/null)
-WS_PKG_LIBS   := $(shell pkg-config --libs wireshark 2>/dev/null)
+# pkg-config runs in the recipes: on a clean machine wireshark-dev is installed by the
+# DEPS_LINUX stamp only after make has read this file.
 # Wireshark's own folder for plugins of its version ("/usr/lib/.../plugins/4.0") + epan.
 WS_PLUGIN_DIR ?= $(or $(shell pkg-config --variable=plugindir wireshark 2>/dev/null),/usr/lib/x86_64-linux-gnu/wireshark/plugins/4.0)/epan
 WS_PLUGIN     := $(BUILD)/wireshark/v2gtp.so
@@ -35,12 +35,12 @@ $(BUILD)/pic/tools/wireshark/packet-v2gtp.o: tools/wireshark/packet-v2gtp.c $(BU
 	@mkdir -p $(@D)
 	@echo "  CC pic  $<"
 	$(Q)$(HOST_CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g -fPIC -MMD -MP \
-	    $(INC_tools) $(WS_PKG_CFLAGS) -c $< -o $@
+	    $(INC_tools) $$(pkg-config --cflags wireshark) -c $< -o $@
 
-$(WS_PLUGIN): $(BUILD)/pic/tools/wireshark/packet-v2gtp.o $(WS_PIC_OBJS)
+$(WS_PLUGIN): $(BUILD)/pic/tools/wireshark/packet-v2gtp.o $(WS_PIC_OBJS) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -shared -o $@ $^ $(WS_PKG_LIBS) -lm
+	$(Q)$(HOST_CC) -shared -o $@ $^ $$(pkg-config --libs wireshark) -lm
 
 .PHONY: wireshark-plugin install-wireshark integration-wireshark
 wireshark-plugin: $(WS_PLUGIN)
