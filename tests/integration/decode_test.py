@@ -193,6 +193,16 @@ rc, lines, s, err = run_json(p)
 check(rc == 0 and counts(lines) == base, f"Linux cooked capture (SLL): the same {base}", (counts(lines), err))
 
 
+def to_sll2(pkt):
+    et = pkt[12:14]
+    return et + b"\0\0" + struct.pack(">IHBB", 1, 1, 0, 6) + pkt[6:12] + b"\0\0" + pkt[14:]
+
+
+p = w("din_sll2.pcapng", rewrite(din, link=276, convert=to_sll2))
+rc, lines, s, err = run_json(p)
+check(rc == 0 and counts(lines) == base, f"Linux cooked capture v2 (SLL2): the same {base}", (counts(lines), err))
+
+
 def to_raw(pkt):
     return pkt[14:] if pkt[12:14] in (b"\x86\xdd", b"\x08\x00") else None
 
@@ -251,10 +261,16 @@ EV = bytes.fromhex("fe800000000000000000000000000001")
 SE = bytes.fromhex("fe800000000000000000000000000002")
 
 
+IPV4 = [False]
+
+
 def seg(from_ev, seq, ack, flags, data=b""):
     src, dst = (EV, SE) if from_ev else (SE, EV)
     sp, dp = (50000, 15118) if from_ev else (15118, 50000)
     tcp = struct.pack(">HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack, 5 << 4, flags, 65535, 0, 0) + data
+    if IPV4[0]:
+        ip4 = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, src[-4:], dst[-4:])
+        return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip4 + tcp
     ip6 = struct.pack(">IHBB", 0x60000000, len(tcp), 6, 64) + src + dst
     return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x86\xdd" + ip6 + tcp
 
@@ -286,6 +302,12 @@ def session(mutate=None, bad_exi_at=None):
 p = w("tcp_ok.pcap", pcap(session()))
 rc, lines, s, err = run_json(p)
 check(rc == 0 and s["v2gtp"] == len(msgs) and s["errors"] == 0, f"hand-made TCP session: {len(msgs)} messages", s)
+
+
+IPV4[0] = True
+rc, lines, s, err = run_json(w("tcp_ipv4.pcap", pcap(session())))
+IPV4[0] = False
+check(rc == 0 and s["v2gtp"] == len(msgs) and s["errors"] == 0, f"the same session over IPv4: {len(msgs)} messages", s)
 
 
 def swap(parts):
@@ -417,7 +439,9 @@ if os.geteuid() == 0:
         out, err = lp.communicate()
     lines = [json.loads(l) for l in out.splitlines() if l.strip()]
     sdp = [l for l in lines if l.get("msg") == "SECCDiscoveryReq"]
-    check(lp.returncode == 0 and len(sdp) >= 3 and "summary" in lines[-1],
+    # Other programs may talk V2G on lo meanwhile (tests running side by side): their
+    # messages, and errors such as TLS without keys, do not make this check fail.
+    check(lp.returncode in (0, 1) and len(sdp) >= 3 and "summary" in lines[-1],
           f"--listen lo: SDP requests sent to [::1]:15118 decoded live ({len(sdp)} seen), summary at Ctrl-C",
           (lp.returncode, lines[-2:], err))
 else:
