@@ -126,10 +126,34 @@ static void gcm_seal(const EVP_CIPHER *c, const uint8_t *key, const uint8_t nonc
     EVP_CIPHER_CTX_free(x);
 }
 
+/* AEAD seal for GCM, ChaCha20-Poly1305 and CCM (16-byte tag appended). */
+static void aead_seal(const EVP_CIPHER *c, bool ccm, const uint8_t *key, const uint8_t nonce[12], const uint8_t *aad,
+                      size_t aadlen, const uint8_t *pt, size_t n, uint8_t *out)
+{
+    if (!ccm) {
+        gcm_seal(c, key, nonce, aad, aadlen, pt, n, out);
+        return;
+    }
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int l = 0;
+    assert_int_equal(EVP_EncryptInit_ex(x, c, NULL, NULL, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, NULL), 1);
+    assert_int_equal(EVP_EncryptInit_ex(x, NULL, NULL, key, nonce), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, NULL, &l, NULL, (int)n), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, NULL, &l, aad, (int)aadlen), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, out, &l, pt, (int)n), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(x, out + l, &l), 1);
+    assert_int_equal(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, out + n), 1);
+    EVP_CIPHER_CTX_free(x);
+}
+
 static const uint8_t v2gtp_msg[] = {0x01, 0xFE, 0x80, 0x01, 0, 0, 0, 3, 0x80, 0x00, 0xEB};
 
-/* TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256: key block from OpenSSL's TLS1-PRF. */
-static void tls12_session(void **st, bool right_secret)
+/* TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 (or -CHACHA20-POLY1305): key block from OpenSSL's
+ * TLS1-PRF. GCM: 4-byte salt + 8 explicit nonce bytes in the record; ChaCha: 12-byte IV
+ * XOR the sequence number, nothing explicit. */
+static void tls12_session(void **st, bool right_secret, bool chacha)
 {
     (void)st;
     uint8_t cr[32], sr[32], ms[48];
@@ -140,12 +164,14 @@ static void tls12_session(void **st, bool right_secret)
     for (int i = 0; i < 48; i++) {
         ms[i] = (uint8_t)(7 * i);
     }
-    uint8_t kb[40]; /* client key, server key, client salt, server salt */
+    uint8_t kb[88]; /* client key, server key, client IV/salt, server IV/salt */
+    size_t key_len = chacha ? 32 : 16, iv_len = chacha ? 12 : 4;
+    uint16_t suite = chacha ? 0xCCA8 : 0xC02F;
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_TLS1_PRF, NULL);
     uint8_t seed[64];
     memcpy(seed, sr, 32);
     memcpy(seed + 32, cr, 32);
-    size_t kbl = sizeof kb;
+    size_t kbl = 2 * (key_len + iv_len);
     assert_int_equal(EVP_PKEY_derive_init(pc), 1);
     assert_int_equal(EVP_PKEY_CTX_set_tls1_prf_md(pc, EVP_sha256()), 1);
     assert_int_equal(EVP_PKEY_CTX_set1_tls1_prf_secret(pc, ms, 48), 1);
@@ -154,18 +180,28 @@ static void tls12_session(void **st, bool right_secret)
     assert_int_equal(EVP_PKEY_derive(pc, kb, &kbl), 1);
     EVP_PKEY_CTX_free(pc);
 
-    /* The client's first protected record (seq 0) carries a V2GTP message. */
-    uint8_t body[128], aad[13] = {0};
+    /* The client's first two protected records (seq 0 and 1) carry a V2GTP message each:
+     * the sequence number is in the AAD, and (ChaCha) in the nonce. */
+    uint8_t body[2][128], aad[13] = {0};
     uint8_t nonce[12];
-    memcpy(nonce, kb + 32, 4);                               /* client write salt */
     static const uint8_t explicit_iv[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    memcpy(nonce + 4, explicit_iv, 8);
-    aad[8] = 23;
-    aad[9] = 3;
-    aad[10] = 3;
-    aad[12] = sizeof v2gtp_msg;
-    memcpy(body, explicit_iv, 8);
-    gcm_seal(EVP_aes_128_gcm(), kb, nonce, aad, 13, v2gtp_msg, sizeof v2gtp_msg, body + 8);
+    size_t ex = chacha ? 0 : 8;
+    for (uint8_t seq = 0; seq < 2; seq++) {
+        memcpy(nonce, kb + 2 * key_len, iv_len); /* client write IV (ChaCha) or salt (GCM) */
+        if (chacha) {
+            nonce[11] ^= seq;
+        } else {
+            memcpy(nonce + 4, explicit_iv, 8);
+            memcpy(body[seq], explicit_iv, 8);
+        }
+        aad[7] = seq;
+        aad[8] = 23;
+        aad[9] = 3;
+        aad[10] = 3;
+        aad[12] = sizeof v2gtp_msg;
+        gcm_seal(chacha ? EVP_chacha20_poly1305() : EVP_aes_128_gcm(), kb, nonce, aad, 13, v2gtp_msg,
+                 sizeof v2gtp_msg, body[seq] + ex);
+    }
 
     char log[300];
     char hx[3];
@@ -187,14 +223,15 @@ static void tls12_session(void **st, bool right_secret)
     struct sink s = {0};
     char err[200] = "";
     uint8_t buf[256];
-    size_t n = hello(buf, 1, cr, 0xC02F, false);
+    size_t n = hello(buf, 1, cr, suite, false);
     assert_int_equal(v2gd_tls_feed(&c, &k, true, buf, n, on_data, &s, err, sizeof err), 0);
-    n = hello(buf, 2, sr, 0xC02F, false);
+    n = hello(buf, 2, sr, suite, false);
     assert_int_equal(v2gd_tls_feed(&c, &k, false, buf, n, on_data, &s, err, sizeof err), 0);
-    assert_int_equal(c.suite, 0xC02F);
+    assert_int_equal(c.suite, suite);
     static const uint8_t ccs[] = {1};
     n = record(buf, 20, ccs, 1);
-    size_t m = record(buf + n, 23, body, 8 + sizeof v2gtp_msg + 16);
+    size_t m = record(buf + n, 23, body[0], ex + sizeof v2gtp_msg + 16);
+    m += record(buf + n + m, 23, body[1], ex + sizeof v2gtp_msg + 16);
     /* Fed a byte at a time: records are reassembled across segments. */
     int rc = 0;
     for (size_t i = 0; i < n + m && rc == 0; i++) {
@@ -202,8 +239,9 @@ static void tls12_session(void **st, bool right_secret)
     }
     if (right_secret) {
         assert_int_equal(rc, 0);
-        assert_int_equal(s.n[1], sizeof v2gtp_msg);
+        assert_int_equal(s.n[1], 2 * sizeof v2gtp_msg);
         assert_memory_equal(s.got[1], v2gtp_msg, sizeof v2gtp_msg);
+        assert_memory_equal(s.got[1] + sizeof v2gtp_msg, v2gtp_msg, sizeof v2gtp_msg);
     } else {
         assert_int_equal(rc, 1);
         assert_non_null(strstr(err, "authentication"));
@@ -213,8 +251,9 @@ static void tls12_session(void **st, bool right_secret)
     v2gd_keylog_free(&k);
 }
 
-static void test_tls12_gcm(void **st) { tls12_session(st, true); }
-static void test_tls12_wrong_secret(void **st) { tls12_session(st, false); }
+static void test_tls12_gcm(void **st) { tls12_session(st, true, false); }
+static void test_tls12_chacha20(void **st) { tls12_session(st, true, true); }
+static void test_tls12_wrong_secret(void **st) { tls12_session(st, false, false); }
 
 /* HKDF-Expand-Label(secret, label, "", len) by OpenSSL's HKDF in expand-only mode. */
 static void hkdf_label(const uint8_t *secret, size_t sl, const char *label, uint8_t *out, size_t len)
@@ -239,10 +278,9 @@ static void hkdf_label(const uint8_t *secret, size_t sl, const char *label, uint
     EVP_PKEY_CTX_free(pc);
 }
 
-/* TLS 1.3 AES-128-GCM: the server's Finished under handshake keys, then application data. */
-static void test_tls13_gcm(void **st)
+/* TLS 1.3: the server's Finished under handshake keys, then application data. */
+static void tls13_session(uint16_t suite, const EVP_CIPHER *cipher, size_t key_len, bool ccm)
 {
-    (void)st;
     uint8_t cr[32], sr[32], shs[32], sap[32];
     for (int i = 0; i < 32; i++) {
         cr[i] = (uint8_t)(i + 1);
@@ -274,15 +312,15 @@ static void test_tls13_gcm(void **st)
     struct sink s = {0};
     char err[200] = "";
     uint8_t buf[512];
-    size_t n = hello(buf, 1, cr, 0x1301, false);
+    size_t n = hello(buf, 1, cr, suite, false);
     assert_int_equal(v2gd_tls_feed(&c, &k, true, buf, n, on_data, &s, err, sizeof err), 0);
-    n = hello(buf, 2, sr, 0x1301, true);
+    n = hello(buf, 2, sr, suite, true);
     assert_int_equal(v2gd_tls_feed(&c, &k, false, buf, n, on_data, &s, err, sizeof err), 0);
     assert_int_equal(c.version, 0x0304);
 
     for (int phase = 0; phase < 2; phase++) {
-        uint8_t key[16], iv[12];
-        hkdf_label(secrets[phase], 32, "key", key, 16);
+        uint8_t key[32], iv[12];
+        hkdf_label(secrets[phase], 32, "key", key, key_len);
         hkdf_label(secrets[phase], 32, "iv", iv, 12);
         uint8_t inner[64];
         size_t il;
@@ -299,7 +337,7 @@ static void test_tls13_gcm(void **st)
         }
         uint8_t hdr[5] = {23, 3, 3, 0, (uint8_t)(il + 16)};
         uint8_t body[96];
-        gcm_seal(EVP_aes_128_gcm(), key, iv, hdr, 5, inner, il, body); /* seq 0: nonce = iv */
+        aead_seal(cipher, ccm, key, iv, hdr, 5, inner, il, body); /* seq 0: nonce = iv */
         n = record(buf, 23, body, il + 16);
         assert_int_equal(v2gd_tls_feed(&c, &k, false, buf, n, on_data, &s, err, sizeof err), 0);
     }
@@ -314,6 +352,24 @@ static void test_tls13_gcm(void **st)
     assert_int_equal(v2gd_tls_feed(&c, &k, true, buf, n, on_data, &s, err, sizeof err), 0);
     v2gd_tls_free(&c);
     v2gd_keylog_free(&k);
+}
+
+static void test_tls13_aes128_gcm(void **st)
+{
+    (void)st;
+    tls13_session(0x1301, EVP_aes_128_gcm(), 16, false);
+}
+
+static void test_tls13_chacha20(void **st)
+{
+    (void)st;
+    tls13_session(0x1303, EVP_chacha20_poly1305(), 32, false);
+}
+
+static void test_tls13_aes128_ccm(void **st)
+{
+    (void)st;
+    tls13_session(0x1304, EVP_aes_128_ccm(), 16, true);
 }
 
 static void test_tls_not_a_record(void **st)
@@ -370,7 +426,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keylog_lines),        cmocka_unit_test(test_tls12_gcm),
-        cmocka_unit_test(test_tls12_wrong_secret),  cmocka_unit_test(test_tls13_gcm),
+        cmocka_unit_test(test_tls12_chacha20),
+        cmocka_unit_test(test_tls12_wrong_secret),  cmocka_unit_test(test_tls13_aes128_gcm),
+        cmocka_unit_test(test_tls13_chacha20),      cmocka_unit_test(test_tls13_aes128_ccm),
         cmocka_unit_test(test_tls_not_a_record),    cmocka_unit_test(test_current_demand_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
