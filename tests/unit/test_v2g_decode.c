@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 #include "../../tools/v2g-decode/v2gd_exi.h"
@@ -74,6 +75,8 @@ static size_t record(uint8_t *out, uint8_t type, const uint8_t *body, size_t n)
     return 5 + n;
 }
 
+static bool hello_etm; /* the ServerHello agrees to encrypt-then-MAC */
+
 /* ClientHello / ServerHello bodies with just what the decoder reads. */
 static size_t hello(uint8_t *out, uint8_t type, const uint8_t random[32], uint16_t suite, bool tls13)
 {
@@ -98,6 +101,10 @@ static size_t hello(uint8_t *out, uint8_t type, const uint8_t random[32], uint16
     b[n++] = 0; /* compression */
     if (tls13) {
         static const uint8_t ext[] = {0, 6, 0, 43, 0, 2, 3, 4};
+        memcpy(b + n, ext, sizeof ext);
+        n += sizeof ext;
+    } else if (type == 2 && hello_etm) {
+        static const uint8_t ext[] = {0, 4, 0, 22, 0, 0}; /* encrypt_then_mac */
         memcpy(b + n, ext, sizeof ext);
         n += sizeof ext;
     } else {
@@ -249,6 +256,113 @@ static void tls12_session(void **st, bool right_secret, bool chacha)
     }
     v2gd_tls_free(&c);
     v2gd_keylog_free(&k);
+}
+
+/* TLS 1.2 ECDHE-RSA-AES128-CBC-SHA256, MAC-then-encrypt or encrypt-then-MAC (RFC 7366). */
+static void tls12_cbc(bool etm)
+{
+    uint8_t cr[32], sr[32], ms[48];
+    for (int i = 0; i < 32; i++) {
+        cr[i] = (uint8_t)(i * 3);
+        sr[i] = (uint8_t)(0x10 + i);
+    }
+    for (int i = 0; i < 48; i++) {
+        ms[i] = (uint8_t)(11 * i);
+    }
+    uint8_t kb[2 * (32 + 16 + 16)]; /* MACs, keys, IVs */
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_TLS1_PRF, NULL);
+    uint8_t seed[64];
+    memcpy(seed, sr, 32);
+    memcpy(seed + 32, cr, 32);
+    size_t kbl = sizeof kb;
+    assert_int_equal(EVP_PKEY_derive_init(pc), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_tls1_prf_md(pc, EVP_sha256()), 1);
+    assert_int_equal(EVP_PKEY_CTX_set1_tls1_prf_secret(pc, ms, 48), 1);
+    assert_int_equal(EVP_PKEY_CTX_add1_tls1_prf_seed(pc, (const unsigned char *)"key expansion", 13), 1);
+    assert_int_equal(EVP_PKEY_CTX_add1_tls1_prf_seed(pc, seed, 64), 1);
+    assert_int_equal(EVP_PKEY_derive(pc, kb, &kbl), 1);
+    EVP_PKEY_CTX_free(pc);
+    const uint8_t *mac_key = kb, *enc_key = kb + 64;
+
+    /* seq 0 record: IV | CBC(content [| MAC] | padding) [| MAC over IV | ciphertext]. */
+    uint8_t plain[96], rec_body[160], mac_in[13 + 160];
+    unsigned ml = 0;
+    size_t pl = sizeof v2gtp_msg;
+    memcpy(plain, v2gtp_msg, pl);
+    memset(mac_in, 0, 8);
+    mac_in[8] = 23;
+    mac_in[9] = 3;
+    mac_in[10] = 3;
+    if (!etm) {
+        mac_in[12] = (uint8_t)pl;
+        memcpy(mac_in + 13, plain, pl);
+        assert_non_null(HMAC(EVP_sha256(), mac_key, 32, mac_in, 13 + pl, plain + pl, &ml));
+        pl += 32;
+    }
+    size_t pad = 15 - pl % 16;
+    memset(plain + pl, (int)pad, pad + 1);
+    pl += pad + 1;
+    static const uint8_t iv[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+    memcpy(rec_body, iv, 16);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int l = 0;
+    assert_int_equal(EVP_EncryptInit_ex(x, EVP_aes_128_cbc(), NULL, enc_key, iv), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(x, 0), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, rec_body + 16, &l, plain, (int)pl), 1);
+    EVP_CIPHER_CTX_free(x);
+    size_t bl = 16 + pl;
+    if (etm) {
+        mac_in[11] = (uint8_t)(bl >> 8);
+        mac_in[12] = (uint8_t)bl;
+        memcpy(mac_in + 13, rec_body, bl);
+        assert_non_null(HMAC(EVP_sha256(), mac_key, 32, mac_in, 13 + bl, rec_body + bl, &ml));
+        bl += 32;
+    }
+
+    char log[300] = "CLIENT_RANDOM ", hx[3];
+    for (int i = 0; i < 32; i++) {
+        snprintf(hx, sizeof hx, "%02x", cr[i]);
+        strcat(log, hx);
+    }
+    strcat(log, " ");
+    for (int i = 0; i < 48; i++) {
+        snprintf(hx, sizeof hx, "%02x", ms[i]);
+        strcat(log, hx);
+    }
+    struct v2gd_keylog k = {0};
+    assert_int_equal(v2gd_keylog_add(&k, log, strlen(log)), 1);
+    struct v2gd_tls c;
+    memset(&c, 0, sizeof c);
+    struct sink s = {0};
+    char err[200] = "";
+    uint8_t buf[256];
+    hello_etm = etm;
+    size_t n = hello(buf, 1, cr, 0xC027, false);
+    assert_int_equal(v2gd_tls_feed(&c, &k, true, buf, n, on_data, &s, err, sizeof err), 0);
+    n = hello(buf, 2, sr, 0xC027, false);
+    assert_int_equal(v2gd_tls_feed(&c, &k, false, buf, n, on_data, &s, err, sizeof err), 0);
+    hello_etm = false;
+    assert_int_equal(c.etm, etm);
+    static const uint8_t ccs[] = {1};
+    n = record(buf, 20, ccs, 1);
+    n += record(buf + n, 23, rec_body, bl);
+    assert_int_equal(v2gd_tls_feed(&c, &k, true, buf, n, on_data, &s, err, sizeof err), 0);
+    assert_int_equal(s.n[1], sizeof v2gtp_msg);
+    assert_memory_equal(s.got[1], v2gtp_msg, sizeof v2gtp_msg);
+    v2gd_tls_free(&c);
+    v2gd_keylog_free(&k);
+}
+
+static void test_tls12_cbc(void **st)
+{
+    (void)st;
+    tls12_cbc(false);
+}
+
+static void test_tls12_cbc_etm(void **st)
+{
+    (void)st;
+    tls12_cbc(true);
 }
 
 static void test_tls12_gcm(void **st) { tls12_session(st, true, false); }
@@ -426,7 +540,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keylog_lines),        cmocka_unit_test(test_tls12_gcm),
-        cmocka_unit_test(test_tls12_chacha20),
+        cmocka_unit_test(test_tls12_chacha20),      cmocka_unit_test(test_tls12_cbc),
+        cmocka_unit_test(test_tls12_cbc_etm),
         cmocka_unit_test(test_tls12_wrong_secret),  cmocka_unit_test(test_tls13_aes128_gcm),
         cmocka_unit_test(test_tls13_chacha20),      cmocka_unit_test(test_tls13_aes128_ccm),
         cmocka_unit_test(test_tls_not_a_record),    cmocka_unit_test(test_current_demand_values),
