@@ -29,6 +29,7 @@
 #include "exi/exi_stream.h"
 #include "homeplug/homeplug.h"
 #include "sdp/sdp.h"
+#include "tool_hex.h"
 #include "v2gd_exi.h"
 #include "v2gd_tls.h"
 
@@ -819,12 +820,12 @@ static uint8_t *jhex(const char *line, const char *key, size_t *len)
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(p + 2 * i, "%2x", &v) != 1) {
+        int hi = tool_hex_digit(p[2 * i]), lo = tool_hex_digit(p[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
             free(b);
             return NULL;
         }
-        b[i] = (uint8_t)v;
+        b[i] = (uint8_t)(hi << 4 | lo);
     }
     *len = n;
     return b;

@@ -17,6 +17,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "tool_hex.h"
+
 #define TLS_MAX_RECORD (16384u + 2048u) /* TLSCiphertext limit (RFC 5246 6.2.3) */
 #define TLS_MAX_HS (256u * 1024u)       /* no V2G certificate chain comes near this */
 
@@ -87,20 +89,6 @@ static const char *const label_names[V2GD_KEY_LABELS] = {
     "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Hex of exactly @p max or (when @p any) 1..max bytes at *pp, up to a space or the end. */
 static int hex_field(const char **pp, const char *end, uint8_t *out, size_t max, bool any)
 {
@@ -109,11 +97,11 @@ static int hex_field(const char **pp, const char *end, uint8_t *out, size_t max,
         p++;
     }
     size_t n = 0;
-    while (p + 1 < end && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+    while (p + 1 < end && tool_hex_digit(p[0]) >= 0 && tool_hex_digit(p[1]) >= 0) {
         if (n == max) {
             return -1;
         }
-        out[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+        out[n++] = (uint8_t)(tool_hex_digit(p[0]) << 4 | tool_hex_digit(p[1]));
         p += 2;
     }
     if (p < end && *p != ' ' && *p != '\r' && *p != '\n') {
