@@ -29,7 +29,7 @@
 #include "exi/exi_stream.h"
 #include "homeplug/homeplug.h"
 #include "sdp/sdp.h"
-#include "tool_hex.h"
+#include "tool_jsonl.h"
 #include "v2gd_exi.h"
 #include "v2gd_tls.h"
 
@@ -780,57 +780,6 @@ static const struct v2g_pcap_hooks key_hooks = {.udp = keys_udp, .secrets = on_s
 
 /* ------------------------------------------------------------------ JSONL input */
 
-static const char *jfield(const char *line, const char *key)
-{
-    char pat[40];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(line, pat);
-    return p != NULL ? p + strlen(pat) : NULL;
-}
-
-static bool jstr(const char *line, const char *key, char *dst, size_t cap)
-{
-    const char *p = jfield(line, key);
-    if (p == NULL || *p != '"') {
-        return false;
-    }
-    p++;
-    size_t n = 0;
-    while (*p != '\0' && *p != '"' && n + 1 < cap) {
-        dst[n++] = *p++;
-    }
-    dst[n] = '\0';
-    return *p == '"';
-}
-
-static uint8_t *jhex(const char *line, const char *key, size_t *len)
-{
-    const char *p = jfield(line, key);
-    if (p == NULL || *p != '"') {
-        return NULL;
-    }
-    p++;
-    const char *e = strchr(p, '"');
-    if (e == NULL || (e - p) % 2 != 0) {
-        return NULL;
-    }
-    size_t n = (size_t)(e - p) / 2;
-    uint8_t *b = malloc(n ? n : 1);
-    if (b == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int hi = tool_hex_digit(p[2 * i]), lo = tool_hex_digit(p[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return NULL;
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n;
-    return b;
-}
-
 static void parse_mac(const char *s, uint8_t m[6])
 {
     unsigned v[6] = {0};
@@ -855,21 +804,21 @@ static int read_jsonl(struct dec *d, FILE *in, const char *path)
         if (line[0] != '{') {
             continue;
         }
-        const char *tp = jfield(line, "t");
+        const char *tp = tool_jsonl_field(line, "t");
         double t = tp != NULL ? strtod(tp, NULL) : 0.0;
         d->t_cur = t;
         char p[16] = "", s[64] = "", s2[64] = "";
         size_t n = 0;
-        if (!jstr(line, "p", p, sizeof p)) {
+        if (!tool_jsonl_str(line, "p", p, sizeof p)) {
             fprintf(stderr, "v2g-decode: %s:%lu: no \"p\" key\n", path, lineno);
             emit_error(d, t, "file", "?", "bad line", "a JSONL line without its \"p\" key");
             continue;
         }
         if (strcmp(p, "HPAV") == 0) {
-            uint8_t *b = jhex(line, "hex", &n);
+            uint8_t *b = tool_jsonl_hex(line, "hex", &n);
             uint8_t src[6], dst[6];
-            jstr(line, "src", s, sizeof s);
-            jstr(line, "dst", s2, sizeof s2);
+            tool_jsonl_str(line, "src", s, sizeof s);
+            tool_jsonl_str(line, "dst", s2, sizeof s2);
             parse_mac(s, src);
             parse_mac(s2, dst);
             if (b == NULL) {
@@ -879,7 +828,7 @@ static int read_jsonl(struct dec *d, FILE *in, const char *path)
             slac_frame(d, t, dst, src, b, n, false);
             free(b);
         } else if (strcmp(p, "SDP") == 0) {
-            uint8_t *b = jhex(line, "hex", &n);
+            uint8_t *b = tool_jsonl_hex(line, "hex", &n);
             if (b == NULL) {
                 emit_error(d, t, "sdp", "?", "bad line", "SDP line without a valid \"hex\"");
                 continue;
@@ -887,11 +836,11 @@ static int read_jsonl(struct dec *d, FILE *in, const char *path)
             sdp_datagram(d, t, b, n);
             free(b);
         } else if (strcmp(p, "V2GTP") == 0) {
-            uint8_t *b = jhex(line, "exi", &n);
+            uint8_t *b = tool_jsonl_hex(line, "exi", &n);
             char dir[16] = "", pt[16] = "", schema[16] = "";
-            jstr(line, "dir", dir, sizeof dir);
-            jstr(line, "pt", pt, sizeof pt);
-            bool have_schema = jstr(line, "schema", schema, sizeof schema);
+            tool_jsonl_str(line, "dir", dir, sizeof dir);
+            tool_jsonl_str(line, "pt", pt, sizeof pt);
+            bool have_schema = tool_jsonl_str(line, "schema", schema, sizeof schema);
             if (b == NULL) {
                 emit_error(d, t, "v2gtp", "?", "bad line", "V2GTP line without a valid \"exi\"");
                 continue;
