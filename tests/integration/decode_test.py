@@ -91,8 +91,10 @@ din_ref = os.path.join(sessions, "DIN_DC_DS5366_Josev.pcapng.jsonl")
 exp_din = [json.loads(l) for l in open(din_ref)]
 n_v2g = sum(1 for l in exp_din if l["p"] == "V2GTP")
 rc, lines, s, err = run_json(din_ref)
-check(rc == 0 and s["errors"] == 0 and sum(1 for l in lines if l.get("layer") == "v2gtp") == n_v2g,
-      f"session JSONL as input: {n_v2g} V2GTP messages, 0 errors", s)
+n_hpav = sum(1 for l in exp_din if l["p"] == "HPAV")
+n_sdp = sum(1 for l in exp_din if l["p"] == "SDP")
+check(rc == 0 and s["errors"] == 0 and (s["v2gtp"], s["slac"], s["sdp"]) == (n_v2g, n_hpav, n_sdp),
+      f"session JSONL as input: {n_v2g} V2GTP, {n_hpav} SLAC, {n_sdp} SDP, 0 errors", s)
 cd = [l for l in lines if l.get("msg") == "CurrentDemandReq"]
 check(len(cd) > 0 and all(k in cd[0]["fields"] for k in ("ev_target_voltage_V", "ev_target_current_A", "soc_pct")),
       "CurrentDemandReq carries target voltage/current and SoC", cd[:1])
