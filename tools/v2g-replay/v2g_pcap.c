@@ -15,10 +15,22 @@
 #define V2G_PCAP_MAX_BLOCK (16u * 1024u * 1024u) /* larger blocks mean a damaged file */
 #define V2G_PCAP_MAX_V2GTP (1u * 1024u * 1024u)  /* no V2G message comes near this */
 #define V2G_PCAP_MAX_IFACES 64u
+#define V2G_PCAP_MAX_HELD 32u /* out-of-order segments held per direction (hooks.reorder) */
 
 enum v2g_pcap_kind { V2G_PCAP_UNKNOWN, V2G_PCAP_V2GTP, V2G_PCAP_TLS, V2G_PCAP_JUNK };
 
+/* A segment that arrived before the bytes in front of it (hooks.reorder). */
+struct v2g_pcap_held {
+    unsigned long frame;
+    double t;
+    uint32_t seq;
+    uint8_t *data;
+    size_t len;
+};
+
 struct v2g_pcap_half {
+    struct v2g_pcap_held held[V2G_PCAP_MAX_HELD];
+    unsigned nheld;
     bool have_next;
     uint32_t next;       /* next expected sequence number */
     enum v2g_pcap_kind kind;
@@ -38,6 +50,7 @@ struct v2g_pcap_conn {
 struct v2g_pcap_reader {
     FILE *in;
     v2g_pcap_fn fn;
+    const struct v2g_pcap_hooks *hk;
     void *ctx;
     struct v2g_pcap_stats *st;
     char *err;
@@ -72,6 +85,19 @@ static uint32_t rd32(const uint8_t *p, bool swapped)
 {
     return swapped ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
                    : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static int note(struct v2g_pcap_reader *r, unsigned long frame, double t, const char *fmt, ...)
+{
+    if (r->hk == NULL || r->hk->note == NULL) {
+        return 0;
+    }
+    char text[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return r->hk->note(r->ctx, frame, t, text);
 }
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -199,13 +225,98 @@ static int half_drain(struct v2g_pcap_reader *r, struct v2g_pcap_conn *c, int si
             break;
         }
     }
-    if (h->kind == V2G_PCAP_TLS || h->kind == V2G_PCAP_JUNK) {
+    if (h->kind == V2G_PCAP_TLS && rc == 0 && r->hk != NULL && r->hk->tls != NULL) {
+        if (c->client < 0) {
+            c->client = side; /* the client speaks first in TLS too */
+        }
+        struct v2g_pcap_stream s = {
+            .frame = frame, .t = t, .conn = c->id, .ev_to_evse = c->client == side,
+            .data = h->buf + off, .len = h->len - off,
+        };
+        rc = r->hk->tls(r->ctx, &s);
+        off = h->len;
+    } else if (h->kind == V2G_PCAP_TLS || h->kind == V2G_PCAP_JUNK) {
         r->st->junk_bytes += h->len - off;
         off = h->len;
     }
     memmove(h->buf, h->buf + off, h->len - off);
     h->len -= off;
     return rc;
+}
+
+static void held_drop(struct v2g_pcap_half *h, unsigned i)
+{
+    free(h->held[i].data);
+    h->held[i] = h->held[--h->nheld];
+}
+
+/* Put held segments that now fit at the end of the stream into it. */
+static int held_apply(struct v2g_pcap_reader *r, struct v2g_pcap_conn *c, int side, unsigned long frame, double t)
+{
+    struct v2g_pcap_half *h = &c->half[side];
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        for (unsigned i = 0; i < h->nheld; i++) {
+            struct v2g_pcap_held *g = &h->held[i];
+            int32_t ahead = (int32_t)(g->seq - h->next);
+            if (ahead > 0) {
+                continue;
+            }
+            size_t seen = (size_t)(-(int64_t)ahead);
+            unsigned long g_frame = g->frame;
+            double g_t = g->t;
+            if (seen < g->len) {
+                if (half_append(h, g->data + seen, g->len - seen) != 0) {
+                    return fail(r, "out of memory");
+                }
+                h->next += (uint32_t)(g->len - seen);
+                r->st->reordered++;
+            } else {
+                r->st->retransmitted++;
+            }
+            held_drop(h, i);
+            progress = true;
+            /* Completed now, or (at a flush) when the held segment itself came. */
+            int rc = half_drain(r, c, side, frame > g_frame ? frame : g_frame, t > g_t ? t : g_t);
+            if (rc != 0) {
+                return rc;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+/* The hole before the held segments will not fill: report it and go on from the first. */
+static int held_flush(struct v2g_pcap_reader *r, struct v2g_pcap_conn *c, int side, unsigned long frame, double t)
+{
+    struct v2g_pcap_half *h = &c->half[side];
+    while (h->nheld > 0) {
+        unsigned first = 0;
+        for (unsigned i = 1; i < h->nheld; i++) {
+            if ((int32_t)(h->held[i].seq - h->held[first].seq) < 0) {
+                first = i;
+            }
+        }
+        int32_t ahead = (int32_t)(h->held[first].seq - h->next);
+        if (ahead > 0) {
+            r->st->gaps++;
+            r->st->junk_bytes += h->len;
+            int rc = note(r, frame, t, "TCP gap: %ld bytes missing in connection %u (%s)", (long)ahead, c->id,
+                          c->client == side ? "EV->EVSE" : c->client < 0 ? "?" : "EVSE->EV");
+            if (rc != 0) {
+                return rc;
+            }
+            h->len = 0;
+            h->next = h->held[first].seq;
+        }
+        int rc = held_apply(r, c, side, frame, t);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
 static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *dst, const uint8_t *seg, size_t n,
@@ -229,6 +340,14 @@ static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *
     }
     struct v2g_pcap_half *h = &c->half[side];
     uint32_t seq = be32(seg + 4);
+    struct v2g_pcap_half *o = &c->half[!side];
+    if (ack && o->nheld > 0 && o->have_next && (int32_t)(be32(seg + 8) - o->next) > 0) {
+        /* The peer acknowledges bytes the capture never had: the hole is a capture loss. */
+        int rc = held_flush(r, c, !side, frame, t);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     if (syn) {
         if (!ack) {
             c->client = side;
@@ -250,9 +369,31 @@ static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *
         h->next = seq;
     }
     int32_t ahead = (int32_t)(seq - h->next); /* wrap-safe: >0 hole, <0 already seen */
+    if (ahead > 0 && r->hk != NULL && r->hk->reorder) {
+        if (h->nheld < V2G_PCAP_MAX_HELD) {
+            uint8_t *copy = malloc(len);
+            if (copy == NULL) {
+                return fail(r, "out of memory");
+            }
+            memcpy(copy, data, len);
+            h->held[h->nheld++] = (struct v2g_pcap_held){.frame = frame, .t = t, .seq = seq, .data = copy, .len = len};
+            return 0;
+        }
+        /* Too much held back: the hole is real. Resume at the first held segment. */
+        int rc = held_flush(r, c, side, frame, t);
+        if (rc != 0) {
+            return rc;
+        }
+        ahead = (int32_t)(seq - h->next);
+    }
     if (ahead > 0) {
         r->st->gaps++;
         r->st->junk_bytes += h->len;
+        int rc = note(r, frame, t, "TCP gap: %ld bytes missing in connection %u (%s)", (long)ahead, c->id,
+                      c->client == side ? "EV->EVSE" : c->client < 0 ? "?" : "EVSE->EV");
+        if (rc != 0) {
+            return rc;
+        }
         h->len = 0;
         h->next = seq; /* a V2GTP stream stays one: the drain resynchronises on a header */
     } else if (ahead < 0) {
@@ -268,7 +409,32 @@ static int on_tcp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *
         return fail(r, "out of memory");
     }
     h->next += (uint32_t)len;
-    return half_drain(r, c, side, frame, t);
+    int rc = half_drain(r, c, side, frame, t);
+    if (rc == 0 && h->nheld > 0) {
+        rc = held_apply(r, c, side, frame, t);
+    }
+    return rc;
+}
+
+static int on_udp(struct v2g_pcap_reader *r, const uint8_t *src, const uint8_t *dst, const uint8_t *d, size_t n,
+                  unsigned long frame, double t)
+{
+    r->st->not_tcp++;
+    if (r->hk == NULL || r->hk->udp == NULL) {
+        return 0;
+    }
+    if (n < 8) {
+        return note(r, frame, t, "UDP datagram shorter than its header");
+    }
+    size_t ulen = be16(d + 4);
+    if (ulen < 8 || ulen > n) {
+        return note(r, frame, t, "UDP length %zu does not fit the %zu bytes captured", ulen, n);
+    }
+    struct v2g_pcap_udp u = {.frame = frame, .t = t, .sport = be16(d), .dport = be16(d + 2),
+                             .payload = d + 8, .len = ulen - 8u};
+    memcpy(u.src, src, 16);
+    memcpy(u.dst, dst, 16);
+    return r->hk->udp(r->ctx, &u);
 }
 
 /* One link-layer frame. */
@@ -277,6 +443,8 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
 {
     uint16_t ethertype = 0;
     size_t off = 0;
+    bool vlan = false;
+    uint8_t mac_dst[6] = {0}, mac_src[6] = {0};
     switch (linktype) {
     case 1: /* Ethernet */
         if (n < 14) {
@@ -284,10 +452,13 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
             return 0;
         }
         ethertype = be16(p + 12);
+        memcpy(mac_dst, p, 6);
+        memcpy(mac_src, p + 6, 6);
         off = 14;
         while ((ethertype == 0x8100 || ethertype == 0x88A8) && n >= off + 4) {
             ethertype = be16(p + off + 2);
             off += 4;
+            vlan = true;
         }
         break;
     case 113: /* Linux cooked capture v1 */
@@ -296,6 +467,9 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
             return 0;
         }
         ethertype = be16(p + 14);
+        if (be16(p + 4) == 6) {
+            memcpy(mac_src, p + 6, 6);
+        }
         off = 16;
         break;
     case 276: /* Linux cooked capture v2 */
@@ -345,6 +519,9 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
             r->st->fragments++;
             return 0;
         }
+        if (next == 17 && h <= n) {
+            return on_udp(r, src, dst, p + h, n - h, frame, t);
+        }
         if (next != 6 || h > n) {
             r->st->not_tcp++;
             return 0;
@@ -367,7 +544,7 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
             r->st->fragments++;
             return 0;
         }
-        if (p[9] != 6) {
+        if (p[9] != 6 && p[9] != 17) {
             r->st->not_tcp++;
             return 0;
         }
@@ -375,9 +552,19 @@ static int on_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t 
         src[10] = src[11] = dst[10] = dst[11] = 0xFF;
         memcpy(src + 12, p + 12, 4);
         memcpy(dst + 12, p + 16, 4);
+        if (p[9] == 17) {
+            return on_udp(r, src, dst, p + ihl, n - ihl, frame, t);
+        }
         return on_tcp(r, src, dst, p + ihl, n - ihl, frame, t);
     }
     r->st->not_tcp++;
+    if (r->hk != NULL && r->hk->l2 != NULL) {
+        struct v2g_pcap_l2 f = {.frame = frame, .t = t, .ethertype = ethertype, .vlan = vlan,
+                                .payload = p, .len = n};
+        memcpy(f.dst, mac_dst, 6);
+        memcpy(f.src, mac_src, 6);
+        return r->hk->l2(r->ctx, &f);
+    }
     return 0;
 }
 
@@ -581,8 +768,30 @@ static int read_pcapng(struct v2g_pcap_reader *r, const uint8_t first[4])
                 caplen = (uint32_t)(n - 4);
             }
             pkt = body + 4;
+        } else if (type == 10) { /* Decryption Secrets: type, length, data */
+            if (n < 8 || rd32(body + 4, r->swapped) > n - 8) {
+                rc = fail(r, "pcapng decryption secrets block: length exceeds the block");
+                break;
+            }
+            if (r->hk != NULL && r->hk->secrets != NULL) {
+                rc = r->hk->secrets(r->ctx, rd32(body, r->swapped), body + 8, rd32(body + 4, r->swapped));
+                if (rc != 0) {
+                    break;
+                }
+            }
+            continue;
         } else {
-            continue; /* statistics, name resolution, custom blocks */
+            /* Name resolution (4), statistics (5), custom (0xBAD, 0x40000BAD) and the
+             * systemd journal (9) carry nothing to decode; anything else is unknown. */
+            if (type != 4 && type != 5 && type != 9 && type != 0xBADu && type != 0x40000BADu) {
+                r->st->unknown_blocks++;
+                rc = note(r, r->st->frames, 0.0, "pcapng block of unknown type 0x%08x (%u bytes) skipped", type,
+                          total);
+                if (rc != 0) {
+                    break;
+                }
+            }
+            continue;
         }
         r->st->frames++;
         if (ifc >= r->nifaces || ifc >= V2G_PCAP_MAX_IFACES) {
@@ -599,27 +808,79 @@ static int read_pcapng(struct v2g_pcap_reader *r, const uint8_t first[4])
     return rc;
 }
 
-int v2g_pcap_read(FILE *in, v2g_pcap_fn fn, void *ctx, struct v2g_pcap_stats *st, char *err, size_t errcap)
+static void reader_init(struct v2g_pcap_reader *r, v2g_pcap_fn fn, const struct v2g_pcap_hooks *hk, void *ctx,
+                        struct v2g_pcap_stats *st, char *err, size_t errcap)
+{
+    memset(r, 0, sizeof *r);
+    memset(st, 0, sizeof *st);
+    r->fn = fn;
+    r->hk = hk;
+    r->ctx = ctx;
+    r->st = st;
+    r->err = err;
+    r->errcap = errcap;
+    err[0] = '\0';
+}
+
+/* What is still held back is lost: report it, then free every buffer. */
+static int reader_finish(struct v2g_pcap_reader *r, int rc)
+{
+    for (size_t i = 0; i < r->nconns; i++) {
+        for (int s = 0; s < 2; s++) {
+            if (rc == 0 && r->conns[i].half[s].nheld > 0) {
+                rc = held_flush(r, &r->conns[i], s, r->st->frames, 0.0);
+            }
+            while (r->conns[i].half[s].nheld > 0) {
+                held_drop(&r->conns[i].half[s], 0);
+            }
+            free(r->conns[i].half[s].buf);
+        }
+    }
+    free(r->conns);
+    r->conns = NULL;
+    r->nconns = 0;
+    return rc;
+}
+
+int v2g_pcap_read_hooks(FILE *in, v2g_pcap_fn fn, const struct v2g_pcap_hooks *hk, void *ctx,
+                        struct v2g_pcap_stats *st, char *err, size_t errcap)
 {
     struct v2g_pcap_reader r;
-    memset(&r, 0, sizeof r);
-    memset(st, 0, sizeof *st);
+    reader_init(&r, fn, hk, ctx, st, err, errcap);
     r.in = in;
-    r.fn = fn;
-    r.ctx = ctx;
-    r.st = st;
-    r.err = err;
-    r.errcap = errcap;
-    err[0] = '\0';
     uint8_t magic[4];
     if (fread(magic, 1, 4, in) != 4 || !v2g_pcap_is_capture(magic)) {
-        return fail(&r, "not a pcap or pcapng file");
+        return reader_finish(&r, fail(&r, "not a pcap or pcapng file"));
     }
     int rc = magic[0] == 0x0a ? read_pcapng(&r, magic) : read_pcap(&r, magic);
-    for (size_t i = 0; i < r.nconns; i++) {
-        free(r.conns[i].half[0].buf);
-        free(r.conns[i].half[1].buf);
+    return reader_finish(&r, rc);
+}
+
+int v2g_pcap_read(FILE *in, v2g_pcap_fn fn, void *ctx, struct v2g_pcap_stats *st, char *err, size_t errcap)
+{
+    return v2g_pcap_read_hooks(in, fn, NULL, ctx, st, err, errcap);
+}
+
+struct v2g_pcap_reader *v2g_pcap_open(v2g_pcap_fn fn, const struct v2g_pcap_hooks *hk, void *ctx,
+                                      struct v2g_pcap_stats *st, char *err, size_t errcap)
+{
+    struct v2g_pcap_reader *r = malloc(sizeof *r);
+    if (r != NULL) {
+        reader_init(r, fn, hk, ctx, st, err, errcap);
     }
-    free(r.conns);
-    return rc;
+    return r;
+}
+
+int v2g_pcap_frame(struct v2g_pcap_reader *r, uint16_t linktype, const uint8_t *p, size_t n, double t)
+{
+    r->st->frames++;
+    return on_frame(r, linktype, p, n, r->st->frames, t);
+}
+
+void v2g_pcap_close(struct v2g_pcap_reader *r)
+{
+    if (r != NULL) {
+        (void)reader_finish(r, 0);
+        free(r);
+    }
 }

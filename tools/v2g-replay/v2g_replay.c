@@ -53,7 +53,7 @@
 #include "exi/exi_din.h"
 #include "hlc_din.h"
 #include "hlc_iso2.h"
-#include "tool_hex.h"
+#include "tool_jsonl.h"
 
 static struct rec *recs_add(struct recs *R)
 {
@@ -84,63 +84,6 @@ static struct exi_iso2_document s_check2, s_rec2;
 static struct exi_apphand_document s_areq, s_acheck;
 static uint8_t s_out[4096];
 
-/* ------------------------------------------------------------------ tiny JSON field reader */
-
-static const char *field(const char *line, const char *key)
-{
-    char pat[32];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(line, pat);
-    return p != NULL ? p + strlen(pat) : NULL;
-}
-
-static bool field_str(const char *line, const char *key, char *dst, size_t cap)
-{
-    const char *p = field(line, key);
-    if (p == NULL || *p != '"') {
-        return false;
-    }
-    p++;
-    size_t n = 0;
-    while (*p != '\0' && *p != '"') {
-        if (n + 1 < cap) {
-            dst[n++] = *p;
-        }
-        p++;
-    }
-    dst[n] = '\0';
-    return *p == '"';
-}
-
-static uint8_t *field_hex(const char *line, const char *key, size_t *len)
-{
-    const char *p = field(line, key);
-    if (p == NULL || *p != '"') {
-        return NULL;
-    }
-    p++;
-    const char *e = strchr(p, '"');
-    if (e == NULL || (e - p) % 2 != 0) {
-        return NULL;
-    }
-    size_t n = (size_t)(e - p) / 2;
-    uint8_t *b = malloc(n > 0 ? n : 1);
-    if (b == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int hi = tool_hex_digit(p[2 * i]);
-        int lo = tool_hex_digit(p[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return NULL;
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n;
-    return b;
-}
-
 /* The JSONL form of the shared vectors. */
 static int load_jsonl(FILE *f, const char *path, struct recs *R)
 {
@@ -151,10 +94,10 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
     while (getline(&line, &cap, f) > 0) {
         lineno++;
         char p[16], dir[16], schema[16];
-        if (!field_str(line, "p", p, sizeof p) || strcmp(p, "V2GTP") != 0) {
+        if (!tool_jsonl_str(line, "p", p, sizeof p) || strcmp(p, "V2GTP") != 0) {
             continue; /* HomePlug, SDP, TCP gaps: not V2G requests */
         }
-        if (!field_str(line, "dir", dir, sizeof dir) || !field_str(line, "schema", schema, sizeof schema)) {
+        if (!tool_jsonl_str(line, "dir", dir, sizeof dir) || !tool_jsonl_str(line, "schema", schema, sizeof schema)) {
             fprintf(stderr, "%s:%lu: V2GTP line without dir or schema\n", path, lineno);
             rc = -1;
             break;
@@ -164,11 +107,11 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
             rc = -1;
             break;
         }
-        const char *fp = field(line, "f");
-        const char *tp = field(line, "t");
+        const char *fp = tool_jsonl_field(line, "f");
+        const char *tp = tool_jsonl_field(line, "t");
         r->frame = fp != NULL ? strtoul(fp, NULL, 10) : 0;
         r->t = tp != NULL ? strtod(tp, NULL) : 0.0;
-        field_str(line, "msg", r->msg, sizeof r->msg);
+        tool_jsonl_str(line, "msg", r->msg, sizeof r->msg);
         r->ev_to_evse = strcmp(dir, "EV->EVSE") == 0;
         r->apphand = strcmp(schema, "appHand") == 0;
         snprintf(r->schema, sizeof r->schema, "%s", schema);
@@ -186,7 +129,7 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
             r->why_not = schema_why_not(schema);
         }
         /* The payload is kept even when the charger side cannot replay it (the car side may). */
-        r->exi = field_hex(line, "exi", &r->len);
+        r->exi = tool_jsonl_hex(line, "exi", &r->len);
         if (r->why_not == NULL) {
             if (r->exi == NULL) {
                 fprintf(stderr, "%s:%lu: exi is not an even run of hex digits\n", path, lineno);
