@@ -68,7 +68,7 @@ int main(int argc, char **argv)
         printf("sim: stopped at the --max-s limit before the scenario finished\n");
     }
     if (o->out_dir != NULL && !o->quiet) {
-        printf("sim: V2G capture and time series in %s/cp*.pcap, %s/cp*.csv\n", o->out_dir, o->out_dir);
+        printf("sim: capture and time series in %s/cp*.pcapng, %s/cp*.csv\n", o->out_dir, o->out_dir);
     }
     if (s->scenario.on) {
         ok = sim_scenario_finish(&s->scenario, o->report_dir, at_max);

@@ -286,7 +286,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
             sim_scenario_setup(&s->scenario, o->scenario, &ft);
             x->meas.faults = &s->scenario.run;
         }
-        if (o->out_dir != NULL && sim_capture_open(&x->cap, o->out_dir, name, &x->link, &s->clock.now_ms) != 0) {
+        if (o->out_dir != NULL && sim_capture_open(&x->cap, o->out_dir, name, &x->link, &s->clock.now_ms, o->epoch_s) != 0) {
             return 2;
         }
     }
@@ -371,6 +371,7 @@ bool sim_board_should_stop(void *ctx)
         s->next_report_ms = s->clock.now_ms + 1000u - s->clock.now_ms % 1000u;
         sim_summary_progress(s);
     }
+    sim_summary_events(s);
     if (s->clock.now_ms >= s->max_ms) {
         return true;
     }

@@ -56,9 +56,13 @@ static void sim_usage(FILE *f)
             "  --list-scenarios print the scenario names and exit\n"
             "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
             "                   created; exit 2 when it cannot be)\n"
-            "  --out DIR        V2G capture (pcap) and time series (csv: measured voltage and\n"
-            "                   current beside the commanded setpoints, 1 s) per connector\n"
-            "                   (default build/sim, created; exit 2 when it cannot be; '-' = none)\n"
+            "  --out DIR        per connector: a capture of every layer of the link (pcapng:\n"
+            "                   HomePlug/SLAC, SDP, TCP with its handshake, V2GTP) and a time\n"
+            "                   series (csv: a row each second and one per event: EV request,\n"
+            "                   EVSE limits, setpoints, pilot, contactors, lock); default\n"
+            "                   build/sim, created; exit 2 when it cannot be; '-' = none\n"
+            "  --epoch S        Unix time of simulated time 0 in the capture (default %lu =\n"
+            "                   2026-01-01T00:00:00Z; written in the pcapng's header comment)\n"
             "  --config FILE    read the Linux board's configuration file (charger --help lists\n"
             "                   the keys), validated the same way (FILE:LINE: KEY: REASON, exit 2).\n"
             "                   Used: charger.* (not .name: connectors are cp0..cp3), pilot.*,\n"
@@ -79,7 +83,7 @@ static void sim_usage(FILE *f)
             "session ended as the scenario expects and the plant's safety monitor saw no\n"
             "violation; 1 otherwise; 2 for bad arguments, an invalid --config file or an output\n"
             "directory that cannot be made.\n",
-            SIM_MAX_CONNECTORS, SIM_INFY_MAX);
+            SIM_MAX_CONNECTORS, SIM_INFY_MAX, SIM_CAPTURE_EPOCH_DEFAULT);
 }
 
 static int sim_number(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
@@ -116,6 +120,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--modules", 1, SIM_INFY_MAX, &o->modules},
         {"--max-s", 1, 4000000, &o->max_s},
         {"--station-limit-w", 1, 4000000000ul, &o->station_limit_w},
+        {"--epoch", 0, 4102444800ul, &o->epoch_s},
         {"--sessions", 1, 1000, &v},
         {"--resume-s", 0, 86400, &resume},
     };
@@ -329,6 +334,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     o->soc_target = 80;
     o->charge_s = 60;
     o->out_dir = "build/sim";
+    o->epoch_s = SIM_CAPTURE_EPOCH_DEFAULT;
     o->profile = "standard";
     o->resume_s = -1;
     for (int i = 1; i < argc; i++) {

@@ -19,6 +19,7 @@ struct sim_options {
     struct ev_model_config car;        /**< the --profile */
     unsigned long connectors, max_s, modules, soc_start, soc_target, charge_s;
     unsigned long station_limit_w;     /**< --station-limit-w, 0 = none */
+    unsigned long epoch_s;             /**< --epoch: Unix time of simulated time 0 in captures */
     uint32_t limit_at_ms[4], limit_at_w[4]; /**< --station-limit-at T:W, ascending */
     uint8_t limit_changes;
     bool quiet, realtime, ideal, charge_set, tesla_stop;

@@ -84,9 +84,9 @@ fi
 result metered-energy $ok
 # Capture and time series.
 ok=0
-if [ -s "$out_dir/cp0.pcap" ] && [ -s "$out_dir/cp0.csv" ] &&
-   [ "$(head -c 4 "$out_dir/cp0.pcap" | od -An -tx1 | tr -d ' ')" = "d4c3b2a1" ] &&
-   head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,energy_wh$' &&
+if [ -s "$out_dir/cp0.pcapng" ] && [ -s "$out_dir/cp0.csv" ] &&
+   [ "$(head -c 4 "$out_dir/cp0.pcapng" | od -An -tx1 | tr -d ' ')" = "0a0d0d0a" ] &&
+   head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,kind,.*,energy_wh$' &&
    grep -q ',charging,' "$out_dir/cp0.csv"; then ok=1; fi
 result capture-and-csv $ok
 # Wireshark must dissect the capture without a malformed frame. tshark is installed by
@@ -94,13 +94,13 @@ result capture-and-csv $ok
 ok=0
 if ! command -v tshark > /dev/null; then
     echo "capture-dissects: tshark not installed (make installs it with DEPS_TEST)"
-elif frames=$(tshark -r "$out_dir/cp0.pcap" 2> /dev/null); then
+elif frames=$(tshark -r "$out_dir/cp0.pcapng" 2> /dev/null); then
     total=$(printf '%s\n' "$frames" | grep -c .)
     bad=$(printf '%s\n' "$frames" | grep -c 'Malformed')
     echo "capture-dissects: $total frames, $bad malformed"
     [ "$total" -gt 0 ] && [ "$bad" = 0 ] && ok=1
 else
-    echo "capture-dissects: tshark could not read $out_dir/cp0.pcap"
+    echo "capture-dissects: tshark could not read $out_dir/cp0.pcapng"
 fi
 result capture-dissects $ok
 # A figure line for the closing note.
@@ -192,7 +192,7 @@ result bad-profile $ok
 # --out and --report-dir create missing directories, or fail loudly (exit 2, the reason).
 ok=0
 out=$("$sim" --quiet --out "$out_dir/new/a/b" 2>&1); rc=$?
-[ $rc -eq 0 ] && [ -s "$out_dir/new/a/b/cp0.pcap" ] && [ -s "$out_dir/new/a/b/cp0.csv" ] && ok=1
+[ $rc -eq 0 ] && [ -s "$out_dir/new/a/b/cp0.pcapng" ] && [ -s "$out_dir/new/a/b/cp0.csv" ] && ok=1
 result out-creates-dirs $ok
 touch "$out_dir/plain-file"
 out=$("$sim" --quiet --out "$out_dir/plain-file/x" 2>&1); rc=$?
