@@ -60,3 +60,11 @@ $(BUILD)/san/tests/test_sim_faults: $(BUILD)/san/tests/unit/test_sim_faults.o $(
                                     $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_TEST)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+
+# Unit test of the capture (tests/unit/test_sim_capture.c: the pcapng of every layer read
+# back from a real in-memory link); host only like test_sim_board.
+$(BUILD)/san/tests/unit/test_sim_capture.o: HOST_CFLAGS_COMMON += -Iboard/sim
+$(BUILD)/san/tests/test_sim_capture: $(BUILD)/san/tests/unit/test_sim_capture.o $(call san,board/sim/sim_capture.c) \
+                                     $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka

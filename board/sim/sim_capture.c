@@ -138,7 +138,9 @@ static void sim_ip6(struct sim_capture *x, int side, const uint8_t *dst_ip, uint
     memcpy(ip + 24, dst_ip, 16);
     uint8_t *l = ip + 40;
     memcpy(l, l4, l4len);
-    memcpy(l + l4len, data, len);
+    if (len > 0) {
+        memcpy(l + l4len, data, len);
+    }
     l[csum_at] = l[csum_at + 1] = 0;
     uint32_t sum = 0;
     for (int i = 0; i < 32; i += 2) {

@@ -258,10 +258,12 @@ result station-error-raised $ok
 # voltage rises in between, so 1 % (600 W) of W.
 W=60000
 tol_w=600
-csv_max() {  # DIR: "max_cp0_w max_cp1_w max_sum_w" over the rows of cp0.csv and cp1.csv
-    paste -d, "$1/cp0.csv" "$1/cp1.csv" |
-        awk -F, 'NR > 1 { a = $7 * 1000; b = $16 * 1000; if (a > ma) ma = a; if (b > mb) mb = b;
-                          if (a + b > ms) ms = a + b } END { printf "%d %d %d\n", ma, mb, ms }'
+csv_max() {  # DIR: "max_cp0_w max_cp1_w max_sum_w" over the 1 s rows of cp0.csv and cp1.csv
+    # (the rows of one second side by side: the per-event rows of each file are left out)
+    paste -d'|' <(awk -F, '$9 == "1hz"' "$1/cp0.csv") <(awk -F, '$9 == "1hz"' "$1/cp1.csv") |
+        awk -F'|' '{ split($1, x, ","); split($2, y, ","); a = x[7] * 1000; b = y[7] * 1000;
+                     if (a > ma) ma = a; if (b > mb) mb = b;
+                     if (a + b > ms) ms = a + b } END { printf "%d %d %d\n", ma, mb, ms }'
 }
 mkdir -p "$out_dir/free" "$out_dir/shared"
 ok=0
