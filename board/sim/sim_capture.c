@@ -24,67 +24,7 @@ static void sim_put32(uint8_t *b, uint32_t v)
     sim_put16(b + 2, v & 0xFFFFu);
 }
 
-/* ---- pcapng (host byte order: the section header's magic tells readers which) */
-
-static void sim_ng_pad(FILE *f, size_t n)
-{
-    static const uint8_t zero[4];
-    fwrite(zero, 1, (4u - n % 4u) % 4u, f);
-}
-
-static size_t sim_ng_optlen(size_t len)
-{
-    return 4u + (len + 3u) / 4u * 4u;
-}
-
-static void sim_ng_opt(FILE *f, uint16_t code, const void *val, size_t len)
-{
-    uint16_t h[2] = {code, (uint16_t)len};
-    fwrite(h, sizeof h, 1, f);
-    if (len > 0) {
-        fwrite(val, 1, len, f);
-        sim_ng_pad(f, len);
-    }
-}
-
-void sim_capture_header(struct sim_capture *cap, const char *name, unsigned long epoch_s)
-{
-    char comment[200], ifname[32];
-    snprintf(comment, sizeof comment,
-             "charger simulator %s: the in-memory PLC link (SLAC, SDP, TCP, V2GTP) as one Ethernet "
-             "segment; time = epoch %lu (--epoch) + simulated time",
-             name, epoch_s);
-    snprintf(ifname, sizeof ifname, "sim-plc-%s", name);
-    static const char appl[] = "sim (board/sim)";
-    static const char descr[] = "simulated HomePlug Green PHY link, charger <-> car";
-    size_t cl = strlen(comment), al = strlen(appl), nl = strlen(ifname), dl = strlen(descr);
-    /* Section header block */
-    uint32_t shb_len = (uint32_t)(28u + sim_ng_optlen(cl) + sim_ng_optlen(al) + 4u);
-    uint32_t shb[4] = {0x0A0D0D0Au, shb_len, 0x1A2B3C4Du, 0x00000001u};
-    int64_t section = -1;
-    fwrite(shb, sizeof shb, 1, cap->pcap);
-    fwrite(&section, sizeof section, 1, cap->pcap);
-    sim_ng_opt(cap->pcap, 1, comment, cl);  /* shb_comment */
-    sim_ng_opt(cap->pcap, 4, appl, al);     /* shb_userappl */
-    sim_ng_opt(cap->pcap, 0, NULL, 0);
-    fwrite(&shb_len, sizeof shb_len, 1, cap->pcap);
-    /* Interface description block: Ethernet, microsecond times */
-    uint8_t tsresol = 6;
-    uint32_t idb_len = (uint32_t)(20u + sim_ng_optlen(nl) + sim_ng_optlen(dl) + sim_ng_optlen(1) + 4u);
-    uint32_t idb[2] = {1u, idb_len};
-    uint16_t link[2] = {1u, 0u};
-    uint32_t snap = 65535u;
-    fwrite(idb, sizeof idb, 1, cap->pcap);
-    fwrite(link, sizeof link, 1, cap->pcap);
-    fwrite(&snap, sizeof snap, 1, cap->pcap);
-    sim_ng_opt(cap->pcap, 2, ifname, nl);   /* if_name */
-    sim_ng_opt(cap->pcap, 3, descr, dl);    /* if_description */
-    sim_ng_opt(cap->pcap, 9, &tsresol, 1);  /* if_tsresol */
-    sim_ng_opt(cap->pcap, 0, NULL, 0);
-    fwrite(&idb_len, sizeof idb_len, 1, cap->pcap);
-}
-
-/* One Enhanced Packet Block; the direction flag is the charger's view (side 0 sends:
+/* One packet at epoch + simulated time; the direction is the charger's view (side 0 sends:
  * outbound). Packets within one simulated ms get successive microseconds so their order
  * survives in any reader. */
 static void sim_ng_packet(struct sim_capture *x, int side, const uint8_t *pkt, size_t len)
@@ -94,15 +34,7 @@ static void sim_ng_packet(struct sim_capture *x, int side, const uint8_t *pkt, s
         t = x->last_us + 1u;
     }
     x->last_us = t;
-    uint32_t flags = side == 0 ? 2u : 1u;
-    uint32_t blen = (uint32_t)(28u + (len + 3u) / 4u * 4u + sim_ng_optlen(4) + 4u + 4u);
-    uint32_t h[7] = {6u, blen, 0u, (uint32_t)(t >> 32), (uint32_t)t, (uint32_t)len, (uint32_t)len};
-    fwrite(h, sizeof h, 1, x->pcap);
-    fwrite(pkt, 1, len, x->pcap);
-    sim_ng_pad(x->pcap, len);
-    sim_ng_opt(x->pcap, 2, &flags, 4); /* epb_flags: inbound / outbound */
-    sim_ng_opt(x->pcap, 0, NULL, 0);
-    fwrite(&blen, sizeof blen, 1, x->pcap);
+    linux_pcapng_packet(&x->ng, t, side == 0 ? LINUX_PCAPNG_DIR_OUT : LINUX_PCAPNG_DIR_IN, pkt, len);
 }
 
 /* ---- Ethernet / IPv6 / UDP / TCP from what the link saw */
@@ -214,7 +146,7 @@ static struct sim_capture_conn *sim_conn_new(struct sim_capture *x, const struct
 void sim_capture_event(void *ctx, const struct sim_net_event *ev)
 {
     struct sim_capture *x = ctx;
-    if (x->pcap == NULL) {
+    if (x->ng.f == NULL) {
         return;
     }
     int s = ev->side, o = 1 - ev->side;
@@ -298,12 +230,21 @@ int sim_capture_open(struct sim_capture *cap, const char *dir, const char *name,
     cap->link = link;
     cap->now_ms = now_ms;
     cap->epoch_us = (uint64_t)epoch_s * 1000000u;
-    cap->pcap = sim_open_out(dir, name, "pcapng");
+    char path[512], comment[200], ifname[32];
+    snprintf(path, sizeof path, "%s/%s.pcapng", dir, name);
+    snprintf(comment, sizeof comment,
+             "charger simulator %s: the in-memory PLC link (SLAC, SDP, TCP, V2GTP) as one Ethernet "
+             "segment; time = epoch %lu (--epoch) + simulated time",
+             name, epoch_s);
+    snprintf(ifname, sizeof ifname, "sim-plc-%s", name);
+    if (linux_pcapng_open(&cap->ng, path, comment, ifname, "simulated HomePlug Green PHY link, charger <-> car") != 0) {
+        fprintf(stderr, "sim: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
     cap->csv = sim_open_out(dir, name, "csv");
-    if (cap->pcap == NULL || cap->csv == NULL) {
+    if (cap->csv == NULL) {
         return -1; /* sim_open_out said which file and why */
     }
-    sim_capture_header(cap, name, epoch_s);
     link->watch = sim_capture_event;
     link->watch_ctx = cap;
     fprintf(cap->csv, "t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,kind,"
@@ -325,9 +266,11 @@ void sim_capture_row(struct sim_capture *cap, const char *fmt, ...)
 
 void sim_capture_close(struct sim_capture *cap)
 {
-    if (cap->pcap != NULL) {
-        fclose(cap->pcap);
-        cap->pcap = NULL;
+    if (cap->link != NULL && cap->link->watch_ctx == cap) {
+        cap->link->watch = NULL;
+    }
+    if (linux_pcapng_close(&cap->ng) != 0) {
+        fprintf(stderr, "sim: the capture file could not be written completely\n");
     }
     if (cap->csv != NULL) {
         fclose(cap->csv);

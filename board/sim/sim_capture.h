@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "linux_pcapng.h"
 #include "sim_net.h"
 
 /* The default --epoch: 2026-01-01T00:00:00Z. A capture's packet time is the epoch plus the
@@ -24,7 +25,8 @@ struct sim_capture_conn {
 };
 
 struct sim_capture {
-    FILE *pcap, *csv;
+    struct linux_pcapng ng;   /**< the pcapng (ng.f NULL: none) */
+    FILE *csv;
     struct sim_net *link;     /**< the watched link */
     const uint32_t *now_ms;   /**< the virtual clock, for the packet times */
     uint64_t epoch_us;        /**< --epoch in microseconds */
@@ -44,8 +46,6 @@ void sim_capture_close(struct sim_capture *cap);
 
 /* The watcher itself (sim_net_watch_fn), public for the unit test. */
 void sim_capture_event(void *ctx, const struct sim_net_event *ev);
-/* Writes the pcapng section and interface headers to cap->pcap (opened by the caller). */
-void sim_capture_header(struct sim_capture *cap, const char *name, unsigned long epoch_s);
 
 /* Create DIR and its missing parents (mkdir -p). Returns 0, or -1 after saying on stderr
  * (naming option @p opt) which part failed and why. */
