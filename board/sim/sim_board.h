@@ -76,6 +76,7 @@ struct sim_conn {
 struct sim {
     struct sim_clock clock;
     struct sim_log log;
+    FILE *report_log;          /**< --report-dir without --scenario: DIR/sim.log, else NULL */
     struct sched sched;    /* the firmware */
     struct sched ev_sched; /* the cars */
     struct sim_meter_crypto crypto;

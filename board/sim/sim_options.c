@@ -54,8 +54,13 @@ static void sim_usage(FILE *f)
             "                   the faulty session then a clean one, invariants checked from the\n"
             "                   plant state every ms; exit 0 only when every invariant held\n"
             "  --list-scenarios print the scenario names and exit\n"
-            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
-            "                   created; exit 2 when it cannot be)\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg; without:\n"
+            "                   a session report per connector, DIR/cpN.html (plot, phases\n"
+            "                   against the standard's limits, log lines, stop reason) with\n"
+            "                   DIR/cpN.svg, .png, made by tools/v2g-report (found beside this\n"
+            "                   program's tree, or $V2G_REPORT) from DIR/cpN.csv, DIR/cpN.pcapng\n"
+            "                   (unless --out) and DIR/sim.log; DIR is created (exit 2 when it\n"
+            "                   cannot be); a page that cannot be made: exit 1\n"
             "  --out DIR        per connector: a capture of every layer of the link (pcapng:\n"
             "                   HomePlug/SLAC, SDP, TCP with its handshake, V2GTP) and a time\n"
             "                   series (csv: a row each second and one per event: EV request,\n"
@@ -196,6 +201,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             return 2;
         }
         o->out_dir = next;
+        o->out_set = true;
     } else if (strcmp(a, "--config") == 0) {
         if (next == NULL) {
             fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
@@ -291,19 +297,25 @@ static int sim_options_check(struct sim_options *o)
         return 2;
     }
     o->tesla_stop = strcmp(o->profile, "tesla-precharge-stop") == 0;
+    if (o->report_dir != NULL && o->scenario == NULL) {
+        /* A session report: its inputs (capture, time series, log) go beside the pages. */
+        if (o->out_set && strcmp(o->out_dir, "-") == 0) {
+            fprintf(stderr, "sim: --report-dir makes its pages from the time series: not with --out -\n");
+            return 2;
+        }
+        if (!o->out_set) {
+            o->out_dir = o->report_dir;
+        }
+    }
     if (strcmp(o->out_dir, "-") == 0) {
         o->out_dir = NULL;
     } else if (sim_make_dirs("--out", o->out_dir) != 0) {
         return 2;
     }
-    if (o->report_dir != NULL && o->scenario == NULL) {
-        fprintf(stderr, "sim: --report-dir writes a scenario's report: it needs --scenario NAME\n");
-        return 2;
-    }
     if (o->report_dir != NULL && sim_make_dirs("--report-dir", o->report_dir) != 0) {
         return 2;
     }
-    for (int k = 0; o->report_dir != NULL && k < 2; k++) {
+    for (int k = 0; o->report_dir != NULL && o->scenario != NULL && k < 2; k++) {
         /* An old report must not pass for this run's: the check after the run looks for them. */
         char path[512];
         snprintf(path, sizeof path, "%s/%s.%s", o->report_dir, o->scenario->name, k == 0 ? "txt" : "svg");

@@ -24,6 +24,7 @@ struct sim_options {
     uint8_t limit_changes;
     bool quiet, realtime, ideal, charge_set, tesla_stop;
     const char *out_dir;               /**< NULL: no capture files */
+    bool out_set;                      /**< --out given (else a session report puts them in its dir) */
     const char *profile;
     const char *protocol;              /**< --protocol din|iso2|auto, NULL: the profile's */
     long resume_s;                     /**< --resume-s: a pausing car resumes after S s (-1: the

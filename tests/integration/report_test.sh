@@ -43,7 +43,8 @@ fields() {  # FILE -> FILE.fields
 count() { awk -F'|' "$2 { n++ } END { print n + 0 }" "$1.fields"; }
 
 # ------------------------------------------------------------ the simulator's capture
-"$SIM" --charge-s 5 --out "$OUT/sim" >"$OUT/sim.log" 2>&1; rc=$?
+# a session report by the simulator: its capture, time series, log and page in one folder
+"$SIM" --charge-s 5 --report-dir "$OUT/sim" >"$OUT/sim.out" 2>&1; rc=$?
 cap=$OUT/sim/cp0.pcapng; fields "$cap"
 hp=$(count "$cap" '$1 ~ /homeplug-av/'); sdp=$(count "$cap" '$6 ~ /(^|,)15118(,|$)/')
 syn=$(count "$cap" '$2 == 1 && $3 == 0'); synack=$(count "$cap" '$2 == 1 && $3 == 1')
@@ -148,14 +149,15 @@ else
 fi
 
 # ------------------------------------------------------------ plots and report pages
-"$REPORT" -o "$OUT/sim-report" "$OUT/sim/cp0.csv" "$OUT/sim.log" >"$OUT/sim-report.out" 2>&1; rc=$?
-python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(0 if r.tag.endswith("svg") and len(list(r.iter("{http://www.w3.org/2000/svg}path"))) >= 8 else 1)' "$OUT/sim-report.svg"
+# the simulator's own page (sim --report-dir above, made through tools/v2g-report)
+python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(0 if r.tag.endswith("svg") and len(list(r.iter("{http://www.w3.org/2000/svg}path"))) >= 8 else 1)' "$OUT/sim/cp0.svg"
 svg=$?
-[ "$rc" = 0 ] && [ "$svg" = 0 ] && grep -q '<svg' "$OUT/sim-report.html" && grep -q '<td>charging</td>' "$OUT/sim-report.html" &&
-    grep -q '<td>pre-charge</td><td>[0-9.]*</td><td>[0-9.]*</td><td>V2G_EVCC_PreCharge_Timeout 7 s</td><td class="ok">within' "$OUT/sim-report.html" &&
-    grep -q '<th>stop reason</th><td>ev</td>' "$OUT/sim-report.html" &&
-    { ! command -v rsvg-convert >/dev/null || [ "$(stat -c %s "$OUT/sim-report.png" 2>/dev/null || echo 0)" -gt 20000 ]; }
-r=$?; check sim-report "exit $rc: SVG well-formed with every trace, PNG, HTML with the phases against the standard's limits and the stop reason ($(cat "$OUT/sim-report.out" | head -n 1 | cut -c1-90))" $r
+h=$OUT/sim/cp0.html
+grep -q '^v2g-report: .*/cp0.html' "$OUT/sim.out" && [ "$svg" = 0 ] && grep -q '<svg' "$h" && grep -q '<td>charging</td>' "$h" &&
+    grep -q '<td>pre-charge</td><td>[0-9.]*</td><td>[0-9.]*</td><td>V2G_EVCC_PreCharge_Timeout 7 s</td><td class="ok">within' "$h" &&
+    grep -q '<th>stop reason</th><td>ev</td>' "$h" && grep -q 'protocol negotiated: urn:din:70121' "$h" &&
+    { ! command -v rsvg-convert >/dev/null || [ "$(stat -c %s "$OUT/sim/cp0.png" 2>/dev/null || echo 0)" -gt 20000 ]; }
+r=$?; check sim-report "sim --report-dir: SVG well-formed with every trace, PNG, HTML with the phases against the standard's limits, the log's V2G lines and the stop reason" $r
 
 real=2023-05-24_pyPlc_with_Ioniq93prcSoc.pcapng.jsonl
 if [ ! -f "$SHARED/vectors/sessions/$real" ]; then
@@ -226,7 +228,7 @@ shot() {  # HTML PNG: one retry (a loaded machine has made a first start write n
 if ! command -v chromium >/dev/null; then
     bad "browser: chromium not installed (DEPS_TEST installs it)"
 else
-    shot "$OUT/sim-report.html" "$OUT/sim-page.png"; r1=$?
+    shot "$OUT/sim/cp0.html" "$OUT/sim-page.png"; r1=$?
     s1=$(stat -c %s "$OUT/sim-page.png" 2>/dev/null || echo 0)
     s2=0; r2=skip
     if [ -f "$OUT/real-report.html" ]; then

@@ -204,9 +204,15 @@ result report-dir-creates-dirs $ok
 out=$("$sim" --quiet --scenario estop-charging --report-dir "$out_dir/plain-file/r" 2>&1); rc=$?
 ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "report-dir.*not a directory" && ok=1
 result report-dir-fails-loudly $ok
-out=$("$sim" --quiet --report-dir "$out_dir/rep" 2>&1); rc=$?
-ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "needs --scenario" && ok=1
-result report-dir-needs-scenario $ok
+# Without --scenario, --report-dir is a session report (docs/forensics.md): its pages need
+# the time series, so --out - is refused.
+out=$("$sim" --quiet --report-dir "$out_dir/rep" --out - 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "not with --out -" && ok=1
+result report-dir-needs-time-series $ok
+out=$("$sim" --quiet --charge-s 3 --report-dir "$out_dir/session-report" 2>&1); rc=$?
+ok=0; [ $rc -eq 0 ] && [ -s "$out_dir/session-report/cp0.pcapng" ] && [ -s "$out_dir/session-report/sim.log" ] &&
+    grep -q '<svg' "$out_dir/session-report/cp0.html" && grep -q '<th>stop reason</th><td>ev</td>' "$out_dir/session-report/cp0.html" && ok=1
+result report-dir-session-page $ok
 # A scenario that passes never shows a session line saying FAIL: the session that carries
 # the injected fault says so and names the expected stop. The first-CurrentDemandRes figure
 # is one the charger logged (never 0 while some session reached current demand) and names
