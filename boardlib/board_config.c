@@ -115,12 +115,13 @@ static const struct config_key s_keys[] = {
          "                                     false for a bare Ethernet/veth link)"),
     /* capture of the link (issue 22): docs/forensics.md; --capture and --tls-keylog override */
     STR("capture.file", capture_file, false,
-        "write every frame of link.interface (SLAC, SDP, TCP, TLS) to this pcapng file\n"
-        "                                     (default: none)"),
+        "write every frame of link.interface (SLAC, SDP, TCP, TLS) to this\n"
+        "                                     pcapng file (default: none)"),
     U32("capture.max_mb", capture_max_mb, 1, 100000, false,
-        "size limit of one capture file, MB: above it FILE becomes FILE.1 (default 100)"),
+        "size limit of one capture file, MB: above it FILE becomes FILE.1\n"
+        "                                     (default 100)"),
     U32("capture.files", capture_files, 1, 100, false,
-        "capture files kept (FILE, FILE.1, ..., the oldest overwritten) (default 5)"),
+        "capture files kept (FILE, FILE.1, ...; the oldest overwritten) (default 5)"),
     STR("capture.tls_keylog", capture_tls_keylog, false,
         "append the TLS secrets of every V2G session (SSLKEYLOGFILE lines, mode 0600) to\n"
         "                                     this file, for a capture's decryption; warned at start\n"

@@ -95,6 +95,17 @@ link.tls_key = $w/pki/secc.key
 capture.max_mb = 1
 capture.files = 3
 CONF
+# configuration: a capture without a link interface, by key or by option, and a size of 0
+printf 'store.dir = %s\ncapture.file = %s/x.pcapng\n' "$w/store" "$w" >"$w/nolink.conf"
+"$CHARGER" -c "$w/nolink.conf" --check >"$w/nolink.out" 2>&1; rc1=$?
+printf 'store.dir = %s\n' "$w/store" >"$w/plain.conf"
+"$CHARGER" -c "$w/plain.conf" --capture "$w/y.pcapng" --run-for 1 >"$w/noif.out" 2>&1; rc2=$?
+printf 'store.dir = %s\ncapture.max_mb = 0\n' "$w/store" >"$w/zero.conf"
+"$CHARGER" -c "$w/zero.conf" --check >"$w/zero.out" 2>&1; rc3=$?
+[ "$rc1" = 1 ] && grep -q 'nolink.conf:2: capture.file: a capture needs link.interface' "$w/nolink.out" &&
+    [ "$rc2" = 1 ] && grep -q -- '--capture: there is no link.interface' "$w/noif.out" &&
+    [ "$rc3" = 1 ] && grep -q 'capture.max_mb: value 0 out of range' "$w/zero.out"
+r=$?; check board-capture-config "refused with the reason: capture.file without link.interface (exit $rc1), --capture without it (exit $rc2), capture.max_mb = 0 (exit $rc3)" $r
 if [ "$(id -u)" != 0 ]; then
     bad "board-capture: needs root for network namespaces"
 elif ! "$NETNS" up "$A" "$B" >"$w/netns.out" 2>&1; then
