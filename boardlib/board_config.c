@@ -113,6 +113,19 @@ static const struct config_key s_keys[] = {
     BOOL("link.modem", link_modem,
          "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
          "                                     false for a bare Ethernet/veth link)"),
+    /* capture of the link (issue 22): docs/forensics.md; --capture and --tls-keylog override */
+    STR("capture.file", capture_file, false,
+        "write every frame of link.interface (SLAC, SDP, TCP, TLS) to this\n"
+        "                                     pcapng file (default: none)"),
+    U32("capture.max_mb", capture_max_mb, 1, 100000, false,
+        "size limit of one capture file, MB: above it FILE becomes FILE.1\n"
+        "                                     (default 100)"),
+    U32("capture.files", capture_files, 1, 100, false,
+        "capture files kept (FILE, FILE.1, ...; the oldest overwritten) (default 5)"),
+    STR("capture.tls_keylog", capture_tls_keylog, false,
+        "append the TLS secrets of every V2G session (SSLKEYLOGFILE lines, mode 0600) to\n"
+        "                                     this file, for a capture's decryption; warned at start\n"
+        "                                     (default: none)"),
     /* over-voltage monitor (issue 12): docs/configuration.md, docs/session.md */
     ENUM("ovm.device", ovm_device, s_ovm_devices,
          "over-voltage monitor device: none, or sim (the simulator's 1 ms monitor; the\n"
@@ -178,6 +191,8 @@ void board_config_defaults(struct board_config *c)
     c->link_tcp_port = 15118;
     c->link_tls_port = 15119;
     c->link_modem = true;
+    c->capture_max_mb = 100;
+    c->capture_files = 5;
     c->ovm_device = BOARD_OVM_NONE;
     memcpy(c->ovm_sources, "ovm,imd,meter,stage", 20);
     c->ovm_stale_ms = 1500;
@@ -492,6 +507,9 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     if ((c->link_tls_cert[0] == '\0') != (c->link_tls_key[0] == '\0')) {
         board_config_bad(x, c->link_tls_cert[0] ? "link.tls_key" : "link.tls_cert",
                          "link.tls_cert and link.tls_key go together");
+    }
+    if (c->capture_file[0] != '\0' && c->link_interface[0] == '\0') {
+        board_config_bad(x, "capture.file", "a capture needs link.interface");
     }
     if (c->link_tls_cert[0] != '\0' && c->link_interface[0] == '\0') {
         board_config_bad(x, "link.tls_cert", "TLS needs link.interface");

@@ -74,6 +74,11 @@ struct board_config {
     char link_tls_cert[BOARD_CONFIG_PATH_MAX];
     char link_tls_key[BOARD_CONFIG_PATH_MAX];
     bool link_modem;
+    /* capture of the link (docs/forensics.md) */
+    char capture_file[BOARD_CONFIG_PATH_MAX];   /**< "" = no capture */
+    uint32_t capture_max_mb;                    /**< one file's size limit, MB (rotation) */
+    uint32_t capture_files;                     /**< files kept: FILE, FILE.1 .. */
+    char capture_tls_keylog[BOARD_CONFIG_PATH_MAX]; /**< "" = no TLS key log */
     /* over-voltage monitor and the voltage sources it reads (issue 12) */
     int ovm_device;          /**< enum board_ovm_device */
     char ovm_sources[48];    /**< "ovm,imd,meter,stage" (any subset, in any order) */

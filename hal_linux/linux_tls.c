@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,50 @@ static int linux_tls_bio_create(BIO *b)
     return 1;
 }
 
+/* ---- key log */
+
+/* OpenSSL hands every secret of a handshake as one SSLKEYLOGFILE line (TLS 1.2:
+ * CLIENT_RANDOM, TLS 1.3: the *_TRAFFIC_SECRET lines); each is written and flushed at once
+ * so a capture taken at the same time can be decrypted while the session runs. */
+static void linux_tls_keylog_line(const SSL *ssl, const char *line)
+{
+    struct linux_tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (t == NULL || t->keylog == NULL) {
+        return;
+    }
+    if (fprintf(t->keylog, "%s\n", line) < 0 || fflush(t->keylog) != 0) {
+        hal_logf(t->log, HAL_LOG_ERROR, linux_tls_now(t), "tls: key log write failed: no more lines");
+        fclose(t->keylog);
+        t->keylog = NULL;
+    }
+}
+
+int linux_tls_keylog(struct linux_tls *t, const char *path)
+{
+    if (t->keylog != NULL) {
+        fclose(t->keylog);
+        t->keylog = NULL;
+    }
+    if (path == NULL || path[0] == '\0') {
+        return HAL_OK;
+    }
+    /* 0600: whoever reads the file can decrypt every session it covers. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (f == NULL) {
+        snprintf(t->reason, sizeof t->reason, "cannot write the key log %s", path);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return HAL_ENOENT;
+    }
+    t->keylog = f;
+    hal_logf(t->log, HAL_LOG_WARN, linux_tls_now(t),
+             "tls: WARNING: TLS key log %s: every TLS session's secrets are written there; anyone "
+             "who reads it can decrypt the V2G traffic (diagnosis only)", path);
+    return HAL_OK;
+}
+
 /* ---- contexts */
 
 /* Which profile a context follows: ISO 15118-2 pins TLS 1.2, its suite, P-256 and ECDSA
@@ -118,6 +163,9 @@ static SSL_CTX *linux_tls_new_ctx(struct linux_tls *t, const SSL_METHOD *m, enum
     }
     SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* the key log (linux_tls_keylog) is asked per context; it writes only when a file is set */
+    SSL_CTX_set_app_data(c, t);
+    SSL_CTX_set_keylog_callback(c, linux_tls_keylog_line);
     return c;
 }
 
@@ -439,4 +487,8 @@ void linux_tls_free(struct linux_tls *t)
     SSL_CTX_free(t->client_ctx);
     BIO_meth_free(t->bio_method);
     t->server_ctx = t->client_ctx = t->bio_method = NULL;
+    if (t->keylog != NULL) {
+        fclose(t->keylog);
+        t->keylog = NULL;
+    }
 }

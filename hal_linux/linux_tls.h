@@ -19,6 +19,7 @@
 #define LINUX_TLS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "hal_clock.h"
 #include "hal_log.h"
@@ -52,6 +53,7 @@ struct linux_tls {
     void *bio_method;          /**< BIO_METHOD * */
     struct linux_tls_session sess[CFG_LINUX_TLS_SESSIONS];
     char reason[160];          /**< why the last set-up or handshake failed */
+    FILE *keylog;              /**< SSLKEYLOGFILE lines go here (linux_tls_keylog), or NULL */
 };
 
 /**
@@ -96,6 +98,16 @@ struct linux_tls_backend {
  *         or the key does not match (see `reason`)
  */
 int linux_tls_client_backend(struct linux_tls *t, const struct linux_tls_backend *b);
+
+/**
+ * @brief Write every session's secrets to @p path in the SSLKEYLOGFILE format (appended, file
+ *        mode 0600), so Wireshark/tshark decrypt a capture (-o tls.keylog_file:PATH). Logs a
+ *        warning: the file opens every session it covers. NULL or "" stops writing.
+ *        Call after linux_tls_init(); holds for contexts made before and after.
+ * @retval HAL_OK writing (or stopped)
+ * @retval HAL_ENOENT the file cannot be opened (see `reason`)
+ */
+int linux_tls_keylog(struct linux_tls *t, const char *path);
 
 /** @brief Free every session and both contexts; safe to call twice. */
 void linux_tls_free(struct linux_tls *t);

@@ -32,6 +32,16 @@ static void sim_wake(struct sim_net_end *to)
     }
 }
 
+/* Tell the watcher (a capture) what end @p side put on the link. */
+static void sim_tell(struct sim_net *l, enum sim_net_what what, int side, uint32_t conn, uint16_t sport,
+                     uint16_t dport, const uint8_t *dst_ip, const uint8_t *data, size_t len)
+{
+    if (l->watch != NULL) {
+        struct sim_net_event ev = {what, side, conn, sport, dport, dst_ip, data, len};
+        l->watch(l->watch_ctx, &ev);
+    }
+}
+
 /* ------------------------------------------------------------------ Ethernet */
 
 static int sim_eth_send(struct hal_eth *base, const uint8_t *frame, size_t len)
@@ -42,6 +52,7 @@ static int sim_eth_send(struct hal_eth *base, const uint8_t *frame, size_t len)
         return HAL_EINVAL;
     }
     e->link->frames++;
+    sim_tell(e->link, SIM_NET_FRAME, e->side, 0, 0, 0, NULL, frame, len);
     if (o->fcount == SIM_NET_FRAMES) {
         e->link->dropped++; /* a full modem drops, like a real one */
         return HAL_OK;
@@ -132,6 +143,7 @@ static int sim_udp_sendto(struct hal_net *base, int sock, const struct hal_ip6_e
         return HAL_EINVAL;
     }
     struct sim_net_end *o = sim_other(e);
+    sim_tell(e->link, SIM_NET_UDP, e->side, 0, s->port, to->port, to->addr, buf, len);
     bool multicast = to->addr[0] == 0xff;
     if (!multicast && memcmp(to->addr, o->ip, 16) != 0) {
         return HAL_OK; /* nobody there */
@@ -231,6 +243,7 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
     e->s[h].accepted = true;
     e->s[h].port = e->next_port++;
     e->link->connections++;
+    e->s[h].conn = e->link->connections;
     int lst = -1;
     for (int i = 0; i < SIM_NET_SOCKS; i++) {
         if (o->s[i].kind == SIM_SOCK_LISTEN && o->s[i].port == to->port &&
@@ -240,6 +253,7 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
     }
     if (lst < 0) {
         e->s[h].peer_closed = true; /* refused: seen on the first send or receive */
+        sim_tell(e->link, SIM_NET_TCP_REFUSED, e->side, e->s[h].conn, e->s[h].port, to->port, NULL, NULL, 0);
         return h;
     }
     int p = sim_alloc(o);
@@ -251,7 +265,9 @@ static int sim_tcp_connect(struct hal_net *base, const struct hal_ip6_endpoint *
     o->s[p].listener = lst;
     o->s[p].port = to->port;
     o->s[p].peer = h;
+    o->s[p].conn = e->s[h].conn;
     e->s[h].peer = p;
+    sim_tell(e->link, SIM_NET_TCP_OPEN, e->side, e->s[h].conn, e->s[h].port, to->port, NULL, NULL, 0);
     sim_wake(o);
     return h;
 }
@@ -278,9 +294,7 @@ static int sim_tcp_send(struct hal_net *base, int sock, const uint8_t *buf, size
     }
     d->rx_len += n;
     *sent = n;
-    if (e->link->tap != NULL) {
-        e->link->tap(e->link->tap_ctx, e->side, buf, n);
-    }
+    sim_tell(e->link, SIM_NET_TCP_DATA, e->side, s->conn, 0, 0, NULL, buf, n);
     sim_wake(o);
     return HAL_OK;
 }
@@ -313,6 +327,9 @@ static void sim_close(struct hal_net *base, int sock)
         return;
     }
     struct sim_net_end *o = sim_other(e);
+    if (s->kind == SIM_SOCK_TCP && s->conn != 0) {
+        sim_tell(e->link, SIM_NET_TCP_CLOSE, e->side, s->conn, 0, 0, NULL, NULL, 0);
+    }
     if (s->kind == SIM_SOCK_TCP && s->peer >= 0 && o->s[s->peer].kind == SIM_SOCK_TCP &&
         o->s[s->peer].peer == sock) {
         o->s[s->peer].peer_closed = true;
@@ -395,6 +412,9 @@ void sim_net_reset(struct sim_net *l)
         struct sim_net_end *e = &l->end[side];
         for (int i = 0; i < SIM_NET_SOCKS; i++) {
             if (e->s[i].kind == SIM_SOCK_TCP) {
+                if (side == 0 && e->s[i].conn != 0) {
+                    sim_tell(l, SIM_NET_TCP_RESET, side, e->s[i].conn, 0, 0, NULL, NULL, 0);
+                }
                 e->s[i].peer_closed = true;
                 e->s[i].rx_len = 0;
             }

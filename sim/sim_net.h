@@ -7,8 +7,9 @@
  *        unchanged, so a simulated session goes through real SLAC, SDP and V2GTP framing.
  *
  * Delivery is immediate; `io_pending` tells the board's idle to wake the charger side at
- * once. Every byte handed to the charger is also copied to an optional capture callback
- * (the board writes the V2G traffic as a pcap).
+ * once. Everything either end puts on the link (Ethernet frames, UDP datagrams, TCP
+ * connects, stream bytes and closes) is also told to an optional watcher (the board
+ * writes it as a pcapng with every layer).
  */
 #ifndef SIM_NET_H
 #define SIM_NET_H
@@ -36,6 +37,7 @@ struct sim_net_sock {
     bool join;               /**< UDP: joined to ff02::1 */
     int peer;                /**< TCP: socket index on the other end, -1 = refused */
     int listener;            /**< TCP (accepting side): listener index until accepted */
+    uint32_t conn;           /**< TCP: the link's connection number (sim_net.connections) */
     bool accepted;
     bool peer_closed;
     uint8_t rx[SIM_NET_STREAM];
@@ -63,16 +65,37 @@ struct sim_net_end {
     uint16_t next_port;
 };
 
-/** Bytes on the V2GTP connection (side = the sender), for a capture. */
-typedef void (*sim_net_tap_fn)(void *ctx, int side, const uint8_t *data, size_t len);
+/** What a watcher is told (a capture turns each into packets). */
+enum sim_net_what {
+    SIM_NET_FRAME,       /**< a raw Ethernet frame (data, len) */
+    SIM_NET_UDP,         /**< a datagram from sport to dst_ip/dport */
+    SIM_NET_TCP_OPEN,    /**< connection conn from sport to dport (side = the connecting end) */
+    SIM_NET_TCP_REFUSED, /**< a connect to dport that nobody listens on */
+    SIM_NET_TCP_DATA,    /**< stream bytes on conn (side = the sender) */
+    SIM_NET_TCP_CLOSE,   /**< side closed its end of conn */
+    SIM_NET_TCP_RESET,   /**< conn reset (fault injection, power loss) */
+};
+
+/** One thing put on the link by end @p side. Pointers are valid during the call only. */
+struct sim_net_event {
+    enum sim_net_what what;
+    int side;
+    uint32_t conn;
+    uint16_t sport, dport;
+    const uint8_t *dst_ip; /**< UDP: the destination address (multicast or the peer) */
+    const uint8_t *data;
+    size_t len;
+};
+
+typedef void (*sim_net_watch_fn)(void *ctx, const struct sim_net_event *ev);
 
 /** The pair. */
 struct sim_net {
     struct sim_net_end end[2];
     bool io_pending;         /**< something arrived for side 0 since the flag was cleared */
     uint32_t frames, dropped;
-    sim_net_tap_fn tap;
-    void *tap_ctx;
+    sim_net_watch_fn watch;  /**< NULL: nobody watches */
+    void *watch_ctx;
     uint32_t connections;    /**< TCP connections made so far (a capture tells them apart) */
 };
 

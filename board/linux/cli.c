@@ -33,6 +33,10 @@ static void board_cli_usage(FILE *f)
             "                        available | unavailable [after-session]\n"
             "                        limit W|none the station's power limit (0: no power)\n"
             "                        limit-connector W|none  the connector's own limit\n"
+            "      --capture FILE  write every frame of link.interface (SLAC, SDP, TCP, TLS) as\n"
+            "                      pcapng, rotated at capture.max_mb (key capture.file)\n"
+            "      --tls-keylog FILE  append the TLS secrets of every V2G session (SSLKEYLOGFILE)\n"
+            "                      for decrypting a capture; warned at start (key capture.tls_keylog)\n"
             "      --run-for S     stop safely after S seconds (tests)\n"
             "      --sessions N    stop safely once N sessions have finished (tests)\n"
             "      --version       print the version and exit\n"
@@ -72,7 +76,8 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
         {"sessions", required_argument, NULL, 'n'},  {"sim-plant", required_argument, NULL, 'P'},
         {"sim-load", required_argument, NULL, 'L'},  {"sim-status", required_argument, NULL, 'S'},
         {"sim-trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
-        {"ctl", required_argument, NULL, 'C'},
+        {"ctl", required_argument, NULL, 'C'},       {"capture", required_argument, NULL, 'W'},
+        {"tls-keylog", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -114,6 +119,12 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
             break;
         case 'C':
             o->ctl_path = optarg;
+            break;
+        case 'W':
+            o->capture = optarg;
+            break;
+        case 'K':
+            o->tls_keylog = optarg;
             break;
         case 'V':
             printf("charger %s\n", CHARGER_VERSION);
@@ -159,6 +170,23 @@ int board_cli_config(struct board_config *cfg, const struct board_options *o)
     if (board_config_load(cfg, o->config, stderr) != 0) {
         fprintf(stderr, o->check_only ? "charger: invalid configuration\n"
                                       : "charger: invalid configuration, not starting\n");
+        return 1;
+    }
+    /* The options name files for this run only; they win over the file's keys. */
+    const char *opt[2] = {o->capture, o->tls_keylog};
+    char *key[2] = {cfg->capture_file, cfg->capture_tls_keylog};
+    for (int k = 0; k < 2; k++) {
+        if (opt[k] == NULL) {
+            continue;
+        }
+        if (opt[k][0] == '\0' || strlen(opt[k]) >= BOARD_CONFIG_PATH_MAX) {
+            fprintf(stderr, "charger: --%s: the file name is empty or too long\n", k == 0 ? "capture" : "tls-keylog");
+            return 1;
+        }
+        memcpy(key[k], opt[k], strlen(opt[k]) + 1);
+    }
+    if (cfg->capture_file[0] != '\0' && cfg->link_interface[0] == '\0') {
+        fprintf(stderr, "charger: --capture: there is no link.interface to capture\n");
         return 1;
     }
     if (cfg->ovm_device == BOARD_OVM_SIM) {

@@ -23,6 +23,8 @@ struct board_options {
     uint32_t sessions_max;         /**< --sessions, 0 = no limit */
     const char *ctl_path;          /**< --ctl SOCKET, or NULL */
     struct board_sim_options sim;  /**< --sim-plant and its companions */
+    const char *capture;           /**< --capture FILE (over capture.file), or NULL */
+    const char *tls_keylog;        /**< --tls-keylog FILE (over capture.tls_keylog), or NULL */
 };
 
 /**

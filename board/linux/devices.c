@@ -129,11 +129,53 @@ static int board_start_imd(struct board_devices *d, const struct board_config *c
     return 0;
 }
 
+/* The capture's frames are written each pass the loop wakes for them, and at least every
+ * 100 ms (a frame the wake-up missed waits no longer). */
+static void board_capture_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct board_devices *d = t->ctx;
+    bool failed = d->capture.write_failed;
+    (void)linux_capture_poll(&d->capture);
+    if (!failed && d->capture.write_failed) {
+        hal_logf(&d->log.base, HAL_LOG_ERROR, now_ms, "capture stopped: %s", d->capture.errbuf);
+    }
+    sched_task_at(t, now_ms + 100u);
+}
+
+/* Before the link's own port: the capture then holds the first SLAC frame too. */
+static int board_start_capture(struct board_devices *d, const struct board_config *cfg, struct sched *s, uint32_t now)
+{
+    if (cfg->capture_file[0] == '\0') {
+        return 0;
+    }
+    if (linux_capture_open(&d->capture, cfg->link_interface, cfg->capture_file,
+                           (uint64_t)cfg->capture_max_mb * 1000000u, cfg->capture_files) != 0) {
+        fprintf(stderr, "charger: capture of '%s' to '%s': %s\n", cfg->link_interface, cfg->capture_file,
+                d->capture.errbuf);
+        return -1;
+    }
+    (void)linux_loop_watch(&d->loop, linux_capture_fd(&d->capture), POLLIN);
+    sched_task_init(&d->capture_task, "capture", board_capture_step, d, true);
+    if (sched_add(s, &d->capture_task, now) != HAL_OK) {
+        fprintf(stderr, "charger: capture: the scheduler is full\n");
+        linux_capture_close(&d->capture);
+        return -1;
+    }
+    d->have_capture = true;
+    hal_logf(&d->log.base, HAL_LOG_INFO, now, "capture: every frame of %s to %s (pcapng; %lu MB per file, %lu files)",
+             cfg->link_interface, cfg->capture_file, (unsigned long)cfg->capture_max_mb,
+             (unsigned long)cfg->capture_files);
+    return 0;
+}
+
 static int board_start_link(struct board_devices *d, const struct board_config *cfg, struct sched *s, uint32_t now)
 {
     const char *ifn = cfg->link_interface;
     if (ifn[0] == '\0') {
         return 0;
+    }
+    if (board_start_capture(d, cfg, s, now) != 0) {
+        return -1;
     }
     int rc = linux_pcap_open(&d->eth, ifn);
     if (rc != HAL_OK) {
@@ -152,6 +194,18 @@ static int board_start_link(struct board_devices *d, const struct board_config *
             return -1;
         }
         d->have_tls = true;
+        if (cfg->capture_tls_keylog[0] != '\0') {
+            if (linux_tls_keylog(&d->tls, cfg->capture_tls_keylog) != HAL_OK) {
+                fprintf(stderr, "charger: --tls-keylog/capture.tls_keylog: %s\n", d->tls.reason);
+                return -1;
+            }
+            fprintf(stderr, "charger: WARNING: TLS key log %s: anyone who reads it can decrypt the V2G "
+                            "sessions it covers (diagnosis only)\n",
+                    cfg->capture_tls_keylog);
+        }
+    } else if (cfg->capture_tls_keylog[0] != '\0') {
+        hal_logf(&d->log.base, HAL_LOG_WARN, now, "TLS key log %s not written: no TLS (link.tls_cert) configured",
+                 cfg->capture_tls_keylog);
     }
     struct evse_link_config lc;
     evse_link_default_config(&lc);
@@ -277,6 +331,12 @@ void board_devices_log_started(struct board_devices *d, const struct board_confi
 
 void board_devices_close(struct board_devices *d, uint32_t now_ms)
 {
+    if (d->have_capture) {
+        linux_loop_unwatch(&d->loop, linux_capture_fd(&d->capture));
+        linux_capture_close(&d->capture);
+        hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "capture: %lu frame(s) written, %lu rotation(s)",
+                 (unsigned long)d->capture.packets, (unsigned long)d->capture.rotations);
+    }
     if (d->have_link) {
         linux_net_close_all(&d->net);
         linux_pcap_close(&d->eth);

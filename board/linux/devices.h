@@ -17,6 +17,7 @@
 #include "isolation_imd.h"
 #include "journal.h"
 #include "linux_can.h"
+#include "linux_capture.h"
 #include "linux_crypto.h"
 #include "linux_log.h"
 #include "linux_loop.h"
@@ -57,7 +58,9 @@ struct board_devices {
     struct isolation_imd_dold dold;
     struct isolation *imd;
     /* link to the car */
-    bool have_link, have_tls;
+    bool have_link, have_tls, have_capture;
+    struct linux_capture capture;   /**< --capture / capture.file */
+    struct sched_task capture_task; /**< drains the capture beside the loop */
     struct linux_pcap eth;
     struct linux_net net;
     struct linux_tls tls;

@@ -14,7 +14,7 @@ SIM_SRCS := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
 # board; its bus specifications are parsed by the Linux Modbus port, hence that port and
 # libmodbus in the simulator).
 SIM_CONFIG_SRCS := $(BOARDLIB_SRCS)
-SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c
+SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c hal_linux/linux_pcapng.c
 SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
 # Host-only simulation layer (device models) linked into both simulator binaries: a
 # fragment read before this one (sim/sim.mk) appends its archives here, release and
@@ -58,5 +58,13 @@ $(BUILD)/san/tests/test_sim_board: $(BUILD)/san/tests/unit/test_sim_board.o $(ca
 $(BUILD)/san/tests/unit/test_sim_faults.o: HOST_CFLAGS_COMMON += -Iboard/sim
 $(BUILD)/san/tests/test_sim_faults: $(BUILD)/san/tests/unit/test_sim_faults.o $(call san,$(FAKE_SRCS) board/sim/faults.c) \
                                     $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+
+# Unit test of the capture (tests/unit/test_sim_capture.c: the pcapng of every layer read
+# back from a real in-memory link); host only like test_sim_board.
+$(BUILD)/san/tests/unit/test_sim_capture.o: HOST_CFLAGS_COMMON += -Iboard/sim -Ihal_linux
+$(BUILD)/san/tests/test_sim_capture: $(BUILD)/san/tests/unit/test_sim_capture.o $(call san,board/sim/sim_capture.c hal_linux/linux_pcapng.c) \
+                                     $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_TEST)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka

@@ -15,7 +15,8 @@
  *   sim_clock.c     the virtual clock and the log
  *   sim_station.c   the station over the connectors and its events in the log
  *   sim_meas.c      the charger's transport with a stopwatch
- *   sim_capture.c   pcap and csv files
+ *   sim_capture.c   pcapng and csv files
+ *   sim_report.c    session report pages (--report-dir without --scenario)
  *   sim_scenario.c  the fault-scenario driver (faults.c: the scenarios)
  *   sim_summary.c   the time series while running, the verdicts and figures after
  */
@@ -24,6 +25,7 @@
 
 #include "sim_board.h"
 #include "sim_options.h"
+#include "sim_report.h"
 #include "sim_scenario.h"
 #include "sim_summary.h"
 #include "superloop.h"
@@ -68,10 +70,16 @@ int main(int argc, char **argv)
         printf("sim: stopped at the --max-s limit before the scenario finished\n");
     }
     if (o->out_dir != NULL && !o->quiet) {
-        printf("sim: V2G capture and time series in %s/cp*.pcap, %s/cp*.csv\n", o->out_dir, o->out_dir);
+        printf("sim: capture and time series in %s/cp*.pcapng, %s/cp*.csv\n", o->out_dir, o->out_dir);
     }
     if (s->scenario.on) {
         ok = sim_scenario_finish(&s->scenario, o->report_dir, at_max);
+    } else if (o->report_dir != NULL) {
+        sim_log_copy(&s->log, NULL);
+        if (sim_report_pages(o, s->n, s->report_log) != 0) {
+            ok = false;
+        }
+        s->report_log = NULL;
     }
     printf("sim: %s: %.1f s simulated in %.3f s CPU (%lu loop passes), %lu safety violation(s)\n",
            ok ? "PASS" : "FAIL", s->clock.now_ms / 1000.0, cpu_s, (unsigned long)passes,

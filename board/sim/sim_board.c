@@ -6,6 +6,7 @@
  * simulated ms (plant, modules, scenario, the operator, the cars) and the firmware's
  * power loss and restart that a scenario asks for. */
 #include "sim_board.h"
+#include "sim_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,13 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     s->report_ms = 10000u;
     sim_clock_init(&s->clock, o->realtime, sim_world, s);
     sim_log_init(&s->log, o->quiet ? HAL_LOG_ERROR : HAL_LOG_INFO);
+    if (o->report_dir != NULL && o->scenario == NULL) {
+        s->report_log = sim_report_open_log(o->report_dir);
+        if (s->report_log == NULL) {
+            return 2;
+        }
+        sim_log_copy(&s->log, s->report_log);
+    }
     sched_init(&s->sched);
     sched_init(&s->ev_sched);
     sim_meter_crypto_init(&s->crypto);
@@ -286,7 +294,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
             sim_scenario_setup(&s->scenario, o->scenario, &ft);
             x->meas.faults = &s->scenario.run;
         }
-        if (o->out_dir != NULL && sim_capture_open(&x->cap, o->out_dir, name, &x->link, &s->clock.now_ms) != 0) {
+        if (o->out_dir != NULL && sim_capture_open(&x->cap, o->out_dir, name, &x->link, &s->clock.now_ms, o->epoch_s) != 0) {
             return 2;
         }
     }
@@ -371,6 +379,7 @@ bool sim_board_should_stop(void *ctx)
         s->next_report_ms = s->clock.now_ms + 1000u - s->clock.now_ms % 1000u;
         sim_summary_progress(s);
     }
+    sim_summary_events(s);
     if (s->clock.now_ms >= s->max_ms) {
         return true;
     }

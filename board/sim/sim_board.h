@@ -33,6 +33,15 @@
 
 /* One connector: its plant (car side, contactors, lock), the firmware's charger with its
  * devices over in-memory transports, and the car. */
+/* The fields of a time-series row whose change makes an event row (sim_summary.c). */
+struct sim_csv_snap {
+    int state;
+    int32_t set_mv, set_ma, ev_mv, ev_ma, max_mv, max_ma, max_w;
+    uint16_t duty;
+    char pilot;
+    bool contactors, locked;
+};
+
 struct sim_conn {
     struct plant plant;
     struct charger charger;
@@ -51,6 +60,7 @@ struct sim_conn {
     struct meter_session ms;
     struct ev_model car;
     struct sim_capture cap;
+    struct sim_csv_snap snap; /**< the last row's (events are changes of it) */
     uint32_t reported;
     uint32_t reset_tried_ms; /**< the operator's last reset attempt of a held fault */
     /* What the firmware is started with (kept for a restart after a power loss). */
@@ -66,6 +76,7 @@ struct sim_conn {
 struct sim {
     struct sim_clock clock;
     struct sim_log log;
+    FILE *report_log;          /**< --report-dir without --scenario: DIR/sim.log, else NULL */
     struct sched sched;    /* the firmware */
     struct sched ev_sched; /* the cars */
     struct sim_meter_crypto crypto;

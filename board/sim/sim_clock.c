@@ -54,9 +54,15 @@ void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world
 static void sim_log_write(struct hal_log *base, enum hal_log_level level, uint32_t now_ms,
                           const char *line)
 {
-    (void)base;
-    printf("[%5lu.%03lu] %-5s %s\n", (unsigned long)(now_ms / 1000u), (unsigned long)(now_ms % 1000u),
-           hal_log_level_name(level), line);
+    struct sim_log *l = (struct sim_log *)base;
+    if (level <= l->print_level) {
+        printf("[%5lu.%03lu] %-5s %s\n", (unsigned long)(now_ms / 1000u), (unsigned long)(now_ms % 1000u),
+               hal_log_level_name(level), line);
+    }
+    if (l->copy != NULL) {
+        fprintf(l->copy, "[%5lu.%03lu] %-5s %s\n", (unsigned long)(now_ms / 1000u),
+                (unsigned long)(now_ms % 1000u), hal_log_level_name(level), line);
+    }
 }
 
 static const struct hal_log_ops s_log_ops = {.write = sim_log_write};
@@ -65,4 +71,14 @@ void sim_log_init(struct sim_log *l, enum hal_log_level min_level)
 {
     l->base.ops = &s_log_ops;
     l->base.min_level = min_level;
+    l->print_level = min_level;
+    l->copy = NULL;
+}
+
+void sim_log_copy(struct sim_log *l, FILE *f)
+{
+    l->copy = f;
+    if (f != NULL && l->base.min_level < HAL_LOG_INFO) {
+        l->base.min_level = HAL_LOG_INFO; /* the copy is complete even with --quiet */
+    }
 }

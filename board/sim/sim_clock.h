@@ -3,6 +3,7 @@
 #define SIM_CLOCK_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "hal_clock.h"
@@ -26,10 +27,14 @@ struct sim_clock {
 
 struct sim_log {
     struct hal_log base;
+    enum hal_log_level print_level; /**< stdout gets the lines up to this level */
+    FILE *copy;                     /**< every line also here (a session report's log), or NULL */
 };
 
 void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world, void *ctx);
 /* Lines go to stdout as "[  s.ms] LEVEL text"; below @p min_level nothing is printed. */
 void sim_log_init(struct sim_log *l, enum hal_log_level min_level);
+/* Also write every line up to INFO to @p f (stdout keeps its own level). */
+void sim_log_copy(struct sim_log *l, FILE *f);
 
 #endif /* SIM_CLOCK_H */

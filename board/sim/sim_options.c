@@ -54,11 +54,20 @@ static void sim_usage(FILE *f)
             "                   the faulty session then a clean one, invariants checked from the\n"
             "                   plant state every ms; exit 0 only when every invariant held\n"
             "  --list-scenarios print the scenario names and exit\n"
-            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg (DIR is\n"
-            "                   created; exit 2 when it cannot be)\n"
-            "  --out DIR        V2G capture (pcap) and time series (csv: measured voltage and\n"
-            "                   current beside the commanded setpoints, 1 s) per connector\n"
-            "                   (default build/sim, created; exit 2 when it cannot be; '-' = none)\n"
+            "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg; without:\n"
+            "                   a session report per connector, DIR/cpN.html (plot, phases\n"
+            "                   against the standard's limits, log lines, stop reason) with\n"
+            "                   DIR/cpN.svg, .png, made by tools/v2g-report (found beside this\n"
+            "                   program's tree, or $V2G_REPORT) from DIR/cpN.csv, DIR/cpN.pcapng\n"
+            "                   (unless --out) and DIR/sim.log; DIR is created (exit 2 when it\n"
+            "                   cannot be); a page that cannot be made: exit 1\n"
+            "  --out DIR        per connector: a capture of every layer of the link (pcapng:\n"
+            "                   HomePlug/SLAC, SDP, TCP with its handshake, V2GTP) and a time\n"
+            "                   series (csv: a row each second and one per event: EV request,\n"
+            "                   EVSE limits, setpoints, pilot, contactors, lock); default\n"
+            "                   build/sim, created; exit 2 when it cannot be; '-' = none\n"
+            "  --epoch S        Unix time of simulated time 0 in the capture (default %lu =\n"
+            "                   2026-01-01T00:00:00Z; written in the pcapng's header comment)\n"
             "  --config FILE    read the Linux board's configuration file (charger --help lists\n"
             "                   the keys), validated the same way (FILE:LINE: KEY: REASON, exit 2).\n"
             "                   Used: charger.* (not .name: connectors are cp0..cp3), pilot.*,\n"
@@ -79,7 +88,7 @@ static void sim_usage(FILE *f)
             "session ended as the scenario expects and the plant's safety monitor saw no\n"
             "violation; 1 otherwise; 2 for bad arguments, an invalid --config file or an output\n"
             "directory that cannot be made.\n",
-            SIM_MAX_CONNECTORS, SIM_INFY_MAX);
+            SIM_MAX_CONNECTORS, SIM_INFY_MAX, SIM_CAPTURE_EPOCH_DEFAULT);
 }
 
 static int sim_number(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
@@ -116,6 +125,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--modules", 1, SIM_INFY_MAX, &o->modules},
         {"--max-s", 1, 4000000, &o->max_s},
         {"--station-limit-w", 1, 4000000000ul, &o->station_limit_w},
+        {"--epoch", 0, 4102444800ul, &o->epoch_s},
         {"--sessions", 1, 1000, &v},
         {"--resume-s", 0, 86400, &resume},
     };
@@ -191,6 +201,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             return 2;
         }
         o->out_dir = next;
+        o->out_set = true;
     } else if (strcmp(a, "--config") == 0) {
         if (next == NULL) {
             fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
@@ -286,19 +297,25 @@ static int sim_options_check(struct sim_options *o)
         return 2;
     }
     o->tesla_stop = strcmp(o->profile, "tesla-precharge-stop") == 0;
+    if (o->report_dir != NULL && o->scenario == NULL) {
+        /* A session report: its inputs (capture, time series, log) go beside the pages. */
+        if (o->out_set && strcmp(o->out_dir, "-") == 0) {
+            fprintf(stderr, "sim: --report-dir makes its pages from the time series: not with --out -\n");
+            return 2;
+        }
+        if (!o->out_set) {
+            o->out_dir = o->report_dir;
+        }
+    }
     if (strcmp(o->out_dir, "-") == 0) {
         o->out_dir = NULL;
     } else if (sim_make_dirs("--out", o->out_dir) != 0) {
         return 2;
     }
-    if (o->report_dir != NULL && o->scenario == NULL) {
-        fprintf(stderr, "sim: --report-dir writes a scenario's report: it needs --scenario NAME\n");
-        return 2;
-    }
     if (o->report_dir != NULL && sim_make_dirs("--report-dir", o->report_dir) != 0) {
         return 2;
     }
-    for (int k = 0; o->report_dir != NULL && k < 2; k++) {
+    for (int k = 0; o->report_dir != NULL && o->scenario != NULL && k < 2; k++) {
         /* An old report must not pass for this run's: the check after the run looks for them. */
         char path[512];
         snprintf(path, sizeof path, "%s/%s.%s", o->report_dir, o->scenario->name, k == 0 ? "txt" : "svg");
@@ -329,6 +346,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     o->soc_target = 80;
     o->charge_s = 60;
     o->out_dir = "build/sim";
+    o->epoch_s = SIM_CAPTURE_EPOCH_DEFAULT;
     o->profile = "standard";
     o->resume_s = -1;
     for (int i = 1; i < argc; i++) {

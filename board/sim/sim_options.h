@@ -19,10 +19,12 @@ struct sim_options {
     struct ev_model_config car;        /**< the --profile */
     unsigned long connectors, max_s, modules, soc_start, soc_target, charge_s;
     unsigned long station_limit_w;     /**< --station-limit-w, 0 = none */
+    unsigned long epoch_s;             /**< --epoch: Unix time of simulated time 0 in captures */
     uint32_t limit_at_ms[4], limit_at_w[4]; /**< --station-limit-at T:W, ascending */
     uint8_t limit_changes;
     bool quiet, realtime, ideal, charge_set, tesla_stop;
     const char *out_dir;               /**< NULL: no capture files */
+    bool out_set;                      /**< --out given (else a session report puts them in its dir) */
     const char *profile;
     const char *protocol;              /**< --protocol din|iso2|auto, NULL: the profile's */
     long resume_s;                     /**< --resume-s: a pausing car resumes after S s (-1: the

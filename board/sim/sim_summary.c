@@ -6,8 +6,75 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim_board.h"
+#include "iec61851/pilot_ev.h"
+
+/* The pilot state a reader of the car's side would name from the high level (IEC 61851-1
+ * Table A.4 bands; E: 0 V, F: -12 V). */
+static char sim_pilot_letter(const struct plant *p)
+{
+    struct hal_pilot_sample smp;
+    pilot_ev_sample(&p->ev, p->duty, &smp);
+    int32_t mv = p->pilot_force == 'E' ? 0 : p->pilot_force == 'F' ? -12000 : smp.high_mv;
+    return mv > 10500 ? 'A' : mv > 7500 ? 'B' : mv > 4500 ? 'C' : mv > 1500 ? 'D' : mv > -1500 ? 'E' : 'F';
+}
+
+/* What a time-series row shows of one connector; a change of any field but the measured
+ * values is an event and gets its own row. */
+static void sim_snapshot(const struct sim_conn *x, struct sim_csv_snap *n)
+{
+    const struct plant *p = &x->plant;
+    const struct charger *c = &x->charger;
+    const struct hlc_ev *ev = hlc_ev(&c->hlc);
+    bool on = p->psu.mode == PSU_MODE_EXPORT;
+    memset(n, 0, sizeof *n);
+    n->state = (int)charger_state(c);
+    n->set_mv = on ? (int32_t)p->psu.set_mv : 0;
+    n->set_ma = on ? (int32_t)p->psu.set_ma : 0;
+    n->ev_mv = ev != NULL ? ev->target_voltage_mv : 0;
+    n->ev_ma = ev != NULL ? ev->target_current_ma : 0;
+    n->max_mv = c->pw.lim.max_mv;
+    n->max_ma = c->pw.lim.max_ma;
+    n->max_w = c->pw.lim.max_w;
+    n->pilot = sim_pilot_letter(p);
+    n->duty = p->duty;
+    n->contactors = p->contact_pos && p->contact_neg;
+    n->locked = p->locked;
+}
+
+static void sim_row(struct sim_conn *x, uint32_t now, const char *kind, const struct sim_csv_snap *n)
+{
+    const struct plant *p = &x->plant;
+    const struct ev_battery *b = ev_model_battery(&x->car);
+    double kw = (double)p->psu.out_mv * (double)p->psu.out_ma / 1e9;
+    /* The commanded setpoints beside the measurements (0 while the stage is off); energy
+     * stays the last column, as readers of the older form expect. */
+    sim_capture_row(&x->cap, "%.3f,%s,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f,%s,%.1f,%.1f,%.1f,%.1f,%.2f,%c,%.1f,%s,%s,%.1f\n",
+                    now / 1000.0, charger_state_name((enum charger_state)n->state), p->psu.out_mv / 1000.0,
+                    p->psu.out_ma / 1000.0, n->set_mv / 1000.0, n->set_ma / 1000.0, kw,
+                    ev_battery_soc_permille(b) / 10.0, kind, n->ev_mv / 1000.0, n->ev_ma / 1000.0,
+                    n->max_mv / 1000.0, n->max_ma / 1000.0, n->max_w / 1000.0, n->pilot,
+                    n->duty >= HAL_PILOT_DUTY_DC_HIGH ? 100.0 : n->duty / 10.0, n->contactors ? "closed" : "open",
+                    n->locked ? "locked" : "unlocked", p->energy_wh);
+}
+
+void sim_summary_events(struct sim *s)
+{
+    for (int k = 0; k < s->n; k++) {
+        struct sim_conn *x = &s->c[k];
+        struct sim_csv_snap n;
+        if (x->cap.csv == NULL) {
+            continue;
+        }
+        sim_snapshot(x, &n);
+        if (memcmp(&n, &x->snap, sizeof n) != 0) {
+            x->snap = n;
+            sim_row(x, s->clock.now_ms, "event", &n);
+        }
+    }
+}
 
 void sim_summary_progress(struct sim *s)
 {
@@ -17,12 +84,9 @@ void sim_summary_progress(struct sim *s)
         const struct plant *p = &x->plant;
         const struct ev_battery *b = ev_model_battery(&x->car);
         double kw = (double)p->psu.out_mv * (double)p->psu.out_ma / 1e9;
-        /* The commanded setpoints beside the measurements (0 while the stage is off). */
-        bool on = p->psu.mode == PSU_MODE_EXPORT;
-        sim_capture_row(&x->cap, "%.3f,%s,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f,%.1f\n", now / 1000.0,
-                        charger_state_name(charger_state(&x->charger)), p->psu.out_mv / 1000.0,
-                        p->psu.out_ma / 1000.0, on ? p->psu.set_mv / 1000.0 : 0.0,
-                        on ? p->psu.set_ma / 1000.0 : 0.0, kw, ev_battery_soc_permille(b) / 10.0, p->energy_wh);
+        struct sim_csv_snap n;
+        sim_snapshot(x, &n);
+        sim_row(x, now, "1hz", &n);
         if (charger_state(&x->charger) == CHARGER_CHARGING && now - x->reported >= s->report_ms) {
             x->reported = now;
             hal_logf(&s->log.base, HAL_LOG_INFO, now,

@@ -10,6 +10,9 @@ struct sim_options;
 /* Once a simulated second: a time-series row per connector, and a progress line every
  * report period while charging. */
 void sim_summary_progress(struct sim *s);
+/* Every pass: a time-series row of each connector whose EV request, EVSE limits,
+ * setpoints, pilot, contactors, lock or state changed since its last row. */
+void sim_summary_events(struct sim *s);
 /* After the run: one line per session, the limits, the isolation monitor, one verdict line
  * per connector, the CurrentDemand figure; closes the capture files. Returns whether every
  * connector ended as expected (the scenario's own verdict comes after). */

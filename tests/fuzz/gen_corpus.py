@@ -34,6 +34,18 @@ def pcap_frames(path):
     with open(path, 'rb') as f:
         b = f.read()
     magic = struct.unpack('<I', b[:4])[0]
+    if magic == 0x0A0D0D0A and struct.unpack('<I', b[8:12])[0] == 0x1A2B3C4D:
+        # the simulator's pcapng: little-endian, one Ethernet interface, enhanced packet blocks
+        pos = 0
+        while pos + 12 <= len(b):
+            btype, blen = struct.unpack('<II', b[pos:pos + 8])
+            if blen < 12:
+                sys.exit('gen_corpus: %s: bad pcapng block length' % path)
+            if btype == 6:
+                incl = struct.unpack('<I', b[pos + 20:pos + 24])[0]
+                yield b[pos + 28:pos + 28 + incl]
+            pos += blen
+        return
     if magic != 0xA1B2C3D4 or struct.unpack('<I', b[20:24])[0] != 1:
         sys.exit('gen_corpus: %s is not a little-endian Ethernet pcap' % path)
     pos = 24
@@ -75,11 +87,11 @@ def v2g_seeds(out, sim, scratch):
     d = os.path.join(scratch, 'sim')
     shutil.rmtree(d, ignore_errors=True)
     subprocess.run([sim, '--out', d], check=True, stdout=subprocess.DEVNULL)
-    slac, sdp, streams = session_messages(os.path.join(d, 'cp0.pcap'))
+    slac, sdp, streams = session_messages(os.path.join(d, 'cp0.pcapng'))
     if len(streams) < 2:
         sys.exit('gen_corpus: the simulated session has no V2GTP traffic in both directions')
-    # The simulator's pcap holds the TCP session only (its link is in memory): SLAC and SDP
-    # seeds are written by link_seeds(); any such frames a capture has are added here.
+    # The simulator's pcapng holds SLAC, SDP and the TCP session; link_seeds() writes more
+    # SLAC and SDP seeds, and the frames of this capture are added here.
     for f in {f[:255] for f in slac}:
         put(out, 'homeplug', bytes([len(f), 1]) + f)
     for p in sdp:

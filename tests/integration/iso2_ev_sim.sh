@@ -71,8 +71,8 @@ records=$(grep -c 'station: session [0-9]* started' "$log")
     grep -q 'paused session resumed (OK_OldSessionJoined)' "$log" &&
     awk -v a="${e_pause:-0}" -v b="${e_end:-0}" 'BEGIN { exit !(a > 100 && b > a + 100) }'
 check pause-resume $? "exit $rc: paused at ${p_at:-?} s with ${e_pause:-?} Wh, woke at ${w_at:-?} s, ${e_end:-?} Wh at the end; $records session record(s): $(grep -o 'session 1: .*' "$log" | head -n 1)"
-got=$("$replay" -q "$out/cp0.pcap" 2>&1 | tail -n 1)
-conns=$("$replay" "$out/cp0.pcap" 2>&1 | grep -o '[0-9]* TCP connections' | head -n 1)
+got=$("$replay" -q "$out/cp0.pcapng" 2>&1 | tail -n 1)
+conns=$("$replay" "$out/cp0.pcapng" 2>&1 | grep -o '[0-9]* TCP connections' | head -n 1)
 echo "$got" | grep -Eq '^replayed=([0-9]+) accepted=\1 ' && [ "$conns" = "2 TCP connections" ]
 check pause-pcap-replays $? "v2g-replay on the simulator's pcap: $conns; $got"
 log="$logdir/pause-gone.log"
@@ -101,7 +101,7 @@ renegs=$(grep -c 'session charging -> parameters' "$log")
 [ "$rc" = 0 ] && [ "$renegs" = 2 ] && grep -q 'session 1: ok' "$log" &&
     awk -v a="$before" -v b="$low" -v c="$high" 'BEGIN { exit !(a > 60 && b > 35 && b <= 40.5 && c > 60) }'
 check renegotiation $? "exit $rc: $renegs renegotiation(s); mean power ${before} kW before, ${low} kW under the 40 kW limit, ${high} kW after it rose to 80 kW"
-got=$("$replay" -q "$out/cp0.pcap" 2>&1 | tail -n 1)
+got=$("$replay" -q "$out/cp0.pcapng" 2>&1 | tail -n 1)
 echo "$got" | grep -Eq '^replayed=([0-9]+) accepted=\1 '
 check renegotiation-pcap-replays $? "v2g-replay on the simulator's pcap: $got"
 

@@ -84,9 +84,9 @@ fi
 result metered-energy $ok
 # Capture and time series.
 ok=0
-if [ -s "$out_dir/cp0.pcap" ] && [ -s "$out_dir/cp0.csv" ] &&
-   [ "$(head -c 4 "$out_dir/cp0.pcap" | od -An -tx1 | tr -d ' ')" = "d4c3b2a1" ] &&
-   head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,energy_wh$' &&
+if [ -s "$out_dir/cp0.pcapng" ] && [ -s "$out_dir/cp0.csv" ] &&
+   [ "$(head -c 4 "$out_dir/cp0.pcapng" | od -An -tx1 | tr -d ' ')" = "0a0d0d0a" ] &&
+   head -1 "$out_dir/cp0.csv" | grep -q '^t_s,state,voltage_v,current_a,set_voltage_v,set_current_a,power_kw,soc_pct,kind,.*,energy_wh$' &&
    grep -q ',charging,' "$out_dir/cp0.csv"; then ok=1; fi
 result capture-and-csv $ok
 # Wireshark must dissect the capture without a malformed frame. tshark is installed by
@@ -94,13 +94,13 @@ result capture-and-csv $ok
 ok=0
 if ! command -v tshark > /dev/null; then
     echo "capture-dissects: tshark not installed (make installs it with DEPS_TEST)"
-elif frames=$(tshark -r "$out_dir/cp0.pcap" 2> /dev/null); then
+elif frames=$(tshark -r "$out_dir/cp0.pcapng" 2> /dev/null); then
     total=$(printf '%s\n' "$frames" | grep -c .)
     bad=$(printf '%s\n' "$frames" | grep -c 'Malformed')
     echo "capture-dissects: $total frames, $bad malformed"
     [ "$total" -gt 0 ] && [ "$bad" = 0 ] && ok=1
 else
-    echo "capture-dissects: tshark could not read $out_dir/cp0.pcap"
+    echo "capture-dissects: tshark could not read $out_dir/cp0.pcapng"
 fi
 result capture-dissects $ok
 # A figure line for the closing note.
@@ -192,7 +192,7 @@ result bad-profile $ok
 # --out and --report-dir create missing directories, or fail loudly (exit 2, the reason).
 ok=0
 out=$("$sim" --quiet --out "$out_dir/new/a/b" 2>&1); rc=$?
-[ $rc -eq 0 ] && [ -s "$out_dir/new/a/b/cp0.pcap" ] && [ -s "$out_dir/new/a/b/cp0.csv" ] && ok=1
+[ $rc -eq 0 ] && [ -s "$out_dir/new/a/b/cp0.pcapng" ] && [ -s "$out_dir/new/a/b/cp0.csv" ] && ok=1
 result out-creates-dirs $ok
 touch "$out_dir/plain-file"
 out=$("$sim" --quiet --out "$out_dir/plain-file/x" 2>&1); rc=$?
@@ -204,9 +204,15 @@ result report-dir-creates-dirs $ok
 out=$("$sim" --quiet --scenario estop-charging --report-dir "$out_dir/plain-file/r" 2>&1); rc=$?
 ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "report-dir.*not a directory" && ok=1
 result report-dir-fails-loudly $ok
-out=$("$sim" --quiet --report-dir "$out_dir/rep" 2>&1); rc=$?
-ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "needs --scenario" && ok=1
-result report-dir-needs-scenario $ok
+# Without --scenario, --report-dir is a session report (docs/forensics.md): its pages need
+# the time series, so --out - is refused.
+out=$("$sim" --quiet --report-dir "$out_dir/rep" --out - 2>&1); rc=$?
+ok=0; [ $rc -eq 2 ] && echo "$out" | grep -q "not with --out -" && ok=1
+result report-dir-needs-time-series $ok
+out=$("$sim" --quiet --charge-s 3 --report-dir "$out_dir/session-report" 2>&1); rc=$?
+ok=0; [ $rc -eq 0 ] && [ -s "$out_dir/session-report/cp0.pcapng" ] && [ -s "$out_dir/session-report/sim.log" ] &&
+    grep -q '<svg' "$out_dir/session-report/cp0.html" && grep -q '<th>stop reason</th><td>ev</td>' "$out_dir/session-report/cp0.html" && ok=1
+result report-dir-session-page $ok
 # A scenario that passes never shows a session line saying FAIL: the session that carries
 # the injected fault says so and names the expected stop. The first-CurrentDemandRes figure
 # is one the charger logged (never 0 while some session reached current demand) and names
@@ -258,10 +264,12 @@ result station-error-raised $ok
 # voltage rises in between, so 1 % (600 W) of W.
 W=60000
 tol_w=600
-csv_max() {  # DIR: "max_cp0_w max_cp1_w max_sum_w" over the rows of cp0.csv and cp1.csv
-    paste -d, "$1/cp0.csv" "$1/cp1.csv" |
-        awk -F, 'NR > 1 { a = $7 * 1000; b = $16 * 1000; if (a > ma) ma = a; if (b > mb) mb = b;
-                          if (a + b > ms) ms = a + b } END { printf "%d %d %d\n", ma, mb, ms }'
+csv_max() {  # DIR: "max_cp0_w max_cp1_w max_sum_w" over the 1 s rows of cp0.csv and cp1.csv
+    # (the rows of one second side by side: the per-event rows of each file are left out)
+    paste -d'|' <(awk -F, '$9 == "1hz"' "$1/cp0.csv") <(awk -F, '$9 == "1hz"' "$1/cp1.csv") |
+        awk -F'|' '{ split($1, x, ","); split($2, y, ","); a = x[7] * 1000; b = y[7] * 1000;
+                     if (a > ma) ma = a; if (b > mb) mb = b;
+                     if (a + b > ms) ms = a + b } END { printf "%d %d %d\n", ma, mb, ms }'
 }
 mkdir -p "$out_dir/free" "$out_dir/shared"
 ok=0

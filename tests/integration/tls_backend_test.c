@@ -2,7 +2,8 @@
  * against a real `openssl s_server` on loopback, started by tls_backend_test.sh with
  * certificates it generated: a good server name passes (DNS name and IP literal), a wrong
  * one fails with a clear reason, a server that requires a client certificate accepts ours
- * and refuses a client without one, and bad set-ups are refused at configuration.
+ * and refuses a client without one, bad set-ups are refused at configuration, and the key
+ * log (linux_tls_keylog) gets the session's secrets in the SSLKEYLOGFILE form, mode 0600.
  * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.key), PORT_OPEN, PORT_MTLS. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "linux_net.h"
@@ -157,6 +159,53 @@ static void test_client_certificate(void **state)
     close_session(&c);
 }
 
+static int count_lines(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    int n = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        n += strncmp(line, prefix, strlen(prefix)) == 0;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return n;
+}
+
+static void test_keylog(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tls-keylog.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path); /* the port creates it, with its own mode */
+    assert_int_equal(linux_tls_keylog(&s_tls, "/nonexistent/dir/keys.log"), HAL_ENOENT);
+    assert_int_equal(linux_tls_keylog(&s_tls, path), HAL_OK);
+    struct linux_tls_backend b = {s_ca, NULL, NULL};
+    assert_int_equal(linux_tls_client_backend(&s_tls, &b), HAL_OK);
+    struct conn c;
+    assert_int_equal(open_session("localhost", s_port_open, "localhost", &c), HAL_OK);
+    char page[512];
+    assert_int_equal(get_page(&c, page, sizeof page), HAL_OK);
+    close_session(&c);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* TLS 1.3 (the backend profile's default with s_server): the traffic secrets; TLS 1.2
+     * would give one CLIENT_RANDOM line */
+    int lines = count_lines(path, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ") + count_lines(path, "CLIENT_RANDOM ");
+    assert_true(lines >= 1);
+    int all = count_lines(path, "");
+    /* stopped: a further session adds nothing */
+    assert_int_equal(linux_tls_keylog(&s_tls, NULL), HAL_OK);
+    assert_int_equal(open_session("localhost", s_port_open, "localhost", &c), HAL_OK);
+    close_session(&c);
+    assert_int_equal(count_lines(path, ""), all);
+    unlink(path);
+}
+
 static void test_bad_setup(void **state)
 {
     (void)state;
@@ -198,6 +247,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_good_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_certificate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

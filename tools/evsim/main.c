@@ -397,6 +397,8 @@ static void evsim_usage(FILE *f)
             "  --modem             a PLC modem is attached (send CM_SET_KEY; default: none, veth)\n"
             "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
+            "  --tls-keylog FILE   append the TLS secrets (SSLKEYLOGFILE lines) for decrypting a\n"
+            "                      capture; warned at start (needs --tls)\n"
             "  --timeout S         give up after S seconds in all (default 180)\n"
             "  --answer-timeout-ms MS  TEST AID for slow hosts (a loaded TCG VM): wait this long\n"
             "                      for every answer, CurrentDemand included, and for the TCP\n"
@@ -433,7 +435,7 @@ static int evsim_num(const char *opt, const char *arg, unsigned long lo, unsigne
 int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
-    const char *iface = NULL, *ca = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
+    const char *iface = NULL, *ca = NULL, *keylog = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
                *misbehave = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0;
@@ -450,7 +452,7 @@ int main(int argc, char **argv)
         {"tls-required", no_argument, NULL, 'R'},       {"timeout", required_argument, NULL, 't'},
         {"answer-timeout-ms", required_argument, NULL, 'W'},
         {"protocol", required_argument, NULL, 'o'},    {"misbehave", required_argument, NULL, 'B'},
-        {"pause-after-s", required_argument, NULL, 'Z'},
+        {"pause-after-s", required_argument, NULL, 'Z'}, {"tls-keylog", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -473,6 +475,7 @@ int main(int argc, char **argv)
         case 'T': tls = true; break;
         case 'A': ca = optarg; break;
         case 'R': tls_required = true; break;
+        case 'K': keylog = optarg; break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
         case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
@@ -482,8 +485,9 @@ int main(int argc, char **argv)
     if (bad) {
         return 2;
     }
-    if (optind != argc || iface == NULL || (tls && ca == NULL) || (tls_required && !tls)) {
-        fprintf(stderr, "evsim: --iface is required; --tls needs --ca; --tls-required needs --tls (try --help)\n");
+    if (optind != argc || iface == NULL || (tls && ca == NULL) || ((tls_required || keylog != NULL) && !tls)) {
+        fprintf(stderr, "evsim: --iface is required; --tls needs --ca; --tls-required and --tls-keylog need "
+                        "--tls (try --help)\n");
         return 2;
     }
     if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
@@ -544,6 +548,13 @@ int main(int argc, char **argv)
             linux_tls_client(&e->tls, ca) != HAL_OK) {
             fprintf(stderr, "evsim: TLS: %s\n", e->tls.reason);
             return 1;
+        }
+        if (keylog != NULL) {
+            if (linux_tls_keylog(&e->tls, keylog) != HAL_OK) {
+                fprintf(stderr, "evsim: --tls-keylog: %s\n", e->tls.reason);
+                return 1;
+            }
+            fprintf(stderr, "evsim: WARNING: TLS key log %s: anyone who reads it can decrypt these sessions\n", keylog);
         }
         e->tls_on = true;
     }

@@ -1,0 +1,21 @@
+# Session forensics (issue 22): the simulator's pcapng of every layer, the Linux board's
+# --capture (rotation) and --tls-keylog over a veth pair between network namespaces (no VM)
+# decrypted by tshark, tools/v2g-report's plots and pages from the simulator, a recorded
+# real session of the shared vectors (read in place), a v2g-decode --json stream and the
+# board's log, bad inputs, and the pages screenshotted by headless Chromium.
+#
+#   make integration-report    PASS/FAIL lines, "N passed, N failed"; pages and screenshots
+#                              kept in $(BUILD)/report/
+#
+# tshark reads the captures (and decrypts TLS), openssl makes the test PKI, chromium takes
+# the screenshots, rsvg-convert (librsvg2-bin) makes the PNG of a plot, iputils-ping fills
+# the capture past its size limit.
+DEPS_TEST += tshark openssl chromium librsvg2-bin iputils-ping
+
+INTEGRATION_TESTS += report
+REPORT_BINS := $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM)
+INTEGRATION_PREREQS += $(REPORT_BINS)
+
+.PHONY: integration-report
+integration-report: $(REPORT_BINS) | $(DEPS_STAMP_TEST)
+	$(Q)tests/integration/report_test.sh $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM) $(SHARED) $(BUILD)/report
