@@ -66,14 +66,17 @@ int sim_report_pages(const struct sim_options *o, int connectors, FILE *log)
     }
     fflush(stdout);
     for (int k = 0; k < connectors; k++) {
-        char base[600], csv[600], logp[600], title[64], epoch[24], conn[16];
+        char base[600], csv[600], logp[600], cap[600], title[64], epoch[24], conn[16];
         snprintf(conn, sizeof conn, "cp%d", k);
         snprintf(base, sizeof base, "%s/%s", o->report_dir, conn);
         snprintf(csv, sizeof csv, "%s/%s.csv", o->out_dir, conn);
         snprintf(logp, sizeof logp, "%s/sim.log", o->report_dir);
+        /* the connector's capture: the page's message table is the decoded wire, not the log */
+        snprintf(cap, sizeof cap, "%s/%s.pcapng", o->out_dir, conn);
         snprintf(title, sizeof title, "sim %s: %s car", conn, o->profile);
         snprintf(epoch, sizeof epoch, "%lu", o->epoch_s);
-        char *argv[] = {tool, "-o", base, "--title", title, "--epoch", epoch, "--connector", conn, csv, logp, NULL};
+        char *argv[] = {tool, "-o", base, "--title", title, "--epoch", epoch, "--connector", conn, csv, logp,
+                        access(cap, R_OK) == 0 ? cap : NULL, NULL};
         int st = 0;
         /* fork + exec (not posix_spawn: its header needs the C library's <sched.h>, which
          * the firmware's sched.h shadows on this board's include path) */

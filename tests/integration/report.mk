@@ -13,9 +13,10 @@
 DEPS_TEST += tshark openssl chromium librsvg2-bin iputils-ping
 
 INTEGRATION_TESTS += report
-REPORT_BINS := $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM)
+# v2g-decode (the sanitized one): the pages' message tables come from the decoded captures.
+REPORT_BINS := $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM) $(BUILD)/san/bin/v2g-decode
 INTEGRATION_PREREQS += $(REPORT_BINS)
 
 .PHONY: integration-report
 integration-report: $(REPORT_BINS) | $(DEPS_STAMP_TEST)
-	$(Q)tests/integration/report_test.sh $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM) $(SHARED) $(BUILD)/report
+	$(Q)V2G_DECODE=$(abspath $(BUILD)/san/bin/v2g-decode) tests/integration/report_test.sh $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(EVSIM) $(SHARED) $(BUILD)/report

@@ -170,7 +170,32 @@ grep -q '^v2g-report: .*/cp0.html' "$OUT/sim.out" && [ "$svg" = 0 ] && grep -q '
     { ! command -v rsvg-convert >/dev/null || [ "$(stat -c %s "$OUT/sim/cp0.png" 2>/dev/null || echo 0)" -gt 20000 ]; }
 r=$?; check sim-report "sim --report-dir: SVG well-formed with every trace, PNG, HTML with the phases against the standard's limits, the log's V2G lines and the stop reason" $r
 
+# the page's message table is the simulator's capture decoded by v2g-decode (V2G_DECODE): the
+# same V2G messages as the decoder counts on its own, none undecodable
+if [ -n "${V2G_DECODE:-}" ]; then
+    "$V2G_DECODE" --json "$OUT/sim/cp0.pcapng" >"$OUT/sim-decode.jsonl" 2>"$OUT/sim-decode.err"; rc=$?
+    want=$(grep -c '"layer":"v2gtp"' "$OUT/sim-decode.jsonl")
+    got=$(grep -c '<td>v2gtp</td>' "$h")
+    [ "$rc" = 0 ] && grep -q '"errors":0' "$OUT/sim-decode.jsonl" && [ "$want" -gt 100 ] && [ "$want" = "$got" ] &&
+        grep -q '<td>CurrentDemandReq</td>' "$h" && grep -q 'capture decoded by v2g-decode' "$h"
+    r=$?; check sim-report-decoded "v2g-decode exit $rc on the simulator's capture; the page's table holds its $got of $want V2G messages" $r
+else
+    bad "sim-report-decoded: V2G_DECODE is not set (make integration-report sets it)"
+fi
+
+raw=$SHARED/vectors/raw/pyplc/2023-05-24_pyPlc_with_Ioniq93prcSoc.pcapng
 real=2023-05-24_pyPlc_with_Ioniq93prcSoc.pcapng.jsonl
+if [ ! -f "$raw" ] || [ ! -f "$SHARED/vectors/sessions/$real" ]; then
+    echo "SKIP report/capture-report: $raw or its session JSONL absent"
+else
+    "$REPORT" -o "$OUT/capture-report" --no-png "$raw" >"$OUT/capture-report.out" 2>&1; rc=$?
+    want=$(grep -c '"p":"V2GTP"' "$SHARED/vectors/sessions/$real")
+    got=$(grep -c '<td>v2gtp</td>' "$OUT/capture-report.html")
+    [ "$rc" = 0 ] && [ "$want" = "$got" ] && grep -q '<td>CurrentDemandReq</td>' "$OUT/capture-report.html" &&
+        grep -q 'messages=[0-9]* errors=0' "$OUT/capture-report.html"
+    r=$?; check capture-report "exit $rc: a real capture (pcapng) straight into v2g-report: $got of $want V2G messages decoded into the table" $r
+fi
+
 if [ ! -f "$SHARED/vectors/sessions/$real" ]; then
     echo "SKIP report/real-session-report: $SHARED/vectors/sessions/$real absent"
 else
