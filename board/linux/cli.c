@@ -49,6 +49,8 @@ static void board_cli_usage(FILE *f)
             "      --sim-trace FILE  the plant's state every 5 ms (time, voltage, current, contacts,\n"
             "                      lock, stage, charger state, EVSE status, modules counted), for\n"
             "                      the fault-injection judge (docs/faults.md)\n"
+            "      --test-stall-hook  SIGUSR2 stalls the loop inside a task until the next\n"
+            "                      SIGUSR2 (the systemd watchdog test; docs/deployment.md)\n"
             "\n"
             "Configuration: one 'key = value' per line, '#' starts a comment line.\n"
             "Keys:\n",
@@ -72,7 +74,7 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
         {"sessions", required_argument, NULL, 'n'},  {"sim-plant", required_argument, NULL, 'P'},
         {"sim-load", required_argument, NULL, 'L'},  {"sim-status", required_argument, NULL, 'S'},
         {"sim-trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
-        {"ctl", required_argument, NULL, 'C'},
+        {"ctl", required_argument, NULL, 'C'},     {"test-stall-hook", no_argument, NULL, 'W'},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -114,6 +116,9 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
             break;
         case 'C':
             o->ctl_path = optarg;
+            break;
+        case 'W':
+            o->test_stall_hook = true;
             break;
         case 'V':
             printf("charger %s\n", CHARGER_VERSION);

@@ -23,6 +23,7 @@ struct board_options {
     uint32_t sessions_max;         /**< --sessions, 0 = no limit */
     const char *ctl_path;          /**< --ctl SOCKET, or NULL */
     struct board_sim_options sim;  /**< --sim-plant and its companions */
+    bool test_stall_hook;          /**< --test-stall-hook (test aid: SIGUSR2 stalls the loop) */
 };
 
 /**
