@@ -44,3 +44,6 @@ $(BUILD)/san/tests/test_board_linux: $(call san,board/linux/tests/test_board_lin
 $(call san,$(wildcard board/linux/tests/*.c)): | $(DEPS_STAMP_TEST)
 UNIT_BINS += $(LINUXB_TESTS)
 unit: $(LINUXB_TESTS)
+
+# Installing it: make install, make deb, the systemd units and the RAUC example.
+include board/linux/dist/dist.mk
