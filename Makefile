@@ -32,8 +32,13 @@ CROSS  ?=
 CROSS_ARCH_aarch64-linux-gnu   := arm64
 CROSS_ARCH_arm-linux-gnueabihf := armhf
 CROSS_ARCH_arm-linux-gnueabi   := armel
+# The target's libraries are Debian's multiarch packages installed beside the host's, except
+# for armel: Debian 12's security archive has no armel, so its Multi-Arch: same libraries
+# (libssl3) cannot match the host's updated versions. There (or with CROSS_SYSROOT=1) they are
+# downloaded and unpacked into $(BUILD)/sysroot instead (tools/cross-sysroot).
 ifneq ($(CROSS),)
 CROSS_ARCH := $(CROSS_ARCH_$(CROSS))
+CROSS_SYSROOT ?= $(if $(filter armel,$(CROSS_ARCH)),1)
 ifeq ($(CROSS_ARCH),)
 $(error unknown CROSS '$(CROSS)': aarch64-linux-gnu, arm-linux-gnueabihf or arm-linux-gnueabi)
 endif
@@ -51,7 +56,7 @@ HOST_CFLAGS_COMMON := $(CORE_WARN) -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-poin
                       -fsanitize=address,undefined -fno-sanitize-recover=undefined -MMD -MP
 HOST_LDFLAGS_SAN   := -fsanitize=address,undefined
 ifneq ($(CROSS),)
-HOST_CC            := $(CROSS)-gcc
+HOST_CC            := $(CROSS)-gcc$(if $(CROSS_SYSROOT), --sysroot=$(abspath $(BUILD)/sysroot/root))
 HOST_CFLAGS_COMMON := $(CORE_WARN) -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -MMD -MP
 HOST_LDFLAGS_SAN   :=
 endif
@@ -127,9 +132,11 @@ DEPS_FUZZ  := clang libclang-rt-14-dev
 # architecture (libssl-dev:arm64); the tools that run on the build host stay as they are.
 ifeq ($(CROSS),)
 deps_for = $(1)
-else
+else ifeq ($(CROSS_SYSROOT),)
 deps_for = $(patsubst lib%-dev,lib%-dev:$(CROSS_ARCH),\
              $(patsubst libc6-dev,libc6-dev-$(CROSS_ARCH)-cross gcc-$(CROSS),$(filter-out libclang-rt-%,$(1))))
+else
+deps_for = $(filter-out lib%-dev libclang-rt-%,$(patsubst libc6-dev,gcc-$(CROSS),$(1)))
 endif
 
 .PHONY: all sim test help bench fuzz clean unit checks
@@ -165,6 +172,14 @@ DEPS_STAMP_BUILD := $(BUILD)/.deps-BUILD
 DEPS_STAMP_LINUX := $(BUILD)/.deps-LINUX
 DEPS_STAMP_TEST  := $(BUILD)/.deps-TEST
 DEPS_STAMP_FUZZ  := $(BUILD)/.deps-FUZZ
+ifneq ($(CROSS_SYSROOT),)
+# Everything compiles after the BUILD stamp, so the sysroot is there before the first file.
+$(DEPS_STAMP_BUILD): $(BUILD)/sysroot/.pkgs
+$(BUILD)/sysroot/.pkgs: Makefile $(wildcard tests/integration/*.mk protocols/*/*.mk board/*/board.mk)
+	$(Q)tools/cross-sysroot $(CROSS_ARCH) $(BUILD)/sysroot libc6-dev \
+	    $(sort $(filter lib%-dev,$(DEPS_BUILD) $(DEPS_LINUX) $(DEPS_TEST)))
+	@touch $@
+endif
 .PRECIOUS: $(BUILD)/.deps-%
 
 # ---------------------------------------------------------------- compile rules
@@ -273,4 +288,5 @@ bench: $(BENCHES)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not into a cross build's sysroot: its etc/*.d are folders of the target's packages)
+-include $(shell find $(BUILD) -path '$(BUILD)/sysroot' -prune -o -name '*.d' -type f -print 2>/dev/null)

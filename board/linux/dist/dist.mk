@@ -21,6 +21,11 @@ DEB_ARCH     := $(if $(CROSS),$(CROSS_ARCH),$(shell dpkg --print-architecture 2>
 STRIP        := $(if $(CROSS),$(CROSS)-strip,strip)
 DEB          := $(BUILD)/deb/dcfc-charger_$(DCFC_VERSION)_$(DEB_ARCH).deb
 DEPS_DEB     := dpkg-dev binutils fakeroot
+# A sysroot cross build (armel: its libraries are not installed, so dpkg has no symbols
+# files for dpkg-shlibdeps) states the dependencies dpkg-shlibdeps finds for the other
+# architectures; the package build fails if a binary needs a library not in this list.
+DEB_STATED_DEPENDS := libc6 (>= 2.34), libmodbus5 (>= 3.0.2), libpcap0.8 (>= 1.5.1), libsocketcan2 (>= 0.0.12), libssl3 (>= 3.0.0)
+DEB_STATED_SONAMES := libc.so.6 libmodbus.so.5 libpcap.so.0.8 libsocketcan.so.2 libssl.so.3 libcrypto.so.3 ld-linux.so.3 libpthread.so.0
 
 .PHONY: install deb deb-test
 dist_subst = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
@@ -52,11 +57,18 @@ $(DEB): $(BIN)/charger $(DIST_TOOLS) $(wildcard $(DIST_DIR)/* $(DIST_DIR)/rauc/*
 	$(Q)rm -rf $(BUILD)/deb/root $(BUILD)/deb/work && mkdir -p $(BUILD)/deb/work/debian $(BUILD)/deb/root/DEBIAN
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD)/deb/root) PREFIX=/usr Q=@ >/dev/null
 	$(Q)$(STRIP) --strip-unneeded $(BUILD)/deb/root/usr/bin/*
+ifeq ($(CROSS_SYSROOT),)
 	$(Q)printf 'Source: dcfc-charger\n\nPackage: dcfc-charger\nArchitecture: any\n' > $(BUILD)/deb/work/debian/control
 	$(Q)cd $(BUILD)/deb/work && DEB_HOST_ARCH=$(DEB_ARCH) dpkg-shlibdeps -O $(if $(CROSS),-l/usr/lib/$(CROSS)) \
 	    $(addprefix $(abspath $(BUILD)/deb/root)/usr/bin/,charger $(notdir $(DIST_TOOLS))) \
 	    2>$(abspath $(BUILD)/deb/shlibdeps.log) | sed -n 's/^shlibs:Depends=//p' > ../shlibs
 	$(Q)test -s $(BUILD)/deb/shlibs || { echo "deb: dpkg-shlibdeps found no dependencies:"; cat $(BUILD)/deb/shlibdeps.log; exit 1; }
+else
+	$(Q)needed=$$($(CROSS)-objdump -p $(BUILD)/deb/root/usr/bin/* | sed -n 's/^ *NEEDED *//p' | sort -u); \
+	for n in $$needed; do case " $(DEB_STATED_SONAMES) " in *" $$n "*) ;; \
+	    *) echo "deb: $$n is needed but not in the stated Depends (dist.mk DEB_STATED_SONAMES)"; exit 1;; esac; done
+	$(Q)echo "$(DEB_STATED_DEPENDS)" > $(BUILD)/deb/shlibs
+endif
 	$(Q){ echo "Package: dcfc-charger"; echo "Version: $(DCFC_VERSION)"; echo "Architecture: $(DEB_ARCH)"; \
 	    echo "Maintainer: dcfc developers <dcfc@example.invalid>"; echo "Section: misc"; echo "Priority: optional"; \
 	    echo "Depends: $$(cat $(BUILD)/deb/shlibs), init-system-helpers (>= 1.54~)"; \
