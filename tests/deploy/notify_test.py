@@ -4,7 +4,7 @@ real notify socket: an AF_UNIX datagram socket this script binds and names in NO
 as systemd does. Checks: READY=1 arrives after start-up; WATCHDOG=1 arrives periodically
 (WATCHDOG_USEC=600000: every 300 ms); a stalled loop (--test-stall-hook, SIGUSR2) sends no
 ping for as long as it stalls, pings resume once it is over; STOPPING=1 and exit 0 on
-SIGTERM. Prints PASS/FAIL lines; exits 1 on a failure. No verdict depends on speed: the
+SIGTERM; with JOURNAL_STREAM naming its stderr, lines carry "<N>" priorities. Prints PASS/FAIL lines; exits 1 on a failure. No verdict depends on speed: the
 silence window is long against the period, and the waits are generous."""
 import os, signal, socket, subprocess, sys, tempfile, time
 
@@ -31,6 +31,10 @@ with open(conf, "w") as f:
 env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="600000")
 env.pop("WATCHDOG_PID", None)
 log = open(os.path.join(d, "charger.log"), "w")
+# As systemd does when stderr is the journal: JOURNAL_STREAM names that stream (device:inode),
+# and the charger then starts each line with its syslog priority, "<N>".
+st = os.fstat(log.fileno())
+env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
 p = subprocess.Popen(charger + ["-c", conf, "--test-stall-hook"], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 msgs = []  # (monotonic time, message)
@@ -83,6 +87,11 @@ try:
     check(stopping and rc == 0, "STOPPING=1 and exit 0 on SIGTERM (rc %s)" % rc)
     logtext = open(os.path.join(d, "charger.log")).read()
     check("ping withheld: a loop pass took" in logtext, "the stall is logged as a withheld ping")
+    lines = logtext.splitlines()
+    err = [l for l in lines if "ping withheld" in l]
+    info = [l for l in lines if "INFO" in l]
+    check(bool(err) and err[0].startswith("<3>") and bool(info) and all(l.startswith("<6>") for l in info),
+          "journal priorities: ERROR lines start <3>, INFO lines <6> (JOURNAL_STREAM is stderr)")
 finally:
     if p.poll() is None:
         p.kill()
