@@ -288,5 +288,8 @@ bench: $(BENCHES)
 clean:
 	rm -rf $(BUILD)
 
-# (not into a cross build's sysroot: its etc/*.d are folders of the target's packages)
--include $(shell find $(BUILD) -path '$(BUILD)/sysroot' -prune -o -name '*.d' -type f -print 2>/dev/null)
+# Not into the file-system trees under build/ (a cross build's sysroot, a package's staging
+# root, the fresh Debian root of deb-test): their *.d are the packages' (etc/ld.so.conf.d,
+# invoke-rc.d), not dependency files.
+-include $(shell find $(BUILD) \( -name sysroot -o -name deb-test -o -path '*/deb/root' -o -name inst \) -prune \
+                  -o -name '*.d' -type f -print 2>/dev/null)
