@@ -174,8 +174,9 @@ if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$r/key.pem" -out "$r/cert.
         bad rauc "rauc bundle: $(tail -3 "$r/bundle.log" | tr '\n' ' ')"
     fi
     i=$(rauc info --keyring="$r/cert.pem" "$r/update.raucb" 2>&1)
-    if [[ $i == *"dcfc-charger-rpi4"* && $i == *"rootfs.ext4"* && $i == *"Signature verified"* || $i == *"dcfc-charger-rpi4"* && $i == *"rootfs.ext4"* && $i == *"erified"* ]]; then
-        ok rauc "rauc info: compatible, image and verified signature"
+    if [[ $i == *"Verified inline signature by 'O = dcfc test, CN = dcfc test signing'"* && \
+          $i == *"Compatible:"*"'dcfc-charger-rpi4'"* && $i == *"Bundle Format:"*verity* && $i == *"Filename:"*rootfs.ext4* ]]; then
+        ok rauc "rauc info: signature verified against the test's certificate, compatible, verity, rootfs.ext4"
     else
         bad rauc "rauc info: $i"
     fi
