@@ -15,11 +15,35 @@
 #   make host-bins      the host tools in build/bin (release builds)
 #   make clean          remove build/
 #   make help           this list, then every group, benchmark, fuzzer and other target
+#   make BOARD=linux CROSS=aarch64-linux-gnu   cross build (also arm-linux-gnueabihf,
+#                       arm-linux-gnueabi) in build/cross-ARCH; docs/deployment.md
+#   make install DESTDIR= PREFIX=   charger, tools, sample configuration, systemd units, docs
+#   make deb            a Debian package (with CROSS=...: for that architecture)
 #
 # Layer rules (see docs/architecture.md): each layer is compiled with only the
 # include paths it may use, so a forbidden #include fails to compile.
 
 BOARD  ?= sim
+# Cross builds for ARM charger boards with Debian's cross compilers and multiarch -dev
+# packages (docs/deployment.md): CROSS is the GNU triplet, the build has its own folder so
+# the host build is untouched, and the "san" test variant is built without sanitizers
+# (the unit tests run under qemu-user, where ASan's shadow memory is not reliable).
+CROSS  ?=
+CROSS_ARCH_aarch64-linux-gnu   := arm64
+CROSS_ARCH_arm-linux-gnueabihf := armhf
+CROSS_ARCH_arm-linux-gnueabi   := armel
+# The target's libraries are Debian's multiarch packages installed beside the host's, except
+# for armel: Debian 12's security archive has no armel, so its Multi-Arch: same libraries
+# (libssl3) cannot match the host's updated versions. There (or with CROSS_SYSROOT=1) they are
+# downloaded and unpacked into $(BUILD)/sysroot instead (tools/cross-sysroot).
+ifneq ($(CROSS),)
+CROSS_ARCH := $(CROSS_ARCH_$(CROSS))
+CROSS_SYSROOT ?= $(if $(filter armel,$(CROSS_ARCH)),1)
+ifeq ($(CROSS_ARCH),)
+$(error unknown CROSS '$(CROSS)': aarch64-linux-gnu, arm-linux-gnueabihf or arm-linux-gnueabi)
+endif
+BUILD  ?= build/cross-$(CROSS_ARCH)
+endif
 BUILD  ?= build
 SHARED ?= ../shared
 V      ?= 0
@@ -31,6 +55,11 @@ HOST_CFLAGS_REL    := $(CORE_WARN) -D_DEFAULT_SOURCE -O2 -g -MMD -MP
 HOST_CFLAGS_COMMON := $(CORE_WARN) -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer \
                       -fsanitize=address,undefined -fno-sanitize-recover=undefined -MMD -MP
 HOST_LDFLAGS_SAN   := -fsanitize=address,undefined
+ifneq ($(CROSS),)
+HOST_CC            := $(CROSS)-gcc$(if $(CROSS_SYSROOT), --sysroot=$(abspath $(BUILD)/sysroot/root))
+HOST_CFLAGS_COMMON := $(CORE_WARN) -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -MMD -MP
+HOST_LDFLAGS_SAN   :=
+endif
 
 # Who may include whom. A file's layer is the first directory of its path.
 INC_hal       := -Ihal
@@ -99,6 +128,16 @@ DEPS_LINUX := libsocketcan-dev pkg-config
 DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
               qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3 openssl
 DEPS_FUZZ  := clang libclang-rt-14-dev
+# A cross build wants the cross compiler, and every library's -dev package of the target
+# architecture (libssl-dev:arm64); the tools that run on the build host stay as they are.
+ifeq ($(CROSS),)
+deps_for = $(1)
+else ifeq ($(CROSS_SYSROOT),)
+deps_for = $(patsubst lib%-dev,lib%-dev:$(CROSS_ARCH),\
+             $(patsubst libc6-dev,libc6-dev-$(CROSS_ARCH)-cross gcc-$(CROSS),$(filter-out libclang-rt-%,$(1))))
+else
+deps_for = $(filter-out lib%-dev libclang-rt-%,$(patsubst libc6-dev,gcc-$(CROSS),$(1)))
+endif
 
 .PHONY: all sim test help bench fuzz clean unit checks
 .DEFAULT_GOAL := all
@@ -127,12 +166,20 @@ help:
 # Re-checked whenever a make file changes, since fragments add packages.
 $(BUILD)/.deps-%: Makefile $(wildcard tests/integration/*.mk protocols/*/*.mk board/*/board.mk)
 	@mkdir -p $(BUILD)
-	$(Q)tools/deps $(DEPS_$*)
+	$(Q)tools/deps $(call deps_for,$(DEPS_$*))
 	@touch $@
 DEPS_STAMP_BUILD := $(BUILD)/.deps-BUILD
 DEPS_STAMP_LINUX := $(BUILD)/.deps-LINUX
 DEPS_STAMP_TEST  := $(BUILD)/.deps-TEST
 DEPS_STAMP_FUZZ  := $(BUILD)/.deps-FUZZ
+ifneq ($(CROSS_SYSROOT),)
+# Everything compiles after the BUILD stamp, so the sysroot is there before the first file.
+$(DEPS_STAMP_BUILD): $(BUILD)/sysroot/.pkgs
+$(BUILD)/sysroot/.pkgs: Makefile $(wildcard tests/integration/*.mk protocols/*/*.mk board/*/board.mk)
+	$(Q)tools/cross-sysroot $(CROSS_ARCH) $(BUILD)/sysroot libc6-dev \
+	    $(sort $(filter lib%-dev,$(DEPS_BUILD) $(DEPS_LINUX) $(DEPS_TEST)))
+	@touch $@
+endif
 .PRECIOUS: $(BUILD)/.deps-%
 
 # ---------------------------------------------------------------- compile rules
@@ -241,4 +288,8 @@ bench: $(BENCHES)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not into the file-system trees under build/ (a cross build's sysroot, a package's staging
+# root, the fresh Debian root of deb-test): their *.d are the packages' (etc/ld.so.conf.d,
+# invoke-rc.d), not dependency files.
+-include $(shell find $(BUILD) \( -name sysroot -o -name deb-test -o -path '*/deb/root' -o -name inst \) -prune \
+                  -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,6 +1,8 @@
 #include "linux_log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -30,6 +32,10 @@ static void linux_log_write(struct hal_log *base, enum hal_log_level level, uint
     if (l->to_stderr) {
         char stamp[32];
         linux_log_stamp(stamp, sizeof stamp);
+        if (l->journal_prefix) {
+            /* enum hal_log_level uses syslog's numbering, which is journald's too. */
+            fprintf(stderr, "<%d>", (int)level);
+        }
         fprintf(stderr, "%s %-5s %s\n", stamp[0] != '\0' ? stamp : "(no-clock)",
                 hal_log_level_name(level), line);
     }
@@ -37,6 +43,20 @@ static void linux_log_write(struct hal_log *base, enum hal_log_level level, uint
         /* enum hal_log_level uses syslog's numbering on purpose. */
         syslog((int)level, "%s", line);
     }
+}
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE for the stream it connected to the journal
+ * (systemd.exec(5)); only when that is our stderr (not a pipe a wrapper put in between) do
+ * the "<N>" prefixes mean anything to the reader. */
+static bool linux_log_stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev = 0, ino = 0;
+    struct stat st;
+    if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0) {
+        return false;
+    }
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 static const struct hal_log_ops s_linux_log_ops = {.write = linux_log_write};
@@ -48,6 +68,7 @@ void linux_log_init(struct linux_log *l, enum hal_log_level min_level, bool to_s
     l->base.min_level = min_level;
     l->to_stderr = to_stderr;
     l->to_syslog = to_syslog;
+    l->journal_prefix = to_stderr && linux_log_stderr_is_journal();
     if (to_syslog) {
         openlog(ident, LOG_PID, LOG_DAEMON);
     }

@@ -38,9 +38,10 @@ add() {  # SECTION NAME HEAVY CMD
 }
 # Groups that boot a VM (tools/vcan-run, qemu) or run for minutes start first, so the
 # short ones fill the other slot meanwhile.
-# Longest first (their durations alone on 2 cores: kill 355 s, faults-real 312, infy 111,
+# Longest first (their durations alone on 2 cores: kill 355 s, faults-real 312, deploy 163
+# from clean (the arm64 cross build), infy 111,
 # link 82, e2e 73, meter 70, fuzz 63, imd 46, can_vcan 22), so the two slots end together.
-heavy_groups=" kill faults-real infy link e2e meter fuzz imd can_vcan "
+heavy_groups=" kill faults-real infy deploy link e2e meter fuzz report imd decode can_vcan "
 for b in $unit; do add "unit tests (cmocka, AddressSanitizer + UBSan)" "unit/$(basename "$b")" 0 "$b"; done
 [ -n "$checks" ] && add "static checks" "checks" 0 "$MAKE $checks"
 for t in $integration; do

@@ -41,6 +41,13 @@ LINUXB_TESTS     := $(patsubst board/linux/tests/%.c,$(BUILD)/san/tests/%,$(wild
 $(BUILD)/san/tests/test_board_linux: $(call san,board/linux/tests/test_board_linux.c $(LINUXB_UNIT_SRCS) $(FAKE_SRCS)) $(CORE_LIB) | $(DEPS_STAMP_TEST)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+# The systemd watchdog's decision (watchdog.c) over the real scheduler.
+$(BUILD)/san/tests/test_watchdog: $(call san,board/linux/tests/test_watchdog.c board/linux/watchdog.c) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
 $(call san,$(wildcard board/linux/tests/*.c)): | $(DEPS_STAMP_TEST)
 UNIT_BINS += $(LINUXB_TESTS)
 unit: $(LINUXB_TESTS)
+
+# Installing it: make install, make deb, the systemd units and the RAUC example.
+include board/linux/dist/dist.mk

@@ -53,6 +53,8 @@ static void board_cli_usage(FILE *f)
             "      --sim-trace FILE  the plant's state every 5 ms (time, voltage, current, contacts,\n"
             "                      lock, stage, charger state, EVSE status, modules counted), for\n"
             "                      the fault-injection judge (docs/faults.md)\n"
+            "      --test-stall-hook  SIGUSR2 stalls the loop inside a task until the next\n"
+            "                      SIGUSR2 (the systemd watchdog test; docs/deployment.md)\n"
             "\n"
             "Configuration: one 'key = value' per line, '#' starts a comment line.\n"
             "Keys:\n",
@@ -77,7 +79,7 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
         {"sim-load", required_argument, NULL, 'L'},  {"sim-status", required_argument, NULL, 'S'},
         {"sim-trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
         {"ctl", required_argument, NULL, 'C'},       {"capture", required_argument, NULL, 'W'},
-        {"tls-keylog", required_argument, NULL, 'K'},
+        {"tls-keylog", required_argument, NULL, 'K'}, {"test-stall-hook", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -125,6 +127,9 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
             break;
         case 'K':
             o->tls_keylog = optarg;
+            break;
+        case 'X':
+            o->test_stall_hook = true;
             break;
         case 'V':
             printf("charger %s\n", CHARGER_VERSION);

@@ -25,6 +25,7 @@ struct board_options {
     struct board_sim_options sim;  /**< --sim-plant and its companions */
     const char *capture;           /**< --capture FILE (over capture.file), or NULL */
     const char *tls_keylog;        /**< --tls-keylog FILE (over capture.tls_keylog), or NULL */
+    bool test_stall_hook;          /**< --test-stall-hook (test aid: SIGUSR2 stalls the loop) */
 };
 
 /**

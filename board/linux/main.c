@@ -20,6 +20,7 @@
 #include "events.h"
 #include "run.h"
 #include "sched.h"
+#include "service.h"
 
 /* Everything the board owns, in one place (static: no part of it lives on the stack). */
 struct board {
@@ -33,6 +34,7 @@ struct board {
     struct board_ctl ctl;
     bool have_ctl;
     struct board_run run;
+    struct board_service service;
 };
 
 static struct board s_board;
@@ -68,6 +70,12 @@ static int board_start(struct board *b)
         }
         b->have_ctl = true;
     }
+    board_service_init(&b->service, log, &b->sched, hal_clock_now_ms(clock));
+    if (b->opt.test_stall_hook &&
+        board_service_add_stall_hook(&b->service, &b->sched, board_run_stop_flag(), hal_clock_now_ms(clock)) != HAL_OK) {
+        fprintf(stderr, "charger: the scheduler is full\n");
+        return -1;
+    }
     b->run = (struct board_run){.sched = &b->sched,
                                 .clock = clock,
                                 .log = log,
@@ -75,6 +83,7 @@ static int board_start(struct board *b)
                                 .ms = b->dev.have_meter ? &b->dev.ms : NULL,
                                 .plant = b->conn.have_plant ? &b->conn.plant : NULL,
                                 .sim_status = b->opt.sim.status,
+                                .service = &b->service,
                                 .sessions_max = b->opt.sessions_max};
     return 0;
 }
@@ -112,7 +121,10 @@ int main(int argc, char **argv)
     if (board_start(b) != 0) {
         return 1;
     }
+    /* Start-up done (devices, station, control socket): systemd may order what needs us. */
+    board_service_ready(&b->service, CHARGER_VERSION);
     board_run(&b->run, b->opt.run_for_s);
+    board_service_stopping(&b->service);
     board_stop(b);
     return 0;
 }

@@ -44,6 +44,9 @@ static void board_on_kick(void *ctx)
     if (ms != METER_S_IDLE && ms != METER_S_ACTIVE && ns > r->longest_meter_pass_ns) {
         r->longest_meter_pass_ns = ns;
     }
+    if (r->service != NULL) {
+        board_service_pass(r->service, r->sched, hal_clock_now_ms(r->clock), (uint32_t)(ns / 1000000u));
+    }
 }
 
 static bool board_should_stop(void *ctx)

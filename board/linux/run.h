@@ -17,6 +17,7 @@
 #include "hal_log.h"
 #include "meter.h"
 #include "sched.h"
+#include "service.h"
 #include "sim_plant.h"
 
 /** What the run watches, and its pass timing. Only run.c touches the fields. */
@@ -28,6 +29,7 @@ struct board_run {
     struct meter_session *ms;      /**< NULL: no meter */
     struct sim_plant *plant;       /**< NULL: no --sim-plant */
     const char *sim_status;        /**< --sim-status FILE or NULL */
+    struct board_service *service; /**< systemd notify and watchdog, or NULL */
     uint32_t status_at_ms;
     uint32_t sessions_max;         /**< stop after this many finished sessions (0 = never) */
     uint32_t run_until_ms;         /**< 0 = run until a signal */

@@ -33,7 +33,7 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
         io = c->world(c->world_ctx, c->now_ms);
     }
     if (c->realtime) {
-        struct timespec ts = {.tv_sec = done / 1000u, .tv_nsec = (long)(done % 1000u) * 1000000L};
+        struct timespec ts = {.tv_sec = (time_t)(done / 1000u), .tv_nsec = (long)(done % 1000u) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
         }
     }
