@@ -20,7 +20,8 @@
 #include "hal_clock.h"
 #include "hal_err.h"
 
-#define BOARD_MQTT_KEEPALIVE_S 10
+/* The broker sends the last will 1.5 keep-alives after the charger went silent. */
+#define BOARD_MQTT_KEEPALIVE_S 5
 #define BOARD_MQTT_BACKOFF_MIN_MS 500u
 #define BOARD_MQTT_BACKOFF_MAX_MS 30000u
 
@@ -175,6 +176,9 @@ static int board_mqtt_publish(void *ctx, const char *topic, const char *payload,
         return HAL_ECLOSED;
     }
     int rc = mosquitto_publish(b->mosq, NULL, topic, (int)len, payload, 1, retain);
+    if (rc == MOSQ_ERR_SUCCESS) {
+        b->unacked++;
+    }
     return rc == MOSQ_ERR_SUCCESS ? HAL_OK : HAL_EIO;
 }
 
@@ -189,6 +193,7 @@ static void board_mqtt_on_connect(struct mosquitto *mosq, void *ctx, int rc)
     }
     b->connected = true;
     b->connects++;
+    b->unacked = 0; /* a clean session: nothing of before is in flight */
     b->backoff_ms = BOARD_MQTT_BACKOFF_MIN_MS;
     char t[CFG_API_MQTT_TOPIC_MAX];
     for (unsigned i = 0; api_mqtt_subscription(&b->api, i, t, sizeof t) != NULL; i++) {
@@ -209,6 +214,16 @@ static void board_mqtt_on_disconnect(struct mosquitto *mosq, void *ctx, int rc)
     b->connected = false;
     b->connecting = false;
     api_mqtt_connected(&b->api, false);
+}
+
+static void board_mqtt_on_publish(struct mosquitto *mosq, void *ctx, int mid)
+{
+    (void)mosq;
+    (void)mid;
+    struct board_mqtt *b = ctx;
+    if (b->unacked > 0) {
+        b->unacked--;
+    }
 }
 
 static void board_mqtt_on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto_message *msg)
@@ -264,6 +279,7 @@ int board_mqtt_start(struct board_mqtt *b, const struct board_mqtt_config *cfg, 
     mosquitto_connect_callback_set(b->mosq, board_mqtt_on_connect);
     mosquitto_disconnect_callback_set(b->mosq, board_mqtt_on_disconnect);
     mosquitto_message_callback_set(b->mosq, board_mqtt_on_message);
+    mosquitto_publish_callback_set(b->mosq, board_mqtt_on_publish);
     char will[CFG_API_MQTT_TOPIC_MAX];
     const char *wp = NULL;
     api_mqtt_will(&b->api, will, sizeof will, &wp);
@@ -349,9 +365,15 @@ void board_mqtt_stop(struct board_mqtt *b)
         char t[CFG_API_MQTT_TOPIC_MAX];
         const char *wp = NULL;
         api_mqtt_will(&b->api, t, sizeof t, &wp);
-        mosquitto_publish(b->mosq, NULL, t, (int)strlen(wp), wp, 1, true);
-        for (int i = 0; i < 20 && mosquitto_want_write(b->mosq); i++) {
-            mosquitto_loop(b->mosq, 50, 8);
+        if (mosquitto_publish(b->mosq, NULL, t, (int)strlen(wp), wp, 1, true) == MOSQ_ERR_SUCCESS) {
+            b->unacked++;
+        }
+        /* Wait (1 s at most) for every PUBACK: a broker whose PUBACK finds the socket
+         * closed takes the exit for a lost connection and sends the last will too. */
+        for (int i = 0; i < 50 && b->unacked > 0; i++) {
+            if (mosquitto_loop(b->mosq, 20, 8) != MOSQ_ERR_SUCCESS) {
+                break;
+            }
         }
         b->connected = false; /* a disconnect we asked for: no "reconnecting" */
         mosquitto_disconnect(b->mosq);

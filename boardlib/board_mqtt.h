@@ -43,6 +43,7 @@ struct board_mqtt {
     uint32_t retry_at_ms, backoff_ms;
     uint32_t now_ms;
     uint32_t connects;
+    uint32_t unacked;              /**< QoS 1 messages without their PUBACK yet */
     /* download */
     void *curl_multi, *curl;
     FILE *dl_file;

@@ -62,7 +62,9 @@ static bool sim_world(void *ctx, uint32_t now_ms)
             x->plant.evse_stop = false;
             charger_request_stop(&x->charger);
         }
-        sim_operator(x, now_ms);
+        if (!s->mqtt_on) {
+            sim_operator(x, now_ms); /* with --mqtt the integrator is the operator (reset) */
+        }
     }
     if (!sim_scenario_ev_frozen(&s->scenario)) {
         (void)sched_run(&s->ev_sched, now_ms, true);
