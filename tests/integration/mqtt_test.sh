@@ -4,7 +4,7 @@
 # own CA and a password file), mosquitto_sub/mosquitto_pub as the integrator, python3
 # http.server for firmware downloads (and a server that fails half-way), and fake-rauc, a
 # recording installer that stands in for `rauc install` (it is not RAUC and says so).
-#   mqtt_test.sh SIM
+#   mqtt_test.sh SIM CHARGER
 # - subscribe-all during a session: the documented topics, no duplicate publication of an
 #   unchanged value, the retained state a late subscriber gets, the last will on SIGKILL
 # - commands: lower the current (the car is told the new limit and draws under it), stop,
@@ -12,10 +12,12 @@
 # - the update walks: success, failing download (max trials, interval), failing install,
 #   a .raucb URL handed to the installer
 # - TLS with username/password; a wrong password and an absent broker leave charging alone
+# - the Linux board (`charger`, mqtt.* keys) announces itself and says offline at exit;
+#   --check refuses bad mqtt.* keys naming the key
 # Prints FIGURE lines (messages per minute while charging, command -> effect latency);
 # they are not verdicts. Ends with "N passed, N failed"; exits non-zero on any failure.
 set -u
-SIM=$1
+SIM=$1 CHARGER=$2
 DOC=$(dirname "${BASH_SOURCE[0]}")/../../docs/mqtt.md
 W=$(mktemp -d /tmp/mqtt-it.XXXXXX)
 pass=0 fail=0
@@ -168,6 +170,13 @@ pids+=($SIM_D)
 SIM_E=$!
 pids+=($SIM_E)
 
+# The Linux board: the same API from `charger` (no devices: it only announces itself)
+mkdir -p "$W/store-lx"
+printf 'store.dir = %s\nmqtt.host = 127.0.0.1\nmqtt.port = %s\nmqtt.client_id = lx1\n' "$W/store-lx" "$P3" > "$W/lx.conf"
+"$CHARGER" -c "$W/lx.conf" --run-for 4 > "$W/lx.log" 2>&1 &
+LX=$!
+pids+=($LX)
+
 A="$W/all.txt"
 if ! wait_count "$A" " $B/online true\$" 1 30; then
     # nothing else can pass: say why and stop instead of waiting out every check
@@ -291,7 +300,7 @@ check no-duplicates "[ -z \"$dups\" ]" "repeated: $dups"
 missing=""
 # (the topics with a space, Charge Control M's, are cut at it by the field split: whole again)
 for t in $(cut -d' ' -f3 "$A" | grep -E '^(dcfc|ci|firmware)/' | grep -v '^firmware/update/target/' | sort -u |
-           sed -e 's|^dcfc/v1/cs[0-9]|{base}|' -e 's|connector/[0-9]|connector/{n}|' -e 's|/charging$|/charging@software|' | sort -u); do
+           sed -E -e 's|^dcfc/v1/[a-z0-9]+|{base}|' -e 's|connector/[0-9]|connector/{n}|' -e 's|/charging$|/charging@software|' | sort -u); do
     grep -qF "\`${t/@/ }\`" "$DOC" || missing="$missing $t"
 done
 check documented "[ -z \"$missing\" ]" "not in docs/mqtt.md:$missing"
@@ -328,6 +337,20 @@ else
     bad held-fault "run C never held its insulation fault"
 fi
 
+# -- the Linux board
+wait $LX; rc_lx=$?
+LXF=$W/c.txt   # on broker 2 with run C: the update topics are global to a broker
+check linux-board "[ $rc_lx -eq 0 ] && grep -q ' dcfc/v1/lx1/info .*\"version\":\"charger ' $LXF && grep -q ' dcfc/v1/lx1/connector/1/status ' $LXF && grep -q ' dcfc/v1/lx1/online false' $LXF" \
+    "rc=$rc_lx; $(grep -c lx1 "$LXF") messages of lx1"
+printf 'store.dir = %s\nmqtt.host = 127.0.0.1\nmqtt.client_id = a/b\n' "$W/store-lx" > "$W/bad1.conf"
+printf 'store.dir = %s\nmqtt.host = 127.0.0.1\nmqtt.user = x\nmqtt.password_file = %s/none\n' "$W/store-lx" "$W" > "$W/bad2.conf"
+printf 'store.dir = %s\nmqtt.host = 127.0.0.1\nmqtt.deadband_pct = 80\n' "$W/store-lx" > "$W/bad3.conf"
+"$CHARGER" -c "$W/bad1.conf" --check > "$W/bad1.out" 2>&1; r1=$?
+"$CHARGER" -c "$W/bad2.conf" --check > "$W/bad2.out" 2>&1; r2=$?
+"$CHARGER" -c "$W/bad3.conf" --check > "$W/bad3.out" 2>&1; r3=$?
+check check-mqtt-keys "[ $r1 -ne 0 ] && grep -q 'mqtt.client_id: ' $W/bad1.out && [ $r2 -ne 0 ] && grep -q 'mqtt.password_file' $W/bad2.out && [ $r3 -ne 0 ] && grep -q 'mqtt.deadband_pct' $W/bad3.out" \
+    "$(cat "$W"/bad?.out | tr '\n' ' ')"
+
 # -- D: wrong password, E: no broker: charging undisturbed
 wait $SIM_D; rc_d=$?
 wait $SIM_E; rc_e=$?
@@ -344,7 +367,7 @@ sleep 0.3
     > "$W/sim_b.log" 2>&1 &
 SIM_B=$!
 pids+=($SIM_B)
-check tls-online "wait_count $W/tls.txt ' dcfc/v1/cs2/online true' 1 30" "nothing over TLS: $(grep mqtt "$W/sim_b.log" | head -2)"
+check tls-online "wait_count $W/tls.txt ' dcfc/v1/cs2/online true' 1 30" "nothing over TLS: $(grep mqtt "$W/sim_b.log" 2>/dev/null | head -2)"
 wait_count "$W/tls.txt" ' dcfc/v1/cs2/connector/1/status .*"Preparing"' 1 30
 T0=$(now)
 kill -9 "$SIM_B"
