@@ -360,32 +360,57 @@ void api_json_str(struct api_json_out *w, const char *key, const char *val)
     }
 }
 
+/* Decimal digits of @p v into @p b (at least 21 bytes), without printf: the "%lld" of a
+ * small libc (newlib-nano) prints nothing useful. Returns the length. */
+static size_t api_json_u64(char *b, uint64_t v)
+{
+    char t[24];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++) {
+        b[i] = t[n - 1u - i];
+    }
+    b[n] = '\0';
+    return n;
+}
+
 void api_json_int(struct api_json_out *w, const char *key, int64_t val)
 {
     char b[24];
-    int n = snprintf(b, sizeof b, "%lld", (long long)val);
+    size_t n = 0;
+    uint64_t a = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
+    if (val < 0) {
+        b[n++] = '-';
+    }
+    n += api_json_u64(b + n, a);
     api_json_key(w, key);
-    api_json_put(w, b, (size_t)n);
+    api_json_put(w, b, n);
 }
 
 void api_json_milli(struct api_json_out *w, const char *key, int64_t milli)
 {
     char b[32];
+    size_t n = 0;
     uint64_t a = milli < 0 ? (uint64_t)0 - (uint64_t)milli : (uint64_t)milli;
-    unsigned long long whole = (unsigned long long)(a / 1000u);
     unsigned frac = (unsigned)(a % 1000u);
-    int n;
-    if (frac == 0) {
-        n = snprintf(b, sizeof b, "%s%llu", milli < 0 ? "-" : "", whole);
-    } else if (frac % 100u == 0) {
-        n = snprintf(b, sizeof b, "%s%llu.%u", milli < 0 ? "-" : "", whole, frac / 100u);
-    } else if (frac % 10u == 0) {
-        n = snprintf(b, sizeof b, "%s%llu.%02u", milli < 0 ? "-" : "", whole, frac / 10u);
-    } else {
-        n = snprintf(b, sizeof b, "%s%llu.%03u", milli < 0 ? "-" : "", whole, frac);
+    if (milli < 0) {
+        b[n++] = '-';
+    }
+    n += api_json_u64(b + n, a / 1000u);
+    if (frac != 0) {
+        /* three decimals, trailing zeros dropped: 363.52, 1.5, 0.001 */
+        char d[3] = {(char)('0' + frac / 100u), (char)('0' + frac / 10u % 10u), (char)('0' + frac % 10u)};
+        size_t nd = d[2] != '0' ? 3u : d[1] != '0' ? 2u : 1u;
+        b[n++] = '.';
+        for (size_t i = 0; i < nd; i++) {
+            b[n++] = d[i];
+        }
     }
     api_json_key(w, key);
-    api_json_put(w, b, (size_t)n);
+    api_json_put(w, b, n);
 }
 
 void api_json_bool(struct api_json_out *w, const char *key, bool val)
