@@ -82,7 +82,8 @@ certfile $W/srv.pem
 keyfile $W/srv.key
 CONF
 mosquitto -c "$W/broker.conf" > "$W/broker.log" 2>&1 &
-pids+=($!)
+BROKER=$!
+pids+=($BROKER)
 # A broker of its own for run C: the Charge Control M topics are global (one charger per
 # broker), so two chargers on one broker would both take an update URL.
 printf 'persistence false\nlistener %s 127.0.0.1\nallow_anonymous true\n' "$P3" > "$W/broker2.conf"
@@ -278,8 +279,9 @@ echo "FIGURE mqtt: set_limit command -> the car's new maximum published: $(ms_si
 T_STOP=$(now)
 n_charging=$(awk -v a="$T_CHARGING" -v b="$T_STOP" '$1 >= a && $1 <= b && $3 !~ /\/cmd$/ && $3 !~ /^firmware\/update\/target/' "$A" | wc -l)
 n_meas=$(awk -v a="$T_CHARGING" -v b="$T_STOP" '$1 >= a && $1 <= b && $3 ~ /measurement$/' "$A" | wc -l)
+n_conn=$(awk -v a="$T_CHARGING" -v b="$T_STOP" '$1 >= a && $1 <= b && $3 ~ /^dcfc\/v1\/cs1\/connector\//' "$A" | wc -l)
 secs=$(python3 -c "print(max(0.001, $T_STOP - $T_CHARGING))")
-echo "FIGURE mqtt: $(python3 -c "print(round($n_charging * 60 / $secs))") messages/min while charging (all topics, with the update walks and replies; $(python3 -c "print(round($n_meas * 60 / $secs))")/min on .../measurement; over $(python3 -c "print(round($secs, 1))") s)"
+echo "FIGURE mqtt: $(python3 -c "print(round($n_charging * 60 / $secs))") messages/min while charging (all topics, with the update walks and replies; $(python3 -c "print(round($n_meas * 60 / $secs))")/min on .../measurement, $(python3 -c "print(round($n_conn * 60 / $secs))")/min on the connector's topics; over $(python3 -c "print(round($secs, 1))") s)"
 
 # -- stop: the session ends
 T0=$(now)
@@ -351,6 +353,13 @@ printf 'store.dir = %s\nmqtt.host = 127.0.0.1\nmqtt.deadband_pct = 80\n' "$W/sto
 check check-mqtt-keys "[ $r1 -ne 0 ] && grep -q 'mqtt.client_id: ' $W/bad1.out && [ $r2 -ne 0 ] && grep -q 'mqtt.password_file' $W/bad2.out && [ $r3 -ne 0 ] && grep -q 'mqtt.deadband_pct' $W/bad3.out" \
     "$(cat "$W"/bad?.out | tr '\n' ' ')"
 
+# -- bad --mqtt arguments
+bad_args=0
+for a in "" "host" "host:" ":1883" "host:0" "host:70000" "host:12x"; do
+    "$SIM" --mqtt "$a" --out - > /dev/null 2>&1; [ $? -eq 2 ] || bad_args=$((bad_args + 1))
+done
+check sim-mqtt-args "[ $bad_args -eq 0 ]" "$bad_args bad --mqtt arguments not refused with exit 2"
+
 # -- D: wrong password, E: no broker: charging undisturbed
 wait $SIM_D; rc_d=$?
 wait $SIM_E; rc_e=$?
@@ -368,12 +377,23 @@ sleep 0.3
 SIM_B=$!
 pids+=($SIM_B)
 check tls-online "wait_count $W/tls.txt ' dcfc/v1/cs2/online true' 1 30" "nothing over TLS: $(grep mqtt "$W/sim_b.log" 2>/dev/null | head -2)"
-wait_count "$W/tls.txt" ' dcfc/v1/cs2/connector/1/status .*"Preparing"' 1 30
+# the broker restarts (no persistence: it forgot everything): the charger reconnects with
+# its back-off and publishes its retained state again
+kill "$BROKER"; wait "$BROKER" 2>/dev/null
+T0=$(now)
+mosquitto -c "$W/broker.conf" >> "$W/broker.log" 2>&1 &
+BROKER=$!
+pids+=($BROKER)
+check reconnect "wait_count $W/tls.txt ' dcfc/v1/cs2/online true' 2 30 && wait_count $W/tls.txt ' dcfc/v1/cs2/connector/1/status ' 2 5" \
+    "no second online=true and status after the broker's restart"
+T1=$(grep -E ' dcfc/v1/cs2/online true' "$W/tls.txt" | sed -n 2p | cut -d' ' -f1)
+echo "FIGURE mqtt: broker restart -> charger back online: $(ms_since "$T0" "${T1:-$T0}") ms (back-off from 0.5 s, doubling)"
+nf=$(count "$W/tls.txt" ' dcfc/v1/cs2/online false')   # (the broker's shutdown above sent the will once)
 T0=$(now)
 kill -9 "$SIM_B"
 wait "$SIM_B" 2>/dev/null
-check last-will "wait_count $W/tls.txt ' dcfc/v1/cs2/online false' 1 20" "no last will after SIGKILL"
-T1=$(ts_of "$W/tls.txt" ' dcfc/v1/cs2/online false')
+check last-will "wait_count $W/tls.txt ' dcfc/v1/cs2/online false' $((nf + 1)) 20" "no last will after SIGKILL"
+T1=$(grep -E ' dcfc/v1/cs2/online false' "$W/tls.txt" | tail -1 | cut -d' ' -f1)
 echo "FIGURE mqtt: SIGKILL -> last will (online false) delivered: $(ms_since "$T0" "${T1:-$T0}") ms (the broker saw the socket close; a silent link takes 1.5 keep-alives, 7.5 s)"
 
 echo "$pass passed, $fail failed"
