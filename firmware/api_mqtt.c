@@ -343,13 +343,14 @@ static void api_mqtt_poll_conn(struct api_mqtt *m, uint8_t i)
 
     /* the errors active now (raised/cleared events go to .../error as they happen) */
     {
-        char list[CFG_API_MQTT_PAYLOAD_MAX - 32];
+        char *list = m->list; /* in the struct: kept off a small MCU stack */
+        const size_t lcap = sizeof m->list;
         struct api_json_out lw;
         size_t ln = 0;
         list[0] = '[';
         ln = 1;
         for (uint8_t e = 0; e < k->nerr; e++) {
-            api_json_begin(&lw, list + ln, sizeof list - ln - 2u);
+            api_json_begin(&lw, list + ln, lcap - ln - 2u);
             api_json_str(&lw, "source", errors_source_name(k->err[e].source));
             api_json_int(&lw, "code", k->err[e].code);
             api_json_str(&lw, "severity", errors_severity_name(k->err[e].severity));
@@ -359,7 +360,7 @@ static void api_mqtt_poll_conn(struct api_mqtt *m, uint8_t i)
                 break; /* the list is cut: the count below still says how many */
             }
             ln += n;
-            if (e + 1u < k->nerr && ln + 3u < sizeof list) {
+            if (e + 1u < k->nerr && ln + 3u < lcap) {
                 list[ln++] = ',';
             }
         }

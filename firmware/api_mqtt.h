@@ -161,6 +161,7 @@ struct api_mqtt {
     struct api_json_obj cmd;    /**< the command being handled (not on the stack) */
     char topic[CFG_API_MQTT_TOPIC_MAX];
     char payload[CFG_API_MQTT_PAYLOAD_MAX];
+    char list[CFG_API_MQTT_PAYLOAD_MAX - 32]; /**< the errors array being written */
     uint32_t published, refused; /**< counters: messages published, commands refused */
 };
 

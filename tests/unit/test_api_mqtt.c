@@ -329,6 +329,34 @@ static void test_session_telemetry(void **state)
     assert_non_null(strstr(last("dcfc/v1/cs1/connector/1/session")->payload, "\"active\":false"));
 }
 
+static void test_errors_raised_and_cleared(void **state)
+{
+    (void)state;
+    struct station_event e = {.kind = STATION_EV_ERROR_RAISED, .connector = 0, .time_ms = s_now};
+    e.u.error.source = ERRORS_SRC_IMD;
+    e.u.error.code = 256;
+    e.u.error.severity = ERRORS_SEV_HIGH;
+    e.u.error.text = "insulation \"fault\"";
+    api_mqtt_event(&s_api, &e);
+    const struct pub *ev = last("dcfc/v1/cs1/connector/1/error");
+    assert_non_null(ev);
+    assert_false(ev->retain);
+    assert_string_equal(ev->payload, "{\"event\":\"raised\",\"source\":\"imd\",\"code\":256,\"severity\":\"high\","
+                                     "\"text\":\"insulation \\\"fault\\\"\"}");
+    run(10);
+    assert_non_null(strstr(last("dcfc/v1/cs1/connector/1/errors")->payload, "\"count\":1"));
+    /* the same error again: nothing new in the list */
+    int at = s_npub;
+    api_mqtt_event(&s_api, &e);
+    run(10);
+    assert_int_equal(count("dcfc/v1/cs1/connector/1/errors", at), 0);
+    e.kind = STATION_EV_ERROR_CLEARED;
+    api_mqtt_event(&s_api, &e);
+    run(10);
+    assert_string_equal(last("dcfc/v1/cs1/connector/1/errors")->payload, "{\"count\":0,\"active\":[]}");
+    assert_non_null(strstr(last("dcfc/v1/cs1/connector/1/error")->payload, "\"cleared\""));
+}
+
 /* ---------------------------------------------------------------- commands */
 
 static void test_bad_commands_change_nothing(void **state)
@@ -546,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_config_check),
         cmocka_unit_test_setup(test_no_duplicates_and_retained_again, setup),
         cmocka_unit_test_setup(test_session_telemetry, setup),
+        cmocka_unit_test_setup(test_errors_raised_and_cleared, setup),
         cmocka_unit_test_setup(test_bad_commands_change_nothing, setup),
         cmocka_unit_test_setup(test_commands_reach_the_connector, setup),
         cmocka_unit_test_setup(test_update_success, setup),
