@@ -1,9 +1,9 @@
 /* board_mqtt.c - owns a host board's MQTT client (struct board_mqtt): the libmosquitto
  * session (connect, TLS, username/password, the last will, reconnect with back-off), the
  * firmware download through libcurl and the installer child process. The loop drives all
- * of it from board_mqtt_poll() without waiting: mosquitto_loop() with a zero timeout (one
- * non-blocking select over its socket, then its loop_read / loop_write / loop_misc),
- * curl_multi_perform() and waitpid(WNOHANG). Why libcurl and not an HTTP GET of ours: it
+ * of it from board_mqtt_poll() without waiting: a zero-timeout poll() of the client's
+ * socket, then libmosquitto's loop_read / loop_write / loop_misc, curl_multi_perform() and
+ * waitpid(WNOHANG); no thread (no loop_start). Why libcurl and not an HTTP GET of ours: it
  * does https, redirects, chunked transfer and partial-transfer detection, which a firmware
  * image on a public server needs, and its multi interface never blocks the loop. */
 #include "board_mqtt.h"
@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <mosquitto.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,32 @@ static void board_mqtt_try_connect(struct board_mqtt *b)
     }
 }
 
+/* The client's socket without waiting: poll() it with a zero timeout, then libmosquitto's
+ * loop_read when it is readable, loop_write when it has something to send, and loop_misc
+ * (keep-alive, retries) every pass. Callbacks run inside these calls, in the loop. */
+static int board_mqtt_io(struct board_mqtt *b)
+{
+    int fd = mosquitto_socket(b->mosq);
+    if (fd < 0) {
+        return MOSQ_ERR_NO_CONN;
+    }
+    struct pollfd p = {.fd = fd, .events = (short)(POLLIN | (mosquitto_want_write(b->mosq) ? POLLOUT : 0))};
+    if (poll(&p, 1, 0) < 0 && errno != EINTR) {
+        return MOSQ_ERR_ERRNO;
+    }
+    int rc = MOSQ_ERR_SUCCESS;
+    if ((p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        rc = mosquitto_loop_read(b->mosq, 8);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && (p.revents & POLLOUT) != 0) {
+        rc = mosquitto_loop_write(b->mosq, 8);
+    }
+    if (rc == MOSQ_ERR_SUCCESS) {
+        rc = mosquitto_loop_misc(b->mosq);
+    }
+    return rc;
+}
+
 void board_mqtt_poll(struct board_mqtt *b, uint32_t now_ms)
 {
     if (b->mosq == NULL) {
@@ -337,9 +364,7 @@ void board_mqtt_poll(struct board_mqtt *b, uint32_t now_ms)
         b->backoff_ms = b->backoff_ms * 2u > BOARD_MQTT_BACKOFF_MAX_MS ? BOARD_MQTT_BACKOFF_MAX_MS : b->backoff_ms * 2u;
     }
     if (b->connected || b->connecting) {
-        /* zero timeout: one non-blocking select over the client's socket, then its
-         * loop_read / loop_write / loop_misc; callbacks run here, in the loop */
-        int rc = mosquitto_loop(b->mosq, 0, 8);
+        int rc = board_mqtt_io(b);
         if (rc != MOSQ_ERR_SUCCESS) {
             if (b->connected || b->connecting) {
                 board_mqtt_on_disconnect(b->mosq, b, rc);
