@@ -825,6 +825,13 @@ static const char *api_mqtt_execute(struct api_mqtt *m, const char *cmd, const s
         }
         rc = strcmp(cmd, "start") == 0 ? station_remote_start(m->st, conn, token)
                                        : station_authorize(m->st, conn, token, src);
+        const struct charger_session_record *run = charger_session_in_progress(m->st->conn[conn].c);
+        if (rc == HAL_OK && run != NULL) {
+            /* the session waiting for it is authorised now: its topic names the token */
+            m->conn[conn].session = run->number;
+            snprintf(m->conn[conn].token, sizeof m->conn[conn].token, "%s", token);
+            m->conn[conn].source = src;
+        }
     } else if (strcmp(cmd, "stop") == 0) {
         rc = station_remote_stop(m->st, conn);
     } else if (strcmp(cmd, "pause") == 0) {

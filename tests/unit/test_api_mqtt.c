@@ -441,6 +441,17 @@ static void test_commands_reach_the_connector(void **state)
     assert_non_null(strstr(last("dcfc/v1/cs1/connector/1/status")->payload, "\"Unavailable\""));
 }
 
+static void test_preauthorized_token_in_session(void **state)
+{
+    (void)state;
+    cmd("{\"cmd\":\"authorize\",\"token\":\"card-9\",\"source\":\"rfid\",\"connector\":1}");
+    assert_reply(true, NULL);
+    plug();
+    const struct pub *p = last("dcfc/v1/cs1/connector/1/session");
+    assert_non_null(p);
+    assert_non_null(strstr(p->payload, "\"token\":\"card-9\",\"source\":\"rfid\""));
+}
+
 /* ---------------------------------------------------------------- firmware update */
 
 static void fwu(const char *leaf, const char *text)
@@ -577,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup(test_errors_raised_and_cleared, setup),
         cmocka_unit_test_setup(test_bad_commands_change_nothing, setup),
         cmocka_unit_test_setup(test_commands_reach_the_connector, setup),
+        cmocka_unit_test_setup(test_preauthorized_token_in_session, setup),
         cmocka_unit_test_setup(test_update_success, setup),
         cmocka_unit_test_setup(test_update_raucb_goes_to_the_installer, setup),
         cmocka_unit_test_setup(test_update_retries_with_interval, setup),
