@@ -89,6 +89,8 @@ LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
 # Host-only board library: what the host boards (linux, sim) share, e.g. the configuration
 # file; linked by those boards, never by an MCU board.
 BOARDLIB_SRCS := $(sort $(wildcard boardlib/*.c))
+# ... and the libraries it calls (the MQTT API's client and its firmware download).
+BOARDLIB_LIBS := -lmosquitto -lcurl
 FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
 UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
 
@@ -124,9 +126,10 @@ endif
 
 # Debian packages, installed on demand by tools/deps (see README "Set-up").
 DEPS_BUILD := gcc libc6-dev make python3
-DEPS_LINUX := libsocketcan-dev pkg-config
+DEPS_LINUX := libsocketcan-dev pkg-config libmosquitto-dev libcurl4-openssl-dev
 DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
-              qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3 openssl
+              qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3 openssl \
+              mosquitto mosquitto-clients
 DEPS_FUZZ  := clang libclang-rt-14-dev
 # A cross build wants the cross compiler, and every library's -dev package of the target
 # architecture (libssl-dev:arm64); the tools that run on the build host stay as they are.

@@ -156,6 +156,25 @@ static const struct config_key s_keys[] = {
         "                                     gets no transaction (default: none, the meter's own)"),
     STR("meter.public_key_file", meter_public_key_file, false,
         "a file holding that hex (for keys too long for one line)"),
+    /* the MQTT API (docs/mqtt.md) */
+    STR("mqtt.host", mqtt.host, false, "MQTT broker host name or address; absent = no MQTT API"),
+    U32("mqtt.port", mqtt.port, 1, 65535, false, "MQTT broker port (default 1883; 8883 is usual with TLS)"),
+    STR("mqtt.tls_ca", mqtt.tls_ca, false, "CA certificate file (PEM): TLS to the broker when set"),
+    STR("mqtt.user", mqtt.user, false, "MQTT user name (with mqtt.password_file)"),
+    STR("mqtt.password_file", mqtt.password_file, false, "a file whose first line is the MQTT password"),
+    STR("mqtt.client_id", mqtt.client_id, false,
+        "MQTT client id, also the station's topic element (default station)"),
+    STR("mqtt.base_topic", mqtt.base_topic, false,
+        "first topic element: topics are BASE/v1/CLIENT_ID/... (default dcfc)"),
+    U32("mqtt.deadband_pct", mqtt.deadband_pct, 0, 50, false,
+        "telemetry is published when a value moved this many % (default 1)"),
+    U32("mqtt.min_interval_ms", mqtt.min_interval_ms, 0, 60000, false,
+        "at most one telemetry message per topic this often, ms (default 1000)"),
+    STR("mqtt.update_file", mqtt.update_file, false,
+        "where a firmware download goes (default /tmp/dcfc-update.bin)"),
+    STR("mqtt.installer", mqtt.installer, false,
+        "command that installs the file or .raucb URL given as its last argument\n"
+        "                                     (default rauc install)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -163,6 +182,7 @@ static const struct config_key s_keys[] = {
 void board_config_defaults(struct board_config *c)
 {
     memset(c, 0, sizeof *c);
+    board_mqtt_defaults(&c->mqtt);
     memcpy(c->charger_name, "cp0", 4);
     c->export_voltage_v = 400;
     c->export_current_a = 10;
@@ -465,6 +485,10 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
 {
     const char *why = NULL;
     char msg[160];
+    const char *mkey = NULL;
+    if (board_mqtt_check(&c->mqtt, &mkey, &why) != 0) {
+        board_config_bad(x, mkey, why);
+    }
     if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
         board_config_bad(x, "ovm.sources", why);
     }
@@ -732,6 +756,10 @@ int board_config_check_system(const struct board_config *c, const char *path, FI
         board_config_netif(&x, "can.interface", c->can_interface);
     }
     board_config_netif(&x, "link.interface", c->link_interface);
+    const char *mkey = NULL, *mwhy = NULL;
+    if (board_mqtt_check_files(&c->mqtt, &mkey, &mwhy) != 0) {
+        board_config_bad(&x, mkey, mwhy);
+    }
     if (x.errors != 0) {
         fprintf(err, "%s: %u problem%s on this machine\n", path, x.errors, x.errors == 1 ? "" : "s");
     }

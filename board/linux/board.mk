@@ -15,11 +15,11 @@ LINUXB_SRCS := $(sort $(wildcard board/linux/*.c))
 $(BIN)/charger: $(call rel,$(LINUXB_SRCS) $(BOARDLIB_SRCS)) $(LINUX_PORT_OBJS_REL) $(SIM_LIB_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS) $(BOARDLIB_LIBS)
 
 $(BUILD)/san/bin/charger: $(call san,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)) $(SIM_LIB) $(CORE_LIB) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS) $(BOARDLIB_LIBS)
 
 $(call rel,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)) $(call san,$(LINUXB_SRCS) $(BOARDLIB_SRCS) $(LINUX_SRCS)): | $(DEPS_STAMP_LINUX)
 

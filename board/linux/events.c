@@ -76,6 +76,9 @@ void board_events_drain(struct board_events *e, uint32_t now_ms)
     while (station_event_pop(e->st, &ev) == HAL_OK) {
         enum hal_log_level lvl = board_event_text(&ev, e->name, line, sizeof line);
         hal_logf(e->log, lvl, now_ms, "%s", line);
+        if (e->on_event != NULL) {
+            e->on_event(e->hook_ctx, &ev);
+        }
     }
     uint32_t dropped = station_events_dropped(e->st);
     if (dropped != e->dropped_seen) {
@@ -90,6 +93,9 @@ static void board_events_step(struct sched_task *t, uint32_t now_ms)
     struct board_events *e = t->ctx;
     station_poll(e->st, now_ms);
     board_events_drain(e, now_ms);
+    if (e->on_pass != NULL) {
+        e->on_pass(e->hook_ctx, now_ms);
+    }
     sched_task_at(t, now_ms + BOARD_EVENTS_PERIOD_MS);
 }
 
@@ -100,6 +106,9 @@ int board_events_init(struct board_events *e, struct station *st, struct hal_log
     e->log = log;
     e->name = name;
     e->dropped_seen = station_events_dropped(st);
+    e->on_event = NULL;
+    e->on_pass = NULL;
+    e->hook_ctx = NULL;
     sched_task_init(&e->task, "events", board_events_step, e, false);
     return sched_add(s, &e->task, now_ms);
 }

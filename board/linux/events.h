@@ -21,6 +21,11 @@ struct board_events {
     const char *name;        /**< connector 1's name, for the lines */
     uint32_t dropped_seen;   /**< station_events_dropped() already reported */
     struct sched_task task;
+    /* Another reader of the events (the MQTT API: the ring has one reader, this task) and
+     * a call after each pass; NULL: none. */
+    void (*on_event)(void *ctx, const struct station_event *ev);
+    void (*on_pass)(void *ctx, uint32_t now_ms);
+    void *hook_ctx;
 };
 
 /** @brief Run @p st's pass and read its events into @p log every connector period (add

@@ -3,7 +3,8 @@
  * Charge Control M). Wiring only: the command line (cli.c), the devices the configuration
  * names (devices.c), the connector and the station that holds it (connector.c), the
  * station's events in the log (events.c), the control socket (board_ctl.c, commands.c),
- * and the run with its safe shutdown (run.c). docs/linux-board.md.
+ * the MQTT API (boardlib/board_mqtt.c, docs/mqtt.md) and the run with its safe shutdown
+ * (run.c). docs/linux-board.md.
  *
  * Pilot and power-path GPIO have no portable Linux interface: they answer "not
  * supported" (nothing energises) unless the test aid --sim-plant puts a simulated pilot,
@@ -13,6 +14,7 @@
 
 #include "board_config.h"
 #include "board_ctl.h"
+#include "board_mqtt.h"
 #include "cli.h"
 #include "commands.h"
 #include "connector.h"
@@ -33,9 +35,22 @@ struct board {
     struct board_commands cmds;
     struct board_ctl ctl;
     bool have_ctl;
+    struct board_mqtt mqtt;
+    bool have_mqtt;
     struct board_run run;
     struct board_service service;
 };
+
+/* The station's events and passes to the MQTT API, after the log. */
+static void board_mqtt_on_event(void *ctx, const struct station_event *ev)
+{
+    board_mqtt_event(ctx, ev);
+}
+
+static void board_mqtt_on_pass(void *ctx, uint32_t now_ms)
+{
+    board_mqtt_poll(ctx, now_ms);
+}
 
 static struct board s_board;
 
@@ -57,6 +72,19 @@ static int board_start(struct board *b)
         return -1;
     }
     board_devices_log_started(&b->dev, &b->cfg, CHARGER_VERSION, now);
+    if (b->cfg.mqtt.host[0] != '\0') {
+        uint32_t ma = b->cfg.station_max_current_a != 0 ? b->cfg.station_max_current_a * 1000u : STATION_NO_LIMIT;
+        uint32_t w = b->cfg.station_max_power_w != 0 ? b->cfg.station_max_power_w : STATION_NO_LIMIT;
+        if (board_mqtt_start(&b->mqtt, &b->cfg.mqtt, "charger " CHARGER_VERSION, &b->conn.station, ma, w, log, now) !=
+            HAL_OK) {
+            fprintf(stderr, "charger: the MQTT API failed to start\n");
+            return -1;
+        }
+        b->have_mqtt = true;
+        b->events.on_event = board_mqtt_on_event;
+        b->events.on_pass = board_mqtt_on_pass;
+        b->events.hook_ctx = &b->mqtt;
+    }
     if (!b->conn.have_plant) {
         hal_logf(log, HAL_LOG_WARN, now,
                  "pilot and power-path GPIO are not configured for this board: no session will energise");
@@ -95,6 +123,10 @@ static void board_stop(struct board *b)
     station_poll(&b->conn.station, now);
     board_events_drain(&b->events, now);
     board_run_summary(&b->run);
+    if (b->have_mqtt) {
+        board_mqtt_poll(&b->mqtt, now); /* the session's end goes out before "offline" */
+        board_mqtt_stop(&b->mqtt);
+    }
     if (b->conn.have_plant) {
         if (b->opt.sim.status != NULL) {
             (void)sim_plant_write_status(&b->conn.plant, b->opt.sim.status);

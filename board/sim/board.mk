@@ -15,7 +15,7 @@ SIM_SRCS := $(sort $(filter-out $(SIM_EXCLUDE),$(wildcard board/sim/*.c)))
 # libmodbus in the simulator).
 SIM_CONFIG_SRCS := $(BOARDLIB_SRCS)
 SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c hal_linux/linux_pcapng.c
-SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread
+SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread $(BOARDLIB_LIBS)
 # Host-only simulation layer (device models) linked into both simulator binaries: a
 # fragment read before this one (sim/sim.mk) appends its archives here, release and
 # sanitized. They come before the core library on the link line.

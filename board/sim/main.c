@@ -58,6 +58,7 @@ int main(int argc, char **argv)
                              .should_stop = sim_board_should_stop, .ctx = s};
     clock_t t0 = clock();
     uint32_t passes = superloop_run(&loop);
+    sim_board_finish(s);
     double cpu_s = (double)(clock() - t0) / CLOCKS_PER_SEC;
 
     bool at_max = s->clock.now_ms >= s->max_ms;

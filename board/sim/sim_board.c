@@ -63,7 +63,9 @@ static bool sim_world(void *ctx, uint32_t now_ms)
             x->plant.evse_stop = false;
             charger_request_stop(&x->charger);
         }
-        sim_operator(x, now_ms);
+        if (!s->mqtt_on) {
+            sim_operator(x, now_ms); /* with --mqtt the integrator is the operator (reset) */
+        }
     }
     if (!sim_scenario_ev_frozen(&s->scenario)) {
         (void)sched_run(&s->ev_sched, now_ms, true);
@@ -242,6 +244,19 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
     return rc;
 }
 
+/* The station's events and passes to the MQTT API (--mqtt), after the simulator's log. */
+static void sim_board_mqtt_event(void *ctx, const struct station_event *e)
+{
+    struct sim *s = ctx;
+    board_mqtt_event(&s->mqtt, e);
+}
+
+static void sim_board_mqtt_pass(void *ctx, uint32_t now_ms)
+{
+    struct sim *s = ctx;
+    board_mqtt_poll(&s->mqtt, now_ms);
+}
+
 static int sim_start_station(struct sim *s, uint32_t limit_w, uint32_t now_ms)
 {
     struct charger *conns[SIM_MAX_CONNECTORS];
@@ -309,7 +324,28 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
         fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));
         return 1;
     }
+    if (o->bc.mqtt.host[0] != '\0') {
+        uint32_t sw = o->station_limit_w != 0 ? (uint32_t)o->station_limit_w : STATION_NO_LIMIT;
+        rc = board_mqtt_start(&s->mqtt, &o->bc.mqtt, "sim " SIM_VERSION, &s->station.st, STATION_NO_LIMIT, sw,
+                              &s->log.base, 0);
+        if (rc != HAL_OK) {
+            fprintf(stderr, "sim: the MQTT API failed to start: %s\n", hal_strerror(rc));
+            return 1;
+        }
+        s->mqtt_on = true;
+        s->station.on_event = sim_board_mqtt_event;
+        s->station.on_pass = sim_board_mqtt_pass;
+        s->station.hook_ctx = s;
+    }
     return -1;
+}
+
+void sim_board_finish(struct sim *s)
+{
+    if (s->mqtt_on) {
+        board_mqtt_stop(&s->mqtt);
+        s->mqtt_on = false;
+    }
 }
 
 /* Power loss of the whole charger (connector 0, scenario power-loss-*): the plant loses

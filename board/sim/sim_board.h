@@ -24,6 +24,7 @@
 #include "sim_options.h"
 #include "sim_ovm.h"
 #include "sim_scenario.h"
+#include "board_mqtt.h"
 #include "sim_station.h"
 
 /* The EV gives the charger this long to release a held connector before the run ends:
@@ -88,6 +89,8 @@ struct sim {
     uint32_t report_ms;
     struct sim_station station;
     struct sim_scenario scenario;
+    struct board_mqtt mqtt; /* --mqtt: the MQTT API over the station */
+    bool mqtt_on;
 };
 
 /* Creates every object of @p o's run and starts the firmware. Returns -1 when running,
@@ -97,5 +100,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o);
 /* The loop's per-pass hooks (struct superloop): stop when every connector is done. */
 bool sim_board_should_stop(void *ctx);
 void sim_board_pass_done(void *ctx);
+/* The end of the run: the MQTT API says offline and leaves the broker. */
+void sim_board_finish(struct sim *s);
 
 #endif /* SIM_BOARD_H */

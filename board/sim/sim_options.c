@@ -76,6 +76,10 @@ static void sim_usage(FILE *f)
             "                   psu.type, infy.modules/addressing/group/controller, meter.*,\n"
             "                   imd.*, link.*, log.*. Without it: the defaults, and a simulated\n"
             "                   over-voltage monitor fitted (ovm.device = sim)\n"
+            "  --mqtt HOST:PORT the MQTT API (docs/mqtt.md) on that broker, in real time (implies\n"
+            "                   --realtime); the file's mqtt.* keys (--config) give TLS, user,\n"
+            "                   client id, base topic, dead-band, interval, installer; a held fault\n"
+            "                   then waits for the integrator's reset command\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
             "  --quiet          print only the summary\n"
@@ -208,6 +212,17 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
             return 2;
         }
         o->config_path = next;
+    } else if (strcmp(a, "--mqtt") == 0) {
+        const char *colon = next != NULL ? strrchr(next, ':') : NULL;
+        char *end = NULL;
+        unsigned long port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
+        if (colon == NULL || colon == next || (size_t)(colon - next) >= sizeof o->bc.mqtt.host || end == colon + 1 ||
+            *end != '\0' || port == 0 || port > 65535) {
+            fprintf(stderr, "sim: --mqtt needs HOST:PORT (port 1..65535)\n");
+            return 2;
+        }
+        o->mqtt = next;
+        o->realtime = true;
     } else if (strcmp(a, "--scenario") == 0) {
         o->scenario = next != NULL ? faults_find(next) : NULL;
         if (o->scenario == NULL) {
@@ -257,6 +272,14 @@ static int sim_options_check(struct sim_options *o)
     if (o->config_path != NULL && board_config_load(&o->bc, o->config_path, stderr) != 0) {
         fprintf(stderr, "sim: invalid configuration, not starting\n");
         return 2;
+    }
+    if (o->mqtt != NULL) {
+        /* --mqtt names the broker; the file's other mqtt.* keys stay */
+        const char *colon = strrchr(o->mqtt, ':');
+        snprintf(o->bc.mqtt.host, sizeof o->bc.mqtt.host, "%.*s", (int)(colon - o->mqtt), o->mqtt);
+        o->bc.mqtt.port = (uint32_t)strtoul(colon + 1, NULL, 10);
+    } else {
+        o->bc.mqtt.host[0] = '\0'; /* the simulator speaks MQTT only when asked with --mqtt */
     }
     if (o->scenario != NULL) {
         /* One connector, the faulty session then a clean one (a welded contactor holds

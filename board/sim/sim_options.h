@@ -32,6 +32,7 @@ struct sim_options {
     const struct faults_scenario *scenario; /**< --scenario, or NULL */
     const char *report_dir;
     const char *config_path;           /**< --config, or NULL */
+    const char *mqtt;                  /**< --mqtt HOST:PORT, or NULL (implies --realtime) */
     struct board_config bc;            /**< the Linux board's configuration (defaults without --config) */
 };
 

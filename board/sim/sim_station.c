@@ -121,5 +121,11 @@ void sim_station_pass(struct sim_station *ss, uint32_t now_ms)
     struct station_event e;
     while (station_event_pop(&ss->st, &e) == HAL_OK) {
         sim_station_log(ss, &e);
+        if (ss->on_event != NULL) {
+            ss->on_event(ss->hook_ctx, &e);
+        }
+    }
+    if (ss->on_pass != NULL) {
+        ss->on_pass(ss->hook_ctx, now_ms);
     }
 }

@@ -21,6 +21,11 @@ struct sim_station {
     uint32_t change_at_ms[SIM_STATION_CHANGES], change_w[SIM_STATION_CHANGES];
     uint8_t changes;
     uint8_t applied;        /**< changes applied since the station (re)started */
+    /* Another reader of the events (the MQTT API: the ring has one reader, this one) and a
+     * call after each pass; NULL: none. */
+    void (*on_event)(void *ctx, const struct station_event *e);
+    void (*on_pass)(void *ctx, uint32_t now_ms);
+    void *hook_ctx;
 };
 
 /* Hands the @p n started connectors to a station (limit @p limit_w W, 0 = none) whose

@@ -244,6 +244,18 @@ def config_seeds(out):
     put(out, 'board_config', b'can.interface = vcan0\nstore.dir = /tmp/s\n')
 
 
+def api_json_seeds(out):
+    """The MQTT API's commands (docs/mqtt.md) and a few near misses."""
+    for cmd in (b'{"cmd":"ping","id":"1"}',
+                b'{"cmd":"set_limit","connector":1,"current_a":12.5,"power_w":null}',
+                b'{"cmd":"set_limit","station":true,"power_w":60000}',
+                b'{"cmd":"authorize","token":"card-7","source":"rfid"}',
+                b'{"cmd":"set_availability","operative":false,"after_session":true}',
+                b' { "cmd" : "stop" , "t" : "a\\"b\\u0041\\n" } ',
+                b'{"cmd":"stop"', b'{"a":1e3}', b'{"a":{"b":1}}', b'{}'):
+        put(out, 'api_json', cmd)
+
+
 def journal_record(seq, state, end, txid, start_wh, stop_wh, ocmf=b''):
     b = struct.pack('<IBIBBBB', 0x4A524E31, 1, seq, state, end, 0, len(txid)) + txid
     b += struct.pack('<qqqqH', start_wh, stop_wh, 1700000000, 1700003600 if state == 2 else 0, len(ocmf))
@@ -280,6 +292,7 @@ def main():
     ocmf_seeds(a.out)
     infy_seeds(a.out)
     config_seeds(a.out)
+    api_json_seeds(a.out)
     journal_seeds(a.out)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))
