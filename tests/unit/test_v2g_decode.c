@@ -289,7 +289,7 @@ static void tls12_cbc(bool etm)
     unsigned ml = 0;
     size_t pl = sizeof v2gtp_msg;
     memcpy(plain, v2gtp_msg, pl);
-    memset(mac_in, 0, 8);
+    memset(mac_in, 0, sizeof mac_in); /* the length's high byte (mac_in[11]) too: it was left to the stack */
     mac_in[8] = 23;
     mac_in[9] = 3;
     mac_in[10] = 3;
