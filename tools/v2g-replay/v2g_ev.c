@@ -31,9 +31,8 @@
 
 static struct iso2_ev s_ev;
 static struct exi_iso2_document s_rq, s_ours;
-static struct exi_apphand_document s_app;
 static uint8_t s_buf[4096];
-static char s_ns[CFG_ISO2_EV_OFFERS][80];
+static char s_ns[CFG_ISO2_EV_OFFERS][REC_NS_LEN];
 
 struct ev_run {
     bool quiet;
@@ -73,40 +72,12 @@ static int kind_of(const struct exi_iso2_document *d, uint8_t *sub)
     return (int)k;
 }
 
-/* The next car request after @p i within the same connection, or NULL. */
-static const struct rec *next_request(const struct recs *R, size_t i)
-{
-    for (size_t j = i + 1; j < R->n; j++) {
-        const struct rec *r = &R->v[j];
-        if (r->ev_to_evse) {
-            return r->apphand ? NULL : r;
-        }
-    }
-    return NULL;
-}
-
 /* The configuration of the recorded car, from its first requests of this connection. */
 static void config_from(const struct recs *R, size_t i, struct iso2_ev_config *cfg)
 {
     iso2_ev_default_config(cfg);
     cfg->start_delay_ms = 0;
-    cfg->n_offers = 0;
-    const struct rec *q = &R->v[i];
-    struct exi_reader rd;
-    exi_reader_init(&rd, q->exi, q->len);
-    if (q->exi != NULL && exi_apphand_decode(&rd, &s_app) == HAL_OK && s_app.supportedAppProtocolReq_isUsed) {
-        const struct exi_apphand_supportedAppProtocolReq *a = &s_app.supportedAppProtocolReq;
-        for (uint16_t k = 0; k < a->AppProtocol.arrayLen && cfg->n_offers < CFG_ISO2_EV_OFFERS; k++) {
-            const struct exi_apphand_AppProtocolType *p = &a->AppProtocol.array[k];
-            size_t l = p->ProtocolNamespace.charactersLen < sizeof s_ns[0] - 1 ? p->ProtocolNamespace.charactersLen
-                                                                               : sizeof s_ns[0] - 1;
-            memcpy(s_ns[cfg->n_offers], p->ProtocolNamespace.characters, l);
-            s_ns[cfg->n_offers][l] = '\0';
-            cfg->offers[cfg->n_offers] = (struct apphand_offer){s_ns[cfg->n_offers], p->VersionNumberMajor,
-                                                                p->VersionNumberMinor, p->SchemaID, p->Priority};
-            cfg->n_offers++;
-        }
-    }
+    cfg->n_offers = rec_offers(&R->v[i], cfg->offers, s_ns, CFG_ISO2_EV_OFFERS);
     for (size_t j = i + 1; j < R->n && !(R->v[j].ev_to_evse && R->v[j].apphand); j++) {
         if (!R->v[j].ev_to_evse || !decode_iso2(&R->v[j], &s_rq)) {
             continue;
@@ -299,7 +270,7 @@ int v2g_ev_replay(const struct recs *R, bool quiet)
             say(&E, q, ours, false, "no recorded response");
             continue;
         }
-        model_before_response(next_request(R, i + 1));
+        model_before_response(rec_next_request(R, i + 1));
         E.now += 1;
         rc = iso2_ev_receive(&s_ev, res->exi, res->len, E.now);
         if (rc != HAL_OK) {

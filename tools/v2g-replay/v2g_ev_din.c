@@ -36,9 +36,8 @@
 
 static struct din_ev s_ev;
 static struct exi_din_document s_rq, s_ours;
-static struct exi_apphand_document s_app;
 static uint8_t s_buf[4096];
-static char s_ns[CFG_DIN_EV_OFFERS][80];
+static char s_ns[CFG_DIN_EV_OFFERS][REC_NS_LEN];
 
 struct din_run {
     bool quiet;
@@ -71,40 +70,12 @@ static bool decode_din(const struct rec *r, struct exi_din_document *d)
     return exi_din_decode(&rd, d) == HAL_OK;
 }
 
-/* The next car request after @p i within the same connection, or NULL. */
-static const struct rec *next_request(const struct recs *R, size_t i)
-{
-    for (size_t j = i + 1; j < R->n; j++) {
-        const struct rec *r = &R->v[j];
-        if (r->ev_to_evse) {
-            return r->apphand ? NULL : r;
-        }
-    }
-    return NULL;
-}
-
 /* The configuration of the recorded car, from its requests of the connection at @p i. */
 static void config_from(const struct recs *R, size_t i, struct din_ev_config *cfg)
 {
     din_ev_default_config(cfg);
     cfg->start_delay_ms = 0;
-    cfg->n_offers = 0;
-    const struct rec *q = &R->v[i];
-    struct exi_reader rd;
-    exi_reader_init(&rd, q->exi, q->len);
-    if (q->exi != NULL && exi_apphand_decode(&rd, &s_app) == HAL_OK && s_app.supportedAppProtocolReq_isUsed) {
-        const struct exi_apphand_supportedAppProtocolReq *a = &s_app.supportedAppProtocolReq;
-        for (uint16_t k = 0; k < a->AppProtocol.arrayLen && cfg->n_offers < CFG_DIN_EV_OFFERS; k++) {
-            const struct exi_apphand_AppProtocolType *p = &a->AppProtocol.array[k];
-            size_t l = p->ProtocolNamespace.charactersLen < sizeof s_ns[0] - 1 ? p->ProtocolNamespace.charactersLen
-                                                                               : sizeof s_ns[0] - 1;
-            memcpy(s_ns[cfg->n_offers], p->ProtocolNamespace.characters, l);
-            s_ns[cfg->n_offers][l] = '\0';
-            cfg->offers[cfg->n_offers] = (struct apphand_offer){s_ns[cfg->n_offers], p->VersionNumberMajor,
-                                                                p->VersionNumberMinor, p->SchemaID, p->Priority};
-            cfg->n_offers++;
-        }
-    }
+    cfg->n_offers = rec_offers(&R->v[i], cfg->offers, s_ns, CFG_DIN_EV_OFFERS);
     for (size_t j = i + 1; j < R->n && !(R->v[j].ev_to_evse && R->v[j].apphand); j++) {
         if (!R->v[j].ev_to_evse || !decode_din(&R->v[j], &s_rq)) {
             continue;
@@ -302,7 +273,7 @@ int v2g_ev_replay_din(const struct recs *R, bool quiet)
             continue;
         }
         E.now = at;
-        model_before_response(next_request(R, i + 1));
+        model_before_response(rec_next_request(R, i + 1));
         bool was_stopped = din_ev_evse_stopped(&s_ev);
         rc = din_ev_receive(&s_ev, res->exi, res->len, E.now);
         bool stops_now = !was_stopped && din_ev_evse_stopped(&s_ev);
@@ -321,7 +292,7 @@ int v2g_ev_replay_din(const struct recs *R, bool quiet)
                      din_response_code_name(s_ev.evse_code), din_ev_reason(&s_ev),
                      rc == HAL_OK ? "goes to its stop sequence" : "ends here");
             say(&E, q, ours, true, why);
-            const struct rec *nx = next_request(R, i + 1);
+            const struct rec *nx = rec_next_request(R, i + 1);
             live = rc == HAL_OK;
             if (rc != HAL_OK || (nx != NULL && decode_din(nx, &s_rq) &&
                                  (int)din_request_kind(&s_rq) == DIN_MSG_CURRENT_DEMAND)) {

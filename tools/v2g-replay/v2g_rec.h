@@ -52,4 +52,18 @@ int v2g_ev_replay(const struct recs *R, bool quiet);
  */
 int v2g_ev_replay_din(const struct recs *R, bool quiet);
 
+struct apphand_offer;
+/** Room for one recorded protocol namespace (the schema allows 100 characters; longer ones are cut). */
+#define REC_NS_LEN 80
+
+/** @brief The next car request after record @p i within the same connection, or NULL. */
+const struct rec *rec_next_request(const struct recs *R, size_t i);
+
+/**
+ * @brief The protocols the recorded car offered in its supportedAppProtocolReq @p q, at most
+ *        @p max; each offer's namespace points into @p names (REC_NS_LEN each).
+ * @return the number of offers (0 when @p q is no handshake request)
+ */
+uint8_t rec_offers(const struct rec *q, struct apphand_offer *offers, char (*names)[REC_NS_LEN], uint8_t max);
+
 #endif /* V2G_REC_H */
