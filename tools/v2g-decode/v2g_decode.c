@@ -37,18 +37,10 @@
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
-struct offered {
-    uint8_t id;
-    char ns[96];
-};
-
 /* One TCP connection as the decoder sees it. */
 struct conn {
-    bool negotiated;        /* supportedAppProtocolRes seen */
+    struct v2gd_negotiation neg; /* the handshake followed */
     bool handshake_seen;    /* any appHand message */
-    const char *schema;     /* codec of the negotiated protocol */
-    struct offered off[8];
-    unsigned noff;
     bool tls_used, tls_announced;
     struct v2gd_tls tls;
     uint8_t *plain[2];      /* decrypted bytes not yet a whole V2GTP message ([1]: EV) */
@@ -300,20 +292,6 @@ static struct conn *conn_get(struct dec *d, unsigned id)
     return &d->conns[id];
 }
 
-static const char *schema_of_ns(const char *ns)
-{
-    if (strcmp(ns, APPHAND_NS_DIN) == 0 || strcmp(ns, APPHAND_NS_TESLA) == 0) {
-        return "din"; /* Tesla's namespace is DIN's messages */
-    }
-    if (strcmp(ns, APPHAND_NS_ISO2) == 0) {
-        return "iso2";
-    }
-    if (strstr(ns, "15118:-20") != NULL) {
-        return "iso20";
-    }
-    return NULL;
-}
-
 static int try_decode(struct dec *d, const struct exi_codec *c, const uint8_t *p, size_t n, const char **why)
 {
     if (c->doc_size > d->doc_cap) {
@@ -337,27 +315,7 @@ static int try_decode(struct dec *d, const struct exi_codec *c, const uint8_t *p
 static void handshake(struct conn *c, const struct exi_apphand_document *a)
 {
     c->handshake_seen = true;
-    if (a->supportedAppProtocolReq_isUsed) {
-        const struct exi_apphand_supportedAppProtocolReq *q = &a->supportedAppProtocolReq;
-        c->noff = 0;
-        for (uint16_t i = 0; i < q->AppProtocol.arrayLen && c->noff < 8; i++) {
-            const struct exi_apphand_AppProtocolType *ap = &q->AppProtocol.array[i];
-            size_t l = ap->ProtocolNamespace.charactersLen;
-            l = l < sizeof c->off[0].ns - 1 ? l : sizeof c->off[0].ns - 1;
-            c->off[c->noff].id = ap->SchemaID;
-            memcpy(c->off[c->noff].ns, ap->ProtocolNamespace.characters, l);
-            c->off[c->noff].ns[l] = '\0';
-            c->noff++;
-        }
-    } else if (a->supportedAppProtocolRes_isUsed) {
-        c->negotiated = true;
-        c->schema = NULL;
-        for (unsigned k = 0; a->supportedAppProtocolRes.SchemaID_isUsed && k < c->noff; k++) {
-            if (c->off[k].id == a->supportedAppProtocolRes.SchemaID) {
-                c->schema = schema_of_ns(c->off[k].ns);
-            }
-        }
-    }
+    v2gd_negotiation_feed(&c->neg, a);
 }
 
 static void v2gtp_msg(struct dec *d, struct conn *c, double t, bool ev_to_evse, uint16_t pt, const uint8_t *p,
@@ -377,10 +335,10 @@ static void v2gtp_msg(struct dec *d, struct conn *c, double t, bool ev_to_evse, 
         return;
     } else if (forced_schema != NULL) {
         schema = forced_schema;
-    } else if (!c->negotiated) {
+    } else if (!c->neg.negotiated) {
         schema = "appHand";
-    } else if (c->schema != NULL) {
-        schema = c->schema;
+    } else if (c->neg.schema != NULL) {
+        schema = c->neg.schema;
     } else {
         emit(d, t, "v2gtp", dir, NULL, "?", tls, "the handshake chose no protocol this decoder knows", NULL);
         return;
@@ -400,9 +358,9 @@ static void v2gtp_msg(struct dec *d, struct conn *c, double t, bool ev_to_evse, 
                 codec = g;
                 schema = guess[i];
                 rc = 0;
-                c->negotiated = true;
+                c->neg.negotiated = true;
                 c->handshake_seen = true;
-                c->schema = guess[i];
+                c->neg.schema = guess[i];
             }
         }
     }
@@ -432,14 +390,14 @@ static void v2gtp_msg(struct dec *d, struct conn *c, double t, bool ev_to_evse, 
     if (strcmp(schema, "appHand") == 0) {
         const struct exi_apphand_document *a = d->doc;
         if (a->supportedAppProtocolReq_isUsed) {
-            for (unsigned k = 0; k < c->noff; k++) {
+            for (unsigned k = 0; k < c->neg.noff; k++) {
                 char key[16];
-                snprintf(key, sizeof key, "protocol_%u", c->off[k].id);
-                fld_str(d, key, c->off[k].ns, -1);
+                snprintf(key, sizeof key, "protocol_%u", c->neg.off[k].id);
+                fld_str(d, key, c->neg.off[k].ns, -1);
             }
         } else if (a->supportedAppProtocolRes_isUsed) {
-            if (c->schema != NULL) {
-                fld_str(d, "negotiated", c->schema, -1);
+            if (c->neg.schema != NULL) {
+                fld_str(d, "negotiated", c->neg.schema, -1);
             }
         }
     }

@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "apphand/apphand.h"
+#include "exi/exi_apphand.h"
+
 const char *const v2gd_num_names[V2GD_NUMS] = {
     "ev_target_voltage_V", "ev_target_current_A", "evse_present_voltage_V", "evse_present_current_A",
     "evse_max_voltage_V",  "evse_max_current_A",  "evse_max_power_W",       "soc_pct",
@@ -180,4 +183,43 @@ void v2gd_fields_get(const struct exi_meta_type *t, const void *doc, struct v2gd
     memset(f, 0, sizeof *f);
     f->ev_ready = -1;
     walk(t, doc, f, 0);
+}
+
+const char *v2gd_schema_of_ns(const char *ns)
+{
+    if (strcmp(ns, APPHAND_NS_DIN) == 0 || strcmp(ns, APPHAND_NS_TESLA) == 0) {
+        return "din"; /* Tesla's namespace is DIN's messages */
+    }
+    if (strcmp(ns, APPHAND_NS_ISO2) == 0) {
+        return "iso2";
+    }
+    if (strstr(ns, "15118:-20") != NULL) {
+        return "iso20";
+    }
+    return NULL;
+}
+
+void v2gd_negotiation_feed(struct v2gd_negotiation *n, const struct exi_apphand_document *a)
+{
+    if (a->supportedAppProtocolReq_isUsed) {
+        const struct exi_apphand_supportedAppProtocolReq *q = &a->supportedAppProtocolReq;
+        n->noff = 0;
+        for (uint16_t i = 0; i < q->AppProtocol.arrayLen && n->noff < sizeof n->off / sizeof n->off[0]; i++) {
+            const struct exi_apphand_AppProtocolType *ap = &q->AppProtocol.array[i];
+            size_t l = ap->ProtocolNamespace.charactersLen;
+            l = l < sizeof n->off[0].ns - 1 ? l : sizeof n->off[0].ns - 1;
+            n->off[n->noff].id = ap->SchemaID;
+            memcpy(n->off[n->noff].ns, ap->ProtocolNamespace.characters, l);
+            n->off[n->noff].ns[l] = '\0';
+            n->noff++;
+        }
+    } else if (a->supportedAppProtocolRes_isUsed) {
+        n->negotiated = true;
+        n->schema = NULL;
+        for (unsigned k = 0; a->supportedAppProtocolRes.SchemaID_isUsed && k < n->noff; k++) {
+            if (n->off[k].id == a->supportedAppProtocolRes.SchemaID) {
+                n->schema = v2gd_schema_of_ns(n->off[k].ns);
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exi/exi_meta.h"
 
@@ -48,5 +49,27 @@ const char *v2gd_msg_name(const struct exi_meta_type *doc_type, const void *doc)
 
 /** @brief The values that matter of a decoded document (first occurrence of each). */
 void v2gd_fields_get(const struct exi_meta_type *doc_type, const void *doc, struct v2gd_fields *f);
+
+struct exi_apphand_document;
+
+/** One protocol a car offered in its supportedAppProtocolReq. */
+struct v2gd_offer {
+    uint8_t id;     /**< SchemaID */
+    char ns[96];    /**< namespace (longer ones cut) */
+};
+
+/** What one V2GTP connection negotiated, followed from its handshake (decoder and plugin). */
+struct v2gd_negotiation {
+    bool negotiated;    /**< supportedAppProtocolRes seen */
+    const char *schema; /**< codec of the negotiated protocol ("din", "iso2", "iso20"), NULL if none */
+    unsigned noff;
+    struct v2gd_offer off[8];
+};
+
+/** @brief The codec of a protocol namespace (Tesla's is DIN's messages), or NULL. */
+const char *v2gd_schema_of_ns(const char *ns);
+
+/** @brief Follow a decoded handshake message: the car's offers, then the charger's choice. */
+void v2gd_negotiation_feed(struct v2gd_negotiation *n, const struct exi_apphand_document *a);
 
 #endif /* V2GD_EXI_H */

@@ -49,13 +49,7 @@ static dissector_handle_t tcp_handle, udp_handle;
 
 /* What a TCP connection negotiated (kept with the conversation). */
 struct v2g_conv {
-    bool negotiated;
-    const char *schema;
-    unsigned noff;
-    struct {
-        uint8_t id;
-        char ns[96];
-    } off[8];
+    struct v2gd_negotiation neg;
 };
 
 static const value_string payload_types[] = {
@@ -70,20 +64,6 @@ static const value_string payload_types[] = {
     {0, NULL},
 };
 
-static const char *schema_of_ns(const char *ns)
-{
-    if (strcmp(ns, "urn:din:70121:2012:MsgDef") == 0 || strcmp(ns, "urn:tesla:din:2018:MsgDef") == 0) {
-        return "din";
-    }
-    if (strcmp(ns, "urn:iso:15118:2:2013:MsgDef") == 0) {
-        return "iso2";
-    }
-    if (strstr(ns, "15118:-20") != NULL) {
-        return "iso20";
-    }
-    return NULL;
-}
-
 static void *doc_buf(size_t need)
 {
     static void *doc;
@@ -97,27 +77,7 @@ static void *doc_buf(size_t need)
 
 static void handshake(struct v2g_conv *c, const struct exi_apphand_document *a)
 {
-    if (a->supportedAppProtocolReq_isUsed) {
-        const struct exi_apphand_supportedAppProtocolReq *q = &a->supportedAppProtocolReq;
-        c->noff = 0;
-        for (uint16_t i = 0; i < q->AppProtocol.arrayLen && c->noff < 8; i++) {
-            const struct exi_apphand_AppProtocolType *ap = &q->AppProtocol.array[i];
-            size_t l = ap->ProtocolNamespace.charactersLen;
-            l = l < sizeof c->off[0].ns - 1 ? l : sizeof c->off[0].ns - 1;
-            c->off[c->noff].id = ap->SchemaID;
-            memcpy(c->off[c->noff].ns, ap->ProtocolNamespace.characters, l);
-            c->off[c->noff].ns[l] = '\0';
-            c->noff++;
-        }
-    } else if (a->supportedAppProtocolRes_isUsed) {
-        c->negotiated = true;
-        c->schema = NULL;
-        for (unsigned k = 0; a->supportedAppProtocolRes.SchemaID_isUsed && k < c->noff; k++) {
-            if (c->off[k].id == a->supportedAppProtocolRes.SchemaID) {
-                c->schema = schema_of_ns(c->off[k].ns);
-            }
-        }
-    }
+    v2gd_negotiation_feed(&c->neg, a);
 }
 
 /* The schema of this message: decided once, on the first pass, and kept per frame. */
@@ -138,7 +98,7 @@ static const char *schema_for(packet_info *pinfo, uint16_t pt, struct v2g_conv *
     if (s != NULL || PINFO_FD_VISITED(pinfo)) {
         return s;
     }
-    s = !c->negotiated ? "appHand" : c->schema;
+    s = !c->neg.negotiated ? "appHand" : c->neg.schema;
     if (s != NULL) {
         p_add_proto_data(wmem_file_scope(), pinfo, proto_v2gtp, key, (void *)s);
     }
