@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# boardio_test.sh BUILD - the Charge SOM safety-controller protocol on a real tty (issue 20):
+# the simulated co-processor (build/bin/cbsomsim, the plant and the independent judge of
+# the contactors) on a pseudo-terminal, the host side driven by the bring-up tool
+# (build/bin/board-ctl) and by the charger (board.io = chargesom). No VM, no network.
+#
+# Cases: version handshake and its round trip; pilot duty echoed; a contactor order
+# outside CP C refused by the tool and, forced, by the co-processor's own gate; contactors
+# closed in C, then the host killed: the co-processor opens them and enters its safe
+# state within its timeout (FIGURE); noise on the line while holding; an e-stop during
+# a hold; firmware with the old ChargeState1 layout refused; the charger's handshake and
+# its pilot through the co-processor, and the charger killed.
+# Prints PASS/FAIL lines and FIGURE lines, then "N passed, N failed"; exits non-zero on any
+# failure.
+set -u
+BUILD=${1:-build}
+bin=$BUILD/bin
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/wait_lib.sh"
+W=$(mktemp -d /tmp/boardio.XXXXXX)
+pass=0
+fail=0
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+ok() { echo "PASS $1: $2"; pass=$((pass + 1)); }
+ko() {
+    echo "FAIL $1: $2"
+    fail=$((fail + 1))
+    [ -n "${3:-}" ] && printf '%s\n' "$3" | tail -n 15 | sed 's/^/    /'
+    [ -f "$W/sim.log" ] && tail -n 10 "$W/sim.log" | sed 's/^/    sim: /'
+}
+
+# One co-processor for all but the firmware case; commands through its FIFO.
+mkfifo "$W/ctl"
+"$bin/cbsomsim" --link "$W/tty" --ctl "$W/ctl" --timeout-ms 300 > "$W/sim.log" 2>&1 &
+pids+=($!)
+exec 3<>"$W/ctl"
+sim() { echo "$*" >&3; }
+if ! wait_file "$W/tty" 10 || ! wait_line "$W/sim.log" 'cbsomsim: tty' 10; then
+    ko boardio/setup "cbsomsim did not start" "$(cat "$W/sim.log")"
+    echo "$pass passed, $fail failed"
+    exit 1
+fi
+lines() { wc -l < "$W/sim.log"; }
+since() { tail -n +"$(($1 + 1))" "$W/sim.log"; }
+# wait_since N PATTERN SECONDS: a sim.log line after line N matches (wait_line would
+# also match the earlier cases' lines).
+wait_since() {
+    local i
+    for ((i = 0; i < $3 * 20; i++)); do
+        since "$1" | grep -q "$2" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+# reset_sim: the co-processor's reset line, as a fresh host would pulse it.
+reset_sim() { local n; n=$(lines); sim reset; wait_since "$n" 'cbsomsim: reset' 5; }
+
+out=$("$bin/board-ctl" --chargesom "$W/tty" version 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '^version: 0.3.1 platform 0x81' <<<"$out"; then
+    ok boardio/version "FirmwareVersion inquiry answered: $(grep -o 'round trip [0-9]* us' <<<"$out")"
+    echo "FIGURE boardio: co-processor inquiry round trip over the pty: $(grep -o '[0-9]* us' <<<"$out")"
+else
+    ko boardio/version "rc $rc" "$out"
+fi
+
+reset_sim
+out=$("$bin/board-ctl" --chargesom "$W/tty" pwm 5 state 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q 'echoed by the co-processor after' <<<"$out" && grep -q 'cp A, pwm on 5.0 %' <<<"$out"; then
+    ok boardio/pwm "duty 5 % echoed in ChargeState1, CP A without a car"
+    echo "FIGURE boardio: duty change -> echo in ChargeState1 (100 ms cycle): $(grep -o 'after [0-9]* ms' <<<"$out" | head -1)"
+else
+    ko boardio/pwm "rc $rc" "$out"
+fi
+
+reset_sim
+sim car B
+n=$(lines)
+out=$("$bin/board-ctl" --chargesom "$W/tty" pwm 5 contactor 1 on 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q '^refused: contactor 1 on needs CP state C or D (now B)' <<<"$out" &&
+    ! since "$n" | grep -q 'contactor 1 closed'; then
+    ok boardio/refuse-unsafe "contactor in B refused by the tool, exit 1"
+else
+    ko boardio/refuse-unsafe "rc $rc" "$out"
+fi
+
+reset_sim
+n=$(lines)
+out=$("$bin/board-ctl" --chargesom "$W/tty" --force pwm 5 contactor 1 on 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q 'did not close contactor 1 (cp B)' <<<"$out" && ! since "$n" | grep -q 'contactor 1 closed'; then
+    ok boardio/force-gated "forced order in B: the co-processor's own gate keeps it open, exit 1"
+else
+    ko boardio/force-gated "rc $rc" "$out"
+fi
+
+for l in lock nonsense; do
+    out=$("$bin/board-ctl" --chargesom "$W/tty" $l 2>&1); rc=$?
+    want=$([ $l = lock ] && echo 1 || echo 2)
+    if [ $rc -eq "$want" ]; then ok "boardio/verb-$l" "exit $rc: $(head -n 1 <<<"$out")"; else ko "boardio/verb-$l" "rc $rc" "$out"; fi
+done
+
+# Contactors closed in C, then the host dies: the co-processor alone opens them.
+reset_sim
+sim car C
+n=$(lines)
+"$bin/board-ctl" --chargesom "$W/tty" --hold-s 60 pwm 5 contactor 1 on contactor 2 on > "$W/hold.out" 2>&1 &
+hp=$!
+pids+=($hp)
+if wait_line "$W/hold.out" '^holding' 10 && since "$n" | grep -q 'contactor 2 closed (cp C)'; then
+    ok boardio/close-in-c "both contactors closed by the co-processor in C"
+    sim garbage 600
+    sleep 0.5
+    kill -9 $hp
+    if wait_since "$n" 'safe state, reason 2' 10 && since "$n" | grep -q 'contactor 1 open' &&
+        since "$n" | grep -q 'contactor 2 open'; then
+        ms=$(since "$n" | grep -o 'safe state, reason 2, host silent for [0-9]* ms' | grep -o '[0-9]* ms')
+        ok boardio/host-killed "host killed: contactors opened, safe state (communication timeout) after $ms"
+        echo "FIGURE boardio: host silence -> contactors open and safe state: $ms (co-processor timeout 300 ms)"
+    else
+        ko boardio/host-killed "no safe state after the host was killed" "$(since "$n")"
+    fi
+else
+    ko boardio/close-in-c "no hold with contactors closed" "$(cat "$W/hold.out")"
+    kill -9 $hp 2>/dev/null
+fi
+wait $hp 2>/dev/null
+
+# Noise on the line while holding: counted, the session goes on.
+reset_sim
+"$bin/board-ctl" --chargesom "$W/tty" --hold-s 2 pwm 5 > "$W/noise.out" 2>&1 &
+hp=$!
+wait_line "$W/noise.out" '^holding' 10
+sim garbage 2000
+wait $hp; rc=$?
+bad=$(grep -o '[0-9]* bad CRC, [0-9]* bad frames' "$W/noise.out")
+if [ $rc -eq 0 ] && grep -q '^frames:' "$W/noise.out" && ! grep -q '0 bad CRC, 0 bad frames' "$W/noise.out"; then
+    ok boardio/noise "2000 bytes of noise during a hold: $bad, session kept"
+else
+    ko boardio/noise "rc $rc" "$(cat "$W/noise.out")"
+fi
+
+# An e-stop during a hold: the co-processor opens, the tool reports its safe state.
+reset_sim
+sim car C
+n=$(lines)
+"$bin/board-ctl" --chargesom "$W/tty" --hold-s 10 pwm 5 contactor 1 on > "$W/estop.out" 2>&1 &
+hp=$!
+wait_line "$W/estop.out" '^holding' 10
+sim estop 1 1
+wait $hp; rc=$?
+sim estop 1 0
+if [ $rc -eq 3 ] && grep -q 'safe-state reason 16' "$W/estop.out" && since "$n" | grep -q 'contactor 1 open'; then
+    ok boardio/estop "e-stop 1 in a hold: contactor opened, host reports safe state reason 16, exit 3"
+else
+    ko boardio/estop "rc $rc" "$(cat "$W/estop.out")"
+fi
+
+# Firmware with the old ChargeState1 layout: refused before anything is driven.
+mkfifo "$W/ctl2"
+"$bin/cbsomsim" --link "$W/tty2" --ctl "$W/ctl2" --version 0.2.9 > "$W/sim2.log" 2>&1 &
+pids+=($!)
+wait_file "$W/tty2" 10
+out=$("$bin/board-ctl" --chargesom "$W/tty2" pwm 5 2>&1); rc=$?
+if [ $rc -eq 3 ] && grep -q 'unsupported firmware' <<<"$out" && ! grep -q 'pilot on' "$W/sim2.log"; then
+    ok boardio/old-firmware "0.2.9 refused (old contactor layout), pilot never driven, exit 3"
+else
+    ko boardio/old-firmware "rc $rc" "$out"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
