@@ -24,6 +24,7 @@ static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const s_psu_types[] = {"none", "infy", NULL};
 static const char *const s_addressing[] = {"fixed", "group", NULL};
 static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
+static const char *const s_board_io[] = {"none", "chargesom", NULL};
 static const char *const s_ovm_devices[] = {"none", "sim", NULL};
 
 #define U32(k, field, lo, hi, req, text)                                                         \
@@ -143,6 +144,16 @@ static const struct config_key s_keys[] = {
         "                                     gets no transaction (default: none, the meter's own)"),
     STR("meter.public_key_file", meter_public_key_file, false,
         "a file holding that hex (for keys too long for one line)"),
+    ENUM("board.io", board_io, s_board_io,
+         "pilot, contactors and e-stop: none (not supported, or the --sim-plant test aid) or\n"
+         "                                     chargesom (a Charge SOM safety controller on\n"
+         "                                     chargesom.tty) (default none)"),
+    STR("chargesom.tty", chargesom_tty, false,
+        "the safety controller's UART, e.g. /dev/ttyLP2 (required with board.io = chargesom)"),
+    U32("chargesom.timeout_ms", chargesom_timeout_ms, 200, 5000, false,
+        "no ChargeState1 for this long is a fault that ends the session, ms (default 1000)"),
+    U32("chargesom.startup_ms", chargesom_startup_ms, 0, 5000, false,
+        "wait after the controller's reset before asking its version, ms (default 300)"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
@@ -183,6 +194,9 @@ void board_config_defaults(struct board_config *c)
     c->ovm_stale_ms = 1500;
     memcpy(c->v2g_protocols, "iso2,din", 9);
     hlc_default_protocols(&c->v2g_list);
+    c->board_io = BOARD_IO_NONE;
+    c->chargesom_timeout_ms = 1000;
+    c->chargesom_startup_ms = 300;
 }
 
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */
@@ -472,6 +486,11 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     if (board_config_meter_key(c, x->path, x->text, x->len, x->err) != 0) {
         x->errors++;
     }
+    if (c->board_io == BOARD_IO_CHARGESOM && c->chargesom_tty[0] == '\0') {
+        board_config_bad(x, "chargesom.tty", "required when board.io is chargesom");
+    } else if (c->board_io != BOARD_IO_CHARGESOM && c->chargesom_tty[0] != '\0') {
+        board_config_bad(x, "chargesom.tty", "given, but board.io is not chargesom");
+    }
     if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {
         board_config_bad(x, "imd.lab_override_no_monitor",
                          "true, but imd.model names a monitor: the override is only for a charger "
@@ -712,6 +731,9 @@ int board_config_check_system(const struct board_config *c, const char *path, FI
     }
     if (c->psu_type == BOARD_PSU_INFY) {
         board_config_netif(&x, "can.interface", c->can_interface);
+    }
+    if (c->board_io == BOARD_IO_CHARGESOM && access(c->chargesom_tty, R_OK | W_OK) != 0) {
+        board_config_bad(&x, "chargesom.tty", strerror(errno));
     }
     board_config_netif(&x, "link.interface", c->link_interface);
     if (x.errors != 0) {

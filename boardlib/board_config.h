@@ -24,6 +24,9 @@
 enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY };
 /** Over-voltage monitor devices (`ovm.device`). */
 enum board_ovm_device { BOARD_OVM_NONE = 0, BOARD_OVM_SIM };
+/** Where the pilot and power-path I/O is (`board.io`). */
+enum board_io { BOARD_IO_NONE = 0, BOARD_IO_CHARGESOM };
+
 /** Isolation monitor kinds (`imd.model`). */
 enum board_imd_model { BOARD_IMD_NONE = 0, BOARD_IMD_BENDER, BOARD_IMD_DOLD };
 
@@ -83,6 +86,11 @@ struct board_config {
     /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
     uint32_t station_max_power_w;
     uint32_t station_max_current_a;
+    /* board I/O (issue 20): the pilot and power path through a safety co-processor */
+    int board_io;                  /**< enum board_io */
+    char chargesom_tty[BOARD_CONFIG_PATH_MAX];
+    uint32_t chargesom_timeout_ms; /**< host-side: longest gap between ChargeState1 frames */
+    uint32_t chargesom_startup_ms; /**< after the co-processor's reset, before the inquiry */
     /* derived by board_config_load() */
     uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
     size_t meter_pin_len;                  /**< 0: no key pinned */

@@ -55,7 +55,7 @@ static int board_start(struct board *b)
         return -1;
     }
     board_devices_log_started(&b->dev, &b->cfg, CHARGER_VERSION, now);
-    if (!b->conn.have_plant) {
+    if (!b->conn.have_plant && !b->conn.have_chargesom) {
         hal_logf(log, HAL_LOG_WARN, now,
                  "pilot and power-path GPIO are not configured for this board: no session will energise");
     }
@@ -91,6 +91,9 @@ static void board_stop(struct board *b)
             (void)sim_plant_write_status(&b->conn.plant, b->opt.sim.status);
         }
         sim_plant_close(&b->conn.plant);
+    }
+    if (b->conn.have_chargesom) {
+        board_chargesom_close(&b->conn.chargesom, now);
     }
     if (b->have_ctl) {
         board_ctl_close(&b->ctl);

@@ -24,6 +24,7 @@ void cbsom_host_default_config(struct cbsom_host_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->period_ms = 100;
     cfg->rx_timeout_ms = 1000;
+    cfg->rx_timeout_closed_ms = 350;
     cfg->startup_ms = 300;
     cfg->inquiry_timeout_ms = 100;
     cfg->inquiry_tries = 3;
@@ -113,6 +114,12 @@ static int cbsom_host_read_pilot(struct hal_pilot *p, struct hal_pilot_sample *s
         return HAL_EIO;
     }
     if (h->phase != CBSOM_HOST_RUNNING || !h->have_state) {
+        return HAL_EAGAIN;
+    }
+    if (h->state.pwm_active != h->ctl.pwm_active || (h->ctl.pwm_active && h->state.duty != h->ctl.duty)) {
+        /* The MCU has not applied the last duty yet (it reports every 100 ms): its CP
+         * state belongs to the old output, and read against the new one a B without PWM
+         * would look like a missing diode. */
         return HAL_EAGAIN;
     }
     static const int32_t plateau[] = {0, 12000, 9000, 6000, 3000, 0, -12000, 0};
@@ -246,7 +253,7 @@ static const struct hal_gpio_ops cbsom_host_gpio_ops = {.write = cbsom_host_gpio
 int cbsom_host_init(struct cbsom_host *h, const struct cbsom_host_config *cfg, struct hal_serial *serial,
                     uint32_t now_ms)
 {
-    if (h == NULL || cfg == NULL || serial == NULL || cfg->period_ms == 0 || cfg->rx_timeout_ms == 0 ||
+    if (h == NULL || cfg == NULL || serial == NULL || cfg->period_ms == 0 || cfg->rx_timeout_ms == 0 || cfg->rx_timeout_closed_ms == 0 ||
         cfg->inquiry_timeout_ms == 0 || cfg->inquiry_tries == 0 || cfg->echo_timeout_ms == 0) {
         return HAL_EINVAL;
     }
@@ -423,13 +430,23 @@ void cbsom_host_step(struct cbsom_host *h, uint32_t now_ms)
             }
         }
         break;
-    case CBSOM_HOST_RUNNING:
-        if (now_ms - h->last_rx_ms > h->cfg.rx_timeout_ms) {
+    case CBSOM_HOST_RUNNING: {
+        /* Bytes that waited in the tty while this process was not scheduled were read
+         * above: only the co-processor's own silence gets here, never our stall. */
+        uint32_t limit = h->cfg.rx_timeout_ms;
+        for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
+            if ((h->ctl.contactor[i] || (h->have_state && h->state.contactor[i] == CBSOM_CONT_CLOSED)) &&
+                h->cfg.rx_timeout_closed_ms < limit) {
+                limit = h->cfg.rx_timeout_closed_ms;
+            }
+        }
+        if (now_ms - h->last_rx_ms > limit) {
             cbsom_host_fail(h, CBSOM_FAULT_SILENT);
         } else if (h->echo_wait && now_ms - h->echo_since_ms > h->cfg.echo_timeout_ms) {
             cbsom_host_fail(h, CBSOM_FAULT_NO_ECHO);
         }
         break;
+    }
     case CBSOM_HOST_FAULT:
     default:
         break;

@@ -12,13 +12,15 @@
  * Mapping onto the HAL: set_duty() is CC_TargetDutyCycle with PWM active (0 = F,
  * 1000 = X1); read() turns the MCU's classified CP state into nominal plateaus (A 12 V,
  * B 9 V, C 6 V, D 3 V, E 0 V, F -12 V; low plateau -12 V with PWM, -high with a diode
- * fault) so protocols/iec61851 classifies it as the MCU did; CONTACTOR_POS/NEG are
+ * fault) so protocols/iec61851 classifies it as the MCU did, and HAL_EAGAIN until the
+ * MCU reports the duty last set (its state belongs to the old output until then); CONTACTOR_POS/NEG are
  * contactor requests 1/2 and their feedback the reported states; ESTOP is any e-stop
  * input tripped or a safe state for reason 16..18. The protocol has no lock: the lock
  * feedback mirrors the command (a DC CCS board locks in the car's inlet).
  *
  * Faults (latched until cbsom_host_restart(), as the MCU's own safe state is left only
- * by a reset): no ChargeState1 within `rx_timeout_ms` (a silent co-processor), no version
+ * by a reset): no ChargeState1 within `rx_timeout_ms`, or `rx_timeout_closed_ms` while a
+ * contactor is requested or closed (a silent or rebooting co-processor), no version
  * answer, unsupported firmware, the MCU's safe state, a duty not echoed within
  * `echo_timeout_ms`, a contactor reported closed that drops while still requested (the
  * co-processor rebooted), or a dead UART. In a fault the contactor requests are forced
@@ -41,6 +43,10 @@
 struct cbsom_host_config {
     uint32_t period_ms;          /**< ChargeControl1 cycle (100) */
     uint32_t rx_timeout_ms;      /**< longest gap between ChargeState1 frames (1000) */
+    uint32_t rx_timeout_closed_ms; /**< the same while a contactor is requested or closed
+                                        (350): a co-processor that reboots is silent for its
+                                        300 ms start-up at least, and may close again on our
+                                        next frame without ever reporting "open" */
     uint32_t startup_ms;         /**< after reset before the first inquiry (300) */
     uint32_t inquiry_timeout_ms; /**< answer time of one inquiry (100) */
     uint8_t inquiry_tries;       /**< inquiries before giving up (3) */
@@ -99,7 +105,8 @@ struct cbsom_host {
     struct cbsom_host_counters cnt;
 };
 
-/** @brief 100 ms cycle, 1000 ms receive timeout, 300 ms start-up, 3 x 100 ms inquiries. */
+/** @brief 100 ms cycle, 1000 ms receive timeout (350 ms with a contactor), 300 ms
+ *         start-up, 3 x 100 ms inquiries. */
 void cbsom_host_default_config(struct cbsom_host_config *cfg);
 
 /**

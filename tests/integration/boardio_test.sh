@@ -115,7 +115,7 @@ if wait_line "$W/hold.out" '^holding' 10 && since "$n" | grep -q 'contactor 2 cl
     ok boardio/close-in-c "both contactors closed by the co-processor in C"
     sim garbage 600
     sleep 0.5
-    kill -9 $hp
+    { kill -9 $hp; wait $hp; } 2>/dev/null
     if wait_since "$n" 'safe state, reason 2' 10 && since "$n" | grep -q 'contactor 1 open' &&
         since "$n" | grep -q 'contactor 2 open'; then
         ms=$(since "$n" | grep -o 'safe state, reason 2, host silent for [0-9]* ms' | grep -o '[0-9]* ms')
@@ -159,6 +159,76 @@ if [ $rc -eq 3 ] && grep -q 'safe-state reason 16' "$W/estop.out" && since "$n" 
 else
     ko boardio/estop "rc $rc" "$(cat "$W/estop.out")"
 fi
+
+
+# The charger itself over the co-processor (board.io = chargesom, no power stage, no link:
+# a pilot-level session). The car's pilot is the simulator's plant.
+mkdir -p "$W/store"
+printf 'store.dir = %s/store\nboard.io = chargesom\nchargesom.tty = %s/tty\ninterlock.contactor_timeout_ms = 500\n' \
+    "$W" "$W" > "$W/c.conf"
+out=$("$bin/charger" -c "$W/c.conf" --check 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok boardio/config "board.io = chargesom accepted by --check"; else ko boardio/config "rc $rc" "$out"; fi
+printf 'store.dir = %s/store\nboard.io = chargesom\n' "$W" > "$W/bad.conf"
+out=$("$bin/charger" -c "$W/bad.conf" --check 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q 'chargesom.tty.*required' <<<"$out"; then
+    ok boardio/config-missing-tty "board.io = chargesom without chargesom.tty refused: $(grep -o 'chargesom.tty.*' <<<"$out" | head -1)"
+else
+    ko boardio/config-missing-tty "rc $rc" "$out"
+fi
+# charger_session NAME: start the charger, plug the car in (B), let it charge (C).
+charger_session() {
+    reset_sim
+    sim car A
+    n=$(lines)
+    "$bin/charger" -c "$W/c.conf" > "$W/$1.log" 2>&1 &
+    cp=$!
+    pids+=($cp)
+    wait_line "$W/$1.log" 'chargesom: running' 10 || return 1
+    sim car B
+    wait_line "$W/$1.log" 'pilot A -> B' 10 || return 1
+    wait_since "$n" 'pilot on duty 50' 10 || return 1
+    sim car C
+    wait_since "$n" 'contactor 2 closed (cp C)' 10
+}
+if charger_session ch1; then
+    ok boardio/charger-session "charger: handshake, X1 -> 5 % PWM in B, contactors closed by the co-processor in C"
+    sim car B
+    if wait_since "$n" 'contactor 2 open' 10 && ! since "$n" | grep -q 'safe state'; then
+        ok boardio/charger-c-to-b "car back to B: the charger opened the contactors through the co-processor"
+    else
+        ko boardio/charger-c-to-b "contactors not opened" "$(tail -n 20 "$W/ch1.log")"
+    fi
+    n=$(lines)
+    sim car C
+    wait_since "$n" 'contactor 2 closed (cp C)' 10
+    n=$(lines)
+    { kill -9 $cp; wait $cp; } 2>/dev/null
+    if wait_since "$n" 'safe state, reason 2' 10 && [ "$(since "$n" | grep -c 'contactor . open')" -eq 2 ]; then
+        ok boardio/charger-killed "charger killed: $(since "$n" | grep -c 'contactor . open') contactor(s) opened by the co-processor, $(since "$n" | grep -o 'host silent for [0-9]* ms')"
+    else
+        ko boardio/charger-killed "no safe state" "$(since "$n")"
+    fi
+else
+    ko boardio/charger-session "no session" "$(tail -n 20 "$W/ch1.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+if charger_session ch2; then
+    n=$(lines)
+    sim reboot
+    # The co-processor comes back in init, takes the charger's next frame and runs again:
+    # the charger must see the dropped contactors and end the session, never re-close.
+    if wait_line "$W/ch2.log" 'chargesom: fault' 10 && sleep 1 && ! since "$n" | grep -q 'contactor . closed'; then
+        ok boardio/charger-reboot "co-processor rebooted mid-session: $(grep -o 'chargesom: fault: [^(;]*' "$W/ch2.log" | head -1), contactors stay open"
+    else
+        ko boardio/charger-reboot "no fault or re-closed" "$(tail -n 20 "$W/ch2.log")"
+    fi
+    kill $cp
+else
+    ko boardio/charger-reboot "no session" "$(tail -n 20 "$W/ch2.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
 
 # Firmware with the old ChargeState1 layout: refused before anything is driven.
 mkfifo "$W/ctl2"

@@ -373,6 +373,9 @@ static void test_host_pilot_mapping(void **state)
     assert_int_equal(ps.low_mv, -6000); /* missing diode: CP- = -CP+ */
     s = st_of(CBSOM_CP_A, 1000, false, false);
     assert_int_equal(hal_pilot_set_duty(&r.h.pilot, 1000), HAL_OK);
+    rig_run(&r, 5);
+    /* Until the MCU reports the new duty, its CP state belongs to the old output. */
+    assert_int_equal(hal_pilot_read(&r.h.pilot, &ps), HAL_EAGAIN);
     rig_state(&r, &s);
     rig_run(&r, 5);
     assert_int_equal(hal_pilot_read(&r.h.pilot, &ps), HAL_OK);
@@ -459,9 +462,9 @@ static void test_host_contactors_and_reboot(void **state)
     assert_int_equal(hal_gpio_read(&r.h.gpio, HAL_GPIO_IN_ESTOP, &estop), HAL_OK);
     assert_true(pos && neg && lock);
     assert_false(estop);
-    /* The co-processor reboots: 400 ms of silence (shorter than the timeout), then it
+    /* The co-processor reboots: 300 ms of silence (shorter than the timeout), then it
      * reports from init: pilot off, contactors open. */
-    rig_run(&r, 400);
+    rig_run(&r, 300);
     assert_int_equal(r.h.phase, CBSOM_HOST_RUNNING);
     s = st_of(CBSOM_CP_E, 0, false, false);
     s.pwm_active = false;
@@ -491,11 +494,10 @@ static void test_host_silent_coprocessor(void **state)
     (void)state;
     struct rig r;
     rig_running(&r);
-    assert_int_equal(hal_gpio_write(&r.h.gpio, HAL_GPIO_OUT_CONTACTOR_POS, true), HAL_OK);
-    struct cbsom_state s = st_of(CBSOM_CP_C, 0, false, false);
+    struct cbsom_state s = st_of(CBSOM_CP_E, 0, false, false);
     s.pwm_active = false;
     rig_state(&r, &s);
-    rig_run(&r, 995);
+    rig_run(&r, 995); /* no contactor asked for: the idle timeout, 1000 ms */
     assert_int_equal(r.h.phase, CBSOM_HOST_RUNNING);
     /* Only PT1000 frames and garbage: still silent as far as safety goes. */
     struct cbsom_frame f;
@@ -517,6 +519,27 @@ static void test_host_silent_coprocessor(void **state)
     rig_run(&r, 5);
     assert_int_equal(r.h.phase, CBSOM_HOST_FAULT);
     assert_string_equal(cbsom_host_fault_name(r.h.fault), "co-processor silent");
+}
+
+static void test_host_silent_with_contactors(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_running(&r);
+    assert_int_equal(hal_pilot_set_duty(&r.h.pilot, 50), HAL_OK);
+    assert_int_equal(hal_gpio_write(&r.h.gpio, HAL_GPIO_OUT_CONTACTOR_POS, true), HAL_OK);
+    struct cbsom_state s = st_of(CBSOM_CP_C, 50, true, false);
+    rig_state(&r, &s);
+    rig_run(&r, 340);
+    assert_int_equal(r.h.phase, CBSOM_HOST_RUNNING);
+    /* A rebooting co-processor that closes again on our next frame never reports "open":
+     * the gap itself is the fault while power may flow. */
+    rig_run(&r, 20);
+    assert_int_equal(r.h.fault, CBSOM_FAULT_SILENT);
+    rig_state(&r, &s);
+    rig_run(&r, 5);
+    struct cbsom_control c = rig_last_control(&r);
+    assert_false(c.contactor[0]);
 }
 
 static void test_host_safe_state_estop(void **state)
@@ -603,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_host_ignores_bad_frames),
         cmocka_unit_test(test_host_contactors_and_reboot),
         cmocka_unit_test(test_host_silent_coprocessor),
+        cmocka_unit_test(test_host_silent_with_contactors),
         cmocka_unit_test(test_host_safe_state_estop),
         cmocka_unit_test(test_host_version_refusals),
         cmocka_unit_test(test_host_echo_and_uart),

@@ -13,7 +13,7 @@
  *   car A|B|C|D       the car's pilot state (A = unplugged)
  *   diode 0|1         the car's diode present (1) or missing (0)
  *   estop N 0|1       e-stop input N (1..3) released / tripped
- *   reboot            the controller restarts: silent for 300 ms, then in init
+ *   reboot            the controller restarts: silent for 500 ms, then in init
  *   reset             the host's reset line: leave the safe state, back to init
  *   garbage N         send N bytes of noise on the line
  *   quit
@@ -37,7 +37,7 @@
 #include "chargesom/cbsom_frame.h"
 
 #define SIM_PERIOD_MS 100u
-#define SIM_BOOT_MS 300u
+#define SIM_BOOT_MS 500u /* reset pulse, then the 300 ms start-up of spec §3.1 */
 
 enum sim_phase { SIM_BOOT, SIM_INIT, SIM_RUNNING, SIM_SAFE };
 
