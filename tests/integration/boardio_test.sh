@@ -235,6 +235,43 @@ else
 fi
 wait $cp 2>/dev/null
 
+# board-ctl --sysfs: the kernel backend against a fake sysfs tree (PWM channel exported,
+# IIO device whose raw values the test writes); no GPIO lines (no chip on this machine).
+R=$W/sys
+P=$R/class/pwm/pwmchip0/pwm0
+D="$R/bus/iio/devices/iio:device0"
+mkdir -p "$P" "$D"
+for f in period duty_cycle enable polarity; do echo 0 > "$P/$f"; done
+: > "$R/class/pwm/pwmchip0/export"
+echo 1312 > "$D/in_voltage0_raw"; echo 0 > "$D/in_voltage1_raw"; echo 2 > "$D/in_voltage_scale"
+K=("$bin/board-ctl" --sysfs "$R" --pwm pwmchip0:0:inv --iio iio:device0:0,1 --cp-scale 8/1/-12000)
+out=$("${K[@]}" pwm 5 state 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '^state: cp B, high 8992 mV, low -12000 mV' <<<"$out" && [ "$(cat "$P/duty_cycle")" = 50000 ] &&
+    [ "$(cat "$P/period")" = 1000000 ] && [ "$(cat "$P/polarity")" = inversed ] && [ "$(cat "$P/enable")" = 0 ]; then
+    ok boardio/sysfs-pwm "pwm 5: period, polarity, duty written, CP B read from IIO, PWM disabled at exit"
+else
+    ko boardio/sysfs-pwm "rc $rc" "$out"
+fi
+out=$("${K[@]}" pwm 5 contactor 1 on 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q '^refused: contactor 1 on needs CP state C or D (now B)' <<<"$out"; then
+    ok boardio/sysfs-refuse "contactor in B refused by the tool, exit 1"
+else
+    ko boardio/sysfs-refuse "rc $rc" "$out"
+fi
+echo 3500 > "$D/in_voltage0_raw"
+out=$("${K[@]}" x1 state 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q 'ADC failed or out of range' <<<"$out"; then
+    ok boardio/sysfs-adc-range "an ADC reading outside every band is an ADC fault, not a pilot state"
+else
+    ko boardio/sysfs-adc-range "rc $rc" "$out"
+fi
+out=$("$bin/board-ctl" --sysfs "$R" --pwm pwmchip0:3 state 2>&1); rc=$?
+if [ $rc -eq 3 ] && grep -q 'channel 3 not available' <<<"$out"; then
+    ok boardio/sysfs-missing "an unexported PWM channel: exit 3, $(grep -o 'pwm: .*' <<<"$out")"
+else
+    ko boardio/sysfs-missing "rc $rc" "$out"
+fi
+
 # Firmware with the old ChargeState1 layout: refused before anything is driven.
 mkfifo "$W/ctl2"
 "$bin/cbsomsim" --link "$W/tty2" --ctl "$W/ctl2" --version 0.2.9 > "$W/sim2.log" 2>&1 &

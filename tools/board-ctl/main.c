@@ -1,8 +1,15 @@
-/* board-ctl - bring-up tool for a charger board's I/O through its safety co-processor
+/* board-ctl - bring-up tool for a charger board's I/O, through its safety co-processor
  * (chargebyte Charge SOM protocol, protocols/chargesom host side over hal_linux's
- * serial port): drive the pilot, switch a contactor, read the pilot state, e-stops,
- * temperatures and the firmware version, keeping the cyclic ChargeControl1 alive for
- * --hold-s seconds. Refuses a contactor order outside CP state C/D unless --force.
+ * serial port) or through the kernel (hal_linux/linux_kio: sysfs PWM, IIO, GPIO
+ * chardev): drive the pilot, switch a contactor, read the pilot state, e-stops,
+ * temperatures and the firmware version, keeping the cyclic ChargeControl1 (or the
+ * outputs) alive for --hold-s seconds. Refuses a contactor order outside CP state C/D
+ * unless --force.
+ *
+ *   board-ctl --sysfs ROOT [--dev ROOT] [--pwm CHIP:CH[:inv]] [--iio DEV:POS,NEG[,PP]]
+ *             [--cp-scale MUL/DIV/OFFSET_MV] [--gpio CHIP] [--line FUNC=NAME[:low]]...
+ *             [--hold-s S] [--force] VERB...
+ *   (FUNC: pos, neg, lock, peak, pos_fb, neg_fb, lock_fb, estop)
  *
  *   board-ctl --chargesom TTY [--hold-s S] [--force] VERB [ARGS] [VERB [ARGS]...]
  *   (verbs run in order in one session, e.g. `pwm 5 contactor 1 on`: each process has
@@ -24,6 +31,8 @@
 #include <time.h>
 
 #include "chargesom/cbsom_host.h"
+#include "iec61851/pilot.h"
+#include "linux_kio.h"
 #include "linux_serial.h"
 
 static volatile sig_atomic_t s_stop;
@@ -124,11 +133,228 @@ static void bc_print_state(const struct bc *b)
 }
 
 static int bc_fail(struct bc *b, const char *what);
+static int bc_check(int argc, char **argv);
+/* ------------------------------------------------------------------ --sysfs */
+
+static bool s_kio_on;
+static struct linux_kio_config s_kc;
+
+static int kio_option(const char *opt, const char *val)
+{
+    if (!s_kio_on) {
+        linux_kio_default_config(&s_kc);
+        s_kc.cp_neg_channel = -1;
+        s_kio_on = strcmp(opt, "--sysfs") == 0 || s_kio_on;
+    }
+    int n = 0;
+    if (strcmp(opt, "--sysfs") == 0) {
+        s_kio_on = true;
+        n = snprintf(s_kc.sys_root, sizeof s_kc.sys_root, "%s", val);
+        return n > 0 && (size_t)n < sizeof s_kc.sys_root ? 0 : (fprintf(stderr, "board-ctl: --sysfs: too long\n"), -1);
+    }
+    if (strcmp(opt, "--dev") == 0) {
+        n = snprintf(s_kc.dev_root, sizeof s_kc.dev_root, "%s", val);
+        return n > 0 && (size_t)n < sizeof s_kc.dev_root ? 0 : (fprintf(stderr, "board-ctl: --dev: too long\n"), -1);
+    }
+    if (strcmp(opt, "--gpio") == 0) {
+        n = snprintf(s_kc.gpio_chip, sizeof s_kc.gpio_chip, "%s", val);
+        return n > 0 && (size_t)n < sizeof s_kc.gpio_chip ? 0 : (fprintf(stderr, "board-ctl: --gpio: too long\n"), -1);
+    }
+    if (strcmp(opt, "--pwm") == 0) {
+        char chip[LINUX_KIO_NAME_MAX], inv[8] = "";
+        unsigned ch;
+        if (sscanf(val, "%31[^:]:%u:%7s", chip, &ch, inv) < 2 || (inv[0] != '\0' && strcmp(inv, "inv") != 0)) {
+            fprintf(stderr, "board-ctl: --pwm CHIP:CH[:inv], got '%s'\n", val);
+            return -1;
+        }
+        snprintf(s_kc.pwm_chip, sizeof s_kc.pwm_chip, "%s", chip);
+        s_kc.pwm_channel = ch;
+        s_kc.pwm_inverted = inv[0] != '\0';
+        return 0;
+    }
+    if (strcmp(opt, "--iio") == 0) {
+        char dev[LINUX_KIO_NAME_MAX];
+        int pos = -1, neg = -1, pp = -1;
+        const char *colon = strrchr(val, ':');
+        if (colon == NULL || (size_t)(colon - val) >= sizeof dev ||
+            sscanf(colon + 1, "%d,%d,%d", &pos, &neg, &pp) < 1 || pos < 0) {
+            fprintf(stderr, "board-ctl: --iio DEV:POS[,NEG[,PP]] (DEV e.g. iio:device0), got '%s'\n", val);
+            return -1;
+        }
+        memcpy(dev, val, (size_t)(colon - val));
+        dev[colon - val] = '\0';
+        snprintf(s_kc.iio_device, sizeof s_kc.iio_device, "%s", dev);
+        s_kc.cp_pos_channel = pos;
+        s_kc.cp_neg_channel = neg;
+        s_kc.pp_channel = pp;
+        return 0;
+    }
+    if (strcmp(opt, "--cp-scale") == 0) {
+        int mul, div, off;
+        if (sscanf(val, "%d/%d/%d", &mul, &div, &off) != 3 || div == 0) {
+            fprintf(stderr, "board-ctl: --cp-scale MUL/DIV/OFFSET_MV (pilot mV = ADC mV * MUL / DIV + OFFSET), "
+                            "got '%s'\n", val);
+            return -1;
+        }
+        s_kc.cp_mul = mul;
+        s_kc.cp_div = div;
+        s_kc.cp_offset_mv = off;
+        return 0;
+    }
+    /* --line FUNC=NAME[:low] */
+    static const char *const funcs[LINUX_KIO_LINES] = {"pos", "neg", "lock", "peak",
+                                                       "pos_fb", "neg_fb", "lock_fb", "estop"};
+    const char *eq = strchr(val, '=');
+    for (unsigned l = 0; eq != NULL && l < LINUX_KIO_LINES; l++) {
+        if (strlen(funcs[l]) == (size_t)(eq - val) && strncmp(val, funcs[l], (size_t)(eq - val)) == 0) {
+            const char *name = eq + 1;
+            const char *low = strstr(name, ":low");
+            size_t len = low != NULL && low[4] == '\0' ? (size_t)(low - name) : strlen(name);
+            if (len == 0 || len >= LINUX_KIO_NAME_MAX) {
+                break;
+            }
+            memcpy(s_kc.line[l], name, len);
+            s_kc.line[l][len] = '\0';
+            s_kc.active_low[l] = low != NULL && low[4] == '\0';
+            return 0;
+        }
+    }
+    fprintf(stderr, "board-ctl: --line FUNC=NAME[:low], FUNC one of pos neg lock peak pos_fb neg_fb lock_fb estop; "
+                    "got '%s'\n", val);
+    return -1;
+}
+
+static struct linux_kio s_k;
+
+static void kio_run_for(uint32_t ms)
+{
+    uint32_t t0 = bc_now();
+    while (!s_stop && bc_now() - t0 < ms) {
+        linux_kio_step(&s_k, bc_now());
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void kio_print_state(void)
+{
+    struct hal_pilot_sample smp;
+    int rc = hal_pilot_read(&s_k.pilot, &smp);
+    if (rc != HAL_OK) {
+        printf("state: pilot %s\n", rc == HAL_EAGAIN ? "not measured (set a duty first)" : "ADC failed or out of range");
+    } else {
+        bool nd = false;
+        enum pilot_state st = pilot_classify(&smp, s_k.duty != 0 && s_k.duty != 1000, &nd);
+        printf("state: cp %s%s, high %d mV, low %d mV, duty %u.%u %%\n", pilot_state_name(st), nd ? " (diode missing)" : "",
+               (int)smp.high_mv, (int)smp.low_mv, s_k.duty / 10u, s_k.duty % 10u);
+    }
+    static const enum hal_gpio_in ins[] = {HAL_GPIO_IN_CONTACTOR_POS_FB, HAL_GPIO_IN_CONTACTOR_NEG_FB,
+                                           HAL_GPIO_IN_LOCK_FB, HAL_GPIO_IN_ESTOP};
+    static const char *const names[] = {"contactor 1 feedback", "contactor 2 feedback", "lock feedback", "e-stop"};
+    for (size_t k = 0; k < 4; k++) {
+        bool v = false;
+        rc = hal_gpio_read(&s_k.gpio, ins[k], &v);
+        printf("%s: %s\n", names[k], rc == HAL_ENOTSUP ? "not fitted" : rc != HAL_OK ? "unreadable" : v ? "active" : "inactive");
+    }
+    uint32_t ohms;
+    rc = hal_pilot_read_proximity(&s_k.pilot, &ohms);
+    if (rc == HAL_OK) {
+        printf("proximity: %s%lu ohm\n", ohms == UINT32_MAX ? "open, " : "", (unsigned long)(ohms == UINT32_MAX ? 0 : ohms));
+    }
+}
+
+/* One verb over the kernel interfaces: 0 done, 1 refused, 3 the I/O failed. */
+static int kio_verb(char **argv, bool force)
+{
+    const char *verb = argv[0];
+    if (strcmp(verb, "state") == 0 || strcmp(verb, "estop") == 0) {
+        kio_print_state();
+        return 0;
+    }
+    if (strcmp(verb, "version") == 0) {
+        printf("version: the kernel backend has no firmware\n");
+        return 0;
+    }
+    if (strcmp(verb, "lock") == 0 || strcmp(verb, "unlock") == 0) {
+        int rc = hal_gpio_write(&s_k.gpio, HAL_GPIO_OUT_LOCK, strcmp(verb, "lock") == 0);
+        printf("%s: %s\n", verb, rc == HAL_OK ? "done" : rc == HAL_ENOTSUP ? "no lock line (--line lock=NAME)" : "failed");
+        return rc == HAL_OK ? 0 : rc == HAL_ENOTSUP ? 1 : 3;
+    }
+    if (strcmp(verb, "contactor") == 0) {
+        unsigned idx = (unsigned)(argv[1][0] - '1');
+        bool on = strcmp(argv[2], "on") == 0;
+        if (idx > 1) {
+            printf("refused: the kernel backend drives contactors 1 and 2\n");
+            return 1;
+        }
+        struct hal_pilot_sample smp;
+        bool nd = false;
+        enum pilot_state st = hal_pilot_read(&s_k.pilot, &smp) == HAL_OK
+                                  ? pilot_classify(&smp, s_k.duty != 0 && s_k.duty != 1000, &nd)
+                                  : PILOT_STATE_E;
+        if (on && st != PILOT_STATE_C && st != PILOT_STATE_D && !force) {
+            printf("refused: contactor %u on needs CP state C or D (now %s); --force sends it anyway\n", idx + 1,
+                   pilot_state_name(st));
+            return 1;
+        }
+        int rc = hal_gpio_write(&s_k.gpio, idx == 0 ? HAL_GPIO_OUT_CONTACTOR_POS : HAL_GPIO_OUT_CONTACTOR_NEG, on);
+        if (rc != HAL_OK) {
+            printf("contactor %u: %s\n", idx + 1, rc == HAL_ENOTSUP ? "no line (--line pos=NAME / neg=NAME)" : "write failed");
+            return rc == HAL_ENOTSUP ? 1 : 3;
+        }
+        kio_run_for(200);
+        bool fb = false;
+        rc = hal_gpio_read(&s_k.gpio, idx == 0 ? HAL_GPIO_IN_CONTACTOR_POS_FB : HAL_GPIO_IN_CONTACTOR_NEG_FB, &fb);
+        printf("contactor %u %s; feedback %s\n", idx + 1, on ? "on" : "off",
+               rc == HAL_ENOTSUP ? "not fitted" : rc != HAL_OK ? "unreadable" : fb == on ? "agrees" : "DISAGREES");
+        return rc == HAL_OK && fb != on ? 1 : 0;
+    }
+    uint16_t duty = strcmp(verb, "x1") == 0 ? 1000
+                    : strcmp(verb, "f") == 0 || strcmp(verb, "off") == 0 ? 0
+                                                                         : (uint16_t)(strtod(argv[1], NULL) * 10.0 + 0.5);
+    if (hal_pilot_set_duty(&s_k.pilot, duty) != HAL_OK) {
+        printf("pilot %s: the PWM write failed\n", verb);
+        return 3;
+    }
+    kio_run_for(100); /* a few samples of the new output */
+    printf("pilot %s: duty %u.%u %%\n", verb, duty / 10u, duty % 10u);
+    return 0;
+}
+
+static int kio_main(int argc, char **argv, uint32_t hold_s, bool force)
+{
+    struct linux_kio_gpio_ops ops;
+    linux_kio_real_ops(&ops);
+    char why[200];
+    int rc = linux_kio_open(&s_k, &s_kc, &ops, bc_now(), why, sizeof why);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "board-ctl: --sysfs %s: %s\n", s_kc.sys_root, why);
+        return 3;
+    }
+    int status = 0;
+    for (int i = 0; i < argc && status == 0;) {
+        int used = bc_check(argc - i, &argv[i]);
+        status = kio_verb(&argv[i], force);
+        i += used;
+    }
+    if (hold_s > 0 && status == 0) {
+        printf("holding for %u s\n", hold_s);
+        fflush(stdout);
+        kio_run_for(hold_s * 1000u);
+    }
+    kio_print_state();
+    linux_kio_close(&s_k); /* outputs inactive, PWM disabled */
+    return status;
+}
+
 
 static int bc_usage(void)
 {
     fprintf(stderr,
             "usage: board-ctl --chargesom TTY [--hold-s S] [--force] VERB [ARGS] [VERB [ARGS]...]\n"
+            "       board-ctl --sysfs ROOT [--dev ROOT] [--pwm CHIP:CH[:inv]] [--iio DEV:POS,NEG[,PP]]\n"
+            "                 [--cp-scale MUL/DIV/OFFSET_MV] [--gpio CHIP] [--line FUNC=NAME[:low]]...\n"
+            "                 [--hold-s S] [--force] VERB...   (FUNC: pos neg lock peak pos_fb neg_fb lock_fb estop)\n"
             "  verbs: state | version | pwm PERCENT (0.1..99.9) | x1 | f | off\n"
             "         contactor N on|off (N 1..3) | estop | lock | unlock\n"
             "  --hold-s S   keep the cyclic frame (and what was set) alive S seconds (0..3600)\n"
@@ -170,6 +396,9 @@ static int bc_check(int argc, char **argv)
             return -1;
         }
         return 3;
+    }
+    if ((strcmp(verb, "lock") == 0 || strcmp(verb, "unlock") == 0) && s_kio_on) {
+        return 1;
     }
     if (strcmp(verb, "lock") == 0 || strcmp(verb, "unlock") == 0) {
         fprintf(stderr, "board-ctl: %s: the Charge SOM protocol has no connector lock (a DC CCS board locks in "
@@ -265,14 +494,19 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--force") == 0) {
             force = true;
-        } else if (strcmp(argv[i], "--sysfs") == 0) {
-            fprintf(stderr, "board-ctl: --sysfs: the kernel (sysfs PWM/IIO/GPIO) backend is not built yet\n");
-            return 2;
+        } else if (strcmp(argv[i], "--sysfs") == 0 || strcmp(argv[i], "--dev") == 0 ||
+                   strcmp(argv[i], "--pwm") == 0 || strcmp(argv[i], "--iio") == 0 ||
+                   strcmp(argv[i], "--cp-scale") == 0 || strcmp(argv[i], "--gpio") == 0 ||
+                   strcmp(argv[i], "--line") == 0) {
+            if (i + 1 >= argc || kio_option(argv[i], argv[i + 1]) != 0) {
+                return 2;
+            }
+            i++;
         } else {
             return bc_usage();
         }
     }
-    if (tty == NULL || i >= argc) {
+    if ((tty == NULL) == !s_kio_on || i >= argc) {
         return bc_usage();
     }
     /* Check every order before touching the line. */
@@ -282,6 +516,9 @@ int main(int argc, char **argv)
             return used == -1 ? bc_usage() : 1;
         }
         k += used;
+    }
+    if (s_kio_on) {
+        return kio_main(argc - i, &argv[i], (uint32_t)hold_s, force);
     }
     static struct bc b;
     if (linux_serial_init(&b.ser, tty) != HAL_OK) {
