@@ -73,6 +73,177 @@ void linux_kio_real_ops(struct linux_kio_gpio_ops *ops)
     ops->ctx = NULL;
 }
 
+/* ------------------------------------------------------------------ settings as text */
+
+static int linux_kio_copy(char *dst, size_t cap, const char *v, char *why, size_t why_len)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= cap || strpbrk(v, " \t") != NULL) {
+        snprintf(why, why_len, "expected a name or path of 1..%zu characters without blanks", cap - 1);
+        return HAL_EINVAL;
+    }
+    memcpy(dst, v, n + 1);
+    return HAL_OK;
+}
+
+static bool linux_kio_int(const char **p, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(*p, &end, 10);
+    if (end == *p || errno != 0 || v < lo || v > hi) {
+        return false;
+    }
+    *p = end;
+    *out = v;
+    return true;
+}
+
+int linux_kio_set(struct linux_kio_config *cfg, const char *name, const char *v, char *why, size_t why_len)
+{
+    static const char *const funcs[LINUX_KIO_LINES] = {"pos", "neg", "lock", "peak",
+                                                       "pos_fb", "neg_fb", "lock_fb", "estop"};
+    const char *p = v;
+    long a, b, c;
+    why[0] = '\0';
+    if (strcmp(name, "sys_root") == 0) {
+        return linux_kio_copy(cfg->sys_root, sizeof cfg->sys_root, v, why, why_len);
+    }
+    if (strcmp(name, "dev_root") == 0) {
+        return linux_kio_copy(cfg->dev_root, sizeof cfg->dev_root, v, why, why_len);
+    }
+    if (strcmp(name, "gpio_chip") == 0) {
+        return linux_kio_copy(cfg->gpio_chip, sizeof cfg->gpio_chip, v, why, why_len);
+    }
+    if (strcmp(name, "pwm_inverted") == 0) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+            snprintf(why, why_len, "expected true or false");
+            return HAL_EINVAL;
+        }
+        cfg->pwm_inverted = strcmp(v, "true") == 0;
+        return HAL_OK;
+    }
+    if (strcmp(name, "lines") == 0) {
+        /* FUNC=NAME[:low] items separated by commas */
+        char item[LINUX_KIO_NAME_MAX + 16], key[24];
+        while (*p != '\0') {
+            size_t n = strcspn(p, ",");
+            const char *eq = memchr(p, '=', n);
+            if (n >= sizeof item || eq == NULL || (size_t)(eq - p) > 12) {
+                snprintf(why, why_len, "expected FUNC=NAME[:low],... with FUNC one of pos neg lock peak pos_fb "
+                                       "neg_fb lock_fb estop");
+                return HAL_EINVAL;
+            }
+            snprintf(key, sizeof key, "line.%.*s", (int)(eq - p), p);
+            memcpy(item, eq + 1, n - (size_t)(eq - p) - 1);
+            item[n - (size_t)(eq - p) - 1] = '\0';
+            int rc = linux_kio_set(cfg, key, item, why, why_len);
+            if (rc != HAL_OK) {
+                if (rc == HAL_ENOENT) {
+                    snprintf(why, why_len, "'%.*s' is not a line function (pos neg lock peak pos_fb neg_fb "
+                                           "lock_fb estop)", (int)(eq - p), p);
+                }
+                return HAL_EINVAL;
+            }
+            p += n;
+            if (*p == ',') {
+                p++;
+            }
+        }
+        return HAL_OK;
+    }
+    char pwmbuf[LINUX_KIO_NAME_MAX + 16];
+    if (strcmp(name, "pwm") == 0) {
+        size_t n = strlen(v);
+        cfg->pwm_inverted = n > 4 && strcmp(v + n - 4, ":inv") == 0;
+        if (cfg->pwm_inverted && n - 4 < sizeof pwmbuf) {
+            memcpy(pwmbuf, v, n - 4);
+            pwmbuf[n - 4] = '\0';
+            v = pwmbuf;
+        }
+    }
+    if (strcmp(name, "pwm") == 0 || strcmp(name, "iio") == 0) {
+        const char *colon = strrchr(v, ':');
+        bool pwm = name[0] == 'p';
+        char dev[LINUX_KIO_NAME_MAX];
+        if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof dev) {
+            snprintf(why, why_len, pwm ? "expected CHIP:CHANNEL[:inv], e.g. pwmchip0:0"
+                                       : "expected DEVICE:POS[,NEG[,PP]], e.g. iio:device0:0,1");
+            return HAL_EINVAL;
+        }
+        memcpy(dev, v, (size_t)(colon - v));
+        dev[colon - v] = '\0';
+        p = colon + 1;
+        a = 0;
+        b = c = -1;
+        bool ok = linux_kio_int(&p, 0, pwm ? 1023 : 63, &a);
+        if (ok && !pwm && *p == ',') {
+            p++;
+            ok = linux_kio_int(&p, 0, 63, &b);
+            if (ok && *p == ',') {
+                p++;
+                ok = linux_kio_int(&p, 0, 63, &c);
+            }
+        }
+        if (!ok || *p != '\0') {
+            snprintf(why, why_len, pwm ? "expected CHIP:CHANNEL[:inv] with CHANNEL 0..1023"
+                                       : "expected DEVICE:POS[,NEG[,PP]] with channels 0..63");
+            return HAL_EINVAL;
+        }
+        if (pwm) {
+            memcpy(cfg->pwm_chip, dev, strlen(dev) + 1);
+            cfg->pwm_channel = (uint32_t)a;
+        } else {
+            memcpy(cfg->iio_device, dev, strlen(dev) + 1);
+            cfg->cp_pos_channel = (int)a;
+            cfg->cp_neg_channel = (int)b;
+            cfg->pp_channel = (int)c;
+        }
+        return HAL_OK;
+    }
+    if (strcmp(name, "cp_scale") == 0) {
+        if (!linux_kio_int(&p, -100000, 100000, &a) || *p++ != '/' || !linux_kio_int(&p, 1, 100000, &b) ||
+            *p++ != '/' || !linux_kio_int(&p, -100000, 100000, &c) || *p != '\0' || a == 0) {
+            snprintf(why, why_len, "expected MUL/DIV/OFFSET_MV (pilot mV = ADC mV * MUL / DIV + OFFSET), e.g. 8/1/-12000");
+            return HAL_EINVAL;
+        }
+        cfg->cp_mul = (int32_t)a;
+        cfg->cp_div = (int32_t)b;
+        cfg->cp_offset_mv = (int32_t)c;
+        return HAL_OK;
+    }
+    if (strcmp(name, "pp_divider") == 0) {
+        if (!linux_kio_int(&p, 1, 1000000, &a) || *p++ != '/' || !linux_kio_int(&p, 100, 100000, &b) || *p != '\0') {
+            snprintf(why, why_len, "expected PULLUP_OHM/VREF_MV, e.g. 330/5000");
+            return HAL_EINVAL;
+        }
+        cfg->pp_pullup_ohm = (uint32_t)a;
+        cfg->pp_vref_mv = (uint32_t)b;
+        return HAL_OK;
+    }
+    if (strncmp(name, "line.", 5) == 0) {
+        for (unsigned l = 0; l < LINUX_KIO_LINES; l++) {
+            if (strcmp(name + 5, funcs[l]) != 0) {
+                continue;
+            }
+            const char *low = strstr(v, ":low");
+            bool is_low = low != NULL && low[4] == '\0';
+            size_t n = is_low ? (size_t)(low - v) : strlen(v);
+            if (n == 0 || n >= LINUX_KIO_NAME_MAX || memchr(v, ':', n) != NULL || strpbrk(v, " \t") != NULL) {
+                snprintf(why, why_len, "expected a GPIO line name of 1..%u characters, then :low if active-low",
+                         LINUX_KIO_NAME_MAX - 1u);
+                return HAL_EINVAL;
+            }
+            memcpy(cfg->line[l], v, n);
+            cfg->line[l][n] = '\0';
+            cfg->active_low[l] = is_low;
+            return HAL_OK;
+        }
+    }
+    snprintf(why, why_len, "no such setting");
+    return HAL_ENOENT;
+}
+
 /* ------------------------------------------------------------------ sysfs */
 
 static int linux_kio_err(int e)

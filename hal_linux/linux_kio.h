@@ -99,6 +99,18 @@ struct linux_kio {
  *         x1 scaling, gpiochip0, no lines. */
 void linux_kio_default_config(struct linux_kio_config *cfg);
 
+/**
+ * @brief Set one setting from text, as the configuration file and board-ctl name them:
+ *        sys_root, dev_root, gpio_chip (paths, names); pwm "CHIP:CH[:inv]" (:inv: polarity
+ *        inversed); pwm_inverted "true"/"false"; iio "DEV:POS[,NEG[,PP]]"; cp_scale
+ *        "MUL/DIV/OFFSET_MV" (pilot mV = ADC mV * MUL / DIV + OFFSET); pp_divider
+ *        "PULLUP_OHM/VREF_MV"; line.FUNC "NAME[:low]" with FUNC one of pos neg lock peak
+ *        pos_fb neg_fb lock_fb estop; lines "FUNC=NAME[:low],..." (several line.FUNC).
+ * @retval HAL_OK  @retval HAL_ENOENT no such setting  @retval HAL_EINVAL a bad value
+ *         (@p why says what was expected)
+ */
+int linux_kio_set(struct linux_kio_config *cfg, const char *name, const char *value, char *why, size_t why_len);
+
 /** @brief The kernel's own GPIO syscalls. */
 void linux_kio_real_ops(struct linux_kio_gpio_ops *ops);
 

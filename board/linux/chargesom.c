@@ -1,6 +1,7 @@
-/* chargesom.c - the Linux board's `board.io = chargesom` wiring: the co-processor's tty,
- * the protocol host over it, its task, and a log line for every phase change and fault
- * of the link. Owns struct board_chargesom. */
+/* chargesom.c - the Linux board's `board.io` wiring: for chargesom the co-processor's
+ * tty, the protocol host over it, its task, and a log line for every phase change and
+ * fault of the link; for kernel the kio port and its sampling task. Owns struct
+ * board_chargesom and struct board_kio. */
 #include "chargesom.h"
 
 #include <poll.h>
@@ -70,4 +71,53 @@ void board_chargesom_close(struct board_chargesom *c, uint32_t now_ms)
     }
     cbsom_host_step(&c->host, now_ms);
     hal_serial_close(&c->ser.base);
+}
+
+static void board_kio_step(struct sched_task *t, uint32_t now_ms)
+{
+    struct board_kio *k = t->ctx;
+    linux_kio_step(&k->kio, now_ms);
+    /* The port keeps its own deadline (sample period, or the peak-detector phases). */
+    sched_task_at(t, k->kio.due_ms);
+}
+
+int board_kio_config(const struct board_config *cfg, struct linux_kio_config *out, const char *path, FILE *err)
+{
+    int rc = 0;
+    linux_kio_default_config(out);
+    for (unsigned i = 0; i < BOARD_KIO_KEYS; i++) {
+        char why[160];
+        if (cfg->kio_text[i][0] != '\0' &&
+            linux_kio_set(out, board_config_kio_names[i], cfg->kio_text[i], why, sizeof why) != HAL_OK) {
+            fprintf(err, "%s: kio.%s: %s\n", path, board_config_kio_names[i], why);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int board_kio_start(struct board_kio *k, const struct board_config *cfg, struct sched *s, uint32_t now_ms)
+{
+    struct linux_kio_gpio_ops ops;
+    struct linux_kio_config kc;
+    char why[200];
+    if (board_kio_config(cfg, &kc, "charger", stderr) != 0) {
+        return -1;
+    }
+    linux_kio_real_ops(&ops);
+    if (linux_kio_open(&k->kio, &kc, &ops, now_ms, why, sizeof why) != HAL_OK) {
+        fprintf(stderr, "charger: board.io = kernel: %s\n", why);
+        return -1;
+    }
+    sched_task_init(&k->task, "kio", board_kio_step, k, false);
+    if (sched_add(s, &k->task, now_ms) != HAL_OK) {
+        fprintf(stderr, "charger: board.io = kernel: no scheduler slot\n");
+        return -1;
+    }
+    return 0;
+}
+
+void board_kio_close(struct board_kio *k)
+{
+    linux_kio_close(&k->kio);
 }

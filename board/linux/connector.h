@@ -33,6 +33,8 @@ struct board_connector {
     struct sim_plant plant;
     bool have_chargesom;            /**< board.io = chargesom: pilot and GPIO through it */
     struct board_chargesom chargesom;
+    bool have_kio;                  /**< board.io = kernel */
+    struct board_kio kio;
     struct charger charger;
     struct station station;
     /* The station's own task re-arms every 1 ms, which woke the loop 4.5 times as often

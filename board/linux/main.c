@@ -55,7 +55,7 @@ static int board_start(struct board *b)
         return -1;
     }
     board_devices_log_started(&b->dev, &b->cfg, CHARGER_VERSION, now);
-    if (!b->conn.have_plant && !b->conn.have_chargesom) {
+    if (!b->conn.have_plant && !b->conn.have_chargesom && !b->conn.have_kio) {
         hal_logf(log, HAL_LOG_WARN, now,
                  "pilot and power-path GPIO are not configured for this board: no session will energise");
     }
@@ -94,6 +94,9 @@ static void board_stop(struct board *b)
     }
     if (b->conn.have_chargesom) {
         board_chargesom_close(&b->conn.chargesom, now);
+    }
+    if (b->conn.have_kio) {
+        board_kio_close(&b->conn.kio);
     }
     if (b->have_ctl) {
         board_ctl_close(&b->ctl);

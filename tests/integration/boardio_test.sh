@@ -272,6 +272,38 @@ else
     ko boardio/sysfs-missing "rc $rc" "$out"
 fi
 
+# The charger on the kernel backend (board.io = kernel) over the same fake tree: the pilot
+# through sysfs PWM and IIO; no GPIO lines here, so the power path stays unusable.
+printf 'store.dir = %s/store2\nboard.io = kernel\nkio.sys_root = %s\nkio.pwm = pwmchip0:0\nkio.iio = iio:device0:0,1\nkio.cp_scale = 8/1/-12000\n' \
+    "$W" "$R" > "$W/k.conf"
+mkdir -p "$W/store2"
+printf 'store.dir = %s/store2\nboard.io = kernel\nkio.pwm = pwmchip0\nkio.lines = pos=RELAY,fan=X\n' "$W" > "$W/kbad.conf"
+out=$("$bin/charger" -c "$W/kbad.conf" --check 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q 'kio.pwm: expected CHIP:CHANNEL' <<<"$out" && grep -q "kio.lines: 'fan' is not a line function" <<<"$out"; then
+    ok boardio/kernel-config "bad kio.* values refused by --check with their reasons"
+else
+    ko boardio/kernel-config "rc $rc" "$out"
+fi
+echo 1500 > "$D/in_voltage0_raw"
+"$bin/charger" -c "$W/k.conf" > "$W/k.log" 2>&1 &
+cp=$!
+pids+=($cp)
+if wait_line "$W/k.log" 'pilot [?] -> A' 10 && [ "$(cat "$P/enable")" = 1 ] && [ "$(cat "$P/period")" = 1000000 ]; then
+    echo 1312 > "$D/in_voltage0_raw"
+    # No GPIO lines on this machine: feedback unreadable, the power path held at start,
+    # and the pilot kept at X1 (+12 V, no PWM: no charging offered): nothing may energise.
+    if wait_line "$W/k.log" 'pilot A -> B' 10 && grep -q 'power path at start: held, fault: feedback unreadable' "$W/k.log" &&
+        sleep 0.3 && [ "$(cat "$P/duty_cycle")" = 1000000 ]; then
+        ok boardio/kernel-charger "charger on sysfs PWM + IIO: PWM enabled at 1 kHz, A -> B read from the ADC; without GPIO lines the power path is held and the pilot stays X1 (no PWM offered)"
+    else
+        ko boardio/kernel-charger "no B / pilot not X1" "$(tail -n 15 "$W/k.log"; cat "$P/duty_cycle")"
+    fi
+else
+    ko boardio/kernel-charger "no start" "$(tail -n 15 "$W/k.log"; head "$P"/*)"
+fi
+kill $cp; wait $cp 2>/dev/null
+if [ "$(cat "$P/enable")" = 0 ]; then ok boardio/kernel-stop "charger stopped: PWM disabled"; else ko boardio/kernel-stop "PWM left enabled"; fi
+
 # Firmware with the old ChargeState1 layout: refused before anything is driven.
 mkfifo "$W/ctl2"
 "$bin/cbsomsim" --link "$W/tty2" --ctl "$W/ctl2" --version 0.2.9 > "$W/sim2.log" 2>&1 &

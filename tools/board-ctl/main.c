@@ -141,87 +141,41 @@ static struct linux_kio_config s_kc;
 
 static int kio_option(const char *opt, const char *val)
 {
-    if (!s_kio_on) {
+    if (!s_kio_on && strcmp(opt, "--sysfs") != 0) {
+        fprintf(stderr, "board-ctl: %s needs --sysfs ROOT first\n", opt);
+        return -1;
+    }
+    if (strcmp(opt, "--sysfs") == 0) {
         linux_kio_default_config(&s_kc);
         s_kc.cp_neg_channel = -1;
-        s_kio_on = strcmp(opt, "--sysfs") == 0 || s_kio_on;
-    }
-    int n = 0;
-    if (strcmp(opt, "--sysfs") == 0) {
         s_kio_on = true;
-        n = snprintf(s_kc.sys_root, sizeof s_kc.sys_root, "%s", val);
-        return n > 0 && (size_t)n < sizeof s_kc.sys_root ? 0 : (fprintf(stderr, "board-ctl: --sysfs: too long\n"), -1);
     }
-    if (strcmp(opt, "--dev") == 0) {
-        n = snprintf(s_kc.dev_root, sizeof s_kc.dev_root, "%s", val);
-        return n > 0 && (size_t)n < sizeof s_kc.dev_root ? 0 : (fprintf(stderr, "board-ctl: --dev: too long\n"), -1);
-    }
-    if (strcmp(opt, "--gpio") == 0) {
-        n = snprintf(s_kc.gpio_chip, sizeof s_kc.gpio_chip, "%s", val);
-        return n > 0 && (size_t)n < sizeof s_kc.gpio_chip ? 0 : (fprintf(stderr, "board-ctl: --gpio: too long\n"), -1);
-    }
-    if (strcmp(opt, "--pwm") == 0) {
-        char chip[LINUX_KIO_NAME_MAX], inv[8] = "";
-        unsigned ch;
-        if (sscanf(val, "%31[^:]:%u:%7s", chip, &ch, inv) < 2 || (inv[0] != '\0' && strcmp(inv, "inv") != 0)) {
-            fprintf(stderr, "board-ctl: --pwm CHIP:CH[:inv], got '%s'\n", val);
+    /* The options are the configuration file's kio.* settings (linux_kio_set). */
+    char name[24], why[160];
+    const char *v = val;
+    if (strcmp(opt, "--line") == 0) {
+        const char *eq = strchr(val, '=');
+        if (eq == NULL || (size_t)(eq - val) > 12) {
+            fprintf(stderr, "board-ctl: --line FUNC=NAME[:low], got '%s'\n", val);
             return -1;
         }
-        snprintf(s_kc.pwm_chip, sizeof s_kc.pwm_chip, "%s", chip);
-        s_kc.pwm_channel = ch;
-        s_kc.pwm_inverted = inv[0] != '\0';
-        return 0;
-    }
-    if (strcmp(opt, "--iio") == 0) {
-        char dev[LINUX_KIO_NAME_MAX];
-        int pos = -1, neg = -1, pp = -1;
-        const char *colon = strrchr(val, ':');
-        if (colon == NULL || (size_t)(colon - val) >= sizeof dev ||
-            sscanf(colon + 1, "%d,%d,%d", &pos, &neg, &pp) < 1 || pos < 0) {
-            fprintf(stderr, "board-ctl: --iio DEV:POS[,NEG[,PP]] (DEV e.g. iio:device0), got '%s'\n", val);
-            return -1;
-        }
-        memcpy(dev, val, (size_t)(colon - val));
-        dev[colon - val] = '\0';
-        snprintf(s_kc.iio_device, sizeof s_kc.iio_device, "%s", dev);
-        s_kc.cp_pos_channel = pos;
-        s_kc.cp_neg_channel = neg;
-        s_kc.pp_channel = pp;
-        return 0;
-    }
-    if (strcmp(opt, "--cp-scale") == 0) {
-        int mul, div, off;
-        if (sscanf(val, "%d/%d/%d", &mul, &div, &off) != 3 || div == 0) {
-            fprintf(stderr, "board-ctl: --cp-scale MUL/DIV/OFFSET_MV (pilot mV = ADC mV * MUL / DIV + OFFSET), "
-                            "got '%s'\n", val);
-            return -1;
-        }
-        s_kc.cp_mul = mul;
-        s_kc.cp_div = div;
-        s_kc.cp_offset_mv = off;
-        return 0;
-    }
-    /* --line FUNC=NAME[:low] */
-    static const char *const funcs[LINUX_KIO_LINES] = {"pos", "neg", "lock", "peak",
-                                                       "pos_fb", "neg_fb", "lock_fb", "estop"};
-    const char *eq = strchr(val, '=');
-    for (unsigned l = 0; eq != NULL && l < LINUX_KIO_LINES; l++) {
-        if (strlen(funcs[l]) == (size_t)(eq - val) && strncmp(val, funcs[l], (size_t)(eq - val)) == 0) {
-            const char *name = eq + 1;
-            const char *low = strstr(name, ":low");
-            size_t len = low != NULL && low[4] == '\0' ? (size_t)(low - name) : strlen(name);
-            if (len == 0 || len >= LINUX_KIO_NAME_MAX) {
-                break;
+        snprintf(name, sizeof name, "line.%.*s", (int)(eq - val), val);
+        v = eq + 1;
+    } else {
+        static const char *const map[][2] = {{"--sysfs", "sys_root"}, {"--dev", "dev_root"}, {"--iio", "iio"}, {"--pwm", "pwm"},
+                                             {"--cp-scale", "cp_scale"}, {"--gpio", "gpio_chip"}};
+        name[0] = '\0';
+        for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
+            if (strcmp(opt, map[k][0]) == 0) {
+                snprintf(name, sizeof name, "%s", map[k][1]);
             }
-            memcpy(s_kc.line[l], name, len);
-            s_kc.line[l][len] = '\0';
-            s_kc.active_low[l] = low != NULL && low[4] == '\0';
-            return 0;
         }
     }
-    fprintf(stderr, "board-ctl: --line FUNC=NAME[:low], FUNC one of pos neg lock peak pos_fb neg_fb lock_fb estop; "
-                    "got '%s'\n", val);
-    return -1;
+    if (linux_kio_set(&s_kc, name, v, why, sizeof why) != HAL_OK) {
+        fprintf(stderr, "board-ctl: %s %s: %s\n", opt, val, why);
+        return -1;
+    }
+    return 0;
 }
 
 static struct linux_kio s_k;
