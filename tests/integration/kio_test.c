@@ -478,6 +478,46 @@ static void test_peak_detector_sequence(void **state)
     linux_kio_close(&g_k);
 }
 
+static void test_settings_as_text(void **state)
+{
+    (void)state;
+    struct linux_kio_config c;
+    char why[160];
+    linux_kio_default_config(&c);
+    assert_int_equal(linux_kio_set(&c, "pwm", "pwmchip2:3:inv", why, sizeof why), HAL_OK);
+    assert_string_equal(c.pwm_chip, "pwmchip2");
+    assert_int_equal(c.pwm_channel, 3);
+    assert_true(c.pwm_inverted);
+    assert_int_equal(linux_kio_set(&c, "pwm", "pwmchip2:3", why, sizeof why), HAL_OK);
+    assert_false(c.pwm_inverted);
+    assert_int_equal(linux_kio_set(&c, "iio", "iio:device1:4,5,6", why, sizeof why), HAL_OK);
+    assert_string_equal(c.iio_device, "iio:device1");
+    assert_int_equal(c.cp_pos_channel, 4);
+    assert_int_equal(c.cp_neg_channel, 5);
+    assert_int_equal(c.pp_channel, 6);
+    assert_int_equal(linux_kio_set(&c, "iio", "iio:device1:4", why, sizeof why), HAL_OK);
+    assert_int_equal(c.cp_neg_channel, -1);
+    assert_int_equal(linux_kio_set(&c, "cp_scale", "8/1/-12000", why, sizeof why), HAL_OK);
+    assert_int_equal(c.cp_offset_mv, -12000);
+    assert_int_equal(linux_kio_set(&c, "lines", "pos=RELAY_1,estop=ESTOP_N:low", why, sizeof why), HAL_OK);
+    assert_string_equal(c.line[LINUX_KIO_CONTACTOR_POS], "RELAY_1");
+    assert_string_equal(c.line[LINUX_KIO_ESTOP], "ESTOP_N");
+    assert_true(c.active_low[LINUX_KIO_ESTOP]);
+    assert_false(c.active_low[LINUX_KIO_CONTACTOR_POS]);
+    /* Bad values say what was expected; nothing half-set is trusted by the caller. */
+    static const char *const bad[][2] = {{"pwm", "pwmchip0"}, {"pwm", "pwmchip0:x"}, {"pwm", ":1"},
+                                         {"iio", "iio:device0:0,1,2,3"}, {"iio", "iio:device0:99"},
+                                         {"cp_scale", "8/0/0"}, {"cp_scale", "8/1"}, {"pp_divider", "330"},
+                                         {"lines", "pos"}, {"lines", "fan=X"}, {"lines", "pos=A B"},
+                                         {"lines", "pos=:low"}, {"sys_root", ""}, {"pwm_inverted", "yes"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        assert_int_equal(linux_kio_set(&c, bad[i][0], bad[i][1], why, sizeof why), HAL_EINVAL);
+        assert_true(strlen(why) > 10);
+    }
+    assert_int_equal(linux_kio_set(&c, "no_such", "1", why, sizeof why), HAL_ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gpio_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gpio_bad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peak_detector_sequence, setup, teardown),
+        cmocka_unit_test(test_settings_as_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
