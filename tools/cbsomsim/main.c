@@ -1,6 +1,6 @@
 /* cbsomsim - a simulated chargebyte Charge SOM safety controller on a pseudo-terminal:
- * the device side of protocols/chargesom (the same codec the charger's host side uses)
- * and the plant behind it. It is the independent judge of the power path in the boardio
+ * the device side of protocols/chargesom (cbsom_device.c: the controller's rules, over
+ * the same codec the charger's host side uses) and the plant behind it. It is the independent judge of the power path in the boardio
  * tests: it keeps the interlock on its own (contactors close only in CP state C or D with
  * no error and the host asking; they open and the controller enters its safe state, CP F,
  * reason 2, when the host's ChargeControl1 stops for --timeout-ms), as spec
@@ -34,26 +34,46 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chargesom/cbsom_frame.h"
+#include "chargesom/cbsom_device.h"
 
-#define SIM_PERIOD_MS 100u
-#define SIM_BOOT_MS 500u /* reset pulse, then the 300 ms start-up of spec §3.1 */
+/* The pty master as a hal_serial: the device side of protocols/chargesom talks through it. */
+struct sim_serial {
+    struct hal_serial base;
+    int fd;
+};
 
-enum sim_phase { SIM_BOOT, SIM_INIT, SIM_RUNNING, SIM_SAFE };
+static int sim_ser_open(struct hal_serial *s, const struct hal_serial_config *c)
+{
+    (void)s;
+    (void)c;
+    return HAL_OK;
+}
+static int sim_ser_write(struct hal_serial *hs, const uint8_t *b, size_t n, size_t *w)
+{
+    ssize_t r = write(((struct sim_serial *)hs)->fd, b, n);
+    *w = r > 0 ? (size_t)r : 0;
+    return r > 0 ? HAL_OK : HAL_EAGAIN;
+}
+static int sim_ser_read(struct hal_serial *hs, uint8_t *b, size_t cap, size_t *n)
+{
+    ssize_t r = read(((struct sim_serial *)hs)->fd, b, cap);
+    *n = r > 0 ? (size_t)r : 0;
+    return r > 0 ? HAL_OK : HAL_EAGAIN;
+}
+static void sim_ser_close(struct hal_serial *s)
+{
+    (void)s;
+}
+static const struct hal_serial_ops sim_ser_ops = {sim_ser_open, sim_ser_write, sim_ser_read, sim_ser_close};
 
 struct sim {
     int master, slave, ctl;
-    enum sim_phase phase;
-    uint32_t phase_ms, last_cc_ms, last_tx_ms, timeout_ms;
-    struct cbsom_parser parser;
+    struct sim_serial ser;
+    struct cbsom_device dev;
+    /* what was last printed, to print changes */
+    enum cbsom_device_phase phase;
     struct cbsom_control cc;
-    struct cbsom_version ver;
-    enum cbsom_cp car;
-    bool diode;
-    bool estop[3];
     bool closed[CBSOM_CONTACTORS];
-    uint8_t reason;
-    uint32_t rx_cc, rx_inq, rx_other, tx_frames, safe_entries;
     char line[128];
     size_t line_len;
 };
@@ -73,154 +93,36 @@ static uint32_t sim_now(void)
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
-static void sim_say(const char *fmt, const char *a, long n)
+/* One line per change of the controller: the judge's record for the tests. */
+static void sim_report_changes(struct sim *s, const char *why)
 {
-    printf("cbsomsim: ");
-    printf(fmt, a, n);
-    printf("\n");
-    fflush(stdout);
-}
-
-static void sim_send(struct sim *s, const struct cbsom_frame *f)
-{
-    uint8_t b[CBSOM_FRAME_LEN];
-    cbsom_frame_encode(f, b);
-    /* A pty master takes 12 bytes unless the host stopped reading for kilobytes: then a
-     * frame is lost, as on a UART whose receiver overflows. */
-    if (write(s->master, b, sizeof b) == (ssize_t)sizeof b) {
-        s->tx_frames++;
-    }
-}
-
-/* What the controller measures on CP: its own output first (0 V, -12 V), then the car. */
-static enum cbsom_cp sim_cp(const struct sim *s)
-{
-    if (s->phase != SIM_RUNNING) {
-        return s->phase == SIM_SAFE ? CBSOM_CP_F : CBSOM_CP_E;
-    }
-    if (!s->cc.pwm_active) {
-        return CBSOM_CP_E;
-    }
-    if (s->cc.duty == 0) {
-        return CBSOM_CP_F;
-    }
-    return s->car;
-}
-
-static bool sim_estop_any(const struct sim *s)
-{
-    return s->estop[0] || s->estop[1] || s->estop[2];
-}
-
-static void sim_interlock(struct sim *s)
-{
-    enum cbsom_cp cp = sim_cp(s);
-    bool ok = s->phase == SIM_RUNNING && (cp == CBSOM_CP_C || cp == CBSOM_CP_D) && !sim_estop_any(s);
-    for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
-        bool want = ok && s->cc.contactor[i];
-        if (want != s->closed[i]) {
-            s->closed[i] = want;
-            printf("cbsomsim: contactor %u %s (cp %s)\n", i + 1, want ? "closed" : "open", cbsom_cp_name(cp));
-            fflush(stdout);
+    struct cbsom_device *d = &s->dev;
+    if (d->phase != s->phase) {
+        if (d->phase == CBSOM_DEV_RUNNING) {
+            printf("cbsomsim: running (first ChargeControl1)\n");
+        } else if (d->phase == CBSOM_DEV_INIT && s->phase == CBSOM_DEV_BOOT) {
+            printf("cbsomsim: init (after reboot)\n");
         }
     }
-}
-
-static void sim_safe(struct sim *s, uint8_t reason, uint32_t now)
-{
-    if (s->phase == SIM_SAFE) {
-        return;
+    if (d->phase == CBSOM_DEV_RUNNING && (d->cc.pwm_active != s->cc.pwm_active || d->cc.duty != s->cc.duty)) {
+        printf("cbsomsim: pilot %s duty %u\n", d->cc.pwm_active ? "on" : "off", d->cc.duty);
     }
-    s->phase = SIM_SAFE;
-    s->reason = reason;
-    s->safe_entries++;
-    sim_interlock(s);
-    printf("cbsomsim: safe state, reason %u, host silent for %u ms\n", reason, now - s->last_cc_ms);
-    fflush(stdout);
-}
-
-static void sim_report(struct sim *s)
-{
-    struct cbsom_state st;
-    memset(&st, 0, sizeof st);
-    enum cbsom_cp cp = sim_cp(s);
-    st.safe_state = s->phase == SIM_SAFE ? 1 : 0;
-    st.pwm_active = s->phase == SIM_SAFE ? true : s->cc.pwm_active;
-    st.duty = s->phase == SIM_SAFE || !s->cc.pwm_active ? 0 : s->cc.duty;
-    st.cp = cp;
-    st.diode_fault = s->phase == SIM_RUNNING && !s->diode && s->car != CBSOM_CP_A && st.duty > 0 && st.duty < 1000;
-    st.hv_ready = s->phase == SIM_RUNNING && (cp == CBSOM_CP_C || cp == CBSOM_CP_D) && !sim_estop_any(s);
     for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
-        st.contactor[i] = i < 2 ? (s->closed[i] ? CBSOM_CONT_CLOSED : CBSOM_CONT_OPEN) : CBSOM_CONT_UNUSED;
-        st.estop[i] = s->estop[i] ? CBSOM_ESTOP_TRIPPED : (i == 0 ? CBSOM_ESTOP_OK : CBSOM_ESTOP_UNUSED);
-    }
-    st.reason = s->phase == SIM_SAFE ? s->reason : 0;
-    struct cbsom_frame f;
-    cbsom_state_encode(&st, &f);
-    sim_send(s, &f);
-    struct cbsom_temps t;
-    memset(&t, 0, sizeof t);
-    t.deci_c[0] = 253;
-    t.used[0] = true;
-    cbsom_temps_encode(&t, &f);
-    sim_send(s, &f);
-}
-
-static void sim_on_frame(struct sim *s, const struct cbsom_frame *f, uint32_t now)
-{
-    struct cbsom_control c;
-    if (s->phase == SIM_BOOT) {
-        return; /* in reset: deaf */
-    }
-    if (f->id == CBSOM_ID_INQUIRY) {
-        s->rx_inq++;
-        struct cbsom_frame a;
-        if (f->payload[0] == CBSOM_ID_FW_VERSION) {
-            cbsom_version_encode(&s->ver, &a);
-            sim_send(s, &a);
-        } else if (f->payload[0] == CBSOM_ID_GIT_HASH) {
-            memset(&a, 0, sizeof a);
-            a.id = CBSOM_ID_GIT_HASH;
-            memcpy(a.payload, "\x20\x26\x12\x05\xc0\xff\xee\x00", 8);
-            sim_send(s, &a);
+        if (d->closed[i] != s->closed[i]) {
+            if (why != NULL) {
+                printf("cbsomsim: contactor %u %s (%s)\n", i + 1, d->closed[i] ? "closed" : "open", why);
+            } else {
+                printf("cbsomsim: contactor %u %s (cp %s)\n", i + 1, d->closed[i] ? "closed" : "open",
+                       cbsom_cp_name(cbsom_device_cp(d)));
+            }
         }
-        return;
+        s->closed[i] = d->closed[i];
     }
-    if (!cbsom_control_decode(f, &c)) {
-        s->rx_other++;
-        return;
+    if (d->phase == CBSOM_DEV_SAFE && s->phase != CBSOM_DEV_SAFE) {
+        printf("cbsomsim: safe state, reason %u, host silent for %u ms\n", d->reason, d->silent_ms);
     }
-    s->rx_cc++;
-    s->last_cc_ms = now;
-    if (s->phase == SIM_INIT) {
-        s->phase = SIM_RUNNING;
-        s->phase_ms = now;
-        sim_say("running (first ChargeControl1)%s", "", 0);
-    }
-    if (s->phase != SIM_RUNNING) {
-        return;
-    }
-    if (c.pwm_active != s->cc.pwm_active || c.duty != s->cc.duty) {
-        printf("cbsomsim: pilot %s duty %u\n", c.pwm_active ? "on" : "off", c.duty);
-        fflush(stdout);
-    }
-    s->cc = c;
-    sim_interlock(s);
-}
-
-static void sim_restart(struct sim *s, enum sim_phase p, uint32_t now)
-{
-    s->phase = p;
-    s->phase_ms = now;
-    memset(&s->cc, 0, sizeof s->cc);
-    for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
-        if (s->closed[i]) {
-            printf("cbsomsim: contactor %u open (restart)\n", i + 1);
-        }
-        s->closed[i] = false;
-    }
-    s->reason = 0;
-    cbsom_parser_flush(&s->parser);
+    s->phase = d->phase;
+    s->cc = d->cc;
     fflush(stdout);
 }
 
@@ -229,30 +131,26 @@ static void sim_command(struct sim *s, char *line, uint32_t now)
     char w[16];
     int a = 0, b = 0;
     int n = sscanf(line, "%15s %d %d", w, &a, &b);
+    const char *why = NULL;
     if (n < 1) {
         return;
     }
     if (strcmp(w, "car") == 0) {
         char st = 0;
         if (sscanf(line, "car %c", &st) == 1 && st >= 'A' && st <= 'D') {
-            s->car = (enum cbsom_cp)(CBSOM_CP_A + (st - 'A'));
-            sim_interlock(s);
+            cbsom_device_set_car(&s->dev, (enum cbsom_cp)(CBSOM_CP_A + (st - 'A')), s->dev.diode);
             printf("cbsomsim: car %c\n", st);
         }
     } else if (strcmp(w, "diode") == 0 && n >= 2) {
-        s->diode = a != 0;
+        cbsom_device_set_car(&s->dev, s->dev.car, a != 0);
     } else if (strcmp(w, "estop") == 0 && n == 3 && a >= 1 && a <= 3) {
-        s->estop[a - 1] = b != 0;
         printf("cbsomsim: e-stop %d %s\n", a, b ? "tripped" : "released");
-        if (b && s->phase == SIM_RUNNING) {
-            sim_safe(s, (uint8_t)(CBSOM_REASON_ESTOP1 + (unsigned)(a - 1)), now);
-        }
-    } else if (strcmp(w, "reboot") == 0) {
-        printf("cbsomsim: reboot\n");
-        sim_restart(s, SIM_BOOT, now);
-    } else if (strcmp(w, "reset") == 0) {
-        printf("cbsomsim: reset\n");
-        sim_restart(s, SIM_INIT, now);
+        cbsom_device_set_estop(&s->dev, (unsigned)(a - 1), b != 0);
+    } else if (strcmp(w, "reboot") == 0 || strcmp(w, "reset") == 0) {
+        bool reboot = w[4] == 'o';
+        printf("cbsomsim: %s\n", w);
+        cbsom_device_reset(&s->dev, reboot, now);
+        why = "restart";
     } else if (strcmp(w, "garbage") == 0 && n >= 2 && a > 0 && a <= 4096) {
         uint8_t junk[64];
         for (int i = 0; i < a; i += (int)sizeof junk) {
@@ -270,7 +168,7 @@ static void sim_command(struct sim *s, char *line, uint32_t now)
     } else {
         printf("cbsomsim: unknown command: %s\n", line);
     }
-    fflush(stdout);
+    sim_report_changes(s, why);
 }
 
 static void sim_read_ctl(struct sim *s, uint32_t now)
@@ -300,7 +198,8 @@ int main(int argc, char **argv)
     static struct sim s;
     const char *link = NULL, *ctl = NULL;
     unsigned maj = 0, min = 3, build = 1;
-    s.timeout_ms = 300;
+    struct cbsom_device_config dc;
+    cbsom_device_default_config(&dc);
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc) {
             return sim_usage();
@@ -316,7 +215,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cbsomsim: --timeout-ms: 50..10000, got '%s'\n", argv[i]);
                 return 2;
             }
-            s.timeout_ms = (uint32_t)v;
+            dc.timeout_ms = (uint32_t)v;
         } else if (strcmp(argv[i], "--version") == 0) {
             if (sscanf(argv[++i], "%u.%u.%u", &maj, &min, &build) != 3 || maj > 255 || min > 255 || build > 255) {
                 fprintf(stderr, "cbsomsim: --version: MAJ.MIN.BUILD, got '%s'\n", argv[i]);
@@ -326,7 +225,7 @@ int main(int argc, char **argv)
             return sim_usage();
         }
     }
-    s.ver = (struct cbsom_version){(uint8_t)maj, (uint8_t)min, (uint8_t)build, 0x81, 3};
+    dc.version = (struct cbsom_version){(uint8_t)maj, (uint8_t)min, (uint8_t)build, 0x81, 3};
     char name[128];
     if (openpty(&s.master, &s.slave, name, NULL, NULL) != 0) {
         fprintf(stderr, "cbsomsim: openpty: %s\n", strerror(errno));
@@ -354,12 +253,12 @@ int main(int argc, char **argv)
     signal(SIGTERM, sim_on_signal);
     signal(SIGINT, sim_on_signal);
     signal(SIGPIPE, SIG_IGN);
-    cbsom_parser_init(&s.parser);
-    s.car = CBSOM_CP_A;
-    s.diode = true;
+    s.ser.base.ops = &sim_ser_ops;
+    s.ser.fd = s.master;
     uint32_t now = sim_now();
-    sim_restart(&s, SIM_INIT, now);
-    printf("cbsomsim: tty %s, firmware %u.%u.%u, host timeout %u ms\n", name, maj, min, build, s.timeout_ms);
+    (void)cbsom_device_init(&s.dev, &dc, &s.ser.base, now);
+    s.phase = s.dev.phase;
+    printf("cbsomsim: tty %s, firmware %u.%u.%u, host timeout %u ms\n", name, maj, min, build, dc.timeout_ms);
     fflush(stdout);
     while (!s_stop) {
         struct pollfd p[2] = {{s.master, POLLIN, 0}, {s.ctl, POLLIN, 0}};
@@ -368,32 +267,13 @@ int main(int argc, char **argv)
         if ((p[1].revents & POLLIN) != 0) {
             sim_read_ctl(&s, now);
         }
-        uint8_t buf[256];
-        ssize_t n;
-        while ((n = read(s.master, buf, sizeof buf)) > 0) {
-            for (ssize_t i = 0; i < n; i++) {
-                struct cbsom_frame f;
-                if (cbsom_parser_feed(&s.parser, buf[i], &f)) {
-                    sim_on_frame(&s, &f, now);
-                }
-            }
-        }
-        if (s.phase == SIM_BOOT && now - s.phase_ms >= SIM_BOOT_MS) {
-            sim_restart(&s, SIM_INIT, now);
-            sim_say("init (after reboot)%s", "", 0);
-        }
-        if (s.phase == SIM_RUNNING && now - s.last_cc_ms > s.timeout_ms) {
-            sim_safe(&s, CBSOM_REASON_COMM_TIMEOUT, now);
-        }
-        if ((s.phase == SIM_RUNNING || s.phase == SIM_SAFE) && now - s.last_tx_ms >= SIM_PERIOD_MS) {
-            s.last_tx_ms = now;
-            sim_report(&s);
-        }
+        cbsom_device_step(&s.dev, now);
+        sim_report_changes(&s, NULL);
     }
     printf("cbsomsim: stopped: %u control, %u inquiries, %u other frames received; %u bad CRC, %u bad frames, "
            "%u bytes skipped; %u sent; %u safe-state entries\n",
-           s.rx_cc, s.rx_inq, s.rx_other, s.parser.bad_crc, s.parser.bad_frame, s.parser.skipped, s.tx_frames,
-           s.safe_entries);
+           s.dev.rx_cc, s.dev.rx_inquiry, s.dev.rx_other, s.dev.parser.bad_crc, s.dev.parser.bad_frame,
+           s.dev.parser.skipped, s.dev.tx_frames, s.dev.safe_entries);
     if (link != NULL) {
         (void)unlink(link);
     }
