@@ -7,12 +7,15 @@
  * fed to a host that has finished its handshake and asks for contactors. Checked: no
  * sanitizer report; every frame the host writes is a well-formed ChargeControl1 or
  * Inquiry; in a fault no contactor is ever requested closed; the parser never holds a
- * full window.
+ * full window. The same bytes, as the host's side of the line, go to the controller's
+ * own rules (cbsom_device.c) with the car in C: it never closes a contactor outside
+ * running, and every frame it writes is its own kind, well formed.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chargesom/cbsom_device.h"
 #include "chargesom/cbsom_frame.h"
 #include "chargesom/cbsom_host.h"
 
@@ -64,8 +67,37 @@ static void fz_close(struct hal_serial *s)
 }
 static const struct hal_serial_ops fz_ops = {fz_open, fz_write, fz_read, fz_close};
 
-static struct fz_serial s_ser;
+static struct fz_serial s_ser, s_dser;
 static struct cbsom_host s_host;
+static struct cbsom_device s_dev;
+
+static void fz_check_device(void)
+{
+    struct cbsom_parser p;
+    struct cbsom_frame f;
+    cbsom_parser_init(&p);
+    for (size_t i = 0; i < s_dser.tx_len; i++) {
+        if (cbsom_parser_feed(&p, s_dser.tx[i], &f)) {
+            struct cbsom_state st;
+            if (f.id == CBSOM_ID_CHARGE_STATE1 && !cbsom_state_decode(&f, &st)) {
+                abort();
+            }
+            if (f.id != CBSOM_ID_CHARGE_STATE1 && f.id != CBSOM_ID_PT1000 && f.id != CBSOM_ID_FW_VERSION &&
+                f.id != CBSOM_ID_GIT_HASH) {
+                abort();
+            }
+        }
+    }
+    if (p.bad_crc != 0 || p.bad_frame != 0 || p.skipped != 0) {
+        abort();
+    }
+    for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
+        if (s_dev.closed[i] && (s_dev.phase != CBSOM_DEV_RUNNING || !s_dev.cc.contactor[i])) {
+            abort();
+        }
+    }
+    s_dser.tx_len = 0;
+}
 
 /* Everything the host wrote must parse back as our own frames. */
 static void fz_check_tx(void)
@@ -99,6 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     memset(&s_ser, 0, sizeof s_ser);
     s_ser.base.ops = &fz_ops;
+    memset(&s_dser, 0, sizeof s_dser);
+    s_dser.base.ops = &fz_ops;
+    struct cbsom_device_config dc;
+    cbsom_device_default_config(&dc);
+    if (cbsom_device_init(&s_dev, &dc, &s_dser.base, 0) != HAL_OK) {
+        abort();
+    }
+    cbsom_device_set_car(&s_dev, CBSOM_CP_C, (size & 2u) != 0);
     struct cbsom_host_config cfg;
     cbsom_host_default_config(&cfg);
     cfg.pp = size > 0 && (data[0] & 1u) != 0;
@@ -128,6 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         s_ser.rx = &data[i];
         s_ser.rx_len = n;
+        s_dser.rx = &data[i];
+        s_dser.rx_len = n;
         i += n;
         unsigned passes = 1u + (rec >> 5);
         for (unsigned k = 0; k < passes; k++) {
@@ -142,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)hal_gpio_read(&s_host.gpio, (enum hal_gpio_in)in, &v);
             }
             fz_check_tx();
+            cbsom_device_step(&s_dev, now);
+            fz_check_device();
         }
         if (s_host.parser.len >= CBSOM_FRAME_LEN) {
             abort();
