@@ -437,6 +437,10 @@ int main(int argc, char **argv)
     bool force = false;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            (void)bc_usage();
+            return 0;
+        }
         if (strcmp(argv[i], "--chargesom") == 0 && i + 1 < argc) {
             tty = argv[++i];
         } else if (strcmp(argv[i], "--hold-s") == 0 && i + 1 < argc) {

@@ -201,6 +201,10 @@ int main(int argc, char **argv)
     struct cbsom_device_config dc;
     cbsom_device_default_config(&dc);
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            (void)sim_usage();
+            return 0;
+        }
         if (i + 1 >= argc) {
             return sim_usage();
         }
