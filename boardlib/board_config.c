@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,11 @@ static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const s_psu_types[] = {"none", "infy", NULL};
 static const char *const s_addressing[] = {"fixed", "group", NULL};
 static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
+static const char *const s_board_io[] = {"none", "chargesom", "kernel", NULL};
+/* The kio.* keys, their setting names in linux_kio_set() and their fields in kio_text. */
+const char *const board_config_kio_names[BOARD_KIO_KEYS] = {"sys_root", "pwm", "iio", "cp_scale",
+                                                            "pp_divider", "gpio_chip", "lines"};
+#define KIO(i, k, text) STR("kio." k, kio_text[i], false, text)
 static const char *const s_ovm_devices[] = {"none", "sim", NULL};
 
 #define U32(k, field, lo, hi, req, text)                                                         \
@@ -175,9 +181,32 @@ static const struct config_key s_keys[] = {
     STR("mqtt.installer", mqtt.installer, false,
         "command that installs the file or .raucb URL given as its last argument\n"
         "                                     (default rauc install)"),
+    ENUM("board.io", board_io, s_board_io,
+         "pilot, contactors and e-stop: none (not supported, or the --sim-plant test aid),\n"
+         "                                     chargesom (a Charge SOM safety controller on\n"
+         "                                     chargesom.tty) or kernel (sysfs PWM, IIO, GPIO:\n"
+         "                                     kio.*) (default none)"),
+    STR("chargesom.tty", chargesom_tty, false,
+        "the safety controller's UART, e.g. /dev/ttyLP2 (required with board.io = chargesom)"),
+    U32("chargesom.timeout_ms", chargesom_timeout_ms, 200, 5000, false,
+        "no ChargeState1 for this long is a fault that ends the session, ms (default 1000)"),
+    U32("chargesom.startup_ms", chargesom_startup_ms, 0, 5000, false,
+        "wait after the controller's reset before asking its version, ms (default 300)"),
+    KIO(0, "sys_root", "board.io = kernel: the sysfs root (default /sys; GPIO chips under /dev)"),
+    KIO(1, "pwm", "the pilot PWM as CHIP:CHANNEL[:inv] (default pwmchip0:0), 1 kHz; :inv\n"
+                  "                                     when the front end inverts"),
+    KIO(2, "iio", "the pilot ADC as DEVICE:POS[,NEG[,PP]] channels (default iio:device0:0,1)"),
+    KIO(3, "cp_scale", "pilot mV = ADC mV * MUL / DIV + OFFSET, as MUL/DIV/OFFSET (default 1/1/0)"),
+    KIO(4, "pp_divider", "PP pull-up and reference as OHM/MV (default 330/5000)"),
+    KIO(5, "gpio_chip", "the GPIO chip (default gpiochip0)"),
+    KIO(6, "lines", "GPIO lines by name, FUNC=NAME[:low],... FUNC: pos neg (contactor coils),\n"
+                    "                                     lock, peak (ADC peak-detector reset), pos_fb neg_fb\n"
+                    "                                     lock_fb (feedback), estop"),
     ENUM("log.level", log_level, s_levels, "error, warn, info or debug (default info)"),
     BOOL("log.syslog", log_syslog, "also log to syslog: true or false (default false)"),
 };
+_Static_assert(sizeof s_keys / sizeof s_keys[0] <= CONFIG_KEYS_MAX,
+               "the key table outgrows the parser's CONFIG_KEYS_MAX (firmware/config.h)");
 
 void board_config_defaults(struct board_config *c)
 {
@@ -218,6 +247,9 @@ void board_config_defaults(struct board_config *c)
     c->ovm_stale_ms = 1500;
     memcpy(c->v2g_protocols, "iso2,din", 9);
     hlc_default_protocols(&c->v2g_list);
+    c->board_io = BOARD_IO_NONE;
+    c->chargesom_timeout_ms = 1000;
+    c->chargesom_startup_ms = 300;
 }
 
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */
@@ -511,6 +543,20 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     if (board_config_meter_key(c, x->path, x->text, x->len, x->err) != 0) {
         x->errors++;
     }
+    if (c->board_io == BOARD_IO_CHARGESOM && c->chargesom_tty[0] == '\0') {
+        board_config_bad(x, "chargesom.tty", "required when board.io is chargesom");
+    } else if (c->board_io != BOARD_IO_CHARGESOM && c->chargesom_tty[0] != '\0') {
+        board_config_bad(x, "chargesom.tty", "given, but board.io is not chargesom");
+    }
+    /* Their values are the Linux board's to parse (linux_kio_set): here only whether they
+     * belong to the chosen backend. */
+    for (unsigned i = 0; i < BOARD_KIO_KEYS; i++) {
+        char key[32];
+        if (c->kio_text[i][0] != '\0' && c->board_io != BOARD_IO_KERNEL) {
+            snprintf(key, sizeof key, "kio.%s", board_config_kio_names[i]);
+            board_config_bad(x, key, "given, but board.io is not kernel");
+        }
+    }
     if (c->imd_lab_override && c->imd_model != BOARD_IMD_NONE) {
         board_config_bad(x, "imd.lab_override_no_monitor",
                          "true, but imd.model names a monitor: the override is only for a charger "
@@ -754,6 +800,9 @@ int board_config_check_system(const struct board_config *c, const char *path, FI
     }
     if (c->psu_type == BOARD_PSU_INFY) {
         board_config_netif(&x, "can.interface", c->can_interface);
+    }
+    if (c->board_io == BOARD_IO_CHARGESOM && access(c->chargesom_tty, R_OK | W_OK) != 0) {
+        board_config_bad(&x, "chargesom.tty", strerror(errno));
     }
     board_config_netif(&x, "link.interface", c->link_interface);
     const char *mkey = NULL, *mwhy = NULL;

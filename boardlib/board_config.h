@@ -25,6 +25,15 @@
 enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY };
 /** Over-voltage monitor devices (`ovm.device`). */
 enum board_ovm_device { BOARD_OVM_NONE = 0, BOARD_OVM_SIM };
+/** Where the pilot and power-path I/O is (`board.io`). */
+enum board_io { BOARD_IO_NONE = 0, BOARD_IO_CHARGESOM, BOARD_IO_KERNEL };
+
+/** The `kio.*` keys (board.io = kernel), in this order; their text is kept as read. */
+#define BOARD_KIO_KEYS 7
+
+/** The kio.* key names without "kio." (the setting names of linux_kio_set()). */
+extern const char *const board_config_kio_names[BOARD_KIO_KEYS];
+
 /** Isolation monitor kinds (`imd.model`). */
 enum board_imd_model { BOARD_IMD_NONE = 0, BOARD_IMD_BENDER, BOARD_IMD_DOLD };
 
@@ -90,6 +99,13 @@ struct board_config {
     /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
     uint32_t station_max_power_w;
     uint32_t station_max_current_a;
+    /* board I/O (issue 20): the pilot and power path through a safety co-processor */
+    int board_io;                  /**< enum board_io */
+    char chargesom_tty[BOARD_CONFIG_PATH_MAX];
+    uint32_t chargesom_timeout_ms; /**< host-side: longest gap between ChargeState1 frames */
+    uint32_t chargesom_startup_ms; /**< after the co-processor's reset, before the inquiry */
+    char kio_text[BOARD_KIO_KEYS][96]; /**< kio.* as read ("" = not given); their values are
+                                            parsed by the Linux board (hal_linux/linux_kio.h) */
     /* derived by board_config_load() */
     uint8_t meter_pin[HAL_CRYPTO_PUB_MAX]; /**< the pinned meter key (uncompressed point) */
     size_t meter_pin_len;                  /**< 0: no key pinned */

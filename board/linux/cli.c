@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "board_ctl.h"
+#include "chargesom.h"
 
 static void board_cli_usage(FILE *f)
 {
@@ -198,6 +199,11 @@ int board_cli_config(struct board_config *cfg, const struct board_options *o)
         /* The key is shared with the simulator (sim --config); no such device exists here. */
         fprintf(stderr, "%s: ovm.device: sim is the simulator's monitor; this board has none (use none)\n",
                 o->config);
+        fprintf(stderr, "charger: invalid configuration, not starting\n");
+        return 1;
+    }
+    struct linux_kio_config kio;
+    if (cfg->board_io == BOARD_IO_KERNEL && board_kio_config(cfg, &kio, o->config, stderr) != 0) {
         fprintf(stderr, "charger: invalid configuration, not starting\n");
         return 1;
     }

@@ -22,7 +22,26 @@ int board_connector_start(struct board_connector *k, const struct board_config *
     struct hal_pilot *pilot = &k->pilot;
     struct hal_gpio *gpio = &k->gpio;
     struct psu *psu = d->psu;
-    if (sim->wire != NULL) {
+    if (sim->wire != NULL && cfg->board_io != BOARD_IO_NONE) {
+        fprintf(stderr, "charger: --sim-plant and board.io = %s both drive the pilot: choose one\n",
+                cfg->board_io == BOARD_IO_KERNEL ? "kernel" : "chargesom");
+        return -1;
+    }
+    if (cfg->board_io == BOARD_IO_CHARGESOM) {
+        if (board_chargesom_start(&k->chargesom, cfg, &d->loop, s, &d->log.base, now_ms) != 0) {
+            return -1;
+        }
+        k->have_chargesom = true;
+        pilot = &k->chargesom.host.pilot;
+        gpio = &k->chargesom.host.gpio;
+    } else if (cfg->board_io == BOARD_IO_KERNEL) {
+        if (board_kio_start(&k->kio, cfg, s, now_ms) != 0) {
+            return -1;
+        }
+        k->have_kio = true;
+        pilot = &k->kio.kio.pilot;
+        gpio = &k->kio.kio.gpio;
+    } else if (sim->wire != NULL) {
         int rc = sim_plant_init(&k->plant, sim->wire, sim->load, d->psu, cfg->safe_current_ma,
                                 cfg->power_down_timeout_ms, &d->loop, s, &d->log.base, now_ms);
         if (rc != HAL_OK) {

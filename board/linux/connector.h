@@ -13,6 +13,7 @@
 
 #include "board_config.h"
 #include "charger.h"
+#include "chargesom.h"
 #include "devices.h"
 #include "hal_gpio.h"
 #include "hal_pilot.h"
@@ -30,6 +31,10 @@ struct board_connector {
     struct hal_gpio gpio;
     bool have_plant;
     struct sim_plant plant;
+    bool have_chargesom;            /**< board.io = chargesom: pilot and GPIO through it */
+    struct board_chargesom chargesom;
+    bool have_kio;                  /**< board.io = kernel */
+    struct board_kio kio;
     struct charger charger;
     struct station station;
     /* The station's own task re-arms every 1 ms, which woke the loop 4.5 times as often

@@ -85,7 +85,7 @@ static int board_start(struct board *b)
         b->events.on_pass = board_mqtt_on_pass;
         b->events.hook_ctx = &b->mqtt;
     }
-    if (!b->conn.have_plant) {
+    if (!b->conn.have_plant && !b->conn.have_chargesom && !b->conn.have_kio) {
         hal_logf(log, HAL_LOG_WARN, now,
                  "pilot and power-path GPIO are not configured for this board: no session will energise");
     }
@@ -132,6 +132,12 @@ static void board_stop(struct board *b)
             (void)sim_plant_write_status(&b->conn.plant, b->opt.sim.status);
         }
         sim_plant_close(&b->conn.plant);
+    }
+    if (b->conn.have_chargesom) {
+        board_chargesom_close(&b->conn.chargesom, now);
+    }
+    if (b->conn.have_kio) {
+        board_kio_close(&b->conn.kio);
     }
     if (b->have_ctl) {
         board_ctl_close(&b->ctl);

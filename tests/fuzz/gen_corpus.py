@@ -256,6 +256,38 @@ def api_json_seeds(out):
         put(out, 'api_json', cmd)
 
 
+def chargesom_seeds(out):
+    """Co-processor byte streams for fuzz_chargesom: records of (count | passes << 5)
+    followed by count bytes; frames built from spec linux-board-io.md section 3."""
+    def crc8(b):
+        c = 0xFF
+        for x in b:
+            c ^= x
+            for _ in range(8):
+                c = ((c << 1) ^ 0x1D) & 0xFF if c & 0x80 else (c << 1) & 0xFF
+        return c ^ 0xFF
+
+    def frame(fid, payload):
+        body = bytes([fid]) + bytes(payload)
+        return b'\xa5' + body + bytes([crc8(body), 3])
+
+    def rec(data, passes=0):
+        outb = b''
+        while data:
+            part, data = data[:31], data[31:]
+            outb += bytes([len(part) | (passes << 5)]) + part
+        return outb
+    cs_b = frame(0x07, [0x80, 0x32, 0x02, 0, 0x35, 0x3C, 0, 0])
+    cs_c = frame(0x07, [0x80, 0x32, 0x03, 0, 0x7A, 0x3C, 0, 0])
+    safe = frame(0x07, [0x84, 0x00, 0x06, 0, 0x35, 0x3D, 0x10, 0])
+    temps = frame(0x08, [0x01, 0x38, 0x7F, 0xFC, 0x7F, 0xFC, 0x7F, 0xFC])
+    err = frame(0x0E, [0x80, 0x07, 0, 2, 0, 0, 0, 0])
+    put(out, 'chargesom', rec(cs_b, 7) + rec(cs_c, 7) + rec(temps, 7) + rec(cs_c, 7))
+    put(out, 'chargesom', rec(cs_c, 3) + rec(safe, 1))
+    put(out, 'chargesom', rec(b'\xa5' * 20 + cs_b, 2) + rec(cs_c[:7] + cs_c[8:] + cs_c, 2))
+    put(out, 'chargesom', rec(err + cs_c, 5) + b'\xe0' * 8 + rec(cs_c, 1))
+
+
 def journal_record(seq, state, end, txid, start_wh, stop_wh, ocmf=b''):
     b = struct.pack('<IBIBBBB', 0x4A524E31, 1, seq, state, end, 0, len(txid)) + txid
     b += struct.pack('<qqqqH', start_wh, stop_wh, 1700000000, 1700003600 if state == 2 else 0, len(ocmf))
@@ -294,6 +326,7 @@ def main():
     config_seeds(a.out)
     api_json_seeds(a.out)
     journal_seeds(a.out)
+    chargesom_seeds(a.out)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))
         size = sum(os.path.getsize(os.path.join(a.out, h, f)) for f in os.listdir(os.path.join(a.out, h)))
