@@ -57,7 +57,7 @@ static void sim_usage(FILE *f)
             "  --report-dir DIR with --scenario: write DIR/NAME.txt and DIR/NAME.svg; without:\n"
             "                   a session report per connector, DIR/cpN.html (plot, phases\n"
             "                   against the standard's limits, log lines, stop reason) with\n"
-            "                   DIR/cpN.svg, .png, made by tools/v2g-report (found beside this\n"
+            "                   DIR/cpN.svg, .png, made by the v2g-report tool (found beside this\n"
             "                   program's tree, or $V2G_REPORT) from DIR/cpN.csv, DIR/cpN.pcapng\n"
             "                   (unless --out) and DIR/sim.log; DIR is created (exit 2 when it\n"
             "                   cannot be); a page that cannot be made: exit 1\n"
