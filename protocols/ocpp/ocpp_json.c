@@ -845,6 +845,47 @@ void ocpp_jw_raw(struct ocpp_jw *w, const char *json, size_t n)
     put(w, json, n);
 }
 
+void ocpp_jw_str_begin(struct ocpp_jw *w)
+{
+    sep(w);
+    put(w, "\"", 1);
+}
+
+void ocpp_jw_str_part(struct ocpp_jw *w, const char *s, size_t n)
+{
+    /* put_escaped writes the quotes too: write the inside only */
+    size_t before = w->len;
+    put_escaped(w, s, n);
+    if (!w->overflow) {
+        memmove(w->buf + before, w->buf + before + 1, w->len - before - 2);
+        w->len -= 2;
+        w->buf[w->len] = '\0';
+    }
+}
+
+void ocpp_jw_str_b64(struct ocpp_jw *w, const void *data, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *d = data;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16;
+        if (i + 1 < n) {
+            v |= (uint32_t)d[i + 1] << 8;
+        }
+        if (i + 2 < n) {
+            v |= d[i + 2];
+        }
+        char q[4] = {al[(v >> 18) & 63u], al[(v >> 12) & 63u], i + 1 < n ? al[(v >> 6) & 63u] : '=',
+                     i + 2 < n ? al[v & 63u] : '='};
+        put(w, q, 4);
+    }
+}
+
+void ocpp_jw_str_end(struct ocpp_jw *w)
+{
+    put(w, "\"", 1);
+}
+
 void ocpp_jw_kstr(struct ocpp_jw *w, const char *key, const char *s)
 {
     ocpp_jw_key(w, key);

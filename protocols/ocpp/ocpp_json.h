@@ -146,6 +146,11 @@ void ocpp_jw_bool(struct ocpp_jw *w, bool v);
 void ocpp_jw_null(struct ocpp_jw *w);
 /** A value already in JSON form (a payload parsed earlier, copied through unchanged). */
 void ocpp_jw_raw(struct ocpp_jw *w, const char *json, size_t n);
+/** A string value written in parts (no copy of the whole): begin, any parts, end. */
+void ocpp_jw_str_begin(struct ocpp_jw *w);
+void ocpp_jw_str_part(struct ocpp_jw *w, const char *s, size_t n); /**< escaped */
+void ocpp_jw_str_b64(struct ocpp_jw *w, const void *data, size_t n); /**< Base64 (RFC 4648) */
+void ocpp_jw_str_end(struct ocpp_jw *w);
 /** Convenience: `"key":"value"` / `"key":int`. */
 void ocpp_jw_kstr(struct ocpp_jw *w, const char *key, const char *s);
 void ocpp_jw_kint(struct ocpp_jw *w, const char *key, int64_t v);
