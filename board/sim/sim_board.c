@@ -297,6 +297,17 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     }
     s->station.changes = o->limit_changes;
     int rc = sim_start_station(s, (uint32_t)o->station_limit_w, 0);
+    if (rc == HAL_OK && o->ocpp_url != NULL) {
+        struct journal *js[SIM_MAX_CONNECTORS];
+        for (int i = 0; i < s->n; i++) {
+            js[i] = &s->c[i].journal;
+        }
+        if (sim_ocpp_start(&s->ocpp, o, &s->station.st, js, (uint8_t)s->n, &s->log.base, 0) != 0) {
+            return 2;
+        }
+        s->station.hook = sim_ocpp_event;
+        s->station.hook_ctx = &s->ocpp;
+    }
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));
         return 1;
@@ -377,9 +388,10 @@ bool sim_board_should_stop(void *ctx)
     for (int i = 0; i < s->n; i++) {
         struct sim_conn *x = &s->c[i];
         const struct plant *p = &x->plant;
-        /* The journal is delivered (to a CSMS, later) once the session is recorded. */
+        /* The journal is delivered once the session is recorded: to the CSMS with --ocpp
+         * (its confirmation marks it), else here. */
         const struct charger_session_record *r;
-        for (uint32_t h = 0; (r = charger_history(&x->charger, h)) != NULL; h++) {
+        for (uint32_t h = 0; !s->ocpp.on && (r = charger_history(&x->charger, h)) != NULL; h++) {
             if (r->meter_ok && r->meter_seq != 0) {
                 (void)journal_delivered(&x->journal, r->meter_seq);
             }
@@ -391,11 +403,12 @@ bool sim_board_should_stop(void *ctx)
             return false;
         }
     }
-    return true;
+    return sim_ocpp_drained(&s->ocpp, s->clock.now_ms);
 }
 
 void sim_board_pass_done(void *ctx)
 {
     struct sim *s = ctx;
     sim_station_pass(&s->station, s->clock.now_ms);
+    sim_ocpp_poll(&s->ocpp, s->clock.now_ms);
 }

@@ -24,6 +24,7 @@
 #include "sim_options.h"
 #include "sim_ovm.h"
 #include "sim_scenario.h"
+#include "sim_ocpp.h"
 #include "sim_station.h"
 
 /* The EV gives the charger this long to release a held connector before the run ends:
@@ -77,6 +78,7 @@ struct sim {
     uint32_t report_ms;
     struct sim_station station;
     struct sim_scenario scenario;
+    struct sim_ocpp ocpp;  /* sim --ocpp */
 };
 
 /* Creates every object of @p o's run and starts the firmware. Returns -1 when running,

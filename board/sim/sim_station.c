@@ -121,5 +121,8 @@ void sim_station_pass(struct sim_station *ss, uint32_t now_ms)
     struct station_event e;
     while (station_event_pop(&ss->st, &e) == HAL_OK) {
         sim_station_log(ss, &e);
+        if (ss->hook != NULL) {
+            ss->hook(ss->hook_ctx, &e, now_ms);
+        }
     }
 }

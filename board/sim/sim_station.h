@@ -21,6 +21,9 @@ struct sim_station {
     uint32_t change_at_ms[SIM_STATION_CHANGES], change_w[SIM_STATION_CHANGES];
     uint8_t changes;
     uint8_t applied;        /**< changes applied since the station (re)started */
+    /* another consumer of the station's events (sim --ocpp), or NULL */
+    void (*hook)(void *ctx, const struct station_event *e, uint32_t now_ms);
+    void *hook_ctx;
 };
 
 /* Hands the @p n started connectors to a station (limit @p limit_w W, 0 = none) whose

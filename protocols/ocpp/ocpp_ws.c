@@ -239,6 +239,7 @@ static void drop_link(struct ocpp_ws *ws)
     ws->in_message = false;
     ws->tx_len = ws->tx_off = ws->ctrl_len = ws->ctrl_off = 0;
     ws->pong_wait = false;
+    ws->peer_closed = false;
 }
 
 /* The connection failed or ended: schedule the next attempt (OCPP 2.0.1 back-off, which
@@ -758,7 +759,9 @@ enum ocpp_ws_event ocpp_ws_poll(struct ocpp_ws *ws, uint32_t now_ms)
         }
         ws->state = OCPP_WS_UPGRADE;
     }
-    /* receive what has arrived */
+    /* receive what has arrived; a close is acted on after what came before it (a 401
+     * answer is followed at once by the server closing) */
+    int closed = HAL_OK;
     for (;;) {
         size_t room = sizeof ws->rx - ws->asm_len - ws->raw_len, got = 0;
         if (room == 0) {
@@ -769,16 +772,34 @@ enum ocpp_ws_event ocpp_ws_poll(struct ocpp_ws *ws, uint32_t now_ms)
             break;
         }
         if (rc != HAL_OK) {
-            return fail(ws, now_ms, rc == HAL_ECLOSED ? "CSMS closed the connection" : "connection error");
+            closed = rc;
+            break;
         }
         ws->raw_len += got;
     }
+    enum ocpp_ws_event ev;
     if (ws->state == OCPP_WS_UPGRADE) {
-        return check_upgrade(ws, now_ms);
+        ev = check_upgrade(ws, now_ms);
+        if (ws->state != OCPP_WS_OPEN) {
+            if (ws->state == OCPP_WS_UPGRADE && closed != HAL_OK) {
+                return fail(ws, now_ms, "CSMS closed the connection during the upgrade");
+            }
+            return ev;
+        }
+        ws->peer_closed = closed != HAL_OK;
+        return ev; /* OPENED; frames that came along are read on the next poll */
     }
-    enum ocpp_ws_event ev = frames(ws, now_ms);
+    ev = frames(ws, now_ms);
     if (ev == OCPP_WS_CLOSED || ws->state == OCPP_WS_WAIT) {
         return ev;
+    }
+    if (ev == OCPP_WS_MESSAGE) {
+        ws->peer_closed = ws->peer_closed || closed != HAL_OK;
+        return ev; /* delivered first; the close is seen on the next poll */
+    }
+    if (closed != HAL_OK || ws->peer_closed) {
+        return fail(ws, now_ms, closed == HAL_ECLOSED || ws->peer_closed ? "CSMS closed the connection"
+                                                                         : "connection error");
     }
     /* keep-alive: a ping unanswered past the pong timeout is a dead link */
     if (ws->state == OCPP_WS_OPEN && ws->cfg.ping_interval_ms > 0) {

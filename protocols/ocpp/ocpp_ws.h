@@ -104,6 +104,7 @@ struct ocpp_ws {
     uint8_t rx[CFG_OCPP_RX_MAX + 16u];
     size_t asm_len, raw_len;
     bool in_message;        /**< a fragmented text message is being assembled */
+    bool peer_closed;       /**< the peer closed after bytes still being read */
     size_t deliver_len;     /**< a delivered message occupies rx[0..deliver_len) until next poll */
 
     /* transmit: one data frame (or the HTTP request) and one control frame */

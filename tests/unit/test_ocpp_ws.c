@@ -254,6 +254,7 @@ static void test_refusals(void **state)
         setup(NULL);
         connect_and_read_request();
         srv_send(cases[i].resp, strlen(cases[i].resp));
+        hal_net_close(&g.srv.base, g.conn); /* servers close right after a refusal */
         assert_int_equal(poll_ws(), OCPP_WS_NONE);
         assert_int_equal(g.ws.state, OCPP_WS_WAIT);
         if (strstr(g.ws.why, cases[i].why) == NULL) {
