@@ -21,6 +21,8 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         return 2;
     }
     memcpy(so->url, o->ocpp_url, (size_t)(slash - o->ocpp_url));
+    /* a run against a live CSMS is watched live: its log goes out line by line */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *identity = slash + 1;
     struct ocpp_ws_config wc;
     ocpp_ws_default_config(&wc);
