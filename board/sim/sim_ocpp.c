@@ -31,6 +31,10 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         fprintf(stderr, "sim: --ocpp %s: %s\n", o->ocpp_url, why);
         return 2;
     }
+    /* the back-off of a simulator next to its CSMS: 1 s + up to 1 s, doubled 3 times (the
+     * firmware's default is 3 s + up to 10 s: many chargers, one CSMS coming back) */
+    wc.backoff_min_ms = 1000;
+    wc.backoff_range_ms = 1000;
     wc.user = o->ocpp_password != NULL ? identity : NULL;
     wc.password = o->ocpp_password;
     if (linux_net_init(&so->net, "lo", NULL) != HAL_OK) {

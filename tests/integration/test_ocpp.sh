@@ -174,7 +174,7 @@ import json
 for l in open('$work/off-csms2.log'):
     e=json.loads(l)
     if e.get('ev')=='connect': print(e['t']/1000.0); break")
-[ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (back-off 3 s doubling, + up to 10 s jitter)"
+[ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (the simulator's back-off: 1 s doubling up to 8 s, + up to 1 s jitter)"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
