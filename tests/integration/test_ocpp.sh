@@ -5,6 +5,10 @@
 #   core:    boot, statuses before transactions, two Start/Stop pairs in order with the signed
 #            OCMF record, the charge point's answers to the backend's commands
 #   401:     a wrong password: the upgrade is refused, the charger says so and retries
+#   pending: the first BootNotification is answered Pending: nothing but BootNotification
+#            until it is Accepted, then the queued transaction
+#   remote:  the CSMS stops the transaction with RemoteStopTransaction: Accepted, and the
+#            Stop carries reason Remote
 #   offline: the CSMS goes away mid-session and comes back after the last session: every
 #            message arrives, in order, exactly once (FIGURE: reconnect time)
 set -u
@@ -70,9 +74,15 @@ for line in open(sys.argv[1]):
 PY
 }
 
-# ---------------------------------------------------------------- core and 401, side by side
+# ---------------------------------------------------------------- core, 401, pending, remote: side by side
 p1=$(port)
 p2=$(port)
+p4=$(port)
+p5=$(port)
+start_csms "$work/pend-csms.log" "$p4" --pending-first 1 || ko pending "CSMS did not start"
+pend_csms=$csms_pid
+start_csms "$work/rem-csms.log" "$p5" --remote-stop-after-ms 1500 || ko remote "CSMS did not start"
+rem_csms=$csms_pid
 start_csms "$work/core-csms.log" "$p1" --probe 1 || ko core "CSMS did not start"
 core_csms=$csms_pid
 start_csms "$work/401-csms.log" "$p2" --password right-password-123 || ko 401 "CSMS did not start"
@@ -84,11 +94,21 @@ core_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p2/CP2" --ocpp-password wrong-password-12 --sessions 1 --charge-s 1 \
     --out - --ocpp-drain-s 4 >"$work/401-sim.log" 2>&1 &
 pw_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p4/CP4" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 30 \
+    >"$work/pend-sim.log" 2>&1 &
+pend_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p5/CP5" --sessions 1 --charge-s 20 --out - --ocpp-drain-s 30 \
+    >"$work/rem-sim.log" 2>&1 &
+rem_sim=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
-kill $core_csms $pw_csms 2>/dev/null
-wait $core_csms $pw_csms 2>/dev/null
+wait $pend_sim
+pend_rc=$?
+wait $rem_sim
+rem_rc=$?
+kill $core_csms $pw_csms $pend_csms $rem_csms 2>/dev/null
+wait $core_csms $pw_csms $pend_csms $rem_csms 2>/dev/null
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -135,6 +155,25 @@ check 401 "the charger logs FailedToAuthenticateAtCentralSystem and backs off" \
     bash -c "grep -q 'FailedToAuthenticateAtCentralSystem' '$work/401-sim.log' && grep -q 'reconnect in' '$work/401-sim.log'"
 check 401 "nothing was delivered; the drain timeout is named" \
     bash -c "! grep -q '\"ev\":\"call\"' '$work/401-csms.log' && grep -q 'drain timeout' '$work/401-sim.log'"
+
+calls "$work/pend-csms.log" >"$work/pend.calls"
+check pending "Pending, then only BootNotification until Accepted, then the transaction" \
+    python3 -c "
+import sys
+c=[l for l in open('$work/pend.calls').read().split('\n') if l and l not in ('listening','connect','close')]
+ok = len(c) >= 3 and c[0] == 'BootNotification' and c[1] == 'BootNotification' and \
+     any(l.startswith('Start ') for l in c[2:]) and any(l.startswith('Stop ') for l in c[2:])
+sys.exit(0 if ok and $pend_rc == 0 else 1)"
+check pending "the log says the backend answered Pending" grep -q 'BootNotification Pending' "$work/pend-sim.log"
+calls "$work/rem-csms.log" >"$work/rem.calls"
+# (the simulator's own verdict is FAIL: its car did not expect the charger to stop; what counts
+# here is that the stop was safe and what the backend was told)
+check remote "RemoteStopTransaction Accepted; the Stop says Remote; stopped safely" \
+    bash -c "grep -q 'result RemoteStopTransaction {\"status\": \"Accepted\"}' '$work/rem.calls' &&
+             grep -q '^Stop id=1 .*reason=Remote signed=ocmf' '$work/rem.calls' &&
+             grep -q ', 0 safety violation(s)' '$work/rem-sim.log' &&
+             grep -q 'every transaction delivered' '$work/rem-sim.log' &&
+             grep -q 'backend asked to stop transaction 1: Accepted' '$work/rem-sim.log'"
 
 # ---------------------------------------------------------------- offline mid-session
 p3=$(port)

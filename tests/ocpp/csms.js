@@ -3,7 +3,11 @@
 // with a CALLERROR (and the test sees the charge point's retries and the log).
 //
 //   node csms.js --port P [--boot Accepted|Pending|Rejected] [--password PW]
-//                [--probe 1] [--tx-base N] [--stop-after-ms N]
+//                [--probe 1] [--tx-base N] [--stop-after-ms N] [--pending-first N]
+//                [--remote-stop-after-ms N]
+//
+// --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
+// --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
 //
 // One JSON line per event on stdout: {"ev":"listening"|"connect"|"call"|"auth-fail"|"close",
 // "action":..., "params":..., "t": ms since start}. Transaction ids count from --tx-base (1).
@@ -17,6 +21,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
 const t0 = Date.now();
 const out = (o) => process.stdout.write(JSON.stringify({ t: Date.now() - t0, ...o }) + '\n');
 
+let boots = 0;
 let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
 const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -38,7 +43,9 @@ server.on('client', (client) => {
     const log = (action, params) => out({ ev: 'call', action, params });
     client.handle('BootNotification', ({ params }) => {
         log('BootNotification', params);
-        const status = args.boot || 'Accepted';
+        boots++;
+        const pendingFirst = Number(args['pending-first'] || 0);
+        const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
         accepted = status === 'Accepted';
         return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
     });
@@ -57,6 +64,10 @@ server.on('client', (client) => {
     client.handle('StartTransaction', ({ params }) => {
         const transactionId = nextTx++;
         log('StartTransaction', { ...params, assigned: transactionId });
+        if (args['remote-stop-after-ms'] !== undefined) {
+            setTimeout(() => command('RemoteStopTransaction', { transactionId }),
+                       Number(args['remote-stop-after-ms']));
+        }
         return { transactionId, idTagInfo: { status: 'Accepted' } };
     });
     client.handle('StopTransaction', ({ params }) => {
