@@ -132,7 +132,7 @@ static int deliver_all(char log[][96], int max)
             ocpp_json_int(&s_js, ocpp_json_get(&s_js, p, "meterStart"), &wh);
             snprintf(ans, sizeof ans, "{\"transactionId\":%d,\"idTagInfo\":{\"status\":\"Accepted\"}}", 100 + n);
             if (n < max) {
-                snprintf(log[n++], 96, "Start %lld", (long long)wh);
+                snprintf(log[n++], 96, "Start %ld", (long)wh);
             }
         } else if (strcmp(action, "StopTransaction") == 0) {
             int64_t id, wh;
@@ -143,7 +143,7 @@ static int deliver_all(char log[][96], int max)
             bool signed_data = ocpp_json_get(&s_js, p, "transactionData") >= 0;
             snprintf(ans, sizeof ans, "{}");
             if (n < max) {
-                snprintf(log[n++], 96, "Stop %lld %lld %s%s", (long long)id, (long long)wh, reason,
+                snprintf(log[n++], 96, "Stop %ld %ld %s%s", (long)id, (long)wh, reason,
                          signed_data ? " signed" : "");
             }
         } else {

@@ -67,7 +67,7 @@ static void csms(void)
             char st[20];
             ocpp_json_int(&s_js, ocpp_json_get(&s_js, p, "connectorId"), &c);
             ocpp_json_str(&s_js, ocpp_json_get(&s_js, p, "status"), st, sizeof st);
-            snprintf(s_sent[s_nsent++], 160, "Status %lld %s", (long long)c, st);
+            snprintf(s_sent[s_nsent++], 160, "Status %ld %s", (long)c, st);
         }
         if (strcmp(action, "BootNotification") == 0) {
             strcpy(ans, "{\"status\":\"Accepted\",\"currentTime\":\"2026-01-01T00:00:00Z\",\"interval\":300}");

@@ -292,7 +292,7 @@ static void test_backoff(void **state)
         uint32_t wait = g.ws.retry_at_ms - g.now;
         uint32_t b = base << (k < 3 ? k : 3);
         if (wait < b || wait > b + range) {
-            fail_msg("attempt %d: wait %u outside %u..%u", k, wait, b, b + range);
+            fail_msg("attempt %d: wait %u outside %u..%u", k, (unsigned)wait, (unsigned)b, (unsigned)(b + range));
         }
         g.now += wait - 1;
         assert_int_equal(poll_ws(), OCPP_WS_NONE);
