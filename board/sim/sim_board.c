@@ -245,8 +245,9 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
 }
 
 /* The station's events and passes to the MQTT API (--mqtt), after the simulator's log. */
-static void sim_board_mqtt_event(void *ctx, const struct station_event *e)
+static void sim_board_mqtt_event(void *ctx, const struct station_event *e, uint32_t now_ms)
 {
+    (void)now_ms;
     struct sim *s = ctx;
     board_mqtt_event(&s->mqtt, e);
 }
@@ -320,6 +321,16 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     }
     s->station.changes = o->limit_changes;
     int rc = sim_start_station(s, (uint32_t)o->station_limit_w, 0);
+    if (rc == HAL_OK && o->ocpp_url != NULL) {
+        struct journal *js[SIM_MAX_CONNECTORS];
+        for (int i = 0; i < s->n; i++) {
+            js[i] = &s->c[i].journal;
+        }
+        if (sim_ocpp_start(&s->ocpp, o, &s->station.st, js, (uint8_t)s->n, &s->log.base, 0) != 0) {
+            return 2;
+        }
+        s->station.readers[0] = (struct sim_station_reader){sim_ocpp_event, NULL, &s->ocpp};
+    }
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));
         return 1;
@@ -333,9 +344,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
             return 1;
         }
         s->mqtt_on = true;
-        s->station.on_event = sim_board_mqtt_event;
-        s->station.on_pass = sim_board_mqtt_pass;
-        s->station.hook_ctx = s;
+        s->station.readers[1] = (struct sim_station_reader){sim_board_mqtt_event, sim_board_mqtt_pass, s};
     }
     return -1;
 }
@@ -422,9 +431,10 @@ bool sim_board_should_stop(void *ctx)
     for (int i = 0; i < s->n; i++) {
         struct sim_conn *x = &s->c[i];
         const struct plant *p = &x->plant;
-        /* The journal is delivered (to a CSMS, later) once the session is recorded. */
+        /* The journal is delivered once the session is recorded: to the CSMS with --ocpp
+         * (its confirmation marks it), else here. */
         const struct charger_session_record *r;
-        for (uint32_t h = 0; (r = charger_history(&x->charger, h)) != NULL; h++) {
+        for (uint32_t h = 0; !s->ocpp.on && (r = charger_history(&x->charger, h)) != NULL; h++) {
             if (r->meter_ok && r->meter_seq != 0) {
                 (void)journal_delivered(&x->journal, r->meter_seq);
             }
@@ -436,11 +446,12 @@ bool sim_board_should_stop(void *ctx)
             return false;
         }
     }
-    return true;
+    return sim_ocpp_drained(&s->ocpp, s->clock.now_ms);
 }
 
 void sim_board_pass_done(void *ctx)
 {
     struct sim *s = ctx;
     sim_station_pass(&s->station, s->clock.now_ms);
+    sim_ocpp_poll(&s->ocpp, s->clock.now_ms);
 }

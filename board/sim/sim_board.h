@@ -25,6 +25,7 @@
 #include "sim_ovm.h"
 #include "sim_scenario.h"
 #include "board_mqtt.h"
+#include "sim_ocpp.h"
 #include "sim_station.h"
 
 /* The EV gives the charger this long to release a held connector before the run ends:
@@ -91,6 +92,7 @@ struct sim {
     struct sim_scenario scenario;
     struct board_mqtt mqtt; /* --mqtt: the MQTT API over the station */
     bool mqtt_on;
+    struct sim_ocpp ocpp;  /* sim --ocpp */
 };
 
 /* Creates every object of @p o's run and starts the firmware. Returns -1 when running,

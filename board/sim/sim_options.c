@@ -82,6 +82,12 @@ static void sim_usage(FILE *f)
             "                   then waits for the integrator's reset command\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
+            "  --ocpp URL       run against a real OCPP 1.6J CSMS (implies --realtime): URL is\n"
+            "                   ws[s]://HOST[:PORT][/PATH]/IDENTITY; the simulator ends once its\n"
+            "                   transactions are delivered or after --ocpp-drain-s S (60)\n"
+            "  --ocpp-password P  Basic authentication (security profiles 1, 2)\n"
+            "  --ocpp-ca FILE   PEM CA of the CSMS's certificate (wss://, profile 2)\n"
+            "  --ocpp-cert FILE, --ocpp-key FILE  client certificate and key (profile 3)\n"
             "  --quiet          print only the summary\n"
             "  --version        print the version and exit\n"
             "  -h, --help       this text\n"
@@ -132,6 +138,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--epoch", 0, 4102444800ul, &o->epoch_s},
         {"--sessions", 1, 1000, &v},
         {"--resume-s", 0, 86400, &resume},
+        {"--ocpp-drain-s", 1, 86400, &o->ocpp_drain_s},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
         if (strcmp(a, nums[k].name) == 0) {
@@ -206,6 +213,20 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         }
         o->out_dir = next;
         o->out_set = true;
+    } else if (strncmp(a, "--ocpp", 6) == 0 && (strcmp(a, "--ocpp") == 0 || strcmp(a, "--ocpp-password") == 0 ||
+                                                  strcmp(a, "--ocpp-ca") == 0 || strcmp(a, "--ocpp-cert") == 0 ||
+                                                  strcmp(a, "--ocpp-key") == 0)) {
+        if (next == NULL) {
+            fprintf(stderr, "sim: %s needs a value\n", a);
+            return 2;
+        }
+        const char **dst = strcmp(a, "--ocpp") == 0            ? &o->ocpp_url
+                           : strcmp(a, "--ocpp-password") == 0 ? &o->ocpp_password
+                           : strcmp(a, "--ocpp-ca") == 0       ? &o->ocpp_ca
+                           : strcmp(a, "--ocpp-cert") == 0     ? &o->ocpp_cert
+                                                               : &o->ocpp_key;
+        *dst = next;
+        o->realtime = o->realtime || dst == &o->ocpp_url; /* a real CSMS lives in real time */
     } else if (strcmp(a, "--config") == 0) {
         if (next == NULL) {
             fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
@@ -364,6 +385,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     };
     o->connectors = 1;
     o->max_s = 900;
+    o->ocpp_drain_s = 60;
     o->modules = 4;
     o->soc_start = 30;
     o->soc_target = 80;

@@ -34,6 +34,9 @@ struct sim_options {
     const char *config_path;           /**< --config, or NULL */
     const char *mqtt;                  /**< --mqtt HOST:PORT, or NULL (implies --realtime) */
     struct board_config bc;            /**< the Linux board's configuration (defaults without --config) */
+    /* --ocpp URL (base + "/" + identity) and its security options (docs/ocpp.md) */
+    const char *ocpp_url, *ocpp_password, *ocpp_ca, *ocpp_cert, *ocpp_key;
+    unsigned long ocpp_drain_s;        /**< --ocpp-drain-s: wait this long for the queue at the end */
 };
 
 /* Parses and checks the command line into @p o. Returns -1 to run, or the exit status

@@ -121,11 +121,15 @@ void sim_station_pass(struct sim_station *ss, uint32_t now_ms)
     struct station_event e;
     while (station_event_pop(&ss->st, &e) == HAL_OK) {
         sim_station_log(ss, &e);
-        if (ss->on_event != NULL) {
-            ss->on_event(ss->hook_ctx, &e);
+        for (unsigned k = 0; k < SIM_STATION_READERS; k++) {
+            if (ss->readers[k].on_event != NULL) {
+                ss->readers[k].on_event(ss->readers[k].ctx, &e, now_ms);
+            }
         }
     }
-    if (ss->on_pass != NULL) {
-        ss->on_pass(ss->hook_ctx, now_ms);
+    for (unsigned k = 0; k < SIM_STATION_READERS; k++) {
+        if (ss->readers[k].on_pass != NULL) {
+            ss->readers[k].on_pass(ss->readers[k].ctx, now_ms);
+        }
     }
 }

@@ -11,6 +11,15 @@
 
 #define SIM_STATION_CHANGES 4
 
+#define SIM_STATION_READERS 2u
+
+/** A reader of the station's events besides the simulator's own log. */
+struct sim_station_reader {
+    void (*on_event)(void *ctx, const struct station_event *e, uint32_t now_ms); /**< NULL: slot unused */
+    void (*on_pass)(void *ctx, uint32_t now_ms);                                  /**< or NULL */
+    void *ctx;
+};
+
 struct sim_station {
     struct station st;
     struct sched sched;     /**< the station's task alone (see sim_station.c) */
@@ -21,11 +30,9 @@ struct sim_station {
     uint32_t change_at_ms[SIM_STATION_CHANGES], change_w[SIM_STATION_CHANGES];
     uint8_t changes;
     uint8_t applied;        /**< changes applied since the station (re)started */
-    /* Another reader of the events (the MQTT API: the ring has one reader, this one) and a
-     * call after each pass; NULL: none. */
-    void (*on_event)(void *ctx, const struct station_event *e);
-    void (*on_pass)(void *ctx, uint32_t now_ms);
-    void *hook_ctx;
+    /* Other readers of the events (the ring has one reader, this one): the MQTT API (--mqtt)
+     * and the OCPP charge point (--ocpp), each with an optional call after every pass. */
+    struct sim_station_reader readers[SIM_STATION_READERS];
 };
 
 /* Hands the @p n started connectors to a station (limit @p limit_w W, 0 = none) whose

@@ -306,6 +306,32 @@ def journal_seeds(out):
     put(out, 'journal', wrap(2, r2[:-7], 1) + b'\xff')  # torn: dropped at open
 
 
+def ocpp_seeds(out):
+    """Frames a CSMS sends: CALLs of every action the core knows, answers to the charge
+    point's outstanding CALL (IDs 00000001..00000005 in the harness), errata spellings."""
+    frames = [
+        '[2,"a","RemoteStartTransaction",{"idTag":"ABC","connectorId":1}]',
+        '[2,"b","RemoteStopTransaction",{"transactionId":7}]',
+        '[2,"c","Reset",{"type":"Soft"}]',
+        '[2,"d","UnlockConnector",{"connectorId":2}]',
+        '[2,"e","ChangeAvailability",{"connectorId":0,"type":"Inoperative"}]',
+        '[2,"f","GetConfiguration",{"key":["HeartbeatInterval","X"]}]',
+        '[2,"g","ChangeConfiguration",{"key":"AuthorizationKey","value":"0123456789abcdef"}]',
+        '[2,"h","TriggerMessage",{"requestedMessage":"StatusNotification","connectorId":1}]',
+        '[2,"i","DataTransfer",{"vendorId":"v","messageId":"m","data":"x"}]',
+        '[2,"j","SetChargingProfile",{"connectorId":1,"csChargingProfiles":{}}]',
+        '[2,"k","ClearCache",{}]',
+        '[3,"00000005",{"transactionId":42,"idTagInfo":{"status":"Accepted"}}]',
+        '[3,"00000005",{"transactionId":1e3,"idTagInfo":{"status":"Blocked"}}]',
+        '[4,"00000005","OccurrenceConstraintViolation","",{}]',
+        '[4,"00000005","FormationViolation","\\u00e9\\uD83D\\uDE00",{"a":[1,2.5e-3,true,null]}]',
+        '[3,"00000003",{}]',
+        '2026-03-01T12:00:00.5+01:00',
+    ]
+    for f in frames:
+        put(out, 'ocpp', f.encode())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seed-modbus', required=True)
@@ -327,6 +353,7 @@ def main():
     api_json_seeds(a.out)
     journal_seeds(a.out)
     chargesom_seeds(a.out)
+    ocpp_seeds(a.out)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))
         size = sum(os.path.getsize(os.path.join(a.out, h, f)) for f in os.listdir(os.path.join(a.out, h)))

@@ -1,0 +1,39 @@
+/* sim_ocpp.h - `sim --ocpp URL`: the simulated station as an OCPP 1.6J charge point of a
+ * real CSMS, over the Linux network and TLS ports (firmware/ocpp_station.c does the work). */
+#ifndef SIM_OCPP_H
+#define SIM_OCPP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "linux_net.h"
+#include "linux_rng.h"
+#include "linux_tls.h"
+#include "ocpp_station.h"
+#include "sim_options.h"
+
+struct sim_ocpp {
+    bool on;
+    struct ocpp_station os;
+    struct linux_net net;
+    struct linux_tls tls;
+    struct linux_rng rng;
+    bool tls_on;
+    char url[OCPP_WS_HOST_MAX + OCPP_WS_PATH_MAX + 16];
+    uint32_t drain_ms;   /**< --ocpp-drain-s */
+    uint32_t done_ms;    /**< when the sessions were over (0: not yet) */
+    bool reported;
+};
+
+/* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with
+ * the reason on stderr for a bad URL or certificate files. */
+int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct station *st,
+                   struct journal *const *journals, uint8_t n, struct hal_log *log, uint32_t now_ms);
+/* A station event (the station's hook). */
+void sim_ocpp_event(void *ctx, const struct station_event *e, uint32_t now_ms);
+void sim_ocpp_poll(struct sim_ocpp *so, uint32_t now_ms);
+/* The sessions are over: true once every transaction is delivered, or the drain time
+ * passed (said on stdout with what is left). */
+bool sim_ocpp_drained(struct sim_ocpp *so, uint32_t now_ms);
+
+#endif /* SIM_OCPP_H */

@@ -1,0 +1,143 @@
+/*
+ * OCPP queue on the journal: owns the mapping between meter journal records and the charge
+ * point's transaction queue (Start on a new record, Stop on a closed one, the delivered
+ * mark on the CSMS's confirmation) and the rebuild of the queue from undelivered records
+ * after a reboot.
+ */
+#include "ocpp_journal.h"
+
+#include <string.h>
+
+static uint32_t local_of(const struct ocpp_journal *oj, uint32_t seq)
+{
+    return (uint32_t)oj->connector << 24 | (seq & 0xFFFFFFu);
+}
+
+bool ocpp_journal_owns(const struct ocpp_journal *oj, uint32_t local_tx)
+{
+    return (local_tx >> 24) == oj->connector;
+}
+
+static enum ocpp_reason reason_of(const struct ocpp_journal *oj, enum journal_end end)
+{
+    if (end == JOURNAL_END_RECOVERED) {
+        return OCPP_R_POWER_LOSS; /* closed at start-up: the power went during the session */
+    }
+    if (oj->reason != OCPP_R_COUNT) {
+        return oj->reason;
+    }
+    return end == JOURNAL_END_NORMAL ? OCPP_R_LOCAL : OCPP_R_OTHER;
+}
+
+/* Queue the Stop of a closed record. */
+static int queue_stop(struct ocpp_journal *oj, const struct journal_entry *e)
+{
+    int rc = ocpp_cp_tx_stop(oj->cp, local_of(oj, e->seq), "", e->stop_wh, e->stop_unix_s,
+                             reason_of(oj, e->end));
+    oj->reason = OCPP_R_COUNT;
+    return rc;
+}
+
+/* Hand record @p seq to the charge point; false when the queue is full (retried later). */
+static bool take(struct ocpp_journal *oj, uint32_t seq)
+{
+    if (journal_get(oj->j, seq, &oj->e) != HAL_OK) {
+        return true; /* unreadable: the journal discarded it; nothing to send */
+    }
+    struct journal_entry *e = &oj->e;
+    if (e->delivered) {
+        return true;
+    }
+    if (e->state == JOURNAL_CLOSED && e->end == JOURNAL_END_ABORTED) {
+        /* the meter never ran it: no transaction happened, nothing for the CSMS */
+        (void)journal_delivered(oj->j, seq);
+        return true;
+    }
+    int rc = ocpp_cp_tx_start(oj->cp, oj->connector, local_of(oj, seq), oj->token, e->start_wh,
+                              e->start_unix_s);
+    if (rc == HAL_ENOMEM) {
+        return false;
+    }
+    if (rc != HAL_OK) {
+        return true; /* already known (queued before) */
+    }
+    oj->queued++;
+    oj->token[0] = '\0';
+    if (e->state == JOURNAL_CLOSED) {
+        (void)queue_stop(oj, e);
+    } else {
+        oj->open_seq = seq;
+    }
+    return true;
+}
+
+void ocpp_journal_init(struct ocpp_journal *oj, struct ocpp_cp *cp, struct journal *j, uint8_t connector,
+                       uint32_t now_ms)
+{
+    memset(oj, 0, sizeof *oj);
+    oj->cp = cp;
+    oj->j = j;
+    oj->connector = connector;
+    oj->reason = OCPP_R_COUNT;
+    oj->check_ms = now_ms;
+    ocpp_journal_poll(oj, now_ms);
+}
+
+void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms)
+{
+    if (oj->checked && (uint32_t)(now_ms - oj->check_ms) < OCPP_JOURNAL_CHECK_MS) {
+        return;
+    }
+    oj->checked = true;
+    oj->check_ms = now_ms;
+    if (oj->open_seq != 0) {
+        if (journal_get(oj->j, oj->open_seq, &oj->e) != HAL_OK) {
+            oj->open_seq = 0;
+        } else if (oj->e.state == JOURNAL_CLOSED) {
+            if (queue_stop(oj, &oj->e) != HAL_ENOMEM) {
+                oj->open_seq = 0;
+            }
+        }
+    }
+    uint32_t seq;
+    while (oj->open_seq == 0 && journal_next(oj->j, oj->seen_seq, JOURNAL_FREE, &seq) == HAL_OK) {
+        if (!take(oj, seq)) {
+            break;
+        }
+        oj->seen_seq = seq;
+    }
+}
+
+void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token)
+{
+    size_t n = strlen(token);
+    if (n > OCPP_IDTAG_MAX) {
+        n = OCPP_IDTAG_MAX;
+    }
+    memcpy(oj->token, token, n);
+    oj->token[n] = '\0';
+}
+
+void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r)
+{
+    oj->reason = r;
+}
+
+size_t ocpp_journal_signed(struct ocpp_journal *oj, uint32_t local_tx, const char **ocmf)
+{
+    uint32_t seq = local_tx & 0xFFFFFFu;
+    if (!ocpp_journal_owns(oj, local_tx) || journal_get(oj->j, seq, &oj->e) != HAL_OK ||
+        oj->e.state != JOURNAL_CLOSED || oj->e.ocmf_len == 0) {
+        return 0;
+    }
+    *ocmf = oj->e.ocmf;
+    return oj->e.ocmf_len;
+}
+
+int ocpp_journal_delivered(struct ocpp_journal *oj, uint32_t local_tx)
+{
+    if (!ocpp_journal_owns(oj, local_tx)) {
+        return HAL_EINVAL;
+    }
+    return journal_delivered(oj->j, local_tx & 0xFFFFFFu);
+}

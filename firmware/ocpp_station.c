@@ -1,0 +1,299 @@
+/*
+ * OCPP on the station: owns the translation between the station (commands, events in OCPP
+ * terms, the connectors' journals) and the charge point core, the stop reasons the backend
+ * is told, and the pump between the WebSocket and the core.
+ */
+#include "ocpp_station.h"
+
+#include <string.h>
+
+static struct ocpp_station *self(void *ctx)
+{
+    return (struct ocpp_station *)ctx;
+}
+
+/* connector numbers: OCPP 1-based, 0 = the station; the station API 0-based */
+static bool conn_ok(const struct ocpp_station *os, unsigned c)
+{
+    return c >= 1 && c <= os->n;
+}
+
+static int op_remote_start(void *ctx, unsigned c, const char *tag)
+{
+    struct ocpp_station *os = self(ctx);
+    if (c == 0) { /* the first available connector */
+        for (uint8_t i = 0; i < os->n && c == 0; i++) {
+            enum station_status s = station_status(os->st, i);
+            if (s == STATION_AVAILABLE || s == STATION_PREPARING) {
+                c = i + 1u;
+            }
+        }
+    }
+    if (!conn_ok(os, c)) {
+        return HAL_EINVAL;
+    }
+    int rc = station_remote_start(os->st, (uint8_t)(c - 1u), tag);
+    if (rc == HAL_OK && os->has_journal[c - 1u]) {
+        ocpp_journal_set_token(&os->jr[c - 1u], tag);
+    }
+    return rc;
+}
+
+static void set_reason(struct ocpp_station *os, unsigned c, enum ocpp_reason r)
+{
+    if (conn_ok(os, c) && os->has_journal[c - 1u]) {
+        ocpp_journal_set_reason(&os->jr[c - 1u], r);
+    }
+}
+
+static int op_remote_stop(void *ctx, unsigned c)
+{
+    struct ocpp_station *os = self(ctx);
+    if (!conn_ok(os, c)) {
+        return HAL_EINVAL;
+    }
+    int rc = station_remote_stop(os->st, (uint8_t)(c - 1u));
+    if (rc == HAL_OK) {
+        set_reason(os, c, OCPP_R_REMOTE);
+    }
+    return rc;
+}
+
+static int op_reset(void *ctx, bool hard)
+{
+    struct ocpp_station *os = self(ctx);
+    /* every session stops now (with the reset as its reason); the board reboots once the
+     * connectors are idle (ocpp_station_reset_due) */
+    for (uint8_t i = 0; i < os->n; i++) {
+        set_reason(os, i + 1u, hard ? OCPP_R_HARD_RESET : OCPP_R_SOFT_RESET);
+        (void)station_remote_stop(os->st, i);
+    }
+    os->reset_pending = true;
+    os->reset_hard = hard;
+    return HAL_OK;
+}
+
+static int op_unlock(void *ctx, unsigned c)
+{
+    struct ocpp_station *os = self(ctx);
+    if (!conn_ok(os, c)) {
+        return HAL_EINVAL;
+    }
+    set_reason(os, c, OCPP_R_UNLOCK_COMMAND);
+    return station_unlock(os->st, (uint8_t)(c - 1u));
+}
+
+static int op_availability(void *ctx, unsigned c, bool operative)
+{
+    struct ocpp_station *os = self(ctx);
+    uint8_t conn = c == 0 ? STATION_ALL : (uint8_t)(c - 1u);
+    bool busy = false;
+    for (uint8_t i = 0; i < os->n; i++) {
+        if (c == 0 || i == c - 1u) {
+            enum station_status s = station_status(os->st, i);
+            busy = busy || (s != STATION_AVAILABLE && s != STATION_UNAVAILABLE && s != STATION_FAULTED &&
+                            s != STATION_PREPARING);
+        }
+    }
+    /* inoperative while charging: after the session (OCPP: Scheduled) */
+    int rc = station_set_availability(os->st, conn, operative ? STATION_OPERATIVE : STATION_INOPERATIVE, true);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    return busy && !operative ? HAL_EBUSY : HAL_OK;
+}
+
+static void op_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth a)
+{
+    struct ocpp_station *os = self(ctx);
+    if (!conn_ok(os, c)) {
+        return;
+    }
+    bool ok = a == OCPP_AUTH_ACCEPTED || (a == OCPP_AUTH_OFFLINE && os->cp.cfg.allow_offline_unknown);
+    if (ok && station_authorize(os->st, (uint8_t)(c - 1u), tag, STATION_TOKEN_RFID) == HAL_OK &&
+        os->has_journal[c - 1u]) {
+        ocpp_journal_set_token(&os->jr[c - 1u], tag);
+    }
+}
+
+static struct ocpp_journal *journal_of(struct ocpp_station *os, uint32_t local_tx)
+{
+    for (uint8_t i = 0; i < os->n; i++) {
+        if (os->has_journal[i] && ocpp_journal_owns(&os->jr[i], local_tx)) {
+            return &os->jr[i];
+        }
+    }
+    return NULL;
+}
+
+static void op_delivered(void *ctx, uint32_t local_tx)
+{
+    struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
+    if (oj != NULL) {
+        (void)ocpp_journal_delivered(oj, local_tx);
+    }
+}
+
+static size_t op_signed(void *ctx, uint32_t local_tx, const char **ocmf)
+{
+    struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
+    return oj != NULL ? ocpp_journal_signed(oj, local_tx, ocmf) : 0u;
+}
+
+static const struct ocpp_cp_ops k_ops = {
+    .remote_start = op_remote_start,
+    .remote_stop = op_remote_stop,
+    .reset = op_reset,
+    .unlock = op_unlock,
+    .availability = op_availability,
+    .authorized = op_authorized,
+    .tx_delivered = op_delivered,
+    .signed_data = op_signed,
+};
+
+int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journal *const *journals,
+                      uint8_t n, const struct ocpp_cp_info *info, const struct ocpp_cp_config *cfg,
+                      const struct ocpp_ws_config *ws_cfg, struct hal_net *net, struct hal_tls *tls,
+                      struct hal_rng *rng, struct hal_log *log, uint32_t id_seed, uint32_t now_ms)
+{
+    if (n < 1 || n > CFG_OCPP_CONNECTORS || st == NULL || info == NULL || cfg == NULL) {
+        return HAL_EINVAL;
+    }
+    memset(os, 0, sizeof *os);
+    os->st = st;
+    os->n = n;
+    os->log = log;
+    struct ocpp_cp_info in = *info;
+    in.connectors = n;
+    ocpp_cp_init(&os->cp, &in, cfg, &k_ops, os, log, id_seed);
+    for (uint8_t i = 0; i < n; i++) {
+        os->last[i] = station_status(st, i);
+        ocpp_cp_status(&os->cp, i + 1u, (enum ocpp_status)os->last[i]);
+        if (journals != NULL && journals[i] != NULL) {
+            os->has_journal[i] = true;
+            ocpp_journal_init(&os->jr[i], &os->cp, journals[i], (uint8_t)(i + 1u), now_ms);
+        }
+    }
+    if (ws_cfg != NULL) {
+        os->transport = true;
+        ocpp_ws_init(&os->ws, ws_cfg, net, tls, rng, log);
+        ocpp_ws_start(&os->ws, now_ms);
+    }
+    return HAL_OK;
+}
+
+/* The station's statuses are already OCPP's (docs/station.md); the enums share their order. */
+_Static_assert((int)STATION_AVAILABLE == (int)OCPP_ST_AVAILABLE && (int)STATION_FAULTED == (int)OCPP_ST_FAULTED &&
+                   (int)STATION_SUSPENDED_EVSE == (int)OCPP_ST_SUSPENDED_EVSE &&
+                   (int)STATION_RESERVED == (int)OCPP_ST_RESERVED,
+               "station and OCPP status enums must match");
+
+void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, uint32_t now_ms)
+{
+    (void)now_ms;
+    if (e->connector >= os->n) {
+        return;
+    }
+    unsigned c = e->connector + 1u;
+    switch (e->kind) {
+    case STATION_EV_STATUS: {
+        enum station_status from = e->u.status.from, to = e->u.status.to;
+        bool in_tx = from == STATION_CHARGING || from == STATION_SUSPENDED_EV || from == STATION_SUSPENDED_EVSE;
+        if (in_tx && to == STATION_AVAILABLE) {
+            set_reason(os, c, OCPP_R_EV_DISCONNECTED);
+        } else if (in_tx && to == STATION_FAULTED) {
+            set_reason(os, c, OCPP_R_OTHER);
+        }
+        os->last[e->connector] = to;
+        ocpp_cp_status(&os->cp, c, (enum ocpp_status)to);
+        break;
+    }
+    case STATION_EV_SESSION_STARTED:
+        if (e->u.started.token[0] != '\0' && os->has_journal[e->connector]) {
+            ocpp_journal_set_token(&os->jr[e->connector], e->u.started.token);
+        }
+        break;
+    case STATION_EV_MEASUREMENT:
+    default:
+        break;
+    }
+}
+
+int ocpp_station_authorize(struct ocpp_station *os, uint8_t connector, const char *token)
+{
+    if (connector >= os->n) {
+        return HAL_EINVAL;
+    }
+    int rc = ocpp_cp_authorize(&os->cp, connector + 1u, token);
+    if (rc == HAL_ECLOSED) { /* offline: the configured policy decides */
+        op_authorized(os, connector + 1u, token, OCPP_AUTH_OFFLINE);
+        return os->cp.cfg.allow_offline_unknown ? HAL_OK : HAL_ESTATE;
+    }
+    return rc;
+}
+
+bool ocpp_station_reset_due(const struct ocpp_station *os, bool *hard)
+{
+    if (!os->reset_pending) {
+        return false;
+    }
+    for (uint8_t i = 0; i < os->n; i++) {
+        enum station_status s = station_status(os->st, i);
+        if (s == STATION_CHARGING || s == STATION_SUSPENDED_EV || s == STATION_SUSPENDED_EVSE) {
+            return false;
+        }
+    }
+    /* the Stops must be out first, or they would wait for the next boot */
+    if (ocpp_cp_queued(&os->cp) > 0 && os->cp.online) {
+        return false;
+    }
+    *hard = os->reset_hard;
+    return true;
+}
+
+/* Hand the core's frame to the WebSocket; true when taken. */
+static bool push(struct ocpp_station *os, uint32_t now_ms)
+{
+    size_t len;
+    const char *t = ocpp_cp_take(&os->cp, &len);
+    if (t == NULL) {
+        return false;
+    }
+    if (ocpp_ws_send(&os->ws, t, len) != HAL_OK) {
+        return false;
+    }
+    ocpp_cp_sent(&os->cp, now_ms);
+    return true;
+}
+
+void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
+{
+    for (uint8_t i = 0; i < os->n; i++) {
+        if (os->has_journal[i]) {
+            ocpp_journal_poll(&os->jr[i], now_ms);
+        }
+    }
+    if (!os->transport) {
+        return;
+    }
+    os->ws.cfg.ping_interval_ms = os->cp.cfg.ws_ping_interval_s * 1000u;
+    if (ocpp_ws_is_open(&os->ws) && (os->cp.txlen > 0 || ocpp_cp_poll(&os->cp, now_ms))) {
+        (void)push(os, now_ms); /* goes out in the WebSocket's poll below */
+    }
+    for (unsigned k = 0; k < 16; k++) {
+        enum ocpp_ws_event ev = ocpp_ws_poll(&os->ws, now_ms);
+        if (ev == OCPP_WS_NONE) {
+            break;
+        }
+        if (ev == OCPP_WS_OPENED) {
+            ocpp_cp_connected(&os->cp, now_ms);
+        } else if (ev == OCPP_WS_CLOSED) {
+            ocpp_cp_disconnected(&os->cp);
+        } else if (ev == OCPP_WS_MESSAGE) {
+            size_t len;
+            const char *m = ocpp_ws_message(&os->ws, &len);
+            ocpp_cp_rx(&os->cp, m, len, now_ms);
+            (void)push(os, now_ms); /* the answer goes out before anything of ours */
+        }
+    }
+}

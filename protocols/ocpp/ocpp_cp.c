@@ -1,0 +1,1316 @@
+/*
+ * OCPP 1.6J charge point, Core profile: owns registration (BootNotification and its
+ * Pending/Rejected waits), heartbeat and the CSMS clock, status notifications, Authorize,
+ * the ordered transaction queue with its transaction-id table, and the answers to every
+ * incoming CALL (each one gets a CALLRESULT or the right CALLERROR). The station is reached
+ * only through the ops table.
+ */
+#include "ocpp/ocpp_cp.h"
+
+#include <string.h>
+
+#define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
+#define LOGW(cp, now, ...) hal_logf((cp)->log, HAL_LOG_WARN, (now), __VA_ARGS__)
+
+static const char *const k_status[OCPP_ST_COUNT] = {
+    "Available", "Preparing", "Charging",    "SuspendedEV", "SuspendedEVSE",
+    "Finishing", "Reserved",  "Unavailable", "Faulted",
+};
+static const char *const k_reason[OCPP_R_COUNT] = {
+    "Local", "EmergencyStop", "EVDisconnected", "HardReset", "Other", "PowerLoss",
+    "Reboot", "Remote",       "SoftReset",      "UnlockCommand", "DeAuthorized",
+};
+static const char *const k_auth[] = {"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"};
+
+const char *ocpp_status_name(enum ocpp_status s)
+{
+    return (unsigned)s < OCPP_ST_COUNT ? k_status[s] : "?";
+}
+
+const char *ocpp_reason_name(enum ocpp_reason r)
+{
+    return (unsigned)r < OCPP_R_COUNT ? k_reason[r] : "Other";
+}
+
+/* ------------------------------------------------------------------ time */
+
+static bool leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int64_t days_before_month(int64_t y, int m)
+{
+    static const int cum[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    return cum[m - 1] + (m > 2 && leap(y) ? 1 : 0);
+}
+
+/* Days from 1970-01-01; years 1970..9999 only (the backend's clock, not history). */
+static int64_t days_from_date(int64_t y, int m, int d)
+{
+    int64_t days = 0;
+    for (int64_t k = 1970; k < y; k++) {
+        days += leap(k) ? 366 : 365;
+    }
+    return days + days_before_month(y, m) + d - 1;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int k = 0; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[k] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int ocpp_time_parse(const char *s, int64_t *unix_s)
+{
+    int y, mo, d, h, mi, se;
+    size_t n = strlen(s);
+    if (n < 19 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+        digits(s + 17, 2, &se)) {
+        return HAL_EINVAL;
+    }
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap(y)) ||
+        h > 23 || mi > 59 || se > 60) {
+        return HAL_EINVAL;
+    }
+    size_t i = 19;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t f = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            i++;
+        }
+        if (i == f) {
+            return HAL_EINVAL;
+        }
+    }
+    int64_t off = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (n - i < 6 || digits(s + i + 1, 2, &oh) || s[i + 3] != ':' || digits(s + i + 4, 2, &om) ||
+            oh > 23 || om > 59) {
+            return HAL_EINVAL;
+        }
+        off = (int64_t)(oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+        i += 6;
+    } else {
+        return HAL_EINVAL; /* no zone: ambiguous, and OCPP requires UTC */
+    }
+    if (i != n) {
+        return HAL_EINVAL;
+    }
+    *unix_s = days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return HAL_OK;
+}
+
+void ocpp_time_format(int64_t t, char out[21])
+{
+    if (t < 0) {
+        t = 0;
+    }
+    int64_t days = t / 86400, rem = t % 86400;
+    int64_t y = 1970;
+    while (days >= (leap(y) ? 366 : 365)) {
+        days -= leap(y) ? 366 : 365;
+        y++;
+    }
+    int m = 1;
+    while (m < 12 && days >= days_before_month(y, m + 1)) {
+        m++;
+    }
+    int64_t d = days - days_before_month(y, m) + 1;
+    int v[6] = {(int)y, m, (int)d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60)};
+    static const char sep[] = "--T::Z";
+    size_t o = 0;
+    for (int k = 0; k < 6; k++) {
+        int w = k == 0 ? 4 : 2;
+        for (int q = w - 1; q >= 0; q--) {
+            out[o + (size_t)q] = (char)('0' + v[k] % 10);
+            v[k] /= 10;
+        }
+        o += (size_t)w;
+        out[o++] = sep[k];
+    }
+    out[o] = '\0';
+}
+
+void ocpp_cp_set_clock(struct ocpp_cp *cp, int64_t unix_s, uint32_t now_ms)
+{
+    cp->unix_base = unix_s;
+    cp->ms_base = now_ms;
+}
+
+int64_t ocpp_cp_unix(const struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (cp->unix_base == 0) {
+        return 0;
+    }
+    return cp->unix_base + (int64_t)((uint32_t)(now_ms - cp->ms_base) / 1000u);
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+void ocpp_cp_default_config(struct ocpp_cp_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->heartbeat_interval_s = 300;
+    cfg->meter_sample_interval_s = 60;
+    cfg->connection_timeout_s = 60;
+    cfg->tx_attempts = 3;
+    cfg->tx_retry_interval_s = 10;
+    cfg->ws_ping_interval_s = 30;
+}
+
+void ocpp_cp_init(struct ocpp_cp *cp, const struct ocpp_cp_info *info, const struct ocpp_cp_config *cfg,
+                  const struct ocpp_cp_ops *ops, void *ctx, struct hal_log *log, uint32_t id_seed)
+{
+    memset(cp, 0, sizeof *cp);
+    cp->ops = ops;
+    cp->ctx = ctx;
+    cp->log = log;
+    cp->info = *info;
+    if (cp->info.connectors < 1 || cp->info.connectors > CFG_OCPP_CONNECTORS) {
+        cp->info.connectors = 1;
+    }
+    cp->cfg = *cfg;
+    ocpp_rpc_init(&cp->rpc, id_seed);
+    cp->status_dirty = (2u << cp->info.connectors) - 1u;
+}
+
+void ocpp_cp_connected(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    cp->online = true;
+    cp->last_tx_ms = now_ms;
+    cp->retry_wait = false;
+    ocpp_rpc_reset(&cp->rpc);
+    cp->out = OCPP_OUT_NONE;
+    if (!cp->boot_sent_since_reboot || cp->reg != OCPP_REG_ACCEPTED) {
+        cp->next_boot_ms = now_ms;
+    }
+}
+
+void ocpp_cp_disconnected(struct ocpp_cp *cp)
+{
+    cp->online = false;
+    ocpp_rpc_reset(&cp->rpc);
+    if (cp->out == OCPP_OUT_AUTH && cp->auth.pending) {
+        cp->auth.pending = false;
+        cp->ops->authorized(cp->ctx, cp->auth.connector, cp->auth.idtag, OCPP_AUTH_OFFLINE);
+    }
+    cp->out = OCPP_OUT_NONE;
+    cp->txlen = 0;
+}
+
+unsigned ocpp_cp_queued(const struct ocpp_cp *cp)
+{
+    return cp->qcount;
+}
+
+/* ------------------------------------------------------------------ station side */
+
+void ocpp_cp_status(struct ocpp_cp *cp, unsigned connector, enum ocpp_status st)
+{
+    if (connector > cp->info.connectors || (unsigned)st >= OCPP_ST_COUNT) {
+        return;
+    }
+    if (cp->status[connector] != st) {
+        cp->status[connector] = st;
+        cp->status_dirty |= 1u << connector;
+    }
+}
+
+int ocpp_cp_authorize(struct ocpp_cp *cp, unsigned connector, const char *idtag)
+{
+    if (strlen(idtag) == 0 || strlen(idtag) > OCPP_IDTAG_MAX) {
+        return HAL_EINVAL;
+    }
+    if (!cp->online || cp->reg != OCPP_REG_ACCEPTED) {
+        return HAL_ECLOSED; /* the caller applies its offline policy */
+    }
+    if (cp->auth.pending) {
+        return HAL_EBUSY;
+    }
+    cp->auth.pending = true;
+    cp->auth.connector = (uint8_t)connector;
+    strcpy(cp->auth.idtag, idtag);
+    return HAL_OK;
+}
+
+static struct ocpp_tx *tx_find(struct ocpp_cp *cp, uint32_t local_tx)
+{
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        if (cp->tx[i].local_tx == local_tx && local_tx != 0) {
+            return &cp->tx[i];
+        }
+    }
+    return NULL;
+}
+
+static struct ocpp_qentry *q_push(struct ocpp_cp *cp)
+{
+    if (cp->qcount >= CFG_OCPP_QUEUE) {
+        return NULL;
+    }
+    struct ocpp_qentry *e = &cp->q[(cp->qhead + cp->qcount) % CFG_OCPP_QUEUE];
+    memset(e, 0, sizeof *e);
+    cp->qcount++;
+    return e;
+}
+
+static void q_pop(struct ocpp_cp *cp)
+{
+    if (cp->qcount > 0) {
+        cp->qhead = (uint16_t)((cp->qhead + 1u) % CFG_OCPP_QUEUE);
+        cp->qcount--;
+        cp->q[(cp->qhead + CFG_OCPP_QUEUE - 1u) % CFG_OCPP_QUEUE].kind = 0;
+    }
+}
+
+static void persist(struct ocpp_cp *cp)
+{
+    if (cp->ops->persist != NULL) {
+        cp->ops->persist(cp->ctx);
+    }
+}
+
+int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, const char *idtag,
+                     int64_t meter_wh, int64_t unix_s)
+{
+    if (connector < 1 || connector > cp->info.connectors || local_tx == 0 ||
+        strlen(idtag) > OCPP_IDTAG_MAX || tx_find(cp, local_tx) != NULL) {
+        return HAL_EINVAL;
+    }
+    /* room for the Stop too: a started transaction must always be able to end */
+    unsigned running = 0;
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
+    }
+    if (cp->qcount + running + 2u > CFG_OCPP_QUEUE) {
+        return HAL_ENOMEM;
+    }
+    struct ocpp_tx *t = tx_find(cp, 0);
+    for (unsigned i = 0; t == NULL && i < CFG_OCPP_QUEUE; i++) {
+        if (cp->tx[i].local_tx == 0) {
+            t = &cp->tx[i];
+        }
+    }
+    if (t == NULL) {
+        return HAL_ENOMEM;
+    }
+    memset(t, 0, sizeof *t);
+    t->local_tx = local_tx;
+    t->connector = (uint8_t)connector;
+    cp->meter_sent[connector] = false;
+    struct ocpp_qentry *e = q_push(cp);
+    e->kind = OCPP_Q_START;
+    e->connector = (uint8_t)connector;
+    e->local_tx = local_tx;
+    e->unix_s = unix_s;
+    e->meter_wh = meter_wh;
+    strcpy(e->idtag, idtag);
+    persist(cp);
+    return HAL_OK;
+}
+
+int ocpp_cp_tx_stop(struct ocpp_cp *cp, uint32_t local_tx, const char *idtag, int64_t meter_wh,
+                    int64_t unix_s, enum ocpp_reason reason)
+{
+    struct ocpp_tx *t = tx_find(cp, local_tx);
+    if (t == NULL || t->stopped || strlen(idtag) > OCPP_IDTAG_MAX) {
+        return HAL_EINVAL;
+    }
+    struct ocpp_qentry *e = q_push(cp);
+    if (e == NULL) {
+        return HAL_ENOMEM; /* cannot happen: tx_start kept room */
+    }
+    t->stopped = true;
+    e->kind = OCPP_Q_STOP;
+    e->connector = t->connector;
+    e->local_tx = local_tx;
+    e->unix_s = unix_s;
+    e->meter_wh = meter_wh;
+    e->reason = (uint8_t)reason;
+    strcpy(e->idtag, idtag);
+    persist(cp);
+    return HAL_OK;
+}
+
+int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64_t unix_s, uint32_t now_ms)
+{
+    struct ocpp_tx *t = tx_find(cp, local_tx);
+    if (t == NULL || t->stopped) {
+        return HAL_EINVAL;
+    }
+    if (cp->cfg.meter_sample_interval_s == 0 ||
+        (cp->meter_sent[t->connector] && (uint32_t)(now_ms - cp->meter_ms[t->connector]) <
+                                             cp->cfg.meter_sample_interval_s * 1000u)) {
+        return HAL_EAGAIN; /* not due */
+    }
+    /* keep room for every running transaction's Stop */
+    unsigned running = 0;
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
+    }
+    if (cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+        return HAL_ENOMEM;
+    }
+    struct ocpp_qentry *e = q_push(cp);
+    e->kind = OCPP_Q_METER;
+    e->connector = t->connector;
+    e->local_tx = local_tx;
+    e->unix_s = unix_s;
+    e->meter_wh = meter_wh;
+    cp->meter_sent[t->connector] = true;
+    cp->meter_ms[t->connector] = now_ms;
+    persist(cp);
+    return HAL_OK;
+}
+
+/* ------------------------------------------------------------------ sending */
+
+static bool begin_call(struct ocpp_cp *cp, struct ocpp_jw *w, const char *action, uint32_t now_ms)
+{
+    ocpp_jw_init(w, cp->txbuf, sizeof cp->txbuf);
+    if (ocpp_rpc_call(&cp->rpc, w, action, now_ms) != HAL_OK) {
+        return false;
+    }
+    ocpp_jw_obj(w);
+    return true;
+}
+
+static bool end_call(struct ocpp_cp *cp, struct ocpp_jw *w, uint32_t now_ms)
+{
+    ocpp_jw_obj_end(w);
+    ocpp_rpc_end(w);
+    int n = ocpp_jw_end(w);
+    if (n < 0) {
+        LOGW(cp, now_ms, "ocpp: %s does not fit the %u-byte frame buffer: not sent", cp->rpc.out_action,
+             (unsigned)sizeof cp->txbuf);
+        ocpp_rpc_reset(&cp->rpc);
+        cp->txlen = 0;
+        return false;
+    }
+    cp->txlen = (size_t)n;
+    return true;
+}
+
+static void ts(struct ocpp_cp *cp, struct ocpp_jw *w, const char *key, int64_t unix_s)
+{
+    char t[21];
+    ocpp_time_format(unix_s, t);
+    ocpp_jw_kstr(w, key, t);
+    (void)cp;
+}
+
+static void kstr_opt(struct ocpp_jw *w, const char *key, const char *s)
+{
+    if (s != NULL && s[0] != '\0') {
+        ocpp_jw_kstr(w, key, s);
+    }
+}
+
+static bool send_boot(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    struct ocpp_jw w;
+    if (!begin_call(cp, &w, "BootNotification", now_ms)) {
+        return false;
+    }
+    ocpp_jw_kstr(&w, "chargePointVendor", cp->info.vendor);
+    ocpp_jw_kstr(&w, "chargePointModel", cp->info.model);
+    kstr_opt(&w, "chargePointSerialNumber", cp->info.serial);
+    kstr_opt(&w, "firmwareVersion", cp->info.firmware);
+    kstr_opt(&w, "meterType", cp->info.meter_type);
+    kstr_opt(&w, "meterSerialNumber", cp->info.meter_serial);
+    cp->out = OCPP_OUT_BOOT;
+    return end_call(cp, &w, now_ms);
+}
+
+static bool send_status(struct ocpp_cp *cp, unsigned c, uint32_t now_ms)
+{
+    struct ocpp_jw w;
+    if (!begin_call(cp, &w, "StatusNotification", now_ms)) {
+        return false;
+    }
+    ocpp_jw_kint(&w, "connectorId", c);
+    ocpp_jw_kstr(&w, "errorCode", cp->status[c] == OCPP_ST_FAULTED ? "OtherError" : "NoError");
+    ocpp_jw_kstr(&w, "status", k_status[cp->status[c]]);
+    int64_t now = ocpp_cp_unix(cp, now_ms);
+    if (now > 0) {
+        ts(cp, &w, "timestamp", now);
+    }
+    cp->out = OCPP_OUT_STATUS;
+    cp->out_connector = (uint8_t)c;
+    cp->status_dirty &= ~(1u << c);
+    return end_call(cp, &w, now_ms);
+}
+
+/* The OCMF record as the OCA application note writes it (SMV §3.2.1): a JSON text in
+ * SampledValue.value with the record Base64-encoded, never re-serialised. */
+static void signed_value(struct ocpp_jw *w, const char *ocmf, size_t n, const char *context, int64_t unix_s,
+                         struct ocpp_cp *cp)
+{
+    ocpp_jw_obj(w);
+    ts(cp, w, "timestamp", unix_s);
+    ocpp_jw_key(w, "sampledValue");
+    ocpp_jw_arr(w);
+    ocpp_jw_obj(w);
+    ocpp_jw_key(w, "value");
+    ocpp_jw_str_begin(w);
+    ocpp_jw_str_part(w, "{\"signedMeterData\":\"", 20);
+    ocpp_jw_str_b64(w, ocmf, n);
+    static const char tail[] = "\",\"signingMethod\":\"\",\"encodingMethod\":\"OCMF\",\"publicKey\":\"\"}";
+    ocpp_jw_str_part(w, tail, sizeof tail - 1u);
+    ocpp_jw_str_end(w);
+    ocpp_jw_kstr(w, "context", context);
+    ocpp_jw_kstr(w, "format", "SignedData");
+    ocpp_jw_kstr(w, "measurand", "Energy.Active.Import.Register");
+    ocpp_jw_kstr(w, "unit", "Wh");
+    ocpp_jw_obj_end(w);
+    ocpp_jw_arr_end(w);
+    ocpp_jw_obj_end(w);
+}
+
+static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    struct ocpp_qentry *e = &cp->q[cp->qhead];
+    struct ocpp_tx *t = tx_find(cp, e->local_tx);
+    struct ocpp_jw w;
+    if (e->kind == OCPP_Q_START) {
+        if (!begin_call(cp, &w, "StartTransaction", now_ms)) {
+            return false;
+        }
+        ocpp_jw_kint(&w, "connectorId", e->connector);
+        ocpp_jw_kstr(&w, "idTag", e->idtag);
+        ocpp_jw_kint(&w, "meterStart", e->meter_wh);
+        ts(cp, &w, "timestamp", e->unix_s);
+    } else if (e->kind == OCPP_Q_STOP) {
+        if (t == NULL || !t->id_known) {
+            return false; /* cannot happen: its Start is ahead in the queue */
+        }
+        if (!begin_call(cp, &w, "StopTransaction", now_ms)) {
+            return false;
+        }
+        ocpp_jw_kint(&w, "transactionId", t->csms_id);
+        if (e->idtag[0] != '\0') {
+            ocpp_jw_kstr(&w, "idTag", e->idtag);
+        }
+        ocpp_jw_kint(&w, "meterStop", e->meter_wh);
+        ts(cp, &w, "timestamp", e->unix_s);
+        ocpp_jw_kstr(&w, "reason", ocpp_reason_name((enum ocpp_reason)e->reason));
+        const char *ocmf = NULL;
+        size_t n = cp->ops->signed_data != NULL ? cp->ops->signed_data(cp->ctx, e->local_tx, &ocmf) : 0;
+        if (n > 0 && ocmf != NULL) {
+            ocpp_jw_key(&w, "transactionData");
+            ocpp_jw_arr(&w);
+            signed_value(&w, ocmf, n, "Transaction.End", e->unix_s, cp);
+            ocpp_jw_arr_end(&w);
+        }
+    } else {
+        if (!begin_call(cp, &w, "MeterValues", now_ms)) {
+            return false;
+        }
+        ocpp_jw_kint(&w, "connectorId", e->connector);
+        if (t != NULL && t->id_known) {
+            ocpp_jw_kint(&w, "transactionId", t->csms_id);
+        }
+        ocpp_jw_key(&w, "meterValue");
+        ocpp_jw_arr(&w);
+        ocpp_jw_obj(&w);
+        ts(cp, &w, "timestamp", e->unix_s);
+        ocpp_jw_key(&w, "sampledValue");
+        ocpp_jw_arr(&w);
+        ocpp_jw_obj(&w);
+        char v[24];
+        struct ocpp_jw vw;
+        ocpp_jw_init(&vw, v, sizeof v);
+        ocpp_jw_int(&vw, e->meter_wh);
+        ocpp_jw_kstr(&w, "value", v);
+        ocpp_jw_kstr(&w, "context", "Sample.Periodic");
+        ocpp_jw_kstr(&w, "measurand", "Energy.Active.Import.Register");
+        ocpp_jw_kstr(&w, "unit", "Wh");
+        ocpp_jw_obj_end(&w);
+        ocpp_jw_arr_end(&w);
+        ocpp_jw_obj_end(&w);
+        ocpp_jw_arr_end(&w);
+    }
+    cp->out = OCPP_OUT_QUEUE;
+    return end_call(cp, &w, now_ms);
+}
+
+bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (cp->txlen > 0) {
+        return true;
+    }
+    if (!cp->online) {
+        return false;
+    }
+    if (ocpp_rpc_timed_out(&cp->rpc, now_ms)) {
+        LOGW(cp, now_ms, "ocpp: no answer to %s within %u s", cp->rpc.out_action,
+             (unsigned)(cp->rpc.timeout_ms / 1000u));
+        if (cp->out == OCPP_OUT_AUTH) {
+            cp->auth.pending = false;
+            cp->ops->authorized(cp->ctx, cp->auth.connector, cp->auth.idtag, OCPP_AUTH_OFFLINE);
+        } else if (cp->out == OCPP_OUT_STATUS) {
+            cp->status_dirty |= 1u << cp->out_connector;
+        }
+        cp->out = OCPP_OUT_NONE;
+    }
+    if (cp->rpc.busy) {
+        return false;
+    }
+    if (cp->reg != OCPP_REG_ACCEPTED) {
+        /* only BootNotification before acceptance, queued messages included (§4.2) */
+        if ((int32_t)(now_ms - cp->next_boot_ms) >= 0) {
+            return send_boot(cp, now_ms);
+        }
+        return false;
+    }
+    /* statuses first (E16 3.22: after acceptance, connector 0..n, then the queue) */
+    for (unsigned c = 0; c <= cp->info.connectors; c++) {
+        if (cp->status_dirty & (1u << c)) {
+            return send_status(cp, c, now_ms);
+        }
+    }
+    if (cp->qcount > 0 && (!cp->retry_wait || (int32_t)(now_ms - cp->retry_at_ms) >= 0)) {
+        cp->retry_wait = false;
+        if (send_queue_head(cp, now_ms)) {
+            return true;
+        }
+    }
+    if (cp->auth.pending) {
+        struct ocpp_jw w;
+        if (begin_call(cp, &w, "Authorize", now_ms)) {
+            ocpp_jw_kstr(&w, "idTag", cp->auth.idtag);
+            cp->out = OCPP_OUT_AUTH;
+            return end_call(cp, &w, now_ms);
+        }
+    }
+    if (cp->heartbeat_due || (cp->cfg.heartbeat_interval_s > 0 &&
+                              (uint32_t)(now_ms - cp->last_tx_ms) >= cp->cfg.heartbeat_interval_s * 1000u)) {
+        struct ocpp_jw w;
+        if (begin_call(cp, &w, "Heartbeat", now_ms)) {
+            cp->heartbeat_due = false;
+            cp->out = OCPP_OUT_HEARTBEAT;
+            return end_call(cp, &w, now_ms);
+        }
+    }
+    return false;
+}
+
+const char *ocpp_cp_take(struct ocpp_cp *cp, size_t *len)
+{
+    *len = cp->txlen;
+    return cp->txlen > 0 ? cp->txbuf : NULL;
+}
+
+void ocpp_cp_sent(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (cp->txlen > 0) {
+        cp->sent++;
+        cp->txlen = 0;
+        cp->last_tx_ms = now_ms;
+    }
+}
+
+/* ------------------------------------------------------------------ answers to our CALLs */
+
+static int field_str(struct ocpp_cp *cp, int obj, const char *key, char *out, size_t cap)
+{
+    return ocpp_json_str(&cp->json, ocpp_json_get(&cp->json, obj, key), out, cap);
+}
+
+static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
+{
+    char t[40];
+    int64_t u;
+    if (field_str(cp, obj, "currentTime", t, sizeof t) > 0 && ocpp_time_parse(t, &u) == HAL_OK) {
+        ocpp_cp_set_clock(cp, u, now_ms);
+        if (cp->ops->set_time != NULL) {
+            cp->ops->set_time(cp->ctx, u);
+        }
+    }
+}
+
+static void on_boot_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now_ms)
+{
+    char st[16];
+    int64_t interval = 0;
+    int p = m->payload;
+    if (m->type != OCPP_CALLRESULT || field_str(cp, p, "status", st, sizeof st) <= 0 ||
+        ocpp_json_int(&cp->json, ocpp_json_get(&cp->json, p, "interval"), &interval) != HAL_OK ||
+        interval < 0 || interval > 86400) {
+        LOGW(cp, now_ms, "ocpp: BootNotification failed (%s): retry in 30 s",
+             m->type == OCPP_CALLERROR ? m->error_text : "malformed answer");
+        cp->next_boot_ms = now_ms + 30000u;
+        return;
+    }
+    set_time_from(cp, p, now_ms);
+    if (strcmp(st, "Accepted") == 0) {
+        cp->reg = OCPP_REG_ACCEPTED;
+        cp->boot_sent_since_reboot = true;
+        if (interval > 0) {
+            cp->cfg.heartbeat_interval_s = (uint32_t)interval;
+        }
+        cp->status_dirty = (2u << cp->info.connectors) - 1u;
+        LOGI(cp, now_ms, "ocpp: backend accepted BootNotification (heartbeat %u s)",
+             (unsigned)cp->cfg.heartbeat_interval_s);
+        return;
+    }
+    bool pending = strcmp(st, "Pending") == 0;
+    if (!pending && strcmp(st, "Rejected") != 0) {
+        LOGW(cp, now_ms, "ocpp: BootNotification status '%s' unknown: retry in 30 s", st);
+        cp->next_boot_ms = now_ms + 30000u;
+        return;
+    }
+    cp->reg = pending ? OCPP_REG_PENDING : OCPP_REG_REJECTED;
+    /* interval 0: our own wait that does not flood the CSMS (§4.2) */
+    uint32_t wait_s = interval > 0 ? (uint32_t)interval : 30u;
+    cp->next_boot_ms = now_ms + wait_s * 1000u;
+    LOGI(cp, now_ms, "ocpp: backend answered BootNotification %s: next try in %u s", st, (unsigned)wait_s);
+}
+
+static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now_ms)
+{
+    struct ocpp_qentry *e = &cp->q[cp->qhead];
+    struct ocpp_tx *t = tx_find(cp, e->local_tx);
+    static const char *const kind[] = {"?", "StartTransaction", "MeterValues", "StopTransaction"};
+    if (m->type == OCPP_CALLERROR) {
+        e->attempts++;
+        if (e->attempts < cp->cfg.tx_attempts) {
+            cp->retry_wait = true;
+            cp->retry_at_ms = now_ms + cp->cfg.tx_retry_interval_s * 1000u * e->attempts;
+            LOGW(cp, now_ms, "ocpp: %s of transaction %u refused (%s), attempt %u of %u", kind[e->kind],
+                 (unsigned)e->local_tx, m->error_text, (unsigned)e->attempts, (unsigned)cp->cfg.tx_attempts);
+            return;
+        }
+        LOGW(cp, now_ms, "ocpp: %s of transaction %u dropped after %u attempts (%s)", kind[e->kind],
+             (unsigned)e->local_tx, (unsigned)e->attempts, m->error_text);
+        if (e->kind == OCPP_Q_START && t != NULL) {
+            t->csms_id = -1; /* the Stop goes with -1 (fact sheet §7 offline tests) */
+            t->id_known = true;
+        }
+    } else if (e->kind == OCPP_Q_START && t != NULL) {
+        int64_t id;
+        char st[16] = "";
+        int info = ocpp_json_get(&cp->json, m->payload, "idTagInfo");
+        if (ocpp_json_int(&cp->json, ocpp_json_get(&cp->json, m->payload, "transactionId"), &id) != HAL_OK ||
+            id < INT32_MIN || id > INT32_MAX || field_str(cp, info, "status", st, sizeof st) <= 0) {
+            /* malformed: the CSMS did not take it in a form we can use; retry as a failure */
+            struct ocpp_msg fake = *m;
+            fake.type = OCPP_CALLERROR;
+            strcpy(fake.error_text, "malformed StartTransaction.conf");
+            on_queue_answer(cp, &fake, now_ms);
+            return;
+        }
+        t->csms_id = (int32_t)id;
+        t->id_known = true;
+        LOGI(cp, now_ms, "ocpp: backend took transaction %u as id %ld, idTag %s", (unsigned)e->local_tx,
+             (long)id, st);
+        if (strcmp(st, "Accepted") != 0 && !t->stopped && cp->ops->remote_stop != NULL) {
+            LOGI(cp, now_ms, "ocpp: idTag %s: stopping transaction %u", st, (unsigned)e->local_tx);
+            cp->ops->remote_stop(cp->ctx, t->connector);
+        }
+    }
+    if (e->kind == OCPP_Q_STOP) {
+        if (m->type == OCPP_CALLRESULT) {
+            LOGI(cp, now_ms, "ocpp: backend confirmed the stop of transaction %u (id %ld)", (unsigned)e->local_tx,
+                 t != NULL ? (long)t->csms_id : -1L);
+        }
+        if (cp->ops->tx_delivered != NULL) {
+            cp->ops->tx_delivered(cp->ctx, e->local_tx);
+        }
+        if (t != NULL) {
+            memset(t, 0, sizeof *t);
+        }
+    }
+    q_pop(cp);
+    persist(cp);
+}
+
+static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now_ms)
+{
+    int out = cp->out;
+    cp->out = OCPP_OUT_NONE;
+    switch (out) {
+    case OCPP_OUT_BOOT:
+        on_boot_answer(cp, m, now_ms);
+        break;
+    case OCPP_OUT_HEARTBEAT:
+        if (m->type == OCPP_CALLRESULT) {
+            set_time_from(cp, m->payload, now_ms);
+        }
+        break;
+    case OCPP_OUT_STATUS:
+        if (m->type == OCPP_CALLERROR) {
+            LOGW(cp, now_ms, "ocpp: StatusNotification refused (%s)", m->error_text);
+        }
+        break;
+    case OCPP_OUT_AUTH: {
+        enum ocpp_auth a = OCPP_AUTH_INVALID;
+        char st[16] = "";
+        if (m->type == OCPP_CALLRESULT) {
+            int info = ocpp_json_get(&cp->json, m->payload, "idTagInfo");
+            (void)field_str(cp, info, "status", st, sizeof st);
+            for (unsigned k = 0; k < sizeof k_auth / sizeof k_auth[0]; k++) {
+                if (strcmp(st, k_auth[k]) == 0) {
+                    a = (enum ocpp_auth)k;
+                }
+            }
+        } else {
+            a = OCPP_AUTH_OFFLINE;
+        }
+        cp->auth.pending = false;
+        LOGI(cp, now_ms, "ocpp: backend answered Authorize %s: %s", cp->auth.idtag,
+             m->type == OCPP_CALLRESULT ? st : m->error_text);
+        cp->ops->authorized(cp->ctx, cp->auth.connector, cp->auth.idtag, a);
+        break;
+    }
+    case OCPP_OUT_QUEUE:
+        if (cp->qcount > 0) {
+            on_queue_answer(cp, m, now_ms);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ incoming CALLs */
+
+/* A check of the payload against the schema; the first violation wins. */
+struct vchk {
+    struct ocpp_cp *cp;
+    enum ocpp_error err;
+    const char *why;
+};
+
+static void violate(struct vchk *v, enum ocpp_error e, const char *why)
+{
+    if (v->err == OCPP_ERR_NONE) {
+        v->err = e;
+        v->why = why;
+    }
+}
+
+/* Every member must be one of @p keys (the schemas say additionalProperties: false). */
+static void only_keys(struct vchk *v, int obj, const char *const *keys)
+{
+    struct ocpp_json *j = &v->cp->json;
+    int k = obj + 1;
+    for (unsigned n = 0; n < ocpp_json_size(j, obj); n++) {
+        bool ok = false;
+        for (const char *const *q = keys; *q != NULL; q++) {
+            ok = ok || ocpp_json_streq(j, k, *q);
+        }
+        if (!ok) {
+            violate(v, OCPP_ERR_PROPERTY, "unknown property");
+        }
+        k = j->tok[k + 1].next;
+    }
+}
+
+static int v_int(struct vchk *v, int obj, const char *key, bool required, int64_t lo, int64_t hi,
+                 int64_t *out)
+{
+    struct ocpp_json *j = &v->cp->json;
+    int t = ocpp_json_get(j, obj, key);
+    if (t < 0) {
+        if (required) {
+            violate(v, OCPP_ERR_OCCURENCE, key);
+        }
+        return -1;
+    }
+    if (ocpp_json_type(j, t) != OCPP_J_NUM || ocpp_json_int(j, t, out) != HAL_OK) {
+        violate(v, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (*out < lo || *out > hi) {
+        violate(v, OCPP_ERR_PROPERTY, key);
+        return -1;
+    }
+    return 0;
+}
+
+static int v_str(struct vchk *v, int obj, const char *key, bool required, char *out, size_t max)
+{
+    struct ocpp_json *j = &v->cp->json;
+    int t = ocpp_json_get(j, obj, key);
+    out[0] = '\0';
+    if (t < 0) {
+        if (required) {
+            violate(v, OCPP_ERR_OCCURENCE, key);
+        }
+        return -1;
+    }
+    if (ocpp_json_type(j, t) != OCPP_J_STR) {
+        violate(v, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    int n = ocpp_json_str(j, t, out, max + 1u);
+    if (n < 0) {
+        violate(v, OCPP_ERR_PROPERTY, key); /* longer than the schema's maxLength */
+        return -1;
+    }
+    return n;
+}
+
+/* An enum field: index into @p names, or -1. */
+static int v_enum(struct vchk *v, int obj, const char *key, bool required, const char *const *names)
+{
+    char s[40];
+    if (v_str(v, obj, key, required, s, sizeof s - 1u) < 0) {
+        return -1;
+    }
+    for (int k = 0; names[k] != NULL; k++) {
+        if (strcmp(s, names[k]) == 0) {
+            return k;
+        }
+    }
+    violate(v, OCPP_ERR_PROPERTY, key);
+    return -1;
+}
+
+static void answer_status(struct ocpp_jw *w, const char *status)
+{
+    ocpp_jw_kstr(w, "status", status);
+}
+
+/* Configuration keys (§9.1): name, read-only, pointer to a uint32 value or NULL. */
+struct cfgkey {
+    const char *name;
+    bool ro;
+    uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string */
+    size_t off;
+    const char *text;
+    uint32_t max;
+};
+#define CK_U(n, f, mx) {n, false, 0, offsetof(struct ocpp_cp_config, f), NULL, mx}
+static const struct cfgkey k_keys[] = {
+    CK_U("HeartbeatInterval", heartbeat_interval_s, 86400u),
+    CK_U("MeterValueSampleInterval", meter_sample_interval_s, 86400u),
+    CK_U("ConnectionTimeOut", connection_timeout_s, 3600u),
+    CK_U("TransactionMessageAttempts", tx_attempts, 100u),
+    CK_U("TransactionMessageRetryInterval", tx_retry_interval_s, 3600u),
+    CK_U("WebSocketPingInterval", ws_ping_interval_s, 3600u),
+    {"AllowOfflineTxForUnknownId", false, 1, offsetof(struct ocpp_cp_config, allow_offline_unknown), NULL, 0},
+    {"AuthorizationKey", false, 3, offsetof(struct ocpp_cp_config, authorization_key), NULL, 40},
+    {"NumberOfConnectors", true, 4, 0, NULL, 0},
+    {"AuthorizeRemoteTxRequests", true, 2, 0, "false", 0},
+    {"LocalAuthorizeOffline", true, 2, 0, "false", 0},
+    {"LocalPreAuthorize", true, 2, 0, "false", 0},
+    {"StopTransactionOnEVSideDisconnect", true, 2, 0, "true", 0},
+    {"StopTransactionOnInvalidId", true, 2, 0, "true", 0},
+    {"UnlockConnectorOnEVSideDisconnect", true, 2, 0, "true", 0},
+    {"MeterValuesSampledData", true, 2, 0, "Energy.Active.Import.Register", 0},
+    {"StopTxnSampledData", true, 2, 0, "", 0},
+    {"MeterValuesAlignedData", true, 2, 0, "", 0},
+    {"StopTxnAlignedData", true, 2, 0, "", 0},
+    {"ClockAlignedDataInterval", true, 2, 0, "0", 0},
+    {"ResetRetries", true, 2, 0, "0", 0},
+    {"GetConfigurationMaxKeys", true, 2, 0, "32", 0},
+    {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger", 0},
+    {"SampledDataSignReadings", true, 2, 0, "true", 0},
+};
+#define NKEYS (sizeof k_keys / sizeof k_keys[0])
+
+static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[48])
+{
+    struct ocpp_jw w;
+    ocpp_jw_init(&w, out, 48);
+    const char *base = (const char *)&cp->cfg;
+    switch (k->kind) {
+    case 0: {
+        uint32_t u;
+        memcpy(&u, base + k->off, sizeof u);
+        ocpp_jw_int(&w, u);
+        break;
+    }
+    case 1: {
+        bool b;
+        memcpy(&b, base + k->off, sizeof b);
+        strcpy(out, b ? "true" : "false");
+        break;
+    }
+    case 4:
+        ocpp_jw_int(&w, cp->info.connectors);
+        break;
+    default:
+        strcpy(out, k->text != NULL ? k->text : "");
+        break;
+    }
+}
+
+static void put_key(struct ocpp_cp *cp, struct ocpp_jw *w, const struct cfgkey *k)
+{
+    char val[48];
+    ocpp_jw_obj(w);
+    ocpp_jw_kstr(w, "key", k->name);
+    ocpp_jw_key(w, "readonly");
+    ocpp_jw_bool(w, k->ro);
+    if (k->kind != 3) { /* AuthorizationKey is never shown (SEC3) */
+        key_value(cp, k, val);
+        ocpp_jw_kstr(w, "value", val);
+    }
+    ocpp_jw_obj_end(w);
+}
+
+static void h_get_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w)
+{
+    static const char *const keys[] = {"key", NULL};
+    only_keys(v, p, keys);
+    int arr = ocpp_json_get(&cp->json, p, "key");
+    if (arr >= 0 && ocpp_json_type(&cp->json, arr) != OCPP_J_ARR) {
+        violate(v, OCPP_ERR_TYPE, "key");
+    }
+    for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
+        if (ocpp_json_type(&cp->json, e) != OCPP_J_STR || ocpp_json_strlen(&cp->json, e) > 50) {
+            violate(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
+        }
+    }
+    if (v->err != OCPP_ERR_NONE) {
+        return;
+    }
+    ocpp_jw_key(w, "configurationKey");
+    ocpp_jw_arr(w);
+    unsigned asked = ocpp_json_size(&cp->json, arr);
+    for (size_t k = 0; k < NKEYS; k++) {
+        bool want = asked == 0;
+        for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0 && !want; e = ocpp_json_next(&cp->json, arr, e)) {
+            want = ocpp_json_streq(&cp->json, e, k_keys[k].name);
+        }
+        if (want) {
+            put_key(cp, w, &k_keys[k]);
+        }
+    }
+    ocpp_jw_arr_end(w);
+    bool any_unknown = false;
+    for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
+        bool known = false;
+        for (size_t k = 0; k < NKEYS; k++) {
+            known = known || ocpp_json_streq(&cp->json, e, k_keys[k].name);
+        }
+        if (!known) {
+            if (!any_unknown) {
+                ocpp_jw_key(w, "unknownKey");
+                ocpp_jw_arr(w);
+                any_unknown = true;
+            }
+            ocpp_jw_raw(w, cp->json.text + cp->json.tok[e].start - 1, cp->json.tok[e].len + 2u);
+        }
+    }
+    if (any_unknown) {
+        ocpp_jw_arr_end(w);
+    }
+}
+
+static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        v = v * 10u + (uint64_t)(*s - '0');
+        if (v > max) {
+            return false;
+        }
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w,
+                                   uint32_t now_ms)
+{
+    static const char *const keys[] = {"key", "value", NULL};
+    char key[51], val[501];
+    only_keys(v, p, keys);
+    v_str(v, p, "key", true, key, 50);
+    v_str(v, p, "value", true, val, 500);
+    if (v->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const struct cfgkey *k = NULL;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(k_keys[i].name, key) == 0) {
+            k = &k_keys[i];
+        }
+    }
+    const char *status = "Accepted";
+    char *base = (char *)&cp->cfg;
+    if (k == NULL) {
+        status = "NotSupported";
+    } else if (k->ro) {
+        status = "Rejected";
+    } else if (k->kind == 0) {
+        uint32_t u;
+        if (!parse_uint(val, k->max, &u)) {
+            status = "Rejected";
+        } else {
+            memcpy(base + k->off, &u, sizeof u);
+        }
+    } else if (k->kind == 1) {
+        bool b = strcmp(val, "true") == 0;
+        if (!b && strcmp(val, "false") != 0) {
+            status = "Rejected";
+        } else {
+            memcpy(base + k->off, &b, sizeof b);
+        }
+    } else if (k->kind == 3) {
+        /* SEC3: 16..40 bytes (the 1.6 key itself is hex of up to 20 bytes) */
+        size_t n = strlen(val);
+        if (n < 16 || n > k->max) {
+            status = "Rejected";
+        } else {
+            memcpy(base + k->off, val, n + 1u);
+        }
+    }
+    if (strcmp(status, "Accepted") == 0) {
+        persist(cp);
+    }
+    LOGI(cp, now_ms, "ocpp: backend set %s: %s", key, status);
+    answer_status(w, status);
+}
+
+static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+{
+    static const char *const keys[] = {"connectorId", "idTag", "chargingProfile", NULL};
+    char tag[OCPP_IDTAG_MAX + 1];
+    int64_t c = 0;
+    only_keys(v, p, keys);
+    v_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
+    v_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
+    int prof = ocpp_json_get(&cp->json, p, "chargingProfile");
+    if (prof >= 0 && ocpp_json_type(&cp->json, prof) != OCPP_J_OBJ) {
+        violate(v, OCPP_ERR_TYPE, "chargingProfile");
+    }
+    if (v->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *status = "Rejected";
+    if (cp->reg == OCPP_REG_ACCEPTED && c >= 0 && c <= cp->info.connectors && prof < 0 &&
+        cp->ops->remote_start(cp->ctx, (unsigned)c, tag) == HAL_OK) {
+        status = "Accepted";
+    }
+    LOGI(cp, now_ms, "ocpp: backend asked to start with %s on connector %ld: %s", tag, (long)c, status);
+    answer_status(w, status);
+}
+
+static void h_remote_stop(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+{
+    static const char *const keys[] = {"transactionId", NULL};
+    int64_t id = 0;
+    only_keys(v, p, keys);
+    v_int(v, p, "transactionId", true, INT32_MIN, INT32_MAX, &id);
+    if (v->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *status = "Rejected";
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        struct ocpp_tx *t = &cp->tx[i];
+        if (t->local_tx != 0 && t->id_known && t->csms_id == id && !t->stopped &&
+            cp->ops->remote_stop(cp->ctx, t->connector) == HAL_OK) {
+            status = "Accepted";
+        }
+    }
+    LOGI(cp, now_ms, "ocpp: backend asked to stop transaction %ld: %s", (long)id, status);
+    answer_status(w, status);
+}
+
+static void h_simple_connector(struct ocpp_cp *cp, struct vchk *v, int p, int64_t *c, const char *const *keys)
+{
+    only_keys(v, p, keys);
+    v_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, c);
+    (void)cp;
+}
+
+static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocpp_jw *w, uint32_t now_ms)
+{
+    struct vchk v = {cp, OCPP_ERR_NONE, NULL};
+    const char *a = m->action;
+    int p = m->payload;
+    static const char *const no_keys[] = {NULL};
+    static const char *const not_supported[] = {
+        "SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule", "ReserveNow",
+        "CancelReservation",  "SendLocalList",        "GetLocalListVersion",  "UpdateFirmware",
+        "GetDiagnostics",     "SignedUpdateFirmware", "InstallCertificate",   "DeleteCertificate",
+        "GetInstalledCertificateIds", "CertificateSigned", "ExtendedTriggerMessage", "GetLog",
+        NULL,
+    };
+    ocpp_jw_init(w, cp->txbuf, sizeof cp->txbuf);
+    ocpp_rpc_result(w, m->id);
+    ocpp_jw_obj(w);
+
+    if (strcmp(a, "GetConfiguration") == 0) {
+        h_get_configuration(cp, &v, p, w);
+    } else if (strcmp(a, "ChangeConfiguration") == 0) {
+        h_change_configuration(cp, &v, p, w, now_ms);
+    } else if (cp->reg == OCPP_REG_REJECTED) {
+        /* Rejected: the CP answers nothing else until it is accepted (§4.2) */
+        violate(&v, OCPP_ERR_SECURITY, "charge point not accepted");
+    } else if (strcmp(a, "RemoteStartTransaction") == 0) {
+        h_remote_start(cp, &v, p, w, now_ms);
+    } else if (strcmp(a, "RemoteStopTransaction") == 0) {
+        h_remote_stop(cp, &v, p, w, now_ms);
+    } else if (strcmp(a, "Reset") == 0) {
+        static const char *const keys[] = {"type", NULL};
+        static const char *const types[] = {"Hard", "Soft", NULL};
+        only_keys(&v, p, keys);
+        int t = v_enum(&v, p, "type", true, types);
+        if (v.err == OCPP_ERR_NONE) {
+            int rc = cp->ops->reset(cp->ctx, t == 0);
+            LOGI(cp, now_ms, "ocpp: backend asked for a %s reset: %s", types[t], rc == HAL_OK ? "Accepted" : "Rejected");
+            answer_status(w, rc == HAL_OK ? "Accepted" : "Rejected");
+        }
+    } else if (strcmp(a, "UnlockConnector") == 0) {
+        static const char *const keys[] = {"connectorId", NULL};
+        int64_t c = 0;
+        h_simple_connector(cp, &v, p, &c, keys);
+        if (v.err == OCPP_ERR_NONE && (c < 1 || c > cp->info.connectors)) {
+            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+        }
+        if (v.err == OCPP_ERR_NONE) {
+            int rc = cp->ops->unlock(cp->ctx, (unsigned)c);
+            const char *s = rc == HAL_OK ? "Unlocked" : rc == HAL_ENOTSUP ? "NotSupported" : "UnlockFailed";
+            LOGI(cp, now_ms, "ocpp: backend asked to unlock connector %ld: %s", (long)c, s);
+            answer_status(w, s);
+        }
+    } else if (strcmp(a, "ChangeAvailability") == 0) {
+        static const char *const keys[] = {"connectorId", "type", NULL};
+        static const char *const types[] = {"Inoperative", "Operative", NULL};
+        int64_t c = 0;
+        h_simple_connector(cp, &v, p, &c, keys);
+        int t = v_enum(&v, p, "type", true, types);
+        if (v.err == OCPP_ERR_NONE && (c < 0 || c > cp->info.connectors)) {
+            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+        }
+        if (v.err == OCPP_ERR_NONE) {
+            int rc = cp->ops->availability(cp->ctx, (unsigned)c, t == 1);
+            const char *s = rc == HAL_OK ? "Accepted" : rc == HAL_EBUSY ? "Scheduled" : "Rejected";
+            LOGI(cp, now_ms, "ocpp: backend set connector %ld %s: %s", (long)c, types[t], s);
+            answer_status(w, s);
+        }
+    } else if (strcmp(a, "TriggerMessage") == 0) {
+        static const char *const keys[] = {"requestedMessage", "connectorId", NULL};
+        static const char *const msgs[] = {"BootNotification", "DiagnosticsStatusNotification",
+                                           "FirmwareStatusNotification", "Heartbeat", "MeterValues",
+                                           "StatusNotification", NULL};
+        int64_t c = -1;
+        only_keys(&v, p, keys);
+        int r = v_enum(&v, p, "requestedMessage", true, msgs);
+        if (v_int(&v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c) == 0 &&
+            (c < 1 || c > cp->info.connectors)) {
+            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+        }
+        if (v.err == OCPP_ERR_NONE) {
+            const char *s = "Accepted";
+            if (r == 0) {
+                s = cp->reg == OCPP_REG_ACCEPTED ? "Rejected" : "Accepted"; /* E16 3.35 */
+                if (cp->reg != OCPP_REG_ACCEPTED) {
+                    cp->next_boot_ms = now_ms;
+                }
+            } else if (r == 3) {
+                cp->heartbeat_due = true;
+            } else if (r == 5) {
+                cp->status_dirty |= c > 0 ? 1u << c : (2u << cp->info.connectors) - 1u;
+            } else {
+                s = "NotImplemented";
+            }
+            answer_status(w, s);
+        }
+    } else if (strcmp(a, "ClearCache") == 0) {
+        only_keys(&v, p, no_keys);
+        if (v.err == OCPP_ERR_NONE) {
+            answer_status(w, "Accepted"); /* no cache kept yet: nothing to clear */
+        }
+    } else if (strcmp(a, "DataTransfer") == 0) {
+        static const char *const keys[] = {"vendorId", "messageId", "data", NULL};
+        char vendor[256], mid[51];
+        only_keys(&v, p, keys);
+        v_str(&v, p, "vendorId", true, vendor, 255);
+        v_str(&v, p, "messageId", false, mid, 50);
+        if (v.err == OCPP_ERR_NONE) {
+            answer_status(w, "UnknownVendorId");
+        }
+    } else {
+        bool known = false;
+        for (const char *const *q = not_supported; *q != NULL; q++) {
+            known = known || strcmp(*q, a) == 0;
+        }
+        violate(&v, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED,
+                known ? "action not supported by this charge point" : "unknown action");
+    }
+
+    if (v.err != OCPP_ERR_NONE) {
+        LOGW(cp, now_ms, "ocpp: %s refused: %s (%s)", a, ocpp_error_name(v.err), v.why);
+        ocpp_jw_init(w, cp->txbuf, sizeof cp->txbuf);
+        ocpp_rpc_error(w, m->id, v.err, v.why);
+        return;
+    }
+    ocpp_jw_obj_end(w);
+    ocpp_rpc_end(w);
+}
+
+void ocpp_cp_rx(struct ocpp_cp *cp, const char *text, size_t len, uint32_t now_ms)
+{
+    struct ocpp_msg *m = &cp->msg;
+    cp->received++;
+    int rc = ocpp_rpc_parse(&cp->json, text, len, m);
+    if (rc == HAL_ENOTSUP) {
+        LOGW(cp, now_ms, "ocpp: frame ignored: %s", m->why);
+        return;
+    }
+    struct ocpp_jw w;
+    if (rc != HAL_OK) {
+        if (m->reply_error == OCPP_ERR_NONE) {
+            LOGW(cp, now_ms, "ocpp: frame dropped: %s", m->why);
+            return;
+        }
+        ocpp_jw_init(&w, cp->txbuf, sizeof cp->txbuf);
+        ocpp_rpc_error(&w, m->id, m->reply_error, m->why);
+    } else if (m->type != OCPP_CALL) {
+        if (ocpp_rpc_match(&cp->rpc, m) != HAL_OK) {
+            LOGW(cp, now_ms, "ocpp: answer to an unknown or old CALL '%s' dropped", m->id);
+            return;
+        }
+        on_answer(cp, m, now_ms);
+        return;
+    } else {
+        if (cp->txlen > 0) {
+            /* the transport did not take our last frame: it is lost with the link anyway;
+             * answering matters more than a CALL the peer will time out on */
+            LOGW(cp, now_ms, "ocpp: unsent frame replaced by the answer to %s", m->action);
+            if (cp->rpc.busy) {
+                ocpp_rpc_reset(&cp->rpc);
+                if (cp->out == OCPP_OUT_STATUS) {
+                    cp->status_dirty |= 1u << cp->out_connector;
+                }
+                cp->out = OCPP_OUT_NONE;
+            }
+        }
+        handle_call(cp, m, &w, now_ms);
+    }
+    int n = ocpp_jw_end(&w);
+    if (n < 0) {
+        ocpp_jw_init(&w, cp->txbuf, sizeof cp->txbuf);
+        ocpp_rpc_error(&w, m->id, OCPP_ERR_INTERNAL, "answer too large");
+        n = ocpp_jw_end(&w);
+    }
+    cp->txlen = n > 0 ? (size_t)n : 0u;
+}

@@ -1,0 +1,107 @@
+/* libFuzzer harness over the OCPP incoming-message path: a charge point registered with a
+ * transaction in flight receives the input as one WebSocket text frame (CALLs, answers to
+ * its outstanding CALL, garbage); whatever it answers must be valid JSON we can parse back.
+ * The tokenizer's readers run over every token of the input too. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/ocpp_cp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int ok_start(void *c, unsigned n, const char *t)
+{
+    (void)c, (void)n, (void)t;
+    return HAL_OK;
+}
+static int ok_conn(void *c, unsigned n)
+{
+    (void)c, (void)n;
+    return HAL_OK;
+}
+static int ok_reset(void *c, bool h)
+{
+    (void)c, (void)h;
+    return HAL_OK;
+}
+static int ok_avail(void *c, unsigned n, bool o)
+{
+    (void)c, (void)n, (void)o;
+    return HAL_EBUSY;
+}
+static void on_auth(void *c, unsigned n, const char *t, enum ocpp_auth a)
+{
+    (void)c, (void)n, (void)t, (void)a;
+}
+static const struct ocpp_cp_ops k_ops = {ok_start, ok_conn, ok_reset, ok_conn, ok_avail, on_auth,
+                                         NULL,     NULL,    NULL,     NULL};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct ocpp_cp cp;
+    static struct ocpp_json j;
+    static char text[CFG_OCPP_TX_MAX];
+    if (size > sizeof text) {
+        size = sizeof text;
+    }
+    memcpy(text, data, size);
+
+    struct ocpp_cp_info info = {"V", "M", NULL, NULL, NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&cp, &info, &cfg, &k_ops, NULL, NULL, 1);
+    ocpp_cp_connected(&cp, 0);
+    size_t n;
+    /* register: boot accepted, then one StartTransaction outstanding, so an answer in the
+     * input can match it (its ID is "00000005" for the Start: seeds use it) */
+    (void)ocpp_cp_poll(&cp, 0);
+    ocpp_cp_sent(&cp, 0);
+    static const char boot[] = "[3,\"00000001\",{\"status\":\"Accepted\",\"currentTime\":\"2026-01-01T00:00:00Z\",\"interval\":60}]";
+    ocpp_cp_rx(&cp, boot, sizeof boot - 1u, 0);
+    ocpp_cp_tx_start(&cp, 1, 1, "T", 0, 1767225600);
+    for (int k = 0; k < 8 && ocpp_cp_poll(&cp, 1); k++) {
+        ocpp_cp_take(&cp, &n);
+        ocpp_cp_sent(&cp, 1);
+        if (strcmp(cp.rpc.out_action, "StartTransaction") == 0) {
+            break;
+        }
+        char ans[32];
+        memcpy(ans, "[3,\"", 4);
+        memcpy(ans + 4, cp.rpc.out_id, 8);
+        memcpy(ans + 12, "\",{}]", 6);
+        ocpp_cp_rx(&cp, ans, 17, 1);
+    }
+
+    ocpp_cp_rx(&cp, text, size, 2);
+    const char *out = ocpp_cp_take(&cp, &n);
+    if (out != NULL && ocpp_json_parse(&j, out, n) != HAL_OK) {
+        abort(); /* we must never send what we cannot parse ourselves */
+    }
+    ocpp_cp_sent(&cp, 2);
+    (void)ocpp_cp_poll(&cp, 3);
+
+    /* every reader over every token of the input */
+    if (ocpp_json_parse(&j, text, size) == HAL_OK) {
+        char s[64];
+        int64_t v;
+        for (int t = 0; t < (int)j.ntok; t++) {
+            (void)ocpp_json_str(&j, t, s, sizeof s);
+            (void)ocpp_json_strlen(&j, t);
+            (void)ocpp_json_streq(&j, t, "idTag");
+            (void)ocpp_json_int(&j, t, &v);
+            (void)ocpp_json_fixed(&j, t, 3, &v);
+            (void)ocpp_json_get(&j, t, "key");
+            (void)ocpp_json_at(&j, t, 1);
+        }
+    }
+    if (size < 64) {
+        int64_t u;
+        char ts[64];
+        memcpy(ts, text, size);
+        ts[size] = '\0';
+        (void)ocpp_time_parse(ts, &u);
+    }
+    return 0;
+}

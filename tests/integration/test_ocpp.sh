@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# test_ocpp.sh SIM CSMS_DIR - OCPP 1.6J scenarios of the simulator against a scripted CSMS on
+# ocpp-rpc (strict schema validation, tests/ocpp/csms.js). Real time: every verdict waits for
+# a condition (the simulator ends once its queue is delivered, or after its drain timeout).
+#   core:    boot, statuses before transactions, two Start/Stop pairs in order with the signed
+#            OCMF record, the charge point's answers to the backend's commands
+#   401:     a wrong password: the upgrade is refused, the charger says so and retries
+#   pending: the first BootNotification is answered Pending: nothing but BootNotification
+#            until it is Accepted, then the queued transaction
+#   remote:  the CSMS stops the transaction with RemoteStopTransaction: Accepted, and the
+#            Stop carries reason Remote
+#   offline: the CSMS goes away mid-session and comes back after the last session: every
+#            message arrives, in order, exactly once (FIGURE: reconnect time)
+set -u
+sim=$1
+csmsdir=$2
+here=$(cd "$(dirname "$0")/../.." && pwd)
+work=${BUILD:-build}/ocpp-test
+rm -rf "$work"
+mkdir -p "$work"
+pass=0
+fail=0
+ok() { echo "PASS ocpp-$1: $2"; pass=$((pass + 1)); }
+ko() { echo "FAIL ocpp-$1: $2"; fail=$((fail + 1)); }
+check() { # name what condition...
+    local n=$1 w=$2
+    shift 2
+    if "$@"; then ok "$n" "$w"; else ko "$n" "$w"; fi
+}
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_csms() { # log port args...
+    local log=$1 p=$2
+    shift 2
+    NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" --port "$p" "$@" >>"$log" 2>&1 &
+    csms_pid=$!
+    for _ in $(seq 1 100); do
+        grep -q "\"listening\",\"port\":$p" "$log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# what the CSMS logged: one line per event, as "event action key=value ..."
+calls() { python3 - "$1" <<'PY'
+import json, sys, base64
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get('ev') == 'call':
+        p = e['params']
+        a = e['action']
+        if a == 'StatusNotification':
+            print('Status %d %s' % (p['connectorId'], p['status']))
+        elif a == 'StartTransaction':
+            print('Start meter=%d id=%d' % (p['meterStart'], p['assigned']))
+        elif a == 'StopTransaction':
+            signed = ''
+            for mv in p.get('transactionData', []):
+                for sv in mv['sampledValue']:
+                    if sv.get('format') == 'SignedData':
+                        smv = json.loads(sv['value'])
+                        rec = base64.b64decode(smv['signedMeterData']).decode()
+                        signed = ' signed=%s' % ('ocmf' if rec.startswith('OCMF|') else 'bad')
+            print('Stop id=%d meter=%d reason=%s%s' % (p['transactionId'], p['meterStop'], p.get('reason', '-'), signed))
+        else:
+            print(a)
+    elif e.get('ev') in ('result', 'error'):
+        print('%s %s %s' % (e['ev'], e['action'], json.dumps(e.get('result', e.get('code')), sort_keys=True)))
+    else:
+        print(e.get('ev'))
+PY
+}
+
+# ---------------------------------------------------------------- core, 401, pending, remote: side by side
+p1=$(port)
+p2=$(port)
+p4=$(port)
+p5=$(port)
+start_csms "$work/pend-csms.log" "$p4" --pending-first 1 || ko pending "CSMS did not start"
+pend_csms=$csms_pid
+start_csms "$work/rem-csms.log" "$p5" --remote-stop-after-ms 1500 || ko remote "CSMS did not start"
+rem_csms=$csms_pid
+start_csms "$work/core-csms.log" "$p1" --probe 1 || ko core "CSMS did not start"
+core_csms=$csms_pid
+start_csms "$work/401-csms.log" "$p2" --password right-password-123 || ko 401 "CSMS did not start"
+pw_csms=$csms_pid
+t0=$(date +%s.%N)
+"$sim" --ocpp "ws://127.0.0.1:$p1/CP1" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
+    >"$work/core-sim.log" 2>&1 &
+core_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p2/CP2" --ocpp-password wrong-password-12 --sessions 1 --charge-s 1 \
+    --out - --ocpp-drain-s 4 >"$work/401-sim.log" 2>&1 &
+pw_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p4/CP4" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 30 \
+    >"$work/pend-sim.log" 2>&1 &
+pend_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p5/CP5" --sessions 1 --charge-s 20 --out - --ocpp-drain-s 30 \
+    >"$work/rem-sim.log" 2>&1 &
+rem_sim=$!
+wait $core_sim
+core_rc=$?
+wait $pw_sim
+wait $pend_sim
+pend_rc=$?
+wait $rem_sim
+rem_rc=$?
+kill $core_csms $pw_csms $pend_csms $rem_csms 2>/dev/null
+wait $core_csms $pw_csms $pend_csms $rem_csms 2>/dev/null
+
+calls "$work/core-csms.log" >"$work/core.calls"
+check core "the simulator passed and delivered everything" \
+    grep -q "every transaction delivered" "$work/core-sim.log"
+[ $core_rc -eq 0 ] || ko core "the simulator exited $core_rc"
+check core "BootNotification first" test "$(grep -v '^listening\|^connect' "$work/core.calls" | head -1)" = BootNotification
+check core "connector 0 and 1 Available before the first transaction" \
+    python3 -c "
+import sys; c=open('$work/core.calls').read().split('\n')
+i=[k for k,l in enumerate(c) if l.startswith('Start ')]
+s0=c.index('Status 0 Available'); s1=c.index('Status 1 Available')
+sys.exit(0 if i and s0 < i[0] and s1 < i[0] else 1)"
+check core "two Start/Stop pairs in order, each Stop with its id and the signed OCMF record" \
+    python3 -c "
+import re, sys
+t=[l for l in open('$work/core.calls').read().split('\n') if l.startswith(('Start ','Stop '))]
+ok = len(t) == 4 and t[0].startswith('Start') and t[2].startswith('Start') \
+     and t[1].startswith('Stop id=1 ') and t[3].startswith('Stop id=2 ') and all('signed=ocmf' in x for x in t[1::2])
+m = [int(re.search(r'meter=(\d+)', x).group(1)) for x in t] if ok else []
+sys.exit(0 if ok and m[0] <= m[1] <= m[2] <= m[3] else 1)"
+check core "statuses in order per session: Preparing, Charging, Finishing, Available" \
+    python3 -c "
+import sys
+c=[l for l in open('$work/core.calls').read().split('\n') if l.startswith('Status 1 ')]
+want=['Status 1 Available']+['Status 1 Preparing','Status 1 Charging','Status 1 Finishing','Status 1 Available']*2
+sys.exit(0 if c == want else 1)"
+check core "the backend's commands answered (unknown key, read-only key, vendor, profile, unknown transaction)" \
+    bash -c "grep -q 'result GetConfiguration.*\"unknownKey\": \[\"NoSuchKey\"\]' '$work/core.calls' &&
+             grep -q 'result ChangeConfiguration {\"status\": \"Rejected\"}' '$work/core.calls' &&
+             grep -q 'result DataTransfer {\"status\": \"UnknownVendorId\"}' '$work/core.calls' &&
+             grep -q 'error SetChargingProfile \"NotSupported\"' '$work/core.calls' &&
+             grep -q 'result RemoteStopTransaction {\"status\": \"Rejected\"}' '$work/core.calls'"
+check core "nothing we sent failed the strict schemas (no CALLERROR from the CSMS)" \
+    bash -c "! grep -q 'refused (\|dropped after\|BootNotification failed' '$work/core-sim.log'"
+check core "the log says what the backend decided" \
+    bash -c "grep -q 'backend accepted BootNotification' '$work/core-sim.log' &&
+             grep -q 'backend took transaction .* as id 1' '$work/core-sim.log' &&
+             grep -q 'backend confirmed the stop of transaction' '$work/core-sim.log'"
+n=$(grep -c '"ev":"call"' "$work/core-csms.log")
+echo "FIGURE ocpp messages: $n CALLs of the charge point for 2 sessions (boot, statuses, Start/Stop) = $(( (n - 3) / 2 )) per session"
+
+check 401 "a wrong password: the CSMS refused it with 401" grep -q '"auth-fail"' "$work/401-csms.log"
+check 401 "the charger logs FailedToAuthenticateAtCentralSystem and backs off" \
+    bash -c "grep -q 'FailedToAuthenticateAtCentralSystem' '$work/401-sim.log' && grep -q 'reconnect in' '$work/401-sim.log'"
+check 401 "nothing was delivered; the drain timeout is named" \
+    bash -c "! grep -q '\"ev\":\"call\"' '$work/401-csms.log' && grep -q 'drain timeout' '$work/401-sim.log'"
+
+calls "$work/pend-csms.log" >"$work/pend.calls"
+check pending "Pending, then only BootNotification until Accepted, then the transaction" \
+    python3 -c "
+import sys
+c=[l for l in open('$work/pend.calls').read().split('\n') if l and l not in ('listening','connect','close')]
+ok = len(c) >= 3 and c[0] == 'BootNotification' and c[1] == 'BootNotification' and \
+     any(l.startswith('Start ') for l in c[2:]) and any(l.startswith('Stop ') for l in c[2:])
+sys.exit(0 if ok and $pend_rc == 0 else 1)"
+check pending "the log says the backend answered Pending" grep -q 'BootNotification Pending' "$work/pend-sim.log"
+calls "$work/rem-csms.log" >"$work/rem.calls"
+# (the simulator's own verdict is FAIL: its car did not expect the charger to stop; what counts
+# here is that the stop was safe and what the backend was told)
+check remote "RemoteStopTransaction Accepted; the Stop says Remote; stopped safely" \
+    bash -c "grep -q 'result RemoteStopTransaction {\"status\": \"Accepted\"}' '$work/rem.calls' &&
+             grep -q '^Stop id=1 .*reason=Remote signed=ocmf' '$work/rem.calls' &&
+             grep -q ', 0 safety violation(s)' '$work/rem-sim.log' &&
+             grep -q 'every transaction delivered' '$work/rem-sim.log' &&
+             grep -q 'backend asked to stop transaction 1: Accepted' '$work/rem-sim.log'"
+
+# ---------------------------------------------------------------- offline mid-session
+p3=$(port)
+start_csms "$work/off-csms1.log" "$p3" || ko offline "CSMS did not start"
+off_csms=$csms_pid
+"$sim" --ocpp "ws://127.0.0.1:$p3/CP3" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 60 \
+    >"$work/off-sim.log" 2>&1 &
+off_sim=$!
+# the first transaction has begun: the CSMS goes away
+for _ in $(seq 1 300); do grep -q 'StartTransaction' "$work/off-csms1.log" && break; sleep 0.1; done
+kill -9 $off_csms 2>/dev/null
+wait $off_csms 2>/dev/null
+# back after the last session ended (its Stop is queued)
+for _ in $(seq 1 600); do grep -q 'session 2 stopped' "$work/off-sim.log" && break; sleep 0.1; done
+back=$(date +%s.%N)
+start_csms "$work/off-csms2.log" "$p3" --tx-base 100 || ko offline "CSMS did not restart"
+off_csms=$csms_pid
+wait $off_sim
+off_rc=$?
+kill $off_csms 2>/dev/null
+wait $off_csms 2>/dev/null
+cat "$work/off-csms1.log" "$work/off-csms2.log" >"$work/off-csms.log"
+calls "$work/off-csms.log" >"$work/off.calls"
+check offline "the simulator delivered everything after the CSMS came back" \
+    bash -c "[ $off_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/off-sim.log'"
+check offline "every transaction message exactly once, in order, with the ids the CSMS gave" \
+    python3 -c "
+import sys
+t=[l for l in open('$work/off.calls').read().split('\n') if l.startswith(('Start ','Stop '))]
+ok = len(t) == 4 and t[0].startswith('Start') and t[1].startswith('Stop id=1 ') and t[2].startswith('Start') \
+     and 'id=100' in t[2] and t[3].startswith('Stop id=100 ') and all('signed=ocmf' in x for x in t[1::2])
+sys.exit(0 if ok else 1)"
+check offline "a reconnect after the CSMS returned sends no new BootNotification" \
+    bash -c "! grep -q BootNotification '$work/off-csms2.log'"
+conn=$(python3 -c "
+import json
+for l in open('$work/off-csms2.log'):
+    e=json.loads(l)
+    if e.get('ev')=='connect': print(e['t']/1000.0); break")
+[ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (the simulator's back-off: 1 s doubling up to 8 s, + up to 1 s jitter)"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,526 @@
+/* Unit tests of the OCPP 1.6J charge point core against a scripted CSMS: registration
+ * (Pending/Rejected waits, nothing before acceptance), statuses then queue, the offline queue
+ * delivered in order exactly once with the real transaction id and the signed OCMF record,
+ * CALLERROR attempts, every incoming CALL answered with the right result or CALLERROR,
+ * configuration keys, Authorize, time parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ocpp/ocpp_cp.h"
+
+static struct ocpp_cp s_cp;
+static struct ocpp_json s_j; /* to read what the charge point sent */
+static uint32_t s_now;
+
+static struct {
+    int remote_start, remote_stop, reset, unlock, avail;
+    unsigned last_conn;
+    char last_tag[32];
+    bool last_hard, last_operative;
+    int auth_calls;
+    enum ocpp_auth last_auth;
+    uint32_t delivered[16];
+    int ndelivered;
+    int persists;
+    int64_t time_set;
+    int rc; /* what the station answers */
+} s_fake;
+
+static int f_remote_start(void *ctx, unsigned c, const char *tag)
+{
+    (void)ctx;
+    s_fake.remote_start++;
+    s_fake.last_conn = c;
+    strcpy(s_fake.last_tag, tag);
+    return s_fake.rc;
+}
+static int f_remote_stop(void *ctx, unsigned c)
+{
+    (void)ctx;
+    s_fake.remote_stop++;
+    s_fake.last_conn = c;
+    return s_fake.rc;
+}
+static int f_reset(void *ctx, bool hard)
+{
+    (void)ctx;
+    s_fake.reset++;
+    s_fake.last_hard = hard;
+    return s_fake.rc;
+}
+static int f_unlock(void *ctx, unsigned c)
+{
+    (void)ctx;
+    s_fake.unlock++;
+    s_fake.last_conn = c;
+    return s_fake.rc;
+}
+static int f_avail(void *ctx, unsigned c, bool op)
+{
+    (void)ctx;
+    s_fake.avail++;
+    s_fake.last_conn = c;
+    s_fake.last_operative = op;
+    return s_fake.rc;
+}
+static void f_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth a)
+{
+    (void)ctx;
+    s_fake.auth_calls++;
+    s_fake.last_conn = c;
+    strcpy(s_fake.last_tag, tag);
+    s_fake.last_auth = a;
+}
+static void f_delivered(void *ctx, uint32_t tx)
+{
+    (void)ctx;
+    s_fake.delivered[s_fake.ndelivered++] = tx;
+}
+static const char k_ocmf[] = "OCMF|{\"RD\":[]}|{\"SD\":\"00\"}";
+static size_t f_signed(void *ctx, uint32_t tx, const char **ocmf)
+{
+    (void)ctx;
+    if (tx == 7) {
+        *ocmf = k_ocmf;
+        return sizeof k_ocmf - 1u;
+    }
+    return 0;
+}
+static void f_time(void *ctx, int64_t t)
+{
+    (void)ctx;
+    s_fake.time_set = t;
+}
+static void f_persist(void *ctx)
+{
+    (void)ctx;
+    s_fake.persists++;
+}
+
+static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset, f_unlock, f_avail,
+                                         f_authorized, f_delivered, f_signed, f_time, f_persist};
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&s_fake, 0, sizeof s_fake);
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x100u);
+    s_now = 1000;
+    return 0;
+}
+
+/* The frame the charge point sends now (poll), parsed; NULL if none. */
+static const char *sent(void)
+{
+    if (!ocpp_cp_poll(&s_cp, s_now)) {
+        return NULL;
+    }
+    size_t n;
+    const char *t = ocpp_cp_take(&s_cp, &n);
+    assert_non_null(t);
+    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
+    ocpp_cp_sent(&s_cp, s_now);
+    return t;
+}
+
+/* Assert the frame is a CALL of @p action; returns the payload token. */
+static int expect_call(const char *action)
+{
+    const char *t = sent();
+    if (t == NULL) {
+        fail_msg("nothing sent, expected %s", action);
+    }
+    if (!ocpp_json_streq(&s_j, ocpp_json_at(&s_j, 0, 2), action)) {
+        fail_msg("sent %s, expected %s", t, action);
+    }
+    return ocpp_json_at(&s_j, 0, 3);
+}
+
+static void reply(const char *payload)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "[3,\"%s\",%s]", s_cp.rpc.out_id, payload);
+    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
+}
+
+static void reply_error(const char *code)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "[4,\"%s\",\"%s\",\"no\",{}]", s_cp.rpc.out_id, code);
+    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
+}
+
+static int64_t get_int(int obj, const char *key)
+{
+    int64_t v = -99999;
+    assert_int_equal(ocpp_json_int(&s_j, ocpp_json_get(&s_j, obj, key), &v), HAL_OK);
+    return v;
+}
+
+static void boot_accepted(void)
+{
+    ocpp_cp_connected(&s_cp, s_now);
+    expect_call("BootNotification");
+    reply("{\"status\":\"Accepted\",\"currentTime\":\"2026-03-01T12:00:00.123Z\",\"interval\":60}");
+    assert_int_equal(s_cp.reg, OCPP_REG_ACCEPTED);
+    for (int c = 0; c <= 2; c++) {
+        int p = expect_call("StatusNotification");
+        assert_int_equal(get_int(p, "connectorId"), c);
+        reply("{}");
+    }
+}
+
+static void test_boot(void **state)
+{
+    (void)state;
+    /* a transaction before the link: queued, but nothing but BootNotification goes first */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 5, "TAG", 100, 1700000000), HAL_OK);
+    assert_null(sent()); /* offline */
+    ocpp_cp_connected(&s_cp, s_now);
+    int p = expect_call("BootNotification");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "chargePointVendor"), "Acme"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "firmwareVersion"), "1.0"));
+    assert_int_equal(ocpp_json_get(&s_j, p, "meterType"), -1); /* absent optional: omitted */
+    assert_null(sent()); /* one CALL at a time */
+    reply("{\"status\":\"Pending\",\"currentTime\":\"2026-03-01T12:00:00Z\",\"interval\":5}");
+    assert_int_equal(s_cp.reg, OCPP_REG_PENDING);
+    assert_true(s_fake.time_set == 1772366400);
+    s_now += 4999;
+    assert_null(sent()); /* Pending: nothing until interval */
+    /* Pending: a remote start is refused, configuration is answered */
+    ocpp_cp_rx(&s_cp, "[2,\"r1\",\"RemoteStartTransaction\",{\"idTag\":\"X\"}]", strlen("[2,\"r1\",\"RemoteStartTransaction\",{\"idTag\":\"X\"}]"), s_now);
+    assert_non_null(strstr(sent(), "\"Rejected\""));
+    assert_int_equal(s_fake.remote_start, 0);
+    s_now += 1;
+    expect_call("BootNotification");
+    reply("{\"status\":\"Rejected\",\"currentTime\":\"2026-03-01T12:00:05Z\",\"interval\":0}");
+    assert_int_equal(s_cp.reg, OCPP_REG_REJECTED);
+    /* Rejected: CALLs other than configuration get SecurityError */
+    ocpp_cp_rx(&s_cp, "[2,\"r2\",\"Reset\",{\"type\":\"Soft\"}]", strlen("[2,\"r2\",\"Reset\",{\"type\":\"Soft\"}]"), s_now);
+    assert_non_null(strstr(sent(), "SecurityError"));
+    s_now += 29999;
+    assert_null(sent()); /* interval 0: our own 30 s */
+    s_now += 1;
+    expect_call("BootNotification");
+    reply("{\"status\":\"Accepted\",\"currentTime\":\"2026-03-01T12:01:00Z\",\"interval\":60}");
+    assert_int_equal(s_cp.cfg.heartbeat_interval_s, 60);
+    for (int c = 0; c <= 2; c++) {
+        expect_call("StatusNotification");
+        reply("{}");
+    }
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":1,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_null(sent());
+    s_now += 59999;
+    assert_null(sent());
+    s_now += 1;
+    expect_call("Heartbeat");
+    reply("{\"currentTime\":\"2026-03-01T13:01:00+01:00\"}");
+    assert_true(s_fake.time_set == 1772366400 + 60);
+    /* a reconnect after acceptance sends no BootNotification */
+    ocpp_cp_disconnected(&s_cp);
+    ocpp_cp_connected(&s_cp, s_now);
+    assert_null(sent());
+}
+
+static void test_offline_queue(void **state)
+{
+    (void)state;
+    /* a whole transaction while offline, plus one started before */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "A", 1000, 1700000000), HAL_OK);
+    assert_int_equal(ocpp_cp_meter(&s_cp, 6, 1500, 1700000060, s_now), HAL_OK);
+    assert_int_equal(ocpp_cp_meter(&s_cp, 6, 1600, 1700000061, s_now + 10), HAL_EAGAIN);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "A", 2000, 1700000100, OCPP_R_EV_DISCONNECTED), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "A", 2000, 1700000100, OCPP_R_LOCAL), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 7, "B", 5000, 1700000200), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 7, "", 6000, 1700000300, OCPP_R_REMOTE), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 5);
+    assert_true(s_fake.persists >= 5);
+    boot_accepted();
+
+    int p = expect_call("StartTransaction");
+    assert_int_equal(get_int(p, "meterStart"), 1000);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "timestamp"), "2023-11-14T22:13:20Z"));
+    /* a stale answer changes nothing */
+    ocpp_cp_rx(&s_cp, "[3,\"nope\",{\"transactionId\":9}]", strlen("[3,\"nope\",{\"transactionId\":9}]"), s_now);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 5);
+    reply("{\"transactionId\":41,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    reply("{}");
+    p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    assert_int_equal(get_int(p, "meterStop"), 2000);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "reason"), "EVDisconnected"));
+    assert_int_equal(ocpp_json_get(&s_j, p, "transactionData"), -1); /* no OCMF for 6 */
+    assert_int_equal(s_fake.ndelivered, 0);
+    reply("{}");
+    assert_int_equal(s_fake.ndelivered, 1);
+    assert_int_equal(s_fake.delivered[0], 6);
+    /* the second: Stop without idTag, with the signed record */
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":42,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 42);
+    assert_int_equal(ocpp_json_get(&s_j, p, "idTag"), -1);
+    int td = ocpp_json_get(&s_j, p, "transactionData");
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, td, 0), "sampledValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "format"), "SignedData"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "context"), "Transaction.End"));
+    char val[256];
+    assert_true(ocpp_json_str(&s_j, ocpp_json_get(&s_j, sv, "value"), val, sizeof val) > 0);
+    /* base64 of the record, byte for byte */
+    assert_non_null(strstr(val, "{\"signedMeterData\":\"T0NNRnx7IlJEIjpbXX18eyJTRCI6IjAwIn0=\""));
+    assert_non_null(strstr(val, "\"encodingMethod\":\"OCMF\""));
+    reply("{\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_int_equal(s_fake.ndelivered, 2);
+    assert_int_equal(s_fake.delivered[1], 7);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+    /* a late duplicate of the answer delivers nothing twice */
+    reply("{}");
+    assert_int_equal(s_fake.ndelivered, 2);
+}
+
+static void test_link_lost_mid_call(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 9, "A", 0, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    /* the link drops before the answer: the Start is sent again, with a fresh ID */
+    char first_id[40];
+    strcpy(first_id, s_cp.rpc.out_id);
+    ocpp_cp_disconnected(&s_cp);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 9, "A", 10, 1700000010, OCPP_R_LOCAL), HAL_OK);
+    ocpp_cp_connected(&s_cp, s_now);
+    expect_call("StartTransaction");
+    assert_string_not_equal(first_id, s_cp.rpc.out_id);
+    reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Blocked\"}}");
+    /* Blocked: the station is told to stop (its Stop is already queued: not again) */
+    assert_int_equal(s_fake.remote_stop, 0);
+    int p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 5);
+    reply("{}");
+    assert_int_equal(s_fake.ndelivered, 1);
+}
+
+static void test_callerror_attempts(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 3, "A", 0, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply_error("InternalError");
+    assert_null(sent()); /* waits the retry interval */
+    s_now += 10000;
+    expect_call("StartTransaction");
+    reply_error("FormatViolation");
+    s_now += 19999;
+    assert_null(sent()); /* interval × attempts */
+    s_now += 1;
+    expect_call("StartTransaction");
+    reply_error("GenericError");
+    /* attempts spent: the Stop goes with -1 */
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 3, "A", 10, 1700000010, OCPP_R_LOCAL), HAL_OK);
+    int p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), -1);
+    reply("{}");
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+}
+
+/* One incoming CALL and the answer frame. */
+static const char *call(const char *frame)
+{
+    ocpp_cp_rx(&s_cp, frame, strlen(frame), s_now);
+    const char *t = sent();
+    assert_non_null(t);
+    return t;
+}
+
+static void expect_answer(const char *frame, const char *want)
+{
+    const char *t = call(frame);
+    if (strstr(t, want) == NULL) {
+        fail_msg("%s -> %s, expected %s", frame, t, want);
+    }
+}
+
+static void test_incoming(void **state)
+{
+    (void)state;
+    boot_accepted();
+    s_fake.rc = HAL_OK;
+    expect_answer("[2,\"1\",\"RemoteStartTransaction\",{\"idTag\":\"ABC\",\"connectorId\":2}]",
+                  "[3,\"1\",{\"status\":\"Accepted\"}]");
+    assert_int_equal(s_fake.remote_start, 1);
+    assert_int_equal(s_fake.last_conn, 2);
+    assert_string_equal(s_fake.last_tag, "ABC");
+    expect_answer("[2,\"2\",\"RemoteStartTransaction\",{\"connectorId\":1}]",
+                  "[4,\"2\",\"OccurenceConstraintViolation\",\"idTag\",{}]");
+    expect_answer("[2,\"3\",\"RemoteStartTransaction\",{\"idTag\":5}]", "TypeConstraintViolation");
+    expect_answer("[2,\"4\",\"RemoteStartTransaction\",{\"idTag\":\"123456789012345678901\"}]",
+                  "PropertyConstraintViolation");
+    expect_answer("[2,\"5\",\"RemoteStartTransaction\",{\"idTag\":\"A\",\"extra\":1}]",
+                  "PropertyConstraintViolation");
+    expect_answer("[2,\"6\",\"RemoteStartTransaction\",{\"idTag\":\"A\",\"connectorId\":3}]", "Rejected");
+    assert_int_equal(s_fake.remote_start, 1);
+    expect_answer("[2,\"7\",\"Reset\",{\"type\":\"Warm\"}]", "PropertyConstraintViolation");
+    expect_answer("[2,\"8\",\"Reset\",{\"type\":\"Hard\"}]", "[3,\"8\",{\"status\":\"Accepted\"}]");
+    assert_true(s_fake.last_hard);
+    expect_answer("[2,\"9\",\"FlyToTheMoon\",{}]", "[4,\"9\",\"NotImplemented\"");
+    expect_answer("[2,\"10\",\"SetChargingProfile\",{}]", "[4,\"10\",\"NotSupported\"");
+    expect_answer("[2,\"11\",\"Reset\",[]]", "[4,\"11\",\"FormationViolation\"");
+    expect_answer("[2,\"12\",\"UnlockConnector\",{\"connectorId\":1}]", "Unlocked");
+    s_fake.rc = HAL_ENOTSUP;
+    expect_answer("[2,\"13\",\"UnlockConnector\",{\"connectorId\":1}]", "NotSupported");
+    expect_answer("[2,\"14\",\"UnlockConnector\",{\"connectorId\":0}]", "PropertyConstraintViolation");
+    s_fake.rc = HAL_EBUSY;
+    expect_answer("[2,\"15\",\"ChangeAvailability\",{\"connectorId\":0,\"type\":\"Inoperative\"}]", "Scheduled");
+    assert_false(s_fake.last_operative);
+    s_fake.rc = HAL_OK;
+    expect_answer("[2,\"16\",\"ChangeAvailability\",{\"connectorId\":1,\"type\":\"Operative\"}]", "Accepted");
+    assert_true(s_fake.last_operative);
+    expect_answer("[2,\"17\",\"DataTransfer\",{\"vendorId\":\"x\"}]", "UnknownVendorId");
+    expect_answer("[2,\"18\",\"ClearCache\",{}]", "Accepted");
+    expect_answer("[2,\"19\",\"TriggerMessage\",{\"requestedMessage\":\"BootNotification\"}]", "Rejected");
+    expect_answer("[2,\"20\",\"TriggerMessage\",{\"requestedMessage\":\"Heartbeat\"}]", "Accepted");
+    expect_call("Heartbeat"); /* the triggered message follows its answer */
+    reply("{\"currentTime\":\"2026-03-01T12:00:00Z\"}");
+    expect_answer("[2,\"21\",\"TriggerMessage\",{\"requestedMessage\":\"StatusNotification\",\"connectorId\":2}]",
+                  "Accepted");
+    int p = expect_call("StatusNotification");
+    assert_int_equal(get_int(p, "connectorId"), 2);
+    reply("{}");
+    expect_answer("[2,\"22\",\"RemoteStopTransaction\",{\"transactionId\":99}]", "Rejected");
+    /* malformed input: no answer possible, nothing sent, no crash */
+    ocpp_cp_rx(&s_cp, "[2,\"x\",\"Reset\",{", strlen("[2,\"x\",\"Reset\",{"), s_now);
+    assert_null(sent());
+    ocpp_cp_rx(&s_cp, "\xff\xfe", strlen("\xff\xfe"), s_now);
+    assert_null(sent());
+    ocpp_cp_rx(&s_cp, "[7,\"x\",{}]", strlen("[7,\"x\",{}]"), s_now);
+    assert_null(sent());
+}
+
+static void test_remote_stop_known(void **state)
+{
+    (void)state;
+    boot_accepted();
+    s_fake.rc = HAL_OK;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 11, "A", 0, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":77,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    expect_answer("[2,\"s\",\"RemoteStopTransaction\",{\"transactionId\":77}]", "Accepted");
+    assert_int_equal(s_fake.remote_stop, 1);
+    assert_int_equal(s_fake.last_conn, 2);
+}
+
+static void test_configuration(void **state)
+{
+    (void)state;
+    boot_accepted();
+    const char *t = call("[2,\"c1\",\"GetConfiguration\",{}]");
+    assert_non_null(strstr(t, "{\"key\":\"HeartbeatInterval\",\"readonly\":false,\"value\":\"60\"}"));
+    assert_non_null(strstr(t, "{\"key\":\"NumberOfConnectors\",\"readonly\":true,\"value\":\"2\"}"));
+    /* AuthorizationKey listed without its value */
+    assert_non_null(strstr(t, "{\"key\":\"AuthorizationKey\",\"readonly\":false}"));
+    t = call("[2,\"c2\",\"GetConfiguration\",{\"key\":[\"MeterValueSampleInterval\",\"Bogus\"]}]");
+    assert_string_equal(t, "[3,\"c2\",{\"configurationKey\":[{\"key\":\"MeterValueSampleInterval\","
+                           "\"readonly\":false,\"value\":\"60\"}],\"unknownKey\":[\"Bogus\"]}]");
+    int before = s_fake.persists;
+    expect_answer("[2,\"c3\",\"ChangeConfiguration\",{\"key\":\"HeartbeatInterval\",\"value\":\"120\"}]",
+                  "Accepted");
+    assert_int_equal(s_cp.cfg.heartbeat_interval_s, 120);
+    assert_int_equal(s_fake.persists, before + 1);
+    expect_answer("[2,\"c4\",\"ChangeConfiguration\",{\"key\":\"HeartbeatInterval\",\"value\":\"-1\"}]",
+                  "Rejected");
+    expect_answer("[2,\"c5\",\"ChangeConfiguration\",{\"key\":\"NumberOfConnectors\",\"value\":\"3\"}]",
+                  "Rejected");
+    expect_answer("[2,\"c6\",\"ChangeConfiguration\",{\"key\":\"Nope\",\"value\":\"3\"}]", "NotSupported");
+    expect_answer("[2,\"c7\",\"ChangeConfiguration\",{\"key\":\"AuthorizationKey\",\"value\":\"short\"}]",
+                  "Rejected");
+    expect_answer("[2,\"c8\",\"ChangeConfiguration\",{\"key\":\"AuthorizationKey\",\"value\":\"0123456789abcdef\"}]",
+                  "Accepted");
+    assert_string_equal(s_cp.cfg.authorization_key, "0123456789abcdef");
+    expect_answer("[2,\"c9\",\"ChangeConfiguration\",{\"key\":\"AllowOfflineTxForUnknownId\",\"value\":\"true\"}]",
+                  "Accepted");
+    assert_true(s_cp.cfg.allow_offline_unknown);
+    expect_answer("[2,\"c10\",\"ChangeConfiguration\",{\"key\":\"HeartbeatInterval\"}]",
+                  "OccurenceConstraintViolation");
+    expect_answer("[2,\"c11\",\"GetConfiguration\",{\"key\":\"HeartbeatInterval\"}]", "TypeConstraintViolation");
+}
+
+static void test_authorize(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cp_authorize(&s_cp, 1, "T1"), HAL_ECLOSED); /* offline */
+    boot_accepted();
+    assert_int_equal(ocpp_cp_authorize(&s_cp, 1, ""), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_authorize(&s_cp, 1, "T1"), HAL_OK);
+    assert_int_equal(ocpp_cp_authorize(&s_cp, 1, "T2"), HAL_EBUSY);
+    int p = expect_call("Authorize");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "idTag"), "T1"));
+    reply("{\"idTagInfo\":{\"status\":\"Blocked\"}}");
+    assert_int_equal(s_fake.auth_calls, 1);
+    assert_int_equal(s_fake.last_auth, OCPP_AUTH_BLOCKED);
+    assert_int_equal(ocpp_cp_authorize(&s_cp, 2, "T3"), HAL_OK);
+    expect_call("Authorize");
+    s_now += CFG_OCPP_CALL_TIMEOUT_MS;
+    assert_null(sent());
+    assert_int_equal(s_fake.last_auth, OCPP_AUTH_OFFLINE);
+    assert_int_equal(s_fake.last_conn, 2);
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    int64_t t;
+    char out[21];
+    assert_int_equal(ocpp_time_parse("1970-01-01T00:00:00Z", &t), HAL_OK);
+    assert_true(t == 0);
+    assert_int_equal(ocpp_time_parse("2024-02-29T23:59:59.999999Z", &t), HAL_OK);
+    assert_true(t == 1709251199);
+    assert_int_equal(ocpp_time_parse("2024-03-01T01:00:00+02:00", &t), HAL_OK);
+    assert_true(t == 1709247600);
+    assert_int_equal(ocpp_time_parse("2024-02-29T18:30:00-05:30", &t), HAL_OK);
+    assert_true(t == 1709251200);
+    assert_int_equal(ocpp_time_parse("2023-02-29T00:00:00Z", &t), HAL_EINVAL);
+    assert_int_equal(ocpp_time_parse("2024-01-01T00:00:00", &t), HAL_EINVAL); /* no zone */
+    assert_int_equal(ocpp_time_parse("2024-01-01T24:00:00Z", &t), HAL_EINVAL);
+    assert_int_equal(ocpp_time_parse("2024-01-01T00:00:00.Z", &t), HAL_EINVAL);
+    assert_int_equal(ocpp_time_parse("2024-01-01T00:00:00Zx", &t), HAL_EINVAL);
+    assert_int_equal(ocpp_time_parse("1969-12-31T23:59:59Z", &t), HAL_EINVAL);
+    ocpp_time_format(1709251199, out);
+    assert_string_equal(out, "2024-02-29T23:59:59Z");
+    ocpp_time_format(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
+    for (int64_t u = 0; u < 4102444800; u += 86399 * 37) {
+        ocpp_time_format(u, out);
+        assert_int_equal(ocpp_time_parse(out, &t), HAL_OK);
+        assert_true(t == u);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_boot, setup),
+        cmocka_unit_test_setup(test_offline_queue, setup),
+        cmocka_unit_test_setup(test_link_lost_mid_call, setup),
+        cmocka_unit_test_setup(test_callerror_attempts, setup),
+        cmocka_unit_test_setup(test_incoming, setup),
+        cmocka_unit_test_setup(test_remote_stop_known, setup),
+        cmocka_unit_test_setup(test_configuration, setup),
+        cmocka_unit_test_setup(test_authorize, setup),
+        cmocka_unit_test_setup(test_time, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

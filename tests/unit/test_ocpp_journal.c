@@ -1,0 +1,256 @@
+/* Unit tests of the OCPP queue on the meter journal: undelivered records found at start-up
+ * (a reboot while offline) are queued in order, each once, with their OCMF record in the
+ * Stop; the CSMS's confirmation marks the record delivered (the slot is freed); records that
+ * appear or close while running are queued as they do; an aborted record is not sent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_nvs.h"
+#include "journal.h"
+#include "ocpp_journal.h"
+
+static struct fake_nvs s_nvs;
+static struct journal s_j;
+static struct ocpp_cp s_cp;
+static struct ocpp_journal s_oj;
+static struct ocpp_json s_js;
+static uint32_t s_now;
+static int s_delivered;
+
+static const char *REC = "OCMF|{\"PG\":\"T1\"}|{\"SD\":\"00\"}";
+
+static int done(void)
+{
+    uint32_t seq;
+    int status = HAL_EIO;
+    for (unsigned i = 0; i < 16; i++) {
+        if (journal_done(&s_j, &seq, &status) == HAL_OK) {
+            return status;
+        }
+    }
+    fail_msg("journal write never finished");
+    return HAL_EIO;
+}
+
+static uint32_t begin(int64_t wh, int64_t t)
+{
+    uint32_t seq;
+    assert_int_equal(journal_begin(&s_j, "tx", wh, t, &seq), HAL_OK);
+    assert_int_equal(done(), HAL_OK);
+    return seq;
+}
+
+static void close_tx(uint32_t seq, int64_t wh, int64_t t, enum journal_end end, const char *ocmf)
+{
+    assert_int_equal(journal_close(&s_j, seq, wh, t, end, ocmf, ocmf ? strlen(ocmf) : 0, ocmf != NULL), HAL_OK);
+    assert_int_equal(done(), HAL_OK);
+}
+
+static void settle(void)
+{
+    for (unsigned i = 0; i < 16 && journal_poll(&s_j); i++) {
+    }
+}
+
+static int f_nop_conn(void *c, unsigned n)
+{
+    (void)c, (void)n;
+    return HAL_OK;
+}
+static int f_start(void *c, unsigned n, const char *t)
+{
+    (void)c, (void)n, (void)t;
+    return HAL_OK;
+}
+static int f_reset(void *c, bool h)
+{
+    (void)c, (void)h;
+    return HAL_OK;
+}
+static int f_avail(void *c, unsigned n, bool o)
+{
+    (void)c, (void)n, (void)o;
+    return HAL_OK;
+}
+static void f_auth(void *c, unsigned n, const char *t, enum ocpp_auth a)
+{
+    (void)c, (void)n, (void)t, (void)a;
+}
+static void f_delivered(void *c, uint32_t tx)
+{
+    (void)c;
+    s_delivered++;
+    assert_int_equal(ocpp_journal_delivered(&s_oj, tx), HAL_OK);
+}
+static size_t f_signed(void *c, uint32_t tx, const char **o)
+{
+    (void)c;
+    return ocpp_journal_signed(&s_oj, tx, o);
+}
+static const struct ocpp_cp_ops k_ops = {f_start, f_nop_conn, f_reset, f_nop_conn, f_avail,
+                                         f_auth,  f_delivered, f_signed, NULL, NULL};
+
+static int setup(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    struct ocpp_cp_info info = {"V", "M", NULL, NULL, NULL, NULL, 1};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 1);
+    s_now = 0;
+    s_delivered = 0;
+    return 0;
+}
+
+/* Play the CSMS until the queue is empty; returns the frames of transaction messages. */
+static int deliver_all(char log[][96], int max)
+{
+    int n = 0;
+    for (int k = 0; k < 64; k++) {
+        if (!ocpp_cp_poll(&s_cp, s_now)) {
+            break;
+        }
+        size_t len;
+        const char *t = ocpp_cp_take(&s_cp, &len);
+        assert_int_equal(ocpp_json_parse(&s_js, t, len), HAL_OK);
+        ocpp_cp_sent(&s_cp, s_now);
+        char action[40], ans[256];
+        ocpp_json_str(&s_js, ocpp_json_at(&s_js, 0, 2), action, sizeof action);
+        int p = ocpp_json_at(&s_js, 0, 3);
+        if (strcmp(action, "BootNotification") == 0) {
+            snprintf(ans, sizeof ans, "{\"status\":\"Accepted\",\"currentTime\":\"2026-01-01T00:00:00Z\",\"interval\":300}");
+        } else if (strcmp(action, "StartTransaction") == 0) {
+            int64_t wh;
+            ocpp_json_int(&s_js, ocpp_json_get(&s_js, p, "meterStart"), &wh);
+            snprintf(ans, sizeof ans, "{\"transactionId\":%d,\"idTagInfo\":{\"status\":\"Accepted\"}}", 100 + n);
+            if (n < max) {
+                snprintf(log[n++], 96, "Start %ld", (long)wh);
+            }
+        } else if (strcmp(action, "StopTransaction") == 0) {
+            int64_t id, wh;
+            ocpp_json_int(&s_js, ocpp_json_get(&s_js, p, "transactionId"), &id);
+            ocpp_json_int(&s_js, ocpp_json_get(&s_js, p, "meterStop"), &wh);
+            char reason[24] = "";
+            ocpp_json_str(&s_js, ocpp_json_get(&s_js, p, "reason"), reason, sizeof reason);
+            bool signed_data = ocpp_json_get(&s_js, p, "transactionData") >= 0;
+            snprintf(ans, sizeof ans, "{}");
+            if (n < max) {
+                snprintf(log[n++], 96, "Stop %ld %ld %s%s", (long)id, (long)wh, reason,
+                         signed_data ? " signed" : "");
+            }
+        } else {
+            snprintf(ans, sizeof ans, "{}");
+        }
+        char frame[400];
+        char id[40];
+        ocpp_json_str(&s_js, ocpp_json_at(&s_js, 0, 1), id, sizeof id);
+        snprintf(frame, sizeof frame, "[3,\"%s\",%s]", id, ans);
+        ocpp_cp_rx(&s_cp, frame, strlen(frame), s_now);
+        settle();
+    }
+    return n;
+}
+
+static void test_reboot_rebuild(void **state)
+{
+    (void)state;
+    /* what a charger left in its journal when it lost power offline */
+    uint32_t a = begin(1000, 1767225600);
+    close_tx(a, 1500, 1767229200, JOURNAL_END_NORMAL, REC);
+    uint32_t b = begin(1500, 1767230000);
+    close_tx(b, 1500, 1767230001, JOURNAL_END_ABORTED, NULL);
+    uint32_t c = begin(2000, 1767231000);
+    close_tx(c, 2600, 1767232000, JOURNAL_END_RECOVERED, NULL);
+    uint32_t d = begin(2600, 1767233000); /* still open */
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    settle();
+    assert_int_equal(ocpp_cp_queued(&s_cp), 5); /* a: 2, c: 2, d: Start; b: not a transaction */
+    struct journal_entry e;
+    assert_int_equal(journal_get(&s_j, b, &e), HAL_OK);
+    assert_true(e.delivered);
+
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[16][96];
+    int n = deliver_all(log, 16);
+    assert_int_equal(n, 5);
+    assert_string_equal(log[0], "Start 1000");
+    assert_string_equal(log[1], "Stop 100 1500 Local signed");
+    assert_string_equal(log[2], "Start 2000");
+    assert_string_equal(log[3], "Stop 102 2600 PowerLoss");
+    assert_string_equal(log[4], "Start 2600");
+    assert_int_equal(s_delivered, 2);
+    assert_int_equal(journal_get(&s_j, a, &e), HAL_OK);
+    assert_true(e.delivered);
+    assert_int_equal(journal_get(&s_j, c, &e), HAL_OK);
+    assert_true(e.delivered);
+    assert_int_equal(journal_get(&s_j, d, &e), HAL_OK);
+    assert_false(e.delivered);
+
+    /* d closes while running: its Stop follows within the check period, with the station's reason */
+    ocpp_journal_set_reason(&s_oj, OCPP_R_EV_DISCONNECTED);
+    close_tx(d, 2700, 1767234000, JOURNAL_END_NORMAL, REC);
+    ocpp_journal_poll(&s_oj, s_now + 10);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0); /* not yet: read once a second */
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+    n = deliver_all(log, 16);
+    assert_int_equal(n, 1);
+    assert_string_equal(log[0], "Stop 104 2700 EVDisconnected signed");
+    assert_int_equal(journal_get(&s_j, d, &e), HAL_OK);
+    assert_true(e.delivered);
+
+    /* a new transaction with its token; nothing is sent twice */
+    ocpp_journal_set_token(&s_oj, "RFID42");
+    uint32_t f = begin(2700, 1767235000);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+    assert_true(ocpp_cp_poll(&s_cp, s_now));
+    size_t len;
+    const char *t = ocpp_cp_take(&s_cp, &len);
+    assert_non_null(strstr(t, "\"idTag\":\"RFID42\""));
+    (void)f;
+    s_now += 10 * OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+}
+
+static void test_delivered_frees_slots(void **state)
+{
+    (void)state;
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[4][96];
+    /* more transactions than the journal has slots: each delivered one frees its slot */
+    for (unsigned k = 0; k < CFG_JOURNAL_SLOTS + 4u; k++) {
+        uint32_t seq;
+        int rc = journal_begin(&s_j, "tx", k, 1767225600 + k, &seq);
+        if (rc != HAL_OK) {
+            fail_msg("transaction %u refused (%d): a slot was not freed", k, rc);
+        }
+        assert_int_equal(done(), HAL_OK);
+        close_tx(seq, k + 1, 1767225600 + k, JOURNAL_END_NORMAL, NULL);
+        s_now += OCPP_JOURNAL_CHECK_MS;
+        ocpp_journal_poll(&s_oj, s_now);
+        deliver_all(log, 4);
+    }
+    assert_int_equal(s_delivered, CFG_JOURNAL_SLOTS + 4u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_reboot_rebuild, setup),
+        cmocka_unit_test_setup(test_delivered_frees_slots, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
