@@ -829,7 +829,12 @@ static const char *api_mqtt_execute(struct api_mqtt *m, const char *cmd, const s
         if (rc == HAL_OK && run != NULL) {
             /* the session waiting for it is authorised now: its topic names the token */
             m->conn[conn].session = run->number;
-            snprintf(m->conn[conn].token, sizeof m->conn[conn].token, "%s", token);
+            /* checked shorter than the field by api_mqtt_token_arg(); copied by length, so no
+             * compiler has to prove it (GCC's format-truncation cannot) */
+            size_t n = strlen(token);
+            n = n < sizeof m->conn[conn].token ? n : sizeof m->conn[conn].token - 1u;
+            memcpy(m->conn[conn].token, token, n);
+            m->conn[conn].token[n] = '\0';
             m->conn[conn].source = src;
         }
     } else if (strcmp(cmd, "stop") == 0) {

@@ -62,8 +62,10 @@ MPS2_SHIM_OBJS := $(call mps2_obj,$(MPS2_SHIM_SRCS))
 MPS2_MAIN_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main.o
 MPS2_DEMO_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main-demo.o
 # Every unit test runs on the target too, except those of the host-only simulation layer
-# (tests/unit/test_sim_*.c: sim/ is never built for a firmware target).
-MPS2_UNIT_TESTS := $(filter-out test_sim_%,$(UNIT_TESTS))
+# (tests/unit/test_sim_*.c: sim/ is never built for a firmware target) and of the host
+# tools (test_v2g_decode: v2g-decode's TLS on OpenSSL).
+MPS2_HOST_ONLY_TESTS := test_sim_% test_v2g_decode
+MPS2_UNIT_TESTS := $(filter-out $(MPS2_HOST_ONLY_TESTS),$(UNIT_TESTS))
 MPS2_UNIT_OBJS := $(patsubst %,$(MPS2_B)/obj/tests/unit/%.o,$(MPS2_UNIT_TESTS))
 MPS2_SELF_OBJ  := $(MPS2_B)/obj/tests/target/test_cmocka_shim.o
 

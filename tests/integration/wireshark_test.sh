@@ -4,7 +4,9 @@
 # DIN, an ISO-2 and an ISO-20 capture of the shared vectors: the decoded message names, in
 # order, must be those of the session JSONL; an SDP exchange shows the announced port.
 # Wireshark ignores personal plugins when run as root (its "special privileges" rule), so
-# as root tshark runs as nobody (setpriv). PASS/FAIL lines, then "N passed, N failed".
+# as root tshark runs as nobody (setpriv); nobody may not read the tree (a clone under
+# /root), so the captures come on standard input, opened by the caller, and the plugin and
+# the key log sit in a temporary folder. PASS/FAIL lines, then "N passed, N failed".
 set -u
 plugin=$1; shared=$2; work=$3
 raw="$shared/vectors/raw/dsv2gshark"
@@ -36,7 +38,7 @@ check $? "tshark lists the plugin (v2gtp.so)"
 for name in DIN_DC_DS5366_Josev ISO-2_DC_DS5366 ISO-20_BPT_AC_DS5366_Josev; do
     cap="$raw/$name.pcapng"
     ref="$shared/vectors/sessions/$name.pcapng.jsonl"
-    ts -r "$cap" -O v2gtp >"$work/$name.txt"
+    ts -r - -O v2gtp <"$cap" >"$work/$name.txt"
     sed -n 's/^ *Message: //p' "$work/$name.txt" >"$work/$name.got"
     python3 -c 'import json,sys; [print(l["msg"]) for l in map(json.loads, open(sys.argv[1])) if l["p"] == "V2GTP"]' \
         "$ref" >"$work/$name.want"
@@ -59,7 +61,7 @@ name=ISO-20_TLS13_DC_DS5366_Josev
 python3 -c 'import re,sys; [print(b" ".join(m).decode()) for m in re.findall(rb"((?:CLIENT|SERVER)_[A-Z_0-9]+) ([0-9a-fA-F]{64}) ([0-9a-fA-F]{32,})", open(sys.argv[1], "rb").read())]' \
     "$raw/$name.pcapng" >"$home/keys"
 chmod a+r "$home/keys"
-ts -r "$raw/$name.pcapng" -o "tls.keylog_file:$home/keys" -O v2gtp >"$work/$name.txt"
+ts -r - -o "tls.keylog_file:$home/keys" -O v2gtp <"$raw/$name.pcapng" >"$work/$name.txt"
 sed -n 's/^ *Message: //p' "$work/$name.txt" >"$work/$name.got"
 python3 -c 'import json,sys; [print(l["msg"]) for l in map(json.loads, open(sys.argv[1])) if l["p"] == "V2GTP"]' \
     "$shared/vectors/sessions/$name.pcapng.jsonl" >"$work/$name.want"
