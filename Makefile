@@ -32,13 +32,16 @@ CROSS  ?=
 CROSS_ARCH_aarch64-linux-gnu   := arm64
 CROSS_ARCH_arm-linux-gnueabihf := armhf
 CROSS_ARCH_arm-linux-gnueabi   := armel
-# The target's libraries are Debian's multiarch packages installed beside the host's, except
-# for armel: Debian 12's security archive has no armel, so its Multi-Arch: same libraries
-# (libssl3) cannot match the host's updated versions. There (or with CROSS_SYSROOT=1) they are
-# downloaded and unpacked into $(BUILD)/sysroot instead (tools/cross-sysroot).
+# The target's libraries are Debian's multiarch packages installed beside the host's for
+# arm64. The 32-bit targets get a sysroot instead: Debian 12's security archive has no armel,
+# so its Multi-Arch: same libraries (libssl3) cannot match the host's updated versions, and
+# this workplace's mirror served a bookworm-security armhf index whose size did not match
+# (apt refused every armhf package). There (or with CROSS_SYSROOT=1 for any target) the
+# packages are downloaded and unpacked into $(BUILD)/sysroot, never installed
+# (tools/cross-sysroot), so `make cross-all` works from a clean clone either way.
 ifneq ($(CROSS),)
 CROSS_ARCH := $(CROSS_ARCH_$(CROSS))
-CROSS_SYSROOT ?= $(if $(filter armel,$(CROSS_ARCH)),1)
+CROSS_SYSROOT ?= $(if $(filter armel armhf,$(CROSS_ARCH)),1)
 ifeq ($(CROSS_ARCH),)
 $(error unknown CROSS '$(CROSS)': aarch64-linux-gnu, arm-linux-gnueabihf or arm-linux-gnueabi)
 endif

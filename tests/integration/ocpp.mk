@@ -14,7 +14,7 @@ $(OCPP_CSMS_DIR)/.installed: tests/ocpp/package.json tests/ocpp/package-lock.jso
 	@mkdir -p $(@D)
 	$(Q)command -v npm >/dev/null || tools/deps npm
 	$(Q)cp tests/ocpp/package.json tests/ocpp/package-lock.json $(@D)/
-	$(Q)cd $(@D) && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	$(Q)tests/ocpp/install.sh $(@D)
 	@touch $@
 
 INTEGRATION_TESTS += ocpp
