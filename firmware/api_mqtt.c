@@ -151,12 +151,13 @@ bool api_mqtt_changed(const struct api_mqtt_filter *f, const int64_t *v, const i
     return false;
 }
 
-/* Publish @p len bytes of m->payload on m->topic when the filter says so (numbers @p v). */
-static void api_mqtt_offer(struct api_mqtt *m, struct api_mqtt_filter *f, const int64_t *v, const int64_t *floor,
-                           unsigned n, uint32_t hash, size_t len, bool retain, bool telemetry)
+/* Publish @p len bytes of m->payload on m->topic when the filter says so (numbers @p v,
+ * relative band @p pct, minimum interval @p interval_ms). */
+static void api_mqtt_offer_band(struct api_mqtt *m, struct api_mqtt_filter *f, const int64_t *v,
+                                const int64_t *floor, unsigned n, uint32_t hash, size_t len, bool retain,
+                                uint32_t pct, uint32_t interval_ms)
 {
-    if (!api_mqtt_changed(f, v, floor, n, hash, m->now_ms, telemetry ? m->cfg.deadband_pct : 0,
-                          telemetry ? m->cfg.min_interval_ms : 0)) {
+    if (!api_mqtt_changed(f, v, floor, n, hash, m->now_ms, pct, interval_ms)) {
         return;
     }
     if (!api_mqtt_pub(m, m->topic, m->payload, len, retain)) {
@@ -168,6 +169,14 @@ static void api_mqtt_offer(struct api_mqtt *m, struct api_mqtt_filter *f, const 
     for (unsigned i = 0; i < n && i < 6u; i++) {
         f->last[i] = v[i];
     }
+}
+
+/* The usual rule: telemetry with the configured band and interval, state topics at once. */
+static void api_mqtt_offer(struct api_mqtt *m, struct api_mqtt_filter *f, const int64_t *v, const int64_t *floor,
+                           unsigned n, uint32_t hash, size_t len, bool retain, bool telemetry)
+{
+    api_mqtt_offer_band(m, f, v, floor, n, hash, len, retain, telemetry ? m->cfg.deadband_pct : 0,
+                        telemetry ? m->cfg.min_interval_ms : 0);
 }
 
 /* A state topic: published when its text changes, at once. */
@@ -185,6 +194,177 @@ static void api_mqtt_limit_member(struct api_json_out *w, const char *key, uint3
     } else {
         api_json_int(w, key, (int64_t)v);
     }
+}
+
+static const char *const s_psu_modes[] = {"off", "export", "import", "fault"};
+
+/* What the power stage says of itself: its output as read back, the setpoint in force, and
+ * what the optional operations give (mode, modules, temperature, errors). A field the stage
+ * cannot give is left out rather than invented. */
+static void api_mqtt_poll_stage(struct api_mqtt *m, uint8_t i)
+{
+    struct api_mqtt_conn *k = &m->conn[i];
+    const struct charger *c = m->st->conn[i].c;
+    struct psu *p = charger_psu(c);
+    struct psu_telemetry t;
+    struct api_json_out w;
+    if (p == NULL) {
+        return;
+    }
+    memset(&t, 0, sizeof t);
+    bool tel = psu_read_telemetry(p, &t, m->now_ms) == HAL_OK;
+    if (!tel && psu_read_output(p, &t.output, m->now_ms) != HAL_OK) {
+        t.output.valid = false;
+    }
+    int32_t set_mv = 0, set_ma = 0;
+    charger_setpoint_now(c, &set_mv, &set_ma);
+
+    /* temperature: the hottest module that answers */
+    size_t nmod = 0;
+    bool have_temp = false;
+    int32_t temp = 0;
+    if (psu_read_modules(p, m->mod, API_MQTT_PSU_MODULES, &nmod) == HAL_OK) {
+        for (size_t j = 0; j < nmod && j < API_MQTT_PSU_MODULES; j++) {
+            if (m->mod[j].online && (!have_temp || m->mod[j].temperature_c > temp)) {
+                temp = m->mod[j].temperature_c;
+                have_temp = true;
+            }
+        }
+    }
+
+    /* errors: their EVerest names, and the worst severity among them */
+    size_t nerr = 0;
+    bool have_err = psu_get_errors(p, m->perr, API_MQTT_PSU_ERRORS, &nerr) == HAL_OK;
+    size_t ln = 0;
+    int worst = -1;
+    if (have_err) {
+        const size_t lcap = sizeof m->list;
+        m->list[ln++] = '[';
+        for (size_t j = 0; j < nerr && j < API_MQTT_PSU_ERRORS; j++) {
+            int n = snprintf(m->list + ln, lcap - ln, "%s\"%s\"", j > 0 ? "," : "", psu_error_name(m->perr[j].type));
+            if (n < 0 || (size_t)n >= lcap - ln - 2u) {
+                break; /* cut: the severity still counts every error */
+            }
+            ln += (size_t)n;
+        }
+        for (size_t j = 0; j < nerr && j < API_MQTT_PSU_ERRORS; j++) {
+            worst = (int)m->perr[j].severity > worst ? (int)m->perr[j].severity : worst;
+        }
+        m->list[ln++] = ']';
+        m->list[ln] = '\0';
+    }
+
+    api_json_begin(&w, m->payload, sizeof m->payload);
+    api_json_bool(&w, "valid", t.output.valid);
+    api_json_milli(&w, "voltage_v", t.output.voltage_mv);
+    api_json_milli(&w, "current_a", t.output.current_ma);
+    api_json_milli(&w, "set_voltage_v", set_mv);
+    api_json_milli(&w, "set_current_a", set_ma);
+    if (tel) {
+        api_json_str(&w, "mode", (unsigned)t.mode < 4u ? s_psu_modes[t.mode] : "?");
+        if (t.modules_configured > 0u) {
+            api_json_int(&w, "modules_online", t.modules_online);
+            api_json_int(&w, "modules_configured", t.modules_configured);
+        }
+    }
+    if (have_temp) {
+        api_json_int(&w, "temperature_c", temp);
+    }
+    if (have_err) {
+        api_json_raw(&w, "errors", m->list);
+        api_json_str(&w, "severity", worst >= 0 ? psu_severity_name((enum psu_severity)worst) : NULL);
+    }
+    size_t len = api_json_end(&w);
+    int64_t v[5] = {t.output.voltage_mv, t.output.current_ma, set_mv, set_ma, have_temp ? temp : 0};
+    static const int64_t floor[5] = {1000, 200, 1000, 200, 1};
+    uint8_t text[8] = {t.output.valid, tel, (uint8_t)t.mode, t.modules_online, t.modules_configured, have_temp,
+                       have_err, (uint8_t)(worst + 1)};
+    uint32_t h = api_mqtt_hash(text, sizeof text) ^ (have_err ? api_mqtt_hash(m->list, ln) : 0u);
+    api_mqtt_ctopic(m, i, "power_stage");
+    api_mqtt_offer(m, &k->f[API_MQTT_T_POWER_STAGE], v, floor, 5, h, len, true, true);
+}
+
+/* The meter session's transaction states as the API names them. */
+static const char *api_mqtt_tx_name(enum meter_session_state s)
+{
+    switch (s) {
+    case METER_S_IDLE:
+        return "none";
+    case METER_S_BEGINNING:
+    case METER_S_STARTING:
+        return "starting";
+    case METER_S_ACTIVE:
+        return "running";
+    default:
+        return "closing"; /* stopping, verifying, storing, confirming, recovering, aborting */
+    }
+}
+
+static const char *const s_key_states[] = {"unpinned", "unknown", "match", "mismatch"};
+
+/* The meter: its health, its energy register, the transaction and the last record closed.
+ * The meter interface gives no model or serial number, so those are not published. */
+static void api_mqtt_poll_meter(struct api_mqtt *m, uint8_t i)
+{
+    struct api_mqtt_conn *k = &m->conn[i];
+    const struct charger *c = m->st->conn[i].c;
+    struct meter *mt = charger_meter(c);
+    struct meter_session *ms = charger_meter_session(c);
+    struct api_json_out w;
+    uint32_t dev = 0;
+    int st = HAL_ENOENT;
+    struct meter_live l;
+    bool have_wh = false, stale = false;
+    uint32_t seq = 0;
+    int verify = HAL_OK;
+    bool have_rec = ms != NULL && meter_session_last_record(ms, &seq, &verify) == HAL_OK;
+    const char *tx = ms != NULL ? api_mqtt_tx_name(meter_session_state(ms)) : NULL;
+    enum meter_key_state key = ms != NULL ? meter_session_key_state(ms) : METER_KEY_UNPINNED;
+
+    memset(&l, 0, sizeof l);
+    api_json_begin(&w, m->payload, sizeof m->payload);
+    api_json_bool(&w, "present", mt != NULL);
+    if (mt != NULL) {
+        static const char *const sts[] = {"ready", "detecting", "lost", "error"};
+        st = meter_status(mt, &dev);
+        unsigned si = st == HAL_OK ? 0u : st == HAL_EAGAIN ? 1u : st == HAL_ETIMEDOUT ? 2u : 3u;
+        int lr = meter_live(mt, &l);
+        have_wh = lr == HAL_OK || lr == HAL_ETIMEDOUT; /* stale: the last register read */
+        stale = lr != HAL_OK;
+        api_json_str(&w, "status", sts[si]);
+        if (si == 3u) {
+            api_json_int(&w, "device_error", dev);
+        }
+        if (have_wh) {
+            api_json_int(&w, "energy_wh", l.import_wh);
+            api_json_int(&w, "energy_j", l.import_wh * 3600);
+            api_json_bool(&w, "stale", stale);
+        } else {
+            api_json_null(&w, "energy_wh");
+        }
+    }
+    api_json_str(&w, "transaction", tx);
+    if (ms != NULL) {
+        api_json_str(&w, "key", (unsigned)key < 4u ? s_key_states[key] : "?");
+    }
+    if (have_rec) {
+        char rec[96];
+        snprintf(rec, sizeof rec, "{\"seq\":%lu,\"signature\":\"%s\"}", (unsigned long)seq,
+                 verify == HAL_OK ? "valid" : verify == HAL_ENOTSUP ? "unchecked" : "invalid");
+        api_json_raw(&w, "record", rec);
+    } else {
+        api_json_null(&w, "record");
+    }
+    size_t len = api_json_end(&w);
+    /* the register only grows: a band relative to it would grow with the meter's age, so its
+     * band is absolute (10 Wh) and the minimum interval paces it */
+    int64_t v[1] = {have_wh ? l.import_wh : 0};
+    static const int64_t floor[1] = {9};
+    uint8_t text[7] = {mt != NULL, (uint8_t)(st + 64), have_wh, stale, (uint8_t)key, have_rec, (uint8_t)(verify + 64)};
+    uint32_t h = api_mqtt_hash(text, sizeof text) ^ api_mqtt_hash(&seq, sizeof seq) ^ api_mqtt_hash(&dev, sizeof dev) ^
+                 (tx != NULL ? api_mqtt_hash(tx, strlen(tx)) : 0u);
+    api_mqtt_ctopic(m, i, "meter");
+    api_mqtt_offer_band(m, &k->f[API_MQTT_T_METER], v, floor, 1, h, len, true, 0, m->cfg.min_interval_ms);
 }
 
 static void api_mqtt_poll_conn(struct api_mqtt *m, uint8_t i)
@@ -376,6 +556,9 @@ static void api_mqtt_poll_conn(struct api_mqtt *m, uint8_t i)
         api_mqtt_ctopic(m, i, "errors");
         api_mqtt_offer_state(m, &k->f[API_MQTT_T_ERRORS], len);
     }
+
+    api_mqtt_poll_stage(m, i);
+    api_mqtt_poll_meter(m, i);
 }
 
 static void api_mqtt_poll_station(struct api_mqtt *m)

@@ -41,6 +41,10 @@
 #define API_MQTT_BASE_MAX 64u
 /** Longest firmware URL plus its NUL. */
 #define API_MQTT_URL_MAX CFG_API_JSON_STR_MAX
+/** Power-stage modules read for the `power_stage` topic's temperature (the rest are counted only). */
+#define API_MQTT_PSU_MODULES 8u
+/** Power-stage errors read for the `power_stage` topic. */
+#define API_MQTT_PSU_ERRORS 8u
 /** Errors of one connector listed in its retained `errors` topic. */
 #define API_MQTT_ERRORS 8u
 _Static_assert(CFG_API_MQTT_TOPIC_MAX >= 96 && CFG_API_MQTT_TOPIC_MAX <= 512, "CFG_API_MQTT_TOPIC_MAX must be 96..512");
@@ -107,7 +111,8 @@ struct api_mqtt_filter {
 /** Per connector. */
 enum api_mqtt_ctopic {
     API_MQTT_T_STATUS = 0, API_MQTT_T_SESSION, API_MQTT_T_RECORD, API_MQTT_T_EV, API_MQTT_T_MEAS,
-    API_MQTT_T_EVSE, API_MQTT_T_ISOLATION, API_MQTT_T_ERRORS, API_MQTT_T_COUNT
+    API_MQTT_T_EVSE, API_MQTT_T_ISOLATION, API_MQTT_T_ERRORS, API_MQTT_T_POWER_STAGE, API_MQTT_T_METER,
+    API_MQTT_T_COUNT
 };
 
 struct api_mqtt_conn {
@@ -162,6 +167,8 @@ struct api_mqtt {
     char topic[CFG_API_MQTT_TOPIC_MAX];
     char payload[CFG_API_MQTT_PAYLOAD_MAX];
     char list[CFG_API_MQTT_PAYLOAD_MAX - 32]; /**< the errors array being written */
+    struct psu_module mod[API_MQTT_PSU_MODULES]; /**< the stage's modules being read (off the stack) */
+    struct psu_error perr[API_MQTT_PSU_ERRORS];  /**< the stage's errors being read */
     uint32_t published, refused; /**< counters: messages published, commands refused */
 };
 

@@ -567,6 +567,29 @@ void charger_present(const struct charger *c, int32_t *mv, int32_t *ma)
     *ma = c->pw.present_ma;
 }
 
+/* Read-only views for telemetry (the MQTT API's power_stage and meter topics): the stage
+ * and meter belong to the connector, the API only reads them. */
+struct psu *charger_psu(const struct charger *c)
+{
+    return c->io.psu;
+}
+
+void charger_setpoint_now(const struct charger *c, int32_t *mv, int32_t *ma)
+{
+    *mv = c->pw.set_mv;
+    *ma = c->pw.set_ma;
+}
+
+struct meter_session *charger_meter_session(const struct charger *c)
+{
+    return c->io.meter_session;
+}
+
+struct meter *charger_meter(const struct charger *c)
+{
+    return c->io.meter;
+}
+
 const char *charger_protocol_name(const struct charger *c)
 {
     if (c->backend->name != NULL) {

@@ -534,6 +534,14 @@ bool charger_output_voltage(const struct charger *c, struct charger_voltage *out
  */
 void charger_set_voltage_sources(struct charger *c, uint8_t mask);
 
+/** @brief The connector's power stage (read-only use: telemetry). */
+struct psu *charger_psu(const struct charger *c);
+/** @brief The setpoint last sent to the power stage in this session (0/0 before the first). */
+void charger_setpoint_now(const struct charger *c, int32_t *mv, int32_t *ma);
+/** @brief The connector's meter session and meter (NULL: none; read-only use: telemetry). */
+struct meter_session *charger_meter_session(const struct charger *c);
+struct meter *charger_meter(const struct charger *c);
+
 /** @brief Name of a voltage source ("ovm", "imd", "meter", "stage", "none"). */
 const char *charger_vsource_name(enum charger_vsource s);
 

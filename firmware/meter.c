@@ -16,6 +16,21 @@ static void meter_emit(struct meter_session *s, enum meter_event_kind kind, int 
     }
     s->ev[s->nev++] = (struct meter_event){.kind = kind, .seq = s->seq, .status = status,
                                            .verify = verify};
+    if (kind == METER_EV_STOPPED || kind == METER_EV_RECOVERED) {
+        /* kept for meter_session_last_record() (telemetry): the event queue has one reader */
+        s->last_seq = s->seq;
+        s->last_verify = verify;
+    }
+}
+
+int meter_session_last_record(const struct meter_session *s, uint32_t *seq, int *verify)
+{
+    if (s->last_seq == 0) {
+        return HAL_ENOENT;
+    }
+    *seq = s->last_seq;
+    *verify = s->last_verify;
+    return HAL_OK;
 }
 
 static void meter_session_task_step(struct sched_task *t, uint32_t now_ms)

@@ -247,7 +247,8 @@ struct meter_session {
     struct meter_tx_req req;
     bool signed_tx;           /**< the meter signs this transaction */
     int64_t wall_s;           /**< wall clock in Unix seconds, set by the board */
-    int last_verify;
+    int last_verify;           /**< the signature check of the last closed record */
+    uint32_t last_seq;         /**< its journal entry (0: none closed since start) */
     struct meter_event ev[METER_SESSION_EVENTS];
     uint8_t nev;
     uint32_t orphans;          /**< records found on the meter that matched no open entry */
@@ -328,6 +329,13 @@ int meter_session_event(struct meter_session *s, struct meter_event *out);
 
 /** @brief Current state. */
 enum meter_session_state meter_session_state(const struct meter_session *s);
+
+/**
+ * @brief The last record closed since start: its journal entry and signature check
+ *        (HAL_OK valid, HAL_ENOTSUP not checked, else the failure).
+ * @retval HAL_OK filled @retval HAL_ENOENT none yet
+ */
+int meter_session_last_record(const struct meter_session *s, uint32_t *seq, int *verify);
 
 /** @brief Records found on the meter that matched no open journal entry. */
 uint32_t meter_session_orphans(const struct meter_session *s);

@@ -292,6 +292,43 @@ echo "FIGURE mqtt: stop command -> Finishing published: $(ms_since "$T0" "${T1:-
 check record "wait_count $A ' $B/connector/1/session/record .*\"number\":1.*\"stop\":\"local\"' 1 30" \
     "no record of session 1 stopped by the command"
 wait $SIM_A; rc_a=$?
+
+# -- power stage and meter telemetry of run A: plausible against the measurement, the
+#    register growing, the transaction running while charging and closed after
+cat > "$W/telemetry.py" <<'PY'
+import json, sys
+path, base, t0, t1, what = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+rows = []
+for line in open(path, errors="replace"):
+    f = line.rstrip("\n").split(" ", 3)
+    if len(f) == 4 and f[2].startswith(base + "/connector/1/"):
+        try:
+            rows.append((float(f[0]), f[2][len(base) + 13:], json.loads(f[3])))
+        except ValueError:
+            pass
+if what == "stage":
+    # a power_stage reading while charging within 3 % of the measurement published before it
+    meas, good = None, 0
+    for t, leaf, p in rows:
+        if leaf == "measurement":
+            meas = p
+        elif leaf == "power_stage" and t0 <= t <= t1 and meas and p.get("current_a", 0) > 1 and meas["voltage_v"] > 100:
+            good += abs(p["voltage_v"] - meas["voltage_v"]) <= 0.03 * meas["voltage_v"] and p["set_voltage_v"] > 0
+    print(good)
+elif what == "meter":
+    e = [p["energy_wh"] for t, leaf, p in rows if leaf == "meter" and p.get("energy_wh") is not None]
+    run = sum(1 for t, leaf, p in rows if leaf == "meter" and t0 <= t <= t1 and p.get("transaction") == "running")
+    last = [p for t, leaf, p in rows if leaf == "meter"][-1:]
+    ok = (len(set(e)) >= 3 and all(b >= a for a, b in zip(e, e[1:])) and e[-1] > e[0] and run >= 1 and last
+          and last[0]["transaction"] == "none" and last[0]["record"] and last[0]["record"]["seq"] >= 1
+          and last[0]["record"]["signature"] in ("valid", "unchecked"))
+    print("ok" if ok else "registers %s..%s (%d distinct), %d running while charging, last %s" %
+          (e[:1], e[-1:], len(set(e)), run, last))
+PY
+n_ps=$(python3 "$W/telemetry.py" "$A" "$B" "$T_CHARGING" "$T_STOP" stage)
+check power-stage "[ \"${n_ps:-0}\" -ge 1 ]" "no power_stage voltage within 3 % of the measurement while charging"
+m_ok=$(python3 "$W/telemetry.py" "$A" "$B" "$T_CHARGING" "$T_STOP" meter)
+check meter "[ \"$m_ok\" = ok ]" "$m_ok"
 check sim-a-safe "grep -q '0 safety violation' $W/sim_a.log" "the plant saw a safety violation: $(tail -2 "$W/sim_a.log")"
 
 # -- on change: no topic repeats the payload it published last (the heartbeat and event topics aside)
@@ -307,7 +344,8 @@ for t in $(cut -d' ' -f3 "$A" | grep -E '^(dcfc|ci|firmware)/' | grep -v '^firmw
 done
 check documented "[ -z \"$missing\" ]" "not in docs/mqtt.md:$missing"
 for t in online info heartbeat limits reply connector/1/status connector/1/session connector/1/session/record connector/1/ev \
-         connector/1/measurement connector/1/evse connector/1/isolation connector/1/errors; do
+         connector/1/measurement connector/1/evse connector/1/isolation connector/1/errors connector/1/power_stage \
+         connector/1/meter; do
     grep -qE " $B/$t " "$A" || missing="$missing $B/$t"
 done
 check topics-seen "[ -z \"$missing\" ]" "never published:$missing"

@@ -103,9 +103,41 @@ static void run(uint32_t ms)
     }
 }
 
-static int setup(void **state)
+/* A meter of the test's own: a register the test moves, a health it sets. */
+struct tmeter {
+    struct meter base;
+    int64_t import_wh;
+    int status;
+};
+
+static struct tmeter s_meter;
+
+static int tm_live(struct meter *m, struct meter_live *out)
 {
-    (void)state;
+    struct tmeter *t = (struct tmeter *)m;
+    memset(out, 0, sizeof *out);
+    out->import_wh = t->import_wh;
+    out->at_ms = s_now;
+    return t->status == HAL_ETIMEDOUT ? HAL_ETIMEDOUT : HAL_OK;
+}
+
+static int tm_result(struct meter *m, struct meter_done *out)
+{
+    (void)m;
+    (void)out;
+    return HAL_EAGAIN;
+}
+
+static int tm_status(struct meter *m, uint32_t *dev)
+{
+    *dev = 0;
+    return ((struct tmeter *)m)->status;
+}
+
+static const struct meter_ops s_tm_ops = {.live = tm_live, .result = tm_result, .status = tm_status};
+
+static int setup_ports(struct meter *meter)
+{
     s_now = 0;
     s_npub = 0;
     s_broker_up = true;
@@ -119,7 +151,8 @@ static int setup(void **state)
     fake_log_init(&s_log);
     struct charger_config cc;
     charger_default_config(&cc);
-    struct charger_ports ports = {.pilot = &s_pilot.base, .gpio = &s_power.gpio, .psu = &s_power.psu, .log = &s_log.base};
+    struct charger_ports ports = {.pilot = &s_pilot.base, .gpio = &s_power.gpio, .psu = &s_power.psu, .log = &s_log.base,
+                                  .meter = meter};
     assert_int_equal(charger_init(&s_charger, &cc, &ports, &s_sched, s_now), HAL_OK);
     struct station_config sc;
     station_default_config(&sc);
@@ -136,6 +169,22 @@ static int setup(void **state)
     api_mqtt_connected(&s_api, true);
     run(100);
     return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return setup_ports(NULL);
+}
+
+static int setup_meter(void **state)
+{
+    (void)state;
+    memset(&s_meter, 0, sizeof s_meter);
+    s_meter.base.ops = &s_tm_ops;
+    s_meter.import_wh = 1000000;
+    s_meter.status = HAL_OK;
+    return setup_ports(&s_meter.base);
 }
 
 static void plug(void)
@@ -559,6 +608,180 @@ static void test_update_retries_with_interval(void **state)
     assert_int_equal(s_dl_starts, starts);
 }
 
+/* ---------------------------------------------------------------- power stage and meter */
+
+#define T_STAGE "dcfc/v1/cs1/connector/1/power_stage"
+#define T_METER "dcfc/v1/cs1/connector/1/meter"
+
+static void assert_has(const char *topic, const char *what)
+{
+    const struct pub *p = last(topic);
+    assert_non_null(p);
+    if (strstr(p->payload, what) == NULL) {
+        fail_msg("%s: %s lacks '%s'", topic, p->payload, what);
+    }
+}
+
+static void test_power_stage_on_change(void **state)
+{
+    (void)state;
+    /* published once, retained; a stage without telemetry leaves mode and modules out */
+    assert_int_equal(count(T_STAGE, 0), 1);
+    assert_true(last(T_STAGE)->retain);
+    assert_has(T_STAGE, "\"valid\":true");
+    assert_has(T_STAGE, "\"set_voltage_v\":0");
+    assert_null(strstr(last(T_STAGE)->payload, "modules"));
+    assert_null(strstr(last(T_STAGE)->payload, "mode"));
+    assert_null(strstr(last(T_STAGE)->payload, "temperature"));
+    /* a voltage left on the output: from zero, so published (after the interval) */
+    int at = s_npub;
+    s_power.off_mv = 100000;
+    run(1500);
+    assert_int_equal(count(T_STAGE, at), 1);
+    assert_has(T_STAGE, "\"voltage_v\":100");
+    /* 0.5 V: inside the dead-band (1 % of 100 V = 1 V), never published however long */
+    at = s_npub;
+    s_power.off_mv = 100500;
+    run(3000);
+    assert_int_equal(count(T_STAGE, at), 0);
+    /* 3 V: beyond it, once */
+    s_power.off_mv = 103000;
+    run(3000);
+    assert_int_equal(count(T_STAGE, at), 1);
+    assert_has(T_STAGE, "\"voltage_v\":103");
+    /* charging: the setpoint in force and the output as read back */
+    s_power.off_mv = 0;
+    plug();
+    run(3000);
+    assert_has(T_STAGE, "\"set_voltage_v\":400");
+    assert_has(T_STAGE, "\"voltage_v\":400");
+    assert_has(T_STAGE, "\"current_a\":100");
+    /* steady charging: nothing more */
+    at = s_npub;
+    run(3000);
+    assert_int_equal(count(T_STAGE, at), 0);
+}
+
+/* A stage that also reports mode, modules and errors (as InfyPower does). */
+static uint8_t s_online = 2;
+static size_t s_nerrs;
+
+static int ts_telemetry(struct psu *p, struct psu_telemetry *t, uint32_t now_ms)
+{
+    memset(t, 0, sizeof *t);
+    int rc = psu_read_output(p, &t->output, now_ms);
+    t->mode = s_power.mode == PSU_MODE_EXPORT ? PSU_MODE_EXPORT : PSU_MODE_OFF;
+    t->modules_configured = 3;
+    t->modules_online = s_online;
+    t->modules_active = s_online;
+    return rc == HAL_OK ? HAL_OK : rc;
+}
+
+static int ts_modules(struct psu *p, struct psu_module *out, size_t max, size_t *count)
+{
+    (void)p;
+    *count = 0;
+    for (uint8_t i = 0; i < 3 && i < max; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].address = i;
+        out[i].online = i < s_online;
+        out[i].temperature_c = (int8_t)(30 + 10 * i); /* 30, 40, (50: offline, not counted) */
+        (*count)++;
+    }
+    return HAL_OK;
+}
+
+static int ts_errors(struct psu *p, struct psu_error *out, size_t max, size_t *count)
+{
+    (void)p;
+    *count = 0;
+    if (s_nerrs > 0 && max > 0) {
+        out[0] = (struct psu_error){.type = PSU_ERR_VENDOR_WARNING, .severity = PSU_SEV_LOW, .subtype = 2};
+        *count = 1;
+    }
+    return HAL_OK;
+}
+
+static void test_power_stage_with_modules(void **state)
+{
+    (void)state;
+    static struct psu_ops ops;
+    ops = *s_power.psu.ops;
+    ops.read_telemetry = ts_telemetry;
+    ops.read_modules = ts_modules;
+    ops.get_errors = ts_errors;
+    s_power.psu.ops = &ops;
+    s_online = 2;
+    s_nerrs = 0;
+    int at = s_npub;
+    run(1500);
+    assert_int_equal(count(T_STAGE, at), 1);
+    assert_has(T_STAGE, "\"mode\":\"off\"");
+    assert_has(T_STAGE, "\"modules_online\":2,\"modules_configured\":3");
+    assert_has(T_STAGE, "\"temperature_c\":40");
+    assert_has(T_STAGE, "\"errors\":[],\"severity\":null");
+    /* a warning raised: out at once (text), with its EVerest name */
+    at = s_npub;
+    s_nerrs = 1;
+    run(10);
+    assert_int_equal(count(T_STAGE, at), 1);
+    assert_has(T_STAGE, "\"errors\":[\"VendorWarning\"],\"severity\":\"Low\"");
+    /* a module lost: out at once; the hottest one left is the first */
+    at = s_npub;
+    s_online = 1;
+    run(10);
+    assert_int_equal(count(T_STAGE, at), 1);
+    assert_has(T_STAGE, "\"modules_online\":1");
+    assert_has(T_STAGE, "\"temperature_c\":30");
+    at = s_npub;
+    run(3000);
+    assert_int_equal(count(T_STAGE, at), 0);
+}
+
+static void test_meter_absent(void **state)
+{
+    (void)state;
+    assert_int_equal(count(T_METER, 0), 1);
+    assert_string_equal(last(T_METER)->payload, "{\"present\":false,\"transaction\":null,\"record\":null}");
+    int at = s_npub;
+    run(3000);
+    assert_int_equal(count(T_METER, at), 0);
+}
+
+static void test_meter_register_on_change(void **state)
+{
+    (void)state;
+    assert_int_equal(count(T_METER, 0), 1);
+    assert_true(last(T_METER)->retain);
+    assert_has(T_METER, "\"present\":true,\"status\":\"ready\",\"energy_wh\":1000000,\"energy_j\":3600000000");
+    assert_has(T_METER, "\"stale\":false");
+    /* 5 Wh: inside the register's absolute band (10 Wh), not published however long */
+    int at = s_npub;
+    s_meter.import_wh += 5;
+    run(3000);
+    assert_int_equal(count(T_METER, at), 0);
+    /* 15 Wh: published, once */
+    s_meter.import_wh += 10;
+    run(3000);
+    assert_int_equal(count(T_METER, at), 1);
+    assert_has(T_METER, "\"energy_wh\":1000015");
+    /* a growing register goes out at most once per minimum interval (1 s) */
+    at = s_npub;
+    for (int i = 0; i < 20; i++) {
+        s_meter.import_wh += 20;
+        run(100);
+    }
+    assert_true(count(T_METER, at) >= 1 && count(T_METER, at) <= 2);
+    /* the meter silent: out at once, the last register marked stale */
+    at = s_npub;
+    s_meter.status = HAL_ETIMEDOUT;
+    run(10);
+    assert_int_equal(count(T_METER, at), 1);
+    assert_has(T_METER, "\"status\":\"lost\"");
+    assert_has(T_METER, "\"stale\":true");
+    s_meter.status = HAL_OK;
+}
+
 static void test_config_check(void **state)
 {
     (void)state;
@@ -592,6 +815,10 @@ int main(void)
         cmocka_unit_test_setup(test_update_success, setup),
         cmocka_unit_test_setup(test_update_raucb_goes_to_the_installer, setup),
         cmocka_unit_test_setup(test_update_retries_with_interval, setup),
+        cmocka_unit_test_setup(test_power_stage_on_change, setup),
+        cmocka_unit_test_setup(test_power_stage_with_modules, setup),
+        cmocka_unit_test_setup(test_meter_absent, setup),
+        cmocka_unit_test_setup(test_meter_register_on_change, setup_meter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
