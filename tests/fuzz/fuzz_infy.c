@@ -5,8 +5,15 @@
  * The input is a script of received frames (4 bytes id, 1 byte flags, 1 byte dlc, 8
  * bytes data, 1 byte time step) fed to a 4-module driver between steps and transmit
  * slots, plus the frame decoders on the raw bytes. Checked: no sanitizer report, no
- * module's share above its own limit, "off" never answered with HAL_ESTATE, a barcode is
- * always 15 characters, and every frame offered is a well-formed extended frame from us.
+ * setpoint frame offered to a module with a current above that module's own limit as the
+ * driver knows it when it offers the frame, "off" never answered with HAL_ESTATE, a barcode
+ * is always 15 characters, and every frame offered is a well-formed extended frame from us.
+ *
+ * The limit is judged on what goes on the bus, when it goes: a module may report lower
+ * capabilities after its setpoint went out (the input can say anything), and until the
+ * driver's next setpoint frame the module still holds the old one. The driver re-shares at
+ * once on such a report (infy_driver.c, INFY_CMD_CAPS); comparing the last setpoint sent
+ * with capabilities that arrived after it judged the module's news, not the driver.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (out.id & 0xFFu) != cfg.controller) {
                 abort();
             }
+            if (((out.id >> 16) & 0x3Fu) == INFY_CMD_SET_VI) {
+                uint32_t ma = (uint32_t)out.data[4] << 24 | (uint32_t)out.data[5] << 16 |
+                              (uint32_t)out.data[6] << 8 | out.data[7];
+                uint8_t dst = (uint8_t)(out.id >> 8);
+                for (size_t k = 0; k < infy_drv_module_count(&s_drv); k++) {
+                    struct infy_module_info mi;
+                    if (infy_drv_module_info(&s_drv, k, &mi) == HAL_OK && mi.address == dst && mi.caps_known &&
+                        ma > mi.caps.max_current_ma) {
+                        abort(); /* a share above the module's own limit, sent */
+                    }
+                }
+            }
             infy_drv_tx_done(&s_drv, now);
         }
         if ((dt & 0x0Fu) == 1u) {
@@ -73,13 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             set = true;
         } else if ((dt & 0x0Fu) == 2u && set) {
             (void)infy_drv_set_on(&s_drv, (f.data[2] & 1u) != 0, now);
-        }
-        for (size_t k = 0; k < infy_drv_module_count(&s_drv); k++) {
-            struct infy_module_info mi;
-            if (infy_drv_module_info(&s_drv, k, &mi) == HAL_OK && mi.active &&
-                mi.setpoint_ma > mi.caps.max_current_ma) {
-                abort(); /* a share above the module's own limit */
-            }
         }
         if (!infy_drv_is_on(&s_drv) && infy_drv_off_done(&s_drv, now) == HAL_ESTATE) {
             abort();
