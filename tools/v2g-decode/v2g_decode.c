@@ -438,6 +438,14 @@ static double atten_avg(const uint8_t *aag, unsigned n)
     return n ? (double)sum / n : 0.0;
 }
 
+/* The SLAC run id (8 bytes) as its hex field: every SLAC message of a pairing carries it. */
+static void fld_run_id(struct dec *d, const uint8_t *run_id)
+{
+    char hex[17];
+    hex_str(run_id, 8, hex);
+    fld_str(d, "run_id", hex, -1);
+}
+
 static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint8_t src[6], const uint8_t *pl,
                        size_t n, bool vlan)
 {
@@ -475,38 +483,32 @@ static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint
         switch (m.mmtype) {
         case HOMEPLUG_CM_SLAC_PARM_REQ:
             dir = "EV->EVSE";
-            hex_str(m.u.parm_req.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.parm_req.run_id);
             break;
         case HOMEPLUG_CM_SLAC_PARM_CNF:
             dir = "EVSE->EV";
-            hex_str(m.u.parm_cnf.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.parm_cnf.run_id);
             fld_num(d, "num_sounds", m.u.parm_cnf.num_sounds, -1);
             break;
         case HOMEPLUG_CM_START_ATTEN_CHAR_IND:
             dir = "EV->EVSE";
-            hex_str(m.u.start_atten.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.start_atten.run_id);
             break;
         case HOMEPLUG_CM_MNBC_SOUND_IND:
             dir = "EV->EVSE";
-            hex_str(m.u.sound.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.sound.run_id);
             fld_num(d, "count", m.u.sound.cnt, -1);
             break;
         case HOMEPLUG_CM_ATTEN_CHAR_IND:
             dir = "EVSE->EV";
-            hex_str(m.u.atten_ind.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.atten_ind.run_id);
             fld_num(d, "num_sounds", m.u.atten_ind.num_sounds, -1);
             fld_num(d, "groups", m.u.atten_ind.num_groups, -1);
             fld_num(d, "atten_avg_dB", round(atten_avg(m.u.atten_ind.aag, m.u.atten_ind.num_groups) * 10) / 10, -1);
             break;
         case HOMEPLUG_CM_ATTEN_CHAR_RSP:
             dir = "EV->EVSE";
-            hex_str(m.u.atten_rsp.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.atten_rsp.run_id);
             fld_num(d, "result", m.u.atten_rsp.result, -1);
             break;
         case HOMEPLUG_CM_ATTEN_PROFILE_IND:
@@ -524,8 +526,7 @@ static void slac_frame(struct dec *d, double t, const uint8_t dst[6], const uint
         case HOMEPLUG_CM_SLAC_MATCH_REQ:
         case HOMEPLUG_CM_SLAC_MATCH_CNF:
             dir = m.mmtype == HOMEPLUG_CM_SLAC_MATCH_REQ ? "EV->EVSE" : "EVSE->EV";
-            hex_str(m.u.match.run_id, 8, hex);
-            fld_str(d, "run_id", hex, -1);
+            fld_run_id(d, m.u.match.run_id);
             mac_str(m.u.match.pev_mac, a);
             mac_str(m.u.match.evse_mac, b);
             fld_str(d, "pev_mac", a, -1);
