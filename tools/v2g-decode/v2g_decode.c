@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -845,11 +846,25 @@ static int listen_live(struct dec *d, const char *iface)
         pcap_close(p);
         return -1;
     }
+    /* Non-blocking, waited on with poll(): on Linux a blocking read of an idle interface
+     * does not return at its timeout (TPACKET_V3 times out per filled block), so Ctrl-C on
+     * a quiet link would never be seen. The 100 ms poll lets the loop check the flag. */
+    int fd = pcap_setnonblock(p, 1, ebuf) == 0 ? pcap_get_selectable_fd(p) : -1;
+    if (fd < 0) {
+        fprintf(stderr, "v2g-decode: %s: no pollable descriptor: %s\n", iface, ebuf);
+        v2g_pcap_close(r);
+        pcap_close(p);
+        return -1;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     fprintf(stderr, "v2g-decode: listening on %s (link type %d); Ctrl-C ends\n", iface, lt);
     int rc = 0;
     while (!stop_live) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, 100) <= 0) {
+            continue; /* nothing yet, or a signal: look at the flag again */
+        }
         struct pcap_pkthdr *h;
         const u_char *data;
         int got = pcap_next_ex(p, &h, &data);
