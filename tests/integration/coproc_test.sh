@@ -8,12 +8,13 @@
 # power path: every verdict on the contactors reads its event lines.
 #
 # Cases: version inquiry and its round trip; a forced contactor order in CP B kept open by
-# the image's own gate; an e-stop during a hold in C (the image opens on its own); a charger session (plug in, B, C, contactors closed, charging, the
-# car stops: contactors opened by the charger, unplugged); the charger killed while
-# charging: the image opens both contactors in the pass that sees the host's silence
-# exceed the protocol timeout (FIGURE from the image's ticks); `quit` ends the image with
-# its counters. Prints PASS/FAIL and FIGURE lines, then "N passed, N failed"; exits
-# non-zero on any failure.
+# the image's own gate; an e-stop during a hold in C (the image opens on its own); a
+# charger session (plug in, B, C, contactors closed, charging, `stop` on the charger's
+# control socket: contactors opened by the charger, back to B, unplugged); a new charger
+# killed while charging: the image opens both contactors in the pass that sees the host's
+# silence exceed the protocol timeout (FIGURE from the image's ticks, and from the wall
+# clock); a bad plant command refused; `quit` ends the image with its counters. Prints
+# PASS/FAIL and FIGURE lines, then "N passed, N failed"; exits non-zero on any failure.
 set -u
 BUILD=${1:-build}
 bin=$BUILD/bin
@@ -31,7 +32,6 @@ cleanup() {
     # cortexm-run was started in its own session: its group is timeout + qemu.
     [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null
     exec 4>&- 5>&- 2>/dev/null
-    # cat ends with an I/O error when QEMU closes the pty: expected, not shown.
     wait 2>/dev/null
     rm -rf "$W"
 }
