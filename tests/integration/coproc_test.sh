@@ -8,7 +8,7 @@
 # power path: every verdict on the contactors reads its event lines.
 #
 # Cases: version inquiry and its round trip; a forced contactor order in CP B kept open by
-# the image's own gate; an e-stop during a hold in C (the image opens on its own); a
+# the image's own gate; line noise into and out of the image; an e-stop during a hold in C (the image opens on its own); a
 # charger session (plug in, B, C, contactors closed, charging, `stop` on the charger's
 # control socket: contactors opened by the charger, back to B, unplugged); a new charger
 # killed while charging: the image opens both contactors in the pass that sees the host's
@@ -134,6 +134,40 @@ if [ $rc -eq 1 ] && grep -q 'did not close contactor 1 (cp B)' <<<"$out" && sinc
     ok coproc/gate-in-b "forced contactor order in CP B: the image keeps it open on its own, board-ctl exit 1"
 else
     ko coproc/gate-in-b "rc $rc" "$out"
+fi
+
+# Line noise both ways. Into the image's UART0 (random bytes from the host's side): counted
+# by its parser, never obeyed, and it still answers. Out of it (`garbage 2000` during a
+# hold): the host counts it and keeps its session.
+# status_counts: "N bad CRC, N bad frames" of a fresh status line of the image.
+status_counts() {
+    local n; n=$(lines)
+    img status
+    wait_since "$n" 'status: ' 5
+    since "$n" | grep -o '[0-9]* bad CRC, [0-9]* bad frames' | head -1
+}
+reset_img
+before=$(status_counts)
+head -c 3000 /dev/urandom >&5
+sleep 0.5
+ctl_run version
+st=$(status_counts)
+if [ $rc -eq 0 ] && grep -q '^version: 0.3.1' <<<"$out" && [ -n "$st" ] && [ "$st" != "$before" ]; then
+    ok coproc/noise-in "3000 random bytes into UART0: $before before, $st after, none obeyed, the next inquiry answered"
+else
+    ko coproc/noise-in "rc $rc, counts '$before' -> '$st'" "$out"
+fi
+reset_img
+"$bin/board-ctl" --chargesom "$host" --hold-s 2 pwm 5 > "$W/noise.out" 2>&1 &
+hp=$!
+pids+=($hp)
+wait_line "$W/noise.out" '^holding' 10
+img garbage 2000
+wait $hp; rc=$?
+if [ $rc -eq 0 ] && grep -q '^frames:' "$W/noise.out" && ! grep -q '0 bad CRC, 0 bad frames' "$W/noise.out"; then
+    ok coproc/noise-out "2000 bytes of noise from the image during a hold: $(grep -o '[0-9]* bad CRC, [0-9]* bad frames' "$W/noise.out"), session kept"
+else
+    ko coproc/noise-out "rc $rc" "$(cat "$W/noise.out")"
 fi
 
 # An e-stop input of the image's plant during a hold in C: the image opens on its own and
