@@ -50,6 +50,7 @@ static uint32_t s_noise_left; /* bytes of a `garbage` command still to send */
 static uint32_t s_noise_seed = 0x2545F491u;
 static uint32_t s_events_lost; /* event bytes that did not fit UART1's ring */
 static bool s_quit;
+static uint32_t s_now; /* the tick of the pass: every event line of one pass carries it */
 
 static void coproc_host_rx(void)
 {
@@ -68,13 +69,13 @@ static void coproc_ctl_tx(void)
     an386_uart_tx_isr(&s_ctl);
 }
 
-/* One event line on UART1 with the tick it happened at. A line that does not fit the ring
+/* One event line on UART1 with the tick of the pass it happened in. A line that does not fit the ring
  * is counted, not waited for: the controller never stalls on its reporting. */
 static void coproc_emit(void *ctx, const char *line)
 {
     (void)ctx;
     char out[CBSOM_PLANT_LINE_MAX + 24];
-    int n = snprintf(out, sizeof out, "coproc %lu: %s\n", (unsigned long)an386_millis(), line);
+    int n = snprintf(out, sizeof out, "coproc %lu: %s\n", (unsigned long)s_now, line);
     if (n <= 0) {
         return;
     }
@@ -157,6 +158,7 @@ static void coproc_send_noise(void)
 /* The controller's pass, every millisecond and whenever a UART received something. */
 static void coproc_step(struct sched_task *t, uint32_t now)
 {
+    s_now = now;
     coproc_read_commands(now);
     coproc_send_noise();
     cbsom_device_step(&s_dev, now);
@@ -211,6 +213,7 @@ int main(void)
                    "host on UART0, plant and events on UART1\n",
                    dc.version.major, dc.version.minor, dc.version.build, (unsigned long)dc.timeout_ms);
     semihost_write0(banner);
+    s_now = now;
     coproc_emit(NULL, "ready");
 
     const struct superloop loop = {

@@ -195,17 +195,25 @@ else
 fi
 
 # A whole pilot-level session with the charger as the host.
-reset_img
-img car A
-mkdir -p "$W/store"
 printf 'store.dir = %s/store\nboard.io = chargesom\nchargesom.tty = %s\ninterlock.contactor_timeout_ms = 500\n' \
     "$W" "$host" > "$W/c.conf"
-n=$(lines)
-"$bin/charger" -c "$W/c.conf" --ctl "$W/ch.sock" > "$W/ch.log" 2>&1 &
-cp=$!
-pids+=($cp)
-step=start
+# start_charger K: a charger with a store of its own (store, store2, ...: a charger that
+# ended in a fault keeps it in its store) and the control socket ch.sock, log ch.log.
+start_charger() {
+    local st=store${1#1}
+    mkdir -p "$W/$st"
+    sed "s|/store\$|/$st|" "$W/c.conf" > "$W/c$1.conf"
+    rm -f "$W/ch.sock"
+    "$bin/charger" -c "$W/c$1.conf" --ctl "$W/ch.sock" > "$W/ch.log" 2>&1 &
+    cp=$!
+    pids+=($cp)
+}
 session() {
+    step=start
+    reset_img
+    img car A
+    n=$(lines)
+    start_charger "$1"
     wait_line "$W/ch.log" 'chargesom: running' 15 || return 1
     step="plug in (B)"; img car B
     wait_line "$W/ch.log" 'pilot A -> B' 10 || return 1
@@ -228,7 +236,18 @@ session() {
     wait_line "$W/ch.log" 'pilot B -> A' 10 || return 1
     ! since "$n" | grep -q 'safe state'
 }
-if session; then
+# While a contactor is closed the charger allows the co-processor 350 ms between reports
+# (cbsom_host.c); QEMU starved of the CPU on a loaded machine can miss that (its emulated
+# clock then lags the wall clock; seen once in ten runs with load 13 on 2 cores). That is
+# the emulation's timing, not the image's rules: one more session, said so, then the verdict.
+session 1; srv=$?
+if [ $srv -ne 0 ] && grep -q 'chargesom: fault: co-processor silent' "$W/ch.log"; then
+    echo "NOTE coproc/session: the charger found the QEMU image silent for 350 ms (CPU starved; $(grep -o '[0-9]* frames in' "$W/ch.log" | head -1)); once more with a new charger"
+    kill $cp 2>/dev/null
+    wait $cp 2>/dev/null
+    session 2; srv=$?
+fi
+if [ $srv -eq 0 ]; then
     t1=$(since "$n" | sed -n 's/^[0-9]* coproc \([0-9]*\): contactor 2 closed.*/\1/p' | head -1)
     t2=$(since "$n" | sed -n 's/^[0-9]* coproc \([0-9]*\): contactor 2 open.*/\1/p' | head -1)
     ok coproc/session "charger <-> image: plug in, 5 % PWM in B, contactors closed in C by the image, charging $((t2 - t1)) ms (image ticks), stop: opened by the charger through the image, unplugged"
@@ -236,22 +255,18 @@ else
     ko coproc/session "stuck at: $step" "$(tail -n 20 "$W/ch.log")"
 fi
 
-# A new charger with a store of its own (the first one holds a fault in its store: with no
-# power stage configured, a stop ends in "power stage did not stop"), a new charge; then the charger is killed:
-# only the image can open the contactors.
+# A new charger (the first one holds a fault in its store: with no power stage configured, a
+# stop ends in "power stage did not stop"), a new charge; then the charger is killed: only
+# the image can open the contactors.
 kill $cp 2>/dev/null
 wait $cp 2>/dev/null
 reset_img
 img car A
-mkdir -p "$W/store2"
-sed "s|/store\$|/store2|" "$W/c.conf" > "$W/c2.conf"
 n=$(lines)
-"$bin/charger" -c "$W/c2.conf" > "$W/ch2.log" 2>&1 &
-cp=$!
-pids+=($cp)
-wait_line "$W/ch2.log" 'chargesom: running' 15
+start_charger 3
+wait_line "$W/ch.log" 'chargesom: running' 15
 img car B
-wait_line "$W/ch2.log" 'pilot A -> B' 10
+wait_line "$W/ch.log" 'pilot A -> B' 10
 img car C
 if wait_since "$n" 'contactor 2 closed (cp C)' 15; then
     m=$(lines)
@@ -274,10 +289,10 @@ if wait_since "$n" 'contactor 2 closed (cp C)' 15; then
             ko coproc/charger-killed "contactors open at tick $to, safe state at tick $ts, silent $silent ms" "$(since "$m")"
         fi
     else
-        ko coproc/charger-killed "no safe state after the charger was killed" "$(tail -n 8 "$W/ch2.log"; since "$n")"
+        ko coproc/charger-killed "no safe state after the charger was killed" "$(tail -n 8 "$W/ch.log"; since "$n")"
     fi
 else
-    ko coproc/charger-killed "no charge" "$(tail -n 20 "$W/ch2.log")"
+    ko coproc/charger-killed "no charge" "$(tail -n 20 "$W/ch.log")"
     kill -9 $cp 2>/dev/null
 fi
 wait $cp 2>/dev/null
