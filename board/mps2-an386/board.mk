@@ -4,6 +4,9 @@
 #   make BOARD=mps2-an386            firmware.elf, then its flash and RAM use
 #   make board-test                  core unit tests on qemu-system-arm (PASS/FAIL each)
 #   make board-run                   firmware built with -DAN386_DEMO_PASSES, run on QEMU
+#   make board-coproc                coproc.elf: the board as a Charge SOM safety co-processor
+#                                    (UART driver, cbsom_device over UART0, plant on UART1);
+#                                    tested by make integration-coproc
 #
 # From the top Makefile: CORE_SRCS, FAKE_SRCS, UNIT_TESTS, BUILD, CORE_WARN.
 # Everything built here goes to $(BUILD)/mps2-an386/. See docs/cortex-m.md.
@@ -83,7 +86,7 @@ TARGET_TEST ?= mps2-an386
 # What `make BOARD=mps2-an386` builds (the top Makefile's `all`).
 BOARD_ALL_mps2-an386 := board-all
 
-.PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs
+.PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs board-coproc
 
 MPS2_Q := $(if $(filter 1,$(V)),,@)
 
@@ -153,6 +156,42 @@ board-stack: $(MPS2_FW_ELF)
 board-run: $(MPS2_DEMO_ELF)
 	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_DEMO_ELF)
 	$(MPS2_Q)$(MPS2_RUN) --timeout $(MPS2_TEST_TIMEOUT) $(MPS2_DEMO_ELF)
+
+# ---------------------------------------------------------------- the co-processor image
+# A separate image (the default firmware's contents stay as they are): the CMSDK UART
+# driver, the run-time vector table for its interrupts, and coproc.c's superloop running
+# protocols/chargesom's controller. Same memory budget as the firmware (512K/256K/8K).
+MPS2_COPROC_SRCS := $(MPS2_DIR)/coproc.c $(MPS2_DIR)/an386_uart.c $(MPS2_DIR)/an386_irq.c
+MPS2_COPROC_OBJS := $(call mps2_obj,$(MPS2_COPROC_SRCS))
+MPS2_COPROC_ELF  := $(MPS2_B)/coproc.elf
+
+$(MPS2_COPROC_OBJS): $(MPS2_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $<"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -c $< -o $@
+
+$(MPS2_COPROC_ELF): $(MPS2_COPROC_OBJS) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LD)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $(MPS2_COPROC_OBJS) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+
+board-coproc: $(MPS2_COPROC_ELF)
+	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_COPROC_ELF)
+
+# The UART driver's host unit test (board/mps2-an386/tests/): the driver compiled for the
+# host against the test's model of the UART registers (AN386_UART_FAKE_REGS), sanitized.
+MPS2_UART_FAKE_OBJ := $(BUILD)/san/$(MPS2_DIR)/an386_uart_fake.o
+$(MPS2_UART_FAKE_OBJ): $(MPS2_DIR)/an386_uart.c | $(DEPS_STAMP_BUILD)
+	@mkdir -p $(@D)
+	@echo "  CC san  $< (fake registers)"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_COMMON) $(call layer_inc,$<) -DAN386_UART_FAKE_REGS -c $< -o $@
+$(BUILD)/san/tests/test_an386_uart: $(call san,$(MPS2_DIR)/tests/test_an386_uart.c) $(MPS2_UART_FAKE_OBJ) $(CORE_LIB) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+$(call san,$(wildcard $(MPS2_DIR)/tests/*.c)): | $(DEPS_STAMP_TEST)
+UNIT_BINS += $(BUILD)/san/tests/test_an386_uart
+unit: $(BUILD)/san/tests/test_an386_uart
+-include $(MPS2_UART_FAKE_OBJ:.o=.d)
 
 # ---------------------------------------------------------------- unit tests on the target
 MPS2_UNIT_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_UNIT_TESTS))

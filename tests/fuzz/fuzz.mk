@@ -23,7 +23,8 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
-                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp
+                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
+                  cbsom_plant
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
@@ -63,6 +64,8 @@ FUZZ_LIBS_capture     := -lssl -lcrypto
 FUZZ_SRCS_config      := firmware/config.c hal/hal_err.c
 FUZZ_SRCS_api_json    := firmware/api_json.c hal/hal_err.c
 FUZZ_SRCS_chargesom   := $(sort $(wildcard protocols/chargesom/*.c)) hal/hal_err.c
+# The plant's command lines (the co-processor image's UART1, cbsomsim's FIFO).
+FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
 # The board's reader as the charger links it (bus specs come from the Modbus port).
 FUZZ_SRCS_board_config := boardlib/board_config.c boardlib/board_mqtt_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c

@@ -256,6 +256,14 @@ def api_json_seeds(out):
         put(out, 'api_json', cmd)
 
 
+def cbsom_plant_seeds(out):
+    """Plant command scripts for fuzz_cbsom_plant: one command a line, as the tests of the
+    co-processor image and cbsomsim send them, good and bad."""
+    put(out, 'cbsom_plant', b'car B\ncar C\nstatus\ncar B\ncar A\n')
+    put(out, 'cbsom_plant', b'car C\nestop 1 1\nestop 1 0\nreset\ncar D\ndiode 0\nreboot\n')
+    put(out, 'cbsom_plant', b'garbage 600\ncar Z\nestop 4 1\ndiode 2\n\r\nfly me\nquit\n')
+
+
 def chargesom_seeds(out):
     """Co-processor byte streams for fuzz_chargesom: records of (count | passes << 5)
     followed by count bytes; frames built from spec linux-board-io.md section 3."""
@@ -353,6 +361,7 @@ def main():
     api_json_seeds(a.out)
     journal_seeds(a.out)
     chargesom_seeds(a.out)
+    cbsom_plant_seeds(a.out)
     ocpp_seeds(a.out)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))

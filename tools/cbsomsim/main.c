@@ -16,7 +16,10 @@
  *   reboot            the controller restarts: silent for 500 ms, then in init
  *   reset             the host's reset line: leave the safe state, back to init
  *   garbage N         send N bytes of noise on the line
+ *   status            one line: phase, CP, contactors, counters
  *   quit
+ * (the verbs and the event lines are protocols/chargesom/cbsom_plant.c's, which the
+ * Cortex-M co-processor image board/mps2-an386/coproc.c takes too).
  * SIGTERM/SIGINT end it; the last line is a summary with its counters.
  */
 #define _GNU_SOURCE
@@ -35,6 +38,7 @@
 #include <unistd.h>
 
 #include "chargesom/cbsom_device.h"
+#include "chargesom/cbsom_plant.h"
 
 /* The pty master as a hal_serial: the device side of protocols/chargesom talks through it. */
 struct sim_serial {
@@ -70,10 +74,7 @@ struct sim {
     int master, slave, ctl;
     struct sim_serial ser;
     struct cbsom_device dev;
-    /* what was last printed, to print changes */
-    enum cbsom_device_phase phase;
-    struct cbsom_control cc;
-    bool closed[CBSOM_CONTACTORS];
+    struct cbsom_watch watch; /* what was last printed, to print changes */
     char line[128];
     size_t line_len;
 };
@@ -93,82 +94,55 @@ static uint32_t sim_now(void)
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
-/* One line per change of the controller: the judge's record for the tests. */
+static void sim_emit(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("cbsomsim: %s\n", line);
+}
+
+/* One line per change of the controller: the judge's record for the tests (the lines are
+ * protocols/chargesom/cbsom_plant.c's, shared with the Cortex-M co-processor image). */
 static void sim_report_changes(struct sim *s, const char *why)
 {
-    struct cbsom_device *d = &s->dev;
-    if (d->phase != s->phase) {
-        if (d->phase == CBSOM_DEV_RUNNING) {
-            printf("cbsomsim: running (first ChargeControl1)\n");
-        } else if (d->phase == CBSOM_DEV_INIT && s->phase == CBSOM_DEV_BOOT) {
-            printf("cbsomsim: init (after reboot)\n");
-        }
-    }
-    if (d->phase == CBSOM_DEV_RUNNING && (d->cc.pwm_active != s->cc.pwm_active || d->cc.duty != s->cc.duty)) {
-        printf("cbsomsim: pilot %s duty %u\n", d->cc.pwm_active ? "on" : "off", d->cc.duty);
-    }
-    for (unsigned i = 0; i < CBSOM_CONTACTORS; i++) {
-        if (d->closed[i] != s->closed[i]) {
-            if (why != NULL) {
-                printf("cbsomsim: contactor %u %s (%s)\n", i + 1, d->closed[i] ? "closed" : "open", why);
-            } else {
-                printf("cbsomsim: contactor %u %s (cp %s)\n", i + 1, d->closed[i] ? "closed" : "open",
-                       cbsom_cp_name(cbsom_device_cp(d)));
-            }
-        }
-        s->closed[i] = d->closed[i];
-    }
-    if (d->phase == CBSOM_DEV_SAFE && s->phase != CBSOM_DEV_SAFE) {
-        printf("cbsomsim: safe state, reason %u, host silent for %u ms\n", d->reason, d->silent_ms);
-    }
-    s->phase = d->phase;
-    s->cc = d->cc;
+    (void)cbsom_watch_poll(&s->watch, &s->dev, why, sim_emit, NULL);
     fflush(stdout);
+}
+
+static void sim_garbage(struct sim *s, uint32_t count)
+{
+    uint8_t junk[64];
+    for (uint32_t i = 0; i < count; i += (uint32_t)sizeof junk) {
+        for (size_t k = 0; k < sizeof junk; k++) {
+            junk[k] = (uint8_t)rand();
+        }
+        size_t len = count - i < sizeof junk ? count - i : sizeof junk;
+        if (write(s->master, junk, len) < 0) {
+            break;
+        }
+    }
+    printf("cbsomsim: sent %u bytes of noise\n", (unsigned)count);
 }
 
 static void sim_command(struct sim *s, char *line, uint32_t now)
 {
-    char w[16];
-    int a = 0, b = 0;
-    int n = sscanf(line, "%15s %d %d", w, &a, &b);
-    const char *why = NULL;
-    if (n < 1) {
+    struct cbsom_plant_cmd c;
+    switch (cbsom_plant_command(&s->dev, line, now, &c)) {
+    case CBSOM_PLANT_EMPTY:
         return;
-    }
-    if (strcmp(w, "car") == 0) {
-        char st = 0;
-        if (sscanf(line, "car %c", &st) == 1 && st >= 'A' && st <= 'D') {
-            cbsom_device_set_car(&s->dev, (enum cbsom_cp)(CBSOM_CP_A + (st - 'A')), s->dev.diode);
-            printf("cbsomsim: car %c\n", st);
-        }
-    } else if (strcmp(w, "diode") == 0 && n >= 2) {
-        cbsom_device_set_car(&s->dev, s->dev.car, a != 0);
-    } else if (strcmp(w, "estop") == 0 && n == 3 && a >= 1 && a <= 3) {
-        printf("cbsomsim: e-stop %d %s\n", a, b ? "tripped" : "released");
-        cbsom_device_set_estop(&s->dev, (unsigned)(a - 1), b != 0);
-    } else if (strcmp(w, "reboot") == 0 || strcmp(w, "reset") == 0) {
-        bool reboot = w[4] == 'o';
-        printf("cbsomsim: %s\n", w);
-        cbsom_device_reset(&s->dev, reboot, now);
-        why = "restart";
-    } else if (strcmp(w, "garbage") == 0 && n >= 2 && a > 0 && a <= 4096) {
-        uint8_t junk[64];
-        for (int i = 0; i < a; i += (int)sizeof junk) {
-            for (size_t k = 0; k < sizeof junk; k++) {
-                junk[k] = (uint8_t)rand();
-            }
-            size_t len = (size_t)(a - i) < sizeof junk ? (size_t)(a - i) : sizeof junk;
-            if (write(s->master, junk, len) < 0) {
-                break;
-            }
-        }
-        printf("cbsomsim: sent %d bytes of noise\n", a);
-    } else if (strcmp(w, "quit") == 0) {
+    case CBSOM_PLANT_GARBAGE:
+        sim_garbage(s, c.garbage);
+        break;
+    case CBSOM_PLANT_QUIT:
         s_stop = 1;
-    } else {
-        printf("cbsomsim: unknown command: %s\n", line);
+        break;
+    case CBSOM_PLANT_DONE:
+    case CBSOM_PLANT_BAD:
+        break;
     }
-    sim_report_changes(s, why);
+    if (c.reply[0] != '\0') {
+        printf("cbsomsim: %s\n", c.reply);
+    }
+    sim_report_changes(s, c.why);
 }
 
 static void sim_read_ctl(struct sim *s, uint32_t now)
@@ -261,7 +235,7 @@ int main(int argc, char **argv)
     s.ser.fd = s.master;
     uint32_t now = sim_now();
     (void)cbsom_device_init(&s.dev, &dc, &s.ser.base, now);
-    s.phase = s.dev.phase;
+    cbsom_watch_init(&s.watch, &s.dev);
     printf("cbsomsim: tty %s, firmware %u.%u.%u, host timeout %u ms\n", name, maj, min, build, dc.timeout_ms);
     fflush(stdout);
     while (!s_stop) {
