@@ -28,3 +28,9 @@ $(V2G_SIG_SAN): $(call san,$(V2G_SIG_SRCS)) $(CORE_LIB) $(LINUX_PORT_LIB)
 HOST_BINS += $(V2G_SIG)
 # The exi-vectors group runs it over the PnC captures; built before the groups start.
 INTEGRATION_PREREQS += $(V2G_SIG_SAN)
+
+# Figures: digest, SignedInfo digest, verify and sign of an AuthorizationReq (release build).
+.PHONY: bench-iso2-sig
+BENCHES += bench-iso2-sig
+bench-iso2-sig: $(V2G_SIG)
+	$(Q)$(V2G_SIG) bench 2000

@@ -19,7 +19,8 @@ Checks, per schema:
   * With --sig: v2g-sig check over the ISO-2 Plug & Charge sessions (every signed
     element's DigestValue re-computed from our EXI fragment encoding, every
     SignatureValue verified with the signer's certificate from the capture); each
-    signed message counts as one case.
+    signed message counts as one case; then v2g-sig selftest (sign, encode, decode,
+    verify and the refusals with real ECDSA).
 Prints one line per failure and ends with "N passed, N failed".
 """
 import glob
@@ -35,17 +36,22 @@ def check_signatures(tool, vec):
     if not files:
         print('FAIL sig: no ISO-2 PnC session in %s/sessions' % vec)
         return 0, 1
-    p = subprocess.run([tool, 'check'] + files, capture_output=True, text=True, check=False)
-    sys.stderr.write(p.stderr)
-    lines = p.stdout.splitlines()
-    ok = sum(1 for l in lines if l.startswith('PASS'))
-    bad = sum(1 for l in lines if l.startswith('FAIL'))
-    for l in lines:
-        if l.startswith('FAIL') or l.startswith('v2g-sig:'):
-            print(l)
-    if p.returncode != 0 and bad == 0:
-        print('FAIL sig: v2g-sig exited %d' % p.returncode)
-        bad = 1
+    ok = bad = 0
+    # the captures, then sign -> encode -> decode -> verify with a key made for the run
+    for args in (['check'] + files, ['selftest']):
+        p = subprocess.run([tool] + args, capture_output=True, text=True, check=False)
+        sys.stderr.write(p.stderr)
+        lines = p.stdout.splitlines()
+        good = sum(1 for l in lines if l.startswith('PASS'))
+        fails = sum(1 for l in lines if l.startswith('FAIL'))
+        for l in lines:
+            if l.startswith('FAIL') or l.startswith('v2g-sig:'):
+                print(l)
+        if p.returncode != 0 and fails == 0:
+            print('FAIL sig: v2g-sig %s exited %d' % (args[0], p.returncode))
+            fails = 1
+        ok += good
+        bad += fails
     return ok, bad
 
 
