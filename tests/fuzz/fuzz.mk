@@ -23,7 +23,8 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
-                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp
+                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
+                  iso2_sig
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
@@ -71,6 +72,10 @@ FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 FUZZ_CSRCS_journal    := firmware/journal.c
 FUZZ_SRCS_journal     := hal/hal_err.c
 FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
+
+# ISO 15118-2 XML signatures over EXI fragments (issue 15): decode, digest, verify, sign.
+FUZZ_SRCS_iso2_sig    := protocols/iso2/iso2_sig.c protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c \
+                         protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
@@ -127,6 +132,6 @@ $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fa
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(INC_tests) -o $@ $^
 .PHONY: fuzz-corpus
-fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim
-	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim \
+fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim $(BIN)/v2g-sig
+	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim --v2g-sig $(BIN)/v2g-sig \
 	    --scratch $(FUZZ_DIR)/gen --shared $(SHARED) tests/fuzz/corpus

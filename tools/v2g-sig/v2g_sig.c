@@ -8,6 +8,8 @@
  *   v2g-sig selftest                 sign -> encode -> decode -> verify with a P-256 key made
  *                                    for the run (OpenSSL port), and the refusals
  *   v2g-sig bench [N]                microseconds per digest, SignedInfo digest, verify, sign
+ *   v2g-sig seeds                    hex of signed messages made by our own code, one a line
+ *                                    (fuzz seeds: tests/fuzz/gen_corpus.py)
  *
  * Keys: AuthorizationReq and MeteringReceiptReq are checked with the contract certificate
  * of the capture's PaymentDetailsReq, CertificateInstallationReq with its own
@@ -355,6 +357,100 @@ static int selftest(void)
     return s_st_fail == 0 ? 0 : 1;
 }
 
+static void set_str(char *dst, uint16_t *len, const char *src)
+{
+    *len = (uint16_t)strlen(src);
+    memcpy(dst, src, *len);
+}
+
+/* Sign what iso2_sig_required() names, encode, print hex. */
+static int emit_signed(uint32_t key)
+{
+    static char idbuf[ISO2_SIG_REFS_MAX][40];
+    const char *req[ISO2_SIG_REFS_MAX];
+    size_t len[ISO2_SIG_REFS_MAX];
+    const char *ids[ISO2_SIG_REFS_MAX];
+    int n = iso2_sig_required(&s_doc.V2G_Message.Body, req, len);
+    if (n <= 0) {
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(idbuf[i], sizeof idbuf[i], "%.*s", (int)len[i], req[i]);
+        ids[i] = idbuf[i];
+    }
+    if (iso2_sig_sign(&s_crypto.base, key, &s_doc.V2G_Message.Header, &s_doc.V2G_Message.Body, ids,
+                      (size_t)n, s_buf, sizeof s_buf, NULL) != HAL_OK) {
+        return 1;
+    }
+    static uint8_t wire[8192];
+    struct exi_writer w;
+    exi_writer_init(&w, wire, sizeof wire);
+    if (exi_iso2_encode(&w, &s_doc) != HAL_OK) {
+        return 1;
+    }
+    for (size_t i = 0; i < exi_writer_len(&w); i++) {
+        printf("%02x", wire[i]);
+    }
+    printf("\n");
+    return 0;
+}
+
+static int seeds(void)
+{
+    struct run_key k;
+    if (!make_key(&k)) {
+        return 1;
+    }
+    int bad = 0;
+    auth_req(&s_doc);
+    bad |= emit_signed(k.handle);
+
+    auth_req(&s_doc);
+    struct exi_iso2_BodyType *b = &s_doc.V2G_Message.Body;
+    memset(b, 0, sizeof *b);
+    b->MeteringReceiptReq_isUsed = true;
+    struct exi_iso2_MeteringReceiptReqType *m = &b->MeteringReceiptReq;
+    m->Id_isUsed = true;
+    set_str(m->Id.characters, &m->Id.charactersLen, "ID1");
+    m->SessionID.bytesLen = 8;
+    set_str(m->MeterInfo.MeterID.characters, &m->MeterInfo.MeterID.charactersLen, "meter-1");
+    m->MeterInfo.MeterReading_isUsed = true;
+    m->MeterInfo.MeterReading = 12;
+    bad |= emit_signed(k.handle);
+
+    memset(b, 0, sizeof *b);
+    b->CertificateInstallationReq_isUsed = true;
+    struct exi_iso2_CertificateInstallationReqType *ci = &b->CertificateInstallationReq;
+    set_str(ci->Id.characters, &ci->Id.charactersLen, "ID1");
+    ci->OEMProvisioningCert.bytesLen = 40;
+    ci->ListOfRootCertificateIDs.RootCertificateID.arrayLen = 1;
+    set_str(ci->ListOfRootCertificateIDs.RootCertificateID.array[0].X509IssuerName.characters,
+            &ci->ListOfRootCertificateIDs.RootCertificateID.array[0].X509IssuerName.charactersLen,
+            "CN=V2G Root");
+    bad |= emit_signed(k.handle);
+
+    memset(b, 0, sizeof *b);
+    b->CertificateInstallationRes_isUsed = true;
+    struct exi_iso2_CertificateInstallationResType *r = &b->CertificateInstallationRes;
+    r->SAProvisioningCertificateChain.Certificate.bytesLen = 30;
+    r->ContractSignatureCertChain.Id_isUsed = true;
+    set_str(r->ContractSignatureCertChain.Id.characters, &r->ContractSignatureCertChain.Id.charactersLen, "id1");
+    r->ContractSignatureCertChain.Certificate.bytesLen = 30;
+    r->ContractSignatureCertChain.SubCertificates_isUsed = true;
+    r->ContractSignatureCertChain.SubCertificates.Certificate.arrayLen = 2;
+    r->ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytesLen = 20;
+    r->ContractSignatureCertChain.SubCertificates.Certificate.array[1].bytesLen = 20;
+    set_str(r->ContractSignatureEncryptedPrivateKey.Id.characters,
+            &r->ContractSignatureEncryptedPrivateKey.Id.charactersLen, "id2");
+    r->ContractSignatureEncryptedPrivateKey.CONTENT.bytesLen = 48;
+    set_str(r->DHpublickey.Id.characters, &r->DHpublickey.Id.charactersLen, "id3");
+    r->DHpublickey.CONTENT.bytesLen = 65;
+    set_str(r->eMAID.Id.characters, &r->eMAID.Id.charactersLen, "id4");
+    set_str(r->eMAID.CONTENT.characters, &r->eMAID.CONTENT.charactersLen, "DEABC123456789Y");
+    bad |= emit_signed(k.handle);
+    return bad;
+}
+
 static double now_us(void)
 {
     struct timespec ts;
@@ -412,7 +508,7 @@ static int bench(long n)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: v2g-sig check SESSION.jsonl... | selftest | bench [N]\n"
+    fprintf(stderr, "usage: v2g-sig check SESSION.jsonl... | selftest | bench [N] | seeds\n"
                     "  Checks every xmldsig Signature of the ISO 15118-2 messages: each Reference's\n"
                     "  DigestValue against our EXI fragment encoding of the element, and the\n"
                     "  SignatureValue against the signer's certificate from the same capture.\n");
@@ -424,6 +520,12 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "selftest") == 0) {
         linux_crypto_init(&s_crypto);
         int rc = selftest();
+        linux_crypto_close(&s_crypto);
+        return rc;
+    }
+    if (argc == 2 && strcmp(argv[1], "seeds") == 0) {
+        linux_crypto_init(&s_crypto);
+        int rc = seeds();
         linux_crypto_close(&s_crypto);
         return rc;
     }
