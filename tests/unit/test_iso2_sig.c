@@ -254,6 +254,9 @@ static void test_refusals(void **state)
     c = check_with(7);
     assert_int_equal(iso2_sig_verify(&c, h, &s_doc.V2G_Message.Body), HAL_EPROTO);
     assert_int_equal(c.error, ISO2_SIG_E_DIGEST_LEN);
+    h->Signature.SignedInfo.Reference.array[0].DigestValue.bytesLen = 33; /* oversize */
+    assert_int_equal(iso2_sig_verify(&c, h, &s_doc.V2G_Message.Body), HAL_EPROTO);
+    assert_int_equal(c.error, ISO2_SIG_E_DIGEST_LEN);
     h->Signature.SignedInfo.Reference.array[0].DigestValue.bytesLen = 32;
     h->Signature.SignatureValue.CONTENT.bytesLen = 63;
     assert_int_equal(iso2_sig_verify(&c, h, &s_doc.V2G_Message.Body), HAL_EPROTO);
