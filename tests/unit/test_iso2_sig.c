@@ -364,6 +364,44 @@ static void test_cert_installation_res(void **state)
     assert_int_equal(c.error, ISO2_SIG_E_NO_REFERENCE);
 }
 
+/* A SalesTariff of the second SAScheduleTuple, signed by Id (the MO signs tariffs; no
+ * recorded session carries one, so this is our own round trip only). */
+static void test_sales_tariff(void **state)
+{
+    (void)state;
+    memset(&s_doc, 0, sizeof s_doc);
+    s_doc.V2G_Message_isUsed = true;
+    struct exi_iso2_BodyType *b = &s_doc.V2G_Message.Body;
+    b->ChargeParameterDiscoveryRes_isUsed = true;
+    struct exi_iso2_SAScheduleListType *l = &b->ChargeParameterDiscoveryRes.SAScheduleList;
+    b->ChargeParameterDiscoveryRes.SAScheduleList_isUsed = true;
+    l->SAScheduleTuple.arrayLen = 2;
+    struct exi_iso2_SalesTariffType *st = &l->SAScheduleTuple.array[1].SalesTariff;
+    l->SAScheduleTuple.array[1].SalesTariff_isUsed = true;
+    st->Id_isUsed = true;
+    set_str(st->Id.characters, &st->Id.charactersLen, "ST2");
+    st->SalesTariffID = 5;
+    st->SalesTariffEntry.arrayLen = 1;
+    st->SalesTariffEntry.array[0].RelativeTimeInterval_isUsed = true;
+    st->SalesTariffEntry.array[0].EPriceLevel_isUsed = true;
+    st->SalesTariffEntry.array[0].EPriceLevel = 1;
+    size_t len = 0;
+    assert_int_equal(iso2_sig_fragment(b, "ST2", 3, s_buf, sizeof s_buf, &len), HAL_OK);
+    assert_int_equal(s_buf[0], 0x80);
+    assert_int_equal(s_buf[1], 174); /* SE(SalesTariff): code 174 of the 243 qnames, 8 bits */
+    const char *req[ISO2_SIG_REFS_MAX];
+    size_t rl[ISO2_SIG_REFS_MAX];
+    assert_int_equal(iso2_sig_required(b, req, rl), 0);
+    const char *ids[] = {"ST2"};
+    struct exi_iso2_MessageHeaderType *h = &s_doc.V2G_Message.Header;
+    sign_ok(h, ids, 1);
+    struct iso2_sig_check c = check_with(7);
+    assert_int_equal(iso2_sig_verify(&c, h, b), HAL_OK);
+    st->SalesTariffEntry.array[0].EPriceLevel = 2;
+    assert_int_equal(iso2_sig_verify(&c, h, b), HAL_EPROTO);
+    assert_int_equal(c.error, ISO2_SIG_E_DIGEST);
+}
+
 /* A later (Ongoing) AuthorizationReq is empty and needs no signature; a first one without
  * Id cannot be signed. */
 static void test_required(void **state)
@@ -396,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_sign_errors),
         cmocka_unit_test(test_cert_installation_res),
+        cmocka_unit_test(test_sales_tariff),
         cmocka_unit_test(test_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
