@@ -35,13 +35,14 @@ FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_protocols.c \
                          $(sort $(wildcard protocols/iso2/*.c)) firmware/hlc_iso2.c \
-                         protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c tests/fuzz/fuzz_hlc.c
+                         protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c \
+                         tests/fuzz/fuzz_hlc.c
 FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c protocols/apphand/*.c protocols/v2g/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c \
                          protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
-                         tests/fuzz/fuzz_hlc.c
+                         protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
