@@ -372,7 +372,11 @@ int iso2_sig_verify(struct iso2_sig_check *c, struct exi_iso2_MessageHeaderType 
     if (e == ISO2_SIG_OK) {
         return HAL_OK;
     }
-    return fail(c, e, -1, e == ISO2_SIG_E_CRYPTO ? HAL_EIO : HAL_EPROTO);
+    if (e == ISO2_SIG_E_CRYPTO) {
+        return fail(c, e, -1, HAL_EIO);
+    }
+    /* SignedInfo did not fit the scratch buffer: the caller's limit, not the car's fault */
+    return fail(c, e, -1, e == ISO2_SIG_E_ENCODE ? HAL_ENOMEM : HAL_EPROTO);
 }
 
 static int sign_fail(enum iso2_sig_error *err, enum iso2_sig_error e, int rc)

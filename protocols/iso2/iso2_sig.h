@@ -126,7 +126,9 @@ struct iso2_sig_check {
  * XPath) are cleared in @p sig before SignedInfo is re-encoded, as the standard's verifiers do.
  * @retval HAL_OK valid
  * @retval HAL_EPROTO refused; c->error says why, c->ref which Reference
- * @retval HAL_ENOTSUP / HAL_EIO the crypto port cannot verify / failed (c->error E_CRYPTO)
+ * @retval HAL_ENOMEM (or another encoder code) an element or SignedInfo did not encode into
+ *         c->buf (c->error ISO2_SIG_E_ENCODE): a larger buffer is needed, no verdict
+ * @retval HAL_EIO the crypto port could not verify (c->error ISO2_SIG_E_CRYPTO)
  */
 int iso2_sig_verify(struct iso2_sig_check *c, struct exi_iso2_MessageHeaderType *hdr,
                     const struct exi_iso2_BodyType *body);
