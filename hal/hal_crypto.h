@@ -56,6 +56,10 @@ struct hal_crypto_ops {
                         const uint8_t *sig, size_t sig_len);
     /** @see hal_crypto_ecdsa_poll (with ecdsa_submit) */
     int (*ecdsa_poll)(struct hal_crypto *c);
+    /* ---- signing (ISO 15118-2 Plug & Charge, issue 15): optional ---- */
+    /** @see hal_crypto_ecdsa_sign (optional: NULL = this port cannot sign) */
+    int (*ecdsa_sign)(struct hal_crypto *c, uint32_t key, const uint8_t *digest,
+                      size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *sig_len);
 };
 
 /** A crypto instance. */
@@ -133,6 +137,35 @@ static inline int hal_crypto_ecdsa_poll(struct hal_crypto *c)
         return HAL_ESTATE;
     }
     return c->ops->ecdsa_poll(c);
+}
+
+/* ---- signing (ISO 15118-2 Plug & Charge, issue 15) ------------------------------------
+ * The car signs AuthorizationReq and MeteringReceiptReq with its contract key, and a
+ * certificate provider signs the parts of CertificateInstallationRes. A private key never
+ * crosses the HAL: the port keeps it (a file loaded at start on Linux, a secure element
+ * on a board) and the core names it by a handle the port gave out. */
+
+/**
+ * @brief Sign a digest with the private key @p key (a handle of the port).
+ * @param digest the message hash (SHA-256 for ISO 15118-2), used as the curve's rules say
+ * @param sig    receives raw r||s, 2 x field bytes, each big-endian and zero-padded
+ *               (64 bytes for P-256: the form ISO 15118-2 transmits)
+ * @param sig_len receives the length written
+ * @retval HAL_OK signed
+ * @retval HAL_ENOTSUP the port cannot sign (a charger on it offers no Contract payment)
+ * @retval HAL_ENOENT no key has this handle
+ * @retval HAL_EINVAL the digest is empty or too long for the port
+ * @retval HAL_EOVERFLOW @p sig_cap is smaller than the signature
+ * @retval HAL_EIO the crypto engine failed
+ */
+static inline int hal_crypto_ecdsa_sign(struct hal_crypto *c, uint32_t key, const uint8_t *digest,
+                                        size_t digest_len, uint8_t *sig, size_t sig_cap,
+                                        size_t *sig_len)
+{
+    if (c == NULL || c->ops == NULL || c->ops->ecdsa_sign == NULL) {
+        return HAL_ENOTSUP;
+    }
+    return c->ops->ecdsa_sign(c, key, digest, digest_len, sig, sig_cap, sig_len);
 }
 
 #endif /* HAL_CRYPTO_H */

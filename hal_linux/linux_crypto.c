@@ -5,6 +5,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -236,11 +238,127 @@ static int linux_crypto_poll(struct hal_crypto *c)
     return rc;
 }
 
-static const struct hal_crypto_ops s_linux_crypto_ops = {.ecdsa_verify = linux_crypto_verify};
+/* ---- signing (issue 15) ----------------------------------------------------------------
+ * The keys live in the port; the core holds only the handle (slot + 1, so 0 names none). */
+
+static enum hal_crypto_curve linux_crypto_curve_of(const char *group)
+{
+    static const enum hal_crypto_curve all[] = {
+        HAL_CRYPTO_SECP192K1, HAL_CRYPTO_SECP256K1, HAL_CRYPTO_SECP192R1, HAL_CRYPTO_SECP256R1,
+        HAL_CRYPTO_BRAINPOOL256R1, HAL_CRYPTO_SECP384R1, HAL_CRYPTO_BRAINPOOL384R1,
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(group, linux_crypto_curve_name(all[i])) == 0) {
+            return all[i];
+        }
+    }
+    return (enum hal_crypto_curve)0;
+}
+
+int linux_crypto_add_key_pem(struct linux_crypto *c, const char *pem, size_t len, uint32_t *handle)
+{
+    size_t slot = 0;
+    while (slot < LINUX_CRYPTO_SIGN_KEYS && c->sign_key[slot] != NULL) {
+        slot++;
+    }
+    if (slot == LINUX_CRYPTO_SIGN_KEYS) {
+        return HAL_ENOMEM;
+    }
+    if (len > (size_t)INT32_MAX) {
+        return HAL_EINVAL;
+    }
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    char group[64] = "";
+    size_t glen = 0;
+    if (key == NULL || !EVP_PKEY_is_a(key, "EC") ||
+        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &glen) != 1 ||
+        linux_crypto_curve_of(group) == 0) {
+        EVP_PKEY_free(key);
+        return HAL_EINVAL;
+    }
+    c->sign_key[slot] = key;
+    c->sign_curve[slot] = linux_crypto_curve_of(group);
+    *handle = (uint32_t)slot + 1u;
+    return HAL_OK;
+}
+
+int linux_crypto_add_key_file(struct linux_crypto *c, const char *path, uint32_t *handle)
+{
+    char buf[8192];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return HAL_ENOENT;
+    }
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int more = fgetc(f);
+    fclose(f);
+    if (more != EOF) {
+        return HAL_EINVAL; /* a key file is a few hundred bytes */
+    }
+    int rc = linux_crypto_add_key_pem(c, buf, n, handle);
+    memset(buf, 0, sizeof buf);
+    return rc;
+}
+
+static int linux_crypto_sign(struct hal_crypto *c, uint32_t key, const uint8_t *digest,
+                             size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *sig_len)
+{
+    struct linux_crypto *lc = (struct linux_crypto *)c;
+    if (key == 0 || key > LINUX_CRYPTO_SIGN_KEYS || lc->sign_key[key - 1u] == NULL) {
+        return HAL_ENOENT;
+    }
+    if (digest_len == 0 || digest_len > 64u) {
+        return HAL_EINVAL;
+    }
+    size_t fb = hal_crypto_curve_bytes(lc->sign_curve[key - 1u]);
+    if (sig_cap < 2u * fb) {
+        return HAL_EOVERFLOW;
+    }
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, lc->sign_key[key - 1u], NULL);
+    uint8_t der[HAL_CRYPTO_SIG_MAX + 16];
+    size_t der_len = sizeof der;
+    int rc = HAL_EIO;
+    if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
+        EVP_PKEY_sign(ctx, der, &der_len, digest, digest_len) == 1) {
+        const unsigned char *p = der;
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+        const BIGNUM *r = NULL;
+        const BIGNUM *sv = NULL;
+        if (es != NULL) {
+            ECDSA_SIG_get0(es, &r, &sv);
+            /* raw r||s, each zero-padded to the field size: what ISO 15118-2 transmits */
+            if (BN_bn2binpad(r, sig, (int)fb) == (int)fb &&
+                BN_bn2binpad(sv, sig + fb, (int)fb) == (int)fb) {
+                *sig_len = 2u * fb;
+                rc = HAL_OK;
+            }
+        }
+        ECDSA_SIG_free(es);
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
+static void linux_crypto_sign_keys_free(struct linux_crypto *c)
+{
+    for (size_t i = 0; i < LINUX_CRYPTO_SIGN_KEYS; i++) {
+        EVP_PKEY_free(c->sign_key[i]);
+        c->sign_key[i] = NULL;
+    }
+}
+
+static const struct hal_crypto_ops s_linux_crypto_ops = {
+    .ecdsa_verify = linux_crypto_verify,
+    .ecdsa_sign = linux_crypto_sign,
+};
 static const struct hal_crypto_ops s_linux_crypto_async_ops = {
     .ecdsa_verify = linux_crypto_verify,
     .ecdsa_submit = linux_crypto_submit,
     .ecdsa_poll = linux_crypto_poll,
+    .ecdsa_sign = linux_crypto_sign,
 };
 
 /* A known answer: a P-256 key made once with `openssl ecparam -genkey -name prime256v1`,
@@ -326,4 +444,5 @@ void linux_crypto_close(struct linux_crypto *c)
     }
     linux_crypto_key_free(&c->sync_key);
     linux_crypto_key_free(&c->job_key);
+    linux_crypto_sign_keys_free(c);
 }

@@ -29,6 +29,9 @@ struct linux_crypto_job {
     size_t sig_len;
 };
 
+/** Private keys a port holds for hal_crypto_ecdsa_sign() (PnC: contract key, provider key). */
+#define LINUX_CRYPTO_SIGN_KEYS 4u
+
 /** The OpenSSL crypto port. */
 struct linux_crypto {
     struct hal_crypto base;
@@ -44,6 +47,9 @@ struct linux_crypto {
     int efd;                      /**< readable when a result is ready; -1 without a worker */
     bool started, pending, busy, done, stop;
     int result;
+    /* ---- signing (issue 15): the keys behind the handles of hal_crypto_ecdsa_sign() ---- */
+    struct evp_pkey_st *sign_key[LINUX_CRYPTO_SIGN_KEYS];
+    enum hal_crypto_curve sign_curve[LINUX_CRYPTO_SIGN_KEYS];
 };
 
 /**
@@ -71,5 +77,22 @@ void linux_crypto_close(struct linux_crypto *c);
  * @return a static string, or NULL for an unknown value
  */
 const char *linux_crypto_curve_name(enum hal_crypto_curve curve);
+
+/* ---- signing (issue 15) -------------------------------------------------------------- */
+
+/**
+ * @brief Load an EC private key (PEM: "EC PRIVATE KEY" or PKCS#8, unencrypted) for
+ *        hal_crypto_ecdsa_sign(); the handle it answers names it there.
+ * @retval HAL_OK loaded, *handle set
+ * @retval HAL_EINVAL not a PEM EC private key, or a curve hal_crypto has no name for
+ * @retval HAL_ENOMEM all LINUX_CRYPTO_SIGN_KEYS slots are in use
+ */
+int linux_crypto_add_key_pem(struct linux_crypto *c, const char *pem, size_t len, uint32_t *handle);
+
+/**
+ * @brief linux_crypto_add_key_pem() from a file.
+ * @retval HAL_ENOENT the file cannot be read; otherwise as linux_crypto_add_key_pem()
+ */
+int linux_crypto_add_key_file(struct linux_crypto *c, const char *path, uint32_t *handle);
 
 #endif /* LINUX_CRYPTO_H */

@@ -63,9 +63,10 @@ INTEGRATION_TESTS += exi-vectors
 # Built before the groups start: groups run side by side and must not build shared files.
 INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-codec
 
-exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec
+# With the signatures of the ISO-2 PnC sessions (v2g-sig, protocols/iso2/iso2_sig.mk).
+exi-vectors integration-exi-vectors: $(BUILD)/san/bin/v2g-codec $(BUILD)/san/bin/v2g-sig
 	$(Q)if [ -d "$(SHARED)/vectors" ]; then \
-		python3 tests/vectors/exi_vectors.py $(BUILD)/san/bin/v2g-codec $(SHARED); \
+		python3 tests/vectors/exi_vectors.py $(BUILD)/san/bin/v2g-codec $(SHARED) --sig $(BUILD)/san/bin/v2g-sig; \
 	else \
 		echo "SKIP exi-vectors: $(SHARED)/vectors not found (the shared vectors are read in place, SHARED=$(SHARED))"; \
 	fi

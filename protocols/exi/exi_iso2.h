@@ -1694,4 +1694,31 @@ int exi_iso2_encode(struct exi_writer *w, const struct exi_iso2_document *doc);
 /** Reflection table of struct exi_iso2_document (XML conversion, tests). */
 extern const struct exi_meta_type exi_iso2_meta_document;
 
+/* ---- EXI fragments (xmldsig digests; docs/pnc.md "XML signatures over EXI") ----
+ * Each function encodes one element alone as an EXI fragment: header 0x80, the
+ * element's FragmentContent code, its content, ED, zero padding. These bytes are what
+ * ISO 15118-2 hashes for a Reference's DigestValue (and, for SignedInfo, what the
+ * SignatureValue signs). Return codes as exi_iso2_encode().
+ */
+/** AuthorizationReq as a fragment (code 4 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_AuthorizationReq(struct exi_writer *w, const struct exi_iso2_AuthorizationReqType *v);
+/** CertificateInstallationReq as a fragment (code 15 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_CertificateInstallationReq(struct exi_writer *w, const struct exi_iso2_CertificateInstallationReqType *v);
+/** CertificateUpdateReq as a fragment (code 17 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_CertificateUpdateReq(struct exi_writer *w, const struct exi_iso2_CertificateUpdateReqType *v);
+/** ContractSignatureCertChain as a fragment (code 33 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_ContractSignatureCertChain(struct exi_writer *w, const struct exi_iso2_CertificateChainType *v);
+/** ContractSignatureEncryptedPrivateKey as a fragment (code 34 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_ContractSignatureEncryptedPrivateKey(struct exi_writer *w, const struct exi_iso2_ContractSignatureEncryptedPrivateKeyType *v);
+/** DHpublickey as a fragment (code 45 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_DHpublickey(struct exi_writer *w, const struct exi_iso2_DiffieHellmanPublickeyType *v);
+/** MeteringReceiptReq as a fragment (code 121 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_MeteringReceiptReq(struct exi_writer *w, const struct exi_iso2_MeteringReceiptReqType *v);
+/** SalesTariff as a fragment (code 174 of 245 in 8 bits, the whole schema set). */
+int exi_iso2_encode_fragment_SalesTariff(struct exi_writer *w, const struct exi_iso2_SalesTariffType *v);
+/** eMAID as a fragment (code 236 of 245 in 8 bits, the whole schema set; relaxed ElementFragment grammar). */
+int exi_iso2_encode_fragment_eMAID(struct exi_writer *w, const struct exi_iso2_EMAIDType *v);
+/** SignedInfo as a fragment (code 32 of 47 in 6 bits, the xmldsig schema alone). */
+int exi_iso2_encode_fragment_SignedInfo(struct exi_writer *w, const struct exi_iso2_SignedInfoType *v);
+
 #endif /* EXI_ISO2_H */

@@ -3711,3 +3711,97 @@ int exi_iso2_encode(struct exi_writer *w, const struct exi_iso2_document *doc)
     }
     return exi_wr_finish(w);
 }
+
+int exi_iso2_encode_fragment_AuthorizationReq(struct exi_writer *w, const struct exi_iso2_AuthorizationReqType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 4U)); /* SE(AuthorizationReq) */
+    (void)e_AuthorizationReqType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_CertificateInstallationReq(struct exi_writer *w, const struct exi_iso2_CertificateInstallationReqType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 15U)); /* SE(CertificateInstallationReq) */
+    (void)e_CertificateInstallationReqType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_CertificateUpdateReq(struct exi_writer *w, const struct exi_iso2_CertificateUpdateReqType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 17U)); /* SE(CertificateUpdateReq) */
+    (void)e_CertificateUpdateReqType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_ContractSignatureCertChain(struct exi_writer *w, const struct exi_iso2_CertificateChainType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 33U)); /* SE(ContractSignatureCertChain) */
+    (void)e_CertificateChainType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_ContractSignatureEncryptedPrivateKey(struct exi_writer *w, const struct exi_iso2_ContractSignatureEncryptedPrivateKeyType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 34U)); /* SE(ContractSignatureEncryptedPrivateKey) */
+    (void)e_ContractSignatureEncryptedPrivateKeyType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_DHpublickey(struct exi_writer *w, const struct exi_iso2_DiffieHellmanPublickeyType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 45U)); /* SE(DHpublickey) */
+    (void)e_DiffieHellmanPublickeyType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_MeteringReceiptReq(struct exi_writer *w, const struct exi_iso2_MeteringReceiptReqType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 121U)); /* SE(MeteringReceiptReq) */
+    (void)e_MeteringReceiptReqType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_SalesTariff(struct exi_writer *w, const struct exi_iso2_SalesTariffType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 174U)); /* SE(SalesTariff) */
+    (void)e_SalesTariffType(w, v);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_eMAID(struct exi_writer *w, const struct exi_iso2_EMAIDType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(8U, 236U)); /* SE(eMAID) */
+    exi_wr_code(w, EXI_CODE(9U, 4U)); /* AT(Id) */
+    exi_wr_string(w, v->Id.characters, v->Id.charactersLen, CFG_EXI_ISO2_EMAIDTYPE_ID_LEN);
+    exi_wr_code(w, EXI_CODE(9U, 256U)); /* CH, untyped */
+    exi_wr_string(w, v->CONTENT.characters, v->CONTENT.charactersLen, CFG_EXI_ISO2_EMAIDTYPE_CONTENT_LEN);
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* EE */
+    exi_wr_code(w, EXI_CODE(8U, 244U)); /* ED */
+    return exi_wr_finish(w);
+}
+
+int exi_iso2_encode_fragment_SignedInfo(struct exi_writer *w, const struct exi_iso2_SignedInfoType *v)
+{
+    exi_wr_header(w);
+    exi_wr_code(w, EXI_CODE(6U, 32U)); /* SE(SignedInfo) */
+    (void)e_SignedInfoType(w, v);
+    exi_wr_code(w, EXI_CODE(6U, 46U)); /* ED */
+    return exi_wr_finish(w);
+}

@@ -24,7 +24,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
-                  cbsom_plant
+                  cbsom_plant iso2_sig
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
@@ -35,13 +35,14 @@ FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_protocols.c \
                          $(sort $(wildcard protocols/iso2/*.c)) firmware/hlc_iso2.c \
-                         protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c tests/fuzz/fuzz_hlc.c
+                         protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c \
+                         tests/fuzz/fuzz_hlc.c
 FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c protocols/apphand/*.c protocols/v2g/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c \
                          protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
-                         tests/fuzz/fuzz_hlc.c
+                         protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)
@@ -74,6 +75,10 @@ FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 FUZZ_CSRCS_journal    := firmware/journal.c
 FUZZ_SRCS_journal     := hal/hal_err.c
 FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
+
+# ISO 15118-2 XML signatures over EXI fragments (issue 15): decode, digest, verify, sign.
+FUZZ_SRCS_iso2_sig    := protocols/iso2/iso2_sig.c protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c \
+                         protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
@@ -130,6 +135,6 @@ $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fa
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(INC_tests) -o $@ $^
 .PHONY: fuzz-corpus
-fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim
-	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim \
+fuzz-corpus: $(FUZZ_SEED_MODBUS) $(BIN)/sim $(BIN)/v2g-sig
+	$(Q)python3 tests/fuzz/gen_corpus.py --seed-modbus $(FUZZ_SEED_MODBUS) --sim $(BIN)/sim --v2g-sig $(BIN)/v2g-sig \
 	    --scratch $(FUZZ_DIR)/gen --shared $(SHARED) tests/fuzz/corpus

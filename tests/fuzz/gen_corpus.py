@@ -340,10 +340,20 @@ def ocpp_seeds(out):
         put(out, 'ocpp', f.encode())
 
 
+def iso2_sig_seeds(out, v2g_sig):
+    # iso2_sig: signed ISO-2 messages made by our own code (v2g-sig seeds: AuthorizationReq,
+    # MeteringReceiptReq, CertificateInstallationReq, CertificateInstallationRes with its
+    # four References), signed with a key made for the run; nothing taken from elsewhere.
+    p = subprocess.run([v2g_sig, 'seeds'], check=True, capture_output=True, text=True)
+    for line in p.stdout.split():
+        put(out, 'iso2_sig', bytes.fromhex(line))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seed-modbus', required=True)
     ap.add_argument('--sim', required=True)
+    ap.add_argument('--v2g-sig', required=True)
     ap.add_argument('--scratch', required=True)
     ap.add_argument('--shared', default='../shared')
     ap.add_argument('out')
@@ -356,6 +366,7 @@ def main():
     iso2_seeds(a.out, a.shared)
     modbus_seeds(a.out, a.seed_modbus, a.scratch)
     ocmf_seeds(a.out)
+    iso2_sig_seeds(a.out, a.v2g_sig)
     infy_seeds(a.out)
     config_seeds(a.out)
     api_json_seeds(a.out)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the shared EXI vectors through v2g-codec.
 
-usage: exi_vectors.py V2G_CODEC SHARED_DIR [--max-fail N]
+usage: exi_vectors.py V2G_CODEC SHARED_DIR [--max-fail N] [--sig V2G_SIG]
 
 Checks, per schema:
   * exi_catalog.jsonl and misc/test_vectors_everest.jsonl: decode(exi) == xml
@@ -16,12 +16,43 @@ Checks, per schema:
         decode to the same XML (an extra check).
   * misc/issue_vectors.jsonl: entries with xml must decode to it and re-encode
     to the same bytes; entries without xml are negative and must be rejected.
+  * With --sig: v2g-sig check over the ISO-2 Plug & Charge sessions (every signed
+    element's DigestValue re-computed from our EXI fragment encoding, every
+    SignatureValue verified with the signer's certificate from the capture); each
+    signed message counts as one case; then v2g-sig selftest (sign, encode, decode,
+    verify and the refusals with real ECDSA).
 Prints one line per failure and ends with "N passed, N failed".
 """
+import glob
 import json
 import os
 import subprocess
 import sys
+
+
+def check_signatures(tool, vec):
+    """(passed, failed) of v2g-sig check over the PnC captures; prints its lines."""
+    files = sorted(glob.glob(os.path.join(vec, 'sessions', 'ISO-2_*PnC*.jsonl')))
+    if not files:
+        print('FAIL sig: no ISO-2 PnC session in %s/sessions' % vec)
+        return 0, 1
+    ok = bad = 0
+    # the captures, then sign -> encode -> decode -> verify with a key made for the run
+    for args in (['check'] + files, ['selftest']):
+        p = subprocess.run([tool] + args, capture_output=True, text=True, check=False)
+        sys.stderr.write(p.stderr)
+        lines = p.stdout.splitlines()
+        good = sum(1 for l in lines if l.startswith('PASS'))
+        fails = sum(1 for l in lines if l.startswith('FAIL'))
+        for l in lines:
+            if l.startswith('FAIL') or l.startswith('v2g-sig:'):
+                print(l)
+        if p.returncode != 0 and fails == 0:
+            print('FAIL sig: v2g-sig %s exited %d' % (args[0], p.returncode))
+            fails = 1
+        ok += good
+        bad += fails
+    return ok, bad
 
 
 def run(codec, mode, schema, lines):
@@ -40,6 +71,7 @@ def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     codec, shared = sys.argv[1], sys.argv[2]
+    sig = sys.argv[sys.argv.index('--sig') + 1] if '--sig' in sys.argv[3:-1] else None
     vec = os.path.join(shared, 'vectors')
     entries = []
     for name in ('exi_catalog.jsonl', 'misc/test_vectors_everest.jsonl', 'misc/issue_vectors.jsonl'):
@@ -87,6 +119,11 @@ def main():
                 cnt[0] += 1
     for sc in schemas:
         print('%-9s %d passed, %d failed' % (sc, per[sc][0], per[sc][1]))
+    if sig is not None:
+        p, f = check_signatures(sig, vec)
+        print('%-9s %d passed, %d failed' % ('xmldsig', p, f))
+        passed += p
+        failed += f
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 

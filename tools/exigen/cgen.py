@@ -69,6 +69,7 @@ class Gen:
         self.fields = {}
         self.gram = {}
         self.groups = 0
+        self.frags = []           # fragment encoders (fragment.plan), set by exigen.py
         self._name_types()
 
     # ------------------------------------------------------------ naming
@@ -368,9 +369,62 @@ int %(p)s_encode(struct exi_writer *w, const struct %(p)s_document *doc);
 
 /** Reflection table of struct %(p)s_document (XML conversion, tests). */
 extern const struct exi_meta_type %(p)s_meta_document;
-
-#endif /* %(P)s_H */
 ''' % {'p': self.pfx, 'P': P})
+        o.append(self.fragment_decls())
+        o.append('\n#endif /* %s_H */\n' % P)
+        return ''.join(o)
+
+    # ------------------------------------------------------------ fragments
+    def fragment_decls(self):
+        if not self.frags:
+            return ''
+        o = ['''
+/* ---- EXI fragments (xmldsig digests; docs/pnc.md "XML signatures over EXI") ----
+ * Each function encodes one element alone as an EXI fragment: header 0x80, the
+ * element's FragmentContent code, its content, ED, zero padding. These bytes are what
+ * ISO 15118-2 hashes for a Reference's DigestValue (and, for SignedInfo, what the
+ * SignatureValue signs). Return codes as %s_encode().
+ */
+''' % self.pfx]
+        for f in self.frags:
+            src = 'the xmldsig schema alone' if f['codes_from'] else 'the whole schema set'
+            o.append('/** %s as a fragment (code %d of %d in %d bits, %s%s). */\n' % (
+                f['local'], f['code'], f['m'] + 2, f['fc_width'], src,
+                '; relaxed ElementFragment grammar' if f['relaxed'] else ''))
+            o.append('int %s_encode_fragment_%s(struct exi_writer *w, const struct %s_%s *v);\n' % (
+                self.pfx, f['local'], self.pfx, f['type'].cname))
+        return ''.join(o)
+
+    def fragment_c(self):
+        o = []
+        for f in self.frags:
+            t = f['type']
+            o.append('int %s_encode_fragment_%s(struct exi_writer *w, const struct %s_%s *v)\n{\n' % (
+                self.pfx, f['local'], self.pfx, t.cname))
+            o.append('    exi_wr_header(w);\n')
+            o.append('    exi_wr_code(w, EXI_CODE(%dU, %dU)); /* SE(%s) */\n' % (f['fc_width'], f['code'], f['local']))
+            if not f['relaxed']:
+                o.append('    (void)e_%s(w, v);\n' % t.cname)
+            else:
+                ef0, ef2 = f['ef0'], f['ef2']
+                fs = self.fields[id(t)]
+                for a, code in zip(t.attrs, f['attr_codes']):
+                    fld = [x for x in fs if x.is_attr and x.attr is a][0]
+                    ind = '    '
+                    if fld.flag:
+                        o.append('    if (v->%s) {\n' % fld.flag)
+                        ind = '        '
+                    o.append('%sexi_wr_code(w, EXI_CODE(%dU, %dU)); /* AT(%s) */\n' % (ind, ef0['width'], code, a.local))
+                    o.append('%sexi_wr_string(w, v->%s.characters, v->%s.charactersLen, %s);\n' % (
+                        ind, fld.name, fld.name, fld.slen))
+                    if fld.flag:
+                        o.append('    }\n')
+                c = [x for x in fs if x.is_content][0]
+                o.append('    exi_wr_code(w, EXI_CODE(%dU, %dU)); /* CH, untyped */\n' % (ef0['width'], ef0['ch']))
+                o.append('    exi_wr_string(w, v->CONTENT.characters, v->CONTENT.charactersLen, %s);\n' % c.slen)
+                o.append('    exi_wr_code(w, EXI_CODE(%dU, %dU)); /* EE */\n' % (ef2['width'], ef2['ee']))
+            o.append('    exi_wr_code(w, EXI_CODE(%dU, %dU)); /* ED */\n' % (f['fc_width'], f['ed']))
+            o.append('    return exi_wr_finish(w);\n}\n\n')
         return ''.join(o)
 
     # ------------------------------------------------------------ helpers
@@ -809,6 +863,8 @@ extern const struct exi_meta_type %(p)s_meta_document;
                 first = False
             o.append('    } else {\n        (void)exi_wr_fail(w, EXI_E_MISSING);\n    }\n')
             o.append('    return exi_wr_finish(w);\n}\n')
+            if self.frags:
+                o.append('\n' + self.fragment_c().rstrip('\n') + '\n')
         return ''.join(o)
 
     # ------------------------------------------------------------ reflection

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from xsd import SchemaSet, ComplexType  # noqa: E402
 from cgen import Gen  # noqa: E402
+import fragment  # noqa: E402
 
 # (key, title, root XSD, which global elements are supported as document roots)
 SETS = [
@@ -29,6 +30,24 @@ SETS = [
     ('iso20_dc', 'ISO 15118-20 DC', 'iso15118-20/V2G_CI_DC.xsd', None),
     ('iso20_ac', 'ISO 15118-20 AC', 'iso15118-20/V2G_CI_AC.xsd', None),
 ]
+
+# Elements ISO 15118-2 signs (xmldsig References) and SignedInfo itself, whose fragment
+# codes come from the xmldsig schema alone (fact sheet exi-for-v2g §2.3):
+# (element, C type when the qname has several, schema set of the codes or None).
+FRAGMENTS = {
+    'iso2': [
+        ('AuthorizationReq', None, None),
+        ('CertificateInstallationReq', None, None),
+        ('CertificateUpdateReq', None, None),
+        ('ContractSignatureCertChain', None, None),
+        ('ContractSignatureEncryptedPrivateKey', None, None),
+        ('DHpublickey', None, None),
+        ('MeteringReceiptReq', None, None),
+        ('SalesTariff', None, None),
+        ('eMAID', 'EMAIDType', None),
+        ('SignedInfo', None, 'iso15118-2/xmldsig-core-schema.xsd'),
+    ],
+}
 
 
 def roots_of(sset, root_xsd, names):
@@ -47,6 +66,8 @@ def generate(xsd_dir):
     for key, title, root, names in SETS:
         sset = SchemaSet(os.path.join(xsd_dir, root))
         gen = Gen(sset, key, 'exi_' + key, title, roots_of(sset, root, names))
+        if key in FRAGMENTS:
+            gen.frags = fragment.plan(sset, xsd_dir, FRAGMENTS[key])
         files['exi_%s.h' % key] = gen.header()
         files['exi_%s_dec.c' % key] = gen.codec_c('dec')
         files['exi_%s_enc.c' % key] = gen.codec_c('enc')

@@ -1,0 +1,36 @@
+# ISO 15118-2 XML signatures over EXI fragments (issue 15, docs/pnc.md "XML signatures over
+# EXI"). Included by the top Makefile (BUILD, SHARED, CORE_LIB*, LINUX_PORT_LIB*, rel/san, Q,
+# BIN, BENCHES, INTEGRATION_PREREQS are defined there).
+#
+#   make build/bin/v2g-sig   v2g-sig check SESSION.jsonl...: every Signature of the ISO-2
+#                            messages against our fragment digests and the signer's certificate
+#                            (run by `make integration-exi-vectors` over the PnC captures)
+#   make bench-iso2-sig      us per Reference digest, SignedInfo digest and full verification
+
+DEPS_LINUX += libssl-dev
+
+V2G_SIG_SRCS := tools/v2g-sig/v2g_sig.c
+V2G_SIG      := $(BIN)/v2g-sig
+V2G_SIG_SAN  := $(BUILD)/san/bin/v2g-sig
+
+$(call rel,$(V2G_SIG_SRCS)) $(call san,$(V2G_SIG_SRCS)): $(BUILD)/exigen.stamp | $(DEPS_STAMP_LINUX)
+
+$(V2G_SIG): $(call rel,$(V2G_SIG_SRCS)) $(CORE_LIB_REL) $(LINUX_PORT_LIB_REL)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ -lcrypto -lpthread
+
+$(V2G_SIG_SAN): $(call san,$(V2G_SIG_SRCS)) $(CORE_LIB) $(LINUX_PORT_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcrypto -lpthread
+
+HOST_BINS += $(V2G_SIG)
+# The exi-vectors group runs it over the PnC captures; built before the groups start.
+INTEGRATION_PREREQS += $(V2G_SIG_SAN)
+
+# Figures: digest, SignedInfo digest, verify and sign of an AuthorizationReq (release build).
+.PHONY: bench-iso2-sig
+BENCHES += bench-iso2-sig
+bench-iso2-sig: $(V2G_SIG)
+	$(Q)$(V2G_SIG) bench 2000
