@@ -104,6 +104,8 @@ uint8_t iso20_response_code(const struct exi_iso20_document *d)
     case ISO20_MSG_SESSION_STOP: return d->SessionStopRes.ResponseCode;
     case ISO20_MSG_CERTIFICATE: return d->CertificateInstallationRes.ResponseCode;
     case ISO20_MSG_METERING_CONFIRMATION: return d->MeteringConfirmationRes.ResponseCode;
+    case ISO20_MSG_VEHICLE_CHECK:
+        return d->VehicleCheckInRes_isUsed ? d->VehicleCheckInRes.ResponseCode : d->VehicleCheckOutRes.ResponseCode;
     default: return 0xFF;
     }
 }
