@@ -270,6 +270,11 @@ static void charger_v2g_message(struct charger *c, uint16_t type, const uint8_t 
     size_t n = 0;
     bool handshake = !c->v2g;
     hlc_set_payload_type(&c->hlc, type); /* ISO-20 picks its grammar by it */
+    if (handshake) {
+        /* ISO-20 only over TLS 1.3: the handshake leaves it out otherwise (hlc.c). */
+        hlc_set_transport(&c->hlc, c->io.link->ops->transport != NULL ? c->io.link->ops->transport(c->io.link)
+                                                                      : HLC_TRANSPORT_UNKNOWN);
+    }
     int rc = hlc_handle(&c->hlc, p, len, &c->evse, charger_hlc_status, c, c->out, sizeof c->out, &n,
                         &res, now_ms);
     if (handshake) {

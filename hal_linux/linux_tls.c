@@ -468,7 +468,18 @@ static int linux_tls_set_server_name(struct hal_tls *base, int session, const ch
     return ok ? HAL_OK : HAL_EINVAL;
 }
 
+static uint16_t linux_tls_version(struct hal_tls *base, int session)
+{
+    struct linux_tls_session *s = linux_tls_get((struct linux_tls *)base, session);
+    if (s == NULL || !SSL_is_init_finished((SSL *)s->ssl)) {
+        return 0;
+    }
+    int v = SSL_version((SSL *)s->ssl);
+    return v > 0 && v <= 0xFFFF ? (uint16_t)v : 0u;
+}
+
 static const struct hal_tls_ops s_ops = {
+    .version = linux_tls_version,
     .start = linux_tls_start,
     .handshake = linux_tls_handshake,
     .send = linux_tls_send,

@@ -76,6 +76,7 @@ expect ovm-source-twice    1 ':3: ovm\.sources: a source is listed twice' "${goo
 expect v2g-protocols-din   0 'configuration valid' "${good}v2g.protocols = din\n"
 expect v2g-protocols-iso2  0 'configuration valid' "${good}v2g.protocols = iso2,din\n"
 expect v2g-protocols-iso20 0 'configuration valid' "${good}v2g.protocols = iso20,iso2,din\n"
+expect v2g-iso20-plain-tcp 0 'configuration valid' "${good}v2g.protocols = iso20,iso2\nv2g.iso20_plain_tcp = true\n"
 expect v2g-protocols-bad   1 ':3: v2g\.protocols: unknown protocol "chademo"' "${good}v2g.protocols = din chademo\n"
 expect ovm-stale-range     1 ':3: ovm\.stale_ms: value 5 out of range 10\.\.10000' "${good}ovm.stale_ms = 5\n"
 expect ovm-sim-refused     1 'ovm\.device: sim is the simulator' "${good}ovm.device = sim\n"

@@ -27,6 +27,7 @@
 
 static char s_ca[256], s_cli[256], s_cli_key[256], s_srv[256], s_srv_key[256];
 static uint16_t s_port_open, s_port_mtls;
+static uint16_t s_version; /* what hal_tls_version() said after serve_one()'s handshake */
 
 static struct linux_net s_net;
 static struct linux_tls s_tls;
@@ -263,6 +264,7 @@ static int serve_one(const char *args, char *out, size_t cap)
             usleep(1000);
         }
     }
+    s_version = hal_tls_version(&s_tls.base, sess);
     hal_tls_close(&s_tls.base, sess);
     hal_net_close(&s_net.base, sock);
     size_t n = fread(out, 1, cap - 1, p);
@@ -280,6 +282,7 @@ static void test_server_tls13_and_tls12(void **state)
     assert_int_equal(serve_one("-tls1_3 -groups P-521", out, sizeof out), HAL_OK);
     assert_non_null(strstr(out, "Protocol version: TLSv1.3"));
     assert_non_null(strstr(out, "Ciphersuite: TLS_AES_256_GCM_SHA384"));
+    assert_int_equal(s_version, 0x0304); /* what the charger asks before it offers -20 */
     assert_int_equal(serve_one("-tls1_3 -groups X448", out, sizeof out), HAL_OK);
     /* X25519 is not in Table 7: no common group, no handshake. */
     assert_int_not_equal(serve_one("-tls1_3 -groups X25519", out, sizeof out), HAL_OK);
@@ -293,6 +296,7 @@ static void test_server_tls13_and_tls12(void **state)
     assert_int_equal(serve_one("-tls1_2", out, sizeof out), HAL_OK);
     assert_non_null(strstr(out, "Protocol version: TLSv1.2"));
     assert_non_null(strstr(out, "ECDHE-ECDSA-AES128-SHA256"));
+    assert_int_equal(s_version, 0x0303);
     /* Suites outside Table 6 only: refused. */
     assert_int_not_equal(serve_one("-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256", out, sizeof out), HAL_OK);
 }
