@@ -142,6 +142,9 @@ static const struct config_key s_keys[] = {
     STR("v2g.protocols", v2g_protocols, false,
         "V2G protocols offered in supportedAppProtocol, best first: names of the\n"
         "                                     protocols enabled in this build (default iso2,din)"),
+    BOOL("v2g.iso20_plain_tcp", v2g_iso20_plain_tcp,
+         "lab switch: offer ISO 15118-20 over plain TCP too (the standard: TLS 1.3 only;\n"
+         "                                     docs/iso15118-20.md) (default false)"),
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),

@@ -170,6 +170,9 @@ struct charger_transport_ops {
     int (*restart)(struct charger_transport *l, uint32_t now_ms);
     /** Why the last connection ended / SLAC failed (static text). */
     const char *(*reason)(struct charger_transport *l);
+    /** optional: what carries the V2G connection (NULL: not known; then every protocol
+     *  of the list is offered, as in the simulator's links) */
+    enum hlc_transport (*transport)(struct charger_transport *l);
 };
 
 /** A transport instance; implementations embed it first. */

@@ -13,9 +13,14 @@
 #include "hal_clock.h"
 #include "v2gtp/v2gtp.h"
 
+static int charger_send_type(struct charger *c, uint16_t type, size_t len, uint32_t now_ms)
+{
+    return c->io.link->ops->send(c->io.link, type, c->out, (uint32_t)len, now_ms);
+}
+
 static int charger_send(struct charger *c, size_t len, uint32_t now_ms)
 {
-    return c->io.link->ops->send(c->io.link, V2GTP_PT_EXI, c->out, (uint32_t)len, now_ms);
+    return charger_send_type(c, V2GTP_PT_EXI, len, now_ms);
 }
 
 /* Session IDs come from the connector's random source. */
@@ -258,12 +263,18 @@ static void charger_hlc_status(void *ctx, const struct hlc_request_view *rq, str
 
 /* One V2GTP EXI payload: the handshake or a request of the negotiated protocol, answered
  * through the one entry point (hlc_handle), then acted upon. */
-static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t len, bool act,
+static void charger_v2g_message(struct charger *c, uint16_t type, const uint8_t *p, uint32_t len, bool act,
                                 uint32_t now_ms)
 {
     struct hlc_result res;
     size_t n = 0;
     bool handshake = !c->v2g;
+    hlc_set_payload_type(&c->hlc, type); /* ISO-20 picks its grammar by it */
+    if (handshake) {
+        /* ISO-20 only over TLS 1.3: the handshake leaves it out otherwise (hlc.c). */
+        hlc_set_transport(&c->hlc, c->io.link->ops->transport != NULL ? c->io.link->ops->transport(c->io.link)
+                                                                      : HLC_TRANSPORT_UNKNOWN);
+    }
     int rc = hlc_handle(&c->hlc, p, len, &c->evse, charger_hlc_status, c, c->out, sizeof c->out, &n,
                         &res, now_ms);
     if (handshake) {
@@ -300,7 +311,7 @@ static void charger_v2g_message(struct charger *c, const uint8_t *p, uint32_t le
         }
         return;
     }
-    if (n > 0 && charger_send(c, n, now_ms) == HAL_OK) {
+    if (n > 0 && charger_send_type(c, res.payload_type, n, now_ms) == HAL_OK) {
         hlc_sent(&c->hlc, now_ms);
     } else {
         charger_log(c, HAL_LOG_ERROR, now_ms, "V2G", "response could not be sent");
@@ -335,10 +346,11 @@ static void charger_v2g_io(struct charger *c, uint32_t now_ms)
         if (c->link_since_ms != 0 && !c->v2g) {
             charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "first message: SupportedAppProtocol");
         }
-        if (type != V2GTP_PT_EXI) {
-            /* not ours */
+        bool iso20 = c->v2g && hlc_active(&c->hlc) != NULL && hlc_active(&c->hlc) == hlc_backend(HLC_PROTO_ISO20);
+        if (type != V2GTP_PT_EXI && !(iso20 && type >= 0x8002u && type <= 0x8004u)) {
+            /* not ours (ISO-20's 0x8002..0x8004 only in an ISO-20 session: its backend judges them) */
         } else if (!c->v2g || !hlc_over(&c->hlc)) {
-            charger_v2g_message(c, p, len, charger_session_active(c->state), now_ms);
+            charger_v2g_message(c, type, p, len, charger_session_active(c->state), now_ms);
         }
         if (!c->link_closed) {
             l->ops->consume(l, now_ms);

@@ -57,7 +57,17 @@ static const char *charger_transport_evse_reason(struct charger_transport *base)
     return l->reason != NULL ? l->reason : "";
 }
 
+static enum hlc_transport charger_transport_evse_transport(struct charger_transport *base)
+{
+    uint16_t v = evse_link_security(((struct charger_transport_evse *)base)->l);
+    return v == 0u        ? HLC_TRANSPORT_TCP
+           : v == 0x0304u ? HLC_TRANSPORT_TLS13
+           : v == 0x0303u ? HLC_TRANSPORT_TLS12
+                          : HLC_TRANSPORT_UNKNOWN;
+}
+
 static const struct charger_transport_ops s_ops = {
+    .transport = charger_transport_evse_transport,
     .state = charger_transport_evse_state,
     .recv = charger_transport_evse_recv,
     .consume = charger_transport_evse_consume,

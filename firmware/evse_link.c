@@ -461,6 +461,18 @@ void evse_link_consume(struct evse_link *l, uint32_t now_ms)
     (void)evse_link_feed(l, now_ms);
 }
 
+uint16_t evse_link_security(const struct evse_link *l)
+{
+    if (l->conn < 0) {
+        return 0xFFFFu;
+    }
+    if (!l->secure) {
+        return 0u;
+    }
+    uint16_t v = l->established ? hal_tls_version(l->p.tls, l->sess) : 0u;
+    return v != 0 ? v : 0xFFFFu;
+}
+
 int evse_link_send(struct evse_link *l, uint16_t type, const uint8_t *payload, uint32_t len)
 {
     if (l->conn < 0) {

@@ -139,6 +139,13 @@ void evse_link_consume(struct evse_link *l, uint32_t now_ms);
  */
 int evse_link_send(struct evse_link *l, uint16_t type, const uint8_t *payload, uint32_t len);
 
+/**
+ * @brief What carries the V2GTP connection now: 0 plain TCP, else the TLS version the
+ *        handshake negotiated (0x0303, 0x0304), 0xFFFF TLS whose version the port cannot
+ *        tell (or no connection). ISO 15118-20 is offered over TLS 1.3 only.
+ */
+uint16_t evse_link_security(const struct evse_link *l);
+
 /** @brief One step (the task's step; also callable directly by tests). */
 void evse_link_step(struct evse_link *l, uint32_t now_ms);
 

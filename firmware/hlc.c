@@ -2,7 +2,7 @@
  * hlc.c - the protocol-neutral V2G layer: the priority list of protocols (`v2g.protocols`),
  * the supportedAppProtocol handshake that picks a backend from it, the session IDs, and
  * the dispatch of every later payload to the negotiated backend (hlc.h). The protocol
- * machines themselves live behind struct hlc_backend_ops (hlc_din.c, hlc_iso2.c).
+ * machines themselves live behind struct hlc_backend_ops (hlc_din.c, hlc_iso2.c, hlc_iso20.c).
  */
 #include "hlc.h"
 
@@ -17,6 +17,9 @@ static const struct hlc_backend_ops *const s_backends[HLC_PROTO_COUNT] = {
 #endif
 #if CFG_HLC_ISO2
     [HLC_PROTO_ISO2] = &hlc_iso2_ops,
+#endif
+#if CFG_HLC_ISO20
+    [HLC_PROTO_ISO20] = &hlc_iso20_ops,
 #endif
 };
 
@@ -34,6 +37,9 @@ void hlc_default_config(struct hlc_config *cfg)
 #endif
 #if CFG_HLC_ISO2
     iso2_evse_default_config(&cfg->iso2);
+#endif
+#if CFG_HLC_ISO20
+    iso20_evse_default_config(&cfg->iso20);
 #endif
 }
 
@@ -83,9 +89,36 @@ void hlc_drop_pause(struct hlc *h)
 {
 #if CFG_HLC_ISO2
     memset(&h->iso2_paused, 0, sizeof h->iso2_paused);
-#else
-    (void)h; /* only ISO-2 pauses */
 #endif
+#if CFG_HLC_ISO20
+    memset(&h->iso20_paused, 0, sizeof h->iso20_paused);
+#endif
+    (void)h; /* only ISO-2 and ISO-20 pause */
+}
+
+void hlc_set_payload_type(struct hlc *h, uint16_t type)
+{
+    h->rx_type = type;
+}
+
+void hlc_set_transport(struct hlc *h, enum hlc_transport t)
+{
+    h->transport = t;
+}
+
+/* -20 only over TLS 1.3 ([V2G20-1235]; over TLS 1.2 never, [V2G20-2356]); the lab switch
+ * allows plain TCP. Every other protocol runs over whatever carries it. */
+static bool hlc_transport_allows(const struct hlc *h, enum hlc_protocol p)
+{
+#if CFG_HLC_ISO20
+    if (p == HLC_PROTO_ISO20) {
+        return h->transport == HLC_TRANSPORT_UNKNOWN || h->transport == HLC_TRANSPORT_TLS13 ||
+               (h->transport == HLC_TRANSPORT_TCP && h->cfg.iso20_plain_tcp);
+    }
+#endif
+    (void)h;
+    (void)p;
+    return true;
 }
 
 static bool hlc_id_zero(const uint8_t *b, size_t n)
@@ -146,6 +179,9 @@ static int hlc_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *
     const struct hlc_backend_ops *backend[HLC_PROTOCOLS_MAX];
     uint8_t n = 0;
     for (uint8_t k = 0; k < h->cfg.protocols.count && k < HLC_PROTOCOLS_MAX; k++) {
+        if (!hlc_transport_allows(h, h->cfg.protocols.list[k])) {
+            continue;
+        }
         backend[n] = hlc_backend(h->cfg.protocols.list[k]);
         table[n] = backend[n]->app;
         n++;
@@ -218,6 +254,7 @@ int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *ev
     res->code_name = "";
     res->phase_name = "";
     res->reason = "";
+    res->payload_type = HLC_PT_EXI;
     *out_len = 0;
     if (h->active == NULL) {
         return hlc_handshake(h, in, len, out, cap, out_len, res, now_ms);

@@ -1,7 +1,7 @@
 /**
  * @file hlc.h
  * @brief The protocol-neutral interface between the session manager (charger*.c) and the
- *        V2G protocol machines (DIN 70121, ISO 15118-2; ISO 15118-20 behind the same ops).
+ *        V2G protocol machines (DIN 70121, ISO 15118-2, ISO 15118-20 DC behind the same ops).
  *
  * Everything crosses it in physical units (mV, mA, W, Wh, %, s) and plain enums: what the
  * EV asked for and reported (struct hlc_ev), what the charger knows (struct hlc_evse),
@@ -42,6 +42,16 @@
 #if CFG_HLC_ISO2
 #include "iso2/iso2_evse.h"
 #endif
+/** ISO 15118-20 DC backend compiled in (a board may set 0 to save its flash and RAM). */
+#ifndef CFG_HLC_ISO20
+#define CFG_HLC_ISO20 1
+#endif
+#if CFG_HLC_ISO20
+#include "iso20/iso20_evse.h"
+#endif
+
+/** V2GTP payload type of supportedAppProtocol, DIN and ISO-2 (ISO-20 adds 0x8002..0x8004). */
+#define HLC_PT_EXI 0x8001u
 
 /** Protocols one priority list may name. */
 #define HLC_PROTOCOLS_MAX 4u
@@ -194,6 +204,7 @@ struct hlc_evse {
     enum hlc_processing charge_parameters;   /**< finished: limits final (power stage up) */
     enum hlc_processing cable_check;         /**< ongoing / finished / failed */
     bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
+    bool can_discharge;                      /**< ISO-20: the power stage can take energy back (BPT) */
     int64_t unix_time_s;                     /**< 0 = not sent */
     struct hlc_schedule schedule;
     uint8_t schedule_tuple_id;               /**< ISO-2 SAScheduleTupleID offered; 0 = 1 */
@@ -225,6 +236,8 @@ struct hlc_result {
     const char *phase_name;  /**< the backend's phase after the answer */
     const char *protocol;    /**< handshake: the backend chosen ("din"), or NULL */
     uint8_t schema_id;       /**< handshake: the SchemaID answered */
+    uint16_t payload_type;   /**< V2GTP payload type to send the answer with (HLC_PT_EXI;
+                                  ISO-20: 0x8002 common messages, 0x8004 DC) */
     const char *reason;      /**< why the session ended (FAILED, undecodable); "" otherwise.
                                   Static text: the session record may keep the pointer. */
 };
@@ -271,8 +284,17 @@ struct hlc_backend_ops {
 enum hlc_protocol {
     HLC_PROTO_DIN = 0,      /**< DIN SPEC 70121 (CFG_HLC_DIN) */
     HLC_PROTO_ISO2,         /**< ISO 15118-2 DC EIM (CFG_HLC_ISO2) */
-    HLC_PROTO_ISO20,        /**< ISO 15118-20: no backend yet */
+    HLC_PROTO_ISO20,        /**< ISO 15118-20 DC EIM (CFG_HLC_ISO20) */
     HLC_PROTO_COUNT
+};
+
+/** What carries the V2G connection: ISO-20 runs over TLS 1.3 only ([V2G20-1235],
+ *  [V2G20-2356]); the handshake leaves -20 out of the match otherwise. */
+enum hlc_transport {
+    HLC_TRANSPORT_UNKNOWN = 0,  /**< not said (tools, fuzzers, benches): no restriction */
+    HLC_TRANSPORT_TCP,          /**< plain TCP: -20 only with iso20_plain_tcp (lab) */
+    HLC_TRANSPORT_TLS12,        /**< TLS 1.2: never -20 */
+    HLC_TRANSPORT_TLS13,
 };
 
 /** Which protocols a connector offers, best first (`v2g.protocols`). */
@@ -289,6 +311,12 @@ struct hlc_config {
 #endif
 #if CFG_HLC_ISO2
     struct iso2_evse_config iso2;
+#endif
+#if CFG_HLC_ISO20
+    struct iso20_evse_config iso20;
+    /** Lab switch: select -20 over plain TCP too (the standard requires TLS 1.3; dSPACE
+     *  labs run -20 AC over TCP). Default false. */
+    bool iso20_plain_tcp;
 #endif
 };
 
@@ -307,6 +335,15 @@ union hlc_docs {
         struct exi_iso2_document req, res;
     } iso2;
 #endif
+#if CFG_HLC_ISO20
+    /** -20 has two grammars; a request is one of them and so is its answer. */
+    struct {
+        union {
+            struct exi_iso20_document common;
+            struct exi_iso20_dc_document dc;
+        } req, res;
+    } iso20;
+#endif
 };
 
 /** The protocol machines: one runs at a time. */
@@ -324,6 +361,12 @@ union hlc_machine {
         struct iso2_evse_request last;
     } iso2;
 #endif
+#if CFG_HLC_ISO20
+    struct {
+        struct iso20_evse m;
+        struct iso20_evse_request last;
+    } iso20;
+#endif
 };
 
 /** One connector's V2G session. Only hlc*.c touch the fields (the judges read docs). */
@@ -340,6 +383,13 @@ struct hlc {
      *  with its ID, [V2G2-741]); the next ISO-2 session may join it once. */
     struct iso2_evse_resume iso2_paused;
 #endif
+#if CFG_HLC_ISO20
+    /** A paused ISO-20 session, kept like iso2_paused ([V2G20-1541]). */
+    struct iso20_evse_resume iso20_paused;
+#endif
+    /** The V2GTP payload type of the payload hlc_handle() is given next (hlc_set_payload_type). */
+    uint16_t rx_type;
+    enum hlc_transport transport;         /**< of the connection (hlc_set_transport) */
 };
 
 #if CFG_HLC_DIN
@@ -349,6 +399,10 @@ extern const struct hlc_backend_ops hlc_din_ops;
 #if CFG_HLC_ISO2
 /** The ISO 15118-2 DC EIM backend (firmware/hlc_iso2.c). */
 extern const struct hlc_backend_ops hlc_iso2_ops;
+#endif
+#if CFG_HLC_ISO20
+/** The ISO 15118-20 DC EIM backend (firmware/hlc_iso20.c). */
+extern const struct hlc_backend_ops hlc_iso20_ops;
 #endif
 
 /** @brief Defaults: protocols "din", the DIN and ISO-2 machines' standard values. */
@@ -407,7 +461,7 @@ int hlc_refuse_handshake(struct hlc *h, const uint8_t *in, size_t len, uint8_t *
 /** @brief Forget the session: the next payload is a supportedAppProtocolReq again. */
 void hlc_reset(struct hlc *h);
 
-/** @brief Forget a paused session (ISO-2): a new car plugged in, or the paused one timed out;
+/** @brief Forget a paused session (ISO-2, ISO-20): a new car plugged in, or the paused one timed out;
  *         hlc_reset() keeps it so that the next connection can join it. */
 void hlc_drop_pause(struct hlc *h);
 
@@ -429,6 +483,16 @@ int hlc_start(struct hlc *h, const struct hlc_backend_ops *b, uint32_t now_ms);
 int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *evse,
                hlc_status_fn status, void *ctx, uint8_t *out, size_t cap, size_t *out_len,
                struct hlc_result *res, uint32_t now_ms);
+
+/**
+ * @brief The V2GTP payload type of the next payload given to hlc_handle() (HLC_PT_EXI
+ *        unless set). ISO 15118-20 picks its EXI grammar by it (0x8002 common, 0x8004 DC);
+ *        DIN and ISO-2 take 0x8001 only. The answer's type is hlc_result.payload_type.
+ */
+void hlc_set_payload_type(struct hlc *h, uint16_t type);
+
+/** @brief What carries the connection (survives hlc_reset; set it per connection). */
+void hlc_set_transport(struct hlc *h, enum hlc_transport t);
 
 /** @brief The answer was handed to the transport. */
 void hlc_sent(struct hlc *h, uint32_t now_ms);

@@ -19,6 +19,7 @@ static const char *const s_names[HLC_PROTO_COUNT] = {
 static const bool s_enabled[HLC_PROTO_COUNT] = {
     [HLC_PROTO_DIN] = CFG_HLC_DIN != 0,
     [HLC_PROTO_ISO2] = CFG_HLC_ISO2 != 0,
+    [HLC_PROTO_ISO20] = CFG_HLC_ISO20 != 0,
 };
 
 const char *hlc_protocol_name(enum hlc_protocol p)

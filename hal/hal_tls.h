@@ -26,6 +26,8 @@ struct hal_tls_ops {
     void (*close)(struct hal_tls *tls, int session);
     /** optional: @see hal_tls_set_server_name */
     int (*set_server_name)(struct hal_tls *tls, int session, const char *name);
+    /** optional: @see hal_tls_version */
+    uint16_t (*version)(struct hal_tls *tls, int session);
 };
 
 /** A TLS context instance (certificates, keys, session table). */
@@ -110,6 +112,16 @@ static inline int hal_tls_recv(struct hal_tls *tls, int session, uint8_t *buf, s
 static inline void hal_tls_close(struct hal_tls *tls, int session)
 {
     tls->ops->close(tls, session);
+}
+
+/**
+ * @brief The protocol version a finished handshake negotiated: 0x0303 TLS 1.2, 0x0304 TLS
+ *        1.3 (the wire values); 0 when the port cannot tell or the handshake is not done.
+ *        ISO 15118-20 runs over TLS 1.3 only: the V2G layer asks before it offers -20.
+ */
+static inline uint16_t hal_tls_version(struct hal_tls *tls, int session)
+{
+    return tls->ops->version != NULL ? tls->ops->version(tls, session) : 0u;
 }
 
 #endif /* HAL_TLS_H */

@@ -15,6 +15,11 @@
 /* ISO 15118-2 [V2G2-602]. OpenSSL 3 drops names it does not know from the list, so
  * the static-ECDH suite is asked for and silently absent. */
 static const char s_ciphers[] = "ECDHE-ECDSA-AES128-SHA256:ECDH-ECDSA-AES128-SHA256";
+/* ISO 15118-20 over TLS 1.3 (spec sheet §5.1): Table 6's suites; Table 7's groups secp521r1
+ * and x448 first, then P-256, the only group ISO-2 clients (and the D20 lab car, Josev)
+ * offer: without it such a client would get a HelloRetryRequest it cannot answer. */
+static const char s_suites13[] = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+static const char s_groups_server[] = "P-521:X448:P-256";
 
 static uint32_t linux_tls_now(const struct linux_tls *t)
 {
@@ -141,8 +146,10 @@ int linux_tls_keylog(struct linux_tls *t, const char *path)
 /* ---- contexts */
 
 /* Which profile a context follows: ISO 15118-2 pins TLS 1.2, its suite, P-256 and ECDSA
- * signatures; a backend (OCPP, MQTT) takes TLS 1.2 or newer with OpenSSL's defaults. */
-enum linux_tls_profile { LINUX_TLS_ISO15118, LINUX_TLS_BACKEND };
+ * signatures (our EV client); the V2G server takes that TLS 1.2 unchanged and TLS 1.3 with
+ * the -20 profile when the client offers it; a backend (OCPP, MQTT) takes TLS 1.2 or newer
+ * with OpenSSL's defaults. */
+enum linux_tls_profile { LINUX_TLS_ISO15118, LINUX_TLS_ISO15118_SERVER, LINUX_TLS_BACKEND };
 
 /* The part every context shares, server or client, whatever the profile: no tickets, no
  * renegotiation, no compression (none of the peers needs them, each widens the attack
@@ -155,6 +162,19 @@ static SSL_CTX *linux_tls_new_ctx(struct linux_tls *t, const SSL_METHOD *m, enum
         ok = SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION) == 1 &&
              SSL_CTX_set_cipher_list(c, s_ciphers) == 1 && SSL_CTX_set1_groups_list(c, "P-256") == 1 &&
              SSL_CTX_set1_sigalgs_list(c, "ECDSA+SHA256") == 1;
+    }
+    if (ok && profile == LINUX_TLS_ISO15118_SERVER) {
+        /* TLS 1.2 exactly as before (suite, P-256 for a 1.2 client offering only it, ECDSA);
+         * TLS 1.3 when the client offers it ([V2G20-1264]), with Table 8's signatures
+         * besides the one a P-256 certificate makes. The middlebox-compatibility
+         * ChangeCipherSpec is left out: cars abort on it (libiso15118 #141). */
+        ok = SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) == 1 &&
+             SSL_CTX_set_cipher_list(c, s_ciphers) == 1 && SSL_CTX_set_ciphersuites(c, s_suites13) == 1 &&
+             SSL_CTX_set1_groups_list(c, s_groups_server) == 1 &&
+             SSL_CTX_set1_sigalgs_list(c, "ECDSA+SHA256:ECDSA+SHA512:ed448") == 1;
+        if (ok) {
+            SSL_CTX_clear_options(c, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
+        }
     }
     if (!ok) {
         linux_tls_note(t, NULL, "TLS context");
@@ -213,7 +233,7 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
     if (rc != HAL_OK) {
         return rc;
     }
-    SSL_CTX *c = linux_tls_new_ctx(t, TLS_server_method(), LINUX_TLS_ISO15118);
+    SSL_CTX *c = linux_tls_new_ctx(t, TLS_server_method(), LINUX_TLS_ISO15118_SERVER);
     if (c == NULL) {
         return HAL_EINVAL;
     }
@@ -448,7 +468,18 @@ static int linux_tls_set_server_name(struct hal_tls *base, int session, const ch
     return ok ? HAL_OK : HAL_EINVAL;
 }
 
+static uint16_t linux_tls_version(struct hal_tls *base, int session)
+{
+    struct linux_tls_session *s = linux_tls_get((struct linux_tls *)base, session);
+    if (s == NULL || !SSL_is_init_finished((SSL *)s->ssl)) {
+        return 0;
+    }
+    int v = SSL_version((SSL *)s->ssl);
+    return v > 0 && v <= 0xFFFF ? (uint16_t)v : 0u;
+}
+
 static const struct hal_tls_ops s_ops = {
+    .version = linux_tls_version,
     .start = linux_tls_start,
     .handshake = linux_tls_handshake,
     .send = linux_tls_send,

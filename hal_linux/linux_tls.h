@@ -3,12 +3,16 @@
  * @brief TLS for ISO 15118-2 (hal_tls) with OpenSSL, driven without blocking over the
  *        TCP handles of any hal_net port (a BIO that calls hal_net_tcp_send/recv).
  *
- * Two profiles. ISO 15118-2 (linux_tls_server, linux_tls_client): TLS 1.2 only, cipher
+ * Two profiles. ISO 15118-2 (linux_tls_server, linux_tls_client): TLS 1.2 with the cipher
  * suites of [V2G2-602]: ECDHE-ECDSA-AES128-SHA256 and ECDH-ECDSA-AES128-SHA256 (the
  * static-ECDH suite no longer exists in OpenSSL 3, so only the ECDHE one is negotiated),
  * curve P-256, ECDSA+SHA256 signatures. The server (SECC) loads its certificate chain and
  * private key from files, the client (EVCC) verifies the chain against a trust anchor
- * file (the V2G root); no client certificate.
+ * file (the V2G root); no client certificate. The server also takes TLS 1.3 when the client
+ * offers it, with the ISO 15118-20 profile (docs/iso15118-20.md): TLS_AES_256_GCM_SHA384
+ * and TLS_CHACHA20_POLY1305_SHA256, groups secp521r1, x448 (and P-256, which -2 era
+ * clients offer alone), no middlebox-compatibility ChangeCipherSpec; a TLS 1.2 client is
+ * served exactly as before. The client stays TLS 1.2.
  * Backend (linux_tls_client_backend: OCPP, MQTT over TLS): TLS 1.2 or 1.3 with OpenSSL's
  * default suites, a CA file, an optional client certificate and key (mutual TLS, OCPP
  * security profile 3), and the server name checked per session (SNI, subjectAltName).

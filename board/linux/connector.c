@@ -14,6 +14,9 @@ static void board_connector_config(const struct board_config *b, struct charger_
     memcpy(cc->name, b->charger_name, sizeof cc->name);
     board_config_apply_connector(b, cc);
     cc->hlc.protocols = b->v2g_list;
+#if CFG_HLC_ISO20
+    cc->hlc.iso20_plain_tcp = b->v2g_iso20_plain_tcp;
+#endif
 }
 
 int board_connector_start(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,

@@ -20,6 +20,7 @@
 #define APPHAND_NS_DIN "urn:din:70121:2012:MsgDef"
 #define APPHAND_NS_ISO2 "urn:iso:15118:2:2013:MsgDef"
 #define APPHAND_NS_TESLA "urn:tesla:din:2018:MsgDef"
+#define APPHAND_NS_ISO20_DC "urn:iso:std:iso:15118:-20:DC"
 
 /** One protocol an SECC speaks (a row of its table, best first is not required). */
 struct apphand_protocol {

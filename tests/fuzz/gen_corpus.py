@@ -157,6 +157,30 @@ def iso2_seeds(out, shared):
             put(out, 'iso2', seed)
 
 
+def iso20_seeds(out, shared):
+    # iso20: the car's requests of the -20 DC lab session (D20, TLS 1.3 plaintext) as chunks
+    # for fuzz_iso20.c: the handshake, then requests with flags 0x0F (common, 0x8002) or 0x4F
+    # (DC, 0x8004): our SessionID patched in, authorised, limits final, cable check done.
+    import json
+    path = os.path.join(shared, 'vectors', 'sessions', 'ISO-20_TLS13_DC_DS5366_Josev.pcapng.jsonl')
+    if not os.path.exists(path):
+        return
+    reqs = []
+    with open(path) as f:
+        for line in f:
+            m = json.loads(line)
+            if m.get('p') == 'V2GTP' and m.get('dir') == 'EV->EVSE' and 'exi' in m:
+                reqs.append((m.get('schema'), bytes.fromhex(m['exi'])))
+    def flag(sch):
+        return 0x00 if sch == 'appHand' else 0x4F if sch == 'iso20_dc' else 0x0F
+    def chunks(rs):
+        return b''.join(bytes([flag(sch), len(b)]) + b for sch, b in rs if len(b) < 256)
+    put(out, 'iso20', chunks(reqs[:14] + reqs[-8:]))
+    put(out, 'iso20', chunks(reqs[:10]))
+    # pause after the stop, then a new connection that presents the old ID
+    put(out, 'iso20', chunks(reqs[:12]) + bytes([0xFD, 0]) + chunks(reqs[1:4]))
+
+
 def link_seeds(out):
     # CM_SLAC_PARM.REQ (EV -> broadcast), as a [len][time step][frame] record
     parm_req = bytes.fromhex('ffffffffffff' '020000000002' '88e1' '01' '6460' '00000000') + b'TESLA EV'
@@ -364,6 +388,7 @@ def main():
     link_seeds(a.out)
     exi_vector_seeds(a.out)
     iso2_seeds(a.out, a.shared)
+    iso20_seeds(a.out, a.shared)
     modbus_seeds(a.out, a.seed_modbus, a.scratch)
     ocmf_seeds(a.out)
     iso2_sig_seeds(a.out, a.v2g_sig)

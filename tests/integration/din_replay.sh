@@ -41,13 +41,13 @@ check() { # NAME CONDITION-TEXT: PASS/FAIL line from the exit status of the prev
     if [ "$1" = 0 ]; then echo "PASS din_replay $2"; pass=$((pass + 1));
     else echo "FAIL din_replay $2"; fail=$((fail + 1)); fi
 }
-# ISO 15118-2 has its machine now (tests/integration/iso2_replay.sh); -20 has none yet.
-iso20="$dir/ISO-20_TLS13_DC_DS5366_Josev.pcapng.jsonl"
-if [ -f "$iso20" ]; then
-    "$replay" -q "$iso20" >"$logdir/iso20.log" 2>&1; rc=$?
-    nr=$(sed -n 's/.*not_replayable=\([0-9]*\).*/\1/p' "$logdir/iso20.log" | tail -n 1)
-    [ "$rc" = 1 ] && [ "${nr:-0}" -gt 0 ] && grep -q 'FAIL: no ISO 15118-20 machine yet' "$logdir/iso20.log"
-    check $? "iso20-fails: an ISO 15118-20 capture exits $rc with not_replayable=${nr:-?} (each request shown)"
+# ISO 15118-2 and -20 DC have their machines (tests/integration/iso2_replay.sh); -20 AC has none.
+iso20ac="$dir/ISO-20_BPT_AC_DS5366_Josev.pcapng.jsonl"
+if [ -f "$iso20ac" ]; then
+    "$replay" -q "$iso20ac" >"$logdir/iso20ac.log" 2>&1; rc=$?
+    nr=$(sed -n 's/.*not_replayable=\([0-9]*\).*/\1/p' "$logdir/iso20ac.log" | tail -n 1)
+    [ "$rc" = 1 ] && [ "${nr:-0}" -gt 0 ] && grep -q 'FAIL: no ISO 15118-20 AC machine' "$logdir/iso20ac.log"
+    check $? "iso20-ac-fails: an ISO 15118-20 AC capture exits $rc with not_replayable=${nr:-?} (each request shown)"
 fi
 # Every real-car DIN capture read as pcap/pcapng gives the JSONL's verdict line.
 for f in "${files[@]}"; do

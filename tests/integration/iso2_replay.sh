@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # iso2_replay.sh REPLAY SHARED LOGDIR - run v2g-replay over every ISO 15118-2 DC EIM capture
-# of the shared vectors against our ISO-2 SECC machine: each must give
+# of the shared vectors against our ISO-2 SECC machine, and the ISO 15118-20 DC one against
+# our -20 SECC: each must give
 # replayed = the number of car requests in the file (supportedAppProtocolReq included),
 # accepted = replayed, not_replayable = 0, exit 0. Then the pause capture must show the
 # resumption (OK_OldSessionJoined on the second connection). PASS/FAIL per check, then
@@ -58,6 +59,25 @@ log="$logdir/ISO-2_DC_SalesTariffSchedule_DS5366_RiseV2G.log"
 if [ -f "$log" ]; then
     grep -q 'PowerDeliveryReq .*-> OK power_delivery' "$log"
     check $? "tariff-schedule: PowerDelivery(Start) with the offered tuple and ChargingProfile accepted"
+fi
+# ISO 15118-20 DC (issue 16): every car request of the TLS 1.3 lab session answered
+# positively by our -20 SECC (the capture's plaintext as the shared vectors hold it).
+name=ISO-20_TLS13_DC_DS5366_Josev
+f="$dir/$name.pcapng.jsonl"
+if [ -f "$f" ]; then
+    want=$(grep '"p":"V2GTP"' "$f" | grep -c '"dir":"EV->EVSE"')
+    log="$logdir/$name.log"
+    "$replay" "$f" >"$log" 2>&1; rc=$?
+    last=$(tail -n 1 "$log")
+    [ "$rc" = 0 ] && [ "$last" = "replayed=$want accepted=$want not_replayable=0 phase=welding" ]
+    r=$?
+    check $r "iso20 $name: $want car requests, got '$last' (exit $rc)"
+    [ $r = 0 ] || grep -E 'FAIL' "$log" | head -n 10 | sed 's/^/    /'
+    grep -q 'ScheduleExchangeReq .*-> OK/Finished cable_check' "$log" &&
+        grep -q 'PowerDeliveryReq .*-> OK charge_loop' "$log" && grep -q 'SessionStopReq .*-> OK stopped' "$log"
+    check $? "iso20 $name: dynamic schedule, PowerDelivery(Start) into the charge loop, SessionStop(Terminate)"
+else
+    check 1 "iso20: capture missing ($f)"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -4,7 +4,12 @@
  * one fails with a clear reason, a server that requires a client certificate accepts ours
  * and refuses a client without one, bad set-ups are refused at configuration, and the key
  * log (linux_tls_keylog) gets the session's secrets in the SSLKEYLOGFILE form, mode 0600.
- * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.key), PORT_OPEN, PORT_MTLS. */
+ * And the V2G server the other way round (linux_tls_server, issue 16): `openssl s_client`
+ * offering TLS 1.3 gets TLS 1.3 with the ISO 15118-20 suite, one offering only TLS 1.2
+ * gets the ISO 15118-2 profile unchanged, one offering only P-256 (the D20 lab car) is
+ * served, one offering only suites outside the -20 profile is refused (over [::1]: the
+ * port listens on IPv6 only).
+ * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.pem, srv.key), PORT_OPEN, PORT_MTLS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +25,9 @@
 #include "linux_net.h"
 #include "linux_tls.h"
 
-static char s_ca[256], s_cli[256], s_cli_key[256], s_srv_key[256];
+static char s_ca[256], s_cli[256], s_cli_key[256], s_srv[256], s_srv_key[256];
 static uint16_t s_port_open, s_port_mtls;
+static uint16_t s_version; /* what hal_tls_version() said after serve_one()'s handshake */
 
 static struct linux_net s_net;
 static struct linux_tls s_tls;
@@ -228,6 +234,73 @@ static void test_bad_setup(void **state)
     hal_net_close(&s_net.base, sock);
 }
 
+/* Our V2G server against one `openssl s_client @p args` run: the handshake's result and
+ * what s_client printed (-brief). */
+static int serve_one(const char *args, char *out, size_t cap)
+{
+    assert_int_equal(linux_tls_server(&s_tls, s_srv, s_srv_key), HAL_OK);
+    int l = hal_net_tcp_listen(&s_net.base, 0);
+    assert_true(l >= 0);
+    uint16_t port = 0;
+    assert_int_equal(hal_net_local_port(&s_net.base, l, &port), HAL_OK);
+    char cmd[384];
+    snprintf(cmd, sizeof cmd, "openssl s_client -connect [::1]:%u -brief %s </dev/null 2>&1", (unsigned)port, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int sock = HAL_EAGAIN;
+    for (int i = 0; i < 10000 && sock < 0; i++) {
+        sock = hal_net_tcp_accept(&s_net.base, l, NULL);
+        if (sock < 0) {
+            usleep(1000);
+        }
+    }
+    assert_true(sock >= 0);
+    int sess = hal_tls_start(&s_tls.base, sock, 1);
+    assert_true(sess >= 0);
+    int rc = HAL_EAGAIN;
+    for (int i = 0; i < 10000 && rc == HAL_EAGAIN; i++) {
+        rc = hal_tls_handshake(&s_tls.base, sess);
+        if (rc == HAL_EAGAIN) {
+            usleep(1000);
+        }
+    }
+    s_version = hal_tls_version(&s_tls.base, sess);
+    hal_tls_close(&s_tls.base, sess);
+    hal_net_close(&s_net.base, sock);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    hal_net_close(&s_net.base, l);
+    return rc;
+}
+
+static void test_server_tls13_and_tls12(void **state)
+{
+    (void)state;
+    char out[4096];
+    /* A TLS 1.3 client (-20): TLS 1.3, Table 6's first suite, Table 7's group. */
+    assert_int_equal(serve_one("-tls1_3 -groups P-521", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "Protocol version: TLSv1.3"));
+    assert_non_null(strstr(out, "Ciphersuite: TLS_AES_256_GCM_SHA384"));
+    assert_int_equal(s_version, 0x0304); /* what the charger asks before it offers -20 */
+    assert_int_equal(serve_one("-tls1_3 -groups X448", out, sizeof out), HAL_OK);
+    /* X25519 is not in Table 7: no common group, no handshake. */
+    assert_int_not_equal(serve_one("-tls1_3 -groups X25519", out, sizeof out), HAL_OK);
+    /* The D20 lab car offers only P-256: served (interop), not left with a retry it cannot take. */
+    assert_int_equal(serve_one("-tls1_3 -groups P-256", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "Protocol version: TLSv1.3"));
+    /* A client that offers both versions gets 1.3. */
+    assert_int_equal(serve_one("", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "Protocol version: TLSv1.3"));
+    /* ISO-2: TLS 1.2 only: the profile of [V2G2-602] as before. */
+    assert_int_equal(serve_one("-tls1_2", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "Protocol version: TLSv1.2"));
+    assert_non_null(strstr(out, "ECDHE-ECDSA-AES128-SHA256"));
+    assert_int_equal(s_version, 0x0303);
+    /* Suites outside Table 6 only: refused. */
+    assert_int_not_equal(serve_one("-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256", out, sizeof out), HAL_OK);
+}
+
 int main(void)
 {
     const char *dir = getenv("TLS_DIR");
@@ -241,6 +314,7 @@ int main(void)
     snprintf(s_cli, sizeof s_cli, "%s/cli.pem", dir);
     snprintf(s_cli_key, sizeof s_cli_key, "%s/cli.key", dir);
     snprintf(s_srv_key, sizeof s_srv_key, "%s/srv.key", dir);
+    snprintf(s_srv, sizeof s_srv, "%s/srv.pem", dir);
     s_port_open = (uint16_t)atoi(po);
     s_port_mtls = (uint16_t)atoi(pm);
     const struct CMUnitTest tests[] = {
@@ -249,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_tls13_and_tls12, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

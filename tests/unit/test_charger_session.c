@@ -86,7 +86,7 @@ static const char *tl_reason(struct charger_transport *b)
     return "test";
 }
 static const struct charger_transport_ops s_tl_ops = {tl_state, tl_recv, tl_consume, tl_send, tl_restart,
-                                                 tl_reason};
+                                                 tl_reason, NULL};
 
 /* Power stage: fake_power for modes and the journal, plus an output voltage and a
  * current that follow the setpoint and the car's contactors; optional errors. */

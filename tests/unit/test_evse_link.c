@@ -152,6 +152,8 @@ static void test_session_over_tcp(void **st)
     assert_memory_equal(g.ev.slac.nmk, g.evse.slac.nmk, HOMEPLUG_NMK_LEN);
     assert_true(g.evse.have_first_payload);
     assert_false(g.ev.secure);
+    /* Plain TCP: said so, so that ISO 15118-20 (TLS 1.3 only) is not offered on it. */
+    assert_int_equal(evse_link_security(&g.evse), 0);
 }
 
 /* tcp_port 0: the port chosen by the stack is read back and announced. */

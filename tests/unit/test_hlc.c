@@ -93,14 +93,14 @@ static void test_parse_protocols(void **state)
     assert_string_equal(why, "");
     assert_int_equal(hlc_parse_protocols(" din , ", &p, why, sizeof why), HAL_OK);
     assert_int_equal(p.count, 1);
-    /* ISO 15118-2 has its backend now; ISO 15118-20 is known without one: a config error
-     * that says so. */
+    /* ISO 15118-2 and ISO 15118-20 DC have their backends. */
     assert_int_equal(hlc_parse_protocols("iso2,din", &p, why, sizeof why), HAL_OK);
     assert_int_equal(p.count, 2);
     assert_int_equal(p.list[0], HLC_PROTO_ISO2);
     assert_ptr_equal(hlc_backend(p.list[0]), &hlc_iso2_ops);
-    assert_int_equal(hlc_parse_protocols("iso20,din", &p, why, sizeof why), HAL_EINVAL);
-    assert_non_null(strstr(why, "\"iso20\" is not enabled"));
+    assert_int_equal(hlc_parse_protocols("iso20,din", &p, why, sizeof why), HAL_OK);
+    assert_int_equal(p.list[0], HLC_PROTO_ISO20);
+    assert_ptr_equal(hlc_backend(p.list[0]), &hlc_iso20_ops);
     assert_int_equal(hlc_parse_protocols("din,chademo", &p, why, sizeof why), HAL_EINVAL);
     assert_non_null(strstr(why, "unknown protocol \"chademo\""));
     assert_int_equal(hlc_parse_protocols("din,din", &p, why, sizeof why), HAL_EINVAL);
@@ -111,8 +111,8 @@ static void test_parse_protocols(void **state)
     assert_string_equal(hlc_protocol_name(HLC_PROTO_ISO20), "iso20");
     assert_true(hlc_protocol_enabled(HLC_PROTO_DIN));
     assert_true(hlc_protocol_enabled(HLC_PROTO_ISO2));
-    assert_false(hlc_protocol_enabled(HLC_PROTO_ISO20));
-    assert_null(hlc_backend(HLC_PROTO_ISO20));
+    assert_true(hlc_protocol_enabled(HLC_PROTO_ISO20));
+    assert_non_null(hlc_backend(HLC_PROTO_ISO20));
     hlc_default_protocols(&p); /* issue 14: ISO-2 before DIN */
     assert_int_equal(p.count, 2);
     assert_int_equal(p.list[0], HLC_PROTO_ISO2);
@@ -127,7 +127,7 @@ static void test_init_refuses_empty_list(void **state)
     cfg.protocols.count = 0;
     assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_EINVAL);
     cfg.protocols.count = 1;
-    cfg.protocols.list[0] = HLC_PROTO_ISO20; /* no backend in this build */
+    cfg.protocols.list[0] = HLC_PROTO_COUNT; /* no such protocol */
     assert_int_equal(hlc_init(&s_h, &cfg, test_id, NULL), HAL_EINVAL);
     hlc_default_config(&cfg);
     assert_int_equal(hlc_init(&s_h, &cfg, NULL, NULL), HAL_EINVAL);

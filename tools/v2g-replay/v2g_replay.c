@@ -1,7 +1,7 @@
 /**
  * @file v2g_replay.c
- * @brief Replay the car side of a recorded DIN 70121 or ISO 15118-2 session against our
- *        EVSE machines.
+ * @brief Replay the car side of a recorded DIN 70121, ISO 15118-2 or ISO 15118-20 DC
+ *        session against our EVSE machines.
  *
  *   v2g-replay [-q] FILE|-      (FILE: a session .jsonl of the shared vectors, or a
  *                                pcap/pcapng capture; -: the same on standard input)
@@ -11,14 +11,15 @@
  * the schema taken from the SupportedAppProtocol exchange of each connection), feeds every
  * EV->EVSE V2GTP request to the firmware's one V2G entry point (hlc_handle: the
  * SupportedAppProtocol negotiation, then the negotiated backend's decode, handle, encode:
- * the protocol the recorded session negotiated, DIN 70121 or ISO 15118-2) and judges each
+ * the protocol the recorded session negotiated, DIN 70121, ISO 15118-2 or ISO 15118-20 DC,
+ * whose payload type picks the -20 grammar) and judges each
  * answer:
  *   - it encodes and our own encoding decodes again,
  *   - it is positive (ResponseCode OK*), unless the recorded car itself stopped (an
  *     EVErrorCode in its request) or the recorded charger refused it as well,
  *   - it keeps the session where the recorded charger kept it: same response message,
  *     same EVSEProcessing (Ongoing/Finished) in the loops.
- * A request this tool cannot replay (ISO 15118-20: there is no machine for it yet; an
+ * A request this tool cannot replay (ISO 15118-20 AC: there is no AC machine; an
  * encrypted TLS stream; a request whose direction the capture does not tell) is a failure
  * too: it is shown, counted as not_replayable, and makes the exit status 1.
  * For ISO-2 the charger's own choices are taken from the recording as well: the
@@ -53,6 +54,7 @@
 #include "exi/exi_din.h"
 #include "hlc_din.h"
 #include "hlc_iso2.h"
+#include "hlc_iso20.h"
 #include "tool_jsonl.h"
 
 static struct rec *recs_add(struct recs *R)
@@ -73,15 +75,29 @@ static struct rec *recs_add(struct recs *R)
 
 static const char *schema_why_not(const char *schema)
 {
-    if (strncmp(schema, "iso20", 5) == 0) {
-        return "no ISO 15118-20 machine yet";
+    if (strcmp(schema, "iso20_ac") == 0) {
+        return "no ISO 15118-20 AC machine (DC only)";
     }
     return "unknown schema";
+}
+
+/* ISO 15118-20 DC records: common messages (schema iso20, payload 0x8002) and DC ones
+ * (iso20_dc, 0x8004); the schema string says which (struct rec is shared with the car side). */
+static bool rec_iso20(const struct rec *r)
+{
+    return strcmp(r->schema, "iso20") == 0 || strcmp(r->schema, "iso20_dc") == 0;
+}
+
+static uint16_t rec_iso20_type(const struct rec *r)
+{
+    return strcmp(r->schema, "iso20_dc") == 0 ? (uint16_t)ISO20_PT_DC : (uint16_t)ISO20_PT_COMMON;
 }
 
 static struct exi_din_document s_check, s_rec_res;
 static struct exi_iso2_document s_check2, s_rec2;
 static struct exi_apphand_document s_areq, s_acheck;
+static struct exi_iso20_document s_rec20, s_check20;
+static struct exi_iso20_dc_document s_rec20dc, s_check20dc;
 static uint8_t s_out[4096];
 
 /* The JSONL form of the shared vectors. */
@@ -125,7 +141,8 @@ static int load_jsonl(FILE *f, const char *path, struct recs *R)
             r->why_not = "direction unknown (capture started mid-connection)";
         } else if (!r->apphand && strcmp(schema, "iso2") == 0) {
             r->iso2 = true;
-        } else if (!r->apphand && strcmp(schema, "din") != 0) {
+        } else if (!r->apphand && strcmp(schema, "din") != 0 && strcmp(schema, "iso20") != 0 &&
+                   strcmp(schema, "iso20_dc") != 0) {
             r->why_not = schema_why_not(schema);
         }
         /* The payload is kept even when the charger side cannot replay it (the car side may). */
@@ -200,10 +217,19 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
     r->t = m->t;
     r->ev_to_evse = m->ev_to_evse;
     const char *side = m->ev_to_evse ? "Req" : "Res";
-    if (m->payload_type >= 0x8002 && m->payload_type <= 0x8004) {
-        static const char *const names[] = {"iso20", "iso20_ac", "iso20_dc"};
-        r->why_not = schema_why_not(names[m->payload_type - 0x8002]);
-        snprintf(r->msg, sizeof r->msg, "%s message", names[m->payload_type - 0x8002]);
+    if (m->payload_type == ISO20_PT_COMMON || m->payload_type == ISO20_PT_DC) {
+        struct exi_reader rd;
+        exi_reader_init(&rd, m->payload, m->len);
+        enum iso20_msg k = ISO20_MSG_NONE;
+        if (m->payload_type == ISO20_PT_DC && exi_iso20_dc_decode(&rd, &s_rec20dc) == HAL_OK) {
+            k = m->ev_to_evse ? iso20_dc_request_kind(&s_rec20dc) : iso20_dc_response_kind(&s_rec20dc);
+        } else if (m->payload_type == ISO20_PT_COMMON && exi_iso20_decode(&rd, &s_rec20) == HAL_OK) {
+            k = m->ev_to_evse ? iso20_request_kind(&s_rec20) : iso20_response_kind(&s_rec20);
+        }
+        snprintf(r->msg, sizeof r->msg, "%s%s", k == ISO20_MSG_NONE ? "undecodable" : iso20_msg_name(k), side);
+    } else if (m->payload_type == ISO20_PT_AC) {
+        r->why_not = schema_why_not("iso20_ac");
+        snprintf(r->msg, sizeof r->msg, "iso20_ac message");
     } else if (m->payload_type != 0x8001) {
         r->why_not = "not an EXI payload";
         snprintf(r->msg, sizeof r->msg, "payload type 0x%04x", m->payload_type);
@@ -258,7 +284,13 @@ static int pcap_msg(void *ctx, const struct v2g_pcap_msg *m)
         }
         snprintf(r->msg, sizeof r->msg, "%s%s", k == DIN_MSG_NONE ? "undecodable" : din_msg_name(k), side);
     }
-    snprintf(r->schema, sizeof r->schema, "%s", r->apphand ? "appHand" : cs->negotiated ? cs->schema : "?");
+    snprintf(r->schema, sizeof r->schema, "%s",
+             r->apphand                           ? "appHand"
+             : m->payload_type == ISO20_PT_DC     ? "iso20_dc"
+             : m->payload_type == ISO20_PT_COMMON ? "iso20"
+             : m->payload_type == ISO20_PT_AC     ? "iso20_ac"
+             : cs->negotiated                     ? cs->schema
+                                                  : "?");
     {
         r->exi = malloc(m->len > 0 ? m->len : 1);
         if (r->exi == NULL) {
@@ -405,6 +437,8 @@ struct verdict {
     enum iso2_msg kind2;
     uint8_t tuple_id;
     struct hlc_schedule schedule;
+    /* ISO-20: the response kind */
+    enum iso20_msg kind20;
 };
 
 static void recorded(const struct rec *r, struct verdict *v)
@@ -567,6 +601,8 @@ struct run {
     struct verdict rv;
     bool saw_iso2;
     enum iso2_evse_phase furthest2;
+    bool saw_iso20;
+    enum iso20_evse_phase furthest20;
 };
 
 /* The recorded charger's SessionID, so that the car's echo matches ours. */
@@ -598,6 +634,16 @@ static void recorded_session_id(const struct rec *v, size_t n, size_t from, stru
     for (size_t i = from; i < n; i++) {
         if (v[i].apphand && v[i].ev_to_evse && i > from) {
             break; /* next connection */
+        }
+        if (!v[i].ev_to_evse && rec_iso20(&v[i]) && v[i].exi != NULL && strcmp(v[i].msg, "SessionSetupRes") == 0) {
+            struct exi_reader rd;
+            exi_reader_init(&rd, v[i].exi, v[i].len);
+            if (exi_iso20_decode(&rd, &s_rec20) == HAL_OK && s_rec20.SessionSetupRes_isUsed &&
+                s_rec20.SessionSetupRes.Header.SessionID.bytesLen == ISO20_SESSION_ID_LEN) {
+                memcpy(id->bytes, s_rec20.SessionSetupRes.Header.SessionID.bytes, ISO20_SESSION_ID_LEN);
+                id->len = ISO20_SESSION_ID_LEN;
+            }
+            return;
         }
         if (!v[i].ev_to_evse && v[i].iso2 && strcmp(v[i].msg, "SessionSetupRes") == 0) {
             struct exi_reader rd;
@@ -646,11 +692,12 @@ static void replay_apphand(struct run *R, const struct rec *v, size_t n, size_t 
     struct hlc_protocols follow = {{HLC_PROTO_DIN}, 1};
     for (size_t k = i + 1; k < n && !(v[k].apphand && v[k].ev_to_evse); k++) {
         if (!v[k].apphand && v[k].why_not == NULL) {
-            follow.list[0] = v[k].iso2 ? HLC_PROTO_ISO2 : HLC_PROTO_DIN;
+            follow.list[0] = v[k].iso2 ? HLC_PROTO_ISO2 : rec_iso20(&v[k]) ? HLC_PROTO_ISO20 : HLC_PROTO_DIN;
             break;
         }
     }
     (void)hlc_set_protocols(&R->h, &follow);
+    hlc_set_payload_type(&R->h, HLC_PT_EXI);
     int rc = hlc_handle(&R->h, q->exi, q->len, &evse, NULL, NULL, s_out, sizeof s_out, &len, &res, now);
     if (rc != HAL_OK && res.error == HLC_ERR_DECODE) {
         report(R, q, "request does not decode", false, res.detail);
@@ -952,6 +999,107 @@ static void replay_iso2(struct run *R, const struct rec *q, const struct rec *re
     judge(R, q, &rv, &a);
 }
 
+/* A recorded -20 response: its kind, code and EVSEProcessing (in DIN's values). */
+static void recorded_iso20(const struct rec *r, struct verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->processing = -1;
+    v->status_code = 0xFF;
+    if (r == NULL || !rec_iso20(r) || r->exi == NULL) {
+        return;
+    }
+    struct exi_reader rd;
+    exi_reader_init(&rd, r->exi, r->len);
+    int proc = -1;
+    if (rec_iso20_type(r) == ISO20_PT_DC) {
+        if (exi_iso20_dc_decode(&rd, &s_rec20dc) != HAL_OK) {
+            return;
+        }
+        v->kind20 = iso20_dc_response_kind(&s_rec20dc);
+        v->code = iso20_dc_response_code(&s_rec20dc);
+        if (v->kind20 == ISO20_MSG_CABLE_CHECK) {
+            proc = s_rec20dc.DC_CableCheckRes.EVSEProcessing;
+        }
+    } else {
+        if (exi_iso20_decode(&rd, &s_rec20) != HAL_OK) {
+            return;
+        }
+        v->kind20 = iso20_response_kind(&s_rec20);
+        v->code = iso20_response_code(&s_rec20);
+        if (v->kind20 == ISO20_MSG_AUTHORIZATION) {
+            proc = s_rec20.AuthorizationRes.EVSEProcessing;
+        } else if (v->kind20 == ISO20_MSG_SCHEDULE_EXCHANGE) {
+            proc = s_rec20.ScheduleExchangeRes.EVSEProcessing;
+        }
+    }
+    v->have = v->kind20 != ISO20_MSG_NONE;
+    v->processing = proc < 0 ? -1 : proc == exi_iso20_processingType_Finished ? exi_din_EVSEProcessingType_Finished
+                                                                              : exi_din_EVSEProcessingType_Ongoing;
+}
+
+/* Our -20 answer's EVSEProcessing in DIN's values (-1: the message has none). */
+static int processing_of_iso20(const struct hlc *h, const struct iso20_evse_request *o)
+{
+    int p = -1;
+    if (o->dc && o->msg == ISO20_MSG_CABLE_CHECK) {
+        p = h->doc.iso20.res.dc.DC_CableCheckRes.EVSEProcessing;
+    } else if (!o->dc && o->msg == ISO20_MSG_AUTHORIZATION) {
+        p = h->doc.iso20.res.common.AuthorizationRes.EVSEProcessing;
+    } else if (!o->dc && o->msg == ISO20_MSG_SCHEDULE_EXCHANGE) {
+        p = h->doc.iso20.res.common.ScheduleExchangeRes.EVSEProcessing;
+    }
+    return p < 0 ? -1 : p == exi_iso20_processingType_Finished ? exi_din_EVSEProcessingType_Finished
+                                                               : exi_din_EVSEProcessingType_Ongoing;
+}
+
+/* One ISO-20 DC request: the same judgement as replay_iso2(); the recorded payload type
+ * picks the grammar and our answer must come in the same one. -20 has no EV error code:
+ * a car stops by SessionStop, never by a code in its request. */
+static void replay_iso20(struct run *R, const struct rec *q, const struct rec *recres, uint32_t now)
+{
+    R->replayed++;
+    R->saw_iso20 = true;
+    if (!R->in_session) {
+        report(R, q, "(no negotiated session)", false, "request outside a session");
+        R->bad++;
+        return;
+    }
+    recorded_iso20(recres, &R->rv);
+    const struct verdict rv = R->rv;
+    struct hlc_result res;
+    size_t len = 0;
+    hlc_set_payload_type(&R->h, rec_iso20_type(q));
+    if (!replay_handle(R, q, &res, &len, false, now)) {
+        return;
+    }
+    const struct iso20_evse_request out = *hlc_iso20_last(&R->h);
+    if (out.phase > R->furthest20 && out.phase < ISO20_EVSE_STOPPED) {
+        R->furthest20 = out.phase;
+    }
+    struct answer a = {.encoded = res.error != HLC_ERR_ENCODE, .encode_detail = res.detail};
+    if (a.encoded) {
+        struct exi_reader rd;
+        exi_reader_init(&rd, s_out, len);
+        if (out.dc) {
+            a.decodes = res.payload_type == ISO20_PT_DC && exi_iso20_dc_decode(&rd, &s_check20dc) == HAL_OK &&
+                        iso20_dc_response_kind(&s_check20dc) == out.msg &&
+                        iso20_dc_response_code(&s_check20dc) == out.response_code;
+        } else {
+            a.decodes = res.payload_type == ISO20_PT_COMMON && exi_iso20_decode(&rd, &s_check20) == HAL_OK &&
+                        iso20_response_kind(&s_check20) == out.msg && iso20_response_code(&s_check20) == out.response_code;
+        }
+    }
+    a.positive = iso20_response_code_positive(out.response_code);
+    a.rec_negative = rv.have && !iso20_response_code_positive(rv.code);
+    a.same_msg = !rv.have || rv.kind20 == out.msg;
+    a.proc = processing_of_iso20(&R->h, &out);
+    a.code_name = iso20_response_code_name(out.response_code);
+    a.phase_name = iso20_evse_phase_name(out.phase);
+    a.rec_msg_name = iso20_msg_name(rv.kind20);
+    a.reason = out.reason;
+    judge(R, q, &rv, &a);
+}
+
 /* The ISO-2 charger's offers that only the recording knows: the value-added services of
  * its first ServiceDiscoveryRes and the SalesTariff of its first ChargeParameterDiscoveryRes. */
 static void iso2_config_from(const struct rec *v, size_t n, struct iso2_evse_config *c)
@@ -1005,9 +1153,9 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: v2g-replay [-q] [--ev] FILE|-\n"
-            "Replay the car's requests of a recorded session against this firmware's DIN 70121\n"
-            "or ISO 15118-2 EVSE machine (the protocol the session negotiated) and judge every\n"
-            "answer against the recorded charger's.\n"
+            "Replay the car's requests of a recorded session against this firmware's DIN 70121,\n"
+            "ISO 15118-2 or ISO 15118-20 DC EVSE machine (the protocol the session negotiated)\n"
+            "and judge every answer against the recorded charger's.\n"
             "  FILE  a session .jsonl of the shared vectors (vectors/sessions/), or a pcap/pcapng\n"
             "        capture (Ethernet, Linux SLL or raw IP; IPv6/IPv4; TCP reassembled per\n"
             "        direction; TLS streams, IP fragments and UDP are not replayed)\n"
@@ -1019,8 +1167,8 @@ static void usage(FILE *to)
             "        recorded charger's delay (DIN), must be accepted. DIN last line:\n"
             "        replayed=N accepted=N mismatched=N unjudged=N after_stop=N not_din=N\n"
             "        (unjudged: never answered; after_stop: the charger had stopped the session)\n"
-            "Requests of ISO 15118-20 sessions, of encrypted streams or of unknown direction\n"
-            "cannot be replayed yet: each is a failure (not_replayable=N).\n"
+            "Requests of ISO 15118-20 AC sessions, of encrypted streams or of unknown direction\n"
+            "cannot be replayed: each is a failure (not_replayable=N).\n"
             "Last line: replayed=N accepted=N not_replayable=N phase=P\n"
             "Exit status: 0 every request replayed and good, 1 otherwise, 2 usage or input error.\n");
 }
@@ -1100,7 +1248,9 @@ int main(int argc, char **argv)
         if (i + 1 < n && !v[i + 1].ev_to_evse && !v[i + 1].apphand && v[i + 1].why_not == NULL) {
             res = &v[i + 1];
         }
-        if (q->iso2) {
+        if (rec_iso20(q)) {
+            replay_iso20(&R, q, res, now);
+        } else if (q->iso2) {
             replay_iso2(&R, q, res, now);
         } else {
             replay_din(&R, q, res, now);
@@ -1108,7 +1258,9 @@ int main(int argc, char **argv)
     }
     printf("sessions=%u car_stopped=%u failed=%u\n", R.sessions, R.car_stopped, R.bad + not_replayable);
     printf("replayed=%u accepted=%u not_replayable=%u phase=%s\n", R.replayed, R.accepted, not_replayable,
-           R.saw_iso2 ? iso2_evse_phase_name(R.furthest2) : din_evse_phase_name(R.furthest));
+           R.saw_iso20  ? iso20_evse_phase_name(R.furthest20)
+           : R.saw_iso2 ? iso2_evse_phase_name(R.furthest2)
+                        : din_evse_phase_name(R.furthest));
     for (size_t i = 0; i < n; i++) {
         free(v[i].exi);
     }
