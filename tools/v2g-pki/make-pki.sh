@@ -12,6 +12,7 @@
 #   DIR/ok/{secc,contract,oem,cps}/      leaf.pem + subs.pem (Sub-CA 2 then Sub-CA 1)
 #   DIR/bad/NAME/                        leaf.pem + subs.pem of each deliberately bad chain
 #   DIR/emaid                            the eMAID of the good contract certificate
+#   DIR/der/                             contract chain and MO root in DER (for the benchmark)
 #   DIR/keys/                            every private key (the lab's, never commit them)
 #
 # Bad chains (all contract chains under the MO root unless said): expired, not-yet-valid,
@@ -35,7 +36,7 @@ fi
 out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -rf "$out/roots" "$out/ok" "$out/bad" "$out/keys" "$out/certs" "$out/ca"
+rm -rf "$out/roots" "$out/ok" "$out/bad" "$out/keys" "$out/certs" "$out/ca" "$out/der"
 mkdir -p "$out/roots/v2g" "$out/roots/mo" "$out/roots/oem" "$out/keys" "$out/certs" "$out/ca/new"
 : >"$out/ca/index.txt"
 echo 1000 >"$out/ca/serial"
@@ -248,4 +249,9 @@ chain "$out/bad/pathlen" bad-pathlen pl0-sub2 pl0-sub1
 chain "$out/bad/chain-too-long" bad-long long-sub3 long-sub2 long-sub1
 chain "$out/bad/chain20" bad-c20 "${subs20[@]}"
 chain "$out/bad/secc-no-dc" bad-nodc cpo-sub2 cpo-sub1
+# DER copies of the good contract chain and its root (the benchmark reads them without PEM).
+mkdir -p "$out/der"
+for c in contract mo-sub2 mo-sub1 mo-root; do
+    openssl x509 -in "$out/certs/$c.pem" -outform DER -out "$out/der/$c.der"
+done
 echo "make-pki: $(ls "$out/certs" | wc -l) certificates in $out (eMAID $EMAID)"
