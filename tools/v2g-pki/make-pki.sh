@@ -136,27 +136,37 @@ authorityKeyIdentifier = keyid
 nsComment = $big
 EOF
 
-key() { # NAME [curve|rsa]
-    case ${2:-prime256v1} in
-    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out/keys/$1.key" 2>/dev/null ;;
-    *) openssl ecparam -name "${2:-prime256v1}" -genkey -noout -out "$out/keys/$1.key" ;;
+# The key and its request in one openssl run (a process less per certificate: the PKI is
+# made on every test run, on a loaded machine).
+keyreq() { # NAME SUBJECT [curve|rsa]
+    local nk
+    case ${3:-prime256v1} in
+    rsa) nk=(-newkey rsa:1024) ;;
+    *) nk=(-newkey ec -pkeyopt "ec_paramgen_curve:${3:-prime256v1}") ;;
     esac
+    openssl req -new -config "$cnf" "${nk[@]}" -nodes -keyout "$out/keys/$1.key" -subj "$2" \
+        -out "$out/ca/$1.csr" 2>"$out/ca/$1.req.log"
 }
 
 # issue NAME SUBJECT ISSUER(NAME|self) SECTION DAYS [CURVE] [START] [END]
 issue() {
     local name=$1 subj=$2 issuer=$3 sect=$4 days=$5 curve=${6:-prime256v1}
     local s=${7:-$start} e=${8:-$(stamp $((now - day + $5 * day)))}
-    key "$name" "$curve"
-    openssl req -new -config "$cnf" -key "$out/keys/$name.key" -subj "$subj" -out "$out/ca/$name.csr"
+    if [ -n "${REUSE_KEY:-}" ]; then
+        # same key and request as REUSE_KEY, the subject set at signing (the 20-chain)
+        cp "$out/keys/$REUSE_KEY.key" "$out/keys/$name.key"
+        cp "$out/ca/$REUSE_KEY.csr" "$out/ca/$name.csr"
+    else
+        keyreq "$name" "$subj" "$curve"
+    fi
     if [ "$issuer" = self ]; then
         openssl ca -batch -config "$cnf" -selfsign -preserveDN -notext -keyfile "$out/keys/$name.key" \
             -in "$out/ca/$name.csr" -out "$out/certs/$name.pem" -extensions "$sect" \
-            -startdate "$s" -enddate "$e" 2>"$out/ca/$name.log"
+            -startdate "$s" -enddate "$e" -subj "$subj" 2>"$out/ca/$name.log"
     else
         openssl ca -batch -config "$cnf" -preserveDN -notext -keyfile "$out/keys/$issuer.key" \
             -cert "$out/certs/$issuer.pem" -in "$out/ca/$name.csr" -out "$out/certs/$name.pem" \
-            -extensions "$sect" -startdate "$s" -enddate "$e" 2>"$out/ca/$name.log"
+            -extensions "$sect" -startdate "$s" -enddate "$e" -subj "$subj" 2>"$out/ca/$name.log"
     fi
 }
 
@@ -222,11 +232,16 @@ issue long-sub1 "/CN=MO Sub-CA 1 of 3$O/DC=MO" mo-root sub_open 1460
 issue long-sub2 "/CN=MO Sub-CA 2 of 3$O/DC=MO" long-sub1 sub1 1460
 issue long-sub3 "/CN=MO Sub-CA 3 of 3$O/DC=MO" long-sub2 sub2 1460
 issue bad-long "$C" long-sub3 contract 730
-# a 20-certificate chain: 19 Sub-CAs and the leaf
+# a 20-certificate chain: 19 Sub-CAs (one key between them, which keeps the run short) and
+# the leaf
 prev=mo-root
 subs20=()
 for i in $(seq 1 19); do
-    issue "c20-sub$i" "/CN=MO Sub-CA $i of 19$O/DC=MO" "$prev" sub_open 1460
+    if [ "$i" -eq 1 ]; then
+        issue "c20-sub$i" "/CN=MO Sub-CA $i of 19$O/DC=MO" "$prev" sub_open 1460
+    else
+        REUSE_KEY=c20-sub1 issue "c20-sub$i" "/CN=MO Sub-CA $i of 19$O/DC=MO" "$prev" sub_open 1460
+    fi
     subs20=("c20-sub$i" "${subs20[@]}")
     prev=c20-sub$i
 done
