@@ -23,7 +23,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
-                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp
+                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp x509
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
@@ -71,6 +71,9 @@ FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 FUZZ_CSRCS_journal    := firmware/journal.c
 FUZZ_SRCS_journal     := hal/hal_err.c
 FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
+
+# The X.509 parser and chain validation (protocols/x509), a crypto port that says yes.
+FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
