@@ -24,6 +24,8 @@ HOST_BINS += $(V2G_PKI)
 
 # The benchmark validates a chain of the test PKI, made once in $(BUILD)/pki-bench.
 X509_BENCH := $(BUILD)/rel/bin/bench_x509
+# The bench times the real OpenSSL port: it alone of tests/bench/ sees hal_linux/.
+$(BUILD)/rel/tests/bench/bench_x509.o: HOST_CFLAGS_REL += -Ihal_linux
 $(X509_BENCH): $(call rel,tests/bench/bench_x509.c) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
