@@ -113,6 +113,7 @@ echo "$out" | grep -q "refused reason=not-yet-valid index=0" && ok "pki-at-past:
     bad "pki-at-past: $(echo "$out" | grep verdict)"
 
 # Bad input to the tool itself: a clear error, exit 2.
+: >"$w/empty.pem"
 printf 'garbage' >"$w/garbage.pem"
 printf -- '-----BEGIN CERTIFICATE-----\nMIIB!!!\n-----END CERTIFICATE-----\n' >"$w/badb64.pem"
 head -c 300 "$P/der/contract.der" >"$w/truncated.der"
@@ -122,6 +123,9 @@ for case in "missing-role:check --roots $P/roots/mo $P/ok/contract/leaf.pem" \
             "bad-at:check --role contract --at yesterday --roots $P/roots/mo $P/ok/contract/leaf.pem" \
             "no-file:check --role contract --roots $P/roots/mo $w/nothing.pem" \
             "garbage:check --role contract --roots $P/roots/mo $w/garbage.pem" \
+            "empty:check --role contract --roots $P/roots/mo $w/empty.pem" \
+            "empty-roots:check --role contract --roots $w/empty.pem $P/ok/contract/leaf.pem" \
+            "no-root-files:check --role contract --roots $P/ok $P/ok/contract/leaf.pem" \
             "bad-base64:check --role contract --roots $P/roots/mo $w/badb64.pem"; do
     name=${case%%:*}
     # shellcheck disable=SC2086

@@ -144,8 +144,12 @@ static int pki_load(const char *path, struct pki_item *items, size_t max, size_t
     static const char begin[] = "-----BEGIN CERTIFICATE-----";
     static const char endm[] = "-----END CERTIFICATE-----";
     const char *text = (const char *)s_file;
-    if (len == 0 || strstr(text, begin) == NULL) {
-        if (len > 0 && s_file[0] != 0x30u) {
+    if (len == 0) {
+        fprintf(stderr, "v2g-pki: %s: empty file\n", path);
+        return -1;
+    }
+    if (strstr(text, begin) == NULL) {
+        if (s_file[0] != 0x30u) {
             fprintf(stderr, "v2g-pki: %s: neither PEM nor DER (no certificate found)\n", path);
             return -1;
         }
