@@ -9,7 +9,8 @@
 # CPS) and the validity lengths of the open test PKIs, all relative to the time of the run.
 #
 #   DIR/roots/{v2g,mo,oem}/root.pem      trust anchors (certificate only)
-#   DIR/ok/{secc,contract,oem,cps}/      leaf.pem + subs.pem (Sub-CA 2 then Sub-CA 1)
+#   DIR/ok/{secc,contract,oem,cps}/      leaf.pem + subs.pem (Sub-CA 2 then Sub-CA 1), and
+#                                        chain.pem (both: what a TLS server sends)
 #   DIR/bad/NAME/                        leaf.pem + subs.pem of each deliberately bad chain
 #   DIR/emaid                            the eMAID of the good contract certificate
 #   DIR/der/                             contract chain and MO root in DER (for the benchmark)
@@ -24,12 +25,21 @@
 # secc-no-dc (SECC leaf without DC=CPO, under the V2G root). The eMAID mismatch and the wrong
 # trust anchor are the good chains checked with another eMAID or other roots.
 #
+# With --secc only the V2G root, the CPO Sub-CAs and the SECC leaf are made (roots/v2g,
+# ok/secc, keys/secc.key): the TLS server of the tests that need no more.
+#
 # Deterministic in structure (names, extensions, serials, validity lengths); the keys and so
 # the signatures differ on each run. Needs only openssl (Debian package openssl).
 set -euo pipefail
 
+secc_only=
+if [ "${1:-}" = "--secc" ]; then
+    secc_only=1
+    shift
+fi
 if [ $# -ne 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-    echo "usage: make-pki.sh DIR   (makes the Plug & Charge test PKI in DIR; see the header)" >&2
+    echo "usage: make-pki.sh [--secc] DIR   (the Plug & Charge test PKI in DIR; --secc: only the" >&2
+    echo "       V2G root and the SECC chain, what a TLS server needs; see the header)" >&2
     [ $# -eq 1 ] && exit 0
     exit 2
 fi
@@ -178,6 +188,7 @@ chain() {
     cp "$out/certs/$leaf.pem" "$d/leaf.pem"
     : >"$d/subs.pem"
     for s in "$@"; do cat "$out/certs/$s.pem" >>"$d/subs.pem"; done
+    cat "$d/leaf.pem" "$d/subs.pem" >"$d/chain.pem"
 }
 
 O="/O=V2G Test PKI (make-pki.sh)/C=DE"
@@ -186,6 +197,12 @@ issue v2g-root "/CN=V2G Root CA$O/DC=V2G" self root 3650
 issue cpo-sub1 "/CN=CPO Sub-CA 1$O/DC=CPO" v2g-root sub1 1460
 issue cpo-sub2 "/CN=CPO Sub-CA 2$O/DC=CPO" cpo-sub1 sub2 365
 issue secc "/CN=SECCCert$O/DC=CPO" cpo-sub2 secc 60
+cp "$out/certs/v2g-root.pem" "$out/roots/v2g/root.pem"
+chain "$out/ok/secc" secc cpo-sub2 cpo-sub1
+if [ -n "$secc_only" ]; then
+    echo "make-pki: SECC chain in $out (roots/v2g/root.pem, ok/secc/chain.pem, keys/secc.key)"
+    exit 0
+fi
 issue cps-sub1 "/CN=CPS Sub-CA 1$O/DC=V2G" v2g-root sub1 1460
 issue cps-sub2 "/CN=CPS Sub-CA 2$O/DC=V2G" cps-sub1 sub2 730
 issue cps "/CN=CPS Leaf$O/DC=CPS" cps-sub2 cps 90
@@ -200,10 +217,8 @@ issue oem-sub1 "/CN=OEM Sub-CA 1$O/DC=OEM" oem-root sub1 1460
 issue oem-sub2 "/CN=OEM Sub-CA 2$O/DC=OEM" oem-sub1 sub2 1460
 issue oem "/CN=OEM Prov Cert$O/DC=OEM" oem-sub2 oem 1460
 
-cp "$out/certs/v2g-root.pem" "$out/roots/v2g/root.pem"
 cp "$out/certs/mo-root.pem" "$out/roots/mo/root.pem"
 cp "$out/certs/oem-root.pem" "$out/roots/oem/root.pem"
-chain "$out/ok/secc" secc cpo-sub2 cpo-sub1
 chain "$out/ok/contract" contract mo-sub2 mo-sub1
 chain "$out/ok/oem" oem oem-sub2 oem-sub1
 chain "$out/ok/cps" cps cps-sub2 cps-sub1
