@@ -24,7 +24,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 iso20 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
-                  cbsom_plant iso2_sig
+                  cbsom_plant iso2_sig x509
 
 # The -20 DC backend (hlc.c links every backend compiled in) and its harness (fuzz_iso20.c).
 FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/*.c)) firmware/hlc_iso20.c \
@@ -84,6 +84,8 @@ FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
 # ISO 15118-2 XML signatures over EXI fragments (issue 15): decode, digest, verify, sign.
 FUZZ_SRCS_iso2_sig    := protocols/iso2/iso2_sig.c protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c \
                          protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c hal/hal_err.c
+# The X.509 parser and chain validation (protocols/x509), a crypto port that says yes.
+FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c

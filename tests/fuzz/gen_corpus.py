@@ -372,6 +372,25 @@ def iso2_sig_seeds(out, v2g_sig):
     for line in p.stdout.split():
         put(out, 'iso2_sig', bytes.fromhex(line))
 
+def x509_seeds(out, scratch):
+    """Certificates of our own test PKI (tools/v2g-pki/make-pki.sh, made here by openssl; no
+    private key is written to the corpus): single certificates of every kind and whole chains,
+    each input being DER certificates back to back (leaf first, the anchor last)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    pki = os.path.join(scratch, 'pki')
+    subprocess.run([os.path.join(here, '..', '..', 'tools', 'v2g-pki', 'make-pki.sh'), pki],
+                   check=True, stdout=subprocess.DEVNULL)
+
+    def der(name):
+        return subprocess.run(['openssl', 'x509', '-in', os.path.join(pki, 'certs', name + '.pem'),
+                               '-outform', 'DER'], check=True, stdout=subprocess.PIPE).stdout
+    for c in ('contract', 'secc', 'oem', 'mo-root', 'mo-sub1', 'bad-rsa', 'bad-p384', 'bad-big',
+              'bad-crit', 'bad-leafca', 'bad-ku'):
+        put(out, 'x509', der(c))
+    put(out, 'x509', b''.join(der(c) for c in ('contract', 'mo-sub2', 'mo-sub1', 'mo-root')))
+    put(out, 'x509', b''.join(der(c) for c in ('secc', 'cpo-sub2', 'cpo-sub1', 'v2g-root')))
+    put(out, 'x509', b''.join(der(c) for c in ('bad-pathlen', 'pl0-sub2', 'pl0-sub1', 'mo-root')))
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -399,6 +418,7 @@ def main():
     chargesom_seeds(a.out)
     cbsom_plant_seeds(a.out)
     ocpp_seeds(a.out)
+    x509_seeds(a.out, a.scratch)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))
         size = sum(os.path.getsize(os.path.join(a.out, h, f)) for f in os.listdir(os.path.join(a.out, h)))

@@ -217,9 +217,10 @@ else
 fi
 # ---------------------------------------------------------------- ISO 15118-2 (issue 14)
 # The same VM, emulators and namespaces; a second charger start whose configuration turns
-# ISO-2 on (v2g.protocols = iso2,din) and offers TLS 1.2 with a test PKI made here by the
-# openssl CLI (nothing private is committed). Its own store, pilot socket, status file and
-# control socket, so the DIN checks above stay as they were. Four cars, one at a time:
+# ISO-2 on (v2g.protocols = iso2,din) and offers TLS 1.2 with the SECC chain of the test
+# PKI (tools/v2g-pki/make-pki.sh --secc: openssl CLI, nothing private is committed). Its own
+# store, pilot socket, status file and control socket, so the DIN checks above stay as they
+# were. Four cars, one at a time:
 #   1. --protocol iso2 over TCP: a whole session ends ok with energy;
 #   2. --protocol auto (ISO-2 and DIN offered) over TLS, the chain verified against the
 #      test root: ISO-2 is picked and the session ends ok;
@@ -233,33 +234,18 @@ fi
 #      while the car sleeps.
 # The car side of the veth is captured with dumpcap and dissected with tshark.
 I2_LIMIT_W=${E2E_ISO2_LIMIT_W:-10000}
+# The SECC chain of the shared test PKI (V2G root, CPO Sub-CA 1 and 2, SECC leaf).
 pki=$w/pki
-mkdir -p "$pki"
-(
-    cd "$pki" || exit 1
-    set -e
-    key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"; }
-    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
-    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\n' >leaf.ext
-    key root; key subca; key secc
-    openssl req -x509 -new -key root.key -sha256 -days 2 -subj "/CN=V2G Root CA (e2e test)/DC=V2G" \
-        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem
-    openssl req -new -key subca.key -subj "/CN=CPO Sub-CA (e2e test)/DC=CPO" -out subca.csr
-    openssl x509 -req -in subca.csr -CA root.pem -CAkey root.key -CAcreateserial -sha256 -days 2 \
-        -extfile ca.ext -out subca.pem
-    openssl req -new -key secc.key -subj "/CN=DEE2E00001 (e2e test SECC)/DC=CPO" -out secc.csr
-    openssl x509 -req -in secc.csr -CA subca.pem -CAkey subca.key -CAcreateserial -sha256 -days 2 \
-        -extfile leaf.ext -out secc.pem
-    cat secc.pem subca.pem >chain.pem
-    openssl verify -CAfile root.pem -untrusted subca.pem secc.pem
-) >"$w/pki.log" 2>&1 || { bad iso2-pki "openssl: $(tail -n 3 "$w/pki.log" | tr '\n' '|')"; }
+{ "$(dirname "$0")/../../tools/v2g-pki/make-pki.sh" --secc "$pki" &&
+  openssl verify -CAfile "$pki/roots/v2g/root.pem" -untrusted "$pki/ok/secc/subs.pem" "$pki/ok/secc/leaf.pem"
+} >"$w/pki.log" 2>&1 || { bad iso2-pki "make-pki.sh: $(tail -n 3 "$w/pki.log" | tr '\n' '|')"; }
 sed -e "s|^store.dir = .*|store.dir = $w/store2|" -e "s|^charger.name = .*|charger.name = e2e-iso2|" \
     "$w/charger.conf" >"$w/charger2.conf"
 cat >>"$w/charger2.conf" <<CONF
 # ISO 15118-2 first, DIN for a car that offers only DIN; TLS 1.2 on the default TLS port
 v2g.protocols = iso2,din
-link.tls_cert = $pki/chain.pem
-link.tls_key = $pki/secc.key
+link.tls_cert = $pki/ok/secc/chain.pem
+link.tls_key = $pki/keys/secc.key
 CONF
 cap=$w/iso2.pcap
 ip netns exec "$B" dumpcap -q -i veth-ev -w "$cap" >"$w/dumpcap.out" 2>&1 &
@@ -290,7 +276,7 @@ check iso2-tcp-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=
       "evsim exit $erc: $s | $(grep -E 'WARN|ERROR|session over' "$w/iso2-tcp.out" | tail -n 4 | tr '\n' '|')"
 
 # 2. A car offering ISO-2 and DIN over TLS 1.2: ISO-2 is picked.
-car iso2-tls --protocol auto --tls --ca "$pki/root.pem" --tls-required --charge-s 10; erc=$?
+car iso2-tls --protocol auto --tls --ca "$pki/roots/v2g/root.pem" --tls-required --charge-s 10; erc=$?
 s=$(carsum iso2-tls)
 check iso2-tls-auto-session "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" proto)' = iso2 ] && [ '$(field "$s" wh)' -gt 0 ] && grep -q 'TLS' '$w/iso2-tls.out'" \
       "evsim exit $erc: $s | $(grep -E 'TLS|WARN|ERROR|session over' "$w/iso2-tls.out" | tail -n 4 | tr '\n' '|')"
@@ -321,7 +307,7 @@ ip netns exec "$A" "$bin/charger" --ctl "$w/ctl.sock" "limit none" >/dev/null 2>
 
 # 4. Pause and resume, both connections over TLS.
 # (--timeout 150: a charger that does not keep the paused session leaves the car waiting.)
-car iso2-pause --protocol iso2 --tls --ca "$pki/root.pem" --tls-required --pause-after-s 4 --charge-s 6 --timeout 150; erc=$?
+car iso2-pause --protocol iso2 --tls --ca "$pki/roots/v2g/root.pem" --tls-required --pause-after-s 4 --charge-s 6 --timeout 150; erc=$?
 s=$(carsum iso2-pause)
 check iso2-pause-resume "[ $erc = 0 ] && echo '$s' | grep -q 'cars=1 ok=1 failed=0' && [ '$(field "$s" resumes)' = 1 ] && grep -q 'session paused' '$w/iso2-pause.out'" \
       "evsim exit $erc: $s | $(grep -E 'paus|resum|WARN|ERROR|session over' "$w/iso2-pause.out" | tail -n 5 | tr '\n' '|')"

@@ -66,24 +66,10 @@ head -1 "$OUT/sim/cp0.csv" | grep -q ',kind,ev_target_v,ev_target_a,evse_max_v,e
 r=$?; check sim-csv-events "$secs rows at 1 Hz and $rows event rows (EV request, limits, setpoints, pilot, contactors, lock)" $r
 
 # ------------------------------------------------------------ the Linux board: capture and key log
-w=$OUT/board; mkdir -p "$w/pki" "$w/store"
-(
-    cd "$w/pki" || exit 1
-    set -e
-    key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"; }
-    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
-    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\n' >leaf.ext
-    key root; key subca; key secc
-    openssl req -x509 -new -key root.key -sha256 -days 2 -subj "/CN=V2G Root CA (report test)/DC=V2G" \
-        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem
-    openssl req -new -key subca.key -subj "/CN=CPO Sub-CA (report test)/DC=CPO" -out subca.csr
-    openssl x509 -req -in subca.csr -CA root.pem -CAkey root.key -CAcreateserial -sha256 -days 2 \
-        -extfile ca.ext -out subca.pem
-    openssl req -new -key secc.key -subj "/CN=DER0000001 (report test SECC)/DC=CPO" -out secc.csr
-    openssl x509 -req -in secc.csr -CA subca.pem -CAkey subca.key -CAcreateserial -sha256 -days 2 \
-        -extfile leaf.ext -out secc.pem
-    cat secc.pem subca.pem >chain.pem
-) >"$w/pki.log" 2>&1 || bad "board-pki: openssl: $(tail -n 2 "$w/pki.log" | tr '\n' '|')"
+w=$OUT/board; mkdir -p "$w/store"
+# The SECC chain of the shared test PKI (tools/v2g-pki/make-pki.sh).
+"$ROOT/tools/v2g-pki/make-pki.sh" --secc "$w/pki" >"$w/pki.log" 2>&1 ||
+    bad "board-pki: make-pki.sh: $(tail -n 2 "$w/pki.log" | tr '\n' '|')"
 cat >"$w/charger.conf" <<CONF
 # the link only: no stage, meter or monitor (the session ends in the cable check)
 store.dir = $w/store
@@ -91,8 +77,8 @@ psu.type = none
 link.interface = veth-evse
 link.modem = false
 v2g.protocols = iso2,din
-link.tls_cert = $w/pki/chain.pem
-link.tls_key = $w/pki/secc.key
+link.tls_cert = $w/pki/ok/secc/chain.pem
+link.tls_key = $w/pki/keys/secc.key
 capture.max_mb = 1
 capture.files = 3
 CONF
@@ -118,7 +104,7 @@ else
     if wait_file "$w/pilot.sock" 60 && wait_line "$w/charger.log" 'started (boot 1)' 60; then
         # the car goes as far as a charger without a stage or a monitor lets it (the cable
         # check fails); it then waits for an unlock that a held fault never gives: stopped here
-        ip netns exec "$B" "$EVSIM" --iface veth-ev --pilot "$w/pilot.sock" --tls --ca "$w/pki/root.pem" \
+        ip netns exec "$B" "$EVSIM" --iface veth-ev --pilot "$w/pilot.sock" --tls --ca "$w/pki/roots/v2g/root.pem" \
             --tls-required --tls-keylog "$w/ev-keys.log" --protocol iso2 --profile iso2 --cars 1 --timeout 120 \
             --answer-timeout-ms 10000 >"$w/evsim.out" 2>&1 &
         epid=$!
