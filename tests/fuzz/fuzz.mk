@@ -23,7 +23,8 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
-                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp
+                  em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
+                  huawei_goose huawei_modbus
 
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
@@ -74,6 +75,12 @@ FUZZ_FLAGS_journal    := -DCFG_JOURNAL_SLOTS=4u
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
+
+# The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).
+FUZZ_HUAWEI_SRCS      := $(sort $(wildcard protocols/huawei/*.c)) protocols/sha256/sha256.c \
+                         protocols/sha256/hmac_sha256.c hal/hal_err.c
+FUZZ_SRCS_huawei_goose  := $(FUZZ_HUAWEI_SRCS)
+FUZZ_SRCS_huawei_modbus := $(FUZZ_HUAWEI_SRCS)
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # The link step compiles the harness itself: it depends on every header it may include.
