@@ -323,12 +323,18 @@ static void run_tcp(struct psu_huawei_unit *u, uint32_t now_ms)
 
 static void run_goose(struct psu_huawei_unit *u, uint32_t now_ms)
 {
-    uint8_t f[HAL_ETH_FRAME_MAX];
+    /* the sheet's frames are under 256 bytes: a longer one is dropped by the port
+     * (HAL_EOVERFLOW), which keeps this buffer off a Cortex-M stack's budget */
+    uint8_t f[HUAWEI_GOOSE_FRAME_MAX];
     for (unsigned i = 0; i < PSU_HUAWEI_IO_PER_PASS; i++) {
         size_t n = 0;
         int rc = hal_eth_recv(u->eth, f, sizeof f, &n);
         if (rc == HAL_EAGAIN) {
             break;
+        }
+        if (rc == HAL_EOVERFLOW) {
+            u->stats.goose_refused++;
+            continue;
         }
         if (rc != HAL_OK) {
             u->stats.eth_errors++;
