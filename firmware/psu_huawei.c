@@ -226,6 +226,11 @@ static const struct psu_ops s_ops = {
 
 static void link_down(struct psu_huawei_unit *u, uint32_t now_ms, const char *why)
 {
+    if (u->session >= 0) {
+        hal_tls_close(u->tls, u->session);
+        u->session = -1;
+    }
+    u->handshaken = false;
     if (u->sock >= 0) {
         hal_net_close(u->net, u->sock);
         u->sock = -1;
@@ -249,7 +254,8 @@ static bool flush(struct psu_huawei_unit *u, uint32_t now_ms)
 {
     while (u->tx_off < u->tx_len) {
         size_t sent = 0;
-        int rc = hal_net_tcp_send(u->net, u->sock, u->tx + u->tx_off, u->tx_len - u->tx_off, &sent);
+        int rc = u->tls != NULL ? hal_tls_send(u->tls, u->session, u->tx + u->tx_off, u->tx_len - u->tx_off, &sent)
+                                : hal_net_tcp_send(u->net, u->sock, u->tx + u->tx_off, u->tx_len - u->tx_off, &sent);
         if (rc == HAL_EAGAIN) {
             return true;
         }
@@ -279,11 +285,35 @@ static void run_tcp(struct psu_huawei_unit *u, uint32_t now_ms)
         u->link_up = true; /* a refused connect shows as ECLOSED on the first send/recv */
         huawei_disp_link_up(&u->disp, now_ms);
         u->stats.connects++;
+        u->handshaken = u->tls == NULL;
+        if (u->tls != NULL) {
+            u->session = hal_tls_start(u->tls, s, 0);
+            if (u->session < 0) {
+                link_down(u, now_ms, "TLS start failed");
+                return;
+            }
+        }
+    }
+    if (!u->handshaken) {
+        int rc = hal_tls_handshake(u->tls, u->session);
+        if (rc == HAL_EAGAIN) {
+            return;
+        }
+        if (rc != HAL_OK) {
+            u->stats.tcp_errors++;
+            hal_logf(u->log, HAL_LOG_ERROR, now_ms, "Huawei: TLS handshake with the unit failed (%s)",
+                     hal_strerror(rc));
+            link_down(u, now_ms, "TLS handshake failed");
+            return;
+        }
+        u->handshaken = true;
+        huawei_disp_link_up(&u->disp, now_ms); /* the link's silence counts from here */
     }
     for (unsigned i = 0; i < PSU_HUAWEI_IO_PER_PASS; i++) {
         uint8_t buf[HUAWEI_ADU_MAX];
         size_t n = 0;
-        int rc = hal_net_tcp_recv(u->net, u->sock, buf, sizeof buf, &n);
+        int rc = u->tls != NULL ? hal_tls_recv(u->tls, u->session, buf, sizeof buf, &n)
+                                : hal_net_tcp_recv(u->net, u->sock, buf, sizeof buf, &n);
         if (rc == HAL_EAGAIN) {
             break;
         }
@@ -368,6 +398,11 @@ static void run_goose(struct psu_huawei_unit *u, uint32_t now_ms)
     }
 }
 
+void psu_huawei_unit_use_tls(struct psu_huawei_unit *u, struct hal_tls *tls)
+{
+    u->tls = tls;
+}
+
 void psu_huawei_unit_run(struct psu_huawei_unit *u, uint32_t now_ms)
 {
     run_tcp(u, now_ms);
@@ -426,6 +461,7 @@ int psu_huawei_unit_init(struct psu_huawei_unit *u, const struct huawei_disp_con
     u->eth = eth;
     u->log = log;
     u->sock = -1;
+    u->session = -1;
     u->retry_at_ms = now_ms;
     sched_task_init(&u->task, "huawei", step, u, true);
     return s != NULL ? sched_add(s, &u->task, now_ms) : HAL_OK;

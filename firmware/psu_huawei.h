@@ -23,6 +23,7 @@
 #include "hal_eth.h"
 #include "hal_log.h"
 #include "hal_net.h"
+#include "hal_tls.h"
 #include "huawei/huawei_disp.h"
 #include "isolation.h"
 #include "ovm.h"
@@ -56,6 +57,9 @@ struct psu_huawei_unit {
     struct hal_log *log;
     struct hal_ip6_endpoint peer;
     int sock; /**< -1: no connection */
+    struct hal_tls *tls; /**< mutual TLS on the link (psu_huawei_unit_use_tls), or NULL */
+    int session;         /**< TLS session, -1: none */
+    bool handshaken;     /**< the TLS handshake is done (or no TLS) */
     bool link_up;
     uint32_t retry_at_ms;
     uint8_t attempts;
@@ -94,6 +98,13 @@ struct psu_huawei {
 int psu_huawei_unit_init(struct psu_huawei_unit *u, const struct huawei_disp_config *cfg,
                          const struct hal_ip6_endpoint *peer, struct hal_net *net, struct hal_eth *eth,
                          struct hal_log *log, struct sched *s, uint32_t now_ms);
+
+/**
+ * @brief Run the link over TLS: a client session of @p tls (its certificates: the unit's CA,
+ *        our client certificate and key, for the sheet's mutual TLS) on every connection.
+ *        Call before the first pass. A failed handshake drops the link like a lost one.
+ */
+void psu_huawei_unit_use_tls(struct psu_huawei_unit *u, struct hal_tls *tls);
 
 /** @brief One pass of the task, for callers without a scheduler (tools, tests). */
 void psu_huawei_unit_run(struct psu_huawei_unit *u, uint32_t now_ms);

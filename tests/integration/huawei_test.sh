@@ -6,7 +6,8 @@
 #   tests/integration/huawei_test.sh BUILD/san/bin/huaweisim BUILD/san/bin/psu-ctl
 #
 # Cases, each on its own veth pair and emulator, all in parallel: two dispensers sharing
-# one unit (three connectors); HMAC off on both sides; and every bad input: replies signed
+# one unit (three connectors); mutual TLS, and a client certificate of another CA refused;
+# HMAC off on both sides; and every bad input: replies signed
 # with a wrong key, replayed, unsigned, tagged with another VLAN, with a wrong Length; a
 # refused allocation; a key never delivered; the link dropped mid-session; the unit's EPO
 # alarm; a Modbus request for a register that does not exist. Where power was asked for,
@@ -45,7 +46,7 @@ run_case() {
         ip link set "$l" up
     done
     # shellcheck disable=SC2086
-    timeout 60 "$sim" --eth "$b" --port 0 $sopts > "$d/sim" 2> "$d/sim.err" &
+    timeout -k 5 60 "$sim" --eth "$b" --port 0 $sopts > "$d/sim" 2> "$d/sim.err" &
     local sp=$! port=
     for _ in $(seq 200); do
         port=$(sed -n 's/^listening port=//p' "$d/sim")
@@ -54,20 +55,41 @@ run_case() {
     done
     if [ -z "$port" ]; then echo "the emulator did not start" > "$d/err"; kill "$sp"; return; fi
     # shellcheck disable=SC2086
-    timeout 50 "$ctl" --huawei "127.0.0.1:$port" --goose-if "$a" --wait-s 8 $c1 > "$d/ctl1" 2> "$d/ctl1.err" &
+    timeout -k 5 50 "$ctl" --huawei "127.0.0.1:$port" --goose-if "$a" --wait-s 8 $c1 > "$d/ctl1" 2> "$d/ctl1.err" &
     local p1=$! p2=
     if [ -n "$c2" ]; then
         # shellcheck disable=SC2086
-        timeout 50 "$ctl" --huawei "127.0.0.1:$port" --goose-if "$a" --wait-s 8 $c2 > "$d/ctl2" 2> "$d/ctl2.err" &
+        timeout -k 5 50 "$ctl" --huawei "127.0.0.1:$port" --goose-if "$a" --wait-s 8 $c2 > "$d/ctl2" 2> "$d/ctl2.err" &
         p2=$!
     fi
     wait "$p1"; echo $? > "$d/rc1"
     if [ -n "$p2" ]; then wait "$p2"; echo $? > "$d/rc2"; fi
     sleep 0.3
-    kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+    # SIGTERM ends the emulator; its exit (the sanitizer's leak check) gets 5 s, then SIGKILL
+    kill "$sp" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
+    pkill -KILL -P "$sp" 2>/dev/null; kill -KILL "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 }
 
+# mutual TLS: a CA for the unit and the dispensers, and a dispenser certificate of another CA
+pki=$w/pki
+mkdir -p "$pki"
+mkcert() {  # NAME CN CA: an EC P-256 key and a certificate signed by CA
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/$1.key" \
+        -out "$pki/$1.csr" -subj "/CN=$2" 2>/dev/null &&
+    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$3.crt" -CAkey "$pki/$3.key" -CAcreateserial \
+        -out "$pki/$1.crt" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1\n') 2>/dev/null
+}
+for ca in ca other; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/$ca.key" \
+        -out "$pki/$ca.crt" -subj "/CN=$ca" -days 2 2>/dev/null || ko "tls setup: openssl"
+done
+mkcert psu psu ca; mkcert disp disp ca; mkcert rogue rogue other
+tls_sim="--tls $pki/psu.crt:$pki/psu.key:$pki/ca.crt"
+
 cases=(
+    "tls|$tls_sim|--tls $pki/ca.crt:$pki/disp.crt:$pki/disp.key --seconds 1|"
+    "tlsbad|$tls_sim|--tls $pki/ca.crt:$pki/rogue.crt:$pki/rogue.key --seconds 1 --wait-s 4|"
     "two|--caps 1000:100:200:1:60|--connectors 1 --esn DISP1 --seconds 2|--connectors 2,3 --esn DISP2 --seconds 2"
     "nohmac|--no-hmac|--no-hmac --seconds 1|"
     "wrongkey|--wrong-key|--seconds 1|"
@@ -111,6 +133,15 @@ for t in 1 2 3 4 5; do has two/sim "request conn=1 type=$t" || { ko "two_dispens
 if has two/sim "exception dispenser=0 fc=0x83 code=2"; then
     ok "unknown_register: a read of 0x7777 over TCP gets Modbus exception 2"
 else ko "unknown_register: no exception 2 for a register that does not exist"; fi
+if [ "$(rc tls 1)" = 0 ] && has tls/sim "tls dispenser=0" && has tls/sim "request conn=1 type=5"; then
+    ok "mutual_tls: a session over mutual TLS"
+else ko "mutual_tls: session over TLS (see $w/tls)"; fi
+# TLS 1.3: the server refuses a client certificate only after the client's handshake is
+# done, so the dispenser sees it on its first receive (alert "unknown ca"), not in the handshake
+if [ "$(rc tlsbad 1)" = 1 ] && has tlsbad/sim "tls refused" && ! has tlsbad/sim "request conn=1" &&
+   has tlsbad/ctl1 "no capabilities" && grep -Eq "unknown ca|TLS handshake with the unit failed" "$w/tlsbad/ctl1.err"; then
+    ok "tls_rogue_client: a dispenser certificate of another CA is refused, no power asked"
+else ko "tls_rogue_client (see $w/tlsbad)"; fi
 if [ "$(rc nohmac 1)" = 0 ] && has nohmac/sim "request conn=1 type=5"; then
     ok "hmac_off: a session with HMAC off on both sides"
 else ko "hmac_off: session without HMAC"; fi

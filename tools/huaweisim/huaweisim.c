@@ -23,7 +23,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "huawei/huawei_goose.h"
 #include "huawei/huawei_regs.h"
@@ -49,6 +53,7 @@ struct opts {
     unsigned alarm_reg, alarm_val;
     bool alarm;
     float max_v, min_v, max_a, min_a, kw;
+    const char *tls_cert, *tls_key, *tls_client_ca; /* mutual TLS server (all three) */
 };
 
 /* One connector of the whole system, by its global number. */
@@ -68,6 +73,7 @@ struct gconn {
 
 struct disp {
     int fd;
+    SSL *ssl; /* NULL without TLS */
     uint8_t rx[8192];
     size_t rx_len;
     uint16_t tid;
@@ -82,6 +88,7 @@ static struct disp D[MAX_DISP];
 static struct linux_pcap ETH;
 static uint8_t MAC[6];
 static uint32_t key_counter;
+static SSL_CTX *TLS;
 static bool dropped_once;
 
 static uint32_t now_ms(void)
@@ -96,7 +103,11 @@ static void send_pdu(int d, const uint8_t *pdu, size_t len)
     uint8_t b[HUAWEI_ADU_MAX];
     huawei_mbap_put(b, D[d].tid++, 1, len);
     memcpy(b + HUAWEI_MBAP_LEN, pdu, len);
-    if (send(D[d].fd, b, HUAWEI_MBAP_LEN + len, MSG_NOSIGNAL) < 0) {
+    if (D[d].ssl != NULL) {
+        if (SSL_write(D[d].ssl, b, (int)(HUAWEI_MBAP_LEN + len)) <= 0) {
+            fprintf(stderr, "huaweisim: TLS write failed\n");
+        }
+    } else if (send(D[d].fd, b, HUAWEI_MBAP_LEN + len, MSG_NOSIGNAL) < 0) {
         fprintf(stderr, "huaweisim: send: %s\n", strerror(errno));
     }
 }
@@ -214,6 +225,11 @@ static void handle_adu(int d, const uint8_t *pdu, size_t len, uint16_t tid)
 
 static void drop(int d, const char *why)
 {
+    if (D[d].ssl != NULL) {
+        SSL_shutdown(D[d].ssl);
+        SSL_free(D[d].ssl);
+        D[d].ssl = NULL;
+    }
     close(D[d].fd);
     D[d].fd = -1;
     for (unsigned g = 1; g <= MAX_GLOBAL; g++) {
@@ -314,6 +330,8 @@ static void usage(FILE *f)
             "  --refuse-alloc         answer placeholder requests with failure\n"
             "  --alarm REG=VAL        write an alarm register (e.g. 0x4004=1) every cycle\n"
             "  --drop-link-after-s S  close every link S seconds after it came up (once)\n"
+            "  --tls CERT:KEY:CA      mutual TLS: our certificate and key (PEM), and the CA\n"
+            "                         the dispensers' client certificates must chain to\n"
             "  -h, --help             this text\n"
             "\n"
             "Events go to stdout one per line (see the source's header). Runs until SIGINT or\n"
@@ -376,6 +394,16 @@ static int parse_args(int argc, char **argv)
             O.alarm_val = (unsigned)val;
             O.alarm = true;
             i++;
+        } else if (strcmp(a, "--tls") == 0 && v != NULL) {
+            static char buf[3][256];
+            if (sscanf(v, "%255[^:]:%255[^:]:%255s", buf[0], buf[1], buf[2]) != 3) {
+                fprintf(stderr, "huaweisim: bad --tls '%s' (CERT:KEY:CA)\n", v);
+                return -1;
+            }
+            O.tls_cert = buf[0];
+            O.tls_key = buf[1];
+            O.tls_client_ca = buf[2];
+            i++;
         } else if (strcmp(a, "--no-hmac") == 0) {
             O.no_hmac = true;
         } else if (strcmp(a, "--wrong-key") == 0) {
@@ -418,6 +446,18 @@ int main(int argc, char **argv)
         return 1;
     }
     (void)hal_eth_mac(&ETH.base, MAC);
+    if (O.tls_cert != NULL) {
+        TLS = SSL_CTX_new(TLS_server_method());
+        if (TLS == NULL || SSL_CTX_use_certificate_chain_file(TLS, O.tls_cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(TLS, O.tls_key, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_load_verify_locations(TLS, O.tls_client_ca, NULL) != 1) {
+            fprintf(stderr, "huaweisim: cannot load the TLS files\n");
+            ERR_print_errors_fp(stderr);
+            return 1;
+        }
+        /* mutual TLS: a dispenser without a certificate of that CA is turned away */
+        SSL_CTX_set_verify(TLS, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -456,6 +496,22 @@ int main(int argc, char **argv)
             } else if (fd >= 0) {
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                 D[d] = (struct disp){.fd = fd, .connected_at = now, .next_write = now + 200u};
+                if (TLS != NULL) {
+                    /* blocking handshake, bounded: the dispenser is another process */
+                    struct timeval tv = {.tv_sec = 5};
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                    D[d].ssl = SSL_new(TLS);
+                    SSL_set_fd(D[d].ssl, fd);
+                    if (SSL_accept(D[d].ssl) != 1) {
+                        printf("tls refused dispenser=%d\n", d);
+                        SSL_free(D[d].ssl);
+                        D[d].ssl = NULL;
+                        close(fd);
+                        D[d].fd = -1;
+                        continue;
+                    }
+                    printf("tls dispenser=%d\n", d);
+                }
                 printf("connected dispenser=%d\n", d);
                 /* a register the sheet does not have: the dispenser must answer exception 2 */
                 static const uint8_t bogus[5] = {0x03, 0x77, 0x77, 0x00, 0x01};
@@ -473,7 +529,20 @@ int main(int argc, char **argv)
                 continue;
             }
             if ((p[2 + d].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-                ssize_t n = recv(D[d].fd, D[d].rx + D[d].rx_len, sizeof D[d].rx - D[d].rx_len, 0);
+                ssize_t n;
+                if (D[d].ssl != NULL) {
+                    n = SSL_read(D[d].ssl, D[d].rx + D[d].rx_len, (int)(sizeof D[d].rx - D[d].rx_len));
+                    while (n > 0 && SSL_pending(D[d].ssl) > 0 && D[d].rx_len + (size_t)n < sizeof D[d].rx) {
+                        int more = SSL_read(D[d].ssl, D[d].rx + D[d].rx_len + (size_t)n,
+                                            (int)(sizeof D[d].rx - D[d].rx_len - (size_t)n));
+                        n += more > 0 ? more : 0;
+                        if (more <= 0) {
+                            break;
+                        }
+                    }
+                } else {
+                    n = recv(D[d].fd, D[d].rx + D[d].rx_len, sizeof D[d].rx - D[d].rx_len, 0);
+                }
                 if (n <= 0) {
                     drop(d, "closed by the dispenser");
                     continue;
@@ -516,5 +585,8 @@ int main(int argc, char **argv)
         }
     }
     linux_pcap_close(&ETH);
+    if (TLS != NULL) {
+        SSL_CTX_free(TLS);
+    }
     return 0;
 }

@@ -18,6 +18,7 @@
 #include "linux_loop.h"
 #include "linux_net.h"
 #include "linux_pcap.h"
+#include "linux_tls.h"
 #include "psu_ctl_huawei.h"
 #include "psu_huawei.h"
 #include "sched.h"
@@ -35,6 +36,7 @@ struct happ {
     struct linux_log log;
     struct linux_net net;
     struct linux_pcap eth;
+    struct linux_tls tls;
     struct sched sched;
     struct psu_huawei_unit unit;
     struct psu_huawei conn[HUAWEI_CONN_MAX];
@@ -61,6 +63,7 @@ static void usage(FILE *f)
             "  --wait-s S            how long to wait for capabilities and allocation (default 15)\n"
             "  --esn TEXT            dispenser serial number (default 0000000000000000)\n"
             "  --no-hmac             neither sign requests nor verify replies\n"
+            "  --tls CA:CERT:KEY     mutual TLS: the unit's CA, our client certificate and key (PEM)\n"
             "  --verbose             stage log lines at debug level\n"
             "  -h, --help            this text\n"
             "\n"
@@ -168,6 +171,8 @@ int psu_ctl_huawei_main(int argc, char **argv)
     struct huawei_disp_config cfg;
     huawei_disp_config_default(&cfg);
     const char *peer = NULL, *ifname = NULL;
+    static char tls_files[3][256];
+    bool use_tls = false;
     unsigned long volts = 400, amps = 50, seconds = 3, wait_s = 15, u = 0;
     enum hal_log_level lvl = HAL_LOG_INFO;
     cfg.connectors = 0;
@@ -203,6 +208,13 @@ int psu_ctl_huawei_main(int argc, char **argv)
             i++;
         } else if (strcmp(o, "--esn") == 0 && v != NULL && strlen(v) < sizeof cfg.esn) {
             snprintf(cfg.esn, sizeof cfg.esn, "%s", v);
+            i++;
+        } else if (strcmp(o, "--tls") == 0 && v != NULL) {
+            if (sscanf(v, "%255[^:]:%255[^:]:%255s", tls_files[0], tls_files[1], tls_files[2]) != 3) {
+                fprintf(stderr, "psu-ctl: bad --tls '%s' (CA:CERT:KEY)\n", v);
+                return 2;
+            }
+            use_tls = true;
             i++;
         } else if (strcmp(o, "--no-hmac") == 0) {
             cfg.send_secure = false;
@@ -249,12 +261,23 @@ int psu_ctl_huawei_main(int argc, char **argv)
         return 1;
     }
     (void)hal_eth_mac(&h->eth.base, cfg.mac);
+    if (use_tls) {
+        struct linux_tls_backend tb = {tls_files[0], tls_files[1], tls_files[2]};
+        if (linux_tls_init(&h->tls, &h->net.base, &h->log.base, &h->loop.base) != HAL_OK ||
+            linux_tls_client_backend(&h->tls, &tb) != HAL_OK) {
+            fprintf(stderr, "psu-ctl: TLS set-up failed: %s\n", h->tls.reason);
+            return 1;
+        }
+    }
     sched_init(&h->sched);
     h->now = hal_clock_now_ms(&h->loop.base);
     int rc = psu_huawei_unit_init(&h->unit, &cfg, &ep, &h->net.base, &h->eth.base, &h->log.base, &h->sched, h->now);
     if (rc != HAL_OK) {
         fprintf(stderr, "psu-ctl: bad dispenser configuration (%s)\n", hal_strerror(rc));
         return 2;
+    }
+    if (use_tls) {
+        psu_huawei_unit_use_tls(&h->unit, &h->tls.base);
     }
     h->n = cfg.connectors;
     for (unsigned i = 0; i < h->n; i++) {
