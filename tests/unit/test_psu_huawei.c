@@ -1,9 +1,10 @@
-/* Unit tests of the Huawei stage adapter (firmware/psu_huawei.c) on the in-memory network
- * and Ethernet fakes: a scripted power unit in this file listens on TCP, writes registers
+/* Unit tests of the Huawei stage adapter (firmware/psu_huawei.c) on the in-memory network,
+ * TLS and Ethernet fakes: a scripted power unit in this file listens on TCP, writes registers
  * as the unit does, reads our GOOSE requests and answers them. Covers a two-connector
  * session through the psu interface, capabilities, the upstream voltage, and the bad cases
  * where power is at stake: link dropped mid-session, refused allocation, key never
- * delivered, the unit's EPO alarm, a forged reply. */
+ * delivered, the unit's EPO alarm, a forged reply; the link over mutual TLS, and a unit
+ * that refuses our (missing) client certificate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "fake_eth.h"
 #include "fake_log.h"
 #include "fake_net.h"
+#include "fake_tls.h"
 #include "psu_huawei.h"
 
 #define PORT 8502
@@ -34,6 +36,20 @@ static uint16_t tid;
 static uint32_t now;
 static uint8_t KEY1[48], KEY2[48];
 static uint32_t reply_st;
+/* Mutual TLS on the link (test_tls_*): the unit's server side, and its session. */
+static struct fake_tls TLS_D, TLS_U;
+static bool use_tls;
+static int usess = -1;
+
+static int unit_send(const uint8_t *b, size_t len, size_t *sent)
+{
+    return use_tls ? hal_tls_send(&TLS_U.base, usess, b, len, sent) : hal_net_tcp_send(&NET_U.base, usock, b, len, sent);
+}
+
+static int unit_recv(uint8_t *b, size_t cap, size_t *len)
+{
+    return use_tls ? hal_tls_recv(&TLS_U.base, usess, b, cap, len) : hal_net_tcp_recv(&NET_U.base, usock, b, cap, len);
+}
 
 /* A fake over-voltage monitor with a settable reading. */
 struct test_ovm {
@@ -89,9 +105,47 @@ static int setup(void **state)
         KEY1[i] = (uint8_t)(3 * i + 1);
         KEY2[i] = (uint8_t)(5 * i + 2);
     }
+    if (use_tls) {
+        bool cert = TLS_D.client_cert;
+        fake_tls_init(&TLS_D, &NET_D.base);
+        fake_tls_init(&TLS_U, &NET_U.base);
+        TLS_D.client_cert = cert;
+        TLS_U.require_client_cert = true;
+        psu_huawei_unit_use_tls(&U, &TLS_D.base);
+    }
     run(1);
     usock = hal_net_tcp_accept(&NET_U.base, listener, NULL);
     assert_true(usock >= 0);
+    if (use_tls) {
+        usess = hal_tls_start(&TLS_U.base, usock, 1);
+        assert_true(usess >= 0);
+        for (int i = 0; i < 20; i++) {
+            run(1);
+            (void)hal_tls_handshake(&TLS_U.base, usess);
+        }
+    }
+    return 0;
+}
+
+static int setup_tls(void **state)
+{
+    use_tls = true;
+    TLS_D.client_cert = true;
+    return setup(state);
+}
+
+static int setup_tls_nocert(void **state)
+{
+    use_tls = true;
+    return setup(state);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    use_tls = false;
+    usess = -1;
+    memset(&TLS_D, 0, sizeof TLS_D);
     return 0;
 }
 
@@ -101,7 +155,7 @@ static int unit_drain(uint8_t *pdu_out, size_t *pdu_len)
     static uint8_t buf[8192];
     static size_t have;
     size_t n = 0;
-    while (hal_net_tcp_recv(&NET_U.base, usock, buf + have, sizeof buf - have, &n) == HAL_OK) {
+    while (unit_recv(buf + have, sizeof buf - have, &n) == HAL_OK) {
         have += n;
     }
     int fc = -1;
@@ -126,7 +180,7 @@ static int unit_request(const uint8_t *pdu, size_t len, uint8_t *ans, size_t *al
     huawei_mbap_put(b, tid++, 1, len);
     memcpy(b + 7, pdu, len);
     size_t sent = 0;
-    assert_int_equal(hal_net_tcp_send(&NET_U.base, usock, b, 7 + len, &sent), HAL_OK);
+    assert_int_equal(unit_send(b, 7 + len, &sent), HAL_OK);
     assert_int_equal(sent, 7 + len);
     run(1);
     return unit_drain(ans, alen);
@@ -418,6 +472,27 @@ static void test_init_checked(void **state)
     assert_int_equal(psu_set_mode(&P1.base, PSU_MODE_IMPORT, now), HAL_ENOTSUP);
 }
 
+static void test_tls_session(void **state)
+{
+    (void)state;
+    allocate_both(); /* the whole allocation over the TLS link */
+    struct psu_capabilities caps;
+    assert_int_equal(psu_get_capabilities(&P1.base, &caps), HAL_OK);
+    assert_int_equal(U.stats.link_drops, 0);
+    assert_true(U.session >= 0);
+    assert_int_equal(TLS_D.sess[U.session].step, 3); /* established: the bytes went through TLS */
+}
+
+static void test_tls_client_refused(void **state)
+{
+    (void)state;
+    /* the unit wants a client certificate we do not offer: the link never comes up */
+    run(200);
+    assert_true(U.stats.link_drops >= 1);
+    assert_true(has_error(&P1.base, PSU_ERR_COMMUNICATION_FAULT, PSU_SEV_HIGH));
+    assert_int_equal(psu_set_mode(&P1.base, PSU_MODE_EXPORT, now), HAL_ESTATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +503,8 @@ int main(void)
         cmocka_unit_test_setup(test_key_never_delivered, setup),
         cmocka_unit_test_setup(test_forged_reply_and_epo, setup),
         cmocka_unit_test_setup(test_init_checked, setup),
+        cmocka_unit_test_setup_teardown(test_tls_session, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_client_refused, setup_tls_nocert, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
