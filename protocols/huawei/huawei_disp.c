@@ -135,7 +135,7 @@ static void enter(struct huawei_disp *d, unsigned local, enum huawei_cstate s, u
         c->alloc = HUAWEI_ALLOC_PENDING;
     }
     if (s == HUAWEI_CS_RUNNING) {
-        c->exported = false;
+        c->exported = c->export_on; /* an Export asked before the allocation counts */
     }
     if (s == HUAWEI_CS_NO_KEY || s == HUAWEI_CS_DISCONNECTED) {
         c->export_on = false;

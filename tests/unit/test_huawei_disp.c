@@ -478,6 +478,13 @@ static void test_completed_then_export_again(void **state)
     assert_int_equal(m.req_type, HUAWEI_REQ_PLACEHOLDER);
     assert_int_equal(huawei_disp_set_export(&D, 1, 3000.0f, 1.0f, 2), HAL_EINVAL);
     assert_string_equal(huawei_cstate_name(HUAWEI_CS_RUNNING), "Running");
+    /* Export asked while waiting for the allocation: a later Off completes the session */
+    assert_int_equal(unit_reply(3, 0, 9, 0, KEY2, 3), HUAWEI_RX_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_RUNNING);
+    assert_true(drain(3, &m, KEY2) >= 1);
+    assert_int_equal(m.req_type, HUAWEI_REQ_CHARGING);
+    assert_int_equal(huawei_disp_set_mode(&D, 1, false, HUAWEI_PH_CHARGING, 4), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_COMPLETED);
 }
 
 int main(void)
