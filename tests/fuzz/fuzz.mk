@@ -24,7 +24,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 iso20 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
-                  cbsom_plant iso2_sig x509
+                  cbsom_plant iso2_sig x509 huawei_goose huawei_modbus
 
 # The -20 DC backend (hlc.c links every backend compiled in) and its harness (fuzz_iso20.c).
 FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/*.c)) firmware/hlc_iso20.c \
@@ -89,6 +89,12 @@ FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
+
+# The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).
+FUZZ_HUAWEI_SRCS      := $(sort $(wildcard protocols/huawei/*.c)) protocols/sha256/sha256.c \
+                         protocols/sha256/hmac_sha256.c hal/hal_err.c
+FUZZ_SRCS_huawei_goose  := $(FUZZ_HUAWEI_SRCS)
+FUZZ_SRCS_huawei_modbus := $(FUZZ_HUAWEI_SRCS)
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # The link step compiles the harness itself: it depends on every header it may include.

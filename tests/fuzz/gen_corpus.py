@@ -392,6 +392,74 @@ def x509_seeds(out, scratch):
     put(out, 'x509', b''.join(der(c) for c in ('bad-pathlen', 'pl0-sub2', 'pl0-sub1', 'mo-root')))
 
 
+def huawei_crc16(b):
+    crc = 0xFFFF
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def huawei_goose(kind, conn, st, sq, key=None, vid=None, result=0, req=1, volt=0.0, amp=0.0, reason=0x1000):
+    """One GOOSE frame of the Huawei FusionCharge sheet (§5, §6), as the unit sends it."""
+    import hmac
+    gid, appid = {'req': (b'CC/0$GO$PowerRequest\0', 1), 'reply': (b'CC/0$GO$PowerRequestReply\0', 0x3001),
+                  'stop': (b'CC/0$GO$ShutdownRequest\0', 0x3002)}[kind]
+
+    def tlv(tag, v):
+        return bytes([tag, len(v)]) + v if len(v) < 128 else bytes([tag, 0x81, len(v)]) + v
+    u16 = lambda v: tlv(0x86, struct.pack('>H', v))
+    f32 = lambda v: tlv(0x87, struct.pack('>f', v))
+    if kind == 'stop':
+        ents = [u16(conn), u16(0xFFFF), u16(reason), u16(0xFFFF), u16(0xFFFF)]
+    else:
+        ents = [u16(conn), u16(0xFFFF), u16(req)] + ([u16(result)] if kind == 'reply' else []) + \
+               [u16(2), f32(volt), f32(amp), u16(0xFFFF), u16(0xFFFF)]
+    body = tlv(0x80, gid) + tlv(0x81, struct.pack('>I', 10000)) + tlv(0x82, gid) + tlv(0x83, gid) + \
+        tlv(0x84, struct.pack('>I', 1700000000) + bytes([0x80, 0, 0, 0x0A])) + tlv(0x85, struct.pack('>I', st)) + \
+        tlv(0x86, struct.pack('>I', sq)) + tlv(0x87, b'\0') + tlv(0x88, struct.pack('>I', 1)) + tlv(0x89, b'\0') + \
+        tlv(0x8A, struct.pack('>I', len(ents))) + tlv(0xAB, b''.join(ents))
+    pdu = tlv(0x61, body)
+    res1 = 0x23 if key else 0
+    hdr = struct.pack('>HHHH', 0x88B8, appid, 8 + len(pdu), res1)
+    res2 = huawei_crc16(hdr) if key else 0
+    auth = hdr + struct.pack('>H', res2) + pdu
+    trailer = b'\xad\x00\x20' + hmac.new(key, auth, 'sha256').digest() if key else b''
+    tag = struct.pack('>HH', 0x8100, 0xA000 | vid) if vid is not None else b''
+    return bytes.fromhex('02aabbccdd01') + bytes.fromhex('021122334455') + tag + auth + trailer
+
+
+def huawei_seeds(out):
+    # fuzz_huawei_goose: flag byte (1 = verify HMAC, 2 = VLAN 5), then the frame; the key of
+    # connector 1 is byte i = i + 1 (see the harness).
+    key = bytes(range(1, 49))
+    frames = [
+        (1, huawei_goose('reply', 1, 1, 0, key, vid=0)),
+        (1, huawei_goose('reply', 1, 2, 3, key, result=1)),
+        (0, huawei_goose('reply', 1, 1, 0, None, vid=0)),
+        (3, huawei_goose('reply', 1, 1, 0, key, vid=5)),
+        (1, huawei_goose('reply', 2, 1, 0, bytes(48), vid=0)),
+        (1, huawei_goose('req', 1, 1, 0, key, vid=0, req=5, volt=400.0, amp=100.0)),
+        (0, huawei_goose('stop', 1, 1, 0, None, vid=0)),
+    ]
+    for flags, f in frames:
+        put(out, 'huawei_goose', bytes([flags]) + f)
+    # fuzz_huawei_modbus: chunk-size byte, then what the unit writes on the TCP link.
+    def adu(tid, pdu):
+        return struct.pack('>HHHB', tid, 0, len(pdu) + 1, 1) + pdu
+    wr = lambda a, data: struct.pack('>BHHB', 0x10, a, len(data) // 2, len(data)) + data
+    streams = [
+        adu(1, struct.pack('>BHH', 0x03, 0x0000, 5)) + adu(2, struct.pack('>BHH', 0x06, 0x2006, 1)),
+        adu(3, wr(0x2111, bytes.fromhex('021122334455'))) + adu(4, wr(0x2100, struct.pack('>ff', 1000.0, 200.0))),
+        adu(5, wr(0x2115 + 0x0C00, bytes(range(48)))) + adu(6, struct.pack('>BHH', 0x03, 0x110B + 0x0C00, 3)),
+        adu(7, struct.pack('>BHH', 0x03, 0x4000, 0x13)) + adu(8, bytes.fromhex('41910001 0000')),
+        adu(9, struct.pack('>BHH', 0x06, 0x4004, 1)) + adu(10, struct.pack('>BHH', 0x03, 0x7777, 1)),
+    ]
+    for chunk, st in zip([0, 5, 63, 1, 12], streams):
+        put(out, 'huawei_modbus', bytes([chunk]) + st)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seed-modbus', required=True)
@@ -419,6 +487,7 @@ def main():
     cbsom_plant_seeds(a.out)
     ocpp_seeds(a.out)
     x509_seeds(a.out, a.scratch)
+    huawei_seeds(a.out)
     for h in sorted(os.listdir(a.out)):
         n = len(os.listdir(os.path.join(a.out, h)))
         size = sum(os.path.getsize(os.path.join(a.out, h, f)) for f in os.listdir(os.path.join(a.out, h)))

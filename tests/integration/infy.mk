@@ -34,11 +34,12 @@ $(INFYSIM_SAN): $(addprefix $(BUILD)/tools-san/,$(INFYSIM_OBJS)) $(SIM_LIB) $(LI
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
 
-$(PSU_CTL): $(BUILD)/tools-rel/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
+PSU_CTL_OBJS := tools/psu-ctl/psu_ctl.o tools/psu-ctl/psu_ctl_huawei.o
+$(PSU_CTL): $(addprefix $(BUILD)/tools-rel/,$(PSU_CTL_OBJS)) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
-$(PSU_CTL_SAN): $(BUILD)/tools-san/tools/psu-ctl/psu_ctl.o $(LINUX_PORT_LIB) $(CORE_LIB)
+$(PSU_CTL_SAN): $(addprefix $(BUILD)/tools-san/,$(PSU_CTL_OBJS)) $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)

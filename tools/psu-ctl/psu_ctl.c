@@ -15,6 +15,7 @@
 #include "linux_can.h"
 #include "linux_log.h"
 #include "linux_loop.h"
+#include "psu_ctl_huawei.h"
 #include "psu_infy.h"
 #include "sched.h"
 
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: psu-ctl --can IF (--modules LIST | --group G) [--voltage V --current A --seconds S]\n"
+            "       psu-ctl --huawei HOST:PORT --goose-if IF ...   (a Huawei unit: psu-ctl --huawei x --help)\n"
             "Finds InfyPower modules, lists them, and optionally runs them at a setpoint.\n"
             "\n"
             "  --can IF              CAN interface (opened at 125 kbit/s)\n"
@@ -196,6 +198,11 @@ int main(int argc, char **argv)
     bool have_mode = false, seconds_given = false;
     enum hal_log_level lvl = HAL_LOG_INFO;
     infy_default_config(&cfg);
+    for (int i = 1; i < argc; i++) { /* a Huawei unit: its own run (psu_ctl_huawei.c) */
+        if (strcmp(argv[i], "--huawei") == 0) {
+            return psu_ctl_huawei_main(argc, argv);
+        }
+    }
 
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];

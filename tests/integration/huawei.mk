@@ -1,0 +1,28 @@
+# Huawei FusionCharge power unit (issue 21): the unit emulator, psu-ctl's Huawei mode and
+# the integration group (loopback TCP, GOOSE on a veth pair; root, no VM).
+#
+#   make integration-huawei    two dispensers on one emulated unit, and every bad input
+#   $(BUILD)/bin/huaweisim      release build (also in `make`); $(BUILD)/san/bin/huaweisim its ASan twin
+# psu-ctl itself is built by infy.mk; its Huawei mode lives in tools/psu-ctl/psu_ctl_huawei.c.
+
+HUAWEISIM     := $(BUILD)/bin/huaweisim
+HUAWEISIM_SAN := $(BUILD)/san/bin/huaweisim
+
+$(HUAWEISIM): $(BUILD)/tools-rel/tools/huaweisim/huaweisim.o $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
+$(HUAWEISIM_SAN): $(BUILD)/tools-san/tools/huaweisim/huaweisim.o $(LINUX_PORT_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD san  $@"
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)
+
+-include $(wildcard $(BUILD)/tools-san/tools/huaweisim/*.d $(BUILD)/tools-rel/tools/huaweisim/*.d)
+
+HOST_BINS += $(HUAWEISIM)
+INTEGRATION_TESTS += huawei
+INTEGRATION_PREREQS += $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
+
+.PHONY: integration-huawei
+integration-huawei: $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
+	$(Q)tests/integration/huawei_test.sh $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
