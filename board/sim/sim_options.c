@@ -17,7 +17,7 @@ static void sim_usage(FILE *f)
 {
     fprintf(f,
             "usage: sim [options]\n"
-            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 cars,\n"
+            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 / -20 cars,\n"
             "contactors, lock, power modules, isolation monitor and meter, on a virtual clock\n"
             "(much faster than real time unless --realtime). Each session goes plug-in, SLAC,\n"
             "SDP, V2GTP, SessionSetup .. SessionStop, cable check, pre-charge, current demand,\n"
@@ -33,12 +33,17 @@ static void sim_usage(FILE *f)
             "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
             "                   (DIN 70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first,\n"
             "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
-            "                   after 20 s of charging and resumes 5 s later on a new connection)\n"
+            "                   after 20 s of charging and resumes 5 s later on a new connection);\n"
+            "                   iso20 (ISO 15118-20 DC only, scheduled control mode),\n"
+            "                   iso20-dynamic (dynamic control mode), iso20-pause (iso20 that\n"
+            "                   pauses like iso2-pause), iso20-auto (-20 first, then ISO-2, DIN)\n"
             "                   (default standard)\n"
             "  --resume-s S     a pausing car (iso2-pause) comes back after S s paused; 0 = never\n"
             "                   (the charger ends the session after its pause timeout, 300 s)\n"
             "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
-            "                   only) or auto (both, ISO-2 first: the charger picks ISO-2);\n"
+            "                   only), auto (both, ISO-2 first: the charger picks ISO-2), iso20\n"
+            "                   (ISO 15118-20 DC only; the control mode is the profile's) or\n"
+            "                   auto20 (-20 DC, ISO-2, DIN in that order of priority);\n"
             "                   default: the profile's (DIN for the DIN profiles)\n"
             "  --soc-start P    state of charge at plug-in, %% (default 30)\n"
             "  --soc-target P   the car stops at this state of charge, %% (default 80)\n"
@@ -174,7 +179,8 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--profile") == 0) {
         if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
             fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar, "
-                            "tesla-precharge-stop, iso2, iso2-din or iso2-pause\n");
+                            "tesla-precharge-stop, iso2, iso2-din, iso2-pause, iso20, iso20-dynamic, "
+                            "iso20-pause or iso20-auto\n");
             return 2;
         }
         o->profile = next;
@@ -196,7 +202,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         struct ev_model_config probe;
         ev_model_default_config(&probe, DIN_EV_PROFILE_STANDARD);
         if (next == NULL || ev_model_protocol_parse(next, &probe) != HAL_OK) {
-            fprintf(stderr, "sim: --protocol needs din, iso2 or auto\n");
+            fprintf(stderr, "sim: --protocol needs din, iso2, auto, iso20 or auto20\n");
             return 2;
         }
         o->protocol = next;
@@ -284,7 +290,7 @@ static int sim_options_check(struct sim_options *o)
         (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
         if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
             fprintf(stderr, "sim: --profile %s pauses the session: DIN 70121 has no pause (use "
-                            "--protocol iso2 or auto)\n", o->profile);
+                            "--protocol iso2, auto, iso20 or auto20)\n", o->profile);
             return 2;
         }
     }
