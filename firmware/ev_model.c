@@ -293,7 +293,7 @@ bool ev_model_in_current_demand(const struct ev_model *m)
 const char *ev_model_protocol_name(const struct ev_model *m)
 {
     if (m->use_iso20) {
-        return m->iso20.state > ISO20_EV_HANDSHAKE ? "ISO 15118-20" : "";
+        return iso20_ev_chosen_offer(&m->iso20) >= 0 ? "ISO 15118-20" : ""; /* -20 was negotiated */
     }
     if (m->use_iso2) {
         return "ISO 15118-2";

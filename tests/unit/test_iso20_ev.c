@@ -16,11 +16,13 @@
 
 #include "apphand/apphand.h"
 #include "ev_model.h"
+#include "evse_link.h"
 #include "fake_eth.h"
 #include "fake_log.h"
 #include "fake_net.h"
 #include "fake_rng.h"
 #include "iso20/iso20_ev.h"
+#include "v2gtp/v2gtp.h"
 
 static struct iso20_ev s_ev;
 static struct exi_iso20_document s_req, s_res;
@@ -1023,6 +1025,173 @@ static void test_ev_model_profiles(void **state)
     assert_int_equal(ev_model_protocol_parse("iso21", &c), HAL_EINVAL);
 }
 
+
+/* ---------------------------------------------------------------- the EV model on a link */
+
+static const uint8_t s_mac_evse[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t s_mac_ev[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+struct rig {
+    struct fake_eth_segment seg;
+    struct fake_eth eth_evse, eth_ev;
+    struct fake_net_world w;
+    struct fake_net net_evse, net_ev;
+    struct fake_rng rng_evse, rng_ev;
+    struct fake_log log;
+    struct sched s_evse, s_ev;
+    struct evse_link evse;
+    struct ev_model car;
+    uint32_t connections;          /* supportedAppProtocolReq seen */
+    uint32_t types[4];             /* V2GTP payload types seen: 0x8001 .. 0x8004 */
+    bool saw_paused;
+    char offered[3][64];           /* namespaces of the first supportedAppProtocolReq */
+};
+static struct rig R;
+
+/* The charger: the EVSE link plus the scripted SECC answering each whole message. */
+static void rig_step(void)
+{
+    evse_link_step(&R.evse, B.now);
+    uint16_t type;
+    const uint8_t *p;
+    uint32_t len;
+    while (evse_link_recv(&R.evse, &type, &p, &len) == HAL_OK) {
+        size_t rn = 0;
+        uint16_t rpt = 0;
+        if (type >= 0x8001u && type <= 0x8004u) {
+            R.types[type - 0x8001u]++;
+        }
+        if (type == ISO20_EV_PT_SAP) {
+            R.connections++;
+            B.negotiated = false;
+        }
+        if (charger_answer(type, p, len, &rn, &rpt)) {
+            if (R.connections == 1 && type == ISO20_EV_PT_SAP) {
+                for (uint16_t k = 0; k < s_areq.supportedAppProtocolReq.AppProtocol.arrayLen && k < 3; k++) {
+                    const struct exi_apphand_AppProtocolType *a = &s_areq.supportedAppProtocolReq.AppProtocol.array[k];
+                    size_t l = a->ProtocolNamespace.charactersLen < 63 ? a->ProtocolNamespace.charactersLen : 63;
+                    memcpy(R.offered[k], a->ProtocolNamespace.characters, l);
+                    R.offered[k][l] = '\0';
+                }
+            }
+            (void)evse_link_send(&R.evse, rpt, s_rx, (uint32_t)rn);
+        }
+        evse_link_consume(&R.evse, B.now);
+    }
+    (void)sched_run(&R.s_ev, B.now, true);
+    if (ev_model_phase(&R.car) == EV_MODEL_PAUSED) {
+        R.saw_paused = true;
+    }
+    B.now++;
+}
+
+static void rig_start(const char *profile, void (*tune)(struct ev_model_config *))
+{
+    memset(&R, 0, sizeof R);
+    bench_init();
+    B.now = 1000;
+    fake_eth_segment_init(&R.seg);
+    fake_eth_init(&R.eth_evse, &R.seg, s_mac_evse);
+    fake_eth_init(&R.eth_ev, &R.seg, s_mac_ev);
+    fake_net_world_init(&R.w);
+    fake_net_init(&R.net_evse, &R.w, 1);
+    fake_net_init(&R.net_ev, &R.w, 2);
+    fake_rng_init(&R.rng_evse, 21);
+    fake_rng_init(&R.rng_ev, 22);
+    fake_log_init(&R.log);
+    sched_init(&R.s_evse);
+    sched_init(&R.s_ev);
+    struct evse_link_config ecfg;
+    evse_link_default_config(&ecfg);
+    ecfg.slac.use_modem = false;
+    assert_int_equal(evse_link_init(&R.evse, &ecfg,
+                                    &(struct evse_link_ports){.eth = &R.eth_evse.base,
+                                                              .net = &R.net_evse.base,
+                                                              .rng = &R.rng_evse.base,
+                                                              .log = &R.log.base},
+                                    &R.s_evse, B.now),
+                     HAL_OK);
+    struct ev_model_config mc;
+    assert_int_equal(ev_model_profile_parse(profile, &mc), HAL_OK);
+    mc.link.slac.use_modem = false;
+    mc.charge_ms_max = 3000;
+    if (tune != NULL) {
+        tune(&mc);
+    }
+    struct ev_link_ports ports = {.eth = &R.eth_ev.base, .net = &R.net_ev.base, .rng = &R.rng_ev.base,
+                                  .log = &R.log.base};
+    assert_int_equal(ev_model_init(&R.car, &mc, &ports, &R.s_ev, NULL, &R.log.base, B.now), HAL_OK);
+    assert_int_equal(ev_model_plug(&R.car, B.now), HAL_OK);
+}
+
+static void rig_run(uint32_t max_ms)
+{
+    for (uint32_t i = 0; i < max_ms && ev_model_phase(&R.car) != EV_MODEL_DONE; i++) {
+        rig_step();
+    }
+}
+
+static void test_model_iso20_sessions(void **state)
+{
+    (void)state;
+    static const char *const profiles[] = {"iso20", "iso20-dynamic"};
+    for (size_t i = 0; i < 2; i++) {
+        rig_start(profiles[i], NULL);
+        rig_run(60000);
+        assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+        assert_string_equal(ev_model_result(&R.car), "ok");
+        assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-20");
+        assert_int_equal(R.connections, 1);
+        assert_string_equal(R.offered[0], "urn:iso:std:iso:15118:-20:DC");
+        assert_string_equal(R.offered[1], "");
+        assert_int_equal(R.types[0], 1);           /* 0x8001 only for supportedAppProtocol */
+        assert_true(R.types[1] >= 9);              /* common messages */
+        assert_int_equal(R.types[2], 0);           /* no AC */
+        assert_true(R.types[3] >= 10);             /* DC_* */
+        assert_true(B.loop_n >= 10);               /* 3 s of DC_ChargeLoop */
+        assert_true(i == 0 ? B.loop_scheduled : B.loop_dynamic);
+        assert_true(ev_model_battery(&R.car)->charged_mwh > 0);
+        assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_Terminate);
+        assert_string_equal(B.evccid, "020000000001"); /* the car's EVCCID (DIN config) as a string */
+    }
+}
+
+static void tune_pause(struct ev_model_config *mc)
+{
+    mc->pause_after_ms = 1500;
+    mc->resume_after_ms = 1000;
+}
+
+static void test_model_iso20_pause_and_resume(void **state)
+{
+    (void)state;
+    rig_start("iso20-pause", tune_pause);
+    B.join = true;
+    rig_run(120000);
+    assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_true(R.saw_paused);
+    assert_int_equal(R.connections, 2);            /* a new connection for the resume */
+    assert_memory_equal(B.last_setup_id, B.sid, 8); /* with the old SessionID */
+    uint32_t reneg = 99, resumes = 99;
+    ev_model_iso2_counts(&R.car, &reneg, &resumes);
+    assert_int_equal(resumes, 1);
+    assert_int_equal(reneg, 0);
+    assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_Terminate);
+}
+
+static void test_model_iso20_auto_offers_three(void **state)
+{
+    (void)state;
+    rig_start("iso20-auto", NULL);
+    rig_run(60000);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_string_equal(R.offered[0], "urn:iso:std:iso:15118:-20:DC");
+    assert_string_equal(R.offered[1], APPHAND_NS_ISO2);
+    assert_string_equal(R.offered[2], APPHAND_NS_DIN);
+    assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-20"); /* the script speaks -20 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1045,6 +1214,9 @@ int main(void)
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_start_refuses_bad_config),
         cmocka_unit_test(test_ev_model_profiles),
+        cmocka_unit_test(test_model_iso20_sessions),
+        cmocka_unit_test(test_model_iso20_pause_and_resume),
+        cmocka_unit_test(test_model_iso20_auto_offers_three),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
