@@ -20,6 +20,9 @@ check() { # NAME OK(0/1) DETAIL
     if [ "$2" = 0 ]; then echo "PASS iso20_sim $1: $3"; pass=$((pass + 1));
     else echo "FAIL iso20_sim $1: $3"; fail=$((fail + 1)); fi
 }
+# The charger offers -20 first (whatever v2g.protocols defaults to once it speaks -20).
+conf="$logdir/iso20.conf"
+printf 'store.dir = %s\nv2g.protocols = iso20,iso2,din\n' "$logdir" > "$conf"
 energy_at() { awk -F, -v t="$2" 'NR > 1 && $1 + 0 >= t { print $NF; exit }' "$1"; }
 power_between() {
     awk -F, -v a="$2" -v b="$3" 'NR > 1 && $1 + 0 >= a && $1 + 0 < b && $2 == "charging" { s += $7; n++ }
@@ -33,7 +36,7 @@ check help $? "--help lists the -20 profiles and --protocol iso20|auto20"
 for prof in iso20 iso20-dynamic; do
     for n in 1 4; do
         log="$logdir/$prof-$n.log"
-        "$sim" --profile "$prof" --connectors "$n" --charge-s 30 --out "$logdir/out-$prof-$n" >"$log" 2>&1; rc=$?
+        "$sim" --config "$conf" --profile "$prof" --connectors "$n" --charge-s 30 --out "$logdir/out-$prof-$n" >"$log" 2>&1; rc=$?
         ok=$(grep -c 'session 1: ok stop=ev energy_wh=[1-9]' "$log")
         iso=$(grep -c 'protocol: ISO 15118-20, car: ok' "$log")
         [ "$rc" = 0 ] && [ "$ok" = "$n" ] && [ "$iso" = "$n" ] && grep -q '^sim: PASS' "$log"
@@ -44,14 +47,14 @@ done
 # Protocol choice.
 for p in iso20 auto20; do
     log="$logdir/protocol-$p.log"
-    "$sim" --protocol "$p" --charge-s 10 --out - >"$log" 2>&1; rc=$?
+    "$sim" --config "$conf" --protocol "$p" --charge-s 10 --out - >"$log" 2>&1; rc=$?
     [ "$rc" = 0 ] && grep -q 'protocol: ISO 15118-20, car: ok' "$log" && grep -q 'session 1: ok stop=ev energy_wh=[1-9]' "$log"
     check "protocol-$p" $? "exit $rc: --protocol $p charges in ISO 15118-20"
 done
 
 # Pause and resume: one record, one pause, energy before and after it.
 log="$logdir/pause.log"; out="$logdir/out-pause"
-"$sim" --profile iso20-pause --out "$out" >"$log" 2>&1; rc=$?
+"$sim" --config "$conf" --profile iso20-pause --out "$out" >"$log" 2>&1; rc=$?
 p_at=$(grep -m1 'EV: session paused' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
 r_at=$(grep -m1 'resuming the ISO 15118-20 session' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
 e_pause=$(energy_at "$out/cp0.csv" "${p_at:-0}")
@@ -66,7 +69,7 @@ check pause-resume $? "exit $rc: paused at ${p_at:-?} s with ${e_pause:-?} Wh, r
 # The station's limit falls at 20 s and rises at 40 s: the power follows in both modes.
 for prof in iso20 iso20-dynamic; do
     log="$logdir/limit-$prof.log"; out="$logdir/out-limit-$prof"
-    "$sim" --profile "$prof" --station-limit-at 20:40000 --station-limit-at 40:80000 --charge-s 50 --out "$out" >"$log" 2>&1; rc=$?
+    "$sim" --config "$conf" --profile "$prof" --station-limit-at 20:40000 --station-limit-at 40:80000 --charge-s 50 --out "$out" >"$log" 2>&1; rc=$?
     before=$(power_between "$out/cp0.csv" 10 20)
     low=$(power_between "$out/cp0.csv" 30 40)
     high=$(power_between "$out/cp0.csv" 50 58)
