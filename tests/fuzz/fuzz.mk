@@ -42,7 +42,8 @@ FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c 
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
                          tests/fuzz/fuzz_hlc.c
 # The -20 car's response handling (tests/fuzz/fuzz_iso20_ev.c).
-FUZZ_SRCS_iso20_ev    := $(sort $(wildcard protocols/iso20/iso20_ev*.c protocols/apphand/*.c protocols/v2g/*.c)) \
+FUZZ_SRCS_iso20_ev    := protocols/iso20/iso20_ev.c protocols/iso20/iso20_ev_build.c protocols/iso20/iso20_ev_receive.c \
+                         $(sort $(wildcard protocols/apphand/*.c protocols/v2g/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_iso20_dec.c protocols/exi/exi_iso20_enc.c \
                          protocols/exi/exi_iso20_dc_dec.c protocols/exi/exi_iso20_dc_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
