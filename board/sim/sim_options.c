@@ -21,7 +21,7 @@ static void sim_usage(FILE *f)
             "contactors, lock, power modules, isolation monitor and meter, on a virtual clock\n"
             "(much faster than real time unless --realtime). Each session goes plug-in, SLAC,\n"
             "SDP, V2GTP, SessionSetup .. SessionStop, cable check, pre-charge, current demand,\n"
-            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols). The connectors form one station (docs/station.md):\n"
+            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols of --config). The connectors form one station (docs/station.md):\n"
             "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
             "\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
