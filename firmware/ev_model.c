@@ -208,6 +208,17 @@ static void ev_model_update(struct ev_model *m)
     d->stop = full || timed;
     d->target_current_ma = d->stop ? 0 : accept;
     d->inlet_voltage_mv = m->cfg.inlet_dead ? 0 : m->physics ? m->inlet_mv : -1;
+    /* A car-initiated schedule renegotiation, once: the machine clears the wish when sent. */
+    bool reneg = m->cfg.renegotiate_after_ms != 0 && !m->reneg_done && m->cd_since_ms != 0 &&
+                 m->last_ms - m->cd_since_ms >= m->cfg.renegotiate_after_ms && (m->use_iso2 || m->use_iso20);
+    if (reneg) {
+        m->reneg_done = true;
+        if (m->use_iso20) {
+            m->iso20.model.renegotiate = true;
+        } else {
+            m->iso2.model.renegotiate = true;
+        }
+    }
     if (m->use_iso2) {
         /* The same car, told to the ISO-2 machine; a due pause is a stop that pauses. */
         struct iso2_ev_model *q = &m->iso2.model;
@@ -634,6 +645,7 @@ int ev_model_plug(struct ev_model *m, uint32_t now_ms)
     m->phase = EV_MODEL_WAIT_PWM;
     m->paused = false;
     m->pause_done = false;
+    m->reneg_done = false;
     m->plugged_ms = now_ms;
     m->cd_since_ms = 0;
     m->no_pwm_since_ms = 0;

@@ -80,6 +80,7 @@ struct ev_model_config {
     struct iso20_ev_config iso20; /**< the -20 machine's settings (mode; offers from `protocol`) */
     uint32_t pause_after_ms;    /**< ISO-2, -20 (scheduled mode): pause once after this long in CurrentDemand (0 = never) */
     uint32_t resume_after_ms;   /**< ... and come back after this long paused (wake-up, new link) */
+    uint32_t renegotiate_after_ms; /**< ISO-2, -20: ask once for new schedules after this long in the loop (0 = never) */
     struct ev_link_config link;
 };
 
@@ -94,6 +95,7 @@ struct ev_model {
     bool use_iso20;             /**< the -20 machine runs this session (neither: DIN) */
     bool paused;                /**< ISO-2 session paused: link closed, waiting to resume */
     bool pause_done;            /**< the one pause of pause_after_ms happened */
+    bool reneg_done;            /**< the one renegotiation of renegotiate_after_ms was asked */
     uint32_t paused_ms;
     struct ev_link link;
     struct ev_link_ports ports;

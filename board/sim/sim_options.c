@@ -38,6 +38,8 @@ static void sim_usage(FILE *f)
             "                   iso20-dynamic (dynamic control mode), iso20-pause (iso20 that\n"
             "                   pauses like iso2-pause), iso20-auto (-20 first, then ISO-2, DIN)\n"
             "                   (default standard)\n"
+            "  --renegotiate-s S  the car (ISO-2, -20) asks once for new schedules after S s of\n"
+            "                   charging (PowerDelivery Renegotiate / ScheduleRenegotiation)\n"
             "  --resume-s S     a pausing car (iso2-pause) comes back after S s paused; 0 = never\n"
             "                   (the charger ends the session after its pause timeout, 300 s)\n"
             "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
@@ -143,6 +145,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--epoch", 0, 4102444800ul, &o->epoch_s},
         {"--sessions", 1, 1000, &v},
         {"--resume-s", 0, 86400, &resume},
+        {"--renegotiate-s", 1, 86400, &o->renegotiate_s},
         {"--ocpp-drain-s", 1, 86400, &o->ocpp_drain_s},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
@@ -286,6 +289,7 @@ static int sim_options_check(struct sim_options *o)
         /* 0: never (about 49 days of simulated time: past any --max-s) */
         o->car.resume_after_ms = o->resume_s > 0 ? (uint32_t)o->resume_s * 1000u : 0xF0000000u;
     }
+    o->car.renegotiate_after_ms = (uint32_t)o->renegotiate_s * 1000u;
     if (o->protocol != NULL) {
         (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
         if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
@@ -293,6 +297,10 @@ static int sim_options_check(struct sim_options *o)
                             "--protocol iso2, auto, iso20 or auto20)\n", o->profile);
             return 2;
         }
+    }
+    if (o->renegotiate_s != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
+        fprintf(stderr, "sim: --renegotiate-s needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20)\n");
+        return 2;
     }
     /* The same reader and checks as the Linux board (boardlib/board_config.c). */
     board_config_defaults(&o->bc);

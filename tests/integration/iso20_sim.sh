@@ -10,8 +10,8 @@
 #   - pause and resume (iso20-pause, scheduled): one session record with one pause, energy
 #     before and after the pause (CSV), the car resuming with its old SessionID;
 #   - the station's limit lowered and raised mid-session, in both control modes: the
-#     measured power follows it (scheduled: by a schedule renegotiation; dynamic: by the
-#     charger's limits in DC_ChargeLoopRes).
+#     measured power follows it;
+#   - a schedule renegotiation asked by the car (--renegotiate-s): charging goes on after it.
 set -u
 sim=$1; logdir=$2
 mkdir -p "$logdir"
@@ -77,6 +77,23 @@ for prof in iso20 iso20-dynamic; do
         awk -v a="$before" -v b="$low" -v c="$high" 'BEGIN { exit !(a > 60 && b > 35 && b <= 40.5 && c > 60) }'
     check "limit-follows-$prof" $? "exit $rc: mean power ${before} kW before, ${low} kW under the 40 kW limit, ${high} kW after it rose to 80 kW"
 done
+
+# A schedule renegotiation asked by the car (scheduled mode) after 15 s of charging:
+# PowerDelivery(ScheduleRenegotiation), ScheduleExchange, PowerDelivery(Start) without a new
+# cable check; the charger's session goes back to its parameters phase once, and charges
+# again after it.
+log="$logdir/renegotiate.log"; out="$logdir/out-reneg"
+"$sim" --config "$conf" --profile iso20 --renegotiate-s 15 --charge-s 40 --out "$out" >"$log" 2>&1; rc=$?
+r_at=$(grep -m1 'session charging -> parameters' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+renegs=$(grep -c 'session charging -> parameters' "$log")
+e_r=$(energy_at "$out/cp0.csv" "${r_at:-0}")
+e_end=$(tail -n 1 "$out/cp0.csv" | awk -F, '{print $NF}')
+[ "$rc" = 0 ] && [ "$renegs" = 1 ] && grep -q 'session 1: ok stop=ev energy_wh=[1-9]' "$log" &&
+    grep -q 'protocol: ISO 15118-20, car: ok' "$log" &&
+    awk -v a="${e_r:-0}" -v b="${e_end:-0}" 'BEGIN { exit !(a > 100 && b > a + 100) }'
+check renegotiation $? "exit $rc: $renegs renegotiation(s) at ${r_at:-?} s with ${e_r:-?} Wh, ${e_end:-?} Wh at the end"
+"$sim" --renegotiate-s 10 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ]; check renegotiate-needs-iso $? "exit $rc: a DIN car cannot renegotiate"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
