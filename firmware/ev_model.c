@@ -332,9 +332,6 @@ static int ev_model_start_iso20(struct ev_model *m, uint32_t now_ms)
 {
     m->use_iso20 = true;
     m->use_iso2 = false;
-    if (m->paused) {
-        return iso20_ev_resume(&m->iso20, now_ms);
-    }
     struct iso20_ev_config c = m->cfg.iso20;
     /* -20's EVCCID is a string: the car's MAC as twelve hex digits. */
     static const char hex[] = "0123456789ABCDEF";
@@ -356,6 +353,13 @@ static int ev_model_start_iso20(struct ev_model *m, uint32_t now_ms)
 
 static int ev_model_start_machine(struct ev_model *m, uint32_t now_ms)
 {
+    if (m->paused && m->use_iso20) {
+        return iso20_ev_resume(&m->iso20, now_ms);
+    }
+    if (m->paused && m->use_iso2) {
+        /* ISO-2 paused: as before; also a -20-first car whose charger picked ISO-2. */
+        return iso2_ev_resume(&m->iso2, now_ms);
+    }
     if (m->cfg.protocol == EV_MODEL_PROTO_ISO20 || m->cfg.protocol == EV_MODEL_PROTO_AUTO20) {
         return ev_model_start_iso20(m, now_ms);
     }
@@ -401,7 +405,11 @@ static enum ev_model_phase ev_model_machine_end(const struct ev_model *m, bool *
     *why = "";
     if (m->use_iso20) {
         switch (iso20_ev_state(&m->iso20)) {
-        case ISO20_EV_DONE: *ok = true; *why = "ok"; return EV_MODEL_DONE;
+        case ISO20_EV_DONE:
+            /* A refusal ends with SessionStop too: clean, but not what the car wanted. */
+            *ok = !iso20_ev_refused(&m->iso20);
+            *why = *ok ? "ok" : iso20_ev_reason(&m->iso20);
+            return EV_MODEL_DONE;
         case ISO20_EV_FAILED: *why = iso20_ev_reason(&m->iso20); return EV_MODEL_DONE;
         case ISO20_EV_PAUSED: return EV_MODEL_PAUSED;
         default: return EV_MODEL_SESSION;

@@ -115,6 +115,7 @@ int iso20_ev_resume(struct iso20_ev *ev, uint32_t now_ms)
     ev->stop_kind = exi_iso20_chargingSessionType_Terminate;
     ev->ev_finished = false;
     ev->renegotiating = false;
+    ev->refused = false;
     ev->welding_rounds = 0;
     ev->evse.resumed = false;
     ev->evse.notification_seen = false;
@@ -326,6 +327,11 @@ const struct iso20_ev_actions *iso20_ev_actions(const struct iso20_ev *ev)
 int iso20_ev_chosen_offer(const struct iso20_ev *ev)
 {
     return ev->chosen_offer;
+}
+
+bool iso20_ev_refused(const struct iso20_ev *ev)
+{
+    return ev->refused;
 }
 
 const char *iso20_ev_response_code_name(uint8_t code)

@@ -218,6 +218,8 @@ struct iso20_ev {
     bool ev_finished;               /**< PreCharge/Welding: the next request says Finished */
     bool renegotiating;             /**< ScheduleExchange of a schedule renegotiation */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
+    bool refused;                   /**< the SECC refused (WARNING_* in AuthorizationRes): the
+                                         session ends with SessionStop, but not as the car wanted */
     enum iso20_ev_state loop_state;
     uint8_t welding_rounds;
     int chosen_offer;
@@ -298,6 +300,8 @@ const struct iso20_ev_evse *iso20_ev_evse(const struct iso20_ev *ev);
 const struct iso20_ev_actions *iso20_ev_actions(const struct iso20_ev *ev);
 /** @brief The offer the SECC chose (index into cfg.offers), -1 before the handshake. */
 int iso20_ev_chosen_offer(const struct iso20_ev *ev);
+/** @brief DONE after a refusal (authorization): stopped cleanly, but not charged as wished. */
+bool iso20_ev_refused(const struct iso20_ev *ev);
 /** @brief Name of a -20 ResponseCode ("FAILED_SequenceError"; "?" when out of range). */
 const char *iso20_ev_response_code_name(uint8_t code);
 /** @brief Scheduled mode: power of the chosen schedule @p t_s seconds after PowerDelivery(Start)

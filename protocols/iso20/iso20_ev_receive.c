@@ -390,6 +390,7 @@ static int s_common(struct iso20_ev *ev, const struct exi_iso20_document *d, uin
             /* WARNING_*: EIM refused; the session may go on only to stop ([V2G20-2230]). */
             ev->stop_kind = exi_iso20_chargingSessionType_Terminate;
             ev->reason = s_code_reason(ev, code);
+            ev->refused = true;
             iso20_ev_goto(ev, ISO20_EV_SESSION_STOP, now_ms, dl);
         } else if (d->AuthorizationRes.EVSEProcessing == exi_iso20_processingType_Finished) {
             iso20_ev_goto(ev, ISO20_EV_SERVICE_DISCOVERY, now_ms, dl);

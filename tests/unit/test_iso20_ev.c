@@ -546,6 +546,7 @@ static void test_dynamic_session(void **state)
     ev_start(ISO20_EV_DYNAMIC);
     run(600000, 10);
     assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_DONE);
+    assert_false(iso20_ev_refused(&s_ev));
     assert_string_equal(iso20_ev_reason(&s_ev), "EV stopped");
     assert_memory_equal(B.last_setup_id, (uint8_t[8]){0}, 8); /* a new session: eight zero bytes */
     assert_string_equal(B.evccid, "EVCC0000000001");
@@ -820,6 +821,7 @@ static void test_warning_in_authorization_ends_with_session_stop(void **state)
     assert_int_equal(B.seen[ISO20_EV_SESSION_STOP], 1);
     assert_int_equal(B.seen[ISO20_EV_SERVICE_DISCOVERY], 0);
     assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_Terminate);
+    assert_true(iso20_ev_refused(&s_ev));
 }
 
 static void test_warning_elsewhere_goes_on(void **state)
@@ -1180,6 +1182,19 @@ static void test_model_iso20_pause_and_resume(void **state)
     assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_Terminate);
 }
 
+static void test_model_iso20_refused_is_not_ok(void **state)
+{
+    (void)state;
+    rig_start("iso20-dynamic", NULL);
+    B.fail_kind = ISO20_EV_AUTHORIZATION;
+    B.fail_code = exi_iso20_responseCodeType_WARNING_EIMAuthorizationFailure;
+    rig_run(60000);
+    assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+    assert_false(ev_model_ok(&R.car));
+    assert_string_equal(ev_model_result(&R.car), "WARNING_EIMAuthorizationFailure in AuthorizationRes");
+    assert_int_equal(B.seen[ISO20_EV_SESSION_STOP], 1);
+}
+
 static void test_model_iso20_auto_offers_three(void **state)
 {
     (void)state;
@@ -1216,6 +1231,7 @@ int main(void)
         cmocka_unit_test(test_ev_model_profiles),
         cmocka_unit_test(test_model_iso20_sessions),
         cmocka_unit_test(test_model_iso20_pause_and_resume),
+        cmocka_unit_test(test_model_iso20_refused_is_not_ok),
         cmocka_unit_test(test_model_iso20_auto_offers_three),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
