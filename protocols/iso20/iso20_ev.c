@@ -329,6 +329,26 @@ int iso20_ev_chosen_offer(const struct iso20_ev *ev)
     return ev->chosen_offer;
 }
 
+static const char *const s_misbehave_names[ISO20_EV_MISBEHAVE_COUNT] = {
+    "none", "wrong-control-mode", "unoffered-service", "renegotiate-in-cable-check", "bpt-limits",
+};
+
+const char *iso20_ev_misbehave_name(enum iso20_ev_misbehave b)
+{
+    return (unsigned)b < ISO20_EV_MISBEHAVE_COUNT ? s_misbehave_names[b] : "?";
+}
+
+int iso20_ev_misbehave_parse(const char *name, enum iso20_ev_misbehave *b)
+{
+    for (unsigned i = 0; name != NULL && b != NULL && i < ISO20_EV_MISBEHAVE_COUNT; i++) {
+        if (strcmp(name, s_misbehave_names[i]) == 0) {
+            *b = (enum iso20_ev_misbehave)i;
+            return HAL_OK;
+        }
+    }
+    return HAL_EINVAL;
+}
+
 bool iso20_ev_refused(const struct iso20_ev *ev)
 {
     return ev->refused;

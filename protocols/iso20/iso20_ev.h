@@ -124,6 +124,17 @@ enum iso20_ev_state {
     ISO20_EV_STATE_COUNT
 };
 
+/** A car that breaks the rules on purpose: the stimuli of the charger's bad-input tests
+ *  (issue 16 "Bad input", spec sheet §8.2). NONE for every normal car. */
+enum iso20_ev_misbehave {
+    ISO20_EV_MISBEHAVE_NONE = 0,
+    ISO20_EV_MISBEHAVE_WRONG_CONTROL_MODE,   /**< ScheduleExchangeReq with the other control mode's element (N10) */
+    ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE,    /**< ServiceSelectionReq naming a ServiceID never offered (N4) */
+    ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK, /**< PowerDelivery(ScheduleRenegotiation) instead of DC_CableCheckReq */
+    ISO20_EV_MISBEHAVE_BPT_LIMITS,           /**< BPT (discharge) limits in DC_ChargeParameterDiscoveryReq after selecting DC (N9) */
+    ISO20_EV_MISBEHAVE_COUNT
+};
+
 /** Configuration (iso20_ev_default_config()). */
 struct iso20_ev_config {
     struct apphand_offer offers[CFG_ISO20_EV_OFFERS];
@@ -148,6 +159,7 @@ struct iso20_ev_config {
     bool welding_detection;                  /**< run DC_WeldingDetection after PowerDelivery(Stop) */
     uint8_t welding_max_rounds;              /**< Ongoing rounds before Finished anyway, 10 */
     int32_t welding_done_mv;                 /**< 40 000 */
+    enum iso20_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -183,6 +195,7 @@ struct iso20_ev_evse {
     uint8_t notification;           /**< exi_iso20_evseNotificationType_* when seen */
     uint16_t notification_max_delay_s;
     bool renegotiation_supported;   /**< ServiceDiscoveryRes ServiceRenegotiationSupported */
+    uint64_t listed_services;       /**< bit n: ServiceID n (< 64) was listed (energy or VAS) */
     bool pnc_offered;               /**< AuthorizationSetupRes listed PnC (the car still uses EIM) */
     uint16_t parameter_set_id;      /**< ServiceSelection: the set the car chose */
     uint32_t tuple_id;              /**< scheduled: the ScheduleTuple the car chose */
@@ -304,6 +317,10 @@ int iso20_ev_chosen_offer(const struct iso20_ev *ev);
 bool iso20_ev_refused(const struct iso20_ev *ev);
 /** @brief Name of a -20 ResponseCode ("FAILED_SequenceError"; "?" when out of range). */
 const char *iso20_ev_response_code_name(uint8_t code);
+/** @brief Name of a misbehaviour ("wrong-control-mode"); iso20_ev_misbehave_parse() reads it. */
+const char *iso20_ev_misbehave_name(enum iso20_ev_misbehave b);
+/** @brief Parse a misbehaviour name (HAL_EINVAL when unknown). */
+int iso20_ev_misbehave_parse(const char *name, enum iso20_ev_misbehave *b);
 /** @brief Scheduled mode: power of the chosen schedule @p t_s seconds after PowerDelivery(Start)
  *         (W; -1: no schedule, or past its end). */
 int32_t iso20_ev_schedule_power_at(const struct iso20_ev *ev, uint32_t t_s);

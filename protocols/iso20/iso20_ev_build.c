@@ -55,7 +55,11 @@ static void s_schedule_exchange(struct iso20_ev *ev, struct exi_iso20_ScheduleEx
 {
     const struct iso20_ev_model *m = &ev->model;
     q->MaximumSupportingPoints = ev->cfg.max_supporting_points < 12 ? 12 : ev->cfg.max_supporting_points;
-    if (ev->cfg.mode == ISO20_EV_DYNAMIC) {
+    bool dynamic = ev->cfg.mode == ISO20_EV_DYNAMIC;
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_WRONG_CONTROL_MODE) {
+        dynamic = !dynamic; /* the element of the mode the car did not select, on purpose */
+    }
+    if (dynamic) {
         struct exi_iso20_Dynamic_SEReqControlModeType *d = &q->Dynamic_SEReqControlMode;
         q->Dynamic_SEReqControlMode_isUsed = true;
         d->DepartureTime = ev->cfg.departure_time_s; /* mandatory in dynamic mode */
@@ -189,6 +193,18 @@ static void s_build_dc(struct iso20_ev *ev, uint32_t now_ms)
         d->DC_ChargeParameterDiscoveryReq_isUsed = true;
         struct exi_iso20_dc_DC_ChargeParameterDiscoveryReqType *q = &d->DC_ChargeParameterDiscoveryReq;
         h = &q->Header;
+        if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_BPT_LIMITS) {
+            /* The BPT element with discharge limits, though DC (2) was selected. */
+            struct exi_iso20_dc_BPT_DC_CPDReqEnergyTransferModeType *p = &q->BPT_DC_CPDReqEnergyTransferMode;
+            q->BPT_DC_CPDReqEnergyTransferMode_isUsed = true;
+            RN_SET(p->EVMaximumChargePower, (int64_t)s_clamp0(m->max_power_w) * 1000);
+            RN_SET(p->EVMaximumChargeCurrent, s_clamp0(m->max_current_ma));
+            RN_SET(p->EVMaximumVoltage, s_clamp0(m->max_voltage_mv));
+            RN_SET(p->EVMinimumVoltage, s_clamp0(m->min_voltage_mv));
+            RN_SET(p->EVMaximumDischargePower, -(int64_t)s_clamp0(m->max_power_w) * 1000);
+            RN_SET(p->EVMaximumDischargeCurrent, -s_clamp0(m->max_current_ma));
+            break;
+        }
         q->DC_CPDReqEnergyTransferMode_isUsed = true;
         struct exi_iso20_dc_DC_CPDReqEnergyTransferModeType *p = &q->DC_CPDReqEnergyTransferMode;
         RN_SET(p->EVMaximumChargePower, (int64_t)s_clamp0(m->max_power_w) * 1000);
@@ -270,6 +286,13 @@ static void s_build_common(struct iso20_ev *ev, uint32_t now_ms)
         d->ServiceSelectionReq_isUsed = true;
         h = &d->ServiceSelectionReq.Header;
         d->ServiceSelectionReq.SelectedEnergyTransferService.ServiceID = ISO20_EV_SERVICE_DC;
+        if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE) {
+            uint16_t id = 1; /* the first ServiceID the SECC did not list */
+            while (id < 63 && (ev->evse.listed_services >> id & 1u) != 0) {
+                id++;
+            }
+            d->ServiceSelectionReq.SelectedEnergyTransferService.ServiceID = id;
+        }
         d->ServiceSelectionReq.SelectedEnergyTransferService.ParameterSetID = ev->evse.parameter_set_id;
         break;
     case ISO20_EV_SCHEDULE_EXCHANGE:

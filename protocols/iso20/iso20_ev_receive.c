@@ -278,6 +278,11 @@ static int s_schedule_exchange(struct iso20_ev *ev, const struct exi_iso20_Sched
         return HAL_OK;
     }
     ev->act.cp_c = true; /* [V2G20-912]: C before DC_CableCheckReq */
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK) {
+        ev->renegotiations++; /* a renegotiation where the standard allows none */
+        iso20_ev_goto(ev, ISO20_EV_RENEGOTIATE, now_ms, ev->cfg.delay_ms);
+        return HAL_OK;
+    }
     iso20_ev_goto(ev, ISO20_EV_CABLE_CHECK, now_ms, ev->cfg.delay_ms);
     return HAL_OK;
 }
@@ -409,6 +414,15 @@ static int s_common(struct iso20_ev *ev, const struct exi_iso20_document *d, uin
             return HAL_EPROTO;
         }
         ev->evse.renegotiation_supported = s->ServiceRenegotiationSupported;
+        ev->evse.listed_services = 0;
+        for (uint16_t i = 0; i < s->EnergyTransferServiceList.Service.arrayLen && i < CFG_EXI_ISO20_SERVICELISTTYPE_SERVICE_MAX; i++) {
+            uint16_t id = s->EnergyTransferServiceList.Service.array[i].ServiceID;
+            ev->evse.listed_services |= id < 64 ? (uint64_t)1 << id : 0u;
+        }
+        for (uint16_t i = 0; s->VASList_isUsed && i < s->VASList.Service.arrayLen && i < CFG_EXI_ISO20_SERVICELISTTYPE_SERVICE_MAX; i++) {
+            uint16_t id = s->VASList.Service.array[i].ServiceID;
+            ev->evse.listed_services |= id < 64 ? (uint64_t)1 << id : 0u;
+        }
         iso20_ev_goto(ev, ISO20_EV_SERVICE_DETAIL, now_ms, dl);
         return HAL_OK;
     }

@@ -915,6 +915,58 @@ static void test_offer_refusals(void **state)
     assert_false(iso20_ev_actions(&s_ev)->cp_c);
 }
 
+/* Each misbehaviour breaks its one rule (the scripted SECC records it) and the car takes
+ * the charger's FAILED answer as a safe, explained stop. */
+static void test_misbehave_stimuli(void **state)
+{
+    (void)state;
+    for (int b = 1; b < ISO20_EV_MISBEHAVE_COUNT; b++) {
+        enum iso20_ev_misbehave mb = ISO20_EV_MISBEHAVE_NONE;
+        assert_int_equal(iso20_ev_misbehave_parse(iso20_ev_misbehave_name((enum iso20_ev_misbehave)b), &mb), HAL_OK);
+        assert_int_equal(mb, b);
+        bench_init();
+        struct iso20_ev_config cfg;
+        iso20_ev_default_config(&cfg);
+        cfg.mode = ISO20_EV_SCHEDULED;
+        cfg.misbehave = mb;
+        assert_int_equal(iso20_ev_start(&s_ev, &cfg, 0), HAL_OK);
+        switch (mb) {
+        case ISO20_EV_MISBEHAVE_WRONG_CONTROL_MODE:
+            B.fail_kind = ISO20_EV_SCHEDULE_EXCHANGE;
+            B.fail_code = exi_iso20_responseCodeType_FAILED;
+            run(600000, 3);
+            assert_int_equal(B.sched_dynamic, 1); /* scheduled selected, dynamic element sent */
+            break;
+        case ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE:
+            B.fail_kind = ISO20_EV_SERVICE_SELECTION;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_NoEnergyTransferServiceSelected;
+            run(600000, 3);
+            assert_int_equal(B.sel_service, 1);   /* the script listed 2 and 6 */
+            break;
+        case ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK:
+            B.fail_kind = ISO20_EV_POWER_ON;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_SequenceError;
+            run(600000, 3);
+            assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
+            assert_int_equal(B.last_pd_progress, exi_iso20_chargeProgressType_ScheduleRenegotiation);
+            break;
+        case ISO20_EV_MISBEHAVE_BPT_LIMITS:
+        default:
+            B.fail_kind = ISO20_EV_CHARGE_PARAMETER;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_WrongChargeParameter;
+            run(600000, 3);
+            assert_true(s_dreq.DC_ChargeParameterDiscoveryReq.BPT_DC_CPDReqEnergyTransferMode_isUsed);
+            assert_true(MILLI(s_dreq.DC_ChargeParameterDiscoveryReq.BPT_DC_CPDReqEnergyTransferMode.EVMaximumDischargePower) < 0);
+            break;
+        }
+        assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_FAILED);
+        assert_non_null(strstr(iso20_ev_reason(&s_ev), iso20_ev_response_code_name(B.fail_code)));
+        assert_false(iso20_ev_actions(&s_ev)->contactors);
+    }
+    assert_int_equal(iso20_ev_misbehave_parse("nonsense", &(enum iso20_ev_misbehave){0}), HAL_EINVAL);
+    assert_string_equal(iso20_ev_misbehave_name(ISO20_EV_MISBEHAVE_COUNT), "?");
+}
+
 /* ------------------------------------------------------------------ timers */
 
 static void test_timers(void **state)
@@ -1226,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_changed_session_id),
         cmocka_unit_test(test_wrong_payload_type_and_message),
         cmocka_unit_test(test_offer_refusals),
+        cmocka_unit_test(test_misbehave_stimuli),
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_start_refuses_bad_config),
         cmocka_unit_test(test_ev_model_profiles),

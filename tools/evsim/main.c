@@ -379,10 +379,12 @@ static void evsim_usage(FILE *f)
             "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks),\n"
             "                      iso20 (ISO 15118-20 DC only, docs/iso20_ev.md), auto20 (-20 DC,\n"
             "                      ISO-2, DIN with priorities 1, 2, 3)\n"
-            "  --misbehave NAME    TEST AID, ISO-2 only: break one rule on purpose so the charger\n"
-            "                      must answer safely: pause-in-cable-check,\n"
+            "  --misbehave NAME    TEST AID, ISO-2 or -20 car: break one rule on purpose so the\n"
+            "                      charger must answer safely: pause-in-cable-check,\n"
             "                      cd-before-power-delivery, unknown-tuple, profile-above-pmax,\n"
-            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md)\n"
+            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md); a -20 car\n"
+            "                      (--protocol iso20|auto20): wrong-control-mode, unoffered-service,\n"
+            "                      renegotiate-in-cable-check, bpt-limits (docs/iso20_ev.md)\n"
             "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
             "                      each has its own EVCCID\n"
             "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
@@ -504,9 +506,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "evsim: --protocol needs din, iso2, auto, iso20 or auto20\n");
         return 2;
     }
-    if (misbehave != NULL && (iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
+    bool car20 = mc.protocol == EV_MODEL_PROTO_ISO20 || mc.protocol == EV_MODEL_PROTO_AUTO20;
+    if (misbehave != NULL && car20 && iso20_ev_misbehave_parse(misbehave, &mc.iso20.misbehave) == HAL_OK) {
+        misbehave = NULL; /* the -20 car's own list (docs/iso20_ev.md) */
+    }
+    if (misbehave != NULL && (car20 || iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
                               mc.protocol == EV_MODEL_PROTO_DIN)) {
-        fprintf(stderr, "evsim: --misbehave needs an ISO-2 car (--protocol iso2 or auto) and one of the "
+        fprintf(stderr, "evsim: --misbehave needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20) and one of the "
                         "names --help lists\n");
         return 2;
     }
