@@ -362,9 +362,9 @@ static void evsim_usage(FILE *f)
 {
     fprintf(f,
             "usage: evsim --iface IF [options]\n"
-            "A DIN 70121 / ISO 15118-2 / ISO 15118-20 DC car (the firmware's EV model) as its own process: SLAC,\n"
-            "SDP, V2GTP (TCP or TLS) on IF, the session from SessionSetup to SessionStop, a\n"
-            "battery model.\n"
+            "A DIN 70121 / ISO 15118-2 / ISO 15118-20 DC car (the firmware's EV model) as its\n"
+            "own process: SLAC, SDP, V2GTP (TCP or TLS) on IF, the session from SessionSetup to\n"
+            "SessionStop, a battery model.\n"
             "\n"
             "  --iface IF          Ethernet interface to the charger (veth, or a PLC modem)\n"
             "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop (DIN\n"
