@@ -107,6 +107,7 @@ void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile pr
     din_ev_profile(&cfg->din, profile);
     cfg->protocol = EV_MODEL_PROTO_DIN;
     iso2_ev_default_config(&cfg->iso2);
+    iso20_ev_default_config(&cfg->iso20);
     ev_link_default_config(&cfg->link);
 }
 
@@ -115,7 +116,9 @@ int ev_model_protocol_parse(const char *name, struct ev_model_config *cfg)
     static const struct {
         const char *name;
         enum ev_model_protocol p;
-    } t[] = {{"din", EV_MODEL_PROTO_DIN}, {"iso2", EV_MODEL_PROTO_ISO2}, {"auto", EV_MODEL_PROTO_AUTO}};
+    } t[] = {{"din", EV_MODEL_PROTO_DIN},     {"iso2", EV_MODEL_PROTO_ISO2},
+             {"auto", EV_MODEL_PROTO_AUTO},   {"iso20", EV_MODEL_PROTO_ISO20},
+             {"auto20", EV_MODEL_PROTO_AUTO20}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (strcmp(name, t[i].name) == 0) {
             cfg->protocol = t[i].p;
@@ -133,20 +136,28 @@ int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
         bool dead;
         enum ev_model_protocol proto;
         bool pause;
-    } t[] = {{"standard", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_DIN, false},
-             {"tesla", DIN_EV_PROFILE_TESLA, false, EV_MODEL_PROTO_DIN, false},
-             {"ioniq", DIN_EV_PROFILE_IONIQ, false, EV_MODEL_PROTO_DIN, false},
-             {"polestar", DIN_EV_PROFILE_POLESTAR, false, EV_MODEL_PROTO_DIN, false},
-             {"tesla-precharge-stop", DIN_EV_PROFILE_TESLA, true, EV_MODEL_PROTO_DIN, false},
+        enum iso20_ev_mode mode;
+    } t[] = {{"standard", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_DIN, false, ISO20_EV_DYNAMIC},
+             {"tesla", DIN_EV_PROFILE_TESLA, false, EV_MODEL_PROTO_DIN, false, ISO20_EV_DYNAMIC},
+             {"ioniq", DIN_EV_PROFILE_IONIQ, false, EV_MODEL_PROTO_DIN, false, ISO20_EV_DYNAMIC},
+             {"polestar", DIN_EV_PROFILE_POLESTAR, false, EV_MODEL_PROTO_DIN, false, ISO20_EV_DYNAMIC},
+             {"tesla-precharge-stop", DIN_EV_PROFILE_TESLA, true, EV_MODEL_PROTO_DIN, false, ISO20_EV_DYNAMIC},
              /* the standard car speaking ISO 15118-2 (newer cars prefer it) */
-             {"iso2", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, false},
-             {"iso2-din", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO, false},
-             {"iso2-pause", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, true}};
+             {"iso2", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, false, ISO20_EV_DYNAMIC},
+             {"iso2-din", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO, false, ISO20_EV_DYNAMIC},
+             {"iso2-pause", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO2, true, ISO20_EV_DYNAMIC},
+             /* the standard car speaking ISO 15118-20 DC: scheduled (the car may pause on
+              * its own only there), dynamic, and -20 first with ISO-2 and DIN behind */
+             {"iso20", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, false, ISO20_EV_SCHEDULED},
+             {"iso20-dynamic", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, false, ISO20_EV_DYNAMIC},
+             {"iso20-pause", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, true, ISO20_EV_SCHEDULED},
+             {"iso20-auto", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO20, false, ISO20_EV_DYNAMIC}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (strcmp(name, t[i].name) == 0) {
             ev_model_default_config(cfg, t[i].p);
             cfg->inlet_dead = t[i].dead;
             cfg->protocol = t[i].proto;
+            cfg->iso20.mode = t[i].mode; /* used only by the -20 profiles */
             if (t[i].pause) {
                 cfg->pause_after_ms = 20000;
                 cfg->resume_after_ms = 5000;
@@ -197,6 +208,17 @@ static void ev_model_update(struct ev_model *m)
     d->stop = full || timed;
     d->target_current_ma = d->stop ? 0 : accept;
     d->inlet_voltage_mv = m->cfg.inlet_dead ? 0 : m->physics ? m->inlet_mv : -1;
+    /* A car-initiated schedule renegotiation, once: the machine clears the wish when sent. */
+    bool reneg = m->cfg.renegotiate_after_ms != 0 && !m->reneg_done && m->cd_since_ms != 0 &&
+                 m->last_ms - m->cd_since_ms >= m->cfg.renegotiate_after_ms && (m->use_iso2 || m->use_iso20);
+    if (reneg) {
+        m->reneg_done = true;
+        if (m->use_iso20) {
+            m->iso20.model.renegotiate = true;
+        } else {
+            m->iso2.model.renegotiate = true;
+        }
+    }
     if (m->use_iso2) {
         /* The same car, told to the ISO-2 machine; a due pause is a stop that pauses. */
         struct iso2_ev_model *q = &m->iso2.model;
@@ -223,17 +245,46 @@ static void ev_model_update(struct ev_model *m)
         q->target_current_ma = q->stop ? 0 : accept;
         q->inlet_voltage_mv = d->inlet_voltage_mv;
     }
+    if (m->use_iso20) {
+        /* The same car for the -20 machine: its limits, energy requests to the target SOC,
+         * to full and to the minimum SOC of its ScheduleExchangeReq (negative above it). */
+        struct iso20_ev_model *q = &m->iso20.model;
+        bool pause = m->cfg.pause_after_ms != 0 && !m->pause_done && m->cd_since_ms != 0 &&
+                     m->last_ms - m->cd_since_ms >= m->cfg.pause_after_ms;
+        int32_t cap = (int32_t)b->cfg.capacity_wh;
+        q->soc = soc;
+        q->target_soc = m->cfg.soc_target;
+        q->battery_voltage_mv = d->battery_voltage_mv;
+        q->target_voltage_mv = d->target_voltage_mv;
+        q->max_voltage_mv = d->max_voltage_mv;
+        q->min_voltage_mv = (int32_t)(s_cell_ocv_mv[0] * (uint32_t)b->cfg.cells_series);
+        q->max_current_ma = d->max_current_ma;
+        q->min_current_ma = 0;
+        q->max_power_w = d->max_power_w;
+        q->min_power_w = 0;
+        q->capacity_wh = cap;
+        q->energy_request_wh = req;
+        q->energy_max_wh = (int32_t)((int64_t)cap * (100 - soc) / 100);
+        q->energy_min_wh = (int32_t)((int64_t)cap * ((int32_t)m->iso20.cfg.minimum_soc - (int32_t)soc) / 100);
+        q->charging_complete = d->charging_complete;
+        q->stop = d->stop || pause;
+        q->pause = pause && !d->stop;
+        q->target_current_ma = q->stop ? 0 : accept;
+        q->inlet_voltage_mv = d->inlet_voltage_mv;
+    }
 }
 
 /* The running machine's view, whichever protocol it speaks. */
 static bool ev_model_cp_c(const struct ev_model *m)
 {
-    return m->use_iso2 ? iso2_ev_actions(&m->iso2)->cp_c : din_ev_actions(&m->din)->cp_c;
+    return m->use_iso20 ? iso20_ev_actions(&m->iso20)->cp_c
+           : m->use_iso2 ? iso2_ev_actions(&m->iso2)->cp_c : din_ev_actions(&m->din)->cp_c;
 }
 
 static bool ev_model_want_contactors(const struct ev_model *m)
 {
-    return m->use_iso2 ? iso2_ev_actions(&m->iso2)->contactors : din_ev_actions(&m->din)->contactors;
+    return m->use_iso20 ? iso20_ev_actions(&m->iso20)->contactors
+           : m->use_iso2 ? iso2_ev_actions(&m->iso2)->contactors : din_ev_actions(&m->din)->contactors;
 }
 
 void ev_model_set_misbehave(struct ev_model *m, enum iso2_ev_misbehave b)
@@ -245,12 +296,16 @@ void ev_model_set_misbehave(struct ev_model *m, enum iso2_ev_misbehave b)
 bool ev_model_in_current_demand(const struct ev_model *m)
 {
     return m->phase == EV_MODEL_SESSION &&
-           (m->use_iso2 ? iso2_ev_state(&m->iso2) == ISO2_EV_CURRENT_DEMAND
-                        : din_ev_state(&m->din) == DIN_EV_CURRENT_DEMAND);
+           (m->use_iso20  ? iso20_ev_state(&m->iso20) == ISO20_EV_CHARGE_LOOP
+            : m->use_iso2 ? iso2_ev_state(&m->iso2) == ISO2_EV_CURRENT_DEMAND
+                          : din_ev_state(&m->din) == DIN_EV_CURRENT_DEMAND);
 }
 
 const char *ev_model_protocol_name(const struct ev_model *m)
 {
+    if (m->use_iso20) {
+        return iso20_ev_chosen_offer(&m->iso20) >= 0 ? "ISO 15118-20" : ""; /* -20 was negotiated */
+    }
     if (m->use_iso2) {
         return "ISO 15118-2";
     }
@@ -259,8 +314,56 @@ const char *ev_model_protocol_name(const struct ev_model *m)
 
 /* Start the session's machine on a fresh V2G connection: DIN as before, else ISO-2 (a new
  * session, or the resume of a paused one). */
+/* The ISO-2 machine's configuration for this car (its MAC, its start delay, DIN behind ISO-2
+ * for the auto car). */
+static void ev_model_iso2_config(const struct ev_model *m, struct iso2_ev_config *c)
+{
+    *c = m->cfg.iso2;
+    /* One identity for both protocols: the car's MAC is the DIN configuration's EVCCID. */
+    c->evccid_len = m->cfg.din.evccid_len <= 6 ? m->cfg.din.evccid_len : 6;
+    memcpy(c->evccid, m->cfg.din.evccid, c->evccid_len);
+    c->start_delay_ms = m->cfg.din.start_delay_ms;
+    if (m->cfg.protocol == EV_MODEL_PROTO_AUTO || m->cfg.protocol == EV_MODEL_PROTO_AUTO20) {
+        iso2_ev_offer_din_too(c);
+    }
+}
+
+static int ev_model_start_iso20(struct ev_model *m, uint32_t now_ms)
+{
+    m->use_iso20 = true;
+    m->use_iso2 = false;
+    struct iso20_ev_config c = m->cfg.iso20;
+    /* -20's EVCCID is a string: the car's MAC as twelve hex digits. */
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (uint8_t i = 0; i < m->cfg.din.evccid_len && n + 2 < sizeof c.evccid; i++) {
+        c.evccid[n++] = hex[m->cfg.din.evccid[i] >> 4];
+        c.evccid[n++] = hex[m->cfg.din.evccid[i] & 15u];
+    }
+    if (n > 0) {
+        c.evccid[n] = '\0';
+    }
+    c.start_delay_ms = m->cfg.din.start_delay_ms;
+    if (m->cfg.protocol == EV_MODEL_PROTO_AUTO20) {
+        iso20_ev_offer_too(&c, APPHAND_NS_ISO2);
+        iso20_ev_offer_too(&c, APPHAND_NS_DIN);
+    }
+    return iso20_ev_start(&m->iso20, &c, now_ms);
+}
+
 static int ev_model_start_machine(struct ev_model *m, uint32_t now_ms)
 {
+    if (m->paused && m->use_iso20) {
+        return iso20_ev_resume(&m->iso20, now_ms);
+    }
+    if (m->paused && m->use_iso2) {
+        /* ISO-2 paused: as before; also a -20-first car whose charger picked ISO-2. */
+        return iso2_ev_resume(&m->iso2, now_ms);
+    }
+    if (m->cfg.protocol == EV_MODEL_PROTO_ISO20 || m->cfg.protocol == EV_MODEL_PROTO_AUTO20) {
+        return ev_model_start_iso20(m, now_ms);
+    }
+    m->use_iso20 = false;
     if (m->cfg.protocol == EV_MODEL_PROTO_DIN) {
         m->use_iso2 = false;
         return din_ev_start(&m->din, &m->cfg.din, now_ms);
@@ -269,14 +372,8 @@ static int ev_model_start_machine(struct ev_model *m, uint32_t now_ms)
     if (m->paused) {
         return iso2_ev_resume(&m->iso2, now_ms);
     }
-    struct iso2_ev_config c = m->cfg.iso2;
-    /* One identity for both protocols: the car's MAC is the DIN configuration's EVCCID. */
-    c.evccid_len = m->cfg.din.evccid_len <= 6 ? m->cfg.din.evccid_len : 6;
-    memcpy(c.evccid, m->cfg.din.evccid, c.evccid_len);
-    c.start_delay_ms = m->cfg.din.start_delay_ms;
-    if (m->cfg.protocol == EV_MODEL_PROTO_AUTO) {
-        iso2_ev_offer_din_too(&c);
-    }
+    struct iso2_ev_config c;
+    ev_model_iso2_config(m, &c);
     return iso2_ev_start(&m->iso2, &c, now_ms);
 }
 
@@ -306,6 +403,18 @@ static enum ev_model_phase ev_model_machine_end(const struct ev_model *m, bool *
 {
     *ok = false;
     *why = "";
+    if (m->use_iso20) {
+        switch (iso20_ev_state(&m->iso20)) {
+        case ISO20_EV_DONE:
+            /* A refusal ends with SessionStop too: clean, but not what the car wanted. */
+            *ok = !iso20_ev_refused(&m->iso20);
+            *why = *ok ? "ok" : iso20_ev_reason(&m->iso20);
+            return EV_MODEL_DONE;
+        case ISO20_EV_FAILED: *why = iso20_ev_reason(&m->iso20); return EV_MODEL_DONE;
+        case ISO20_EV_PAUSED: return EV_MODEL_PAUSED;
+        default: return EV_MODEL_SESSION;
+        }
+    }
     if (m->use_iso2) {
         switch (iso2_ev_state(&m->iso2)) {
         case ISO2_EV_DONE: *ok = true; *why = "ok"; return EV_MODEL_DONE;
@@ -411,8 +520,11 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
             m->paused = false;
             ev_model_update(m);
             ev_model_say(m, now_ms, "V2G connection",
-                         resuming ? "resuming the ISO 15118-2 session"
-                         : m->use_iso2 ? "starting the session (ISO 15118-2 offered)" : "starting the DIN session");
+                         resuming && m->use_iso20 ? "resuming the ISO 15118-20 session"
+                         : resuming               ? "resuming the ISO 15118-2 session"
+                         : m->use_iso20           ? "starting the session (ISO 15118-20 DC offered)"
+                         : m->use_iso2            ? "starting the session (ISO 15118-2 offered)"
+                                                  : "starting the DIN session");
             m->phase = EV_MODEL_SESSION;
             next = now_ms;
         }
@@ -423,7 +535,9 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         uint32_t len;
         ev_model_update(m);
         while (ev_link_recv(&m->link, &type, &p, &len) == HAL_OK) {
-            if (type == V2GTP_PT_EXI) {
+            if (m->use_iso20) {
+                (void)iso20_ev_receive(&m->iso20, type, p, len, now_ms); /* the type picks the grammar */
+            } else if (type == V2GTP_PT_EXI) {
                 if (m->use_iso2) {
                     (void)iso2_ev_receive(&m->iso2, p, len, now_ms);
                 } else {
@@ -431,6 +545,28 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
                 }
             }
             ev_link_consume(&m->link);
+        }
+        if (m->use_iso20 && iso20_ev_state(&m->iso20) == ISO20_EV_OTHER_CHOSEN) {
+            /* The SECC took ISO-2 or DIN from a -20-first car: that machine goes on at
+             * SessionSetup on this connection. */
+            int chosen = iso20_ev_chosen_offer(&m->iso20);
+            const char *ns = chosen >= 0 ? m->iso20.cfg.offers[chosen].ns : "";
+            bool iso2 = ns != NULL && strcmp(ns, APPHAND_NS_ISO2) == 0;
+            m->use_iso20 = false;
+            m->use_iso2 = iso2;
+            int rc;
+            if (iso2) {
+                struct iso2_ev_config c;
+                ev_model_iso2_config(m, &c);
+                rc = iso2_ev_start_negotiated(&m->iso2, &c, 0, now_ms);
+            } else {
+                rc = din_ev_start_negotiated(&m->din, &m->cfg.din, 0, now_ms);
+            }
+            if (rc != HAL_OK) {
+                ev_model_finish(m, now_ms, false, "the EV machine refused its configuration");
+                break;
+            }
+            ev_model_say(m, now_ms, "protocol", iso2 ? "the charger chose ISO 15118-2" : "the charger chose DIN 70121");
         }
         if (m->use_iso2 && iso2_ev_state(&m->iso2) == ISO2_EV_DIN_CHOSEN) {
             /* The SECC took DIN from an ISO-2-first car: the DIN machine goes on from here. */
@@ -446,10 +582,12 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         }
         ev_model_update(m);
         size_t n = 0;
-        int rc = m->use_iso2 ? iso2_ev_next(&m->iso2, now_ms, m->buf, sizeof m->buf, &n)
-                             : din_ev_next(&m->din, now_ms, m->buf, sizeof m->buf, &n);
+        uint16_t pt = V2GTP_PT_EXI;
+        int rc = m->use_iso20 ? iso20_ev_next(&m->iso20, now_ms, m->buf, sizeof m->buf, &n, &pt)
+                 : m->use_iso2 ? iso2_ev_next(&m->iso2, now_ms, m->buf, sizeof m->buf, &n)
+                               : din_ev_next(&m->din, now_ms, m->buf, sizeof m->buf, &n);
         if (rc == HAL_OK) {
-            (void)ev_link_send(&m->link, V2GTP_PT_EXI, m->buf, (uint32_t)n, false);
+            (void)ev_link_send(&m->link, pt, m->buf, (uint32_t)n, false);
         }
         if (m->cp != NULL) {
             (void)pilot_ev_set_s2(m->cp, ev_model_cp_c(m));
@@ -471,7 +609,8 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
         } else if (m->link.state == EV_LINK_FAILED) {
             ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link lost");
         } else {
-            uint32_t d = m->use_iso2 ? iso2_ev_deadline(&m->iso2) : din_ev_deadline(&m->din);
+            uint32_t d = m->use_iso20 ? iso20_ev_deadline(&m->iso20)
+                         : m->use_iso2 ? iso2_ev_deadline(&m->iso2) : din_ev_deadline(&m->din);
             next = hal_time_reached(d, now_ms) ? now_ms + 1u : d;
             next = hal_time_diff(next, now_ms) > 10 ? now_ms + 10u : next;
         }
@@ -483,8 +622,10 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
     }
     /* Without physics the battery takes what the EVSE says it delivers. */
     if (!m->physics && ev_model_contactors(m)) {
-        int32_t i_ma = m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_current_ma : din_ev_evse(&m->din)->present_current_ma;
-        int32_t u_mv = m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_voltage_mv : din_ev_evse(&m->din)->present_voltage_mv;
+        int32_t i_ma = m->use_iso20 ? iso20_ev_evse(&m->iso20)->present_current_ma
+                       : m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_current_ma : din_ev_evse(&m->din)->present_current_ma;
+        int32_t u_mv = m->use_iso20 ? iso20_ev_evse(&m->iso20)->present_voltage_mv
+                       : m->use_iso2 ? iso2_ev_evse(&m->iso2)->present_voltage_mv : din_ev_evse(&m->din)->present_voltage_mv;
         uint32_t dt = m->int_ms != 0 ? now_ms - m->int_ms : 0;
         if (dt < 1000u && i_ma > 0) {
             ev_battery_charge(&m->bat, i_ma, u_mv, dt);
@@ -512,6 +653,7 @@ int ev_model_plug(struct ev_model *m, uint32_t now_ms)
     m->phase = EV_MODEL_WAIT_PWM;
     m->paused = false;
     m->pause_done = false;
+    m->reneg_done = false;
     m->plugged_ms = now_ms;
     m->cd_since_ms = 0;
     m->no_pwm_since_ms = 0;
@@ -602,8 +744,8 @@ void ev_model_iso2_counts(const struct ev_model *m, uint32_t *renegotiations, ui
 {
     /* The ISO-2 machine keeps counting across a DIN hand-over only if it ran: a car that
      * ended up in DIN reports none. */
-    *renegotiations = m->use_iso2 ? m->iso2.renegotiations : 0u;
-    *resumes = m->use_iso2 ? m->iso2.resumes : 0u;
+    *renegotiations = m->use_iso20 ? m->iso20.renegotiations : m->use_iso2 ? m->iso2.renegotiations : 0u;
+    *resumes = m->use_iso20 ? m->iso20.resumes : m->use_iso2 ? m->iso2.resumes : 0u;
 }
 
 uint8_t ev_model_soc_start(const struct ev_model *m)

@@ -1,9 +1,10 @@
 /**
  * @file ev_model.h
- * @brief A simulated DIN 70121 / ISO 15118-2 car: battery model (capacity, state of charge,
- *        open-circuit voltage curve, internal resistance, current acceptance that tapers),
- *        the DIN EV machine (protocols/din/din_ev) or the ISO-2 one (protocols/iso2/iso2_ev,
- *        chosen by the profile's `protocol`; DIN by default), the EV side of the link
+ * @brief A simulated DIN 70121 / ISO 15118-2 / ISO 15118-20 car: battery model (capacity,
+ *        state of charge, open-circuit voltage curve, internal resistance, current acceptance
+ *        that tapers), the DIN EV machine (protocols/din/din_ev), the ISO-2 one
+ *        (protocols/iso2/iso2_ev) or the -20 DC one (protocols/iso20/iso20_ev), chosen by the
+ *        profile's `protocol` (DIN by default), the EV side of the link
  *        (firmware/ev_link: SLAC, SDP, V2GTP) and, when a pilot is given, the EV side of
  *        the control pilot. Shared by the simulator board (in process, with the plant's
  *        physics) and tools/evsim (its own process on a real interface).
@@ -19,6 +20,7 @@
 
 #include "din/din_ev.h"
 #include "iso2/iso2_ev.h"
+#include "iso20/iso20_ev.h"
 #include "ev_link.h"
 #include "iec61851/pilot_ev.h"
 #include "sched.h"
@@ -48,7 +50,7 @@ enum ev_model_phase {
     EV_MODEL_LINK,           /**< SLAC / SDP / TCP */
     EV_MODEL_SESSION,        /**< DIN session running */
     EV_MODEL_DONE,           /**< session over (result says how); S2 open, own contactors open */
-    EV_MODEL_PAUSED,         /**< ISO-2 session paused (SessionStop Pause): link closed, S2 open;
+    EV_MODEL_PAUSED,         /**< ISO-2 or -20 session paused (SessionStop Pause): link closed, S2 open;
                                   after resume_after_ms a wake-up toggle, then a new link */
 };
 
@@ -57,6 +59,8 @@ enum ev_model_protocol {
     EV_MODEL_PROTO_DIN = 0,  /**< DIN 70121 only, as the profile's `din` offers say (default) */
     EV_MODEL_PROTO_ISO2,     /**< ISO 15118-2 only */
     EV_MODEL_PROTO_AUTO,     /**< ISO 15118-2 first, DIN 70121 second: the SECC picks */
+    EV_MODEL_PROTO_ISO20,    /**< ISO 15118-20 DC only (control mode from cfg.iso20.mode) */
+    EV_MODEL_PROTO_AUTO20,   /**< ISO 15118-20 DC first, then ISO 15118-2, then DIN 70121 */
 };
 
 /** Configuration of one car. */
@@ -73,8 +77,10 @@ struct ev_model_config {
                                      EVCCID is the car's MAC for either protocol */
     enum ev_model_protocol protocol; /**< DIN unless the profile or the caller says otherwise */
     struct iso2_ev_config iso2; /**< the ISO-2 machine's settings (offers from `protocol`) */
-    uint32_t pause_after_ms;    /**< ISO-2: pause once after this long in CurrentDemand (0 = never) */
+    struct iso20_ev_config iso20; /**< the -20 machine's settings (mode; offers from `protocol`) */
+    uint32_t pause_after_ms;    /**< ISO-2, -20 (scheduled mode): pause once after this long in CurrentDemand (0 = never) */
     uint32_t resume_after_ms;   /**< ... and come back after this long paused (wake-up, new link) */
+    uint32_t renegotiate_after_ms; /**< ISO-2, -20: ask once for new schedules after this long in the loop (0 = never) */
     struct ev_link_config link;
 };
 
@@ -84,9 +90,12 @@ struct ev_model {
     struct ev_battery bat;
     struct din_ev din;
     struct iso2_ev iso2;
-    bool use_iso2;              /**< the ISO-2 machine runs this session (else DIN) */
+    struct iso20_ev iso20;
+    bool use_iso2;              /**< the ISO-2 machine runs this session */
+    bool use_iso20;             /**< the -20 machine runs this session (neither: DIN) */
     bool paused;                /**< ISO-2 session paused: link closed, waiting to resume */
     bool pause_done;            /**< the one pause of pause_after_ms happened */
+    bool reneg_done;            /**< the one renegotiation of renegotiate_after_ms was asked */
     uint32_t paused_ms;
     struct ev_link link;
     struct ev_link_ports ports;
@@ -136,7 +145,9 @@ void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile pr
  * @brief Parse a profile name: standard, tesla, ioniq, polestar, tesla-precharge-stop (DIN);
  *        iso2 (the standard car speaking ISO 15118-2 only), iso2-din (ISO-2 first, DIN
  *        second), iso2-pause (iso2 that pauses once after 20 s of charging and resumes 5 s
- *        later on a new connection).
+ *        later on a new connection); iso20 (ISO 15118-20 DC only, scheduled control mode),
+ *        iso20-dynamic (dynamic control mode), iso20-pause (iso20 that pauses like
+ *        iso2-pause), iso20-auto (-20 dynamic first, ISO-2 second, DIN third).
  * @retval HAL_OK @p cfg reset to that profile's defaults
  * @retval HAL_EINVAL unknown
  */
@@ -181,15 +192,16 @@ bool ev_model_ok(const struct ev_model *m);
  */
 void ev_model_set_misbehave(struct ev_model *m, enum iso2_ev_misbehave b);
 
-/** @brief The session is in the CurrentDemand loop (either protocol). */
+/** @brief The session is in the CurrentDemand / DC_ChargeLoop loop (any protocol). */
 bool ev_model_in_current_demand(const struct ev_model *m);
-/** @brief "DIN 70121", "ISO 15118-2", or "" before the protocol is negotiated. */
+/** @brief "DIN 70121", "ISO 15118-2", "ISO 15118-20", or "" before the protocol is negotiated. */
 const char *ev_model_protocol_name(const struct ev_model *m);
-/** @brief Parse "din", "iso2" or "auto" into @p cfg->protocol (HAL_EINVAL otherwise). */
+/** @brief Parse "din", "iso2", "auto", "iso20" or "auto20" into @p cfg->protocol (HAL_EINVAL otherwise). */
 int ev_model_protocol_parse(const char *name, struct ev_model_config *cfg);
 
-/** @brief ISO-2 session counters for a tool's report: charger-asked or own renegotiations,
- *         and resumes of a paused session on a new connection (both 0 for a DIN session). */
+/** @brief ISO-2 / -20 session counters for a tool's report: charger-asked or own (schedule)
+ *         renegotiations, and resumes of a paused session on a new connection (both 0 for
+ *         a DIN session). */
 void ev_model_iso2_counts(const struct ev_model *m, uint32_t *renegotiations, uint32_t *resumes);
 
 /** @brief SOC when the session started (%). */

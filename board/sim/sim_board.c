@@ -230,6 +230,9 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
     };
     if (o->config_path != NULL) {
         board_config_apply_connector(&o->bc, &cfg);
+        /* v2g.protocols as the Linux board takes it (board/linux/connector.c): a -20 car
+         * needs a charger told to offer iso20 (its default stays iso2,din). */
+        cfg.hlc.protocols = o->bc.v2g_list;
     }
     if (o->scenario != NULL && i == 0 && faults_configure(o->scenario, NULL, &cfg.hlc) != HAL_OK) {
         fprintf(stderr, "sim: scenario %s: unknown protocol list\n", o->scenario->name);

@@ -1,6 +1,7 @@
 /* sim_meas.c - owns the measuring link (struct sim_meas_link): a charger_transport that
  * forwards to the real one (evse_link through its adapter) and times each request to its
- * answer on the wall clock; only CurrentDemandRes are counted. A fault scenario watching
+ * answer on the wall clock; only CurrentDemandRes (DIN, ISO-2) and DC_ChargeLoopRes
+ * (ISO 15118-20) are counted. A fault scenario watching
  * the connector sees (and may alter) the requests and sees every response here. */
 #include "sim_meas.h"
 
@@ -47,11 +48,18 @@ static int sim_meas_send(struct charger_transport *b, uint16_t type, const uint8
     if (m->have) {
         m->have = false;
         /* Classified after the clock stopped: only CurrentDemandRes are counted, of either
-         * protocol (the link does not know which one was negotiated: DIN is tried first). */
+         * protocol (the link does not know which one was negotiated: DIN is tried first),
+         * and -20's DC_ChargeLoopRes, told apart by its payload type. */
         struct exi_reader r;
         exi_reader_init(&r, p, len);
-        bool cd = exi_din_decode(&r, &m->doc) == HAL_OK && din_response_kind(&m->doc) == DIN_MSG_CURRENT_DEMAND;
-        if (!cd) {
+        bool cd;
+        if (type == 0x8004u) {
+            /* ISO 15118-20 DC: the payload type names the grammar; its loop counts. */
+            cd = exi_iso20_dc_decode(&r, &m->dc20) == HAL_OK && m->dc20.DC_ChargeLoopRes_isUsed;
+        } else {
+            cd = exi_din_decode(&r, &m->doc) == HAL_OK && din_response_kind(&m->doc) == DIN_MSG_CURRENT_DEMAND;
+        }
+        if (!cd && type != 0x8004u) {
             exi_reader_init(&r, p, len);
             cd = exi_iso2_decode(&r, &m->iso2) == HAL_OK &&
                  iso2_response_kind(&m->iso2) == ISO2_MSG_CURRENT_DEMAND;

@@ -9,6 +9,7 @@
 #include "charger_transport.h"
 #include "exi/exi_din.h"
 #include "exi/exi_iso2.h"
+#include "exi/exi_iso20_dc.h"
 #include "faults.h"
 
 #define SIM_LAT_MAX 16384u
@@ -25,6 +26,7 @@ struct sim_meas_link {
     uint32_t ns[SIM_LAT_MAX];
     struct exi_din_document doc;
     struct exi_iso2_document iso2;   /**< the same for an ISO 15118-2 session */
+    struct exi_iso20_dc_document dc20; /**< ... and DC_ChargeLoopRes of an ISO 15118-20 one */
 };
 
 void sim_meas_init(struct sim_meas_link *m, struct charger_transport *inner);

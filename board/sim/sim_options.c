@@ -17,11 +17,11 @@ static void sim_usage(FILE *f)
 {
     fprintf(f,
             "usage: sim [options]\n"
-            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 cars,\n"
+            "Runs the charger firmware against simulated DIN 70121 / ISO 15118-2 / -20 cars,\n"
             "contactors, lock, power modules, isolation monitor and meter, on a virtual clock\n"
             "(much faster than real time unless --realtime). Each session goes plug-in, SLAC,\n"
             "SDP, V2GTP, SessionSetup .. SessionStop, cable check, pre-charge, current demand,\n"
-            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols). The connectors form one station (docs/station.md):\n"
+            "welding detection, unlock, unplug. The charger speaks iso2,din (v2g.protocols of --config). The connectors form one station (docs/station.md):\n"
             "its events (status in OCPP terms, sessions, errors, EV information) are logged.\n"
             "\n"
             "  --connectors N   chargers in this one process, 1..%d (default 1)\n"
@@ -33,12 +33,19 @@ static void sim_usage(FILE *f)
             "  --profile NAME   car: standard, tesla, ioniq, polestar, tesla-precharge-stop\n"
             "                   (DIN 70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first,\n"
             "                   DIN second), iso2-pause (iso2 that pauses with SessionStop(Pause)\n"
-            "                   after 20 s of charging and resumes 5 s later on a new connection)\n"
+            "                   after 20 s of charging and resumes 5 s later on a new connection);\n"
+            "                   iso20 (ISO 15118-20 DC only, scheduled control mode),\n"
+            "                   iso20-dynamic (dynamic control mode), iso20-pause (iso20 that\n"
+            "                   pauses like iso2-pause), iso20-auto (-20 first, then ISO-2, DIN)\n"
             "                   (default standard)\n"
+            "  --renegotiate-s S  the car (ISO-2, -20) asks once for new schedules after S s of\n"
+            "                   charging (PowerDelivery Renegotiate / ScheduleRenegotiation)\n"
             "  --resume-s S     a pausing car (iso2-pause) comes back after S s paused; 0 = never\n"
             "                   (the charger ends the session after its pause timeout, 300 s)\n"
             "  --protocol P     what the car offers: din (DIN 70121 only), iso2 (ISO 15118-2\n"
-            "                   only) or auto (both, ISO-2 first: the charger picks ISO-2);\n"
+            "                   only), auto (both, ISO-2 first: the charger picks ISO-2), iso20\n"
+            "                   (ISO 15118-20 DC only; the control mode is the profile's) or\n"
+            "                   auto20 (-20 DC, ISO-2, DIN in that order of priority);\n"
             "                   default: the profile's (DIN for the DIN profiles)\n"
             "  --soc-start P    state of charge at plug-in, %% (default 30)\n"
             "  --soc-target P   the car stops at this state of charge, %% (default 80)\n"
@@ -138,6 +145,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         {"--epoch", 0, 4102444800ul, &o->epoch_s},
         {"--sessions", 1, 1000, &v},
         {"--resume-s", 0, 86400, &resume},
+        {"--renegotiate-s", 1, 86400, &o->renegotiate_s},
         {"--ocpp-drain-s", 1, 86400, &o->ocpp_drain_s},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
@@ -174,7 +182,8 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--profile") == 0) {
         if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
             fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar, "
-                            "tesla-precharge-stop, iso2, iso2-din or iso2-pause\n");
+                            "tesla-precharge-stop, iso2, iso2-din, iso2-pause, iso20, iso20-dynamic, "
+                            "iso20-pause or iso20-auto\n");
             return 2;
         }
         o->profile = next;
@@ -196,7 +205,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         struct ev_model_config probe;
         ev_model_default_config(&probe, DIN_EV_PROFILE_STANDARD);
         if (next == NULL || ev_model_protocol_parse(next, &probe) != HAL_OK) {
-            fprintf(stderr, "sim: --protocol needs din, iso2 or auto\n");
+            fprintf(stderr, "sim: --protocol needs din, iso2, auto, iso20 or auto20\n");
             return 2;
         }
         o->protocol = next;
@@ -280,13 +289,18 @@ static int sim_options_check(struct sim_options *o)
         /* 0: never (about 49 days of simulated time: past any --max-s) */
         o->car.resume_after_ms = o->resume_s > 0 ? (uint32_t)o->resume_s * 1000u : 0xF0000000u;
     }
+    o->car.renegotiate_after_ms = (uint32_t)o->renegotiate_s * 1000u;
     if (o->protocol != NULL) {
         (void)ev_model_protocol_parse(o->protocol, &o->car); /* checked when parsed */
         if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
             fprintf(stderr, "sim: --profile %s pauses the session: DIN 70121 has no pause (use "
-                            "--protocol iso2 or auto)\n", o->profile);
+                            "--protocol iso2, auto, iso20 or auto20)\n", o->profile);
             return 2;
         }
+    }
+    if (o->renegotiate_s != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
+        fprintf(stderr, "sim: --renegotiate-s needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20)\n");
+        return 2;
     }
     /* The same reader and checks as the Linux board (boardlib/board_config.c). */
     board_config_defaults(&o->bc);

@@ -29,6 +29,8 @@ struct sim_options {
     const char *protocol;              /**< --protocol din|iso2|auto, NULL: the profile's */
     long resume_s;                     /**< --resume-s: a pausing car resumes after S s (-1: the
                                             profile's; 0: never) */
+    unsigned long renegotiate_s;       /**< --renegotiate-s: the car asks for new schedules once after
+                                            S s of charging (0: never) */
     const struct faults_scenario *scenario; /**< --scenario, or NULL */
     const char *report_dir;
     const char *config_path;           /**< --config, or NULL */

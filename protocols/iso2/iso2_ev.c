@@ -90,6 +90,21 @@ int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t
     return HAL_OK;
 }
 
+int iso2_ev_start_negotiated(struct iso2_ev *ev, const struct iso2_ev_config *cfg, int chosen_offer,
+                             uint32_t now_ms)
+{
+    /* Another machine (the -20 car) ran supportedAppProtocol and the SECC chose ISO-2:
+     * this one goes on at SessionSetup on the same connection. */
+    int rc = iso2_ev_start(ev, cfg, now_ms);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    ev->chosen_offer = chosen_offer;
+    ev->state = ISO2_EV_SESSION_SETUP;
+    ev->clk.next_ms = now_ms + cfg->delay_ms;
+    return HAL_OK;
+}
+
 int iso2_ev_resume(struct iso2_ev *ev, uint32_t now_ms)
 {
     if (ev == NULL || ev->state != ISO2_EV_PAUSED || !ev->have_session) {

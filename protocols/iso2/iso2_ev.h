@@ -206,6 +206,16 @@ void iso2_ev_default_model(struct iso2_ev_model *m);
 int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t now_ms);
 
 /**
+ * @brief Start at SessionSetup on a connection whose supportedAppProtocol another machine
+ *        (the ISO 15118-20 car offering ISO-2 behind -20) already negotiated to ISO-2.
+ * @param chosen_offer what iso2_ev_chosen_offer() reports
+ * @retval HAL_OK     SessionSetupReq is due after delay_ms
+ * @retval HAL_EINVAL as iso2_ev_start()
+ */
+int iso2_ev_start_negotiated(struct iso2_ev *ev, const struct iso2_ev_config *cfg, int chosen_offer,
+                             uint32_t now_ms);
+
+/**
  * @brief Resume a paused session on a new connection: handshake, then SessionSetupReq
  *        with the SessionID of the paused session. The model is kept.
  * @retval HAL_OK     started

@@ -22,12 +22,12 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
-FUZZ_HARNESSES := infy ocmf din iso2 iso20 homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
+FUZZ_HARNESSES := infy ocmf din iso2 iso20 iso20_ev homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
                   cbsom_plant iso2_sig x509 huawei_goose huawei_modbus
 
 # The -20 DC backend (hlc.c links every backend compiled in) and its harness (fuzz_iso20.c).
-FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/*.c)) firmware/hlc_iso20.c \
+FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/iso20_common.c protocols/iso20/iso20_evse*.c)) firmware/hlc_iso20.c \
                          protocols/exi/exi_iso20_dec.c protocols/exi/exi_iso20_enc.c \
                          protocols/exi/exi_iso20_dc_dec.c protocols/exi/exi_iso20_dc_enc.c
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
@@ -48,6 +48,12 @@ FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c 
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
                          protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS)
 FUZZ_SRCS_iso20       := $(FUZZ_SRCS_iso2)
+# The -20 car's response handling (tests/fuzz/fuzz_iso20_ev.c).
+FUZZ_SRCS_iso20_ev    := protocols/iso20/iso20_ev.c protocols/iso20/iso20_ev_build.c protocols/iso20/iso20_ev_receive.c \
+                         $(sort $(wildcard protocols/apphand/*.c protocols/v2g/*.c)) \
+                         protocols/exi/exi_stream.c protocols/exi/exi_iso20_dec.c protocols/exi/exi_iso20_enc.c \
+                         protocols/exi/exi_iso20_dc_dec.c protocols/exi/exi_iso20_dc_enc.c \
+                         protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c
 FUZZ_SRCS_homeplug    := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_v2gtp       := $(FUZZ_LINK_SRCS)
 FUZZ_SRCS_sdp         := $(FUZZ_LINK_SRCS)

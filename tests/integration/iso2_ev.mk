@@ -1,5 +1,6 @@
 # ISO 15118-2 car side against recorded chargers (issue 14, item 5, EV half): v2g-replay
-# --ev over the ISO-2 DC EIM captures of $(SHARED)/vectors/sessions/. Read in place.
+# --ev over the ISO-2 DC EIM captures of $(SHARED)/vectors/sessions/, and the -20 car over
+# the -20 DC capture (issue 16, item 5). Read in place.
 INTEGRATION_TESTS += iso2_ev_replay
 INTEGRATION_PREREQS += $(BUILD)/san/bin/v2g-replay
 

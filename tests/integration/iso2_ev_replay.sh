@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# iso2_ev_replay.sh REPLAY SHARED LOGDIR - the EV half of "real traffic" (issue 14 item 5):
-# `v2g-replay --ev` feeds our ISO 15118-2 car the charger responses of each ISO-2 DC EIM
-# capture of $SHARED/vectors/sessions. PASS when every recorded car request is matched by
+# iso2_ev_replay.sh REPLAY SHARED LOGDIR - the EV half of "real traffic" (issue 14 item 5,
+# issue 16 item 5): `v2g-replay --ev` feeds our ISO 15118-2 car the charger responses of
+# each ISO-2 DC EIM capture of $SHARED/vectors/sessions, and our ISO 15118-20 car those of
+# the -20 DC capture (dynamic mode, TLS 1.3 decrypted in the JSONL). PASS when every recorded car request is matched by
 # ours (same message type) and every recorded response is accepted: replayed = the number
 # of car requests in the file = accepted. Then one negative check: a capture with one
 # response cut out must fail. Without the shared vectors: SKIP and "0 passed, 0 failed".
@@ -16,7 +17,8 @@ fi
 mkdir -p "$logdir"
 pass=0; fail=0
 names="ISO-2_DC_DS5366 ISO-2_DC_Pause_DS5366 ISO-2_DC_BatteryDataExchange_DS5366_RiseV2G
-ISO-2_DC_SalesTariffSchedule_DS5366_RiseV2G ISO-2_DC_multi_EVSE_SLAC_DS5366_Josev"
+ISO-2_DC_SalesTariffSchedule_DS5366_RiseV2G ISO-2_DC_multi_EVSE_SLAC_DS5366_Josev
+ISO-20_TLS13_DC_DS5366_Josev"
 for name in $names; do
     f="$dir/$name.pcapng.jsonl"
     if [ ! -f "$f" ]; then
@@ -51,6 +53,22 @@ if [ -f "$src" ]; then
         pass=$((pass + 1))
     else
         echo "FAIL iso2_ev_replay negative: exit $rc for a swapped ServiceDiscoveryRes (log $logdir/swapped.log)"
+        fail=$((fail + 1))
+    fi
+fi
+# The -20 car can say no too: the ServiceSelectionRes payload in place of the recorded
+# ServiceDiscoveryRes is an answer of the wrong type.
+src="$dir/ISO-20_TLS13_DC_DS5366_Josev.pcapng.jsonl"
+if [ -f "$src" ]; then
+    bad="$logdir/swapped20.jsonl"
+    sel=$(grep '"msg":"ServiceSelectionRes"' "$src" | head -n 1 | sed 's/.*"exi":"\([0-9a-f]*\)".*/\1/')
+    sed "/\"msg\":\"ServiceDiscoveryRes\"/s/\"exi\":\"[0-9a-f]*\"/\"exi\":\"$sel\"/" "$src" >"$bad"
+    "$replay" -q --ev "$bad" >"$logdir/swapped20.log" 2>&1; rc=$?
+    if [ "$rc" = 1 ] && grep -q 'ServiceDiscoveryReq.*FAIL: unexpected response' "$logdir/swapped20.log"; then
+        echo "PASS iso2_ev_replay negative -20: a ServiceDiscoveryRes swapped for another response is refused ($(tail -n 1 "$logdir/swapped20.log"))"
+        pass=$((pass + 1))
+    else
+        echo "FAIL iso2_ev_replay negative -20: exit $rc for a swapped ServiceDiscoveryRes (log $logdir/swapped20.log)"
         fail=$((fail + 1))
     fi
 fi

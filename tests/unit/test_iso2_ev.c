@@ -858,7 +858,7 @@ static void test_model_protocol_parse(void **state)
     assert_int_equal(mc.protocol, EV_MODEL_PROTO_DIN); /* the default car stays DIN */
     assert_int_equal(ev_model_protocol_parse("auto", &mc), HAL_OK);
     assert_int_equal(mc.protocol, EV_MODEL_PROTO_AUTO);
-    assert_int_equal(ev_model_protocol_parse("iso20", &mc), HAL_EINVAL);
+    assert_int_equal(ev_model_protocol_parse("iso21", &mc), HAL_EINVAL); /* iso20 is a car since issue 16 */
     assert_int_equal(ev_model_profile_parse("iso2-pause", &mc), HAL_OK);
     assert_int_equal(mc.protocol, EV_MODEL_PROTO_ISO2);
     assert_true(mc.pause_after_ms > 0);

@@ -362,22 +362,29 @@ static void evsim_usage(FILE *f)
 {
     fprintf(f,
             "usage: evsim --iface IF [options]\n"
-            "A DIN 70121 / ISO 15118-2 car (the firmware's EV model) as its own process: SLAC,\n"
-            "SDP, V2GTP (TCP or TLS) on IF, the session from SessionSetup to SessionStop, a\n"
-            "battery model.\n"
+            "A DIN 70121 / ISO 15118-2 / ISO 15118-20 DC car (the firmware's EV model) as its\n"
+            "own process: SLAC, SDP, V2GTP (TCP or TLS) on IF, the session from SessionSetup to\n"
+            "SessionStop, a battery model.\n"
             "\n"
             "  --iface IF          Ethernet interface to the charger (veth, or a PLC modem)\n"
             "  --profile NAME      standard, tesla, ioniq, polestar, tesla-precharge-stop (DIN\n"
             "                      70121); iso2 (ISO 15118-2 only), iso2-din (ISO-2 first, DIN\n"
             "                      second), iso2-pause (iso2 that pauses after 20 s of charging\n"
-            "                      and resumes 5 s later on a new connection) (default standard)\n"
+            "                      and resumes 5 s later on a new connection); iso20 (ISO\n"
+            "                      15118-20 DC only, scheduled control mode), iso20-dynamic\n"
+            "                      (dynamic control mode), iso20-pause (iso20 that pauses like\n"
+            "                      iso2-pause), iso20-auto (-20 first, ISO-2, DIN) (default standard)\n"
             "  --protocol P        what the car offers in supportedAppProtocol, over the\n"
             "                      profile's: din (DIN 70121 only), iso2 (ISO 15118-2 only), auto\n"
-            "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks)\n"
-            "  --misbehave NAME    TEST AID, ISO-2 only: break one rule on purpose so the charger\n"
-            "                      must answer safely: pause-in-cable-check,\n"
+            "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks),\n"
+            "                      iso20 (ISO 15118-20 DC only, docs/iso20_ev.md), auto20 (-20 DC,\n"
+            "                      ISO-2, DIN with priorities 1, 2, 3)\n"
+            "  --misbehave NAME    TEST AID, ISO-2 or -20 car: break one rule on purpose so the\n"
+            "                      charger must answer safely: pause-in-cable-check,\n"
             "                      cd-before-power-delivery, unknown-tuple, profile-above-pmax,\n"
-            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md)\n"
+            "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md); a -20 car\n"
+            "                      (--protocol iso20|auto20): wrong-control-mode, unoffered-service,\n"
+            "                      renegotiate-in-cable-check, bpt-limits (docs/iso20_ev.md)\n"
             "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
             "                      each has its own EVCCID\n"
             "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
@@ -411,7 +418,7 @@ static void evsim_usage(FILE *f)
             "\n"
             "Prints each step with seconds since start; last line:\n"
             "  evsim: summary: cars=N ok=N failed=N max_current_a=A [car K: RESULT soc=A->B wh=E\n"
-            "  plug_to_done_s=S proto=din|iso2|none reneg=N resumes=N max_w=W max_w_renegotiated=W] ...\n"
+            "  plug_to_done_s=S proto=din|iso2|iso20|none reneg=N resumes=N max_w=W max_w_renegotiated=W] ...\n"
             "  (ISO-2: renegotiations and resumes of the session; the most power taken, and the most\n"
             "  once back in CurrentDemand after the last renegotiation, 0 without one)\n"
             "Exit status: 0 when every car ended its session the way it wanted (SessionStop);\n"
@@ -492,22 +499,26 @@ int main(int argc, char **argv)
     }
     if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
         fprintf(stderr, "evsim: --profile needs standard, tesla, ioniq, polestar, tesla-precharge-stop, iso2, "
-                        "iso2-din or iso2-pause\n");
+                        "iso2-din, iso2-pause, iso20, iso20-dynamic, iso20-pause or iso20-auto\n");
         return 2;
     }
     if (protocol != NULL && ev_model_protocol_parse(protocol, &mc) != HAL_OK) {
-        fprintf(stderr, "evsim: --protocol needs din, iso2 or auto\n");
+        fprintf(stderr, "evsim: --protocol needs din, iso2, auto, iso20 or auto20\n");
         return 2;
     }
-    if (misbehave != NULL && (iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
+    bool car20 = mc.protocol == EV_MODEL_PROTO_ISO20 || mc.protocol == EV_MODEL_PROTO_AUTO20;
+    if (misbehave != NULL && car20 && iso20_ev_misbehave_parse(misbehave, &mc.iso20.misbehave) == HAL_OK) {
+        misbehave = NULL; /* the -20 car's own list (docs/iso20_ev.md) */
+    }
+    if (misbehave != NULL && (car20 || iso2_ev_misbehave_parse(misbehave, &mc.iso2.misbehave) != HAL_OK ||
                               mc.protocol == EV_MODEL_PROTO_DIN)) {
-        fprintf(stderr, "evsim: --misbehave needs an ISO-2 car (--protocol iso2 or auto) and one of the "
+        fprintf(stderr, "evsim: --misbehave needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20) and one of the "
                         "names --help lists\n");
         return 2;
     }
     if (pause_after_s != 0) {
         if (mc.protocol == EV_MODEL_PROTO_DIN) {
-            fprintf(stderr, "evsim: --pause-after-s needs an ISO-2 car (--protocol iso2 or auto)\n");
+            fprintf(stderr, "evsim: --pause-after-s needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20)\n");
             return 2;
         }
         /* The iso2-pause profile's behaviour at another time: a test on a slow host need not
@@ -599,6 +610,11 @@ int main(int argc, char **argv)
         if (answer_ms != 0) {
             c.din.msg_timeout_ms = (uint32_t)answer_ms;
             c.din.msg_timeout_cd_ms = (uint32_t)answer_ms;
+            c.iso20.msg_timeout_ms = (uint32_t)answer_ms;
+            c.iso20.msg_timeout_loop_ms = (uint32_t)answer_ms;
+            if (c.iso20.msg_timeout_detail_ms < (uint32_t)answer_ms) {
+                c.iso20.msg_timeout_detail_ms = (uint32_t)answer_ms;
+            }
             c.iso2.msg_timeout_ms = (uint32_t)answer_ms;
             c.iso2.msg_timeout_cd_ms = (uint32_t)answer_ms;
             if (c.iso2.msg_timeout_long_ms < (uint32_t)answer_ms) {
@@ -622,7 +638,9 @@ int main(int argc, char **argv)
         }
         e->result[i] = "not run";
     }
-    static const char *const proto_names[] = {"DIN 70121", "ISO 15118-2", "ISO 15118-2 or DIN 70121"};
+    static const char *const proto_names[] = {"DIN 70121", "ISO 15118-2", "ISO 15118-2 or DIN 70121",
+                                              "ISO 15118-20 DC", "ISO 15118-20 DC, ISO 15118-2 or DIN 70121"};
+    _Static_assert(sizeof proto_names / sizeof proto_names[0] == EV_MODEL_PROTO_AUTO20 + 1, "a name per offer");
     printf("evsim: offers %s\n", proto_names[mc.protocol]);
     printf("evsim: %d car(s), profile %s, SOC %lu %% -> %lu %%, charge %lu s, on %s%s%s%s\n", e->ncars, profile,
            soc_start, soc_target, charge_s, iface, tls ? ", TLS" : ", TCP", pilot != NULL ? ", pilot wire " : ", no pilot",
@@ -666,7 +684,8 @@ int main(int argc, char **argv)
                          i + 1, e->ok[i] ? "ok" : e->result[i], e->soc0[i], e->soc1[i], e->wh[i],
                          e->t_done[i] != 0 ? (e->t_done[i] - e->t_plug[i]) / 1000.0 : 0.0,
                          e->proto[i] != NULL && e->proto[i][0] != '\0'
-                             ? (e->proto[i][0] == 'I' ? "iso2" : "din")
+                             ? (strcmp(e->proto[i], "ISO 15118-20") == 0 ? "iso20"
+                                : e->proto[i][0] == 'I'                ? "iso2" : "din")
                              : "none",
                          (unsigned long)e->reneg[i], (unsigned long)e->resumes[i], (long long)e->max_w[i],
                          (long long)e->max_w_renegotiated[i]);

@@ -1,7 +1,8 @@
 /**
  * @file v2g_ev.c
  * @brief `v2g-replay --ev`: our ISO 15118-2 car (protocols/iso2/iso2_ev) against the
- *        charger responses of a recorded session.
+ *        charger responses of a recorded session (a DIN file goes to v2g_ev_din.c, an
+ *        ISO 15118-20 one to v2g_ev_iso20.c).
  *
  * For every request the recorded car sent, our EVCC produces its own next request; it
  * must be of the same message type (for PowerDelivery the same ChargeProgress, for
@@ -169,6 +170,11 @@ static int our_next(struct ev_run *E, size_t *len)
 
 int v2g_ev_replay(const struct recs *R, bool quiet)
 {
+    for (size_t i = 0; i < R->n; i++) {
+        if (strncmp(R->v[i].schema, "iso20", 5) == 0) {
+            return v2g_ev_replay_iso20(R, quiet); /* an ISO 15118-20 session: the -20 car */
+        }
+    }
     bool any_iso2 = false;
     for (size_t i = 0; i < R->n && !any_iso2; i++) {
         any_iso2 = strcmp(R->v[i].schema, "iso2") == 0;

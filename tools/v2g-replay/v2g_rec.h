@@ -52,6 +52,14 @@ int v2g_ev_replay(const struct recs *R, bool quiet);
  */
 int v2g_ev_replay_din(const struct recs *R, bool quiet);
 
+/**
+ * @brief Car-side replay of an ISO 15118-20 DC file (v2g_ev_iso20.c): our -20 EVCC against
+ *        the recorded charger's responses; v2g_ev_replay() hands a file with -20 messages
+ *        here. Last line `replayed=N accepted=N mismatched=N not_iso20=N`.
+ * @return 0 every recorded car request matched and every response was accepted
+ */
+int v2g_ev_replay_iso20(const struct recs *R, bool quiet);
+
 struct apphand_offer;
 /** Room for one recorded protocol namespace (the schema allows 100 characters; longer ones are cut). */
 #define REC_NS_LEN 80
