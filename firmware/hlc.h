@@ -102,6 +102,9 @@ enum hlc_event {
     HLC_EVT_PAUSE = 1u << 15,            /**< ISO-2: SessionStop(Pause): PWM off, the ID is kept */
     HLC_EVT_RENEGOTIATE = 1u << 16,      /**< ISO-2: the EV renegotiates (power off, CPD again) */
     HLC_EVT_RESUMED = 1u << 17,          /**< ISO-2: SessionSetup joined the paused session */
+    HLC_EVT_HOLD = 1u << 18,             /**< ISO-20 schedule renegotiation: current to 0 A, the
+                                              power path stays closed (the car keeps its contactors
+                                              closed and sends no second cable check) */
 };
 
 /** The EV's error code, protocol-neutral. */

@@ -32,7 +32,8 @@ _Static_assert((uint32_t)HLC_EVT_SESSION == ISO20_EVSE_EV_SESSION && (uint32_t)H
                    (uint32_t)HLC_EVT_PRECHARGE_LONG == ISO20_EVSE_EV_PRECHARGE_LONG &&
                    (uint32_t)HLC_EVT_PAUSE == ISO20_EVSE_EV_PAUSE &&
                    (uint32_t)HLC_EVT_RENEGOTIATE == ISO20_EVSE_EV_RENEGOTIATE &&
-                   (uint32_t)HLC_EVT_RESUMED == ISO20_EVSE_EV_RESUMED,
+                   (uint32_t)HLC_EVT_RESUMED == ISO20_EVSE_EV_RESUMED &&
+                   (uint32_t)HLC_EVT_HOLD == ISO20_EVSE_EV_HOLD,
                "hlc event bits must equal the ISO-20 machine's");
 
 static void hlc_iso20_ev(const struct iso20_evse_ev *d, struct hlc_ev *e)

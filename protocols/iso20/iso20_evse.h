@@ -93,6 +93,8 @@ enum iso20_evse_event {
     ISO20_EVSE_EV_PAUSE = 1u << 15,        /**< SessionStop(Pause): PWM off, keep the ID */
     ISO20_EVSE_EV_RENEGOTIATE = 1u << 16,  /**< schedule or service renegotiation: power off, parameters again */
     ISO20_EVSE_EV_RESUMED = 1u << 17,      /**< SessionSetup joined a paused session */
+    ISO20_EVSE_EV_HOLD = 1u << 18,         /**< schedule renegotiation: current to 0 A, the power
+                                                path stays closed until PowerDelivery(Start) */
 };
 
 /** What the SECC asks of the EV in PowerDeliveryRes / DC_ChargeLoopRes (EVSENotification). */

@@ -362,9 +362,12 @@ uint8_t iso20_evse_on_power_delivery(struct iso20_evse *m, const struct exi_iso2
             code = iso20_evse_refuse(m, CODE(FAILED_SequenceError), "ScheduleRenegotiation before charging");
             break;
         }
-        /* Power off, new schedules, then PowerDelivery(Start) without a new cable check. */
-        out->events |= ISO20_EVSE_EV_POWER_OFF | ISO20_EVSE_EV_RENEGOTIATE;
-        m->powered = false;
+        /* New schedules, then PowerDelivery(Start) without a new cable check or pre-charge:
+         * the car keeps CP in C and its contactors closed, so the charger holds the path
+         * closed at 0 A. Opening here would leave nothing to close onto the battery again
+         * without a pre-charge the flow does not have. m->powered stays true: a
+         * PowerDelivery(Stop) instead of Start still powers off. */
+        out->events |= ISO20_EVSE_EV_HOLD | ISO20_EVSE_EV_RENEGOTIATE;
         m->renegotiating = true;
         m->phase = ISO20_EVSE_SCHEDULE;
         break;

@@ -80,12 +80,12 @@ done
 
 # A schedule renegotiation asked by the car (scheduled mode) after 15 s of charging:
 # PowerDelivery(ScheduleRenegotiation), ScheduleExchange, PowerDelivery(Start) without a new
-# cable check; the charger's session goes back to its parameters phase once, and charges
-# again after it.
+# cable check; the charger holds its power path closed at 0 A meanwhile (the car keeps its
+# contactors closed: no pre-charge follows), once, and charges again after it.
 log="$logdir/renegotiate.log"; out="$logdir/out-reneg"
 "$sim" --config "$conf" --profile iso20 --renegotiate-s 15 --charge-s 40 --out "$out" >"$log" 2>&1; rc=$?
-r_at=$(grep -m1 'session charging -> parameters' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
-renegs=$(grep -c 'session charging -> parameters' "$log")
+r_at=$(grep -m1 'schedule renegotiation: current held at 0 A' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+renegs=$(grep -c 'schedule renegotiation: current held at 0 A' "$log")
 e_r=$(energy_at "$out/cp0.csv" "${r_at:-0}")
 e_end=$(tail -n 1 "$out/cp0.csv" | awk -F, '{print $NF}')
 [ "$rc" = 0 ] && [ "$renegs" = 1 ] && grep -q 'session 1: ok stop=ev energy_wh=[1-9]' "$log" &&
