@@ -6,7 +6,8 @@
  * The journal stores a transaction durably before the station acknowledges it (STARTED,
  * then CLOSED with the OCMF record), so it is the persistent half of the offline queue:
  * at start-up every record not yet marked delivered is queued again (Start, and Stop when
- * closed), and while running each new record is queued as it appears. When the CSMS confirms
+ * closed; a record whose Start the CSMS took carries the CSMS's id and gets only its Stop),
+ * and while running each new record is queued as it appears. When the CSMS confirms
  * a StopTransaction, the record is marked delivered, which frees its slot (the Linux board
  * refuses new transactions once CFG_JOURNAL_SLOTS records are undelivered). The OCMF record is
  * read from the journal when the Stop is written, never copied into the queue.
@@ -58,6 +59,9 @@ bool ocpp_journal_owns(const struct ocpp_journal *oj, uint32_t local_tx);
 
 /** For ocpp_cp_ops.signed_data: the OCMF record of @p local_tx (0 = none). */
 size_t ocpp_journal_signed(struct ocpp_journal *oj, uint32_t local_tx, const char **ocmf);
+
+/** For ocpp_cp_ops.tx_started: keep the CSMS's id with the record (a reboot resumes it). */
+int ocpp_journal_started(struct ocpp_journal *oj, uint32_t local_tx, int32_t csms_id);
 
 /** For ocpp_cp_ops.tx_delivered: mark the record delivered (its slot may be reused). */
 int ocpp_journal_delivered(struct ocpp_journal *oj, uint32_t local_tx);

@@ -134,6 +134,14 @@ static void op_delivered(void *ctx, uint32_t local_tx)
     }
 }
 
+static void op_started(void *ctx, uint32_t local_tx, int32_t csms_id)
+{
+    struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
+    if (oj != NULL) {
+        (void)ocpp_journal_started(oj, local_tx, csms_id);
+    }
+}
+
 static size_t op_signed(void *ctx, uint32_t local_tx, const char **ocmf)
 {
     struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
@@ -147,6 +155,7 @@ static const struct ocpp_cp_ops k_ops = {
     .unlock = op_unlock,
     .availability = op_availability,
     .authorized = op_authorized,
+    .tx_started = op_started,
     .tx_delivered = op_delivered,
     .signed_data = op_signed,
 };

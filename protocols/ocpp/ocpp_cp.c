@@ -324,6 +324,32 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     return HAL_OK;
 }
 
+int ocpp_cp_tx_resume(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int32_t csms_id)
+{
+    if (connector < 1 || connector > cp->info.connectors || local_tx == 0 || tx_find(cp, local_tx) != NULL) {
+        return HAL_EINVAL;
+    }
+    unsigned running = 0;
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
+    }
+    struct ocpp_tx *t = tx_find(cp, 0);
+    for (unsigned i = 0; t == NULL && i < CFG_OCPP_QUEUE; i++) {
+        if (cp->tx[i].local_tx == 0) {
+            t = &cp->tx[i];
+        }
+    }
+    if (t == NULL || cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+        return HAL_ENOMEM;
+    }
+    memset(t, 0, sizeof *t);
+    t->local_tx = local_tx;
+    t->connector = (uint8_t)connector;
+    t->csms_id = csms_id;
+    t->id_known = true;
+    return HAL_OK;
+}
+
 int ocpp_cp_tx_stop(struct ocpp_cp *cp, uint32_t local_tx, const char *idtag, int64_t meter_wh,
                     int64_t unix_s, enum ocpp_reason reason)
 {
@@ -701,6 +727,9 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         if (e->kind == OCPP_Q_START && t != NULL) {
             t->csms_id = -1; /* the Stop goes with -1 (fact sheet §7 offline tests) */
             t->id_known = true;
+            if (cp->ops->tx_started != NULL) {
+                cp->ops->tx_started(cp->ctx, e->local_tx, -1);
+            }
         }
     } else if (e->kind == OCPP_Q_START && t != NULL) {
         int64_t id;
@@ -717,6 +746,9 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         }
         t->csms_id = (int32_t)id;
         t->id_known = true;
+        if (cp->ops->tx_started != NULL) {
+            cp->ops->tx_started(cp->ctx, e->local_tx, t->csms_id);
+        }
         LOGI(cp, now_ms, "ocpp: backend took transaction %u as id %ld, idTag %s", (unsigned)e->local_tx,
              (long)id, st);
         if (strcmp(st, "Accepted") != 0 && !t->stopped && cp->ops->remote_stop != NULL) {
