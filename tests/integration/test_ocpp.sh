@@ -11,6 +11,9 @@
 #            Stop carries reason Remote
 #   offline: the CSMS goes away mid-session and comes back after the last session: every
 #            message arrives, in order, exactly once (FIGURE: reconnect time)
+#   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
+#            SIGKILLed after the sessions and started again on its journal files: every
+#            message once, in order, the first transaction's Stop under its first id
 set -u
 sim=$1
 csmsdir=$2
@@ -29,16 +32,22 @@ check() { # name what condition...
 }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-start_csms() { # log port args...
+launch_csms() { # log port args...  (csms_pid: its process)
     local log=$1 p=$2
     shift 2
     NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" --port "$p" "$@" >>"$log" 2>&1 &
     csms_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q "\"listening\",\"port\":$p" "$log" 2>/dev/null && return 0
+}
+csms_ready() { # log port: wait (generously: a loaded machine starts node slowly) until it listens
+    for _ in $(seq 1 600); do
+        grep -q "\"listening\",\"port\":$2" "$1" 2>/dev/null && return 0
         sleep 0.1
     done
     return 1
+}
+start_csms() { # log port args...
+    launch_csms "$@"
+    csms_ready "$1" "$2"
 }
 
 # what the CSMS logged: one line per event, as "event action key=value ..."
@@ -74,19 +83,116 @@ for line in open(sys.argv[1]):
 PY
 }
 
+# ---------------------------------------------------------------- SIGKILL while offline (beside "offline")
+# The CSMS takes the first Start and goes away; both sessions end offline; the charger is
+# killed (SIGKILL: no clean-up) and started again on the same journal files with one more
+# session, against a CSMS that is back. Every transaction message must arrive exactly once,
+# in order: the first transaction's Stop with the id the first CSMS gave (its Start never
+# again), then the second and third transactions whole.
+kill_scenario() {
+    local p6 kc ks w=$work/kill
+    mkdir -p "$w"
+    p6=$(port)
+    start_csms "$w/csms1.log" "$p6" || { ko kill "CSMS did not start"; return; }
+    kc=$csms_pid
+    "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 2 --charge-s 3 --out - \
+        --ocpp-drain-s 120 >"$w/sim1.log" 2>&1 &
+    ks=$!
+    for _ in $(seq 1 300); do grep -q 'backend took transaction' "$w/sim1.log" && break; sleep 0.1; done
+    kill -9 $kc 2>/dev/null
+    wait $kc 2>/dev/null
+    for _ in $(seq 1 900); do grep -q 'session 2 stopped' "$w/sim1.log" && break; sleep 0.1; done
+    sleep 2 # the journal's close of the second transaction reaches the file
+    kill -9 $ks 2>/dev/null
+    wait $ks 2>/dev/null
+    start_csms "$w/csms2.log" "$p6" --tx-base 100 || { ko kill "CSMS did not restart"; return; }
+    kc=$csms_pid
+    "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 1 --charge-s 2 --out - \
+        --ocpp-drain-s 60 >"$w/sim2.log" 2>&1
+    local rc=$?
+    kill $kc 2>/dev/null
+    wait $kc 2>/dev/null
+    cat "$w/csms1.log" "$w/csms2.log" >"$w/csms.log"
+    calls "$w/csms.log" >"$w/kill.calls"
+    check kill "the restarted charger delivered everything" \
+        bash -c "[ $rc -eq 0 ] && grep -q 'every transaction delivered' '$w/sim2.log'"
+    check kill "every transaction message exactly once, in order, across the SIGKILL (no second Start of a taken transaction)" \
+        python3 -c "
+import sys
+t=[l.split(' signed')[0] for l in open('$w/kill.calls').read().split('\n') if l.startswith(('Start ','Stop '))]
+ids=[x.split('id=')[1].split()[0] for x in t]
+kinds=[x.split()[0] for x in t]
+ok = kinds == ['Start','Stop','Start','Stop','Start','Stop'] and ids == ['1','1','100','100','101','101']
+sys.exit(0 if ok else 1)"
+    check kill "every Stop carries its signed OCMF record" \
+        test "$(grep -c '^Stop .*signed=ocmf' "$w/kill.calls")" = 3
+}
+
+# ---------------------------------------------------------------- offline mid-session (a function: run beside the others)
+offline_scenario() {
+    local p3 off_csms off_sim off_rc conn
+    p3=$(port)
+    start_csms "$work/off-csms1.log" "$p3" || ko offline "CSMS did not start"
+    off_csms=$csms_pid
+    "$sim" --ocpp "ws://127.0.0.1:$p3/CP3" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 60 \
+        >"$work/off-sim.log" 2>&1 &
+    off_sim=$!
+    # the first transaction has begun: the CSMS goes away
+    for _ in $(seq 1 300); do grep -q 'StartTransaction' "$work/off-csms1.log" && break; sleep 0.1; done
+    kill -9 $off_csms 2>/dev/null
+    wait $off_csms 2>/dev/null
+    # back after the last session ended (its Stop is queued)
+    for _ in $(seq 1 600); do grep -q 'session 2 stopped' "$work/off-sim.log" && break; sleep 0.1; done
+    start_csms "$work/off-csms2.log" "$p3" --tx-base 100 || ko offline "CSMS did not restart"
+    off_csms=$csms_pid
+    wait $off_sim
+    off_rc=$?
+    kill $off_csms 2>/dev/null
+    wait $off_csms 2>/dev/null
+    cat "$work/off-csms1.log" "$work/off-csms2.log" >"$work/off-csms.log"
+    calls "$work/off-csms.log" >"$work/off.calls"
+    check offline "the simulator delivered everything after the CSMS came back" \
+        bash -c "[ $off_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/off-sim.log'"
+    check offline "every transaction message exactly once, in order, with the ids the CSMS gave" \
+        python3 -c "
+import sys
+t=[l for l in open('$work/off.calls').read().split('\n') if l.startswith(('Start ','Stop '))]
+ok = len(t) == 4 and t[0].startswith('Start') and t[1].startswith('Stop id=1 ') and t[2].startswith('Start') \
+     and 'id=100' in t[2] and t[3].startswith('Stop id=100 ') and all('signed=ocmf' in x for x in t[1::2])
+sys.exit(0 if ok else 1)"
+    check offline "a reconnect after the CSMS returned sends no new BootNotification" \
+        bash -c "! grep -q BootNotification '$work/off-csms2.log'"
+    conn=$(python3 -c "
+import json
+for l in open('$work/off-csms2.log'):
+    e=json.loads(l)
+    if e.get('ev')=='connect': print(e['t']/1000.0); break")
+    [ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (the simulator's back-off: 1 s doubling up to 8 s, + up to 1 s jitter)"
+}
+
+# The two long scenarios run beside the short ones: each is mostly waiting on real time.
+kill_scenario >"$work/kill.out" 2>&1 &
+kill_job=$!
+offline_scenario >"$work/offline.out" 2>&1 &
+off_job=$!
+
 # ---------------------------------------------------------------- core, 401, pending, remote: side by side
 p1=$(port)
 p2=$(port)
 p4=$(port)
 p5=$(port)
-start_csms "$work/pend-csms.log" "$p4" --pending-first 1 || ko pending "CSMS did not start"
+launch_csms "$work/pend-csms.log" "$p4" --pending-first 1
 pend_csms=$csms_pid
-start_csms "$work/rem-csms.log" "$p5" --remote-stop-after-ms 1500 || ko remote "CSMS did not start"
+launch_csms "$work/rem-csms.log" "$p5" --remote-stop-after-ms 1500
 rem_csms=$csms_pid
-start_csms "$work/core-csms.log" "$p1" --probe 1 || ko core "CSMS did not start"
+launch_csms "$work/core-csms.log" "$p1" --probe 1
 core_csms=$csms_pid
-start_csms "$work/401-csms.log" "$p2" --password right-password-123 || ko 401 "CSMS did not start"
+launch_csms "$work/401-csms.log" "$p2" --password right-password-123
 pw_csms=$csms_pid
+csms_ready "$work/pend-csms.log" "$p4" || ko pending "CSMS did not start"
+csms_ready "$work/rem-csms.log" "$p5" || ko remote "CSMS did not start"
+csms_ready "$work/core-csms.log" "$p1" || ko core "CSMS did not start"
+csms_ready "$work/401-csms.log" "$p2" || ko 401 "CSMS did not start"
 t0=$(date +%s.%N)
 "$sim" --ocpp "ws://127.0.0.1:$p1/CP1" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
     >"$work/core-sim.log" 2>&1 &
@@ -175,45 +281,12 @@ check remote "RemoteStopTransaction Accepted; the Stop says Remote; stopped safe
              grep -q 'every transaction delivered' '$work/rem-sim.log' &&
              grep -q 'backend asked to stop transaction 1: Accepted' '$work/rem-sim.log'"
 
-# ---------------------------------------------------------------- offline mid-session
-p3=$(port)
-start_csms "$work/off-csms1.log" "$p3" || ko offline "CSMS did not start"
-off_csms=$csms_pid
-"$sim" --ocpp "ws://127.0.0.1:$p3/CP3" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 60 \
-    >"$work/off-sim.log" 2>&1 &
-off_sim=$!
-# the first transaction has begun: the CSMS goes away
-for _ in $(seq 1 300); do grep -q 'StartTransaction' "$work/off-csms1.log" && break; sleep 0.1; done
-kill -9 $off_csms 2>/dev/null
-wait $off_csms 2>/dev/null
-# back after the last session ended (its Stop is queued)
-for _ in $(seq 1 600); do grep -q 'session 2 stopped' "$work/off-sim.log" && break; sleep 0.1; done
-back=$(date +%s.%N)
-start_csms "$work/off-csms2.log" "$p3" --tx-base 100 || ko offline "CSMS did not restart"
-off_csms=$csms_pid
-wait $off_sim
-off_rc=$?
-kill $off_csms 2>/dev/null
-wait $off_csms 2>/dev/null
-cat "$work/off-csms1.log" "$work/off-csms2.log" >"$work/off-csms.log"
-calls "$work/off-csms.log" >"$work/off.calls"
-check offline "the simulator delivered everything after the CSMS came back" \
-    bash -c "[ $off_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/off-sim.log'"
-check offline "every transaction message exactly once, in order, with the ids the CSMS gave" \
-    python3 -c "
-import sys
-t=[l for l in open('$work/off.calls').read().split('\n') if l.startswith(('Start ','Stop '))]
-ok = len(t) == 4 and t[0].startswith('Start') and t[1].startswith('Stop id=1 ') and t[2].startswith('Start') \
-     and 'id=100' in t[2] and t[3].startswith('Stop id=100 ') and all('signed=ocmf' in x for x in t[1::2])
-sys.exit(0 if ok else 1)"
-check offline "a reconnect after the CSMS returned sends no new BootNotification" \
-    bash -c "! grep -q BootNotification '$work/off-csms2.log'"
-conn=$(python3 -c "
-import json
-for l in open('$work/off-csms2.log'):
-    e=json.loads(l)
-    if e.get('ev')=='connect': print(e['t']/1000.0); break")
-[ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (the simulator's back-off: 1 s doubling up to 8 s, + up to 1 s jitter)"
+wait $off_job $kill_job
+for f in offline kill; do
+    cat "$work/$f.out"
+    pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
+    fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))
+done
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
