@@ -280,6 +280,13 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     s->max_ms = (uint32_t)o->max_s * 1000u;
     s->report_ms = 10000u;
     sim_clock_init(&s->clock, o->realtime, sim_world, s);
+    if (o->ocpp_url != NULL) {
+        /* against a real CSMS the firmware's wall clock is the host's: transaction times
+         * are today's, and advance across a restart (the fixed epoch would repeat them) */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        sim_clock_set_epoch(&s->clock, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    }
     sim_log_init(&s->log, o->quiet ? HAL_LOG_ERROR : HAL_LOG_INFO);
     if (o->report_dir != NULL && o->scenario == NULL) {
         s->report_log = sim_report_open_log(o->report_dir);

@@ -235,6 +235,14 @@ ok = len(t) == 4 and t[0].startswith('Start') and t[2].startswith('Start') \
      and t[1].startswith('Stop id=1 ') and t[3].startswith('Stop id=2 ') and all('signed=ocmf' in x for x in t[1::2])
 m = [int(re.search(r'meter=(\d+)', x).group(1)) for x in t] if ok else []
 sys.exit(0 if ok and m[0] <= m[1] <= m[2] <= m[3] else 1)"
+check core "transaction times advance: each Stop after its Start, the clock the host's (not a fixed epoch)" \
+    python3 -c "
+import json, sys, time, datetime
+ts = lambda s: datetime.datetime.strptime(s, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()
+e = [json.loads(l) for l in open('$work/core-csms.log')]
+t = [(x['action'], ts(x['params']['timestamp'])) for x in e if x.get('action') in ('StartTransaction', 'StopTransaction')]
+ok = len(t) == 4 and all(t[i][1] < t[i + 1][1] for i in (0, 2)) and t[1][1] <= t[2][1] and abs(t[0][1] - time.time()) < 3600
+sys.exit(0 if ok else 1)"
 check core "statuses in order per session: Preparing, Charging, Finishing, Available" \
     python3 -c "
 import sys
