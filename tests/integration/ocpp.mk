@@ -18,9 +18,9 @@ $(OCPP_CSMS_DIR)/.installed: tests/ocpp/package-lock.json tests/ocpp/install.py 
 	@touch $@
 
 INTEGRATION_TESTS += ocpp
-INTEGRATION_PREREQS += $(BUILD)/san/bin/sim $(OCPP_CSMS_DIR)/.installed
+INTEGRATION_PREREQS += $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(OCPP_CSMS_DIR)/.installed
 
 .PHONY: integration-ocpp ocpp-test
-integration-ocpp: $(BUILD)/san/bin/sim $(OCPP_CSMS_DIR)/.installed
-	$(Q)BUILD=$(BUILD) tests/integration/test_ocpp.sh $(BUILD)/san/bin/sim $(OCPP_CSMS_DIR)
+integration-ocpp: $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger $(OCPP_CSMS_DIR)/.installed
+	$(Q)BUILD=$(BUILD) tests/integration/test_ocpp.sh $(BUILD)/san/bin/sim $(OCPP_CSMS_DIR) $(BUILD)/san/bin/charger
 ocpp-test: integration-ocpp

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_ocpp.sh SIM CSMS_DIR - OCPP 1.6J scenarios of the simulator against a scripted CSMS on
+# test_ocpp.sh SIM CSMS_DIR [CHARGER] - OCPP 1.6J scenarios of the simulator against a scripted CSMS on
 # ocpp-rpc (strict schema validation, tests/ocpp/csms.js). Real time: every verdict waits for
 # a condition (the simulator ends once its queue is delivered, or after its drain timeout).
 #   core:    boot, statuses before transactions, two Start/Stop pairs in order with the signed
@@ -11,12 +11,15 @@
 #            Stop carries reason Remote
 #   offline: the CSMS goes away mid-session and comes back after the last session: every
 #            message arrives, in order, exactly once (FIGURE: reconnect time)
+#   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
+#            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id
 set -u
 sim=$1
 csmsdir=$2
+board=${3:-}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=${BUILD:-build}/ocpp-test
 rm -rf "$work"
@@ -170,7 +173,52 @@ for l in open('$work/off-csms2.log'):
     [ -n "$conn" ] && echo "FIGURE ocpp reconnect: ${conn} s from the CSMS listening again to the charger's connection (the simulator's back-off: 1 s doubling up to 8 s, + up to 1 s jitter)"
 }
 
-# The two long scenarios run beside the short ones: each is mostly waiting on real time.
+# ---------------------------------------------------------------- the Linux board (beside "offline")
+board_scenario() {
+    local w=$work/board p bc
+    mkdir -p "$w"
+    if [ -z "$board" ]; then
+        echo "SKIP ocpp-board: no charger binary given"
+        return
+    fi
+    echo "board-password-1234" >"$w/pw"
+    echo "short" >"$w/short"
+    conf() { printf 'store.dir = %s/store\n' "$w"; printf '%s\n' "$@" | sed 's/^\([a-z_.]*\) *= */\1 = /'; }
+    local bad=0
+    # each line: what is refused, then the keys
+    while IFS='|' read -r want keys; do
+        conf $keys >"$w/bad.conf"
+        if "$board" -c "$w/bad.conf" --check >"$w/bad.out" 2>&1 || ! grep -q "$want" "$w/bad.out"; then
+            echo "  not refused as '$want': $keys"; bad=$((bad + 1))
+        fi
+    done <<EOF2
+ocpp.identity: required|ocpp.url=ws://127.0.0.1:9
+ocpp.password_file: profiles 1 and 2|ocpp.url=ws://127.0.0.1:9 ocpp.identity=B1
+ocpp.security_profile: wss:// is profile 2 or 3|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=1 ocpp.password_file=$w/pw
+ocpp.url: profiles 2 and 3 need wss://|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.security_profile=2 ocpp.password_file=$w/pw
+ocpp.ca: wss://|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=2 ocpp.password_file=$w/pw
+ocpp.client_cert: profile 3|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=3 ocpp.ca=$w/pw
+ocpp.password_file: the password (first line) must be 16 to 40|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/short
+ocpp.identity: letters|ocpp.url=ws://h:9 ocpp.identity=a/b ocpp.security_profile=0
+EOF2
+    check board "--check refuses what the security profile does not allow, naming key and reason" test $bad -eq 0
+    p=$(port)
+    start_csms "$w/csms.log" "$p" --password board-password-1234 || { ko board "CSMS did not start"; return; }
+    bc=$csms_pid
+    conf "ocpp.url = ws://127.0.0.1:$p" "ocpp.identity = BOARD1" "ocpp.password_file = $w/pw" >"$w/c.conf"
+    "$board" -c "$w/c.conf" --run-for 4 >"$w/board.log" 2>&1
+    local rc=$?
+    kill $bc 2>/dev/null
+    wait $bc 2>/dev/null
+    calls "$w/csms.log" >"$w/board.calls"
+    check board "the board binary (profile 1) boots at the CSMS and reports its connectors" \
+        bash -c "[ $rc -eq 0 ] && grep -q '^BootNotification' '$w/board.calls' && grep -q '^Status 0 ' '$w/board.calls' &&
+                 grep -q '^Status 1 ' '$w/board.calls' && grep -q 'backend accepted BootNotification' '$w/board.log'"
+}
+
+# The long scenarios run beside the short ones: each is mostly waiting on real time.
+board_scenario >"$work/board.out" 2>&1 &
+board_job=$!
 kill_scenario >"$work/kill.out" 2>&1 &
 kill_job=$!
 offline_scenario >"$work/offline.out" 2>&1 &
@@ -289,8 +337,8 @@ check remote "RemoteStopTransaction Accepted; the Stop says Remote; stopped safe
              grep -q 'every transaction delivered' '$work/rem-sim.log' &&
              grep -q 'backend asked to stop transaction 1: Accepted' '$work/rem-sim.log'"
 
-wait $off_job $kill_job
-for f in offline kill; do
+wait $off_job $kill_job $board_job
+for f in offline kill board; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))
