@@ -87,20 +87,21 @@ static int op_availability(void *ctx, unsigned c, bool operative)
 {
     struct ocpp_station *os = self(ctx);
     uint8_t conn = c == 0 ? STATION_ALL : (uint8_t)(c - 1u);
-    bool busy = false;
-    for (uint8_t i = 0; i < os->n; i++) {
-        if (c == 0 || i == c - 1u) {
-            enum station_status s = station_status(os->st, i);
-            busy = busy || (s != STATION_AVAILABLE && s != STATION_UNAVAILABLE && s != STATION_FAULTED &&
-                            s != STATION_PREPARING);
-        }
-    }
-    /* inoperative while charging: after the session (OCPP: Scheduled) */
+    /* inoperative while a session runs: after it (OCPP: Scheduled) */
     int rc = station_set_availability(os->st, conn, operative ? STATION_OPERATIVE : STATION_INOPERATIVE, true);
     if (rc != HAL_OK) {
         return rc;
     }
-    return busy && !operative ? HAL_EBUSY : HAL_OK;
+    /* Scheduled exactly when the station deferred it: a transaction in progress, whatever
+     * its status (a DIN session is Preparing through cable check and pre-charge, with its
+     * StartTransaction long sent; OCPP 1.6 §5.2 wants Scheduled then, not Accepted). */
+    bool scheduled = false;
+    for (uint8_t i = 0; i < os->n; i++) {
+        if (c == 0 || i == c - 1u) {
+            scheduled = scheduled || os->st->conn[i].inoperative_after_session;
+        }
+    }
+    return scheduled && !operative ? HAL_EBUSY : HAL_OK;
 }
 
 static void op_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth a)
