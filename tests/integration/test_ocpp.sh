@@ -18,6 +18,9 @@
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
 #            and a message over the receive buffer: the right CALLERRORs, a 1009 close and
 #            a reconnect, the transaction delivered
+#   tls:     (beside offline) security profiles 2 and 3 against a TLS CSMS with certificates
+#            the test makes: trusted CA and host name boot; an untrusted CA, another host
+#            name, an expired certificate, profile 3 without a client certificate are refused
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id
@@ -218,6 +221,73 @@ EOF2
                  grep -q '^Status 1 ' '$w/board.calls' && grep -q 'backend accepted BootNotification' '$w/board.log'"
 }
 
+# ---------------------------------------------------------------- TLS: security profiles 2 and 3
+# Certificates the test makes (openssl): a CA, a server certificate for 127.0.0.1, one for
+# another name, an expired one, a client certificate; a second CA nobody trusts.
+make_pki() {
+    local d=$work/pki
+    mkdir -p "$d/ca.db"
+    (
+        cd "$d" || exit 1
+        k() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null; }
+        k ca.key && openssl req -x509 -new -key ca.key -out ca.pem -days 30 -subj /CN=ocpp-test-ca 2>/dev/null &&
+        k ca2.key && openssl req -x509 -new -key ca2.key -out ca2.pem -days 30 -subj /CN=nobody-ca 2>/dev/null &&
+        leaf() { # name subject extensions [ca args]
+            k "$1.key" && openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null &&
+            printf '%s\n' "$3" >"$1.ext" &&
+            openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+                -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+        }
+        leaf srv 127.0.0.1 'subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth' &&
+        leaf other other.example 'subjectAltName=DNS:other.example
+extendedKeyUsage=serverAuth' &&
+        leaf cli CP9 'extendedKeyUsage=clientAuth' &&
+        k exp.key && openssl req -new -key exp.key -out exp.csr -subj /CN=127.0.0.1 2>/dev/null &&
+        : >ca.db/index.txt && echo 01 >ca.db/serial &&
+        printf '[ca]\ndefault_ca=d\n[d]\ndatabase=ca.db/index.txt\nserial=ca.db/serial\nnew_certs_dir=ca.db\ndefault_md=sha256\npolicy=p\ncopy_extensions=none\n[p]\ncommonName=supplied\n[x]\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >ca.cnf &&
+        openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in exp.csr -out exp.pem -notext \
+            -startdate 20200101000000Z -enddate 20200102000000Z -extensions x >/dev/null 2>&1
+    )
+}
+tls_scenario() {
+    # (not "w": check() has a local of that name, which the functions it calls would see)
+    tdir=$work/tls
+    local d=$work/pki pw=tls-password-12345678
+    mkdir -p "$tdir"
+    for f in srv other exp cli; do
+        [ -s "$d/$f.pem" ] || { ko tls "openssl did not make the test certificates ($f)"; return; }
+    done
+    for p in "$pt1" "$pt2" "$pt3" "$pt4"; do
+        csms_ready "$tdir/csms-$p.log" "$p" || { ko tls "TLS CSMS on $p did not start"; return; }
+    done
+    run() { # name port args...
+        local n=$1 p=$2
+        shift 2
+        "$sim" --ocpp "wss://127.0.0.1:$p/$n" --sessions 1 --charge-s 1 --out - "$@" >"$tdir/$n.log" 2>&1
+    }
+    run P2OK "$pt1" --ocpp-ca "$d/ca.pem" --ocpp-password $pw --ocpp-drain-s 30 &
+    run P2UNTRUSTED "$pt1" --ocpp-ca "$d/ca2.pem" --ocpp-password $pw --ocpp-drain-s 2 &
+    run P2NAME "$pt2" --ocpp-ca "$d/ca.pem" --ocpp-password $pw --ocpp-drain-s 2 &
+    run P2EXPIRED "$pt3" --ocpp-ca "$d/ca.pem" --ocpp-password $pw --ocpp-drain-s 2 &
+    run P3OK "$pt4" --ocpp-ca "$d/ca.pem" --ocpp-cert "$d/cli.pem" --ocpp-key "$d/cli.key" --ocpp-drain-s 30 &
+    run P3NOCERT "$pt4" --ocpp-ca "$d/ca.pem" --ocpp-drain-s 2 &
+    wait
+    booted() { grep -q "\"identity\":\"$2\"" "$tdir/csms-$1.log" && grep -q 'every transaction delivered' "$tdir/$2.log"; }
+    refused() { # port name reason: no WebSocket came up, the charger named the reason, delivered nothing
+        ! grep -q "\"identity\":\"$2\"" "$tdir/csms-$1.log" && grep -q "client handshake failed: .*$3" "$tdir/$2.log" &&
+            grep -q 'TLS handshake failed' "$tdir/$2.log" && grep -q 'drain timeout' "$tdir/$2.log"
+    }
+    check tls "profile 2: wss:// with the CSMS's certificate checked against the CA and 127.0.0.1; boots, delivers" booted "$pt1" P2OK
+    check tls "profile 2: a server certificate from a CA we do not trust is refused" refused "$pt1" P2UNTRUSTED 'unable to get local issuer certificate'
+    check tls "profile 2: a server certificate for another host name is refused" refused "$pt2" P2NAME 'IP address mismatch'
+    check tls "profile 2: an expired server certificate is refused" refused "$pt3" P2EXPIRED 'certificate has expired'
+    check tls "profile 3: mutual TLS with the client certificate; boots, delivers" booted "$pt4" P3OK
+    check tls "profile 3: without a client certificate the CSMS refuses the handshake" \
+        bash -c "! grep -q '\"identity\":\"P3NOCERT\"' '$tdir/csms-$pt4.log' && grep -q 'tls-error' '$tdir/csms-$pt4.log' &&
+                 grep -q 'drain timeout' '$tdir/P3NOCERT.log'"
+}
+
 # One CSMS process serves the scenarios that never lose their CSMS (ocpp-rpc's schemas cost
 # each node process about 1.5 s of CPU); offline and kill stop theirs, so have their own.
 p1=$(port)
@@ -226,7 +296,13 @@ p4=$(port)
 p5=$(port)
 p7=$(port)
 p8=$(port)
-mkdir -p "$work/board"
+pt1=$(port)
+pt2=$(port)
+pt3=$(port)
+pt4=$(port)
+mkdir -p "$work/board" "$work/tls"
+make_pki
+pki=$work/pki
 NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/pend-csms.log" --port "$p4" --pending-first 1 --refuse-first-start 1 \
     --serve "$work/rem-csms.log" --port "$p5" --remote-stop-after-ms 1500 --availability-after-ms 500 \
@@ -234,12 +310,22 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/401-csms.log" --port "$p2" --password right-password-123 \
     --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
+    --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
+        --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
+    --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
+        --tls-cert "$pki/other.pem" --tls-key "$pki/other.key" \
+    --serve "$work/tls/csms-$pt3.log" --port "$pt3" --password tls-password-12345678 \
+        --tls-cert "$pki/exp.pem" --tls-key "$pki/exp.key" \
+    --serve "$work/tls/csms-$pt4.log" --port "$pt4" \
+        --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
     >"$work/csms-shared.out" 2>&1 &
 shared_csms=$!
 
 # The long scenarios run beside the short ones: each is mostly waiting on real time.
 board_scenario >"$work/board.out" 2>&1 &
 board_job=$!
+tls_scenario >"$work/tls.out" 2>&1 &
+tls_job=$!
 kill_scenario >"$work/kill.out" 2>&1 &
 kill_job=$!
 offline_scenario >"$work/offline.out" 2>&1 &
@@ -383,10 +469,10 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job
+wait $off_job $kill_job $board_job $tls_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
-for f in offline kill board; do
+for f in offline kill board tls; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))

@@ -10,6 +10,7 @@
 // OPTIONS: [--boot Accepted|Pending|Rejected] [--password PW] [--probe 1] [--tx-base N]
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
+//          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -20,11 +21,16 @@
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
+// --tls-cert/--tls-key: wss:// (TLS) with this server certificate; --tls-client-ca: a client
+//     certificate issued by that CA is required (security profile 3). A handshake that fails
+//     is logged as "tls-error".
+//
 // One JSON line per event: {"ev":"listening"|"connect"|"call"|"refused-call"|"auth-fail"|
 // "close"|"result"|"error"|"raw-answer", "action":..., "params":..., "t": ms since start}.
 // Transaction ids count from --tx-base (1).
 'use strict';
 const fs = require('fs');
+const https = require('https');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
 
 const t0 = Date.now();
@@ -192,7 +198,22 @@ function serve(args) {
         }
     });
 
-    server.listen(Number(args.port), '127.0.0.1').then(() => out({ ev: 'listening', port: Number(args.port) }));
+    if (args['tls-cert'] !== undefined) {
+        const mtls = args['tls-client-ca'] !== undefined;
+        const hs = https.createServer({
+            cert: fs.readFileSync(args['tls-cert']),
+            key: fs.readFileSync(args['tls-key']),
+            ca: mtls ? fs.readFileSync(args['tls-client-ca']) : undefined,
+            requestCert: mtls,
+            rejectUnauthorized: mtls,
+            minVersion: 'TLSv1.2',
+        });
+        hs.on('tlsClientError', (e) => out({ ev: 'tls-error', code: e.code || String(e.message) }));
+        hs.on('upgrade', server.handleUpgrade);
+        hs.listen(Number(args.port), '127.0.0.1', () => out({ ev: 'listening', port: Number(args.port) }));
+    } else {
+        server.listen(Number(args.port), '127.0.0.1').then(() => out({ ev: 'listening', port: Number(args.port) }));
+    }
     if (args['stop-after-ms'] !== undefined) {
         setTimeout(() => process.exit(0), Number(args['stop-after-ms']));
     }
