@@ -72,6 +72,7 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
         (void)queue_stop(oj, e);
     } else {
         oj->open_seq = seq;
+        oj->open_start_wh = e->start_wh;
     }
     return true;
 }
@@ -111,6 +112,16 @@ void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms)
         }
         oj->seen_seq = seq;
     }
+}
+
+bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int64_t *start_wh)
+{
+    if (oj->open_seq == 0) {
+        return false;
+    }
+    *local_tx = local_of(oj, oj->open_seq);
+    *start_wh = oj->open_start_wh;
+    return true;
 }
 
 void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token)

@@ -34,6 +34,7 @@ struct ocpp_journal {
     uint8_t connector;       /**< 1-based */
     uint32_t seen_seq;       /**< highest sequence handed to the charge point */
     uint32_t open_seq;       /**< a STARTED record whose Stop is not queued yet (0 none) */
+    int64_t open_start_wh;   /**< its start reading (the register = this + session energy) */
     uint32_t check_ms;
     bool checked;
     char token[OCPP_IDTAG_MAX + 1]; /**< idTag of the session now running */
@@ -53,6 +54,10 @@ void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms);
 void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token);
 /** Why the running transaction stops (the station's reason), before its record closes. */
 void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r);
+
+/** The transaction running now (its Start queued or taken, its Stop not yet queued): its
+ *  local number and start reading. false: none. */
+bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int64_t *start_wh);
 
 /** Whether @p local_tx belongs to this instance. */
 bool ocpp_journal_owns(const struct ocpp_journal *oj, uint32_t local_tx);

@@ -200,7 +200,6 @@ _Static_assert((int)STATION_AVAILABLE == (int)OCPP_ST_AVAILABLE && (int)STATION_
 
 void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, uint32_t now_ms)
 {
-    (void)now_ms;
     if (e->connector >= os->n) {
         return;
     }
@@ -223,7 +222,21 @@ void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, 
             ocpp_journal_set_token(&os->jr[e->connector], e->u.started.token);
         }
         break;
-    case STATION_EV_MEASUREMENT:
+    case STATION_EV_MEASUREMENT: {
+        /* Sampled MeterValues of the running transaction (MeterValueSampleInterval decides
+         * whether one is due): the register is the start reading plus the session's energy */
+        uint32_t tx;
+        int64_t start_wh;
+        int64_t unix_s = ocpp_cp_unix(&os->cp, now_ms);
+        /* no sample without a clock (never a 1970 timestamp) */
+        if (unix_s > 0 && os->has_journal[e->connector] &&
+            ocpp_journal_running(&os->jr[e->connector], &tx, &start_wh)) {
+            const struct station_measurement *m = &e->u.meas;
+            struct ocpp_sample s = {m->power_w, m->current_ma, m->voltage_mv, m->soc};
+            (void)ocpp_cp_meter_sample(&os->cp, tx, start_wh + m->energy_wh, &s, unix_s, now_ms);
+        }
+        break;
+    }
     default:
         break;
     }

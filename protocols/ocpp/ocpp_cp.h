@@ -142,6 +142,9 @@ struct ocpp_qentry {
     uint32_t local_tx;  /**< our transaction number (the journal's), links Start and Stop */
     int64_t unix_s;     /**< when it happened */
     int64_t meter_wh;
+    /* MeterValues only: the other measurands (OCPP_NO_VALUE: not sampled) */
+    int32_t power_w, current_ma, voltage_mv;
+    int16_t soc;
     char idtag[OCPP_IDTAG_MAX + 1];
 };
 
@@ -245,6 +248,17 @@ int ocpp_cp_tx_resume(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx,
 /** A meter reading of a running transaction; queued as MeterValues when
  *  MeterValueSampleInterval has passed. @retval HAL_EAGAIN not due */
 int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64_t unix_s, uint32_t now_ms);
+
+#define OCPP_NO_VALUE INT32_MIN
+/** The other measurands of a sample (OCPP_NO_VALUE, soc < 0: not known). */
+struct ocpp_sample {
+    int32_t power_w, current_ma, voltage_mv;
+    int16_t soc;
+};
+/** ocpp_cp_meter with Power.Active.Import, Current.Import, Voltage and SoC beside the
+ *  register (Energy.Active.Import.Register); @p s NULL: the register alone. */
+int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
+                         int64_t unix_s, uint32_t now_ms);
 
 /** Messages waiting in the queue (0 = everything delivered). */
 unsigned ocpp_cp_queued(const struct ocpp_cp *cp);

@@ -3,7 +3,8 @@
 # ocpp-rpc (strict schema validation, tests/ocpp/csms.js). Real time: every verdict waits for
 # a condition (the simulator ends once its queue is delivered, or after its drain timeout).
 #   core:    boot, statuses before transactions, two Start/Stop pairs in order with the signed
-#            OCMF record, the charge point's answers to the backend's commands
+#            OCMF record, sampled MeterValues, the charge point's answers to the backend's
+#            commands
 #   401:     a wrong password: the upgrade is refused, the charger says so and retries
 #   pending: the first BootNotification is answered Pending: nothing but BootNotification
 #            until it is Accepted, then the queued transaction; its first StartTransaction
@@ -392,6 +393,24 @@ e = [json.loads(l) for l in open('$work/core-csms.log')]
 t = [(x['action'], ts(x['params']['timestamp'])) for x in e if x.get('action') in ('StartTransaction', 'StopTransaction')]
 ok = len(t) == 4 and all(t[i][1] < t[i + 1][1] for i in (0, 2)) and t[1][1] <= t[2][1] and abs(t[0][1] - time.time()) < 3600
 sys.exit(0 if ok else 1)"
+check core "sampled MeterValues of each transaction: its id, the register between its Start and Stop, power, current, voltage" \
+    python3 -c "
+import json, sys
+e = [json.loads(l) for l in open('$work/core-csms.log')]
+c = [x for x in e if x.get('ev') == 'call']
+start = {x['params']['assigned']: x['params']['meterStart'] for x in c if x['action'] == 'StartTransaction'}
+stop = {x['params']['transactionId']: x['params']['meterStop'] for x in c if x['action'] == 'StopTransaction'}
+seen = set()
+for x in c:
+    if x['action'] != 'MeterValues':
+        continue
+    p = x['params']; t = p.get('transactionId')
+    sv = {v['measurand']: v for mv in p['meterValue'] for v in mv['sampledValue']}
+    r = int(sv['Energy.Active.Import.Register']['value'])
+    if t not in start or not start[t] <= r <= stop[t] or not {'Power.Active.Import', 'Current.Import', 'Voltage'} <= set(sv):
+        sys.exit(1)
+    seen.add(t)
+sys.exit(0 if seen == set(start) and len(start) == 2 else 1)"
 check core "statuses in order per session: Preparing, Charging, Finishing, Available" \
     python3 -c "
 import sys

@@ -568,6 +568,48 @@ static void test_resume_after_reboot(void **state)
     }
 }
 
+/* A sample with every measurand: each a sampledValue with its unit, values as decimal
+ * strings without floating point; the register alone when nothing else is known. */
+static void test_meter_values_measurands(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 4, "T", 1000, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":77,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    struct ocpp_sample smp = {-5, 12345, 400000, 80};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1234, &smp, 1700000010, s_now), HAL_OK);
+    int p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 77);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    int sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    const char *want[5][3] = {{"1234", "Energy.Active.Import.Register", "Wh"},
+                              {"-5", "Power.Active.Import", "W"},
+                              {"12.345", "Current.Import", "A"},
+                              {"400.000", "Voltage", "V"},
+                              {"80", "SoC", "Percent"}};
+    for (unsigned i = 0; i < 5; i++) {
+        int o = ocpp_json_at(&s_j, sv, i);
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "value"), want[i][0]));
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "measurand"), want[i][1]));
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "unit"), want[i][2]));
+    }
+    assert_true(ocpp_json_at(&s_j, sv, 5) < 0);
+    reply("{}");
+    /* the interval (default 60 s) has not passed: not due */
+    s_now += 1000;
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1300, &smp, 1700000011, s_now), HAL_EAGAIN);
+    s_now += 60000;
+    struct ocpp_sample none = {OCPP_NO_VALUE, OCPP_NO_VALUE, OCPP_NO_VALUE, -1};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1400, &none, 1700000071, s_now), HAL_OK);
+    p = expect_call("MeterValues");
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "value"), "1400"));
+    assert_true(ocpp_json_at(&s_j, sv, 1) < 0);
+    reply("{}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +623,7 @@ int main(void)
         cmocka_unit_test_setup(test_authorize, setup),
         cmocka_unit_test_setup(test_time, setup),
         cmocka_unit_test_setup(test_resume_after_reboot, setup),
+        cmocka_unit_test_setup(test_meter_values_measurands, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
