@@ -16,6 +16,8 @@
 #            message arrives, in order, exactly once (FIGURE: reconnect time)
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
+#   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
+#   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
 #            and a message over the receive buffer: the right CALLERRORs, a 1009 close and
 #            a reconnect, the transaction delivered
@@ -297,6 +299,8 @@ p4=$(port)
 p5=$(port)
 p7=$(port)
 p8=$(port)
+p9=$(port)
+p10=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -311,6 +315,8 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/401-csms.log" --port "$p2" --password right-password-123 \
     --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
+    --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
+    --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -354,6 +360,12 @@ rem_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p8/CP8" --sessions 1 --charge-s 2 --out - --ocpp-drain-s 30 \
     >"$work/host-sim.log" 2>&1 &
 host_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p9/CP9" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 30 \
+    >"$work/rs-sim.log" 2>&1 &
+rs_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p10/CP10" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 3 \
+    >"$work/rej-sim.log" 2>&1 &
+rej_sim=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
@@ -363,6 +375,9 @@ wait $rem_sim
 rem_rc=$?
 wait $host_sim
 host_rc=$?
+wait $rs_sim
+rs_rc=$?
+wait $rej_sim
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -474,6 +489,23 @@ c=[l for l in open('$work/rem.calls').read().split('\n')]
 ok = 'result ChangeAvailability {\"status\": \"Scheduled\"}' in c and 'Status 1 Unavailable' in c
 stop = [k for k,l in enumerate(c) if l.startswith('Stop ')]
 sys.exit(0 if ok and stop and c.index('Status 1 Unavailable') > stop[0] else 1)"
+
+calls "$work/rs-csms.log" >"$work/rs.calls"
+check remote-start "RemoteStartTransaction after the boot: Accepted; the transaction starts with its idTag; delivered" \
+    bash -c "grep -q 'result RemoteStartTransaction {\"status\": \"Accepted\"}' '$work/rs.calls' &&
+             grep -q '\"action\":\"StartTransaction\",\"params\":{\"connectorId\":1,\"idTag\":\"REMOTE1\"' '$work/rs-csms.log' &&
+             grep -q 'backend asked to start with REMOTE1 on connector 1: Accepted' '$work/rs-sim.log' &&
+             [ $rs_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/rs-sim.log'"
+check rejected "BootNotification Rejected: nothing but BootNotification, again after the interval; the drain timeout names what is left" \
+    python3 -c "
+import json, sys
+c = [json.loads(l) for l in open('$work/rej-csms.log')]
+c = [x for x in c if x['ev'] == 'call']
+b = [x['t'] for x in c if x['action'] == 'BootNotification']
+ok = len(b) >= 2 and len(b) == len(c) and all(b[i + 1] - b[i] >= 1900 for i in range(len(b) - 1))
+sys.exit(0 if ok else 1)"
+check rejected "the log says the backend rejected it" \
+    bash -c "grep -q 'BootNotification Rejected: next try in 2 s' '$work/rej-sim.log' && grep -q 'drain timeout' '$work/rej-sim.log'"
 
 calls "$work/host-csms.log" >"$work/host.calls"
 check hostile "an unknown action: CALLERROR NotImplemented" \

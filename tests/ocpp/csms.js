@@ -10,12 +10,14 @@
 // OPTIONS: [--boot Accepted|Pending|Rejected] [--password PW] [--probe 1] [--tx-base N]
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
-//          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+//          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
 // --availability-after-ms N: N ms after the first StartTransaction, ChangeAvailability of
 //     connector 1 to Inoperative (the charge point must schedule it after the session).
+// --remote-start-ms N: N ms after the first accepted boot, RemoteStartTransaction of
+//     connector 1 for idTag REMOTE1.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -67,6 +69,7 @@ function serve(args) {
     let probed = false;
     let hostileDone = false;
     let availabilityDone = false;
+    let remoteStarted = false;
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -124,6 +127,11 @@ function serve(args) {
             boots++;
             const pendingFirst = Number(args['pending-first'] || 0);
             const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
+            if (status === 'Accepted' && args['remote-start-ms'] !== undefined && !remoteStarted) {
+                remoteStarted = true;
+                setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
+                           Number(args['remote-start-ms']));
+            }
             return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
         });
         client.handle('Heartbeat', ({ params }) => {
