@@ -115,8 +115,11 @@ kill_scenario() {
     for _ in $(seq 1 300); do grep -q 'backend took transaction' "$w/sim1.log" && break; sleep 0.1; done
     kill -9 $kc 2>/dev/null
     wait $kc 2>/dev/null
-    for _ in $(seq 1 900); do grep -q 'session 2 stopped' "$w/sim1.log" && break; sleep 0.1; done
-    sleep 2 # the journal's close of the second transaction reaches the file
+    # the second transaction's close is on file (the journal said so) and its session is over
+    for _ in $(seq 1 1200); do
+        grep -q 'OCMF record stored (journal #2' "$w/sim1.log" && grep -q 'session 2 stopped' "$w/sim1.log" && break
+        sleep 0.1
+    done
     kill -9 $ks 2>/dev/null
     wait $ks 2>/dev/null
     start_csms "$w/csms2.log" "$p6" --tx-base 100 || { ko kill "CSMS did not restart"; return; }
@@ -448,7 +451,7 @@ check core "the log says what the backend decided" \
              grep -q 'backend took transaction .* as id 1' '$work/core-sim.log' &&
              grep -q 'backend confirmed the stop of transaction' '$work/core-sim.log'"
 n=$(grep -c '"ev":"call"' "$work/core-csms.log")
-echo "FIGURE ocpp messages: $n CALLs of the charge point for 2 sessions (boot, statuses, Start/Stop) = $(( (n - 3) / 2 )) per session"
+echo "FIGURE ocpp messages: $n CALLs of the charge point for 2 sessions (boot, statuses, Start/Stop, MeterValues) = $(( (n - 3) / 2 )) per session"
 
 check 401 "a wrong password: the CSMS refused it with 401" grep -q '"auth-fail"' "$work/401-csms.log"
 check 401 "the charger logs FailedToAuthenticateAtCentralSystem and backs off" \
