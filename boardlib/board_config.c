@@ -184,6 +184,32 @@ static const struct config_key s_keys[] = {
     STR("mqtt.installer", mqtt.installer, false,
         "command that installs the file or .raucb URL given as its last argument\n"
         "                                     (default rauc install)"),
+    /* the OCPP 1.6J charge point (docs/ocpp.md) */
+    STR("ocpp.url", ocpp.url, false,
+        "CSMS base URL ws://HOST[:PORT][/PATH] or wss://...; the identity is added as\n"
+        "                                     the last segment; absent = no OCPP"),
+    STR("ocpp.identity", ocpp.identity, false,
+        "charge point identity (letters, digits, -_.*; required with ocpp.url)"),
+    U32("ocpp.security_profile", ocpp.security_profile, 0, 3, false,
+        "OCPP security profile: 1 ws:// + password, 2 wss:// + password, 3 wss:// +\n"
+        "                                     client certificate; 0 none (lab only) (default 1)"),
+    STR("ocpp.password_file", ocpp.password_file, false,
+        "a file whose first line is the AuthorizationKey, 16..40 characters (profiles 1, 2)"),
+    STR("ocpp.ca", ocpp.ca, false, "PEM CA the CSMS's certificate must chain to (wss://, required)"),
+    STR("ocpp.client_cert", ocpp.client_cert, false, "PEM client certificate (profile 3)"),
+    STR("ocpp.client_key", ocpp.client_key, false, "PEM key of ocpp.client_cert (profile 3)"),
+    U32("ocpp.heartbeat_s", ocpp.heartbeat_s, 0, 86400, false,
+        "HeartbeatInterval until the CSMS sets one, s (default 300)"),
+    U32("ocpp.meter_sample_s", ocpp.meter_sample_s, 0, 86400, false,
+        "MeterValueSampleInterval, s; 0 = none (default 60)"),
+    U32("ocpp.ping_s", ocpp.ping_s, 0, 3600, false,
+        "WebSocketPingInterval, s; 0 = no pings (default 60)"),
+    U32("ocpp.tx_attempts", ocpp.tx_attempts, 1, 100, false,
+        "TransactionMessageAttempts (default 3)"),
+    U32("ocpp.tx_retry_s", ocpp.tx_retry_s, 1, 3600, false,
+        "TransactionMessageRetryInterval, s (default 10)"),
+    STR("ocpp.vendor", ocpp.vendor, false, "chargePointVendor in BootNotification (default dcfc)"),
+    STR("ocpp.model", ocpp.model, false, "chargePointModel in BootNotification (default DC)"),
     ENUM("board.io", board_io, s_board_io,
          "pilot, contactors and e-stop: none (not supported, or the --sim-plant test aid),\n"
          "                                     chargesom (a Charge SOM safety controller on\n"
@@ -215,6 +241,7 @@ void board_config_defaults(struct board_config *c)
 {
     memset(c, 0, sizeof *c);
     board_mqtt_defaults(&c->mqtt);
+    board_ocpp_defaults(&c->ocpp);
     memcpy(c->charger_name, "cp0", 4);
     c->export_voltage_v = 400;
     c->export_current_a = 10;
@@ -524,6 +551,9 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     if (board_mqtt_check(&c->mqtt, &mkey, &why) != 0) {
         board_config_bad(x, mkey, why);
     }
+    if (board_ocpp_check(&c->ocpp, &mkey, &why) != 0) {
+        board_config_bad(x, mkey, why);
+    }
     if ((why = board_config_ovm_sources(c->ovm_sources, &c->ovm_source_mask)) != NULL) {
         board_config_bad(x, "ovm.sources", why);
     }
@@ -810,6 +840,9 @@ int board_config_check_system(const struct board_config *c, const char *path, FI
     board_config_netif(&x, "link.interface", c->link_interface);
     const char *mkey = NULL, *mwhy = NULL;
     if (board_mqtt_check_files(&c->mqtt, &mkey, &mwhy) != 0) {
+        board_config_bad(&x, mkey, mwhy);
+    }
+    if (board_ocpp_check_files(&c->ocpp, &mkey, &mwhy) != 0) {
         board_config_bad(&x, mkey, mwhy);
     }
     if (x.errors != 0) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "board_mqtt.h"
+#include "board_ocpp.h"
 #include "config.h"
 #include "hal_crypto.h"
 #include "hlc.h"
@@ -40,6 +41,7 @@ enum board_imd_model { BOARD_IMD_NONE = 0, BOARD_IMD_BENDER, BOARD_IMD_DOLD };
 /** Everything the Linux board reads from its configuration file. */
 struct board_config {
     struct board_mqtt_config mqtt; /**< mqtt.*: the MQTT API (docs/mqtt.md) */
+    struct board_ocpp_config ocpp; /**< ocpp.*: the OCPP 1.6J charge point (docs/ocpp.md) */
     char charger_name[16];
     uint32_t export_voltage_v;
     uint32_t export_current_a;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_clock.h"
+
 
 void charger_meter_stop(struct charger *c, uint32_t now_ms)
 {
@@ -18,6 +20,12 @@ void charger_meter_stop(struct charger *c, uint32_t now_ms)
     if (c->tx.state == CHARGER_TX_STARTING) {
         /* The start has not been acknowledged: its event decides, then we stop. */
         return;
+    }
+    /* The journal's stop time is the meter session's wall clock: set it now, or the stop
+     * would carry the time of the start (the OCPP StopTransaction's timestamp). */
+    int64_t wall_ms = 0;
+    if (c->io.clock != NULL && hal_clock_wall(c->io.clock, &wall_ms) == HAL_OK) {
+        meter_session_set_wall(c->io.meter_session, wall_ms / 1000);
     }
     int rc = meter_session_stop(c->io.meter_session, now_ms);
     if (rc == HAL_OK) {

@@ -1,3 +1,8 @@
+/*
+ * Durable transaction journal: owns the record layout on hal_nvs (magic, version, CRC), the
+ * slot table, the one foreground write (begin / close) and the background marks (delivered,
+ * the backend's id) and erases. See journal.h for the rules.
+ */
 #include "journal.h"
 
 #include <stdio.h>
@@ -47,7 +52,12 @@ static int64_t journal_get64(const uint8_t *p)
 }
 
 /* Layout: magic, version, seq, state, end, flags, txid_len, txid, 4 x int64,
- * ocmf_len (2), ocmf, crc32 of everything before it. */
+ * ocmf_len (2), ocmf, [remote id (4) when flag 4], crc32 of everything before it.
+ * The remote id is gated by its flag rather than a new version, so records without it stay
+ * byte-identical to what earlier firmware wrote and reads. */
+#define JOURNAL_F_DELIVERED 1u
+#define JOURNAL_F_VERIFIED 2u
+#define JOURNAL_F_REMOTE 4u
 static size_t journal_encode(const struct journal_entry *e, uint8_t *b)
 {
     size_t n = 0;
@@ -56,7 +66,8 @@ static size_t journal_encode(const struct journal_entry *e, uint8_t *b)
     journal_put32(b + 5, e->seq);
     b[9] = (uint8_t)e->state;
     b[10] = (uint8_t)e->end;
-    b[11] = (uint8_t)((e->delivered ? 1u : 0u) | (e->verified ? 2u : 0u));
+    b[11] = (uint8_t)((e->delivered ? JOURNAL_F_DELIVERED : 0u) | (e->verified ? JOURNAL_F_VERIFIED : 0u) |
+                      (e->remote_known ? JOURNAL_F_REMOTE : 0u));
     size_t tl = strlen(e->txid);
     b[12] = (uint8_t)tl;
     memcpy(b + 13, e->txid, tl);
@@ -71,6 +82,10 @@ static size_t journal_encode(const struct journal_entry *e, uint8_t *b)
     n += 2;
     memcpy(b + n, e->ocmf, e->ocmf_len);
     n += e->ocmf_len;
+    if (e->remote_known) {
+        journal_put32(b + n, (uint32_t)e->remote_id);
+        n += 4;
+    }
     journal_put32(b + n, journal_crc32(b, n));
     return n + 4;
 }
@@ -89,8 +104,10 @@ static int journal_decode(const uint8_t *b, size_t len, struct journal_entry *e)
     e->seq = journal_get32(b + 5);
     e->state = (enum journal_state)b[9];
     e->end = (enum journal_end)b[10];
-    e->delivered = (b[11] & 1u) != 0;
-    e->verified = (b[11] & 2u) != 0;
+    e->delivered = (b[11] & JOURNAL_F_DELIVERED) != 0;
+    e->verified = (b[11] & JOURNAL_F_VERIFIED) != 0;
+    e->remote_known = (b[11] & JOURNAL_F_REMOTE) != 0;
+    size_t extra = e->remote_known ? 4u : 0u;
     memcpy(e->txid, b + 13, tl);
     size_t n = 13 + tl;
     e->start_wh = journal_get64(b + n);
@@ -100,7 +117,7 @@ static int journal_decode(const uint8_t *b, size_t len, struct journal_entry *e)
     n += 32;
     size_t ol = (size_t)b[n] | (size_t)b[n + 1] << 8;
     n += 2;
-    if (ol > CFG_OCMF_MAX_LEN || n + ol + 4 != len || e->seq == 0 ||
+    if (ol > CFG_OCMF_MAX_LEN || n + ol + extra + 4 != len || e->seq == 0 || (b[11] & ~7u) != 0 ||
         (e->state != JOURNAL_STARTED && e->state != JOURNAL_CLOSED) ||
         e->end > JOURNAL_END_FAILED) {
         return HAL_EIO;
@@ -108,6 +125,9 @@ static int journal_decode(const uint8_t *b, size_t len, struct journal_entry *e)
     memcpy(e->ocmf, b + n, ol);
     e->ocmf[ol] = '\0';
     e->ocmf_len = (uint16_t)ol;
+    if (e->remote_known) {
+        e->remote_id = (int32_t)journal_get32(b + n + ol);
+    }
     return HAL_OK;
 }
 
@@ -153,14 +173,19 @@ static void journal_completed(struct journal *j, int status)
             j->slot_delivered[slot] = false;
             if (j->fg_state == JOURNAL_STARTED) {
                 j->next_seq = j->fg_seq + 1u;
+                j->slot_remote_known[slot] = false; /* a new transaction in the slot */
+                j->slot_remote[slot] = 0;
             }
         }
         break;
     case JOURNAL_IO_BG_WRITE:
         /* A failed mark is not retried here (a failing medium must not be hammered): the
-         * slot stays undelivered until the owner marks it again. */
-        j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_DELIVER;
-        j->slot_delivered[slot] = status == HAL_OK;
+         * slot stays undelivered until the owner marks it again. A failed remote id stays
+         * known in RAM and goes out with the next write of the record (its close). */
+        j->slot_bg[slot] &= (uint8_t)~j->io_bits;
+        if ((j->io_bits & JOURNAL_BG_DELIVER) != 0) {
+            j->slot_delivered[slot] = status == HAL_OK;
+        }
         break;
     case JOURNAL_IO_BG_ERASE:
         /* Failed: the record stays and is dropped again at the next open. */
@@ -182,13 +207,21 @@ static int journal_submit_bg(struct journal *j, uint32_t slot)
         return hal_nvs_submit_erase(j->nvs, key);
     }
     struct journal_entry *e = &j->tmp;
+    uint8_t bits = j->slot_bg[slot] & (JOURNAL_BG_DELIVER | JOURNAL_BG_REMOTE);
     if (journal_load(j, slot, e) != HAL_OK || e->seq != j->slot_seq[slot]) {
-        j->slot_bg[slot] &= (uint8_t)~JOURNAL_BG_DELIVER; /* gone or replaced: nothing to mark */
+        j->slot_bg[slot] &= (uint8_t)~bits; /* gone or replaced: nothing to mark */
         return HAL_ENOENT;
     }
-    e->delivered = true;
+    if ((bits & JOURNAL_BG_DELIVER) != 0) {
+        e->delivered = true;
+    }
+    if (j->slot_remote_known[slot]) {
+        e->remote_known = true;
+        e->remote_id = j->slot_remote[slot];
+    }
     size_t n = journal_encode(e, j->bg_buf);
     j->io = JOURNAL_IO_BG_WRITE;
+    j->io_bits = bits;
     return hal_nvs_submit_write(j->nvs, key, j->bg_buf, n);
 }
 
@@ -278,6 +311,8 @@ int journal_open(struct journal *j, struct hal_nvs *nvs)
         j->slot_seq[slot] = j->tmp.seq;
         j->slot_state[slot] = (uint8_t)j->tmp.state;
         j->slot_delivered[slot] = j->tmp.delivered;
+        j->slot_remote_known[slot] = j->tmp.remote_known;
+        j->slot_remote[slot] = j->tmp.remote_id;
         if (j->tmp.seq > max) {
             max = j->tmp.seq;
         }
@@ -354,7 +389,29 @@ int journal_close(struct journal *j, uint32_t seq, int64_t stop_wh, int64_t unix
         memcpy(e->ocmf, ocmf, ocmf_len);
     }
     e->ocmf[ocmf_len] = '\0';
+    /* The record read back may predate a remote-id mark still queued or in flight: the id
+     * known in RAM is what the close writes. */
+    if (j->slot_remote_known[slot]) {
+        e->remote_known = true;
+        e->remote_id = j->slot_remote[slot];
+    }
     journal_queue(j, e);
+    return HAL_OK;
+}
+
+int journal_set_remote(struct journal *j, uint32_t seq, int32_t remote_id)
+{
+    uint32_t slot;
+    if (journal_find(j, seq, &slot) != HAL_OK) {
+        return HAL_ENOENT;
+    }
+    if (j->slot_remote_known[slot]) {
+        return j->slot_remote[slot] == remote_id ? HAL_OK : HAL_ESTATE;
+    }
+    j->slot_remote_known[slot] = true;
+    j->slot_remote[slot] = remote_id;
+    j->slot_bg[slot] |= JOURNAL_BG_REMOTE;
+    (void)journal_poll(j);
     return HAL_OK;
 }
 

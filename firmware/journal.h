@@ -19,6 +19,10 @@
  * is outstanding at a time. Housekeeping (the "delivered" mark, erasing a record dropped
  * at open) runs in the background whenever the store is free, after the foreground write:
  * journal_poll() drives it. Nothing here waits.
+ *
+ * The upper layer may also keep the id its backend gave a transaction in the record
+ * (journal_set_remote(): OCPP's transactionId of a confirmed StartTransaction), so that
+ * after a reboot the transaction is continued under that id, never announced again.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -64,6 +68,8 @@ struct journal_entry {
     enum journal_end end;
     bool delivered;        /**< the upper layer (OCPP) has it: the slot may be reused */
     bool verified;         /**< the OCMF signature was checked and is valid */
+    bool remote_known;     /**< the backend took the start and gave it remote_id */
+    int32_t remote_id;     /**< the backend's id (OCPP transactionId; -1: it refused it) */
     char txid[JOURNAL_TXID_MAX];
     int64_t start_wh;
     int64_t stop_wh;
@@ -84,6 +90,7 @@ enum journal_io {
 /** Background work per slot (bits). */
 #define JOURNAL_BG_ERASE 1u
 #define JOURNAL_BG_DELIVER 2u
+#define JOURNAL_BG_REMOTE 4u
 
 /** The journal. Only journal.c touches the fields. */
 struct journal {
@@ -93,6 +100,9 @@ struct journal {
     uint8_t slot_state[CFG_JOURNAL_SLOTS];
     bool slot_delivered[CFG_JOURNAL_SLOTS];
     uint8_t slot_bg[CFG_JOURNAL_SLOTS];              /**< JOURNAL_BG_* still to do */
+    bool slot_remote_known[CFG_JOURNAL_SLOTS];       /**< the backend's id, once known */
+    int32_t slot_remote[CFG_JOURNAL_SLOTS];
+    uint8_t io_bits;                                 /**< JOURNAL_BG_* the write in flight applies */
     uint32_t discarded;                              /**< bad records dropped at open */
     uint8_t buf[JOURNAL_RECORD_MAX];                 /**< reads */
     struct journal_entry tmp;
@@ -170,6 +180,15 @@ bool journal_poll(struct journal *j);
  * @retval HAL_ESTATE it is not closed
  */
 int journal_delivered(struct journal *j, uint32_t seq);
+
+/**
+ * @brief Keep the backend's id of a transaction (started or closed) in its record, written
+ *        in the background; a later close keeps it. The first id set stays.
+ * @retval HAL_OK queued (or already the same)
+ * @retval HAL_ENOENT no such transaction
+ * @retval HAL_ESTATE a different id is already kept
+ */
+int journal_set_remote(struct journal *j, uint32_t seq, int32_t remote_id);
 
 /**
  * @brief Read one transaction.

@@ -1,8 +1,8 @@
 /*
  * OCPP queue on the journal: owns the mapping between meter journal records and the charge
  * point's transaction queue (Start on a new record, Stop on a closed one, the delivered
- * mark on the CSMS's confirmation) and the rebuild of the queue from undelivered records
- * after a reboot.
+ * mark on the CSMS's confirmation, the CSMS's transaction id kept with the record) and the
+ * rebuild of the queue from undelivered records after a reboot.
  */
 #include "ocpp_journal.h"
 
@@ -48,13 +48,18 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
     if (e->delivered) {
         return true;
     }
-    if (e->state == JOURNAL_CLOSED && e->end == JOURNAL_END_ABORTED) {
-        /* the meter never ran it: no transaction happened, nothing for the CSMS */
+    if (e->state == JOURNAL_CLOSED && e->end == JOURNAL_END_ABORTED && !e->remote_known) {
+        /* the meter never ran it and the CSMS never took it: nothing for the CSMS (one the
+         * CSMS took gets its Stop below, or the CSMS would keep it open for ever) */
         (void)journal_delivered(oj->j, seq);
         return true;
     }
-    int rc = ocpp_cp_tx_start(oj->cp, oj->connector, local_of(oj, seq), oj->token, e->start_wh,
-                              e->start_unix_s);
+    /* A Start the CSMS took before a reboot is not sent again: the transaction continues
+     * under the id it gave (exactly once across the reboot). */
+    int rc = e->remote_known
+                 ? ocpp_cp_tx_resume(oj->cp, oj->connector, local_of(oj, seq), e->remote_id)
+                 : ocpp_cp_tx_start(oj->cp, oj->connector, local_of(oj, seq), oj->token, e->start_wh,
+                                    e->start_unix_s);
     if (rc == HAL_ENOMEM) {
         return false;
     }
@@ -67,6 +72,7 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
         (void)queue_stop(oj, e);
     } else {
         oj->open_seq = seq;
+        oj->open_start_wh = e->start_wh;
     }
     return true;
 }
@@ -108,6 +114,16 @@ void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms)
     }
 }
 
+bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int64_t *start_wh)
+{
+    if (oj->open_seq == 0) {
+        return false;
+    }
+    *local_tx = local_of(oj, oj->open_seq);
+    *start_wh = oj->open_start_wh;
+    return true;
+}
+
 void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token)
 {
     size_t n = strlen(token);
@@ -132,6 +148,14 @@ size_t ocpp_journal_signed(struct ocpp_journal *oj, uint32_t local_tx, const cha
     }
     *ocmf = oj->e.ocmf;
     return oj->e.ocmf_len;
+}
+
+int ocpp_journal_started(struct ocpp_journal *oj, uint32_t local_tx, int32_t csms_id)
+{
+    if (!ocpp_journal_owns(oj, local_tx)) {
+        return HAL_EINVAL;
+    }
+    return journal_set_remote(oj->j, local_tx & 0xFFFFFFu, csms_id);
 }
 
 int ocpp_journal_delivered(struct ocpp_journal *oj, uint32_t local_tx)

@@ -6,7 +6,8 @@
  * The journal stores a transaction durably before the station acknowledges it (STARTED,
  * then CLOSED with the OCMF record), so it is the persistent half of the offline queue:
  * at start-up every record not yet marked delivered is queued again (Start, and Stop when
- * closed), and while running each new record is queued as it appears. When the CSMS confirms
+ * closed; a record whose Start the CSMS took carries the CSMS's id and gets only its Stop),
+ * and while running each new record is queued as it appears. When the CSMS confirms
  * a StopTransaction, the record is marked delivered, which frees its slot (the Linux board
  * refuses new transactions once CFG_JOURNAL_SLOTS records are undelivered). The OCMF record is
  * read from the journal when the Stop is written, never copied into the queue.
@@ -33,6 +34,7 @@ struct ocpp_journal {
     uint8_t connector;       /**< 1-based */
     uint32_t seen_seq;       /**< highest sequence handed to the charge point */
     uint32_t open_seq;       /**< a STARTED record whose Stop is not queued yet (0 none) */
+    int64_t open_start_wh;   /**< its start reading (the register = this + session energy) */
     uint32_t check_ms;
     bool checked;
     char token[OCPP_IDTAG_MAX + 1]; /**< idTag of the session now running */
@@ -53,11 +55,18 @@ void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token);
 /** Why the running transaction stops (the station's reason), before its record closes. */
 void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r);
 
+/** The transaction running now (its Start queued or taken, its Stop not yet queued): its
+ *  local number and start reading. false: none. */
+bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int64_t *start_wh);
+
 /** Whether @p local_tx belongs to this instance. */
 bool ocpp_journal_owns(const struct ocpp_journal *oj, uint32_t local_tx);
 
 /** For ocpp_cp_ops.signed_data: the OCMF record of @p local_tx (0 = none). */
 size_t ocpp_journal_signed(struct ocpp_journal *oj, uint32_t local_tx, const char **ocmf);
+
+/** For ocpp_cp_ops.tx_started: keep the CSMS's id with the record (a reboot resumes it). */
+int ocpp_journal_started(struct ocpp_journal *oj, uint32_t local_tx, int32_t csms_id);
 
 /** For ocpp_cp_ops.tx_delivered: mark the record delivered (its slot may be reused). */
 int ocpp_journal_delivered(struct ocpp_journal *oj, uint32_t local_tx);

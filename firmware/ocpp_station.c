@@ -87,20 +87,21 @@ static int op_availability(void *ctx, unsigned c, bool operative)
 {
     struct ocpp_station *os = self(ctx);
     uint8_t conn = c == 0 ? STATION_ALL : (uint8_t)(c - 1u);
-    bool busy = false;
-    for (uint8_t i = 0; i < os->n; i++) {
-        if (c == 0 || i == c - 1u) {
-            enum station_status s = station_status(os->st, i);
-            busy = busy || (s != STATION_AVAILABLE && s != STATION_UNAVAILABLE && s != STATION_FAULTED &&
-                            s != STATION_PREPARING);
-        }
-    }
-    /* inoperative while charging: after the session (OCPP: Scheduled) */
+    /* inoperative while a session runs: after it (OCPP: Scheduled) */
     int rc = station_set_availability(os->st, conn, operative ? STATION_OPERATIVE : STATION_INOPERATIVE, true);
     if (rc != HAL_OK) {
         return rc;
     }
-    return busy && !operative ? HAL_EBUSY : HAL_OK;
+    /* Scheduled exactly when the station deferred it: a transaction in progress, whatever
+     * its status (a DIN session is Preparing through cable check and pre-charge, with its
+     * StartTransaction long sent; OCPP 1.6 §5.2 wants Scheduled then, not Accepted). */
+    bool scheduled = false;
+    for (uint8_t i = 0; i < os->n; i++) {
+        if (c == 0 || i == c - 1u) {
+            scheduled = scheduled || os->st->conn[i].inoperative_after_session;
+        }
+    }
+    return scheduled && !operative ? HAL_EBUSY : HAL_OK;
 }
 
 static void op_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth a)
@@ -134,6 +135,14 @@ static void op_delivered(void *ctx, uint32_t local_tx)
     }
 }
 
+static void op_started(void *ctx, uint32_t local_tx, int32_t csms_id)
+{
+    struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
+    if (oj != NULL) {
+        (void)ocpp_journal_started(oj, local_tx, csms_id);
+    }
+}
+
 static size_t op_signed(void *ctx, uint32_t local_tx, const char **ocmf)
 {
     struct ocpp_journal *oj = journal_of(self(ctx), local_tx);
@@ -147,6 +156,7 @@ static const struct ocpp_cp_ops k_ops = {
     .unlock = op_unlock,
     .availability = op_availability,
     .authorized = op_authorized,
+    .tx_started = op_started,
     .tx_delivered = op_delivered,
     .signed_data = op_signed,
 };
@@ -190,7 +200,6 @@ _Static_assert((int)STATION_AVAILABLE == (int)OCPP_ST_AVAILABLE && (int)STATION_
 
 void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, uint32_t now_ms)
 {
-    (void)now_ms;
     if (e->connector >= os->n) {
         return;
     }
@@ -213,7 +222,21 @@ void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, 
             ocpp_journal_set_token(&os->jr[e->connector], e->u.started.token);
         }
         break;
-    case STATION_EV_MEASUREMENT:
+    case STATION_EV_MEASUREMENT: {
+        /* Sampled MeterValues of the running transaction (MeterValueSampleInterval decides
+         * whether one is due): the register is the start reading plus the session's energy */
+        uint32_t tx;
+        int64_t start_wh;
+        int64_t unix_s = ocpp_cp_unix(&os->cp, now_ms);
+        /* no sample without a clock (never a 1970 timestamp) */
+        if (unix_s > 0 && os->has_journal[e->connector] &&
+            ocpp_journal_running(&os->jr[e->connector], &tx, &start_wh)) {
+            const struct station_measurement *m = &e->u.meas;
+            struct ocpp_sample s = {m->power_w, m->current_ma, m->voltage_mv, m->soc};
+            (void)ocpp_cp_meter_sample(&os->cp, tx, start_wh + m->energy_wh, &s, unix_s, now_ms);
+        }
+        break;
+    }
     default:
         break;
     }

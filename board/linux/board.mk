@@ -45,6 +45,10 @@ $(BUILD)/san/tests/test_board_linux: $(call san,board/linux/tests/test_board_lin
 $(BUILD)/san/tests/test_watchdog: $(call san,board/linux/tests/test_watchdog.c board/linux/watchdog.c) $(CORE_LIB) | $(DEPS_STAMP_TEST)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
+# The ocpp.* keys' checks (boardlib/board_ocpp_config.c: no network or TLS in it).
+$(BUILD)/san/tests/test_board_ocpp: $(call san,board/linux/tests/test_board_ocpp.c boardlib/board_ocpp_config.c) | $(DEPS_STAMP_TEST)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka
 $(call san,$(wildcard board/linux/tests/*.c)): | $(DEPS_STAMP_TEST)
 UNIT_BINS += $(LINUXB_TESTS)
 unit: $(LINUXB_TESTS)

@@ -3,7 +3,8 @@
  * Charge Control M). Wiring only: the command line (cli.c), the devices the configuration
  * names (devices.c), the connector and the station that holds it (connector.c), the
  * station's events in the log (events.c), the control socket (board_ctl.c, commands.c),
- * the MQTT API (boardlib/board_mqtt.c, docs/mqtt.md) and the run with its safe shutdown
+ * the MQTT API (boardlib/board_mqtt.c, docs/mqtt.md), the OCPP charge point
+ * (boardlib/board_ocpp.c, docs/ocpp.md) and the run with its safe shutdown
  * (run.c). docs/linux-board.md.
  *
  * Pilot and power-path GPIO have no portable Linux interface: they answer "not
@@ -15,6 +16,7 @@
 #include "board_config.h"
 #include "board_ctl.h"
 #include "board_mqtt.h"
+#include "board_ocpp.h"
 #include "cli.h"
 #include "commands.h"
 #include "connector.h"
@@ -37,19 +39,29 @@ struct board {
     bool have_ctl;
     struct board_mqtt mqtt;
     bool have_mqtt;
+    struct board_ocpp ocpp;
     struct board_run run;
     struct board_service service;
 };
 
-/* The station's events and passes to the MQTT API, after the log. */
-static void board_mqtt_on_event(void *ctx, const struct station_event *ev)
+/* The station's events and passes to the MQTT API and the OCPP charge point, after the
+ * log: each consumer gets every event. */
+static void board_on_event(void *ctx, const struct station_event *ev)
 {
-    board_mqtt_event(ctx, ev);
+    struct board *b = ctx;
+    if (b->have_mqtt) {
+        board_mqtt_event(&b->mqtt, ev);
+    }
+    board_ocpp_event(&b->ocpp, ev, hal_clock_now_ms(&b->dev.loop.base));
 }
 
-static void board_mqtt_on_pass(void *ctx, uint32_t now_ms)
+static void board_on_pass(void *ctx, uint32_t now_ms)
 {
-    board_mqtt_poll(ctx, now_ms);
+    struct board *b = ctx;
+    if (b->have_mqtt) {
+        board_mqtt_poll(&b->mqtt, now_ms);
+    }
+    board_ocpp_poll(&b->ocpp, now_ms);
 }
 
 static struct board s_board;
@@ -81,9 +93,18 @@ static int board_start(struct board *b)
             return -1;
         }
         b->have_mqtt = true;
-        b->events.on_event = board_mqtt_on_event;
-        b->events.on_pass = board_mqtt_on_pass;
-        b->events.hook_ctx = &b->mqtt;
+    }
+    /* The journal is the OCPP transaction queue: what a restart finds undelivered goes out. */
+    struct journal *js[1] = {b->dev.have_meter ? &b->dev.journal : NULL};
+    if (board_ocpp_start(&b->ocpp, &b->cfg.ocpp, b->cfg.charger_name, CHARGER_VERSION, &b->conn.station, js, 1,
+                         log, now) != HAL_OK) {
+        fprintf(stderr, "charger: the OCPP charge point failed to start (see the log)\n");
+        return -1;
+    }
+    if (b->have_mqtt || b->ocpp.on) {
+        b->events.on_event = board_on_event;
+        b->events.on_pass = board_on_pass;
+        b->events.hook_ctx = b;
     }
     if (!b->conn.have_plant && !b->conn.have_chargesom && !b->conn.have_kio) {
         hal_logf(log, HAL_LOG_WARN, now,

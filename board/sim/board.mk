@@ -17,6 +17,8 @@ SIM_CONFIG_SRCS := $(BOARDLIB_SRCS)
 SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c hal_linux/linux_pcapng.c
 # sim --ocpp: the Linux network, TLS and random ports to reach a real CSMS.
 SIM_PORT_SRCS   += hal_linux/linux_net.c hal_linux/linux_loop.c hal_linux/linux_tls.c hal_linux/linux_rng.c
+# sim --ocpp-store: the journals on files, as the Linux board keeps them.
+SIM_PORT_SRCS   += hal_linux/linux_nvs.c
 SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread $(BOARDLIB_LIBS)
 # Host-only simulation layer (device models) linked into both simulator binaries: a
 # fragment read before this one (sim/sim.mk) appends its archives here, release and

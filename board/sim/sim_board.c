@@ -8,9 +8,12 @@
 #include "sim_board.h"
 #include "sim_report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "sim_summary.h"
 
@@ -152,7 +155,10 @@ static int sim_start_devices(struct sim *s, int i, const char *name, bool with_o
     sim_ovm_init(&x->ovm);
     sim_meter_init(&x->meter, 1000000 + (int64_t)i * 100000, SIM_EPOCH_MS / 1000, &s->log.base, name);
     sim_meter_nvs_init(&x->nvs);
-    if (journal_open(&x->journal, &x->nvs.base) != HAL_OK) {
+    if (x->jnvs == NULL) {
+        x->jnvs = &x->nvs.base;
+    }
+    if (journal_open(&x->journal, x->jnvs) != HAL_OK) {
         fprintf(stderr, "sim: journal %d failed to open\n", i);
         return HAL_EIO;
     }
@@ -277,6 +283,13 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     s->max_ms = (uint32_t)o->max_s * 1000u;
     s->report_ms = 10000u;
     sim_clock_init(&s->clock, o->realtime, sim_world, s);
+    if (o->ocpp_url != NULL) {
+        /* against a real CSMS the firmware's wall clock is the host's: transaction times
+         * are today's, and advance across a restart (the fixed epoch would repeat them) */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        sim_clock_set_epoch(&s->clock, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    }
     sim_log_init(&s->log, o->quiet ? HAL_LOG_ERROR : HAL_LOG_INFO);
     if (o->report_dir != NULL && o->scenario == NULL) {
         s->report_log = sim_report_open_log(o->report_dir);
@@ -300,6 +313,22 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
             return 1;
         }
         bool with_ovm = o->config_path == NULL || o->bc.ovm_device == BOARD_OVM_SIM;
+        if (o->ocpp_store != NULL) {
+            /* the journal on files: a killed simulator started again on the same directory
+             * finds what it had not delivered (the store's worker completes on its own
+             * thread; journal_poll() takes the completion, the virtual clock never waits) */
+            char dir[512];
+            snprintf(dir, sizeof dir, "%s/c%d", o->ocpp_store, i);
+            if (mkdir(o->ocpp_store, 0700) != 0 && errno != EEXIST) {
+                fprintf(stderr, "sim: --ocpp-store %s: %s\n", o->ocpp_store, strerror(errno));
+                return 2;
+            }
+            if (linux_nvs_init(&x->fnvs, dir) != HAL_OK) {
+                fprintf(stderr, "sim: --ocpp-store: %s cannot be used as a store\n", dir);
+                return 2;
+            }
+            x->jnvs = &x->fnvs.base;
+        }
         if (sim_start_link(s, i) != HAL_OK || sim_start_devices(s, i, name, with_ovm) != HAL_OK ||
             sim_start_car(s, i, name, o) != HAL_OK || sim_start_charger(s, i, name, with_ovm, o) != HAL_OK) {
             return 1;
@@ -358,6 +387,19 @@ void sim_board_finish(struct sim *s)
         board_mqtt_stop(&s->mqtt);
         s->mqtt_on = false;
     }
+    /* --ocpp-store: the journal's last marks (delivered, the CSMS's id) reach the files
+     * before the process ends, or a run on the same directory would send them again */
+    for (int i = 0; i < s->n; i++) {
+        struct sim_conn *x = &s->c[i];
+        if (x->jnvs != &x->fnvs.base) {
+            continue;
+        }
+        for (unsigned k = 0; k < 5000u && journal_poll(&x->journal); k++) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        linux_nvs_close(&x->fnvs);
+    }
 }
 
 /* Power loss of the whole charger (connector 0, scenario power-loss-*): the plant loses
@@ -398,7 +440,7 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
     }
     charger_transport_evse_init(&x->adapter, &x->evse);
     x->meas.have = false;
-    rc = journal_open(&x->journal, &x->nvs.base);
+    rc = journal_open(&x->journal, x->jnvs);
     if (rc != HAL_OK) {
         return rc;
     }

@@ -25,6 +25,7 @@
 #include "sim_ovm.h"
 #include "sim_scenario.h"
 #include "board_mqtt.h"
+#include "linux_nvs.h"
 #include "sim_ocpp.h"
 #include "sim_station.h"
 
@@ -58,6 +59,8 @@ struct sim_conn {
     struct sim_ovm ovm;
     struct sim_meter meter;
     struct sim_meter_nvs nvs;
+    struct linux_nvs fnvs;     /**< --ocpp-store: the journal on files instead */
+    struct hal_nvs *jnvs;      /**< the journal's store: &nvs.base or &fnvs.base */
     struct journal journal;
     struct meter_session ms;
     struct ev_model car;

@@ -15,7 +15,8 @@ static uint32_t sim_now(struct hal_clock *base)
 
 static int sim_wall(struct hal_clock *base, int64_t *unix_ms)
 {
-    *unix_ms = SIM_EPOCH_MS + ((struct sim_clock *)base)->now_ms;
+    struct sim_clock *c = (struct sim_clock *)base;
+    *unix_ms = c->epoch_ms + c->now_ms;
     return HAL_OK;
 }
 
@@ -33,8 +34,21 @@ static int sim_idle(struct hal_clock *base, uint32_t max_ms)
         io = c->world(c->world_ctx, c->now_ms);
     }
     if (c->realtime) {
-        struct timespec ts = {.tv_sec = (time_t)(done / 1000u), .tv_nsec = (long)(done % 1000u) * 1000000L};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        /* Paced against an absolute start, not by sleeping each step's length: on a loaded
+         * machine the time spent between sleeps would add up and the run fall behind the
+         * real time its peers (a CSMS, a broker) live in. Behind, it does not sleep. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+        if (!c->rt_started) {
+            c->rt_started = true;
+            c->rt0_ns = now_ns - (int64_t)(c->now_ms - done) * 1000000LL;
+        }
+        int64_t due_ns = c->rt0_ns + (int64_t)c->now_ms * 1000000LL;
+        if (due_ns > now_ns) {
+            struct timespec ts = {.tv_sec = (time_t)(due_ns / 1000000000LL), .tv_nsec = (long)(due_ns % 1000000000LL)};
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+            }
         }
     }
     return io ? HAL_OK : HAL_ETIMEDOUT;
@@ -47,8 +61,16 @@ void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world
     c->base.ops = &s_clock_ops;
     c->now_ms = 0;
     c->realtime = realtime;
+    c->rt_started = false;
+    c->rt0_ns = 0;
+    c->epoch_ms = SIM_EPOCH_MS;
     c->world = world;
     c->world_ctx = ctx;
+}
+
+void sim_clock_set_epoch(struct sim_clock *c, int64_t unix_ms)
+{
+    c->epoch_ms = unix_ms;
 }
 
 static void sim_log_write(struct hal_log *base, enum hal_log_level level, uint32_t now_ms,

@@ -21,6 +21,9 @@ struct sim_clock {
     struct hal_clock base;
     uint32_t now_ms;
     bool realtime;            /**< sleep the simulated time away (--realtime) */
+    bool rt_started;
+    int64_t rt0_ns;           /**< CLOCK_MONOTONIC at simulated 0 (real-time pacing) */
+    int64_t epoch_ms;         /**< wall clock at simulated 0 (SIM_EPOCH_MS unless set) */
     sim_clock_world_fn world;
     void *world_ctx;
 };
@@ -32,6 +35,9 @@ struct sim_log {
 };
 
 void sim_clock_init(struct sim_clock *c, bool realtime, sim_clock_world_fn world, void *ctx);
+/* The wall clock the firmware reads at simulated 0 (sim --ocpp: the host's, so the CSMS sees
+ * today's times and a restarted simulator never goes back in time). */
+void sim_clock_set_epoch(struct sim_clock *c, int64_t unix_ms);
 /* Lines go to stdout as "[  s.ms] LEVEL text"; below @p min_level nothing is printed. */
 void sim_log_init(struct sim_log *l, enum hal_log_level min_level);
 /* Also write every line up to INFO to @p f (stdout keeps its own level). */

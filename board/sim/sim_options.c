@@ -95,6 +95,9 @@ static void sim_usage(FILE *f)
             "  --ocpp-password P  Basic authentication (security profiles 1, 2)\n"
             "  --ocpp-ca FILE   PEM CA of the CSMS's certificate (wss://, profile 2)\n"
             "  --ocpp-cert FILE, --ocpp-key FILE  client certificate and key (profile 3)\n"
+            "  --ocpp-store DIR  keep each connector's meter journal in DIR/cN on disk (default:\n"
+            "                   in memory): a simulator killed and started again on the same\n"
+            "                   DIR delivers what the CSMS has not confirmed, once\n"
             "  --quiet          print only the summary\n"
             "  --version        print the version and exit\n"
             "  -h, --help       this text\n"
@@ -224,7 +227,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         o->out_set = true;
     } else if (strncmp(a, "--ocpp", 6) == 0 && (strcmp(a, "--ocpp") == 0 || strcmp(a, "--ocpp-password") == 0 ||
                                                   strcmp(a, "--ocpp-ca") == 0 || strcmp(a, "--ocpp-cert") == 0 ||
-                                                  strcmp(a, "--ocpp-key") == 0)) {
+                                                  strcmp(a, "--ocpp-key") == 0 || strcmp(a, "--ocpp-store") == 0)) {
         if (next == NULL) {
             fprintf(stderr, "sim: %s needs a value\n", a);
             return 2;
@@ -233,6 +236,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
                            : strcmp(a, "--ocpp-password") == 0 ? &o->ocpp_password
                            : strcmp(a, "--ocpp-ca") == 0       ? &o->ocpp_ca
                            : strcmp(a, "--ocpp-cert") == 0     ? &o->ocpp_cert
+                           : strcmp(a, "--ocpp-store") == 0    ? &o->ocpp_store
                                                                : &o->ocpp_key;
         *dst = next;
         o->realtime = o->realtime || dst == &o->ocpp_url; /* a real CSMS lives in real time */

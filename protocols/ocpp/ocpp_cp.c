@@ -324,6 +324,32 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     return HAL_OK;
 }
 
+int ocpp_cp_tx_resume(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int32_t csms_id)
+{
+    if (connector < 1 || connector > cp->info.connectors || local_tx == 0 || tx_find(cp, local_tx) != NULL) {
+        return HAL_EINVAL;
+    }
+    unsigned running = 0;
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
+    }
+    struct ocpp_tx *t = tx_find(cp, 0);
+    for (unsigned i = 0; t == NULL && i < CFG_OCPP_QUEUE; i++) {
+        if (cp->tx[i].local_tx == 0) {
+            t = &cp->tx[i];
+        }
+    }
+    if (t == NULL || cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+        return HAL_ENOMEM;
+    }
+    memset(t, 0, sizeof *t);
+    t->local_tx = local_tx;
+    t->connector = (uint8_t)connector;
+    t->csms_id = csms_id;
+    t->id_known = true;
+    return HAL_OK;
+}
+
 int ocpp_cp_tx_stop(struct ocpp_cp *cp, uint32_t local_tx, const char *idtag, int64_t meter_wh,
                     int64_t unix_s, enum ocpp_reason reason)
 {
@@ -349,6 +375,12 @@ int ocpp_cp_tx_stop(struct ocpp_cp *cp, uint32_t local_tx, const char *idtag, in
 
 int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64_t unix_s, uint32_t now_ms)
 {
+    return ocpp_cp_meter_sample(cp, local_tx, meter_wh, NULL, unix_s, now_ms);
+}
+
+int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
+                         int64_t unix_s, uint32_t now_ms)
+{
     struct ocpp_tx *t = tx_find(cp, local_tx);
     if (t == NULL || t->stopped) {
         return HAL_EINVAL;
@@ -372,6 +404,10 @@ int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64
     e->local_tx = local_tx;
     e->unix_s = unix_s;
     e->meter_wh = meter_wh;
+    e->power_w = s != NULL ? s->power_w : OCPP_NO_VALUE;
+    e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
+    e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
+    e->soc = s != NULL ? s->soc : -1;
     cp->meter_sent[t->connector] = true;
     cp->meter_ms[t->connector] = now_ms;
     persist(cp);
@@ -482,6 +518,41 @@ static void signed_value(struct ocpp_jw *w, const char *ocmf, size_t n, const ch
     ocpp_jw_obj_end(w);
 }
 
+/* One sampledValue: @p v scaled by 10^-decimals (0 or 3), written as OCPP's decimal string
+ * without floating point (12345 mA with 3 decimals is "12.345"). */
+static void sampled(struct ocpp_jw *w, int64_t v, unsigned decimals, const char *measurand, const char *unit)
+{
+    char num[32];
+    size_t n = 0;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char rev[24];
+    size_t r = 0;
+    for (unsigned d = 0; d < decimals; d++) {
+        rev[r++] = (char)('0' + m % 10u);
+        m /= 10u;
+    }
+    if (decimals > 0) {
+        rev[r++] = '.';
+    }
+    do {
+        rev[r++] = (char)('0' + m % 10u);
+        m /= 10u;
+    } while (m > 0);
+    if (v < 0) {
+        num[n++] = '-';
+    }
+    while (r > 0) {
+        num[n++] = rev[--r];
+    }
+    num[n] = '\0';
+    ocpp_jw_obj(w);
+    ocpp_jw_kstr(w, "value", num);
+    ocpp_jw_kstr(w, "context", "Sample.Periodic");
+    ocpp_jw_kstr(w, "measurand", measurand);
+    ocpp_jw_kstr(w, "unit", unit);
+    ocpp_jw_obj_end(w);
+}
+
 static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
 {
     struct ocpp_qentry *e = &cp->q[cp->qhead];
@@ -531,16 +602,19 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ts(cp, &w, "timestamp", e->unix_s);
         ocpp_jw_key(&w, "sampledValue");
         ocpp_jw_arr(&w);
-        ocpp_jw_obj(&w);
-        char v[24];
-        struct ocpp_jw vw;
-        ocpp_jw_init(&vw, v, sizeof v);
-        ocpp_jw_int(&vw, e->meter_wh);
-        ocpp_jw_kstr(&w, "value", v);
-        ocpp_jw_kstr(&w, "context", "Sample.Periodic");
-        ocpp_jw_kstr(&w, "measurand", "Energy.Active.Import.Register");
-        ocpp_jw_kstr(&w, "unit", "Wh");
-        ocpp_jw_obj_end(&w);
+        sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh");
+        if (e->power_w != OCPP_NO_VALUE) {
+            sampled(&w, e->power_w, 0, "Power.Active.Import", "W");
+        }
+        if (e->current_ma != OCPP_NO_VALUE) {
+            sampled(&w, e->current_ma, 3, "Current.Import", "A");
+        }
+        if (e->voltage_mv != OCPP_NO_VALUE) {
+            sampled(&w, e->voltage_mv, 3, "Voltage", "V");
+        }
+        if (e->soc >= 0) {
+            sampled(&w, e->soc, 0, "SoC", "Percent");
+        }
         ocpp_jw_arr_end(&w);
         ocpp_jw_obj_end(&w);
         ocpp_jw_arr_end(&w);
@@ -701,6 +775,9 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         if (e->kind == OCPP_Q_START && t != NULL) {
             t->csms_id = -1; /* the Stop goes with -1 (fact sheet §7 offline tests) */
             t->id_known = true;
+            if (cp->ops->tx_started != NULL) {
+                cp->ops->tx_started(cp->ctx, e->local_tx, -1);
+            }
         }
     } else if (e->kind == OCPP_Q_START && t != NULL) {
         int64_t id;
@@ -717,6 +794,9 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         }
         t->csms_id = (int32_t)id;
         t->id_known = true;
+        if (cp->ops->tx_started != NULL) {
+            cp->ops->tx_started(cp->ctx, e->local_tx, t->csms_id);
+        }
         LOGI(cp, now_ms, "ocpp: backend took transaction %u as id %ld, idTag %s", (unsigned)e->local_tx,
              (long)id, st);
         if (strcmp(st, "Accepted") != 0 && !t->stopped && cp->ops->remote_stop != NULL) {

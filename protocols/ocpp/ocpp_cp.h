@@ -113,6 +113,11 @@ struct ocpp_cp_ops {
     void (*set_time)(void *ctx, int64_t unix_s);
     /** The queue or the configuration changed: persist ocpp_cp_state (may be NULL). */
     void (*persist)(void *ctx);
+    /** The CSMS took the transaction's StartTransaction and gave it @p csms_id (-1: the Start
+     *  was dropped after its attempts): the board keeps it with the journal record, so a
+     *  reboot resumes the transaction (ocpp_cp_tx_resume) instead of sending the Start again.
+     *  May be NULL. */
+    void (*tx_started)(void *ctx, uint32_t local_tx, int32_t csms_id);
 };
 
 /** Configuration keys we keep (Core profile, §9.1); the board persists them. */
@@ -137,6 +142,9 @@ struct ocpp_qentry {
     uint32_t local_tx;  /**< our transaction number (the journal's), links Start and Stop */
     int64_t unix_s;     /**< when it happened */
     int64_t meter_wh;
+    /* MeterValues only: the other measurands (OCPP_NO_VALUE: not sampled) */
+    int32_t power_w, current_ma, voltage_mv;
+    int16_t soc;
     char idtag[OCPP_IDTAG_MAX + 1];
 };
 
@@ -232,10 +240,25 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
                      int64_t meter_wh, int64_t unix_s);
 int ocpp_cp_tx_stop(struct ocpp_cp *cp, uint32_t local_tx, const char *idtag, int64_t meter_wh,
                     int64_t unix_s, enum ocpp_reason reason);
+/** After a reboot: a transaction whose StartTransaction the CSMS already took as @p csms_id
+ *  (ops->tx_started kept it). Nothing is sent for it; its Stop (ocpp_cp_tx_stop) goes with
+ *  that id. @retval HAL_ENOMEM no room for its Stop @retval HAL_EINVAL bad or known */
+int ocpp_cp_tx_resume(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int32_t csms_id);
 
 /** A meter reading of a running transaction; queued as MeterValues when
  *  MeterValueSampleInterval has passed. @retval HAL_EAGAIN not due */
 int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64_t unix_s, uint32_t now_ms);
+
+#define OCPP_NO_VALUE INT32_MIN
+/** The other measurands of a sample (OCPP_NO_VALUE, soc < 0: not known). */
+struct ocpp_sample {
+    int32_t power_w, current_ma, voltage_mv;
+    int16_t soc;
+};
+/** ocpp_cp_meter with Power.Active.Import, Current.Import, Voltage and SoC beside the
+ *  register (Energy.Active.Import.Register); @p s NULL: the register alone. */
+int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
+                         int64_t unix_s, uint32_t now_ms);
 
 /** Messages waiting in the queue (0 = everything delivered). */
 unsigned ocpp_cp_queued(const struct ocpp_cp *cp);

@@ -79,7 +79,7 @@ FUZZ_SRCS_chargesom   := $(sort $(wildcard protocols/chargesom/*.c)) hal/hal_err
 # The plant's command lines (the co-processor image's UART1, cbsomsim's FIFO).
 FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
 # The board's reader as the charger links it (bus specs come from the Modbus port).
-FUZZ_SRCS_board_config := boardlib/board_config.c boardlib/board_mqtt_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+FUZZ_SRCS_board_config := boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
 FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 # Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.

@@ -2,109 +2,229 @@
 // everything the charge point sends must pass the OCPP 1.6 JSON schemas, or ocpp-rpc answers
 // with a CALLERROR (and the test sees the charge point's retries and the log).
 //
-//   node csms.js --port P [--boot Accepted|Pending|Rejected] [--password PW]
-//                [--probe 1] [--tx-base N] [--stop-after-ms N] [--pending-first N]
-//                [--remote-stop-after-ms N]
+//   node csms.js --port P [OPTIONS]                  one CSMS, events on stdout
+//   node csms.js --serve LOG --port P [OPTIONS] [--serve LOG2 --port P2 [OPTIONS]] ...
+//                several CSMSs in one process (loading ocpp-rpc's schemas costs about 1.5 s
+//                of CPU per process), each with its own options and event file
+//
+// OPTIONS: [--boot Accepted|Pending|Rejected] [--password PW] [--probe 1] [--tx-base N]
+//          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
+//          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
+//          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
+// --availability-after-ms N: N ms after the first StartTransaction, ChangeAvailability of
+//     connector 1 to Inoperative (the charge point must schedule it after the session).
+// --remote-start-ms N: N ms after the first accepted boot, RemoteStartTransaction of
+//     connector 1 for idTag REMOTE1.
+// --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
+//     (InternalError); logged as "refused-call".
+// --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
+//     payload against the schema, then a message larger than the charge point takes.
 //
-// One JSON line per event on stdout: {"ev":"listening"|"connect"|"call"|"auth-fail"|"close",
-// "action":..., "params":..., "t": ms since start}. Transaction ids count from --tx-base (1).
+// --tls-cert/--tls-key: wss:// (TLS) with this server certificate; --tls-client-ca: a client
+//     certificate issued by that CA is required (security profile 3). A handshake that fails
+//     is logged as "tls-error".
+//
+// One JSON line per event: {"ev":"listening"|"connect"|"call"|"refused-call"|"auth-fail"|
+// "close"|"result"|"error"|"raw-answer", "action":..., "params":..., "t": ms since start}.
+// Transaction ids count from --tx-base (1).
 'use strict';
+const fs = require('fs');
+const https = require('https');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) {
-    args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-}
 const t0 = Date.now();
-const out = (o) => process.stdout.write(JSON.stringify({ t: Date.now() - t0, ...o }) + '\n');
 
-let boots = 0;
-let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
-const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
-
-server.auth((accept, reject, handshake) => {
-    if (args.password !== undefined) {
-        const pw = handshake.password ? handshake.password.toString() : '';
-        if (pw !== args.password) {
-            out({ ev: 'auth-fail', identity: handshake.identity });
-            reject(401);
-            return;
-        }
+// argv -> groups of options; a group per --serve (or one group writing to stdout)
+const groups = [];
+let cur = null;
+for (let i = 2; i < process.argv.length; i += 2) {
+    const k = process.argv[i].replace(/^--/, '');
+    const v = process.argv[i + 1];
+    if (k === 'serve') {
+        cur = { log: v };
+        groups.push(cur);
+        continue;
     }
-    accept({});
-});
+    if (cur === null) {
+        cur = { log: null };
+        groups.push(cur);
+    }
+    cur[k] = v;
+}
 
-server.on('client', (client) => {
-    out({ ev: 'connect', identity: client.identity });
-    let accepted = false;
-    const log = (action, params) => out({ ev: 'call', action, params });
-    client.handle('BootNotification', ({ params }) => {
-        log('BootNotification', params);
-        boots++;
-        const pendingFirst = Number(args['pending-first'] || 0);
-        const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
-        accepted = status === 'Accepted';
-        return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
-    });
-    client.handle('Heartbeat', ({ params }) => {
-        log('Heartbeat', params);
-        return { currentTime: new Date().toISOString() };
-    });
-    client.handle('StatusNotification', ({ params }) => {
-        log('StatusNotification', params);
-        return {};
-    });
-    client.handle('Authorize', ({ params }) => {
-        log('Authorize', params);
-        return { idTagInfo: { status: params.idTag === 'BLOCKED' ? 'Blocked' : 'Accepted' } };
-    });
-    client.handle('StartTransaction', ({ params }) => {
-        const transactionId = nextTx++;
-        log('StartTransaction', { ...params, assigned: transactionId });
-        if (args['remote-stop-after-ms'] !== undefined) {
-            setTimeout(() => command('RemoteStopTransaction', { transactionId }),
-                       Number(args['remote-stop-after-ms']));
-        }
-        return { transactionId, idTagInfo: { status: 'Accepted' } };
-    });
-    client.handle('StopTransaction', ({ params }) => {
-        log('StopTransaction', params);
-        return { idTagInfo: { status: 'Accepted' } };
-    });
-    client.handle('MeterValues', ({ params }) => {
-        log('MeterValues', params);
-        return {};
-    });
-    client.handle(({ method, params }) => {
-        log(method, params);
-        throw createRPCError('NotImplemented');
-    });
-    client.on('close', () => out({ ev: 'close' }));
-    // Commands of the backend, answered by the charge point: the answer goes to the log too.
-    const command = async (method, params) => {
-        try {
-            const r = await client.call(method, params);
-            out({ ev: 'result', action: method, result: r });
-        } catch (e) {
-            out({ ev: 'error', action: method, code: e.rpcErrorCode || String(e.message) });
+function serve(args) {
+    const out = (o) => {
+        const line = JSON.stringify({ t: Date.now() - t0, ...o }) + '\n';
+        if (args.log) {
+            fs.appendFileSync(args.log, line);
+        } else {
+            process.stdout.write(line);
         }
     };
-    if (args['probe'] !== undefined) {
-        // after the boot: the charge point's answers to good, unknown and malformed calls
-        setTimeout(async () => {
-            await command('GetConfiguration', { key: ['HeartbeatInterval', 'NoSuchKey'] });
-            await command('ChangeConfiguration', { key: 'NumberOfConnectors', value: '3' });
-            await command('DataTransfer', { vendorId: 'acme' });
-            await command('SetChargingProfile', { connectorId: 1, csChargingProfiles: { chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute', chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] } } });
-            await command('RemoteStopTransaction', { transactionId: 999 });
-        }, 1500);
-    }
-});
+    let boots = 0;
+    let starts = 0;
+    let probed = false;
+    let hostileDone = false;
+    let availabilityDone = false;
+    let remoteStarted = false;
+    let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
+    const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
-server.listen(Number(args.port), '127.0.0.1').then(() => out({ ev: 'listening', port: Number(args.port) }));
-if (args['stop-after-ms'] !== undefined) {
-    setTimeout(() => process.exit(0), Number(args['stop-after-ms']));
+    server.auth((accept, reject, handshake) => {
+        if (args.password !== undefined) {
+            const pw = handshake.password ? handshake.password.toString() : '';
+            if (pw !== args.password) {
+                out({ ev: 'auth-fail', identity: handshake.identity });
+                reject(401);
+                return;
+            }
+        }
+        accept({});
+    });
+
+    server.on('client', (client) => {
+        out({ ev: 'connect', identity: client.identity });
+        const log = (action, params) => out({ ev: 'call', action, params });
+        // Commands of the backend, answered by the charge point: the answer goes to the log too.
+        const command = async (method, params) => {
+            try {
+                const r = await client.call(method, params);
+                out({ ev: 'result', action: method, result: r });
+            } catch (e) {
+                out({ ev: 'error', action: method, code: e.rpcErrorCode || String(e.message) });
+            }
+        };
+        // Frames sent raw (no schema would let them out): the charge point's answer by id.
+        const rawWaits = new Map();
+        client.on('message', ({ message, outbound }) => {
+            if (outbound) {
+                return;
+            }
+            let m;
+            try {
+                m = JSON.parse(message.toString());
+            } catch (e) {
+                return;
+            }
+            if (Array.isArray(m) && rawWaits.has(m[1])) {
+                out({ ev: 'raw-answer', id: m[1], frame: m });
+                rawWaits.get(m[1])();
+                rawWaits.delete(m[1]);
+            }
+        });
+        const raw = (id, text, waitMs) => new Promise((resolve) => {
+            if (id !== null) {
+                rawWaits.set(id, resolve);
+            }
+            client.sendRaw(text);
+            setTimeout(resolve, waitMs);
+        });
+        client.handle('BootNotification', ({ params }) => {
+            log('BootNotification', params);
+            boots++;
+            const pendingFirst = Number(args['pending-first'] || 0);
+            const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
+            if (status === 'Accepted' && args['remote-start-ms'] !== undefined && !remoteStarted) {
+                remoteStarted = true;
+                setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
+                           Number(args['remote-start-ms']));
+            }
+            return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
+        });
+        client.handle('Heartbeat', ({ params }) => {
+            log('Heartbeat', params);
+            return { currentTime: new Date().toISOString() };
+        });
+        client.handle('StatusNotification', ({ params }) => {
+            log('StatusNotification', params);
+            return {};
+        });
+        client.handle('Authorize', ({ params }) => {
+            log('Authorize', params);
+            const st = { BLOCKED: 'Blocked', INVALID: 'Invalid' }[params.idTag] || 'Accepted';
+            return { idTagInfo: { status: st } };
+        });
+        client.handle('StartTransaction', ({ params }) => {
+            starts++;
+            if (args['refuse-first-start'] !== undefined && starts === 1) {
+                out({ ev: 'refused-call', action: 'StartTransaction', params });
+                throw createRPCError('InternalError', 'refused on purpose (test)');
+            }
+            const transactionId = nextTx++;
+            log('StartTransaction', { ...params, assigned: transactionId });
+            if (args['remote-stop-after-ms'] !== undefined) {
+                setTimeout(() => command('RemoteStopTransaction', { transactionId }),
+                           Number(args['remote-stop-after-ms']));
+            }
+            if (args['availability-after-ms'] !== undefined && !availabilityDone) {
+                availabilityDone = true;
+                setTimeout(() => command('ChangeAvailability', { connectorId: 1, type: 'Inoperative' }),
+                           Number(args['availability-after-ms']));
+            }
+            return { transactionId, idTagInfo: { status: 'Accepted' } };
+        });
+        client.handle('StopTransaction', ({ params }) => {
+            log('StopTransaction', params);
+            return { idTagInfo: { status: 'Accepted' } };
+        });
+        client.handle('MeterValues', ({ params }) => {
+            log('MeterValues', params);
+            return {};
+        });
+        client.handle(({ method, params }) => {
+            log(method, params);
+            throw createRPCError('NotImplemented');
+        });
+        client.on('close', () => out({ ev: 'close' }));
+        if (args.probe !== undefined && !probed) {
+            probed = true;
+            // after the boot: the charge point's answers to good, unknown and malformed calls
+            setTimeout(async () => {
+                await command('GetConfiguration', { key: ['HeartbeatInterval', 'NoSuchKey'] });
+                await command('ChangeConfiguration', { key: 'NumberOfConnectors', value: '3' });
+                await command('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' });
+                await command('GetConfiguration', { key: ['MeterValueSampleInterval'] });
+                await command('DataTransfer', { vendorId: 'acme' });
+                await command('SetChargingProfile', { connectorId: 1, csChargingProfiles: { chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute', chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] } } });
+                await command('RemoteStopTransaction', { transactionId: 999 });
+            }, 1500);
+        }
+        if (args.hostile !== undefined && !hostileDone) {
+            hostileDone = true;
+            setTimeout(async () => {
+                await raw(null, '[2,"h1","Heartbeat",{', 500);                 // malformed JSON
+                await raw('h2', '[2,"h2","FooBar",{}]', 3000);                 // unknown action
+                await raw('h3', '[2,"h3","Reset",{"type":"Sideways"}]', 3000);  // against the schema
+                await raw('h4', '[2,"h4","Reset",{}]', 3000);                   // a required field missing
+                await command('GetConfiguration', { key: ['HeartbeatInterval'] }); // still talking?
+                // larger than the charge point's receive buffer: it closes (1009) and reconnects
+                await raw(null, '[2,"h5","DataTransfer",{"vendorId":"x","data":"' + 'A'.repeat(20000) + '"}]', 500);
+            }, 1500);
+        }
+    });
+
+    if (args['tls-cert'] !== undefined) {
+        const mtls = args['tls-client-ca'] !== undefined;
+        const hs = https.createServer({
+            cert: fs.readFileSync(args['tls-cert']),
+            key: fs.readFileSync(args['tls-key']),
+            ca: mtls ? fs.readFileSync(args['tls-client-ca']) : undefined,
+            requestCert: mtls,
+            rejectUnauthorized: mtls,
+            minVersion: 'TLSv1.2',
+        });
+        hs.on('tlsClientError', (e) => out({ ev: 'tls-error', code: e.code || String(e.message) }));
+        hs.on('upgrade', server.handleUpgrade);
+        hs.listen(Number(args.port), '127.0.0.1', () => out({ ev: 'listening', port: Number(args.port) }));
+    } else {
+        server.listen(Number(args.port), '127.0.0.1').then(() => out({ ev: 'listening', port: Number(args.port) }));
+    }
+    if (args['stop-after-ms'] !== undefined) {
+        setTimeout(() => process.exit(0), Number(args['stop-after-ms']));
+    }
 }
+
+groups.forEach(serve);

@@ -345,6 +345,83 @@ static void test_foreground_and_background_order(void **state)
     assert_int_equal(s_e.state, JOURNAL_STARTED);
 }
 
+/* The backend's id of a transaction: kept across a close and a reopen, and not lost when the
+ * close reads the record back while the mark is still in flight (the old record). */
+static void test_remote_id_kept_through_close_and_reopen(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t s1, s2;
+    assert_int_equal(begin("tx-1", 10, 0, &s1), HAL_OK);
+    assert_int_equal(journal_get(&s_j, s1, &s_e), HAL_OK);
+    assert_false(s_e.remote_known);
+    /* the mark is in flight: the store still holds the record without it */
+    fake_nvs_hold(&s_nvs, true);
+    assert_int_equal(journal_set_remote(&s_j, s1, 4711), HAL_OK);
+    assert_int_equal(journal_set_remote(&s_j, s1, 4711), HAL_OK);
+    assert_int_equal(journal_set_remote(&s_j, s1, 99), HAL_ESTATE);
+    assert_int_equal(journal_close(&s_j, s1, 20, 0, JOURNAL_END_NORMAL, REC, strlen(REC), true), HAL_OK);
+    fake_nvs_hold(&s_nvs, false);
+    assert_int_equal(done(), HAL_OK);
+    settle();
+    assert_int_equal(journal_get(&s_j, s1, &s_e), HAL_OK);
+    assert_int_equal(s_e.state, JOURNAL_CLOSED);
+    assert_true(s_e.remote_known);
+    assert_int_equal(s_e.remote_id, 4711);
+    assert_string_equal(s_e.ocmf, REC);
+    /* a refused Start's -1 is an id like any other */
+    assert_int_equal(begin("tx-2", 20, 0, &s2), HAL_OK);
+    assert_int_equal(journal_set_remote(&s_j, s2, -1), HAL_OK);
+    settle();
+    assert_int_equal(delivered(s1), HAL_OK);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    assert_int_equal(journal_get(&s_j, s1, &s_e), HAL_OK);
+    assert_true(s_e.remote_known && s_e.delivered);
+    assert_int_equal(s_e.remote_id, 4711);
+    assert_int_equal(journal_get(&s_j, s2, &s_e), HAL_OK);
+    assert_true(s_e.remote_known);
+    assert_int_equal(s_e.remote_id, -1);
+    assert_int_equal(s_e.state, JOURNAL_STARTED);
+    assert_int_equal(journal_set_remote(&s_j, 77, 1), HAL_ENOENT);
+    assert_int_equal(journal_discarded(&s_j), 0);
+}
+
+/* A record without an id is byte for byte what earlier firmware wrote (no version change). */
+static void test_record_without_remote_id_unchanged(void **state)
+{
+    (void)state;
+    fake_nvs_init(&s_nvs);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    uint32_t s1;
+    assert_int_equal(begin("ab", 1, 2, &s1), HAL_OK);
+    uint8_t buf[JOURNAL_RECORD_MAX];
+    size_t len = 0;
+    assert_int_equal(hal_nvs_read(&s_nvs.base, "jrnl.1", buf, sizeof buf, &len), HAL_OK);
+    /* magic, version 1, seq, state, end, flags, txid, 4 x int64, ocmf_len, crc */
+    assert_int_equal(len, 13 + 2 + 32 + 2 + 4);
+    assert_int_equal(buf[4], 1);
+    assert_int_equal(buf[11], 0);
+    assert_int_equal(journal_set_remote(&s_j, s1, 0x01020304), HAL_OK);
+    settle();
+    assert_int_equal(hal_nvs_read(&s_nvs.base, "jrnl.1", buf, sizeof buf, &len), HAL_OK);
+    assert_int_equal(len, 13 + 2 + 32 + 2 + 4 + 4);
+    assert_int_equal(buf[4], 1);
+    assert_int_equal(buf[11], 4);
+    assert_int_equal(buf[49], 0x04);
+    /* an unknown flag bit is a record we cannot read, not one to guess at */
+    buf[11] |= 0x40;
+    uint32_t crc = journal_crc32(buf, len - 4);
+    for (unsigned i = 0; i < 4; i++) {
+        buf[len - 4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    assert_int_equal(hal_nvs_submit_write(&s_nvs.base, "jrnl.1", buf, len), HAL_OK);
+    int st;
+    assert_int_equal(hal_nvs_poll(&s_nvs.base, &st), HAL_OK);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    assert_int_equal(journal_discarded(&s_j), 1);
+}
+
 /* A record dropped at open is erased in the background, unless a new record for its slot
  * was queued first: the erase must never run after (and destroy) the new record. */
 static void test_discarded_record_erased_in_background(void **state)
@@ -394,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_store_error_is_the_outcome),
         cmocka_unit_test(test_foreground_and_background_order),
         cmocka_unit_test(test_discarded_record_erased_in_background),
+        cmocka_unit_test(test_remote_id_kept_through_close_and_reopen),
+        cmocka_unit_test(test_record_without_remote_id_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

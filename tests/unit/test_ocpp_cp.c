@@ -29,6 +29,9 @@ static struct {
     int ndelivered;
     int persists;
     int64_t time_set;
+    uint32_t started_tx[8];
+    int32_t started_id[8];
+    int nstarted;
     int rc; /* what the station answers */
 } s_fake;
 
@@ -103,8 +106,16 @@ static void f_persist(void *ctx)
     s_fake.persists++;
 }
 
-static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset, f_unlock, f_avail,
-                                         f_authorized, f_delivered, f_signed, f_time, f_persist};
+static void f_started(void *ctx, uint32_t tx, int32_t id)
+{
+    (void)ctx;
+    s_fake.started_tx[s_fake.nstarted] = tx;
+    s_fake.started_id[s_fake.nstarted++] = id;
+}
+
+static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset,   f_unlock,
+                                         f_avail,        f_authorized,  f_delivered, f_signed,
+                                         f_time,         f_persist,     f_started};
 
 static int setup(void **state)
 {
@@ -329,7 +340,9 @@ static void test_callerror_attempts(void **state)
     s_now += 1;
     expect_call("StartTransaction");
     reply_error("GenericError");
-    /* attempts spent: the Stop goes with -1 */
+    /* attempts spent: the Stop goes with -1, and the board is told so (a reboot resumes it) */
+    assert_int_equal(s_fake.nstarted, 1);
+    assert_int_equal(s_fake.started_id[0], -1);
     assert_int_equal(ocpp_cp_tx_stop(&s_cp, 3, "A", 10, 1700000010, OCPP_R_LOCAL), HAL_OK);
     int p = expect_call("StopTransaction");
     assert_int_equal(get_int(p, "transactionId"), -1);
@@ -509,6 +522,94 @@ static void test_time(void **state)
     }
 }
 
+/* The CSMS's id of a taken Start goes to the board; after a reboot the board resumes the
+ * transaction with it: no Start again, the Stop carries that id, room for it is kept. */
+static void test_resume_after_reboot(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 9, "A", 0, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":4711,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_int_equal(s_fake.nstarted, 1);
+    assert_int_equal(s_fake.started_tx[0], 9);
+    assert_int_equal(s_fake.started_id[0], 4711);
+
+    /* reboot */
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x200u);
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 2, 9, 4711), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 2, 9, 4711), HAL_EINVAL); /* known */
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 3, 10, 1), HAL_EINVAL);   /* no connector 3 */
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 1, 0, 1), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 9, "A", 0, 1700000000), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+    boot_accepted();
+    assert_null(sent()); /* nothing of transaction 9 goes before it stops */
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 9, "", 50, 1700000100, OCPP_R_POWER_LOSS), HAL_OK);
+    int p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 4711);
+    reply("{}");
+    assert_int_equal(s_fake.ndelivered, 1);
+    assert_int_equal(s_fake.delivered[0], 9);
+    assert_int_equal(s_fake.nstarted, 1);
+    /* room: resumed transactions keep room for their Stops like started ones */
+    unsigned k = 0;
+    int rc = HAL_OK;
+    for (; k < CFG_OCPP_QUEUE + 1u && rc == HAL_OK; k++) {
+        rc = ocpp_cp_tx_resume(&s_cp, 1, 100 + k, (int32_t)k);
+    }
+    assert_int_equal(rc, HAL_ENOMEM);
+    assert_true(k - 1u <= CFG_OCPP_QUEUE);
+    for (unsigned i = 0; i + 1u < k; i++) {
+        assert_int_equal(ocpp_cp_tx_stop(&s_cp, 100 + i, "", 1, 1700000200, OCPP_R_LOCAL), HAL_OK);
+    }
+}
+
+/* A sample with every measurand: each a sampledValue with its unit, values as decimal
+ * strings without floating point; the register alone when nothing else is known. */
+static void test_meter_values_measurands(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 4, "T", 1000, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":77,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    struct ocpp_sample smp = {-5, 12345, 400000, 80};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1234, &smp, 1700000010, s_now), HAL_OK);
+    int p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 77);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    int sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    const char *want[5][3] = {{"1234", "Energy.Active.Import.Register", "Wh"},
+                              {"-5", "Power.Active.Import", "W"},
+                              {"12.345", "Current.Import", "A"},
+                              {"400.000", "Voltage", "V"},
+                              {"80", "SoC", "Percent"}};
+    for (unsigned i = 0; i < 5; i++) {
+        int o = ocpp_json_at(&s_j, sv, i);
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "value"), want[i][0]));
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "measurand"), want[i][1]));
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "unit"), want[i][2]));
+    }
+    assert_true(ocpp_json_at(&s_j, sv, 5) < 0);
+    reply("{}");
+    /* the interval (default 60 s) has not passed: not due */
+    s_now += 1000;
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1300, &smp, 1700000011, s_now), HAL_EAGAIN);
+    s_now += 60000;
+    struct ocpp_sample none = {OCPP_NO_VALUE, OCPP_NO_VALUE, OCPP_NO_VALUE, -1};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 4, 1400, &none, 1700000071, s_now), HAL_OK);
+    p = expect_call("MeterValues");
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "value"), "1400"));
+    assert_true(ocpp_json_at(&s_j, sv, 1) < 0);
+    reply("{}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +622,8 @@ int main(void)
         cmocka_unit_test_setup(test_configuration, setup),
         cmocka_unit_test_setup(test_authorize, setup),
         cmocka_unit_test_setup(test_time, setup),
+        cmocka_unit_test_setup(test_resume_after_reboot, setup),
+        cmocka_unit_test_setup(test_meter_values_measurands, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

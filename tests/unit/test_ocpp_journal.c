@@ -93,8 +93,17 @@ static size_t f_signed(void *c, uint32_t tx, const char **o)
     (void)c;
     return ocpp_journal_signed(&s_oj, tx, o);
 }
+static int s_started;
+/* The CSMS stops answering after this many transaction messages (-1: never). */
+static int s_cut_after;
+static void f_started(void *c, uint32_t tx, int32_t id)
+{
+    (void)c;
+    s_started++;
+    assert_int_equal(ocpp_journal_started(&s_oj, tx, id), HAL_OK);
+}
 static const struct ocpp_cp_ops k_ops = {f_start, f_nop_conn, f_reset, f_nop_conn, f_avail,
-                                         f_auth,  f_delivered, f_signed, NULL, NULL};
+                                         f_auth,  f_delivered, f_signed, NULL, NULL, f_started};
 
 static int setup(void **state)
 {
@@ -107,6 +116,8 @@ static int setup(void **state)
     ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 1);
     s_now = 0;
     s_delivered = 0;
+    s_started = 0;
+    s_cut_after = -1;
     return 0;
 }
 
@@ -117,6 +128,9 @@ static int deliver_all(char log[][96], int max)
     for (int k = 0; k < 64; k++) {
         if (!ocpp_cp_poll(&s_cp, s_now)) {
             break;
+        }
+        if (n == s_cut_after) {
+            break; /* the link is gone with this frame unsent */
         }
         size_t len;
         const char *t = ocpp_cp_take(&s_cp, &len);
@@ -246,11 +260,89 @@ static void test_delivered_frees_slots(void **state)
     assert_int_equal(s_delivered, CFG_JOURNAL_SLOTS + 4u);
 }
 
+/* Power lost after the CSMS took some Starts: the restarted charger sends those transactions'
+ * Stops with the ids the CSMS gave, never their Starts again, and only what the CSMS has not
+ * seen. A record the CSMS took and the meter then aborted still gets its Stop. */
+static void test_reboot_after_confirmed_start(void **state)
+{
+    (void)state;
+    uint32_t a = begin(1000, 1767225600);
+    close_tx(a, 1500, 1767229200, JOURNAL_END_NORMAL, REC);
+    uint32_t b = begin(1500, 1767230000);
+    uint32_t c = begin(1600, 1767230100);
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[16][96];
+    /* Start a (100), then the link goes before Stop a is answered... */
+    s_cut_after = 1;
+    assert_int_equal(deliver_all(log, 16), 1);
+    assert_string_equal(log[0], "Start 1000");
+    assert_int_equal(s_started, 1);
+    settle();
+    struct journal_entry e;
+    assert_int_equal(journal_get(&s_j, a, &e), HAL_OK);
+    assert_true(e.remote_known);
+    assert_int_equal(e.remote_id, 100);
+    assert_false(e.delivered);
+    /* power lost; b was never announced; c closes as aborted at start-up */
+    struct journal_entry eb;
+    assert_int_equal(journal_get(&s_j, b, &eb), HAL_OK);
+    assert_false(eb.remote_known);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    close_tx(c, 1600, 1767230200, JOURNAL_END_ABORTED, NULL);
+    assert_int_equal(journal_set_remote(&s_j, b, 555), HAL_OK); /* as if b's Start had been taken */
+    settle();
+
+    struct ocpp_cp_info info = {"V", "M", NULL, NULL, NULL, NULL, 1};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 2);
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    settle();
+    /* a: Stop only; b: resumed, no message until it closes; c: aborted, never taken: nothing */
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+    ocpp_cp_connected(&s_cp, s_now);
+    s_cut_after = -1;
+    int n = deliver_all(log, 16);
+    assert_int_equal(n, 1);
+    assert_string_equal(log[0], "Stop 100 1500 Local signed");
+    assert_int_equal(s_started, 1);
+    close_tx(b, 1900, 1767231000, JOURNAL_END_NORMAL, REC);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    n = deliver_all(log, 16);
+    assert_int_equal(n, 1);
+    assert_string_equal(log[0], "Stop 555 1900 Local signed");
+    assert_int_equal(journal_get(&s_j, b, &e), HAL_OK);
+    assert_true(e.delivered);
+    assert_int_equal(journal_get(&s_j, c, &e), HAL_OK);
+    assert_true(e.delivered);
+}
+
+/* The CSMS took a Start, then the meter never ran it (power lost before it started): the
+ * CSMS has an open transaction, so its Stop goes, at the start reading. */
+static void test_aborted_but_taken_gets_its_stop(void **state)
+{
+    (void)state;
+    uint32_t a = begin(700, 1767225600);
+    assert_int_equal(journal_set_remote(&s_j, a, 42), HAL_OK);
+    settle();
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    close_tx(a, 700, 1767225601, JOURNAL_END_ABORTED, NULL);
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[4][96];
+    assert_int_equal(deliver_all(log, 4), 1);
+    assert_string_equal(log[0], "Stop 42 700 Other");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reboot_rebuild, setup),
         cmocka_unit_test_setup(test_delivered_frees_slots, setup),
+        cmocka_unit_test_setup(test_reboot_after_confirmed_start, setup),
+        cmocka_unit_test_setup(test_aborted_but_taken_gets_its_stop, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,101 @@
+/* board_ocpp.c - owns the host boards' OCPP run: the ocpp.* configuration turned into the
+ * charge point's and the WebSocket's settings, the Linux network, TLS and random ports it
+ * uses, and the station's events and passes handed to firmware/ocpp_station.c. */
+#include "board_ocpp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, const char *serial,
+                     const char *firmware, struct station *st, struct journal *const *journals, uint8_t n,
+                     struct hal_log *log, uint32_t now_ms)
+{
+    memset(bo, 0, sizeof *bo);
+    if (c->url[0] == '\0') {
+        return HAL_OK;
+    }
+    const char *key, *why;
+    if (board_ocpp_check(c, &key, &why) != 0 || board_ocpp_check_files(c, &key, &why) != 0) {
+        hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: %s: %s", key, why);
+        return HAL_EINVAL;
+    }
+    snprintf(bo->base, sizeof bo->base, "%s", c->url);
+    struct ocpp_ws_config wc;
+    ocpp_ws_default_config(&wc);
+    const char *w = NULL;
+    if (ocpp_ws_target_parse(bo->base, c->identity, &wc.target, &w) != HAL_OK) {
+        hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: ocpp.url %s: %s", c->url, w);
+        return HAL_EINVAL;
+    }
+    if (c->password_file[0] != '\0') {
+        FILE *f = fopen(c->password_file, "r");
+        if (f == NULL || fgets(bo->password, sizeof bo->password, f) == NULL) {
+            if (f != NULL) {
+                fclose(f);
+            }
+            hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: ocpp.password_file cannot be read");
+            return HAL_EINVAL;
+        }
+        fclose(f);
+        bo->password[strcspn(bo->password, "\r\n")] = '\0';
+        wc.user = c->identity;
+        wc.password = bo->password;
+    }
+    wc.ping_interval_ms = c->ping_s * 1000u;
+    if (linux_net_init(&bo->net, "lo", NULL) != HAL_OK) {
+        hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: no network");
+        return HAL_EINVAL;
+    }
+    linux_rng_init(&bo->rng);
+    struct hal_tls *tls = NULL;
+    if (wc.target.tls) {
+        struct linux_tls_backend b = {c->ca, c->client_cert[0] ? c->client_cert : NULL,
+                                      c->client_key[0] ? c->client_key : NULL};
+        if (linux_tls_init(&bo->tls, &bo->net.base, log, NULL) != HAL_OK ||
+            linux_tls_client_backend(&bo->tls, &b) != HAL_OK) {
+            hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: the CA, certificate or key files do not load");
+            return HAL_EINVAL;
+        }
+        tls = &bo->tls.base;
+    }
+    struct ocpp_cp_info info = {c->vendor, c->model, serial, firmware, NULL, NULL, n};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    cfg.heartbeat_interval_s = c->heartbeat_s;
+    cfg.meter_sample_interval_s = c->meter_sample_s;
+    cfg.ws_ping_interval_s = c->ping_s;
+    cfg.tx_attempts = c->tx_attempts;
+    cfg.tx_retry_interval_s = c->tx_retry_s;
+    snprintf(cfg.authorization_key, sizeof cfg.authorization_key, "%s", bo->password);
+    uint32_t seed = 0;
+    (void)hal_rng_fill(&bo->rng.base, (uint8_t *)&seed, sizeof seed);
+    int rc = ocpp_station_init(&bo->os, st, journals, n, &info, &cfg, &wc, &bo->net.base, tls, &bo->rng.base, log,
+                               seed, now_ms);
+    if (rc != HAL_OK) {
+        hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: the charge point does not start (%s)", hal_strerror(rc));
+        return rc;
+    }
+    hal_logf(log, HAL_LOG_INFO, now_ms, "ocpp: charge point %s of %s, security profile %u", c->identity, c->url,
+             (unsigned)c->security_profile);
+    bo->on = true;
+    return HAL_OK;
+}
+
+void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint32_t now_ms)
+{
+    if (bo->on) {
+        ocpp_station_event(&bo->os, e, now_ms);
+    }
+}
+
+void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
+{
+    if (bo->on) {
+        ocpp_station_poll(&bo->os, now_ms);
+    }
+}
+
+unsigned board_ocpp_queued(const struct board_ocpp *bo)
+{
+    return bo->on ? ocpp_cp_queued(&bo->os.cp) : 0u;
+}

@@ -1,0 +1,69 @@
+/**
+ * @file board_ocpp.h
+ * @brief The host boards' OCPP 1.6J charge point: the `ocpp.*` keys (defaults, checks, the
+ *        security profile's rules) and the run (firmware/ocpp_station.c over the Linux
+ *        network, TLS and random ports). docs/ocpp.md, docs/configuration.md.
+ */
+#ifndef BOARD_OCPP_H
+#define BOARD_OCPP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "linux_net.h"
+#include "linux_rng.h"
+#include "linux_tls.h"
+#include "ocpp_station.h"
+
+#define BOARD_OCPP_URL_MAX 128
+#define BOARD_OCPP_PATH_MAX 128
+
+/** The `ocpp.*` keys. */
+struct board_ocpp_config {
+    char url[BOARD_OCPP_URL_MAX];       /**< ws[s]://HOST[:PORT][/PATH]; empty = no OCPP */
+    char identity[49];                  /**< the charge point identity (URL's last segment) */
+    char password_file[BOARD_OCPP_PATH_MAX]; /**< AuthorizationKey (profiles 1, 2) */
+    char ca[BOARD_OCPP_PATH_MAX];       /**< PEM CA of the CSMS's certificate (wss://) */
+    char client_cert[BOARD_OCPP_PATH_MAX]; /**< profile 3 */
+    char client_key[BOARD_OCPP_PATH_MAX];
+    uint32_t security_profile;          /**< 0 (none: lab only) .. 3 */
+    uint32_t heartbeat_s;
+    uint32_t meter_sample_s;
+    uint32_t ping_s;
+    uint32_t tx_attempts;
+    uint32_t tx_retry_s;
+    char vendor[21];
+    char model[21];
+};
+
+void board_ocpp_defaults(struct board_ocpp_config *c);
+/** Checks of the keys together (no files read). 0 ok; -1 with the key and the reason. */
+int board_ocpp_check(const struct board_ocpp_config *c, const char **key, const char **why);
+/** The files the keys name can be read, the password has the length OCPP allows. */
+int board_ocpp_check_files(const struct board_ocpp_config *c, const char **key, const char **why);
+
+struct board_ocpp {
+    bool on;
+    struct ocpp_station os;
+    struct linux_net net;
+    struct linux_tls tls;
+    struct linux_rng rng;
+    char base[BOARD_OCPP_URL_MAX];
+    char password[41];
+};
+
+/**
+ * @brief Start the charge point (nothing when ocpp.url is empty).
+ * @param journals one per connector (NULL entries: no transactions for it)
+ * @retval HAL_OK started or not configured
+ * @retval HAL_EINVAL a key or file does not do (said on the log)
+ */
+int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, const char *serial,
+                     const char *firmware, struct station *st, struct journal *const *journals, uint8_t n,
+                     struct hal_log *log, uint32_t now_ms);
+void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint32_t now_ms);
+void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms);
+/** Messages not yet delivered to the CSMS (0 when off). */
+unsigned board_ocpp_queued(const struct board_ocpp *bo);
+
+#endif /* BOARD_OCPP_H */
