@@ -118,6 +118,12 @@ static int plant_psu_off_done(struct psu *base, uint32_t now_ms)
     return s->inner != NULL ? psu_off_done(s->inner, now_ms) : HAL_ENOTSUP;
 }
 
+static int plant_psu_session(struct psu *base, const struct psu_session *ss, uint32_t now_ms)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_set_session(s->inner, ss, now_ms) : HAL_ENOTSUP;
+}
+
 static const struct psu_ops s_psu_ops = {
     .set_mode = plant_psu_set_mode,
     .set_export = plant_psu_set_export,
@@ -127,6 +133,7 @@ static const struct psu_ops s_psu_ops = {
     .read_modules = plant_psu_modules,
     .get_errors = plant_psu_errors,
     .off_done = plant_psu_off_done,
+    .set_session = plant_psu_session,
 };
 
 /* ---------------------------------------------------------------- monitor */
