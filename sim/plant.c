@@ -73,7 +73,7 @@ static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t 
 static int plant_psu_read_output(struct psu *base, struct psu_output *out, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
-    if (s->inner != NULL) {
+    if (s->inner != NULL && !s->model_output) {
         return psu_read_output(s->inner, out, now_ms);
     }
     out->voltage_mv = s->out_mv;
@@ -143,7 +143,7 @@ int32_t plant_measured_ma(struct plant *p, bool *known, unsigned *active)
     if (active != NULL) {
         *active = 0;
     }
-    if (!p->external) {
+    if (!p->external || p->psu.model_output) {
         *known = true;
         return p->psu.out_ma;
     }
@@ -734,6 +734,9 @@ void plant_tick(struct plant *p, uint32_t now_ms)
     if (p->external) {
         /* The car and the stage run their own physics elsewhere; only the parts move here. */
         plant_mechanics(p);
+        if (p->psu.model_output) {
+            plant_power(p); /* a stage without measurements: the ideal stage's model */
+        }
         p->max_set_mv = p->psu.set_mv > p->max_set_mv ? p->psu.set_mv : p->max_set_mv;
         return;
     }
