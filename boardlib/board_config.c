@@ -18,11 +18,12 @@
 #include <unistd.h>
 
 #include "charger.h"
+#include "hal_net.h"
 #include "linux_modbus.h"
 #include "ocmf/ocmf.h"
 
 static const char *const s_levels[] = {"error", "warn", "info", "debug", NULL};
-static const char *const s_psu_types[] = {"none", "infy", NULL};
+static const char *const s_psu_types[] = {"none", "infy", "huawei", NULL};
 static const char *const s_addressing[] = {"fixed", "group", NULL};
 static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
 static const char *const s_board_io[] = {"none", "chargesom", "kernel", NULL};
@@ -79,8 +80,21 @@ static const struct config_key s_keys[] = {
     STR("store.dir", store_dir, true,
         "directory of the non-volatile store and the meter journal (required)"),
     ENUM("psu.type", psu_type, s_psu_types,
-         "power stage: none (nothing energises) or infy (InfyPower modules on can.interface)\n"
+         "power stage: none (nothing energises), infy (InfyPower modules on can.interface)\n"
+         "                                     or huawei (a FusionCharge unit: huawei.*)\n"
          "                                     (default none)"),
+    STR("huawei.host", huawei_host, false,
+        "psu.type = huawei: the power unit's IPv4 address (its Modbus-TCP server; required)"),
+    U32("huawei.port", huawei_port, 1, 65535, false, "the unit's TCP port (default 502)"),
+    STR("huawei.goose_if", huawei_goose_if, false,
+        "psu.type = huawei: the Ethernet interface of the GOOSE power requests (required)"),
+    U32("huawei.vlan", huawei_vlan, 0, 4094, false, "802.1Q VLAN of the GOOSE frames (default 0)"),
+    U32("huawei.connector", huawei_connector, 1, 12, false,
+        "this connector's number at the unit, unique across its dispensers (default 1)"),
+    BOOL("huawei.no_hmac", huawei_no_hmac, "test aid: GOOSE without HMAC both ways (default false)"),
+    STR("huawei.tls_ca", huawei_tls_ca, false, "mutual TLS on the unit link: the unit's CA (PEM)"),
+    STR("huawei.tls_cert", huawei_tls_cert, false, "... our client certificate (PEM)"),
+    STR("huawei.tls_key", huawei_tls_key, false, "... its private key (PEM)"),
     ENUM("infy.addressing", infy_addressing, s_addressing,
          "fixed (infy.modules lists the dialled addresses) or group (infy.group) (default fixed)"),
     STR("infy.modules", infy_modules, false,
@@ -262,6 +276,8 @@ void board_config_defaults(struct board_config *c)
     c->infy_controller = 0xF0;
     c->infy_offline_timeout_ms = 15000;
     c->infy_poll_period_ms = 900;
+    c->huawei_port = 502;
+    c->huawei_connector = 1;
     memcpy(c->meter_bus, "none", 5);
     c->meter_unit = 1;
     c->meter_timeout_ms = 1000;
@@ -655,6 +671,22 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
      * defaults to find the one it refers to. */
     struct infy_config *ic = &c->infy;
     infy_default_config(ic);
+    if (c->psu_type == BOARD_PSU_HUAWEI) {
+        struct hal_ip6_endpoint ep;
+        if (c->huawei_host[0] == '\0') {
+            board_config_bad(x, "huawei.host", "required with psu.type = huawei");
+        } else if (hal_ip4_parse(c->huawei_host, (uint16_t)c->huawei_port, &ep) != HAL_OK) {
+            board_config_bad(x, "huawei.host", "not an IPv4 address");
+        }
+        if (c->huawei_goose_if[0] == '\0') {
+            board_config_bad(x, "huawei.goose_if", "required with psu.type = huawei");
+        }
+        bool a = c->huawei_tls_ca[0] != '\0', b = c->huawei_tls_cert[0] != '\0', k = c->huawei_tls_key[0] != '\0';
+        if ((a || b || k) && !(a && b && k)) {
+            board_config_bad(x, !a ? "huawei.tls_ca" : !b ? "huawei.tls_cert" : "huawei.tls_key",
+                             "mutual TLS needs all three of huawei.tls_ca, tls_cert and tls_key");
+        }
+    }
     if (c->psu_type != BOARD_PSU_INFY) {
         return;
     }
@@ -833,6 +865,9 @@ int board_config_check_system(const struct board_config *c, const char *path, FI
     }
     if (c->psu_type == BOARD_PSU_INFY) {
         board_config_netif(&x, "can.interface", c->can_interface);
+    }
+    if (c->psu_type == BOARD_PSU_HUAWEI) {
+        board_config_netif(&x, "huawei.goose_if", c->huawei_goose_if);
     }
     if (c->board_io == BOARD_IO_CHARGESOM && access(c->chargesom_tty, R_OK | W_OK) != 0) {
         board_config_bad(&x, "chargesom.tty", strerror(errno));

@@ -23,7 +23,7 @@
 #define BOARD_CONFIG_PATH_MAX 128
 
 /** Power stage kinds (`psu.type`). */
-enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY };
+enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY, BOARD_PSU_HUAWEI };
 /** Over-voltage monitor devices (`ovm.device`). */
 enum board_ovm_device { BOARD_OVM_NONE = 0, BOARD_OVM_SIM };
 /** Where the pilot and power-path I/O is (`board.io`). */
@@ -68,6 +68,15 @@ struct board_config {
     uint32_t infy_controller;
     uint32_t infy_offline_timeout_ms;
     uint32_t infy_poll_period_ms;
+    char huawei_host[64];         /**< the unit's IPv4 address (psu.type = huawei) */
+    uint32_t huawei_port;
+    char huawei_goose_if[16];     /**< raw-Ethernet port of the GOOSE stream */
+    uint32_t huawei_vlan;
+    uint32_t huawei_connector;    /**< this connector's number at the unit, 1..12 */
+    bool huawei_no_hmac;          /**< test aid: GOOSE unsigned both ways */
+    char huawei_tls_ca[BOARD_CONFIG_PATH_MAX];   /**< all three: mutual TLS on the link */
+    char huawei_tls_cert[BOARD_CONFIG_PATH_MAX];
+    char huawei_tls_key[BOARD_CONFIG_PATH_MAX];
     /* meter */
     char meter_bus[BOARD_CONFIG_PATH_MAX];
     uint32_t meter_unit;

@@ -342,6 +342,58 @@ void charger_session_begin(struct charger *c, uint32_t now_ms)
     c->pw.max_set_mv = 0;
 }
 
+/* What the next power is for, from the session state: a stage that allocates power per
+ * phase (Huawei) must hear it before the mode that asks for that power goes out, so
+ * PARAMETERS already announces the cable check. */
+static enum psu_phase charger_psu_phase(const struct charger *c)
+{
+    switch (c->state) {
+    case CHARGER_PARAMETERS:
+    case CHARGER_CABLE_CHECK:
+        return PSU_PHASE_CABLE_CHECK;
+    case CHARGER_PRECHARGE:
+        return PSU_PHASE_PRECHARGE;
+    case CHARGER_ENERGIZING:
+    case CHARGER_CHARGING:
+        return PSU_PHASE_CHARGING;
+    default:
+        return PSU_PHASE_NONE;
+    }
+}
+
+/* Board alarms the stage may have to forward, from the latched power-path fault. */
+static uint8_t charger_psu_alarms(const struct charger *c)
+{
+    switch (interlock_fault(&c->il)) {
+    case INTERLOCK_FAULT_ESTOP:
+        return PSU_ALARM_ESTOP;
+    case INTERLOCK_FAULT_CONTACTOR_DROPPED:
+    case INTERLOCK_FAULT_WELDED:
+    case INTERLOCK_FAULT_CLOSE_TIMEOUT:
+        return PSU_ALARM_CONTACTOR;
+    default:
+        return 0u;
+    }
+}
+
+/* The session as the power stage may need it (psu_set_session); stages that do not need
+ * it answer HAL_ENOTSUP, which changes nothing. Called after the pass's decisions, before
+ * the stage's own task runs, so a phase change and the mode it comes with go out together. */
+static void charger_tell_psu(struct charger *c, uint32_t now_ms)
+{
+    enum pilot_state ps = pilot_state(&c->pilot);
+    enum interlock_state is = interlock_state(&c->il);
+    struct psu_session s = {
+        .plugged = ps >= PILOT_STATE_B && ps <= PILOT_STATE_F,
+        .phase = charger_psu_phase(c),
+        .contactor_closed = is == INTERLOCK_CLOSED || is == INTERLOCK_POWER_DOWN,
+        .out_mv = c->pw.volt.fresh ? c->pw.volt.mv : 0,
+        .out_ma = c->pw.present_ma,
+        .alarms = charger_psu_alarms(c),
+    };
+    (void)psu_set_session(c->io.psu, &s, now_ms);
+}
+
 static void charger_step(struct sched_task *t, uint32_t now_ms)
 {
     struct charger *c = t->ctx;
@@ -372,6 +424,7 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
     }
     charger_read_pp(c, now_ms);
     charger_session(c, now_ms);
+    charger_tell_psu(c, now_ms);
     sched_task_at(t, now_ms + CFG_INTERLOCK_PERIOD_MS);
 }
 

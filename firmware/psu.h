@@ -130,6 +130,31 @@ static inline bool psu_error_stops_session(enum psu_error_type t)
     return t != PSU_ERR_VENDOR_WARNING;
 }
 
+/** What the next power is for (psu_set_session): some stages (Huawei) allocate power per phase. */
+enum psu_phase {
+    PSU_PHASE_NONE = 0,    /**< no power is coming (no session, or between phases) */
+    PSU_PHASE_CABLE_CHECK, /**< the isolation test voltage */
+    PSU_PHASE_PRECHARGE,   /**< matching the battery voltage at low current */
+    PSU_PHASE_CHARGING,    /**< energy transfer */
+};
+
+/** Board alarms a stage may have to forward (psu_session.alarms). */
+#define PSU_ALARM_DOOR 0x01u      /**< cabinet door open */
+#define PSU_ALARM_WATER 0x02u     /**< water ingress */
+#define PSU_ALARM_ESTOP 0x04u     /**< emergency stop pressed */
+#define PSU_ALARM_TILT 0x08u      /**< cabinet tilted */
+#define PSU_ALARM_CONTACTOR 0x10u /**< a DC contactor failed (welded or dropped) */
+
+/** What the charger knows of its session that a stage without its own sensing needs. */
+struct psu_session {
+    bool plugged;          /**< a vehicle is connected (pilot B..F) */
+    enum psu_phase phase;  /**< what the next power is for */
+    bool contactor_closed; /**< the DC contactors are closed */
+    int32_t out_mv;        /**< connector voltage the charger measures (0: unknown) */
+    int32_t out_ma;        /**< output current the charger knows (0: unknown) */
+    uint8_t alarms;        /**< PSU_ALARM_* active now */
+};
+
 struct psu;
 
 /** Operations of a power stage. The first three are mandatory; the rest may be NULL. */
@@ -150,6 +175,8 @@ struct psu_ops {
     int (*get_errors)(struct psu *p, struct psu_error *out, size_t max, size_t *count);
     /** @see psu_off_done (optional) */
     int (*off_done)(struct psu *p, uint32_t now_ms);
+    /** @see psu_set_session (optional) */
+    int (*set_session)(struct psu *p, const struct psu_session *s, uint32_t now_ms);
 };
 
 /** A power-stage instance. Implementations embed it first in their own struct. */
@@ -250,6 +277,17 @@ static inline int psu_get_errors(struct psu *p, struct psu_error *out, size_t ma
 static inline int psu_off_done(struct psu *p, uint32_t now_ms)
 {
     return p->ops->off_done != NULL ? p->ops->off_done(p, now_ms) : HAL_ENOTSUP;
+}
+
+/**
+ * @brief Tell the stage the session's state; the charger calls it on every pass, so an
+ *        implementation acts on changes only. Stages that sense everything themselves
+ *        (InfyPower) leave it NULL.
+ * @retval HAL_OK taken @retval HAL_ENOTSUP the stage does not need it
+ */
+static inline int psu_set_session(struct psu *p, const struct psu_session *s, uint32_t now_ms)
+{
+    return p->ops->set_session != NULL ? p->ops->set_session(p, s, now_ms) : HAL_ENOTSUP;
 }
 
 /** @brief Name of an error type as in EVerest ("OverVoltageDC", ...); "?" if unknown. */

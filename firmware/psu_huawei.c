@@ -213,6 +213,41 @@ static int read_telemetry(struct psu *base, struct psu_telemetry *t, uint32_t no
     return HAL_OK;
 }
 
+_Static_assert(PSU_ALARM_DOOR == HUAWEI_AL_DOOR && PSU_ALARM_WATER == HUAWEI_AL_WATER &&
+                   PSU_ALARM_ESTOP == HUAWEI_AL_EPO && PSU_ALARM_TILT == HUAWEI_AL_TILT &&
+                   PSU_ALARM_CONTACTOR == HUAWEI_AL_CONTACTOR,
+               "psu.h's board alarms are passed to the unit unchanged");
+
+/* The neutral session hook of psu.h into the Huawei terms; only changes reach the unit. */
+static int set_session(struct psu *base, const struct psu_session *s, uint32_t now_ms)
+{
+    struct psu_huawei *p = of(base);
+    if ((unsigned)s->phase > (unsigned)PSU_PHASE_CHARGING) {
+        return HAL_EINVAL;
+    }
+    if (!p->session_told || s->plugged != p->told.plugged) {
+        psu_huawei_set_plugged(p, s->plugged, now_ms);
+        if (s->plugged) {
+            p->told.phase = PSU_PHASE_NONE; /* a new session: its phases are told afresh */
+        }
+    }
+    if (s->plugged && s->phase != PSU_PHASE_NONE && (!p->session_told || s->phase != p->told.phase)) {
+        static const enum huawei_phase map[] = {HUAWEI_PH_NONE, HUAWEI_PH_CABLE_CHECK, HUAWEI_PH_PRECHARGE,
+                                                HUAWEI_PH_CHARGING};
+        psu_huawei_set_phase(p, map[s->phase], now_ms);
+    }
+    if (!p->session_told || s->alarms != p->told.alarms) {
+        /* PSU_ALARM_* were laid out as the sheet's HUAWEI_AL_* bits */
+        psu_huawei_set_alarms(p, s->alarms);
+    }
+    psu_huawei_set_output(p, s->contactor_closed, s->out_mv, s->out_ma);
+    enum psu_phase keep = s->phase != PSU_PHASE_NONE ? s->phase : p->told.phase;
+    p->told = *s;
+    p->told.phase = s->plugged ? keep : PSU_PHASE_NONE;
+    p->session_told = true;
+    return HAL_OK;
+}
+
 static const struct psu_ops s_ops = {
     .set_mode = set_mode,
     .set_export = set_export,
@@ -220,6 +255,7 @@ static const struct psu_ops s_ops = {
     .get_capabilities = get_caps,
     .read_telemetry = read_telemetry,
     .get_errors = get_errors,
+    .set_session = set_session,
 };
 
 /* ---------------------------------------------------------------- the link task */

@@ -86,6 +86,8 @@ struct psu_huawei {
     struct isolation *imd;  /**< upstream voltage, second choice (may be NULL) */
     uint32_t set_at_ms;     /**< when the last setpoint or mode came */
     bool set_pending;       /**< ... and it has not gone out yet */
+    struct psu_session told; /**< what psu_set_session() last passed on */
+    bool session_told;       /**< ... once at least */
 };
 
 /**
@@ -117,7 +119,8 @@ void psu_huawei_unit_run(struct psu_huawei_unit *u, uint32_t now_ms);
 int psu_huawei_init(struct psu_huawei *p, struct psu_huawei_unit *u, unsigned local, struct ovm *ovm,
                     struct isolation *imd);
 
-/* What the charger knows and the unit must hear (the psu interface has no room for it). */
+/* What the charger knows and the unit must hear. The charger says it through the neutral
+ * psu_set_session() of psu.h, which calls these on changes; tools may call them directly. */
 /** @brief The car is plugged (CP state B..F) or not (A). */
 void psu_huawei_set_plugged(struct psu_huawei *p, bool plugged, uint32_t now_ms);
 /** @brief The phase the next power is for (cable check, pre-charge, charging). */

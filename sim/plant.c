@@ -73,7 +73,7 @@ static int plant_psu_set_export(struct psu *base, uint32_t voltage_mv, uint32_t 
 static int plant_psu_read_output(struct psu *base, struct psu_output *out, uint32_t now_ms)
 {
     struct plant_psu *s = (struct plant_psu *)base;
-    if (s->inner != NULL) {
+    if (s->inner != NULL && !s->model_output) {
         return psu_read_output(s->inner, out, now_ms);
     }
     out->voltage_mv = s->out_mv;
@@ -118,6 +118,12 @@ static int plant_psu_off_done(struct psu *base, uint32_t now_ms)
     return s->inner != NULL ? psu_off_done(s->inner, now_ms) : HAL_ENOTSUP;
 }
 
+static int plant_psu_session(struct psu *base, const struct psu_session *ss, uint32_t now_ms)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_set_session(s->inner, ss, now_ms) : HAL_ENOTSUP;
+}
+
 static const struct psu_ops s_psu_ops = {
     .set_mode = plant_psu_set_mode,
     .set_export = plant_psu_set_export,
@@ -127,6 +133,7 @@ static const struct psu_ops s_psu_ops = {
     .read_modules = plant_psu_modules,
     .get_errors = plant_psu_errors,
     .off_done = plant_psu_off_done,
+    .set_session = plant_psu_session,
 };
 
 /* ---------------------------------------------------------------- monitor */
@@ -136,7 +143,7 @@ int32_t plant_measured_ma(struct plant *p, bool *known, unsigned *active)
     if (active != NULL) {
         *active = 0;
     }
-    if (!p->external) {
+    if (!p->external || p->psu.model_output) {
         *known = true;
         return p->psu.out_ma;
     }
@@ -727,6 +734,9 @@ void plant_tick(struct plant *p, uint32_t now_ms)
     if (p->external) {
         /* The car and the stage run their own physics elsewhere; only the parts move here. */
         plant_mechanics(p);
+        if (p->psu.model_output) {
+            plant_power(p); /* a stage without measurements: the ideal stage's model */
+        }
         p->max_set_mv = p->psu.set_mv > p->max_set_mv ? p->psu.set_mv : p->max_set_mv;
         return;
     }

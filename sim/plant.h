@@ -84,6 +84,8 @@ struct plant_psu {
     uint32_t off_cmd_ms;     /**< when "off" was last commanded */
     uint32_t stuck_until_ms; /**< fault injection: "off" ignored until then */
     bool stuck_armed;        /**< fault injection: the next "off" will be ignored for 2 s */
+    bool model_output;       /**< the real driver measures nothing at the output (Huawei): the
+                                  plant models it as the ideal stage does, from the setpoints */
     struct plant *plant;
 };
 

@@ -51,6 +51,9 @@ int board_connector_start(struct board_connector *k, const struct board_config *
             return -1;
         }
         k->have_plant = true;
+        /* the Huawei unit measures nothing at the output and its emulator has no physics:
+         * the plant models the output from the setpoints (the ideal stage's model) */
+        k->plant.plant.psu.model_output = cfg->psu_type == BOARD_PSU_HUAWEI;
         if (sim->trace != NULL && sim_plant_trace_open(&k->plant, sim->trace, &k->charger) != HAL_OK) {
             return -1;
         }

@@ -228,6 +228,66 @@ static int board_start_link(struct board_devices *d, const struct board_config *
     return 0;
 }
 
+/* psu.type = huawei: the link to the unit (TCP, optionally mutual TLS; GOOSE on its own
+ * port) with this charger as a one-connector dispenser. After the isolation monitor: the
+ * unit measures no voltage, so the stage reads the upstream voltage from it. */
+static int board_start_huawei(struct board_devices *d, const struct board_config *cfg, struct sched *s,
+                              uint32_t now)
+{
+    if (cfg->psu_type != BOARD_PSU_HUAWEI) {
+        return 0;
+    }
+    struct huawei_disp_config hc;
+    huawei_disp_config_default(&hc);
+    hc.connectors = 1;
+    hc.global_no[0] = (uint16_t)cfg->huawei_connector;
+    hc.vlan_id = (uint16_t)cfg->huawei_vlan;
+    hc.send_secure = !cfg->huawei_no_hmac;
+    hc.verify_hmac = !cfg->huawei_no_hmac;
+    /* the ESN is unique per dispenser: the connector number makes it so on one unit */
+    snprintf(hc.esn, sizeof hc.esn, "DISP-%02u", (unsigned)cfg->huawei_connector);
+    struct hal_ip6_endpoint ep;
+    if (hal_ip4_parse(cfg->huawei_host, (uint16_t)cfg->huawei_port, &ep) != HAL_OK) {
+        fprintf(stderr, "charger: huawei.host '%s': not an IPv4 address\n", cfg->huawei_host);
+        return -1;
+    }
+    struct hal_eth_binding b = {HAL_ETH_TYPE_GOOSE, 0u, false};
+    if (linux_pcap_open_binding(&d->goose_eth, cfg->huawei_goose_if, &b) != HAL_OK) {
+        fprintf(stderr, "charger: huawei.goose_if '%s': %s\n", cfg->huawei_goose_if, d->goose_eth.errbuf);
+        return -1;
+    }
+    (void)linux_loop_watch(&d->loop, linux_pcap_fd(&d->goose_eth), POLLIN);
+    (void)hal_eth_mac(&d->goose_eth.base, hc.mac);
+    /* a unit on this host is reached over loopback; otherwise over the GOOSE port's network */
+    const char *tcp_if = strncmp(cfg->huawei_host, "127.", 4) == 0 ? "lo" : cfg->huawei_goose_if;
+    if (linux_net_init(&d->unit_net, tcp_if, &d->loop) != HAL_OK) {
+        fprintf(stderr, "charger: huawei: no interface '%s' for the unit link\n", tcp_if);
+        return -1;
+    }
+    int rc = psu_huawei_unit_init(&d->unit, &hc, &ep, &d->unit_net.base, &d->goose_eth.base, &d->log.base, s, now);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: Huawei unit link: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    if (cfg->huawei_tls_ca[0] != '\0') {
+        struct linux_tls_backend tb = {cfg->huawei_tls_ca, cfg->huawei_tls_cert, cfg->huawei_tls_key};
+        if (linux_tls_init(&d->unit_tls, &d->unit_net.base, &d->log.base, &d->loop.base) != HAL_OK ||
+            linux_tls_client_backend(&d->unit_tls, &tb) != HAL_OK) {
+            fprintf(stderr, "charger: huawei TLS: %s\n", d->unit_tls.reason);
+            return -1;
+        }
+        psu_huawei_unit_use_tls(&d->unit, &d->unit_tls.base);
+    }
+    rc = psu_huawei_init(&d->hw, &d->unit, 1u, NULL, d->imd);
+    if (rc != HAL_OK) {
+        fprintf(stderr, "charger: Huawei connector: %s\n", hal_strerror(rc));
+        return -1;
+    }
+    d->psu = &d->hw.base;
+    d->have_huawei = true;
+    return 0;
+}
+
 int board_devices_start(struct board_devices *d, const struct board_config *cfg, volatile int *stop_flag,
                         struct sched *s)
 {
@@ -312,7 +372,7 @@ int board_devices_start(struct board_devices *d, const struct board_config *cfg,
         d->psu = &d->stage.base;
     }
     if (board_start_meter(d, cfg, s, now) != 0 || board_start_imd(d, cfg, s, now) != 0 ||
-        board_start_link(d, cfg, s, now) != 0) {
+        board_start_huawei(d, cfg, s, now) != 0 || board_start_link(d, cfg, s, now) != 0) {
         return -1;
     }
     return 0;
@@ -324,7 +384,8 @@ void board_devices_log_started(struct board_devices *d, const struct board_confi
     hal_logf(&d->log.base, HAL_LOG_INFO, now_ms,
              "charger %s started (boot %lu), CAN %s, store %s, stage %s, meter %s, IMD %s, link %s%s",
              version, (unsigned long)d->boots, d->have_can ? cfg->can_interface : "none", cfg->store_dir,
-             cfg->psu_type == BOARD_PSU_INFY ? "InfyPower" : "none", cfg->meter_bus,
+             cfg->psu_type == BOARD_PSU_INFY ? "InfyPower" : cfg->psu_type == BOARD_PSU_HUAWEI ? "Huawei" : "none",
+             cfg->meter_bus,
              cfg->imd_model == BOARD_IMD_BENDER ? "Bender" : cfg->imd_model == BOARD_IMD_DOLD ? "Dold" : "none",
              d->have_link ? cfg->link_interface : "none", d->have_tls ? " (TCP + TLS)" : "");
 }
@@ -336,6 +397,10 @@ void board_devices_close(struct board_devices *d, uint32_t now_ms)
         linux_capture_close(&d->capture);
         hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "capture: %lu frame(s) written, %lu rotation(s)",
                  (unsigned long)d->capture.packets, (unsigned long)d->capture.rotations);
+    }
+    if (d->have_huawei) {
+        linux_net_close_all(&d->unit_net);
+        linux_pcap_close(&d->goose_eth);
     }
     if (d->have_link) {
         linux_net_close_all(&d->net);

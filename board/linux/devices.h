@@ -29,6 +29,7 @@
 #include "linux_tls.h"
 #include "meter.h"
 #include "meter_em580.h"
+#include "psu_huawei.h"
 #include "psu_infy.h"
 #include "sched.h"
 
@@ -44,6 +45,13 @@ struct board_devices {
     bool have_can;           /**< opened: only with a power stage on CAN */
     struct psu no_psu;       /**< used when psu.type = none */
     struct psu_infy stage;
+    /* psu.type = huawei: this charger is one dispenser with one connector of the unit */
+    bool have_huawei;
+    struct linux_pcap goose_eth;
+    struct linux_net unit_net;
+    struct linux_tls unit_tls;
+    struct psu_huawei_unit unit;
+    struct psu_huawei hw;
     struct psu *psu;
     /* meter */
     bool have_meter;

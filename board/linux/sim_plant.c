@@ -91,7 +91,7 @@ static void sim_plant_send(struct sim_plant *p, bool force)
         return;
     }
     struct psu_output o = {0};
-    (void)psu_read_output(p->plant.psu.inner, &o, p->now_ms);
+    (void)psu_read_output(&p->plant.psu.base, &o, p->now_ms);
     bool known = false;
     int32_t ma = plant_measured_ma(&p->plant, &known, NULL);
     bool closed = p->plant.contact_pos && p->plant.contact_neg;
@@ -135,7 +135,7 @@ static void sim_plant_record(struct sim_plant *p, int32_t measured, bool known, 
                     (pl->psu.mode == PSU_MODE_OFF && p->now_ms - pl->psu.off_cmd_ms >= forced_after
                          ? SIM_PLANT_T_OFF_LONG : 0);
     struct psu_output o;
-    int32_t mv = psu_read_output(pl->psu.inner, &o, p->now_ms) == HAL_OK && o.valid ? o.voltage_mv : 0;
+    int32_t mv = psu_read_output((struct psu *)&pl->psu.base, &o, p->now_ms) == HAL_OK && o.valid ? o.voltage_mv : 0;
     const struct charger *c = p->charger;
     unsigned evse = c != NULL && c->v2g ? hlc_din_status_code(charger_evse_status(c)->status) : 0xFFu;
     fprintf(p->trace, "%lu %ld %ld %u %u %u %u\n", (unsigned long)p->now_ms, (long)mv,

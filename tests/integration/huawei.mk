@@ -1,7 +1,8 @@
 # Huawei FusionCharge power unit (issue 21): the unit emulator, psu-ctl's Huawei mode and
 # the integration group (loopback TCP, GOOSE on a veth pair; root, no VM).
 #
-#   make integration-huawei    two dispensers on one emulated unit, and every bad input
+#   make integration-huawei    two dispensers on one emulated unit, and every bad input; then
+#                              a DIN session of `charger --sim-plant` (psu.type = huawei)
 #   $(BUILD)/bin/huaweisim      release build (also in `make`); $(BUILD)/san/bin/huaweisim its ASan twin
 # psu-ctl itself is built by infy.mk; its Huawei mode lives in tools/psu-ctl/psu_ctl_huawei.c.
 
@@ -21,8 +22,10 @@ $(HUAWEISIM_SAN): $(BUILD)/tools-san/tools/huaweisim/huaweisim.o $(LINUX_PORT_LI
 
 HOST_BINS += $(HUAWEISIM)
 INTEGRATION_TESTS += huawei
-INTEGRATION_PREREQS += $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
+# the board session (huawei_board_test.sh) runs the release binaries, as e2e does
+HUAWEI_BOARD_BINS := $(BIN)/charger $(BIN)/evsim $(BIN)/imdsim $(HUAWEISIM) $(PSU_CTL)
+INTEGRATION_PREREQS += $(HUAWEISIM_SAN) $(PSU_CTL_SAN) $(HUAWEI_BOARD_BINS)
 
 .PHONY: integration-huawei
-integration-huawei: $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
-	$(Q)tests/integration/huawei_test.sh $(HUAWEISIM_SAN) $(PSU_CTL_SAN)
+integration-huawei: $(HUAWEISIM_SAN) $(PSU_CTL_SAN) $(HUAWEI_BOARD_BINS)
+	$(Q)tests/integration/huawei_test.sh $(HUAWEISIM_SAN) $(PSU_CTL_SAN) $(BIN)

@@ -14,7 +14,8 @@
 # the connector must be switched off (psu-ctl prints "stop ... power off" and fails).
 # Prints PASS/FAIL lines and "N passed, N failed".
 set -u
-sim=${1:?usage: $0 HUAWEISIM PSU_CTL}; ctl=${2:?usage: $0 HUAWEISIM PSU_CTL}
+sim=${1:?usage: $0 HUAWEISIM PSU_CTL [BIN]}; ctl=${2:?usage: $0 HUAWEISIM PSU_CTL [BIN]}
+board_bin=${3:-}  # given: huawei_board_test.sh BIN runs beside the cases (a charger session)
 for b in "$sim" "$ctl"; do
     if [ ! -x "$b" ]; then echo "FAIL huawei setup: $b is not built"; echo "0 passed, 1 failed"; exit 1; fi
 done
@@ -103,6 +104,11 @@ cases=(
     "epo|--alarm 0x4004=1|--seconds 1|"
 )
 start=$(date +%s)
+bpid=
+if [ -n "$board_bin" ]; then
+    "$(dirname "$0")/huawei_board_test.sh" "$board_bin" > "$w/board.out" 2>&1 &
+    bpid=$!
+fi
 i=0
 for c in "${cases[@]}"; do
     IFS='|' read -r name sopts c1 c2 <<< "$c"
@@ -171,6 +177,13 @@ else ko "link_drop (see $w/drop)"; fi
 if [ "$(rc epo 1)" = 1 ] && has epo/ctl1 "stop conn=1 error=HardwareFault severity=High: power off"; then
     ok "unit_epo: the unit's EPO alarm stops the session"
 else ko "unit_epo (see $w/epo)"; fi
+if [ -n "$bpid" ]; then
+    wait "$bpid"
+    grep -E '^(PASS|FAIL) ' "$w/board.out"
+    pass=$((pass + $(grep -c '^PASS ' "$w/board.out")))
+    fail=$((fail + $(grep -c '^FAIL ' "$w/board.out")))
+    grep -q '^[0-9]* passed, 0 failed$' "$w/board.out" || { echo "FAIL huawei_board: no clean summary"; fail=$((fail + 1)); }
+fi
 # the figures of docs/huawei.md
 fr=$(sed -n 's/^goose conn=1 frames=\([0-9]*\) in \([0-9]*\) ms$/\1 \2/p' "$w/two/ctl1")
 echo "FIGURE goose_frames_per_connector: $fr (frames, ms) while charging at a fixed setpoint"

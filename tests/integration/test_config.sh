@@ -96,7 +96,7 @@ expect infy-bad-list       1 ':4: infy\.modules: expected module addresses' "${i
 expect infy-addr-range     1 ':4: infy\.modules: module addresses must be 0x00\.\.0x3B' "${infy}infy.modules = 0-60\n"
 expect infy-twice          1 ':4: infy\.modules: a module address is listed twice' "${infy}infy.modules = 0-3,2\n"
 expect infy-controller     1 ':5: infy\.controller: value 248 out of range 240\.\.247' "${infy}infy.modules = 0\ninfy.controller = 248\n"
-expect psu-type-enum       1 ':3: psu\.type: .huawei. is not one of the allowed values' "${good}psu.type = huawei\n"
+expect psu-type-enum       1 ':3: psu\.type: .delta. is not one of the allowed values' "${good}psu.type = delta\n"
 expect meter-bus-kind      1 ':3: meter\.bus: expected rtu:DEV,BAUD,8N1 or tcp:HOST:PORT or none' "${good}meter.bus = serial:/dev/ttyS0\n"
 expect meter-bus-framing   1 ':3: meter\.bus: bad serial bus' "${good}meter.bus = rtu:/dev/ttyS0,9600,8X1\n"
 expect meter-bus-baud      1 ':3: meter\.bus: bad serial bus' "${good}meter.bus = rtu:/dev/ttyS0,fast\n"
@@ -131,6 +131,15 @@ expect link-missing        1 ':3: link\.interface: no network interface .nosuche
 expect store-under-file    1 ':2: store\.dir: .*Not a directory' "can.interface = vcan0\nstore.dir = $dir/plain/store\n"
 expect store-is-file       1 ':2: store\.dir: .*is not a directory' "can.interface = vcan0\nstore.dir = $dir/plain\n"
 expect store-created-later 0 'configuration valid' "can.interface = vcan0\nstore.dir = $dir/new/deeper/store\n"
+# psu.type = huawei (issue 21): its required keys, a host that is no IPv4 address, TLS in part,
+# and a valid one (the GOOSE interface must exist: lo does)
+hw='store.dir = /tmp/x\npsu.type = huawei\n'
+expect huawei-missing      1 'huawei\.host: required with psu\.type = huawei.*huawei\.goose_if: required with psu\.type = huawei' "$hw"
+expect huawei-bad-host     1 'huawei\.host: not an IPv4 address' "${hw}huawei.host = unit.example\nhuawei.goose_if = lo\n"
+expect huawei-tls-partial  1 'huawei\.tls_cert: mutual TLS needs all three' "${hw}huawei.host = 127.0.0.1\nhuawei.goose_if = lo\nhuawei.tls_ca = /tmp/ca.pem\n"
+expect huawei-connector    1 'huawei\.connector: value 13 out of range 1\.\.12' "${hw}huawei.host = 127.0.0.1\nhuawei.goose_if = lo\nhuawei.connector = 13\n"
+expect huawei-no-if        1 'huawei\.goose_if' "${hw}huawei.host = 127.0.0.1\nhuawei.goose_if = nosuch0\n"
+expect huawei-valid        0 'configuration valid' "${hw}huawei.host = 127.0.0.1\nhuawei.port = 1502\nhuawei.goose_if = lo\nhuawei.connector = 2\n"
 if [ "$(id -u)" -ne 0 ]; then
     mkdir -p "$dir/ro" && chmod 500 "$dir/ro"
     expect store-read-only 1 ':2: store\.dir: .* is not writable' "can.interface = vcan0\nstore.dir = $dir/ro/store\n"

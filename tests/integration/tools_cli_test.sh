@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools_cli_test.sh BIN SANBIN - the device tools' command lines as a new user meets them:
-# metersim, meter-ctl, imdsim, imd-ctl, infysim, psu-ctl. HOST:PORT wherever a port is
+# metersim, meter-ctl, imdsim, imd-ctl, infysim, psu-ctl, huaweisim. HOST:PORT wherever a port is
 # (and the listener really on that port), ports range-checked, unknown hosts named as
 # such (never "no answer"), missing files and devices said as "not found", no directory
 # created by a read, and the programs in BIN are release builds that print no sanitizer
@@ -17,7 +17,7 @@ check() { if [ "$1" = 0 ]; then echo "PASS tools_cli $2"; pass=$((pass + 1));
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Release builds: no sanitizer runtime linked in.
-for t in metersim meter-ctl imdsim imd-ctl infysim psu-ctl; do
+for t in metersim meter-ctl imdsim imd-ctl infysim psu-ctl huaweisim; do
     ! nm "$bin/$t" 2>/dev/null | grep -q '__asan_init' && [ -x "$bin/$t" ]
     check $? "release-build $t: $bin/$t has no sanitizer runtime"
     nm "$san/$t" 2>/dev/null | grep -q '__asan_init'
@@ -58,6 +58,12 @@ run not-found-psu-ctl-can 1 'CAN interface nosuchcan0: not found' psu-ctl --can 
 run bad-slave-meter-ctl 2 '1..247' meter-ctl --tcp 127.0.0.1:502 --slave 300 read
 run bad-slave-imdsim 2 '1..247' imdsim --tcp 1502 --slave x
 run bad-baud-metersim 1 'BAUD' metersim --rtu "$w/nodev,fast"
+# huaweisim (issue 21): its help, and each kind of bad command line said as such
+run help-huaweisim 0 'usage: huaweisim' huaweisim --help
+run unknown-option-huaweisim 2 "unknown or incomplete option '--bogus'" huaweisim --bogus
+run no-eth-huaweisim 2 '--eth IF is required' huaweisim
+run bad-port-huaweisim 2 "bad --port 'abc'" huaweisim --eth lo --port abc
+run not-found-huaweisim-eth 1 'no interface nosuch0' huaweisim --eth nosuch0 --port 0
 
 # HOST:PORT really listens on PORT, and the clients reach it by HOST:PORT and by name.
 port=$(free_port)

@@ -102,6 +102,12 @@ struct tpsu {
     int32_t force_mv; /**< > 0: the output reads this (over-voltage test) */
     uint32_t age_ms;  /**< age of the voltage reading the stage reports */
     uint32_t max_set_mv; /**< highest voltage setpoint ever commanded */
+    struct psu_session told;       /**< last psu_set_session() */
+    enum psu_phase phases[8];      /**< phase changes told, in order */
+    size_t nphases;
+    uint32_t session_calls;
+    bool told_closed_while_charging;
+    uint8_t alarms_seen;
 };
 static int tp_mode(struct psu *b, enum psu_mode m, uint32_t now)
 {
@@ -144,8 +150,24 @@ static int tp_errors(struct psu *b, struct psu_error *out, size_t max, size_t *n
     memcpy(out, p->errs, *n * sizeof *out);
     return HAL_OK;
 }
+static int tp_session(struct psu *b, const struct psu_session *ss, uint32_t now)
+{
+    (void)now;
+    struct tpsu *p = (struct tpsu *)b;
+    if ((p->session_calls == 0 || ss->phase != p->told.phase) && p->nphases < 8) {
+        p->phases[p->nphases++] = ss->phase;
+    }
+    if (ss->phase == PSU_PHASE_CHARGING && ss->contactor_closed) {
+        p->told_closed_while_charging = true;
+    }
+    p->alarms_seen |= ss->alarms;
+    p->told = *ss;
+    p->session_calls++;
+    return HAL_OK;
+}
 static const struct psu_ops s_tp_ops = {.set_mode = tp_mode, .set_export = tp_export, .read_output = tp_read,
-                                        .get_capabilities = tp_caps, .get_errors = tp_errors};
+                                        .get_capabilities = tp_caps, .get_errors = tp_errors,
+                                        .set_session = tp_session};
 
 static void tp_tick(struct tpsu *p)
 {
@@ -906,6 +928,41 @@ static void test_full_session(void **state)
     assert_int_equal(r->c.stats.sessions_charged, 1);
     assert_true(r->link.restarts >= 1); /* ready for the next car */
     assert_int_equal(r->pilot.duty, HAL_PILOT_DUTY_DC_HIGH);
+}
+
+/* The charger tells the stage the session through psu_set_session(): plugged, then cable
+ * check, pre-charge and charging in that order (the phase announced before the power that
+ * serves it), contactors closed while charging, nothing after the unplug; an e-stop is
+ * passed on as a board alarm. */
+static void test_psu_told_the_session(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    run(r, 50);
+    assert_true(r->psu.session_calls > 0);
+    assert_false(r->psu.told.plugged);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_true(r->psu.told.plugged);
+    assert_int_equal(r->psu.nphases, 4);
+    assert_int_equal(r->psu.phases[0], PSU_PHASE_NONE);
+    assert_int_equal(r->psu.phases[1], PSU_PHASE_CABLE_CHECK);
+    assert_int_equal(r->psu.phases[2], PSU_PHASE_PRECHARGE);
+    assert_int_equal(r->psu.phases[3], PSU_PHASE_CHARGING);
+    run(r, 100);
+    assert_true(r->psu.told_closed_while_charging);
+    assert_int_equal(r->psu.alarms_seen, 0);
+    r->power.estop = true;
+    run(r, 50);
+    assert_int_equal(r->psu.told.alarms, PSU_ALARM_ESTOP);
+    assert_int_equal(r->psu.told.phase, PSU_PHASE_NONE);
+    r->power.estop = false;
+    assert_true(run_until(r, is_at_rest, 5000) || charger_state(&r->c) == CHARGER_FAULT);
+    unplug(r);
+    run(r, 1000);
+    assert_false(r->psu.told.plugged);
+    assert_false(r->psu.told.contactor_closed);
 }
 
 /* The EV's maximum power bounds the current as its maximum current does: 20 kW at about
@@ -2255,6 +2312,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_session),
+        cmocka_unit_test(test_psu_told_the_session),
         cmocka_unit_test(test_iso2_session),
         cmocka_unit_test(test_iso2_pause_never_resumes),
         cmocka_unit_test(test_iso2_pause_and_resume),

@@ -365,6 +365,57 @@ static void test_two_connector_session(void **state)
     assert_int_equal(psu_huawei_state(&P2), HUAWEI_CS_RUNNING);
 }
 
+/* The charger's neutral psu_set_session(): plug, phase, alarms and contactor reach the unit. */
+static void test_session_hook(void **state)
+{
+    (void)state;
+    unit_ready();
+    struct psu_session ss = {.plugged = false};
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    run(2);
+    assert_int_equal(unit_read(HUAWEI_R_WORKING_STATUS), HUAWEI_WS_STANDBY);
+    ss.plugged = true;
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    run(2);
+    assert_int_equal(unit_read(HUAWEI_R_WORKING_STATUS), HUAWEI_WS_INSERTED);
+    unit_write(HUAWEI_R_KEY, KEY1, 24);
+    run(2);
+    unit_reply(1, 0, KEY1);
+    assert_int_equal(psu_huawei_state(&P1), HUAWEI_CS_RUNNING);
+    /* pre-charge told before the mode: the first request is a pre-charge one */
+    ss.phase = PSU_PHASE_PRECHARGE;
+    ss.contactor_closed = true;
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    assert_int_equal(psu_set_export(&P1.base, 350000, 2000, now), HAL_OK);
+    assert_int_equal(psu_set_mode(&P1.base, PSU_MODE_EXPORT, now), HAL_OK);
+    run(20);
+    struct huawei_goose_msg m;
+    assert_true(unit_goose(1, KEY1, &m) >= 1);
+    assert_int_equal(m.req_type, HUAWEI_REQ_PRECHARGE);
+    assert_int_equal(unit_read(HUAWEI_R_CONTACTOR), 1);
+    /* charging next; a repeated call with the same state sends nothing new */
+    ss.phase = PSU_PHASE_CHARGING;
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    run(20);
+    assert_true(unit_goose(1, KEY1, &m) >= 1);
+    assert_int_equal(m.req_type, HUAWEI_REQ_CHARGING);
+    /* the emergency stop reaches the unit as its EPO alarm */
+    assert_int_equal(unit_read(HUAWEI_R_EPO_ALARM), 0);
+    ss.alarms = PSU_ALARM_ESTOP;
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    run(2);
+    assert_int_equal(unit_read(HUAWEI_R_EPO_ALARM), 1);
+    /* an out-of-range phase is refused and changes nothing */
+    struct psu_session bad = ss;
+    bad.phase = (enum psu_phase)7;
+    assert_int_equal(psu_set_session(&P1.base, &bad, now), HAL_EINVAL);
+    /* unplugged: standby again */
+    ss = (struct psu_session){.plugged = false};
+    assert_int_equal(psu_set_session(&P1.base, &ss, now), HAL_OK);
+    run(2);
+    assert_int_equal(unit_read(HUAWEI_R_WORKING_STATUS), HUAWEI_WS_STANDBY);
+}
+
 static void test_link_dropped_mid_session(void **state)
 {
     (void)state;
@@ -497,6 +548,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_two_connector_session, setup),
+        cmocka_unit_test_setup(test_session_hook, setup),
         cmocka_unit_test_setup(test_link_dropped_mid_session, setup),
         cmocka_unit_test_setup(test_unit_silent, setup),
         cmocka_unit_test_setup(test_refused_allocation, setup),
