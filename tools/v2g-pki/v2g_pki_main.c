@@ -55,7 +55,7 @@ static void pki_usage(FILE *f)
             "critical basicConstraints cA and keyCertSign, leaves no CA and digitalSignature,\n"
             "path lengths, at most two Sub-CAs, at most 800 bytes a certificate, validity,\n"
             "every signature, no unknown critical extension. Revocation (OCSP) is not checked.\n"
-            "Make a test PKI with tools/v2g-pki/make-pki.sh DIR.\n"
+            "A test PKI (good and bad chains) is made by the make-pki.sh script of the sources (docs/pnc.md).\n"
             "Exit status: 0 accepted, 1 refused, 2 usage or unreadable input.\n");
 }
 
