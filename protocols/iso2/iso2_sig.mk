@@ -34,3 +34,11 @@ INTEGRATION_PREREQS += $(V2G_SIG_SAN)
 BENCHES += bench-iso2-sig
 bench-iso2-sig: $(V2G_SIG)
 	$(Q)$(V2G_SIG) bench 2000
+
+# The SECC's Plug & Charge unit test (tests/unit/test_iso2_evse_pnc.c) makes its PKI with the
+# OpenSSL API and verifies through the Linux crypto port: it alone of tests/unit/ sees hal_linux/.
+$(BUILD)/san/tests/unit/test_iso2_evse_pnc.o: HOST_CFLAGS_COMMON += -Ihal_linux
+$(BUILD)/san/tests/unit/test_iso2_evse_pnc.o: $(BUILD)/exigen.stamp
+$(BUILD)/san/tests/test_iso2_evse_pnc: $(BUILD)/san/tests/unit/test_iso2_evse_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
