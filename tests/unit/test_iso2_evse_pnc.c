@@ -343,6 +343,42 @@ static void test_contract_offered_only_when_ready(void **state)
                      exi_iso2_paymentOptionType_Contract);
 }
 
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* Figures for docs/pnc.md: the handling of PaymentDetailsReq (parse + validate a leaf and a
+ * Sub-CA: two ECDSA verifies) and of AuthorizationReq (two fragment digests + one ECDSA
+ * verify), best of 20, in this sanitizer build. Printed, not asserted: wall-clock speed is
+ * never a verdict. */
+static void test_timing(void **state)
+{
+    (void)state;
+    double best_pd = 1e12, best_au = 1e12;
+    for (int i = 0; i < 20; i++) {
+        pnc_defaults();
+        start(true, true);
+        to_discovery();
+        select_payment(exi_iso2_paymentOptionType_Contract);
+        double t0 = now_us();
+        assert_int_equal(payment_details(EMAID, &s_leaf, &s_sub, 1), exi_iso2_responseCodeType_OK);
+        double t1 = now_us();
+        uint8_t ch[16];
+        memcpy(ch, s_r.V2G_Message.Body.PaymentDetailsRes.GenChallenge.bytes, 16);
+        build_auth(ch, s_key, "ID1");
+        double t2 = now_us();
+        assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+        double t3 = now_us();
+        best_pd = t1 - t0 < best_pd ? t1 - t0 : best_pd;
+        best_au = t3 - t2 < best_au ? t3 - t2 : best_au;
+    }
+    print_message("timing (sanitizer build, best of 20): PaymentDetails %.0f us, Authorization %.0f us\n", best_pd,
+                  best_au);
+}
+
 static void test_good_session_challenge_and_token(void **state)
 {
     (void)state;
@@ -525,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_bad_der_and_clock),
         cmocka_unit_test(test_sequence_refusals),
         cmocka_unit_test(test_signature_refusals),
+        cmocka_unit_test(test_timing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
