@@ -104,6 +104,8 @@ enum iso2_evse_event {
  * and the header copy live here, not on the stack (a few kB; the Cortex-M build does not
  * offer Contract and need not have one).
  */
+struct iso2_evse;
+struct iso2_evse_request;
 struct iso2_evse_pnc {
     struct hal_crypto *crypto;        /**< ECDSA verify: certificate chain and car signature */
     struct hal_rng *rng;              /**< the GenChallenge */
@@ -116,6 +118,12 @@ struct iso2_evse_pnc {
     /* working storage of the machine */
     struct x509_cert chain[ISO2_EVSE_CHAIN_MAX];
     struct exi_iso2_MessageHeaderType hdr; /**< copy of the received header: iso2_sig_verify() edits it */
+    /* set by iso2_evse_set_pnc(): the checks are reached only through here, so a board
+     * that lends no context does not link them */
+    uint8_t (*payment_details)(struct iso2_evse *m, const struct exi_iso2_document *req,
+                               struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
+    uint8_t (*contract_auth)(struct iso2_evse *m, const struct exi_iso2_document *req,
+                             struct iso2_evse_request *out, uint8_t code);
 };
 
 /** One value-added service (ServiceList entry). */

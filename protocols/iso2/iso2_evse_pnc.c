@@ -23,15 +23,6 @@ bool iso2_evse_pnc_ready(const struct iso2_evse_pnc *pnc)
            pnc->nroots > 0 && pnc->buf != NULL && pnc->cap >= 256u;
 }
 
-int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)
-{
-    if (m == NULL) {
-        return HAL_EINVAL;
-    }
-    m->pnc = pnc;
-    return HAL_OK;
-}
-
 const char *iso2_evse_emaid(const struct iso2_evse *m)
 {
     return m != NULL && m->contract_ok ? m->emaid : "";
@@ -103,21 +94,13 @@ static enum x509_reason s_parse_chain(struct iso2_evse_pnc *p, const struct exi_
     return X509_OK;
 }
 
-uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_document *req,
-                                     struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code)
+/* The chain check of an accepted-so-far PaymentDetailsReq (reached through the context). */
+static uint8_t s_payment_details(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                 struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code)
 {
     struct exi_iso2_PaymentDetailsResType *r = &res->V2G_Message.Body.PaymentDetailsRes;
-    res->V2G_Message.Body.PaymentDetailsRes_isUsed = true;
-    /* The schema needs 16 bytes even in a refusal; they are zero there. */
-    r->GenChallenge.bytesLen = ISO2_EVSE_CHALLENGE_LEN;
     struct iso2_evse_pnc *p = m->pnc;
-    if (code == CODE(OK) && m->ev.payment != exi_iso2_paymentOptionType_Contract) {
-        code = iso2_evse_refuse(m, CODE(FAILED_SequenceError), "PaymentDetails without Contract payment");
-    }
-    if (code == CODE(OK) && !iso2_evse_contract_offered(m)) {
-        code = iso2_evse_refuse(m, CODE(FAILED), "PaymentDetails but Contract is not offered");
-    }
-    if (code == CODE(OK)) {
+    {
         r->EVSETimeStamp = p->now_s;
         const struct exi_iso2_PaymentDetailsReqType *q = &req->V2G_Message.Body.PaymentDetailsReq;
         char emaid[sizeof m->emaid];
@@ -160,17 +143,14 @@ uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_
             }
         }
     }
-    r->ResponseCode = code;
     return code;
 }
 
-uint8_t iso2_evse_check_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
-                                      struct iso2_evse_request *out, uint8_t code)
+/* The signature and challenge check of a Contract AuthorizationReq (through the context). */
+static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
+                               struct iso2_evse_request *out, uint8_t code)
 {
     struct iso2_evse_pnc *p = m->pnc;
-    if (!m->contract_ok || p == NULL) {
-        return iso2_evse_refuse(m, CODE(FAILED_SequenceError), "Authorization (Contract) before PaymentDetails");
-    }
     const struct exi_iso2_AuthorizationReqType *q = &req->V2G_Message.Body.AuthorizationReq;
     /* The header is const for the machine; the verifier clears the fields [V2G2-771]
      * leaves out, so it works on the copy in the lent context. */
@@ -199,4 +179,49 @@ uint8_t iso2_evse_check_contract_auth(struct iso2_evse *m, const struct exi_iso2
     }
     s_note(m, out, "AuthorizationReq signature", m->emaid, "valid, GenChallenge ok", -1);
     return code;
+}
+
+/* The only reference to the two checks above: a board that never lends a context (the
+ * Cortex-M build, no ECDSA port) links neither the X.509 validation nor the signature
+ * code (function sections). */
+int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)
+{
+    if (m == NULL) {
+        return HAL_EINVAL;
+    }
+    if (pnc != NULL) {
+        pnc->payment_details = s_payment_details;
+        pnc->contract_auth = s_contract_auth;
+    }
+    m->pnc = pnc;
+    return HAL_OK;
+}
+
+uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                     struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code)
+{
+    struct exi_iso2_PaymentDetailsResType *r = &res->V2G_Message.Body.PaymentDetailsRes;
+    res->V2G_Message.Body.PaymentDetailsRes_isUsed = true;
+    /* The schema needs 16 bytes even in a refusal; they are zero there. */
+    r->GenChallenge.bytesLen = ISO2_EVSE_CHALLENGE_LEN;
+    if (code == CODE(OK) && m->ev.payment != exi_iso2_paymentOptionType_Contract) {
+        code = iso2_evse_refuse(m, CODE(FAILED_SequenceError), "PaymentDetails without Contract payment");
+    }
+    if (code == CODE(OK) && (!iso2_evse_contract_offered(m) || m->pnc->payment_details == NULL)) {
+        code = iso2_evse_refuse(m, CODE(FAILED), "PaymentDetails but Contract is not offered");
+    }
+    if (code == CODE(OK)) {
+        code = m->pnc->payment_details(m, req, res, out, code);
+    }
+    r->ResponseCode = code;
+    return code;
+}
+
+uint8_t iso2_evse_check_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                      struct iso2_evse_request *out, uint8_t code)
+{
+    if (!m->contract_ok || m->pnc == NULL || m->pnc->contract_auth == NULL) {
+        return iso2_evse_refuse(m, CODE(FAILED_SequenceError), "Authorization (Contract) before PaymentDetails");
+    }
+    return m->pnc->contract_auth(m, req, out, code);
 }
