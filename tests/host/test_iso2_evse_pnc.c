@@ -6,7 +6,8 @@
  * chain with its challenge and eMAID token, and every refusal the brief names (expired leaf,
  * wrong eMAID, unknown root, truncated chain, too many Sub-CAs, an unparsable certificate,
  * a wrong challenge, a replayed signature, a signature over another element, a tampered
- * request) with its response code and the session ended. */
+ * request) with its response code and the session ended.
+ * Host only (OpenSSL): tests/host/, built by protocols/iso2/iso2_sig.mk into `make unit`. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
