@@ -10,8 +10,12 @@
  * sized to the EV's departure time with an optional SalesTariff, PowerDelivery checked
  * against the offered tuple and PMax profile, Renegotiate, SessionStop(Pause) and the
  * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned).
- * Plug & Charge (PaymentDetails, certificates, signatures) is not implemented: a car
- * asking for it is answered FAILED. See docs/iso15118-2.md for the sequence and codes.
+ * Plug & Charge (Contract payment): with a struct iso2_evse_pnc lent through
+ * iso2_evse_set_pnc(), PaymentDetails validates the contract chain against the
+ * mobility-operator roots and answers a fresh GenChallenge, Authorization verifies the car's
+ * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"). Certificate
+ * installation and update are still answered FAILED. See docs/iso15118-2.md for the
+ * sequence and codes.
  */
 #ifndef ISO2_EVSE_H
 #define ISO2_EVSE_H
@@ -21,8 +25,11 @@
 #include <stdint.h>
 
 #include "exi/exi_iso2.h"
+#include "hal_crypto.h"
 #include "hal_err.h"
+#include "hal_rng.h"
 #include "iso2/iso2.h"
+#include "x509/x509.h"
 #include "v2g/v2g_dc.h"
 
 /** Value-added services the charger can offer (ServiceList holds 8). */
@@ -83,6 +90,40 @@ enum iso2_evse_event {
     ISO2_EVSE_EV_PAUSE = 1u << 15,        /**< SessionStop(Pause): PWM off, keep the ID */
     ISO2_EVSE_EV_RENEGOTIATE = 1u << 16,  /**< PowerDelivery(Renegotiate): power off, CPD again */
     ISO2_EVSE_EV_RESUMED = 1u << 17,      /**< SessionSetup joined a paused session */
+    ISO2_EVSE_EV_CONTRACT = 1u << 18,     /**< the car proved its contract: iso2_evse_emaid() is the token */
+};
+
+/** Bytes of the GenChallenge of PaymentDetailsRes ([V2G2-825]: 16). */
+#define ISO2_EVSE_CHALLENGE_LEN 16u
+/** Certificates of a contract chain the SECC parses: the leaf and the decoder's Sub-CAs. */
+#define ISO2_EVSE_CHAIN_MAX (1u + CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX)
+
+/**
+ * What Plug & Charge needs, lent by the caller (iso2_evse_set_pnc()) and kept by it for the
+ * session: the machine stays without I/O and without a clock of its own. The parsed chain
+ * and the header copy live here, not on the stack (a few kB; the Cortex-M build does not
+ * offer Contract and need not have one).
+ */
+struct iso2_evse;
+struct iso2_evse_request;
+struct iso2_evse_pnc {
+    struct hal_crypto *crypto;        /**< ECDSA verify: certificate chain and car signature */
+    struct hal_rng *rng;              /**< the GenChallenge */
+    const struct x509_cert *roots;    /**< mobility-operator trust anchors (parsed by the caller) */
+    size_t nroots;
+    int64_t now_s;                    /**< the charger's clock (s since 1970 UTC); the caller keeps it current */
+    bool secure;                      /**< the link is TLS (or the documented lab switch says to treat it so) */
+    uint8_t *buf;                     /**< scratch for the EXI fragments of a signature check */
+    size_t cap;                       /**< >= 256 */
+    /* working storage of the machine */
+    struct x509_cert chain[ISO2_EVSE_CHAIN_MAX];
+    struct exi_iso2_MessageHeaderType hdr; /**< copy of the received header: iso2_sig_verify() edits it */
+    /* set by iso2_evse_set_pnc(): the checks are reached only through here, so a board
+     * that lends no context does not link them */
+    uint8_t (*payment_details)(struct iso2_evse *m, const struct exi_iso2_document *req,
+                               struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
+    uint8_t (*contract_auth)(struct iso2_evse *m, const struct exi_iso2_document *req,
+                             struct iso2_evse_request *out, uint8_t code);
 };
 
 /** One value-added service (ServiceList entry). */
@@ -157,6 +198,7 @@ struct iso2_evse_request {
     uint8_t response_code;
     enum iso2_evse_phase phase;    /**< phase after the answer */
     const char *reason;            /**< why a FAILED_* answer was given ("" otherwise) */
+    const char *note;              /**< a line for the log (PnC chain and signature checks), "" otherwise */
 };
 
 /** Counters. */
@@ -183,6 +225,14 @@ struct iso2_evse {
     bool precharge_seen, precharge_long;
     const char *reason;              /**< why the session ended FAILED / timed out */
     struct iso2_evse_stats stats;
+    /* Plug & Charge (iso2_evse_pnc.c) */
+    struct iso2_evse_pnc *pnc;       /**< NULL: Contract is never offered */
+    bool contract_ok;                /**< PaymentDetails accepted the chain below */
+    bool challenge_live;             /**< the GenChallenge was issued and not yet used up */
+    uint8_t contract_pub[65];        /**< the contract leaf's key 04||X||Y (P-256) */
+    uint8_t challenge[ISO2_EVSE_CHALLENGE_LEN];
+    char emaid[CFG_EXI_ISO2_PAYMENTDETAILSREQTYPE_EMAID_LEN + 1];
+    char note[160];
 };
 
 /** @brief Defaults: EVSEID "ZZ00000", DC_extended, ExternalPayment only, no VAS, no tariff. */
@@ -208,6 +258,19 @@ int iso2_evse_start(struct iso2_evse *m, const struct iso2_evse_config *cfg, con
 int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
                      const struct iso2_evse_status *st, struct exi_iso2_document *res,
                      struct iso2_evse_request *out, uint32_t now_ms);
+
+/**
+ * @brief Lend the Plug & Charge context (after iso2_evse_start(), before SessionSetup).
+ *        Contract is offered only when cfg.offer_contract is set and iso2_evse_pnc_ready().
+ * @retval HAL_EINVAL NULL session
+ */
+int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
+
+/** @brief @p pnc can serve a Contract session: secure link, roots, verify, rng, scratch. */
+bool iso2_evse_pnc_ready(const struct iso2_evse_pnc *pnc);
+
+/** @brief The eMAID of the accepted contract ("" before PaymentDetails accepted one). */
+const char *iso2_evse_emaid(const struct iso2_evse *m);
 
 /** @brief A payload that does not decode ends the session (FAILED, @p reason). */
 void iso2_evse_fail(struct iso2_evse *m, const char *reason);

@@ -65,7 +65,7 @@ uint8_t iso2_evse_on_service_discovery(struct iso2_evse *m, const struct exi_iso
     res->V2G_Message.Body.ServiceDiscoveryRes_isUsed = true;
     uint16_t np = 0;
     r->PaymentOptionList.PaymentOption.array[np++] = exi_iso2_paymentOptionType_ExternalPayment;
-    if (m->cfg.offer_contract) {
+    if (iso2_evse_contract_offered(m)) {
         r->PaymentOptionList.PaymentOption.array[np++] = exi_iso2_paymentOptionType_Contract;
     }
     r->PaymentOptionList.PaymentOption.arrayLen = np;
@@ -144,7 +144,7 @@ uint8_t iso2_evse_on_payment_selection(struct iso2_evse *m, const struct exi_iso
             }
         }
         bool pay_ok = q->SelectedPaymentOption == exi_iso2_paymentOptionType_ExternalPayment ||
-                      (q->SelectedPaymentOption == exi_iso2_paymentOptionType_Contract && m->cfg.offer_contract);
+                      (q->SelectedPaymentOption == exi_iso2_paymentOptionType_Contract && iso2_evse_contract_offered(m));
         if (!pay_ok) {
             code = iso2_evse_refuse(m, CODE(FAILED_PaymentSelectionInvalid), "payment option not offered");
         } else if (!charge) {
@@ -160,14 +160,15 @@ uint8_t iso2_evse_on_payment_selection(struct iso2_evse *m, const struct exi_iso
     return code;
 }
 
-/* Plug & Charge messages: the sequence allows them after Contract, the backend does not
- * exist yet, so they end the session with FAILED and say so. */
+/* Certificate installation and update: the sequence allows them after Contract, the
+ * certificate provider does not exist yet, so they end the session with FAILED and say so.
+ * (PaymentDetails is iso2_evse_pnc.c's.) */
 uint8_t iso2_evse_on_pnc(struct iso2_evse *m, enum iso2_msg k, const struct exi_iso2_document *req,
                          struct exi_iso2_document *res, uint8_t code)
 {
     if (code == CODE(OK)) {
         code = iso2_evse_refuse(m, m->ev.payment == exi_iso2_paymentOptionType_Contract ? CODE(FAILED) : CODE(FAILED_SequenceError),
-                      "Plug & Charge is not implemented");
+                      "certificate installation/update is not implemented");
     }
     struct exi_iso2_BodyType *b = &res->V2G_Message.Body;
     if (k == ISO2_MSG_PAYMENT_DETAILS) {
@@ -186,14 +187,19 @@ uint8_t iso2_evse_on_pnc(struct iso2_evse *m, enum iso2_msg k, const struct exi_
     return code;
 }
 
-uint8_t iso2_evse_on_authorization(struct iso2_evse *m, const struct iso2_evse_status *st,
-                                   struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code,
+uint8_t iso2_evse_on_authorization(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                   const struct iso2_evse_status *st, struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code,
                                    uint32_t now_ms)
 {
     struct exi_iso2_AuthorizationResType *r = &res->V2G_Message.Body.AuthorizationRes;
     res->V2G_Message.Body.AuthorizationRes_isUsed = true;
     /* [V2G2-854]: EIM without a result yet waits for the customer. */
     r->EVSEProcessing = exi_iso2_EVSEProcessingType_Ongoing_WaitingForCustomerInteraction;
+    if (code == CODE(OK) && m->ev.payment == exi_iso2_paymentOptionType_Contract) {
+        /* Contract: the car's signature over this request and the challenge first; the
+         * station then authorizes the eMAID like any token. */
+        code = iso2_evse_check_contract_auth(m, req, out, code);
+    }
     if (code == CODE(OK)) {
         if (m->loop_msg != ISO2_MSG_AUTHORIZATION) {
             out->events |= ISO2_EVSE_EV_AUTHORIZE;

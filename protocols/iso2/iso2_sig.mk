@@ -34,3 +34,16 @@ INTEGRATION_PREREQS += $(V2G_SIG_SAN)
 BENCHES += bench-iso2-sig
 bench-iso2-sig: $(V2G_SIG)
 	$(Q)$(V2G_SIG) bench 2000
+
+# The SECC's Plug & Charge unit test makes its PKI with the OpenSSL API and verifies through
+# the Linux crypto port, so it cannot run on a firmware target: it lives in tests/host/
+# (not tests/unit/, whose every test board-test also builds for the Cortex-M4), and is
+# added to `make unit` and to the unit binaries `make test` runs. It alone sees hal_linux/.
+PNC_UNIT := $(BUILD)/san/tests/test_iso2_evse_pnc
+$(BUILD)/san/tests/host/test_iso2_evse_pnc.o: HOST_CFLAGS_COMMON += -Ihal_linux
+$(BUILD)/san/tests/host/test_iso2_evse_pnc.o: $(BUILD)/exigen.stamp | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+$(PNC_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
+UNIT_BINS += $(PNC_UNIT)
+unit: $(PNC_UNIT)
