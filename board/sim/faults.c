@@ -2,7 +2,8 @@
  * Fault-injection scenarios (issue 8): the table, the actions, the recorder and the
  * invariants. The table has a half per protocol (issue 14): every row of faults_table.inc
  * runs with the DIN car and, as iso2/NAME, with the ISO 15118-2 car, plus the ISO-2
- * bad-input rows. Every invariant is judged from samples of the simulated physical state
+ * bad-input rows; the rows where the fault meets -20 the same way also run as iso20/NAME
+ * with the ISO 15118-20 car (issue 16), plus the -20 bad-input rows. Every invariant is judged from samples of the simulated physical state
  * (contacts, lock pin, stage output, module states, journal records), never from logs.
  */
 #include "faults.h"
@@ -12,6 +13,7 @@
 
 #include "din/din.h"
 #include "exi/exi_stream.h"
+#include "iso20/iso20_common.h"
 
 /* The sim's interlock power-down timeout (board/sim/sim_board.c) with a little margin. */
 #define FAULTS_FORCED_MS 1400u
@@ -19,17 +21,34 @@
 #define FAULTS_DRIVER_MS 3000u
 
 /* One row, instantiated per protocol (faults_table.inc is read once for each). */
-#define FAULTS_ROW(why_, n_, w_, k_, at_, d_, a_, s_, e_, f_)                                      \
+#define FAULTS_ROW(why_, why20_, n_, w_, k_, at_, d_, a_, s_, e_, f_)                              \
     {.name = FAULTS_PFX n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_,  \
-     .ev = e_, .flags = f_, .proto = FAULTS_PROTO, .din_only = why_}
-#define S_(...) FAULTS_ROW(NULL, __VA_ARGS__)
-#define SD_(why, ...) FAULTS_ROW(why, __VA_ARGS__)
+     .ev = e_, .flags = f_, .proto = FAULTS_PROTO, .din_only = why_, .no_iso20 = why20_}
+#define S_(...) FAULTS_ROW(NULL, NULL, __VA_ARGS__)
+#define SD_(why, ...) FAULTS_ROW(why, why, __VA_ARGS__)
+/* A row with an ISO-2 twin but no -20 one, and why (docs/faults.md lists them). */
+#define SN_(why20, ...) FAULTS_ROW(NULL, why20, __VA_ARGS__)
 /* Power loss: the interrupted session's record is lost with the RAM; the first record
  * after the restart is the next car's (stopped by the EV). */
 #define PLD_(why, n, w, at, d, seed, fl)                                                           \
     SD_(why, "power-loss-" n, "the charger loses power " w, FAULTS_POWER_LOSS, at, d, seed, CHARGER_STOP_EV, \
         FAULTS_EVR_NA, fl)
 #define PL_(...) PLD_(NULL, __VA_ARGS__)
+#define PLN_(why20, n, w, at, d, seed, fl)                                                         \
+    SN_(why20, "power-loss-" n, "the charger loses power " w, FAULTS_POWER_LOSS, at, d, seed, CHARGER_STOP_EV, \
+        FAULTS_EVR_NA, fl)
+/* Why a row has no -20 twin (issue 16). */
+#define FAULTS_WHY20_REWRITE                                                                       \
+    "the harness changes the DIN or ISO-2 request on the wire; its -20 rewriter (two namespaces, "    \
+    "the control mode's fields) is not written yet"
+#define FAULTS_WHY20_STAGE                                                                         \
+    "which source or module sees the power stage's fault is below the protocol: the DIN and ISO-2 "    \
+    "runs cover the variants, the -20 run keeps one of each kind within the group's time budget"
+#define FAULTS_WHY20_METER                                                                         \
+    "the meter's transaction is the charger core's, not the protocol's: the -20 run keeps the silent "  \
+    "meter at start and under load and the lost stops"
+#define FAULTS_WHY20_RANDOM                                                                        \
+    "seeded instants add nothing per protocol: the -20 run keeps the power losses at fixed phases"
 /* Why a row that strikes before supportedAppProtocol has no ISO-2 twin. */
 #define FAULTS_WHY_SLAC "strikes during SLAC, before any protocol is negotiated: the ISO-2 run would be the same run"
 /* ISO 15118-2 bad input (issue 14): the car breaks one rule (its `misbehave`, or the
@@ -39,6 +58,11 @@
     {.name = "iso2/" n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_, .ev = e_, \
      .flags = f_, .proto = FAULTS_PROTO_ISO2, .car = car_, .protocols = protos_, .code = code_,      \
      .reason = reason_}
+
+/* ISO 15118-20 bad input (issue 16): the same, with the -20 car's misbehaviours. */
+#define B20_(n_, w_, k_, at_, d_, a_, s_, e_, f_, code_, reason_)                                   \
+    {.name = "iso20/" n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_, .ev = e_, \
+     .flags = f_, .proto = FAULTS_PROTO_ISO20, .code = code_, .reason = reason_}
 
 /* The seeded instant of power-loss-random-N: 0..27 s after the first plug-in. */
 #define FAULTS_RANDOM_SPAN_MS 27000u
@@ -90,14 +114,43 @@ static const struct faults_scenario s_scen[] = {
     B_("bad-resume-unknown-id", "the car pauses, then resumes with a SessionID the charger never issued",
        FAULTS_EV_MISBEHAVE, CHARGER_CHARGING, 0, ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID, CHARGER_STOP_EV,
        FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, "iso2-pause", NULL, "OK_NewSessionEstablished", NULL),
+#define FAULTS_PFX "iso20/"
+#define FAULTS_PROTO FAULTS_PROTO_ISO20
+#include "faults_table.inc"
+#undef FAULTS_PFX
+#undef FAULTS_PROTO
+    /* ISO 15118-20 bad input (issue 16): the -20 car's own rule-breaks */
+    B20_("bad-wrong-control-mode", "the car selected scheduled control and sends ScheduleExchangeReq with "
+         "the dynamic mode's element", FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0,
+         ISO20_EV_MISBEHAVE_WRONG_CONTROL_MODE, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER,
+         "FAILED", "dynamic mode after scheduled"),
+    B20_("bad-unoffered-service", "ServiceSelectionReq names a ServiceID the charger never offered",
+         FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0, ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE,
+         CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, "FAILED_NoEnergyTransferServiceSelected",
+         "never offered"),
+    B20_("bad-renegotiate-in-cable-check", "PowerDelivery(ScheduleRenegotiation) instead of the first "
+         "DC_CableCheckReq", FAULTS_EV_MISBEHAVE, CHARGER_PARAMETERS, 0,
+         ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY,
+         FAULTS_F_NO_POWER, "FAILED_SequenceError", "during the cable check"),
+    B20_("bad-bpt-limits", "the car selected DC (no discharge) and sends BPT discharge limits in "
+         "DC_ChargeParameterDiscoveryReq", FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0,
+         ISO20_EV_MISBEHAVE_BPT_LIMITS, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER,
+         "FAILED_WrongChargeParameter", "discharge"),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
 
+/* A twin row that says why it does not run in its protocol is not a scenario. */
+static bool faults_runs(const struct faults_scenario *sc)
+{
+    return !(sc->proto == FAULTS_PROTO_ISO2 && sc->din_only != NULL) &&
+           !(sc->proto == FAULTS_PROTO_ISO20 && sc->no_iso20 != NULL);
+}
+
 const struct faults_scenario *faults_find(const char *name)
 {
     for (size_t i = 0; i < FAULTS_N; i++) {
-        if (strcmp(s_scen[i].name, name) == 0 && !(s_scen[i].proto == FAULTS_PROTO_ISO2 && s_scen[i].din_only)) {
+        if (strcmp(s_scen[i].name, name) == 0 && faults_runs(&s_scen[i])) {
             return &s_scen[i];
         }
     }
@@ -107,7 +160,7 @@ const struct faults_scenario *faults_find(const char *name)
 void faults_list(FILE *f)
 {
     for (size_t i = 0; i < FAULTS_N; i++) {
-        if (!(s_scen[i].proto == FAULTS_PROTO_ISO2 && s_scen[i].din_only)) {
+        if (faults_runs(&s_scen[i])) {
             fprintf(f, "%s\n", s_scen[i].name);
         }
     }
@@ -115,14 +168,17 @@ void faults_list(FILE *f)
 
 int faults_configure(const struct faults_scenario *sc, struct ev_model_config *car, struct hlc_config *hlc)
 {
-    if (sc->proto != FAULTS_PROTO_ISO2) {
+    if (sc->proto == FAULTS_PROTO_DIN) {
         return HAL_OK; /* the default car and charger: DIN, as before the table had two halves */
     }
+    bool i20 = sc->proto == FAULTS_PROTO_ISO20;
     if (car != NULL) {
-        if (ev_model_profile_parse(sc->car != NULL ? sc->car : "iso2", car) != HAL_OK) {
+        if (ev_model_profile_parse(sc->car != NULL ? sc->car : i20 ? "iso20" : "iso2", car) != HAL_OK) {
             return HAL_EINVAL;
         }
-        if (sc->kind == FAULTS_EV_MISBEHAVE) {
+        if (sc->kind == FAULTS_EV_MISBEHAVE && i20) {
+            car->iso20.misbehave = (enum iso20_ev_misbehave)sc->arg;
+        } else if (sc->kind == FAULTS_EV_MISBEHAVE) {
             car->iso2.misbehave = (enum iso2_ev_misbehave)sc->arg;
         }
         if (sc->kind == FAULTS_EV_MISBEHAVE && sc->arg == ISO2_EV_MISBEHAVE_RESUME_UNKNOWN_ID) {
@@ -131,7 +187,8 @@ int faults_configure(const struct faults_scenario *sc, struct ev_model_config *c
         }
     }
     char why[96];
-    if (hlc != NULL && hlc_parse_protocols(sc->protocols != NULL ? sc->protocols : "iso2,din", &hlc->protocols,
+    const char *protos = sc->protocols != NULL ? sc->protocols : i20 ? "iso20,iso2,din" : "iso2,din";
+    if (hlc != NULL && hlc_parse_protocols(protos, &hlc->protocols,
                                            why, sizeof why) != HAL_OK) {
         return HAL_EINVAL;
     }
@@ -303,6 +360,7 @@ static void faults_restore(struct faults_run *r)
     r->precharge_reqs = 0;
     if (t->car != NULL) {
         ev_model_set_misbehave(t->car, ISO2_EV_MISBEHAVE_NONE); /* the next car keeps the rules */
+        t->car->cfg.iso20.misbehave = ISO20_EV_MISBEHAVE_NONE;  /* taken by the next -20 session's start */
     }
     p->pilot_force = 0;
     p->pp_short = false;
@@ -517,6 +575,11 @@ static bool faults_iso2_now(const struct faults_run *r)
     return strcmp(charger_protocol_name(r->t.charger), "iso2") == 0;
 }
 
+static bool faults_iso20_now(const struct faults_run *r)
+{
+    return strcmp(charger_protocol_name(r->t.charger), "iso20") == 0;
+}
+
 /* One DIN request changed as the scenario says; true when it was. */
 static bool faults_mutate_din(struct faults_run *r, struct exi_din_document *doc)
 {
@@ -704,8 +767,8 @@ bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len
 {
     *out = in;
     *out_len = len;
-    if (!r->mutate_active) {
-        return true;
+    if (!r->mutate_active || faults_iso20_now(r)) {
+        return true; /* no -20 row rewrites requests (FAULTS_WHY20_REWRITE) */
     }
     struct exi_reader rd;
     struct exi_writer w;
@@ -758,19 +821,64 @@ static void faults_iso2_status(const struct exi_iso2_BodyType *b, int *status)
     }
 }
 
-void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len)
+/* What one -20 answer told the EV, in DIN's numbers for faults_check_ev_of(): -20 has no
+ * EVSEStatusCode; a FAILED* code is its emergency stop (spec sheet N15), the notification
+ * Terminate its normal shutdown. @p raw: the answer's own ResponseCode (-1: none). */
+static void faults_iso20_told(struct faults_run *r, uint16_t type, const uint8_t *p, uint32_t len, int *raw,
+                              int *code, int *status)
 {
-    int code = -1, status = -1;
-    bool iso2 = faults_iso2_now(r);
     struct exi_reader rd;
     exi_reader_init(&rd, p, len);
-    if (iso2) {
+    uint8_t c = 0xFF;
+    bool terminate = false;
+    if (type == 0x8004u) {
+        if (exi_iso20_dc_decode(&rd, &r->doc.iso20dc) != HAL_OK || iso20_dc_response_kind(&r->doc.iso20dc) == ISO20_MSG_NONE) {
+            return;
+        }
+        c = iso20_dc_response_code(&r->doc.iso20dc);
+        const struct exi_iso20_dc_document *d = &r->doc.iso20dc;
+        terminate = (d->DC_ChargeLoopRes_isUsed && d->DC_ChargeLoopRes.EVSEStatus_isUsed &&
+                     d->DC_ChargeLoopRes.EVSEStatus.EVSENotification == exi_iso20_dc_evseNotificationType_Terminate);
+    } else {
+        if (exi_iso20_decode(&rd, &r->doc.iso20) != HAL_OK || iso20_response_kind(&r->doc.iso20) == ISO20_MSG_NONE) {
+            return; /* the handshake's answer, or nothing the EV could read */
+        }
+        c = iso20_response_code(&r->doc.iso20);
+        const struct exi_iso20_document *d = &r->doc.iso20;
+        terminate = d->PowerDeliveryRes_isUsed && d->PowerDeliveryRes.EVSEStatus_isUsed &&
+                    d->PowerDeliveryRes.EVSEStatus.EVSENotification == exi_iso20_evseNotificationType_Terminate;
+    }
+    if (c == 0xFF) {
+        return;
+    }
+    /* Only a FAILED* counts as the code after the fault: a -20 session opens with
+     * OK_NewSessionEstablished after the NEGOTIATING state the bad-input rows strike in. */
+    *raw = iso20_response_code_ok(c) ? 0 : c;
+    *code = iso20_response_code_ok(c) ? exi_din_responseCodeType_OK : exi_din_responseCodeType_FAILED;
+    *status = terminate ? exi_din_DC_EVSEStatusCodeType_EVSE_Shutdown : exi_din_DC_EVSEStatusCodeType_EVSE_Ready;
+}
+
+void faults_saw_response(struct faults_run *r, uint16_t type, const uint8_t *p, uint32_t len)
+{
+    int code = -1, status = -1, raw = -1;
+    bool iso2 = faults_iso2_now(r);
+    enum faults_proto proto = iso2 ? FAULTS_PROTO_ISO2 : FAULTS_PROTO_DIN;
+    struct exi_reader rd;
+    exi_reader_init(&rd, p, len);
+    if (faults_iso20_now(r)) {
+        proto = FAULTS_PROTO_ISO20;
+        faults_iso20_told(r, type, p, len, &raw, &code, &status);
+        if (code < 0) {
+            return;
+        }
+    } else if (iso2) {
         if (exi_iso2_decode(&rd, &r->doc.iso2) != HAL_OK || !r->doc.iso2.V2G_Message_isUsed) {
             return; /* the handshake's answer, or nothing the EV could read */
         }
         uint8_t c = iso2_response_code(&r->doc.iso2);
         code = c == 0xFF ? -1 : c;
         faults_iso2_status(&r->doc.iso2.V2G_Message.Body, &status);
+        raw = code;
     } else {
         if (exi_din_decode(&rd, &r->doc.din) != HAL_OK || !r->doc.din.V2G_Message_isUsed) {
             return;
@@ -778,6 +886,7 @@ void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len)
         uint8_t c = din_response_code(&r->doc.din);
         code = c == 0xFF ? -1 : c;
         faults_din_status(&r->doc.din.V2G_Message.Body, &status);
+        raw = code;
     }
     if (status >= 0) {
         r->evse_status = (uint8_t)status;
@@ -785,10 +894,11 @@ void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len)
     if (!r->fired || r->restored) {
         return;
     }
-    if (code > exi_din_responseCodeType_OK && r->code_seen < 0) {
-        /* the first answer that is not a plain OK: a FAILED_*, or how a resume was taken */
-        r->code_seen = code;
-        r->code_iso2 = iso2;
+    if (raw > 0 && r->code_seen < 0) {
+        /* the first answer that is not a plain OK (0 in all three): a FAILED_*, or how a
+         * resume was taken */
+        r->code_seen = raw;
+        r->code_proto = proto;
     }
     uint8_t cls = (uint8_t)faults_check_ev_of(status, code);
     if (cls < FAULTS_EVR_NORMAL) {
@@ -914,8 +1024,9 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
 
     /* I6 for bad input: the standard's code reached the EV and the record names the reason. */
     const char *code_name = r->code_seen < 0 ? "none"
-                       : r->code_iso2   ? iso2_response_code_name((uint8_t)r->code_seen)
-                                        : din_response_code_name((uint8_t)r->code_seen);
+                       : r->code_proto == FAULTS_PROTO_ISO20 ? iso20_response_code_name((uint8_t)r->code_seen)
+                       : r->code_proto == FAULTS_PROTO_ISO2  ? iso2_response_code_name((uint8_t)r->code_seen)
+                                                             : din_response_code_name((uint8_t)r->code_seen);
     const char *detail = r0 != NULL && r0->detail != NULL ? r0->detail : "";
     if (sc->code != NULL && strcmp(code_name, sc->code) != 0) {
         char note[120];
@@ -982,7 +1093,7 @@ static void faults_final(struct faults_run *r, bool timed_out, char *obs, size_t
     snprintf(obs, cap,
              "%s; first session: stop=%s detail='%s' charged=%.1f s metered=%s; EV told: %s (code %s); "
              "sessions=%lu; journal records=%lu; end state=%s%s; max U after fault=%.1f V, max I=%.1f A%s",
-             sc->proto == FAULTS_PROTO_ISO2 ? "ISO 15118-2" : "DIN 70121", charger_stop_reason_token(got), detail,
+             sc->proto == FAULTS_PROTO_ISO20 ? "ISO 15118-20" : sc->proto == FAULTS_PROTO_ISO2 ? "ISO 15118-2" : "DIN 70121", charger_stop_reason_token(got), detail,
              r0 != NULL ? r0->charge_ms / 1000.0 : 0.0, r0 != NULL && r0->meter_ok ? "yes" : "no",
              faults_check_ev_name((enum faults_ev_report)r->ev_worst), code_name, (unsigned long)charger_stats(c)->sessions, (unsigned long)nrec,
              charger_state_name(charger_state(c)), held ? " (held)" : "", r->max_mv_after / 1000.0,
@@ -1003,9 +1114,9 @@ bool faults_finish(struct faults_run *r, const char *dir, bool timed_out)
     FILE *out[2] = {stdout, NULL};
     char path[512];
     if (dir != NULL) {
-        if (r->sc->proto == FAULTS_PROTO_ISO2) {
-            /* "iso2/NAME": the protocol's half of the reports in its own folder */
-            snprintf(path, sizeof path, "%s/iso2", dir);
+        if (r->sc->proto != FAULTS_PROTO_DIN) {
+            /* "iso2/NAME", "iso20/NAME": the protocol's part of the reports in its own folder */
+            snprintf(path, sizeof path, "%s/%s", dir, r->sc->proto == FAULTS_PROTO_ISO20 ? "iso20" : "iso2");
             (void)mkdir(path, 0777);
         }
         snprintf(path, sizeof path, "%s/%s.txt", dir, r->sc->name);

@@ -21,6 +21,8 @@
 #include "ev_model.h"
 #include "exi/exi_din.h"
 #include "exi/exi_iso2.h"
+#include "exi/exi_iso20.h"
+#include "exi/exi_iso20_dc.h"
 #include "journal.h"
 #include "plant.h"
 #include "psu.h"
@@ -104,6 +106,8 @@ enum faults_kind {
 enum faults_proto {
     FAULTS_PROTO_DIN = 0, /**< DIN 70121: the default car, the default charger */
     FAULTS_PROTO_ISO2,    /**< ISO 15118-2: named "iso2/NAME", the car `iso2`, the charger "iso2,din" */
+    FAULTS_PROTO_ISO20,   /**< ISO 15118-20 DC: named "iso20/NAME", the car `iso20`, the charger
+                               "iso20,iso2,din" (the simulator's link lets -20 run without TLS) */
 };
 
 /** One scenario. */
@@ -119,6 +123,7 @@ struct faults_scenario {
     unsigned flags;
     enum faults_proto proto;
     const char *din_only;         /**< non-NULL: no ISO-2 run, and why (listed in docs/faults.md) */
+    const char *no_iso20;         /**< non-NULL: no -20 run, and why (listed in docs/faults.md) */
     const char *car;              /**< car profile (NULL: "iso2" for ISO-2, the default DIN car) */
     const char *protocols;        /**< the charger's v2g.protocols (NULL: "iso2,din" for ISO-2) */
     const char *code;             /**< the ResponseCode the EV must get after the fault (NULL: any) */
@@ -170,10 +175,12 @@ struct faults_run {
     uint8_t car_phase;            /**< the car's enum ev_model_phase at the last tick */
     uint32_t resumes;             /**< paused sessions the car came back to (each a new transaction) */
     int code_seen;                /**< first ResponseCode other than OK after the fault (-1: none) */
-    bool code_iso2;               /**< ... in an ISO-2 answer (else DIN) */
+    enum faults_proto code_proto; /**< ... in an answer of this protocol */
     union {
         struct exi_din_document din;
         struct exi_iso2_document iso2;
+        struct exi_iso20_document iso20;
+        struct exi_iso20_dc_document iso20dc;
     } doc;                        /**< the request being changed, or the answer being read */
     uint8_t buf[1024];
 };
@@ -209,8 +216,9 @@ bool faults_filter_request(struct faults_run *r, const uint8_t *in, uint32_t len
                            uint32_t *out_len);
 
 /** @brief A response from the charger to the EV (its EXI bytes, decoded here in the
- *         negotiated protocol): what the EV was told. */
-void faults_saw_response(struct faults_run *r, const uint8_t *p, uint32_t len);
+ *         negotiated protocol; @p type, the V2GTP payload type, names the -20 namespace):
+ *         what the EV was told. */
+void faults_saw_response(struct faults_run *r, uint16_t type, const uint8_t *p, uint32_t len);
 
 /** @brief Mark an invariant failed with a note (first note kept). */
 void faults_fail(struct faults_run *r, enum faults_inv i, uint32_t now_ms, const char *note);

@@ -43,7 +43,7 @@ static int sim_meas_send(struct charger_transport *b, uint16_t type, const uint8
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (m->faults != NULL) {
-        faults_saw_response(m->faults, p, len); /* decoded there, in the negotiated protocol */
+        faults_saw_response(m->faults, type, p, len); /* decoded there, in the negotiated protocol */
     }
     if (m->have) {
         m->have = false;

@@ -11,9 +11,14 @@
 #     before and after the pause (CSV), the car resuming with its old SessionID;
 #   - the station's limit lowered and raised mid-session, in both control modes: the
 #     measured power follows it;
-#   - a schedule renegotiation asked by the car (--renegotiate-s): charging goes on after it.
+#   - a schedule renegotiation asked by the car (--renegotiate-s): charging goes on after it;
+#   - captures (issue 16 item 4): the pcapng of a scheduled and a dynamic session decodes
+#     with v2g-decode (DECODE), no error, every -20 DC message named, and, when the
+#     Wireshark plugin (PLUGIN) is built and tshark is installed, tshark names the same
+#     V2GTP messages in the same order.
+# Usage: iso20_sim.sh SIM LOGDIR [DECODE [PLUGIN]]
 set -u
-sim=$1; logdir=$2
+sim=$1; logdir=$2; decode=${3:-}; plugin=${4:-}
 mkdir -p "$logdir"
 pass=0; fail=0
 check() { # NAME OK(0/1) DETAIL
@@ -94,6 +99,61 @@ e_end=$(tail -n 1 "$out/cp0.csv" | awk -F, '{print $NF}')
 check renegotiation $? "exit $rc: $renegs renegotiation(s) at ${r_at:-?} s with ${e_r:-?} Wh, ${e_end:-?} Wh at the end"
 "$sim" --renegotiate-s 10 >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ]; check renegotiate-needs-iso $? "exit $rc: a DIN car cannot renegotiate"
+
+# Captures: the sessions above wrote cp0.pcapng (no new run).
+want="supportedAppProtocolReq SessionSetupReq AuthorizationSetupReq AuthorizationReq ServiceDiscoveryReq
+ServiceDetailReq ServiceSelectionReq DC_ChargeParameterDiscoveryReq ScheduleExchangeReq DC_CableCheckReq
+DC_PreChargeReq PowerDeliveryReq DC_ChargeLoopReq DC_WeldingDetectionReq SessionStopReq"
+if [ -z "$decode" ] || [ ! -x "$decode" ]; then
+    echo "SKIP iso20_sim capture: no v2g-decode given"
+else
+    for prof in iso20 iso20-dynamic; do
+        cap="$logdir/out-$prof-1/cp0.pcapng"; names="$logdir/capture-$prof.names"
+        "$decode" --json "$cap" >"$logdir/capture-$prof.jsonl" 2>&1; rc=$?
+        python3 - "$logdir/capture-$prof.jsonl" "$names" $want <<'PY'
+import json, sys
+src, out, want = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+names, bad, summary = [], [], None
+for line in open(src):
+    d = json.loads(line)
+    if "summary" in d:
+        summary = d["summary"]
+    elif d.get("layer") == "v2gtp":
+        m = d.get("msg") or ""
+        names.append(m)
+        if not m or d.get("error") or m.lower().startswith("unknown"):
+            bad.append(line.strip()[:120])
+open(out, "w").write("".join(n + "\n" for n in names))
+missing = sorted(want - set(names)) + sorted(w[:-3] + "Res" for w in want if w[:-3] + "Res" not in names)
+ok = summary is not None and summary["errors"] == 0 and not bad and not missing and len(names) == summary["v2gtp"]
+print(f"{len(names)} V2GTP messages, errors={summary and summary['errors']}, unnamed={len(bad)}, missing={missing}")
+sys.exit(0 if ok else 1)
+PY
+        r=$?
+        [ "$rc" = 0 ] && [ "$r" = 0 ]
+        check "capture-$prof" $? "exit $rc: v2g-decode on the simulator's -20 capture ($prof): $(tail -n 1 "$logdir/capture-$prof.jsonl")"
+    done
+    if [ -z "$plugin" ] || [ ! -f "$plugin" ] || ! command -v tshark >/dev/null 2>&1; then
+        echo "SKIP iso20_sim capture-tshark: the Wireshark plugin is not built or tshark is missing"
+    else
+        # As tests/integration/wireshark_test.sh: a personal plugin folder, and as root
+        # tshark runs as nobody (Wireshark ignores personal plugins for root).
+        home=$(mktemp -d /tmp/v2g-ws20.XXXXXX)
+        mkdir -p "$home/.local/lib/wireshark/plugins/4.0/epan"
+        cp "$plugin" "$home/.local/lib/wireshark/plugins/4.0/epan/v2gtp.so"
+        chmod -R a+rX "$home"
+        as_user=()
+        [ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        for prof in iso20 iso20-dynamic; do
+            HOME="$home" "${as_user[@]}" tshark -r - -O v2gtp <"$logdir/out-$prof-1/cp0.pcapng" 2>/dev/null |
+                sed -n 's/^ *Message: //p' >"$logdir/capture-$prof.tshark"
+            n=$(wc -l <"$logdir/capture-$prof.names")
+            [ "$n" -gt 0 ] && cmp -s "$logdir/capture-$prof.tshark" "$logdir/capture-$prof.names"
+            check "capture-tshark-$prof" $? "tshark -O v2gtp names the $n V2GTP messages v2g-decode names, in order"
+        done
+        rm -rf "$home"
+    fi
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
