@@ -372,7 +372,9 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
                  interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? ", fault: " : "",
                  interlock_fault(&c->il) != INTERLOCK_FAULT_NONE
                      ? interlock_fault_name(interlock_fault(&c->il))
-                     : interlock_gate_dropped(&c->il) ? " (contactors opened by the safety controller)" : "");
+                 : interlock_gate_dropped(&c->il) && c->logged_il_state == INTERLOCK_CLOSED
+                     ? " (contactors opened by the safety controller)"
+                     : "");
         c->logged_il_state = interlock_state(&c->il);
     }
     int rc = hal_pilot_read(c->io.pilot, &sample);

@@ -207,10 +207,14 @@ wait $cp 2>/dev/null
 if charger_session ch3; then
     n=$(lines)
     sim car B
-    if wait_since "$n" 'contactor 2 open' 10 && ! since "$n" | grep -q 'safe state'; then
-        ok boardio/charger-c-to-b "car back to B: the charger opened the contactors through the co-processor"
+    # The co-processor's gate opens them on B (spec §3.5); the charger must take that as
+    # the EV's stop: power off, no held fault, no lost-contactor fault of the host.
+    if wait_since "$n" 'contactor 2 open' 10 && ! since "$n" | grep -q 'safe state' &&
+        wait_line "$W/ch3.log" 'stop: EV stopped' 10 &&
+        ! grep -Eq 'fault: |chargesom: fault|contactor-dropped|contactor dropped' "$W/ch3.log"; then
+        ok boardio/charger-c-to-b "car back to B: the co-processor opened the contactors, the charger ended the session as the EV's stop without a fault"
     else
-        ko boardio/charger-c-to-b "contactors not opened" "$(tail -n 20 "$W/ch3.log")"
+        ko boardio/charger-c-to-b "contactors not opened, or the charger faulted" "$(tail -n 20 "$W/ch3.log")"
     fi
     kill $cp
 else
