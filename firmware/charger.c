@@ -394,6 +394,23 @@ static void charger_tell_psu(struct charger *c, uint32_t now_ms)
     (void)psu_set_session(c->io.psu, &s, now_ms);
 }
 
+/* The outside safety controller's gate (charger_ports.contactor_gate): it holds the
+ * contactors open whenever the pilot is not in C or D. Asked by the interlock when a
+ * contactor drops, before this pass's pilot sample was debounced, so it classifies a
+ * fresh sample; the last raw one stands in when the pilot cannot be read now. */
+static bool charger_gate_open(void *ctx)
+{
+    struct charger *c = ctx;
+    struct hal_pilot_sample sample;
+    enum pilot_state ps = c->pilot.candidate;
+    if (hal_pilot_read(c->io.pilot, &sample) == HAL_OK) {
+        bool pwm = c->pilot.duty_permille != HAL_PILOT_DUTY_DC_HIGH &&
+                   c->pilot.duty_permille != HAL_PILOT_DUTY_DC_LOW;
+        ps = pilot_classify(&sample, pwm, NULL);
+    }
+    return ps != PILOT_STATE_C && ps != PILOT_STATE_D;
+}
+
 static void charger_step(struct sched_task *t, uint32_t now_ms)
 {
     struct charger *c = t->ctx;
@@ -407,6 +424,8 @@ static void charger_step(struct sched_task *t, uint32_t now_ms)
                  interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? ", fault: " : "",
                  interlock_fault(&c->il) != INTERLOCK_FAULT_NONE
                      ? interlock_fault_name(interlock_fault(&c->il))
+                 : interlock_gate_dropped(&c->il) && c->logged_il_state == INTERLOCK_CLOSED
+                     ? " (contactors opened by the safety controller)"
                      : "");
         c->logged_il_state = interlock_state(&c->il);
     }
@@ -450,6 +469,9 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     pilot_set_duty(&c->pilot, HAL_PILOT_DUTY_DC_HIGH);
     (void)hal_pilot_set_duty(ports->pilot, HAL_PILOT_DUTY_DC_HIGH);
     interlock_set_voltage_source(&c->il, charger_connector_voltage, c);
+    if (ports->contactor_gate) {
+        interlock_set_gate(&c->il, charger_gate_open, c);
+    }
     c->logged_il_state = interlock_state(&c->il);
     if (ports->link != NULL && hlc_init(&c->hlc, &cfg->hlc, charger_session_id, c) != HAL_OK) {
         return HAL_EINVAL;

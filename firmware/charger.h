@@ -193,7 +193,14 @@ struct charger_ports {
     struct meter *meter;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
     struct ovm *ovm;                /**< over-voltage monitor device; may be NULL */
+    bool contactor_gate; /**< the contactors sit behind a safety controller that opens them
+                              on its own outside pilot state C/D (Charge SOM): such a drop
+                              ends the session as the EV's stop, not as a fault */
 };
+
+/** Stop detail when the safety controller's gate opened the contactors. */
+#define CHARGER_GATE_TEXT "EV left state C; the safety controller opened the contactors"
+
 
 /** The limits of one pass (charger_limits()): the lowest of the connector/cable rating, the
  *  power stage's capability, the station's share (external limit, derating). The EV's own

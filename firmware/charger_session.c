@@ -499,6 +499,13 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
         c->stats.last_fault = f;
         charger_abort_for(c, ERRORS_SRC_POWER_PATH, (uint32_t)f, CHARGER_STOP_POWER_PATH,
                           ERRORS_SEV_HIGH, interlock_fault_name(f), interlock_fault_name(f), now_ms);
+    } else if (interlock_gate_dropped(&c->il) && !c->powered_off &&
+               (c->backend->stops_at_once || c->state != CHARGER_CHARGING)) {
+        /* The safety controller opened the contactors because the pilot left C/D (its
+         * documented gate, docs/linux-board.md): the EV's stop, not a power-path fault.
+         * A V2G session in CHARGING takes charger_charging()'s EV-stop path instead. */
+        charger_log(c, HAL_LOG_WARN, now_ms, "safety controller opened the contactors", "pilot left C/D");
+        charger_stop(c, CHARGER_STOP_EV, CHARGER_GATE_TEXT, now_ms);
     } else if (ps == PILOT_STATE_A) {
         charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED,
                           ERRORS_SEV_HIGH, "EV unplugged", "", now_ms);
@@ -539,9 +546,16 @@ static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t no
             /* The limits may change while charging (station share, derating, OCPP). */
             charger_follow(c, ev, now_ms);
         }
-    } else if ((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) {
-        /* The EV left C while power flowed: its emergency stop. */
-        charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+    } else if (((ps == PILOT_STATE_B) && pilot_confirmed(&c->pilot) && !c->powered_off) ||
+               (interlock_gate_dropped(&c->il) && !c->powered_off)) {
+        /* The EV left C while power flowed: its emergency stop. Behind a safety controller
+         * its own gate may have opened the contactors before our debounce confirmed B;
+         * the interlock has switched the stage off already and says so. */
+        if (interlock_gate_dropped(&c->il)) {
+            charger_log(c, HAL_LOG_WARN, now_ms, "safety controller opened the contactors", "pilot left C/D");
+        } else {
+            charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
+        }
         if (c->link_lost_ms != 0) {
             /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
              * of it, so the link is the cause, not the EV. */

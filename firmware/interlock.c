@@ -21,6 +21,17 @@ void interlock_set_voltage_source(struct interlock *il, interlock_voltage_fn fn,
     il->voltage_ctx = ctx;
 }
 
+void interlock_set_gate(struct interlock *il, interlock_gate_fn fn, void *ctx)
+{
+    il->gate = fn;
+    il->gate_ctx = ctx;
+}
+
+bool interlock_gate_dropped(const struct interlock *il)
+{
+    return il->gate_dropped;
+}
+
 /* The one place that decides the connector voltage for unlocking: the charger's source
  * when it gave one, else the power stage's read-back, always with its validity. */
 static bool interlock_connector_mv(struct interlock *il, int32_t *mv, uint32_t now_ms)
@@ -137,6 +148,9 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
     il->opened_under_load = false;
     il->voltage = NULL;
     il->voltage_ctx = NULL;
+    il->gate = NULL;
+    il->gate_ctx = NULL;
+    il->gate_dropped = false;
 
     (void)psu_set_mode(psu, PSU_MODE_OFF, now_ms);
     interlock_contactors(il, false);
@@ -160,6 +174,9 @@ void interlock_request(struct interlock *il, enum interlock_target target)
     if (il->fault != INTERLOCK_FAULT_NONE && target != INTERLOCK_TARGET_UNLOCKED) {
         return;
     }
+    if (target == INTERLOCK_TARGET_CLOSED) {
+        il->gate_dropped = false;
+    }
     il->target = target;
 }
 
@@ -181,7 +198,15 @@ static void interlock_step_live(struct interlock *il, const struct interlock_inp
             interlock_raise(il, INTERLOCK_FAULT_CLOSE_TIMEOUT);
         }
     } else if (!in->pos || !in->neg) {
-        interlock_raise(il, INTERLOCK_FAULT_CONTACTOR_DROPPED);
+        if (il->gate != NULL && il->gate(il->gate_ctx)) {
+            /* The outside controller opened them because the pilot left C/D: expected,
+             * not a fault. Power off first all the same (the stage may still push
+             * current into open contacts), and do not close again on our own. */
+            il->gate_dropped = true;
+            il->target = INTERLOCK_TARGET_LOCKED;
+        } else {
+            interlock_raise(il, INTERLOCK_FAULT_CONTACTOR_DROPPED);
+        }
     }
     if (il->target != INTERLOCK_TARGET_CLOSED) {
         interlock_enter(il, INTERLOCK_POWER_DOWN, now_ms);
@@ -194,7 +219,9 @@ static void interlock_step_power_down(struct interlock *il, uint32_t now_ms)
     int rc = psu_read_output(il->psu, &out, now_ms);
     int32_t current = out.current_ma < 0 ? -out.current_ma : out.current_ma;
 
-    if (rc == HAL_OK && out.valid && (uint32_t)current < il->cfg.safe_current_ma) {
+    /* A stage that never exports carries no current: nothing to wait for. */
+    if (psu_never_exports(il->psu) ||
+        (rc == HAL_OK && out.valid && (uint32_t)current < il->cfg.safe_current_ma)) {
         interlock_enter(il, INTERLOCK_OPENING, now_ms);
     } else if (hal_time_reached(now_ms, il->deadline_ms)) {
         /* The stage did not stop (or cannot be read). Opening under load wears the

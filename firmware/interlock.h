@@ -73,6 +73,14 @@ enum interlock_fault {
  */
 typedef bool (*interlock_voltage_fn)(void *ctx, int32_t *mv);
 
+/**
+ * Whether an outside safety controller's own gate holds the contactors open now (the
+ * Charge SOM's co-processor closes them only while the pilot is in C or D).
+ * @param ctx as given to interlock_set_gate()
+ * @return true when the gate is open (the controller will not let them close)
+ */
+typedef bool (*interlock_gate_fn)(void *ctx);
+
 /** Thresholds and timeouts. */
 struct interlock_config {
     uint32_t safe_current_ma;       /**< contactors may open below this output current */
@@ -97,6 +105,9 @@ struct interlock {
     bool opened_under_load; /**< the power-down timeout forced the contactors open */
     interlock_voltage_fn voltage; /**< NULL: the power stage's read-back */
     void *voltage_ctx;
+    interlock_gate_fn gate; /**< NULL: no outside controller; every drop is a fault */
+    void *gate_ctx;
+    bool gate_dropped; /**< the contactors dropped while the outside gate was open */
 };
 
 /**
@@ -113,6 +124,21 @@ int interlock_init(struct interlock *il, const struct interlock_config *cfg, str
  *        best measurement). Without one the power stage's read-back is used.
  */
 void interlock_set_voltage_source(struct interlock *il, interlock_voltage_fn fn, void *ctx);
+
+/**
+ * @brief Tell the interlock that an outside safety controller may open the contactors on
+ *        its own (its documented behaviour), and how to ask whether it did so now. A
+ *        contactor that drops while @p fn says the gate is open is no fault: the power
+ *        stage is switched off, the path walks to LOCKED and interlock_gate_dropped() says
+ *        so. A drop while the gate is closed stays INTERLOCK_FAULT_CONTACTOR_DROPPED.
+ */
+void interlock_set_gate(struct interlock *il, interlock_gate_fn fn, void *ctx);
+
+/**
+ * @brief True once the contactors were opened by the outside gate (cleared by the next
+ *        request for a closed path).
+ */
+bool interlock_gate_dropped(const struct interlock *il);
 
 /** @brief Ask for a target; the step walks there in the safe order. */
 void interlock_request(struct interlock *il, enum interlock_target target);

@@ -177,6 +177,8 @@ struct psu_ops {
     int (*off_done)(struct psu *p, uint32_t now_ms);
     /** @see psu_set_session (optional) */
     int (*set_session)(struct psu *p, const struct psu_session *s, uint32_t now_ms);
+    /** @see psu_never_exports (optional) */
+    bool (*never_exports)(const struct psu *p);
 };
 
 /** A power-stage instance. Implementations embed it first in their own struct. */
@@ -288,6 +290,17 @@ static inline int psu_off_done(struct psu *p, uint32_t now_ms)
 static inline int psu_set_session(struct psu *p, const struct psu_session *s, uint32_t now_ms)
 {
     return p->ops->set_session != NULL ? p->ops->set_session(p, s, now_ms) : HAL_ENOTSUP;
+}
+
+/**
+ * @brief True for a stage that cannot export at all (no stage fitted: psu_none). Its
+ *        output current is zero by construction, so a power-down needs no measurement;
+ *        its voltage stays unknown (psu_read_output() still says so), and nothing may
+ *        take this as a voltage reading.
+ */
+static inline bool psu_never_exports(const struct psu *p)
+{
+    return p->ops->never_exports != NULL && p->ops->never_exports(p);
 }
 
 /** @brief Name of an error type as in EVerest ("OverVoltageDC", ...); "?" if unknown. */

@@ -27,10 +27,19 @@ static int psu_none_read_output(struct psu *p, struct psu_output *out, uint32_t 
     return HAL_EIO;
 }
 
+/* Nothing is fitted, so no current can flow: the interlock's power-down needs no
+ * read-back (which psu_none cannot give). The voltage stays unknown. */
+static bool psu_none_never_exports(const struct psu *p)
+{
+    (void)p;
+    return true;
+}
+
 static const struct psu_ops s_psu_none_ops = {
     .set_mode = psu_none_set_mode,
     .set_export = psu_none_set_export,
     .read_output = psu_none_read_output,
+    .never_exports = psu_none_never_exports,
 };
 
 void psu_none_init(struct psu *p)

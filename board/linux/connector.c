@@ -78,7 +78,9 @@ int board_connector_start(struct board_connector *k, const struct board_config *
                                   .isolation = d->imd,
                                   .meter_session = d->have_meter ? &d->ms : NULL,
                                   .meter = d->have_meter ? &d->meter.base : NULL,
-                                  .clock = &d->loop.base};
+                                  .clock = &d->loop.base,
+                                  /* The co-processor closes them only in C/D (its own gate). */
+                                  .contactor_gate = cfg->board_io == BOARD_IO_CHARGESOM};
     int rc = charger_init(&k->charger, &cc, &ports, s, now_ms);
     if (rc != HAL_OK) {
         fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));

@@ -311,6 +311,12 @@ static void cbsom_host_on_state(struct cbsom_host *h, const struct cbsom_state *
         }
         if (s->contactor[i] == CBSOM_CONT_CLOSED) {
             h->closed_seen[i] = true;
+        } else if (h->closed_seen[i] && (s->cp == CBSOM_CP_A || s->cp == CBSOM_CP_B)) {
+            /* The co-processor's own gate (spec §3.5: contactors only in C/D): the car
+             * left C and it opened them, as documented. Reported as open feedback; the
+             * charger's interlock decides what that means. A drop with the car still in
+             * C (or after a reboot that reports no valid CP) stays a lost contactor. */
+            h->closed_seen[i] = false;
         } else if (h->closed_seen[i]) {
             cbsom_host_fail(h, CBSOM_FAULT_CONTACTOR_LOST);
             return;

@@ -9,7 +9,8 @@
 # closed in C, then the host killed: the co-processor opens them and enters its safe
 # state within its timeout (FIGURE); noise on the line while holding; an e-stop during
 # a hold; firmware with the old ChargeState1 layout refused; the charger's handshake and
-# its pilot through the co-processor, and the charger killed.
+# its pilot through the co-processor, and the charger killed; fault scenarios judged from
+# the plant's own lines (e-stop, host silence, noise while charging, closings only in C/D).
 # Prints PASS/FAIL lines and FIGURE lines, then "N passed, N failed"; exits non-zero on any
 # failure.
 set -u
@@ -207,10 +208,14 @@ wait $cp 2>/dev/null
 if charger_session ch3; then
     n=$(lines)
     sim car B
-    if wait_since "$n" 'contactor 2 open' 10 && ! since "$n" | grep -q 'safe state'; then
-        ok boardio/charger-c-to-b "car back to B: the charger opened the contactors through the co-processor"
+    # The co-processor's gate opens them on B (spec §3.5); the charger must take that as
+    # the EV's stop: power off, no held fault, no lost-contactor fault of the host.
+    if wait_since "$n" 'contactor 2 open' 10 && ! since "$n" | grep -q 'safe state' &&
+        wait_line "$W/ch3.log" 'stop: EV stopped' 10 &&
+        ! grep -Eq 'fault: |chargesom: fault|contactor-dropped|contactor dropped' "$W/ch3.log"; then
+        ok boardio/charger-c-to-b "car back to B: the co-processor opened the contactors, the charger ended the session as the EV's stop without a fault"
     else
-        ko boardio/charger-c-to-b "contactors not opened" "$(tail -n 20 "$W/ch3.log")"
+        ko boardio/charger-c-to-b "contactors not opened, or the charger faulted" "$(tail -n 20 "$W/ch3.log")"
     fi
     kill $cp
 else
@@ -234,6 +239,73 @@ else
     kill -9 $cp 2>/dev/null
 fi
 wait $cp 2>/dev/null
+
+# Fault scenarios judged by the plant (issue 20 item 5): cbsomsim is the co-processor
+# the charger does not own; its own lines are the record of what the contactors did.
+# (No power stage here: "power off before the contactors open" is judged by the
+# interlock's unit tests and the --sim-plant scenarios, not by this plant.)
+# plant_stays_open N: no contactor closed after sim.log line N within a second.
+plant_stays_open() { sleep 1; ! since "$1" | grep -q 'contactor . closed'; }
+if charger_session fe; then
+    n=$(lines)
+    sim estop 1 1
+    if wait_since "$n" 'contactor 2 open' 5 && [ "$(since "$n" | grep -c 'contactor . open')" -eq 2 ] &&
+        wait_line "$W/fe.log" 'stop: ' 5 && plant_stays_open "$n"; then
+        ok boardio/fault-estop "e-stop while charging: the plant opened both contactors, the charger stopped ($(grep -o 'stop: .*' "$W/fe.log" | head -1)), nothing re-closed"
+    else
+        ko boardio/fault-estop "contactors not opened, no stop, or re-closed" "$(tail -n 20 "$W/fe.log")"
+    fi
+    sim estop 1 0
+    kill $cp
+else
+    ko boardio/fault-estop "no session" "$(tail -n 20 "$W/fe.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+if charger_session fs; then
+    n=$(lines)
+    kill -STOP $cp
+    if wait_since "$n" 'safe state, reason 2' 5 && [ "$(since "$n" | grep -c 'contactor . open')" -eq 2 ]; then
+        m=$(lines)
+        kill -CONT $cp
+        if plant_stays_open "$m"; then
+            ok boardio/fault-host-silence "charger stopped (SIGSTOP): $(since "$n" | grep -o 'host silent for [0-9]* ms'), both contactors open; resumed, nothing re-closed"
+        else
+            ko boardio/fault-host-silence "re-closed after the host resumed" "$(since "$n")"
+        fi
+    else
+        kill -CONT $cp
+        ko boardio/fault-host-silence "no safe state" "$(since "$n")"
+    fi
+    kill $cp
+else
+    ko boardio/fault-host-silence "no session" "$(tail -n 20 "$W/fs.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+if charger_session fn; then
+    n=$(lines)
+    sim garbage 2000
+    if wait_since "$n" 'noise' 5 && sleep 1 && ! since "$n" | grep -q 'contactor . open\|safe state' &&
+        ! grep -q 'fault' "$W/fn.log"; then
+        ok boardio/fault-noise "2000 bytes of noise while charging: contactors stay closed, no fault in the charger"
+    else
+        ko boardio/fault-noise "session disturbed" "$(since "$n"; tail -n 10 "$W/fn.log")"
+    fi
+    kill $cp
+else
+    ko boardio/fault-noise "no session" "$(tail -n 20 "$W/fn.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+# Over every case so far: the plant never closed a contactor outside CP C/D.
+closed=$(grep -c 'contactor . closed' "$W/sim.log")
+bad=$(grep 'contactor . closed' "$W/sim.log" | grep -vc '(cp [CD])')
+if [ "$closed" -gt 0 ] && [ "$bad" -eq 0 ]; then
+    ok boardio/plant-close-only-in-c "all $closed closings the plant recorded were in CP C/D"
+else
+    ko boardio/plant-close-only-in-c "$bad of $closed closings outside C/D" "$(grep 'contactor . closed' "$W/sim.log")"
+fi
 
 # board-ctl --sysfs: the kernel backend against a fake sysfs tree (PWM channel exported,
 # IIO device whose raw values the test writes); no GPIO lines (no chip on this machine).

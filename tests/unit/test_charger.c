@@ -23,6 +23,7 @@ struct rig {
 };
 
 static struct rig s_rigs[2];
+static bool s_gate; /* the next rig's contactors sit behind a safety controller's gate */
 
 static void rig_init(struct rig *r, const char *name, struct sched *shared)
 {
@@ -33,7 +34,8 @@ static void rig_init(struct rig *r, const char *name, struct sched *shared)
     charger_default_config(&cfg);
     snprintf(cfg.name, sizeof cfg.name, "%s", name);
     struct charger_ports ports = {
-        .pilot = &r->pilot.base, .gpio = &r->power.gpio, .psu = &r->power.psu, .log = &r->log.base};
+        .pilot = &r->pilot.base, .gpio = &r->power.gpio, .psu = &r->power.psu, .log = &r->log.base,
+        .contactor_gate = s_gate};
     struct sched *s = shared != NULL ? shared : &r->sched;
     if (shared == NULL) {
         sched_init(s);
@@ -79,6 +81,59 @@ static void assert_safe(const struct rig *r)
     assert_int_equal(r->power.breach_unlock_while_closed, 0);
     assert_int_equal(r->power.breach_close_unlocked, 0);
     assert_int_equal(r->power.breach_export_open, 0);
+}
+
+static int setup_gate(void **state)
+{
+    s_gate = true;
+    rig_init(&s_rigs[0], "cp0", NULL);
+    s_gate = false;
+    run(&s_rigs[0], &s_rigs[0].sched, 100);
+    *state = &s_rigs[0];
+    return 0;
+}
+
+/* Behind a safety controller (Charge SOM): the car opens S2 and the controller cuts the
+ * contactors in the same instant, before our debounce confirmed B. The EV's stop, no
+ * held fault; the stage is switched off and the connector released. */
+static void test_gate_opens_on_b_is_ev_stop(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    run(r, &r->sched, 200);
+    r->log.watch = "safety controller opened the contactors";
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, &r->sched, 1);
+    assert_true(r->log.watched > 0);
+    run(r, &r->sched, 1000);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(charger_state(&r->charger), CHARGER_FINISHED);
+    assert_int_equal(charger_stats(&r->charger)->last_stop, CHARGER_STOP_EV);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_NONE);
+    assert_null(charger_held_fault(&r->charger));
+    assert_false(r->power.coil[HAL_GPIO_OUT_LOCK]);
+    assert_int_equal(r->power.breach_unlock_while_closed, 0);
+    /* The next car charges as usual. */
+    pilot_ev_plug(&r->pilot.ev, false);
+    run(r, &r->sched, 100);
+    assert_int_equal(charger_state(&r->charger), CHARGER_IDLE);
+}
+
+/* The same drop with the car still in C is not the gate: a held fault as without one. */
+static void test_gate_drop_in_c_is_fault(void **state)
+{
+    struct rig *r = *state;
+    plug_and_charge(r);
+    run(r, &r->sched, 200);
+    r->log.watch = "safety controller opened the contactors";
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, &r->sched, 1000);
+    assert_int_equal(charger_stats(&r->charger)->last_fault, INTERLOCK_FAULT_CONTACTOR_DROPPED);
+    assert_non_null(charger_held_fault(&r->charger));
+    assert_int_equal(r->log.watched, 0u);
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
 }
 
 static void test_full_session(void **state)
@@ -533,6 +588,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_session, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_opens_on_b_is_ev_stop, setup_gate, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_drop_in_c_is_fault, setup_gate, NULL),
         cmocka_unit_test_setup_teardown(test_unplug_under_load, setup, NULL),
         cmocka_unit_test_setup_teardown(test_diode_fault_never_energises, setup, NULL),
         cmocka_unit_test_setup_teardown(test_pilot_unreadable_stops, setup, NULL),

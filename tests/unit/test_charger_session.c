@@ -666,6 +666,7 @@ static struct rig s_rig;
 static bool s_rig_pp; /* the next rig_setup gives the charger a pilot with PP */
 static bool s_rig_ovm; /* the next rig_setup gives the charger an over-voltage monitor */
 static bool s_rig_meter; /* the next rig_setup gives the charger a meter with a journal */
+static bool s_rig_gate; /* the next rig_setup's contactors sit behind a safety controller */
 
 static void icar_ms(struct rig *r)
 {
@@ -722,7 +723,8 @@ static void rig_setup(struct rig *r, void (*tune)(struct charger_config *cfg), b
                                   .link = &r->link.base,
                                   .rng = &r->rng.base,
                                   .isolation = with_imd ? &r->imd.base : NULL,
-                                  .ovm = s_rig_ovm ? &r->ovm.base : NULL};
+                                  .ovm = s_rig_ovm ? &r->ovm.base : NULL,
+                                  .contactor_gate = s_rig_gate};
     if (s_rig_meter) {
         r->meter.base.ops = &s_tm_ops;
         r->meter.now = &r->now;
@@ -2209,6 +2211,41 @@ static void test_two_errors_reason_follows_action(void **state)
 
 /* A graceful stop under way (MEDIUM) when a HIGH error comes: the emergency is for the
  * HIGH one, and the record says so. */
+/* DIN behind a safety controller (Charge SOM): the car opens S2 while charging and the
+ * controller cuts the contactors at once, before our debounce confirmed B. The EV's stop
+ * through the usual path (power off, welding, unlock), no held fault. */
+static void test_gate_opens_while_charging_is_ev_stop(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_gate = true;
+    rig_setup(r, NULL, true);
+    s_rig_gate = false;
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    run(r, 500);
+    r->s2_stuck_open = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, 20);
+    assert_true(interlock_gate_dropped(&r->c.il));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(interlock_fault(&r->c.il), INTERLOCK_FAULT_NONE);
+    /* The EV-stop path: welding detection, the contactors stay open, nothing is held. */
+    run(r, 1000);
+    assert_int_equal(charger_state(&r->c), CHARGER_WELDING);
+    assert_int_equal(r->c.stop_reason, CHARGER_STOP_EV);
+    assert_int_equal(interlock_state(&r->c.il), INTERLOCK_LOCKED);
+    assert_false(r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] || r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG]);
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 10000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_EV);
+    assert_null(charger_held_fault(&r->c));
+    assert_int_equal(charger_stats(&r->c)->last_fault, INTERLOCK_FAULT_NONE);
+}
+
 static void test_graceful_then_emergency_reason(void **state)
 {
     (void)state;
@@ -2352,6 +2389,7 @@ int main(void)
         cmocka_unit_test(test_slac_failure_retries_then_stops),
         cmocka_unit_test(test_diode_fault),
         cmocka_unit_test(test_two_errors_reason_follows_action),
+        cmocka_unit_test(test_gate_opens_while_charging_is_ev_stop),
         cmocka_unit_test(test_graceful_then_emergency_reason),
         cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),

@@ -489,6 +489,43 @@ static void test_host_contactors_and_reboot(void **state)
     assert_int_equal(r.h.fault, CBSOM_FAULT_NONE);
 }
 
+/* The car goes C -> B: the co-processor's gate opens the contactors. That is its
+ * documented behaviour, not a lost contactor: the host keeps running and reports the
+ * feedback open; a drop with the car still in C is a fault. */
+static void test_host_gate_opens_on_b(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_running(&r);
+    assert_int_equal(hal_pilot_set_duty(&r.h.pilot, 50), HAL_OK);
+    assert_int_equal(hal_gpio_write(&r.h.gpio, HAL_GPIO_OUT_CONTACTOR_POS, true), HAL_OK);
+    assert_int_equal(hal_gpio_write(&r.h.gpio, HAL_GPIO_OUT_CONTACTOR_NEG, true), HAL_OK);
+    struct cbsom_state s = st_of(CBSOM_CP_C, 50, true, true);
+    rig_state(&r, &s);
+    rig_run(&r, 5);
+    s = st_of(CBSOM_CP_B, 50, false, false);
+    rig_state(&r, &s);
+    rig_run(&r, 5);
+    assert_int_equal(r.h.phase, CBSOM_HOST_RUNNING);
+    assert_int_equal(r.h.fault, CBSOM_FAULT_NONE);
+    bool pos = true, neg = true;
+    assert_int_equal(hal_gpio_read(&r.h.gpio, HAL_GPIO_IN_CONTACTOR_POS_FB, &pos), HAL_OK);
+    assert_int_equal(hal_gpio_read(&r.h.gpio, HAL_GPIO_IN_CONTACTOR_NEG_FB, &neg), HAL_OK);
+    assert_false(pos || neg);
+    struct hal_pilot_sample ps;
+    assert_int_equal(hal_pilot_read(&r.h.pilot, &ps), HAL_OK);
+    assert_int_equal(ps.high_mv, 9000);
+    /* Back to C, closed again; now one drops with the car still in C: lost. */
+    s = st_of(CBSOM_CP_C, 50, true, true);
+    rig_state(&r, &s);
+    rig_run(&r, 5);
+    s = st_of(CBSOM_CP_C, 50, true, false);
+    rig_state(&r, &s);
+    rig_run(&r, 5);
+    assert_int_equal(r.h.phase, CBSOM_HOST_FAULT);
+    assert_int_equal(r.h.fault, CBSOM_FAULT_CONTACTOR_LOST);
+}
+
 static void test_host_silent_coprocessor(void **state)
 {
     (void)state;
@@ -625,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_host_pilot_mapping),
         cmocka_unit_test(test_host_ignores_bad_frames),
         cmocka_unit_test(test_host_contactors_and_reboot),
+        cmocka_unit_test(test_host_gate_opens_on_b),
         cmocka_unit_test(test_host_silent_coprocessor),
         cmocka_unit_test(test_host_silent_with_contactors),
         cmocka_unit_test(test_host_safe_state_estop),

@@ -9,6 +9,7 @@
 
 #include "fake_power.h"
 #include "interlock.h"
+#include "psu_none.h"
 
 struct rig {
     struct fake_power fp;
@@ -213,6 +214,113 @@ static void test_contactor_drops_out(void **state)
     run_ms(r, 100);
     assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
     assert_safe_order(r, mark);
+}
+
+/* The outside controller's gate (Charge SOM: contactors only in C/D), as the test sets it. */
+static bool s_gate_open;
+static int s_gate_asked;
+
+static bool gate_fn(void *ctx)
+{
+    (void)ctx;
+    s_gate_asked++;
+    return s_gate_open;
+}
+
+/* The safety controller opens the contactors because the pilot left C/D: no fault, the
+ * stage is switched off, the path rests at LOCKED and does not close again by itself. */
+static void test_gate_drop_is_no_fault(void **state)
+{
+    struct rig *r = *state;
+    s_gate_open = false;
+    s_gate_asked = 0;
+    interlock_set_gate(&r->il, gate_fn, NULL);
+    close_path(r);
+    assert_int_equal(s_gate_asked, 0); /* asked only when a contactor drops */
+    int mark = r->fp.njournal;
+    s_gate_open = true;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run_ms(r, 5);
+    assert_true(s_gate_asked > 0);
+    assert_true(interlock_gate_dropped(&r->il));
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_NONE);
+    assert_false(interlock_power_allowed(&r->il));
+    assert_int_equal(r->fp.mode, PSU_MODE_OFF);
+    run_ms(r, 600);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_LOCKED);
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_NONE);
+    assert_true(r->fp.fb_lock);
+    assert_int_equal(fake_power_find(&r->fp, FAKE_CONTACTORS_CLOSE, mark), -1);
+    /* The coils were already out (the controller cut them): our "off" is what remains. */
+    assert_true(fake_power_find(&r->fp, FAKE_PSU_OFF, mark) >= 0);
+    assert_no_breach(r);
+    /* The next session asks for a closed path again: the note is gone. */
+    s_gate_open = false;
+    close_path(r);
+    assert_false(interlock_gate_dropped(&r->il));
+}
+
+/* With the gate closed (pilot still in C) a drop is what it always was: a held fault. */
+static void test_gate_closed_drop_is_fault(void **state)
+{
+    struct rig *r = *state;
+    s_gate_open = false;
+    interlock_set_gate(&r->il, gate_fn, NULL);
+    close_path(r);
+    int mark = r->fp.njournal;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run_ms(r, 5);
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_CONTACTOR_DROPPED);
+    assert_false(interlock_gate_dropped(&r->il));
+    assert_true(interlock_fault_held(interlock_fault(&r->il)));
+    run_ms(r, 100);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
+    assert_safe_order(r, mark);
+}
+
+/* No stage fitted (psu_none): the power-down completes at once instead of timing out on a
+ * read-back it can never give, and the unlock still refuses to trust a voltage nobody
+ * measured. */
+static void test_no_stage_powers_down_at_once(void **state)
+{
+    (void)state;
+    struct fake_power fp;
+    struct psu none;
+    struct interlock il;
+    struct interlock_config cfg;
+    uint32_t now = 1000;
+    fake_power_init(&fp);
+    psu_none_init(&none);
+    assert_true(psu_never_exports(&none));
+    assert_false(psu_never_exports(&fp.psu)); /* optional: a stage without it exports */
+    interlock_default_config(&cfg);
+    assert_int_equal(interlock_init(&il, &cfg, &fp.gpio, &none, now), HAL_OK);
+    interlock_request(&il, INTERLOCK_TARGET_CLOSED);
+    for (int i = 0; i < 20; i++) {
+        now += 5;
+        fake_power_tick(&fp, now);
+        interlock_step(&il, now);
+    }
+    assert_int_equal(interlock_state(&il), INTERLOCK_CLOSED);
+    interlock_request(&il, INTERLOCK_TARGET_LOCKED);
+    for (int i = 0; i < 4; i++) {
+        now += 5;
+        fake_power_tick(&fp, now);
+        interlock_step(&il, now);
+    }
+    assert_int_equal(interlock_state(&il), INTERLOCK_LOCKED);
+    assert_int_equal(interlock_fault(&il), INTERLOCK_FAULT_NONE);
+    assert_false(il.opened_under_load);
+    /* Unlock: no voltage was ever measured, so the connector stays locked (held). */
+    interlock_request(&il, INTERLOCK_TARGET_UNLOCKED);
+    for (int i = 0; i < 1400; i++) {
+        now += 5;
+        fake_power_tick(&fp, now);
+        interlock_step(&il, now);
+    }
+    assert_int_equal(interlock_fault(&il), INTERLOCK_FAULT_VOLTAGE_UNKNOWN);
+    assert_true(fp.fb_lock);
 }
 
 static void test_lock_lost_while_closed(void **state)
@@ -446,6 +554,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_welded_keeps_lock, setup, NULL),
         cmocka_unit_test_setup_teardown(test_contactor_fails_to_close, setup, NULL),
         cmocka_unit_test_setup_teardown(test_contactor_drops_out, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_drop_is_no_fault, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_closed_drop_is_fault, setup, NULL),
+        cmocka_unit_test(test_no_stage_powers_down_at_once),
         cmocka_unit_test_setup_teardown(test_lock_lost_while_closed, setup, NULL),
         cmocka_unit_test_setup_teardown(test_lock_does_not_engage, setup, NULL),
         cmocka_unit_test_setup_teardown(test_estop_in_every_state, setup, NULL),
