@@ -30,6 +30,8 @@ FUZZ_HARNESSES := infy ocmf din iso2 iso20 iso20_ev homeplug v2gtp sdp $(addpref
 FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/iso20_common.c protocols/iso20/iso20_evse*.c)) firmware/hlc_iso20.c \
                          protocols/exi/exi_iso20_dec.c protocols/exi/exi_iso20_enc.c \
                          protocols/exi/exi_iso20_dc_dec.c protocols/exi/exi_iso20_dc_enc.c
+# The ISO-2 SECC's PnC checks (iso2_evse_pnc.c) validate contract chains with protocols/x509.
+FUZZ_X509_SRCS        := $(sort $(wildcard protocols/x509/*.c))
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
 FUZZ_SRCS_infy        := $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log.c hal/hal_err.c
@@ -40,13 +42,13 @@ FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_protocols.c \
                          $(sort $(wildcard protocols/iso2/*.c)) firmware/hlc_iso2.c \
                          protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c protocols/sha256/sha256.c \
-                         tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS)
+                         tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS) $(FUZZ_X509_SRCS)
 FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c protocols/apphand/*.c protocols/v2g/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c \
                          protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
-                         protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS)
+                         protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS) $(FUZZ_X509_SRCS)
 FUZZ_SRCS_iso20       := $(FUZZ_SRCS_iso2)
 # The -20 car's response handling (tests/fuzz/fuzz_iso20_ev.c).
 FUZZ_SRCS_iso20_ev    := protocols/iso20/iso20_ev.c protocols/iso20/iso20_ev_build.c protocols/iso20/iso20_ev_receive.c \
@@ -79,7 +81,7 @@ FUZZ_SRCS_chargesom   := $(sort $(wildcard protocols/chargesom/*.c)) hal/hal_err
 # The plant's command lines (the co-processor image's UART1, cbsomsim's FIFO).
 FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
 # The board's reader as the charger links it (bus specs come from the Modbus port).
-FUZZ_SRCS_board_config := boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+FUZZ_SRCS_board_config := hal/hal_net.c boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
 FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 # Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.
