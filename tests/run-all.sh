@@ -87,14 +87,12 @@ for ((i = 0; i < n; i++)); do [ "${g_name[$i]}" = cortex-m ] && order+=("$i"); d
 for ((i = 0; i < n; i++)); do [ "${g_heavy[$i]}" = 1 ] || order+=("$i"); done
 # The light lane: groups that mostly wait on real time (a CSMS's and a car's timers, QEMU
 # for a Cortex-M that idles, a TLS peer, SLAC timeouts) and use a fraction of a core
-# (the CPU column below, a fresh Debian root: link 9 s of CPU in 86 s, meter 23 in 72, imd
-# 6 in 42, ocpp 30 in 51, boardio 13 in 30, mqtt 14 in 28, pki 15 in 23, coproc 7 in 18,
-# huawei 11 in 17; the whole run used 77 % of 2 cores with them in the slots). In one of
-# the JOBS slots they left a core idle for minutes, so they run one at a time beside them;
-# the JOBS slots still take every CPU-bound group.
+# (measured with the CPU column below: ocpp 65 s of CPU in 125 s, coproc 29 in 104, pki 21
+# in 80, huawei 20 in 54). In one of the JOBS slots they left a core idle for minutes, so
+# they run one at a time beside them; the JOBS slots still take every CPU-bound group.
 LIGHT_JOBS=${TEST_LIGHT_JOBS:-1}
 case "$LIGHT_JOBS" in '' | *[!0-9]*) echo "run-all: TEST_LIGHT_JOBS must be a number" >&2; exit 2 ;; esac
-light_groups=" link meter imd ocpp boardio mqtt pki coproc huawei "
+light_groups=" ocpp coproc pki huawei link "
 g_light=()
 for ((i = 0; i < n; i++)); do
     g_light[$i]=0
