@@ -108,3 +108,13 @@ int apphand_result(const struct exi_apphand_document *res, const struct apphand_
     }
     return HAL_EPROTO;
 }
+
+bool apphand_offers_include(const struct apphand_offer *offers, size_t n, const char *ns)
+{
+    for (size_t i = 0; offers != NULL && ns != NULL && i < n; i++) {
+        if (offers[i].ns != NULL && strcmp(offers[i].ns, ns) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

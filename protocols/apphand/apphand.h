@@ -11,6 +11,7 @@
 #ifndef APPHAND_H
 #define APPHAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +74,8 @@ int apphand_offer_fill(struct exi_apphand_document *req, const struct apphand_of
  */
 int apphand_result(const struct exi_apphand_document *res, const struct apphand_offer *offers,
                    size_t n, int *chosen);
+
+/** @brief EV: true when one of the @p n @p offers names namespace @p ns. */
+bool apphand_offers_include(const struct apphand_offer *offers, size_t n, const char *ns);
 
 #endif /* APPHAND_H */

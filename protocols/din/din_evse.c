@@ -590,19 +590,9 @@ int din_evse_handle(struct din_evse *m, const struct exi_din_document *req,
 
 void din_evse_sent(struct din_evse *m, uint32_t now_ms)
 {
-    int32_t d = hal_time_diff(now_ms, m->req_ms);
-    uint32_t dt = d > 0 ? (uint32_t)d : 0u;
-    bool cd = m->req_msg == DIN_MSG_CURRENT_DEMAND;
-    uint32_t budget = cd ? m->cfg.perf_time_cd_ms : m->cfg.perf_time_ms;
-    if (dt > m->stats.worst_response_ms) {
-        m->stats.worst_response_ms = dt;
-    }
-    if (cd && dt > m->stats.worst_cd_response_ms) {
-        m->stats.worst_cd_response_ms = dt;
-    }
-    if (dt > budget) {
-        m->stats.perf_missed++;
-    }
+    v2g_dc_response_time(m->req_ms, now_ms, m->req_msg == DIN_MSG_CURRENT_DEMAND, m->cfg.perf_time_ms,
+                         m->cfg.perf_time_cd_ms, &m->stats.worst_response_ms, &m->stats.worst_cd_response_ms,
+                         &m->stats.perf_missed);
     m->last_res_ms = now_ms;
 }
 

@@ -63,20 +63,10 @@ void iso2_ev_default_model(struct iso2_ev_model *m)
     m->inlet_voltage_mv = -1;
 }
 
-static bool s_offers_iso2(const struct iso2_ev_config *cfg)
-{
-    for (uint8_t i = 0; i < cfg->n_offers; i++) {
-        if (cfg->offers[i].ns != NULL && strcmp(cfg->offers[i].ns, APPHAND_NS_ISO2) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int iso2_ev_start(struct iso2_ev *ev, const struct iso2_ev_config *cfg, uint32_t now_ms)
 {
     if (ev == NULL || cfg == NULL || cfg->n_offers == 0 || cfg->n_offers > CFG_ISO2_EV_OFFERS ||
-        !s_offers_iso2(cfg) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_SESSION_ID_MAX) {
+        !apphand_offers_include(cfg->offers, cfg->n_offers, APPHAND_NS_ISO2) || cfg->evccid_len > 6 || cfg->setup_id.len > ISO2_SESSION_ID_MAX) {
         return HAL_EINVAL;
     }
     memset(ev, 0, sizeof *ev);

@@ -266,18 +266,9 @@ void iso2_evse_fail(struct iso2_evse *m, const char *reason)
 
 void iso2_evse_sent(struct iso2_evse *m, uint32_t now_ms)
 {
-    int32_t d = hal_time_diff(now_ms, m->req_ms);
-    uint32_t dt = d > 0 ? (uint32_t)d : 0u;
-    bool cd = m->req_msg == ISO2_MSG_CURRENT_DEMAND;
-    if (dt > m->stats.worst_response_ms) {
-        m->stats.worst_response_ms = dt;
-    }
-    if (cd && dt > m->stats.worst_cd_response_ms) {
-        m->stats.worst_cd_response_ms = dt;
-    }
-    if (dt > (cd ? m->cfg.perf_time_cd_ms : m->cfg.perf_time_ms)) {
-        m->stats.perf_missed++;
-    }
+    v2g_dc_response_time(m->req_ms, now_ms, m->req_msg == ISO2_MSG_CURRENT_DEMAND, m->cfg.perf_time_ms,
+                         m->cfg.perf_time_cd_ms, &m->stats.worst_response_ms, &m->stats.worst_cd_response_ms,
+                         &m->stats.perf_missed);
     m->last_res_ms = now_ms;
 }
 

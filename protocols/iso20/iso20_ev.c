@@ -73,20 +73,10 @@ void iso20_ev_default_model(struct iso20_ev_model *m)
     m->inlet_voltage_mv = -1;
 }
 
-static bool s_offers_iso20(const struct iso20_ev_config *cfg)
-{
-    for (uint8_t i = 0; i < cfg->n_offers; i++) {
-        if (cfg->offers[i].ns != NULL && strcmp(cfg->offers[i].ns, ISO20_EV_NS_DC) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int iso20_ev_start(struct iso20_ev *ev, const struct iso20_ev_config *cfg, uint32_t now_ms)
 {
     if (ev == NULL || cfg == NULL || cfg->n_offers == 0 || cfg->n_offers > CFG_ISO20_EV_OFFERS ||
-        !s_offers_iso20(cfg) || cfg->evccid[0] == '\0' ||
+        !apphand_offers_include(cfg->offers, cfg->n_offers, ISO20_EV_NS_DC) || cfg->evccid[0] == '\0' ||
         memchr(cfg->evccid, '\0', sizeof cfg->evccid) == NULL ||
         (cfg->mode != ISO20_EV_SCHEDULED && cfg->mode != ISO20_EV_DYNAMIC)) {
         return HAL_EINVAL;

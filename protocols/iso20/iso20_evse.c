@@ -294,18 +294,9 @@ void iso20_evse_fail(struct iso20_evse *m, const char *reason)
 
 void iso20_evse_sent(struct iso20_evse *m, uint32_t now_ms)
 {
-    int32_t d = hal_time_diff(now_ms, m->req_ms);
-    uint32_t dt = d > 0 ? (uint32_t)d : 0u;
-    bool loop = m->req_msg == ISO20_MSG_CHARGE_LOOP;
-    if (dt > m->stats.worst_response_ms) {
-        m->stats.worst_response_ms = dt;
-    }
-    if (loop && dt > m->stats.worst_loop_response_ms) {
-        m->stats.worst_loop_response_ms = dt;
-    }
-    if (dt > (loop ? m->cfg.perf_time_loop_ms : m->cfg.perf_time_ms)) {
-        m->stats.perf_missed++;
-    }
+    v2g_dc_response_time(m->req_ms, now_ms, m->req_msg == ISO20_MSG_CHARGE_LOOP, m->cfg.perf_time_ms,
+                         m->cfg.perf_time_loop_ms, &m->stats.worst_response_ms,
+                         &m->stats.worst_loop_response_ms, &m->stats.perf_missed);
     m->last_res_ms = now_ms;
 }
 

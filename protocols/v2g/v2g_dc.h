@@ -88,4 +88,28 @@ enum v2g_dc_ev_error {
     V2G_DC_EV_NO_DATA = 11,
 };
 
+/**
+ * @brief SECC: account one response's time (request at @p req_ms, sent at @p now_ms) in a
+ *        machine's statistics: the worst response, the worst of the charging loop's
+ *        (CurrentDemand, DC_ChargeLoop) when @p loop, and a miss of the performance time
+ *        (@p perf_loop_ms in the loop, @p perf_ms elsewhere). DIN, ISO-2 and ISO-20 keep
+ *        these three counters under their own names; the rule is one.
+ */
+static inline void v2g_dc_response_time(uint32_t req_ms, uint32_t now_ms, bool loop, uint32_t perf_ms,
+                                        uint32_t perf_loop_ms, uint32_t *worst_ms, uint32_t *worst_loop_ms,
+                                        uint32_t *perf_missed)
+{
+    int32_t d = (int32_t)(now_ms - req_ms);
+    uint32_t dt = d > 0 ? (uint32_t)d : 0u;
+    if (dt > *worst_ms) {
+        *worst_ms = dt;
+    }
+    if (loop && dt > *worst_loop_ms) {
+        *worst_loop_ms = dt;
+    }
+    if (dt > (loop ? perf_loop_ms : perf_ms)) {
+        (*perf_missed)++;
+    }
+}
+
 #endif /* V2G_DC_H */
