@@ -92,8 +92,9 @@ LINUX_SRCS := $(sort $(wildcard hal_linux/*.c))
 # Host-only board library: what the host boards (linux, sim) share, e.g. the configuration
 # file; linked by those boards, never by an MCU board.
 BOARDLIB_SRCS := $(sort $(wildcard boardlib/*.c))
-# ... and the libraries it calls (the MQTT API's client and its firmware download).
-BOARDLIB_LIBS := -lmosquitto -lcurl
+# ... and the libraries it links (the MQTT API's client; libcurl, for the firmware download,
+# is loaded with dlopen() on first use: see boardlib/board_mqtt.c).
+BOARDLIB_LIBS := -lmosquitto
 FAKE_SRCS  := $(sort $(wildcard tests/fakes/*.c))
 UNIT_TESTS := $(sort $(basename $(notdir $(wildcard tests/unit/test_*.c))))
 

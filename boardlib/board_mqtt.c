@@ -2,13 +2,20 @@
  * session (connect, TLS, username/password, the last will, reconnect with back-off), the
  * firmware download through libcurl and the installer child process. The loop drives all
  * of it from board_mqtt_poll() without waiting: a zero-timeout poll() of the client's
- * socket, then libmosquitto's loop_read / loop_write / loop_misc, curl_multi_perform() and
+ * socket, then libmosquitto's loop_read / loop_write / loop_misc, s_curl.multi_perform() and
  * waitpid(WNOHANG); no thread (no loop_start). Why libcurl and not an HTTP GET of ours: it
  * does https, redirects, chunked transfer and partial-transfer detection, which a firmware
- * image on a public server needs, and its multi interface never blocks the loop. */
+ * image on a public server needs, and its multi interface never blocks the loop.
+ *
+ * libcurl is loaded with dlopen() on the first download, not linked: it drags 36 shared
+ * libraries (GnuTLS, Kerberos, LDAP, SSH, ...) into every start of the charger, which cost
+ * three quarters of its start-up time (18 ms of 25 on this host, ten times that on a slow
+ * board) although most chargers never download a firmware image. A board without libcurl
+ * still charges; only the download answers that libcurl is missing. */
 #include "board_mqtt.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <mosquitto.h>
 #include <poll.h>
@@ -28,11 +35,72 @@
 
 /* ---------------------------------------------------------------- download (libcurl) */
 
+/* The calls the download makes, resolved from libcurl.so.4 on first use (see the top). */
+static struct {
+    bool tried, ok;
+    char error[96];
+    CURLcode (*global_init)(long flags);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *m);
+    CURLMcode (*multi_add_handle)(CURLM *m, CURL *e);
+    CURLMcode (*multi_remove_handle)(CURLM *m, CURL *e);
+    CURLMcode (*multi_perform)(CURLM *m, int *running);
+    CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *e);
+    CURLcode (*easy_setopt)(CURL *e, CURLoption opt, ...);
+    CURLcode (*easy_getinfo)(CURL *e, CURLINFO info, ...);
+    const char *(*easy_strerror)(CURLcode rc);
+} s_curl;
+
+/* Loads libcurl once; false (and s_curl.error says why) when it cannot. */
+static bool board_mqtt_curl_load(void)
+{
+    if (s_curl.tried) {
+        return s_curl.ok;
+    }
+    s_curl.tried = true;
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        snprintf(s_curl.error, sizeof s_curl.error, "libcurl.so.4 cannot be loaded (install libcurl4)");
+        return false;
+    }
+    /* dlsym returns void *; POSIX guarantees it converts to a function pointer. */
+#define BOARD_MQTT_CURL_SYM(field, name)                                                                \
+    do {                                                                                                \
+        *(void **)&s_curl.field = dlsym(h, name);                                                       \
+        if (s_curl.field == NULL) {                                                                     \
+            snprintf(s_curl.error, sizeof s_curl.error, "libcurl.so.4 lacks %s", name);                 \
+            dlclose(h);                                                                                 \
+            return false;                                                                               \
+        }                                                                                               \
+    } while (0)
+    BOARD_MQTT_CURL_SYM(global_init, "curl_global_init");
+    BOARD_MQTT_CURL_SYM(multi_init, "curl_multi_init");
+    BOARD_MQTT_CURL_SYM(multi_cleanup, "curl_multi_cleanup");
+    BOARD_MQTT_CURL_SYM(multi_add_handle, "curl_multi_add_handle");
+    BOARD_MQTT_CURL_SYM(multi_remove_handle, "curl_multi_remove_handle");
+    BOARD_MQTT_CURL_SYM(multi_perform, "curl_multi_perform");
+    BOARD_MQTT_CURL_SYM(multi_info_read, "curl_multi_info_read");
+    BOARD_MQTT_CURL_SYM(easy_init, "curl_easy_init");
+    BOARD_MQTT_CURL_SYM(easy_cleanup, "curl_easy_cleanup");
+    BOARD_MQTT_CURL_SYM(easy_setopt, "curl_easy_setopt");
+    BOARD_MQTT_CURL_SYM(easy_getinfo, "curl_easy_getinfo");
+    BOARD_MQTT_CURL_SYM(easy_strerror, "curl_easy_strerror");
+#undef BOARD_MQTT_CURL_SYM
+    if (s_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(s_curl.error, sizeof s_curl.error, "curl_global_init failed");
+        return false;
+    }
+    s_curl.ok = true; /* the library stays loaded for the life of the process */
+    return true;
+}
+
 static void board_mqtt_dl_close(struct board_mqtt *b)
 {
     if (b->curl != NULL) {
-        curl_multi_remove_handle(b->curl_multi, b->curl);
-        curl_easy_cleanup(b->curl);
+        s_curl.multi_remove_handle(b->curl_multi, b->curl);
+        s_curl.easy_cleanup(b->curl);
         b->curl = NULL;
     }
     if (b->dl_file != NULL) {
@@ -45,26 +113,35 @@ static int board_mqtt_download_start(void *ctx, const char *url)
 {
     struct board_mqtt *b = ctx;
     board_mqtt_dl_close(b);
+    if (!board_mqtt_curl_load()) {
+        snprintf(b->dl_msg, sizeof b->dl_msg, "download impossible: %s", s_curl.error);
+        b->dl_result = HAL_ENOTSUP;
+        hal_logf(b->log, HAL_LOG_WARN, b->now_ms, "mqtt: %s", b->dl_msg);
+        return HAL_ENOTSUP;
+    }
+    if (b->curl_multi == NULL && (b->curl_multi = s_curl.multi_init()) == NULL) {
+        return HAL_ENOMEM;
+    }
     b->dl_file = fopen(b->cfg.update_file, "wb");
     if (b->dl_file == NULL) {
         return HAL_EIO;
     }
-    b->curl = curl_easy_init();
+    b->curl = s_curl.easy_init();
     if (b->curl == NULL) {
         board_mqtt_dl_close(b);
         return HAL_ENOMEM;
     }
-    curl_easy_setopt(b->curl, CURLOPT_URL, url);
-    curl_easy_setopt(b->curl, CURLOPT_WRITEDATA, b->dl_file);
-    curl_easy_setopt(b->curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(b->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(b->curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(b->curl, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(b->curl, CURLOPT_CONNECTTIMEOUT, 20L);
+    s_curl.easy_setopt(b->curl, CURLOPT_URL, url);
+    s_curl.easy_setopt(b->curl, CURLOPT_WRITEDATA, b->dl_file);
+    s_curl.easy_setopt(b->curl, CURLOPT_FAILONERROR, 1L);
+    s_curl.easy_setopt(b->curl, CURLOPT_NOSIGNAL, 1L);
+    s_curl.easy_setopt(b->curl, CURLOPT_FOLLOWLOCATION, 1L);
+    s_curl.easy_setopt(b->curl, CURLOPT_MAXREDIRS, 5L);
+    s_curl.easy_setopt(b->curl, CURLOPT_CONNECTTIMEOUT, 20L);
     /* a stalled server ends the trial instead of holding it forever */
-    curl_easy_setopt(b->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(b->curl, CURLOPT_LOW_SPEED_TIME, 30L);
-    curl_multi_add_handle(b->curl_multi, b->curl);
+    s_curl.easy_setopt(b->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    s_curl.easy_setopt(b->curl, CURLOPT_LOW_SPEED_TIME, 30L);
+    s_curl.multi_add_handle(b->curl_multi, b->curl);
     b->dl_result = HAL_EAGAIN;
     hal_logf(b->log, HAL_LOG_INFO, b->now_ms, "mqtt: firmware download of %s to %s", url, b->cfg.update_file);
     return HAL_OK;
@@ -78,16 +155,16 @@ static int board_mqtt_download_poll(void *ctx, uint8_t *pct, const char **msg)
         return b->dl_result;
     }
     int running = 0;
-    curl_multi_perform(b->curl_multi, &running);
+    s_curl.multi_perform(b->curl_multi, &running);
     curl_off_t got = 0, total = -1;
-    curl_easy_getinfo(b->curl, CURLINFO_SIZE_DOWNLOAD_T, &got);
-    curl_easy_getinfo(b->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+    s_curl.easy_getinfo(b->curl, CURLINFO_SIZE_DOWNLOAD_T, &got);
+    s_curl.easy_getinfo(b->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
     if (total > 0 && got >= 0) {
         *pct = (uint8_t)(got >= total ? 100 : got * 100 / total);
     }
     int left = 0;
     CURLMsg *cm;
-    while ((cm = curl_multi_info_read(b->curl_multi, &left)) != NULL) {
+    while ((cm = s_curl.multi_info_read(b->curl_multi, &left)) != NULL) {
         if (cm->msg != CURLMSG_DONE) {
             continue;
         }
@@ -99,7 +176,7 @@ static int board_mqtt_download_poll(void *ctx, uint8_t *pct, const char **msg)
             snprintf(b->dl_msg, sizeof b->dl_msg, "downloaded %lld bytes", (long long)got);
             b->dl_result = HAL_OK;
         } else {
-            snprintf(b->dl_msg, sizeof b->dl_msg, "download failed: %s", curl_easy_strerror(rc));
+            snprintf(b->dl_msg, sizeof b->dl_msg, "download failed: %s", s_curl.easy_strerror(rc));
             b->dl_result = HAL_EIO;
         }
         board_mqtt_dl_close(b);
@@ -270,10 +347,9 @@ int board_mqtt_start(struct board_mqtt *b, const struct board_mqtt_config *cfg, 
         return HAL_EINVAL;
     }
     mosquitto_lib_init();
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    b->curl_multi = curl_multi_init();
+    b->curl_multi = NULL; /* made with the first download (libcurl is loaded then) */
     b->mosq = mosquitto_new(cfg->client_id, true, b);
-    if (b->mosq == NULL || b->curl_multi == NULL) {
+    if (b->mosq == NULL) {
         return HAL_EIO;
     }
     mosquitto_int_option(b->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -406,6 +482,8 @@ void board_mqtt_stop(struct board_mqtt *b)
     board_mqtt_dl_close(b);
     mosquitto_destroy(b->mosq);
     b->mosq = NULL;
-    curl_multi_cleanup(b->curl_multi);
-    b->curl_multi = NULL;
+    if (b->curl_multi != NULL) {
+        s_curl.multi_cleanup(b->curl_multi);
+        b->curl_multi = NULL;
+    }
 }

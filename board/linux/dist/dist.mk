@@ -25,8 +25,10 @@ DEPS_DEB     := dpkg-dev binutils fakeroot
 # A sysroot cross build (armel: its libraries are not installed, so dpkg has no symbols
 # files for dpkg-shlibdeps) states the dependencies dpkg-shlibdeps finds for the other
 # architectures; the package build fails if a binary needs a library not in this list.
-DEB_STATED_DEPENDS := libc6 (>= 2.34), libcurl4 (>= 7.16.2), libmodbus5 (>= 3.0.2), libmosquitto1 (>= 1.6.0), libpcap0.8 (>= 1.5.1), libsocketcan2 (>= 0.0.12), libssl3 (>= 3.0.0)
-DEB_STATED_SONAMES := libc.so.6 libcurl.so.4 libmosquitto.so.1 libmodbus.so.5 libpcap.so.0.8 libsocketcan.so.2 libssl.so.3 libcrypto.so.3 ld-linux.so.3 libpthread.so.0
+# libcurl4 is recommended, not required: the charger loads it only for an MQTT firmware
+# download (dlopen, boardlib/board_mqtt.c), and charges without it.
+DEB_STATED_DEPENDS := libc6 (>= 2.34), libmodbus5 (>= 3.0.2), libmosquitto1 (>= 1.6.0), libpcap0.8 (>= 1.5.1), libsocketcan2 (>= 0.0.12), libssl3 (>= 3.0.0)
+DEB_STATED_SONAMES := libc.so.6 libmosquitto.so.1 libmodbus.so.5 libpcap.so.0.8 libsocketcan.so.2 libssl.so.3 libcrypto.so.3 ld-linux.so.3 libpthread.so.0
 
 .PHONY: install deb deb-test
 # A host install also installs the forensics tools (install-forensics, below): the Wireshark
@@ -88,7 +90,7 @@ endif
 	$(Q){ echo "Package: dcfc-charger"; echo "Version: $(DCFC_VERSION)"; echo "Architecture: $(DEB_ARCH)"; \
 	    echo "Maintainer: dcfc developers <dcfc@example.invalid>"; echo "Section: misc"; echo "Priority: optional"; \
 	    echo "Depends: $$(cat $(BUILD)/deb/shlibs), init-system-helpers (>= 1.54~)"; \
-	    echo "Recommends: can-utils"; \
+	    echo "Recommends: can-utils, libcurl4 (>= 7.16.2)"; \
 	    echo "Suggests: rauc"; \
 	    echo "Installed-Size: $$(du -sk --exclude=DEBIAN $(BUILD)/deb/root | cut -f1)"; \
 	    echo "Description: DC fast-charger controller firmware for Linux charger computers"; \
