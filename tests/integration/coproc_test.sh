@@ -106,10 +106,10 @@ fi
 reset_img() { local n; n=$(lines); img reset; wait_since "$n" 'coproc [0-9]*: reset' 5; }
 
 # board-ctl gives the co-processor 600 ms to answer its version inquiry; QEMU may need up to
-# a second to notice fd 5: retried for that only.
+# a second to notice fd 5, and more on a loaded host: retried (for that only) for about 8 s.
 ctl_run() {
     local k
-    for k in 1 2 3; do
+    for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
         out=$("$bin/board-ctl" --chargesom "$host" "$@" 2>&1); rc=$?
         grep -q 'handshake' <<<"$out" || return 0
         sleep 0.5

@@ -165,9 +165,11 @@ PY
 a4on=$(analyse "$w/d4on.log" 50)
 check four-modules-spacing "[ '$(kv "$a4" spacing_violations)' = 0 ]" "$a4"
 # Poll gaps are wall-clock gaps inside a TCG VM on a possibly loaded host: the 1 s rule
-# is pinned on a fake clock in test_infy_driver; here 2.5 s bounds a descheduled VM and
-# the measured gap is printed as a figure (issue 12 item 17).
-INFY_GAP_MAX_MS=${INFY_GAP_MAX_MS:-2500}
+# is pinned on a fake clock in test_infy_driver, and the measured gap is printed as a
+# figure (issue 12 item 17). The bound here is the functional one, not a speed: every
+# module polled well inside the driver's offline timeout (15 s), which would declare it
+# lost. (2.5 s failed on a loaded CI host: a descheduled VM stretched one gap to 3.1 s.)
+INFY_GAP_MAX_MS=${INFY_GAP_MAX_MS:-7500}
 echo "FIGURE four-modules worst poll gap $(kv "$a4on" worst_poll_gap_ms) ms"
 check four-modules-poll-gap "awk 'BEGIN{exit !($(kv "$a4on" worst_poll_gap_ms) <= $INFY_GAP_MAX_MS && $(kv "$a4on" polled_modules) == 4)}'" "$a4on"
 echo "FIGURE four-modules-whole-run $a4"
@@ -177,7 +179,9 @@ check four-modules-survived "grep -q '^off: output below the safe current' '$w/c
 "$sim" --can vcan2 --modules 0-59 --load-ohm 0.2 --run-s 30 >"$w/s60.out" 2>&1 &
 sleep 0.5
 candump -L vcan2 >"$w/d60.log" 2>/dev/null & cd60=$!
-"$ctl" --can vcan2 --modules 0-59 --voltage 400 --current 1200 --seconds 8 --discover-s 10 >"$w/c60.out" 2>"$w/c60.err"; rc60=$?
+# --off-wait-ms: sixty modules' answers after "off" can take longer than the driver's
+# 1.5 s in a starved VM; the check is the proof itself (the 1.5 s window is unit-tested).
+"$ctl" --can vcan2 --modules 0-59 --voltage 400 --current 1200 --seconds 8 --discover-s 10 --off-wait-ms 10000 >"$w/c60.out" 2>"$w/c60.err"; rc60=$?
 sleep 0.2; kill $cd60 2>/dev/null; wait $cd60 2>/dev/null
 last60=$(tail -n 1 "$w/c60.out")
 check sixty-modules-run "[ $rc60 = 0 ]" "psu-ctl exit $rc60: $(tail -n 4 "$w/c60.out" | tr '\n' '|')"

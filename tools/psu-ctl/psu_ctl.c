@@ -56,6 +56,8 @@ static void usage(FILE *f)
             "                        watch the modules this long, output off\n"
             "  --discover-s S        how long to wait for every module (default 5)\n"
             "  --offline-timeout S   driver offline timeout, > 10 (default 15)\n"
+            "  --off-wait-ms MS      how long the \"off\" proof may take: every module's answer\n"
+            "                        must show the current gone (default 1500, the driver's)\n"
             "  --verbose             driver log lines (stderr) at debug level\n"
             "  --quiet               driver warnings and errors only\n"
             "  -h, --help            this text\n"
@@ -238,6 +240,8 @@ int main(int argc, char **argv)
         } else if (strcmp(o, "--discover-s") == 0 && parse_u(v, 1, 600, &discover_s) == 0) {
         } else if (strcmp(o, "--offline-timeout") == 0 && parse_u(v, 1, 600, &u) == 0) {
             cfg.offline_timeout_ms = (uint32_t)u * 1000u;
+        } else if (strcmp(o, "--off-wait-ms") == 0 && parse_u(v, 100, 60000, &u) == 0) {
+            cfg.power_down_timeout_ms = (uint32_t)u;
         } else {
             fprintf(stderr, "psu-ctl: bad option or value: %s %s (try --help)\n", o, v);
             return 2;
@@ -362,7 +366,8 @@ int main(int argc, char **argv)
     /* 3. off, and the proof */
     (void)psu_set_mode(&a->psu.base, PSU_MODE_OFF, a->now);
     uint32_t off_t0 = a->now;
-    run(a, 5000, off_settled);
+    /* off_settled ends the wait at the proof or at the driver's power-down timeout */
+    run(a, infy_drv_config(&a->psu.drv)->power_down_timeout_ms + 3500u, off_settled);
     rc = psu_off_done(&a->psu.base, a->now);
     struct psu_output out;
     (void)psu_read_output(&a->psu.base, &out, a->now);
