@@ -17,7 +17,7 @@ FUZZ_SECONDS      ?= 20
 FUZZ_TEST_SECONDS ?= 2
 FUZZ_DIR          := $(BUILD)/fuzz
 FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_BASE_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_BASE_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g1 -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests/fuzz
 
 # Every harness: tests/fuzz/fuzz_<name>.c is compiled in its link step with FUZZ_FLAGS_<name>
