@@ -126,7 +126,8 @@ for ((i = 0; i < n; i++)); do
 done
 build_state="" build_pid=""
 blog=$logs/build.log bst=$logs/.build.status
-if [ -n "$build" ]; then
+start_build() {
+    [ -n "$build" ] && [ -z "$build_state" ] || return 0
     rm -f "$bst"
     (
         s=$(date +%s.%N)
@@ -138,7 +139,21 @@ if [ -n "$build" ]; then
     ) &
     build_pid=$! build_state=run
     echo "== building the rest beside the early groups ($early); log: $blog"
-fi
+}
+# The early groups' make reads every dependency file (*.d) when it starts, and the build
+# rewrites them: the build starts once each early group's make runs its recipe (a child
+# of that make exists), or after 60 s.
+early_parsed() {
+    local k mk
+    for k in "${!pids[@]}"; do
+        [ "${g_early[$k]}" = 1 ] || continue
+        kill -0 "${pids[$k]}" 2>/dev/null || continue
+        mk=$(pgrep -P "${pids[$k]}" | head -n 1)
+        [ -n "$mk" ] && [ -n "$(pgrep -P "$mk" | head -n 1)" ] || return 1
+    done
+    return 0
+}
+build_after=$(($(date +%s) + 60))
 build_poll() {  # updates build_state once the build has ended
     [ "$build_state" = run ] || return 0
     kill -0 "$build_pid" 2>/dev/null && return 0
@@ -155,6 +170,14 @@ not_run() {  # INDEX: a group the failed build kept from running
 }
 pending=("${order[@]}")
 while [ ${#pending[@]} -gt 0 ]; do
+    if [ -n "$build" ] && [ -z "$build_state" ]; then
+        # no early group left to start: wait until their makes have read the *.d files
+        left=0
+        for p in "${!pending[@]}"; do [ "${g_early[${pending[$p]}]}" = 1 ] && left=1; done
+        if [ $left = 0 ] || [ "$(running 0)" -ge "$JOBS" ]; then
+            if early_parsed || [ "$(date +%s)" -ge "$build_after" ]; then start_build; else sleep 0.2; continue; fi
+        fi
+    fi
     build_poll
     started=-1
     for p in "${!pending[@]}"; do
@@ -162,7 +185,7 @@ while [ ${#pending[@]} -gt 0 ]; do
         if [ "$build_state" = failed ]; then
             not_run "$i"; started=$p; break
         fi
-        [ "$build_state" = run ] && [ "${g_early[$i]}" = 0 ] && continue
+        [ -n "$build" ] && [ "$build_state" != ok ] && [ "${g_early[$i]}" = 0 ] && continue
         if [ "${g_light[$i]}" = 1 ]; then cap=$LIGHT_JOBS; else cap=$JOBS; fi
         if [ "$(running "${g_light[$i]}")" -lt "$cap" ]; then
             launch "$i"; started=$p; break
@@ -174,6 +197,7 @@ while [ ${#pending[@]} -gt 0 ]; do
         wait -n 2>/dev/null || sleep 0.2
     fi
 done
+[ -n "$build" ] && [ -z "$build_state" ] && start_build
 while [ "$build_state" = run ]; do wait -n 2>/dev/null || sleep 0.2; build_poll; done
 
 # ---------------------------------------------------------------- results, in order
