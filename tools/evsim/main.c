@@ -1,8 +1,9 @@
 /*
- * evsim: a DIN 70121 or ISO 15118-2 car as its own process on a real interface. The car model is
- * firmware/ev_model (battery, DIN or ISO-2 EV machine, EV side of SLAC/SDP/V2GTP, EV side of the
- * pilot), the one the simulator board runs in memory; here its link runs over libpcap
- * and IPv6 sockets (+ OpenSSL TLS as a client) through the Linux port.
+ * evsim: a DIN 70121, ISO 15118-2 or ISO 15118-20 DC car as its own process on a real interface.
+ * The car model is firmware/ev_model (battery, DIN, ISO-2 or -20 EV machine, EV side of
+ * SLAC/SDP/V2GTP, EV side of the pilot), the one the simulator board runs in memory; here its
+ * link runs over libpcap and IPv6 sockets (+ OpenSSL TLS as a client: 1.2 for ISO-2/DIN, 1.3
+ * with the -20 profile and an optional vehicle certificate for -20) through the Linux port.
  *
  * Pilot and DC contactors are not on any wire between two Linux processes. With
  * --pilot SOCKET the car talks to `charger --sim-plant SOCKET` (a TEST AID of the Linux
