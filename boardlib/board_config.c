@@ -27,6 +27,7 @@ static const char *const s_psu_types[] = {"none", "infy", "huawei", NULL};
 static const char *const s_addressing[] = {"fixed", "group", NULL};
 static const char *const s_imd_models[] = {"none", "bender", "dold", NULL};
 static const char *const s_board_io[] = {"none", "chargesom", "kernel", NULL};
+static const char *const s_tls_client_cert[] = {"none", "optional", "required", NULL};
 /* The kio.* keys, their setting names in linux_kio_set() and their fields in kio_text. */
 const char *const board_config_kio_names[BOARD_KIO_KEYS] = {"sys_root", "pwm", "iio", "cp_scale",
                                                             "pp_divider", "gpio_chip", "lines"};
@@ -130,6 +131,13 @@ static const struct config_key s_keys[] = {
     STR("link.tls_cert", link_tls_cert, false,
         "PEM chain of the SECC (leaf first); with link.tls_key enables TLS 1.2"),
     STR("link.tls_key", link_tls_key, false, "PEM private key of the SECC leaf certificate"),
+    ENUM("link.tls_client_cert", link_tls_client_cert, s_tls_client_cert,
+         "mutual TLS for ISO 15118-20 cars (TLS 1.3 only; ISO-2 never asked):\n"
+         "                                     none, optional (ask; a bad certificate is refused) or\n"
+         "                                     required (no valid certificate: refused) (default none)"),
+    STR("link.tls_client_ca", link_tls_client_ca, false,
+        "PEM roots (V2G, OEM) a car's certificate must chain to; named in the\n"
+        "                                     CertificateRequest (with link.tls_client_cert)"),
     BOOL("link.modem", link_modem,
          "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
          "                                     false for a bare Ethernet/veth link)"),
@@ -636,15 +644,25 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
     if (c->link_tls_cert[0] != '\0' && c->link_tls_port != 0 && c->link_tls_port == c->link_tcp_port) {
         board_config_bad(x, "link.tls_port", "must differ from link.tcp_port");
     }
-    const char *files[2][2] = {{"link.tls_cert", c->link_tls_cert}, {"link.tls_key", c->link_tls_key}};
+    if (c->link_tls_client_cert != BOARD_TLS_CLIENT_NONE &&
+        (c->link_tls_cert[0] == '\0' || c->link_tls_client_ca[0] == '\0')) {
+        board_config_bad(x, "link.tls_client_cert",
+                         "asking cars for a certificate needs TLS (link.tls_cert) and their roots (link.tls_client_ca)");
+    }
+    if (c->link_tls_client_ca[0] != '\0' && c->link_tls_client_cert == BOARD_TLS_CLIENT_NONE) {
+        board_config_bad(x, "link.tls_client_ca", "given, but link.tls_client_cert is none");
+    }
+    const char *files[3][2] = {{"link.tls_cert", c->link_tls_cert},
+                               {"link.tls_key", c->link_tls_key},
+                               {"link.tls_client_ca", c->link_tls_client_ca}};
     bool files_ok = c->link_tls_cert[0] != '\0' && c->link_tls_key[0] != '\0';
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         if (files[i][1][0] != '\0') {
             FILE *f = fopen(files[i][1], "r");
             if (f == NULL) {
                 snprintf(msg, sizeof msg, "cannot read '%.60s': %s", files[i][1], strerror(errno));
                 board_config_bad(x, files[i][0], msg);
-                files_ok = false;
+                files_ok = files_ok && i == 2; /* the pair check needs only the first two */
                 continue;
             }
             fclose(f);

@@ -24,6 +24,8 @@
 
 /** Power stage kinds (`psu.type`). */
 enum board_psu_type { BOARD_PSU_NONE = 0, BOARD_PSU_INFY, BOARD_PSU_HUAWEI };
+/** link.tls_client_cert: what an ISO 15118-20 car on TLS 1.3 must present. */
+enum board_tls_client_cert { BOARD_TLS_CLIENT_NONE = 0, BOARD_TLS_CLIENT_OPTIONAL, BOARD_TLS_CLIENT_REQUIRED };
 /** Over-voltage monitor devices (`ovm.device`). */
 enum board_ovm_device { BOARD_OVM_NONE = 0, BOARD_OVM_SIM };
 /** Where the pilot and power-path I/O is (`board.io`). */
@@ -95,6 +97,8 @@ struct board_config {
     uint32_t link_tls_port;
     char link_tls_cert[BOARD_CONFIG_PATH_MAX];
     char link_tls_key[BOARD_CONFIG_PATH_MAX];
+    int link_tls_client_cert; /**< enum board_tls_client_cert: mutual TLS of -20 (TLS 1.3) cars */
+    char link_tls_client_ca[BOARD_CONFIG_PATH_MAX]; /**< V2G/OEM roots of the cars' certificates */
     bool link_modem;
     /* capture of the link (docs/forensics.md) */
     char capture_file[BOARD_CONFIG_PATH_MAX];   /**< "" = no capture */

@@ -212,6 +212,14 @@ static void ev_link_connected(struct ev_link *l, uint32_t now)
     }
 }
 
+uint16_t ev_link_tls_version(const struct ev_link *l)
+{
+    if (!l->secure || l->state != EV_LINK_CONNECTED || l->p.tls == NULL || l->sess < 0) {
+        return 0;
+    }
+    return hal_tls_version(l->p.tls, l->sess);
+}
+
 static int ev_link_io_send(struct ev_link *l, const uint8_t *b, size_t n, size_t *sent)
 {
     if (l->secure) {

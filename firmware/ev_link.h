@@ -123,6 +123,15 @@ int ev_link_send(struct ev_link *l, uint16_t type, const uint8_t *payload, uint3
  *         with @p why as the reason. */
 void ev_link_close(struct ev_link *l, uint32_t now_ms, const char *why);
 
+/**
+ * @brief The TLS version the connection's finished handshake negotiated (0x0303 TLS 1.2,
+ *        0x0304 TLS 1.3): what an ISO 15118-20 car must know before it offers -20
+ *        ([V2G20-1237]: never over TLS 1.2).
+ * @return the version; 0 on plain TCP, before the handshake is done, or when the TLS port
+ *         does not tell (the simulator's)
+ */
+uint16_t ev_link_tls_version(const struct ev_link *l);
+
 /** @brief One step. */
 void ev_link_step(struct ev_link *l, uint32_t now_ms);
 

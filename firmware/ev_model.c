@@ -360,7 +360,7 @@ static int ev_model_start_machine(struct ev_model *m, uint32_t now_ms)
         /* ISO-2 paused: as before; also a -20-first car whose charger picked ISO-2. */
         return iso2_ev_resume(&m->iso2, now_ms);
     }
-    if (m->cfg.protocol == EV_MODEL_PROTO_ISO20 || m->cfg.protocol == EV_MODEL_PROTO_AUTO20) {
+    if ((m->cfg.protocol == EV_MODEL_PROTO_ISO20 || m->cfg.protocol == EV_MODEL_PROTO_AUTO20) && !m->no_iso20) {
         return ev_model_start_iso20(m, now_ms);
     }
     m->use_iso20 = false;
@@ -510,6 +510,19 @@ static void ev_model_step(struct sched_task *t, uint32_t now_ms)
             ev_model_finish(m, now_ms, false, m->link.reason != NULL ? m->link.reason : "link failed");
         } else if (m->link.state == EV_LINK_CONNECTING || m->link.state == EV_LINK_CONNECTED) {
             bool resuming = m->paused;
+            bool car20 = m->cfg.protocol == EV_MODEL_PROTO_ISO20 || m->cfg.protocol == EV_MODEL_PROTO_AUTO20;
+            if (car20 && m->link.secure && m->link.state == EV_LINK_CONNECTING) {
+                break; /* -20 over TLS: what to offer depends on the version the handshake gives */
+            }
+            uint16_t tls = ev_link_tls_version(&m->link);
+            m->no_iso20 = car20 && tls != 0 && tls < 0x0304u;
+            if (m->no_iso20 && (m->cfg.protocol == EV_MODEL_PROTO_ISO20 || (resuming && m->use_iso20))) {
+                /* [V2G20-1237]: -20 never over TLS 1.2, and this car (or its paused session)
+                 * has nothing else to offer */
+                ev_model_finish(m, now_ms, false,
+                                "ISO 15118-20 refused: the SECC negotiated TLS 1.2, -20 needs TLS 1.3");
+                break;
+            }
             if (ev_model_start_machine(m, now_ms) != HAL_OK) {
                 ev_model_finish(m, now_ms, false, "the EV machine refused its configuration");
                 break;

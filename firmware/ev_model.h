@@ -93,6 +93,7 @@ struct ev_model {
     struct iso20_ev iso20;
     bool use_iso2;              /**< the ISO-2 machine runs this session */
     bool use_iso20;             /**< the -20 machine runs this session (neither: DIN) */
+    bool no_iso20;              /**< this connection is TLS 1.2: -20 is not offered ([V2G20-1237]) */
     bool paused;                /**< ISO-2 session paused: link closed, waiting to resume */
     bool pause_done;            /**< the one pause of pause_after_ms happened */
     bool reneg_done;            /**< the one renegotiation of renegotiate_after_ms was asked */

@@ -1,5 +1,6 @@
 /* linux_tls.c - owns the Linux port's TLS (struct linux_tls, OpenSSL): the contexts for the
- * ISO 15118-2 server and client and for backend clients, the sessions over hal_net TCP
+ * V2G server (ISO 15118-2 and -20, mutual TLS for -20), the car's client (TLS 1.2 for -2,
+ * TLS 1.3 for -20) and backend clients, the sessions over hal_net TCP
  * handles through a custom BIO, and the mapping of OpenSSL's results to HAL codes. */
 #include "linux_tls.h"
 
@@ -20,6 +21,10 @@ static const char s_ciphers[] = "ECDHE-ECDSA-AES128-SHA256:ECDH-ECDSA-AES128-SHA
  * offer: without it such a client would get a HelloRetryRequest it cannot answer. */
 static const char s_suites13[] = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 static const char s_groups_server[] = "P-521:X448:P-256";
+/* The car's side of -20 is strict: only Table 7's groups and Table 8's signatures, so a
+ * charger outside the -20 profile fails the handshake instead of being accepted quietly. */
+static const char s_groups_ev20[] = "P-521:X448";
+static const char s_sigalgs_ev20[] = "ECDSA+SHA512:ed448";
 
 static uint32_t linux_tls_now(const struct linux_tls *t)
 {
@@ -35,7 +40,10 @@ static void linux_tls_note(struct linux_tls *t, SSL *ssl, const char *what)
         ERR_error_string_n(code, e, sizeof e);
     }
     long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-    if (v != X509_V_OK) {
+    if (code != 0 && ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+        snprintf(t->reason, sizeof t->reason,
+                 "%s: the client presented no certificate; mutual TLS (ISO 15118-20) requires one", what);
+    } else if (v != X509_V_OK) {
         snprintf(t->reason, sizeof t->reason, "%s: certificate verify failed: %s", what,
                  X509_verify_cert_error_string(v));
     } else {
@@ -149,7 +157,13 @@ int linux_tls_keylog(struct linux_tls *t, const char *path)
  * signatures (our EV client); the V2G server takes that TLS 1.2 unchanged and TLS 1.3 with
  * the -20 profile when the client offers it; a backend (OCPP, MQTT) takes TLS 1.2 or newer
  * with OpenSSL's defaults. */
-enum linux_tls_profile { LINUX_TLS_ISO15118, LINUX_TLS_ISO15118_SERVER, LINUX_TLS_BACKEND };
+enum linux_tls_profile {
+    LINUX_TLS_ISO15118,
+    LINUX_TLS_ISO15118_SERVER,
+    LINUX_TLS_BACKEND,
+    LINUX_TLS_ISO20_CLIENT,      /* a -20-only car: TLS 1.3 only */
+    LINUX_TLS_V2G_CLIENT_BOTH,   /* a car offering -20 and -2: 1.3 with the -20 profile, or 1.2 */
+};
 
 /* The part every context shares, server or client, whatever the profile: no tickets, no
  * renegotiation, no compression (none of the peers needs them, each widens the attack
@@ -175,6 +189,24 @@ static SSL_CTX *linux_tls_new_ctx(struct linux_tls *t, const SSL_METHOD *m, enum
         if (ok) {
             SSL_CTX_clear_options(c, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
         }
+    }
+    if (ok && profile == LINUX_TLS_ISO20_CLIENT) {
+        /* [V2G20-1237]: a car that offers only -20 must not run it over TLS 1.2 */
+        ok = SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION) == 1 &&
+             SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) == 1 &&
+             SSL_CTX_set_ciphersuites(c, s_suites13) == 1 && SSL_CTX_set1_groups_list(c, s_groups_ev20) == 1 &&
+             SSL_CTX_set1_sigalgs_list(c, s_sigalgs_ev20) == 1;
+    }
+    if (ok && profile == LINUX_TLS_V2G_CLIENT_BOTH) {
+        /* -20 first (TLS 1.3, its groups first in the key share), -2's TLS 1.2 behind it; the
+         * car leaves -20 out of supportedAppProtocol if 1.2 is what the SECC took. */
+        ok = SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) == 1 &&
+             SSL_CTX_set_cipher_list(c, s_ciphers) == 1 && SSL_CTX_set_ciphersuites(c, s_suites13) == 1 &&
+             SSL_CTX_set1_groups_list(c, s_groups_server) == 1 &&
+             SSL_CTX_set1_sigalgs_list(c, "ECDSA+SHA512:ed448:ECDSA+SHA256") == 1;
+    }
+    if (ok && (profile == LINUX_TLS_ISO20_CLIENT || profile == LINUX_TLS_V2G_CLIENT_BOTH)) {
+        SSL_CTX_clear_options(c, SSL_OP_ENABLE_MIDDLEBOX_COMPAT); /* as the server: libiso15118 #141 */
     }
     if (!ok) {
         linux_tls_note(t, NULL, "TLS context");
@@ -224,6 +256,58 @@ static int linux_tls_readable(struct linux_tls *t, const char *path)
     return HAL_OK;
 }
 
+/* Does the ClientHello offer TLS 1.3 (supported_versions holds 0x0304)? Only then is the
+ * handshake -20's; the list is the client's bytes, so every length is checked. */
+static bool linux_tls_hello_offers_13(SSL *ssl)
+{
+    const unsigned char *p = NULL;
+    size_t n = 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &p, &n) != 1 || n < 1) {
+        return false;
+    }
+    size_t len = p[0];
+    for (size_t i = 1; i + 2 <= n && i + 2 <= len + 1; i += 2) {
+        if (p[i] == 0x03 && p[i + 1] == 0x04) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Mutual TLS only where -20 asks for it ([V2G20-2400]): a TLS 1.3 handshake gets the
+ * CertificateRequest; an ISO-2 car on TLS 1.2 is served exactly as without it. */
+static int linux_tls_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    struct linux_tls *t = arg;
+    (void)alert;
+    if (t->client_auth != LINUX_TLS_CLIENT_CERT_NONE && linux_tls_hello_offers_13(ssl)) {
+        int mode = SSL_VERIFY_PEER;
+        if (t->client_auth == LINUX_TLS_CLIENT_CERT_REQUIRED) {
+            mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        }
+        SSL_set_verify(ssl, mode, NULL);
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* The roots go two ways: the verify store (the car's chain must reach one) and the
+ * CertificateRequest's certificate_authorities (their subjects, [V2G20-2401]). */
+static int linux_tls_apply_client_auth(struct linux_tls *t, SSL_CTX *c)
+{
+    if (t->client_auth == LINUX_TLS_CLIENT_CERT_NONE) {
+        return HAL_OK;
+    }
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(t->client_roots);
+    if (names == NULL || SSL_CTX_load_verify_locations(c, t->client_roots, NULL) != 1) {
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        linux_tls_note(t, NULL, "client certificate roots");
+        return HAL_EINVAL;
+    }
+    SSL_CTX_set_client_CA_list(c, names); /* the context owns the list now */
+    SSL_CTX_set_client_hello_cb(c, linux_tls_hello_cb, t);
+    return HAL_OK;
+}
+
 int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key_pem)
 {
     int rc = linux_tls_readable(t, chain_pem);
@@ -238,7 +322,7 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
         return HAL_EINVAL;
     }
     if (linux_tls_use_identity(t, c, chain_pem, key_pem, "server certificate chain", "server private key") !=
-        HAL_OK) {
+        HAL_OK || linux_tls_apply_client_auth(t, c) != HAL_OK) {
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
@@ -246,18 +330,81 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
     return HAL_OK;
 }
 
-int linux_tls_client(struct linux_tls *t, const char *anchor_pem)
+int linux_tls_server_client_auth(struct linux_tls *t, const char *roots_pem, enum linux_tls_client_auth mode)
 {
-    int rc = linux_tls_readable(t, anchor_pem);
+    if (t->server_ctx != NULL) {
+        snprintf(t->reason, sizeof t->reason, "client certificates: set before the server certificate");
+        return HAL_ESTATE;
+    }
+    if (mode != LINUX_TLS_CLIENT_CERT_NONE && mode != LINUX_TLS_CLIENT_CERT_OPTIONAL &&
+        mode != LINUX_TLS_CLIENT_CERT_REQUIRED) {
+        snprintf(t->reason, sizeof t->reason, "client certificates: unknown mode %d", (int)mode);
+        return HAL_EINVAL;
+    }
+    if (mode == LINUX_TLS_CLIENT_CERT_NONE) {
+        t->client_auth = LINUX_TLS_CLIENT_CERT_NONE;
+        t->client_roots[0] = '\0';
+        return HAL_OK;
+    }
+    int rc = linux_tls_readable(t, roots_pem);
     if (rc != HAL_OK) {
         return rc;
     }
-    SSL_CTX *c = linux_tls_new_ctx(t, TLS_client_method(), LINUX_TLS_ISO15118);
+    if (strlen(roots_pem) >= sizeof t->client_roots) {
+        snprintf(t->reason, sizeof t->reason, "client certificate roots: path too long");
+        return HAL_EINVAL;
+    }
+    /* Load once here so a file without a certificate fails at start-up, not at a car. */
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(roots_pem);
+    int n = names != NULL ? sk_X509_NAME_num(names) : 0;
+    sk_X509_NAME_pop_free(names, X509_NAME_free);
+    if (n <= 0) {
+        ERR_clear_error();
+        snprintf(t->reason, sizeof t->reason, "client certificate roots: no PEM certificate in %.100s", roots_pem);
+        return HAL_EINVAL;
+    }
+    memcpy(t->client_roots, roots_pem, strlen(roots_pem) + 1);
+    t->client_auth = (int)mode;
+    return HAL_OK;
+}
+
+int linux_tls_client(struct linux_tls *t, const char *anchor_pem)
+{
+    struct linux_tls_v2g_client c = {.anchor_pem = anchor_pem, .versions = LINUX_TLS_V2G_TLS12};
+    return linux_tls_client_v2g(t, &c);
+}
+
+int linux_tls_client_v2g(struct linux_tls *t, const struct linux_tls_v2g_client *v)
+{
+    static const enum linux_tls_profile profiles[] = {LINUX_TLS_ISO15118, LINUX_TLS_ISO20_CLIENT,
+                                                      LINUX_TLS_V2G_CLIENT_BOTH};
+    if (v == NULL || (unsigned)v->versions > LINUX_TLS_V2G_BOTH || (v->cert_pem == NULL) != (v->key_pem == NULL)) {
+        snprintf(t->reason, sizeof t->reason, "V2G client: a vehicle certificate needs its key and the reverse");
+        return HAL_EINVAL;
+    }
+    int rc = linux_tls_readable(t, v->anchor_pem);
+    if (rc == HAL_OK && v->cert_pem != NULL) {
+        rc = linux_tls_readable(t, v->cert_pem);
+        if (rc == HAL_OK) {
+            rc = linux_tls_readable(t, v->key_pem);
+        }
+    }
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    SSL_CTX *c = linux_tls_new_ctx(t, TLS_client_method(), profiles[v->versions]);
     if (c == NULL) {
         return HAL_EINVAL;
     }
-    if (SSL_CTX_load_verify_locations(c, anchor_pem, NULL) != 1) {
+    if (SSL_CTX_load_verify_locations(c, v->anchor_pem, NULL) != 1) {
         linux_tls_note(t, NULL, "trust anchor");
+        SSL_CTX_free(c);
+        return HAL_EINVAL;
+    }
+    /* Sent only when the SECC asks (a -20 CertificateRequest); ISO-2 servers never do. */
+    if (v->cert_pem != NULL &&
+        linux_tls_use_identity(t, c, v->cert_pem, v->key_pem, "vehicle certificate chain", "vehicle private key") !=
+            HAL_OK) {
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
@@ -385,9 +532,21 @@ static int linux_tls_handshake(struct hal_tls *base, int session)
     ERR_clear_error();
     int ret = SSL_do_handshake(s->ssl);
     if (ret == 1) {
-        hal_logf(t->log, HAL_LOG_INFO, linux_tls_now(t), "tls: %s handshake done: %s, %s",
+        /* version and suite first (tests and operators grep for them), then what -20's
+         * profile adds: the key exchange group and, on the server, the car's certificate */
+        const char *group = SSL_group_to_name(s->ssl, (int)SSL_get_negotiated_group(s->ssl));
+        char peer[120] = "";
+        X509 *cert = s->is_server ? SSL_get0_peer_certificate(s->ssl) : NULL;
+        if (cert != NULL) {
+            char subj[96] = "";
+            X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof subj);
+            snprintf(peer, sizeof peer, ", client certificate %s", subj);
+        } else if (s->is_server && SSL_version(s->ssl) == TLS1_3_VERSION && t->client_auth != 0) {
+            snprintf(peer, sizeof peer, ", no client certificate");
+        }
+        hal_logf(t->log, HAL_LOG_INFO, linux_tls_now(t), "tls: %s handshake done: %s, %s, group %s%s",
                  s->is_server ? "server" : "client", SSL_get_version(s->ssl),
-                 SSL_get_cipher_name(s->ssl));
+                 SSL_get_cipher_name(s->ssl), group != NULL ? group : "?", peer);
         return HAL_OK;
     }
     return linux_tls_result(t, s, ret,

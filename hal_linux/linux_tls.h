@@ -12,7 +12,12 @@
  * offers it, with the ISO 15118-20 profile (docs/iso15118-20.md): TLS_AES_256_GCM_SHA384
  * and TLS_CHACHA20_POLY1305_SHA256, groups secp521r1, x448 (and P-256, which -2 era
  * clients offer alone), no middlebox-compatibility ChangeCipherSpec; a TLS 1.2 client is
- * served exactly as before. The client stays TLS 1.2.
+ * served exactly as before. Mutual TLS for -20 (linux_tls_server_client_auth): on a TLS 1.3
+ * handshake the server sends a CertificateRequest naming its V2G/OEM roots and checks the
+ * car's (vehicle) certificate against them, optional or required; TLS 1.2 (ISO-2) never asks.
+ * The EV client (linux_tls_client_v2g) speaks TLS 1.2 for -2/DIN, TLS 1.3 only with the -20
+ * profile for a -20-only car, or both for a car offering -20 and -2, and presents a vehicle
+ * certificate when it has one and the server asks.
  * Backend (linux_tls_client_backend: OCPP, MQTT over TLS): TLS 1.2 or 1.3 with OpenSSL's
  * default suites, a CA file, an optional client certificate and key (mutual TLS, OCPP
  * security profile 3), and the server name checked per session (SNI, subjectAltName).
@@ -58,6 +63,8 @@ struct linux_tls {
     struct linux_tls_session sess[CFG_LINUX_TLS_SESSIONS];
     char reason[160];          /**< why the last set-up or handshake failed */
     FILE *keylog;              /**< SSLKEYLOGFILE lines go here (linux_tls_keylog), or NULL */
+    int client_auth;           /**< enum linux_tls_client_auth of the V2G server */
+    char client_roots[256];    /**< PEM roots a -20 car's certificate must chain to */
 };
 
 /**
@@ -85,6 +92,55 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
  * @retval HAL_EINVAL it holds no usable certificate (see `reason`)
  */
 int linux_tls_client(struct linux_tls *t, const char *anchor_pem);
+
+/** What the V2G server asks of a TLS 1.3 (ISO 15118-20) client (linux_tls_server_client_auth). */
+enum linux_tls_client_auth {
+    LINUX_TLS_CLIENT_CERT_NONE = 0, /**< server authentication only (the default) */
+    LINUX_TLS_CLIENT_CERT_OPTIONAL, /**< CertificateRequest; a car without one is served, a bad one refused */
+    LINUX_TLS_CLIENT_CERT_REQUIRED, /**< CertificateRequest; a car without a valid one is refused */
+};
+
+/**
+ * @brief Mutual TLS for ISO 15118-20 ([V2G20-2400], spec sheet §5.1): on every TLS 1.3
+ *        handshake the V2G server sends a CertificateRequest whose certificate_authorities
+ *        are the subjects in @p roots_pem (the V2G and OEM roots) and verifies the car's
+ *        chain against them. TLS 1.2 (ISO 15118-2, DIN) is never asked. Call before
+ *        linux_tls_server(), which applies it.
+ * @retval HAL_OK recorded (NONE: @p roots_pem may be NULL)
+ * @retval HAL_ENOENT the roots cannot be read
+ * @retval HAL_EINVAL no certificate in them, a path too long, or a bad mode (see `reason`)
+ * @retval HAL_ESTATE the server context exists already
+ */
+int linux_tls_server_client_auth(struct linux_tls *t, const char *roots_pem, enum linux_tls_client_auth mode);
+
+/** Which TLS versions the V2G client (the car) speaks. */
+enum linux_tls_v2g_versions {
+    LINUX_TLS_V2G_TLS12 = 0, /**< ISO 15118-2 / DIN: TLS 1.2 exactly as linux_tls_client() */
+    LINUX_TLS_V2G_TLS13,     /**< ISO 15118-20 only: TLS 1.3 only ([V2G20-1237]), the -20 profile */
+    LINUX_TLS_V2G_BOTH,      /**< a car offering -20 and -2: TLS 1.3 (-20 profile) or TLS 1.2 */
+};
+
+/** Client set-up of a car (linux_tls_client_v2g). */
+struct linux_tls_v2g_client {
+    const char *anchor_pem;                /**< PEM V2G root(s) the SECC chain must reach */
+    enum linux_tls_v2g_versions versions;
+    const char *cert_pem; /**< vehicle certificate chain (leaf first) sent when the SECC asks, or NULL */
+    const char *key_pem;  /**< its private key; with cert_pem */
+};
+
+/**
+ * @brief Enable the client role of a car. TLS 1.3 follows the ISO 15118-20 profile (spec
+ *        sheet §5.1): suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 (Table 6),
+ *        groups secp521r1 and x448 (Table 7), signatures ecdsa_secp521r1_sha512 and ed448
+ *        (Table 8), no middlebox-compatibility ChangeCipherSpec; BOTH adds TLS 1.2's -2
+ *        profile (and P-256, ECDSA+SHA256 for it). hal_tls_version() tells the car which was
+ *        negotiated.
+ * @retval HAL_OK loaded (and the key matches the certificate)
+ * @retval HAL_ENOENT a file cannot be read
+ * @retval HAL_EINVAL a file does not load, a certificate without its key (or the reverse),
+ *         or a bad version choice (see `reason`)
+ */
+int linux_tls_client_v2g(struct linux_tls *t, const struct linux_tls_v2g_client *c);
 
 /** Client set-up for a backend (linux_tls_client_backend). */
 struct linux_tls_backend {

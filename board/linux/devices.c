@@ -188,10 +188,22 @@ static int board_start_link(struct board_devices *d, const struct board_config *
         return -1;
     }
     if (cfg->link_tls_cert[0] != '\0') {
+        static const enum linux_tls_client_auth auth[] = {LINUX_TLS_CLIENT_CERT_NONE, LINUX_TLS_CLIENT_CERT_OPTIONAL,
+                                                          LINUX_TLS_CLIENT_CERT_REQUIRED};
+        int mode = cfg->link_tls_client_cert;
         if (linux_tls_init(&d->tls, &d->net.base, &d->log.base, &d->loop.base) != HAL_OK ||
-            linux_tls_server(&d->tls, cfg->link_tls_cert, cfg->link_tls_key) != HAL_OK) {
+            linux_tls_server_client_auth(&d->tls, cfg->link_tls_client_ca,
+                                         auth[mode >= 0 && mode <= 2 ? mode : 0]) != HAL_OK) {
+            fprintf(stderr, "charger: link.tls_client_cert/link.tls_client_ca: %s\n", d->tls.reason);
+            return -1;
+        }
+        if (linux_tls_server(&d->tls, cfg->link_tls_cert, cfg->link_tls_key) != HAL_OK) {
             fprintf(stderr, "charger: link.tls_cert/link.tls_key: %s\n", d->tls.reason);
             return -1;
+        }
+        if (mode != BOARD_TLS_CLIENT_NONE) {
+            hal_logf(&d->log.base, HAL_LOG_INFO, now, "TLS: ISO 15118-20 cars (TLS 1.3) are asked for a certificate "
+                     "under %s (%s)", cfg->link_tls_client_ca, mode == BOARD_TLS_CLIENT_REQUIRED ? "required" : "optional");
         }
         d->have_tls = true;
         if (cfg->capture_tls_keylog[0] != '\0') {

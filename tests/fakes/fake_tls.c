@@ -156,7 +156,16 @@ static void fake_tls_close(struct hal_tls *base, int session)
     }
 }
 
+/* The version a real port would report: only for an established session, as OpenSSL. */
+static uint16_t fake_tls_version(struct hal_tls *base, int session)
+{
+    struct fake_tls *t = (struct fake_tls *)base;
+    struct fake_tls_session *s = fake_tls_get(t, session);
+    return s != NULL && s->step == 3 ? t->version : 0u;
+}
+
 static const struct hal_tls_ops s_fake_tls_ops = {
+    .version = fake_tls_version,
     .start = fake_tls_start,
     .handshake = fake_tls_handshake,
     .send = fake_tls_send,

@@ -33,6 +33,7 @@ struct fake_tls {
     char cert_name[FAKE_TLS_NAME_MAX]; /**< server: the name its certificate carries */
     bool require_client_cert;          /**< server: refuse clients without a certificate */
     bool client_cert;                  /**< client: offer a certificate */
+    uint16_t version;                  /**< hal_tls_version() once established (0x0303, 0x0304); 0 = untold */
     struct fake_tls_session sess[FAKE_TLS_SESSIONS];
     char reason[96];                   /**< why the last handshake failed */
 };

@@ -114,6 +114,9 @@ expect link-port-range     1 ':4: link\.tcp_port: value 70000 out of range 0\.\.
 expect link-modem-bool     1 ':3: link\.modem: expected true or false' "${good}link.modem = maybe\n"
 expect tls-key-alone       1 'link\.tls_cert: link\.tls_cert and link\.tls_key go together' "${good}link.interface = eth1\nlink.tls_key = /etc/k.pem\n"
 expect tls-cert-missing    1 ':4: link\.tls_cert: cannot read ./nonexistent/c\.pem.: No such file' "${good}link.interface = eth1\nlink.tls_cert = /nonexistent/c.pem\nlink.tls_key = /nonexistent/k.pem\n"
+expect tls-client-needs-tls 1 ':4: link\.tls_client_cert: asking cars for a certificate needs TLS' "${good}link.interface = eth1\nlink.tls_client_cert = required\n"
+expect tls-client-enum     1 ':4: link\.tls_client_cert: .maybe. is not one of the allowed values' "${good}link.interface = eth1\nlink.tls_client_cert = maybe\n"
+expect tls-client-ca-alone 1 'link\.tls_client_ca: given, but link\.tls_client_cert is none' "${good}link.interface = eth1\nlink.tls_client_ca = /etc/roots.pem\n"
 # Issue 12 item 22: every problem at once, checks across keys, the machine, a BOM.
 expect all-errors          1 ':3: can\.bitrate: expected a whole number.*:4: log\.levle: unknown key.*:5: log\.syslog: expected true or false.*3 errors' "${good}can.bitrate = fast\nlog.levle = debug\nlog.syslog = yes\n"
 expect all-errors-and-cross 1 ':3: meter\.unit: value 0 out of range.*:4: charger\.export_voltage_v: 920 V is above the connector rating charger\.max_voltage_v = 500 V.*2 errors' "${good}meter.unit = 0\ncharger.export_voltage_v = 920\ncharger.max_voltage_v = 500\n"
@@ -153,6 +156,8 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -su
     expect tls-mismatch    1 ':5: link\.tls_key: the private key does not match the certificate' "${tls}link.tls_key = $dir/k2.pem\n"
     expect tls-not-a-key   1 'link\.tls_key: .* holds no PEM private key' "${tls}link.tls_key = $dir/c1.pem\n"
     expect tls-not-a-cert  1 'link\.tls_cert: .* holds no PEM certificate' "${good}link.interface = lo\nlink.tls_cert = $dir/k1.pem\nlink.tls_key = $dir/k1.pem\n"
+    expect tls-client-ok   0 'configuration valid' "${tls}link.tls_key = $dir/k1.pem\nlink.tls_client_cert = required\nlink.tls_client_ca = $dir/c1.pem\n"
+    expect tls-client-ca-unreadable 1 'link\.tls_client_ca: cannot read' "${tls}link.tls_key = $dir/k1.pem\nlink.tls_client_cert = optional\nlink.tls_client_ca = $dir/none.pem\n"
 else
     echo "FAIL config/tls-pair: openssl cannot make a test certificate (it is in DEPS_TEST)"; fail=$((fail + 1))
 fi

@@ -8,7 +8,9 @@
  * offering TLS 1.3 gets TLS 1.3 with the ISO 15118-20 suite, one offering only TLS 1.2
  * gets the ISO 15118-2 profile unchanged, one offering only P-256 (the D20 lab car) is
  * served, one offering only suites outside the -20 profile is refused (over [::1]: the
- * port listens on IPv6 only).
+ * port listens on IPv6 only). Mutual TLS for -20 (linux_tls_server_client_auth): a TLS 1.3
+ * client without a certificate is refused with the reason, one with a certificate under the
+ * roots is served, a TLS 1.2 client is never asked.
  * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.pem, srv.key), PORT_OPEN, PORT_MTLS. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +303,28 @@ static void test_server_tls13_and_tls12(void **state)
     assert_int_not_equal(serve_one("-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256", out, sizeof out), HAL_OK);
 }
 
+static void test_server_client_auth(void **state)
+{
+    (void)state;
+    char out[4096], args[640];
+    assert_int_equal(linux_tls_server_client_auth(&s_tls, "/nonexistent/roots.pem", LINUX_TLS_CLIENT_CERT_REQUIRED),
+                     HAL_ENOENT);
+    assert_int_equal(linux_tls_server_client_auth(&s_tls, s_cli_key, LINUX_TLS_CLIENT_CERT_REQUIRED), HAL_EINVAL);
+    assert_int_equal(linux_tls_server_client_auth(&s_tls, s_ca, LINUX_TLS_CLIENT_CERT_REQUIRED), HAL_OK);
+    /* A -20 car (TLS 1.3) without a certificate: refused, and the reason says why. */
+    assert_int_not_equal(serve_one("-tls1_3 -groups P-521", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(s_tls.reason, "the client presented no certificate"));
+    /* With a certificate under the roots: served over TLS 1.3. */
+    snprintf(args, sizeof args, "-tls1_3 -groups P-521 -cert %s -key %s", s_cli, s_cli_key);
+    assert_int_equal(serve_one(args, out, sizeof out), HAL_OK);
+    assert_int_equal(s_version, 0x0304);
+    /* An ISO-2 car (TLS 1.2 only) without one: never asked, served as before. */
+    assert_int_equal(serve_one("-tls1_2", out, sizeof out), HAL_OK);
+    assert_int_equal(s_version, 0x0303);
+    /* The policy is set before the server context (linux_tls_server applies it). */
+    assert_int_equal(linux_tls_server_client_auth(&s_tls, s_ca, LINUX_TLS_CLIENT_CERT_OPTIONAL), HAL_ESTATE);
+}
+
 int main(void)
 {
     const char *dir = getenv("TLS_DIR");
@@ -324,6 +348,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_tls13_and_tls12, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_client_auth, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "fake_log.h"
 #include "fake_net.h"
 #include "fake_rng.h"
+#include "fake_tls.h"
 #include "iso20/iso20_ev.h"
 #include "v2gtp/v2gtp.h"
 
@@ -1099,8 +1100,11 @@ struct rig {
     uint32_t types[4];             /* V2GTP payload types seen: 0x8001 .. 0x8004 */
     bool saw_paused;
     char offered[3][64];           /* namespaces of the first supportedAppProtocolReq */
+    struct fake_tls tls_evse, tls_ev;
 };
 static struct rig R;
+/* The next rig_start() runs the link over TLS (the fake) that reports this version; 0: TCP. */
+static uint16_t s_rig_tls;
 
 /* The charger: the EVSE link plus the scripted SECC answering each whole message. */
 static void rig_step(void)
@@ -1158,10 +1162,15 @@ static void rig_start(const char *profile, void (*tune)(struct ev_model_config *
     struct evse_link_config ecfg;
     evse_link_default_config(&ecfg);
     ecfg.slac.use_modem = false;
+    fake_tls_init(&R.tls_evse, &R.net_evse.base);
+    fake_tls_init(&R.tls_ev, &R.net_ev.base);
+    R.tls_evse.version = R.tls_ev.version = s_rig_tls;
+    ecfg.offer_tls = s_rig_tls != 0;
     assert_int_equal(evse_link_init(&R.evse, &ecfg,
                                     &(struct evse_link_ports){.eth = &R.eth_evse.base,
                                                               .net = &R.net_evse.base,
                                                               .rng = &R.rng_evse.base,
+                                                              .tls = s_rig_tls != 0 ? &R.tls_evse.base : NULL,
                                                               .log = &R.log.base},
                                     &R.s_evse, B.now),
                      HAL_OK);
@@ -1173,7 +1182,11 @@ static void rig_start(const char *profile, void (*tune)(struct ev_model_config *
         tune(&mc);
     }
     struct ev_link_ports ports = {.eth = &R.eth_ev.base, .net = &R.net_ev.base, .rng = &R.rng_ev.base,
-                                  .log = &R.log.base};
+                                  .tls = s_rig_tls != 0 ? &R.tls_ev.base : NULL, .log = &R.log.base};
+    if (s_rig_tls != 0) {
+        mc.link.sdp_security = SDP_SEC_TLS;
+        mc.link.tls_required = true;
+    }
     assert_int_equal(ev_model_init(&R.car, &mc, &ports, &R.s_ev, NULL, &R.log.base, B.now), HAL_OK);
     assert_int_equal(ev_model_plug(&R.car, B.now), HAL_OK);
 }
@@ -1259,6 +1272,49 @@ static void test_model_iso20_auto_offers_three(void **state)
     assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-20"); /* the script speaks -20 */
 }
 
+/* [V2G20-1237]: -20 runs over TLS 1.3; the car learns the version from its handshake. */
+static void test_model_iso20_over_tls13(void **state)
+{
+    (void)state;
+    s_rig_tls = 0x0304;
+    rig_start("iso20", NULL);
+    s_rig_tls = 0;
+    rig_run(60000);
+    assert_string_equal(ev_model_result(&R.car), "ok");
+    assert_string_equal(ev_model_protocol_name(&R.car), "ISO 15118-20");
+    assert_int_equal(R.evse.sdp_answered_tls, 1);
+    assert_string_equal(R.offered[0], "urn:iso:std:iso:15118:-20:DC");
+}
+
+static void test_model_iso20_refuses_tls12(void **state)
+{
+    (void)state;
+    s_rig_tls = 0x0303;
+    rig_start("iso20", NULL);
+    s_rig_tls = 0;
+    rig_run(60000);
+    assert_int_equal(ev_model_phase(&R.car), EV_MODEL_DONE);
+    assert_false(ev_model_ok(&R.car));
+    assert_string_equal(ev_model_result(&R.car), "ISO 15118-20 refused: the SECC negotiated TLS 1.2, -20 needs TLS 1.3");
+    assert_int_equal(R.connections, 0); /* nothing offered over TLS 1.2 */
+    assert_int_equal(R.evse.sdp_answered_tls, 1);
+}
+
+static void test_model_auto20_leaves_iso20_out_on_tls12(void **state)
+{
+    (void)state;
+    s_rig_tls = 0x0303;
+    rig_start("iso20-auto", NULL);
+    s_rig_tls = 0;
+    for (uint32_t i = 0; i < 60000 && R.connections == 0 && ev_model_phase(&R.car) != EV_MODEL_DONE; i++) {
+        rig_step();
+    }
+    assert_int_equal(R.connections, 1);
+    assert_string_equal(R.offered[0], APPHAND_NS_ISO2); /* -20 left out, ISO-2 and DIN offered */
+    assert_string_equal(R.offered[1], APPHAND_NS_DIN);
+    assert_string_equal(R.offered[2], "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1286,6 +1342,9 @@ int main(void)
         cmocka_unit_test(test_model_iso20_pause_and_resume),
         cmocka_unit_test(test_model_iso20_refused_is_not_ok),
         cmocka_unit_test(test_model_iso20_auto_offers_three),
+        cmocka_unit_test(test_model_iso20_over_tls13),
+        cmocka_unit_test(test_model_iso20_refuses_tls12),
+        cmocka_unit_test(test_model_auto20_leaves_iso20_out_on_tls12),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

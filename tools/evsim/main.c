@@ -1,8 +1,9 @@
 /*
- * evsim: a DIN 70121 or ISO 15118-2 car as its own process on a real interface. The car model is
- * firmware/ev_model (battery, DIN or ISO-2 EV machine, EV side of SLAC/SDP/V2GTP, EV side of the
- * pilot), the one the simulator board runs in memory; here its link runs over libpcap
- * and IPv6 sockets (+ OpenSSL TLS as a client) through the Linux port.
+ * evsim: a DIN 70121, ISO 15118-2 or ISO 15118-20 DC car as its own process on a real interface.
+ * The car model is firmware/ev_model (battery, DIN, ISO-2 or -20 EV machine, EV side of
+ * SLAC/SDP/V2GTP, EV side of the pilot), the one the simulator board runs in memory; here its
+ * link runs over libpcap and IPv6 sockets (+ OpenSSL TLS as a client: 1.2 for ISO-2/DIN, 1.3
+ * with the -20 profile and an optional vehicle certificate for -20) through the Linux port.
  *
  * Pilot and DC contactors are not on any wire between two Linux processes. With
  * --pilot SOCKET the car talks to `charger --sim-plant SOCKET` (a TEST AID of the Linux
@@ -397,12 +398,19 @@ static void evsim_usage(FILE *f)
             "                      resume 5 s later on a new connection with the same SessionID (as\n"
             "                      --profile iso2-pause does after 20 s); --charge-s counts again\n"
             "                      from the resumed CurrentDemand\n"
+            "  --renegotiate-s S   ISO-2 or -20: ask once for new schedules after S s of charging\n"
             "  --unplug-delay-ms MS  from the unlock to pulling the plug (default 500)\n"
             "  --pilot SOCKET      TEST AID: the pilot wire and DC cable to `charger --sim-plant\n"
             "                      SOCKET` over a Unix datagram socket (docs/linux-board.md);\n"
             "                      without it the car has no pilot and starts SLAC at once\n"
             "  --modem             a PLC modem is attached (send CM_SET_KEY; default: none, veth)\n"
-            "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
+            "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR;\n"
+            "                      an ISO-2/DIN car speaks TLS 1.2, a -20-only car (--protocol\n"
+            "                      iso20) TLS 1.3 only with the -20 profile (secp521r1/x448,\n"
+            "                      AES-256-GCM/ChaCha20), a -20-first car (auto20) either, and\n"
+            "                      leaves -20 out when the SECC picks TLS 1.2 (docs/iso15118-20.md)\n"
+            "  --cert CHAIN --key KEY  the vehicle certificate (PEM chain, leaf first) and its key:\n"
+            "                      presented when a -20 SECC asks for it (mutual TLS; needs --tls)\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --tls-keylog FILE   append the TLS secrets (SSLKEYLOGFILE lines) for decrypting a\n"
             "                      capture; warned at start (needs --tls)\n"
@@ -442,10 +450,10 @@ static int evsim_num(const char *opt, const char *arg, unsigned long lo, unsigne
 int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
-    const char *iface = NULL, *ca = NULL, *keylog = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
+    const char *iface = NULL, *ca = NULL, *keylog = NULL, *cert = NULL, *key = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
                *misbehave = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
-    unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0;
+    unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0, reneg_s = 0;
     bool tls = false, tls_required = false, modem = false;
     struct ev_model_config mc;
     static const struct option opts[] = {
@@ -460,6 +468,8 @@ int main(int argc, char **argv)
         {"answer-timeout-ms", required_argument, NULL, 'W'},
         {"protocol", required_argument, NULL, 'o'},    {"misbehave", required_argument, NULL, 'B'},
         {"pause-after-s", required_argument, NULL, 'Z'}, {"tls-keylog", required_argument, NULL, 'K'},
+        {"cert", required_argument, NULL, 'C'},         {"key", required_argument, NULL, 'k'},
+        {"renegotiate-s", required_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -483,6 +493,9 @@ int main(int argc, char **argv)
         case 'A': ca = optarg; break;
         case 'R': tls_required = true; break;
         case 'K': keylog = optarg; break;
+        case 'C': cert = optarg; break;
+        case 'k': key = optarg; break;
+        case 'G': bad |= evsim_num("--renegotiate-s", optarg, 1, 86400, &reneg_s); break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
         case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
@@ -492,9 +505,10 @@ int main(int argc, char **argv)
     if (bad) {
         return 2;
     }
-    if (optind != argc || iface == NULL || (tls && ca == NULL) || ((tls_required || keylog != NULL) && !tls)) {
-        fprintf(stderr, "evsim: --iface is required; --tls needs --ca; --tls-required and --tls-keylog need "
-                        "--tls (try --help)\n");
+    if (optind != argc || iface == NULL || (tls && ca == NULL) ||
+        ((tls_required || keylog != NULL || cert != NULL || key != NULL) && !tls) || (cert == NULL) != (key == NULL)) {
+        fprintf(stderr, "evsim: --iface is required; --tls needs --ca; --tls-required, --tls-keylog and --cert "
+                        "need --tls; --cert and --key go together (try --help)\n");
         return 2;
     }
     if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
@@ -528,6 +542,13 @@ int main(int argc, char **argv)
             mc.resume_after_ms = 5000;
         }
     }
+    if (reneg_s != 0) {
+        if (mc.protocol == EV_MODEL_PROTO_DIN) {
+            fprintf(stderr, "evsim: --renegotiate-s needs an ISO-2 or -20 car (--protocol iso2, auto, iso20 or auto20)\n");
+            return 2;
+        }
+        mc.renegotiate_after_ms = (uint32_t)reneg_s * 1000u;
+    }
     if (soc_target <= soc_start) {
         fprintf(stderr, "evsim: --soc-target must be above --soc-start\n");
         return 2;
@@ -555,8 +576,15 @@ int main(int argc, char **argv)
         return 1;
     }
     if (tls) {
+        /* -20 is never offered over TLS 1.2 ([V2G20-1237]): a -20-only car speaks 1.3 only */
+        struct linux_tls_v2g_client tc = {.anchor_pem = ca,
+                                          .versions = mc.protocol == EV_MODEL_PROTO_ISO20    ? LINUX_TLS_V2G_TLS13
+                                                      : mc.protocol == EV_MODEL_PROTO_AUTO20 ? LINUX_TLS_V2G_BOTH
+                                                                                             : LINUX_TLS_V2G_TLS12,
+                                          .cert_pem = cert,
+                                          .key_pem = key};
         if (linux_tls_init(&e->tls, &e->net.base, &e->log.base, &e->loop.base) != HAL_OK ||
-            linux_tls_client(&e->tls, ca) != HAL_OK) {
+            linux_tls_client_v2g(&e->tls, &tc) != HAL_OK) {
             fprintf(stderr, "evsim: TLS: %s\n", e->tls.reason);
             return 1;
         }
