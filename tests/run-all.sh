@@ -143,13 +143,14 @@ start_build() {
 # The early groups' make reads every dependency file (*.d) when it starts, and the build
 # rewrites them: the build starts once each early group's make runs its recipe (a child
 # of that make exists), or after 60 s.
+children() { cat /proc/"$1"/task/*/children 2>/dev/null; }  # (no procps needed)
 early_parsed() {
     local k mk
     for k in "${!pids[@]}"; do
         [ "${g_early[$k]}" = 1 ] || continue
         kill -0 "${pids[$k]}" 2>/dev/null || continue
-        mk=$(pgrep -P "${pids[$k]}" | head -n 1)
-        [ -n "$mk" ] && [ -n "$(pgrep -P "$mk" | head -n 1)" ] || return 1
+        mk=$(children "${pids[$k]}" | awk '{print $1}')
+        [ -n "$mk" ] && [ -n "$(children "$mk")" ] || return 1
     done
     return 0
 }
