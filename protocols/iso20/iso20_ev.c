@@ -105,6 +105,8 @@ int iso20_ev_resume(struct iso20_ev *ev, uint32_t now_ms)
     ev->stop_kind = exi_iso20_chargingSessionType_Terminate;
     ev->ev_finished = false;
     ev->renegotiating = false;
+    ev->standby_ramp = false;
+    ev->standby_done = false;
     ev->refused = false;
     ev->welding_rounds = 0;
     ev->evse.resumed = false;
@@ -292,7 +294,7 @@ const char *iso20_ev_state_name(enum iso20_ev_state s)
         "idle",           "handshake",        "session_setup",     "authorization_setup",
         "authorization",  "service_discovery", "service_detail",   "service_selection",
         "charge_parameter", "schedule_exchange", "cable_check",    "precharge",
-        "power_on",       "charge_loop",      "renegotiate",       "power_off",
+        "power_on",       "charge_loop",      "renegotiate",       "standby",     "power_off",
         "welding_detection", "session_stop",  "done",              "paused",
         "other_chosen",   "failed",
     };

@@ -30,6 +30,10 @@
  * a new connection sends SessionSetupReq with the old SessionID (OK_OldSessionJoined goes
  * straight to DC_ChargeParameterDiscovery); ScheduleRenegotiation (or model.renegotiate) ->
  * PowerDelivery(ScheduleRenegotiation) -> ScheduleExchange -> PowerDelivery(Start);
+ * standby (cfg.standby_after_ms, spec sheet §4.4) -> loop requests for 0 A until the current
+ * is below 1 A -> PowerDelivery(Standby) -> OK: nothing sent for cfg.standby_ms (CP C and the
+ * contactors kept) -> PowerDelivery(Start) -> the loop again; WARNING_StandbyNotAllowed: the
+ * loop goes on;
  * ServiceRenegotiation (when the SECC said it supports it) -> PowerDelivery(Stop),
  * WeldingDetection, SessionStop(ServiceRenegotiation) -> ServiceDiscovery on the same
  * connection.
@@ -114,6 +118,7 @@ enum iso20_ev_state {
     ISO20_EV_POWER_ON,          /**< PowerDelivery(Start) */
     ISO20_EV_CHARGE_LOOP,       /**< DC_ChargeLoop */
     ISO20_EV_RENEGOTIATE,       /**< PowerDelivery(ScheduleRenegotiation) */
+    ISO20_EV_STANDBY,           /**< PowerDelivery(Standby) (cfg.standby_after_ms) */
     ISO20_EV_POWER_OFF,         /**< PowerDelivery(Stop) */
     ISO20_EV_WELDING,           /**< DC_WeldingDetection */
     ISO20_EV_SESSION_STOP,      /**< Terminate, Pause or ServiceRenegotiation */
@@ -160,6 +165,11 @@ struct iso20_ev_config {
     uint8_t welding_max_rounds;              /**< Ongoing rounds before Finished anyway, 10 */
     int32_t welding_done_mv;                 /**< 40 000 */
     enum iso20_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
+    uint32_t standby_after_ms;               /**< charging this long after PowerDelivery(Start): ramp the
+                                                  current request to 0, then PowerDelivery(Standby)
+                                                  once (0: never) */
+    uint32_t standby_ms;                     /**< stand by this long, then PowerDelivery(Start)
+                                                  (under the SECC's 60 s sequence timeout) */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -230,6 +240,8 @@ struct iso20_ev {
     uint8_t stop_kind;              /**< exi_iso20_chargingSessionType_* of the coming SessionStop */
     bool ev_finished;               /**< PreCharge/Welding: the next request says Finished */
     bool renegotiating;             /**< ScheduleExchange of a schedule renegotiation */
+    bool standby_ramp;              /**< standby is due: loop requests ask for 0 A until it flows no more */
+    bool standby_done;              /**< this session's standby was asked (accepted or refused) */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
     bool refused;                   /**< the SECC refused (WARNING_* in AuthorizationRes): the
                                          session ends with SessionStop, but not as the car wanted */
@@ -240,7 +252,7 @@ struct iso20_ev {
     uint8_t id[8];
     struct iso20_ev_evse evse;
     struct iso20_ev_actions act;
-    uint32_t requests, responses, renegotiations, resumes, loops;
+    uint32_t requests, responses, renegotiations, resumes, loops, standbys;
     union {
         struct exi_iso20_document common;
         struct exi_iso20_dc_document dc;

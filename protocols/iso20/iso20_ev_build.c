@@ -32,7 +32,7 @@ static int64_t s_clamp0(int64_t v)
  * power limits and the chosen schedule's power at this moment (the EV regulates). */
 static int32_t s_target_current(const struct iso20_ev *ev, uint32_t now_ms)
 {
-    int64_t i = ev->model.target_current_ma;
+    int64_t i = ev->standby_ramp ? 0 : ev->model.target_current_ma; /* standby: ramp to 0 first */
     const struct iso20_ev_evse *e = &ev->evse;
     if (e->max_current_ma > 0 && i > e->max_current_ma) {
         i = e->max_current_ma;
@@ -95,10 +95,11 @@ static void s_power_delivery(struct iso20_ev *ev, struct exi_iso20_PowerDelivery
     q->EVProcessing = exi_iso20_processingType_Finished;
     q->ChargeProgress = ev->state == ISO20_EV_POWER_ON      ? exi_iso20_chargeProgressType_Start
                         : ev->state == ISO20_EV_RENEGOTIATE ? exi_iso20_chargeProgressType_ScheduleRenegotiation
+                        : ev->state == ISO20_EV_STANDBY     ? exi_iso20_chargeProgressType_Standby
                                                             : exi_iso20_chargeProgressType_Stop;
     ev->sent_progress = q->ChargeProgress;
     if (ev->state != ISO20_EV_POWER_ON) {
-        return; /* no profile on Stop (D20 f280) or ScheduleRenegotiation */
+        return; /* no profile on Stop (D20 f280), ScheduleRenegotiation or Standby */
     }
     /* The standard asks for a profile on Start ([V2G20-1546]): scheduled, one entry per
      * schedule entry never above it; dynamic, one hour at the car's maximum (D20 f231). */
@@ -168,7 +169,7 @@ static void s_charge_loop(struct iso20_ev *ev, struct exi_iso20_dc_DC_ChargeLoop
      * battery's acceptance, 0 when it wants to stop) is its maximum current. */
     struct exi_iso20_dc_Dynamic_DC_CLReqControlModeType *d = &q->Dynamic_DC_CLReqControlMode;
     q->Dynamic_DC_CLReqControlMode_isUsed = true;
-    int64_t imax = s_clamp0(m->target_current_ma);
+    int64_t imax = ev->standby_ramp ? 0 : s_clamp0(m->target_current_ma); /* standby: ramp to 0 first */
     imax = imax > m->max_current_ma ? s_clamp0(m->max_current_ma) : imax;
     int64_t u = m->battery_voltage_mv > 1000 ? m->battery_voltage_mv : 1000;
     int64_t pwish = imax * u / 1000; /* mA x mV / 1000 = mW */
@@ -302,6 +303,7 @@ static void s_build_common(struct iso20_ev *ev, uint32_t now_ms)
         break;
     case ISO20_EV_POWER_ON:
     case ISO20_EV_RENEGOTIATE:
+    case ISO20_EV_STANDBY:
     case ISO20_EV_POWER_OFF:
         d->PowerDeliveryReq_isUsed = true;
         h = &d->PowerDeliveryReq.Header;

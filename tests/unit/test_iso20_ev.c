@@ -60,6 +60,9 @@ struct bench {
     bool cable_never_done;
     bool voltage_stuck;             /* pre-charge never reaches the target */
     bool join;                      /* answer a known SessionID with OK_OldSessionJoined */
+    bool refuse_standby;            /* answer PowerDelivery(Standby) with WARNING_StandbyNotAllowed */
+    uint32_t standby_n, standby_at, restart_at; /* Standby requests; when; the Start after it */
+    int32_t current_at_standby;     /* what flowed when the car asked for standby */
     /* recorded from requests */
     uint8_t last_setup_id[8];
     char evccid[40];
@@ -302,9 +305,19 @@ static void common_answer(enum iso20_ev_state k, struct exi_iso20_document *q, s
         if (r->ChargeProgress == exi_iso20_chargeProgressType_Stop) {
             B.current_ma = 0;
         }
+        bool standby = r->ChargeProgress == exi_iso20_chargeProgressType_Standby;
+        if (standby) {
+            B.standby_n++;
+            B.standby_at = B.now;
+            B.current_at_standby = B.current_ma;
+        } else if (r->ChargeProgress == exi_iso20_chargeProgressType_Start && B.standby_n > 0 && B.restart_at == 0) {
+            B.restart_at = B.now;
+        }
         a->PowerDeliveryRes_isUsed = true;
         header(&a->PowerDeliveryRes.Header, k);
-        a->PowerDeliveryRes.ResponseCode = code_for(k, 0);
+        a->PowerDeliveryRes.ResponseCode = standby && B.refuse_standby
+                                               ? (uint8_t)exi_iso20_responseCodeType_WARNING_StandbyNotAllowed
+                                               : code_for(k, 0);
         break;
     }
     case ISO20_EV_SESSION_STOP:
@@ -720,6 +733,67 @@ static void test_schedule_renegotiation(void **state)
         assert_int_equal(B.seen[ISO20_EV_POWER_ON], 4); /* Start, ScheduleRenegotiation, Start, Stop */
         assert_false(s_ev.model.renegotiate);
     }
+}
+
+/* Standby (spec sheet §4.4): after standby_after_ms of charging the car asks for 0 A, then
+ * PowerDelivery(Standby) once nothing flows, keeps CP C and its contactors, says nothing
+ * for standby_ms, then Start with a profile and the loop again; a refusal lets the loop go
+ * on. Both control modes. */
+static void test_standby(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        bench_init();
+        struct iso20_ev_config cfg;
+        iso20_ev_default_config(&cfg);
+        cfg.mode = mode == 0 ? ISO20_EV_SCHEDULED : ISO20_EV_DYNAMIC;
+        cfg.standby_after_ms = 2000;
+        cfg.standby_ms = 5000;
+        assert_int_equal(iso20_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+        /* A second at a time, watching the car while it stands by. */
+        for (int i = 0; i < 200 && B.restart_at == 0 && !over(); i++) {
+            run(B.now + 1000, 0);
+            if (B.standby_n == 1 && B.restart_at == 0) {
+                assert_true(iso20_ev_actions(&s_ev)->cp_c);
+                assert_true(iso20_ev_actions(&s_ev)->contactors);
+            }
+        }
+        assert_int_equal(B.standby_n, 1);
+        assert_int_equal(B.current_at_standby, 0); /* ramped to 0 first */
+        assert_true(B.restart_at - B.standby_at >= 5000);
+        assert_true(B.restart_at - B.standby_at < 60000); /* under the SECC's sequence timer */
+        assert_true(B.last_pd_profile);            /* Start again with a profile */
+        assert_int_equal(s_ev.standbys, 1);
+        uint32_t loops = B.loop_n;
+        run(B.now + 3000, 0);
+        assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_CHARGE_LOOP);
+        assert_true(B.loop_n > loops);
+        assert_true(B.current_ma > 0);             /* current again after the standby */
+        assert_int_equal(B.standby_n, 1);          /* once per session */
+        run(600000, B.loop_n + 2);
+        assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_DONE);
+    }
+    /* Refused: the loop goes on, no second try. */
+    bench_init();
+    B.refuse_standby = true;
+    struct iso20_ev_config cfg;
+    iso20_ev_default_config(&cfg);
+    cfg.standby_after_ms = 2000;
+    cfg.standby_ms = 5000;
+    assert_int_equal(iso20_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+    for (int i = 0; i < 200 && B.standby_n == 0 && !over(); i++) {
+        run(B.now + 1000, 0);
+    }
+    assert_int_equal(B.standby_n, 1);
+    uint32_t loops = B.loop_n;
+    run(B.now + 3000, 0);
+    assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_CHARGE_LOOP);
+    assert_true(B.loop_n > loops + 5);
+    assert_true(B.current_ma > 0);
+    assert_int_equal(s_ev.standbys, 0);
+    run(600000, B.loop_n + 2);
+    assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_DONE);
+    assert_int_equal(B.standby_n, 1);
 }
 
 static void test_service_renegotiation(void **state)
@@ -1270,6 +1344,7 @@ int main(void)
         cmocka_unit_test(test_own_pause_only_in_scheduled_mode),
         cmocka_unit_test(test_charger_terminate),
         cmocka_unit_test(test_schedule_renegotiation),
+        cmocka_unit_test(test_standby),
         cmocka_unit_test(test_service_renegotiation),
         cmocka_unit_test(test_other_protocol_chosen),
         cmocka_unit_test(test_every_failed_code_stops_cleanly),
