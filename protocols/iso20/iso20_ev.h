@@ -64,6 +64,7 @@
 /** V2GTP payload types of a -20 DC session (spec sheet §1.1). */
 #define ISO20_EV_PT_SAP 0x8001u    /**< supportedAppProtocol */
 #define ISO20_EV_PT_COMMON 0x8002u /**< CommonMessages */
+#define ISO20_EV_PT_AC 0x8003u     /**< AC_* messages (never sent by a DC car but for a bad-input test) */
 #define ISO20_EV_PT_DC 0x8004u     /**< DC_* messages */
 
 /** EV timers (ms), spec sheet §1.3 (Josev, EVerest's EV). */
@@ -75,6 +76,9 @@
 #define ISO20_EV_CABLE_CHECK_TIMEOUT_MS 40000u /**< DC_CableCheck loop */
 #define ISO20_EV_PRECHARGE_TIMEOUT_MS 10000u   /**< DC_PreCharge loop (-20: 10 s; DIN/-2 7 s) */
 #define ISO20_EV_WELDING_TIMEOUT_MS 60000u     /**< DC_WeldingDetection loop */
+#define ISO20_EV_STANDBY_IDLE_MA 2000          /**< standby: the ramp to 0 A is done below this (a stage's
+                                                    minimum current, e.g. InfyPower's 1 A, is not 0) */
+#define ISO20_EV_STANDBY_RAMP_MS 3000u         /**< ... or after this long anyway (the SECC holds 0 A) */
 
 /** -20 ServiceIDs the car uses (spec sheet §2.5). */
 #define ISO20_EV_SERVICE_DC 2u
@@ -137,6 +141,10 @@ enum iso20_ev_misbehave {
     ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE,    /**< ServiceSelectionReq naming a ServiceID never offered (N4) */
     ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK, /**< PowerDelivery(ScheduleRenegotiation) instead of DC_CableCheckReq */
     ISO20_EV_MISBEHAVE_BPT_LIMITS,           /**< BPT (discharge) limits in DC_ChargeParameterDiscoveryReq after selecting DC (N9) */
+    ISO20_EV_MISBEHAVE_WRONG_NAMESPACE,      /**< DC_CableCheckReq sent as an AC message (payload type 0x8003) */
+    ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE,      /**< the 8th DC_ChargeLoopReq in the other control mode's element (under load) */
+    ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL,     /**< ServiceDetailReq for a ServiceID never offered (N3) */
+    ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK, /**< SessionStop(ServiceRenegotiation) instead of DC_CableCheckReq */
     ISO20_EV_MISBEHAVE_COUNT
 };
 
@@ -241,6 +249,7 @@ struct iso20_ev {
     bool ev_finished;               /**< PreCharge/Welding: the next request says Finished */
     bool renegotiating;             /**< ScheduleExchange of a schedule renegotiation */
     bool standby_ramp;              /**< standby is due: loop requests ask for 0 A until it flows no more */
+    uint32_t standby_ramp_ms;       /**< when the ramp to 0 A began */
     bool standby_done;              /**< this session's standby was asked (accepted or refused) */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
     bool refused;                   /**< the SECC refused (WARNING_* in AuthorizationRes): the

@@ -150,7 +150,11 @@ static void s_charge_loop(struct iso20_ev *ev, struct exi_iso20_dc_DC_ChargeLoop
     q->MeterInfoRequested = false;
     RN_SET(q->EVPresentVoltage, s_clamp0(m->battery_voltage_mv));
     int64_t maxp = (int64_t)s_clamp0(m->max_power_w) * 1000;
-    if (ev->cfg.mode == ISO20_EV_SCHEDULED) {
+    bool scheduled = ev->cfg.mode == ISO20_EV_SCHEDULED;
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE && ev->loops == 7) {
+        scheduled = !scheduled; /* the 8th request in the mode the car did not select, on purpose */
+    }
+    if (scheduled) {
         struct exi_iso20_dc_Scheduled_DC_CLReqControlModeType *s = &q->Scheduled_DC_CLReqControlMode;
         q->Scheduled_DC_CLReqControlMode_isUsed = true;
         /* Both targets go out (the schema wants both); the current is what the car
@@ -282,6 +286,13 @@ static void s_build_common(struct iso20_ev *ev, uint32_t now_ms)
         d->ServiceDetailReq_isUsed = true;
         h = &d->ServiceDetailReq.Header;
         d->ServiceDetailReq.ServiceID = ISO20_EV_SERVICE_DC;
+        if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL) {
+            uint16_t id = 1; /* the first ServiceID the SECC did not list */
+            while (id < 63 && (ev->evse.listed_services >> id & 1u) != 0) {
+                id++;
+            }
+            d->ServiceDetailReq.ServiceID = id;
+        }
         break;
     case ISO20_EV_SERVICE_SELECTION:
         d->ServiceSelectionReq_isUsed = true;

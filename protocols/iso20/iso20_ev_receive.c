@@ -285,6 +285,11 @@ static int s_schedule_exchange(struct iso20_ev *ev, const struct exi_iso20_Sched
         iso20_ev_goto(ev, ISO20_EV_RENEGOTIATE, now_ms, ev->cfg.delay_ms);
         return HAL_OK;
     }
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK) {
+        ev->stop_kind = exi_iso20_chargingSessionType_ServiceRenegotiation; /* none is allowed here */
+        iso20_ev_goto(ev, ISO20_EV_SESSION_STOP, now_ms, ev->cfg.delay_ms);
+        return HAL_OK;
+    }
     iso20_ev_goto(ev, ISO20_EV_CABLE_CHECK, now_ms, ev->cfg.delay_ms);
     return HAL_OK;
 }
@@ -352,13 +357,15 @@ static void s_charge_loop(struct iso20_ev *ev, const struct exi_iso20_dc_DC_Char
     } else if ((seen && n == exi_iso20_evseNotificationType_ScheduleRenegotiation) || m->renegotiate) {
         ev->renegotiations++;
         iso20_ev_goto(ev, ISO20_EV_RENEGOTIATE, now_ms, ev->cfg.delay_ms);
-    } else if (ev->standby_ramp && ev->evse.present_current_ma < 1000) {
+    } else if (ev->standby_ramp && (ev->evse.present_current_ma <= ISO20_EV_STANDBY_IDLE_MA ||
+                                    hal_time_diff(now_ms, ev->standby_ramp_ms) >= (int32_t)ISO20_EV_STANDBY_RAMP_MS)) {
         iso20_ev_goto(ev, ISO20_EV_STANDBY, now_ms, ev->cfg.delay_ms); /* nothing flows: stand by */
     } else {
         /* Standby due: the car first ramps its request to 0 (spec sheet §4.4). */
         int32_t charged = hal_time_diff(now_ms, ev->charge_start_ms);
         if (ev->cfg.standby_after_ms != 0 && !ev->standby_done && charged >= (int32_t)ev->cfg.standby_after_ms) {
             ev->standby_ramp = true;
+            ev->standby_ramp_ms = now_ms;
         }
         /* ExitStandby and MeteringConfirmation ask nothing of a car that is charging and
          * does not meter-confirm: go on. */

@@ -61,6 +61,8 @@ struct bench {
     bool voltage_stuck;             /* pre-charge never reaches the target */
     bool join;                      /* answer a known SessionID with OK_OldSessionJoined */
     bool refuse_standby;            /* answer PowerDelivery(Standby) with WARNING_StandbyNotAllowed */
+    bool fail_dynamic_loop;         /* answer a DC_ChargeLoopReq in the dynamic element with FAILED */
+    uint32_t ac_n, dyn_loop_n;      /* AC-namespace payloads (unanswered); dynamic loop requests */
     uint32_t standby_n, standby_at, restart_at; /* Standby requests; when; the Start after it */
     int32_t current_at_standby;     /* what flowed when the car asked for standby */
     /* recorded from requests */
@@ -385,6 +387,12 @@ static void dc_answer(enum iso20_ev_state k, struct exi_iso20_dc_document *q, st
         a->DC_ChargeLoopRes_isUsed = true;
         dheader(&s->Header, k);
         s->ResponseCode = code_for(k, 0);
+        if (B.loop_dynamic) {
+            B.dyn_loop_n++;
+            if (B.fail_dynamic_loop) {
+                s->ResponseCode = exi_iso20_responseCodeType_FAILED;
+            }
+        }
         RN(s->EVSEPresentCurrent, B.current_ma);
         RN(s->EVSEPresentVoltage, B.voltage_mv);
         if (B.notify_at_loop != 0 && B.loop_n == B.notify_at_loop && !B.notified) {
@@ -445,6 +453,10 @@ static enum iso20_ev_state kind_dc(const struct exi_iso20_dc_document *d)
 static bool charger_answer(uint16_t pt, const uint8_t *in, size_t n, size_t *out_len, uint16_t *out_pt)
 {
     *out_pt = pt;
+    if (pt == ISO20_EV_PT_AC) {
+        B.ac_n++; /* a DC charger cannot answer it: silence */
+        return false;
+    }
     if (pt == ISO20_EV_PT_SAP) {
         handshake(in, n, out_len);
         return true;
@@ -1023,6 +1035,33 @@ static void test_misbehave_stimuli(void **state)
             run(600000, 3);
             assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
             assert_int_equal(B.last_pd_progress, exi_iso20_chargeProgressType_ScheduleRenegotiation);
+            break;
+        case ISO20_EV_MISBEHAVE_WRONG_NAMESPACE:
+            run(600000, 3);
+            assert_int_equal(B.ac_n, 1); /* the cable check, as AC, unanswered */
+            assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
+            assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_FAILED);
+            assert_false(iso20_ev_actions(&s_ev)->contactors);
+            continue;
+        case ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE:
+            B.fail_dynamic_loop = true;
+            B.fail_code = exi_iso20_responseCodeType_FAILED;
+            run(600000, 20);
+            assert_int_equal(B.loop_n, 8); /* seven in the scheduled element, the 8th dynamic */
+            assert_int_equal(B.dyn_loop_n, 1);
+            break;
+        case ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL:
+            B.fail_kind = ISO20_EV_SERVICE_DETAIL;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_ServiceIDInvalid;
+            run(600000, 3);
+            assert_int_equal(s_req.ServiceDetailReq.ServiceID, 1); /* the script listed 2 and 6 */
+            break;
+        case ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK:
+            B.fail_kind = ISO20_EV_SESSION_STOP;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_SequenceError;
+            run(600000, 3);
+            assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
+            assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_ServiceRenegotiation);
             break;
         case ISO20_EV_MISBEHAVE_BPT_LIMITS:
         default:
