@@ -161,9 +161,11 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
         charger_goto(c, (ev & HLC_EVT_RENEGOTIATE) ? CHARGER_PARAMETERS : CHARGER_WELDING, now_ms);
     }
     if ((ev & HLC_EVT_HOLD) && c->state == CHARGER_CHARGING) {
-        /* ISO-20 schedule renegotiation: no current until PowerDelivery(Start) comes back
-         * with a new schedule; voltage held, contactors closed (the car's are too). */
-        charger_log(c, HAL_LOG_INFO, now_ms, "V2G", "schedule renegotiation: current held at 0 A");
+        /* ISO-20 schedule renegotiation or standby: no current until PowerDelivery(Start)
+         * comes back; voltage held, contactors closed (the car's are too). */
+        charger_log(c, HAL_LOG_INFO, now_ms, "V2G",
+                    (ev & HLC_EVT_RENEGOTIATE) ? "schedule renegotiation: current held at 0 A"
+                                               : "standby: current held at 0 A");
         (void)psu_set_export(c->io.psu, (uint32_t)(c->pw.set_mv > 0 ? c->pw.set_mv : 0), 0, now_ms);
     }
     if (ev & HLC_EVT_PAUSE) {

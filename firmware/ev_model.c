@@ -151,7 +151,9 @@ int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
              {"iso20", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, false, ISO20_EV_SCHEDULED},
              {"iso20-dynamic", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, false, ISO20_EV_DYNAMIC},
              {"iso20-pause", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, true, ISO20_EV_SCHEDULED},
-             {"iso20-auto", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO20, false, ISO20_EV_DYNAMIC}};
+             {"iso20-auto", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_AUTO20, false, ISO20_EV_DYNAMIC},
+             /* -20 scheduled that stands by once (PowerDelivery(Standby), sheet §4.4) */
+             {"iso20-standby", DIN_EV_PROFILE_STANDARD, false, EV_MODEL_PROTO_ISO20, false, ISO20_EV_SCHEDULED}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (strcmp(name, t[i].name) == 0) {
             ev_model_default_config(cfg, t[i].p);
@@ -161,6 +163,10 @@ int ev_model_profile_parse(const char *name, struct ev_model_config *cfg)
             if (t[i].pause) {
                 cfg->pause_after_ms = 20000;
                 cfg->resume_after_ms = 5000;
+            }
+            if (strcmp(name, "iso20-standby") == 0) {
+                cfg->iso20.standby_after_ms = 10000; /* 10 s into the loop, for 5 s */
+                cfg->iso20.standby_ms = 5000;
             }
             return HAL_OK;
         }

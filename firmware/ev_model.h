@@ -148,7 +148,8 @@ void ev_model_default_config(struct ev_model_config *cfg, enum din_ev_profile pr
  *        second), iso2-pause (iso2 that pauses once after 20 s of charging and resumes 5 s
  *        later on a new connection); iso20 (ISO 15118-20 DC only, scheduled control mode),
  *        iso20-dynamic (dynamic control mode), iso20-pause (iso20 that pauses like
- *        iso2-pause), iso20-auto (-20 dynamic first, ISO-2 second, DIN third).
+ *        iso2-pause), iso20-auto (-20 dynamic first, ISO-2 second, DIN third), iso20-standby
+ *        (iso20 that stands by for 5 s, 10 s into the loop).
  * @retval HAL_OK @p cfg reset to that profile's defaults
  * @retval HAL_EINVAL unknown
  */

@@ -314,6 +314,7 @@ const char *hlc_msg_name(enum hlc_msg m)
         [HLC_MSG_OTHER] = "other",
         [HLC_MSG_SERVICE_DETAIL] = "service_detail",
         [HLC_MSG_RENEGOTIATE] = "power_delivery_renegotiate",
+        [HLC_MSG_STANDBY] = "power_delivery_standby",
     };
     return (unsigned)m < HLC_MSG_COUNT ? names[m] : "?";
 }

@@ -79,6 +79,7 @@ enum hlc_msg {
     HLC_MSG_OTHER,                /**< a request the neutral layer has no name for */
     HLC_MSG_SERVICE_DETAIL,       /**< ISO-2: ServiceDetail (value-added services) */
     HLC_MSG_RENEGOTIATE,          /**< ISO-2: PowerDelivery(Renegotiate) */
+    HLC_MSG_STANDBY,              /**< ISO-20: PowerDelivery(Standby) */
     HLC_MSG_COUNT
 };
 
@@ -102,7 +103,7 @@ enum hlc_event {
     HLC_EVT_PAUSE = 1u << 15,            /**< ISO-2: SessionStop(Pause): PWM off, the ID is kept */
     HLC_EVT_RENEGOTIATE = 1u << 16,      /**< ISO-2: the EV renegotiates (power off, CPD again) */
     HLC_EVT_RESUMED = 1u << 17,          /**< ISO-2: SessionSetup joined the paused session */
-    HLC_EVT_HOLD = 1u << 18,             /**< ISO-20 schedule renegotiation: current to 0 A, the
+    HLC_EVT_HOLD = 1u << 18,             /**< ISO-20 schedule renegotiation or standby: current to 0 A, the
                                               power path stays closed (the car keeps its contactors
                                               closed and sends no second cable check) */
 };

@@ -90,6 +90,7 @@ static enum hlc_msg hlc_iso20_msg(enum iso20_msg k, const struct exi_iso20_docum
         uint8_t cp = c->PowerDeliveryReq.ChargeProgress;
         return cp == exi_iso20_chargeProgressType_Start                   ? HLC_MSG_POWER_DELIVERY_START
                : cp == exi_iso20_chargeProgressType_ScheduleRenegotiation ? HLC_MSG_RENEGOTIATE
+               : cp == exi_iso20_chargeProgressType_Standby               ? HLC_MSG_STANDBY
                                                                           : HLC_MSG_POWER_DELIVERY_STOP;
     }
     case ISO20_MSG_CHARGE_LOOP: return HLC_MSG_CURRENT_DEMAND;

@@ -136,6 +136,21 @@ static const struct faults_scenario s_scen[] = {
          "DC_ChargeParameterDiscoveryReq", FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0,
          ISO20_EV_MISBEHAVE_BPT_LIMITS, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER,
          "FAILED_WrongChargeParameter", "discharge"),
+    /* A message of the wrong namespace has no response of its type: no answer, the end. */
+    B20_("bad-wrong-namespace", "the car sends its DC_CableCheckReq as an AC message (payload type 0x8003)",
+         FAULTS_EV_MISBEHAVE, CHARGER_PARAMETERS, 0, ISO20_EV_MISBEHAVE_WRONG_NAMESPACE, CHARGER_STOP_V2G_PROTOCOL,
+         FAULTS_EVR_NA, FAULTS_F_NO_POWER, "none", "AC message (0x8003)"),
+    B20_("bad-wrong-loop-mode", "scheduled control selected; the 8th DC_ChargeLoopReq carries the dynamic "
+         "mode's element (under load)", FAULTS_EV_MISBEHAVE, CHARGER_CHARGING, 0, ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE,
+         CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED, "FAILED", "another control mode"),
+    B20_("bad-unoffered-detail", "ServiceDetailReq for a ServiceID the charger never offered",
+         FAULTS_EV_MISBEHAVE, CHARGER_NEGOTIATING, 0, ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL,
+         CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, "FAILED_ServiceIDInvalid",
+         "never offered"),
+    B20_("bad-service-renegotiation-in-cable-check", "SessionStop(ServiceRenegotiation) instead of the first "
+         "DC_CableCheckReq", FAULTS_EV_MISBEHAVE, CHARGER_PARAMETERS, 0,
+         ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY,
+         FAULTS_F_NO_POWER, "FAILED_SequenceError", "ServiceRenegotiation during the cable check"),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])

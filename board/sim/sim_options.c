@@ -36,7 +36,8 @@ static void sim_usage(FILE *f)
             "                   after 20 s of charging and resumes 5 s later on a new connection);\n"
             "                   iso20 (ISO 15118-20 DC only, scheduled control mode),\n"
             "                   iso20-dynamic (dynamic control mode), iso20-pause (iso20 that\n"
-            "                   pauses like iso2-pause), iso20-auto (-20 first, then ISO-2, DIN)\n"
+            "                   pauses like iso2-pause), iso20-auto (-20 first, then ISO-2, DIN),\n"
+            "                   iso20-standby (iso20 that stands by 5 s, 10 s into the loop)\n"
             "                   (default standard)\n"
             "  --renegotiate-s S  the car (ISO-2, -20) asks once for new schedules after S s of\n"
             "                   charging (PowerDelivery Renegotiate / ScheduleRenegotiation)\n"
@@ -186,7 +187,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         if (next == NULL || ev_model_profile_parse(next, &o->car) != HAL_OK) {
             fprintf(stderr, "sim: --profile needs standard, tesla, ioniq, polestar, "
                             "tesla-precharge-stop, iso2, iso2-din, iso2-pause, iso20, iso20-dynamic, "
-                            "iso20-pause or iso20-auto\n");
+                            "iso20-pause, iso20-auto or iso20-standby\n");
             return 2;
         }
         o->profile = next;

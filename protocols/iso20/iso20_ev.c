@@ -105,6 +105,8 @@ int iso20_ev_resume(struct iso20_ev *ev, uint32_t now_ms)
     ev->stop_kind = exi_iso20_chargingSessionType_Terminate;
     ev->ev_finished = false;
     ev->renegotiating = false;
+    ev->standby_ramp = false;
+    ev->standby_done = false;
     ev->refused = false;
     ev->welding_rounds = 0;
     ev->evse.resumed = false;
@@ -251,6 +253,9 @@ int iso20_ev_next(struct iso20_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap
     struct exi_writer w;
     exi_writer_init(&w, out, cap);
     uint16_t type = iso20_ev_pt_of(ev->state);
+    if (ev->state == ISO20_EV_CABLE_CHECK && ev->cfg.misbehave == ISO20_EV_MISBEHAVE_WRONG_NAMESPACE) {
+        type = ISO20_EV_PT_AC; /* the DC document, announced as the AC namespace's */
+    }
     if (type == ISO20_EV_PT_SAP) {
         if (apphand_offer_fill(&ev->doc.app, ev->cfg.offers, ev->cfg.n_offers) != HAL_OK) {
             iso20_ev_fail(ev, "bad protocol offers");
@@ -259,7 +264,7 @@ int iso20_ev_next(struct iso20_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap
         rc = exi_apphand_encode(&w, &ev->doc.app);
     } else {
         iso20_ev_build(ev, now_ms);
-        rc = type == ISO20_EV_PT_DC ? exi_iso20_dc_encode(&w, &ev->doc.dc) : exi_iso20_encode(&w, &ev->doc.common);
+        rc = type != ISO20_EV_PT_COMMON ? exi_iso20_dc_encode(&w, &ev->doc.dc) : exi_iso20_encode(&w, &ev->doc.common);
     }
     if (rc != HAL_OK) {
         return rc == HAL_ENOMEM ? HAL_ENOMEM : HAL_EPROTO;
@@ -292,7 +297,7 @@ const char *iso20_ev_state_name(enum iso20_ev_state s)
         "idle",           "handshake",        "session_setup",     "authorization_setup",
         "authorization",  "service_discovery", "service_detail",   "service_selection",
         "charge_parameter", "schedule_exchange", "cable_check",    "precharge",
-        "power_on",       "charge_loop",      "renegotiate",       "power_off",
+        "power_on",       "charge_loop",      "renegotiate",       "standby",     "power_off",
         "welding_detection", "session_stop",  "done",              "paused",
         "other_chosen",   "failed",
     };
@@ -321,6 +326,7 @@ int iso20_ev_chosen_offer(const struct iso20_ev *ev)
 
 static const char *const s_misbehave_names[ISO20_EV_MISBEHAVE_COUNT] = {
     "none", "wrong-control-mode", "unoffered-service", "renegotiate-in-cable-check", "bpt-limits",
+    "wrong-namespace", "wrong-loop-mode", "unoffered-detail", "service-renegotiation-in-cable-check",
 };
 
 const char *iso20_ev_misbehave_name(enum iso20_ev_misbehave b)

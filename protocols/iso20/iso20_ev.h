@@ -30,6 +30,10 @@
  * a new connection sends SessionSetupReq with the old SessionID (OK_OldSessionJoined goes
  * straight to DC_ChargeParameterDiscovery); ScheduleRenegotiation (or model.renegotiate) ->
  * PowerDelivery(ScheduleRenegotiation) -> ScheduleExchange -> PowerDelivery(Start);
+ * standby (cfg.standby_after_ms, spec sheet §4.4) -> loop requests for 0 A until the current
+ * is below 1 A -> PowerDelivery(Standby) -> OK: nothing sent for cfg.standby_ms (CP C and the
+ * contactors kept) -> PowerDelivery(Start) -> the loop again; WARNING_StandbyNotAllowed: the
+ * loop goes on;
  * ServiceRenegotiation (when the SECC said it supports it) -> PowerDelivery(Stop),
  * WeldingDetection, SessionStop(ServiceRenegotiation) -> ServiceDiscovery on the same
  * connection.
@@ -60,6 +64,7 @@
 /** V2GTP payload types of a -20 DC session (spec sheet §1.1). */
 #define ISO20_EV_PT_SAP 0x8001u    /**< supportedAppProtocol */
 #define ISO20_EV_PT_COMMON 0x8002u /**< CommonMessages */
+#define ISO20_EV_PT_AC 0x8003u     /**< AC_* messages (never sent by a DC car but for a bad-input test) */
 #define ISO20_EV_PT_DC 0x8004u     /**< DC_* messages */
 
 /** EV timers (ms), spec sheet §1.3 (Josev, EVerest's EV). */
@@ -71,6 +76,9 @@
 #define ISO20_EV_CABLE_CHECK_TIMEOUT_MS 40000u /**< DC_CableCheck loop */
 #define ISO20_EV_PRECHARGE_TIMEOUT_MS 10000u   /**< DC_PreCharge loop (-20: 10 s; DIN/-2 7 s) */
 #define ISO20_EV_WELDING_TIMEOUT_MS 60000u     /**< DC_WeldingDetection loop */
+#define ISO20_EV_STANDBY_IDLE_MA 2000          /**< standby: the ramp to 0 A is done below this (a stage's
+                                                    minimum current, e.g. InfyPower's 1 A, is not 0) */
+#define ISO20_EV_STANDBY_RAMP_MS 3000u         /**< ... or after this long anyway (the SECC holds 0 A) */
 
 /** -20 ServiceIDs the car uses (spec sheet §2.5). */
 #define ISO20_EV_SERVICE_DC 2u
@@ -114,6 +122,7 @@ enum iso20_ev_state {
     ISO20_EV_POWER_ON,          /**< PowerDelivery(Start) */
     ISO20_EV_CHARGE_LOOP,       /**< DC_ChargeLoop */
     ISO20_EV_RENEGOTIATE,       /**< PowerDelivery(ScheduleRenegotiation) */
+    ISO20_EV_STANDBY,           /**< PowerDelivery(Standby) (cfg.standby_after_ms) */
     ISO20_EV_POWER_OFF,         /**< PowerDelivery(Stop) */
     ISO20_EV_WELDING,           /**< DC_WeldingDetection */
     ISO20_EV_SESSION_STOP,      /**< Terminate, Pause or ServiceRenegotiation */
@@ -132,6 +141,10 @@ enum iso20_ev_misbehave {
     ISO20_EV_MISBEHAVE_UNOFFERED_SERVICE,    /**< ServiceSelectionReq naming a ServiceID never offered (N4) */
     ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK, /**< PowerDelivery(ScheduleRenegotiation) instead of DC_CableCheckReq */
     ISO20_EV_MISBEHAVE_BPT_LIMITS,           /**< BPT (discharge) limits in DC_ChargeParameterDiscoveryReq after selecting DC (N9) */
+    ISO20_EV_MISBEHAVE_WRONG_NAMESPACE,      /**< DC_CableCheckReq sent as an AC message (payload type 0x8003) */
+    ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE,      /**< the 8th DC_ChargeLoopReq in the other control mode's element (under load) */
+    ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL,     /**< ServiceDetailReq for a ServiceID never offered (N3) */
+    ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK, /**< SessionStop(ServiceRenegotiation) instead of DC_CableCheckReq */
     ISO20_EV_MISBEHAVE_COUNT
 };
 
@@ -160,6 +173,11 @@ struct iso20_ev_config {
     uint8_t welding_max_rounds;              /**< Ongoing rounds before Finished anyway, 10 */
     int32_t welding_done_mv;                 /**< 40 000 */
     enum iso20_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
+    uint32_t standby_after_ms;               /**< charging this long after PowerDelivery(Start): ramp the
+                                                  current request to 0, then PowerDelivery(Standby)
+                                                  once (0: never) */
+    uint32_t standby_ms;                     /**< stand by this long, then PowerDelivery(Start)
+                                                  (under the SECC's 60 s sequence timeout) */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -230,6 +248,9 @@ struct iso20_ev {
     uint8_t stop_kind;              /**< exi_iso20_chargingSessionType_* of the coming SessionStop */
     bool ev_finished;               /**< PreCharge/Welding: the next request says Finished */
     bool renegotiating;             /**< ScheduleExchange of a schedule renegotiation */
+    bool standby_ramp;              /**< standby is due: loop requests ask for 0 A until it flows no more */
+    uint32_t standby_ramp_ms;       /**< when the ramp to 0 A began */
+    bool standby_done;              /**< this session's standby was asked (accepted or refused) */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
     bool refused;                   /**< the SECC refused (WARNING_* in AuthorizationRes): the
                                          session ends with SessionStop, but not as the car wanted */
@@ -240,7 +261,7 @@ struct iso20_ev {
     uint8_t id[8];
     struct iso20_ev_evse evse;
     struct iso20_ev_actions act;
-    uint32_t requests, responses, renegotiations, resumes, loops;
+    uint32_t requests, responses, renegotiations, resumes, loops, standbys;
     union {
         struct exi_iso20_document common;
         struct exi_iso20_dc_document dc;

@@ -32,7 +32,7 @@ static int64_t s_clamp0(int64_t v)
  * power limits and the chosen schedule's power at this moment (the EV regulates). */
 static int32_t s_target_current(const struct iso20_ev *ev, uint32_t now_ms)
 {
-    int64_t i = ev->model.target_current_ma;
+    int64_t i = ev->standby_ramp ? 0 : ev->model.target_current_ma; /* standby: ramp to 0 first */
     const struct iso20_ev_evse *e = &ev->evse;
     if (e->max_current_ma > 0 && i > e->max_current_ma) {
         i = e->max_current_ma;
@@ -95,10 +95,11 @@ static void s_power_delivery(struct iso20_ev *ev, struct exi_iso20_PowerDelivery
     q->EVProcessing = exi_iso20_processingType_Finished;
     q->ChargeProgress = ev->state == ISO20_EV_POWER_ON      ? exi_iso20_chargeProgressType_Start
                         : ev->state == ISO20_EV_RENEGOTIATE ? exi_iso20_chargeProgressType_ScheduleRenegotiation
+                        : ev->state == ISO20_EV_STANDBY     ? exi_iso20_chargeProgressType_Standby
                                                             : exi_iso20_chargeProgressType_Stop;
     ev->sent_progress = q->ChargeProgress;
     if (ev->state != ISO20_EV_POWER_ON) {
-        return; /* no profile on Stop (D20 f280) or ScheduleRenegotiation */
+        return; /* no profile on Stop (D20 f280), ScheduleRenegotiation or Standby */
     }
     /* The standard asks for a profile on Start ([V2G20-1546]): scheduled, one entry per
      * schedule entry never above it; dynamic, one hour at the car's maximum (D20 f231). */
@@ -149,7 +150,11 @@ static void s_charge_loop(struct iso20_ev *ev, struct exi_iso20_dc_DC_ChargeLoop
     q->MeterInfoRequested = false;
     RN_SET(q->EVPresentVoltage, s_clamp0(m->battery_voltage_mv));
     int64_t maxp = (int64_t)s_clamp0(m->max_power_w) * 1000;
-    if (ev->cfg.mode == ISO20_EV_SCHEDULED) {
+    bool scheduled = ev->cfg.mode == ISO20_EV_SCHEDULED;
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE && ev->loops == 7) {
+        scheduled = !scheduled; /* the 8th request in the mode the car did not select, on purpose */
+    }
+    if (scheduled) {
         struct exi_iso20_dc_Scheduled_DC_CLReqControlModeType *s = &q->Scheduled_DC_CLReqControlMode;
         q->Scheduled_DC_CLReqControlMode_isUsed = true;
         /* Both targets go out (the schema wants both); the current is what the car
@@ -168,7 +173,7 @@ static void s_charge_loop(struct iso20_ev *ev, struct exi_iso20_dc_DC_ChargeLoop
      * battery's acceptance, 0 when it wants to stop) is its maximum current. */
     struct exi_iso20_dc_Dynamic_DC_CLReqControlModeType *d = &q->Dynamic_DC_CLReqControlMode;
     q->Dynamic_DC_CLReqControlMode_isUsed = true;
-    int64_t imax = s_clamp0(m->target_current_ma);
+    int64_t imax = ev->standby_ramp ? 0 : s_clamp0(m->target_current_ma); /* standby: ramp to 0 first */
     imax = imax > m->max_current_ma ? s_clamp0(m->max_current_ma) : imax;
     int64_t u = m->battery_voltage_mv > 1000 ? m->battery_voltage_mv : 1000;
     int64_t pwish = imax * u / 1000; /* mA x mV / 1000 = mW */
@@ -281,6 +286,13 @@ static void s_build_common(struct iso20_ev *ev, uint32_t now_ms)
         d->ServiceDetailReq_isUsed = true;
         h = &d->ServiceDetailReq.Header;
         d->ServiceDetailReq.ServiceID = ISO20_EV_SERVICE_DC;
+        if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL) {
+            uint16_t id = 1; /* the first ServiceID the SECC did not list */
+            while (id < 63 && (ev->evse.listed_services >> id & 1u) != 0) {
+                id++;
+            }
+            d->ServiceDetailReq.ServiceID = id;
+        }
         break;
     case ISO20_EV_SERVICE_SELECTION:
         d->ServiceSelectionReq_isUsed = true;
@@ -302,6 +314,7 @@ static void s_build_common(struct iso20_ev *ev, uint32_t now_ms)
         break;
     case ISO20_EV_POWER_ON:
     case ISO20_EV_RENEGOTIATE:
+    case ISO20_EV_STANDBY:
     case ISO20_EV_POWER_OFF:
         d->PowerDeliveryReq_isUsed = true;
         h = &d->PowerDeliveryReq.Header;

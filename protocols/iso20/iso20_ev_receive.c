@@ -26,6 +26,7 @@ static const char *s_msg_name(enum iso20_ev_state s)
     case ISO20_EV_PRECHARGE: return "DC_PreCharge";
     case ISO20_EV_POWER_ON:
     case ISO20_EV_RENEGOTIATE:
+    case ISO20_EV_STANDBY:
     case ISO20_EV_POWER_OFF: return "PowerDelivery";
     case ISO20_EV_CHARGE_LOOP: return "DC_ChargeLoop";
     case ISO20_EV_WELDING: return "DC_WeldingDetection";
@@ -121,6 +122,7 @@ static bool s_common_kind(const struct exi_iso20_document *d, enum iso20_ev_stat
                              d->ScheduleExchangeRes.ResponseCode);
     case ISO20_EV_POWER_ON:
     case ISO20_EV_RENEGOTIATE:
+    case ISO20_EV_STANDBY:
     case ISO20_EV_POWER_OFF:
         return s_take_common(o, d->PowerDeliveryRes_isUsed, &d->PowerDeliveryRes.Header, d->PowerDeliveryRes.ResponseCode);
     case ISO20_EV_SESSION_STOP:
@@ -283,6 +285,11 @@ static int s_schedule_exchange(struct iso20_ev *ev, const struct exi_iso20_Sched
         iso20_ev_goto(ev, ISO20_EV_RENEGOTIATE, now_ms, ev->cfg.delay_ms);
         return HAL_OK;
     }
+    if (ev->cfg.misbehave == ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK) {
+        ev->stop_kind = exi_iso20_chargingSessionType_ServiceRenegotiation; /* none is allowed here */
+        iso20_ev_goto(ev, ISO20_EV_SESSION_STOP, now_ms, ev->cfg.delay_ms);
+        return HAL_OK;
+    }
     iso20_ev_goto(ev, ISO20_EV_CABLE_CHECK, now_ms, ev->cfg.delay_ms);
     return HAL_OK;
 }
@@ -350,7 +357,16 @@ static void s_charge_loop(struct iso20_ev *ev, const struct exi_iso20_dc_DC_Char
     } else if ((seen && n == exi_iso20_evseNotificationType_ScheduleRenegotiation) || m->renegotiate) {
         ev->renegotiations++;
         iso20_ev_goto(ev, ISO20_EV_RENEGOTIATE, now_ms, ev->cfg.delay_ms);
+    } else if (ev->standby_ramp && (ev->evse.present_current_ma <= ISO20_EV_STANDBY_IDLE_MA ||
+                                    hal_time_diff(now_ms, ev->standby_ramp_ms) >= (int32_t)ISO20_EV_STANDBY_RAMP_MS)) {
+        iso20_ev_goto(ev, ISO20_EV_STANDBY, now_ms, ev->cfg.delay_ms); /* nothing flows: stand by */
     } else {
+        /* Standby due: the car first ramps its request to 0 (spec sheet §4.4). */
+        int32_t charged = hal_time_diff(now_ms, ev->charge_start_ms);
+        if (ev->cfg.standby_after_ms != 0 && !ev->standby_done && charged >= (int32_t)ev->cfg.standby_after_ms) {
+            ev->standby_ramp = true;
+            ev->standby_ramp_ms = now_ms;
+        }
         /* ExitStandby and MeteringConfirmation ask nothing of a car that is charging and
          * does not meter-confirm: go on. */
         uint32_t at = ev->clk.sent_ms + ev->cfg.loop_period_ms;
@@ -439,10 +455,22 @@ static int s_common(struct iso20_ev *ev, const struct exi_iso20_document *d, uin
         return s_schedule_exchange(ev, &d->ScheduleExchangeRes, now_ms);
     case ISO20_EV_POWER_ON:
     case ISO20_EV_RENEGOTIATE:
+    case ISO20_EV_STANDBY:
     case ISO20_EV_POWER_OFF: {
         const struct exi_iso20_PowerDeliveryResType *s = &d->PowerDeliveryRes;
         s_take_status(ev, s->EVSEStatus_isUsed, s->EVSEStatus.NotificationMaxDelay, s->EVSEStatus.EVSENotification);
-        if (ev->state == ISO20_EV_POWER_ON) {
+        if (ev->state == ISO20_EV_STANDBY) {
+            /* Once per session either way. OK: CP C and the contactors stay, nothing is sent
+             * for standby_ms, then Start (a profile again). A refusal: the loop goes on. */
+            ev->standby_ramp = false;
+            ev->standby_done = true;
+            if (code == exi_iso20_responseCodeType_OK) {
+                ev->standbys++;
+                iso20_ev_goto(ev, ISO20_EV_POWER_ON, now_ms, ev->cfg.standby_ms);
+            } else {
+                iso20_ev_goto(ev, ISO20_EV_CHARGE_LOOP, now_ms, dl);
+            }
+        } else if (ev->state == ISO20_EV_POWER_ON) {
             ev->charge_start_ms = now_ms; /* the schedule's time 0 */
             iso20_ev_goto(ev, ISO20_EV_CHARGE_LOOP, now_ms, dl);
         } else if (ev->state == ISO20_EV_RENEGOTIATE) {

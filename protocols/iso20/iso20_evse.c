@@ -19,6 +19,7 @@ void iso20_evse_default_config(struct iso20_evse_config *cfg)
     cfg->dynamic = true;
     cfg->offer_bpt = true;
     cfg->service_renegotiation = true;
+    cfg->standby = true;
     cfg->negative_discharge = true; /* what cars send and expect (EVerest #1473) */
     cfg->connector = 2;             /* Extended: CCS2 */
     cfg->tuple_id = 1;
@@ -97,7 +98,7 @@ const char *iso20_evse_phase_name(enum iso20_evse_phase p)
     static const char *const names[ISO20_EVSE_PHASE_COUNT] = {
         "idle", "session_setup", "auth_setup", "authorization", "service_discovery", "service_detail",
         "service_selection", "charge_parameter", "schedule_exchange", "cable_check", "precharge",
-        "power_delivery", "charge_loop", "welding", "stopped", "paused", "failed", "timed_out",
+        "power_delivery", "charge_loop", "welding", "standby", "stopped", "paused", "failed", "timed_out",
     };
     return (unsigned)p < ISO20_EVSE_PHASE_COUNT ? names[p] : "?";
 }
@@ -123,6 +124,9 @@ static bool s_allowed(const struct iso20_evse *m, enum iso20_msg k)
     case ISO20_EVSE_POWER_DELIVERY: return k == ISO20_MSG_POWER_DELIVERY;
     case ISO20_EVSE_CHARGE_LOOP: return k == ISO20_MSG_CHARGE_LOOP || k == ISO20_MSG_POWER_DELIVERY;
     case ISO20_EVSE_WELDING: return k == ISO20_MSG_WELDING_DETECTION;
+    /* Standby: the way out (PowerDelivery Start or Stop) and, since the sheet leaves the
+     * set open (§4.4), loop requests, answered with no current. */
+    case ISO20_EVSE_STANDBY: return k == ISO20_MSG_POWER_DELIVERY || k == ISO20_MSG_CHARGE_LOOP;
     default: return false;
     }
 }

@@ -16,8 +16,8 @@
  * power stage can discharge), DC_ChargeParameterDiscovery, ScheduleExchange (scheduled:
  * one tuple from the station's PMax entries covering the departure time or 24 h; dynamic:
  * departure time and SoC), DC_CableCheck, DC_PreCharge, PowerDelivery (Start, Stop,
- * ScheduleRenegotiation; Standby is refused with WARNING_StandbyNotAllowed), DC_ChargeLoop
- * in either mode, DC_WeldingDetection and SessionStop (Terminate, Pause,
+ * ScheduleRenegotiation, Standby: no current with the path held until Start or Stop;
+ * WARNING_StandbyNotAllowed when cfg.standby is off), DC_ChargeLoop in either mode, DC_WeldingDetection and SessionStop (Terminate, Pause,
  * ServiceRenegotiation). Plug & Charge is not offered: the seam is AuthorizationSetup
  * (cfg.offer_pnc stays false until the -2 PnC work exists; a PnC AuthorizationReq gets
  * WARNING_AuthorizationSelectionInvalid).
@@ -66,6 +66,8 @@ enum iso20_evse_phase {
     ISO20_EVSE_POWER_DELIVERY,    /**< PowerDeliveryReq (Start) */
     ISO20_EVSE_CHARGE_LOOP,       /**< DC_ChargeLoopReq (loop), PowerDeliveryReq */
     ISO20_EVSE_WELDING,           /**< DC_WeldingDetectionReq (loop), SessionStopReq */
+    ISO20_EVSE_STANDBY,           /**< PowerDelivery(Standby) answered: no current, path held;
+                                       PowerDeliveryReq (Start/Stop/Standby), DC_ChargeLoopReq */
     ISO20_EVSE_STOPPED,           /**< SessionStop(Terminate) answered */
     ISO20_EVSE_PAUSED,            /**< SessionStop(Pause) answered: the ID may come back */
     ISO20_EVSE_FAILED,            /**< a FAILED* answer was sent (or the request was garbage) */
@@ -113,6 +115,7 @@ struct iso20_evse_config {
     bool offer_bpt;                      /**< offer DC_BPT when the stage can discharge */
     bool offer_pnc;                      /**< the PnC seam: must stay false (not implemented) */
     bool service_renegotiation;          /**< ServiceRenegotiationSupported (constant per session) */
+    bool standby;                        /**< accept PowerDelivery(Standby) (else WARNING_StandbyNotAllowed) */
     bool negative_discharge;             /**< send discharge limits negative (cars) or positive (tools) */
     bool free_service;                   /**< FreeService of the energy services */
     uint8_t connector;                   /**< Connector parameter: 1 Core, 2 Extended (default) */
@@ -210,6 +213,7 @@ struct iso20_evse {
     bool renegotiating;                /**< ScheduleExchange after PowerDelivery(ScheduleRenegotiation) */
     bool pause_asked;                  /**< a Pause notification went out */
     bool powered;                      /**< between PowerDelivery(Start) and (Stop) */
+    uint32_t standbys;                 /**< PowerDelivery(Standby) accepted this session */
     bool precharge_long;
     uint32_t last_res_ms, req_ms;
     enum iso20_msg req_msg, loop_msg;

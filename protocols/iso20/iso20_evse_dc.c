@@ -303,7 +303,7 @@ static bool s_notify(struct iso20_evse *m, const struct iso20_evse_status *st, b
 static uint8_t s_start(struct iso20_evse *m, const struct exi_iso20_PowerDeliveryReqType *q,
                        const struct iso20_evse_status *st, struct iso20_evse_request *out)
 {
-    if (m->phase != ISO20_EVSE_POWER_DELIVERY) {
+    if (m->phase != ISO20_EVSE_POWER_DELIVERY && m->phase != ISO20_EVSE_STANDBY) {
         return iso20_evse_refuse(m, CODE(FAILED_SequenceError), "PowerDelivery(Start) while charging");
     }
     if (!q->EVPowerProfile_isUsed) {
@@ -330,6 +330,29 @@ static uint8_t s_start(struct iso20_evse *m, const struct exi_iso20_PowerDeliver
     return CODE(OK);
 }
 
+/* PowerDelivery(Standby), allowed after pre-charge or in the loop ([V2G20-1380],
+ * [V2G20-1381]; sheet §4.4): the connection, TLS and authorization stay, no energy flows.
+ * The charger holds the power path as for a schedule renegotiation (current 0 A,
+ * voltage and contactors kept; HLC_EVT_HOLD): the car keeps CP in C and its contactors
+ * closed, and leaves with PowerDelivery(Start) (no new pre-charge in the flow) or Stop.
+ * While it stands by the sequence timer is the 60 s one, not the loop's 0.5 s: the car
+ * need not send anything. A charger configured without standby says so with the warning
+ * and the session goes on where it was. */
+static uint8_t s_standby(struct iso20_evse *m, struct iso20_evse_request *out)
+{
+    if (!m->cfg.standby) {
+        m->reason = "standby is not supported";
+        return CODE(WARNING_StandbyNotAllowed);
+    }
+    if (m->phase != ISO20_EVSE_STANDBY) {
+        m->standbys++;
+    }
+    m->ev.dc.target_current_ma = 0;
+    out->events |= ISO20_EVSE_EV_HOLD;
+    m->phase = ISO20_EVSE_STANDBY;
+    return CODE(OK);
+}
+
 uint8_t iso20_evse_on_power_delivery(struct iso20_evse *m, const struct exi_iso20_document *req,
                                      const struct iso20_evse_status *st, struct exi_iso20_document *res,
                                      struct iso20_evse_request *out, uint8_t code)
@@ -353,13 +376,14 @@ uint8_t iso20_evse_on_power_delivery(struct iso20_evse *m, const struct exi_iso2
         m->phase = ISO20_EVSE_WELDING;
         break;
     case exi_iso20_chargeProgressType_Standby:
-        m->reason = "standby is not supported";
-        code = CODE(WARNING_StandbyNotAllowed);
+        code = s_standby(m, out);
         break;
     case exi_iso20_chargeProgressType_ScheduleRenegotiation:
     default:
         if (m->phase != ISO20_EVSE_CHARGE_LOOP) {
-            code = iso20_evse_refuse(m, CODE(FAILED_SequenceError), "ScheduleRenegotiation before charging");
+            code = iso20_evse_refuse(m, CODE(FAILED_SequenceError), m->phase == ISO20_EVSE_STANDBY
+                                                                        ? "ScheduleRenegotiation in standby (Start first)"
+                                                                        : "ScheduleRenegotiation before charging");
             break;
         }
         /* New schedules, then PowerDelivery(Start) without a new cable check or pre-charge:
@@ -551,6 +575,9 @@ uint8_t iso20_evse_on_charge_loop(struct iso20_evse *m, const struct exi_iso20_d
         }
         m->ev.dc.charging_complete = d->ChargingComplete_isUsed && d->ChargingComplete;
     }
+    if (m->phase == ISO20_EVSE_STANDBY) {
+        m->ev.dc.target_current_ma = 0; /* standby: the loop is answered, nothing flows */
+    }
     m->ev.dc.ready = true;
     out->events |= ISO20_EVSE_EV_CURRENT_DEMAND;
     r->ResponseCode = code;
@@ -578,7 +605,8 @@ uint8_t iso20_evse_on_session_stop(struct iso20_evse *m, const struct exi_iso20_
     const struct exi_iso20_SessionStopReqType *q = &req->SessionStopReq;
     res->SessionStopRes_isUsed = true;
     bool energy = m->phase == ISO20_EVSE_CABLE_CHECK || m->phase == ISO20_EVSE_PRECHARGE ||
-                  m->phase == ISO20_EVSE_POWER_DELIVERY || m->phase == ISO20_EVSE_CHARGE_LOOP;
+                  m->phase == ISO20_EVSE_POWER_DELIVERY || m->phase == ISO20_EVSE_CHARGE_LOOP ||
+                  m->phase == ISO20_EVSE_STANDBY;
     if (code == CODE(OK)) {
         switch (q->ChargingSession) {
         case exi_iso20_chargingSessionType_Terminate:

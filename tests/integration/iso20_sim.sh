@@ -12,6 +12,7 @@
 #   - the station's limit lowered and raised mid-session, in both control modes: the
 #     measured power follows it;
 #   - a schedule renegotiation asked by the car (--renegotiate-s): charging goes on after it;
+#   - standby (iso20-standby): current held at 0 A with the path closed, charging after it;
 #   - captures (issue 16 item 4): the pcapng of a scheduled and a dynamic session decodes
 #     with v2g-decode (DECODE), no error, every -20 DC message named, and, when the
 #     Wireshark plugin (PLUGIN) is built and tshark is installed, tshark names the same
@@ -97,6 +98,21 @@ e_end=$(tail -n 1 "$out/cp0.csv" | awk -F, '{print $NF}')
     grep -q 'protocol: ISO 15118-20, car: ok' "$log" &&
     awk -v a="${e_r:-0}" -v b="${e_end:-0}" 'BEGIN { exit !(a > 100 && b > a + 100) }'
 check renegotiation $? "exit $rc: $renegs renegotiation(s) at ${r_at:-?} s with ${e_r:-?} Wh, ${e_end:-?} Wh at the end"
+# Standby (iso20-standby, scheduled): 10 s into the loop the car ramps to 0 A, sends
+# PowerDelivery(Standby), says nothing for 5 s with its contactors closed, then Start: the
+# charger holds its path at 0 A meanwhile (no power-off, no second pre-charge), once, and
+# charges again after it; the plant's safety monitor sees nothing wrong.
+log="$logdir/standby.log"; out="$logdir/out-standby"
+"$sim" --config "$conf" --profile iso20-standby --charge-s 40 --out "$out" >"$log" 2>&1; rc=$?
+s_at=$(grep -m1 'standby: current held at 0 A' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+standbys=$(grep -c 'standby: current held at 0 A' "$log")
+offs=$(grep -c 'power delivery off' "$log")
+e_s=$(energy_at "$out/cp0.csv" "${s_at:-0}")
+e_end=$(tail -n 1 "$out/cp0.csv" | awk -F, '{print $NF}')
+[ "$rc" = 0 ] && [ "$standbys" = 1 ] && [ "$offs" = 1 ] && grep -q 'session 1: ok stop=ev energy_wh=[1-9]' "$log" &&
+    grep -q 'protocol: ISO 15118-20, car: ok' "$log" && grep -q '^sim: PASS' "$log" &&
+    awk -v a="${e_s:-0}" -v b="${e_end:-0}" 'BEGIN { exit !(a > 100 && b > a + 100) }'
+check standby $? "exit $rc: $standbys standby(s) at ${s_at:-?} s with ${e_s:-?} Wh, ${e_end:-?} Wh at the end, $offs power-off(s)"
 "$sim" --renegotiate-s 10 >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ]; check renegotiate-needs-iso $? "exit $rc: a DIN car cannot renegotiate"
 

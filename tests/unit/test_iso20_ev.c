@@ -61,6 +61,11 @@ struct bench {
     bool cable_never_done;
     bool voltage_stuck;             /* pre-charge never reaches the target */
     bool join;                      /* answer a known SessionID with OK_OldSessionJoined */
+    bool refuse_standby;            /* answer PowerDelivery(Standby) with WARNING_StandbyNotAllowed */
+    bool fail_dynamic_loop;         /* answer a DC_ChargeLoopReq in the dynamic element with FAILED */
+    uint32_t ac_n, dyn_loop_n;      /* AC-namespace payloads (unanswered); dynamic loop requests */
+    uint32_t standby_n, standby_at, restart_at; /* Standby requests; when; the Start after it */
+    int32_t current_at_standby;     /* what flowed when the car asked for standby */
     /* recorded from requests */
     uint8_t last_setup_id[8];
     char evccid[40];
@@ -303,9 +308,19 @@ static void common_answer(enum iso20_ev_state k, struct exi_iso20_document *q, s
         if (r->ChargeProgress == exi_iso20_chargeProgressType_Stop) {
             B.current_ma = 0;
         }
+        bool standby = r->ChargeProgress == exi_iso20_chargeProgressType_Standby;
+        if (standby) {
+            B.standby_n++;
+            B.standby_at = B.now;
+            B.current_at_standby = B.current_ma;
+        } else if (r->ChargeProgress == exi_iso20_chargeProgressType_Start && B.standby_n > 0 && B.restart_at == 0) {
+            B.restart_at = B.now;
+        }
         a->PowerDeliveryRes_isUsed = true;
         header(&a->PowerDeliveryRes.Header, k);
-        a->PowerDeliveryRes.ResponseCode = code_for(k, 0);
+        a->PowerDeliveryRes.ResponseCode = standby && B.refuse_standby
+                                               ? (uint8_t)exi_iso20_responseCodeType_WARNING_StandbyNotAllowed
+                                               : code_for(k, 0);
         break;
     }
     case ISO20_EV_SESSION_STOP:
@@ -373,6 +388,12 @@ static void dc_answer(enum iso20_ev_state k, struct exi_iso20_dc_document *q, st
         a->DC_ChargeLoopRes_isUsed = true;
         dheader(&s->Header, k);
         s->ResponseCode = code_for(k, 0);
+        if (B.loop_dynamic) {
+            B.dyn_loop_n++;
+            if (B.fail_dynamic_loop) {
+                s->ResponseCode = exi_iso20_responseCodeType_FAILED;
+            }
+        }
         RN(s->EVSEPresentCurrent, B.current_ma);
         RN(s->EVSEPresentVoltage, B.voltage_mv);
         if (B.notify_at_loop != 0 && B.loop_n == B.notify_at_loop && !B.notified) {
@@ -433,6 +454,10 @@ static enum iso20_ev_state kind_dc(const struct exi_iso20_dc_document *d)
 static bool charger_answer(uint16_t pt, const uint8_t *in, size_t n, size_t *out_len, uint16_t *out_pt)
 {
     *out_pt = pt;
+    if (pt == ISO20_EV_PT_AC) {
+        B.ac_n++; /* a DC charger cannot answer it: silence */
+        return false;
+    }
     if (pt == ISO20_EV_PT_SAP) {
         handshake(in, n, out_len);
         return true;
@@ -723,6 +748,67 @@ static void test_schedule_renegotiation(void **state)
     }
 }
 
+/* Standby (spec sheet §4.4): after standby_after_ms of charging the car asks for 0 A, then
+ * PowerDelivery(Standby) once nothing flows, keeps CP C and its contactors, says nothing
+ * for standby_ms, then Start with a profile and the loop again; a refusal lets the loop go
+ * on. Both control modes. */
+static void test_standby(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        bench_init();
+        struct iso20_ev_config cfg;
+        iso20_ev_default_config(&cfg);
+        cfg.mode = mode == 0 ? ISO20_EV_SCHEDULED : ISO20_EV_DYNAMIC;
+        cfg.standby_after_ms = 2000;
+        cfg.standby_ms = 5000;
+        assert_int_equal(iso20_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+        /* A second at a time, watching the car while it stands by. */
+        for (int i = 0; i < 200 && B.restart_at == 0 && !over(); i++) {
+            run(B.now + 1000, 0);
+            if (B.standby_n == 1 && B.restart_at == 0) {
+                assert_true(iso20_ev_actions(&s_ev)->cp_c);
+                assert_true(iso20_ev_actions(&s_ev)->contactors);
+            }
+        }
+        assert_int_equal(B.standby_n, 1);
+        assert_int_equal(B.current_at_standby, 0); /* ramped to 0 first */
+        assert_true(B.restart_at - B.standby_at >= 5000);
+        assert_true(B.restart_at - B.standby_at < 60000); /* under the SECC's sequence timer */
+        assert_true(B.last_pd_profile);            /* Start again with a profile */
+        assert_int_equal(s_ev.standbys, 1);
+        uint32_t loops = B.loop_n;
+        run(B.now + 3000, 0);
+        assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_CHARGE_LOOP);
+        assert_true(B.loop_n > loops);
+        assert_true(B.current_ma > 0);             /* current again after the standby */
+        assert_int_equal(B.standby_n, 1);          /* once per session */
+        run(600000, B.loop_n + 2);
+        assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_DONE);
+    }
+    /* Refused: the loop goes on, no second try. */
+    bench_init();
+    B.refuse_standby = true;
+    struct iso20_ev_config cfg;
+    iso20_ev_default_config(&cfg);
+    cfg.standby_after_ms = 2000;
+    cfg.standby_ms = 5000;
+    assert_int_equal(iso20_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+    for (int i = 0; i < 200 && B.standby_n == 0 && !over(); i++) {
+        run(B.now + 1000, 0);
+    }
+    assert_int_equal(B.standby_n, 1);
+    uint32_t loops = B.loop_n;
+    run(B.now + 3000, 0);
+    assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_CHARGE_LOOP);
+    assert_true(B.loop_n > loops + 5);
+    assert_true(B.current_ma > 0);
+    assert_int_equal(s_ev.standbys, 0);
+    run(600000, B.loop_n + 2);
+    assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_DONE);
+    assert_int_equal(B.standby_n, 1);
+}
+
 static void test_service_renegotiation(void **state)
 {
     (void)state;
@@ -950,6 +1036,33 @@ static void test_misbehave_stimuli(void **state)
             run(600000, 3);
             assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
             assert_int_equal(B.last_pd_progress, exi_iso20_chargeProgressType_ScheduleRenegotiation);
+            break;
+        case ISO20_EV_MISBEHAVE_WRONG_NAMESPACE:
+            run(600000, 3);
+            assert_int_equal(B.ac_n, 1); /* the cable check, as AC, unanswered */
+            assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
+            assert_int_equal(iso20_ev_state(&s_ev), ISO20_EV_FAILED);
+            assert_false(iso20_ev_actions(&s_ev)->contactors);
+            continue;
+        case ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE:
+            B.fail_dynamic_loop = true;
+            B.fail_code = exi_iso20_responseCodeType_FAILED;
+            run(600000, 20);
+            assert_int_equal(B.loop_n, 8); /* seven in the scheduled element, the 8th dynamic */
+            assert_int_equal(B.dyn_loop_n, 1);
+            break;
+        case ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL:
+            B.fail_kind = ISO20_EV_SERVICE_DETAIL;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_ServiceIDInvalid;
+            run(600000, 3);
+            assert_int_equal(s_req.ServiceDetailReq.ServiceID, 1); /* the script listed 2 and 6 */
+            break;
+        case ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK:
+            B.fail_kind = ISO20_EV_SESSION_STOP;
+            B.fail_code = exi_iso20_responseCodeType_FAILED_SequenceError;
+            run(600000, 3);
+            assert_int_equal(B.seen[ISO20_EV_CABLE_CHECK], 0);
+            assert_int_equal(B.last_stop_kind, exi_iso20_chargingSessionType_ServiceRenegotiation);
             break;
         case ISO20_EV_MISBEHAVE_BPT_LIMITS:
         default:
@@ -1326,6 +1439,7 @@ int main(void)
         cmocka_unit_test(test_own_pause_only_in_scheduled_mode),
         cmocka_unit_test(test_charger_terminate),
         cmocka_unit_test(test_schedule_renegotiation),
+        cmocka_unit_test(test_standby),
         cmocka_unit_test(test_service_renegotiation),
         cmocka_unit_test(test_other_protocol_chosen),
         cmocka_unit_test(test_every_failed_code_stops_cleanly),

@@ -437,6 +437,11 @@ static void to_loop(bool dynamic)
     assert_string_equal(phase(), "charge_loop");
 }
 
+static uint32_t iso20_evse_machine_standbys(void)
+{
+    return hlc_iso20_machine(&s_h)->standbys;
+}
+
 static void expect_failed(uint8_t code, uint8_t want, const char *why)
 {
     assert_int_equal(code, want);
@@ -950,10 +955,109 @@ static void test_authorization_outcomes(void **state)
 static void test_standby_refused(void **state)
 {
     (void)state;
+    struct iso20_evse_config c;
+    iso20_evse_default_config(&c);
+    c.standby = false; /* a charger without standby (N12) */
+    init_with(&c);
     to_loop(true);
     assert_int_equal(power_delivery(CP_STANDBY, 0, 0, false), C(WARNING_StandbyNotAllowed));
     assert_false(s_res.failed);
+    assert_false(s_res.events & HLC_EVT_HOLD);
+    assert_string_equal(phase(), "charge_loop");
     assert_int_equal(loop('d', 0, 0), OK_); /* the session goes on */
+}
+
+/* Standby from the loop (sheet §4.4): OK, current to 0 A with the path held (HOLD, no
+ * POWER_OFF), loop requests answered with no current, the 60 s timer instead of the
+ * loop's 0.5 s, Start brings the current back, Stop ends as usual. */
+static void test_standby_in_loop(void **state)
+{
+    (void)state;
+    to_loop(true);
+    assert_int_equal(loop('d', 0, 0), OK_);
+    assert_true(hlc_ev(&s_h)->target_current_ma > 0);
+    assert_int_equal(power_delivery(CP_STANDBY, 1, 0, false), OK_);
+    assert_true(s_res.events & HLC_EVT_HOLD);
+    assert_false(s_res.events & (HLC_EVT_POWER_OFF | HLC_EVT_CLOSE | HLC_EVT_RENEGOTIATE));
+    assert_string_equal(phase(), "standby");
+    assert_int_equal(hlc_ev(&s_h)->target_current_ma, 0);
+    assert_int_equal(iso20_evse_machine_standbys(), 1);
+    assert_string_equal(hlc_msg_name(s_res.msg), "power_delivery_standby");
+    /* A loop request in standby: answered, still no current, still standing by. */
+    assert_int_equal(loop('d', 0, 0), OK_);
+    assert_int_equal(hlc_ev(&s_h)->target_current_ma, 0);
+    assert_string_equal(phase(), "standby");
+    /* The car may say nothing for a while: the 60 s sequence timer, not 0.5 s. */
+    assert_int_equal(hlc_tick(&s_h, s_now + 5000), 0);
+    assert_false(hlc_over(&s_h));
+    /* Back: Start (with its profile) and the loop delivers again. */
+    s_now += 5000;
+    assert_int_equal(power_delivery(CP_START, 1, 0, false), OK_);
+    assert_true(s_res.events & HLC_EVT_POWER_ON);
+    assert_string_equal(phase(), "charge_loop");
+    assert_int_equal(loop('d', 0, 0), OK_);
+    assert_true(hlc_ev(&s_h)->target_current_ma > 0);
+    /* A second standby, then Stop from standby: power off, welding, terminate. */
+    assert_int_equal(power_delivery(CP_STANDBY, 1, 0, false), OK_);
+    assert_int_equal(iso20_evse_machine_standbys(), 2);
+    assert_int_equal(power_delivery(CP_STOP, 0, 0, false), OK_);
+    assert_true(s_res.events & HLC_EVT_POWER_OFF);
+    assert_string_equal(phase(), "welding");
+    assert_int_equal(welding(), OK_);
+    assert_int_equal(session_stop(STOP_TERMINATE), OK_);
+    assert_string_equal(phase(), "stopped");
+}
+
+/* Standby right after pre-charge (before any Start), in scheduled mode; the timers and the
+ * sequence rules in standby. */
+static void test_standby_after_precharge_and_rules(void **state)
+{
+    (void)state;
+    to_selected(ISO20_SERVICE_DC, 2);
+    assert_int_equal(cpd(false, 500), OK_);
+    assert_int_equal(schedule(false, 7200), OK_);
+    assert_int_equal(cable_check(), OK_);
+    assert_int_equal(precharge(true, 400), OK_);
+    assert_int_equal(power_delivery(CP_STANDBY, 2, 1, false), OK_);
+    assert_false(s_res.events & HLC_EVT_POWER_ON);
+    assert_string_equal(phase(), "standby");
+    /* A repeated Standby stays there and is counted once. */
+    assert_int_equal(power_delivery(CP_STANDBY, 2, 1, false), OK_);
+    assert_int_equal(iso20_evse_machine_standbys(), 1);
+    assert_int_equal(power_delivery(CP_START, 2, 1, false), OK_);
+    assert_true(s_res.events & HLC_EVT_POWER_ON);
+    assert_int_equal(loop('s', 30, 400), OK_);
+    assert_int_equal(hlc_ev(&s_h)->target_current_ma, 30000);
+
+    /* ScheduleRenegotiation while standing by: FAILED_SequenceError, power off. */
+    assert_int_equal(power_delivery(CP_STANDBY, 2, 1, false), OK_);
+    expect_failed(power_delivery(CP_RENEGOTIATE, 2, 1, false), C(FAILED_SequenceError), "in standby");
+    assert_true(s_res.events & HLC_EVT_POWER_OFF);
+
+    /* The sequence timer runs out 60 s after the Standby answer even after a loop request. */
+    setup(NULL);
+    to_loop(true);
+    assert_int_equal(power_delivery(CP_STANDBY, 1, 0, false), OK_);
+    assert_int_equal(loop('d', 0, 0), OK_);
+    assert_int_equal(hlc_tick(&s_h, s_now + 59000), 0);
+    assert_int_equal(hlc_tick(&s_h, s_now + 60001), HLC_EVT_TIMEOUT);
+    assert_true(hlc_over(&s_h));
+
+    /* Pause while the path is held: Stop first. */
+    setup(NULL);
+    to_loop(false);
+    assert_int_equal(power_delivery(CP_STANDBY, 2, 1, false), OK_);
+    expect_failed(session_stop(STOP_PAUSE), C(FAILED_SequenceError), "PowerDelivery(Stop) first");
+    assert_true(s_res.events & HLC_EVT_POWER_OFF);
+
+    /* Standby before pre-charge finished is out of sequence. */
+    setup(NULL);
+    to_selected(ISO20_SERVICE_DC, 1);
+    assert_int_equal(cpd(false, 500), OK_);
+    assert_int_equal(schedule(true, 7200), OK_);
+    assert_int_equal(cable_check(), OK_);
+    assert_int_equal(precharge(false, 400), OK_);
+    expect_failed(power_delivery(CP_STANDBY, 1, 0, false), C(FAILED_SequenceError), "PowerDelivery before");
 }
 
 static void test_unknown_session_id(void **state)
@@ -1108,6 +1212,8 @@ int main(void)
         cmocka_unit_test_setup(test_pause_in_dynamic_mode_needs_the_chargers_request, setup),
         cmocka_unit_test_setup(test_authorization_outcomes, setup),
         cmocka_unit_test_setup(test_standby_refused, setup),
+        cmocka_unit_test_setup(test_standby_in_loop, setup),
+        cmocka_unit_test_setup(test_standby_after_precharge_and_rules, setup),
         cmocka_unit_test_setup(test_unknown_session_id, setup),
         cmocka_unit_test_setup(test_voltage_ranges_that_do_not_overlap, setup),
         cmocka_unit_test_setup(test_wrong_namespace, setup),

@@ -113,7 +113,7 @@ static void test_every_din_row_has_an_iso2_twin_or_a_reason(void **state)
     assert_int_equal(bad, 7);
     assert_int_equal(twins20, 42); /* issue 16: 79 - 37 rows with their reason */
     assert_int_equal(no20, 37);
-    assert_int_equal(bad20, 4);
+    assert_int_equal(bad20, 8); /* issue 16's bad-input list: 4, then 4 more (wrong namespace, loop mode, detail, renegotiation) */
     assert_null(faults_find("iso20/estop-link"));
     assert_null(faults_find("iso20/ev-wrong-sequence"));
     assert_null(faults_find("iso20/power-loss-random-1"));
@@ -157,6 +157,24 @@ static void test_bad_input_rows_assert_a_code_and_a_reason(void **state)
         assert_int_equal(sc->stop, CHARGER_STOP_V2G_PROTOCOL);
         assert_int_equal(sc->ev, FAULTS_EVR_EMERGENCY);
         assert_true(sc->flags & FAULTS_F_NO_POWER);
+    }
+    /* ... and the rest of the issue's list: a service ID never offered in ServiceDetail (N3),
+     * a service renegotiation during the cable check, a loop element of the other control
+     * mode under load (power on: a safe stop with energy before it), a message of the
+     * wrong namespace (nothing can answer it: no code, the reason names it). */
+    static const char *const m20[][2] = {{"iso20/bad-unoffered-detail", "FAILED_ServiceIDInvalid"},
+                                         {"iso20/bad-service-renegotiation-in-cable-check", "FAILED_SequenceError"},
+                                         {"iso20/bad-wrong-loop-mode", "FAILED"},
+                                         {"iso20/bad-wrong-namespace", "none"}};
+    for (size_t i = 0; i < sizeof m20 / sizeof m20[0]; i++) {
+        const struct faults_scenario *sc = faults_find(m20[i][0]);
+        assert_non_null(sc);
+        assert_int_equal(sc->kind, FAULTS_EV_MISBEHAVE);
+        assert_string_equal(sc->code, m20[i][1]);
+        assert_non_null(sc->reason);
+        assert_int_equal(sc->stop, CHARGER_STOP_V2G_PROTOCOL);
+        assert_int_equal(sc->ev, i < 3 ? FAULTS_EVR_EMERGENCY : FAULTS_EVR_NA);
+        assert_true(sc->flags & (i == 2 ? FAULTS_F_CHARGED : FAULTS_F_NO_POWER));
     }
 }
 
@@ -224,6 +242,15 @@ static void test_configure_iso20(void **state)
     assert_int_equal(car.iso2.misbehave, ISO2_EV_MISBEHAVE_NONE); /* not the ISO-2 enum's slot */
     assert_int_equal(faults_configure(faults_find("iso20/bad-renegotiate-in-cable-check"), &car, NULL), HAL_OK);
     assert_int_equal(car.iso20.misbehave, ISO20_EV_MISBEHAVE_RENEGOTIATE_IN_CABLE_CHECK);
+    assert_int_equal(faults_configure(faults_find("iso20/bad-wrong-namespace"), &car, NULL), HAL_OK);
+    assert_int_equal(car.iso20.misbehave, ISO20_EV_MISBEHAVE_WRONG_NAMESPACE);
+    assert_int_equal(faults_configure(faults_find("iso20/bad-wrong-loop-mode"), &car, NULL), HAL_OK);
+    assert_int_equal(car.iso20.misbehave, ISO20_EV_MISBEHAVE_WRONG_LOOP_MODE);
+    assert_int_equal(faults_configure(faults_find("iso20/bad-unoffered-detail"), &car, NULL), HAL_OK);
+    assert_int_equal(car.iso20.misbehave, ISO20_EV_MISBEHAVE_UNOFFERED_DETAIL);
+    assert_int_equal(faults_configure(faults_find("iso20/bad-service-renegotiation-in-cable-check"), &car, NULL),
+                     HAL_OK);
+    assert_int_equal(car.iso20.misbehave, ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK);
 }
 
 /* ---------------------------------------------------------------- the EV's side in ISO-2 */

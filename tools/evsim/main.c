@@ -374,7 +374,8 @@ static void evsim_usage(FILE *f)
             "                      and resumes 5 s later on a new connection); iso20 (ISO\n"
             "                      15118-20 DC only, scheduled control mode), iso20-dynamic\n"
             "                      (dynamic control mode), iso20-pause (iso20 that pauses like\n"
-            "                      iso2-pause), iso20-auto (-20 first, ISO-2, DIN) (default standard)\n"
+            "                      iso2-pause), iso20-auto (-20 first, ISO-2, DIN), iso20-standby\n"
+            "                      (iso20 that stands by 5 s, 10 s into the loop) (default standard)\n"
             "  --protocol P        what the car offers in supportedAppProtocol, over the\n"
             "                      profile's: din (DIN 70121 only), iso2 (ISO 15118-2 only), auto\n"
             "                      (ISO-2 with priority 1, DIN with priority 2: the charger picks),\n"
@@ -385,7 +386,9 @@ static void evsim_usage(FILE *f)
             "                      cd-before-power-delivery, unknown-tuple, profile-above-pmax,\n"
             "                      resume-unknown-id, iso2-after-din (docs/iso2_ev.md); a -20 car\n"
             "                      (--protocol iso20|auto20): wrong-control-mode, unoffered-service,\n"
-            "                      renegotiate-in-cable-check, bpt-limits (docs/iso20_ev.md)\n"
+            "                      renegotiate-in-cable-check, bpt-limits, wrong-namespace,\n"
+            "                      wrong-loop-mode, unoffered-detail,\n"
+            "                      service-renegotiation-in-cable-check (docs/iso20_ev.md)\n"
             "  --cars N            cars that plug in one after the other, 1..%d (default 1);\n"
             "                      each has its own EVCCID\n"
             "  --soc-start P       state of charge at plug-in, %% (default 30)\n"
@@ -513,7 +516,7 @@ int main(int argc, char **argv)
     }
     if (ev_model_profile_parse(profile, &mc) != HAL_OK) {
         fprintf(stderr, "evsim: --profile needs standard, tesla, ioniq, polestar, tesla-precharge-stop, iso2, "
-                        "iso2-din, iso2-pause, iso20, iso20-dynamic, iso20-pause or iso20-auto\n");
+                        "iso2-din, iso2-pause, iso20, iso20-dynamic, iso20-pause, iso20-auto or iso20-standby\n");
         return 2;
     }
     if (protocol != NULL && ev_model_protocol_parse(protocol, &mc) != HAL_OK) {
