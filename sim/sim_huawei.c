@@ -317,7 +317,9 @@ void sim_huawei_goose_input(struct sim_huawei *m, const uint8_t *f, size_t len, 
     if (msg.kind == HUAWEI_GOOSE_POWER_REQUEST && msg.req_type == HUAWEI_REQ_PLACEHOLDER && c->alloc_seen_ms == 0) {
         c->alloc_seen_ms = now_ms != 0 ? now_ms : 1u;
     }
-    if (msg.kind == HUAWEI_GOOSE_POWER_REQUEST && msg.req_type != HUAWEI_REQ_PLACEHOLDER && c->power_seen_ms == 0) {
+    bool power = msg.req_type == HUAWEI_REQ_INSULATION || msg.req_type == HUAWEI_REQ_PRECHARGE ||
+                 msg.req_type == HUAWEI_REQ_CHARGING;
+    if (msg.kind == HUAWEI_GOOSE_POWER_REQUEST && power && c->power_seen_ms == 0) {
         c->power_seen_ms = now_ms != 0 ? now_ms : 1u;
     }
     if (msg.kind == HUAWEI_GOOSE_POWER_REQUEST && msg.req_type == HUAWEI_REQ_PLACEHOLDER && !c->allocated &&

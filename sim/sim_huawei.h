@@ -76,7 +76,7 @@ struct sim_huawei_conn {
     uint32_t req_at_ms, req_ttl_ms;
     /* first instants (0: not yet), for the simulator's figure */
     uint32_t alloc_seen_ms;  /**< the first placeholder request */
-    uint32_t power_seen_ms;  /**< the first request for power (type other than placeholder) */
+    uint32_t power_seen_ms;  /**< the first request for power (insulation test, pre-charge, charging) */
 };
 
 /** One dispenser link. */
