@@ -1,6 +1,7 @@
 /* sim_board.c - owns the simulator board's wiring (struct sim, struct sim_conn): per
  * connector the plant, the real InfyPower driver over an in-memory CAN bus to simulated
- * modules, the evse_link on an in-memory PLC link, the real Bender and EM580 drivers on
+ * modules (or, --psu huawei, the real Huawei driver as a dispenser of the one simulated
+ * unit over in-memory TCP and GOOSE), the evse_link on an in-memory PLC link, the real Bender and EM580 drivers on
  * simulated Modbus devices, the meter session with its journal, the car in its own scheduler and the charger
  * over all of them; the connectors handed to one station. Also the world's step every
  * simulated ms (plant, modules, scenario, the operator, the cars) and the firmware's
