@@ -155,7 +155,7 @@ static const struct faults_scenario s_scen[] = {
        0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, NULL),
     H_("key-never", "the unit never writes the session key: the dispenser sends no request, the unit grants no "
        "power, the cable check cannot pass", FAULTS_HW_NO_KEY, CHARGER_LINK, 0, 0, CHARGER_STOP_CABLE_CHECK,
-       FAULTS_EVR_NA, FAULTS_F_NO_POWER, NULL),
+       FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, "test voltage not reached"),
     H_("epo-charging", "the unit raises its EPO alarm (0x4004) 2 s into current demand: it cuts its output, the "
        "dispenser reports HardwareFault, High", FAULTS_HW_ALARM, CHARGER_CHARGING, 2000, 0x4004, CHARGER_STOP_PSU,
        FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED, "HardwareFault"),
