@@ -657,8 +657,14 @@ static void plant_power(struct plant *p)
 {
     struct plant_psu *s = &p->psu;
     bool on = s->mode == PSU_MODE_EXPORT || (int32_t)(s->stuck_until_ms - p->now_ms) > 0;
+    uint32_t set_mv = s->set_mv, set_ma = s->set_ma;
+    if (s->grant != NULL) {
+        /* a unit that decides itself (Huawei): it delivers what it granted, not what the
+         * charger commanded (no key, refused allocation, its own alarm: nothing) */
+        on = s->grant(s->grant_ctx, p->now_ms, &set_mv, &set_ma);
+    }
     bool path = p->contact_pos && p->contact_neg && p->ev.plugged;
-    int32_t target = on && path ? (int32_t)s->set_ma : 0;
+    int32_t target = on && path ? (int32_t)set_ma : 0;
 
     bool evse_closed = p->contact_pos && p->contact_neg;
     if (p->car != NULL) {
@@ -677,11 +683,11 @@ static void plant_power(struct plant *p)
         } else {
             int32_t ocv = ev_battery_ocv_mv(b);
             int32_t r = (int32_t)(b->cfg.r_mohm > 0 ? b->cfg.r_mohm : 1u);
-            int32_t want = on && path ? (int32_t)(((int64_t)s->set_mv - ocv) * 1000 / r) : 0;
-            want = want < 0 ? 0 : want > (int32_t)s->set_ma ? (int32_t)s->set_ma : want;
+            int32_t want = on && path ? (int32_t)(((int64_t)set_mv - ocv) * 1000 / r) : 0;
+            want = want < 0 ? 0 : want > (int32_t)set_ma ? (int32_t)set_ma : want;
             s->out_ma = s->out_ma < want ? (s->out_ma + PLANT_PSU_SLEW_MA < want ? s->out_ma + PLANT_PSU_SLEW_MA : want)
                                          : (s->out_ma - PLANT_PSU_SLEW_MA > want ? s->out_ma - PLANT_PSU_SLEW_MA : want);
-            s->out_mv = path ? ocv + (int32_t)((int64_t)s->out_ma * r / 1000) : on ? (int32_t)s->set_mv
+            s->out_mv = path ? ocv + (int32_t)((int64_t)s->out_ma * r / 1000) : on ? (int32_t)set_mv
                         : (s->out_mv > 20000 ? s->out_mv - 20000 : 0);
             if (p->ov_target_mv > s->out_mv && evse_closed) {
                 s->out_mv = p->ov_target_mv; /* fault injection: a regulator runs away */
@@ -721,7 +727,7 @@ static void plant_power(struct plant *p)
     } else if (s->out_ma > target) {
         s->out_ma = s->out_ma - PLANT_PSU_SLEW_MA > target ? s->out_ma - PLANT_PSU_SLEW_MA : target;
     }
-    s->out_mv = on ? (int32_t)s->set_mv : 0;
+    s->out_mv = on ? (int32_t)set_mv : 0;
     if (p->ovm != NULL) {
         sim_ovm_tick(p->ovm, p->now_ms, evse_closed ? s->out_mv : 0);
     }

@@ -86,6 +86,11 @@ struct plant_psu {
     bool stuck_armed;        /**< fault injection: the next "off" will be ignored for 2 s */
     bool model_output;       /**< the real driver measures nothing at the output (Huawei): the
                                   plant models it as the ideal stage does, from the setpoints */
+    /** With model_output: what the stage's unit delivers now (the simulator's Huawei unit
+     *  model grants what its last verified request asks); the plant then models the output
+     *  from this instead of the charger's command. NULL: from the command. */
+    bool (*grant)(void *ctx, uint32_t now_ms, uint32_t *mv, uint32_t *ma);
+    void *grant_ctx;
     struct plant *plant;
 };
 

@@ -65,6 +65,12 @@
      .flags = f_, .proto = FAULTS_PROTO_ISO20, .code = code_, .reason = reason_}
 
 /* The seeded instant of power-loss-random-N: 0..27 s after the first plug-in. */
+/* A Huawei row (DIN, --psu huawei): named "huawei/NAME"; reason_ is what the first session
+ * record's detail must hold (NULL: any). */
+#define H_(n_, w_, k_, at_, d_, a_, s_, e_, f_, reason_)                                           \
+    {.name = "huawei/" n_, .what = w_, .kind = k_, .at = at_, .delay_ms = d_, .arg = a_, .stop = s_, .ev = e_, \
+     .flags = (f_) | FAULTS_F_HUAWEI, .proto = FAULTS_PROTO_DIN, .reason = reason_}
+
 #define FAULTS_RANDOM_SPAN_MS 27000u
 
 static uint32_t faults_seed_ms(uint32_t seed)
@@ -151,6 +157,25 @@ static const struct faults_scenario s_scen[] = {
          "DC_CableCheckReq", FAULTS_EV_MISBEHAVE, CHARGER_PARAMETERS, 0,
          ISO20_EV_MISBEHAVE_SERVICE_RENEGOTIATION_IN_CABLE_CHECK, CHARGER_STOP_V2G_PROTOCOL, FAULTS_EVR_EMERGENCY,
          FAULTS_F_NO_POWER, "FAILED_SequenceError", "ServiceRenegotiation during the cable check"),
+    /* The Huawei unit's faults (issue 21): DIN sessions with --psu huawei, the real driver
+     * against the unit model of sim/sim_huawei.c; the plant's output is what the unit
+     * grants. Before the allocation (pilot B, SLAC) or 2 s into current demand. */
+    H_("link-drop-charging", "the unit drops the dispenser's TCP link 2 s into current demand (CommunicationFault, "
+       "High; the unit's grant ends with the link)", FAULTS_HW_LINK_DROP, CHARGER_CHARGING, 2000, 0, CHARGER_STOP_PSU,
+       FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED, "CommunicationFault"),
+    H_("alloc-refused", "the unit refuses the allocation (VendorError, Medium): no power is ever granted",
+       FAULTS_HW_REFUSE, CHARGER_LINK, 0, 0, CHARGER_STOP_PSU, FAULTS_EVR_NA, FAULTS_F_NO_POWER, "VendorError"),
+    H_("wrong-key", "the unit signs its replies with another key: the dispenser refuses them (bad HMAC), the "
+       "allocation times out after 5 s and the session goes on (the sheet)", FAULTS_HW_WRONG_KEY, CHARGER_LINK, 0,
+       0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, NULL),
+    H_("key-never", "the unit never writes the session key: the dispenser sends no request, the unit grants no "
+       "power, the cable check cannot pass", FAULTS_HW_NO_KEY, CHARGER_LINK, 0, 0, CHARGER_STOP_CABLE_CHECK,
+       FAULTS_EVR_EMERGENCY, FAULTS_F_NO_POWER, "test voltage not reached"),
+    H_("epo-charging", "the unit raises its EPO alarm (0x4004) 2 s into current demand: it cuts its output, the "
+       "dispenser reports HardwareFault, High", FAULTS_HW_ALARM, CHARGER_CHARGING, 2000, 0x4004, CHARGER_STOP_PSU,
+       FAULTS_EVR_EMERGENCY, FAULTS_F_CHARGED, "HardwareFault"),
+    H_("replay", "the unit sends every reply twice (a replayed GOOSE frame): the copy is refused, the session "
+       "goes on", FAULTS_HW_REPLAY, CHARGER_LINK, 0, 0, CHARGER_STOP_EV, FAULTS_EVR_NORMAL, FAULTS_F_CHARGED, NULL),
 };
 
 #define FAULTS_N (sizeof s_scen / sizeof s_scen[0])
@@ -357,6 +382,26 @@ static void faults_fire(struct faults_run *r, uint32_t now_ms)
         r->power_loss_now = true;
         break;
     }
+    case FAULTS_HW_LINK_DROP:
+        sim_huawei_bus_drop(t->hw_bus, t->hw_port, "faults: link dropped");
+        break;
+    case FAULTS_HW_REFUSE:
+        t->hw_bus->unit.o.refuse = true;
+        break;
+    case FAULTS_HW_WRONG_KEY:
+        t->hw_bus->unit.o.wrong_key = true;
+        break;
+    case FAULTS_HW_NO_KEY:
+        t->hw_bus->unit.o.no_key = true;
+        break;
+    case FAULTS_HW_ALARM:
+        t->hw_bus->unit.o.alarm = true;
+        t->hw_bus->unit.o.alarm_reg = sc->arg;
+        t->hw_bus->unit.o.alarm_val = 1;
+        break;
+    case FAULTS_HW_REPLAY:
+        t->hw_bus->unit.o.replay = true;
+        break;
     case FAULTS_NONE:
     case FAULTS_CONFIG:
     case FAULTS_KIND_COUNT:
@@ -397,6 +442,12 @@ static void faults_restore(struct faults_run *r)
     t->meter->corrupt_ocmf = false;
     sim_imd_set_fault(t->imd, SIM_IMD_FAULT_NONE);
     sim_imd_set_resistance(t->imd, 10000000u);
+    if (t->hw_bus != NULL) {
+        /* the unit healthy again; its alarm register written back to 0 on the next cycle */
+        struct sim_huawei_opts *o = &t->hw_bus->unit.o;
+        o->refuse = o->wrong_key = o->no_key = o->replay = false;
+        o->alarm_val = 0;
+    }
 }
 
 /* ------------------------------------------------------------------ recorder + checks */
@@ -406,6 +457,10 @@ static bool faults_stage_on(const struct faults_run *r)
     const struct plant *p = r->t.plant;
     if (p->psu.mode == PSU_MODE_EXPORT) {
         return true;
+    }
+    uint32_t mv = 0, ma = 0;
+    if (p->psu.grant != NULL && p->psu.grant(p->psu.grant_ctx, p->now_ms, &mv, &ma)) {
+        return true; /* the Huawei unit still delivers what it granted */
     }
     if (r->t.modules != NULL) {
         for (int i = 0; i < r->t.modules->n; i++) {

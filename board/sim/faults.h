@@ -27,6 +27,7 @@
 #include "plant.h"
 #include "psu.h"
 #include "sim_imd.h"
+#include "sim_huawei_link.h"
 #include "sim_infy.h"
 #include "sim_net.h"
 #include "sim_meter.h"
@@ -78,6 +79,13 @@ enum faults_kind {
                                 PowerDelivery(Stop) in place of its first PreChargeReq (right
                                 after CableCheck), 1 in place of its second (in pre-charge),
                                 2 SessionStop(Terminate) in place of a CurrentDemandReq */
+    /* The Huawei unit (--psu huawei rows, "huawei/NAME"): the unit model does it */
+    FAULTS_HW_LINK_DROP,   /**< the unit drops the dispenser's TCP link (it may reconnect) */
+    FAULTS_HW_REFUSE,      /**< the unit answers the allocation with failure */
+    FAULTS_HW_WRONG_KEY,   /**< the unit signs its replies with another key than it wrote */
+    FAULTS_HW_NO_KEY,      /**< the unit never writes the session key */
+    FAULTS_HW_ALARM,       /**< the unit raises alarm register arg (0x4004 EPO) */
+    FAULTS_HW_REPLAY,      /**< the unit sends every reply twice (same stNum/sqNum) */
     FAULTS_KIND_COUNT
 };
 
@@ -101,6 +109,7 @@ enum faults_kind {
 #define FAULTS_F_VSRC_SHIFT 14u
 #define FAULTS_F_VSRC(src) (1u << (FAULTS_F_VSRC_SHIFT + (unsigned)(src)))
 #define FAULTS_F_VSRC_MASK (0x1Fu << FAULTS_F_VSRC_SHIFT)
+#define FAULTS_F_HUAWEI 0x100000u /**< run with --psu huawei (the unit model, the real Huawei driver) */
 
 /** The protocol a scenario runs with. */
 enum faults_proto {
@@ -142,6 +151,8 @@ struct faults_target {
     struct journal *journal;
     struct ev_model *car;
     struct sim_net *link;
+    struct sim_huawei_bus *hw_bus;   /**< --psu huawei: the unit, else NULL */
+    struct sim_huawei_port *hw_port; /**< ... and this connector's dispenser ports */
 };
 
 #define FAULTS_RING 65536u    /**< 65 s of 1 ms samples (the checker reads each as it is written) */

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         printf("sim: %d connector(s), %lu session(s) each, car %s (SOC %lu %% -> %lu %%), "
                "%s stage, fault: %s, %s\n",
                s->n, (unsigned long)o->script.sessions, o->profile, o->soc_start, o->soc_target,
-               s->ideal ? "ideal" : "InfyPower",
+               s->ideal ? "ideal" : s->huawei ? "Huawei (one unit, a dispenser per connector)" : "InfyPower",
                o->scenario != NULL ? o->scenario->name : plant_fault_name(o->script.fault),
                o->realtime ? "real time" : "virtual time");
     }
@@ -69,6 +69,9 @@ int main(int argc, char **argv)
     }
     if (at_max) {
         printf("sim: stopped at the --max-s limit before the scenario finished\n");
+    }
+    if (s->huawei) {
+        sim_summary_huawei(s);
     }
     if (o->out_dir != NULL && !o->quiet) {
         printf("sim: capture and time series in %s/cp*.pcapng, %s/cp*.csv\n", o->out_dir, o->out_dir);

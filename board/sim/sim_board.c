@@ -1,6 +1,7 @@
 /* sim_board.c - owns the simulator board's wiring (struct sim, struct sim_conn): per
  * connector the plant, the real InfyPower driver over an in-memory CAN bus to simulated
- * modules, the evse_link on an in-memory PLC link, the real Bender and EM580 drivers on
+ * modules (or, --psu huawei, the real Huawei driver as a dispenser of the one simulated
+ * unit over in-memory TCP and GOOSE), the evse_link on an in-memory PLC link, the real Bender and EM580 drivers on
  * simulated Modbus devices, the meter session with its journal, the car in its own scheduler and the charger
  * over all of them; the connectors handed to one station. Also the world's step every
  * simulated ms (plant, modules, scenario, the operator, the cars) and the firmware's
@@ -40,9 +41,19 @@ static bool sim_world(void *ctx, uint32_t now_ms)
 {
     struct sim *s = ctx;
     bool io = false;
+    if (s->huawei) {
+        sim_huawei_bus_tick(&s->hw_bus, now_ms);
+        struct sim_conn *x0 = &s->c[0];
+        if (s->hw_export_ms == 0 && x0->plant.psu.mode == PSU_MODE_EXPORT) {
+            s->hw_export_ms = now_ms;
+        }
+        if (s->hw_running_ms == 0 && psu_huawei_state(&x0->hw) == HUAWEI_CS_RUNNING) {
+            s->hw_running_ms = now_ms;
+        }
+    }
     for (int k = 0; k < s->n; k++) {
         struct sim_conn *x = &s->c[k];
-        if (!s->ideal) {
+        if (!s->ideal && !s->huawei) {
             sim_infy_tick(&x->modules, now_ms);
         }
         plant_tick(&x->plant, now_ms);
@@ -121,6 +132,54 @@ static int sim_start_stage(struct sim *s, int i, uint8_t count, const struct boa
     }
     x->plant.psu.inner = &x->stage.base;
     x->plant.stage = &x->modules;
+    return HAL_OK;
+}
+
+/* What the unit delivers on the connector (the plant models the output from it). */
+static bool sim_huawei_grant(void *ctx, uint32_t now_ms, uint32_t *mv, uint32_t *ma)
+{
+    struct sim_conn *x = ctx;
+    return sim_huawei_output(&x->hw_bus->unit, x->hw_global, now_ms, mv, ma);
+}
+
+/* Connector i's power stage with --psu huawei: the real driver as a one-connector
+ * dispenser (global connector i+1) of the one simulated unit, as the Linux board makes a
+ * charger one (board/linux/devices.c); in-memory TCP and GOOSE (sim/sim_huawei_link.c).
+ * The unit measures nothing: the plant models the output from what the unit grants. */
+static int sim_start_huawei(struct sim *s, int i, bool with_ovm, uint32_t now_ms)
+{
+    struct sim_conn *x = &s->c[i];
+    if (x->hw_port == NULL) {
+        x->hw_port = sim_huawei_bus_port(&s->hw_bus);
+        if (x->hw_port == NULL) {
+            fprintf(stderr, "sim: the Huawei unit takes %d dispensers\n", SIM_HUAWEI_DISP);
+            return HAL_EINVAL;
+        }
+    }
+    x->hw_bus = &s->hw_bus;
+    x->hw_global = (unsigned)i + 1u;
+    struct huawei_disp_config hc;
+    huawei_disp_config_default(&hc);
+    hc.connectors = 1;
+    hc.global_no[0] = (uint16_t)x->hw_global;
+    memcpy(hc.mac, x->hw_port->mac, 6);
+    snprintf(hc.esn, sizeof hc.esn, "DISP-%02u", x->hw_global);
+    struct hal_ip6_endpoint ep;
+    (void)hal_ip4_parse("192.0.2.1", 8502, &ep); /* the in-memory network has one host */
+    int rc = psu_huawei_unit_init(&x->hw_unit, &hc, &ep, &x->hw_port->net.base, &x->hw_port->eth.base,
+                                  &s->log.base, &s->sched, now_ms);
+    if (rc == HAL_OK) {
+        rc = psu_huawei_init(&x->hw, &x->hw_unit, 1u, with_ovm ? &x->ovm.base : NULL, sim_imd_port(&x->imd));
+    }
+    if (rc != HAL_OK) {
+        fprintf(stderr, "sim: Huawei dispenser %d failed to start: %s\n", i, hal_strerror(rc));
+        return rc;
+    }
+    x->plant.psu.inner = &x->hw.base;
+    x->plant.psu.model_output = true;
+    x->plant.psu.grant = sim_huawei_grant;
+    x->plant.psu.grant_ctx = x;
+    x->plant.stage = NULL;
     return HAL_OK;
 }
 
@@ -280,6 +339,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
 {
     s->n = (int)o->connectors;
     s->ideal = o->ideal;
+    s->huawei = o->huawei;
     s->max_ms = (uint32_t)o->max_s * 1000u;
     s->report_ms = 10000u;
     sim_clock_init(&s->clock, o->realtime, sim_world, s);
@@ -301,6 +361,12 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     sched_init(&s->sched);
     sched_init(&s->ev_sched);
     sim_meter_crypto_init(&s->crypto);
+    if (s->huawei) {
+        struct sim_huawei_opts ho;
+        sim_huawei_default_opts(&ho);
+        sim_huawei_bus_init(&s->hw_bus, &ho, &s->log.base);
+        s->hw_bus.unit.unix_offset_ms = s->clock.epoch_ms;
+    }
 
     for (int i = 0; i < s->n; i++) {
         struct sim_conn *x = &s->c[i];
@@ -309,7 +375,8 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
         struct plant_script sc = o->script;
         sc.plug_at_ms += (uint32_t)i * 700u; /* stagger the cars so their logs interleave */
         plant_init(&x->plant, name, &sc, &s->log.base);
-        if (!s->ideal && sim_start_stage(s, i, (uint8_t)o->modules, o->config_path != NULL ? &o->bc : NULL) != HAL_OK) {
+        if (!s->ideal && !s->huawei &&
+            sim_start_stage(s, i, (uint8_t)o->modules, o->config_path != NULL ? &o->bc : NULL) != HAL_OK) {
             return 1;
         }
         bool with_ovm = o->config_path == NULL || o->bc.ovm_device == BOARD_OVM_SIM;
@@ -330,13 +397,16 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
             x->jnvs = &x->fnvs.base;
         }
         if (sim_start_link(s, i) != HAL_OK || sim_start_devices(s, i, name, with_ovm) != HAL_OK ||
+            (s->huawei && sim_start_huawei(s, i, with_ovm, 0) != HAL_OK) ||
             sim_start_car(s, i, name, o) != HAL_OK || sim_start_charger(s, i, name, with_ovm, o) != HAL_OK) {
             return 1;
         }
         if (o->scenario != NULL && i == 0) {
             struct faults_target ft = {
-                .plant = &x->plant, .charger = &x->charger, .modules = s->ideal ? NULL : &x->modules,
-                .can = s->ideal ? NULL : &x->can, .driver = s->ideal ? NULL : &x->stage.base,
+                .plant = &x->plant, .charger = &x->charger, .modules = s->ideal || s->huawei ? NULL : &x->modules,
+                .can = s->ideal || s->huawei ? NULL : &x->can,
+                .driver = s->ideal ? NULL : s->huawei ? &x->hw.base : &x->stage.base,
+                .hw_bus = s->huawei ? &s->hw_bus : NULL, .hw_port = x->hw_port,
                 .meter = &x->meter, .imd = &x->imd, .journal = &x->journal, .car = &x->car,
                 .link = &x->link};
             sim_scenario_setup(&s->scenario, o->scenario, &ft);
@@ -414,6 +484,9 @@ static void sim_power_down(struct sim *s, uint32_t now_ms)
              x->plant.name, (unsigned long)SIM_POWER_OFF_MS);
     plant_power_loss(&x->plant);
     sim_net_power_cycle(&x->link, 0);
+    if (s->huawei) {
+        hal_net_close(&x->hw_port->net.base, 0); /* its connection to the unit dies with it */
+    }
     sched_init(&s->sched); /* nothing of the firmware runs any more */
     sim_station_stop(&s->station);
 }
@@ -429,7 +502,9 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
      * is back; the car comes again for its next session. */
     plant_unplug(&x->plant);
     hal_logf(&s->log.base, HAL_LOG_WARN, now_ms, "[%s] power back: the firmware starts", x->plant.name);
-    if (!s->ideal) {
+    if (s->huawei) {
+        rc = sim_start_huawei(s, 0, x->ports.ovm != NULL, now_ms);
+    } else if (!s->ideal) {
         rc = psu_infy_init(&x->stage, &x->ic, &x->can.base, &s->log.base, &s->sched, now_ms);
     }
     if (rc == HAL_OK) {

@@ -12,11 +12,13 @@
 #include "journal.h"
 #include "meter.h"
 #include "plant.h"
+#include "psu_huawei.h"
 #include "psu_infy.h"
 #include "sched.h"
 #include "sim_capture.h"
 #include "sim_clock.h"
 #include "sim_imd.h"
+#include "sim_huawei_link.h"
 #include "sim_infy.h"
 #include "sim_net.h"
 #include "sim_meas.h"
@@ -51,6 +53,12 @@ struct sim_conn {
     struct sim_infy modules;
     struct sim_infy_can can;
     struct psu_infy stage;
+    /* --psu huawei: this connector is a one-connector dispenser of the shared unit */
+    struct psu_huawei_unit hw_unit;
+    struct psu_huawei hw;
+    struct sim_huawei_port *hw_port;
+    struct sim_huawei_bus *hw_bus;
+    unsigned hw_global;        /**< its global connector number on the unit (1..) */
     struct sim_net link;
     struct evse_link evse;
     struct charger_transport_evse adapter;
@@ -88,6 +96,10 @@ struct sim {
     struct sim_conn c[SIM_MAX_CONNECTORS];
     int n;
     bool ideal;
+    bool huawei;               /* --psu huawei */
+    struct sim_huawei_bus hw_bus; /* the Huawei unit every connector's dispenser reaches */
+    uint32_t hw_export_ms;     /* cp0's first Export command (0: none), for the figure */
+    uint32_t hw_running_ms;    /* cp0's connector first Running (0: not yet) */
     uint32_t max_ms;
     uint32_t next_report_ms;
     uint32_t report_ms;

@@ -54,7 +54,10 @@ static void sim_usage(FILE *f)
             "                   0 = only at the target)\n"
             "  --modules N      30 kW power modules per connector, 1..%d (default 4)\n"
             "  --psu KIND       infy: the real InfyPower driver over an in-memory CAN bus\n"
-            "                   (default); ideal: a simple model\n"
+            "                   (default); ideal: a simple model; huawei: the real Huawei\n"
+            "                   FusionCharge driver, each connector a dispenser of one\n"
+            "                   simulated unit (Modbus over in-memory TCP, GOOSE with HMAC;\n"
+            "                   the output is what the unit grants; docs/huawei.md)\n"
             "  --fault NAME     estop, unplug, weld, lock, psu-stuck, psu-hot, evse-stop (2 s\n"
             "                   into the first current demand); diode, isolation, imd, meter\n"
             "                   (from the first plug-in)\n"
@@ -214,11 +217,13 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         }
         o->protocol = next;
     } else if (strcmp(a, "--psu") == 0) {
-        if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0)) {
-            fprintf(stderr, "sim: --psu needs infy or ideal\n");
+        if (next == NULL || (strcmp(next, "infy") != 0 && strcmp(next, "ideal") != 0 &&
+                             strcmp(next, "huawei") != 0)) {
+            fprintf(stderr, "sim: --psu needs infy, ideal or huawei\n");
             return 2;
         }
         o->ideal = strcmp(next, "ideal") == 0;
+        o->huawei = strcmp(next, "huawei") == 0;
     } else if (strcmp(a, "--out") == 0) {
         if (next == NULL) {
             fprintf(stderr, "sim: --out needs a directory or '-'\n");
@@ -328,6 +333,7 @@ static int sim_options_check(struct sim_options *o)
         o->script.sessions = (o->scenario->flags & FAULTS_F_HELD) ? 1u : 2u;
         o->script.fault = PLANT_FAULT_NONE;
         o->ideal = (o->scenario->flags & FAULTS_F_IDEAL) != 0;
+        o->huawei = (o->scenario->flags & FAULTS_F_HUAWEI) != 0;
         if (!o->charge_set) {
             o->charge_s = 20;
         }
@@ -343,7 +349,7 @@ static int sim_options_check(struct sim_options *o)
      * rule of the Linux board applies to the stage that runs. A file that leaves the wait
      * to the default gets the InfyPower default; one that sets a shorter wait is refused,
      * as `charger --check` refuses it with psu.type = infy. */
-    if (o->config_path != NULL && !o->ideal && o->bc.power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
+    if (o->config_path != NULL && !o->ideal && !o->huawei && o->bc.power_down_timeout_ms < BOARD_INFY_POWER_DOWN_MIN_MS) {
         if (!o->bc.power_down_defaulted) {
             fprintf(stderr,
                     "%s: interlock.power_down_timeout_ms: %lu ms is below the %u ms the simulator's "

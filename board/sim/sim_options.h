@@ -23,6 +23,7 @@ struct sim_options {
     uint32_t limit_at_ms[4], limit_at_w[4]; /**< --station-limit-at T:W, ascending */
     uint8_t limit_changes;
     bool quiet, realtime, ideal, charge_set, tesla_stop;
+    bool huawei;                       /**< --psu huawei: the real Huawei driver, the unit model of sim/ */
     const char *out_dir;               /**< NULL: no capture files */
     bool out_set;                      /**< --out given (else a session report puts them in its dir) */
     const char *profile;

@@ -339,3 +339,18 @@ bool sim_summary_print(struct sim *s, const struct sim_options *o)
     sim_summary_figure(s, o);
     return ok;
 }
+
+void sim_summary_huawei(const struct sim *s)
+{
+    const struct sim_huawei_conn *g = &s->hw_bus.unit.g[1];
+    char a[48] = "none", b[48] = "none";
+    if (s->hw_export_ms != 0 && g->power_seen_ms != 0) {
+        snprintf(a, sizeof a, "%ld ms", (long)((int64_t)g->power_seen_ms - (int64_t)s->hw_export_ms));
+    }
+    if (g->alloc_seen_ms != 0 && s->hw_running_ms != 0) {
+        snprintf(b, sizeof b, "%ld ms", (long)((int64_t)s->hw_running_ms - (int64_t)g->alloc_seen_ms));
+    }
+    printf("sim: FIGURE huawei (simulated, cp0): first Export command -> the unit sees a power request %s; "
+           "the unit sees the allocation request -> the driver is Running %s; requests refused by the unit %lu\n",
+           a, b, (unsigned long)s->hw_bus.unit.refused_frames);
+}

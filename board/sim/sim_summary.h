@@ -18,4 +18,7 @@ void sim_summary_events(struct sim *s);
  * connector ended as expected (the scenario's own verdict comes after). */
 bool sim_summary_print(struct sim *s, const struct sim_options *o);
 
+/* --psu huawei: the unit's view of cp0's first session in simulated time (a FIGURE line). */
+void sim_summary_huawei(const struct sim *s);
+
 #endif /* SIM_SUMMARY_H */

@@ -4,16 +4,17 @@
 #   make integration-huawei    two dispensers on one emulated unit, and every bad input; then
 #                              a DIN session of `charger --sim-plant` (psu.type = huawei)
 #   $(BUILD)/bin/huaweisim      release build (also in `make`); $(BUILD)/san/bin/huaweisim its ASan twin
+# huaweisim is a front end over the unit model of sim/sim_huawei.c (the simulator has the other).
 # psu-ctl itself is built by infy.mk; its Huawei mode lives in tools/psu-ctl/psu_ctl_huawei.c.
 
 HUAWEISIM     := $(BUILD)/bin/huaweisim
 HUAWEISIM_SAN := $(BUILD)/san/bin/huaweisim
 
-$(HUAWEISIM): $(BUILD)/tools-rel/tools/huaweisim/huaweisim.o $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
+$(HUAWEISIM): $(BUILD)/tools-rel/tools/huaweisim/huaweisim.o $(SIM_LIB_REL) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
-$(HUAWEISIM_SAN): $(BUILD)/tools-san/tools/huaweisim/huaweisim.o $(LINUX_PORT_LIB) $(CORE_LIB)
+$(HUAWEISIM_SAN): $(BUILD)/tools-san/tools/huaweisim/huaweisim.o $(SIM_LIB) $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)

@@ -31,6 +31,8 @@ check four-connectors-two-sessions --connectors 4 --sessions 2
 check sixty-modules --modules 60
 check one-module --modules 1
 check ideal-stage --psu ideal
+# issue 21: two dispensers (the real Huawei driver each) on one simulated unit
+check huawei-two-dispensers --psu huawei --connectors 2
 check to-target-soc --soc-start 78 --soc-target 80 --charge-s 0
 for p in tesla ioniq polestar tesla-precharge-stop; do
     check "profile-$p" --profile "$p"

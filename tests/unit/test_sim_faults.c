@@ -48,7 +48,7 @@ static void test_every_din_row_has_an_iso2_twin_or_a_reason(void **state)
 {
     (void)state;
     char *all = list_all();
-    unsigned din = 0, twins = 0, bad = 0, only = 0, twins20 = 0, no20 = 0, bad20 = 0;
+    unsigned din = 0, twins = 0, bad = 0, only = 0, twins20 = 0, no20 = 0, bad20 = 0, huawei = 0;
     for (char *save = NULL, *n = strtok_r(all, "\n", &save); n != NULL; n = strtok_r(NULL, "\n", &save)) {
         const struct faults_scenario *sc = faults_find(n);
         assert_non_null(sc);
@@ -56,6 +56,15 @@ static void test_every_din_row_has_an_iso2_twin_or_a_reason(void **state)
             assert_int_equal(sc->proto, FAULTS_PROTO_ISO20);
             assert_null(sc->no_iso20);
             bad20 += strncmp(n + 6, "bad-", 4) == 0 ? 1u : 0u;
+            continue;
+        }
+        if (strncmp(n, "huawei/", 7) == 0) {
+            /* issue 21: the Huawei unit's own faults, DIN with --psu huawei; no twins (the
+             * unit's faults meet every protocol the same way below the charger) */
+            assert_int_equal(sc->proto, FAULTS_PROTO_DIN);
+            assert_true((sc->flags & FAULTS_F_HUAWEI) != 0);
+            assert_true(sc->kind >= FAULTS_HW_LINK_DROP && sc->kind < FAULTS_KIND_COUNT);
+            huawei++;
             continue;
         }
         if (strncmp(n, "iso2/", 5) == 0) {
@@ -114,6 +123,7 @@ static void test_every_din_row_has_an_iso2_twin_or_a_reason(void **state)
     assert_int_equal(twins20, 42); /* issue 16: 79 - 37 rows with their reason */
     assert_int_equal(no20, 37);
     assert_int_equal(bad20, 8); /* issue 16's bad-input list: 4, then 4 more (wrong namespace, loop mode, detail, renegotiation) */
+    assert_int_equal(huawei, 6);
     assert_null(faults_find("iso20/estop-link"));
     assert_null(faults_find("iso20/ev-wrong-sequence"));
     assert_null(faults_find("iso20/power-loss-random-1"));

@@ -9,7 +9,7 @@
 set -u
 sim=$1; out=$2; shift 2
 jobs=${FAULTS_JOBS:-2}
-mkdir -p "$out/scenarios/iso2" "$out/scenarios/iso20"  # ISO-2 / -20 scenarios are named iso2/NAME, iso20/NAME
+mkdir -p "$out/scenarios/iso2" "$out/scenarios/iso20" "$out/scenarios/huawei"  # named iso2/NAME, iso20/NAME, huawei/NAME
 if [ $# -gt 0 ]; then list="$*"; else list=$("$sim" --list-scenarios) || exit 2; fi
 [ -n "$list" ] || { echo "faults: no scenarios"; exit 2; }
 printf '%s\n' $list > "$out/list.sim"
