@@ -579,6 +579,35 @@ bool huawei_disp_psu_stop_alarm(const struct huawei_disp *d, bool *any)
     return stop;
 }
 
+unsigned huawei_disp_alarm_list(const struct huawei_disp *d, uint16_t *out, unsigned max)
+{
+    unsigned n = 0;
+    uint16_t last = 0;
+    for (uint16_t addr = HUAWEI_R_ALARM_FIRST; addr <= 0x40E9u; addr++) {
+        uint16_t w = 0;
+        if (huawei_regs_read_word(&d->regs, addr, &w) != HAL_OK || w == 0u) {
+            continue;
+        }
+        /* from 0x4020 on the alarms are 32-bit flag registers at even addresses */
+        uint16_t a = addr >= 0x4020u ? (uint16_t)(addr & ~1u) : addr;
+        if (n > 0u && a == last) {
+            continue;
+        }
+        if (n < max) {
+            out[n] = a;
+        }
+        last = a;
+        n++;
+    }
+    return n;
+}
+
+const char *huawei_running_mode_name(uint16_t mode)
+{
+    static const char *const n[] = {"starting_up", "running", "faulty", "sleeping", "upgrading"};
+    return mode < sizeof n / sizeof n[0] ? n[mode] : "?";
+}
+
 const char *huawei_cstate_name(enum huawei_cstate s)
 {
     static const char *const n[] = {"CarDisconnected", "NoKeyYet", "ConnectedNoAllocation", "Running",

@@ -194,6 +194,11 @@ uint16_t huawei_disp_running_mode(const struct huawei_disp *d);
 /** @brief Whether an alarm register the firmware stops on (0x4004 EPO, 0x4011 insulation) is set;
  *         @p any: any PSU alarm register non-zero. */
 bool huawei_disp_psu_stop_alarm(const struct huawei_disp *d, bool *any);
+/** @brief The unit's alarm registers (0x4000..0x40E9) that are non-zero: the first @p max
+ *         start addresses (a 32-bit flag register once) into @p out; returns how many there are. */
+unsigned huawei_disp_alarm_list(const struct huawei_disp *d, uint16_t *out, unsigned max);
+/** @brief Running mode as text ("running"); "?" for a value the sheet does not name. */
+const char *huawei_running_mode_name(uint16_t mode);
 /** @brief State name ("Running"). */
 const char *huawei_cstate_name(enum huawei_cstate s);
 
