@@ -47,6 +47,8 @@ trap cleanup EXIT
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 . "$root/tests/integration/wait_lib.sh"  # wait_file, wait_line, now_ms
 kv() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
+# (background processes are started with "ip netns exec" itself, not these functions: a
+# function in the background is a subshell, and killing it would leave the process running)
 inA() { ip netns exec "$A" "$@"; }
 inC() { ip netns exec "$C" "$@"; }
 txp() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/tx_packets"; }
@@ -90,23 +92,23 @@ if [ "$mode" = tls ]; then
 huawei.tls_cert = $pki/disp.crt
 huawei.tls_key = $pki/disp.key"
 fi
-inA "$bin/huaweisim" --eth hwbr --port 0 "${sim_tls[@]}" >"$w/sim.out" 2>"$w/sim.err" &
+ip netns exec "$A" "$bin/huaweisim" --eth hwbr --port 0 "${sim_tls[@]}" >"$w/sim.out" 2>"$w/sim.err" &
 pids+=($!)
 port=
 for _ in $(seq 200); do port=$(sed -n 's/^listening port=//p' "$w/sim.out"); [ -n "$port" ] && break; sleep 0.05; done
 [ -n "$port" ] || { bad setup "huaweisim did not start: $(tail -n 2 "$w/sim.err")"; finish; }
-inA python3 "$root/tests/integration/tcp_relay.py" 198.51.100.1 0 127.0.0.1 "$port" >"$w/relay.out" 2>&1 &
+ip netns exec "$A" python3 "$root/tests/integration/tcp_relay.py" 198.51.100.1 0 127.0.0.1 "$port" >"$w/relay.out" 2>&1 &
 pids+=($!)
 wait_line "$w/relay.out" '^listening port=' || { bad setup "tcp relay did not start: $(cat "$w/relay.out")"; finish; }
 rport=$(sed -n 's/^listening port=//p' "$w/relay.out")
-inA "$bin/imdsim" --tcp 15021 --model bender --test-ms 500 >"$w/imd1.out" 2>&1 &
+ip netns exec "$A" "$bin/imdsim" --tcp 15021 --model bender --test-ms 500 >"$w/imd1.out" 2>&1 &
 pids+=($!)
-inC "$bin/imdsim" --tcp 15021 --model bender --test-ms 500 >"$w/imd2.out" 2>&1 &
+ip netns exec "$C" "$bin/imdsim" --tcp 15021 --model bender --test-ms 500 >"$w/imd2.out" 2>&1 &
 pids+=($!)
 have_mqtt=
 if command -v mosquitto >/dev/null && command -v mosquitto_sub >/dev/null; then
     printf 'persistence false\nlistener 1883 127.0.0.1\nallow_anonymous true\n' >"$w/broker.conf"
-    inA mosquitto -c "$w/broker.conf" >"$w/broker.log" 2>&1 &
+    ip netns exec "$A" mosquitto -c "$w/broker.conf" >"$w/broker.log" 2>&1 &
     pids+=($!)
     have_mqtt=1
 else
@@ -116,7 +118,7 @@ wait_line "$w/imd1.out" '^ready' && wait_line "$w/imd2.out" '^ready' || { bad se
 if [ -n "$have_mqtt" ]; then
     for _ in $(seq 100); do inA mosquitto_sub -h 127.0.0.1 -t x -W 1 -C 1 >/dev/null 2>&1; [ $? = 27 ] && break; sleep 0.05; done
     # charger 1's unit telemetry, with the time each message came
-    inA mosquitto_sub -h 127.0.0.1 -t 'dcfc/v1/hw1/connector/1/power_unit' -F '%U %p' >"$w/unit.mqtt" 2>&1 &
+    ip netns exec "$A" mosquitto_sub -h 127.0.0.1 -t 'dcfc/v1/hw1/connector/1/power_unit' -F '%U %p' >"$w/unit.mqtt" 2>&1 &
     pids+=($!)
 fi
 
@@ -143,17 +145,17 @@ CONF
 }
 conf 1 127.0.0.1 "$port" hwg0 >"$w/c1.conf"
 conf 2 198.51.100.1 "$rport" hwc0 >"$w/c2.conf"
-inA "$bin/charger" -c "$w/c1.conf" --sim-plant "$w/pilot1.sock" --sim-status "$w/plant1.status" \
+ip netns exec "$A" "$bin/charger" -c "$w/c1.conf" --sim-plant "$w/pilot1.sock" --sim-status "$w/plant1.status" \
     >"$w/c1.out" 2>"$w/c1.log" &
 cpid1=$!; pids+=($cpid1)
-inC "$bin/charger" -c "$w/c2.conf" --sim-plant "$w/pilot2.sock" --sim-status "$w/plant2.status" \
+ip netns exec "$C" "$bin/charger" -c "$w/c2.conf" --sim-plant "$w/pilot2.sock" --sim-status "$w/plant2.status" \
     >"$w/c2.out" 2>"$w/c2.log" &
 cpid2=$!; pids+=($cpid2)
 for k in 1 2; do
     wait_file "$w/pilot$k.sock" && wait_line "$w/c$k.log" 'started (boot 1)' ||
         { bad charger$k-start "$(tail -n 5 "$w/c$k.log" | tr '\n' '|')"; finish; }
     # the link to the unit is up before the car comes (the unit's key needs it)
-    wait_line "$w/c$k.log" 'Huawei: unit connected' 30 ||
+    wait_line "$w/sim.out" "^connector dispenser=[0-9]* local=1 conn=$k\$" 30 ||
         { bad charger$k-start "no link to the unit: $(grep -E 'Huawei|WARN|ERROR' "$w/c$k.log" | tail -n 3 | tr '\n' '|')"; finish; }
     ok charger$k-start
 done
