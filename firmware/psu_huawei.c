@@ -50,8 +50,9 @@ static int set_mode(struct psu *base, enum psu_mode mode, uint32_t now_ms)
             huawei_disp_running_mode(&p->unit->disp) != HUAWEI_PSU_RUNNING) {
             return HAL_ESTATE;
         }
-        /* a charger that never reported the plug: asking for power means a car is there */
-        if (psu_huawei_state(p) == HUAWEI_CS_DISCONNECTED) {
+        /* a charger that never reported the plug: asking for power means a car is there
+         * (also during the start-up cycle, which the car then ends) */
+        if (!p->unit->disp.conn[p->local - 1u].plugged) {
             (void)huawei_disp_plug(&p->unit->disp, p->local, true, now_ms);
         }
         p->mode = PSU_MODE_EXPORT;
