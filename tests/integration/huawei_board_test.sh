@@ -16,7 +16,8 @@
 # Checks for each connector: the DIN session ends as the car wanted with current flowing;
 # the plant monitor's counters (no violation, every opening with the stage off, every
 # unlock after opening); the unit heard cable check -> pre-charge -> charging in order; the
-# charger stops cleanly. Charger 1's unit telemetry reaches the broker, only on change.
+# start-up plug-in/unplug cycle gave the idle connector a key before the car; the charger
+# stops cleanly. Charger 1's unit telemetry reaches the broker, only on change.
 # FIGURE lines: allocation round trip (request -> unit's reply -> Running) and GOOSE
 # frames per second per connector while both charge.
 #
@@ -190,6 +191,10 @@ for k in 1 2; do
     # pre-charge (4) and charging (5) requests for this connector, in that order
     ph=$(sed -n "s/^request conn=$k type=\([245]\) .*/\1/p" "$w/sim.out" | uniq | tr -d '\n')
     check unit-heard-phases-$k "echo '$ph' | grep -q '^2\+4\+5'" "phase sequence of connector $k at the unit: '$ph'"
+    # the start-up cycle (sheet §4): a key for the idle connector before the car came,
+    # then the session's own key; no power asked before the car
+    ks=$(grep -E "^(key|request) conn=$k( |\$)" "$w/sim.out" | cut -c1-3 | tr -d '\n')
+    check unit-startup-cycle-$k "echo '$ks' | grep -q '^keykeyreq'" "keys and requests of connector $k at the unit: '$ks'"
     check charger$k-stops-cleanly "[ ${crc[$k]} = 0 ]" "exit ${crc[$k]}: $(tail -n 3 "$w/c$k.log" | tr '\n' '|')"
 done
 if [ "$mode" = tls ]; then
