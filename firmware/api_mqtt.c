@@ -284,6 +284,142 @@ static void api_mqtt_poll_stage(struct api_mqtt *m, uint8_t i)
     api_mqtt_offer(m, &k->f[API_MQTT_T_POWER_STAGE], v, floor, 5, h, len, true, true);
 }
 
+/* @p milli as JSON text after @p sep ("230.5"), trailing zeros dropped as api_json_milli()
+ * does; returns the characters written (at most 24). */
+static size_t api_mqtt_milli_text(char *out, const char *sep, int32_t milli)
+{
+    uint32_t a = milli < 0 ? 0u - (uint32_t)milli : (uint32_t)milli;
+    int n = snprintf(out, 24, "%s%s%lu.%03u", sep, milli < 0 ? "-" : "", (unsigned long)(a / 1000u),
+                     (unsigned)(a % 1000u));
+    size_t k = n > 0 ? (size_t)n : 0u;
+    while (k > 0u && out[k - 1u] == '0') {
+        k--;
+    }
+    if (k > 0u && out[k - 1u] == '.') {
+        k--;
+    }
+    out[k] = '\0';
+    return k;
+}
+
+/* What the central unit feeding the stage reports (Huawei: sheet §10), on change only:
+ * its mode, AC input, energy, this port's rating and availability, its alarm registers,
+ * and the alarms this dispenser reports to it. A stage without such a unit (InfyPower)
+ * publishes nothing here. AC values follow the telemetry band; everything else is state
+ * and goes out at once when it changes (the energy at each whole kWh). */
+static void api_mqtt_poll_unit(struct api_mqtt *m, uint8_t i)
+{
+    struct api_mqtt_conn *k = &m->conn[i];
+    struct psu *p = charger_psu(m->st->conn[i].c);
+    struct psu_unit_status *u = &m->unit;
+    if (p == NULL || psu_read_unit(p, u, m->now_ms) != HAL_OK) {
+        return;
+    }
+    struct psu_capabilities caps;
+    bool have_caps = psu_get_capabilities(p, &caps) == HAL_OK;
+    if (!have_caps) {
+        memset(&caps, 0, sizeof caps);
+    }
+    struct api_json_out w;
+    api_json_begin(&w, m->payload, sizeof m->payload);
+    api_json_str(&w, "psu_running_mode", u->running_mode);
+    /* the three phases as arrays [A, B, C] (V, A): one key each keeps the payload short */
+    for (unsigned q = 0; q < 2u; q++) {
+        const int32_t *x = q == 0u ? u->ac_voltage_mv : u->ac_current_ma;
+        const char *key = q == 0u ? "ac_input_voltage_v" : "ac_input_current_a";
+        if (!u->ac_known) {
+            api_json_null(&w, key);
+            continue;
+        }
+        size_t n = 0;
+        m->list[n++] = '[';
+        for (unsigned j = 0; j < 3u; j++) {
+            n += api_mqtt_milli_text(m->list + n, j > 0u ? "," : "", x[j]);
+        }
+        m->list[n++] = ']';
+        m->list[n] = '\0';
+        api_json_raw(&w, key, m->list);
+    }
+    if (u->energy_known) {
+        api_json_int(&w, "input_energy_wh", u->input_energy_wh);
+    } else {
+        api_json_null(&w, "input_energy_wh");
+    }
+    if (have_caps) {
+        api_json_milli(&w, "max_rated_voltage_v", caps.max_export_voltage_mv);
+        api_json_milli(&w, "min_rated_voltage_v", caps.min_export_voltage_mv);
+        api_json_milli(&w, "max_rated_current_a", caps.max_export_current_ma);
+        api_json_milli(&w, "min_rated_current_a", caps.min_export_current_ma);
+        api_json_int(&w, "rated_power_w", caps.max_export_power_w);
+    }
+    if (u->port_known) {
+        api_json_bool(&w, "psu_port_available", u->port_available);
+    } else {
+        api_json_null(&w, "psu_port_available");
+    }
+    api_json_str(&w, "state", u->session_state);
+    /* the dispenser's own alarms as it reports them to the unit (§10 published_alarms) */
+    api_json_bool(&w, "door_status_alarm", (u->board_alarms & PSU_ALARM_DOOR) != 0u);
+    api_json_bool(&w, "water_alarm", (u->board_alarms & PSU_ALARM_WATER) != 0u);
+    api_json_bool(&w, "epo_alarm", (u->board_alarms & PSU_ALARM_ESTOP) != 0u);
+    api_json_bool(&w, "tilt_alarm", (u->board_alarms & PSU_ALARM_TILT) != 0u);
+    api_json_bool(&w, "contactor_fault_alarm", (u->board_alarms & PSU_ALARM_CONTACTOR) != 0u);
+    /* the unit's alarm registers that are set (their bit meanings are not public) */
+    size_t ln = 0;
+    const size_t lcap = sizeof m->list;
+    m->list[ln++] = '[';
+    for (unsigned j = 0; j < u->alarm_count && j < PSU_UNIT_ALARMS; j++) {
+        int n = snprintf(m->list + ln, lcap - ln, "%s\"0x%04X\"", j > 0u ? "," : "", (unsigned)u->alarm[j]);
+        if (n < 0 || (size_t)n >= lcap - ln - 2u) {
+            break;
+        }
+        ln += (size_t)n;
+    }
+    m->list[ln++] = ']';
+    m->list[ln] = '\0';
+    api_json_raw(&w, "psu_alarms", m->list);
+    api_json_int(&w, "psu_alarm_count", u->alarm_count);
+    size_t len = api_json_end(&w);
+
+    int64_t v[6];
+    for (unsigned j = 0; j < 3u; j++) {
+        v[j] = u->ac_known ? u->ac_voltage_mv[j] : 0;
+        v[3u + j] = u->ac_known ? u->ac_current_ma[j] : 0;
+    }
+    static const int64_t floor[6] = {1000, 1000, 1000, 200, 200, 200};
+    /* the state part: everything but the AC values, the energy by whole kWh */
+    struct {
+        uint8_t flags[7];
+        uint8_t count;
+        int64_t kwh;
+        uint32_t caps[5];
+    } text;
+    memset(&text, 0, sizeof text);
+    text.flags[0] = u->ac_known;
+    text.flags[1] = u->energy_known;
+    text.flags[2] = u->port_known;
+    text.flags[3] = u->port_available;
+    text.flags[4] = u->board_alarms;
+    text.flags[5] = have_caps;
+    text.flags[6] = u->running_mode != NULL;
+    text.count = u->alarm_count;
+    text.kwh = u->energy_known ? u->input_energy_wh / 1000 : -1;
+    text.caps[0] = caps.max_export_voltage_mv;
+    text.caps[1] = caps.min_export_voltage_mv;
+    text.caps[2] = caps.max_export_current_ma;
+    text.caps[3] = caps.min_export_current_ma;
+    text.caps[4] = caps.max_export_power_w;
+    uint32_t h = api_mqtt_hash(&text, sizeof text) ^ api_mqtt_hash(m->list, ln) * 31u;
+    if (u->running_mode != NULL) {
+        h ^= api_mqtt_hash(u->running_mode, strlen(u->running_mode)) * 7u;
+    }
+    if (u->session_state != NULL) {
+        h ^= api_mqtt_hash(u->session_state, strlen(u->session_state)) * 13u;
+    }
+    api_mqtt_ctopic(m, i, "power_unit");
+    api_mqtt_offer(m, &k->f[API_MQTT_T_POWER_UNIT], v, floor, 6, h, len, true, true);
+}
+
 /* The meter session's transaction states as the API names them. */
 static const char *api_mqtt_tx_name(enum meter_session_state s)
 {
@@ -558,6 +694,7 @@ static void api_mqtt_poll_conn(struct api_mqtt *m, uint8_t i)
     }
 
     api_mqtt_poll_stage(m, i);
+    api_mqtt_poll_unit(m, i);
     api_mqtt_poll_meter(m, i);
 }
 

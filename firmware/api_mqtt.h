@@ -112,7 +112,7 @@ struct api_mqtt_filter {
 enum api_mqtt_ctopic {
     API_MQTT_T_STATUS = 0, API_MQTT_T_SESSION, API_MQTT_T_RECORD, API_MQTT_T_EV, API_MQTT_T_MEAS,
     API_MQTT_T_EVSE, API_MQTT_T_ISOLATION, API_MQTT_T_ERRORS, API_MQTT_T_POWER_STAGE, API_MQTT_T_METER,
-    API_MQTT_T_COUNT
+    API_MQTT_T_POWER_UNIT, API_MQTT_T_COUNT
 };
 
 struct api_mqtt_conn {
@@ -169,6 +169,7 @@ struct api_mqtt {
     char list[CFG_API_MQTT_PAYLOAD_MAX - 32]; /**< the errors array being written */
     struct psu_module mod[API_MQTT_PSU_MODULES]; /**< the stage's modules being read (off the stack) */
     struct psu_error perr[API_MQTT_PSU_ERRORS];  /**< the stage's errors being read */
+    struct psu_unit_status unit;                 /**< the central unit's report being read */
     uint32_t published, refused; /**< counters: messages published, commands refused */
 };
 

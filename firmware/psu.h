@@ -155,6 +155,28 @@ struct psu_session {
     uint8_t alarms;        /**< PSU_ALARM_* active now */
 };
 
+/** Active alarms a unit lists at most in psu_unit_status (more are counted, not listed). */
+#define PSU_UNIT_ALARMS 8u
+
+/** What a central power unit that feeds this stage reports of itself (Huawei's FusionCharge
+ *  writes it into the dispenser's registers). Diagnostics only: nothing here decides a
+ *  session (the errors of psu_get_errors() do). Every "known" flag is false until the unit
+ *  can have said it on the current link. */
+struct psu_unit_status {
+    const char *running_mode;   /**< the unit's own state ("running", ...); NULL: not known */
+    bool ac_known;
+    int32_t ac_voltage_mv[3];   /**< AC input phases A, B, C */
+    int32_t ac_current_ma[3];
+    bool energy_known;
+    int64_t input_energy_wh;    /**< total historic input energy */
+    bool port_known;
+    bool port_available;        /**< the unit offers this connector's port */
+    const char *session_state;  /**< the stage's per-connector state toward the unit, NULL: none */
+    uint8_t board_alarms;       /**< PSU_ALARM_* this dispenser reports to the unit */
+    uint8_t alarm_count;        /**< alarm registers of the unit that are non-zero */
+    uint16_t alarm[PSU_UNIT_ALARMS]; /**< the first of them (vendor codes: register addresses) */
+};
+
 struct psu;
 
 /** Operations of a power stage. The first three are mandatory; the rest may be NULL. */
@@ -179,6 +201,8 @@ struct psu_ops {
     int (*set_session)(struct psu *p, const struct psu_session *s, uint32_t now_ms);
     /** @see psu_never_exports (optional) */
     bool (*never_exports)(const struct psu *p);
+    /** @see psu_read_unit (optional) */
+    int (*read_unit)(struct psu *p, struct psu_unit_status *u, uint32_t now_ms);
 };
 
 /** A power-stage instance. Implementations embed it first in their own struct. */
@@ -301,6 +325,16 @@ static inline int psu_set_session(struct psu *p, const struct psu_session *s, ui
 static inline bool psu_never_exports(const struct psu *p)
 {
     return p->ops->never_exports != NULL && p->ops->never_exports(p);
+}
+
+/**
+ * @brief What the central unit feeding the stage reports (mode, AC input, energy, port,
+ *        alarms): for telemetry.
+ * @retval HAL_OK @p u is filled @retval HAL_ENOTSUP the stage has no such unit
+ */
+static inline int psu_read_unit(struct psu *p, struct psu_unit_status *u, uint32_t now_ms)
+{
+    return p->ops->read_unit != NULL ? p->ops->read_unit(p, u, now_ms) : HAL_ENOTSUP;
 }
 
 /** @brief Name of an error type as in EVerest ("OverVoltageDC", ...); "?" if unknown. */

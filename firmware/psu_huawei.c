@@ -50,8 +50,9 @@ static int set_mode(struct psu *base, enum psu_mode mode, uint32_t now_ms)
             huawei_disp_running_mode(&p->unit->disp) != HUAWEI_PSU_RUNNING) {
             return HAL_ESTATE;
         }
-        /* a charger that never reported the plug: asking for power means a car is there */
-        if (psu_huawei_state(p) == HUAWEI_CS_DISCONNECTED) {
+        /* a charger that never reported the plug: asking for power means a car is there
+         * (also during the start-up cycle, which the car then ends) */
+        if (!p->unit->disp.conn[p->local - 1u].plugged) {
             (void)huawei_disp_plug(&p->unit->disp, p->local, true, now_ms);
         }
         p->mode = PSU_MODE_EXPORT;
@@ -248,6 +249,39 @@ static int set_session(struct psu *base, const struct psu_session *s, uint32_t n
     return HAL_OK;
 }
 
+/* What the unit wrote into our registers, for telemetry (sheet §10). The unit writes its
+ * mode, MAC, AC values and energy together; before its MAC on this link none is known. */
+static int read_unit(struct psu *base, struct psu_unit_status *us, uint32_t now_ms)
+{
+    struct psu_huawei *p = of(base);
+    const struct huawei_disp *d = &p->unit->disp;
+    (void)now_ms;
+    memset(us, 0, sizeof *us);
+    bool ready = p->unit->link_up && d->psu_mac_known;
+    if (ready) {
+        us->running_mode = huawei_running_mode_name(huawei_disp_running_mode(d));
+        us->ac_known = true;
+        for (unsigned ph = 0; ph < 3u; ph++) {
+            float v = 0.0f, a = 0.0f;
+            (void)huawei_regs_get_f32(&d->regs, 0, (uint16_t)(HUAWEI_R_AC_VOLTAGE_A + 2u * ph), &v);
+            (void)huawei_regs_get_f32(&d->regs, 0, (uint16_t)(HUAWEI_R_AC_CURRENT_A + 2u * ph), &a);
+            us->ac_voltage_mv[ph] = (int32_t)(v * 1000.0f);
+            us->ac_current_ma[ph] = (int32_t)(a * 1000.0f);
+        }
+        double kwh = 0.0;
+        (void)huawei_regs_get_f64(&d->regs, 0, HUAWEI_R_INPUT_ENERGY, &kwh);
+        us->energy_known = true;
+        us->input_energy_wh = (int64_t)(kwh * 1000.0);
+        us->alarm_count = (uint8_t)huawei_disp_alarm_list(d, us->alarm, PSU_UNIT_ALARMS);
+    }
+    struct huawei_caps caps;
+    us->port_known = ready && huawei_disp_caps(d, p->local, &caps);
+    us->port_available = us->port_known && caps.available;
+    us->session_state = huawei_cstate_name(psu_huawei_state(p));
+    us->board_alarms = d->conn[p->local - 1u].alarms;
+    return HAL_OK;
+}
+
 static const struct psu_ops s_ops = {
     .set_mode = set_mode,
     .set_export = set_export,
@@ -256,6 +290,7 @@ static const struct psu_ops s_ops = {
     .read_telemetry = read_telemetry,
     .get_errors = get_errors,
     .set_session = set_session,
+    .read_unit = read_unit,
 };
 
 /* ---------------------------------------------------------------- the link task */
@@ -430,6 +465,18 @@ static void run_goose(struct psu_huawei_unit *u, uint32_t now_ms)
         if (p != NULL && p->set_pending) {
             p->set_pending = false;
             u->round_trip_ms = now_ms - p->set_at_ms;
+        }
+        const struct huawei_conn *c = &u->disp.conn[l];
+        if (p != NULL && c->state != p->seen) {
+            p->seen = c->state;
+            if (c->state == HUAWEI_CS_RUNNING) {
+                /* the unit's half of the start: our placeholder request out, its reply in */
+                u->alloc_ms = now_ms - c->alloc_since_ms;
+                static const char *const how[] = {"pending", "granted", "refused", "not answered"};
+                hal_logf(u->log, HAL_LOG_INFO, now_ms, "Huawei: connector %u Running %lu ms after its allocation request (%s)",
+                         (unsigned)u->disp.cfg.global_no[l], (unsigned long)u->alloc_ms,
+                         (unsigned)c->alloc < 4u ? how[c->alloc] : "?");
+            }
         }
     }
 }

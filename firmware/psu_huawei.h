@@ -70,6 +70,7 @@ struct psu_huawei_unit {
     struct psu_huawei *conn[HUAWEI_CONN_MAX];
     struct psu_huawei_stats stats;
     uint32_t round_trip_ms; /**< last setpoint change → first frame out (the figure of docs/huawei.md) */
+    uint32_t alloc_ms;      /**< last allocation request → the unit's reply (or timeout) → Running */
 };
 
 /** One connector. Fields are private to psu_huawei.c. */
@@ -88,6 +89,7 @@ struct psu_huawei {
     bool set_pending;       /**< ... and it has not gone out yet */
     struct psu_session told; /**< what psu_set_session() last passed on */
     bool session_told;       /**< ... once at least */
+    enum huawei_cstate seen; /**< the state last looked at by the link task (its log) */
 };
 
 /**

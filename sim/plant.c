@@ -124,6 +124,12 @@ static int plant_psu_session(struct psu *base, const struct psu_session *ss, uin
     return s->inner != NULL ? psu_set_session(s->inner, ss, now_ms) : HAL_ENOTSUP;
 }
 
+static int plant_psu_unit(struct psu *base, struct psu_unit_status *u, uint32_t now_ms)
+{
+    struct plant_psu *s = (struct plant_psu *)base;
+    return s->inner != NULL ? psu_read_unit(s->inner, u, now_ms) : HAL_ENOTSUP;
+}
+
 static const struct psu_ops s_psu_ops = {
     .set_mode = plant_psu_set_mode,
     .set_export = plant_psu_set_export,
@@ -134,6 +140,7 @@ static const struct psu_ops s_psu_ops = {
     .get_errors = plant_psu_errors,
     .off_done = plant_psu_off_done,
     .set_session = plant_psu_session,
+    .read_unit = plant_psu_unit,
 };
 
 /* ---------------------------------------------------------------- monitor */

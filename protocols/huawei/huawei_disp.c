@@ -36,6 +36,7 @@ void huawei_disp_config_default(struct huawei_disp_config *c)
     c->verify_hmac = true;
     c->alloc_timeout_ms = 5000u;
     c->link_timeout_ms = 60000u;
+    c->startup_cycle = true;
     memcpy(c->esn, "0000000000000000", 17u);
 }
 
@@ -202,9 +203,11 @@ void huawei_disp_link_down(struct huawei_disp *d)
     d->link_up = false;
     d->rx_len = 0u;
     d->psu_mac_known = false;
+    d->cycled = false; /* a new link, a new start-up cycle */
     (void)huawei_regs_set_u16(&d->regs, 0, HUAWEI_R_RUNNING_MODE, HUAWEI_PSU_STARTING_UP);
     for (unsigned l = 1; l <= d->cfg.connectors; l++) {
         struct huawei_conn *c = &d->conn[l - 1u];
+        c->cycling = false;
         memset(c->key, 0, sizeof c->key);
         c->has_key = false;
         c->rx = (struct huawei_replay){0};
@@ -231,8 +234,27 @@ static void apply_changes(struct huawei_disp *d, uint32_t now_ms)
         (void)huawei_regs_get_bytes(&d->regs, l, HUAWEI_R_KEY, c->key, sizeof c->key, &n);
         c->has_key = true;
         c->rx = (struct huawei_replay){0}; /* a new key starts a new stream */
-        if (c->state == HUAWEI_CS_NO_KEY) {
+        if (c->state == HUAWEI_CS_NO_KEY && c->cycling) {
+            c->cycling = false; /* the start-up cycle's key: unplug again */
+            enter(d, l, HUAWEI_CS_DISCONNECTED, now_ms);
+        } else if (c->state == HUAWEI_CS_NO_KEY) {
             enter(d, l, HUAWEI_CS_NO_ALLOC, now_ms);
+        }
+    }
+    /* §4 start-up: once the unit is RUNNING on this link, EVerest plugs in and unplugs
+     * every idle connector once (a key, then standby again), so that no session the unit
+     * may still hold from before our (re)start stays open. A car plugged meanwhile ends
+     * the cycle: its session takes the key. */
+    if (d->cfg.startup_cycle && !d->cycled && d->link_up && d->psu_mac_known &&
+        huawei_disp_running_mode(d) == HUAWEI_PSU_RUNNING) {
+        d->cycled = true;
+        for (unsigned l = 1; l <= d->cfg.connectors; l++) {
+            struct huawei_conn *c = &d->conn[l - 1u];
+            if (c->state == HUAWEI_CS_DISCONNECTED && !c->plugged) {
+                c->cycling = true;
+                c->cycle_until_ms = now_ms + HUAWEI_CYCLE_KEY_MS;
+                enter(d, l, HUAWEI_CS_NO_KEY, now_ms);
+            }
         }
     }
 }
@@ -409,6 +431,10 @@ int huawei_disp_tick(struct huawei_disp *d, uint32_t now_ms)
     apply_changes(d, now_ms);
     for (unsigned l = 1; l <= d->cfg.connectors; l++) {
         struct huawei_conn *c = &d->conn[l - 1u];
+        if (c->cycling && time_reached(now_ms, c->cycle_until_ms)) {
+            c->cycling = false; /* no key in time: the cycle gives up, the connector is idle */
+            enter(d, l, HUAWEI_CS_DISCONNECTED, now_ms);
+        }
         if (c->state == HUAWEI_CS_NO_ALLOC && time_reached(now_ms, c->alloc_since_ms + d->cfg.alloc_timeout_ms)) {
             c->alloc = HUAWEI_ALLOC_TIMEOUT; /* the sheet goes on; the adapter warns */
             enter(d, l, HUAWEI_CS_RUNNING, now_ms);
@@ -427,6 +453,7 @@ int huawei_disp_plug(struct huawei_disp *d, unsigned local, bool plugged, uint32
         return HAL_EINVAL;
     }
     c->plugged = plugged;
+    c->cycling = false; /* a car, or none: the start-up cycle is over for this connector */
     if (!plugged) {
         enter(d, local, HUAWEI_CS_DISCONNECTED, now_ms);
     } else if (c->state == HUAWEI_CS_DISCONNECTED) {
@@ -577,6 +604,35 @@ bool huawei_disp_psu_stop_alarm(const struct huawei_disp *d, bool *any)
         *any = a;
     }
     return stop;
+}
+
+unsigned huawei_disp_alarm_list(const struct huawei_disp *d, uint16_t *out, unsigned max)
+{
+    unsigned n = 0;
+    uint16_t last = 0;
+    for (uint16_t addr = HUAWEI_R_ALARM_FIRST; addr <= 0x40E9u; addr++) {
+        uint16_t w = 0;
+        if (huawei_regs_read_word(&d->regs, addr, &w) != HAL_OK || w == 0u) {
+            continue;
+        }
+        /* from 0x4020 on the alarms are 32-bit flag registers at even addresses */
+        uint16_t a = addr >= 0x4020u ? (uint16_t)(addr & ~1u) : addr;
+        if (n > 0u && a == last) {
+            continue;
+        }
+        if (n < max) {
+            out[n] = a;
+        }
+        last = a;
+        n++;
+    }
+    return n;
+}
+
+const char *huawei_running_mode_name(uint16_t mode)
+{
+    static const char *const n[] = {"starting_up", "running", "faulty", "sleeping", "upgrading"};
+    return mode < sizeof n / sizeof n[0] ? n[mode] : "?";
 }
 
 const char *huawei_cstate_name(enum huawei_cstate s)

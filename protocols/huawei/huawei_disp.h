@@ -76,6 +76,8 @@ struct huawei_disp_config {
     bool verify_hmac;                   /**< refuse replies without a valid HMAC (default on) */
     uint32_t alloc_timeout_ms;          /**< 0: 5000 */
     uint32_t link_timeout_ms;           /**< nothing received this long: link lost; 0: 60000 */
+    bool startup_cycle;                 /**< §4 start-up: one plug-in/unplug cycle per idle
+                                             connector once the unit is RUNNING (default on) */
     char esn[23];                       /**< unique per dispenser */
     float max_current_a[HUAWEI_CONN_MAX];
     float rated_power_kw[HUAWEI_CONN_MAX];
@@ -103,6 +105,8 @@ struct huawei_conn {
     uint8_t burst;
     struct huawei_replay rx;
     uint32_t replies; /**< accepted PowerRequestReply frames */
+    bool cycling;          /**< in the start-up plug-in/unplug cycle (NoKeyYet without a car) */
+    uint32_t cycle_until_ms; /**< ... which gives up waiting for the key then */
 };
 
 struct huawei_disp {
@@ -118,6 +122,7 @@ struct huawei_disp {
     bool report_now;
     unsigned events; /**< connectors with a charging event to report (bit local-1) */
     bool psu_mac_known;
+    bool cycled; /**< the start-up cycle was started on this link */
     uint8_t psu_mac[6];
     uint64_t unix_ms_base; /**< Unix time at loop time 0, for GOOSE T and 0x1024 */
     /* counters for diagnostics and tests */
@@ -129,7 +134,11 @@ struct huawei_disp {
     uint32_t goose_sent[HUAWEI_CONN_MAX];
 };
 
-/** @brief Defaults of the sheet (secure both ways, 5 s allocation, 60 s link timeout). */
+/** How long the start-up cycle waits for the unit's key (the sheet: 10 s). */
+#define HUAWEI_CYCLE_KEY_MS 10000u
+
+/** @brief Defaults of the sheet (secure both ways, 5 s allocation, 60 s link timeout, the
+ *         start-up cycle). */
 void huawei_disp_config_default(struct huawei_disp_config *c);
 /** @retval HAL_OK @retval HAL_EINVAL bad connector count, number or VLAN */
 int huawei_disp_init(struct huawei_disp *d, const struct huawei_disp_config *cfg, uint32_t now_ms);
@@ -194,6 +203,11 @@ uint16_t huawei_disp_running_mode(const struct huawei_disp *d);
 /** @brief Whether an alarm register the firmware stops on (0x4004 EPO, 0x4011 insulation) is set;
  *         @p any: any PSU alarm register non-zero. */
 bool huawei_disp_psu_stop_alarm(const struct huawei_disp *d, bool *any);
+/** @brief The unit's alarm registers (0x4000..0x40E9) that are non-zero: the first @p max
+ *         start addresses (a 32-bit flag register once) into @p out; returns how many there are. */
+unsigned huawei_disp_alarm_list(const struct huawei_disp *d, uint16_t *out, unsigned max);
+/** @brief Running mode as text ("running"); "?" for a value the sheet does not name. */
+const char *huawei_running_mode_name(uint16_t mode);
 /** @brief State name ("Running"). */
 const char *huawei_cstate_name(enum huawei_cstate s);
 

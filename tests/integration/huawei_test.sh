@@ -15,7 +15,7 @@
 # Prints PASS/FAIL lines and "N passed, N failed".
 set -u
 sim=${1:?usage: $0 HUAWEISIM PSU_CTL [BIN]}; ctl=${2:?usage: $0 HUAWEISIM PSU_CTL [BIN]}
-board_bin=${3:-}  # given: huawei_board_test.sh BIN runs beside the cases (a charger session)
+board_bin=${3:-}  # given: huawei_board_test.sh BIN runs beside the cases (two chargers on one unit, TCP and TLS)
 for b in "$sim" "$ctl"; do
     if [ ! -x "$b" ]; then echo "FAIL huawei setup: $b is not built"; echo "0 passed, 1 failed"; exit 1; fi
 done
@@ -104,10 +104,14 @@ cases=(
     "epo|--alarm 0x4004=1|--seconds 1|"
 )
 start=$(date +%s)
-bpid=
+bpids=()
+board_modes="tcp tls"
 if [ -n "$board_bin" ]; then
-    "$(dirname "$0")/huawei_board_test.sh" "$board_bin" > "$w/board.out" 2>&1 &
-    bpid=$!
+    # two chargers on one unit, once over plain TCP and once over mutual TLS
+    for m in $board_modes; do
+        "$(dirname "$0")/huawei_board_test.sh" "$board_bin" "$m" > "$w/board_$m.out" 2>&1 &
+        bpids+=($!)
+    done
 fi
 i=0
 for c in "${cases[@]}"; do
@@ -177,12 +181,15 @@ else ko "link_drop (see $w/drop)"; fi
 if [ "$(rc epo 1)" = 1 ] && has epo/ctl1 "stop conn=1 error=HardwareFault severity=High: power off"; then
     ok "unit_epo: the unit's EPO alarm stops the session"
 else ko "unit_epo (see $w/epo)"; fi
-if [ -n "$bpid" ]; then
-    wait "$bpid"
-    grep -E '^(PASS|FAIL) ' "$w/board.out"
-    pass=$((pass + $(grep -c '^PASS ' "$w/board.out")))
-    fail=$((fail + $(grep -c '^FAIL ' "$w/board.out")))
-    grep -q '^[0-9]* passed, 0 failed$' "$w/board.out" || { echo "FAIL huawei_board: no clean summary"; fail=$((fail + 1)); }
+if [ "${#bpids[@]}" -gt 0 ]; then
+    for p in "${bpids[@]}"; do wait "$p"; done
+    for m in $board_modes; do
+        b=$w/board_$m.out
+        grep -E '^(PASS|FAIL|FIGURE) ' "$b"
+        pass=$((pass + $(grep -c '^PASS ' "$b")))
+        fail=$((fail + $(grep -c '^FAIL ' "$b")))
+        grep -q '^[0-9]* passed, 0 failed$' "$b" || { echo "FAIL huawei_board_$m: no clean summary"; fail=$((fail + 1)); }
+    done
 fi
 # the figures of docs/huawei.md
 fr=$(sed -n 's/^goose conn=1 frames=\([0-9]*\) in \([0-9]*\) ms$/\1 \2/p' "$w/two/ctl1")

@@ -738,6 +738,107 @@ static void test_power_stage_with_modules(void **state)
     assert_int_equal(count(T_STAGE, at), 0);
 }
 
+/* A stage fed by a central unit (as the Huawei one): what the unit reports, moved by the test. */
+static struct psu_unit_status s_unit;
+
+static int tu_unit(struct psu *p, struct psu_unit_status *u, uint32_t now_ms)
+{
+    (void)p;
+    (void)now_ms;
+    *u = s_unit;
+    return HAL_OK;
+}
+
+#define T_UNIT "dcfc/v1/cs1/connector/1/power_unit"
+
+static void test_power_unit_on_change(void **state)
+{
+    (void)state;
+    /* a stage without a unit (the fake, as InfyPower) publishes no such topic */
+    assert_int_equal(count(T_UNIT, 0), 0);
+    static struct psu_ops ops;
+    ops = *s_power.psu.ops;
+    ops.read_unit = tu_unit;
+    s_power.psu.ops = &ops;
+    /* before the unit said anything: nulls, not zeros */
+    memset(&s_unit, 0, sizeof s_unit);
+    s_unit.session_state = "CarDisconnected";
+    int at = s_npub;
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_true(last(T_UNIT)->retain);
+    assert_has(T_UNIT, "\"psu_running_mode\":null,\"ac_input_voltage_v\":null");
+    assert_has(T_UNIT, "\"input_energy_wh\":null");
+    assert_has(T_UNIT, "\"psu_port_available\":null,\"state\":\"CarDisconnected\"");
+    assert_has(T_UNIT, "\"psu_alarms\":[],\"psu_alarm_count\":0");
+    /* the unit's report arrives: out at once (its mode is state), with its values */
+    s_unit.running_mode = "running";
+    s_unit.ac_known = true;
+    s_unit.ac_voltage_mv[0] = 230000;
+    s_unit.ac_voltage_mv[1] = 230500;
+    s_unit.ac_voltage_mv[2] = 229000;
+    s_unit.ac_current_ma[0] = s_unit.ac_current_ma[1] = s_unit.ac_current_ma[2] = 10250;
+    s_unit.energy_known = true;
+    s_unit.input_energy_wh = 1234000;
+    s_unit.port_known = true;
+    s_unit.port_available = true;
+    at = s_npub;
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_has(T_UNIT, "\"psu_running_mode\":\"running\"");
+    assert_has(T_UNIT, "\"ac_input_voltage_v\":[230,230.5,229],\"ac_input_current_a\":[10.25,10.25,10.25]");
+    assert_has(T_UNIT, "\"input_energy_wh\":1234000");
+    assert_has(T_UNIT, "\"psu_port_available\":true");
+    /* nothing changed: nothing more, however long */
+    at = s_npub;
+    run(5000);
+    assert_int_equal(count(T_UNIT, at), 0);
+    /* AC inside the dead-band (0.5 V of 230 V, 1 %) and energy within the same kWh: silent */
+    s_unit.ac_voltage_mv[0] = 230500;
+    s_unit.input_energy_wh = 1234900;
+    run(3000);
+    assert_int_equal(count(T_UNIT, at), 0);
+    /* a phase that moves 10 V: once, after the minimum interval */
+    s_unit.ac_voltage_mv[1] = 240500;
+    run(3000);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_has(T_UNIT, "\"ac_input_voltage_v\":[230.5,240.5,229]");
+    /* an alarm register of the unit, a board alarm, the session state: each at once */
+    at = s_npub;
+    s_unit.alarm_count = 1;
+    s_unit.alarm[0] = 0x4004;
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_has(T_UNIT, "\"psu_alarms\":[\"0x4004\"],\"psu_alarm_count\":1");
+    at = s_npub;
+    s_unit.board_alarms = PSU_ALARM_DOOR | PSU_ALARM_CONTACTOR;
+    s_unit.session_state = "Running";
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_has(T_UNIT, "\"state\":\"Running\",\"door_status_alarm\":true,\"water_alarm\":false");
+    assert_has(T_UNIT, "\"contactor_fault_alarm\":true");
+    /* the next whole kWh: state, at once */
+    at = s_npub;
+    s_unit.input_energy_wh = 1235000;
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    /* eight alarms and more: all counted, the first eight listed, the payload still fits */
+    at = s_npub;
+    s_unit.alarm_count = 20;
+    for (unsigned j = 0; j < PSU_UNIT_ALARMS; j++) {
+        s_unit.alarm[j] = (uint16_t)(0x4000u + j);
+    }
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+    assert_has(T_UNIT, "\"0x4007\"],\"psu_alarm_count\":20");
+    /* the broker gone and back: published anew (retained topics are re-sent) */
+    api_mqtt_connected(&s_api, false);
+    api_mqtt_connected(&s_api, true);
+    at = s_npub;
+    run(10);
+    assert_int_equal(count(T_UNIT, at), 1);
+}
+
 static void test_meter_absent(void **state)
 {
     (void)state;
@@ -817,6 +918,7 @@ int main(void)
         cmocka_unit_test_setup(test_update_retries_with_interval, setup),
         cmocka_unit_test_setup(test_power_stage_on_change, setup),
         cmocka_unit_test_setup(test_power_stage_with_modules, setup),
+        cmocka_unit_test_setup(test_power_unit_on_change, setup),
         cmocka_unit_test_setup(test_meter_absent, setup),
         cmocka_unit_test_setup(test_meter_register_on_change, setup_meter),
     };

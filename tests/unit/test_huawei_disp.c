@@ -20,6 +20,8 @@ static struct huawei_disp D;
 static uint8_t KEY1[48], KEY2[48];
 static uint16_t tid;
 
+static bool s_cycle;
+
 static int setup(void **state)
 {
     (void)state;
@@ -29,6 +31,7 @@ static int setup(void **state)
     c.global_no[0] = 3;
     c.global_no[1] = 4;
     memcpy(c.mac, DISP_MAC, 6);
+    c.startup_cycle = s_cycle; /* off but in its own test: the others start from standby */
     assert_int_equal(huawei_disp_init(&D, &c, 0), HAL_OK);
     huawei_disp_link_up(&D, 0);
     for (int i = 0; i < 48; i++) {
@@ -299,6 +302,64 @@ static void test_bad_hmac_replay_unsecured_vlan(void **state)
     assert_int_equal(D.rejects[HUAWEI_RX_HMAC], 2);
 }
 
+static int setup_cycle(void **state)
+{
+    s_cycle = true;
+    int rc = setup(state);
+    s_cycle = false;
+    return rc;
+}
+
+/* §4 start-up: once the unit is RUNNING, every idle connector is plugged in and unplugged
+ * once (a key from the unit, then standby); a car plugged meanwhile takes the key; no key
+ * within 10 s gives up to standby. */
+static void test_startup_cycle(void **state)
+{
+    (void)state;
+    struct huawei_goose_msg m;
+    uint32_t t = 10;
+    assert_int_equal(huawei_disp_tick(&D, t), HAL_OK);
+    assert_int_equal(ws(1), HUAWEI_WS_STANDBY); /* nothing before the unit is ready */
+    assert_int_equal(ws(2), HUAWEI_WS_STANDBY);
+    unit_ready(t);
+    assert_int_equal(huawei_disp_tick(&D, t), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_NO_KEY);
+    assert_int_equal(D.conn[1].state, HUAWEI_CS_NO_KEY);
+    assert_int_equal(ws(1), HUAWEI_WS_INSERTED); /* this makes the unit write a key */
+    assert_int_equal(ws(2), HUAWEI_WS_INSERTED);
+    /* connector 1: the key comes, the connector is unplugged again (status 0, shutdown
+     * frames signed with that key), no allocation asked */
+    unit_key(1, KEY1, t + 5);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_DISCONNECTED);
+    assert_int_equal(ws(1), HUAWEI_WS_STANDBY);
+    assert_int_equal(drain(t + 5, &m, KEY1), 1);
+    assert_int_equal(m.kind, HUAWEI_GOOSE_SHUTDOWN);
+    /* connector 2: a car plugs during the cycle; the key is then its session's */
+    assert_int_equal(huawei_disp_plug(&D, 2, true, t + 6), HAL_OK);
+    assert_int_equal(D.conn[1].state, HUAWEI_CS_NO_KEY);
+    unit_key(2, KEY2, t + 7);
+    assert_int_equal(D.conn[1].state, HUAWEI_CS_NO_ALLOC);
+    /* once per link: a later tick does not cycle again, however long */
+    assert_int_equal(huawei_disp_tick(&D, t + 20000), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_DISCONNECTED);
+    /* a new link cycles again; a unit that never writes the key: standby after 10 s */
+    huawei_disp_link_down(&D);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_DISCONNECTED);
+    huawei_disp_link_up(&D, 30000);
+    unit_ready(30000);
+    assert_int_equal(huawei_disp_tick(&D, 30000), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_NO_KEY);
+    assert_int_equal(huawei_disp_tick(&D, 30000 + HUAWEI_CYCLE_KEY_MS - 1), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_NO_KEY);
+    assert_int_equal(huawei_disp_tick(&D, 30000 + HUAWEI_CYCLE_KEY_MS), HAL_OK);
+    assert_int_equal(D.conn[0].state, HUAWEI_CS_DISCONNECTED);
+    assert_int_equal(ws(1), HUAWEI_WS_STANDBY);
+    /* the car plugged before the link went down: no cycle for it, it starts over */
+    assert_int_equal(D.conn[1].state, HUAWEI_CS_NO_KEY);
+    assert_true(D.conn[1].plugged);
+    assert_false(D.conn[1].cycling);
+}
+
 static void test_key_never_delivered(void **state)
 {
     (void)state;
@@ -494,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup(test_full_session, setup),
         cmocka_unit_test_setup(test_two_connectors_independent, setup),
         cmocka_unit_test_setup(test_bad_hmac_replay_unsecured_vlan, setup),
+        cmocka_unit_test_setup(test_startup_cycle, setup_cycle),
         cmocka_unit_test_setup(test_key_never_delivered, setup),
         cmocka_unit_test_setup(test_allocation_refused_and_timeout, setup),
         cmocka_unit_test_setup(test_goose_schedule, setup),

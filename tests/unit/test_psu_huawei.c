@@ -514,6 +514,66 @@ static void test_forged_reply_and_epo(void **state)
     assert_int_equal(unit_request(pdu, 5, NULL, NULL), 0x83);
 }
 
+/* What the unit wrote, as psu_read_unit() gives it for telemetry (sheet §10). */
+static void test_unit_report(void **state)
+{
+    (void)state;
+    struct psu_unit_status u;
+    run(2);
+    /* the link is up, the unit has not spoken: nothing is known */
+    assert_int_equal(psu_read_unit(&P1.base, &u, now), HAL_OK);
+    assert_null(u.running_mode);
+    assert_false(u.ac_known);
+    assert_false(u.energy_known);
+    assert_false(u.port_known);
+    assert_string_equal(u.session_state, "CarDisconnected");
+    unit_ready();
+    unit_write_f32(HUAWEI_R_AC_VOLTAGE_A, 230.5f);
+    unit_write_f32((uint16_t)(HUAWEI_R_AC_CURRENT_A + 4u), 12.25f); /* phase C */
+    double kwh = 12.5;
+    uint64_t q;
+    memcpy(&q, &kwh, 8);
+    uint8_t e[8];
+    for (int i = 0; i < 8; i++) {
+        e[i] = (uint8_t)(q >> (56 - 8 * i));
+    }
+    unit_write(HUAWEI_R_INPUT_ENERGY, e, 4);
+    unit_u16(HUAWEI_R_ALARM_EPO, 1);
+    static const uint8_t flags[4] = {0, 0, 0, 0x20}; /* rectifier 1: a flag bit */
+    unit_write(0x4040, flags, 2);
+    psu_huawei_set_alarms(&P1, HUAWEI_AL_DOOR | HUAWEI_AL_TILT);
+    run(2);
+    assert_int_equal(psu_read_unit(&P1.base, &u, now), HAL_OK);
+    assert_string_equal(u.running_mode, "running");
+    assert_true(u.ac_known);
+    assert_int_equal(u.ac_voltage_mv[0], 230500);
+    assert_int_equal(u.ac_voltage_mv[1], 0);
+    assert_int_equal(u.ac_current_ma[2], 12250);
+    assert_true(u.energy_known);
+    assert_int_equal(u.input_energy_wh, 12500);
+    assert_true(u.port_known);
+    assert_true(u.port_available);
+    assert_int_equal(u.board_alarms, PSU_ALARM_DOOR | PSU_ALARM_TILT);
+    /* the EPO register and the 32-bit flag register (once, at its start address) */
+    assert_int_equal(u.alarm_count, 2);
+    assert_int_equal(u.alarm[0], HUAWEI_R_ALARM_EPO);
+    assert_int_equal(u.alarm[1], 0x4040);
+    /* connector 2 of the same unit: the unit's values, its own port and alarms */
+    assert_int_equal(psu_read_unit(&P2.base, &u, now), HAL_OK);
+    assert_int_equal(u.ac_voltage_mv[0], 230500);
+    assert_int_equal(u.board_alarms, 0);
+    /* the link lost: nothing is known again (no stale mode from the last link) */
+    unit_u16(HUAWEI_R_PORT_AVAILABLE + huawei_conn_offset(1), 0);
+    run(2);
+    assert_int_equal(psu_read_unit(&P1.base, &u, now), HAL_OK);
+    assert_false(u.port_available);
+    P1.unit->link_up = false;
+    assert_int_equal(psu_read_unit(&P1.base, &u, now), HAL_OK);
+    assert_null(u.running_mode);
+    assert_false(u.ac_known);
+    P1.unit->link_up = true;
+}
+
 static void test_init_checked(void **state)
 {
     (void)state;
@@ -554,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup(test_refused_allocation, setup),
         cmocka_unit_test_setup(test_key_never_delivered, setup),
         cmocka_unit_test_setup(test_forged_reply_and_epo, setup),
+        cmocka_unit_test_setup(test_unit_report, setup),
         cmocka_unit_test_setup(test_init_checked, setup),
         cmocka_unit_test_setup_teardown(test_tls_session, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_client_refused, setup_tls_nocert, teardown),
