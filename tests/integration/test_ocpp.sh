@@ -305,6 +305,7 @@ p8=$(port)
 p9=$(port)
 p10=$(port)
 p11=$(port)
+p12=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -322,6 +323,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
     --serve "$work/prof-csms.log" --port "$p11" --profile-after-ms 5000 \
+    --serve "$work/prof2-csms.log" --port "$p12" --profile-after-ms 5000 \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -375,6 +377,10 @@ csms_ready "$work/prof-csms.log" "$p11" || ko profile "CSMS did not start"
 "$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 14 --out "$work/prof" --ocpp-drain-s 30 \
     >"$work/prof-sim.log" 2>&1 &
 prof_sim=$!
+csms_ready "$work/prof2-csms.log" "$p12" || ko profile-iso2 "CSMS did not start"
+"$sim" --protocol iso2 --ocpp "ws://127.0.0.1:$p12/CP12" --sessions 1 --charge-s 20 --out "$work/prof2" \
+    --ocpp-drain-s 30 >"$work/prof2-sim.log" 2>&1 &
+prof2_sim=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
@@ -389,6 +395,8 @@ rs_rc=$?
 wait $rej_sim
 wait $prof_sim
 prof_rc=$?
+wait $prof2_sim
+prof2_rc=$?
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -545,6 +553,22 @@ check profile "the limit is logged, ends with its transaction, and the transacti
              grep -q 'charging profile: connector 1 limited to 10000 W' '$work/prof-sim.log' &&
              grep -q 'charging profile: connector 1 no longer limited' '$work/prof-sim.log' &&
              [ $prof_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/prof-sim.log'"
+check profile-iso2 "an ISO-2 car under the same TxProfile: asked to renegotiate, it charges again at 10 kW; one transaction, delivered" \
+    python3 -c "
+import csv, json, re, sys
+log = open('$work/prof2-sim.log').read()
+lim = log.find('charging profile: connector 1 limited to 10000 W')
+reneg = log.find('session charging -> parameters', lim)
+rows = list(csv.DictReader(open('$work/prof2/cp0.csv')))
+ch = [r for r in rows if r['state'] == 'charging']
+calls = [json.loads(l) for l in open('$work/prof2-csms.log')]
+starts = [c for c in calls if c.get('action') == 'StartTransaction' and c['ev'] == 'call']
+stops = [c for c in calls if c.get('action') == 'StopTransaction' and c['ev'] == 'call']
+late = [r for r in ch if float(r['t_s']) >= float(ch[-1]['t_s']) - 3]
+ok = lim >= 0 and reneg > lim and ch and all(float(r['evse_max_kw']) == 10.0 for r in late) and \
+     max(float(r['power_kw']) for r in late) <= 10.05 and len(starts) == 1 and len(stops) == 1 and \
+     $prof2_rc == 0 and 'every transaction delivered' in log
+sys.exit(0 if ok else 1)"
 check hostile "an unknown action: CALLERROR NotImplemented" \
     grep -q '"id":"h2","frame":\[4,"h2","NotImplemented"' "$work/host-csms.log"
 check hostile "a payload against the schema: PropertyConstraintViolation; a field missing: OccurenceConstraintViolation (1.6 spelling)" \
