@@ -223,6 +223,17 @@ static void test_recurring_across_midnight(void **state)
     assert_int_equal(per[2].start_s, 5 * 3600);
     assert_int_equal(per[2].limit_d, 220000);
     assert_int_equal(per[3].start_s, 7 * 3600);
+    /* a startSchedule still to come only gives the time of day: the days before repeat too */
+    expect_status("SetChargingProfile",
+                  "{\"connectorId\":2,\"csChargingProfiles\":{\"chargingProfileId\":10,\"stackLevel\":1,"
+                  "\"chargingProfilePurpose\":\"TxDefaultProfile\",\"chargingProfileKind\":\"Recurring\","
+                  "\"recurrencyKind\":\"Daily\",\"chargingSchedule\":{\"duration\":3600,"
+                  "\"startSchedule\":\"2026-01-10T22:00:00Z\",\"chargingRateUnit\":\"W\","
+                  "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":5000}]}}}",
+                  "Accepted");
+    limit_at(2, T0 + 5400, OCPP_SMART_NONE, 5000u); /* 22:30 */
+    limit_at(2, T0 + 7200, OCPP_SMART_NONE, OCPP_SMART_NONE);
+    expect_status("ClearChargingProfile", "{\"id\":10}", "Accepted");
     /* Weekly: a duration longer than a week is cut to the week */
     expect_status("SetChargingProfile",
                   "{\"connectorId\":2,\"csChargingProfiles\":{\"chargingProfileId\":6,\"stackLevel\":0,"
