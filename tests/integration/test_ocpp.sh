@@ -18,6 +18,9 @@
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
+#   profile: the CSMS sets a TxProfile (10 kW) during the session and asks the composite: the
+#            car's EVSE maximum drops to 10 kW and the power follows; profile-iso2: the same
+#            with an ISO-2 car, which renegotiates its schedule (one transaction)
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
 #            and a message over the receive buffer: the right CALLERRORs, a 1009 close and
 #            a reconnect, the transaction delivered
