@@ -336,12 +336,13 @@ static void log_limit(struct ocpp_station *os, uint32_t now_ms, unsigned c, uint
 
 void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
 {
-    int64_t now = ocpp_cp_unix(&os->cp, now_ms);
-    ocpp_smart_poll(&os->smart, &os->cp, now);
-    /* once a second is enough for schedules in whole seconds; a new profile at once */
+    /* once a second is enough for schedules in whole seconds (and for a transaction's start
+     * or end); a new profile at once. The loop calls this every pass: keep that pass cheap. */
     if (os->smart_once && os->smart_gen == os->smart.generation && now_ms - os->smart_ms < 1000u) {
         return;
     }
+    int64_t now = ocpp_cp_unix(&os->cp, now_ms);
+    ocpp_smart_poll(&os->smart, &os->cp, now);
     os->smart_once = true;
     os->smart_gen = os->smart.generation;
     os->smart_ms = now_ms;
