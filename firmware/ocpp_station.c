@@ -1,7 +1,8 @@
 /*
  * OCPP on the station: owns the translation between the station (commands, events in OCPP
  * terms, the connectors' journals) and the charge point core, the stop reasons the backend
- * is told, and the pump between the WebSocket and the core.
+ * is told, the pump between the WebSocket and the core, and the Smart Charging limits
+ * applied to the station.
  */
 #include "ocpp_station.h"
 
@@ -184,6 +185,27 @@ int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journa
             ocpp_journal_init(&os->jr[i], &os->cp, journals[i], (uint8_t)(i + 1u), now_ms);
         }
     }
+    /* Smart Charging: a DC reading of the units (ocpp_smart.h); "no limit" in a composite is
+     * the connector's rating. The station's own limits are kept to come back to. */
+    ocpp_smart_init(&os->smart, n, 400000u);
+    os->cp.smart = &os->smart;
+    uint64_t sum_w = 0, sum_ma = 0;
+    for (uint8_t i = 0; i < n; i++) {
+        const struct charger_config *cc = charger_config_of(st->conn[i].c);
+        ocpp_smart_rating(&os->smart, i + 1u, cc->max_power_w, cc->max_current_ma);
+        sum_w += cc->max_power_w;
+        sum_ma += cc->max_current_ma;
+        os->lim_ma[i] = OCPP_SMART_NONE;
+        os->lim_w[i] = OCPP_SMART_NONE;
+    }
+    os->base_w = st->cfg.max_power_w != 0u ? st->cfg.max_power_w : STATION_NO_LIMIT;
+    os->base_ma = st->cfg.max_current_ma != 0u ? st->cfg.max_current_ma : STATION_NO_LIMIT;
+    ocpp_smart_rating(&os->smart, 0u,
+                      os->base_w != STATION_NO_LIMIT ? os->base_w : (uint32_t)(sum_w > UINT32_MAX ? UINT32_MAX : sum_w),
+                      os->base_ma != STATION_NO_LIMIT ? os->base_ma
+                                                      : (uint32_t)(sum_ma > UINT32_MAX ? UINT32_MAX : sum_ma));
+    os->cp_ma = OCPP_SMART_NONE;
+    os->cp_w = OCPP_SMART_NONE;
     if (ws_cfg != NULL) {
         os->transport = true;
         ocpp_ws_init(&os->ws, ws_cfg, net, tls, rng, log);
@@ -235,6 +257,8 @@ void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, 
             struct ocpp_sample s = {m->power_w, m->current_ma, m->voltage_mv, m->soc};
             (void)ocpp_cp_meter_sample(&os->cp, tx, start_wh + m->energy_wh, &s, unix_s, now_ms);
         }
+        /* the session's voltage converts between A and W in composite schedules */
+        ocpp_smart_voltage(&os->smart, c, e->u.meas.voltage_mv > 50000 ? e->u.meas.voltage_mv : 0);
         break;
     }
     default:
@@ -289,6 +313,62 @@ static bool push(struct ocpp_station *os, uint32_t now_ms)
     return true;
 }
 
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+static void log_limit(struct ocpp_station *os, uint32_t now_ms, unsigned c, uint32_t ma, uint32_t w)
+{
+    if (ma == OCPP_SMART_NONE && w == OCPP_SMART_NONE) {
+        hal_logf(os->log, HAL_LOG_INFO, now_ms, "ocpp: charging profile: connector %u no longer limited", c);
+    } else if (ma == OCPP_SMART_NONE) {
+        hal_logf(os->log, HAL_LOG_INFO, now_ms, "ocpp: charging profile: connector %u limited to %lu W", c,
+                 (unsigned long)w);
+    } else if (w == OCPP_SMART_NONE) {
+        hal_logf(os->log, HAL_LOG_INFO, now_ms, "ocpp: charging profile: connector %u limited to %lu mA", c,
+                 (unsigned long)ma);
+    } else {
+        hal_logf(os->log, HAL_LOG_INFO, now_ms, "ocpp: charging profile: connector %u limited to %lu mA, %lu W",
+                 c, (unsigned long)ma, (unsigned long)w);
+    }
+}
+
+void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
+{
+    /* once a second is enough for schedules in whole seconds (and for a transaction's start
+     * or end); a new profile at once. The loop calls this every pass: keep that pass cheap. */
+    if (os->smart_once && os->smart_gen == os->smart.generation && now_ms - os->smart_ms < 1000u) {
+        return;
+    }
+    int64_t now = ocpp_cp_unix(&os->cp, now_ms);
+    ocpp_smart_poll(&os->smart, &os->cp, now);
+    os->smart_once = true;
+    os->smart_gen = os->smart.generation;
+    os->smart_ms = now_ms;
+    if (now <= 0) {
+        return; /* no clock: no schedule can be placed (Relative ones neither: their start) */
+    }
+    for (uint8_t i = 0; i < os->n; i++) {
+        uint32_t ma, w;
+        (void)ocpp_smart_limit(&os->smart, i + 1u, now, &ma, &w);
+        if (ma != os->lim_ma[i] || w != os->lim_w[i]) {
+            os->lim_ma[i] = ma;
+            os->lim_w[i] = w;
+            (void)station_set_limit(os->st, i, ma, w);
+            log_limit(os, now_ms, i + 1u, ma, w);
+        }
+    }
+    uint32_t ma, w;
+    (void)ocpp_smart_cp_limit(&os->smart, now, &ma, &w);
+    if (ma != os->cp_ma || w != os->cp_w) {
+        os->cp_ma = ma;
+        os->cp_w = w;
+        (void)station_set_limit(os->st, STATION_ALL, min_u32(os->base_ma, ma), min_u32(os->base_w, w));
+        log_limit(os, now_ms, 0u, ma, w);
+    }
+}
+
 void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
 {
     for (uint8_t i = 0; i < os->n; i++) {
@@ -296,6 +376,7 @@ void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
             ocpp_journal_poll(&os->jr[i], now_ms);
         }
     }
+    ocpp_station_smart(os, now_ms);
     if (!os->transport) {
         return;
     }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ocpp/ocpp_cp.h"
+#include "ocpp/ocpp_smart.h"
 #include "ocpp/ocpp_ws.h"
 #include "ocpp_journal.h"
 #include "station.h"
@@ -30,6 +31,14 @@ struct ocpp_station {
     enum station_status last[CFG_OCPP_CONNECTORS];
     bool reset_pending;
     bool reset_hard;
+    /* Smart Charging: the profiles, and the limits last given to the station from them */
+    struct ocpp_smart smart;
+    uint32_t smart_gen;          /**< smart.generation at the last evaluation */
+    uint32_t smart_ms;           /**< loop time of the last evaluation */
+    bool smart_once;             /**< evaluated at least once */
+    uint32_t lim_ma[CFG_OCPP_CONNECTORS], lim_w[CFG_OCPP_CONNECTORS]; /**< OCPP_SMART_NONE: none set */
+    uint32_t cp_ma, cp_w;        /**< the ChargePointMaxProfile's, OCPP_SMART_NONE: none */
+    uint32_t base_ma, base_w;    /**< the station's own limits, restored when no profile limits */
 };
 
 /**
@@ -41,6 +50,16 @@ int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journa
                       uint8_t n, const struct ocpp_cp_info *info, const struct ocpp_cp_config *cfg,
                       const struct ocpp_ws_config *ws_cfg, struct hal_net *net, struct hal_tls *tls,
                       struct hal_rng *rng, struct hal_log *log, uint32_t id_seed, uint32_t now_ms);
+
+/**
+ * Smart Charging on the station (docs/ocpp.md "Smart Charging"): every second, and at once
+ * after the backend changed a profile, each connector's composite limit becomes the
+ * connector's own limits (station_set_limit: A as its DC current, W as its DC power) and the
+ * ChargePointMaxProfile the station's shared limit (never above the station's configured
+ * one). The car sees them as the EVSE maximum current and power of the next answer. Called
+ * by ocpp_station_poll(); tests may call it.
+ */
+void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms);
 
 /** One event of the station (the board pops them and hands each to every consumer). */
 void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, uint32_t now_ms);

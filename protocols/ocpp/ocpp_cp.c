@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "ocpp/ocpp_smart.h"
+
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
 #define LOGW(cp, now, ...) hal_logf((cp)->log, HAL_LOG_WARN, (now), __VA_ARGS__)
 
@@ -1001,7 +1003,12 @@ static const struct cfgkey k_keys[] = {
     {"ClockAlignedDataInterval", true, 2, 0, "0", 0},
     {"ResetRetries", true, 2, 0, "0", 0},
     {"GetConfigurationMaxKeys", true, 2, 0, "32", 0},
-    {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger", 0},
+    {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger,SmartCharging", 0},
+    /* Smart Charging (ocpp_smart.h): its bounds, both units */
+    {"ChargeProfileMaxStackLevel", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_MAX_STACK), 0},
+    {"ChargingScheduleMaxPeriods", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PERIODS), 0},
+    {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
+    {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
@@ -1244,6 +1251,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->reg == OCPP_REG_REJECTED) {
         /* Rejected: the CP answers nothing else until it is accepted (§4.2) */
         violate(&v, OCPP_ERR_SECURITY, "charge point not accepted");
+    } else if (cp->smart != NULL && ocpp_smart_action(a)) {
+        /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
+        v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
     } else if (strcmp(a, "RemoteStartTransaction") == 0) {
         h_remote_start(cp, &v, p, w, now_ms);
     } else if (strcmp(a, "RemoteStopTransaction") == 0) {

@@ -162,8 +162,11 @@ struct ocpp_cp_info {
     uint8_t connectors;
 };
 
+struct ocpp_smart;
+
 struct ocpp_cp {
     const struct ocpp_cp_ops *ops;
+    struct ocpp_smart *smart; /**< Smart Charging (ocpp_smart.h), attached by the board; NULL: NotSupported */
     void *ctx;
     struct hal_log *log;
     struct ocpp_cp_info info;

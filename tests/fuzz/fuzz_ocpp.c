@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp_cp.h"
+#include "ocpp/ocpp_smart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,6 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
     ocpp_cp_init(&cp, &info, &cfg, &k_ops, NULL, NULL, 1);
+    /* Smart Charging attached, as the station does: its three CALLs are parsed too */
+    static struct ocpp_smart smart;
+    ocpp_smart_init(&smart, 2, 400000u);
+    ocpp_smart_rating(&smart, 1, 150000u, 250000u);
+    cp.smart = &smart;
     ocpp_cp_connected(&cp, 0);
     size_t n;
     /* register: boot accepted, then one StartTransaction outstanding, so an answer in the
@@ -61,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char boot[] = "[3,\"00000001\",{\"status\":\"Accepted\",\"currentTime\":\"2026-01-01T00:00:00Z\",\"interval\":60}]";
     ocpp_cp_rx(&cp, boot, sizeof boot - 1u, 0);
     ocpp_cp_tx_start(&cp, 1, 1, "T", 0, 1767225600);
+    ocpp_smart_poll(&smart, &cp, 1767225600); /* the transaction runs: TxProfiles can be set */
     for (int k = 0; k < 8 && ocpp_cp_poll(&cp, 1); k++) {
         ocpp_cp_take(&cp, &n);
         ocpp_cp_sent(&cp, 1);

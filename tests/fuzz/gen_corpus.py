@@ -352,6 +352,18 @@ def ocpp_seeds(out):
         '[2,"h","TriggerMessage",{"requestedMessage":"StatusNotification","connectorId":1}]',
         '[2,"i","DataTransfer",{"vendorId":"v","messageId":"m","data":"x"}]',
         '[2,"j","SetChargingProfile",{"connectorId":1,"csChargingProfiles":{}}]',
+        # Smart Charging (ocpp_smart.c): a whole recurring profile, a TxProfile for the
+        # transaction in flight, a clear and a composite
+        '[2,"s1","SetChargingProfile",{"connectorId":0,"csChargingProfiles":{"chargingProfileId":3,"stackLevel":1,'
+        '"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Recurring","recurrencyKind":"Daily",'
+        '"validFrom":"2026-01-01T00:00:00Z","chargingSchedule":{"duration":7200,"startSchedule":"2026-01-01T22:00:00Z",'
+        '"chargingRateUnit":"W","minChargingRate":1.5,"chargingSchedulePeriod":[{"startPeriod":0,"limit":11000.5,'
+        '"numberPhases":3},{"startPeriod":3600,"limit":0}]}}}]',
+        '[2,"s2","SetChargingProfile",{"connectorId":1,"csChargingProfiles":{"chargingProfileId":4,"stackLevel":0,'
+        '"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Relative","chargingSchedule":{'
+        '"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":32}]}}}]',
+        '[2,"s3","ClearChargingProfile",{"connectorId":0,"chargingProfilePurpose":"TxDefaultProfile","stackLevel":1}]',
+        '[2,"s4","GetCompositeSchedule",{"connectorId":1,"duration":86400,"chargingRateUnit":"A"}]',
         '[2,"k","ClearCache",{}]',
         '[3,"00000005",{"transactionId":42,"idTagInfo":{"status":"Accepted"}}]',
         '[3,"00000005",{"transactionId":1e3,"idTagInfo":{"status":"Blocked"}}]',

@@ -18,6 +18,9 @@
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
+#   profile: the CSMS sets a TxProfile (10 kW) during the session and asks the composite: the
+#            car's EVSE maximum drops to 10 kW and the power follows; profile-iso2: the same
+#            with an ISO-2 car, which renegotiates its schedule (one transaction)
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
 #            and a message over the receive buffer: the right CALLERRORs, a 1009 close and
 #            a reconnect, the transaction delivered
@@ -304,6 +307,8 @@ p7=$(port)
 p8=$(port)
 p9=$(port)
 p10=$(port)
+p11=$(port)
+p12=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -320,6 +325,8 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
     --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
+    --serve "$work/prof-csms.log" --port "$p11" --profile-after-ms 5000 \
+    --serve "$work/prof2-csms.log" --port "$p12" --profile-after-ms 5000 \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -369,6 +376,24 @@ rs_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p10/CP10" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 3 \
     >"$work/rej-sim.log" 2>&1 &
 rej_sim=$!
+# The profile cases start once the remote-start case is over: beside the others at their
+# start they would slow its boot past the car's own start (its race, not theirs).
+csms_ready "$work/prof-csms.log" "$p11" || ko profile "CSMS did not start"
+csms_ready "$work/prof2-csms.log" "$p12" || ko profile-iso2 "CSMS did not start"
+(
+    while kill -0 $rs_sim 2>/dev/null; do sleep 0.5; done
+    "$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 14 --out "$work/prof" --ocpp-drain-s 30 \
+        >"$work/prof-sim.log" 2>&1 &
+    a=$!
+    "$sim" --protocol iso2 --ocpp "ws://127.0.0.1:$p12/CP12" --sessions 1 --charge-s 20 --out "$work/prof2" \
+        --ocpp-drain-s 30 >"$work/prof2-sim.log" 2>&1 &
+    b=$!
+    wait $a
+    echo $? >"$work/prof.rc"
+    wait $b
+    echo $? >"$work/prof2.rc"
+) &
+prof_job=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
@@ -381,6 +406,9 @@ host_rc=$?
 wait $rs_sim
 rs_rc=$?
 wait $rej_sim
+wait $prof_job
+prof_rc=$(cat "$work/prof.rc" 2>/dev/null || echo 99)
+prof2_rc=$(cat "$work/prof2.rc" 2>/dev/null || echo 99)
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -439,7 +467,7 @@ check core "the backend's commands answered (unknown key, read-only key, vendor,
     bash -c "grep -q 'result GetConfiguration.*\"unknownKey\": \[\"NoSuchKey\"\]' '$work/core.calls' &&
              grep -q 'result ChangeConfiguration {\"status\": \"Rejected\"}' '$work/core.calls' &&
              grep -q 'result DataTransfer {\"status\": \"UnknownVendorId\"}' '$work/core.calls' &&
-             grep -q 'error SetChargingProfile \"NotSupported\"' '$work/core.calls' &&
+             grep -q 'result SetChargingProfile {\"status\": \"Rejected\"}' '$work/core.calls' &&
              grep -q 'result RemoteStopTransaction {\"status\": \"Rejected\"}' '$work/core.calls'"
 check core "ChangeConfiguration of a writable key Accepted, and GetConfiguration reads it back" \
     bash -c "grep -q 'result ChangeConfiguration {\"status\": \"Accepted\"}' '$work/core.calls' &&
@@ -511,6 +539,48 @@ check rejected "the log says the backend rejected it" \
     bash -c "grep -q 'BootNotification Rejected: next try in 2 s' '$work/rej-sim.log' && grep -q 'drain timeout' '$work/rej-sim.log'"
 
 calls "$work/host-csms.log" >"$work/host.calls"
+check profile "a TxProfile for the running transaction (10 kW): Accepted; GetCompositeSchedule answers its 10 kW" \
+    python3 -c "
+import json, sys
+r = {x['action']: x['result'] for x in map(json.loads, open('$work/prof-csms.log')) if x['ev'] == 'result'}
+c = r.get('GetCompositeSchedule', {})
+ok = r.get('SetChargingProfile') == {'status': 'Accepted'} and c.get('status') == 'Accepted' and \
+     c['chargingSchedule']['chargingRateUnit'] == 'W' and c['chargingSchedule']['chargingSchedulePeriod'][0]['limit'] == 10000
+sys.exit(0 if ok else 1)"
+check profile "the car's EVSE maximum follows: above 10 kW before, 10 kW to the end of current demand, the power under it 1.5 s on" \
+    python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open('$work/prof/cp0.csv')))
+mx = [float(r['evse_max_kw']) for r in rows]
+ch = [r for r in rows if r['state'] == 'charging']
+first = next((i for i, r in enumerate(rows) if r['state'] == 'charging' and float(r['evse_max_kw']) <= 10.0), None)
+t1 = float(rows[first]['t_s']) + 1.5 if first is not None else 0
+late = [r for r in rows[first or 0:] if r['state'] == 'charging' and float(r['t_s']) >= t1]
+ok = ch and first is not None and max(mx[:first]) > 10.0 and float(ch[-1]['evse_max_kw']) == 10.0 and \
+     all(float(r['evse_max_kw']) == 10.0 for r in rows[first:] if r['state'] == 'charging') and \
+     late and max(float(r['power_kw']) for r in late) <= 10.05
+sys.exit(0 if ok else 1)"
+check profile "the limit is logged, ends with its transaction, and the transaction is delivered" \
+    bash -c "grep -q 'backend set charging profile 17 (TxProfile, stack 0, Relative) on connector 1: Accepted' '$work/prof-sim.log' &&
+             grep -q 'charging profile: connector 1 limited to 10000 W' '$work/prof-sim.log' &&
+             grep -q 'charging profile: connector 1 no longer limited' '$work/prof-sim.log' &&
+             [ $prof_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/prof-sim.log'"
+check profile-iso2 "an ISO-2 car under the same TxProfile: asked to renegotiate, it charges again at 10 kW; one transaction, delivered" \
+    python3 -c "
+import csv, json, re, sys
+log = open('$work/prof2-sim.log').read()
+lim = log.find('charging profile: connector 1 limited to 10000 W')
+reneg = log.find('session charging -> parameters', lim)
+rows = list(csv.DictReader(open('$work/prof2/cp0.csv')))
+ch = [r for r in rows if r['state'] == 'charging']
+calls = [json.loads(l) for l in open('$work/prof2-csms.log')]
+starts = [c for c in calls if c.get('action') == 'StartTransaction' and c['ev'] == 'call']
+stops = [c for c in calls if c.get('action') == 'StopTransaction' and c['ev'] == 'call']
+late = [r for r in ch if float(r['t_s']) >= float(ch[-1]['t_s']) - 3]
+ok = lim >= 0 and reneg > lim and ch and all(float(r['evse_max_kw']) == 10.0 for r in late) and \
+     max(float(r['power_kw']) for r in late) <= 10.05 and len(starts) == 1 and len(stops) == 1 and \
+     $prof2_rc == 0 and 'every transaction delivered' in log
+sys.exit(0 if ok else 1)"
 check hostile "an unknown action: CALLERROR NotImplemented" \
     grep -q '"id":"h2","frame":\[4,"h2","NotImplemented"' "$work/host-csms.log"
 check hostile "a payload against the schema: PropertyConstraintViolation; a field missing: OccurenceConstraintViolation (1.6 spelling)" \

@@ -11,6 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
+//          [--profile-after-ms N]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -18,6 +19,9 @@
 //     connector 1 to Inoperative (the charge point must schedule it after the session).
 // --remote-start-ms N: N ms after the first accepted boot, RemoteStartTransaction of
 //     connector 1 for idTag REMOTE1.
+// --profile-after-ms N: N ms after the first StartTransaction, a TxProfile for it (Relative,
+//     10 kW, stack level 0) by SetChargingProfile, then GetCompositeSchedule of its connector
+//     for 60 s in W.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -70,6 +74,7 @@ function serve(args) {
     let hostileDone = false;
     let availabilityDone = false;
     let remoteStarted = false;
+    let profileDone = false;
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -163,6 +168,16 @@ function serve(args) {
                 availabilityDone = true;
                 setTimeout(() => command('ChangeAvailability', { connectorId: 1, type: 'Inoperative' }),
                            Number(args['availability-after-ms']));
+            }
+            if (args['profile-after-ms'] !== undefined && !profileDone) {
+                profileDone = true;
+                setTimeout(async () => {
+                    await command('SetChargingProfile', { connectorId: params.connectorId, csChargingProfiles: {
+                        chargingProfileId: 17, transactionId, stackLevel: 0, chargingProfilePurpose: 'TxProfile',
+                        chargingProfileKind: 'Relative', chargingSchedule: { chargingRateUnit: 'W',
+                            chargingSchedulePeriod: [{ startPeriod: 0, limit: 10000 }] } } });
+                    await command('GetCompositeSchedule', { connectorId: params.connectorId, duration: 60, chargingRateUnit: 'W' });
+                }, Number(args['profile-after-ms']));
             }
             return { transactionId, idTagInfo: { status: 'Accepted' } };
         });

@@ -250,12 +250,48 @@ static void test_authorize(void **state)
     assert_int_equal(ocpp_station_authorize(&s_os, 0, "CARD"), HAL_ESTATE);
 }
 
+/* Smart Charging on the station: a profile becomes the connector's own limits, the
+ * ChargePointMaxProfile the station's (never above its configured one), and clearing
+ * them gives the station back what it had. */
+static void test_smart_charging_limits(void **state)
+{
+    (void)state;
+    uint32_t base_w = s_st.cfg.max_power_w, base_ma = s_st.cfg.max_current_ma;
+    const char *a = call("[2,\"p1\",\"SetChargingProfile\",{\"connectorId\":2,\"csChargingProfiles\":{"
+                         "\"chargingProfileId\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                         "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":{\"startSchedule\":"
+                         "\"2025-12-31T00:00:00Z\",\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":["
+                         "{\"startPeriod\":0,\"limit\":7000},{\"startPeriod\":86410,\"limit\":3000}]}}}]");
+    assert_non_null(strstr(a, "\"Accepted\""));
+    run(50); /* at once after the change, not at the next second */
+    assert_int_equal(s_st.conn[1].limit_w, 7000u);
+    assert_int_equal(s_st.conn[1].limit_ma, STATION_NO_LIMIT);
+    assert_int_equal(s_st.conn[0].limit_w, STATION_NO_LIMIT); /* connector 1 has none */
+    run(11000); /* the next period begins 2026-01-01T00:00:10Z: re-evaluated as it begins */
+    assert_int_equal(s_st.conn[1].limit_w, 3000u);
+    a = call("[2,\"p2\",\"SetChargingProfile\",{\"connectorId\":0,\"csChargingProfiles\":{"
+             "\"chargingProfileId\":2,\"stackLevel\":0,\"chargingProfilePurpose\":\"ChargePointMaxProfile\","
+             "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":{\"startSchedule\":"
+             "\"2025-12-31T00:00:00Z\",\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":["
+             "{\"startPeriod\":0,\"limit\":32.5}]}}}]");
+    assert_non_null(strstr(a, "\"Accepted\""));
+    run(50);
+    assert_int_equal(s_st.cfg.max_current_ma, 32500u);
+    assert_int_equal(s_st.cfg.max_power_w, base_w != 0u ? base_w : STATION_NO_LIMIT);
+    a = call("[2,\"p3\",\"ClearChargingProfile\",{}]");
+    assert_non_null(strstr(a, "\"Accepted\""));
+    run(50);
+    assert_int_equal(s_st.conn[1].limit_w, STATION_NO_LIMIT);
+    assert_int_equal(s_st.cfg.max_current_ma, base_ma != 0u ? base_ma : STATION_NO_LIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_statuses_and_remote_start, setup),
         cmocka_unit_test_setup(test_remote_start_refused_and_reset, setup),
         cmocka_unit_test_setup(test_authorize, setup),
+        cmocka_unit_test_setup(test_smart_charging_limits, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,737 @@
+/*
+ * OCPP 1.6J Smart Charging: owns the table of installed charging profiles (static, bounded
+ * by CFG_OCPP_SMART_*), the schema and semantic checks of SetChargingProfile /
+ * ClearChargingProfile / GetCompositeSchedule, and the evaluation of the schedules at a
+ * time: per purpose the highest valid stack level, TxProfile over TxDefaultProfile, the
+ * ChargePointMaxProfile beside them. Nothing here touches the station: the board reads
+ * ocpp_smart_limit() and applies it (firmware/ocpp_station.c).
+ */
+#include "ocpp/ocpp_smart.h"
+
+#include <string.h>
+
+#define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
+
+static const char *const k_purpose[] = {"ChargePointMaxProfile", "TxDefaultProfile", "TxProfile", NULL};
+static const char *const k_kind[] = {"Absolute", "Recurring", "Relative", NULL};
+static const char *const k_recur[] = {"Daily", "Weekly", NULL};
+static const char *const k_unit[] = {"A", "W", NULL};
+
+/* A limit no rating gives (only when the board told none): 10 MW / 10 MA in tenths. */
+#define UNRATED_D 100000000
+
+void ocpp_smart_init(struct ocpp_smart *s, uint8_t connectors, uint32_t nominal_mv)
+{
+    memset(s, 0, sizeof *s);
+    s->connectors = connectors >= 1u && connectors <= CFG_OCPP_CONNECTORS ? connectors : 1u;
+    s->nominal_mv = nominal_mv != 0u ? nominal_mv : 400000u;
+}
+
+void ocpp_smart_rating(struct ocpp_smart *s, unsigned c, uint32_t max_w, uint32_t max_ma)
+{
+    if (c <= s->connectors) {
+        s->rating_w[c] = max_w;
+        s->rating_ma[c] = max_ma;
+    }
+}
+
+void ocpp_smart_voltage(struct ocpp_smart *s, unsigned c, int32_t mv)
+{
+    if (c >= 1u && c <= s->connectors) {
+        s->session_mv[c] = mv > 0 ? mv : 0;
+    }
+}
+
+bool ocpp_smart_action(const char *a)
+{
+    return strcmp(a, "SetChargingProfile") == 0 || strcmp(a, "ClearChargingProfile") == 0 ||
+           strcmp(a, "GetCompositeSchedule") == 0;
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+/* The core's running transaction on connector @p c (its Stop not yet queued), or NULL. */
+static const struct ocpp_tx *running_tx(const struct ocpp_cp *cp, unsigned c)
+{
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        const struct ocpp_tx *t = &cp->tx[i];
+        if (t->local_tx != 0u && t->connector == c && !t->stopped) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+void ocpp_smart_poll(struct ocpp_smart *s, const struct ocpp_cp *cp, int64_t unix_s)
+{
+    for (unsigned c = 1; c <= s->connectors; c++) {
+        bool run = running_tx(cp, c) != NULL;
+        if (run && !s->tx[c].running && unix_s > 0) { /* a start needs the clock */
+            s->tx[c].running = true;
+            s->tx[c].start = unix_s;
+            s->generation++;
+        } else if (!run && s->tx[c].running) {
+            s->tx[c].running = false;
+            for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
+                struct ocpp_smart_profile *p = &s->p[i];
+                if (p->used && p->purpose == OCPP_SP_TX && p->connector == c) {
+                    p->used = false; /* TxProfiles end with their transaction */
+                }
+            }
+            s->generation++;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ evaluation */
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static void next_at(int64_t *nx, int64_t t, int64_t x)
+{
+    if (x > t && x < *nx) {
+        *nx = x;
+    }
+}
+
+/*
+ * Profile @p p at time @p t for connector @p c (whose transaction a Relative schedule
+ * follows): true with the limit when it runs then. *nx is lowered to the first time after
+ * t at which its contribution may change.
+ */
+static bool prof_at(const struct ocpp_smart *s, const struct ocpp_smart_profile *p, unsigned c, int64_t t,
+                    int32_t *limit, int64_t *nx)
+{
+    if (p->valid_from != 0 && t < p->valid_from) {
+        next_at(nx, t, p->valid_from);
+        return false;
+    }
+    if (p->valid_to != 0) {
+        if (t >= p->valid_to) {
+            return false;
+        }
+        next_at(nx, t, p->valid_to);
+    }
+    int64_t base, end = INT64_MAX;
+    if (p->kind == OCPP_SK_RELATIVE) {
+        if (c > s->connectors || !s->tx[c].running) {
+            return false; /* runs only from a transaction's start */
+        }
+        base = s->tx[c].start;
+    } else if (p->kind == OCPP_SK_RECURRING) {
+        int64_t per = p->recur == OCPP_SR_WEEKLY ? 604800 : 86400;
+        base = p->start + floordiv(t - p->start, per) * per;
+        end = base + per; /* anything longer than the recurrence is cut */
+        next_at(nx, t, end);
+    } else {
+        base = p->start;
+    }
+    if (t < base) {
+        next_at(nx, t, base);
+        return false;
+    }
+    if (p->has_duration && base + p->duration_s < end) {
+        end = base + p->duration_s;
+        next_at(nx, t, end);
+    }
+    if (t >= end) {
+        return false;
+    }
+    int64_t e = t - base;
+    unsigned k = 0;
+    while (k + 1u < p->nper && p->per[k + 1u].start_s <= e) {
+        k++;
+    }
+    if (k + 1u < p->nper) {
+        next_at(nx, t, base + p->per[k + 1u].start_s);
+    }
+    *limit = p->per[k].limit_d;
+    return true;
+}
+
+/* The winner of one purpose at t: the highest stack level that runs; a connector's own
+ * TxDefaultProfile over the charge point's at the same level. */
+static const struct ocpp_smart_profile *purpose_at(const struct ocpp_smart *s, enum ocpp_smart_purpose pur,
+                                                   unsigned c, int64_t t, int32_t *limit, int64_t *nx)
+{
+    const struct ocpp_smart_profile *best = NULL;
+    if (pur == OCPP_SP_TX && (c == 0u || c > s->connectors || !s->tx[c].running)) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
+        const struct ocpp_smart_profile *p = &s->p[i];
+        if (!p->used || p->purpose != pur) {
+            continue;
+        }
+        bool mine = p->connector == c || (pur == OCPP_SP_TX_DEFAULT && p->connector == 0u);
+        int32_t l;
+        if (!mine || !prof_at(s, p, c, t, &l, nx)) {
+            continue;
+        }
+        if (best == NULL || p->stack > best->stack ||
+            (p->stack == best->stack && p->connector > best->connector)) {
+            best = p;
+            *limit = l;
+        }
+    }
+    return best;
+}
+
+static void put_limit(const struct ocpp_smart_profile *p, int32_t limit_d, uint32_t *ma, uint32_t *w)
+{
+    *ma = OCPP_SMART_NONE;
+    *w = OCPP_SMART_NONE;
+    if (p == NULL) {
+        return;
+    }
+    uint32_t v = limit_d > 0 ? (uint32_t)limit_d : 0u;
+    if (p->unit == OCPP_SU_A) {
+        *ma = v * 100u; /* tenths of A to mA */
+    } else {
+        *w = v / 10u;
+    }
+}
+
+bool ocpp_smart_limit(const struct ocpp_smart *s, unsigned c, int64_t unix_s, uint32_t *max_ma, uint32_t *max_w)
+{
+    int64_t nx = INT64_MAX;
+    int32_t l = 0;
+    const struct ocpp_smart_profile *p = purpose_at(s, OCPP_SP_TX, c, unix_s, &l, &nx);
+    if (p == NULL) {
+        p = purpose_at(s, OCPP_SP_TX_DEFAULT, c, unix_s, &l, &nx);
+    }
+    put_limit(p, l, max_ma, max_w);
+    return p != NULL;
+}
+
+bool ocpp_smart_cp_limit(const struct ocpp_smart *s, int64_t unix_s, uint32_t *max_ma, uint32_t *max_w)
+{
+    int64_t nx = INT64_MAX;
+    int32_t l = 0;
+    const struct ocpp_smart_profile *p = purpose_at(s, OCPP_SP_CP_MAX, 0u, unix_s, &l, &nx);
+    put_limit(p, l, max_ma, max_w);
+    return p != NULL;
+}
+
+/* Tenths of @p from converted to @p to at @p mv (A × V = W). */
+static int64_t convert(int64_t d, enum ocpp_smart_unit from, enum ocpp_smart_unit to, uint32_t mv)
+{
+    if (from == to) {
+        return d;
+    }
+    return from == OCPP_SU_A ? d * mv / 1000 : d * 1000 / (mv != 0u ? mv : 1u);
+}
+
+static int64_t rating_d(const struct ocpp_smart *s, unsigned c, enum ocpp_smart_unit u, uint32_t mv)
+{
+    if (u == OCPP_SU_W && s->rating_w[c] != 0u) {
+        return (int64_t)s->rating_w[c] * 10;
+    }
+    if (u == OCPP_SU_A && s->rating_ma[c] != 0u) {
+        return (int64_t)s->rating_ma[c] / 100;
+    }
+    if (s->rating_w[c] != 0u) {
+        return convert((int64_t)s->rating_w[c] * 10, OCPP_SU_W, u, mv);
+    }
+    if (s->rating_ma[c] != 0u) {
+        return convert((int64_t)s->rating_ma[c] / 100, OCPP_SU_A, u, mv);
+    }
+    return UNRATED_D;
+}
+
+/* The composite value of connector @p c at t in @p u; *nx the next possible change. */
+static int64_t composite_at(const struct ocpp_smart *s, unsigned c, int64_t t, enum ocpp_smart_unit u, uint32_t mv,
+                            int64_t *nx)
+{
+    int64_t v = rating_d(s, c, u, mv);
+    int32_t l = 0;
+    const struct ocpp_smart_profile *p = purpose_at(s, OCPP_SP_CP_MAX, 0u, t, &l, nx);
+    if (p != NULL) {
+        int64_t x = convert(l, (enum ocpp_smart_unit)p->unit, u, mv);
+        v = x < v ? x : v;
+    }
+    if (c != 0u) {
+        /* while a TxProfile runs, TxDefault changes do not matter: its own end is in *nx */
+        p = purpose_at(s, OCPP_SP_TX, c, t, &l, nx);
+        if (p == NULL) {
+            p = purpose_at(s, OCPP_SP_TX_DEFAULT, c, t, &l, nx);
+        }
+        if (p != NULL) {
+            int64_t x = convert(l, (enum ocpp_smart_unit)p->unit, u, mv);
+            v = x < v ? x : v;
+        }
+    }
+    return v < 0 ? 0 : v;
+}
+
+unsigned ocpp_smart_composite(const struct ocpp_smart *s, unsigned c, int64_t t0, int32_t duration_s,
+                              enum ocpp_smart_unit unit, struct ocpp_smart_cperiod *out, int32_t *covered_s)
+{
+    uint32_t mv = c >= 1u && c <= s->connectors && s->session_mv[c] > 0 ? (uint32_t)s->session_mv[c]
+                                                                        : s->nominal_mv;
+    int64_t end = t0 + (duration_s > 0 ? duration_s : 0);
+    int64_t t = t0;
+    unsigned n = 0;
+    *covered_s = duration_s > 0 ? duration_s : 0;
+    /* every step reaches a change point of some profile; the step cap bounds the work of a
+     * long duration over short recurring schedules */
+    for (unsigned step = 0; step < 4096u; step++) {
+        int64_t nx = INT64_MAX;
+        int64_t v = composite_at(s, c, t, unit, mv, &nx);
+        int32_t lim = v > INT32_MAX ? INT32_MAX : (int32_t)v;
+        if (n == 0u || out[n - 1u].limit_d != lim) {
+            if (n == CFG_OCPP_SMART_COMPOSITE) {
+                *covered_s = (int32_t)(t - t0);
+                return n;
+            }
+            out[n].start_s = (int32_t)(t - t0);
+            out[n].limit_d = lim;
+            n++;
+        }
+        if (nx >= end) {
+            return n;
+        }
+        t = nx;
+    }
+    *covered_s = (int32_t)(t - t0);
+    return n;
+}
+
+/* ------------------------------------------------------------------ schema checks */
+
+struct chk {
+    const struct ocpp_json *j;
+    enum ocpp_error err;
+    const char *why;
+};
+
+static void bad(struct chk *k, enum ocpp_error e, const char *why)
+{
+    if (k->err == OCPP_ERR_NONE) {
+        k->err = e;
+        k->why = why;
+    }
+}
+
+/* additionalProperties: false */
+static void c_keys(struct chk *k, int obj, const char *const *keys)
+{
+    int t = obj + 1;
+    for (unsigned n = 0; n < ocpp_json_size(k->j, obj); n++) {
+        bool ok = false;
+        for (const char *const *q = keys; *q != NULL; q++) {
+            ok = ok || ocpp_json_streq(k->j, t, *q);
+        }
+        if (!ok) {
+            bad(k, OCPP_ERR_PROPERTY, "unknown property");
+        }
+        t = k->j->tok[t + 1].next;
+    }
+}
+
+/* 1 read, 0 absent, -1 wrong */
+static int c_int(struct chk *k, int obj, const char *key, bool req, int64_t lo, int64_t hi, int64_t *out)
+{
+    int t = ocpp_json_get(k->j, obj, key);
+    if (t < 0) {
+        if (req) {
+            bad(k, OCPP_ERR_OCCURENCE, key);
+        }
+        return 0;
+    }
+    if (ocpp_json_type(k->j, t) != OCPP_J_NUM || ocpp_json_int(k->j, t, out) != HAL_OK) {
+        bad(k, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (*out < lo || *out > hi) {
+        bad(k, OCPP_ERR_PROPERTY, key);
+        return -1;
+    }
+    return 1;
+}
+
+/* A number with multipleOf 0.1, in tenths. */
+static int c_tenths(struct chk *k, int obj, const char *key, bool req, int32_t *out)
+{
+    int t = ocpp_json_get(k->j, obj, key);
+    int64_t v;
+    if (t < 0) {
+        if (req) {
+            bad(k, OCPP_ERR_OCCURENCE, key);
+        }
+        return 0;
+    }
+    if (ocpp_json_type(k->j, t) != OCPP_J_NUM) {
+        bad(k, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (ocpp_json_fixed(k->j, t, 6u, &v) != HAL_OK || v % 100000 != 0 || v / 100000 > INT32_MAX ||
+        v / 100000 < -INT32_MAX) {
+        bad(k, OCPP_ERR_PROPERTY, key); /* not a multiple of 0.1, or beyond any rating */
+        return -1;
+    }
+    *out = (int32_t)(v / 100000);
+    return 1;
+}
+
+static int c_enum(struct chk *k, int obj, const char *key, bool req, const char *const *names)
+{
+    int t = ocpp_json_get(k->j, obj, key);
+    if (t < 0) {
+        if (req) {
+            bad(k, OCPP_ERR_OCCURENCE, key);
+        }
+        return -1;
+    }
+    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
+        bad(k, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    for (int n = 0; names[n] != NULL; n++) {
+        if (ocpp_json_streq(k->j, t, names[n])) {
+            return n;
+        }
+    }
+    bad(k, OCPP_ERR_PROPERTY, key);
+    return -1;
+}
+
+static int c_time(struct chk *k, int obj, const char *key, int64_t *out)
+{
+    char b[40];
+    int t = ocpp_json_get(k->j, obj, key);
+    *out = 0;
+    if (t < 0) {
+        return 0;
+    }
+    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
+        bad(k, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (ocpp_json_str(k->j, t, b, sizeof b) < 0 || ocpp_time_parse(b, out) != HAL_OK || *out <= 0) {
+        bad(k, OCPP_ERR_PROPERTY, key); /* format: date-time */
+        *out = 0;
+        return -1;
+    }
+    return 1;
+}
+
+static int c_obj(struct chk *k, int obj, const char *key, enum ocpp_jtype type)
+{
+    int t = ocpp_json_get(k->j, obj, key);
+    if (t < 0) {
+        bad(k, OCPP_ERR_OCCURENCE, key);
+        return -1;
+    }
+    if (ocpp_json_type(k->j, t) != type) {
+        bad(k, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    return t;
+}
+
+/* ------------------------------------------------------------------ SetChargingProfile */
+
+/* Reads csChargingProfiles into @p p (schema errors into @p k); returns the semantic
+ * refusal (NULL: acceptable as far as the profile alone goes). */
+static const char *read_profile(struct chk *k, int t, struct ocpp_smart_profile *p)
+{
+    static const char *const pkeys[] = {"chargingProfileId", "transactionId", "stackLevel", "chargingProfilePurpose",
+                                        "chargingProfileKind", "recurrencyKind", "validFrom", "validTo",
+                                        "chargingSchedule", NULL};
+    static const char *const skeys[] = {"duration", "startSchedule", "chargingRateUnit", "chargingSchedulePeriod",
+                                        "minChargingRate", NULL};
+    static const char *const perkeys[] = {"startPeriod", "limit", "numberPhases", NULL};
+    int64_t v = 0;
+    const char *refuse = NULL;
+    memset(p, 0, sizeof *p);
+    c_keys(k, t, pkeys);
+    if (c_int(k, t, "chargingProfileId", true, INT32_MIN, INT32_MAX, &v) > 0) {
+        p->id = (int32_t)v;
+    }
+    if (c_int(k, t, "transactionId", false, INT32_MIN, INT32_MAX, &v) > 0) {
+        p->has_tx = true;
+        p->tx_id = (int32_t)v;
+    }
+    if (c_int(k, t, "stackLevel", true, 0, INT32_MAX, &v) > 0) {
+        if (v > (int64_t)CFG_OCPP_SMART_MAX_STACK) {
+            refuse = "stackLevel above ChargeProfileMaxStackLevel";
+        } else {
+            p->stack = (uint8_t)v;
+        }
+    }
+    int pur = c_enum(k, t, "chargingProfilePurpose", true, k_purpose);
+    int kind = c_enum(k, t, "chargingProfileKind", true, k_kind);
+    int rec = c_enum(k, t, "recurrencyKind", false, k_recur);
+    c_time(k, t, "validFrom", &p->valid_from);
+    c_time(k, t, "validTo", &p->valid_to);
+    int sch = c_obj(k, t, "chargingSchedule", OCPP_J_OBJ);
+    p->purpose = (uint8_t)(pur >= 0 ? pur : 0);
+    p->kind = (uint8_t)(kind >= 0 ? kind : 0);
+    p->recur = (uint8_t)(rec >= 0 ? rec + 1 : OCPP_SR_NONE);
+    if (sch < 0) {
+        return refuse;
+    }
+    c_keys(k, sch, skeys);
+    if (c_int(k, sch, "duration", false, INT32_MIN, INT32_MAX, &v) > 0) {
+        if (v < 0) {
+            refuse = refuse != NULL ? refuse : "negative duration";
+        }
+        p->has_duration = true;
+        p->duration_s = (int32_t)(v < 0 ? 0 : v);
+    }
+    c_time(k, sch, "startSchedule", &p->start);
+    int unit = c_enum(k, sch, "chargingRateUnit", true, k_unit);
+    p->unit = (uint8_t)(unit >= 0 ? unit : 0);
+    p->min_rate_d = -1;
+    int32_t mr = 0;
+    if (c_tenths(k, sch, "minChargingRate", false, &mr) > 0) {
+        if (mr < 0) {
+            refuse = refuse != NULL ? refuse : "negative minChargingRate";
+        }
+        p->min_rate_d = mr;
+    }
+    int arr = c_obj(k, sch, "chargingSchedulePeriod", OCPP_J_ARR);
+    if (arr < 0) {
+        return refuse;
+    }
+    unsigned n = ocpp_json_size(k->j, arr);
+    if (n == 0u) {
+        refuse = refuse != NULL ? refuse : "no chargingSchedulePeriod";
+    }
+    for (unsigned i = 0; i < n && k->err == OCPP_ERR_NONE; i++) {
+        int e = ocpp_json_at(k->j, arr, i);
+        if (ocpp_json_type(k->j, e) != OCPP_J_OBJ) {
+            bad(k, OCPP_ERR_TYPE, "chargingSchedulePeriod");
+            break;
+        }
+        c_keys(k, e, perkeys);
+        int64_t sp = 0, ph = 0;
+        int32_t lim = 0;
+        c_int(k, e, "startPeriod", true, INT32_MIN, INT32_MAX, &sp);
+        c_tenths(k, e, "limit", true, &lim);
+        int has_ph = c_int(k, e, "numberPhases", false, INT32_MIN, INT32_MAX, &ph);
+        if (i >= CFG_OCPP_SMART_PERIODS) {
+            refuse = refuse != NULL ? refuse : "more periods than ChargingScheduleMaxPeriods";
+            continue;
+        }
+        if (i == 0u ? sp != 0 : sp <= p->per[i - 1u].start_s) {
+            refuse = refuse != NULL ? refuse : "startPeriod not 0 first, then rising";
+        }
+        if (lim < 0) {
+            refuse = refuse != NULL ? refuse : "negative limit";
+        }
+        if (has_ph > 0 && (ph < 1 || ph > 3)) {
+            refuse = refuse != NULL ? refuse : "numberPhases outside 1..3";
+        }
+        p->per[i].start_s = (int32_t)sp;
+        p->per[i].limit_d = lim;
+        p->per[i].phases = (uint8_t)(has_ph > 0 && ph >= 1 && ph <= 3 ? ph : 0);
+        p->nper = (uint8_t)(i + 1u);
+    }
+    if (refuse != NULL || k->err != OCPP_ERR_NONE) {
+        return refuse;
+    }
+    if ((p->kind == OCPP_SK_ABSOLUTE || p->kind == OCPP_SK_RECURRING) && p->start == 0) {
+        return "Absolute and Recurring need startSchedule";
+    }
+    if (p->kind == OCPP_SK_RECURRING && p->recur == OCPP_SR_NONE) {
+        return "Recurring without recurrencyKind";
+    }
+    if (p->kind != OCPP_SK_RECURRING && p->recur != OCPP_SR_NONE) {
+        return "recurrencyKind without Recurring";
+    }
+    if (p->kind == OCPP_SK_RELATIVE && p->purpose == OCPP_SP_CP_MAX) {
+        return "a Relative ChargePointMaxProfile";
+    }
+    if (p->valid_from != 0 && p->valid_to != 0 && p->valid_to <= p->valid_from) {
+        return "validTo not after validFrom";
+    }
+    if (p->has_tx && p->purpose != OCPP_SP_TX) {
+        return "transactionId on a profile other than TxProfile";
+    }
+    return NULL;
+}
+
+static const char *install(struct ocpp_smart *s, const struct ocpp_cp *cp, struct ocpp_smart_profile *p)
+{
+    if (p->purpose == OCPP_SP_CP_MAX && p->connector != 0u) {
+        return "ChargePointMaxProfile only on connector 0";
+    }
+    if (p->purpose == OCPP_SP_TX) {
+        const struct ocpp_tx *t = p->connector != 0u ? running_tx(cp, p->connector) : NULL;
+        if (t == NULL) {
+            return "TxProfile without a running transaction on the connector";
+        }
+        if (p->has_tx && (!t->id_known || t->csms_id != p->tx_id)) {
+            return "transactionId is not the connector's running transaction";
+        }
+    }
+    /* the same id, or the same stackLevel + purpose on the same connector, is replaced */
+    int slot = -1;
+    for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
+        struct ocpp_smart_profile *o = &s->p[i];
+        bool same = o->used && (o->id == p->id || (o->stack == p->stack && o->purpose == p->purpose &&
+                                                    o->connector == p->connector));
+        if (same) {
+            o->used = false;
+            slot = slot < 0 ? (int)i : slot;
+        }
+    }
+    for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES && slot < 0; i++) {
+        slot = s->p[i].used ? -1 : (int)i;
+    }
+    if (slot < 0) {
+        return "MaxChargingProfilesInstalled reached";
+    }
+    if (p->kind == OCPP_SK_RECURRING && p->has_duration) {
+        int32_t per = p->recur == OCPP_SR_WEEKLY ? 604800 : 86400;
+        p->duration_s = p->duration_s > per ? per : p->duration_s;
+    }
+    p->used = true;
+    s->p[slot] = *p;
+    s->generation++;
+    return NULL;
+}
+
+static void h_set(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+                  uint32_t now_ms)
+{
+    static const char *const keys[] = {"connectorId", "csChargingProfiles", NULL};
+    struct ocpp_smart_profile p;
+    int64_t c = 0;
+    c_keys(k, pl, keys);
+    c_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
+    int t = c_obj(k, pl, "csChargingProfiles", OCPP_J_OBJ);
+    const char *refuse = t >= 0 ? read_profile(k, t, &p) : NULL;
+    if (k->err == OCPP_ERR_NONE && (c < 0 || c > s->connectors)) {
+        bad(k, OCPP_ERR_PROPERTY, "connectorId");
+    }
+    if (k->err != OCPP_ERR_NONE) {
+        return;
+    }
+    p.connector = (uint8_t)c;
+    if (refuse == NULL) {
+        refuse = install(s, cp, &p);
+    }
+    if (refuse != NULL) {
+        LOGI(cp, now_ms, "ocpp: backend's charging profile %ld on connector %ld: Rejected (%s)", (long)p.id,
+             (long)c, refuse);
+    } else {
+        LOGI(cp, now_ms, "ocpp: backend set charging profile %ld (%s, stack %u, %s) on connector %ld: Accepted",
+             (long)p.id, k_purpose[p.purpose], p.stack, k_kind[p.kind], (long)c);
+    }
+    ocpp_jw_kstr(w, "status", refuse == NULL ? "Accepted" : "Rejected");
+}
+
+/* ------------------------------------------------------------------ ClearChargingProfile */
+
+static void h_clear(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+                    uint32_t now_ms)
+{
+    static const char *const keys[] = {"id", "connectorId", "chargingProfilePurpose", "stackLevel", NULL};
+    int64_t id = 0, c = 0, lvl = 0;
+    c_keys(k, pl, keys);
+    int has_id = c_int(k, pl, "id", false, INT32_MIN, INT32_MAX, &id);
+    int has_c = c_int(k, pl, "connectorId", false, INT32_MIN, INT32_MAX, &c);
+    int pur = c_enum(k, pl, "chargingProfilePurpose", false, k_purpose);
+    int has_l = c_int(k, pl, "stackLevel", false, INT32_MIN, INT32_MAX, &lvl);
+    if (k->err != OCPP_ERR_NONE) {
+        return;
+    }
+    unsigned cleared = 0;
+    for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
+        struct ocpp_smart_profile *p = &s->p[i];
+        bool hit;
+        if (!p->used) {
+            continue;
+        }
+        if (has_id > 0) {
+            hit = p->id == id; /* the id alone selects */
+        } else {
+            hit = (has_c <= 0 || p->connector == c) && (pur < 0 || p->purpose == pur) &&
+                  (has_l <= 0 || p->stack == lvl);
+        }
+        if (hit) {
+            p->used = false;
+            cleared++;
+        }
+    }
+    if (cleared > 0u) {
+        s->generation++;
+    }
+    LOGI(cp, now_ms, "ocpp: backend cleared %u charging profile(s)", cleared);
+    ocpp_jw_kstr(w, "status", cleared > 0u ? "Accepted" : "Unknown");
+}
+
+/* ------------------------------------------------------------------ GetCompositeSchedule */
+
+static void h_composite(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+                        uint32_t now_ms)
+{
+    static const char *const keys[] = {"connectorId", "duration", "chargingRateUnit", NULL};
+    int64_t c = 0, d = 0;
+    c_keys(k, pl, keys);
+    c_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
+    c_int(k, pl, "duration", true, INT32_MIN, INT32_MAX, &d);
+    int unit = c_enum(k, pl, "chargingRateUnit", false, k_unit);
+    if (k->err != OCPP_ERR_NONE) {
+        return;
+    }
+    int64_t now = ocpp_cp_unix(cp, now_ms);
+    if (c < 0 || c > s->connectors || d < 0 || now <= 0) {
+        LOGI(cp, now_ms, "ocpp: backend asked for the composite schedule of connector %ld: Rejected%s", (long)c,
+             now <= 0 ? " (clock unknown)" : "");
+        ocpp_jw_kstr(w, "status", "Rejected");
+        return;
+    }
+    /* without a unit asked: W, the unit the DC stage works in */
+    enum ocpp_smart_unit u = unit >= 0 ? (enum ocpp_smart_unit)unit : OCPP_SU_W;
+    struct ocpp_smart_cperiod per[CFG_OCPP_SMART_COMPOSITE];
+    int32_t covered = 0;
+    unsigned n = ocpp_smart_composite(s, (unsigned)c, now, (int32_t)d, u, per, &covered);
+    char ts[21];
+    ocpp_time_format(now, ts);
+    ocpp_jw_kstr(w, "status", "Accepted");
+    ocpp_jw_kint(w, "connectorId", c);
+    ocpp_jw_kstr(w, "scheduleStart", ts);
+    ocpp_jw_key(w, "chargingSchedule");
+    ocpp_jw_obj(w);
+    ocpp_jw_kint(w, "duration", covered);
+    ocpp_jw_kstr(w, "chargingRateUnit", k_unit[u]);
+    ocpp_jw_key(w, "chargingSchedulePeriod");
+    ocpp_jw_arr(w);
+    for (unsigned i = 0; i < n; i++) {
+        ocpp_jw_obj(w);
+        ocpp_jw_kint(w, "startPeriod", per[i].start_s);
+        ocpp_jw_key(w, "limit");
+        ocpp_jw_fixed(w, per[i].limit_d, 1u);
+        ocpp_jw_obj_end(w);
+    }
+    ocpp_jw_arr_end(w);
+    ocpp_jw_obj_end(w);
+    LOGI(cp, now_ms, "ocpp: backend asked for the composite schedule of connector %ld: %u period(s)", (long)c, n);
+}
+
+enum ocpp_error ocpp_smart_call(struct ocpp_smart *s, struct ocpp_cp *cp, const char *action, int payload,
+                                struct ocpp_jw *w, uint32_t now_ms, const char **why)
+{
+    struct chk k = {&cp->json, OCPP_ERR_NONE, NULL};
+    if (ocpp_json_type(&cp->json, payload) != OCPP_J_OBJ) {
+        bad(&k, OCPP_ERR_TYPE, "payload");
+    } else if (strcmp(action, "SetChargingProfile") == 0) {
+        h_set(s, cp, &k, payload, w, now_ms);
+    } else if (strcmp(action, "ClearChargingProfile") == 0) {
+        h_clear(s, cp, &k, payload, w, now_ms);
+    } else if (strcmp(action, "GetCompositeSchedule") == 0) {
+        h_composite(s, cp, &k, payload, w, now_ms);
+    } else {
+        bad(&k, OCPP_ERR_NOT_IMPLEMENTED, "unknown action");
+    }
+    *why = k.why;
+    return k.err;
+}
