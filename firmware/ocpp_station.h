@@ -30,6 +30,12 @@ struct ocpp_station {
     enum station_status last[CFG_OCPP_CONNECTORS];
     bool reset_pending;
     bool reset_hard;
+    uint32_t now_ms;          /**< of the last poll or event (token decisions use the clock) */
+    /* the board's store of the configuration, local list, cache and reservations */
+    void (*save)(void *ctx, const struct ocpp_cp *cp);
+    void *save_ctx;
+    uint32_t saved_gen;
+    bool link_failed;         /**< a security event was raised for the current failure */
 };
 
 /**
@@ -50,6 +56,12 @@ void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms);
 
 /** A token presented at @p connector (0-based): asked of the backend, then authorised. */
 int ocpp_station_authorize(struct ocpp_station *os, uint8_t connector, const char *token);
+
+/** Where the charge point's persistent state goes: @p save is called (from the core's
+ *  persist hook) whenever the configuration, the local list, the cache or a reservation
+ *  changed; the board writes ocpp_cp_store_export() atomically. Load before with
+ *  ocpp_cp_store_line(). */
+void ocpp_station_set_store(struct ocpp_station *os, void (*save)(void *ctx, const struct ocpp_cp *cp), void *ctx);
 
 /** The backend asked for a reset and the station is idle enough to do it: the board reboots. */
 bool ocpp_station_reset_due(const struct ocpp_station *os, bool *hard);
