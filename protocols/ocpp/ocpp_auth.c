@@ -407,7 +407,7 @@ static const char *send_local_list(struct ocpp_cp *cp, struct chk *v, int p, uin
         st = "NotSupported";
     } else if (version < 1) {
         st = "Failed"; /* 0 and -1 mean "empty" and "not supported" (C16 §5.15) */
-    } else if (items > CFG_OCPP_LOCAL_LIST || (full ? adds : a->list_n + adds) > CFG_OCPP_LOCAL_LIST) {
+    } else if (items > CFG_OCPP_SEND_LIST_MAX || (full ? adds : a->list_n + adds) > CFG_OCPP_LOCAL_LIST) {
         st = "Failed"; /* over SendLocalListMaxLength / LocalAuthListMaxLength */
     } else if (!full && version <= a->list_version) {
         st = "VersionMismatch";

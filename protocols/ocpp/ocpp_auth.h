@@ -19,8 +19,14 @@
 #include "ocpp/ocpp_json.h"
 
 #ifndef CFG_OCPP_LOCAL_LIST
-#define CFG_OCPP_LOCAL_LIST 64u /**< LocalAuthListMaxLength = SendLocalListMaxLength */
+#define CFG_OCPP_LOCAL_LIST 64u /**< LocalAuthListMaxLength */
 #endif
+/** SendLocalListMaxLength: entries of one SendLocalList. A whole entry (idTag, status, expiry,
+ *  parent) costs 11 JSON tokens: 32 of them fit the CFG_OCPP_JSON_TOKENS (384) of one frame. */
+#ifndef CFG_OCPP_SEND_LIST_MAX
+#define CFG_OCPP_SEND_LIST_MAX 32u
+#endif
+_Static_assert(CFG_OCPP_SEND_LIST_MAX <= CFG_OCPP_LOCAL_LIST, "a SendLocalList must fit the list");
 _Static_assert(CFG_OCPP_LOCAL_LIST >= 1u && CFG_OCPP_LOCAL_LIST <= 1024u, "CFG_OCPP_LOCAL_LIST must be 1..1024");
 #ifndef CFG_OCPP_AUTH_CACHE
 #define CFG_OCPP_AUTH_CACHE 32u

@@ -1018,7 +1018,7 @@ static const struct cfgkey k_keys[] = {
     {"AuthorizationCacheEnabled", false, 1, offsetof(struct ocpp_cp_config, cache_enabled), NULL, 0},
     {"LocalAuthListEnabled", false, 1, offsetof(struct ocpp_cp_config, local_auth_list_enabled), NULL, 0},
     {"LocalAuthListMaxLength", true, 6, 0, NULL, CFG_OCPP_LOCAL_LIST},
-    {"SendLocalListMaxLength", true, 6, 0, NULL, CFG_OCPP_LOCAL_LIST},
+    {"SendLocalListMaxLength", true, 6, 0, NULL, CFG_OCPP_SEND_LIST_MAX},
     {"ReserveConnectorZeroSupported", true, 2, 0, "false", 0},
     {"SecurityProfile", false, 5, offsetof(struct ocpp_cp_config, security_profile), NULL, 3},
     {"StopTransactionOnEVSideDisconnect", true, 2, 0, "true", 0},
