@@ -17,6 +17,10 @@
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
+#   reservation: (beside remote-start, before its start) ReserveNow / CancelReservation: the
+#            connector reported Reserved, another tag refused, the Start with reservationId
+#   local-list: (beside remote-start) SendLocalList full/differential, version mismatch,
+#            GetLocalListVersion
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
 #            and a message over the receive buffer: the right CALLERRORs, a 1009 close and
@@ -26,7 +30,8 @@
 #            name, an expired certificate, profile 3 without a client certificate are refused
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
-#            message once, in order, the first transaction's Stop under its first id
+#            message once, in order, the first transaction's Stop under its first id; what
+#            the first CSMS configured (a key, the local list) is read back after the restart
 set -u
 sim=$1
 csmsdir=$2
@@ -107,12 +112,17 @@ kill_scenario() {
     local p6 kc ks w=$work/kill
     mkdir -p "$w"
     p6=$(port)
-    start_csms "$w/csms1.log" "$p6" || { ko kill "CSMS did not start"; return; }
+    start_csms "$w/csms1.log" "$p6" --persist-set 1 || { ko kill "CSMS did not start"; return; }
     kc=$csms_pid
     "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 2 --charge-s 3 --out - \
         --ocpp-drain-s 120 >"$w/sim1.log" 2>&1 &
     ks=$!
-    for _ in $(seq 1 300); do grep -q 'backend took transaction' "$w/sim1.log" && break; sleep 0.1; done
+    # (and what the CSMS configured is answered: it must be on file before the SIGKILL)
+    for _ in $(seq 1 300); do
+        grep -q 'backend took transaction' "$w/sim1.log" && grep -q '"ev":"result","action":"SendLocalList"' "$w/csms1.log" &&
+            break
+        sleep 0.1
+    done
     kill -9 $kc 2>/dev/null
     wait $kc 2>/dev/null
     # the second transaction's close is on file (the journal said so) and its session is over
@@ -122,7 +132,7 @@ kill_scenario() {
     done
     kill -9 $ks 2>/dev/null
     wait $ks 2>/dev/null
-    start_csms "$w/csms2.log" "$p6" --tx-base 100 || { ko kill "CSMS did not restart"; return; }
+    start_csms "$w/csms2.log" "$p6" --tx-base 100 --persist-get 1 || { ko kill "CSMS did not restart"; return; }
     kc=$csms_pid
     "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 1 --charge-s 2 --out - \
         --ocpp-drain-s 60 >"$w/sim2.log" 2>&1
@@ -143,6 +153,11 @@ ok = kinds == ['Start','Stop','Start','Stop','Start','Stop'] and ids == ['1','1'
 sys.exit(0 if ok else 1)"
     check kill "every Stop carries its signed OCMF record" \
         test "$(grep -c '^Stop .*signed=ocmf' "$w/kill.calls")" = 3
+    calls "$w/csms2.log" >"$w/kill2.calls"
+    check kill "what the CSMS set survives the SIGKILL (--ocpp-store): ConnectionTimeOut 77 and local list version 3 read back" \
+        bash -c "grep -q 'result ChangeConfiguration {\"status\": \"Accepted\"}' '$w/kill.calls' &&
+                 grep -q 'result GetConfiguration .*\"key\": \"ConnectionTimeOut\".*\"value\": \"77\"' '$w/kill2.calls' &&
+                 grep -q 'result GetLocalListVersion {\"listVersion\": 3}' '$w/kill2.calls'"
 }
 
 # ---------------------------------------------------------------- offline mid-session (a function: run beside the others)
@@ -318,7 +333,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/401-csms.log" --port "$p2" --password right-password-123 \
     --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
-    --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
+    --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 --profiles 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
@@ -499,6 +514,33 @@ check remote-start "RemoteStartTransaction after the boot: Accepted; the transac
              grep -q '\"action\":\"StartTransaction\",\"params\":{\"connectorId\":1,\"idTag\":\"REMOTE1\"' '$work/rs-csms.log' &&
              grep -q 'backend asked to start with REMOTE1 on connector 1: Accepted' '$work/rs-sim.log' &&
              [ $rs_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/rs-sim.log'"
+check local-list "SendLocalList full and differential, a version mismatch refused, GetLocalListVersion follows (1, 2)" \
+    python3 -c "
+import sys
+c=[l for l in open('$work/rs.calls').read().split('\n') if l.startswith(('result SendLocalList','result GetLocalListVersion'))]
+want=['result SendLocalList {\"status\": \"Accepted\"}', 'result GetLocalListVersion {\"listVersion\": 1}',
+      'result SendLocalList {\"status\": \"VersionMismatch\"}', 'result SendLocalList {\"status\": \"Accepted\"}',
+      'result GetLocalListVersion {\"listVersion\": 2}']
+sys.exit(0 if c == want else 1)"
+# The car plugs in about 1 s after the simulator starts: a reservation made before is
+# Accepted (the usual case), one made after finds the connector Preparing: Occupied. Each
+# path is checked whole; the log says which one ran.
+check reservation "ReserveNow: connector 0 Rejected, an unknown CancelReservation Rejected; connector 1 reserved for REMOTE1 (Reserved reported, another reservation Occupied, another tag's RemoteStart Rejected, the Start carries reservationId 7) or Occupied with the car in" \
+    python3 -c "
+import json, sys
+c=open('$work/rs.calls').read().split('\n')
+e=[json.loads(l) for l in open('$work/rs-csms.log')]
+rn=[l for l in c if l.startswith('result ReserveNow')]
+st=[x['params'] for x in e if x.get('action') == 'StartTransaction']
+ok = len(rn) == 3 and rn[2].endswith('\"Rejected\"}') and 'result CancelReservation {\"status\": \"Rejected\"}' in c
+if ok and rn[0].endswith('\"Accepted\"}'):
+    print('NOTE ocpp-reservation: the reservation was made before the car came (Accepted path)')
+    ok = rn[1].endswith('\"Occupied\"}') and 'Status 1 Reserved' in c and c.index('Status 1 Reserved') < c.index('Status 1 Preparing') \
+         and 'result RemoteStartTransaction {\"status\": \"Rejected\"}' in c and len(st) == 1 and st[0].get('reservationId') == 7
+elif ok:
+    print('NOTE ocpp-reservation: the car was in before the reservation (Occupied path)')
+    ok = rn[0].endswith('\"Occupied\"}') and 'Status 1 Reserved' not in c and len(st) == 1 and 'reservationId' not in st[0]
+sys.exit(0 if ok else 1)"
 check rejected "BootNotification Rejected: nothing but BootNotification, again after the interval; the drain timeout names what is left" \
     python3 -c "
 import json, sys

@@ -20,6 +20,13 @@
 //     connector 1 for idTag REMOTE1.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
+// --profiles 1: after the first accepted boot (before --remote-start-ms's start): the Local
+//     Reservation (ReserveNow for connector 1 with idTag REMOTE1 as reservation 7, a second
+//     one there, a RemoteStart of another tag while the reservation holds, ReserveNow for
+//     connector 0, an unknown CancelReservation) and the Local Auth List (SendLocalList full
+//     and differential, a version mismatch, GetLocalListVersion).
+// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
+//     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
@@ -93,9 +100,30 @@ function serve(args) {
             try {
                 const r = await client.call(method, params);
                 out({ ev: 'result', action: method, result: r });
+                return r;
             } catch (e) {
                 out({ ev: 'error', action: method, code: e.rpcErrorCode || String(e.message) });
+                return undefined;
             }
+        };
+        const expiry = (s) => new Date(Date.now() + s * 1000).toISOString();
+        const profiles = async () => {
+            // the reservation first: the simulated car plugs in about 1 s after its start
+            const r = await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 7 });
+            await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'OTHER', reservationId: 8 });
+            if (r && r.status === 'Accepted') {
+                await command('RemoteStartTransaction', { connectorId: 1, idTag: 'OTHER' });
+            }
+            await command('ReserveNow', { connectorId: 0, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 6 });
+            await command('CancelReservation', { reservationId: 99 });
+            await command('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: [
+                { idTag: 'LIST1', idTagInfo: { status: 'Accepted' } },
+                { idTag: 'LIST2', idTagInfo: { status: 'Blocked', parentIdTag: 'FLEET' } }] });
+            await command('GetLocalListVersion', {});
+            await command('SendLocalList', { listVersion: 1, updateType: 'Differential',
+                                             localAuthorizationList: [{ idTag: 'LIST3', idTagInfo: { status: 'Accepted' } }] });
+            await command('SendLocalList', { listVersion: 2, updateType: 'Differential', localAuthorizationList: [{ idTag: 'LIST1' }] });
+            await command('GetLocalListVersion', {});
         };
         // Frames sent raw (no schema would let them out): the charge point's answer by id.
         const rawWaits = new Map();
@@ -129,8 +157,25 @@ function serve(args) {
             const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
             if (status === 'Accepted' && args['remote-start-ms'] !== undefined && !remoteStarted) {
                 remoteStarted = true;
-                setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
-                           Number(args['remote-start-ms']));
+                setTimeout(async () => {
+                    if (args.profiles !== undefined) {
+                        await profiles();
+                    }
+                    await command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' });
+                }, Number(args['remote-start-ms']));
+            }
+            if (status === 'Accepted' && args['persist-set'] !== undefined) {
+                setTimeout(async () => {
+                    await command('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '77' });
+                    await command('SendLocalList', { listVersion: 3, updateType: 'Full',
+                                                     localAuthorizationList: [{ idTag: 'KEPT', idTagInfo: { status: 'Accepted' } }] });
+                }, 1);
+            }
+            if (status === 'Accepted' && args['persist-get'] !== undefined) {
+                setTimeout(async () => {
+                    await command('GetConfiguration', { key: ['ConnectionTimeOut'] });
+                    await command('GetLocalListVersion', {});
+                }, 1);
             }
             return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
         });
