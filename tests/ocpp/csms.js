@@ -21,10 +21,10 @@
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --profiles 1: after the first accepted boot (before --remote-start-ms's start): the Local
-//     Reservation (ReserveNow for connector 1 with idTag REMOTE1 as reservation 7, a second
-//     one there, a RemoteStart of another tag while the reservation holds, ReserveNow for
-//     connector 0, an unknown CancelReservation) and the Local Auth List (SendLocalList full
-//     and differential, a version mismatch, GetLocalListVersion).
+//     ReserveNow for connector 1 with idTag REMOTE1 as reservation 7 and, when Accepted, a
+//     RemoteStart of another tag; after the remote start: a second reservation there,
+//     ReserveNow for connector 0, an unknown CancelReservation, and the Local Auth List
+//     (SendLocalList full and differential, a version mismatch, GetLocalListVersion).
 // --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
 //     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -110,10 +110,14 @@ function serve(args) {
         const profiles = async () => {
             // the reservation first: the simulated car plugs in about 1 s after its start
             const r = await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 7 });
-            await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'OTHER', reservationId: 8 });
             if (r && r.status === 'Accepted') {
                 await command('RemoteStartTransaction', { connectorId: 1, idTag: 'OTHER' });
             }
+        };
+        // after the remote start (the simulated session authorises itself about 2.4 s after
+        // its start: the remote start must come before)
+        const profilesAfter = async () => {
+            await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'OTHER', reservationId: 8 });
             await command('ReserveNow', { connectorId: 0, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 6 });
             await command('CancelReservation', { reservationId: 99 });
             await command('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: [
@@ -162,6 +166,9 @@ function serve(args) {
                         await profiles();
                     }
                     await command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' });
+                    if (args.profiles !== undefined) {
+                        await profilesAfter();
+                    }
                 }, Number(args['remote-start-ms']));
             }
             if (status === 'Accepted' && args['persist-set'] !== undefined) {
