@@ -17,9 +17,9 @@
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
-#   reservation: (beside remote-start, before its start) ReserveNow / CancelReservation: the
-#            connector reported Reserved, another tag refused, the Start with reservationId
-#   local-list: (beside remote-start) SendLocalList full/differential, version mismatch,
+#   reservation: ReserveNow / CancelReservation: the connector reported Reserved, another
+#            tag refused, Occupied, Rejected (one more simulator beside the others)
+#   local-list: (same run) SendLocalList full/differential, version mismatch,
 #            GetLocalListVersion
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
 #   hostile: the CSMS sends malformed JSON, an unknown action, payloads against the schema
@@ -319,6 +319,7 @@ p7=$(port)
 p8=$(port)
 p9=$(port)
 p10=$(port)
+p11=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -333,7 +334,8 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/401-csms.log" --port "$p2" --password right-password-123 \
     --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
-    --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 --profiles 1 \
+    --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
+    --serve "$work/resv-csms.log" --port "$p11" --profiles 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
@@ -362,6 +364,7 @@ csms_ready "$work/pend-csms.log" "$p4" || ko pending "CSMS did not start"
 csms_ready "$work/rem-csms.log" "$p5" || ko remote "CSMS did not start"
 csms_ready "$work/core-csms.log" "$p1" || ko core "CSMS did not start"
 csms_ready "$work/401-csms.log" "$p2" || ko 401 "CSMS did not start"
+csms_ready "$work/resv-csms.log" "$p11" || ko reservation "CSMS did not start"
 t0=$(date +%s.%N)
 "$sim" --ocpp "ws://127.0.0.1:$p1/CP1" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
     >"$work/core-sim.log" 2>&1 &
@@ -384,6 +387,9 @@ rs_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p10/CP10" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 3 \
     >"$work/rej-sim.log" 2>&1 &
 rej_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 60 \
+    >"$work/resv-sim.log" 2>&1 &
+resv_sim=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
@@ -396,6 +402,7 @@ host_rc=$?
 wait $rs_sim
 rs_rc=$?
 wait $rej_sim
+wait $resv_sim
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -514,10 +521,11 @@ check remote-start "RemoteStartTransaction after the boot: Accepted; the transac
              grep -q '\"action\":\"StartTransaction\",\"params\":{\"connectorId\":1,\"idTag\":\"REMOTE1\"' '$work/rs-csms.log' &&
              grep -q 'backend asked to start with REMOTE1 on connector 1: Accepted' '$work/rs-sim.log' &&
              [ $rs_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/rs-sim.log'"
+calls "$work/resv-csms.log" >"$work/resv.calls"
 check local-list "SendLocalList full and differential, a version mismatch refused, GetLocalListVersion follows (1, 2)" \
     python3 -c "
 import sys
-c=[l for l in open('$work/rs.calls').read().split('\n') if l.startswith(('result SendLocalList','result GetLocalListVersion'))]
+c=[l for l in open('$work/resv.calls').read().split('\n') if l.startswith(('result SendLocalList','result GetLocalListVersion'))]
 want=['result SendLocalList {\"status\": \"Accepted\"}', 'result GetLocalListVersion {\"listVersion\": 1}',
       'result SendLocalList {\"status\": \"VersionMismatch\"}', 'result SendLocalList {\"status\": \"Accepted\"}',
       'result GetLocalListVersion {\"listVersion\": 2}']
@@ -525,21 +533,20 @@ sys.exit(0 if c == want else 1)"
 # The car plugs in about 1 s after the simulator starts: a reservation made before is
 # Accepted (the usual case), one made after finds the connector Preparing: Occupied. Each
 # path is checked whole; the log says which one ran.
-check reservation "ReserveNow: connector 0 Rejected, an unknown CancelReservation Rejected; connector 1 reserved for REMOTE1 (Reserved reported, another reservation Occupied, another tag's RemoteStart Rejected, the Start carries reservationId 7) or Occupied with the car in" \
+check reservation "ReserveNow: connector 0 Rejected, an unknown CancelReservation Rejected; connector 1 reserved for REMOTE1 (Reserved reported before the car, another reservation Occupied, another tag's RemoteStart Rejected, the reservation cancelled) or Occupied once the car is in" \
     python3 -c "
-import json, sys
-c=open('$work/rs.calls').read().split('\n')
-e=[json.loads(l) for l in open('$work/rs-csms.log')]
+import sys
+c=open('$work/resv.calls').read().split('\n')
 rn=[l for l in c if l.startswith('result ReserveNow')]
-st=[x['params'] for x in e if x.get('action') == 'StartTransaction']
-ok = len(rn) == 3 and rn[2].endswith('\"Rejected\"}') and 'result CancelReservation {\"status\": \"Rejected\"}' in c
+cr=[l for l in c if l.startswith('result CancelReservation')]
+ok = len(rn) == 3 and rn[1].endswith('\"Occupied\"}') and rn[2].endswith('\"Rejected\"}') and cr[:1] == ['result CancelReservation {\"status\": \"Rejected\"}']
 if ok and rn[0].endswith('\"Accepted\"}'):
     print('NOTE ocpp-reservation: the reservation was made before the car came (Accepted path)')
-    ok = rn[1].endswith('\"Occupied\"}') and 'Status 1 Reserved' in c and c.index('Status 1 Reserved') < c.index('Status 1 Preparing') \
-         and 'result RemoteStartTransaction {\"status\": \"Rejected\"}' in c and len(st) == 1 and st[0].get('reservationId') == 7
+    ok = 'Status 1 Reserved' in c and c.index('Status 1 Reserved') < c.index('Status 1 Preparing') \
+         and 'result RemoteStartTransaction {\"status\": \"Rejected\"}' in c and cr[1:] == ['result CancelReservation {\"status\": \"Accepted\"}']
 elif ok:
     print('NOTE ocpp-reservation: the car was in before the reservation (Occupied path)')
-    ok = rn[0].endswith('\"Occupied\"}') and 'Status 1 Reserved' not in c and len(st) == 1 and 'reservationId' not in st[0]
+    ok = rn[0].endswith('\"Occupied\"}') and 'Status 1 Reserved' not in c and len(cr) == 1
 sys.exit(0 if ok else 1)"
 check rejected "BootNotification Rejected: nothing but BootNotification, again after the interval; the drain timeout names what is left" \
     python3 -c "

@@ -20,11 +20,11 @@
 //     connector 1 for idTag REMOTE1.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
-// --profiles 1: after the first accepted boot (before --remote-start-ms's start): the Local
-//     ReserveNow for connector 1 with idTag REMOTE1 as reservation 7 and, when Accepted, a
-//     RemoteStart of another tag; after the remote start: a second reservation there,
-//     ReserveNow for connector 0, an unknown CancelReservation, and the Local Auth List
-//     (SendLocalList full and differential, a version mismatch, GetLocalListVersion).
+// --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
+//     as reservation 7 and, when Accepted, a RemoteStart of another tag; a second reservation
+//     there, ReserveNow for connector 0, an unknown CancelReservation, the Local Auth List
+//     (SendLocalList full and differential, a version mismatch, GetLocalListVersion), and
+//     reservation 7 cancelled. StopTransaction is answered only once all that is done.
 // --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
 //     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -77,6 +77,7 @@ function serve(args) {
     let hostileDone = false;
     let availabilityDone = false;
     let remoteStarted = false;
+    let profilesDone = null;
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -107,16 +108,15 @@ function serve(args) {
             }
         };
         const expiry = (s) => new Date(Date.now() + s * 1000).toISOString();
+        // --profiles: Reservation and Local Auth List; the StopTransaction waits for the end
+        // of it, so the simulator (which ends once its queue is delivered) hears all of it
         const profiles = async () => {
             // the reservation first: the simulated car plugs in about 1 s after its start
             const r = await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 7 });
-            if (r && r.status === 'Accepted') {
+            const held = r && r.status === 'Accepted';
+            if (held) {
                 await command('RemoteStartTransaction', { connectorId: 1, idTag: 'OTHER' });
             }
-        };
-        // after the remote start (the simulated session authorises itself about 2.4 s after
-        // its start: the remote start must come before)
-        const profilesAfter = async () => {
             await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'OTHER', reservationId: 8 });
             await command('ReserveNow', { connectorId: 0, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 6 });
             await command('CancelReservation', { reservationId: 99 });
@@ -128,6 +128,9 @@ function serve(args) {
                                              localAuthorizationList: [{ idTag: 'LIST3', idTagInfo: { status: 'Accepted' } }] });
             await command('SendLocalList', { listVersion: 2, updateType: 'Differential', localAuthorizationList: [{ idTag: 'LIST1' }] });
             await command('GetLocalListVersion', {});
+            if (held) {
+                await command('CancelReservation', { reservationId: 7 });
+            }
         };
         // Frames sent raw (no schema would let them out): the charge point's answer by id.
         const rawWaits = new Map();
@@ -161,15 +164,11 @@ function serve(args) {
             const status = boots <= pendingFirst ? 'Pending' : (args.boot || 'Accepted');
             if (status === 'Accepted' && args['remote-start-ms'] !== undefined && !remoteStarted) {
                 remoteStarted = true;
-                setTimeout(async () => {
-                    if (args.profiles !== undefined) {
-                        await profiles();
-                    }
-                    await command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' });
-                    if (args.profiles !== undefined) {
-                        await profilesAfter();
-                    }
-                }, Number(args['remote-start-ms']));
+                setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
+                           Number(args['remote-start-ms']));
+            }
+            if (status === 'Accepted' && args.profiles !== undefined && profilesDone === null) {
+                profilesDone = new Promise((resolve) => setTimeout(() => profiles().then(resolve), 1));
             }
             if (status === 'Accepted' && args['persist-set'] !== undefined) {
                 setTimeout(async () => {
@@ -218,7 +217,10 @@ function serve(args) {
             }
             return { transactionId, idTagInfo: { status: 'Accepted' } };
         });
-        client.handle('StopTransaction', ({ params }) => {
+        client.handle('StopTransaction', async ({ params }) => {
+            if (profilesDone !== null) {
+                await profilesDone;
+            }
             log('StopTransaction', params);
             return { idTagInfo: { status: 'Accepted' } };
         });
