@@ -66,6 +66,7 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
     cfg.ws_ping_interval_s = c->ping_s;
     cfg.tx_attempts = c->tx_attempts;
     cfg.tx_retry_interval_s = c->tx_retry_s;
+    cfg.security_profile = c->security_profile;
     snprintf(cfg.authorization_key, sizeof cfg.authorization_key, "%s", bo->password);
     uint32_t seed = 0;
     (void)hal_rng_fill(&bo->rng.base, (uint8_t *)&seed, sizeof seed);
@@ -79,6 +80,18 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
              (unsigned)c->security_profile);
     bo->on = true;
     return HAL_OK;
+}
+
+int board_ocpp_store_dir(struct board_ocpp *bo, const char *dir, uint32_t now_ms)
+{
+    if (!bo->on) {
+        return HAL_OK;
+    }
+    int rc = board_ocpp_store_open(&bo->store, dir, &bo->os.cp, bo->os.log, now_ms);
+    if (rc == HAL_OK) {
+        ocpp_station_set_store(&bo->os, board_ocpp_store_save, &bo->store);
+    }
+    return rc;
 }
 
 void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint32_t now_ms)

@@ -13,6 +13,7 @@
 #include "linux_net.h"
 #include "linux_rng.h"
 #include "linux_tls.h"
+#include "board_ocpp_store.h"
 #include "ocpp_station.h"
 
 #define BOARD_OCPP_URL_MAX 128
@@ -50,6 +51,7 @@ struct board_ocpp {
     struct linux_rng rng;
     char base[BOARD_OCPP_URL_MAX];
     char password[41];
+    struct board_ocpp_store store;
 };
 
 /**
@@ -61,6 +63,9 @@ struct board_ocpp {
 int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, const char *serial,
                      const char *firmware, struct station *st, struct journal *const *journals, uint8_t n,
                      struct hal_log *log, uint32_t now_ms);
+/** Keep the charge point's configuration, local list, cache and reservations in
+ *  @p dir/ocpp.store (read now, written whenever they change). Nothing when OCPP is off. */
+int board_ocpp_store_dir(struct board_ocpp *bo, const char *dir, uint32_t now_ms);
 void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint32_t now_ms);
 void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms);
 /** Messages not yet delivered to the CSMS (0 when off). */

@@ -19,19 +19,27 @@ static bool conn_ok(const struct ocpp_station *os, unsigned c)
     return c >= 1 && c <= os->n;
 }
 
+static int64_t unix_now(const struct ocpp_station *os)
+{
+    return ocpp_cp_unix(&os->cp, os->now_ms);
+}
+
 static int op_remote_start(void *ctx, unsigned c, const char *tag)
 {
     struct ocpp_station *os = self(ctx);
-    if (c == 0) { /* the first available connector */
+    if (c == 0) { /* the first available connector (not one reserved for another tag) */
         for (uint8_t i = 0; i < os->n && c == 0; i++) {
             enum station_status s = station_status(os->st, i);
-            if (s == STATION_AVAILABLE || s == STATION_PREPARING) {
+            if ((s == STATION_AVAILABLE || s == STATION_PREPARING) && ocpp_auth_may_use(&os->cp, i + 1u, tag, unix_now(os))) {
                 c = i + 1u;
             }
         }
     }
     if (!conn_ok(os, c)) {
         return HAL_EINVAL;
+    }
+    if (!ocpp_auth_may_use(&os->cp, c, tag, unix_now(os))) {
+        return HAL_EBUSY; /* reserved for another tag */
     }
     int rc = station_remote_start(os->st, (uint8_t)(c - 1u), tag);
     if (rc == HAL_OK && os->has_journal[c - 1u]) {
@@ -71,6 +79,8 @@ static int op_reset(void *ctx, bool hard)
     }
     os->reset_pending = true;
     os->reset_hard = hard;
+    ocpp_sec_event(&os->cp, OCPP_SEC_RESET, hard ? "Hard reset asked by the backend" : "Soft reset asked by the backend",
+                   os->now_ms);
     return HAL_OK;
 }
 
@@ -111,7 +121,14 @@ static void op_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth
     if (!conn_ok(os, c)) {
         return;
     }
+    if (a == OCPP_AUTH_OFFLINE) { /* no answer: what is known locally, else the policy */
+        a = (enum ocpp_auth)ocpp_auth_offline(&os->cp, tag, unix_now(os));
+    }
     bool ok = a == OCPP_AUTH_ACCEPTED || (a == OCPP_AUTH_OFFLINE && os->cp.cfg.allow_offline_unknown);
+    if (ok && !ocpp_auth_may_use(&os->cp, c, tag, unix_now(os))) {
+        hal_logf(os->log, HAL_LOG_INFO, os->now_ms, "ocpp: connector %u is reserved for another tag: %s refused", c, tag);
+        ok = false;
+    }
     if (ok && station_authorize(os->st, (uint8_t)(c - 1u), tag, STATION_TOKEN_RFID) == HAL_OK &&
         os->has_journal[c - 1u]) {
         ocpp_journal_set_token(&os->jr[c - 1u], tag);
@@ -150,6 +167,22 @@ static size_t op_signed(void *ctx, uint32_t local_tx, const char **ocmf)
     return oj != NULL ? ocpp_journal_signed(oj, local_tx, ocmf) : 0u;
 }
 
+static void op_persist(void *ctx)
+{
+    struct ocpp_station *os = self(ctx);
+    if (os->save != NULL && os->cp.store_gen != os->saved_gen) {
+        os->saved_gen = os->cp.store_gen;
+        os->save(os->save_ctx, &os->cp);
+    }
+}
+
+void ocpp_station_set_store(struct ocpp_station *os, void (*save)(void *ctx, const struct ocpp_cp *cp), void *ctx)
+{
+    os->save = save;
+    os->save_ctx = ctx;
+    os->saved_gen = os->cp.store_gen;
+}
+
 static const struct ocpp_cp_ops k_ops = {
     .remote_start = op_remote_start,
     .remote_stop = op_remote_stop,
@@ -160,6 +193,7 @@ static const struct ocpp_cp_ops k_ops = {
     .tx_started = op_started,
     .tx_delivered = op_delivered,
     .signed_data = op_signed,
+    .persist = op_persist,
 };
 
 int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journal *const *journals,
@@ -171,12 +205,14 @@ int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journa
         return HAL_EINVAL;
     }
     memset(os, 0, sizeof *os);
+    os->now_ms = now_ms;
     os->st = st;
     os->n = n;
     os->log = log;
     struct ocpp_cp_info in = *info;
     in.connectors = n;
     ocpp_cp_init(&os->cp, &in, cfg, &k_ops, os, log, id_seed);
+    ocpp_sec_event(&os->cp, OCPP_SEC_STARTUP, NULL, now_ms);
     for (uint8_t i = 0; i < n; i++) {
         os->last[i] = station_status(st, i);
         ocpp_cp_status(&os->cp, i + 1u, (enum ocpp_status)os->last[i]);
@@ -236,7 +272,9 @@ void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, 
             set_reason(os, c, OCPP_R_OTHER);
         }
         os->last[e->connector] = to;
-        ocpp_cp_status(&os->cp, c, (enum ocpp_status)to);
+        os->now_ms = now_ms;
+        /* an Available connector under a reservation is reported Reserved */
+        ocpp_cp_status(&os->cp, c, (enum ocpp_status)ocpp_auth_shown_status(&os->cp, c, (int)to, now_ms));
         break;
     }
     case STATION_EV_SESSION_STARTED:
@@ -271,10 +309,23 @@ int ocpp_station_authorize(struct ocpp_station *os, uint8_t connector, const cha
     if (connector >= os->n) {
         return HAL_EINVAL;
     }
-    int rc = ocpp_cp_authorize(&os->cp, connector + 1u, token);
-    if (rc == HAL_ECLOSED) { /* offline: the configured policy decides */
-        op_authorized(os, connector + 1u, token, OCPP_AUTH_OFFLINE);
-        return os->cp.cfg.allow_offline_unknown ? HAL_OK : HAL_ESTATE;
+    unsigned c = connector + 1u;
+    if (!ocpp_auth_may_use(&os->cp, c, token, unix_now(os))) {
+        hal_logf(os->log, HAL_LOG_INFO, os->now_ms, "ocpp: connector %u is reserved for another tag: %s refused", c,
+                 token);
+        return HAL_ESTATE;
+    }
+    if (os->cp.online && os->cp.reg == OCPP_REG_ACCEPTED && ocpp_auth_pre_authorized(&os->cp, token, unix_now(os))) {
+        /* LocalPreAuthorize: valid on the list or in the cache, started without waiting */
+        op_authorized(os, c, token, OCPP_AUTH_ACCEPTED);
+        return HAL_OK;
+    }
+    int rc = ocpp_cp_authorize(&os->cp, c, token);
+    if (rc == HAL_ECLOSED) { /* offline: the list, the cache, then the configured policy */
+        enum ocpp_auth a = (enum ocpp_auth)ocpp_auth_offline(&os->cp, token, unix_now(os));
+        op_authorized(os, c, token, a);
+        return a == OCPP_AUTH_ACCEPTED || (a == OCPP_AUTH_OFFLINE && os->cp.cfg.allow_offline_unknown) ? HAL_OK
+                                                                                                        : HAL_ESTATE;
     }
     return rc;
 }
@@ -371,6 +422,7 @@ void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
 
 void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
 {
+    os->now_ms = now_ms;
     for (uint8_t i = 0; i < os->n; i++) {
         if (os->has_journal[i]) {
             ocpp_journal_poll(&os->jr[i], now_ms);
@@ -390,9 +442,16 @@ void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
             break;
         }
         if (ev == OCPP_WS_OPENED) {
+            os->link_failed = false;
             ocpp_cp_connected(&os->cp, now_ms);
         } else if (ev == OCPP_WS_CLOSED) {
             ocpp_cp_disconnected(&os->cp);
+            /* the whitepaper's events of a failed connect, once per run of failures */
+            bool tls = os->ws.why != NULL && strncmp(os->ws.why, "TLS handshake failed", 20) == 0;
+            if (!os->link_failed && (os->ws.http_status == 401 || tls)) {
+                os->link_failed = true;
+                ocpp_sec_event(&os->cp, tls ? OCPP_SEC_INVALID_CS_CERT : OCPP_SEC_FAILED_AUTH, os->ws.why, now_ms);
+            }
         } else if (ev == OCPP_WS_MESSAGE) {
             size_t len;
             const char *m = ocpp_ws_message(&os->ws, &len);

@@ -39,6 +39,12 @@ struct ocpp_station {
     uint32_t lim_ma[CFG_OCPP_CONNECTORS], lim_w[CFG_OCPP_CONNECTORS]; /**< OCPP_SMART_NONE: none set */
     uint32_t cp_ma, cp_w;        /**< the ChargePointMaxProfile's, OCPP_SMART_NONE: none */
     uint32_t base_ma, base_w;    /**< the station's own limits, restored when no profile limits */
+    uint32_t now_ms;          /**< of the last poll or event (token decisions use the clock) */
+    /* the board's store of the configuration, local list, cache and reservations */
+    void (*save)(void *ctx, const struct ocpp_cp *cp);
+    void *save_ctx;
+    uint32_t saved_gen;
+    bool link_failed;         /**< a security event was raised for the current failure */
 };
 
 /**
@@ -69,6 +75,12 @@ void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms);
 
 /** A token presented at @p connector (0-based): asked of the backend, then authorised. */
 int ocpp_station_authorize(struct ocpp_station *os, uint8_t connector, const char *token);
+
+/** Where the charge point's persistent state goes: @p save is called (from the core's
+ *  persist hook) whenever the configuration, the local list, the cache or a reservation
+ *  changed; the board writes ocpp_cp_store_export() atomically. Load before with
+ *  ocpp_cp_store_line(). */
+void ocpp_station_set_store(struct ocpp_station *os, void (*save)(void *ctx, const struct ocpp_cp *cp), void *ctx);
 
 /** The backend asked for a reset and the station is idle enough to do it: the board reboots. */
 bool ocpp_station_reset_due(const struct ocpp_station *os, bool *hard);

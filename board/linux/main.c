@@ -101,6 +101,10 @@ static int board_start(struct board *b)
         fprintf(stderr, "charger: the OCPP charge point failed to start (see the log)\n");
         return -1;
     }
+    /* what the CSMS changed (configuration, local list, cache, reservations) beside the journal */
+    if (b->cfg.store_dir[0] != '\0') {
+        (void)board_ocpp_store_dir(&b->ocpp, b->cfg.store_dir, now);
+    }
     if (b->have_mqtt || b->ocpp.on) {
         b->events.on_event = board_on_event;
         b->events.on_pass = board_on_pass;

@@ -60,6 +60,9 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
     struct ocpp_cp_info info = {"SimCharger", "DC-sim", "SIM-0001", "sim", "EM580", NULL, n};
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
+    /* the whitepaper's profile the options amount to: a client certificate 3, TLS 2, a
+     * password 1, none 0 (a lab) */
+    cfg.security_profile = wc.target.tls ? (o->ocpp_cert != NULL ? 3u : 2u) : o->ocpp_password != NULL ? 1u : 0u;
     if (o->ocpp_password != NULL) {
         snprintf(cfg.authorization_key, sizeof cfg.authorization_key, "%s", o->ocpp_password);
     }
@@ -70,6 +73,15 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
     if (rc != HAL_OK) {
         fprintf(stderr, "sim: --ocpp: the charge point does not start (%d)\n", rc);
         return 2;
+    }
+    /* --ocpp-store: the charge point's state (what the CSMS configured, the local list, the
+     * cache, reservations) beside the journals, as the Linux board keeps it */
+    if (o->ocpp_store != NULL) {
+        if (board_ocpp_store_open(&so->store, o->ocpp_store, &so->os.cp, log, now_ms) != HAL_OK) {
+            fprintf(stderr, "sim: --ocpp-store %s: path too long\n", o->ocpp_store);
+            return 2;
+        }
+        ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
     so->drain_ms = (uint32_t)o->ocpp_drain_s * 1000u;
     so->on = true;

@@ -7,6 +7,7 @@
  */
 #include "ocpp/ocpp_cp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ocpp/ocpp_smart.h"
@@ -173,6 +174,11 @@ void ocpp_cp_default_config(struct ocpp_cp_config *cfg)
     cfg->tx_attempts = 3;
     cfg->tx_retry_interval_s = 10;
     cfg->ws_ping_interval_s = 30;
+    /* the list and the cache are empty until the CSMS fills them: on by default, they change
+     * nothing until then; LocalPreAuthorize off: a tag is asked of the backend when online */
+    cfg->local_auth_list_enabled = true;
+    cfg->cache_enabled = true;
+    cfg->local_authorize_offline = true;
 }
 
 void ocpp_cp_init(struct ocpp_cp *cp, const struct ocpp_cp_info *info, const struct ocpp_cp_config *cfg,
@@ -322,6 +328,7 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     e->unix_s = unix_s;
     e->meter_wh = meter_wh;
     strcpy(e->idtag, idtag);
+    e->reservation_id = ocpp_auth_reservation_use(cp, connector, idtag);
     persist(cp);
     return HAL_OK;
 }
@@ -567,6 +574,9 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ocpp_jw_kint(&w, "connectorId", e->connector);
         ocpp_jw_kstr(&w, "idTag", e->idtag);
         ocpp_jw_kint(&w, "meterStart", e->meter_wh);
+        if (e->reservation_id >= 0) {
+            ocpp_jw_kint(&w, "reservationId", e->reservation_id);
+        }
         ts(cp, &w, "timestamp", e->unix_s);
     } else if (e->kind == OCPP_Q_STOP) {
         if (t == NULL || !t->id_known) {
@@ -630,6 +640,7 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
     if (cp->txlen > 0) {
         return true;
     }
+    ocpp_auth_poll(cp, now_ms); /* reservations expire offline too */
     if (!cp->online) {
         return false;
     }
@@ -665,6 +676,9 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
         if (send_queue_head(cp, now_ms)) {
             return true;
         }
+    }
+    if (ocpp_sec_send(cp, now_ms)) {
+        return true;
     }
     if (cp->auth.pending) {
         struct ocpp_jw w;
@@ -713,6 +727,10 @@ static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
     char t[40];
     int64_t u;
     if (field_str(cp, obj, "currentTime", t, sizeof t) > 0 && ocpp_time_parse(t, &u) == HAL_OK) {
+        int64_t before = ocpp_cp_unix(cp, now_ms);
+        if (before != 0 && (u - before > 2 || before - u > 2)) { /* our rule: a step over 2 s */
+            ocpp_sec_event(cp, OCPP_SEC_TIME, "clock set by the backend", now_ms);
+        }
         ocpp_cp_set_clock(cp, u, now_ms);
         if (cp->ops->set_time != NULL) {
             cp->ops->set_time(cp->ctx, u);
@@ -796,6 +814,7 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         }
         t->csms_id = (int32_t)id;
         t->id_known = true;
+        ocpp_auth_cache_info(cp, e->idtag, info);
         if (cp->ops->tx_started != NULL) {
             cp->ops->tx_started(cp->ctx, e->local_tx, t->csms_id);
         }
@@ -846,6 +865,7 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
         if (m->type == OCPP_CALLRESULT) {
             int info = ocpp_json_get(&cp->json, m->payload, "idTagInfo");
             (void)field_str(cp, info, "status", st, sizeof st);
+            ocpp_auth_cache_info(cp, cp->auth.idtag, info);
             for (unsigned k = 0; k < sizeof k_auth / sizeof k_auth[0]; k++) {
                 if (strcmp(st, k_auth[k]) == 0) {
                     a = (enum ocpp_auth)k;
@@ -864,6 +884,9 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
         if (cp->qcount > 0) {
             on_queue_answer(cp, m, now_ms);
         }
+        break;
+    case OCPP_OUT_SECURITY:
+        ocpp_sec_answer(cp, m, now_ms);
         break;
     default:
         break;
@@ -974,7 +997,8 @@ static void answer_status(struct ocpp_jw *w, const char *status)
 struct cfgkey {
     const char *name;
     bool ro;
-    uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string */
+    uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string, 4 connectors,
+                   * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max) */
     size_t off;
     const char *text;
     uint32_t max;
@@ -991,8 +1015,14 @@ static const struct cfgkey k_keys[] = {
     {"AuthorizationKey", false, 3, offsetof(struct ocpp_cp_config, authorization_key), NULL, 40},
     {"NumberOfConnectors", true, 4, 0, NULL, 0},
     {"AuthorizeRemoteTxRequests", true, 2, 0, "false", 0},
-    {"LocalAuthorizeOffline", true, 2, 0, "false", 0},
-    {"LocalPreAuthorize", true, 2, 0, "false", 0},
+    {"LocalAuthorizeOffline", false, 1, offsetof(struct ocpp_cp_config, local_authorize_offline), NULL, 0},
+    {"LocalPreAuthorize", false, 1, offsetof(struct ocpp_cp_config, local_pre_authorize), NULL, 0},
+    {"AuthorizationCacheEnabled", false, 1, offsetof(struct ocpp_cp_config, cache_enabled), NULL, 0},
+    {"LocalAuthListEnabled", false, 1, offsetof(struct ocpp_cp_config, local_auth_list_enabled), NULL, 0},
+    {"LocalAuthListMaxLength", true, 6, 0, NULL, CFG_OCPP_LOCAL_LIST},
+    {"SendLocalListMaxLength", true, 6, 0, NULL, CFG_OCPP_SEND_LIST_MAX},
+    {"ReserveConnectorZeroSupported", true, 2, 0, "false", 0},
+    {"SecurityProfile", false, 5, offsetof(struct ocpp_cp_config, security_profile), NULL, 3},
     {"StopTransactionOnEVSideDisconnect", true, 2, 0, "true", 0},
     {"StopTransactionOnInvalidId", true, 2, 0, "true", 0},
     {"UnlockConnectorOnEVSideDisconnect", true, 2, 0, "true", 0},
@@ -1003,7 +1033,7 @@ static const struct cfgkey k_keys[] = {
     {"ClockAlignedDataInterval", true, 2, 0, "0", 0},
     {"ResetRetries", true, 2, 0, "0", 0},
     {"GetConfigurationMaxKeys", true, 2, 0, "32", 0},
-    {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger,SmartCharging", 0},
+    {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger,SmartCharging,LocalAuthListManagement,Reservation", 0},
     /* Smart Charging (ocpp_smart.h): its bounds, both units */
     {"ChargeProfileMaxStackLevel", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_MAX_STACK), 0},
     {"ChargingScheduleMaxPeriods", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PERIODS), 0},
@@ -1013,13 +1043,17 @@ static const struct cfgkey k_keys[] = {
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
 
-static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[48])
+/* Longest value we report (SupportedFeatureProfiles with every profile is about 90 bytes). */
+#define OCPP_KEY_VALUE_MAX 128u
+
+static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_KEY_VALUE_MAX])
 {
     struct ocpp_jw w;
-    ocpp_jw_init(&w, out, 48);
+    ocpp_jw_init(&w, out, OCPP_KEY_VALUE_MAX);
     const char *base = (const char *)&cp->cfg;
     switch (k->kind) {
-    case 0: {
+    case 0:
+    case 5: {
         uint32_t u;
         memcpy(&u, base + k->off, sizeof u);
         ocpp_jw_int(&w, u);
@@ -1034,6 +1068,9 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[48])
     case 4:
         ocpp_jw_int(&w, cp->info.connectors);
         break;
+    case 6:
+        ocpp_jw_int(&w, k->max);
+        break;
     default:
         strcpy(out, k->text != NULL ? k->text : "");
         break;
@@ -1042,7 +1079,7 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[48])
 
 static void put_key(struct ocpp_cp *cp, struct ocpp_jw *w, const struct cfgkey *k)
 {
-    char val[48];
+    char val[OCPP_KEY_VALUE_MAX];
     ocpp_jw_obj(w);
     ocpp_jw_kstr(w, "key", k->name);
     ocpp_jw_key(w, "readonly");
@@ -1122,6 +1159,52 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
     return true;
 }
 
+/* One key set to @p val (from the backend or the store): the ChangeConfiguration status. */
+static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const char *val, uint32_t now_ms)
+{
+    char *base = (char *)&cp->cfg;
+    if (k == NULL) {
+        return "NotSupported";
+    }
+    if (k->ro) {
+        return "Rejected";
+    }
+    if (k->kind == 0) {
+        uint32_t u;
+        if (!parse_uint(val, k->max, &u)) {
+            return "Rejected";
+        }
+        memcpy(base + k->off, &u, sizeof u);
+    } else if (k->kind == 1) {
+        bool b = strcmp(val, "true") == 0;
+        if (!b && strcmp(val, "false") != 0) {
+            return "Rejected";
+        }
+        memcpy(base + k->off, &b, sizeof b);
+    } else if (k->kind == 3) {
+        /* SEC3: 16..40 bytes (the 1.6 key itself is hex of up to 20 bytes) */
+        size_t n = strlen(val);
+        if (n < 16 || n > k->max) {
+            return "Rejected";
+        }
+        memcpy(base + k->off, val, n + 1u);
+        ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
+    } else if (k->kind == 5) {
+        return ocpp_sec_change_profile(cp, val, now_ms);
+    }
+    return "Accepted";
+}
+
+static const struct cfgkey *find_key(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(k_keys[i].name, name) == 0) {
+            return &k_keys[i];
+        }
+    }
+    return NULL;
+}
+
 static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w,
                                    uint32_t now_ms)
 {
@@ -1133,46 +1216,59 @@ static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, st
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
-    const struct cfgkey *k = NULL;
-    for (size_t i = 0; i < NKEYS; i++) {
-        if (strcmp(k_keys[i].name, key) == 0) {
-            k = &k_keys[i];
-        }
-    }
-    const char *status = "Accepted";
-    char *base = (char *)&cp->cfg;
-    if (k == NULL) {
-        status = "NotSupported";
-    } else if (k->ro) {
-        status = "Rejected";
-    } else if (k->kind == 0) {
-        uint32_t u;
-        if (!parse_uint(val, k->max, &u)) {
-            status = "Rejected";
-        } else {
-            memcpy(base + k->off, &u, sizeof u);
-        }
-    } else if (k->kind == 1) {
-        bool b = strcmp(val, "true") == 0;
-        if (!b && strcmp(val, "false") != 0) {
-            status = "Rejected";
-        } else {
-            memcpy(base + k->off, &b, sizeof b);
-        }
-    } else if (k->kind == 3) {
-        /* SEC3: 16..40 bytes (the 1.6 key itself is hex of up to 20 bytes) */
-        size_t n = strlen(val);
-        if (n < 16 || n > k->max) {
-            status = "Rejected";
-        } else {
-            memcpy(base + k->off, val, n + 1u);
-        }
-    }
+    const char *status = set_key(cp, find_key(key), val, now_ms);
     if (strcmp(status, "Accepted") == 0) {
+        cp->store_gen++;
         persist(cp);
     }
     LOGI(cp, now_ms, "ocpp: backend set %s: %s", key, status);
     answer_status(w, status);
+}
+
+/* ------------------------------------------------------------------ the store */
+
+void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
+{
+    /* the writable plain keys; AuthorizationKey stays in the board's secret file, and the
+     * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfgkey *k = &k_keys[i];
+        if (k->ro || (k->kind != 0 && k->kind != 1)) {
+            continue;
+        }
+        char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
+        key_value((struct ocpp_cp *)cp, k, val);
+        size_t n = (size_t)snprintf(line, sizeof line, "cfg %s %s\n", k->name, val);
+        put(ctx, line, n);
+    }
+    ocpp_auth_store_export(cp, put, ctx);
+}
+
+int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
+{
+    *why = NULL;
+    if (strncmp(line, "cfg ", 4) != 0) {
+        return ocpp_auth_store_line(cp, line, why);
+    }
+    char name[51];
+    const char *sp = strchr(line + 4, ' ');
+    size_t n = sp != NULL ? (size_t)(sp - (line + 4)) : 0u;
+    if (sp == NULL || n == 0 || n >= sizeof name) {
+        *why = "malformed cfg line";
+        return HAL_EINVAL;
+    }
+    memcpy(name, line + 4, n);
+    name[n] = '\0';
+    const struct cfgkey *k = find_key(name);
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1)) {
+        *why = "not a stored key";
+        return HAL_EINVAL;
+    }
+    if (strcmp(set_key(cp, k, sp + 1, 0), "Accepted") != 0) {
+        *why = "value out of range";
+        return HAL_EINVAL;
+    }
+    return HAL_OK;
 }
 
 static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
@@ -1230,12 +1326,11 @@ static void h_simple_connector(struct ocpp_cp *cp, struct vchk *v, int p, int64_
 static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocpp_jw *w, uint32_t now_ms)
 {
     struct vchk v = {cp, OCPP_ERR_NONE, NULL};
+    int aerr = OCPP_ERR_NONE;
     const char *a = m->action;
     int p = m->payload;
-    static const char *const no_keys[] = {NULL};
     static const char *const not_supported[] = {
-        "SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule", "ReserveNow",
-        "CancelReservation",  "SendLocalList",        "GetLocalListVersion",  "UpdateFirmware",
+        "SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule", "UpdateFirmware",
         "GetDiagnostics",     "SignedUpdateFirmware", "InstallCertificate",   "DeleteCertificate",
         "GetInstalledCertificateIds", "CertificateSigned", "ExtendedTriggerMessage", "GetLog",
         NULL,
@@ -1254,6 +1349,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
+    } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
+        /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
+        v.err = (enum ocpp_error)aerr;
     } else if (strcmp(a, "RemoteStartTransaction") == 0) {
         h_remote_start(cp, &v, p, w, now_ms);
     } else if (strcmp(a, "RemoteStopTransaction") == 0) {
@@ -1323,11 +1421,6 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
                 s = "NotImplemented";
             }
             answer_status(w, s);
-        }
-    } else if (strcmp(a, "ClearCache") == 0) {
-        only_keys(&v, p, no_keys);
-        if (v.err == OCPP_ERR_NONE) {
-            answer_status(w, "Accepted"); /* no cache kept yet: nothing to clear */
         }
     } else if (strcmp(a, "DataTransfer") == 0) {
         static const char *const keys[] = {"vendorId", "messageId", "data", NULL};

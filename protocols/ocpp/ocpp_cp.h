@@ -24,8 +24,10 @@
 
 #include "hal_err.h"
 #include "hal_log.h"
+#include "ocpp/ocpp_auth.h"
 #include "ocpp/ocpp_json.h"
 #include "ocpp/ocpp_rpc.h"
+#include "ocpp/ocpp_sec.h"
 
 #ifndef CFG_OCPP_CONNECTORS
 #define CFG_OCPP_CONNECTORS 4u
@@ -129,6 +131,11 @@ struct ocpp_cp_config {
     uint32_t tx_retry_interval_s;
     uint32_t ws_ping_interval_s;
     bool allow_offline_unknown;
+    bool local_auth_list_enabled;  /**< LocalAuthListEnabled */
+    bool cache_enabled;            /**< AuthorizationCacheEnabled */
+    bool local_authorize_offline;  /**< LocalAuthorizeOffline */
+    bool local_pre_authorize;      /**< LocalPreAuthorize */
+    uint32_t security_profile;     /**< SecurityProfile: the board's, never lowered over OCPP */
     char authorization_key[41]; /**< write-only over OCPP */
 };
 
@@ -145,6 +152,7 @@ struct ocpp_qentry {
     /* MeterValues only: the other measurands (OCPP_NO_VALUE: not sampled) */
     int32_t power_w, current_ma, voltage_mv;
     int16_t soc;
+    int32_t reservation_id; /**< start: the reservation it ends, -1 none */
     char idtag[OCPP_IDTAG_MAX + 1];
 };
 
@@ -187,7 +195,7 @@ struct ocpp_cp {
 
     /* what the outstanding CALL is */
     enum { OCPP_OUT_NONE, OCPP_OUT_BOOT, OCPP_OUT_HEARTBEAT, OCPP_OUT_STATUS, OCPP_OUT_AUTH,
-           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER } out;
+           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER, OCPP_OUT_SECURITY } out;
     uint8_t out_connector;
 
     enum ocpp_status status[CFG_OCPP_CONNECTORS + 1u]; /**< [0] = the whole station */
@@ -205,6 +213,10 @@ struct ocpp_cp {
     struct ocpp_qentry q[CFG_OCPP_QUEUE];
     uint16_t qhead, qcount;
     struct ocpp_tx tx[CFG_OCPP_QUEUE];
+
+    struct ocpp_auth_state lists;  /**< local list, cache, reservations (ocpp_auth.c) */
+    struct ocpp_sec_state sec;     /**< security events not yet confirmed (ocpp_sec.c) */
+    uint32_t store_gen;            /**< bumped when what ocpp_cp_store_export writes changed */
 
     uint32_t sent, received;  /**< frames, for the figures */
     char txbuf[CFG_OCPP_TX_MAX];
@@ -262,6 +274,16 @@ struct ocpp_sample {
  *  register (Energy.Active.Import.Register); @p s NULL: the register alone. */
 int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
                          int64_t unix_s, uint32_t now_ms);
+
+/* ---- persistence of the configuration, the local list, the cache and the reservations:
+ * lines of text ("cfg KEY VALUE", "list-version N", "list|cache HEXTAG STATUS EXPIRY HEXPARENT",
+ * "resv C ID EXPIRY HEXTAG HEXPARENT"), so a board writes them to any store and a damaged one
+ * is read back line by line through the same checks as the backend's messages. */
+typedef void (*ocpp_put_fn)(void *ctx, const char *text, size_t len);
+/** Every persisted line, each ending in '\n', through @p put. */
+void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx);
+/** One stored line (without its '\n'). @retval HAL_EINVAL refused (*why says why) */
+int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why);
 
 /** Messages waiting in the queue (0 = everything delivered). */
 unsigned ocpp_cp_queued(const struct ocpp_cp *cp);

@@ -1,7 +1,9 @@
 /* libFuzzer harness over the OCPP incoming-message path: a charge point registered with a
  * transaction in flight receives the input as one WebSocket text frame (CALLs, answers to
  * its outstanding CALL, garbage); whatever it answers must be valid JSON we can parse back.
- * The tokenizer's readers run over every token of the input too. */
+ * The tokenizer's readers run over every token of the input too, and every line of it goes
+ * to the store reader (ocpp_cp_store_line: the board's ocpp.store file); what the charge
+ * point then exports must read back whole. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,29 @@ static void on_auth(void *c, unsigned n, const char *t, enum ocpp_auth a)
 }
 static const struct ocpp_cp_ops k_ops = {ok_start, ok_conn, ok_reset, ok_conn, ok_avail, on_auth,
                                          NULL,     NULL,    NULL,     NULL,     NULL};
+
+/* The export of one charge point read back by another: every line must be taken. */
+static struct ocpp_cp s_back;
+static char s_line[512];
+static size_t s_len;
+static void put_back(void *ctx, const char *t, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == '\n') {
+            s_line[s_len] = '\0';
+            const char *why;
+            if (ocpp_cp_store_line(&s_back, s_line, &why) != HAL_OK) {
+                abort(); /* we wrote a line we do not read back */
+            }
+            s_len = 0;
+        } else if (s_len + 1u < sizeof s_line) {
+            s_line[s_len++] = t[i];
+        } else {
+            abort(); /* longer than any line the board reads */
+        }
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -103,6 +128,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)ocpp_json_at(&j, t, 1);
         }
     }
+    /* the input as store lines, then the round trip */
+    static char line[512];
+    size_t l = 0;
+    for (size_t i = 0; i <= size; i++) {
+        if (i == size || text[i] == '\n' || l + 1u == sizeof line) {
+            line[l] = '\0';
+            const char *why;
+            (void)ocpp_cp_store_line(&cp, line, &why);
+            l = 0;
+        } else {
+            line[l++] = text[i] == '\0' ? ' ' : text[i];
+        }
+    }
+    ocpp_cp_init(&s_back, &info, &cfg, &k_ops, NULL, NULL, 1);
+    s_len = 0;
+    ocpp_cp_store_export(&cp, put_back, NULL);
+
     if (size < 64) {
         int64_t u;
         char ts[64];

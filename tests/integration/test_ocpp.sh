@@ -17,6 +17,10 @@
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
+#   reservation: ReserveNow / CancelReservation: the connector reported Reserved, another
+#            tag refused, Occupied, Rejected (one more simulator beside the others)
+#   local-list: (same run) SendLocalList full/differential, version mismatch,
+#            GetLocalListVersion
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
 #   profile: the CSMS sets a TxProfile (10 kW) during the session and asks the composite: the
 #            car's EVSE maximum drops to 10 kW and the power follows; profile-iso2: the same
@@ -29,7 +33,8 @@
 #            name, an expired certificate, profile 3 without a client certificate are refused
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
-#            message once, in order, the first transaction's Stop under its first id
+#            message once, in order, the first transaction's Stop under its first id; what
+#            the first CSMS configured (a key, the local list) is read back after the restart
 set -u
 sim=$1
 csmsdir=$2
@@ -110,12 +115,17 @@ kill_scenario() {
     local p6 kc ks w=$work/kill
     mkdir -p "$w"
     p6=$(port)
-    start_csms "$w/csms1.log" "$p6" || { ko kill "CSMS did not start"; return; }
+    start_csms "$w/csms1.log" "$p6" --persist-set 1 || { ko kill "CSMS did not start"; return; }
     kc=$csms_pid
     "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 2 --charge-s 3 --out - \
         --ocpp-drain-s 120 >"$w/sim1.log" 2>&1 &
     ks=$!
-    for _ in $(seq 1 300); do grep -q 'backend took transaction' "$w/sim1.log" && break; sleep 0.1; done
+    # (and what the CSMS configured is answered: it must be on file before the SIGKILL)
+    for _ in $(seq 1 300); do
+        grep -q 'backend took transaction' "$w/sim1.log" && grep -q '"ev":"result","action":"SendLocalList"' "$w/csms1.log" &&
+            break
+        sleep 0.1
+    done
     kill -9 $kc 2>/dev/null
     wait $kc 2>/dev/null
     # the second transaction's close is on file (the journal said so) and its session is over
@@ -125,7 +135,7 @@ kill_scenario() {
     done
     kill -9 $ks 2>/dev/null
     wait $ks 2>/dev/null
-    start_csms "$w/csms2.log" "$p6" --tx-base 100 || { ko kill "CSMS did not restart"; return; }
+    start_csms "$w/csms2.log" "$p6" --tx-base 100 --persist-get 1 || { ko kill "CSMS did not restart"; return; }
     kc=$csms_pid
     "$sim" --ocpp "ws://127.0.0.1:$p6/CP6" --ocpp-store "$w/store" --sessions 1 --charge-s 2 --out - \
         --ocpp-drain-s 60 >"$w/sim2.log" 2>&1
@@ -146,6 +156,11 @@ ok = kinds == ['Start','Stop','Start','Stop','Start','Stop'] and ids == ['1','1'
 sys.exit(0 if ok else 1)"
     check kill "every Stop carries its signed OCMF record" \
         test "$(grep -c '^Stop .*signed=ocmf' "$w/kill.calls")" = 3
+    calls "$w/csms2.log" >"$w/kill2.calls"
+    check kill "what the CSMS set survives the SIGKILL (--ocpp-store): ConnectionTimeOut 77 and local list version 3 read back" \
+        bash -c "grep -q 'result ChangeConfiguration {\"status\": \"Accepted\"}' '$w/kill.calls' &&
+                 grep -q 'result GetConfiguration .*\"key\": \"ConnectionTimeOut\".*\"value\": \"77\"' '$w/kill2.calls' &&
+                 grep -q 'result GetLocalListVersion {\"listVersion\": 3}' '$w/kill2.calls'"
 }
 
 # ---------------------------------------------------------------- offline mid-session (a function: run beside the others)
@@ -309,6 +324,7 @@ p9=$(port)
 p10=$(port)
 p11=$(port)
 p12=$(port)
+p13=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -324,9 +340,10 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
     --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
+    --serve "$work/resv-csms.log" --port "$p11" --profiles 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
-    --serve "$work/prof-csms.log" --port "$p11" --profile-after-ms 5000 \
-    --serve "$work/prof2-csms.log" --port "$p12" --profile-after-ms 5000 \
+    --serve "$work/prof-csms.log" --port "$p12" --profile-after-ms 5000 \
+    --serve "$work/prof2-csms.log" --port "$p13" --profile-after-ms 5000 \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -354,6 +371,7 @@ csms_ready "$work/pend-csms.log" "$p4" || ko pending "CSMS did not start"
 csms_ready "$work/rem-csms.log" "$p5" || ko remote "CSMS did not start"
 csms_ready "$work/core-csms.log" "$p1" || ko core "CSMS did not start"
 csms_ready "$work/401-csms.log" "$p2" || ko 401 "CSMS did not start"
+csms_ready "$work/resv-csms.log" "$p11" || ko reservation "CSMS did not start"
 t0=$(date +%s.%N)
 "$sim" --ocpp "ws://127.0.0.1:$p1/CP1" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
     >"$work/core-sim.log" 2>&1 &
@@ -376,16 +394,19 @@ rs_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p10/CP10" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 3 \
     >"$work/rej-sim.log" 2>&1 &
 rej_sim=$!
+"$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 60 \
+    >"$work/resv-sim.log" 2>&1 &
+resv_sim=$!
 # The profile cases start once the remote-start case is over: beside the others at their
 # start they would slow its boot past the car's own start (its race, not theirs).
-csms_ready "$work/prof-csms.log" "$p11" || ko profile "CSMS did not start"
-csms_ready "$work/prof2-csms.log" "$p12" || ko profile-iso2 "CSMS did not start"
+csms_ready "$work/prof-csms.log" "$p12" || ko profile "CSMS did not start"
+csms_ready "$work/prof2-csms.log" "$p13" || ko profile-iso2 "CSMS did not start"
 (
     while kill -0 $rs_sim 2>/dev/null; do sleep 0.5; done
-    "$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 14 --out "$work/prof" --ocpp-drain-s 30 \
+    "$sim" --ocpp "ws://127.0.0.1:$p12/CP12" --sessions 1 --charge-s 14 --out "$work/prof" --ocpp-drain-s 30 \
         >"$work/prof-sim.log" 2>&1 &
     a=$!
-    "$sim" --protocol iso2 --ocpp "ws://127.0.0.1:$p12/CP12" --sessions 1 --charge-s 20 --out "$work/prof2" \
+    "$sim" --protocol iso2 --ocpp "ws://127.0.0.1:$p13/CP13" --sessions 1 --charge-s 20 --out "$work/prof2" \
         --ocpp-drain-s 30 >"$work/prof2-sim.log" 2>&1 &
     b=$!
     wait $a
@@ -409,6 +430,7 @@ wait $rej_sim
 wait $prof_job
 prof_rc=$(cat "$work/prof.rc" 2>/dev/null || echo 99)
 prof2_rc=$(cat "$work/prof2.rc" 2>/dev/null || echo 99)
+wait $resv_sim
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -527,6 +549,33 @@ check remote-start "RemoteStartTransaction after the boot: Accepted; the transac
              grep -q '\"action\":\"StartTransaction\",\"params\":{\"connectorId\":1,\"idTag\":\"REMOTE1\"' '$work/rs-csms.log' &&
              grep -q 'backend asked to start with REMOTE1 on connector 1: Accepted' '$work/rs-sim.log' &&
              [ $rs_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/rs-sim.log'"
+calls "$work/resv-csms.log" >"$work/resv.calls"
+check local-list "SendLocalList full and differential, a version mismatch refused, GetLocalListVersion follows (1, 2)" \
+    python3 -c "
+import sys
+c=[l for l in open('$work/resv.calls').read().split('\n') if l.startswith(('result SendLocalList','result GetLocalListVersion'))]
+want=['result SendLocalList {\"status\": \"Accepted\"}', 'result GetLocalListVersion {\"listVersion\": 1}',
+      'result SendLocalList {\"status\": \"VersionMismatch\"}', 'result SendLocalList {\"status\": \"Accepted\"}',
+      'result GetLocalListVersion {\"listVersion\": 2}']
+sys.exit(0 if c == want else 1)"
+# The car plugs in about 1 s after the simulator starts: a reservation made before is
+# Accepted (the usual case), one made after finds the connector Preparing: Occupied. Each
+# path is checked whole; the log says which one ran.
+check reservation "ReserveNow: connector 0 Rejected, an unknown CancelReservation Rejected; connector 1 reserved for REMOTE1 (Reserved reported before the car, another reservation Occupied, another tag's RemoteStart Rejected, the reservation cancelled) or Occupied once the car is in" \
+    python3 -c "
+import sys
+c=open('$work/resv.calls').read().split('\n')
+rn=[l for l in c if l.startswith('result ReserveNow')]
+cr=[l for l in c if l.startswith('result CancelReservation')]
+ok = len(rn) == 3 and rn[1].endswith('\"Occupied\"}') and rn[2].endswith('\"Rejected\"}') and cr[:1] == ['result CancelReservation {\"status\": \"Rejected\"}']
+if ok and rn[0].endswith('\"Accepted\"}'):
+    print('NOTE ocpp-reservation: the reservation was made before the car came (Accepted path)')
+    ok = 'Status 1 Reserved' in c and c.index('Status 1 Reserved') < c.index('Status 1 Preparing') \
+         and 'result RemoteStartTransaction {\"status\": \"Rejected\"}' in c and cr[1:] == ['result CancelReservation {\"status\": \"Accepted\"}']
+elif ok:
+    print('NOTE ocpp-reservation: the car was in before the reservation (Occupied path)')
+    ok = rn[0].endswith('\"Occupied\"}') and 'Status 1 Reserved' not in c and len(cr) == 1
+sys.exit(0 if ok else 1)"
 check rejected "BootNotification Rejected: nothing but BootNotification, again after the interval; the drain timeout names what is left" \
     python3 -c "
 import json, sys

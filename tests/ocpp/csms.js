@@ -24,6 +24,13 @@
 //     for 60 s in W.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
+// --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
+//     as reservation 7 and, when Accepted, a RemoteStart of another tag; a second reservation
+//     there, ReserveNow for connector 0, an unknown CancelReservation, the Local Auth List
+//     (SendLocalList full and differential, a version mismatch, GetLocalListVersion), and
+//     reservation 7 cancelled. StopTransaction is answered only once all that is done.
+// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
+//     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
@@ -75,6 +82,7 @@ function serve(args) {
     let availabilityDone = false;
     let remoteStarted = false;
     let profileDone = false;
+    let profilesDone = null;
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -98,8 +106,35 @@ function serve(args) {
             try {
                 const r = await client.call(method, params);
                 out({ ev: 'result', action: method, result: r });
+                return r;
             } catch (e) {
                 out({ ev: 'error', action: method, code: e.rpcErrorCode || String(e.message) });
+                return undefined;
+            }
+        };
+        const expiry = (s) => new Date(Date.now() + s * 1000).toISOString();
+        // --profiles: Reservation and Local Auth List; the StopTransaction waits for the end
+        // of it, so the simulator (which ends once its queue is delivered) hears all of it
+        const profiles = async () => {
+            // the reservation first: the simulated car plugs in about 1 s after its start
+            const r = await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 7 });
+            const held = r && r.status === 'Accepted';
+            if (held) {
+                await command('RemoteStartTransaction', { connectorId: 1, idTag: 'OTHER' });
+            }
+            await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'OTHER', reservationId: 8 });
+            await command('ReserveNow', { connectorId: 0, expiryDate: expiry(300), idTag: 'REMOTE1', reservationId: 6 });
+            await command('CancelReservation', { reservationId: 99 });
+            await command('SendLocalList', { listVersion: 1, updateType: 'Full', localAuthorizationList: [
+                { idTag: 'LIST1', idTagInfo: { status: 'Accepted' } },
+                { idTag: 'LIST2', idTagInfo: { status: 'Blocked', parentIdTag: 'FLEET' } }] });
+            await command('GetLocalListVersion', {});
+            await command('SendLocalList', { listVersion: 1, updateType: 'Differential',
+                                             localAuthorizationList: [{ idTag: 'LIST3', idTagInfo: { status: 'Accepted' } }] });
+            await command('SendLocalList', { listVersion: 2, updateType: 'Differential', localAuthorizationList: [{ idTag: 'LIST1' }] });
+            await command('GetLocalListVersion', {});
+            if (held) {
+                await command('CancelReservation', { reservationId: 7 });
             }
         };
         // Frames sent raw (no schema would let them out): the charge point's answer by id.
@@ -136,6 +171,22 @@ function serve(args) {
                 remoteStarted = true;
                 setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
                            Number(args['remote-start-ms']));
+            }
+            if (status === 'Accepted' && args.profiles !== undefined && profilesDone === null) {
+                profilesDone = new Promise((resolve) => setTimeout(() => profiles().then(resolve), 1));
+            }
+            if (status === 'Accepted' && args['persist-set'] !== undefined) {
+                setTimeout(async () => {
+                    await command('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '77' });
+                    await command('SendLocalList', { listVersion: 3, updateType: 'Full',
+                                                     localAuthorizationList: [{ idTag: 'KEPT', idTagInfo: { status: 'Accepted' } }] });
+                }, 1);
+            }
+            if (status === 'Accepted' && args['persist-get'] !== undefined) {
+                setTimeout(async () => {
+                    await command('GetConfiguration', { key: ['ConnectionTimeOut'] });
+                    await command('GetLocalListVersion', {});
+                }, 1);
             }
             return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
         });
@@ -181,7 +232,10 @@ function serve(args) {
             }
             return { transactionId, idTagInfo: { status: 'Accepted' } };
         });
-        client.handle('StopTransaction', ({ params }) => {
+        client.handle('StopTransaction', async ({ params }) => {
+            if (profilesDone !== null) {
+                await profilesDone;
+            }
             log('StopTransaction', params);
             return { idTagInfo: { status: 'Accepted' } };
         });

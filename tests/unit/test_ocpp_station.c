@@ -245,9 +245,14 @@ static void test_authorize(void **state)
     plug(0);
     run(500);
     assert_string_equal(s_started_token, "CARD");
-    /* offline, unknown tags are refused by default */
+    /* offline, unknown tags are refused by default; a tag the backend accepted is in the
+     * cache and starts (LocalAuthorizeOffline), one it refused stays refused */
     ocpp_cp_disconnected(&s_os.cp);
-    assert_int_equal(ocpp_station_authorize(&s_os, 0, "CARD"), HAL_ESTATE);
+    assert_int_equal(ocpp_station_authorize(&s_os, 0, "OTHER"), HAL_ESTATE);
+    assert_int_equal(ocpp_station_authorize(&s_os, 1, "BAD"), HAL_ESTATE);
+    assert_int_equal(ocpp_station_authorize(&s_os, 1, "card"), HAL_OK); /* IdToken: case-insensitive */
+    s_os.cp.cfg.local_authorize_offline = false;
+    assert_int_equal(ocpp_station_authorize(&s_os, 1, "CARD"), HAL_ESTATE);
 }
 
 /* Smart Charging on the station: a profile becomes the connector's own limits, the
