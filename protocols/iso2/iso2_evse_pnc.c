@@ -152,6 +152,13 @@ static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_docume
 {
     struct iso2_evse_pnc *p = m->pnc;
     const struct exi_iso2_AuthorizationReqType *q = &req->V2G_Message.Body.AuthorizationReq;
+    if (m->loop_msg == ISO2_MSG_AUTHORIZATION && !req->V2G_Message.Header.Signature_isUsed && !q->GenChallenge_isUsed &&
+        !q->Id_isUsed) {
+        /* A repeat of the Ongoing loop after the signed first one (which passed, or the
+         * session would have ended): the car sends it empty ([V2G2-684]). One that carries
+         * a challenge or a signature is checked like the first. */
+        return code;
+    }
     /* The header is const for the machine; the verifier clears the fields [V2G2-771]
      * leaves out, so it works on the copy in the lent context. */
     p->hdr = req->V2G_Message.Header;

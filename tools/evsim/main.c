@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board_pnc.h"
 #include "ev_model.h"
+#include "linux_crypto.h"
 #include "linux_loop.h"
 #include "linux_net.h"
 #include "linux_pcap.h"
@@ -96,6 +98,10 @@ struct evsim {
 };
 
 static struct evsim s_ev;
+/* --contract-chain/--contract-key: the car's Plug & Charge contract and the OpenSSL port
+ * that keeps its key (static: a few kB). */
+static struct linux_crypto s_pnc_crypto;
+static struct board_pnc_car s_pnc_car;
 static volatile int s_stop;
 /* Test faults on the real connection, struck from outside (tools/faults/real.sh). */
 static volatile sig_atomic_t s_fault_reset, s_fault_tls;
@@ -403,6 +409,10 @@ static void evsim_usage(FILE *f)
             "                      without it the car has no pilot and starts SLAC at once\n"
             "  --modem             a PLC modem is attached (send CM_SET_KEY; default: none, veth)\n"
             "  --tls --ca ANCHOR   ask for TLS in SDP and verify the SECC chain against ANCHOR\n"
+            "  --contract-chain FILE --contract-key FILE  ISO-2 Plug & Charge: pay with this\n"
+            "                      contract (chain PEM/DER leaf first, P-256 key PEM) where the SECC\n"
+            "                      lists Contract (it does over TLS: use with --tls); the key is\n"
+            "                      checked against the leaf at start (docs/pnc.md)\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --tls-keylog FILE   append the TLS secrets (SSLKEYLOGFILE lines) for decrypting a\n"
             "                      capture; warned at start (needs --tls)\n"
@@ -443,7 +453,7 @@ int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
     const char *iface = NULL, *ca = NULL, *keylog = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
-               *misbehave = NULL;
+               *misbehave = NULL, *contract_chain = NULL, *contract_key = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0;
     bool tls = false, tls_required = false, modem = false;
@@ -460,6 +470,7 @@ int main(int argc, char **argv)
         {"answer-timeout-ms", required_argument, NULL, 'W'},
         {"protocol", required_argument, NULL, 'o'},    {"misbehave", required_argument, NULL, 'B'},
         {"pause-after-s", required_argument, NULL, 'Z'}, {"tls-keylog", required_argument, NULL, 'K'},
+        {"contract-chain", required_argument, NULL, 'C'}, {"contract-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -483,6 +494,8 @@ int main(int argc, char **argv)
         case 'A': ca = optarg; break;
         case 'R': tls_required = true; break;
         case 'K': keylog = optarg; break;
+        case 'C': contract_chain = optarg; break;
+        case 'k': contract_key = optarg; break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
         case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
@@ -527,6 +540,21 @@ int main(int argc, char **argv)
         if (mc.resume_after_ms == 0) {
             mc.resume_after_ms = 5000;
         }
+    }
+    if (contract_chain != NULL || contract_key != NULL) {
+        if (contract_chain == NULL || contract_key == NULL ||
+            (mc.protocol != EV_MODEL_PROTO_ISO2 && mc.protocol != EV_MODEL_PROTO_AUTO)) {
+            fprintf(stderr, "evsim: --contract-chain and --contract-key go together, with an ISO-2 car "
+                            "(--protocol iso2 or auto)\n");
+            return 2;
+        }
+        char why[320];
+        linux_crypto_init(&s_pnc_crypto);
+        if (board_pnc_load_car(&s_pnc_car, &s_pnc_crypto, contract_chain, contract_key, why, sizeof why) != HAL_OK) {
+            fprintf(stderr, "evsim: contract: %s\n", why);
+            return 2;
+        }
+        mc.iso2.contract = &s_pnc_car.contract;
     }
     if (soc_target <= soc_start) {
         fprintf(stderr, "evsim: --soc-target must be above --soc-start\n");
