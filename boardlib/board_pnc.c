@@ -319,6 +319,12 @@ int board_pnc_load_car(struct board_pnc_car *car, struct linux_crypto *crypto, c
                                     : "not an unencrypted PEM EC private key");
         return rc;
     }
+    if (leaf->key_type != X509_KEY_EC || leaf->curve != X509_CURVE_P256) {
+        snprintf(why, cap, "%s: the contract certificate's key is %s %s, ISO 15118-2 signs with EC P-256",
+                 chain_path, x509_key_type_name(leaf->key_type),
+                 leaf->key_type == X509_KEY_EC ? x509_curve_name(leaf->curve) : "");
+        return HAL_EINVAL;
+    }
     rc = board_pnc_key_matches(&crypto->base, key, leaf);
     if (rc != HAL_OK) {
         snprintf(why, cap, "%s: not the key of the contract certificate in %s", key_path, chain_path);

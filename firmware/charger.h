@@ -195,8 +195,9 @@ struct charger_ports {
     struct ovm *ovm;                /**< over-voltage monitor device; may be NULL */
 #if CFG_HLC_ISO2
     struct iso2_evse_pnc *pnc;      /**< ISO-2 Plug & Charge context (crypto, rng, MO roots,
-                                         scratch: docs/pnc.md), lent to every ISO-2 session;
-                                         NULL: Contract is never offered */
+                                         scratch: docs/pnc.md; iso2_evse_pnc_init()'ed by the
+                                         board), lent to every ISO-2 session; NULL: Contract
+                                         is never offered */
 #endif
     bool contactor_gate; /**< the contactors sit behind a safety controller that opens them
                               on its own outside pilot state C/D (Charge SOM): such a drop

@@ -516,7 +516,8 @@ void hlc_set_transport(struct hlc *h, enum hlc_transport t);
 #if CFG_HLC_ISO2
 /**
  * @brief Lend the ISO-2 Plug & Charge context (crypto port, random source, parsed
- *        mobility-operator roots, scratch) to every ISO-2 session of @p h; NULL takes it
+ *        mobility-operator roots, scratch; its hooks filled by iso2_evse_pnc_init(), which
+ *        only the board that makes it links) to every ISO-2 session of @p h; NULL takes it
  *        back. Each session gets `secure` from the transport (TLS, or plain TCP with
  *        cfg.iso2_pnc_plain_tcp) and `now_s` from hlc_evse.unix_time_s of each request.
  *        Contract is offered only with cfg.iso2.offer_contract as well.

@@ -157,7 +157,7 @@ static int hlc_iso2_start(struct hlc *h, const uint8_t *sid, size_t sid_len, uin
         h->iso2_pnc->secure = h->transport == HLC_TRANSPORT_TLS12 || h->transport == HLC_TRANSPORT_TLS13 ||
                               ((h->transport == HLC_TRANSPORT_TCP || h->transport == HLC_TRANSPORT_UNKNOWN) &&
                                h->cfg.iso2_pnc_plain_tcp);
-        (void)iso2_evse_set_pnc(&h->m.iso2.m, h->iso2_pnc);
+        (void)iso2_evse_lend_pnc(&h->m.iso2.m, h->iso2_pnc); /* its owner ran iso2_evse_pnc_init() */
     }
     hlc_iso2_ev(iso2_evse_ev(&h->m.iso2.m), &h->ev);
     return rc;

@@ -17,7 +17,9 @@ static void board_connector_config(const struct board_config *b, struct charger_
 #if CFG_HLC_ISO20
     cc->hlc.iso20_plain_tcp = b->v2g_iso20_plain_tcp;
 #endif
+#if CFG_HLC_ISO2
     cc->hlc.iso2_pnc_plain_tcp = b->pnc_plain_tcp;
+#endif
 }
 
 /* pnc.mo_roots: read and checked now, so a bad file is said at start; the charger then
@@ -40,6 +42,7 @@ static void board_connector_pnc(struct board_connector *k, const struct board_co
                                     .nroots = k->mo_roots.n,
                                     .buf = k->pnc_buf,
                                     .cap = sizeof k->pnc_buf};
+    iso2_evse_pnc_init(&k->pnc); /* the checks: linked by the board that makes a context */
     k->have_pnc = true;
     cc->hlc.iso2.offer_contract = true;
     hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "pnc: %zu mobility-operator root(s) from %s; Contract offered over %s",

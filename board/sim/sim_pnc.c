@@ -171,6 +171,7 @@ void sim_pnc_charger(struct sim_pnc *p, int i, struct charger_config *cfg, struc
     c->nroots = p->roots.n;
     c->buf = p->secc_buf[i];
     c->cap = sizeof p->secc_buf[i];
+    iso2_evse_pnc_init(c);
     cfg->hlc.iso2.offer_contract = true;
     cfg->hlc.iso2_pnc_plain_tcp = true; /* LAB: the in-memory link has no TLS */
     ports->pnc = c;
