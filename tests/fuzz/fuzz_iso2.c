@@ -18,7 +18,9 @@
  * with one mobility-operator root, the MO root of a make-pki.sh run, public; a port whose
  * ECDSA verify says yes or no by the digest's first bit, so chains and signatures of
  * fuzzed bytes get through as often as they fail), so PaymentDetailsReq reaches the X.509
- * parse and chain validation and AuthorizationReq the signature check. Flag bit 1 sets the
+ * parse and its refusals and AuthorizationReq the signature check. A chunk holds at most
+ * 255 bytes, too few for a whole certificate: chain validation itself is fuzz_x509's
+ * (protocols/x509 with seeds from our PKI). Flag bit 1 sets the
  * charger's clock inside the root's validity. Properties: the ISO-2 backend never raises
  * -20's HOLD (its contract bit is translated); a contract event carries the eMAID.
  */
