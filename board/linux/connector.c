@@ -47,6 +47,11 @@ static void board_connector_pnc(struct board_connector *k, const struct board_co
     cc->hlc.iso2.offer_contract = true;
     hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "pnc: %zu mobility-operator root(s) from %s; Contract offered over %s",
              k->mo_roots.n, cfg->pnc_mo_roots, cfg->pnc_plain_tcp ? "TLS and plain TCP (LAB ONLY)" : "TLS");
+    if (cfg->link_tls_cert[0] == '\0' && !cfg->pnc_plain_tcp) {
+        /* said at start: otherwise the operator would wonder why no car ever pays so */
+        hal_logf(&d->log.base, HAL_LOG_WARN, now_ms,
+                 "pnc: no TLS configured (link.tls_cert): Contract will not be offered to any car");
+    }
 }
 
 int board_connector_start(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,
