@@ -167,6 +167,13 @@ static const struct config_key s_keys[] = {
     BOOL("v2g.iso20_plain_tcp", v2g_iso20_plain_tcp,
          "lab switch: offer ISO 15118-20 over plain TCP too (the standard: TLS 1.3 only;\n"
          "                                     docs/iso15118-20.md) (default false)"),
+    STR("pnc.mo_roots", pnc_mo_roots, false,
+        "ISO 15118-2 Plug & Charge: the mobility-operator roots contract chains must end at,\n"
+        "                                     a PEM/DER file or a directory of them; Contract is\n"
+        "                                     offered over TLS only (default: none, no Contract)"),
+    BOOL("pnc.plain_tcp", pnc_plain_tcp,
+         "LAB ONLY: offer Contract over plain TCP too (the standard: TLS only; docs/pnc.md)\n"
+         "                                     (default false)"),
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),

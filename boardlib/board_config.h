@@ -112,6 +112,8 @@ struct board_config {
     char v2g_protocols[48];  /**< v2g.protocols: priority list, "iso2,din" */
     struct hlc_protocols v2g_list; /**< derived from v2g_protocols */
     bool v2g_iso20_plain_tcp; /**< v2g.iso20_plain_tcp: lab switch, -20 over plain TCP too */
+    char pnc_mo_roots[BOARD_CONFIG_PATH_MAX]; /**< pnc.mo_roots: MO roots (file or directory), "" none */
+    bool pnc_plain_tcp;       /**< pnc.plain_tcp: lab switch, Contract over plain TCP too */
     /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
     uint32_t station_max_power_w;
     uint32_t station_max_current_a;

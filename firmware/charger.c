@@ -476,6 +476,11 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
     if (ports->link != NULL && hlc_init(&c->hlc, &cfg->hlc, charger_session_id, c) != HAL_OK) {
         return HAL_EINVAL;
     }
+#if CFG_HLC_ISO2
+    if (ports->link != NULL) {
+        hlc_set_iso2_pnc(&c->hlc, ports->pnc);
+    }
+#endif
     hal_logf(c->io.log, interlock_fault(&c->il) != INTERLOCK_FAULT_NONE ? HAL_LOG_ERROR : HAL_LOG_INFO,
              now_ms, "[%s] power path at start: %s%s%s", c->cfg.name,
              interlock_state_name(interlock_state(&c->il)),
@@ -494,6 +499,11 @@ int charger_init(struct charger *c, const struct charger_config *cfg,
 void charger_request_stop(struct charger *c)
 {
     c->stop_requested = true;
+}
+
+const struct charger_token *charger_token(const struct charger *c)
+{
+    return &c->auth.token;
 }
 
 void charger_authorize(struct charger *c, bool accepted)

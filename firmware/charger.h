@@ -193,6 +193,12 @@ struct charger_ports {
     struct meter *meter;        /**< the session's meter (live energy); with `meter` */
     struct hal_clock *clock;        /**< wall clock for transaction ids; may be NULL */
     struct ovm *ovm;                /**< over-voltage monitor device; may be NULL */
+#if CFG_HLC_ISO2
+    struct iso2_evse_pnc *pnc;      /**< ISO-2 Plug & Charge context (crypto, rng, MO roots,
+                                         scratch: docs/pnc.md; iso2_evse_pnc_init()'ed by the
+                                         board), lent to every ISO-2 session; NULL: Contract
+                                         is never offered */
+#endif
     bool contactor_gate; /**< the contactors sit behind a safety controller that opens them
                               on its own outside pilot state C/D (Charge SOM): such a drop
                               ends the session as the EV's stop, not as a fault */
@@ -320,7 +326,7 @@ enum charger_token_source {
     CHARGER_TOKEN_AUTOSTART,      /**< free charging: the EV's EVCCID as the token */
     CHARGER_TOKEN_EVCCID,         /**< autocharge: the EVCCID/MAC found on the local list */
     CHARGER_TOKEN_EXTERNAL,       /**< RFID, backend, app (charger_authorize()) */
-    CHARGER_TOKEN_CONTRACT,       /**< reserved: an ISO 15118 contract certificate */
+    CHARGER_TOKEN_CONTRACT,       /**< an ISO 15118-2 contract (Plug & Charge): the eMAID */
 };
 
 /** The token a session is authorised with (it goes into the meter transaction). */
@@ -346,6 +352,7 @@ struct charger_auth {
     uint32_t since_ms;            /**< authorisation asked (its timeout counts from here) */
     uint32_t decided_ms;          /**< authorisation decided (the meter's start window) */
     struct charger_token token;   /**< who was authorised, and how */
+    char contract[20];            /**< the eMAID the car proved (Plug & Charge), "" none */
 };
 
 /** State of the metered transaction. */
@@ -448,6 +455,10 @@ void charger_authorize(struct charger *c, bool accepted);
  *         characters): it becomes the transaction's identification instead of the EVCCID.
  *         NULL or "" = none given. */
 void charger_authorize_id(struct charger *c, const char *id, bool accepted);
+
+/** @brief The token of the running (or last) session: source NONE before authorisation;
+ *         CONTRACT with the eMAID after a Plug & Charge authorisation. */
+const struct charger_token *charger_token(const struct charger *c);
 
 /** Outcome of charger_reset(). */
 enum charger_reset_result {

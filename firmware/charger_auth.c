@@ -1,7 +1,8 @@
 /*
  * charger_auth.c - authorisation of a session: autostart, the EVCCID allow-list
- * (autocharge) or an external decision (RFID, backend: charger_authorize()). A contract
- * certificate (ISO 15118 Plug & Charge) would be one more source decided here.
+ * (autocharge), an external decision (RFID, backend: charger_authorize()), or a contract
+ * the car proved (ISO 15118-2 Plug & Charge: chain and signature checked by the protocol
+ * machine), whose eMAID is then the session's token.
  */
 #include "charger_priv.h"
 
@@ -29,9 +30,14 @@ void charger_start_transaction(struct charger *c, uint32_t now_ms)
     charger_tx_start(c, txid, c->auth.token.id, now_ms);
 }
 
-/* The token of this session: the EV's EVCCID unless an external authoriser named one. */
+/* The token of this session: the eMAID of a proved contract, else the EV's EVCCID, unless
+ * an external authoriser named one. */
 static void charger_auth_token(struct charger *c, enum charger_token_source src, const char *id)
 {
+    if ((id == NULL || id[0] == '\0') && c->auth.contract[0] != '\0') {
+        src = CHARGER_TOKEN_CONTRACT;
+        id = c->auth.contract;
+    }
     c->auth.token.source = src;
     snprintf(c->auth.token.id, sizeof c->auth.token.id, "%s", id != NULL && id[0] ? id : c->current.evccid);
 }
@@ -64,6 +70,14 @@ void charger_auth_begin(struct charger *c, uint32_t now_ms)
     }
     c->auth.step = CHARGER_AUTH_STEP_WAITING;
     c->auth.since_ms = now_ms;
+    if (c->auth.contract[0] != '\0' && c->cfg.auth != CHARGER_AUTH_EXTERNAL) {
+        /* A contract chain to a configured mobility-operator root and the car's signature
+         * over our challenge are the authorisation (the operator chose those roots). With
+         * an external authoriser (OCPP) the eMAID waits for its word like any token. */
+        charger_auth_token(c, CHARGER_TOKEN_CONTRACT, NULL);
+        charger_auth_decide(c, true, "contract (Plug & Charge)", now_ms);
+        return;
+    }
     switch (c->cfg.auth) {
     case CHARGER_AUTH_AUTOSTART:
         charger_auth_token(c, CHARGER_TOKEN_AUTOSTART, NULL);

@@ -8,6 +8,7 @@
  */
 #include "charger_priv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hal_clock.h"
@@ -89,6 +90,10 @@ static void charger_on_events(struct charger *c, const struct hlc_result *out, u
     if (ev & HLC_EVT_SESSION) {
         charger_hex(c->current.evccid, sizeof c->current.evccid, car->evccid, car->evccid_len);
         charger_log(c, HAL_LOG_INFO, now_ms, "V2G: session set up, EVCCID", c->current.evccid);
+    }
+    if (ev & HLC_EVT_CONTRACT) {
+        /* before AUTHORIZE (same answer): the authorisation takes the eMAID as its token */
+        snprintf(c->auth.contract, sizeof c->auth.contract, "%s", out->token);
     }
     if (ev & HLC_EVT_AUTHORIZE) {
         charger_goto(c, CHARGER_AUTHORIZING, now_ms);
@@ -323,6 +328,11 @@ static void charger_v2g_message(struct charger *c, uint16_t type, const uint8_t 
         hlc_sent(&c->hlc, now_ms);
     } else {
         charger_log(c, HAL_LOG_ERROR, now_ms, "V2G", "response could not be sent");
+    }
+    if (res.note[0] != '\0') {
+        /* Plug & Charge: every chain and signature check says what it found */
+        hal_logf(c->io.log, res.failed ? HAL_LOG_WARN : HAL_LOG_INFO, now_ms, "[%s] V2G: %s", c->cfg.name,
+                 res.note);
     }
     if (!res.positive && res.failed) {
         hal_logf(c->io.log, HAL_LOG_WARN, now_ms, "[%s] V2G: answered %s with %s", c->cfg.name,

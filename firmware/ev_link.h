@@ -20,8 +20,10 @@
 #include "slac/slac_ev.h"
 #include "v2gtp/v2gtp.h"
 
+/* Transmit queue: the largest request is a Plug & Charge PaymentDetailsReq (a leaf and
+ * up to four Sub-CAs of at most 800 bytes each, about 4 kB) with its V2GTP header. */
 #ifndef CFG_EV_LINK_TX
-#define CFG_EV_LINK_TX 2048u
+#define CFG_EV_LINK_TX 4608u
 #endif
 _Static_assert(CFG_EV_LINK_TX >= 64u, "CFG_EV_LINK_TX must hold a header and a message");
 

@@ -119,7 +119,7 @@ struct ev_model {
     uint8_t soc_start_seen;
     const char *result;         /**< "ok", or why the session failed */
     bool ok;
-    uint8_t buf[1024];
+    uint8_t buf[4352];          /**< one request: a PnC PaymentDetailsReq carries a whole chain */
 };
 
 /** @brief 60 kWh, 96 cells, 80 mOhm, 200 A, taper from 55 %. */

@@ -106,6 +106,13 @@ void hlc_set_transport(struct hlc *h, enum hlc_transport t)
     h->transport = t;
 }
 
+#if CFG_HLC_ISO2
+void hlc_set_iso2_pnc(struct hlc *h, struct iso2_evse_pnc *pnc)
+{
+    h->iso2_pnc = pnc;
+}
+#endif
+
 /* -20 only over TLS 1.3 ([V2G20-1235]; over TLS 1.2 never, [V2G20-2356]); the lab switch
  * allows plain TCP. Every other protocol runs over whatever carries it. */
 static bool hlc_transport_allows(const struct hlc *h, enum hlc_protocol p)
@@ -254,6 +261,8 @@ int hlc_handle(struct hlc *h, const uint8_t *in, size_t len, struct hlc_evse *ev
     res->code_name = "";
     res->phase_name = "";
     res->reason = "";
+    res->note = "";
+    res->token = "";
     res->payload_type = HLC_PT_EXI;
     *out_len = 0;
     if (h->active == NULL) {

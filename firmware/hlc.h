@@ -106,6 +106,9 @@ enum hlc_event {
     HLC_EVT_HOLD = 1u << 18,             /**< ISO-20 schedule renegotiation or standby: current to 0 A, the
                                               power path stays closed (the car keeps its contactors
                                               closed and sends no second cable check) */
+    HLC_EVT_CONTRACT = 1u << 19,         /**< ISO-2 Plug & Charge: the car proved its contract
+                                              (chain and signature checked); hlc_result.token
+                                              is its eMAID, the session's token */
 };
 
 /** The EV's error code, protocol-neutral. */
@@ -244,6 +247,9 @@ struct hlc_result {
                                   ISO-20: 0x8002 common messages, 0x8004 DC) */
     const char *reason;      /**< why the session ended (FAILED, undecodable); "" otherwise.
                                   Static text: the session record may keep the pointer. */
+    const char *note;        /**< a line for the log ("" none): ISO-2 Plug & Charge's chain
+                                  and signature checks, accepted or refused */
+    const char *token;       /**< with HLC_EVT_CONTRACT: the eMAID ("" otherwise) */
 };
 
 /** A request as the status hook sees it, between decode and handle. */
@@ -322,6 +328,11 @@ struct hlc_config {
      *  labs run -20 AC over TCP). Default false. */
     bool iso20_plain_tcp;
 #endif
+#if CFG_HLC_ISO2
+    /** Lab switch: treat a plain TCP link as secure for Plug & Charge (the standard offers
+     *  Contract over TLS only; the simulator's link has no TLS). Default false. */
+    bool iso2_pnc_plain_tcp;
+#endif
 };
 
 /** The decoded documents: one at a time, so one union sized for the largest protocol. */
@@ -394,6 +405,11 @@ struct hlc {
     /** The V2GTP payload type of the payload hlc_handle() is given next (hlc_set_payload_type). */
     uint16_t rx_type;
     enum hlc_transport transport;         /**< of the connection (hlc_set_transport) */
+#if CFG_HLC_ISO2
+    /** The Plug & Charge context lent to every ISO-2 session (hlc_set_iso2_pnc), or NULL:
+     *  Contract is never offered. The caller's storage; `secure` and `now_s` are set here. */
+    struct iso2_evse_pnc *iso2_pnc;
+#endif
 };
 
 #if CFG_HLC_DIN
@@ -497,6 +513,18 @@ void hlc_set_payload_type(struct hlc *h, uint16_t type);
 
 /** @brief What carries the connection (survives hlc_reset; set it per connection). */
 void hlc_set_transport(struct hlc *h, enum hlc_transport t);
+
+#if CFG_HLC_ISO2
+/**
+ * @brief Lend the ISO-2 Plug & Charge context (crypto port, random source, parsed
+ *        mobility-operator roots, scratch; its hooks filled by iso2_evse_pnc_init(), which
+ *        only the board that makes it links) to every ISO-2 session of @p h; NULL takes it
+ *        back. Each session gets `secure` from the transport (TLS, or plain TCP with
+ *        cfg.iso2_pnc_plain_tcp) and `now_s` from hlc_evse.unix_time_s of each request.
+ *        Contract is offered only with cfg.iso2.offer_contract as well.
+ */
+void hlc_set_iso2_pnc(struct hlc *h, struct iso2_evse_pnc *pnc);
+#endif
 
 /** @brief The answer was handed to the transport. */
 void hlc_sent(struct hlc *h, uint32_t now_ms);

@@ -5,6 +5,9 @@
  * neutral terms, and keep a paused session across connections (struct hlc.iso2_paused).
  * A payload that does not decode ends the session: an ISO-2 peer that sends garbage (or
  * DIN after negotiating ISO-2) is not a peer to keep charging with.
+ * Plug & Charge: the context the charger lent (hlc_set_iso2_pnc) goes to each session,
+ * with `secure` from the transport and the charger's clock of each request; the
+ * machine's contract event becomes HLC_EVT_CONTRACT with the eMAID as the token.
  */
 #include "hlc_iso2.h"
 
@@ -140,9 +143,22 @@ static void hlc_iso2_view(const struct exi_iso2_document *req, enum iso2_msg k, 
     }
 }
 
+/* The machine's contract bit is bit 18, which the neutral layer gives to -20's HOLD: it
+ * must not reach the charger as such. */
+_Static_assert((uint32_t)ISO2_EVSE_EV_CONTRACT == (uint32_t)HLC_EVT_HOLD,
+               "the ISO-2 contract bit is translated, not passed through");
+
 static int hlc_iso2_start(struct hlc *h, const uint8_t *sid, size_t sid_len, uint32_t now_ms)
 {
     int rc = iso2_evse_start(&h->m.iso2.m, &h->cfg.iso2, sid, sid_len, &h->iso2_paused, now_ms);
+    if (rc == HAL_OK && h->iso2_pnc != NULL) {
+        /* Contract only over TLS ([V2G2-465] as the spec sheet cites it: not listed on
+         * plain TCP); the lab switch lets the simulator's plain link stand in for it. */
+        h->iso2_pnc->secure = h->transport == HLC_TRANSPORT_TLS12 || h->transport == HLC_TRANSPORT_TLS13 ||
+                              ((h->transport == HLC_TRANSPORT_TCP || h->transport == HLC_TRANSPORT_UNKNOWN) &&
+                               h->cfg.iso2_pnc_plain_tcp);
+        (void)iso2_evse_lend_pnc(&h->m.iso2.m, h->iso2_pnc); /* its owner ran iso2_evse_pnc_init() */
+    }
     hlc_iso2_ev(iso2_evse_ev(&h->m.iso2.m), &h->ev);
     return rc;
 }
@@ -182,6 +198,9 @@ static int hlc_iso2_handle(struct hlc *h, const uint8_t *in, size_t len, struct 
     }
     struct iso2_evse_status st;
     hlc_iso2_status(evse, &st);
+    if (h->iso2_pnc != NULL && evse->unix_time_s > 0) {
+        h->iso2_pnc->now_s = evse->unix_time_s; /* the charger's clock for the chain's validity */
+    }
     struct iso2_evse_request *o = &h->m.iso2.last;
     int rc = iso2_evse_handle(m, req, &st, rsp, o, now_ms);
     hlc_iso2_ev(iso2_evse_ev(m), &h->ev);
@@ -195,7 +214,12 @@ static int hlc_iso2_handle(struct hlc *h, const uint8_t *in, size_t len, struct 
         return rc;
     }
     iso2_evse_paused(m, &h->iso2_paused); /* valid only after SessionStop(Pause) */
-    res->events = o->events;
+    res->events = o->events & ~(uint32_t)ISO2_EVSE_EV_CONTRACT;
+    if (o->events & ISO2_EVSE_EV_CONTRACT) {
+        res->events |= HLC_EVT_CONTRACT;
+        res->token = iso2_evse_emaid(m);
+    }
+    res->note = o->note != NULL ? o->note : "";
     res->positive = iso2_response_code_ok(o->response_code);
     res->failed = o->phase == ISO2_EVSE_FAILED;
     res->reason = o->reason;

@@ -304,6 +304,16 @@ static void station_share(struct station *st)
 static void station_tokens(struct station *st, uint8_t i)
 {
     struct station_connector *k = &st->conn[i];
+    const struct charger_token *ct = charger_token(k->c);
+    if (!k->token_pending && !k->token_used && ct->source == CHARGER_TOKEN_CONTRACT &&
+        station_in_session(charger_state(k->c))) {
+        /* Plug & Charge: the car's proved contract authorised the session, its eMAID is the
+         * session's token (what OCPP reports, and may ask the backend about). */
+        station_copy_token(k->token, ct->id);
+        k->token_source = STATION_TOKEN_CONTRACT;
+        k->token_used = true;
+        return;
+    }
     if (!k->token_pending) {
         return;
     }

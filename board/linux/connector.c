@@ -17,6 +17,41 @@ static void board_connector_config(const struct board_config *b, struct charger_
 #if CFG_HLC_ISO20
     cc->hlc.iso20_plain_tcp = b->v2g_iso20_plain_tcp;
 #endif
+#if CFG_HLC_ISO2
+    cc->hlc.iso2_pnc_plain_tcp = b->pnc_plain_tcp;
+#endif
+}
+
+/* pnc.mo_roots: read and checked now, so a bad file is said at start; the charger then
+ * runs without Contract (EIM sessions are unaffected). */
+static void board_connector_pnc(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,
+                                struct charger_config *cc, uint32_t now_ms)
+{
+    if (cfg->pnc_mo_roots[0] == '\0') {
+        return;
+    }
+    char why[256];
+    int rc = board_pnc_load_roots(&k->mo_roots, cfg->pnc_mo_roots, why, sizeof why);
+    if (rc != HAL_OK) {
+        hal_logf(&d->log.base, HAL_LOG_ERROR, now_ms, "pnc.mo_roots: %s: Contract payment is not offered", why);
+        return;
+    }
+    k->pnc = (struct iso2_evse_pnc){.crypto = &d->crypto.base,
+                                    .rng = &d->rng.base,
+                                    .roots = k->mo_roots.cert,
+                                    .nroots = k->mo_roots.n,
+                                    .buf = k->pnc_buf,
+                                    .cap = sizeof k->pnc_buf};
+    iso2_evse_pnc_init(&k->pnc); /* the checks: linked by the board that makes a context */
+    k->have_pnc = true;
+    cc->hlc.iso2.offer_contract = true;
+    hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "pnc: %zu mobility-operator root(s) from %s; Contract offered over %s",
+             k->mo_roots.n, cfg->pnc_mo_roots, cfg->pnc_plain_tcp ? "TLS and plain TCP (LAB ONLY)" : "TLS");
+    if (cfg->link_tls_cert[0] == '\0' && !cfg->pnc_plain_tcp) {
+        /* said at start: otherwise the operator would wonder why no car ever pays so */
+        hal_logf(&d->log.base, HAL_LOG_WARN, now_ms,
+                 "pnc: no TLS configured (link.tls_cert): Contract will not be offered to any car");
+    }
 }
 
 int board_connector_start(struct board_connector *k, const struct board_config *cfg, struct board_devices *d,
@@ -69,6 +104,7 @@ int board_connector_start(struct board_connector *k, const struct board_config *
     }
     struct charger_config cc;
     board_connector_config(cfg, &cc);
+    board_connector_pnc(k, cfg, d, &cc, now_ms);
     struct charger_ports ports = {.pilot = pilot,
                                   .gpio = gpio,
                                   .psu = psu,
@@ -79,6 +115,7 @@ int board_connector_start(struct board_connector *k, const struct board_config *
                                   .meter_session = d->have_meter ? &d->ms : NULL,
                                   .meter = d->have_meter ? &d->meter.base : NULL,
                                   .clock = &d->loop.base,
+                                  .pnc = k->have_pnc ? &k->pnc : NULL,
                                   /* The co-processor closes them only in C/D (its own gate). */
                                   .contactor_gate = cfg->board_io == BOARD_IO_CHARGESOM};
     int rc = charger_init(&k->charger, &cc, &ports, s, now_ms);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "board_config.h"
+#include "board_pnc.h"
 #include "charger.h"
 #include "chargesom.h"
 #include "devices.h"
@@ -37,6 +38,12 @@ struct board_connector {
     struct board_kio kio;
     struct charger charger;
     struct station station;
+    /* Plug & Charge (pnc.mo_roots): the roots parsed at start and the context lent to the
+     * charger's ISO-2 sessions (docs/pnc.md "On the charger"). */
+    bool have_pnc;
+    struct board_pnc_certs mo_roots;
+    struct iso2_evse_pnc pnc;
+    uint8_t pnc_buf[4096];
     /* The station's own task re-arms every 1 ms, which woke the loop 4.5 times as often
      * as before (191 -> 860 passes/s) and starved the emulators of the VM tests. It is
      * parked in this scheduler, which never runs; events.c polls the station with the

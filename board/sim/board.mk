@@ -19,6 +19,8 @@ SIM_PORT_SRCS   := hal_linux/linux_modbus.c hal_linux/linux_errno.c hal_linux/li
 SIM_PORT_SRCS   += hal_linux/linux_net.c hal_linux/linux_loop.c hal_linux/linux_tls.c hal_linux/linux_rng.c
 # sim --ocpp-store: the journals on files, as the Linux board keeps them.
 SIM_PORT_SRCS   += hal_linux/linux_nvs.c
+# sim --pnc: OpenSSL for the contract chain checks and the car's signature.
+SIM_PORT_SRCS   += hal_linux/linux_crypto.c
 SIM_LIBS        := -lmodbus -lssl -lcrypto -lpthread $(BOARDLIB_LIBS)
 # Host-only simulation layer (device models) linked into both simulator binaries: a
 # fragment read before this one (sim/sim.mk) appends its archives here, release and

@@ -253,6 +253,7 @@ static int sim_start_car(struct sim *s, int i, const char *name, const struct si
         return HAL_EINVAL;
     }
     memcpy(cc.name, name, sizeof cc.name);
+    sim_pnc_car(&s->pnc, &cc);
     cc.soc_start = (uint8_t)o->soc_start;
     cc.soc_target = (uint8_t)o->soc_target;
     cc.charge_ms_max = (uint32_t)o->charge_s * 1000u;
@@ -303,6 +304,7 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
         fprintf(stderr, "sim: scenario %s: unknown protocol list\n", o->scenario->name);
         return HAL_EINVAL;
     }
+    sim_pnc_charger(&s->pnc, i, &cfg, &ports);
     x->cfg = cfg;
     x->ports = ports;
     int rc = charger_init(&x->charger, &cfg, &ports, &s->sched, 0);
@@ -343,9 +345,16 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
     s->max_ms = (uint32_t)o->max_s * 1000u;
     s->report_ms = 10000u;
     sim_clock_init(&s->clock, o->realtime, sim_world, s);
-    if (o->ocpp_url != NULL) {
-        /* against a real CSMS the firmware's wall clock is the host's: transaction times
-         * are today's, and advance across a restart (the fixed epoch would repeat them) */
+    if (o->pnc) {
+        int prc = sim_pnc_start(&s->pnc, o);
+        if (prc != 0) {
+            return prc;
+        }
+    }
+    if (o->ocpp_url != NULL || o->pnc) {
+        /* --pnc: the test PKI's validity counts from its making, today. Against a real
+         * CSMS the firmware's wall clock is the host's: transaction times are today's,
+         * and advance across a restart (the fixed epoch would repeat them) */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         sim_clock_set_epoch(&s->clock, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);

@@ -29,6 +29,7 @@
 #include "board_mqtt.h"
 #include "linux_nvs.h"
 #include "sim_ocpp.h"
+#include "sim_pnc.h"
 #include "sim_station.h"
 
 /* The EV gives the charger this long to release a held connector before the run ends:
@@ -108,6 +109,7 @@ struct sim {
     struct board_mqtt mqtt; /* --mqtt: the MQTT API over the station */
     bool mqtt_on;
     struct sim_ocpp ocpp;  /* sim --ocpp */
+    struct sim_pnc pnc;    /* sim --pnc */
 };
 
 /* Creates every object of @p o's run and starts the firmware. Returns -1 when running,

@@ -93,6 +93,17 @@ static void sim_usage(FILE *f)
             "                   then waits for the integrator's reset command\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
+            "  --pnc            ISO 15118-2 Plug & Charge (implies --protocol iso2): the car pays with\n"
+            "                   a contract certificate, the charger validates its chain against\n"
+            "                   the mobility-operator roots and checks its signature; the eMAID\n"
+            "                   is the session's token. The test PKI is made by\n"
+            "                   tools/v2g-pki/make-pki.sh (openssl) into build/pnc-pki, or reused.\n"
+            "                   The in-memory link has no TLS: Contract is offered over it by the\n"
+            "                   lab switch (docs/pnc.md). The charger's roots: pnc.mo_roots of\n"
+            "                   --config, else the PKI's MO root\n"
+            "  --pki DIR        the test PKI's directory (made there when it holds none)\n"
+            "  --contract-chain FILE, --contract-key FILE  the car's contract chain (PEM/DER,\n"
+            "                   leaf first) and its P-256 key (PEM) instead of the PKI's good one\n"
             "  --ocpp URL       run against a real OCPP 1.6J CSMS (implies --realtime): URL is\n"
             "                   ws[s]://HOST[:PORT][/PATH]/IDENTITY; the simulator ends once its\n"
             "                   transactions are delivered or after --ocpp-drain-s S (60)\n"
@@ -248,6 +259,16 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
                                                                : &o->ocpp_key;
         *dst = next;
         o->realtime = o->realtime || dst == &o->ocpp_url; /* a real CSMS lives in real time */
+    } else if (strcmp(a, "--pnc") == 0) {
+        o->pnc = true;
+        return -1;
+    } else if (strcmp(a, "--pki") == 0 || strcmp(a, "--contract-chain") == 0 || strcmp(a, "--contract-key") == 0) {
+        if (next == NULL || next[0] == '\0') {
+            fprintf(stderr, "sim: %s needs a %s\n", a, strcmp(a, "--pki") == 0 ? "directory" : "file");
+            return 2;
+        }
+        *(strcmp(a, "--pki") == 0 ? &o->pki_dir : strcmp(a, "--contract-chain") == 0 ? &o->contract_chain
+                                                                                       : &o->contract_key) = next;
     } else if (strcmp(a, "--config") == 0) {
         if (next == NULL) {
             fprintf(stderr, "sim: --config needs a file (the Linux board's format)\n");
@@ -307,6 +328,22 @@ static int sim_options_check(struct sim_options *o)
         if (o->car.pause_after_ms != 0 && o->car.protocol == EV_MODEL_PROTO_DIN) {
             fprintf(stderr, "sim: --profile %s pauses the session: DIN 70121 has no pause (use "
                             "--protocol iso2, auto, iso20 or auto20)\n", o->profile);
+            return 2;
+        }
+    }
+    if ((o->pki_dir != NULL || o->contract_chain != NULL || o->contract_key != NULL) && !o->pnc) {
+        fprintf(stderr, "sim: --pki, --contract-chain and --contract-key go with --pnc\n");
+        return 2;
+    }
+    if (o->pnc) {
+        if (o->protocol == NULL) {
+            (void)ev_model_protocol_parse("iso2", &o->car); /* Plug & Charge is ISO 15118-2's */
+        } else if (o->car.protocol != EV_MODEL_PROTO_ISO2 && o->car.protocol != EV_MODEL_PROTO_AUTO) {
+            fprintf(stderr, "sim: --pnc needs an ISO 15118-2 car (--protocol iso2 or auto)\n");
+            return 2;
+        }
+        if (o->scenario != NULL || o->ocpp_url != NULL) {
+            fprintf(stderr, "sim: --pnc does not go with --scenario or --ocpp\n");
             return 2;
         }
     }

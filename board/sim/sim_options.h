@@ -41,6 +41,10 @@ struct sim_options {
     const char *ocpp_url, *ocpp_password, *ocpp_ca, *ocpp_cert, *ocpp_key;
     const char *ocpp_store;            /**< --ocpp-store DIR: the journals on files (a restart continues) */
     unsigned long ocpp_drain_s;        /**< --ocpp-drain-s: wait this long for the queue at the end */
+    /* --pnc: ISO 15118-2 Plug & Charge over the test PKI (docs/pnc.md "In the simulator") */
+    bool pnc;
+    const char *pki_dir;               /**< --pki DIR, NULL: build/pnc-pki beside the binary */
+    const char *contract_chain, *contract_key; /**< the car's, NULL: the PKI's good contract */
 };
 
 /* Parses and checks the command line into @p o. Returns -1 to run, or the exit status

@@ -37,9 +37,11 @@ static void sim_station_log(struct sim_station *ss, const struct station_event *
         break;
     case STATION_EV_SESSION_STOPPED: {
         const struct charger_session_record *r = &e->u.stopped.record;
-        hal_logf(ss->log, HAL_LOG_INFO, t, "[%s] station: session %lu stopped: stop=%s, %lld Wh%s, %.1f s charging",
+        hal_logf(ss->log, HAL_LOG_INFO, t, "[%s] station: session %lu stopped: stop=%s, %lld Wh%s, %.1f s charging%s%s%s%s",
                  n, (unsigned long)r->number, charger_stop_reason_token(r->stop), (long long)r->energy_wh,
-                 r->metered ? " metered" : "", r->charge_ms / 1000.0);
+                 r->metered ? " metered" : "", r->charge_ms / 1000.0, e->u.stopped.token[0] ? ", token " : "",
+                 e->u.stopped.token, e->u.stopped.token[0] ? " from " : "",
+                 e->u.stopped.token[0] ? station_token_source_name(e->u.stopped.source) : "");
         break;
     }
     case STATION_EV_ERROR_RAISED:

@@ -20,7 +20,7 @@ bench-iso2: $(ISO2_BENCH)
 
 # The objects of the board build (make BOARD=mps2-an386): what the ISO-2 backend adds.
 # iso2_sig.c (PnC signatures, docs/pnc.md) is not called by the EIM backend: not counted.
-ISO2_M4_OBJS := $(patsubst %.c,$(BUILD)/mps2-an386/obj/%.o,$(sort $(filter-out protocols/iso2/iso2_sig.c,$(wildcard protocols/iso2/*.c))) \
+ISO2_M4_OBJS := $(patsubst %.c,$(BUILD)/mps2-an386/obj/%.o,$(sort $(filter-out protocols/iso2/iso2_sig.c protocols/iso2/iso2_ev_pnc.c,$(wildcard protocols/iso2/*.c))) \
                 firmware/hlc_iso2.c protocols/exi/exi_iso2_dec.c protocols/exi/exi_iso2_enc.c)
 iso2-size: $(ISO2_M4_OBJS)
 	$(Q)arm-none-eabi-size $^

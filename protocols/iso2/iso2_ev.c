@@ -141,6 +141,7 @@ static enum iso2_msg s_msg_of(enum iso2_ev_state s)
     case ISO2_EV_SERVICE_DISCOVERY: return ISO2_MSG_SERVICE_DISCOVERY;
     case ISO2_EV_SERVICE_DETAIL: return ISO2_MSG_SERVICE_DETAIL;
     case ISO2_EV_PAYMENT_SELECTION: return ISO2_MSG_PAYMENT_SELECTION;
+    case ISO2_EV_PAYMENT_DETAILS: return ISO2_MSG_PAYMENT_DETAILS;
     case ISO2_EV_AUTHORIZATION: return ISO2_MSG_AUTHORIZATION;
     case ISO2_EV_CHARGE_PARAMETER: return ISO2_MSG_CHARGE_PARAMETER;
     case ISO2_EV_CABLE_CHECK: return ISO2_MSG_CABLE_CHECK;
@@ -209,6 +210,7 @@ static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_msg msg)
     switch (msg) {
     case ISO2_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
     case ISO2_MSG_SERVICE_DETAIL:
+    case ISO2_MSG_PAYMENT_DETAILS: /* the SECC validates a chain: 5 s as the standard's */
     case ISO2_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
     default: return ev->cfg.msg_timeout_ms;
     }
@@ -253,6 +255,16 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
         rc = exi_apphand_encode(&w, &ev->doc.app);
     } else {
         iso2_ev_build(ev, now_ms);
+        if (ev->state == ISO2_EV_AUTHORIZATION && ev->doc.iso2.V2G_Message.Body.AuthorizationReq.Id_isUsed) {
+            /* The first AuthorizationReq after PaymentDetails carries the challenge, signed
+             * with the contract key; the repeats of the Ongoing loop are empty ([V2G2-684]). */
+            const char *sig_why = "cannot sign AuthorizationReq";
+            if (ev->cfg.contract->sign == NULL || ev->cfg.contract->sign(ev->cfg.contract, &ev->doc.iso2, &sig_why) != HAL_OK) {
+                iso2_ev_fail(ev, sig_why);
+                return HAL_ESTATE;
+            }
+            ev->auth_signed = true;
+        }
         rc = exi_iso2_encode(&w, &ev->doc.iso2);
     }
     if (rc != HAL_OK) {
@@ -283,7 +295,7 @@ const char *iso2_ev_state_name(enum iso2_ev_state s)
 {
     static const char *const names[ISO2_EV_STATE_COUNT] = {
         "idle",          "handshake",       "session_setup",    "service_discovery",
-        "service_detail", "payment_selection", "authorization", "charge_parameter",
+        "service_detail", "payment_selection", "payment_details", "authorization", "charge_parameter",
         "cable_check",   "precharge",       "power_on",         "current_demand",
         "renegotiate",   "power_off",       "welding_detection", "session_stop",
         "done",          "paused",          "din_chosen",       "failed",

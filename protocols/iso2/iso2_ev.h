@@ -14,7 +14,8 @@
  * DIN as a second choice when offered: the machine then stops in DIN_CHOSEN and the caller
  * hands the connection to the DIN machine), SessionSetup, ServiceDiscovery, ServiceDetail
  * (only for a value-added service the configuration asks for), PaymentServiceSelection
- * (ExternalPayment), Authorization (repeated while Ongoing), ChargeParameterDiscovery
+ * (ExternalPayment; Contract with cfg.contract when the SECC lists it, then PaymentDetails),
+ * Authorization (repeated while Ongoing; signed over the GenChallenge with Contract), ChargeParameterDiscovery
  * (repeated while Ongoing; picks an SAScheduleTuple), CableCheck, PreCharge,
  * PowerDelivery(Start, with a ChargingProfile inside the chosen PMaxSchedule),
  * CurrentDemand (follows the EVSE limits and the schedule; EVSENotification ReNegotiation
@@ -31,6 +32,7 @@
 #define ISO2_EV_H
 
 #include "apphand/apphand.h"
+#include "hal_crypto.h"
 #include "iso2/iso2.h"
 #include "v2g/v2g_ev.h"
 
@@ -57,7 +59,8 @@ enum iso2_ev_state {
     ISO2_EV_SERVICE_DISCOVERY,
     ISO2_EV_SERVICE_DETAIL,     /**< only for cfg.detail_service_id, when listed */
     ISO2_EV_PAYMENT_SELECTION,
-    ISO2_EV_AUTHORIZATION,      /**< repeated while Ongoing */
+    ISO2_EV_PAYMENT_DETAILS,    /**< Contract: the chain and eMAID; the SECC's GenChallenge */
+    ISO2_EV_AUTHORIZATION,      /**< repeated while Ongoing (Contract: signed over the challenge) */
     ISO2_EV_CHARGE_PARAMETER,   /**< repeated while Ongoing */
     ISO2_EV_CABLE_CHECK,        /**< repeated while Ongoing */
     ISO2_EV_PRECHARGE,          /**< repeated until the voltage matches */
@@ -87,6 +90,45 @@ enum iso2_ev_misbehave {
     ISO2_EV_MISBEHAVE_COUNT
 };
 
+/** Bytes of the SECC's GenChallenge ([V2G2-825]: 16). */
+#define ISO2_EV_CHALLENGE_LEN 16u
+
+struct iso2_ev_contract;
+/** Signs the AuthorizationReq in @p d (iso2_ev_pnc.c; set by iso2_ev_contract_init()). */
+typedef int (*iso2_ev_sign_fn)(const struct iso2_ev_contract *c, struct exi_iso2_document *d, const char **why);
+
+/**
+ * Plug & Charge, the car's side (docs/pnc.md "The car"): its contract chain (DER, leaf and
+ * Sub-CAs in issuing order, as PaymentDetailsReq carries them), the eMAID of the leaf, and
+ * the key the crypto port keeps for it. Lent by the caller through cfg.contract; the machine
+ * stays without I/O. With it the car selects Contract when the SECC lists it, sends
+ * PaymentDetailsReq and signs AuthorizationReq over the GenChallenge; without it (or when
+ * the SECC offers ExternalPayment only) the car pays externally as before.
+ */
+struct iso2_ev_contract {
+    struct hal_crypto *crypto;     /**< signs with `key` */
+    uint32_t key;                  /**< the port's handle of the contract private key */
+    const uint8_t *leaf;           /**< DER of the contract certificate */
+    size_t leaf_len;
+    const uint8_t *subs[CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX]; /**< Sub-CAs, DER */
+    size_t sub_len[CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX];
+    uint8_t n_subs;
+    char emaid[CFG_EXI_ISO2_PAYMENTDETAILSREQTYPE_EMAID_LEN + 1]; /**< as the leaf's CN */
+    uint8_t *buf;                  /**< scratch for the fragments signed (>= 256 bytes) */
+    size_t cap;
+    iso2_ev_sign_fn sign;          /**< set by iso2_ev_contract_init() */
+};
+
+/**
+ * @brief Fill @p c (the signing hook included): only a car that calls this links the
+ *        signature code.
+ * @retval HAL_EINVAL NULL, no leaf, a certificate above the message's 800 bytes, more
+ *                    Sub-CAs than the message holds, an eMAID that does not fit, scratch < 256
+ */
+int iso2_ev_contract_init(struct iso2_ev_contract *c, struct hal_crypto *crypto, uint32_t key, const uint8_t *leaf,
+                          size_t leaf_len, const uint8_t *const subs[], const size_t sub_len[], uint8_t n_subs,
+                          const char *emaid, uint8_t *buf, size_t cap);
+
 /** Configuration (iso2_ev_default_config()). */
 struct iso2_ev_config {
     struct apphand_offer offers[CFG_ISO2_EV_OFFERS];
@@ -114,6 +156,7 @@ struct iso2_ev_config {
     uint8_t welding_max_rounds;             /**< 10 */
     int32_t welding_done_mv;                /**< 40 000 */
     enum iso2_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
+    const struct iso2_ev_contract *contract; /**< Plug & Charge: NULL = external payment only */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -178,6 +221,9 @@ struct iso2_ev {
     int16_t detail_param_set;       /**< ParameterSetID of the detailed service to select, -1 none */
     bool pausing;                   /**< this stop ends with SessionStop(Pause) */
     bool have_session;              /**< `id` holds an SECC-issued SessionID (resume uses it) */
+    bool contract;                  /**< this session pays with the contract (Contract selected) */
+    uint8_t challenge[ISO2_EV_CHALLENGE_LEN]; /**< the GenChallenge of PaymentDetailsRes */
+    bool auth_signed;               /**< the signed AuthorizationReq went out: repeats are empty ([V2G2-684]) */
     int chosen_offer;
     struct iso2_session_id id;
     struct iso2_ev_evse evse;

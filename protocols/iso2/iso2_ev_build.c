@@ -83,7 +83,8 @@ void iso2_ev_build(struct iso2_ev *ev, uint32_t now_ms)
     case ISO2_EV_PAYMENT_SELECTION: {
         b->PaymentServiceSelectionReq_isUsed = true;
         struct exi_iso2_PaymentServiceSelectionReqType *q = &b->PaymentServiceSelectionReq;
-        q->SelectedPaymentOption = exi_iso2_paymentOptionType_ExternalPayment;
+        q->SelectedPaymentOption = ev->contract ? exi_iso2_paymentOptionType_Contract
+                                                : exi_iso2_paymentOptionType_ExternalPayment;
         q->SelectedServiceList.SelectedService.array[0].ServiceID = 1; /* DC charging */
         q->SelectedServiceList.SelectedService.arrayLen = 1;
         if (ev->detail_param_set >= 0) {
@@ -95,8 +96,37 @@ void iso2_ev_build(struct iso2_ev *ev, uint32_t now_ms)
         }
         break;
     }
+    case ISO2_EV_PAYMENT_DETAILS: {
+        /* The contract chain as the car holds it: leaf, then Sub-CAs in issuing order. */
+        const struct iso2_ev_contract *c = ev->cfg.contract;
+        struct exi_iso2_PaymentDetailsReqType *q = &b->PaymentDetailsReq;
+        b->PaymentDetailsReq_isUsed = true;
+        size_t el = strlen(c->emaid);
+        memcpy(q->eMAID.characters, c->emaid, el); /* fits: iso2_ev_contract_init() checked */
+        q->eMAID.charactersLen = (uint16_t)el;
+        memcpy(q->ContractSignatureCertChain.Certificate.bytes, c->leaf, c->leaf_len);
+        q->ContractSignatureCertChain.Certificate.bytesLen = (uint16_t)c->leaf_len;
+        for (uint8_t i = 0; i < c->n_subs; i++) {
+            memcpy(q->ContractSignatureCertChain.SubCertificates.Certificate.array[i].bytes, c->subs[i], c->sub_len[i]);
+            q->ContractSignatureCertChain.SubCertificates.Certificate.array[i].bytesLen = (uint16_t)c->sub_len[i];
+        }
+        q->ContractSignatureCertChain.SubCertificates.Certificate.arrayLen = c->n_subs;
+        q->ContractSignatureCertChain.SubCertificates_isUsed = c->n_subs > 0;
+        break;
+    }
     case ISO2_EV_AUTHORIZATION:
         b->AuthorizationReq_isUsed = true; /* EIM: empty, no GenChallenge */
+        if (ev->contract && !ev->auth_signed) {
+            /* Contract: Id (what the signature's Reference names) and the challenge;
+             * iso2_ev_next() signs it. */
+            struct exi_iso2_AuthorizationReqType *q = &b->AuthorizationReq;
+            memcpy(q->Id.characters, "ID1", 3);
+            q->Id.charactersLen = 3;
+            q->Id_isUsed = true;
+            memcpy(q->GenChallenge.bytes, ev->challenge, sizeof ev->challenge);
+            q->GenChallenge.bytesLen = sizeof ev->challenge;
+            q->GenChallenge_isUsed = true;
+        }
         break;
     case ISO2_EV_CHARGE_PARAMETER: {
         b->ChargeParameterDiscoveryReq_isUsed = true;

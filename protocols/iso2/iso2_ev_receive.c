@@ -135,18 +135,23 @@ static int s_check_header(struct iso2_ev *ev, const struct exi_iso2_document *d)
 static int s_service_discovery(struct iso2_ev *ev, const struct exi_iso2_ServiceDiscoveryResType *s,
                                uint32_t now_ms)
 {
-    bool ext = false;
+    bool ext = false, contract = false;
     for (uint16_t i = 0; i < s->PaymentOptionList.PaymentOption.arrayLen &&
                          i < CFG_EXI_ISO2_PAYMENTOPTIONLISTTYPE_PAYMENTOPTION_MAX; i++) {
         ext = ext || s->PaymentOptionList.PaymentOption.array[i] == exi_iso2_paymentOptionType_ExternalPayment;
+        contract = contract || s->PaymentOptionList.PaymentOption.array[i] == exi_iso2_paymentOptionType_Contract;
     }
+    /* A car with a contract pays with it where the SECC lists Contract (it does so only
+     * over TLS); elsewhere it pays externally like any car. */
+    ev->contract = contract && ev->cfg.contract != NULL;
+    ev->auth_signed = false;
     bool dc = false;
     const struct exi_iso2_SupportedEnergyTransferModeType *m = &s->ChargeService.SupportedEnergyTransferMode;
     for (uint16_t i = 0; i < m->EnergyTransferMode.arrayLen &&
                          i < CFG_EXI_ISO2_SUPPORTEDENERGYTRANSFERMODETYPE_ENERGYTRANSFERMODE_MAX; i++) {
         dc = dc || m->EnergyTransferMode.array[i] == exi_iso2_EnergyTransferModeType_DC_extended;
     }
-    if (!ext) {
+    if (!ext && !ev->contract) {
         iso2_ev_fail(ev, "SECC offers no ExternalPayment");
         return HAL_EPROTO;
     }
@@ -231,8 +236,19 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         break;
     }
     case ISO2_EV_PAYMENT_SELECTION:
+        iso2_ev_goto(ev, ev->contract ? ISO2_EV_PAYMENT_DETAILS : ISO2_EV_AUTHORIZATION, now_ms, dl);
+        break;
+    case ISO2_EV_PAYMENT_DETAILS: {
+        /* [V2G2-825]: 16 bytes, what the AuthorizationReq must carry back signed */
+        const struct exi_iso2_PaymentDetailsResType *s = &b->PaymentDetailsRes;
+        if (s->GenChallenge.bytesLen != sizeof ev->challenge) {
+            iso2_ev_fail(ev, "PaymentDetailsRes without a 16-byte GenChallenge");
+            return HAL_EPROTO;
+        }
+        memcpy(ev->challenge, s->GenChallenge.bytes, sizeof ev->challenge);
         iso2_ev_goto(ev, ISO2_EV_AUTHORIZATION, now_ms, dl);
         break;
+    }
     case ISO2_EV_AUTHORIZATION:
         if (b->AuthorizationRes.EVSEProcessing == exi_iso2_EVSEProcessingType_Finished) {
             iso2_ev_goto(ev, ISO2_EV_CHARGE_PARAMETER, now_ms, dl);

@@ -266,6 +266,16 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
  */
 int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
 
+/**
+ * @brief iso2_evse_set_pnc() in two: the owner of a context fills its checks' hooks once
+ *        (iso2_evse_pnc_init(): the only reference to the X.509 and signature code), and
+ *        the charger's ISO-2 backend lends it to each session (iso2_evse_lend_pnc(): no
+ *        such reference, so a board that makes no context does not link them). A context
+ *        lent without init never lists Contract.
+ */
+void iso2_evse_pnc_init(struct iso2_evse_pnc *pnc);
+int iso2_evse_lend_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
+
 /** @brief @p pnc can serve a Contract session: secure link, roots, verify, rng, scratch. */
 bool iso2_evse_pnc_ready(const struct iso2_evse_pnc *pnc);
 

@@ -30,7 +30,9 @@ const char *iso2_evse_emaid(const struct iso2_evse *m)
 
 bool iso2_evse_contract_offered(const struct iso2_evse *m)
 {
-    return m->cfg.offer_contract && iso2_evse_pnc_ready(m->pnc);
+    /* a context lent without its checks (never iso2_evse_pnc_init'ed) cannot serve one */
+    return m->cfg.offer_contract && iso2_evse_pnc_ready(m->pnc) && m->pnc->payment_details != NULL &&
+           m->pnc->contract_auth != NULL;
 }
 
 /* x509 names the ISO-2 code of each reason as text (it does not depend on the ISO-2 codec). */
@@ -152,6 +154,13 @@ static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_docume
 {
     struct iso2_evse_pnc *p = m->pnc;
     const struct exi_iso2_AuthorizationReqType *q = &req->V2G_Message.Body.AuthorizationReq;
+    if (m->loop_msg == ISO2_MSG_AUTHORIZATION && !req->V2G_Message.Header.Signature_isUsed && !q->GenChallenge_isUsed &&
+        !q->Id_isUsed) {
+        /* A repeat of the Ongoing loop after the signed first one (which passed, or the
+         * session would have ended): the car sends it empty ([V2G2-684]). One that carries
+         * a challenge or a signature is checked like the first. */
+        return code;
+    }
     /* The header is const for the machine; the verifier clears the fields [V2G2-771]
      * leaves out, so it works on the copy in the lent context. */
     p->hdr = req->V2G_Message.Header;
@@ -181,20 +190,31 @@ static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_docume
     return code;
 }
 
-/* The only reference to the two checks above: a board that never lends a context (the
+/* The only reference to the two checks above: a board that never makes a context (the
  * Cortex-M build, no ECDSA port) links neither the X.509 validation nor the signature
- * code (function sections). */
-int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)
+ * code (function sections), although the charger's ISO-2 backend lends whatever context
+ * it was given (iso2_evse_lend_pnc). */
+void iso2_evse_pnc_init(struct iso2_evse_pnc *pnc)
 {
-    if (m == NULL) {
-        return HAL_EINVAL;
-    }
     if (pnc != NULL) {
         pnc->payment_details = s_payment_details;
         pnc->contract_auth = s_contract_auth;
     }
+}
+
+int iso2_evse_lend_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)
+{
+    if (m == NULL) {
+        return HAL_EINVAL;
+    }
     m->pnc = pnc;
     return HAL_OK;
+}
+
+int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)
+{
+    iso2_evse_pnc_init(pnc);
+    return iso2_evse_lend_pnc(m, pnc);
 }
 
 uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_document *req,

@@ -423,6 +423,30 @@ static void test_authorization_loop_rechecks(void **state)
     assert_refused(send(), exi_iso2_responseCodeType_FAILED_SignatureError, "no Signature");
 }
 
+/* [V2G2-684]: after the signed first request the car repeats an empty AuthorizationReq
+ * while Ongoing; it passes, the token is not handed over again. An empty one first (no
+ * signed request before it) is refused. */
+static void test_authorization_loop_empty_repeats(void **state)
+{
+    (void)state;
+    uint8_t ch[16];
+    to_challenge(ch);
+    s_st.dc.auth_done = false;
+    build_auth(ch, s_key, "ID1");
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    req()->AuthorizationReq_isUsed = true; /* empty: no Id, no challenge, no Signature */
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    assert_true((s_out.events & ISO2_EVSE_EV_CONTRACT) == 0u);
+    s_st.dc.auth_done = true;
+    req()->AuthorizationReq_isUsed = true;
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    assert_int_equal(s_r.V2G_Message.Body.AuthorizationRes.EVSEProcessing, exi_iso2_EVSEProcessingType_Finished);
+
+    to_challenge(ch);
+    req()->AuthorizationReq_isUsed = true;
+    assert_refused(send(), exi_iso2_responseCodeType_FAILED_SignatureError, "no Signature");
+}
+
 static void test_chain_refusals(void **state)
 {
     (void)state;
@@ -558,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_contract_offered_only_when_ready),
         cmocka_unit_test(test_good_session_challenge_and_token),
         cmocka_unit_test(test_authorization_loop_rechecks),
+        cmocka_unit_test(test_authorization_loop_empty_repeats),
         cmocka_unit_test(test_chain_refusals),
         cmocka_unit_test(test_bad_der_and_clock),
         cmocka_unit_test(test_sequence_refusals),

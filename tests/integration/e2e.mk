@@ -13,12 +13,15 @@ DEPS_TEST += tshark openssl
 
 EVSIM := $(BIN)/evsim
 E2E_PORT_OBJS := $(call rel,$(addprefix hal_linux/,linux_pcap.c linux_net.c linux_loop.c \
-                 linux_log.c linux_rng.c linux_errno.c linux_tls.c))
+                 linux_log.c linux_rng.c linux_errno.c linux_tls.c linux_crypto.c))
+# --contract-chain/--contract-key (Plug & Charge): the host boards' certificate loader.
+E2E_PORT_OBJS += $(call rel,boardlib/board_pnc.c)
+$(call rel,tools/evsim/main.c): HOST_CFLAGS_REL += -Iboardlib
 
 $(EVSIM): $(call rel,tools/evsim/main.c) $(E2E_PORT_OBJS) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(HOST_CC) -o $@ $^ -lpcap -lssl -lcrypto
+	$(Q)$(HOST_CC) -o $@ $^ -lpcap -lssl -lcrypto -lpthread
 
 $(call rel,tools/evsim/main.c): | $(DEPS_STAMP_LINUX)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pki_test.sh V2G_PKI V2G_PKI_SAN V2G_CODEC SHARED WORKDIR - the Plug & Charge test PKI and
+# pki_test.sh V2G_PKI V2G_PKI_SAN V2G_CODEC SHARED WORKDIR [SIM] - the Plug & Charge test PKI and
 # chain checks:
 #   1. tools/v2g-pki/make-pki.sh makes the PKI (openssl, nothing committed)
 #   2. every good chain (secc, contract, oem, cps) is accepted by v2g-pki and by openssl verify
@@ -17,7 +17,7 @@
 # sanitized one.
 # Prints PASS/FAIL lines and "pki: N passed, N failed"; exits non-zero on a failure.
 set -u
-pki_rel=$1 pki_bin=$2 codec=$3 shared=$4 w=$5
+pki_rel=$1 pki_bin=$2 codec=$3 shared=$4 w=$5 sim=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
@@ -249,6 +249,60 @@ else
     else
         echo "SKIP pki-capture-tls-secc: $pcap or tshark not found"
     fi
+fi
+
+# 5. Plug & Charge end to end in the simulator (sim --pnc over this PKI, reused): a session
+#    paid with the contract ends ok with energy, the eMAID the session's token; an expired
+#    contract and a contract under an unknown root are refused with the standard's code and
+#    the car stops cleanly (no energy, no safety violation); hostile files refused at start.
+if [ -n "$sim" ]; then
+    # one run: NAME ARGS... -> $w/NAME.log, rc in $src
+    simrun() { local n=$1; shift; "$sim" --pnc --pki "$P" --charge-s 10 --out - "$@" >"$w/sim-$n.log" 2>&1; src=$?; }
+    simrun ok
+    l=$w/sim-ok.log
+    if [ $src -eq 0 ] && grep -q "session 1: ok stop=ev energy_wh=[1-9]" "$l" &&
+       grep -q "V2G: pnc: contract chain of $EMAID valid (leaf and Sub-CAs), root 0" "$l" &&
+       grep -q "V2G: pnc: AuthorizationReq signature of $EMAID valid, GenChallenge ok" "$l" &&
+       grep -q "authorised: contract (Plug & Charge)" "$l" &&
+       grep -q "station: session 1 stopped: stop=ev, .*token $EMAID from contract" "$l"; then
+        ok "pnc-sim-session: sim --pnc: chain and signature checked, authorised by the contract, $(grep -o 'session 1: ok stop=ev energy_wh=[0-9]*' "$l"), token $EMAID from contract"
+    else
+        bad "pnc-sim-session: exit $src: $(grep -E 'pnc|session 1:|authori' "$l" | head -n 8 | tr '\n' '|')"
+    fi
+    # refused: NAME CODE ARGS...
+    refused() {
+        local n=$1 code=$2; shift 2
+        simrun "$n" "$@"
+        l=$w/sim-$n.log
+        if [ $src -eq 1 ] && grep -q "V2G: answered PaymentDetails with $code" "$l" &&
+           grep -q "V2G: pnc: contract chain of $EMAID refused" "$l" &&
+           ! grep -q "power delivery on" "$l" && grep -q ' 0 safety violation(s)' "$l" &&
+           grep -q "car: .*$code" "$l"; then
+            ok "pnc-sim-$n: $code, the car stopped ($(grep -o "pnc: contract chain of $EMAID refused[^;]*" "$l" | head -n 1)), no power, 0 safety violations"
+        else
+            bad "pnc-sim-$n: exit $src: $(grep -E 'pnc|PaymentDetails|session 1:|car:|violation' "$l" | head -n 8 | tr '\n' '|')"
+        fi
+    }
+    refused expired FAILED_CertificateExpired --contract-chain "$P/bad/expired/chain.pem" --contract-key "$P/keys/bad-expired.key"
+    printf 'store.dir = %s\npnc.mo_roots = %s\n' "$w" "$P/roots/v2g/root.pem" >"$w/v2g-roots.conf"
+    refused unknown-root FAILED_NoCertificateAvailable --config "$w/v2g-roots.conf"
+    # hostile files: refused at start, exit 2, the reason named
+    start_refused() {
+        local n=$1 want=$2; shift 2
+        simrun "$n" "$@"
+        if [ $src -eq 2 ] && grep -q "$want" "$w/sim-$n.log"; then
+            ok "pnc-sim-$n: refused at start: $(grep -m1 "$want" "$w/sim-$n.log")"
+        else
+            bad "pnc-sim-$n: exit $src: $(head -c 300 "$w/sim-$n.log" | tr '\n' '|')"
+        fi
+    }
+    start_refused wrong-key "not the key of the contract certificate" --contract-key "$P/keys/mo-sub2.key"
+    head -c 600 /dev/urandom >"$w/garbage.pem"
+    start_refused garbage-chain "neither PEM nor DER" --contract-chain "$w/garbage.pem"
+    printf 'store.dir = %s\npnc.mo_roots = %s\n' "$w" "$P/ok/contract/leaf.pem" >"$w/leaf-roots.conf"
+    start_refused leaf-as-root "not a mobility-operator root" --config "$w/leaf-roots.conf"
+else
+    echo "SKIP pnc-sim: no simulator given"
 fi
 
 echo "pki: $pass passed, $fail failed"

@@ -57,6 +57,15 @@ struct bench {
     uint16_t selected_n, selected_param_set;
     uint16_t detail_id;
     bool old_session_joined;
+    /* Plug & Charge */
+    bool offer_contract;          /* list Contract (and ExternalPayment) */
+    bool contract_only;           /* list Contract alone */
+    uint8_t selected_payment;
+    char pd_emaid[16];
+    uint16_t pd_leaf_len, pd_subs;
+    uint16_t challenge_len;       /* GenChallenge length answered (16) */
+    uint32_t auth_signed, auth_empty; /* AuthorizationReqs with Id+challenge+Signature / empty */
+    bool auth_challenge_ok;       /* the signed one carried our challenge */
 };
 
 static struct bench B;
@@ -71,7 +80,10 @@ static void bench_init(void)
     B.pmax_w = 150000;
     B.tuple_id = 1;
     B.first_pd_progress = -1;
+    B.challenge_len = 16;
 }
+
+static const uint8_t s_challenge[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
 
 static void status(struct exi_iso2_DC_EVSEStatusType *s, bool isolation)
 {
@@ -163,6 +175,10 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         struct exi_iso2_ServiceDiscoveryResType *s = &a->ServiceDiscoveryRes;
         s->PaymentOptionList.PaymentOption.array[0] = exi_iso2_paymentOptionType_ExternalPayment;
         s->PaymentOptionList.PaymentOption.arrayLen = 1;
+        if (B.offer_contract || B.contract_only) {
+            s->PaymentOptionList.PaymentOption.array[B.contract_only ? 0 : 1] = exi_iso2_paymentOptionType_Contract;
+            s->PaymentOptionList.PaymentOption.arrayLen = B.contract_only ? 1 : 2;
+        }
         s->ChargeService.ServiceID = 1;
         s->ChargeService.ServiceCategory = exi_iso2_serviceCategoryType_EVCharging;
         s->ChargeService.SupportedEnergyTransferMode.EnergyTransferMode.array[0] =
@@ -189,7 +205,7 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         break;
     case ISO2_MSG_PAYMENT_SELECTION: {
         const struct exi_iso2_PaymentServiceSelectionReqType *p = &q->PaymentServiceSelectionReq;
-        assert_int_equal(p->SelectedPaymentOption, exi_iso2_paymentOptionType_ExternalPayment);
+        B.selected_payment = p->SelectedPaymentOption;
         assert_int_equal(p->SelectedServiceList.SelectedService.array[0].ServiceID, 1);
         B.selected_n = p->SelectedServiceList.SelectedService.arrayLen;
         if (B.selected_n > 1) {
@@ -198,7 +214,32 @@ static bool charger_answer(const uint8_t *in, size_t n, size_t *out_len)
         a->PaymentServiceSelectionRes_isUsed = true;
         break;
     }
-    case ISO2_MSG_AUTHORIZATION:
+    case ISO2_MSG_PAYMENT_DETAILS: {
+        const struct exi_iso2_PaymentDetailsReqType *p = &q->PaymentDetailsReq;
+        memcpy(B.pd_emaid, p->eMAID.characters, p->eMAID.charactersLen < 15 ? p->eMAID.charactersLen : 15);
+        B.pd_leaf_len = p->ContractSignatureCertChain.Certificate.bytesLen;
+        B.pd_subs = p->ContractSignatureCertChain.SubCertificates_isUsed
+                        ? p->ContractSignatureCertChain.SubCertificates.Certificate.arrayLen
+                        : 0;
+        a->PaymentDetailsRes_isUsed = true;
+        memcpy(a->PaymentDetailsRes.GenChallenge.bytes, s_challenge, 16);
+        a->PaymentDetailsRes.GenChallenge.bytesLen = B.challenge_len;
+        a->PaymentDetailsRes.EVSETimeStamp = 1767225600;
+        break;
+    }
+    case ISO2_MSG_AUTHORIZATION: {
+        const struct exi_iso2_AuthorizationReqType *p = &q->AuthorizationReq;
+        if (p->Id_isUsed && p->GenChallenge_isUsed && s_req.V2G_Message.Header.Signature_isUsed) {
+            B.auth_signed++;
+            const struct exi_iso2_SignatureType *g = &s_req.V2G_Message.Header.Signature;
+            B.auth_challenge_ok = p->GenChallenge.bytesLen == 16 && memcmp(p->GenChallenge.bytes, s_challenge, 16) == 0 &&
+                                  g->SignatureValue.CONTENT.bytesLen == 64 &&
+                                  g->SignedInfo.Reference.arrayLen == 1 &&
+                                  memcmp(g->SignedInfo.Reference.array[0].URI.characters, "#ID1", 4) == 0;
+        } else if (!p->Id_isUsed && !p->GenChallenge_isUsed && !s_req.V2G_Message.Header.Signature_isUsed) {
+            B.auth_empty++;
+        }
+    }
         a->AuthorizationRes_isUsed = true;
         a->AuthorizationRes.EVSEProcessing = B.auth_n++ < B.auth_ongoing
                                                  ? exi_iso2_EVSEProcessingType_Ongoing_WaitingForCustomerInteraction
@@ -373,6 +414,162 @@ static void ev_start(void)
     struct iso2_ev_config cfg;
     iso2_ev_default_config(&cfg);
     assert_int_equal(iso2_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+}
+
+/* ------------------------------------------------------------------ Plug & Charge */
+
+/* A port that signs with any handle: the car's side needs no real key to be tested (the
+ * SECC's checks of real signatures are tests/host/test_iso2_evse_pnc.c). */
+static unsigned s_signs;
+static int fake_sign(struct hal_crypto *c, uint32_t key, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                     size_t sig_cap, size_t *sig_len)
+{
+    (void)c;
+    (void)digest;
+    if (key != 7u || digest_len != 32u || sig_cap < 64u) {
+        return HAL_EINVAL;
+    }
+    memset(sig, 0x5A, 64);
+    *sig_len = 64;
+    s_signs++;
+    return HAL_OK;
+}
+static const struct hal_crypto_ops s_sign_ops = {.ecdsa_sign = fake_sign};
+static struct hal_crypto s_signer = {.ops = &s_sign_ops};
+static const struct hal_crypto_ops s_nosign_ops = {0};
+static struct hal_crypto s_nosigner = {.ops = &s_nosign_ops};
+static uint8_t s_leaf[400], s_sub1[300], s_sub2[300], s_sig_buf[512];
+static struct iso2_ev_contract s_contract;
+
+static void contract_make(struct hal_crypto *crypto)
+{
+    memset(s_leaf, 0x30, sizeof s_leaf);
+    memset(s_sub1, 0x31, sizeof s_sub1);
+    memset(s_sub2, 0x32, sizeof s_sub2);
+    const uint8_t *subs[2] = {s_sub1, s_sub2};
+    const size_t lens[2] = {sizeof s_sub1, sizeof s_sub2};
+    assert_int_equal(iso2_ev_contract_init(&s_contract, crypto, 7u, s_leaf, sizeof s_leaf, subs, lens, 2,
+                                           "DEPNC123456789X", s_sig_buf, sizeof s_sig_buf),
+                     HAL_OK);
+}
+
+static void ev_start_contract(void)
+{
+    struct iso2_ev_config cfg;
+    iso2_ev_default_config(&cfg);
+    cfg.contract = &s_contract;
+    assert_int_equal(iso2_ev_start(&s_ev, &cfg, B.now), HAL_OK);
+}
+
+static void test_pnc_whole_session(void **state)
+{
+    (void)state;
+    bench_init();
+    B.offer_contract = true;
+    B.auth_ongoing = 2; /* two Ongoing answers: the repeats go out empty */
+    contract_make(&s_signer);
+    s_signs = 0;
+    ev_start_contract();
+    run(120000, 5);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
+    assert_int_equal(B.selected_payment, exi_iso2_paymentOptionType_Contract);
+    assert_int_equal(B.seen[ISO2_MSG_PAYMENT_DETAILS], 1);
+    assert_string_equal(B.pd_emaid, "DEPNC123456789X");
+    assert_int_equal(B.pd_leaf_len, sizeof s_leaf);
+    assert_int_equal(B.pd_subs, 2);
+    assert_int_equal(B.auth_signed, 1);
+    assert_true(B.auth_challenge_ok);
+    assert_int_equal(B.auth_empty, 2);
+    assert_int_equal(s_signs, 1);
+}
+
+/* A car with a contract at a charger that lists ExternalPayment only pays externally. */
+static void test_pnc_falls_back_to_eim(void **state)
+{
+    (void)state;
+    bench_init();
+    contract_make(&s_signer);
+    ev_start_contract();
+    run(120000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_DONE);
+    assert_int_equal(B.selected_payment, exi_iso2_paymentOptionType_ExternalPayment);
+    assert_int_equal(B.seen[ISO2_MSG_PAYMENT_DETAILS], 0);
+    assert_int_equal(B.auth_signed, 0);
+    /* and a car without a contract at a Contract-only charger gives up */
+    bench_init();
+    B.contract_only = true;
+    ev_start();
+    run(120000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
+    assert_string_equal(iso2_ev_reason(&s_ev), "SECC offers no ExternalPayment");
+}
+
+/* The SECC refuses the chain: the car stops safely with the code as its reason; a
+ * PaymentDetailsRes without a 16-byte challenge, or a port that cannot sign, end it too. */
+static void test_pnc_refusals(void **state)
+{
+    (void)state;
+    bench_init();
+    B.offer_contract = true;
+    B.fail_msg = ISO2_MSG_PAYMENT_DETAILS;
+    B.fail_code = exi_iso2_responseCodeType_FAILED_CertificateExpired;
+    contract_make(&s_signer);
+    ev_start_contract();
+    run(120000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
+    assert_string_equal(iso2_ev_reason(&s_ev), "FAILED_CertificateExpired in PaymentDetailsRes");
+    assert_false(iso2_ev_actions(&s_ev)->cp_c);
+    assert_int_equal(B.seen[ISO2_MSG_AUTHORIZATION], 0);
+
+    bench_init();
+    B.offer_contract = true;
+    B.challenge_len = 8;
+    ev_start_contract();
+    run(120000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
+    assert_string_equal(iso2_ev_reason(&s_ev), "PaymentDetailsRes without a 16-byte GenChallenge");
+
+    bench_init();
+    B.offer_contract = true;
+    contract_make(&s_nosigner);
+    ev_start_contract();
+    run(120000, 3);
+    assert_int_equal(iso2_ev_state(&s_ev), ISO2_EV_FAILED);
+    assert_string_equal(iso2_ev_reason(&s_ev), "the crypto port cannot sign with the contract key");
+    assert_int_equal(B.seen[ISO2_MSG_AUTHORIZATION], 0);
+}
+
+/* What the messages cannot carry is refused before a session starts. */
+static void test_pnc_contract_init_refusals(void **state)
+{
+    (void)state;
+    static uint8_t big[801];
+    const uint8_t *subs[5] = {s_sub1, s_sub1, s_sub1, s_sub1, s_sub1};
+    const size_t lens[5] = {300, 300, 300, 300, 300};
+    const size_t big_lens[1] = {sizeof big};
+    const uint8_t *big_subs[1] = {big};
+    struct iso2_ev_contract c;
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, big, sizeof big, NULL, NULL, 0, "DEPNC123456789X",
+                                           s_sig_buf, sizeof s_sig_buf),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, big_subs, big_lens, 1,
+                                           "DEPNC123456789X", s_sig_buf, sizeof s_sig_buf),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, subs, lens, 5,
+                                           "DEPNC123456789X", s_sig_buf, sizeof s_sig_buf),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, subs, lens, 4,
+                                           "DEPNC123456789XYZ", s_sig_buf, sizeof s_sig_buf),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, subs, lens, 4, "",
+                                           s_sig_buf, sizeof s_sig_buf),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, subs, lens, 4,
+                                           "DEPNC123456789X", s_sig_buf, 100),
+                     HAL_EINVAL);
+    assert_int_equal(iso2_ev_contract_init(&c, &s_signer, 7, s_leaf, sizeof s_leaf, subs, lens, 4,
+                                           "DEPNC123456789X", s_sig_buf, sizeof s_sig_buf),
+                     HAL_OK);
 }
 
 static void test_whole_session(void **state)
@@ -958,6 +1155,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_session),
+        cmocka_unit_test(test_pnc_whole_session),
+        cmocka_unit_test(test_pnc_falls_back_to_eim),
+        cmocka_unit_test(test_pnc_refusals),
+        cmocka_unit_test(test_pnc_contract_init_refusals),
         cmocka_unit_test(test_start_profile_and_current_follow_pmax),
         cmocka_unit_test(test_ongoing_loops),
         cmocka_unit_test(test_ongoing_timeout),

@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board_pnc.h"
 #include "ev_model.h"
+#include "linux_crypto.h"
 #include "linux_loop.h"
 #include "linux_net.h"
 #include "linux_pcap.h"
@@ -97,6 +99,10 @@ struct evsim {
 };
 
 static struct evsim s_ev;
+/* --contract-chain/--contract-key: the car's Plug & Charge contract and the OpenSSL port
+ * that keeps its key (static: a few kB). */
+static struct linux_crypto s_pnc_crypto;
+static struct board_pnc_car s_pnc_car;
 static volatile int s_stop;
 /* Test faults on the real connection, struck from outside (tools/faults/real.sh). */
 static volatile sig_atomic_t s_fault_reset, s_fault_tls;
@@ -414,6 +420,10 @@ static void evsim_usage(FILE *f)
             "                      leaves -20 out when the SECC picks TLS 1.2 (docs/iso15118-20.md)\n"
             "  --cert CHAIN --key KEY  the vehicle certificate (PEM chain, leaf first) and its key:\n"
             "                      presented when a -20 SECC asks for it (mutual TLS; needs --tls)\n"
+            "  --contract-chain FILE --contract-key FILE  ISO-2 Plug & Charge: pay with this\n"
+            "                      contract (chain PEM/DER leaf first, P-256 key PEM) where the SECC\n"
+            "                      lists Contract (it does over TLS: use with --tls); the key is\n"
+            "                      checked against the leaf at start (docs/pnc.md)\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --tls-keylog FILE   append the TLS secrets (SSLKEYLOGFILE lines) for decrypting a\n"
             "                      capture; warned at start (needs --tls)\n"
@@ -454,7 +464,7 @@ int main(int argc, char **argv)
 {
     struct evsim *e = &s_ev;
     const char *iface = NULL, *ca = NULL, *keylog = NULL, *cert = NULL, *key = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
-               *misbehave = NULL;
+               *misbehave = NULL, *contract_chain = NULL, *contract_key = NULL;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0, reneg_s = 0;
     bool tls = false, tls_required = false, modem = false;
@@ -473,6 +483,7 @@ int main(int argc, char **argv)
         {"pause-after-s", required_argument, NULL, 'Z'}, {"tls-keylog", required_argument, NULL, 'K'},
         {"cert", required_argument, NULL, 'C'},         {"key", required_argument, NULL, 'k'},
         {"renegotiate-s", required_argument, NULL, 'G'},
+        {"contract-chain", required_argument, NULL, 'Q'}, {"contract-key", required_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -499,6 +510,8 @@ int main(int argc, char **argv)
         case 'C': cert = optarg; break;
         case 'k': key = optarg; break;
         case 'G': bad |= evsim_num("--renegotiate-s", optarg, 1, 86400, &reneg_s); break;
+        case 'Q': contract_chain = optarg; break;
+        case 'q': contract_key = optarg; break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
         case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
@@ -551,6 +564,21 @@ int main(int argc, char **argv)
             return 2;
         }
         mc.renegotiate_after_ms = (uint32_t)reneg_s * 1000u;
+    }
+    if (contract_chain != NULL || contract_key != NULL) {
+        if (contract_chain == NULL || contract_key == NULL ||
+            (mc.protocol != EV_MODEL_PROTO_ISO2 && mc.protocol != EV_MODEL_PROTO_AUTO)) {
+            fprintf(stderr, "evsim: --contract-chain and --contract-key go together, with an ISO-2 car "
+                            "(--protocol iso2 or auto)\n");
+            return 2;
+        }
+        char why[320];
+        linux_crypto_init(&s_pnc_crypto);
+        if (board_pnc_load_car(&s_pnc_car, &s_pnc_crypto, contract_chain, contract_key, why, sizeof why) != HAL_OK) {
+            fprintf(stderr, "evsim: contract: %s\n", why);
+            return 2;
+        }
+        mc.iso2.contract = &s_pnc_car.contract;
     }
     if (soc_target <= soc_start) {
         fprintf(stderr, "evsim: --soc-target must be above --soc-start\n");
