@@ -127,6 +127,11 @@ static void interlock_enter(struct interlock *il, enum interlock_state s, uint32
         (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
         break;
     case INTERLOCK_UNLOCKED:
+        /* At rest the session that saw the controller's opening is over: its note must
+         * not end the next car's session before its contactors ever closed (faults-real
+         * with the Charge SOM plant: car 2 stopped in SLAC as "EV left state C"). */
+        il->gate_dropped = false;
+        break;
     case INTERLOCK_LOCKED:
     case INTERLOCK_CLOSED:
         break;
