@@ -159,10 +159,23 @@ void sim_cbsom_plant_sample(struct sim_cbsom_plant *p, const struct cbsom_device
     bool reached = p->stage.quiet_ms < p->forced_after_ms;
     bool off_long = p->stage.on ? !reached : now_ms - p->off_since_ms >= p->forced_after_ms;
     int32_t ma = path ? p->stage.ma : 0;
+    /* The controller's own opening (the car left C/D): the host still asks for a contactor
+     * it no longer has. Its power-down behind that is judged by its timeout, not as an
+     * order of its own. */
+    bool asked = d->cc.contactor[0] || d->cc.contactor[1];
+    bool lost = (d->cc.contactor[0] && !d->closed[0]) || (d->cc.contactor[1] && !d->closed[1]);
+    if (!asked) {
+        p->gate = false;
+    } else if (lost && !p->gate && p->have_prev && (p->prev.bits & (FAULTS_B_CPOS | FAULTS_B_CNEG)) != 0) {
+        p->gate = true;
+        p->gate_since_ms = now_ms;
+    }
+    bool gate = p->gate && now_ms - p->gate_since_ms < p->forced_after_ms;
     uint16_t bits = (uint16_t)((d->closed[0] ? FAULTS_B_CPOS : 0u) | (d->closed[1] ? FAULTS_B_CNEG : 0u) |
                                (p->stage.on || p->stage.ma > FAULTS_SAFE_MA / 4 ? FAULTS_B_STAGE : 0u) |
                                (duty != HAL_PILOT_DUTY_DC_HIGH && duty != HAL_PILOT_DUTY_DC_LOW ? FAULTS_B_PWM : 0u) |
-                               (p->stage.on && reached ? FAULTS_B_EXPORT : 0u) | (off_long ? FAULTS_B_OFF_LONG : 0u));
+                               (p->stage.on && reached ? FAULTS_B_EXPORT : 0u) | (off_long ? FAULTS_B_OFF_LONG : 0u) |
+                               (gate ? FAULTS_B_GATE : 0u));
     *out = (struct sim_cbsom_sample){now_ms, p->stage.mv, ma, bits};
     if (path) {
         p->max_ma = ma > p->max_ma ? ma : p->max_ma;
@@ -181,7 +194,9 @@ void sim_cbsom_plant_sample(struct sim_cbsom_plant *p, const struct cbsom_device
             p->opens++;
             if ((q->bits & both) == both && q->ma > FAULTS_SAFE_MA) {
                 p->max_open_ma = q->ma > p->max_open_ma ? q->ma : p->max_open_ma;
-                if ((bits & FAULTS_B_OFF_LONG) && !(bits & FAULTS_B_EXPORT)) {
+                if (bits & FAULTS_B_GATE) {
+                    p->gate_opens++; /* the car broke the circuit, the controller followed */
+                } else if ((bits & FAULTS_B_OFF_LONG) && !(bits & FAULTS_B_EXPORT)) {
                     p->forced_opens++;
                 } else {
                     p->violations++;
@@ -196,10 +211,12 @@ void sim_cbsom_plant_sample(struct sim_cbsom_plant *p, const struct cbsom_device
 int sim_cbsom_plant_status(const struct sim_cbsom_plant *p, char *buf, size_t cap)
 {
     return snprintf(buf, cap,
-                    "violations=%lu\nforced_opens=%lu\ncontactor_closes=%lu\ncontactor_opens=%lu\n"
+                    "violations=%lu\nforced_opens=%lu\ngate_opens_under_load=%lu\ncontactor_closes=%lu\n"
+                    "contactor_opens=%lu\n"
                     "max_open_ma=%ld\nmax_ma=%ld\nplugins=%lu\ncar_rx=%lu\ncar_bad=%lu\nstage_rx=%lu\n"
                     "stage_bad=%lu\n",
-                    (unsigned long)p->violations, (unsigned long)p->forced_opens, (unsigned long)p->closes,
+                    (unsigned long)p->violations, (unsigned long)p->forced_opens, (unsigned long)p->gate_opens,
+                    (unsigned long)p->closes,
                     (unsigned long)p->opens, (long)p->max_open_ma, (long)p->max_ma, (unsigned long)p->plugins,
                     (unsigned long)p->car_rx, (unsigned long)p->car_bad, (unsigned long)p->stage_rx,
                     (unsigned long)p->stage_bad);

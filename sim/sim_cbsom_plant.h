@@ -12,7 +12,7 @@
  *      plant -> car: "evse duty=PERMILLE closed=0|1 locked=0 mv=N ma=N"
  *    its resistors become the controller's CP state (A, B, C) and diode;
  *  - the stage is tools/infysim (the modules' own model, not the charger's driver):
- *      "stage on=0|1 mv=N ma=N quiet_ms=N" (on: a module commanded on or delivering;
+ *      "stage on=0|1 mv=N ma=N quiet_ms=N" (on: a module commanded on;
  *      quiet_ms: since a module last heard its controller on the bus);
  *  - the load: while both contactors and the car's are closed, the car's battery is put
  *    on the modules' output (infysim's FIFO: "load battery V:OHM", else "load open");
@@ -63,12 +63,14 @@ struct sim_cbsom_plant {
     uint32_t car_rx_ms;
     struct sim_cbsom_stage stage;
     uint32_t off_since_ms;    /**< when the stage was last seen going off */
+    uint32_t gate_since_ms;   /**< when the controller opened a contactor the host still asked for */
+    bool gate;                /**< ... and the host still asks */
     int load_state;           /**< -1 unknown, 0 open, 1 battery */
     int32_t load_mv_sent;
     bool have_prev;
     struct sim_cbsom_sample prev;
     /* the monitor */
-    uint32_t violations, forced_opens, closes, opens, plugins, car_rx, car_bad, stage_rx, stage_bad;
+    uint32_t violations, forced_opens, gate_opens, closes, opens, plugins, car_rx, car_bad, stage_rx, stage_bad;
     int32_t max_ma, max_open_ma;
 };
 

@@ -170,6 +170,39 @@ static void test_monitor_open_under_load(void **state)
     assert_int_equal(p.closes, 0); /* the first sample has no "before" */
 }
 
+/* The controller opens on its own (the car left C) while the host still asks: not the
+ * host's order, marked for the judge for the power-down timeout, counted apart. */
+static void test_gate_opening(void **state)
+{
+    (void)state;
+    struct sim_cbsom_plant p;
+    struct cbsom_device d;
+    struct sim_cbsom_sample x;
+    sim_cbsom_plant_init(&p, 5000, 0);
+    running(&d, true, true);
+    d.cc.contactor[0] = d.cc.contactor[1] = true;
+    (void)sim_cbsom_plant_stage_msg(&p, "stage on=1 mv=400000 ma=200000 quiet_ms=20", 9990);
+    sim_cbsom_plant_sample(&p, &d, 9995, &x);
+    assert_false(x.bits & FAULTS_B_GATE);
+    d.car = CBSOM_CP_B;
+    d.closed[0] = d.closed[1] = false;
+    sim_cbsom_plant_sample(&p, &d, 10000, &x);
+    assert_true(x.bits & FAULTS_B_GATE);
+    assert_int_equal(p.gate_opens, 1);
+    assert_int_equal(p.violations + p.forced_opens, 0);
+    sim_cbsom_plant_sample(&p, &d, 10000 + 4899, &x);
+    assert_true(x.bits & FAULTS_B_GATE);
+    sim_cbsom_plant_sample(&p, &d, 10000 + 4900, &x); /* no longer excused */
+    assert_false(x.bits & FAULTS_B_GATE);
+    d.cc.contactor[0] = d.cc.contactor[1] = false; /* the host lets go */
+    sim_cbsom_plant_sample(&p, &d, 10000 + 4905, &x);
+    assert_false(p.gate);
+    /* a request the controller has not met yet (no contact was closed) is no opening */
+    d.cc.contactor[0] = true;
+    sim_cbsom_plant_sample(&p, &d, 10000 + 4910, &x);
+    assert_false(x.bits & FAULTS_B_GATE);
+}
+
 static void test_monitor_close_outside_c(void **state)
 {
     (void)state;
@@ -195,7 +228,7 @@ static void test_monitor_close_outside_c(void **state)
     assert_int_equal(p.violations, 1);
     char buf[512];
     (void)sim_cbsom_plant_status(&p, buf, sizeof buf);
-    assert_non_null(strstr(buf, "violations=1\nforced_opens=0\n"));
+    assert_non_null(strstr(buf, "violations=1\nforced_opens=0\ngate_opens_under_load=0\n"));
 }
 
 int main(void)
@@ -204,7 +237,7 @@ int main(void)
         cmocka_unit_test(test_parse_car),          cmocka_unit_test(test_stage_round_trip),
         cmocka_unit_test(test_cp_from_car),        cmocka_unit_test(test_load_follows_path),
         cmocka_unit_test(test_car_reply),          cmocka_unit_test(test_monitor_open_under_load),
-        cmocka_unit_test(test_monitor_close_outside_c),
+        cmocka_unit_test(test_monitor_close_outside_c), cmocka_unit_test(test_gate_opening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

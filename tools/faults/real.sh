@@ -87,7 +87,17 @@ stop_all() {
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     pids=()
 }
-trap 'stop_all; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
+# FAULTS_REAL_DEBUG=1: trace the harness and keep the work files of the scenarios in OUTDIR.
+[ -n "${FAULTS_REAL_DEBUG:-}" ] && set -x
+keep_work() {
+    [ -n "${FAULTS_REAL_DEBUG:-}" ] || return 0
+    for d in /tmp/fr-*; do
+        [ -d "$d" ] || continue
+        mkdir -p "$out/work/${d##*/}"
+        for f in "$d"/*; do [ -f "$f" ] && cp "$f" "$out/work/${d##*/}/"; done
+    done
+}
+trap 'keep_work; stop_all; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/wait_lib.sh"  # wait_file, wait_line, now_ms
 
 # A test PKI for the TLS scenarios: V2G root -> SECC leaf (P-256, as ISO 15118-2 wants).
@@ -297,6 +307,7 @@ run_scenario() {  # the fields of one SCENARIOS line
     } >"$out/scenarios/$name.log" 2>&1
     exec 7>&-
     stop_all
+    keep_work
     rm -rf "$w"
     echo "$name: judged, exit $rc"
 }

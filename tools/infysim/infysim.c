@@ -58,9 +58,9 @@ static void stage_report(struct infysim *a, uint32_t now, bool answering)
     if (a->stage_fd < 0) {
         return;
     }
-    struct sim_cbsom_stage st = {.on = !sim_infy_all_off(&a->model), .mv = a->model.out_mv,
-                                 .ma = a->model.out_ma, .quiet_ms = UINT32_MAX};
+    struct sim_cbsom_stage st = {.on = false, .mv = a->model.out_mv, .ma = a->model.out_ma, .quiet_ms = UINT32_MAX};
     for (int k = 0; k < a->model.n; k++) {
+        st.on = st.on || a->model.mod[k].on; /* commanded on (a ramp-down shows in ma) */
         uint32_t q = now - a->model.mod[k].last_heard_ms;
         st.quiet_ms = q < st.quiet_ms ? q : st.quiet_ms;
     }
