@@ -208,7 +208,12 @@ static void interlock_step_live(struct interlock *il, const struct interlock_inp
              * not a fault. Power off first all the same (the stage may still push
              * current into open contacts), and do not close again on our own. */
             il->gate_dropped = true;
-            il->target = INTERLOCK_TARGET_LOCKED;
+            /* Only "closed" is withdrawn: a release the session asked for in the same
+             * pass (a link loss just before) stands, or the path would rest locked and
+             * the session wait for the release for ever (faults-real, Charge SOM plant). */
+            if (il->target == INTERLOCK_TARGET_CLOSED) {
+                il->target = INTERLOCK_TARGET_LOCKED;
+            }
         } else {
             interlock_raise(il, INTERLOCK_FAULT_CONTACTOR_DROPPED);
         }

@@ -185,6 +185,9 @@ run_scenario() {  # the fields of one SCENARIOS line
         if [ "$plant" = cbsom ]; then
             # the controller reports every 100 ms: its contactor feedback needs that cycle
             echo "board.io = chargesom"; echo "chargesom.tty = $w/cbsom.tty"
+            # the longest allowed silence of the controller outside a closed path (1 s by
+            # default): cbsomsim starved in the loaded VM was seen silent that long
+            echo "chargesom.timeout_ms = 5000"
             echo "interlock.contactor_timeout_ms = 500"
         fi
     } >"$w/charger.conf"
