@@ -6,14 +6,15 @@
 # a veth pair, TCP or TLS. The fault is struck where it lives: on the socket, the TLS
 # record layer, the CAN interface, the meter's serial line, the monitor's TCP server.
 #
-# The plant (pilot, contactors, the car's battery on the modules' output) is OUTSIDE the
-# charger: the charger runs `board.io = chargesom` on the pty of tools/cbsomsim (a
+# FAULTS_REAL_PLANT=cbsom: the plant (pilot, contactors, the car's battery on the modules'
+# output) is OUTSIDE the charger: the charger runs `board.io = chargesom` on the pty of tools/cbsomsim (a
 # simulated Charge SOM safety controller), the car (evsim --pilot) talks to cbsomsim's
 # pilot wire, infysim reports its output to cbsomsim (--stage-to), and cbsomsim records
 # the plant every 5 ms (--trace, --status). The charger adds only its own side, its state,
-# the EVSE status and the modules it counts (--state-trace, on change). With
-# FAULTS_REAL_PLANT=sim the former set-up runs instead, for comparison: `charger
-# --sim-plant` simulates the plant inside itself and records it (--sim-trace).
+# the EVSE status and the modules it counts (--state-trace, on change). Not yet the
+# default (its scenarios do not all pass yet, docs/faults.md): by default
+# (FAULTS_REAL_PLANT=sim) `charger --sim-plant` simulates the plant inside itself and
+# records it (--sim-trace).
 #
 # All scenarios run in ONE tools/vcan-run call (a VM where the kernel has no vcan). Each
 # gets a fresh charger, store and emulators; two cars: the faulty session, then a clean
@@ -40,7 +41,7 @@ if [ "${1:-}" != "--inner" ]; then
     build=${1:?usage: $0 BUILD OUTDIR [SCENARIO...]}; out=${2:?usage: $0 BUILD OUTDIR [SCENARIO...]}; shift 2
     root=$(cd "$(dirname "$0")/../.." && pwd)
     case $build in /*) ;; *) build=$root/$build ;; esac
-    case ${FAULTS_REAL_PLANT:=cbsom} in cbsom|sim) ;; *) echo "FAIL faults-real: FAULTS_REAL_PLANT is cbsom or sim"; echo "0 passed, 1 failed"; exit 1 ;; esac
+    case ${FAULTS_REAL_PLANT:=sim} in cbsom|sim) ;; *) echo "FAIL faults-real: FAULTS_REAL_PLANT is cbsom or sim"; echo "0 passed, 1 failed"; exit 1 ;; esac
     for b in charger evsim infysim metersim meter-ctl imdsim fault-judge cbsomsim; do
         if [ ! -x "$build/bin/$b" ]; then echo "FAIL faults-real: $build/bin/$b is not built"; echo "0 passed, 1 failed"; exit 1; fi
     done
