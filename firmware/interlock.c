@@ -127,6 +127,11 @@ static void interlock_enter(struct interlock *il, enum interlock_state s, uint32
         (void)hal_gpio_write(il->gpio, HAL_GPIO_OUT_LOCK, true);
         break;
     case INTERLOCK_UNLOCKED:
+        /* At rest the session that saw the controller's opening is over: its note must
+         * not end the next car's session before its contactors ever closed (faults-real
+         * with the Charge SOM plant: car 2 stopped in SLAC as "EV left state C"). */
+        il->gate_dropped = false;
+        break;
     case INTERLOCK_LOCKED:
     case INTERLOCK_CLOSED:
         break;
@@ -203,7 +208,12 @@ static void interlock_step_live(struct interlock *il, const struct interlock_inp
              * not a fault. Power off first all the same (the stage may still push
              * current into open contacts), and do not close again on our own. */
             il->gate_dropped = true;
-            il->target = INTERLOCK_TARGET_LOCKED;
+            /* Only "closed" is withdrawn: a release the session asked for in the same
+             * pass (a link loss just before) stands, or the path would rest locked and
+             * the session wait for the release for ever (faults-real, Charge SOM plant). */
+            if (il->target == INTERLOCK_TARGET_CLOSED) {
+                il->target = INTERLOCK_TARGET_LOCKED;
+            }
         } else {
             interlock_raise(il, INTERLOCK_FAULT_CONTACTOR_DROPPED);
         }

@@ -112,7 +112,7 @@ void faults_check_sample(struct faults_check *k, const struct faults_sample *s, 
             /* Opening under load is accepted only where the scenario allows it and only
              * once the stage has been commanded off for longer than the power-down timeout. */
             bool forced = forced_ok && (s->bits & FAULTS_B_OFF_LONG) && !(s->bits & FAULTS_B_EXPORT);
-            if (was_closed && q->ma > FAULTS_SAFE_MA && !forced) {
+            if (was_closed && q->ma > FAULTS_SAFE_MA && !forced && !(s->bits & FAULTS_B_GATE)) {
                 char note[96];
                 snprintf(note, sizeof note, "a contactor opened with %ld mA flowing", (long)q->ma);
                 faults_check_fail(k, FAULTS_I_OPEN_UNDER_LOAD, s->t, note);
@@ -139,10 +139,11 @@ void faults_check_sample(struct faults_check *k, const struct faults_sample *s, 
         if (s->ma > FAULTS_SAFE_MA / 4) {
             faults_check_fail(k, FAULTS_I_NO_CURRENT_OPEN, s->t, "current flows while a contactor is open");
         }
-        if ((s->bits & FAULTS_B_EXPORT) && !forced_ok) {
+        bool gate = (s->bits & FAULTS_B_GATE) != 0;
+        if ((s->bits & FAULTS_B_EXPORT) && !forced_ok && !gate) {
             faults_check_fail(k, FAULTS_I_NO_CURRENT_OPEN, s->t, "power stage commanded on while a contactor is open");
         }
-        if ((s->bits & FAULTS_B_STAGE) && !forced_ok) {
+        if ((s->bits & FAULTS_B_STAGE) && !forced_ok && !gate) {
             if (k->stage_open_ms == 0) {
                 k->stage_open_ms = s->t != 0 ? s->t : 1u;
             } else if (s->t - k->stage_open_ms >= FAULTS_STAGE_GRACE_MS) {

@@ -35,6 +35,11 @@ struct faults_sample {
 #define FAULTS_B_FAULT 0x40u    /**< the fault is active */
 #define FAULTS_B_EXPORT 0x80u   /**< the stage is commanded to export */
 #define FAULTS_B_OFF_LONG 0x100u /**< the stage was commanded off longer than the power-down timeout ago */
+/** An outside safety controller (the Charge SOM plant) holds the contacts open against
+ *  the host's request, since less than the power-down timeout: it opened them itself
+ *  because the car left C/D. That opening and the host's power-down behind it are not
+ *  the host's order (I1, I3 skip them); the simulator never sets it. */
+#define FAULTS_B_GATE 0x200u
 
 #define FAULTS_TL 3000u /**< timeline points for the SVG (decimated, max |I| kept) */
 #define FAULTS_INV 8

@@ -16,6 +16,7 @@ static void board_cli_usage(FILE *f)
     fprintf(f,
             "usage: charger [-c FILE] [--check] [--ctl SOCKET] [--run-for SECONDS] [--sessions N]\n"
             "               [--sim-plant SOCKET [--sim-load FIFO] [--sim-status FILE] [--sim-trace FILE]]\n"
+            "               [--state-trace FILE]\n"
             "       charger --ctl SOCKET COMMAND [ARGUMENT...]\n"
             "The DC charger firmware for Linux charger boards.\n"
             "\n"
@@ -54,6 +55,9 @@ static void board_cli_usage(FILE *f)
             "      --sim-trace FILE  the plant's state every 5 ms (time, voltage, current, contacts,\n"
             "                      lock, stage, charger state, EVSE status, modules counted), for\n"
             "                      the fault-injection judge (docs/faults.md)\n"
+            "      --state-trace FILE  the charger's state, the EVSE status and the modules counted,\n"
+            "                      one line per change, for the judge of a plant outside the\n"
+            "                      charger (board.io = chargesom with tools/cbsomsim; docs/faults.md)\n"
             "      --test-stall-hook  SIGUSR2 stalls the loop inside a task until the next\n"
             "                      SIGUSR2 (the systemd watchdog test; docs/deployment.md)\n"
             "\n"
@@ -81,6 +85,7 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
         {"sim-trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
         {"ctl", required_argument, NULL, 'C'},       {"capture", required_argument, NULL, 'W'},
         {"tls-keylog", required_argument, NULL, 'K'}, {"test-stall-hook", no_argument, NULL, 'X'},
+        {"state-trace", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -116,6 +121,9 @@ int board_cli_parse(struct board_options *o, int argc, char **argv)
             break;
         case 'S':
             o->sim.status = optarg;
+            break;
+        case 'Y':
+            o->sim.state_trace = optarg;
             break;
         case 'T':
             o->sim.trace = optarg;

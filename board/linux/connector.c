@@ -123,6 +123,12 @@ int board_connector_start(struct board_connector *k, const struct board_config *
         fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));
         return -1;
     }
+    if (sim->state_trace != NULL) {
+        if (board_state_trace_open(&k->state_trace, sim->state_trace, &k->charger, d->psu, s, now_ms) != HAL_OK) {
+            return -1;
+        }
+        k->have_state_trace = true;
+    }
     /* The station after the connector: its pass reads what the connector's pass decided
      * (events.c runs it, see struct board_connector). */
     struct station_config sc;

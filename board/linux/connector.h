@@ -19,11 +19,13 @@
 #include "hal_gpio.h"
 #include "hal_pilot.h"
 #include "sim_plant.h"
+#include "state_trace.h"
 #include "station.h"
 
 /** The --sim-plant test aid's options (all NULL: no plant). */
 struct board_sim_options {
     const char *wire, *load, *status, *trace;
+    const char *state_trace; /**< --state-trace: the charger's side of the judge's record */
 };
 
 /** The connector, what it stands on, and the station. Only connector.c writes the fields. */
@@ -36,6 +38,8 @@ struct board_connector {
     struct board_chargesom chargesom;
     bool have_kio;                  /**< board.io = kernel */
     struct board_kio kio;
+    bool have_state_trace;
+    struct board_state_trace state_trace;
     struct charger charger;
     struct station station;
     /* Plug & Charge (pnc.mo_roots): the roots parsed at start and the context lent to the

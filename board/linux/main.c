@@ -158,6 +158,9 @@ static void board_stop(struct board *b)
         }
         sim_plant_close(&b->conn.plant);
     }
+    if (b->conn.have_state_trace) {
+        board_state_trace_close(&b->conn.state_trace);
+    }
     if (b->conn.have_chargesom) {
         board_chargesom_close(&b->conn.chargesom, now);
     }

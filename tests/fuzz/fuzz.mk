@@ -24,7 +24,7 @@ FUZZ_INC          := -Ihal -Iprotocols -Ifirmware -Ihal_linux -Iboardlib -Itests
 # (and FUZZ_CSRCS_<name>, sources that need those flags); FUZZ_SRCS_<name> are shared objects.
 FUZZ_HARNESSES := infy ocmf din iso2 iso20 iso20_ev homeplug v2gtp sdp $(addprefix exi_,$(EXI_SETS)) \
                   em580 imd_bender imd_dold config board_config journal capture api_json chargesom ocpp \
-                  cbsom_plant iso2_sig x509 huawei_goose huawei_modbus
+                  cbsom_plant cbsom_wire iso2_sig x509 huawei_goose huawei_modbus
 
 # The -20 DC backend (hlc.c links every backend compiled in) and its harness (fuzz_iso20.c).
 FUZZ_ISO20_SRCS       := $(sort $(wildcard protocols/iso20/iso20_common.c protocols/iso20/iso20_evse*.c)) firmware/hlc_iso20.c \
@@ -80,6 +80,9 @@ FUZZ_SRCS_api_json    := firmware/api_json.c hal/hal_err.c
 FUZZ_SRCS_chargesom   := $(sort $(wildcard protocols/chargesom/*.c)) hal/hal_err.c
 # The plant's command lines (the co-processor image's UART1, cbsomsim's FIFO).
 FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
+# The plant outside the charger: the car's and the stage's datagrams (cbsomsim's sockets).
+FUZZ_SRCS_cbsom_wire  := $(FUZZ_SRCS_chargesom) sim/sim_cbsom_plant.c
+FUZZ_FLAGS_cbsom_wire := -Isim
 # The board's reader as the charger links it (bus specs come from the Modbus port).
 FUZZ_SRCS_board_config := hal/hal_net.c boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c

@@ -9,7 +9,7 @@
 CBSOMSIM  := $(BIN)/cbsomsim
 BOARD_CTL := $(BIN)/board-ctl
 
-$(CBSOMSIM): $(call rel,tools/cbsomsim/main.c) $(CORE_LIB_REL) | $(DEPS_STAMP_BUILD)
+$(CBSOMSIM): $(call rel,tools/cbsomsim/main.c) $(SIM_LIB_REL) $(CORE_LIB_REL) | $(DEPS_STAMP_BUILD)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ -lutil

@@ -261,6 +261,51 @@ static void test_gate_drop_is_no_fault(void **state)
     assert_false(interlock_gate_dropped(&r->il));
 }
 
+/* The session asks for the release (a link loss) and the controller opens in the same
+ * pass (the car left C): the release stands, the path does not rest locked. */
+static void test_gate_drop_keeps_release(void **state)
+{
+    struct rig *r = *state;
+    s_gate_open = false;
+    interlock_set_gate(&r->il, gate_fn, NULL);
+    close_path(r);
+    int mark = r->fp.njournal;
+    interlock_request(&r->il, INTERLOCK_TARGET_UNLOCKED);
+    s_gate_open = true;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run_ms(r, 5);
+    assert_true(interlock_gate_dropped(&r->il));
+    assert_int_equal(interlock_fault(&r->il), INTERLOCK_FAULT_NONE);
+    run_ms(r, 3000);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
+    assert_int_equal(fake_power_find(&r->fp, FAKE_CONTACTORS_CLOSE, mark), -1);
+    assert_no_breach(r);
+}
+
+/* The session that saw the controller's opening ends (unlocked): the note goes with it,
+ * so the next car's session does not read it while its path is only locking. */
+static void test_gate_note_cleared_at_rest(void **state)
+{
+    struct rig *r = *state;
+    s_gate_open = false;
+    interlock_set_gate(&r->il, gate_fn, NULL);
+    close_path(r);
+    s_gate_open = true;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->fp.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run_ms(r, 600);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_LOCKED);
+    assert_true(interlock_gate_dropped(&r->il)); /* still there for the session to read */
+    interlock_request(&r->il, INTERLOCK_TARGET_UNLOCKED);
+    run_ms(r, 3000);
+    assert_int_equal(interlock_state(&r->il), INTERLOCK_UNLOCKED);
+    assert_false(interlock_gate_dropped(&r->il));
+    interlock_request(&r->il, INTERLOCK_TARGET_LOCKED); /* the next car */
+    run_ms(r, 5);
+    assert_false(interlock_gate_dropped(&r->il));
+}
+
 /* With the gate closed (pilot still in C) a drop is what it always was: a held fault. */
 static void test_gate_closed_drop_is_fault(void **state)
 {
@@ -554,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_welded_keeps_lock, setup, NULL),
         cmocka_unit_test_setup_teardown(test_contactor_fails_to_close, setup, NULL),
         cmocka_unit_test_setup_teardown(test_contactor_drops_out, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_note_cleared_at_rest, setup, NULL),
+        cmocka_unit_test_setup_teardown(test_gate_drop_keeps_release, setup, NULL),
         cmocka_unit_test_setup_teardown(test_gate_drop_is_no_fault, setup, NULL),
         cmocka_unit_test_setup_teardown(test_gate_closed_drop_is_fault, setup, NULL),
         cmocka_unit_test(test_no_stage_powers_down_at_once),

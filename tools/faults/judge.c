@@ -1,13 +1,18 @@
 /*
  * fault-judge: the verdict of one fault-injection scenario run on REAL transports
- * (tools/faults/real.sh: the Linux board `charger --sim-plant` on vcan, veth and a pty).
+ * (tools/faults/real.sh: the Linux board on vcan, veth and ptys; the plant is cbsomsim outside it).
  *
- * I1..I3 are judged by the simulator's own rules (board/sim/faults_check.c) from the
- * plant trace the charger wrote (--sim-trace: one sample every 5 ms of the modelled
- * contacts, lock, stage, output); I4 from the modules the driver counted in that trace;
+ * I1..I3 are judged by the simulator's own rules (board/sim/faults_check.c) from a plant
+ * trace: by default the one cbsomsim wrote OUTSIDE the charger (--trace: every 5 ms the
+ * simulated Charge SOM controller's contactors and pilot, the stage's output as infysim
+ * reports it; "t mv ma bits") merged by time with the charger's own --state-trace ("t
+ * state evse active", on change) given as --state; or, without --state, the trace of
+ * `charger --sim-plant --sim-trace` (the plant inside the charger, every field in one
+ * line). I4 from the modules the driver counted;
  * I5 from the journal as the store holds it (`meter-ctl journal` listing, signatures
  * checked against the meter's key); I6/I7 from the charger's session records and the
- * EVSE status in the trace; I8 from the plant's own safety monitor (--sim-status).
+ * EVSE status in the trace; I8 from the plant's own safety monitor (cbsomsim --status, or
+ * charger --sim-status).
  * Writes DIR/NAME.txt and DIR/NAME.svg in the simulator scenarios' format; exit 0 = pass.
  */
 #include <getopt.h>
@@ -27,7 +32,7 @@ struct judge_session {
 };
 
 struct judge {
-    const char *name, *what, *at, *trace, *status, *sessions, *journal, *evsim, *dir;
+    const char *name, *what, *at, *trace, *status, *sessions, *journal, *evsim, *dir, *state;
     long delay_ms, fired_ms;
     const char *expect_stop;
     enum faults_ev_report expect_ev;
@@ -45,6 +50,33 @@ struct judge {
 
 static struct judge s_j; /* the timeline ring is large: not on the stack */
 
+/* The charger's side of a split record (--state): its changes, in time order. */
+struct judge_state {
+    unsigned long t;
+    unsigned cstate, evse, active;
+};
+#define JUDGE_STATES 65536u
+static struct judge_state s_states[JUDGE_STATES];
+static size_t s_nstates;
+
+static int judge_load_states(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "fault-judge: cannot read the state trace %s\n", path);
+        return -1;
+    }
+    char line[96];
+    while (fgets(line, sizeof line, f) != NULL && s_nstates < JUDGE_STATES) {
+        struct judge_state x;
+        if (sscanf(line, "%lu %u %u %u", &x.t, &x.cstate, &x.evse, &x.active) == 4 && x.cstate < CHARGER_STATE_COUNT) {
+            s_states[s_nstates++] = x;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
 static void judge_fail(struct judge *j, enum faults_inv i, const char *note)
 {
     faults_check_fail(&j->chk, i, j->end_ms, note);
@@ -59,12 +91,26 @@ static int judge_trace(struct judge *j)
     }
     char line[160];
     unsigned long bad = 0;
+    size_t si = 0; /* the charger's record in force (split record) */
     while (fgets(line, sizeof line, f) != NULL) {
         unsigned long t;
         long mv, ma;
-        unsigned bits, cs, evse, active;
-        if (sscanf(line, "%lu %ld %ld %u %u %u %u", &t, &mv, &ma, &bits, &cs, &evse, &active) != 7 ||
-            cs >= CHARGER_STATE_COUNT) {
+        unsigned bits, cs = CHARGER_IDLE, evse = 0xFFu, active = 0;
+        if (j->state != NULL) {
+            if (sscanf(line, "%lu %ld %ld %u", &t, &mv, &ma, &bits) != 4) {
+                bad++;
+                continue;
+            }
+            while (si < s_nstates && s_states[si].t <= t) {
+                si++;
+            }
+            if (si > 0) { /* before the charger's first line: idle, nothing told, none counted */
+                cs = s_states[si - 1].cstate;
+                evse = s_states[si - 1].evse;
+                active = s_states[si - 1].active;
+            }
+        } else if (sscanf(line, "%lu %ld %ld %u %u %u %u", &t, &mv, &ma, &bits, &cs, &evse, &active) != 7 ||
+                   cs >= CHARGER_STATE_COUNT) {
             bad++;
             continue;
         }
@@ -288,10 +334,13 @@ static void judge_write(struct judge *j, FILE *f, bool ok)
 static void judge_usage(FILE *f)
 {
     fprintf(f, "usage: fault-judge --name N --what TEXT --at STATE --delay-ms MS --fired-ms T\n"
-               "                   --trace F --status F --sessions F --journal F --evsim F\n"
+               "                   --trace F [--state F] --status F --sessions F --journal F --evsim F\n"
                "                   --stop TOKEN --ev na|normal|shutdown|emergency\n"
                "                   [--forced-ok] [--charged] [--no-power] [--ocmf-bad] [--report-dir DIR]\n"
-               "Judges one real-transport fault scenario (docs/faults.md); exit 0 when it passed.\n");
+               "Judges one real-transport fault scenario (docs/faults.md); exit 0 when it passed.\n"
+               "--trace: the plant's record; with --state it is cbsomsim's (t mv ma bits) and --state\n"
+               "the charger's --state-trace (t state evse active, on change), merged by time; without,\n"
+               "the 7-field trace of charger --sim-plant --sim-trace.\n");
 }
 
 int main(int argc, char **argv)
@@ -304,6 +353,7 @@ int main(int argc, char **argv)
         {"evsim", 1, NULL, 'e'},     {"stop", 1, NULL, 'x'},     {"ev", 1, NULL, 'v'},
         {"forced-ok", 0, NULL, 'F'}, {"charged", 0, NULL, 'C'},  {"no-power", 0, NULL, 'N'},
         {"ocmf-bad", 0, NULL, 'O'},  {"report-dir", 1, NULL, 'r'}, {"help", 0, NULL, 'h'},
+        {"state", 1, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int o;
     faults_check_init(&j->chk, 4); /* 5 ms samples: a timeline point every 20 ms at first */
@@ -332,6 +382,7 @@ int main(int argc, char **argv)
         case 'N': j->no_power = true; break;
         case 'O': j->ocmf_bad = true; break;
         case 'r': j->dir = optarg; break;
+        case 'T': j->state = optarg; break;
         case 'h': judge_usage(stdout); return 0;
         default: judge_usage(stderr); return 2;
         }
@@ -339,6 +390,9 @@ int main(int argc, char **argv)
     if (j->name == NULL || j->what == NULL || j->at == NULL || j->trace == NULL || j->status == NULL ||
         j->sessions == NULL || j->journal == NULL || j->expect_stop == NULL || optind != argc) {
         judge_usage(stderr);
+        return 2;
+    }
+    if (j->state != NULL && judge_load_states(j->state) != 0) {
         return 2;
     }
     if (judge_trace(j) != 0) {

@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "linux_can.h"
 #include "linux_loop.h"
+#include "sim_cbsom_plant.h"
 #include "sim_infy.h"
 
 static volatile sig_atomic_t s_stop;
@@ -36,9 +39,44 @@ struct infysim {
     uint32_t internal_at_ms;
     struct hal_can_frame held;
     bool holding;
+    /* --stage-to: the output as the modules' model has it, for a plant outside the
+     * charger (tools/cbsomsim, sim/sim_cbsom_plant.h) */
+    int stage_fd;
+    struct sockaddr_un stage_to;
+    struct sim_cbsom_stage stage_sent;
+    uint32_t stage_at_ms;
+    bool stage_any;
 };
 
 static struct infysim s_app;
+
+/* The output for the plant outside the charger: sent when it changed and answers are about
+ * to go out (so the plant never learns the output later than the charger's driver can),
+ * and every 100 ms (quiet_ms moves on while the bus is silent). */
+static void stage_report(struct infysim *a, uint32_t now, bool answering)
+{
+    if (a->stage_fd < 0) {
+        return;
+    }
+    struct sim_cbsom_stage st = {.on = false, .mv = a->model.out_mv, .ma = a->model.out_ma, .quiet_ms = UINT32_MAX};
+    for (int k = 0; k < a->model.n; k++) {
+        st.on = st.on || a->model.mod[k].on; /* commanded on (a ramp-down shows in ma) */
+        uint32_t q = now - a->model.mod[k].last_heard_ms;
+        st.quiet_ms = q < st.quiet_ms ? q : st.quiet_ms;
+    }
+    bool changed = !a->stage_any || st.on != a->stage_sent.on || st.mv != a->stage_sent.mv ||
+                   st.ma != a->stage_sent.ma;
+    if (!(changed && answering) && !hal_time_reached(now, a->stage_at_ms)) {
+        return;
+    }
+    char msg[96];
+    int n = sim_cbsom_plant_format_stage(msg, sizeof msg, &st);
+    /* a plant not (yet) listening is no error: the next report goes out anyway */
+    (void)sendto(a->stage_fd, msg, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&a->stage_to, sizeof a->stage_to);
+    a->stage_sent = st;
+    a->stage_any = true;
+    a->stage_at_ms = now + 100u;
+}
 
 static void usage(FILE *f)
 {
@@ -63,6 +101,9 @@ static void usage(FILE *f)
             "                        load open|battery V:OHM|ohm R  (the output's load; open\n"
             "                                          = no load, the output sits at the setpoint)\n"
             "                        quit\n"
+            "  --stage-to SOCK     report the output to a plant's Unix datagram socket (cbsomsim\n"
+            "                      --stage): \"stage on=0|1 mv=N ma=N quiet_ms=N\" on a change,\n"
+            "                      before the answers to a request go out, and every 100 ms\n"
             "  --internal-hz N     also send N module-internal 0x17 frames per second\n"
             "  --run-s S           exit after S seconds (default: until SIGINT/SIGTERM)\n"
             "  --quiet             print only warnings\n"
@@ -263,7 +304,7 @@ static void ctl_read(struct infysim *a)
 int main(int argc, char **argv)
 {
     struct infysim *a = &s_app;
-    const char *ifname = NULL, *ctl = NULL;
+    const char *ifname = NULL, *ctl = NULL, *stage = NULL;
     uint8_t addrs[SIM_INFY_MAX];
     int naddrs = 0;
     long group = -1, count = -1;
@@ -272,6 +313,7 @@ int main(int argc, char **argv)
     sim_infy_default_rating(&rating);
     sim_infy_init(&a->model);
     a->ctl_fd = -1;
+    a->stage_fd = -1;
     const char *rating_of[SIM_INFY_MAX];
     int nrating_of = 0;
 
@@ -324,6 +366,8 @@ int main(int argc, char **argv)
             a->model.load_mohm = (uint32_t)(br * 1000.0 + 0.5);
         } else if (strcmp(o, "--ctl") == 0) {
             ctl = v;
+        } else if (strcmp(o, "--stage-to") == 0 && strlen(v) < sizeof a->stage_to.sun_path) {
+            stage = v;
         } else if (strcmp(o, "--internal-hz") == 0 && parse_u(v, 0, 1000, &u) == 0) {
             hz = u;
         } else if (strcmp(o, "--run-s") == 0 && parse_u(v, 1, 86400, &u) == 0) {
@@ -395,6 +439,15 @@ int main(int argc, char **argv)
         }
         (void)linux_loop_watch(&a->loop, a->ctl_fd, POLLIN);
     }
+    if (stage != NULL) {
+        a->stage_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (a->stage_fd < 0) {
+            fprintf(stderr, "infysim: --stage-to: %s\n", strerror(errno));
+            return 2;
+        }
+        a->stage_to.sun_family = AF_UNIX;
+        snprintf(a->stage_to.sun_path, sizeof a->stage_to.sun_path, "%s", stage);
+    }
     signal(SIGINT, infysim_on_signal);
     signal(SIGTERM, infysim_on_signal);
     a->internal_period_ms = hz > 0 ? (uint32_t)(1000u / hz) : 0;
@@ -414,7 +467,8 @@ int main(int argc, char **argv)
     uint32_t end = now + (uint32_t)run_s * 1000u;
     while (!s_stop && (run_s == 0 || hal_time_diff(end, now) > 0)) {
         now = hal_clock_now_ms(&a->loop.base);
-        for (int k = 0; k < 256; k++) {
+        int nrx = 0;
+        for (; nrx < 256; nrx++) {
             struct hal_can_frame f;
             rc = hal_can_recv(&a->can.base, &f);
             if (rc != HAL_OK) {
@@ -423,6 +477,7 @@ int main(int argc, char **argv)
             sim_infy_rx(&a->model, &f, now);
         }
         sim_infy_tick(&a->model, now);
+        stage_report(a, now, nrx > 0);
         for (;;) {
             if (!a->holding && !sim_infy_pop(&a->model, &a->held)) {
                 break;
