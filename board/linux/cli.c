@@ -57,7 +57,7 @@ static void board_cli_usage(FILE *f)
             "                      the fault-injection judge (docs/faults.md)\n"
             "      --state-trace FILE  the charger's state, the EVSE status and the modules counted,\n"
             "                      one line per change, for the judge of a plant outside the\n"
-            "                      charger (board.io = chargesom with tools/cbsomsim; docs/faults.md)\n"
+            "                      charger (board.io = chargesom with the cbsomsim emulator; docs/faults.md)\n"
             "      --test-stall-hook  SIGUSR2 stalls the loop inside a task until the next\n"
             "                      SIGUSR2 (the systemd watchdog test; docs/deployment.md)\n"
             "\n"

@@ -97,7 +97,7 @@ static void sim_usage(FILE *f)
             "                   a contract certificate, the charger validates its chain against\n"
             "                   the mobility-operator roots and checks its signature; the eMAID\n"
             "                   is the session's token. The test PKI is made by\n"
-            "                   tools/v2g-pki/make-pki.sh (openssl) into build/pnc-pki, or reused.\n"
+            "                   the test PKI script of v2g-pki (openssl) into build/pnc-pki, or reused.\n"
             "                   The in-memory link has no TLS: Contract is offered over it by the\n"
             "                   lab switch (docs/pnc.md). The charger's roots: pnc.mo_roots of\n"
             "                   --config, else the PKI's MO root\n"

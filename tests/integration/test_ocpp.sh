@@ -52,7 +52,30 @@ check() { # name what condition...
     shift 2
     if "$@"; then ok "$n" "$w"; else ko "$n" "$w"; fi
 }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A free loopback port for a CSMS: below the kernel's ephemeral range (32768..), so no
+# outgoing connection of another test takes it before node listens, and never one this
+# run handed out already (a port bound to 0 and closed can come back at the next call:
+# two CSMSs then failed with EADDRINUSE).
+port() {
+    python3 - "$work/.ports" <<'PY'
+import random, socket, sys
+used = set(open(sys.argv[1]).read().split()) if __import__("os").path.exists(sys.argv[1]) else set()
+for _ in range(1000):
+    p = random.randint(20000, 32000)
+    if str(p) in used:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    open(sys.argv[1], "a").write("%d\n" % p)
+    print(p)
+    break
+PY
+}
 
 launch_csms() { # log port args...  (csms_pid: its process)
     local log=$1 p=$2
