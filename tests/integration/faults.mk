@@ -20,7 +20,8 @@ FAULTS_DIR := $(BUILD)/faults
 # (issue 12 item 15), in the one VM boot that real.sh makes for any list.
 FAULTS_REAL_TEST ?=
 # (literal paths: the fragments defining their variables are read after this one)
-FAULTS_REAL_BINS := $(addprefix $(BIN)/,charger evsim infysim metersim meter-ctl imdsim fault-judge)
+# cbsomsim: the Charge SOM plant of FAULTS_REAL_PLANT=cbsom (real.sh checks every binary)
+FAULTS_REAL_BINS := $(addprefix $(BIN)/,charger evsim infysim metersim meter-ctl imdsim fault-judge cbsomsim)
 
 INTEGRATION_TESTS += faults faults-real
 INTEGRATION_PREREQS += $(BUILD)/san/bin/sim $(FAULTS_REAL_BINS)
