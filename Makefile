@@ -137,7 +137,7 @@ DEPS_BUILD := gcc libc6-dev make python3
 DEPS_LINUX := libsocketcan-dev pkg-config libmosquitto-dev libcurl4-openssl-dev
 DEPS_TEST  := libcmocka-dev binutils can-utils iproute2 qemu-system-x86 busybox-static xz-utils \
               qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi python3 openssl \
-              mosquitto mosquitto-clients
+              mosquitto mosquitto-clients procps
 DEPS_FUZZ  := clang libclang-rt-14-dev
 # A cross build wants the cross compiler, and every library's -dev package of the target
 # architecture (libssl-dev:arm64); the tools that run on the build host stay as they are.
