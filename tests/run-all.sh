@@ -105,7 +105,7 @@ case "$LIGHT_JOBS" in '' | *[!0-9]*) echo "run-all: TEST_LIGHT_JOBS must be a nu
 # meter, imd, boardio and mqtt joined once the cases that failed beside them under load
 # (coproc's version inquiry, infy's 60-module off proof and poll gap) stopped depending on
 # wall-clock speed: meter 23 s of CPU in 74, imd 7 in 43, boardio 13 in 30, mqtt 13 in 28.
-light_groups=" ocpp coproc pki huawei link meter imd boardio mqtt iso20_tls "
+light_groups=" ocpp coproc pki huawei link meter imd boardio mqtt iso20_tls sim "
 g_light=()
 for ((i = 0; i < n; i++)); do
     g_light[$i]=0

@@ -589,11 +589,32 @@ static bool unhex(const char *s, size_t n, char *out, size_t max)
     return true;
 }
 
+
+/* Decimal digits of @p v into @p b (24 bytes), without printf: newlib-nano, the Cortex-M
+ * libc, has no "%lld" (it misread the arguments after it and faulted in the store export). */
+static void ocpp_auth_i64(char *b, int64_t v)
+{
+    char t[24];
+    size_t n = 0, k = 0;
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[n++] = (char)('0' + (int)(a % 10u));
+        a /= 10u;
+    } while (a != 0);
+    if (v < 0) {
+        b[k++] = '-';
+    }
+    while (n > 0) {
+        b[k++] = t[--n];
+    }
+    b[k] = '\0';
+}
+
 void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, const char *text, size_t len),
                             void *ctx)
 {
     const struct ocpp_auth_state *a = &cp->lists;
-    char line[192], t[2 * OCPP_TAG_LEN + 2u], p[2 * OCPP_TAG_LEN + 2u];
+    char line[192], t[2 * OCPP_TAG_LEN + 2u], p[2 * OCPP_TAG_LEN + 2u], e[24];
     size_t n = (size_t)snprintf(line, sizeof line, "list-version %ld\n", (long)a->list_version);
     put(ctx, line, n);
     for (int pass = 0; pass < 2; pass++) {
@@ -605,8 +626,9 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
             }
             hex(t, tab[i].idtag);
             hex(p, tab[i].parent);
-            n = (size_t)snprintf(line, sizeof line, "%s %s %u %lld %s %lu\n", pass == 0 ? "list" : "cache", t,
-                                 (unsigned)tab[i].status, (long long)tab[i].expiry, p, (unsigned long)tab[i].age);
+            ocpp_auth_i64(e, (int64_t)tab[i].expiry);
+            n = (size_t)snprintf(line, sizeof line, "%s %s %u %s %s %lu\n", pass == 0 ? "list" : "cache", t,
+                                 (unsigned)tab[i].status, e, p, (unsigned long)tab[i].age);
             put(ctx, line, n);
         }
     }
@@ -615,8 +637,8 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
         if (r->active) {
             hex(t, r->idtag);
             hex(p, r->parent);
-            n = (size_t)snprintf(line, sizeof line, "resv %u %ld %lld %s %s\n", c, (long)r->id, (long long)r->expiry,
-                                 t, p);
+            ocpp_auth_i64(e, (int64_t)r->expiry);
+            n = (size_t)snprintf(line, sizeof line, "resv %u %ld %s %s %s\n", c, (long)r->id, e, t, p);
             put(ctx, line, n);
         }
     }

@@ -5,7 +5,7 @@
 #   make fuzz                     every harness: its committed corpus, then FUZZ_SECONDS (20) of fuzzing
 #   make fuzz FUZZ=ocmf           only some harnesses (names below, without "fuzz_")
 #   make fuzz-NAME                one harness; fuzz-exi, fuzz-link: the EXI codecs, the link parsers
-#   make integration-fuzz         the same with FUZZ_TEST_SECONDS (2) each: the group `make test` runs
+#   make integration-fuzz         the same with FUZZ_TEST_SECONDS (1) each: the group `make test` runs
 #
 # Every harness aborts on the first sanitizer finding (-fno-sanitize-recover=all) and the
 # run's exit status is the fuzzers': a finding fails `make fuzz` and `make test`. The seeds
@@ -14,7 +14,7 @@
 
 FUZZ_CC           ?= clang
 FUZZ_SECONDS      ?= 20
-FUZZ_TEST_SECONDS ?= 2
+FUZZ_TEST_SECONDS ?= 1
 FUZZ_DIR          := $(BUILD)/fuzz
 FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_BASE_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g1 -O1 -fno-omit-frame-pointer $(FUZZ_SAN)

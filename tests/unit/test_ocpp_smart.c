@@ -119,8 +119,8 @@ static void limit_at(unsigned c, int64_t t, uint32_t ma, uint32_t w)
     uint32_t got_ma, got_w;
     (void)ocpp_smart_limit(&s_sm, c, t, &got_ma, &got_w);
     if (got_ma != ma || got_w != w) {
-        fail_msg("connector %u at T0%+lld: %u mA %u W, expected %u mA %u W", c, (long long)(t - T0), got_ma, got_w,
-                 ma, w);
+        fail_msg("connector %u at T0%+ld: %u mA %u W, expected %u mA %u W", (unsigned)c, (long)(t - T0),
+                 (unsigned)got_ma, (unsigned)got_w, (unsigned)ma, (unsigned)w);
     }
 }
 
