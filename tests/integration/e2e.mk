@@ -27,7 +27,7 @@ $(call rel,tools/evsim/main.c): | $(DEPS_STAMP_LINUX)
 
 HOST_BINS += $(EVSIM)
 INTEGRATION_TESTS += e2e
-E2E_BINS := $(BIN)/charger $(EVSIM) $(INFYSIM) $(METERSIM) $(METER_CTL) $(IMDSIM)
+E2E_BINS := $(BIN)/charger $(EVSIM) $(INFYSIM) $(METERSIM) $(METER_CTL) $(IMDSIM) $(BIN)/v2g-decode
 INTEGRATION_PREREQS += $(E2E_BINS)
 
 .PHONY: integration-e2e
