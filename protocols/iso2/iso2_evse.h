@@ -9,11 +9,13 @@
  * What ISO-2 adds over DIN: ServiceDetail and value-added services, an SAScheduleList
  * sized to the EV's departure time with an optional SalesTariff, PowerDelivery checked
  * against the offered tuple and PMax profile, Renegotiate, SessionStop(Pause) and the
- * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned).
+ * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned in EIM;
+ * asked and verified signed in Contract sessions, iso2_evse_receipt.c).
  * Plug & Charge (Contract payment): with a struct iso2_evse_pnc lent through
  * iso2_evse_set_pnc(), PaymentDetails validates the contract chain against the
  * mobility-operator roots and answers a fresh GenChallenge, Authorization verifies the car's
- * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"). Certificate
+ * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"), MeteringReceiptReq
+ * its signature and MeterInfo (iso2_evse_receipt.c, docs/pnc.md "Metering receipts"). Certificate
  * installation and update are still answered FAILED. See docs/iso15118-2.md for the
  * sequence and codes.
  */
