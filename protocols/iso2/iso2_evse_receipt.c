@@ -10,7 +10,6 @@
  */
 #include "iso2/iso2_evse_priv.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +79,21 @@ static uint8_t s_refuse(struct iso2_evse *m, struct iso2_evse_request *out, cons
     return iso2_evse_refuse(m, CODE(FAILED_MeteringSignatureNotValid), why);
 }
 
+/* Decimal of a uint64 without %llu/PRIu64 (newlib-nano on the Cortex-M has neither). */
+static void s_u64(char out[21], uint64_t v)
+{
+    char t[21];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0u && n < sizeof t);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = t[n - 1u - i];
+    }
+    out[n] = '\0';
+}
+
 /* The check of an asked-for MeteringReceiptReq (reached through the context's hook). */
 static uint8_t s_verify(struct iso2_evse *m, const struct exi_iso2_document *req, struct iso2_evse_request *out,
                         uint8_t code)
@@ -106,9 +120,10 @@ static uint8_t s_verify(struct iso2_evse *m, const struct exi_iso2_document *req
     }
     m->receipt_pending = false;
     m->receipts++;
-    (void)snprintf(m->note, sizeof m->note,
-                   "pnc: MeteringReceiptReq signature of %s valid, MeterInfo as sent (%" PRIu64 " Wh), receipt %" PRIu32,
-                   m->emaid, m->receipt_info.MeterReading, m->receipts);
+    char wh[21];
+    s_u64(wh, m->receipt_info.MeterReading);
+    (void)snprintf(m->note, sizeof m->note, "pnc: MeteringReceiptReq signature of %s valid, MeterInfo as sent (%s Wh), receipt %lu",
+                   m->emaid, wh, (unsigned long)m->receipts);
     out->note = m->note;
     return code;
 }
