@@ -138,6 +138,9 @@ static const struct config_key s_keys[] = {
     STR("link.tls_client_ca", link_tls_client_ca, false,
         "PEM roots (V2G, OEM) a car's certificate must chain to; named in the\n"
         "                                     CertificateRequest (with link.tls_client_cert)"),
+    STR("link.tls_ocsp_response", link_tls_ocsp_response, false,
+        "DER OCSPResponse for the SECC leaf, stapled when a car asks (status_request);\n"
+        "                                     read again when the file changes (with link.tls_cert)"),
     BOOL("link.modem", link_modem,
          "a QCA PLC modem is attached (CM_SET_KEY is sent): true or false (default true;\n"
          "                                     false for a bare Ethernet/veth link)"),
@@ -655,6 +658,9 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
         (c->link_tls_cert[0] == '\0' || c->link_tls_client_ca[0] == '\0')) {
         board_config_bad(x, "link.tls_client_cert",
                          "asking cars for a certificate needs TLS (link.tls_cert) and their roots (link.tls_client_ca)");
+    }
+    if (c->link_tls_ocsp_response[0] != '\0' && c->link_tls_cert[0] == '\0') {
+        board_config_bad(x, "link.tls_ocsp_response", "given, but there is no TLS (link.tls_cert)");
     }
     if (c->link_tls_client_ca[0] != '\0' && c->link_tls_client_cert == BOARD_TLS_CLIENT_NONE) {
         board_config_bad(x, "link.tls_client_ca", "given, but link.tls_client_cert is none");

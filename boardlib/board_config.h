@@ -99,6 +99,7 @@ struct board_config {
     char link_tls_key[BOARD_CONFIG_PATH_MAX];
     int link_tls_client_cert; /**< enum board_tls_client_cert: mutual TLS of -20 (TLS 1.3) cars */
     char link_tls_client_ca[BOARD_CONFIG_PATH_MAX]; /**< V2G/OEM roots of the cars' certificates */
+    char link_tls_ocsp_response[BOARD_CONFIG_PATH_MAX]; /**< DER OCSPResponse stapled for the SECC leaf */
     bool link_modem;
     /* capture of the link (docs/forensics.md) */
     char capture_file[BOARD_CONFIG_PATH_MAX];   /**< "" = no capture */

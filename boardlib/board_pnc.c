@@ -14,50 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base64/base64.h"
 #include "hal_err.h"
 #include "sha256/sha256.h"
-
-static int board_pnc_b64(int ch)
-{
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
-    }
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
-    }
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-    return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
-/* Base64 of one PEM block: whitespace skipped, '=' ends it. -1 bad character, -2 too long. */
-static int board_pnc_unbase64(const uint8_t *p, const uint8_t *end, uint8_t *out, size_t cap, size_t *len)
-{
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t n = 0;
-    for (; p < end && *p != '='; p++) {
-        if (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t') {
-            continue;
-        }
-        int v = board_pnc_b64(*p);
-        if (v < 0) {
-            return -1;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= cap) {
-                return -2;
-            }
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *len = n;
-    return 0;
-}
 
 /* memmem without the GNU extension: the first @p needle in [p, end). */
 static const uint8_t *board_pnc_find(const uint8_t *p, const uint8_t *end, const char *needle)
@@ -71,25 +30,12 @@ static const uint8_t *board_pnc_find(const uint8_t *p, const uint8_t *end, const
     return NULL;
 }
 
-/* Parse certificate @p i over its DER copy; the reason names the file and the block. */
-static int board_pnc_take(struct board_pnc_certs *s, size_t i, const char *name, unsigned block, char *why,
-                          size_t cap)
-{
-    enum x509_reason r = x509_parse(&s->cert[i], s->der[i], s->len[i]);
-    if (r != X509_OK) {
-        snprintf(why, cap, "%s: certificate %u: %s", name, block, x509_reason_text(r));
-        return HAL_EINVAL;
-    }
-    s->n = i + 1u;
-    return HAL_OK;
-}
-
-int board_pnc_parse(struct board_pnc_certs *s, const uint8_t *data, size_t len, const char *name, char *why,
-                    size_t cap)
+int board_pnc_each(const uint8_t *data, size_t len, const char *name, uint8_t *scratch, size_t scap,
+                   board_pnc_cert_fn fn, void *arg, char *why, size_t cap)
 {
     static const char begin[] = "-----BEGIN CERTIFICATE-----";
     static const char endm[] = "-----END CERTIFICATE-----";
-    if (s == NULL || data == NULL || why == NULL || cap == 0) {
+    if (data == NULL || scratch == NULL || fn == NULL || why == NULL || cap == 0) {
         return HAL_EINVAL;
     }
     why[0] = '\0';
@@ -105,17 +51,7 @@ int board_pnc_parse(struct board_pnc_certs *s, const uint8_t *data, size_t len, 
             snprintf(why, cap, "%s: neither PEM nor DER (no certificate found)", name);
             return HAL_EINVAL;
         }
-        if (s->n >= BOARD_PNC_CERTS_MAX) {
-            snprintf(why, cap, "%s: more than %u certificates", name, BOARD_PNC_CERTS_MAX);
-            return HAL_ENOMEM;
-        }
-        if (len > BOARD_PNC_DER_MAX) {
-            snprintf(why, cap, "%s: certificate 1: larger than %u bytes", name, BOARD_PNC_DER_MAX);
-            return HAL_EINVAL;
-        }
-        memcpy(s->der[s->n], data, len);
-        s->len[s->n] = len;
-        return board_pnc_take(s, s->n, name, 1u, why, cap);
+        return fn(arg, data, len, 1u, false, why, cap);
     }
     unsigned block = 0;
     for (; p != NULL; p = board_pnc_find(p, end, begin)) {
@@ -126,44 +62,94 @@ int board_pnc_parse(struct board_pnc_certs *s, const uint8_t *data, size_t len, 
             snprintf(why, cap, "%s: certificate %u has no END line", name, block);
             return HAL_EINVAL;
         }
-        if (s->n >= BOARD_PNC_CERTS_MAX) {
-            snprintf(why, cap, "%s: more than %u certificates", name, BOARD_PNC_CERTS_MAX);
-            return HAL_ENOMEM;
-        }
-        int rc = board_pnc_unbase64(p, e, s->der[s->n], BOARD_PNC_DER_MAX, &s->len[s->n]);
-        if (rc != 0) {
-            snprintf(why, cap, "%s: certificate %u: %s", name, block,
-                     rc == -1 ? "bad base64" : "larger than the certificates a charger takes");
+        size_t n = 0;
+        int rc = base64_decode((const char *)p, (size_t)(e - p), BASE64_SKIP_SPACE, scratch, scap, &n);
+        if (rc == HAL_EINVAL) {
+            snprintf(why, cap, "%s: certificate %u: bad base64", name, block);
             return HAL_EINVAL;
         }
-        if (board_pnc_take(s, s->n, name, block, why, cap) != HAL_OK) {
-            return HAL_EINVAL;
+        rc = fn(arg, scratch, rc == HAL_OK ? n : scap, block, rc != HAL_OK, why, cap);
+        if (rc != HAL_OK) {
+            return rc;
         }
         p = e;
     }
     return HAL_OK;
 }
 
-int board_pnc_load_file(struct board_pnc_certs *s, const char *path, char *why, size_t cap)
+struct board_pnc_take_ctx {
+    struct board_pnc_certs *s;
+    const char *name;
+};
+
+/* The charger's use of each certificate: a DER copy, parsed; the first bad one ends the load. */
+static int board_pnc_take(void *arg, const uint8_t *der, size_t len, unsigned block, bool too_large, char *why,
+                          size_t cap)
 {
-    static uint8_t buf[BOARD_PNC_FILE_MAX + 1u];
+    struct board_pnc_take_ctx *x = arg;
+    struct board_pnc_certs *s = x->s;
+    if (s->n >= BOARD_PNC_CERTS_MAX) {
+        snprintf(why, cap, "%s: more than %u certificates", x->name, BOARD_PNC_CERTS_MAX);
+        return HAL_ENOMEM;
+    }
+    if (too_large || len > BOARD_PNC_DER_MAX) {
+        snprintf(why, cap, "%s: certificate %u: larger than the certificates a charger takes (%u bytes)", x->name,
+                 block, BOARD_PNC_DER_MAX);
+        return HAL_EINVAL;
+    }
+    if (der != s->der[s->n]) {
+        memcpy(s->der[s->n], der, len);
+    }
+    s->len[s->n] = len;
+    enum x509_reason r = x509_parse(&s->cert[s->n], s->der[s->n], len);
+    if (r != X509_OK) {
+        snprintf(why, cap, "%s: certificate %u: %s", x->name, block, x509_reason_text(r));
+        return HAL_EINVAL;
+    }
+    s->n++;
+    return HAL_OK;
+}
+
+int board_pnc_parse(struct board_pnc_certs *s, const uint8_t *data, size_t len, const char *name, char *why,
+                    size_t cap)
+{
+    static uint8_t scratch[BOARD_PNC_DER_MAX];
+    if (s == NULL) {
+        return HAL_EINVAL;
+    }
+    struct board_pnc_take_ctx x = {.s = s, .name = name};
+    return board_pnc_each(data, len, name, scratch, sizeof scratch, board_pnc_take, &x, why, cap);
+}
+
+int board_pnc_read(const char *path, uint8_t *buf, size_t cap, size_t *len, char *why, size_t wcap)
+{
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        snprintf(why, cap, "%s: %s", path, strerror(errno));
+        snprintf(why, wcap, "%s: %s", path, strerror(errno));
         return HAL_ENOENT;
     }
-    size_t n = fread(buf, 1, sizeof buf, f);
+    size_t n = fread(buf, 1, cap, f);
     int err = ferror(f);
     fclose(f);
     if (err != 0) {
-        snprintf(why, cap, "%s: read error", path);
+        snprintf(why, wcap, "%s: read error", path);
         return HAL_ENOENT;
     }
-    if (n > BOARD_PNC_FILE_MAX) {
-        snprintf(why, cap, "%s: larger than %u bytes, not a certificate file", path, BOARD_PNC_FILE_MAX);
+    if (n >= cap) {
+        snprintf(why, wcap, "%s: larger than %zu bytes, not a certificate file", path, cap - 1u);
         return HAL_EINVAL;
     }
-    return board_pnc_parse(s, buf, n, path, why, cap);
+    buf[n] = 0; /* a NUL after the data: callers may treat it as text */
+    *len = n;
+    return HAL_OK;
+}
+
+int board_pnc_load_file(struct board_pnc_certs *s, const char *path, char *why, size_t cap)
+{
+    static uint8_t buf[BOARD_PNC_FILE_MAX + 1u];
+    size_t n = 0;
+    int rc = board_pnc_read(path, buf, sizeof buf, &n, why, cap);
+    return rc != HAL_OK ? rc : board_pnc_parse(s, buf, n, path, why, cap);
 }
 
 static bool board_pnc_cert_name(const char *n)
@@ -183,10 +169,9 @@ static int board_pnc_cmp(const void *a, const void *b)
     return strcmp((const char *)a, (const char *)b);
 }
 
-/* Every certificate file of a directory, in name order (the order roots are tried in). */
-static int board_pnc_load_dir(struct board_pnc_certs *s, const char *path, char *why, size_t cap)
+int board_pnc_list_dir(const char *path, char (*names)[BOARD_PNC_PATH_MAX], size_t max, size_t *count, char *why,
+                       size_t cap)
 {
-    static char names[BOARD_PNC_CERTS_MAX][256];
     DIR *d = opendir(path);
     if (d == NULL) {
         snprintf(why, cap, "%s: %s", path, strerror(errno));
@@ -199,8 +184,8 @@ static int board_pnc_load_dir(struct board_pnc_certs *s, const char *path, char 
         if (!board_pnc_cert_name(de->d_name)) {
             continue;
         }
-        if (n >= BOARD_PNC_CERTS_MAX) {
-            snprintf(why, cap, "%s: more than %u certificate files", path, BOARD_PNC_CERTS_MAX);
+        if (n >= max) {
+            snprintf(why, cap, "%s: more than %zu certificate files", path, max);
             rc = HAL_ENOMEM;
             break;
         }
@@ -220,13 +205,20 @@ static int board_pnc_load_dir(struct board_pnc_certs *s, const char *path, char 
         return HAL_EINVAL;
     }
     qsort(names, n, sizeof names[0], board_pnc_cmp);
-    for (size_t i = 0; i < n; i++) {
-        rc = board_pnc_load_file(s, names[i], why, cap);
-        if (rc != HAL_OK) {
-            return rc;
-        }
-    }
+    *count = n;
     return HAL_OK;
+}
+
+/* Every certificate file of a directory, in name order (the order roots are tried in). */
+static int board_pnc_load_dir(struct board_pnc_certs *s, const char *path, char *why, size_t cap)
+{
+    static char names[BOARD_PNC_CERTS_MAX][BOARD_PNC_PATH_MAX];
+    size_t n = 0;
+    int rc = board_pnc_list_dir(path, names, BOARD_PNC_CERTS_MAX, &n, why, cap);
+    for (size_t i = 0; rc == HAL_OK && i < n; i++) {
+        rc = board_pnc_load_file(s, names[i], why, cap);
+    }
+    return rc;
 }
 
 int board_pnc_load_roots(struct board_pnc_certs *s, const char *path, char *why, size_t cap)

@@ -46,6 +46,33 @@ struct board_pnc_certs {
 int board_pnc_parse(struct board_pnc_certs *s, const uint8_t *data, size_t len, const char *name, char *why,
                     size_t cap);
 
+/** Longest path of a certificate file in a directory of them. */
+#define BOARD_PNC_PATH_MAX 512u
+
+/** One certificate of a file as board_pnc_each() finds it: @p der is the DER (PEM decoded,
+ *  or the file itself), @p too_large when a PEM block did not fit the scratch (then @p der
+ *  holds its first @p len bytes). Return HAL_OK to go on; else fill @p why and stop. */
+typedef int (*board_pnc_cert_fn)(void *arg, const uint8_t *der, size_t len, unsigned block, bool too_large,
+                                 char *why, size_t cap);
+
+/**
+ * @brief The one walker of certificate files (the charger, evsim, sim and v2g-pki): every
+ *        "CERTIFICATE" PEM block of @p data decoded into @p scratch, or @p data itself when it
+ *        is one DER certificate, handed to @p fn in file order.
+ * @retval HAL_EINVAL empty, neither PEM nor DER, a block without its END line, bad base64
+ *         (@p why names @p name and the block); or what @p fn returned
+ */
+int board_pnc_each(const uint8_t *data, size_t len, const char *name, uint8_t *scratch, size_t scap,
+                   board_pnc_cert_fn fn, void *arg, char *why, size_t cap);
+
+/** @brief Read a whole file into @p buf (NUL after the data); HAL_EINVAL when it needs @p cap bytes or more. */
+int board_pnc_read(const char *path, uint8_t *buf, size_t cap, size_t *len, char *why, size_t wcap);
+
+/** @brief The certificate files (*.pem, *.der, *.crt, *.cer) of a directory, full paths in name
+ *         order (HAL_EINVAL: none; HAL_ENOMEM: more than @p max). */
+int board_pnc_list_dir(const char *path, char (*names)[BOARD_PNC_PATH_MAX], size_t max, size_t *count, char *why,
+                       size_t cap);
+
 /** @brief board_pnc_parse() of a file (HAL_ENOENT: unreadable; HAL_EINVAL also above BOARD_PNC_FILE_MAX). */
 int board_pnc_load_file(struct board_pnc_certs *s, const char *path, char *why, size_t cap);
 

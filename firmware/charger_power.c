@@ -400,5 +400,10 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     st->unix_time_s = c->io.clock != NULL && hal_clock_wall(c->io.clock, &wall_ms) == HAL_OK
                           ? wall_ms / 1000
                           : 0;
+    /* The meter's register, for the signed receipts of an ISO-2 Contract session; a stage
+     * without a meter (integrated energy only) has nothing a car should sign. */
+    struct meter_live live;
+    st->meter_valid = c->io.meter != NULL && meter_live(c->io.meter, &live) == HAL_OK && live.import_wh >= 0;
+    st->meter_wh = st->meter_valid ? (uint64_t)live.import_wh : 0u;
     (void)now_ms;
 }

@@ -213,6 +213,8 @@ struct hlc_evse {
     bool current_limit_achieved, voltage_limit_achieved, power_limit_achieved;
     bool can_discharge;                      /**< ISO-20: the power stage can take energy back (BPT) */
     int64_t unix_time_s;                     /**< 0 = not sent */
+    bool meter_valid;                        /**< meter_wh is the meter's register, read live */
+    uint64_t meter_wh;                       /**< ISO-2 Contract: MeterReading of a signed receipt */
     struct hlc_schedule schedule;
     uint8_t schedule_tuple_id;               /**< ISO-2 SAScheduleTupleID offered; 0 = 1 */
 };

@@ -79,6 +79,8 @@ void hlc_iso2_status(const struct hlc_evse *e, struct iso2_evse_status *st)
     st->notification_max_delay_s = (uint16_t)(e->notification_max_delay_s > 65535u ? 65535u
                                                                                     : e->notification_max_delay_s);
     st->tuple_id = e->schedule_tuple_id;
+    st->meter_valid = e->meter_valid;
+    st->meter_wh = e->meter_wh;
     /* The charger's schedule entries; durations are the machine's (departure time, 24 h). */
     uint8_t n = e->schedule.count <= ISO2_EVSE_PMAX_MAX ? e->schedule.count : (uint8_t)ISO2_EVSE_PMAX_MAX;
     for (uint8_t i = 0; i < n; i++) {

@@ -1,16 +1,19 @@
 /* linux_tls.c - owns the Linux port's TLS (struct linux_tls, OpenSSL): the contexts for the
  * V2G server (ISO 15118-2 and -20, mutual TLS for -20), the car's client (TLS 1.2 for -2,
  * TLS 1.3 for -20) and backend clients, the sessions over hal_net TCP
- * handles through a custom BIO, and the mapping of OpenSSL's results to HAL codes. */
+ * handles through a custom BIO, the server's OCSP stapling (a DER response file, re-read
+ * when it changes), and the mapping of OpenSSL's results to HAL codes. */
 #include "linux_tls.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ISO 15118-2 [V2G2-602]. OpenSSL 3 drops names it does not know from the list, so
@@ -308,6 +311,139 @@ static int linux_tls_apply_client_auth(struct linux_tls *t, SSL_CTX *c)
     return HAL_OK;
 }
 
+/* ---- OCSP stapling (linux_tls_server_ocsp) */
+
+/* Read @p path whole and check it is one DER OCSPResponse whose status is successful (a
+ * "tryLater" or "unauthorized" answer staples nothing useful). On success *der owns the
+ * bytes (OPENSSL_malloc: OpenSSL frees a stapled copy the same way). */
+static int linux_tls_ocsp_read(struct linux_tls *t, const char *path, unsigned char **der, size_t *len,
+                               struct stat *st)
+{
+    *der = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL || fstat(fileno(f), st) != 0) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        snprintf(t->reason, sizeof t->reason, "OCSP response: cannot read %.100s", path);
+        return HAL_ENOENT;
+    }
+    /* An OCSPResponse is a few kB; a larger file is not one (and is not read whole). */
+    if (st->st_size <= 0 || st->st_size > 65536) {
+        fclose(f);
+        snprintf(t->reason, sizeof t->reason, "OCSP response: %.100s: %lld bytes is not a DER OCSPResponse", path,
+                 (long long)st->st_size);
+        return HAL_EINVAL;
+    }
+    unsigned char *b = OPENSSL_malloc((size_t)st->st_size);
+    size_t n = b != NULL ? fread(b, 1, (size_t)st->st_size, f) : 0;
+    fclose(f);
+    if (b == NULL || n != (size_t)st->st_size) {
+        OPENSSL_free(b);
+        snprintf(t->reason, sizeof t->reason, "OCSP response: %.100s: short read", path);
+        return HAL_EIO;
+    }
+    const unsigned char *p = b;
+    OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)n);
+    int status = r != NULL ? OCSP_response_status(r) : -1;
+    OCSP_RESPONSE_free(r);
+    ERR_clear_error();
+    const char *why = r == NULL ? "not a DER OCSPResponse"
+                      : p != b + n ? "bytes after the OCSPResponse"
+                      : status != OCSP_RESPONSE_STATUS_SUCCESSFUL ? "its responseStatus is not successful"
+                                                                 : NULL;
+    if (why != NULL) {
+        OPENSSL_free(b);
+        snprintf(t->reason, sizeof t->reason, "OCSP response: %.100s: %s", path, why);
+        return HAL_EINVAL;
+    }
+    *der = b;
+    *len = n;
+    return HAL_OK;
+}
+
+static void linux_tls_ocsp_keep(struct linux_tls *t, unsigned char *der, size_t len, const struct stat *st)
+{
+    OPENSSL_free(t->ocsp_der);
+    t->ocsp_der = der;
+    t->ocsp_len = len;
+    t->ocsp_mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+    t->ocsp_size = (long long)st->st_size;
+    t->ocsp_ino = (unsigned long)st->st_ino;
+}
+
+/* Called by OpenSSL on the server only when the client sent status_request. */
+static int linux_tls_ocsp_cb(SSL *ssl, void *arg)
+{
+    struct linux_tls *t = arg;
+    if (t->ocsp_path[0] == '\0') {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    struct stat st;
+    if (stat(t->ocsp_path, &st) == 0 &&
+        ((long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec != t->ocsp_mtime_ns ||
+         (long long)st.st_size != t->ocsp_size || (unsigned long)st.st_ino != t->ocsp_ino)) {
+        unsigned char *der = NULL;
+        size_t len = 0;
+        if (linux_tls_ocsp_read(t, t->ocsp_path, &der, &len, &st) == HAL_OK) {
+            linux_tls_ocsp_keep(t, der, len, &st);
+            hal_logf(t->log, HAL_LOG_INFO, linux_tls_now(t), "tls: OCSP response reloaded from %s (%zu bytes)",
+                     t->ocsp_path, len);
+        } else {
+            /* Not read again until it changes once more; the last good one is stapled. */
+            t->ocsp_mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+            t->ocsp_size = (long long)st.st_size;
+            t->ocsp_ino = (unsigned long)st.st_ino;
+            hal_logf(t->log, HAL_LOG_WARN, linux_tls_now(t), "tls: %s; the last good one is stapled", t->reason);
+        }
+    }
+    if (t->ocsp_der == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    unsigned char *copy = OPENSSL_memdup(t->ocsp_der, t->ocsp_len); /* the session owns its copy */
+    if (copy == NULL || SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)t->ocsp_len) != 1) {
+        OPENSSL_free(copy);
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static void linux_tls_ocsp_apply(struct linux_tls *t, SSL_CTX *c)
+{
+    if (c != NULL) {
+        SSL_CTX_set_tlsext_status_cb(c, linux_tls_ocsp_cb);
+        SSL_CTX_set_tlsext_status_arg(c, t);
+    }
+}
+
+int linux_tls_server_ocsp(struct linux_tls *t, const char *der_path)
+{
+    if (der_path == NULL || der_path[0] == '\0') {
+        t->ocsp_path[0] = '\0';
+        OPENSSL_free(t->ocsp_der);
+        t->ocsp_der = NULL;
+        t->ocsp_len = 0;
+        return HAL_OK;
+    }
+    if (strlen(der_path) >= sizeof t->ocsp_path) {
+        snprintf(t->reason, sizeof t->reason, "OCSP response: path too long");
+        return HAL_EINVAL;
+    }
+    unsigned char *der = NULL;
+    size_t len = 0;
+    struct stat st;
+    int rc = linux_tls_ocsp_read(t, der_path, &der, &len, &st);
+    if (rc != HAL_OK) {
+        hal_logf(t->log, HAL_LOG_ERROR, linux_tls_now(t), "tls: %s", t->reason);
+        return rc;
+    }
+    linux_tls_ocsp_keep(t, der, len, &st);
+    memcpy(t->ocsp_path, der_path, strlen(der_path) + 1);
+    linux_tls_ocsp_apply(t, t->server_ctx);
+    return HAL_OK;
+}
+
 int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key_pem)
 {
     int rc = linux_tls_readable(t, chain_pem);
@@ -326,6 +462,7 @@ int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key
         SSL_CTX_free(c);
         return HAL_EINVAL;
     }
+    linux_tls_ocsp_apply(t, c); /* answers NOACK while no response is configured */
     linux_tls_install(&t->server_ctx, c, SSL_VERIFY_NONE);
     return HAL_OK;
 }
@@ -677,6 +814,9 @@ void linux_tls_free(struct linux_tls *t)
     SSL_CTX_free(t->client_ctx);
     BIO_meth_free(t->bio_method);
     t->server_ctx = t->client_ctx = t->bio_method = NULL;
+    OPENSSL_free(t->ocsp_der);
+    t->ocsp_der = NULL;
+    t->ocsp_path[0] = '\0';
     if (t->keylog != NULL) {
         fclose(t->keylog);
         t->keylog = NULL;

@@ -65,6 +65,11 @@ struct linux_tls {
     FILE *keylog;              /**< SSLKEYLOGFILE lines go here (linux_tls_keylog), or NULL */
     int client_auth;           /**< enum linux_tls_client_auth of the V2G server */
     char client_roots[256];    /**< PEM roots a -20 car's certificate must chain to */
+    char ocsp_path[256];       /**< DER OCSPResponse stapled on status_request ("" = none) */
+    unsigned char *ocsp_der;   /**< the last good response read from it (OPENSSL_malloc) */
+    size_t ocsp_len;
+    long long ocsp_mtime_ns, ocsp_size; /**< what the file was when read: re-read when it changes */
+    unsigned long ocsp_ino;
 };
 
 /**
@@ -84,6 +89,19 @@ int linux_tls_init(struct linux_tls *t, struct hal_net *net, struct hal_log *log
  * @retval HAL_EINVAL the files do not load or the key does not match (see `reason`)
  */
 int linux_tls_server(struct linux_tls *t, const char *chain_pem, const char *key_pem);
+
+/**
+ * @brief OCSP stapling on the V2G server: the DER OCSPResponse in @p der_path is sent to
+ *        every client that asks (status_request, TLS 1.2 and 1.3). The file is checked at
+ *        each such handshake and read again when it changed (mtime, size or inode), so a
+ *        renewed response is stapled without a restart; a changed file that does not parse
+ *        is logged and the last good response stays. Callable before or after
+ *        linux_tls_server(). NULL or "" turns stapling off.
+ * @retval HAL_OK loaded
+ * @retval HAL_ENOENT the file cannot be read
+ * @retval HAL_EINVAL not one DER OCSPResponse with status successful (see `reason`)
+ */
+int linux_tls_server_ocsp(struct linux_tls *t, const char *der_path);
 
 /**
  * @brief Enable the client role: verify the server's chain against @p anchor_pem.

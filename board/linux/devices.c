@@ -201,6 +201,15 @@ static int board_start_link(struct board_devices *d, const struct board_config *
             fprintf(stderr, "charger: link.tls_cert/link.tls_key: %s\n", d->tls.reason);
             return -1;
         }
+        if (cfg->link_tls_ocsp_response[0] != '\0') {
+            /* Checked here, not at the first car: a file that is no OCSP response stops the start. */
+            if (linux_tls_server_ocsp(&d->tls, cfg->link_tls_ocsp_response) != HAL_OK) {
+                fprintf(stderr, "charger: link.tls_ocsp_response: %s\n", d->tls.reason);
+                return -1;
+            }
+            hal_logf(&d->log.base, HAL_LOG_INFO, now, "TLS: OCSP response %s stapled when a car asks (status_request)",
+                     cfg->link_tls_ocsp_response);
+        }
         if (mode != BOARD_TLS_CLIENT_NONE) {
             hal_logf(&d->log.base, HAL_LOG_INFO, now, "TLS: ISO 15118-20 cars (TLS 1.3) are asked for a certificate "
                      "under %s (%s)", cfg->link_tls_client_ca, mode == BOARD_TLS_CLIENT_REQUIRED ? "required" : "optional");

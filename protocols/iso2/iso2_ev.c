@@ -150,6 +150,7 @@ static enum iso2_msg s_msg_of(enum iso2_ev_state s)
     case ISO2_EV_RENEGOTIATE:
     case ISO2_EV_POWER_OFF: return ISO2_MSG_POWER_DELIVERY;
     case ISO2_EV_CURRENT_DEMAND: return ISO2_MSG_CURRENT_DEMAND;
+    case ISO2_EV_METERING_RECEIPT: return ISO2_MSG_METERING_RECEIPT;
     case ISO2_EV_WELDING: return ISO2_MSG_WELDING_DETECTION;
     case ISO2_EV_SESSION_STOP: return ISO2_MSG_SESSION_STOP;
     default: return ISO2_MSG_NONE;
@@ -265,6 +266,14 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
             }
             ev->auth_signed = true;
         }
+        if (ev->state == ISO2_EV_METERING_RECEIPT) {
+            /* [V2G2-691]: the receipt is signed with the contract key like AuthorizationReq. */
+            const char *sig_why = "cannot sign MeteringReceiptReq";
+            if (ev->cfg.contract->sign == NULL || ev->cfg.contract->sign(ev->cfg.contract, &ev->doc.iso2, &sig_why) != HAL_OK) {
+                iso2_ev_fail(ev, sig_why);
+                return HAL_ESTATE;
+            }
+        }
         rc = exi_iso2_encode(&w, &ev->doc.iso2);
     }
     if (rc != HAL_OK) {
@@ -296,7 +305,7 @@ const char *iso2_ev_state_name(enum iso2_ev_state s)
     static const char *const names[ISO2_EV_STATE_COUNT] = {
         "idle",          "handshake",       "session_setup",    "service_discovery",
         "service_detail", "payment_selection", "payment_details", "authorization", "charge_parameter",
-        "cable_check",   "precharge",       "power_on",         "current_demand",
+        "cable_check",   "precharge",       "power_on",         "current_demand", "metering_receipt",
         "renegotiate",   "power_off",       "welding_detection", "session_stop",
         "done",          "paused",          "din_chosen",       "failed",
     };

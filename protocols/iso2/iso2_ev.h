@@ -66,6 +66,7 @@ enum iso2_ev_state {
     ISO2_EV_PRECHARGE,          /**< repeated until the voltage matches */
     ISO2_EV_POWER_ON,           /**< PowerDelivery(Start) */
     ISO2_EV_CURRENT_DEMAND,     /**< the charging loop */
+    ISO2_EV_METERING_RECEIPT,   /**< Contract: MeteringReceiptReq signed, after ReceiptRequired */
     ISO2_EV_RENEGOTIATE,        /**< PowerDelivery(Renegotiate) */
     ISO2_EV_POWER_OFF,          /**< PowerDelivery(Stop) */
     ISO2_EV_WELDING,            /**< WeldingDetection until the voltage is low */
@@ -224,6 +225,8 @@ struct iso2_ev {
     bool contract;                  /**< this session pays with the contract (Contract selected) */
     uint8_t challenge[ISO2_EV_CHALLENGE_LEN]; /**< the GenChallenge of PaymentDetailsRes */
     bool auth_signed;               /**< the signed AuthorizationReq went out: repeats are empty ([V2G2-684]) */
+    struct exi_iso2_MeterInfoType receipt_info; /**< the MeterInfo of the receipt asked for */
+    uint32_t receipts;              /**< MeteringReceiptRes OK in this session */
     int chosen_offer;
     struct iso2_session_id id;
     struct iso2_ev_evse evse;

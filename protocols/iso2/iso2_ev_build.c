@@ -245,6 +245,23 @@ void iso2_ev_build(struct iso2_ev *ev, uint32_t now_ms)
         }
         break;
     }
+    case ISO2_EV_METERING_RECEIPT: {
+        /* Id (what the signature's Reference names), the SessionID again in the body, the
+         * tuple and the MeterInfo exactly as the SECC sent it; iso2_ev_next() signs it. */
+        b->MeteringReceiptReq_isUsed = true;
+        struct exi_iso2_MeteringReceiptReqType *q = &b->MeteringReceiptReq;
+        q->Id_isUsed = true;
+        memcpy(q->Id.characters, "ID1", 3);
+        q->Id.charactersLen = 3;
+        memcpy(q->SessionID.bytes, ev->id.bytes, ev->id.len);
+        q->SessionID.bytesLen = ev->id.len;
+        if (ev->evse.tuple_id != 0) {
+            q->SAScheduleTupleID = ev->evse.tuple_id;
+            q->SAScheduleTupleID_isUsed = true;
+        }
+        q->MeterInfo = ev->receipt_info;
+        break;
+    }
     case ISO2_EV_WELDING:
         b->WeldingDetectionReq_isUsed = true;
         s_dc_ev_status(ev, &b->WeldingDetectionReq.DC_EVStatus);

@@ -357,6 +357,18 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
             int64_t pw = iso2_pv_milli(&s->EVSEMaximumPowerLimit) / 1000;
             ev->evse.max_power_w = pw > INT32_MAX ? INT32_MAX : (int32_t)pw;
         }
+        if (ev->contract && s->ReceiptRequired_isUsed && s->ReceiptRequired) {
+            /* [V2G2-691]: a Contract car signs the MeterInfo before anything else (even
+             * PowerDelivery(Stop): RISE-V2G#66); stop or renegotiation wait for the next
+             * CurrentDemandRes. An EIM car has nothing to sign with and goes on. */
+            if (!s->MeterInfo_isUsed) {
+                iso2_ev_fail(ev, "ReceiptRequired without MeterInfo");
+                return HAL_EPROTO;
+            }
+            ev->receipt_info = s->MeterInfo;
+            iso2_ev_goto(ev, ISO2_EV_METERING_RECEIPT, now_ms, dl);
+            break;
+        }
         /* A SAScheduleTupleID other than ours is tolerated: the DS5366 reports 1 while
          * the car chose 10 and the session is fine (spec §5.3). */
         bool evse_stop = ev->evse.status_code != exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready ||
@@ -376,6 +388,13 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         }
         break;
     }
+    case ISO2_EV_METERING_RECEIPT:
+        if (b->MeteringReceiptRes.DC_EVSEStatus_isUsed) {
+            s_take_status(ev, &b->MeteringReceiptRes.DC_EVSEStatus);
+        }
+        ev->receipts++;
+        iso2_ev_goto(ev, ISO2_EV_CURRENT_DEMAND, now_ms, dl);
+        break;
     case ISO2_EV_RENEGOTIATE:
         if (b->PowerDeliveryRes.DC_EVSEStatus_isUsed) {
             s_take_status(ev, &b->PowerDeliveryRes.DC_EVSEStatus);

@@ -25,6 +25,7 @@ void iso2_evse_default_config(struct iso2_evse_config *cfg)
     cfg->perf_time_cd_ms = ISO2_PERF_TIME_CD_MS;
     cfg->precharge_current_max_ma = 2000;
     cfg->tariff_id = 1;
+    cfg->receipt_interval_ms = ISO2_RECEIPT_INTERVAL_MS;
 }
 
 
@@ -144,6 +145,9 @@ static bool s_allowed(const struct iso2_evse *m, enum iso2_msg k)
         return k == ISO2_MSG_PRECHARGE || stop || (k == ISO2_MSG_POWER_DELIVERY && m->precharge_seen);
     case ISO2_EVSE_POWER_DELIVERY: return k == ISO2_MSG_CURRENT_DEMAND || k == ISO2_MSG_POWER_DELIVERY;
     case ISO2_EVSE_CURRENT_DEMAND:
+        if (m->receipt_pending) {
+            return k == ISO2_MSG_METERING_RECEIPT; /* [V2G2-691]; EvseV2G: nothing else after ReceiptRequired */
+        }
         return k == ISO2_MSG_CURRENT_DEMAND || k == ISO2_MSG_POWER_DELIVERY || k == ISO2_MSG_METERING_RECEIPT;
     case ISO2_EVSE_WELDING: return k == ISO2_MSG_WELDING_DETECTION || stop;
     default: return false;
@@ -210,6 +214,8 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
         const char *why = "request out of sequence ([V2G2-538])";
         if (k == ISO2_MSG_CURRENT_DEMAND && m->phase < ISO2_EVSE_POWER_DELIVERY) {
             why = "CurrentDemand before PowerDelivery(Start)";
+        } else if (m->receipt_pending) {
+            why = "the MeteringReceiptReq asked for (ReceiptRequired) did not come";
         } else if (k == ISO2_MSG_CHARGING_STATUS) {
             why = "ChargingStatus (AC) in a DC session";
         }
@@ -233,9 +239,9 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
     case ISO2_MSG_CABLE_CHECK: code = iso2_evse_on_cable_check(m, req, st, res, out, code, now_ms); break;
     case ISO2_MSG_PRECHARGE: code = iso2_evse_on_precharge(m, req, st, res, out, code, now_ms); break;
     case ISO2_MSG_POWER_DELIVERY: code = iso2_evse_on_power_delivery(m, req, st, res, out, code); break;
-    case ISO2_MSG_CURRENT_DEMAND: code = iso2_evse_on_current_demand(m, req, st, res, out, code); break;
+    case ISO2_MSG_CURRENT_DEMAND: code = iso2_evse_on_current_demand(m, req, st, res, out, code, now_ms); break;
     case ISO2_MSG_CHARGING_STATUS: code = iso2_evse_on_charging_status(m, res, code); break;
-    case ISO2_MSG_METERING_RECEIPT: code = iso2_evse_on_metering_receipt(st, res, code); break;
+    case ISO2_MSG_METERING_RECEIPT: code = iso2_evse_on_metering_receipt(m, req, st, res, out, code); break;
     case ISO2_MSG_WELDING_DETECTION: code = iso2_evse_on_welding(m, req, st, res, out, code); break;
     case ISO2_MSG_SESSION_STOP:
     default: code = iso2_evse_on_session_stop(m, req, res, out, code); break;

@@ -9,11 +9,13 @@
  * What ISO-2 adds over DIN: ServiceDetail and value-added services, an SAScheduleList
  * sized to the EV's departure time with an optional SalesTariff, PowerDelivery checked
  * against the offered tuple and PMax profile, Renegotiate, SessionStop(Pause) and the
- * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned).
+ * resumption of a paused session (OK_OldSessionJoined), MeteringReceipt (unsigned in EIM;
+ * asked and verified signed in Contract sessions, iso2_evse_receipt.c).
  * Plug & Charge (Contract payment): with a struct iso2_evse_pnc lent through
  * iso2_evse_set_pnc(), PaymentDetails validates the contract chain against the
  * mobility-operator roots and answers a fresh GenChallenge, Authorization verifies the car's
- * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"). Certificate
+ * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"), MeteringReceiptReq
+ * its signature and MeterInfo (iso2_evse_receipt.c, docs/pnc.md "Metering receipts"). Certificate
  * installation and update are still answered FAILED. See docs/iso15118-2.md for the
  * sequence and codes.
  */
@@ -48,6 +50,9 @@
 #define ISO2_PRECHARGE_TIMEOUT_MS 7000u    /**< V2G_EVCC_PreCharge_Timeout */
 #define ISO2_PERF_TIME_MS 1500u            /**< V2G_SECC_Msg_Performance_Time (reported) */
 #define ISO2_PERF_TIME_CD_MS 25u           /**< ... CurrentDemand */
+/** A Contract session asks a signed MeteringReceipt at its first CurrentDemandRes with a
+ *  meter reading, then again this long after the last one (docs/pnc.md "Metering receipts"). */
+#define ISO2_RECEIPT_INTERVAL_MS 60000u
 #define ISO2_SCHEDULE_DEFAULT_S 86400u     /**< [V2G2-304]: >= 24 h without DepartureTime */
 
 /** Phase: which requests the machine accepts next (docs/iso15118-2.md has the table). */
@@ -124,6 +129,8 @@ struct iso2_evse_pnc {
                                struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
     uint8_t (*contract_auth)(struct iso2_evse *m, const struct exi_iso2_document *req,
                              struct iso2_evse_request *out, uint8_t code);
+    uint8_t (*metering_receipt)(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                struct iso2_evse_request *out, uint8_t code); /**< iso2_evse_receipt.c */
 };
 
 /** One value-added service (ServiceList entry). */
@@ -154,6 +161,7 @@ struct iso2_evse_config {
     uint32_t sequence_timeout_ms, ongoing_timeout_ms, cable_check_timeout_ms;
     uint32_t precharge_timeout_ms, perf_time_ms, perf_time_cd_ms;
     int32_t precharge_current_max_ma; /**< 2 000: pre-charge current target clamp */
+    uint32_t receipt_interval_ms;     /**< Contract: a signed receipt again after this long (60 000) */
 };
 
 /** One PMax entry the charger gives (start from the schedule's start, W). */
@@ -172,6 +180,8 @@ struct iso2_evse_status {
     uint8_t tuple_id;              /**< SAScheduleTupleID to offer, 0 = 1 */
     uint8_t pmax_count;            /**< 0: one entry of max_power_w */
     struct iso2_evse_pmax pmax[ISO2_EVSE_PMAX_MAX];
+    bool meter_valid;              /**< meter_wh holds the meter's register (Contract asks receipts) */
+    uint64_t meter_wh;             /**< the meter's import register (Wh), MeterReading */
 };
 
 /** What the EV asked for and reported; the latest values persist across requests. */
@@ -233,6 +243,12 @@ struct iso2_evse {
     uint8_t challenge[ISO2_EVSE_CHALLENGE_LEN];
     char emaid[CFG_EXI_ISO2_PAYMENTDETAILSREQTYPE_EMAID_LEN + 1];
     char note[160];
+    /* Signed metering receipts of a Contract session (iso2_evse_receipt.c) */
+    bool receipt_pending;            /**< ReceiptRequired sent: only MeteringReceiptReq is taken */
+    bool receipt_asked;              /**< at least one was asked (receipt_ms is valid) */
+    uint32_t receipt_ms;             /**< when the last one was asked */
+    uint32_t receipts;               /**< receipts verified in this session */
+    struct exi_iso2_MeterInfoType receipt_info; /**< the MeterInfo sent with ReceiptRequired */
 };
 
 /** @brief Defaults: EVSEID "ZZ00000", DC_extended, ExternalPayment only, no VAS, no tariff. */
@@ -274,6 +290,8 @@ int iso2_evse_set_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
  *        lent without init never lists Contract.
  */
 void iso2_evse_pnc_init(struct iso2_evse_pnc *pnc);
+/** @brief Sets the receipt check's hook (iso2_evse_pnc_init() calls it). */
+void iso2_evse_receipt_init(struct iso2_evse_pnc *pnc);
 int iso2_evse_lend_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
 
 /** @brief @p pnc can serve a Contract session: secure link, roots, verify, rng, scratch. */

@@ -82,7 +82,7 @@ uint8_t iso2_evse_on_precharge(struct iso2_evse *m, const struct exi_iso2_docume
 
 uint8_t iso2_evse_on_current_demand(struct iso2_evse *m, const struct exi_iso2_document *req,
                                     const struct iso2_evse_status *st, struct exi_iso2_document *res,
-                                    struct iso2_evse_request *out, uint8_t code)
+                                    struct iso2_evse_request *out, uint8_t code, uint32_t now_ms)
 {
     struct exi_iso2_CurrentDemandResType *r = &res->V2G_Message.Body.CurrentDemandRes;
     res->V2G_Message.Body.CurrentDemandRes_isUsed = true;
@@ -140,19 +140,26 @@ uint8_t iso2_evse_on_current_demand(struct iso2_evse *m, const struct exi_iso2_d
             out->events |= ISO2_EVSE_EV_CHARGING_COMPLETE;
         }
         m->phase = ISO2_EVSE_CURRENT_DEMAND;
+        iso2_evse_receipt_ask(m, st, r, now_ms);
     }
     r->ResponseCode = code;
     return code;
 }
 
-uint8_t iso2_evse_on_metering_receipt(const struct iso2_evse_status *st, struct exi_iso2_document *res, uint8_t code)
+uint8_t iso2_evse_on_metering_receipt(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                      const struct iso2_evse_status *st, struct exi_iso2_document *res,
+                                      struct iso2_evse_request *out, uint8_t code)
 {
-    /* Unsigned receipts are accepted: EIM sessions never ask for one (ReceiptRequired is
-     * not sent), a car that sends one anyway is not refused. */
+    /* Unsigned receipts are accepted in EIM sessions: they never ask for one (ReceiptRequired
+     * is not sent), a car that sends one anyway is not refused. A Contract session checks
+     * the signature and the MeterInfo (iso2_evse_receipt.c). */
     struct exi_iso2_MeteringReceiptResType *r = &res->V2G_Message.Body.MeteringReceiptRes;
     res->V2G_Message.Body.MeteringReceiptRes_isUsed = true;
     r->DC_EVSEStatus_isUsed = true;
     iso2_evse_put_dc_status(&r->DC_EVSEStatus, st, iso2_evse_code(st));
+    if (code == CODE(OK) && m->contract_ok) {
+        code = iso2_evse_receipt_check(m, req, out, code);
+    }
     r->ResponseCode = code;
     return code;
 }

@@ -200,6 +200,7 @@ void iso2_evse_pnc_init(struct iso2_evse_pnc *pnc)
         pnc->payment_details = s_payment_details;
         pnc->contract_auth = s_contract_auth;
     }
+    iso2_evse_receipt_init(pnc); /* the signed MeteringReceipt check (iso2_evse_receipt.c) */
 }
 
 int iso2_evse_lend_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc)

@@ -83,8 +83,15 @@ uint8_t iso2_evse_on_precharge(struct iso2_evse *m, const struct exi_iso2_docume
                                struct iso2_evse_request *out, uint8_t code, uint32_t now_ms);
 uint8_t iso2_evse_on_current_demand(struct iso2_evse *m, const struct exi_iso2_document *req,
                                     const struct iso2_evse_status *st, struct exi_iso2_document *res,
-                                    struct iso2_evse_request *out, uint8_t code);
-uint8_t iso2_evse_on_metering_receipt(const struct iso2_evse_status *st, struct exi_iso2_document *res, uint8_t code);
+                                    struct iso2_evse_request *out, uint8_t code, uint32_t now_ms);
+uint8_t iso2_evse_on_metering_receipt(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                      const struct iso2_evse_status *st, struct exi_iso2_document *res,
+                                      struct iso2_evse_request *out, uint8_t code);
+/* Signed metering receipts of a Contract session (iso2_evse_receipt.c). */
+void iso2_evse_receipt_ask(struct iso2_evse *m, const struct iso2_evse_status *st,
+                           struct exi_iso2_CurrentDemandResType *r, uint32_t now_ms);
+uint8_t iso2_evse_receipt_check(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                struct iso2_evse_request *out, uint8_t code);
 uint8_t iso2_evse_on_charging_status(struct iso2_evse *m, struct exi_iso2_document *res, uint8_t code);
 uint8_t iso2_evse_on_welding(struct iso2_evse *m, const struct exi_iso2_document *req,
                              const struct iso2_evse_status *st, struct exi_iso2_document *res,

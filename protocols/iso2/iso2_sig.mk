@@ -47,3 +47,14 @@ $(PNC_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_pnc.o $(CORE_LIB) $(LINUX_PO
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
 UNIT_BINS += $(PNC_UNIT)
 unit: $(PNC_UNIT)
+
+# The signed MeteringReceipt tests (iso2_evse_receipt.c) reuse the PnC test's PKI and
+# session helpers: test_iso2_receipt.c compiles test_iso2_evse_pnc.c in (its main renamed).
+RECEIPT_UNIT := $(BUILD)/san/tests/test_iso2_receipt
+$(BUILD)/san/tests/host/test_iso2_receipt.o: HOST_CFLAGS_COMMON += -Ihal_linux
+$(BUILD)/san/tests/host/test_iso2_receipt.o: tests/host/test_iso2_evse_pnc.c $(BUILD)/exigen.stamp | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+$(RECEIPT_UNIT): $(BUILD)/san/tests/host/test_iso2_receipt.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
+UNIT_BINS += $(RECEIPT_UNIT)
+unit: $(RECEIPT_UNIT)

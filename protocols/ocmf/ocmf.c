@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "base64/base64.h"
 #include "sha256/sha256.h"
 
 /* A cursor over one section of the record. */
@@ -599,47 +600,6 @@ int ocmf_unhex(const char *s, size_t len, uint8_t *out, size_t cap, size_t *n)
     return HAL_OK;
 }
 
-static int ocmf_b64val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
-    }
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
-    }
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-    return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
-static int ocmf_unbase64(const char *s, size_t len, uint8_t *out, size_t cap, size_t *n)
-{
-    while (len > 0 && s[len - 1] == '=') {
-        len--;
-    }
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = ocmf_b64val(s[i]);
-        if (v < 0) {
-            return HAL_EINVAL;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= cap) {
-                return HAL_EINVAL;
-            }
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *n = o;
-    return HAL_OK;
-}
-
 /* INTEGER of a DER (r, s): positive, at most fb significant bytes, left-padded. */
 static bool ocmf_der_int(const uint8_t *d, size_t len, size_t *pos, uint8_t *out, size_t fb)
 {
@@ -695,7 +655,7 @@ static bool ocmf_signature(struct ocmf_cur *c, struct ocmf_record *rec)
     }
     uint8_t raw[HAL_CRYPTO_SIG_MAX + 16];
     size_t n = 0;
-    int rc = b64 ? ocmf_unbase64(c->t + rec->sd.off, rec->sd.len, raw, sizeof raw, &n)
+    int rc = b64 ? base64_decode(c->t + rec->sd.off, rec->sd.len, 0u, raw, sizeof raw, &n)
                  : ocmf_unhex(c->t + rec->sd.off, rec->sd.len, raw, sizeof raw, &n);
     if (rc != HAL_OK) {
         return ocmf_fail(c, OCMF_E_ENCODING);

@@ -12,11 +12,14 @@ V2G_PKI     := $(BIN)/v2g-pki
 V2G_PKI_SAN := $(BUILD)/san/bin/v2g-pki
 V2G_PKI_SRCS := tools/v2g-pki/v2g_pki_main.c
 
-$(V2G_PKI): $(call rel,$(V2G_PKI_SRCS)) $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
+# The file loader is the charger's own (boardlib/board_pnc.c): one walker of PEM/DER files.
+$(call rel,$(V2G_PKI_SRCS)): HOST_CFLAGS_REL += -Iboardlib
+$(call san,$(V2G_PKI_SRCS)): HOST_CFLAGS_COMMON += -Iboardlib
+$(V2G_PKI): $(call rel,$(V2G_PKI_SRCS)) $(BUILD)/rel/boardlib/board_pnc.o $(LINUX_PORT_LIB_REL) $(CORE_LIB_REL)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) -o $@ $^ $(LINUX_LIBS)
-$(V2G_PKI_SAN): $(call san,$(V2G_PKI_SRCS)) $(LINUX_PORT_LIB) $(CORE_LIB)
+$(V2G_PKI_SAN): $(call san,$(V2G_PKI_SRCS)) $(BUILD)/san/boardlib/board_pnc.o $(LINUX_PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ $(LINUX_LIBS)

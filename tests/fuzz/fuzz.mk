@@ -35,7 +35,7 @@ FUZZ_X509_SRCS        := $(sort $(wildcard protocols/x509/*.c))
 FUZZ_LINK_SRCS        := $(sort $(wildcard protocols/homeplug/*.c protocols/slac/*.c protocols/sdp/*.c \
                          protocols/v2gtp/*.c protocols/sha256/*.c)) hal/hal_err.c
 FUZZ_SRCS_infy        := $(sort $(wildcard protocols/infypower/*.c)) hal/hal_log.c hal/hal_err.c
-FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal/hal_err.c
+FUZZ_SRCS_ocmf        := protocols/ocmf/ocmf.c protocols/base64/base64.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal/hal_err.c
 FUZZ_SRCS_din         := $(sort $(wildcard protocols/din/*.c protocols/apphand/*.c protocols/v2g/*.c)) \
                          protocols/exi/exi_stream.c protocols/exi/exi_din_dec.c protocols/exi/exi_din_enc.c \
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
@@ -63,7 +63,7 @@ $(foreach s,$(EXI_SETS),$(eval FUZZ_SRCS_exi_$(s) := protocols/exi/exi_stream.c 
     protocols/exi/exi_$(s)_dec.c protocols/exi/exi_$(s)_enc.c))
 $(foreach s,$(EXI_SETS),$(eval FUZZ_MAIN_exi_$(s) := tests/fuzz/fuzz_exi.c))
 $(foreach s,$(EXI_SETS),$(eval FUZZ_FLAGS_exi_$(s) := -DFUZZ_EXI_SET=$(s)))
-FUZZ_SRCS_em580       := protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
+FUZZ_SRCS_em580       := protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/base64/base64.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
                          hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
 FUZZ_IMD_SRCS         := $(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c tests/fuzz/fuzz_modbus.c
 FUZZ_SRCS_imd_bender  := $(FUZZ_IMD_SRCS)
@@ -84,7 +84,7 @@ FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
 FUZZ_SRCS_cbsom_wire  := $(FUZZ_SRCS_chargesom) sim/sim_cbsom_plant.c
 FUZZ_FLAGS_cbsom_wire := -Isim
 # The board's reader as the charger links it (bus specs come from the Modbus port).
-FUZZ_SRCS_board_config := hal/hal_net.c boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
+FUZZ_SRCS_board_config := hal/hal_net.c boardlib/board_config.c boardlib/board_mqtt_config.c boardlib/board_ocpp_config.c firmware/api_mqtt_config.c firmware/config.c firmware/charger_vsource.c firmware/hlc_protocols.c protocols/ocmf/ocmf.c protocols/base64/base64.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c hal_linux/linux_modbus.c hal_linux/linux_errno.c \
                           $(sort $(wildcard protocols/infypower/*.c)) hal/hal_err.c hal/hal_log.c
 FUZZ_LIBS_board_config := -lmodbus -lssl -lcrypto -lpthread
 # Few slots, so that short inputs reach every slot: journal.c is compiled with the harness.
@@ -154,7 +154,7 @@ INTEGRATION_PREREQS += $(FUZZ_BINS)
 # protocol documents' structure (see gen_corpus.py).
 FUZZ_SEED_MODBUS := $(FUZZ_DIR)/seed_modbus
 $(FUZZ_SEED_MODBUS): tests/fuzz/seed_modbus.c tests/fakes/fake_modbus.c tests/fakes/fake_em580.c \
-		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
+		tests/fakes/fake_imd.c protocols/em580/em580.c protocols/em580/em580_jobs.c protocols/em580/em580_regs.c protocols/ocmf/ocmf.c protocols/base64/base64.c protocols/ocmf/ocmf_check.c protocols/ocmf/ocmf_values.c protocols/sha256/sha256.c \
 		$(sort $(wildcard protocols/imd/*.c)) hal/hal_err.c hal/hal_log.c | $(DEPS_STAMP_BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 $(INC_tests) -o $@ $^

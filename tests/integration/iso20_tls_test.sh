@@ -199,4 +199,47 @@ if [ -n "$plugin" ] && [ -f "$plugin" ]; then
 else
     echo "SKIP iso20_tls/tshark-v2gtp-names: the Wireshark plugin is not built (make wireshark-plugin)"
 fi
+
+# (e) ISO 15118-2 Plug & Charge over the same veth pair with real TLS 1.2 (issue 15): a second
+# charger with the P-256 test PKI of tools/v2g-pki/make-pki.sh (its SECC chain, pnc.mo_roots
+# = the MO root, an OCSP response for its SECC leaf stapled), evsim paying with the contract.
+# The chain validation and signature checks are printed (the issue's closing note needs them).
+# No meter is configured here, so no MeteringReceipt is asked (the pki group's sim run has one).
+pnc=$w/pnc
+if "$root/tools/v2g-pki/make-pki.sh" "$pnc" >"$w/pnc-pki.out" 2>&1; then
+    printf 'V\t%s\t\t%s\tunknown\t/CN=SECCCert\n' "$(date -u -d '+2 days' +%y%m%d%H%M%SZ)" \
+        "$(openssl x509 -in "$pnc/ok/secc/leaf.pem" -noout -serial | cut -d= -f2)" >"$w/ocsp-index.txt"
+    openssl ocsp -index "$w/ocsp-index.txt" -rsigner "$pnc/certs/cpo-sub2.pem" -rkey "$pnc/keys/cpo-sub2.key" \
+        -CA "$pnc/certs/cpo-sub2.pem" -issuer "$pnc/certs/cpo-sub2.pem" -cert "$pnc/ok/secc/leaf.pem" \
+        -respout "$w/secc-ocsp.der" -ndays 1 >"$w/ocsp.out" 2>&1 || echo "ocsp: $(cat "$w/ocsp.out")" >>"$w/pnc-pki.out"
+    sed -e '/^link.tls_/d' -e 's/^v2g.protocols = .*/v2g.protocols = iso2/' -e 's/^charger.name = .*/charger.name = pnc/' \
+        -e "s|^store.dir = .*|store.dir = $w/store-pnc|" "$w/c.conf" >"$w/pnc.conf"
+    cat >>"$w/pnc.conf" <<CONF
+link.tls_cert = $pnc/ok/secc/chain.pem
+link.tls_key = $pnc/keys/secc.key
+link.tls_ocsp_response = $w/secc-ocsp.der
+pnc.mo_roots = $pnc/roots/mo/root.pem
+CONF
+    rm -f "$w/pilot.sock"
+    ip netns exec "$A" "$bin/charger" -c "$w/pnc.conf" --sim-plant "$w/pilot.sock" >"$w/pc.out" 2>"$w/pc.log" &
+    cpid=$!; pids+=($cpid)
+    if wait_file "$w/pilot.sock" && wait_line "$w/pc.log" 'started (boot' 30; then
+        ip netns exec "$B" "$bin/evsim" --iface veth-ev --pilot "$w/pilot.sock" --tls --tls-required \
+            --ca "$pnc/roots/v2g/root.pem" --timeout 90 --answer-timeout-ms 5000 --profile iso2 --charge-s 3 \
+            --contract-chain "$pnc/ok/contract/chain.pem" --contract-key "$pnc/keys/contract.key" >"$w/pnc.out" 2>&1
+        r=$?; s=$(summary pnc)
+        emaid=$(cat "$pnc/emaid")
+        check pnc-tls12-contract "[ $r = 0 ] && echo '$s' | grep -q 'ok=1 failed=0' && grep -q 'server handshake done: TLSv1.2, ECDHE-ECDSA-AES128-SHA256' '$w/pc.log' && grep -q 'pnc: contract chain of $emaid valid' '$w/pc.log' && grep -q 'pnc: AuthorizationReq signature of $emaid valid, GenChallenge ok' '$w/pc.log' && grep -q 'authorised: contract (Plug & Charge)' '$w/pc.log' && grep -q 'session 1 stopped: .*token=$emaid' '$w/pc.log'" \
+            "evsim exit $r: $s | $(grep -E 'pnc|TLS|tls|WARN|ERROR' "$w/pc.log" | tail -n 6 | tr '\n' '|')"
+        # the log lines the closing note of issue 15 asks for
+        grep -E 'tls: server handshake done|OCSP|V2G: pnc: |authorised: contract|pnc session 1 stopped' "$w/pc.log" |
+            sed 's/^/    charger: /' | head -n 12
+        kill -TERM "$cpid"; wait "$cpid"; crc=$?
+        check pnc-charger-stops-cleanly "[ $crc = 0 ]" "exit $crc: $(tail -n 3 "$w/pc.log" | tr '\n' '|')"
+    else
+        bad pnc-charger-start "$(tail -n 5 "$w/pc.log" | tr '\n' '|')"
+    fi
+else
+    bad pnc-pki "make-pki.sh: $(tail -n 3 "$w/pnc-pki.out" | tr '\n' '|')"
+fi
 finish

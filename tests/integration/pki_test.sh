@@ -252,7 +252,8 @@ else
 fi
 
 # 5. Plug & Charge end to end in the simulator (sim --pnc over this PKI, reused): a session
-#    paid with the contract ends ok with energy, the eMAID the session's token; an expired
+#    paid with the contract ends ok with energy, its signed MeteringReceipt verified, the
+#    eMAID the session's token; an expired
 #    contract and a contract under an unknown root are refused with the standard's code and
 #    the car stops cleanly (no energy, no safety violation); hostile files refused at start.
 if [ -n "$sim" ]; then
@@ -263,9 +264,10 @@ if [ -n "$sim" ]; then
     if [ $src -eq 0 ] && grep -q "session 1: ok stop=ev energy_wh=[1-9]" "$l" &&
        grep -q "V2G: pnc: contract chain of $EMAID valid (leaf and Sub-CAs), root 0" "$l" &&
        grep -q "V2G: pnc: AuthorizationReq signature of $EMAID valid, GenChallenge ok" "$l" &&
+       grep -q "V2G: pnc: MeteringReceiptReq signature of $EMAID valid, MeterInfo as sent ([0-9]* Wh), receipt 1" "$l" &&
        grep -q "authorised: contract (Plug & Charge)" "$l" &&
        grep -q "station: session 1 stopped: stop=ev, .*token $EMAID from contract" "$l"; then
-        ok "pnc-sim-session: sim --pnc: chain and signature checked, authorised by the contract, $(grep -o 'session 1: ok stop=ev energy_wh=[0-9]*' "$l"), token $EMAID from contract"
+        ok "pnc-sim-session: sim --pnc: chain and signature checked, authorised by the contract, signed MeteringReceipt verified, $(grep -o 'session 1: ok stop=ev energy_wh=[0-9]*' "$l"), token $EMAID from contract"
     else
         bad "pnc-sim-session: exit $src: $(grep -E 'pnc|session 1:|authori' "$l" | head -n 8 | tr '\n' '|')"
     fi

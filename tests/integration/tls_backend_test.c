@@ -10,8 +10,13 @@
  * served, one offering only suites outside the -20 profile is refused (over [::1]: the
  * port listens on IPv6 only). Mutual TLS for -20 (linux_tls_server_client_auth): a TLS 1.3
  * client without a certificate is refused with the reason, one with a certificate under the
- * roots is served, a TLS 1.2 client is never asked.
- * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.pem, srv.key), PORT_OPEN, PORT_MTLS. */
+ * roots is served, a TLS 1.2 client is never asked. The ISO-2 suites the server offers
+ * ([V2G2-602]: ECDHE-ECDSA-AES128-SHA256; the static-ECDH one OpenSSL 3 lacks), and OCSP
+ * stapling (linux_tls_server_ocsp, issue 15): responses `openssl ocsp` made for srv.pem
+ * stapled to TLS 1.2 and 1.3 clients that send status_request, a renewed file stapled at
+ * the next handshake, bad files refused at set-up, a file turned bad keeps the last good one.
+ * Environment: TLS_DIR (ca.pem, cli.pem, cli.key, srv.pem, srv.key, ocsp.der, ocsp2.der),
+ * PORT_OPEN, PORT_MTLS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "linux_net.h"
 #include "linux_tls.h"
@@ -237,8 +244,8 @@ static void test_bad_setup(void **state)
 }
 
 /* Our V2G server against one `openssl s_client @p args` run: the handshake's result and
- * what s_client printed (-brief). */
-static int serve_one(const char *args, char *out, size_t cap)
+ * what s_client printed (-brief unless @p full: only the full output shows the OCSP response). */
+static int serve_cmd(bool full, const char *args, char *out, size_t cap)
 {
     assert_int_equal(linux_tls_server(&s_tls, s_srv, s_srv_key), HAL_OK);
     int l = hal_net_tcp_listen(&s_net.base, 0);
@@ -246,7 +253,8 @@ static int serve_one(const char *args, char *out, size_t cap)
     uint16_t port = 0;
     assert_int_equal(hal_net_local_port(&s_net.base, l, &port), HAL_OK);
     char cmd[384];
-    snprintf(cmd, sizeof cmd, "openssl s_client -connect [::1]:%u -brief %s </dev/null 2>&1", (unsigned)port, args);
+    snprintf(cmd, sizeof cmd, "openssl s_client -connect [::1]:%u %s %s </dev/null 2>&1", (unsigned)port,
+             full ? "" : "-brief", args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     int sock = HAL_EAGAIN;
@@ -274,6 +282,11 @@ static int serve_one(const char *args, char *out, size_t cap)
     pclose(p);
     hal_net_close(&s_net.base, l);
     return rc;
+}
+
+static int serve_one(const char *args, char *out, size_t cap)
+{
+    return serve_cmd(false, args, out, cap);
 }
 
 static void test_server_tls13_and_tls12(void **state)
@@ -325,6 +338,91 @@ static void test_server_client_auth(void **state)
     assert_int_equal(linux_tls_server_client_auth(&s_tls, s_ca, LINUX_TLS_CLIENT_CERT_OPTIONAL), HAL_ESTATE);
 }
 
+/* The ISO-2 suites of [V2G2-602] as the server context has them: the ECDHE one offered
+ * and negotiated; the static-ECDH one is not in OpenSSL 3 (asked for, silently absent). */
+static void test_server_iso2_suites(void **state)
+{
+    (void)state;
+    char out[4096];
+    assert_int_equal(linux_tls_server(&s_tls, s_srv, s_srv_key), HAL_OK);
+    STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers((SSL_CTX *)s_tls.server_ctx);
+    bool ecdhe = false, ecdh = false;
+    for (int i = 0; sk != NULL && i < sk_SSL_CIPHER_num(sk); i++) {
+        const char *n = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i));
+        ecdhe = ecdhe || strcmp(n, "ECDHE-ECDSA-AES128-SHA256") == 0;
+        ecdh = ecdh || strcmp(n, "ECDH-ECDSA-AES128-SHA256") == 0;
+    }
+    assert_true(ecdhe);
+    assert_false(ecdh);
+    assert_int_equal(serve_one("-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "Ciphersuite: ECDHE-ECDSA-AES128-SHA256"));
+    /* A TLS 1.2 client with only suites outside [V2G2-602]: refused. */
+    assert_int_not_equal(serve_one("-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", out, sizeof out), HAL_OK);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[1300];
+    /* cp then mv: the server sees the new file whole (a new inode) */
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s.tmp' && mv '%s.tmp' '%s'", from, to, to, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* OCSP stapling (linux_tls_server_ocsp): responses made by `openssl ocsp` for srv.pem. */
+static void test_server_ocsp(void **state)
+{
+    (void)state;
+    char out[16384], ocsp[300], ocsp2[300], live[300];
+    snprintf(ocsp, sizeof ocsp, "%s/ocsp.der", getenv("TLS_DIR"));
+    snprintf(ocsp2, sizeof ocsp2, "%s/ocsp2.der", getenv("TLS_DIR"));
+    snprintf(live, sizeof live, "%s/live.der", getenv("TLS_DIR"));
+    /* Refused at set-up with the reason: no file, a PEM certificate, garbage after it. */
+    assert_int_equal(linux_tls_server_ocsp(&s_tls, "/nonexistent/ocsp.der"), HAL_ENOENT);
+    assert_int_equal(linux_tls_server_ocsp(&s_tls, s_srv), HAL_EINVAL);
+    assert_non_null(strstr(s_tls.reason, "not a DER OCSPResponse"));
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "cat '%s' '%s' > '%s'", ocsp, ocsp, live);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(linux_tls_server_ocsp(&s_tls, live), HAL_EINVAL);
+    assert_non_null(strstr(s_tls.reason, "bytes after the OCSPResponse"));
+
+    /* Without a response: a client that asks gets none. */
+    assert_int_equal(serve_cmd(true, "-tls1_2 -status", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "OCSP response: no response sent"));
+
+    copy_file(ocsp, live);
+    assert_int_equal(linux_tls_server_ocsp(&s_tls, live), HAL_OK);
+    /* TLS 1.2 (ISO-2) and TLS 1.3 (-20): stapled when asked. */
+    assert_int_equal(serve_cmd(true, "-tls1_2 -status", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "OCSP Response Status: successful"));
+    assert_non_null(strstr(out, "Cert Status: good"));
+    assert_int_equal(serve_cmd(true, "-tls1_3 -groups P-521 -status", out, sizeof out), HAL_OK);
+    assert_non_null(strstr(out, "OCSP Response Status: successful"));
+    /* Not asked: not sent. */
+    assert_int_equal(serve_cmd(true, "-tls1_2", out, sizeof out), HAL_OK);
+    assert_null(strstr(out, "OCSP Response Status"));
+
+    /* The file renewed (another response, longer validity): the next handshake staples it. */
+    char before[64] = "", after[64] = "";
+    assert_int_equal(serve_cmd(true, "-tls1_2 -status", out, sizeof out), HAL_OK);
+    const char *nu = strstr(out, "Next Update:");
+    assert_non_null(nu);
+    snprintf(before, sizeof before, "%.40s", nu);
+    copy_file(ocsp2, live);
+    assert_int_equal(serve_cmd(true, "-tls1_2 -status", out, sizeof out), HAL_OK);
+    nu = strstr(out, "Next Update:");
+    assert_non_null(nu);
+    snprintf(after, sizeof after, "%.40s", nu);
+    assert_string_not_equal(before, after);
+    /* Replaced by garbage: the last good response is still stapled. */
+    copy_file(s_srv, live);
+    assert_int_equal(serve_cmd(true, "-tls1_2 -status", out, sizeof out), HAL_OK);
+    nu = strstr(out, "Next Update:");
+    assert_non_null(nu);
+    assert_memory_equal(nu, after, strlen(after));
+    assert_int_equal(linux_tls_server_ocsp(&s_tls, NULL), HAL_OK);
+}
+
 int main(void)
 {
     const char *dir = getenv("TLS_DIR");
@@ -349,6 +447,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_tls13_and_tls12, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_client_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_iso2_suites, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_ocsp, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

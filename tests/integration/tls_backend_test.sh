@@ -20,7 +20,15 @@ ec() { echo "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"; }
     openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile srv.ext &&
     openssl req $(ec) -keyout cli.key -out cli.csr -subj /CN=charger-0001 &&
     printf 'extendedKeyUsage=clientAuth\n' > cli.ext &&
-    openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 2 -extfile cli.ext
+    openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 2 -extfile cli.ext &&
+    # OCSP responses for srv.pem ("good" in a one-line CA index), signed by the CA itself;
+    # two validities so that a renewed file is told from the first one
+    printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$(date -u -d '+2 days' +%y%m%d%H%M%SZ)" \
+        "$(openssl x509 -in srv.pem -noout -serial | cut -d= -f2)" > index.txt &&
+    openssl ocsp -index index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem -issuer ca.pem -cert srv.pem \
+        -respout ocsp.der -ndays 1 &&
+    openssl ocsp -index index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem -issuer ca.pem -cert srv.pem \
+        -respout ocsp2.der -ndays 3
 ) >"$dir/gen.log" 2>&1 || { echo "FAIL tls_backend: certificate generation"; cat "$dir/gen.log"; exit 1; }
 
 # start_server LOG ARGS...: prints the port s_server chose (-accept 0)

@@ -3,7 +3,6 @@
  * (protocols/x509 with the OpenSSL crypto port), so an integrator sees why a car's or a
  * backend's certificate is refused. A thin main: every decision is the core's.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "board_pnc.h"
 #include "linux_crypto.h"
 #include "x509/x509.h"
 
@@ -28,7 +28,7 @@ struct pki_item {
 
 static struct pki_item s_chain[PKI_MAX_CERTS];
 static struct pki_item s_roots[PKI_MAX_ROOTS];
-static uint8_t s_file[PKI_FILE_MAX + 1u];
+static uint8_t s_file[PKI_FILE_MAX + 1u]; /* a NUL after the data (board_pnc_read) */
 
 static void pki_usage(FILE *f)
 {
@@ -59,153 +59,53 @@ static void pki_usage(FILE *f)
             "Exit status: 0 accepted, 1 refused, 2 usage or unreadable input.\n");
 }
 
-static int pki_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "v2g-pki: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(s_file, 1, PKI_FILE_MAX + 1u, f);
-    int err = ferror(f);
-    fclose(f);
-    if (err != 0) {
-        fprintf(stderr, "v2g-pki: %s: read error\n", path);
-        return -1;
-    }
-    if (n > PKI_FILE_MAX) {
-        fprintf(stderr, "v2g-pki: %s: larger than %u bytes, not a certificate file\n", path,
-                PKI_FILE_MAX);
-        return -1;
-    }
-    s_file[n] = '\0';
-    *len = n;
-    return 0;
-}
+/* The tool keeps every certificate of a file, parsed or not, to print it with its reason;
+ * finding them is the charger's own walker (boardlib/board_pnc.c). */
+struct pki_sink {
+    struct pki_item *items;
+    size_t max, *count;
+    const char *path;
+    bool pem;
+};
 
-static int pki_b64(int ch)
+static int pki_take(void *arg, const uint8_t *der, size_t len, unsigned block, bool too_large, char *why,
+                    size_t cap)
 {
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
+    struct pki_sink *k = arg;
+    if (*k->count >= k->max) {
+        snprintf(why, cap, "%s: more than %zu certificates", k->path, k->max);
+        return -1;
     }
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
+    struct pki_item *it = &k->items[(*k->count)++];
+    it->len = len < sizeof it->der ? len : sizeof it->der;
+    memcpy(it->der, der, it->len);
+    if (k->pem) {
+        snprintf(it->src, sizeof it->src, "%s#%u", k->path, block);
+    } else {
+        snprintf(it->src, sizeof it->src, "%s", k->path);
     }
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-    if (ch == '+') {
-        return 62;
-    }
-    if (ch == '/') {
-        return 63;
-    }
-    return -1;
-}
-
-/* Base64 between the PEM markers; whitespace skipped, '=' ends it. */
-static int pki_unbase64(const char *p, const char *end, uint8_t *out, size_t cap, size_t *len)
-{
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t n = 0;
-    for (; p < end; p++) {
-        if (*p == '=') {
-            break;
-        }
-        if (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t') {
-            continue;
-        }
-        int v = pki_b64((unsigned char)*p);
-        if (v < 0) {
-            return -1;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= cap) {
-                return -2;
-            }
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *len = n;
+    /* A certificate above the parser's limit is kept at the limit and refused as too large. */
+    it->parsed = too_large || len > sizeof it->der ? X509_E_TOO_LARGE : x509_parse(&it->cert, it->der, it->len);
     return 0;
 }
 
 /* Every certificate of one file (PEM blocks, or one DER) into @p items. */
 static int pki_load(const char *path, struct pki_item *items, size_t max, size_t *count)
 {
-    size_t len;
-    if (pki_read_file(path, &len) != 0) {
+    static uint8_t scratch[CFG_X509_DER_MAX];
+    char why[384];
+    size_t len = 0;
+    if (board_pnc_read(path, s_file, sizeof s_file, &len, why, sizeof why) != 0) {
+        fprintf(stderr, "v2g-pki: %s\n", why);
         return -1;
     }
-    static const char begin[] = "-----BEGIN CERTIFICATE-----";
-    static const char endm[] = "-----END CERTIFICATE-----";
-    const char *text = (const char *)s_file;
-    if (len == 0) {
-        fprintf(stderr, "v2g-pki: %s: empty file\n", path);
+    struct pki_sink k = {.items = items, .max = max, .count = count, .path = path,
+                         .pem = strstr((const char *)s_file, "-----BEGIN CERTIFICATE-----") != NULL};
+    if (board_pnc_each(s_file, len, path, scratch, sizeof scratch, pki_take, &k, why, sizeof why) != 0) {
+        fprintf(stderr, "v2g-pki: %s\n", why);
         return -1;
-    }
-    if (strstr(text, begin) == NULL) {
-        if (s_file[0] != 0x30u) {
-            fprintf(stderr, "v2g-pki: %s: neither PEM nor DER (no certificate found)\n", path);
-            return -1;
-        }
-        if (*count >= max) {
-            fprintf(stderr, "v2g-pki: %s: more than %zu certificates\n", path, max);
-            return -1;
-        }
-        struct pki_item *it = &items[(*count)++];
-        it->len = len < sizeof it->der ? len : sizeof it->der;
-        memcpy(it->der, s_file, it->len);
-        snprintf(it->src, sizeof it->src, "%s", path);
-        /* A DER above the parser's limit is kept at the limit and refused as too large. */
-        it->parsed = len > sizeof it->der ? X509_E_TOO_LARGE : x509_parse(&it->cert, it->der, it->len);
-        return 0;
-    }
-    unsigned k = 0;
-    for (const char *p = strstr(text, begin); p != NULL; p = strstr(p, begin)) {
-        p += sizeof begin - 1u;
-        const char *e = strstr(p, endm);
-        if (e == NULL) {
-            fprintf(stderr, "v2g-pki: %s: certificate %u has no END line\n", path, k + 1u);
-            return -1;
-        }
-        if (*count >= max) {
-            fprintf(stderr, "v2g-pki: %s: more than %zu certificates\n", path, max);
-            return -1;
-        }
-        struct pki_item *it = &items[(*count)++];
-        int rc = pki_unbase64(p, e, it->der, sizeof it->der, &it->len);
-        if (rc == -1) {
-            fprintf(stderr, "v2g-pki: %s: certificate %u: bad base64\n", path, k + 1u);
-            return -1;
-        }
-        snprintf(it->src, sizeof it->src, "%s#%u", path, k + 1u);
-        it->parsed = rc == -2 ? X509_E_TOO_LARGE : x509_parse(&it->cert, it->der, it->len);
-        k++;
-        p = e;
     }
     return 0;
-}
-
-static int pki_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool pki_cert_name(const char *n)
-{
-    size_t l = strlen(n);
-    static const char *const ext[] = {".pem", ".der", ".crt", ".cer"};
-    for (size_t i = 0; i < 4u; i++) {
-        if (l > 4u && strcmp(n + l - 4u, ext[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 static int pki_load_roots(const char *path, size_t *count)
@@ -218,47 +118,15 @@ static int pki_load_roots(const char *path, size_t *count)
     if (!S_ISDIR(st.st_mode)) {
         return pki_load(path, s_roots, PKI_MAX_ROOTS, count);
     }
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        fprintf(stderr, "v2g-pki: --roots %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    static char names[PKI_MAX_ROOTS][512];
-    const char *sorted[PKI_MAX_ROOTS];
+    static char names[PKI_MAX_ROOTS][BOARD_PNC_PATH_MAX];
+    char why[384];
     size_t n = 0;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (!pki_cert_name(de->d_name)) {
-            continue;
-        }
-        if (n >= PKI_MAX_ROOTS) {
-            fprintf(stderr, "v2g-pki: --roots %s: more than %u files\n", path, PKI_MAX_ROOTS);
-            rc = -1;
-            break;
-        }
-        if (strlen(path) + strlen(de->d_name) + 2u > sizeof names[n]) {
-            fprintf(stderr, "v2g-pki: --roots %s/%s: path too long\n", path, de->d_name);
-            rc = -1;
-            break;
-        }
-        memcpy(names[n], path, strlen(path));
-        names[n][strlen(path)] = '/';
-        memcpy(names[n] + strlen(path) + 1u, de->d_name, strlen(de->d_name) + 1u);
-        sorted[n] = names[n];
-        n++;
-    }
-    closedir(d);
-    if (rc != 0) {
-        return rc;
-    }
-    if (n == 0) {
-        fprintf(stderr, "v2g-pki: --roots %s: no *.pem, *.der, *.crt or *.cer file\n", path);
+    if (board_pnc_list_dir(path, names, PKI_MAX_ROOTS, &n, why, sizeof why) != 0) {
+        fprintf(stderr, "v2g-pki: --roots %s\n", why);
         return -1;
     }
-    qsort(sorted, n, sizeof sorted[0], pki_cmp);
     for (size_t i = 0; i < n; i++) {
-        if (pki_load(sorted[i], s_roots, PKI_MAX_ROOTS, count) != 0) {
+        if (pki_load(names[i], s_roots, PKI_MAX_ROOTS, count) != 0) {
             return -1;
         }
     }
