@@ -444,9 +444,9 @@ static void h_delete(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int
                                                      : "only SHA256 hash data are kept";
     if (found >= 0) {
         struct ocpp_cert_slot *s = &c->slot[found];
-        /* M04.FR.06 and the whitepaper's profile rule: the last CSMS root goes only while no
-         * TLS profile depends on it (it validates the present connection) */
-        if (s->use == OCPP_CERT_CSMS_ROOT && cp->cfg.security_profile >= 2u &&
+        /* M04.FR.06 and the whitepaper's profile rule: in a TLS profile the last CSMS root
+         * goes only when the board's configured CA is there to validate the connection */
+        if (s->use == OCPP_CERT_CSMS_ROOT && cp->cfg.security_profile >= 2u && c->anchor_len == 0u &&
             ocpp_cert_count(c, OCPP_CERT_CSMS_ROOT) == 1u) {
             status = "Failed";
             why = "the last CentralSystemRootCertificate while in security profile 2 or 3";

@@ -520,6 +520,10 @@ static void test_last_root_in_tls_profile(void **state)
     delete(ROOT2_NAME_HASH, ROOT2_KEY_HASH, "FFF", "SHA256", "Accepted");   /* not a CSMS root */
     install("CentralSystemRootCertificate", k_root2, "Accepted");
     delete(ROOT_NAME_HASH, ROOT_KEY_HASH, ROOT_SERIAL, "SHA256", "Accepted"); /* another is left */
+    delete(ROOT2_NAME_HASH, ROOT2_KEY_HASH, "FFF", "SHA256", "Failed");
+    /* the configured CA validates the link too: then the last installed one may go */
+    assert_int_equal(ocpp_cert_set_anchor(&s_ce, k_root, strlen(k_root)), HAL_OK);
+    delete(ROOT2_NAME_HASH, ROOT2_KEY_HASH, "FFF", "SHA256", "Accepted");
 }
 
 /* Answer every CALL of ours with @p answer_payload (or status Accepted for boot) until the
