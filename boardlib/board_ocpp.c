@@ -6,6 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
+static int cert_open(struct board_ocpp *bo, const char *dir, uint32_t now_ms)
+{
+    int rc = board_ocpp_cert_open(&bo->bcert, &bo->cert, dir, bo->tls.base.ops != NULL ? &bo->tls : NULL,
+                                  bo->ca[0] ? bo->ca : NULL, bo->client_cert[0] ? bo->client_cert : NULL,
+                                  bo->client_key[0] ? bo->client_key : NULL, bo->os.log, now_ms);
+    if (rc != HAL_OK) {
+        hal_logf(bo->os.log, HAL_LOG_ERROR, now_ms, "ocpp: the certificate store in %s does not open",
+                 dir != NULL ? dir : "(memory)");
+    }
+    return rc;
+}
+
 int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, const char *serial,
                      const char *firmware, struct station *st, struct journal *const *journals, uint8_t n,
                      struct hal_log *log, uint32_t now_ms)
@@ -76,6 +88,19 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
         hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: the charge point does not start (%s)", hal_strerror(rc));
         return rc;
     }
+    /* certificate management: the configured CA is an anchor; the roots and a certificate
+     * signed over OCPP come from store.dir once board_ocpp_store_dir names it */
+    snprintf(bo->ca, sizeof bo->ca, "%s", c->ca);
+    snprintf(bo->client_cert, sizeof bo->client_cert, "%s", c->client_cert);
+    snprintf(bo->client_key, sizeof bo->client_key, "%s", c->client_key);
+    snprintf(bo->identity, sizeof bo->identity, "%s", c->identity);
+    linux_crypto_init(&bo->crypto);
+    ocpp_cert_init(&bo->cert, &board_ocpp_cert_ops, &bo->bcert, &bo->crypto.base, bo->identity);
+    rc = cert_open(bo, NULL, now_ms);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    bo->os.cp.cert = &bo->cert;
     hal_logf(log, HAL_LOG_INFO, now_ms, "ocpp: charge point %s of %s, security profile %u", c->identity, c->url,
              (unsigned)c->security_profile);
     bo->on = true;
@@ -90,6 +115,7 @@ int board_ocpp_store_dir(struct board_ocpp *bo, const char *dir, uint32_t now_ms
     int rc = board_ocpp_store_open(&bo->store, dir, &bo->os.cp, bo->os.log, now_ms);
     if (rc == HAL_OK) {
         ocpp_station_set_store(&bo->os, board_ocpp_store_save, &bo->store);
+        rc = cert_open(bo, dir, now_ms);
     }
     return rc;
 }
@@ -105,6 +131,7 @@ void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
 {
     if (bo->on) {
         ocpp_station_poll(&bo->os, now_ms);
+        board_ocpp_cert_poll(&bo->bcert);
     }
 }
 

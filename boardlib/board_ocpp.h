@@ -13,7 +13,9 @@
 #include "linux_net.h"
 #include "linux_rng.h"
 #include "linux_tls.h"
+#include "board_ocpp_cert.h"
 #include "board_ocpp_store.h"
+#include "linux_crypto.h"
 #include "ocpp_station.h"
 
 #define BOARD_OCPP_URL_MAX 128
@@ -52,6 +54,11 @@ struct board_ocpp {
     char base[BOARD_OCPP_URL_MAX];
     char password[41];
     struct board_ocpp_store store;
+    struct ocpp_cert cert;           /**< certificate management (ocpp_cert.h) */
+    struct board_ocpp_cert bcert;    /**< its files in store.dir, the TLS rebuild */
+    struct linux_crypto crypto;      /**< signature checks of a CertificateSigned chain */
+    char ca[BOARD_OCPP_PATH_MAX], client_cert[BOARD_OCPP_PATH_MAX], client_key[BOARD_OCPP_PATH_MAX];
+    char identity[49];
 };
 
 /**

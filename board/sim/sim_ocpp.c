@@ -83,6 +83,17 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         }
         ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
+    /* certificate management (security whitepaper): the roots and the client certificate
+     * signed over OCPP live in --ocpp-store DIR, the configured CA is a trust anchor */
+    linux_crypto_init(&so->crypto);
+    ocpp_cert_init(&so->cert, &board_ocpp_cert_ops, &so->bcert, &so->crypto.base, identity);
+    if (board_ocpp_cert_open(&so->bcert, &so->cert, o->ocpp_store, so->tls_on ? &so->tls : NULL, o->ocpp_ca,
+                             o->ocpp_cert, o->ocpp_key, log, now_ms) != HAL_OK) {
+        fprintf(stderr, "sim: --ocpp: the certificate store in %s does not open\n",
+                o->ocpp_store != NULL ? o->ocpp_store : "(memory)");
+        return 2;
+    }
+    so->os.cp.cert = &so->cert;
     so->drain_ms = (uint32_t)o->ocpp_drain_s * 1000u;
     so->on = true;
     return 0;
@@ -100,6 +111,7 @@ void sim_ocpp_poll(struct sim_ocpp *so, uint32_t now_ms)
 {
     if (so->on) {
         ocpp_station_poll(&so->os, now_ms);
+        board_ocpp_cert_poll(&so->bcert);
     }
 }
 

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board_ocpp_cert.h"
 #include "board_ocpp_store.h"
+#include "linux_crypto.h"
 #include "linux_net.h"
 #include "linux_rng.h"
 #include "linux_tls.h"
@@ -25,6 +27,9 @@ struct sim_ocpp {
     uint32_t done_ms;    /**< when the sessions were over (0: not yet) */
     bool reported;
     struct board_ocpp_store store; /**< --ocpp-store: DIR/ocpp.store */
+    struct ocpp_cert cert;         /**< certificate management (roots, CSR, client certificate) */
+    struct board_ocpp_cert bcert;  /**< its files in --ocpp-store DIR and the TLS rebuild */
+    struct linux_crypto crypto;    /**< signature checks of a CertificateSigned chain */
 };
 
 /* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_smart.h"
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -680,6 +681,9 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
     if (ocpp_sec_send(cp, now_ms)) {
         return true;
     }
+    if (cp->cert != NULL && ocpp_cert_send(cp->cert, cp, now_ms)) {
+        return true; /* SignCertificate (ocpp_cert.c) */
+    }
     if (cp->auth.pending) {
         struct ocpp_jw w;
         if (begin_call(cp, &w, "Authorize", now_ms)) {
@@ -888,6 +892,11 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
     case OCPP_OUT_SECURITY:
         ocpp_sec_answer(cp, m, now_ms);
         break;
+    case OCPP_OUT_CERT:
+        if (cp->cert != NULL) {
+            ocpp_cert_answer(cp->cert, cp, m, now_ms);
+        }
+        break;
     default:
         break;
     }
@@ -998,7 +1007,8 @@ struct cfgkey {
     const char *name;
     bool ro;
     uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string, 4 connectors,
-                   * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max) */
+                   * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max),
+                   * 7 RW text (printable, at most max bytes) */
     size_t off;
     const char *text;
     uint32_t max;
@@ -1040,6 +1050,11 @@ static const struct cfgkey k_keys[] = {
     {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
     {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
+    /* security whitepaper §7 (ocpp_cert.h): the store's bounds, CpoName for our CSR */
+    {"AdditionalRootCertificateCheck", true, 2, 0, "false", 0},
+    {"CertificateSignedMaxChainSize", true, 6, 0, NULL, CFG_OCPP_CERT_PEM_MAX - 1u},
+    {"CertificateStoreMaxLength", true, 6, 0, NULL, CFG_OCPP_CERT_SLOTS},
+    {"CpoName", false, 7, offsetof(struct ocpp_cp_config, cpo_name), NULL, 50},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
 
@@ -1070,6 +1085,9 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_
         break;
     case 6:
         ocpp_jw_int(&w, k->max);
+        break;
+    case 7:
+        strcpy(out, (const char *)base + k->off);
         break;
     default:
         strcpy(out, k->text != NULL ? k->text : "");
@@ -1191,6 +1209,18 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
         ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
     } else if (k->kind == 5) {
         return ocpp_sec_change_profile(cp, val, now_ms);
+    } else if (k->kind == 7) {
+        /* a plain text key (CpoName): printable, so it stays one line in the store */
+        size_t n = strlen(val);
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)val[i] < 0x20u || val[i] == 0x7f) {
+                return "Rejected";
+            }
+        }
+        if (n > k->max) {
+            return "Rejected";
+        }
+        memcpy(base + k->off, val, n + 1u);
     }
     return "Accepted";
 }
@@ -1233,7 +1263,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
      * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
-        if (k->ro || (k->kind != 0 && k->kind != 1)) {
+        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7)) {
             continue;
         }
         char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
@@ -1260,7 +1290,7 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     memcpy(name, line + 4, n);
     name[n] = '\0';
     const struct cfgkey *k = find_key(name);
-    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1)) {
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7)) {
         *why = "not a stored key";
         return HAL_EINVAL;
     }
@@ -1349,6 +1379,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
+    } else if (cp->cert != NULL && ocpp_cert_action(a)) {
+        /* certificate management, ExtendedTriggerMessage: ocpp_cert.c */
+        v.err = ocpp_cert_call(cp->cert, cp, a, p, w, now_ms, &v.why);
     } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
         /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
         v.err = (enum ocpp_error)aerr;

@@ -137,6 +137,7 @@ struct ocpp_cp_config {
     bool local_pre_authorize;      /**< LocalPreAuthorize */
     uint32_t security_profile;     /**< SecurityProfile: the board's, never lowered over OCPP */
     char authorization_key[41]; /**< write-only over OCPP */
+    char cpo_name[51];          /**< CpoName (SEC3 §7): the O of our CSR (ocpp_cert.c) */
 };
 
 /** One queued transaction message. */
@@ -171,10 +172,12 @@ struct ocpp_cp_info {
 };
 
 struct ocpp_smart;
+struct ocpp_cert;
 
 struct ocpp_cp {
     const struct ocpp_cp_ops *ops;
     struct ocpp_smart *smart; /**< Smart Charging (ocpp_smart.h), attached by the board; NULL: NotSupported */
+    struct ocpp_cert *cert;   /**< certificate management (ocpp_cert.h), attached by the board; NULL: NotSupported */
     void *ctx;
     struct hal_log *log;
     struct ocpp_cp_info info;
@@ -195,7 +198,7 @@ struct ocpp_cp {
 
     /* what the outstanding CALL is */
     enum { OCPP_OUT_NONE, OCPP_OUT_BOOT, OCPP_OUT_HEARTBEAT, OCPP_OUT_STATUS, OCPP_OUT_AUTH,
-           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER, OCPP_OUT_SECURITY } out;
+           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER, OCPP_OUT_SECURITY, OCPP_OUT_CERT } out;
     uint8_t out_connector;
 
     enum ocpp_status status[CFG_OCPP_CONNECTORS + 1u]; /**< [0] = the whole station */

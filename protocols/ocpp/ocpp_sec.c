@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
 
 static const char *const k_names[OCPP_SEC_TYPE_COUNT] = {
@@ -20,6 +21,7 @@ static const char *const k_names[OCPP_SEC_TYPE_COUNT] = {
     "InvalidCentralSystemCertificate",
     "ReconfigurationOfSecurityParameters",
     "InvalidMessages",
+    "InvalidChargePointCertificate",
 };
 
 const char *ocpp_sec_type_name(enum ocpp_sec_type t)
@@ -139,12 +141,18 @@ const char *ocpp_sec_change_profile(struct ocpp_cp *cp, const char *value, uint3
                  (unsigned)cp->cfg.security_profile);
         return "Rejected";
     }
-    /* A higher profile needs its prerequisites installed (A05.FR.02-04): the CSMS root and
-     * the client certificate come from the board's configuration here, with the URL
-     * scheme; nothing installs them over OCPP, so an upgrade is the board's to make. */
-    hal_logf(cp->log, HAL_LOG_WARN, now_ms,
-             "ocpp: SecurityProfile %ld refused: its prerequisites are the board's configuration (URL, CA, "
-             "certificate), not installed over OCPP",
-             v);
-    return "Rejected";
+    /* A higher profile needs its prerequisites installed (A05.FR.02-04): with certificate
+     * management attached they are checked there (ocpp_cert.c), and the board reconnects
+     * with the new profile after this answer, falling back to the old one if that fails.
+     * Without it nothing installs them over OCPP, so an upgrade is the board's to make. */
+    const char *why = cp->cert != NULL ? ocpp_cert_upgrade(cp->cert, cp, (unsigned)v)
+                                       : "its prerequisites are the board's configuration, not installed over OCPP";
+    if (why != NULL) {
+        hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: SecurityProfile %ld refused: %s", v, why);
+        return "Rejected";
+    }
+    cp->cfg.security_profile = (uint32_t)v;
+    hal_logf(cp->log, HAL_LOG_INFO, now_ms, "ocpp: SecurityProfile %ld accepted: reconnecting with it", v);
+    ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "SecurityProfile raised", now_ms);
+    return "Accepted";
 }

@@ -26,6 +26,7 @@ enum ocpp_sec_type {
     OCPP_SEC_INVALID_CS_CERT,      /**< InvalidCentralSystemCertificate: the TLS check failed */
     OCPP_SEC_RECONFIGURATION,      /**< ReconfigurationOfSecurityParameters */
     OCPP_SEC_INVALID_MESSAGES,     /**< InvalidMessages */
+    OCPP_SEC_INVALID_CP_CERT,      /**< InvalidChargePointCertificate: CertificateSigned refused */
     OCPP_SEC_TYPE_COUNT
 };
 

@@ -99,7 +99,8 @@ FUZZ_SRCS_iso2_sig    := protocols/iso2/iso2_sig.c protocols/exi/exi_stream.c pr
 FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
-FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c
+FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c \
+                        protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c
 
 # The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).
 FUZZ_HUAWEI_SRCS      := $(sort $(wildcard protocols/huawei/*.c)) protocols/sha256/sha256.c \

@@ -338,6 +338,35 @@ def journal_seeds(out):
     put(out, 'journal', wrap(2, r2[:-7], 1) + b'\xff')  # torn: dropped at open
 
 
+# The root and leaf of tests/unit/test_ocpp_cert.c (openssl, EC P-256), as JSON string content.
+OCPP_ROOT = (
+    '-----BEGIN CERTIFICATE-----\\n'
+    'MIIBojCCAUegAwIBAgIGAPHi08S1MAoGCCqGSM49BAMCMCwxFzAVBgNVBAMMDm9j\\n'
+    'cHAtdW5pdC1yb290MREwDwYDVQQKDAhUZXN0IENQTzAgFw0yNjEyMDYwMTU5NDBa\\n'
+    'GA8yMTI2MTExMjAxNTk0MFowLDEXMBUGA1UEAwwOb2NwcC11bml0LXJvb3QxETAP\\n'
+    'BgNVBAoMCFRlc3QgQ1BPMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEcDu3cKMm\\n'
+    '2SbPvGU96gyxkpVtcA11YGySWC6jlufFL/5HmIIRjkVUTnowb/xDrzTLQjXgC0cO\\n'
+    'cR07N8Vtcac1kaNTMFEwHQYDVR0OBBYEFDExyhk6UN0EwBvjPcfbtmNmrhXbMB8G\\n'
+    'A1UdIwQYMBaAFDExyhk6UN0EwBvjPcfbtmNmrhXbMA8GA1UdEwEB/wQFMAMBAf8w\\n'
+    'CgYIKoZIzj0EAwIDSQAwRgIhALowwwQiI/flPHGIGsiUt+d5ZdH/2AJlZXv/0us/\\n'
+    'Mm88AiEAsLvugtvVtCxNUAWv/A62SuC6FVyE5zUxmZz0w/MXZdE=\\n'
+    '-----END CERTIFICATE-----\\n'
+)
+OCPP_LEAF = (
+    '-----BEGIN CERTIFICATE-----\\n'
+    'MIIBnjCCAUSgAwIBAgIBZDAKBggqhkjOPQQDAjAsMRcwFQYDVQQDDA5vY3BwLXVu\\n'
+    'aXQtcm9vdDERMA8GA1UECgwIVGVzdCBDUE8wIBcNMjYxMjA2MDIxMzA2WhgPMjEy\\n'
+    'NjExMTIwMjEzMDZaMCExDDAKBgNVBAMMA0NQMTERMA8GA1UECgwIVGVzdCBDUE8w\\n'
+    'WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT1PHz9LWjIJqB9GwH7iIJ1EY5Kw0gr\\n'
+    'gAJmhmaHXgqvVL9p+iT99XWUtuDsVCw8fRncN4CmKe0zPcFNeKAOsTh+o2AwXjAM\\n'
+    'BgNVHRMBAf8EAjAAMA4GA1UdDwEB/wQEAwIDiDAdBgNVHQ4EFgQUXelFHdZQ3QVJ\\n'
+    '9SxkGtrYo8P89vowHwYDVR0jBBgwFoAUMTHKGTpQ3QTAG+M9x9u2Y2auFdswCgYI\\n'
+    'KoZIzj0EAwIDSAAwRQIgAM3pWIz0qhufQLzZN1x1WqsQZkN2gc9YFMvBJ8/TMeMC\\n'
+    'IQDxEtVDeiEFIMrH5LDof1TF1oeHMWc6ckrhJRBXHsf5/Q==\\n'
+    '-----END CERTIFICATE-----\\n'
+)
+
+
 def ocpp_seeds(out):
     """Frames a CSMS sends: CALLs of every action the core knows, answers to the charge
     point's outstanding CALL (IDs 00000001..00000005 in the harness), errata spellings."""
@@ -371,6 +400,14 @@ def ocpp_seeds(out):
         '[4,"00000005","FormationViolation","\\u00e9\\uD83D\\uDE00",{"a":[1,2.5e-3,true,null]}]',
         '[3,"00000003",{}]',
         '2026-03-01T12:00:00.5+01:00',
+        # certificate management (ocpp_cert.c): a real root (EC P-256) and a leaf signed by it
+        '[2,"c1","InstallCertificate",{"certificateType":"CentralSystemRootCertificate","certificate":"%s"}]' % OCPP_ROOT,
+        '[2,"c2","CertificateSigned",{"certificateChain":"%s%s"}]' % (OCPP_LEAF, OCPP_ROOT),
+        '[2,"c3","DeleteCertificate",{"certificateHashData":{"hashAlgorithm":"SHA256","issuerNameHash":"8876fe",'
+        '"issuerKeyHash":"dc02","serialNumber":"00F1"}}]',
+        '[2,"c4","GetInstalledCertificateIds",{"certificateType":"ManufacturerRootCertificate"}]',
+        '[2,"c5","ExtendedTriggerMessage",{"requestedMessage":"SignChargePointCertificate"}]',
+        '[2,"c6","ExtendedTriggerMessage",{"requestedMessage":"StatusNotification","connectorId":2}]',
     ]
     for f in frames:
         put(out, 'ocpp', f.encode())

@@ -31,6 +31,12 @@
 #   tls:     (beside offline) security profiles 2 and 3 against a TLS CSMS with certificates
 #            the test makes: trusted CA and host name boot; an untrusted CA, another host
 #            name, an expired certificate, profile 3 without a client certificate are refused
+#   certs:   (beside offline) security whitepaper certificate management against a profile 3
+#            CSMS: InstallCertificate, GetInstalledCertificateIds with the hash data openssl
+#            computes, DeleteCertificate; ExtendedTriggerMessage SignChargePointCertificate ->
+#            SignCertificate (CSR signed by the test CA) -> CertificateSigned Accepted, one with
+#            a foreign key Rejected + InvalidChargePointCertificate; after a reconnect the
+#            handshake uses the new certificate
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id; what
@@ -338,6 +344,55 @@ tls_scenario() {
                  grep -q 'drain timeout' '$tdir/P3NOCERT.log'"
 }
 
+# ---------------------------------------------------------------- certificate management (profile 3)
+certs_scenario() {
+    local d=$work/pki c=$work/certs
+    mkdir -p "$c/store"
+    [ -s "$d/cli.pem" ] && [ -s "$c/inst.pem" ] || { ko certs "openssl did not make the test certificates"; return; }
+    csms_ready "$c/csms.log" "$pt5" || { ko certs "TLS CSMS on $pt5 did not start"; return; }
+    "$sim" --ocpp "wss://127.0.0.1:$pt5/CERTS1" --sessions 1 --charge-s 15 --out - --ocpp-drain-s 90 \
+        --ocpp-ca "$d/ca.pem" --ocpp-cert "$d/cli.pem" --ocpp-key "$d/cli.key" --ocpp-store "$c/store" >"$c/sim.log" 2>&1
+    local rc=$?
+    # openssl's own hash data of the installed root (the whitepaper: serial without leading zeros)
+    openssl ocsp -issuer "$c/inst.pem" -sha256 -cert "$c/inst.pem" -req_text -no_nonce 2>/dev/null |
+        awk '/Issuer Name Hash/{n=$4} /Issuer Key Hash/{k=$4} /Serial Number/{s=$3} END{sub(/^0+/, "", s); print n, k, s}' \
+        >"$c/openssl.hash"
+    python3 - "$c" <<'PY' >"$c/verdicts"
+import json, sys
+c = sys.argv[1]
+ev = [json.loads(l) for l in open(c + '/csms.log') if l.strip()]
+res = [(e['action'], e.get('result')) for e in ev if e['ev'] == 'result']
+calls = [e for e in ev if e['ev'] == 'call']
+n, k, s = open(c + '/openssl.hash').read().split()
+lists = [r for a, r in res if a == 'GetInstalledCertificateIds']
+signed = [r['status'] for a, r in res if a == 'CertificateSigned']
+sec = [e['params'].get('type') for e in calls if e['action'] == 'SecurityEventNotification']
+peers = [e.get('serial') for e in ev if e['ev'] == 'tls-peer']
+print('install', ('InstallCertificate', {'status': 'Accepted'}) in res)
+h = lists[0]['certificateHashData'][0] if lists and lists[0].get('certificateHashData') else {}
+print('hash', lists[0]['status'] == 'Accepted' and h.get('hashAlgorithm') == 'SHA256' and
+      h.get('issuerNameHash', '').upper() == n.upper() and h.get('issuerKeyHash', '').upper() == k.upper() and
+      h.get('serialNumber', '').upper() == s.upper() if lists else False)
+print('delete', ('DeleteCertificate', {'status': 'Accepted'}) in res and len(lists) == 2 and lists[1] == {'status': 'NotFound'})
+print('trigger', ('ExtendedTriggerMessage', {'status': 'Accepted'}) in res and
+      any(e['action'] == 'SignCertificate' for e in calls))
+print('signed', signed == ['Rejected', 'Accepted'] and 'InvalidChargePointCertificate' in sec)
+print('reconnect', len(peers) >= 2 and (peers[-1] or '').upper().lstrip('0') == '5EC0DE' and
+      any(e['ev'] == 'certs-close' for e in ev))
+PY
+    v() { grep -q "^$1 True" "$c/verdicts"; }
+    check certs "InstallCertificate of a CentralSystemRootCertificate: Accepted" v install
+    check certs "GetInstalledCertificateIds lists it with the hash data openssl computes (SHA256 name, key, serial)" v hash
+    check certs "DeleteCertificate by that hash data: Accepted, the list is then NotFound" v delete
+    check certs "ExtendedTriggerMessage SignChargePointCertificate: Accepted, a SignCertificate with a CSR for CN=CERTS1" \
+        bash -c "v() { grep -q \"^\$1 True\" '$c/verdicts'; }; v trigger &&
+                 openssl req -in '$c/cp.csr' -noout -verify -subject 2>&1 | grep -q 'CN *= *CERTS1'"
+    check certs "CertificateSigned with a foreign key Rejected (SecurityEvent InvalidChargePointCertificate), the signed one Accepted" v signed
+    check certs "after the reconnect the TLS handshake uses the new certificate (serial 5EC0DE); the key stays in the store (0600)" \
+        bash -c "grep -q '^reconnect True' '$c/verdicts' && [ \"\$(stat -c %a '$c/store/client.pem')\" = 600 ] &&
+                 ! grep -q 'PRIVATE KEY' '$c/csms.log' && [ $rc -eq 0 ] && grep -q 'every transaction delivered' '$c/sim.log'"
+}
+
 # One CSMS process serves the scenarios that never lose their CSMS (ocpp-rpc's schemas cost
 # each node process about 1.5 s of CPU); offline and kill stop theirs, so have their own.
 p1=$(port)
@@ -355,9 +410,18 @@ pt1=$(port)
 pt2=$(port)
 pt3=$(port)
 pt4=$(port)
-mkdir -p "$work/board" "$work/tls"
+pt5=$(port)
+mkdir -p "$work/board" "$work/tls" "$work/certs"
 make_pki
 pki=$work/pki
+# certs: a root to install, the test CA (it signs the CSR), a leaf with another key
+(
+    a=$(cd "$pki" && pwd) && cd "$work/certs" && ln -sf "$a/ca.pem" ca.pem && ln -sf "$a/ca.key" ca.key &&
+    ln -sf "$a/cli.pem" foreign.pem &&
+    openssl ecparam -name prime256v1 -genkey -noout -out inst.key 2>/dev/null &&
+    openssl req -x509 -new -key inst.key -out inst.pem -days 30 -subj /CN=installed-root -set_serial 0x00ab12 2>/dev/null &&
+    printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' >signed.ext
+)
 NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/pend-csms.log" --port "$p4" --pending-first 1 --refuse-first-start 1 \
     --serve "$work/rem-csms.log" --port "$p5" --remote-stop-after-ms 1500 --availability-after-ms 500 \
@@ -378,6 +442,8 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
         --tls-cert "$pki/exp.pem" --tls-key "$pki/exp.key" \
     --serve "$work/tls/csms-$pt4.log" --port "$pt4" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
+    --serve "$work/certs/csms.log" --port "$pt5" --certs "$work/certs" \
+        --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
     >"$work/csms-shared.out" 2>&1 &
 shared_csms=$!
 
@@ -386,6 +452,8 @@ board_scenario >"$work/board.out" 2>&1 &
 board_job=$!
 tls_scenario >"$work/tls.out" 2>&1 &
 tls_job=$!
+certs_scenario >"$work/certs.out" 2>&1 &
+certs_job=$!
 kill_scenario >"$work/kill.out" 2>&1 &
 kill_job=$!
 offline_scenario >"$work/offline.out" 2>&1 &
@@ -668,10 +736,10 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job $tls_job
+wait $off_job $kill_job $board_job $tls_job $certs_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
-for f in offline kill board tls; do
+for f in offline kill board tls certs; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))

@@ -37,6 +37,14 @@
 // --tls-cert/--tls-key: wss:// (TLS) with this server certificate; --tls-client-ca: a client
 //     certificate issued by that CA is required (security profile 3). A handshake that fails
 //     is logged as "tls-error".
+// --certs DIR: after the first accepted boot, certificate management (certFlow below):
+//     ExtendedTriggerMessage SignChargePointCertificate, the CSR signed with DIR/ca.pem +
+//     ca.key (openssl, DIR/signed.ext, serial 0x5EC0DE); a CertificateSigned of
+//     DIR/foreign.pem (another key), then of the signed one; InstallCertificate of
+//     DIR/inst.pem, GetInstalledCertificateIds, DeleteCertificate of what it listed, the list
+//     again; then the connection is closed. StopTransaction waits for all that once
+//     SignCertificate came. Each TLS connection's client certificate serial is logged as
+//     "tls-peer".
 //
 // One JSON line per event: {"ev":"listening"|"connect"|"call"|"refused-call"|"auth-fail"|
 // "close"|"result"|"error"|"raw-answer", "action":..., "params":..., "t": ms since start}.
@@ -44,6 +52,7 @@
 'use strict';
 const fs = require('fs');
 const https = require('https');
+const { execFileSync } = require('child_process');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
 
 const t0 = Date.now();
@@ -188,6 +197,7 @@ function serve(args) {
                     await command('GetLocalListVersion', {});
                 }, 1);
             }
+            certsStart(args, status, client, command, out);
             return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
         });
         client.handle('Heartbeat', ({ params }) => {
@@ -236,6 +246,7 @@ function serve(args) {
             if (profilesDone !== null) {
                 await profilesDone;
             }
+            await certsWait(args);
             log('StopTransaction', params);
             return { idTagInfo: { status: 'Accepted' } };
         });
@@ -243,6 +254,7 @@ function serve(args) {
             log('MeterValues', params);
             return {};
         });
+        certsHandlers(args, client, log);
         client.handle(({ method, params }) => {
             log(method, params);
             throw createRPCError('NotImplemented');
@@ -286,6 +298,9 @@ function serve(args) {
             minVersion: 'TLSv1.2',
         });
         hs.on('tlsClientError', (e) => out({ ev: 'tls-error', code: e.code || String(e.message) }));
+        if (args.certs !== undefined) {
+            hs.on('secureConnection', (s) => out({ ev: 'tls-peer', serial: (s.getPeerCertificate() || {}).serialNumber }));
+        }
         hs.on('upgrade', server.handleUpgrade);
         hs.listen(Number(args.port), '127.0.0.1', () => out({ ev: 'listening', port: Number(args.port) }));
     } else {
@@ -294,6 +309,78 @@ function serve(args) {
     if (args['stop-after-ms'] !== undefined) {
         setTimeout(() => process.exit(0), Number(args['stop-after-ms']));
     }
+}
+
+// ---- --certs: the security whitepaper's certificate management (one block, see the top)
+// StopTransaction waits for the flow only once SignCertificate came (else it would wait
+// for a CALL the charge point cannot send while its StopTransaction is unanswered)
+function certsWait(args) {
+    return args._signSeen ? args._certsDone : Promise.resolve();
+}
+
+function certsHandlers(args, client, log) {
+    if (args.certs === undefined) {
+        return;
+    }
+    const dir = args.certs;
+    client.handle('SignCertificate', ({ params }) => {
+        log('SignCertificate', params);
+        args._signSeen = true;
+        fs.writeFileSync(dir + '/cp.csr', params.csr);
+        try {
+            execFileSync('openssl', ['x509', '-req', '-in', dir + '/cp.csr', '-CA', dir + '/ca.pem', '-CAkey',
+                                     dir + '/ca.key', '-set_serial', '0x5EC0DE', '-days', '30', '-extfile',
+                                     dir + '/signed.ext', '-out', dir + '/cp-signed.pem'], { stdio: 'ignore' });
+        } catch (e) {
+            out_err(args, 'openssl could not sign the CSR: ' + e.message);
+            return { status: 'Rejected' };
+        }
+        // CertificateSigned goes after this answer reached the charge point
+        setTimeout(() => args._csr && args._csr(fs.readFileSync(dir + '/cp-signed.pem', 'utf8')), 300);
+        return { status: 'Accepted' };
+    });
+    client.handle('SecurityEventNotification', ({ params }) => {
+        log('SecurityEventNotification', params);
+        return {};
+    });
+}
+
+function out_err(args, text) {
+    fs.appendFileSync(args.log || '/dev/stderr', JSON.stringify({ ev: 'certs-error', text }) + '\n');
+}
+
+function certsStart(args, status, client, command, out) {
+    if (args.certs === undefined || status !== 'Accepted' || args._certsDone) {
+        return;
+    }
+    args._certsDone = new Promise((resolve) => setTimeout(() => certFlow(args, client, command, out).then(resolve), 1));
+}
+
+async function certFlow(args, client, command, out) {
+    const dir = args.certs;
+    const read = (f) => fs.readFileSync(dir + '/' + f, 'utf8');
+    // the renewal first: SignCertificate must go out while the session runs (the charge
+    // point has one CALL outstanding at a time, and a held StopTransaction would block it)
+    const chain = new Promise((resolve) => {
+        args._csr = resolve;
+        setTimeout(() => resolve(null), 60000);
+    });
+    await command('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' });
+    const signed = await chain;
+    if (signed === null) {
+        out({ ev: 'certs-error', text: 'no SignCertificate within 60 s' });
+        return;
+    }
+    await command('CertificateSigned', { certificateChain: read('foreign.pem') });
+    await command('CertificateSigned', { certificateChain: signed });
+    await command('InstallCertificate', { certificateType: 'CentralSystemRootCertificate', certificate: read('inst.pem') });
+    const ids = await command('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    if (ids && ids.certificateHashData) {
+        await command('DeleteCertificate', { certificateHashData: ids.certificateHashData[0] });
+    }
+    await command('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    out({ ev: 'certs-close' });
+    client.close({ code: 1000 });
 }
 
 groups.forEach(serve);
