@@ -392,8 +392,11 @@ static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
     c->close_at_ms = 0;
     c->cc.step = CHARGER_CC_IDLE;
     c->cc.result = ISOLATION_INVALID;
-    if (!c->tx.stop_pending) {
-        c->tx.state = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
+    /* A transaction still being started or stopped is the last session's: the meter's
+     * answer closes it into that session's record (charger_tx.c), then this session
+     * starts its own. */
+    if (!c->tx.stop_pending && c->tx.state != CHARGER_TX_STARTING && c->tx.state != CHARGER_TX_STOPPING) {
+        c->tx.state = CHARGER_TX_NONE;
     }
     c->pw.ov_active = false;
     c->pw.ov_err_active = false;
@@ -652,15 +655,16 @@ void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter_session != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
+        if (c->io.meter_session != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && !charger_tx_mine(c)) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
-            if (meter_status(c->io.meter, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
+            if (c->tx.state == CHARGER_TX_NONE && meter_status(c->io.meter, &dev) == HAL_OK &&
+                now_ms - c->tx.since_ms >= 1000u) {
                 c->tx.since_ms = now_ms;
                 charger_start_transaction(c, now_ms);
             }
-            if (c->tx.state == CHARGER_TX_NONE && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
+            if (!charger_tx_mine(c) && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
                 charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
                               "meter not ready for a transaction", now_ms);
             }

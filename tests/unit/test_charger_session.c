@@ -324,6 +324,7 @@ struct tmeter {
     bool pending;
     uint32_t due_ms;
     uint32_t starts, stops;
+    uint32_t ack_ms;              /* how late it acknowledges (0: 200 ms) */
     char id_data[24];             /* the identification of the last start ("" = none) */
     char txid[40];                /* the transaction id of the last start */
 };
@@ -341,7 +342,7 @@ static int tm_job(struct tmeter *m)
         return HAL_EBUSY;
     }
     m->pending = true;
-    m->due_ms = *m->now + 200u;
+    m->due_ms = *m->now + (m->ack_ms != 0 ? m->ack_ms : 200u);
     return HAL_OK;
 }
 static int tm_start(struct meter *b, const struct meter_tx_req *req, uint32_t now)
@@ -1484,6 +1485,63 @@ static void test_authorisation_delay_with_meter(void **state)
     s_rig_meter = false;
 }
 
+static bool is_parameters(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_PARAMETERS;
+}
+
+/* A meter that acknowledges the stop only after the next car plugged in (a slow line:
+ * faults-real saw it 4.7 s late). The acknowledgement closes the FIRST session's record
+ * (its journal sequence, energy, meter_ok), and the second session then starts its own
+ * transaction and charges. Before, the second session took the first one's record as its
+ * own and waited in ChargeParameterDiscovery for a transaction it never asked for. */
+static void test_meter_stop_acknowledged_after_next_plug_in(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.tx.state, CHARGER_TX_OPEN);
+    r->meter.import_wh += 500; /* what the first car took */
+    r->meter.ack_ms = 8000;    /* the stop of the first session is answered late */
+    r->ev.model.stop = true;
+    const struct charger_session_record *first = finish(r);
+    assert_int_equal(first->number, 1u);
+    assert_int_equal(r->c.tx.state, CHARGER_TX_STOPPING);
+    assert_int_equal(r->meter.stops, 1);
+    r->meter.ack_ms = 0;
+    run(r, 200);
+    plug(r); /* the next car, while the first stop is still unanswered */
+    assert_true(run_until(r, is_parameters, 10000));
+    assert_int_equal(r->meter.starts, 1); /* not asked while the meter is busy */
+    assert_int_equal(r->c.tx.state, CHARGER_TX_STOPPING);
+    assert_true(run_until(r, is_charging, 30000));
+    /* The late answer went to the first session's record, not to the second's. */
+    assert_true(first->meter_ok);
+    assert_true(first->metered);
+    assert_int_equal(first->energy_wh, 500);
+    assert_int_equal(first->meter_seq, 1u);
+    assert_int_equal(r->meter.starts, 2);
+    assert_int_equal(r->c.tx.state, CHARGER_TX_OPEN);
+    assert_int_equal(r->c.tx.session, 2u);
+    const struct charger_session_record *second = charger_session_in_progress(&r->c);
+    assert_non_null(second);
+    assert_int_equal(second->number, 2u);
+    assert_int_equal(second->meter_seq, 2u);
+    assert_false(second->meter_ok);
+    r->meter.import_wh += 300;
+    r->ev.model.stop = true;
+    second = finish(r);
+    run(r, 1000);
+    assert_int_equal(second->number, 2u);
+    assert_true(second->meter_ok);
+    assert_int_equal(second->energy_wh, 300);
+    assert_int_equal(first->energy_wh, 500); /* untouched by the second */
+    s_rig_meter = false;
+}
+
 /* The token goes into the transaction: the EVCCID for autostart, the external id when the
  * authoriser names one (RFID UID, backend id tag); the transaction id is the session's. */
 static void test_authorisation_token_in_transaction(void **state)
@@ -2372,6 +2430,7 @@ int main(void)
         cmocka_unit_test(test_external_authorisation),
         cmocka_unit_test(test_authorisation_token_in_transaction),
         cmocka_unit_test(test_authorisation_delay_with_meter),
+        cmocka_unit_test(test_meter_stop_acknowledged_after_next_plug_in),
         cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),
         cmocka_unit_test(test_link_lost_while_charging),
