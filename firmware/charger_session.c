@@ -518,9 +518,14 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
                (c->backend->stops_at_once || c->state != CHARGER_CHARGING)) {
         /* The safety controller opened the contactors because the pilot left C/D (its
          * documented gate, docs/linux-board.md): the EV's stop, not a power-path fault.
-         * A V2G session in CHARGING takes charger_charging()'s EV-stop path instead. */
+         * A V2G session in CHARGING takes charger_charging()'s EV-stop path instead. A
+         * connection lost just before (inside its debounce) is the cause, as there: a car
+         * opens S2 at once when its TLS or TCP connection fails (faults-real with the
+         * Charge SOM plant, a corrupted TLS record in the cable check). */
+        bool link = c->link_lost_ms != 0;
         charger_log(c, HAL_LOG_WARN, now_ms, "safety controller opened the contactors", "pilot left C/D");
-        charger_stop(c, CHARGER_STOP_EV, CHARGER_GATE_TEXT, now_ms);
+        charger_stop(c, link ? CHARGER_STOP_LINK : CHARGER_STOP_EV,
+                     link ? "V2G connection lost; " CHARGER_GATE_TEXT : CHARGER_GATE_TEXT, now_ms);
     } else if (ps == PILOT_STATE_A) {
         charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED,
                           ERRORS_SEV_HIGH, "EV unplugged", "", now_ms);

@@ -2304,6 +2304,44 @@ static void test_gate_opens_while_charging_is_ev_stop(void **state)
     assert_int_equal(charger_stats(&r->c)->last_fault, INTERLOCK_FAULT_NONE);
 }
 
+static bool is_cable_check_closed(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_CABLE_CHECK && interlock_state(&r->c.il) == INTERLOCK_CLOSED;
+}
+
+/* The same in the cable check, but the connection went first (a corrupted TLS record):
+ * the car opens S2 at once and the controller opens the contactors inside our link-loss
+ * debounce. The link is the cause, as in CHARGING (test_link_lost_while_charging). */
+static void test_gate_opens_after_link_loss_is_link_stop(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_gate = true;
+    rig_setup(r, NULL, true);
+    s_rig_gate = false;
+    plug(r);
+    assert_true(run_until(r, is_cable_check_closed, 30000));
+    run(r, 200);
+    r->link.st = CHARGER_TRANSPORT_MATCHING; /* the connection fails ... */
+    r->ev_running = false;
+    run(r, 30);                               /* ... inside the 100 ms debounce: */
+    r->s2_stuck_open = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, 20);
+    assert_true(interlock_gate_dropped(&r->c.il));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(r->c.stop_reason, CHARGER_STOP_LINK);
+    assert_true(run_until(r, is_at_rest, 10000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 10000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_LINK);
+    assert_non_null(strstr(rec->detail, "V2G connection lost"));
+    assert_null(charger_held_fault(&r->c));
+}
+
 static void test_graceful_then_emergency_reason(void **state)
 {
     (void)state;
@@ -2449,6 +2487,7 @@ int main(void)
         cmocka_unit_test(test_diode_fault),
         cmocka_unit_test(test_two_errors_reason_follows_action),
         cmocka_unit_test(test_gate_opens_while_charging_is_ev_stop),
+        cmocka_unit_test(test_gate_opens_after_link_loss_is_link_stop),
         cmocka_unit_test(test_graceful_then_emergency_reason),
         cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),
