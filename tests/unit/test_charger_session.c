@@ -100,6 +100,7 @@ struct tpsu {
     struct psu_error errs[4];
     size_t nerr;
     int32_t force_mv; /**< > 0: the output reads this (over-voltage test) */
+    int32_t stuck_ma; /**< > 0: the current read while the stage winds down slowly */
     uint32_t age_ms;  /**< age of the voltage reading the stage reports */
     uint32_t max_set_mv; /**< highest voltage setpoint ever commanded */
     struct psu_session told;       /**< last psu_set_session() */
@@ -127,7 +128,7 @@ static int tp_read(struct psu *b, struct psu_output *o, uint32_t now)
     (void)now;
     struct tpsu *p = (struct tpsu *)b;
     o->voltage_mv = p->force_mv > 0 ? p->force_mv : p->out_mv;
-    o->current_ma = p->out_ma;
+    o->current_ma = p->stuck_ma > 0 ? p->stuck_ma : p->out_ma;
     o->valid = true;
     o->age_ms = p->age_ms;
     return HAL_OK;
@@ -1860,6 +1861,44 @@ static void test_psu_system_error(void **state)
     assert_string_equal(rec->detail, "CommunicationFault");
 }
 
+static bool is_link(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_LINK;
+}
+static bool is_fault(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_FAULT;
+}
+
+/* The faulted car leaves while the path is still powering down (no lock holds it, as
+ * behind a Charge SOM controller), and the next car plugs in before the path is at rest:
+ * once at rest the next car is served, not kept waiting for an unplug it never makes. */
+static void test_next_car_plugged_in_during_fault_power_down(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_COMMUNICATION_FAULT, .severity = PSU_SEV_HIGH,
+                                        .subtype = PSU_SUBTYPE_SYSTEM};
+    r->psu.nerr = 1;
+    r->psu.stuck_ma = 50000; /* the stage is slow to confirm its current gone */
+    assert_true(run_until(r, is_fault, 100));
+    unplug(r);
+    run(r, 60); /* A seen (the pilot's debounce) */
+    assert_int_not_equal(interlock_state(&r->c.il), INTERLOCK_UNLOCKED);
+    pilot_ev_plug(&r->pilot.ev, true); /* the next car, before the path is at rest */
+    run(r, 60);
+    assert_int_not_equal(interlock_state(&r->c.il), INTERLOCK_UNLOCKED);
+    r->psu.nerr = 0;
+    r->psu.stuck_ma = 0;
+    assert_true(run_until(r, is_link, 20000));
+    assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_PSU);
+    assert_int_equal(r->c.history_count, 1u);
+}
+
 static void test_over_voltage(void **state)
 {
     (void)state;
@@ -2488,6 +2527,7 @@ int main(void)
         cmocka_unit_test(test_two_errors_reason_follows_action),
         cmocka_unit_test(test_gate_opens_while_charging_is_ev_stop),
         cmocka_unit_test(test_gate_opens_after_link_loss_is_link_stop),
+        cmocka_unit_test(test_next_car_plugged_in_during_fault_power_down),
         cmocka_unit_test(test_graceful_then_emergency_reason),
         cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),
