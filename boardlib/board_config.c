@@ -251,6 +251,9 @@ static const struct config_key s_keys[] = {
         "the safety controller's UART, e.g. /dev/ttyLP2 (required with board.io = chargesom)"),
     U32("chargesom.timeout_ms", chargesom_timeout_ms, 200, 5000, false,
         "no ChargeState1 for this long is a fault that ends the session, ms (default 1000)"),
+    U32("chargesom.timeout_closed_ms", chargesom_timeout_closed_ms, 200, 5000, false,
+        "the same while a contactor is requested or closed, ms (default 350: a rebooting\n"
+        "                                     controller is silent for its 300 ms start-up)"),
     U32("chargesom.startup_ms", chargesom_startup_ms, 0, 5000, false,
         "wait after the controller's reset before asking its version, ms (default 300)"),
     KIO(0, "sys_root", "board.io = kernel: the sysfs root (default /sys; GPIO chips under /dev)"),
@@ -314,6 +317,7 @@ void board_config_defaults(struct board_config *c)
     c->board_io = BOARD_IO_NONE;
     c->chargesom_timeout_ms = 1000;
     c->chargesom_startup_ms = 300;
+    c->chargesom_timeout_closed_ms = 350;
 }
 
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */

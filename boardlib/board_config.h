@@ -123,6 +123,7 @@ struct board_config {
     char chargesom_tty[BOARD_CONFIG_PATH_MAX];
     uint32_t chargesom_timeout_ms; /**< host-side: longest gap between ChargeState1 frames */
     uint32_t chargesom_startup_ms; /**< after the co-processor's reset, before the inquiry */
+    uint32_t chargesom_timeout_closed_ms; /**< the same gap while a contactor is requested or closed */
     char kio_text[BOARD_KIO_KEYS][96]; /**< kio.* as read ("" = not given); their values are
                                             parsed by the Linux board (hal_linux/linux_kio.h) */
     /* derived by board_config_load() */

@@ -142,7 +142,11 @@ static enum charger_state charger_fault_over(struct charger *c, enum pilot_state
         c->fault_saw_a = true;
     }
     bool at_rest = interlock_state(&c->il) == INTERLOCK_UNLOCKED;
-    if (charger_held(c) || !at_rest || (ps != PILOT_STATE_A && !c->operator_reset)) {
+    /* The faulted car left (A seen) while the path was still powering down, and the next
+     * one plugged in before it came to rest: that car is served. Behind a controller
+     * without a lock (Charge SOM) the car may leave at once; waiting for A again kept the
+     * next car unserved until it gave up (faults-real, real-can-down-charging). */
+    if (charger_held(c) || !at_rest || (ps != PILOT_STATE_A && !c->fault_saw_a && !c->operator_reset)) {
         return CHARGER_FAULT;
     }
     if (interlock_fault(&c->il) != INTERLOCK_FAULT_NONE && interlock_reset(&c->il, now_ms, NULL) != HAL_OK) {

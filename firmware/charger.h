@@ -370,6 +370,7 @@ struct charger_tx {
     char id[40];                  /**< transaction id (given by the session) */
     char idtag[20];               /**< the authorisation token's id (given by the session) */
     int64_t start_wh;
+    uint32_t session;             /**< the record number of the session it belongs to */
 };
 
 /** What the EV is told of a stop (V2G): one at a time, an emergency replaces a graceful one. */

@@ -56,7 +56,9 @@ void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t n
                       "authorisation refused", now_ms);
     } else {
         uint32_t dev = 0;
-        c->tx.since_ms = now_ms;
+        if (c->tx.state == CHARGER_TX_NONE) {
+            c->tx.since_ms = now_ms; /* else it times the last session's stop */
+        }
         if (c->io.meter != NULL && meter_status(c->io.meter, &dev) == HAL_OK) {
             charger_start_transaction(c, now_ms);
         }

@@ -389,7 +389,8 @@ void charger_fill_status(struct charger *c, uint32_t now_ms)
     int caps_rc = psu_get_capabilities(c->io.psu, &caps);
     bool caps_ok = caps_rc == HAL_OK || caps_rc == HAL_ENOTSUP;
     st->can_discharge = caps_rc == HAL_OK && caps.bidirectional; /* ISO-20 offers DC_BPT only then */
-    st->charge_parameters = caps_ok && (c->io.meter_session == NULL || c->tx.state == CHARGER_TX_OPEN)
+    bool tx_open = c->tx.state == CHARGER_TX_OPEN && charger_tx_mine(c);
+    st->charge_parameters = caps_ok && (c->io.meter_session == NULL || tx_open)
                                 ? HLC_PROCESSING_FINISHED
                                 : HLC_PROCESSING_ONGOING;
     st->cable_check = c->cc.step == CHARGER_CC_DONE     ? HLC_PROCESSING_FINISHED

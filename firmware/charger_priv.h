@@ -136,6 +136,9 @@ void charger_fill_status(struct charger *c, uint32_t now_ms);
 void charger_meter_stop(struct charger *c, uint32_t now_ms);
 void charger_tx_start(struct charger *c, const char *txid, const char *token_id, uint32_t now_ms);
 void charger_meter_events(struct charger *c, uint32_t now_ms);
+/* The session in progress has a transaction of its own (started, open, stopped or
+ * failed): not one an earlier session left being stopped. */
+bool charger_tx_mine(const struct charger *c);
 
 /* charger_auth.c */
 void charger_auth_decide(struct charger *c, bool ok, const char *how, uint32_t now_ms);

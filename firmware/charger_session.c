@@ -392,8 +392,11 @@ static void charger_v2g_begin(struct charger *c, uint32_t now_ms)
     c->close_at_ms = 0;
     c->cc.step = CHARGER_CC_IDLE;
     c->cc.result = ISOLATION_INVALID;
-    if (!c->tx.stop_pending) {
-        c->tx.state = CHARGER_TX_NONE; /* else the last transaction is still being stopped */
+    /* A transaction still being started or stopped is the last session's: the meter's
+     * answer closes it into that session's record (charger_tx.c), then this session
+     * starts its own. */
+    if (!c->tx.stop_pending && c->tx.state != CHARGER_TX_STARTING && c->tx.state != CHARGER_TX_STOPPING) {
+        c->tx.state = CHARGER_TX_NONE;
     }
     c->pw.ov_active = false;
     c->pw.ov_err_active = false;
@@ -515,9 +518,14 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
                (c->backend->stops_at_once || c->state != CHARGER_CHARGING)) {
         /* The safety controller opened the contactors because the pilot left C/D (its
          * documented gate, docs/linux-board.md): the EV's stop, not a power-path fault.
-         * A V2G session in CHARGING takes charger_charging()'s EV-stop path instead. */
+         * A V2G session in CHARGING takes charger_charging()'s EV-stop path instead. A
+         * connection lost just before (inside its debounce) is the cause, as there: a car
+         * opens S2 at once when its TLS or TCP connection fails (faults-real with the
+         * Charge SOM plant, a corrupted TLS record in the cable check). */
+        bool link = c->link_lost_ms != 0;
         charger_log(c, HAL_LOG_WARN, now_ms, "safety controller opened the contactors", "pilot left C/D");
-        charger_stop(c, CHARGER_STOP_EV, CHARGER_GATE_TEXT, now_ms);
+        charger_stop(c, link ? CHARGER_STOP_LINK : CHARGER_STOP_EV,
+                     link ? "V2G connection lost; " CHARGER_GATE_TEXT : CHARGER_GATE_TEXT, now_ms);
     } else if (ps == PILOT_STATE_A) {
         charger_abort_for(c, ERRORS_SRC_PILOT, CHARGER_STOP_UNPLUGGED, CHARGER_STOP_UNPLUGGED,
                           ERRORS_SEV_HIGH, "EV unplugged", "", now_ms);
@@ -652,15 +660,16 @@ void charger_session(struct charger *c, uint32_t now_ms)
         break;
     case CHARGER_PARAMETERS:
         /* The transaction must run before power flows: retry a meter that was not ready. */
-        if (c->io.meter_session != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && c->tx.state == CHARGER_TX_NONE) {
+        if (c->io.meter_session != NULL && c->auth.step == CHARGER_AUTH_STEP_ACCEPTED && !charger_tx_mine(c)) {
             /* Each refused start costs a journal slot: only ask a meter that answers,
              * and at most once a second. */
             uint32_t dev = 0;
-            if (meter_status(c->io.meter, &dev) == HAL_OK && now_ms - c->tx.since_ms >= 1000u) {
+            if (c->tx.state == CHARGER_TX_NONE && meter_status(c->io.meter, &dev) == HAL_OK &&
+                now_ms - c->tx.since_ms >= 1000u) {
                 c->tx.since_ms = now_ms;
                 charger_start_transaction(c, now_ms);
             }
-            if (c->tx.state == CHARGER_TX_NONE && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
+            if (!charger_tx_mine(c) && now_ms - c->auth.decided_ms >= c->cfg.meter_timeout_ms) {
                 charger_raise(c, ERRORS_SRC_METER, (uint32_t)-HAL_EAGAIN, ERRORS_SEV_MEDIUM,
                               "meter not ready for a transaction", now_ms);
             }

@@ -11,6 +11,30 @@
 
 #include "hal_clock.h"
 
+bool charger_tx_mine(const struct charger *c)
+{
+    return c->tx.state != CHARGER_TX_NONE && c->current.number != 0 && c->tx.session == c->current.number;
+}
+
+/* The record of the session the transaction belongs to: the one in progress, or a
+ * finished one whose meter answered after the unplug, or even after the next car
+ * plugged in (a slow meter line: faults-real saw the stop acknowledged 4.7 s late, and
+ * the next session took the record as its own and never started a transaction). NULL
+ * once it has left the history. */
+static struct charger_session_record *charger_tx_record(struct charger *c)
+{
+    if (c->current.number != 0 && c->current.number == c->tx.session) {
+        return &c->current;
+    }
+    uint32_t kept = c->history_count < CFG_CHARGER_HISTORY ? c->history_count : CFG_CHARGER_HISTORY;
+    for (uint32_t i = 1; i <= kept; i++) {
+        struct charger_session_record *r = &c->history[(c->history_count - i) % CFG_CHARGER_HISTORY];
+        if (r->number == c->tx.session) {
+            return r;
+        }
+    }
+    return NULL;
+}
 
 void charger_meter_stop(struct charger *c, uint32_t now_ms)
 {
@@ -53,6 +77,7 @@ void charger_tx_start(struct charger *c, const char *txid, const char *token_id,
         return;
     }
     snprintf(c->tx.id, sizeof c->tx.id, "%s", txid);
+    c->tx.session = c->current.number;
     snprintf(c->tx.idtag, sizeof c->tx.idtag, "%s", token_id != NULL ? token_id : "");
     struct meter_tx_req req = {
         .txid = c->tx.id,
@@ -89,7 +114,13 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         return;
     }
     while (meter_session_event(c->io.meter_session, &ev) == HAL_OK) {
-        struct charger_session_record *r = charger_record(c);
+        struct charger_session_record *r = charger_tx_record(c), gone;
+        if (r == NULL) {
+            memset(&gone, 0, sizeof gone); /* its record left the history: nothing to fill in */
+            r = &gone;
+        }
+        /* The session in progress is not the one this transaction served. */
+        bool earlier = c->current.number != 0 && c->tx.session != c->current.number;
         struct meter_live live;
         bool have_live = c->io.meter != NULL && meter_live(c->io.meter, &live) == HAL_OK;
         switch (ev.kind) {
@@ -100,18 +131,23 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
                      "[%s] meter: transaction %s started (journal #%lu, %lld Wh)", c->cfg.name,
                      c->tx.id, (unsigned long)ev.seq, (long long)c->tx.start_wh);
-            if (c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
+            if (earlier || c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
                 c->state == CHARGER_FAULT || c->state == CHARGER_IDLE || c->state == CHARGER_WELDING) {
                 charger_meter_stop(c, now_ms); /* the session ended while it started */
             }
             break;
         case METER_EV_START_FAILED:
+            if (earlier) {
+                c->tx.state = CHARGER_TX_NONE; /* nothing of an ended session stays open */
+                break;
+            }
             c->tx.state = CHARGER_TX_FAILED;
             errors_raise(&c->err, ERRORS_SRC_METER, (uint32_t)-ev.status, ERRORS_SEV_MEDIUM,
                          "meter transaction did not start", now_ms);
             break;
         case METER_EV_STOPPED:
-            c->tx.state = CHARGER_TX_DONE;
+            /* An earlier session's transaction closed: the meter is free for this one's. */
+            c->tx.state = earlier ? CHARGER_TX_NONE : CHARGER_TX_DONE;
             r->meter_seq = ev.seq;
             /* HAL_ENOENT: closed without the meter's record (it lost the transaction). */
             r->meter_ok = ev.status == HAL_OK;
@@ -169,12 +205,20 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         now_ms - c->tx.since_ms >= c->cfg.meter_timeout_ms) {
         bool starting = c->tx.state == CHARGER_TX_STARTING;
         c->tx.state = CHARGER_TX_FAILED;
-        if (starting) {
+        if (c->current.number != 0 && c->tx.session != c->current.number) {
+            /* An earlier session's: its record keeps what it had; this session asks anew. */
+            c->tx.state = CHARGER_TX_NONE;
+            charger_log(c, HAL_LOG_WARN, now_ms, "meter", "the last session's transaction not acknowledged in time");
+        } else if (starting) {
             charger_raise(c, ERRORS_SRC_METER, CHARGER_METER_START_TIMEOUT, ERRORS_SEV_MEDIUM,
                           "meter start not acknowledged in time", now_ms);
         } else {
             charger_log(c, HAL_LOG_WARN, now_ms, "meter", "stop not acknowledged in time");
         }
+    }
+    if (c->current.number != 0 && c->tx.session != c->current.number &&
+        (c->tx.state == CHARGER_TX_DONE || c->tx.state == CHARGER_TX_FAILED)) {
+        c->tx.state = CHARGER_TX_NONE; /* an earlier session's, settled: this one starts its own */
     }
 }
 

@@ -50,6 +50,7 @@ int board_chargesom_start(struct board_chargesom *c, const struct board_config *
     struct cbsom_host_config hc;
     cbsom_host_default_config(&hc);
     hc.rx_timeout_ms = cfg->chargesom_timeout_ms;
+    hc.rx_timeout_closed_ms = cfg->chargesom_timeout_closed_ms;
     hc.startup_ms = cfg->chargesom_startup_ms;
     if (cbsom_host_init(&c->host, &hc, &c->ser.base, now_ms) != HAL_OK) {
         fprintf(stderr, "charger: chargesom: bad settings\n");

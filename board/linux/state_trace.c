@@ -6,10 +6,23 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "hlc_din.h"
 
 #define STATE_TRACE_PERIOD_MS 5u /* the connector's own period */
+
+/* The line's time on CLOCK_MONOTONIC, as cbsomsim stamps the plant's trace: the judge
+ * merges the two by time. The scheduler's now_ms counts from the charger's own start
+ * (linux_loop), which put every charger line seconds too early against the plant's
+ * record (faults-real: the strike fired as CHARGING began, not 1 s into it, and the
+ * judge read the charger's state of seconds later beside each sample). */
+static unsigned long state_trace_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long)(uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
 
 static void state_trace_step(struct sched_task *task, uint32_t now_ms)
 {
@@ -26,7 +39,7 @@ static void state_trace_step(struct sched_task *task, uint32_t now_ms)
         }
     }
     if (state != t->state || evse != t->evse || active != t->active) {
-        fprintf(t->f, "%lu %d %d %d\n", (unsigned long)now_ms, state, evse, active);
+        fprintf(t->f, "%lu %d %d %d\n", state_trace_mono_ms(), state, evse, active);
         t->state = state;
         t->evse = evse;
         t->active = active;

@@ -6,7 +6,8 @@
  *        "time_ms state evse active" (the charger state's number, the DIN EVSE status
  *        code told the car or 255 without a DIN session, the modules the power-stage
  *        driver counts as active). The plant's own trace carries the contacts and the
- *        output; the judge merges the two by time (both CLOCK_MONOTONIC milliseconds).
+ *        output; the judge merges the two by time (both CLOCK_MONOTONIC milliseconds,
+ *        not the scheduler's clock, which counts from the charger's start).
  */
 #ifndef STATE_TRACE_H
 #define STATE_TRACE_H

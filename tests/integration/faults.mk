@@ -10,7 +10,9 @@
 #   make integration-faults   the simulator's scenarios with the sanitized simulator (part
 #                             of `make test`; the whole set takes a few seconds)
 #   make integration-faults-real  every real-transport scenario in one VM boot (part of
-#                             `make test`); FAULTS_REAL_TEST="NAME..." for some of them
+#                             `make test`); FAULTS_REAL_TEST="NAME..." for some of them;
+#                             the plant is cbsomsim outside the charger, or with
+#                             FAULTS_REAL_PLANT=sim `charger --sim-plant`
 #   make faults-mutation      mutation evidence: each invariant must catch a deliberately
 #                             broken firmware built in a throw-away copy (a few minutes)
 
@@ -20,7 +22,7 @@ FAULTS_DIR := $(BUILD)/faults
 # (issue 12 item 15), in the one VM boot that real.sh makes for any list.
 FAULTS_REAL_TEST ?=
 # (literal paths: the fragments defining their variables are read after this one)
-# cbsomsim: the Charge SOM plant of FAULTS_REAL_PLANT=cbsom (real.sh checks every binary)
+# cbsomsim: the Charge SOM plant, the default (real.sh checks every binary)
 FAULTS_REAL_BINS := $(addprefix $(BIN)/,charger evsim infysim metersim meter-ctl imdsim fault-judge cbsomsim)
 
 INTEGRATION_TESTS += faults faults-real

@@ -79,6 +79,7 @@ expect v2g-protocols-iso20 0 'configuration valid' "${good}v2g.protocols = iso20
 expect v2g-iso20-plain-tcp 0 'configuration valid' "${good}v2g.protocols = iso20,iso2\nv2g.iso20_plain_tcp = true\n"
 expect v2g-protocols-bad   1 ':3: v2g\.protocols: unknown protocol "chademo"' "${good}v2g.protocols = din chademo\n"
 expect ovm-stale-range     1 ':3: ovm\.stale_ms: value 5 out of range 10\.\.10000' "${good}ovm.stale_ms = 5\n"
+expect cbsom-closed-range   1 ':3: chargesom\.timeout_closed_ms: value 100 out of range 200\.\.5000' "${good}chargesom.timeout_closed_ms = 100\n"
 expect ovm-sim-refused     1 'ovm\.device: sim is the simulator' "${good}ovm.device = sim\n"
 # The station's limits shared among its connectors (issue 13): 0 = none.
 expect station-limits      0 'configuration valid' "${good}station.max_power_w = 50000\nstation.max_current_a = 125\n"

@@ -100,6 +100,7 @@ struct tpsu {
     struct psu_error errs[4];
     size_t nerr;
     int32_t force_mv; /**< > 0: the output reads this (over-voltage test) */
+    int32_t stuck_ma; /**< > 0: the current read while the stage winds down slowly */
     uint32_t age_ms;  /**< age of the voltage reading the stage reports */
     uint32_t max_set_mv; /**< highest voltage setpoint ever commanded */
     struct psu_session told;       /**< last psu_set_session() */
@@ -127,7 +128,7 @@ static int tp_read(struct psu *b, struct psu_output *o, uint32_t now)
     (void)now;
     struct tpsu *p = (struct tpsu *)b;
     o->voltage_mv = p->force_mv > 0 ? p->force_mv : p->out_mv;
-    o->current_ma = p->out_ma;
+    o->current_ma = p->stuck_ma > 0 ? p->stuck_ma : p->out_ma;
     o->valid = true;
     o->age_ms = p->age_ms;
     return HAL_OK;
@@ -324,6 +325,7 @@ struct tmeter {
     bool pending;
     uint32_t due_ms;
     uint32_t starts, stops;
+    uint32_t ack_ms;              /* how late it acknowledges (0: 200 ms) */
     char id_data[24];             /* the identification of the last start ("" = none) */
     char txid[40];                /* the transaction id of the last start */
 };
@@ -341,7 +343,7 @@ static int tm_job(struct tmeter *m)
         return HAL_EBUSY;
     }
     m->pending = true;
-    m->due_ms = *m->now + 200u;
+    m->due_ms = *m->now + (m->ack_ms != 0 ? m->ack_ms : 200u);
     return HAL_OK;
 }
 static int tm_start(struct meter *b, const struct meter_tx_req *req, uint32_t now)
@@ -1484,6 +1486,63 @@ static void test_authorisation_delay_with_meter(void **state)
     s_rig_meter = false;
 }
 
+static bool is_parameters(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_PARAMETERS;
+}
+
+/* A meter that acknowledges the stop only after the next car plugged in (a slow line:
+ * faults-real saw it 4.7 s late). The acknowledgement closes the FIRST session's record
+ * (its journal sequence, energy, meter_ok), and the second session then starts its own
+ * transaction and charges. Before, the second session took the first one's record as its
+ * own and waited in ChargeParameterDiscovery for a transaction it never asked for. */
+static void test_meter_stop_acknowledged_after_next_plug_in(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_meter = true;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    assert_int_equal(r->c.tx.state, CHARGER_TX_OPEN);
+    r->meter.import_wh += 500; /* what the first car took */
+    r->meter.ack_ms = 8000;    /* the stop of the first session is answered late */
+    r->ev.model.stop = true;
+    const struct charger_session_record *first = finish(r);
+    assert_int_equal(first->number, 1u);
+    assert_int_equal(r->c.tx.state, CHARGER_TX_STOPPING);
+    assert_int_equal(r->meter.stops, 1);
+    r->meter.ack_ms = 0;
+    run(r, 200);
+    plug(r); /* the next car, while the first stop is still unanswered */
+    assert_true(run_until(r, is_parameters, 10000));
+    assert_int_equal(r->meter.starts, 1); /* not asked while the meter is busy */
+    assert_int_equal(r->c.tx.state, CHARGER_TX_STOPPING);
+    assert_true(run_until(r, is_charging, 30000));
+    /* The late answer went to the first session's record, not to the second's. */
+    assert_true(first->meter_ok);
+    assert_true(first->metered);
+    assert_int_equal(first->energy_wh, 500);
+    assert_int_equal(first->meter_seq, 1u);
+    assert_int_equal(r->meter.starts, 2);
+    assert_int_equal(r->c.tx.state, CHARGER_TX_OPEN);
+    assert_int_equal(r->c.tx.session, 2u);
+    const struct charger_session_record *second = charger_session_in_progress(&r->c);
+    assert_non_null(second);
+    assert_int_equal(second->number, 2u);
+    assert_int_equal(second->meter_seq, 2u);
+    assert_false(second->meter_ok);
+    r->meter.import_wh += 300;
+    r->ev.model.stop = true;
+    second = finish(r);
+    run(r, 1000);
+    assert_int_equal(second->number, 2u);
+    assert_true(second->meter_ok);
+    assert_int_equal(second->energy_wh, 300);
+    assert_int_equal(first->energy_wh, 500); /* untouched by the second */
+    s_rig_meter = false;
+}
+
 /* The token goes into the transaction: the EVCCID for autostart, the external id when the
  * authoriser names one (RFID UID, backend id tag); the transaction id is the session's. */
 static void test_authorisation_token_in_transaction(void **state)
@@ -1800,6 +1859,44 @@ static void test_psu_system_error(void **state)
     const struct charger_session_record *rec = finish(r);
     assert_int_equal(rec->stop, CHARGER_STOP_PSU);
     assert_string_equal(rec->detail, "CommunicationFault");
+}
+
+static bool is_link(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_LINK;
+}
+static bool is_fault(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_FAULT;
+}
+
+/* The faulted car leaves while the path is still powering down (no lock holds it, as
+ * behind a Charge SOM controller), and the next car plugs in before the path is at rest:
+ * once at rest the next car is served, not kept waiting for an unplug it never makes. */
+static void test_next_car_plugged_in_during_fault_power_down(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    rig_setup(r, NULL, true);
+    plug(r);
+    assert_true(run_until(r, is_charging, 30000));
+    r->psu.errs[0] = (struct psu_error){.type = PSU_ERR_COMMUNICATION_FAULT, .severity = PSU_SEV_HIGH,
+                                        .subtype = PSU_SUBTYPE_SYSTEM};
+    r->psu.nerr = 1;
+    r->psu.stuck_ma = 50000; /* the stage is slow to confirm its current gone */
+    assert_true(run_until(r, is_fault, 100));
+    unplug(r);
+    run(r, 60); /* A seen (the pilot's debounce) */
+    assert_int_not_equal(interlock_state(&r->c.il), INTERLOCK_UNLOCKED);
+    pilot_ev_plug(&r->pilot.ev, true); /* the next car, before the path is at rest */
+    run(r, 60);
+    assert_int_not_equal(interlock_state(&r->c.il), INTERLOCK_UNLOCKED);
+    r->psu.nerr = 0;
+    r->psu.stuck_ma = 0;
+    assert_true(run_until(r, is_link, 20000));
+    assert_int_equal(r->pilot.duty, PILOT_DUTY_HLC);
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_PSU);
+    assert_int_equal(r->c.history_count, 1u);
 }
 
 static void test_over_voltage(void **state)
@@ -2246,6 +2343,44 @@ static void test_gate_opens_while_charging_is_ev_stop(void **state)
     assert_int_equal(charger_stats(&r->c)->last_fault, INTERLOCK_FAULT_NONE);
 }
 
+static bool is_cable_check_closed(struct rig *r)
+{
+    return charger_state(&r->c) == CHARGER_CABLE_CHECK && interlock_state(&r->c.il) == INTERLOCK_CLOSED;
+}
+
+/* The same in the cable check, but the connection went first (a corrupted TLS record):
+ * the car opens S2 at once and the controller opens the contactors inside our link-loss
+ * debounce. The link is the cause, as in CHARGING (test_link_lost_while_charging). */
+static void test_gate_opens_after_link_loss_is_link_stop(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_gate = true;
+    rig_setup(r, NULL, true);
+    s_rig_gate = false;
+    plug(r);
+    assert_true(run_until(r, is_cable_check_closed, 30000));
+    run(r, 200);
+    r->link.st = CHARGER_TRANSPORT_MATCHING; /* the connection fails ... */
+    r->ev_running = false;
+    run(r, 30);                               /* ... inside the 100 ms debounce: */
+    r->s2_stuck_open = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, 20);
+    assert_true(interlock_gate_dropped(&r->c.il));
+    assert_int_equal(r->power.mode, PSU_MODE_OFF);
+    assert_int_equal(r->c.stop_reason, CHARGER_STOP_LINK);
+    assert_true(run_until(r, is_at_rest, 10000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 10000));
+    const struct charger_session_record *rec = last_record(r);
+    assert_int_equal(rec->stop, CHARGER_STOP_LINK);
+    assert_non_null(strstr(rec->detail, "V2G connection lost"));
+    assert_null(charger_held_fault(&r->c));
+}
+
 static void test_graceful_then_emergency_reason(void **state)
 {
     (void)state;
@@ -2372,6 +2507,7 @@ int main(void)
         cmocka_unit_test(test_external_authorisation),
         cmocka_unit_test(test_authorisation_token_in_transaction),
         cmocka_unit_test(test_authorisation_delay_with_meter),
+        cmocka_unit_test(test_meter_stop_acknowledged_after_next_plug_in),
         cmocka_unit_test(test_meter_key_mismatch_stops_session),
         cmocka_unit_test(test_sequence_timeout),
         cmocka_unit_test(test_link_lost_while_charging),
@@ -2390,6 +2526,8 @@ int main(void)
         cmocka_unit_test(test_diode_fault),
         cmocka_unit_test(test_two_errors_reason_follows_action),
         cmocka_unit_test(test_gate_opens_while_charging_is_ev_stop),
+        cmocka_unit_test(test_gate_opens_after_link_loss_is_link_stop),
+        cmocka_unit_test(test_next_car_plugged_in_during_fault_power_down),
         cmocka_unit_test(test_graceful_then_emergency_reason),
         cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
         cmocka_unit_test(test_errors_table),
