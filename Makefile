@@ -283,7 +283,10 @@ checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_
 TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_EARLY_GROUPS  := kill faults-real e2e
 TEST_EARLY_PREREQS  = $(KILL_BINS) $(FAULTS_REAL_BINS) $(E2E_BINS)
-test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX) $(DEPS_STAMP_FUZZ)
+# Every package is installed before the first group starts (TEST_DEPS: the fragments'
+# other package sets, e.g. deploy's cross libraries): an apt run beside the groups changes
+# the host root that the VM groups read through 9p, and the libraries of running tests.
+test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX) $(DEPS_STAMP_FUZZ) $(TEST_DEPS)
 	$(Q)$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) $(TEST_EARLY_PREREQS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh \
 	    --unit "$(UNIT_BINS)" --checks checks --integration "$(INTEGRATION_TESTS)" \

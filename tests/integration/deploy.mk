@@ -12,7 +12,18 @@ DEPS_TEST += qemu-user rauc squashfs-tools e2fsprogs systemd dpkg-dev fakeroot f
 DEPLOY_CROSS := aarch64-linux-gnu
 DEPLOY_BUILD := $(BUILD)/cross-arm64
 
-.PHONY: integration-deploy cross-all
+.PHONY: integration-deploy cross-all deploy-deps
+# The cross build's packages (the arm64 -dev libraries and their multiarch twins) are
+# installed before `make test` starts any group (TEST_DEPS, in the Makefile), never by this
+# group in the middle of the run: that apt run replaced host libraries under the groups
+# already running. In the fresh roots it upgraded libzstd1:amd64 (an arm64 library must have
+# its amd64 twin's exact version) while e2e's VM, which reads the host root through a 9p
+# cache, was capturing: tshark, which links libzstd, then died of SIGSEGV there.
+DEPLOY_DEPS := $(addprefix $(DEPLOY_BUILD)/.deps-,BUILD LINUX TEST)
+deploy-deps:
+	$(Q)$(MAKE) --no-print-directory CROSS=$(DEPLOY_CROSS) BUILD=$(DEPLOY_BUILD) $(DEPLOY_DEPS)
+TEST_DEPS += deploy-deps
+
 # The host's release charger and tools for `make install` and `make deb`; the sanitized
 # charger for the notify test; the sanitized simulator to compare the cross-built one with.
 DEPLOY_HOST := $(BUILD)/san/bin/charger $(BUILD)/san/bin/sim $(BIN)/charger $(METER_CTL) $(IMD_CTL) $(PSU_CTL)

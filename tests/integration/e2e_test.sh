@@ -336,7 +336,11 @@ if [ "$trc" -ge 128 ]; then
     tshark -r "$cap" -d tcp.port==15119,tls >"$w/tshark.txt" 2>"$w/tshark.err"; trc=$?
 fi
 # In two fresh Debian roots tshark died of SIGSEGV on every read of this capture inside the
-# VM (not reproduced on the development host; not diagnosed yet). Then
+# VM (never on the development host). The likely cause: the deploy group's cross build
+# installed its arm64 libraries with apt while this VM ran, which upgraded libzstd1:amd64
+# (tshark links it) in the host root the VM reads through a 9p cache, 30 s before tshark
+# ran; `make test` now installs every package before the groups start (TEST_DEPS). Not
+# reproduced by swapping the library under a running VM, so the fallback stays. Then
 # the project's own reader must read the whole capture: the SLAC (HomePlug AV) frames and
 # both cars' TCP connections; the TLS checks are left to the hosts where tshark runs.
 if [ "$trc" -ge 128 ]; then
