@@ -2,6 +2,7 @@
  * the returned length, and that nothing is written past the NUL. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,24 +12,26 @@
 
 #include "hal_fmt.h"
 
-static void check_u64(uint64_t v, const char *want)
+/* Formats @p v as unsigned or signed into a buffer pre-filled with 'x' and checks the text,
+ * the length and that the NUL is the last byte written. */
+static void check(bool is_signed, uint64_t v, const char *want)
 {
     char b[HAL_FMT_I64_LEN + 4];
     memset(b, 'x', sizeof b);
-    size_t n = hal_fmt_u64(b, v);
+    size_t n = is_signed ? hal_fmt_i64(b, (int64_t)v) : hal_fmt_u64(b, v);
     assert_string_equal(b, want);
     assert_int_equal(n, strlen(want));
-    assert_int_equal(b[n + 1], 'x'); /* the NUL is the last byte written */
+    assert_int_equal(b[n + 1], 'x');
+}
+
+static void check_u64(uint64_t v, const char *want)
+{
+    check(false, v, want);
 }
 
 static void check_i64(int64_t v, const char *want)
 {
-    char b[HAL_FMT_I64_LEN + 4];
-    memset(b, 'x', sizeof b);
-    size_t n = hal_fmt_i64(b, v);
-    assert_string_equal(b, want);
-    assert_int_equal(n, strlen(want));
-    assert_int_equal(b[n + 1], 'x');
+    check(true, (uint64_t)v, want);
 }
 
 static void test_u64(void **state)
