@@ -396,7 +396,7 @@ void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
         return;
     }
     int64_t now = ocpp_cp_unix(&os->cp, now_ms);
-    ocpp_smart_poll(&os->smart, &os->cp, now);
+    ocpp_smart_poll(&os->smart, &os->cp, now, now_ms);
     os->smart_once = true;
     os->smart_gen = os->smart.generation;
     os->smart_ms = now_ms;

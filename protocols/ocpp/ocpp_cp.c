@@ -1345,12 +1345,31 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
+    /* a chargingProfile: checked as SetChargingProfile's, then only a TxProfile for the
+     * connector, applied to the transaction that starts (ocpp_smart_remote_*) */
+    struct ocpp_smart_profile sp;
+    const char *refuse = NULL;
+    if (prof >= 0 && cp->smart == NULL) {
+        refuse = "a chargingProfile without Smart Charging";
+    } else if (prof >= 0) {
+        const char *why = NULL;
+        enum ocpp_error e = ocpp_smart_remote_check(cp->smart, cp, prof, c >= 0 && c <= 255 ? (unsigned)c : 0u, &sp,
+                                                    &why, &refuse);
+        if (e != OCPP_ERR_NONE) {
+            violate(v, e, why);
+            return;
+        }
+    }
     const char *status = "Rejected";
-    if (cp->reg == OCPP_REG_ACCEPTED && c >= 0 && c <= cp->info.connectors && prof < 0 &&
+    if (cp->reg == OCPP_REG_ACCEPTED && c >= 0 && c <= cp->info.connectors && refuse == NULL &&
         cp->ops->remote_start(cp->ctx, (unsigned)c, tag) == HAL_OK) {
         status = "Accepted";
+        if (prof >= 0) {
+            ocpp_smart_remote_set(cp->smart, (unsigned)c, &sp, ocpp_cp_unix(cp, now_ms));
+        }
     }
-    LOGI(cp, now_ms, "ocpp: backend asked to start with %s on connector %ld: %s", tag, (long)c, status);
+    LOGI(cp, now_ms, "ocpp: backend asked to start with %s on connector %ld%s: %s%s%s", tag, (long)c,
+         prof >= 0 ? " with a charging profile" : "", status, refuse != NULL ? " - " : "", refuse != NULL ? refuse : "");
     answer_status(w, status);
 }
 
