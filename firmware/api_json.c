@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hal_err.h"
+#include "hal_fmt.h"
 
 struct api_json_in {
     const char *p, *end;
@@ -360,32 +361,10 @@ void api_json_str(struct api_json_out *w, const char *key, const char *val)
     }
 }
 
-/* Decimal digits of @p v into @p b (at least 21 bytes), without printf: the "%lld" of a
- * small libc (newlib-nano) prints nothing useful. Returns the length. */
-static size_t api_json_u64(char *b, uint64_t v)
-{
-    char t[24];
-    size_t n = 0;
-    do {
-        t[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++) {
-        b[i] = t[n - 1u - i];
-    }
-    b[n] = '\0';
-    return n;
-}
-
 void api_json_int(struct api_json_out *w, const char *key, int64_t val)
 {
-    char b[24];
-    size_t n = 0;
-    uint64_t a = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
-    if (val < 0) {
-        b[n++] = '-';
-    }
-    n += api_json_u64(b + n, a);
+    char b[HAL_FMT_I64_LEN];
+    size_t n = hal_fmt_i64(b, val);
     api_json_key(w, key);
     api_json_put(w, b, n);
 }
@@ -399,7 +378,7 @@ void api_json_milli(struct api_json_out *w, const char *key, int64_t milli)
     if (milli < 0) {
         b[n++] = '-';
     }
-    n += api_json_u64(b + n, a / 1000u);
+    n += hal_fmt_u64(b + n, a / 1000u);
     if (frac != 0) {
         /* three decimals, trailing zeros dropped: 363.52, 1.5, 0.001 */
         char d[3] = {(char)('0' + frac / 100u), (char)('0' + frac / 10u % 10u), (char)('0' + frac % 10u)};

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hal_clock.h"
+#include "hal_fmt.h"
 
 bool charger_tx_mine(const struct charger *c)
 {
@@ -123,14 +124,16 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
         bool earlier = c->current.number != 0 && c->tx.session != c->current.number;
         struct meter_live live;
         bool have_live = c->io.meter != NULL && meter_live(c->io.meter, &live) == HAL_OK;
+        char wh[HAL_FMT_I64_LEN]; /* no "%lld" in newlib-nano */
         switch (ev.kind) {
         case METER_EV_STARTED:
             c->tx.state = CHARGER_TX_OPEN;
             c->tx.start_wh = have_live ? live.import_wh : 0;
             r->meter_seq = ev.seq;
+            (void)hal_fmt_i64(wh, (int64_t)c->tx.start_wh);
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
-                     "[%s] meter: transaction %s started (journal #%lu, %lld Wh)", c->cfg.name,
-                     c->tx.id, (unsigned long)ev.seq, (long long)c->tx.start_wh);
+                     "[%s] meter: transaction %s started (journal #%lu, %s Wh)", c->cfg.name,
+                     c->tx.id, (unsigned long)ev.seq, wh);
             if (earlier || c->state == CHARGER_STOPPING || c->state == CHARGER_FINISHED ||
                 c->state == CHARGER_FAULT || c->state == CHARGER_IDLE || c->state == CHARGER_WELDING) {
                 charger_meter_stop(c, now_ms); /* the session ended while it started */
@@ -156,19 +159,20 @@ void charger_meter_events(struct charger *c, uint32_t now_ms)
                 r->energy_wh = r->paused_wh + live.import_wh - c->tx.start_wh;
                 r->metered = true;
             }
+            (void)hal_fmt_i64(wh, (int64_t)r->energy_wh);
             if (ev.status != HAL_OK) {
                 hal_logf(c->io.log, HAL_LOG_WARN, now_ms,
                          "[%s] meter: transaction closed WITHOUT a record: the meter lost it (journal #%lu "
-                         "closed as failed, last reading %lld Wh, unsigned)",
-                         c->cfg.name, (unsigned long)ev.seq, (long long)r->energy_wh);
+                         "closed as failed, last reading %s Wh, unsigned)",
+                         c->cfg.name, (unsigned long)ev.seq, wh);
                 break;
             }
             hal_logf(c->io.log, HAL_LOG_INFO, now_ms,
                      "[%s] meter: transaction stopped, OCMF record stored (journal #%lu, "
-                     "signature %s, %lld Wh)",
+                     "signature %s, %s Wh)",
                      c->cfg.name, (unsigned long)ev.seq,
                      ev.verify == HAL_OK ? "valid" : ev.verify == HAL_ENOTSUP ? "not checked" : "INVALID",
-                     (long long)r->energy_wh);
+                     wh);
             break;
         case METER_EV_STOP_FAILED:
             /* Not taken (no answer, busy, or the record could not be stored durably): the

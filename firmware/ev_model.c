@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hal_clock.h"
+#include "hal_fmt.h"
 #include "v2gtp/v2gtp.h"
 
 /* Open-circuit voltage of one NMC cell against its state of charge, every 10 %: the
@@ -447,9 +448,10 @@ static void ev_model_finish(struct ev_model *m, uint32_t now_ms, bool ok, const 
     if (m->link.state != EV_LINK_FAILED) {
         ev_link_close(&m->link, now_ms, ok ? "session over" : why);
     }
-    char line[96];
-    snprintf(line, sizeof line, "%s, SOC %u %% -> %u %%, %lld Wh taken", ok ? "ok" : why,
-             m->soc_start_seen, ev_battery_soc(&m->bat), (long long)(m->bat.charged_mwh / 1000));
+    char line[96], wh[HAL_FMT_I64_LEN]; /* no "%lld" in newlib-nano */
+    (void)hal_fmt_i64(wh, (int64_t)(m->bat.charged_mwh / 1000));
+    snprintf(line, sizeof line, "%s, SOC %u %% -> %u %%, %s Wh taken", ok ? "ok" : why,
+             m->soc_start_seen, ev_battery_soc(&m->bat), wh);
     ev_model_say(m, now_ms, "session over", line);
 }
 

@@ -38,6 +38,14 @@ static int queue_stop(struct ocpp_journal *oj, const struct journal_entry *e)
     return rc;
 }
 
+/* The register the record left: its stop reading once closed (a failed record keeps the
+ * last reading), else, or when the meter never ran it, its start reading. */
+static void note_register(struct ocpp_journal *oj, const struct journal_entry *e)
+{
+    oj->reg_wh = e->state == JOURNAL_CLOSED && e->end != JOURNAL_END_ABORTED ? e->stop_wh : e->start_wh;
+    oj->reg_known = true;
+}
+
 /* Hand record @p seq to the charge point; false when the queue is full (retried later). */
 static bool take(struct ocpp_journal *oj, uint32_t seq)
 {
@@ -45,6 +53,7 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
         return true; /* unreadable: the journal discarded it; nothing to send */
     }
     struct journal_entry *e = &oj->e;
+    note_register(oj, e);
     if (e->delivered) {
         return true;
     }
@@ -100,6 +109,7 @@ void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms)
         if (journal_get(oj->j, oj->open_seq, &oj->e) != HAL_OK) {
             oj->open_seq = 0;
         } else if (oj->e.state == JOURNAL_CLOSED) {
+            note_register(oj, &oj->e);
             if (queue_stop(oj, &oj->e) != HAL_ENOMEM) {
                 oj->open_seq = 0;
             }
@@ -122,6 +132,12 @@ bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int
     *local_tx = local_of(oj, oj->open_seq);
     *start_wh = oj->open_start_wh;
     return true;
+}
+
+bool ocpp_journal_register(const struct ocpp_journal *oj, int64_t *wh)
+{
+    *wh = oj->reg_wh;
+    return oj->reg_known;
 }
 
 void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token)

@@ -40,6 +40,8 @@ struct ocpp_journal {
     char token[OCPP_IDTAG_MAX + 1]; /**< idTag of the session now running */
     enum ocpp_reason reason; /**< stop reason the station reported, OCPP_R_COUNT = unknown */
     uint32_t queued;         /**< transactions queued (figures) */
+    int64_t reg_wh;          /**< the meter register at the newest record's start or stop */
+    bool reg_known;
     struct journal_entry e;  /**< scratch; holds the OCMF record while a Stop is written */
 };
 
@@ -58,6 +60,10 @@ void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r);
 /** The transaction running now (its Start queued or taken, its Stop not yet queued): its
  *  local number and start reading. false: none. */
 bool ocpp_journal_running(const struct ocpp_journal *oj, uint32_t *local_tx, int64_t *start_wh);
+
+/** The meter register as the newest journal record left it (for clock-aligned values
+ *  outside a transaction: no energy flows between sessions). false: no record seen. */
+bool ocpp_journal_register(const struct ocpp_journal *oj, int64_t *wh);
 
 /** Whether @p local_tx belongs to this instance. */
 bool ocpp_journal_owns(const struct ocpp_journal *oj, uint32_t local_tx);

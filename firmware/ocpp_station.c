@@ -294,6 +294,9 @@ void ocpp_station_event(struct ocpp_station *os, const struct station_event *e, 
             const struct station_measurement *m = &e->u.meas;
             struct ocpp_sample s = {m->power_w, m->current_ma, m->voltage_mv, m->soc};
             (void)ocpp_cp_meter_sample(&os->cp, tx, start_wh + m->energy_wh, &s, unix_s, now_ms);
+            os->meas[e->connector] = s;
+            os->meas_wh[e->connector] = start_wh + m->energy_wh;
+            os->meas_tx[e->connector] = tx;
         }
         /* the session's voltage converts between A and W in composite schedules */
         ocpp_smart_voltage(&os->smart, c, e->u.meas.voltage_mv > 50000 ? e->u.meas.voltage_mv : 0);
@@ -393,7 +396,7 @@ void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
         return;
     }
     int64_t now = ocpp_cp_unix(&os->cp, now_ms);
-    ocpp_smart_poll(&os->smart, &os->cp, now);
+    ocpp_smart_poll(&os->smart, &os->cp, now, now_ms);
     os->smart_once = true;
     os->smart_gen = os->smart.generation;
     os->smart_ms = now_ms;
@@ -420,6 +423,28 @@ void ocpp_station_smart(struct ocpp_station *os, uint32_t now_ms)
     }
 }
 
+/* Clock-aligned MeterValues (ClockAlignedDataInterval) at boundary @p b: each connector's
+ * running transaction with its last measurement (the start reading before the first one),
+ * a connector between sessions with the register its newest journal record left. A
+ * connector whose register is not known (no record yet) sends nothing; connector 0 neither:
+ * the station has no main meter of its own. */
+static void aligned_values(struct ocpp_station *os, int64_t b)
+{
+    for (uint8_t i = 0; i < os->n; i++) {
+        uint32_t tx;
+        int64_t wh;
+        if (!os->has_journal[i]) {
+            continue;
+        }
+        if (ocpp_journal_running(&os->jr[i], &tx, &wh)) {
+            bool m = os->meas_tx[i] == tx;
+            (void)ocpp_cp_meter_aligned(&os->cp, i + 1u, tx, m ? os->meas_wh[i] : wh, m ? &os->meas[i] : NULL, b);
+        } else if (ocpp_journal_register(&os->jr[i], &wh)) {
+            (void)ocpp_cp_meter_aligned(&os->cp, i + 1u, 0, wh, NULL, b);
+        }
+    }
+}
+
 void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
 {
     os->now_ms = now_ms;
@@ -427,6 +452,10 @@ void ocpp_station_poll(struct ocpp_station *os, uint32_t now_ms)
         if (os->has_journal[i]) {
             ocpp_journal_poll(&os->jr[i], now_ms);
         }
+    }
+    int64_t boundary;
+    if (ocpp_cp_aligned_due(&os->cp, unix_now(os), &boundary)) {
+        aligned_values(os, boundary);
     }
     ocpp_station_smart(os, now_ms);
     if (!os->transport) {

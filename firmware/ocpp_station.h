@@ -40,6 +40,10 @@ struct ocpp_station {
     uint32_t cp_ma, cp_w;        /**< the ChargePointMaxProfile's, OCPP_SMART_NONE: none */
     uint32_t base_ma, base_w;    /**< the station's own limits, restored when no profile limits */
     uint32_t now_ms;          /**< of the last poll or event (token decisions use the clock) */
+    /* the last measurement of each connector's running transaction, for clock-aligned values */
+    struct ocpp_sample meas[CFG_OCPP_CONNECTORS];
+    int64_t meas_wh[CFG_OCPP_CONNECTORS];   /**< the register then */
+    uint32_t meas_tx[CFG_OCPP_CONNECTORS];  /**< the transaction it belongs to, 0 none */
     /* the board's store of the configuration, local list, cache and reservations */
     void (*save)(void *ctx, const struct ocpp_cp *cp);
     void *save_ctx;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_fmt.h"
 #include "ocpp/ocpp_cp.h"
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -590,26 +591,6 @@ static bool unhex(const char *s, size_t n, char *out, size_t max)
 }
 
 
-/* Decimal digits of @p v into @p b (24 bytes), without printf: newlib-nano, the Cortex-M
- * libc, has no "%lld" (it misread the arguments after it and faulted in the store export). */
-static void ocpp_auth_i64(char *b, int64_t v)
-{
-    char t[24];
-    size_t n = 0, k = 0;
-    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[n++] = (char)('0' + (int)(a % 10u));
-        a /= 10u;
-    } while (a != 0);
-    if (v < 0) {
-        b[k++] = '-';
-    }
-    while (n > 0) {
-        b[k++] = t[--n];
-    }
-    b[k] = '\0';
-}
-
 void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, const char *text, size_t len),
                             void *ctx)
 {
@@ -626,7 +607,7 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
             }
             hex(t, tab[i].idtag);
             hex(p, tab[i].parent);
-            ocpp_auth_i64(e, (int64_t)tab[i].expiry);
+            (void)hal_fmt_i64(e, (int64_t)tab[i].expiry);
             n = (size_t)snprintf(line, sizeof line, "%s %s %u %s %s %lu\n", pass == 0 ? "list" : "cache", t,
                                  (unsigned)tab[i].status, e, p, (unsigned long)tab[i].age);
             put(ctx, line, n);
@@ -637,7 +618,7 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
         if (r->active) {
             hex(t, r->idtag);
             hex(p, r->parent);
-            ocpp_auth_i64(e, (int64_t)r->expiry);
+            (void)hal_fmt_i64(e, (int64_t)r->expiry);
             n = (size_t)snprintf(line, sizeof line, "resv %u %ld %s %s %s\n", c, (long)r->id, e, t, p);
             put(ctx, line, n);
         }

@@ -388,6 +388,31 @@ int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64
     return ocpp_cp_meter_sample(cp, local_tx, meter_wh, NULL, unix_s, now_ms);
 }
 
+/* Queues one MeterValues entry, keeping room for every running transaction's Stop. */
+static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                      const struct ocpp_sample *s, int64_t unix_s, bool clock)
+{
+    unsigned running = 0;
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
+    }
+    if (cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+        return HAL_ENOMEM;
+    }
+    struct ocpp_qentry *e = q_push(cp);
+    e->kind = OCPP_Q_METER;
+    e->connector = (uint8_t)connector;
+    e->local_tx = local_tx;
+    e->unix_s = unix_s;
+    e->meter_wh = meter_wh;
+    e->power_w = s != NULL ? s->power_w : OCPP_NO_VALUE;
+    e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
+    e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
+    e->soc = s != NULL ? s->soc : -1;
+    e->clock = clock ? 1u : 0u;
+    return HAL_OK;
+}
+
 int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
                          int64_t unix_s, uint32_t now_ms)
 {
@@ -400,28 +425,60 @@ int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh
                                              cp->cfg.meter_sample_interval_s * 1000u)) {
         return HAL_EAGAIN; /* not due */
     }
-    /* keep room for every running transaction's Stop */
-    unsigned running = 0;
-    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
-        running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
-    }
-    if (cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, false) != HAL_OK) {
         return HAL_ENOMEM;
     }
-    struct ocpp_qentry *e = q_push(cp);
-    e->kind = OCPP_Q_METER;
-    e->connector = t->connector;
-    e->local_tx = local_tx;
-    e->unix_s = unix_s;
-    e->meter_wh = meter_wh;
-    e->power_w = s != NULL ? s->power_w : OCPP_NO_VALUE;
-    e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
-    e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
-    e->soc = s != NULL ? s->soc : -1;
     cp->meter_sent[t->connector] = true;
     cp->meter_ms[t->connector] = now_ms;
     persist(cp);
     return HAL_OK;
+}
+
+/* 00:00 of the day of @p unix_s (UTC, the charge point's clock). */
+static int64_t day_start(int64_t unix_s)
+{
+    return unix_s - ((unix_s % 86400) + 86400) % 86400;
+}
+
+bool ocpp_cp_aligned_due(struct ocpp_cp *cp, int64_t unix_s, int64_t *boundary)
+{
+    uint32_t iv = cp->cfg.clock_aligned_interval_s;
+    if (iv == 0 || unix_s <= 0) {
+        cp->aligned_next = 0;
+        return false;
+    }
+    /* the latest boundary at or before @p unix_s and the next one; the count starts again at
+     * each midnight, so an interval that does not divide the day has a short last one */
+    int64_t midnight = day_start(unix_s);
+    int64_t last = midnight + (unix_s - midnight) / (int64_t)iv * (int64_t)iv;
+    int64_t next = last + (int64_t)iv < midnight + 86400 ? last + (int64_t)iv : midnight + 86400;
+    bool due = cp->aligned_next != 0 && cp->aligned_iv == iv && unix_s >= cp->aligned_next;
+    if (due) {
+        *boundary = last; /* boundaries missed (offline clock, a step forward) are not caught up */
+    }
+    /* always from the clock as it is now: a step back moves the next boundary back with it */
+    cp->aligned_next = next;
+    cp->aligned_iv = iv;
+    return due;
+}
+
+int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                          const struct ocpp_sample *s, int64_t boundary)
+{
+    if (connector > cp->info.connectors) {
+        return HAL_EINVAL;
+    }
+    if (local_tx != 0) {
+        struct ocpp_tx *t = tx_find(cp, local_tx);
+        if (t == NULL || t->stopped || t->connector != connector) {
+            return HAL_EINVAL;
+        }
+    }
+    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, true);
+    if (r == HAL_OK) {
+        persist(cp);
+    }
+    return r;
 }
 
 /* ------------------------------------------------------------------ sending */
@@ -530,7 +587,8 @@ static void signed_value(struct ocpp_jw *w, const char *ocmf, size_t n, const ch
 
 /* One sampledValue: @p v scaled by 10^-decimals (0 or 3), written as OCPP's decimal string
  * without floating point (12345 mA with 3 decimals is "12.345"). */
-static void sampled(struct ocpp_jw *w, int64_t v, unsigned decimals, const char *measurand, const char *unit)
+static void sampled(struct ocpp_jw *w, int64_t v, unsigned decimals, const char *measurand, const char *unit,
+                    const char *context)
 {
     char num[32];
     size_t n = 0;
@@ -557,7 +615,7 @@ static void sampled(struct ocpp_jw *w, int64_t v, unsigned decimals, const char 
     num[n] = '\0';
     ocpp_jw_obj(w);
     ocpp_jw_kstr(w, "value", num);
-    ocpp_jw_kstr(w, "context", "Sample.Periodic");
+    ocpp_jw_kstr(w, "context", context);
     ocpp_jw_kstr(w, "measurand", measurand);
     ocpp_jw_kstr(w, "unit", unit);
     ocpp_jw_obj_end(w);
@@ -615,18 +673,19 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ts(cp, &w, "timestamp", e->unix_s);
         ocpp_jw_key(&w, "sampledValue");
         ocpp_jw_arr(&w);
-        sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh");
+        const char *ctx = e->clock ? "Sample.Clock" : "Sample.Periodic";
+        sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh", ctx);
         if (e->power_w != OCPP_NO_VALUE) {
-            sampled(&w, e->power_w, 0, "Power.Active.Import", "W");
+            sampled(&w, e->power_w, 0, "Power.Active.Import", "W", ctx);
         }
         if (e->current_ma != OCPP_NO_VALUE) {
-            sampled(&w, e->current_ma, 3, "Current.Import", "A");
+            sampled(&w, e->current_ma, 3, "Current.Import", "A", ctx);
         }
         if (e->voltage_mv != OCPP_NO_VALUE) {
-            sampled(&w, e->voltage_mv, 3, "Voltage", "V");
+            sampled(&w, e->voltage_mv, 3, "Voltage", "V", ctx);
         }
         if (e->soc >= 0) {
-            sampled(&w, e->soc, 0, "SoC", "Percent");
+            sampled(&w, e->soc, 0, "SoC", "Percent", ctx);
         }
         ocpp_jw_arr_end(&w);
         ocpp_jw_obj_end(&w);
@@ -1017,6 +1076,7 @@ struct cfgkey {
 static const struct cfgkey k_keys[] = {
     CK_U("HeartbeatInterval", heartbeat_interval_s, 86400u),
     CK_U("MeterValueSampleInterval", meter_sample_interval_s, 86400u),
+    CK_U("ClockAlignedDataInterval", clock_aligned_interval_s, 86400u),
     CK_U("ConnectionTimeOut", connection_timeout_s, 3600u),
     CK_U("TransactionMessageAttempts", tx_attempts, 100u),
     CK_U("TransactionMessageRetryInterval", tx_retry_interval_s, 3600u),
@@ -1038,9 +1098,8 @@ static const struct cfgkey k_keys[] = {
     {"UnlockConnectorOnEVSideDisconnect", true, 2, 0, "true", 0},
     {"MeterValuesSampledData", true, 2, 0, "Energy.Active.Import.Register", 0},
     {"StopTxnSampledData", true, 2, 0, "", 0},
-    {"MeterValuesAlignedData", true, 2, 0, "", 0},
+    {"MeterValuesAlignedData", true, 2, 0, "Energy.Active.Import.Register", 0},
     {"StopTxnAlignedData", true, 2, 0, "", 0},
-    {"ClockAlignedDataInterval", true, 2, 0, "0", 0},
     {"ResetRetries", true, 2, 0, "0", 0},
     {"GetConfigurationMaxKeys", true, 2, 0, "32", 0},
     {"SupportedFeatureProfiles", true, 2, 0, "Core,RemoteTrigger,SmartCharging,LocalAuthListManagement,Reservation", 0},
@@ -1316,12 +1375,31 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
+    /* a chargingProfile: checked as SetChargingProfile's, then only a TxProfile for the
+     * connector, applied to the transaction that starts (ocpp_smart_remote_*) */
+    struct ocpp_smart_profile sp;
+    const char *refuse = NULL;
+    if (prof >= 0 && cp->smart == NULL) {
+        refuse = "a chargingProfile without Smart Charging";
+    } else if (prof >= 0) {
+        const char *why = NULL;
+        enum ocpp_error e = ocpp_smart_remote_check(cp->smart, cp, prof, c >= 0 && c <= 255 ? (unsigned)c : 0u, &sp,
+                                                    &why, &refuse);
+        if (e != OCPP_ERR_NONE) {
+            violate(v, e, why);
+            return;
+        }
+    }
     const char *status = "Rejected";
-    if (cp->reg == OCPP_REG_ACCEPTED && c >= 0 && c <= cp->info.connectors && prof < 0 &&
+    if (cp->reg == OCPP_REG_ACCEPTED && c >= 0 && c <= cp->info.connectors && refuse == NULL &&
         cp->ops->remote_start(cp->ctx, (unsigned)c, tag) == HAL_OK) {
         status = "Accepted";
+        if (prof >= 0) {
+            ocpp_smart_remote_set(cp->smart, (unsigned)c, &sp, ocpp_cp_unix(cp, now_ms));
+        }
     }
-    LOGI(cp, now_ms, "ocpp: backend asked to start with %s on connector %ld: %s", tag, (long)c, status);
+    LOGI(cp, now_ms, "ocpp: backend asked to start with %s on connector %ld%s: %s%s%s", tag, (long)c,
+         prof >= 0 ? " with a charging profile" : "", status, refuse != NULL ? " - " : "", refuse != NULL ? refuse : "");
     answer_status(w, status);
 }
 

@@ -126,6 +126,7 @@ struct ocpp_cp_ops {
 struct ocpp_cp_config {
     uint32_t heartbeat_interval_s;
     uint32_t meter_sample_interval_s;
+    uint32_t clock_aligned_interval_s; /**< ClockAlignedDataInterval, 0 = off */
     uint32_t connection_timeout_s;
     uint32_t tx_attempts;
     uint32_t tx_retry_interval_s;
@@ -153,6 +154,7 @@ struct ocpp_qentry {
     /* MeterValues only: the other measurands (OCPP_NO_VALUE: not sampled) */
     int32_t power_w, current_ma, voltage_mv;
     int16_t soc;
+    uint8_t clock;      /**< MeterValues: 1 = clock-aligned (Sample.Clock), 0 = Sample.Periodic */
     int32_t reservation_id; /**< start: the reservation it ends, -1 none */
     char idtag[OCPP_IDTAG_MAX + 1];
 };
@@ -206,6 +208,8 @@ struct ocpp_cp {
     bool heartbeat_due;
     uint32_t meter_ms[CFG_OCPP_CONNECTORS + 1u];  /**< last MeterValues queued */
     bool meter_sent[CFG_OCPP_CONNECTORS + 1u];
+    int64_t aligned_next;      /**< next ClockAlignedDataInterval boundary (unix s), 0 = not set */
+    uint32_t aligned_iv;       /**< the interval aligned_next was computed for */
 
     struct {
         bool pending;
@@ -277,6 +281,27 @@ struct ocpp_sample {
  *  register (Energy.Active.Import.Register); @p s NULL: the register alone. */
 int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, const struct ocpp_sample *s,
                          int64_t unix_s, uint32_t now_ms);
+
+/**
+ * @brief Whether a ClockAlignedDataInterval boundary has passed: the intervals count from
+ *        00:00 of the charge point's clock (UTC) and start again at each midnight (900 s: 96
+ *        a day). The first call after the clock became known, or after the interval changed
+ *        or the clock stepped, only sets the next boundary (no value for a partial interval).
+ * @param boundary the latest boundary passed (missed ones are skipped, not caught up)
+ * @retval true the board samples every connector now and calls ocpp_cp_meter_aligned
+ */
+bool ocpp_cp_aligned_due(struct ocpp_cp *cp, int64_t unix_s, int64_t *boundary);
+
+/**
+ * @brief A clock-aligned reading (context Sample.Clock), stamped with its boundary: of the
+ *        running transaction @p local_tx on @p connector, or with @p local_tx 0 of the
+ *        connector outside a transaction (then without transactionId; connector 0 = the
+ *        whole station). It joins the transaction queue (kept in order with the Start and
+ *        the Stop) and, like sampled values, never takes the room of a running Stop.
+ * @retval HAL_EINVAL unknown connector or transaction @retval HAL_ENOMEM queue full
+ */
+int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                          const struct ocpp_sample *s, int64_t boundary);
 
 /* ---- persistence of the configuration, the local list, the cache and the reservations:
  * lines of text ("cfg KEY VALUE", "list-version N", "list|cache HEXTAG STATUS EXPIRY HEXPARENT",

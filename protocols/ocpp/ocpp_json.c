@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "hal_fmt.h"
+
 enum st {
     ST_VALUE,          /* a value must come */
     ST_VALUE_OR_END,   /* after '[' */
@@ -775,20 +777,6 @@ void ocpp_jw_str(struct ocpp_jw *w, const char *s)
     ocpp_jw_strn(w, s, strlen(s));
 }
 
-static size_t fmt_u64(char *out, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v > 0);
-    for (size_t k = 0; k < n; k++) {
-        out[k] = tmp[n - 1 - k];
-    }
-    return n;
-}
-
 void ocpp_jw_int(struct ocpp_jw *w, int64_t v)
 {
     ocpp_jw_fixed(w, v, 0);
@@ -807,7 +795,7 @@ void ocpp_jw_fixed(struct ocpp_jw *w, int64_t v, unsigned scale)
     for (unsigned k = 0; k < scale && k < 18u; k++) {
         p *= 10u;
     }
-    n += fmt_u64(out + n, u / p);
+    n += hal_fmt_u64(out + n, u / p);
     uint64_t frac = u % p;
     if (frac != 0) {
         char f[24];
@@ -816,7 +804,7 @@ void ocpp_jw_fixed(struct ocpp_jw *w, int64_t v, unsigned scale)
             frac /= 10u;
             digits--;
         }
-        size_t fl = fmt_u64(f, frac);
+        size_t fl = hal_fmt_u64(f, frac);
         out[n++] = '.';
         for (size_t k = fl; k < digits; k++) {
             out[n++] = '0';

@@ -62,13 +62,40 @@ static const struct ocpp_tx *running_tx(const struct ocpp_cp *cp, unsigned c)
     return NULL;
 }
 
-void ocpp_smart_poll(struct ocpp_smart *s, const struct ocpp_cp *cp, int64_t unix_s)
+static const char *install(struct ocpp_smart *s, const struct ocpp_cp *cp, struct ocpp_smart_profile *p);
+
+/* A RemoteStart's TxProfile for connector @p c, now that its transaction runs: installed
+ * when the transaction came in time, else dropped (that start never came). */
+static void remote_install(struct ocpp_smart *s, const struct ocpp_cp *cp, unsigned c, int64_t unix_s,
+                           uint32_t now_ms)
+{
+    if (!s->remote[c].used) {
+        return;
+    }
+    struct ocpp_smart_profile one = s->remote[c]; /* install() marks its argument used */
+    struct ocpp_smart_profile *p = &one;
+    s->remote[c].used = false;
+    const char *refuse = "its transaction started too late";
+    if (unix_s - s->remote_at[c] <= (int64_t)cp->cfg.connection_timeout_s + OCPP_SMART_REMOTE_SLACK_S) {
+        refuse = install(s, cp, p);
+    }
+    if (refuse != NULL) {
+        hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: RemoteStart's charging profile %ld on connector %u not applied (%s)",
+                 (long)p->id, c, refuse);
+    } else {
+        hal_logf(cp->log, HAL_LOG_INFO, now_ms, "ocpp: RemoteStart's charging profile %ld applied to connector %u's transaction",
+                 (long)p->id, c);
+    }
+}
+
+void ocpp_smart_poll(struct ocpp_smart *s, const struct ocpp_cp *cp, int64_t unix_s, uint32_t now_ms)
 {
     for (unsigned c = 1; c <= s->connectors; c++) {
         bool run = running_tx(cp, c) != NULL;
         if (run && !s->tx[c].running && unix_s > 0) { /* a start needs the clock */
             s->tx[c].running = true;
             s->tx[c].start = unix_s;
+            remote_install(s, cp, c, unix_s, now_ms);
             s->generation++;
         } else if (!run && s->tx[c].running) {
             s->tx[c].running = false;
@@ -715,6 +742,42 @@ static void h_composite(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k,
     ocpp_jw_arr_end(w);
     ocpp_jw_obj_end(w);
     LOGI(cp, now_ms, "ocpp: backend asked for the composite schedule of connector %ld: %u period(s)", (long)c, n);
+}
+
+/* ------------------------------------------------------------------ RemoteStartTransaction */
+
+enum ocpp_error ocpp_smart_remote_check(struct ocpp_smart *s, struct ocpp_cp *cp, int prof, unsigned c,
+                                        struct ocpp_smart_profile *out, const char **why, const char **refuse)
+{
+    struct chk k = {&cp->json, OCPP_ERR_NONE, NULL};
+    const char *r = read_profile(&k, prof, out);
+    *why = k.why;
+    if (k.err != OCPP_ERR_NONE) {
+        return k.err;
+    }
+    /* OCPP 1.6 §5.11: the profile of a remote start SHALL be a TxProfile */
+    if (r == NULL && out->purpose != OCPP_SP_TX) {
+        r = "not a TxProfile";
+    }
+    if (r == NULL && out->has_tx) {
+        r = "transactionId in a RemoteStart profile (the transaction does not exist yet)";
+    }
+    if (r == NULL && (c == 0u || c > s->connectors)) {
+        r = "no connector given (a TxProfile belongs to one)";
+    }
+    out->connector = (uint8_t)c;
+    *refuse = r;
+    return OCPP_ERR_NONE;
+}
+
+void ocpp_smart_remote_set(struct ocpp_smart *s, unsigned c, const struct ocpp_smart_profile *p, int64_t unix_s)
+{
+    if (c == 0u || c > s->connectors) {
+        return;
+    }
+    s->remote[c] = *p;
+    s->remote[c].used = true;
+    s->remote_at[c] = unix_s;
 }
 
 enum ocpp_error ocpp_smart_call(struct ocpp_smart *s, struct ocpp_cp *cp, const char *action, int payload,

@@ -105,7 +105,15 @@ struct ocpp_smart {
     uint32_t rating_ma[CFG_OCPP_CONNECTORS + 1u];
     uint8_t connectors;
     uint32_t generation;     /**< counts every change of the installed profiles */
+    /* the TxProfile of an accepted RemoteStartTransaction, installed when that connector's
+     * transaction starts (used = false: none), and when it was asked for (unix s) */
+    struct ocpp_smart_profile remote[CFG_OCPP_CONNECTORS + 1u];
+    int64_t remote_at[CFG_OCPP_CONNECTORS + 1u];
 };
+
+/** How long a RemoteStart's profile waits for its transaction beyond ConnectionTimeOut
+ *  (authorisation, cable check and pre-charge come after the plug-in), seconds. */
+#define OCPP_SMART_REMOTE_SLACK_S 120
 
 /** Empty table; @p connectors 1..CFG_OCPP_CONNECTORS; ratings 0 = unknown. */
 void ocpp_smart_init(struct ocpp_smart *s, uint8_t connectors, uint32_t nominal_mv);
@@ -119,9 +127,25 @@ void ocpp_smart_voltage(struct ocpp_smart *s, unsigned c, int32_t mv);
 /**
  * @brief Follow the core's transactions: a connector whose transaction appeared starts its
  *        Relative schedules at @p unix_s; one whose transaction ended loses its TxProfiles
- *        (they end with their transaction, OCPP 1.6 §3.13.2).
+ *        (they end with their transaction, OCPP 1.6 §3.13.2); a RemoteStart's TxProfile
+ *        is installed on the transaction that starts (@p now_ms: for the log).
  */
-void ocpp_smart_poll(struct ocpp_smart *s, const struct ocpp_cp *cp, int64_t unix_s);
+void ocpp_smart_poll(struct ocpp_smart *s, const struct ocpp_cp *cp, int64_t unix_s, uint32_t now_ms);
+
+/**
+ * @brief The chargingProfile of a RemoteStartTransaction (token @p prof): checked against the
+ *        schema as SetChargingProfile's is, then the spec's rule: only a TxProfile, without
+ *        transactionId (the transaction does not exist yet), for a given connector.
+ * @param out the profile read, for ocpp_smart_remote_set once the start is accepted
+ * @param refuse set to the reason when the start must be Rejected (NULL: acceptable)
+ * @return OCPP_ERR_NONE, or the CALLERROR to send (then @p why says which field)
+ */
+enum ocpp_error ocpp_smart_remote_check(struct ocpp_smart *s, struct ocpp_cp *cp, int prof, unsigned c,
+                                        struct ocpp_smart_profile *out, const char **why, const char **refuse);
+
+/** Keep @p p for connector @p c: ocpp_smart_poll installs it when the connector's next
+ *  transaction starts within ConnectionTimeOut + OCPP_SMART_REMOTE_SLACK_S of @p unix_s. */
+void ocpp_smart_remote_set(struct ocpp_smart *s, unsigned c, const struct ocpp_smart_profile *p, int64_t unix_s);
 
 /** Whether @p action is one of the three Smart Charging CALLs. */
 bool ocpp_smart_action(const char *action);

@@ -76,7 +76,7 @@ FUZZ_FLAGS_imd_dold   := -DFUZZ_IMD_DOLD=1
 FUZZ_SRCS_capture     := tools/v2g-replay/v2g_pcap.c tools/v2g-decode/v2gd_tls.c
 FUZZ_LIBS_capture     := -lssl -lcrypto
 FUZZ_SRCS_config      := firmware/config.c hal/hal_err.c
-FUZZ_SRCS_api_json    := firmware/api_json.c hal/hal_err.c
+FUZZ_SRCS_api_json    := firmware/api_json.c hal/hal_err.c hal/hal_fmt.c
 FUZZ_SRCS_chargesom   := $(sort $(wildcard protocols/chargesom/*.c)) hal/hal_err.c
 # The plant's command lines (the co-processor image's UART1, cbsomsim's FIFO).
 FUZZ_SRCS_cbsom_plant := $(FUZZ_SRCS_chargesom)
@@ -99,7 +99,7 @@ FUZZ_SRCS_iso2_sig    := protocols/iso2/iso2_sig.c protocols/exi/exi_stream.c pr
 FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256/sha256.c hal/hal_err.c
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
-FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c \
+FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c hal/hal_fmt.c \
                         protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c
 
 # The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).

@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char boot[] = "[3,\"00000001\",{\"status\":\"Accepted\",\"currentTime\":\"2026-01-01T00:00:00Z\",\"interval\":60}]";
     ocpp_cp_rx(&cp, boot, sizeof boot - 1u, 0);
     ocpp_cp_tx_start(&cp, 1, 1, "T", 0, 1767225600);
-    ocpp_smart_poll(&smart, &cp, 1767225600); /* the transaction runs: TxProfiles can be set */
+    ocpp_smart_poll(&smart, &cp, 1767225600, 0); /* the transaction runs: TxProfiles can be set */
     for (int k = 0; k < 8 && ocpp_cp_poll(&cp, 1); k++) {
         ocpp_cp_take(&cp, &n);
         ocpp_cp_sent(&cp, 1);

@@ -22,6 +22,8 @@
 #   local-list: (same run) SendLocalList full/differential, version mismatch,
 #            GetLocalListVersion
 #   rejected: BootNotification Rejected: nothing else is sent, the boot again after its interval
+#   aligned: (in the profile run) ClockAlignedDataInterval 2 s: Sample.Clock MeterValues of the
+#            transaction, stamped on the 2 s boundaries of the charge point's clock
 #   profile: the CSMS sets a TxProfile (10 kW) during the session and asks the composite: the
 #            car's EVSE maximum drops to 10 kW and the power follows; profile-iso2: the same
 #            with an ISO-2 car, which renegotiates its schedule (one transaction)
@@ -432,7 +434,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
     --serve "$work/resv-csms.log" --port "$p11" --profiles 1 \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
-    --serve "$work/prof-csms.log" --port "$p12" --profile-after-ms 5000 \
+    --serve "$work/prof-csms.log" --port "$p12" --profile-after-ms 5000 --aligned-s 2 \
     --serve "$work/prof2-csms.log" --port "$p13" --profile-after-ms 5000 \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
@@ -708,6 +710,24 @@ check profile "the limit is logged, ends with its transaction, and the transacti
              grep -q 'charging profile: connector 1 limited to 10000 W' '$work/prof-sim.log' &&
              grep -q 'charging profile: connector 1 no longer limited' '$work/prof-sim.log' &&
              [ $prof_rc -eq 0 ] && grep -q 'every transaction delivered' '$work/prof-sim.log'"
+check aligned "ClockAlignedDataInterval 2 Accepted; Sample.Clock MeterValues of the transaction on even seconds, register within it (after its Stop, without transactionId: the register it left)" \
+    python3 -c "
+import datetime, json, sys
+ts = lambda s: datetime.datetime.strptime(s, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()
+e = [json.loads(l) for l in open('$work/prof-csms.log')]
+r = [x for x in e if x['ev'] == 'result' and x['action'] == 'ChangeConfiguration']
+c = [x['params'] for x in e if x.get('ev') == 'call']
+start = {p['assigned']: p['meterStart'] for p in c if 'assigned' in p}
+stop = {p['transactionId']: p['meterStop'] for p in c if 'meterStop' in p}
+clock = [(p.get('transactionId'), mv) for p in c if 'meterValue' in p for mv in p['meterValue']
+         if any(v.get('context') == 'Sample.Clock' for v in mv['sampledValue'])]
+ok = r and r[0]['result'] == {'status': 'Accepted'} and len([t for t, mv in clock if t is not None]) >= 2
+for t, mv in clock:
+    reg = [int(v['value']) for v in mv['sampledValue'] if v.get('measurand') == 'Energy.Active.Import.Register']
+    # without a transaction (after its Stop, before the simulator ends): the register it left
+    ok = ok and len(reg) == 1 and (start[t] <= reg[0] <= stop[t] if t is not None else reg[0] in stop.values()) and \
+         int(ts(mv['timestamp'])) % 2 == 0 and all(v.get('context') == 'Sample.Clock' for v in mv['sampledValue'])
+sys.exit(0 if ok else 1)"
 check profile-iso2 "an ISO-2 car under the same TxProfile: asked to renegotiate, it charges again at 10 kW; one transaction, delivered" \
     python3 -c "
 import csv, json, re, sys

@@ -11,7 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
-//          [--profile-after-ms N]
+//          [--profile-after-ms N] [--aligned-s N]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -31,6 +31,8 @@
 //     reservation 7 cancelled. StopTransaction is answered only once all that is done.
 // --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
 //     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
+// --aligned-s N: after the first accepted boot, ChangeConfiguration ClockAlignedDataInterval N
+//     (clock-aligned MeterValues, context Sample.Clock).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
@@ -92,6 +94,7 @@ function serve(args) {
     let remoteStarted = false;
     let profileDone = false;
     let profilesDone = null;
+    let alignedSet = false;
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -198,6 +201,10 @@ function serve(args) {
                 }, 1);
             }
             certsStart(args, status, client, command, out);
+            if (status === 'Accepted' && args['aligned-s'] !== undefined && !alignedSet) {
+                alignedSet = true;
+                setTimeout(() => command('ChangeConfiguration', { key: 'ClockAlignedDataInterval', value: String(args['aligned-s']) }), 1);
+            }
             return { status, currentTime: new Date().toISOString(), interval: status === 'Accepted' ? 300 : 2 };
         });
         client.handle('Heartbeat', ({ params }) => {

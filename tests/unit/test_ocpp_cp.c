@@ -610,6 +610,85 @@ static void test_meter_values_measurands(void **state)
     reply("{}");
 }
 
+
+/* ClockAlignedDataInterval: boundaries from 00:00 UTC, a fresh start or a changed interval
+ * waits for the next one, missed ones are skipped, the count restarts at midnight; values in
+ * and outside a transaction, Sample.Clock, in the queue's order. */
+static void test_clock_aligned(void **state)
+{
+    (void)state;
+    const int64_t day = 1772323200; /* 2026-03-01T00:00:00Z */
+    int64_t b = 0;
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 100, &b)); /* off by default */
+    boot_accepted();
+    expect_answer("[2,\"a1\",\"ChangeConfiguration\",{\"key\":\"ClockAlignedDataInterval\",\"value\":\"900\"}]",
+                  "Accepted");
+    assert_int_equal(s_cp.cfg.clock_aligned_interval_s, 900);
+    expect_answer("[2,\"a2\",\"ChangeConfiguration\",{\"key\":\"ClockAlignedDataInterval\",\"value\":\"86401\"}]",
+                  "Rejected");
+    /* first call mid-interval: only sets the next boundary (00:15) */
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 100, &b));
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 899, &b));
+    assert_true(ocpp_cp_aligned_due(&s_cp, day + 901, &b));
+    assert_int_equal(b, day + 900);
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 902, &b));
+    /* a gap: the latest boundary passed, once */
+    assert_true(ocpp_cp_aligned_due(&s_cp, day + 4000, &b));
+    assert_int_equal(b, day + 3600);
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 4001, &b));
+    /* 7 h does not divide the day: 21:00 then midnight, not 04:00 of the next day */
+    s_cp.cfg.clock_aligned_interval_s = 25200;
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 75000, &b)); /* changed: re-armed */
+    assert_true(ocpp_cp_aligned_due(&s_cp, day + 75600, &b));
+    assert_int_equal(b, day + 75600);
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 86399, &b));
+    assert_true(ocpp_cp_aligned_due(&s_cp, day + 86400, &b));
+    assert_int_equal(b, day + 86400);
+    /* the clock stepped back: the next boundary follows it */
+    assert_false(ocpp_cp_aligned_due(&s_cp, day + 100, &b));
+    assert_true(ocpp_cp_aligned_due(&s_cp, day + 25200, &b));
+    assert_int_equal(b, day + 25200);
+
+    /* values: connector 2 outside a transaction, connector 1 in one */
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 3, 0, 1, NULL, day), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 1, 9, 1, NULL, day), HAL_EINVAL); /* no such tx */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 9, "T", 5000, day + 10), HAL_OK);
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 9, 1, NULL, day), HAL_EINVAL); /* other connector */
+    struct ocpp_sample smp = {22000, 55000, 400000, 40};
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 1, 9, 5100, &smp, day + 900), HAL_OK);
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 0, 777, NULL, day + 900), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":55,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    int p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "connectorId"), 1);
+    assert_int_equal(get_int(p, "transactionId"), 55);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2026-03-01T00:15:00Z"));
+    int sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    for (unsigned i = 0; i < 5; i++) {
+        assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, i), "context"), "Sample.Clock"));
+    }
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "value"), "5100"));
+    reply("{}");
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "connectorId"), 2);
+    assert_int_equal(ocpp_json_get(&s_j, p, "transactionId"), -1); /* outside a transaction */
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "value"), "777"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "context"), "Sample.Clock"));
+    assert_true(ocpp_json_at(&s_j, sv, 1) < 0);
+    reply("{}");
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+    /* a sampled value still says Sample.Periodic */
+    assert_int_equal(ocpp_cp_meter(&s_cp, 9, 5200, day + 920, s_now), HAL_OK);
+    p = expect_call("MeterValues");
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, sv, 0), "context"), "Sample.Periodic"));
+    reply("{}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -624,6 +703,7 @@ int main(void)
         cmocka_unit_test_setup(test_time, setup),
         cmocka_unit_test_setup(test_resume_after_reboot, setup),
         cmocka_unit_test_setup(test_meter_values_measurands, setup),
+        cmocka_unit_test_setup(test_clock_aligned, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

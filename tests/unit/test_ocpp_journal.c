@@ -336,10 +336,50 @@ static void test_aborted_but_taken_gets_its_stop(void **state)
     assert_string_equal(log[0], "Stop 42 700 Other");
 }
 
+
+/* The register a connector shows between sessions (its clock-aligned values): none before any
+ * record, the start reading while one runs, the stop reading once it closed, also when the
+ * records were already delivered before a reboot (the newest one counts). */
+static void test_register_between_sessions(void **state)
+{
+    (void)state;
+    int64_t wh = -1;
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    assert_false(ocpp_journal_register(&s_oj, &wh));
+    uint32_t a = begin(1000, 1767225600);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_true(ocpp_journal_register(&s_oj, &wh));
+    assert_int_equal(wh, 1000);
+    close_tx(a, 1800, 1767225700, JOURNAL_END_NORMAL, REC);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_true(ocpp_journal_register(&s_oj, &wh));
+    assert_int_equal(wh, 1800);
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[8][96];
+    deliver_all(log, 8);
+    assert_int_equal(s_delivered, 1);
+    /* an aborted record (the meter never ran it) leaves its start reading */
+    uint32_t b = begin(1900, 1767225800);
+    close_tx(b, 0, 1767225800, JOURNAL_END_ABORTED, NULL);
+    settle();
+    /* a reboot: a fresh instance on the same journal finds the newest record */
+    struct ocpp_cp_info info = {"V", "M", NULL, NULL, NULL, NULL, 1};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 2);
+    assert_int_equal(journal_open(&s_j, &s_nvs.base), HAL_OK);
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    assert_true(ocpp_journal_register(&s_oj, &wh));
+    assert_int_equal(wh, 1900); /* not the aborted record's stop reading (0) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reboot_rebuild, setup),
+        cmocka_unit_test_setup(test_register_between_sessions, setup),
         cmocka_unit_test_setup(test_delivered_frees_slots, setup),
         cmocka_unit_test_setup(test_reboot_after_confirmed_start, setup),
         cmocka_unit_test_setup(test_aborted_but_taken_gets_its_stop, setup),

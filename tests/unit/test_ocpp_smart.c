@@ -255,7 +255,7 @@ static void test_relative_to_transaction_start(void **state)
     /* a TxProfile without a running transaction: Rejected */
     expect_status("SetChargingProfile", tx, "Rejected");
     assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 11, "TAG", 0, T0 + 100), HAL_OK);
-    ocpp_smart_poll(&s_sm, &s_cp, T0 + 100); /* the transaction seen: its schedules start now */
+    ocpp_smart_poll(&s_sm, &s_cp, T0 + 100, 0); /* the transaction seen: its schedules start now */
     expect_status("SetChargingProfile", tx, "Accepted");
     limit_at(1, T0 + 130, 50000u, OCPP_SMART_NONE);
     limit_at(1, T0 + 160, 20000u, OCPP_SMART_NONE);
@@ -275,7 +275,7 @@ static void test_relative_to_transaction_start(void **state)
     limit_at(1, T0 + 160, 20000u, OCPP_SMART_NONE);
     /* the transaction ends: its TxProfile with it; the TxDefault (relative) waits for the next */
     assert_int_equal(ocpp_cp_tx_stop(&s_cp, 11, "TAG", 10, T0 + 200, OCPP_R_LOCAL), HAL_OK);
-    ocpp_smart_poll(&s_sm, &s_cp, T0 + 200);
+    ocpp_smart_poll(&s_sm, &s_cp, T0 + 200, 0);
     limit_at(1, T0 + 200, OCPP_SMART_NONE, OCPP_SMART_NONE);
     expect_status("ClearChargingProfile", "{\"id\":7}", "Unknown");
     expect_status("ClearChargingProfile", "{\"id\":9}", "Accepted");
@@ -457,6 +457,53 @@ static void test_composite_bounded(void **state)
     assert_int_equal(ocpp_json_size(&s_j, ocpp_json_get(&s_j, cs, "chargingSchedulePeriod")), CFG_OCPP_SMART_COMPOSITE);
 }
 
+
+/* RemoteStartTransaction with a chargingProfile: only a TxProfile without transactionId for a
+ * given connector (else Rejected, nothing kept), schema errors are CALLERRORs; the accepted
+ * one applies to the transaction that starts there, in time, and ends with it. */
+static void test_remote_start_profile(void **state)
+{
+    (void)state;
+    s_cp.reg = OCPP_REG_ACCEPTED;
+    const char *sched = "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":{\"chargingRateUnit\":\"A\","
+                        "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":10}]}}}";
+    char pl[512];
+    snprintf(pl, sizeof pl, "{\"connectorId\":1,\"idTag\":\"R1\",\"chargingProfile\":{\"chargingProfileId\":3,"
+             "\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\",%s", sched);
+    expect_status("RemoteStartTransaction", pl, "Rejected"); /* not a TxProfile */
+    snprintf(pl, sizeof pl, "{\"connectorId\":1,\"idTag\":\"R1\",\"chargingProfile\":{\"chargingProfileId\":3,"
+             "\"transactionId\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxProfile\",%s", sched);
+    expect_status("RemoteStartTransaction", pl, "Rejected"); /* a transactionId */
+    snprintf(pl, sizeof pl, "{\"idTag\":\"R1\",\"chargingProfile\":{\"chargingProfileId\":3,"
+             "\"stackLevel\":0,\"chargingProfilePurpose\":\"TxProfile\",%s", sched);
+    expect_status("RemoteStartTransaction", pl, "Rejected"); /* no connector */
+    expect_error("RemoteStartTransaction",
+                 "{\"connectorId\":1,\"idTag\":\"R1\",\"chargingProfile\":{\"chargingProfileId\":3,\"stackLevel\":0,"
+                 "\"chargingProfilePurpose\":\"TxProfile\",\"chargingProfileKind\":\"Relative\"}}",
+                 "OccurenceConstraintViolation"); /* no chargingSchedule */
+    for (unsigned c = 0; c <= 2; c++) {
+        assert_false(s_sm.remote[c].used);
+    }
+    snprintf(pl, sizeof pl, "{\"connectorId\":1,\"idTag\":\"R1\",\"chargingProfile\":{\"chargingProfileId\":3,"
+             "\"stackLevel\":0,\"chargingProfilePurpose\":\"TxProfile\",%s", sched);
+    expect_status("RemoteStartTransaction", pl, "Accepted");
+    limit_at(1, T0 + 10, OCPP_SMART_NONE, OCPP_SMART_NONE); /* not before its transaction */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 21, "R1", 0, T0 + 30), HAL_OK);
+    ocpp_smart_poll(&s_sm, &s_cp, T0 + 30, s_now);
+    limit_at(1, T0 + 40, 10000u, OCPP_SMART_NONE);
+    limit_at(2, T0 + 40, OCPP_SMART_NONE, OCPP_SMART_NONE);
+    assert_false(s_sm.remote[1].used);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 21, "R1", 10, T0 + 100, OCPP_R_LOCAL), HAL_OK);
+    ocpp_smart_poll(&s_sm, &s_cp, T0 + 100, s_now);
+    limit_at(1, T0 + 100, OCPP_SMART_NONE, OCPP_SMART_NONE); /* ended with its transaction */
+    /* a start that never came in time: its profile does not land on a later transaction */
+    expect_status("RemoteStartTransaction", pl, "Accepted");
+    int64_t late = T0 + (int64_t)s_cp.cfg.connection_timeout_s + OCPP_SMART_REMOTE_SLACK_S + 1;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 22, "X", 0, late), HAL_OK);
+    ocpp_smart_poll(&s_sm, &s_cp, late, s_now);
+    limit_at(1, late + 5, OCPP_SMART_NONE, OCPP_SMART_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup(test_schema_and_semantic_checks, setup),
         cmocka_unit_test_setup(test_not_attached_and_keys, setup),
         cmocka_unit_test_setup(test_composite_bounded, setup),
+        cmocka_unit_test_setup(test_remote_start_profile, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
