@@ -1,0 +1,586 @@
+/* Unit tests of the SECC's CertificateInstallation / CertificateUpdate
+ * (protocols/iso2/iso2_evse_cert.c) with real certificates and real ECDSA: an OEM
+ * provisioning chain, a mobility-operator chain and a certificate provisioning (CPS) leaf
+ * are made for the run with the OpenSSL API (nothing private is committed); the car's
+ * requests and the test provider's answers are signed with iso2_sig_sign() through the Linux
+ * crypto port. Covered: the Certificate service listed only with a provider (ServiceDetail's
+ * two parameter sets), a good installation and update (the provider gets the car's key, the
+ * answer encodes and decodes), and every refusal: bad OEM chain, expired OEM leaf, bad or
+ * missing request signature, provider failure and "no certificate", a provider answer
+ * signed with the wrong key, wrong eMAID or unknown root on update, out of sequence.
+ * Host only (OpenSSL): tests/host/, built by protocols/iso2/iso2_cert.mk into `make unit`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "exi/exi_stream.h"
+#include "iso2/iso2_evse.h"
+#include "iso2/iso2_sig.h"
+#include "linux_crypto.h"
+
+#define EMAID "DEPNC123456789X"
+
+/* ------------------------------------------------------------------ the test PKI */
+struct tp_cert {
+    X509 *x;
+    EVP_PKEY *key;
+    uint8_t der[1200];
+    size_t len;
+    uint8_t pub[65];
+};
+
+static long s_serial = 1;
+
+static void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, val);
+    assert_non_null(e);
+    assert_int_equal(X509_add_ext(x, e, -1), 1);
+    X509_EXTENSION_free(e);
+}
+
+/* A certificate of the ISO-2 profile (P-256, ecdsa-with-SHA256, v3), valid from now + nb to
+ * now + na seconds; issuer NULL: self-signed. */
+static void tp_make(struct tp_cert *c, const struct tp_cert *issuer, const char *cn, const char *dc, bool ca,
+                    long nb, long na)
+{
+    c->key = EVP_EC_gen("P-256");
+    assert_non_null(c->key);
+    c->x = X509_new();
+    X509 *x = c->x;
+    assert_int_equal(X509_set_version(x, 2), 1);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), s_serial++);
+    X509_gmtime_adj(X509_getm_notBefore(x), nb);
+    X509_gmtime_adj(X509_getm_notAfter(x), na);
+    assert_int_equal(X509_set_pubkey(x, c->key), 1);
+    X509_NAME *n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "DC", MBSTRING_ASC, (const unsigned char *)dc, -1, -1, 0);
+    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer->x) : n);
+    X509 *ix = issuer != NULL ? issuer->x : x;
+    tp_ext(x, ix, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+    tp_ext(x, ix, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyAgreement");
+    tp_ext(x, ix, NID_subject_key_identifier, "hash");
+    assert_true(X509_sign(x, issuer != NULL ? issuer->key : c->key, EVP_sha256()) > 0);
+    unsigned char *p = c->der;
+    int l = i2d_X509(x, NULL);
+    assert_true(l > 0 && (size_t)l <= sizeof c->der);
+    c->len = (size_t)i2d_X509(x, &p);
+    size_t pl = sizeof c->pub;
+    assert_int_equal(EVP_PKEY_get_octet_string_param(c->key, "encoded-pub-key", c->pub, sizeof c->pub, &pl), 1);
+    assert_int_equal(pl, 65);
+}
+
+static void tp_free(struct tp_cert *c)
+{
+    X509_free(c->x);
+    EVP_PKEY_free(c->key);
+    memset(c, 0, sizeof *c);
+}
+
+static struct tp_cert s_mo_root, s_mo_sub, s_contract, s_other_emaid;
+static struct tp_cert s_oem_root, s_oem_sub, s_oem_leaf, s_oem_expired, s_alien_root, s_alien_oem;
+static struct tp_cert s_v2g_root, s_cps_leaf, s_new_contract;
+static struct x509_cert s_mo_roots[1], s_oem_roots[1], s_oem_subs[1];
+
+/* ------------------------------------------------------------------ the machine */
+static struct linux_crypto s_crypto, s_crypto2; /* a port holds 4 keys: the CPS and the contract key in the second */
+static uint32_t s_k_contract, s_k_oem, s_k_oem_expired, s_k_alien_oem, s_k_cps, s_k_other;
+
+static int fake_fill(struct hal_rng *r, uint8_t *b, size_t n)
+{
+    (void)r;
+    for (size_t i = 0; i < n; i++) {
+        b[i] = (uint8_t)(i * 13u + 5u);
+    }
+    return HAL_OK;
+}
+static const struct hal_rng_ops s_rng_ops = {.fill = fake_fill};
+static struct hal_rng s_rng = {.ops = &s_rng_ops};
+
+static uint8_t s_scratch[4096];
+static uint8_t s_prov_scratch[4096];
+static struct iso2_evse_pnc s_pnc;
+static struct iso2_evse s_m;
+static struct exi_iso2_document s_q, s_r, s_back;
+static struct iso2_evse_request s_out;
+static struct iso2_evse_status s_st;
+static const uint8_t s_id[4] = {1, 2, 3, 4};
+static uint8_t s_wire[8192];
+
+/* The test provider: what it answers and what it saw. */
+enum prov_mode { PROV_OK, PROV_FAIL, PROV_NOENT, PROV_BAD_KEY };
+static enum prov_mode s_mode;
+static unsigned s_prov_calls;
+static struct iso2_evse_cert_req s_seen;
+static uint8_t s_seen_pub[65];
+
+static int add_key_to(struct linux_crypto *port, EVP_PKEY *k, uint32_t *h)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+    char *p = NULL;
+    long n = BIO_get_mem_data(b, &p);
+    int rc = linux_crypto_add_key_pem(port, p, (size_t)n, h);
+    BIO_free(b);
+    return rc;
+}
+#define add_key(k, h) add_key_to(&s_crypto, k, h)
+
+static void put(uint16_t *len, uint8_t *dst, const struct tp_cert *c)
+{
+    memcpy(dst, c->der, c->len);
+    *len = (uint16_t)c->len;
+}
+
+static void put_id(uint16_t *len, char *dst, const char *id)
+{
+    *len = (uint16_t)strlen(id);
+    memcpy(dst, id, *len);
+}
+
+/* A provider's answer: the CPS leaf as SA provisioning chain, a new contract leaf, 48 bytes
+ * of "encrypted key", a DH key, the eMAID; the four parts signed by @p key. */
+static int test_provider(void *ctx, const struct iso2_evse_cert_req *q, struct exi_iso2_document *res, char *why,
+                         size_t cap)
+{
+    (void)ctx;
+    s_prov_calls++;
+    s_seen = *q;
+    memcpy(s_seen_pub, q->car_pub, 65);
+    if (s_mode == PROV_FAIL) {
+        (void)snprintf(why, cap, "backend unreachable");
+        return HAL_EIO;
+    }
+    if (s_mode == PROV_NOENT) {
+        (void)snprintf(why, cap, "no contract for this car");
+        return HAL_ENOENT;
+    }
+    struct exi_iso2_BodyType *b = &res->V2G_Message.Body;
+    struct exi_iso2_CertificateInstallationResType *r = &b->CertificateInstallationRes;
+    struct exi_iso2_CertificateInstallationResType tmp;
+    memset(&tmp, 0, sizeof tmp);
+    put(&tmp.SAProvisioningCertificateChain.Certificate.bytesLen, tmp.SAProvisioningCertificateChain.Certificate.bytes,
+        &s_cps_leaf);
+    put_id(&tmp.ContractSignatureCertChain.Id.charactersLen, tmp.ContractSignatureCertChain.Id.characters, "id1");
+    tmp.ContractSignatureCertChain.Id_isUsed = true;
+    put(&tmp.ContractSignatureCertChain.Certificate.bytesLen, tmp.ContractSignatureCertChain.Certificate.bytes,
+        &s_new_contract);
+    tmp.ContractSignatureCertChain.SubCertificates_isUsed = true;
+    put(&tmp.ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytesLen,
+        tmp.ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytes, &s_mo_sub);
+    tmp.ContractSignatureCertChain.SubCertificates.Certificate.arrayLen = 1;
+    put_id(&tmp.ContractSignatureEncryptedPrivateKey.Id.charactersLen,
+           tmp.ContractSignatureEncryptedPrivateKey.Id.characters, "id2");
+    tmp.ContractSignatureEncryptedPrivateKey.CONTENT.bytesLen = 48;
+    memset(tmp.ContractSignatureEncryptedPrivateKey.CONTENT.bytes, 0xA5, 48);
+    put_id(&tmp.DHpublickey.Id.charactersLen, tmp.DHpublickey.Id.characters, "id3");
+    tmp.DHpublickey.CONTENT.bytesLen = 65;
+    memcpy(tmp.DHpublickey.CONTENT.bytes, s_cps_leaf.pub, 65);
+    put_id(&tmp.eMAID.Id.charactersLen, tmp.eMAID.Id.characters, "id4");
+    put_id(&tmp.eMAID.CONTENT.charactersLen, tmp.eMAID.CONTENT.characters, EMAID);
+    /* Both response types have the same first fields; an update adds RetryCounter. */
+    if (q->update) {
+        struct exi_iso2_CertificateUpdateResType *u = &b->CertificateUpdateRes;
+        memset(u, 0, sizeof *u);
+        u->SAProvisioningCertificateChain = tmp.SAProvisioningCertificateChain;
+        u->ContractSignatureCertChain = tmp.ContractSignatureCertChain;
+        u->ContractSignatureEncryptedPrivateKey = tmp.ContractSignatureEncryptedPrivateKey;
+        u->DHpublickey = tmp.DHpublickey;
+        u->eMAID = tmp.eMAID;
+        b->CertificateUpdateRes_isUsed = true;
+    } else {
+        *r = tmp;
+        b->CertificateInstallationRes_isUsed = true;
+    }
+    const char *ids[] = {"id1", "id2", "id3", "id4"};
+    enum iso2_sig_error e = ISO2_SIG_OK;
+    return iso2_sig_sign(s_mode == PROV_BAD_KEY ? &s_crypto.base : &s_crypto2.base,
+                         s_mode == PROV_BAD_KEY ? s_k_other : s_k_cps, &res->V2G_Message.Header, b,
+                         ids, 4, s_prov_scratch, sizeof s_prov_scratch, &e);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    long y = 365L * 86400;
+    tp_make(&s_mo_root, NULL, "Test MO Root", "V2G", true, -86400, 10 * y);
+    tp_make(&s_mo_sub, &s_mo_root, "Test MO Sub-CA", "MO", true, -86400, 4 * y);
+    tp_make(&s_contract, &s_mo_sub, EMAID, "MO", false, -86400, 2 * y);
+    tp_make(&s_other_emaid, &s_mo_sub, "DEPNC987654321X", "MO", false, -86400, y);
+    tp_make(&s_new_contract, &s_mo_sub, EMAID, "MO", false, -86400, 2 * y);
+    tp_make(&s_oem_root, NULL, "Test OEM Root", "OEM", true, -86400, 10 * y);
+    tp_make(&s_oem_sub, &s_oem_root, "Test OEM Sub-CA", "OEM", true, -86400, 4 * y);
+    tp_make(&s_oem_leaf, &s_oem_sub, "WMIV1234567890ABCDEX", "OEM", false, -86400, 4 * y);
+    tp_make(&s_oem_expired, &s_oem_sub, "WMIV1234567890ABCDEX", "OEM", false, -10 * 86400, -86400);
+    tp_make(&s_alien_root, NULL, "Alien OEM Root", "OEM", true, -86400, 10 * y);
+    tp_make(&s_alien_oem, &s_alien_root, "WMIV1234567890ABCDEX", "OEM", false, -86400, 4 * y);
+    tp_make(&s_v2g_root, NULL, "Test V2G Root", "V2G", true, -86400, 10 * y);
+    tp_make(&s_cps_leaf, &s_v2g_root, "Test CPS Leaf", "CPS", false, -86400, y);
+    assert_int_equal(x509_parse(&s_mo_roots[0], s_mo_root.der, s_mo_root.len), X509_OK);
+    assert_int_equal(x509_parse(&s_oem_roots[0], s_oem_root.der, s_oem_root.len), X509_OK);
+    assert_int_equal(x509_parse(&s_oem_subs[0], s_oem_sub.der, s_oem_sub.len), X509_OK);
+    linux_crypto_init(&s_crypto);
+    linux_crypto_init(&s_crypto2);
+    assert_int_equal(add_key_to(&s_crypto2, s_contract.key, &s_k_contract), HAL_OK);
+    assert_int_equal(add_key(s_oem_leaf.key, &s_k_oem), HAL_OK);
+    assert_int_equal(add_key(s_oem_expired.key, &s_k_oem_expired), HAL_OK);
+    assert_int_equal(add_key(s_alien_oem.key, &s_k_alien_oem), HAL_OK);
+    assert_int_equal(add_key_to(&s_crypto2, s_cps_leaf.key, &s_k_cps), HAL_OK);
+    s_k_other = s_k_alien_oem;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    linux_crypto_close(&s_crypto);
+    linux_crypto_close(&s_crypto2);
+    struct tp_cert *all[] = {&s_mo_root, &s_mo_sub, &s_contract, &s_other_emaid, &s_new_contract,
+                             &s_oem_root, &s_oem_sub, &s_oem_leaf, &s_oem_expired, &s_alien_root,
+                             &s_alien_oem, &s_v2g_root, &s_cps_leaf};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        tp_free(all[i]);
+    }
+    return 0;
+}
+
+/* A context with Contract ready; @p provider: the test provider lent and the hook filled. */
+static void start(bool provider)
+{
+    memset(&s_pnc, 0, sizeof s_pnc);
+    s_pnc.crypto = &s_crypto.base;
+    s_pnc.rng = &s_rng;
+    s_pnc.roots = s_mo_roots;
+    s_pnc.nroots = 1;
+    s_pnc.now_s = (int64_t)time(NULL);
+    s_pnc.secure = true;
+    s_pnc.buf = s_scratch;
+    s_pnc.cap = sizeof s_scratch;
+    s_pnc.oem_roots = s_oem_roots;
+    s_pnc.n_oem_roots = 1;
+    s_pnc.oem_subs = s_oem_subs;
+    s_pnc.n_oem_subs = 1;
+    if (provider) {
+        s_pnc.cert_provider = test_provider;
+    }
+    struct iso2_evse_config c;
+    iso2_evse_default_config(&c);
+    c.offer_contract = true;
+    assert_int_equal(iso2_evse_start(&s_m, &c, s_id, sizeof s_id, NULL, 0), HAL_OK);
+    assert_int_equal(iso2_evse_set_pnc(&s_m, &s_pnc), HAL_OK);
+    iso2_evse_cert_init(&s_pnc);
+    memset(&s_st, 0, sizeof s_st);
+    s_st.status_code = exi_iso2_DC_EVSEStatusCodeType_EVSE_Ready;
+    s_st.dc.auth_done = true;
+    s_mode = PROV_OK;
+    s_prov_calls = 0;
+}
+
+static struct exi_iso2_BodyType *req(void)
+{
+    memset(&s_q, 0, sizeof s_q);
+    s_q.V2G_Message_isUsed = true;
+    memcpy(s_q.V2G_Message.Header.SessionID.bytes, s_id, sizeof s_id);
+    s_q.V2G_Message.Header.SessionID.bytesLen = sizeof s_id;
+    return &s_q.V2G_Message.Body;
+}
+
+static uint8_t send(void)
+{
+    assert_int_equal(iso2_evse_handle(&s_m, &s_q, &s_st, &s_r, &s_out, 10), HAL_OK);
+    return s_out.response_code;
+}
+
+/* SessionSetup, ServiceDiscovery; returns the number of services listed. */
+static unsigned to_discovery(void)
+{
+    struct exi_iso2_BodyType *b = req();
+    s_q.V2G_Message.Header.SessionID.bytesLen = 1;
+    s_q.V2G_Message.Header.SessionID.bytes[0] = 0;
+    b->SessionSetupReq_isUsed = true;
+    b->SessionSetupReq.EVCCID.bytesLen = 6;
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK_NewSessionEstablished);
+    b = req();
+    b->ServiceDiscoveryReq_isUsed = true;
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    const struct exi_iso2_ServiceDiscoveryResType *r = &s_r.V2G_Message.Body.ServiceDiscoveryRes;
+    return r->ServiceList_isUsed ? r->ServiceList.Service.arrayLen : 0u;
+}
+
+static uint8_t select_payment(uint8_t option, bool cert_service)
+{
+    struct exi_iso2_BodyType *b = req();
+    b->PaymentServiceSelectionReq_isUsed = true;
+    struct exi_iso2_PaymentServiceSelectionReqType *q = &b->PaymentServiceSelectionReq;
+    q->SelectedPaymentOption = option;
+    q->SelectedServiceList.SelectedService.array[0].ServiceID = 1;
+    q->SelectedServiceList.SelectedService.arrayLen = 1;
+    if (cert_service) {
+        q->SelectedServiceList.SelectedService.array[1].ServiceID = 2;
+        q->SelectedServiceList.SelectedService.array[1].ParameterSetID = 1;
+        q->SelectedServiceList.SelectedService.array[1].ParameterSetID_isUsed = true;
+        q->SelectedServiceList.SelectedService.arrayLen = 2;
+    }
+    return send();
+}
+
+static void to_selection(void)
+{
+    start(true);
+    assert_int_equal(to_discovery(), 1);
+    assert_int_equal(select_payment(exi_iso2_paymentOptionType_Contract, true), exi_iso2_responseCodeType_OK);
+}
+
+static void root_id(struct exi_iso2_ListOfRootCertificateIDsType *l)
+{
+    put_id(&l->RootCertificateID.array[0].X509IssuerName.charactersLen, l->RootCertificateID.array[0].X509IssuerName.characters,
+           "CN=Test V2G Root,DC=V2G");
+    l->RootCertificateID.array[0].X509SerialNumber = 1;
+    l->RootCertificateID.arrayLen = 1;
+}
+
+/* CertificateInstallationReq carrying @p oem, signed with @p key (0: unsigned). */
+static uint8_t install(const struct tp_cert *oem, uint32_t key, bool sign)
+{
+    struct exi_iso2_BodyType *b = req();
+    b->CertificateInstallationReq_isUsed = true;
+    struct exi_iso2_CertificateInstallationReqType *q = &b->CertificateInstallationReq;
+    put_id(&q->Id.charactersLen, q->Id.characters, "ID1");
+    put(&q->OEMProvisioningCert.bytesLen, q->OEMProvisioningCert.bytes, oem);
+    root_id(&q->ListOfRootCertificateIDs);
+    if (sign) {
+        const char *ids[] = {"ID1"};
+        enum iso2_sig_error e = ISO2_SIG_OK;
+        assert_int_equal(iso2_sig_sign(&s_crypto.base, key, &s_q.V2G_Message.Header, b, ids, 1, s_prov_scratch,
+                                       sizeof s_prov_scratch, &e),
+                         HAL_OK);
+    }
+    return send();
+}
+
+/* CertificateUpdateReq with @p leaf + the MO Sub-CA and @p emaid, signed with @p key. */
+static uint8_t update(const struct tp_cert *leaf, const char *emaid, struct linux_crypto *port, uint32_t key)
+{
+    struct exi_iso2_BodyType *b = req();
+    b->CertificateUpdateReq_isUsed = true;
+    struct exi_iso2_CertificateUpdateReqType *q = &b->CertificateUpdateReq;
+    put_id(&q->Id.charactersLen, q->Id.characters, "ID1");
+    put(&q->ContractSignatureCertChain.Certificate.bytesLen, q->ContractSignatureCertChain.Certificate.bytes, leaf);
+    q->ContractSignatureCertChain.SubCertificates_isUsed = true;
+    put(&q->ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytesLen,
+        q->ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytes, &s_mo_sub);
+    q->ContractSignatureCertChain.SubCertificates.Certificate.arrayLen = 1;
+    put_id(&q->eMAID.charactersLen, q->eMAID.characters, emaid);
+    root_id(&q->ListOfRootCertificateIDs);
+    const char *ids[] = {"ID1"};
+    enum iso2_sig_error e = ISO2_SIG_OK;
+    assert_int_equal(iso2_sig_sign(&port->base, key, &s_q.V2G_Message.Header, b, ids, 1, s_prov_scratch,
+                                   sizeof s_prov_scratch, &e),
+                     HAL_OK);
+    return send();
+}
+
+static void assert_refused(uint8_t code, uint8_t want, const char *note_part)
+{
+    assert_int_equal(code, want);
+    assert_int_equal(iso2_evse_phase(&s_m), ISO2_EVSE_FAILED);
+    assert_true((s_out.events & ISO2_EVSE_EV_CLOSE) != 0u);
+    assert_false(s_r.V2G_Message.Header.Signature_isUsed);
+    if (note_part != NULL) {
+        assert_non_null(strstr(s_out.note, note_part));
+    }
+    /* nothing of a half-made answer goes out */
+    const struct exi_iso2_BodyType *b = &s_r.V2G_Message.Body;
+    uint16_t leaf = b->CertificateInstallationRes_isUsed ? b->CertificateInstallationRes.SAProvisioningCertificateChain.Certificate.bytesLen
+                                                          : b->CertificateUpdateRes.SAProvisioningCertificateChain.Certificate.bytesLen;
+    assert_int_equal(leaf, 0);
+    /* the refusal still encodes (the car reads its code), and the session is over */
+    struct exi_writer w;
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+    req()->SessionStopReq_isUsed = true;
+    assert_int_equal(iso2_evse_handle(&s_m, &s_q, &s_st, &s_r, &s_out, 20), HAL_ESTATE);
+}
+
+/* ------------------------------------------------------------------ tests */
+static void test_service_offered_only_with_provider(void **state)
+{
+    (void)state;
+    start(false);
+    assert_int_equal(to_discovery(), 0);
+    assert_false(iso2_evse_cert_offered(&s_m));
+    struct exi_iso2_BodyType *b = req();
+    b->ServiceDetailReq_isUsed = true;
+    b->ServiceDetailReq.ServiceID = 2;
+    assert_int_equal(send(), exi_iso2_responseCodeType_FAILED_ServiceIDInvalid);
+
+    /* without the service, a CertificateInstallationReq is refused before any check */
+    start(false);
+    (void)to_discovery();
+    assert_int_equal(select_payment(exi_iso2_paymentOptionType_Contract, false), exi_iso2_responseCodeType_OK);
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED, NULL);
+
+    start(true);
+    assert_int_equal(to_discovery(), 1);
+    const struct exi_iso2_ServiceType *s = &s_r.V2G_Message.Body.ServiceDiscoveryRes.ServiceList.Service.array[0];
+    assert_int_equal(s->ServiceID, 2);
+    assert_int_equal(s->ServiceCategory, exi_iso2_serviceCategoryType_ContractCertificate);
+    assert_true(s->FreeService);
+    assert_memory_equal(s->ServiceName.characters, "Certificate", 11);
+    b = req();
+    b->ServiceDetailReq_isUsed = true;
+    b->ServiceDetailReq.ServiceID = 2;
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    const struct exi_iso2_ServiceDetailResType *d = &s_r.V2G_Message.Body.ServiceDetailRes;
+    assert_true(d->ServiceParameterList_isUsed);
+    assert_int_equal(d->ServiceParameterList.ParameterSet.arrayLen, 2);
+    assert_int_equal(d->ServiceParameterList.ParameterSet.array[1].ParameterSetID, 2);
+    assert_memory_equal(d->ServiceParameterList.ParameterSet.array[1].Parameter.array[0].stringValue.characters,
+                        "Update", 6);
+    assert_int_equal(select_payment(exi_iso2_paymentOptionType_Contract, true), exi_iso2_responseCodeType_OK);
+}
+
+static void test_good_installation(void **state)
+{
+    (void)state;
+    to_selection();
+    assert_int_equal(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_OK);
+    assert_int_equal(s_prov_calls, 1);
+    assert_false(s_seen.update);
+    assert_memory_equal(s_seen_pub, s_oem_leaf.pub, 65);
+    assert_non_null(strstr(s_out.note, "OEM provisioning chain valid"));
+    assert_non_null(strstr(s_out.note, "provider answered, signature valid"));
+    assert_true(s_r.V2G_Message.Body.CertificateInstallationRes_isUsed);
+    assert_true(s_r.V2G_Message.Header.Signature_isUsed);
+    /* it goes out as it is: encodes, decodes, and its signature verifies with the CPS key */
+    struct exi_writer w;
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+    struct exi_reader rd;
+    exi_reader_init(&rd, s_wire, exi_writer_len(&w));
+    assert_int_equal(exi_iso2_decode(&rd, &s_back), HAL_OK);
+    struct iso2_sig_check c = {.crypto = &s_crypto.base, .pub = s_cps_leaf.pub, .pub_len = 65,
+                               .buf = s_prov_scratch, .cap = sizeof s_prov_scratch};
+    assert_int_equal(iso2_sig_verify(&c, &s_back.V2G_Message.Header, &s_back.V2G_Message.Body), HAL_OK);
+    assert_int_equal(s_back.V2G_Message.Body.CertificateInstallationRes.ContractSignatureEncryptedPrivateKey.CONTENT.bytesLen,
+                     48);
+    /* the car then pays with its new contract */
+    struct exi_iso2_BodyType *b = req();
+    b->PaymentDetailsReq_isUsed = true;
+    put_id(&b->PaymentDetailsReq.eMAID.charactersLen, b->PaymentDetailsReq.eMAID.characters, EMAID);
+    put(&b->PaymentDetailsReq.ContractSignatureCertChain.Certificate.bytesLen,
+        b->PaymentDetailsReq.ContractSignatureCertChain.Certificate.bytes, &s_new_contract);
+    b->PaymentDetailsReq.ContractSignatureCertChain.SubCertificates_isUsed = true;
+    put(&b->PaymentDetailsReq.ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytesLen,
+        b->PaymentDetailsReq.ContractSignatureCertChain.SubCertificates.Certificate.array[0].bytes, &s_mo_sub);
+    b->PaymentDetailsReq.ContractSignatureCertChain.SubCertificates.Certificate.arrayLen = 1;
+    assert_int_equal(send(), exi_iso2_responseCodeType_OK);
+    /* once per session */
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED_SequenceError, NULL);
+}
+
+static void test_installation_without_oem_roots(void **state)
+{
+    (void)state;
+    to_selection();
+    s_pnc.n_oem_roots = 0;
+    assert_int_equal(install(&s_alien_oem, s_k_alien_oem, true), exi_iso2_responseCodeType_OK);
+    assert_non_null(strstr(s_out.note, "OEM chain not checked"));
+}
+
+static void test_installation_refusals(void **state)
+{
+    (void)state;
+    to_selection(); /* OEM leaf of another root */
+    assert_refused(install(&s_alien_oem, s_k_alien_oem, true), exi_iso2_responseCodeType_FAILED_CertChainError,
+                   "OEM provisioning chain");
+    assert_int_equal(s_prov_calls, 0);
+    to_selection();
+    assert_refused(install(&s_oem_expired, s_k_oem_expired, true), exi_iso2_responseCodeType_FAILED_CertificateExpired,
+                   "expired");
+    to_selection(); /* signed with another key */
+    assert_refused(install(&s_oem_leaf, s_k_alien_oem, true), exi_iso2_responseCodeType_FAILED_SignatureError,
+                   "CertificateInstallationReq refused");
+    to_selection(); /* not signed */
+    assert_refused(install(&s_oem_leaf, 0, false), exi_iso2_responseCodeType_FAILED_SignatureError, NULL);
+    to_selection(); /* not a certificate */
+    struct tp_cert junk = s_oem_leaf;
+    junk.len = 40;
+    assert_refused(install(&junk, s_k_oem, true), exi_iso2_responseCodeType_FAILED_CertChainError, NULL);
+    assert_int_equal(s_prov_calls, 0);
+    /* the provider fails, has nothing, or signs with the wrong key */
+    to_selection();
+    s_mode = PROV_FAIL;
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED, "backend unreachable");
+    to_selection();
+    s_mode = PROV_NOENT;
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED_NoCertificateAvailable,
+                   "no contract for this car");
+    to_selection();
+    s_mode = PROV_BAD_KEY;
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED,
+                   "certificate provider's answer");
+    assert_int_equal(s_prov_calls, 1);
+    /* ExternalPayment selected: out of sequence */
+    start(true);
+    (void)to_discovery();
+    assert_int_equal(select_payment(exi_iso2_paymentOptionType_ExternalPayment, false), exi_iso2_responseCodeType_OK);
+    assert_refused(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_FAILED_SequenceError, NULL);
+}
+
+static void test_update(void **state)
+{
+    (void)state;
+    to_selection();
+    assert_int_equal(update(&s_contract, EMAID, &s_crypto2, s_k_contract), exi_iso2_responseCodeType_OK);
+    assert_true(s_seen.update);
+    assert_string_equal(s_seen.emaid, EMAID);
+    assert_memory_equal(s_seen_pub, s_contract.pub, 65);
+    assert_true(s_r.V2G_Message.Body.CertificateUpdateRes_isUsed);
+    assert_false(s_r.V2G_Message.Body.CertificateUpdateRes.RetryCounter_isUsed);
+    assert_non_null(strstr(s_out.note, "contract chain valid"));
+    struct exi_writer w;
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+
+    to_selection(); /* the eMAID of the request is not the leaf's */
+    assert_refused(update(&s_contract, "DEPNC987654321X", &s_crypto2, s_k_contract),
+                   exi_iso2_responseCodeType_FAILED_CertChainError, "eMAID");
+    assert_true(s_r.V2G_Message.Body.CertificateUpdateRes.RetryCounter_isUsed);
+    to_selection(); /* signed by another key than the leaf's */
+    assert_refused(update(&s_contract, EMAID, &s_crypto, s_k_oem), exi_iso2_responseCodeType_FAILED_SignatureError, NULL);
+    to_selection(); /* unknown MO root */
+    s_pnc.roots = s_oem_roots;
+    assert_refused(update(&s_contract, EMAID, &s_crypto2, s_k_contract), exi_iso2_responseCodeType_FAILED_NoCertificateAvailable,
+                   NULL);
+    assert_int_equal(s_prov_calls, 0);
+    to_selection();
+    s_mode = PROV_BAD_KEY;
+    assert_refused(update(&s_contract, EMAID, &s_crypto2, s_k_contract), exi_iso2_responseCodeType_FAILED,
+                   "certificate provider's answer");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_service_offered_only_with_provider),
+        cmocka_unit_test(test_good_installation),
+        cmocka_unit_test(test_installation_without_oem_roots),
+        cmocka_unit_test(test_installation_refusals),
+        cmocka_unit_test(test_update),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
