@@ -50,7 +50,10 @@ static uint8_t s_refuse(struct iso2_evse *m, struct iso2_evse_request *out, cons
     char v[128];
     (void)snprintf(v, sizeof v, "refused: %.110s", reason);
     s_note(m, out, what, v);
-    return iso2_evse_refuse(m, code, reason);
+    /* the session keeps a pointer to its reason: point into the note, which outlives this
+     * call (the callers' reasons are often built on their stack) */
+    const char *kept = strstr(m->note, "refused: ");
+    return iso2_evse_refuse(m, code, kept != NULL ? kept + 9 : "certificate installation/update refused");
 }
 
 /* The request's header Signature with @p pub (65 bytes); it must cover the request body. */

@@ -8,6 +8,9 @@
  * answer encodes and decodes), and every refusal: bad OEM chain, expired OEM leaf, bad or
  * missing request signature, provider failure and "no certificate", a provider answer
  * signed with the wrong key, wrong eMAID or unknown root on update, out of sequence.
+ * Then the local CA provider (boardlib/board_certprov.c) behind the same hook: its answer
+ * verifies, the new chain validates, the car decrypts its key with the right key and not
+ * with a wrong one; its configuration refusals.
  * Host only (OpenSSL): tests/host/, built by protocols/iso2/iso2_cert.mk into `make unit`. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "board_certprov.h"
 #include "exi/exi_stream.h"
 #include "iso2/iso2_evse.h"
 #include "iso2/iso2_sig.h"
@@ -401,6 +409,9 @@ static void assert_refused(uint8_t code, uint8_t want, const char *note_part)
     assert_false(s_r.V2G_Message.Header.Signature_isUsed);
     if (note_part != NULL) {
         assert_non_null(strstr(s_out.note, note_part));
+        /* the session's reason is the refusal of the note, still readable after the call */
+        assert_true(iso2_evse_reason(&s_m)[0] != '\0');
+        assert_non_null(strstr(s_out.note, iso2_evse_reason(&s_m)));
     }
     /* nothing of a half-made answer goes out */
     const struct exi_iso2_BodyType *b = &s_r.V2G_Message.Body;
@@ -573,6 +584,157 @@ static void test_update(void **state)
                    "certificate provider's answer");
 }
 
+/* ------------------------------------------------------------------ the local CA provider */
+static char s_dir[64];
+
+static void write_pem(const char *name, const struct tp_cert *const *certs, size_t n, EVP_PKEY *key)
+{
+    char path[128];
+    (void)snprintf(path, sizeof path, "%s/%s", s_dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(PEM_write_X509(f, certs[i]->x), 1);
+    }
+    if (key != NULL) {
+        assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+static struct board_certprov s_prov;
+
+static void open_provider(const char *cps_key, const char *emaid, int want)
+{
+    char a[128], b2[128], c[128], d[128], why[256] = "";
+    (void)snprintf(a, sizeof a, "%s/cps.pem", s_dir);
+    (void)snprintf(b2, sizeof b2, "%s/%s", s_dir, cps_key);
+    (void)snprintf(c, sizeof c, "%s/ca.pem", s_dir);
+    (void)snprintf(d, sizeof d, "%s/ca.key", s_dir);
+    struct board_certprov_config cfg = {.cps_chain = a, .cps_key = b2, .contract_ca_chain = c,
+                                        .contract_ca_key = d, .emaid = emaid};
+    int rc = board_certprov_open(&s_prov, &cfg, why, sizeof why);
+    if (rc != want) {
+        print_error("board_certprov_open: %d (%s)\n", rc, why);
+    }
+    assert_int_equal(rc, want);
+    if (want != HAL_OK) {
+        assert_non_null(strstr(why, "pnc."));
+        board_certprov_close(&s_prov);
+    }
+}
+
+static int prov_setup(void)
+{
+    (void)snprintf(s_dir, sizeof s_dir, "/tmp/test_iso2_cert.XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    const struct tp_cert *cps[] = {&s_cps_leaf, &s_v2g_root};
+    write_pem("cps.pem", cps, 2, NULL);
+    write_pem("cps.key", NULL, 0, s_cps_leaf.key);
+    write_pem("wrong.key", NULL, 0, s_oem_leaf.key);
+    const struct tp_cert *ca[] = {&s_mo_sub};
+    write_pem("ca.pem", ca, 1, NULL);
+    write_pem("ca.key", NULL, 0, s_mo_sub.key);
+    return 0;
+}
+
+static void prov_teardown(void)
+{
+    const char *names[] = {"cps.pem", "cps.key", "wrong.key", "ca.pem", "ca.key"};
+    for (size_t i = 0; i < 5; i++) {
+        char path[128];
+        (void)snprintf(path, sizeof path, "%s/%s", s_dir, names[i]);
+        (void)unlink(path);
+    }
+    (void)rmdir(s_dir);
+}
+
+/* The answer as the car checks it: the CPS signature over the four parts, the new contract
+ * chain to the MO root, then the key decrypted with @p car_key (HAL_OK) or refused. */
+static int car_takes(const struct exi_iso2_CertificateChainType *cc,
+                     const struct exi_iso2_ContractSignatureEncryptedPrivateKeyType *ek,
+                     const struct exi_iso2_DiffieHellmanPublickeyType *dh, EVP_PKEY *car_key)
+{
+    struct iso2_sig_check c = {.crypto = &s_crypto.base, .pub = s_cps_leaf.pub, .pub_len = 65,
+                               .buf = s_prov_scratch, .cap = sizeof s_prov_scratch};
+    s_back = s_r;
+    assert_int_equal(iso2_sig_verify(&c, &s_back.V2G_Message.Header, &s_back.V2G_Message.Body), HAL_OK);
+    struct x509_cert chain[2];
+    assert_int_equal(x509_parse(&chain[0], cc->Certificate.bytes, cc->Certificate.bytesLen), X509_OK);
+    assert_int_equal(cc->SubCertificates.Certificate.arrayLen, 1);
+    assert_int_equal(x509_parse(&chain[1], cc->SubCertificates.Certificate.array[0].bytes,
+                                cc->SubCertificates.Certificate.array[0].bytesLen),
+                     X509_OK);
+    struct x509_verdict v;
+    assert_int_equal(x509_chain_validate(&s_crypto.base, X509_ROLE_CONTRACT, chain, 2, s_mo_roots, 1,
+                                         (int64_t)time(NULL), EMAID, &v),
+                     X509_OK);
+    assert_int_equal(ek->CONTENT.bytesLen, BOARD_CERTPROV_ENC_LEN);
+    assert_int_equal(dh->CONTENT.bytesLen, 65);
+    uint8_t priv[32];
+    return board_certprov_decrypt(car_key, dh->CONTENT.bytes, ek->CONTENT.bytes, chain[0].pub.p, priv);
+}
+
+static void test_ca_provider_installation(void **state)
+{
+    (void)state;
+    open_provider("cps.key", EMAID, HAL_OK);
+    to_selection();
+    s_pnc.cert_provider = board_certprov_answer;
+    s_pnc.cert_ctx = &s_prov;
+    assert_int_equal(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_OK);
+    assert_int_equal(s_prov.answered, 1);
+    const struct exi_iso2_CertificateInstallationResType *r = &s_r.V2G_Message.Body.CertificateInstallationRes;
+    assert_int_equal(car_takes(&r->ContractSignatureCertChain, &r->ContractSignatureEncryptedPrivateKey,
+                               &r->DHpublickey, s_oem_leaf.key),
+                     HAL_OK);
+    /* a car with another key cannot read it */
+    assert_int_equal(car_takes(&r->ContractSignatureCertChain, &r->ContractSignatureEncryptedPrivateKey,
+                               &r->DHpublickey, s_alien_oem.key),
+                     HAL_EINVAL);
+    struct exi_writer w;
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+    board_certprov_close(&s_prov);
+}
+
+static void test_ca_provider_update(void **state)
+{
+    (void)state;
+    open_provider("cps.key", EMAID, HAL_OK);
+    to_selection();
+    s_pnc.cert_provider = board_certprov_answer;
+    s_pnc.cert_ctx = &s_prov;
+    assert_int_equal(update(&s_contract, EMAID, &s_crypto2, s_k_contract), exi_iso2_responseCodeType_OK);
+    const struct exi_iso2_CertificateUpdateResType *u = &s_r.V2G_Message.Body.CertificateUpdateRes;
+    assert_int_equal(car_takes(&u->ContractSignatureCertChain, &u->ContractSignatureEncryptedPrivateKey,
+                               &u->DHpublickey, s_contract.key),
+                     HAL_OK);
+    assert_int_equal(car_takes(&u->ContractSignatureCertChain, &u->ContractSignatureEncryptedPrivateKey,
+                               &u->DHpublickey, s_oem_leaf.key),
+                     HAL_EINVAL);
+    board_certprov_close(&s_prov);
+}
+
+static void test_ca_provider_config_refusals(void **state)
+{
+    (void)state;
+    open_provider("wrong.key", EMAID, HAL_EINVAL);   /* the key of another leaf */
+    open_provider("missing.key", EMAID, HAL_EINVAL); /* no such file */
+    open_provider("cps.key", "not an eMAID", HAL_EINVAL);
+}
+
+static int all_setup(void **state)
+{
+    return group_setup(state) == 0 ? prov_setup() : -1;
+}
+
+static int all_teardown(void **state)
+{
+    prov_teardown();
+    return group_teardown(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +743,9 @@ int main(void)
         cmocka_unit_test(test_installation_without_oem_roots),
         cmocka_unit_test(test_installation_refusals),
         cmocka_unit_test(test_update),
+        cmocka_unit_test(test_ca_provider_installation),
+        cmocka_unit_test(test_ca_provider_update),
+        cmocka_unit_test(test_ca_provider_config_refusals),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, all_setup, all_teardown);
 }
