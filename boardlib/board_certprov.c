@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "board_config.h"
 #include "hal_err.h"
 #include "iso2/iso2_sig.h"
 
@@ -371,5 +372,68 @@ int board_certprov_answer(void *ctx, const struct iso2_evse_cert_req *q, struct 
         return rc;
     }
     p->answered++;
+    return HAL_OK;
+}
+
+int board_certprov_setup(struct board_certprov_setup *s, const struct board_config *cfg, struct iso2_evse_pnc *pnc,
+                         char *why, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    why[0] = '\0';
+    if (cfg->pnc_cert_provider[0] == '\0') {
+        if (cfg->pnc_oem_chain[0] != '\0') {
+            (void)snprintf(why, cap, "pnc.oem_chain is set but pnc.cert_provider is not: no installation offered");
+        }
+        return HAL_OK;
+    }
+    if (strcmp(cfg->pnc_cert_provider, "ca") != 0) {
+        (void)snprintf(why, cap, "pnc.cert_provider: \"%s\" is not a provider (ca)", cfg->pnc_cert_provider);
+        return HAL_EINVAL;
+    }
+    char w2[200];
+    if (cfg->pnc_oem_chain[0] != '\0') {
+        if (board_pnc_load_file(&s->oem, cfg->pnc_oem_chain, w2, sizeof w2) != HAL_OK) {
+            (void)snprintf(why, cap, "pnc.oem_chain: %s", w2);
+            return HAL_EINVAL;
+        }
+        size_t ns = 0, nr = 0;
+        for (size_t i = 0; i < s->oem.n; i++) {
+            if (s_self_issued(&s->oem.cert[i])) {
+                s->oem_roots[nr++] = s->oem.cert[i];
+            } else {
+                s->oem_subs[ns++] = s->oem.cert[i];
+            }
+        }
+        if (nr == 0) {
+            (void)snprintf(why, cap, "pnc.oem_chain: %s holds no OEM root (a self-issued CA)", cfg->pnc_oem_chain);
+            return HAL_EINVAL;
+        }
+        pnc->oem_subs = s->oem_subs;
+        pnc->n_oem_subs = ns;
+        pnc->oem_roots = s->oem_roots;
+        pnc->n_oem_roots = nr;
+    }
+    struct board_certprov_config pc = {.cps_chain = cfg->pnc_cps_chain[0] != '\0' ? cfg->pnc_cps_chain : NULL,
+                                       .cps_key = cfg->pnc_cps_key[0] != '\0' ? cfg->pnc_cps_key : NULL,
+                                       .contract_ca_chain = cfg->pnc_contract_ca_chain[0] != '\0'
+                                                                ? cfg->pnc_contract_ca_chain
+                                                                : NULL,
+                                       .contract_ca_key = cfg->pnc_contract_ca_key[0] != '\0'
+                                                              ? cfg->pnc_contract_ca_key
+                                                              : NULL,
+                                       .emaid = cfg->pnc_cert_emaid[0] != '\0' ? cfg->pnc_cert_emaid : NULL};
+    if (board_certprov_open(&s->prov, &pc, why, cap) != HAL_OK) {
+        board_certprov_close(&s->prov);
+        pnc->oem_roots = NULL;
+        pnc->n_oem_roots = 0;
+        return HAL_EINVAL;
+    }
+    s->have_prov = true;
+    pnc->cert_provider = board_certprov_answer;
+    pnc->cert_ctx = &s->prov;
+    iso2_evse_cert_init(pnc);
+    (void)snprintf(why, cap,
+                   "pnc: certificate installation/update offered: local CA provider, eMAID %s, OEM chain %s",
+                   s->prov.emaid, pnc->n_oem_roots > 0 ? "checked against pnc.oem_chain" : "left to the provider");
     return HAL_OK;
 }

@@ -76,4 +76,24 @@ int board_certprov_encrypt(const uint8_t car_pub[65], const uint8_t priv[32], ui
 int board_certprov_decrypt(struct evp_pkey_st *car_key, const uint8_t dh_pub[65],
                            const uint8_t in[BOARD_CERTPROV_ENC_LEN], const uint8_t leaf_pub[65], uint8_t priv[32]);
 
+/** What a host board keeps for certificate installation: the provider and the OEM chain. */
+struct board_certprov_setup {
+    struct board_certprov prov;
+    bool have_prov;
+    struct board_pnc_certs oem;            /**< pnc.oem_chain as read */
+    struct x509_cert oem_subs[BOARD_PNC_CERTS_MAX];
+    struct x509_cert oem_roots[BOARD_PNC_CERTS_MAX];
+};
+
+struct board_config;
+/**
+ * @brief pnc.cert_provider and pnc.oem_chain of @p cfg into @p pnc (a context made for
+ *        Contract): the provider opened, the OEM chain split into Sub-CAs and roots, the
+ *        hook filled (iso2_evse_cert_init). Nothing configured: HAL_OK, nothing offered.
+ * @retval HAL_OK     configured (or nothing asked); @p why holds the line to log
+ * @retval HAL_EINVAL a key is wrong: @p why names it; the Certificate service is not offered
+ */
+int board_certprov_setup(struct board_certprov_setup *s, const struct board_config *cfg, struct iso2_evse_pnc *pnc,
+                         char *why, size_t cap);
+
 #endif /* BOARD_CERTPROV_H */
