@@ -724,6 +724,38 @@ static void test_ca_provider_config_refusals(void **state)
     open_provider("cps.key", "not an eMAID", HAL_EINVAL);
 }
 
+
+static double now_us(void)
+{
+    struct timespec t;
+    (void)clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* Figure for docs/pnc.md: a CertificateInstallationReq handled by the SECC with the local
+ * CA provider (request signature, OEM chain, a new key and leaf, ECDH, AES, the four
+ * References signed and the answer's signature checked). Printed, never a verdict. */
+static void test_ca_provider_timing(void **state)
+{
+    (void)state;
+    open_provider("cps.key", EMAID, HAL_OK);
+    double best = 1e12, sum = 0;
+    const int n = 10;
+    for (int i = 0; i < n; i++) {
+        to_selection();
+        s_pnc.cert_provider = board_certprov_answer;
+        s_pnc.cert_ctx = &s_prov;
+        double t0 = now_us();
+        assert_int_equal(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_OK);
+        double dt = now_us() - t0;
+        best = dt < best ? dt : best;
+        sum += dt;
+    }
+    print_message("FIGURE CertificateInstallation with the local CA provider (sanitizer build, incl. signing the "
+                  "request): best %.2f ms, mean %.2f ms over %d\n", best / 1000.0, sum / n / 1000.0, n);
+    board_certprov_close(&s_prov);
+}
+
 static int all_setup(void **state)
 {
     return group_setup(state) == 0 ? prov_setup() : -1;
@@ -746,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_ca_provider_installation),
         cmocka_unit_test(test_ca_provider_update),
         cmocka_unit_test(test_ca_provider_config_refusals),
+        cmocka_unit_test(test_ca_provider_timing),
     };
     return cmocka_run_group_tests(tests, all_setup, all_teardown);
 }
