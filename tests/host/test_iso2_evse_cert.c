@@ -10,7 +10,9 @@
  * signed with the wrong key, wrong eMAID or unknown root on update, out of sequence.
  * Then the local CA provider (boardlib/board_certprov.c) behind the same hook: its answer
  * verifies, the new chain validates, the car decrypts its key with the right key and not
- * with a wrong one; its configuration refusals.
+ * with a wrong one; its configuration refusals. Last, the recorded CertificateInstallationRes
+ * and CertificateUpdateRes of ../shared (read in place, $SHARED): re-encoded byte for byte,
+ * and ours has their structure.
  * Host only (OpenSSL): tests/host/, built by protocols/iso2/iso2_cert.mk into `make unit`. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -756,6 +758,145 @@ static void test_ca_provider_timing(void **state)
     board_certprov_close(&s_prov);
 }
 
+/* ------------------------------------------------------------------ the recorded answers */
+/* The recorded CertificateInstallationRes / CertificateUpdateRes (RISE-V2G behind a DS5366,
+ * ../shared/vectors/sessions, read in place): our encoder reproduces each byte for byte
+ * from its decoded form, and the local provider's answer has the same structure (which parts
+ * carry an Id, the key and DH sizes, four References naming the four parts, the algorithms).
+ * The digests of the signed parts are checked by `v2g-sig check` (exi-vectors), not here. */
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The "exi" of the first line of @p file whose "msg" is @p msg, into @p out. 0: not found. */
+static size_t recorded(const char *file, const char *msg, uint8_t *out, size_t cap)
+{
+    const char *shared = getenv("SHARED") != NULL ? getenv("SHARED") : "../shared";
+    char path[512];
+    (void)snprintf(path, sizeof path, "%s/vectors/sessions/%s", shared, file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    static char line[65536];
+    char want[96];
+    (void)snprintf(want, sizeof want, "\"msg\":\"%s\"", msg);
+    size_t n = 0;
+    while (n == 0 && fgets(line, sizeof line, f) != NULL) {
+        char *m = strstr(line, want);
+        char *e = strstr(line, "\"exi\":\"");
+        if (m == NULL || e == NULL) {
+            continue;
+        }
+        for (e += 7; hexval(e[0]) >= 0 && hexval(e[1]) >= 0 && n < cap; e += 2) {
+            out[n++] = (uint8_t)(hexval(e[0]) * 16 + hexval(e[1]));
+        }
+    }
+    (void)fclose(f);
+    return n;
+}
+
+/* The structure both answers must share. */
+static void assert_shape(const struct exi_iso2_document *d, bool update)
+{
+    const struct exi_iso2_BodyType *b = &d->V2G_Message.Body;
+    const struct exi_iso2_CertificateChainType *sa, *cc;
+    const struct exi_iso2_ContractSignatureEncryptedPrivateKeyType *ek;
+    const struct exi_iso2_DiffieHellmanPublickeyType *dh;
+    const struct exi_iso2_EMAIDType *em;
+    if (update) {
+        assert_true(b->CertificateUpdateRes_isUsed);
+        sa = &b->CertificateUpdateRes.SAProvisioningCertificateChain;
+        cc = &b->CertificateUpdateRes.ContractSignatureCertChain;
+        ek = &b->CertificateUpdateRes.ContractSignatureEncryptedPrivateKey;
+        dh = &b->CertificateUpdateRes.DHpublickey;
+        em = &b->CertificateUpdateRes.eMAID;
+    } else {
+        assert_true(b->CertificateInstallationRes_isUsed);
+        sa = &b->CertificateInstallationRes.SAProvisioningCertificateChain;
+        cc = &b->CertificateInstallationRes.ContractSignatureCertChain;
+        ek = &b->CertificateInstallationRes.ContractSignatureEncryptedPrivateKey;
+        dh = &b->CertificateInstallationRes.DHpublickey;
+        em = &b->CertificateInstallationRes.eMAID;
+    }
+    assert_false(sa->Id_isUsed);
+    assert_true(sa->Certificate.bytesLen > 0);
+    assert_true(cc->Id_isUsed);
+    assert_true(cc->SubCertificates_isUsed);
+    assert_int_equal(ek->CONTENT.bytesLen, 48);
+    assert_int_equal(dh->CONTENT.bytesLen, 65);
+    assert_int_equal(dh->CONTENT.bytes[0], 0x04);
+    assert_true(em->CONTENT.charactersLen >= 14 && em->CONTENT.charactersLen <= 15);
+    const struct exi_iso2_SignatureType *sg = &d->V2G_Message.Header.Signature;
+    assert_true(d->V2G_Message.Header.Signature_isUsed);
+    assert_int_equal(sg->SignedInfo.Reference.arrayLen, 4);
+    assert_int_equal(sg->SignatureValue.CONTENT.bytesLen, 64);
+    const struct {
+        const char *id;
+        uint16_t len;
+    } ids[4] = {{cc->Id.characters, cc->Id.charactersLen},
+                {ek->Id.characters, ek->Id.charactersLen},
+                {dh->Id.characters, dh->Id.charactersLen},
+                {em->Id.characters, em->Id.charactersLen}};
+    for (unsigned i = 0; i < 4; i++) {
+        bool named = false;
+        for (unsigned r = 0; r < 4; r++) {
+            const struct exi_iso2_ReferenceType *ref = &sg->SignedInfo.Reference.array[r];
+            named = named || (ref->URI.charactersLen == ids[i].len + 1u && ref->URI.characters[0] == '#' &&
+                              memcmp(ref->URI.characters + 1, ids[i].id, ids[i].len) == 0);
+        }
+        assert_true(named);
+    }
+}
+
+static void check_recorded(const char *file, bool upd)
+{
+    static uint8_t rec[8192];
+    size_t n = recorded(file, upd ? "CertificateUpdateRes" : "CertificateInstallationRes", rec, sizeof rec);
+    if (n == 0) {
+        print_message("SKIP recorded %s: ../shared (or $SHARED) not readable here\n", file);
+        skip();
+    }
+    struct exi_reader rd;
+    exi_reader_init(&rd, rec, n);
+    assert_int_equal(exi_iso2_decode(&rd, &s_back), HAL_OK);
+    assert_shape(&s_back, upd);
+    struct exi_writer w;
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_back), HAL_OK);
+    assert_int_equal(exi_writer_len(&w), n);
+    assert_memory_equal(s_wire, rec, n);
+    /* and ours has the same shape */
+    open_provider("cps.key", EMAID, HAL_OK);
+    to_selection();
+    s_pnc.cert_provider = board_certprov_answer;
+    s_pnc.cert_ctx = &s_prov;
+    if (upd) {
+        assert_int_equal(update(&s_contract, EMAID, &s_crypto2, s_k_contract), exi_iso2_responseCodeType_OK);
+    } else {
+        assert_int_equal(install(&s_oem_leaf, s_k_oem, true), exi_iso2_responseCodeType_OK);
+    }
+    exi_writer_init(&w, s_wire, sizeof s_wire);
+    assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+    exi_reader_init(&rd, s_wire, exi_writer_len(&w));
+    assert_int_equal(exi_iso2_decode(&rd, &s_back), HAL_OK);
+    assert_shape(&s_back, upd);
+    board_certprov_close(&s_prov);
+}
+
+static void test_recorded_installation_shape(void **state)
+{
+    (void)state;
+    check_recorded("ISO-2_DC_PnC_TLS_CertInstallation_DS5366_RiseV2G.pcapng.jsonl", false);
+}
+
+static void test_recorded_update_shape(void **state)
+{
+    (void)state;
+    check_recorded("ISO-2_DC_PnC_TLS_CertUpdate_DS5366_RiseV2G.pcapng.jsonl", true);
+}
+
 static int all_setup(void **state)
 {
     return group_setup(state) == 0 ? prov_setup() : -1;
@@ -779,6 +920,8 @@ int main(void)
         cmocka_unit_test(test_ca_provider_update),
         cmocka_unit_test(test_ca_provider_config_refusals),
         cmocka_unit_test(test_ca_provider_timing),
+        cmocka_unit_test(test_recorded_installation_shape),
+        cmocka_unit_test(test_recorded_update_shape),
     };
     return cmocka_run_group_tests(tests, all_setup, all_teardown);
 }
