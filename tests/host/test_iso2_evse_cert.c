@@ -23,7 +23,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -34,6 +37,7 @@
 
 #include "board_certprov.h"
 #include "exi/exi_stream.h"
+#include "iso2/iso2_ev.h"
 #include "iso2/iso2_evse.h"
 #include "iso2/iso2_sig.h"
 #include "linux_crypto.h"
@@ -897,6 +901,214 @@ static void test_recorded_update_shape(void **state)
     check_recorded("ISO-2_DC_PnC_TLS_CertUpdate_DS5366_RiseV2G.pcapng.jsonl", true);
 }
 
+/* ------------------------------------------------------------------ the car (iso2_ev_cert.c) */
+/* The car's machine against the charger's, in memory, with the local CA provider between:
+ * the car installs (or updates) its contract, checks the provider's chain and signature,
+ * decrypts its new key, and pays with it in the same session. */
+static struct iso2_ev s_ev;
+static struct iso2_ev_cert s_evc;
+static struct iso2_ev_contract s_old, s_new;
+static struct linux_crypto s_crypto3; /* the car's new contract key goes here */
+static uint8_t s_ev_buf[4096], s_new_buf[1024], s_old_buf[1024];
+static uint8_t s_new_leaf[800], s_new_subs[2][800];
+static size_t s_new_sub_len[2];
+static EVP_PKEY *s_car_key;           /* what the car decrypts with */
+static struct x509_cert s_v2g_roots[1];
+static uint8_t s_corrupt;             /* flip a byte of the answer's encrypted key on the way */
+
+static int car_take(void *ctx, bool upd, const struct exi_iso2_CertificateChainType *chain, const uint8_t *enc,
+                    size_t enc_len, const uint8_t *dh, size_t dh_len, const char *emaid,
+                    const struct iso2_ev_contract **contract, const char **why)
+{
+    (void)ctx;
+    (void)upd;
+    struct x509_cert leaf;
+    if (enc_len != BOARD_CERTPROV_ENC_LEN || dh_len != 65 ||
+        x509_parse(&leaf, chain->Certificate.bytes, chain->Certificate.bytesLen) != X509_OK) {
+        *why = "malformed contract answer";
+        return HAL_EINVAL;
+    }
+    uint8_t priv[32];
+    if (board_certprov_decrypt(s_car_key, dh, enc, leaf.pub.p, priv) != HAL_OK) {
+        *why = "the decrypted key does not fit the new contract certificate";
+        return HAL_EINVAL;
+    }
+    /* the scalar into a PEM the port loads */
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    BIGNUM *bn = BN_bin2bn(priv, 32, NULL);
+    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
+    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, leaf.pub.p, 65);
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn);
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *k = NULL;
+    assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+    assert_int_equal(EVP_PKEY_fromdata(pc, &k, EVP_PKEY_KEYPAIR, params), 1);
+    uint32_t h = 0;
+    assert_int_equal(add_key_to(&s_crypto3, k, &h), HAL_OK);
+    EVP_PKEY_free(k);
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    BN_free(bn);
+    OSSL_PARAM_BLD_free(bld);
+    memcpy(s_new_leaf, chain->Certificate.bytes, chain->Certificate.bytesLen);
+    const uint8_t *subs[2];
+    uint8_t ns = chain->SubCertificates_isUsed ? (uint8_t)chain->SubCertificates.Certificate.arrayLen : 0u;
+    for (uint8_t i = 0; i < ns && i < 2; i++) {
+        memcpy(s_new_subs[i], chain->SubCertificates.Certificate.array[i].bytes,
+               chain->SubCertificates.Certificate.array[i].bytesLen);
+        s_new_sub_len[i] = chain->SubCertificates.Certificate.array[i].bytesLen;
+        subs[i] = s_new_subs[i];
+    }
+    assert_int_equal(iso2_ev_contract_init(&s_new, &s_crypto3.base, h, s_new_leaf, chain->Certificate.bytesLen, subs,
+                                           s_new_sub_len, ns, emaid, s_new_buf, sizeof s_new_buf),
+                     HAL_OK);
+    *contract = &s_new;
+    return HAL_OK;
+}
+
+static void car_setup(bool upd, EVP_PKEY *car_key)
+{
+    open_provider("cps.key", EMAID, HAL_OK);
+    start(true);
+    s_pnc.cert_provider = board_certprov_answer;
+    s_pnc.cert_ctx = &s_prov;
+    linux_crypto_init(&s_crypto3);
+    assert_int_equal(x509_parse(&s_v2g_roots[0], s_v2g_root.der, s_v2g_root.len), X509_OK);
+    memset(&s_evc, 0, sizeof s_evc);
+    s_evc.update = upd;
+    s_evc.crypto = &s_crypto.base;
+    s_evc.oem_key = s_k_oem;
+    s_evc.oem_leaf = s_oem_leaf.der;
+    s_evc.oem_leaf_len = s_oem_leaf.len;
+    s_evc.v2g_roots = s_v2g_roots;
+    s_evc.n_v2g_roots = 1;
+    s_evc.now_s = (int64_t)time(NULL);
+    s_evc.buf = s_ev_buf;
+    s_evc.cap = sizeof s_ev_buf;
+    s_evc.take = car_take;
+    assert_int_equal(iso2_ev_cert_init(&s_evc), HAL_OK);
+    s_car_key = car_key;
+    s_corrupt = 0;
+    struct iso2_ev_config cfg;
+    iso2_ev_default_config(&cfg);
+    cfg.cert = &s_evc;
+    cfg.contract = NULL;
+    if (upd) {
+        const uint8_t *subs[1] = {s_mo_sub.der};
+        size_t sl[1] = {s_mo_sub.len};
+        assert_int_equal(iso2_ev_contract_init(&s_old, &s_crypto2.base, s_k_contract, s_contract.der, s_contract.len,
+                                               subs, sl, 1, EMAID, s_old_buf, sizeof s_old_buf),
+                         HAL_OK);
+        cfg.contract = &s_old;
+    }
+    assert_int_equal(iso2_ev_start_negotiated(&s_ev, &cfg, 0, 0), HAL_OK);
+}
+
+static bool car_over(void)
+{
+    enum iso2_ev_state st = iso2_ev_state(&s_ev);
+    return st == ISO2_EV_FAILED || st == ISO2_EV_DONE || st == ISO2_EV_PAUSED || st == ISO2_EV_IDLE;
+}
+
+/* Request and answer until the car reaches @p until or stops; the charger's notes kept. */
+static enum iso2_ev_state car_run(enum iso2_ev_state until, char *notes, size_t cap)
+{
+    static uint8_t req_buf[8192], res_buf[8192];
+    uint32_t now = 0;
+    notes[0] = '\0';
+    for (int i = 0; i < 2000 && iso2_ev_state(&s_ev) != until && !car_over(); i++) {
+        now += 50;
+        size_t len = 0;
+        if (iso2_ev_next(&s_ev, now, req_buf, sizeof req_buf, &len) != HAL_OK || len == 0) {
+            continue;
+        }
+        struct exi_reader rd;
+        exi_reader_init(&rd, req_buf, len);
+        assert_int_equal(exi_iso2_decode(&rd, &s_q), HAL_OK);
+        assert_int_equal(iso2_evse_handle(&s_m, &s_q, &s_st, &s_r, &s_out, now), HAL_OK);
+        if (s_out.note[0] != '\0') {
+            size_t u = strlen(notes);
+            (void)snprintf(notes + u, cap - u, "%s\n", s_out.note);
+        }
+        if (s_corrupt && s_r.V2G_Message.Body.CertificateInstallationRes_isUsed) {
+            s_r.V2G_Message.Body.CertificateInstallationRes.ContractSignatureEncryptedPrivateKey.CONTENT.bytes[20] ^= 1;
+        }
+        struct exi_writer w;
+        exi_writer_init(&w, res_buf, sizeof res_buf);
+        assert_int_equal(exi_iso2_encode(&w, &s_r), HAL_OK);
+        iso2_evse_sent(&s_m, now);
+        (void)iso2_ev_receive(&s_ev, res_buf, exi_writer_len(&w), now + 5);
+    }
+    return iso2_ev_state(&s_ev);
+}
+
+static void car_teardown(void)
+{
+    board_certprov_close(&s_prov);
+    linux_crypto_close(&s_crypto3);
+}
+
+static void test_car_installs_and_pays(void **state)
+{
+    (void)state;
+    static char notes[2048];
+    car_setup(false, s_oem_leaf.key);
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_CHARGE_PARAMETER);
+    print_message("%s%s\n", notes, s_evc.note);
+    assert_non_null(strstr(notes, "CertificateInstallationReq signature valid, OEM provisioning chain valid"));
+    assert_non_null(strstr(notes, "contract chain of " EMAID " valid"));
+    assert_non_null(strstr(notes, "AuthorizationReq signature of " EMAID " valid, GenChallenge ok"));
+    assert_non_null(strstr(s_evc.note, "SA provisioning chain valid (root 0), signature valid, contract " EMAID " installed"));
+    assert_string_equal(iso2_evse_emaid(&s_m), EMAID);
+    /* the contract the charger checked in PaymentDetails is the one just issued */
+    struct x509_cert nl;
+    assert_int_equal(x509_parse(&nl, s_new.leaf, s_new.leaf_len), X509_OK);
+    assert_memory_equal(s_m.contract_pub, nl.pub.p, 65);
+    car_teardown();
+}
+
+static void test_car_updates_and_pays(void **state)
+{
+    (void)state;
+    static char notes[2048];
+    car_setup(true, s_contract.key);
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_CHARGE_PARAMETER);
+    assert_non_null(strstr(notes, "CertificateUpdateReq of " EMAID ": signature valid, contract chain valid"));
+    assert_non_null(strstr(s_evc.note, "contract " EMAID " updated"));
+    assert_true(s_new.leaf_len > 0 && memcmp(s_new.leaf, s_contract.der, 16) != 0);
+    car_teardown();
+}
+
+static void test_car_refusals(void **state)
+{
+    (void)state;
+    static char notes[2048];
+    /* the provider's chain does not end at a V2G root the car trusts */
+    car_setup(false, s_oem_leaf.key);
+    s_evc.v2g_roots = s_mo_roots;
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_FAILED);
+    assert_non_null(strstr(iso2_ev_reason(&s_ev), "SA provisioning chain"));
+    car_teardown();
+    /* the answer altered on the way: the provider's signature no longer covers it */
+    car_setup(false, s_oem_leaf.key);
+    s_corrupt = 1;
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_FAILED);
+    assert_non_null(strstr(iso2_ev_reason(&s_ev), "provider signature"));
+    car_teardown();
+    /* decrypted with a key that is not the one it was encrypted for */
+    car_setup(false, s_alien_oem.key);
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_FAILED);
+    assert_non_null(strstr(iso2_ev_reason(&s_ev), "does not fit"));
+    car_teardown();
+    /* a charger without the Certificate service: the car without a contract stops */
+    car_setup(false, s_oem_leaf.key);
+    s_pnc.cert_provider = NULL;
+    assert_int_equal(car_run(ISO2_EV_CHARGE_PARAMETER, notes, sizeof notes), ISO2_EV_FAILED);
+    assert_non_null(strstr(iso2_ev_reason(&s_ev), "no certificate installation"));
+    car_teardown();
+}
+
 static int all_setup(void **state)
 {
     return group_setup(state) == 0 ? prov_setup() : -1;
@@ -922,6 +1134,9 @@ int main(void)
         cmocka_unit_test(test_ca_provider_timing),
         cmocka_unit_test(test_recorded_installation_shape),
         cmocka_unit_test(test_recorded_update_shape),
+        cmocka_unit_test(test_car_installs_and_pays),
+        cmocka_unit_test(test_car_updates_and_pays),
+        cmocka_unit_test(test_car_refusals),
     };
     return cmocka_run_group_tests(tests, all_setup, all_teardown);
 }
