@@ -23,6 +23,7 @@
 
 #include "board_config.h"
 #include "hal_err.h"
+#include "iso2/iso2_ev.h"
 #include "iso2/iso2_sig.h"
 
 /* An EC P-256 key from its public point (and the private scalar when @p priv). */
@@ -435,5 +436,128 @@ int board_certprov_setup(struct board_certprov_setup *s, const struct board_conf
     (void)snprintf(why, cap,
                    "pnc: certificate installation/update offered: local CA provider, eMAID %s, OEM chain %s",
                    s->prov.emaid, pnc->n_oem_roots > 0 ? "checked against pnc.oem_chain" : "left to the provider");
+    return HAL_OK;
+}
+
+int board_certprov_car_open(struct board_certprov_car *c, struct linux_crypto *crypto, const char *car_key_path,
+                            const char *out_dir, char *why, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    c->crypto = crypto;
+    c->out_dir = out_dir;
+    c->car_key = s_read_key(car_key_path);
+    uint8_t pub[65];
+    if (c->car_key == NULL || s_pub_of(c->car_key, pub) != HAL_OK) {
+        (void)snprintf(why, cap, "%s: not a PEM P-256 private key", car_key_path);
+        return HAL_EINVAL;
+    }
+    return HAL_OK;
+}
+
+void board_certprov_car_close(struct board_certprov_car *c)
+{
+    EVP_PKEY_free(c->car_key);
+    c->car_key = NULL;
+}
+
+/* chain.pem (leaf first) and key.pem of the new contract into c->out_dir. */
+static int s_store(struct board_certprov_car *c, EVP_PKEY *k)
+{
+    char path[600];
+    (void)snprintf(path, sizeof path, "%s/chain.pem", c->out_dir);
+    FILE *f = fopen(path, "w");
+    int ok = f != NULL;
+    for (size_t i = 0; ok && i < c->car.chain.n; i++) {
+        const uint8_t *q = c->car.chain.der[i];
+        X509 *x = d2i_X509(NULL, &q, (long)c->car.chain.len[i]);
+        ok = x != NULL && PEM_write_X509(f, x) == 1;
+        X509_free(x);
+    }
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    (void)snprintf(path, sizeof path, "%s/key.pem", c->out_dir);
+    f = ok ? fopen(path, "w") : NULL;
+    ok = f != NULL && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    return ok ? HAL_OK : HAL_EIO;
+}
+
+int board_certprov_car_take(void *ctx, bool update, const struct exi_iso2_CertificateChainType *chain,
+                            const uint8_t *enc, size_t enc_len, const uint8_t *dh, size_t dh_len, const char *emaid,
+                            const struct iso2_ev_contract **contract, const char **why)
+{
+    struct board_certprov_car *c = ctx;
+    memset(&c->car.chain, 0, sizeof c->car.chain);
+    char w2[160];
+    *why = c->why;
+    if (enc_len != BOARD_CERTPROV_ENC_LEN || dh_len != 65) {
+        (void)snprintf(c->why, sizeof c->why, "encrypted key of %zu bytes or DH key of %zu: not the ISO-2 form",
+                       enc_len, dh_len);
+        return HAL_EINVAL;
+    }
+    if (board_pnc_parse(&c->car.chain, chain->Certificate.bytes, chain->Certificate.bytesLen, "new contract", w2,
+                        sizeof w2) != HAL_OK) {
+        (void)snprintf(c->why, sizeof c->why, "%s", w2);
+        return HAL_EINVAL;
+    }
+    uint16_t ns = chain->SubCertificates_isUsed ? chain->SubCertificates.Certificate.arrayLen : 0u;
+    for (uint16_t i = 0; i < ns; i++) {
+        if (board_pnc_parse(&c->car.chain, chain->SubCertificates.Certificate.array[i].bytes,
+                            chain->SubCertificates.Certificate.array[i].bytesLen, "new contract Sub-CA", w2,
+                            sizeof w2) != HAL_OK) {
+            (void)snprintf(c->why, sizeof c->why, "%s", w2);
+            return HAL_EINVAL;
+        }
+    }
+    const struct x509_cert *leaf = &c->car.chain.cert[0];
+    uint8_t priv[32];
+    if (leaf->pub.len != 65 || board_certprov_decrypt(c->car_key, dh, enc, leaf->pub.p, priv) != HAL_OK) {
+        (void)snprintf(c->why, sizeof c->why, "the decrypted key does not fit the new contract certificate "
+                                              "(encrypted for another key?)");
+        return HAL_EINVAL;
+    }
+    EVP_PKEY *k = s_key_from(leaf->pub.p, priv);
+    OPENSSL_cleanse(priv, sizeof priv);
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    long pl = 0;
+    uint32_t h = 0;
+    int rc = k != NULL && b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+                     (pl = BIO_get_mem_data(b, &pem)) > 0 &&
+                     linux_crypto_add_key_pem(c->crypto, pem, (size_t)pl, &h) == HAL_OK
+                 ? HAL_OK
+                 : HAL_EIO;
+    BIO_free(b);
+    if (rc != HAL_OK) {
+        EVP_PKEY_free(k);
+        (void)snprintf(c->why, sizeof c->why, "the crypto port cannot take the new contract key");
+        return rc;
+    }
+    const uint8_t *subs[CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX];
+    size_t sub_len[CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX];
+    uint8_t n = 0;
+    for (size_t i = 1; i < c->car.chain.n && n < CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX; i++) {
+        subs[n] = c->car.chain.der[i];
+        sub_len[n++] = c->car.chain.len[i];
+    }
+    rc = iso2_ev_contract_init(&c->car.contract, &c->crypto->base, h, c->car.chain.der[0], c->car.chain.len[0],
+                               subs, sub_len, n, emaid, c->car.buf, sizeof c->car.buf);
+    if (rc == HAL_OK && c->out_dir != NULL && s_store(c, k) != HAL_OK) {
+        (void)snprintf(c->why, sizeof c->why, "cannot write the new contract into %s", c->out_dir);
+        rc = HAL_EIO;
+    } else if (rc != HAL_OK) {
+        (void)snprintf(c->why, sizeof c->why, "the new contract does not fit the car's messages");
+    }
+    EVP_PKEY_free(k);
+    if (rc != HAL_OK) {
+        return rc;
+    }
+    (void)snprintf(c->line, sizeof c->line, "car: contract %s %s: key decrypted and fits its certificate%s%s", emaid,
+                   update ? "updated" : "installed", c->out_dir != NULL ? ", stored in " : "",
+                   c->out_dir != NULL ? c->out_dir : "");
+    *contract = &c->car.contract;
     return HAL_OK;
 }

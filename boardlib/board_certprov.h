@@ -85,6 +85,26 @@ struct board_certprov_setup {
     struct x509_cert oem_roots[BOARD_PNC_CERTS_MAX];
 };
 
+/** The car's side for evsim and the simulator: its key, where the new contract goes. */
+struct board_certprov_car {
+    struct evp_pkey_st *car_key;       /**< OEM provisioning key (installation) or contract key (update) */
+    struct linux_crypto *crypto;       /**< the new contract key is loaded here */
+    struct board_pnc_car car;          /**< the new contract (chain and iso2_ev_contract) */
+    const char *out_dir;               /**< chain.pem and key.pem written here; NULL: kept in memory */
+    char why[200];
+    char line[200];                    /**< what was taken, for the log */
+};
+
+/** @brief Read the car's key (PEM) for the key transport. HAL_OK or @p why names the file. */
+int board_certprov_car_open(struct board_certprov_car *c, struct linux_crypto *crypto, const char *car_key_path,
+                            const char *out_dir, char *why, size_t cap);
+void board_certprov_car_close(struct board_certprov_car *c);
+
+/** @brief The car's take hook (iso2_ev_cert_take_fn): decrypt, check, load, store. */
+int board_certprov_car_take(void *ctx, bool update, const struct exi_iso2_CertificateChainType *chain,
+                            const uint8_t *enc, size_t enc_len, const uint8_t *dh, size_t dh_len, const char *emaid,
+                            const struct iso2_ev_contract **contract, const char **why);
+
 struct board_config;
 /**
  * @brief pnc.cert_provider and pnc.oem_chain of @p cfg into @p pnc (a context made for
