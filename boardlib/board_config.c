@@ -177,6 +177,23 @@ static const struct config_key s_keys[] = {
     BOOL("pnc.plain_tcp", pnc_plain_tcp,
          "LAB ONLY: offer Contract over plain TCP too (the standard: TLS only; docs/pnc.md)\n"
          "                                     (default false)"),
+    STR("pnc.cert_provider", pnc_cert_provider, false,
+        "CertificateInstallation/Update: \"ca\" = the local CA provider (lab and tests: it\n"
+        "                                     issues under pnc.contract_ca_*, signs with pnc.cps_*)\n"
+        "                                     (default none: the Certificate service is not offered)"),
+    STR("pnc.cps_chain", pnc_cps_chain, false,
+        "the certificate provisioning (CPS) leaf, then its Sub-CAs, PEM (default none)"),
+    STR("pnc.cps_key", pnc_cps_key, false, "the CPS leaf's private key, PEM (default none)"),
+    STR("pnc.contract_ca_chain", pnc_contract_ca_chain, false,
+        "the MO Sub-CA that issues contract certificates, then the Sub-CA above it, PEM\n"
+        "                                     (default none)"),
+    STR("pnc.contract_ca_key", pnc_contract_ca_key, false, "the issuing MO Sub-CA's private key, PEM (default none)"),
+    STR("pnc.cert_emaid", pnc_cert_emaid, false,
+        "the eMAID a CertificateInstallation issues (an update keeps the car's) (default none)"),
+    STR("pnc.oem_chain", pnc_oem_chain, false,
+        "OEM Sub-CAs above the car's provisioning leaf, then the OEM root(s), PEM: the\n"
+        "                                     installation request's chain is checked against them\n"
+        "                                     (default none: left to the provider, logged)"),
     U32("ovm.stale_ms", ovm_stale_ms, 10, 10000, false,
         "energised with no source fresher than this: stop (no-voltage), ms (default 1500;\n"
         "                                     above the slowest source's period)"),

@@ -115,6 +115,14 @@ struct board_config {
     bool v2g_iso20_plain_tcp; /**< v2g.iso20_plain_tcp: lab switch, -20 over plain TCP too */
     char pnc_mo_roots[BOARD_CONFIG_PATH_MAX]; /**< pnc.mo_roots: MO roots (file or directory), "" none */
     bool pnc_plain_tcp;       /**< pnc.plain_tcp: lab switch, Contract over plain TCP too */
+    /* certificate installation/update (docs/pnc.md "Installation and update") */
+    char pnc_cert_provider[8];                 /**< pnc.cert_provider: "" none, "ca" the local CA */
+    char pnc_cps_chain[BOARD_CONFIG_PATH_MAX]; /**< CPS leaf then its Sub-CAs (PEM) */
+    char pnc_cps_key[BOARD_CONFIG_PATH_MAX];   /**< the CPS leaf's key (PEM) */
+    char pnc_contract_ca_chain[BOARD_CONFIG_PATH_MAX]; /**< issuing MO Sub-CA, then the one above */
+    char pnc_contract_ca_key[BOARD_CONFIG_PATH_MAX];   /**< the issuing Sub-CA's key (PEM) */
+    char pnc_cert_emaid[24];                   /**< the eMAID an installation issues */
+    char pnc_oem_chain[BOARD_CONFIG_PATH_MAX]; /**< OEM Sub-CAs above the provisioning leaf, then OEM root(s) */
     /* the station (firmware/station.h): limits shared among its connectors, 0 = none */
     uint32_t station_max_power_w;
     uint32_t station_max_current_a;

@@ -42,9 +42,10 @@
 _Static_assert(CFG_CHARGER_AUTH_IDS >= 1 && CFG_CHARGER_AUTH_IDS <= 64,
                "CFG_CHARGER_AUTH_IDS must be 1..64");
 
-/** Largest EXI payload the session encodes. */
+/** Largest EXI payload the session encodes: an ISO-2 CertificateInstallationRes/UpdateRes
+ *  carries two certificate chains (4 595 bytes in the recorded sessions, docs/pnc.md). */
 #ifndef CFG_CHARGER_EXI_MAX
-#define CFG_CHARGER_EXI_MAX 1024u
+#define CFG_CHARGER_EXI_MAX 6144u
 #endif
 _Static_assert(CFG_CHARGER_EXI_MAX >= 256u, "CFG_CHARGER_EXI_MAX must hold a DIN response");
 

@@ -22,9 +22,10 @@
 #include "slac/slac_evse.h"
 #include "v2gtp/v2gtp.h"
 
-/** Bytes of V2GTP output one connection buffers. */
+/** Bytes of V2GTP output one connection buffers: the header and the largest response
+ *  (CFG_CHARGER_EXI_MAX: an ISO-2 CertificateInstallationRes carries two chains). */
 #ifndef CFG_EVSE_LINK_TX
-#define CFG_EVSE_LINK_TX 2048u
+#define CFG_EVSE_LINK_TX 6160u
 #endif
 _Static_assert(CFG_EVSE_LINK_TX >= 64u, "CFG_EVSE_LINK_TX must hold a header and a message");
 

@@ -43,6 +43,13 @@ static void board_connector_pnc(struct board_connector *k, const struct board_co
                                     .buf = k->pnc_buf,
                                     .cap = sizeof k->pnc_buf};
     iso2_evse_pnc_init(&k->pnc); /* the checks: linked by the board that makes a context */
+    /* CertificateInstallation/Update: a bad key is said now and only that service is lost */
+    char cw[320];
+    int crc = board_certprov_setup(&k->cert, cfg, &k->pnc, cw, sizeof cw);
+    if (cw[0] != '\0') {
+        hal_logf(&d->log.base, crc == HAL_OK ? HAL_LOG_INFO : HAL_LOG_ERROR, now_ms, "%s%s", cw,
+                 crc == HAL_OK ? "" : ": certificate installation/update is not offered");
+    }
     k->have_pnc = true;
     cc->hlc.iso2.offer_contract = true;
     hal_logf(&d->log.base, HAL_LOG_INFO, now_ms, "pnc: %zu mobility-operator root(s) from %s; Contract offered over %s",

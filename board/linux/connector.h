@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "board_config.h"
+#include "board_certprov.h"
 #include "board_pnc.h"
 #include "charger.h"
 #include "chargesom.h"
@@ -48,6 +49,7 @@ struct board_connector {
     struct board_pnc_certs mo_roots;
     struct iso2_evse_pnc pnc;
     uint8_t pnc_buf[4096];
+    struct board_certprov_setup cert; /**< pnc.cert_provider, pnc.oem_chain */
     /* The station's own task re-arms every 1 ms, which woke the loop 4.5 times as often
      * as before (191 -> 860 passes/s) and starved the emulators of the VM tests. It is
      * parked in this scheduler, which never runs; events.c polls the station with the

@@ -462,6 +462,7 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
 
 void sim_board_finish(struct sim *s)
 {
+    sim_pnc_report(&s->pnc); /* the car's new contract (--cert-install/--cert-update) */
     if (s->mqtt_on) {
         board_mqtt_stop(&s->mqtt);
         s->mqtt_on = false;

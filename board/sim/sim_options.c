@@ -104,6 +104,11 @@ static void sim_usage(FILE *f)
             "  --pki DIR        the test PKI's directory (made there when it holds none)\n"
             "  --contract-chain FILE, --contract-key FILE  the car's contract chain (PEM/DER,\n"
             "                   leaf first) and its P-256 key (PEM) instead of the PKI's good one\n"
+            "  --cert-install   with --pnc: the car has no contract, only the PKI's OEM provisioning\n"
+            "                   certificate; it installs one through CertificateInstallation (the\n"
+            "                   charger's local CA provider, pnc.cert_provider = ca over the PKI)\n"
+            "                   and pays with it in the same session (docs/pnc.md)\n"
+            "  --cert-update    with --pnc: the car updates its contract first (CertificateUpdate)\n"
             "  --ocpp URL       run against a real OCPP 1.6J CSMS (implies --realtime): URL is\n"
             "                   ws[s]://HOST[:PORT][/PATH]/IDENTITY; the simulator ends once its\n"
             "                   transactions are delivered or after --ocpp-drain-s S (60)\n"
@@ -263,6 +268,9 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--pnc") == 0) {
         o->pnc = true;
         return -1;
+    } else if (strcmp(a, "--cert-install") == 0 || strcmp(a, "--cert-update") == 0) {
+        *(strcmp(a, "--cert-install") == 0 ? &o->cert_install : &o->cert_update) = true;
+        return -1;
     } else if (strcmp(a, "--pki") == 0 || strcmp(a, "--contract-chain") == 0 || strcmp(a, "--contract-key") == 0) {
         if (next == NULL || next[0] == '\0') {
             fprintf(stderr, "sim: %s needs a %s\n", a, strcmp(a, "--pki") == 0 ? "directory" : "file");
@@ -334,6 +342,14 @@ static int sim_options_check(struct sim_options *o)
     }
     if ((o->pki_dir != NULL || o->contract_chain != NULL || o->contract_key != NULL) && !o->pnc) {
         fprintf(stderr, "sim: --pki, --contract-chain and --contract-key go with --pnc\n");
+        return 2;
+    }
+    if ((o->cert_install || o->cert_update) && !o->pnc) {
+        fprintf(stderr, "sim: --cert-install and --cert-update go with --pnc\n");
+        return 2;
+    }
+    if (o->cert_install && o->cert_update) {
+        fprintf(stderr, "sim: --cert-install or --cert-update, not both\n");
         return 2;
     }
     if (o->pnc) {

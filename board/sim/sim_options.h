@@ -45,6 +45,7 @@ struct sim_options {
     bool pnc;
     const char *pki_dir;               /**< --pki DIR, NULL: build/pnc-pki beside the binary */
     const char *contract_chain, *contract_key; /**< the car's, NULL: the PKI's good contract */
+    bool cert_install, cert_update;    /**< --cert-install / --cert-update: the car gets its contract first */
 };
 
 /* Parses and checks the command line into @p o. Returns -1 to run, or the exit status

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +107,121 @@ static int sim_pnc_make(const char *dir)
     return 0;
 }
 
+/* --cert-install / --cert-update: the charger's provider from the PKI (pnc.* of --config
+ * win where given), the car's OEM leaf and key or its contract key, the V2G root. */
+static int sim_pnc_cert_start(struct sim_pnc *p, const struct sim_options *o)
+{
+    static struct board_config bc; /* a copy: the provider's keys default to the PKI's files */
+    bc = o->bc;
+    struct {
+        char *dst;
+        size_t cap;
+        const char *rel;
+    } const dflt[] = {
+        {bc.pnc_cps_chain, sizeof bc.pnc_cps_chain, "ok/cps/chain.pem"},
+        {bc.pnc_cps_key, sizeof bc.pnc_cps_key, "keys/cps.key"},
+        {bc.pnc_contract_ca_chain, sizeof bc.pnc_contract_ca_chain, "ok/contract/subs.pem"},
+        {bc.pnc_contract_ca_key, sizeof bc.pnc_contract_ca_key, "keys/mo-sub2.key"},
+        {bc.pnc_oem_chain, sizeof bc.pnc_oem_chain, "oem-chain.pem"},
+    };
+    char path[512], why[400];
+    /* the OEM chain the charger checks against: Sub-CAs, then the root, in one file */
+    snprintf(path, sizeof path, "%s/oem-chain.pem", p->dir);
+    FILE *out = fopen(path, "w");
+    const char *parts[] = {"ok/oem/subs.pem", "roots/oem/root.pem"};
+    for (size_t i = 0; out != NULL && i < 2; i++) {
+        char src[512];
+        snprintf(src, sizeof src, "%s/%s", p->dir, parts[i]);
+        FILE *in = fopen(src, "r");
+        char buf[4096];
+        size_t n;
+        while (in != NULL && (n = fread(buf, 1, sizeof buf, in)) > 0) {
+            (void)fwrite(buf, 1, n, out);
+        }
+        if (in != NULL) {
+            (void)fclose(in);
+        }
+    }
+    if (out == NULL || fclose(out) != 0) {
+        fprintf(stderr, "sim: --pnc: cannot write %s\n", path);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++) {
+        if (dflt[i].dst[0] == '\0') {
+            snprintf(dflt[i].dst, dflt[i].cap, "%s/%s", p->dir, dflt[i].rel);
+        }
+    }
+    if (bc.pnc_cert_provider[0] == '\0') {
+        snprintf(bc.pnc_cert_provider, sizeof bc.pnc_cert_provider, "ca");
+    }
+    if (bc.pnc_cert_emaid[0] == '\0') {
+        snprintf(bc.pnc_cert_emaid, sizeof bc.pnc_cert_emaid, "%s", p->car.contract.emaid);
+    }
+    memset(&p->tmpl, 0, sizeof p->tmpl);
+    if (board_certprov_setup(&p->prov, &bc, &p->tmpl, why, sizeof why) != HAL_OK || !p->prov.have_prov) {
+        fprintf(stderr, "sim: --pnc: %s\n", why);
+        return 2;
+    }
+    fprintf(stderr, "sim: %s\n", why);
+    /* the car */
+    snprintf(path, sizeof path, "%s/roots/v2g/root.pem", p->dir);
+    if (board_pnc_load_roots(&p->v2g_root, path, why, sizeof why) != HAL_OK) {
+        fprintf(stderr, "sim: --pnc: the car's V2G root: %s\n", why);
+        return 2;
+    }
+    char kp[512];
+    if (o->cert_install) {
+        snprintf(path, sizeof path, "%s/ok/oem/leaf.pem", p->dir);
+        snprintf(kp, sizeof kp, "%s/keys/oem.key", p->dir);
+        if (board_pnc_load_file(&p->oem_leaf, path, why, sizeof why) != HAL_OK ||
+            linux_crypto_add_key_file(&p->crypto, kp, &p->oem_key) != HAL_OK ||
+            board_pnc_key_matches(&p->crypto.base, p->oem_key, &p->oem_leaf.cert[0]) != HAL_OK) {
+            fprintf(stderr, "sim: --pnc: the car's OEM provisioning certificate and key (%s, %s) do not load "
+                            "or do not match\n", path, kp);
+            return 2;
+        }
+    } else {
+        snprintf(kp, sizeof kp, "%s", o->contract_key != NULL ? o->contract_key : "");
+        if (kp[0] == '\0') {
+            snprintf(kp, sizeof kp, "%s/keys/contract.key", p->dir);
+        }
+    }
+    if (board_certprov_car_open(&p->take, &p->crypto, kp, NULL, why, sizeof why) != HAL_OK) {
+        fprintf(stderr, "sim: --pnc: %s\n", why);
+        return 2;
+    }
+    memset(&p->evc, 0, sizeof p->evc);
+    p->evc.update = o->cert_update;
+    p->evc.crypto = &p->crypto.base;
+    p->evc.oem_key = p->oem_key;
+    p->evc.oem_leaf = p->oem_leaf.der[0];
+    p->evc.oem_leaf_len = p->oem_leaf.len[0];
+    p->evc.v2g_roots = p->v2g_root.cert;
+    p->evc.n_v2g_roots = p->v2g_root.n;
+    p->evc.now_s = (int64_t)time(NULL);
+    p->evc.buf = p->evc_buf;
+    p->evc.cap = sizeof p->evc_buf;
+    p->evc.take = board_certprov_car_take;
+    p->evc.take_ctx = &p->take;
+    if (iso2_ev_cert_init(&p->evc) != HAL_OK) {
+        fprintf(stderr, "sim: --pnc: the car's certificate request is incomplete\n");
+        return 2;
+    }
+    p->cert = true;
+    return 0;
+}
+
+void sim_pnc_report(const struct sim_pnc *p)
+{
+    (void)fflush(stdout); /* after the log lines of the run */
+    if (p->cert && p->evc.note[0] != '\0') {
+        fprintf(stderr, "sim: car: %s\n", p->evc.note);
+    }
+    if (p->cert && p->take.line[0] != '\0') {
+        fprintf(stderr, "sim: %s\n", p->take.line);
+    }
+}
+
 int sim_pnc_start(struct sim_pnc *p, const struct sim_options *o)
 {
     memset(p, 0, sizeof *p);
@@ -155,7 +271,7 @@ int sim_pnc_start(struct sim_pnc *p, const struct sim_options *o)
         return 2;
     }
     p->on = true;
-    return 0;
+    return o->cert_install || o->cert_update ? sim_pnc_cert_start(p, o) : 0;
 }
 
 void sim_pnc_charger(struct sim_pnc *p, int i, struct charger_config *cfg, struct charger_ports *ports)
@@ -172,6 +288,15 @@ void sim_pnc_charger(struct sim_pnc *p, int i, struct charger_config *cfg, struc
     c->buf = p->secc_buf[i];
     c->cap = sizeof p->secc_buf[i];
     iso2_evse_pnc_init(c);
+    if (p->cert) {
+        c->oem_roots = p->tmpl.oem_roots;
+        c->n_oem_roots = p->tmpl.n_oem_roots;
+        c->oem_subs = p->tmpl.oem_subs;
+        c->n_oem_subs = p->tmpl.n_oem_subs;
+        c->cert_provider = p->tmpl.cert_provider;
+        c->cert_ctx = p->tmpl.cert_ctx;
+        iso2_evse_cert_init(c);
+    }
     cfg->hlc.iso2.offer_contract = true;
     cfg->hlc.iso2_pnc_plain_tcp = true; /* LAB: the in-memory link has no TLS */
     ports->pnc = c;
@@ -181,5 +306,11 @@ void sim_pnc_car(struct sim_pnc *p, struct ev_model_config *cfg)
 {
     if (p->on) {
         cfg->iso2.contract = &p->car.contract;
+    }
+    if (p->cert) {
+        cfg->iso2.cert = &p->evc;
+        if (!p->evc.update) {
+            cfg->iso2.contract = NULL; /* it comes to get one */
+        }
     }
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board_certprov.h"
 #include "board_pnc.h"
 #include "charger.h"
 #include "ev_model.h"
@@ -22,9 +23,22 @@ struct sim_pnc {
     struct board_pnc_certs roots;               /* the charger's mobility-operator roots */
     struct board_pnc_car car;                   /* the car's contract */
     struct iso2_evse_pnc ctx[SIM_MAX_CONNECTORS];
-    uint8_t secc_buf[SIM_MAX_CONNECTORS][1024];
+    uint8_t secc_buf[SIM_MAX_CONNECTORS][4096]; /* a certificate answer's chain is verified in it */
     bool on;
+    /* --cert-install / --cert-update: the charger's local CA provider over the PKI and the
+     * car's side (its OEM or contract key, the V2G root, the new contract) */
+    bool cert;
+    struct board_certprov_setup prov;
+    struct iso2_evse_pnc tmpl;                  /* the provider fields every connector gets */
+    struct board_pnc_certs v2g_root, oem_leaf;
+    uint32_t oem_key;
+    struct board_certprov_car take;
+    struct iso2_ev_cert evc;
+    uint8_t evc_buf[4096];
 };
+
+/* After the run: the car's line of its new contract (stderr), when it took one. */
+void sim_pnc_report(const struct sim_pnc *p);
 
 /* Makes (or reuses) the test PKI, loads the charger's roots and the car's contract, and
  * points the wall clock at today (the PKI's validity is relative to its making). Returns

@@ -141,6 +141,7 @@ static enum iso2_msg s_msg_of(enum iso2_ev_state s)
     case ISO2_EV_SERVICE_DISCOVERY: return ISO2_MSG_SERVICE_DISCOVERY;
     case ISO2_EV_SERVICE_DETAIL: return ISO2_MSG_SERVICE_DETAIL;
     case ISO2_EV_PAYMENT_SELECTION: return ISO2_MSG_PAYMENT_SELECTION;
+    case ISO2_EV_CERTIFICATE: return ISO2_MSG_CERTIFICATE;
     case ISO2_EV_PAYMENT_DETAILS: return ISO2_MSG_PAYMENT_DETAILS;
     case ISO2_EV_AUTHORIZATION: return ISO2_MSG_AUTHORIZATION;
     case ISO2_EV_CHARGE_PARAMETER: return ISO2_MSG_CHARGE_PARAMETER;
@@ -211,6 +212,7 @@ static uint32_t s_msg_timeout(const struct iso2_ev *ev, enum iso2_msg msg)
     switch (msg) {
     case ISO2_MSG_CURRENT_DEMAND: return ev->cfg.msg_timeout_cd_ms;
     case ISO2_MSG_SERVICE_DETAIL:
+    case ISO2_MSG_CERTIFICATE:     /* a provider behind the SECC: 5 s as the standard's */
     case ISO2_MSG_PAYMENT_DETAILS: /* the SECC validates a chain: 5 s as the standard's */
     case ISO2_MSG_POWER_DELIVERY: return ev->cfg.msg_timeout_long_ms;
     default: return ev->cfg.msg_timeout_ms;
@@ -256,6 +258,13 @@ int iso2_ev_next(struct iso2_ev *ev, uint32_t now_ms, uint8_t *out, size_t cap, 
         rc = exi_apphand_encode(&w, &ev->doc.app);
     } else {
         iso2_ev_build(ev, now_ms);
+        if (ev->state == ISO2_EV_CERTIFICATE) {
+            const char *cw = "cannot build the certificate request";
+            if (ev->cfg.cert == NULL || ev->cfg.cert->build == NULL || ev->cfg.cert->build(ev, &ev->doc.iso2, &cw) != HAL_OK) {
+                iso2_ev_fail(ev, cw);
+                return HAL_ESTATE;
+            }
+        }
         if (ev->state == ISO2_EV_AUTHORIZATION && ev->doc.iso2.V2G_Message.Body.AuthorizationReq.Id_isUsed) {
             /* The first AuthorizationReq after PaymentDetails carries the challenge, signed
              * with the contract key; the repeats of the Ongoing loop are empty ([V2G2-684]). */
@@ -304,7 +313,7 @@ const char *iso2_ev_state_name(enum iso2_ev_state s)
 {
     static const char *const names[ISO2_EV_STATE_COUNT] = {
         "idle",          "handshake",       "session_setup",    "service_discovery",
-        "service_detail", "payment_selection", "payment_details", "authorization", "charge_parameter",
+        "service_detail", "payment_selection", "certificate", "payment_details", "authorization", "charge_parameter",
         "cable_check",   "precharge",       "power_on",         "current_demand", "metering_receipt",
         "renegotiate",   "power_off",       "welding_detection", "session_stop",
         "done",          "paused",          "din_chosen",       "failed",

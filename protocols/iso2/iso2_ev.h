@@ -34,6 +34,7 @@
 #include "apphand/apphand.h"
 #include "hal_crypto.h"
 #include "iso2/iso2.h"
+#include "x509/x509.h"
 #include "v2g/v2g_ev.h"
 
 /** EV timers of the standard (ms), as Josev and RISE-V2G use them (spec sheet §2). */
@@ -59,6 +60,7 @@ enum iso2_ev_state {
     ISO2_EV_SERVICE_DISCOVERY,
     ISO2_EV_SERVICE_DETAIL,     /**< only for cfg.detail_service_id, when listed */
     ISO2_EV_PAYMENT_SELECTION,
+    ISO2_EV_CERTIFICATE,        /**< CertificateInstallation/Update (cfg.cert) before PaymentDetails */
     ISO2_EV_PAYMENT_DETAILS,    /**< Contract: the chain and eMAID; the SECC's GenChallenge */
     ISO2_EV_AUTHORIZATION,      /**< repeated while Ongoing (Contract: signed over the challenge) */
     ISO2_EV_CHARGE_PARAMETER,   /**< repeated while Ongoing */
@@ -130,6 +132,48 @@ int iso2_ev_contract_init(struct iso2_ev_contract *c, struct hal_crypto *crypto,
                           size_t leaf_len, const uint8_t *const subs[], const size_t sub_len[], uint8_t n_subs,
                           const char *emaid, uint8_t *buf, size_t cap);
 
+struct iso2_ev;
+/**
+ * Takes the new contract out of a checked CertificateInstallationRes/UpdateRes: decrypts the
+ * key (ECDH with the car's key; the port has no ECDH, so the caller does it), stores chain
+ * and key, and gives the contract the car now pays with (kept by the caller). HAL_OK or a
+ * refusal with @p why.
+ */
+typedef int (*iso2_ev_cert_take_fn)(void *ctx, bool update, const struct exi_iso2_CertificateChainType *chain,
+                                    const uint8_t *enc, size_t enc_len, const uint8_t *dh, size_t dh_len,
+                                    const char *emaid, const struct iso2_ev_contract **contract, const char **why);
+
+/**
+ * The car's certificate installation or update (iso2_ev_cert.c, docs/pnc.md "The car"):
+ * installation with the OEM provisioning leaf and its key (no contract yet), update with
+ * cfg.contract. The answer's SAProvisioningCertificateChain is validated (role cps) against
+ * the V2G roots with @p now_s, its signature over the four parts verified with that leaf,
+ * then @p take gives the new contract. Lent through cfg.cert.
+ */
+struct iso2_ev_cert {
+    bool update;                      /**< CertificateUpdate with cfg.contract; else installation */
+    struct hal_crypto *crypto;        /**< signs the request, verifies the answer */
+    uint32_t oem_key;                 /**< installation: the port's handle of the OEM provisioning key */
+    const uint8_t *oem_leaf;          /**< installation: DER of the OEM provisioning certificate */
+    size_t oem_leaf_len;
+    const struct x509_cert *v2g_roots; /**< anchors of the SA provisioning chain */
+    size_t n_v2g_roots;
+    int64_t now_s;                    /**< the car's clock, s since 1970 */
+    uint8_t *buf;                     /**< scratch for the fragments (>= 2 kB: a chain is signed) */
+    size_t cap;
+    iso2_ev_cert_take_fn take;
+    void *take_ctx;
+    /* working storage and the hooks iso2_ev_cert_init() sets */
+    struct x509_cert chain[1u + CFG_EXI_ISO2_SUBCERTIFICATESTYPE_CERTIFICATE_MAX];
+    struct exi_iso2_MessageHeaderType hdr;
+    int (*build)(struct iso2_ev *ev, struct exi_iso2_document *d, const char **why);
+    int (*check)(struct iso2_ev *ev, const struct exi_iso2_document *d, const char **why);
+    char note[160];                   /**< the log line of the last check */
+};
+
+/** @brief Fill the hooks of @p c (only a car that calls it links the checks). HAL_EINVAL: incomplete. */
+int iso2_ev_cert_init(struct iso2_ev_cert *c);
+
 /** Configuration (iso2_ev_default_config()). */
 struct iso2_ev_config {
     struct apphand_offer offers[CFG_ISO2_EV_OFFERS];
@@ -158,6 +202,7 @@ struct iso2_ev_config {
     int32_t welding_done_mv;                /**< 40 000 */
     enum iso2_ev_misbehave misbehave;       /**< NONE; else one rule broken on purpose */
     const struct iso2_ev_contract *contract; /**< Plug & Charge: NULL = external payment only */
+    struct iso2_ev_cert *cert;              /**< CertificateInstallation/Update first; NULL = none */
 };
 
 /** What the car's battery model tells the machine (the caller writes it any time). */
@@ -227,6 +272,7 @@ struct iso2_ev {
     bool auth_signed;               /**< the signed AuthorizationReq went out: repeats are empty ([V2G2-684]) */
     struct exi_iso2_MeterInfoType receipt_info; /**< the MeterInfo of the receipt asked for */
     uint32_t receipts;              /**< MeteringReceiptRes OK in this session */
+    bool cert_wanted;               /**< cfg.cert and the SECC lists the Certificate service */
     int chosen_offer;
     struct iso2_session_id id;
     struct iso2_ev_evse evse;

@@ -94,6 +94,15 @@ void iso2_ev_build(struct iso2_ev *ev, uint32_t now_ms)
             s->ParameterSetID_isUsed = true;
             q->SelectedServiceList.SelectedService.arrayLen = 2;
         }
+        if (ev->cert_wanted) {
+            /* the Certificate service, ParameterSet 1 Installation or 2 Update (the captures) */
+            uint16_t n = q->SelectedServiceList.SelectedService.arrayLen;
+            struct exi_iso2_SelectedServiceType *s = &q->SelectedServiceList.SelectedService.array[n];
+            s->ServiceID = 2;
+            s->ParameterSetID = ev->cfg.cert->update ? 2 : 1;
+            s->ParameterSetID_isUsed = true;
+            q->SelectedServiceList.SelectedService.arrayLen = (uint16_t)(n + 1u);
+        }
         break;
     }
     case ISO2_EV_PAYMENT_DETAILS: {

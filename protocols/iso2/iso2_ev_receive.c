@@ -143,8 +143,21 @@ static int s_service_discovery(struct iso2_ev *ev, const struct exi_iso2_Service
     }
     /* A car with a contract pays with it where the SECC lists Contract (it does so only
      * over TLS); elsewhere it pays externally like any car. */
-    ev->contract = contract && ev->cfg.contract != NULL;
+    /* A car that comes to install its contract has none yet: it selects Contract too. */
+    bool installs = ev->cfg.cert != NULL && ev->cfg.cert->check != NULL &&
+                    (!ev->cfg.cert->update || ev->cfg.contract != NULL);
+    ev->contract = contract && (ev->cfg.contract != NULL || installs);
     ev->auth_signed = false;
+    ev->cert_wanted = false;
+    for (uint16_t i = 0; installs && ev->contract && s->ServiceList_isUsed && i < s->ServiceList.Service.arrayLen &&
+                         i < CFG_EXI_ISO2_SERVICELISTTYPE_SERVICE_MAX; i++) {
+        ev->cert_wanted = ev->cert_wanted || s->ServiceList.Service.array[i].ServiceID == 2u;
+    }
+    if (installs && ev->cfg.contract == NULL && !ev->cert_wanted) {
+        iso2_ev_fail(ev, contract ? "SECC offers no certificate installation (ServiceID 2)"
+                                  : "SECC offers no Contract payment: no certificate installation");
+        return HAL_EPROTO;
+    }
     bool dc = false;
     const struct exi_iso2_SupportedEnergyTransferModeType *m = &s->ChargeService.SupportedEnergyTransferMode;
     for (uint16_t i = 0; i < m->EnergyTransferMode.arrayLen &&
@@ -236,8 +249,21 @@ int iso2_ev_receive(struct iso2_ev *ev, const uint8_t *exi, size_t len, uint32_t
         break;
     }
     case ISO2_EV_PAYMENT_SELECTION:
-        iso2_ev_goto(ev, ev->contract ? ISO2_EV_PAYMENT_DETAILS : ISO2_EV_AUTHORIZATION, now_ms, dl);
+        iso2_ev_goto(ev, ev->cert_wanted ? ISO2_EV_CERTIFICATE
+                         : ev->contract  ? ISO2_EV_PAYMENT_DETAILS
+                                         : ISO2_EV_AUTHORIZATION,
+                     now_ms, dl);
         break;
+    case ISO2_EV_CERTIFICATE: {
+        /* the answer checked (provider chain and signature), the new contract taken */
+        const char *cw = "certificate answer refused";
+        if (ev->cfg.cert->check(ev, &ev->doc.iso2, &cw) != HAL_OK) {
+            iso2_ev_fail(ev, cw);
+            return HAL_EPROTO;
+        }
+        iso2_ev_goto(ev, ISO2_EV_PAYMENT_DETAILS, now_ms, dl);
+        break;
+    }
     case ISO2_EV_PAYMENT_DETAILS: {
         /* [V2G2-825]: 16 bytes, what the AuthorizationReq must carry back signed */
         const struct exi_iso2_PaymentDetailsResType *s = &b->PaymentDetailsRes;

@@ -233,7 +233,7 @@ int iso2_evse_handle(struct iso2_evse *m, const struct exi_iso2_document *req,
     case ISO2_MSG_SERVICE_DETAIL: code = iso2_evse_on_service_detail(m, req, res, code); break;
     case ISO2_MSG_PAYMENT_SELECTION: code = iso2_evse_on_payment_selection(m, req, res, code); break;
     case ISO2_MSG_PAYMENT_DETAILS: code = iso2_evse_on_payment_details(m, req, res, out, code); break;
-    case ISO2_MSG_CERTIFICATE: code = iso2_evse_on_pnc(m, k, req, res, code); break;
+    case ISO2_MSG_CERTIFICATE: code = iso2_evse_on_certificate(m, req, res, out, code); break;
     case ISO2_MSG_AUTHORIZATION: code = iso2_evse_on_authorization(m, req, st, res, out, code, now_ms); break;
     case ISO2_MSG_CHARGE_PARAMETER: code = iso2_evse_on_charge_parameter(m, req, st, res, out, code, now_ms); break;
     case ISO2_MSG_CABLE_CHECK: code = iso2_evse_on_cable_check(m, req, st, res, out, code, now_ms); break;

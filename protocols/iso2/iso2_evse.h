@@ -16,7 +16,7 @@
  * mobility-operator roots and answers a fresh GenChallenge, Authorization verifies the car's
  * signature and the challenge (iso2_evse_pnc.c, docs/pnc.md "Sessions"), MeteringReceiptReq
  * its signature and MeterInfo (iso2_evse_receipt.c, docs/pnc.md "Metering receipts"). Certificate
- * installation and update are still answered FAILED. See docs/iso15118-2.md for the
+ * installation and update go to a provider hook (iso2_evse_cert.c). See docs/iso15118-2.md for the
  * sequence and codes.
  */
 #ifndef ISO2_EVSE_H
@@ -111,6 +111,37 @@ enum iso2_evse_event {
  */
 struct iso2_evse;
 struct iso2_evse_request;
+
+/** ServiceID of the certificate service (ServiceCategory ContractCertificate, as the captures list it: "Certificate"). */
+#define ISO2_EVSE_CERT_SERVICE_ID 2u
+
+/**
+ * What the SECC hands its certificate provider once a CertificateInstallationReq or
+ * CertificateUpdateReq passed its checks (iso2_evse_cert.c): the received message (a
+ * provider that forwards to a backend sends it whole, docs/pnc.md), the car's key that the
+ * new contract key is to be encrypted for, and for an update the eMAID of the old contract.
+ */
+struct iso2_evse_cert_req {
+    bool update;                           /**< CertificateUpdateReq (else Installation) */
+    const struct exi_iso2_document *req;   /**< the received message, signature verified */
+    const char *emaid;                     /**< update: the current contract's eMAID; "" otherwise */
+    const uint8_t *car_pub;                /**< 65 bytes 04||X||Y: OEM provisioning key / current contract key */
+    const uint8_t *car_cert;               /**< DER of that leaf */
+    size_t car_cert_len;
+};
+
+/**
+ * The certificate provider hook. HAL_OK: it filled @p res's CertificateInstallationRes or
+ * CertificateUpdateRes (SAProvisioningCertificateChain, ContractSignatureCertChain,
+ * ContractSignatureEncryptedPrivateKey, DHpublickey, eMAID; not ResponseCode) and the header
+ * Signature over the four signed parts; the machine then checks that signature with the
+ * leaf of SAProvisioningCertificateChain before it answers OK. HAL_ENOENT: no certificate
+ * for this car (FAILED_NoCertificateAvailable). Anything else, and HAL_EAGAIN (this
+ * machine answers within the one request, docs/pnc.md): FAILED. @p why names the reason.
+ */
+typedef int (*iso2_evse_cert_provider_fn)(void *ctx, const struct iso2_evse_cert_req *q,
+                                          struct exi_iso2_document *res, char *why, size_t why_cap);
+
 struct iso2_evse_pnc {
     struct hal_crypto *crypto;        /**< ECDSA verify: certificate chain and car signature */
     struct hal_rng *rng;              /**< the GenChallenge */
@@ -131,6 +162,20 @@ struct iso2_evse_pnc {
                              struct iso2_evse_request *out, uint8_t code);
     uint8_t (*metering_receipt)(struct iso2_evse *m, const struct exi_iso2_document *req,
                                 struct iso2_evse_request *out, uint8_t code); /**< iso2_evse_receipt.c */
+    /* Certificate installation and update (iso2_evse_cert.c): offered only with a
+     * provider and with Contract offered. The car sends its OEM provisioning leaf alone, so
+     * the OEM Sub-CAs above it come from the configuration (the leaf's issuer first);
+     * without OEM roots the leaf's profile and signature are checked and the chain is left
+     * to the provider (logged). */
+    const struct x509_cert *oem_roots;
+    size_t n_oem_roots;
+    const struct x509_cert *oem_subs;
+    size_t n_oem_subs;
+    iso2_evse_cert_provider_fn cert_provider;
+    void *cert_ctx;
+    /* set by iso2_evse_cert_init(): the only reference to the certificate checks */
+    uint8_t (*cert)(struct iso2_evse *m, const struct exi_iso2_document *req, struct exi_iso2_document *res,
+                    struct iso2_evse_request *out, uint8_t code);
 };
 
 /** One value-added service (ServiceList entry). */
@@ -249,6 +294,7 @@ struct iso2_evse {
     uint32_t receipt_ms;             /**< when the last one was asked */
     uint32_t receipts;               /**< receipts verified in this session */
     struct exi_iso2_MeterInfoType receipt_info; /**< the MeterInfo sent with ReceiptRequired */
+    bool cert_done;                  /**< a CertificateInstallation/Update was answered */
 };
 
 /** @brief Defaults: EVSEID "ZZ00000", DC_extended, ExternalPayment only, no VAS, no tariff. */
@@ -293,6 +339,17 @@ void iso2_evse_pnc_init(struct iso2_evse_pnc *pnc);
 /** @brief Sets the receipt check's hook (iso2_evse_pnc_init() calls it). */
 void iso2_evse_receipt_init(struct iso2_evse_pnc *pnc);
 int iso2_evse_lend_pnc(struct iso2_evse *m, struct iso2_evse_pnc *pnc);
+
+/**
+ * @brief Fill the certificate installation/update hook of @p pnc (after iso2_evse_pnc_init()
+ *        or iso2_evse_set_pnc(); a board without a provider need not call it and does not
+ *        link the checks). The Certificate service (ServiceID 2) is listed only when
+ *        iso2_evse_cert_offered().
+ */
+void iso2_evse_cert_init(struct iso2_evse_pnc *pnc);
+
+/** @brief CertificateInstallation/Update can be served: Contract offered, a provider, the hook. */
+bool iso2_evse_cert_offered(const struct iso2_evse *m);
 
 /** @brief @p pnc can serve a Contract session: secure link, roots, verify, rng, scratch. */
 bool iso2_evse_pnc_ready(const struct iso2_evse_pnc *pnc);

@@ -53,14 +53,15 @@ uint8_t iso2_evse_on_service_detail(struct iso2_evse *m, const struct exi_iso2_d
                                     struct exi_iso2_document *res, uint8_t code);
 uint8_t iso2_evse_on_payment_selection(struct iso2_evse *m, const struct exi_iso2_document *req,
                                        struct exi_iso2_document *res, uint8_t code);
-uint8_t iso2_evse_on_pnc(struct iso2_evse *m, enum iso2_msg k, const struct exi_iso2_document *req,
-                         struct exi_iso2_document *res, uint8_t code);
 /* Plug & Charge (iso2_evse_pnc.c). */
 bool iso2_evse_contract_offered(const struct iso2_evse *m);
 uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_document *req,
                                      struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
 uint8_t iso2_evse_check_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
                                       struct iso2_evse_request *out, uint8_t code);
+/* CertificateInstallation / CertificateUpdate (iso2_evse_cert.c). */
+uint8_t iso2_evse_on_certificate(struct iso2_evse *m, const struct exi_iso2_document *req,
+                                 struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
 uint8_t iso2_evse_on_authorization(struct iso2_evse *m, const struct exi_iso2_document *req,
                                    const struct iso2_evse_status *st,
                                    struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code,

@@ -92,6 +92,17 @@ uint8_t iso2_evse_on_service_discovery(struct iso2_evse *m, const struct exi_iso
             s->ServiceName_isUsed = true;
         }
     }
+    /* The Certificate service only when a provider can serve it (as the captures list it). */
+    if (iso2_evse_cert_offered(m) && ns < CFG_EXI_ISO2_SERVICELISTTYPE_SERVICE_MAX &&
+        (!q->ServiceCategory_isUsed || q->ServiceCategory == exi_iso2_serviceCategoryType_ContractCertificate)) {
+        struct exi_iso2_ServiceType *s = &r->ServiceList.Service.array[ns++];
+        s->ServiceID = ISO2_EVSE_CERT_SERVICE_ID;
+        s->ServiceCategory = exi_iso2_serviceCategoryType_ContractCertificate;
+        s->FreeService = true;
+        s_name(s->ServiceName.characters, &s->ServiceName.charactersLen, "Certificate",
+               CFG_EXI_ISO2_SERVICETYPE_SERVICENAME_LEN);
+        s->ServiceName_isUsed = true;
+    }
     r->ServiceList.Service.arrayLen = ns;
     r->ServiceList_isUsed = ns > 0;
     if (code == CODE(OK)) {
@@ -117,10 +128,28 @@ uint8_t iso2_evse_on_service_detail(struct iso2_evse *m, const struct exi_iso2_d
     struct exi_iso2_ServiceDetailResType *r = &res->V2G_Message.Body.ServiceDetailRes;
     res->V2G_Message.Body.ServiceDetailRes_isUsed = true;
     r->ServiceID = req->V2G_Message.Body.ServiceDetailReq.ServiceID;
-    if (code == CODE(OK) && s_vas(m, r->ServiceID) == NULL) {
+    bool cert = r->ServiceID == ISO2_EVSE_CERT_SERVICE_ID && iso2_evse_cert_offered(m);
+    if (code == CODE(OK) && !cert && s_vas(m, r->ServiceID) == NULL) {
         code = iso2_evse_refuse(m, CODE(FAILED_ServiceIDInvalid), "ServiceDetail for a service we do not offer");
     }
-    /* No parameter sets: the services we list have none to choose from. */
+    if (code == CODE(OK) && cert) {
+        /* ParameterSet 1 {Service = "Installation"}, 2 {Service = "Update"} (the captures). */
+        static const char *const kinds[2] = {"Installation", "Update"};
+        struct exi_iso2_ServiceParameterListType *pl = &r->ServiceParameterList;
+        for (uint16_t i = 0; i < 2u; i++) {
+            struct exi_iso2_ParameterSetType *ps = &pl->ParameterSet.array[i];
+            ps->ParameterSetID = (int16_t)(i + 1u);
+            struct exi_iso2_ParameterType *pa = &ps->Parameter.array[0];
+            s_name(pa->Name.characters, &pa->Name.charactersLen, "Service", CFG_EXI_ISO2_PARAMETERTYPE_NAME_LEN);
+            s_name(pa->stringValue.characters, &pa->stringValue.charactersLen, kinds[i],
+                   CFG_EXI_ISO2_PARAMETERTYPE_STRINGVALUE_LEN);
+            pa->stringValue_isUsed = true;
+            ps->Parameter.arrayLen = 1;
+        }
+        pl->ParameterSet.arrayLen = 2;
+        r->ServiceParameterList_isUsed = true;
+    }
+    /* No parameter sets for the value-added services: they have none to choose from. */
     r->ResponseCode = code;
     return code;
 }
@@ -139,7 +168,8 @@ uint8_t iso2_evse_on_payment_selection(struct iso2_evse *m, const struct exi_iso
             uint16_t id = q->SelectedServiceList.SelectedService.array[i].ServiceID;
             if (id == 1) {
                 charge = true;
-            } else if (s_vas(m, id) == NULL) {
+            } else if (s_vas(m, id) == NULL &&
+                       !(id == ISO2_EVSE_CERT_SERVICE_ID && iso2_evse_cert_offered(m))) {
                 unknown = true;
             }
         }
@@ -163,30 +193,6 @@ uint8_t iso2_evse_on_payment_selection(struct iso2_evse *m, const struct exi_iso
 /* Certificate installation and update: the sequence allows them after Contract, the
  * certificate provider does not exist yet, so they end the session with FAILED and say so.
  * (PaymentDetails is iso2_evse_pnc.c's.) */
-uint8_t iso2_evse_on_pnc(struct iso2_evse *m, enum iso2_msg k, const struct exi_iso2_document *req,
-                         struct exi_iso2_document *res, uint8_t code)
-{
-    if (code == CODE(OK)) {
-        code = iso2_evse_refuse(m, m->ev.payment == exi_iso2_paymentOptionType_Contract ? CODE(FAILED) : CODE(FAILED_SequenceError),
-                      "certificate installation/update is not implemented");
-    }
-    struct exi_iso2_BodyType *b = &res->V2G_Message.Body;
-    if (k == ISO2_MSG_PAYMENT_DETAILS) {
-        b->PaymentDetailsRes_isUsed = true;
-        b->PaymentDetailsRes.ResponseCode = code;
-        b->PaymentDetailsRes.GenChallenge.bytesLen = 16;
-    } else if (req->V2G_Message.Body.CertificateInstallationReq_isUsed) {
-        /* Its response needs certificates we do not have: a FAILED with empty fields is
-         * the closest valid answer. */
-        b->CertificateInstallationRes_isUsed = true;
-        b->CertificateInstallationRes.ResponseCode = code;
-    } else {
-        b->CertificateUpdateRes_isUsed = true;
-        b->CertificateUpdateRes.ResponseCode = code;
-    }
-    return code;
-}
-
 uint8_t iso2_evse_on_authorization(struct iso2_evse *m, const struct exi_iso2_document *req,
                                    const struct iso2_evse_status *st, struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code,
                                    uint32_t now_ms)

@@ -16,6 +16,8 @@ E2E_PORT_OBJS := $(call rel,$(addprefix hal_linux/,linux_pcap.c linux_net.c linu
                  linux_log.c linux_rng.c linux_errno.c linux_tls.c linux_crypto.c))
 # --contract-chain/--contract-key (Plug & Charge): the host boards' certificate loader.
 E2E_PORT_OBJS += $(call rel,boardlib/board_pnc.c)
+# --oem-chain/--cert-update (certificate installation): the car's side of the key transport.
+E2E_PORT_OBJS += $(call rel,boardlib/board_certprov.c)
 $(call rel,tools/evsim/main.c): HOST_CFLAGS_REL += -Iboardlib
 
 $(EVSIM): $(call rel,tools/evsim/main.c) $(E2E_PORT_OBJS) $(CORE_LIB_REL) | $(DEPS_STAMP_LINUX)

@@ -303,6 +303,39 @@ if [ -n "$sim" ]; then
     start_refused garbage-chain "neither PEM nor DER" --contract-chain "$w/garbage.pem"
     printf 'store.dir = %s\npnc.mo_roots = %s\n' "$w" "$P/ok/contract/leaf.pem" >"$w/leaf-roots.conf"
     start_refused leaf-as-root "not a mobility-operator root" --config "$w/leaf-roots.conf"
+    # CertificateInstallation / Update through the charger's local CA provider (docs/pnc.md
+    # "Installation and update"): the car without a contract installs one and pays with it;
+    # the car with one updates it first; an installation the charger refuses ends safe.
+    for kind in install update; do
+        simrun "cert-$kind" "--cert-$kind"
+        l=$w/sim-cert-$kind.log
+        if [ $kind = install ]; then
+            req="V2G: pnc: CertificateInstallationReq signature valid, OEM provisioning chain valid; provider answered, signature valid"
+            res="car: pnc: CertificateInstallationRes: SA provisioning chain valid (root 0), signature valid, contract $EMAID installed"
+        else
+            req="V2G: pnc: CertificateUpdateReq of $EMAID: signature valid, contract chain valid, root 0; provider answered, signature valid"
+            res="car: pnc: CertificateUpdateRes: SA provisioning chain valid (root 0), signature valid, contract $EMAID updated"
+        fi
+        if [ $src -eq 0 ] && grep -qF "$req" "$l" && grep -qF "$res" "$l" &&
+           grep -q "car: contract $EMAID ${kind}[de]*d: key decrypted and fits its certificate" "$l" &&
+           grep -q "V2G: pnc: AuthorizationReq signature of $EMAID valid, GenChallenge ok" "$l" &&
+           grep -q "session 1: ok stop=ev energy_wh=[1-9]" "$l"; then
+            ok "pnc-sim-cert-$kind: request checked, provider's answer checked by charger and car, key decrypted, paid with it: $(grep -o 'session 1: ok stop=ev energy_wh=[0-9]*' "$l")"
+        else
+            bad "pnc-sim-cert-$kind: exit $src: $(grep -E 'pnc|Certificate|car:|session 1:' "$l" | head -n 8 | tr '\n' '|')"
+        fi
+    done
+    # the charger's OEM anchors are the MO root: the car's provisioning certificate is refused
+    printf 'store.dir = %s\npnc.oem_chain = %s\n' "$w" "$P/roots/mo/root.pem" >"$w/oem-wrong.conf"
+    simrun cert-refused --cert-install --config "$w/oem-wrong.conf"
+    l=$w/sim-cert-refused.log
+    if [ $src -eq 1 ] && grep -q "V2G: pnc: CertificateInstallationReq refused: OEM provisioning chain" "$l" &&
+       grep -q "car: .*FAILED_[A-Za-z]* in CertificateRes" "$l" &&
+       ! grep -q "power delivery on" "$l" && grep -q ' 0 safety violation(s)' "$l"; then
+        ok "pnc-sim-cert-refused: $(grep -o 'CertificateInstallationReq refused: [^;]*' "$l" | head -n 1); the car stopped, no power, 0 safety violations"
+    else
+        bad "pnc-sim-cert-refused: exit $src: $(grep -E 'pnc|Certificate|car:|session 1:|violation' "$l" | head -n 8 | tr '\n' '|')"
+    fi
 else
     echo "SKIP pnc-sim: no simulator given"
 fi

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board_certprov.h"
 #include "board_pnc.h"
 #include "ev_model.h"
 #include "linux_crypto.h"
@@ -103,6 +104,12 @@ static struct evsim s_ev;
  * that keeps its key (static: a few kB). */
 static struct linux_crypto s_pnc_crypto;
 static struct board_pnc_car s_pnc_car;
+/* --oem-chain/--oem-key (installation) or --cert-update: the car's certificate request,
+ * the V2G root it checks the provider against, and where its new contract goes. */
+static struct board_pnc_certs s_oem, s_v2g_root;
+static struct board_certprov_car s_take;
+static struct iso2_ev_cert s_evc;
+static uint8_t s_evc_buf[4096];
 static volatile int s_stop;
 /* Test faults on the real connection, struck from outside (tools/faults/real.sh). */
 static volatile sig_atomic_t s_fault_reset, s_fault_tls;
@@ -424,6 +431,12 @@ static void evsim_usage(FILE *f)
             "                      contract (chain PEM/DER leaf first, P-256 key PEM) where the SECC\n"
             "                      lists Contract (it does over TLS: use with --tls); the key is\n"
             "                      checked against the leaf at start (docs/pnc.md)\n"
+            "  --oem-chain FILE --oem-key FILE  ISO-2: no contract yet; install one through\n"
+            "                      CertificateInstallation with this OEM provisioning certificate\n"
+            "                      (PEM, leaf first) and key, then pay with it (needs --v2g-root)\n"
+            "  --cert-update       with --contract-chain/--contract-key: update the contract first\n"
+            "  --v2g-root FILE     the V2G root(s) the provider's chain must end at (PEM/DER)\n"
+            "  --contract-out DIR  write the new contract's chain.pem and key.pem there\n"
             "  --tls-required      refuse an SECC that offers only TCP\n"
             "  --tls-keylog FILE   append the TLS secrets (SSLKEYLOGFILE lines) for decrypting a\n"
             "                      capture; warned at start (needs --tls)\n"
@@ -465,6 +478,8 @@ int main(int argc, char **argv)
     struct evsim *e = &s_ev;
     const char *iface = NULL, *ca = NULL, *keylog = NULL, *cert = NULL, *key = NULL, *pilot = NULL, *profile = "standard", *protocol = NULL,
                *misbehave = NULL, *contract_chain = NULL, *contract_key = NULL;
+    const char *oem_chain = NULL, *oem_key = NULL, *v2g_root = NULL, *contract_out = NULL;
+    bool cert_update = false;
     unsigned long cars = 1, soc_start = 30, soc_target = 80, charge_s = 20, timeout = 180, req_a = 0, answer_ms = 0;
     unsigned long plug = 500, pause = 2000, unplug = 500, pause_after_s = 0, reneg_s = 0;
     bool tls = false, tls_required = false, modem = false;
@@ -484,6 +499,9 @@ int main(int argc, char **argv)
         {"cert", required_argument, NULL, 'C'},         {"key", required_argument, NULL, 'k'},
         {"renegotiate-s", required_argument, NULL, 'G'},
         {"contract-chain", required_argument, NULL, 'Q'}, {"contract-key", required_argument, NULL, 'q'},
+        {"oem-chain", required_argument, NULL, 'O'},    {"oem-key", required_argument, NULL, 'y'},
+        {"cert-update", no_argument, NULL, 'u'},        {"v2g-root", required_argument, NULL, 'V'},
+        {"contract-out", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     int o, bad = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -512,6 +530,11 @@ int main(int argc, char **argv)
         case 'G': bad |= evsim_num("--renegotiate-s", optarg, 1, 86400, &reneg_s); break;
         case 'Q': contract_chain = optarg; break;
         case 'q': contract_key = optarg; break;
+        case 'O': oem_chain = optarg; break;
+        case 'y': oem_key = optarg; break;
+        case 'u': cert_update = true; break;
+        case 'V': v2g_root = optarg; break;
+        case 'x': contract_out = optarg; break;
         case 't': bad |= evsim_num("--timeout", optarg, 1, 86400, &timeout); break;
         case 'W': bad |= evsim_num("--answer-timeout-ms", optarg, 100, 600000, &answer_ms); break;
         case 'h': evsim_usage(stdout); return 0;
@@ -579,6 +602,60 @@ int main(int argc, char **argv)
             return 2;
         }
         mc.iso2.contract = &s_pnc_car.contract;
+    }
+    if (oem_chain != NULL || oem_key != NULL || cert_update || v2g_root != NULL || contract_out != NULL) {
+        bool install = oem_chain != NULL || oem_key != NULL;
+        if ((install && (oem_chain == NULL || oem_key == NULL || contract_chain != NULL || cert_update)) ||
+            (cert_update && contract_chain == NULL) || (!install && !cert_update) || v2g_root == NULL ||
+            (mc.protocol != EV_MODEL_PROTO_ISO2 && mc.protocol != EV_MODEL_PROTO_AUTO)) {
+            fprintf(stderr, "evsim: certificate installation needs --oem-chain and --oem-key (no contract), an update "
+                            "--cert-update with --contract-chain/--contract-key; both --v2g-root and an ISO-2 car\n");
+            return 2;
+        }
+        char why[320];
+        if (s_pnc_crypto.base.ops == NULL) {
+            linux_crypto_init(&s_pnc_crypto);
+        }
+        if (board_pnc_load_roots(&s_v2g_root, v2g_root, why, sizeof why) != HAL_OK) {
+            fprintf(stderr, "evsim: --v2g-root: %s\n", why);
+            return 2;
+        }
+        memset(&s_evc, 0, sizeof s_evc);
+        if (install) {
+            uint32_t h = 0;
+            if (board_pnc_load_file(&s_oem, oem_chain, why, sizeof why) != HAL_OK) {
+                fprintf(stderr, "evsim: --oem-chain: %s\n", why);
+                return 2;
+            }
+            if (linux_crypto_add_key_file(&s_pnc_crypto, oem_key, &h) != HAL_OK ||
+                board_pnc_key_matches(&s_pnc_crypto.base, h, &s_oem.cert[0]) != HAL_OK) {
+                fprintf(stderr, "evsim: --oem-key: %s is not the key of the OEM provisioning certificate in %s\n",
+                        oem_key, oem_chain);
+                return 2;
+            }
+            s_evc.oem_key = h;
+            s_evc.oem_leaf = s_oem.der[0];
+            s_evc.oem_leaf_len = s_oem.len[0];
+        }
+        if (board_certprov_car_open(&s_take, &s_pnc_crypto, install ? oem_key : contract_key, contract_out, why,
+                                    sizeof why) != HAL_OK) {
+            fprintf(stderr, "evsim: %s\n", why);
+            return 2;
+        }
+        s_evc.update = cert_update;
+        s_evc.crypto = &s_pnc_crypto.base;
+        s_evc.v2g_roots = s_v2g_root.cert;
+        s_evc.n_v2g_roots = s_v2g_root.n;
+        s_evc.now_s = (int64_t)time(NULL);
+        s_evc.buf = s_evc_buf;
+        s_evc.cap = sizeof s_evc_buf;
+        s_evc.take = board_certprov_car_take;
+        s_evc.take_ctx = &s_take;
+        if (iso2_ev_cert_init(&s_evc) != HAL_OK) {
+            fprintf(stderr, "evsim: the certificate request is incomplete (the OEM certificate above 800 bytes?)\n");
+            return 2;
+        }
+        mc.iso2.cert = &s_evc;
     }
     if (soc_target <= soc_start) {
         fprintf(stderr, "evsim: --soc-target must be above --soc-start\n");
