@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_smart.h"
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -637,6 +638,10 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
 
 bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
 {
+    if (cp->fw != NULL) {
+        /* downloads and installs go on offline and while a frame waits for the transport */
+        ocpp_fw_poll(cp->fw, cp, now_ms);
+    }
     if (cp->txlen > 0) {
         return true;
     }
@@ -678,6 +683,9 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
         }
     }
     if (ocpp_sec_send(cp, now_ms)) {
+        return true;
+    }
+    if (cp->fw != NULL && ocpp_fw_send(cp->fw, cp, now_ms)) {
         return true;
     }
     if (cp->auth.pending) {
@@ -887,6 +895,11 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
         break;
     case OCPP_OUT_SECURITY:
         ocpp_sec_answer(cp, m, now_ms);
+        break;
+    case OCPP_OUT_FW:
+        if (cp->fw != NULL) {
+            ocpp_fw_answer(cp->fw, cp, m, now_ms);
+        }
         break;
     default:
         break;
@@ -1349,6 +1362,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
+    } else if (cp->fw != NULL && ocpp_fw_action(a)) {
+        /* Firmware Management, signed firmware, GetLog: ocpp_fw.c */
+        v.err = ocpp_fw_call(cp->fw, cp, a, p, w, now_ms, &v.why);
     } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
         /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
         v.err = (enum ocpp_error)aerr;
@@ -1417,6 +1433,8 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
                 cp->heartbeat_due = true;
             } else if (r == 5) {
                 cp->status_dirty |= c > 0 ? 1u << c : (2u << cp->info.connectors) - 1u;
+            } else if ((r == 1 || r == 2) && cp->fw != NULL) {
+                ocpp_fw_trigger(cp->fw, r == 1); /* the current status (ocpp_fw.c) */
             } else {
                 s = "NotImplemented";
             }
