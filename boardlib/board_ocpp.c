@@ -76,6 +76,7 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
         hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: the charge point does not start (%s)", hal_strerror(rc));
         return rc;
     }
+    board_ocpp_fw_start(&bo->fw, &c->fw, &bo->os.cp, log); /* nothing without ocpp.firmware_dir */
     hal_logf(log, HAL_LOG_INFO, now_ms, "ocpp: charge point %s of %s, security profile %u", c->identity, c->url,
              (unsigned)c->security_profile);
     bo->on = true;
@@ -104,6 +105,7 @@ void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint
 void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
 {
     if (bo->on) {
+        board_ocpp_fw_tick(&bo->fw, now_ms);
         ocpp_station_poll(&bo->os, now_ms);
     }
 }

@@ -13,6 +13,7 @@
 #include "linux_net.h"
 #include "linux_rng.h"
 #include "linux_tls.h"
+#include "board_ocpp_fw.h"
 #include "board_ocpp_store.h"
 #include "ocpp_station.h"
 
@@ -35,6 +36,7 @@ struct board_ocpp_config {
     uint32_t tx_retry_s;
     char vendor[21];
     char model[21];
+    struct board_ocpp_fw_config fw;     /**< ocpp.firmware_*, ocpp.diagnostics_cmd */
 };
 
 void board_ocpp_defaults(struct board_ocpp_config *c);
@@ -52,6 +54,7 @@ struct board_ocpp {
     char base[BOARD_OCPP_URL_MAX];
     char password[41];
     struct board_ocpp_store store;
+    struct board_ocpp_fw fw;            /**< Firmware Management (ocpp.firmware_dir set) */
 };
 
 /**

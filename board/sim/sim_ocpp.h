@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board_ocpp_fw.h"
 #include "board_ocpp_store.h"
 #include "linux_net.h"
 #include "linux_rng.h"
@@ -25,6 +26,7 @@ struct sim_ocpp {
     uint32_t done_ms;    /**< when the sessions were over (0: not yet) */
     bool reported;
     struct board_ocpp_store store; /**< --ocpp-store: DIR/ocpp.store */
+    struct board_ocpp_fw fw;       /**< --ocpp-fw-dir: Firmware Management */
 };
 
 /* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with

@@ -72,6 +72,11 @@ bool ocpp_fw_busy(const struct ocpp_fw *fw)
     return fw->step != OCPP_FWS_IDLE;
 }
 
+unsigned ocpp_fw_pending(const struct ocpp_fw *fw)
+{
+    return (fw->step != OCPP_FWS_IDLE ? 1u : 0u) + (fw->up_step != OCPP_UPS_IDLE ? 1u : 0u) + fw->ncount;
+}
+
 /* ------------------------------------------------------------------ locations */
 
 const char *ocpp_fw_location_check(const char *url)

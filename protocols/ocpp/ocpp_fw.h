@@ -170,5 +170,7 @@ void ocpp_fw_answer(struct ocpp_fw *fw, struct ocpp_cp *cp, const struct ocpp_ms
 
 /** Whether the firmware slot is busy (the board may keep free connectors Unavailable). */
 bool ocpp_fw_busy(const struct ocpp_fw *fw);
+/** Running jobs plus notifications not yet confirmed (0: nothing left to do or say). */
+unsigned ocpp_fw_pending(const struct ocpp_fw *fw);
 
 #endif /* OCPP_FW_H */
