@@ -583,9 +583,11 @@ static void test_notes_survive_offline(void **state)
     assert_int_equal(s_b.starts[OCPP_FW_JOB_INSTALL], 1);
     s_b.result[OCPP_FW_JOB_INSTALL] = OCPP_FW_DONE;
     step(100);
+    assert_int_equal(ocpp_fw_pending(&s_fw), 4); /* the job is over, its four notes wait */
     ocpp_cp_connected(&s_cp, s_now);
     expect_drain("FirmwareStatusNotification Downloading,FirmwareStatusNotification Downloaded,"
                  "FirmwareStatusNotification Installing,FirmwareStatusNotification Installed");
+    assert_int_equal(ocpp_fw_pending(&s_fw), 0);
 }
 
 int main(void)
