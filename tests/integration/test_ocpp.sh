@@ -261,6 +261,7 @@ ocpp.ca: wss://|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=2 ocpp
 ocpp.client_cert: profile 3|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=3 ocpp.ca=$w/pw
 ocpp.password_file: the password (first line) must be 16 to 40|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/short
 ocpp.identity: letters|ocpp.url=ws://h:9 ocpp.identity=a/b ocpp.security_profile=0
+ocpp.firmware_dir: required with|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.security_profile=0 ocpp.firmware_install_cmd=/bin/true
 EOF2
     check board "--check refuses what the security profile does not allow, naming key and reason" test $bad -eq 0
     # its CSMS is one of the shared process's (port $p7, log $w/csms.log)
