@@ -259,6 +259,14 @@ static const struct config_key s_keys[] = {
         "TransactionMessageRetryInterval, s (default 10)"),
     STR("ocpp.vendor", ocpp.vendor, false, "chargePointVendor in BootNotification (default dcfc)"),
     STR("ocpp.model", ocpp.model, false, "chargePointModel in BootNotification (default DC)"),
+    STR("ocpp.firmware_dir", ocpp.fw.dir, false,
+        "directory of the firmware image and the upload files; set: UpdateFirmware, GetDiagnostics, GetLog"),
+    STR("ocpp.firmware_install_cmd", ocpp.fw.install_cmd, false,
+        "command run with the image path to install it (no shell; exit 0 ok, 3 verification failed)"),
+    STR("ocpp.firmware_root", ocpp.fw.root, false,
+        "manufacturer root certificate (PEM): set, only SignedUpdateFirmware is offered"),
+    STR("ocpp.diagnostics_cmd", ocpp.fw.diagnostics_cmd, false,
+        "command run with FILE LOGTYPE FROM TO to write the upload file (default: a short summary)"),
     ENUM("board.io", board_io, s_board_io,
          "pilot, contactors and e-stop: none (not supported, or the --sim-plant test aid),\n"
          "                                     chargesom (a Charge SOM safety controller on\n"

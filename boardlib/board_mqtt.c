@@ -7,15 +7,15 @@
  * does https, redirects, chunked transfer and partial-transfer detection, which a firmware
  * image on a public server needs, and its multi interface never blocks the loop.
  *
- * libcurl is loaded with dlopen() on the first download, not linked: it drags 36 shared
+ * libcurl is loaded with dlopen() on the first download (board_curl.c), not linked: it drags 36 shared
  * libraries (GnuTLS, Kerberos, LDAP, SSH, ...) into every start of the charger, which cost
  * three quarters of its start-up time (18 ms of 25 on this host, ten times that on a slow
  * board) although most chargers never download a firmware image. A board without libcurl
  * still charges; only the download answers that libcurl is missing. */
 #include "board_mqtt.h"
+#include "board_curl.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <mosquitto.h>
 #include <poll.h>
@@ -35,65 +35,16 @@
 
 /* ---------------------------------------------------------------- download (libcurl) */
 
-/* The calls the download makes, resolved from libcurl.so.4 on first use (see the top). */
-static struct {
-    bool tried, ok;
-    char error[96];
-    CURLcode (*global_init)(long flags);
-    CURLM *(*multi_init)(void);
-    CURLMcode (*multi_cleanup)(CURLM *m);
-    CURLMcode (*multi_add_handle)(CURLM *m, CURL *e);
-    CURLMcode (*multi_remove_handle)(CURLM *m, CURL *e);
-    CURLMcode (*multi_perform)(CURLM *m, int *running);
-    CURLMsg *(*multi_info_read)(CURLM *m, int *left);
-    CURL *(*easy_init)(void);
-    void (*easy_cleanup)(CURL *e);
-    CURLcode (*easy_setopt)(CURL *e, CURLoption opt, ...);
-    CURLcode (*easy_getinfo)(CURL *e, CURLINFO info, ...);
-    const char *(*easy_strerror)(CURLcode rc);
-} s_curl;
+/* The calls the download makes, resolved from libcurl.so.4 on first use (board_curl.c; the
+ * OCPP firmware jobs share the loader). */
+static struct board_curl_fns s_curl;
 
 /* Loads libcurl once; false (and s_curl.error says why) when it cannot. */
 static bool board_mqtt_curl_load(void)
 {
-    if (s_curl.tried) {
-        return s_curl.ok;
-    }
-    s_curl.tried = true;
-    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        snprintf(s_curl.error, sizeof s_curl.error, "libcurl.so.4 cannot be loaded (install libcurl4)");
-        return false;
-    }
-    /* dlsym returns void *; POSIX guarantees it converts to a function pointer. */
-#define BOARD_MQTT_CURL_SYM(field, name)                                                                \
-    do {                                                                                                \
-        *(void **)&s_curl.field = dlsym(h, name);                                                       \
-        if (s_curl.field == NULL) {                                                                     \
-            snprintf(s_curl.error, sizeof s_curl.error, "libcurl.so.4 lacks %s", name);                 \
-            dlclose(h);                                                                                 \
-            return false;                                                                               \
-        }                                                                                               \
-    } while (0)
-    BOARD_MQTT_CURL_SYM(global_init, "curl_global_init");
-    BOARD_MQTT_CURL_SYM(multi_init, "curl_multi_init");
-    BOARD_MQTT_CURL_SYM(multi_cleanup, "curl_multi_cleanup");
-    BOARD_MQTT_CURL_SYM(multi_add_handle, "curl_multi_add_handle");
-    BOARD_MQTT_CURL_SYM(multi_remove_handle, "curl_multi_remove_handle");
-    BOARD_MQTT_CURL_SYM(multi_perform, "curl_multi_perform");
-    BOARD_MQTT_CURL_SYM(multi_info_read, "curl_multi_info_read");
-    BOARD_MQTT_CURL_SYM(easy_init, "curl_easy_init");
-    BOARD_MQTT_CURL_SYM(easy_cleanup, "curl_easy_cleanup");
-    BOARD_MQTT_CURL_SYM(easy_setopt, "curl_easy_setopt");
-    BOARD_MQTT_CURL_SYM(easy_getinfo, "curl_easy_getinfo");
-    BOARD_MQTT_CURL_SYM(easy_strerror, "curl_easy_strerror");
-#undef BOARD_MQTT_CURL_SYM
-    if (s_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(s_curl.error, sizeof s_curl.error, "curl_global_init failed");
-        return false;
-    }
-    s_curl.ok = true; /* the library stays loaded for the life of the process */
-    return true;
+    const struct board_curl_fns *f = board_curl_load();
+    s_curl = *f;
+    return f->ok;
 }
 
 static void board_mqtt_dl_close(struct board_mqtt *b)

@@ -101,6 +101,7 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
         return rc;
     }
     bo->os.cp.cert = &bo->cert;
+    board_ocpp_fw_start(&bo->fw, &c->fw, &bo->os.cp, log); /* nothing without ocpp.firmware_dir */
     hal_logf(log, HAL_LOG_INFO, now_ms, "ocpp: charge point %s of %s, security profile %u", c->identity, c->url,
              (unsigned)c->security_profile);
     bo->on = true;
@@ -130,6 +131,7 @@ void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint
 void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
 {
     if (bo->on) {
+        board_ocpp_fw_tick(&bo->fw, now_ms);
         ocpp_station_poll(&bo->os, now_ms);
         board_ocpp_cert_poll(&bo->bcert);
     }

@@ -14,6 +14,7 @@
 #include "linux_rng.h"
 #include "linux_tls.h"
 #include "board_ocpp_cert.h"
+#include "board_ocpp_fw.h"
 #include "board_ocpp_store.h"
 #include "linux_crypto.h"
 #include "ocpp_station.h"
@@ -37,6 +38,7 @@ struct board_ocpp_config {
     uint32_t tx_retry_s;
     char vendor[21];
     char model[21];
+    struct board_ocpp_fw_config fw;     /**< ocpp.firmware_*, ocpp.diagnostics_cmd */
 };
 
 void board_ocpp_defaults(struct board_ocpp_config *c);
@@ -59,6 +61,7 @@ struct board_ocpp {
     struct linux_crypto crypto;      /**< signature checks of a CertificateSigned chain */
     char ca[BOARD_OCPP_PATH_MAX], client_cert[BOARD_OCPP_PATH_MAX], client_key[BOARD_OCPP_PATH_MAX];
     char identity[49];
+    struct board_ocpp_fw fw;            /**< Firmware Management (ocpp.firmware_dir set) */
 };
 
 /**

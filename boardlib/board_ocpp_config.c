@@ -75,6 +75,10 @@ int board_ocpp_check(const struct board_ocpp_config *c, const char **key, const 
     } else if (c->tx_attempts == 0) {
         *key = "ocpp.tx_attempts";
         *why = "at least 1";
+    } else if (c->fw.dir[0] == '\0' &&
+               (c->fw.install_cmd[0] != '\0' || c->fw.root[0] != '\0' || c->fw.diagnostics_cmd[0] != '\0')) {
+        *key = "ocpp.firmware_dir";
+        *why = "required with ocpp.firmware_install_cmd, ocpp.firmware_root or ocpp.diagnostics_cmd";
     }
     return (*key)[0] == '\0' ? 0 : -1;
 }

@@ -94,6 +94,21 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         return 2;
     }
     so->os.cp.cert = &so->cert;
+    /* --ocpp-fw-dir: Firmware Management, signed firmware and GetLog (board_ocpp_fw.c) */
+    if (o->ocpp_fw_dir != NULL) {
+        struct board_ocpp_fw_config fc;
+        memset(&fc, 0, sizeof fc);
+        if (snprintf(fc.dir, sizeof fc.dir, "%s", o->ocpp_fw_dir) >= (int)sizeof fc.dir ||
+            snprintf(fc.install_cmd, sizeof fc.install_cmd, "%s", o->ocpp_fw_install ? o->ocpp_fw_install : "") >=
+                (int)sizeof fc.install_cmd ||
+            snprintf(fc.root, sizeof fc.root, "%s", o->ocpp_fw_root ? o->ocpp_fw_root : "") >= (int)sizeof fc.root ||
+            snprintf(fc.diagnostics_cmd, sizeof fc.diagnostics_cmd, "%s", o->ocpp_diag_cmd ? o->ocpp_diag_cmd : "") >=
+                (int)sizeof fc.diagnostics_cmd) {
+            fprintf(stderr, "sim: --ocpp-fw-*: a path or command longer than %u bytes\n", (unsigned)sizeof fc.dir - 1u);
+            return 2;
+        }
+        board_ocpp_fw_start(&so->fw, &fc, &so->os.cp, log);
+    }
     so->drain_ms = (uint32_t)o->ocpp_drain_s * 1000u;
     so->on = true;
     return 0;
@@ -110,6 +125,7 @@ void sim_ocpp_event(void *ctx, const struct station_event *e, uint32_t now_ms)
 void sim_ocpp_poll(struct sim_ocpp *so, uint32_t now_ms)
 {
     if (so->on) {
+        board_ocpp_fw_tick(&so->fw, now_ms);
         ocpp_station_poll(&so->os, now_ms);
         board_ocpp_cert_poll(&so->bcert);
     }
@@ -124,6 +140,9 @@ bool sim_ocpp_drained(struct sim_ocpp *so, uint32_t now_ms)
         so->done_ms = now_ms == 0 ? 1u : now_ms;
     }
     unsigned left = ocpp_cp_queued(&so->os.cp);
+    if (so->os.cp.fw != NULL) {
+        left += ocpp_fw_pending(so->os.cp.fw); /* a firmware job and its notifications too */
+    }
     bool timeout = (uint32_t)(now_ms - so->done_ms) >= so->drain_ms;
     if ((left == 0 && so->os.cp.reg == OCPP_REG_ACCEPTED && !so->os.cp.rpc.busy) || timeout) {
         if (!so->reported) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "board_ocpp_cert.h"
+#include "board_ocpp_fw.h"
 #include "board_ocpp_store.h"
 #include "linux_crypto.h"
 #include "linux_net.h"
@@ -30,6 +31,7 @@ struct sim_ocpp {
     struct ocpp_cert cert;         /**< certificate management (roots, CSR, client certificate) */
     struct board_ocpp_cert bcert;  /**< its files in --ocpp-store DIR and the TLS rebuild */
     struct linux_crypto crypto;    /**< signature checks of a CertificateSigned chain */
+    struct board_ocpp_fw fw;       /**< --ocpp-fw-dir: Firmware Management */
 };
 
 /* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with

@@ -121,6 +121,12 @@ static void sim_usage(FILE *f)
             "                   CSMS configured (keys, local list, cache, reservations) is kept\n"
             "                   in DIR/ocpp.store; the roots it installs and the client\n"
             "                   certificate it signs (with its key) in DIR too\n"
+            "  --ocpp-fw-dir DIR  answer UpdateFirmware, GetDiagnostics and GetLog: the image\n"
+            "                   and the upload files go to DIR (docs/ocpp.md \"Firmware\")\n"
+            "  --ocpp-fw-install CMD  run CMD IMAGE to install (exit 0 Installed, 3\n"
+            "                   InstallVerificationFailed, else InstallationFailed)\n"
+            "  --ocpp-fw-root FILE  manufacturer root (PEM): SignedUpdateFirmware only\n"
+            "  --ocpp-diag-cmd CMD  run CMD FILE LOGTYPE FROM TO to write the upload file\n"
             "  --quiet          print only the summary\n"
             "  --version        print the version and exit\n"
             "  -h, --help       this text\n"
@@ -265,6 +271,18 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
                                                                : &o->ocpp_key;
         *dst = next;
         o->realtime = o->realtime || dst == &o->ocpp_url; /* a real CSMS lives in real time */
+    } else if (strcmp(a, "--ocpp-fw-dir") == 0 || strcmp(a, "--ocpp-fw-install") == 0 ||
+               strcmp(a, "--ocpp-fw-root") == 0 || strcmp(a, "--ocpp-diag-cmd") == 0) {
+        /* Firmware Management (board_ocpp_fw.c) */
+        if (next == NULL || next[0] == '\0') {
+            fprintf(stderr, "sim: %s needs a value\n", a);
+            return 2;
+        }
+        const char **dst = strcmp(a, "--ocpp-fw-dir") == 0       ? &o->ocpp_fw_dir
+                           : strcmp(a, "--ocpp-fw-install") == 0 ? &o->ocpp_fw_install
+                           : strcmp(a, "--ocpp-fw-root") == 0    ? &o->ocpp_fw_root
+                                                                 : &o->ocpp_diag_cmd;
+        *dst = next;
     } else if (strcmp(a, "--pnc") == 0) {
         o->pnc = true;
         return -1;

@@ -41,6 +41,9 @@ struct sim_options {
     const char *ocpp_url, *ocpp_password, *ocpp_ca, *ocpp_cert, *ocpp_key;
     const char *ocpp_store;            /**< --ocpp-store DIR: the journals on files (a restart continues) */
     unsigned long ocpp_drain_s;        /**< --ocpp-drain-s: wait this long for the queue at the end */
+    /* Firmware Management (boardlib/board_ocpp_fw.h): --ocpp-fw-dir, --ocpp-fw-install,
+     * --ocpp-fw-root, --ocpp-diag-cmd */
+    const char *ocpp_fw_dir, *ocpp_fw_install, *ocpp_fw_root, *ocpp_diag_cmd;
     /* --pnc: ISO 15118-2 Plug & Charge over the test PKI (docs/pnc.md "In the simulator") */
     bool pnc;
     const char *pki_dir;               /**< --pki DIR, NULL: build/pnc-pki beside the binary */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp_cert.h"
+#include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_smart.h"
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -697,6 +698,10 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
 
 bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
 {
+    if (cp->fw != NULL) {
+        /* downloads and installs go on offline and while a frame waits for the transport */
+        ocpp_fw_poll(cp->fw, cp, now_ms);
+    }
     if (cp->txlen > 0) {
         return true;
     }
@@ -742,6 +747,9 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
     }
     if (cp->cert != NULL && ocpp_cert_send(cp->cert, cp, now_ms)) {
         return true; /* SignCertificate (ocpp_cert.c) */
+    }
+    if (cp->fw != NULL && ocpp_fw_send(cp->fw, cp, now_ms)) {
+        return true;
     }
     if (cp->auth.pending) {
         struct ocpp_jw w;
@@ -954,6 +962,11 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
     case OCPP_OUT_CERT:
         if (cp->cert != NULL) {
             ocpp_cert_answer(cp->cert, cp, m, now_ms);
+        }
+        break;
+    case OCPP_OUT_FW:
+        if (cp->fw != NULL) {
+            ocpp_fw_answer(cp->fw, cp, m, now_ms);
         }
         break;
     default:
@@ -1460,6 +1473,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->cert != NULL && ocpp_cert_action(a)) {
         /* certificate management, ExtendedTriggerMessage: ocpp_cert.c */
         v.err = ocpp_cert_call(cp->cert, cp, a, p, w, now_ms, &v.why);
+    } else if (cp->fw != NULL && ocpp_fw_action(a)) {
+        /* Firmware Management, signed firmware, GetLog: ocpp_fw.c */
+        v.err = ocpp_fw_call(cp->fw, cp, a, p, w, now_ms, &v.why);
     } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
         /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
         v.err = (enum ocpp_error)aerr;
@@ -1528,6 +1544,8 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
                 cp->heartbeat_due = true;
             } else if (r == 5) {
                 cp->status_dirty |= c > 0 ? 1u << c : (2u << cp->info.connectors) - 1u;
+            } else if ((r == 1 || r == 2) && cp->fw != NULL) {
+                ocpp_fw_trigger(cp->fw, r == 1); /* the current status (ocpp_fw.c) */
             } else {
                 s = "NotImplemented";
             }

@@ -175,11 +175,13 @@ struct ocpp_cp_info {
 
 struct ocpp_smart;
 struct ocpp_cert;
+struct ocpp_fw;
 
 struct ocpp_cp {
     const struct ocpp_cp_ops *ops;
     struct ocpp_smart *smart; /**< Smart Charging (ocpp_smart.h), attached by the board; NULL: NotSupported */
     struct ocpp_cert *cert;   /**< certificate management (ocpp_cert.h), attached by the board; NULL: NotSupported */
+    struct ocpp_fw *fw;       /**< Firmware Management (ocpp_fw.h), attached by the board; NULL: NotSupported */
     void *ctx;
     struct hal_log *log;
     struct ocpp_cp_info info;
@@ -200,7 +202,8 @@ struct ocpp_cp {
 
     /* what the outstanding CALL is */
     enum { OCPP_OUT_NONE, OCPP_OUT_BOOT, OCPP_OUT_HEARTBEAT, OCPP_OUT_STATUS, OCPP_OUT_AUTH,
-           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER, OCPP_OUT_SECURITY, OCPP_OUT_CERT } out;
+           OCPP_OUT_QUEUE, OCPP_OUT_TRIGGER_METER, OCPP_OUT_SECURITY, OCPP_OUT_CERT,
+           OCPP_OUT_FW } out;
     uint8_t out_connector;
 
     enum ocpp_status status[CFG_OCPP_CONNECTORS + 1u]; /**< [0] = the whole station */

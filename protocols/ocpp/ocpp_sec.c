@@ -22,6 +22,8 @@ static const char *const k_names[OCPP_SEC_TYPE_COUNT] = {
     "ReconfigurationOfSecurityParameters",
     "InvalidMessages",
     "InvalidChargePointCertificate",
+    "InvalidFirmwareSignature",
+    "InvalidFirmwareSigningCertificate",
 };
 
 const char *ocpp_sec_type_name(enum ocpp_sec_type t)

@@ -27,6 +27,8 @@ enum ocpp_sec_type {
     OCPP_SEC_RECONFIGURATION,      /**< ReconfigurationOfSecurityParameters */
     OCPP_SEC_INVALID_MESSAGES,     /**< InvalidMessages */
     OCPP_SEC_INVALID_CP_CERT,      /**< InvalidChargePointCertificate: CertificateSigned refused */
+    OCPP_SEC_INVALID_FW_SIGNATURE, /**< InvalidFirmwareSignature (ocpp_fw.c) */
+    OCPP_SEC_INVALID_FW_CERT,      /**< InvalidFirmwareSigningCertificate (ocpp_fw.c) */
     OCPP_SEC_TYPE_COUNT
 };
 

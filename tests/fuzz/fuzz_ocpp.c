@@ -11,6 +11,7 @@
 
 #include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
+#include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_smart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,6 +65,42 @@ static int c_verify(struct hal_crypto *c, enum hal_crypto_curve cv, const uint8_
 static const struct ocpp_cert_ops k_cert_ops = {c_save, NULL, c_install, NULL, NULL};
 static const struct hal_crypto_ops k_crypto_ops = {c_verify, NULL, NULL, NULL};
 static struct hal_crypto s_crypto = {&k_crypto_ops};
+/* Firmware Management attached (ocpp_fw.c): every job succeeds at once, so the input's
+ * requests run through all their steps; a location that reaches the board must have passed
+ * the checks. The input's length picks signed or legacy firmware. */
+static bool s_signed;
+static int fw_start(void *c, enum ocpp_fw_job job, const char *loc, const char *file, enum ocpp_fw_log log,
+                    int64_t from, int64_t to)
+{
+    (void)c, (void)file, (void)log, (void)from, (void)to;
+    if (job != OCPP_FW_JOB_INSTALL && (loc == NULL || ocpp_fw_location_check(loc) != NULL)) {
+        abort(); /* a hostile location reached the board */
+    }
+    return HAL_OK;
+}
+static enum ocpp_fw_result fw_poll(void *c, enum ocpp_fw_job job)
+{
+    (void)c, (void)job;
+    return OCPP_FW_DONE;
+}
+static bool fw_signed(void *c)
+{
+    (void)c;
+    return s_signed;
+}
+static int fw_cert(void *c, const char *pem, const char **why)
+{
+    (void)c;
+    *why = "fuzz";
+    return pem[0] == '-' ? 0 : -1;
+}
+static int fw_file(void *c, const char *sig, const char **why)
+{
+    (void)c;
+    *why = "fuzz";
+    return sig[0] == 'M' ? 0 : -1;
+}
+static const struct ocpp_fw_ops k_fw_ops = {fw_start, fw_poll, NULL, fw_signed, fw_cert, fw_file};
 
 /* The export of one charge point read back by another: every line must be taken. */
 static struct ocpp_cp s_back;
@@ -113,6 +150,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cert.pend_pub_len = 65;
     memset(cert.pend_pub, 0x04, 65);
     cp.cert = &cert;
+    static struct ocpp_fw fw;
+    ocpp_fw_init(&fw, &k_fw_ops, NULL);
+    s_signed = (size & 1u) != 0;
+    cp.fw = &fw;
     ocpp_cp_connected(&cp, 0);
     size_t n;
     /* register: boot accepted, then one StartTransaction outstanding, so an answer in the
@@ -143,6 +184,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ocpp_cp_sent(&cp, 2);
     (void)ocpp_cp_poll(&cp, 3);
+    /* the firmware's notifications it then sends must parse back too */
+    for (int k = 0; k < 8 && ocpp_cp_poll(&cp, 4); k++) {
+        out = ocpp_cp_take(&cp, &n);
+        if (out == NULL || ocpp_json_parse(&j, out, n) != HAL_OK) {
+            abort();
+        }
+        ocpp_cp_sent(&cp, 4);
+        char ans[32];
+        memcpy(ans, "[3,\"", 4);
+        memcpy(ans + 4, cp.rpc.out_id, 8);
+        memcpy(ans + 12, "\",{}]", 6);
+        ocpp_cp_rx(&cp, ans, 17, 4);
+    }
 
     /* every reader over every token of the input */
     if (ocpp_json_parse(&j, text, size) == HAL_OK) {

@@ -394,6 +394,16 @@ def ocpp_seeds(out):
         '[2,"s3","ClearChargingProfile",{"connectorId":0,"chargingProfilePurpose":"TxDefaultProfile","stackLevel":1}]',
         '[2,"s4","GetCompositeSchedule",{"connectorId":1,"duration":86400,"chargingRateUnit":"A"}]',
         '[2,"k","ClearCache",{}]',
+        # Firmware Management (ocpp_fw.c): each request whole (signed: an odd length)
+        '[2,"f1","UpdateFirmware",{"location":"http://h/fw.bin","retrieveDate":"2026-01-01T00:00:00Z","retries":2,'
+        '"retryInterval":5}]',
+        '[2,"f2","GetDiagnostics",{"location":"ftp://u:p@h/d/","startTime":"2025-12-31T00:00:00Z","retries":1}]',
+        '[2,"f3","SignedUpdateFirmware",{"requestId":7,"retries":1,"firmware":{"location":"https://h/f",'
+        '"retrieveDateTime":"2026-01-01T00:00:00Z","installDateTime":"2026-01-01T01:00:00Z",'
+        '"signingCertificate":"-----BEGIN CERTIFICATE-----\\nMIIB\\n","signature":"MEUCIQ=="}}] ',
+        '[2,"f4","GetLog",{"logType":"SecurityLog","requestId":3,"log":{"remoteLocation":"https://h/up",'
+        '"oldestTimestamp":"2025-12-01T00:00:00Z"}}]',
+        '[2,"f5","TriggerMessage",{"requestedMessage":"FirmwareStatusNotification"}]',
         '[3,"00000005",{"transactionId":42,"idTagInfo":{"status":"Accepted"}}]',
         '[3,"00000005",{"transactionId":1e3,"idTagInfo":{"status":"Blocked"}}]',
         '[4,"00000005","OccurrenceConstraintViolation","",{}]',

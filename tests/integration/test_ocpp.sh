@@ -43,6 +43,9 @@
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id; what
 #            the first CSMS configured (a key, the local list) is read back after the restart
+#   firmware: (beside offline) UpdateFirmware, GetDiagnostics, SignedUpdateFirmware and
+#            GetLog against a loopback HTTP server: installed, uploaded, a 404, a hostile
+#            location, a bad certificate and a bad signature (see firmware_scenario)
 set -u
 sim=$1
 csmsdir=$2
@@ -266,6 +269,7 @@ ocpp.ca: wss://|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=2 ocpp
 ocpp.client_cert: profile 3|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=3 ocpp.ca=$w/pw
 ocpp.password_file: the password (first line) must be 16 to 40|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/short
 ocpp.identity: letters|ocpp.url=ws://h:9 ocpp.identity=a/b ocpp.security_profile=0
+ocpp.firmware_dir: required with|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.security_profile=0 ocpp.firmware_install_cmd=/bin/true
 EOF2
     check board "--check refuses what the security profile does not allow, naming key and reason" test $bad -eq 0
     # its CSMS is one of the shared process's (port $p7, log $w/csms.log)
@@ -395,6 +399,181 @@ PY
                  ! grep -q 'PRIVATE KEY' '$c/csms.log' && [ $rc -eq 0 ] && grep -q 'every transaction delivered' '$c/sim.log'"
 }
 
+# ---------------------------------------------------------------- firmware (beside the others)
+# Firmware Management against the shared CSMS (--commands): a loopback HTTP server of the
+# test serves the image and takes uploads (PUT); the install command writes a marker.
+#   FW1: UpdateFirmware -> Downloading, Downloaded, Installing (after the transaction), Installed;
+#        GetDiagnostics -> its fileName uploaded (Uploading, Uploaded)
+#   FW2: a 404 -> DownloadFailed after its retry; a location with shell characters refused
+#   FW3: SignedUpdateFirmware signed by a certificate of the manufacturer root -> SignatureVerified
+#        ... Installed; legacy UpdateFirmware NotSupported; GetLog SecurityLog uploaded
+#   FW4: a signing certificate of another root -> InvalidCertificate; a bad signature ->
+#        InvalidSignature; each with its SecurityEventNotification; nothing installed
+make_fw() { # the image, the manufacturer PKI, the command lists (needs $hp)
+    local d=$work/fw
+    mkdir -p "$d/www/up" "$d/fw1" "$d/fw2" "$d/fw3" "$d/fw4"
+    (
+        cd "$d" || exit 1
+        head -c 20000 /dev/urandom >www/fw.bin && head -c 100 /dev/urandom >other.bin &&
+        k() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null; }
+        k root.key && openssl req -x509 -new -key root.key -out root.pem -days 30 -subj /CN=manufacturer-root 2>/dev/null &&
+        k root2.key && openssl req -x509 -new -key root2.key -out root2.pem -days 30 -subj /CN=stranger-root 2>/dev/null &&
+        k sign.key && openssl req -new -key sign.key -out sign.csr -subj /CN=firmware-signing 2>/dev/null &&
+        printf 'keyUsage=critical,digitalSignature\n' >sign.ext &&
+        openssl x509 -req -in sign.csr -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile sign.ext \
+            -out sign.pem 2>/dev/null &&
+        openssl x509 -req -in sign.csr -CA root2.pem -CAkey root2.key -CAcreateserial -days 30 -extfile sign.ext \
+            -out stranger.pem 2>/dev/null &&
+        openssl dgst -sha256 -sign sign.key -out good.sig www/fw.bin &&
+        openssl dgst -sha256 -sign sign.key -out bad.sig other.bin
+    ) || return 1
+    printf '#!/bin/sh\n# the test install command: the image becomes the marker\ncp "$1" "$(dirname "$1")/installed.marker"\n' \
+        >"$d/install.sh"
+    chmod +x "$d/install.sh"
+    python3 - "$d" "$hp" <<'PY'
+import base64, json, sys
+d, hp = sys.argv[1], sys.argv[2]
+base = 'http://127.0.0.1:%s' % hp
+def b64(f):
+    return base64.b64encode(open('%s/%s' % (d, f), 'rb').read()).decode()
+pem = open(d + '/sign.pem').read()
+def signed(rid, cert, sig):
+    return {'method': 'SignedUpdateFirmware', 'params': {'requestId': rid, 'retries': 1, 'retryInterval': 1,
+            'firmware': {'location': base + '/fw.bin', 'retrieveDateTime': 'NOW', 'signingCertificate': cert,
+                         'signature': b64(sig)}}}
+lists = {
+    'fw1': [{'method': 'UpdateFirmware', 'params': {'location': base + '/fw.bin', 'retrieveDate': 'NOW',
+                                                    'retries': 1, 'retryInterval': 1}},
+            {'method': 'GetDiagnostics', 'params': {'location': base + '/up/', 'retries': 1, 'retryInterval': 1}}],
+    'fw2': [{'method': 'GetDiagnostics', 'params': {'location': base + '/x$(touch%20pwned)'}},
+            {'method': 'UpdateFirmware', 'params': {'location': base + '/missing.bin', 'retrieveDate': 'NOW',
+                                                    'retries': 1, 'retryInterval': 1}}],
+    'fw3': [{'method': 'UpdateFirmware', 'params': {'location': base + '/fw.bin', 'retrieveDate': 'NOW'}},
+            signed(11, pem, 'good.sig'),
+            {'method': 'GetLog', 'params': {'logType': 'SecurityLog', 'requestId': 12,
+                                            'log': {'remoteLocation': base + '/up/'}}}],
+    'fw4': [signed(13, open(d + '/stranger.pem').read(), 'good.sig'), signed(14, pem, 'bad.sig')],
+}
+for k, v in lists.items():
+    json.dump(v, open('%s/%s.json' % (d, k), 'w'))
+PY
+}
+fw_server() { # a loopback HTTP server: GET from www/, PUT into www/up/ (what GetDiagnostics sends)
+    python3 - "$work/fw/www" "$hp" <<'PY' &
+import http.server, os, sys
+root, port = sys.argv[1], int(sys.argv[2])
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k):
+        super().__init__(*a, directory=root, **k)
+    def do_PUT(self):
+        n = int(self.headers.get('Content-Length', '0'))
+        name = os.path.basename(self.path)
+        data = self.rfile.read(n)
+        if not self.path.startswith('/up/') or not name or n <= 0:
+            self.send_response(400); self.end_headers(); return
+        open(os.path.join(root, 'up', name), 'wb').write(data)
+        self.send_response(201); self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(('127.0.0.1', port), H).serve_forever()
+PY
+    fw_http=$!
+}
+fw_notes() { # csms log -> "Action status[#requestId]" per notification, and the commands' answers
+    python3 - "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    a = e.get('action', '')
+    if e.get('ev') == 'call' and a.endswith('Notification') and a != 'StatusNotification':
+        p = e['params']
+        rid = '#%d' % p['requestId'] if 'requestId' in p else ''
+        print('%s %s%s' % (a, p.get('status', p.get('type')), rid))
+    elif e.get('ev') == 'call' and a in ('StartTransaction', 'StopTransaction'):
+        print(a)
+    elif e.get('ev') == 'result':
+        print('result %s %s' % (a, json.dumps(e['result'], sort_keys=True)))
+    elif e.get('ev') == 'error':
+        print('error %s %s' % (a, e['code']))
+PY
+}
+firmware_scenario() {
+    local d=$work/fw n
+    for n in 1 2 3 4; do
+        csms_ready "$d/csms$n.log" "$(eval echo \$pf$n)" || { ko firmware "CSMS FW$n did not start"; return; }
+    done
+    fw_server
+    for _ in $(seq 1 300); do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$hp/fw.bin')" 2>/dev/null && break
+        sleep 0.1
+    done
+    local com="--sessions 1 --charge-s 2 --out - --ocpp-drain-s 60 --ocpp-fw-install $d/install.sh"
+    local sims=""
+    "$sim" --ocpp "ws://127.0.0.1:$pf1/FW1" $com --ocpp-fw-dir "$d/fw1" >"$d/fw1.log" 2>&1 &
+    sims="$sims $!"
+    "$sim" --ocpp "ws://127.0.0.1:$pf2/FW2" $com --ocpp-fw-dir "$d/fw2" >"$d/fw2.log" 2>&1 &
+    sims="$sims $!"
+    "$sim" --ocpp "ws://127.0.0.1:$pf3/FW3" $com --ocpp-fw-dir "$d/fw3" --ocpp-fw-root "$d/root.pem" \
+        --ocpp-password fw-password-12345678 >"$d/fw3.log" 2>&1 &
+    sims="$sims $!"
+    "$sim" --ocpp "ws://127.0.0.1:$pf4/FW4" $com --ocpp-fw-dir "$d/fw4" --ocpp-fw-root "$d/root.pem" \
+        --ocpp-password fw-password-12345678 >"$d/fw4.log" 2>&1 &
+    sims="$sims $!"
+    wait $sims
+    kill $fw_http 2>/dev/null
+    wait $fw_http 2>/dev/null
+    for n in 1 2 3 4; do fw_notes "$d/csms$n.log" >"$d/fw$n.notes"; done
+    seq_is() { # notes file, the lines (grep -E) that must come in this order and be the only of their action(s)
+        python3 - "$@" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split('\n')
+pat, want = sys.argv[2], sys.argv[3:]
+got = [l for l in lines if re.match(pat, l)]
+sys.exit(0 if got == want else 1)
+PY
+    }
+    check firmware "UpdateFirmware from a loopback HTTP server: Downloading, Downloaded, Installing, Installed, the install command ran on the image" \
+        bash -c "grep -q 'every transaction delivered' '$d/fw1.log' && cmp -s '$d/www/fw.bin' '$d/fw1/installed.marker'"
+    # (the install waiting for a running transaction is unit-tested: here the image is on
+    # disk before the simulated car has begun, so the install comes first)
+    check firmware "FirmwareStatusNotification in order" \
+        seq_is "$d/fw1.notes" '^FirmwareStatusNotification' \
+        'FirmwareStatusNotification Downloading' 'FirmwareStatusNotification Downloaded' \
+        'FirmwareStatusNotification Installing' 'FirmwareStatusNotification Installed'
+    local f1
+    f1=$(sed -n 's/^result GetDiagnostics {"fileName": "\(.*\)"}$/\1/p' "$d/fw1.notes")
+    check firmware "GetDiagnostics: fileName answered, the file PUT to the loopback server, Uploading then Uploaded" \
+        bash -c "[ -n '$f1' ] && [ -s '$d/www/up/$f1' ] &&
+                 [ \"\$(grep '^Diagnostics' '$d/fw1.notes' | tr '\n' ,)\" = 'DiagnosticsStatusNotification Uploading,DiagnosticsStatusNotification Uploaded,' ]"
+    check firmware "a download that fails (404): Downloading twice (one retry), then DownloadFailed, nothing installed" \
+        seq_is "$d/fw2.notes" '^FirmwareStatusNotification' 'FirmwareStatusNotification Downloading' \
+        'FirmwareStatusNotification Downloading' 'FirmwareStatusNotification DownloadFailed'
+    check firmware "a location with shell characters is refused with its reason (PropertyConstraintViolation), nothing run" \
+        bash -c "grep -q '^error GetDiagnostics PropertyConstraintViolation' '$d/fw2.notes' &&
+                 grep -q 'GetDiagnostics refused: PropertyConstraintViolation (location holds' '$d/fw2.log' &&
+                 [ ! -e '$d/fw2/installed.marker' ] && ! ls '$d/www/up' | grep -q pwned && [ ! -e pwned ]"
+    check firmware "SignedUpdateFirmware (manufacturer root, ECDSA-SHA256): SignatureVerified ... Installed with its requestId, the image installed" \
+        bash -c "grep -q '^result SignedUpdateFirmware {\"status\": \"Accepted\"}' '$d/fw3.notes' &&
+                 cmp -s '$d/www/fw.bin' '$d/fw3/installed.marker'" 
+    check firmware "signed statuses in order" \
+        seq_is "$d/fw3.notes" '^SignedFirmwareStatusNotification (?!DownloadScheduled)' \
+        'SignedFirmwareStatusNotification Downloading#11' \
+        'SignedFirmwareStatusNotification Downloaded#11' 'SignedFirmwareStatusNotification SignatureVerified#11' \
+        'SignedFirmwareStatusNotification Installing#11' 'SignedFirmwareStatusNotification Installed#11'
+    check firmware "with signed firmware configured legacy UpdateFirmware is NotSupported; GetLog SecurityLog uploaded" \
+        bash -c "grep -q '^error UpdateFirmware NotSupported' '$d/fw3.notes' &&
+                 grep -q '^result GetLog .*\"status\": \"Accepted\"' '$d/fw3.notes' && ls '$d/www/up' | grep -q '^security-' &&
+                 [ \"\$(grep '^LogStatus' '$d/fw3.notes' | tr '\n' ,)\" = 'LogStatusNotification Uploading#12,LogStatusNotification Uploaded#12,' ]"
+    check firmware "a signing certificate of another root: InvalidCertificate and InvalidFirmwareSigningCertificate" \
+        bash -c "grep -q '^result SignedUpdateFirmware {\"status\": \"InvalidCertificate\"}' '$d/fw4.notes' &&
+                 grep -q '^SecurityEventNotification InvalidFirmwareSigningCertificate' '$d/fw4.notes'"
+    check firmware "a bad signature: InvalidSignature and InvalidFirmwareSignature, nothing installed" \
+        bash -c "grep -q '^SignedFirmwareStatusNotification InvalidSignature#14' '$d/fw4.notes' &&
+                 grep -q '^SecurityEventNotification InvalidFirmwareSignature' '$d/fw4.notes' &&
+                 ! grep -q 'Installing' '$d/fw4.notes' && [ ! -e '$d/fw4/installed.marker' ] &&
+                 grep -q 'every transaction delivered' '$d/fw4.log'"
+}
+
 # One CSMS process serves the scenarios that never lose their CSMS (ocpp-rpc's schemas cost
 # each node process about 1.5 s of CPU); offline and kill stop theirs, so have their own.
 p1=$(port)
@@ -415,6 +594,14 @@ pt4=$(port)
 pt5=$(port)
 mkdir -p "$work/board" "$work/tls" "$work/certs"
 make_pki
+# firmware: its CSMSs are in the shared process, its HTTP server on $hp
+hp=$(port)
+pf1=$(port)
+pf2=$(port)
+pf3=$(port)
+pf4=$(port)
+fwd=$work/fw
+make_fw || echo "FAIL ocpp-firmware: openssl did not make the firmware PKI" >"$work/fw-pki.out"
 pki=$work/pki
 # certs: a root to install, the test CA (it signs the CSR), a leaf with another key
 (
@@ -446,6 +633,10 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
     --serve "$work/certs/csms.log" --port "$pt5" --certs "$work/certs" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
+    --serve "$fwd/csms1.log" --port "$pf1" --commands "$fwd/fw1.json" \
+    --serve "$fwd/csms2.log" --port "$pf2" --commands "$fwd/fw2.json" \
+    --serve "$fwd/csms3.log" --port "$pf3" --commands "$fwd/fw3.json" --password fw-password-12345678 \
+    --serve "$fwd/csms4.log" --port "$pf4" --commands "$fwd/fw4.json" --password fw-password-12345678 \
     >"$work/csms-shared.out" 2>&1 &
 shared_csms=$!
 
@@ -460,6 +651,8 @@ kill_scenario >"$work/kill.out" 2>&1 &
 kill_job=$!
 offline_scenario >"$work/offline.out" 2>&1 &
 off_job=$!
+firmware_scenario >"$work/firmware.out" 2>&1 &
+fw_job=$!
 
 # ---------------------------------------------------------------- core, 401, pending, remote: side by side
 csms_ready "$work/host-csms.log" "$p8" || ko hostile "CSMS did not start"
@@ -756,10 +949,11 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job $tls_job $certs_job
+wait $off_job $kill_job $board_job $tls_job $certs_job $fw_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
-for f in offline kill board tls certs; do
+[ -f "$work/fw-pki.out" ] && cat "$work/fw-pki.out" >>"$work/firmware.out"
+for f in offline kill board tls certs firmware; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))

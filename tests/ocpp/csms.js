@@ -11,7 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
-//          [--profile-after-ms N] [--aligned-s N]
+//          [--profile-after-ms N] [--aligned-s N] [--commands FILE]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -51,6 +51,10 @@
 // One JSON line per event: {"ev":"listening"|"connect"|"call"|"refused-call"|"auth-fail"|
 // "close"|"result"|"error"|"raw-answer", "action":..., "params":..., "t": ms since start}.
 // Transaction ids count from --tx-base (1).
+// --commands FILE: after the first accepted boot, the CALLs of FILE (a JSON array of
+//     {"method", "params"}) one after the other, each answer logged; a string "NOW" in the
+//     params becomes the present time. The firmware, diagnostics, log and security
+//     notifications are answered (Firmware Management tests, boardlib/board_ocpp_fw.c).
 'use strict';
 const fs = require('fs');
 const https = require('https');
@@ -266,6 +270,9 @@ function serve(args) {
             log(method, params);
             throw createRPCError('NotImplemented');
         });
+        if (args.commands !== undefined) {
+            firmwareCommands(args, client, log, command);
+        }
         client.on('close', () => out({ ev: 'close' }));
         if (args.probe !== undefined && !probed) {
             probed = true;
@@ -348,6 +355,40 @@ function certsHandlers(args, client, log) {
     });
     client.handle('SecurityEventNotification', ({ params }) => {
         log('SecurityEventNotification', params);
+        return {};
+    });
+}
+
+// --commands: Firmware Management (the notifications answered, the scripted CALLs after the
+// first accepted boot)
+function firmwareCommands(args, client, log, command) {
+    for (const a of ['FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'SignedFirmwareStatusNotification',
+                     'LogStatusNotification', 'SecurityEventNotification']) {
+        client.handle(a, ({ params }) => {
+            log(a, params);
+            return {};
+        });
+    }
+    if (args.commandsSent) {
+        return;
+    }
+    args.commandsSent = true;
+    const now = (v) => (v === 'NOW' ? new Date().toISOString()
+        : Array.isArray(v) ? v.map(now)
+            : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, now(x)])) : v);
+    const list = JSON.parse(fs.readFileSync(args.commands, 'utf8'));
+    // after the boot's answer: the BootNotification handler has run once the first status comes
+    let started = false;
+    client.handle('StatusNotification', ({ params }) => {
+        log('StatusNotification', params);
+        if (!started) {
+            started = true;
+            setTimeout(async () => {
+                for (const c of list) {
+                    await command(c.method, now(c.params));
+                }
+            }, 1);
+        }
         return {};
     });
 }

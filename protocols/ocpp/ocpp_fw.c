@@ -1,0 +1,782 @@
+/*
+ * OCPP Firmware Management on the charge point: owns the firmware job (UpdateFirmware and
+ * SignedUpdateFirmware: schedule, download retries, signature check, the install that waits
+ * for the transactions to end) and the upload job (GetDiagnostics, GetLog), and the ring of
+ * their status notifications. The board does the work (struct ocpp_fw_ops) and is polled,
+ * so nothing here blocks; every location is checked here before a board sees it.
+ */
+#include "ocpp/ocpp_fw.h"
+
+#include <string.h>
+
+#include "hal_err.h"
+#include "ocpp/ocpp_cp.h"
+#include "ocpp/ocpp_sec.h"
+
+#define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
+#define LOGW(cp, now, ...) hal_logf((cp)->log, HAL_LOG_WARN, (now), __VA_ARGS__)
+
+/* The signing certificate (up to 5.5 kB of PEM) is decoded into the upper part of the frame
+ * buffer while the answer, under 200 bytes, is written into its lower part: no 5.5 kB of RAM
+ * or stack of its own for a string needed only while the CALL is answered. */
+#define CERT_SCRATCH_OFF 1024u
+_Static_assert(CFG_OCPP_TX_MAX >= CERT_SCRATCH_OFF + OCPP_FW_CERT_MAX + 1u,
+               "ocpp_fw decodes the signing certificate into the frame buffer: CFG_OCPP_TX_MAX too small");
+
+/* Firmware statuses: the signed variant's list; the legacy one uses a subset of it. */
+enum fwst {
+    FS_DOWNLOADED = 0,
+    FS_DOWNLOAD_FAILED,
+    FS_DOWNLOADING,
+    FS_DOWNLOAD_SCHEDULED,
+    FS_IDLE,
+    FS_INSTALLATION_FAILED,
+    FS_INSTALLING,
+    FS_INSTALLED,
+    FS_INSTALL_SCHEDULED,
+    FS_INSTALL_VERIFICATION_FAILED,
+    FS_INVALID_SIGNATURE,
+    FS_SIGNATURE_VERIFIED,
+    FS_COUNT
+};
+static const char *const k_fwst[FS_COUNT] = {
+    "Downloaded", "DownloadFailed", "Downloading", "DownloadScheduled", "Idle", "InstallationFailed",
+    "Installing", "Installed", "InstallScheduled", "InstallVerificationFailed", "InvalidSignature",
+    "SignatureVerified",
+};
+
+/* Upload statuses; the diagnostics and the log spell the failure differently (UploadFailed
+ * vs UploadFailure, fact sheet §4.8). */
+enum upst { US_IDLE = 0, US_UPLOADED, US_FAILED, US_UPLOADING, US_COUNT };
+static const char *const k_diagst[US_COUNT] = {"Idle", "Uploaded", "UploadFailed", "Uploading"};
+static const char *const k_logst[US_COUNT] = {"Idle", "Uploaded", "UploadFailure", "Uploading"};
+
+enum { NK_FW = 0, NK_SIGNED_FW, NK_DIAG, NK_LOG };
+static const char *const k_note_action[] = {"FirmwareStatusNotification", "SignedFirmwareStatusNotification",
+                                            "DiagnosticsStatusNotification", "LogStatusNotification"};
+
+/* Default retry interval when the CSMS gives none (its choice is ours then). */
+#define DEFAULT_RETRY_INTERVAL_S 30u
+
+void ocpp_fw_init(struct ocpp_fw *fw, const struct ocpp_fw_ops *ops, void *ctx)
+{
+    memset(fw, 0, sizeof *fw);
+    fw->ops = ops;
+    fw->ctx = ctx;
+    fw->last_fw = FS_IDLE;
+    fw->last_diag = US_IDLE;
+}
+
+bool ocpp_fw_busy(const struct ocpp_fw *fw)
+{
+    return fw->step != OCPP_FWS_IDLE;
+}
+
+unsigned ocpp_fw_pending(const struct ocpp_fw *fw)
+{
+    return (fw->step != OCPP_FWS_IDLE ? 1u : 0u) + (fw->up_step != OCPP_UPS_IDLE ? 1u : 0u) + fw->ncount;
+}
+
+/* ------------------------------------------------------------------ locations */
+
+const char *ocpp_fw_location_check(const char *url)
+{
+    static const char *const schemes[] = {"http://", "https://", "ftp://", NULL};
+    size_t n = strlen(url);
+    if (n == 0) {
+        return "empty location";
+    }
+    if (n > OCPP_FW_LOCATION_MAX) {
+        return "location longer than 512 bytes";
+    }
+    size_t s = 0;
+    for (unsigned k = 0; schemes[k] != NULL; k++) {
+        size_t l = strlen(schemes[k]);
+        if (strncmp(url, schemes[k], l) == 0) {
+            s = l;
+        }
+    }
+    if (s == 0) {
+        return "location is not http://, https:// or ftp://";
+    }
+    if (url[s] == '\0' || url[s] == '/') {
+        return "location has no host";
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)url[i];
+        /* RFC 3986 characters only, and of those none a shell or a command line would read
+         * (the board never hands it to a shell, but a tool it runs might) */
+        if (c <= 0x20 || c >= 0x7f || strchr("\"'`$;|&<>(){}[]\\^*!#", (int)c) != NULL) {
+            return "location holds a space, a control or a shell character";
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ notifications */
+
+static void note(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, int32_t id)
+{
+    if (kind <= NK_SIGNED_FW) {
+        fw->last_fw = status;
+        fw->last_fw_signed = kind == NK_SIGNED_FW;
+    } else if (kind == NK_DIAG) {
+        fw->last_diag = status;
+    }
+    if (fw->ncount == CFG_OCPP_FW_NOTES) {
+        /* full (a CSMS offline through many steps): the oldest unsent goes, the head may be in flight */
+        for (unsigned i = 1; i + 1u < fw->ncount; i++) {
+            fw->notes[(fw->nhead + i) % CFG_OCPP_FW_NOTES] = fw->notes[(fw->nhead + i + 1u) % CFG_OCPP_FW_NOTES];
+        }
+        fw->ncount--;
+        fw->dropped++;
+    }
+    struct ocpp_fw_note *n = &fw->notes[(fw->nhead + fw->ncount) % CFG_OCPP_FW_NOTES];
+    n->kind = kind;
+    n->status = status;
+    n->has_id = has_id;
+    n->request_id = id;
+    fw->ncount++;
+}
+
+static void fw_note(struct ocpp_fw *fw, struct ocpp_cp *cp, enum fwst st, uint32_t now_ms)
+{
+    LOGI(cp, now_ms, "ocpp: firmware %s%s", k_fwst[st], fw->is_signed ? " (signed)" : "");
+    note(fw, fw->is_signed ? NK_SIGNED_FW : NK_FW, (uint8_t)st, fw->is_signed, fw->request_id);
+}
+
+static void up_note(struct ocpp_fw *fw, struct ocpp_cp *cp, enum upst st, uint32_t now_ms)
+{
+    LOGI(cp, now_ms, "ocpp: %s upload %s", fw->up_is_log ? "log" : "diagnostics",
+         (fw->up_is_log ? k_logst : k_diagst)[st]);
+    note(fw, fw->up_is_log ? NK_LOG : NK_DIAG, (uint8_t)st, fw->up_is_log, fw->up_request_id);
+}
+
+void ocpp_fw_trigger(struct ocpp_fw *fw, bool diagnostics)
+{
+    if (diagnostics) {
+        /* Idle only when triggered while idle (fact sheet §2.8) */
+        note(fw, NK_DIAG, fw->up_step == OCPP_UPS_IDLE || fw->up_is_log ? US_IDLE : fw->last_diag, false, 0);
+        return;
+    }
+    bool idle = fw->step == OCPP_FWS_IDLE;
+    uint8_t st = idle ? (uint8_t)FS_IDLE : fw->last_fw;
+    bool sig = idle ? fw->last_fw_signed : fw->is_signed;
+    note(fw, sig ? NK_SIGNED_FW : NK_FW, st, sig && !idle, fw->request_id);
+}
+
+bool ocpp_fw_send(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (fw->ncount == 0) {
+        return false;
+    }
+    const struct ocpp_fw_note *n = &fw->notes[fw->nhead];
+    const char *st = n->kind <= NK_SIGNED_FW ? k_fwst[n->status]
+                     : n->kind == NK_DIAG   ? k_diagst[n->status]
+                                            : k_logst[n->status];
+    struct ocpp_jw w;
+    ocpp_jw_init(&w, cp->txbuf, sizeof cp->txbuf);
+    if (ocpp_rpc_call(&cp->rpc, &w, k_note_action[n->kind], now_ms) != HAL_OK) {
+        return false;
+    }
+    ocpp_jw_obj(&w);
+    ocpp_jw_kstr(&w, "status", st);
+    if (n->has_id) {
+        ocpp_jw_kint(&w, "requestId", n->request_id);
+    }
+    ocpp_jw_obj_end(&w);
+    ocpp_rpc_end(&w);
+    int len = ocpp_jw_end(&w);
+    if (len < 0) {
+        ocpp_rpc_reset(&cp->rpc);
+        return false;
+    }
+    cp->txlen = (size_t)len;
+    cp->out = OCPP_OUT_FW;
+    return true;
+}
+
+void ocpp_fw_answer(struct ocpp_fw *fw, struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now_ms)
+{
+    if (fw->ncount == 0) {
+        return;
+    }
+    if (m->type == OCPP_CALLERROR) {
+        LOGW(cp, now_ms, "ocpp: the backend did not take %s (%s)", k_note_action[fw->notes[fw->nhead].kind],
+             m->error_text);
+    }
+    fw->nhead = (uint8_t)((fw->nhead + 1u) % CFG_OCPP_FW_NOTES);
+    fw->ncount--;
+}
+
+/* ------------------------------------------------------------------ jobs */
+
+static bool tx_running(const struct ocpp_cp *cp)
+{
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        if (cp->tx[i].local_tx != 0 && !cp->tx[i].stopped) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void fw_download(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    fw_note(fw, cp, FS_DOWNLOADING, now_ms);
+    if (fw->ops->start(fw->ctx, OCPP_FW_JOB_DOWNLOAD, fw->location, NULL, OCPP_FW_LOG_DIAGNOSTICS, 0, 0) ==
+        HAL_OK) {
+        fw->step = OCPP_FWS_DOWNLOADING;
+        return;
+    }
+    /* a start that failed counts as a failed attempt */
+    if (fw->retries_left == 0) {
+        fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
+        fw->step = OCPP_FWS_IDLE;
+    } else {
+        fw->retries_left--;
+        fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
+        fw->step = OCPP_FWS_RETRY_WAIT;
+    }
+}
+
+static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    int64_t now = ocpp_cp_unix(cp, now_ms);
+    switch (fw->step) {
+    case OCPP_FWS_SCHEDULED:
+        if (now == 0 || now >= fw->retrieve_s) {
+            fw_download(fw, cp, now_ms);
+        }
+        break;
+    case OCPP_FWS_RETRY_WAIT:
+        if ((int32_t)(now_ms - fw->retry_at_ms) >= 0) {
+            LOGI(cp, now_ms, "ocpp: firmware download again (%u retries left after this one)",
+                 (unsigned)fw->retries_left);
+            fw_download(fw, cp, now_ms);
+        }
+        break;
+    case OCPP_FWS_DOWNLOADING: {
+        enum ocpp_fw_result r = fw->ops->poll(fw->ctx, OCPP_FW_JOB_DOWNLOAD);
+        if (r == OCPP_FW_RUNNING) {
+            break;
+        }
+        if (r != OCPP_FW_DONE) {
+            if (fw->retries_left == 0) {
+                LOGW(cp, now_ms, "ocpp: firmware download from %s failed, no retries left", fw->location);
+                fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
+                fw->step = OCPP_FWS_IDLE;
+            } else {
+                fw->retries_left--;
+                fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
+                fw->step = OCPP_FWS_RETRY_WAIT;
+                LOGW(cp, now_ms, "ocpp: firmware download failed, again in %u s", (unsigned)fw->retry_interval_s);
+            }
+            break;
+        }
+        fw_note(fw, cp, FS_DOWNLOADED, now_ms);
+        if (fw->is_signed) {
+            const char *why = "no verifier";
+            if (fw->ops->verify_file == NULL || fw->ops->verify_file(fw->ctx, fw->signature, &why) != 0) {
+                LOGW(cp, now_ms, "ocpp: firmware signature refused: %s", why);
+                fw_note(fw, cp, FS_INVALID_SIGNATURE, now_ms);
+                ocpp_sec_event(cp, OCPP_SEC_INVALID_FW_SIGNATURE, why, now_ms);
+                fw->step = OCPP_FWS_IDLE;
+                break;
+            }
+            fw_note(fw, cp, FS_SIGNATURE_VERIFIED, now_ms);
+        }
+        fw->install_noted = false;
+        fw->step = OCPP_FWS_INSTALL_WAIT;
+        break;
+    }
+    case OCPP_FWS_INSTALL_WAIT:
+        if (fw->install_s != 0 && now != 0 && now < fw->install_s) {
+            if (!fw->install_noted && fw->is_signed) {
+                fw_note(fw, cp, FS_INSTALL_SCHEDULED, now_ms);
+            }
+            fw->install_noted = true;
+            break;
+        }
+        if (tx_running(cp)) {
+            /* a DC charger cannot charge through its own firmware install: the sessions end first */
+            if (!fw->install_noted) {
+                LOGI(cp, now_ms, "ocpp: firmware install waits for the running transactions to end");
+                fw->install_noted = true;
+            }
+            break;
+        }
+        fw_note(fw, cp, FS_INSTALLING, now_ms);
+        fw->step = OCPP_FWS_INSTALLING;
+        if (fw->ops->start(fw->ctx, OCPP_FW_JOB_INSTALL, NULL, NULL, OCPP_FW_LOG_DIAGNOSTICS, 0, 0) != HAL_OK) {
+            fw_note(fw, cp, FS_INSTALLATION_FAILED, now_ms);
+            fw->step = OCPP_FWS_IDLE;
+        }
+        break;
+    case OCPP_FWS_INSTALLING: {
+        enum ocpp_fw_result r = fw->ops->poll(fw->ctx, OCPP_FW_JOB_INSTALL);
+        if (r == OCPP_FW_RUNNING) {
+            break;
+        }
+        fw_note(fw, cp,
+                r == OCPP_FW_DONE                            ? FS_INSTALLED
+                : r == OCPP_FW_VERIFY_FAILED && fw->is_signed ? FS_INSTALL_VERIFICATION_FAILED
+                                                              : FS_INSTALLATION_FAILED,
+                now_ms);
+        fw->step = OCPP_FWS_IDLE;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void up_start(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    up_note(fw, cp, US_UPLOADING, now_ms);
+    fw->up_step = OCPP_UPS_UPLOADING;
+    if (fw->ops->start(fw->ctx, OCPP_FW_JOB_UPLOAD, fw->up_location, fw->up_file, (enum ocpp_fw_log)fw->up_log,
+                       fw->up_from_s, fw->up_to_s) != HAL_OK) {
+        if (fw->up_retries_left == 0) {
+            up_note(fw, cp, US_FAILED, now_ms);
+            fw->up_step = OCPP_UPS_IDLE;
+        } else {
+            fw->up_retries_left--;
+            fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
+            fw->up_step = OCPP_UPS_RETRY_WAIT;
+        }
+    }
+}
+
+static void up_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (fw->up_step == OCPP_UPS_RETRY_WAIT) {
+        if ((int32_t)(now_ms - fw->up_retry_at_ms) >= 0) {
+            up_start(fw, cp, now_ms);
+        }
+        return;
+    }
+    if (fw->up_step != OCPP_UPS_UPLOADING) {
+        return;
+    }
+    enum ocpp_fw_result r = fw->ops->poll(fw->ctx, OCPP_FW_JOB_UPLOAD);
+    if (r == OCPP_FW_RUNNING) {
+        return;
+    }
+    if (r == OCPP_FW_DONE) {
+        up_note(fw, cp, US_UPLOADED, now_ms);
+        fw->up_step = OCPP_UPS_IDLE;
+    } else if (fw->up_retries_left == 0) {
+        LOGW(cp, now_ms, "ocpp: upload of %s to %s failed, no retries left", fw->up_file, fw->up_location);
+        up_note(fw, cp, US_FAILED, now_ms);
+        fw->up_step = OCPP_UPS_IDLE;
+    } else {
+        fw->up_retries_left--;
+        fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
+        fw->up_step = OCPP_UPS_RETRY_WAIT;
+        LOGW(cp, now_ms, "ocpp: upload failed, again in %u s", (unsigned)fw->up_retry_interval_s);
+    }
+}
+
+void ocpp_fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    /* a step that ends goes on to the next at once (Downloaded -> verified -> Installing) */
+    for (unsigned i = 0; i < 4u; i++) {
+        uint8_t before = fw->step;
+        fw_poll(fw, cp, now_ms);
+        if (fw->step == before || fw->step == OCPP_FWS_RETRY_WAIT) {
+            break;
+        }
+    }
+    up_poll(fw, cp, now_ms);
+}
+
+/* ------------------------------------------------------------------ CALLs */
+
+struct chk {
+    struct ocpp_cp *cp;
+    enum ocpp_error err;
+    const char *why;
+};
+
+static void bad(struct chk *c, enum ocpp_error e, const char *why)
+{
+    if (c->err == OCPP_ERR_NONE) {
+        c->err = e;
+        c->why = why;
+    }
+}
+
+static void keys_only(struct chk *c, int obj, const char *const *keys)
+{
+    const struct ocpp_json *j = &c->cp->json;
+    if (obj < 0 || ocpp_json_type(j, obj) != OCPP_J_OBJ) {
+        bad(c, OCPP_ERR_TYPE, "not an object");
+        return;
+    }
+    int k = obj + 1;
+    for (unsigned n = 0; n < ocpp_json_size(j, obj); n++) {
+        bool ok = false;
+        for (const char *const *q = keys; *q != NULL; q++) {
+            ok = ok || ocpp_json_streq(j, k, *q);
+        }
+        if (!ok) {
+            bad(c, OCPP_ERR_PROPERTY, "unknown property");
+        }
+        k = j->tok[k + 1].next;
+    }
+}
+
+/* A string member into @p out (cap max + 1); -1 when absent or refused. */
+static int str_field(struct chk *c, int obj, const char *key, bool required, char *out, size_t max)
+{
+    const struct ocpp_json *j = &c->cp->json;
+    int t = obj >= 0 ? ocpp_json_get(j, obj, key) : -1;
+    out[0] = '\0';
+    if (t < 0) {
+        if (required) {
+            bad(c, OCPP_ERR_OCCURENCE, key);
+        }
+        return -1;
+    }
+    if (ocpp_json_type(j, t) != OCPP_J_STR) {
+        bad(c, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (ocpp_json_str(j, t, out, max + 1u) < 0) {
+        bad(c, OCPP_ERR_PROPERTY, key);
+        return -1;
+    }
+    return 0;
+}
+
+static int int_field(struct chk *c, int obj, const char *key, bool required, int64_t lo, int64_t hi, int64_t *out)
+{
+    const struct ocpp_json *j = &c->cp->json;
+    int t = obj >= 0 ? ocpp_json_get(j, obj, key) : -1;
+    if (t < 0) {
+        if (required) {
+            bad(c, OCPP_ERR_OCCURENCE, key);
+        }
+        return -1;
+    }
+    if (ocpp_json_type(j, t) != OCPP_J_NUM || ocpp_json_int(j, t, out) != HAL_OK) {
+        bad(c, OCPP_ERR_TYPE, key);
+        return -1;
+    }
+    if (*out < lo || *out > hi) {
+        bad(c, OCPP_ERR_PROPERTY, key);
+        return -1;
+    }
+    return 0;
+}
+
+static int time_field(struct chk *c, int obj, const char *key, bool required, int64_t *out)
+{
+    char s[40];
+    *out = 0;
+    if (str_field(c, obj, key, required, s, sizeof s - 1u) < 0) {
+        return -1;
+    }
+    if (ocpp_time_parse(s, out) != HAL_OK) {
+        bad(c, OCPP_ERR_PROPERTY, key);
+        return -1;
+    }
+    return 0;
+}
+
+/* retries / retryInterval, shared by the four requests */
+static void retry_fields(struct chk *c, int obj, uint32_t *retries, uint32_t *interval_s)
+{
+    int64_t v = 0;
+    *retries = 0;
+    *interval_s = DEFAULT_RETRY_INTERVAL_S;
+    if (int_field(c, obj, "retries", false, 0, 100, &v) == 0) {
+        *retries = (uint32_t)v;
+    }
+    if (int_field(c, obj, "retryInterval", false, 0, 86400, &v) == 0) {
+        *interval_s = (uint32_t)v;
+    }
+}
+
+bool ocpp_fw_action(const char *a)
+{
+    return strcmp(a, "UpdateFirmware") == 0 || strcmp(a, "SignedUpdateFirmware") == 0 ||
+           strcmp(a, "GetDiagnostics") == 0 || strcmp(a, "GetLog") == 0;
+}
+
+static bool signed_mode(const struct ocpp_fw *fw)
+{
+    return fw->ops->signed_ok != NULL && fw->ops->signed_ok(fw->ctx);
+}
+
+/* A new firmware request while one runs: cancelled unless it is installing (L01.FR.26-27). */
+static bool fw_cancel_running(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    if (fw->step == OCPP_FWS_INSTALLING) {
+        return false;
+    }
+    if (fw->step == OCPP_FWS_DOWNLOADING && fw->ops->cancel != NULL) {
+        fw->ops->cancel(fw->ctx, OCPP_FW_JOB_DOWNLOAD);
+    }
+    LOGI(cp, now_ms, "ocpp: the running firmware update is cancelled by a new one");
+    fw->step = OCPP_FWS_IDLE;
+    return true;
+}
+
+static void fw_schedule(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
+{
+    int64_t now = ocpp_cp_unix(cp, now_ms);
+    fw->step = OCPP_FWS_SCHEDULED;
+    if (now != 0 && fw->retrieve_s > now) {
+        LOGI(cp, now_ms, "ocpp: firmware download scheduled in %ld s", (long)(fw->retrieve_s - now));
+        if (fw->is_signed) {
+            fw_note(fw, cp, FS_DOWNLOAD_SCHEDULED, now_ms);
+        }
+    }
+    fw_poll(fw, cp, now_ms); /* Downloading at once when due */
+}
+
+static void h_update(struct ocpp_fw *fw, struct chk *c, int p, uint32_t now_ms)
+{
+    static const char *const keys[] = {"location", "retrieveDate", "retries", "retryInterval", NULL};
+    struct ocpp_cp *cp = c->cp;
+    char loc[OCPP_FW_LOCATION_MAX + 1u];
+    int64_t when = 0;
+    uint32_t retries, interval;
+    keys_only(c, p, keys);
+    if (str_field(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
+        c->why = "location longer than 512 bytes";
+    }
+    time_field(c, p, "retrieveDate", true, &when);
+    retry_fields(c, p, &retries, &interval);
+    if (c->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *why = ocpp_fw_location_check(loc);
+    if (why != NULL) {
+        /* the answer has no status: the CALLERROR is the only way to say no, with the reason */
+        bad(c, OCPP_ERR_PROPERTY, why);
+        return;
+    }
+    if (fw->step != OCPP_FWS_IDLE && !fw_cancel_running(fw, cp, now_ms)) {
+        LOGW(cp, now_ms, "ocpp: UpdateFirmware ignored: an install is running");
+        return;
+    }
+    fw->is_signed = false;
+    fw->request_id = 0;
+    strcpy(fw->location, loc);
+    fw->retrieve_s = when;
+    fw->install_s = 0;
+    fw->retries_left = retries;
+    fw->retry_interval_s = interval;
+    LOGI(cp, now_ms, "ocpp: backend asked to update the firmware from %s (%u retries)", loc, (unsigned)retries);
+    fw_schedule(fw, cp, now_ms);
+}
+
+static void h_signed_update(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+{
+    static const char *const keys[] = {"retries", "retryInterval", "requestId", "firmware", NULL};
+    static const char *const fkeys[] = {"location",           "retrieveDateTime", "installDateTime",
+                                        "signingCertificate", "signature",        NULL};
+    struct ocpp_cp *cp = c->cp;
+    char loc[OCPP_FW_LOCATION_MAX + 1u];
+    char sig[OCPP_FW_SIGNATURE_MAX + 1u];
+    char *pem = cp->txbuf + CERT_SCRATCH_OFF;
+    int64_t id = 0, when = 0, install = 0;
+    uint32_t retries, interval;
+    keys_only(c, p, keys);
+    int_field(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
+    retry_fields(c, p, &retries, &interval);
+    int f = ocpp_json_get(&cp->json, p, "firmware");
+    if (f < 0) {
+        bad(c, OCPP_ERR_OCCURENCE, "firmware");
+        return;
+    }
+    keys_only(c, f, fkeys);
+    str_field(c, f, "location", true, loc, OCPP_FW_LOCATION_MAX);
+    time_field(c, f, "retrieveDateTime", true, &when);
+    time_field(c, f, "installDateTime", false, &install);
+    str_field(c, f, "signingCertificate", true, pem, OCPP_FW_CERT_MAX);
+    str_field(c, f, "signature", true, sig, OCPP_FW_SIGNATURE_MAX);
+    if (c->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *why = ocpp_fw_location_check(loc);
+    if (why != NULL) {
+        LOGW(cp, now_ms, "ocpp: SignedUpdateFirmware %ld Rejected: %s", (long)id, why);
+        ocpp_jw_kstr(w, "status", "Rejected");
+        return;
+    }
+    /* the signing certificate is checked before the answer (L01.FR.23-25) */
+    why = "no certificate check on this board";
+    int vc = fw->ops->verify_cert != NULL ? fw->ops->verify_cert(fw->ctx, pem, &why) : -1;
+    if (vc != 0) {
+        LOGW(cp, now_ms, "ocpp: SignedUpdateFirmware %ld: signing certificate refused: %s", (long)id, why);
+        ocpp_sec_event(cp, OCPP_SEC_INVALID_FW_CERT, why, now_ms);
+        ocpp_jw_kstr(w, "status", vc > 0 ? "RevokedCertificate" : "InvalidCertificate");
+        return;
+    }
+    const char *status = "Accepted";
+    if (fw->step != OCPP_FWS_IDLE) {
+        if (!fw_cancel_running(fw, cp, now_ms)) {
+            LOGW(cp, now_ms, "ocpp: SignedUpdateFirmware %ld Rejected: an install is running", (long)id);
+            ocpp_jw_kstr(w, "status", "Rejected");
+            return;
+        }
+        status = "AcceptedCanceled";
+    }
+    ocpp_jw_kstr(w, "status", status);
+    fw->is_signed = true;
+    fw->request_id = (int32_t)id;
+    strcpy(fw->location, loc);
+    strcpy(fw->signature, sig);
+    fw->retrieve_s = when;
+    fw->install_s = install;
+    fw->retries_left = retries;
+    fw->retry_interval_s = interval;
+    LOGI(cp, now_ms, "ocpp: backend asked for signed firmware %ld from %s: %s", (long)id, loc, status);
+    fw_schedule(fw, cp, now_ms);
+}
+
+static void up_begin(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *loc, uint32_t now_ms)
+{
+    strcpy(fw->up_location, loc);
+    /* a file name of ours: the time makes it unique per request, no CSMS text goes into it */
+    char t[21];
+    int64_t now = ocpp_cp_unix(cp, now_ms);
+    ocpp_time_format(now, t);
+    size_t k = 0;
+    const char *pre = fw->up_is_log ? (fw->up_log == OCPP_FW_LOG_SECURITY ? "security-" : "log-") : "diagnostics-";
+    for (const char *s = pre; *s != '\0'; s++) {
+        fw->up_file[k++] = *s;
+    }
+    for (const char *s = t; *s != '\0'; s++) {
+        if (*s != '-' && *s != ':') {
+            fw->up_file[k++] = *s;
+        }
+    }
+    memcpy(fw->up_file + k, ".txt", 5);
+    up_start(fw, cp, now_ms);
+}
+
+static void h_diagnostics(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+{
+    static const char *const keys[] = {"location", "retries", "retryInterval", "startTime", "stopTime", NULL};
+    struct ocpp_cp *cp = c->cp;
+    char loc[OCPP_FW_LOCATION_MAX + 1u];
+    int64_t from = 0, to = 0;
+    uint32_t retries, interval;
+    keys_only(c, p, keys);
+    if (str_field(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
+        c->why = "location longer than 512 bytes";
+    }
+    retry_fields(c, p, &retries, &interval);
+    time_field(c, p, "startTime", false, &from);
+    time_field(c, p, "stopTime", false, &to);
+    if (c->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *why = ocpp_fw_location_check(loc);
+    if (why != NULL) {
+        bad(c, OCPP_ERR_PROPERTY, why);
+        return;
+    }
+    if (fw->up_step != OCPP_UPS_IDLE) {
+        /* one upload at a time; no fileName = no diagnostics for this request */
+        LOGW(cp, now_ms, "ocpp: GetDiagnostics: an upload is running, nothing for this request");
+        return;
+    }
+    fw->up_is_log = false;
+    fw->up_log = OCPP_FW_LOG_DIAGNOSTICS;
+    fw->up_request_id = 0;
+    fw->up_from_s = from;
+    fw->up_to_s = to;
+    fw->up_retries_left = retries;
+    fw->up_retry_interval_s = interval;
+    up_begin(fw, cp, loc, now_ms);
+    LOGI(cp, now_ms, "ocpp: backend asked for diagnostics to %s: %s", loc, fw->up_file);
+    ocpp_jw_kstr(w, "fileName", fw->up_file);
+}
+
+static void h_get_log(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+{
+    static const char *const keys[] = {"log", "logType", "requestId", "retries", "retryInterval", NULL};
+    static const char *const lkeys[] = {"remoteLocation", "oldestTimestamp", "latestTimestamp", NULL};
+    struct ocpp_cp *cp = c->cp;
+    char loc[OCPP_FW_LOCATION_MAX + 1u], type[20];
+    int64_t id = 0, from = 0, to = 0;
+    uint32_t retries, interval;
+    keys_only(c, p, keys);
+    str_field(c, p, "logType", true, type, sizeof type - 1u);
+    int_field(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
+    retry_fields(c, p, &retries, &interval);
+    int l = ocpp_json_get(&cp->json, p, "log");
+    if (l < 0) {
+        bad(c, OCPP_ERR_OCCURENCE, "log");
+        return;
+    }
+    keys_only(c, l, lkeys);
+    str_field(c, l, "remoteLocation", true, loc, OCPP_FW_LOCATION_MAX);
+    time_field(c, l, "oldestTimestamp", false, &from);
+    time_field(c, l, "latestTimestamp", false, &to);
+    bool security = strcmp(type, "SecurityLog") == 0;
+    if (c->err == OCPP_ERR_NONE && !security && strcmp(type, "DiagnosticsLog") != 0) {
+        bad(c, OCPP_ERR_PROPERTY, "logType");
+    }
+    if (c->err != OCPP_ERR_NONE) {
+        return;
+    }
+    const char *why = ocpp_fw_location_check(loc);
+    if (why != NULL) {
+        LOGW(cp, now_ms, "ocpp: GetLog %ld Rejected: %s", (long)id, why);
+        ocpp_jw_kstr(w, "status", "Rejected");
+        return;
+    }
+    const char *status = "Accepted";
+    if (fw->up_step != OCPP_UPS_IDLE) {
+        /* a new GetLog cancels the running upload (N01) */
+        if (fw->up_step == OCPP_UPS_UPLOADING && fw->ops->cancel != NULL) {
+            fw->ops->cancel(fw->ctx, OCPP_FW_JOB_UPLOAD);
+        }
+        fw->up_step = OCPP_UPS_IDLE;
+        status = "AcceptedCanceled";
+    }
+    fw->up_is_log = true;
+    fw->up_log = security ? OCPP_FW_LOG_SECURITY : OCPP_FW_LOG_DIAGNOSTICS;
+    fw->up_request_id = (int32_t)id;
+    fw->up_from_s = from;
+    fw->up_to_s = to;
+    fw->up_retries_left = retries;
+    fw->up_retry_interval_s = interval;
+    ocpp_jw_kstr(w, "status", status);
+    up_begin(fw, cp, loc, now_ms);
+    ocpp_jw_kstr(w, "filename", fw->up_file);
+    LOGI(cp, now_ms, "ocpp: backend asked for the %s to %s: %s", type, loc, status);
+}
+
+enum ocpp_error ocpp_fw_call(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *a, int p, struct ocpp_jw *w,
+                             uint32_t now_ms, const char **why)
+{
+    struct chk c = {cp, OCPP_ERR_NONE, NULL};
+    bool sig = signed_mode(fw);
+    if (strcmp(a, "UpdateFirmware") == 0) {
+        if (sig) {
+            bad(&c, OCPP_ERR_NOT_SUPPORTED, "signed firmware only (SEC3 L01.FR.20)");
+        } else {
+            h_update(fw, &c, p, now_ms);
+        }
+    } else if (strcmp(a, "SignedUpdateFirmware") == 0) {
+        if (!sig) {
+            bad(&c, OCPP_ERR_NOT_SUPPORTED, "no manufacturer root certificate configured");
+        } else {
+            h_signed_update(fw, &c, p, w, now_ms);
+        }
+    } else if (strcmp(a, "GetDiagnostics") == 0) {
+        h_diagnostics(fw, &c, p, w, now_ms);
+    } else {
+        h_get_log(fw, &c, p, w, now_ms);
+    }
+    *why = c.why;
+    return c.err;
+}
