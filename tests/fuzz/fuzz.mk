@@ -49,6 +49,8 @@ FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c 
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
                          protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS) $(FUZZ_X509_SRCS)
+# Counts the inputs that reach the chain validation and the signature checks (FUZZ_ISO2_COUNT=1).
+FUZZ_FLAGS_iso2       := -Wl,--wrap=x509_chain_validate,--wrap=iso2_sig_verify
 FUZZ_SRCS_iso20       := $(FUZZ_SRCS_iso2)
 # The -20 car's response handling (tests/fuzz/fuzz_iso20_ev.c).
 FUZZ_SRCS_iso20_ev    := protocols/iso20/iso20_ev.c protocols/iso20/iso20_ev_build.c protocols/iso20/iso20_ev_receive.c \
