@@ -53,7 +53,7 @@ enum x509_reason __real_x509_chain_validate(struct hal_crypto *crypto, enum x509
                                             const char *emaid, struct x509_verdict *v);
 int __real_iso2_sig_verify(struct iso2_sig_check *c, struct exi_iso2_MessageHeaderType *hdr,
                            const struct exi_iso2_BodyType *body);
-static unsigned long s_n_chain, s_n_chain_ok, s_n_sig, s_n_sig_ok;
+static unsigned long s_n_inputs, s_n_chain, s_n_chain_ok, s_n_sig, s_n_sig_ok;
 static bool s_count_chain, s_count_sig;
 
 enum x509_reason __wrap_x509_chain_validate(struct hal_crypto *crypto, enum x509_role role,
@@ -82,9 +82,12 @@ int __wrap_iso2_sig_verify(struct iso2_sig_check *c, struct exi_iso2_MessageHead
 
 static void print_counts(void)
 {
-    fprintf(stderr, "fuzz_iso2: inputs reaching x509_chain_validate %lu (calls accepting a chain %lu), "
+    if (s_n_inputs == 0) {
+        return; /* the seed writer */
+    }
+    fprintf(stderr, "fuzz_iso2: %lu inputs; reaching x509_chain_validate %lu (calls accepting a chain %lu), "
                     "iso2_sig_verify %lu (calls accepting a signature %lu)\n",
-            s_n_chain, s_n_chain_ok, s_n_sig, s_n_sig_ok);
+            s_n_inputs, s_n_chain, s_n_chain_ok, s_n_sig, s_n_sig_ok);
 }
 
 static struct hlc s_h;
@@ -475,6 +478,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (next_chunk(data, size, &pos, &c)) {
         (void)run_chunk(&r, c.flags, c.msg, c.len);
     }
+    s_n_inputs++;
     s_n_chain += s_count_chain;
     s_n_sig += s_count_sig;
     return 0;
