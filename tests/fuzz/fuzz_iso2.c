@@ -527,7 +527,7 @@ static void seed_put(const char *dir, const char *name, const struct seed *sd)
 
 /* One session of our car; @p subs Sub-CAs sent; stops after @p last (the car's request kind)
  * or at the session's end. Returns the chunks in @p sd. */
-static void seed_session(struct seed *sd, uint8_t subs, enum iso2_msg last)
+static struct iso2_ev *seed_session(struct seed *sd, uint8_t subs, enum iso2_msg last)
 {
     static struct iso2_ev ev;
     static struct iso2_ev_contract ct;
@@ -576,6 +576,7 @@ static void seed_session(struct seed *sd, uint8_t subs, enum iso2_msg last)
         fprintf(stderr, "fuzz_iso2: seed session: %u requests, %u receipts, car %s (%s)\n", (unsigned)ev.requests,
                 (unsigned)ev.receipts, iso2_ev_state_name(ev.state), iso2_ev_reason(&ev));
     }
+    return &ev;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -588,7 +589,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         return 0;
     }
     static struct seed sd;
-    seed_session(&sd, 2, ISO2_MSG_COUNT); /* to the end */
+    const struct iso2_ev *ev = seed_session(&sd, 2, ISO2_MSG_COUNT); /* to the end */
+    if (ev->receipts == 0 || ev->state != ISO2_EV_DONE || !s_n_chain_ok || !s_n_sig_ok) {
+        /* the seeds must go where they are meant to: a change of the code that stops them
+         * fails the fuzz run here, not silently */
+        fprintf(stderr, "fuzz_iso2: the seed session did not pass the chain, Authorization and a receipt (car %s: %s)\n",
+                iso2_ev_state_name(ev->state), iso2_ev_reason(ev));
+        exit(1);
+    }
     seed_put(dir, "pnc-session", &sd);
     seed_session(&sd, 2, ISO2_MSG_AUTHORIZATION);
     seed_put(dir, "pnc-authorization", &sd);
