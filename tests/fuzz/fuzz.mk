@@ -9,7 +9,8 @@
 #
 # Every harness aborts on the first sanitizer finding (-fno-sanitize-recover=all) and the
 # run's exit status is the fuzzers': a finding fails `make fuzz` and `make test`. The seeds
-# are committed under tests/fuzz/corpus/<harness>/ (tests/fuzz/gen_corpus.py writes them);
+# are committed under tests/fuzz/corpus/<harness>/ (tests/fuzz/gen_corpus.py writes them),
+# plus those a harness writes itself at fuzz time under $(BUILD)/fuzz/seeds/<harness>/;
 # what the fuzzer finds on top goes to $(BUILD)/fuzz/work/, never into the tree.
 
 FUZZ_CC           ?= clang
@@ -49,6 +50,8 @@ FUZZ_SRCS_iso2        := $(sort $(wildcard protocols/iso2/*.c protocols/din/*.c 
                          protocols/exi/exi_apphand_dec.c protocols/exi/exi_apphand_enc.c hal/hal_err.c \
                          firmware/hlc.c firmware/hlc_dc.c firmware/hlc_din.c firmware/hlc_iso2.c firmware/hlc_protocols.c \
                          protocols/sha256/sha256.c tests/fuzz/fuzz_hlc.c $(FUZZ_ISO20_SRCS) $(FUZZ_X509_SRCS)
+# Counts the inputs that reach the chain validation and the signature checks (FUZZ_ISO2_COUNT=1).
+FUZZ_FLAGS_iso2       := -Wl,--wrap=x509_chain_validate,--wrap=iso2_sig_verify
 FUZZ_SRCS_iso20       := $(FUZZ_SRCS_iso2)
 # The -20 car's response handling (tests/fuzz/fuzz_iso20_ev.c).
 FUZZ_SRCS_iso20_ev    := protocols/iso20/iso20_ev.c protocols/iso20/iso20_ev_build.c protocols/iso20/iso20_ev_receive.c \
@@ -131,10 +134,19 @@ $(FUZZ_DIR)/fuzz_$(1): $(or $(FUZZ_MAIN_$(1)),tests/fuzz/fuzz_$(1).c) $(FUZZ_CSR
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_RULE,$(h))))
 
+# Seeds written by a harness itself at fuzz time (run.sh adds $(FUZZ_DIR)/seeds/NAME to the
+# committed corpus): fuzz_iso2's Plug & Charge sessions, our car with the harness's own PKI
+# (FUZZ_ISO2_SEEDS=DIR, well under a second of CPU). Order-only below, so `$^` stays the
+# binaries; the stamp is still remade whenever the harness is.
+FUZZ_ISO2_SEEDS := $(FUZZ_DIR)/seeds/iso2/.stamp
+$(FUZZ_ISO2_SEEDS): $(FUZZ_DIR)/fuzz_iso2
+	$(Q)rm -rf $(@D) && mkdir -p $(@D) && FUZZ_ISO2_SEEDS=$(@D) $< && touch $@
+fuzz-iso2: | $(FUZZ_ISO2_SEEDS)
+
 .PHONY: fuzz integration-fuzz fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 FUZZ ?= $(FUZZ_HARNESSES)
-fuzz: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ))
+fuzz: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ)) | $(if $(filter iso2,$(FUZZ)),$(FUZZ_ISO2_SEEDS))
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
 fuzz-%: $(FUZZ_DIR)/fuzz_%
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
@@ -143,10 +155,10 @@ fuzz-exi: $(addprefix $(FUZZ_DIR)/fuzz_exi_,$(EXI_SETS))
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
 fuzz-link: $(addprefix $(FUZZ_DIR)/fuzz_,homeplug v2gtp sdp)
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $^
-integration-fuzz: $(FUZZ_BINS)
+integration-fuzz: $(FUZZ_BINS) | $(FUZZ_ISO2_SEEDS)
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_TEST_SECONDS) $^
 INTEGRATION_TESTS   += fuzz
-INTEGRATION_PREREQS += $(FUZZ_BINS)
+INTEGRATION_PREREQS += $(FUZZ_BINS) $(FUZZ_ISO2_SEEDS)
 
 # ---------------------------------------------------------------- seeds
 # `make fuzz-corpus` rewrites tests/fuzz/corpus/ (commit the result). The Modbus scripts

@@ -4,7 +4,8 @@
 #   tests/fuzz/run.sh SECONDS BUILD/fuzz/fuzz_NAME...
 #
 # For each harness fuzz_NAME:
-#   1. regression: every seed of tests/fuzz/corpus/NAME/ is run once (-runs=0);
+#   1. regression: every seed of tests/fuzz/corpus/NAME/ (and of $BUILD/fuzz/seeds/NAME/, the
+#      seeds a harness writes itself at fuzz time, when there are any) is run once (-runs=0);
 #   2. SECONDS of fuzzing from those seeds; new inputs go to $BUILD/fuzz/work/NAME, the
 #      committed corpus is only read.
 # A harness passes when both runs exit 0; any sanitizer finding, crash, leak, timeout of an
@@ -41,15 +42,20 @@ for bin in "$@"; do
     if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus")" ]; then
         echo "FAIL fuzz_$name: no committed seeds in tests/fuzz/corpus/$name"; fail=$((fail + 1)); continue
     fi
-    nseeds=$(ls "$corpus" | wc -l)
+    # seeds the harness wrote itself at fuzz time (fuzz.mk), read next to the committed ones
+    seeds=()
+    if [ -d "$BUILD/fuzz/seeds/$name" ] && [ -n "$(ls -A "$BUILD/fuzz/seeds/$name")" ]; then
+        seeds=("$BUILD/fuzz/seeds/$name")
+    fi
+    nseeds=$(ls "$corpus" "${seeds[@]}" | grep -vc -e '^$' -e ':$')
     mkdir -p "$work/$name"
     rc=0
-    "$bin" "${opts[@]}" -runs=0 -artifact_prefix="$art/$name-" "$corpus" >"$log" 2>&1 || rc=$?
+    "$bin" "${opts[@]}" -runs=0 -artifact_prefix="$art/$name-" "$corpus" "${seeds[@]}" >"$log" 2>&1 || rc=$?
     stage=corpus
     if [ $rc -eq 0 ]; then
         stage=fuzzing
         "$bin" "${opts[@]}" -max_total_time="$secs" -artifact_prefix="$art/$name-" \
-            "$work/$name" "$corpus" >>"$log" 2>&1 || rc=$?
+            "$work/$name" "$corpus" "${seeds[@]}" >>"$log" 2>&1 || rc=$?
     fi
     if [ $rc -eq 0 ]; then
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
