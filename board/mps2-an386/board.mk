@@ -24,8 +24,14 @@ MPS2_NM    := $(MPS2_CROSS)nm
 
 MPS2_ARCH   := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 # -fstack-usage writes a .su file next to each object: per-function frame sizes.
+# This board has no crypto port, so it never offers Contract payment or the Certificate
+# service: its largest response is an ISO-2 ChargeParameterDiscoveryRes, not a
+# CertificateInstallationRes with two chains (the core's 6 kB defaults, docs/pnc.md). The
+# smaller buffers keep 7 kB of RAM per connector; a port with a certificate provider
+# raises them (MPS2_BUFFERS=).
+MPS2_BUFFERS ?= -DCFG_CHARGER_EXI_MAX=1024u -DCFG_EVSE_LINK_TX=2048u
 MPS2_CFLAGS := $(MPS2_ARCH) $(CORE_WARN) -Os -g -ffunction-sections -fdata-sections \
-               -fstack-usage -MMD -MP $(MPS2_EXTRA_CFLAGS)
+               -fstack-usage -MMD -MP $(MPS2_BUFFERS) $(MPS2_EXTRA_CFLAGS)
 # newlib-nano supplies memcpy/memset/vsnprintf; board/mps2-an386/syscalls.c
 # replaces librdimon/libnosys, and startup.c replaces crt0.
 MPS2_LDFLAGS := $(MPS2_ARCH) --specs=nano.specs -nostartfiles -T $(MPS2_LD) -Wl,--gc-sections \
