@@ -6,6 +6,9 @@
  */
 #include "ocpp_station.h"
 
+#include "meter.h"
+#include "ocmf/ocmf.h"
+
 #include <string.h>
 
 static struct ocpp_station *self(void *ctx)
@@ -167,6 +170,25 @@ static size_t op_signed(void *ctx, uint32_t local_tx, const char **ocmf)
     return oj != NULL ? ocpp_journal_signed(oj, local_tx, ocmf) : 0u;
 }
 
+/* MeterPublicKey<n> and the signed values' publicKey: the key the connector's meter signs
+ * with, as DER (the meter tells a point and its curve) */
+static size_t op_meter_key(void *ctx, unsigned connector, uint8_t *der, size_t cap)
+{
+    struct ocpp_station *os = self(ctx);
+    if (connector == 0 || connector > os->st->n || os->st->conn[connector - 1u].c == NULL) {
+        return 0;
+    }
+    struct meter *m = os->st->conn[connector - 1u].c->io.meter;
+    uint8_t pub[HAL_CRYPTO_PUB_MAX];
+    size_t len = 0, n = 0;
+    enum hal_crypto_curve curve;
+    if (m == NULL || meter_pubkey(m, pub, sizeof pub, &len, &curve) != HAL_OK ||
+        ocmf_spki_der(curve, pub, len, der, cap, &n) != HAL_OK) {
+        return 0;
+    }
+    return n;
+}
+
 static void op_persist(void *ctx)
 {
     struct ocpp_station *os = self(ctx);
@@ -194,6 +216,7 @@ static const struct ocpp_cp_ops k_ops = {
     .tx_delivered = op_delivered,
     .signed_data = op_signed,
     .persist = op_persist,
+    .meter_key = op_meter_key,
 };
 
 int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journal *const *journals,

@@ -106,6 +106,14 @@ enum cbsom_plant_result cbsom_plant_command(struct cbsom_device *d, const char *
         (void)snprintf(out->reply, sizeof out->reply, "%s", w[0]);
         cbsom_device_reset(d, w[0][4] == 'o', now_ms);
         out->why = "restart";
+    } else if (strcmp(w[0], "timeout") == 0) {
+        /* a lab knob: a test host that may be starved for longer than the protocol's
+         * 300 ms (a loaded CI machine) is not a silent host */
+        if (n != 2u || !cbsom_plant_number(w[1], &a) || a < 50u || a > 10000u) {
+            return cbsom_plant_bad(out, line, "bad command (timeout 50..10000)");
+        }
+        d->cfg.timeout_ms = a;
+        (void)snprintf(out->reply, sizeof out->reply, "host timeout %u ms", (unsigned)a);
     } else if (strcmp(w[0], "garbage") == 0) {
         if (n != 2u || !cbsom_plant_number(w[1], &a) || a == 0u || a > 4096u) {
             return cbsom_plant_bad(out, line, "bad command (garbage 1..4096)");

@@ -12,6 +12,7 @@
  *   estop N 0|1       e-stop input N (1..3) released / tripped
  *   reboot            the controller restarts: silent for boot_ms, then in init
  *   reset             the host's reset line: leave the safe state, back to init
+ *   timeout MS        the host-silence timeout (50..10000 ms; the protocol's is 300)
  *   garbage N         send N (1..4096) bytes of noise on the line (the caller sends them)
  *   status            one line with the controller's phase, CP, contactors and counters
  *   quit              the caller ends

@@ -110,6 +110,20 @@ int ocmf_algorithm(const char *sa, size_t len, enum hal_crypto_curve *curve);
  */
 int ocmf_pubkey_from_hex(const char *hex, size_t len, uint8_t *pub, size_t cap, size_t *pub_len);
 
+/**
+ * @brief DER SubjectPublicKeyInfo of an EC point: id-ecPublicKey with the curve's named
+ *        OID and the point as BIT STRING. The form OCPP's signed meter values report
+ *        (OCA application note: publicKey and MeterPublicKey<n> = "oca:base16:asn1:" + hex).
+ * @param pub the uncompressed point 04||X||Y of @p curve (a trailing 00 byte, as the
+ *        EM580 reports its key, is dropped)
+ * @retval HAL_OK @p out / @p out_len hold the DER
+ * @retval HAL_EINVAL not an uncompressed point of the curve's size, or a curve without OID here
+ * @retval HAL_EOVERFLOW @p cap too small (OCMF_SPKI_MAX always fits)
+ */
+#define OCMF_SPKI_MAX 128u
+int ocmf_spki_der(enum hal_crypto_curve curve, const uint8_t *pub, size_t pub_len, uint8_t *out, size_t cap,
+                  size_t *out_len);
+
 /** @brief Same as ocmf_pubkey_from_hex() for bytes. */
 int ocmf_pubkey_from_bytes(const uint8_t *in, size_t len, uint8_t *pub, size_t cap,
                            size_t *pub_len);

@@ -8,6 +8,59 @@
 #include "ocmf/ocmf_priv.h"
 #include "sha256/sha256.h"
 
+int ocmf_spki_der(enum hal_crypto_curve curve, const uint8_t *pub, size_t pub_len, uint8_t *out, size_t cap,
+                  size_t *out_len)
+{
+    /* the named-curve OIDs (SEC 2, RFC 5639), each with its 06 tag and length */
+    static const uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    static const uint8_t p192[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x01};
+    static const uint8_t k256[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+    static const uint8_t k192[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x1f};
+    static const uint8_t p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+    static const uint8_t bp256[] = {0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07};
+    static const uint8_t bp384[] = {0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0b};
+    static const uint8_t ec_public_key[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+    const uint8_t *oid;
+    size_t oid_len;
+    switch (curve) {
+    case HAL_CRYPTO_SECP256R1: oid = p256, oid_len = sizeof p256; break;
+    case HAL_CRYPTO_SECP192R1: oid = p192, oid_len = sizeof p192; break;
+    case HAL_CRYPTO_SECP256K1: oid = k256, oid_len = sizeof k256; break;
+    case HAL_CRYPTO_SECP192K1: oid = k192, oid_len = sizeof k192; break;
+    case HAL_CRYPTO_SECP384R1: oid = p384, oid_len = sizeof p384; break;
+    case HAL_CRYPTO_BRAINPOOL256R1: oid = bp256, oid_len = sizeof bp256; break;
+    case HAL_CRYPTO_BRAINPOOL384R1: oid = bp384, oid_len = sizeof bp384; break;
+    default: return HAL_EINVAL;
+    }
+    size_t point = 1u + 2u * hal_crypto_curve_bytes(curve);
+    if (pub == NULL || pub_len < point || pub_len > point + 1u || pub[0] != 0x04 ||
+        (pub_len == point + 1u && pub[point] != 0x00)) {
+        return HAL_EINVAL;
+    }
+    size_t alg = sizeof ec_public_key + oid_len;  /* AlgorithmIdentifier content */
+    size_t bits = 1u + point;                     /* BIT STRING content: no unused bits, the point */
+    size_t body = 2u + alg + 2u + bits;           /* every length here is below 128: short form */
+    if (body > 127u || 2u + body > cap) {
+        return body > 127u ? HAL_EINVAL : HAL_EOVERFLOW;
+    }
+    size_t n = 0;
+    out[n++] = 0x30;
+    out[n++] = (uint8_t)body;
+    out[n++] = 0x30;
+    out[n++] = (uint8_t)alg;
+    memcpy(out + n, ec_public_key, sizeof ec_public_key);
+    n += sizeof ec_public_key;
+    memcpy(out + n, oid, oid_len);
+    n += oid_len;
+    out[n++] = 0x03;
+    out[n++] = (uint8_t)bits;
+    out[n++] = 0x00;
+    memcpy(out + n, pub, point);
+    n += point;
+    *out_len = n;
+    return HAL_OK;
+}
+
 int ocmf_pubkey_from_bytes(const uint8_t *in, size_t len, uint8_t *pub, size_t cap,
                            size_t *pub_len)
 {

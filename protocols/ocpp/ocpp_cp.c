@@ -562,8 +562,30 @@ static bool send_status(struct ocpp_cp *cp, unsigned c, uint32_t now_ms)
 
 /* The OCMF record as the OCA application note writes it (SMV §3.2.1): a JSON text in
  * SampledValue.value with the record Base64-encoded, never re-serialised. */
+/* "oca:base16:asn1:" + the DER SubjectPublicKeyInfo in hex (the note's §3.2.2; its §5.2
+ * example lacks the prefix, §3.2.2 and §5.3 have it): MeterPublicKey<n> and publicKey.
+ * Empty when the board's meter has no key to tell. */
+#define OCPP_METER_KEY_TEXT (16u + 2u * 160u + 1u)
+static size_t meter_key_text(struct ocpp_cp *cp, unsigned connector, char out[OCPP_METER_KEY_TEXT])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    uint8_t der[160];
+    size_t n = cp->ops->meter_key != NULL ? cp->ops->meter_key(cp->ctx, connector, der, sizeof der) : 0u;
+    out[0] = '\0';
+    if (n == 0 || n > sizeof der) {
+        return 0;
+    }
+    memcpy(out, "oca:base16:asn1:", 16);
+    for (size_t i = 0; i < n; i++) {
+        out[16u + 2u * i] = hex[der[i] >> 4];
+        out[17u + 2u * i] = hex[der[i] & 15u];
+    }
+    out[16u + 2u * n] = '\0';
+    return 16u + 2u * n;
+}
+
 static void signed_value(struct ocpp_jw *w, const char *ocmf, size_t n, const char *context, int64_t unix_s,
-                         struct ocpp_cp *cp)
+                         struct ocpp_cp *cp, unsigned connector)
 {
     ocpp_jw_obj(w);
     ts(cp, w, "timestamp", unix_s);
@@ -574,8 +596,16 @@ static void signed_value(struct ocpp_jw *w, const char *ocmf, size_t n, const ch
     ocpp_jw_str_begin(w);
     ocpp_jw_str_part(w, "{\"signedMeterData\":\"", 20);
     ocpp_jw_str_b64(w, ocmf, n);
-    static const char tail[] = "\",\"signingMethod\":\"\",\"encodingMethod\":\"OCMF\",\"publicKey\":\"\"}";
+    static const char tail[] = "\",\"signingMethod\":\"\",\"encodingMethod\":\"OCMF\",\"publicKey\":\"";
     ocpp_jw_str_part(w, tail, sizeof tail - 1u);
+    /* The transaction's one signed value is its Transaction.End record, so OncePerTransaction
+     * and EveryMeterValue both put the key there; Never leaves it empty. */
+    char key[OCPP_METER_KEY_TEXT];
+    size_t kn = cp->cfg.pubkey_with_smv != 1u ? meter_key_text(cp, connector, key) : 0u;
+    if (kn > 0) {
+        ocpp_jw_str_b64(w, key, kn);
+    }
+    ocpp_jw_str_part(w, "\"}", 2);
     ocpp_jw_str_end(w);
     ocpp_jw_kstr(w, "context", context);
     ocpp_jw_kstr(w, "format", "SignedData");
@@ -657,7 +687,7 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         if (n > 0 && ocmf != NULL) {
             ocpp_jw_key(&w, "transactionData");
             ocpp_jw_arr(&w);
-            signed_value(&w, ocmf, n, "Transaction.End", e->unix_s, cp);
+            signed_value(&w, ocmf, n, "Transaction.End", e->unix_s, cp, e->connector);
             ocpp_jw_arr_end(&w);
         }
     } else {
@@ -1122,6 +1152,8 @@ static const struct cfgkey k_keys[] = {
     {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
     {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
+    /* OCA application note §3.3; MeterPublicKey<n> are per connector (meter_key_name) */
+    {"PublicKeyWithSignedMeterValue", false, 8, offsetof(struct ocpp_cp_config, pubkey_with_smv), NULL, 0},
     /* security whitepaper §7 (ocpp_cert.h): the store's bounds, CpoName for our CSR */
     {"AdditionalRootCertificateCheck", true, 2, 0, "false", 0},
     {"CertificateSignedMaxChainSize", true, 6, 0, NULL, CFG_OCPP_CERT_PEM_MAX - 1u},
@@ -1129,6 +1161,50 @@ static const struct cfgkey k_keys[] = {
     {"CpoName", false, 7, offsetof(struct ocpp_cp_config, cpo_name), NULL, 50},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
+
+/* PublicKeyWithSignedMeterValue's values, in the order of ocpp_cp_config.pubkey_with_smv */
+static const char *const k_pubkey_when[3] = {"OncePerTransaction", "Never", "EveryMeterValue"};
+
+/* MeterPublicKey<n> with 1 <= n <= the connectors (the note's key per connector): n, else 0 */
+static unsigned meter_key_name(const struct ocpp_cp *cp, const char *name, size_t len)
+{
+    static const char prefix[] = "MeterPublicKey";
+    size_t pl = sizeof prefix - 1u;
+    if (len <= pl || len > pl + 3u || memcmp(name, prefix, pl) != 0 || name[pl] == '0') {
+        return 0;
+    }
+    unsigned n = 0;
+    for (size_t i = pl; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9') {
+            return 0;
+        }
+        n = n * 10u + (unsigned)(name[i] - '0');
+    }
+    return n <= cp->info.connectors ? n : 0u;
+}
+
+/* The same for a string token of the request (escapes decoded) */
+static unsigned meter_key_tok(const struct ocpp_cp *cp, int t)
+{
+    char name[51];
+    if (ocpp_json_str(&cp->json, t, name, sizeof name) < 0) {
+        return 0;
+    }
+    return meter_key_name(cp, name, strlen(name));
+}
+
+static void put_meter_key(struct ocpp_cp *cp, struct ocpp_jw *w, unsigned connector)
+{
+    char name[24], val[OCPP_METER_KEY_TEXT];
+    (void)snprintf(name, sizeof name, "MeterPublicKey%u", connector);
+    (void)meter_key_text(cp, connector, val);
+    ocpp_jw_obj(w);
+    ocpp_jw_kstr(w, "key", name);
+    ocpp_jw_key(w, "readonly");
+    ocpp_jw_bool(w, true);
+    ocpp_jw_kstr(w, "value", val);
+    ocpp_jw_obj_end(w);
+}
 
 /* Longest value we report (SupportedFeatureProfiles with every profile is about 90 bytes). */
 #define OCPP_KEY_VALUE_MAX 128u
@@ -1161,6 +1237,12 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_
     case 7:
         strcpy(out, (const char *)base + k->off);
         break;
+    case 8: {
+        uint8_t e;
+        memcpy(&e, base + k->off, sizeof e);
+        strcpy(out, k_pubkey_when[e < 3u ? e : 0u]);
+        break;
+    }
     default:
         strcpy(out, k->text != NULL ? k->text : "");
         break;
@@ -1209,10 +1291,19 @@ static void h_get_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struc
             put_key(cp, w, &k_keys[k]);
         }
     }
+    for (unsigned c = 1; c <= cp->info.connectors; c++) {
+        bool want = asked == 0;
+        for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0 && !want; e = ocpp_json_next(&cp->json, arr, e)) {
+            want = meter_key_tok(cp, e) == c;
+        }
+        if (want) {
+            put_meter_key(cp, w, c);
+        }
+    }
     ocpp_jw_arr_end(w);
     bool any_unknown = false;
     for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
-        bool known = false;
+        bool known = meter_key_tok(cp, e) != 0;
         for (size_t k = 0; k < NKEYS; k++) {
             known = known || ocpp_json_streq(&cp->json, e, k_keys[k].name);
         }
@@ -1281,6 +1372,15 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
         ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
     } else if (k->kind == 5) {
         return ocpp_sec_change_profile(cp, val, now_ms);
+    } else if (k->kind == 8) {
+        uint8_t e = 0;
+        while (e < 3u && strcmp(val, k_pubkey_when[e]) != 0) {
+            e++;
+        }
+        if (e == 3u) {
+            return "Rejected";
+        }
+        memcpy(base + k->off, &e, sizeof e);
     } else if (k->kind == 7) {
         /* a plain text key (CpoName): printable, so it stays one line in the store */
         size_t n = strlen(val);
@@ -1318,7 +1418,8 @@ static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, st
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
-    const char *status = set_key(cp, find_key(key), val, now_ms);
+    const char *status = meter_key_name(cp, key, strlen(key)) != 0 ? "Rejected" /* MeterPublicKey<n>: R */
+                                                                     : set_key(cp, find_key(key), val, now_ms);
     if (strcmp(status, "Accepted") == 0) {
         cp->store_gen++;
         persist(cp);
@@ -1335,7 +1436,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
      * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
-        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7)) {
+        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
             continue;
         }
         char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
@@ -1362,7 +1463,7 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     memcpy(name, line + 4, n);
     name[n] = '\0';
     const struct cfgkey *k = find_key(name);
-    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7)) {
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
         *why = "not a stored key";
         return HAL_EINVAL;
     }

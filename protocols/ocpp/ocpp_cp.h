@@ -120,6 +120,10 @@ struct ocpp_cp_ops {
      *  reboot resumes the transaction (ocpp_cp_tx_resume) instead of sending the Start again.
      *  May be NULL. */
     void (*tx_started)(void *ctx, uint32_t local_tx, int32_t csms_id);
+    /** The DER SubjectPublicKeyInfo of the key the meter of @p connector (1-based) signs its
+     *  records with (MeterPublicKey<n>, the signed values' publicKey); 0 when it has none or
+     *  has not told it yet. May be NULL. */
+    size_t (*meter_key)(void *ctx, unsigned connector, uint8_t *der, size_t cap);
 };
 
 /** Configuration keys we keep (Core profile, §9.1); the board persists them. */
@@ -139,6 +143,9 @@ struct ocpp_cp_config {
     uint32_t security_profile;     /**< SecurityProfile: the board's, never lowered over OCPP */
     char authorization_key[41]; /**< write-only over OCPP */
     char cpo_name[51];          /**< CpoName (SEC3 §7): the O of our CSR (ocpp_cert.c) */
+    /** PublicKeyWithSignedMeterValue (OCA application note §3.3): 0 OncePerTransaction (the
+     *  note's default, so a zeroed configuration has it), 1 Never, 2 EveryMeterValue */
+    uint8_t pubkey_with_smv;
 };
 
 /** One queued transaction message. */

@@ -742,6 +742,43 @@ ok = len(t) == 4 and t[0].startswith('Start') and t[2].startswith('Start') \
      and t[1].startswith('Stop id=1 ') and t[3].startswith('Stop id=2 ') and all('signed=ocmf' in x for x in t[1::2])
 m = [int(re.search(r'meter=(\d+)', x).group(1)) for x in t] if ok else []
 sys.exit(0 if ok and m[0] <= m[1] <= m[2] <= m[3] else 1)"
+check core "Eichrecht: each Stop's signed value names the meter's key (oca:base16:asn1: + an EC SubjectPublicKeyInfo on the record's curve), meterStart/meterStop = the record's B/E readings" \
+    python3 - "$work/core-csms.log" "$work/eich" <<'PY'
+import base64, json, os, subprocess, sys
+# The simulator's meter signs with a stand-in key (not a point on its curve), so the record's
+# signature is checked where a real key signs it (meter group, faults-real); here the key's
+# DER form, its curve against the record's SA, and the start value rule.
+log, d = sys.argv[1], sys.argv[2]
+os.makedirs(d, exist_ok=True)
+curves = {'brainpoolP256r1': 32, 'brainpoolP384r1': 48, 'secp256r1': 32, 'prime256v1': 32, 'secp384r1': 48}
+calls = [json.loads(l) for l in open(log)]
+calls = [e for e in calls if e.get('ev') == 'call']
+start = {e['params']['assigned']: e['params']['meterStart'] for e in calls if e['action'] == 'StartTransaction'}
+ok = 0
+for e in calls:
+    if e['action'] != 'StopTransaction':
+        continue
+    p = e['params']
+    v = json.loads(p['transactionData'][0]['sampledValue'][0]['value'])
+    key = base64.b64decode(v['publicKey']).decode()
+    assert key.startswith('oca:base16:asn1:') and key[16:] == key[16:].upper(), key
+    der = bytes.fromhex(key[16:])
+    open(d + '/pub.der', 'wb').write(der)
+    a = subprocess.run(['openssl', 'asn1parse', '-inform', 'DER', '-in', d + '/pub.der'], capture_output=True, text=True)
+    assert a.returncode == 0 and ':id-ecPublicKey' in a.stdout, a.stdout + a.stderr
+    rec = base64.b64decode(v['signedMeterData']).decode()
+    _, payload, sig = rec.split('|')
+    sa = json.loads(sig)['SA']               # ECDSA-<curve>-SHA256
+    curve = sa.split('-')[1]
+    assert ':' + curve in a.stdout or (curve == 'secp256r1' and ':prime256v1' in a.stdout), (sa, a.stdout)
+    n = curves[curve]
+    assert len(der) >= 2 * n + 1 and der[-(2 * n + 1)] == 4 and der[-(2 * n + 2)] == 0, 'not an uncompressed point'
+    rd = {x['TX']: x for x in json.loads(payload)['RD']}
+    wh = lambda x: round(float(x['RV']) * (1000 if x['RU'] == 'kWh' else 1))
+    assert start[p['transactionId']] == wh(rd['B']) and p['meterStop'] == wh(rd['E']), (start, p, rd)
+    ok += 1
+sys.exit(0 if ok == 2 else 1)
+PY
 check core "transaction times advance: each Stop after its Start, the clock the host's (not a fixed epoch)" \
     python3 -c "
 import json, sys, time, datetime

@@ -92,6 +92,9 @@ static void test_car_and_estop_verbs(void **state)
     assert_false(r.d.estop[1]);
     assert_int_equal(cmd(&r, "garbage 600", &c), CBSOM_PLANT_GARBAGE);
     assert_int_equal(c.garbage, 600);
+    assert_int_equal(cmd(&r, "timeout 3000", &c), CBSOM_PLANT_DONE);
+    assert_int_equal(r.d.cfg.timeout_ms, 3000);
+    assert_string_equal(c.reply, "host timeout 3000 ms");
     assert_int_equal(cmd(&r, "quit", &c), CBSOM_PLANT_QUIT);
     assert_int_equal(cmd(&r, "   \r", &c), CBSOM_PLANT_EMPTY);
     assert_int_equal(cmd(&r, "status", &c), CBSOM_PLANT_DONE);
@@ -104,6 +107,7 @@ static void test_bad_lines_change_nothing(void **state)
     static const char *const bad[] = {
         "car E", "car", "car CC", "car c", "diode 2", "diode -1", "estop 0 1", "estop 4 1", "estop 1 2",
         "estop 1", "estop 1 1 1", "garbage 0", "garbage 4097", "garbage x", "garbage 1234567890",
+        "timeout 49", "timeout 10001", "timeout", "timeout 300 1",
         "reboot now", "fly", "car C D E F G",
     };
     struct rig r;
@@ -115,6 +119,7 @@ static void test_bad_lines_change_nothing(void **state)
         assert_int_equal(r.d.car, CBSOM_CP_A);
         assert_true(r.d.diode);
         assert_false(r.d.estop[0] || r.d.estop[1] || r.d.estop[2]);
+        assert_int_equal(r.d.cfg.timeout_ms, 300);
     }
     /* Unprintable bytes are not echoed as they are. */
     assert_int_equal(cmd(&r, "x\x01\x7f", &c), CBSOM_PLANT_BAD);

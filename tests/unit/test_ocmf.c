@@ -519,6 +519,53 @@ static void test_rv_out_of_range(void **state)
     assert_int_equal(ocmf_rv_milli(&r, 4, &v), HAL_EINVAL);
 }
 
+/* The SubjectPublicKeyInfo OCPP's signed values carry: the well-known DER headers of
+ * id-ecPublicKey with P-256 and P-384 (RFC 5480), the point after them, and the meter's
+ * own parser reading it back. */
+static void test_spki_der(void **state)
+{
+    (void)state;
+    static const uint8_t h256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                   0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+    static const uint8_t h384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+                                   0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+    uint8_t pt[98], der[OCMF_SPKI_MAX], back[HAL_CRYPTO_PUB_MAX];
+    size_t n = 0, bn = 0;
+    pt[0] = 0x04;
+    for (size_t i = 1; i < sizeof pt; i++) {
+        pt[i] = (uint8_t)(i * 7u);
+    }
+    pt[65] = 0x00; /* the EM580's trailing byte after a P-256 point */
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 66, der, sizeof der, &n), HAL_OK);
+    assert_int_equal(n, sizeof h256 + 65u);
+    assert_memory_equal(der, h256, sizeof h256);
+    assert_memory_equal(der + sizeof h256, pt, 65);
+    assert_int_equal(ocmf_pubkey_from_bytes(der, n, back, sizeof back, &bn), HAL_OK);
+    assert_int_equal(bn, 65);
+    assert_memory_equal(back, pt, 65);
+
+    pt[65] = 0x11;
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 66, der, sizeof der, &n), HAL_EINVAL); /* not padding */
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP384R1, pt, 97, der, sizeof der, &n), HAL_OK);
+    assert_int_equal(n, sizeof h384 + 97u);
+    assert_memory_equal(der, h384, sizeof h384);
+    assert_int_equal(ocmf_pubkey_from_bytes(der, n, back, sizeof back, &bn), HAL_OK);
+    assert_int_equal(bn, 97);
+
+    /* brainpoolP256r1's OID (RFC 5639) */
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_BRAINPOOL256R1, pt, 65, der, sizeof der, &n), HAL_OK);
+    static const uint8_t bp[] = {0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07};
+    assert_memory_equal(der + 13, bp, sizeof bp);
+
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 64, der, sizeof der, &n), HAL_EINVAL);  /* short */
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 97, der, sizeof der, &n), HAL_EINVAL);  /* P-384 size */
+    pt[0] = 0x02;
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 65, der, sizeof der, &n), HAL_EINVAL);  /* compressed */
+    pt[0] = 0x04;
+    assert_int_equal(ocmf_spki_der(HAL_CRYPTO_SECP256R1, pt, 65, der, 90, &n), HAL_EOVERFLOW);
+    assert_int_equal(ocmf_spki_der((enum hal_crypto_curve)99, pt, 65, der, sizeof der, &n), HAL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_check_beside_the_loop_compacted),
         cmocka_unit_test(test_pubkey_forms),
         cmocka_unit_test(test_rv_forms),
+        cmocka_unit_test(test_spki_der),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,9 +113,21 @@ static void f_started(void *ctx, uint32_t tx, int32_t id)
     s_fake.started_id[s_fake.nstarted++] = id;
 }
 
+/* connector 1's meter tells a key (a short stand-in for its DER), connector 2's none */
+static const uint8_t k_der[] = {0x30, 0x03, 0x02, 0x01, 0xAB};
+static size_t f_meter_key(void *ctx, unsigned c, uint8_t *der, size_t cap)
+{
+    (void)ctx;
+    if (c != 1 || cap < sizeof k_der) {
+        return 0;
+    }
+    memcpy(der, k_der, sizeof k_der);
+    return sizeof k_der;
+}
+
 static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset,   f_unlock,
                                          f_avail,        f_authorized,  f_delivered, f_signed,
-                                         f_time,         f_persist,     f_started};
+                                         f_time,         f_persist,     f_started,  f_meter_key};
 
 static int setup(void **state)
 {
@@ -471,6 +483,63 @@ static void test_configuration(void **state)
     expect_answer("[2,\"c11\",\"GetConfiguration\",{\"key\":\"HeartbeatInterval\"}]", "TypeConstraintViolation");
 }
 
+/* The OCA application note's keys: MeterPublicKey<n> per connector, read-only, as
+ * "oca:base16:asn1:" + the DER in hex; PublicKeyWithSignedMeterValue decides whether the
+ * signed stop value carries it (Base64 of that text). */
+static void test_meter_public_key(void **state)
+{
+    (void)state;
+    boot_accepted();
+    const char *t = call("[2,\"k1\",\"GetConfiguration\",{\"key\":[\"MeterPublicKey1\",\"MeterPublicKey2\","
+                         "\"MeterPublicKey0\",\"MeterPublicKey3\",\"MeterPublicKey01\"]}]");
+    assert_string_equal(t, "[3,\"k1\",{\"configurationKey\":["
+                           "{\"key\":\"MeterPublicKey1\",\"readonly\":true,\"value\":\"oca:base16:asn1:30030201AB\"},"
+                           "{\"key\":\"MeterPublicKey2\",\"readonly\":true,\"value\":\"\"}],"
+                           "\"unknownKey\":[\"MeterPublicKey0\",\"MeterPublicKey3\",\"MeterPublicKey01\"]}]");
+    t = call("[2,\"k2\",\"GetConfiguration\",{}]");
+    assert_non_null(strstr(t, "{\"key\":\"MeterPublicKey1\",\"readonly\":true,\"value\":\"oca:base16:asn1:30030201AB\"}"));
+    assert_non_null(strstr(t, "{\"key\":\"PublicKeyWithSignedMeterValue\",\"readonly\":false,"
+                              "\"value\":\"OncePerTransaction\"}"));
+    expect_answer("[2,\"k3\",\"ChangeConfiguration\",{\"key\":\"MeterPublicKey1\",\"value\":\"x\"}]", "Rejected");
+    expect_answer("[2,\"k4\",\"ChangeConfiguration\",{\"key\":\"MeterPublicKey9\",\"value\":\"x\"}]",
+                  "NotSupported");
+    expect_answer("[2,\"k5\",\"ChangeConfiguration\",{\"key\":\"PublicKeyWithSignedMeterValue\",\"value\":\"Sometimes\"}]",
+                  "Rejected");
+
+    /* OncePerTransaction: the stop's signed value names the key */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 7, "A", 1000, 1700000000), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 7, "A", 2000, 1700000100, OCPP_R_LOCAL), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    int p = expect_call("StopTransaction");
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "transactionData"), 0),
+                                              "sampledValue"), 0);
+    char val[512];
+    assert_true(ocpp_json_str(&s_j, ocpp_json_get(&s_j, sv, "value"), val, sizeof val) > 0);
+    /* Base64("oca:base16:asn1:30030201AB") */
+    assert_non_null(strstr(val, "\"publicKey\":\"b2NhOmJhc2UxNjphc24xOjMwMDMwMjAxQUI=\"}"));
+    reply("{}");
+
+    /* Never: empty, and the choice is kept in the store */
+    expect_answer("[2,\"k6\",\"ChangeConfiguration\",{\"key\":\"PublicKeyWithSignedMeterValue\",\"value\":\"Never\"}]",
+                  "Accepted");
+    assert_int_equal(s_cp.cfg.pubkey_with_smv, 1);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 7, "A", 3000, 1700000200), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 7, "A", 4000, 1700000300, OCPP_R_LOCAL), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":6,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("StopTransaction");
+    sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "transactionData"), 0),
+                                          "sampledValue"), 0);
+    assert_true(ocpp_json_str(&s_j, ocpp_json_get(&s_j, sv, "value"), val, sizeof val) > 0);
+    assert_non_null(strstr(val, "\"publicKey\":\"\"}"));
+    reply("{}");
+    const char *why = NULL;
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "cfg PublicKeyWithSignedMeterValue EveryMeterValue", &why), HAL_OK);
+    assert_int_equal(s_cp.cfg.pubkey_with_smv, 2);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "cfg PublicKeyWithSignedMeterValue Always", &why), HAL_EINVAL);
+}
+
 static void test_authorize(void **state)
 {
     (void)state;
@@ -704,6 +773,7 @@ int main(void)
         cmocka_unit_test_setup(test_resume_after_reboot, setup),
         cmocka_unit_test_setup(test_meter_values_measurands, setup),
         cmocka_unit_test_setup(test_clock_aligned, setup),
+        cmocka_unit_test_setup(test_meter_public_key, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

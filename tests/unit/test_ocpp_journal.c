@@ -103,7 +103,7 @@ static void f_started(void *c, uint32_t tx, int32_t id)
     assert_int_equal(ocpp_journal_started(&s_oj, tx, id), HAL_OK);
 }
 static const struct ocpp_cp_ops k_ops = {f_start, f_nop_conn, f_reset, f_nop_conn, f_avail,
-                                         f_auth,  f_delivered, f_signed, NULL, NULL, f_started};
+                                         f_auth,  f_delivered, f_signed, NULL, NULL, f_started, NULL};
 
 static int setup(void **state)
 {
