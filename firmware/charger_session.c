@@ -425,6 +425,17 @@ static void charger_v2g_tick(struct charger *c, uint32_t now_ms)
     }
 }
 
+/* The V2G connection is gone: noticed by the debounce below, or already down at this pass
+ * (a loop stalled by a loaded host can see the link fail and the safety controller's gate
+ * open in one pass, the gate first; faults-real recorded such a link loss as the EV's). */
+static bool charger_link_gone(struct charger *c)
+{
+    struct charger_transport *l = c->io.link;
+    return c->link_lost_ms != 0 ||
+           (l != NULL && c->v2g && !hlc_over(&c->hlc) && !c->link_closed && !c->paused &&
+            l->ops->state(l) != CHARGER_TRANSPORT_CONNECTED);
+}
+
 /* A running V2G session: the EV's messages, and the connection watched. */
 static void charger_v2g_exchange(struct charger *c, enum pilot_state ps, uint32_t now_ms)
 {
@@ -522,7 +533,7 @@ static bool charger_session_abort(struct charger *c, enum pilot_state ps, uint32
          * connection lost just before (inside its debounce) is the cause, as there: a car
          * opens S2 at once when its TLS or TCP connection fails (faults-real with the
          * Charge SOM plant, a corrupted TLS record in the cable check). */
-        bool link = c->link_lost_ms != 0;
+        bool link = charger_link_gone(c);
         charger_log(c, HAL_LOG_WARN, now_ms, "safety controller opened the contactors", "pilot left C/D");
         charger_stop(c, link ? CHARGER_STOP_LINK : CHARGER_STOP_EV,
                      link ? "V2G connection lost; " CHARGER_GATE_TEXT : CHARGER_GATE_TEXT, now_ms);
@@ -576,7 +587,7 @@ static void charger_charging(struct charger *c, enum pilot_state ps, uint32_t no
         } else {
             charger_log(c, HAL_LOG_WARN, now_ms, "EV went to state B while charging", "power off");
         }
-        if (c->link_lost_ms != 0) {
+        if (charger_link_gone(c)) {
             /* The connection went first (TCP reset, PLC lost): the EV opened S2 because
              * of it, so the link is the cause, not the EV. */
             charger_set_reason(c, CHARGER_STOP_LINK, "V2G connection lost; EV left state C");

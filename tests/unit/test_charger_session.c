@@ -2381,6 +2381,33 @@ static void test_gate_opens_after_link_loss_is_link_stop(void **state)
     assert_null(charger_held_fault(&r->c));
 }
 
+/* The same when the loop sees both in one pass (stalled by a loaded host): the link is
+ * already down when the gate's opening is judged, so the link is still the cause. */
+static void test_gate_and_link_loss_in_one_pass_is_link_stop(void **state)
+{
+    (void)state;
+    struct rig *r = &s_rig;
+    s_rig_gate = true;
+    rig_setup(r, NULL, true);
+    s_rig_gate = false;
+    plug(r);
+    assert_true(run_until(r, is_cable_check_closed, 30000));
+    run(r, 200);
+    r->link.st = CHARGER_TRANSPORT_MATCHING;
+    r->ev_running = false;
+    r->s2_stuck_open = true;
+    (void)pilot_ev_set_s2(&r->pilot.ev, false);
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_POS] = false;
+    r->power.coil[HAL_GPIO_OUT_CONTACTOR_NEG] = false;
+    run(r, 20);
+    assert_true(interlock_gate_dropped(&r->c.il));
+    assert_int_equal(r->c.stop_reason, CHARGER_STOP_LINK);
+    assert_true(run_until(r, is_at_rest, 10000));
+    unplug(r);
+    assert_true(run_until(r, is_idle_again, 10000));
+    assert_int_equal(last_record(r)->stop, CHARGER_STOP_LINK);
+}
+
 static void test_graceful_then_emergency_reason(void **state)
 {
     (void)state;
@@ -2527,6 +2554,7 @@ int main(void)
         cmocka_unit_test(test_two_errors_reason_follows_action),
         cmocka_unit_test(test_gate_opens_while_charging_is_ev_stop),
         cmocka_unit_test(test_gate_opens_after_link_loss_is_link_stop),
+        cmocka_unit_test(test_gate_and_link_loss_in_one_pass_is_link_stop),
         cmocka_unit_test(test_next_car_plugged_in_during_fault_power_down),
         cmocka_unit_test(test_graceful_then_emergency_reason),
         cmocka_unit_test(test_psu_fault_behind_another_error_blocks_session),
