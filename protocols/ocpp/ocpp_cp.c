@@ -1368,8 +1368,13 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
         if (n < 16 || n > k->max) {
             return "Rejected";
         }
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)val[i] < 0x20u || val[i] == 0x7f) {
+                return "Rejected"; /* printable: it is kept as one line of the board's store */
+            }
+        }
         memcpy(base + k->off, val, n + 1u);
-        ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
+        ocpp_sec_key_changed(cp, now_ms); /* stored, and the link reconnects with it */
     } else if (k->kind == 5) {
         return ocpp_sec_change_profile(cp, val, now_ms);
     } else if (k->kind == 8) {
@@ -1432,8 +1437,8 @@ static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, st
 
 void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
 {
-    /* the writable plain keys; AuthorizationKey stays in the board's secret file, and the
-     * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
+    /* the writable plain keys; the SecurityProfile reached over OCPP and an AuthorizationKey
+     * set over OCPP are ocpp_sec.c's lines */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
         if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
@@ -1445,11 +1450,15 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
         put(ctx, line, n);
     }
     ocpp_auth_store_export(cp, put, ctx);
+    ocpp_sec_store_export(cp, put, ctx);
 }
 
 int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
 {
     *why = NULL;
+    if (strncmp(line, "sec ", 4) == 0) {
+        return ocpp_sec_store_line(cp, line, why);
+    }
     if (strncmp(line, "cfg ", 4) != 0) {
         return ocpp_auth_store_line(cp, line, why);
     }
