@@ -32,6 +32,7 @@ struct sim_ocpp {
     struct board_ocpp_cert bcert;  /**< its files in --ocpp-store DIR and the TLS rebuild */
     struct linux_crypto crypto;    /**< signature checks of a CertificateSigned chain */
     struct board_ocpp_fw fw;       /**< --ocpp-fw-dir: Firmware Management */
+    struct board_ocpp_link link;   /**< endpoint, TLS, password per security profile */
 };
 
 /* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with
