@@ -11,7 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
-//          [--profile-after-ms N] [--aligned-s N] [--commands FILE]
+//          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--password-next PW]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -36,6 +36,8 @@
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
+// --password-next PW: a second password taken too (an AuthorizationKey change), logged as
+//     "auth-next" on each connection that uses it.
 // --tls-cert/--tls-key: wss:// (TLS) with this server certificate; --tls-client-ca: a client
 //     certificate issued by that CA is required (security profile 3). A handshake that fails
 //     is logged as "tls-error".
@@ -105,7 +107,9 @@ function serve(args) {
     server.auth((accept, reject, handshake) => {
         if (args.password !== undefined) {
             const pw = handshake.password ? handshake.password.toString() : '';
-            if (pw !== args.password) {
+            if (args['password-next'] !== undefined && pw === args['password-next']) {
+                out({ ev: 'auth-next', identity: handshake.identity });
+            } else if (pw !== args.password) {
                 out({ ev: 'auth-fail', identity: handshake.identity });
                 reject(401);
                 return;
