@@ -222,6 +222,35 @@ static bool tx_running(const struct ocpp_cp *cp)
     return false;
 }
 
+/* A failed attempt of @p kind (the firmware download or the upload, a start that failed included):
+ * the next attempt after retryInterval while retries are left, else the job has failed and the
+ * CSMS hears it (DownloadFailed / UploadFailure). */
+static void retry_or_fail(struct ocpp_fw *fw, struct ocpp_cp *cp, enum ocpp_fw_job kind, uint32_t now_ms)
+{
+    bool up = kind == OCPP_FW_JOB_UPLOAD;
+    struct ocpp_fw_transfer *job = up ? &fw->upload : &fw->download;
+    if (job->retries_left == 0) {
+        if (up) {
+            LOGW(cp, now_ms, "ocpp: upload of %s to %s failed, no retries left", fw->up_file, fw->up_location);
+            up_note(fw, cp, US_FAILED, now_ms);
+            fw->up_step = OCPP_UPS_IDLE;
+        } else {
+            LOGW(cp, now_ms, "ocpp: firmware download from %s failed, no retries left", fw->location);
+            fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
+            fw->step = OCPP_FWS_IDLE;
+        }
+        return;
+    }
+    job->retries_left--;
+    job->retry_at_ms = now_ms + job->retry_interval_s * 1000u;
+    if (up) {
+        fw->up_step = OCPP_UPS_RETRY_WAIT;
+    } else {
+        fw->step = OCPP_FWS_RETRY_WAIT;
+    }
+    LOGW(cp, now_ms, "ocpp: %s failed, again in %u s", up ? "upload" : "firmware download", (unsigned)job->retry_interval_s);
+}
+
 static void fw_download(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 {
     fw_note(fw, cp, FS_DOWNLOADING, now_ms);
@@ -231,14 +260,7 @@ static void fw_download(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
         return;
     }
     /* a start that failed counts as a failed attempt */
-    if (fw->retries_left == 0) {
-        fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
-        fw->step = OCPP_FWS_IDLE;
-    } else {
-        fw->retries_left--;
-        fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
-        fw->step = OCPP_FWS_RETRY_WAIT;
-    }
+    retry_or_fail(fw, cp, OCPP_FW_JOB_DOWNLOAD, now_ms);
 }
 
 static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
@@ -251,9 +273,9 @@ static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
         }
         break;
     case OCPP_FWS_RETRY_WAIT:
-        if ((int32_t)(now_ms - fw->retry_at_ms) >= 0) {
+        if ((int32_t)(now_ms - fw->download.retry_at_ms) >= 0) {
             LOGI(cp, now_ms, "ocpp: firmware download again (%u retries left after this one)",
-                 (unsigned)fw->retries_left);
+                 (unsigned)fw->download.retries_left);
             fw_download(fw, cp, now_ms);
         }
         break;
@@ -263,16 +285,7 @@ static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
             break;
         }
         if (r != OCPP_FW_DONE) {
-            if (fw->retries_left == 0) {
-                LOGW(cp, now_ms, "ocpp: firmware download from %s failed, no retries left", fw->location);
-                fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
-                fw->step = OCPP_FWS_IDLE;
-            } else {
-                fw->retries_left--;
-                fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
-                fw->step = OCPP_FWS_RETRY_WAIT;
-                LOGW(cp, now_ms, "ocpp: firmware download failed, again in %u s", (unsigned)fw->retry_interval_s);
-            }
+            retry_or_fail(fw, cp, OCPP_FW_JOB_DOWNLOAD, now_ms);
             break;
         }
         fw_note(fw, cp, FS_DOWNLOADED, now_ms);
@@ -338,21 +351,14 @@ static void up_start(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
     fw->up_step = OCPP_UPS_UPLOADING;
     if (fw->ops->start(fw->ctx, OCPP_FW_JOB_UPLOAD, fw->up_location, fw->up_file, (enum ocpp_fw_log)fw->up_log,
                        fw->up_from_s, fw->up_to_s) != HAL_OK) {
-        if (fw->up_retries_left == 0) {
-            up_note(fw, cp, US_FAILED, now_ms);
-            fw->up_step = OCPP_UPS_IDLE;
-        } else {
-            fw->up_retries_left--;
-            fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
-            fw->up_step = OCPP_UPS_RETRY_WAIT;
-        }
+        retry_or_fail(fw, cp, OCPP_FW_JOB_UPLOAD, now_ms); /* a failed start is a failed attempt */
     }
 }
 
 static void up_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 {
     if (fw->up_step == OCPP_UPS_RETRY_WAIT) {
-        if ((int32_t)(now_ms - fw->up_retry_at_ms) >= 0) {
+        if ((int32_t)(now_ms - fw->upload.retry_at_ms) >= 0) {
             up_start(fw, cp, now_ms);
         }
         return;
@@ -367,15 +373,8 @@ static void up_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
     if (r == OCPP_FW_DONE) {
         up_note(fw, cp, US_UPLOADED, now_ms);
         fw->up_step = OCPP_UPS_IDLE;
-    } else if (fw->up_retries_left == 0) {
-        LOGW(cp, now_ms, "ocpp: upload of %s to %s failed, no retries left", fw->up_file, fw->up_location);
-        up_note(fw, cp, US_FAILED, now_ms);
-        fw->up_step = OCPP_UPS_IDLE;
     } else {
-        fw->up_retries_left--;
-        fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
-        fw->up_step = OCPP_UPS_RETRY_WAIT;
-        LOGW(cp, now_ms, "ocpp: upload failed, again in %u s", (unsigned)fw->up_retry_interval_s);
+        retry_or_fail(fw, cp, OCPP_FW_JOB_UPLOAD, now_ms);
     }
 }
 
@@ -395,16 +394,17 @@ void ocpp_fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 /* ------------------------------------------------------------------ CALLs */
 
 /* retries / retryInterval, shared by the four requests */
-static void retry_fields(struct ocpp_chk *c, int obj, uint32_t *retries, uint32_t *interval_s)
+static void retry_fields(struct ocpp_chk *c, int obj, struct ocpp_fw_transfer *job)
 {
     int64_t v = 0;
-    *retries = 0;
-    *interval_s = DEFAULT_RETRY_INTERVAL_S;
+    job->retries_left = 0;
+    job->retry_interval_s = DEFAULT_RETRY_INTERVAL_S;
+    job->retry_at_ms = 0;
     if (ocpp_chk_int(c, obj, "retries", false, 0, 100, &v) > 0) {
-        *retries = (uint32_t)v;
+        job->retries_left = (uint32_t)v;
     }
     if (ocpp_chk_int(c, obj, "retryInterval", false, 0, 86400, &v) > 0) {
-        *interval_s = (uint32_t)v;
+        job->retry_interval_s = (uint32_t)v;
     }
 }
 
@@ -451,13 +451,13 @@ static void h_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c,
     static const char *const keys[] = {"location", "retrieveDate", "retries", "retryInterval", NULL};
     char loc[OCPP_FW_LOCATION_MAX + 1u];
     int64_t when = 0;
-    uint32_t retries, interval;
+    struct ocpp_fw_transfer job;
     ocpp_chk_keys(c, p, keys);
     if (ocpp_chk_str(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
         c->why = "location longer than 512 bytes";
     }
     ocpp_chk_time(c, p, "retrieveDate", true, &when);
-    retry_fields(c, p, &retries, &interval);
+    retry_fields(c, p, &job);
     if (c->err != OCPP_ERR_NONE) {
         return;
     }
@@ -476,9 +476,8 @@ static void h_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c,
     strcpy(fw->location, loc);
     fw->retrieve_s = when;
     fw->install_s = 0;
-    fw->retries_left = retries;
-    fw->retry_interval_s = interval;
-    LOGI(cp, now_ms, "ocpp: backend asked to update the firmware from %s (%u retries)", loc, (unsigned)retries);
+    fw->download = job;
+    LOGI(cp, now_ms, "ocpp: backend asked to update the firmware from %s (%u retries)", loc, (unsigned)job.retries_left);
     fw_schedule(fw, cp, now_ms);
 }
 
@@ -491,10 +490,10 @@ static void h_signed_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_
     char sig[OCPP_FW_SIGNATURE_MAX + 1u];
     char *pem = cp->txbuf + CERT_SCRATCH_OFF;
     int64_t id = 0, when = 0, install = 0;
-    uint32_t retries, interval;
+    struct ocpp_fw_transfer job;
     ocpp_chk_keys(c, p, keys);
     ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
-    retry_fields(c, p, &retries, &interval);
+    retry_fields(c, p, &job);
     int f = ocpp_json_get(&cp->json, p, "firmware");
     if (f < 0) {
         ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "firmware");
@@ -540,8 +539,7 @@ static void h_signed_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_
     strcpy(fw->signature, sig);
     fw->retrieve_s = when;
     fw->install_s = install;
-    fw->retries_left = retries;
-    fw->retry_interval_s = interval;
+    fw->download = job;
     LOGI(cp, now_ms, "ocpp: backend asked for signed firmware %ld from %s: %s", (long)id, loc, status);
     fw_schedule(fw, cp, now_ms);
 }
@@ -572,12 +570,12 @@ static void h_diagnostics(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_ch
     static const char *const keys[] = {"location", "retries", "retryInterval", "startTime", "stopTime", NULL};
     char loc[OCPP_FW_LOCATION_MAX + 1u];
     int64_t from = 0, to = 0;
-    uint32_t retries, interval;
+    struct ocpp_fw_transfer job;
     ocpp_chk_keys(c, p, keys);
     if (ocpp_chk_str(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
         c->why = "location longer than 512 bytes";
     }
-    retry_fields(c, p, &retries, &interval);
+    retry_fields(c, p, &job);
     ocpp_chk_time(c, p, "startTime", false, &from);
     ocpp_chk_time(c, p, "stopTime", false, &to);
     if (c->err != OCPP_ERR_NONE) {
@@ -598,8 +596,7 @@ static void h_diagnostics(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_ch
     fw->up_request_id = 0;
     fw->up_from_s = from;
     fw->up_to_s = to;
-    fw->up_retries_left = retries;
-    fw->up_retry_interval_s = interval;
+    fw->upload = job;
     up_begin(fw, cp, loc, now_ms);
     LOGI(cp, now_ms, "ocpp: backend asked for diagnostics to %s: %s", loc, fw->up_file);
     ocpp_jw_kstr(w, "fileName", fw->up_file);
@@ -611,11 +608,11 @@ static void h_get_log(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c
     static const char *const lkeys[] = {"remoteLocation", "oldestTimestamp", "latestTimestamp", NULL};
     char loc[OCPP_FW_LOCATION_MAX + 1u], type[20];
     int64_t id = 0, from = 0, to = 0;
-    uint32_t retries, interval;
+    struct ocpp_fw_transfer job;
     ocpp_chk_keys(c, p, keys);
     ocpp_chk_str(c, p, "logType", true, type, sizeof type - 1u);
     ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
-    retry_fields(c, p, &retries, &interval);
+    retry_fields(c, p, &job);
     int l = ocpp_json_get(&cp->json, p, "log");
     if (l < 0) {
         ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "log");
@@ -652,8 +649,7 @@ static void h_get_log(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c
     fw->up_request_id = (int32_t)id;
     fw->up_from_s = from;
     fw->up_to_s = to;
-    fw->up_retries_left = retries;
-    fw->up_retry_interval_s = interval;
+    fw->upload = job;
     ocpp_jw_kstr(w, "status", status);
     up_begin(fw, cp, loc, now_ms);
     ocpp_jw_kstr(w, "filename", fw->up_file);
