@@ -28,12 +28,23 @@ static int member(const struct ocpp_chk *k, int obj, const char *key)
     return obj >= 0 ? ocpp_json_get(k->j, obj, key) : -1;
 }
 
-/* An absent member: a violation only when the schema requires it. */
-static void absent(struct ocpp_chk *k, const char *key, bool req)
+/* The token of member @p key when it has JSON type @p type; ABSENT (a violation when @p req)
+ * or WRONG_TYPE (a violation) otherwise. */
+enum { ABSENT = -1, WRONG_TYPE = -2 };
+static int typed(struct ocpp_chk *k, int obj, const char *key, bool req, enum ocpp_jtype type)
 {
-    if (req) {
-        ocpp_chk_fail(k, OCPP_ERR_OCCURENCE, key);
+    int t = member(k, obj, key);
+    if (t < 0) {
+        if (req) {
+            ocpp_chk_fail(k, OCPP_ERR_OCCURENCE, key);
+        }
+        return ABSENT;
     }
+    if (ocpp_json_type(k->j, t) != type) {
+        ocpp_chk_fail(k, OCPP_ERR_TYPE, key);
+        return WRONG_TYPE;
+    }
+    return t;
 }
 
 void ocpp_chk_keys(struct ocpp_chk *k, int obj, const char *const *keys)
@@ -57,13 +68,12 @@ void ocpp_chk_keys(struct ocpp_chk *k, int obj, const char *const *keys)
 
 int ocpp_chk_int(struct ocpp_chk *k, int obj, const char *key, bool req, int64_t lo, int64_t hi, int64_t *out)
 {
-    int t = member(k, obj, key);
+    int t = typed(k, obj, key, req, OCPP_J_NUM);
     if (t < 0) {
-        absent(k, key, req);
-        return 0;
+        return t == ABSENT ? 0 : -1;
     }
-    if (ocpp_json_type(k->j, t) != OCPP_J_NUM || ocpp_json_int(k->j, t, out) != HAL_OK) {
-        ocpp_chk_fail(k, OCPP_ERR_TYPE, key); /* a fraction is not an integer either */
+    if (ocpp_json_int(k->j, t, out) != HAL_OK) {
+        ocpp_chk_fail(k, OCPP_ERR_TYPE, key); /* a fraction is not an integer */
         return -1;
     }
     if (*out < lo || *out > hi) {
@@ -75,15 +85,10 @@ int ocpp_chk_int(struct ocpp_chk *k, int obj, const char *key, bool req, int64_t
 
 int ocpp_chk_tenths(struct ocpp_chk *k, int obj, const char *key, bool req, int32_t *out)
 {
-    int t = member(k, obj, key);
+    int t = typed(k, obj, key, req, OCPP_J_NUM);
     int64_t v;
     if (t < 0) {
-        absent(k, key, req);
-        return 0;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_NUM) {
-        ocpp_chk_fail(k, OCPP_ERR_TYPE, key);
-        return -1;
+        return t == ABSENT ? 0 : -1;
     }
     if (ocpp_json_fixed(k->j, t, 6u, &v) != HAL_OK || v % 100000 != 0 || v / 100000 > INT32_MAX ||
         v / 100000 < -INT32_MAX) {
@@ -96,16 +101,11 @@ int ocpp_chk_tenths(struct ocpp_chk *k, int obj, const char *key, bool req, int3
 
 int ocpp_chk_text(struct ocpp_chk *k, int obj, const char *key, bool req, size_t max, char *out, size_t cap)
 {
-    int t = member(k, obj, key);
     if (out != NULL && cap > 0u) {
         out[0] = '\0';
     }
+    int t = typed(k, obj, key, req, OCPP_J_STR);
     if (t < 0) {
-        absent(k, key, req);
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        ocpp_chk_fail(k, OCPP_ERR_TYPE, key);
         return -1;
     }
     int n = ocpp_json_strlen(k->j, t);
@@ -135,13 +135,8 @@ int ocpp_chk_str(struct ocpp_chk *k, int obj, const char *key, bool req, char *o
 
 int ocpp_chk_enum(struct ocpp_chk *k, int obj, const char *key, bool req, const char *const *names)
 {
-    int t = member(k, obj, key);
+    int t = typed(k, obj, key, req, OCPP_J_STR);
     if (t < 0) {
-        absent(k, key, req);
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        ocpp_chk_fail(k, OCPP_ERR_TYPE, key);
         return -1;
     }
     for (int n = 0; names[n] != NULL; n++) {
@@ -157,12 +152,8 @@ int ocpp_chk_time(struct ocpp_chk *k, int obj, const char *key, bool req, int64_
 {
     char s[40]; /* the longest date-time ocpp_time_parse takes, with a fraction and an offset */
     *out = 0;
-    if (member(k, obj, key) < 0) {
-        absent(k, key, req);
-        return 0;
-    }
-    if (ocpp_chk_str(k, obj, key, true, s, sizeof s - 1u) < 0) {
-        return -1;
+    if (ocpp_chk_str(k, obj, key, req, s, sizeof s - 1u) < 0) {
+        return member(k, obj, key) < 0 ? 0 : -1;
     }
     if (ocpp_time_parse(s, out) != HAL_OK || *out <= 0) {
         ocpp_chk_fail(k, OCPP_ERR_PROPERTY, key); /* format: date-time */
@@ -174,14 +165,6 @@ int ocpp_chk_time(struct ocpp_chk *k, int obj, const char *key, bool req, int64_
 
 int ocpp_chk_member(struct ocpp_chk *k, int obj, const char *key, enum ocpp_jtype type)
 {
-    int t = member(k, obj, key);
-    if (t < 0) {
-        ocpp_chk_fail(k, OCPP_ERR_OCCURENCE, key);
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != type) {
-        ocpp_chk_fail(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    return t;
+    int t = typed(k, obj, key, true, type);
+    return t < 0 ? -1 : t;
 }

@@ -13,7 +13,7 @@
 /* Serials unique within the run: a chain's certificates must be told apart. */
 static long s_serial = 1;
 
-static void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
+void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
 {
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);

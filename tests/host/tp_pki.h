@@ -1,7 +1,9 @@
 /* The test PKI of the host-only ISO-2 tests (test_iso2_evse_pnc, test_iso2_receipt,
- * test_iso2_evse_cert): certificates of the ISO-2 profile made for each run with the OpenSSL
- * API (nothing private is committed), and their keys handed to the Linux crypto port.
- * Host only (OpenSSL): linked into those tests by protocols/iso2/iso2_sig.mk and iso2_cert.mk. */
+ * test_iso2_evse_cert; test_board_pnc uses tp_ext): certificates of the ISO-2 profile made for
+ * each run with the OpenSSL API (nothing private is committed), their keys handed to the Linux
+ * crypto port.
+ * Host only (OpenSSL): linked into those tests by protocols/iso2/iso2_sig.mk, iso2_cert.mk and
+ * tests/integration/pki.mk. */
 #ifndef TP_PKI_H
 #define TP_PKI_H
 
@@ -22,6 +24,9 @@ struct tp_cert {
     size_t len;
     uint8_t pub[65];
 };
+
+/** Adds extension @p nid = @p val (OpenSSL's config syntax) to @p x, issued by @p issuer. */
+void tp_ext(X509 *x, X509 *issuer, int nid, const char *val);
 
 /**
  * A certificate of the ISO-2 profile (P-256, ecdsa-with-SHA256, v3, the CA or leaf extensions),
