@@ -7,31 +7,31 @@
 #include <stdio.h>
 #include <string.h>
 
-static int accept_connector(void *ctx, unsigned connector)
+int fake_ocpp_accept_connector(void *ctx, unsigned connector)
 {
     (void)ctx, (void)connector;
     return HAL_OK;
 }
 
-static int accept_remote_start(void *ctx, unsigned connector, const char *idtag)
+int fake_ocpp_accept_remote_start(void *ctx, unsigned connector, const char *idtag)
 {
     (void)ctx, (void)connector, (void)idtag;
     return HAL_OK;
 }
 
-static int accept_reset(void *ctx, bool hard)
+int fake_ocpp_accept_reset(void *ctx, bool hard)
 {
     (void)ctx, (void)hard;
     return HAL_OK;
 }
 
-static int accept_availability(void *ctx, unsigned connector, bool operative)
+int fake_ocpp_accept_availability(void *ctx, unsigned connector, bool operative)
 {
     (void)ctx, (void)connector, (void)operative;
     return HAL_OK;
 }
 
-static void ignore_authorized(void *ctx, unsigned connector, const char *idtag, enum ocpp_auth status)
+void fake_ocpp_ignore_authorized(void *ctx, unsigned connector, const char *idtag, enum ocpp_auth status)
 {
     (void)ctx, (void)connector, (void)idtag, (void)status;
 }
@@ -48,12 +48,12 @@ static size_t no_signed_data(void *ctx, uint32_t local_tx, const char **ocmf)
 }
 
 const struct ocpp_cp_ops fake_ocpp_station_ops = {
-    .remote_start = accept_remote_start,
-    .remote_stop = accept_connector,
-    .reset = accept_reset,
-    .unlock = accept_connector,
-    .availability = accept_availability,
-    .authorized = ignore_authorized,
+    .remote_start = fake_ocpp_accept_remote_start,
+    .remote_stop = fake_ocpp_accept_connector,
+    .reset = fake_ocpp_accept_reset,
+    .unlock = fake_ocpp_accept_connector,
+    .availability = fake_ocpp_accept_availability,
+    .authorized = fake_ocpp_ignore_authorized,
     .tx_delivered = ignore_delivered,
     .signed_data = no_signed_data,
 };

@@ -15,6 +15,13 @@
 /** A station that accepts every request (remote start/stop, reset, unlock, availability). */
 extern const struct ocpp_cp_ops fake_ocpp_station_ops;
 
+/* Its parts, for a test whose station records some of the ops: HAL_OK to everything. */
+int fake_ocpp_accept_remote_start(void *ctx, unsigned connector, const char *idtag);
+int fake_ocpp_accept_connector(void *ctx, unsigned connector); /**< remote_stop, unlock */
+int fake_ocpp_accept_reset(void *ctx, bool hard);
+int fake_ocpp_accept_availability(void *ctx, unsigned connector, bool operative);
+void fake_ocpp_ignore_authorized(void *ctx, unsigned connector, const char *idtag, enum ocpp_auth status);
+
 /** fake_ocpp_call()'s answer when the core sent nothing or nothing parsable. */
 #define FAKE_OCPP_NO_ANSWER (-2)
 
