@@ -103,9 +103,7 @@ FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c hal/hal_fmt.c \
-                        protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c \
-                        tests/fakes/fake_ocpp_ops.c
-FUZZ_FLAGS_ocpp       := -Itests/fakes
+                        protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c
 
 # The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).
 FUZZ_HUAWEI_SRCS      := $(sort $(wildcard protocols/huawei/*.c)) protocols/sha256/sha256.c \
@@ -115,8 +113,7 @@ FUZZ_SRCS_huawei_modbus := $(FUZZ_HUAWEI_SRCS)
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # The link step compiles the harness itself: it depends on every header it may include.
-FUZZ_HDRS := $(wildcard tests/fuzz/*.h hal/*.h protocols/*/*.h firmware/*.h boardlib/*.h hal_linux/*.h) \
-             tests/fakes/fake_ocpp_ops.h
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h hal/*.h protocols/*/*.h firmware/*.h boardlib/*.h hal_linux/*.h)
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 
 $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP_FUZZ)
