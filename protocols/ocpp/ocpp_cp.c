@@ -824,6 +824,18 @@ static int field_str(struct ocpp_cp *cp, int obj, const char *key, char *out, si
     return ocpp_json_str(&cp->json, ocpp_json_get(&cp->json, obj, key), out, cap);
 }
 
+/* The milliseconds of a date-time ocpp_time_parse took ("...:05.9Z" -> 900); 0 without. */
+static uint32_t time_fraction_ms(const char *s)
+{
+    uint32_t ms = 0, scale = 100;
+    if (strlen(s) > 20 && s[19] == '.') {
+        for (const char *p = s + 20; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10) {
+            ms += (uint32_t)(*p - '0') * scale;
+        }
+    }
+    return ms;
+}
+
 static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
 {
     char t[40];
@@ -833,7 +845,9 @@ static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
         if (before != 0 && (u - before > 2 || before - u > 2)) { /* our rule: a step over 2 s */
             ocpp_sec_event(cp, OCPP_SEC_TIME, "clock set by the backend", now_ms);
         }
-        ocpp_cp_set_clock(cp, u, now_ms);
+        /* The fraction counts as already elapsed: dropped, our clock would lag the backend's
+         * by up to a second, and a certificate it signs "now" would be not yet valid here. */
+        ocpp_cp_set_clock(cp, u, now_ms - time_fraction_ms(t));
         if (cp->ops->set_time != NULL) {
             cp->ops->set_time(cp->ctx, u);
         }
