@@ -211,6 +211,7 @@ void ocpp_sec_link_opened(struct ocpp_cp *cp, uint32_t now_ms)
      * else goes over the link, so lower ones are never used again (also after a restart) */
     unsigned from = (unsigned)cp->cfg.security_profile;
     cp->cfg.security_profile = s->switch_to;
+    s->profile_stored = true;
     s->switch_to = 0;
     s->switch_fails = 0;
     changed(cp);
@@ -249,8 +250,13 @@ void ocpp_sec_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, cons
                            void *ctx)
 {
     char line[OCPP_SEC_INFO_MAX + 64u];
-    int n = snprintf(line, sizeof line, "sec SecurityProfile %u\n", (unsigned)cp->cfg.security_profile);
-    put(ctx, line, (size_t)n);
+    int n;
+    if (cp->sec.profile_stored) {
+        /* A00.FR.005 forbids lowering over OCPP only: a profile the operator configured
+         * and never raised over OCPP is not written, so a configuration may lower it */
+        n = snprintf(line, sizeof line, "sec SecurityProfile %u\n", (unsigned)cp->cfg.security_profile);
+        put(ctx, line, (size_t)n);
+    }
     if (cp->sec.key_stored) {
         /* the store file is the board's secret file (mode 0600); the key is printable
          * (ocpp_cp.c refuses others), so it stays one line */
@@ -273,6 +279,7 @@ int ocpp_sec_store_line(struct ocpp_cp *cp, const char *line, const char **why)
         if ((uint32_t)(v[0] - '0') > cp->cfg.security_profile) {
             cp->cfg.security_profile = (uint32_t)(v[0] - '0');
         }
+        cp->sec.profile_stored = true;
         return HAL_OK;
     }
     if (strncmp(line, k_key, sizeof k_key - 1u) == 0) {

@@ -58,6 +58,8 @@ struct ocpp_sec_state {
     uint8_t switch_fails; /**< failed connects with it so far */
     bool relink;          /**< close the link and reopen it (with ocpp_sec_link_profile) */
     bool key_stored;      /**< the AuthorizationKey came over OCPP: the store keeps it */
+    bool profile_stored;  /**< the profile was raised over OCPP: the store keeps it (a profile
+                               only configured stays the operator's to change) */
 };
 
 struct ocpp_cp;
@@ -96,8 +98,8 @@ void ocpp_sec_link_opened(struct ocpp_cp *cp, uint32_t now_ms);
 /** A connect attempt failed (@p why: TLS refused, 401, timeout, ...). */
 void ocpp_sec_link_failed(struct ocpp_cp *cp, const char *why, uint32_t now_ms);
 
-/** The store lines of the security state ("sec SecurityProfile N", "sec AuthorizationKey K"
- *  when it came over OCPP). */
+/** The store lines of the security state: "sec SecurityProfile N" once a profile was raised
+ *  over OCPP, "sec AuthorizationKey K" once the key came over OCPP. */
 void ocpp_sec_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, const char *text, size_t len),
                            void *ctx);
 /** One "sec ..." store line: a stored profile only raises the configured one (no-downgrade,

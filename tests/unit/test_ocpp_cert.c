@@ -734,7 +734,7 @@ static void test_profile_and_key_stored(void **state)
     expect_status("ChangeConfiguration", "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
     out[0] = '\0';
     ocpp_cp_store_export(&s_cp, put_line, out);
-    assert_non_null(strstr(out, "sec SecurityProfile 1\n")); /* not before it connected */
+    assert_null(strstr(out, "sec SecurityProfile")); /* configured only, and not before it connected */
     assert_null(strstr(out, "AuthorizationKey")); /* the configured key stays the board's */
     ocpp_sec_link_opened(&s_cp, s_now);
     out[0] = '\0';
@@ -749,6 +749,9 @@ static void test_profile_and_key_stored(void **state)
     /* a stored profile never lowers a configured one */
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 1", &why), HAL_OK);
     assert_int_equal(s_cp.cfg.security_profile, 2);
+    out[0] = '\0';
+    ocpp_cp_store_export(&s_cp, put_line, out); /* kept at the next save */
+    assert_non_null(strstr(out, "sec SecurityProfile 2\n"));
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 4", &why), HAL_EINVAL);
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 22", &why), HAL_EINVAL);
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile ", &why), HAL_EINVAL);
