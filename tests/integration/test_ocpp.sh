@@ -287,9 +287,18 @@ EOF2
     csms_ready "$w/csms-tls.log" "$pb2" || { ko board "TLS CSMS did not start"; return; }
     conf "ocpp.url = ws://127.0.0.1:$p7" "ocpp.identity = BOARD1" "ocpp.password_file = $w/pw" \
         "ocpp.tls_url = wss://127.0.0.1:$pb2" "ocpp.ca = $work/pki/ca.pem" >"$w/c.conf"
-    "$board" -c "$w/c.conf" --run-for 6 >"$w/board.log" 2>&1
+    # each run ends on what its check waits for (a loaded machine may take long), then SIGTERM
+    run_until() { # log condition: the board until the condition holds (90 s at most); its status
+        "$board" -c "$w/c.conf" --run-for 90 >"$1" 2>&1 &
+        local b=$! i=0
+        while kill -0 $b 2>/dev/null && ! bash -c "$2" && [ $i -lt 450 ]; do sleep 0.2; i=$((i + 1)); done
+        kill -TERM $b 2>/dev/null
+        wait $b
+    }
+    run_until "$w/board.log" "grep -q 'connected with SecurityProfile 2: kept' '$w/board.log' &&
+        cat '$w/csms.log' '$w/csms-tls.log' | grep -q '\"connectorId\":1'"
     local rc=$?
-    "$board" -c "$w/c.conf" --run-for 3 >"$w/board2.log" 2>&1
+    run_until "$w/board2.log" "grep -q 'backend accepted BootNotification' '$w/board2.log'"
     local rc2=$?
     cat "$w/csms.log" "$w/csms-tls.log" >"$w/both.log"
     calls "$w/both.log" >"$w/board.calls"
