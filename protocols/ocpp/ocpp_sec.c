@@ -289,6 +289,12 @@ int ocpp_sec_store_line(struct ocpp_cp *cp, const char *line, const char **why)
             *why = "AuthorizationKey not 16..40 characters";
             return HAL_EINVAL;
         }
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)v[i] < 0x20u || v[i] == 0x7f) {
+                *why = "AuthorizationKey with a control character"; /* as over OCPP */
+                return HAL_EINVAL;
+            }
+        }
         memcpy(cp->cfg.authorization_key, v, n + 1u);
         cp->sec.key_stored = true;
         return HAL_OK;

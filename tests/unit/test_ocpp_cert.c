@@ -756,6 +756,7 @@ static void test_profile_and_key_stored(void **state)
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 22", &why), HAL_EINVAL);
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile ", &why), HAL_EINVAL);
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec AuthorizationKey short", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec AuthorizationKey 0123456789\tabcdef", &why), HAL_EINVAL);
     assert_int_equal(ocpp_cp_store_line(&s_cp, "sec Other 1", &why), HAL_EINVAL);
     assert_non_null(why);
     assert_int_equal(s_cp.cfg.security_profile, 2);
