@@ -184,12 +184,12 @@ if [ $rc -ne 0 ] && grep -q 'chargesom.tty.*required' <<<"$out"; then
 else
     ko boardio/config-missing-tty "rc $rc" "$out"
 fi
-# charger_session NAME: start the charger, plug the car in (B), let it charge (C).
+# charger_session NAME [CONF]: start the charger, plug the car in (B), let it charge (C).
 charger_session() {
     reset_sim
     sim car A
     n=$(lines)
-    "$bin/charger" -c "$W/c.conf" > "$W/$1.log" 2>&1 &
+    "$bin/charger" -c "${2:-$W/c.conf}" > "$W/$1.log" 2>&1 &
     cp=$!
     pids+=($cp)
     wait_line "$W/$1.log" 'chargesom: running' 10 || return 1
@@ -303,6 +303,63 @@ if charger_session fn; then
     kill $cp
 else
     ko boardio/fault-noise "no session" "$(tail -n 20 "$W/fn.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+# The link leaves a fault by itself (chargesom.recover*, short hold-offs here): the
+# co-processor reboots mid-session -> the session ends, the plant opens both contactors ->
+# after the hold-off the host restarts, the handshake runs again; then the host is stopped
+# until the controller enters its safe state (no reset line is configured): every restart
+# finds it there again and the hold-off doubles, until the reset (the test stands in for
+# the line) lets the next restart run. Nothing closes in all of this.
+cp "$W/c.conf" "$W/r.conf"
+printf 'chargesom.recover_holdoff_ms = 300\nchargesom.recover_holdoff_max_ms = 1200\nchargesom.recover_stable_ms = 1500\n' >> "$W/r.conf"
+running_count() { grep -c 'chargesom: running' "$W/fr.log"; }
+# wait_running N SECONDS: the charger's log has N 'chargesom: running' lines.
+wait_running() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        [ "$(running_count)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+if charger_session fr "$W/r.conf"; then
+    n=$(lines)
+    sim reboot
+    if wait_line "$W/fr.log" 'chargesom: restart 1 of the link (after: ' 10 && wait_running 2 10 &&
+        wait_line "$W/fr.log" 'chargesom: link running again' 5 && [ "$(since "$n" | grep -c 'contactor . open')" -eq 2 ] &&
+        since "$n" | grep -q 'running (first ChargeControl1)' && ! since "$n" | grep -q 'contactor . closed'; then
+        ok boardio/recover-reboot "co-processor rebooted mid-session: both contactors opened, $(grep -o 'restart 1 of the link[^;]*' "$W/fr.log"), handshake again; $(grep -o "the charger's .*" "$W/fr.log" | head -1)"
+    else
+        ko boardio/recover-reboot "no restart, or a contactor closed" "$(since "$n"; tail -n 15 "$W/fr.log")"
+    fi
+    # The safe state without a reset line: stopped past the controller's 3 s timeout.
+    r=$(running_count)
+    n=$(lines)
+    kill -STOP $cp
+    wait_since "$n" 'safe state, reason 2' 10
+    kill -CONT $cp
+    if wait_line "$W/fr.log" 'restart [0-9]* of the link (after: co-processor safe state); the next fault waits 1200 ms' 15; then
+        waits=$(grep -o 'the next fault waits [0-9]*' "$W/fr.log" | grep -o '[0-9]*$' | tr '\n' ' ')
+        sim reset
+        if wait_running $((r + 1)) 10 && wait_line "$W/fr.log" 'link stable for 1500 ms' 10 &&
+            ! since "$n" | grep -q 'contactor . closed'; then
+            # the hold-off grew while the controller stayed in its safe state
+            if grep -q '600 1200 ' <<<"$waits"; then
+                ok boardio/recover-safe-state "safe state without a reset line: restarts back off ($waits ms), the controller reset lets the next one run, stable, nothing closed"
+            else
+                ko boardio/recover-safe-state "no doubling" "$(grep chargesom "$W/fr.log")"
+            fi
+        else
+            ko boardio/recover-safe-state "link did not come back after the reset" "$(since "$n"; grep chargesom "$W/fr.log")"
+        fi
+    else
+        ko boardio/recover-safe-state "no back-off" "$(since "$n"; grep chargesom "$W/fr.log")"
+    fi
+    kill $cp
+else
+    ko boardio/recover-reboot "no session" "$(tail -n 20 "$W/fr.log")"
     kill -9 $cp 2>/dev/null
 fi
 wait $cp 2>/dev/null
