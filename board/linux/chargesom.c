@@ -136,11 +136,21 @@ static void board_chargesom_log_recover(struct board_chargesom *c, enum cbsom_re
 static void board_chargesom_clear_link_fault(struct board_chargesom *c, uint32_t now_ms)
 {
     c->clear_pending = false;
-    if (c->charger == NULL || c->held_before) {
+    bool mine = c->link_failed && !c->held_before;
+    bool clearable = c->clearable;
+    c->link_failed = false;
+    if (c->charger == NULL || !mine) {
         return;
     }
     const char *held = charger_held_fault(c->charger);
     if (held == NULL || strcmp(held, interlock_fault_name(INTERLOCK_FAULT_FEEDBACK_IO)) != 0) {
+        return;
+    }
+    if (!clearable) {
+        hal_logf(c->log, HAL_LOG_WARN, now_ms,
+                 "chargesom: link running again; the charger's '%s' stays: the controller's safe state "
+                 "named the power path (an operator reset clears it)",
+                 held);
         return;
     }
     const char *why = "";
@@ -154,6 +164,28 @@ static void board_chargesom_clear_link_fault(struct board_chargesom *c, uint32_t
     }
 }
 
+/* What the charger held before the first fault of a run of them, and whether any of them
+ * may have been about the power path: the controller's safe state for anything but our
+ * own silence (reason 2) names an e-stop, a contactor, a temperature or a residual current,
+ * which the charger's "feedback unreadable" hides: that stays for a person. */
+static void board_chargesom_on_fault(struct board_chargesom *c)
+{
+    const struct cbsom_state *st = cbsom_host_state(&c->host);
+    bool estop = false;
+    for (unsigned i = 0; st != NULL && i < 3; i++) {
+        estop = estop || st->estop[i] == CBSOM_ESTOP_TRIPPED;
+    }
+    bool clearable = !estop && (c->host.fault != CBSOM_FAULT_SAFE_STATE ||
+                                (st != NULL && st->reason == CBSOM_REASON_COMM_TIMEOUT));
+    if (!c->link_failed) {
+        c->link_failed = true;
+        c->held_before = c->charger != NULL && charger_held_fault(c->charger) != NULL;
+        c->clearable = clearable;
+    } else {
+        c->clearable = c->clearable && clearable;
+    }
+}
+
 static void board_chargesom_step(struct sched_task *t, uint32_t now_ms)
 {
     struct board_chargesom *c = t->ctx;
@@ -162,7 +194,7 @@ static void board_chargesom_step(struct sched_task *t, uint32_t now_ms)
     if ((int)c->host.phase != c->logged_phase) {
         c->logged_phase = (int)c->host.phase;
         if (c->host.phase == CBSOM_HOST_FAULT) {
-            c->held_before = c->charger != NULL && charger_held_fault(c->charger) != NULL;
+            board_chargesom_on_fault(c);
             const struct cbsom_state *st = cbsom_host_state(&c->host);
             hal_logf(c->log, HAL_LOG_ERROR, now_ms,
                      "chargesom: fault: %s (safe-state reason %u); %lu frames in, %lu bad CRC, %lu bad frames, "

@@ -36,7 +36,9 @@ struct board_chargesom {
     struct sched_task task;
     struct hal_log *log;
     struct charger *charger; /**< board_chargesom_attach(): whose session must be over */
+    bool link_failed;        /**< a link fault since the link last ran with the clearing done */
     bool held_before;        /**< the charger held a fault already when the link failed */
+    bool clearable;          /**< every fault since says nothing about the power path */
     bool clear_pending;      /**< restarted: clear the charger's fault the link caused once it runs */
     int logged_phase;
 };
