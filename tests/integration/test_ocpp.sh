@@ -406,9 +406,11 @@ PY
 #        GetDiagnostics -> its fileName uploaded (Uploading, Uploaded)
 #   FW2: a 404 -> DownloadFailed after its retry; a location with shell characters refused
 #   FW3: SignedUpdateFirmware signed by a certificate of the manufacturer root -> SignatureVerified
-#        ... Installed; legacy UpdateFirmware NotSupported; GetLog SecurityLog uploaded
+#        ... Installed; legacy UpdateFirmware NotSupported; GetLog SecurityLog uploaded; then an
+#        RSA-PSS signed one installed, ExtendedTriggerMessage of the firmware (Idle) and log (Idle)
 #   FW4: a signing certificate of another root -> InvalidCertificate; a bad signature ->
-#        InvalidSignature; each with its SecurityEventNotification; nothing installed
+#        InvalidSignature; each with its SecurityEventNotification; nothing installed; then
+#        ExtendedTriggerMessage (the last status again) and a wrong RSA-PSS signature
 make_fw() { # the image, the manufacturer PKI, the command lists (needs $hp)
     local d=$work/fw
     mkdir -p "$d/www/up" "$d/fw1" "$d/fw2" "$d/fw3" "$d/fw4"
@@ -425,7 +427,16 @@ make_fw() { # the image, the manufacturer PKI, the command lists (needs $hp)
         openssl x509 -req -in sign.csr -CA root2.pem -CAkey root2.key -CAcreateserial -days 30 -extfile sign.ext \
             -out stranger.pem 2>/dev/null &&
         openssl dgst -sha256 -sign sign.key -out good.sig www/fw.bin &&
-        openssl dgst -sha256 -sign sign.key -out bad.sig other.bin
+        openssl dgst -sha256 -sign sign.key -out bad.sig other.bin &&
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null &&
+        openssl req -new -key rsa.key -out rsa.csr -subj /CN=firmware-signing-rsa 2>/dev/null &&
+        openssl x509 -req -in rsa.csr -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile sign.ext \
+            -out rsa.pem 2>/dev/null &&
+        openssl dgst -sha256 -binary -out fw.sha256 www/fw.bin &&
+        openssl pkeyutl -sign -inkey rsa.key -pkeyopt digest:sha256 -pkeyopt rsa_padding_mode:pss \
+            -pkeyopt rsa_pss_saltlen:max -pkeyopt rsa_mgf1_md:sha256 -in fw.sha256 -out pss.sig &&
+        openssl dgst -sha256 -sign rsa.key -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest \
+            -out pss_bad.sig other.bin
     ) || return 1
     printf '#!/bin/sh\n# the test install command: the image becomes the marker\ncp "$1" "$(dirname "$1")/installed.marker"\n' \
         >"$d/install.sh"
@@ -437,6 +448,7 @@ base = 'http://127.0.0.1:%s' % hp
 def b64(f):
     return base64.b64encode(open('%s/%s' % (d, f), 'rb').read()).decode()
 pem = open(d + '/sign.pem').read()
+rsa = open(d + '/rsa.pem').read()
 def signed(rid, cert, sig):
     return {'method': 'SignedUpdateFirmware', 'params': {'requestId': rid, 'retries': 1, 'retryInterval': 1,
             'firmware': {'location': base + '/fw.bin', 'retrieveDateTime': 'NOW', 'signingCertificate': cert,
@@ -454,6 +466,15 @@ lists = {
                                             'log': {'remoteLocation': base + '/up/'}}}],
     'fw4': [signed(13, open(d + '/stranger.pem').read(), 'good.sig'), signed(14, pem, 'bad.sig')],
 }
+# sent when that notification comes (csms.js firmwareCommands): the next job, the triggers
+def after(note, c):
+    return dict(c, after=note)
+etm = lambda what: {'method': 'ExtendedTriggerMessage', 'params': {'requestedMessage': what}}
+lists['fw3'] += [after('SignedFirmwareStatusNotification Installed#11', signed(15, rsa, 'pss.sig')),
+                 after('SignedFirmwareStatusNotification Installed#15', etm('FirmwareStatusNotification')),
+                 after('LogStatusNotification Uploaded#12', etm('LogStatusNotification'))]
+lists['fw4'] += [after('SignedFirmwareStatusNotification InvalidSignature#14', etm('FirmwareStatusNotification')),
+                 after('SignedFirmwareStatusNotification InvalidSignature#14', signed(16, rsa, 'pss_bad.sig'))]
 for k, v in lists.items():
     json.dump(v, open('%s/%s.json' % (d, k), 'w'))
 PY
@@ -556,14 +577,21 @@ PY
         bash -c "grep -q '^result SignedUpdateFirmware {\"status\": \"Accepted\"}' '$d/fw3.notes' &&
                  cmp -s '$d/www/fw.bin' '$d/fw3/installed.marker'" 
     check firmware "signed statuses in order" \
-        seq_is "$d/fw3.notes" '^SignedFirmwareStatusNotification (?!DownloadScheduled)' \
+        seq_is "$d/fw3.notes" '^SignedFirmwareStatusNotification (?!DownloadScheduled).*#11$' \
         'SignedFirmwareStatusNotification Downloading#11' \
         'SignedFirmwareStatusNotification Downloaded#11' 'SignedFirmwareStatusNotification SignatureVerified#11' \
         'SignedFirmwareStatusNotification Installing#11' 'SignedFirmwareStatusNotification Installed#11'
+    check firmware "an RSA-PSS signature (SHA-256, MGF1-SHA-256, maximal salt; openssl pkeyutl) of an RSA signing certificate: SignatureVerified ... Installed" \
+        bash -c "grep -q 'signature valid (RSA-PSS, SHA-256)' '$d/fw3.log' &&
+                 [ \"\$(grep '#15\$' '$d/fw3.notes' | grep -v DownloadScheduled | tr '\n' ,)\" = 'SignedFirmwareStatusNotification Downloading#15,SignedFirmwareStatusNotification Downloaded#15,SignedFirmwareStatusNotification SignatureVerified#15,SignedFirmwareStatusNotification Installing#15,SignedFirmwareStatusNotification Installed#15,' ]"
+    check firmware "ExtendedTriggerMessage after Installed: Accepted, then SignedFirmwareStatusNotification Idle; of the log after Uploaded: LogStatusNotification Idle" \
+        bash -c "[ \"\$(grep -c '^result ExtendedTriggerMessage {\"status\": \"Accepted\"}' '$d/fw3.notes')\" = 2 ] &&
+                 [ \"\$(sed -n '/Installed#15\$/,\$p' '$d/fw3.notes' | grep '^SignedFirmwareStatusNotification' | tr '\n' ,)\" = 'SignedFirmwareStatusNotification Installed#15,SignedFirmwareStatusNotification Idle,' ] &&
+                 [ \"\$(sed -n '/LogStatusNotification Uploaded#12\$/,\$p' '$d/fw3.notes' | grep '^LogStatusNotification' | tr '\n' ,)\" = 'LogStatusNotification Uploaded#12,LogStatusNotification Idle,' ]"
     check firmware "with signed firmware configured legacy UpdateFirmware is NotSupported; GetLog SecurityLog uploaded" \
         bash -c "grep -q '^error UpdateFirmware NotSupported' '$d/fw3.notes' &&
                  grep -q '^result GetLog .*\"status\": \"Accepted\"' '$d/fw3.notes' && ls '$d/www/up' | grep -q '^security-' &&
-                 [ \"\$(grep '^LogStatus' '$d/fw3.notes' | tr '\n' ,)\" = 'LogStatusNotification Uploading#12,LogStatusNotification Uploaded#12,' ]"
+                 [ \"\$(grep '^LogStatus' '$d/fw3.notes' | tr '\n' ,)\" = 'LogStatusNotification Uploading#12,LogStatusNotification Uploaded#12,LogStatusNotification Idle,' ]"
     check firmware "a signing certificate of another root: InvalidCertificate and InvalidFirmwareSigningCertificate" \
         bash -c "grep -q '^result SignedUpdateFirmware {\"status\": \"InvalidCertificate\"}' '$d/fw4.notes' &&
                  grep -q '^SecurityEventNotification InvalidFirmwareSigningCertificate' '$d/fw4.notes'"
@@ -572,6 +600,12 @@ PY
                  grep -q '^SecurityEventNotification InvalidFirmwareSignature' '$d/fw4.notes' &&
                  ! grep -q 'Installing' '$d/fw4.notes' && [ ! -e '$d/fw4/installed.marker' ] &&
                  grep -q 'every transaction delivered' '$d/fw4.log'"
+    check firmware "ExtendedTriggerMessage after a failed job: the last status again with its requestId; a wrong RSA-PSS signature: InvalidSignature, nothing installed" \
+        bash -c "[ \"\$(grep -c '^SignedFirmwareStatusNotification InvalidSignature#14\$' '$d/fw4.notes')\" = 2 ] &&
+                 grep -q '^result ExtendedTriggerMessage {\"status\": \"Accepted\"}' '$d/fw4.notes' &&
+                 grep -q '^SignedFirmwareStatusNotification InvalidSignature#16\$' '$d/fw4.notes' &&
+                 [ \"\$(grep -c '^SecurityEventNotification InvalidFirmwareSignature' '$d/fw4.notes')\" = 2 ] &&
+                 ! grep -q 'firmware board: signature valid' '$d/fw4.log'"
 }
 
 # One CSMS process serves the scenarios that never lose their CSMS (ocpp-rpc's schemas cost

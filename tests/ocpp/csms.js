@@ -53,7 +53,8 @@
 // Transaction ids count from --tx-base (1).
 // --commands FILE: after the first accepted boot, the CALLs of FILE (a JSON array of
 //     {"method", "params"}) one after the other, each answer logged; a string "NOW" in the
-//     params becomes the present time. The firmware, diagnostics, log and security
+//     params becomes the present time; an entry with "after": "Action status[#requestId]" waits
+//     for that notification instead (firmwareCommands). The firmware, diagnostics, log and security
 //     notifications are answered (Firmware Management tests, boardlib/board_ocpp_fw.c).
 'use strict';
 const fs = require('fs');
@@ -362,10 +363,27 @@ function certsHandlers(args, client, log) {
 // --commands: Firmware Management (the notifications answered, the scripted CALLs after the
 // first accepted boot)
 function firmwareCommands(args, client, log, command) {
+    const now = (v) => (v === 'NOW' ? new Date().toISOString()
+        : Array.isArray(v) ? v.map(now)
+            : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, now(x)])) : v);
+    const all = JSON.parse(fs.readFileSync(args.commands, 'utf8'));
+    // Entries with "after": "Action status[#requestId]" are sent when that notification comes,
+    // before it is answered: the charge point answers our CALL meanwhile (its own CALL stays
+    // outstanding), so the next job is running before the last one's notification is confirmed
+    // and the simulator, which ends once nothing is left, is still there. Each fires once.
+    if (args.afterLeft === undefined) {
+        args.afterLeft = all.filter((c) => c.after !== undefined);
+    }
     for (const a of ['FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'SignedFirmwareStatusNotification',
                      'LogStatusNotification', 'SecurityEventNotification']) {
-        client.handle(a, ({ params }) => {
+        client.handle(a, async ({ params }) => {
             log(a, params);
+            const key = a + ' ' + (params.status || params.type) + (params.requestId !== undefined ? '#' + params.requestId : '');
+            const due = args.afterLeft.filter((c) => c.after === key);
+            args.afterLeft = args.afterLeft.filter((c) => c.after !== key);
+            for (const c of due) {
+                await command(c.method, now(c.params));
+            }
             return {};
         });
     }
@@ -373,10 +391,7 @@ function firmwareCommands(args, client, log, command) {
         return;
     }
     args.commandsSent = true;
-    const now = (v) => (v === 'NOW' ? new Date().toISOString()
-        : Array.isArray(v) ? v.map(now)
-            : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, now(x)])) : v);
-    const list = JSON.parse(fs.readFileSync(args.commands, 'utf8'));
+    const list = all.filter((c) => c.after === undefined);
     // after the boot's answer: the BootNotification handler has run once the first status comes
     let started = false;
     client.handle('StatusNotification', ({ params }) => {
