@@ -17,6 +17,10 @@
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
 #            profile's rules refused by --check with a reason; profile 1 against the CSMS
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
+#   reserve-start: ReserveNow for a tag, then RemoteStartTransaction of that tag with a TxProfile
+#            (10 kW) before the car plugs in (--plug-after-start): StartTransaction carries the
+#            reservationId, the reservation is consumed, the car's EVSE maximum is 10 kW; with
+#            StartTxnSampledData set, the Transaction.Begin MeterValues right after the Start
 #   reservation: ReserveNow / CancelReservation: the connector reported Reserved, another
 #            tag refused, Occupied, Rejected (one more simulator beside the others)
 #   local-list: (same run) SendLocalList full/differential, version mismatch,
@@ -621,6 +625,7 @@ p10=$(port)
 p11=$(port)
 p12=$(port)
 p13=$(port)
+p14=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -657,6 +662,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/rej-csms.log" --port "$p10" --boot Rejected \
     --serve "$work/prof-csms.log" --port "$p12" --profile-after-ms 5000 --aligned-s 2 \
     --serve "$work/prof2-csms.log" --port "$p13" --profile-after-ms 5000 \
+    --serve "$work/rstart-csms.log" --port "$p14" --reserve-start 1 \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -695,6 +701,7 @@ csms_ready "$work/rem-csms.log" "$p5" || ko remote "CSMS did not start"
 csms_ready "$work/core-csms.log" "$p1" || ko core "CSMS did not start"
 csms_ready "$work/401-csms.log" "$p2" || ko 401 "CSMS did not start"
 csms_ready "$work/resv-csms.log" "$p11" || ko reservation "CSMS did not start"
+csms_ready "$work/rstart-csms.log" "$p14" || ko reserve-start "CSMS did not start"
 t0=$(date +%s.%N)
 "$sim" --ocpp "ws://127.0.0.1:$p1/CP1" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
     >"$work/core-sim.log" 2>&1 &
@@ -711,7 +718,7 @@ rem_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p8/CP8" --sessions 1 --charge-s 2 --out - --ocpp-drain-s 30 \
     >"$work/host-sim.log" 2>&1 &
 host_sim=$!
-"$sim" --ocpp "ws://127.0.0.1:$p9/CP9" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 30 \
+"$sim" --ocpp "ws://127.0.0.1:$p9/CP9" --plug-after-start --sessions 1 --charge-s 1 --out - --ocpp-drain-s 30 \
     >"$work/rs-sim.log" 2>&1 &
 rs_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p10/CP10" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 3 \
@@ -720,6 +727,10 @@ rej_sim=$!
 "$sim" --ocpp "ws://127.0.0.1:$p11/CP11" --sessions 1 --charge-s 1 --out - --ocpp-drain-s 60 \
     >"$work/resv-sim.log" 2>&1 &
 resv_sim=$!
+# the car waits for the remote start (--plug-after-start): the reservation comes first on any load
+"$sim" --ocpp "ws://127.0.0.1:$p14/CP14" --plug-after-start --sessions 1 --charge-s 4 --out "$work/rstart" \
+    --ocpp-drain-s 30 >"$work/rstart-sim.log" 2>&1 &
+rstart_sim=$!
 # The profile cases start once the remote-start case is over: beside the others at their
 # start they would slow its boot past the car's own start (its race, not theirs).
 csms_ready "$work/prof-csms.log" "$p12" || ko profile "CSMS did not start"
@@ -754,6 +765,8 @@ wait $prof_job
 prof_rc=$(cat "$work/prof.rc" 2>/dev/null || echo 99)
 prof2_rc=$(cat "$work/prof2.rc" 2>/dev/null || echo 99)
 wait $resv_sim
+wait $rstart_sim
+rstart_rc=$?
 
 calls "$work/core-csms.log" >"$work/core.calls"
 check core "the simulator passed and delivered everything" \
@@ -1013,6 +1026,44 @@ ok = lim >= 0 and reneg > lim and ch and all(float(r['evse_max_kw']) == 10.0 for
      max(float(r['power_kw']) for r in late) <= 10.05 and len(starts) == 1 and len(stops) == 1 and \
      $prof2_rc == 0 and 'every transaction delivered' in log
 sys.exit(0 if ok else 1)"
+check reserve-start "ReserveNow for RESV1 Accepted before the car, RemoteStart of RESV1 with a TxProfile Accepted; StartTransaction with idTag RESV1 and reservationId 9; the reservation consumed (CancelReservation 9 Rejected)" \
+    python3 -c "
+import json, sys
+e = [json.loads(l) for l in open('$work/rstart-csms.log')]
+res = [(x['action'], x['result'].get('status')) for x in e if x['ev'] == 'result']
+st = [x['params'] for x in e if x.get('ev') == 'call' and x['action'] == 'StartTransaction']
+ok = res[:3] == [('ChangeConfiguration', 'Accepted'), ('ReserveNow', 'Accepted'), ('RemoteStartTransaction', 'Accepted')] and \
+     ('CancelReservation', 'Rejected') in res and len(st) == 1 and st[0]['idTag'] == 'RESV1' and st[0].get('reservationId') == 9
+sys.exit(0 if ok else 1)"
+check reserve-start "the RemoteStart's TxProfile: installed with the transaction (composite 10000 W), the car's EVSE maximum 10 kW through all of current demand, the power under it, delivered" \
+    python3 -c "
+import csv, json, sys
+e = [json.loads(l) for l in open('$work/rstart-csms.log')]
+comp = [x['result'] for x in e if x['ev'] == 'result' and x['action'] == 'GetCompositeSchedule']
+per = comp[0]['chargingSchedule']['chargingSchedulePeriod'] if comp and comp[0].get('status') == 'Accepted' else []
+rows = [r for r in csv.DictReader(open('$work/rstart/cp0.csv')) if r['state'] == 'charging']
+late = [r for r in rows if float(r['t_s']) >= float(rows[0]['t_s']) + 1.5] if rows else []
+ok = per and per[0]['limit'] == 10000 and rows and all(float(r['evse_max_kw']) == 10.0 for r in rows) and \
+     late and max(float(r['power_kw']) for r in late) <= 10.05 and $rstart_rc == 0
+log = open('$work/rstart-sim.log').read()
+ok = ok and 'every transaction delivered' in log and 'charging profile: connector 1 limited to 10000 W' in log
+sys.exit(0 if ok else 1)"
+check reserve-start "StartTxnSampledData set: one MeterValues right after StartTransaction, context Transaction.Begin, its transactionId, the register = meterStart (Wh)" \
+    python3 -c "
+import json, sys
+c = [json.loads(l) for l in open('$work/rstart-csms.log')]
+c = [x for x in c if x.get('ev') == 'call' and x['action'] in ('StartTransaction', 'MeterValues', 'StopTransaction')]
+i = [k for k, x in enumerate(c) if x['action'] == 'StartTransaction']
+ok = len(i) == 1 and i[0] + 1 < len(c) and c[i[0] + 1]['action'] == 'MeterValues'
+if ok:
+    s, m = c[i[0]]['params'], c[i[0] + 1]['params']
+    sv = m['meterValue'][0]['sampledValue']
+    ok = m.get('transactionId') == s['assigned'] and m['meterValue'][0]['timestamp'] == s['timestamp'] and len(sv) == 1 and \
+         sv[0]['context'] == 'Transaction.Begin' and sv[0]['measurand'] == 'Energy.Active.Import.Register' and \
+         sv[0]['unit'] == 'Wh' and int(sv[0]['value']) == s['meterStart']
+begins = [v for x in c if x['action'] == 'MeterValues' for mv in x['params']['meterValue'] for v in mv['sampledValue']
+          if v.get('context') == 'Transaction.Begin']
+sys.exit(0 if ok and len(begins) == 1 else 1)"
 check hostile "an unknown action: CALLERROR NotImplemented" \
     grep -q '"id":"h2","frame":\[4,"h2","NotImplemented"' "$work/host-csms.log"
 check hostile "a payload against the schema: PropertyConstraintViolation; a field missing: OccurenceConstraintViolation (1.6 spelling)" \

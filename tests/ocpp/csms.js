@@ -11,7 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
-//          [--profile-after-ms N] [--aligned-s N] [--commands FILE]
+//          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--reserve-start 1]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -22,6 +22,11 @@
 // --profile-after-ms N: N ms after the first StartTransaction, a TxProfile for it (Relative,
 //     10 kW, stack level 0) by SetChargingProfile, then GetCompositeSchedule of its connector
 //     for 60 s in W.
+// --reserve-start 1: after the first accepted boot, ChangeConfiguration StartTxnSampledData
+//     Energy.Active.Import.Register, ReserveNow of connector 1 for RESV1 (reservation 9), then
+//     RemoteStartTransaction of connector 1 for RESV1 with a TxProfile (Relative, 10 kW, id 21);
+//     after its StartTransaction, CancelReservation 9 (consumed: Rejected) and
+//     GetCompositeSchedule of connector 1 for 60 s in W. StopTransaction waits for all that.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
@@ -100,6 +105,8 @@ function serve(args) {
     let profileDone = false;
     let profilesDone = null;
     let alignedSet = false;
+    let reserveDone = null;     // --reserve-start: the whole flow
+    let reserveStarted = null;  // resolves it past its StartTransaction
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -189,6 +196,20 @@ function serve(args) {
                 setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
                            Number(args['remote-start-ms']));
             }
+            if (status === 'Accepted' && args['reserve-start'] !== undefined && reserveDone === null) {
+                const startSeen = new Promise((resolve) => { reserveStarted = resolve; });
+                reserveDone = (async () => {
+                    await new Promise((resolve) => setTimeout(resolve, 1)); // after the boot's answer
+                    await command('ChangeConfiguration', { key: 'StartTxnSampledData', value: 'Energy.Active.Import.Register' });
+                    await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'RESV1', reservationId: 9 });
+                    await command('RemoteStartTransaction', { connectorId: 1, idTag: 'RESV1', chargingProfile: {
+                        chargingProfileId: 21, stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+                        chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10000 }] } } });
+                    await startSeen;
+                    await command('CancelReservation', { reservationId: 9 });
+                    await command('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'W' });
+                })();
+            }
             if (status === 'Accepted' && args.profiles !== undefined && profilesDone === null) {
                 profilesDone = new Promise((resolve) => setTimeout(() => profiles().then(resolve), 1));
             }
@@ -233,6 +254,9 @@ function serve(args) {
             }
             const transactionId = nextTx++;
             log('StartTransaction', { ...params, assigned: transactionId });
+            if (reserveStarted !== null) {
+                reserveStarted();
+            }
             if (args['remote-stop-after-ms'] !== undefined) {
                 setTimeout(() => command('RemoteStopTransaction', { transactionId }),
                            Number(args['remote-stop-after-ms']));
@@ -257,6 +281,9 @@ function serve(args) {
         client.handle('StopTransaction', async ({ params }) => {
             if (profilesDone !== null) {
                 await profilesDone;
+            }
+            if (reserveDone !== null) {
+                await reserveDone;
             }
             await certsWait(args);
             log('StopTransaction', params);
