@@ -369,10 +369,21 @@ function certsHandlers(args, client, log) {
         log('SignCertificate', params);
         args._signSeen = true;
         fs.writeFileSync(dir + '/cp.csr', params.csr);
+        // Valid from an hour ago, as public CAs backdate: the charge point's clock comes from
+        // this CSMS's currentTime and may lag it by a second on a loaded machine, and a
+        // certificate valid from "now" was then refused as not yet valid. `openssl x509 -req`
+        // (OpenSSL 3.0) cannot set the start date; `openssl ca` can (a throw-away database).
+        const asn1 = (ms) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+        fs.writeFileSync(dir + '/ca.cnf', `[ca]\ndefault_ca=t\n[t]\ndatabase=${dir}/index.txt\nnew_certs_dir=${dir}\n` +
+            `serial=${dir}/serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n` +
+            'organizationName=optional\n');
+        fs.writeFileSync(dir + '/index.txt', '');
+        fs.writeFileSync(dir + '/serial', '5EC0DE\n');
         try {
-            execFileSync('openssl', ['x509', '-req', '-in', dir + '/cp.csr', '-CA', dir + '/ca.pem', '-CAkey',
-                                     dir + '/ca.key', '-set_serial', '0x5EC0DE', '-days', '30', '-extfile',
-                                     dir + '/signed.ext', '-out', dir + '/cp-signed.pem'], { stdio: 'ignore' });
+            execFileSync('openssl', ['ca', '-batch', '-config', dir + '/ca.cnf', '-cert', dir + '/ca.pem', '-keyfile',
+                                     dir + '/ca.key', '-in', dir + '/cp.csr', '-startdate', asn1(Date.now() - 3600e3),
+                                     '-enddate', asn1(Date.now() + 30 * 86400e3), '-extfile', dir + '/signed.ext',
+                                     '-notext', '-preserveDN', '-out', dir + '/cp-signed.pem'], { stdio: 'ignore' });
         } catch (e) {
             out_err(args, 'openssl could not sign the CSR: ' + e.message);
             return { status: 'Rejected' };
