@@ -852,12 +852,15 @@ for x in c:
         sys.exit(1)
     seen.add(t)
 sys.exit(0 if seen == set(start) and len(start) == 2 else 1)"
-check core "statuses in order per session: Preparing, Charging, Finishing, Available" \
+# (a charge point reports the status it has when the boot is accepted, not the changes before:
+# on a loaded host the first car may be charging by then, so the first session's list may
+# begin later; the second session's is whole)
+check core "statuses in order per session: Preparing, Charging, Finishing, Available (the first from the boot's acceptance on)" \
     python3 -c "
 import sys
 c=[l for l in open('$work/core.calls').read().split('\n') if l.startswith('Status 1 ')]
-want=['Status 1 Preparing','Status 1 Charging','Status 1 Finishing','Status 1 Available']*2
-sys.exit(0 if c in (want, ['Status 1 Available'] + want) else 1)"
+full=['Status 1 Available'] + ['Status 1 Preparing','Status 1 Charging','Status 1 Finishing','Status 1 Available']*2
+sys.exit(0 if len(c) >= 5 and c == full[len(full) - len(c):] else 1)"
 check core "the backend's commands answered (unknown key, read-only key, vendor, profile, unknown transaction)" \
     bash -c "grep -q 'result GetConfiguration.*\"unknownKey\": \[\"NoSuchKey\"\]' '$work/core.calls' &&
              grep -q 'result ChangeConfiguration {\"status\": \"Rejected\"}' '$work/core.calls' &&
