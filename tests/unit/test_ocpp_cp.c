@@ -818,7 +818,8 @@ static void test_store_queue_across_reboot(void **state)
     gen = s_cp.store_gen;
     assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 0, 500, NULL, 1700000100), HAL_OK);
     assert_int_equal(s_cp.store_gen, gen);
-    struct store_buf b = {{0}, 0};
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
     ocpp_cp_store_export(&s_cp, store_put, &b);
     assert_non_null(strstr(b.text, "start 6 77 544147\n"));
     assert_non_null(strstr(b.text, "mv 6 1 1700000060 1100 7000 16500 412000 55 0\n"));
@@ -865,7 +866,8 @@ static void test_store_queue_across_reboot(void **state)
 static void test_store_queue_lines_refused(void **state)
 {
     (void)state;
-    struct store_buf b = {{0}, 0};
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
     reboot_with(&b, true);
     static const char *const bad[] = {
         "mv 6 1 1700000060 1100 7000 16500 412000 55",         /* a field short */

@@ -548,7 +548,8 @@ static void test_store_profiles(void **state)
     ocpp_smart_poll(&s_sm, &s_cp, T0, 0);
     set(1, 7, 2, "TxProfile", "Relative", ",\"transactionId\":55", "A", "{\"startPeriod\":0,\"limit\":20}",
         "Accepted");
-    struct store_buf b = {{0}, 0};
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
     ocpp_cp_store_export(&s_cp, store_put, &b);
     assert_non_null(strstr(b.text, "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0\n"));
     assert_non_null(strstr(b.text, "prof 7 1 2 2 2 0 0 1 55 0 0 -1 0 0 0 1 0,200,0\n"));
@@ -584,7 +585,8 @@ static void test_store_profiles(void **state)
     limit_at(1, T0, OCPP_SMART_NONE, OCPP_SMART_NONE);
     assert_true(ocpp_smart_cp_limit(&s_sm, T0 + 86400, &ma, &w)); /* 21:00 the next day: 6 kW */
     assert_int_equal(w, 6000u);
-    struct store_buf b2 = {{0}, 0};
+    static struct store_buf b2;
+    memset(&b2, 0, sizeof b2);
     ocpp_cp_store_export(&s_cp, store_put, &b2);
     assert_non_null(strstr(b2.text, "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0\n"));
     assert_null(strstr(b2.text, "prof 7 "));
@@ -611,7 +613,8 @@ static void test_store_profiles(void **state)
             fail_msg("accepted or without a reason: %s", bad[i]);
         }
     }
-    struct store_buf b3 = {{0}, 0};
+    static struct store_buf b3;
+    memset(&b3, 0, sizeof b3);
     ocpp_cp_store_export(&s_cp, store_put, &b3);
     assert_string_equal(b3.text, b2.text);
 }
