@@ -226,7 +226,8 @@ for run, path in enumerate(sys.argv[1:]):
                 after.add(p['transactionId'])
 if 100 not in after:
     bad.append('after the restart only the values of %s' % sorted(after))
-print('\n'.join(bad))
+if bad:
+    print('\n'.join(bad))
 sys.exit(1 if bad else 0)
 PY
     check kill "the restarted charger read its store without a refused line" \
