@@ -342,12 +342,20 @@ static void persist(struct ocpp_cp *cp)
     }
 }
 
-/* The installed charging profiles changed (a CALL, a transaction's start or end): the store
- * holds them, so it is written again. */
-static void smart_persist(struct ocpp_cp *cp)
+/* The installed charging profiles changed (a CALL, a transaction's start or end), or a
+ * firmware job or its reports: the store holds them, so it is written again. */
+static void persist_modules(struct ocpp_cp *cp)
 {
+    bool changed = false;
     if (cp->smart != NULL && cp->smart->generation != cp->smart_saved) {
         cp->smart_saved = cp->smart->generation;
+        changed = true;
+    }
+    if (cp->fw != NULL && cp->fw->generation != cp->fw_saved) {
+        cp->fw_saved = cp->fw->generation;
+        changed = true;
+    }
+    if (changed) {
         cp->store_gen++;
         persist(cp);
     }
@@ -826,7 +834,8 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
         /* downloads and installs go on offline and while a frame waits for the transport */
         ocpp_fw_poll(cp->fw, cp, now_ms);
     }
-    smart_persist(cp); /* a TxProfile ended or a RemoteStart's one came with its transaction */
+    /* a TxProfile ended or a RemoteStart's one came with its transaction; a firmware step */
+    persist_modules(cp);
     if (cp->txlen > 0) {
         return true;
     }
@@ -1570,6 +1579,9 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
     if (cp->smart != NULL) {
         ocpp_smart_store_export(cp->smart, put, ctx);
     }
+    if (cp->fw != NULL) {
+        ocpp_fw_store_export(cp->fw, cp->info.firmware, put, ctx);
+    }
 }
 
 /* "start LOCALTX RESERVATIONID HEXTAG": what the journal does not keep of a queued Start. */
@@ -1664,6 +1676,13 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     }
     if (nf == 10u && l[0] == 2u && strncmp(f[0], "mv", 2) == 0) {
         return store_meter(cp, f, l, why);
+    }
+    if (strncmp(line, "fwnote ", 7) == 0 || strncmp(line, "fwjob ", 6) == 0 || strncmp(line, "upjob ", 6) == 0) {
+        if (cp->fw == NULL) {
+            *why = "no Firmware Management on this charge point";
+            return HAL_EINVAL;
+        }
+        return ocpp_fw_store_line(cp->fw, cp, line, why);
     }
     if (strncmp(line, "prof ", 5) == 0) {
         if (cp->smart == NULL) {
@@ -1793,13 +1812,14 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
-        smart_persist(cp); /* stored before the answer goes */
+        persist_modules(cp); /* stored before the answer goes */
     } else if (cp->cert != NULL && ocpp_cert_action(a)) {
         /* certificate management, ExtendedTriggerMessage: ocpp_cert.c */
         v.err = ocpp_cert_call(cp->cert, cp, a, p, w, now_ms, &v.why);
     } else if (cp->fw != NULL && ocpp_fw_action(a)) {
         /* Firmware Management, signed firmware, GetLog: ocpp_fw.c */
         v.err = ocpp_fw_call(cp->fw, cp, a, p, w, now_ms, &v.why);
+        persist_modules(cp); /* a job accepted is on file before the answer goes */
     } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
         /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
         v.err = (enum ocpp_error)aerr;

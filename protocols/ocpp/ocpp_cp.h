@@ -235,6 +235,7 @@ struct ocpp_cp {
     struct ocpp_sec_state sec;     /**< security events not yet confirmed (ocpp_sec.c) */
     uint32_t store_gen;            /**< bumped when what ocpp_cp_store_export writes changed */
     uint32_t smart_saved;          /**< smart->generation the store last saw */
+    uint32_t fw_saved;             /**< fw->generation the store last saw */
     uint32_t mv_dropped;           /**< MeterValues dropped for room (figures) */
 
     uint32_t sent, received;  /**< frames, for the figures */
