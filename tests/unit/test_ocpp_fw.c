@@ -558,7 +558,7 @@ static void restart(const char *version)
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
     cfg.security_profile = 1;
-    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x301u);
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x301u);
     ocpp_fw_init(&s_fw, &k_fw_ops, NULL);
     s_cp.fw = &s_fw;
     memset(&s_b, 0, sizeof s_b);
