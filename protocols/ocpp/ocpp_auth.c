@@ -588,7 +588,8 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     unsigned n = ocpp_store_fields(line, f, l, 6);
     int64_t v[4];
     *why = "malformed line";
-    if (n == 2 && l[0] == 12 && strncmp(f[0], "list-version", 12) == 0 && ocpp_store_num(f[1], l[1], 0, INT32_MAX, &v[0])) {
+    if (n == 2 && l[0] == 12 && strncmp(f[0], "list-version", 12) == 0 &&
+        ocpp_store_num(f[1], l[1], 0, INT32_MAX, &v[0])) {
         a->list_version = (int32_t)v[0];
         return HAL_OK;
     }
@@ -598,8 +599,10 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
         struct ocpp_tag_entry e;
         memset(&e, 0, sizeof e);
         if (!ocpp_store_unhex(f[1], l[1], e.idtag, OCPP_TAG_LEN) || e.idtag[0] == '\0' ||
-            !ocpp_store_num(f[2], l[2], 0, OCPP_AUTH_CONCURRENT_TX, &v[0]) || !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[1]) ||
-            !ocpp_store_unhex(f[4], l[4], e.parent, OCPP_TAG_LEN) || !ocpp_store_num(f[5], l[5], 0, UINT32_MAX, &v[2])) {
+            !ocpp_store_num(f[2], l[2], 0, OCPP_AUTH_CONCURRENT_TX, &v[0]) ||
+            !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[1]) ||
+            !ocpp_store_unhex(f[4], l[4], e.parent, OCPP_TAG_LEN) ||
+            !ocpp_store_num(f[5], l[5], 0, UINT32_MAX, &v[2])) {
             return HAL_EINVAL;
         }
         e.status = (uint8_t)v[0];
@@ -627,8 +630,9 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     if (n == 6 && l[0] == 4 && strncmp(f[0], "resv", 4) == 0) {
         struct ocpp_reservation r;
         memset(&r, 0, sizeof r);
-        if (!ocpp_store_num(f[1], l[1], 1, cp->info.connectors, &v[0]) || v[0] > (int64_t)CFG_OCPP_MAX_CONNECTORS_AUTH ||
-            !ocpp_store_num(f[2], l[2], INT32_MIN, INT32_MAX, &v[1]) || !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[2]) ||
+        if (!ocpp_store_num(f[1], l[1], 1, cp->info.connectors, &v[0]) ||
+            v[0] > (int64_t)CFG_OCPP_MAX_CONNECTORS_AUTH || !ocpp_store_num(f[2], l[2], INT32_MIN, INT32_MAX, &v[1]) ||
+            !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[2]) ||
             !ocpp_store_unhex(f[4], l[4], r.idtag, OCPP_TAG_LEN) || r.idtag[0] == '\0' ||
             !ocpp_store_unhex(f[5], l[5], r.parent, OCPP_TAG_LEN)) {
             return HAL_EINVAL;
