@@ -270,6 +270,11 @@ static struct ocpp_tx *tx_find(struct ocpp_cp *cp, uint32_t local_tx)
     return NULL;
 }
 
+/* ocpp_qentry.clock: the MeterValues' context */
+enum { OCPP_MV_PERIODIC = 0, OCPP_MV_CLOCK = 1, OCPP_MV_BEGIN = 2 };
+static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context);
+
 static struct ocpp_qentry *q_push(struct ocpp_cp *cp)
 {
     if (cp->qcount >= CFG_OCPP_QUEUE) {
@@ -329,11 +334,11 @@ static bool q_stored(const struct ocpp_qentry *e)
 }
 
 /* An intermediate value (Sample.Periodic, Sample.Clock): dropped first when the queue is
- * full, so the Start, the Stop and the transaction's begin and end values stay (fact sheet
- * §2.4). */
+ * full, so the Start, the Stop and the transaction's begin value (Transaction.Begin) stay
+ * (fact sheet §2.4; the end value is in the Stop). */
 static bool q_intermediate(const struct ocpp_qentry *e)
 {
-    return e->kind == OCPP_Q_METER;
+    return e->kind == OCPP_Q_METER && e->clock != OCPP_MV_BEGIN;
 }
 
 static void persist(struct ocpp_cp *cp)
@@ -399,6 +404,13 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     strcpy(e->idtag, idtag);
     e->reservation_id = ocpp_auth_reservation_use(cp, connector, idtag);
     cp->store_gen++; /* its "start" line: the reservation and idTag the journal does not keep */
+    if (cp->cfg.start_txn_energy) {
+        /* the start reading as its own MeterValues right behind the Start (OCA note §3.1.2),
+         * a transaction message like the others; unsigned: the EM580 signs one record at
+         * the end, with the start reading inside (the Stop's Transaction.End value). With
+         * no room left beside the running transactions' Stops it is not sent (as a sample) */
+        (void)meter_push(cp, connector, local_tx, meter_wh, NULL, unix_s, OCPP_MV_BEGIN);
+    }
     persist(cp);
     return HAL_OK;
 }
@@ -492,9 +504,10 @@ static bool meter_room(struct ocpp_cp *cp, unsigned *dropped)
     return false;
 }
 
-/* Queues one MeterValues entry, keeping room for every running transaction's Stop. */
+/* Queues one MeterValues entry (@p context: an OCPP_MV_*), keeping room for every running
+ * transaction's Stop (an intermediate value may go for it). */
 static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
-                      const struct ocpp_sample *s, int64_t unix_s, bool clock)
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context)
 {
     unsigned dropped;
     if (!meter_room(cp, &dropped)) {
@@ -513,7 +526,7 @@ static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx,
     e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
     e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
     e->soc = s != NULL ? s->soc : -1;
-    e->clock = clock ? 1u : 0u;
+    e->clock = context;
     return HAL_OK;
 }
 
@@ -529,7 +542,7 @@ int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh
                                              cp->cfg.meter_sample_interval_s * 1000u)) {
         return HAL_EAGAIN; /* not due */
     }
-    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, false) != HAL_OK) {
+    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, OCPP_MV_PERIODIC) != HAL_OK) {
         return HAL_ENOMEM;
     }
     cp->meter_sent[t->connector] = true;
@@ -578,7 +591,7 @@ int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local
             return HAL_EINVAL;
         }
     }
-    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, true);
+    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, OCPP_MV_CLOCK);
     if (r == HAL_OK) {
         persist(cp);
     }
@@ -807,7 +820,9 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ts(cp, &w, "timestamp", e->unix_s);
         ocpp_jw_key(&w, "sampledValue");
         ocpp_jw_arr(&w);
-        const char *ctx = e->clock ? "Sample.Clock" : "Sample.Periodic";
+        const char *ctx = e->clock == OCPP_MV_CLOCK   ? "Sample.Clock"
+                          : e->clock == OCPP_MV_BEGIN ? "Transaction.Begin"
+                                                      : "Sample.Periodic";
         sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh", ctx);
         if (e->power_w != OCPP_NO_VALUE) {
             sampled(&w, e->power_w, 0, "Power.Active.Import", "W", ctx);
@@ -1139,7 +1154,8 @@ struct cfgkey {
     bool ro;
     uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string, 4 connectors,
                    * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max),
-                   * 7 RW text (printable, at most max bytes) */
+                   * 7 RW text (printable, at most max bytes), 8 PublicKeyWithSignedMeterValue,
+                   * 9 StartTxnSampledData (a bool: empty or the start register) */
     size_t off;
     const char *text;
     uint32_t max;
@@ -1181,6 +1197,11 @@ static const struct cfgkey k_keys[] = {
     {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
     {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
+    /* the Begin value is the unsigned start reading (the EM580's one signed record holds B
+     * and E and goes with the Stop: the OCMF best practice's "MR" form) */
+    {"StartTxnSampledData", false, 9, offsetof(struct ocpp_cp_config, start_txn_energy), NULL, 0},
+    {"SampledDataSignStartedReadings", true, 2, 0, "false", 0},
+    {"StopTransactionSignatureFormat", true, 2, 0, "MR", 0},
     /* OCA application note §3.3; MeterPublicKey<n> are per connector (meter_key_name) */
     {"PublicKeyWithSignedMeterValue", false, 8, offsetof(struct ocpp_cp_config, pubkey_with_smv), NULL, 0},
     /* security whitepaper §7 (ocpp_cert.h): the store's bounds, CpoName for our CSR */
@@ -1190,6 +1211,10 @@ static const struct cfgkey k_keys[] = {
     {"CpoName", false, 7, offsetof(struct ocpp_cp_config, cpo_name), NULL, 50},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
+
+/* The one measurand StartTxnSampledData may name: at the start nothing flows yet, the
+ * register is all a start reading has (power, current, voltage are 0; SoC comes later). */
+static const char k_start_measurand[] = "Energy.Active.Import.Register";
 
 /* PublicKeyWithSignedMeterValue's values, in the order of ocpp_cp_config.pubkey_with_smv */
 static const char *const k_pubkey_when[3] = {"OncePerTransaction", "Never", "EveryMeterValue"};
@@ -1270,6 +1295,12 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_
         uint8_t e;
         memcpy(&e, base + k->off, sizeof e);
         strcpy(out, k_pubkey_when[e < 3u ? e : 0u]);
+        break;
+    }
+    case 9: {
+        bool b;
+        memcpy(&b, base + k->off, sizeof b);
+        strcpy(out, b ? k_start_measurand : "");
         break;
     }
     default:
@@ -1410,6 +1441,22 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
             return "Rejected";
         }
         memcpy(base + k->off, &e, sizeof e);
+    } else if (k->kind == 9) {
+        /* a CSL of measurands: empty, or ours, possibly named more than once */
+        bool any = false;
+        for (const char *c = val; *c != '\0';) {
+            const char *end = strchr(c, ',');
+            size_t n = end != NULL ? (size_t)(end - c) : strlen(c);
+            if (n != sizeof k_start_measurand - 1u || memcmp(c, k_start_measurand, n) != 0) {
+                return "Rejected"; /* unknown, or a measurand a start does not have */
+            }
+            any = true;
+            c += n + (end != NULL ? 1u : 0u);
+            if (end != NULL && *c == '\0') {
+                return "Rejected"; /* a trailing comma */
+            }
+        }
+        memcpy(base + k->off, &any, sizeof any);
     } else if (k->kind == 7) {
         /* a plain text key (CpoName): printable, so it stays one line in the store */
         size_t n = strlen(val);
@@ -1465,7 +1512,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
      * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
-        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
             continue;
         }
         char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
@@ -1530,14 +1577,14 @@ static int store_start(struct ocpp_cp *cp, const char **f, const size_t *l, cons
     return HAL_EINVAL;
 }
 
-/* "mv LOCALTX C UNIX WH POWER CURRENT VOLTAGE SOC CLOCK": a transaction's queued MeterValues,
+/* "mv LOCALTX C UNIX WH POWER CURRENT VOLTAGE SOC CONTEXT": a transaction's queued MeterValues,
  * put back before its Stop (after its Start: the journal queued both already). */
 static int store_meter(struct ocpp_cp *cp, const char **f, const size_t *l, const char **why)
 {
     int64_t v[10];
     static const int64_t lo[10] = {0, 1, 1, 1, 0, INT32_MIN, INT32_MIN, INT32_MIN, -1, 0};
     static const int64_t hi[10] = {0, UINT32_MAX, CFG_OCPP_CONNECTORS, INT64_MAX / 2, INT64_MAX / 2,
-                                   INT32_MAX, INT32_MAX, INT32_MAX, 100, 1};
+                                   INT32_MAX, INT32_MAX, INT32_MAX, 100, OCPP_MV_BEGIN};
     for (unsigned i = 1; i < 10u; i++) {
         if (!ocpp_store_num(f[i], l[i], lo[i], hi[i], &v[i])) {
             *why = "malformed mv line";
@@ -1556,6 +1603,10 @@ static int store_meter(struct ocpp_cp *cp, const char **f, const size_t *l, cons
     unsigned at = cp->qcount;
     for (unsigned i = 0; i < cp->qcount; i++) {
         const struct ocpp_qentry *o = q_at(cp, i);
+        if (o->kind == OCPP_Q_METER && o->local_tx == t->local_tx && o->clock == OCPP_MV_BEGIN &&
+            v[9] == OCPP_MV_BEGIN) {
+            return HAL_OK; /* the journal's re-queued Start brought its Begin value again */
+        }
         if (o->kind == OCPP_Q_METER && o->local_tx == t->local_tx && o->unix_s == v[3] && o->clock == v[9]) {
             *why = "the same value twice";
             return HAL_EINVAL;
@@ -1626,7 +1677,7 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     memcpy(name, line + 4, n);
     name[n] = '\0';
     const struct cfgkey *k = find_key(name);
-    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
         *why = "not a stored key";
         return HAL_EINVAL;
     }
