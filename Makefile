@@ -158,7 +158,8 @@ endif
 all: board-selected
 
 # The lists come from the fragments themselves, so a new group or target shows up here
-# without editing this rule (tests/integration/make_help_test.sh checks that).
+# without editing this rule (tests/integration/make_help_test.sh checks that). The list of
+# targets needs no dependency files (TEST_PREBUILT=1, at the end of this file).
 help:
 	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 	@echo "Integration groups (make integration-NAME; make test runs them all):"
@@ -168,7 +169,7 @@ help:
 	@echo "Fuzzers (make fuzz runs them all):"
 	@echo "$(sort $(FUZZERS))" | fold -s -w 78 | sed 's/^/  /'
 	@echo "Other targets:"
-	@$(MAKE) --no-print-directory -pRrq -f Makefile BUILD=$(BUILD) SHARED=$(SHARED) : 2>/dev/null | \
+	@TEST_PREBUILT=1 $(MAKE) --no-print-directory -pRrq -f Makefile BUILD=$(BUILD) SHARED=$(SHARED) : 2>/dev/null | \
 	    sed -n 's/^\.PHONY: //p' | tr ' ' '\n' | grep -v '^integration-' | \
 	    grep -vxF -e '' $(addprefix -e ,$(BENCHES) $(FUZZERS)) | sort -u | tr '\n' ' ' | \
 	    fold -s -w 78 | sed 's/^/  /'; echo
