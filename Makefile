@@ -265,7 +265,8 @@ include tests/fuzz/fuzz.mk
 # The simulator's and the Linux board's groups live in their board.mk.
 
 # ---------------------------------------------------------------- static checks
-checks: $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS) $(BOARDLIB_SRCS))
+CHECKS_OBJS = $(CORE_OBJS_REL) $(LINUX_PORT_OBJS_REL) $(call rel,$(SIM_SRCS) $(LINUXB_SRCS) $(BOARDLIB_SRCS))
+checks: $(CHECKS_OBJS)
 	$(Q)rc=0; \
 	tests/checks/no_heap.sh $(BUILD)/rel hal protocols firmware || rc=1; \
 	tests/checks/symbol_prefix.sh $(BUILD)/rel hal protocols firmware hal_linux || rc=1; \
@@ -288,11 +289,11 @@ TEST_EARLY_PREREQS  = $(KILL_BINS) $(FAULTS_REAL_BINS) $(E2E_BINS)
 # other package sets, e.g. deploy's cross libraries): an apt run beside the groups changes
 # the host root that the VM groups read through 9p, and the libraries of running tests.
 # TEST_BUILD: what the build beside the early groups makes. Every prerequisite of an
-# integration-NAME target must be here or in TEST_EARLY_PREREQS (fragments add theirs to
-# INTEGRATION_PREREQS): the groups' makes do not read the dependency files (TEST_PREBUILT,
-# below), so a file they built themselves would miss a changed header
+# integration-NAME target and of checks must be here or in TEST_EARLY_PREREQS (fragments
+# add theirs to INTEGRATION_PREREQS): the groups' makes do not read the dependency files
+# (TEST_PREBUILT, below), so a file they built themselves would miss a changed header
 # (tests/integration/make_help_test.sh checks it).
-TEST_BUILD = $(UNIT_BINS) $(CORE_OBJS_REL) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
+TEST_BUILD = $(UNIT_BINS) $(CHECKS_OBJS) $(BIN)/sim $(BUILD)/san/bin/sim $(BUILD)/san/bin/charger \
              $(INTEGRATION_PREREQS)
 test: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX) $(DEPS_STAMP_FUZZ) $(TEST_DEPS)
 	$(Q)$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) $(TEST_EARLY_PREREQS)

@@ -35,9 +35,9 @@ while read -r t pre; do
     for f in ${pre%%|*}; do
         case "$built" in *" $f "*) ;; *) outside+=("${t%:} needs $f") ;; esac
     done
-done < <(echo "$db" | grep -E '^integration-[A-Za-z0-9_]+:')
+done < <(echo "$db" | grep -E '^(integration-[A-Za-z0-9_]+|checks):')
 if [ ${#outside[@]} -eq 0 ] && [ "$ngroups" -gt 20 ] && [ "${#built}" -gt 1000 ]; then
-    echo "PASS make_help: make test's build makes the prerequisites of all $ngroups integration groups"; pass=$((pass + 1))
+    echo "PASS make_help: make test's build makes the prerequisites of all $ngroups groups (integration, checks)"; pass=$((pass + 1))
 else
     echo "FAIL make_help: prerequisites outside make test's build (TEST_BUILD, INTEGRATION_PREREQS): ${outside[*]:-none} ($ngroups groups)"
     fail=$((fail + 1))
