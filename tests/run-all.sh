@@ -207,7 +207,8 @@ while [ ${#pending[@]} -gt 0 ]; do
             g_lane[$i]=1; launch "$i"; started=$p; break
         fi
         # A JOBS slot takes a light group too once no other group waits for one: the light
-        # lane alone, one group at a time, was the last three minutes of a run with a core idle.
+        # lane runs one group at a time (590 s of wall for its eleven in a loaded fresh
+        # root), and when it is the last to end the JOBS slots would sit idle.
         if [ "${g_light[$i]}" = 1 ]; then
             other=0
             for q in "${pending[@]}"; do [ "${g_light[$q]}" = 0 ] && other=1; done
