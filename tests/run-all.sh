@@ -11,7 +11,9 @@
 # and leave part of the two cores idle, which the build takes (TEST_BUILD_NICE, default 0:
 # at nice 10 a host busy with other work starved it for 19 minutes while every later group
 # waited on it). Every other group starts when the build
-# has ended; if it fails, they are not run and each counts as failed.
+# has ended; if it fails, they are not run and each counts as failed. With --build, each
+# group runs with TEST_PREBUILT=1 in its environment: its make does not read the build's
+# dependency files (the Makefile says why).
 #
 # Environment: BUILD (build dir), MAKE (the make to call for targets), TEST_JOBS (groups run
 # at the same time, default 2), TEST_LIGHT_JOBS (groups of the light lane run beside them,
