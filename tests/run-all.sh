@@ -77,7 +77,7 @@ launch() {  # INDEX
     (
         # With --build, what the groups need is built (the VM groups' binaries before
         # run-all, the rest by --build) with the dependency files: a group's make may skip
-        # reading them (about a second of CPU each; see TEST_PREBUILT in the Makefile).
+        # reading them (0.4 s of CPU or more each; see TEST_PREBUILT in the Makefile).
         [ -n "$build" ] && export TEST_PREBUILT=1
         s=$(date +%s.%N)
         ${g_cmd[$i]} >"$log" 2>&1 </dev/null
