@@ -75,15 +75,6 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         fprintf(stderr, "sim: --ocpp: the charge point does not start (%d)\n", rc);
         return 2;
     }
-    /* --ocpp-store: the charge point's state (what the CSMS configured, the local list, the
-     * cache, reservations) beside the journals, as the Linux board keeps it */
-    if (o->ocpp_store != NULL) {
-        if (board_ocpp_store_open(&so->store, o->ocpp_store, &so->os.cp, log, now_ms) != HAL_OK) {
-            fprintf(stderr, "sim: --ocpp-store %s: path too long\n", o->ocpp_store);
-            return 2;
-        }
-        ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
-    }
     /* certificate management (security whitepaper): the roots and the client certificate
      * signed over OCPP live in --ocpp-store DIR, the configured CA is a trust anchor */
     linux_crypto_init(&so->crypto);
@@ -117,6 +108,18 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
             return 2;
         }
         board_ocpp_fw_start(&so->fw, &fc, &so->os.cp, log);
+    }
+    /* --ocpp-store: the charge point's state (what the CSMS configured, the local list, the
+     * cache, reservations, the queue's values, the profiles, a firmware job) beside the
+     * journals, as the Linux board keeps it: read once the journals re-queued their
+     * transactions (ocpp_station_init) and Firmware Management is attached, whose lines
+     * name them */
+    if (o->ocpp_store != NULL) {
+        if (board_ocpp_store_open(&so->store, o->ocpp_store, &so->os.cp, log, now_ms) != HAL_OK) {
+            fprintf(stderr, "sim: --ocpp-store %s: path too long\n", o->ocpp_store);
+            return 2;
+        }
+        ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
     so->drain_ms = (uint32_t)o->ocpp_drain_s * 1000u;
     so->on = true;
