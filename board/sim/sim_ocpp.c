@@ -87,13 +87,13 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
     }
     so->os.cp.cert = &so->cert;
     /* the endpoint, TLS and password per security profile; the profile may come from the
-     * store (raised by an upgrade before): the link is set up for it before its first connect */
+     * store (raised by an upgrade before): the link is set up for it (below, once the store
+     * is read) before its first connect */
     if (board_ocpp_link_init(&so->link, so->url, o->ocpp_tls_url, identity, tls, log, &why) != HAL_OK) {
         fprintf(stderr, "sim: --ocpp-tls-url %s: %s\n", o->ocpp_tls_url != NULL ? o->ocpp_tls_url : "", why);
         return 2;
     }
     so->bcert.link = &so->link;
-    (void)board_ocpp_link_apply(&so->link, &so->os, now_ms); /* it logs a profile it cannot serve */
     /* --ocpp-fw-dir: Firmware Management, signed firmware and GetLog (board_ocpp_fw.c) */
     if (o->ocpp_fw_dir != NULL) {
         struct board_ocpp_fw_config fc;
@@ -121,6 +121,8 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         }
         ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
+    /* after the store: a profile an upgrade reached before is the one to connect with */
+    (void)board_ocpp_link_apply(&so->link, &so->os, now_ms); /* it logs a profile it cannot serve */
     so->drain_ms = (uint32_t)o->ocpp_drain_s * 1000u;
     so->on = true;
     return 0;
