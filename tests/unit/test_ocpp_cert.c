@@ -263,7 +263,7 @@ static int f_avail(void *ctx, unsigned c, bool o)
     (void)ctx, (void)c, (void)o;
     return HAL_OK;
 }
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 /* 2027-01-05T21:00:00Z: after the fixtures were made (2026-12-06) */
 #define T0 1799182800

@@ -113,7 +113,7 @@ static size_t f_signed(void *ctx, uint32_t tx, const char **o)
     return 0;
 }
 static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, f_auth, f_deliv, f_signed,
-                                         NULL,    NULL,   NULL,     NULL};
+                                         NULL,    NULL,   NULL,     NULL, NULL};
 
 /* 2026-03-01T12:00:00Z */
 #define T0 1772366400

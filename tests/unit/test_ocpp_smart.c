@@ -39,7 +39,7 @@ static int f_avail(void *ctx, unsigned c, bool o)
     (void)ctx, (void)c, (void)o;
     return HAL_OK;
 }
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 /* 2026-01-05T21:00:00Z: a Monday evening, the start of the recurring tests */
 #define T0 1767646800
