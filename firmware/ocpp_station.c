@@ -405,11 +405,12 @@ bool ocpp_station_reset_due(const struct ocpp_station *os, bool *hard)
         uint32_t tx;
         int64_t wh;
         if ((s != CHARGER_IDLE && s != CHARGER_FINISHED && s != CHARGER_FAULT) ||
-            (os->has_journal[i] && ocpp_journal_running(&os->jr[i], &tx, &wh))) {
+            (os->has_journal[i] && (ocpp_journal_running(&os->jr[i], &tx, &wh) || journal_busy(os->jr[i].j)))) {
             return false;
         }
     }
-    /* the Stops must be out first, or they would wait for the next boot */
+    /* the Stops must be out first, or they would wait for the next boot (and the journal's
+     * "delivered" marks written, above, or the next boot would send them again) */
     if (ocpp_cp_queued(&os->cp) > 0 && os->cp.online) {
         return false;
     }
