@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp_cert.h"
+#include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_smart.h"
 
@@ -268,6 +269,11 @@ static struct ocpp_tx *tx_find(struct ocpp_cp *cp, uint32_t local_tx)
     return NULL;
 }
 
+/* ocpp_qentry.clock: the MeterValues' context */
+enum { OCPP_MV_PERIODIC = 0, OCPP_MV_CLOCK = 1, OCPP_MV_BEGIN = 2 };
+static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context);
+
 static struct ocpp_qentry *q_push(struct ocpp_cp *cp)
 {
     if (cp->qcount >= CFG_OCPP_QUEUE) {
@@ -331,6 +337,13 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     e->meter_wh = meter_wh;
     strcpy(e->idtag, idtag);
     e->reservation_id = ocpp_auth_reservation_use(cp, connector, idtag);
+    if (cp->cfg.start_txn_energy) {
+        /* the start reading as its own MeterValues right behind the Start (OCA note §3.1.2),
+         * a transaction message like the others; unsigned: the EM580 signs one record at
+         * the end, with the start reading inside (the Stop's Transaction.End value). With
+         * no room left beside the running transactions' Stops it is not sent (as a sample) */
+        (void)meter_push(cp, connector, local_tx, meter_wh, NULL, unix_s, OCPP_MV_BEGIN);
+    }
     persist(cp);
     return HAL_OK;
 }
@@ -389,9 +402,10 @@ int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64
     return ocpp_cp_meter_sample(cp, local_tx, meter_wh, NULL, unix_s, now_ms);
 }
 
-/* Queues one MeterValues entry, keeping room for every running transaction's Stop. */
+/* Queues one MeterValues entry (@p context: an OCPP_MV_*), keeping room for every running
+ * transaction's Stop. */
 static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
-                      const struct ocpp_sample *s, int64_t unix_s, bool clock)
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context)
 {
     unsigned running = 0;
     for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
@@ -410,7 +424,7 @@ static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx,
     e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
     e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
     e->soc = s != NULL ? s->soc : -1;
-    e->clock = clock ? 1u : 0u;
+    e->clock = context;
     return HAL_OK;
 }
 
@@ -426,7 +440,7 @@ int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh
                                              cp->cfg.meter_sample_interval_s * 1000u)) {
         return HAL_EAGAIN; /* not due */
     }
-    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, false) != HAL_OK) {
+    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, OCPP_MV_PERIODIC) != HAL_OK) {
         return HAL_ENOMEM;
     }
     cp->meter_sent[t->connector] = true;
@@ -475,7 +489,7 @@ int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local
             return HAL_EINVAL;
         }
     }
-    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, true);
+    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, OCPP_MV_CLOCK);
     if (r == HAL_OK) {
         persist(cp);
     }
@@ -704,7 +718,9 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ts(cp, &w, "timestamp", e->unix_s);
         ocpp_jw_key(&w, "sampledValue");
         ocpp_jw_arr(&w);
-        const char *ctx = e->clock ? "Sample.Clock" : "Sample.Periodic";
+        const char *ctx = e->clock == OCPP_MV_CLOCK   ? "Sample.Clock"
+                          : e->clock == OCPP_MV_BEGIN ? "Transaction.Begin"
+                                                      : "Sample.Periodic";
         sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh", ctx);
         if (e->power_w != OCPP_NO_VALUE) {
             sampled(&w, e->power_w, 0, "Power.Active.Import", "W", ctx);
@@ -823,6 +839,18 @@ static int field_str(struct ocpp_cp *cp, int obj, const char *key, char *out, si
     return ocpp_json_str(&cp->json, ocpp_json_get(&cp->json, obj, key), out, cap);
 }
 
+/* The milliseconds of a date-time ocpp_time_parse took ("...:05.9Z" -> 900); 0 without. */
+static uint32_t time_fraction_ms(const char *s)
+{
+    uint32_t ms = 0, scale = 100;
+    if (strlen(s) > 20 && s[19] == '.') {
+        for (const char *p = s + 20; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10) {
+            ms += (uint32_t)(*p - '0') * scale;
+        }
+    }
+    return ms;
+}
+
 static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
 {
     char t[40];
@@ -832,7 +860,9 @@ static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
         if (before != 0 && (u - before > 2 || before - u > 2)) { /* our rule: a step over 2 s */
             ocpp_sec_event(cp, OCPP_SEC_TIME, "clock set by the backend", now_ms);
         }
-        ocpp_cp_set_clock(cp, u, now_ms);
+        /* The fraction counts as already elapsed: dropped, our clock would lag the backend's
+         * by up to a second, and a certificate it signs "now" would be not yet valid here. */
+        ocpp_cp_set_clock(cp, u, now_ms - time_fraction_ms(t));
         if (cp->ops->set_time != NULL) {
             cp->ops->set_time(cp->ctx, u);
         }
@@ -1012,99 +1042,6 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
 
 /* ------------------------------------------------------------------ incoming CALLs */
 
-/* A check of the payload against the schema; the first violation wins. */
-struct vchk {
-    struct ocpp_cp *cp;
-    enum ocpp_error err;
-    const char *why;
-};
-
-static void violate(struct vchk *v, enum ocpp_error e, const char *why)
-{
-    if (v->err == OCPP_ERR_NONE) {
-        v->err = e;
-        v->why = why;
-    }
-}
-
-/* Every member must be one of @p keys (the schemas say additionalProperties: false). */
-static void only_keys(struct vchk *v, int obj, const char *const *keys)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int k = obj + 1;
-    for (unsigned n = 0; n < ocpp_json_size(j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(j, k, *q);
-        }
-        if (!ok) {
-            violate(v, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        k = j->tok[k + 1].next;
-    }
-}
-
-static int v_int(struct vchk *v, int obj, const char *key, bool required, int64_t lo, int64_t hi,
-                 int64_t *out)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int t = ocpp_json_get(j, obj, key);
-    if (t < 0) {
-        if (required) {
-            violate(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_NUM || ocpp_json_int(j, t, out) != HAL_OK) {
-        violate(v, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (*out < lo || *out > hi) {
-        violate(v, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 0;
-}
-
-static int v_str(struct vchk *v, int obj, const char *key, bool required, char *out, size_t max)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int t = ocpp_json_get(j, obj, key);
-    out[0] = '\0';
-    if (t < 0) {
-        if (required) {
-            violate(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_STR) {
-        violate(v, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    int n = ocpp_json_str(j, t, out, max + 1u);
-    if (n < 0) {
-        violate(v, OCPP_ERR_PROPERTY, key); /* longer than the schema's maxLength */
-        return -1;
-    }
-    return n;
-}
-
-/* An enum field: index into @p names, or -1. */
-static int v_enum(struct vchk *v, int obj, const char *key, bool required, const char *const *names)
-{
-    char s[40];
-    if (v_str(v, obj, key, required, s, sizeof s - 1u) < 0) {
-        return -1;
-    }
-    for (int k = 0; names[k] != NULL; k++) {
-        if (strcmp(s, names[k]) == 0) {
-            return k;
-        }
-    }
-    violate(v, OCPP_ERR_PROPERTY, key);
-    return -1;
-}
-
 static void answer_status(struct ocpp_jw *w, const char *status)
 {
     ocpp_jw_kstr(w, "status", status);
@@ -1116,7 +1053,8 @@ struct cfgkey {
     bool ro;
     uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string, 4 connectors,
                    * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max),
-                   * 7 RW text (printable, at most max bytes) */
+                   * 7 RW text (printable, at most max bytes), 8 PublicKeyWithSignedMeterValue,
+                   * 9 StartTxnSampledData (a bool: empty or the start register) */
     size_t off;
     const char *text;
     uint32_t max;
@@ -1158,6 +1096,11 @@ static const struct cfgkey k_keys[] = {
     {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
     {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
+    /* the Begin value is the unsigned start reading (the EM580's one signed record holds B
+     * and E and goes with the Stop: the OCMF best practice's "MR" form) */
+    {"StartTxnSampledData", false, 9, offsetof(struct ocpp_cp_config, start_txn_energy), NULL, 0},
+    {"SampledDataSignStartedReadings", true, 2, 0, "false", 0},
+    {"StopTransactionSignatureFormat", true, 2, 0, "MR", 0},
     /* OCA application note §3.3; MeterPublicKey<n> are per connector (meter_key_name) */
     {"PublicKeyWithSignedMeterValue", false, 8, offsetof(struct ocpp_cp_config, pubkey_with_smv), NULL, 0},
     /* security whitepaper §7 (ocpp_cert.h): the store's bounds, CpoName for our CSR */
@@ -1167,6 +1110,10 @@ static const struct cfgkey k_keys[] = {
     {"CpoName", false, 7, offsetof(struct ocpp_cp_config, cpo_name), NULL, 50},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
+
+/* The one measurand StartTxnSampledData may name: at the start nothing flows yet, the
+ * register is all a start reading has (power, current, voltage are 0; SoC comes later). */
+static const char k_start_measurand[] = "Energy.Active.Import.Register";
 
 /* PublicKeyWithSignedMeterValue's values, in the order of ocpp_cp_config.pubkey_with_smv */
 static const char *const k_pubkey_when[3] = {"OncePerTransaction", "Never", "EveryMeterValue"};
@@ -1249,6 +1196,12 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_
         strcpy(out, k_pubkey_when[e < 3u ? e : 0u]);
         break;
     }
+    case 9: {
+        bool b;
+        memcpy(&b, base + k->off, sizeof b);
+        strcpy(out, b ? k_start_measurand : "");
+        break;
+    }
     default:
         strcpy(out, k->text != NULL ? k->text : "");
         break;
@@ -1269,17 +1222,17 @@ static void put_key(struct ocpp_cp *cp, struct ocpp_jw *w, const struct cfgkey *
     ocpp_jw_obj_end(w);
 }
 
-static void h_get_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w)
+static void h_get_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w)
 {
     static const char *const keys[] = {"key", NULL};
-    only_keys(v, p, keys);
+    ocpp_chk_keys(v, p, keys);
     int arr = ocpp_json_get(&cp->json, p, "key");
     if (arr >= 0 && ocpp_json_type(&cp->json, arr) != OCPP_J_ARR) {
-        violate(v, OCPP_ERR_TYPE, "key");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "key");
     }
     for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
         if (ocpp_json_type(&cp->json, e) != OCPP_J_STR || ocpp_json_strlen(&cp->json, e) > 50) {
-            violate(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
+            ocpp_chk_fail(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
         }
     }
     if (v->err != OCPP_ERR_NONE) {
@@ -1387,6 +1340,22 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
             return "Rejected";
         }
         memcpy(base + k->off, &e, sizeof e);
+    } else if (k->kind == 9) {
+        /* a CSL of measurands: empty, or ours, possibly named more than once */
+        bool any = false;
+        for (const char *c = val; *c != '\0';) {
+            const char *end = strchr(c, ',');
+            size_t n = end != NULL ? (size_t)(end - c) : strlen(c);
+            if (n != sizeof k_start_measurand - 1u || memcmp(c, k_start_measurand, n) != 0) {
+                return "Rejected"; /* unknown, or a measurand a start does not have */
+            }
+            any = true;
+            c += n + (end != NULL ? 1u : 0u);
+            if (end != NULL && *c == '\0') {
+                return "Rejected"; /* a trailing comma */
+            }
+        }
+        memcpy(base + k->off, &any, sizeof any);
     } else if (k->kind == 7) {
         /* a plain text key (CpoName): printable, so it stays one line in the store */
         size_t n = strlen(val);
@@ -1413,14 +1382,14 @@ static const struct cfgkey *find_key(const char *name)
     return NULL;
 }
 
-static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w,
+static void h_change_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w,
                                    uint32_t now_ms)
 {
     static const char *const keys[] = {"key", "value", NULL};
     char key[51], val[501];
-    only_keys(v, p, keys);
-    v_str(v, p, "key", true, key, 50);
-    v_str(v, p, "value", true, val, 500);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_str(v, p, "key", true, key, 50);
+    ocpp_chk_str(v, p, "value", true, val, 500);
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
@@ -1442,7 +1411,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
      * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
-        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
             continue;
         }
         char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
@@ -1469,7 +1438,7 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     memcpy(name, line + 4, n);
     name[n] = '\0';
     const struct cfgkey *k = find_key(name);
-    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
         *why = "not a stored key";
         return HAL_EINVAL;
     }
@@ -1480,17 +1449,17 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     return HAL_OK;
 }
 
-static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_remote_start(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"connectorId", "idTag", "chargingProfile", NULL};
     char tag[OCPP_IDTAG_MAX + 1];
     int64_t c = 0;
-    only_keys(v, p, keys);
-    v_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
-    v_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
+    ocpp_chk_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
     int prof = ocpp_json_get(&cp->json, p, "chargingProfile");
     if (prof >= 0 && ocpp_json_type(&cp->json, prof) != OCPP_J_OBJ) {
-        violate(v, OCPP_ERR_TYPE, "chargingProfile");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "chargingProfile");
     }
     if (v->err != OCPP_ERR_NONE) {
         return;
@@ -1506,7 +1475,7 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
         enum ocpp_error e = ocpp_smart_remote_check(cp->smart, cp, prof, c >= 0 && c <= 255 ? (unsigned)c : 0u, &sp,
                                                     &why, &refuse);
         if (e != OCPP_ERR_NONE) {
-            violate(v, e, why);
+            ocpp_chk_fail(v, e, why);
             return;
         }
     }
@@ -1523,12 +1492,12 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
     answer_status(w, status);
 }
 
-static void h_remote_stop(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_remote_stop(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"transactionId", NULL};
     int64_t id = 0;
-    only_keys(v, p, keys);
-    v_int(v, p, "transactionId", true, INT32_MIN, INT32_MAX, &id);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "transactionId", true, INT32_MIN, INT32_MAX, &id);
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
@@ -1544,16 +1513,17 @@ static void h_remote_stop(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp
     answer_status(w, status);
 }
 
-static void h_simple_connector(struct ocpp_cp *cp, struct vchk *v, int p, int64_t *c, const char *const *keys)
+static void h_simple_connector(struct ocpp_cp *cp, struct ocpp_chk *v, int p, int64_t *c, const char *const *keys)
 {
-    only_keys(v, p, keys);
-    v_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, c);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, c);
     (void)cp;
 }
 
 static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocpp_jw *w, uint32_t now_ms)
 {
-    struct vchk v = {cp, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk v;
+    ocpp_chk_start(&v, &cp->json);
     int aerr = OCPP_ERR_NONE;
     const char *a = m->action;
     int p = m->payload;
@@ -1573,7 +1543,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         h_change_configuration(cp, &v, p, w, now_ms);
     } else if (cp->reg == OCPP_REG_REJECTED) {
         /* Rejected: the CP answers nothing else until it is accepted (§4.2) */
-        violate(&v, OCPP_ERR_SECURITY, "charge point not accepted");
+        ocpp_chk_fail(&v, OCPP_ERR_SECURITY, "charge point not accepted");
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
@@ -1593,8 +1563,8 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (strcmp(a, "Reset") == 0) {
         static const char *const keys[] = {"type", NULL};
         static const char *const types[] = {"Hard", "Soft", NULL};
-        only_keys(&v, p, keys);
-        int t = v_enum(&v, p, "type", true, types);
+        ocpp_chk_keys(&v, p, keys);
+        int t = ocpp_chk_enum(&v, p, "type", true, types);
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->reset(cp->ctx, t == 0);
             LOGI(cp, now_ms, "ocpp: backend asked for a %s reset: %s", types[t], rc == HAL_OK ? "Accepted" : "Rejected");
@@ -1605,7 +1575,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         int64_t c = 0;
         h_simple_connector(cp, &v, p, &c, keys);
         if (v.err == OCPP_ERR_NONE && (c < 1 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->unlock(cp->ctx, (unsigned)c);
@@ -1618,9 +1588,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         static const char *const types[] = {"Inoperative", "Operative", NULL};
         int64_t c = 0;
         h_simple_connector(cp, &v, p, &c, keys);
-        int t = v_enum(&v, p, "type", true, types);
+        int t = ocpp_chk_enum(&v, p, "type", true, types);
         if (v.err == OCPP_ERR_NONE && (c < 0 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->availability(cp->ctx, (unsigned)c, t == 1);
@@ -1634,11 +1604,11 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
                                            "FirmwareStatusNotification", "Heartbeat", "MeterValues",
                                            "StatusNotification", NULL};
         int64_t c = -1;
-        only_keys(&v, p, keys);
-        int r = v_enum(&v, p, "requestedMessage", true, msgs);
-        if (v_int(&v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c) == 0 &&
+        ocpp_chk_keys(&v, p, keys);
+        int r = ocpp_chk_enum(&v, p, "requestedMessage", true, msgs);
+        if (ocpp_chk_int(&v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c) > 0 &&
             (c < 1 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             const char *s = "Accepted";
@@ -1661,9 +1631,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (strcmp(a, "DataTransfer") == 0) {
         static const char *const keys[] = {"vendorId", "messageId", "data", NULL};
         char vendor[256], mid[51];
-        only_keys(&v, p, keys);
-        v_str(&v, p, "vendorId", true, vendor, 255);
-        v_str(&v, p, "messageId", false, mid, 50);
+        ocpp_chk_keys(&v, p, keys);
+        ocpp_chk_str(&v, p, "vendorId", true, vendor, 255);
+        ocpp_chk_str(&v, p, "messageId", false, mid, 50);
         if (v.err == OCPP_ERR_NONE) {
             answer_status(w, "UnknownVendorId");
         }
@@ -1672,7 +1642,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         for (const char *const *q = not_supported; *q != NULL; q++) {
             known = known || strcmp(*q, a) == 0;
         }
-        violate(&v, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED,
+        ocpp_chk_fail(&v, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED,
                 known ? "action not supported by this charge point" : "unknown action");
     }
 

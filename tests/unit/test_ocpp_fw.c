@@ -2,7 +2,7 @@
  * UpdateFirmware with its schedule, retries and the install that waits for the transaction,
  * SignedUpdateFirmware with a bad certificate, a bad signature, a scheduled install and a
  * cancelled request, GetDiagnostics and GetLog uploads with retries, TriggerMessage of the
- * current status, hostile locations that never reach the board, and the schema checks. */
+ * current status, ExtendedTriggerMessage of the signed firmware and log statuses, hostile locations that never reach the board, and the schema checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,11 +12,14 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
+#include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_fw.h"
 
 static struct ocpp_cp s_cp;
 static struct ocpp_fw s_fw;
+static struct ocpp_cert s_ce; /* routes ExtendedTriggerMessage */
 static struct ocpp_json s_j;
 static uint32_t s_now;
 
@@ -77,43 +80,6 @@ static int b_file(void *ctx, const char *sig, const char **why)
     return s_b.sig_rc;
 }
 static const struct ocpp_fw_ops k_fw_ops = {b_start, b_poll, b_cancel, b_signed, b_cert, b_file};
-
-/* ---- the station side of the core: nothing but accepting */
-static int f_conn(void *ctx, unsigned c)
-{
-    (void)ctx, (void)c;
-    return HAL_OK;
-}
-static int f_start(void *ctx, unsigned c, const char *t)
-{
-    (void)ctx, (void)c, (void)t;
-    return HAL_OK;
-}
-static int f_reset(void *ctx, bool h)
-{
-    (void)ctx, (void)h;
-    return HAL_OK;
-}
-static int f_avail(void *ctx, unsigned c, bool o)
-{
-    (void)ctx, (void)c, (void)o;
-    return HAL_OK;
-}
-static void f_auth(void *ctx, unsigned c, const char *t, enum ocpp_auth a)
-{
-    (void)ctx, (void)c, (void)t, (void)a;
-}
-static void f_deliv(void *ctx, uint32_t tx)
-{
-    (void)ctx, (void)tx;
-}
-static size_t f_signed(void *ctx, uint32_t tx, const char **o)
-{
-    (void)ctx, (void)tx, (void)o;
-    return 0;
-}
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, f_auth, f_deliv, f_signed,
-                                         NULL,    NULL,   NULL,     NULL, NULL};
 
 /* 2026-03-01T12:00:00Z */
 #define T0 1772366400
@@ -197,9 +163,11 @@ static int setup(void **state)
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
     cfg.security_profile = 1; /* security events are sent */
-    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x300u);
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x300u);
     ocpp_fw_init(&s_fw, &k_fw_ops, NULL);
     s_cp.fw = &s_fw;
+    ocpp_cert_init(&s_ce, NULL, NULL, NULL, "CP1");
+    s_cp.cert = &s_ce;
     s_now = 1000;
     ocpp_cp_connected(&s_cp, s_now);
     assert_non_null(sent());
@@ -211,27 +179,9 @@ static int setup(void **state)
 /* A CALL from the CSMS: the answer's payload token, or -1 for a CALLERROR (its code in @p code). */
 static int call(const char *action, const char *payload, char code[48], char why[128])
 {
-    static char buf[8192];
-    snprintf(buf, sizeof buf, "[2,\"c1\",\"%s\",%s]", action, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    int64_t type = 0;
-    assert_int_equal(ocpp_json_int(&s_j, ocpp_json_at(&s_j, 0, 0), &type), HAL_OK);
-    if (type == 4) {
-        if (code != NULL) {
-            assert_true(ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 2), code, 48) > 0);
-        }
-        if (why != NULL) {
-            (void)ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 3), why, 128);
-        }
-        return -1;
-    }
-    assert_int_equal(type, 3);
-    return ocpp_json_at(&s_j, 0, 2);
+    int p = fake_ocpp_call(&s_cp, &s_j, s_now, action, payload, code, why);
+    assert_int_not_equal(p, FAKE_OCPP_NO_ANSWER);
+    return p;
 }
 
 static void expect_field(const char *action, const char *payload, const char *key, const char *value)
@@ -562,6 +512,75 @@ static void test_get_log(void **state)
                  "LogStatusNotification UploadFailure#6");
 }
 
+
+/* ExtendedTriggerMessage FirmwareStatusNotification: the answer first, then a
+ * SignedFirmwareStatusNotification: Idle when nothing ran and after Installed, else the last
+ * status with its requestId, also once the job ended in a failure (L01.FR.28-29). */
+static void test_extended_trigger_firmware(void **state)
+{
+    (void)state;
+    const char *t = "ExtendedTriggerMessage", *fsn = "{\"requestedMessage\":\"FirmwareStatusNotification\"}";
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Idle");
+    s_b.signed_ok = true;
+    s_b.sig_rc = -1;
+    signed_update(9, "", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Downloading#9");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Downloading#9");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    (void)drain();
+    assert_false(ocpp_fw_busy(&s_fw));
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification InvalidSignature#9");
+    /* the trigger's own note does not become the last status: asked again, the same */
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification InvalidSignature#9");
+    s_b.sig_rc = 0;
+    signed_update(10, "", "Accepted");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    s_b.result[OCPP_FW_JOB_INSTALL] = OCPP_FW_DONE;
+    step(100);
+    expect_drain("SignedFirmwareStatusNotification Downloading#10,SignedFirmwareStatusNotification Downloaded#10,"
+                 "SignedFirmwareStatusNotification SignatureVerified#10,SignedFirmwareStatusNotification Installing#10,"
+                 "SignedFirmwareStatusNotification Installed#10");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Idle");
+    /* a legacy job's status has no requestId to give */
+    s_b.signed_ok = false;
+    update("http://h/fw.bin", "2026-03-01T12:00:00Z", "");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_FAILED;
+    step(100);
+    expect_drain("FirmwareStatusNotification Downloading,FirmwareStatusNotification DownloadFailed");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification DownloadFailed");
+}
+
+/* ExtendedTriggerMessage LogStatusNotification: the running GetLog upload's status with its
+ * requestId, else Idle without one (a GetDiagnostics upload is not the log's). */
+static void test_extended_trigger_log(void **state)
+{
+    (void)state;
+    const char *t = "ExtendedTriggerMessage", *lsn = "{\"requestedMessage\":\"LogStatusNotification\"}";
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Idle");
+    expect_field("GetLog", "{\"logType\":\"SecurityLog\",\"requestId\":5,\"log\":{\"remoteLocation\":\"https://h/l\"}}",
+                 "status", "Accepted");
+    expect_drain("LogStatusNotification Uploading#5");
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Uploading#5");
+    s_b.result[OCPP_FW_JOB_UPLOAD] = OCPP_FW_DONE;
+    step(100);
+    expect_drain("LogStatusNotification Uploaded#5");
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Idle");
+    (void)call("GetDiagnostics", "{\"location\":\"ftp://127.0.0.1/up\"}", NULL, NULL);
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("DiagnosticsStatusNotification Uploading,LogStatusNotification Idle");
+}
+
 static void test_not_attached(void **state)
 {
     (void)state;
@@ -570,6 +589,8 @@ static void test_not_attached(void **state)
                  "NotSupported", NULL);
     expect_error("GetLog", "{}", "NotSupported", NULL);
     expect_field("TriggerMessage", "{\"requestedMessage\":\"FirmwareStatusNotification\"}", "status",
+                 "NotImplemented");
+    expect_field("ExtendedTriggerMessage", "{\"requestedMessage\":\"LogStatusNotification\"}", "status",
                  "NotImplemented");
 }
 
@@ -606,6 +627,8 @@ int main(void)
         cmocka_unit_test_setup(test_signed_scheduled_and_cancelled, setup),
         cmocka_unit_test_setup(test_diagnostics, setup),
         cmocka_unit_test_setup(test_get_log, setup),
+        cmocka_unit_test_setup(test_extended_trigger_firmware, setup),
+        cmocka_unit_test_setup(test_extended_trigger_log, setup),
         cmocka_unit_test_setup(test_not_attached, setup),
         cmocka_unit_test_setup(test_notes_survive_offline, setup),
     };
