@@ -286,6 +286,21 @@ s2 = [i for i, x in enumerate(c) if x['action'] == 'StartTransaction' and x['par
 p2 = [i for i, x in enumerate(c) if x['action'] == 'StopTransaction' and x['params']['transactionId'] == 2]
 sys.exit(0 if len(b) == 2 and s2 and p2 and b[1] < s2[0] < p2[0] and 'session 2: ok' in log else 1)
 PY
+    for k in soft hard; do
+        local port=$pa2
+        [ $k = hard ] && port=$pa3
+        python3 - "$w/csms-$port.log" "$k" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+r = [x['t'] for x in e if x.get('ev') == 'result' and x.get('action') == 'Reset']
+s = [x['t'] for x in e if x.get('ev') == 'call' and x.get('action') == 'StopTransaction']
+b = [x['t'] for x in e if x.get('ev') == 'call' and x.get('action') == 'BootNotification']
+if r and s and len(b) == 2:
+    print('FIGURE ocpp reset-%s: %.2f s from the Reset.conf to the BootNotification again (the session stopped safely, its '
+          'Stop at the CSMS after %.2f s, the restart %.2f s after that)' % (sys.argv[2], (b[1] - r[0]) / 1000.0,
+                                                                          (s[0] - r[0]) / 1000.0, (b[1] - s[0]) / 1000.0))
+PY
+    done
     check idtag "a session authorised outside OCPP (autocharge): StartTransaction's idTag is its EVCCID; answered Invalid, StopTransactionOnInvalidId stops it with reason DeAuthorized" \
         python3 - "$w/csms-$pa4.log" "$w/idtag-sim.log" <<'PY'
 import json, re, sys
