@@ -55,6 +55,8 @@
 #            point in process), after Soft the next session charges
 #   idtag:   (same) an autocharge session's StartTransaction carries its EVCCID; answered
 #            Invalid, the session stops with reason DeAuthorized
+#   power-loss: (same) --scenario power-loss-cable-check with --ocpp: the charge point restarts
+#            at power-up, the Stop says PowerLoss once, the next session follows
 #   firmware: (beside offline) UpdateFirmware, GetDiagnostics, SignedUpdateFirmware and
 #            GetLog against a loopback HTTP server: installed, uploaded, a 404, a hostile
 #            location, a bad certificate and a bad signature (see firmware_scenario)
@@ -219,7 +221,7 @@ sys.exit(0 if ok else 1)"
 auth_reset_scenario() {
     local w=$work/authreset a r h d
     mkdir -p "$w"
-    for x in "$pa1" "$pa2" "$pa3" "$pa4"; do
+    for x in "$pa1" "$pa2" "$pa3" "$pa4" "$pa5"; do
         csms_ready "$w/csms-$x.log" "$x" || { ko authorize "CSMS on $x did not start"; return; }
     done
     "$sim" --ocpp "ws://127.0.0.1:$pa1/CPA1" --id-tag CARD1,INVALID,BLOCKED --sessions 3 --charge-s 1 --out - \
@@ -234,7 +236,12 @@ auth_reset_scenario() {
     "$sim" --ocpp "ws://127.0.0.1:$pa4/CPA4" --sessions 1 --charge-s 3 --out - --ocpp-drain-s 30 \
         >"$w/idtag-sim.log" 2>&1 &
     d=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pa5/CPA5" --scenario power-loss-cable-check --out - --ocpp-drain-s 30 \
+        >"$w/pl-sim.log" 2>&1 &
+    local pl=$!
     wait $a $r $h $d
+    wait $pl
+    local pl_rc=$?
     # (the simulators' own verdicts are FAIL where a session was refused or stopped: their cars
     # expected to charge; what counts is what the backend was told and that it stayed safe)
     check authorize "Authorize of each card in order (CARD1 Accepted, INVALID, BLOCKED): one transaction, CARD1's, with its idTag; the refused sessions got no Start and no energy, 0 safety violations, everything delivered" \
@@ -301,6 +308,24 @@ if r and s and len(b) == 2:
                                                                           (s[0] - r[0]) / 1000.0, (b[1] - s[0]) / 1000.0))
 PY
     done
+    check power-loss "the simulated power loss in cable check (--scenario power-loss-cable-check): the charge point restarts at power-up, BootNotification again, the transaction's Stop once with reason PowerLoss, then the next session's Start and Stop; the scenario passes, everything delivered" \
+        python3 - "$w/csms-$pa5.log" "$w/pl-sim.log" "$pl_rc" <<'PY'
+import json, sys
+c = [x for x in map(json.loads, open(sys.argv[1])) if x.get('ev') == 'call']
+log = open(sys.argv[2]).read()
+t = [(x['action'], x['params'].get('transactionId', x['params'].get('assigned')), x['params'].get('reason'))
+     for x in c if x['action'] in ('BootNotification', 'StartTransaction', 'StopTransaction')]
+# (on a machine so loaded that the first boot comes after the power loss, the first Start goes
+# after the second boot: the order of the Starts and Stops is what counts)
+boots = [i for i, x in enumerate(t) if x[0] == 'BootNotification']
+tx = [x for x in t if x[0] != 'BootNotification']
+stop1 = [i for i, x in enumerate(t) if x[:2] == ('StopTransaction', 1)]
+ok = len(boots) == 2 and tx[:3] == [('StartTransaction', 1, None), ('StopTransaction', 1, 'PowerLoss'),
+                                    ('StartTransaction', 2, None)] and len(tx) == 4 and \
+     tx[3][:2] == ('StopTransaction', 2) and stop1[0] > boots[1] and 'the charge point restarts (power back' in log and \
+     'every transaction delivered' in log and sys.argv[3] == '0'
+sys.exit(0 if ok else 1)
+PY
     check idtag "a session authorised outside OCPP (autocharge): StartTransaction's idTag is its EVCCID; answered Invalid, StopTransactionOnInvalidId stops it with reason DeAuthorized" \
         python3 - "$w/csms-$pa4.log" "$w/idtag-sim.log" <<'PY'
 import json, re, sys
@@ -744,6 +769,7 @@ pa1=$(port)
 pa2=$(port)
 pa3=$(port)
 pa4=$(port)
+pa5=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -785,6 +811,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/authreset/csms-$pa2.log" --port "$pa2" --reset-after-ms 3000 --reset-type Soft \
     --serve "$work/authreset/csms-$pa3.log" --port "$pa3" --reset-after-ms 3000 --reset-type Hard \
     --serve "$work/authreset/csms-$pa4.log" --port "$pa4" --start-invalid-first 1 \
+    --serve "$work/authreset/csms-$pa5.log" --port "$pa5" \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
