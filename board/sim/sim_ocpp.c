@@ -26,15 +26,6 @@ static int sim_ocpp_cp_start(struct sim_ocpp *so, uint32_t now_ms)
         fprintf(stderr, "sim: --ocpp: the charge point does not start (%d)\n", rc);
         return 2;
     }
-    /* --ocpp-store: the charge point's state (what the CSMS configured, the local list, the
-     * cache, reservations) beside the journals, as the Linux board keeps it */
-    if (o->ocpp_store != NULL) {
-        if (board_ocpp_store_open(&so->store, o->ocpp_store, &so->os.cp, so->log, now_ms) != HAL_OK) {
-            fprintf(stderr, "sim: --ocpp-store %s: path too long\n", o->ocpp_store);
-            return 2;
-        }
-        ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
-    }
     so->os.cp.cert = &so->cert; /* its roots and client certificate are files: kept */
     /* --ocpp-fw-dir: Firmware Management, signed firmware and GetLog (board_ocpp_fw.c) */
     if (o->ocpp_fw_dir != NULL) {
@@ -50,6 +41,18 @@ static int sim_ocpp_cp_start(struct sim_ocpp *so, uint32_t now_ms)
             return 2;
         }
         board_ocpp_fw_start(&so->fw, &fc, &so->os.cp, so->log);
+    }
+    /* --ocpp-store: the charge point's state (what the CSMS configured, the local list, the
+     * cache, reservations, the queue's values, the profiles, a firmware job) beside the
+     * journals, as the Linux board keeps it: read once the journals re-queued their
+     * transactions (ocpp_station_init) and Firmware Management is attached, whose lines
+     * name them */
+    if (o->ocpp_store != NULL) {
+        if (board_ocpp_store_open(&so->store, o->ocpp_store, &so->os.cp, so->log, now_ms) != HAL_OK) {
+            fprintf(stderr, "sim: --ocpp-store %s: path too long\n", o->ocpp_store);
+            return 2;
+        }
+        ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
     so->phase = SIM_OCPP_RUN;
     return 0;

@@ -209,6 +209,43 @@ sys.exit(0 if ok else 1)"
         bash -c "grep -q 'result ChangeConfiguration {\"status\": \"Accepted\"}' '$w/kill.calls' &&
                  grep -q 'result GetConfiguration .*\"key\": \"ConnectionTimeOut\".*\"value\": \"77\"' '$w/kill2.calls' &&
                  grep -q 'result GetLocalListVersion {\"listVersion\": 3}' '$w/kill2.calls'"
+    check kill "the charging profile set before the SIGKILL is applied after it: the composite schedule is its 31.5 A" \
+        bash -c "grep -q 'result SetChargingProfile {\"status\": \"Accepted\"}' '$w/kill.calls' &&
+                 grep -q 'result GetCompositeSchedule .*\"limit\": 31.5.*\"status\": \"Accepted\"' '$w/kill2.calls'"
+    # MeterValues (MeterValueSampleInterval 1, persisted) queued while the CSMS was gone and
+    # stored before they were to be sent: after the restart each arrives once, between its
+    # transaction's Start and Stop, with the id the CSMS gave (100: a Start it took only then).
+    # A value the first CSMS logged as it was killed, its answer lost, is rightly sent again.
+    check kill "queued MeterValues survive the SIGKILL: delivered once after the restart, between their Start and Stop, with the real transactionId" \
+        python3 - "$w/csms1.log" "$w/csms2.log" <<'PY'
+import json, sys
+seen, open_tx, after, bad = {}, set(), set(), []
+for run, path in enumerate(sys.argv[1:]):
+    ev = [json.loads(l) for l in open(path) if l.startswith('{')]
+    calls = [e for e in ev if e.get('ev') == 'call']
+    for i, e in enumerate(calls):
+        a, p = e['action'], e['params']
+        if a == 'StartTransaction':
+            open_tx.add(p['assigned'])
+        elif a == 'StopTransaction':
+            open_tx.discard(p['transactionId'])
+        elif a == 'MeterValues' and 'transactionId' in p:
+            key = (p['transactionId'], p['meterValue'][0]['timestamp'])
+            if p['transactionId'] not in open_tx:
+                bad.append('outside its transaction: %s' % (key,))
+            if key in seen and not (seen[key] == (0, True) and run == 1):
+                bad.append('twice: %s' % (key,))
+            seen[key] = (run, run == 0 and i == len(calls) - 1)
+            if run == 1:
+                after.add(p['transactionId'])
+if 100 not in after:
+    bad.append('after the restart only the values of %s' % sorted(after))
+if bad:
+    print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+PY
+    check kill "the restarted charger read its store without a refused line" \
+        grep -q 'ocpp: state read from .*, 0 refused)' "$w/sim2.log"
 }
 
 # ---------------------------------------------------------------- token reader, Reset, idTag outside OCPP (beside "offline")

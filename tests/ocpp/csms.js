@@ -41,8 +41,11 @@
 //     there, ReserveNow for connector 0, an unknown CancelReservation, the Local Auth List
 //     (SendLocalList full and differential, a version mismatch, GetLocalListVersion), and
 //     reservation 7 cancelled. StopTransaction is answered only once all that is done.
-// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
-//     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
+// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and
+//     MeterValueSampleInterval 1, a TxDefaultProfile of 31.5 A on connector 0 (id 61), and a
+//     full local list of version 3; --persist-get 1: after the boot, the profile's composite
+//     schedule of connector 1 (60 s in A), the key and the list version read back (a restart
+//     between).
 // --aligned-s N: after the first accepted boot, ChangeConfiguration ClockAlignedDataInterval N
 //     (clock-aligned MeterValues, context Sample.Clock).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -223,12 +226,19 @@ function serve(args) {
             if (status === 'Accepted' && args['persist-set'] !== undefined) {
                 setTimeout(async () => {
                     await command('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '77' });
+                    await command('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '1' });
+                    await command('SetChargingProfile', { connectorId: 0, csChargingProfiles: {
+                        chargingProfileId: 61, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile',
+                        chargingProfileKind: 'Absolute',
+                        chargingSchedule: { startSchedule: '2020-01-01T00:00:00Z', chargingRateUnit: 'A',
+                                            chargingSchedulePeriod: [{ startPeriod: 0, limit: 31.5 }] } } });
                     await command('SendLocalList', { listVersion: 3, updateType: 'Full',
                                                      localAuthorizationList: [{ idTag: 'KEPT', idTagInfo: { status: 'Accepted' } }] });
                 }, 1);
             }
             if (status === 'Accepted' && args['persist-get'] !== undefined) {
                 setTimeout(async () => {
+                    await command('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'A' });
                     await command('GetConfiguration', { key: ['ConnectionTimeOut'] });
                     await command('GetLocalListVersion', {});
                 }, 1);

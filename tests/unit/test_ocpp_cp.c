@@ -881,6 +881,225 @@ static void test_clock_aligned(void **state)
     reply("{}");
 }
 
+
+/* The store as text, for the "reboot" tests. */
+struct store_buf {
+    char text[8192];
+    size_t len;
+};
+static void store_put(void *ctx, const char *t, size_t n)
+{
+    struct store_buf *b = ctx;
+    assert_true(b->len + n < sizeof b->text);
+    memcpy(b->text + b->len, t, n);
+    b->len += n;
+    b->text[b->len] = '\0';
+}
+
+/* A new charge point (a reboot) whose journal re-queued transaction 6 (Start and Stop, the
+ * token and the reservation unknown to it), then every line of @p b read back. */
+static void reboot_with(const struct store_buf *b, bool stop_queued)
+{
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x300u);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "", 1000, 1700000000), HAL_OK);
+    if (stop_queued) {
+        assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "", 2000, 1700000300, OCPP_R_POWER_LOSS), HAL_OK);
+    }
+    char line[OCPP_STORE_LINE_MAX];
+    for (const char *at = b->text; *at != '\0';) {
+        const char *nl = strchr(at, '\n');
+        assert_non_null(nl);
+        memcpy(line, at, (size_t)(nl - at));
+        line[nl - at] = '\0';
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, line, &why) != HAL_OK) {
+            fail_msg("stored line refused: %s (%s)", line, why);
+        }
+        at = nl + 1;
+    }
+}
+
+/* A transaction's MeterValues are stored before they are sent and come back after a reboot
+ * between the journal's Start and Stop, with the CSMS's id, each exactly once; the Start
+ * keeps its reservationId and idTag. */
+static void test_store_queue_across_reboot(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 1000, 1700000000), HAL_OK);
+    s_cp.q[s_cp.qhead].reservation_id = 77; /* as ocpp_auth_reservation_use gives it */
+    uint32_t gen = s_cp.store_gen;
+    int persists = s_fake.persists;
+    struct ocpp_sample smp = {7000, 16500, 412000, 55};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 6, 1100, &smp, 1700000060, s_now), HAL_OK);
+    assert_true(s_cp.store_gen != gen && s_fake.persists > persists); /* stored before it is sent */
+    s_now += 60000;
+    assert_int_equal(ocpp_cp_meter(&s_cp, 6, 1200, 1700000120, s_now), HAL_OK);
+    /* outside a transaction: not a transaction message, not stored */
+    gen = s_cp.store_gen;
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 0, 500, NULL, 1700000100), HAL_OK);
+    assert_int_equal(s_cp.store_gen, gen);
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_non_null(strstr(b.text, "start 6 77 544147\n"));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000060 1100 7000 16500 412000 55 0\n"));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000120 1200 -2147483648 -2147483648 -2147483648 -1 0\n"));
+
+    /* power lost while offline: the journal closes the transaction, the store comes back */
+    reboot_with(&b, true);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 4);
+    boot_accepted();
+    int p = expect_call("StartTransaction");
+    assert_int_equal(get_int(p, "reservationId"), 77);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "idTag"), "TAG"));
+    reply("{\"transactionId\":41,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2023-11-14T22:14:20Z"));
+    assert_int_equal(ocpp_json_size(&s_j, ocpp_json_get(&s_j, mv, "sampledValue")), 5);
+    reply("{}");
+    /* the delivered value left the store: a second reboot now sends only the second */
+    b.len = 0;
+    b.text[0] = '\0';
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_null(strstr(b.text, "1700000060"));
+    assert_null(strstr(b.text, "start "));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000120 "));
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2023-11-14T22:15:20Z"));
+    reply("{}");
+    p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    reply("{}");
+    assert_null(sent());
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+    b.len = 0;
+    b.text[0] = '\0';
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_null(strstr(b.text, "mv "));
+}
+
+/* Every damaged or stale queue line is refused with its reason; nothing is queued twice. */
+static void test_store_queue_lines_refused(void **state)
+{
+    (void)state;
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    reboot_with(&b, true);
+    static const char *const bad[] = {
+        "mv 6 1 1700000060 1100 7000 16500 412000 55",         /* a field short */
+        "mv 6 1 1700000060 1100 7000 16500 412000 55 0 9",     /* one too many */
+        "mv 6 1 1700000060 x 7000 16500 412000 55 0",          /* not a number */
+        "mv 6 1 1700000060 1100 7000 16500 412000 101 0",      /* SoC over 100 */
+        "mv 6 1 1700000060 1100 7000 16500 412000 55 3",       /* no such context */
+        "mv 6 1 0 1100 7000 16500 412000 55 0",                /* no time */
+        "mv 6 1 1700000060 -5 7000 16500 412000 55 0",         /* a negative register */
+        "mv 6 3 1700000060 1100 7000 16500 412000 55 0",       /* no connector 3 */
+        "mv 6 2 1700000060 1100 7000 16500 412000 55 0",       /* not the transaction's connector */
+        "mv 9 1 1700000060 1100 7000 16500 412000 55 0",       /* a transaction the journal has delivered */
+        "start 6 -2 -",                                         /* reservationId below -1 */
+        "start 6 5 5",                                          /* odd hex */
+        "start 9 5 -",                                          /* no queued Start */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, bad[i], &why) != HAL_EINVAL || why == NULL) {
+            fail_msg("accepted or without a reason: %s", bad[i]);
+        }
+    }
+    assert_int_equal(ocpp_cp_queued(&s_cp), 2);
+    const char *why = NULL;
+    const char *good = "mv 6 1 1700000060 1100 7000 16500 412000 55 0";
+    assert_int_equal(ocpp_cp_store_line(&s_cp, good, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, good, &why), HAL_EINVAL); /* twice */
+    assert_non_null(strstr(why, "twice"));
+    assert_int_equal(ocpp_cp_queued(&s_cp), 3);
+    /* put before the Stop */
+    assert_int_equal(s_cp.q[(s_cp.qhead + 1u) % CFG_OCPP_QUEUE].kind, OCPP_Q_METER);
+    assert_int_equal(s_cp.q[(s_cp.qhead + 2u) % CFG_OCPP_QUEUE].kind, OCPP_Q_STOP);
+}
+
+/* The Transaction.Begin value (StartTxnSampledData) is never dropped for room, and after a
+ * reboot it is queued once: the journal's re-queued Start brings it, its stored line adds
+ * nothing; for a Start the CSMS had taken, the stored line brings it back. */
+static void test_begin_value_kept(void **state)
+{
+    (void)state;
+    s_cp.cfg.start_txn_energy = true;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 1000, 1700000000), HAL_OK);
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        s_now += 60000;
+        (void)ocpp_cp_meter(&s_cp, 6, 1000 + (int64_t)i, 1700000000 + 60 * (int64_t)(i + 1u), s_now);
+    }
+    assert_true(s_cp.mv_dropped > 0);
+    assert_int_equal(s_cp.q[(s_cp.qhead + 1u) % CFG_OCPP_QUEUE].clock, 2); /* still behind the Start */
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_non_null(strstr(b.text, "mv 6 1 1700000000 1000 -2147483648 -2147483648 -2147483648 -1 2\n"));
+    /* the journal re-queues Start (and Begin with it), the stored Begin adds nothing */
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    cfg.start_txn_energy = true;
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x400u);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "", 1000, 1700000000), HAL_OK);
+    const char *why = NULL;
+    const char *begin = "mv 6 1 1700000000 1000 -2147483648 -2147483648 -2147483648 -1 2";
+    assert_int_equal(ocpp_cp_store_line(&s_cp, begin, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 2);
+    /* a Start the CSMS had taken: only the store has its Begin value */
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x401u);
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 1, 6, 41), HAL_OK);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, begin, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+    boot_accepted();
+    int p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0),
+                                              "sampledValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "context"), "Transaction.Begin"));
+    reply("{}");
+}
+
+/* A full queue drops its oldest intermediate value for a new one (logged, counted), never a
+ * Start or a Stop, and the running transaction can still stop. */
+static void test_queue_full_drops_intermediate(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 0, 1700000000), HAL_OK);
+    unsigned values = CFG_OCPP_QUEUE - 2u; /* beside the Start and the room of the Stop */
+    for (unsigned i = 0; i < values + 3u; i++) {
+        s_now += 60000;
+        assert_int_equal(ocpp_cp_meter(&s_cp, 6, (int64_t)i, 1700000000 + 60 * (int64_t)(i + 1u), s_now), HAL_OK);
+    }
+    assert_int_equal(s_cp.mv_dropped, 3);
+    assert_int_equal(ocpp_cp_queued(&s_cp), CFG_OCPP_QUEUE - 1u);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "TAG", 99, 1700009999, OCPP_R_LOCAL), HAL_OK);
+    boot_accepted();
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    /* the three oldest went: the first value left is the fourth */
+    int p = expect_call("MeterValues");
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0),
+                                              "sampledValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "value"), "3"));
+    reply("{}");
+    for (unsigned i = 1; i < values; i++) {
+        expect_call("MeterValues");
+        reply("{}");
+    }
+    expect_call("StopTransaction");
+    reply("{}");
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -900,6 +1119,10 @@ int main(void)
         cmocka_unit_test_setup(test_meter_values_measurands, setup),
         cmocka_unit_test_setup(test_clock_aligned, setup),
         cmocka_unit_test_setup(test_meter_public_key, setup),
+        cmocka_unit_test_setup(test_store_queue_across_reboot, setup),
+        cmocka_unit_test_setup(test_store_queue_lines_refused, setup),
+        cmocka_unit_test_setup(test_queue_full_drops_intermediate, setup),
+        cmocka_unit_test_setup(test_begin_value_kept, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
