@@ -63,8 +63,6 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
         (void)journal_delivered(oj->j, seq);
         return true;
     }
-    /* A Start the CSMS took before a reboot is not sent again: the transaction continues
-     * under the id it gave (exactly once across the reboot). */
     /* no OCPP token (autocharge, Plug & Charge, a local token): the one the charger started
      * the meter transaction with, cut to the schema's 20 characters */
     if (oj->token[0] == '\0' && oj->idtag_of != NULL) {
@@ -73,6 +71,8 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
             ocpp_journal_set_token(oj, t);
         }
     }
+    /* A Start the CSMS took before a reboot is not sent again: the transaction continues
+     * under the id it gave (exactly once across the reboot). */
     int rc = e->remote_known
                  ? ocpp_cp_tx_resume(oj->cp, oj->connector, local_of(oj, seq), e->remote_id)
                  : ocpp_cp_tx_start(oj->cp, oj->connector, local_of(oj, seq), oj->token, e->start_wh,
