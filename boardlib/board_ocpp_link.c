@@ -40,6 +40,12 @@ int board_ocpp_link_init(struct board_ocpp_link *l, const char *url, const char 
     return HAL_OK;
 }
 
+void board_ocpp_link_reset(struct board_ocpp_link *l)
+{
+    l->opened_at = l->failed_at = 0;
+    l->closing = false;
+}
+
 bool board_ocpp_link_can(const struct board_ocpp_link *l, unsigned profile)
 {
     return profile >= 2u ? l->has_secure && l->tls != NULL : l->has_plain;
@@ -89,7 +95,7 @@ void board_ocpp_link_poll(struct board_ocpp_link *l, struct ocpp_station *os, ui
         ocpp_sec_link_failed(cp, ws->why, now_ms);
     }
     /* a reconnect the core asked for, once its answer (Accepted) has gone out whole */
-    bool answered = !ocpp_ws_is_open(ws) || (cp->txlen == 0u && ws->tx_len == 0u);
+    bool answered = !ocpp_ws_is_open(ws) || (cp->txlen == 0u && !ocpp_ws_sending(ws));
     if (!l->closing && answered && ocpp_sec_link_relink(cp)) {
         ocpp_ws_close(ws, 1000, now_ms);
         l->closing = true;

@@ -39,6 +39,9 @@ struct board_ocpp_link {
 int board_ocpp_link_init(struct board_ocpp_link *l, const char *url, const char *tls_url, const char *identity,
                          struct hal_tls *tls, struct hal_log *log, const char **why);
 
+/** A new WebSocket (the charge point started again): forget the old one's connects. */
+void board_ocpp_link_reset(struct board_ocpp_link *l);
+
 /** The link can connect with @p profile (an endpoint and, for 2/3, a TLS client). */
 bool board_ocpp_link_can(const struct board_ocpp_link *l, unsigned profile);
 

@@ -1055,9 +1055,15 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         }
         LOGI(cp, now_ms, "ocpp: backend took transaction %u as id %ld, idTag %s", (unsigned)e->local_tx,
              (long)id, st);
-        if (strcmp(st, "Accepted") != 0 && !t->stopped && cp->ops->remote_stop != NULL) {
+        if (strcmp(st, "Accepted") != 0 && !t->stopped) {
+            /* StopTransactionOnInvalidId (read-only true): whoever authorised the session,
+             * the backend's word on the idTag ends it */
             LOGI(cp, now_ms, "ocpp: idTag %s: stopping transaction %u", st, (unsigned)e->local_tx);
-            cp->ops->remote_stop(cp->ctx, t->connector);
+            if (cp->ops->deauthorize != NULL) {
+                (void)cp->ops->deauthorize(cp->ctx, t->connector);
+            } else if (cp->ops->remote_stop != NULL) {
+                (void)cp->ops->remote_stop(cp->ctx, t->connector);
+            }
         }
     }
     if (e->kind == OCPP_Q_STOP) {

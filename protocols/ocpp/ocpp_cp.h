@@ -124,6 +124,9 @@ struct ocpp_cp_ops {
      *  records with (MeterPublicKey<n>, the signed values' publicKey); 0 when it has none or
      *  has not told it yet. May be NULL. */
     size_t (*meter_key)(void *ctx, unsigned connector, uint8_t *der, size_t cap);
+    /** StartTransaction.conf said the idTag is not Accepted (StopTransactionOnInvalidId):
+     *  stop the transaction's session with reason DeAuthorized. May be NULL: remote_stop. */
+    int (*deauthorize)(void *ctx, unsigned connector);
 };
 
 /** Configuration keys we keep (Core profile, §9.1); the board persists them. */

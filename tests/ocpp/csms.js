@@ -12,6 +12,7 @@
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
 //          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--reserve-start 1]
+//          [--reset-after-ms N --reset-type Soft|Hard] [--start-invalid-first 1]
 //          [--password-next PW]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
@@ -28,6 +29,12 @@
 //     RemoteStartTransaction of connector 1 for RESV1 with a TxProfile (Relative, 10 kW, id 21);
 //     after its StartTransaction, CancelReservation 9 (consumed: Rejected) and
 //     GetCompositeSchedule of connector 1 for 60 s in W. StopTransaction waits for all that.
+// --reset-after-ms N --reset-type Soft|Hard: N ms after the first StartTransaction, Reset of
+//     that type (the charge point stops the transaction, boots again, charges on).
+// --start-invalid-first 1: the first StartTransaction is answered with idTagInfo Invalid
+//     (StopTransactionOnInvalidId: the charge point stops it, reason DeAuthorized).
+// Authorize: idTag INVALID is answered Invalid, BLOCKED Blocked, EXPIRED Expired, any other
+//     Accepted.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
@@ -258,7 +265,7 @@ function serve(args) {
         });
         client.handle('Authorize', ({ params }) => {
             log('Authorize', params);
-            const st = { BLOCKED: 'Blocked', INVALID: 'Invalid' }[params.idTag] || 'Accepted';
+            const st = { BLOCKED: 'Blocked', INVALID: 'Invalid', EXPIRED: 'Expired' }[params.idTag] || 'Accepted';
             return { idTagInfo: { status: st } };
         });
         client.handle('StartTransaction', ({ params }) => {
@@ -281,6 +288,9 @@ function serve(args) {
                 setTimeout(() => command('ChangeAvailability', { connectorId: 1, type: 'Inoperative' }),
                            Number(args['availability-after-ms']));
             }
+            if (args['reset-after-ms'] !== undefined && starts === 1) {
+                setTimeout(() => command('Reset', { type: args['reset-type'] || 'Soft' }), Number(args['reset-after-ms']));
+            }
             if (args['profile-after-ms'] !== undefined && !profileDone) {
                 profileDone = true;
                 setTimeout(async () => {
@@ -291,7 +301,8 @@ function serve(args) {
                     await command('GetCompositeSchedule', { connectorId: params.connectorId, duration: 60, chargingRateUnit: 'W' });
                 }, Number(args['profile-after-ms']));
             }
-            return { transactionId, idTagInfo: { status: 'Accepted' } };
+            const invalid = args['start-invalid-first'] !== undefined && starts === 1;
+            return { transactionId, idTagInfo: { status: invalid ? 'Invalid' : 'Accepted' } };
         });
         client.handle('StopTransaction', async ({ params }) => {
             if (profilesDone !== null) {

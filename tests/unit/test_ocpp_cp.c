@@ -19,7 +19,7 @@ static struct ocpp_json s_j; /* to read what the charge point sent */
 static uint32_t s_now;
 
 static struct {
-    int remote_start, remote_stop, reset, unlock, avail;
+    int remote_start, remote_stop, reset, unlock, avail, deauthorize;
     unsigned last_conn;
     char last_tag[32];
     bool last_hard, last_operative;
@@ -47,6 +47,13 @@ static int f_remote_stop(void *ctx, unsigned c)
 {
     (void)ctx;
     s_fake.remote_stop++;
+    s_fake.last_conn = c;
+    return s_fake.rc;
+}
+static int f_deauthorize(void *ctx, unsigned c)
+{
+    (void)ctx;
+    s_fake.deauthorize++;
     s_fake.last_conn = c;
     return s_fake.rc;
 }
@@ -127,7 +134,8 @@ static size_t f_meter_key(void *ctx, unsigned c, uint8_t *der, size_t cap)
 
 static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset,   f_unlock,
                                          f_avail,        f_authorized,  f_delivered, f_signed,
-                                         f_time,         f_persist,     f_started,  f_meter_key};
+                                         f_time,         f_persist,     f_started,  f_meter_key,
+                                         f_deauthorize};
 
 static int setup(void **state)
 {
@@ -330,10 +338,34 @@ static void test_link_lost_mid_call(void **state)
     reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Blocked\"}}");
     /* Blocked: the station is told to stop (its Stop is already queued: not again) */
     assert_int_equal(s_fake.remote_stop, 0);
+    assert_int_equal(s_fake.deauthorize, 0);
     int p = expect_call("StopTransaction");
     assert_int_equal(get_int(p, "transactionId"), 5);
     reply("{}");
     assert_int_equal(s_fake.ndelivered, 1);
+}
+
+/* StopTransactionOnInvalidId: a StartTransaction.conf that does not accept the idTag (a token
+ * authorised outside OCPP, e.g. autocharge's EVCCID) stops the running transaction through the
+ * deauthorize hook (reason DeAuthorized), not as a remote stop */
+static void test_start_invalid_deauthorizes(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 11, "0200000000A0", 0, 1700000000), HAL_OK);
+    int p = expect_call("StartTransaction");
+    char tag[24];
+    assert_true(ocpp_json_str(&s_j, ocpp_json_get(&s_j, p, "idTag"), tag, sizeof tag) > 0);
+    assert_string_equal(tag, "0200000000A0");
+    reply("{\"transactionId\":8,\"idTagInfo\":{\"status\":\"Invalid\"}}");
+    assert_int_equal(s_fake.deauthorize, 1);
+    assert_int_equal(s_fake.last_conn, 2);
+    assert_int_equal(s_fake.remote_stop, 0);
+    /* Accepted: nothing is stopped */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 12, "OK", 0, 1700000001), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":9,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_int_equal(s_fake.deauthorize, 1);
 }
 
 static void test_callerror_attempts(void **state)
@@ -1074,6 +1106,7 @@ int main(void)
         cmocka_unit_test_setup(test_boot, setup),
         cmocka_unit_test_setup(test_offline_queue, setup),
         cmocka_unit_test_setup(test_link_lost_mid_call, setup),
+        cmocka_unit_test_setup(test_start_invalid_deauthorizes, setup),
         cmocka_unit_test_setup(test_callerror_attempts, setup),
         cmocka_unit_test_setup(test_incoming, setup),
         cmocka_unit_test_setup(test_remote_stop_known, setup),
