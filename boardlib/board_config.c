@@ -244,6 +244,9 @@ static const struct config_key s_keys[] = {
         "                                     client certificate; 0 none (lab only) (default 1)"),
     STR("ocpp.password_file", ocpp.password_file, false,
         "a file whose first line is the AuthorizationKey, 16..40 characters (profiles 1, 2)"),
+    STR("ocpp.tls_url", ocpp.tls_url, false,
+        "wss:// base URL of profiles 2 and 3 beside a ws:// ocpp.url: a SecurityProfile\n"
+        "                                     upgrade over OCPP reconnects there (needs ocpp.ca)"),
     STR("ocpp.ca", ocpp.ca, false, "PEM CA the CSMS's certificate must chain to (wss://, required)"),
     STR("ocpp.client_cert", ocpp.client_cert, false, "PEM client certificate (profile 3)"),
     STR("ocpp.client_key", ocpp.client_key, false, "PEM key of ocpp.client_cert (profile 3)"),

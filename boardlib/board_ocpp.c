@@ -15,6 +15,7 @@ static int cert_open(struct board_ocpp *bo, const char *dir, uint32_t now_ms)
         hal_logf(bo->os.log, HAL_LOG_ERROR, now_ms, "ocpp: the certificate store in %s does not open",
                  dir != NULL ? dir : "(memory)");
     }
+    bo->bcert.link = &bo->link; /* which profiles an upgrade can reach */
     return rc;
 }
 
@@ -60,7 +61,8 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
     }
     linux_rng_init(&bo->rng);
     struct hal_tls *tls = NULL;
-    if (wc.target.tls) {
+    /* a TLS client for a wss:// url, or for the ocpp.tls_url a profile upgrade goes to */
+    if (wc.target.tls || c->tls_url[0] != '\0') {
         struct linux_tls_backend b = {c->ca, c->client_cert[0] ? c->client_cert : NULL,
                                       c->client_key[0] ? c->client_key : NULL};
         if (linux_tls_init(&bo->tls, &bo->net.base, log, NULL) != HAL_OK ||
@@ -94,6 +96,12 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
     snprintf(bo->client_cert, sizeof bo->client_cert, "%s", c->client_cert);
     snprintf(bo->client_key, sizeof bo->client_key, "%s", c->client_key);
     snprintf(bo->identity, sizeof bo->identity, "%s", c->identity);
+    snprintf(bo->tls_url, sizeof bo->tls_url, "%s", c->tls_url);
+    if (board_ocpp_link_init(&bo->link, bo->base, bo->tls_url, bo->identity, tls, log, &w) != HAL_OK) {
+        hal_logf(log, HAL_LOG_ERROR, now_ms, "ocpp: ocpp.tls_url %s: %s", c->tls_url, w);
+        return HAL_EINVAL;
+    }
+    (void)board_ocpp_link_apply(&bo->link, &bo->os, now_ms);
     linux_crypto_init(&bo->crypto);
     ocpp_cert_init(&bo->cert, &board_ocpp_cert_ops, &bo->bcert, &bo->crypto.base, bo->identity);
     rc = cert_open(bo, NULL, now_ms);
@@ -117,6 +125,8 @@ int board_ocpp_store_dir(struct board_ocpp *bo, const char *dir, uint32_t now_ms
     if (rc == HAL_OK) {
         ocpp_station_set_store(&bo->os, board_ocpp_store_save, &bo->store);
         rc = cert_open(bo, dir, now_ms);
+        /* the store may hold a profile an upgrade reached (never lower) or a key the CSMS set */
+        (void)board_ocpp_link_apply(&bo->link, &bo->os, now_ms);
     }
     return rc;
 }
@@ -133,6 +143,7 @@ void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
     if (bo->on) {
         board_ocpp_fw_tick(&bo->fw, now_ms);
         ocpp_station_poll(&bo->os, now_ms);
+        board_ocpp_link_poll(&bo->link, &bo->os, now_ms);
         board_ocpp_cert_poll(&bo->bcert);
     }
 }

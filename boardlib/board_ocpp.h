@@ -15,6 +15,7 @@
 #include "linux_tls.h"
 #include "board_ocpp_cert.h"
 #include "board_ocpp_fw.h"
+#include "board_ocpp_link.h"
 #include "board_ocpp_store.h"
 #include "linux_crypto.h"
 #include "ocpp_station.h"
@@ -25,6 +26,7 @@
 /** The `ocpp.*` keys. */
 struct board_ocpp_config {
     char url[BOARD_OCPP_URL_MAX];       /**< ws[s]://HOST[:PORT][/PATH]; empty = no OCPP */
+    char tls_url[BOARD_OCPP_URL_MAX];   /**< wss:// of profiles 2/3 beside a ws:// url (upgrade) */
     char identity[49];                  /**< the charge point identity (URL's last segment) */
     char password_file[BOARD_OCPP_PATH_MAX]; /**< AuthorizationKey (profiles 1, 2) */
     char ca[BOARD_OCPP_PATH_MAX];       /**< PEM CA of the CSMS's certificate (wss://) */
@@ -62,6 +64,8 @@ struct board_ocpp {
     char ca[BOARD_OCPP_PATH_MAX], client_cert[BOARD_OCPP_PATH_MAX], client_key[BOARD_OCPP_PATH_MAX];
     char identity[49];
     struct board_ocpp_fw fw;            /**< Firmware Management (ocpp.firmware_dir set) */
+    struct board_ocpp_link link;        /**< endpoint, TLS and password per security profile */
+    char tls_url[BOARD_OCPP_URL_MAX];
 };
 
 /**

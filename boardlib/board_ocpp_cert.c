@@ -239,10 +239,10 @@ static bool b_has_client(void *ctx)
 
 static int b_switch(void *ctx, unsigned profile)
 {
-    /* the URL (ws:// or wss://) and the password file are the board's configuration: a
-     * switch over OCPP is not done on the host boards yet (docs/ocpp.md) */
-    (void)ctx, (void)profile;
-    return HAL_ENOTSUP;
+    /* the core checked the prerequisites; here: an endpoint (a wss:// URL and a TLS client
+     * for 2 and 3). The reconnect itself follows once the answer is out (board_ocpp_link.c). */
+    struct board_ocpp_cert *b = ctx;
+    return b->link != NULL && board_ocpp_link_can(b->link, profile) ? HAL_OK : HAL_ENOTSUP;
 }
 
 const struct ocpp_cert_ops board_ocpp_cert_ops = {b_save, b_csr, b_install, b_has_client, b_switch};

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "hal_log.h"
+#include "board_ocpp_link.h"
 #include "linux_tls.h"
 #include "ocpp/ocpp_cert.h"
 
@@ -35,6 +36,8 @@ struct board_ocpp_cert {
     bool have_client;                     /**< a client certificate is in use */
     struct hal_log *log;
     uint32_t gen;                         /**< the core's store generation the TLS trust has */
+    const struct board_ocpp_link *link;   /**< says which profiles the board can connect with
+                                               (set after board_ocpp_cert_open; NULL: none) */
 };
 
 extern const struct ocpp_cert_ops board_ocpp_cert_ops;

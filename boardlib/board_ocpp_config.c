@@ -63,7 +63,13 @@ int board_ocpp_check(const struct board_ocpp_config *c, const char **key, const 
     } else if (c->security_profile == 0 && c->password_file[0] != '\0') {
         *key = "ocpp.password_file";
         *why = "profile 0 sends no password: set ocpp.security_profile 1 or 2";
-    } else if (tls && c->ca[0] == '\0') {
+    } else if (c->tls_url[0] != '\0' && (tls || !has_prefix(c->tls_url, "wss://"))) {
+        *key = "ocpp.tls_url";
+        *why = tls ? "only beside a ws:// ocpp.url (an upgrade from profile 1)" : "must start with wss://";
+    } else if (c->tls_url[0] != '\0' && c->tls_url[strlen(c->tls_url) - 1] == '/') {
+        *key = "ocpp.tls_url";
+        *why = "the base URL without a trailing '/' (the identity is added)";
+    } else if ((tls || c->tls_url[0] != '\0') && c->ca[0] == '\0') {
         *key = "ocpp.ca";
         *why = "wss:// checks the CSMS's certificate against this CA: required";
     } else if (c->security_profile == 3 && (c->client_cert[0] == '\0' || c->client_key[0] == '\0')) {

@@ -54,6 +54,10 @@ static int sim_ocpp_cp_start(struct sim_ocpp *so, uint32_t now_ms)
         }
         ocpp_station_set_store(&so->os, board_ocpp_store_save, &so->store);
     }
+    /* after the store: a profile an upgrade reached before is the one to connect with (the
+     * WebSocket is new: the link's record of its connects starts over) */
+    board_ocpp_link_reset(&so->link);
+    (void)board_ocpp_link_apply(&so->link, &so->os, now_ms); /* it logs a profile it cannot serve */
     so->phase = SIM_OCPP_RUN;
     return 0;
 }
@@ -104,9 +108,10 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
         return 2;
     }
     linux_rng_init(&so->rng);
-    if (wc->target.tls) {
+    /* a TLS client for a wss:// --ocpp, or for the wss:// endpoint a profile upgrade goes to */
+    if (wc->target.tls || o->ocpp_tls_url != NULL) {
         if (o->ocpp_ca == NULL) {
-            fprintf(stderr, "sim: --ocpp wss:// needs --ocpp-ca FILE\n");
+            fprintf(stderr, "sim: --ocpp wss:// and --ocpp-tls-url need --ocpp-ca FILE\n");
             return 2;
         }
         struct linux_tls_backend b = {o->ocpp_ca, o->ocpp_cert, o->ocpp_key};
@@ -130,6 +135,14 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
                 o->ocpp_store != NULL ? o->ocpp_store : "(memory)");
         return 2;
     }
+    /* the endpoint, TLS and password per security profile (sim_ocpp_cp_start sets the link
+     * up for the profile once the store is read) */
+    if (board_ocpp_link_init(&so->link, so->url, o->ocpp_tls_url, identity, so->tls_on ? &so->tls.base : NULL, log,
+                             &why) != HAL_OK) {
+        fprintf(stderr, "sim: --ocpp-tls-url %s: %s\n", o->ocpp_tls_url != NULL ? o->ocpp_tls_url : "", why);
+        return 2;
+    }
+    so->bcert.link = &so->link;
     int rc = sim_ocpp_cp_start(so, now_ms);
     if (rc != 0) {
         return rc;
@@ -173,6 +186,7 @@ void sim_ocpp_poll(struct sim_ocpp *so, uint32_t now_ms)
     }
     board_ocpp_fw_tick(&so->fw, now_ms);
     ocpp_station_poll(&so->os, now_ms);
+    board_ocpp_link_poll(&so->link, &so->os, now_ms);
     board_ocpp_cert_poll(&so->bcert);
     bool hard = false;
     bool quiet = so->os.cp.txlen == 0 && !ocpp_ws_sending(&so->os.ws);
@@ -235,6 +249,14 @@ bool sim_ocpp_drained(struct sim_ocpp *so, uint32_t now_ms)
     unsigned left = ocpp_cp_queued(&so->os.cp);
     if (so->os.cp.fw != NULL) {
         left += ocpp_fw_pending(so->os.cp.fw); /* a firmware job and its notifications too */
+    }
+    /* a SecurityProfile switch under way, and the security events (sent on profiles 1..3
+     * only), e.g. the one of a switch that fell back */
+    if (so->os.cp.sec.switch_to != 0u || so->os.cp.sec.relink || so->link.closing) {
+        left++;
+    }
+    if (so->os.cp.cfg.security_profile >= 1u) {
+        left += so->os.cp.sec.count;
     }
     bool timeout = (uint32_t)(now_ms - so->done_ms) >= so->drain_ms;
     if ((left == 0 && so->os.cp.reg == OCPP_REG_ACCEPTED && !so->os.cp.rpc.busy) || timeout) {

@@ -32,6 +32,7 @@ struct sim_ocpp {
     struct board_ocpp_cert bcert;  /**< its files in --ocpp-store DIR and the TLS rebuild */
     struct linux_crypto crypto;    /**< signature checks of a CertificateSigned chain */
     struct board_ocpp_fw fw;       /**< --ocpp-fw-dir: Firmware Management */
+    struct board_ocpp_link link;   /**< endpoint, TLS, password per security profile */
     /* what the charge point is started with again after a Reset or a power loss */
     const struct sim_options *o;
     struct station *st;

@@ -123,6 +123,9 @@ static void sim_usage(FILE *f)
             "                   transactions are delivered or after --ocpp-drain-s S (60)\n"
             "  --ocpp-password P  Basic authentication (security profiles 1, 2)\n"
             "  --ocpp-ca FILE   PEM CA of the CSMS's certificate (wss://, profile 2)\n"
+            "  --ocpp-tls-url wss://HOST[:PORT][/PATH]  with a ws:// --ocpp: the CSMS's endpoint\n"
+            "                   for security profiles 2 and 3 (needs --ocpp-ca): a SecurityProfile\n"
+            "                   upgrade over OCPP reconnects there (docs/ocpp.md \"Profile upgrade\")\n"
             "  --ocpp-cert FILE, --ocpp-key FILE  client certificate and key (profile 3)\n"
             "  --ocpp-store DIR  keep each connector's meter journal in DIR/cN on disk (default:\n"
             "                   in memory): a simulator killed and started again on the same\n"
@@ -271,7 +274,8 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         o->out_set = true;
     } else if (strncmp(a, "--ocpp", 6) == 0 && (strcmp(a, "--ocpp") == 0 || strcmp(a, "--ocpp-password") == 0 ||
                                                   strcmp(a, "--ocpp-ca") == 0 || strcmp(a, "--ocpp-cert") == 0 ||
-                                                  strcmp(a, "--ocpp-key") == 0 || strcmp(a, "--ocpp-store") == 0)) {
+                                                  strcmp(a, "--ocpp-key") == 0 || strcmp(a, "--ocpp-store") == 0 ||
+                                                  strcmp(a, "--ocpp-tls-url") == 0)) {
         if (next == NULL) {
             fprintf(stderr, "sim: %s needs a value\n", a);
             return 2;
@@ -281,6 +285,7 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
                            : strcmp(a, "--ocpp-ca") == 0       ? &o->ocpp_ca
                            : strcmp(a, "--ocpp-cert") == 0     ? &o->ocpp_cert
                            : strcmp(a, "--ocpp-store") == 0    ? &o->ocpp_store
+                           : strcmp(a, "--ocpp-tls-url") == 0  ? &o->ocpp_tls_url
                                                                : &o->ocpp_key;
         *dst = next;
         o->realtime = o->realtime || dst == &o->ocpp_url; /* a real CSMS lives in real time */

@@ -41,6 +41,7 @@ struct sim_options {
     struct board_config bc;            /**< the Linux board's configuration (defaults without --config) */
     /* --ocpp URL (base + "/" + identity) and its security options (docs/ocpp.md) */
     const char *ocpp_url, *ocpp_password, *ocpp_ca, *ocpp_cert, *ocpp_key;
+    const char *ocpp_tls_url; /**< --ocpp-tls-url: the wss:// endpoint of profiles 2/3 */
     const char *ocpp_store;            /**< --ocpp-store DIR: the journals on files (a restart continues) */
     unsigned long ocpp_drain_s;        /**< --ocpp-drain-s: wait this long for the queue at the end */
     /* Firmware Management (boardlib/board_ocpp_fw.h): --ocpp-fw-dir, --ocpp-fw-install,

@@ -1434,8 +1434,13 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
         if (n < 16 || n > k->max) {
             return "Rejected";
         }
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)val[i] < 0x20u || val[i] == 0x7f) {
+                return "Rejected"; /* printable: it is kept as one line of the board's store */
+            }
+        }
         memcpy(base + k->off, val, n + 1u);
-        ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
+        ocpp_sec_key_changed(cp, now_ms); /* stored, and the link reconnects with it */
     } else if (k->kind == 5) {
         return ocpp_sec_change_profile(cp, val, now_ms);
     } else if (k->kind == 8) {
@@ -1514,8 +1519,8 @@ static void h_change_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p
 
 void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
 {
-    /* the writable plain keys; AuthorizationKey stays in the board's secret file, and the
-     * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
+    /* the writable plain keys; the SecurityProfile reached over OCPP and an AuthorizationKey
+     * set over OCPP are ocpp_sec.c's lines */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
         if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
@@ -1527,6 +1532,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
         put(ctx, line, n);
     }
     ocpp_auth_store_export(cp, put, ctx);
+    ocpp_sec_store_export(cp, put, ctx);
     /* the queue's Starts and a transaction's MeterValues, in queue order (the journal holds
      * the Starts and Stops themselves) */
     for (unsigned i = 0; i < cp->qcount; i++) {
@@ -1647,6 +1653,9 @@ static int store_meter(struct ocpp_cp *cp, const char **f, const size_t *l, cons
 int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
 {
     *why = NULL;
+    if (strncmp(line, "sec ", 4) == 0) {
+        return ocpp_sec_store_line(cp, line, why);
+    }
     const char *f[11];
     size_t l[11];
     unsigned nf = ocpp_store_fields(line, f, l, 10);

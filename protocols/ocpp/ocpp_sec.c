@@ -7,6 +7,7 @@
  */
 #include "ocpp/ocpp_sec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,18 +144,161 @@ const char *ocpp_sec_change_profile(struct ocpp_cp *cp, const char *value, uint3
                  (unsigned)cp->cfg.security_profile);
         return "Rejected";
     }
+    if (cp->sec.switch_to != 0u) {
+        /* the answer of the first one has not gone out yet: one switch at a time */
+        hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: SecurityProfile %ld refused: a switch to %u is under way", v,
+                 (unsigned)cp->sec.switch_to);
+        return "Rejected";
+    }
     /* A higher profile needs its prerequisites installed (A05.FR.02-04): with certificate
-     * management attached they are checked there (ocpp_cert.c), and the board reconnects
-     * with the new profile after this answer, falling back to the old one if that fails.
-     * Without it nothing installs them over OCPP, so an upgrade is the board's to make. */
+     * management attached they are checked there (ocpp_cert.c), and the board says whether
+     * its link can connect with it. Without it nothing installs them over OCPP. */
     const char *why = cp->cert != NULL ? ocpp_cert_upgrade(cp->cert, cp, (unsigned)v)
                                        : "its prerequisites are the board's configuration, not installed over OCPP";
     if (why != NULL) {
         hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: SecurityProfile %ld refused: %s", v, why);
         return "Rejected";
     }
-    cp->cfg.security_profile = (uint32_t)v;
+    /* the profile in cfg stays the old one until a connection with the new one opens: a
+     * failed switch falls back to it, and a reboot meanwhile comes up with it */
+    cp->sec.switch_to = (uint8_t)v;
+    cp->sec.switch_fails = 0;
+    cp->sec.relink = true;
     hal_logf(cp->log, HAL_LOG_INFO, now_ms, "ocpp: SecurityProfile %ld accepted: reconnecting with it", v);
-    ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "SecurityProfile raised", now_ms);
     return "Accepted";
+}
+
+void ocpp_sec_key_changed(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    cp->sec.key_stored = true;
+    ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, "AuthorizationKey changed", now_ms);
+    /* A01: the key is Basic authentication's password on profiles 1 and 2 only (a switch
+     * under way reconnects anyway) */
+    unsigned p = ocpp_sec_link_profile(cp);
+    if (p == 1u || p == 2u) {
+        cp->sec.relink = true;
+        hal_logf(cp->log, HAL_LOG_INFO, now_ms, "ocpp: AuthorizationKey changed: reconnecting with it");
+    }
+}
+
+unsigned ocpp_sec_link_profile(const struct ocpp_cp *cp)
+{
+    return cp->sec.switch_to != 0u ? cp->sec.switch_to : (unsigned)cp->cfg.security_profile;
+}
+
+bool ocpp_sec_link_relink(struct ocpp_cp *cp)
+{
+    bool r = cp->sec.relink;
+    cp->sec.relink = false;
+    return r;
+}
+
+static void changed(struct ocpp_cp *cp)
+{
+    cp->store_gen++;
+    if (cp->ops != NULL && cp->ops->persist != NULL) {
+        cp->ops->persist(cp->ctx);
+    }
+}
+
+void ocpp_sec_link_opened(struct ocpp_cp *cp, uint32_t now_ms)
+{
+    struct ocpp_sec_state *s = &cp->sec;
+    if (s->switch_to == 0u) {
+        return;
+    }
+    /* A05: the new profile works: it is the profile from now on, stored before anything
+     * else goes over the link, so lower ones are never used again (also after a restart) */
+    unsigned from = (unsigned)cp->cfg.security_profile;
+    cp->cfg.security_profile = s->switch_to;
+    s->profile_stored = true;
+    s->switch_to = 0;
+    s->switch_fails = 0;
+    changed(cp);
+    char info[OCPP_SEC_INFO_MAX + 48u]; /* the event keeps its first 63 */
+    snprintf(info, sizeof info, "SecurityProfile raised from %u to %u", from, (unsigned)cp->cfg.security_profile);
+    hal_logf(cp->log, HAL_LOG_INFO, now_ms, "ocpp: connected with SecurityProfile %u: kept", 
+             (unsigned)cp->cfg.security_profile);
+    ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, info, now_ms);
+}
+
+void ocpp_sec_link_failed(struct ocpp_cp *cp, const char *why, uint32_t now_ms)
+{
+    struct ocpp_sec_state *s = &cp->sec;
+    if (s->switch_to == 0u) {
+        return;
+    }
+    s->switch_fails++;
+    hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: SecurityProfile %u: connect %u of %u failed (%s)",
+             (unsigned)s->switch_to, (unsigned)s->switch_fails, (unsigned)CFG_OCPP_SEC_SWITCH_ATTEMPTS,
+             why != NULL ? why : "?");
+    if (s->switch_fails < CFG_OCPP_SEC_SWITCH_ATTEMPTS) {
+        return;
+    }
+    /* A05 (SHOULD): back to the profile that worked; the CSMS hears why once connected */
+    char info[OCPP_SEC_INFO_MAX + 48u]; /* the event keeps its first 63 */
+    snprintf(info, sizeof info, "SecurityProfile %u failed (%.20s): back to %u", (unsigned)s->switch_to,
+             why != NULL ? why : "?", (unsigned)cp->cfg.security_profile);
+    hal_logf(cp->log, HAL_LOG_WARN, now_ms, "ocpp: %s", info);
+    s->switch_to = 0;
+    s->switch_fails = 0;
+    s->relink = true;
+    ocpp_sec_event(cp, OCPP_SEC_RECONFIGURATION, info, now_ms);
+}
+
+void ocpp_sec_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, const char *text, size_t len),
+                           void *ctx)
+{
+    char line[OCPP_SEC_INFO_MAX + 64u];
+    int n;
+    if (cp->sec.profile_stored) {
+        /* A00.FR.005 forbids lowering over OCPP only: a profile the operator configured
+         * and never raised over OCPP is not written, so a configuration may lower it */
+        n = snprintf(line, sizeof line, "sec SecurityProfile %u\n", (unsigned)cp->cfg.security_profile);
+        put(ctx, line, (size_t)n);
+    }
+    if (cp->sec.key_stored) {
+        /* the store file is the board's secret file (mode 0600); the key is printable
+         * (ocpp_cp.c refuses others), so it stays one line */
+        n = snprintf(line, sizeof line, "sec AuthorizationKey %s\n", cp->cfg.authorization_key);
+        put(ctx, line, (size_t)n);
+    }
+}
+
+int ocpp_sec_store_line(struct ocpp_cp *cp, const char *line, const char **why)
+{
+    static const char k_prof[] = "sec SecurityProfile ", k_key[] = "sec AuthorizationKey ";
+    if (strncmp(line, k_prof, sizeof k_prof - 1u) == 0) {
+        const char *v = line + sizeof k_prof - 1u;
+        if (v[0] < '0' || v[0] > '3' || v[1] != '\0') {
+            *why = "SecurityProfile not 0..3";
+            return HAL_EINVAL;
+        }
+        /* no-downgrade across a restart: the stored profile raises the configured one,
+         * never lowers it (a configuration raised by hand wins) */
+        if ((uint32_t)(v[0] - '0') > cp->cfg.security_profile) {
+            cp->cfg.security_profile = (uint32_t)(v[0] - '0');
+        }
+        cp->sec.profile_stored = true;
+        return HAL_OK;
+    }
+    if (strncmp(line, k_key, sizeof k_key - 1u) == 0) {
+        const char *v = line + sizeof k_key - 1u;
+        size_t n = strlen(v);
+        if (n < 16u || n >= sizeof cp->cfg.authorization_key) {
+            *why = "AuthorizationKey not 16..40 characters";
+            return HAL_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if ((unsigned char)v[i] < 0x20u || v[i] == 0x7f) {
+                *why = "AuthorizationKey with a control character"; /* as over OCPP */
+                return HAL_EINVAL;
+            }
+        }
+        memcpy(cp->cfg.authorization_key, v, n + 1u);
+        cp->sec.key_stored = true;
+        return HAL_OK;
+    }
+    *why = "unknown sec line";
+    return HAL_EINVAL;
 }

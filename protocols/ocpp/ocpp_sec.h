@@ -10,12 +10,19 @@
 #define OCPP_SEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef CFG_OCPP_SEC_EVENTS
 #define CFG_OCPP_SEC_EVENTS 8u
 #endif
 _Static_assert(CFG_OCPP_SEC_EVENTS >= 2u && CFG_OCPP_SEC_EVENTS <= 256u, "CFG_OCPP_SEC_EVENTS must be 2..256");
+/** Failed connects with a new SecurityProfile before the link falls back to the old one. */
+#ifndef CFG_OCPP_SEC_SWITCH_ATTEMPTS
+#define CFG_OCPP_SEC_SWITCH_ATTEMPTS 3u
+#endif
+_Static_assert(CFG_OCPP_SEC_SWITCH_ATTEMPTS >= 1u && CFG_OCPP_SEC_SWITCH_ATTEMPTS <= 20u,
+               "CFG_OCPP_SEC_SWITCH_ATTEMPTS must be 1..20");
 
 /** The whitepaper's event types we can detect (SEC3 §8). */
 enum ocpp_sec_type {
@@ -45,6 +52,14 @@ struct ocpp_sec_state {
     struct ocpp_sec_event ev[CFG_OCPP_SEC_EVENTS];
     uint16_t head, count;
     uint32_t dropped;  /**< events lost to a full ring (non-critical ones go first) */
+    /* the link's SecurityProfile switch (A05) and AuthorizationKey change (A01): the core
+     * decides, the board's link follows (ocpp_sec_link_*) */
+    uint8_t switch_to;    /**< a higher profile being tried, 0: none (cfg keeps the old one) */
+    uint8_t switch_fails; /**< failed connects with it so far */
+    bool relink;          /**< close the link and reopen it (with ocpp_sec_link_profile) */
+    bool key_stored;      /**< the AuthorizationKey came over OCPP: the store keeps it */
+    bool profile_stored;  /**< the profile was raised over OCPP: the store keeps it (a profile
+                               only configured stays the operator's to change) */
 };
 
 struct ocpp_cp;
@@ -63,7 +78,32 @@ bool ocpp_sec_send(struct ocpp_cp *cp, uint32_t now_ms);
  *  it on its schema: sending it again would loop). */
 void ocpp_sec_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now_ms);
 
-/** ChangeConfiguration of SecurityProfile (A05): the status to answer. */
+/** ChangeConfiguration of SecurityProfile (A05): the status to answer. Accepted starts a
+ *  switch: the board's link reconnects with the new profile once the answer is out; only a
+ *  connection that opens makes it permanent (stored); CFG_OCPP_SEC_SWITCH_ATTEMPTS failed
+ *  connects fall back to the old profile with a ReconfigurationOfSecurityParameters event. */
 const char *ocpp_sec_change_profile(struct ocpp_cp *cp, const char *value, uint32_t now_ms);
+
+/** An AuthorizationKey was accepted over OCPP (A01): kept in the store, and on profiles 1
+ *  and 2 the link reconnects with it once the answer is out. */
+void ocpp_sec_key_changed(struct ocpp_cp *cp, uint32_t now_ms);
+
+/** The profile the link must connect with now (the one tried during a switch). */
+unsigned ocpp_sec_link_profile(const struct ocpp_cp *cp);
+/** True once per request: close the link and reconnect with ocpp_sec_link_profile(). The
+ *  board asks only when the last answer has gone out (the CSMS hears Accepted first). */
+bool ocpp_sec_link_relink(struct ocpp_cp *cp);
+/** The link opened (the WebSocket upgrade succeeded) with ocpp_sec_link_profile(). */
+void ocpp_sec_link_opened(struct ocpp_cp *cp, uint32_t now_ms);
+/** A connect attempt failed (@p why: TLS refused, 401, timeout, ...). */
+void ocpp_sec_link_failed(struct ocpp_cp *cp, const char *why, uint32_t now_ms);
+
+/** The store lines of the security state: "sec SecurityProfile N" once a profile was raised
+ *  over OCPP, "sec AuthorizationKey K" once the key came over OCPP. */
+void ocpp_sec_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, const char *text, size_t len),
+                           void *ctx);
+/** One "sec ..." store line: a stored profile only raises the configured one (no-downgrade,
+ *  also across a restart). @retval HAL_EINVAL with *why */
+int ocpp_sec_store_line(struct ocpp_cp *cp, const char *line, const char **why);
 
 #endif /* OCPP_SEC_H */

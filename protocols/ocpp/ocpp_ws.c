@@ -480,6 +480,19 @@ bool ocpp_ws_is_open(const struct ocpp_ws *ws)
     return ws->state == OCPP_WS_OPEN;
 }
 
+int ocpp_ws_retarget(struct ocpp_ws *ws, const struct ocpp_ws_target *t, struct hal_tls *tls, const char *user,
+                     const char *password)
+{
+    if (ws->state != OCPP_WS_IDLE && ws->state != OCPP_WS_WAIT) {
+        return HAL_EBUSY;
+    }
+    ws->cfg.target = *t;
+    ws->tls = tls;
+    ws->cfg.user = user;
+    ws->cfg.password = password;
+    return HAL_OK;
+}
+
 bool ocpp_ws_sending(const struct ocpp_ws *ws)
 {
     return (ws->state == OCPP_WS_OPEN || ws->state == OCPP_WS_CLOSING) && (ws->tx_len > 0 || ws->ctrl_len > 0);

@@ -149,6 +149,16 @@ bool ocpp_ws_sending(const struct ocpp_ws *ws);
 /** Close with status @p code (1000 normal, 1001 going away before a reboot). */
 void ocpp_ws_close(struct ocpp_ws *ws, uint16_t code, uint32_t now_ms);
 
+/**
+ * @brief Where and how the next connection goes (a SecurityProfile switch, a new
+ *        AuthorizationKey): the target, the TLS client of a wss:// target, the Basic user
+ *        and password (pointers kept: the password may change under it, used per connect).
+ * @retval HAL_EBUSY a connection is up or under way (close it first: its TLS session needs
+ *         the old settings to be torn down)
+ */
+int ocpp_ws_retarget(struct ocpp_ws *ws, const struct ocpp_ws_target *t, struct hal_tls *tls, const char *user,
+                     const char *password);
+
 /** SHA-1 (FIPS 180-4), only for Sec-WebSocket-Accept. */
 void ocpp_ws_sha1(const uint8_t *data, size_t len, uint8_t out[20]);
 

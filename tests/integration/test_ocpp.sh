@@ -15,7 +15,8 @@
 #   offline: the CSMS goes away mid-session and comes back after the last session: every
 #            message arrives, in order, exactly once (FIGURE: reconnect time)
 #   board:   (beside offline) the Linux board binary with ocpp.* keys: the security
-#            profile's rules refused by --check with a reason; profile 1 against the CSMS
+#            profile's rules refused by --check with a reason; profile 1 against the CSMS,
+#            raised to 2 over OCPP (reconnect to ocpp.tls_url), kept after a restart
 #   remote-start: RemoteStartTransaction after the boot: the session starts with its idTag
 #   reserve-start: ReserveNow for a tag, then RemoteStartTransaction of that tag with a TxProfile
 #            (10 kW) before the car plugs in (--plug-after-start): StartTransaction carries the
@@ -43,6 +44,10 @@
 #            SignCertificate (CSR signed by the test CA) -> CertificateSigned Accepted, one with
 #            a foreign key Rejected + InvalidChargePointCertificate; after a reconnect the
 #            handshake uses the new certificate
+#   upgrade: (after remote-start) SecurityProfile 1 -> 2 over OCPP: Accepted, the reconnect
+#            over wss://, 1 refused afterwards, 2 used at once after a restart on the store;
+#            an upgrade whose TLS endpoint fails falls back to 1 with its SecurityEvent; an
+#            AuthorizationKey change makes the next connection use the new key (stored 0600)
 #   kill:    (beside offline) the CSMS goes away after the first Start, the charger is
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id; what
@@ -450,17 +455,41 @@ ocpp.client_cert: profile 3|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_pr
 ocpp.password_file: the password (first line) must be 16 to 40|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/short
 ocpp.identity: letters|ocpp.url=ws://h:9 ocpp.identity=a/b ocpp.security_profile=0
 ocpp.firmware_dir: required with|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.security_profile=0 ocpp.firmware_install_cmd=/bin/true
+ocpp.tls_url: only beside a ws://|ocpp.url=wss://h:9 ocpp.identity=B1 ocpp.security_profile=2 ocpp.password_file=$w/pw ocpp.ca=$w/pw ocpp.tls_url=wss://h:10
+ocpp.tls_url: must start with wss://|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/pw ocpp.tls_url=ws://h:10
+ocpp.ca: wss://|ocpp.url=ws://h:9 ocpp.identity=B1 ocpp.password_file=$w/pw ocpp.tls_url=wss://h:10
 EOF2
     check board "--check refuses what the security profile does not allow, naming key and reason" test $bad -eq 0
     # its CSMS is one of the shared process's (port $p7, log $w/csms.log)
     csms_ready "$w/csms.log" "$p7" || { ko board "CSMS did not start"; return; }
-    conf "ocpp.url = ws://127.0.0.1:$p7" "ocpp.identity = BOARD1" "ocpp.password_file = $w/pw" >"$w/c.conf"
-    "$board" -c "$w/c.conf" --run-for 4 >"$w/board.log" 2>&1
+    # its CSMS raises the SecurityProfile to 2 after the boot: the board reconnects to
+    # ocpp.tls_url ($pb2, wss://, the same password), stores 2; started again it goes there
+    csms_ready "$w/csms-tls.log" "$pb2" || { ko board "TLS CSMS did not start"; return; }
+    conf "ocpp.url = ws://127.0.0.1:$p7" "ocpp.identity = BOARD1" "ocpp.password_file = $w/pw" \
+        "ocpp.tls_url = wss://127.0.0.1:$pb2" "ocpp.ca = $work/pki/ca.pem" >"$w/c.conf"
+    # each run ends on what its check waits for (a loaded machine may take long), then SIGTERM
+    run_until() { # log condition: the board until the condition holds (90 s at most); its status
+        "$board" -c "$w/c.conf" --run-for 90 >"$1" 2>&1 &
+        local b=$! i=0
+        while kill -0 $b 2>/dev/null && ! bash -c "$2" && [ $i -lt 450 ]; do sleep 0.2; i=$((i + 1)); done
+        kill -TERM $b 2>/dev/null
+        wait $b
+    }
+    run_until "$w/board.log" "grep -q 'connected with SecurityProfile 2: kept' '$w/board.log' &&
+        cat '$w/csms.log' '$w/csms-tls.log' | grep -q '\"connectorId\":1'"
     local rc=$?
-    calls "$w/csms.log" >"$w/board.calls"
+    run_until "$w/board2.log" "grep -q 'backend accepted BootNotification' '$w/board2.log'"
+    local rc2=$?
+    cat "$w/csms.log" "$w/csms-tls.log" >"$w/both.log"
+    calls "$w/both.log" >"$w/board.calls"
     check board "the board binary (profile 1) boots at the CSMS and reports its connectors" \
         bash -c "[ $rc -eq 0 ] && grep -q '^BootNotification' '$w/board.calls' && grep -q '^Status 0 ' '$w/board.calls' &&
                  grep -q '^Status 1 ' '$w/board.calls' && grep -q 'backend accepted BootNotification' '$w/board.log'"
+    check board "SecurityProfile 2 over OCPP: Accepted, the board reconnects over wss:// (ocpp.tls_url), keeps 2 after a restart" \
+        bash -c "grep -q '\"result\":{\"status\":\"Accepted\"}' '$w/csms.log' && [ \$(grep -c '\"ev\":\"connect\"' '$w/csms.log') -eq 1 ] &&
+                 [ \$(grep -c '\"ev\":\"connect\"' '$w/csms-tls.log') -eq 2 ] && grep -q 'connected with SecurityProfile 2: kept' '$w/board.log' &&
+                 grep -q '^sec SecurityProfile 2\$' '$w/store/ocpp.store' && [ $rc2 -eq 0 ] &&
+                 grep -q 'link with security profile 2: wss://127.0.0.1:$pb2' '$w/board2.log'"
 }
 
 # ---------------------------------------------------------------- TLS: security profiles 2 and 3
@@ -528,6 +557,82 @@ tls_scenario() {
     check tls "profile 3: without a client certificate the CSMS refuses the handshake" \
         bash -c "! grep -q '\"identity\":\"P3NOCERT\"' '$tdir/csms-$pt4.log' && grep -q 'tls-error' '$tdir/csms-$pt4.log' &&
                  grep -q 'drain timeout' '$tdir/P3NOCERT.log'"
+}
+
+# ---------------------------------------------------------------- profile upgrade, new key (beside the others)
+# UP1 starts on profile 1 (ws://$pu1, Basic auth); its CSMS raises SecurityProfile to 2: the
+# charger answers Accepted, reconnects to --ocpp-tls-url (wss://$pu2, the CA checked, the same
+# password), keeps profile 2 in its store; $pu2 then asks for 1 (Rejected: never lowered).
+# Started again with the same store and the ws:// URL it goes to wss://$pu2 at once.
+# FB1: the same upgrade towards a CSMS whose certificate names another host ($pt2): three
+# refused handshakes, back to profile 1 on ws://$pu3, the SecurityEvent saying so delivered.
+# KEY1: ChangeConfiguration AuthorizationKey: Accepted, the next connection uses the new key
+# ($pu4 takes it as "password-next"), which the store keeps (0600).
+upgrade_scenario() {
+    local d=$work/pki u=$work/upgrade pw=up-password-12345678
+    [ -s "$d/srv.pem" ] || { ko upgrade "openssl did not make the test certificates"; return; }
+    for p in "$pu1" "$pu2" "$pu3" "$pu4"; do
+        csms_ready "$u/csms-$p.log" "$p" || { ko upgrade "CSMS on $p did not start"; return; }
+    done
+    local com="--sessions 1 --out - --ocpp-ca $d/ca.pem"
+    "$sim" --ocpp "ws://127.0.0.1:$pu3/FB1" $com --charge-s 1 --ocpp-password $pw --ocpp-drain-s 40 \
+        --ocpp-tls-url "wss://127.0.0.1:$pt2" >"$u/fb1.log" 2>&1 &
+    local fb=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pu4/KEY1" $com --charge-s 4 --ocpp-password $pw --ocpp-drain-s 30 \
+        --ocpp-store "$u/key-store" >"$u/key1.log" 2>&1 &
+    local kp=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pu1/UP1" $com --charge-s 5 --ocpp-password $pw --ocpp-drain-s 30 \
+        --ocpp-tls-url "wss://127.0.0.1:$pu2" --ocpp-store "$u/store" >"$u/up1.log" 2>&1
+    local up_rc=$?
+    "$sim" --ocpp "ws://127.0.0.1:$pu1/UP1" $com --charge-s 1 --ocpp-password $pw --ocpp-drain-s 30 \
+        --ocpp-tls-url "wss://127.0.0.1:$pu2" --ocpp-store "$u/store" >"$u/up1b.log" 2>&1
+    local up2_rc=$?
+    wait $fb
+    local fb_rc=$?
+    wait $kp
+    local key_rc=$?
+    python3 - "$u" "$pu1" "$pu2" "$pu3" "$pu4" "$pt2" <<'PY' >"$u/verdicts"
+import json, sys
+u, p1, p2, p3, p4, pt2 = sys.argv[1:]
+ev = lambda p: [json.loads(l) for l in open(f'{u}/csms-{p}.log') if l.strip()]
+res = lambda p: [(e['action'], e.get('params', {}).get('key'), e['result']) for e in ev(p) if e['ev'] == 'result']
+sec = lambda p: [e['params'] for e in ev(p) if e['ev'] == 'call' and e['action'] == 'SecurityEventNotification']
+con = lambda p, n: [e for e in ev(p) if e['ev'] == 'connect' and e['identity'] == n]
+e1, e2 = ev(p1), ev(p2)
+r1 = [r for a, k, r in res(p1) if a == 'ChangeConfiguration']
+r2 = [r for a, k, r in res(p2) if a == 'ChangeConfiguration']
+print('accepted', r1 == [{'status': 'Accepted'}] and len(con(p1, 'UP1')) == 1)
+print('tls', len(con(p2, 'UP1')) == 2 and any(s['type'] == 'ReconfigurationOfSecurityParameters' and
+      'raised from 1 to 2' in s.get('techInfo', '') for s in sec(p2)))
+print('nodowngrade', r2 == [{'status': 'Rejected'}])
+r3 = [r for a, k, r in res(p3) if a == 'ChangeConfiguration']
+s3 = [s.get('techInfo', '') for s in sec(p3) if s['type'] == 'ReconfigurationOfSecurityParameters']
+print('fallback', r3 == [{'status': 'Accepted'}] and len(con(p3, 'FB1')) == 2 and
+      any(t.startswith('SecurityProfile 2 failed') and t.endswith('back to 1') for t in s3))
+e4 = ev(p4)
+r4 = [r for a, k, r in res(p4) if a == 'ChangeConfiguration']
+nxt = [i for i, e in enumerate(e4) if e['ev'] == 'auth-next']
+acc = [i for i, e in enumerate(e4) if e['ev'] == 'result' and e['action'] == 'ChangeConfiguration']
+print('key', r4 == [{'status': 'Accepted'}] and len(con(p4, 'KEY1')) >= 2 and nxt and acc and nxt[0] > acc[0] and
+      not any(e['ev'] == 'auth-fail' for e in e4))
+PY
+    v() { grep -q "^$1 True" "$u/verdicts"; }
+    check upgrade "profile 1 -> 2: ChangeConfiguration SecurityProfile 2 Accepted on ws://" v accepted
+    check upgrade "then the charger reconnects over wss:// (the CSMS's certificate checked), the CSMS hears the SecurityEvent; the transaction is delivered" \
+        bash -c "grep -q '^tls True' '$u/verdicts' && [ $up_rc -eq 0 ] && grep -q 'every transaction delivered' '$u/up1.log' &&
+                 grep -q 'connected with SecurityProfile 2: kept' '$u/up1.log'"
+    check upgrade "after the upgrade SecurityProfile 1 is Rejected (never lowered)" v nodowngrade
+    check upgrade "restarted with its store and the ws:// URL, it connects with profile 2 at once (ws:// never again)" \
+        bash -c "grep -q '^sec SecurityProfile 2\$' '$u/store/ocpp.store' && [ $up2_rc -eq 0 ] &&
+                 grep -q 'link with security profile 2: wss://127.0.0.1:$pu2' '$u/up1b.log' &&
+                 grep -q 'every transaction delivered' '$u/up1b.log' && grep -q '^accepted True' '$u/verdicts'"
+    check upgrade "an upgrade whose TLS endpoint fails: 3 refused handshakes, back to profile 1, the SecurityEvent delivered" \
+        bash -c "grep -q '^fallback True' '$u/verdicts' && [ \$(grep -c 'SecurityProfile 2: connect . of 3 failed' '$u/fb1.log') -eq 3 ] &&
+                 [ $fb_rc -eq 0 ] && grep -q 'every transaction delivered' '$u/fb1.log'"
+    check upgrade "AuthorizationKey changed: Accepted, the next connection uses the new key, stored 0600, never logged" \
+        bash -c "grep -q '^key True' '$u/verdicts' && [ \"\$(stat -c %a '$u/key-store/ocpp.store')\" = 600 ] &&
+                 grep -q '^sec AuthorizationKey new-key-0123456789abc\$' '$u/key-store/ocpp.store' &&
+                 ! grep -q 'new-key-0123456789abc' '$u/key1.log' && [ $key_rc -eq 0 ]"
 }
 
 # ---------------------------------------------------------------- certificate management (profile 3)
@@ -812,7 +917,16 @@ pt2=$(port)
 pt3=$(port)
 pt4=$(port)
 pt5=$(port)
-mkdir -p "$work/board" "$work/tls" "$work/certs" "$work/authreset"
+pu1=$(port)
+pu2=$(port)
+pu3=$(port)
+pu4=$(port)
+pb2=$(port)
+mkdir -p "$work/board" "$work/tls" "$work/certs" "$work/authreset" "$work/upgrade"
+printf '[{"method":"ChangeConfiguration","params":{"key":"SecurityProfile","value":"2"}}]' >"$work/upgrade/up.json"
+printf '[{"method":"ChangeConfiguration","params":{"key":"SecurityProfile","value":"1"}}]' >"$work/upgrade/down.json"
+printf '[{"method":"ChangeConfiguration","params":{"key":"AuthorizationKey","value":"new-key-0123456789abc"}}]' \
+    >"$work/upgrade/key.json"
 make_pki
 # firmware: its CSMSs are in the shared process, its HTTP server on $hp
 hp=$(port)
@@ -836,7 +950,9 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/rem-csms.log" --port "$p5" --remote-stop-after-ms 1500 --availability-after-ms 500 \
     --serve "$work/core-csms.log" --port "$p1" --probe 1 \
     --serve "$work/401-csms.log" --port "$p2" --password right-password-123 \
-    --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 \
+    --serve "$work/board/csms.log" --port "$p7" --password board-password-1234 --commands "$work/upgrade/up.json" \
+    --serve "$work/board/csms-tls.log" --port "$pb2" --password board-password-1234 \
+        --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/host-csms.log" --port "$p8" --hostile 1 \
     --serve "$work/rs-csms.log" --port "$p9" --remote-start-ms 1 \
     --serve "$work/resv-csms.log" --port "$p11" --profiles 1 \
@@ -859,6 +975,14 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
     --serve "$work/certs/csms.log" --port "$pt5" --certs "$work/certs" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
+    --serve "$work/upgrade/csms-$pu1.log" --port "$pu1" --password up-password-12345678 \
+        --commands "$work/upgrade/up.json" \
+    --serve "$work/upgrade/csms-$pu2.log" --port "$pu2" --password up-password-12345678 \
+        --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --commands "$work/upgrade/down.json" \
+    --serve "$work/upgrade/csms-$pu3.log" --port "$pu3" --password up-password-12345678 \
+        --commands "$work/upgrade/up.json" \
+    --serve "$work/upgrade/csms-$pu4.log" --port "$pu4" --password up-password-12345678 \
+        --password-next new-key-0123456789abc --commands "$work/upgrade/key.json" \
     --serve "$fwd/csms1.log" --port "$pf1" --commands "$fwd/fw1.json" \
     --serve "$fwd/csms2.log" --port "$pf2" --commands "$fwd/fw2.json" \
     --serve "$fwd/csms3.log" --port "$pf3" --commands "$fwd/fw3.json" --password fw-password-12345678 \
@@ -937,6 +1061,12 @@ csms_ready "$work/prof2-csms.log" "$p13" || ko profile-iso2 "CSMS did not start"
     echo $? >"$work/prof2.rc"
 ) &
 prof_job=$!
+# the upgrade cases too (four more simulators at the start slow the others' boots)
+(
+    while kill -0 $rs_sim 2>/dev/null; do sleep 0.5; done
+    upgrade_scenario
+) >"$work/upgrade.out" 2>&1 &
+upgrade_job=$!
 wait $core_sim
 core_rc=$?
 wait $pw_sim
@@ -1267,11 +1397,11 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job $tls_job $certs_job $fw_job $ar_job
+wait $off_job $kill_job $board_job $tls_job $certs_job $fw_job $ar_job $upgrade_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
 [ -f "$work/fw-pki.out" ] && cat "$work/fw-pki.out" >>"$work/firmware.out"
-for f in offline kill board tls certs firmware authreset; do
+for f in offline kill board tls certs firmware authreset upgrade; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))

@@ -13,6 +13,7 @@
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
 //          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--reserve-start 1]
 //          [--reset-after-ms N --reset-type Soft|Hard] [--start-invalid-first 1]
+//          [--password-next PW]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -51,6 +52,8 @@
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
 //     payload against the schema, then a message larger than the charge point takes.
 //
+// --password-next PW: a second password taken too (an AuthorizationKey change), logged as
+//     "auth-next" on each connection that uses it.
 // --tls-cert/--tls-key: wss:// (TLS) with this server certificate; --tls-client-ca: a client
 //     certificate issued by that CA is required (security profile 3). A handshake that fails
 //     is logged as "tls-error".
@@ -123,7 +126,9 @@ function serve(args) {
     server.auth((accept, reject, handshake) => {
         if (args.password !== undefined) {
             const pw = handshake.password ? handshake.password.toString() : '';
-            if (pw !== args.password) {
+            if (args['password-next'] !== undefined && pw === args['password-next']) {
+                out({ ev: 'auth-next', identity: handshake.identity });
+            } else if (pw !== args.password) {
                 out({ ev: 'auth-fail', identity: handshake.identity });
                 reject(401);
                 return;

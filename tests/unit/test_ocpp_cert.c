@@ -630,6 +630,13 @@ static void test_extended_trigger(void **state)
                  "NotSupported");
 }
 
+/* the last security event's techInfo */
+static const char *last_info(void)
+{
+    assert_true(s_cp.sec.count > 0);
+    return s_cp.sec.ev[(s_cp.sec.head + s_cp.sec.count - 1u) % CFG_OCPP_SEC_EVENTS].info;
+}
+
 static void test_profile_upgrade(void **state)
 {
     (void)state;
@@ -644,14 +651,36 @@ static void test_profile_upgrade(void **state)
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Rejected"); /* the board cannot */
     s_switch_rc = HAL_OK;
     assert_int_equal(s_switched, 0);
+    assert_false(ocpp_sec_link_relink(&s_cp));
+    unsigned gen = s_cp.store_gen;
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
     assert_int_equal(s_switched, 2);
-    assert_int_equal(s_cp.cfg.security_profile, 2);
+    /* accepted: the link reconnects with 2, but 1 stays the profile until that connects */
+    assert_int_equal(s_cp.cfg.security_profile, 1);
+    assert_int_equal(ocpp_sec_link_profile(&s_cp), 2);
+    assert_true(ocpp_sec_link_relink(&s_cp));
+    assert_false(ocpp_sec_link_relink(&s_cp)); /* once */
     s_has_client = true;
+    expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"3\"}", "Rejected"); /* one switch at a time */
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 0);
+    ocpp_sec_link_failed(&s_cp, "TCP connect failed at once", s_now);
+    ocpp_sec_link_opened(&s_cp, s_now); /* the second attempt opens: 2 is kept and stored */
+    assert_int_equal(s_cp.cfg.security_profile, 2);
+    assert_int_equal(ocpp_sec_link_profile(&s_cp), 2);
+    assert_false(ocpp_sec_link_relink(&s_cp));
+    assert_true(s_cp.store_gen != gen);
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 1);
+    assert_string_equal(last_info(), "SecurityProfile raised from 1 to 2");
+    ocpp_sec_link_opened(&s_cp, s_now); /* a later reconnect: nothing more */
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 1);
+    expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"1\"}", "Rejected"); /* never lowered */
+    expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Rejected");
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"3\"}", "Accepted");
     assert_int_equal(s_switched, 3);
+    ocpp_sec_link_opened(&s_cp, s_now);
+    assert_int_equal(s_cp.cfg.security_profile, 3);
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Rejected"); /* never lowered */
-    assert_true(events_of(OCPP_SEC_RECONFIGURATION) >= 2);
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 2);
     /* profile 2 needs the AuthorizationKey too; the configured CA counts as a CSMS root */
     setup(NULL);
     s_cp.cfg.authorization_key[0] = '\0';
@@ -659,6 +688,110 @@ static void test_profile_upgrade(void **state)
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Rejected");
     strcpy(s_cp.cfg.authorization_key, "0123456789abcdef0123");
     expect_status(cc, "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
+}
+
+static void test_profile_fallback(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cert_set_anchor(&s_ce, k_root, strlen(k_root)), HAL_OK);
+    expect_status("ChangeConfiguration", "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
+    assert_true(ocpp_sec_link_relink(&s_cp));
+    for (unsigned i = 1; i < CFG_OCPP_SEC_SWITCH_ATTEMPTS; i++) {
+        ocpp_sec_link_failed(&s_cp, "TLS handshake failed: IP address mismatch", s_now);
+        assert_int_equal(ocpp_sec_link_profile(&s_cp), 2); /* still trying */
+        assert_false(ocpp_sec_link_relink(&s_cp));
+    }
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 0);
+    unsigned gen = s_cp.store_gen;
+    ocpp_sec_link_failed(&s_cp, "TLS handshake failed: IP address mismatch", s_now);
+    /* the last attempt failed: back to 1, a reconnect with it, the CSMS told why */
+    assert_int_equal(ocpp_sec_link_profile(&s_cp), 1);
+    assert_int_equal(s_cp.cfg.security_profile, 1);
+    assert_true(ocpp_sec_link_relink(&s_cp));
+    assert_int_equal(s_cp.store_gen, gen); /* nothing to store */
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 1);
+    assert_string_equal(last_info(), "SecurityProfile 2 failed (TLS handshake failed): back to 1");
+    ocpp_sec_link_opened(&s_cp, s_now); /* profile 1 connects again: no change */
+    ocpp_sec_link_failed(&s_cp, "x", s_now);
+    assert_int_equal(s_cp.cfg.security_profile, 1);
+    assert_int_equal(events_of(OCPP_SEC_RECONFIGURATION), 1);
+    /* a later upgrade may try again */
+    expect_status("ChangeConfiguration", "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
+}
+
+static void put_line(void *ctx, const char *text, size_t len)
+{
+    size_t have = strlen((char *)ctx);
+    snprintf((char *)ctx + have, 4096 - have, "%.*s", (int)len, text);
+}
+
+static void test_profile_and_key_stored(void **state)
+{
+    (void)state;
+    static char out[4096];
+    const char *why = NULL;
+    assert_int_equal(ocpp_cert_set_anchor(&s_ce, k_root, strlen(k_root)), HAL_OK);
+    expect_status("ChangeConfiguration", "{\"key\":\"SecurityProfile\",\"value\":\"2\"}", "Accepted");
+    out[0] = '\0';
+    ocpp_cp_store_export(&s_cp, put_line, out);
+    assert_null(strstr(out, "sec SecurityProfile")); /* configured only, and not before it connected */
+    assert_null(strstr(out, "AuthorizationKey")); /* the configured key stays the board's */
+    ocpp_sec_link_opened(&s_cp, s_now);
+    out[0] = '\0';
+    ocpp_cp_store_export(&s_cp, put_line, out);
+    assert_non_null(strstr(out, "sec SecurityProfile 2\n"));
+    /* a restart: configured 1, the store says 2: 2 (and 1 is refused over OCPP) */
+    setup(NULL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 2", &why), HAL_OK);
+    assert_int_equal(s_cp.cfg.security_profile, 2);
+    assert_int_equal(ocpp_sec_link_profile(&s_cp), 2);
+    expect_status("ChangeConfiguration", "{\"key\":\"SecurityProfile\",\"value\":\"1\"}", "Rejected");
+    /* a stored profile never lowers a configured one */
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 1", &why), HAL_OK);
+    assert_int_equal(s_cp.cfg.security_profile, 2);
+    out[0] = '\0';
+    ocpp_cp_store_export(&s_cp, put_line, out); /* kept at the next save */
+    assert_non_null(strstr(out, "sec SecurityProfile 2\n"));
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 4", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile 22", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec SecurityProfile ", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec AuthorizationKey short", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec AuthorizationKey 0123456789\tabcdef", &why), HAL_EINVAL);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec Other 1", &why), HAL_EINVAL);
+    assert_non_null(why);
+    assert_int_equal(s_cp.cfg.security_profile, 2);
+    assert_string_equal(s_cp.cfg.authorization_key, "0123456789abcdef0123");
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "sec AuthorizationKey stored-key-0123456789", &why), HAL_OK);
+    assert_string_equal(s_cp.cfg.authorization_key, "stored-key-0123456789");
+}
+
+static void test_authorization_key_change(void **state)
+{
+    (void)state;
+    static char out[4096];
+    const char *cc = "ChangeConfiguration";
+    expect_status(cc, "{\"key\":\"AuthorizationKey\",\"value\":\"0123456789abcde\"}", "Rejected"); /* 15 */
+    expect_status(cc, "{\"key\":\"AuthorizationKey\",\"value\":\"0123456789abcdef\\n0123\"}", "Rejected");
+    expect_status(cc, "{\"key\":\"AuthorizationKey\",\"value\":\"0123456789abcdef0123456789abcdef0123456789\"}",
+                  "Rejected"); /* 42 */
+    assert_false(ocpp_sec_link_relink(&s_cp));
+    assert_string_equal(s_cp.cfg.authorization_key, "0123456789abcdef0123");
+    expect_status(cc, "{\"key\":\"AuthorizationKey\",\"value\":\"new-key-0123456789\"}", "Accepted");
+    assert_string_equal(s_cp.cfg.authorization_key, "new-key-0123456789");
+    assert_true(ocpp_sec_link_relink(&s_cp)); /* profile 1: reconnect with it */
+    assert_int_equal(ocpp_sec_link_profile(&s_cp), 1);
+    out[0] = '\0';
+    ocpp_cp_store_export(&s_cp, put_line, out);
+    assert_non_null(strstr(out, "sec AuthorizationKey new-key-0123456789\n"));
+    /* never read back */
+    int p = call("GetConfiguration", "{\"key\":[\"AuthorizationKey\"]}", NULL);
+    assert_true(p >= 0);
+    assert_null(strstr(s_j.text, "new-key"));
+    /* profile 3 authenticates by certificate: stored, no reconnect */
+    s_cp.cfg.security_profile = 3;
+    expect_status(cc, "{\"key\":\"AuthorizationKey\",\"value\":\"newer-key-0123456789\"}", "Accepted");
+    assert_false(ocpp_sec_link_relink(&s_cp));
+    assert_true(s_cp.sec.key_stored);
 }
 
 static void put(void *ctx, const char *text, size_t len)
@@ -727,6 +860,9 @@ int main(void)
         cmocka_unit_test_setup(test_sign_chains, setup),
         cmocka_unit_test_setup(test_extended_trigger, setup),
         cmocka_unit_test_setup(test_profile_upgrade, setup),
+        cmocka_unit_test_setup(test_profile_fallback, setup),
+        cmocka_unit_test_setup(test_profile_and_key_stored, setup),
+        cmocka_unit_test_setup(test_authorization_key_change, setup),
         cmocka_unit_test_setup(test_cpo_name_and_keys, setup),
         cmocka_unit_test_setup(test_load, setup),
     };

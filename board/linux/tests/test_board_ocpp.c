@@ -82,6 +82,23 @@ static void test_profiles(void **state)
     assert_string_equal(refused(), "ocpp.password_file"); /* 0 sends none */
     base(4, "ws://csms");
     assert_string_equal(refused(), "ocpp.security_profile");
+
+    /* ocpp.tls_url: the wss:// endpoint an upgrade from a ws:// profile 1 goes to */
+    base(1, "ws://csms");
+    SET(password_file, "/pw");
+    SET(tls_url, "wss://csms:443/ocpp");
+    assert_string_equal(refused(), "ocpp.ca"); /* its certificate is checked */
+    SET(ca, "/ca.pem");
+    assert_string_equal(refused(), "");
+    SET(tls_url, "ws://csms:443");
+    assert_string_equal(refused(), "ocpp.tls_url"); /* not TLS */
+    SET(tls_url, "wss://csms/");
+    assert_string_equal(refused(), "ocpp.tls_url");
+    base(2, "wss://csms");
+    SET(password_file, "/pw");
+    SET(ca, "/ca.pem");
+    SET(tls_url, "wss://other");
+    assert_string_equal(refused(), "ocpp.tls_url"); /* only beside a ws:// URL */
 }
 
 static void test_password_length(void **state)
