@@ -692,7 +692,9 @@ void ocpp_smart_store_export(const struct ocpp_smart *s, void (*put)(void *ctx, 
 {
     for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
         const struct ocpp_smart_profile *p = &s->p[i];
-        if (!p->used) {
+        /* A TxProfile ends with its transaction, and a restart of the charger ends every
+         * transaction (the journal closes it): one on file could never be installed again. */
+        if (!p->used || p->purpose == OCPP_SP_TX) {
             continue;
         }
         char line[OCPP_STORE_LINE_MAX], vf[24], vt[24], st[24];

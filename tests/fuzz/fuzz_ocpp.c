@@ -125,6 +125,28 @@ static void put_back(void *ctx, const char *t, size_t n)
     }
 }
 
+/* What a board's journals give its charge point before the store is read (ocpp_journal at
+ * start-up): the undelivered Starts and Stops, without what only the store keeps (a Start's
+ * reservation and idTag), and the transactions they belong to. The store's "start" and "mv"
+ * lines refer to these, so the read-back charge point must have them as a rebooted one has. */
+static void journal_view(const struct ocpp_cp *from, struct ocpp_cp *to)
+{
+    to->qhead = 0;
+    to->qcount = 0;
+    for (unsigned i = 0; i < from->qcount; i++) {
+        const struct ocpp_qentry *e = &from->q[(from->qhead + i) % CFG_OCPP_QUEUE];
+        if (e->kind == OCPP_Q_START || e->kind == OCPP_Q_STOP) {
+            struct ocpp_qentry *d = &to->q[to->qcount++];
+            *d = *e;
+            if (d->kind == OCPP_Q_START) {
+                d->reservation_id = -1;
+                d->idtag[0] = '\0';
+            }
+        }
+    }
+    memcpy(to->tx, from->tx, sizeof to->tx);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ocpp_cp cp;
@@ -225,7 +247,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             line[l++] = text[i] == '\0' ? ' ' : text[i];
         }
     }
+    /* read back as a rebooted board does: the same modules attached, fresh */
     ocpp_cp_init(&s_back, &info, &cfg, &k_ops, NULL, NULL, 1);
+    static struct ocpp_smart back_smart;
+    ocpp_smart_init(&back_smart, 2, 400000u);
+    ocpp_smart_rating(&back_smart, 1, 150000u, 250000u);
+    s_back.smart = &back_smart;
+    static struct ocpp_cert back_cert;
+    ocpp_cert_init(&back_cert, &k_cert_ops, NULL, &s_crypto, "CP1");
+    s_back.cert = &back_cert;
+    static struct ocpp_fw back_fw;
+    ocpp_fw_init(&back_fw, &k_fw_ops, NULL);
+    s_back.fw = &back_fw;
+    journal_view(&cp, &s_back);
     s_len = 0;
     ocpp_cp_store_export(&cp, put_back, NULL);
 
