@@ -53,7 +53,8 @@
 // Transaction ids count from --tx-base (1).
 // --commands FILE: after the first accepted boot, the CALLs of FILE (a JSON array of
 //     {"method", "params"}) one after the other, each answer logged; a string "NOW" in the
-//     params becomes the present time. The firmware, diagnostics, log and security
+//     params becomes the present time; an entry {"waitFor": "LogStatusNotification Uploaded"}
+//     holds the next CALL until that notification (action and status) came. The firmware, diagnostics, log and security
 //     notifications are answered (Firmware Management tests, boardlib/board_ocpp_fw.c).
 'use strict';
 const fs = require('fs');
@@ -362,13 +363,27 @@ function certsHandlers(args, client, log) {
 // --commands: Firmware Management (the notifications answered, the scripted CALLs after the
 // first accepted boot)
 function firmwareCommands(args, client, log, command) {
+    const seen = [];      // "Action status" of every notification so far
+    const waiting = [];   // [text, resolve] of {"waitFor"} entries
     for (const a of ['FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'SignedFirmwareStatusNotification',
                      'LogStatusNotification', 'SecurityEventNotification']) {
         client.handle(a, ({ params }) => {
             log(a, params);
+            const text = a + ' ' + (params.status || params.type);
+            seen.push(text);
+            for (const w of waiting.filter(([t]) => t === text)) {
+                waiting.splice(waiting.indexOf(w), 1);
+                w[1]();
+            }
             return {};
         });
     }
+    // {"waitFor": "Action status"}: the next CALL waits for that notification (at most 60 s)
+    const waitFor = (text) => (seen.includes(text) ? Promise.resolve()
+        : new Promise((resolve) => {
+            waiting.push([text, resolve]);
+            setTimeout(resolve, 60000);
+        }));
     if (args.commandsSent) {
         return;
     }
@@ -385,7 +400,11 @@ function firmwareCommands(args, client, log, command) {
             started = true;
             setTimeout(async () => {
                 for (const c of list) {
-                    await command(c.method, now(c.params));
+                    if (c.waitFor !== undefined) {
+                        await waitFor(c.waitFor);
+                    } else {
+                        await command(c.method, now(c.params));
+                    }
                 }
             }, 1);
         }
