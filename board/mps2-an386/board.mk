@@ -70,6 +70,10 @@ MPS2_FW_OBJS   := $(call mps2_obj,$(MPS2_FW_SRCS))
 MPS2_SHIM_OBJS := $(call mps2_obj,$(MPS2_SHIM_SRCS))
 MPS2_MAIN_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main.o
 MPS2_DEMO_OBJ  := $(MPS2_B)/obj/$(MPS2_DIR)/main-demo.o
+# The firmware with the OCPP 1.6J client linked in (board-ocpp-size): its cost measured on
+# the target, not summed from object files.
+MPS2_OCPP_MAIN := $(MPS2_B)/obj/$(MPS2_DIR)/main-ocpp.o
+MPS2_OCPP_OBJS := $(call mps2_obj,$(MPS2_DIR)/an386_ocpp.c)
 # Every unit test runs on the target too, except those of the host-only simulation layer
 # (tests/unit/test_sim_*.c: sim/ is never built for a firmware target) and of the host
 # tools (test_v2g_decode: v2g-decode's TLS on OpenSSL).
@@ -82,6 +86,7 @@ MPS2_CORE_LIB := $(MPS2_B)/libcore.a
 MPS2_FAKE_LIB := $(MPS2_B)/libfakes.a
 MPS2_FW_ELF   := $(MPS2_B)/firmware.elf
 MPS2_DEMO_ELF := $(MPS2_B)/firmware-demo.elf
+MPS2_OCPP_ELF := $(MPS2_B)/firmware-ocpp.elf
 # The shim's self-test runs first: if it is broken, no other result counts.
 MPS2_TESTS     := test_cmocka_shim $(MPS2_UNIT_TESTS)
 MPS2_TEST_ELFS := $(patsubst %,$(MPS2_B)/tests/%.elf,$(MPS2_TESTS))
@@ -92,7 +97,7 @@ TARGET_TEST ?= mps2-an386
 # What `make BOARD=mps2-an386` builds (the top Makefile's `all`).
 BOARD_ALL_mps2-an386 := board-all
 
-.PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs board-coproc
+.PHONY: board-all board-test board-run board-size board-stack mps2-test-elfs board-coproc board-ocpp-size
 
 MPS2_Q := $(if $(filter 1,$(V)),,@)
 
@@ -102,7 +107,7 @@ $(MPS2_CORE_OBJS): $(MPS2_B)/obj/%.o: %.c
 	@echo "  CC m4   $<"
 	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_CORE_INC) -c $< -o $@
 
-$(MPS2_FW_OBJS) $(MPS2_MAIN_OBJ): $(MPS2_B)/obj/%.o: %.c
+$(MPS2_FW_OBJS) $(MPS2_MAIN_OBJ) $(MPS2_OCPP_OBJS): $(MPS2_B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC m4   $<"
 	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -c $< -o $@
@@ -112,6 +117,11 @@ $(MPS2_DEMO_OBJ): $(MPS2_DIR)/main.c
 	@echo "  CC m4   $< (demo, $(AN386_DEMO_PASSES) passes)"
 	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -DAN386_DEMO_PASSES=$(AN386_DEMO_PASSES) \
 	    -c $< -o $@
+
+$(MPS2_OCPP_MAIN): $(MPS2_DIR)/main.c
+	@mkdir -p $(@D)
+	@echo "  CC m4   $< (with the OCPP client)"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_CFLAGS) $(MPS2_BOARD_INC) -DAN386_OCPP -c $< -o $@
 
 # startup.c: no memcpy/memset calls may replace the .data/.bss loops (they run
 # before the C library's data exists).
@@ -143,6 +153,20 @@ $(MPS2_DEMO_ELF): $(MPS2_DEMO_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_L
 	@echo "  LD m4   $@"
 	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
 	    $(MPS2_DEMO_OBJ) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+
+$(MPS2_OCPP_ELF): $(MPS2_OCPP_MAIN) $(MPS2_OCPP_OBJS) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LD)
+	@echo "  LD m4   $@"
+	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
+	    $(MPS2_OCPP_MAIN) $(MPS2_OCPP_OBJS) $(MPS2_FW_OBJS) $(MPS2_RT_OBJS) $(MPS2_CORE_LIB) $(MPS2_LDLIBS)
+
+# The OCPP client's flash and RAM on the Cortex-M4 (docs/ocpp.md "Figures"): both images'
+# totals, their difference, and the difference per module from the linker maps (what
+# --gc-sections kept of each object).
+BENCHES += board-ocpp-size
+board-ocpp-size: $(MPS2_FW_ELF) $(MPS2_OCPP_ELF)
+	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_FW_ELF)
+	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_OCPP_ELF)
+	$(MPS2_Q)python3 $(MPS2_DIR)/map-diff.py $(MPS2_FW_ELF:.elf=.map) $(MPS2_OCPP_ELF:.elf=.map)
 
 board-all: $(MPS2_FW_ELF)
 	$(MPS2_Q)SIZE=$(MPS2_SIZE) NM=$(MPS2_NM) $(MPS2_DIR)/mem-report.sh $(MPS2_FW_ELF)
@@ -221,7 +245,9 @@ $(MPS2_SELF_ELF): $(MPS2_SELF_OBJ) $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_LD)
 	$(MPS2_Q)$(MPS2_CC) $(MPS2_LDFLAGS) $(MPS2_TEST_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@ \
 	    $< $(MPS2_SHIM_OBJS) $(MPS2_RT_OBJS) $(MPS2_LDLIBS)
 
-mps2-test-elfs: $(MPS2_TEST_ELFS)
+# The OCPP image is linked with the tests: a change that breaks the client's target build
+# fails board-test (its own case below), not only board-ocpp-size.
+mps2-test-elfs: $(MPS2_TEST_ELFS) $(MPS2_OCPP_ELF)
 	@:
 
 # Every test is built and run even after another failed (a test that does not
@@ -247,6 +273,11 @@ board-test:
 	        tail -n 30 $$log | sed 's/^/    /'; fail=$$((fail + 1)); \
 	    fi; \
 	done; \
+	if [ $$all_built = 1 ] || $(MAKE) -q --no-print-directory $(MPS2_OCPP_ELF) 2>/dev/null; then \
+	    echo "PASS firmware-ocpp (the OCPP 1.6J client links into the Cortex-M4 firmware)"; pass=$$((pass + 1)); \
+	else \
+	    echo "FAIL firmware-ocpp (does not link for the target; see the output above)"; fail=$$((fail + 1)); \
+	fi; \
 	echo "cortex-m: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0
 

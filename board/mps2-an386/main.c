@@ -17,6 +17,9 @@
 #include "sched.h"
 #include "semihost.h"
 #include "superloop.h"
+#ifdef AN386_OCPP
+#include "an386_ocpp.h"
+#endif
 
 /* Board instances: static, so their size shows up in the RAM figure of the
  * build, not as a surprise on the stack. */
@@ -72,6 +75,13 @@ int main(void)
         hal_logf(&s_log.base, HAL_LOG_ERROR, now_ms, "charger_init: %s", hal_strerror(rc));
         return 1;
     }
+#ifdef AN386_OCPP
+    rc = an386_ocpp_start(&s_charger, &s_sched, &s_log.base, now_ms);
+    if (rc != HAL_OK) {
+        hal_logf(&s_log.base, HAL_LOG_ERROR, now_ms, "ocpp: %s", hal_strerror(rc));
+        return 1;
+    }
+#endif
 
     const struct superloop loop = {
         .sched = &s_sched,

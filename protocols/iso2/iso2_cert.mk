@@ -7,7 +7,7 @@
 CERT_UNIT := $(BUILD)/san/tests/test_iso2_evse_cert
 $(BUILD)/san/tests/host/test_iso2_evse_cert.o: HOST_CFLAGS_COMMON += -Ihal_linux -Iboardlib
 $(BUILD)/san/tests/host/test_iso2_evse_cert.o: $(BUILD)/exigen.stamp | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
-$(CERT_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_cert.o $(BUILD)/san/boardlib/board_certprov.o \
+$(CERT_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_cert.o $(BUILD)/san/tests/host/tp_pki.o $(BUILD)/san/boardlib/board_certprov.o \
               $(BUILD)/san/boardlib/board_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread

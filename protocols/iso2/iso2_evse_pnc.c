@@ -149,18 +149,9 @@ static uint8_t s_payment_details(struct iso2_evse *m, const struct exi_iso2_docu
 }
 
 /* The signature and challenge check of a Contract AuthorizationReq (through the context). */
-static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
-                               struct iso2_evse_request *out, uint8_t code)
+const char *iso2_evse_contract_sig_check(struct iso2_evse *m, const struct exi_iso2_document *req)
 {
     struct iso2_evse_pnc *p = m->pnc;
-    const struct exi_iso2_AuthorizationReqType *q = &req->V2G_Message.Body.AuthorizationReq;
-    if (m->loop_msg == ISO2_MSG_AUTHORIZATION && !req->V2G_Message.Header.Signature_isUsed && !q->GenChallenge_isUsed &&
-        !q->Id_isUsed) {
-        /* A repeat of the Ongoing loop after the signed first one (which passed, or the
-         * session would have ended): the car sends it empty ([V2G2-684]). One that carries
-         * a challenge or a signature is checked like the first. */
-        return code;
-    }
     /* The header is const for the machine; the verifier clears the fields [V2G2-771]
      * leaves out, so it works on the copy in the lent context. */
     p->hdr = req->V2G_Message.Header;
@@ -169,12 +160,29 @@ static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_docume
                                .pub_len = sizeof m->contract_pub,
                                .buf = p->buf,
                                .cap = p->cap};
-    int rc = iso2_sig_verify(&c, &p->hdr, &req->V2G_Message.Body);
-    if (rc != HAL_OK) {
+    if (iso2_sig_verify(&c, &p->hdr, &req->V2G_Message.Body) != HAL_OK) {
+        return iso2_sig_error_str(c.error);
+    }
+    return NULL;
+}
+
+static uint8_t s_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
+                               struct iso2_evse_request *out, uint8_t code)
+{
+    const struct exi_iso2_AuthorizationReqType *q = &req->V2G_Message.Body.AuthorizationReq;
+    if (m->loop_msg == ISO2_MSG_AUTHORIZATION && !req->V2G_Message.Header.Signature_isUsed && !q->GenChallenge_isUsed &&
+        !q->Id_isUsed) {
+        /* A repeat of the Ongoing loop after the signed first one (which passed, or the
+         * session would have ended): the car sends it empty ([V2G2-684]). One that carries
+         * a challenge or a signature is checked like the first. */
+        return code;
+    }
+    const char *bad_sig = iso2_evse_contract_sig_check(m, req);
+    if (bad_sig != NULL) {
         char v2[96];
-        (void)snprintf(v2, sizeof v2, "refused: %s", iso2_sig_error_str(c.error));
+        (void)snprintf(v2, sizeof v2, "refused: %s", bad_sig);
         s_note(m, out, "AuthorizationReq signature", m->emaid, v2, -1);
-        return iso2_evse_refuse(m, CODE(FAILED_SignatureError), iso2_sig_error_str(c.error));
+        return iso2_evse_refuse(m, CODE(FAILED_SignatureError), bad_sig);
     }
     /* Signed and ours: now the challenge. A signature replayed from another session (or
      * made over an old challenge) verifies, but its GenChallenge is not the live one. */

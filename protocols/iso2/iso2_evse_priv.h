@@ -59,6 +59,9 @@ uint8_t iso2_evse_on_payment_details(struct iso2_evse *m, const struct exi_iso2_
                                      struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);
 uint8_t iso2_evse_check_contract_auth(struct iso2_evse *m, const struct exi_iso2_document *req,
                                       struct iso2_evse_request *out, uint8_t code);
+/* The contract key's signature over @p req (AuthorizationReq, MeteringReceiptReq): NULL when it
+ * verifies, else the reason (static text). Uses the lent context's scratch and header copy. */
+const char *iso2_evse_contract_sig_check(struct iso2_evse *m, const struct exi_iso2_document *req);
 /* CertificateInstallation / CertificateUpdate (iso2_evse_cert.c). */
 uint8_t iso2_evse_on_certificate(struct iso2_evse *m, const struct exi_iso2_document *req,
                                  struct exi_iso2_document *res, struct iso2_evse_request *out, uint8_t code);

@@ -98,17 +98,10 @@ static void s_u64(char out[21], uint64_t v)
 static uint8_t s_verify(struct iso2_evse *m, const struct exi_iso2_document *req, struct iso2_evse_request *out,
                         uint8_t code)
 {
-    struct iso2_evse_pnc *p = m->pnc;
     const struct exi_iso2_MeteringReceiptReqType *q = &req->V2G_Message.Body.MeteringReceiptReq;
-    /* The verifier edits the header (fields [V2G2-771] leaves out): it works on the copy. */
-    p->hdr = req->V2G_Message.Header;
-    struct iso2_sig_check c = {.crypto = p->crypto,
-                               .pub = m->contract_pub,
-                               .pub_len = sizeof m->contract_pub,
-                               .buf = p->buf,
-                               .cap = p->cap};
-    if (iso2_sig_verify(&c, &p->hdr, &req->V2G_Message.Body) != HAL_OK) {
-        return s_refuse(m, out, iso2_sig_error_str(c.error));
+    const char *bad_sig = iso2_evse_contract_sig_check(m, req);
+    if (bad_sig != NULL) {
+        return s_refuse(m, out, bad_sig);
     }
     if (q->SessionID.bytesLen != m->id_len || memcmp(q->SessionID.bytes, m->id, m->id_len) != 0) {
         return s_refuse(m, out, "its SessionID is not this session's");

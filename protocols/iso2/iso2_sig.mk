@@ -40,9 +40,14 @@ bench-iso2-sig: $(V2G_SIG)
 # (not tests/unit/, whose every test board-test also builds for the Cortex-M4), and is
 # added to `make unit` and to the unit binaries `make test` runs. It alone sees hal_linux/.
 PNC_UNIT := $(BUILD)/san/tests/test_iso2_evse_pnc
+# The test PKI builder (tests/host/tp_pki.c), shared with test_iso2_evse_cert (iso2_cert.mk,
+# read before this file: it names the object by its path).
+TP_PKI_OBJ := $(BUILD)/san/tests/host/tp_pki.o
+$(TP_PKI_OBJ): HOST_CFLAGS_COMMON += -Ihal_linux
+$(TP_PKI_OBJ): | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 $(BUILD)/san/tests/host/test_iso2_evse_pnc.o: HOST_CFLAGS_COMMON += -Ihal_linux
 $(BUILD)/san/tests/host/test_iso2_evse_pnc.o: $(BUILD)/exigen.stamp | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
-$(PNC_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+$(PNC_UNIT): $(BUILD)/san/tests/host/test_iso2_evse_pnc.o $(TP_PKI_OBJ) $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
 UNIT_BINS += $(PNC_UNIT)
@@ -53,7 +58,7 @@ unit: $(PNC_UNIT)
 RECEIPT_UNIT := $(BUILD)/san/tests/test_iso2_receipt
 $(BUILD)/san/tests/host/test_iso2_receipt.o: HOST_CFLAGS_COMMON += -Ihal_linux
 $(BUILD)/san/tests/host/test_iso2_receipt.o: tests/host/test_iso2_evse_pnc.c $(BUILD)/exigen.stamp | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
-$(RECEIPT_UNIT): $(BUILD)/san/tests/host/test_iso2_receipt.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+$(RECEIPT_UNIT): $(BUILD)/san/tests/host/test_iso2_receipt.o $(TP_PKI_OBJ) $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
 UNIT_BINS += $(RECEIPT_UNIT)

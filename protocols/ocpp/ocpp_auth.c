@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hal_fmt.h"
+#include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_cp.h"
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -231,129 +232,37 @@ void ocpp_auth_poll(struct ocpp_cp *cp, uint32_t now_ms)
 
 /* ------------------------------------------------------------------ incoming CALLs */
 
-struct chk {
-    const struct ocpp_json *j;
-    int err;
-    const char *why;
-};
-
-static void bad(struct chk *v, int e, const char *why)
-{
-    if (v->err == OCPP_ERR_NONE) {
-        v->err = e;
-        v->why = why;
-    }
-}
-
-/* additionalProperties: false (every OCPP 1.6 schema) */
-static void only(struct chk *v, int obj, const char *const *keys)
-{
-    for (unsigned n = 0, k = (unsigned)obj + 1u; n < ocpp_json_size(v->j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(v->j, (int)k, *q);
-        }
-        if (!ok) {
-            bad(v, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        k = v->j->tok[k + 1u].next;
-    }
-}
-
-static bool get_int(struct chk *v, int obj, const char *key, bool req, int64_t *out)
-{
-    int t = ocpp_json_get(v->j, obj, key);
-    if (t < 0) {
-        if (req) {
-            bad(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return false;
-    }
-    if (ocpp_json_type(v->j, t) != OCPP_J_NUM || ocpp_json_int(v->j, t, out) != HAL_OK) {
-        bad(v, OCPP_ERR_TYPE, key);
-        return false;
-    }
-    if (*out < INT32_MIN || *out > INT32_MAX) {
-        bad(v, OCPP_ERR_PROPERTY, key);
-        return false;
-    }
-    return true;
-}
-
-static bool get_str(struct chk *v, int obj, const char *key, bool req, char *out, size_t max)
-{
-    int t = ocpp_json_get(v->j, obj, key);
-    out[0] = '\0';
-    if (t < 0) {
-        if (req) {
-            bad(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return false;
-    }
-    if (ocpp_json_type(v->j, t) != OCPP_J_STR) {
-        bad(v, OCPP_ERR_TYPE, key);
-        return false;
-    }
-    if (ocpp_json_str(v->j, t, out, max + 1u) < 0) {
-        bad(v, OCPP_ERR_PROPERTY, key); /* over maxLength, or a NUL */
-        return false;
-    }
-    return true;
-}
-
-static bool get_time(struct chk *v, int obj, const char *key, bool req, int64_t *out)
-{
-    char t[40];
-    if (!get_str(v, obj, key, req, t, sizeof t - 1u)) {
-        return false;
-    }
-    if (ocpp_time_parse(t, out) != HAL_OK) {
-        bad(v, OCPP_ERR_PROPERTY, key); /* format: date-time */
-        return false;
-    }
-    return true;
-}
-
 /* One localAuthorizationList element checked against the schema; @p e filled, *has_info. */
-static void list_item(struct chk *v, const struct ocpp_cp *cp, int item, struct ocpp_tag_entry *e, bool *has_info)
+static void list_item(struct ocpp_chk *v, const struct ocpp_cp *cp, int item, struct ocpp_tag_entry *e, bool *has_info)
 {
     static const char *const keys[] = {"idTag", "idTagInfo", NULL};
     static const char *const ikeys[] = {"status", "expiryDate", "parentIdTag", NULL};
     memset(e, 0, sizeof *e);
     *has_info = false;
     if (ocpp_json_type(v->j, item) != OCPP_J_OBJ) {
-        bad(v, OCPP_ERR_TYPE, "localAuthorizationList");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "localAuthorizationList");
         return;
     }
-    only(v, item, keys);
-    get_str(v, item, "idTag", true, e->idtag, OCPP_TAG_LEN);
+    ocpp_chk_keys(v, item, keys);
+    ocpp_chk_str(v, item, "idTag", true, e->idtag, OCPP_TAG_LEN);
     int info = ocpp_json_get(v->j, item, "idTagInfo");
     if (info < 0) {
         return;
     }
     if (ocpp_json_type(v->j, info) != OCPP_J_OBJ) {
-        bad(v, OCPP_ERR_TYPE, "idTagInfo");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "idTagInfo");
         return;
     }
-    only(v, info, ikeys);
-    char st[16];
+    ocpp_chk_keys(v, info, ikeys);
     int64_t exp = 0;
-    if (get_str(v, info, "status", true, st, sizeof st - 1u)) {
-        bool known = false;
-        for (int k = 0; k_status[k] != NULL; k++) {
-            if (strcmp(st, k_status[k]) == 0) {
-                e->status = (uint8_t)k;
-                known = true;
-            }
-        }
-        if (!known) {
-            bad(v, OCPP_ERR_PROPERTY, "status");
-        }
+    int status = ocpp_chk_enum(v, info, "status", true, k_status);
+    if (status >= 0) {
+        e->status = (uint8_t)status;
     }
-    if (get_time(v, info, "expiryDate", false, &exp)) {
+    if (ocpp_chk_time(v, info, "expiryDate", false, &exp) > 0) {
         e->expiry = exp;
     }
-    get_str(v, info, "parentIdTag", false, e->parent, OCPP_TAG_LEN);
+    ocpp_chk_str(v, info, "parentIdTag", false, e->parent, OCPP_TAG_LEN);
     *has_info = true;
     (void)cp;
 }
@@ -372,21 +281,21 @@ static void upsert(struct ocpp_auth_state *a, const struct ocpp_tag_entry *in)
     }
 }
 
-static const char *send_local_list(struct ocpp_cp *cp, struct chk *v, int p, uint32_t now_ms)
+static const char *send_local_list(struct ocpp_cp *cp, struct ocpp_chk *v, int p, uint32_t now_ms)
 {
     static const char *const keys[] = {"listVersion", "updateType", "localAuthorizationList", NULL};
     struct ocpp_auth_state *a = &cp->lists;
     char type[16];
     int64_t version = 0;
-    only(v, p, keys);
-    get_int(v, p, "listVersion", true, &version);
-    if (get_str(v, p, "updateType", true, type, sizeof type - 1u) && strcmp(type, "Full") != 0 &&
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "listVersion", true, INT32_MIN, INT32_MAX, &version);
+    if (ocpp_chk_str(v, p, "updateType", true, type, sizeof type - 1u) >= 0 && strcmp(type, "Full") != 0 &&
         strcmp(type, "Differential") != 0) {
-        bad(v, OCPP_ERR_PROPERTY, "updateType");
+        ocpp_chk_fail(v, OCPP_ERR_PROPERTY, "updateType");
     }
     int arr = ocpp_json_get(v->j, p, "localAuthorizationList");
     if (arr >= 0 && ocpp_json_type(v->j, arr) != OCPP_J_ARR) {
-        bad(v, OCPP_ERR_TYPE, "localAuthorizationList");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "localAuthorizationList");
     }
     /* the whole list is checked before anything changes: a bad entry changes nothing */
     unsigned items = 0, adds = 0;
@@ -439,17 +348,17 @@ static const char *send_local_list(struct ocpp_cp *cp, struct chk *v, int p, uin
     return st;
 }
 
-static const char *reserve_now(struct ocpp_cp *cp, struct chk *v, int p, uint32_t now_ms)
+static const char *reserve_now(struct ocpp_cp *cp, struct ocpp_chk *v, int p, uint32_t now_ms)
 {
     static const char *const keys[] = {"connectorId", "expiryDate", "idTag", "parentIdTag", "reservationId", NULL};
     int64_t c = 0, id = 0, expiry = 0;
     char tag[OCPP_TAG_LEN + 1u], parent[OCPP_TAG_LEN + 1u];
-    only(v, p, keys);
-    get_int(v, p, "connectorId", true, &c);
-    get_time(v, p, "expiryDate", true, &expiry);
-    get_str(v, p, "idTag", true, tag, OCPP_TAG_LEN);
-    get_str(v, p, "parentIdTag", false, parent, OCPP_TAG_LEN);
-    get_int(v, p, "reservationId", true, &id);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, &c);
+    ocpp_chk_time(v, p, "expiryDate", true, &expiry);
+    ocpp_chk_str(v, p, "idTag", true, tag, OCPP_TAG_LEN);
+    ocpp_chk_str(v, p, "parentIdTag", false, parent, OCPP_TAG_LEN);
+    ocpp_chk_int(v, p, "reservationId", true, INT32_MIN, INT32_MAX, &id);
     if (v->err != OCPP_ERR_NONE) {
         return NULL;
     }
@@ -486,12 +395,12 @@ static const char *reserve_now(struct ocpp_cp *cp, struct chk *v, int p, uint32_
     return st;
 }
 
-static const char *cancel_reservation(struct ocpp_cp *cp, struct chk *v, int p, uint32_t now_ms)
+static const char *cancel_reservation(struct ocpp_cp *cp, struct ocpp_chk *v, int p, uint32_t now_ms)
 {
     static const char *const keys[] = {"reservationId", NULL};
     int64_t id = 0;
-    only(v, p, keys);
-    get_int(v, p, "reservationId", true, &id);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "reservationId", true, INT32_MIN, INT32_MAX, &id);
     if (v->err != OCPP_ERR_NONE) {
         return NULL;
     }
@@ -510,18 +419,19 @@ bool ocpp_auth_call(struct ocpp_cp *cp, const char *action, int payload, struct 
                     const char **why, uint32_t now_ms)
 {
     static const char *const none[] = {NULL};
-    struct chk v = {&cp->json, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk v;
+    ocpp_chk_start(&v, &cp->json);
     const char *st = NULL;
     if (strcmp(action, "SendLocalList") == 0) {
         st = send_local_list(cp, &v, payload, now_ms);
     } else if (strcmp(action, "GetLocalListVersion") == 0) {
-        only(&v, payload, none);
+        ocpp_chk_keys(&v, payload, none);
         if (v.err == OCPP_ERR_NONE) {
             /* 0 for an empty list (C16 §5.10) */
             ocpp_jw_kint(w, "listVersion", cp->lists.list_n == 0 ? 0 : cp->lists.list_version);
         }
     } else if (strcmp(action, "ClearCache") == 0) {
-        only(&v, payload, none);
+        ocpp_chk_keys(&v, payload, none);
         if (v.err == OCPP_ERR_NONE) {
             st = cp->cfg.cache_enabled ? "Accepted" : "Rejected"; /* no cache: Rejected (E16 3.23) */
             if (cp->cfg.cache_enabled) {

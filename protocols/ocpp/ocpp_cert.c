@@ -12,6 +12,7 @@
 
 #include "hal_err.h"
 #include "hal_log.h"
+#include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_sec.h"
 #include "sha256/sha256.h"
@@ -263,100 +264,15 @@ int ocpp_cert_set_anchor(struct ocpp_cert *c, const char *pem, size_t len)
     return HAL_OK;
 }
 
-/* ------------------------------------------------------------------ schema checks */
-
-struct chk {
-    const struct ocpp_json *j;
-    enum ocpp_error err;
-    const char *why;
-};
-
-static void bad(struct chk *k, enum ocpp_error e, const char *why)
-{
-    if (k->err == OCPP_ERR_NONE) {
-        k->err = e;
-        k->why = why;
-    }
-}
-
-/* additionalProperties: false */
-static void c_keys(struct chk *k, int obj, const char *const *keys)
-{
-    int t = obj + 1;
-    for (unsigned n = 0; n < ocpp_json_size(k->j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(k->j, t, *q);
-        }
-        if (!ok) {
-            bad(k, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        t = k->j->tok[t + 1].next;
-    }
-}
-
-/* A required string of at most @p max bytes decoded into @p out (cap > max): its length, or -1. */
-static int c_str(struct chk *k, int obj, const char *key, size_t max, char *out, size_t cap)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    if (t < 0) {
-        bad(k, OCPP_ERR_OCCURENCE, key);
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    int n = ocpp_json_strlen(k->j, t);
-    if (n < 0 || (size_t)n > max) {
-        bad(k, OCPP_ERR_PROPERTY, key); /* maxLength */
-        return -1;
-    }
-    if (out == NULL) {
-        return n;
-    }
-    if ((size_t)n >= cap) {
-        return -2; /* the schema allows it, our buffer does not: the caller decides */
-    }
-    n = ocpp_json_str(k->j, t, out, cap);
-    if (n < 0) {
-        bad(k, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return n;
-}
-
-static int c_enum(struct chk *k, int obj, const char *key, bool req, const char *const *names)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    if (t < 0) {
-        if (req) {
-            bad(k, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    for (int n = 0; names[n] != NULL; n++) {
-        if (ocpp_json_streq(k->j, t, names[n])) {
-            return n;
-        }
-    }
-    bad(k, OCPP_ERR_PROPERTY, key);
-    return -1;
-}
-
 /* ------------------------------------------------------------------ the CALLs */
 
-static void h_install(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_install(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                       uint32_t now_ms)
 {
     static const char *const keys[] = {"certificateType", "certificate", NULL};
-    c_keys(k, pl, keys);
-    int use = c_enum(k, pl, "certificateType", true, k_use);
-    int n = c_str(k, pl, "certificate", 5500u, c->pem, sizeof c->pem);
+    ocpp_chk_keys(k, pl, keys);
+    int use = ocpp_chk_enum(k, pl, "certificateType", true, k_use);
+    int n = ocpp_chk_text(k, pl, "certificate", true, 5500u, c->pem, sizeof c->pem);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -413,28 +329,23 @@ static const char *skip_zeros(const char *s)
     return s;
 }
 
-static void h_delete(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_delete(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                      uint32_t now_ms)
 {
     static const char *const keys[] = {"certificateHashData", NULL};
     static const char *const hkeys[] = {"hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber", NULL};
     static const char *const algs[] = {"SHA256", "SHA384", "SHA512", NULL};
     char nh[129], kh[129], sn[41];
-    c_keys(k, pl, keys);
-    int h = ocpp_json_get(k->j, pl, "certificateHashData");
+    ocpp_chk_keys(k, pl, keys);
+    int h = ocpp_chk_member(k, pl, "certificateHashData", OCPP_J_OBJ);
     if (h < 0) {
-        bad(k, OCPP_ERR_OCCURENCE, "certificateHashData");
         return;
     }
-    if (ocpp_json_type(k->j, h) != OCPP_J_OBJ) {
-        bad(k, OCPP_ERR_TYPE, "certificateHashData");
-        return;
-    }
-    c_keys(k, h, hkeys);
-    int alg = c_enum(k, h, "hashAlgorithm", true, algs);
-    c_str(k, h, "issuerNameHash", 128u, nh, sizeof nh);
-    c_str(k, h, "issuerKeyHash", 128u, kh, sizeof kh);
-    c_str(k, h, "serialNumber", 40u, sn, sizeof sn);
+    ocpp_chk_keys(k, h, hkeys);
+    int alg = ocpp_chk_enum(k, h, "hashAlgorithm", true, algs);
+    ocpp_chk_text(k, h, "issuerNameHash", true, 128u, nh, sizeof nh);
+    ocpp_chk_text(k, h, "issuerKeyHash", true, 128u, kh, sizeof kh);
+    ocpp_chk_text(k, h, "serialNumber", true, 40u, sn, sizeof sn);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -470,12 +381,12 @@ static void h_delete(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int
     ocpp_jw_kstr(w, "status", status);
 }
 
-static void h_list(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_list(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                    uint32_t now_ms)
 {
     static const char *const keys[] = {"certificateType", NULL};
-    c_keys(k, pl, keys);
-    int use = c_enum(k, pl, "certificateType", true, k_use);
+    ocpp_chk_keys(k, pl, keys);
+    int use = ocpp_chk_enum(k, pl, "certificateType", true, k_use);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -581,12 +492,12 @@ static const char *check_chain(struct ocpp_cert *c, const struct ocpp_cp *cp, si
     return "not issued under an installed CentralSystemRootCertificate or the configured CA";
 }
 
-static void h_signed(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_signed(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                      uint32_t now_ms)
 {
     static const char *const keys[] = {"certificateChain", NULL};
-    c_keys(k, pl, keys);
-    int n = c_str(k, pl, "certificateChain", 10000u, c->pem, sizeof c->pem);
+    ocpp_chk_keys(k, pl, keys);
+    int n = ocpp_chk_text(k, pl, "certificateChain", true, 10000u, c->pem, sizeof c->pem);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -607,24 +518,18 @@ static void h_signed(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int
     ocpp_jw_kstr(w, "status", why == NULL ? "Accepted" : "Rejected");
 }
 
-static void h_trigger(struct ocpp_cert *c, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_trigger(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                       uint32_t now_ms)
 {
     static const char *const keys[] = {"requestedMessage", "connectorId", NULL};
     static const char *const msgs[] = {"BootNotification", "LogStatusNotification", "FirmwareStatusNotification",
                                        "Heartbeat", "MeterValues", "SignChargePointCertificate",
                                        "StatusNotification", NULL};
-    c_keys(k, pl, keys);
-    int r = c_enum(k, pl, "requestedMessage", true, msgs);
+    ocpp_chk_keys(k, pl, keys);
+    int r = ocpp_chk_enum(k, pl, "requestedMessage", true, msgs);
     int64_t conn = -1;
-    int t = ocpp_json_get(k->j, pl, "connectorId");
-    if (t >= 0) {
-        if (ocpp_json_type(k->j, t) != OCPP_J_NUM || ocpp_json_int(k->j, t, &conn) != HAL_OK) {
-            bad(k, OCPP_ERR_TYPE, "connectorId");
-        } else if (conn < 1 || conn > cp->info.connectors) {
-            bad(k, OCPP_ERR_PROPERTY, "connectorId"); /* exclusiveMinimum 0; beyond ours */
-        }
-    }
+    /* exclusiveMinimum 0; above our connectors it names none */
+    ocpp_chk_int(k, pl, "connectorId", false, 1, cp->info.connectors, &conn);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -669,9 +574,10 @@ bool ocpp_cert_action(const char *a)
 enum ocpp_error ocpp_cert_call(struct ocpp_cert *c, struct ocpp_cp *cp, const char *action, int payload,
                                struct ocpp_jw *w, uint32_t now_ms, const char **why)
 {
-    struct chk k = {&cp->json, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk k;
+    ocpp_chk_start(&k, &cp->json);
     if (ocpp_json_type(&cp->json, payload) != OCPP_J_OBJ) {
-        bad(&k, OCPP_ERR_TYPE, "payload");
+        ocpp_chk_fail(&k, OCPP_ERR_TYPE, "payload");
     } else if (strcmp(action, "InstallCertificate") == 0) {
         h_install(c, cp, &k, payload, w, now_ms);
     } else if (strcmp(action, "DeleteCertificate") == 0) {
@@ -683,7 +589,7 @@ enum ocpp_error ocpp_cert_call(struct ocpp_cert *c, struct ocpp_cp *cp, const ch
     } else if (strcmp(action, "ExtendedTriggerMessage") == 0) {
         h_trigger(c, cp, &k, payload, w, now_ms);
     } else {
-        bad(&k, OCPP_ERR_NOT_IMPLEMENTED, "unknown action");
+        ocpp_chk_fail(&k, OCPP_ERR_NOT_IMPLEMENTED, "unknown action");
     }
     *why = k.why;
     return k.err;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp_cert.h"
+#include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_smart.h"
 
@@ -823,6 +824,18 @@ static int field_str(struct ocpp_cp *cp, int obj, const char *key, char *out, si
     return ocpp_json_str(&cp->json, ocpp_json_get(&cp->json, obj, key), out, cap);
 }
 
+/* The milliseconds of a date-time ocpp_time_parse took ("...:05.9Z" -> 900); 0 without. */
+static uint32_t time_fraction_ms(const char *s)
+{
+    uint32_t ms = 0, scale = 100;
+    if (strlen(s) > 20 && s[19] == '.') {
+        for (const char *p = s + 20; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10) {
+            ms += (uint32_t)(*p - '0') * scale;
+        }
+    }
+    return ms;
+}
+
 static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
 {
     char t[40];
@@ -832,7 +845,9 @@ static void set_time_from(struct ocpp_cp *cp, int obj, uint32_t now_ms)
         if (before != 0 && (u - before > 2 || before - u > 2)) { /* our rule: a step over 2 s */
             ocpp_sec_event(cp, OCPP_SEC_TIME, "clock set by the backend", now_ms);
         }
-        ocpp_cp_set_clock(cp, u, now_ms);
+        /* The fraction counts as already elapsed: dropped, our clock would lag the backend's
+         * by up to a second, and a certificate it signs "now" would be not yet valid here. */
+        ocpp_cp_set_clock(cp, u, now_ms - time_fraction_ms(t));
         if (cp->ops->set_time != NULL) {
             cp->ops->set_time(cp->ctx, u);
         }
@@ -1006,99 +1021,6 @@ static void on_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32_t now
 
 /* ------------------------------------------------------------------ incoming CALLs */
 
-/* A check of the payload against the schema; the first violation wins. */
-struct vchk {
-    struct ocpp_cp *cp;
-    enum ocpp_error err;
-    const char *why;
-};
-
-static void violate(struct vchk *v, enum ocpp_error e, const char *why)
-{
-    if (v->err == OCPP_ERR_NONE) {
-        v->err = e;
-        v->why = why;
-    }
-}
-
-/* Every member must be one of @p keys (the schemas say additionalProperties: false). */
-static void only_keys(struct vchk *v, int obj, const char *const *keys)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int k = obj + 1;
-    for (unsigned n = 0; n < ocpp_json_size(j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(j, k, *q);
-        }
-        if (!ok) {
-            violate(v, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        k = j->tok[k + 1].next;
-    }
-}
-
-static int v_int(struct vchk *v, int obj, const char *key, bool required, int64_t lo, int64_t hi,
-                 int64_t *out)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int t = ocpp_json_get(j, obj, key);
-    if (t < 0) {
-        if (required) {
-            violate(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_NUM || ocpp_json_int(j, t, out) != HAL_OK) {
-        violate(v, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (*out < lo || *out > hi) {
-        violate(v, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 0;
-}
-
-static int v_str(struct vchk *v, int obj, const char *key, bool required, char *out, size_t max)
-{
-    struct ocpp_json *j = &v->cp->json;
-    int t = ocpp_json_get(j, obj, key);
-    out[0] = '\0';
-    if (t < 0) {
-        if (required) {
-            violate(v, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_STR) {
-        violate(v, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    int n = ocpp_json_str(j, t, out, max + 1u);
-    if (n < 0) {
-        violate(v, OCPP_ERR_PROPERTY, key); /* longer than the schema's maxLength */
-        return -1;
-    }
-    return n;
-}
-
-/* An enum field: index into @p names, or -1. */
-static int v_enum(struct vchk *v, int obj, const char *key, bool required, const char *const *names)
-{
-    char s[40];
-    if (v_str(v, obj, key, required, s, sizeof s - 1u) < 0) {
-        return -1;
-    }
-    for (int k = 0; names[k] != NULL; k++) {
-        if (strcmp(s, names[k]) == 0) {
-            return k;
-        }
-    }
-    violate(v, OCPP_ERR_PROPERTY, key);
-    return -1;
-}
-
 static void answer_status(struct ocpp_jw *w, const char *status)
 {
     ocpp_jw_kstr(w, "status", status);
@@ -1263,17 +1185,17 @@ static void put_key(struct ocpp_cp *cp, struct ocpp_jw *w, const struct cfgkey *
     ocpp_jw_obj_end(w);
 }
 
-static void h_get_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w)
+static void h_get_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w)
 {
     static const char *const keys[] = {"key", NULL};
-    only_keys(v, p, keys);
+    ocpp_chk_keys(v, p, keys);
     int arr = ocpp_json_get(&cp->json, p, "key");
     if (arr >= 0 && ocpp_json_type(&cp->json, arr) != OCPP_J_ARR) {
-        violate(v, OCPP_ERR_TYPE, "key");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "key");
     }
     for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
         if (ocpp_json_type(&cp->json, e) != OCPP_J_STR || ocpp_json_strlen(&cp->json, e) > 50) {
-            violate(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
+            ocpp_chk_fail(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
         }
     }
     if (v->err != OCPP_ERR_NONE) {
@@ -1407,14 +1329,14 @@ static const struct cfgkey *find_key(const char *name)
     return NULL;
 }
 
-static void h_change_configuration(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w,
+static void h_change_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w,
                                    uint32_t now_ms)
 {
     static const char *const keys[] = {"key", "value", NULL};
     char key[51], val[501];
-    only_keys(v, p, keys);
-    v_str(v, p, "key", true, key, 50);
-    v_str(v, p, "value", true, val, 500);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_str(v, p, "key", true, key, 50);
+    ocpp_chk_str(v, p, "value", true, val, 500);
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
@@ -1474,17 +1396,17 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     return HAL_OK;
 }
 
-static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_remote_start(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"connectorId", "idTag", "chargingProfile", NULL};
     char tag[OCPP_IDTAG_MAX + 1];
     int64_t c = 0;
-    only_keys(v, p, keys);
-    v_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
-    v_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
+    ocpp_chk_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
     int prof = ocpp_json_get(&cp->json, p, "chargingProfile");
     if (prof >= 0 && ocpp_json_type(&cp->json, prof) != OCPP_J_OBJ) {
-        violate(v, OCPP_ERR_TYPE, "chargingProfile");
+        ocpp_chk_fail(v, OCPP_ERR_TYPE, "chargingProfile");
     }
     if (v->err != OCPP_ERR_NONE) {
         return;
@@ -1500,7 +1422,7 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
         enum ocpp_error e = ocpp_smart_remote_check(cp->smart, cp, prof, c >= 0 && c <= 255 ? (unsigned)c : 0u, &sp,
                                                     &why, &refuse);
         if (e != OCPP_ERR_NONE) {
-            violate(v, e, why);
+            ocpp_chk_fail(v, e, why);
             return;
         }
     }
@@ -1517,12 +1439,12 @@ static void h_remote_start(struct ocpp_cp *cp, struct vchk *v, int p, struct ocp
     answer_status(w, status);
 }
 
-static void h_remote_stop(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_remote_stop(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"transactionId", NULL};
     int64_t id = 0;
-    only_keys(v, p, keys);
-    v_int(v, p, "transactionId", true, INT32_MIN, INT32_MAX, &id);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "transactionId", true, INT32_MIN, INT32_MAX, &id);
     if (v->err != OCPP_ERR_NONE) {
         return;
     }
@@ -1538,16 +1460,17 @@ static void h_remote_stop(struct ocpp_cp *cp, struct vchk *v, int p, struct ocpp
     answer_status(w, status);
 }
 
-static void h_simple_connector(struct ocpp_cp *cp, struct vchk *v, int p, int64_t *c, const char *const *keys)
+static void h_simple_connector(struct ocpp_cp *cp, struct ocpp_chk *v, int p, int64_t *c, const char *const *keys)
 {
-    only_keys(v, p, keys);
-    v_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, c);
+    ocpp_chk_keys(v, p, keys);
+    ocpp_chk_int(v, p, "connectorId", true, INT32_MIN, INT32_MAX, c);
     (void)cp;
 }
 
 static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocpp_jw *w, uint32_t now_ms)
 {
-    struct vchk v = {cp, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk v;
+    ocpp_chk_start(&v, &cp->json);
     int aerr = OCPP_ERR_NONE;
     const char *a = m->action;
     int p = m->payload;
@@ -1567,7 +1490,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         h_change_configuration(cp, &v, p, w, now_ms);
     } else if (cp->reg == OCPP_REG_REJECTED) {
         /* Rejected: the CP answers nothing else until it is accepted (§4.2) */
-        violate(&v, OCPP_ERR_SECURITY, "charge point not accepted");
+        ocpp_chk_fail(&v, OCPP_ERR_SECURITY, "charge point not accepted");
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
@@ -1587,8 +1510,8 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (strcmp(a, "Reset") == 0) {
         static const char *const keys[] = {"type", NULL};
         static const char *const types[] = {"Hard", "Soft", NULL};
-        only_keys(&v, p, keys);
-        int t = v_enum(&v, p, "type", true, types);
+        ocpp_chk_keys(&v, p, keys);
+        int t = ocpp_chk_enum(&v, p, "type", true, types);
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->reset(cp->ctx, t == 0);
             LOGI(cp, now_ms, "ocpp: backend asked for a %s reset: %s", types[t], rc == HAL_OK ? "Accepted" : "Rejected");
@@ -1599,7 +1522,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         int64_t c = 0;
         h_simple_connector(cp, &v, p, &c, keys);
         if (v.err == OCPP_ERR_NONE && (c < 1 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->unlock(cp->ctx, (unsigned)c);
@@ -1612,9 +1535,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         static const char *const types[] = {"Inoperative", "Operative", NULL};
         int64_t c = 0;
         h_simple_connector(cp, &v, p, &c, keys);
-        int t = v_enum(&v, p, "type", true, types);
+        int t = ocpp_chk_enum(&v, p, "type", true, types);
         if (v.err == OCPP_ERR_NONE && (c < 0 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             int rc = cp->ops->availability(cp->ctx, (unsigned)c, t == 1);
@@ -1628,11 +1551,11 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
                                            "FirmwareStatusNotification", "Heartbeat", "MeterValues",
                                            "StatusNotification", NULL};
         int64_t c = -1;
-        only_keys(&v, p, keys);
-        int r = v_enum(&v, p, "requestedMessage", true, msgs);
-        if (v_int(&v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c) == 0 &&
+        ocpp_chk_keys(&v, p, keys);
+        int r = ocpp_chk_enum(&v, p, "requestedMessage", true, msgs);
+        if (ocpp_chk_int(&v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c) > 0 &&
             (c < 1 || c > cp->info.connectors)) {
-            violate(&v, OCPP_ERR_PROPERTY, "connectorId");
+            ocpp_chk_fail(&v, OCPP_ERR_PROPERTY, "connectorId");
         }
         if (v.err == OCPP_ERR_NONE) {
             const char *s = "Accepted";
@@ -1655,9 +1578,9 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (strcmp(a, "DataTransfer") == 0) {
         static const char *const keys[] = {"vendorId", "messageId", "data", NULL};
         char vendor[256], mid[51];
-        only_keys(&v, p, keys);
-        v_str(&v, p, "vendorId", true, vendor, 255);
-        v_str(&v, p, "messageId", false, mid, 50);
+        ocpp_chk_keys(&v, p, keys);
+        ocpp_chk_str(&v, p, "vendorId", true, vendor, 255);
+        ocpp_chk_str(&v, p, "messageId", false, mid, 50);
         if (v.err == OCPP_ERR_NONE) {
             answer_status(w, "UnknownVendorId");
         }
@@ -1666,7 +1589,7 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
         for (const char *const *q = not_supported; *q != NULL; q++) {
             known = known || strcmp(*q, a) == 0;
         }
-        violate(&v, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED,
+        ocpp_chk_fail(&v, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED,
                 known ? "action not supported by this charge point" : "unknown action");
     }
 

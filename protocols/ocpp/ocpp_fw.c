@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hal_err.h"
+#include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_sec.h"
 
@@ -221,6 +222,35 @@ static bool tx_running(const struct ocpp_cp *cp)
     return false;
 }
 
+/* A failed attempt of @p kind (the firmware download or the upload, a start that failed included):
+ * the next attempt after retryInterval while retries are left, else the job has failed and the
+ * CSMS hears it (DownloadFailed / UploadFailure). */
+static void retry_or_fail(struct ocpp_fw *fw, struct ocpp_cp *cp, enum ocpp_fw_job kind, uint32_t now_ms)
+{
+    bool up = kind == OCPP_FW_JOB_UPLOAD;
+    struct ocpp_fw_transfer *job = up ? &fw->upload : &fw->download;
+    if (job->retries_left == 0) {
+        if (up) {
+            LOGW(cp, now_ms, "ocpp: upload of %s to %s failed, no retries left", fw->up_file, fw->up_location);
+            up_note(fw, cp, US_FAILED, now_ms);
+            fw->up_step = OCPP_UPS_IDLE;
+        } else {
+            LOGW(cp, now_ms, "ocpp: firmware download from %s failed, no retries left", fw->location);
+            fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
+            fw->step = OCPP_FWS_IDLE;
+        }
+        return;
+    }
+    job->retries_left--;
+    job->retry_at_ms = now_ms + job->retry_interval_s * 1000u;
+    if (up) {
+        fw->up_step = OCPP_UPS_RETRY_WAIT;
+    } else {
+        fw->step = OCPP_FWS_RETRY_WAIT;
+    }
+    LOGW(cp, now_ms, "ocpp: %s failed, again in %u s", up ? "upload" : "firmware download", (unsigned)job->retry_interval_s);
+}
+
 static void fw_download(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 {
     fw_note(fw, cp, FS_DOWNLOADING, now_ms);
@@ -230,14 +260,7 @@ static void fw_download(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
         return;
     }
     /* a start that failed counts as a failed attempt */
-    if (fw->retries_left == 0) {
-        fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
-        fw->step = OCPP_FWS_IDLE;
-    } else {
-        fw->retries_left--;
-        fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
-        fw->step = OCPP_FWS_RETRY_WAIT;
-    }
+    retry_or_fail(fw, cp, OCPP_FW_JOB_DOWNLOAD, now_ms);
 }
 
 static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
@@ -250,9 +273,9 @@ static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
         }
         break;
     case OCPP_FWS_RETRY_WAIT:
-        if ((int32_t)(now_ms - fw->retry_at_ms) >= 0) {
+        if ((int32_t)(now_ms - fw->download.retry_at_ms) >= 0) {
             LOGI(cp, now_ms, "ocpp: firmware download again (%u retries left after this one)",
-                 (unsigned)fw->retries_left);
+                 (unsigned)fw->download.retries_left);
             fw_download(fw, cp, now_ms);
         }
         break;
@@ -262,16 +285,7 @@ static void fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
             break;
         }
         if (r != OCPP_FW_DONE) {
-            if (fw->retries_left == 0) {
-                LOGW(cp, now_ms, "ocpp: firmware download from %s failed, no retries left", fw->location);
-                fw_note(fw, cp, FS_DOWNLOAD_FAILED, now_ms);
-                fw->step = OCPP_FWS_IDLE;
-            } else {
-                fw->retries_left--;
-                fw->retry_at_ms = now_ms + fw->retry_interval_s * 1000u;
-                fw->step = OCPP_FWS_RETRY_WAIT;
-                LOGW(cp, now_ms, "ocpp: firmware download failed, again in %u s", (unsigned)fw->retry_interval_s);
-            }
+            retry_or_fail(fw, cp, OCPP_FW_JOB_DOWNLOAD, now_ms);
             break;
         }
         fw_note(fw, cp, FS_DOWNLOADED, now_ms);
@@ -337,21 +351,14 @@ static void up_start(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
     fw->up_step = OCPP_UPS_UPLOADING;
     if (fw->ops->start(fw->ctx, OCPP_FW_JOB_UPLOAD, fw->up_location, fw->up_file, (enum ocpp_fw_log)fw->up_log,
                        fw->up_from_s, fw->up_to_s) != HAL_OK) {
-        if (fw->up_retries_left == 0) {
-            up_note(fw, cp, US_FAILED, now_ms);
-            fw->up_step = OCPP_UPS_IDLE;
-        } else {
-            fw->up_retries_left--;
-            fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
-            fw->up_step = OCPP_UPS_RETRY_WAIT;
-        }
+        retry_or_fail(fw, cp, OCPP_FW_JOB_UPLOAD, now_ms); /* a failed start is a failed attempt */
     }
 }
 
 static void up_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 {
     if (fw->up_step == OCPP_UPS_RETRY_WAIT) {
-        if ((int32_t)(now_ms - fw->up_retry_at_ms) >= 0) {
+        if ((int32_t)(now_ms - fw->upload.retry_at_ms) >= 0) {
             up_start(fw, cp, now_ms);
         }
         return;
@@ -366,15 +373,8 @@ static void up_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
     if (r == OCPP_FW_DONE) {
         up_note(fw, cp, US_UPLOADED, now_ms);
         fw->up_step = OCPP_UPS_IDLE;
-    } else if (fw->up_retries_left == 0) {
-        LOGW(cp, now_ms, "ocpp: upload of %s to %s failed, no retries left", fw->up_file, fw->up_location);
-        up_note(fw, cp, US_FAILED, now_ms);
-        fw->up_step = OCPP_UPS_IDLE;
     } else {
-        fw->up_retries_left--;
-        fw->up_retry_at_ms = now_ms + fw->up_retry_interval_s * 1000u;
-        fw->up_step = OCPP_UPS_RETRY_WAIT;
-        LOGW(cp, now_ms, "ocpp: upload failed, again in %u s", (unsigned)fw->up_retry_interval_s);
+        retry_or_fail(fw, cp, OCPP_FW_JOB_UPLOAD, now_ms);
     }
 }
 
@@ -393,109 +393,18 @@ void ocpp_fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
 
 /* ------------------------------------------------------------------ CALLs */
 
-struct chk {
-    struct ocpp_cp *cp;
-    enum ocpp_error err;
-    const char *why;
-};
-
-static void bad(struct chk *c, enum ocpp_error e, const char *why)
-{
-    if (c->err == OCPP_ERR_NONE) {
-        c->err = e;
-        c->why = why;
-    }
-}
-
-static void keys_only(struct chk *c, int obj, const char *const *keys)
-{
-    const struct ocpp_json *j = &c->cp->json;
-    if (obj < 0 || ocpp_json_type(j, obj) != OCPP_J_OBJ) {
-        bad(c, OCPP_ERR_TYPE, "not an object");
-        return;
-    }
-    int k = obj + 1;
-    for (unsigned n = 0; n < ocpp_json_size(j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(j, k, *q);
-        }
-        if (!ok) {
-            bad(c, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        k = j->tok[k + 1].next;
-    }
-}
-
-/* A string member into @p out (cap max + 1); -1 when absent or refused. */
-static int str_field(struct chk *c, int obj, const char *key, bool required, char *out, size_t max)
-{
-    const struct ocpp_json *j = &c->cp->json;
-    int t = obj >= 0 ? ocpp_json_get(j, obj, key) : -1;
-    out[0] = '\0';
-    if (t < 0) {
-        if (required) {
-            bad(c, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_STR) {
-        bad(c, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (ocpp_json_str(j, t, out, max + 1u) < 0) {
-        bad(c, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 0;
-}
-
-static int int_field(struct chk *c, int obj, const char *key, bool required, int64_t lo, int64_t hi, int64_t *out)
-{
-    const struct ocpp_json *j = &c->cp->json;
-    int t = obj >= 0 ? ocpp_json_get(j, obj, key) : -1;
-    if (t < 0) {
-        if (required) {
-            bad(c, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(j, t) != OCPP_J_NUM || ocpp_json_int(j, t, out) != HAL_OK) {
-        bad(c, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (*out < lo || *out > hi) {
-        bad(c, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 0;
-}
-
-static int time_field(struct chk *c, int obj, const char *key, bool required, int64_t *out)
-{
-    char s[40];
-    *out = 0;
-    if (str_field(c, obj, key, required, s, sizeof s - 1u) < 0) {
-        return -1;
-    }
-    if (ocpp_time_parse(s, out) != HAL_OK) {
-        bad(c, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 0;
-}
-
 /* retries / retryInterval, shared by the four requests */
-static void retry_fields(struct chk *c, int obj, uint32_t *retries, uint32_t *interval_s)
+static void retry_fields(struct ocpp_chk *c, int obj, struct ocpp_fw_transfer *job)
 {
     int64_t v = 0;
-    *retries = 0;
-    *interval_s = DEFAULT_RETRY_INTERVAL_S;
-    if (int_field(c, obj, "retries", false, 0, 100, &v) == 0) {
-        *retries = (uint32_t)v;
+    job->retries_left = 0;
+    job->retry_interval_s = DEFAULT_RETRY_INTERVAL_S;
+    job->retry_at_ms = 0;
+    if (ocpp_chk_int(c, obj, "retries", false, 0, 100, &v) > 0) {
+        job->retries_left = (uint32_t)v;
     }
-    if (int_field(c, obj, "retryInterval", false, 0, 86400, &v) == 0) {
-        *interval_s = (uint32_t)v;
+    if (ocpp_chk_int(c, obj, "retryInterval", false, 0, 86400, &v) > 0) {
+        job->retry_interval_s = (uint32_t)v;
     }
 }
 
@@ -537,26 +446,25 @@ static void fw_schedule(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)
     fw_poll(fw, cp, now_ms); /* Downloading at once when due */
 }
 
-static void h_update(struct ocpp_fw *fw, struct chk *c, int p, uint32_t now_ms)
+static void h_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c, int p, uint32_t now_ms)
 {
     static const char *const keys[] = {"location", "retrieveDate", "retries", "retryInterval", NULL};
-    struct ocpp_cp *cp = c->cp;
     char loc[OCPP_FW_LOCATION_MAX + 1u];
     int64_t when = 0;
-    uint32_t retries, interval;
-    keys_only(c, p, keys);
-    if (str_field(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
+    struct ocpp_fw_transfer job;
+    ocpp_chk_keys(c, p, keys);
+    if (ocpp_chk_str(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
         c->why = "location longer than 512 bytes";
     }
-    time_field(c, p, "retrieveDate", true, &when);
-    retry_fields(c, p, &retries, &interval);
+    ocpp_chk_time(c, p, "retrieveDate", true, &when);
+    retry_fields(c, p, &job);
     if (c->err != OCPP_ERR_NONE) {
         return;
     }
     const char *why = ocpp_fw_location_check(loc);
     if (why != NULL) {
         /* the answer has no status: the CALLERROR is the only way to say no, with the reason */
-        bad(c, OCPP_ERR_PROPERTY, why);
+        ocpp_chk_fail(c, OCPP_ERR_PROPERTY, why);
         return;
     }
     if (fw->step != OCPP_FWS_IDLE && !fw_cancel_running(fw, cp, now_ms)) {
@@ -568,37 +476,35 @@ static void h_update(struct ocpp_fw *fw, struct chk *c, int p, uint32_t now_ms)
     strcpy(fw->location, loc);
     fw->retrieve_s = when;
     fw->install_s = 0;
-    fw->retries_left = retries;
-    fw->retry_interval_s = interval;
-    LOGI(cp, now_ms, "ocpp: backend asked to update the firmware from %s (%u retries)", loc, (unsigned)retries);
+    fw->download = job;
+    LOGI(cp, now_ms, "ocpp: backend asked to update the firmware from %s (%u retries)", loc, (unsigned)job.retries_left);
     fw_schedule(fw, cp, now_ms);
 }
 
-static void h_signed_update(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_signed_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"retries", "retryInterval", "requestId", "firmware", NULL};
     static const char *const fkeys[] = {"location",           "retrieveDateTime", "installDateTime",
                                         "signingCertificate", "signature",        NULL};
-    struct ocpp_cp *cp = c->cp;
     char loc[OCPP_FW_LOCATION_MAX + 1u];
     char sig[OCPP_FW_SIGNATURE_MAX + 1u];
     char *pem = cp->txbuf + CERT_SCRATCH_OFF;
     int64_t id = 0, when = 0, install = 0;
-    uint32_t retries, interval;
-    keys_only(c, p, keys);
-    int_field(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
-    retry_fields(c, p, &retries, &interval);
+    struct ocpp_fw_transfer job;
+    ocpp_chk_keys(c, p, keys);
+    ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
+    retry_fields(c, p, &job);
     int f = ocpp_json_get(&cp->json, p, "firmware");
     if (f < 0) {
-        bad(c, OCPP_ERR_OCCURENCE, "firmware");
+        ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "firmware");
         return;
     }
-    keys_only(c, f, fkeys);
-    str_field(c, f, "location", true, loc, OCPP_FW_LOCATION_MAX);
-    time_field(c, f, "retrieveDateTime", true, &when);
-    time_field(c, f, "installDateTime", false, &install);
-    str_field(c, f, "signingCertificate", true, pem, OCPP_FW_CERT_MAX);
-    str_field(c, f, "signature", true, sig, OCPP_FW_SIGNATURE_MAX);
+    ocpp_chk_keys(c, f, fkeys);
+    ocpp_chk_str(c, f, "location", true, loc, OCPP_FW_LOCATION_MAX);
+    ocpp_chk_time(c, f, "retrieveDateTime", true, &when);
+    ocpp_chk_time(c, f, "installDateTime", false, &install);
+    ocpp_chk_str(c, f, "signingCertificate", true, pem, OCPP_FW_CERT_MAX);
+    ocpp_chk_str(c, f, "signature", true, sig, OCPP_FW_SIGNATURE_MAX);
     if (c->err != OCPP_ERR_NONE) {
         return;
     }
@@ -633,8 +539,7 @@ static void h_signed_update(struct ocpp_fw *fw, struct chk *c, int p, struct ocp
     strcpy(fw->signature, sig);
     fw->retrieve_s = when;
     fw->install_s = install;
-    fw->retries_left = retries;
-    fw->retry_interval_s = interval;
+    fw->download = job;
     LOGI(cp, now_ms, "ocpp: backend asked for signed firmware %ld from %s: %s", (long)id, loc, status);
     fw_schedule(fw, cp, now_ms);
 }
@@ -660,26 +565,25 @@ static void up_begin(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *loc, ui
     up_start(fw, cp, now_ms);
 }
 
-static void h_diagnostics(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_diagnostics(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"location", "retries", "retryInterval", "startTime", "stopTime", NULL};
-    struct ocpp_cp *cp = c->cp;
     char loc[OCPP_FW_LOCATION_MAX + 1u];
     int64_t from = 0, to = 0;
-    uint32_t retries, interval;
-    keys_only(c, p, keys);
-    if (str_field(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
+    struct ocpp_fw_transfer job;
+    ocpp_chk_keys(c, p, keys);
+    if (ocpp_chk_str(c, p, "location", true, loc, OCPP_FW_LOCATION_MAX) < 0 && c->err == OCPP_ERR_PROPERTY) {
         c->why = "location longer than 512 bytes";
     }
-    retry_fields(c, p, &retries, &interval);
-    time_field(c, p, "startTime", false, &from);
-    time_field(c, p, "stopTime", false, &to);
+    retry_fields(c, p, &job);
+    ocpp_chk_time(c, p, "startTime", false, &from);
+    ocpp_chk_time(c, p, "stopTime", false, &to);
     if (c->err != OCPP_ERR_NONE) {
         return;
     }
     const char *why = ocpp_fw_location_check(loc);
     if (why != NULL) {
-        bad(c, OCPP_ERR_PROPERTY, why);
+        ocpp_chk_fail(c, OCPP_ERR_PROPERTY, why);
         return;
     }
     if (fw->up_step != OCPP_UPS_IDLE) {
@@ -692,37 +596,35 @@ static void h_diagnostics(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_
     fw->up_request_id = 0;
     fw->up_from_s = from;
     fw->up_to_s = to;
-    fw->up_retries_left = retries;
-    fw->up_retry_interval_s = interval;
+    fw->upload = job;
     up_begin(fw, cp, loc, now_ms);
     LOGI(cp, now_ms, "ocpp: backend asked for diagnostics to %s: %s", loc, fw->up_file);
     ocpp_jw_kstr(w, "fileName", fw->up_file);
 }
 
-static void h_get_log(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
+static void h_get_log(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c, int p, struct ocpp_jw *w, uint32_t now_ms)
 {
     static const char *const keys[] = {"log", "logType", "requestId", "retries", "retryInterval", NULL};
     static const char *const lkeys[] = {"remoteLocation", "oldestTimestamp", "latestTimestamp", NULL};
-    struct ocpp_cp *cp = c->cp;
     char loc[OCPP_FW_LOCATION_MAX + 1u], type[20];
     int64_t id = 0, from = 0, to = 0;
-    uint32_t retries, interval;
-    keys_only(c, p, keys);
-    str_field(c, p, "logType", true, type, sizeof type - 1u);
-    int_field(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
-    retry_fields(c, p, &retries, &interval);
+    struct ocpp_fw_transfer job;
+    ocpp_chk_keys(c, p, keys);
+    ocpp_chk_str(c, p, "logType", true, type, sizeof type - 1u);
+    ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
+    retry_fields(c, p, &job);
     int l = ocpp_json_get(&cp->json, p, "log");
     if (l < 0) {
-        bad(c, OCPP_ERR_OCCURENCE, "log");
+        ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "log");
         return;
     }
-    keys_only(c, l, lkeys);
-    str_field(c, l, "remoteLocation", true, loc, OCPP_FW_LOCATION_MAX);
-    time_field(c, l, "oldestTimestamp", false, &from);
-    time_field(c, l, "latestTimestamp", false, &to);
+    ocpp_chk_keys(c, l, lkeys);
+    ocpp_chk_str(c, l, "remoteLocation", true, loc, OCPP_FW_LOCATION_MAX);
+    ocpp_chk_time(c, l, "oldestTimestamp", false, &from);
+    ocpp_chk_time(c, l, "latestTimestamp", false, &to);
     bool security = strcmp(type, "SecurityLog") == 0;
     if (c->err == OCPP_ERR_NONE && !security && strcmp(type, "DiagnosticsLog") != 0) {
-        bad(c, OCPP_ERR_PROPERTY, "logType");
+        ocpp_chk_fail(c, OCPP_ERR_PROPERTY, "logType");
     }
     if (c->err != OCPP_ERR_NONE) {
         return;
@@ -747,8 +649,7 @@ static void h_get_log(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *
     fw->up_request_id = (int32_t)id;
     fw->up_from_s = from;
     fw->up_to_s = to;
-    fw->up_retries_left = retries;
-    fw->up_retry_interval_s = interval;
+    fw->upload = job;
     ocpp_jw_kstr(w, "status", status);
     up_begin(fw, cp, loc, now_ms);
     ocpp_jw_kstr(w, "filename", fw->up_file);
@@ -758,24 +659,25 @@ static void h_get_log(struct ocpp_fw *fw, struct chk *c, int p, struct ocpp_jw *
 enum ocpp_error ocpp_fw_call(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *a, int p, struct ocpp_jw *w,
                              uint32_t now_ms, const char **why)
 {
-    struct chk c = {cp, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk c;
+    ocpp_chk_start(&c, &cp->json);
     bool sig = signed_mode(fw);
     if (strcmp(a, "UpdateFirmware") == 0) {
         if (sig) {
-            bad(&c, OCPP_ERR_NOT_SUPPORTED, "signed firmware only (SEC3 L01.FR.20)");
+            ocpp_chk_fail(&c, OCPP_ERR_NOT_SUPPORTED, "signed firmware only (SEC3 L01.FR.20)");
         } else {
-            h_update(fw, &c, p, now_ms);
+            h_update(fw, cp, &c, p, now_ms);
         }
     } else if (strcmp(a, "SignedUpdateFirmware") == 0) {
         if (!sig) {
-            bad(&c, OCPP_ERR_NOT_SUPPORTED, "no manufacturer root certificate configured");
+            ocpp_chk_fail(&c, OCPP_ERR_NOT_SUPPORTED, "no manufacturer root certificate configured");
         } else {
-            h_signed_update(fw, &c, p, w, now_ms);
+            h_signed_update(fw, cp, &c, p, w, now_ms);
         }
     } else if (strcmp(a, "GetDiagnostics") == 0) {
-        h_diagnostics(fw, &c, p, w, now_ms);
+        h_diagnostics(fw, cp, &c, p, w, now_ms);
     } else {
-        h_get_log(fw, &c, p, w, now_ms);
+        h_get_log(fw, cp, &c, p, w, now_ms);
     }
     *why = c.why;
     return c.err;

@@ -101,6 +101,13 @@ struct ocpp_fw_note {
     int32_t request_id;
 };
 
+/** A transfer job's (the firmware download's, the upload's) attempts: one retry rule for both. */
+struct ocpp_fw_transfer {
+    uint32_t retries_left;     /**< attempts still allowed after the running one (retries) */
+    uint32_t retry_interval_s; /**< retryInterval */
+    uint32_t retry_at_ms;      /**< the next attempt (a RETRY_WAIT step) */
+};
+
 struct ocpp_fw {
     const struct ocpp_fw_ops *ops;
     void *ctx;
@@ -112,8 +119,7 @@ struct ocpp_fw {
     char location[OCPP_FW_LOCATION_MAX + 1u];
     char signature[OCPP_FW_SIGNATURE_MAX + 1u];
     int64_t retrieve_s, install_s; /**< install_s 0: as soon as possible */
-    uint32_t retries_left, retry_interval_s;
-    uint32_t retry_at_ms;
+    struct ocpp_fw_transfer download;
     bool install_noted;    /**< InstallScheduled reported */
     uint8_t last_fw;       /**< last firmware status reported (for TriggerMessage) */
     bool last_fw_signed;
@@ -126,7 +132,7 @@ struct ocpp_fw {
     char up_location[OCPP_FW_LOCATION_MAX + 1u];
     char up_file[OCPP_FW_FILENAME_MAX + 1u];
     int64_t up_from_s, up_to_s;
-    uint32_t up_retries_left, up_retry_interval_s, up_retry_at_ms;
+    struct ocpp_fw_transfer upload;
     uint8_t last_diag;     /**< last diagnostics status (TriggerMessage) */
 
     struct ocpp_fw_note notes[CFG_OCPP_FW_NOTES];

@@ -8,6 +8,8 @@
  */
 #include "ocpp/ocpp_smart.h"
 
+#include "ocpp/ocpp_chk.h"
+
 #include <string.h>
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
@@ -328,144 +330,11 @@ unsigned ocpp_smart_composite(const struct ocpp_smart *s, unsigned c, int64_t t0
     return n;
 }
 
-/* ------------------------------------------------------------------ schema checks */
-
-struct chk {
-    const struct ocpp_json *j;
-    enum ocpp_error err;
-    const char *why;
-};
-
-static void bad(struct chk *k, enum ocpp_error e, const char *why)
-{
-    if (k->err == OCPP_ERR_NONE) {
-        k->err = e;
-        k->why = why;
-    }
-}
-
-/* additionalProperties: false */
-static void c_keys(struct chk *k, int obj, const char *const *keys)
-{
-    int t = obj + 1;
-    for (unsigned n = 0; n < ocpp_json_size(k->j, obj); n++) {
-        bool ok = false;
-        for (const char *const *q = keys; *q != NULL; q++) {
-            ok = ok || ocpp_json_streq(k->j, t, *q);
-        }
-        if (!ok) {
-            bad(k, OCPP_ERR_PROPERTY, "unknown property");
-        }
-        t = k->j->tok[t + 1].next;
-    }
-}
-
-/* 1 read, 0 absent, -1 wrong */
-static int c_int(struct chk *k, int obj, const char *key, bool req, int64_t lo, int64_t hi, int64_t *out)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    if (t < 0) {
-        if (req) {
-            bad(k, OCPP_ERR_OCCURENCE, key);
-        }
-        return 0;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_NUM || ocpp_json_int(k->j, t, out) != HAL_OK) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (*out < lo || *out > hi) {
-        bad(k, OCPP_ERR_PROPERTY, key);
-        return -1;
-    }
-    return 1;
-}
-
-/* A number with multipleOf 0.1, in tenths. */
-static int c_tenths(struct chk *k, int obj, const char *key, bool req, int32_t *out)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    int64_t v;
-    if (t < 0) {
-        if (req) {
-            bad(k, OCPP_ERR_OCCURENCE, key);
-        }
-        return 0;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_NUM) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (ocpp_json_fixed(k->j, t, 6u, &v) != HAL_OK || v % 100000 != 0 || v / 100000 > INT32_MAX ||
-        v / 100000 < -INT32_MAX) {
-        bad(k, OCPP_ERR_PROPERTY, key); /* not a multiple of 0.1, or beyond any rating */
-        return -1;
-    }
-    *out = (int32_t)(v / 100000);
-    return 1;
-}
-
-static int c_enum(struct chk *k, int obj, const char *key, bool req, const char *const *names)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    if (t < 0) {
-        if (req) {
-            bad(k, OCPP_ERR_OCCURENCE, key);
-        }
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    for (int n = 0; names[n] != NULL; n++) {
-        if (ocpp_json_streq(k->j, t, names[n])) {
-            return n;
-        }
-    }
-    bad(k, OCPP_ERR_PROPERTY, key);
-    return -1;
-}
-
-static int c_time(struct chk *k, int obj, const char *key, int64_t *out)
-{
-    char b[40];
-    int t = ocpp_json_get(k->j, obj, key);
-    *out = 0;
-    if (t < 0) {
-        return 0;
-    }
-    if (ocpp_json_type(k->j, t) != OCPP_J_STR) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    if (ocpp_json_str(k->j, t, b, sizeof b) < 0 || ocpp_time_parse(b, out) != HAL_OK || *out <= 0) {
-        bad(k, OCPP_ERR_PROPERTY, key); /* format: date-time */
-        *out = 0;
-        return -1;
-    }
-    return 1;
-}
-
-static int c_obj(struct chk *k, int obj, const char *key, enum ocpp_jtype type)
-{
-    int t = ocpp_json_get(k->j, obj, key);
-    if (t < 0) {
-        bad(k, OCPP_ERR_OCCURENCE, key);
-        return -1;
-    }
-    if (ocpp_json_type(k->j, t) != type) {
-        bad(k, OCPP_ERR_TYPE, key);
-        return -1;
-    }
-    return t;
-}
-
 /* ------------------------------------------------------------------ SetChargingProfile */
 
 /* Reads csChargingProfiles into @p p (schema errors into @p k); returns the semantic
  * refusal (NULL: acceptable as far as the profile alone goes). */
-static const char *read_profile(struct chk *k, int t, struct ocpp_smart_profile *p)
+static const char *read_profile(struct ocpp_chk *k, int t, struct ocpp_smart_profile *p)
 {
     static const char *const pkeys[] = {"chargingProfileId", "transactionId", "stackLevel", "chargingProfilePurpose",
                                         "chargingProfileKind", "recurrencyKind", "validFrom", "validTo",
@@ -476,53 +345,53 @@ static const char *read_profile(struct chk *k, int t, struct ocpp_smart_profile 
     int64_t v = 0;
     const char *refuse = NULL;
     memset(p, 0, sizeof *p);
-    c_keys(k, t, pkeys);
-    if (c_int(k, t, "chargingProfileId", true, INT32_MIN, INT32_MAX, &v) > 0) {
+    ocpp_chk_keys(k, t, pkeys);
+    if (ocpp_chk_int(k, t, "chargingProfileId", true, INT32_MIN, INT32_MAX, &v) > 0) {
         p->id = (int32_t)v;
     }
-    if (c_int(k, t, "transactionId", false, INT32_MIN, INT32_MAX, &v) > 0) {
+    if (ocpp_chk_int(k, t, "transactionId", false, INT32_MIN, INT32_MAX, &v) > 0) {
         p->has_tx = true;
         p->tx_id = (int32_t)v;
     }
-    if (c_int(k, t, "stackLevel", true, 0, INT32_MAX, &v) > 0) {
+    if (ocpp_chk_int(k, t, "stackLevel", true, 0, INT32_MAX, &v) > 0) {
         if (v > (int64_t)CFG_OCPP_SMART_MAX_STACK) {
             refuse = "stackLevel above ChargeProfileMaxStackLevel";
         } else {
             p->stack = (uint8_t)v;
         }
     }
-    int pur = c_enum(k, t, "chargingProfilePurpose", true, k_purpose);
-    int kind = c_enum(k, t, "chargingProfileKind", true, k_kind);
-    int rec = c_enum(k, t, "recurrencyKind", false, k_recur);
-    c_time(k, t, "validFrom", &p->valid_from);
-    c_time(k, t, "validTo", &p->valid_to);
-    int sch = c_obj(k, t, "chargingSchedule", OCPP_J_OBJ);
+    int pur = ocpp_chk_enum(k, t, "chargingProfilePurpose", true, k_purpose);
+    int kind = ocpp_chk_enum(k, t, "chargingProfileKind", true, k_kind);
+    int rec = ocpp_chk_enum(k, t, "recurrencyKind", false, k_recur);
+    ocpp_chk_time(k, t, "validFrom", false, &p->valid_from);
+    ocpp_chk_time(k, t, "validTo", false, &p->valid_to);
+    int sch = ocpp_chk_member(k, t, "chargingSchedule", OCPP_J_OBJ);
     p->purpose = (uint8_t)(pur >= 0 ? pur : 0);
     p->kind = (uint8_t)(kind >= 0 ? kind : 0);
     p->recur = (uint8_t)(rec >= 0 ? rec + 1 : OCPP_SR_NONE);
     if (sch < 0) {
         return refuse;
     }
-    c_keys(k, sch, skeys);
-    if (c_int(k, sch, "duration", false, INT32_MIN, INT32_MAX, &v) > 0) {
+    ocpp_chk_keys(k, sch, skeys);
+    if (ocpp_chk_int(k, sch, "duration", false, INT32_MIN, INT32_MAX, &v) > 0) {
         if (v < 0) {
             refuse = refuse != NULL ? refuse : "negative duration";
         }
         p->has_duration = true;
         p->duration_s = (int32_t)(v < 0 ? 0 : v);
     }
-    c_time(k, sch, "startSchedule", &p->start);
-    int unit = c_enum(k, sch, "chargingRateUnit", true, k_unit);
+    ocpp_chk_time(k, sch, "startSchedule", false, &p->start);
+    int unit = ocpp_chk_enum(k, sch, "chargingRateUnit", true, k_unit);
     p->unit = (uint8_t)(unit >= 0 ? unit : 0);
     p->min_rate_d = -1;
     int32_t mr = 0;
-    if (c_tenths(k, sch, "minChargingRate", false, &mr) > 0) {
+    if (ocpp_chk_tenths(k, sch, "minChargingRate", false, &mr) > 0) {
         if (mr < 0) {
             refuse = refuse != NULL ? refuse : "negative minChargingRate";
         }
         p->min_rate_d = mr;
     }
-    int arr = c_obj(k, sch, "chargingSchedulePeriod", OCPP_J_ARR);
+    int arr = ocpp_chk_member(k, sch, "chargingSchedulePeriod", OCPP_J_ARR);
     if (arr < 0) {
         return refuse;
     }
@@ -533,15 +402,15 @@ static const char *read_profile(struct chk *k, int t, struct ocpp_smart_profile 
     for (unsigned i = 0; i < n && k->err == OCPP_ERR_NONE; i++) {
         int e = ocpp_json_at(k->j, arr, i);
         if (ocpp_json_type(k->j, e) != OCPP_J_OBJ) {
-            bad(k, OCPP_ERR_TYPE, "chargingSchedulePeriod");
+            ocpp_chk_fail(k, OCPP_ERR_TYPE, "chargingSchedulePeriod");
             break;
         }
-        c_keys(k, e, perkeys);
+        ocpp_chk_keys(k, e, perkeys);
         int64_t sp = 0, ph = 0;
         int32_t lim = 0;
-        c_int(k, e, "startPeriod", true, INT32_MIN, INT32_MAX, &sp);
-        c_tenths(k, e, "limit", true, &lim);
-        int has_ph = c_int(k, e, "numberPhases", false, INT32_MIN, INT32_MAX, &ph);
+        ocpp_chk_int(k, e, "startPeriod", true, INT32_MIN, INT32_MAX, &sp);
+        ocpp_chk_tenths(k, e, "limit", true, &lim);
+        int has_ph = ocpp_chk_int(k, e, "numberPhases", false, INT32_MIN, INT32_MAX, &ph);
         if (i >= CFG_OCPP_SMART_PERIODS) {
             refuse = refuse != NULL ? refuse : "more periods than ChargingScheduleMaxPeriods";
             continue;
@@ -625,18 +494,18 @@ static const char *install(struct ocpp_smart *s, const struct ocpp_cp *cp, struc
     return NULL;
 }
 
-static void h_set(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_set(struct ocpp_smart *s, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                   uint32_t now_ms)
 {
     static const char *const keys[] = {"connectorId", "csChargingProfiles", NULL};
     struct ocpp_smart_profile p;
     int64_t c = 0;
-    c_keys(k, pl, keys);
-    c_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
-    int t = c_obj(k, pl, "csChargingProfiles", OCPP_J_OBJ);
+    ocpp_chk_keys(k, pl, keys);
+    ocpp_chk_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
+    int t = ocpp_chk_member(k, pl, "csChargingProfiles", OCPP_J_OBJ);
     const char *refuse = t >= 0 ? read_profile(k, t, &p) : NULL;
     if (k->err == OCPP_ERR_NONE && (c < 0 || c > s->connectors)) {
-        bad(k, OCPP_ERR_PROPERTY, "connectorId");
+        ocpp_chk_fail(k, OCPP_ERR_PROPERTY, "connectorId");
     }
     if (k->err != OCPP_ERR_NONE) {
         return;
@@ -657,16 +526,16 @@ static void h_set(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int p
 
 /* ------------------------------------------------------------------ ClearChargingProfile */
 
-static void h_clear(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_clear(struct ocpp_smart *s, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                     uint32_t now_ms)
 {
     static const char *const keys[] = {"id", "connectorId", "chargingProfilePurpose", "stackLevel", NULL};
     int64_t id = 0, c = 0, lvl = 0;
-    c_keys(k, pl, keys);
-    int has_id = c_int(k, pl, "id", false, INT32_MIN, INT32_MAX, &id);
-    int has_c = c_int(k, pl, "connectorId", false, INT32_MIN, INT32_MAX, &c);
-    int pur = c_enum(k, pl, "chargingProfilePurpose", false, k_purpose);
-    int has_l = c_int(k, pl, "stackLevel", false, INT32_MIN, INT32_MAX, &lvl);
+    ocpp_chk_keys(k, pl, keys);
+    int has_id = ocpp_chk_int(k, pl, "id", false, INT32_MIN, INT32_MAX, &id);
+    int has_c = ocpp_chk_int(k, pl, "connectorId", false, INT32_MIN, INT32_MAX, &c);
+    int pur = ocpp_chk_enum(k, pl, "chargingProfilePurpose", false, k_purpose);
+    int has_l = ocpp_chk_int(k, pl, "stackLevel", false, INT32_MIN, INT32_MAX, &lvl);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -697,15 +566,15 @@ static void h_clear(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int
 
 /* ------------------------------------------------------------------ GetCompositeSchedule */
 
-static void h_composite(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k, int pl, struct ocpp_jw *w,
+static void h_composite(struct ocpp_smart *s, struct ocpp_cp *cp, struct ocpp_chk *k, int pl, struct ocpp_jw *w,
                         uint32_t now_ms)
 {
     static const char *const keys[] = {"connectorId", "duration", "chargingRateUnit", NULL};
     int64_t c = 0, d = 0;
-    c_keys(k, pl, keys);
-    c_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
-    c_int(k, pl, "duration", true, INT32_MIN, INT32_MAX, &d);
-    int unit = c_enum(k, pl, "chargingRateUnit", false, k_unit);
+    ocpp_chk_keys(k, pl, keys);
+    ocpp_chk_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
+    ocpp_chk_int(k, pl, "duration", true, INT32_MIN, INT32_MAX, &d);
+    int unit = ocpp_chk_enum(k, pl, "chargingRateUnit", false, k_unit);
     if (k->err != OCPP_ERR_NONE) {
         return;
     }
@@ -749,7 +618,8 @@ static void h_composite(struct ocpp_smart *s, struct ocpp_cp *cp, struct chk *k,
 enum ocpp_error ocpp_smart_remote_check(struct ocpp_smart *s, struct ocpp_cp *cp, int prof, unsigned c,
                                         struct ocpp_smart_profile *out, const char **why, const char **refuse)
 {
-    struct chk k = {&cp->json, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk k;
+    ocpp_chk_start(&k, &cp->json);
     const char *r = read_profile(&k, prof, out);
     *why = k.why;
     if (k.err != OCPP_ERR_NONE) {
@@ -783,9 +653,10 @@ void ocpp_smart_remote_set(struct ocpp_smart *s, unsigned c, const struct ocpp_s
 enum ocpp_error ocpp_smart_call(struct ocpp_smart *s, struct ocpp_cp *cp, const char *action, int payload,
                                 struct ocpp_jw *w, uint32_t now_ms, const char **why)
 {
-    struct chk k = {&cp->json, OCPP_ERR_NONE, NULL};
+    struct ocpp_chk k;
+    ocpp_chk_start(&k, &cp->json);
     if (ocpp_json_type(&cp->json, payload) != OCPP_J_OBJ) {
-        bad(&k, OCPP_ERR_TYPE, "payload");
+        ocpp_chk_fail(&k, OCPP_ERR_TYPE, "payload");
     } else if (strcmp(action, "SetChargingProfile") == 0) {
         h_set(s, cp, &k, payload, w, now_ms);
     } else if (strcmp(action, "ClearChargingProfile") == 0) {
@@ -793,7 +664,7 @@ enum ocpp_error ocpp_smart_call(struct ocpp_smart *s, struct ocpp_cp *cp, const 
     } else if (strcmp(action, "GetCompositeSchedule") == 0) {
         h_composite(s, cp, &k, payload, w, now_ms);
     } else {
-        bad(&k, OCPP_ERR_NOT_IMPLEMENTED, "unknown action");
+        ocpp_chk_fail(&k, OCPP_ERR_NOT_IMPLEMENTED, "unknown action");
     }
     *why = k.why;
     return k.err;

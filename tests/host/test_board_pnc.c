@@ -23,6 +23,7 @@
 
 #include "board_pnc.h"
 #include "linux_crypto.h"
+#include "tp_pki.h"
 
 struct tp {
     X509 *x;
@@ -34,18 +35,8 @@ static char s_dir[64];
 static struct board_pnc_certs s_set;
 static char s_why[320];
 
-static void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, val);
-    assert_non_null(e);
-    assert_int_equal(X509_add_ext(x, e, -1), 1);
-    X509_EXTENSION_free(e);
-}
-
 /* A P-256 (or @p alg) certificate of the ISO-2 profile; issuer NULL: self-signed. */
-static void tp_make(struct tp *c, const struct tp *issuer, const char *cn, bool ca, const char *alg)
+static void bp_make(struct tp *c, const struct tp *issuer, const char *cn, bool ca, const char *alg)
 {
     c->key = strcmp(alg, "RSA") == 0 ? EVP_RSA_gen(2048) : EVP_EC_gen(alg);
     assert_non_null(c->key);
@@ -111,12 +102,12 @@ static int group_setup(void **state)
     (void)state;
     snprintf(s_dir, sizeof s_dir, "/tmp/test_board_pnc.XXXXXX");
     assert_non_null(mkdtemp(s_dir));
-    tp_make(&s_root, NULL, "MO Root", true, "P-256");
-    tp_make(&s_root2, NULL, "MO Root 2", true, "P-256");
-    tp_make(&s_sub, &s_root, "MO Sub-CA", true, "P-256");
-    tp_make(&s_leaf, &s_sub, "DEPNC123456789X", false, "P-256");
-    tp_make(&s_rsa_root, NULL, "RSA Root", true, "RSA");
-    tp_make(&s_p384_leaf, &s_sub, "DEPNC123456789X", false, "P-384");
+    bp_make(&s_root, NULL, "MO Root", true, "P-256");
+    bp_make(&s_root2, NULL, "MO Root 2", true, "P-256");
+    bp_make(&s_sub, &s_root, "MO Sub-CA", true, "P-256");
+    bp_make(&s_leaf, &s_sub, "DEPNC123456789X", false, "P-256");
+    bp_make(&s_rsa_root, NULL, "RSA Root", true, "RSA");
+    bp_make(&s_p384_leaf, &s_sub, "DEPNC123456789X", false, "P-384");
     return 0;
 }
 

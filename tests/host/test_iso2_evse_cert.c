@@ -41,69 +41,11 @@
 #include "iso2/iso2_evse.h"
 #include "iso2/iso2_sig.h"
 #include "linux_crypto.h"
+#include "tp_pki.h"
 
 #define EMAID "DEPNC123456789X"
 
-/* ------------------------------------------------------------------ the test PKI */
-struct tp_cert {
-    X509 *x;
-    EVP_PKEY *key;
-    uint8_t der[1200];
-    size_t len;
-    uint8_t pub[65];
-};
-
-static long s_serial = 1;
-
-static void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, val);
-    assert_non_null(e);
-    assert_int_equal(X509_add_ext(x, e, -1), 1);
-    X509_EXTENSION_free(e);
-}
-
-/* A certificate of the ISO-2 profile (P-256, ecdsa-with-SHA256, v3), valid from now + nb to
- * now + na seconds; issuer NULL: self-signed. */
-static void tp_make(struct tp_cert *c, const struct tp_cert *issuer, const char *cn, const char *dc, bool ca,
-                    long nb, long na)
-{
-    c->key = EVP_EC_gen("P-256");
-    assert_non_null(c->key);
-    c->x = X509_new();
-    X509 *x = c->x;
-    assert_int_equal(X509_set_version(x, 2), 1);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), s_serial++);
-    X509_gmtime_adj(X509_getm_notBefore(x), nb);
-    X509_gmtime_adj(X509_getm_notAfter(x), na);
-    assert_int_equal(X509_set_pubkey(x, c->key), 1);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "DC", MBSTRING_ASC, (const unsigned char *)dc, -1, -1, 0);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer->x) : n);
-    X509 *ix = issuer != NULL ? issuer->x : x;
-    tp_ext(x, ix, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    tp_ext(x, ix, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyAgreement");
-    tp_ext(x, ix, NID_subject_key_identifier, "hash");
-    assert_true(X509_sign(x, issuer != NULL ? issuer->key : c->key, EVP_sha256()) > 0);
-    unsigned char *p = c->der;
-    int l = i2d_X509(x, NULL);
-    assert_true(l > 0 && (size_t)l <= sizeof c->der);
-    c->len = (size_t)i2d_X509(x, &p);
-    size_t pl = sizeof c->pub;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(c->key, "encoded-pub-key", c->pub, sizeof c->pub, &pl), 1);
-    assert_int_equal(pl, 65);
-}
-
-static void tp_free(struct tp_cert *c)
-{
-    X509_free(c->x);
-    EVP_PKEY_free(c->key);
-    memset(c, 0, sizeof *c);
-}
-
+/* ------------------------------------------------------------------ the test PKI (tp_pki.c) */
 static struct tp_cert s_mo_root, s_mo_sub, s_contract, s_other_emaid;
 static struct tp_cert s_oem_root, s_oem_sub, s_oem_leaf, s_oem_expired, s_alien_root, s_alien_oem;
 static struct tp_cert s_v2g_root, s_cps_leaf, s_new_contract;
@@ -141,17 +83,7 @@ static unsigned s_prov_calls;
 static struct iso2_evse_cert_req s_seen;
 static uint8_t s_seen_pub[65];
 
-static int add_key_to(struct linux_crypto *port, EVP_PKEY *k, uint32_t *h)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    int rc = linux_crypto_add_key_pem(port, p, (size_t)n, h);
-    BIO_free(b);
-    return rc;
-}
-#define add_key(k, h) add_key_to(&s_crypto, k, h)
+#define add_key(k, h) tp_add_key(&s_crypto, k, h)
 
 static void put(uint16_t *len, uint8_t *dst, const struct tp_cert *c)
 {
@@ -248,11 +180,11 @@ static int group_setup(void **state)
     assert_int_equal(x509_parse(&s_oem_subs[0], s_oem_sub.der, s_oem_sub.len), X509_OK);
     linux_crypto_init(&s_crypto);
     linux_crypto_init(&s_crypto2);
-    assert_int_equal(add_key_to(&s_crypto2, s_contract.key, &s_k_contract), HAL_OK);
+    assert_int_equal(tp_add_key(&s_crypto2, s_contract.key, &s_k_contract), HAL_OK);
     assert_int_equal(add_key(s_oem_leaf.key, &s_k_oem), HAL_OK);
     assert_int_equal(add_key(s_oem_expired.key, &s_k_oem_expired), HAL_OK);
     assert_int_equal(add_key(s_alien_oem.key, &s_k_alien_oem), HAL_OK);
-    assert_int_equal(add_key_to(&s_crypto2, s_cps_leaf.key, &s_k_cps), HAL_OK);
+    assert_int_equal(tp_add_key(&s_crypto2, s_cps_leaf.key, &s_k_cps), HAL_OK);
     s_k_other = s_k_alien_oem;
     return 0;
 }
@@ -945,7 +877,7 @@ static int car_take(void *ctx, bool upd, const struct exi_iso2_CertificateChainT
     assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
     assert_int_equal(EVP_PKEY_fromdata(pc, &k, EVP_PKEY_KEYPAIR, params), 1);
     uint32_t h = 0;
-    assert_int_equal(add_key_to(&s_crypto3, k, &h), HAL_OK);
+    assert_int_equal(tp_add_key(&s_crypto3, k, &h), HAL_OK);
     EVP_PKEY_free(k);
     EVP_PKEY_CTX_free(pc);
     OSSL_PARAM_free(params);

@@ -25,66 +25,11 @@
 #include "iso2/iso2_evse.h"
 #include "iso2/iso2_sig.h"
 #include "linux_crypto.h"
+#include "tp_pki.h"
 
 #define EMAID "DEPNC123456789X"
 
-/* ------------------------------------------------------------------ the test PKI */
-struct tp_cert {
-    X509 *x;
-    EVP_PKEY *key;
-    uint8_t der[1200];
-    size_t len;
-};
-
-static long s_serial = 1;
-
-static void tp_ext(X509 *x, X509 *issuer, int nid, const char *val)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, val);
-    assert_non_null(e);
-    assert_int_equal(X509_add_ext(x, e, -1), 1);
-    X509_EXTENSION_free(e);
-}
-
-/* A certificate of the ISO-2 profile: P-256, ecdsa-with-SHA256, v3, the CA or leaf
- * extensions; validity from now + nb to now + na seconds. issuer NULL: self-signed. */
-static void tp_make(struct tp_cert *c, const struct tp_cert *issuer, const char *cn, const char *dc, bool ca,
-                    long nb, long na)
-{
-    c->key = EVP_EC_gen("P-256");
-    assert_non_null(c->key);
-    c->x = X509_new();
-    X509 *x = c->x;
-    assert_int_equal(X509_set_version(x, 2), 1);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), s_serial++);
-    X509_gmtime_adj(X509_getm_notBefore(x), nb);
-    X509_gmtime_adj(X509_getm_notAfter(x), na);
-    assert_int_equal(X509_set_pubkey(x, c->key), 1);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"Test MO", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "DC", MBSTRING_ASC, (const unsigned char *)dc, -1, -1, 0);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer->x) : n);
-    X509 *ix = issuer != NULL ? issuer->x : x;
-    tp_ext(x, ix, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    tp_ext(x, ix, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
-    tp_ext(x, ix, NID_subject_key_identifier, "hash");
-    assert_true(X509_sign(x, issuer != NULL ? issuer->key : c->key, EVP_sha256()) > 0);
-    unsigned char *p = c->der;
-    int l = i2d_X509(x, NULL);
-    assert_true(l > 0 && (size_t)l <= sizeof c->der);
-    c->len = (size_t)i2d_X509(x, &p);
-}
-
-static void tp_free(struct tp_cert *c)
-{
-    X509_free(c->x);
-    EVP_PKEY_free(c->key);
-    memset(c, 0, sizeof *c);
-}
-
+/* ------------------------------------------------------------------ the test PKI (tp_pki.c) */
 /* root -> sub -> leaf (the good chain), an expired leaf, a leaf of another eMAID, a chain
  * of another root. */
 static struct tp_cert s_root, s_sub, s_leaf, s_expired, s_other_emaid, s_alien_root, s_alien_leaf;
@@ -122,16 +67,7 @@ static struct iso2_evse_request s_out;
 static struct iso2_evse_status s_st;
 static const uint8_t s_id[4] = {1, 2, 3, 4};
 
-static int add_key(EVP_PKEY *k, uint32_t *h)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    int rc = linux_crypto_add_key_pem(&s_crypto, p, (size_t)n, h);
-    BIO_free(b);
-    return rc;
-}
+#define add_key(k, h) tp_add_key(&s_crypto, k, h)
 
 static int group_setup(void **state)
 {

@@ -24,7 +24,7 @@ integration-pki: $(PKI_TEST_BINS) | $(DEPS_STAMP_TEST)
 BOARD_PNC_UNIT := $(BUILD)/san/tests/test_board_pnc
 $(BUILD)/san/tests/host/test_board_pnc.o: HOST_CFLAGS_COMMON += -Ihal_linux -Iboardlib
 $(BUILD)/san/tests/host/test_board_pnc.o: | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
-$(BOARD_PNC_UNIT): $(BUILD)/san/tests/host/test_board_pnc.o $(BUILD)/san/boardlib/board_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
+$(BOARD_PNC_UNIT): $(BUILD)/san/tests/host/test_board_pnc.o $(BUILD)/san/tests/host/tp_pki.o $(BUILD)/san/boardlib/board_pnc.o $(CORE_LIB) $(LINUX_PORT_LIB) | $(DEPS_STAMP_TEST) $(DEPS_STAMP_LINUX)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS_SAN) -o $@ $^ -lcmocka -lcrypto -lpthread
 UNIT_BINS += $(BOARD_PNC_UNIT)

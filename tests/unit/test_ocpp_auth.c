@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cp.h"
 
 static struct ocpp_cp s_cp;
@@ -22,38 +23,16 @@ static struct ocpp_json s_j;
 static uint32_t s_now;
 static int s_persists;
 
-static int f_rc(void *ctx, unsigned c, const char *tag)
-{
-    (void)ctx, (void)c, (void)tag;
-    return HAL_OK;
-}
-static int f_stop(void *ctx, unsigned c)
-{
-    (void)ctx, (void)c;
-    return HAL_OK;
-}
-static int f_reset(void *ctx, bool hard)
-{
-    (void)ctx, (void)hard;
-    return HAL_OK;
-}
-static int f_avail(void *ctx, unsigned c, bool op)
-{
-    (void)ctx, (void)c, (void)op;
-    return HAL_OK;
-}
-static void f_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth a)
-{
-    (void)ctx, (void)c, (void)tag, (void)a;
-}
 static void f_persist(void *ctx)
 {
     (void)ctx;
     s_persists++;
 }
 static const struct ocpp_cp_ops k_ops = {
-    .remote_start = f_rc, .remote_stop = f_stop, .reset = f_reset, .unlock = f_stop,
-    .availability = f_avail, .authorized = f_authorized, .persist = f_persist,
+    .remote_start = fake_ocpp_accept_remote_start, .remote_stop = fake_ocpp_accept_connector,
+    .reset = fake_ocpp_accept_reset,               .unlock = fake_ocpp_accept_connector,
+    .availability = fake_ocpp_accept_availability, .authorized = fake_ocpp_ignore_authorized,
+    .persist = f_persist,
 };
 
 static void init_cp(struct ocpp_cp *cp, uint32_t profile)

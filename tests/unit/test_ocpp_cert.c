@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
 
@@ -242,29 +243,6 @@ static int t_verify(struct hal_crypto *c, enum hal_crypto_curve curve, const uin
 static const struct hal_crypto_ops k_crops = {t_verify, NULL, NULL, NULL};
 static struct hal_crypto s_crypto = {&k_crops};
 
-/* ---- the station, not used here */
-static int f_conn(void *ctx, unsigned c)
-{
-    (void)ctx, (void)c;
-    return HAL_OK;
-}
-static int f_start(void *ctx, unsigned c, const char *t)
-{
-    (void)ctx, (void)c, (void)t;
-    return HAL_OK;
-}
-static int f_reset(void *ctx, bool h)
-{
-    (void)ctx, (void)h;
-    return HAL_OK;
-}
-static int f_avail(void *ctx, unsigned c, bool o)
-{
-    (void)ctx, (void)c, (void)o;
-    return HAL_OK;
-}
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-
 /* 2027-01-05T21:00:00Z: after the fixtures were made (2026-12-06) */
 #define T0 1799182800
 /* notBefore of k_cpleaf, k_cpleaf_sub and k_sub (2026-12-06 02:13:06 UTC) */
@@ -278,7 +256,7 @@ static int setup(void **state)
     ocpp_cp_default_config(&cfg);
     cfg.security_profile = 1;
     strcpy(cfg.authorization_key, "0123456789abcdef0123");
-    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x100u);
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x100u);
     ocpp_cert_init(&s_ce, &k_cops, NULL, &s_crypto, "CP1");
     s_cp.cert = &s_ce;
     s_now = 1000;
@@ -291,28 +269,12 @@ static int setup(void **state)
     return 0;
 }
 
-/* A CALL from the CSMS; returns the payload token of the answer (a CALLRESULT) or -1 for a
- * CALLERROR, whose code is then in @p code. */
+/* A CALL from the CSMS: the answer's payload token, or -1 for a CALLERROR (its code in @p code). */
 static int call(const char *action, const char *payload, char code[48])
 {
-    static char buf[16384];
-    snprintf(buf, sizeof buf, "[2,\"x1\",\"%s\",%s]", action, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    int64_t type = 0;
-    assert_int_equal(ocpp_json_int(&s_j, ocpp_json_at(&s_j, 0, 0), &type), HAL_OK);
-    if (type == 4) {
-        if (code != NULL) {
-            assert_true(ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 2), code, 48) > 0);
-        }
-        return -1;
-    }
-    assert_int_equal(type, 3);
-    return ocpp_json_at(&s_j, 0, 2);
+    int p = fake_ocpp_call(&s_cp, &s_j, s_now, action, payload, code, NULL);
+    assert_int_not_equal(p, FAKE_OCPP_NO_ANSWER);
+    return p;
 }
 
 static void expect_status(const char *action, const char *payload, const char *status)

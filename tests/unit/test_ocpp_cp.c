@@ -561,6 +561,22 @@ static void test_authorize(void **state)
     assert_int_equal(s_fake.last_conn, 2);
 }
 
+/* The backend's sub-second part counts: at ".900" our clock turns to the next second 100 ms
+ * later, not 1000 ms later (a certificate signed "now" at the CSMS is valid here at once). */
+static void test_clock_keeps_fraction(void **state)
+{
+    (void)state;
+    int64_t base;
+    assert_int_equal(ocpp_time_parse("2026-03-01T12:00:00Z", &base), HAL_OK);
+    ocpp_cp_connected(&s_cp, s_now);
+    expect_call("BootNotification");
+    reply("{\"status\":\"Accepted\",\"currentTime\":\"2026-03-01T12:00:00.9004Z\",\"interval\":60}");
+    assert_true(ocpp_cp_unix(&s_cp, s_now) == base);
+    assert_true(ocpp_cp_unix(&s_cp, s_now + 99u) == base);
+    assert_true(ocpp_cp_unix(&s_cp, s_now + 100u) == base + 1);
+    assert_true(ocpp_cp_unix(&s_cp, s_now + 1100u) == base + 2);
+}
+
 static void test_time(void **state)
 {
     (void)state;
@@ -770,6 +786,7 @@ int main(void)
         cmocka_unit_test_setup(test_configuration, setup),
         cmocka_unit_test_setup(test_authorize, setup),
         cmocka_unit_test_setup(test_time, setup),
+        cmocka_unit_test_setup(test_clock_keeps_fraction, setup),
         cmocka_unit_test_setup(test_resume_after_reboot, setup),
         cmocka_unit_test_setup(test_meter_values_measurands, setup),
         cmocka_unit_test_setup(test_clock_aligned, setup),

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_fw.h"
 
@@ -77,43 +78,6 @@ static int b_file(void *ctx, const char *sig, const char **why)
     return s_b.sig_rc;
 }
 static const struct ocpp_fw_ops k_fw_ops = {b_start, b_poll, b_cancel, b_signed, b_cert, b_file};
-
-/* ---- the station side of the core: nothing but accepting */
-static int f_conn(void *ctx, unsigned c)
-{
-    (void)ctx, (void)c;
-    return HAL_OK;
-}
-static int f_start(void *ctx, unsigned c, const char *t)
-{
-    (void)ctx, (void)c, (void)t;
-    return HAL_OK;
-}
-static int f_reset(void *ctx, bool h)
-{
-    (void)ctx, (void)h;
-    return HAL_OK;
-}
-static int f_avail(void *ctx, unsigned c, bool o)
-{
-    (void)ctx, (void)c, (void)o;
-    return HAL_OK;
-}
-static void f_auth(void *ctx, unsigned c, const char *t, enum ocpp_auth a)
-{
-    (void)ctx, (void)c, (void)t, (void)a;
-}
-static void f_deliv(void *ctx, uint32_t tx)
-{
-    (void)ctx, (void)tx;
-}
-static size_t f_signed(void *ctx, uint32_t tx, const char **o)
-{
-    (void)ctx, (void)tx, (void)o;
-    return 0;
-}
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, f_auth, f_deliv, f_signed,
-                                         NULL,    NULL,   NULL,     NULL};
 
 /* 2026-03-01T12:00:00Z */
 #define T0 1772366400
@@ -197,7 +161,7 @@ static int setup(void **state)
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
     cfg.security_profile = 1; /* security events are sent */
-    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x300u);
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x300u);
     ocpp_fw_init(&s_fw, &k_fw_ops, NULL);
     s_cp.fw = &s_fw;
     s_now = 1000;
@@ -211,27 +175,9 @@ static int setup(void **state)
 /* A CALL from the CSMS: the answer's payload token, or -1 for a CALLERROR (its code in @p code). */
 static int call(const char *action, const char *payload, char code[48], char why[128])
 {
-    static char buf[8192];
-    snprintf(buf, sizeof buf, "[2,\"c1\",\"%s\",%s]", action, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    int64_t type = 0;
-    assert_int_equal(ocpp_json_int(&s_j, ocpp_json_at(&s_j, 0, 0), &type), HAL_OK);
-    if (type == 4) {
-        if (code != NULL) {
-            assert_true(ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 2), code, 48) > 0);
-        }
-        if (why != NULL) {
-            (void)ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 3), why, 128);
-        }
-        return -1;
-    }
-    assert_int_equal(type, 3);
-    return ocpp_json_at(&s_j, 0, 2);
+    int p = fake_ocpp_call(&s_cp, &s_j, s_now, action, payload, code, why);
+    assert_int_not_equal(p, FAKE_OCPP_NO_ANSWER);
+    return p;
 }
 
 static void expect_field(const char *action, const char *payload, const char *key, const char *value)

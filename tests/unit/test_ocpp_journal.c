@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "fake_nvs.h"
+#include "fake_ocpp_ops.h"
 #include "journal.h"
 #include "ocpp_journal.h"
 
@@ -58,30 +59,6 @@ static void settle(void)
     }
 }
 
-static int f_nop_conn(void *c, unsigned n)
-{
-    (void)c, (void)n;
-    return HAL_OK;
-}
-static int f_start(void *c, unsigned n, const char *t)
-{
-    (void)c, (void)n, (void)t;
-    return HAL_OK;
-}
-static int f_reset(void *c, bool h)
-{
-    (void)c, (void)h;
-    return HAL_OK;
-}
-static int f_avail(void *c, unsigned n, bool o)
-{
-    (void)c, (void)n, (void)o;
-    return HAL_OK;
-}
-static void f_auth(void *c, unsigned n, const char *t, enum ocpp_auth a)
-{
-    (void)c, (void)n, (void)t, (void)a;
-}
 static void f_delivered(void *c, uint32_t tx)
 {
     (void)c;
@@ -102,8 +79,13 @@ static void f_started(void *c, uint32_t tx, int32_t id)
     s_started++;
     assert_int_equal(ocpp_journal_started(&s_oj, tx, id), HAL_OK);
 }
-static const struct ocpp_cp_ops k_ops = {f_start, f_nop_conn, f_reset, f_nop_conn, f_avail,
-                                         f_auth,  f_delivered, f_signed, NULL, NULL, f_started, NULL};
+static const struct ocpp_cp_ops k_ops = {
+    .remote_start = fake_ocpp_accept_remote_start, .remote_stop = fake_ocpp_accept_connector,
+    .reset = fake_ocpp_accept_reset,               .unlock = fake_ocpp_accept_connector,
+    .availability = fake_ocpp_accept_availability, .authorized = fake_ocpp_ignore_authorized,
+    .tx_delivered = f_delivered,                   .signed_data = f_signed,
+    .tx_started = f_started,
+};
 
 static int setup(void **state)
 {

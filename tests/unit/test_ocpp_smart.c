@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_smart.h"
 
@@ -18,28 +19,6 @@ static struct ocpp_cp s_cp;
 static struct ocpp_smart s_sm;
 static struct ocpp_json s_j;
 static uint32_t s_now;
-
-static int f_conn(void *ctx, unsigned c)
-{
-    (void)ctx, (void)c;
-    return HAL_OK;
-}
-static int f_start(void *ctx, unsigned c, const char *t)
-{
-    (void)ctx, (void)c, (void)t;
-    return HAL_OK;
-}
-static int f_reset(void *ctx, bool h)
-{
-    (void)ctx, (void)h;
-    return HAL_OK;
-}
-static int f_avail(void *ctx, unsigned c, bool o)
-{
-    (void)ctx, (void)c, (void)o;
-    return HAL_OK;
-}
-static const struct ocpp_cp_ops k_ops = {f_start, f_conn, f_reset, f_conn, f_avail, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 /* 2026-01-05T21:00:00Z: a Monday evening, the start of the recurring tests */
 #define T0 1767646800
@@ -50,7 +29,7 @@ static int setup(void **state)
     struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
-    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x100u);
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x100u);
     ocpp_smart_init(&s_sm, 2, 400000u);
     ocpp_smart_rating(&s_sm, 0, 300000u, 500000u);
     ocpp_smart_rating(&s_sm, 1, 150000u, 250000u);
@@ -61,28 +40,12 @@ static int setup(void **state)
     return 0;
 }
 
-/* A CALL from the CSMS; returns the payload token of the answer (a CALLRESULT) or -1 for a
- * CALLERROR, whose code is then in @p code. */
+/* A CALL from the CSMS: the answer's payload token, or -1 for a CALLERROR (its code in @p code). */
 static int call(const char *action, const char *payload, char code[48])
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "[2,\"x1\",\"%s\",%s]", action, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    int64_t type = 0;
-    assert_int_equal(ocpp_json_int(&s_j, ocpp_json_at(&s_j, 0, 0), &type), HAL_OK);
-    if (type == 4) {
-        if (code != NULL) {
-            assert_true(ocpp_json_str(&s_j, ocpp_json_at(&s_j, 0, 2), code, 48) > 0);
-        }
-        return -1;
-    }
-    assert_int_equal(type, 3);
-    return ocpp_json_at(&s_j, 0, 2);
+    int p = fake_ocpp_call(&s_cp, &s_j, s_now, action, payload, code, NULL);
+    assert_int_not_equal(p, FAKE_OCPP_NO_ANSWER);
+    return p;
 }
 
 static void expect_status(const char *action, const char *payload, const char *status)
@@ -456,7 +419,6 @@ static void test_composite_bounded(void **state)
     int cs = ocpp_json_get(&s_j, q, "chargingSchedule");
     assert_int_equal(ocpp_json_size(&s_j, ocpp_json_get(&s_j, cs, "chargingSchedulePeriod")), CFG_OCPP_SMART_COMPOSITE);
 }
-
 
 /* RemoteStartTransaction with a chargingProfile: only a TxProfile without transactionId for a
  * given connector (else Rejected, nothing kept), schema errors are CALLERRORs; the accepted
