@@ -281,6 +281,22 @@ static const struct config_key s_keys[] = {
         "                                     controller is silent for its 300 ms start-up)"),
     U32("chargesom.startup_ms", chargesom_startup_ms, 0, 5000, false,
         "wait after the controller's reset before asking its version, ms (default 300)"),
+    BOOL("chargesom.recover", chargesom_recover,
+         "leave a fault of the controller's link by itself once the session ended: hold-off,\n"
+         "                                     reset pulse, restart (default true; false: latched\n"
+         "                                     until the charger is restarted)"),
+    U32("chargesom.recover_holdoff_ms", chargesom_recover_holdoff_ms, 100, 3600000, false,
+        "first hold-off after the session ended, ms; doubles with each fault again (default 10000)"),
+    U32("chargesom.recover_holdoff_max_ms", chargesom_recover_holdoff_max_ms, 100, 3600000, false,
+        "the doubling stops here, ms (default 600000)"),
+    U32("chargesom.recover_stable_ms", chargesom_recover_stable_ms, 100, 3600000, false,
+        "a link running this long puts the hold-off back to the first, ms (default 300000)"),
+    STR("chargesom.reset_gpio", chargesom_reset_gpio, false,
+        "the controller's reset line (nSAFETY_RESET_INT, active-low) as CHIP:LINE, LINE a\n"
+        "                                     name or an offset, e.g. /dev/gpiochip2:nSAFETY_RESET_INT\n"
+        "                                     (default none: a safe state is left only by other means)"),
+    U32("chargesom.reset_pulse_ms", chargesom_reset_pulse_ms, 5, 1000, false,
+        "reset line asserted this long, ms (default 100)"),
     KIO(0, "sys_root", "board.io = kernel: the sysfs root (default /sys; GPIO chips under /dev)"),
     KIO(1, "pwm", "the pilot PWM as CHIP:CHANNEL[:inv] (default pwmchip0:0), 1 kHz; :inv\n"
                   "                                     when the front end inverts"),
@@ -343,6 +359,11 @@ void board_config_defaults(struct board_config *c)
     c->chargesom_timeout_ms = 1000;
     c->chargesom_startup_ms = 300;
     c->chargesom_timeout_closed_ms = 350;
+    c->chargesom_recover = true;
+    c->chargesom_recover_holdoff_ms = 10000;
+    c->chargesom_recover_holdoff_max_ms = 600000;
+    c->chargesom_recover_stable_ms = 300000;
+    c->chargesom_reset_pulse_ms = 100;
 }
 
 /* ovm.sources: a comma-separated subset of the source names, each at most once. */
@@ -643,6 +664,14 @@ static void board_config_check(struct board_config *c, struct board_config_ctx *
         board_config_bad(x, "chargesom.tty", "required when board.io is chargesom");
     } else if (c->board_io != BOARD_IO_CHARGESOM && c->chargesom_tty[0] != '\0') {
         board_config_bad(x, "chargesom.tty", "given, but board.io is not chargesom");
+    }
+    if (c->chargesom_recover_holdoff_max_ms < c->chargesom_recover_holdoff_ms) {
+        board_config_bad(x, "chargesom.recover_holdoff_max_ms", "below chargesom.recover_holdoff_ms");
+    }
+    if (c->chargesom_reset_gpio[0] != '\0' && strchr(c->chargesom_reset_gpio, ':') == NULL) {
+        board_config_bad(x, "chargesom.reset_gpio", "expected CHIP:LINE, e.g. /dev/gpiochip2:nSAFETY_RESET_INT");
+    } else if (c->chargesom_reset_gpio[0] != '\0' && c->board_io != BOARD_IO_CHARGESOM) {
+        board_config_bad(x, "chargesom.reset_gpio", "given, but board.io is not chargesom");
     }
     /* Their values are the Linux board's to parse (linux_kio_set): here only whether they
      * belong to the chosen backend. */

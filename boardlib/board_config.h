@@ -132,6 +132,10 @@ struct board_config {
     uint32_t chargesom_timeout_ms; /**< host-side: longest gap between ChargeState1 frames */
     uint32_t chargesom_startup_ms; /**< after the co-processor's reset, before the inquiry */
     uint32_t chargesom_timeout_closed_ms; /**< the same gap while a contactor is requested or closed */
+    bool chargesom_recover;               /**< leave a link fault by itself (cbsom_recover.h) */
+    uint32_t chargesom_recover_holdoff_ms, chargesom_recover_holdoff_max_ms, chargesom_recover_stable_ms;
+    char chargesom_reset_gpio[BOARD_CONFIG_PATH_MAX]; /**< CHIP:LINE of nSAFETY_RESET_INT, "" = none */
+    uint32_t chargesom_reset_pulse_ms;
     char kio_text[BOARD_KIO_KEYS][96]; /**< kio.* as read ("" = not given); their values are
                                             parsed by the Linux board (hal_linux/linux_kio.h) */
     /* derived by board_config_load() */

@@ -24,6 +24,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -324,6 +325,56 @@ out:
     return rc;
 }
 
+/* SHA-256 of the downloaded image, read in blocks (an image may be larger than RAM allows). */
+static int image_digest(struct board_ocpp_fw *b, unsigned char dg[32])
+{
+    char path[sizeof b->job[0].path];
+    snprintf(path, sizeof path, "%s/%s", b->cfg.dir, IMAGE_NAME);
+    snprintf(b->why, sizeof b->why, "%s cannot be read", path);
+    FILE *f = fopen(path, "rb");
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int rc = -1;
+    if (f != NULL && md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+        unsigned char buf[4096];
+        size_t got;
+        bool ok = true;
+        while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+            ok = ok && EVP_DigestUpdate(md, buf, got) == 1;
+        }
+        unsigned int n = 0;
+        rc = ok && !ferror(f) && EVP_DigestFinal_ex(md, dg, &n) == 1 && n == 32u ? 0 : -1;
+    }
+    EVP_MD_CTX_free(md);
+    if (f != NULL) {
+        fclose(f);
+    }
+    return rc;
+}
+
+/* One verification of the signature over the digest with one padding (0 = the key's own:
+ * ECDSA, or an RSA-PSS key's restrictions). PSS: MGF1 with SHA-256 and any salt length the
+ * signer chose (RSA_PSS_SALTLEN_AUTO reads it from the signature; the digest length, 32,
+ * is the usual one). */
+static bool verify_with(EVP_PKEY *key, int padding, const unsigned char *dg, const unsigned char *sig, size_t len)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(key, NULL);
+    bool ok = pc != NULL && EVP_PKEY_verify_init(pc) == 1 && EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1;
+    if (ok && padding != 0) {
+        ok = EVP_PKEY_CTX_set_rsa_padding(pc, padding) == 1;
+    }
+    if (ok && padding == RSA_PKCS1_PSS_PADDING) {
+        ok = EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha256()) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_AUTO) == 1;
+    }
+    ok = ok && EVP_PKEY_verify(pc, sig, len, dg, 32) == 1;
+    EVP_PKEY_CTX_free(pc);
+    return ok;
+}
+
+/* The forms accepted (docs/ocpp.md): ECDSA over SHA-256 (DER), RSA PKCS#1 v1.5 with SHA-256
+ * (what `openssl dgst -sign` and EVerest make) and RSA-PSS with SHA-256 and MGF1-SHA-256
+ * (L01.FR.04), whatever the salt length; all over the whole file's SHA-256. An RSA key may
+ * sign either way, so both paddings are tried; an RSA-PSS key (id-RSASSA-PSS) only PSS. */
 static int h_verify_file(void *ctx, const char *sig_b64, const char **why)
 {
     struct board_ocpp_fw *b = ctx;
@@ -343,29 +394,31 @@ static int h_verify_file(void *ctx, const char *sig_b64, const char **why)
     if (b->key == NULL) {
         return -1;
     }
-    char path[sizeof b->job[0].path];
-    snprintf(path, sizeof path, "%s/%s", b->cfg.dir, IMAGE_NAME);
-    FILE *f = fopen(path, "rb");
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int rc = -1;
-    snprintf(b->why, sizeof b->why, "%s cannot be read", path);
-    if (f != NULL && md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, b->key) == 1) {
-        unsigned char buf[4096];
-        size_t got;
-        bool ok = true;
-        while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-            ok = ok && EVP_DigestVerifyUpdate(md, buf, got) == 1;
-        }
-        if (ok && !ferror(f)) {
-            rc = EVP_DigestVerifyFinal(md, sig, (size_t)len) == 1 ? 0 : -1;
-            snprintf(b->why, sizeof b->why, "%s", rc == 0 ? "valid" : "the signature does not match the file");
-        }
+    unsigned char dg[32];
+    if (image_digest(b, dg) != 0) {
+        return -1;
     }
-    EVP_MD_CTX_free(md);
-    if (f != NULL) {
-        fclose(f);
+    const char *form = NULL;
+    int type = EVP_PKEY_get_base_id(b->key);
+    if (type == EVP_PKEY_RSA) {
+        form = verify_with(b->key, RSA_PKCS1_PADDING, dg, sig, (size_t)len)       ? "RSA PKCS#1 v1.5"
+               : verify_with(b->key, RSA_PKCS1_PSS_PADDING, dg, sig, (size_t)len) ? "RSA-PSS"
+                                                                                 : NULL;
+    } else if (type == EVP_PKEY_RSA_PSS) {
+        form = verify_with(b->key, RSA_PKCS1_PSS_PADDING, dg, sig, (size_t)len) ? "RSA-PSS" : NULL;
+    } else if (type == EVP_PKEY_EC) {
+        form = verify_with(b->key, 0, dg, sig, (size_t)len) ? "ECDSA" : NULL;
+    } else {
+        snprintf(b->why, sizeof b->why, "the signing certificate's key is neither RSA nor EC");
+        return -1;
     }
-    return rc;
+    if (form == NULL) {
+        snprintf(b->why, sizeof b->why, "the signature does not match the file");
+        return -1;
+    }
+    snprintf(b->why, sizeof b->why, "valid");
+    hal_logf(b->log, HAL_LOG_INFO, b->now_ms, "ocpp: firmware board: signature valid (%s, SHA-256)", form);
+    return 0;
 }
 
 static const struct ocpp_fw_ops k_ops = {h_start, h_poll, h_cancel, h_signed_ok, h_verify_cert, h_verify_file};

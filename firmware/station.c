@@ -623,6 +623,11 @@ enum station_status station_status(const struct station *st, uint8_t connector)
     return connector < st->n ? st->conn[connector].status : STATION_UNAVAILABLE;
 }
 
+bool station_token_waiting(const struct station *st, uint8_t connector)
+{
+    return connector < st->n && st->conn[connector].token_pending;
+}
+
 uint32_t station_connector_limit_w(const struct station *st, uint8_t connector)
 {
     if (connector >= st->n) {

@@ -255,6 +255,10 @@ uint32_t station_events_dropped(const struct station *st);
 /** @brief A connector's status (STATION_UNAVAILABLE for a bad index). */
 enum station_status station_status(const struct station *st, uint8_t connector);
 
+/** @brief Whether a token waits for the next vehicle on @p connector (a remote start or a
+ *         card before the plug-in, within `token_timeout_ms`); false for a bad index. */
+bool station_token_waiting(const struct station *st, uint8_t connector);
+
 /** @brief This pass's power limit of a connector in W (0 = none below its rating). */
 uint32_t station_connector_limit_w(const struct station *st, uint8_t connector);
 

@@ -458,6 +458,14 @@ void plant_unplug(struct plant *p)
     plant_do_fault(p, PLANT_FAULT_UNPLUG);
 }
 
+void plant_go(struct plant *p)
+{
+    if (!p->go && p->script.wait_for_go) {
+        plant_say(p, HAL_LOG_INFO, "%s", "the driver was told to plug in");
+    }
+    p->go = true;
+}
+
 /* Faults of the devices that are there from plug-in on (first session only). */
 static void plant_plug_faults(struct plant *p, bool first)
 {
@@ -500,6 +508,9 @@ static bool plant_bay(struct plant *p, uint32_t in_phase, bool first)
     }
     if (p->sessions_done >= p->script.sessions) {
         return false;
+    }
+    if (p->phase == PLANT_EV_AWAY && p->script.wait_for_go && !p->go) {
+        return false; /* the first plug-in waits for plant_go() */
     }
     if (!((p->phase == PLANT_EV_AWAY && p->now_ms >= p->script.plug_at_ms) ||
           (p->phase == PLANT_EV_LEFT && in_phase >= p->script.pause_ms))) {

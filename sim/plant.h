@@ -68,6 +68,8 @@ struct plant_script {
     uint32_t unplug_delay_ms; /**< from lock release to pulling the plug */
     uint32_t pause_ms;        /**< between sessions */
     uint32_t sessions;        /**< how many times it plugs in */
+    bool wait_for_go;         /**< the first plug-in waits for plant_go() too (the driver
+                                   starts from an app, then plugs in) */
     enum plant_fault fault;   /**< injected in the first session, 2 s into charging */
 };
 
@@ -142,6 +144,7 @@ struct plant {
     enum plant_ev_phase phase;
     uint32_t phase_since_ms;
     uint32_t sessions_done;
+    bool go;                     /**< script.wait_for_go: the first plug-in may happen */
     uint32_t fault_at_ms;        /**< 0 = not scheduled */
     bool fault_fired;
     double energy_wh;            /**< delivered into the EV */
@@ -219,6 +222,9 @@ void plant_power_loss(struct plant *p);
 
 /** @brief The driver pulls the plug now (counts as the end of the session in the script). */
 void plant_unplug(struct plant *p);
+
+/** @brief script.wait_for_go: the first plug-in may come (at plug_at_ms or now, the later). */
+void plant_go(struct plant *p);
 
 /** @brief True once the script has played every session and the EV has left. */
 bool plant_done(const struct plant *p);

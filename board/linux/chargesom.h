@@ -16,7 +16,9 @@
 #include <stdio.h>
 
 #include "board_config.h"
+#include "charger.h"
 #include "chargesom/cbsom_host.h"
+#include "chargesom/cbsom_recover.h"
 #include "hal_log.h"
 #include "linux_kio.h"
 #include "linux_loop.h"
@@ -29,8 +31,15 @@
 struct board_chargesom {
     struct linux_serial ser;
     struct cbsom_host host; /**< host.pilot and host.gpio are the charger's ports */
+    struct cbsom_recover recover; /**< the way out of a link fault (chargesom.recover*) */
+    int reset_fd;           /**< the reset line's request (chargesom.reset_gpio), -1 none */
     struct sched_task task;
     struct hal_log *log;
+    struct charger *charger; /**< board_chargesom_attach(): whose session must be over */
+    bool link_failed;        /**< a link fault since the link last ran with the clearing done */
+    bool held_before;        /**< the charger held a fault already when the link failed */
+    bool clearable;          /**< every fault since says nothing about the power path */
+    bool clear_pending;      /**< restarted: clear the charger's fault the link caused once it runs */
     int logged_phase;
 };
 
@@ -41,6 +50,11 @@ struct board_chargesom {
  */
 int board_chargesom_start(struct board_chargesom *c, const struct board_config *cfg, struct linux_loop *loop,
                           struct sched *s, struct hal_log *log, uint32_t now_ms);
+
+/** @brief The connector's charger, once made: recovery waits for its session to end, and
+ *         clears the "feedback unreadable" the link fault made it hold once the link runs
+ *         again (charger_reset(): refused, and logged, while anything else is wrong). */
+void board_chargesom_attach(struct board_chargesom *c, struct charger *charger);
 
 /** @brief Ask for every contactor open, send it, close the tty. */
 void board_chargesom_close(struct board_chargesom *c, uint32_t now_ms);

@@ -130,6 +130,9 @@ int board_connector_start(struct board_connector *k, const struct board_config *
         fprintf(stderr, "charger: cannot start the charger: %s\n", hal_strerror(rc));
         return -1;
     }
+    if (k->have_chargesom) {
+        board_chargesom_attach(&k->chargesom, &k->charger);
+    }
     if (sim->state_trace != NULL) {
         if (board_state_trace_open(&k->state_trace, sim->state_trace, &k->charger, d->psu, s, now_ms) != HAL_OK) {
             return -1;

@@ -56,6 +56,9 @@ static bool sim_world(void *ctx, uint32_t now_ms)
         if (!s->ideal && !s->huawei) {
             sim_infy_tick(&x->modules, now_ms);
         }
+        if (station_token_waiting(&s->station.st, (uint8_t)k)) {
+            plant_go(&x->plant); /* --plug-after-start: the remote start (or card) came */
+        }
         plant_tick(&x->plant, now_ms);
         if (k == 0) {
             switch (sim_scenario_tick(&s->scenario, now_ms)) {

@@ -93,6 +93,8 @@ static void sim_usage(FILE *f)
             "                   then waits for the integrator's reset command\n"
             "  --max-s S        stop after S simulated seconds (default 900)\n"
             "  --realtime       run at wall-clock speed\n"
+            "  --plug-after-start  the first car plugs in only once a token waits for it (a\n"
+            "                   remote start from the CSMS first, as a driver starting from an app)\n"
             "  --pnc            ISO 15118-2 Plug & Charge (implies --protocol iso2): the car pays with\n"
             "                   a contract certificate, the charger validates its chain against\n"
             "                   the mobility-operator roots and checks its signature; the eMAID\n"
@@ -207,6 +209,9 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
         return -1;
     } else if (strcmp(a, "--realtime") == 0) {
         o->realtime = true;
+        return -1;
+    } else if (strcmp(a, "--plug-after-start") == 0) {
+        o->script.wait_for_go = true;
         return -1;
     } else if (strcmp(a, "--list-scenarios") == 0) {
         faults_list(stdout);

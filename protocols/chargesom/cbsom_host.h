@@ -19,7 +19,7 @@
  * feedback mirrors the command (a DC CCS board locks in the car's inlet).
  *
  * Faults (latched until cbsom_host_restart(), as the MCU's own safe state is left only
- * by a reset): no ChargeState1 within `rx_timeout_ms`, or `rx_timeout_closed_ms` while a
+ * by a reset; cbsom_recover.h decides when, after a reset pulse where a line is fitted): no ChargeState1 within `rx_timeout_ms`, or `rx_timeout_closed_ms` while a
  * contactor is requested or closed (a silent or rebooting co-processor), no version
  * answer, unsupported firmware, the MCU's safe state, a duty not echoed within
  * `echo_timeout_ms`, a contactor reported closed that drops while still requested (the

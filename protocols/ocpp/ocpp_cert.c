@@ -14,6 +14,7 @@
 #include "hal_log.h"
 #include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_cp.h"
+#include "ocpp/ocpp_fw.h"
 #include "ocpp/ocpp_sec.h"
 #include "sha256/sha256.h"
 #include "x509/x509.h"
@@ -554,9 +555,18 @@ static void h_trigger(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *
     case 6:
         cp->status_dirty |= conn > 0 ? 1u << conn : (2u << cp->info.connectors) - 1u;
         break;
+    case 1: /* LogStatusNotification */
+    case 2: /* FirmwareStatusNotification, sent as SignedFirmwareStatusNotification */
+        if (cp->fw == NULL) {
+            s = "NotImplemented"; /* no Firmware Management on this board */
+        } else {
+            /* queued behind this answer: the CALLRESULT goes first (the ring is sent by
+             * ocpp_cp_poll, after the answer left) */
+            ocpp_fw_trigger_ext(cp->fw, r == 1);
+        }
+        break;
     default:
-        /* LogStatusNotification, FirmwareStatusNotification: the firmware and log module's;
-         * MeterValues on demand: not yet (as TriggerMessage) */
+        /* MeterValues on demand: not yet (as TriggerMessage) */
         s = "NotImplemented";
         break;
     }

@@ -269,6 +269,11 @@ static struct ocpp_tx *tx_find(struct ocpp_cp *cp, uint32_t local_tx)
     return NULL;
 }
 
+/* ocpp_qentry.clock: the MeterValues' context */
+enum { OCPP_MV_PERIODIC = 0, OCPP_MV_CLOCK = 1, OCPP_MV_BEGIN = 2 };
+static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context);
+
 static struct ocpp_qentry *q_push(struct ocpp_cp *cp)
 {
     if (cp->qcount >= CFG_OCPP_QUEUE) {
@@ -332,6 +337,13 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     e->meter_wh = meter_wh;
     strcpy(e->idtag, idtag);
     e->reservation_id = ocpp_auth_reservation_use(cp, connector, idtag);
+    if (cp->cfg.start_txn_energy) {
+        /* the start reading as its own MeterValues right behind the Start (OCA note §3.1.2),
+         * a transaction message like the others; unsigned: the EM580 signs one record at
+         * the end, with the start reading inside (the Stop's Transaction.End value). With
+         * no room left beside the running transactions' Stops it is not sent (as a sample) */
+        (void)meter_push(cp, connector, local_tx, meter_wh, NULL, unix_s, OCPP_MV_BEGIN);
+    }
     persist(cp);
     return HAL_OK;
 }
@@ -390,9 +402,10 @@ int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64
     return ocpp_cp_meter_sample(cp, local_tx, meter_wh, NULL, unix_s, now_ms);
 }
 
-/* Queues one MeterValues entry, keeping room for every running transaction's Stop. */
+/* Queues one MeterValues entry (@p context: an OCPP_MV_*), keeping room for every running
+ * transaction's Stop. */
 static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
-                      const struct ocpp_sample *s, int64_t unix_s, bool clock)
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context)
 {
     unsigned running = 0;
     for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
@@ -411,7 +424,7 @@ static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx,
     e->current_ma = s != NULL ? s->current_ma : OCPP_NO_VALUE;
     e->voltage_mv = s != NULL ? s->voltage_mv : OCPP_NO_VALUE;
     e->soc = s != NULL ? s->soc : -1;
-    e->clock = clock ? 1u : 0u;
+    e->clock = context;
     return HAL_OK;
 }
 
@@ -427,7 +440,7 @@ int ocpp_cp_meter_sample(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh
                                              cp->cfg.meter_sample_interval_s * 1000u)) {
         return HAL_EAGAIN; /* not due */
     }
-    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, false) != HAL_OK) {
+    if (meter_push(cp, t->connector, local_tx, meter_wh, s, unix_s, OCPP_MV_PERIODIC) != HAL_OK) {
         return HAL_ENOMEM;
     }
     cp->meter_sent[t->connector] = true;
@@ -476,7 +489,7 @@ int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local
             return HAL_EINVAL;
         }
     }
-    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, true);
+    int r = meter_push(cp, connector, local_tx, meter_wh, s, boundary, OCPP_MV_CLOCK);
     if (r == HAL_OK) {
         persist(cp);
     }
@@ -705,7 +718,9 @@ static bool send_queue_head(struct ocpp_cp *cp, uint32_t now_ms)
         ts(cp, &w, "timestamp", e->unix_s);
         ocpp_jw_key(&w, "sampledValue");
         ocpp_jw_arr(&w);
-        const char *ctx = e->clock ? "Sample.Clock" : "Sample.Periodic";
+        const char *ctx = e->clock == OCPP_MV_CLOCK   ? "Sample.Clock"
+                          : e->clock == OCPP_MV_BEGIN ? "Transaction.Begin"
+                                                      : "Sample.Periodic";
         sampled(&w, e->meter_wh, 0, "Energy.Active.Import.Register", "Wh", ctx);
         if (e->power_w != OCPP_NO_VALUE) {
             sampled(&w, e->power_w, 0, "Power.Active.Import", "W", ctx);
@@ -1032,7 +1047,8 @@ struct cfgkey {
     bool ro;
     uint8_t kind; /* 0 uint, 1 bool, 2 const string, 3 write-only string, 4 connectors,
                    * 5 SecurityProfile (uint, raise only: ocpp_sec.c), 6 constant uint (max),
-                   * 7 RW text (printable, at most max bytes) */
+                   * 7 RW text (printable, at most max bytes), 8 PublicKeyWithSignedMeterValue,
+                   * 9 StartTxnSampledData (a bool: empty or the start register) */
     size_t off;
     const char *text;
     uint32_t max;
@@ -1074,6 +1090,11 @@ static const struct cfgkey k_keys[] = {
     {"MaxChargingProfilesInstalled", true, 2, 0, OCPP_SMART_STR(CFG_OCPP_SMART_PROFILES), 0},
     {"ChargingScheduleAllowedChargingRateUnit", true, 2, 0, "Current,Power", 0},
     {"SampledDataSignReadings", true, 2, 0, "true", 0},
+    /* the Begin value is the unsigned start reading (the EM580's one signed record holds B
+     * and E and goes with the Stop: the OCMF best practice's "MR" form) */
+    {"StartTxnSampledData", false, 9, offsetof(struct ocpp_cp_config, start_txn_energy), NULL, 0},
+    {"SampledDataSignStartedReadings", true, 2, 0, "false", 0},
+    {"StopTransactionSignatureFormat", true, 2, 0, "MR", 0},
     /* OCA application note §3.3; MeterPublicKey<n> are per connector (meter_key_name) */
     {"PublicKeyWithSignedMeterValue", false, 8, offsetof(struct ocpp_cp_config, pubkey_with_smv), NULL, 0},
     /* security whitepaper §7 (ocpp_cert.h): the store's bounds, CpoName for our CSR */
@@ -1083,6 +1104,10 @@ static const struct cfgkey k_keys[] = {
     {"CpoName", false, 7, offsetof(struct ocpp_cp_config, cpo_name), NULL, 50},
 };
 #define NKEYS (sizeof k_keys / sizeof k_keys[0])
+
+/* The one measurand StartTxnSampledData may name: at the start nothing flows yet, the
+ * register is all a start reading has (power, current, voltage are 0; SoC comes later). */
+static const char k_start_measurand[] = "Energy.Active.Import.Register";
 
 /* PublicKeyWithSignedMeterValue's values, in the order of ocpp_cp_config.pubkey_with_smv */
 static const char *const k_pubkey_when[3] = {"OncePerTransaction", "Never", "EveryMeterValue"};
@@ -1163,6 +1188,12 @@ static void key_value(struct ocpp_cp *cp, const struct cfgkey *k, char out[OCPP_
         uint8_t e;
         memcpy(&e, base + k->off, sizeof e);
         strcpy(out, k_pubkey_when[e < 3u ? e : 0u]);
+        break;
+    }
+    case 9: {
+        bool b;
+        memcpy(&b, base + k->off, sizeof b);
+        strcpy(out, b ? k_start_measurand : "");
         break;
     }
     default:
@@ -1303,6 +1334,22 @@ static const char *set_key(struct ocpp_cp *cp, const struct cfgkey *k, const cha
             return "Rejected";
         }
         memcpy(base + k->off, &e, sizeof e);
+    } else if (k->kind == 9) {
+        /* a CSL of measurands: empty, or ours, possibly named more than once */
+        bool any = false;
+        for (const char *c = val; *c != '\0';) {
+            const char *end = strchr(c, ',');
+            size_t n = end != NULL ? (size_t)(end - c) : strlen(c);
+            if (n != sizeof k_start_measurand - 1u || memcmp(c, k_start_measurand, n) != 0) {
+                return "Rejected"; /* unknown, or a measurand a start does not have */
+            }
+            any = true;
+            c += n + (end != NULL ? 1u : 0u);
+            if (end != NULL && *c == '\0') {
+                return "Rejected"; /* a trailing comma */
+            }
+        }
+        memcpy(base + k->off, &any, sizeof any);
     } else if (k->kind == 7) {
         /* a plain text key (CpoName): printable, so it stays one line in the store */
         size_t n = strlen(val);
@@ -1358,7 +1405,7 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
      * SecurityProfile is the board's (never raised here: see ocpp_sec.c) */
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfgkey *k = &k_keys[i];
-        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+        if (k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
             continue;
         }
         char val[OCPP_KEY_VALUE_MAX], line[OCPP_KEY_VALUE_MAX + 64];
@@ -1385,7 +1432,7 @@ int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     memcpy(name, line + 4, n);
     name[n] = '\0';
     const struct cfgkey *k = find_key(name);
-    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8)) {
+    if (k == NULL || k->ro || (k->kind != 0 && k->kind != 1 && k->kind != 7 && k->kind != 8 && k->kind != 9)) {
         *why = "not a stored key";
         return HAL_EINVAL;
     }

@@ -146,6 +146,10 @@ struct ocpp_cp_config {
     /** PublicKeyWithSignedMeterValue (OCA application note §3.3): 0 OncePerTransaction (the
      *  note's default, so a zeroed configuration has it), 1 Never, 2 EveryMeterValue */
     uint8_t pubkey_with_smv;
+    /** StartTxnSampledData (OCA application note §3.3.4): true = "Energy.Active.Import.Register",
+     *  one MeterValues with context Transaction.Begin right after each StartTransaction;
+     *  false = empty (none). The start reading is the only measurand a start has. */
+    bool start_txn_energy;
 };
 
 /** One queued transaction message. */
@@ -161,7 +165,8 @@ struct ocpp_qentry {
     /* MeterValues only: the other measurands (OCPP_NO_VALUE: not sampled) */
     int32_t power_w, current_ma, voltage_mv;
     int16_t soc;
-    uint8_t clock;      /**< MeterValues: 1 = clock-aligned (Sample.Clock), 0 = Sample.Periodic */
+    uint8_t clock;      /**< MeterValues: 1 = clock-aligned (Sample.Clock), 0 = Sample.Periodic,
+                         *   2 = the start reading (Transaction.Begin, StartTxnSampledData) */
     int32_t reservation_id; /**< start: the reservation it ends, -1 none */
     char idtag[OCPP_IDTAG_MAX + 1];
 };

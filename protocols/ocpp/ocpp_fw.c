@@ -66,6 +66,7 @@ void ocpp_fw_init(struct ocpp_fw *fw, const struct ocpp_fw_ops *ops, void *ctx)
     fw->ctx = ctx;
     fw->last_fw = FS_IDLE;
     fw->last_diag = US_IDLE;
+    fw->last_log = US_IDLE;
 }
 
 bool ocpp_fw_busy(const struct ocpp_fw *fw)
@@ -116,14 +117,10 @@ const char *ocpp_fw_location_check(const char *url)
 
 /* ------------------------------------------------------------------ notifications */
 
-static void note(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, int32_t id)
+/* Into the ring only: a triggered note repeats a status, it must not become the "last" one
+ * (an Idle answered to a trigger would hide a failed job from the next trigger). */
+static void push(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, int32_t id)
 {
-    if (kind <= NK_SIGNED_FW) {
-        fw->last_fw = status;
-        fw->last_fw_signed = kind == NK_SIGNED_FW;
-    } else if (kind == NK_DIAG) {
-        fw->last_diag = status;
-    }
     if (fw->ncount == CFG_OCPP_FW_NOTES) {
         /* full (a CSMS offline through many steps): the oldest unsent goes, the head may be in flight */
         for (unsigned i = 1; i + 1u < fw->ncount; i++) {
@@ -138,6 +135,20 @@ static void note(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, 
     n->has_id = has_id;
     n->request_id = id;
     fw->ncount++;
+}
+
+/* A job's own step: remembered for the triggers, then queued. */
+static void note(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, int32_t id)
+{
+    if (kind <= NK_SIGNED_FW) {
+        fw->last_fw = status;
+        fw->last_fw_signed = kind == NK_SIGNED_FW;
+    } else if (kind == NK_DIAG) {
+        fw->last_diag = status;
+    } else {
+        fw->last_log = status;
+    }
+    push(fw, kind, status, has_id, id);
 }
 
 static void fw_note(struct ocpp_fw *fw, struct ocpp_cp *cp, enum fwst st, uint32_t now_ms)
@@ -157,13 +168,30 @@ void ocpp_fw_trigger(struct ocpp_fw *fw, bool diagnostics)
 {
     if (diagnostics) {
         /* Idle only when triggered while idle (fact sheet §2.8) */
-        note(fw, NK_DIAG, fw->up_step == OCPP_UPS_IDLE || fw->up_is_log ? US_IDLE : fw->last_diag, false, 0);
+        push(fw, NK_DIAG, fw->up_step == OCPP_UPS_IDLE || fw->up_is_log ? US_IDLE : fw->last_diag, false, 0);
         return;
     }
     bool idle = fw->step == OCPP_FWS_IDLE;
     uint8_t st = idle ? (uint8_t)FS_IDLE : fw->last_fw;
     bool sig = idle ? fw->last_fw_signed : fw->is_signed;
-    note(fw, sig ? NK_SIGNED_FW : NK_FW, st, sig && !idle, fw->request_id);
+    push(fw, sig ? NK_SIGNED_FW : NK_FW, st, sig && !idle, fw->request_id);
+}
+
+void ocpp_fw_trigger_ext(struct ocpp_fw *fw, bool log)
+{
+    if (log) {
+        /* only a GetLog upload is the log's; GetDiagnostics has its own notification */
+        bool running = fw->up_step != OCPP_UPS_IDLE && fw->up_is_log;
+        uint8_t st = running ? fw->last_log : (uint8_t)US_IDLE;
+        push(fw, NK_LOG, st, running, fw->up_request_id);
+        return;
+    }
+    /* the last status stays the answer after a job ended (a failure the CSMS may have missed);
+     * Installed is over and reads Idle. A legacy UpdateFirmware job has no requestId: its
+     * status goes without one. last_fw_signed keeps the job's kind once it is over. */
+    bool idle = fw->last_fw == FS_INSTALLED || fw->last_fw == FS_IDLE;
+    bool with_id = !idle && fw->last_fw_signed;
+    push(fw, NK_SIGNED_FW, idle ? (uint8_t)FS_IDLE : fw->last_fw, with_id, fw->request_id);
 }
 
 bool ocpp_fw_send(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms)

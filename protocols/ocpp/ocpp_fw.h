@@ -134,6 +134,7 @@ struct ocpp_fw {
     int64_t up_from_s, up_to_s;
     struct ocpp_fw_transfer upload;
     uint8_t last_diag;     /**< last diagnostics status (TriggerMessage) */
+    uint8_t last_log;      /**< last log upload status (ExtendedTriggerMessage) */
 
     struct ocpp_fw_note notes[CFG_OCPP_FW_NOTES];
     uint8_t nhead, ncount;
@@ -165,6 +166,15 @@ enum ocpp_error ocpp_fw_call(struct ocpp_fw *fw, struct ocpp_cp *cp, const char 
 /** TriggerMessage: queue the current FirmwareStatusNotification (@p diagnostics false) or
  *  DiagnosticsStatusNotification; Idle when nothing runs. */
 void ocpp_fw_trigger(struct ocpp_fw *fw, bool diagnostics);
+
+/**
+ * @brief ExtendedTriggerMessage (security whitepaper): queue a SignedFirmwareStatusNotification
+ *        (@p log false) or a LogStatusNotification (@p log true). Firmware: Idle after Installed
+ *        or when no job ran, else the last status with its requestId (L01.FR.28-29); log: the
+ *        running upload's status with its requestId, else Idle (N01). The caller answers the
+ *        CALL first: the note waits in the ring until the answer is out.
+ */
+void ocpp_fw_trigger_ext(struct ocpp_fw *fw, bool log);
 
 /** Run the schedule, retries and the board's jobs (call every loop, online or not). */
 void ocpp_fw_poll(struct ocpp_fw *fw, struct ocpp_cp *cp, uint32_t now_ms);

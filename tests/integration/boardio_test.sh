@@ -184,15 +184,27 @@ if [ $rc -ne 0 ] && grep -q 'chargesom.tty.*required' <<<"$out"; then
 else
     ko boardio/config-missing-tty "rc $rc" "$out"
 fi
-# charger_session NAME: start the charger, plug the car in (B), let it charge (C).
+# A reset line that is not a GPIO line stops the start with the reason (never a charger
+# that believes it can reset the controller).
+{ cat "$W/c.conf"; echo "chargesom.reset_gpio = /dev/null:3"; } > "$W/badgpio.conf"
+out=$(timeout 20 "$bin/charger" -c "$W/badgpio.conf" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'chargesom.reset_gpio /dev/null:3: /dev/null: not a GPIO chip' <<<"$out"; then
+    ok boardio/reset-gpio-bad "a reset line that is no GPIO line stops the start: $(grep -o 'chargesom.reset_gpio.*' <<<"$out" | head -1)"
+else
+    ko boardio/reset-gpio-bad "rc $rc" "$out"
+fi
+# charger_session NAME [CONF]: start the charger, plug the car in (B), let it charge (C).
 charger_session() {
     reset_sim
     sim car A
     n=$(lines)
-    "$bin/charger" -c "$W/c.conf" > "$W/$1.log" 2>&1 &
+    "$bin/charger" -c "${2:-$W/c.conf}" > "$W/$1.log" 2>&1 &
     cp=$!
     pids+=($cp)
     wait_line "$W/$1.log" 'chargesom: running' 10 || return 1
+    # the charger's first reading is A before the car plugs in (a loaded machine once
+    # let "car B" overtake it: "pilot ? -> B", and the wait for A -> B below timed out)
+    wait_line "$W/$1.log" 'pilot [?] -> A' 10 || return 1
     sim car B
     wait_line "$W/$1.log" 'pilot A -> B' 10 || return 1
     wait_since "$n" 'pilot on duty 50' 10 || return 1
@@ -303,6 +315,63 @@ if charger_session fn; then
     kill $cp
 else
     ko boardio/fault-noise "no session" "$(tail -n 20 "$W/fn.log")"
+    kill -9 $cp 2>/dev/null
+fi
+wait $cp 2>/dev/null
+# The link leaves a fault by itself (chargesom.recover*, short hold-offs here): the
+# co-processor reboots mid-session -> the session ends, the plant opens both contactors ->
+# after the hold-off the host restarts, the handshake runs again; then the host is stopped
+# until the controller enters its safe state (no reset line is configured): every restart
+# finds it there again and the hold-off doubles, until the reset (the test stands in for
+# the line) lets the next restart run. Nothing closes in all of this.
+cp "$W/c.conf" "$W/r.conf"
+printf 'chargesom.recover_holdoff_ms = 200\nchargesom.recover_holdoff_max_ms = 800\nchargesom.recover_stable_ms = 1000\n' >> "$W/r.conf"
+running_count() { grep -c 'chargesom: running' "$W/fr.log"; }
+# wait_running N SECONDS: the charger's log has N 'chargesom: running' lines.
+wait_running() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        [ "$(running_count)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+if charger_session fr "$W/r.conf"; then
+    n=$(lines)
+    sim reboot
+    if wait_line "$W/fr.log" 'chargesom: restart 1 of the link (after: ' 10 && wait_running 2 10 &&
+        wait_line "$W/fr.log" 'chargesom: link running again' 5 && [ "$(since "$n" | grep -c 'contactor . open')" -eq 2 ] &&
+        since "$n" | grep -q 'running (first ChargeControl1)' && ! since "$n" | grep -q 'contactor . closed'; then
+        ok boardio/recover-reboot "co-processor rebooted mid-session: both contactors opened, $(grep -o 'restart 1 of the link[^;]*' "$W/fr.log"), handshake again; $(grep -o "the charger's .*" "$W/fr.log" | head -1)"
+    else
+        ko boardio/recover-reboot "no restart, or a contactor closed" "$(since "$n"; tail -n 15 "$W/fr.log")"
+    fi
+    # The safe state without a reset line: stopped past the controller's 3 s timeout.
+    r=$(running_count)
+    n=$(lines)
+    kill -STOP $cp
+    wait_since "$n" 'safe state, reason 2' 10
+    kill -CONT $cp
+    if wait_line "$W/fr.log" 'restart [0-9]* of the link (after: co-processor safe state); the next fault waits 800 ms' 15; then
+        waits=$(grep -o 'the next fault waits [0-9]*' "$W/fr.log" | grep -o '[0-9]*$' | tr '\n' ' ')
+        sim reset
+        if wait_running $((r + 1)) 10 && wait_line "$W/fr.log" 'link stable for 1000 ms' 10 &&
+            ! since "$n" | grep -q 'contactor . closed'; then
+            # the hold-off grew while the controller stayed in its safe state
+            if grep -q '400 800 ' <<<"$waits"; then
+                ok boardio/recover-safe-state "safe state without a reset line: restarts back off ($waits ms), the controller reset lets the next one run, stable, nothing closed"
+            else
+                ko boardio/recover-safe-state "no doubling" "$(grep chargesom "$W/fr.log")"
+            fi
+        else
+            ko boardio/recover-safe-state "link did not come back after the reset" "$(since "$n"; grep chargesom "$W/fr.log")"
+        fi
+    else
+        ko boardio/recover-safe-state "no back-off" "$(since "$n"; grep chargesom "$W/fr.log")"
+    fi
+    kill $cp
+else
+    ko boardio/recover-reboot "no session" "$(tail -n 20 "$W/fr.log")"
     kill -9 $cp 2>/dev/null
 fi
 wait $cp 2>/dev/null

@@ -215,6 +215,9 @@ session() {
     n=$(lines)
     start_charger "$1"
     wait_line "$W/ch.log" 'chargesom: running' 15 || return 1
+    # the charger's first reading is A before the car plugs in (B could overtake it on a
+    # loaded machine: "pilot ? -> B", no A -> B to wait for)
+    wait_line "$W/ch.log" 'pilot [?] -> A' 10 || return 1
     step="plug in (B)"; img car B
     wait_line "$W/ch.log" 'pilot A -> B' 10 || return 1
     wait_since "$n" 'pilot on duty 50' 10 || return 1
@@ -265,6 +268,7 @@ img car A
 n=$(lines)
 start_charger 3
 wait_line "$W/ch.log" 'chargesom: running' 15
+wait_line "$W/ch.log" 'pilot [?] -> A' 10
 img car B
 wait_line "$W/ch.log" 'pilot A -> B' 10
 img car C

@@ -80,6 +80,11 @@ expect v2g-iso20-plain-tcp 0 'configuration valid' "${good}v2g.protocols = iso20
 expect v2g-protocols-bad   1 ':3: v2g\.protocols: unknown protocol "chademo"' "${good}v2g.protocols = din chademo\n"
 expect ovm-stale-range     1 ':3: ovm\.stale_ms: value 5 out of range 10\.\.10000' "${good}ovm.stale_ms = 5\n"
 expect cbsom-closed-range   1 ':3: chargesom\.timeout_closed_ms: value 100 out of range 200\.\.5000' "${good}chargesom.timeout_closed_ms = 100\n"
+expect cbsom-recover-max   1 'chargesom\.recover_holdoff_max_ms: below chargesom\.recover_holdoff_ms' "${good}chargesom.recover_holdoff_ms = 20000\nchargesom.recover_holdoff_max_ms = 10000\n"
+expect cbsom-reset-gpio    1 'chargesom\.reset_gpio: expected CHIP:LINE' "${good}chargesom.reset_gpio = gpiochip2\n"
+expect cbsom-reset-no-io   1 'chargesom\.reset_gpio: given, but board\.io is not chargesom' "${good}chargesom.reset_gpio = /dev/gpiochip2:nSAFETY_RESET_INT\n"
+expect cbsom-pulse-range   1 ':3: chargesom\.reset_pulse_ms: value 2 out of range 5\.\.1000' "${good}chargesom.reset_pulse_ms = 2\n"
+expect cbsom-recover-off   0 'configuration valid' "${good}chargesom.recover = false\n"
 expect ovm-sim-refused     1 'ovm\.device: sim is the simulator' "${good}ovm.device = sim\n"
 # The station's limits shared among its connectors (issue 13): 0 = none.
 expect station-limits      0 'configuration valid' "${good}station.max_power_w = 50000\nstation.max_current_a = 125\n"

@@ -11,7 +11,7 @@
 //          [--stop-after-ms N] [--pending-first N] [--remote-stop-after-ms N]
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
-//          [--profile-after-ms N] [--aligned-s N] [--commands FILE]
+//          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--reserve-start 1]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -22,6 +22,11 @@
 // --profile-after-ms N: N ms after the first StartTransaction, a TxProfile for it (Relative,
 //     10 kW, stack level 0) by SetChargingProfile, then GetCompositeSchedule of its connector
 //     for 60 s in W.
+// --reserve-start 1: after the first accepted boot, ChangeConfiguration StartTxnSampledData
+//     Energy.Active.Import.Register, ReserveNow of connector 1 for RESV1 (reservation 9), then
+//     RemoteStartTransaction of connector 1 for RESV1 with a TxProfile (Relative, 10 kW, id 21);
+//     after its StartTransaction, CancelReservation 9 (consumed: Rejected) and
+//     GetCompositeSchedule of connector 1 for 60 s in W. StopTransaction waits for all that.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
@@ -53,8 +58,8 @@
 // Transaction ids count from --tx-base (1).
 // --commands FILE: after the first accepted boot, the CALLs of FILE (a JSON array of
 //     {"method", "params"}) one after the other, each answer logged; a string "NOW" in the
-//     params becomes the present time; an entry {"waitFor": "LogStatusNotification Uploaded"}
-//     holds the next CALL until that notification (action and status) came. The firmware, diagnostics, log and security
+//     params becomes the present time; an entry with "after": "Action status[#requestId]" waits
+//     for that notification instead (firmwareCommands). The firmware, diagnostics, log and security
 //     notifications are answered (Firmware Management tests, boardlib/board_ocpp_fw.c).
 'use strict';
 const fs = require('fs');
@@ -100,6 +105,8 @@ function serve(args) {
     let profileDone = false;
     let profilesDone = null;
     let alignedSet = false;
+    let reserveDone = null;     // --reserve-start: the whole flow
+    let reserveStarted = null;  // resolves it past its StartTransaction
     let nextTx = args['tx-base'] !== undefined ? Number(args['tx-base']) : 1;
     const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
 
@@ -189,6 +196,20 @@ function serve(args) {
                 setTimeout(() => command('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE1' }),
                            Number(args['remote-start-ms']));
             }
+            if (status === 'Accepted' && args['reserve-start'] !== undefined && reserveDone === null) {
+                const startSeen = new Promise((resolve) => { reserveStarted = resolve; });
+                reserveDone = (async () => {
+                    await new Promise((resolve) => setTimeout(resolve, 1)); // after the boot's answer
+                    await command('ChangeConfiguration', { key: 'StartTxnSampledData', value: 'Energy.Active.Import.Register' });
+                    await command('ReserveNow', { connectorId: 1, expiryDate: expiry(300), idTag: 'RESV1', reservationId: 9 });
+                    await command('RemoteStartTransaction', { connectorId: 1, idTag: 'RESV1', chargingProfile: {
+                        chargingProfileId: 21, stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+                        chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10000 }] } } });
+                    await startSeen;
+                    await command('CancelReservation', { reservationId: 9 });
+                    await command('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'W' });
+                })();
+            }
             if (status === 'Accepted' && args.profiles !== undefined && profilesDone === null) {
                 profilesDone = new Promise((resolve) => setTimeout(() => profiles().then(resolve), 1));
             }
@@ -233,6 +254,9 @@ function serve(args) {
             }
             const transactionId = nextTx++;
             log('StartTransaction', { ...params, assigned: transactionId });
+            if (reserveStarted !== null) {
+                reserveStarted();
+            }
             if (args['remote-stop-after-ms'] !== undefined) {
                 setTimeout(() => command('RemoteStopTransaction', { transactionId }),
                            Number(args['remote-stop-after-ms']));
@@ -257,6 +281,9 @@ function serve(args) {
         client.handle('StopTransaction', async ({ params }) => {
             if (profilesDone !== null) {
                 await profilesDone;
+            }
+            if (reserveDone !== null) {
+                await reserveDone;
             }
             await certsWait(args);
             log('StopTransaction', params);
@@ -342,10 +369,21 @@ function certsHandlers(args, client, log) {
         log('SignCertificate', params);
         args._signSeen = true;
         fs.writeFileSync(dir + '/cp.csr', params.csr);
+        // Valid from an hour ago, as public CAs backdate: the charge point's clock comes from
+        // this CSMS's currentTime and may lag it by a second on a loaded machine, and a
+        // certificate valid from "now" was then refused as not yet valid. `openssl x509 -req`
+        // (OpenSSL 3.0) cannot set the start date; `openssl ca` can (a throw-away database).
+        const asn1 = (ms) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+        fs.writeFileSync(dir + '/ca.cnf', `[ca]\ndefault_ca=t\n[t]\ndatabase=${dir}/index.txt\nnew_certs_dir=${dir}\n` +
+            `serial=${dir}/serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n` +
+            'organizationName=optional\n');
+        fs.writeFileSync(dir + '/index.txt', '');
+        fs.writeFileSync(dir + '/serial', '5EC0DE\n');
         try {
-            execFileSync('openssl', ['x509', '-req', '-in', dir + '/cp.csr', '-CA', dir + '/ca.pem', '-CAkey',
-                                     dir + '/ca.key', '-set_serial', '0x5EC0DE', '-days', '30', '-extfile',
-                                     dir + '/signed.ext', '-out', dir + '/cp-signed.pem'], { stdio: 'ignore' });
+            execFileSync('openssl', ['ca', '-batch', '-config', dir + '/ca.cnf', '-cert', dir + '/ca.pem', '-keyfile',
+                                     dir + '/ca.key', '-in', dir + '/cp.csr', '-startdate', asn1(Date.now() - 3600e3),
+                                     '-enddate', asn1(Date.now() + 30 * 86400e3), '-extfile', dir + '/signed.ext',
+                                     '-notext', '-preserveDN', '-out', dir + '/cp-signed.pem'], { stdio: 'ignore' });
         } catch (e) {
             out_err(args, 'openssl could not sign the CSR: ' + e.message);
             return { status: 'Rejected' };
@@ -363,35 +401,35 @@ function certsHandlers(args, client, log) {
 // --commands: Firmware Management (the notifications answered, the scripted CALLs after the
 // first accepted boot)
 function firmwareCommands(args, client, log, command) {
-    const seen = [];      // "Action status" of every notification so far
-    const waiting = [];   // [text, resolve] of {"waitFor"} entries
+    const now = (v) => (v === 'NOW' ? new Date().toISOString()
+        : Array.isArray(v) ? v.map(now)
+            : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, now(x)])) : v);
+    const all = JSON.parse(fs.readFileSync(args.commands, 'utf8'));
+    // Entries with "after": "Action status[#requestId]" are sent when that notification comes,
+    // before it is answered: the charge point answers our CALL meanwhile (its own CALL stays
+    // outstanding), so the next job is running before the last one's notification is confirmed
+    // and the simulator, which ends once nothing is left, is still there. Each fires once.
+    if (args.afterLeft === undefined) {
+        args.afterLeft = all.filter((c) => c.after !== undefined);
+    }
     for (const a of ['FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'SignedFirmwareStatusNotification',
                      'LogStatusNotification', 'SecurityEventNotification']) {
-        client.handle(a, ({ params }) => {
+        client.handle(a, async ({ params }) => {
             log(a, params);
-            const text = a + ' ' + (params.status || params.type);
-            seen.push(text);
-            for (const w of waiting.filter(([t]) => t === text)) {
-                waiting.splice(waiting.indexOf(w), 1);
-                w[1]();
+            const key = a + ' ' + (params.status || params.type) + (params.requestId !== undefined ? '#' + params.requestId : '');
+            const due = args.afterLeft.filter((c) => c.after === key);
+            args.afterLeft = args.afterLeft.filter((c) => c.after !== key);
+            for (const c of due) {
+                await command(c.method, now(c.params));
             }
             return {};
         });
     }
-    // {"waitFor": "Action status"}: the next CALL waits for that notification (at most 60 s)
-    const waitFor = (text) => (seen.includes(text) ? Promise.resolve()
-        : new Promise((resolve) => {
-            waiting.push([text, resolve]);
-            setTimeout(resolve, 60000);
-        }));
     if (args.commandsSent) {
         return;
     }
     args.commandsSent = true;
-    const now = (v) => (v === 'NOW' ? new Date().toISOString()
-        : Array.isArray(v) ? v.map(now)
-            : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, now(x)])) : v);
-    const list = JSON.parse(fs.readFileSync(args.commands, 'utf8'));
+    const list = all.filter((c) => c.after === undefined);
     // after the boot's answer: the BootNotification handler has run once the first status comes
     let started = false;
     client.handle('StatusNotification', ({ params }) => {
@@ -400,11 +438,7 @@ function firmwareCommands(args, client, log, command) {
             started = true;
             setTimeout(async () => {
                 for (const c of list) {
-                    if (c.waitFor !== undefined) {
-                        await waitFor(c.waitFor);
-                    } else {
-                        await command(c.method, now(c.params));
-                    }
+                    await command(c.method, now(c.params));
                 }
             }, 1);
         }

@@ -3,7 +3,8 @@
  * bad input of issue 20 (wrong CRC, wrong length, unknown id, stuck start byte, bytes
  * dribbled one at a time), and the host port: handshake, cyclic frame, pilot and GPIO
  * mapping, and the faults (silent co-processor, reboot mid-session, safe state, e-stop,
- * old or missing firmware version, duty not echoed). */
+ * old or missing firmware version, duty not echoed), and the way out of a fault
+ * (cbsom_recover: hold-off, reset pulse, restart, doubling back-off, its reset). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,12 @@
 
 #include "chargesom/cbsom_frame.h"
 #include "chargesom/cbsom_host.h"
+#include "chargesom/cbsom_recover.h"
+#include "charger.h"
+#include "fake_log.h"
+#include "fake_power.h"
 #include "fake_serial.h"
+#include "sched.h"
 
 static const uint8_t k_cc1_hlc[12] = {0xA5, 0x06, 0x80, 0x32, 0, 0, 0, 0, 0, 0, 0xEF, 0x03};
 static const uint8_t k_cc1_hlc_c12[12] = {0xA5, 0x06, 0x80, 0x32, 0x03, 0, 0, 0, 0, 0, 0x25, 0x03};
@@ -650,6 +656,358 @@ static void test_host_echo_and_uart(void **state)
     assert_true(r.h.cnt.tx_dropped > 0);
 }
 
+/* ------------------------------------------------------------------ recovery */
+
+/* The reset line as the policy drives it: every edge with its time. */
+struct fake_reset {
+    int rc;             /* what the line answers */
+    int edges;
+    bool asserted;
+    uint32_t asserted_at, released_at;
+    uint32_t *now;
+};
+
+static int fake_reset_set(void *ctx, bool asserted)
+{
+    struct fake_reset *f = ctx;
+    if (f->rc != HAL_OK) {
+        return f->rc;
+    }
+    f->edges++;
+    f->asserted = asserted;
+    if (asserted) {
+        f->asserted_at = *f->now;
+    } else {
+        f->released_at = *f->now;
+    }
+    return HAL_OK;
+}
+
+struct rec_rig {
+    struct rig r;
+    struct cbsom_recover rec;
+    struct fake_reset line;
+    int holding, resets, restarts, stable, reset_failed;
+};
+
+static void rec_start(struct rec_rig *x, bool with_line)
+{
+    memset(x, 0, sizeof *x);
+    rig_running(&x->r);
+    x->line.now = &x->r.now;
+    struct cbsom_recover_config cfg;
+    cbsom_recover_default_config(&cfg);
+    assert_true(cfg.enabled);
+    assert_int_equal(cfg.holdoff_ms, 10000);
+    assert_int_equal(cfg.holdoff_max_ms, 600000);
+    cfg.holdoff_ms = 1000;
+    cfg.holdoff_max_ms = 5000;
+    cfg.stable_ms = 3000;
+    cfg.pulse_ms = 100;
+    assert_int_equal(cbsom_recover_init(&x->rec, &cfg, with_line ? fake_reset_set : NULL, &x->line), HAL_OK);
+}
+
+/* @p ms in 5 ms passes: the host, then the policy. @p alive: the co-processor answers the
+ * inquiry and reports every 100 ms (an idle state that echoes what the host asks). */
+static void rec_run(struct rec_rig *x, uint32_t ms, bool session_over, bool alive)
+{
+    for (uint32_t i = 0; i < ms; i += 5) {
+        x->r.now += 5;
+        if (alive && x->r.h.phase == CBSOM_HOST_INQUIRE && x->r.ser.tx_len > 0) {
+            struct cbsom_frame f;
+            cbsom_version_encode(&(struct cbsom_version){0, 3, 1, 0x81, 3}, &f);
+            rig_send(&x->r, &f);
+        }
+        if (alive && x->r.h.phase == CBSOM_HOST_RUNNING && x->r.now % 100 == 0) {
+            struct cbsom_state s = st_of(CBSOM_CP_A, x->r.h.ctl.duty, false, false);
+            s.pwm_active = x->r.h.ctl.pwm_active;
+            rig_state(&x->r, &s);
+        }
+        x->r.ser.tx_len = 0;
+        cbsom_host_step(&x->r.h, x->r.now);
+        switch (cbsom_recover_step(&x->rec, &x->r.h, session_over, x->r.now)) {
+        case CBSOM_RECOVER_HOLDING:
+            x->holding++;
+            break;
+        case CBSOM_RECOVER_RESET:
+            x->resets++;
+            break;
+        case CBSOM_RECOVER_RESET_FAILED:
+            x->reset_failed++;
+            x->restarts++;
+            break;
+        case CBSOM_RECOVER_RESTARTED:
+            x->restarts++;
+            break;
+        case CBSOM_RECOVER_STABLE:
+            x->stable++;
+            break;
+        case CBSOM_RECOVER_NOTHING:
+            break;
+        }
+    }
+}
+
+static void test_recover_holdoff_pulse_restart(void **state)
+{
+    (void)state;
+    struct rec_rig x;
+    rec_start(&x, true);
+    rec_run(&x, 500, true, true);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_RUNNING);
+    assert_int_equal(x.holding + x.restarts, 0); /* a running link is left alone */
+    /* The co-processor goes silent: a fault; the session is still winding down. */
+    rec_run(&x, 1500, false, false);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+    assert_int_equal(x.r.h.fault, CBSOM_FAULT_SILENT);
+    rec_run(&x, 5000, false, false);
+    assert_int_equal(x.holding + x.restarts + x.line.edges, 0); /* never while a session runs */
+    /* The session ended: the hold-off starts there, the reset line is pulsed at its end. */
+    uint32_t over_at = x.r.now;
+    rec_run(&x, 5, true, false);
+    assert_int_equal(x.holding, 1);
+    assert_int_equal(x.rec.fault, CBSOM_FAULT_SILENT);
+    rec_run(&x, 990, true, false);
+    assert_int_equal(x.line.edges, 0);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+    rec_run(&x, 10, true, true);
+    assert_int_equal(x.resets, 1);
+    assert_true(x.line.asserted);
+    assert_in_range(x.line.asserted_at - over_at, 1000, 1010);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT); /* held in reset: nothing restarted yet */
+    rec_run(&x, 100, true, true);
+    assert_false(x.line.asserted);
+    assert_int_equal(x.line.released_at - x.line.asserted_at, 100);
+    assert_int_equal(x.restarts, 1);
+    assert_int_equal(x.r.h.cnt.restarts, 1);
+    assert_int_equal(x.rec.attempts, 1);
+    assert_int_equal(x.rec.holdoff_ms, 2000); /* the next fault waits twice as long */
+    /* The host's own path from there: start-up delay after the release, version, running. */
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_STARTUP);
+    rec_run(&x, 400, true, true);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_RUNNING);
+    /* Contactors requested again only by the charger, through the host, as before. */
+    assert_false(x.r.h.ctl.contactor[0] || x.r.h.ctl.contactor[1]);
+    assert_int_equal(hal_gpio_write(&x.r.h.gpio, HAL_GPIO_OUT_CONTACTOR_POS, false), HAL_OK);
+}
+
+static void test_recover_doubling_and_stable(void **state)
+{
+    (void)state;
+    struct rec_rig x;
+    rec_start(&x, false);
+    rec_run(&x, 1500, true, false); /* silent: fault, then the first hold-off */
+    assert_int_equal(x.holding, 1);
+    /* A dead co-processor: every restart ends in "no version answer" (300 ms start-up,
+     * 3 x 100 ms inquiries), each hold-off twice the last, bounded at 5 s. */
+    uint32_t expect[] = {1000, 2000, 4000, 5000, 5000};
+    uint32_t t = x.r.now;
+    for (unsigned i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        assert_int_equal(x.rec.waited_ms, expect[i]);
+        int before = x.restarts;
+        while (x.restarts == before) {
+            rec_run(&x, 5, true, false);
+            assert_true(x.r.now - t < 60000);
+        }
+        assert_int_equal(x.r.h.phase, CBSOM_HOST_STARTUP);
+        assert_int_equal(x.line.edges, 0); /* no line: restart alone */
+        rec_run(&x, 700, true, false);
+        assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+        assert_int_equal(x.r.h.fault, CBSOM_FAULT_NO_VERSION);
+        assert_int_equal(x.rec.fault, CBSOM_FAULT_NO_VERSION);
+    }
+    assert_int_equal(x.restarts, 5);
+    /* It answers again: running; a fault soon after still gets the long hold-off ... */
+    while (x.r.h.phase != CBSOM_HOST_RUNNING) {
+        rec_run(&x, 5, true, true);
+        assert_true(x.r.now - t < 120000);
+    }
+    rec_run(&x, 1000, true, true);
+    assert_int_equal(x.stable, 0);
+    assert_int_equal(x.rec.holdoff_ms, 5000);
+    /* ... but a link that ran for stable_ms starts over from the first hold-off. */
+    rec_run(&x, 2100, true, true);
+    assert_int_equal(x.stable, 1);
+    assert_int_equal(x.rec.attempts, 0);
+    assert_int_equal(x.rec.holdoff_ms, 1000);
+    rec_run(&x, 1500, true, false);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+    assert_int_equal(x.rec.waited_ms, 1000);
+}
+
+static void test_recover_waits_for_open_requests(void **state)
+{
+    (void)state;
+    struct rec_rig x;
+    rec_start(&x, true);
+    rec_run(&x, 1500, true, false);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+    /* A contactor request that is not open (the host forces them open in a fault; set by
+     * hand here to show the guard) keeps the policy off the line and the host. */
+    x.r.h.ctl.contactor[1] = true;
+    rec_run(&x, 5000, true, false);
+    assert_int_equal(x.line.edges + x.restarts, 0);
+    assert_int_equal(x.r.h.cnt.restarts, 0);
+    /* Back to open: a whole hold-off from there, not what was left of the old one. */
+    x.r.h.ctl.contactor[1] = false;
+    uint32_t from = x.r.now;
+    while (x.resets == 0) {
+        rec_run(&x, 5, true, false);
+        assert_true(x.r.now - from < 2000);
+    }
+    assert_in_range(x.line.asserted_at - from, 1000, 1010);
+    /* A session that starts again during the pulse does not keep the MCU in reset. */
+    rec_run(&x, 100, false, false);
+    assert_false(x.line.asserted);
+    assert_int_equal(x.restarts, 1);
+}
+
+static void test_recover_disabled_and_line_failure(void **state)
+{
+    (void)state;
+    struct rec_rig x;
+    rec_start(&x, true);
+    x.rec.cfg.enabled = false; /* latched as before: a person restarts the charger */
+    rec_run(&x, 30000, true, false);
+    assert_int_equal(x.r.h.phase, CBSOM_HOST_FAULT);
+    assert_int_equal(x.holding + x.restarts + x.line.edges, 0);
+    /* A reset line that cannot be driven: restarted all the same, counted. */
+    rec_start(&x, true);
+    x.line.rc = HAL_EIO;
+    rec_run(&x, 2600, true, false);
+    assert_int_equal(x.reset_failed, 1);
+    assert_int_equal(x.rec.reset_errors, 1);
+    assert_int_equal(x.r.h.cnt.restarts, 1);
+    /* Bad settings are refused. */
+    struct cbsom_recover_config cfg;
+    cbsom_recover_default_config(&cfg);
+    cfg.holdoff_max_ms = cfg.holdoff_ms - 1;
+    assert_int_equal(cbsom_recover_init(&x.rec, &cfg, NULL, NULL), HAL_EINVAL);
+    cbsom_recover_default_config(&cfg);
+    cfg.pulse_ms = 0;
+    assert_int_equal(cbsom_recover_init(&x.rec, &cfg, NULL, NULL), HAL_EINVAL);
+    assert_int_equal(cbsom_recover_init(NULL, &cfg, NULL, NULL), HAL_EINVAL);
+}
+
+/* The charger itself over the host: a pilot-level session closes through the co-processor,
+ * the co-processor goes silent mid-session, the session ends with everything open, the
+ * policy restarts the link and the board's clearing (board/linux/chargesom.c, replayed here
+ * with the same calls) lifts the charger's "feedback unreadable" once the link runs and the
+ * connector voltage is known (the stage reads 0 V): the next car charges. */
+struct coproc {
+    enum cbsom_cp car;
+    bool alive;
+};
+
+static void coproc_serve(struct rec_rig *x, const struct coproc *m)
+{
+    if (!m->alive) {
+        return;
+    }
+    if (x->r.h.phase == CBSOM_HOST_INQUIRE && x->r.ser.tx_len > 0) {
+        struct cbsom_frame f;
+        cbsom_version_encode(&(struct cbsom_version){0, 3, 1, 0x81, 3}, &f);
+        rig_send(&x->r, &f);
+    }
+    if (x->r.h.phase == CBSOM_HOST_RUNNING && x->r.now % 100 == 0) {
+        /* its own gate: closed only in C/D and asked for */
+        bool gate = m->car == CBSOM_CP_C || m->car == CBSOM_CP_D;
+        struct cbsom_state s = st_of(m->car, x->r.h.ctl.duty, gate && x->r.h.ctl.contactor[0],
+                                     gate && x->r.h.ctl.contactor[1]);
+        s.pwm_active = x->r.h.ctl.pwm_active;
+        rig_state(&x->r, &s);
+    }
+}
+
+static bool session_over(struct charger *c)
+{
+    enum charger_state s = charger_state(c);
+    enum interlock_state il = interlock_state(&c->il);
+    return (s == CHARGER_IDLE || s == CHARGER_FINISHED || s == CHARGER_FAULT) &&
+           (il == INTERLOCK_UNLOCKED || il == INTERLOCK_LOCKED || il == INTERLOCK_HELD ||
+            il == INTERLOCK_DISCHARGING);
+}
+
+static void test_recover_charger_comes_back(void **state)
+{
+    (void)state;
+    static struct rec_rig x;
+    static struct charger c;
+    static struct fake_power fp;
+    static struct fake_log log;
+    static struct sched sch;
+    struct coproc m = {.car = CBSOM_CP_A, .alive = true};
+    rec_start(&x, true);
+    fake_power_init(&fp);
+    fake_log_init(&log);
+    sched_init(&sch);
+    struct charger_config cfg;
+    charger_default_config(&cfg);
+    struct charger_ports ports = {.pilot = &x.r.h.pilot, .gpio = &x.r.h.gpio, .psu = &fp.psu, .log = &log.base,
+                                  .contactor_gate = true};
+    assert_int_equal(charger_init(&c, &cfg, &ports, &sch, x.r.now), HAL_OK);
+    bool clear_pending = false;
+    int cleared = 0, closings = 0;
+    bool was_closed = false;
+    for (int phase = 0; phase < 9; phase++) {
+        /* the script: plug in, charge, the co-processor dies, it comes back, the car
+         * leaves, the next one plugs in and charges */
+        static const struct {
+            enum cbsom_cp car;
+            bool alive;
+            uint32_t ms;
+        } step[] = {{CBSOM_CP_A, true, 1000}, {CBSOM_CP_B, true, 1000}, {CBSOM_CP_C, true, 2000},
+                    {CBSOM_CP_C, false, 2000}, {CBSOM_CP_C, true, 3000}, {CBSOM_CP_A, true, 2000},
+                    {CBSOM_CP_B, true, 1000}, {CBSOM_CP_C, true, 2000}, {CBSOM_CP_B, true, 1000}};
+        m.car = step[phase].car;
+        m.alive = step[phase].alive;
+        for (uint32_t t = 0; t < step[phase].ms; t += 5) {
+            x.r.now += 5;
+            coproc_serve(&x, &m);
+            x.r.ser.tx_len = 0;
+            cbsom_host_step(&x.r.h, x.r.now);
+            enum cbsom_recover_event ev = cbsom_recover_step(&x.rec, &x.r.h, session_over(&c), x.r.now);
+            if (ev == CBSOM_RECOVER_RESTARTED) {
+                x.restarts++;
+                clear_pending = true;
+            }
+            if (clear_pending && x.r.h.phase == CBSOM_HOST_RUNNING && cbsom_host_state(&x.r.h) != NULL) {
+                clear_pending = false;
+                const char *held = charger_held_fault(&c);
+                assert_non_null(held);
+                assert_string_equal(held, "feedback unreadable");
+                assert_int_equal(charger_reset(&c, x.r.now, NULL), CHARGER_RESET_DONE);
+                cleared++;
+            }
+            fake_power_tick(&fp, x.r.now);
+            (void)sched_run(&sch, x.r.now, false);
+            bool closed = x.r.h.ctl.contactor[0] && x.r.h.ctl.contactor[1];
+            closings += closed && !was_closed;
+            was_closed = closed;
+            /* never asked closed while the link is down or restarting; the stage exports
+             * only with both contactors reported closed by a running co-processor */
+            assert_true(!closed || x.r.h.phase == CBSOM_HOST_RUNNING);
+            const struct cbsom_state *st = cbsom_host_state(&x.r.h);
+            assert_true(fp.mode != PSU_MODE_EXPORT ||
+                        (x.r.h.phase == CBSOM_HOST_RUNNING && st != NULL &&
+                         st->contactor[0] == CBSOM_CONT_CLOSED && st->contactor[1] == CBSOM_CONT_CLOSED));
+        }
+        if (phase == 2 || phase == 7) {
+            assert_int_equal(charger_state(&c), CHARGER_CHARGING);
+        }
+        if (phase == 3) {
+            assert_int_not_equal(x.r.h.phase, CBSOM_HOST_RUNNING); /* dead: restarted, or waiting */
+            assert_int_equal(x.r.h.cnt.restarts, 1);
+            assert_int_equal(charger_state(&c), CHARGER_FAULT);
+            assert_non_null(charger_held_fault(&c));
+        }
+    }
+    assert_int_equal(x.restarts, 1);
+    assert_int_equal(cleared, 1);
+    assert_int_equal(closings, 2);
+    assert_int_equal(charger_stats(&c)->sessions_charged, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +1026,11 @@ int main(void)
         cmocka_unit_test(test_host_safe_state_estop),
         cmocka_unit_test(test_host_version_refusals),
         cmocka_unit_test(test_host_echo_and_uart),
+        cmocka_unit_test(test_recover_holdoff_pulse_restart),
+        cmocka_unit_test(test_recover_doubling_and_stable),
+        cmocka_unit_test(test_recover_waits_for_open_requests),
+        cmocka_unit_test(test_recover_disabled_and_line_failure),
+        cmocka_unit_test(test_recover_charger_comes_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

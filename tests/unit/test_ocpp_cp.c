@@ -696,6 +696,81 @@ static void test_meter_values_measurands(void **state)
 }
 
 
+/* StartTxnSampledData (OCA note §3.1.2, §3.3.4): empty by default; set to the start register,
+ * each StartTransaction is followed by one MeterValues of context Transaction.Begin with the
+ * transactionId the CSMS gave and the start reading, through the queue (it waits behind its
+ * Start offline); other measurands are refused; the choice is stored. */
+static void test_start_txn_sampled_data(void **state)
+{
+    (void)state;
+    boot_accepted();
+    const char *t = call("[2,\"s1\",\"GetConfiguration\",{\"key\":[\"StartTxnSampledData\","
+                         "\"StopTransactionSignatureFormat\",\"SampledDataSignStartedReadings\"]}]");
+    assert_string_equal(t, "[3,\"s1\",{\"configurationKey\":["
+                           "{\"key\":\"StartTxnSampledData\",\"readonly\":false,\"value\":\"\"},"
+                           "{\"key\":\"SampledDataSignStartedReadings\",\"readonly\":true,\"value\":\"false\"},"
+                           "{\"key\":\"StopTransactionSignatureFormat\",\"readonly\":true,\"value\":\"MR\"}]}]");
+    /* empty: no Begin value */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 3, "A", 500, 1700000000), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":70,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_null(sent());
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 3, "A", 600, 1700000050, OCPP_R_LOCAL), HAL_OK);
+    expect_call("StopTransaction");
+    reply("{}");
+
+    static const char *const refused[] = {"Power.Active.Import", "Energy.Active.Import.Register,",
+                                          "Energy.Active.Import.Register,SoC", ",", "energy.active.import.register"};
+    for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char f[160];
+        snprintf(f, sizeof f, "[2,\"s2\",\"ChangeConfiguration\",{\"key\":\"StartTxnSampledData\",\"value\":\"%s\"}]",
+                 refused[i]);
+        expect_answer(f, "Rejected");
+    }
+    expect_answer("[2,\"s3\",\"ChangeConfiguration\",{\"key\":\"StopTransactionSignatureFormat\",\"value\":\"SR\"}]",
+                  "Rejected");
+    assert_false(s_cp.cfg.start_txn_energy);
+    expect_answer("[2,\"s4\",\"ChangeConfiguration\",{\"key\":\"StartTxnSampledData\","
+                  "\"value\":\"Energy.Active.Import.Register\"}]",
+                  "Accepted");
+    assert_true(s_cp.cfg.start_txn_energy);
+
+    /* offline: Start, Begin value, Stop queued in that order; the Begin value gets the id */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 4, "B", 1000, 1700000100), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 2);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 4, "B", 1800, 1700000200, OCPP_R_LOCAL), HAL_OK);
+    int p = expect_call("StartTransaction");
+    assert_int_equal(get_int(p, "meterStart"), 1000);
+    reply("{\"transactionId\":71,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "connectorId"), 2);
+    assert_int_equal(get_int(p, "transactionId"), 71);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2023-11-14T22:15:00Z"));
+    int sv = ocpp_json_get(&s_j, mv, "sampledValue");
+    int o = ocpp_json_at(&s_j, sv, 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "value"), "1000"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "context"), "Transaction.Begin"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "measurand"), "Energy.Active.Import.Register"));
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, o, "unit"), "Wh"));
+    assert_true(ocpp_json_get(&s_j, o, "format") < 0); /* Raw: unsigned (the signed start is in the Stop) */
+    assert_true(ocpp_json_at(&s_j, sv, 1) < 0);
+    reply("{}");
+    p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 71);
+    reply("{}");
+    assert_null(sent());
+
+    /* kept in the store, back to empty from it */
+    const char *why = NULL;
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "cfg StartTxnSampledData SoC", &why), HAL_EINVAL);
+    assert_true(s_cp.cfg.start_txn_energy);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "cfg StartTxnSampledData ", &why), HAL_OK);
+    assert_false(s_cp.cfg.start_txn_energy);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, "cfg StartTxnSampledData Energy.Active.Import.Register", &why), HAL_OK);
+    assert_true(s_cp.cfg.start_txn_energy);
+}
+
 /* ClockAlignedDataInterval: boundaries from 00:00 UTC, a fresh start or a changed interval
  * waits for the next one, missed ones are skipped, the count restarts at midnight; values in
  * and outside a transaction, Sample.Clock, in the queue's order. */
@@ -784,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup(test_incoming, setup),
         cmocka_unit_test_setup(test_remote_stop_known, setup),
         cmocka_unit_test_setup(test_configuration, setup),
+        cmocka_unit_test_setup(test_start_txn_sampled_data, setup),
         cmocka_unit_test_setup(test_authorize, setup),
         cmocka_unit_test_setup(test_time, setup),
         cmocka_unit_test_setup(test_clock_keeps_fraction, setup),

@@ -2,7 +2,7 @@
  * UpdateFirmware with its schedule, retries and the install that waits for the transaction,
  * SignedUpdateFirmware with a bad certificate, a bad signature, a scheduled install and a
  * cancelled request, GetDiagnostics and GetLog uploads with retries, TriggerMessage of the
- * current status, hostile locations that never reach the board, and the schema checks. */
+ * current status, ExtendedTriggerMessage of the signed firmware and log statuses, hostile locations that never reach the board, and the schema checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,11 +13,13 @@
 #include <cmocka.h>
 
 #include "fake_ocpp_ops.h"
+#include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_fw.h"
 
 static struct ocpp_cp s_cp;
 static struct ocpp_fw s_fw;
+static struct ocpp_cert s_ce; /* routes ExtendedTriggerMessage */
 static struct ocpp_json s_j;
 static uint32_t s_now;
 
@@ -164,6 +166,8 @@ static int setup(void **state)
     ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x300u);
     ocpp_fw_init(&s_fw, &k_fw_ops, NULL);
     s_cp.fw = &s_fw;
+    ocpp_cert_init(&s_ce, NULL, NULL, NULL, "CP1");
+    s_cp.cert = &s_ce;
     s_now = 1000;
     ocpp_cp_connected(&s_cp, s_now);
     assert_non_null(sent());
@@ -508,6 +512,75 @@ static void test_get_log(void **state)
                  "LogStatusNotification UploadFailure#6");
 }
 
+
+/* ExtendedTriggerMessage FirmwareStatusNotification: the answer first, then a
+ * SignedFirmwareStatusNotification: Idle when nothing ran and after Installed, else the last
+ * status with its requestId, also once the job ended in a failure (L01.FR.28-29). */
+static void test_extended_trigger_firmware(void **state)
+{
+    (void)state;
+    const char *t = "ExtendedTriggerMessage", *fsn = "{\"requestedMessage\":\"FirmwareStatusNotification\"}";
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Idle");
+    s_b.signed_ok = true;
+    s_b.sig_rc = -1;
+    signed_update(9, "", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Downloading#9");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Downloading#9");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    (void)drain();
+    assert_false(ocpp_fw_busy(&s_fw));
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification InvalidSignature#9");
+    /* the trigger's own note does not become the last status: asked again, the same */
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification InvalidSignature#9");
+    s_b.sig_rc = 0;
+    signed_update(10, "", "Accepted");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    s_b.result[OCPP_FW_JOB_INSTALL] = OCPP_FW_DONE;
+    step(100);
+    expect_drain("SignedFirmwareStatusNotification Downloading#10,SignedFirmwareStatusNotification Downloaded#10,"
+                 "SignedFirmwareStatusNotification SignatureVerified#10,SignedFirmwareStatusNotification Installing#10,"
+                 "SignedFirmwareStatusNotification Installed#10");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification Idle");
+    /* a legacy job's status has no requestId to give */
+    s_b.signed_ok = false;
+    update("http://h/fw.bin", "2026-03-01T12:00:00Z", "");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_FAILED;
+    step(100);
+    expect_drain("FirmwareStatusNotification Downloading,FirmwareStatusNotification DownloadFailed");
+    expect_field(t, fsn, "status", "Accepted");
+    expect_drain("SignedFirmwareStatusNotification DownloadFailed");
+}
+
+/* ExtendedTriggerMessage LogStatusNotification: the running GetLog upload's status with its
+ * requestId, else Idle without one (a GetDiagnostics upload is not the log's). */
+static void test_extended_trigger_log(void **state)
+{
+    (void)state;
+    const char *t = "ExtendedTriggerMessage", *lsn = "{\"requestedMessage\":\"LogStatusNotification\"}";
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Idle");
+    expect_field("GetLog", "{\"logType\":\"SecurityLog\",\"requestId\":5,\"log\":{\"remoteLocation\":\"https://h/l\"}}",
+                 "status", "Accepted");
+    expect_drain("LogStatusNotification Uploading#5");
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Uploading#5");
+    s_b.result[OCPP_FW_JOB_UPLOAD] = OCPP_FW_DONE;
+    step(100);
+    expect_drain("LogStatusNotification Uploaded#5");
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("LogStatusNotification Idle");
+    (void)call("GetDiagnostics", "{\"location\":\"ftp://127.0.0.1/up\"}", NULL, NULL);
+    expect_field(t, lsn, "status", "Accepted");
+    expect_drain("DiagnosticsStatusNotification Uploading,LogStatusNotification Idle");
+}
+
 static void test_not_attached(void **state)
 {
     (void)state;
@@ -516,6 +589,8 @@ static void test_not_attached(void **state)
                  "NotSupported", NULL);
     expect_error("GetLog", "{}", "NotSupported", NULL);
     expect_field("TriggerMessage", "{\"requestedMessage\":\"FirmwareStatusNotification\"}", "status",
+                 "NotImplemented");
+    expect_field("ExtendedTriggerMessage", "{\"requestedMessage\":\"LogStatusNotification\"}", "status",
                  "NotImplemented");
 }
 
@@ -552,6 +627,8 @@ int main(void)
         cmocka_unit_test_setup(test_signed_scheduled_and_cancelled, setup),
         cmocka_unit_test_setup(test_diagnostics, setup),
         cmocka_unit_test_setup(test_get_log, setup),
+        cmocka_unit_test_setup(test_extended_trigger_firmware, setup),
+        cmocka_unit_test_setup(test_extended_trigger_log, setup),
         cmocka_unit_test_setup(test_not_attached, setup),
         cmocka_unit_test_setup(test_notes_survive_offline, setup),
     };

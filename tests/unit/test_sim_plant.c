@@ -274,6 +274,25 @@ static void test_simulator_plant_judges_its_own_stage(void **state)
     assert_int_equal(s_p.violations, 1);
 }
 
+/* --plug-after-start: the first car stays away past plug_at_ms until plant_go(). */
+static void test_plug_waits_for_go(void **state)
+{
+    (void)state;
+    const struct plant_script sc = {.plug_at_ms = 1000u, .sessions = 1, .wait_for_go = true};
+    plant_init(&s_p, "cp0", &sc, NULL);
+    uint32_t t = 0;
+    for (; t < 5000u; t += 5u) {
+        plant_tick(&s_p, t);
+    }
+    assert_false(s_p.ev.plugged);
+    assert_int_equal(s_p.phase, PLANT_EV_AWAY);
+    plant_go(&s_p);
+    for (uint32_t end = t + 100u; t < end; t += 5u) {
+        plant_tick(&s_p, t);
+    }
+    assert_true(s_p.ev.plugged);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup(test_external_unlock_with_contacts_closed, setup_external),
         cmocka_unit_test_setup(test_external_pilot_from_the_wire, setup_external),
         cmocka_unit_test(test_simulator_plant_judges_its_own_stage),
+        cmocka_unit_test(test_plug_waits_for_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

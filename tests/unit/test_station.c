@@ -271,9 +271,13 @@ static void test_commands(void **state)
                      HAL_EINVAL);
     assert_int_equal(station_remote_stop(&s_st, 0), HAL_ESTATE); /* nothing runs */
     /* a remote start before the car: the next session carries the token */
+    assert_false(station_token_waiting(&s_st, 0));
     assert_int_equal(station_remote_start(&s_st, 0, "TAG-42"), HAL_OK);
+    assert_true(station_token_waiting(&s_st, 0)); /* what sim --plug-after-start waits for */
+    assert_false(station_token_waiting(&s_st, 5));
     (void)drain(0, ev, 64);
     plug(0);
+    assert_false(station_token_waiting(&s_st, 0)); /* taken by the session */
     /* authorised already: another token for this session is refused */
     assert_int_equal(station_authorize(&s_st, 0, "OTHER", STATION_TOKEN_RFID), HAL_ESTATE);
     /* DIN and the pilot-level session cannot pause */
