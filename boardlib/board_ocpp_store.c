@@ -1,5 +1,6 @@
 /* board_ocpp_store.c - owns the host boards' file of the OCPP charge point's persistent
- * state (configuration changed by the CSMS, local list, cache, reservations): read at start,
+ * state (configuration changed by the CSMS, local list, cache, reservations, the queued
+ * Starts' reservations and a transaction's MeterValues, charging profiles): read at start,
  * each line through the core's checks, and rewritten atomically whenever it changed, so a
  * power cut leaves either the old file or the new one. */
 #include "board_ocpp_store.h"
@@ -33,7 +34,7 @@ int board_ocpp_store_open(struct board_ocpp_store *s, const char *dir, struct oc
         }
         return HAL_OK;
     }
-    char line[256];
+    char line[OCPP_STORE_LINE_MAX + 1u]; /* a line, its '\n' and the NUL */
     unsigned no = 0, taken = 0, refused = 0;
     bool ok_format = fgets(line, sizeof line, f) != NULL && strcmp(line, k_magic) == 0;
     while (ok_format && fgets(line, sizeof line, f) != NULL) {

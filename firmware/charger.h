@@ -462,6 +462,13 @@ void charger_authorize_id(struct charger *c, const char *id, bool accepted);
  *         CONTRACT with the eMAID after a Plug & Charge authorisation. */
 const struct charger_token *charger_token(const struct charger *c);
 
+/** @brief The token the meter transaction @p txid was started with (the journal record's
+ *         txid), while the charger still knows it: "" when it was started without one,
+ *         NULL when @p txid is not the charger's present or last transaction. The OCPP
+ *         StartTransaction's idTag of a session authorised outside OCPP (autocharge's EVCCID,
+ *         Plug & Charge's eMAID, a local token). */
+const char *charger_tx_idtag(const struct charger *c, const char *txid);
+
 /** Outcome of charger_reset(). */
 enum charger_reset_result {
     CHARGER_RESET_DONE = 0,   /**< the held fault is cleared; the connector unlocks once safe */

@@ -37,6 +37,14 @@ static struct charger_session_record *charger_tx_record(struct charger *c)
     return NULL;
 }
 
+const char *charger_tx_idtag(const struct charger *c, const char *txid)
+{
+    if (txid == NULL || c->tx.state == CHARGER_TX_NONE || c->tx.id[0] == '\0' || strcmp(c->tx.id, txid) != 0) {
+        return NULL;
+    }
+    return c->tx.idtag;
+}
+
 void charger_meter_stop(struct charger *c, uint32_t now_ms)
 {
     if (c->io.meter_session == NULL || (c->tx.state != CHARGER_TX_OPEN && c->tx.state != CHARGER_TX_STARTING)) {

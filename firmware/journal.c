@@ -415,6 +415,19 @@ int journal_set_remote(struct journal *j, uint32_t seq, int32_t remote_id)
     return HAL_OK;
 }
 
+bool journal_busy(const struct journal *j)
+{
+    if (j->io != JOURNAL_IO_NONE || j->fg_queued || (j->fg_submitted && !j->fg_done)) {
+        return true;
+    }
+    for (uint32_t s = 0; s < CFG_JOURNAL_SLOTS; s++) {
+        if (j->slot_bg[s] != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int journal_delivered(struct journal *j, uint32_t seq)
 {
     uint32_t slot;

@@ -172,6 +172,12 @@ int journal_done(struct journal *j, uint32_t *seq, int *status);
 bool journal_poll(struct journal *j);
 
 /**
+ * @brief Anything queued or in flight (a record, a "delivered" or backend-id mark), without
+ *        driving the store: a reboot now would lose it (an OCPP Reset waits for this).
+ */
+bool journal_busy(const struct journal *j);
+
+/**
  * @brief Mark a closed transaction as delivered upward (written in the background); its
  *        slot may be reused once that mark is durable. If the store fails the mark, the
  *        slot stays undelivered: mark it again.

@@ -63,6 +63,14 @@ static bool take(struct ocpp_journal *oj, uint32_t seq)
         (void)journal_delivered(oj->j, seq);
         return true;
     }
+    /* no OCPP token (autocharge, Plug & Charge, a local token): the one the charger started
+     * the meter transaction with, cut to the schema's 20 characters */
+    if (oj->token[0] == '\0' && oj->idtag_of != NULL) {
+        const char *t = oj->idtag_of(oj->idtag_ctx, oj->connector, e->txid);
+        if (t != NULL) {
+            ocpp_journal_set_token(oj, t);
+        }
+    }
     /* A Start the CSMS took before a reboot is not sent again: the transaction continues
      * under the id it gave (exactly once across the reboot). */
     int rc = e->remote_known
@@ -148,6 +156,13 @@ void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token)
     }
     memcpy(oj->token, token, n);
     oj->token[n] = '\0';
+}
+
+void ocpp_journal_set_idtag_source(struct ocpp_journal *oj,
+                                   const char *(*idtag_of)(void *ctx, uint8_t connector, const char *txid), void *ctx)
+{
+    oj->idtag_of = idtag_of;
+    oj->idtag_ctx = ctx;
 }
 
 void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r)

@@ -43,6 +43,10 @@ struct ocpp_journal {
     int64_t reg_wh;          /**< the meter register at the newest record's start or stop */
     bool reg_known;
     struct journal_entry e;  /**< scratch; holds the OCMF record while a Stop is written */
+    /* the idTag of a record no OCPP token was set for (a session authorised outside OCPP):
+     * the token its transaction was started with, by the record's txid; NULL: none */
+    const char *(*idtag_of)(void *ctx, uint8_t connector, const char *txid);
+    void *idtag_ctx;
 };
 
 /** Queue every undelivered record of @p j (a reboot left them) and follow new ones. */
@@ -54,6 +58,11 @@ void ocpp_journal_poll(struct ocpp_journal *oj, uint32_t now_ms);
 
 /** The idTag that authorised the session now starting (before its journal record appears). */
 void ocpp_journal_set_token(struct ocpp_journal *oj, const char *token);
+/** Where the idTag of a session authorised outside OCPP comes from (the charger's token by
+ *  the record's txid, charger_tx_idtag); set after ocpp_journal_init(). A token set with
+ *  ocpp_journal_set_token() goes first. */
+void ocpp_journal_set_idtag_source(struct ocpp_journal *oj,
+                                   const char *(*idtag_of)(void *ctx, uint8_t connector, const char *txid), void *ctx);
 /** Why the running transaction stops (the station's reason), before its record closes. */
 void ocpp_journal_set_reason(struct ocpp_journal *oj, enum ocpp_reason r);
 

@@ -136,6 +136,40 @@ static void op_authorized(void *ctx, unsigned c, const char *tag, enum ocpp_auth
         os->has_journal[c - 1u]) {
         ocpp_journal_set_token(&os->jr[c - 1u], tag);
     }
+    if (!ok) {
+        /* the car waiting for this token is refused now (no transaction, no power), not
+         * after the charger's authorisation timeout */
+        static const char *const k_why[] = {"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx",
+                                            "unknown offline (AllowOfflineTxForUnknownId false)"};
+        bool backend_ok = a == OCPP_AUTH_ACCEPTED || (a == OCPP_AUTH_OFFLINE && os->cp.cfg.allow_offline_unknown);
+        hal_logf(os->log, HAL_LOG_INFO, os->now_ms, "ocpp: connector %u: token %s refused: %s", c, tag,
+                 backend_ok || (unsigned)a >= sizeof k_why / sizeof k_why[0] ? "reserved for another tag" : k_why[a]);
+        (void)station_refuse(os->st, (uint8_t)(c - 1u), tag);
+    }
+}
+
+static int op_deauthorize(void *ctx, unsigned c)
+{
+    struct ocpp_station *os = self(ctx);
+    if (!conn_ok(os, c)) {
+        return HAL_EINVAL;
+    }
+    int rc = station_remote_stop(os->st, (uint8_t)(c - 1u));
+    if (rc == HAL_OK) {
+        set_reason(os, c, OCPP_R_DEAUTHORIZED);
+    }
+    return rc;
+}
+
+/* The idTag of a session authorised outside OCPP: the token the charger started the
+ * journal record's meter transaction with */
+static const char *idtag_of(void *ctx, uint8_t connector, const char *txid)
+{
+    struct ocpp_station *os = self(ctx);
+    if (connector < 1 || connector > os->n || os->st->conn[connector - 1u].c == NULL) {
+        return NULL;
+    }
+    return charger_tx_idtag(os->st->conn[connector - 1u].c, txid);
 }
 
 static struct ocpp_journal *journal_of(struct ocpp_station *os, uint32_t local_tx)
@@ -217,6 +251,7 @@ static const struct ocpp_cp_ops k_ops = {
     .signed_data = op_signed,
     .persist = op_persist,
     .meter_key = op_meter_key,
+    .deauthorize = op_deauthorize,
 };
 
 int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journal *const *journals,
@@ -242,6 +277,7 @@ int ocpp_station_init(struct ocpp_station *os, struct station *st, struct journa
         if (journals != NULL && journals[i] != NULL) {
             os->has_journal[i] = true;
             ocpp_journal_init(&os->jr[i], &os->cp, journals[i], (uint8_t)(i + 1u), now_ms);
+            ocpp_journal_set_idtag_source(&os->jr[i], idtag_of, os);
         }
     }
     /* Smart Charging: a DC reading of the units (ocpp_smart.h); "no limit" in a composite is
@@ -361,13 +397,20 @@ bool ocpp_station_reset_due(const struct ocpp_station *os, bool *hard)
     if (!os->reset_pending) {
         return false;
     }
+    /* every session over (its car may still be plugged in: Finished, or a fault) and its
+     * transaction's Stop queued: a Preparing connector may have a transaction running
+     * already (cable check, pre-charge), and its Stop would go with the next boot's reason */
     for (uint8_t i = 0; i < os->n; i++) {
-        enum station_status s = station_status(os->st, i);
-        if (s == STATION_CHARGING || s == STATION_SUSPENDED_EV || s == STATION_SUSPENDED_EVSE) {
+        enum charger_state s = charger_state(os->st->conn[i].c);
+        uint32_t tx;
+        int64_t wh;
+        if ((s != CHARGER_IDLE && s != CHARGER_FINISHED && s != CHARGER_FAULT) ||
+            (os->has_journal[i] && (ocpp_journal_running(&os->jr[i], &tx, &wh) || journal_busy(os->jr[i].j)))) {
             return false;
         }
     }
-    /* the Stops must be out first, or they would wait for the next boot */
+    /* the Stops must be out first, or they would wait for the next boot (and the journal's
+     * "delivered" marks written, above, or the next boot would send them again) */
     if (ocpp_cp_queued(&os->cp) > 0 && os->cp.online) {
         return false;
     }

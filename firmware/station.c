@@ -314,6 +314,15 @@ static void station_tokens(struct station *st, uint8_t i)
         k->token_used = true;
         return;
     }
+    if (k->token_refused) {
+        if (charger_state(k->c) == CHARGER_AUTHORIZING) {
+            charger_authorize_id(k->c, NULL, false);
+            k->token_refused = false;
+        } else if (!station_in_session(charger_state(k->c))) {
+            k->token_refused = false; /* the session ended before it asked */
+        }
+        return;
+    }
     if (!k->token_pending) {
         return;
     }
@@ -478,6 +487,28 @@ int station_authorize(struct station *st, uint8_t connector, const char *token,
         k->token_pending = true; /* used when the vehicle asks (AUTHORIZING) */
     }
     return HAL_OK;
+}
+
+int station_refuse(struct station *st, uint8_t connector, const char *token)
+{
+    struct station_connector *k = station_conn(st, connector);
+    if (k == NULL || token == NULL || strlen(token) >= STATION_TOKEN_MAX) {
+        return HAL_EINVAL;
+    }
+    if (k->token_pending && strcmp(k->token, token) == 0) {
+        k->token_pending = false; /* not used for the next session either */
+        k->token[0] = '\0';
+    }
+    enum charger_state s = charger_state(k->c);
+    if (s == CHARGER_AUTHORIZING) {
+        charger_authorize_id(k->c, token, false);
+        return HAL_OK;
+    }
+    if (s == CHARGER_LINK || s == CHARGER_NEGOTIATING) {
+        k->token_refused = true; /* the answer came first: refused when the session asks */
+        return HAL_OK;
+    }
+    return HAL_ESTATE;
 }
 
 int station_remote_start(struct station *st, uint8_t connector, const char *token)

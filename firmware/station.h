@@ -162,6 +162,7 @@ struct station_connector {
     bool token_pending;             /**< given before the vehicle asked: used at AUTHORIZING */
     uint32_t token_since_ms;
     bool token_used;                /**< the current session was authorised with `token` */
+    bool token_refused;             /**< station_refuse() before the session asked: refused then */
     struct station_ev_info ev;      /**< last EV info sent */
     bool ev_params;                 /**< the session reached its charge parameters */
     /* the errors active at the last pass, to report raised/cleared once */
@@ -210,6 +211,15 @@ void station_poll(struct station *st, uint32_t now_ms);
  */
 int station_authorize(struct station *st, uint8_t connector, const char *token,
                       enum station_token_source source);
+
+/**
+ * @brief A token refused (the backend answered Invalid, Blocked, Expired...): the session
+ *        waiting for authorisation on @p connector is refused now (no transaction, no power;
+ *        the charger ends it in its safe order) instead of at the authorisation timeout, also
+ *        when the answer came before the session asked (link, negotiation); a
+ *        pre-authorisation with this token is dropped. HAL_ESTATE: no session is in progress.
+ */
+int station_refuse(struct station *st, uint8_t connector, const char *token);
 
 /** @brief Remote start (OCPP RemoteStartTransaction): station_authorize() from the backend. */
 int station_remote_start(struct station *st, uint8_t connector, const char *token);

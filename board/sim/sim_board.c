@@ -307,6 +307,9 @@ static int sim_start_charger(struct sim *s, int i, const char *name, bool with_o
         fprintf(stderr, "sim: scenario %s: unknown protocol list\n", o->scenario->name);
         return HAL_EINVAL;
     }
+    if (o->id_tag_count > 0) {
+        cfg.auth = CHARGER_AUTH_EXTERNAL; /* --id-tag: the session waits for the reader's card */
+    }
     sim_pnc_charger(&s->pnc, i, &cfg, &ports);
     x->cfg = cfg;
     x->ports = ports;
@@ -449,6 +452,14 @@ int sim_board_start(struct sim *s, const struct sim_options *o)
         fprintf(stderr, "sim: station failed to start: %s\n", hal_strerror(rc));
         return 1;
     }
+    if (o->id_tag_count > 0) {
+        struct charger *conns[SIM_MAX_CONNECTORS];
+        for (int i = 0; i < s->n; i++) {
+            conns[i] = &s->c[i].charger;
+        }
+        sim_reader_init(&s->reader, o, &s->station.st, conns, (uint8_t)s->n, &s->ocpp, &s->log.base);
+        s->station.readers[2] = (struct sim_station_reader){sim_reader_event, sim_reader_pass, &s->reader};
+    }
     if (o->bc.mqtt.host[0] != '\0') {
         uint32_t sw = o->station_limit_w != 0 ? (uint32_t)o->station_limit_w : STATION_NO_LIMIT;
         rc = board_mqtt_start(&s->mqtt, &o->bc.mqtt, "sim " SIM_VERSION, &s->station.st, STATION_NO_LIMIT, sw,
@@ -502,6 +513,7 @@ static void sim_power_down(struct sim *s, uint32_t now_ms)
     }
     sched_init(&s->sched); /* nothing of the firmware runs any more */
     sim_station_stop(&s->station);
+    sim_ocpp_power_down(&s->ocpp); /* the charge point too: its connection dies */
 }
 
 /* The firmware starts again from nothing but the kept NVS: power stage driver, link,
@@ -546,6 +558,9 @@ static int sim_power_up(struct sim *s, uint32_t now_ms)
     }
     if (rc == HAL_OK) {
         rc = sim_start_station(s, s->station.limit_w, now_ms);
+    }
+    if (rc == HAL_OK) {
+        sim_ocpp_power_up(&s->ocpp, now_ms); /* reboots: store, journals, BootNotification */
     }
     return rc;
 }

@@ -30,6 +30,7 @@
 #include "linux_nvs.h"
 #include "sim_ocpp.h"
 #include "sim_pnc.h"
+#include "sim_reader.h"
 #include "sim_station.h"
 
 /* The EV gives the charger this long to release a held connector before the run ends:
@@ -110,6 +111,7 @@ struct sim {
     bool mqtt_on;
     struct sim_ocpp ocpp;  /* sim --ocpp */
     struct sim_pnc pnc;    /* sim --pnc */
+    struct sim_reader reader; /* sim --id-tag */
 };
 
 /* Creates every object of @p o's run and starts the firmware. Returns -1 when running,

@@ -32,6 +32,20 @@ struct sim_ocpp {
     struct board_ocpp_cert bcert;  /**< its files in --ocpp-store DIR and the TLS rebuild */
     struct linux_crypto crypto;    /**< signature checks of a CertificateSigned chain */
     struct board_ocpp_fw fw;       /**< --ocpp-fw-dir: Firmware Management */
+    /* what the charge point is started with again after a Reset or a power loss */
+    const struct sim_options *o;
+    struct station *st;
+    struct journal *journals[SIM_MAX_CONNECTORS];
+    uint8_t n;
+    struct hal_log *log;
+    struct ocpp_ws_config wc;
+    uint8_t security_profile;
+    /* a Reset the backend asked for: the answer and the Stops out, the link closed, then the
+     * charge point starts again (sim_ocpp.c "Reset") */
+    enum { SIM_OCPP_RUN = 0, SIM_OCPP_RESET_FLUSH, SIM_OCPP_RESET_CLOSE, SIM_OCPP_OFF } phase;
+    bool reset_hard;
+    uint32_t phase_ms;
+    uint32_t restarts;
 };
 
 /* Starts the charge point when --ocpp was given (else does nothing and returns 0); 2 with
@@ -41,6 +55,10 @@ int sim_ocpp_start(struct sim_ocpp *so, const struct sim_options *o, struct stat
 /* A station event (the station's hook). */
 void sim_ocpp_event(void *ctx, const struct station_event *e, uint32_t now_ms);
 void sim_ocpp_poll(struct sim_ocpp *so, uint32_t now_ms);
+/* The simulated power loss: the charge point stops at once (its connection dies with it);
+ * sim_ocpp_power_up() starts it again as after a reboot (store, journals, BootNotification). */
+void sim_ocpp_power_down(struct sim_ocpp *so);
+void sim_ocpp_power_up(struct sim_ocpp *so, uint32_t now_ms);
 /* The sessions are over: true once every transaction is delivered, or the drain time
  * passed (said on stdout with what is left). */
 bool sim_ocpp_drained(struct sim_ocpp *so, uint32_t now_ms);

@@ -111,6 +111,13 @@ static void sim_usage(FILE *f)
             "                   charger's local CA provider, pnc.cert_provider = ca over the PKI)\n"
             "                   and pays with it in the same session (docs/pnc.md)\n"
             "  --cert-update    with --pnc: the car updates its contract first (CertificateUpdate)\n"
+            "  --id-tag TAG[,TAG...]  a token reader: each session's car waits for its token (the\n"
+            "                   k-th session of the run the k-th, the last one again after the list;\n"
+            "                   at most 8, 1..19 characters), presented as the car plugs in. With\n"
+            "                   --ocpp it goes through the charge point's authorisation (local list,\n"
+            "                   cache, LocalPreAuthorize, Authorize, the offline rules): Accepted\n"
+            "                   starts the transaction with it, anything else refuses the session\n"
+            "                   (no transaction, no power); without, the station accepts it\n"
             "  --ocpp URL       run against a real OCPP 1.6J CSMS (implies --realtime): URL is\n"
             "                   ws[s]://HOST[:PORT][/PATH]/IDENTITY; the simulator ends once its\n"
             "                   transactions are delivered or after --ocpp-drain-s S (60)\n"
@@ -120,8 +127,9 @@ static void sim_usage(FILE *f)
             "  --ocpp-store DIR  keep each connector's meter journal in DIR/cN on disk (default:\n"
             "                   in memory): a simulator killed and started again on the same\n"
             "                   DIR delivers what the CSMS has not confirmed, once; what the\n"
-            "                   CSMS configured (keys, local list, cache, reservations) is kept\n"
-            "                   in DIR/ocpp.store; the roots it installs and the client\n"
+            "                   CSMS configured (keys, local list, cache, reservations,\n"
+            "                   charging profiles), queued MeterValues and firmware jobs are\n"
+            "                   kept in DIR/ocpp.store; the roots it installs and the client\n"
             "                   certificate it signs (with its key) in DIR too\n"
             "  --ocpp-fw-dir DIR  answer UpdateFirmware, GetDiagnostics and GetLog: the image\n"
             "                   and the upload files go to DIR (docs/ocpp.md \"Firmware\")\n"
@@ -288,6 +296,35 @@ static int sim_option(struct sim_options *o, int argc, char **argv, int *i)
                            : strcmp(a, "--ocpp-fw-root") == 0    ? &o->ocpp_fw_root
                                                                  : &o->ocpp_diag_cmd;
         *dst = next;
+    } else if (strcmp(a, "--id-tag") == 0) {
+        /* TAG[,TAG...]: printable tokens without spaces, each 1..19 characters (the station's
+         * token, within OCPP's idTag of 20) */
+        o->id_tag_count = 0;
+        const char *p = next != NULL ? next : "";
+        bool bad = next == NULL || next[0] == '\0';
+        while (!bad && *p != '\0') {
+            size_t n = strcspn(p, ",");
+            bad = n == 0 || n >= SIM_ID_TAG_MAX || o->id_tag_count >= SIM_ID_TAGS;
+            for (size_t k = 0; k < n && !bad; k++) {
+                bad = p[k] <= ' ' || p[k] > '~';
+            }
+            if (!bad) {
+                memcpy(o->id_tags[o->id_tag_count], p, n);
+                o->id_tags[o->id_tag_count][n] = '\0';
+                o->id_tag_count++;
+            }
+            p += n;
+            if (*p == ',') {
+                p++;
+                bad = bad || *p == '\0';
+            }
+        }
+        if (bad) {
+            fprintf(stderr, "sim: --id-tag needs TAG[,TAG...]: at most %u tokens of 1..%u printable characters\n",
+                    (unsigned)SIM_ID_TAGS, (unsigned)SIM_ID_TAG_MAX - 1u);
+            o->id_tag_count = 0;
+            return 2;
+        }
     } else if (strcmp(a, "--pnc") == 0) {
         o->pnc = true;
         return -1;

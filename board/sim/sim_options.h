@@ -12,6 +12,8 @@
 
 #define SIM_VERSION "0.2.0"
 #define SIM_MAX_CONNECTORS 4
+#define SIM_ID_TAGS 8      /**< --id-tag: tokens at most */
+#define SIM_ID_TAG_MAX 20  /**< one token and its NUL (OCPP's idTag: 20; the station's: 19) */
 
 /* What a run is asked to do, after parsing and checking. */
 struct sim_options {
@@ -49,6 +51,10 @@ struct sim_options {
     const char *pki_dir;               /**< --pki DIR, NULL: build/pnc-pki beside the binary */
     const char *contract_chain, *contract_key; /**< the car's, NULL: the PKI's good contract */
     bool cert_install, cert_update;    /**< --cert-install / --cert-update: the car gets its contract first */
+    /* --id-tag TAG[,TAG...]: the token reader; the k-th session of the run presents the
+     * k-th token (the last one again after the list), the chargers wait for it */
+    char id_tags[SIM_ID_TAGS][SIM_ID_TAG_MAX];
+    uint8_t id_tag_count;
 };
 
 /* Parses and checks the command line into @p o. Returns -1 to run, or the exit status

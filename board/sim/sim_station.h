@@ -11,7 +11,7 @@
 
 #define SIM_STATION_CHANGES 4
 
-#define SIM_STATION_READERS 2u
+#define SIM_STATION_READERS 3u
 
 /** A reader of the station's events besides the simulator's own log. */
 struct sim_station_reader {
@@ -31,7 +31,7 @@ struct sim_station {
     uint8_t changes;
     uint8_t applied;        /**< changes applied since the station (re)started */
     /* Other readers of the events (the ring has one reader, this one): the MQTT API (--mqtt)
-     * and the OCPP charge point (--ocpp), each with an optional call after every pass. */
+     * the OCPP charge point (--ocpp) and the token reader (--id-tag), each with an optional call after every pass. */
     struct sim_station_reader readers[SIM_STATION_READERS];
 };
 

@@ -458,7 +458,7 @@ bool ocpp_auth_call(struct ocpp_cp *cp, const char *action, int payload, struct 
 
 /* ------------------------------------------------------------------ store lines */
 
-static void hex(char *out, const char *s)
+void ocpp_store_hex(char *out, const char *s)
 {
     static const char d[] = "0123456789abcdef";
     size_t o = 0;
@@ -472,7 +472,7 @@ static void hex(char *out, const char *s)
     out[o] = '\0';
 }
 
-static bool unhex(const char *s, size_t n, char *out, size_t max)
+bool ocpp_store_unhex(const char *s, size_t n, char *out, size_t max)
 {
     if (n == 1 && s[0] == '-') {
         out[0] = '\0';
@@ -515,8 +515,8 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
             if (tab[i].idtag[0] == '\0') {
                 continue;
             }
-            hex(t, tab[i].idtag);
-            hex(p, tab[i].parent);
+            ocpp_store_hex(t, tab[i].idtag);
+            ocpp_store_hex(p, tab[i].parent);
             (void)hal_fmt_i64(e, (int64_t)tab[i].expiry);
             n = (size_t)snprintf(line, sizeof line, "%s %s %u %s %s %lu\n", pass == 0 ? "list" : "cache", t,
                                  (unsigned)tab[i].status, e, p, (unsigned long)tab[i].age);
@@ -526,8 +526,8 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
     for (unsigned c = 1; c <= cp->info.connectors && c <= CFG_OCPP_MAX_CONNECTORS_AUTH; c++) {
         const struct ocpp_reservation *r = &a->resv[c];
         if (r->active) {
-            hex(t, r->idtag);
-            hex(p, r->parent);
+            ocpp_store_hex(t, r->idtag);
+            ocpp_store_hex(p, r->parent);
             (void)hal_fmt_i64(e, (int64_t)r->expiry);
             n = (size_t)snprintf(line, sizeof line, "resv %u %ld %s %s %s\n", c, (long)r->id, e, t, p);
             put(ctx, line, n);
@@ -535,8 +535,7 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
     }
 }
 
-/* Split @p line into at most @p max space-separated fields (pointers and lengths). */
-static unsigned fields(const char *line, const char **f, size_t *len, unsigned max)
+unsigned ocpp_store_fields(const char *line, const char **f, size_t *len, unsigned max)
 {
     unsigned n = 0;
     while (*line != '\0') {
@@ -559,7 +558,7 @@ static unsigned fields(const char *line, const char **f, size_t *len, unsigned m
     return n;
 }
 
-static bool num(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out)
+bool ocpp_store_num(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out)
 {
     bool neg = n > 0 && s[0] == '-';
     size_t i = neg ? 1u : 0u;
@@ -586,10 +585,11 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     struct ocpp_auth_state *a = &cp->lists;
     const char *f[7];
     size_t l[7];
-    unsigned n = fields(line, f, l, 6);
+    unsigned n = ocpp_store_fields(line, f, l, 6);
     int64_t v[4];
     *why = "malformed line";
-    if (n == 2 && l[0] == 12 && strncmp(f[0], "list-version", 12) == 0 && num(f[1], l[1], 0, INT32_MAX, &v[0])) {
+    if (n == 2 && l[0] == 12 && strncmp(f[0], "list-version", 12) == 0 &&
+        ocpp_store_num(f[1], l[1], 0, INT32_MAX, &v[0])) {
         a->list_version = (int32_t)v[0];
         return HAL_OK;
     }
@@ -598,9 +598,11 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     if (is_list || is_cache) {
         struct ocpp_tag_entry e;
         memset(&e, 0, sizeof e);
-        if (!unhex(f[1], l[1], e.idtag, OCPP_TAG_LEN) || e.idtag[0] == '\0' ||
-            !num(f[2], l[2], 0, OCPP_AUTH_CONCURRENT_TX, &v[0]) || !num(f[3], l[3], 0, INT64_MAX / 2, &v[1]) ||
-            !unhex(f[4], l[4], e.parent, OCPP_TAG_LEN) || !num(f[5], l[5], 0, UINT32_MAX, &v[2])) {
+        if (!ocpp_store_unhex(f[1], l[1], e.idtag, OCPP_TAG_LEN) || e.idtag[0] == '\0' ||
+            !ocpp_store_num(f[2], l[2], 0, OCPP_AUTH_CONCURRENT_TX, &v[0]) ||
+            !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[1]) ||
+            !ocpp_store_unhex(f[4], l[4], e.parent, OCPP_TAG_LEN) ||
+            !ocpp_store_num(f[5], l[5], 0, UINT32_MAX, &v[2])) {
             return HAL_EINVAL;
         }
         e.status = (uint8_t)v[0];
@@ -628,10 +630,11 @@ int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why)
     if (n == 6 && l[0] == 4 && strncmp(f[0], "resv", 4) == 0) {
         struct ocpp_reservation r;
         memset(&r, 0, sizeof r);
-        if (!num(f[1], l[1], 1, cp->info.connectors, &v[0]) || v[0] > (int64_t)CFG_OCPP_MAX_CONNECTORS_AUTH ||
-            !num(f[2], l[2], INT32_MIN, INT32_MAX, &v[1]) || !num(f[3], l[3], 0, INT64_MAX / 2, &v[2]) ||
-            !unhex(f[4], l[4], r.idtag, OCPP_TAG_LEN) || r.idtag[0] == '\0' ||
-            !unhex(f[5], l[5], r.parent, OCPP_TAG_LEN)) {
+        if (!ocpp_store_num(f[1], l[1], 1, cp->info.connectors, &v[0]) ||
+            v[0] > (int64_t)CFG_OCPP_MAX_CONNECTORS_AUTH || !ocpp_store_num(f[2], l[2], INT32_MIN, INT32_MAX, &v[1]) ||
+            !ocpp_store_num(f[3], l[3], 0, INT64_MAX / 2, &v[2]) ||
+            !ocpp_store_unhex(f[4], l[4], r.idtag, OCPP_TAG_LEN) || r.idtag[0] == '\0' ||
+            !ocpp_store_unhex(f[5], l[5], r.parent, OCPP_TAG_LEN)) {
             return HAL_EINVAL;
         }
         r.active = true;

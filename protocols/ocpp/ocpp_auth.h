@@ -112,6 +112,18 @@ void ocpp_auth_store_export(const struct ocpp_cp *cp, void (*put)(void *ctx, con
 /** One store line that is not "cfg ..." (ocpp_cp_store_line). */
 int ocpp_auth_store_line(struct ocpp_cp *cp, const char *line, const char **why);
 
+/* ---- helpers of every store line (ocpp_cp_store_line and its parts) */
+/** @p s as lowercase hex into @p out (2 * strlen + 2 bytes); "-" for the empty string, so
+ *  any IdToken fits a space-separated field. */
+void ocpp_store_hex(char *out, const char *s);
+/** The reverse of ocpp_store_hex: at most @p max bytes, no NUL inside. false: not hex. */
+bool ocpp_store_unhex(const char *s, size_t n, char *out, size_t max);
+/** Split @p line into at most @p max space-separated fields (pointers and lengths);
+ *  max + 1 when there are more. */
+unsigned ocpp_store_fields(const char *line, const char **f, size_t *len, unsigned max);
+/** A decimal in [lo, hi] (at most 18 digits). */
+bool ocpp_store_num(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out);
+
 /** Case-insensitive idTag comparison (IdToken is a CiString20). */
 bool ocpp_tag_eq(const char *a, const char *b);
 

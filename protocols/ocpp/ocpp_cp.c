@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal_fmt.h"
 #include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_fw.h"
@@ -294,10 +295,75 @@ static void q_pop(struct ocpp_cp *cp)
     }
 }
 
+/* The @p i-th queued entry from the head. */
+static struct ocpp_qentry *q_at(struct ocpp_cp *cp, unsigned i)
+{
+    return &cp->q[(cp->qhead + i) % CFG_OCPP_QUEUE];
+}
+
+/* Take out the @p i-th entry from the head; those behind it move up (order kept). */
+static void q_remove_at(struct ocpp_cp *cp, unsigned i)
+{
+    for (; i + 1u < cp->qcount; i++) {
+        *q_at(cp, i) = *q_at(cp, i + 1u);
+    }
+    q_at(cp, cp->qcount - 1u)->kind = 0;
+    cp->qcount--;
+}
+
+/* A free entry at position @p i from the head (those from @p i on move back one). */
+static struct ocpp_qentry *q_insert_at(struct ocpp_cp *cp, unsigned i)
+{
+    if (cp->qcount >= CFG_OCPP_QUEUE || i > cp->qcount) {
+        return NULL;
+    }
+    for (unsigned k = cp->qcount; k > i; k--) {
+        *q_at(cp, k) = *q_at(cp, k - 1u);
+    }
+    cp->qcount++;
+    struct ocpp_qentry *e = q_at(cp, i);
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+/* Whether the queue's entry goes into the store (the journal holds the rest): a Start (its
+ * reservation and idTag) and the MeterValues of a transaction. */
+static bool q_stored(const struct ocpp_qentry *e)
+{
+    return e->kind == OCPP_Q_START || (e->kind == OCPP_Q_METER && e->local_tx != 0u);
+}
+
+/* An intermediate value (Sample.Periodic, Sample.Clock): dropped first when the queue is
+ * full, so the Start, the Stop and the transaction's begin value (Transaction.Begin) stay
+ * (fact sheet §2.4; the end value is in the Stop). */
+static bool q_intermediate(const struct ocpp_qentry *e)
+{
+    return e->kind == OCPP_Q_METER && e->clock != OCPP_MV_BEGIN;
+}
+
 static void persist(struct ocpp_cp *cp)
 {
     if (cp->ops->persist != NULL) {
         cp->ops->persist(cp->ctx);
+    }
+}
+
+/* The installed charging profiles changed (a CALL, a transaction's start or end), or a
+ * firmware job or its reports: the store holds them, so it is written again. */
+static void persist_modules(struct ocpp_cp *cp)
+{
+    bool changed = false;
+    if (cp->smart != NULL && cp->smart->generation != cp->smart_saved) {
+        cp->smart_saved = cp->smart->generation;
+        changed = true;
+    }
+    if (cp->fw != NULL && cp->fw->generation != cp->fw_saved) {
+        cp->fw_saved = cp->fw->generation;
+        changed = true;
+    }
+    if (changed) {
+        cp->store_gen++;
+        persist(cp);
     }
 }
 
@@ -337,6 +403,7 @@ int ocpp_cp_tx_start(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, 
     e->meter_wh = meter_wh;
     strcpy(e->idtag, idtag);
     e->reservation_id = ocpp_auth_reservation_use(cp, connector, idtag);
+    cp->store_gen++; /* its "start" line: the reservation and idTag the journal does not keep */
     if (cp->cfg.start_txn_energy) {
         /* the start reading as its own MeterValues right behind the Start (OCA note §3.1.2),
          * a transaction message like the others; unsigned: the EM580 signs one record at
@@ -402,17 +469,52 @@ int ocpp_cp_meter(struct ocpp_cp *cp, uint32_t local_tx, int64_t meter_wh, int64
     return ocpp_cp_meter_sample(cp, local_tx, meter_wh, NULL, unix_s, now_ms);
 }
 
-/* Queues one MeterValues entry (@p context: an OCPP_MV_*), keeping room for every running
- * transaction's Stop. */
-static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
-                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context)
+/* Room for one more MeterValues entry beside the Stop of every running transaction: when
+ * the queue is full, the oldest intermediate value that is not on its way out goes (logged).
+ * false: only Starts, Stops and begin/end values are queued. @p dropped: the position of the
+ * value taken out (CFG_OCPP_QUEUE: none). */
+static bool meter_room(struct ocpp_cp *cp, unsigned *dropped)
 {
+    *dropped = CFG_OCPP_QUEUE;
     unsigned running = 0;
     for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
         running += cp->tx[i].local_tx != 0 && !cp->tx[i].stopped;
     }
-    if (cp->qcount + running + 1u > CFG_OCPP_QUEUE) {
+    if (cp->qcount + running + 1u <= CFG_OCPP_QUEUE) {
+        return true;
+    }
+    /* the head is not taken while its CALL is out: its answer pops it */
+    unsigned first = cp->rpc.busy && cp->out == OCPP_OUT_QUEUE ? 1u : 0u;
+    for (unsigned i = first; i < cp->qcount; i++) {
+        struct ocpp_qentry *o = q_at(cp, i);
+        if (q_intermediate(o)) {
+            char when[21];
+            ocpp_time_format(o->unix_s, when);
+            LOGW(cp, 0, "ocpp: queue full: MeterValues of transaction %u at %s dropped", (unsigned)o->local_tx,
+                 when);
+            if (o->local_tx != 0u) {
+                cp->store_gen++;
+            }
+            q_remove_at(cp, i);
+            *dropped = i;
+            cp->mv_dropped++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Queues one MeterValues entry (@p context: an OCPP_MV_*), keeping room for every running
+ * transaction's Stop (an intermediate value may go for it). */
+static int meter_push(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
+                      const struct ocpp_sample *s, int64_t unix_s, uint8_t context)
+{
+    unsigned dropped;
+    if (!meter_room(cp, &dropped)) {
         return HAL_ENOMEM;
+    }
+    if (local_tx != 0u) {
+        cp->store_gen++; /* a transaction's value is stored before it is sent */
     }
     struct ocpp_qentry *e = q_push(cp);
     e->kind = OCPP_Q_METER;
@@ -748,6 +850,8 @@ bool ocpp_cp_poll(struct ocpp_cp *cp, uint32_t now_ms)
         /* downloads and installs go on offline and while a frame waits for the transport */
         ocpp_fw_poll(cp->fw, cp, now_ms);
     }
+    /* a TxProfile ended or a RemoteStart's one came with its transaction; a firmware step */
+    persist_modules(cp);
     if (cp->txlen > 0) {
         return true;
     }
@@ -951,9 +1055,15 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         }
         LOGI(cp, now_ms, "ocpp: backend took transaction %u as id %ld, idTag %s", (unsigned)e->local_tx,
              (long)id, st);
-        if (strcmp(st, "Accepted") != 0 && !t->stopped && cp->ops->remote_stop != NULL) {
+        if (strcmp(st, "Accepted") != 0 && !t->stopped) {
+            /* StopTransactionOnInvalidId (read-only true): whoever authorised the session,
+             * the backend's word on the idTag ends it */
             LOGI(cp, now_ms, "ocpp: idTag %s: stopping transaction %u", st, (unsigned)e->local_tx);
-            cp->ops->remote_stop(cp->ctx, t->connector);
+            if (cp->ops->deauthorize != NULL) {
+                (void)cp->ops->deauthorize(cp->ctx, t->connector);
+            } else if (cp->ops->remote_stop != NULL) {
+                (void)cp->ops->remote_stop(cp->ctx, t->connector);
+            }
         }
     }
     if (e->kind == OCPP_Q_STOP) {
@@ -967,6 +1077,9 @@ static void on_queue_answer(struct ocpp_cp *cp, const struct ocpp_msg *m, uint32
         if (t != NULL) {
             memset(t, 0, sizeof *t);
         }
+    }
+    if (q_stored(e)) {
+        cp->store_gen++; /* its store line goes */
     }
     q_pop(cp);
     persist(cp);
@@ -1414,11 +1527,149 @@ void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx)
         put(ctx, line, n);
     }
     ocpp_auth_store_export(cp, put, ctx);
+    /* the queue's Starts and a transaction's MeterValues, in queue order (the journal holds
+     * the Starts and Stops themselves) */
+    for (unsigned i = 0; i < cp->qcount; i++) {
+        const struct ocpp_qentry *e = &cp->q[(cp->qhead + i) % CFG_OCPP_QUEUE];
+        char line[OCPP_STORE_LINE_MAX], a[24], b[24], tag[2 * OCPP_IDTAG_MAX + 2u];
+        int n = 0;
+        if (!q_stored(e)) {
+            continue;
+        }
+        (void)hal_fmt_i64(a, e->unix_s);
+        (void)hal_fmt_i64(b, e->meter_wh);
+        if (e->kind == OCPP_Q_START) {
+            ocpp_store_hex(tag, e->idtag);
+            n = snprintf(line, sizeof line, "start %lu %ld %s\n", (unsigned long)e->local_tx, (long)e->reservation_id,
+                         tag);
+        } else {
+            n = snprintf(line, sizeof line, "mv %lu %u %s %s %ld %ld %ld %d %u\n", (unsigned long)e->local_tx,
+                         e->connector, a, b, (long)e->power_w, (long)e->current_ma, (long)e->voltage_mv, e->soc,
+                         e->clock);
+        }
+        if (n > 0 && (size_t)n < sizeof line) {
+            put(ctx, line, (size_t)n);
+        }
+    }
+    if (cp->smart != NULL) {
+        ocpp_smart_store_export(cp->smart, put, ctx);
+    }
+    if (cp->fw != NULL) {
+        ocpp_fw_store_export(cp->fw, cp->info.firmware, put, ctx);
+    }
+}
+
+/* "start LOCALTX RESERVATIONID HEXTAG": what the journal does not keep of a queued Start. */
+static int store_start(struct ocpp_cp *cp, const char **f, const size_t *l, const char **why)
+{
+    int64_t tx, rid;
+    char tag[OCPP_IDTAG_MAX + 1];
+    if (!ocpp_store_num(f[1], l[1], 1, UINT32_MAX, &tx) || !ocpp_store_num(f[2], l[2], -1, INT32_MAX, &rid) ||
+        !ocpp_store_unhex(f[3], l[3], tag, OCPP_IDTAG_MAX)) {
+        *why = "malformed start line";
+        return HAL_EINVAL;
+    }
+    for (unsigned i = 0; i < cp->qcount; i++) {
+        struct ocpp_qentry *e = q_at(cp, i);
+        if (e->kind == OCPP_Q_START && e->local_tx == (uint32_t)tx) {
+            e->reservation_id = (int32_t)rid;
+            if (e->idtag[0] == '\0') {
+                strcpy(e->idtag, tag);
+            }
+            return HAL_OK;
+        }
+    }
+    *why = "no queued StartTransaction of that transaction (the journal has none undelivered)";
+    return HAL_EINVAL;
+}
+
+/* "mv LOCALTX C UNIX WH POWER CURRENT VOLTAGE SOC CONTEXT": a transaction's queued MeterValues,
+ * put back before its Stop (after its Start: the journal queued both already). */
+static int store_meter(struct ocpp_cp *cp, const char **f, const size_t *l, const char **why)
+{
+    int64_t v[10];
+    static const int64_t lo[10] = {0, 1, 1, 1, 0, INT32_MIN, INT32_MIN, INT32_MIN, -1, 0};
+    static const int64_t hi[10] = {0, UINT32_MAX, CFG_OCPP_CONNECTORS, INT64_MAX / 2, INT64_MAX / 2,
+                                   INT32_MAX, INT32_MAX, INT32_MAX, 100, OCPP_MV_BEGIN};
+    for (unsigned i = 1; i < 10u; i++) {
+        if (!ocpp_store_num(f[i], l[i], lo[i], hi[i], &v[i])) {
+            *why = "malformed mv line";
+            return HAL_EINVAL;
+        }
+    }
+    struct ocpp_tx *t = tx_find(cp, (uint32_t)v[1]);
+    if (t == NULL) {
+        *why = "its transaction is not queued (the journal has it delivered)";
+        return HAL_EINVAL;
+    }
+    if (t->connector != v[2]) {
+        *why = "connector is not the transaction's";
+        return HAL_EINVAL;
+    }
+    unsigned at = cp->qcount;
+    for (unsigned i = 0; i < cp->qcount; i++) {
+        const struct ocpp_qentry *o = q_at(cp, i);
+        if (o->kind == OCPP_Q_METER && o->local_tx == t->local_tx && o->clock == OCPP_MV_BEGIN &&
+            v[9] == OCPP_MV_BEGIN) {
+            return HAL_OK; /* the journal's re-queued Start brought its Begin value again */
+        }
+        if (o->kind == OCPP_Q_METER && o->local_tx == t->local_tx && o->unix_s == v[3] && o->clock == v[9]) {
+            *why = "the same value twice";
+            return HAL_EINVAL;
+        }
+        if (o->kind == OCPP_Q_STOP && o->local_tx == t->local_tx) {
+            at = i;
+            break;
+        }
+    }
+    unsigned dropped;
+    if (!meter_room(cp, &dropped)) {
+        *why = "queue full of transaction messages";
+        return HAL_EINVAL;
+    }
+    if (dropped < at) {
+        at--; /* meter_room took an older value out, ahead of the Stop */
+    }
+    struct ocpp_qentry *e = q_insert_at(cp, at);
+    e->kind = OCPP_Q_METER;
+    e->connector = t->connector;
+    e->local_tx = t->local_tx;
+    e->unix_s = v[3];
+    e->meter_wh = v[4];
+    e->power_w = (int32_t)v[5];
+    e->current_ma = (int32_t)v[6];
+    e->voltage_mv = (int32_t)v[7];
+    e->soc = (int16_t)v[8];
+    e->clock = (uint8_t)v[9];
+    return HAL_OK;
 }
 
 int ocpp_cp_store_line(struct ocpp_cp *cp, const char *line, const char **why)
 {
     *why = NULL;
+    const char *f[11];
+    size_t l[11];
+    unsigned nf = ocpp_store_fields(line, f, l, 10);
+    if (nf == 4u && l[0] == 5u && strncmp(f[0], "start", 5) == 0) {
+        return store_start(cp, f, l, why);
+    }
+    if (nf == 10u && l[0] == 2u && strncmp(f[0], "mv", 2) == 0) {
+        return store_meter(cp, f, l, why);
+    }
+    if (strncmp(line, "fwnote ", 7) == 0 || strncmp(line, "fwjob ", 6) == 0 || strncmp(line, "upjob ", 6) == 0) {
+        if (cp->fw == NULL) {
+            *why = "no Firmware Management on this charge point";
+            return HAL_EINVAL;
+        }
+        return ocpp_fw_store_line(cp->fw, cp, line, why);
+    }
+    if (strncmp(line, "prof ", 5) == 0) {
+        if (cp->smart == NULL) {
+            *why = "no Smart Charging on this charge point";
+            return HAL_EINVAL;
+        }
+        return ocpp_smart_store_line(cp->smart, cp, line, why);
+    }
     if (strncmp(line, "cfg ", 4) != 0) {
         return ocpp_auth_store_line(cp, line, why);
     }
@@ -1541,12 +1792,14 @@ static void handle_call(struct ocpp_cp *cp, const struct ocpp_msg *m, struct ocp
     } else if (cp->smart != NULL && ocpp_smart_action(a)) {
         /* Smart Charging: its own schema checks and answers (ocpp_smart.c) */
         v.err = ocpp_smart_call(cp->smart, cp, a, p, w, now_ms, &v.why);
+        persist_modules(cp); /* stored before the answer goes */
     } else if (cp->cert != NULL && ocpp_cert_action(a)) {
         /* certificate management, ExtendedTriggerMessage: ocpp_cert.c */
         v.err = ocpp_cert_call(cp->cert, cp, a, p, w, now_ms, &v.why);
     } else if (cp->fw != NULL && ocpp_fw_action(a)) {
         /* Firmware Management, signed firmware, GetLog: ocpp_fw.c */
         v.err = ocpp_fw_call(cp->fw, cp, a, p, w, now_ms, &v.why);
+        persist_modules(cp); /* a job accepted is on file before the answer goes */
     } else if (ocpp_auth_call(cp, a, p, w, &aerr, &v.why, now_ms)) {
         /* Local Auth List, ClearCache, Reservation: ocpp_auth.c */
         v.err = (enum ocpp_error)aerr;

@@ -124,6 +124,9 @@ struct ocpp_cp_ops {
      *  records with (MeterPublicKey<n>, the signed values' publicKey); 0 when it has none or
      *  has not told it yet. May be NULL. */
     size_t (*meter_key)(void *ctx, unsigned connector, uint8_t *der, size_t cap);
+    /** StartTransaction.conf said the idTag is not Accepted (StopTransactionOnInvalidId):
+     *  stop the transaction's session with reason DeAuthorized. May be NULL: remote_stop. */
+    int (*deauthorize)(void *ctx, unsigned connector);
 };
 
 /** Configuration keys we keep (Core profile, §9.1); the board persists them. */
@@ -239,6 +242,9 @@ struct ocpp_cp {
     struct ocpp_auth_state lists;  /**< local list, cache, reservations (ocpp_auth.c) */
     struct ocpp_sec_state sec;     /**< security events not yet confirmed (ocpp_sec.c) */
     uint32_t store_gen;            /**< bumped when what ocpp_cp_store_export writes changed */
+    uint32_t smart_saved;          /**< smart->generation the store last saw */
+    uint32_t fw_saved;             /**< fw->generation the store last saw */
+    uint32_t mv_dropped;           /**< MeterValues dropped for room (figures) */
 
     uint32_t sent, received;  /**< frames, for the figures */
     char txbuf[CFG_OCPP_TX_MAX];
@@ -318,10 +324,16 @@ bool ocpp_cp_aligned_due(struct ocpp_cp *cp, int64_t unix_s, int64_t *boundary);
 int ocpp_cp_meter_aligned(struct ocpp_cp *cp, unsigned connector, uint32_t local_tx, int64_t meter_wh,
                           const struct ocpp_sample *s, int64_t boundary);
 
-/* ---- persistence of the configuration, the local list, the cache and the reservations:
+/* ---- persistence of the configuration, the local list, the cache, the reservations, the
+ * queued transaction messages the journal does not hold and the charging profiles:
  * lines of text ("cfg KEY VALUE", "list-version N", "list|cache HEXTAG STATUS EXPIRY HEXPARENT",
- * "resv C ID EXPIRY HEXTAG HEXPARENT"), so a board writes them to any store and a damaged one
- * is read back line by line through the same checks as the backend's messages. */
+ * "resv C ID EXPIRY HEXTAG HEXPARENT", "start LOCALTX RESERVATIONID HEXTAG",
+ * "mv LOCALTX C UNIX WH POWER CURRENT VOLTAGE SOC CONTEXT", "prof ..." of ocpp_smart.h), so a
+ * board writes them to any store and a damaged one is read back line by line through the
+ * same checks as the backend's messages. The "start" and "mv" lines refer to transactions
+ * the journal re-queued (ocpp_cp_tx_start/ocpp_cp_tx_resume), so the board loads the store
+ * after the journal. A line is at most OCPP_STORE_LINE_MAX bytes with its '\n'. */
+#define OCPP_STORE_LINE_MAX 640u
 typedef void (*ocpp_put_fn)(void *ctx, const char *text, size_t len);
 /** Every persisted line, each ending in '\n', through @p put. */
 void ocpp_cp_store_export(const struct ocpp_cp *cp, ocpp_put_fn put, void *ctx);

@@ -7,9 +7,11 @@
  */
 #include "ocpp/ocpp_fw.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hal_err.h"
+#include "ocpp/ocpp_auth.h"
 #include "ocpp/ocpp_chk.h"
 #include "ocpp/ocpp_cp.h"
 #include "ocpp/ocpp_sec.h"
@@ -129,6 +131,7 @@ static void push(struct ocpp_fw *fw, uint8_t kind, uint8_t status, bool has_id, 
         fw->ncount--;
         fw->dropped++;
     }
+    fw->generation++; /* a step or its report: the store is written again */
     struct ocpp_fw_note *n = &fw->notes[(fw->nhead + fw->ncount) % CFG_OCPP_FW_NOTES];
     n->kind = kind;
     n->status = status;
@@ -236,6 +239,7 @@ void ocpp_fw_answer(struct ocpp_fw *fw, struct ocpp_cp *cp, const struct ocpp_ms
     }
     fw->nhead = (uint8_t)((fw->nhead + 1u) % CFG_OCPP_FW_NOTES);
     fw->ncount--;
+    fw->generation++;
 }
 
 /* ------------------------------------------------------------------ jobs */
@@ -709,4 +713,90 @@ enum ocpp_error ocpp_fw_call(struct ocpp_fw *fw, struct ocpp_cp *cp, const char 
     }
     *why = c.why;
     return c.err;
+}
+
+/* ------------------------------------------------------------------ the store */
+
+void ocpp_fw_store_export(const struct ocpp_fw *fw, const char *firmware, void (*put)(void *ctx, const char *text, size_t len),
+                          void *ctx)
+{
+    char line[160];
+    int n;
+    /* the reports not yet confirmed first: the final ones of an interrupted job follow them */
+    for (unsigned i = 0; i < fw->ncount; i++) {
+        const struct ocpp_fw_note *o = &fw->notes[(fw->nhead + i) % CFG_OCPP_FW_NOTES];
+        n = snprintf(line, sizeof line, "fwnote %u %u %u %ld\n", o->kind, o->status, o->has_id ? 1u : 0u,
+                     (long)o->request_id);
+        put(ctx, line, (size_t)n);
+    }
+    if (fw->step != OCPP_FWS_IDLE) {
+        char ver[2u * OCPP_FW_VERSION_MAX + 2u], v[OCPP_FW_VERSION_MAX + 1u];
+        snprintf(v, sizeof v, "%s", firmware != NULL ? firmware : "");
+        ocpp_store_hex(ver, v);
+        n = snprintf(line, sizeof line, "fwjob %u %u %ld %s\n", fw->step, fw->is_signed ? 1u : 0u,
+                     (long)fw->request_id, ver);
+        put(ctx, line, (size_t)n);
+    }
+    if (fw->up_step != OCPP_UPS_IDLE) {
+        n = snprintf(line, sizeof line, "upjob %u %ld\n", fw->up_is_log ? 1u : 0u, (long)fw->up_request_id);
+        put(ctx, line, (size_t)n);
+    }
+}
+
+int ocpp_fw_store_line(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *line, const char **why)
+{
+    const char *f[6];
+    size_t l[6];
+    int64_t v[5];
+    unsigned n = ocpp_store_fields(line, f, l, 5);
+    *why = "malformed firmware line";
+    if (n == 5u && l[0] == 6u && strncmp(f[0], "fwnote", 6) == 0) {
+        if (!ocpp_store_num(f[1], l[1], NK_FW, NK_LOG, &v[1]) ||
+            !ocpp_store_num(f[2], l[2], 0, (v[1] <= NK_SIGNED_FW ? FS_COUNT : US_COUNT) - 1, &v[2]) ||
+            !ocpp_store_num(f[3], l[3], 0, 1, &v[3]) || !ocpp_store_num(f[4], l[4], INT32_MIN, INT32_MAX, &v[4])) {
+            return HAL_EINVAL;
+        }
+        note(fw, (uint8_t)v[1], (uint8_t)v[2], v[3] != 0, (int32_t)v[4]);
+        return HAL_OK;
+    }
+    if (n == 5u && l[0] == 5u && strncmp(f[0], "fwjob", 5) == 0) {
+        char ver[OCPP_FW_VERSION_MAX + 1u];
+        if (!ocpp_store_num(f[1], l[1], OCPP_FWS_SCHEDULED, OCPP_FWS_INSTALLING, &v[1]) ||
+            !ocpp_store_num(f[2], l[2], 0, 1, &v[2]) || !ocpp_store_num(f[3], l[3], INT32_MIN, INT32_MAX, &v[3]) ||
+            !ocpp_store_unhex(f[4], l[4], ver, OCPP_FW_VERSION_MAX)) {
+            return HAL_EINVAL;
+        }
+        if (fw->step != OCPP_FWS_IDLE) {
+            *why = "a firmware job runs already";
+            return HAL_EINVAL;
+        }
+        /* the power went during the job: a download or a waiting install has no file we can
+         * trust any more (its signature check was in RAM) and fails; an install that ran
+         * succeeded exactly when the charge point now runs another firmware version */
+        const char *running = cp->info.firmware != NULL ? cp->info.firmware : "";
+        enum fwst st = v[1] == OCPP_FWS_INSTALLING    ? (strcmp(running, ver) != 0 ? FS_INSTALLED : FS_INSTALLATION_FAILED)
+                       : v[1] == OCPP_FWS_INSTALL_WAIT ? FS_INSTALLATION_FAILED
+                                                       : FS_DOWNLOAD_FAILED;
+        fw->is_signed = v[2] != 0;
+        fw->request_id = (int32_t)v[3];
+        LOGW(cp, 0, "ocpp: the firmware job %ld was cut by a restart (running %s, was %s): %s",
+             (long)fw->request_id, running, ver, k_fwst[st]);
+        fw_note(fw, cp, st, 0);
+        return HAL_OK;
+    }
+    if (n == 3u && l[0] == 5u && strncmp(f[0], "upjob", 5) == 0) {
+        if (!ocpp_store_num(f[1], l[1], 0, 1, &v[1]) || !ocpp_store_num(f[2], l[2], INT32_MIN, INT32_MAX, &v[2])) {
+            return HAL_EINVAL;
+        }
+        if (fw->up_step != OCPP_UPS_IDLE) {
+            *why = "an upload runs already";
+            return HAL_EINVAL;
+        }
+        fw->up_is_log = v[1] != 0;
+        fw->up_request_id = (int32_t)v[2];
+        LOGW(cp, 0, "ocpp: the upload %ld was cut by a restart", (long)fw->up_request_id);
+        up_note(fw, cp, US_FAILED, 0);
+        return HAL_OK;
+    }
+    return HAL_EINVAL;
 }

@@ -138,6 +138,7 @@ struct ocpp_fw {
 
     struct ocpp_fw_note notes[CFG_OCPP_FW_NOTES];
     uint8_t nhead, ncount;
+    uint32_t generation;   /**< counts every change of what ocpp_fw_store_export writes */
     uint32_t dropped;      /**< notifications lost to a full ring */
 };
 
@@ -188,5 +189,26 @@ void ocpp_fw_answer(struct ocpp_fw *fw, struct ocpp_cp *cp, const struct ocpp_ms
 bool ocpp_fw_busy(const struct ocpp_fw *fw);
 /** Running jobs plus notifications not yet confirmed (0: nothing left to do or say). */
 unsigned ocpp_fw_pending(const struct ocpp_fw *fw);
+
+/** Longest firmware version kept with a job (to tell after a restart whether it installed). */
+#define OCPP_FW_VERSION_MAX 50u
+
+/**
+ * @brief The store lines (ocpp_cp_store_export): "fwnote KIND STATUS HASID REQUESTID" for each
+ *        report not yet confirmed, "fwjob STEP SIGNED REQUESTID HEXVERSION" while a firmware
+ *        job runs (@p firmware: the version running now), "upjob ISLOG REQUESTID" while an
+ *        upload runs.
+ */
+void ocpp_fw_store_export(const struct ocpp_fw *fw, const char *firmware,
+                          void (*put)(void *ctx, const char *text, size_t len), void *ctx);
+/**
+ * @brief One stored line after a restart: a report is queued again; a job the restart cut
+ *        gets its final report, with its requestId: a download or a waiting install
+ *        DownloadFailed / InstallationFailed, an install Installed when the charge point now
+ *        runs another version than when it began, else InstallationFailed; an upload
+ *        UploadFailed (UploadFailure for a log). Nothing is resumed.
+ * @retval HAL_EINVAL refused (*why says why)
+ */
+int ocpp_fw_store_line(struct ocpp_fw *fw, struct ocpp_cp *cp, const char *line, const char **why);
 
 #endif /* OCPP_FW_H */

@@ -8,9 +8,15 @@
  */
 #include "ocpp/ocpp_smart.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "hal_fmt.h"
 #include "ocpp/ocpp_chk.h"
 
-#include <string.h>
+/* A "prof" line: 160 bytes of head at most, 24 per period ("2147483647,2147483647,3 "). */
+_Static_assert(160u + 24u * CFG_OCPP_SMART_PERIODS <= OCPP_STORE_LINE_MAX,
+               "a stored profile must fit OCPP_STORE_LINE_MAX: raise it with CFG_OCPP_SMART_PERIODS");
 
 #define LOGI(cp, now, ...) hal_logf((cp)->log, HAL_LOG_INFO, (now), __VA_ARGS__)
 
@@ -334,6 +340,8 @@ unsigned ocpp_smart_composite(const struct ocpp_smart *s, unsigned c, int64_t t0
 
 /* Reads csChargingProfiles into @p p (schema errors into @p k); returns the semantic
  * refusal (NULL: acceptable as far as the profile alone goes). */
+static const char *profile_rules(const struct ocpp_smart_profile *p);
+
 static const char *read_profile(struct ocpp_chk *k, int t, struct ocpp_smart_profile *p)
 {
     static const char *const pkeys[] = {"chargingProfileId", "transactionId", "stackLevel", "chargingProfilePurpose",
@@ -432,6 +440,13 @@ static const char *read_profile(struct ocpp_chk *k, int t, struct ocpp_smart_pro
     if (refuse != NULL || k->err != OCPP_ERR_NONE) {
         return refuse;
     }
+    return profile_rules(p);
+}
+
+/* The rules between a profile's fields (LO validate_profile; fact sheet §5 "Installing"),
+ * for the backend's profiles and the stored ones alike. NULL: it may be installed. */
+static const char *profile_rules(const struct ocpp_smart_profile *p)
+{
     if ((p->kind == OCPP_SK_ABSOLUTE || p->kind == OCPP_SK_RECURRING) && p->start == 0) {
         return "Absolute and Recurring need startSchedule";
     }
@@ -668,4 +683,132 @@ enum ocpp_error ocpp_smart_call(struct ocpp_smart *s, struct ocpp_cp *cp, const 
     }
     *why = k.why;
     return k.err;
+}
+
+/* ------------------------------------------------------------------ the store */
+
+void ocpp_smart_store_export(const struct ocpp_smart *s, void (*put)(void *ctx, const char *text, size_t len),
+                             void *ctx)
+{
+    for (unsigned i = 0; i < CFG_OCPP_SMART_PROFILES; i++) {
+        const struct ocpp_smart_profile *p = &s->p[i];
+        if (!p->used) {
+            continue;
+        }
+        char line[OCPP_STORE_LINE_MAX], vf[24], vt[24], st[24];
+        (void)hal_fmt_i64(vf, p->valid_from);
+        (void)hal_fmt_i64(vt, p->valid_to);
+        (void)hal_fmt_i64(st, p->start);
+        int n = snprintf(line, sizeof line, "prof %ld %u %u %u %u %u %u %u %ld %u %ld %ld %s %s %s %u", (long)p->id,
+                         p->connector, p->stack, p->purpose, p->kind, p->recur, p->unit, p->has_tx ? 1u : 0u,
+                         (long)p->tx_id, p->has_duration ? 1u : 0u, (long)p->duration_s, (long)p->min_rate_d, vf, vt,
+                         st, p->nper);
+        for (unsigned k = 0; k < p->nper && n > 0 && (size_t)n < sizeof line; k++) {
+            n += snprintf(line + n, sizeof line - (size_t)n, " %ld,%ld,%u", (long)p->per[k].start_s,
+                          (long)p->per[k].limit_d, p->per[k].phases);
+        }
+        if (n > 0 && (size_t)n + 1u < sizeof line) { /* always (the assertion above) */
+            line[n++] = '\n';
+            put(ctx, line, (size_t)n);
+        }
+    }
+}
+
+/* One period "START,LIMIT,PHASES" of a stored profile. */
+static bool store_period(const char *f, size_t len, struct ocpp_smart_period *per)
+{
+    int64_t v[3];
+    size_t at = 0;
+    for (unsigned k = 0; k < 3u; k++) {
+        size_t end = at;
+        while (end < len && f[end] != ',') {
+            end++;
+        }
+        if ((k < 2u) != (end < len)) {
+            return false; /* two commas, exactly */
+        }
+        static const int64_t lo[3] = {0, 0, 0}, hi[3] = {INT32_MAX, INT32_MAX, 3};
+        if (!ocpp_store_num(f + at, end - at, lo[k], hi[k], &v[k])) {
+            return false;
+        }
+        at = end + 1u;
+    }
+    per->start_s = (int32_t)v[0];
+    per->limit_d = (int32_t)v[1];
+    per->phases = (uint8_t)v[2];
+    return true;
+}
+
+int ocpp_smart_store_line(struct ocpp_smart *s, const struct ocpp_cp *cp, const char *line, const char **why)
+{
+    enum { HEAD = 17 };
+    const char *f[HEAD + CFG_OCPP_SMART_PERIODS + 1u];
+    size_t l[HEAD + CFG_OCPP_SMART_PERIODS + 1u];
+    unsigned n = ocpp_store_fields(line, f, l, HEAD + CFG_OCPP_SMART_PERIODS);
+    int64_t v[HEAD];
+    *why = "malformed prof line";
+    if (n < HEAD || n > HEAD + CFG_OCPP_SMART_PERIODS || l[0] != 4u || strncmp(f[0], "prof", 4) != 0) {
+        return HAL_EINVAL;
+    }
+    /* each field's range as the backend's message allows it (read_profile) */
+    static const int64_t lo[HEAD] = {0, INT32_MIN, 0, 0, 0, 0, 0, 0, 0, INT32_MIN, 0, 0, -1, 0, 0, 0, 1};
+    static const int64_t hi[HEAD] = {0, INT32_MAX, CFG_OCPP_CONNECTORS, CFG_OCPP_SMART_MAX_STACK, OCPP_SP_COUNT - 1,
+                                     OCPP_SK_RELATIVE, OCPP_SR_WEEKLY, OCPP_SU_W, 1, INT32_MAX, 1, INT32_MAX,
+                                     INT32_MAX, INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2,
+                                     CFG_OCPP_SMART_PERIODS};
+    for (unsigned i = 1; i < HEAD; i++) {
+        if (!ocpp_store_num(f[i], l[i], lo[i], hi[i], &v[i])) {
+            return HAL_EINVAL;
+        }
+    }
+    struct ocpp_smart_profile p;
+    memset(&p, 0, sizeof p);
+    p.id = (int32_t)v[1];
+    p.connector = (uint8_t)v[2];
+    p.stack = (uint8_t)v[3];
+    p.purpose = (uint8_t)v[4];
+    p.kind = (uint8_t)v[5];
+    p.recur = (uint8_t)v[6];
+    p.unit = (uint8_t)v[7];
+    p.has_tx = v[8] != 0;
+    p.tx_id = (int32_t)v[9];
+    p.has_duration = v[10] != 0;
+    p.duration_s = (int32_t)v[11];
+    p.min_rate_d = (int32_t)v[12];
+    p.valid_from = v[13];
+    p.valid_to = v[14];
+    p.start = v[15];
+    p.nper = (uint8_t)v[16];
+    if (p.connector > s->connectors) {
+        *why = "connector out of range";
+        return HAL_EINVAL;
+    }
+    if (n != (unsigned)HEAD + p.nper) {
+        *why = "period count does not match";
+        return HAL_EINVAL;
+    }
+    for (unsigned k = 0; k < p.nper; k++) {
+        if (!store_period(f[HEAD + k], l[HEAD + k], &p.per[k])) {
+            *why = "malformed period";
+            return HAL_EINVAL;
+        }
+        if (k == 0u ? p.per[k].start_s != 0 : p.per[k].start_s <= p.per[k - 1u].start_s) {
+            *why = "startPeriod not 0 first, then rising";
+            return HAL_EINVAL;
+        }
+    }
+    const char *refuse = profile_rules(&p);
+    if (refuse == NULL && p.purpose == OCPP_SP_TX && !p.has_tx) {
+        refuse = "a TxProfile without transactionId (its transaction cannot be told)";
+    }
+    if (refuse == NULL) {
+        /* a TxProfile needs its transaction still running (they end together): after a
+         * reboot the journal has closed it, so it is not restored */
+        refuse = install(s, cp, &p);
+    }
+    if (refuse != NULL) {
+        *why = refuse;
+        return HAL_EINVAL;
+    }
+    return HAL_OK;
 }

@@ -185,4 +185,19 @@ struct ocpp_smart_cperiod {
 unsigned ocpp_smart_composite(const struct ocpp_smart *s, unsigned c, int64_t t0, int32_t duration_s,
                               enum ocpp_smart_unit unit, struct ocpp_smart_cperiod *out, int32_t *covered_s);
 
+/**
+ * @brief The installed profiles as store lines (ocpp_cp_store_export): "prof ID C STACK
+ *        PURPOSE KIND RECUR UNIT HASTX TXID HASDURATION DURATION MINRATE VALIDFROM VALIDTO
+ *        START NPER" and NPER fields "STARTPERIOD,LIMIT,PHASES" (limits in tenths).
+ */
+void ocpp_smart_store_export(const struct ocpp_smart *s, void (*put)(void *ctx, const char *text, size_t len),
+                             void *ctx);
+/**
+ * @brief One stored "prof" line, checked as SetChargingProfile's profile is (field ranges,
+ *        periods, the rules between fields, the table's room) and installed. A TxProfile is
+ *        refused unless its transaction still runs (TxProfiles end with their transaction).
+ * @retval HAL_EINVAL refused (*why says why)
+ */
+int ocpp_smart_store_line(struct ocpp_smart *s, const struct ocpp_cp *cp, const char *line, const char **why);
+
 #endif /* OCPP_SMART_H */

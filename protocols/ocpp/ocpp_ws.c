@@ -480,6 +480,11 @@ bool ocpp_ws_is_open(const struct ocpp_ws *ws)
     return ws->state == OCPP_WS_OPEN;
 }
 
+bool ocpp_ws_sending(const struct ocpp_ws *ws)
+{
+    return (ws->state == OCPP_WS_OPEN || ws->state == OCPP_WS_CLOSING) && (ws->tx_len > 0 || ws->ctrl_len > 0);
+}
+
 void ocpp_ws_close(struct ocpp_ws *ws, uint16_t code, uint32_t now_ms)
 {
     if (ws->state != OCPP_WS_OPEN) {

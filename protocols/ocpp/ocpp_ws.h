@@ -142,6 +142,10 @@ int ocpp_ws_send(struct ocpp_ws *ws, const char *text, size_t len);
 
 bool ocpp_ws_is_open(const struct ocpp_ws *ws);
 
+/** Something of ours (a message, a control frame) is still going out: a board that closes
+ *  before a reboot waits until it is out (the Reset.conf before the restart). */
+bool ocpp_ws_sending(const struct ocpp_ws *ws);
+
 /** Close with status @p code (1000 normal, 1001 going away before a reboot). */
 void ocpp_ws_close(struct ocpp_ws *ws, uint16_t code, uint32_t now_ms);
 

@@ -41,7 +41,7 @@ static void on_auth(void *c, unsigned n, const char *t, enum ocpp_auth a)
     (void)c, (void)n, (void)t, (void)a;
 }
 static const struct ocpp_cp_ops k_ops = {ok_start, ok_conn, ok_reset, ok_conn, ok_avail, on_auth,
-                                         NULL,     NULL,    NULL,     NULL,     NULL,     NULL};
+                                         NULL,     NULL,    NULL,     NULL,     NULL,     NULL, NULL};
 
 /* Certificate management attached with a board that keeps everything and a crypto port
  * that accepts every signature, so a CertificateSigned chain is checked to its end; a CSR

@@ -52,6 +52,16 @@
 #            SIGKILLed after the sessions and started again on its journal files: every
 #            message once, in order, the first transaction's Stop under its first id; what
 #            the first CSMS configured (a key, the local list) is read back after the restart
+#   authorize: (beside offline) `sim --id-tag CARD1,INVALID,BLOCKED`: Authorize per card, one
+#            transaction (CARD1's idTag), the refused sessions without Start or energy, refused
+#            at once; the log says what the backend decided
+#   reset-soft, reset-hard: (same) Reset during the transaction: its Stop once with reason
+#            SoftReset/HardReset, BootNotification again (the simulator restarts its charge
+#            point in process), after Soft the next session charges
+#   idtag:   (same) an autocharge session's StartTransaction carries its EVCCID; answered
+#            Invalid, the session stops with reason DeAuthorized
+#   power-loss: (same) --scenario power-loss-cable-check with --ocpp: the charge point restarts
+#            at power-up, the Stop says PowerLoss once, the next session follows
 #   firmware: (beside offline) UpdateFirmware, GetDiagnostics, SignedUpdateFirmware and
 #            GetLog against a loopback HTTP server: installed, uploaded, a 404, a hostile
 #            location, a bad certificate and a bad signature (see firmware_scenario)
@@ -204,6 +214,172 @@ sys.exit(0 if ok else 1)"
         bash -c "grep -q 'result ChangeConfiguration {\"status\": \"Accepted\"}' '$w/kill.calls' &&
                  grep -q 'result GetConfiguration .*\"key\": \"ConnectionTimeOut\".*\"value\": \"77\"' '$w/kill2.calls' &&
                  grep -q 'result GetLocalListVersion {\"listVersion\": 3}' '$w/kill2.calls'"
+    check kill "the charging profile set before the SIGKILL is applied after it: the composite schedule is its 31.5 A" \
+        bash -c "grep -q 'result SetChargingProfile {\"status\": \"Accepted\"}' '$w/kill.calls' &&
+                 grep -q 'result GetCompositeSchedule .*\"limit\": 31.5.*\"status\": \"Accepted\"' '$w/kill2.calls'"
+    # MeterValues (MeterValueSampleInterval 1, persisted) queued while the CSMS was gone and
+    # stored before they were to be sent: after the restart each arrives once, between its
+    # transaction's Start and Stop, with the id the CSMS gave (100: a Start it took only then).
+    # A value the first CSMS logged as it was killed, its answer lost, is rightly sent again.
+    check kill "queued MeterValues survive the SIGKILL: delivered once after the restart, between their Start and Stop, with the real transactionId" \
+        python3 - "$w/csms1.log" "$w/csms2.log" <<'PY'
+import json, sys
+seen, open_tx, after, bad = {}, set(), set(), []
+for run, path in enumerate(sys.argv[1:]):
+    ev = [json.loads(l) for l in open(path) if l.startswith('{')]
+    calls = [e for e in ev if e.get('ev') == 'call']
+    for i, e in enumerate(calls):
+        a, p = e['action'], e['params']
+        if a == 'StartTransaction':
+            open_tx.add(p['assigned'])
+        elif a == 'StopTransaction':
+            open_tx.discard(p['transactionId'])
+        elif a == 'MeterValues' and 'transactionId' in p:
+            key = (p['transactionId'], p['meterValue'][0]['timestamp'])
+            if p['transactionId'] not in open_tx:
+                bad.append('outside its transaction: %s' % (key,))
+            if key in seen and not (seen[key] == (0, True) and run == 1):
+                bad.append('twice: %s' % (key,))
+            seen[key] = (run, run == 0 and i == len(calls) - 1)
+            if run == 1:
+                after.add(p['transactionId'])
+if 100 not in after:
+    bad.append('after the restart only the values of %s' % sorted(after))
+if bad:
+    print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+PY
+    check kill "the restarted charger read its store without a refused line" \
+        grep -q 'ocpp: state read from .*, 0 refused)' "$w/sim2.log"
+}
+
+# ---------------------------------------------------------------- token reader, Reset, idTag outside OCPP (beside "offline")
+# Their CSMSs are in the shared process. Four simulators side by side:
+#   authorize: `sim --id-tag CARD1,INVALID,BLOCKED` (three sessions): the backend's Authorize
+#       answer per card (csms.js: INVALID Invalid, BLOCKED Blocked, others Accepted)
+#   reset-soft / reset-hard: Reset 3 s after the first StartTransaction
+#   idtag: an autocharge session (no OCPP token): its StartTransaction carries the EVCCID,
+#       answered Invalid: StopTransactionOnInvalidId stops it, reason DeAuthorized
+auth_reset_scenario() {
+    local w=$work/authreset a r h d
+    mkdir -p "$w"
+    for x in "$pa1" "$pa2" "$pa3" "$pa4" "$pa5"; do
+        csms_ready "$w/csms-$x.log" "$x" || { ko authorize "CSMS on $x did not start"; return; }
+    done
+    "$sim" --ocpp "ws://127.0.0.1:$pa1/CPA1" --id-tag CARD1,INVALID,BLOCKED --sessions 3 --charge-s 1 --out - \
+        --ocpp-drain-s 30 >"$w/auth-sim.log" 2>&1 &
+    a=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pa2/CPA2" --sessions 2 --charge-s 3 --out - --ocpp-drain-s 30 \
+        >"$w/soft-sim.log" 2>&1 &
+    r=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pa3/CPA3" --sessions 1 --charge-s 3 --out - --ocpp-drain-s 30 \
+        >"$w/hard-sim.log" 2>&1 &
+    h=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pa4/CPA4" --sessions 1 --charge-s 3 --out - --ocpp-drain-s 30 \
+        >"$w/idtag-sim.log" 2>&1 &
+    d=$!
+    "$sim" --ocpp "ws://127.0.0.1:$pa5/CPA5" --scenario power-loss-cable-check --out - --ocpp-drain-s 30 \
+        >"$w/pl-sim.log" 2>&1 &
+    local pl=$!
+    wait $a $r $h $d
+    wait $pl
+    local pl_rc=$?
+    # (the simulators' own verdicts are FAIL where a session was refused or stopped: their cars
+    # expected to charge; what counts is what the backend was told and that it stayed safe)
+    check authorize "Authorize of each card in order (CARD1 Accepted, INVALID, BLOCKED): one transaction, CARD1's, with its idTag; the refused sessions got no Start and no energy, 0 safety violations, everything delivered" \
+        python3 - "$w/csms-$pa1.log" "$w/auth-sim.log" <<'PY'
+import json, re, sys
+c = [e for e in map(json.loads, open(sys.argv[1])) if e.get('ev') == 'call']
+log = open(sys.argv[2]).read()
+auth = [e['params']['idTag'] for e in c if e['action'] == 'Authorize']
+starts = [e['params']['idTag'] for e in c if e['action'] == 'StartTransaction']
+stops = [e for e in c if e['action'] == 'StopTransaction']
+refused = re.findall(r'session ([23]): FAIL stop=auth energy_wh=0 ', log)
+sys.exit(0 if auth == ['CARD1', 'INVALID', 'BLOCKED'] and starts == ['CARD1'] and len(stops) == 1 and
+         refused == ['2', '3'] and ', 0 safety violation(s)' in log and 'every transaction delivered' in log else 1)
+PY
+    check authorize "the log says what the backend decided, and the car is refused at once (not after the 55 s authorisation timeout)" \
+        python3 - "$w/auth-sim.log" <<'PY'
+import re, sys
+log = open(sys.argv[1]).read()
+d = [int(x) for x in re.findall(r'session [23]: FAIL stop=auth .*duration_s=(\d+)', log)]
+ok = 'backend answered Authorize CARD1: Accepted' in log and 'token INVALID refused: Invalid' in log and \
+     'token BLOCKED refused: Blocked' in log and len(d) == 2 and max(d) < 30
+sys.exit(0 if ok else 1)
+PY
+    for k in soft hard; do
+        local port=$pa2 kind=Soft
+        [ $k = hard ] && port=$pa3 kind=Hard
+        check reset-$k "Reset $kind during the transaction: Accepted; its Stop once with reason ${kind}Reset; BootNotification again after it; 0 safety violations, everything delivered" \
+            python3 - "$w/csms-$port.log" "$w/$k-sim.log" "$kind" <<'PY'
+import json, sys
+e = list(map(json.loads, open(sys.argv[1])))
+log, kind = open(sys.argv[2]).read(), sys.argv[3]
+res = [x['result'] for x in e if x.get('ev') == 'result' and x['action'] == 'Reset']
+c = [x for x in e if x.get('ev') == 'call']
+stops1 = [i for i, x in enumerate(c) if x['action'] == 'StopTransaction' and x['params']['transactionId'] == 1]
+boots = [i for i, x in enumerate(c) if x['action'] == 'BootNotification']
+ok = res == [{'status': 'Accepted'}] and len(stops1) == 1 and c[stops1[0]]['params'].get('reason') == kind + 'Reset' and \
+     len(boots) == 2 and boots[1] > stops1[0] and ', 0 safety violation(s)' in log and \
+     'the charge point restarts (%s reset' % kind in log and 'every transaction delivered' in log
+sys.exit(0 if ok else 1)
+PY
+    done
+    check reset-soft "after the Soft reset the next session charges: its Start and Stop (transaction 2) after the second boot" \
+        python3 - "$w/csms-$pa2.log" "$w/soft-sim.log" <<'PY'
+import json, sys
+c = [x for x in map(json.loads, open(sys.argv[1])) if x.get('ev') == 'call']
+log = open(sys.argv[2]).read()
+b = [i for i, x in enumerate(c) if x['action'] == 'BootNotification']
+s2 = [i for i, x in enumerate(c) if x['action'] == 'StartTransaction' and x['params']['assigned'] == 2]
+p2 = [i for i, x in enumerate(c) if x['action'] == 'StopTransaction' and x['params']['transactionId'] == 2]
+sys.exit(0 if len(b) == 2 and s2 and p2 and b[1] < s2[0] < p2[0] and 'session 2: ok' in log else 1)
+PY
+    for k in soft hard; do
+        local port=$pa2
+        [ $k = hard ] && port=$pa3
+        python3 - "$w/csms-$port.log" "$k" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+r = [x['t'] for x in e if x.get('ev') == 'result' and x.get('action') == 'Reset']
+s = [x['t'] for x in e if x.get('ev') == 'call' and x.get('action') == 'StopTransaction']
+b = [x['t'] for x in e if x.get('ev') == 'call' and x.get('action') == 'BootNotification']
+if r and s and len(b) == 2:
+    print('FIGURE ocpp reset-%s: %.2f s from the Reset.conf to the BootNotification again (the session stopped safely, its '
+          'Stop at the CSMS after %.2f s, the restart %.2f s after that)' % (sys.argv[2], (b[1] - r[0]) / 1000.0,
+                                                                          (s[0] - r[0]) / 1000.0, (b[1] - s[0]) / 1000.0))
+PY
+    done
+    check power-loss "the simulated power loss in cable check (--scenario power-loss-cable-check): the charge point restarts at power-up, BootNotification again, the transaction's Stop once with reason PowerLoss, then the next session's Start and Stop; the scenario passes, everything delivered" \
+        python3 - "$w/csms-$pa5.log" "$w/pl-sim.log" "$pl_rc" <<'PY'
+import json, sys
+c = [x for x in map(json.loads, open(sys.argv[1])) if x.get('ev') == 'call']
+log = open(sys.argv[2]).read()
+t = [(x['action'], x['params'].get('transactionId', x['params'].get('assigned')), x['params'].get('reason'))
+     for x in c if x['action'] in ('BootNotification', 'StartTransaction', 'StopTransaction')]
+# (on a machine so loaded that the first boot comes after the power loss, the first Start goes
+# after the second boot: the order of the Starts and Stops is what counts)
+boots = [i for i, x in enumerate(t) if x[0] == 'BootNotification']
+tx = [x for x in t if x[0] != 'BootNotification']
+stop1 = [i for i, x in enumerate(t) if x[:2] == ('StopTransaction', 1)]
+ok = len(boots) == 2 and tx[:3] == [('StartTransaction', 1, None), ('StopTransaction', 1, 'PowerLoss'),
+                                    ('StartTransaction', 2, None)] and len(tx) == 4 and \
+     tx[3][:2] == ('StopTransaction', 2) and stop1[0] > boots[1] and 'the charge point restarts (power back' in log and \
+     'every transaction delivered' in log and sys.argv[3] == '0'
+sys.exit(0 if ok else 1)
+PY
+    check idtag "a session authorised outside OCPP (autocharge): StartTransaction's idTag is its EVCCID; answered Invalid, StopTransactionOnInvalidId stops it with reason DeAuthorized" \
+        python3 - "$w/csms-$pa4.log" "$w/idtag-sim.log" <<'PY'
+import json, re, sys
+c = [x for x in map(json.loads, open(sys.argv[1])) if x.get('ev') == 'call']
+log = open(sys.argv[2]).read()
+ev = re.findall(r'V2G: session set up, EVCCID: ([0-9A-F]+)', log)
+st = [x['params'] for x in c if x['action'] == 'StartTransaction']
+sp = [x['params'] for x in c if x['action'] == 'StopTransaction']
+ok = len(ev) == 1 and len(st) == 1 and st[0]['idTag'] == ev[0] and len(sp) == 1 and sp[0].get('reason') == 'DeAuthorized' and \
+     'idTag Invalid: stopping transaction' in log and ', 0 safety violation(s)' in log
+sys.exit(0 if ok else 1)
+PY
 }
 
 # ---------------------------------------------------------------- offline mid-session (a function: run beside the others)
@@ -779,6 +955,11 @@ p11=$(port)
 p12=$(port)
 p13=$(port)
 p14=$(port)
+pa1=$(port)
+pa2=$(port)
+pa3=$(port)
+pa4=$(port)
+pa5=$(port)
 pt1=$(port)
 pt2=$(port)
 pt3=$(port)
@@ -787,7 +968,7 @@ pt5=$(port)
 pb2=$(port)
 pb3=$(port)
 pbf=$(port)
-mkdir -p "$work/board/certs" "$work/board/fw" "$work/tls" "$work/certs"
+mkdir -p "$work/board/certs" "$work/board/fw" "$work/tls" "$work/certs" "$work/authreset"
 make_pki
 # firmware: its CSMSs are in the shared process, its HTTP server on $hp
 hp=$(port)
@@ -826,6 +1007,11 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/prof-csms.log" --port "$p12" --profile-after-ms 5000 --aligned-s 2 \
     --serve "$work/prof2-csms.log" --port "$p13" --profile-after-ms 5000 \
     --serve "$work/rstart-csms.log" --port "$p14" --reserve-start 1 \
+    --serve "$work/authreset/csms-$pa1.log" --port "$pa1" \
+    --serve "$work/authreset/csms-$pa2.log" --port "$pa2" --reset-after-ms 3000 --reset-type Soft \
+    --serve "$work/authreset/csms-$pa3.log" --port "$pa3" --reset-after-ms 3000 --reset-type Hard \
+    --serve "$work/authreset/csms-$pa4.log" --port "$pa4" --start-invalid-first 1 \
+    --serve "$work/authreset/csms-$pa5.log" --port "$pa5" \
     --serve "$work/tls/csms-$pt1.log" --port "$pt1" --password tls-password-12345678 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
     --serve "$work/tls/csms-$pt2.log" --port "$pt2" --password tls-password-12345678 \
@@ -860,6 +1046,8 @@ offline_scenario >"$work/offline.out" 2>&1 &
 off_job=$!
 firmware_scenario >"$work/firmware.out" 2>&1 &
 fw_job=$!
+auth_reset_scenario >"$work/authreset.out" 2>&1 &
+ar_job=$!
 
 # ---------------------------------------------------------------- core, 401, pending, remote: side by side
 csms_ready "$work/host-csms.log" "$p8" || ko hostile "CSMS did not start"
@@ -1247,11 +1435,11 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job $tls_job $certs_job $fw_job $bcerts_job $bfw_job
+wait $off_job $kill_job $board_job $tls_job $certs_job $fw_job $bcerts_job $bfw_job $ar_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
 [ -f "$work/fw-pki.out" ] && cat "$work/fw-pki.out" >>"$work/firmware.out"
-for f in offline kill board board-certs board-fw tls certs firmware; do
+for f in offline kill board board-certs board-fw tls certs firmware authreset; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))

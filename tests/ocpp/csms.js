@@ -12,6 +12,7 @@
 //          [--availability-after-ms N] [--refuse-first-start 1] [--hostile 1]
 //          [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--remote-start-ms N]
 //          [--profile-after-ms N] [--aligned-s N] [--commands FILE] [--reserve-start 1]
+//          [--reset-after-ms N --reset-type Soft|Hard] [--start-invalid-first 1]
 //
 // --pending-first N: the first N BootNotifications are answered Pending (interval 2 s).
 // --remote-stop-after-ms N: N ms after each StartTransaction, RemoteStopTransaction for it.
@@ -27,6 +28,12 @@
 //     RemoteStartTransaction of connector 1 for RESV1 with a TxProfile (Relative, 10 kW, id 21);
 //     after its StartTransaction, CancelReservation 9 (consumed: Rejected) and
 //     GetCompositeSchedule of connector 1 for 60 s in W. StopTransaction waits for all that.
+// --reset-after-ms N --reset-type Soft|Hard: N ms after the first StartTransaction, Reset of
+//     that type (the charge point stops the transaction, boots again, charges on).
+// --start-invalid-first 1: the first StartTransaction is answered with idTagInfo Invalid
+//     (StopTransactionOnInvalidId: the charge point stops it, reason DeAuthorized).
+// Authorize: idTag INVALID is answered Invalid, BLOCKED Blocked, EXPIRED Expired, any other
+//     Accepted.
 // --refuse-first-start 1: the first StartTransaction is answered with a CALLERROR
 //     (InternalError); logged as "refused-call".
 // --profiles 1: after the first accepted boot: ReserveNow for connector 1 with idTag REMOTE1
@@ -34,8 +41,11 @@
 //     there, ReserveNow for connector 0, an unknown CancelReservation, the Local Auth List
 //     (SendLocalList full and differential, a version mismatch, GetLocalListVersion), and
 //     reservation 7 cancelled. StopTransaction is answered only once all that is done.
-// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and a full local
-//     list of version 3; --persist-get 1: after the boot, both read back (a restart between).
+// --persist-set 1: after the boot, ChangeConfiguration ConnectionTimeOut 77 and
+//     MeterValueSampleInterval 1, a TxDefaultProfile of 31.5 A on connector 0 (id 61), and a
+//     full local list of version 3; --persist-get 1: after the boot, the profile's composite
+//     schedule of connector 1 (60 s in A), the key and the list version read back (a restart
+//     between).
 // --aligned-s N: after the first accepted boot, ChangeConfiguration ClockAlignedDataInterval N
 //     (clock-aligned MeterValues, context Sample.Clock).
 // --hostile 1: after the boot, frames no schema allows: malformed JSON, an unknown action, a
@@ -216,12 +226,19 @@ function serve(args) {
             if (status === 'Accepted' && args['persist-set'] !== undefined) {
                 setTimeout(async () => {
                     await command('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '77' });
+                    await command('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '1' });
+                    await command('SetChargingProfile', { connectorId: 0, csChargingProfiles: {
+                        chargingProfileId: 61, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile',
+                        chargingProfileKind: 'Absolute',
+                        chargingSchedule: { startSchedule: '2020-01-01T00:00:00Z', chargingRateUnit: 'A',
+                                            chargingSchedulePeriod: [{ startPeriod: 0, limit: 31.5 }] } } });
                     await command('SendLocalList', { listVersion: 3, updateType: 'Full',
                                                      localAuthorizationList: [{ idTag: 'KEPT', idTagInfo: { status: 'Accepted' } }] });
                 }, 1);
             }
             if (status === 'Accepted' && args['persist-get'] !== undefined) {
                 setTimeout(async () => {
+                    await command('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'A' });
                     await command('GetConfiguration', { key: ['ConnectionTimeOut'] });
                     await command('GetLocalListVersion', {});
                 }, 1);
@@ -243,7 +260,7 @@ function serve(args) {
         });
         client.handle('Authorize', ({ params }) => {
             log('Authorize', params);
-            const st = { BLOCKED: 'Blocked', INVALID: 'Invalid' }[params.idTag] || 'Accepted';
+            const st = { BLOCKED: 'Blocked', INVALID: 'Invalid', EXPIRED: 'Expired' }[params.idTag] || 'Accepted';
             return { idTagInfo: { status: st } };
         });
         client.handle('StartTransaction', ({ params }) => {
@@ -266,6 +283,9 @@ function serve(args) {
                 setTimeout(() => command('ChangeAvailability', { connectorId: 1, type: 'Inoperative' }),
                            Number(args['availability-after-ms']));
             }
+            if (args['reset-after-ms'] !== undefined && starts === 1) {
+                setTimeout(() => command('Reset', { type: args['reset-type'] || 'Soft' }), Number(args['reset-after-ms']));
+            }
             if (args['profile-after-ms'] !== undefined && !profileDone) {
                 profileDone = true;
                 setTimeout(async () => {
@@ -276,7 +296,8 @@ function serve(args) {
                     await command('GetCompositeSchedule', { connectorId: params.connectorId, duration: 60, chargingRateUnit: 'W' });
                 }, Number(args['profile-after-ms']));
             }
-            return { transactionId, idTagInfo: { status: 'Accepted' } };
+            const invalid = args['start-invalid-first'] !== undefined && starts === 1;
+            return { transactionId, idTagInfo: { status: invalid ? 'Invalid' : 'Accepted' } };
         });
         client.handle('StopTransaction', async ({ params }) => {
             if (profilesDone !== null) {

@@ -1557,9 +1557,15 @@ static void test_authorisation_token_in_transaction(void **state)
     assert_string_equal(r->meter.id_data, "020000000001"); /* din_ev's default EVCCID */
     assert_string_equal(r->c.tx.idtag, "020000000001");
     assert_non_null(strstr(r->meter.txid, "cp0-1-"));
+    /* what OCPP sends as the idTag of a session authorised outside it, by the record's txid */
+    assert_string_equal(charger_tx_idtag(&r->c, r->meter.txid), "020000000001");
+    assert_null(charger_tx_idtag(&r->c, "cp0-9-1"));
+    assert_null(charger_tx_idtag(&r->c, NULL));
     r->ev.model.stop = true;
     (void)finish(r);
+    assert_string_equal(charger_tx_idtag(&r->c, r->meter.txid), "020000000001"); /* known after the stop */
     rig_setup(r, external_meter, true);
+    assert_null(charger_tx_idtag(&r->c, r->meter.txid)); /* a restarted charger knows none */
     plug(r);
     assert_true(run_until(r, is_authorizing, 5000));
     charger_authorize_id(&r->c, "04A1B2C3D4", true);

@@ -19,7 +19,7 @@ static struct ocpp_json s_j; /* to read what the charge point sent */
 static uint32_t s_now;
 
 static struct {
-    int remote_start, remote_stop, reset, unlock, avail;
+    int remote_start, remote_stop, reset, unlock, avail, deauthorize;
     unsigned last_conn;
     char last_tag[32];
     bool last_hard, last_operative;
@@ -47,6 +47,13 @@ static int f_remote_stop(void *ctx, unsigned c)
 {
     (void)ctx;
     s_fake.remote_stop++;
+    s_fake.last_conn = c;
+    return s_fake.rc;
+}
+static int f_deauthorize(void *ctx, unsigned c)
+{
+    (void)ctx;
+    s_fake.deauthorize++;
     s_fake.last_conn = c;
     return s_fake.rc;
 }
@@ -127,7 +134,8 @@ static size_t f_meter_key(void *ctx, unsigned c, uint8_t *der, size_t cap)
 
 static const struct ocpp_cp_ops k_ops = {f_remote_start, f_remote_stop, f_reset,   f_unlock,
                                          f_avail,        f_authorized,  f_delivered, f_signed,
-                                         f_time,         f_persist,     f_started,  f_meter_key};
+                                         f_time,         f_persist,     f_started,  f_meter_key,
+                                         f_deauthorize};
 
 static int setup(void **state)
 {
@@ -330,10 +338,34 @@ static void test_link_lost_mid_call(void **state)
     reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Blocked\"}}");
     /* Blocked: the station is told to stop (its Stop is already queued: not again) */
     assert_int_equal(s_fake.remote_stop, 0);
+    assert_int_equal(s_fake.deauthorize, 0);
     int p = expect_call("StopTransaction");
     assert_int_equal(get_int(p, "transactionId"), 5);
     reply("{}");
     assert_int_equal(s_fake.ndelivered, 1);
+}
+
+/* StopTransactionOnInvalidId: a StartTransaction.conf that does not accept the idTag (a token
+ * authorised outside OCPP, e.g. autocharge's EVCCID) stops the running transaction through the
+ * deauthorize hook (reason DeAuthorized), not as a remote stop */
+static void test_start_invalid_deauthorizes(void **state)
+{
+    (void)state;
+    boot_accepted();
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 2, 11, "0200000000A0", 0, 1700000000), HAL_OK);
+    int p = expect_call("StartTransaction");
+    char tag[24];
+    assert_true(ocpp_json_str(&s_j, ocpp_json_get(&s_j, p, "idTag"), tag, sizeof tag) > 0);
+    assert_string_equal(tag, "0200000000A0");
+    reply("{\"transactionId\":8,\"idTagInfo\":{\"status\":\"Invalid\"}}");
+    assert_int_equal(s_fake.deauthorize, 1);
+    assert_int_equal(s_fake.last_conn, 2);
+    assert_int_equal(s_fake.remote_stop, 0);
+    /* Accepted: nothing is stopped */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 12, "OK", 0, 1700000001), HAL_OK);
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":9,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    assert_int_equal(s_fake.deauthorize, 1);
 }
 
 static void test_callerror_attempts(void **state)
@@ -849,12 +881,232 @@ static void test_clock_aligned(void **state)
     reply("{}");
 }
 
+
+/* The store as text, for the "reboot" tests. */
+struct store_buf {
+    char text[8192];
+    size_t len;
+};
+static void store_put(void *ctx, const char *t, size_t n)
+{
+    struct store_buf *b = ctx;
+    assert_true(b->len + n < sizeof b->text);
+    memcpy(b->text + b->len, t, n);
+    b->len += n;
+    b->text[b->len] = '\0';
+}
+
+/* A new charge point (a reboot) whose journal re-queued transaction 6 (Start and Stop, the
+ * token and the reservation unknown to it), then every line of @p b read back. */
+static void reboot_with(const struct store_buf *b, bool stop_queued)
+{
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x300u);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "", 1000, 1700000000), HAL_OK);
+    if (stop_queued) {
+        assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "", 2000, 1700000300, OCPP_R_POWER_LOSS), HAL_OK);
+    }
+    char line[OCPP_STORE_LINE_MAX];
+    for (const char *at = b->text; *at != '\0';) {
+        const char *nl = strchr(at, '\n');
+        assert_non_null(nl);
+        memcpy(line, at, (size_t)(nl - at));
+        line[nl - at] = '\0';
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, line, &why) != HAL_OK) {
+            fail_msg("stored line refused: %s (%s)", line, why);
+        }
+        at = nl + 1;
+    }
+}
+
+/* A transaction's MeterValues are stored before they are sent and come back after a reboot
+ * between the journal's Start and Stop, with the CSMS's id, each exactly once; the Start
+ * keeps its reservationId and idTag. */
+static void test_store_queue_across_reboot(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 1000, 1700000000), HAL_OK);
+    s_cp.q[s_cp.qhead].reservation_id = 77; /* as ocpp_auth_reservation_use gives it */
+    uint32_t gen = s_cp.store_gen;
+    int persists = s_fake.persists;
+    struct ocpp_sample smp = {7000, 16500, 412000, 55};
+    assert_int_equal(ocpp_cp_meter_sample(&s_cp, 6, 1100, &smp, 1700000060, s_now), HAL_OK);
+    assert_true(s_cp.store_gen != gen && s_fake.persists > persists); /* stored before it is sent */
+    s_now += 60000;
+    assert_int_equal(ocpp_cp_meter(&s_cp, 6, 1200, 1700000120, s_now), HAL_OK);
+    /* outside a transaction: not a transaction message, not stored */
+    gen = s_cp.store_gen;
+    assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 0, 500, NULL, 1700000100), HAL_OK);
+    assert_int_equal(s_cp.store_gen, gen);
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_non_null(strstr(b.text, "start 6 77 544147\n"));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000060 1100 7000 16500 412000 55 0\n"));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000120 1200 -2147483648 -2147483648 -2147483648 -1 0\n"));
+
+    /* power lost while offline: the journal closes the transaction, the store comes back */
+    reboot_with(&b, true);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 4);
+    boot_accepted();
+    int p = expect_call("StartTransaction");
+    assert_int_equal(get_int(p, "reservationId"), 77);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "idTag"), "TAG"));
+    reply("{\"transactionId\":41,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    int mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2023-11-14T22:14:20Z"));
+    assert_int_equal(ocpp_json_size(&s_j, ocpp_json_get(&s_j, mv, "sampledValue")), 5);
+    reply("{}");
+    /* the delivered value left the store: a second reboot now sends only the second */
+    b.len = 0;
+    b.text[0] = '\0';
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_null(strstr(b.text, "1700000060"));
+    assert_null(strstr(b.text, "start "));
+    assert_non_null(strstr(b.text, "mv 6 1 1700000120 "));
+    p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    mv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, mv, "timestamp"), "2023-11-14T22:15:20Z"));
+    reply("{}");
+    p = expect_call("StopTransaction");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    reply("{}");
+    assert_null(sent());
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+    b.len = 0;
+    b.text[0] = '\0';
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_null(strstr(b.text, "mv "));
+}
+
+/* Every damaged or stale queue line is refused with its reason; nothing is queued twice. */
+static void test_store_queue_lines_refused(void **state)
+{
+    (void)state;
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    reboot_with(&b, true);
+    static const char *const bad[] = {
+        "mv 6 1 1700000060 1100 7000 16500 412000 55",         /* a field short */
+        "mv 6 1 1700000060 1100 7000 16500 412000 55 0 9",     /* one too many */
+        "mv 6 1 1700000060 x 7000 16500 412000 55 0",          /* not a number */
+        "mv 6 1 1700000060 1100 7000 16500 412000 101 0",      /* SoC over 100 */
+        "mv 6 1 1700000060 1100 7000 16500 412000 55 3",       /* no such context */
+        "mv 6 1 0 1100 7000 16500 412000 55 0",                /* no time */
+        "mv 6 1 1700000060 -5 7000 16500 412000 55 0",         /* a negative register */
+        "mv 6 3 1700000060 1100 7000 16500 412000 55 0",       /* no connector 3 */
+        "mv 6 2 1700000060 1100 7000 16500 412000 55 0",       /* not the transaction's connector */
+        "mv 9 1 1700000060 1100 7000 16500 412000 55 0",       /* a transaction the journal has delivered */
+        "start 6 -2 -",                                         /* reservationId below -1 */
+        "start 6 5 5",                                          /* odd hex */
+        "start 9 5 -",                                          /* no queued Start */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, bad[i], &why) != HAL_EINVAL || why == NULL) {
+            fail_msg("accepted or without a reason: %s", bad[i]);
+        }
+    }
+    assert_int_equal(ocpp_cp_queued(&s_cp), 2);
+    const char *why = NULL;
+    const char *good = "mv 6 1 1700000060 1100 7000 16500 412000 55 0";
+    assert_int_equal(ocpp_cp_store_line(&s_cp, good, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, good, &why), HAL_EINVAL); /* twice */
+    assert_non_null(strstr(why, "twice"));
+    assert_int_equal(ocpp_cp_queued(&s_cp), 3);
+    /* put before the Stop */
+    assert_int_equal(s_cp.q[(s_cp.qhead + 1u) % CFG_OCPP_QUEUE].kind, OCPP_Q_METER);
+    assert_int_equal(s_cp.q[(s_cp.qhead + 2u) % CFG_OCPP_QUEUE].kind, OCPP_Q_STOP);
+}
+
+/* The Transaction.Begin value (StartTxnSampledData) is never dropped for room, and after a
+ * reboot it is queued once: the journal's re-queued Start brings it, its stored line adds
+ * nothing; for a Start the CSMS had taken, the stored line brings it back. */
+static void test_begin_value_kept(void **state)
+{
+    (void)state;
+    s_cp.cfg.start_txn_energy = true;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 1000, 1700000000), HAL_OK);
+    for (unsigned i = 0; i < CFG_OCPP_QUEUE; i++) {
+        s_now += 60000;
+        (void)ocpp_cp_meter(&s_cp, 6, 1000 + (int64_t)i, 1700000000 + 60 * (int64_t)(i + 1u), s_now);
+    }
+    assert_true(s_cp.mv_dropped > 0);
+    assert_int_equal(s_cp.q[(s_cp.qhead + 1u) % CFG_OCPP_QUEUE].clock, 2); /* still behind the Start */
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_non_null(strstr(b.text, "mv 6 1 1700000000 1000 -2147483648 -2147483648 -2147483648 -1 2\n"));
+    /* the journal re-queues Start (and Begin with it), the stored Begin adds nothing */
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    cfg.start_txn_energy = true;
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x400u);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "", 1000, 1700000000), HAL_OK);
+    const char *why = NULL;
+    const char *begin = "mv 6 1 1700000000 1000 -2147483648 -2147483648 -2147483648 -1 2";
+    assert_int_equal(ocpp_cp_store_line(&s_cp, begin, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 2);
+    /* a Start the CSMS had taken: only the store has its Begin value */
+    ocpp_cp_init(&s_cp, &info, &cfg, &k_ops, NULL, NULL, 0x401u);
+    assert_int_equal(ocpp_cp_tx_resume(&s_cp, 1, 6, 41), HAL_OK);
+    assert_int_equal(ocpp_cp_store_line(&s_cp, begin, &why), HAL_OK);
+    assert_int_equal(ocpp_cp_queued(&s_cp), 1);
+    boot_accepted();
+    int p = expect_call("MeterValues");
+    assert_int_equal(get_int(p, "transactionId"), 41);
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0),
+                                              "sampledValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "context"), "Transaction.Begin"));
+    reply("{}");
+}
+
+/* A full queue drops its oldest intermediate value for a new one (logged, counted), never a
+ * Start or a Stop, and the running transaction can still stop. */
+static void test_queue_full_drops_intermediate(void **state)
+{
+    (void)state;
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 6, "TAG", 0, 1700000000), HAL_OK);
+    unsigned values = CFG_OCPP_QUEUE - 2u; /* beside the Start and the room of the Stop */
+    for (unsigned i = 0; i < values + 3u; i++) {
+        s_now += 60000;
+        assert_int_equal(ocpp_cp_meter(&s_cp, 6, (int64_t)i, 1700000000 + 60 * (int64_t)(i + 1u), s_now), HAL_OK);
+    }
+    assert_int_equal(s_cp.mv_dropped, 3);
+    assert_int_equal(ocpp_cp_queued(&s_cp), CFG_OCPP_QUEUE - 1u);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "TAG", 99, 1700009999, OCPP_R_LOCAL), HAL_OK);
+    boot_accepted();
+    expect_call("StartTransaction");
+    reply("{\"transactionId\":5,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    /* the three oldest went: the first value left is the fourth */
+    int p = expect_call("MeterValues");
+    int sv = ocpp_json_at(&s_j, ocpp_json_get(&s_j, ocpp_json_at(&s_j, ocpp_json_get(&s_j, p, "meterValue"), 0),
+                                              "sampledValue"), 0);
+    assert_true(ocpp_json_streq(&s_j, ocpp_json_get(&s_j, sv, "value"), "3"));
+    reply("{}");
+    for (unsigned i = 1; i < values; i++) {
+        expect_call("MeterValues");
+        reply("{}");
+    }
+    expect_call("StopTransaction");
+    reply("{}");
+    assert_int_equal(ocpp_cp_queued(&s_cp), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_boot, setup),
         cmocka_unit_test_setup(test_offline_queue, setup),
         cmocka_unit_test_setup(test_link_lost_mid_call, setup),
+        cmocka_unit_test_setup(test_start_invalid_deauthorizes, setup),
         cmocka_unit_test_setup(test_callerror_attempts, setup),
         cmocka_unit_test_setup(test_incoming, setup),
         cmocka_unit_test_setup(test_remote_stop_known, setup),
@@ -867,6 +1119,10 @@ int main(void)
         cmocka_unit_test_setup(test_meter_values_measurands, setup),
         cmocka_unit_test_setup(test_clock_aligned, setup),
         cmocka_unit_test_setup(test_meter_public_key, setup),
+        cmocka_unit_test_setup(test_store_queue_across_reboot, setup),
+        cmocka_unit_test_setup(test_store_queue_lines_refused, setup),
+        cmocka_unit_test_setup(test_queue_full_drops_intermediate, setup),
+        cmocka_unit_test_setup(test_begin_value_kept, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

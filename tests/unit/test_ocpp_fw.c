@@ -611,6 +611,133 @@ static void test_notes_survive_offline(void **state)
     assert_int_equal(ocpp_fw_pending(&s_fw), 0);
 }
 
+
+/* ---- a restart: the store written, a new charge point of firmware @p version reads it */
+static char s_store[2048];
+static size_t s_store_len;
+static void store_put(void *ctx, const char *t, size_t n)
+{
+    (void)ctx;
+    assert_true(s_store_len + n < sizeof s_store);
+    memcpy(s_store + s_store_len, t, n);
+    s_store_len += n;
+    s_store[s_store_len] = '\0';
+}
+
+static void restart(const char *version)
+{
+    s_store_len = 0;
+    s_store[0] = '\0';
+    ocpp_cp_store_export(&s_cp, store_put, NULL);
+    struct ocpp_cp_info info = {"Acme", "DC50", "SN1", version, NULL, NULL, 2};
+    struct ocpp_cp_config cfg;
+    ocpp_cp_default_config(&cfg);
+    cfg.security_profile = 1;
+    ocpp_cp_init(&s_cp, &info, &cfg, &fake_ocpp_station_ops, NULL, NULL, 0x301u);
+    ocpp_fw_init(&s_fw, &k_fw_ops, NULL);
+    s_cp.fw = &s_fw;
+    memset(&s_b, 0, sizeof s_b);
+    char line[OCPP_STORE_LINE_MAX];
+    for (const char *at = s_store; *at != '\0';) {
+        const char *nl = strchr(at, '\n');
+        memcpy(line, at, (size_t)(nl - at));
+        line[nl - at] = '\0';
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, line, &why) != HAL_OK) {
+            fail_msg("stored line refused: %s (%s)", line, why);
+        }
+        at = nl + 1;
+    }
+    ocpp_cp_connected(&s_cp, s_now);
+    assert_non_null(sent());
+    reply("{\"status\":\"Accepted\",\"currentTime\":\"2026-03-01T12:00:00Z\",\"interval\":300}");
+}
+
+/* Every line but the firmware reports, which are what the test checks. */
+static const char *fw_reports(void)
+{
+    static char out[1024];
+    const char *all = drain();
+    out[0] = '\0';
+    for (const char *at = all; *at != '\0';) {
+        const char *end = strchr(at, ',');
+        size_t n = end != NULL ? (size_t)(end - at) : strlen(at);
+        if (strncmp(at, "StatusNotification", 18) != 0) {
+            strncat(out, out[0] ? "," : "", sizeof out - strlen(out) - 1u);
+            strncat(out, at, n < sizeof out - strlen(out) - 1u ? n : sizeof out - strlen(out) - 1u);
+        }
+        at += n + (end != NULL ? 1u : 0u);
+    }
+    return out;
+}
+
+/* A job the power cut gets its final report after the restart, with its requestId; the
+ * reports not yet confirmed are sent first; nothing is resumed. */
+static void test_jobs_across_restart(void **state)
+{
+    (void)state;
+    /* a download running, offline: both reports wait */
+    ocpp_cp_disconnected(&s_cp);
+    uint32_t gen = s_cp.store_gen;
+    update("http://h/fw.bin", "2026-03-01T12:00:00Z", "");
+    assert_true(s_cp.store_gen != gen); /* on file before the answer went */
+    restart("1.0");
+    assert_string_equal(fw_reports(), "FirmwareStatusNotification Downloading,"
+                                      "FirmwareStatusNotification DownloadFailed");
+    assert_int_equal(s_b.starts[OCPP_FW_JOB_DOWNLOAD], 0);
+    assert_false(ocpp_fw_busy(&s_fw));
+
+    /* a signed install running when the power went, the new image running after: Installed */
+    s_b.signed_ok = true;
+    signed_update(42, "", "Accepted");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    assert_int_equal(s_b.starts[OCPP_FW_JOB_INSTALL], 1);
+    (void)drain();
+    restart("2.0");
+    assert_string_equal(fw_reports(), "SignedFirmwareStatusNotification Installed#42");
+    /* the same, but the old image still runs: InstallationFailed */
+    s_b.signed_ok = true;
+    signed_update(43, "", "Accepted");
+    s_b.result[OCPP_FW_JOB_DOWNLOAD] = OCPP_FW_DONE;
+    step(100);
+    (void)drain();
+    restart("2.0");
+    assert_string_equal(fw_reports(), "SignedFirmwareStatusNotification InstallationFailed#43");
+
+    /* an upload cut: UploadFailure of its log, with its id */
+    int r = call("GetLog", "{\"logType\":\"SecurityLog\",\"requestId\":5,\"log\":{\"remoteLocation\":\"https://h/l\"}}",
+                 NULL, NULL);
+    assert_true(r >= 0);
+    (void)drain();
+    restart("2.0");
+    assert_string_equal(fw_reports(), "LogStatusNotification UploadFailure#5");
+    /* nothing left: the next restart reports nothing */
+    restart("2.0");
+    assert_string_equal(fw_reports(), "");
+
+    /* damaged lines: refused with a reason */
+    static const char *const bad[] = {
+        "fwjob 0 0 1 -",   /* idle is not a job */
+        "fwjob 6 0 1 -",   /* no such step */
+        "fwjob 2 2 1 -",   /* signed is 0 or 1 */
+        "fwjob 2 0 1 zz",  /* not hex */
+        "fwjob 2 0 1",     /* a field short */
+        "fwnote 4 0 0 0",  /* no such kind */
+        "fwnote 2 4 0 0",  /* no such upload status */
+        "fwnote 0 12 0 0", /* no such firmware status */
+        "upjob 2 1",       /* log is 0 or 1 */
+        "upjob 1 x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, bad[i], &why) != HAL_EINVAL || why == NULL) {
+            fail_msg("accepted or without a reason: %s", bad[i]);
+        }
+    }
+    assert_int_equal(ocpp_fw_pending(&s_fw), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +758,7 @@ int main(void)
         cmocka_unit_test_setup(test_extended_trigger_log, setup),
         cmocka_unit_test_setup(test_not_attached, setup),
         cmocka_unit_test_setup(test_notes_survive_offline, setup),
+        cmocka_unit_test_setup(test_jobs_across_restart, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

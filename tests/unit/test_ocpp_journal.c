@@ -220,6 +220,73 @@ static void test_reboot_rebuild(void **state)
     assert_int_equal(ocpp_cp_queued(&s_cp), 1);
 }
 
+/* The idTag of a session authorised outside OCPP: the charger's token by the record's txid
+ * (autocharge's EVCCID, Plug & Charge's eMAID), cut to the schema's 20 characters; an OCPP
+ * token set before goes first; a record the charger does not know goes with "". */
+static const char *s_asked_txid;
+static const char *f_idtag_of(void *ctx, uint8_t connector, const char *txid)
+{
+    assert_ptr_equal(ctx, &s_oj);
+    assert_int_equal(connector, 1);
+    s_asked_txid = txid;
+    if (strcmp(txid, "tx") == 0) {
+        return "DEABCC1234567890123456"; /* an eMAID longer than 20 */
+    }
+    return NULL;
+}
+
+static const char *next_start_idtag(char *tag, size_t cap)
+{
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    assert_true(ocpp_cp_poll(&s_cp, s_now));
+    size_t len;
+    const char *t = ocpp_cp_take(&s_cp, &len);
+    assert_int_equal(ocpp_json_parse(&s_js, t, len), HAL_OK);
+    assert_true(ocpp_json_streq(&s_js, ocpp_json_at(&s_js, 0, 2), "StartTransaction"));
+    ocpp_json_str(&s_js, ocpp_json_get(&s_js, ocpp_json_at(&s_js, 0, 3), "idTag"), tag, cap);
+    char id[40], frame[160];
+    ocpp_json_str(&s_js, ocpp_json_at(&s_js, 0, 1), id, sizeof id);
+    ocpp_cp_sent(&s_cp, s_now);
+    snprintf(frame, sizeof frame, "[3,\"%s\",{\"transactionId\":7,\"idTagInfo\":{\"status\":\"Accepted\"}}]", id);
+    ocpp_cp_rx(&s_cp, frame, strlen(frame), s_now);
+    settle();
+    return tag;
+}
+
+static void test_idtag_outside_ocpp(void **state)
+{
+    (void)state;
+    ocpp_journal_init(&s_oj, &s_cp, &s_j, 1, s_now);
+    ocpp_journal_set_idtag_source(&s_oj, f_idtag_of, &s_oj);
+    ocpp_cp_connected(&s_cp, s_now);
+    char log[4][96];
+    deliver_all(log, 4); /* the boot */
+    char tag[32];
+    uint32_t a = begin(100, 1767225600);
+    assert_string_equal(next_start_idtag(tag, sizeof tag), "DEABCC12345678901234");
+    assert_string_equal(s_asked_txid, "tx");
+    close_tx(a, 200, 1767225700, JOURNAL_END_NORMAL, REC);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    deliver_all(log, 4);
+    /* an OCPP token set for the session goes first */
+    s_asked_txid = NULL;
+    ocpp_journal_set_token(&s_oj, "RFID42");
+    uint32_t b = begin(200, 1767225800);
+    assert_string_equal(next_start_idtag(tag, sizeof tag), "RFID42");
+    assert_null(s_asked_txid);
+    close_tx(b, 300, 1767225900, JOURNAL_END_NORMAL, REC);
+    s_now += OCPP_JOURNAL_CHECK_MS;
+    ocpp_journal_poll(&s_oj, s_now);
+    deliver_all(log, 4);
+    /* a record the charger does not know (another transaction id): "" as before */
+    uint32_t c;
+    assert_int_equal(journal_begin(&s_j, "other", 300, 1767226000, &c), HAL_OK);
+    assert_int_equal(done(), HAL_OK);
+    assert_string_equal(next_start_idtag(tag, sizeof tag), "");
+}
+
 static void test_delivered_frees_slots(void **state)
 {
     (void)state;
@@ -362,6 +429,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reboot_rebuild, setup),
         cmocka_unit_test_setup(test_register_between_sessions, setup),
+        cmocka_unit_test_setup(test_idtag_outside_ocpp, setup),
         cmocka_unit_test_setup(test_delivered_frees_slots, setup),
         cmocka_unit_test_setup(test_reboot_after_confirmed_start, setup),
         cmocka_unit_test_setup(test_aborted_but_taken_gets_its_stop, setup),

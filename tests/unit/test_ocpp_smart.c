@@ -466,6 +466,121 @@ static void test_remote_start_profile(void **state)
     limit_at(1, late + 5, OCPP_SMART_NONE, OCPP_SMART_NONE);
 }
 
+
+struct store_buf {
+    char text[4096];
+    size_t len;
+};
+static void store_put(void *ctx, const char *t, size_t n)
+{
+    struct store_buf *b = ctx;
+    assert_true(b->len + n < sizeof b->text);
+    memcpy(b->text + b->len, t, n);
+    b->len += n;
+    b->text[b->len] = '\0';
+}
+
+/* Profiles are stored whenever they change and read back after a reboot through the same
+ * checks: the limits come back; a TxProfile whose transaction ended does not. */
+static void test_store_profiles(void **state)
+{
+    (void)state;
+    const char *abs0 = ",\"validFrom\":\"2026-01-01T00:00:00Z\",\"validTo\":\"2027-01-01T00:00:00Z\"";
+    uint32_t gen = s_cp.store_gen;
+    char p[1024];
+    expect_status("SetChargingProfile",
+                  "{\"connectorId\":0,\"csChargingProfiles\":{\"chargingProfileId\":4,\"stackLevel\":0,"
+                  "\"chargingProfilePurpose\":\"ChargePointMaxProfile\",\"chargingProfileKind\":\"Recurring\","
+                  "\"recurrencyKind\":\"Daily\",\"chargingSchedule\":{\"startSchedule\":\"2026-01-05T00:00:00Z\","
+                  "\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":8000.5},"
+                  "{\"startPeriod\":3600,\"limit\":6000,\"numberPhases\":3}]}}}",
+                  "Accepted");
+    assert_true(s_cp.store_gen != gen); /* stored before the answer went */
+    snprintf(p, sizeof p,
+             "{\"connectorId\":2,\"csChargingProfiles\":{\"chargingProfileId\":3,\"stackLevel\":1,"
+             "\"chargingProfilePurpose\":\"TxDefaultProfile\",\"chargingProfileKind\":\"Absolute\"%s,"
+             "\"chargingSchedule\":{\"duration\":7200,\"startSchedule\":\"2026-01-05T20:00:00Z\","
+             "\"minChargingRate\":1.5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":12.5}]}}}",
+             abs0);
+    expect_status("SetChargingProfile", p, "Accepted");
+    /* a TxProfile of a running transaction: stored, but it ends with the transaction */
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 11, "TAG", 0, T0), HAL_OK);
+    s_cp.tx[0].id_known = true; /* as StartTransaction.conf gives it */
+    s_cp.tx[0].csms_id = 55;
+    ocpp_smart_poll(&s_sm, &s_cp, T0, 0);
+    set(1, 7, 2, "TxProfile", "Relative", ",\"transactionId\":55", "A", "{\"startPeriod\":0,\"limit\":20}",
+        "Accepted");
+    static struct store_buf b;
+    memset(&b, 0, sizeof b);
+    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_non_null(strstr(b.text, "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0\n"));
+    assert_non_null(strstr(b.text, "prof 7 1 2 2 2 0 0 1 55 0 0 -1 0 0 0 1 0,200,0\n"));
+    assert_non_null(strstr(b.text, "prof 4 0 0 0 1 1 1 0 0 0 0 -1 0 0 1767571200 2 0,80005,0 3600,60000,3\n"));
+    uint32_t ma, w;
+    (void)ocpp_smart_limit(&s_sm, 2, T0, &ma, &w);
+    assert_int_equal(ma, 12500u);
+
+    /* reboot: the journal's transaction 11 is closed (its Stop queued) before the store loads */
+    setup(NULL);
+    assert_int_equal(ocpp_cp_tx_start(&s_cp, 1, 11, "", 0, T0), HAL_OK);
+    assert_int_equal(ocpp_cp_tx_stop(&s_cp, 11, "", 10, T0 + 5, OCPP_R_POWER_LOSS), HAL_OK);
+    limit_at(2, T0, OCPP_SMART_NONE, OCPP_SMART_NONE);
+    unsigned taken = 0, refused = 0;
+    char line[OCPP_STORE_LINE_MAX];
+    for (const char *at = b.text; *at != '\0';) {
+        const char *nl = strchr(at, '\n');
+        memcpy(line, at, (size_t)(nl - at));
+        line[nl - at] = '\0';
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, line, &why) == HAL_OK) {
+            taken++;
+        } else {
+            refused++;
+            assert_non_null(strstr(line, "prof 7 ")); /* only the TxProfile */
+            assert_non_null(strstr(why, "TxProfile"));
+        }
+        at = nl + 1;
+    }
+    assert_int_equal(refused, 1);
+    assert_true(taken > 1);
+    limit_at(2, T0, 12500u, OCPP_SMART_NONE);
+    limit_at(1, T0, OCPP_SMART_NONE, OCPP_SMART_NONE);
+    assert_true(ocpp_smart_cp_limit(&s_sm, T0 + 86400, &ma, &w)); /* 21:00 the next day: 6 kW */
+    assert_int_equal(w, 6000u);
+    static struct store_buf b2;
+    memset(&b2, 0, sizeof b2);
+    ocpp_cp_store_export(&s_cp, store_put, &b2);
+    assert_non_null(strstr(b2.text, "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0\n"));
+    assert_null(strstr(b2.text, "prof 7 "));
+
+    /* damaged lines: refused with their reason, nothing installed */
+    static const char *const bad[] = {
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1",          /* a period short */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125",    /* a field short */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 5,125,0",  /* not from 0 */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,-1,0",   /* negative */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,1,4",    /* 4 phases */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 0 1 0,125,0",           /* Absolute, no start */
+        "prof 3 2 1 1 0 1 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0",  /* recurrency, not Recurring */
+        "prof 3 2 99 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0", /* stack too high */
+        "prof 3 3 1 1 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0",  /* no connector 3 */
+        "prof 3 2 1 1 0 0 0 0 0 1 7200 15 1798761600 1767225600 1767643200 1 0,125,0",  /* validTo first */
+        "prof 3 2 1 0 0 0 0 0 0 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0",  /* CP max on 2 */
+        "prof 3 2 1 1 0 0 0 1 55 1 7200 15 1767225600 1798761600 1767643200 1 0,125,0", /* txId on TxDefault */
+        "prof 8 1 2 2 2 0 0 0 0 0 0 -1 0 0 0 1 0,200,0",                                /* TxProfile, no tx */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        if (ocpp_cp_store_line(&s_cp, bad[i], &why) != HAL_EINVAL || why == NULL) {
+            fail_msg("accepted or without a reason: %s", bad[i]);
+        }
+    }
+    static struct store_buf b3;
+    memset(&b3, 0, sizeof b3);
+    ocpp_cp_store_export(&s_cp, store_put, &b3);
+    assert_string_equal(b3.text, b2.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +592,7 @@ int main(void)
         cmocka_unit_test_setup(test_not_attached_and_keys, setup),
         cmocka_unit_test_setup(test_composite_bounded, setup),
         cmocka_unit_test_setup(test_remote_start_profile, setup),
+        cmocka_unit_test_setup(test_store_profiles, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -313,6 +313,21 @@ static void test_commands(void **state)
     started = find(ev, n, STATION_EV_SESSION_STARTED, 0);
     assert_true(started >= 0);
     assert_string_equal(ev[started].u.started.token, "");
+    /* a token the backend refused after it was given: the pre-authorisation is dropped (the
+     * next session does not start with it); nothing waits for it: HAL_ESTATE */
+    assert_int_equal(station_refuse(&s_st, 9, "X"), HAL_EINVAL);
+    assert_int_equal(station_refuse(&s_st, 1, NULL), HAL_EINVAL);
+    assert_int_equal(station_authorize(&s_st, 1, "GONE", STATION_TOKEN_RFID), HAL_OK);
+    assert_int_equal(station_refuse(&s_st, 1, "OTHER"), HAL_ESTATE); /* another token: kept */
+    assert_true(s_st.conn[1].token_pending);
+    assert_int_equal(station_refuse(&s_st, 1, "GONE"), HAL_ESTATE);
+    assert_false(s_st.conn[1].token_pending);
+    plug(1);
+    finish(1);
+    n = drain(1, ev, 64);
+    started = find(ev, n, STATION_EV_SESSION_STARTED, 0);
+    assert_true(started >= 0);
+    assert_string_equal(ev[started].u.started.token, "");
     /* unlock while charging: the session stops and the lock opens once safe */
     plug(1);
     assert_int_equal(station_unlock(&s_st, 1), HAL_OK);

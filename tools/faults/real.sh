@@ -122,8 +122,11 @@ imd_kill()     { kill -KILL "$ipid"; }
 imd_restart()  { start_imd 2; }
 imd_low()      { echo "resistance 50000" >&7; }
 imd_normal()   { echo "resistance 1000000" >&7; }
+# The self-test lasts 2.5 s: the driver must see the test bits once (it polls them every 250 ms)
+# and a charger starved in the VM for over a second missed a 1 s test, which then timed out
+# after 30 s as "self-test failed" (real-tcp-reset-charging, at load 15).
 start_imd() {
-    ip netns exec "$A" "$bin/imdsim" --tcp 15020 --model bender --test-ms 1000 -v <"$w/imd.in" >>"$w/imdsim.out" 2>&1 &
+    ip netns exec "$A" "$bin/imdsim" --tcp 15020 --model bender --test-ms 2500 -v <"$w/imd.in" >>"$w/imdsim.out" 2>&1 &
     ipid=$!; pids+=($ipid)
     for _ in $(seq 1200); do [ "$(grep -c '^ready' "$w/imdsim.out" 2>/dev/null)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done
     echo "$name: imdsim did not start: $(tail -n 2 "$w/imdsim.out" | tr '\n' '|')"
