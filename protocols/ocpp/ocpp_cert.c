@@ -24,6 +24,12 @@
 
 /* put_slot: the same certificate is installed already (not an error of the HAL kind) */
 #define OCPP_CERT_KNOWN 1
+/* How far a certificate's notBefore may be ahead of our clock. Our clock is the CSMS's
+ * currentTime in whole seconds plus the answer's travel, so up to a second or two behind the
+ * CSMS's; a certificate it signs "now" (notBefore = that second) was refused as not yet
+ * valid (the certs test, a loaded host). A minute covers that and a late Heartbeat; expiry
+ * keeps no tolerance. */
+#define OCPP_CERT_CLOCK_SKEW_S 60
 
 static const char *const k_use[] = {"CentralSystemRootCertificate", "ManufacturerRootCertificate", NULL};
 
@@ -198,7 +204,7 @@ static const char *root_refusal(const struct x509_cert *x, int64_t now)
     if (now != 0 && now > x->not_after) {
         return "expired";
     }
-    if (now != 0 && now < x->not_before) {
+    if (now != 0 && now + OCPP_CERT_CLOCK_SKEW_S < x->not_before) {
         return "not yet valid";
     }
     return NULL;
@@ -452,7 +458,7 @@ static const char *check_chain(struct ocpp_cert *c, const struct ocpp_cp *cp, si
         if (now > x[i].not_after) {
             return "a certificate has expired";
         }
-        if (now < x[i].not_before) {
+        if (now + OCPP_CERT_CLOCK_SKEW_S < x[i].not_before) {
             return "a certificate is not yet valid";
         }
         if (i > 0 && (!x[i].has_bc || !x[i].ca)) {

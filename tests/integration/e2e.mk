@@ -2,7 +2,8 @@
 # InfyPower modules (infysim on vcan), the EM580 meter (metersim on a socat pty), the
 # isolation monitor (imdsim over TCP) and the car (tools/evsim) in another network
 # namespace over a veth pair, all inside ONE tools/vcan-run call: two DIN cars, then ISO 15118-2
-# over TCP (renegotiation), TLS 1.2 and pause/resume (issue 14).
+# over TCP (renegotiation), TLS 1.2 and pause/resume (issue 14). The DIN cars' charger is an
+# OCPP 1.6J charge point of a small CSMS (tests/integration/e2e_csms.py) in the same VM.
 #
 #   make integration-e2e        the test (PASS/FAIL lines, "N passed, N failed", a FIGURE line)
 #   $(BUILD)/bin/evsim          the car as its own process (also in `make`)

@@ -245,6 +245,8 @@ static struct hal_crypto s_crypto = {&k_crops};
 
 /* 2027-01-05T21:00:00Z: after the fixtures were made (2026-12-06) */
 #define T0 1799182800
+/* notBefore of k_cpleaf, k_cpleaf_sub and k_sub (2026-12-06 02:13:06 UTC) */
+#define CPLEAF_NOT_BEFORE 1796523186
 
 static int setup(void **state)
 {
@@ -579,10 +581,15 @@ static void test_sign_chains(void **state)
     chain(k_sub, k_cpleaf_sub, "Rejected");    /* in the wrong order */
     ocpp_cp_set_clock(&s_cp, 5000000000LL, s_now);
     chain(k_cpleaf_sub, k_sub, "Rejected");    /* expired by then */
-    ocpp_cp_set_clock(&s_cp, T0, s_now);
+    ocpp_cp_set_clock(&s_cp, CPLEAF_NOT_BEFORE - 3600, s_now);
+    chain(k_cpleaf_sub, k_sub, "Rejected");    /* not yet valid: an hour before it */
+    /* a clock a little behind the CSMS's (ours: its currentTime in whole seconds): a
+     * certificate it made this second is valid (was "not yet valid" in the certs test) */
+    ocpp_cp_set_clock(&s_cp, CPLEAF_NOT_BEFORE - 2, s_now);
     s_verifies = 0;
     chain(k_cpleaf_sub, k_sub, "Accepted");    /* leaf, Sub-CA, installed root */
     assert_int_equal(s_verifies, 2);
+    ocpp_cp_set_clock(&s_cp, T0, s_now);
 
     /* the board's configured CA counts as a trust anchor */
     expect_status("ExtendedTriggerMessage", "{\"requestedMessage\":\"SignChargePointCertificate\"}", "Accepted");
