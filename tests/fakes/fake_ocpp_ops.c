@@ -88,3 +88,54 @@ int fake_ocpp_call(struct ocpp_cp *cp, struct ocpp_json *j, uint32_t now_ms, con
     }
     return type == 3 ? ocpp_json_at(j, 0, 2) : FAKE_OCPP_NO_ANSWER;
 }
+
+void fake_ocpp_store_put(void *ctx, const char *text, size_t len)
+{
+    struct fake_ocpp_store *s = ctx;
+    if (s->len + len >= sizeof s->text) {
+        s->overflow = true;
+        return;
+    }
+    memcpy(s->text + s->len, text, len);
+    s->len += len;
+    s->text[s->len] = '\0';
+}
+
+bool fake_ocpp_store_export(const struct ocpp_cp *cp, struct fake_ocpp_store *s)
+{
+    s->len = 0;
+    s->text[0] = '\0';
+    s->overflow = false;
+    ocpp_cp_store_export(cp, fake_ocpp_store_put, s);
+    return !s->overflow;
+}
+
+unsigned fake_ocpp_store_read(struct ocpp_cp *cp, const char *text, char *refused, const char **why, unsigned *taken)
+{
+    unsigned n_refused = 0, n_taken = 0;
+    char line[OCPP_STORE_LINE_MAX];
+    for (const char *at = text; *at != '\0';) {
+        const char *nl = strchr(at, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - at) : strlen(at);
+        const char *w = "longer than a board's store line (OCPP_STORE_LINE_MAX)";
+        bool fits = len < sizeof line;
+        len = fits ? len : sizeof line - 1u;
+        memcpy(line, at, len);
+        line[len] = '\0';
+        if (fits && ocpp_cp_store_line(cp, line, &w) == HAL_OK) {
+            n_taken++;
+        } else if (n_refused++ == 0u) {
+            if (refused != NULL) {
+                memcpy(refused, line, len + 1u);
+            }
+            if (why != NULL) {
+                *why = w;
+            }
+        }
+        at = nl != NULL ? nl + 1 : at + strlen(at);
+    }
+    if (taken != NULL) {
+        *taken = n_taken;
+    }
+    return n_refused;
+}

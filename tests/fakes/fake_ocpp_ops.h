@@ -8,6 +8,8 @@
 #ifndef FAKE_OCPP_OPS_H
 #define FAKE_OCPP_OPS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ocpp/ocpp_cp.h"
@@ -34,5 +36,27 @@ void fake_ocpp_ignore_authorized(void *ctx, unsigned connector, const char *idta
  */
 int fake_ocpp_call(struct ocpp_cp *cp, struct ocpp_json *j, uint32_t now_ms, const char *action,
                    const char *payload, char code[48], char why[128]);
+
+/** A board's store file as text (the tests of what survives a reboot). */
+struct fake_ocpp_store {
+    char text[8192];
+    size_t len;
+    bool overflow; /**< a line did not fit: the test must fail */
+};
+
+/** ocpp_cp_store_export's put (@p ctx: a struct fake_ocpp_store). */
+void fake_ocpp_store_put(void *ctx, const char *text, size_t len);
+
+/** @p cp's store into @p s, emptied first. @return false if it did not fit */
+bool fake_ocpp_store_export(const struct ocpp_cp *cp, struct fake_ocpp_store *s);
+
+/**
+ * Every line of @p text into @p cp, as a board reads its file at start.
+ * @param refused NULL or OCPP_STORE_LINE_MAX bytes: the first line refused
+ * @param why     NULL or the first refusal's reason
+ * @param taken   NULL or how many lines were taken
+ * @return how many lines were refused
+ */
+unsigned fake_ocpp_store_read(struct ocpp_cp *cp, const char *text, char *refused, const char **why, unsigned *taken);
 
 #endif /* FAKE_OCPP_OPS_H */

@@ -125,6 +125,18 @@ static void put_back(void *ctx, const char *t, size_t n)
     }
 }
 
+/* The modules behind the core, fresh, as a board attaches them. */
+static void attach_modules(struct ocpp_cp *cp, struct ocpp_smart *smart, struct ocpp_cert *cert, struct ocpp_fw *fw)
+{
+    ocpp_smart_init(smart, 2, 400000u);
+    ocpp_smart_rating(smart, 1, 150000u, 250000u);
+    cp->smart = smart;
+    ocpp_cert_init(cert, &k_cert_ops, NULL, &s_crypto, "CP1");
+    cp->cert = cert;
+    ocpp_fw_init(fw, &k_fw_ops, NULL);
+    cp->fw = fw;
+}
+
 /* What a board's journals give its charge point before the store is read (ocpp_journal at
  * start-up): the undelivered Starts and Stops, without what only the store keeps (a Start's
  * reservation and idTag), and the transactions they belong to. The store's "start" and "mv"
@@ -161,21 +173,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
     ocpp_cp_init(&cp, &info, &cfg, &k_ops, NULL, NULL, 1);
-    /* Smart Charging attached, as the station does: its three CALLs are parsed too */
+    /* Smart Charging, certificates and firmware attached, as the boards do: their CALLs are
+     * parsed too */
     static struct ocpp_smart smart;
-    ocpp_smart_init(&smart, 2, 400000u);
-    ocpp_smart_rating(&smart, 1, 150000u, 250000u);
-    cp.smart = &smart;
     static struct ocpp_cert cert;
-    ocpp_cert_init(&cert, &k_cert_ops, NULL, &s_crypto, "CP1");
+    static struct ocpp_fw fw;
+    attach_modules(&cp, &smart, &cert, &fw);
     cert.sign = OCPP_SIGN_WAIT;
     cert.pend_pub_len = 65;
     memset(cert.pend_pub, 0x04, 65);
-    cp.cert = &cert;
-    static struct ocpp_fw fw;
-    ocpp_fw_init(&fw, &k_fw_ops, NULL);
     s_signed = (size & 1u) != 0;
-    cp.fw = &fw;
     ocpp_cp_connected(&cp, 0);
     size_t n;
     /* register: boot accepted, then one StartTransaction outstanding, so an answer in the
@@ -250,15 +257,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* read back as a rebooted board does: the same modules attached, fresh */
     ocpp_cp_init(&s_back, &info, &cfg, &k_ops, NULL, NULL, 1);
     static struct ocpp_smart back_smart;
-    ocpp_smart_init(&back_smart, 2, 400000u);
-    ocpp_smart_rating(&back_smart, 1, 150000u, 250000u);
-    s_back.smart = &back_smart;
     static struct ocpp_cert back_cert;
-    ocpp_cert_init(&back_cert, &k_cert_ops, NULL, &s_crypto, "CP1");
-    s_back.cert = &back_cert;
     static struct ocpp_fw back_fw;
-    ocpp_fw_init(&back_fw, &k_fw_ops, NULL);
-    s_back.fw = &back_fw;
+    attach_modules(&s_back, &back_smart, &back_cert, &back_fw);
     journal_view(&cp, &s_back);
     s_len = 0;
     ocpp_cp_store_export(&cp, put_back, NULL);

@@ -352,19 +352,6 @@ static void test_reservation(void **state)
     assert_false(s_cp.lists.resv[2].active);
 }
 
-struct buf {
-    char text[8192];
-    size_t len;
-};
-static void put(void *ctx, const char *t, size_t n)
-{
-    struct buf *b = ctx;
-    assert_true(b->len + n < sizeof b->text);
-    memcpy(b->text + b->len, t, n);
-    b->len += n;
-    b->text[b->len] = '\0';
-}
-
 static void test_store(void **state)
 {
     (void)state;
@@ -383,25 +370,17 @@ static void test_store(void **state)
     expect_answer("[2,\"4\",\"ReserveNow\",{\"connectorId\":2,\"expiryDate\":\"2026-03-01T13:00:00Z\","
                   "\"idTag\":\"R\",\"reservationId\":7}]",
                   "Accepted");
-    static struct buf b;
-    b.len = 0;
-    ocpp_cp_store_export(&s_cp, put, &b);
+    static struct fake_ocpp_store b;
+    assert_true(fake_ocpp_store_export(&s_cp, &b));
     assert_non_null(strstr(b.text, "cfg MeterValueSampleInterval 17\n"));
     assert_null(strstr(b.text, "AuthorizationKey")); /* the secret stays in the board's file */
     /* a fresh charge point reads it back line by line */
     static struct ocpp_cp cp2;
     init_cp(&cp2, 0);
-    const char *why;
-    char line[256];
-    for (const char *l = b.text; *l != '\0';) {
-        const char *nl = strchr(l, '\n');
-        assert_non_null(nl);
-        memcpy(line, l, (size_t)(nl - l));
-        line[nl - l] = '\0';
-        if (ocpp_cp_store_line(&cp2, line, &why) != HAL_OK) {
-            fail_msg("line '%s' refused: %s", line, why);
-        }
-        l = nl + 1;
+    const char *why = NULL;
+    char line[OCPP_STORE_LINE_MAX];
+    if (fake_ocpp_store_read(&cp2, b.text, line, &why, NULL) != 0u) {
+        fail_msg("line '%s' refused: %s", line, why);
     }
     assert_int_equal(cp2.cfg.meter_sample_interval_s, 17);
     assert_true(cp2.cfg.allow_offline_unknown);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cp.h"
 
 static struct ocpp_cp s_cp;
@@ -882,23 +883,9 @@ static void test_clock_aligned(void **state)
 }
 
 
-/* The store as text, for the "reboot" tests. */
-struct store_buf {
-    char text[8192];
-    size_t len;
-};
-static void store_put(void *ctx, const char *t, size_t n)
-{
-    struct store_buf *b = ctx;
-    assert_true(b->len + n < sizeof b->text);
-    memcpy(b->text + b->len, t, n);
-    b->len += n;
-    b->text[b->len] = '\0';
-}
-
 /* A new charge point (a reboot) whose journal re-queued transaction 6 (Start and Stop, the
  * token and the reservation unknown to it), then every line of @p b read back. */
-static void reboot_with(const struct store_buf *b, bool stop_queued)
+static void reboot_with(const struct fake_ocpp_store *b, bool stop_queued)
 {
     struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};
     struct ocpp_cp_config cfg;
@@ -909,16 +896,9 @@ static void reboot_with(const struct store_buf *b, bool stop_queued)
         assert_int_equal(ocpp_cp_tx_stop(&s_cp, 6, "", 2000, 1700000300, OCPP_R_POWER_LOSS), HAL_OK);
     }
     char line[OCPP_STORE_LINE_MAX];
-    for (const char *at = b->text; *at != '\0';) {
-        const char *nl = strchr(at, '\n');
-        assert_non_null(nl);
-        memcpy(line, at, (size_t)(nl - at));
-        line[nl - at] = '\0';
-        const char *why = NULL;
-        if (ocpp_cp_store_line(&s_cp, line, &why) != HAL_OK) {
-            fail_msg("stored line refused: %s (%s)", line, why);
-        }
-        at = nl + 1;
+    const char *why = NULL;
+    if (fake_ocpp_store_read(&s_cp, b->text, line, &why, NULL) != 0u) {
+        fail_msg("stored line refused: %s (%s)", line, why);
     }
 }
 
@@ -941,9 +921,8 @@ static void test_store_queue_across_reboot(void **state)
     gen = s_cp.store_gen;
     assert_int_equal(ocpp_cp_meter_aligned(&s_cp, 2, 0, 500, NULL, 1700000100), HAL_OK);
     assert_int_equal(s_cp.store_gen, gen);
-    static struct store_buf b;
-    memset(&b, 0, sizeof b);
-    ocpp_cp_store_export(&s_cp, store_put, &b);
+    static struct fake_ocpp_store b;
+    assert_true(fake_ocpp_store_export(&s_cp, &b));
     assert_non_null(strstr(b.text, "start 6 77 544147\n"));
     assert_non_null(strstr(b.text, "mv 6 1 1700000060 1100 7000 16500 412000 55 0\n"));
     assert_non_null(strstr(b.text, "mv 6 1 1700000120 1200 -2147483648 -2147483648 -2147483648 -1 0\n"));
@@ -963,9 +942,7 @@ static void test_store_queue_across_reboot(void **state)
     assert_int_equal(ocpp_json_size(&s_j, ocpp_json_get(&s_j, mv, "sampledValue")), 5);
     reply("{}");
     /* the delivered value left the store: a second reboot now sends only the second */
-    b.len = 0;
-    b.text[0] = '\0';
-    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_true(fake_ocpp_store_export(&s_cp, &b));
     assert_null(strstr(b.text, "1700000060"));
     assert_null(strstr(b.text, "start "));
     assert_non_null(strstr(b.text, "mv 6 1 1700000120 "));
@@ -979,9 +956,7 @@ static void test_store_queue_across_reboot(void **state)
     reply("{}");
     assert_null(sent());
     assert_int_equal(ocpp_cp_queued(&s_cp), 0);
-    b.len = 0;
-    b.text[0] = '\0';
-    ocpp_cp_store_export(&s_cp, store_put, &b);
+    assert_true(fake_ocpp_store_export(&s_cp, &b));
     assert_null(strstr(b.text, "mv "));
 }
 
@@ -989,7 +964,7 @@ static void test_store_queue_across_reboot(void **state)
 static void test_store_queue_lines_refused(void **state)
 {
     (void)state;
-    static struct store_buf b;
+    static struct fake_ocpp_store b;
     memset(&b, 0, sizeof b);
     reboot_with(&b, true);
     static const char *const bad[] = {
@@ -1039,9 +1014,8 @@ static void test_begin_value_kept(void **state)
     }
     assert_true(s_cp.mv_dropped > 0);
     assert_int_equal(s_cp.q[(s_cp.qhead + 1u) % CFG_OCPP_QUEUE].clock, 2); /* still behind the Start */
-    static struct store_buf b;
-    memset(&b, 0, sizeof b);
-    ocpp_cp_store_export(&s_cp, store_put, &b);
+    static struct fake_ocpp_store b;
+    assert_true(fake_ocpp_store_export(&s_cp, &b));
     assert_non_null(strstr(b.text, "mv 6 1 1700000000 1000 -2147483648 -2147483648 -2147483648 -1 2\n"));
     /* the journal re-queues Start (and Begin with it), the stored Begin adds nothing */
     struct ocpp_cp_info info = {"Acme", "DC50", "SN1", "1.0", NULL, NULL, 2};

@@ -613,22 +613,11 @@ static void test_notes_survive_offline(void **state)
 
 
 /* ---- a restart: the store written, a new charge point of firmware @p version reads it */
-static char s_store[2048];
-static size_t s_store_len;
-static void store_put(void *ctx, const char *t, size_t n)
-{
-    (void)ctx;
-    assert_true(s_store_len + n < sizeof s_store);
-    memcpy(s_store + s_store_len, t, n);
-    s_store_len += n;
-    s_store[s_store_len] = '\0';
-}
+static struct fake_ocpp_store s_store;
 
 static void restart(const char *version)
 {
-    s_store_len = 0;
-    s_store[0] = '\0';
-    ocpp_cp_store_export(&s_cp, store_put, NULL);
+    assert_true(fake_ocpp_store_export(&s_cp, &s_store));
     struct ocpp_cp_info info = {"Acme", "DC50", "SN1", version, NULL, NULL, 2};
     struct ocpp_cp_config cfg;
     ocpp_cp_default_config(&cfg);
@@ -638,15 +627,9 @@ static void restart(const char *version)
     s_cp.fw = &s_fw;
     memset(&s_b, 0, sizeof s_b);
     char line[OCPP_STORE_LINE_MAX];
-    for (const char *at = s_store; *at != '\0';) {
-        const char *nl = strchr(at, '\n');
-        memcpy(line, at, (size_t)(nl - at));
-        line[nl - at] = '\0';
-        const char *why = NULL;
-        if (ocpp_cp_store_line(&s_cp, line, &why) != HAL_OK) {
-            fail_msg("stored line refused: %s (%s)", line, why);
-        }
-        at = nl + 1;
+    const char *why = NULL;
+    if (fake_ocpp_store_read(&s_cp, s_store.text, line, &why, NULL) != 0u) {
+        fail_msg("stored line refused: %s (%s)", line, why);
     }
     ocpp_cp_connected(&s_cp, s_now);
     assert_non_null(sent());
