@@ -148,6 +148,23 @@ void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms)
     }
 }
 
+bool board_ocpp_restart_due(struct board_ocpp *bo, uint32_t now_ms, bool *hard)
+{
+    if (!bo->on || !ocpp_station_reset_due(&bo->os, hard)) {
+        return false;
+    }
+    if (!bo->reset_flushing) {
+        bo->reset_flushing = true;
+        bo->reset_ms = now_ms;
+    }
+    bool quiet = bo->os.cp.txlen == 0 && !ocpp_ws_sending(&bo->os.ws);
+    if (!quiet && (uint32_t)(now_ms - bo->reset_ms) < 5000u) {
+        return false;
+    }
+    ocpp_ws_close(&bo->os.ws, 1001, now_ms); /* going away: back after the restart */
+    return true;
+}
+
 unsigned board_ocpp_queued(const struct board_ocpp *bo)
 {
     return bo->on ? ocpp_cp_queued(&bo->os.cp) : 0u;

@@ -66,6 +66,9 @@ struct board_ocpp {
     struct board_ocpp_fw fw;            /**< Firmware Management (ocpp.firmware_dir set) */
     struct board_ocpp_link link;        /**< endpoint, TLS and password per security profile */
     char tls_url[BOARD_OCPP_URL_MAX];
+    /* a Reset from the CSMS: its last frames out, then the process restarts */
+    bool reset_flushing;
+    uint32_t reset_ms;
 };
 
 /**
@@ -82,6 +85,13 @@ int board_ocpp_start(struct board_ocpp *bo, const struct board_ocpp_config *c, c
 int board_ocpp_store_dir(struct board_ocpp *bo, const char *dir, uint32_t now_ms);
 void board_ocpp_event(struct board_ocpp *bo, const struct station_event *e, uint32_t now_ms);
 void board_ocpp_poll(struct board_ocpp *bo, uint32_t now_ms);
+/**
+ * A Reset from the CSMS is due on this board: every session is over, its Stop confirmed, and
+ * the Reset.conf and the last frames are out (at most 5 s after), so the link was closed
+ * (1001). The board then leaves its loop and asks its service manager to start it again.
+ * @param hard set to whether the CSMS asked for a Hard reset
+ */
+bool board_ocpp_restart_due(struct board_ocpp *bo, uint32_t now_ms, bool *hard);
 /** Messages not yet delivered to the CSMS (0 when off). */
 unsigned board_ocpp_queued(const struct board_ocpp *bo);
 

@@ -62,6 +62,10 @@ static void board_on_pass(void *ctx, uint32_t now_ms)
         board_mqtt_poll(&b->mqtt, now_ms);
     }
     board_ocpp_poll(&b->ocpp, now_ms);
+    bool hard = false;
+    if (board_ocpp_restart_due(&b->ocpp, now_ms, &hard)) {
+        board_run_request_restart(&b->run, hard ? "OCPP Reset Hard" : "OCPP Reset Soft");
+    }
 }
 
 static struct board s_board;
@@ -192,5 +196,5 @@ int main(int argc, char **argv)
     board_run(&b->run, b->opt.run_for_s);
     board_service_stopping(&b->service);
     board_stop(b);
-    return 0;
+    return b->run.restart_why != NULL ? BOARD_EXIT_RESTART : 0;
 }

@@ -60,7 +60,8 @@ static bool board_should_stop(void *ctx)
     }
     bool enough = r->sessions_max != 0 && charger_stats(r->charger)->sessions >= r->sessions_max &&
                   charger_history_count(r->charger) >= r->sessions_max;
-    if (!r->stopping && (s_signalled || enough || (r->run_until_ms != 0 && now >= r->run_until_ms))) {
+    if (!r->stopping && (s_signalled || enough || r->restart_why != NULL ||
+                         (r->run_until_ms != 0 && now >= r->run_until_ms))) {
         r->stopping = true;
         hal_logf(r->log, HAL_LOG_INFO, now, "shutting down: stopping the session safely");
         charger_request_stop(r->charger);
@@ -71,6 +72,16 @@ static bool board_should_stop(void *ctx)
     bool meter_idle = r->ms == NULL || meter_session_state(r->ms) == METER_S_IDLE;
     return r->stopping && (st == CHARGER_IDLE || st == CHARGER_FINISHED || st == CHARGER_FAULT) &&
            (meter_idle || s_signalled);
+}
+
+void board_run_request_restart(struct board_run *r, const char *why)
+{
+    if (r->restart_why == NULL) {
+        r->restart_why = why;
+        hal_logf(r->log, HAL_LOG_INFO, hal_clock_now_ms(r->clock),
+                 "%s: the charger restarts (exit status %d: the service manager starts it again)", why,
+                 BOARD_EXIT_RESTART);
+    }
 }
 
 void board_run(struct board_run *r, long run_for_s)

@@ -34,6 +34,7 @@ struct board_run {
     uint32_t sessions_max;         /**< stop after this many finished sessions (0 = never) */
     uint32_t run_until_ms;         /**< 0 = run until a signal */
     bool stopping;
+    const char *restart_why;       /**< a restart was asked for (an OCPP Reset): why; NULL none */
     /* how long the loop's passes take (the work between two idles), for the exit summary */
     struct timespec pass_start;
     uint64_t passes;
@@ -52,6 +53,13 @@ void board_run_signals(void);
  *        @p sessions_max finished sessions, then until the connector is at rest.
  */
 void board_run(struct board_run *r, long run_for_s);
+
+/** The exit status that asks the service manager to start the charger again
+ *  (EX_TEMPFAIL: the unit's Restart=on-failure does). */
+#define BOARD_EXIT_RESTART 75
+
+/** @brief Stop safely as on a signal, then exit with BOARD_EXIT_RESTART; @p why is logged. */
+void board_run_request_restart(struct board_run *r, const char *why);
 
 /** @brief Print the exit summary: one line per finished session, then the loop's figures. */
 void board_run_summary(const struct board_run *r);

@@ -19,6 +19,8 @@
 #            what the CSMS set (a key, the local list) read back after a restart on store.dir
 #   board-up: the board binary raised from profile 1 to 2 over OCPP (reconnect to
 #            ocpp.tls_url), kept after a restart
+#   board-reset: Reset Soft from the CSMS: the board binary stops cleanly and exits 75 (a
+#            restart by its service manager)
 #   board-certs: the board binary at profile 3: the certificate renewal (its CSR, the CSMS
 #            signs it, CertificateSigned Accepted) and the reconnect with the new certificate
 #   board-firmware: the board binary's ocpp.firmware_* commands: SignedUpdateFirmware to
@@ -652,6 +654,25 @@ board_up_scenario() {
                  grep -q 'link with security profile 2: wss://127.0.0.1:$pbut' '$w/board2.log'"
 }
 
+# ---------------------------------------------------------------- the Linux board: Reset
+# Its CSMS sends Reset Soft after the boot: the board answers Accepted, stops safely (no
+# session runs), closes the link and exits with status 75 (BOARD_EXIT_RESTART), which the
+# unit's Restart=on-failure turns into a restart.
+board_reset_scenario() {
+    local w=$work/board-reset rc
+    mkdir -p "$w"
+    [ -n "$board" ] || { echo "SKIP ocpp-board-reset: no charger binary given"; return; }
+    echo "board-password-1234" >"$w/pw"
+    printf 'store.dir = %s/store\nocpp.url = ws://127.0.0.1:%s\nocpp.identity = BOARD4\nocpp.password_file = %s/pw\n' \
+        "$w" "$pbr" "$w" >"$w/c.conf"
+    csms_ready "$w/csms.log" "$pbr" || { ko board-reset "CSMS did not start"; return; }
+    "$board" -c "$w/c.conf" --run-for 120 >"$w/board.log" 2>&1
+    rc=$?
+    check board-reset "Reset Soft from the CSMS: Accepted, the board stops cleanly and exits 75 for its service manager to start it again" \
+        bash -c "[ $rc -eq 75 ] && grep -q '\"ev\":\"result\",\"action\":\"Reset\",\"result\":{\"status\":\"Accepted\"}' '$w/csms.log' &&
+                 grep -q 'OCPP Reset Soft: the charger restarts' '$w/board.log' && grep -q 'stopped cleanly' '$w/board.log'"
+}
+
 # ---------------------------------------------------------------- TLS: security profiles 2 and 3
 # Certificates the test makes (openssl): a CA, a server certificate for 127.0.0.1, one for
 # another name, an expired one, a client certificate; a second CA nobody trusts.
@@ -1094,8 +1115,10 @@ pb3=$(port)
 pbf=$(port)
 pbu=$(port)
 pbut=$(port)
-mkdir -p "$work/board/certs" "$work/board/fw" "$work/board-up" "$work/tls" "$work/certs" "$work/authreset" "$work/upgrade"
+pbr=$(port)
+mkdir -p "$work/board/certs" "$work/board/fw" "$work/board-up" "$work/board-reset" "$work/tls" "$work/certs" "$work/authreset" "$work/upgrade"
 printf '[{"method":"ChangeConfiguration","params":{"key":"SecurityProfile","value":"2"}}]' >"$work/upgrade/up.json"
+printf '[{"method":"Reset","params":{"type":"Soft"}}]' >"$work/board-reset/reset.json"
 printf '[{"method":"ChangeConfiguration","params":{"key":"SecurityProfile","value":"1"}}]' >"$work/upgrade/down.json"
 printf '[{"method":"ChangeConfiguration","params":{"key":"AuthorizationKey","value":"new-key-0123456789abc"}}]' \
     >"$work/upgrade/key.json"
@@ -1130,6 +1153,7 @@ NODE_PATH="$csmsdir/node_modules" node "$here/tests/ocpp/csms.js" \
     --serve "$work/board/certs/csms.log" --port "$pb3" --certs "$work/board/certs" \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-client-ca "$pki/ca.pem" \
     --serve "$work/board/fw/csms.log" --port "$pbf" --commands "$fwd/board.json" --password board-password-1234 \
+    --serve "$work/board-reset/csms.log" --port "$pbr" --password board-password-1234 --commands "$work/board-reset/reset.json" \
     --serve "$work/board-up/csms.log" --port "$pbu" --password board-password-1234 --commands "$work/upgrade/up.json" \
     --serve "$work/board-up/csms-tls.log" --port "$pbut" --password board-password-1234 \
         --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" \
@@ -1175,6 +1199,8 @@ board_scenario >"$work/board.out" 2>&1 &
 board_job=$!
 board_up_scenario >"$work/board-up.out" 2>&1 &
 bup_job=$!
+board_reset_scenario >"$work/board-reset.out" 2>&1 &
+breset_job=$!
 board_certs_scenario >"$work/board-certs.out" 2>&1 &
 bcerts_job=$!
 board_fw_scenario >"$work/board-fw.out" 2>&1 &
@@ -1584,11 +1610,11 @@ check hostile "a message over the receive buffer: closed with 1009, reconnected 
              [ \$(grep -c '^BootNotification' '$work/host.calls') -eq 1 ] && [ $host_rc -eq 0 ] &&
              grep -q 'every transaction delivered' '$work/host-sim.log' && grep -q '^Stop id=1 .*signed=ocmf' '$work/host.calls'"
 
-wait $off_job $kill_job $board_job $bup_job $tls_job $certs_job $fw_job $bcerts_job $bfw_job $ar_job $upgrade_job
+wait $off_job $kill_job $board_job $bup_job $breset_job $tls_job $certs_job $fw_job $bcerts_job $bfw_job $ar_job $upgrade_job
 kill $shared_csms 2>/dev/null
 wait $shared_csms 2>/dev/null
 [ -f "$work/fw-pki.out" ] && cat "$work/fw-pki.out" >>"$work/firmware.out"
-for f in offline kill board board-up board-certs board-fw tls certs firmware authreset upgrade; do
+for f in offline kill board board-up board-reset board-certs board-fw tls certs firmware authreset upgrade; do
     cat "$work/$f.out"
     pass=$((pass + $(grep -c '^PASS ' "$work/$f.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$work/$f.out")))
