@@ -338,7 +338,7 @@ static void h_delete(struct ocpp_cert *c, struct ocpp_cp *cp, struct ocpp_chk *k
     static const char *const algs[] = {"SHA256", "SHA384", "SHA512", NULL};
     char nh[129], kh[129], sn[41];
     ocpp_chk_keys(k, pl, keys);
-    int h = ocpp_chk_member(k, pl, "certificateHashData", OCPP_J_OBJ);
+    int h = ocpp_chk_member(k, pl, "certificateHashData", true, OCPP_J_OBJ);
     if (h < 0) {
         return;
     }

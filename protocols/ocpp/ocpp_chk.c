@@ -163,8 +163,8 @@ int ocpp_chk_time(struct ocpp_chk *k, int obj, const char *key, bool req, int64_
     return 1;
 }
 
-int ocpp_chk_member(struct ocpp_chk *k, int obj, const char *key, enum ocpp_jtype type)
+int ocpp_chk_member(struct ocpp_chk *k, int obj, const char *key, bool req, enum ocpp_jtype type)
 {
-    int t = typed(k, obj, key, true, type);
+    int t = typed(k, obj, key, req, type);
     return t < 0 ? -1 : t;
 }

@@ -83,9 +83,10 @@ int ocpp_chk_enum(struct ocpp_chk *k, int obj, const char *key, bool req, const 
 int ocpp_chk_time(struct ocpp_chk *k, int obj, const char *key, bool req, int64_t *out);
 
 /**
- * A required member of JSON type @p type (an object or an array to walk).
- * @return its token, or -1 (violation recorded)
+ * A member of JSON type @p type (an object or an array to walk).
+ * @return its token, or -1: absent (a violation when @p req) or of another type (violation
+ *         recorded)
  */
-int ocpp_chk_member(struct ocpp_chk *k, int obj, const char *key, enum ocpp_jtype type);
+int ocpp_chk_member(struct ocpp_chk *k, int obj, const char *key, bool req, enum ocpp_jtype type);
 
 #endif

@@ -1333,10 +1333,7 @@ static void h_get_configuration(struct ocpp_cp *cp, struct ocpp_chk *v, int p, s
 {
     static const char *const keys[] = {"key", NULL};
     ocpp_chk_keys(v, p, keys);
-    int arr = ocpp_json_get(&cp->json, p, "key");
-    if (arr >= 0 && ocpp_json_type(&cp->json, arr) != OCPP_J_ARR) {
-        ocpp_chk_fail(v, OCPP_ERR_TYPE, "key");
-    }
+    int arr = ocpp_chk_member(v, p, "key", false, OCPP_J_ARR);
     for (int e = ocpp_json_at(&cp->json, arr, 0); e >= 0; e = ocpp_json_next(&cp->json, arr, e)) {
         if (ocpp_json_type(&cp->json, e) != OCPP_J_STR || ocpp_json_strlen(&cp->json, e) > 50) {
             ocpp_chk_fail(v, ocpp_json_type(&cp->json, e) != OCPP_J_STR ? OCPP_ERR_TYPE : OCPP_ERR_PROPERTY, "key");
@@ -1711,10 +1708,7 @@ static void h_remote_start(struct ocpp_cp *cp, struct ocpp_chk *v, int p, struct
     ocpp_chk_keys(v, p, keys);
     ocpp_chk_str(v, p, "idTag", true, tag, OCPP_IDTAG_MAX);
     ocpp_chk_int(v, p, "connectorId", false, INT32_MIN, INT32_MAX, &c);
-    int prof = ocpp_json_get(&cp->json, p, "chargingProfile");
-    if (prof >= 0 && ocpp_json_type(&cp->json, prof) != OCPP_J_OBJ) {
-        ocpp_chk_fail(v, OCPP_ERR_TYPE, "chargingProfile");
-    }
+    int prof = ocpp_chk_member(v, p, "chargingProfile", false, OCPP_J_OBJ);
     if (v->err != OCPP_ERR_NONE) {
         return;
     }

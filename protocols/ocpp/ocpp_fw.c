@@ -526,9 +526,8 @@ static void h_signed_update(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_
     ocpp_chk_keys(c, p, keys);
     ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
     retry_fields(c, p, &job);
-    int f = ocpp_json_get(&cp->json, p, "firmware");
+    int f = ocpp_chk_member(c, p, "firmware", true, OCPP_J_OBJ);
     if (f < 0) {
-        ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "firmware");
         return;
     }
     ocpp_chk_keys(c, f, fkeys);
@@ -645,9 +644,8 @@ static void h_get_log(struct ocpp_fw *fw, struct ocpp_cp *cp, struct ocpp_chk *c
     ocpp_chk_str(c, p, "logType", true, type, sizeof type - 1u);
     ocpp_chk_int(c, p, "requestId", true, INT32_MIN, INT32_MAX, &id);
     retry_fields(c, p, &job);
-    int l = ocpp_json_get(&cp->json, p, "log");
+    int l = ocpp_chk_member(c, p, "log", true, OCPP_J_OBJ);
     if (l < 0) {
-        ocpp_chk_fail(c, OCPP_ERR_OCCURENCE, "log");
         return;
     }
     ocpp_chk_keys(c, l, lkeys);

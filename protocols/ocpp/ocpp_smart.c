@@ -373,7 +373,7 @@ static const char *read_profile(struct ocpp_chk *k, int t, struct ocpp_smart_pro
     int rec = ocpp_chk_enum(k, t, "recurrencyKind", false, k_recur);
     ocpp_chk_time(k, t, "validFrom", false, &p->valid_from);
     ocpp_chk_time(k, t, "validTo", false, &p->valid_to);
-    int sch = ocpp_chk_member(k, t, "chargingSchedule", OCPP_J_OBJ);
+    int sch = ocpp_chk_member(k, t, "chargingSchedule", true, OCPP_J_OBJ);
     p->purpose = (uint8_t)(pur >= 0 ? pur : 0);
     p->kind = (uint8_t)(kind >= 0 ? kind : 0);
     p->recur = (uint8_t)(rec >= 0 ? rec + 1 : OCPP_SR_NONE);
@@ -399,7 +399,7 @@ static const char *read_profile(struct ocpp_chk *k, int t, struct ocpp_smart_pro
         }
         p->min_rate_d = mr;
     }
-    int arr = ocpp_chk_member(k, sch, "chargingSchedulePeriod", OCPP_J_ARR);
+    int arr = ocpp_chk_member(k, sch, "chargingSchedulePeriod", true, OCPP_J_ARR);
     if (arr < 0) {
         return refuse;
     }
@@ -517,7 +517,7 @@ static void h_set(struct ocpp_smart *s, struct ocpp_cp *cp, struct ocpp_chk *k, 
     int64_t c = 0;
     ocpp_chk_keys(k, pl, keys);
     ocpp_chk_int(k, pl, "connectorId", true, INT32_MIN, INT32_MAX, &c);
-    int t = ocpp_chk_member(k, pl, "csChargingProfiles", OCPP_J_OBJ);
+    int t = ocpp_chk_member(k, pl, "csChargingProfiles", true, OCPP_J_OBJ);
     const char *refuse = t >= 0 ? read_profile(k, t, &p) : NULL;
     if (k->err == OCPP_ERR_NONE && (c < 0 || c > s->connectors)) {
         ocpp_chk_fail(k, OCPP_ERR_PROPERTY, "connectorId");

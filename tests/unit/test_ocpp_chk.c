@@ -51,7 +51,8 @@ static void test_clean_payload(void **state)
     assert_int_equal(t, 1767323045);
     assert_int_equal(ocpp_chk_tenths(&s_k, p, "r", true, &r), 1);
     assert_int_equal(r, 165);
-    assert_true(ocpp_chk_member(&s_k, p, "o", OCPP_J_OBJ) > 0);
+    assert_true(ocpp_chk_member(&s_k, p, "o", true, OCPP_J_OBJ) > 0);
+    assert_int_equal(ocpp_chk_member(&s_k, p, "none", false, OCPP_J_OBJ), -1); /* optional, absent */
     assert_int_equal(s_k.err, OCPP_ERR_NONE);
     assert_null(s_k.why);
 }
@@ -85,7 +86,7 @@ static void test_occurence(void **state)
         case 2: assert_int_equal(ocpp_chk_enum(&s_k, p, "e", true, names), -1); break;
         case 3: assert_int_equal(ocpp_chk_time(&s_k, p, "t", true, &t), 0); break;
         case 4: assert_int_equal(ocpp_chk_tenths(&s_k, p, "r", true, &r), 0); break;
-        case 5: assert_int_equal(ocpp_chk_member(&s_k, p, "o", OCPP_J_OBJ), -1); break;
+        case 5: assert_int_equal(ocpp_chk_member(&s_k, p, "o", true, OCPP_J_OBJ), -1); break;
         default: assert_int_equal(ocpp_chk_text(&s_k, p, "x", true, 9u, NULL, 0u), -1); break;
         }
         assert_violation(OCPP_ERR_OCCURENCE, "OccurenceConstraintViolation", fields[i]);
@@ -111,7 +112,7 @@ static void test_type(void **state)
         case 3: assert_int_equal(ocpp_chk_enum(&s_k, p, "e", false, names), -1); break;
         case 4: assert_int_equal(ocpp_chk_time(&s_k, p, "t", false, &n), -1); break;
         case 5: assert_int_equal(ocpp_chk_tenths(&s_k, p, "r", false, &r), -1); break;
-        default: assert_int_equal(ocpp_chk_member(&s_k, p, "o", OCPP_J_OBJ), -1); break;
+        default: assert_int_equal(ocpp_chk_member(&s_k, p, "o", true, OCPP_J_OBJ), -1); break;
         }
         assert_violation(OCPP_ERR_TYPE, "TypeConstraintViolation", fields[i]);
     }
@@ -192,7 +193,7 @@ static void test_first_wins(void **state)
     assert_violation(OCPP_ERR_FORMATION, "FormationViolation", "bad frame");
 
     p = start("{\"b\": 1}");
-    int o = ocpp_chk_member(&s_k, p, "missing", OCPP_J_OBJ);
+    int o = ocpp_chk_member(&s_k, p, "missing", true, OCPP_J_OBJ);
     assert_int_equal(o, -1);
     assert_int_equal(ocpp_chk_int(&s_k, o, "x", true, 0, 9, &n), 0);
     assert_int_equal(ocpp_chk_str(&s_k, o, "y", true, s, 7), -1);
