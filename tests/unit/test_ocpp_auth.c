@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "ocpp_test_csms.h"
+
 #include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cp.h"
 
@@ -55,34 +57,17 @@ static int setup(void **state)
 
 static const char *sent(void)
 {
-    if (!ocpp_cp_poll(&s_cp, s_now)) {
-        return NULL;
-    }
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    return t;
+    return ocpp_test_sent(&s_cp, &s_j, s_now);
 }
 
 static int expect_call(const char *action)
 {
-    const char *t = sent();
-    if (t == NULL) {
-        fail_msg("nothing sent, expected %s", action);
-    }
-    if (!ocpp_json_streq(&s_j, ocpp_json_at(&s_j, 0, 2), action)) {
-        fail_msg("sent %s, expected %s", t, action);
-    }
-    return ocpp_json_at(&s_j, 0, 3);
+    return ocpp_test_expect_call(&s_cp, &s_j, s_now, action);
 }
 
 static void reply(const char *payload)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "[3,\"%s\",%s]", s_cp.rpc.out_id, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
+    ocpp_test_reply(&s_cp, s_now, payload);
 }
 
 /* 2026-03-01T12:00:00Z */

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "ocpp_test_csms.h"
+
 #include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
@@ -279,18 +281,12 @@ static int call(const char *action, const char *payload, char code[48])
 
 static void expect_status(const char *action, const char *payload, const char *status)
 {
-    int p = call(action, payload, NULL);
-    if (p < 0 || !ocpp_json_streq(&s_j, ocpp_json_get(&s_j, p, "status"), status)) {
-        fail_msg("%s %.80s: expected %s, got %.*s", action, payload, status, (int)s_j.len, s_j.text);
-    }
+    ocpp_test_expect_status(&s_cp, &s_j, s_now, action, payload, status);
 }
 
 static void expect_error(const char *action, const char *payload, const char *code)
 {
-    char got[48] = "";
-    if (call(action, payload, got) >= 0 || strcmp(got, code) != 0) {
-        fail_msg("%s %.80s: expected CALLERROR %s, got %.*s", action, payload, code, (int)s_j.len, s_j.text);
-    }
+    ocpp_test_expect_error(&s_cp, &s_j, s_now, action, payload, code, NULL);
 }
 
 /* A PEM text as a JSON string (newlines escaped). */

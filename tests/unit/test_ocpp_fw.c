@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "ocpp_test_csms.h"
+
 #include "fake_ocpp_ops.h"
 #include "ocpp/ocpp_cert.h"
 #include "ocpp/ocpp_cp.h"
@@ -86,22 +88,12 @@ static const struct ocpp_fw_ops k_fw_ops = {b_start, b_poll, b_cancel, b_signed,
 
 static const char *sent(void)
 {
-    if (!ocpp_cp_poll(&s_cp, s_now)) {
-        return NULL;
-    }
-    size_t n;
-    const char *t = ocpp_cp_take(&s_cp, &n);
-    assert_non_null(t);
-    assert_int_equal(ocpp_json_parse(&s_j, t, n), HAL_OK);
-    ocpp_cp_sent(&s_cp, s_now);
-    return t;
+    return ocpp_test_sent(&s_cp, &s_j, s_now);
 }
 
 static void reply(const char *payload)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "[3,\"%s\",%s]", s_cp.rpc.out_id, payload);
-    ocpp_cp_rx(&s_cp, buf, strlen(buf), s_now);
+    ocpp_test_reply(&s_cp, s_now, payload);
 }
 
 /* Every CALL the charge point sends now, each answered with {}, as "Action status[#id]" lines
@@ -194,12 +186,7 @@ static void expect_field(const char *action, const char *payload, const char *ke
 
 static void expect_error(const char *action, const char *payload, const char *code, const char *why)
 {
-    char got[48] = "", reason[128] = "";
-    if (call(action, payload, got, reason) >= 0 || strcmp(got, code) != 0 ||
-        (why != NULL && strstr(reason, why) == NULL)) {
-        fail_msg("%s %s: expected CALLERROR %s (%s), got %.*s", action, payload, code, why ? why : "",
-                 (int)s_j.len, s_j.text);
-    }
+    ocpp_test_expect_error(&s_cp, &s_j, s_now, action, payload, code, why);
 }
 
 static void update(const char *loc, const char *when, const char *extra)
