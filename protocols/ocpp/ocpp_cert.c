@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "base64/base64.h"
 #include "hal_err.h"
 #include "hal_log.h"
 #include "ocpp/ocpp_chk.h"
@@ -47,20 +48,6 @@ void ocpp_cert_init(struct ocpp_cert *c, const struct ocpp_cert_ops *ops, void *
 
 /* ------------------------------------------------------------------ PEM and hash data */
 
-static int b64val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
-    }
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
-    }
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
-    }
-    return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
 static const char *find(const char *s, size_t len, size_t from, const char *needle)
 {
     size_t n = strlen(needle);
@@ -92,34 +79,10 @@ int ocpp_cert_pem_next(const char *pem, size_t len, size_t *pos, uint8_t *out, s
         return HAL_EINVAL;
     }
     size_t stop = (size_t)(e - pem);
-    uint32_t acc = 0;
-    unsigned bits = 0, pad = 0;
     size_t n = 0;
-    for (; i < stop; i++) {
-        char ch = pem[i];
-        if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t') {
-            continue;
-        }
-        if (ch == '=') {
-            pad++;
-            continue;
-        }
-        int v = b64val(ch);
-        if (v < 0 || pad > 0) {
-            return HAL_EINVAL; /* a foreign character, or data after the padding */
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6u;
-        if (bits >= 8u) {
-            bits -= 8u;
-            if (n >= cap) {
-                return HAL_EOVERFLOW;
-            }
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (pad > 2u || n == 0) {
-        return HAL_EINVAL;
+    int rc = base64_decode(pem + i, stop - i, BASE64_SKIP_SPACE, out, cap, &n);
+    if (rc != HAL_OK || n == 0) {
+        return rc == HAL_ENOMEM ? HAL_EOVERFLOW : HAL_EINVAL;
     }
     *out_len = n;
     *pos = stop + sizeof end - 1u;

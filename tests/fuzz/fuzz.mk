@@ -103,7 +103,7 @@ FUZZ_SRCS_x509        := $(sort $(wildcard protocols/x509/*.c)) protocols/sha256
 
 # The OCPP core over one incoming frame (a registered charge point, a CALL of its own outstanding).
 FUZZ_SRCS_ocpp        := $(sort $(wildcard protocols/ocpp/*.c)) hal/hal_err.c hal/hal_log.c hal/hal_fmt.c \
-                        protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c
+                        protocols/x509/x509.c protocols/x509/x509_chain.c protocols/sha256/sha256.c protocols/base64/base64.c
 
 # The Huawei FusionCharge dispenser core: GOOSE subscriber and Modbus server (issue 21).
 FUZZ_HUAWEI_SRCS      := $(sort $(wildcard protocols/huawei/*.c)) protocols/sha256/sha256.c \
