@@ -14,6 +14,7 @@
  * still charges; only the download answers that libcurl is missing. */
 #include "board_mqtt.h"
 #include "board_curl.h"
+#include "board_spawn.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hal_clock.h"
@@ -142,29 +142,15 @@ static int board_mqtt_download_poll(void *ctx, uint8_t *pct, const char **msg)
 static int board_mqtt_install_start(void *ctx, const char *url)
 {
     struct board_mqtt *b = ctx;
-    char cmd[BOARD_MQTT_PATH_MAX];
-    char *argv[10];
-    int n = 0;
-    snprintf(cmd, sizeof cmd, "%s", b->cfg.installer);
-    for (char *p = strtok(cmd, " \t"); p != NULL && n < 8; p = strtok(NULL, " \t")) {
-        argv[n++] = p;
-    }
-    if (n == 0) {
-        return HAL_EINVAL;
-    }
-    argv[n++] = (char *)(url != NULL ? url : b->cfg.update_file);
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        return HAL_EIO;
-    }
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        _exit(127);
+    const char *const extra[] = {url != NULL ? url : b->cfg.update_file, NULL};
+    pid_t pid;
+    int rc = board_spawn(b->cfg.installer, extra, &pid);
+    if (rc != HAL_OK) {
+        return rc;
     }
     b->inst_pid = pid;
     b->inst_result = HAL_EAGAIN;
-    hal_logf(b->log, HAL_LOG_INFO, b->now_ms, "mqtt: installing %s with '%s' (pid %ld)", argv[n - 1],
+    hal_logf(b->log, HAL_LOG_INFO, b->now_ms, "mqtt: installing %s with '%s' (pid %ld)", extra[0],
              b->cfg.installer, (long)pid);
     return HAL_OK;
 }
@@ -176,17 +162,16 @@ static int board_mqtt_install_poll(void *ctx, const char **msg)
     if (b->inst_pid <= 0) {
         return b->inst_result;
     }
-    int status = 0;
-    pid_t r = waitpid(b->inst_pid, &status, WNOHANG);
-    if (r == 0) {
+    int code = board_spawn_reap(b->inst_pid);
+    if (code == BOARD_SPAWN_RUNNING) {
         return HAL_EAGAIN;
     }
     b->inst_pid = 0;
-    if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (code == 0) {
         snprintf(b->inst_msg, sizeof b->inst_msg, "installed; active after the next reboot (not rebooted by the charger)");
         b->inst_result = HAL_OK;
-    } else if (r > 0 && WIFEXITED(status)) {
-        snprintf(b->inst_msg, sizeof b->inst_msg, "the installer exited with status %d", WEXITSTATUS(status));
+    } else if (code > 0 && code < 128) {
+        snprintf(b->inst_msg, sizeof b->inst_msg, "the installer exited with status %d", code);
         b->inst_result = HAL_EIO;
     } else {
         snprintf(b->inst_msg, sizeof b->inst_msg, "the installer ended abnormally");

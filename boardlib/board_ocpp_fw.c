@@ -29,6 +29,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "board_curl.h"
+#include "board_spawn.h"
 #include "hal_err.h"
 #include "ocpp/ocpp_cp.h"
 
@@ -141,30 +142,13 @@ static void pump_transfers(struct board_ocpp_fw *b)
     }
 }
 
-/* fork + execvp of a configured command (split at spaces) with extra arguments; no shell. */
+/* A configured command with extra arguments (board_spawn: no shell). */
 static int spawn(struct board_ocpp_fw *b, unsigned j, const char *cmdline, const char *const *extra)
 {
-    char cmd[BOARD_OCPP_FW_PATH_MAX];
-    char *argv[16];
-    int n = 0;
-    snprintf(cmd, sizeof cmd, "%s", cmdline);
-    for (char *save = NULL, *p = strtok_r(cmd, " \t", &save); p != NULL && n < 10; p = strtok_r(NULL, " \t", &save)) {
-        argv[n++] = p;
-    }
-    if (n == 0) {
-        return HAL_EINVAL;
-    }
-    for (unsigned k = 0; extra[k] != NULL && n < 15; k++) {
-        argv[n++] = (char *)extra[k];
-    }
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        return HAL_EIO;
-    }
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        _exit(127);
+    pid_t pid;
+    int rc = board_spawn(cmdline, extra, &pid);
+    if (rc != HAL_OK) {
+        return rc;
     }
     b->job[j].pid = pid;
     b->job[j].result = OCPP_FW_RUNNING;
@@ -239,13 +223,11 @@ static enum ocpp_fw_result h_poll(void *ctx, enum ocpp_fw_job job)
     struct board_ocpp_fw *b = ctx;
     unsigned j = (unsigned)job;
     if (b->job[j].pid > 0) {
-        int status = 0;
-        pid_t r = waitpid(b->job[j].pid, &status, WNOHANG);
-        if (r == 0) {
+        int code = board_spawn_reap(b->job[j].pid);
+        if (code == BOARD_SPAWN_RUNNING) {
             return OCPP_FW_RUNNING;
         }
         b->job[j].pid = 0;
-        int code = r < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         if (code != 0) {
             snprintf(b->why, sizeof b->why, "%s command exited with %d", k_job[j], code);
             logw(b, b->why);
