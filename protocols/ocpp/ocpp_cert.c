@@ -26,10 +26,10 @@
 /* put_slot: the same certificate is installed already (not an error of the HAL kind) */
 #define OCPP_CERT_KNOWN 1
 /* How far a certificate's notBefore may be ahead of our clock. Our clock is the CSMS's
- * currentTime in whole seconds plus the answer's travel, so up to a second or two behind the
- * CSMS's; a certificate it signs "now" (notBefore = that second) was refused as not yet
- * valid (the certs test, a loaded host). A minute covers that and a late Heartbeat; expiry
- * keeps no tolerance. */
+ * currentTime (its fraction kept) taken when the answer arrived, so it lags the CSMS's by the
+ * answer's travel and drifts until the next Heartbeat; a certificate signed "now" by a CA
+ * whose clock is a little ahead would be refused as not yet valid. A minute covers that;
+ * expiry keeps no tolerance. */
 #define OCPP_CERT_CLOCK_SKEW_S 60
 
 static const char *const k_use[] = {"CentralSystemRootCertificate", "ManufacturerRootCertificate", NULL};
